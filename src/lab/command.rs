@@ -1,0 +1,261 @@
+//! The typed commands the lab carries out: SPEC §2, the part that acts on sockets.
+
+use std::fmt;
+use std::time::Duration;
+
+use super::name::SockName;
+
+/// A host and port as the user wrote it (`127.0.0.1:8080`, `[::1]:80`, `localhost:9000`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// Host name or address literal, without IPv6 brackets.
+    pub host: String,
+    /// Port number; 0 asks the kernel for any free port.
+    pub port: u16,
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.host.contains(':') {
+            write!(f, "[{}]:{}", self.host, self.port)
+        } else {
+            write!(f, "{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// Where `connect` goes: a lab listener or an address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A lab listener, by name (`L1`).
+    Listener(SockName),
+    /// Any address.
+    Endpoint(Endpoint),
+}
+
+/// How a socket's calls wait: Python's `settimeout` modes (SPEC §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TimeoutMode {
+    /// `timeout=none`: calls block until they can finish.
+    #[default]
+    Blocking,
+    /// `timeout=0`: calls return at once, with EAGAIN when they would wait.
+    NonBlocking,
+    /// `timeout=2s`: calls wait at most this long (SO_RCVTIMEO / SO_SNDTIMEO).
+    Timeout(Duration),
+}
+
+impl fmt::Display for TimeoutMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TimeoutMode::Blocking => f.pad("blocking"),
+            TimeoutMode::NonBlocking => f.pad("non-blocking"),
+            TimeoutMode::Timeout(d) => f.pad(&format!("timeout {}", format_duration(*d))),
+        }
+    }
+}
+
+/// A duration the way the command language writes it: `250ms`, `2s`, `1.5s`.
+pub fn format_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms == 0 {
+        format!("{}us", d.as_micros())
+    } else if ms.is_multiple_of(1000) {
+        format!("{}s", ms / 1000)
+    } else if ms < 1000 {
+        format!("{ms}ms")
+    } else {
+        format!("{}s", d.as_secs_f64())
+    }
+}
+
+/// Socket options that `listen`, `connect` and `set` take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SockOpts {
+    /// SO_RCVBUF to ask for, in bytes.
+    pub rcvbuf: Option<u64>,
+    /// SO_SNDBUF to ask for, in bytes.
+    pub sndbuf: Option<u64>,
+    /// The timeout mode.
+    pub timeout: Option<TimeoutMode>,
+    /// TCP_NODELAY.
+    pub nodelay: Option<bool>,
+}
+
+/// What `send` and `sendall` send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Payload {
+    /// This many bytes of the recognisable pattern (see [`super::pattern`]).
+    Pattern(u64),
+    /// These bytes, from a quoted text.
+    Text(Vec<u8>),
+}
+
+impl Payload {
+    /// How many bytes the payload has.
+    pub fn len(&self) -> u64 {
+        match self {
+            Payload::Pattern(n) => *n,
+            Payload::Text(t) => t.len() as u64,
+        }
+    }
+
+    /// Whether the payload has no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// How many connections `accept` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AcceptCount {
+    /// Call `accept()` this many times.
+    Times(u32),
+    /// Call `accept()` until the accept queue is empty.
+    All,
+}
+
+/// `drain S [on|off]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DrainMode {
+    /// Read what is queued now, then stop.
+    Once,
+    /// Keep reading as data arrives, until `drain S off`, end of stream or an error.
+    On,
+    /// Stop a `drain S on`.
+    Off,
+}
+
+/// `shutdown S read|write|both`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShutdownHow {
+    /// SHUT_RD.
+    Read,
+    /// SHUT_WR: the peer reads end of stream.
+    Write,
+    /// SHUT_RDWR.
+    Both,
+}
+
+impl ShutdownHow {
+    /// The word of the command language.
+    pub fn word(self) -> &'static str {
+        match self {
+            ShutdownHow::Read => "read",
+            ShutdownHow::Write => "write",
+            ShutdownHow::Both => "both",
+        }
+    }
+}
+
+/// A command that acts on lab sockets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// socket + bind + listen.
+    Listen {
+        /// Where to bind; `None` is `127.0.0.1:0`.
+        addr: Option<Endpoint>,
+        /// The backlog passed to `listen()`.
+        backlog: i32,
+        /// SO_REUSEADDR, when given.
+        reuseaddr: Option<bool>,
+        /// Buffer sizes and timeout mode.
+        opts: SockOpts,
+    },
+    /// socket + connect, `count` times.
+    Connect {
+        /// Where to connect.
+        target: Target,
+        /// How many clients.
+        count: u32,
+        /// Buffer sizes and timeout mode, set before `connect()`.
+        opts: SockOpts,
+    },
+    /// `accept()` on a listener.
+    Accept {
+        /// The listener.
+        listener: SockName,
+        /// How many times.
+        count: AcceptCount,
+    },
+    /// One `send()` call.
+    Send {
+        /// The sending socket.
+        sock: SockName,
+        /// What to send.
+        payload: Payload,
+    },
+    /// `send()` until all is sent.
+    SendAll {
+        /// The sending socket.
+        sock: SockName,
+        /// What to send.
+        payload: Payload,
+    },
+    /// One `recv()` call.
+    Recv {
+        /// The receiving socket.
+        sock: SockName,
+        /// The buffer size passed to `recv()`.
+        size: u64,
+        /// MSG_PEEK.
+        peek: bool,
+    },
+    /// `recv()` until `size` bytes or end of stream.
+    RecvAll {
+        /// The receiving socket.
+        sock: SockName,
+        /// How many bytes to collect.
+        size: u64,
+    },
+    /// Read what is queued, once or continuously.
+    Drain {
+        /// The receiving socket.
+        sock: SockName,
+        /// Once, on or off.
+        mode: DrainMode,
+    },
+    /// `shutdown()`.
+    Shutdown {
+        /// The socket.
+        sock: SockName,
+        /// Which direction.
+        how: ShutdownHow,
+    },
+    /// `close()`.
+    Close {
+        /// The socket.
+        sock: SockName,
+        /// Set SO_LINGER 0 first, so the peer gets a reset.
+        rst: bool,
+    },
+    /// Change options on a live socket.
+    Set {
+        /// The socket.
+        sock: SockName,
+        /// The options to change.
+        opts: SockOpts,
+    },
+}
+
+impl Command {
+    /// The lab socket the command acts on, if it names one.
+    pub fn subject(&self) -> Option<SockName> {
+        match self {
+            Command::Listen { .. } => None,
+            Command::Connect { target, .. } => match target {
+                Target::Listener(l) => Some(*l),
+                Target::Endpoint(_) => None,
+            },
+            Command::Accept { listener, .. } => Some(*listener),
+            Command::Send { sock, .. }
+            | Command::SendAll { sock, .. }
+            | Command::Recv { sock, .. }
+            | Command::RecvAll { sock, .. }
+            | Command::Drain { sock, .. }
+            | Command::Shutdown { sock, .. }
+            | Command::Close { sock, .. }
+            | Command::Set { sock, .. } => Some(*sock),
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! Calls that act at once: `shutdown`, `close`, `set`, and closing the whole lab.
+
+use std::os::fd::IntoRawFd;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use super::Shared;
+use super::command::{ShutdownHow, SockOpts, format_duration};
+use super::errno::Errno;
+use super::name::Role;
+use super::open::describe_buffers;
+use super::options::{BufSize, apply_buffers, apply_mode, read_buffers};
+use super::record::{Extra, Recorder};
+use super::result::{Arg, Call, Started};
+use super::socket::LabSocket;
+
+/// How long `close` and the lab's end wait for blocked calls to return.
+const WAKE_LIMIT: Duration = Duration::from_secs(1);
+
+fn started(shared: &Shared, sock: &LabSocket, call: Call, arg: Arg) -> Started {
+    Started {
+        seq: shared.next_seq(),
+        sock: sock.name,
+        call,
+        arg,
+        t: shared.now(),
+    }
+}
+
+fn how(how: ShutdownHow) -> std::net::Shutdown {
+    match how {
+        ShutdownHow::Read => std::net::Shutdown::Read,
+        ShutdownHow::Write => std::net::Shutdown::Write,
+        ShutdownHow::Both => std::net::Shutdown::Both,
+    }
+}
+
+/// `shutdown()`, at once; it also wakes calls blocked on that side.
+pub(crate) fn shutdown(shared: &Arc<Shared>, sock: &LabSocket, which: ShutdownHow) -> Vec<Started> {
+    let call = started(shared, sock, Call::Shutdown, Arg::Text(which.word().into()));
+    let fd = sock.fd();
+    let rec = Recorder::begin(shared, &call, fd.as_deref());
+    let result = match &fd {
+        Some(fd) => fd
+            .shutdown(how(which))
+            .map(|()| 0)
+            .map_err(|e| Errno::of(&e)),
+        None => Err(Errno(libc::EBADF)),
+    };
+    let sentence = match which {
+        ShutdownHow::Write => "FIN sent: the peer reads end of stream after what is queued",
+        ShutdownHow::Read => "recv here now returns 0 once the queue is empty",
+        ShutdownHow::Both => "FIN sent, and recv here returns 0 once the queue is empty",
+    };
+    rec.finish(
+        result,
+        Extra {
+            sentence: Some(sentence.into()),
+            ..Extra::default()
+        },
+    );
+    vec![call]
+}
+
+/// Wakes the calls blocked on a socket: `shutdown(SHUT_RDWR)` unless that
+/// would send a FIN a reset must not follow, then a signal to each lane.
+fn wake(sock: &LabSocket, rst: bool, deadline: Instant) {
+    if !rst && let Some(fd) = sock.fd() {
+        // Errors (ENOTCONN on an unconnected socket) leave the signal to wake it.
+        let _ = fd.shutdown(std::net::Shutdown::Both);
+    }
+    let step = Duration::from_millis(20);
+    while Instant::now() < deadline {
+        if sock.send.wait_idle(Instant::now() + step) && sock.recv.wait_idle(Instant::now() + step)
+        {
+            return;
+        }
+        sock.send.interrupt();
+        sock.recv.interrupt();
+    }
+}
+
+/// Stops everything queued on the socket and marks it closed.
+fn retire(sock: &LabSocket) {
+    sock.meta().closed = true;
+    sock.drain.store(0, Ordering::Release);
+    sock.ready.set();
+    sock.send.cancel_queued();
+    sock.recv.cancel_queued();
+}
+
+/// Closes the kernel socket, returning what `close()` returned.
+fn close_fd(sock: &LabSocket) -> Result<u64, Errno> {
+    match sock.take_fd().map(Arc::try_unwrap) {
+        Some(Ok(socket)) => {
+            let raw = socket.into_raw_fd();
+            // SAFETY: `raw` is ours alone: we took it out of its only owner.
+            let r = unsafe { libc::close(raw) };
+            super::record::ret(r as libc::ssize_t)
+        }
+        // A sampler holds a reference for a moment; the fd closes when it lets go.
+        Some(Err(_shared)) => Ok(0),
+        None => Err(Errno(libc::EBADF)),
+    }
+}
+
+/// `close()`: at once when nothing is blocked on the socket; otherwise on a
+/// thread of its own that first wakes the blocked calls.
+pub(crate) fn close(shared: &Arc<Shared>, sock: &Arc<LabSocket>, rst: bool) -> Vec<Started> {
+    let arg = if rst {
+        Arg::Text("rst".into())
+    } else {
+        Arg::None
+    };
+    let call = started(shared, sock, Call::Close, arg);
+    let fd = sock.fd();
+    let rec = Recorder::begin(shared, &call, fd.as_deref());
+    let begun = vec![call];
+    if rst && let Some(fd) = &fd {
+        let _ = fd.set_linger(Some(Duration::ZERO));
+    }
+    drop(fd);
+    retire(sock);
+    let sentence = match (sock.name.role, rst) {
+        (_, true) => "SO_LINGER 0: a reset (RST) was sent and unsent data thrown away",
+        (Role::Listener, false) => {
+            "the listener is gone; connections still in its accept queue are reset"
+        }
+        (_, false) => "FIN sent; the kernel finishes the connection on its own",
+    };
+    let finish = move |sock: &LabSocket, rec: Recorder, woke: bool| {
+        let note = woke.then(|| "blocked calls were woken first".to_string());
+        rec.finish(
+            close_fd(sock),
+            Extra {
+                sentence: Some(sentence.into()),
+                note,
+                ..Extra::default()
+            },
+        );
+    };
+    if sock.pending() == 0 {
+        finish(sock, rec, false);
+        return begun;
+    }
+    let sock2 = Arc::clone(sock);
+    let spawned = std::thread::Builder::new()
+        .name("sockplay-close".into())
+        .spawn(move || {
+            wake(&sock2, rst, Instant::now() + WAKE_LIMIT);
+            finish(&sock2, rec, true);
+        });
+    if spawned.is_err() {
+        // No thread to spare: wake and close here.
+        wake(sock, rst, Instant::now() + WAKE_LIMIT);
+        let _ = close_fd(sock);
+    }
+    begun
+}
+
+/// The option words of a `set`, for its record (`rcvbuf=4096 timeout=2s`).
+fn describe_opts(opts: &SockOpts) -> String {
+    let mut words = Vec::new();
+    if let Some(n) = opts.rcvbuf {
+        words.push(format!("rcvbuf={n}"));
+    }
+    if let Some(n) = opts.sndbuf {
+        words.push(format!("sndbuf={n}"));
+    }
+    if let Some(mode) = opts.timeout {
+        words.push(match mode {
+            super::TimeoutMode::Blocking => "timeout=none".to_string(),
+            super::TimeoutMode::NonBlocking => "timeout=0".to_string(),
+            super::TimeoutMode::Timeout(d) => format!("timeout={}", format_duration(d)),
+        });
+    }
+    if let Some(on) = opts.nodelay {
+        words.push(format!("nodelay={}", if on { "on" } else { "off" }));
+    }
+    words.join(" ")
+}
+
+/// `set`: setsockopt at once, then read back what the kernel made of it.
+pub(crate) fn set(shared: &Arc<Shared>, sock: &LabSocket, opts: &SockOpts) -> Vec<Started> {
+    let call = started(shared, sock, Call::Set, Arg::Text(describe_opts(opts)));
+    let fd = sock.fd();
+    let rec = Recorder::begin(shared, &call, fd.as_deref());
+    let Some(fd) = fd else {
+        rec.finish(Err(Errno(libc::EBADF)), Extra::default());
+        return vec![call];
+    };
+    let result = apply_buffers(&fd, opts)
+        .and_then(|()| apply_mode(&fd, opts))
+        .map(|()| 0)
+        .map_err(|e| Errno::of(&e));
+    let (rcv, snd) = read_buffers(&fd).unwrap_or_default();
+    let mut meta = sock.meta();
+    meta.rcvbuf = BufSize {
+        asked: opts.rcvbuf.or(meta.rcvbuf.asked),
+        effective: rcv,
+    };
+    meta.sndbuf = BufSize {
+        asked: opts.sndbuf.or(meta.sndbuf.asked),
+        effective: snd,
+    };
+    if opts.timeout.is_some() {
+        meta.timeout_asked = opts.timeout;
+    }
+    let shown = |b: BufSize, asked: Option<u64>| BufSize { asked, ..b };
+    let buffers = describe_buffers(
+        shown(meta.rcvbuf, opts.rcvbuf),
+        shown(meta.sndbuf, opts.sndbuf),
+    );
+    drop(meta);
+    let mut sentence = buffers.trim_start_matches("; ").to_string();
+    if opts.timeout.is_some()
+        && let Ok(mode) = super::options::read_timeout_mode(&fd)
+    {
+        if !sentence.is_empty() {
+            sentence.push_str("; ");
+        }
+        sentence.push_str(&format!("now {mode}"));
+    }
+    if opts.rcvbuf.is_some() && sock.name.role != Role::Listener {
+        sentence.push_str(" (set after connecting: the window scale stays as it was)");
+    }
+    rec.finish(
+        result,
+        Extra {
+            sentence: Some(sentence),
+            ..Extra::default()
+        },
+    );
+    vec![call]
+}
+
+/// Ends the lab: wakes all blocked calls, closes all sockets, within `limit`.
+pub(crate) fn shutdown_all(shared: &Arc<Shared>, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    let sockets = shared.all();
+    for sock in &sockets {
+        if !sock.is_closed() {
+            retire(sock);
+        }
+    }
+    for sock in &sockets {
+        if sock.pending() > 0 {
+            wake(sock, false, deadline);
+        }
+        sock.take_fd();
+    }
+}

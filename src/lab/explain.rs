@@ -1,0 +1,243 @@
+//! One plain sentence on what a result means in its situation (SPEC §2–3).
+//!
+//! The sentence belongs to the data, so the transcript, the JSON and the TUI
+//! all say the same thing.
+
+use std::time::Duration;
+
+use super::command::TimeoutMode;
+use super::errno::Errno;
+use super::result::{Call, Kind, Outcome};
+
+/// What is known about a finished call when it is explained.
+#[derive(Debug, Clone)]
+pub(crate) struct Facts<'a> {
+    /// Which call.
+    pub call: Call,
+    /// What it returned.
+    pub outcome: Outcome,
+    /// Bytes asked for, for calls that move bytes.
+    pub asked: Option<u64>,
+    /// The socket's timeout mode when the call began.
+    pub mode: TimeoutMode,
+    /// How long it took.
+    pub elapsed: Duration,
+    /// The address involved (connect's target, listen's address), for the sentence.
+    pub addr: Option<&'a str>,
+    /// The socket is a listener.
+    pub on_listener: bool,
+}
+
+/// How a result reads: its kind, whether a time-out ended it, and a sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Reading {
+    pub kind: Kind,
+    pub timed_out: bool,
+    pub partial: bool,
+    pub sentence: String,
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.2} s", d.as_secs_f64())
+}
+
+/// Whether a call in time-out mode ran for about its time-out (the kernel
+/// rounds time-outs to its tick, so allow a little less).
+fn ran_out(mode: TimeoutMode, elapsed: Duration) -> Option<Duration> {
+    match mode {
+        TimeoutMode::Timeout(t) if elapsed + Duration::from_millis(5) >= t.mul_f64(0.9) => Some(t),
+        _ => None,
+    }
+}
+
+/// Explains a result.
+pub(crate) fn read(f: &Facts<'_>) -> Reading {
+    match f.outcome {
+        Outcome::Ret(n) => read_ret(f, n),
+        Outcome::Err(e) => read_err(f, e),
+    }
+}
+
+fn read_ret(f: &Facts<'_>, n: u64) -> Reading {
+    let asked = f.asked.unwrap_or(0);
+    let partial = f.call.moves_bytes() && f.asked.is_some() && n < asked && n > 0;
+    let mut reading = Reading {
+        kind: Kind::Complete,
+        timed_out: false,
+        partial,
+        sentence: String::new(),
+    };
+    let receiving = matches!(f.call, Call::Recv | Call::RecvAll | Call::Drain);
+    if receiving && n == 0 && asked > 0 {
+        reading.kind = Kind::EndOfStream;
+        reading.sentence = "end of stream: the peer shut down its sending side".into();
+        return reading;
+    }
+    if !partial {
+        return reading;
+    }
+    reading.kind = Kind::Partial;
+    let timed_out = ran_out(f.mode, f.elapsed);
+    reading.timed_out = timed_out.is_some();
+    reading.sentence = match (f.call, timed_out) {
+        (Call::Send | Call::SendAll, Some(t)) => {
+            format!("timed out after {}: {n} of {asked} bytes fitted", secs(t))
+        }
+        (Call::Send, None) => format!("the send buffer had room for {n} of {asked} bytes"),
+        (Call::SendAll, None) => format!("stopped after {n} of {asked} bytes"),
+        (Call::Recv, _) => format!("only {n} bytes were queued; recv returns what is there"),
+        (Call::RecvAll, _) => format!("the stream ended after {n} of {asked} bytes"),
+        _ => String::new(),
+    };
+    reading
+}
+
+fn read_err(f: &Facts<'_>, e: Errno) -> Reading {
+    let mut reading = Reading {
+        kind: Kind::Error,
+        timed_out: false,
+        partial: false,
+        sentence: String::new(),
+    };
+    let waited = matches!(e.0, libc::EAGAIN | libc::EINPROGRESS);
+    if waited {
+        if let Some(t) = ran_out(f.mode, f.elapsed) {
+            reading.kind = Kind::TimedOut;
+            reading.timed_out = true;
+            reading.sentence = match f.call {
+                Call::Connect => format!(
+                    "timed out after {}; the handshake goes on in the kernel",
+                    secs(t)
+                ),
+                Call::Send | Call::SendAll => {
+                    format!(
+                        "timed out after {}: nothing fitted in the send buffer",
+                        secs(t)
+                    )
+                }
+                _ => format!("timed out after {}", secs(t)),
+            };
+            return reading;
+        }
+        reading.kind = Kind::WouldBlock;
+        let why = if f.mode == TimeoutMode::NonBlocking {
+            " (non-blocking)"
+        } else {
+            ""
+        };
+        reading.sentence = match f.call {
+            Call::Connect => format!("handshake under way{why}: the kernel finishes it"),
+            Call::Accept => format!("accept queue empty{why}"),
+            Call::Send | Call::SendAll => format!("send buffer full{why}: nothing fitted"),
+            _ => format!("nothing queued{why}"),
+        };
+        return reading;
+    }
+    let addr = f.addr.unwrap_or("that address");
+    reading.sentence = match e.0 {
+        libc::ECONNREFUSED => format!("no listener on {addr}: the SYN was answered with a reset"),
+        libc::ECONNRESET => {
+            "the peer reset the connection (RST); unread data was thrown away".into()
+        }
+        libc::ECONNABORTED => "the connection was aborted before it was accepted".into(),
+        libc::EPIPE => {
+            "this side can no longer send: it was shut down for writing or the peer reset it".into()
+        }
+        libc::ENOTCONN if f.on_listener => {
+            "a listening socket carries no data: accept() a connection and use that".into()
+        }
+        libc::ENOTCONN => "the socket is not connected".into(),
+        libc::EISCONN => "the socket is already connected".into(),
+        libc::EALREADY => "a connect is already under way on this socket".into(),
+        libc::EADDRINUSE => format!(
+            "another socket is bound to {addr} (one in TIME-WAIT counts too unless reuseaddr=on)"
+        ),
+        libc::EADDRNOTAVAIL => {
+            format!("{addr} is not an address of this machine, or no local port is free")
+        }
+        libc::EACCES => "ports below 1024 need root or CAP_NET_BIND_SERVICE".into(),
+        libc::EMFILE => {
+            "the process has no file descriptors left (its limit is `ulimit -n`)".into()
+        }
+        libc::ENFILE => "the system has no file descriptors left".into(),
+        libc::EINVAL if f.call == Call::Accept => "accept() needs a listening socket".into(),
+        libc::EINVAL if f.call == Call::Listen => {
+            "the kernel refused: the socket cannot listen in its present state".into()
+        }
+        libc::EINVAL => "the kernel refused the call in the socket's present state".into(),
+        libc::EINTR => "interrupted: the socket was closed while this call waited".into(),
+        libc::EBADF => "not run: the socket was closed first".into(),
+        libc::ETIMEDOUT => "the peer stopped answering; the kernel gave up retransmitting".into(),
+        libc::ENETUNREACH | libc::EHOSTUNREACH => format!("no route to {addr}"),
+        _ => e.message(),
+    };
+    reading
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(call: Call, outcome: Outcome, mode: TimeoutMode, ms: u64) -> Facts<'static> {
+        Facts {
+            call,
+            outcome,
+            asked: Some(100),
+            mode,
+            elapsed: Duration::from_millis(ms),
+            addr: Some("127.0.0.1:9"),
+            on_listener: false,
+        }
+    }
+
+    #[test]
+    fn eagain_is_told_apart_by_mode() {
+        let eagain = Outcome::Err(Errno(libc::EAGAIN));
+        let r = read(&facts(Call::Recv, eagain, TimeoutMode::NonBlocking, 0));
+        assert_eq!((r.kind, r.timed_out), (Kind::WouldBlock, false));
+        assert_eq!(r.sentence, "nothing queued (non-blocking)");
+        let two = TimeoutMode::Timeout(Duration::from_secs(2));
+        let r = read(&facts(Call::Recv, eagain, two, 2004));
+        assert_eq!((r.kind, r.timed_out), (Kind::TimedOut, true));
+        assert_eq!(r.sentence, "timed out after 2.00 s");
+    }
+
+    #[test]
+    fn partial_and_end_of_stream() {
+        let r = read(&facts(
+            Call::Recv,
+            Outcome::Ret(7),
+            TimeoutMode::Blocking,
+            0,
+        ));
+        assert!(r.partial);
+        assert_eq!(r.kind, Kind::Partial);
+        let r = read(&facts(
+            Call::Recv,
+            Outcome::Ret(0),
+            TimeoutMode::Blocking,
+            0,
+        ));
+        assert_eq!(r.kind, Kind::EndOfStream);
+        assert!(!r.partial);
+        let r = read(&facts(
+            Call::Send,
+            Outcome::Ret(100),
+            TimeoutMode::Blocking,
+            0,
+        ));
+        assert_eq!(r.kind, Kind::Complete);
+    }
+
+    #[test]
+    fn refused_names_the_address() {
+        let r = read(&facts(
+            Call::Connect,
+            Outcome::Err(Errno(libc::ECONNREFUSED)),
+            TimeoutMode::Blocking,
+            0,
+        ));
+        assert_eq!(r.kind, Kind::Error);
+        assert!(r.sentence.contains("127.0.0.1:9"), "{}", r.sentence);
+    }
+}

@@ -1,0 +1,226 @@
+//! A lane: one side of a socket (sending or receiving), running its calls in
+//! order on a thread of its own, like a program's writer or reader thread.
+//!
+//! The thread exists only while the lane has work, so ten thousand idle
+//! sockets cost no threads.
+
+use std::collections::VecDeque;
+use std::os::unix::thread::JoinHandleExt;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use super::interrupt;
+use super::result::Started;
+
+/// Stack size of lane threads: calls keep their buffers on the heap.
+const STACK_SIZE: usize = 256 * 1024;
+
+/// A call waiting in a lane. `run(false)` carries it out; `run(true)` tells it
+/// it was cancelled (its socket closed first) so it can report that.
+pub(crate) struct Job {
+    /// What the call is, for the view of calls in flight.
+    pub started: Started,
+    /// The call.
+    pub run: Box<dyn FnOnce(bool) + Send>,
+}
+
+/// A call in flight: what it is and when it began.
+#[derive(Debug, Clone)]
+pub struct InFlight {
+    /// The call.
+    pub call: Started,
+    /// When it began to run.
+    pub since: Instant,
+}
+
+#[derive(Default)]
+struct State {
+    queue: VecDeque<Job>,
+    /// The worker thread, while one runs.
+    worker: Option<libc::pthread_t>,
+    /// The call it is running.
+    current: Option<InFlight>,
+}
+
+#[derive(Default)]
+struct Inner {
+    state: Mutex<State>,
+    changed: Condvar,
+}
+
+/// One side of a socket.
+#[derive(Clone, Default)]
+pub(crate) struct Lane {
+    inner: Arc<Inner>,
+}
+
+impl Lane {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Queues a call; starts the lane's thread when none runs.
+    pub fn push(&self, job: Job) -> std::io::Result<()> {
+        let mut state = self.lock();
+        state.queue.push_back(job);
+        if state.worker.is_some() {
+            return Ok(());
+        }
+        let lane = self.clone();
+        let spawned = std::thread::Builder::new()
+            .name("sockplay-lane".into())
+            .stack_size(STACK_SIZE)
+            .spawn(move || lane.work());
+        match spawned {
+            Ok(handle) => {
+                // Recorded before the lock is released; the worker takes the
+                // lock before it does anything, so it cannot exit unseen.
+                state.worker = Some(handle.as_pthread_t());
+                Ok(())
+            }
+            Err(e) => {
+                state.queue.pop_back();
+                Err(e)
+            }
+        }
+    }
+
+    fn work(&self) {
+        loop {
+            let job = {
+                let mut state = self.lock();
+                match state.queue.pop_front() {
+                    Some(job) => {
+                        state.current = Some(InFlight {
+                            call: job.started.clone(),
+                            since: Instant::now(),
+                        });
+                        job
+                    }
+                    None => {
+                        state.worker = None;
+                        state.current = None;
+                        self.inner.changed.notify_all();
+                        return;
+                    }
+                }
+            };
+            (job.run)(false);
+            self.lock().current = None;
+            self.inner.changed.notify_all();
+        }
+    }
+
+    /// Calls queued or running.
+    pub fn pending(&self) -> usize {
+        let state = self.lock();
+        state.queue.len() + usize::from(state.current.is_some())
+    }
+
+    /// The call running now, if any.
+    pub fn in_flight(&self) -> Option<InFlight> {
+        self.lock().current.clone()
+    }
+
+    /// Drops the queued calls (not the running one), telling each it was cancelled.
+    pub fn cancel_queued(&self) {
+        let jobs: Vec<Job> = self.lock().queue.drain(..).collect();
+        for job in jobs {
+            (job.run)(true);
+        }
+    }
+
+    /// Makes a blocked call on this lane return EINTR.
+    pub fn interrupt(&self) {
+        let state = self.lock();
+        if let (Some(thread), Some(_)) = (state.worker, &state.current) {
+            // SAFETY: `worker` is Some only while the thread runs: it clears
+            // the field under this lock before it exits, and we hold the lock.
+            unsafe { interrupt::wake(thread) };
+        }
+    }
+
+    /// Waits until the lane has no thread, or the deadline passes; true when idle.
+    pub fn wait_idle(&self, deadline: Instant) -> bool {
+        let mut state = self.lock();
+        while state.worker.is_some() {
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            let wait = (deadline - now).min(Duration::from_millis(50));
+            state = self
+                .inner
+                .changed
+                .wait_timeout(state, wait)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::name::{Role, SockName};
+    use crate::lab::result::{Arg, Call};
+    use std::sync::mpsc;
+
+    fn started(seq: u64) -> Started {
+        Started {
+            seq,
+            sock: SockName::new(Role::Client, 1),
+            call: Call::Recv,
+            arg: Arg::None,
+            t: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn runs_jobs_in_order_then_lets_its_thread_go() {
+        let lane = Lane::default();
+        let (tx, rx) = mpsc::channel();
+        for i in 0..5 {
+            let tx = tx.clone();
+            lane.push(Job {
+                started: started(i),
+                run: Box::new(move |cancelled| tx.send((i, cancelled)).unwrap()),
+            })
+            .unwrap();
+        }
+        assert!(lane.wait_idle(Instant::now() + Duration::from_secs(2)));
+        let got: Vec<_> = rx.try_iter().collect();
+        assert_eq!(got, (0..5).map(|i| (i, false)).collect::<Vec<_>>());
+        assert_eq!(lane.pending(), 0);
+    }
+
+    #[test]
+    fn interrupt_wakes_a_blocked_syscall() {
+        interrupt::install();
+        let lane = Lane::default();
+        let (tx, rx) = mpsc::channel();
+        let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+        lane.push(Job {
+            started: started(1),
+            run: Box::new(move |_| {
+                use std::io::Read;
+                let mut buf = [0u8; 1];
+                tx.send((&a).read(&mut buf).map_err(|e| e.raw_os_error()))
+                    .unwrap();
+            }),
+        })
+        .unwrap();
+        // The read blocks: nothing arrives within 100 ms.
+        assert!(rx.recv_timeout(Duration::from_millis(100)).is_err());
+        let deadline = Instant::now() + Duration::from_secs(1);
+        while Instant::now() < deadline && rx.try_recv().is_err() {
+            lane.interrupt();
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(lane.wait_idle(deadline), "the blocked read was not woken");
+    }
+}

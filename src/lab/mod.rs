@@ -1,0 +1,274 @@
+//! The lab: real sockets, driven one call at a time.
+//!
+//! [`Lab::execute`] checks a [`Command`] against the lab (unknown or closed
+//! sockets are refused before anything changes), then carries it out: calls
+//! that can block go to the socket's sending or receiving [lane](lane), calls
+//! that cannot (`listen`, `shutdown`, `close`, `set`) act at once. Every
+//! finished call is sent as a [`LabEvent`] on the channel `Lab::new` returns.
+//!
+//! This module knows nothing of terminals: the TUI and `sockplay run` are two
+//! front ends on it.
+
+pub mod command;
+mod control;
+pub mod errno;
+mod explain;
+mod interrupt;
+mod lane;
+pub mod name;
+mod open;
+pub mod options;
+pub mod pattern;
+pub mod preview;
+mod record;
+pub mod result;
+mod socket;
+mod stream;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+pub use command::{
+    AcceptCount, Command, DrainMode, Endpoint, Payload, ShutdownHow, SockOpts, Target, TimeoutMode,
+};
+pub use errno::Errno;
+pub use lane::InFlight;
+pub use name::{Role, SockName};
+pub use options::BufSize;
+pub use preview::Preview;
+pub use result::{Arg, Call, CallResult, Kind, LabEvent, Outcome, Started};
+pub use socket::{Meta, SocketInfo};
+
+use socket::LabSocket;
+
+/// The most bytes one `send` or `recv` call may ask for; `sendall` and
+/// `recvall` move more in steps of at most this many.
+pub const MAX_CALL_BYTES: u64 = 16 << 20;
+
+/// Why the lab refused a command. Nothing changed in the lab.
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    /// The name was never given to a socket in this run.
+    #[error("there is no socket {0} (see `show` for the sockets there are)")]
+    UnknownSocket(SockName),
+    /// The socket was closed.
+    #[error("{0} is closed")]
+    Closed(SockName),
+    /// `connect` was given a socket that is not a listener.
+    #[error("connect needs a listener (L1) or HOST:PORT, and {0} is not a listener")]
+    NotAListener(SockName),
+    /// A host name could not be resolved.
+    #[error("cannot resolve '{host}': {why}")]
+    Resolve {
+        /// The host as written.
+        host: String,
+        /// What the resolver said.
+        why: String,
+    },
+    /// `drain S off` with no `drain S on` running.
+    #[error("{0} has no `drain on` running")]
+    NotDraining(SockName),
+    /// `drain S on` while one already runs.
+    #[error("{0} is already draining (`drain {0} off` stops it)")]
+    AlreadyDraining(SockName),
+    /// The lab could not start a thread for a lane.
+    #[error("cannot start a thread for {0}: {1}")]
+    Thread(SockName, std::io::Error),
+}
+
+/// The state the lab shares with its lane threads.
+pub(crate) struct Shared {
+    start: Instant,
+    seq: AtomicU64,
+    events: Mutex<Sender<LabEvent>>,
+    registry: Mutex<Registry>,
+}
+
+#[derive(Default)]
+struct Registry {
+    sockets: BTreeMap<SockName, Arc<LabSocket>>,
+    last: [u32; 3],
+}
+
+impl Shared {
+    pub(crate) fn next_seq(&self) -> u64 {
+        self.seq.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    pub(crate) fn now(&self) -> Duration {
+        self.start.elapsed()
+    }
+
+    pub(crate) fn emit(&self, event: LabEvent) {
+        // A front end that has gone away no longer needs events.
+        let _ = self
+            .events
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .send(event);
+    }
+
+    fn registry(&self) -> MutexGuard<'_, Registry> {
+        self.registry.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The next name for a role; numbers are never reused.
+    pub(crate) fn next_name(&self, role: Role) -> SockName {
+        let mut reg = self.registry();
+        let slot = &mut reg.last[role as usize];
+        *slot += 1;
+        SockName::new(role, *slot)
+    }
+
+    pub(crate) fn register(&self, sock: Arc<LabSocket>) {
+        self.registry().sockets.insert(sock.name, sock);
+    }
+
+    pub(crate) fn get(&self, name: SockName) -> Option<Arc<LabSocket>> {
+        self.registry().sockets.get(&name).cloned()
+    }
+
+    pub(crate) fn all(&self) -> Vec<Arc<LabSocket>> {
+        self.registry().sockets.values().cloned().collect()
+    }
+}
+
+/// The lab: every socket of a run, and the threads that call on them.
+pub struct Lab {
+    shared: Arc<Shared>,
+}
+
+impl Lab {
+    /// A new, empty lab, and the channel on which it reports finished calls.
+    pub fn new() -> (Lab, Receiver<LabEvent>) {
+        interrupt::install();
+        let (tx, rx) = mpsc::channel();
+        let shared = Shared {
+            start: Instant::now(),
+            seq: AtomicU64::new(0),
+            events: Mutex::new(tx),
+            registry: Mutex::new(Registry::default()),
+        };
+        (
+            Lab {
+                shared: Arc::new(shared),
+            },
+            rx,
+        )
+    }
+
+    /// Time since the lab started; the `t` of results.
+    pub fn elapsed(&self) -> Duration {
+        self.shared.now()
+    }
+
+    /// Carries out a command. Returns the calls it began; their
+    /// results arrive as events. A refused command changes nothing.
+    pub fn execute(&self, cmd: &Command) -> Result<Vec<Started>, LabError> {
+        let shared = &self.shared;
+        match cmd {
+            Command::Listen {
+                addr,
+                backlog,
+                reuseaddr,
+                opts,
+            } => open::listen(shared, addr.as_ref(), *backlog, *reuseaddr, opts),
+            Command::Connect {
+                target,
+                count,
+                opts,
+            } => {
+                let addr = self.resolve_target(target)?;
+                open::connect(shared, addr, *count, opts)
+            }
+            Command::Accept { listener, count } => {
+                open::accept(shared, &self.open_socket(*listener)?, *count)
+            }
+            Command::Send { sock, payload } => {
+                stream::send(shared, &self.open_socket(*sock)?, payload.clone(), false)
+            }
+            Command::SendAll { sock, payload } => {
+                stream::send(shared, &self.open_socket(*sock)?, payload.clone(), true)
+            }
+            Command::Recv { sock, size, peek } => {
+                stream::recv(shared, &self.open_socket(*sock)?, *size, *peek)
+            }
+            Command::RecvAll { sock, size } => {
+                stream::recvall(shared, &self.open_socket(*sock)?, *size)
+            }
+            Command::Drain { sock, mode } => {
+                stream::drain(shared, &self.open_socket(*sock)?, *mode)
+            }
+            Command::Shutdown { sock, how } => {
+                Ok(control::shutdown(shared, &*self.open_socket(*sock)?, *how))
+            }
+            Command::Close { sock, rst } => {
+                Ok(control::close(shared, &self.open_socket(*sock)?, *rst))
+            }
+            Command::Set { sock, opts } => {
+                Ok(control::set(shared, &*self.open_socket(*sock)?, opts))
+            }
+        }
+    }
+
+    /// The socket of that name, if it exists and is open.
+    fn open_socket(&self, name: SockName) -> Result<Arc<LabSocket>, LabError> {
+        let sock = self.shared.get(name).ok_or(LabError::UnknownSocket(name))?;
+        if sock.is_closed() {
+            return Err(LabError::Closed(name));
+        }
+        Ok(sock)
+    }
+
+    fn resolve_target(&self, target: &Target) -> Result<std::net::SocketAddr, LabError> {
+        match target {
+            Target::Listener(name) => {
+                if name.role != Role::Listener {
+                    return Err(LabError::NotAListener(*name));
+                }
+                let sock = self.open_socket(*name)?;
+                let local = sock.meta().local;
+                local
+                    .map(open::reachable)
+                    .ok_or(LabError::NotAListener(*name))
+            }
+            Target::Endpoint(ep) => open::resolve(ep),
+        }
+    }
+
+    /// Everything the front ends show about every socket, in name order.
+    pub fn sockets(&self) -> Vec<SocketInfo> {
+        self.shared.all().iter().map(|s| s.info()).collect()
+    }
+
+    /// One socket's information.
+    pub fn socket(&self, name: SockName) -> Option<SocketInfo> {
+        self.shared.get(name).map(|s| s.info())
+    }
+
+    /// Calls queued or running on a socket (0 for unknown names).
+    pub fn pending(&self, name: SockName) -> usize {
+        self.shared.get(name).map_or(0, |s| s.pending())
+    }
+
+    /// Calls queued or running on any socket.
+    pub fn pending_all(&self) -> usize {
+        self.shared.all().iter().map(|s| s.pending()).sum()
+    }
+
+    /// Wakes every blocked call and closes every socket, waiting at most
+    /// `limit` for the calls to return. Threads still stuck after that are
+    /// left behind; their sockets close when they return or the process ends.
+    pub fn shutdown(&self, limit: Duration) {
+        control::shutdown_all(&self.shared, limit);
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        self.shutdown(Duration::from_secs(1));
+    }
+}

@@ -1,0 +1,424 @@
+//! Calls that make sockets: `listen`, `connect`, `accept`.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+use std::os::fd::AsRawFd;
+use std::sync::Arc;
+
+use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+
+use super::command::{AcceptCount, Endpoint, SockOpts, TimeoutMode};
+use super::errno::Errno;
+use super::lane::Job;
+use super::name::{Role, SockName};
+use super::options::{BufSize, apply_buffers, apply_mode, read_buffers};
+use super::record::{Extra, Recorder};
+use super::result::{Arg, Call, Started};
+use super::socket::{LabSocket, Latch, Meta};
+use super::{LabError, Shared};
+
+/// The address `listen` uses when none is given.
+const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
+
+/// Resolves a host and port; IPv4 first, as listeners default to 127.0.0.1.
+pub(crate) fn resolve(ep: &Endpoint) -> Result<SocketAddr, LabError> {
+    let fail = |why: String| LabError::Resolve {
+        host: ep.host.clone(),
+        why,
+    };
+    let addrs: Vec<SocketAddr> = (ep.host.as_str(), ep.port)
+        .to_socket_addrs()
+        .map_err(|e| fail(e.to_string()))?
+        .collect();
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(addrs.first())
+        .copied()
+        .ok_or_else(|| fail("no address found".into()))
+}
+
+/// Where a client reaches a listener bound to `addr` (a wildcard address
+/// becomes the loopback address of its family).
+pub(crate) fn reachable(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port())
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), addr.port())
+        }
+        _ => addr,
+    }
+}
+
+fn new_tcp(addr: &SocketAddr) -> Result<Socket, Errno> {
+    Socket::new(
+        Domain::for_address(*addr),
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )
+    .map_err(|e| Errno::of(&e))
+}
+
+fn started(shared: &Shared, sock: SockName, call: Call, arg: Arg) -> Started {
+    Started {
+        seq: shared.next_seq(),
+        sock,
+        call,
+        arg,
+        t: shared.now(),
+    }
+}
+
+fn buf_sizes(sock: &Socket, opts: &SockOpts) -> (BufSize, BufSize) {
+    let (rcv, snd) = read_buffers(sock).unwrap_or_default();
+    (
+        BufSize {
+            asked: opts.rcvbuf,
+            effective: rcv,
+        },
+        BufSize {
+            asked: opts.sndbuf,
+            effective: snd,
+        },
+    )
+}
+
+/// "rcvbuf 4096 → 8192" for each size that was asked.
+pub(crate) fn describe_buffers(rcv: BufSize, snd: BufSize) -> String {
+    [("rcvbuf", rcv), ("sndbuf", snd)]
+        .iter()
+        .filter_map(|(what, b)| b.asked.map(|a| format!("; {what} {a} → {}", b.effective)))
+        .collect()
+}
+
+/// socket + setsockopt + bind + listen, at once (none of them blocks).
+pub(crate) fn listen(
+    shared: &Arc<Shared>,
+    addr: Option<&Endpoint>,
+    backlog: i32,
+    reuseaddr: Option<bool>,
+    opts: &SockOpts,
+) -> Result<Vec<Started>, LabError> {
+    let addr = addr.map(resolve).transpose()?.unwrap_or(DEFAULT_LISTEN);
+    let name = shared.next_name(Role::Listener);
+    let call = started(shared, name, Call::Listen, Arg::Text(addr.to_string()));
+    let rec = Recorder::begin(shared, &call, None).addr(addr);
+    let made = (|| {
+        let sock = new_tcp(&addr)?;
+        let io = |r: std::io::Result<()>| r.map_err(|e| Errno::of(&e));
+        if let Some(on) = reuseaddr {
+            io(sock.set_reuse_address(on))?;
+        }
+        io(apply_buffers(&sock, opts))?;
+        io(sock.bind(&SockAddr::from(addr)))?;
+        io(sock.listen(backlog))?;
+        io(apply_mode(&sock, opts))?;
+        Ok(sock)
+    })();
+    let sock = match made {
+        Ok(sock) => sock,
+        Err(e) => {
+            rec.finish(Err(e), Extra::default());
+            return Ok(vec![call]);
+        }
+    };
+    let local = sock.local_addr().ok().and_then(|a| a.as_socket());
+    let (rcvbuf, sndbuf) = buf_sizes(&sock, opts);
+    let meta = Meta {
+        local,
+        backlog: Some(backlog),
+        rcvbuf,
+        sndbuf,
+        timeout_asked: opts.timeout,
+        ..Meta::default()
+    };
+    let sentence = format!(
+        "{name} listening on {}, backlog {backlog}{}",
+        local.map_or_else(|| "?".into(), |a| a.to_string()),
+        describe_buffers(rcvbuf, sndbuf)
+    );
+    shared.register(Arc::new(LabSocket::new(name, sock, meta, Latch::set_now())));
+    rec.finish(
+        Ok(0),
+        Extra {
+            created: vec![name],
+            sentence: Some(sentence),
+            ..Extra::default()
+        },
+    );
+    Ok(vec![call])
+}
+
+/// socket + options now; `connect()` on each new client's sending lane.
+pub(crate) fn connect(
+    shared: &Arc<Shared>,
+    addr: SocketAddr,
+    count: u32,
+    opts: &SockOpts,
+) -> Result<Vec<Started>, LabError> {
+    let mut seqs = Vec::new();
+    let mut previous: Option<Arc<LabSocket>> = None;
+    for _ in 0..count {
+        let name = shared.next_name(Role::Client);
+        let call = started(shared, name, Call::Connect, Arg::Text(addr.to_string()));
+        seqs.push(call.clone());
+        let made = new_tcp(&addr).and_then(|sock| {
+            apply_buffers(&sock, opts)
+                .and_then(|()| apply_mode(&sock, opts))
+                .map_err(|e| Errno::of(&e))?;
+            Ok(sock)
+        });
+        let sock = match made {
+            Ok(sock) => sock,
+            Err(e) => {
+                // EMFILE and the like: say it once and stop making clients.
+                Recorder::begin(shared, &call, None)
+                    .addr(addr)
+                    .finish(Err(e), Extra::default());
+                break;
+            }
+        };
+        let (rcvbuf, sndbuf) = buf_sizes(&sock, opts);
+        let meta = Meta {
+            peer: Some(addr),
+            rcvbuf,
+            sndbuf,
+            timeout_asked: opts.timeout,
+            ..Meta::default()
+        };
+        let lab_sock = Arc::new(LabSocket::new(name, sock, meta, Latch::default()));
+        shared.register(Arc::clone(&lab_sock));
+        let shared2 = Arc::clone(shared);
+        let job_sock = Arc::clone(&lab_sock);
+        let job_call = call.clone();
+        let before = previous.replace(Arc::clone(&lab_sock));
+        let job = Job {
+            started: call,
+            run: Box::new(move |cancelled| {
+                if let Some(before) = before {
+                    wait_syn_sent(&before);
+                }
+                run_connect(&shared2, &job_sock, &job_call, addr, cancelled);
+                job_sock.ready.set();
+            }),
+        };
+        if let Err(e) = lab_sock.send.push(job) {
+            lab_sock.meta().closed = true;
+            lab_sock.take_fd();
+            seqs.pop();
+            if seqs.is_empty() {
+                return Err(LabError::Thread(name, e));
+            }
+            break;
+        }
+    }
+    Ok(seqs)
+}
+
+/// Waits (at most 50 ms) until the client made just before has sent its SYN,
+/// so that `connect L1 x6` reaches the listener as C1, C2, … in order, as a
+/// loop of connects in one program would, though each has a lane of its own.
+fn wait_syn_sent(before: &LabSocket) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(50);
+    while std::time::Instant::now() < deadline {
+        let done = before.pending() == 0;
+        let bound = before
+            .fd()
+            .and_then(|fd| fd.local_addr().ok())
+            .and_then(|a| a.as_socket())
+            .is_some_and(|a| a.port() != 0);
+        if done || bound {
+            // The port is taken just before the SYN leaves; let it arrive.
+            std::thread::sleep(std::time::Duration::from_micros(300));
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_micros(100));
+    }
+}
+
+fn run_connect(
+    shared: &Arc<Shared>,
+    sock: &LabSocket,
+    call: &Started,
+    addr: SocketAddr,
+    cancelled: bool,
+) {
+    let fd = sock.fd().filter(|_| !cancelled);
+    let rec = Recorder::begin(shared, call, fd.as_deref()).addr(addr);
+    let Some(fd) = fd else {
+        rec.finish(Err(Errno(libc::EBADF)), Extra::default());
+        return;
+    };
+    let result = fd.connect(&SockAddr::from(addr)).map_err(|e| Errno::of(&e));
+    let local = fd.local_addr().ok().and_then(|a| a.as_socket());
+    sock.meta().local = local;
+    let sentence = format!(
+        "{} connected: {} → {addr}",
+        sock.name,
+        local.map_or_else(|| "?".into(), |a| a.to_string())
+    );
+    rec.finish(
+        result.map(|()| 0),
+        Extra {
+            created: vec![sock.name],
+            sentence: Some(sentence),
+            ..Extra::default()
+        },
+    );
+}
+
+/// `accept()` on the listener's receiving lane, N times or until the queue is empty.
+pub(crate) fn accept(
+    shared: &Arc<Shared>,
+    listener: &Arc<LabSocket>,
+    count: AcceptCount,
+) -> Result<Vec<Started>, LabError> {
+    let mut seqs = Vec::new();
+    let (times, arg) = match count {
+        AcceptCount::Times(n) => (n, Arg::None),
+        AcceptCount::All => (1, Arg::Text("all".into())),
+    };
+    for _ in 0..times {
+        let call = started(shared, listener.name, Call::Accept, arg.clone());
+        seqs.push(call.clone());
+        let shared2 = Arc::clone(shared);
+        let sock = Arc::clone(listener);
+        let job_call = call.clone();
+        let all = count == AcceptCount::All;
+        let job = Job {
+            started: call,
+            run: Box::new(move |cancelled| {
+                if all {
+                    accept_all(&shared2, &sock, &job_call, cancelled);
+                } else {
+                    accept_one(&shared2, &sock, &job_call, None, cancelled);
+                }
+            }),
+        };
+        listener
+            .recv
+            .push(job)
+            .map_err(|e| LabError::Thread(listener.name, e))?;
+    }
+    Ok(seqs)
+}
+
+/// One `accept()`; registers the new socket and pairs it with its client.
+fn accept_one(
+    shared: &Arc<Shared>,
+    listener: &LabSocket,
+    call: &Started,
+    part_of: Option<u64>,
+    cancelled: bool,
+) -> Option<Errno> {
+    let fd = listener.fd().filter(|_| !cancelled);
+    let mut rec = Recorder::begin(shared, call, fd.as_deref());
+    if let Some(parent) = part_of {
+        rec = rec.part_of(parent);
+    }
+    let Some(fd) = fd else {
+        rec.finish(Err(Errno(libc::EBADF)), Extra::default());
+        return Some(Errno(libc::EBADF));
+    };
+    let (sock, peer) = match fd.accept() {
+        Ok(pair) => pair,
+        Err(e) => {
+            let e = Errno::of(&e);
+            rec.finish(Err(e), Extra::default());
+            return Some(e);
+        }
+    };
+    let raw_fd = sock.as_raw_fd() as u64;
+    let name = shared.next_name(Role::Accepted);
+    let peer = peer.as_socket();
+    let (rcvbuf, sndbuf) = buf_sizes(&sock, &SockOpts::default());
+    let pair = peer.and_then(|p| find_client(shared, p));
+    let meta = Meta {
+        local: sock.local_addr().ok().and_then(|a| a.as_socket()),
+        peer,
+        pair: pair.as_ref().map(|c| c.name),
+        listener: Some(listener.name),
+        rcvbuf,
+        sndbuf,
+        ..Meta::default()
+    };
+    if let Some(client) = &pair {
+        client.meta().pair = Some(name);
+    }
+    shared.register(Arc::new(LabSocket::new(name, sock, meta, Latch::set_now())));
+    let from = peer.map_or_else(|| "?".into(), |p| p.to_string());
+    let sentence = match &pair {
+        Some(c) => format!("{name} ⇄ {} (from {from})", c.name),
+        None => format!("{name} from {from}"),
+    };
+    rec.finish(
+        Ok(raw_fd),
+        Extra {
+            created: vec![name],
+            sentence: Some(sentence),
+            ..Extra::default()
+        },
+    );
+    None
+}
+
+/// The open lab client whose local address is `peer`.
+fn find_client(shared: &Shared, peer: SocketAddr) -> Option<Arc<LabSocket>> {
+    shared.all().into_iter().find(|s| {
+        let meta = s.meta();
+        s.name.role == Role::Client && !meta.closed && meta.local == Some(peer)
+    })
+}
+
+/// Whether a connection waits in the listener's accept queue (poll, no wait).
+fn queue_ready(fd: &Socket) -> bool {
+    let mut pfd = libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, zero timeout.
+    unsafe { libc::poll(&mut pfd, 1, 0) > 0 && pfd.revents & libc::POLLIN != 0 }
+}
+
+/// `accept all`: accept while connections wait. A non-blocking listener
+/// calls until EAGAIN, as a real event loop would; a blocking one stops when
+/// the queue is empty rather than block.
+fn accept_all(shared: &Arc<Shared>, listener: &LabSocket, call: &Started, cancelled: bool) {
+    let fd = listener.fd().filter(|_| !cancelled);
+    let rec = Recorder::begin(shared, call, fd.as_deref());
+    let Some(fd) = fd else {
+        rec.finish(Err(Errno(libc::EBADF)), Extra::default());
+        return;
+    };
+    let nonblocking = rec.mode() == TimeoutMode::NonBlocking;
+    let mut accepted = 0u64;
+    let mut error = None;
+    // Bounded: at most one call per connection that can wait, plus the last.
+    for _ in 0..=u32::MAX {
+        if listener.is_closed() || (!nonblocking && !queue_ready(&fd)) {
+            break;
+        }
+        let step = started(shared, listener.name, Call::Accept, Arg::None);
+        match accept_one(shared, listener, &step, Some(call.seq), false) {
+            None => accepted += 1,
+            Some(e) => {
+                error = Some(e);
+                break;
+            }
+        }
+    }
+    let outcome = match error {
+        Some(e) if accepted == 0 && e.0 != libc::EAGAIN => Err(e),
+        _ => Ok(accepted),
+    };
+    let sentence = format!("accepted {accepted}; the accept queue is empty");
+    rec.finish(
+        outcome,
+        Extra {
+            sentence: Some(sentence),
+            ..Extra::default()
+        },
+    );
+}

@@ -1,0 +1,145 @@
+//! Turning a syscall's return into a result record.
+
+use std::cell::Cell;
+use std::sync::Arc;
+use std::time::Instant;
+
+use socket2::Socket;
+
+use super::Shared;
+use super::command::TimeoutMode;
+use super::errno::Errno;
+use super::explain::{self, Facts};
+use super::name::{Role, SockName};
+use super::options::read_timeout_mode;
+use super::preview::Preview;
+use super::result::{Arg, Call, CallResult, LabEvent, Outcome, Started};
+
+/// A call being made: what it is and when it began. `finish` makes the record.
+pub(crate) struct Recorder {
+    shared: Arc<Shared>,
+    seq: u64,
+    part_of: Option<u64>,
+    sock: SockName,
+    call: Call,
+    arg: Arg,
+    began: Cell<Instant>,
+    mode: TimeoutMode,
+    addr: Option<String>,
+}
+
+/// What a call produced besides its return value.
+#[derive(Default)]
+pub(crate) struct Extra {
+    /// Bytes received, for the preview.
+    pub data: Option<Preview>,
+    /// Sockets the call made.
+    pub created: Vec<SockName>,
+    /// The sentence for a plain success (an error explains itself).
+    pub sentence: Option<String>,
+    /// Added to whatever sentence the result gets.
+    pub note: Option<String>,
+}
+
+impl Recorder {
+    /// Begins a record for `started`, reading the socket's timeout mode now.
+    pub fn begin(shared: &Arc<Shared>, started: &Started, sock: Option<&Socket>) -> Self {
+        let mode = sock
+            .and_then(|s| read_timeout_mode(s).ok())
+            .unwrap_or_default();
+        Recorder {
+            shared: Arc::clone(shared),
+            seq: started.seq,
+            part_of: None,
+            sock: started.sock,
+            call: started.call,
+            arg: started.arg.clone(),
+            began: Cell::new(Instant::now()),
+            mode,
+            addr: None,
+        }
+    }
+
+    /// Marks the record as one step of the loop `parent`.
+    pub fn part_of(mut self, parent: u64) -> Self {
+        self.part_of = Some(parent);
+        self
+    }
+
+    /// The address to name in the sentence (connect's target, listen's address).
+    pub fn addr(mut self, addr: impl ToString) -> Self {
+        self.addr = Some(addr.to_string());
+        self
+    }
+
+    /// Starts the clock again: the call's own syscall begins now, after
+    /// whatever preparation (building a buffer) came before it.
+    pub fn start_clock(&self) {
+        self.began.set(Instant::now());
+    }
+
+    /// The socket's timeout mode when the call began.
+    pub fn mode(&self) -> TimeoutMode {
+        self.mode
+    }
+
+    /// Finishes the record from a syscall's result, emits it, and returns it.
+    pub fn finish(self, outcome: Result<u64, Errno>, extra: Extra) -> CallResult {
+        let elapsed = self.began.get().elapsed();
+        let outcome = match outcome {
+            Ok(n) => Outcome::Ret(n),
+            Err(e) => Outcome::Err(e),
+        };
+        let asked = match (&self.arg, self.call.moves_bytes()) {
+            (Arg::Bytes(n), true) => Some(*n),
+            _ => None,
+        };
+        let reading = explain::read(&Facts {
+            call: self.call,
+            outcome,
+            asked,
+            mode: self.mode,
+            elapsed,
+            addr: self.addr.as_deref(),
+            on_listener: self.sock.role == Role::Listener,
+        });
+        let mut explain = if reading.sentence.is_empty() {
+            extra.sentence.unwrap_or_default()
+        } else {
+            reading.sentence
+        };
+        if let Some(note) = extra.note {
+            if !explain.is_empty() {
+                explain.push_str("; ");
+            }
+            explain.push_str(&note);
+        }
+        let result = CallResult {
+            seq: self.seq,
+            part_of: self.part_of,
+            sock: self.sock,
+            call: self.call,
+            arg: self.arg,
+            t: self.shared.now(),
+            elapsed,
+            outcome,
+            partial: reading.partial,
+            timed_out: reading.timed_out,
+            kind: reading.kind,
+            created: extra.created,
+            explain,
+            data: extra.data,
+        };
+        self.shared.emit(LabEvent::Finished(result.clone()));
+        result
+    }
+}
+
+/// The syscall's return as a count or an errno.
+pub(crate) fn ret(r: libc::ssize_t) -> Result<u64, Errno> {
+    if r < 0 {
+        Err(Errno::of(&std::io::Error::last_os_error()))
+    } else {
+        Ok(r as u64)
+    }
+}

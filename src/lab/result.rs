@@ -1,0 +1,219 @@
+//! What a finished call leaves behind: the result record of SPEC §3.
+
+use std::fmt;
+use std::time::Duration;
+
+use super::errno::Errno;
+use super::name::SockName;
+use super::preview::Preview;
+
+/// Which socket call a record is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Call {
+    /// socket + bind + listen.
+    Listen,
+    /// `connect()`.
+    Connect,
+    /// `accept()`.
+    Accept,
+    /// One `send()`.
+    Send,
+    /// A `sendall` loop (its steps are `Send` records).
+    SendAll,
+    /// One `recv()`.
+    Recv,
+    /// A `recvall` loop (its steps are `Recv` records).
+    RecvAll,
+    /// A `drain` (many `recv()` calls, counted together).
+    Drain,
+    /// `shutdown()`.
+    Shutdown,
+    /// `close()`.
+    Close,
+    /// `setsockopt()` calls of `set`.
+    Set,
+}
+
+impl Call {
+    /// The name used in transcripts and the JSON `call` field.
+    pub fn name(self) -> &'static str {
+        match self {
+            Call::Listen => "listen",
+            Call::Connect => "connect",
+            Call::Accept => "accept",
+            Call::Send => "send",
+            Call::SendAll => "sendall",
+            Call::Recv => "recv",
+            Call::RecvAll => "recvall",
+            Call::Drain => "drain",
+            Call::Shutdown => "shutdown",
+            Call::Close => "close",
+            Call::Set => "set",
+        }
+    }
+
+    /// Whether the call moves bytes, so that a short count is "partial".
+    pub fn moves_bytes(self) -> bool {
+        matches!(
+            self,
+            Call::Send | Call::SendAll | Call::Recv | Call::RecvAll
+        )
+    }
+}
+
+impl fmt::Display for Call {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.name())
+    }
+}
+
+/// The argument a call was made with, as shown in `send(65536)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arg {
+    /// No argument (`accept`, `close`).
+    None,
+    /// A byte count (`send`, `recv`).
+    Bytes(u64),
+    /// Words (`connect 127.0.0.1:80`, `shutdown write`).
+    Text(String),
+}
+
+impl fmt::Display for Arg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Arg::None => Ok(()),
+            Arg::Bytes(n) => write!(f, "{n}"),
+            Arg::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+/// What the call returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The call returned this count (bytes, or 0 for calls that return 0 on success).
+    Ret(u64),
+    /// The call failed with this errno.
+    Err(Errno),
+}
+
+impl Outcome {
+    /// The return value, if the call succeeded.
+    pub fn ret(self) -> Option<u64> {
+        match self {
+            Outcome::Ret(n) => Some(n),
+            Outcome::Err(_) => None,
+        }
+    }
+
+    /// The errno, if the call failed.
+    pub fn errno(self) -> Option<Errno> {
+        match self {
+            Outcome::Ret(_) => None,
+            Outcome::Err(e) => Some(e),
+        }
+    }
+}
+
+/// How a result should be read at a glance (SPEC §3: told apart by words and colour).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Did all that was asked.
+    Complete,
+    /// Moved fewer bytes than asked.
+    Partial,
+    /// Would have waited, and did not (non-blocking EAGAIN, EINPROGRESS).
+    WouldBlock,
+    /// Waited as long as allowed and gave up.
+    TimedOut,
+    /// `recv` returned 0: the peer will send no more.
+    EndOfStream,
+    /// Any other errno.
+    Error,
+}
+
+impl Kind {
+    /// The word shown next to the result.
+    pub fn word(self) -> &'static str {
+        match self {
+            Kind::Complete => "ok",
+            Kind::Partial => "partial",
+            Kind::WouldBlock => "would block",
+            Kind::TimedOut => "timed out",
+            Kind::EndOfStream => "end of stream",
+            Kind::Error => "error",
+        }
+    }
+}
+
+/// One finished call (SPEC §3, and the JSON `op` record of §5).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallResult {
+    /// The call's number in this run.
+    pub seq: u64,
+    /// For one step of `sendall`/`recvall`: the seq of the whole loop.
+    pub part_of: Option<u64>,
+    /// The socket the call was made on.
+    pub sock: SockName,
+    /// Which call.
+    pub call: Call,
+    /// Its argument.
+    pub arg: Arg,
+    /// When it finished, since the lab started.
+    pub t: Duration,
+    /// How long it took.
+    pub elapsed: Duration,
+    /// What it returned.
+    pub outcome: Outcome,
+    /// For calls that move bytes: fewer than asked.
+    pub partial: bool,
+    /// It ended because its time-out ran out.
+    pub timed_out: bool,
+    /// How to read it at a glance.
+    pub kind: Kind,
+    /// Sockets the call made (`accept` → `A1`).
+    pub created: Vec<SockName>,
+    /// One plain sentence on what the result means here.
+    pub explain: String,
+    /// The first bytes received (escaped when shown).
+    pub data: Option<Preview>,
+}
+
+impl CallResult {
+    /// How many bytes were asked for, for calls that move bytes.
+    pub fn asked(&self) -> Option<u64> {
+        match (&self.arg, self.call.moves_bytes()) {
+            (Arg::Bytes(n), true) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// The share of the asked bytes that was moved, in percent, for partial results.
+    pub fn percent(&self) -> Option<u64> {
+        let asked = self.asked()?;
+        let ret = self.outcome.ret()?;
+        (self.partial && asked > 0).then(|| ret * 100 / asked)
+    }
+}
+
+/// A call the lab has begun and not yet finished.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Started {
+    /// The call's number.
+    pub seq: u64,
+    /// The socket.
+    pub sock: SockName,
+    /// Which call.
+    pub call: Call,
+    /// Its argument.
+    pub arg: Arg,
+    /// When it was submitted, since the lab started.
+    pub t: Duration,
+}
+
+/// What the lab tells its front end.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LabEvent {
+    /// A call finished.
+    Finished(CallResult),
+}

@@ -1,0 +1,175 @@
+//! A lab socket: the kernel socket, its two lanes, and what the lab knows of it.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+use socket2::Socket;
+
+use super::command::TimeoutMode;
+use super::lane::{InFlight, Lane};
+use super::name::{Role, SockName};
+use super::options::BufSize;
+
+/// What the lab knows of a socket besides the kernel's own state.
+#[derive(Debug, Clone, Default)]
+pub struct Meta {
+    /// Local address, once bound.
+    pub local: Option<SocketAddr>,
+    /// Peer address, once connected (for clients: the target).
+    pub peer: Option<SocketAddr>,
+    /// The other end when it is a lab socket too (`A1 ⇄ C3`).
+    pub pair: Option<SockName>,
+    /// For accepted sockets: the listener they came from.
+    pub listener: Option<SockName>,
+    /// For listeners: the backlog passed to `listen()`.
+    pub backlog: Option<i32>,
+    /// Receive buffer asked and effective.
+    pub rcvbuf: BufSize,
+    /// Send buffer asked and effective.
+    pub sndbuf: BufSize,
+    /// The timeout mode asked for, if one was.
+    pub timeout_asked: Option<TimeoutMode>,
+    /// `close` was called; the name stays while the kernel holds a trace.
+    pub closed: bool,
+}
+
+/// A one-way flag that threads can wait on.
+#[derive(Default)]
+pub(crate) struct Latch {
+    set: Mutex<bool>,
+    cv: Condvar,
+}
+
+impl Latch {
+    /// A latch that is already set.
+    pub fn set_now() -> Self {
+        Latch {
+            set: Mutex::new(true),
+            cv: Condvar::new(),
+        }
+    }
+
+    /// Sets the latch and wakes every waiter.
+    pub fn set(&self) {
+        *self.set.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        self.cv.notify_all();
+    }
+
+    /// Waits until the latch is set.
+    pub fn wait(&self) {
+        let mut set = self.set.lock().unwrap_or_else(|p| p.into_inner());
+        while !*set {
+            set = self
+                .cv
+                .wait_timeout(set, Duration::from_millis(100))
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+    }
+}
+
+/// A socket of the lab.
+pub(crate) struct LabSocket {
+    /// Its name.
+    pub name: SockName,
+    /// The kernel socket; `None` once closed.
+    fd: Mutex<Option<Arc<Socket>>>,
+    /// The sending side (connect, send, sendall).
+    pub send: Lane,
+    /// The receiving side (accept, recv, recvall, drain).
+    pub recv: Lane,
+    /// Set when the socket is ready for receiving calls (a client's connect returned).
+    pub ready: Latch,
+    meta: Mutex<Meta>,
+    /// Bytes the application sent on it.
+    pub bytes_sent: AtomicU64,
+    /// Bytes the application received from it.
+    pub bytes_received: AtomicU64,
+    /// The seq of the `drain on` that runs and should go on; 0 when none.
+    pub drain: AtomicU64,
+}
+
+impl LabSocket {
+    /// A new lab socket around a kernel socket.
+    pub fn new(name: SockName, sock: Socket, meta: Meta, ready: Latch) -> Self {
+        LabSocket {
+            name,
+            fd: Mutex::new(Some(Arc::new(sock))),
+            send: Lane::default(),
+            recv: Lane::default(),
+            ready,
+            meta: Mutex::new(meta),
+            bytes_sent: AtomicU64::new(0),
+            bytes_received: AtomicU64::new(0),
+            drain: AtomicU64::new(0),
+        }
+    }
+
+    /// The kernel socket, unless it was closed.
+    pub fn fd(&self) -> Option<Arc<Socket>> {
+        self.fd.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Takes the kernel socket out, for `close`.
+    pub fn take_fd(&self) -> Option<Arc<Socket>> {
+        self.fd.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+
+    /// What the lab knows of the socket.
+    pub fn meta(&self) -> MutexGuard<'_, Meta> {
+        self.meta.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether `close` was called.
+    pub fn is_closed(&self) -> bool {
+        self.meta().closed
+    }
+
+    /// Calls queued or running on both lanes.
+    pub fn pending(&self) -> usize {
+        self.send.pending() + self.recv.pending()
+    }
+
+    /// A copy of everything the front ends show about the socket.
+    pub fn info(&self) -> SocketInfo {
+        let timeout = self
+            .fd()
+            .and_then(|s| super::options::read_timeout_mode(&s).ok());
+        SocketInfo {
+            name: self.name,
+            role: self.name.role,
+            meta: self.meta().clone(),
+            timeout,
+            bytes_sent: self.bytes_sent.load(Ordering::Relaxed),
+            bytes_received: self.bytes_received.load(Ordering::Relaxed),
+            in_flight: [self.send.in_flight(), self.recv.in_flight()]
+                .into_iter()
+                .flatten()
+                .collect(),
+            pending: self.pending(),
+        }
+    }
+}
+
+/// What the front ends show about a lab socket, copied out of the lab.
+#[derive(Debug, Clone)]
+pub struct SocketInfo {
+    /// Its name.
+    pub name: SockName,
+    /// Listener, client or accepted.
+    pub role: Role,
+    /// Addresses, pair, options asked and effective.
+    pub meta: Meta,
+    /// The timeout mode read back from the kernel (`None` once closed).
+    pub timeout: Option<TimeoutMode>,
+    /// Bytes the application sent.
+    pub bytes_sent: u64,
+    /// Bytes the application received.
+    pub bytes_received: u64,
+    /// Calls running now (at most one per lane).
+    pub in_flight: Vec<InFlight>,
+    /// Calls queued or running.
+    pub pending: usize,
+}

@@ -1,0 +1,368 @@
+//! Calls that move bytes: `send`, `sendall`, `recv`, `recvall`, `drain`.
+
+use std::os::fd::{AsRawFd, RawFd};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use super::command::{DrainMode, Payload, TimeoutMode};
+use super::errno::Errno;
+use super::lane::Job;
+use super::pattern;
+use super::preview::{PREVIEW_BYTES, Preview};
+use super::record::{Extra, Recorder, ret};
+use super::result::{Arg, Call, Started};
+use super::socket::LabSocket;
+use super::{LabError, MAX_CALL_BYTES, Shared};
+
+/// The buffer one `drain` read uses.
+const DRAIN_CHUNK: usize = 64 * 1024;
+
+/// How often a waiting loop looks whether its socket was closed.
+const POLL_MS: libc::c_int = 100;
+
+fn sys_send(fd: RawFd, buf: &[u8]) -> Result<u64, Errno> {
+    // SAFETY: `buf` is valid for `buf.len()` bytes; MSG_NOSIGNAL turns
+    // SIGPIPE into EPIPE.
+    ret(unsafe { libc::send(fd, buf.as_ptr().cast(), buf.len(), libc::MSG_NOSIGNAL) })
+}
+
+fn sys_recv(fd: RawFd, buf: &mut [u8], flags: libc::c_int) -> Result<u64, Errno> {
+    // SAFETY: `buf` is valid and writable for `buf.len()` bytes.
+    ret(unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), flags) })
+}
+
+/// Waits until `fd` is ready for `events`, looking every 100 ms whether the
+/// wait is still `wanted`; false when it no longer is.
+fn wait_ready(fd: RawFd, events: libc::c_short, wanted: impl Fn() -> bool) -> bool {
+    while wanted() {
+        let mut pfd = libc::pollfd {
+            fd,
+            events,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd.
+        if unsafe { libc::poll(&mut pfd, 1, POLL_MS) } > 0 {
+            return true;
+        }
+    }
+    false
+}
+
+fn new_call(shared: &Shared, sock: &LabSocket, call: Call, arg: Arg) -> Started {
+    Started {
+        seq: shared.next_seq(),
+        sock: sock.name,
+        call,
+        arg,
+        t: shared.now(),
+    }
+}
+
+/// Queues `run` on a lane, to report EBADF if the socket closes first.
+fn queue(
+    shared: &Arc<Shared>,
+    sock: &Arc<LabSocket>,
+    receiving: bool,
+    call: Started,
+    run: impl FnOnce(&Arc<Shared>, &LabSocket, &Recorder) -> Option<(Result<u64, Errno>, Extra)>
+    + Send
+    + 'static,
+) -> Result<Vec<Started>, LabError> {
+    let begun = call.clone();
+    let shared2 = Arc::clone(shared);
+    let sock2 = Arc::clone(sock);
+    let job_call = call.clone();
+    let job = Job {
+        started: call,
+        run: Box::new(move |cancelled| {
+            if receiving && !cancelled {
+                sock2.ready.wait();
+            }
+            let fd = sock2.fd().filter(|_| !cancelled && !sock2.is_closed());
+            let rec = Recorder::begin(&shared2, &job_call, fd.as_deref());
+            let done = if fd.is_some() {
+                run(&shared2, &sock2, &rec)
+            } else {
+                None
+            };
+            let (outcome, extra) =
+                done.unwrap_or_else(|| (Err(Errno(libc::EBADF)), Extra::default()));
+            rec.finish(outcome, extra);
+        }),
+    };
+    let lane = if receiving { &sock.recv } else { &sock.send };
+    lane.push(job).map_err(|e| LabError::Thread(sock.name, e))?;
+    Ok(vec![begun])
+}
+
+fn payload_bytes(payload: &Payload, offset: u64, skip: u64, len: u64) -> Vec<u8> {
+    match payload {
+        Payload::Pattern(_) => pattern::bytes(offset, len as usize),
+        Payload::Text(t) => t[skip as usize..(skip + len) as usize].to_vec(),
+    }
+}
+
+/// `send` (one call) or `sendall` (calls until all is sent, each one shown).
+pub(crate) fn send(
+    shared: &Arc<Shared>,
+    sock: &Arc<LabSocket>,
+    payload: Payload,
+    all: bool,
+) -> Result<Vec<Started>, LabError> {
+    let total = payload.len();
+    let call = if all { Call::SendAll } else { Call::Send };
+    let started = new_call(shared, sock, call, Arg::Bytes(total));
+    let parent = started.seq;
+    queue(shared, sock, false, started, move |shared, sock, rec| {
+        let fd = sock.fd()?;
+        let raw = fd.as_raw_fd();
+        if !all {
+            let buf = payload_bytes(&payload, sock.bytes_sent.load(Ordering::Relaxed), 0, total);
+            rec.start_clock();
+            let r = sys_send(raw, &buf);
+            if let Ok(n) = r {
+                sock.bytes_sent.fetch_add(n, Ordering::Relaxed);
+            }
+            return Some((r, Extra::default()));
+        }
+        let mut sent = 0u64;
+        let mut error = None;
+        while sent < total && !sock.is_closed() {
+            let len = (total - sent).min(MAX_CALL_BYTES);
+            let buf = payload_bytes(&payload, sock.bytes_sent.load(Ordering::Relaxed), sent, len);
+            let step = new_call(shared, sock, Call::Send, Arg::Bytes(len));
+            let step_rec = Recorder::begin(shared, &step, Some(&fd)).part_of(parent);
+            step_rec.start_clock();
+            let r = step_rec.finish(sys_send(raw, &buf), Extra::default());
+            match r.outcome.errno() {
+                None => {
+                    let n = r.outcome.ret().unwrap_or(0);
+                    sock.bytes_sent.fetch_add(n, Ordering::Relaxed);
+                    sent += n;
+                }
+                Some(Errno(libc::EAGAIN)) if rec.mode() == TimeoutMode::NonBlocking => {
+                    // A real sendall on a non-blocking socket waits for room
+                    // the way an event loop does, then tries again.
+                    if !wait_ready(raw, libc::POLLOUT, || !sock.is_closed()) {
+                        break;
+                    }
+                }
+                Some(e) => {
+                    error = Some(e);
+                    break;
+                }
+            }
+        }
+        Some(loop_outcome(sent, total, error, "sent"))
+    })
+}
+
+/// The summary of a `sendall`/`recvall` loop: the count moved, or the errno
+/// when nothing was; an errno that stopped a partial loop is named in the sentence.
+fn loop_outcome(
+    moved: u64,
+    total: u64,
+    error: Option<Errno>,
+    verb: &str,
+) -> (Result<u64, Errno>, Extra) {
+    match error {
+        Some(e) if moved == 0 => (Err(e), Extra::default()),
+        Some(e) => (
+            Ok(moved),
+            Extra {
+                note: Some(format!(
+                    "stopped by {e} after {moved} of {total} bytes {verb}"
+                )),
+                ..Extra::default()
+            },
+        ),
+        None => (Ok(moved), Extra::default()),
+    }
+}
+
+/// One `recv()` with an N-byte buffer (MSG_PEEK with `peek`).
+pub(crate) fn recv(
+    shared: &Arc<Shared>,
+    sock: &Arc<LabSocket>,
+    size: u64,
+    peek: bool,
+) -> Result<Vec<Started>, LabError> {
+    let arg = Arg::Bytes(size);
+    let started = new_call(shared, sock, Call::Recv, arg);
+    queue(shared, sock, true, started, move |_, sock, rec| {
+        let fd = sock.fd()?;
+        let mut buf = vec![0u8; size as usize];
+        let flags = if peek { libc::MSG_PEEK } else { 0 };
+        rec.start_clock();
+        let r = sys_recv(fd.as_raw_fd(), &mut buf, flags);
+        let mut extra = Extra::default();
+        if let Ok(n) = r {
+            extra.data = Some(Preview::of(&buf[..n as usize]));
+            if peek {
+                extra.note = Some("peeked: the bytes stay queued".into());
+            } else {
+                sock.bytes_received.fetch_add(n, Ordering::Relaxed);
+            }
+        }
+        Some((r, extra))
+    })
+}
+
+/// `recv()` until N bytes or end of stream, each call shown.
+pub(crate) fn recvall(
+    shared: &Arc<Shared>,
+    sock: &Arc<LabSocket>,
+    size: u64,
+) -> Result<Vec<Started>, LabError> {
+    let started = new_call(shared, sock, Call::RecvAll, Arg::Bytes(size));
+    let parent = started.seq;
+    queue(shared, sock, true, started, move |shared, sock, rec| {
+        let fd = sock.fd()?;
+        let raw = fd.as_raw_fd();
+        let mut buf = vec![0u8; size as usize];
+        let mut got = 0usize;
+        let mut error = None;
+        while (got as u64) < size && !sock.is_closed() {
+            let step = new_call(shared, sock, Call::Recv, Arg::Bytes(size - got as u64));
+            let step_rec = Recorder::begin(shared, &step, Some(&fd)).part_of(parent);
+            let r = sys_recv(raw, &mut buf[got..], 0);
+            let data = r.ok().map(|n| Preview::of(&buf[got..got + n as usize]));
+            let extra = Extra {
+                data,
+                ..Extra::default()
+            };
+            let r = step_rec.finish(r, extra);
+            match r.outcome.errno() {
+                None => {
+                    let n = r.outcome.ret().unwrap_or(0);
+                    if n == 0 {
+                        break;
+                    }
+                    sock.bytes_received.fetch_add(n, Ordering::Relaxed);
+                    got += n as usize;
+                }
+                Some(Errno(libc::EAGAIN)) if rec.mode() == TimeoutMode::NonBlocking => {
+                    if !wait_ready(raw, libc::POLLIN, || !sock.is_closed()) {
+                        break;
+                    }
+                }
+                Some(e) => {
+                    error = Some(e);
+                    break;
+                }
+            }
+        }
+        let (outcome, mut extra) = loop_outcome(got as u64, size, error, "received");
+        extra.data = Some(Preview::of(&buf[..got]));
+        Some((outcome, extra))
+    })
+}
+
+/// Reads everything queued now without waiting; returns (bytes, calls, how it ended).
+fn drain_now(
+    sock: &LabSocket,
+    raw: RawFd,
+    buf: &mut [u8],
+    preview: &mut Vec<u8>,
+) -> (u64, u64, Option<Errno>, bool) {
+    let (mut total, mut calls) = (0u64, 0u64);
+    loop {
+        calls += 1;
+        match sys_recv(raw, buf, libc::MSG_DONTWAIT) {
+            Ok(0) => return (total, calls, None, true),
+            Ok(n) => {
+                let n = n as usize;
+                let room = PREVIEW_BYTES.saturating_sub(preview.len());
+                preview.extend_from_slice(&buf[..n.min(room)]);
+                sock.bytes_received.fetch_add(n as u64, Ordering::Relaxed);
+                total += n as u64;
+            }
+            Err(Errno(libc::EAGAIN)) => return (total, calls, None, false),
+            Err(e) => return (total, calls, Some(e), false),
+        }
+    }
+}
+
+/// `drain S [on|off]`.
+pub(crate) fn drain(
+    shared: &Arc<Shared>,
+    sock: &Arc<LabSocket>,
+    mode: DrainMode,
+) -> Result<Vec<Started>, LabError> {
+    if mode == DrainMode::Off {
+        let seq = sock.drain.swap(0, Ordering::AcqRel);
+        if seq == 0 {
+            return Err(LabError::NotDraining(sock.name));
+        }
+        // The running `drain on` finishes and reports; wait for that record.
+        return Ok(vec![Started {
+            seq,
+            sock: sock.name,
+            call: Call::Drain,
+            arg: Arg::Text("on".into()),
+            t: shared.now(),
+        }]);
+    }
+    let on = mode == DrainMode::On;
+    let arg = Arg::Text(if on { "on" } else { "once" }.into());
+    let started = new_call(shared, sock, Call::Drain, arg);
+    let seq = started.seq;
+    if on
+        && sock
+            .drain
+            .compare_exchange(0, seq, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+    {
+        return Err(LabError::AlreadyDraining(sock.name));
+    }
+    queue(shared, sock, true, started, move |_, sock, rec| {
+        let fd = sock.fd()?;
+        let raw = fd.as_raw_fd();
+        let mut buf = vec![0u8; DRAIN_CHUNK];
+        rec.start_clock();
+        let mut preview = Vec::new();
+        let (mut total, mut calls) = (0u64, 0u64);
+        let mut stop = "nothing more queued";
+        let mut error = None;
+        loop {
+            let (n, c, e, eof) = drain_now(sock, raw, &mut buf, &mut preview);
+            total += n;
+            calls += c;
+            if eof {
+                stop = "end of stream";
+                break;
+            }
+            if e.is_some() {
+                error = e;
+                break;
+            }
+            let going_on = on && sock.drain.load(Ordering::Acquire) == seq;
+            if !going_on
+                || !wait_ready(raw, libc::POLLIN, || {
+                    !sock.is_closed() && sock.drain.load(Ordering::Acquire) == seq
+                })
+            {
+                if on {
+                    stop = "drain off";
+                }
+                break;
+            }
+        }
+        sock.drain
+            .compare_exchange(seq, 0, Ordering::AcqRel, Ordering::Acquire)
+            .ok();
+        let outcome = match error {
+            Some(e) if total == 0 => Err(e),
+            _ => Ok(total),
+        };
+        let stopped = error.map_or_else(|| stop.to_string(), |e| format!("stopped by {e}"));
+        let extra = Extra {
+            data: Some(Preview::of_prefix(&preview, total)),
+            sentence: Some(format!(
+                "read {total} bytes in {calls} recv calls; {stopped}"
+            )),
+            ..Extra::default()
+        };
+        Some((outcome, extra))
+    })
+}

@@ -1,0 +1,10 @@
+//! sockplay: a socket playground.
+//!
+//! Real TCP sockets, driven one call at a time through a small command
+//! language, with the kernel's view of them read live.
+//!
+//! - [`lab`] owns the sockets and runs the calls;
+//! - [`script`] parses the command language and runs scripts headless.
+
+pub mod lab;
+pub mod script;
