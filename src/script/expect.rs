@@ -1,0 +1,110 @@
+//! `expect S FIELD=VALUE [within DURATION]`: what is checked, and how.
+
+use std::time::Duration;
+
+use crate::lab::{CallResult, SockName};
+
+/// How long `expect` retries when no `within` is given (SPEC §5).
+pub const DEFAULT_WITHIN: Duration = Duration::from_secs(2);
+
+/// Fields read from the socket's last result.
+pub const RESULT_FIELDS: &[&str] = &["ret", "errno", "partial", "timed_out"];
+
+/// Fields read from the kernel view of the socket (SPEC §5's snapshot fields).
+pub const KERNEL_FIELDS: &[&str] = &[
+    "state",
+    "role",
+    "local",
+    "peer",
+    "accept_queue",
+    "accept_queue_max",
+    "backlog",
+    "syn_recv",
+    "recvq",
+    "sendq",
+    "notsent",
+    "rcvbuf",
+    "sndbuf",
+    "rcvbuf_asked",
+    "sndbuf_asked",
+    "timeout",
+    "bytes_sent",
+    "bytes_received",
+    "snd_wnd",
+    "rcv_wnd",
+    "rtt_us",
+    "cwnd",
+    "retrans",
+];
+
+/// What an `expect` checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expectation {
+    /// The socket.
+    pub sock: SockName,
+    /// The field's name (one of [`RESULT_FIELDS`] or [`KERNEL_FIELDS`]).
+    pub field: String,
+    /// The value wanted, as written.
+    pub want: String,
+    /// How long to retry.
+    pub within: Duration,
+}
+
+impl Expectation {
+    /// Whether the field is read from the last result rather than the kernel.
+    pub fn on_result(&self) -> bool {
+        RESULT_FIELDS.contains(&self.field.as_str())
+    }
+}
+
+/// A field of a result, as `expect` compares it: `ret` is the count or
+/// `null`, `errno` the name or `null`, the flags `true`/`false`.
+pub fn result_field(result: &CallResult, field: &str) -> Option<String> {
+    Some(match field {
+        "ret" => result
+            .outcome
+            .ret()
+            .map_or_else(|| "null".to_string(), |n| n.to_string()),
+        "errno" => result
+            .outcome
+            .errno()
+            .map_or_else(|| "null".to_string(), |e| e.name()),
+        "partial" => result.partial.to_string(),
+        "timed_out" => result.timed_out.to_string(),
+        _ => return None,
+    })
+}
+
+/// Whether a value read matches the value wanted: equal as written, with
+/// `none` standing for `null`, case ignored for names, and sizes (`4k`)
+/// equal to their byte counts.
+pub fn matches(want: &str, got: &str) -> bool {
+    if want.eq_ignore_ascii_case(got) {
+        return true;
+    }
+    let want_null = matches!(want.to_ascii_lowercase().as_str(), "none" | "null" | "-");
+    if want_null && got == "null" {
+        return true;
+    }
+    if let (Ok(w), Ok(g)) = (super::units::size(want), got.parse::<u64>()) {
+        return w == g;
+    }
+    // States may be written with '_' for '-' (SYN_SENT).
+    want.replace('_', "-").eq_ignore_ascii_case(got)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matching_rules() {
+        assert!(matches("3", "3"));
+        assert!(matches("4k", "4096"));
+        assert!(matches("none", "null"));
+        assert!(matches("eagain", "EAGAIN"));
+        assert!(matches("syn_sent", "SYN-SENT"));
+        assert!(!matches("3", "4"));
+        assert!(!matches("true", "false"));
+    }
+}

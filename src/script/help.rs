@@ -1,0 +1,126 @@
+//! Usage of each command: for `help`, for errors, and for the TUI's hints.
+
+/// A command of the language with its usage line and what it does.
+#[derive(Debug, Clone, Copy)]
+pub struct Usage {
+    /// The command word.
+    pub name: &'static str,
+    /// Its usage line.
+    pub usage: &'static str,
+    /// What it does, in a few words.
+    pub about: &'static str,
+}
+
+/// Every command, in the order `help` lists them.
+pub const COMMANDS: &[Usage] = &[
+    Usage {
+        name: "listen",
+        usage: "listen [ADDR] [backlog=N] [rcvbuf=SIZE] [sndbuf=SIZE] [timeout=MODE] [reuseaddr=on|off]",
+        about: "socket + bind + listen; ADDR is PORT, HOST:PORT or [::1]:PORT (default 127.0.0.1:0), backlog 5",
+    },
+    Usage {
+        name: "connect",
+        usage: "connect TARGET [xN] [rcvbuf=SIZE] [sndbuf=SIZE] [timeout=MODE]",
+        about: "TARGET is a listener (L1) or HOST:PORT; x10 opens ten clients",
+    },
+    Usage {
+        name: "accept",
+        usage: "accept Ln [xN|all]",
+        about: "accept() once, N times, or until the accept queue is empty",
+    },
+    Usage {
+        name: "send",
+        usage: "send S SIZE|\"TEXT\"",
+        about: "one send() call: SIZE bytes of the pattern abc…z, or the text",
+    },
+    Usage {
+        name: "sendall",
+        usage: "sendall S SIZE|\"TEXT\"",
+        about: "send() until all is sent; every step is shown",
+    },
+    Usage {
+        name: "recv",
+        usage: "recv S N [peek]",
+        about: "one recv() call with an N-byte buffer (peek: MSG_PEEK)",
+    },
+    Usage {
+        name: "recvall",
+        usage: "recvall S N",
+        about: "recv() until N bytes or end of stream",
+    },
+    Usage {
+        name: "drain",
+        usage: "drain S [on|off]",
+        about: "read everything queued now; on keeps reading as data arrives",
+    },
+    Usage {
+        name: "shutdown",
+        usage: "shutdown S read|write|both",
+        about: "shutdown(); write sends FIN",
+    },
+    Usage {
+        name: "close",
+        usage: "close S [rst]",
+        about: "close(); rst sets SO_LINGER 0 first so the peer gets a reset",
+    },
+    Usage {
+        name: "set",
+        usage: "set S [rcvbuf=SIZE] [sndbuf=SIZE] [timeout=MODE] [nodelay=on|off]",
+        about: "change options on a live socket",
+    },
+    Usage {
+        name: "show",
+        usage: "show [S]",
+        about: "print the kernel view of all sockets, or one",
+    },
+    Usage {
+        name: "sleep",
+        usage: "sleep DURATION",
+        about: "let time pass (250ms, 2s, 1.5s)",
+    },
+    Usage {
+        name: "wait",
+        usage: "wait S [DURATION]",
+        about: "wait until S's pending calls finish (at most 5s unless given)",
+    },
+    Usage {
+        name: "expect",
+        usage: "expect S FIELD=VALUE [within DURATION]",
+        about: "check a kernel-view field or the last result (ret, errno, partial, timed_out)",
+    },
+    Usage {
+        name: "note",
+        usage: "note \"TEXT\"",
+        about: "narration for the reader",
+    },
+    Usage {
+        name: "step",
+        usage: "step \"TITLE\"",
+        about: "start a lesson step",
+    },
+    Usage {
+        name: "help",
+        usage: "help [COMMAND]",
+        about: "usage of all commands, or one",
+    },
+];
+
+/// The usage of a command, by name.
+pub fn usage(name: &str) -> Option<&'static Usage> {
+    COMMANDS.iter().find(|u| u.name.eq_ignore_ascii_case(name))
+}
+
+/// The command names, comma-separated, for "expected one of" messages.
+pub fn names() -> String {
+    COMMANDS
+        .iter()
+        .map(|u| u.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Timeout modes, for help text.
+pub const MODES: &str = "MODE: none (blocking), 0 (non-blocking), or a duration such as 2s";
+
+/// Sizes, for help text.
+pub const SIZES: &str = "SIZE: 100, 4k (4096), 1m (1048576), 1g";

@@ -1,0 +1,535 @@
+//! Parsing lines of the command language (SPEC §2) into statements.
+
+use std::time::Duration;
+
+use super::error::{ParseError, ScriptError};
+use super::expect::{DEFAULT_WITHIN, Expectation, KERNEL_FIELDS, RESULT_FIELDS};
+use super::help;
+use super::lexer::{Token, tokenize};
+use super::units;
+use crate::lab::{
+    AcceptCount, Command, DrainMode, MAX_CALL_BYTES, Payload, ShutdownHow, SockName, SockOpts,
+    Target,
+};
+
+/// The largest `xN` for `connect` and `accept`.
+pub const MAX_COUNT: u32 = 100_000;
+/// The largest buffer size `rcvbuf=`/`sndbuf=` may ask for.
+pub const MAX_BUFFER: u64 = 1 << 30;
+/// The most `sendall` may send.
+pub const MAX_SENDALL: u64 = 1 << 40;
+/// How long `wait` waits unless told.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(5);
+
+/// One line of the command language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Statement {
+    /// A command for the lab.
+    Lab(Command),
+    /// Print the kernel view.
+    Show(Option<SockName>),
+    /// Let time pass.
+    Sleep(Duration),
+    /// Wait until a socket's pending calls finish.
+    Wait {
+        /// The socket.
+        sock: SockName,
+        /// At most this long.
+        limit: Duration,
+    },
+    /// Check a field.
+    Expect(Expectation),
+    /// Narration.
+    Note(String),
+    /// The start of a lesson step.
+    Step(String),
+    /// Usage of all commands, or one.
+    Help(Option<String>),
+}
+
+/// A parsed line of a script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// 1-based line number.
+    pub number: usize,
+    /// The line as written.
+    pub text: String,
+    /// What it says.
+    pub statement: Statement,
+}
+
+/// Parses a whole script; the first line that does not parse is the error.
+pub fn parse_script(text: &str) -> Result<Vec<Line>, ScriptError> {
+    let mut lines = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let number = i + 1;
+        match parse_line(raw) {
+            Ok(Some(statement)) => lines.push(Line {
+                number,
+                text: raw.trim().to_string(),
+                statement,
+            }),
+            Ok(None) => {}
+            Err(error) => {
+                return Err(ScriptError {
+                    line: number,
+                    error,
+                });
+            }
+        }
+    }
+    Ok(lines)
+}
+
+/// Parses one line; `None` for a blank line or a comment.
+pub fn parse_line(line: &str) -> Result<Option<Statement>, ParseError> {
+    let tokens = tokenize(line)?;
+    let Some((first, rest)) = tokens.split_first() else {
+        return Ok(None);
+    };
+    let end = line.chars().count() + 1;
+    let mut args = Args {
+        cmd: first.text.to_ascii_lowercase(),
+        tokens: rest,
+        end,
+    };
+    let statement = match args.cmd.as_str() {
+        "listen" => listen(&mut args)?,
+        "connect" => connect(&mut args)?,
+        "accept" => accept(&mut args)?,
+        "send" | "sendall" => send(&mut args)?,
+        "recv" => recv(&mut args)?,
+        "recvall" => {
+            let sock = args.sock(0)?;
+            let size = args.size(1, "N", 1, MAX_CALL_BYTES)?;
+            args.done(2)?;
+            Statement::Lab(Command::RecvAll { sock, size })
+        }
+        "drain" => drain(&mut args)?,
+        "shutdown" => shutdown(&mut args)?,
+        "close" => close(&mut args)?,
+        "set" => {
+            let sock = args.sock(0)?;
+            let (given, opts) = args.options(1, &["rcvbuf", "sndbuf", "timeout", "nodelay"])?;
+            if !given {
+                return Err(args.missing("an option to set"));
+            }
+            Statement::Lab(Command::Set { sock, opts })
+        }
+        "show" => {
+            let sock = args.tokens.first().map(|_| args.sock(0)).transpose()?;
+            args.done(1)?;
+            Statement::Show(sock)
+        }
+        "sleep" => {
+            let d = args.duration(0)?;
+            args.done(1)?;
+            Statement::Sleep(d)
+        }
+        "wait" => {
+            let sock = args.sock(0)?;
+            let limit = match args.tokens.get(1) {
+                Some(_) => args.duration(1)?,
+                None => DEFAULT_WAIT,
+            };
+            args.done(2)?;
+            Statement::Wait { sock, limit }
+        }
+        "expect" => expect(&mut args)?,
+        "note" | "step" => {
+            let text = args.text(0)?;
+            args.done(1)?;
+            if args.cmd == "note" {
+                Statement::Note(text)
+            } else {
+                Statement::Step(text)
+            }
+        }
+        "help" => {
+            let topic = match args.tokens.first() {
+                Some(t) if help::usage(&t.text).is_none() => {
+                    return Err(ParseError::new(
+                        t.col,
+                        format!("no command '{}'; commands: {}", t.text, help::names()),
+                    ));
+                }
+                Some(t) => Some(t.text.to_ascii_lowercase()),
+                None => None,
+            };
+            args.done(1)?;
+            Statement::Help(topic)
+        }
+        _ => {
+            return Err(ParseError::new(
+                first.col,
+                format!(
+                    "unknown command '{}'; expected one of: {}",
+                    first.text,
+                    help::names()
+                ),
+            ));
+        }
+    };
+    Ok(Some(statement))
+}
+
+/// The words after the command, and how to read them.
+struct Args<'a> {
+    cmd: String,
+    tokens: &'a [Token],
+    end: usize,
+}
+
+impl Args<'_> {
+    fn usage(&self) -> &'static str {
+        help::usage(&self.cmd).map_or("", |u| u.usage)
+    }
+
+    fn missing(&self, what: &str) -> ParseError {
+        ParseError::new(
+            self.end,
+            format!("{} needs {what}; usage: {}", self.cmd, self.usage()),
+        )
+    }
+
+    fn get(&self, i: usize, what: &str) -> Result<&Token, ParseError> {
+        self.tokens.get(i).ok_or_else(|| self.missing(what))
+    }
+
+    fn err(&self, t: &Token, message: String) -> ParseError {
+        ParseError::new(t.col, message)
+    }
+
+    /// No words after position `i`.
+    fn done(&self, i: usize) -> Result<(), ParseError> {
+        match self.tokens.get(i) {
+            None => Ok(()),
+            Some(t) => Err(self.err(
+                t,
+                format!("unexpected '{}'; usage: {}", t.text, self.usage()),
+            )),
+        }
+    }
+
+    fn sock(&self, i: usize) -> Result<SockName, ParseError> {
+        let t = self.get(i, "a socket name (L1, C1, A1)")?;
+        t.text.parse().map_err(|e| self.err(t, format!("{e}")))
+    }
+
+    fn size(&self, i: usize, what: &str, min: u64, max: u64) -> Result<u64, ParseError> {
+        let t = self.get(i, what)?;
+        let n = units::size(&t.text).map_err(|e| self.err(t, e))?;
+        in_range(t, what, n, min, max)
+    }
+
+    fn duration(&self, i: usize) -> Result<Duration, ParseError> {
+        let t = self.get(i, "a duration (250ms, 2s)")?;
+        units::duration(&t.text).map_err(|e| self.err(t, e))
+    }
+
+    fn text(&self, i: usize) -> Result<String, ParseError> {
+        let t = self.get(i, "a quoted text")?;
+        if !t.quoted {
+            return Err(self.err(
+                t,
+                format!("expected a quoted text (\"…\"), found '{}'", t.text),
+            ));
+        }
+        Ok(t.text.clone())
+    }
+
+    /// `key=value` options from position `i` on; returns whether any was
+    /// given and the socket options among them.
+    fn options(&self, i: usize, allowed: &[&str]) -> Result<(bool, SockOpts), ParseError> {
+        let mut opts = SockOpts::default();
+        let mut seen: Vec<String> = Vec::new();
+        for t in self.tokens.iter().skip(i) {
+            let Some((key, value)) = t.text.split_once('=') else {
+                return Err(self.err(
+                    t,
+                    format!("unexpected '{}'; usage: {}", t.text, self.usage()),
+                ));
+            };
+            let key = key.to_ascii_lowercase();
+            if !allowed.contains(&key.as_str()) {
+                return Err(self.err(
+                    t,
+                    format!(
+                        "{} has no option '{key}'; options: {}",
+                        self.cmd,
+                        allowed.join(", ")
+                    ),
+                ));
+            }
+            if seen.contains(&key) {
+                return Err(self.err(t, format!("{key} is given twice")));
+            }
+            let bad = |e: String| self.err(t, e);
+            match key.as_str() {
+                "rcvbuf" | "sndbuf" => {
+                    let n = units::size(value).map_err(bad)?;
+                    let n = in_range(t, &key, n, 1, MAX_BUFFER)?;
+                    if key == "rcvbuf" {
+                        opts.rcvbuf = Some(n);
+                    } else {
+                        opts.sndbuf = Some(n);
+                    }
+                }
+                "timeout" => opts.timeout = Some(units::timeout_mode(value).map_err(bad)?),
+                "nodelay" => opts.nodelay = Some(units::on_off(value).map_err(bad)?),
+                // backlog and reuseaddr are read by `listen` itself.
+                _ => {}
+            }
+            seen.push(key);
+        }
+        Ok((!seen.is_empty(), opts))
+    }
+
+    /// The value of `key=` among the words from `i` on.
+    fn value(&self, i: usize, key: &str) -> Option<(&Token, String)> {
+        self.tokens.iter().skip(i).find_map(|t| {
+            let (k, v) = t.text.split_once('=')?;
+            k.eq_ignore_ascii_case(key).then(|| (t, v.to_string()))
+        })
+    }
+}
+
+fn in_range(t: &Token, what: &str, n: u64, min: u64, max: u64) -> Result<u64, ParseError> {
+    if n < min || n > max {
+        return Err(ParseError::new(
+            t.col,
+            format!(
+                "{what} {n} is out of range: expected {} to {}",
+                human(min),
+                human(max)
+            ),
+        ));
+    }
+    Ok(n)
+}
+
+/// 16777216 → "16m", for range messages.
+fn human(n: u64) -> String {
+    for (shift, unit) in [(30, "g"), (20, "m"), (10, "k")] {
+        if n >= 1 << shift && n.is_multiple_of(1 << shift) {
+            return format!("{}{unit}", n >> shift);
+        }
+    }
+    n.to_string()
+}
+
+fn listen(args: &mut Args<'_>) -> Result<Statement, ParseError> {
+    let has_addr = args.tokens.first().is_some_and(|t| !t.text.contains('='));
+    let addr = if has_addr {
+        let t = &args.tokens[0];
+        Some(units::endpoint(&t.text).map_err(|e| args.err(t, e))?)
+    } else {
+        None
+    };
+    let from = usize::from(has_addr);
+    let (_, opts) = args.options(
+        from,
+        &["backlog", "rcvbuf", "sndbuf", "timeout", "reuseaddr"],
+    )?;
+    let backlog = match args.value(from, "backlog") {
+        None => 5,
+        Some((t, v)) => {
+            let n: i64 = v.parse().map_err(|_| {
+                args.err(t, format!("bad backlog '{v}': expected a whole number (5)"))
+            })?;
+            if !(-1..=i64::from(i32::MAX)).contains(&n) {
+                return Err(args.err(
+                    t,
+                    format!("backlog {n} is out of range: expected -1 to {}", i32::MAX),
+                ));
+            }
+            n as i32
+        }
+    };
+    let reuseaddr = args
+        .value(from, "reuseaddr")
+        .map(|(t, v)| units::on_off(&v).map_err(|e| args.err(t, e)))
+        .transpose()?;
+    Ok(Statement::Lab(Command::Listen {
+        addr,
+        backlog,
+        reuseaddr,
+        opts,
+    }))
+}
+
+fn connect(args: &mut Args<'_>) -> Result<Statement, ParseError> {
+    let t = args.get(0, "a target: a listener (L1) or HOST:PORT")?;
+    let target = if t.text.contains(':') || t.text.bytes().all(|b| b.is_ascii_digit()) {
+        Target::Endpoint(units::endpoint(&t.text).map_err(|e| args.err(t, e))?)
+    } else {
+        let name: SockName = t.text.parse().map_err(|_| {
+            args.err(
+                t,
+                format!(
+                    "bad target '{}': expected a listener (L1) or HOST:PORT",
+                    t.text
+                ),
+            )
+        })?;
+        Target::Listener(name)
+    };
+    let mut from = 1;
+    let mut count = 1;
+    if let Some(t) = args.tokens.get(1).filter(|t| is_count(&t.text)) {
+        count = parse_count(t)?;
+        from = 2;
+    }
+    let (_, opts) = args.options(from, &["rcvbuf", "sndbuf", "timeout", "nodelay"])?;
+    Ok(Statement::Lab(Command::Connect {
+        target,
+        count,
+        opts,
+    }))
+}
+
+fn is_count(word: &str) -> bool {
+    word.len() > 1 && (word.starts_with('x') || word.starts_with('X'))
+}
+
+fn parse_count(t: &Token) -> Result<u32, ParseError> {
+    let n: u64 = t.text[1..].parse().map_err(|_| {
+        ParseError::new(
+            t.col,
+            format!("bad count '{}': expected x and a number (x10)", t.text),
+        )
+    })?;
+    Ok(in_range(t, "count", n, 1, u64::from(MAX_COUNT))? as u32)
+}
+
+fn accept(args: &mut Args<'_>) -> Result<Statement, ParseError> {
+    let listener = args.sock(0)?;
+    let count = match args.tokens.get(1) {
+        None => AcceptCount::Times(1),
+        Some(t) if t.text.eq_ignore_ascii_case("all") => AcceptCount::All,
+        Some(t) if is_count(&t.text) => AcceptCount::Times(parse_count(t)?),
+        Some(t) => {
+            return Err(args.err(t, format!("expected xN or all, found '{}'", t.text)));
+        }
+    };
+    args.done(2)?;
+    Ok(Statement::Lab(Command::Accept { listener, count }))
+}
+
+fn send(args: &mut Args<'_>) -> Result<Statement, ParseError> {
+    let sock = args.sock(0)?;
+    let all = args.cmd == "sendall";
+    let t = args.get(1, "a SIZE or a quoted \"TEXT\"")?;
+    let payload = if t.quoted {
+        Payload::Text(t.bytes.clone())
+    } else {
+        let max = if all { MAX_SENDALL } else { MAX_CALL_BYTES };
+        let n = units::size(&t.text).map_err(|e| args.err(t, e))?;
+        if n > max && !all {
+            return Err(args.err(
+                t,
+                format!(
+                    "send takes at most {} in one call; sendall sends more",
+                    human(max)
+                ),
+            ));
+        }
+        Payload::Pattern(in_range(t, "size", n, 0, max)?)
+    };
+    args.done(2)?;
+    Ok(Statement::Lab(if all {
+        Command::SendAll { sock, payload }
+    } else {
+        Command::Send { sock, payload }
+    }))
+}
+
+fn recv(args: &mut Args<'_>) -> Result<Statement, ParseError> {
+    let sock = args.sock(0)?;
+    let size = args.size(1, "a buffer size N", 1, MAX_CALL_BYTES)?;
+    let peek = match args.tokens.get(2) {
+        None => false,
+        Some(t) if t.text.eq_ignore_ascii_case("peek") => true,
+        Some(t) => return Err(args.err(t, format!("expected peek, found '{}'", t.text))),
+    };
+    args.done(3)?;
+    Ok(Statement::Lab(Command::Recv { sock, size, peek }))
+}
+
+fn drain(args: &mut Args<'_>) -> Result<Statement, ParseError> {
+    let sock = args.sock(0)?;
+    let mode = match args.tokens.get(1) {
+        None => DrainMode::Once,
+        Some(t) => match units::on_off(&t.text).map_err(|e| args.err(t, e))? {
+            true => DrainMode::On,
+            false => DrainMode::Off,
+        },
+    };
+    args.done(2)?;
+    Ok(Statement::Lab(Command::Drain { sock, mode }))
+}
+
+fn shutdown(args: &mut Args<'_>) -> Result<Statement, ParseError> {
+    let sock = args.sock(0)?;
+    let t = args.get(1, "read, write or both")?;
+    let how = match t.text.to_ascii_lowercase().as_str() {
+        "read" | "rd" => ShutdownHow::Read,
+        "write" | "wr" => ShutdownHow::Write,
+        "both" | "rdwr" => ShutdownHow::Both,
+        _ => {
+            return Err(args.err(
+                t,
+                format!("expected read, write or both, found '{}'", t.text),
+            ));
+        }
+    };
+    args.done(2)?;
+    Ok(Statement::Lab(Command::Shutdown { sock, how }))
+}
+
+fn close(args: &mut Args<'_>) -> Result<Statement, ParseError> {
+    let sock = args.sock(0)?;
+    let rst = match args.tokens.get(1) {
+        None => false,
+        Some(t) if t.text.eq_ignore_ascii_case("rst") => true,
+        Some(t) => return Err(args.err(t, format!("expected rst, found '{}'", t.text))),
+    };
+    args.done(2)?;
+    Ok(Statement::Lab(Command::Close { sock, rst }))
+}
+
+fn expect(args: &mut Args<'_>) -> Result<Statement, ParseError> {
+    let sock = args.sock(0)?;
+    let t = args.get(1, "FIELD=VALUE")?;
+    let Some((field, want)) = t.text.split_once('=') else {
+        return Err(args.err(t, format!("expected FIELD=VALUE, found '{}'", t.text)));
+    };
+    let field = field.to_ascii_lowercase();
+    if !RESULT_FIELDS.contains(&field.as_str()) && !KERNEL_FIELDS.contains(&field.as_str()) {
+        return Err(args.err(
+            t,
+            format!(
+                "unknown field '{field}'; fields: {}, {}",
+                RESULT_FIELDS.join(", "),
+                KERNEL_FIELDS.join(", ")
+            ),
+        ));
+    }
+    if want.is_empty() {
+        return Err(args.err(t, format!("{field}= needs a value")));
+    }
+    let within = match args.tokens.get(2) {
+        None => DEFAULT_WITHIN,
+        Some(w) if w.text.eq_ignore_ascii_case("within") => args.duration(3)?,
+        Some(w) => {
+            return Err(args.err(w, format!("expected within DURATION, found '{}'", w.text)));
+        }
+    };
+    args.done(if args.tokens.len() > 2 { 4 } else { 2 })?;
+    Ok(Statement::Expect(Expectation {
+        sock,
+        field,
+        want: want.to_string(),
+        within,
+    }))
+}
