@@ -1,0 +1,117 @@
+//! JSON Lines output of a headless run: the contract of SPEC §5.
+
+use std::io::Write;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::parse::Line;
+use super::sink::{ExpectReport, Sink};
+use crate::lab::{Arg, CallResult, Started};
+
+/// Writes one JSON object per line to `W`.
+pub struct JsonLines<W: Write> {
+    out: W,
+}
+
+impl<W: Write> JsonLines<W> {
+    /// JSON Lines written to `out`.
+    pub fn new(out: W) -> Self {
+        JsonLines { out }
+    }
+
+    /// Gives the writer back.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
+    fn emit(&mut self, value: &Value) {
+        let _ = writeln!(self.out, "{value}");
+        let _ = self.out.flush();
+    }
+}
+
+/// Seconds, rounded to the microsecond.
+fn secs(t: Duration) -> f64 {
+    (t.as_secs_f64() * 1e6).round() / 1e6
+}
+
+fn arg(a: &Arg) -> Value {
+    match a {
+        Arg::None => Value::Null,
+        Arg::Bytes(n) => json!(n),
+        Arg::Text(t) => json!(t),
+    }
+}
+
+/// The `op` record of a result.
+pub fn op_record(r: &CallResult) -> Value {
+    json!({
+        "type": "op",
+        "seq": r.seq,
+        "t": secs(r.t),
+        "sock": r.sock,
+        "call": r.call.name(),
+        "arg": arg(&r.arg),
+        "ret": r.outcome.ret(),
+        "errno": r.outcome.errno().map(|e| e.name()),
+        "partial": r.partial,
+        "timed_out": r.timed_out,
+        "elapsed_ms": (r.elapsed.as_secs_f64() * 1e6).round() / 1e3,
+        "created": r.created,
+        "part_of": r.part_of,
+        "kind": r.kind.word(),
+        "explain": r.explain,
+        "message": r.outcome.errno().map(|e| e.message()),
+        "data": r.data.as_ref().map(|d| d.escaped()),
+    })
+}
+
+impl<W: Write> Sink for JsonLines<W> {
+    fn command(&mut self, _line: &Line) {}
+
+    fn op(&mut self, r: &CallResult) {
+        self.emit(&op_record(r));
+    }
+
+    fn blocked(&mut self, call: &Started, t: Duration) {
+        self.emit(&json!({
+            "type": "blocked",
+            "seq": call.seq,
+            "t": secs(t),
+            "sock": call.sock,
+            "call": call.call.name(),
+            "arg": arg(&call.arg),
+        }));
+    }
+
+    fn expect(&mut self, r: &ExpectReport, t: Duration) {
+        let e = &r.expectation;
+        self.emit(&json!({
+            "type": "expect",
+            "line": r.line,
+            "t": secs(t),
+            "ok": r.ok,
+            "sock": e.sock,
+            "field": e.field,
+            "want": e.want,
+            "got": r.got,
+        }));
+    }
+
+    fn note(&mut self, line: usize, text: &str, t: Duration) {
+        self.emit(&json!({"type": "note", "line": line, "t": secs(t), "text": text}));
+    }
+
+    fn step(&mut self, line: usize, title: &str, t: Duration) {
+        self.emit(&json!({"type": "step", "line": line, "t": secs(t), "title": title}));
+    }
+
+    fn error(&mut self, line: usize, column: Option<usize>, message: &str) {
+        self.emit(&json!({"type": "error", "line": line, "column": column, "message": message}));
+    }
+
+    fn info(&mut self, line: usize, text: &str, t: Duration) {
+        self.emit(&json!({"type": "info", "line": line, "t": secs(t), "text": text}));
+    }
+}

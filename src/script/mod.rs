@@ -1,0 +1,22 @@
+//! The command language (SPEC §2): parsing, expectations, and headless runs.
+//!
+//! One language serves the TUI's command line, script files and lessons.
+
+pub mod error;
+pub mod expect;
+pub mod help;
+pub mod lexer;
+pub mod parse;
+pub mod units;
+
+pub use error::{ParseError, ScriptError};
+pub use expect::Expectation;
+pub use parse::{Line, Statement, parse_line, parse_script};
+pub mod json;
+pub mod runner;
+pub mod sink;
+mod table;
+pub mod transcript;
+
+pub use runner::{RunStatus, Runner};
+pub use sink::Sink;

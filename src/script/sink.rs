@@ -1,0 +1,42 @@
+//! Where a headless run's records go: a readable transcript or JSON Lines.
+
+use std::time::Duration;
+
+use super::expect::Expectation;
+use super::parse::Line;
+use crate::lab::{CallResult, Started};
+
+/// How an `expect` came out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpectReport {
+    /// The script line.
+    pub line: usize,
+    /// What was checked.
+    pub expectation: Expectation,
+    /// Whether it held.
+    pub ok: bool,
+    /// The value last read, if one could be.
+    pub got: Option<String>,
+    /// How long it took to hold, or to give up.
+    pub waited: Duration,
+}
+
+/// A consumer of the records of a run (SPEC §5).
+pub trait Sink {
+    /// A script line is about to run.
+    fn command(&mut self, line: &Line);
+    /// A call finished.
+    fn op(&mut self, result: &CallResult);
+    /// A call is still in the kernel after the settling time.
+    fn blocked(&mut self, call: &Started, t: Duration);
+    /// An `expect` came out.
+    fn expect(&mut self, report: &ExpectReport, t: Duration);
+    /// Narration.
+    fn note(&mut self, line: usize, text: &str, t: Duration);
+    /// A lesson step begins.
+    fn step(&mut self, line: usize, title: &str, t: Duration);
+    /// A command was rejected; nothing changed.
+    fn error(&mut self, line: usize, column: Option<usize>, message: &str);
+    /// Something worth telling that is none of the above (`help`, `wait` running out).
+    fn info(&mut self, line: usize, text: &str, t: Duration);
+}

@@ -1,0 +1,163 @@
+//! The readable transcript of a headless run (SPEC §3's result lines).
+
+use std::io::Write;
+use std::time::Duration;
+
+use super::parse::Line;
+use super::sink::{ExpectReport, Sink};
+use crate::lab::{Call, CallResult, Kind, Outcome, Started};
+
+/// Writes a transcript to `W`, one record per line, flushed as it goes.
+pub struct Transcript<W: Write> {
+    out: W,
+}
+
+impl<W: Write> Transcript<W> {
+    /// A transcript written to `out`.
+    pub fn new(out: W) -> Self {
+        Transcript { out }
+    }
+
+    /// Gives the writer back.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
+    fn line(&mut self, text: &str) {
+        // A closed stdout (`| head`) ends the output, not the run.
+        let _ = writeln!(self.out, "{text}");
+        let _ = self.out.flush();
+    }
+}
+
+/// `send(65536)`, `accept`, `connect(127.0.0.1:80)`.
+pub fn call_text(call: Call, arg: &crate::lab::Arg) -> String {
+    let arg = arg.to_string();
+    if arg.is_empty() {
+        call.name().to_string()
+    } else {
+        format!("{}({arg})", call.name())
+    }
+}
+
+/// The returned value as shown after the arrow: a count, a name, or an errno.
+pub fn ret_text(result: &CallResult) -> String {
+    match result.outcome {
+        Outcome::Err(e) => e.name(),
+        Outcome::Ret(fd) if result.call == Call::Accept && !result.created.is_empty() => {
+            match result.created.first() {
+                Some(name) => format!("{name} (fd {fd})"),
+                None => fd.to_string(),
+            }
+        }
+        Outcome::Ret(n) => n.to_string(),
+    }
+}
+
+/// The words that say what kind of result it is: never colour alone.
+pub fn kind_text(result: &CallResult) -> String {
+    match result.kind {
+        Kind::Complete => String::new(),
+        Kind::Partial => match result.percent() {
+            Some(0) => "partial <1%".into(),
+            Some(p) => format!("partial {p}%"),
+            None => "partial".into(),
+        },
+        other => other.word().to_string(),
+    }
+}
+
+/// `0.1 ms`, `2.00 s`.
+pub fn elapsed_text(d: Duration) -> String {
+    if d < Duration::from_millis(1) {
+        format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+    } else if d < Duration::from_secs(1) {
+        format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+    } else {
+        format!("{:.2} s", d.as_secs_f64())
+    }
+}
+
+/// One result line, as in SPEC §3.
+pub fn result_line(r: &CallResult) -> String {
+    let head = format!("#{:<4}{:<4}", r.seq, r.sock.to_string());
+    let call = call_text(r.call, &r.arg);
+    let indent = if r.part_of.is_some() { "  ↳ " } else { "" };
+    let mut line = format!(
+        "{head}{indent}{call:<w$} → {:<8}",
+        ret_text(r),
+        w = 18 - indent.chars().count()
+    );
+    let kind = kind_text(r);
+    if !kind.is_empty() {
+        line.push_str(&format!(" [{kind}]"));
+    }
+    if let Some(data) = &r.data
+        && data.total() > 0
+    {
+        line.push_str(&format!(" {data}"));
+    }
+    if !r.explain.is_empty() {
+        line.push_str(&format!("  {}", r.explain));
+    }
+    line.push_str(&format!("  ({})", elapsed_text(r.elapsed)));
+    line
+}
+
+impl<W: Write> Sink for Transcript<W> {
+    fn command(&mut self, line: &Line) {
+        self.line(&format!("{:>3} │ {}", line.number, line.text));
+    }
+
+    fn op(&mut self, r: &CallResult) {
+        self.line(&result_line(r));
+    }
+
+    fn blocked(&mut self, call: &Started, _t: Duration) {
+        let head = format!("#{:<4}{:<4}", call.seq, call.sock.to_string());
+        let text = call_text(call.call, &call.arg);
+        self.line(&format!(
+            "{head}{text:<18} … [blocked] still in the kernel; the script goes on"
+        ));
+    }
+
+    fn expect(&mut self, r: &ExpectReport, _t: Duration) {
+        let e = &r.expectation;
+        let mark = if r.ok { "✓ ok    " } else { "✗ FAILED" };
+        let got = r.got.as_deref().unwrap_or("nothing to read");
+        let tail = if r.ok {
+            String::new()
+        } else {
+            format!(": got {got} after {}", elapsed_text(r.waited))
+        };
+        self.line(&format!(
+            "    {mark} expect {} {}={}{tail}",
+            e.sock, e.field, e.want
+        ));
+    }
+
+    fn note(&mut self, _line: usize, text: &str, _t: Duration) {
+        for l in text.lines() {
+            self.line(&format!("    » {l}"));
+        }
+    }
+
+    fn step(&mut self, _line: usize, title: &str, _t: Duration) {
+        self.line("");
+        self.line(&format!("━━ {title} ━━"));
+    }
+
+    fn error(&mut self, line: usize, column: Option<usize>, message: &str) {
+        let at = match column {
+            Some(c) => format!("line {line}, column {c}"),
+            None => format!("line {line}"),
+        };
+        self.line(&format!("error: {at}: {message}"));
+    }
+
+    fn info(&mut self, _line: usize, text: &str, _t: Duration) {
+        for l in text.lines() {
+            self.line(&format!("    {l}"));
+        }
+    }
+}
