@@ -1,0 +1,214 @@
+//! The `sockplay run` command as a user runs it: exit codes, the JSON
+//! contract (SPEC §5), and the transcript.
+
+use std::io::Write;
+use std::process::{Command, Output};
+
+fn sockplay(args: &[&str], script: &str) -> Output {
+    let dir = std::env::temp_dir().join(format!("sockplay-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{:x}.sp", fxhash(script)));
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_sockplay"))
+        .args(args)
+        .arg(&path)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&path);
+    out
+}
+
+fn fxhash(s: &str) -> u64 {
+    s.bytes().fold(0xcbf29ce484222325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
+    })
+}
+
+fn json_lines(out: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+#[test]
+fn exit_status_says_how_the_run_went() {
+    let ok = sockplay(&["run"], "listen\nexpect L1 errno=null\n");
+    assert_eq!(ok.status.code(), Some(0), "{ok:?}");
+    let failed = sockplay(
+        &["run"],
+        "listen\nexpect L1 errno=EAGAIN within 100ms\nlisten\n",
+    );
+    assert_eq!(failed.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&failed.stdout);
+    assert!(
+        stdout.contains("✗ FAILED expect L1 errno=EAGAIN: got null"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("#2   L2"),
+        "the run goes on after a failed expect: {stdout}"
+    );
+    let rejected = sockplay(&["run"], "listen\nsend C7 10\nlisten\n");
+    assert_eq!(rejected.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&rejected.stdout);
+    assert!(
+        stdout.contains("error: line 2: there is no socket C7"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("L2"),
+        "the run stops at a rejected command: {stdout}"
+    );
+    let malformed = sockplay(&["run"], "listen\nlisten backlog=x\n");
+    assert_eq!(malformed.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&malformed.stdout);
+    assert!(
+        stdout.contains("error: line 2, column 8: bad backlog 'x'"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("L1"),
+        "nothing runs when a line is malformed: {stdout}"
+    );
+}
+
+#[test]
+fn json_lines_carry_the_spec_field_names() {
+    let out = sockplay(
+        &["run", "--json"],
+        r#"listen
+connect L1
+accept L1
+send C1 "Hi"
+recv A1 100
+recv C1 10
+note "narration"
+step "a step"
+expect A1 ret=2
+close A1 rst
+wait C1
+"#,
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let records = json_lines(&out);
+    let op_keys = [
+        "type",
+        "seq",
+        "t",
+        "sock",
+        "call",
+        "arg",
+        "ret",
+        "errno",
+        "partial",
+        "timed_out",
+        "elapsed_ms",
+        "created",
+    ];
+    let ops: Vec<_> = records.iter().filter(|r| r["type"] == "op").collect();
+    assert!(ops.len() >= 5);
+    for op in &ops {
+        for key in op_keys {
+            assert!(op.get(key).is_some(), "{key} missing in {op}");
+        }
+    }
+    let accept = ops.iter().find(|o| o["call"] == "accept").unwrap();
+    assert_eq!(accept["created"], serde_json::json!(["A1"]));
+    let recv = ops
+        .iter()
+        .find(|o| o["sock"] == "A1" && o["call"] == "recv")
+        .unwrap();
+    assert_eq!(recv["ret"], 2);
+    assert_eq!(recv["arg"], 100);
+    assert_eq!(recv["errno"], serde_json::Value::Null);
+    assert_eq!(recv["partial"], true);
+    assert_eq!(recv["data"], "Hi");
+    let blocked = records.iter().find(|r| r["type"] == "blocked").unwrap();
+    assert_eq!(
+        (blocked["sock"].as_str(), blocked["call"].as_str()),
+        (Some("C1"), Some("recv"))
+    );
+    for key in ["seq", "t", "arg"] {
+        assert!(blocked.get(key).is_some(), "{key} missing in {blocked}");
+    }
+    let expect = records.iter().find(|r| r["type"] == "expect").unwrap();
+    assert_eq!(
+        expect,
+        &serde_json::json!({
+            "type": "expect", "line": 9, "ok": true, "sock": "A1", "field": "ret",
+            "want": "2", "got": "2", "t": expect["t"].clone()
+        })
+    );
+    assert!(
+        records
+            .iter()
+            .any(|r| r["type"] == "note" && r["text"] == "narration")
+    );
+    assert!(
+        records
+            .iter()
+            .any(|r| r["type"] == "step" && r["title"] == "a step")
+    );
+    // The blocked recv on C1 ends when A1 resets the connection.
+    let reset = ops
+        .iter()
+        .find(|o| o["sock"] == "C1" && o["call"] == "recv");
+    assert_eq!(reset.unwrap()["errno"], "ECONNRESET");
+}
+
+#[test]
+fn json_errors_name_line_and_column() {
+    let out = sockplay(&["run", "--json"], "listen\nrecv L1 zero\n");
+    assert_eq!(out.status.code(), Some(2));
+    let records = json_lines(&out);
+    assert_eq!(
+        records,
+        vec![serde_json::json!({
+            "type": "error", "line": 2, "column": 9,
+            "message": "bad size 'zero': expected a number with an optional k, m or g (100, 4k, 1m)"
+        })]
+    );
+}
+
+#[test]
+fn peer_bytes_never_reach_the_terminal_raw() {
+    let out = sockplay(
+        &["run"],
+        "listen\nconnect L1\naccept L1\nsend C1 \"\\x1b[2J\\x07\\xff\"\nsleep 50ms\nrecv A1 10\n",
+    );
+    let stdout = String::from_utf8(out.stdout).expect("the transcript is UTF-8");
+    assert!(
+        !stdout.bytes().any(|b| b == 0x1b || b == 0x07),
+        "{stdout:?}"
+    );
+    assert!(stdout.contains(r#""\x1b[2J\x07\xff""#), "{stdout}");
+}
+
+#[test]
+fn transcript_of_the_example() {
+    let script = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/examples/first-look.sp"
+    ))
+    .unwrap();
+    let out = sockplay(&["run"], &script);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    insta::with_settings!({filters => vec![
+        (r"\d+\.\d+ (ms|s)\)", "[time])"),
+        (r"127\.0\.0\.1:\d+", "127.0.0.1:[port]"),
+        (r"fd \d+", "fd [n]"),
+        // How much a small buffer takes depends on the kernel's accounting.
+        (r"→ \d+ +\[partial \d+%\]  the send buffer had room for \d+", "→ [n] [partial]  the send buffer had room for [n]"),
+        (r"→ \d+ +\[partial <1%\]  the send buffer had room for \d+", "→ [n] [partial]  the send buffer had room for [n]"),
+        // Whether the second send still fits a little is the kernel's timing.
+        (r"(?m)^#8 .*$", "#8   [the second send: partial or EAGAIN]"),
+        (r#"→ \d+ +"[a-z…]+"  read \d+ bytes in \d+ recv calls"#, "→ [n] [bytes]  read [n] bytes in [k] recv calls"),
+    ]}, {
+        insta::assert_snapshot!(stdout);
+    });
+}
