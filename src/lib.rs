@@ -4,7 +4,9 @@
 //! language, with the kernel's view of them read live.
 //!
 //! - [`lab`] owns the sockets and runs the calls;
+//! - [`kernel`] reads what the kernel holds for them;
 //! - [`script`] parses the command language and runs scripts headless.
 
+pub mod kernel;
 pub mod lab;
 pub mod script;

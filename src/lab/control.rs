@@ -206,6 +206,7 @@ pub(crate) fn set(shared: &Arc<Shared>, sock: &LabSocket, opts: &SockOpts) -> Ve
     };
     if opts.timeout.is_some() {
         meta.timeout_asked = opts.timeout;
+        meta.timeout = super::options::read_timeout_mode(&fd).ok();
     }
     let shown = |b: BufSize, asked: Option<u64>| BufSize { asked, ..b };
     let buffers = describe_buffers(

@@ -39,7 +39,7 @@ pub use lane::InFlight;
 pub use name::{Role, SockName};
 pub use options::BufSize;
 pub use preview::Preview;
-pub use result::{Arg, Call, CallResult, Kind, LabEvent, Outcome, Started};
+pub use result::{Arg, Call, CallResult, Kind, LabEvent, Outcome, Started, call_text};
 pub use socket::{Meta, SocketInfo};
 
 use socket::LabSocket;
@@ -239,6 +239,13 @@ impl Lab {
         }
     }
 
+    /// A read-only handle on the lab for other threads (the kernel sampler).
+    pub fn observer(&self) -> Observer {
+        Observer {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+
     /// Everything the front ends show about every socket, in name order.
     pub fn sockets(&self) -> Vec<SocketInfo> {
         self.shared.all().iter().map(|s| s.info()).collect()
@@ -264,6 +271,24 @@ impl Lab {
     /// left behind; their sockets close when they return or the process ends.
     pub fn shutdown(&self, limit: Duration) {
         control::shutdown_all(&self.shared, limit);
+    }
+}
+
+/// A read-only handle on a lab: what its sockets are, from any thread.
+#[derive(Clone)]
+pub struct Observer {
+    shared: Arc<Shared>,
+}
+
+impl Observer {
+    /// Everything known about every socket, in name order.
+    pub fn sockets(&self) -> Vec<SocketInfo> {
+        self.shared.all().iter().map(|s| s.info()).collect()
+    }
+
+    /// Time since the lab started.
+    pub fn elapsed(&self) -> Duration {
+        self.shared.now()
     }
 }
 

@@ -87,3 +87,16 @@ pub(crate) fn read_buffers(sock: &Socket) -> io::Result<(u64, u64)> {
         sock.send_buffer_size()? as u64,
     ))
 }
+
+/// The socket's inode, which sock_diag reports for sockets a process holds.
+pub(crate) fn inode(sock: &Socket) -> u64 {
+    // SAFETY: fstat on a descriptor we own, into a zeroed struct.
+    unsafe {
+        let mut st: libc::stat = std::mem::zeroed();
+        if libc::fstat(sock.as_raw_fd(), &mut st) == 0 {
+            st.st_ino
+        } else {
+            0
+        }
+    }
+}

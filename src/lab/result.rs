@@ -88,6 +88,16 @@ impl fmt::Display for Arg {
     }
 }
 
+/// `send(65536)`, `accept`, `connect(127.0.0.1:80)`: a call as the results show it.
+pub fn call_text(call: Call, arg: &Arg) -> String {
+    let arg = arg.to_string();
+    if arg.is_empty() {
+        call.name().to_string()
+    } else {
+        format!("{}({arg})", call.name())
+    }
+}
+
 /// What the call returned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {

@@ -31,6 +31,10 @@ pub struct Meta {
     pub sndbuf: BufSize,
     /// The timeout mode asked for, if one was.
     pub timeout_asked: Option<TimeoutMode>,
+    /// The timeout mode read back from the socket after it was last set.
+    pub timeout: Option<TimeoutMode>,
+    /// The socket's inode (sock_diag names sockets by it).
+    pub inode: u64,
     /// `close` was called; the name stays while the kernel holds a trace.
     pub closed: bool,
 }
@@ -93,7 +97,9 @@ pub(crate) struct LabSocket {
 
 impl LabSocket {
     /// A new lab socket around a kernel socket.
-    pub fn new(name: SockName, sock: Socket, meta: Meta, ready: Latch) -> Self {
+    pub fn new(name: SockName, sock: Socket, mut meta: Meta, ready: Latch) -> Self {
+        meta.inode = super::options::inode(&sock);
+        meta.timeout = super::options::read_timeout_mode(&sock).ok();
         LabSocket {
             name,
             fd: Mutex::new(Some(Arc::new(sock))),
@@ -134,14 +140,10 @@ impl LabSocket {
 
     /// A copy of everything the front ends show about the socket.
     pub fn info(&self) -> SocketInfo {
-        let timeout = self
-            .fd()
-            .and_then(|s| super::options::read_timeout_mode(&s).ok());
         SocketInfo {
             name: self.name,
             role: self.name.role,
             meta: self.meta().clone(),
-            timeout,
             bytes_sent: self.bytes_sent.load(Ordering::Relaxed),
             bytes_received: self.bytes_received.load(Ordering::Relaxed),
             in_flight: [self.send.in_flight(), self.recv.in_flight()]
@@ -162,8 +164,6 @@ pub struct SocketInfo {
     pub role: Role,
     /// Addresses, pair, options asked and effective.
     pub meta: Meta,
-    /// The timeout mode read back from the kernel (`None` once closed).
-    pub timeout: Option<TimeoutMode>,
     /// Bytes the application sent.
     pub bytes_sent: u64,
     /// Bytes the application received.

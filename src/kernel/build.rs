@@ -1,0 +1,465 @@
+//! Joining the lab's sockets with a sock_diag dump into one [`Snapshot`].
+//!
+//! Open lab sockets are matched by inode. Closed ones have lost their inode
+//! (the kernel keeps the connection as an orphan or a TIME-WAIT entry), so
+//! they are matched by their address pair. Entries left with inode 0 on a
+//! lab listener's port are connections in its accept queue, or SYN-RECV.
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use super::diag::DiagEntry;
+use super::notes;
+use super::proc::{Counters, System};
+use super::snapshot::{CounterScope, Snapshot, SockView, TcpView, ViewRole};
+use super::state::TcpState;
+use crate::lab::{Role, SockName, SocketInfo};
+
+/// Everything a snapshot is made of, read at one moment.
+pub struct Readings {
+    /// The lab's sockets.
+    pub lab: Vec<SocketInfo>,
+    /// The dump of their ports.
+    pub entries: Vec<DiagEntry>,
+    /// System settings.
+    pub system: System,
+    /// Counters since the lab started.
+    pub counters: Counters,
+    /// Whom the counters count.
+    pub scope: CounterScope,
+    /// When.
+    pub t: Duration,
+}
+
+fn tcp_view(e: &DiagEntry) -> Option<TcpView> {
+    e.info.map(|i| TcpView {
+        snd_wnd: i.snd_wnd,
+        rcv_wnd: i.rcv_wnd,
+        rtt_us: i.rtt_us,
+        cwnd: i.cwnd,
+        retrans: i.retrans,
+    })
+}
+
+/// FIONREAD leaves out the sequence number a received FIN takes; sock_diag
+/// counts it. Give the application's figure.
+fn recvq(e: &DiagEntry) -> u32 {
+    if e.state.fin_received() {
+        e.rqueue.saturating_sub(1)
+    } else {
+        e.rqueue
+    }
+}
+
+fn role(r: Role) -> ViewRole {
+    match r {
+        Role::Listener => ViewRole::Listener,
+        Role::Client => ViewRole::Client,
+        Role::Accepted => ViewRole::Accepted,
+    }
+}
+
+fn in_flight(s: &SocketInfo) -> Vec<String> {
+    s.in_flight
+        .iter()
+        .map(|f| {
+            let call = crate::lab::call_text(f.call.call, &f.call.arg);
+            format!("{call} {:.1} s", f.since.elapsed().as_secs_f64())
+        })
+        .collect()
+}
+
+/// The view of a lab socket, with its kernel entry if the kernel holds one.
+fn lab_view(s: &SocketInfo, e: Option<&DiagEntry>) -> SockView {
+    let m = &s.meta;
+    let listening = s.role == Role::Listener;
+    let mut v = SockView {
+        id: Some(s.name),
+        role: role(s.role),
+        state: e.map_or(TcpState::Closed, |e| e.state),
+        local: e.map(|e| e.local).or(m.local),
+        peer: e.map(|e| e.peer).filter(|_| !listening).or(m.peer),
+        closed: m.closed,
+        pair: m.pair,
+        listener: m.listener,
+        accept_queue: None,
+        accept_queue_max: None,
+        backlog: m.backlog,
+        syn_recv: None,
+        recvq: None,
+        sendq: None,
+        notsent: None,
+        rcvbuf: e.and_then(|e| e.bufs).map(|b| b.0),
+        sndbuf: e.and_then(|e| e.bufs).map(|b| b.1),
+        rcvbuf_asked: m.rcvbuf.asked,
+        sndbuf_asked: m.sndbuf.asked,
+        timeout: m.timeout.filter(|_| !m.closed).map(|t| t.to_string()),
+        bytes_sent: Some(s.bytes_sent),
+        bytes_received: Some(s.bytes_received),
+        tcp: None,
+        in_flight: in_flight(s),
+        notes: Vec::new(),
+    };
+    if let Some(e) = e {
+        if listening && e.state == TcpState::Listen {
+            v.accept_queue = Some(e.rqueue);
+            v.accept_queue_max = Some(e.wqueue);
+        } else if !listening {
+            v.recvq = Some(recvq(e));
+            v.sendq = Some(e.wqueue);
+            v.notsent = e.info.and_then(|i| i.notsent);
+            v.tcp = tcp_view(e);
+        }
+    }
+    v
+}
+
+/// Whether an entry belongs to a listener bound at `at` (its local address
+/// is the listener's, or the listener's is a wildcard of the same port).
+fn at_listener(entry: &DiagEntry, at: SocketAddr) -> bool {
+    entry.local.port() == at.port()
+        && (at.ip().is_unspecified() || entry.local.ip() == at.ip())
+        && entry.state != TcpState::Listen
+}
+
+/// Builds the snapshot.
+pub fn snapshot(r: Readings) -> Snapshot {
+    let by_inode: HashMap<u64, usize> = r
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.inode != 0)
+        .map(|(i, e)| (e.inode, i))
+        .collect();
+    let by_pair: HashMap<(SocketAddr, SocketAddr), usize> = r
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.inode == 0)
+        .map(|(i, e)| ((e.local, e.peer), i))
+        .collect();
+    let mut used: HashSet<usize> = HashSet::new();
+    let mut matched: Vec<(usize, Option<usize>)> = Vec::new();
+    for (li, s) in r.lab.iter().enumerate() {
+        let m = &s.meta;
+        let found = if !m.closed {
+            by_inode.get(&m.inode).copied()
+        } else {
+            m.local
+                .zip(m.peer)
+                .and_then(|pair| by_pair.get(&pair).copied())
+        };
+        if m.closed && found.is_none() {
+            continue; // The kernel has let it go.
+        }
+        used.extend(found);
+        matched.push((li, found));
+    }
+    let client_at: HashMap<SocketAddr, SockName> = r
+        .lab
+        .iter()
+        .filter(|s| s.role == Role::Client)
+        .filter_map(|s| s.meta.local.map(|a| (a, s.name)))
+        .collect();
+    let mut sockets = Vec::new();
+    for (li, found) in matched {
+        let s = &r.lab[li];
+        let entry = found.map(|i| &r.entries[i]);
+        let mut view = lab_view(s, entry);
+        let mut waiting = Vec::new();
+        if s.role == Role::Listener
+            && let (Some(at), false) = (view.local, s.meta.closed)
+        {
+            for (i, e) in r.entries.iter().enumerate() {
+                if e.inode != 0 || used.contains(&i) || !at_listener(e, at) {
+                    continue;
+                }
+                used.insert(i);
+                waiting.push(waiting_view(e, s.name, client_at.get(&e.peer).copied()));
+            }
+            let syn = waiting
+                .iter()
+                .filter(|w| w.role == ViewRole::SynRecv)
+                .count();
+            view.syn_recv = Some(syn as u32);
+        }
+        sockets.push(view);
+        sockets.extend(waiting);
+    }
+    notes::annotate(&mut sockets, &r.system, &r.entries);
+    Snapshot {
+        t: r.t,
+        sockets,
+        system: r.system,
+        counters: r.counters,
+        counters_scope: r.scope,
+    }
+}
+
+fn waiting_view(e: &DiagEntry, listener: SockName, client: Option<SockName>) -> SockView {
+    let syn = e.state == TcpState::SynReceived;
+    SockView {
+        id: None,
+        role: if syn {
+            ViewRole::SynRecv
+        } else {
+            ViewRole::Queued
+        },
+        state: e.state,
+        local: Some(e.local),
+        peer: Some(e.peer),
+        closed: false,
+        pair: client,
+        listener: Some(listener),
+        accept_queue: None,
+        accept_queue_max: None,
+        backlog: None,
+        syn_recv: None,
+        recvq: (!syn).then(|| recvq(e)),
+        sendq: (!syn).then_some(e.wqueue),
+        notsent: None,
+        rcvbuf: e.bufs.map(|b| b.0),
+        sndbuf: e.bufs.map(|b| b.1),
+        rcvbuf_asked: None,
+        sndbuf_asked: None,
+        timeout: None,
+        bytes_sent: None,
+        bytes_received: None,
+        tcp: if syn { None } else { tcp_view(e) },
+        in_flight: Vec::new(),
+        notes: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::Meta;
+
+    fn a(s: &str) -> SocketAddr {
+        s.parse().unwrap()
+    }
+
+    fn entry(state: TcpState, local: &str, peer: &str, inode: u64, rq: u32, wq: u32) -> DiagEntry {
+        DiagEntry {
+            state,
+            local: a(local),
+            peer: a(peer),
+            rqueue: rq,
+            wqueue: wq,
+            inode,
+            info: None,
+            bufs: Some((131_072, 16_384)),
+        }
+    }
+
+    fn sock(name: &str, meta: Meta) -> SocketInfo {
+        let name: SockName = name.parse().unwrap();
+        SocketInfo {
+            name,
+            role: name.role,
+            meta,
+            bytes_sent: 0,
+            bytes_received: 0,
+            in_flight: Vec::new(),
+            pending: 0,
+        }
+    }
+
+    #[test]
+    fn matches_by_inode_then_by_address_and_finds_the_queue() {
+        let lab = vec![
+            sock(
+                "L1",
+                Meta {
+                    local: Some(a("127.0.0.1:5000")),
+                    backlog: Some(2),
+                    inode: 10,
+                    ..Meta::default()
+                },
+            ),
+            sock(
+                "C1",
+                Meta {
+                    local: Some(a("127.0.0.1:40000")),
+                    peer: Some(a("127.0.0.1:5000")),
+                    inode: 11,
+                    ..Meta::default()
+                },
+            ),
+            sock(
+                "C2",
+                Meta {
+                    local: Some(a("127.0.0.1:40001")),
+                    peer: Some(a("127.0.0.1:5000")),
+                    inode: 12,
+                    closed: true,
+                    ..Meta::default()
+                },
+            ),
+            sock(
+                "C3",
+                Meta {
+                    local: Some(a("127.0.0.1:40003")),
+                    peer: Some(a("127.0.0.1:5000")),
+                    inode: 13,
+                    closed: true,
+                    ..Meta::default()
+                },
+            ),
+        ];
+        let entries = vec![
+            entry(TcpState::Listen, "127.0.0.1:5000", "0.0.0.0:0", 10, 1, 2),
+            entry(
+                TcpState::Established,
+                "127.0.0.1:40000",
+                "127.0.0.1:5000",
+                11,
+                0,
+                0,
+            ),
+            entry(
+                TcpState::Established,
+                "127.0.0.1:5000",
+                "127.0.0.1:40000",
+                0,
+                5,
+                0,
+            ),
+            entry(
+                TcpState::TimeWait,
+                "127.0.0.1:40001",
+                "127.0.0.1:5000",
+                0,
+                0,
+                0,
+            ),
+            entry(
+                TcpState::SynReceived,
+                "127.0.0.1:5000",
+                "127.0.0.1:40002",
+                0,
+                0,
+                0,
+            ),
+            entry(
+                TcpState::CloseWait,
+                "127.0.0.1:5000",
+                "127.0.0.1:40009",
+                0,
+                8,
+                0,
+            ),
+        ];
+        let snap = snapshot(Readings {
+            lab,
+            entries,
+            system: System::default(),
+            counters: Counters::default(),
+            scope: CounterScope::SystemWide,
+            t: Duration::ZERO,
+        });
+        let ids: Vec<Option<String>> = snap
+            .sockets
+            .iter()
+            .map(|s| s.id.map(|n| n.to_string()))
+            .collect();
+        // C3 is closed and the kernel has let it go: it is not shown.
+        assert_eq!(
+            ids,
+            [
+                Some("L1".into()),
+                None,
+                None,
+                None,
+                Some("C1".into()),
+                Some("C2".into())
+            ]
+        );
+        let l1 = &snap.sockets[0];
+        assert_eq!(
+            (l1.accept_queue, l1.accept_queue_max, l1.syn_recv),
+            (Some(1), Some(2), Some(1))
+        );
+        let queued = &snap.sockets[1];
+        assert_eq!(
+            (queued.role, queued.pair.map(|p| p.to_string())),
+            (ViewRole::Queued, Some("C1".into()))
+        );
+        assert_eq!(queued.recvq, Some(5));
+        assert_eq!(snap.sockets[2].role, ViewRole::SynRecv);
+        // A client that closed while still queued: CLOSE-WAIT, its FIN not counted.
+        assert_eq!(
+            (snap.sockets[3].role, snap.sockets[3].recvq),
+            (ViewRole::Queued, Some(7))
+        );
+        let c2 = &snap.sockets[5];
+        assert_eq!((c2.state, c2.closed), (TcpState::TimeWait, true));
+        assert!(c2.notes[0].contains("TIME-WAIT"));
+        assert!(
+            l1.notes
+                .iter()
+                .any(|n| n.starts_with("holds 3 connections"))
+        );
+    }
+
+    #[test]
+    fn a_client_established_where_the_server_holds_syn_recv_is_explained() {
+        let lab = vec![
+            sock(
+                "L1",
+                Meta {
+                    local: Some(a("127.0.0.1:5000")),
+                    backlog: Some(0),
+                    inode: 10,
+                    ..Meta::default()
+                },
+            ),
+            sock(
+                "C2",
+                Meta {
+                    local: Some(a("127.0.0.1:40001")),
+                    peer: Some(a("127.0.0.1:5000")),
+                    inode: 12,
+                    ..Meta::default()
+                },
+            ),
+        ];
+        let entries = vec![
+            entry(TcpState::Listen, "127.0.0.1:5000", "0.0.0.0:0", 10, 1, 0),
+            entry(
+                TcpState::Established,
+                "127.0.0.1:40001",
+                "127.0.0.1:5000",
+                12,
+                0,
+                0,
+            ),
+            entry(
+                TcpState::SynReceived,
+                "127.0.0.1:5000",
+                "127.0.0.1:40001",
+                0,
+                0,
+                0,
+            ),
+        ];
+        let snap = snapshot(Readings {
+            lab,
+            entries,
+            system: System::default(),
+            counters: Counters::default(),
+            scope: CounterScope::SystemWide,
+            t: Duration::ZERO,
+        });
+        let c2 = snap.socket("C2".parse().unwrap()).unwrap();
+        assert!(
+            c2.notes
+                .iter()
+                .any(|n| n.contains("holds only a SYN-RECV entry")),
+            "{:?}",
+            c2.notes
+        );
+    }
+}

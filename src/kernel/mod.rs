@@ -1,0 +1,152 @@
+//! The kernel view: what the kernel holds for every lab socket, read live.
+//!
+//! One sock_diag dump per snapshot (filtered in the kernel to the lab's
+//! ports, with TCP_INFO and SK_MEMINFO), plus /proc for the system settings
+//! and the TcpExt counters. No per-socket syscalls: the dump's receive and
+//! send queues are the figures FIONREAD and TIOCOUTQ give (the receive queue
+//! less the sequence number of a FIN), and TCP_INFO's notsent is SIOCOUTQNSD;
+//! the tests check that against the ioctls and `ss`.
+//!
+//! This module knows nothing of terminals.
+
+mod build;
+pub mod bytecode;
+pub mod diag;
+mod notes;
+pub mod proc;
+mod sampler;
+pub mod snapshot;
+pub mod state;
+pub mod tcp_info;
+
+use std::collections::BTreeSet;
+use std::io;
+
+pub use build::Readings;
+pub use proc::{Counters, System};
+pub use sampler::Sampler;
+pub use snapshot::{CounterScope, Snapshot, SockView, TcpView, ViewRole};
+pub use state::TcpState;
+
+use crate::lab::{Observer, Role, SocketInfo};
+use diag::{DiagEntry, DiagSocket};
+
+/// Where the kernel's figures come from; the live kernel, or a fake in unit tests.
+pub trait KernelSource {
+    /// The TCP sockets of one family whose source or destination port is in `ports`.
+    fn dump(&mut self, family: i32, ports: &[u16], out: &mut Vec<DiagEntry>) -> io::Result<()>;
+    /// The system settings.
+    fn system(&mut self) -> System;
+    /// The TcpExt counters now.
+    fn counters(&mut self) -> Option<Counters>;
+}
+
+/// The running kernel.
+pub struct LiveKernel {
+    diag: DiagSocket,
+}
+
+impl LiveKernel {
+    /// Opens a sock_diag socket (no privilege needed).
+    pub fn open() -> io::Result<LiveKernel> {
+        Ok(LiveKernel {
+            diag: DiagSocket::open()?,
+        })
+    }
+}
+
+impl KernelSource for LiveKernel {
+    fn dump(&mut self, family: i32, ports: &[u16], out: &mut Vec<DiagEntry>) -> io::Result<()> {
+        self.diag.dump(family, ports, out)
+    }
+
+    fn system(&mut self) -> System {
+        System::live()
+    }
+
+    fn counters(&mut self) -> Option<Counters> {
+        Counters::live()
+    }
+}
+
+/// Takes snapshots of a lab; counts the TcpExt counters from its creation.
+pub struct Snapshotter<K: KernelSource = LiveKernel> {
+    kernel: K,
+    base: Counters,
+    scope: CounterScope,
+}
+
+impl Snapshotter<LiveKernel> {
+    /// A snapshotter on the live kernel, counting from now.
+    pub fn live() -> io::Result<Self> {
+        Ok(Snapshotter::new(LiveKernel::open()?))
+    }
+}
+
+/// The ports whose sockets make up the lab: its listeners', its clients'
+/// targets', and those its accepted sockets came in on.
+fn lab_ports(lab: &[SocketInfo]) -> Vec<u16> {
+    let ports: BTreeSet<u16> = lab
+        .iter()
+        .filter_map(|s| match s.role {
+            Role::Listener | Role::Accepted => s.meta.local.map(|a| a.port()),
+            Role::Client => s.meta.peer.map(|a| a.port()),
+        })
+        .filter(|p| *p != 0)
+        .collect();
+    ports.into_iter().collect()
+}
+
+impl<K: KernelSource> Snapshotter<K> {
+    /// A snapshotter on any kernel source, counting from now.
+    pub fn new(mut kernel: K) -> Self {
+        let base = kernel.counters().unwrap_or_default();
+        Snapshotter {
+            kernel,
+            base,
+            scope: CounterScope::SystemWide,
+        }
+    }
+
+    /// The whole kernel view of the lab now.
+    pub fn take(&mut self, lab: &Observer) -> io::Result<Snapshot> {
+        let sockets = lab.sockets();
+        let t = lab.elapsed();
+        self.take_of(sockets, t)
+    }
+
+    /// The kernel view of these lab sockets.
+    pub fn take_of(
+        &mut self,
+        lab: Vec<SocketInfo>,
+        t: std::time::Duration,
+    ) -> io::Result<Snapshot> {
+        let ports = lab_ports(&lab);
+        let v4 = lab
+            .iter()
+            .any(|s| s.meta.local.or(s.meta.peer).is_some_and(|a| a.is_ipv4()));
+        let v6 = lab
+            .iter()
+            .any(|s| s.meta.local.or(s.meta.peer).is_some_and(|a| a.is_ipv6()));
+        let mut entries = Vec::new();
+        if v4 {
+            self.kernel.dump(libc::AF_INET, &ports, &mut entries)?;
+        }
+        if v6 {
+            self.kernel.dump(libc::AF_INET6, &ports, &mut entries)?;
+        }
+        let counters = self
+            .kernel
+            .counters()
+            .map(|c| c.since(self.base))
+            .unwrap_or_default();
+        Ok(build::snapshot(Readings {
+            lab,
+            entries,
+            system: self.kernel.system(),
+            counters,
+            scope: self.scope,
+            t,
+        }))
+    }
+}

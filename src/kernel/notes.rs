@@ -1,0 +1,128 @@
+//! Short explanations where the kernel surprises (issue 3, item 3): they
+//! belong to the data, so the transcript and the TUI say the same.
+
+use std::net::SocketAddr;
+
+use super::diag::DiagEntry;
+use super::proc::System;
+use super::snapshot::{SockView, ViewRole};
+use super::state::TcpState;
+
+/// Adds notes to the views that need them.
+pub(crate) fn annotate(sockets: &mut [SockView], system: &System, entries: &[DiagEntry]) {
+    let listeners: Vec<(SocketAddr, String)> = sockets
+        .iter()
+        .filter(|s| s.role == ViewRole::Listener && !s.closed)
+        .filter_map(|s| Some((s.local?, s.id?.to_string())))
+        .collect();
+    for v in sockets.iter_mut() {
+        let mut notes = Vec::new();
+        if v.role == ViewRole::Listener {
+            notes.extend(backlog_notes(v));
+        }
+        if let (Some(asked), Some(eff)) = (v.rcvbuf_asked, v.rcvbuf) {
+            notes.extend(buffer_note(
+                "rcvbuf",
+                asked,
+                eff,
+                system.rmem_max,
+                "rmem_max",
+            ));
+        }
+        if let (Some(asked), Some(eff)) = (v.sndbuf_asked, v.sndbuf) {
+            notes.extend(buffer_note(
+                "sndbuf",
+                asked,
+                eff,
+                system.wmem_max,
+                "wmem_max",
+            ));
+        }
+        if v.role == ViewRole::Client && v.state == TcpState::Established {
+            notes.extend(half_open_note(v, &listeners, entries));
+        }
+        let synchronized = matches!(v.state, TcpState::Established | TcpState::CloseWait);
+        if synchronized && v.tcp.and_then(|t| t.snd_wnd) == Some(0) {
+            notes.push("the peer advertises a zero window: its buffer is full, so nothing more is sent until it reads".into());
+        }
+        if v.closed {
+            notes.push(closed_note(v.state));
+        } else if v.state == TcpState::Closed && v.id.is_some() {
+            notes.push("no connection: it was reset, it failed, or it never connected".into());
+        }
+        v.notes = notes;
+    }
+}
+
+fn backlog_notes(v: &SockView) -> Vec<String> {
+    let (Some(backlog), Some(max)) = (v.backlog, v.accept_queue_max) else {
+        return Vec::new();
+    };
+    let mut notes = Vec::new();
+    if backlog < 0 {
+        notes.push(format!(
+            "listen({backlog}) asks for the most there is: net.core.somaxconn, {max}"
+        ));
+    } else if backlog as u32 > max {
+        notes.push(format!(
+            "backlog {backlog} capped to {max} by net.core.somaxconn"
+        ));
+    }
+    notes.push(format!(
+        "holds {} connections: Linux calls the queue full only when more than {max} wait",
+        u64::from(max) + 1
+    ));
+    notes
+}
+
+fn buffer_note(
+    what: &str,
+    asked: u64,
+    eff: u32,
+    max: Option<u64>,
+    max_name: &str,
+) -> Option<String> {
+    let eff = u64::from(eff);
+    let capped = max.filter(|m| asked > *m && eff == 2 * m);
+    Some(if let Some(m) = capped {
+        format!("{what} {asked} → {eff}: capped at 2 × net.core.{max_name} ({m})")
+    } else if eff == 2 * asked {
+        format!("{what} {asked} → {eff}: the kernel doubles what is asked, for its bookkeeping")
+    } else if eff > 2 * asked {
+        format!("{what} {asked} → {eff}: raised to the kernel's minimum")
+    } else {
+        format!("{what} {asked} → {eff}")
+    })
+}
+
+/// A client ESTABLISHED at a lab listener whose server side is only SYN-RECV, or absent.
+fn half_open_note(
+    v: &SockView,
+    listeners: &[(SocketAddr, String)],
+    entries: &[DiagEntry],
+) -> Option<String> {
+    let (local, peer) = (v.local?, v.peer?);
+    let (_, name) = listeners.iter().find(|(at, _)| {
+        at.port() == peer.port() && (at.ip().is_unspecified() || at.ip() == peer.ip())
+    })?;
+    let server = entries.iter().find(|e| e.local == peer && e.peer == local);
+    match server.map(|e| e.state) {
+        Some(TcpState::SynReceived) => Some(format!(
+            "ESTABLISHED here, but {name} holds only a SYN-RECV entry: its accept queue was full when the last ACK came, so the kernel dropped it and will resend the SYN-ACK"
+        )),
+        None => Some(format!(
+            "ESTABLISHED here, but {name} holds no entry for it: the server side was dropped or never made"
+        )),
+        Some(_) => None,
+    }
+}
+
+fn closed_note(state: TcpState) -> String {
+    match state {
+        TcpState::TimeWait => "closed; TIME-WAIT: the side that closed first waits (60 s on Linux) so that late segments cannot confuse a new connection".into(),
+        TcpState::FinWait2 => "closed; FIN-WAIT-2: our FIN was acknowledged, the peer has not closed yet".into(),
+        TcpState::FinWait1 => "closed; FIN-WAIT-1: our FIN is not yet acknowledged".into(),
+        TcpState::LastAck => "closed after the peer; LAST-ACK: waiting for the ACK of our FIN".into(),
+        other => format!("closed; the kernel still holds it in {other}"),
+    }
+}

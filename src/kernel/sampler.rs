@@ -1,0 +1,90 @@
+//! The sampler thread: one whole snapshot per tick, sent only when it
+//! changed, sleeping cancellably between ticks.
+
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use super::Snapshotter;
+use super::snapshot::Snapshot;
+use crate::lab::Observer;
+
+#[derive(Default)]
+struct Stop {
+    stopped: Mutex<bool>,
+    cv: Condvar,
+}
+
+impl Stop {
+    /// Sleeps for `d` unless stopped first; true when stopped.
+    fn sleep(&self, d: Duration) -> bool {
+        let guard = self.stopped.lock().unwrap_or_else(|p| p.into_inner());
+        let (guard, _) = self
+            .cv
+            .wait_timeout_while(guard, d, |stopped| !*stopped)
+            .unwrap_or_else(|p| p.into_inner());
+        *guard
+    }
+
+    fn stop(&self) {
+        *self.stopped.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        self.cv.notify_all();
+    }
+}
+
+/// A running sampler; stops (and joins its thread) when dropped.
+pub struct Sampler {
+    stop: Arc<Stop>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// Whether two snapshots show the same thing (their times aside).
+fn same(a: &Snapshot, b: &Snapshot) -> bool {
+    a.sockets == b.sockets && a.counters == b.counters && a.system == b.system
+}
+
+impl Sampler {
+    /// Starts sampling `lab` every `every`, handing each changed snapshot to
+    /// `send`; sampling ends when `send` returns false or the sampler is dropped.
+    pub fn spawn(
+        lab: Observer,
+        every: Duration,
+        mut snapshotter: Snapshotter,
+        mut send: impl FnMut(Box<Snapshot>) -> bool + Send + 'static,
+    ) -> std::io::Result<Sampler> {
+        let stop = Arc::new(Stop::default());
+        let stop2 = Arc::clone(&stop);
+        let thread = std::thread::Builder::new()
+            .name("sockplay-sampler".into())
+            .spawn(move || {
+                let mut last: Option<Box<Snapshot>> = None;
+                loop {
+                    if let Ok(snap) = snapshotter.take(&lab) {
+                        let snap = Box::new(snap);
+                        if last.as_ref().is_none_or(|l| !same(l, &snap)) {
+                            if !send(snap.clone()) {
+                                return;
+                            }
+                            last = Some(snap);
+                        }
+                    }
+                    if stop2.sleep(every) {
+                        return;
+                    }
+                }
+            })?;
+        Ok(Sampler {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Sampler {
+    fn drop(&mut self) {
+        self.stop.stop();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

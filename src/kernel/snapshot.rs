@@ -1,0 +1,208 @@
+//! The kernel view: one whole picture of every lab socket (SPEC §4–5).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::proc::{Counters, System};
+use super::state::TcpState;
+use crate::lab::SockName;
+
+/// What a socket of the view is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ViewRole {
+    /// A lab listener.
+    Listener,
+    /// A lab client.
+    Client,
+    /// A lab socket returned by `accept()`.
+    Accepted,
+    /// A connection waiting in a lab listener's accept queue.
+    Queued,
+    /// A half-open connection a lab listener holds (SYN received).
+    SynRecv,
+}
+
+impl ViewRole {
+    /// The word of the JSON contract.
+    pub fn word(self) -> &'static str {
+        match self {
+            ViewRole::Listener => "listener",
+            ViewRole::Client => "client",
+            ViewRole::Accepted => "accepted",
+            ViewRole::Queued => "queued",
+            ViewRole::SynRecv => "syn-recv",
+        }
+    }
+}
+
+/// TCP_INFO figures of a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TcpView {
+    /// The window the peer advertises (bytes); 0 is the zero window.
+    pub snd_wnd: Option<u32>,
+    /// The window this socket advertises (bytes).
+    pub rcv_wnd: Option<u32>,
+    /// Smoothed round-trip time (µs).
+    pub rtt_us: u32,
+    /// Congestion window (segments).
+    pub cwnd: u32,
+    /// Retransmissions so far.
+    pub retrans: u32,
+}
+
+/// One socket of the view: a lab socket, or a kernel entry a lab listener holds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SockView {
+    /// The lab name; `None` for a queued or SYN-RECV entry.
+    pub id: Option<SockName>,
+    /// What it is.
+    pub role: ViewRole,
+    /// TCP state.
+    pub state: TcpState,
+    /// Local address.
+    pub local: Option<SocketAddr>,
+    /// Peer address.
+    pub peer: Option<SocketAddr>,
+    /// The application closed it; the kernel still holds it.
+    pub closed: bool,
+    /// The other end, when it is a lab socket (`A1 ⇄ C3`; a queued entry's client).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pair: Option<SockName>,
+    /// The listener an accepted, queued or SYN-RECV socket came through.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listener: Option<SockName>,
+    /// Listeners: connections waiting to be accepted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accept_queue: Option<u32>,
+    /// Listeners: the effective backlog (the queue is full above it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accept_queue_max: Option<u32>,
+    /// Listeners: the backlog passed to `listen()`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backlog: Option<i32>,
+    /// Listeners: SYN-RECV entries held.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub syn_recv: Option<u32>,
+    /// Bytes received, not yet read by the application (FIONREAD).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recvq: Option<u32>,
+    /// Bytes sent by the application, not yet acknowledged (TIOCOUTQ).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sendq: Option<u32>,
+    /// Of `sendq`, bytes not yet sent at all (SIOCOUTQNSD).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notsent: Option<u32>,
+    /// Effective receive buffer (SO_RCVBUF).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rcvbuf: Option<u32>,
+    /// Effective send buffer (SO_SNDBUF).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sndbuf: Option<u32>,
+    /// Receive buffer asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rcvbuf_asked: Option<u64>,
+    /// Send buffer asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sndbuf_asked: Option<u64>,
+    /// Timeout mode, read back from the socket.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+    /// Bytes the application sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bytes_sent: Option<u64>,
+    /// Bytes the application received.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bytes_received: Option<u64>,
+    /// TCP_INFO figures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tcp: Option<TcpView>,
+    /// Calls in flight (`send(1048576) 1.2 s`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub in_flight: Vec<String>,
+    /// Where the kernel surprises: short explanations of this socket's figures.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl SockView {
+    /// A field as `expect` compares it; `None` when it does not apply.
+    pub fn field(&self, name: &str) -> Option<String> {
+        fn n<T: ToString>(v: Option<T>) -> Option<String> {
+            v.map(|v| v.to_string())
+        }
+        let tcp = self.tcp;
+        match name {
+            "state" => Some(self.state.name().to_string()),
+            "role" => Some(self.role.word().to_string()),
+            "local" => n(self.local),
+            "peer" => n(self.peer),
+            "accept_queue" => n(self.accept_queue),
+            "accept_queue_max" => n(self.accept_queue_max),
+            "backlog" => n(self.backlog),
+            "syn_recv" => n(self.syn_recv),
+            "recvq" => n(self.recvq),
+            "sendq" => n(self.sendq),
+            "notsent" => n(self.notsent),
+            "rcvbuf" => n(self.rcvbuf),
+            "sndbuf" => n(self.sndbuf),
+            "rcvbuf_asked" => Some(n(self.rcvbuf_asked).unwrap_or_else(|| "null".into())),
+            "sndbuf_asked" => Some(n(self.sndbuf_asked).unwrap_or_else(|| "null".into())),
+            "timeout" => self.timeout.clone(),
+            "bytes_sent" => n(self.bytes_sent),
+            "bytes_received" => n(self.bytes_received),
+            "snd_wnd" => n(tcp.and_then(|t| t.snd_wnd)),
+            "rcv_wnd" => n(tcp.and_then(|t| t.rcv_wnd)),
+            "rtt_us" => n(tcp.map(|t| t.rtt_us)),
+            "cwnd" => n(tcp.map(|t| t.cwnd)),
+            "retrans" => n(tcp.map(|t| t.retrans)),
+            _ => None,
+        }
+    }
+}
+
+/// Whether the counters count this lab alone or the whole system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CounterScope {
+    /// The lab shares its network namespace: other programs count too.
+    SystemWide,
+    /// The lab runs in a network namespace of its own.
+    ThisLab,
+}
+
+/// The whole kernel view at one moment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Snapshot {
+    /// When it was taken, since the lab started.
+    #[serde(serialize_with = "secs")]
+    pub t: Duration,
+    /// Lab sockets the kernel holds, and the entries their listeners hold.
+    pub sockets: Vec<SockView>,
+    /// System settings.
+    pub system: System,
+    /// ListenOverflows and ListenDrops since the lab started.
+    pub counters: Counters,
+    /// Whom the counters count.
+    pub counters_scope: CounterScope,
+}
+
+fn secs<S: serde::Serializer>(t: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((t.as_secs_f64() * 1e6).round() / 1e6)
+}
+
+impl Snapshot {
+    /// The view of a lab socket, by name.
+    pub fn socket(&self, name: SockName) -> Option<&SockView> {
+        self.sockets.iter().find(|s| s.id == Some(name))
+    }
+
+    /// The entries waiting in (or half-open at) a listener.
+    pub fn waiting(&self, listener: SockName) -> impl Iterator<Item = &SockView> {
+        self.sockets.iter().filter(move |s| {
+            s.listener == Some(listener) && matches!(s.role, ViewRole::Queued | ViewRole::SynRecv)
+        })
+    }
+}

@@ -1,0 +1,93 @@
+//! The fields of `struct tcp_info` that sockplay shows, read by offset from
+//! the bytes the kernel gives (INET_DIAG_INFO or getsockopt TCP_INFO), so
+//! that older or newer kernels with shorter or longer structs still work.
+
+/// TCP_INFO fields for the kernel view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct TcpInfo {
+    /// The window the peer advertises, scaled (`tcpi_snd_wnd`), bytes.
+    pub snd_wnd: Option<u32>,
+    /// The window we advertise, scaled (`tcpi_rcv_wnd`, Linux 6.x), bytes.
+    pub rcv_wnd: Option<u32>,
+    /// Smoothed round-trip time, microseconds.
+    pub rtt_us: u32,
+    /// Congestion window, segments.
+    pub cwnd: u32,
+    /// Retransmissions in all (`tcpi_total_retrans`).
+    pub retrans: u32,
+    /// Bytes written but not yet sent (`tcpi_notsent_bytes`, = SIOCOUTQNSD).
+    #[serde(skip)]
+    pub notsent: Option<u32>,
+    /// On a listener: the accept queue length (`tcpi_unacked`).
+    #[serde(skip)]
+    pub unacked: u32,
+    /// On a listener: the accept queue maximum (`tcpi_sacked`).
+    #[serde(skip)]
+    pub sacked: u32,
+}
+
+const RTT: usize = 68;
+const CWND: usize = 80;
+const UNACKED: usize = 24;
+const SACKED: usize = 28;
+const TOTAL_RETRANS: usize = 100;
+const NOTSENT: usize = 144;
+const SND_WND: usize = 228;
+const RCV_WND: usize = 232;
+
+fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+    b.get(at..at + 4)
+        .map(|s| u32::from_ne_bytes([s[0], s[1], s[2], s[3]]))
+}
+
+impl TcpInfo {
+    /// Reads the fields from a `struct tcp_info` of any length.
+    pub fn parse(b: &[u8]) -> TcpInfo {
+        TcpInfo {
+            snd_wnd: u32_at(b, SND_WND),
+            rcv_wnd: u32_at(b, RCV_WND),
+            rtt_us: u32_at(b, RTT).unwrap_or(0),
+            cwnd: u32_at(b, CWND).unwrap_or(0),
+            retrans: u32_at(b, TOTAL_RETRANS).unwrap_or(0),
+            notsent: u32_at(b, NOTSENT),
+            unacked: u32_at(b, UNACKED).unwrap_or(0),
+            sacked: u32_at(b, SACKED).unwrap_or(0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_match_libc() {
+        // libc's struct has the same layout up to tcpi_snd_wnd.
+        // SAFETY: tcp_info is plain old data; all zeroes is a valid value.
+        let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
+        info.tcpi_rtt = 21;
+        info.tcpi_snd_cwnd = 10;
+        info.tcpi_total_retrans = 3;
+        info.tcpi_notsent_bytes = 777;
+        info.tcpi_snd_wnd = 65536;
+        info.tcpi_unacked = 2;
+        info.tcpi_sacked = 5;
+        let size = std::mem::size_of::<libc::tcp_info>();
+        // SAFETY: reading the bytes of a plain C struct we own.
+        let bytes = unsafe { std::slice::from_raw_parts((&raw const info).cast::<u8>(), size) };
+        let parsed = TcpInfo::parse(bytes);
+        assert_eq!(parsed.rtt_us, 21);
+        assert_eq!(parsed.cwnd, 10);
+        assert_eq!(parsed.retrans, 3);
+        assert_eq!(parsed.notsent, Some(777));
+        assert_eq!(parsed.snd_wnd, Some(65536));
+        assert_eq!((parsed.unacked, parsed.sacked), (2, 5));
+    }
+
+    #[test]
+    fn short_structs_leave_new_fields_out() {
+        let parsed = TcpInfo::parse(&[0u8; 104]);
+        assert_eq!(parsed.snd_wnd, None);
+        assert_eq!(parsed.notsent, None);
+    }
+}
