@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::parse::Line;
 use super::sink::{ExpectReport, Sink};
-use crate::lab::{Arg, CallResult, Started};
+use crate::lab::{Arg, CallResult, SockName, Started};
 
 /// Writes one JSON object per line to `W`.
 pub struct JsonLines<W: Write> {
@@ -109,6 +109,15 @@ impl<W: Write> Sink for JsonLines<W> {
 
     fn error(&mut self, line: usize, column: Option<usize>, message: &str) {
         self.emit(&json!({"type": "error", "line": line, "column": column, "message": message}));
+    }
+
+    fn snapshot(&mut self, _line: usize, snap: &crate::kernel::Snapshot, only: Option<SockName>) {
+        let mut value = json!(snap);
+        value["type"] = json!("snapshot");
+        if only.is_some() {
+            value["sockets"] = json!(super::show::selected(snap, only));
+        }
+        self.emit(&value);
     }
 
     fn info(&mut self, line: usize, text: &str, t: Duration) {

@@ -14,8 +14,8 @@ pub use expect::Expectation;
 pub use parse::{Line, Statement, parse_line, parse_script};
 pub mod json;
 pub mod runner;
+pub mod show;
 pub mod sink;
-mod table;
 pub mod transcript;
 
 pub use runner::{RunStatus, Runner};

@@ -12,6 +12,7 @@ use super::expect::{self, Expectation};
 use super::help;
 use super::parse::{Line, Statement};
 use super::sink::{ExpectReport, Sink};
+use crate::kernel::{Snapshot, Snapshotter};
 use crate::lab::{CallResult, Lab, LabEvent, SockName, Started};
 
 /// How long a command's calls may take before they are reported blocked.
@@ -54,6 +55,8 @@ pub struct Runner<'s> {
     /// The calls of the command now settling.
     settling: BTreeMap<u64, Started>,
     failed: bool,
+    /// Reads the kernel view; `Err` says why it cannot be read here.
+    kernel: Result<Snapshotter, String>,
 }
 
 impl<'s> Runner<'s> {
@@ -69,6 +72,7 @@ impl<'s> Runner<'s> {
             blocked: BTreeMap::new(),
             settling: BTreeMap::new(),
             failed: false,
+            kernel: Snapshotter::live().map_err(|e| format!("cannot read the kernel view: {e}")),
         }
     }
 
@@ -144,8 +148,10 @@ impl<'s> Runner<'s> {
                 {
                     return false;
                 }
-                let text = super::table::sockets(&self.lab, *sock);
-                self.sink.info(line.number, &text, t);
+                match self.snapshot() {
+                    Ok(snap) => self.sink.snapshot(line.number, &snap, *sock),
+                    Err(e) => self.sink.info(line.number, &e, t),
+                }
             }
             Statement::Help(topic) => {
                 let text = help_text(topic.as_deref());
@@ -220,7 +226,7 @@ impl<'s> Runner<'s> {
     }
 
     /// Handles events until `done` holds or the deadline passes; returns `done`.
-    fn pump_until(&mut self, deadline: Instant, done: impl Fn(&Self) -> bool) -> bool {
+    fn pump_until(&mut self, deadline: Instant, mut done: impl FnMut(&mut Self) -> bool) -> bool {
         loop {
             self.pump(Duration::ZERO);
             if done(self) {
@@ -237,15 +243,26 @@ impl<'s> Runner<'s> {
         }
     }
 
+    /// The kernel view now.
+    pub fn snapshot(&mut self) -> Result<Snapshot, String> {
+        let observer = self.lab.observer();
+        match &mut self.kernel {
+            Ok(k) => k
+                .take(&observer)
+                .map_err(|e| format!("cannot read the kernel view: {e}")),
+            Err(e) => Err(e.clone()),
+        }
+    }
+
     /// The value of an expectation's field now, if it can be read.
-    fn read(&self, e: &Expectation) -> Option<String> {
+    fn read(&mut self, e: &Expectation) -> Option<String> {
         if e.on_result() {
             return self
                 .last
                 .get(&e.sock)
                 .and_then(|r| expect::result_field(r, &e.field));
         }
-        super::table::field(&self.lab, e.sock, &e.field)
+        self.snapshot().ok()?.socket(e.sock)?.field(&e.field)
     }
 
     fn expect(&mut self, line: usize, e: &Expectation) {

@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use super::expect::Expectation;
 use super::parse::Line;
-use crate::lab::{CallResult, Started};
+use crate::kernel::Snapshot;
+use crate::lab::{CallResult, SockName, Started};
 
 /// How an `expect` came out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +38,8 @@ pub trait Sink {
     fn step(&mut self, line: usize, title: &str, t: Duration);
     /// A command was rejected; nothing changed.
     fn error(&mut self, line: usize, column: Option<usize>, message: &str);
+    /// The kernel view, for `show [S]`.
+    fn snapshot(&mut self, line: usize, snap: &Snapshot, only: Option<SockName>);
     /// Something worth telling that is none of the above (`help`, `wait` running out).
     fn info(&mut self, line: usize, text: &str, t: Duration);
 }

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use super::parse::Line;
 use super::sink::{ExpectReport, Sink};
-use crate::lab::{Call, CallResult, Kind, Outcome, Started};
+pub use crate::lab::call_text;
+use crate::lab::{Call, CallResult, Kind, Outcome, SockName, Started};
 
 /// Writes a transcript to `W`, one record per line, flushed as it goes.
 pub struct Transcript<W: Write> {
@@ -27,16 +28,6 @@ impl<W: Write> Transcript<W> {
         // A closed stdout (`| head`) ends the output, not the run.
         let _ = writeln!(self.out, "{text}");
         let _ = self.out.flush();
-    }
-}
-
-/// `send(65536)`, `accept`, `connect(127.0.0.1:80)`.
-pub fn call_text(call: Call, arg: &crate::lab::Arg) -> String {
-    let arg = arg.to_string();
-    if arg.is_empty() {
-        call.name().to_string()
-    } else {
-        format!("{}({arg})", call.name())
     }
 }
 
@@ -153,6 +144,12 @@ impl<W: Write> Sink for Transcript<W> {
             None => format!("line {line}"),
         };
         self.line(&format!("error: {at}: {message}"));
+    }
+
+    fn snapshot(&mut self, _line: usize, snap: &crate::kernel::Snapshot, only: Option<SockName>) {
+        for l in super::show::table(snap, only).lines() {
+            self.line(&format!("    {l}"));
+        }
     }
 
     fn info(&mut self, _line: usize, text: &str, _t: Duration) {

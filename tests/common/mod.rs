@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use sockplay::lab::{CallResult, Started};
+use sockplay::kernel::Snapshot;
+use sockplay::lab::{CallResult, SockName, Started};
 use sockplay::script::sink::{ExpectReport, Sink};
 use sockplay::script::{Line, RunStatus, Runner, parse_script};
 
@@ -15,6 +16,7 @@ pub enum Rec {
     Expect(ExpectReport),
     Error(usize, String),
     Info(String),
+    Snapshot(Box<Snapshot>),
 }
 
 /// A sink that keeps every record.
@@ -41,6 +43,9 @@ impl Sink for Collect {
     }
     fn info(&mut self, _line: usize, text: &str, _t: Duration) {
         self.records.push(Rec::Info(text.to_string()));
+    }
+    fn snapshot(&mut self, _line: usize, snap: &Snapshot, _only: Option<SockName>) {
+        self.records.push(Rec::Snapshot(Box::new(snap.clone())));
     }
 }
 
@@ -111,6 +116,120 @@ pub fn run(script: &str) -> Run {
         status,
         records: sink.records,
     }
+}
+
+/// Runs a script, then `check` while the lab is still open, then closes it.
+pub fn live<T>(script: &str, check: impl FnOnce(&mut Runner<'_>) -> T) -> (Run, T) {
+    let lines = parse_script(script).unwrap_or_else(|e| panic!("{e}"));
+    let mut sink = Collect::default();
+    let mut runner = Runner::new(&mut sink);
+    for line in &lines {
+        assert!(runner.run_line(line), "line {} was rejected", line.number);
+    }
+    let out = check(&mut runner);
+    runner.close();
+    let status = if sink
+        .records
+        .iter()
+        .any(|r| matches!(r, Rec::Expect(e) if !e.ok))
+    {
+        RunStatus::ExpectFailed
+    } else {
+        RunStatus::Ok
+    };
+    (
+        Run {
+            status,
+            records: sink.records,
+        },
+        out,
+    )
+}
+
+/// One line of `ss -Htan` (or `-ltn`): state, Recv-Q, Send-Q, local, peer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsLine {
+    pub state: String,
+    pub recv_q: u64,
+    pub send_q: u64,
+    pub local: String,
+    pub peer: String,
+    /// The `skmem:(…)` details when asked for with -m: rb (rcvbuf) and tb (sndbuf).
+    pub rb: Option<u64>,
+    pub tb: Option<u64>,
+}
+
+/// Runs `ss` with `args` and a filter on `port` (source or destination), and parses it.
+pub fn ss(args: &str, port: u16) -> Vec<SsLine> {
+    let filter = format!("sport = :{port} or dport = :{port}");
+    let out = std::process::Command::new("ss")
+        .arg(args)
+        .arg(&filter)
+        .output()
+        .expect("ss (iproute2) is installed");
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines: Vec<SsLine> = Vec::new();
+    for l in text.lines() {
+        let w: Vec<&str> = l.split_whitespace().collect();
+        if let Some(skmem) = w.iter().find(|w| w.starts_with("skmem:(")) {
+            let field = |key: &str| -> Option<u64> {
+                skmem
+                    .trim_start_matches("skmem:(")
+                    .trim_end_matches(')')
+                    .split(',')
+                    .find_map(|kv| kv.strip_prefix(key)?.parse().ok())
+            };
+            if let Some(last) = lines.last_mut() {
+                last.rb = field("rb");
+                last.tb = field("tb");
+            }
+            continue;
+        }
+        if w.len() < 5 {
+            continue;
+        }
+        lines.push(SsLine {
+            state: w[0].to_string(),
+            recv_q: w[1].parse().unwrap(),
+            send_q: w[2].parse().unwrap(),
+            local: w[3].to_string(),
+            peer: w[4].to_string(),
+            rb: None,
+            tb: None,
+        });
+    }
+    lines
+}
+
+/// The descriptor of this process that holds the socket with `inode`,
+/// found through /proc/self/fd: a reader of the kernel independent of sockplay.
+pub fn fd_of_inode(inode: u64) -> Option<i32> {
+    let want = format!("socket:[{inode}]");
+    std::fs::read_dir("/proc/self/fd").ok()?.find_map(|e| {
+        let e = e.ok()?;
+        let link = std::fs::read_link(e.path()).ok()?;
+        (link.to_string_lossy() == want).then(|| e.file_name().to_string_lossy().parse().ok())?
+    })
+}
+
+/// An `int` ioctl on a descriptor.
+pub fn ioctl_int(fd: i32, request: libc::c_ulong) -> i32 {
+    let mut v: libc::c_int = 0;
+    // SAFETY: the requests used write one int.
+    let r = unsafe { libc::ioctl(fd, request, &mut v) };
+    assert_eq!(r, 0, "ioctl {request:#x} failed");
+    v
+}
+
+/// An `int` socket option.
+pub fn sockopt_int(fd: i32, level: i32, name: i32) -> i32 {
+    let mut v: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: a valid int and its length.
+    let r = unsafe { libc::getsockopt(fd, level, name, (&raw mut v).cast(), &mut len) };
+    assert_eq!(r, 0);
+    v
 }
 
 /// A port on 127.0.0.1 with nothing listening (bound, then released).

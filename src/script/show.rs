@@ -1,0 +1,139 @@
+//! The kernel view as a readable table, in the spirit of `ss`: queues
+//! against their maxima, states, buffers asked → effective, and the notes.
+
+use crate::kernel::{Snapshot, SockView, ViewRole};
+use crate::lab::SockName;
+
+fn addr(a: Option<std::net::SocketAddr>) -> String {
+    a.map_or_else(|| "*".into(), |a| a.to_string())
+}
+
+fn buffer(eff: Option<u32>, asked: Option<u64>) -> String {
+    match (eff, asked) {
+        (Some(e), Some(a)) => format!("{a}→{e}"),
+        (Some(e), None) => e.to_string(),
+        _ => "-".into(),
+    }
+}
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map_or_else(|| "-".into(), |v| v.to_string())
+}
+
+fn socket_lines(v: &SockView) -> Vec<String> {
+    let name = v.id.map_or_else(String::new, |n| n.to_string());
+    let state = if v.closed {
+        format!("{} (closed)", v.state)
+    } else {
+        v.state.to_string()
+    };
+    let mut line = match v.role {
+        ViewRole::Listener => {
+            let holds = v.accept_queue_max.map(|m| u64::from(m) + 1);
+            let full = match (v.accept_queue, holds) {
+                (Some(q), Some(h)) if u64::from(q) >= h => "  FULL",
+                _ => "",
+            };
+            format!(
+                "{name:<5} {state:<13} {:<21}   accept queue {} of {} (backlog {} → max {}){full}  syn-recv {}",
+                addr(v.local),
+                opt(v.accept_queue),
+                opt(holds),
+                opt(v.backlog),
+                opt(v.accept_queue_max),
+                opt(v.syn_recv),
+            )
+        }
+        ViewRole::Queued | ViewRole::SynRecv => {
+            let who = v.pair.map_or_else(String::new, |c| format!(" ({c})"));
+            format!(
+                "  └ {:<9} {state:<13} from {}{who}",
+                v.role.word(),
+                addr(v.peer)
+            )
+        }
+        ViewRole::Client | ViewRole::Accepted => {
+            let pair = v.pair.map_or_else(String::new, |p| format!("⇄ {p}"));
+            let tcp = v.tcp.map_or_else(String::new, |t| {
+                format!(
+                    "  snd_wnd {}  rcv_wnd {}  rtt {}µs  cwnd {}  retrans {}",
+                    opt(t.snd_wnd),
+                    opt(t.rcv_wnd),
+                    t.rtt_us,
+                    t.cwnd,
+                    t.retrans
+                )
+            });
+            format!(
+                "{name:<5} {state:<13} {:<21} → {:<21} {pair:<5}  recvq {}  sendq {}  notsent {}  rcvbuf {}  sndbuf {}  {}  sent {}  received {}{tcp}",
+                addr(v.local),
+                addr(v.peer),
+                opt(v.recvq),
+                opt(v.sendq),
+                opt(v.notsent),
+                buffer(v.rcvbuf, v.rcvbuf_asked),
+                buffer(v.sndbuf, v.sndbuf_asked),
+                v.timeout.as_deref().unwrap_or("-"),
+                opt(v.bytes_sent),
+                opt(v.bytes_received),
+            )
+        }
+    };
+    if !v.in_flight.is_empty() {
+        line.push_str(&format!("  in flight: {}", v.in_flight.join(", ")));
+    }
+    let mut lines = vec![line];
+    lines.extend(v.notes.iter().map(|n| format!("      · {n}")));
+    lines
+}
+
+/// The sockets of a snapshot that `show S` shows: S, and for a listener
+/// the entries waiting in it.
+pub fn selected(snap: &Snapshot, only: Option<SockName>) -> Vec<&SockView> {
+    snap.sockets
+        .iter()
+        .filter(|s| only.is_none_or(|n| s.id == Some(n) || s.listener == Some(n) && s.id.is_none()))
+        .collect()
+}
+
+/// The table for `show [S]`.
+pub fn table(snap: &Snapshot, only: Option<SockName>) -> String {
+    let mut lines = vec![format!("kernel view at {:.3} s", snap.t.as_secs_f64())];
+    let shown = selected(snap, only);
+    if shown.is_empty() {
+        lines.push(match only {
+            Some(n) => format!("{n}: the kernel holds nothing for it any more"),
+            None => "no sockets yet".into(),
+        });
+    }
+    for v in shown {
+        lines.extend(socket_lines(v));
+    }
+    if only.is_none() {
+        let c = &snap.counters;
+        let scope = match snap.counters_scope {
+            crate::kernel::CounterScope::SystemWide => "system-wide",
+            crate::kernel::CounterScope::ThisLab => "this lab",
+        };
+        lines.push(format!(
+            "counters since start ({scope}): ListenOverflows {}  ListenDrops {}",
+            c.listen_overflows, c.listen_drops
+        ));
+        let s = &snap.system;
+        let three = |v: Option<[u64; 3]>| {
+            v.map_or_else(|| "-".into(), |v| format!("{} {} {}", v[0], v[1], v[2]))
+        };
+        lines.push(format!(
+            "system: somaxconn {}  tcp_max_syn_backlog {}  tcp_rmem {}  tcp_wmem {}  rmem_max {}  wmem_max {}  tcp_syncookies {}  tcp_abort_on_overflow {}",
+            opt(s.somaxconn),
+            opt(s.tcp_max_syn_backlog),
+            three(s.tcp_rmem),
+            three(s.tcp_wmem),
+            opt(s.rmem_max),
+            opt(s.wmem_max),
+            opt(s.tcp_syncookies),
+            opt(s.tcp_abort_on_overflow),
+        ));
+    }
+    lines.join("\n")
+}

@@ -1,0 +1,349 @@
+//! The kernel view against independent readers of the kernel: `ss`, and
+//! ioctls/getsockopt on the lab's own descriptors (found via /proc/self/fd).
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{fd_of_inode, ioctl_int, live, sockopt_int, ss};
+use sockplay::kernel::{Snapshot, TcpState, ViewRole};
+use sockplay::lab::SockName;
+use sockplay::script::Runner;
+
+const SIOCOUTQNSD: libc::c_ulong = 0x894B;
+
+fn name(s: &str) -> SockName {
+    s.parse().unwrap()
+}
+
+fn snap(r: &mut Runner<'_>) -> Snapshot {
+    r.snapshot().expect("the kernel view can be read")
+}
+
+/// Retries `check` on fresh snapshots for up to 2 s: `ss` and the snapshot
+/// are two readings, and the kernel may move between them.
+fn eventually(r: &mut Runner<'_>, mut check: impl FnMut(&Snapshot) -> Result<(), String>) {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        let s = snap(r);
+        match check(&s) {
+            Ok(()) => return,
+            Err(e) if Instant::now() >= deadline => panic!("{e}\n{s:#?}"),
+            Err(_) => r.idle(Duration::from_millis(50)),
+        }
+    }
+}
+
+/// How `ss` writes a state.
+fn ss_state(state: TcpState) -> String {
+    match state {
+        TcpState::Established => "ESTAB".into(),
+        TcpState::SynReceived => "SYN-RECV".into(),
+        other => other.name().into(),
+    }
+}
+
+/// The `ss` line of a socket of the view: same local and peer address.
+fn ss_line<'a>(
+    lines: &'a [common::SsLine],
+    v: &sockplay::kernel::SockView,
+) -> Option<&'a common::SsLine> {
+    let local = v.local?.to_string();
+    lines.iter().find(|l| {
+        l.local == local
+            && match v.peer {
+                Some(p) => l.peer == p.to_string(),
+                None => l.peer.ends_with(":*"),
+            }
+    })
+}
+
+fn port_of(s: &Snapshot, n: &str) -> u16 {
+    s.socket(name(n)).unwrap().local.unwrap().port()
+}
+
+#[test]
+fn backlog_two_six_clients_agrees_with_ss() {
+    let (run, ()) = live(
+        "listen backlog=2\nconnect L1 x6\nsleep 300ms\nexpect L1 accept_queue=3\nexpect C4 state=SYN-SENT",
+        |r| {
+            eventually(r, |s| {
+                let l1 = s.socket(name("L1")).unwrap();
+                let port = l1.local.unwrap().port();
+                let listen = ss("-Hltn", port);
+                let [line] = listen.as_slice() else {
+                    return Err(format!("ss -ltn: {listen:?}"));
+                };
+                if (line.recv_q, line.send_q)
+                    != (
+                        u64::from(l1.accept_queue.unwrap()),
+                        u64::from(l1.accept_queue_max.unwrap()),
+                    )
+                {
+                    return Err(format!("L1 {l1:?} vs ss {line:?}"));
+                }
+                if (line.recv_q, line.send_q) != (3, 2) {
+                    return Err(format!("expected a full queue: {line:?}"));
+                }
+                // Each client's state equals what ss -tan says of its local port.
+                let all = ss("-Htan", port);
+                let mut states = Vec::new();
+                for i in 1..=6 {
+                    let c = s.socket(name(&format!("C{i}"))).unwrap();
+                    let theirs = ss_line(&all, c).map(|l| l.state.clone());
+                    let ours = ss_state(c.state);
+                    if theirs.as_deref() != Some(ours.as_str()) {
+                        return Err(format!("C{i}: ours {} ss {theirs:?}", c.state));
+                    }
+                    states.push(c.state);
+                }
+                let est = states
+                    .iter()
+                    .filter(|s| **s == TcpState::Established)
+                    .count();
+                let sent = states.iter().filter(|s| **s == TcpState::SynSent).count();
+                if (est, sent) != (3, 3) {
+                    return Err(format!("states {states:?}"));
+                }
+                // Three connections wait in the queue, matched to C1..C3.
+                let mut waiting: Vec<String> = s
+                    .waiting(name("L1"))
+                    .filter(|w| w.role == ViewRole::Queued)
+                    .map(|w| w.pair.map(|p| p.to_string()).unwrap_or_default())
+                    .collect();
+                waiting.sort();
+                if waiting != ["C1", "C2", "C3"] {
+                    return Err(format!("waiting {waiting:?}"));
+                }
+                Ok(())
+            });
+            // Overflows counted (system-wide, so at least these three SYNs).
+            let s = snap(r);
+            assert!(s.counters.listen_overflows >= 3, "{:?}", s.counters);
+            let l1 = s.socket(name("L1")).unwrap();
+            assert!(
+                l1.notes
+                    .iter()
+                    .any(|n| n.starts_with("holds 3 connections"))
+            );
+            let _ = port_of(&s, "L1");
+        },
+    );
+    run.assert_ok();
+}
+
+#[test]
+fn queues_of_a_stalled_sender_agree_with_ss_and_the_ioctls() {
+    let script = "
+        listen
+        connect L1 timeout=0
+        wait C1
+        accept L1
+        send C1 8m
+        sleep 100ms
+        send C1 8m
+        sleep 100ms
+        send C1 8m
+        sleep 100ms
+        send C1 8m
+    ";
+    let (run, accepted) = live(script, |r| {
+        r.idle(Duration::from_millis(300));
+        let inode = |r: &Runner<'_>, n: &str| r.lab().socket(name(n)).unwrap().meta.inode;
+        let fd_a1 = fd_of_inode(inode(r, "A1")).expect("A1's descriptor");
+        let fd_c1 = fd_of_inode(inode(r, "C1")).expect("C1's descriptor");
+        let mut accepted = 0;
+        eventually(r, |s| {
+            let (c1, a1) = (s.socket(name("C1")).unwrap(), s.socket(name("A1")).unwrap());
+            let port = port_of(s, "L1");
+            let lines = ss("-Htn", port);
+            let by_local =
+                |v: &sockplay::kernel::SockView| ss_line(&lines, v).cloned().ok_or("missing in ss");
+            let (ss_c1, ss_a1) = (by_local(c1)?, by_local(a1)?);
+            let ours = (u64::from(a1.recvq.unwrap()), u64::from(c1.sendq.unwrap()));
+            if ours != (ss_a1.recv_q, ss_c1.send_q) {
+                return Err(format!("recvq/sendq {ours:?} vs ss {ss_a1:?} {ss_c1:?}"));
+            }
+            accepted = c1.bytes_sent.unwrap();
+            if accepted != ours.0 + ours.1 {
+                return Err(format!("sent {accepted} != recvq + sendq {ours:?}"));
+            }
+            // The same figures from the ioctls on the lab's own descriptors.
+            let fionread = ioctl_int(fd_a1, libc::FIONREAD) as u64;
+            let outq = ioctl_int(fd_c1, libc::TIOCOUTQ) as u64;
+            let notsent = ioctl_int(fd_c1, SIOCOUTQNSD) as u64;
+            if (fionread, outq, notsent) != (ours.0, ours.1, u64::from(c1.notsent.unwrap())) {
+                return Err(format!(
+                    "ioctls {fionread} {outq} {notsent} vs {ours:?} {c1:?}"
+                ));
+            }
+            Ok(())
+        });
+        accepted
+    });
+    run.assert_ok();
+    // With default buffers a receiver that never reads takes megabytes.
+    assert!(accepted > 1 << 20, "{accepted}");
+    let last = run.calls("C1", "send").last().unwrap().outcome.errno();
+    assert_eq!(last.map(|e| e.name()).as_deref(), Some("EAGAIN"));
+}
+
+#[test]
+fn buffer_sizes_asked_and_effective_agree_with_getsockopt_and_ss() {
+    let (run, ()) = live(
+        "listen rcvbuf=4k sndbuf=1k\nconnect L1 rcvbuf=100k sndbuf=64m\naccept L1",
+        |r| {
+            let s = snap(r);
+            let system = s.system.clone();
+            for n in ["L1", "C1"] {
+                let v = s.socket(name(n)).unwrap();
+                let fd = fd_of_inode(r.lab().socket(name(n)).unwrap().meta.inode).unwrap();
+                let rcv = sockopt_int(fd, libc::SOL_SOCKET, libc::SO_RCVBUF) as u32;
+                let snd = sockopt_int(fd, libc::SOL_SOCKET, libc::SO_SNDBUF) as u32;
+                assert_eq!((v.rcvbuf, v.sndbuf), (Some(rcv), Some(snd)), "{n}");
+                let port = v.local.unwrap().port();
+                let args = if n == "L1" { "-Hltnm" } else { "-Htnm" };
+                let lines = ss(args, port);
+                let line = ss_line(&lines, v).unwrap();
+                assert_eq!(
+                    (line.rb, line.tb),
+                    (Some(u64::from(rcv)), Some(u64::from(snd))),
+                    "{n}"
+                );
+            }
+            let l1 = s.socket(name("L1")).unwrap();
+            assert_eq!((l1.rcvbuf_asked, l1.rcvbuf), (Some(4096), Some(8192)));
+            // 1k doubled is 2048, under the floor: raised to the minimum.
+            assert_eq!(l1.sndbuf_asked, Some(1024));
+            assert!(l1.sndbuf.unwrap() > 2048);
+            assert!(
+                l1.notes
+                    .iter()
+                    .any(|n| n.contains("raised to the kernel's minimum")),
+                "{:?}",
+                l1.notes
+            );
+            let c1 = s.socket(name("C1")).unwrap();
+            assert_eq!(c1.rcvbuf, Some(204_800));
+            // 64m is over wmem_max: capped at twice wmem_max.
+            let wmem_max = system.wmem_max.unwrap();
+            if wmem_max < 64 << 20 {
+                assert_eq!(u64::from(c1.sndbuf.unwrap()), 2 * wmem_max);
+                assert!(
+                    c1.notes
+                        .iter()
+                        .any(|n| n.contains("capped at 2 × net.core.wmem_max")),
+                    "{:?}",
+                    c1.notes
+                );
+            }
+        },
+    );
+    run.assert_ok();
+}
+
+#[test]
+fn closed_sockets_keep_their_names_through_fin_wait_2_and_time_wait() {
+    let (run, ()) = live(
+        "listen\nconnect L1\naccept L1\nclose C1\nsleep 100ms",
+        |r| {
+            eventually(r, |s| {
+                let c1 = s.socket(name("C1")).ok_or("C1 gone")?;
+                let a1 = s.socket(name("A1")).unwrap();
+                if (c1.state, c1.closed, a1.state)
+                    != (TcpState::FinWait2, true, TcpState::CloseWait)
+                {
+                    return Err(format!("C1 {} A1 {}", c1.state, a1.state));
+                }
+                let lines = ss("-Htan", port_of(s, "L1"));
+                let of =
+                    |v: &sockplay::kernel::SockView| ss_line(&lines, v).map(|l| l.state.clone());
+                if (of(c1).as_deref(), of(a1).as_deref())
+                    != (Some("FIN-WAIT-2"), Some("CLOSE-WAIT"))
+                {
+                    return Err(format!("ss: {lines:?}"));
+                }
+                Ok(())
+            });
+            let line = sockplay::script::parse_line("close A1").unwrap().unwrap();
+            assert!(r.run_line(&sockplay::script::Line {
+                number: 99,
+                text: "close A1".into(),
+                statement: line
+            }));
+            eventually(r, |s| {
+                let c1 = s.socket(name("C1")).ok_or("C1 gone")?;
+                if c1.state != TcpState::TimeWait {
+                    return Err(format!("C1 {}", c1.state));
+                }
+                if s.socket(name("A1")).is_some() {
+                    return Err("A1 should be gone: the kernel let it go after LAST-ACK".into());
+                }
+                let lines = ss("-Htan", port_of(s, "L1"));
+                let tw = ss_line(&lines, c1);
+                if tw.map(|l| l.state.as_str()) != Some("TIME-WAIT") {
+                    return Err(format!("ss: {lines:?}"));
+                }
+                Ok(())
+            });
+        },
+    );
+    run.assert_ok();
+}
+
+#[test]
+fn show_prints_a_snapshot_and_expect_reads_it() {
+    let run = common::run(
+        "listen backlog=0\nconnect L1 x2\nsleep 200ms\nshow\nexpect L1 accept_queue=1\nexpect L1 accept_queue_max=0\nexpect C2 state=SYN_SENT\nexpect L1 backlog=0",
+    );
+    run.assert_ok();
+    let snaps: Vec<_> = run
+        .records
+        .iter()
+        .filter_map(|r| match r {
+            common::Rec::Snapshot(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(snaps.len(), 1);
+    let roles: Vec<&str> = snaps[0].sockets.iter().map(|s| s.role.word()).collect();
+    assert_eq!(roles, ["listener", "queued", "client", "client"]);
+}
+
+#[test]
+fn the_sampler_sends_changed_snapshots_and_stops_at_once() {
+    let (lab, _events) = sockplay::lab::Lab::new();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let sampler = sockplay::kernel::Sampler::spawn(
+        lab.observer(),
+        Duration::from_millis(20),
+        sockplay::kernel::Snapshotter::live().unwrap(),
+        move |s| tx.send(s).is_ok(),
+    )
+    .unwrap();
+    let first = rx
+        .recv_timeout(Duration::from_secs(1))
+        .expect("a first snapshot");
+    assert!(first.sockets.is_empty());
+    // Nothing changes: nothing more is sent.
+    assert!(rx.recv_timeout(Duration::from_millis(150)).is_err());
+    let cmd = sockplay::lab::Command::Listen {
+        addr: None,
+        backlog: 3,
+        reuseaddr: None,
+        opts: Default::default(),
+    };
+    lab.execute(&cmd).unwrap();
+    let next = rx
+        .recv_timeout(Duration::from_secs(1))
+        .expect("a changed snapshot");
+    assert_eq!(next.sockets.len(), 1);
+    assert_eq!(next.sockets[0].accept_queue_max, Some(3));
+    let began = Instant::now();
+    drop(sampler);
+    assert!(
+        began.elapsed() < Duration::from_millis(100),
+        "{:?}",
+        began.elapsed()
+    );
+}
