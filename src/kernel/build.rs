@@ -5,9 +5,10 @@
 //! they are matched by their address pair. Entries left with inode 0 on a
 //! lab listener's port are connections in its accept queue, or SYN-RECV.
 
-use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::time::Duration;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use super::diag::DiagEntry;
 use super::notes;
@@ -94,7 +95,7 @@ fn lab_view(s: &SocketInfo, e: Option<&DiagEntry>) -> SockView {
         sndbuf: e.and_then(|e| e.bufs).map(|b| b.1),
         rcvbuf_asked: m.rcvbuf.asked,
         sndbuf_asked: m.sndbuf.asked,
-        timeout: m.timeout.filter(|_| !m.closed).map(|t| t.to_string()),
+        timeout: m.timeout.filter(|_| !m.closed),
         bytes_sent: Some(s.bytes_sent),
         bytes_received: Some(s.bytes_received),
         tcp: None,
@@ -136,10 +137,9 @@ pub fn snapshot(r: Readings) -> Snapshot {
         .entries
         .iter()
         .enumerate()
-        .filter(|(_, e)| e.inode == 0)
         .map(|(i, e)| ((e.local, e.peer), i))
         .collect();
-    let mut used: HashSet<usize> = HashSet::new();
+    let mut used = vec![false; r.entries.len()];
     let mut matched: Vec<(usize, Option<usize>)> = Vec::new();
     for (li, s) in r.lab.iter().enumerate() {
         let m = &s.meta;
@@ -149,19 +149,18 @@ pub fn snapshot(r: Readings) -> Snapshot {
             m.local
                 .zip(m.peer)
                 .and_then(|pair| by_pair.get(&pair).copied())
+                .filter(|i| r.entries[*i].inode == 0)
         };
         if m.closed && found.is_none() {
             continue; // The kernel has let it go.
         }
-        used.extend(found);
+        if let Some(i) = found {
+            used[i] = true;
+        }
         matched.push((li, found));
     }
-    let client_at: HashMap<SocketAddr, SockName> = r
-        .lab
-        .iter()
-        .filter(|s| s.role == Role::Client)
-        .filter_map(|s| s.meta.local.map(|a| (a, s.name)))
-        .collect();
+    // Built at the first waiting entry: most snapshots have none.
+    let mut client_at: Option<HashMap<SocketAddr, SockName>> = None;
     let mut sockets = Vec::new();
     for (li, found) in matched {
         let s = &r.lab[li];
@@ -172,11 +171,18 @@ pub fn snapshot(r: Readings) -> Snapshot {
             && let (Some(at), false) = (view.local, s.meta.closed)
         {
             for (i, e) in r.entries.iter().enumerate() {
-                if e.inode != 0 || used.contains(&i) || !at_listener(e, at) {
+                if e.inode != 0 || used[i] || !at_listener(e, at) {
                     continue;
                 }
-                used.insert(i);
-                waiting.push(waiting_view(e, s.name, client_at.get(&e.peer).copied()));
+                used[i] = true;
+                let clients = client_at.get_or_insert_with(|| {
+                    r.lab
+                        .iter()
+                        .filter(|s| s.role == Role::Client)
+                        .filter_map(|s| s.meta.local.map(|a| (a, s.name)))
+                        .collect()
+                });
+                waiting.push(waiting_view(e, s.name, clients.get(&e.peer).copied()));
             }
             let syn = waiting
                 .iter()
@@ -187,7 +193,9 @@ pub fn snapshot(r: Readings) -> Snapshot {
         sockets.push(view);
         sockets.extend(waiting);
     }
-    notes::annotate(&mut sockets, &r.system, &r.entries);
+    notes::annotate(&mut sockets, &r.system, &|pair| {
+        by_pair.get(&pair).map(|i| r.entries[*i].state)
+    });
     Snapshot {
         t: r.t,
         sockets,

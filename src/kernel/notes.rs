@@ -3,13 +3,15 @@
 
 use std::net::SocketAddr;
 
-use super::diag::DiagEntry;
 use super::proc::System;
 use super::snapshot::{SockView, ViewRole};
 use super::state::TcpState;
 
+/// The state of the dumped socket with this (local, peer) address.
+pub(crate) type ByPair<'a> = dyn Fn((SocketAddr, SocketAddr)) -> Option<TcpState> + 'a;
+
 /// Adds notes to the views that need them.
-pub(crate) fn annotate(sockets: &mut [SockView], system: &System, entries: &[DiagEntry]) {
+pub(crate) fn annotate(sockets: &mut [SockView], system: &System, entries: &ByPair<'_>) {
     let listeners: Vec<(SocketAddr, String)> = sockets
         .iter()
         .filter(|s| s.role == ViewRole::Listener && !s.closed)
@@ -99,14 +101,13 @@ fn buffer_note(
 fn half_open_note(
     v: &SockView,
     listeners: &[(SocketAddr, String)],
-    entries: &[DiagEntry],
+    entries: &ByPair<'_>,
 ) -> Option<String> {
     let (local, peer) = (v.local?, v.peer?);
     let (_, name) = listeners.iter().find(|(at, _)| {
         at.port() == peer.port() && (at.ip().is_unspecified() || at.ip() == peer.ip())
     })?;
-    let server = entries.iter().find(|e| e.local == peer && e.peer == local);
-    match server.map(|e| e.state) {
+    match entries((peer, local)) {
         Some(TcpState::SynReceived) => Some(format!(
             "ESTABLISHED here, but {name} holds only a SYN-RECV entry: its accept queue was full when the last ACK came, so the kernel dropped it and will resend the SYN-ACK"
         )),

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::proc::{Counters, System};
 use super::state::TcpState;
-use crate::lab::SockName;
+use crate::lab::{SockName, TimeoutMode};
 
 /// What a socket of the view is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -108,8 +108,8 @@ pub struct SockView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sndbuf_asked: Option<u64>,
     /// Timeout mode, read back from the socket.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub timeout: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "mode")]
+    pub timeout: Option<TimeoutMode>,
     /// Bytes the application sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bytes_sent: Option<u64>,
@@ -150,7 +150,7 @@ impl SockView {
             "sndbuf" => n(self.sndbuf),
             "rcvbuf_asked" => Some(n(self.rcvbuf_asked).unwrap_or_else(|| "null".into())),
             "sndbuf_asked" => Some(n(self.sndbuf_asked).unwrap_or_else(|| "null".into())),
-            "timeout" => self.timeout.clone(),
+            "timeout" => n(self.timeout),
             "bytes_sent" => n(self.bytes_sent),
             "bytes_received" => n(self.bytes_received),
             "snd_wnd" => n(tcp.and_then(|t| t.snd_wnd)),
@@ -187,6 +187,13 @@ pub struct Snapshot {
     pub counters: Counters,
     /// Whom the counters count.
     pub counters_scope: CounterScope,
+}
+
+fn mode<S: serde::Serializer>(m: &Option<TimeoutMode>, s: S) -> Result<S::Ok, S::Error> {
+    match m {
+        Some(m) => s.collect_str(m),
+        None => s.serialize_none(),
+    }
 }
 
 fn secs<S: serde::Serializer>(t: &Duration, s: S) -> Result<S::Ok, S::Error> {

@@ -120,9 +120,11 @@ impl Lane {
         state.queue.len() + usize::from(state.current.is_some())
     }
 
-    /// The call running now, if any.
-    pub fn in_flight(&self) -> Option<InFlight> {
-        self.lock().current.clone()
+    /// Calls queued or running, and the one running, in one look.
+    pub fn status(&self) -> (usize, Option<InFlight>) {
+        let state = self.lock();
+        let running = state.current.clone();
+        (state.queue.len() + usize::from(running.is_some()), running)
     }
 
     /// Drops the queued calls (not the running one), telling each it was cancelled.

@@ -140,17 +140,16 @@ impl LabSocket {
 
     /// A copy of everything the front ends show about the socket.
     pub fn info(&self) -> SocketInfo {
+        let (sending, send_call) = self.send.status();
+        let (receiving, recv_call) = self.recv.status();
         SocketInfo {
             name: self.name,
             role: self.name.role,
             meta: self.meta().clone(),
             bytes_sent: self.bytes_sent.load(Ordering::Relaxed),
             bytes_received: self.bytes_received.load(Ordering::Relaxed),
-            in_flight: [self.send.in_flight(), self.recv.in_flight()]
-                .into_iter()
-                .flatten()
-                .collect(),
-            pending: self.pending(),
+            in_flight: send_call.into_iter().chain(recv_call).collect(),
+            pending: sending + receiving,
         }
     }
 }

@@ -73,7 +73,7 @@ fn socket_lines(v: &SockView) -> Vec<String> {
                 opt(v.notsent),
                 buffer(v.rcvbuf, v.rcvbuf_asked),
                 buffer(v.sndbuf, v.sndbuf_asked),
-                v.timeout.as_deref().unwrap_or("-"),
+                opt(v.timeout),
                 opt(v.bytes_sent),
                 opt(v.bytes_received),
             )

@@ -1,0 +1,124 @@
+//! The cost of the kernel view (issue 3): for 100, 1,000 and 2,000 loopback
+//! connections made by the lab, the time of one snapshot, of a bare
+//! sock_diag dump of the same sockets, and of one `ss -tani` run on them.
+//!
+//! Run: `cargo bench --bench kernel_view`. Prints medians; targets: a
+//! snapshot within 1.5× the bare dump, and faster than `ss -tani`.
+
+use std::process::Command as Process;
+use std::time::{Duration, Instant};
+
+use sockplay::kernel::Snapshotter;
+use sockplay::kernel::diag::DiagSocket;
+use sockplay::lab::{AcceptCount, Command, Lab, SockOpts, Target};
+
+const RUNS: usize = 60;
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn time<T>(mut f: impl FnMut() -> T) -> Duration {
+    let mut times = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        let t = Instant::now();
+        std::hint::black_box(f());
+        times.push(t.elapsed());
+    }
+    median(times)
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1e3)
+}
+
+fn raise_fd_limit() {
+    // SAFETY: get/setrlimit on a valid struct.
+    unsafe {
+        let mut r: libc::rlimit = std::mem::zeroed();
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut r);
+        r.rlim_cur = r.rlim_max;
+        libc::setrlimit(libc::RLIMIT_NOFILE, &r);
+    }
+}
+
+fn main() {
+    raise_fd_limit();
+    println!("kernel view: median of {RUNS} runs");
+    println!(
+        "{:>12} {:>12} {:>12} {:>12} {:>12} {:>10}",
+        "connections", "lab sockets", "snapshot", "bare dump", "ss -tani", "snap/dump"
+    );
+    for n in [100u32, 1000, 2000] {
+        let (lab, _events) = Lab::new();
+        lab.execute(&Command::Listen {
+            addr: None,
+            backlog: 4096,
+            reuseaddr: None,
+            opts: SockOpts::default(),
+        })
+        .unwrap();
+        let l1 = "L1".parse().unwrap();
+        lab.execute(&Command::Connect {
+            target: Target::Listener(l1),
+            count: n,
+            opts: SockOpts::default(),
+        })
+        .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while lab.pending_all() > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        lab.execute(&Command::Accept {
+            listener: l1,
+            count: AcceptCount::All,
+        })
+        .unwrap();
+        while lab.pending_all() > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let port = lab.sockets()[0].meta.local.unwrap().port();
+        let observer = lab.observer();
+        let mut snapshotter = Snapshotter::live().unwrap();
+        let snap = snapshotter.take(&observer).unwrap();
+        assert_eq!(
+            snap.sockets.len() as u32,
+            1 + 2 * n,
+            "every socket is in the view"
+        );
+        // Interleaved, so that noise on this small machine hits both alike.
+        let mut diag = DiagSocket::open().unwrap();
+        let (mut snaps, mut dumps, mut reads) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..RUNS {
+            let t = Instant::now();
+            std::hint::black_box(snapshotter.take(&observer).unwrap());
+            snaps.push(t.elapsed());
+            let t = Instant::now();
+            let mut out = Vec::new();
+            diag.dump(libc::AF_INET, &[port], &mut out).unwrap();
+            dumps.push(t.elapsed());
+            let t = Instant::now();
+            std::hint::black_box(observer.sockets());
+            reads.push(t.elapsed());
+        }
+        let (t_snap, t_dump, t_read) = (median(snaps), median(dumps), median(reads));
+        let filter = format!("sport = :{port} or dport = :{port}");
+        let t_ss = time(|| {
+            Process::new("ss")
+                .args(["-tani", &filter])
+                .output()
+                .unwrap()
+        });
+        println!(
+            "{:>12} {:>12} {:>12} {:>12} {:>12} {:>9.2}×   (of which reading the lab {})",
+            n,
+            snap.sockets.len(),
+            ms(t_snap),
+            ms(t_dump),
+            ms(t_ss),
+            t_snap.as_secs_f64() / t_dump.as_secs_f64(),
+            ms(t_read),
+        );
+    }
+}
