@@ -7,6 +7,7 @@ pub mod expect;
 pub mod help;
 pub mod lexer;
 pub mod parse;
+pub mod player;
 pub mod units;
 
 pub use error::{ParseError, ScriptError};
@@ -18,5 +19,6 @@ pub mod show;
 pub mod sink;
 pub mod transcript;
 
-pub use runner::{RunStatus, Runner};
+pub use player::{Player, Progress, RunStatus};
+pub use runner::Runner;
 pub use sink::Sink;

@@ -1,0 +1,406 @@
+//! Playing script lines without blocking: the logic of `sockplay run`,
+//! shared by the headless runner and the TUI (`--run`, lessons).
+//!
+//! [`Player::advance`] runs lines until one has to wait (a settling time,
+//! `sleep`, `wait`, an `expect` still retrying) and says until when; the
+//! host calls it again then, or sooner when a call finishes
+//! ([`Player::finished`]). Nothing here sleeps.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+use super::expect::{self, Expectation};
+use super::help;
+use super::parse::{Line, Statement};
+use super::sink::{ExpectReport, Sink};
+use crate::kernel::{Snapshot, Snapshotter};
+use crate::lab::{CallResult, Lab, LabError, SockName, Started};
+
+/// How long a command's calls may take before they are reported blocked.
+pub const DEFAULT_SETTLE: Duration = Duration::from_millis(200);
+
+/// How often `expect` and `wait` look again.
+const RETRY: Duration = Duration::from_millis(20);
+
+/// How a run ended; also its exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    /// Every command ran and every `expect` held: exit 0.
+    Ok,
+    /// At least one `expect` failed: exit 1.
+    ExpectFailed,
+    /// A command was rejected; the run stopped there: exit 2.
+    Rejected,
+}
+
+impl RunStatus {
+    /// The process exit status.
+    pub fn code(self) -> i32 {
+        match self {
+            RunStatus::Ok => 0,
+            RunStatus::ExpectFailed => 1,
+            RunStatus::Rejected => 2,
+        }
+    }
+}
+
+/// What the host should do next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// Call `advance` again at this instant, or sooner when a call finishes.
+    Wait(Instant),
+    /// A `step` line was reached (index into the lines); the player pauses
+    /// here when it was asked to stop at steps.
+    Step(usize),
+    /// No lines are left.
+    Done(RunStatus),
+}
+
+/// What the player reads and writes: the lab, the results so far, the
+/// kernel view, and where records go.
+pub struct Host<'a> {
+    /// The lab.
+    pub lab: &'a Lab,
+    /// Each socket's last finished call.
+    pub last: &'a HashMap<SockName, CallResult>,
+    /// The kernel view, or why it cannot be read.
+    pub kernel: &'a mut Result<Snapshotter, String>,
+    /// Where records go.
+    pub sink: &'a mut dyn Sink,
+}
+
+impl Host<'_> {
+    /// The kernel view now.
+    pub fn snapshot(&mut self) -> Result<Snapshot, String> {
+        let observer = self.lab.observer();
+        match self.kernel {
+            Ok(k) => k
+                .take(&observer)
+                .map_err(|e| format!("cannot read the kernel view: {e}")),
+            Err(e) => Err(e.clone()),
+        }
+    }
+
+    /// The value of an expectation's field now, if it can be read.
+    pub fn read(&mut self, e: &Expectation) -> Option<String> {
+        if e.on_result() {
+            return self
+                .last
+                .get(&e.sock)
+                .and_then(|r| expect::result_field(r, &e.field));
+        }
+        self.snapshot().ok()?.socket(e.sock)?.field(&e.field)
+    }
+
+    /// Whether a name was given to a socket, or to a call that failed
+    /// before its socket could join the lab (a refused `listen`).
+    fn known(&self, sock: SockName) -> bool {
+        self.lab.socket(sock).is_some() || self.last.contains_key(&sock)
+    }
+}
+
+/// A line that is waiting for something.
+#[derive(Debug, Clone)]
+enum Pending {
+    Settle {
+        calls: BTreeMap<u64, Started>,
+        until: Instant,
+    },
+    Sleep {
+        until: Instant,
+    },
+    Wait {
+        line: usize,
+        sock: SockName,
+        limit: Duration,
+        until: Instant,
+    },
+    Expect {
+        line: usize,
+        e: Expectation,
+        began: Instant,
+        until: Instant,
+    },
+}
+
+/// Plays lines of a script.
+pub struct Player {
+    lines: Vec<Line>,
+    next: usize,
+    pending: Option<Pending>,
+    settle: Duration,
+    failed: bool,
+    rejected: bool,
+    stop_at_steps: bool,
+    /// Calls reported blocked whose results have not come yet.
+    blocked: BTreeMap<u64, Started>,
+}
+
+impl Player {
+    /// A player for these lines.
+    pub fn new(lines: Vec<Line>) -> Self {
+        Player {
+            lines,
+            next: 0,
+            pending: None,
+            settle: DEFAULT_SETTLE,
+            failed: false,
+            rejected: false,
+            stop_at_steps: false,
+            blocked: BTreeMap::new(),
+        }
+    }
+
+    /// Changes the settling time.
+    pub fn with_settle(mut self, settle: Duration) -> Self {
+        self.settle = settle;
+        self
+    }
+
+    /// Pauses at each `step` line until [`Player::resume`] (lessons).
+    pub fn stopping_at_steps(mut self) -> Self {
+        self.stop_at_steps = true;
+        self
+    }
+
+    /// The lines.
+    pub fn lines(&self) -> &[Line] {
+        &self.lines
+    }
+
+    /// The index of the next line to run.
+    pub fn position(&self) -> usize {
+        self.next
+    }
+
+    /// Adds lines to play after the ones there are.
+    pub fn push(&mut self, line: Line) {
+        self.lines.push(line);
+    }
+
+    /// Whether a line is waiting (settling, sleeping, retrying).
+    pub fn is_busy(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Calls reported blocked whose results have not come.
+    pub fn blocked(&self) -> impl Iterator<Item = &Started> {
+        self.blocked.values()
+    }
+
+    /// A call finished; report it and stop waiting for it.
+    pub fn finished(&mut self, seq: u64) {
+        self.blocked.remove(&seq);
+        if let Some(Pending::Settle { calls, .. }) = &mut self.pending {
+            calls.remove(&seq);
+        }
+    }
+
+    /// Lets the player go on after a rejected line (the shell, the TUI's
+    /// command line: a typing error does not end the session).
+    pub fn forgive(&mut self) {
+        self.rejected = false;
+    }
+
+    /// Moves on from a `step` line the player stopped at.
+    pub fn resume(&mut self) -> bool {
+        match self.lines.get(self.next) {
+            Some(line) if matches!(line.statement, Statement::Step(_)) => {
+                self.next += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The status so far.
+    pub fn status(&self) -> RunStatus {
+        if self.rejected {
+            RunStatus::Rejected
+        } else if self.failed {
+            RunStatus::ExpectFailed
+        } else {
+            RunStatus::Ok
+        }
+    }
+
+    /// Runs lines until one has to wait, a step is reached, or none are left.
+    pub fn advance(&mut self, host: &mut Host<'_>, now: Instant) -> Progress {
+        // Bounded by the number of lines: each pass runs one or returns.
+        for _ in 0..=self.lines.len() {
+            if let Some(pending) = self.pending.take()
+                && let Some(wait) = self.poll(pending, host, now)
+            {
+                return Progress::Wait(wait);
+            }
+            if self.rejected {
+                return Progress::Done(RunStatus::Rejected);
+            }
+            let Some(line) = self.lines.get(self.next).cloned() else {
+                return Progress::Done(self.status());
+            };
+            if self.stop_at_steps && matches!(line.statement, Statement::Step(_)) {
+                return Progress::Step(self.next);
+            }
+            self.next += 1;
+            self.start(&line, host, now);
+        }
+        Progress::Wait(now)
+    }
+
+    /// Checks a waiting line; `Some(instant)` while it must go on waiting.
+    fn poll(&mut self, pending: Pending, host: &mut Host<'_>, now: Instant) -> Option<Instant> {
+        match pending {
+            Pending::Settle { calls, until } => {
+                if calls.is_empty() {
+                    return None;
+                }
+                if now < until {
+                    self.pending = Some(Pending::Settle { calls, until });
+                    return Some(until);
+                }
+                let t = host.lab.elapsed();
+                for (seq, call) in calls {
+                    host.sink.blocked(&call, t);
+                    self.blocked.insert(seq, call);
+                }
+                None
+            }
+            Pending::Sleep { until } if now < until => {
+                self.pending = Some(Pending::Sleep { until });
+                Some(until)
+            }
+            Pending::Sleep { .. } => None,
+            Pending::Wait {
+                line,
+                sock,
+                limit,
+                until,
+            } => {
+                let n = host.lab.pending(sock);
+                if n == 0 {
+                    return None;
+                }
+                if now >= until {
+                    let text = format!(
+                        "wait {sock}: {n} call(s) still pending after {}",
+                        super::transcript::elapsed_text(limit)
+                    );
+                    host.sink.info(line, &text, host.lab.elapsed());
+                    return None;
+                }
+                self.pending = Some(Pending::Wait {
+                    line,
+                    sock,
+                    limit,
+                    until,
+                });
+                Some(until.min(now + RETRY))
+            }
+            Pending::Expect {
+                line,
+                e,
+                began,
+                until,
+            } => {
+                let got = host.read(&e);
+                let ok = got.as_deref().is_some_and(|g| expect::matches(&e.want, g));
+                if !ok && now < until {
+                    self.pending = Some(Pending::Expect {
+                        line,
+                        e,
+                        began,
+                        until,
+                    });
+                    return Some(until.min(now + RETRY));
+                }
+                self.failed |= !ok;
+                let report = ExpectReport {
+                    line,
+                    expectation: e,
+                    ok,
+                    got,
+                    waited: now.saturating_duration_since(began),
+                };
+                host.sink.expect(&report, host.lab.elapsed());
+                None
+            }
+        }
+    }
+
+    fn reject(&mut self, host: &mut Host<'_>, line: usize, message: &str) {
+        host.sink.error(line, None, message);
+        self.rejected = true;
+    }
+
+    /// Starts a line.
+    fn start(&mut self, line: &Line, host: &mut Host<'_>, now: Instant) {
+        host.sink.command(line);
+        let t = host.lab.elapsed();
+        let n = line.number;
+        match &line.statement {
+            Statement::Lab(cmd) => match host.lab.execute(cmd) {
+                Ok(calls) => {
+                    self.pending = Some(Pending::Settle {
+                        calls: calls.into_iter().map(|c| (c.seq, c)).collect(),
+                        until: now + self.settle,
+                    });
+                }
+                Err(e) => self.reject(host, n, &e.to_string()),
+            },
+            Statement::Sleep(d) => self.pending = Some(Pending::Sleep { until: now + *d }),
+            Statement::Wait { sock, limit } => {
+                if !host.known(*sock) {
+                    return self.reject(host, n, &LabError::UnknownSocket(*sock).to_string());
+                }
+                self.pending = Some(Pending::Wait {
+                    line: n,
+                    sock: *sock,
+                    limit: *limit,
+                    until: now + *limit,
+                });
+            }
+            Statement::Expect(e) => {
+                if !host.known(e.sock) {
+                    return self.reject(host, n, &LabError::UnknownSocket(e.sock).to_string());
+                }
+                self.pending = Some(Pending::Expect {
+                    line: n,
+                    e: e.clone(),
+                    began: now,
+                    until: now + e.within,
+                });
+            }
+            Statement::Note(text) => host.sink.note(n, text, t),
+            Statement::Step(title) => host.sink.step(n, title, t),
+            Statement::Show(sock) => {
+                if let Some(s) = sock
+                    && !host.known(*s)
+                {
+                    return self.reject(host, n, &LabError::UnknownSocket(*s).to_string());
+                }
+                match host.snapshot() {
+                    Ok(snap) => host.sink.snapshot(n, &snap, *sock),
+                    Err(e) => host.sink.info(n, &e, t),
+                }
+            }
+            Statement::Help(topic) => host.sink.info(n, &help_text(topic.as_deref()), t),
+        }
+    }
+}
+
+/// The text of `help` or `help COMMAND`.
+pub fn help_text(topic: Option<&str>) -> String {
+    match topic.and_then(help::usage) {
+        Some(u) => format!("{}\n  {}", u.usage, u.about),
+        None => {
+            let mut text: Vec<String> = help::COMMANDS
+                .iter()
+                .map(|u| format!("{}\n      {}", u.usage, u.about))
+                .collect();
+            text.push(help::SIZES.to_string());
+            text.push(help::MODES.to_string());
+            text.join("\n")
+        }
+    }
+}
