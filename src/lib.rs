@@ -5,8 +5,10 @@
 //!
 //! - [`lab`] owns the sockets and runs the calls;
 //! - [`kernel`] reads what the kernel holds for them;
-//! - [`script`] parses the command language and runs scripts headless.
+//! - [`script`] parses the command language and runs scripts headless;
+//! - [`tui`] is the terminal front end.
 
 pub mod kernel;
 pub mod lab;
 pub mod script;
+pub mod tui;

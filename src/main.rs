@@ -15,11 +15,31 @@ use sockplay::script::transcript::Transcript;
 use sockplay::script::{Line, Runner, Sink, parse_line, parse_script};
 
 /// A socket playground: real TCP sockets, one call at a time.
+///
+/// Without a subcommand, opens the lab in the terminal.
 #[derive(Parser)]
-#[command(version, about, long_about = None)]
+#[command(version, about)]
 struct Cli {
     #[command(subcommand)]
     mode: Option<Mode>,
+    /// Start with a listener (ADDR: PORT, HOST:PORT, [::1]:PORT; default 127.0.0.1:0).
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "")]
+    listen: Option<String>,
+    /// The listener's backlog (with --listen).
+    #[arg(long, value_name = "N", requires = "listen")]
+    backlog: Option<i32>,
+    /// The listener's receive buffer, e.g. 4k (with --listen).
+    #[arg(long, value_name = "SIZE", requires = "listen")]
+    rcvbuf: Option<String>,
+    /// The listener's send buffer (with --listen).
+    #[arg(long, value_name = "SIZE", requires = "listen")]
+    sndbuf: Option<String>,
+    /// The listener's timeout mode: none, 0 or a duration (with --listen).
+    #[arg(long, value_name = "MODE", requires = "listen")]
+    timeout: Option<String>,
+    /// Play a script into the live lab.
+    #[arg(long, value_name = "FILE")]
+    run: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -43,7 +63,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.mode {
         Some(Mode::Run { json, settle, file }) => run(&file, json, Duration::from_millis(settle)),
-        Some(Mode::Shell) | None => shell(),
+        Some(Mode::Shell) => shell(),
+        None => tui(&cli),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -81,6 +102,45 @@ fn run(file: &PathBuf, json: bool, settle: Duration) -> anyhow::Result<u8> {
     };
     let status = Runner::new(sink.as_mut()).with_settle(settle).run(&lines);
     Ok(status.code() as u8)
+}
+
+/// The `listen` command that `--listen …` stands for.
+fn listen_command(cli: &Cli) -> Option<String> {
+    let addr = cli.listen.as_ref()?;
+    let mut cmd = format!("listen {addr}");
+    if let Some(b) = cli.backlog {
+        cmd.push_str(&format!(" backlog={b}"));
+    }
+    for (key, value) in [
+        ("rcvbuf", &cli.rcvbuf),
+        ("sndbuf", &cli.sndbuf),
+        ("timeout", &cli.timeout),
+    ] {
+        if let Some(v) = value {
+            cmd.push_str(&format!(" {key}={v}"));
+        }
+    }
+    Some(cmd.replace("listen  ", "listen "))
+}
+
+fn tui(cli: &Cli) -> anyhow::Result<u8> {
+    let mut start = sockplay::tui::Start::default();
+    if let Some(cmd) = listen_command(cli) {
+        // Checked here, so a mistake is one clear line before the screen opens.
+        parse_line(&cmd).map_err(|e| anyhow::anyhow!("--listen: {}", e.message))?;
+        start.commands.push(cmd);
+    }
+    if let Some(file) = &cli.run {
+        let text = read_script(file)?;
+        let lines = parse_script(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+        start.script = Some((file.display().to_string(), lines));
+    }
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "the lab needs a terminal; use `sockplay run FILE` for scripts or `sockplay shell` for a plain prompt"
+        );
+    }
+    Ok(sockplay::tui::run(start)? as u8)
 }
 
 fn shell() -> anyhow::Result<u8> {

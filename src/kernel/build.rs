@@ -61,12 +61,20 @@ fn role(r: Role) -> ViewRole {
     }
 }
 
+/// Calls in flight, short: `send(1.0m) 1.2s`, `connect 0.4s`.
 fn in_flight(s: &SocketInfo) -> Vec<String> {
     s.in_flight
         .iter()
         .map(|f| {
-            let call = crate::lab::call_text(f.call.call, &f.call.arg);
-            format!("{call} {:.1} s", f.since.elapsed().as_secs_f64())
+            let call = match f.call.arg {
+                crate::lab::Arg::Bytes(n) => format!(
+                    "{}({})",
+                    f.call.call.name(),
+                    crate::lab::command::format_size(n)
+                ),
+                _ => f.call.call.name().to_string(),
+            };
+            format!("{call} {:.1}s", f.since.elapsed().as_secs_f64())
         })
         .collect()
 }
@@ -93,6 +101,8 @@ fn lab_view(s: &SocketInfo, e: Option<&DiagEntry>) -> SockView {
         notsent: None,
         rcvbuf: e.and_then(|e| e.bufs).map(|b| b.0),
         sndbuf: e.and_then(|e| e.bufs).map(|b| b.1),
+        rcv_mem: e.and_then(|e| e.mem).map(|m| m.0),
+        snd_mem: e.and_then(|e| e.mem).map(|m| m.1),
         rcvbuf_asked: m.rcvbuf.asked,
         sndbuf_asked: m.sndbuf.asked,
         timeout: m.timeout.filter(|_| !m.closed),
@@ -229,6 +239,8 @@ fn waiting_view(e: &DiagEntry, listener: SockName, client: Option<SockName>) -> 
         notsent: None,
         rcvbuf: e.bufs.map(|b| b.0),
         sndbuf: e.bufs.map(|b| b.1),
+        rcv_mem: e.mem.map(|m| m.0),
+        snd_mem: e.mem.map(|m| m.1),
         rcvbuf_asked: None,
         sndbuf_asked: None,
         timeout: None,
@@ -259,6 +271,7 @@ mod tests {
             inode,
             info: None,
             bufs: Some((131_072, 16_384)),
+            mem: None,
         }
     }
 

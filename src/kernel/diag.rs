@@ -24,6 +24,8 @@ const REQ_LEN: usize = 56;
 const MSG_LEN: usize = 72;
 const SK_MEMINFO_RCVBUF: usize = 1;
 const SK_MEMINFO_SNDBUF: usize = 3;
+const SK_MEMINFO_RMEM_ALLOC: usize = 0;
+const SK_MEMINFO_WMEM_QUEUED: usize = 5;
 
 /// One socket as sock_diag reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +49,9 @@ pub struct DiagEntry {
     pub info: Option<TcpInfo>,
     /// SO_RCVBUF and SO_SNDBUF as the kernel holds them (`sk_rcvbuf`, `sk_sndbuf`).
     pub bufs: Option<(u32, u32)>,
+    /// Memory charged against them now: receive (`rmem_alloc`) and send
+    /// (`wmem_queued`), overhead included; a buffer is full when it reaches its size.
+    pub mem: Option<(u32, u32)>,
 }
 
 /// The request for a dump of one address family, filtered to `ports`.
@@ -117,6 +122,7 @@ pub fn parse_msg(b: &[u8]) -> Option<DiagEntry> {
         inode: u64::from(u32_ne(b, 68)),
         info: None,
         bufs: None,
+        mem: None,
     };
     let mut at = MSG_LEN;
     while at + 4 <= b.len() {
@@ -133,6 +139,12 @@ pub fn parse_msg(b: &[u8]) -> Option<DiagEntry> {
                     u32_ne(payload, 4 * SK_MEMINFO_RCVBUF),
                     u32_ne(payload, 4 * SK_MEMINFO_SNDBUF),
                 ));
+                if payload.len() >= 4 * (SK_MEMINFO_WMEM_QUEUED + 1) {
+                    entry.mem = Some((
+                        u32_ne(payload, 4 * SK_MEMINFO_RMEM_ALLOC),
+                        u32_ne(payload, 4 * SK_MEMINFO_WMEM_QUEUED),
+                    ));
+                }
             }
             _ => {}
         }
@@ -277,6 +289,7 @@ mod tests {
         m.extend_from_slice(&INET_DIAG_INFO.to_ne_bytes());
         m.extend_from_slice(&info);
         let mut mem = vec![0u8; 36];
+        mem[0..4].copy_from_slice(&932u32.to_ne_bytes());
         mem[4..8].copy_from_slice(&8192u32.to_ne_bytes());
         mem[12..16].copy_from_slice(&16384u32.to_ne_bytes());
         m.extend_from_slice(&((4 + mem.len()) as u16).to_ne_bytes());
@@ -303,6 +316,7 @@ mod tests {
         assert_eq!((e.rqueue, e.wqueue, e.inode), (7, 0, 1234));
         assert_eq!(e.info.unwrap().snd_wnd, Some(65536));
         assert_eq!(e.bufs, Some((8192, 16384)));
+        assert_eq!(e.mem, Some((932, 0)));
     }
 
     #[test]

@@ -101,6 +101,12 @@ pub struct SockView {
     /// Effective send buffer (SO_SNDBUF).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sndbuf: Option<u32>,
+    /// Memory charged to the receive buffer now (`rmem_alloc`): full at `rcvbuf`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rcv_mem: Option<u32>,
+    /// Memory charged to the send buffer now (`wmem_queued`): full at `sndbuf`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snd_mem: Option<u32>,
     /// Receive buffer asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rcvbuf_asked: Option<u64>,

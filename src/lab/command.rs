@@ -69,6 +69,21 @@ pub fn format_duration(d: Duration) -> String {
     }
 }
 
+/// 1536 → "1.5k", 3145728 → "3.0m": a byte count, short.
+pub fn format_size(n: u64) -> String {
+    const K: f64 = 1024.0;
+    let f = n as f64;
+    if n < 1024 {
+        n.to_string()
+    } else if n < 1 << 20 {
+        format!("{:.1}k", f / K)
+    } else if n < 1 << 30 {
+        format!("{:.1}m", f / (K * K))
+    } else {
+        format!("{:.1}g", f / (K * K * K))
+    }
+}
+
 /// Socket options that `listen`, `connect` and `set` take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SockOpts {

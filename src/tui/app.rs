@@ -1,0 +1,489 @@
+//! The TUI's state and the one place it changes: [`App::update`].
+//!
+//! Views only read the App; the loop turns keys, mouse, lab events,
+//! snapshots and ticks into [`Msg`]s.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyEvent, MouseEvent};
+use tui_input::Input;
+
+use super::form::Form;
+use super::history::History;
+use super::log::{Entry, Log, LogSink, Source};
+use super::theme::Theme;
+use crate::kernel::{Snapshot, Snapshotter, SockView, ViewRole};
+use crate::lab::{CallResult, Lab, LabEvent, SockName};
+use crate::script::player::{Host, Player, Progress};
+use crate::script::{Line, parse_line};
+
+/// Everything that can change the App.
+#[derive(Debug)]
+pub enum Msg {
+    /// A key was pressed.
+    Key(KeyEvent),
+    /// The mouse did something.
+    Mouse(MouseEvent),
+    /// The terminal has a new size.
+    Resize(u16, u16),
+    /// The lab reported.
+    Lab(LabEvent),
+    /// A new kernel view.
+    Snapshot(Box<Snapshot>),
+    /// Time passed (the render tick).
+    Tick(Instant),
+    /// SIGTERM, SIGHUP or SIGINT: end now.
+    Terminate,
+}
+
+/// The panes that can have focus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    /// Listeners and their accept queues.
+    Listeners,
+    /// Client and accepted sockets.
+    Connections,
+    /// The results log.
+    Results,
+}
+
+impl Pane {
+    /// The next pane (Tab).
+    pub fn next(self) -> Pane {
+        match self {
+            Pane::Listeners => Pane::Connections,
+            Pane::Connections => Pane::Results,
+            Pane::Results => Pane::Listeners,
+        }
+    }
+
+    /// The previous pane (Shift-Tab).
+    pub fn prev(self) -> Pane {
+        match self {
+            Pane::Listeners => Pane::Results,
+            Pane::Connections => Pane::Listeners,
+            Pane::Results => Pane::Connections,
+        }
+    }
+}
+
+/// What covers the panes, if anything.
+#[derive(Debug, Clone)]
+pub enum Overlay {
+    /// Nothing.
+    None,
+    /// The help: keys and commands.
+    Help,
+    /// A form for a single-key action.
+    Form(Form),
+    /// "Calls are blocked; quit anyway?"
+    ConfirmQuit,
+}
+
+/// A script playing into the live lab (`--run`, a lesson).
+pub struct Script {
+    /// Its lines, and where it is.
+    pub player: Player,
+    /// What to call it.
+    pub name: String,
+    /// Stepping through a lesson: it pauses at each step for `space`.
+    pub lesson: bool,
+    /// Paused at a step (index of the step line).
+    pub at_step: Option<usize>,
+    /// It has run to the end.
+    pub done: bool,
+}
+
+/// The App.
+pub struct App {
+    /// The lab.
+    pub lab: Lab,
+    /// The styles.
+    pub theme: Theme,
+    /// The latest kernel view.
+    pub snapshot: Option<Box<Snapshot>>,
+    /// Histories for sparklines and charts.
+    pub history: History,
+    /// The results log.
+    pub log: Log,
+    /// Each socket's last finished call.
+    pub last: HashMap<SockName, CallResult>,
+    kernel: Result<Snapshotter, String>,
+    typed: Player,
+    /// The script or lesson being played, if any.
+    pub script: Option<Script>,
+    wake: Option<Instant>,
+    /// The command line.
+    pub input: Input,
+    /// Commands typed before, oldest first.
+    pub typed_history: Vec<String>,
+    history_pos: Option<usize>,
+    /// The last error, shown beside the command line.
+    pub cmd_error: Option<String>,
+    /// The command line has focus.
+    pub editing: bool,
+    /// The pane with focus.
+    pub pane: Pane,
+    /// The selected listener.
+    pub sel_listener: Option<SockName>,
+    /// The selected connection.
+    pub sel_conn: Option<SockName>,
+    /// Lines the results are scrolled up by (0: follow the newest).
+    pub scroll: usize,
+    /// What covers the panes.
+    pub overlay: Overlay,
+    /// Frozen (`p`): what arrived meanwhile, applied on thaw.
+    pub frozen: Option<Vec<Msg>>,
+    /// The terminal's size.
+    pub size: (u16, u16),
+    /// The loop should end.
+    pub quit: bool,
+    /// Something changed since the last draw.
+    pub dirty: bool,
+}
+
+/// At most this many messages wait while frozen; older snapshots go first.
+const FROZEN_LIMIT: usize = 10_000;
+
+impl App {
+    /// An App on a lab.
+    pub fn new(lab: Lab, theme: Theme) -> App {
+        App {
+            lab,
+            theme,
+            snapshot: None,
+            history: History::default(),
+            log: Log::default(),
+            last: HashMap::new(),
+            kernel: Snapshotter::live().map_err(|e| format!("cannot read the kernel view: {e}")),
+            typed: Player::new(Vec::new()),
+            script: None,
+            wake: None,
+            input: Input::default(),
+            typed_history: Vec::new(),
+            history_pos: None,
+            cmd_error: None,
+            editing: false,
+            pane: Pane::Connections,
+            sel_listener: None,
+            sel_conn: None,
+            scroll: 0,
+            overlay: Overlay::None,
+            frozen: None,
+            size: (80, 24),
+            quit: false,
+            dirty: true,
+        }
+    }
+
+    /// Plays a script into the lab; a lesson pauses at each step.
+    pub fn play(&mut self, name: &str, lines: Vec<Line>, lesson: bool) {
+        let mut player = Player::new(lines);
+        if lesson {
+            player = player.stopping_at_steps();
+        }
+        self.script = Some(Script {
+            player,
+            name: name.to_string(),
+            lesson,
+            at_step: None,
+            done: false,
+        });
+        self.advance(Instant::now());
+    }
+
+    /// When the loop should wake the App next, if before the next tick.
+    pub fn wake_at(&self) -> Option<Instant> {
+        self.wake
+    }
+
+    /// Whether calls are in flight (the screen shows their elapsed time).
+    pub fn calls_in_flight(&self) -> bool {
+        self.lab.pending_all() > 0
+    }
+
+    /// The only place the App changes.
+    pub fn update(&mut self, msg: Msg) {
+        if let Some(held) = &mut self.frozen
+            && matches!(msg, Msg::Lab(_) | Msg::Snapshot(_))
+        {
+            if held.len() >= FROZEN_LIMIT
+                && let Some(i) = held.iter().position(|m| matches!(m, Msg::Snapshot(_)))
+            {
+                held.remove(i);
+            }
+            held.push(msg);
+            return;
+        }
+        match msg {
+            Msg::Key(key) => {
+                super::keys::on_key(self, key);
+                self.dirty = true;
+            }
+            Msg::Mouse(m) => super::keys::on_mouse(self, m),
+            Msg::Resize(w, h) => {
+                self.size = (w, h);
+                self.dirty = true;
+            }
+            Msg::Lab(LabEvent::Finished(r)) => {
+                self.typed.finished(r.seq);
+                if let Some(s) = &mut self.script {
+                    s.player.finished(r.seq);
+                }
+                self.log.push(Entry::Op(r.clone()));
+                self.last.insert(r.sock, r);
+                self.advance(Instant::now());
+                self.dirty = true;
+            }
+            Msg::Snapshot(snap) => {
+                self.history.record(&snap);
+                self.snapshot = Some(snap);
+                self.fix_selection();
+                self.dirty = true;
+            }
+            Msg::Tick(now) => {
+                if self.wake.is_some_and(|w| w <= now) {
+                    self.advance(now);
+                    self.dirty = true;
+                }
+                if self.calls_in_flight() {
+                    self.dirty = true;
+                }
+            }
+            Msg::Terminate => self.quit = true,
+        }
+    }
+
+    /// Toggles the freeze (`p`); on thaw, applies what arrived meanwhile.
+    pub fn toggle_freeze(&mut self) {
+        match self.frozen.take() {
+            None => self.frozen = Some(Vec::new()),
+            Some(held) => {
+                for m in held {
+                    self.update(m);
+                }
+            }
+        }
+        self.dirty = true;
+    }
+
+    /// Runs a command line from the keyboard or a form.
+    pub fn submit(&mut self, text: &str, source: Source) {
+        let text = text.trim();
+        if text.is_empty() {
+            return;
+        }
+        if source == Source::Typed && self.typed_history.last().is_none_or(|l| l != text) {
+            self.typed_history.push(text.to_string());
+        }
+        self.history_pos = None;
+        match parse_line(text) {
+            Ok(Some(statement)) => {
+                self.cmd_error = None;
+                self.scroll = 0;
+                let number = self.typed.lines().len() + 1;
+                self.typed.push(Line {
+                    number,
+                    text: text.to_string(),
+                    statement,
+                });
+                self.advance_as(Instant::now(), source);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                self.cmd_error = Some(format!("{text}: {e}"));
+            }
+        }
+    }
+
+    fn advance(&mut self, now: Instant) {
+        self.advance_as(now, Source::Typed);
+    }
+
+    /// Lets the players run what they can; remembers when to wake them.
+    fn advance_as(&mut self, now: Instant, source: Source) {
+        let mut wake: Option<Instant> = None;
+        let mut host = Host {
+            lab: &self.lab,
+            last: &self.last,
+            kernel: &mut self.kernel,
+            sink: &mut LogSink {
+                log: &mut self.log,
+                source,
+                error: &mut self.cmd_error,
+            },
+        };
+        if let Progress::Wait(w) = self.typed.advance(&mut host, now) {
+            wake = Some(w);
+        }
+        self.typed.forgive();
+        if let Some(s) = &mut self.script {
+            let mut host = Host {
+                lab: &self.lab,
+                last: &self.last,
+                kernel: &mut self.kernel,
+                sink: &mut LogSink {
+                    log: &mut self.log,
+                    source: Source::Script,
+                    error: &mut self.cmd_error,
+                },
+            };
+            match s.player.advance(&mut host, now) {
+                Progress::Wait(w) => wake = Some(wake.map_or(w, |x| x.min(w))),
+                Progress::Step(i) => s.at_step = Some(i),
+                Progress::Done(_) => s.done = true,
+            }
+        }
+        self.wake = wake;
+    }
+
+    /// Runs the next lesson step (`space`).
+    pub fn next_step(&mut self) {
+        if let Some(s) = &mut self.script
+            && s.at_step.take().is_some()
+        {
+            s.player.resume();
+            // The step's own line is shown as the step begins.
+            let line = s
+                .player
+                .position()
+                .checked_sub(1)
+                .and_then(|i| s.player.lines().get(i).cloned());
+            if let Some(line) = line
+                && let crate::script::Statement::Step(title) = &line.statement
+            {
+                self.log.push(Entry::Step(title.clone()));
+            }
+            self.advance(Instant::now());
+        }
+    }
+
+    /// Connection rows: the lab's clients and accepted sockets, in name order.
+    pub fn connections(&self) -> Vec<&SockView> {
+        self.snapshot.as_ref().map_or_else(Vec::new, |s| {
+            s.sockets
+                .iter()
+                .filter(|v| matches!(v.role, ViewRole::Client | ViewRole::Accepted))
+                .collect()
+        })
+    }
+
+    /// Listener rows.
+    pub fn listeners(&self) -> Vec<&SockView> {
+        self.snapshot.as_ref().map_or_else(Vec::new, |s| {
+            s.sockets
+                .iter()
+                .filter(|v| v.role == ViewRole::Listener)
+                .collect()
+        })
+    }
+
+    /// The view of a socket.
+    pub fn view(&self, name: SockName) -> Option<&SockView> {
+        self.snapshot.as_ref()?.socket(name)
+    }
+
+    /// Keeps the selections on sockets that exist, defaulting to the first.
+    fn fix_selection(&mut self) {
+        let conns: Vec<SockName> = self.connections().iter().filter_map(|v| v.id).collect();
+        if self.sel_conn.is_none_or(|s| !conns.contains(&s)) {
+            self.sel_conn = conns.first().copied();
+        }
+        let ls: Vec<SockName> = self.listeners().iter().filter_map(|v| v.id).collect();
+        if self.sel_listener.is_none_or(|s| !ls.contains(&s)) {
+            self.sel_listener = ls.first().copied();
+        }
+    }
+
+    /// Moves a selection by `delta` rows in the focused pane.
+    pub fn move_selection(&mut self, delta: isize) {
+        match self.pane {
+            Pane::Results => {
+                self.scroll = if delta < 0 {
+                    self.scroll.saturating_add(delta.unsigned_abs())
+                } else {
+                    self.scroll.saturating_sub(delta.unsigned_abs())
+                };
+            }
+            Pane::Listeners | Pane::Connections => {
+                let rows: Vec<SockName> = if self.pane == Pane::Listeners {
+                    self.listeners().iter().filter_map(|v| v.id).collect()
+                } else {
+                    self.connections().iter().filter_map(|v| v.id).collect()
+                };
+                if rows.is_empty() {
+                    return;
+                }
+                let sel = if self.pane == Pane::Listeners {
+                    self.sel_listener
+                } else {
+                    self.sel_conn
+                };
+                let at = sel
+                    .and_then(|s| rows.iter().position(|r| *r == s))
+                    .unwrap_or(0);
+                let to = (at as isize + delta).clamp(0, rows.len() as isize - 1) as usize;
+                if self.pane == Pane::Listeners {
+                    self.sel_listener = Some(rows[to]);
+                } else {
+                    self.sel_conn = Some(rows[to]);
+                }
+            }
+        }
+    }
+
+    /// Selects a row of the focused pane by index (mouse).
+    pub fn select_row(&mut self, pane: Pane, index: usize) {
+        self.pane = pane;
+        let rows: Vec<SockName> = match pane {
+            Pane::Listeners => self.listeners().iter().filter_map(|v| v.id).collect(),
+            Pane::Connections => self.connections().iter().filter_map(|v| v.id).collect(),
+            Pane::Results => return,
+        };
+        if let Some(r) = rows.get(index) {
+            match pane {
+                Pane::Listeners => self.sel_listener = Some(*r),
+                _ => self.sel_conn = Some(*r),
+            }
+        }
+    }
+
+    /// Recalls the previous (`up`) or next typed command.
+    pub fn recall(&mut self, up: bool) {
+        let n = self.typed_history.len();
+        if n == 0 {
+            return;
+        }
+        let pos = match (self.history_pos, up) {
+            (None, true) => Some(n - 1),
+            (None, false) => None,
+            (Some(p), true) => Some(p.saturating_sub(1)),
+            (Some(p), false) if p + 1 < n => Some(p + 1),
+            (Some(_), false) => None,
+        };
+        self.history_pos = pos;
+        let text = pos.map_or_else(String::new, |p| self.typed_history[p].clone());
+        self.input = Input::new(text);
+    }
+
+    /// The names of the lab's sockets, for completion.
+    pub fn socket_names(&self) -> Vec<String> {
+        self.lab
+            .sockets()
+            .iter()
+            .filter(|s| !s.meta.closed)
+            .map(|s| s.name.to_string())
+            .collect()
+    }
+
+    /// How long the oldest call in flight on a socket has run.
+    pub fn in_flight_for(&self, name: SockName) -> Option<Duration> {
+        self.lab
+            .socket(name)?
+            .in_flight
+            .iter()
+            .map(|f| f.since.elapsed())
+            .max()
+    }
+}

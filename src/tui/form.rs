@@ -1,0 +1,217 @@
+//! Small forms behind the single-key actions. Each builds a command of the
+//! language, so what a key does is also a command and is echoed as one.
+
+use tui_input::Input;
+
+use crate::lab::SockName;
+
+/// One field of a form.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// The label shown.
+    pub label: &'static str,
+    /// The option word it fills (`backlog=`), or "" for a positional word.
+    pub key: &'static str,
+    /// What the user typed, prefilled.
+    pub input: Input,
+    /// A hint shown beside it.
+    pub hint: &'static str,
+}
+
+impl Field {
+    fn new(label: &'static str, key: &'static str, value: &str, hint: &'static str) -> Self {
+        Field {
+            label,
+            key,
+            input: Input::new(value.to_string()),
+            hint,
+        }
+    }
+}
+
+/// Which action a form is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// `n`: a new listener.
+    Listen,
+    /// `c`: new clients of a listener.
+    Connect(SockName),
+    /// `a`: accept on a listener.
+    Accept(SockName),
+    /// `s`: send on a socket.
+    Send(SockName),
+    /// `r`: recv on a socket.
+    Recv(SockName),
+    /// `d`: shutdown a socket.
+    Shutdown(SockName),
+    /// `x`: close a socket.
+    Close(SockName),
+}
+
+/// A form on screen.
+#[derive(Debug, Clone)]
+pub struct Form {
+    /// What it is for.
+    pub action: Action,
+    /// Its fields.
+    pub fields: Vec<Field>,
+    /// The field being edited.
+    pub focus: usize,
+}
+
+impl Form {
+    /// The form for an action, prefilled with sensible values.
+    pub fn new(action: Action) -> Form {
+        let fields = match action {
+            Action::Listen => vec![
+                Field::new(
+                    "address",
+                    "",
+                    "127.0.0.1:0",
+                    "PORT, HOST:PORT; port 0 = any free",
+                ),
+                Field::new("backlog", "backlog", "2", "listen(N): the queue holds N+1"),
+                Field::new("rcvbuf", "rcvbuf", "", "empty = the kernel's default; 4k …"),
+                Field::new("sndbuf", "sndbuf", "", "empty = the kernel's default"),
+                Field::new("timeout", "timeout", "none", "none, 0 (non-blocking) or 2s"),
+            ],
+            Action::Connect(_) => vec![
+                Field::new("clients", "", "1", "how many (xN)"),
+                Field::new("timeout", "timeout", "none", "none, 0 (non-blocking) or 2s"),
+                Field::new("rcvbuf", "rcvbuf", "", "empty = the kernel's default"),
+                Field::new("sndbuf", "sndbuf", "", "empty = the kernel's default"),
+            ],
+            Action::Accept(_) => vec![Field::new("how many", "", "1", "a number, or all")],
+            Action::Send(_) => vec![Field::new(
+                "what",
+                "",
+                "\"Hi there, server\"",
+                "a SIZE (64k) or a \"TEXT\"",
+            )],
+            Action::Recv(_) => vec![
+                Field::new("buffer", "", "16", "recv(N): the most it returns"),
+                Field::new("peek", "", "no", "yes: MSG_PEEK, the bytes stay queued"),
+            ],
+            Action::Shutdown(_) => vec![Field::new("how", "", "write", "read, write or both")],
+            Action::Close(_) => vec![Field::new(
+                "reset",
+                "",
+                "no",
+                "yes: SO_LINGER 0, the peer gets RST",
+            )],
+        };
+        Form {
+            action,
+            fields,
+            focus: 0,
+        }
+    }
+
+    /// The form's title.
+    pub fn title(&self) -> String {
+        match self.action {
+            Action::Listen => "new listener".into(),
+            Action::Connect(l) => format!("connect to {l}"),
+            Action::Accept(l) => format!("accept on {l}"),
+            Action::Send(s) => format!("send on {s}"),
+            Action::Recv(s) => format!("recv on {s}"),
+            Action::Shutdown(s) => format!("shutdown {s}"),
+            Action::Close(s) => format!("close {s}"),
+        }
+    }
+
+    fn value(&self, i: usize) -> String {
+        self.fields[i].input.value().trim().to_string()
+    }
+
+    fn yes(&self, i: usize) -> bool {
+        matches!(
+            self.value(i).to_ascii_lowercase().as_str(),
+            "yes" | "y" | "on" | "true"
+        )
+    }
+
+    /// `key=value` for the option fields that were filled.
+    fn options(&self, from: usize) -> String {
+        self.fields
+            .iter()
+            .enumerate()
+            .skip(from)
+            .filter(|(_, f)| !f.key.is_empty() && !f.input.value().trim().is_empty())
+            .map(|(_, f)| format!(" {}={}", f.key, f.input.value().trim()))
+            .collect()
+    }
+
+    /// The command the form stands for.
+    pub fn command(&self) -> String {
+        match self.action {
+            Action::Listen => format!("listen {}{}", self.value(0), self.options(1)),
+            Action::Connect(l) => {
+                let n = self.value(0);
+                let count = if n.is_empty() || n == "1" {
+                    String::new()
+                } else {
+                    format!(" x{n}")
+                };
+                format!("connect {l}{count}{}", self.options(1))
+            }
+            Action::Accept(l) => match self.value(0).as_str() {
+                "" | "1" => format!("accept {l}"),
+                "all" => format!("accept {l} all"),
+                n => format!("accept {l} x{n}"),
+            },
+            Action::Send(s) => format!("send {s} {}", self.value(0)),
+            Action::Recv(s) => {
+                let peek = if self.yes(1) { " peek" } else { "" };
+                format!("recv {s} {}{peek}", self.value(0))
+            }
+            Action::Shutdown(s) => format!("shutdown {s} {}", self.value(0)),
+            Action::Close(s) => {
+                let rst = if self.yes(0) { " rst" } else { "" };
+                format!("close {s}{rst}")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> SockName {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn forms_build_commands_that_parse() {
+        let forms = [
+            Form::new(Action::Listen),
+            Form::new(Action::Connect(n("L1"))),
+            Form::new(Action::Accept(n("L1"))),
+            Form::new(Action::Send(n("C1"))),
+            Form::new(Action::Recv(n("A1"))),
+            Form::new(Action::Shutdown(n("C1"))),
+            Form::new(Action::Close(n("C1"))),
+        ];
+        let cmds: Vec<String> = forms.iter().map(Form::command).collect();
+        assert_eq!(
+            cmds,
+            [
+                "listen 127.0.0.1:0 backlog=2 timeout=none",
+                "connect L1 timeout=none",
+                "accept L1",
+                "send C1 \"Hi there, server\"",
+                "recv A1 16",
+                "shutdown C1 write",
+                "close C1",
+            ]
+        );
+        for c in &cmds {
+            crate::script::parse_line(c).unwrap_or_else(|e| panic!("{c}: {e}"));
+        }
+        let mut f = Form::new(Action::Connect(n("L2")));
+        f.fields[0].input = Input::new("5".into());
+        f.fields[2].input = Input::new("4k".into());
+        assert_eq!(f.command(), "connect L2 x5 timeout=none rcvbuf=4k");
+    }
+}

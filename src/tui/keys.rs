@@ -1,0 +1,217 @@
+//! Keys and mouse: what each does to the App. Single keys offer the common
+//! calls on the selected socket through small forms.
+
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use tui_input::backend::crossterm::EventHandler;
+
+use super::app::{App, Overlay, Pane};
+use super::complete;
+use super::form::{Action, Form};
+use super::log::Source;
+use super::view::layout::Areas;
+
+/// Handles a key.
+pub fn on_key(app: &mut App, key: KeyEvent) {
+    if key.kind == KeyEventKind::Release {
+        return;
+    }
+    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+        app.quit = true;
+        return;
+    }
+    match &mut app.overlay {
+        Overlay::Help => {
+            app.overlay = Overlay::None;
+            return;
+        }
+        Overlay::ConfirmQuit => {
+            match key.code {
+                KeyCode::Char('y' | 'Y' | 'q') | KeyCode::Enter => app.quit = true,
+                _ => app.overlay = Overlay::None,
+            }
+            return;
+        }
+        Overlay::Form(_) => {
+            on_form_key(app, key);
+            return;
+        }
+        Overlay::None => {}
+    }
+    if app.editing {
+        on_command_key(app, key);
+        return;
+    }
+    on_pane_key(app, key);
+}
+
+fn on_form_key(app: &mut App, key: KeyEvent) {
+    let Overlay::Form(form) = &mut app.overlay else {
+        return;
+    };
+    match key.code {
+        KeyCode::Esc => app.overlay = Overlay::None,
+        KeyCode::Enter => {
+            let cmd = form.command();
+            app.overlay = Overlay::None;
+            app.submit(&cmd, Source::Key);
+        }
+        KeyCode::Tab | KeyCode::Down => form.focus = (form.focus + 1) % form.fields.len(),
+        KeyCode::BackTab | KeyCode::Up => {
+            form.focus = (form.focus + form.fields.len() - 1) % form.fields.len();
+        }
+        _ => {
+            let i = form.focus;
+            form.fields[i]
+                .input
+                .handle_event(&crossterm::event::Event::Key(key));
+        }
+    }
+}
+
+fn on_command_key(app: &mut App, key: KeyEvent) {
+    match key.code {
+        KeyCode::Esc => app.editing = false,
+        KeyCode::Enter => {
+            let text = app.input.value().to_string();
+            app.input.reset();
+            app.submit(&text, Source::Typed);
+        }
+        KeyCode::Up => app.recall(true),
+        KeyCode::Down => app.recall(false),
+        KeyCode::Tab => {
+            let names = app.socket_names();
+            if let Some(done) = complete::complete(app.input.value(), &names) {
+                app.input = tui_input::Input::new(done);
+            }
+        }
+        _ => {
+            app.input.handle_event(&crossterm::event::Event::Key(key));
+        }
+    }
+}
+
+/// The listener the single keys act on: the selected one, or the selected
+/// connection's, or the only one.
+fn target_listener(app: &App) -> Option<crate::lab::SockName> {
+    if app.pane == Pane::Connections
+        && let Some(l) = app
+            .sel_conn
+            .and_then(|c| app.view(c))
+            .and_then(|v| v.listener)
+    {
+        return Some(l);
+    }
+    app.sel_listener
+}
+
+fn open_form(app: &mut App, action: Option<Action>, missing: &str) {
+    match action {
+        Some(a) => app.overlay = Overlay::Form(Form::new(a)),
+        None => app.cmd_error = Some(missing.to_string()),
+    }
+}
+
+fn on_pane_key(app: &mut App, key: KeyEvent) {
+    let conn = app.sel_conn;
+    match key.code {
+        KeyCode::Char(':') => {
+            app.editing = true;
+            app.cmd_error = None;
+        }
+        KeyCode::Char('?') => app.overlay = Overlay::Help,
+        KeyCode::Char('q') => {
+            if app.calls_in_flight() {
+                app.overlay = Overlay::ConfirmQuit;
+            } else {
+                app.quit = true;
+            }
+        }
+        KeyCode::Char('p') => app.toggle_freeze(),
+        KeyCode::Char(' ') => app.next_step(),
+        KeyCode::Tab | KeyCode::Right => app.pane = app.pane.next(),
+        KeyCode::BackTab | KeyCode::Left => app.pane = app.pane.prev(),
+        KeyCode::Up | KeyCode::Char('k') => app.move_selection(-1),
+        KeyCode::Down | KeyCode::Char('j') => app.move_selection(1),
+        KeyCode::PageUp => {
+            app.pane = Pane::Results;
+            app.move_selection(-10);
+        }
+        KeyCode::PageDown => {
+            app.pane = Pane::Results;
+            app.move_selection(10);
+        }
+        KeyCode::End => app.scroll = 0,
+        KeyCode::Char('n') => open_form(app, Some(Action::Listen), ""),
+        KeyCode::Char('c') => open_form(
+            app,
+            target_listener(app).map(Action::Connect),
+            "no listener to connect to: press n for one",
+        ),
+        KeyCode::Char('a') => open_form(
+            app,
+            target_listener(app).map(Action::Accept),
+            "no listener: press n for one",
+        ),
+        KeyCode::Char('s') => open_form(app, conn.map(Action::Send), "select a connection first"),
+        KeyCode::Char('r') => open_form(app, conn.map(Action::Recv), "select a connection first"),
+        KeyCode::Char('d') => {
+            open_form(app, conn.map(Action::Shutdown), "select a connection first");
+        }
+        KeyCode::Char('x') => {
+            let sock = if app.pane == Pane::Listeners {
+                app.sel_listener
+            } else {
+                conn
+            };
+            open_form(app, sock.map(Action::Close), "select a socket first");
+        }
+        _ => {}
+    }
+}
+
+/// Handles the mouse: a click focuses a pane and selects a row; the wheel scrolls.
+pub fn on_mouse(app: &mut App, m: MouseEvent) {
+    let areas = Areas::of(
+        app.size.0,
+        app.size.1,
+        app.script.as_ref().is_some_and(|s| s.lesson),
+    );
+    let hit = |r: ratatui::layout::Rect| {
+        m.column >= r.x && m.column < r.x + r.width && m.row >= r.y && m.row < r.y + r.height
+    };
+    match m.kind {
+        MouseEventKind::Down(MouseButton::Left) => {
+            if hit(areas.listeners) {
+                let row = m.row.saturating_sub(areas.listeners.y + 1) as usize;
+                app.select_row(
+                    Pane::Listeners,
+                    row / super::view::listeners::ROWS_PER_LISTENER,
+                );
+            } else if hit(areas.connections) {
+                // Border and header take two rows.
+                let row = m.row.saturating_sub(areas.connections.y + 2) as usize;
+                app.select_row(Pane::Connections, row);
+            } else if hit(areas.results) {
+                app.pane = Pane::Results;
+            } else if hit(areas.command) {
+                app.editing = true;
+            } else {
+                return;
+            }
+            app.dirty = true;
+        }
+        MouseEventKind::ScrollUp => {
+            app.pane = Pane::Results;
+            app.move_selection(-3);
+            app.dirty = true;
+        }
+        MouseEventKind::ScrollDown => {
+            app.pane = Pane::Results;
+            app.move_selection(3);
+            app.dirty = true;
+        }
+        _ => {}
+    }
+}

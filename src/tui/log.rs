@@ -1,0 +1,140 @@
+//! The results log: finished and blocked calls, commands as they were run,
+//! narration and errors, newest last, bounded however long the lab runs.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use crate::kernel::Snapshot;
+use crate::lab::{CallResult, SockName, Started};
+use crate::script::sink::{ExpectReport, Sink};
+use crate::script::{Line, show};
+
+/// How many entries the log keeps.
+pub const LOG_LIMIT: usize = 5000;
+
+/// Where a command came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Typed on the command line.
+    Typed,
+    /// A key or a form: shown so the class learns the command.
+    Key,
+    /// A script or lesson.
+    Script,
+}
+
+/// One entry of the log.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Entry {
+    /// A command as it was run.
+    Command(String, Source),
+    /// A finished call.
+    Op(CallResult),
+    /// A call still in the kernel after the settling time.
+    Blocked(Started),
+    /// An `expect`.
+    Expect(ExpectReport),
+    /// Narration.
+    Note(String),
+    /// A lesson step began.
+    Step(String),
+    /// A rejected command.
+    Error(String),
+    /// Anything else (`show`, `help`).
+    Info(String),
+}
+
+/// The log.
+#[derive(Debug, Default)]
+pub struct Log {
+    entries: VecDeque<Entry>,
+    /// Entries dropped off the front so far.
+    dropped: usize,
+}
+
+impl Log {
+    /// Adds an entry, dropping the oldest past the limit.
+    pub fn push(&mut self, e: Entry) {
+        if self.entries.len() == LOG_LIMIT {
+            self.entries.pop_front();
+            self.dropped += 1;
+        }
+        self.entries.push_back(e);
+    }
+
+    /// The entries, oldest first.
+    pub fn entries(&self) -> &VecDeque<Entry> {
+        &self.entries
+    }
+
+    /// How many entries there are.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the log is empty.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// How many entries fell off the front.
+    pub fn dropped(&self) -> usize {
+        self.dropped
+    }
+}
+
+/// A sink that writes a script's records into the log.
+pub struct LogSink<'a> {
+    /// The log.
+    pub log: &'a mut Log,
+    /// Where commands come from.
+    pub source: Source,
+    /// The last error, to show beside the command line.
+    pub error: &'a mut Option<String>,
+}
+
+impl Sink for LogSink<'_> {
+    fn command(&mut self, line: &Line) {
+        self.log
+            .push(Entry::Command(line.text.clone(), self.source));
+    }
+
+    fn op(&mut self, result: &CallResult) {
+        self.log.push(Entry::Op(result.clone()));
+    }
+
+    fn blocked(&mut self, call: &Started, _t: Duration) {
+        self.log.push(Entry::Blocked(call.clone()));
+    }
+
+    fn expect(&mut self, report: &ExpectReport, _t: Duration) {
+        self.log.push(Entry::Expect(report.clone()));
+    }
+
+    fn note(&mut self, _line: usize, text: &str, _t: Duration) {
+        self.log.push(Entry::Note(text.to_string()));
+    }
+
+    fn step(&mut self, _line: usize, title: &str, _t: Duration) {
+        self.log.push(Entry::Step(title.to_string()));
+    }
+
+    fn error(&mut self, line: usize, column: Option<usize>, message: &str) {
+        let at = match (self.source, column) {
+            (Source::Script, Some(c)) => format!("line {line}, column {c}: "),
+            (Source::Script, None) => format!("line {line}: "),
+            _ => String::new(),
+        };
+        let text = format!("{at}{message}");
+        *self.error = Some(text.clone());
+        self.log.push(Entry::Error(text));
+    }
+
+    fn snapshot(&mut self, _line: usize, snap: &Snapshot, only: Option<SockName>) {
+        self.log.push(Entry::Info(show::table(snap, only)));
+    }
+
+    fn info(&mut self, _line: usize, text: &str, _t: Duration) {
+        self.log.push(Entry::Info(text.to_string()));
+    }
+}

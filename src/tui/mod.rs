@@ -1,0 +1,171 @@
+//! The terminal front end: the lab on one screen (SPEC §6).
+//!
+//! One loop: a tokio `select!` over the terminal's events, the lab's events,
+//! the sampler's snapshots, signals and a render tick; every input becomes a
+//! [`Msg`] for [`App::update`], all pending ones are handled, then the
+//! screen is drawn once, and only when something changed.
+
+pub mod app;
+pub mod complete;
+pub mod form;
+pub mod history;
+pub mod keys;
+pub mod log;
+pub mod terminal;
+pub mod theme;
+pub mod view;
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event, EventStream};
+use futures_util::{FutureExt, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+
+pub use app::{App, Msg};
+
+use crate::kernel::{Sampler, Snapshotter};
+use crate::lab::Lab;
+use crate::script::Line;
+use theme::Theme;
+
+/// How often the kernel view is sampled.
+pub const SAMPLE_EVERY: Duration = Duration::from_millis(200);
+
+/// How often the screen may redraw on its own (elapsed times of blocked calls).
+pub const TICK: Duration = Duration::from_millis(250);
+
+/// What to put on screen at the start.
+#[derive(Debug, Default, Clone)]
+pub struct Start {
+    /// Commands to run first (from `--listen …`).
+    pub commands: Vec<String>,
+    /// A script to play into the lab: its name and lines.
+    pub script: Option<(String, Vec<Line>)>,
+    /// Play the script as a lesson, pausing at each step.
+    pub lesson: bool,
+}
+
+/// Runs the TUI until the user quits; returns the exit status.
+pub fn run(start: Start) -> anyhow::Result<i32> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (lab, events) = Lab::new();
+    let mut app = App::new(lab, Theme::from_env());
+    let mut guard = terminal::Guard::enter()?;
+    let size = guard.terminal.size()?;
+    app.size = (size.width, size.height);
+    for c in &start.commands {
+        app.submit(c, log::Source::Typed);
+    }
+    if let Some((name, lines)) = start.script {
+        app.play(&name, lines, start.lesson);
+    }
+    let result = runtime.block_on(run_loop(&mut guard.terminal, app, events));
+    drop(guard);
+    result
+}
+
+/// The loop, generic over the backend so tests can drive it.
+pub async fn run_loop<B: Backend>(
+    terminal: &mut Terminal<B>,
+    mut app: App,
+    lab_events: std::sync::mpsc::Receiver<crate::lab::LabEvent>,
+) -> anyhow::Result<i32>
+where
+    B::Error: Send + Sync + 'static,
+{
+    // The lab reports on a std channel from its threads; forward it.
+    let (lab_tx, mut lab_rx) = mpsc::unbounded_channel();
+    std::thread::Builder::new()
+        .name("sockplay-events".into())
+        .spawn(move || {
+            while let Ok(e) = lab_events.recv() {
+                if lab_tx.send(e).is_err() {
+                    break;
+                }
+            }
+        })?;
+    let (snap_tx, mut snap_rx) = mpsc::unbounded_channel();
+    let _sampler = match Snapshotter::live() {
+        Ok(s) => Some(Sampler::spawn(
+            app.lab.observer(),
+            SAMPLE_EVERY,
+            s,
+            move |snap| snap_tx.send(snap).is_ok(),
+        )?),
+        Err(e) => {
+            app.cmd_error = Some(format!("the kernel view cannot be read: {e}"));
+            None
+        }
+    };
+    let mut terminal_events = EventStream::new();
+    let mut term = signal(SignalKind::terminate())?;
+    let mut hup = signal(SignalKind::hangup())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        if app.dirty {
+            terminal.draw(|f| view::draw(f, &app))?;
+            app.dirty = false;
+        }
+        if app.quit {
+            break;
+        }
+        let wake = app.wake_at().map(tokio::time::Instant::from_std);
+        let msg = tokio::select! {
+            ev = terminal_events.next() => match ev {
+                Some(Ok(e)) => to_msg(e),
+                Some(Err(_)) | None => Some(Msg::Terminate),
+            },
+            Some(e) = lab_rx.recv() => Some(Msg::Lab(e)),
+            Some(s) = snap_rx.recv() => Some(Msg::Snapshot(s)),
+            _ = tick.tick() => Some(Msg::Tick(Instant::now())),
+            () = sleep_until(wake) => Some(Msg::Tick(Instant::now())),
+            _ = term.recv() => Some(Msg::Terminate),
+            _ = hup.recv() => Some(Msg::Terminate),
+            _ = int.recv() => Some(Msg::Terminate),
+        };
+        if let Some(m) = msg {
+            app.update(m);
+        }
+        // Drain what else is pending, then draw once.
+        for _ in 0..10_000 {
+            let next = if let Ok(e) = lab_rx.try_recv() {
+                Msg::Lab(e)
+            } else if let Ok(s) = snap_rx.try_recv() {
+                Msg::Snapshot(s)
+            } else if let Some(Some(Ok(e))) = terminal_events.next().now_or_never() {
+                match to_msg(e) {
+                    Some(m) => m,
+                    None => continue,
+                }
+            } else {
+                break;
+            };
+            app.update(next);
+        }
+    }
+    app.lab.shutdown(Duration::from_secs(1));
+    Ok(0)
+}
+
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn to_msg(e: Event) -> Option<Msg> {
+    match e {
+        Event::Key(k) => Some(Msg::Key(k)),
+        Event::Mouse(m) => Some(Msg::Mouse(m)),
+        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+        _ => None,
+    }
+}

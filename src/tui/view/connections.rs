@@ -1,0 +1,220 @@
+//! The connections pane: one row per client or accepted socket, selectable,
+//! readable at 80 columns by dropping the least important columns first.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Row, Table, TableState};
+
+use super::block;
+use super::format::{opt_size, size};
+use crate::kernel::{SockView, TcpState};
+use crate::tui::app::{App, Pane};
+
+/// A column: its header, width, and how important it is (lower: dropped later).
+struct Column {
+    header: &'static str,
+    width: u16,
+    rank: u8,
+}
+
+const COLUMNS: &[Column] = &[
+    Column {
+        header: "name",
+        width: 4,
+        rank: 0,
+    },
+    Column {
+        header: "pair",
+        width: 5,
+        rank: 4,
+    },
+    Column {
+        header: "state",
+        width: 10,
+        rank: 1,
+    },
+    Column {
+        header: "mode",
+        width: 9,
+        rank: 5,
+    },
+    Column {
+        header: "recvq",
+        width: 6,
+        rank: 2,
+    },
+    Column {
+        header: "sendq",
+        width: 6,
+        rank: 2,
+    },
+    Column {
+        header: "notsent",
+        width: 7,
+        rank: 6,
+    },
+    Column {
+        header: "rcvbuf",
+        width: 7,
+        rank: 8,
+    },
+    Column {
+        header: "sndbuf",
+        width: 7,
+        rank: 8,
+    },
+    Column {
+        header: "in",
+        width: 7,
+        rank: 7,
+    },
+    Column {
+        header: "out",
+        width: 7,
+        rank: 7,
+    },
+    Column {
+        header: "call in flight",
+        width: 15,
+        rank: 3,
+    },
+];
+
+/// The columns that fit in `width`, dropping the least important first.
+fn visible(width: u16) -> Vec<usize> {
+    let mut shown: Vec<usize> = (0..COLUMNS.len()).collect();
+    // Widths plus one space between columns.
+    let total = |s: &[usize]| s.iter().map(|&i| COLUMNS[i].width + 1).sum::<u16>() - 1;
+    while total(&shown) > width && shown.len() > 1 {
+        let drop = shown
+            .iter()
+            .enumerate()
+            .max_by_key(|(at, i)| (COLUMNS[**i].rank, *at))
+            .map(|(at, _)| at)
+            .unwrap_or(0);
+        shown.remove(drop);
+    }
+    shown
+}
+
+fn mode(v: &SockView) -> String {
+    match v.timeout {
+        None => "-".into(),
+        Some(crate::lab::TimeoutMode::Blocking) => "blocking".into(),
+        Some(crate::lab::TimeoutMode::NonBlocking) => "nonblock".into(),
+        Some(crate::lab::TimeoutMode::Timeout(d)) => {
+            format!("tmo {}", crate::lab::command::format_duration(d))
+        }
+    }
+}
+
+fn cell(app: &App, v: &SockView, col: usize) -> Cell<'static> {
+    let t = app.theme;
+    match COLUMNS[col].header {
+        "name" => Cell::from(v.id.map_or_else(String::new, |n| n.to_string())),
+        "pair" => Cell::from(v.pair.map_or_else(String::new, |p| format!("⇄{p}"))),
+        "state" => {
+            // ss's short names, so that the column fits at 80 columns.
+            let short = match v.state {
+                TcpState::Established => "ESTAB",
+                TcpState::SynReceived => "SYN-RECV",
+                other => other.name(),
+            };
+            let text = if v.closed {
+                format!("{short}✝")
+            } else {
+                short.to_string()
+            };
+            let style = match v.state {
+                TcpState::Established => t.ok(),
+                TcpState::SynSent | TcpState::SynReceived => t.warn(),
+                TcpState::Closed => t.alarm(),
+                _ => t.dim(),
+            };
+            Cell::from(Span::styled(text, style))
+        }
+        "mode" => Cell::from(mode(v)),
+        "recvq" => {
+            let full = matches!((v.recvq, v.rcvbuf), (Some(q), Some(b)) if q > 0 && u64::from(q) * 2 >= u64::from(b));
+            Cell::from(Span::styled(
+                opt_size(v.recvq),
+                if full { t.alarm() } else { t.text() },
+            ))
+        }
+        "sendq" => Cell::from(opt_size(v.sendq)),
+        "notsent" => Cell::from(opt_size(v.notsent)),
+        "rcvbuf" => Cell::from(opt_size(v.rcvbuf)),
+        "sndbuf" => Cell::from(opt_size(v.sndbuf)),
+        "in" => Cell::from(v.bytes_received.map_or_else(String::new, size)),
+        "out" => Cell::from(v.bytes_sent.map_or_else(String::new, size)),
+        _ => {
+            let text = v.in_flight.first().cloned().unwrap_or_default();
+            let style = if text.is_empty() { t.text() } else { t.alarm() };
+            Cell::from(Span::styled(text, style))
+        }
+    }
+}
+
+/// Draws the pane.
+pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    let t = app.theme;
+    let rows_all = app.connections();
+    let title = format!("Connections · {}", rows_all.len());
+    let b = block(app, title, Some(Pane::Connections));
+    let inner = b.inner(area);
+    let cols = visible(inner.width);
+    let header = Row::new(cols.iter().map(|&c| Cell::from(COLUMNS[c].header))).style(t.strong());
+    let rows: Vec<Row<'static>> = rows_all
+        .iter()
+        .map(|v| Row::new(cols.iter().map(|&c| cell(app, v, c)).collect::<Vec<_>>()))
+        .collect();
+    let widths: Vec<Constraint> = cols
+        .iter()
+        .map(|&c| Constraint::Length(COLUMNS[c].width))
+        .collect();
+    let mut state = TableState::default();
+    state.select(rows_all.iter().position(|v| v.id == app.sel_conn));
+    let highlight = if app.pane == Pane::Connections {
+        t.selected()
+    } else {
+        t.strong()
+    };
+    let table = Table::new(rows, widths)
+        .header(header)
+        .block(b)
+        .row_highlight_style(highlight);
+    if rows_all.is_empty() {
+        frame.render_widget(table, area);
+        let hint = Line::styled(
+            "no connections yet: press c, or type :connect L1 x3",
+            t.dim(),
+        );
+        let y = inner.y + 1;
+        if y < inner.y + inner.height {
+            frame.render_widget(
+                ratatui::widgets::Paragraph::new(hint),
+                Rect::new(inner.x, y, inner.width, 1),
+            );
+        }
+        return;
+    }
+    frame.render_stateful_widget(table, area, &mut state);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn narrow_tables_keep_the_important_columns() {
+        let all = visible(200);
+        assert_eq!(all.len(), COLUMNS.len());
+        let narrow: Vec<&str> = visible(46).iter().map(|&i| COLUMNS[i].header).collect();
+        assert!(narrow.starts_with(&["name"]));
+        for keep in ["state", "recvq", "sendq"] {
+            assert!(narrow.contains(&keep), "{narrow:?}");
+        }
+        assert!(!narrow.contains(&"rcvbuf"));
+    }
+}

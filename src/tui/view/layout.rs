@@ -1,0 +1,60 @@
+//! Where each pane goes, for drawing and for mouse hits alike.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+
+/// The smallest terminal the layout works in.
+pub const MIN_SIZE: (u16, u16) = (80, 24);
+
+/// The areas of the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    /// Lesson narration, when a lesson plays.
+    pub narration: Option<Rect>,
+    /// Listeners and accept queues.
+    pub listeners: Rect,
+    /// The connections table.
+    pub connections: Rect,
+    /// The selected connection's byte path and charts.
+    pub selected: Rect,
+    /// The results log.
+    pub results: Rect,
+    /// The command line.
+    pub command: Rect,
+    /// The status line.
+    pub status: Rect,
+}
+
+impl Areas {
+    /// The areas for a terminal of `w`×`h`.
+    pub fn of(w: u16, h: u16, lesson: bool) -> Areas {
+        let full = Rect::new(0, 0, w, h);
+        let narration_h = if lesson { (h * 3 / 10).max(8) } else { 0 };
+        let top_h = (h * 3 / 10).max(9);
+        let sel_h = (h / 5).max(6);
+        let [narration, top, selected, results, command, status] = Layout::vertical([
+            Constraint::Length(narration_h),
+            Constraint::Length(top_h),
+            Constraint::Length(sel_h),
+            Constraint::Min(3),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(full);
+        // Narrow screens give the listeners a fixed width and the rest to connections.
+        let left = if w < 120 {
+            Constraint::Length(33)
+        } else {
+            Constraint::Percentage(36)
+        };
+        let [listeners, connections] = Layout::horizontal([left, Constraint::Min(40)]).areas(top);
+        Areas {
+            narration: lesson.then_some(narration),
+            listeners,
+            connections,
+            selected,
+            results,
+            command,
+            status,
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! The listeners pane: per listener its address, backlog asked → effective,
+//! a gauge of the accept queue against what it holds (B+1), the clients
+//! waiting in it, SYN-RECV entries, and a sparkline of the queue.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Sparkline};
+
+use super::block;
+use super::format::bar;
+use crate::tui::app::{App, Pane};
+
+/// Rows each listener takes.
+pub const ROWS_PER_LISTENER: usize = 5;
+
+/// Draws the pane.
+pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    let t = app.theme;
+    let frozen = if app.frozen.is_some() {
+        " · FROZEN"
+    } else {
+        ""
+    };
+    let b = block(
+        app,
+        format!("Listeners · accept queues{frozen}"),
+        Some(Pane::Listeners),
+    );
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let listeners = app.listeners();
+    if listeners.is_empty() {
+        let text = vec![
+            Line::styled("no listener yet", t.dim()),
+            Line::styled("press n, or type :listen backlog=2", t.dim()),
+        ];
+        frame.render_widget(Paragraph::new(text), inner);
+        return;
+    }
+    let snap = app.snapshot.as_deref();
+    // The counters at the bottom (two lines when narrow); listeners above,
+    // the selected one in view.
+    let counter_rows: u16 = if inner.width < 40 { 2 } else { 1 };
+    let rows = inner.height.saturating_sub(counter_rows) as usize;
+    let fit = (rows / ROWS_PER_LISTENER).max(1);
+    let sel = listeners
+        .iter()
+        .position(|l| l.id == app.sel_listener)
+        .unwrap_or(0);
+    let first = sel.saturating_sub(fit - 1);
+    let mut y = inner.y;
+    for l in listeners.iter().skip(first).take(fit) {
+        let Some(id) = l.id else { continue };
+        let selected = app.sel_listener == Some(id);
+        let name_style = if selected && app.pane == Pane::Listeners {
+            t.selected()
+        } else {
+            t.strong()
+        };
+        let q = l.accept_queue.unwrap_or(0);
+        let max = l.accept_queue_max.unwrap_or(0);
+        let holds = u64::from(max) + 1;
+        let share = f64::from(q) / holds as f64;
+        let full = u64::from(q) >= holds;
+        let head = Line::from(vec![
+            Span::styled(format!("{id}"), name_style),
+            Span::raw(format!(
+                " {}",
+                l.local.map_or_else(|| "-".into(), |a| a.to_string()),
+            )),
+        ]);
+        let backlog = Line::raw(format!(
+            "backlog {} → {max}: holds {holds}",
+            l.backlog.map_or_else(|| "-".into(), |b| b.to_string()),
+        ));
+        let width = inner.width.saturating_sub(18).max(4) as usize;
+        let gauge = Line::from(vec![
+            Span::raw("queue "),
+            Span::styled(bar(share, width), t.level(share)),
+            Span::styled(
+                format!(" {q}/{holds}{}", if full { " FULL" } else { "" }),
+                if full { t.alarm() } else { t.text() },
+            ),
+        ]);
+        let waiting: Vec<String> = snap
+            .map(|s| {
+                s.waiting(id)
+                    .map(|w| match (w.role, w.pair) {
+                        (crate::kernel::ViewRole::SynRecv, Some(c)) => format!("{c}(syn)"),
+                        (crate::kernel::ViewRole::SynRecv, None) => "?(syn)".into(),
+                        (_, Some(c)) => c.to_string(),
+                        (_, None) => w.peer.map_or_else(|| "?".into(), |p| p.to_string()),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let waiting_text = if waiting.is_empty() {
+            "waiting: none".to_string()
+        } else {
+            format!("waiting: {}", waiting.join(" "))
+        };
+        let who = Line::from(vec![
+            Span::raw(waiting_text),
+            Span::styled(format!(" · syn-recv {}", l.syn_recv.unwrap_or(0)), t.dim()),
+        ]);
+        for (i, line) in [head, gauge, backlog, who].into_iter().enumerate() {
+            if y + (i as u16) < inner.y + inner.height {
+                frame.render_widget(
+                    Paragraph::new(line),
+                    Rect::new(inner.x, y + i as u16, inner.width, 1),
+                );
+            }
+        }
+        let spark_y = y + 4;
+        if spark_y < inner.y + inner.height.saturating_sub(counter_rows) {
+            let data = app
+                .history
+                .accept_queue
+                .get(&id)
+                .map(|s| s.last(inner.width as usize))
+                .unwrap_or_default();
+            let spark = Sparkline::default()
+                .data(&data)
+                .max(holds)
+                .style(t.level(share));
+            frame.render_widget(spark, Rect::new(inner.x, spark_y, inner.width, 1));
+        }
+        y += ROWS_PER_LISTENER as u16;
+    }
+    if let Some(s) = snap {
+        let scope = match s.counters_scope {
+            crate::kernel::CounterScope::SystemWide => "system-wide",
+            crate::kernel::CounterScope::ThisLab => "this lab",
+        };
+        let counts = format!(
+            "overflows +{} drops +{}",
+            s.counters.listen_overflows, s.counters.listen_drops
+        );
+        let style = if s.counters.listen_overflows > 0 {
+            t.warn()
+        } else {
+            t.dim()
+        };
+        let lines = if counter_rows == 2 {
+            vec![
+                Line::styled(counts, style),
+                Line::styled(format!("({scope}, since start)"), t.dim()),
+            ]
+        } else {
+            vec![Line::styled(format!("{counts} ({scope})"), style)]
+        };
+        let cy = inner.y + inner.height.saturating_sub(counter_rows);
+        frame.render_widget(
+            Paragraph::new(lines),
+            Rect::new(inner.x, cy, inner.width, counter_rows),
+        );
+    }
+}

@@ -1,0 +1,66 @@
+//! Drawing: `draw(frame, &App)` only reads the App.
+
+pub mod connections;
+mod format;
+pub mod layout;
+pub mod listeners;
+mod overlay;
+mod results;
+mod selected;
+mod status;
+
+use ratatui::Frame;
+use ratatui::layout::Alignment;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::app::{App, Pane};
+use layout::{Areas, MIN_SIZE};
+
+/// A pane's block, highlighted when it has focus.
+pub(crate) fn block<'a>(app: &App, title: String, pane: Option<Pane>) -> Block<'a> {
+    let focused = pane.is_some_and(|p| p == app.pane) && !app.editing;
+    let style = if focused {
+        app.theme.focus()
+    } else {
+        app.theme.dim()
+    };
+    let marker = if focused { "▶ " } else { "" };
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(style)
+        .title(Line::styled(
+            format!(" {marker}{title} "),
+            app.theme.strong(),
+        ))
+}
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame<'_>, app: &App) {
+    let area = frame.area();
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        let text = format!(
+            "sockplay needs a terminal of at least {}×{}; this one is {}×{}.\nEnlarge it, or press q to quit.",
+            MIN_SIZE.0, MIN_SIZE.1, area.width, area.height
+        );
+        frame.render_widget(
+            Paragraph::new(text)
+                .alignment(Alignment::Center)
+                .wrap(Wrap { trim: true }),
+            area,
+        );
+        return;
+    }
+    let lesson = app.script.as_ref().is_some_and(|s| s.lesson);
+    let areas = Areas::of(area.width, area.height, lesson);
+    if let Some(n) = areas.narration {
+        overlay::narration(frame, app, n);
+    }
+    listeners::draw(frame, app, areas.listeners);
+    connections::draw(frame, app, areas.connections);
+    selected::draw(frame, app, areas.selected);
+    results::draw(frame, app, areas.results);
+    status::command_line(frame, app, areas.command);
+    status::status_line(frame, app, areas.status);
+    overlay::draw(frame, app, area);
+}

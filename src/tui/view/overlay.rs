@@ -1,0 +1,192 @@
+//! What covers the panes: help, a form, the quit question; and the lesson's
+//! narration pane.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use crate::script::Statement;
+use crate::script::help::COMMANDS;
+use crate::tui::app::{App, Overlay};
+
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let [v] = Layout::vertical([Constraint::Length(h.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [c] = Layout::horizontal([Constraint::Length(w.min(area.width))])
+        .flex(Flex::Center)
+        .areas(v);
+    c
+}
+
+fn boxed<'a>(app: &App, title: &str) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.focus())
+        .title(Line::styled(format!(" {title} "), app.theme.strong()))
+}
+
+/// Draws the overlay, if any.
+pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    match &app.overlay {
+        Overlay::None => {}
+        Overlay::Help => help(frame, app, area),
+        Overlay::ConfirmQuit => {
+            let r = centered(area, 56, 5);
+            frame.render_widget(Clear, r);
+            let text = vec![
+                Line::raw(format!(
+                    "{} call(s) are still blocked in the kernel.",
+                    app.lab.pending_all()
+                )),
+                Line::raw("Quit anyway? They are woken and every socket closed."),
+                Line::styled("y: quit · any other key: stay", app.theme.dim()),
+            ];
+            frame.render_widget(Paragraph::new(text).block(boxed(app, "quit?")), r);
+        }
+        Overlay::Form(form) => {
+            let h = form.fields.len() as u16 * 2 + 4;
+            let r = centered(area, 72, h);
+            frame.render_widget(Clear, r);
+            let mut lines = Vec::new();
+            for (i, f) in form.fields.iter().enumerate() {
+                let focus = i == form.focus;
+                let style = if focus {
+                    app.theme.selected()
+                } else {
+                    app.theme.text()
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{:>9}: ", f.label), app.theme.strong()),
+                    Span::styled(format!("{:<24}", f.input.value()), style),
+                    Span::styled(format!("  {}", f.hint), app.theme.dim()),
+                ]));
+                lines.push(Line::raw(""));
+            }
+            lines.push(Line::from(vec![
+                Span::styled("runs: ", app.theme.dim()),
+                Span::styled(form.command(), app.theme.command()),
+            ]));
+            frame.render_widget(Paragraph::new(lines).block(boxed(app, &form.title())), r);
+            let fx = r.x + 1 + 11 + form.fields[form.focus].input.visual_cursor() as u16;
+            let fy = r.y + 1 + form.focus as u16 * 2;
+            frame.set_cursor_position((fx.min(r.x + r.width - 2), fy));
+        }
+    }
+}
+
+fn help(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    let t = app.theme;
+    let r = centered(
+        area,
+        area.width.saturating_sub(4).min(110),
+        area.height.saturating_sub(2),
+    );
+    frame.render_widget(Clear, r);
+    let keys = [
+        (
+            ":",
+            "type a command (Enter runs, Esc leaves, ↑/↓ history, Tab completes)",
+        ),
+        (
+            "n c a",
+            "new listener · connect clients · accept (on the selected listener)",
+        ),
+        (
+            "s r d x",
+            "send · recv · shutdown · close the selected socket",
+        ),
+        (
+            "Tab ←/→",
+            "next/previous pane; ↑/↓ select a row; mouse clicks too",
+        ),
+        (
+            "PgUp/PgDn End",
+            "scroll the results; End follows the newest",
+        ),
+        (
+            "p",
+            "freeze the view to talk over a still picture (again: thaw)",
+        ),
+        ("space", "next lesson step"),
+        ("q  Ctrl-C", "quit (q asks first while calls are blocked)"),
+    ];
+    let mut lines: Vec<Line<'_>> = keys
+        .iter()
+        .map(|(k, v)| {
+            Line::from(vec![
+                Span::styled(format!("{k:>14}  "), t.strong()),
+                Span::raw(*v),
+            ])
+        })
+        .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("Commands", t.strong()));
+    for u in COMMANDS {
+        lines.push(Line::from(vec![Span::styled(
+            format!("  {}", u.usage),
+            t.command(),
+        )]));
+    }
+    lines.push(Line::styled(
+        "SIZE 100, 4k, 1m · MODE none (blocking), 0 (non-blocking), 2s",
+        t.dim(),
+    ));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(boxed(app, "help · any key closes"))
+            .wrap(Wrap { trim: false }),
+        r,
+    );
+}
+
+/// The lesson's narration: the current step's title and notes, large and calm.
+pub fn narration(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    let t = app.theme;
+    let Some(s) = &app.script else { return };
+    let lines = s.player.lines();
+    let steps: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| matches!(l.statement, Statement::Step(_)))
+        .map(|(i, _)| i)
+        .collect();
+    let pos = s.player.position();
+    // The step being shown: the last step line before the position.
+    let current = steps.iter().rposition(|&i| i < pos);
+    let (title, body_from) = match current {
+        Some(k) => (
+            match &lines[steps[k]].statement {
+                Statement::Step(t) => t.clone(),
+                _ => String::new(),
+            },
+            steps[k] + 1,
+        ),
+        None => (s.name.clone(), 0),
+    };
+    let body_to = steps
+        .iter()
+        .find(|&&i| i >= body_from)
+        .copied()
+        .unwrap_or(lines.len());
+    let mut text = vec![Line::styled(title, t.strong()), Line::raw("")];
+    for l in &lines[body_from..body_to] {
+        if let Statement::Note(n) = &l.statement {
+            text.push(Line::raw(n.clone()));
+        }
+    }
+    let step_no = current.map_or(0, |k| k + 1);
+    let status = match (s.at_step, s.done) {
+        (_, true) => "the end: q quits, : to keep exploring".to_string(),
+        (Some(_), _) => "press space for the next step".to_string(),
+        (None, _) => "running…".to_string(),
+    };
+    let title = format!("{} · step {step_no} of {} · {status}", s.name, steps.len());
+    frame.render_widget(
+        Paragraph::new(text)
+            .wrap(Wrap { trim: true })
+            .block(boxed(app, &title)),
+        area,
+    );
+}

@@ -1,0 +1,138 @@
+//! The results pane: the log of finished and blocked calls, commands as they
+//! were run, narration and errors; newest last, scrollable. Kinds of result
+//! are told apart by words ([partial], [would block], …) and by colour.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::block;
+use crate::lab::Kind;
+use crate::script::transcript::{call_text, result_line};
+use crate::tui::app::{App, Pane};
+use crate::tui::log::{Entry, Source};
+
+fn lines_of<'a>(app: &App, e: &'a Entry) -> Vec<Line<'a>> {
+    let t = app.theme;
+    match e {
+        Entry::Command(text, source) => {
+            let from = match source {
+                Source::Typed => "",
+                Source::Key => "  (key)",
+                Source::Script => "  (script)",
+            };
+            vec![Line::from(vec![
+                Span::styled(format!("▸ {text}"), t.command()),
+                Span::styled(from, t.dim()),
+            ])]
+        }
+        Entry::Op(r) => {
+            let style = if r.kind == Kind::Complete {
+                t.text()
+            } else {
+                t.kind(r.kind)
+            };
+            vec![Line::styled(result_line(r), style)]
+        }
+        Entry::Blocked(b) => vec![Line::styled(
+            format!(
+                "#{:<4}{:<4}{:<18} … [blocked] still in the kernel",
+                b.seq,
+                b.sock.to_string(),
+                call_text(b.call, &b.arg)
+            ),
+            t.alarm(),
+        )],
+        Entry::Expect(r) => {
+            let e = &r.expectation;
+            let text = if r.ok {
+                format!("✓ expect {} {}={}", e.sock, e.field, e.want)
+            } else {
+                format!(
+                    "✗ expect {} {}={}: got {}",
+                    e.sock,
+                    e.field,
+                    e.want,
+                    r.got.as_deref().unwrap_or("nothing")
+                )
+            };
+            vec![Line::styled(text, if r.ok { t.ok() } else { t.alarm() })]
+        }
+        Entry::Note(n) => n
+            .lines()
+            .map(|l| Line::styled(format!("» {l}"), t.note()))
+            .collect(),
+        Entry::Step(s) => vec![Line::styled(format!("━━ {s} ━━"), t.strong())],
+        Entry::Error(m) => vec![Line::styled(format!("error: {m}"), t.alarm())],
+        Entry::Info(i) => i
+            .lines()
+            .map(|l| Line::styled(l.to_string(), t.dim()))
+            .collect(),
+    }
+}
+
+fn welcome(app: &App) -> Vec<Line<'static>> {
+    let t = app.theme;
+    vec![
+        Line::styled(
+            "Welcome to sockplay: real TCP sockets, one call at a time, read live from the kernel.",
+            t.strong(),
+        ),
+        Line::raw("Try these three commands (press : to type one, Enter to run it):"),
+        Line::from(vec![
+            Span::styled("  :listen backlog=2   ", t.command()),
+            Span::raw("a listener whose accept queue holds 3"),
+        ]),
+        Line::from(vec![
+            Span::styled("  :connect L1 x5      ", t.command()),
+            Span::raw("five clients: watch two wait in SYN-SENT"),
+        ]),
+        Line::from(vec![
+            Span::styled("  :accept L1          ", t.command()),
+            Span::raw("take one out; a waiting client gets in on its retry"),
+        ]),
+        Line::styled(
+            "Or keys: n listener · c connect · a accept · s send · r recv · x close · ? help",
+            t.dim(),
+        ),
+    ]
+}
+
+/// Draws the pane.
+pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    let follow = if app.scroll == 0 {
+        String::new()
+    } else {
+        format!(" · scrolled up {} (End: newest)", app.scroll)
+    };
+    let b = block(app, format!("Results{follow}"), Some(Pane::Results));
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    if app.log.is_empty() && app.lab.sockets().is_empty() {
+        frame.render_widget(Paragraph::new(welcome(app)), inner);
+        return;
+    }
+    let h = inner.height as usize;
+    // Only the entries that can show are turned into lines.
+    let mut lines: Vec<Line<'_>> = Vec::new();
+    let want = h + app.scroll;
+    for e in app.log.entries().iter().rev() {
+        let mut ls = lines_of(app, e);
+        ls.reverse();
+        lines.extend(ls);
+        if lines.len() >= want {
+            break;
+        }
+    }
+    let skip = app.scroll.min(lines.len().saturating_sub(1));
+    let shown: Vec<Line<'_>> = lines
+        .into_iter()
+        .skip(skip)
+        .take(h)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    frame.render_widget(Paragraph::new(shown), inner);
+}

@@ -1,0 +1,227 @@
+//! The selected connection: the path of a byte from the sender's
+//! application through its send buffer, the window the peer advertises, and
+//! the receiver's buffer to its application, both ways, as filled bars; and
+//! charts of recvq and sendq over the last minute. A zero window, a blocked
+//! sender and full buffers show without reading numbers.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Sparkline};
+
+use super::block;
+use super::format::{bar, size};
+use crate::kernel::{SockView, ViewRole};
+use crate::lab::SockName;
+use crate::tui::app::App;
+use crate::tui::theme::Theme;
+
+/// How full a buffer is: the larger of bytes queued and memory charged,
+/// against its size.
+fn fill(queued: Option<u32>, mem: Option<u32>, buf: Option<u32>) -> f64 {
+    let Some(buf) = buf.filter(|b| *b > 0) else {
+        return 0.0;
+    };
+    let q = f64::from(queued.unwrap_or(0).max(mem.unwrap_or(0)));
+    q / f64::from(buf)
+}
+
+/// The other end of `v`: its lab pair, or the entry waiting in a listener's queue.
+fn peer_of<'a>(app: &'a App, v: &SockView) -> Option<&'a SockView> {
+    let snap = app.snapshot.as_deref()?;
+    if let Some(p) = v.pair
+        && let Some(pv) = snap.socket(p)
+    {
+        return Some(pv);
+    }
+    snap.sockets
+        .iter()
+        .find(|w| w.role == ViewRole::Queued && w.pair == v.id && v.id.is_some())
+}
+
+fn label(v: &SockView) -> String {
+    v.id.map_or_else(|| "queued".into(), |n| n.to_string())
+}
+
+/// One direction: `from`'s application → its send buffer → the window →
+/// `to`'s receive buffer → its application. One line when it fits, two when not.
+fn path_lines(
+    t: Theme,
+    from: &SockView,
+    to: Option<&SockView>,
+    width: usize,
+) -> Vec<Line<'static>> {
+    // The widest bars that let it fit on one line, else on two.
+    for two in [false, true] {
+        for bw in (3..=24).rev() {
+            let (head, tail) = path_spans(t, from, to, bw);
+            let (h, tl) = (
+                Line::from(head.clone()).width(),
+                Line::from(tail.clone()).width(),
+            );
+            if !two && h + tl <= width {
+                return vec![Line::from([head, tail].concat())];
+            }
+            if two && h.max(tl + 4) <= width {
+                return vec![
+                    Line::from(head),
+                    Line::from([vec![Span::raw("    ")], tail].concat()),
+                ];
+            }
+        }
+    }
+    let (head, tail) = path_spans(t, from, to, 3);
+    vec![Line::from(head), Line::from(tail)]
+}
+
+/// The sender's half and the receiver's half of a path, with bars `bw` wide.
+fn path_spans(
+    t: Theme,
+    from: &SockView,
+    to: Option<&SockView>,
+    bw: usize,
+) -> (Vec<Span<'static>>, Vec<Span<'static>>) {
+    let send_fill = fill(from.sendq, from.snd_mem, from.sndbuf);
+    let mut head = vec![
+        Span::styled(format!("{:<3}", label(from)), t.strong()),
+        Span::raw(" app "),
+    ];
+    if let Some(call) = from.in_flight.iter().find(|c| c.starts_with("send")) {
+        head.push(Span::styled(format!("⏸ {call} blocked "), t.alarm()));
+    }
+    head.push(Span::raw("▶ sndbuf "));
+    head.push(Span::styled(bar(send_fill, bw), t.level(send_fill)));
+    head.push(Span::raw(format!(
+        " {}/{}{} ",
+        size(u64::from(from.sendq.unwrap_or(0))),
+        from.sndbuf
+            .map_or_else(|| "-".into(), |b| size(u64::from(b))),
+        from.notsent
+            .filter(|n| *n > 0)
+            .map_or_else(String::new, |n| format!(", {} unsent", size(u64::from(n))))
+    )));
+    if send_fill >= 0.999 {
+        head.push(Span::styled("FULL ", t.alarm()));
+    }
+    let mut tail = vec![Span::raw("▶ wnd ")];
+    match from.tcp.and_then(|x| x.snd_wnd) {
+        Some(0) => tail.push(Span::styled("0 ZERO ", t.alarm())),
+        Some(w) => tail.push(Span::raw(format!("{} ", size(u64::from(w))))),
+        None => tail.push(Span::raw("- ")),
+    }
+    tail.push(Span::raw("▶ "));
+    match to {
+        Some(to) => {
+            let recv_fill = fill(to.recvq, to.rcv_mem, to.rcvbuf);
+            tail.push(Span::raw(format!("{} rcvbuf ", label(to))));
+            tail.push(Span::styled(bar(recv_fill, bw), t.level(recv_fill)));
+            tail.push(Span::raw(format!(
+                " {}/{} ",
+                size(u64::from(to.recvq.unwrap_or(0))),
+                to.rcvbuf.map_or_else(|| "-".into(), |b| size(u64::from(b)))
+            )));
+            if recv_fill >= 0.999 {
+                tail.push(Span::styled("FULL ", t.alarm()));
+            }
+            tail.push(Span::raw("▶ app"));
+            if let Some(call) = to.in_flight.iter().find(|c| c.starts_with("recv")) {
+                tail.push(Span::styled(format!(" ⏸ {call}"), t.warn()));
+            }
+        }
+        None => tail.push(Span::styled("peer not in the lab", t.dim())),
+    }
+    (head, tail)
+}
+
+fn chart(frame: &mut Frame<'_>, app: &App, area: Rect, name: SockName, what: &str) {
+    let series = if what == "recvq" {
+        app.history.recvq.get(&name)
+    } else {
+        app.history.sendq.get(&name)
+    };
+    let [label_area, spark_area] =
+        Layout::horizontal([Constraint::Length(16), Constraint::Min(1)]).areas(area);
+    let data = series
+        .map(|s| s.last(spark_area.width as usize))
+        .unwrap_or_default();
+    let max = series.map_or(0, |s| s.max());
+    frame.render_widget(
+        Paragraph::new(Line::styled(
+            format!("{name} {what} ≤{}", size(max)),
+            app.theme.dim(),
+        )),
+        label_area,
+    );
+    frame.render_widget(
+        Sparkline::default()
+            .data(&data)
+            .max(max.max(1))
+            .style(app.theme.warn()),
+        spark_area,
+    );
+}
+
+/// Draws the pane.
+pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    let t = app.theme;
+    let v = app.sel_conn.and_then(|s| app.view(s));
+    let title = match v {
+        Some(v) => match v.pair {
+            Some(p) => format!("Selected · {} ⇄ {p} · the path of a byte", label(v)),
+            None => format!("Selected · {} · the path of a byte", label(v)),
+        },
+        None => "Selected connection".into(),
+    };
+    let b = block(app, title, None);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let Some(v) = v else {
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                "select a connection (↑/↓ in Connections)",
+                t.dim(),
+            )),
+            inner,
+        );
+        return;
+    };
+    let peer = peer_of(app, v);
+    let width = inner.width as usize;
+    let rows = inner.height as usize;
+    let mut lines = path_lines(t, v, peer, width);
+    if let Some(p) = peer {
+        let back = path_lines(t, p, Some(v), width);
+        // The way back only when there is room left for a note or a chart.
+        if lines.len() + back.len() < rows {
+            lines.extend(back);
+        }
+    }
+    let notes: Vec<String> = v
+        .notes
+        .iter()
+        .chain(peer.map(|p| p.notes.iter()).into_iter().flatten())
+        .cloned()
+        .collect();
+    let chart_rows = rows.saturating_sub(lines.len() + 1).min(2);
+    for n in notes
+        .iter()
+        .take(rows.saturating_sub(lines.len() + chart_rows))
+    {
+        lines.push(Line::styled(format!("· {n}"), t.note()));
+    }
+    let text_h = (rows - chart_rows) as u16;
+    frame.render_widget(
+        Paragraph::new(lines),
+        Rect::new(inner.x, inner.y, inner.width, text_h),
+    );
+    if chart_rows > 0
+        && let Some(name) = v.id
+    {
+        let y = inner.y + text_h;
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                .areas(Rect::new(inner.x, y, inner.width, chart_rows as u16));
+        chart(frame, app, left, name, "recvq");
+        chart(frame, app, right, name, "sendq");
+    }
+}

@@ -1,0 +1,267 @@
+//! `App::update` without a terminal: commands, keys, forms, selection,
+//! freezing, completion and quitting, on a real lab.
+
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use sockplay::kernel::Snapshotter;
+use sockplay::lab::{Lab, LabEvent, Role};
+use sockplay::tui::app::{App, Msg, Overlay, Pane};
+use sockplay::tui::log::{Entry, Source};
+use sockplay::tui::theme::Theme;
+
+fn app() -> (App, Receiver<LabEvent>) {
+    let (lab, rx) = Lab::new();
+    (App::new(lab, Theme::new(false)), rx)
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+fn typed(app: &mut App, text: &str) {
+    for c in text.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+/// Types `:TEXT` Enter, like a user.
+fn command(app: &mut App, text: &str) {
+    key(app, KeyCode::Char(':'));
+    typed(app, text);
+    key(app, KeyCode::Enter);
+    key(app, KeyCode::Esc);
+}
+
+/// Forwards the lab's events and ticks until `done` or 3 s.
+fn pump(app: &mut App, rx: &Receiver<LabEvent>, done: impl Fn(&App) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while !done(app) && Instant::now() < deadline {
+        if let Ok(e) = rx.recv_timeout(Duration::from_millis(20)) {
+            app.update(Msg::Lab(e));
+        }
+        app.update(Msg::Tick(Instant::now()));
+    }
+}
+
+fn snapshot(app: &mut App) {
+    let snap = Snapshotter::live()
+        .unwrap()
+        .take(&app.lab.observer())
+        .unwrap();
+    app.update(Msg::Snapshot(Box::new(snap)));
+}
+
+fn ops(app: &App) -> usize {
+    app.log
+        .entries()
+        .iter()
+        .filter(|e| matches!(e, Entry::Op(_)))
+        .count()
+}
+
+#[test]
+fn a_typed_command_runs_and_is_logged() {
+    let (mut app, rx) = app();
+    command(&mut app, "listen backlog=2");
+    pump(&mut app, &rx, |a| ops(a) >= 1);
+    assert_eq!(app.lab.sockets().len(), 1);
+    let entries: Vec<&Entry> = app.log.entries().iter().collect();
+    assert!(matches!(entries[0], Entry::Command(t, Source::Typed) if t == "listen backlog=2"));
+    assert!(matches!(entries[1], Entry::Op(r) if r.created.len() == 1));
+    assert!(!app.editing, "Esc left the command line");
+    assert_eq!(app.typed_history, ["listen backlog=2"]);
+}
+
+#[test]
+fn a_bad_command_is_one_line_beside_the_prompt_and_changes_nothing() {
+    let (mut app, _rx) = app();
+    command(&mut app, "listen backlog=lots");
+    assert!(app.lab.sockets().is_empty());
+    let err = app.cmd_error.clone().unwrap();
+    assert!(err.contains("bad backlog 'lots'"), "{err}");
+    command(&mut app, "send C9 10");
+    assert!(app.cmd_error.as_deref().unwrap().contains("no socket C9"));
+    assert!(app.lab.sockets().is_empty());
+}
+
+#[test]
+fn history_and_completion_on_the_command_line() {
+    let (mut app, rx) = app();
+    command(&mut app, "listen");
+    command(&mut app, "connect L1");
+    pump(&mut app, &rx, |a| ops(a) >= 2);
+    key(&mut app, KeyCode::Char(':'));
+    key(&mut app, KeyCode::Up);
+    assert_eq!(app.input.value(), "connect L1");
+    key(&mut app, KeyCode::Up);
+    assert_eq!(app.input.value(), "listen");
+    key(&mut app, KeyCode::Down);
+    assert_eq!(app.input.value(), "connect L1");
+    app.input = tui_input::Input::new("acc".into());
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.input.value(), "accept ");
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.input.value(), "accept L1 ");
+}
+
+#[test]
+fn single_keys_open_forms_that_run_commands() {
+    let (mut app, rx) = app();
+    key(&mut app, KeyCode::Char('n'));
+    assert!(matches!(&app.overlay, Overlay::Form(_)));
+    key(&mut app, KeyCode::Enter);
+    pump(&mut app, &rx, |a| ops(a) >= 1);
+    assert!(
+        matches!(&app.log.entries()[0], Entry::Command(t, Source::Key) if t.starts_with("listen 127.0.0.1:0 backlog=2"))
+    );
+    snapshot(&mut app);
+    // c: connect three clients to the selected listener.
+    key(&mut app, KeyCode::Char('c'));
+    let Overlay::Form(form) = &mut app.overlay else {
+        panic!("no form")
+    };
+    form.fields[0].input = tui_input::Input::new("3".into());
+    key(&mut app, KeyCode::Enter);
+    pump(&mut app, &rx, |a| {
+        a.lab
+            .sockets()
+            .iter()
+            .filter(|s| s.role == Role::Client)
+            .count()
+            == 3
+            && a.lab.pending_all() == 0
+    });
+    // a: accept one.
+    key(&mut app, KeyCode::Char('a'));
+    key(&mut app, KeyCode::Enter);
+    pump(&mut app, &rx, |a| {
+        a.lab.sockets().iter().any(|s| s.role == Role::Accepted)
+    });
+    let commands: Vec<String> = app
+        .log
+        .entries()
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Command(t, Source::Key) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(commands[1..], ["connect L1 x3 timeout=none", "accept L1"]);
+    // Esc cancels a form: nothing runs.
+    key(&mut app, KeyCode::Char('n'));
+    key(&mut app, KeyCode::Esc);
+    assert!(matches!(app.overlay, Overlay::None));
+    assert_eq!(
+        app.lab
+            .sockets()
+            .iter()
+            .filter(|s| s.role == Role::Listener)
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn selection_follows_the_arrows_and_the_panes() {
+    let (mut app, rx) = app();
+    command(&mut app, "listen");
+    command(&mut app, "connect L1 x3");
+    pump(&mut app, &rx, |a| ops(a) >= 4);
+    snapshot(&mut app);
+    assert_eq!(app.sel_conn.map(|s| s.to_string()).as_deref(), Some("C1"));
+    assert_eq!(app.pane, Pane::Connections);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    assert_eq!(
+        app.sel_conn.map(|s| s.to_string()).as_deref(),
+        Some("C3"),
+        "stops at the last row"
+    );
+    key(&mut app, KeyCode::Up);
+    assert_eq!(app.sel_conn.map(|s| s.to_string()).as_deref(), Some("C2"));
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.pane, Pane::Results);
+    key(&mut app, KeyCode::BackTab);
+    key(&mut app, KeyCode::BackTab);
+    assert_eq!(app.pane, Pane::Listeners);
+}
+
+#[test]
+fn freezing_holds_results_and_snapshots_until_thawed() {
+    let (mut app, rx) = app();
+    command(&mut app, "listen");
+    pump(&mut app, &rx, |a| ops(a) >= 1);
+    key(&mut app, KeyCode::Char('p'));
+    assert!(app.frozen.is_some());
+    command(&mut app, "connect L1");
+    // The command is echoed, but its result waits while frozen.
+    let before = ops(&app);
+    let e = rx.recv_timeout(Duration::from_secs(2)).unwrap();
+    app.update(Msg::Lab(e));
+    snapshot(&mut app);
+    assert_eq!(ops(&app), before);
+    assert!(app.snapshot.is_none());
+    key(&mut app, KeyCode::Char('p'));
+    assert!(app.frozen.is_none());
+    assert_eq!(ops(&app), before + 1);
+    assert!(app.snapshot.is_some());
+}
+
+#[test]
+fn quit_asks_first_while_calls_are_blocked() {
+    let (mut app, rx) = app();
+    command(&mut app, "listen");
+    command(&mut app, "connect L1");
+    command(&mut app, "recv C1 10");
+    pump(&mut app, &rx, |a| a.lab.pending_all() == 1 && ops(a) >= 2);
+    key(&mut app, KeyCode::Char('q'));
+    assert!(matches!(app.overlay, Overlay::ConfirmQuit));
+    assert!(!app.quit);
+    key(&mut app, KeyCode::Char('n'));
+    assert!(matches!(app.overlay, Overlay::None) && !app.quit);
+    key(&mut app, KeyCode::Char('q'));
+    key(&mut app, KeyCode::Char('y'));
+    assert!(app.quit);
+    let began = Instant::now();
+    app.lab.shutdown(Duration::from_secs(1));
+    assert!(began.elapsed() < Duration::from_secs(1));
+}
+
+#[test]
+fn ctrl_c_and_signals_quit_at_once() {
+    let (mut app, _rx) = app();
+    app.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('c'),
+        KeyModifiers::CONTROL,
+    )));
+    assert!(app.quit);
+    let (mut app, _rx) = self::app();
+    app.update(Msg::Terminate);
+    assert!(app.quit);
+}
+
+#[test]
+fn a_script_plays_into_the_live_lab_without_blocking() {
+    let (mut app, rx) = app();
+    let lines =
+        sockplay::script::parse_script("listen\nconnect L1\nsleep 300ms\naccept L1").unwrap();
+    let began = Instant::now();
+    app.play("demo", lines, false);
+    assert!(
+        began.elapsed() < Duration::from_millis(100),
+        "play returned at once"
+    );
+    pump(&mut app, &rx, |a| {
+        a.script.as_ref().is_some_and(|s| s.done) && ops(a) >= 3
+    });
+    assert!(app.lab.sockets().iter().any(|s| s.role == Role::Accepted));
+    assert!(
+        app.log
+            .entries()
+            .iter()
+            .any(|e| matches!(e, Entry::Command(t, Source::Script) if t == "accept L1"))
+    );
+}

@@ -1,0 +1,263 @@
+//! End to end: the real binary in a pseudo-terminal, driven by keys, with a
+//! plain socket client as the peer; the screen read with a terminal parser.
+
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+struct Pty {
+    master: std::fs::File,
+    screen: Arc<Mutex<vt100::Parser>>,
+    /// Every byte sockplay wrote to the terminal.
+    raw: Arc<Mutex<Vec<u8>>>,
+    child: Child,
+}
+
+fn spawn(args: &[&str], cols: u16, rows: u16) -> Pty {
+    let (mut master, mut slave) = (-1, -1);
+    let size = libc::winsize {
+        ws_row: rows,
+        ws_col: cols,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: openpty writes two descriptors; the rest may be null.
+    let r = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            &size,
+        )
+    };
+    assert_eq!(r, 0, "openpty");
+    // SAFETY: both descriptors are new and ours.
+    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sockplay"));
+    cmd.args(args)
+        .env("TERM", "xterm-256color")
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::from(slave.try_clone().unwrap()))
+        .stdout(Stdio::from(slave.try_clone().unwrap()))
+        .stderr(Stdio::from(slave));
+    // SAFETY: setsid and TIOCSCTTY are async-signal-safe; the pty becomes
+    // the child's controlling terminal, as in a real terminal.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::setsid();
+            libc::ioctl(0, libc::TIOCSCTTY, 0);
+            Ok(())
+        });
+    }
+    let child = cmd.spawn().unwrap();
+    let master = std::fs::File::from(master);
+    let screen = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
+    let raw = Arc::new(Mutex::new(Vec::new()));
+    let (mut reader, screen2, raw2) = (
+        master.try_clone().unwrap(),
+        Arc::clone(&screen),
+        Arc::clone(&raw),
+    );
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            screen2.lock().unwrap().process(&buf[..n]);
+            raw2.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    });
+    Pty {
+        master,
+        screen,
+        raw,
+        child,
+    }
+}
+
+impl Pty {
+    fn text(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    fn wait_for(&self, what: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = self.text();
+            if text.contains(what) {
+                return text;
+            }
+            assert!(Instant::now() < deadline, "{what:?} never showed:\n{text}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn keys(&mut self, bytes: &[u8]) {
+        self.master.write_all(bytes).unwrap();
+        self.master.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(60));
+    }
+
+    fn command(&mut self, text: &str) {
+        self.keys(b":");
+        self.keys(text.as_bytes());
+        self.keys(b"\r");
+        self.keys(b"\x1b");
+    }
+
+    fn termios(&self) -> libc::termios {
+        // SAFETY: tcgetattr on the pty master reads the terminal's modes.
+        unsafe {
+            let mut t: libc::termios = std::mem::zeroed();
+            assert_eq!(libc::tcgetattr(self.master.as_raw_fd(), &mut t), 0);
+            t
+        }
+    }
+
+    fn wait_exit(&mut self) -> std::process::ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(3);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "sockplay did not exit:\n{}",
+                self.text()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Pty {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_session_in_a_real_terminal_with_a_hostile_peer() {
+    let mut pty = spawn(&[], 120, 36);
+    let cooked = {
+        // The modes the terminal had before sockplay took it over.
+        std::thread::sleep(Duration::from_millis(10));
+        libc::ICANON | libc::ECHO
+    };
+    pty.wait_for("Welcome to sockplay");
+    {
+        let screen = pty.screen.lock().unwrap();
+        assert!(
+            screen.screen().alternate_screen(),
+            "the lab uses the alternate screen"
+        );
+    }
+    assert_eq!(
+        pty.termios().c_lflag & cooked,
+        0,
+        "raw mode while the lab runs"
+    );
+    pty.command("listen 127.0.0.1:0 backlog=2");
+    let text = pty.wait_for("L1 127.0.0.1:");
+    let port: u16 = text
+        .split("L1 127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|p| p.parse().ok())
+        .expect("the listener's port on screen");
+    // A peer from outside: plain bytes, with escape sequences and invalid UTF-8.
+    let mut peer = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    peer.write_all(b"Hi\x1b[2J\x1b]0;pwned\x07\xff\r\n")
+        .unwrap();
+    pty.wait_for("waiting: 127.0.0.1:");
+    pty.command("accept L1");
+    pty.wait_for("A1 from 127.0.0.1:");
+    pty.command("recv A1 100");
+    let text = pty.wait_for(r#""Hi\x1b[2J\x1b]0;pwned\x07\xff\r\n""#);
+    assert!(text.contains("#3   A1  recv(100)"), "{text}");
+    {
+        let raw = pty.raw.lock().unwrap();
+        let has = |needle: &[u8]| raw.windows(needle.len()).any(|w| w == needle);
+        assert!(
+            !has(b"\x1b]0;pwned"),
+            "the peer's title sequence reached the terminal"
+        );
+        assert!(
+            !has(b"Hi\x1b[2J"),
+            "the peer's clear-screen reached the terminal"
+        );
+        assert!(
+            text.contains("Listeners"),
+            "the screen was cleared:\n{text}"
+        );
+    }
+    // q quits (no call is blocked), and the terminal comes back as it was.
+    pty.keys(b"q");
+    let status = pty.wait_exit();
+    assert!(status.success(), "{status:?}");
+    std::thread::sleep(Duration::from_millis(100));
+    let screen = pty.screen.lock().unwrap();
+    assert!(
+        !screen.screen().alternate_screen(),
+        "left the alternate screen"
+    );
+    assert!(!screen.screen().hide_cursor(), "the cursor is shown");
+    assert_eq!(
+        screen.screen().mouse_protocol_mode(),
+        vt100::MouseProtocolMode::None
+    );
+    assert_eq!(
+        pty.termios().c_lflag & cooked,
+        cooked,
+        "cooked mode is back"
+    );
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let mut pty = spawn(&[], 100, 30);
+    pty.wait_for("Welcome to sockplay");
+    pty.command("listen");
+    pty.command("connect L1");
+    pty.command("recv C1 10");
+    pty.wait_for("[blocked]");
+    // SAFETY: signalling the child we started.
+    unsafe { libc::kill(pty.child.id() as i32, libc::SIGTERM) };
+    let began = Instant::now();
+    pty.wait_exit();
+    assert!(
+        began.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        began.elapsed()
+    );
+    std::thread::sleep(Duration::from_millis(100));
+    let screen = pty.screen.lock().unwrap();
+    assert!(!screen.screen().alternate_screen());
+    assert_eq!(pty.termios().c_lflag & libc::ICANON, libc::ICANON);
+}
+
+#[test]
+fn quit_asks_while_calls_are_blocked() {
+    let mut pty = spawn(&[], 100, 30);
+    pty.wait_for("Welcome to sockplay");
+    pty.command("listen");
+    pty.command("connect L1");
+    pty.command("recv C1 10");
+    pty.wait_for("[blocked]");
+    pty.keys(b"q");
+    pty.wait_for("Quit anyway?");
+    pty.keys(b"y");
+    let began = Instant::now();
+    assert!(pty.wait_exit().success());
+    assert!(
+        began.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        began.elapsed()
+    );
+}

@@ -1,0 +1,261 @@
+//! The whole screen on `TestBackend`, at 80×24 and 160×48, from recorded
+//! kernel views: the empty lab, a full accept queue with clients in
+//! SYN-SENT, a zero window with a blocked send, the help overlay, and a
+//! command-line error.
+
+use std::time::Duration;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use sockplay::kernel::{
+    CounterScope, Counters, Snapshot, SockView, System, TcpState, TcpView, ViewRole,
+};
+use sockplay::lab::{Lab, SockName, TimeoutMode};
+use sockplay::tui::app::{App, Msg, Overlay};
+use sockplay::tui::log::{Entry, Source};
+use sockplay::tui::theme::Theme;
+use sockplay::tui::view;
+
+fn n(s: &str) -> SockName {
+    s.parse().unwrap()
+}
+
+fn sock(
+    id: Option<&str>,
+    role: ViewRole,
+    state: TcpState,
+    local: &str,
+    peer: Option<&str>,
+) -> SockView {
+    SockView {
+        id: id.map(n),
+        role,
+        state,
+        local: Some(local.parse().unwrap()),
+        peer: peer.map(|p| p.parse().unwrap()),
+        closed: false,
+        pair: None,
+        listener: None,
+        accept_queue: None,
+        accept_queue_max: None,
+        backlog: None,
+        syn_recv: None,
+        recvq: Some(0),
+        sendq: Some(0),
+        notsent: Some(0),
+        rcvbuf: Some(131_072),
+        sndbuf: Some(16_384),
+        rcv_mem: Some(0),
+        snd_mem: Some(0),
+        rcvbuf_asked: None,
+        sndbuf_asked: None,
+        timeout: Some(TimeoutMode::Blocking),
+        bytes_sent: Some(0),
+        bytes_received: Some(0),
+        tcp: Some(TcpView {
+            snd_wnd: Some(65_536),
+            rcv_wnd: Some(65_536),
+            rtt_us: 30,
+            cwnd: 10,
+            retrans: 0,
+        }),
+        in_flight: Vec::new(),
+        notes: Vec::new(),
+    }
+}
+
+fn snapshot(sockets: Vec<SockView>, overflows: u64) -> Snapshot {
+    Snapshot {
+        t: Duration::from_secs(3),
+        sockets,
+        system: System::default(),
+        counters: Counters {
+            listen_overflows: overflows,
+            listen_drops: overflows,
+        },
+        counters_scope: CounterScope::SystemWide,
+    }
+}
+
+fn render(app: &App, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| view::draw(f, app)).unwrap();
+    let buf = term.backend().buffer().clone();
+    (0..h)
+        .map(|y| {
+            let line: String = (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect();
+            line.trim_end().to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn both(name: &str, app: &mut App) {
+    for (w, h) in [(80, 24), (160, 48)] {
+        app.update(Msg::Resize(w, h));
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), render(app, w, h));
+    }
+}
+
+fn app() -> App {
+    let (lab, _rx) = Lab::new();
+    App::new(lab, Theme::new(false))
+}
+
+/// A listener with backlog 2 and five clients: three queued, two in SYN-SENT.
+fn full_queue() -> Snapshot {
+    let l = "127.0.0.1:40000";
+    let mut l1 = sock(Some("L1"), ViewRole::Listener, TcpState::Listen, l, None);
+    l1.backlog = Some(2);
+    l1.accept_queue = Some(3);
+    l1.accept_queue_max = Some(2);
+    l1.syn_recv = Some(0);
+    l1.tcp = None;
+    l1.notes =
+        vec!["holds 3 connections: Linux calls the queue full only when more than 2 wait".into()];
+    let mut socks = vec![l1];
+    for i in 1..=3 {
+        let mut q = sock(
+            None,
+            ViewRole::Queued,
+            TcpState::Established,
+            l,
+            Some(&format!("127.0.0.1:5000{i}")),
+        );
+        q.listener = Some(n("L1"));
+        q.pair = Some(n(&format!("C{i}")));
+        socks.push(q);
+    }
+    for i in 1..=5 {
+        let syn = i > 3;
+        let state = if syn {
+            TcpState::SynSent
+        } else {
+            TcpState::Established
+        };
+        let mut c = sock(
+            Some(&format!("C{i}")),
+            ViewRole::Client,
+            state,
+            &format!("127.0.0.1:5000{i}"),
+            Some(l),
+        );
+        if syn {
+            c.sendq = Some(1);
+            c.in_flight = vec!["connect 2.0s".into()];
+        }
+        socks.push(c);
+    }
+    snapshot(socks, 4)
+}
+
+/// C1 sends into A1, which never reads: A1's buffer full, the window zero, C1's send blocked.
+fn zero_window() -> Snapshot {
+    let mut c1 = sock(
+        Some("C1"),
+        ViewRole::Client,
+        TcpState::Established,
+        "127.0.0.1:50001",
+        Some("127.0.0.1:40000"),
+    );
+    c1.pair = Some(n("A1"));
+    c1.sendq = Some(14_000);
+    c1.notsent = Some(9_000);
+    c1.sndbuf = Some(8_192);
+    c1.snd_mem = Some(8_192);
+    c1.sndbuf_asked = Some(4_096);
+    c1.bytes_sent = Some(18_000);
+    c1.tcp = Some(TcpView {
+        snd_wnd: Some(0),
+        rcv_wnd: Some(65_536),
+        rtt_us: 30,
+        cwnd: 10,
+        retrans: 0,
+    });
+    c1.in_flight = vec!["send(1.0m) 4.2s".into()];
+    c1.notes = vec!["the peer advertises a zero window: its buffer is full, so nothing more is sent until it reads".into()];
+    let mut a1 = sock(
+        Some("A1"),
+        ViewRole::Accepted,
+        TcpState::Established,
+        "127.0.0.1:40000",
+        Some("127.0.0.1:50001"),
+    );
+    a1.pair = Some(n("C1"));
+    a1.listener = Some(n("L1"));
+    a1.recvq = Some(4_000);
+    a1.rcvbuf = Some(8_192);
+    a1.rcv_mem = Some(8_192);
+    a1.rcvbuf_asked = Some(4_096);
+    a1.bytes_received = Some(0);
+    let mut l1 = sock(
+        Some("L1"),
+        ViewRole::Listener,
+        TcpState::Listen,
+        "127.0.0.1:40000",
+        None,
+    );
+    l1.backlog = Some(5);
+    l1.accept_queue = Some(0);
+    l1.accept_queue_max = Some(5);
+    l1.syn_recv = Some(0);
+    l1.tcp = None;
+    snapshot(vec![l1, c1, a1], 0)
+}
+
+#[test]
+fn the_empty_lab() {
+    let mut app = app();
+    app.update(Msg::Snapshot(Box::new(snapshot(Vec::new(), 0))));
+    both("empty", &mut app);
+}
+
+#[test]
+fn a_full_accept_queue_with_clients_in_syn_sent() {
+    let mut app = app();
+    for _ in 0..30 {
+        app.update(Msg::Snapshot(Box::new(full_queue())));
+    }
+    app.log
+        .push(Entry::Command("listen backlog=2".into(), Source::Typed));
+    app.log
+        .push(Entry::Command("connect L1 x5".into(), Source::Typed));
+    both("full_queue", &mut app);
+}
+
+#[test]
+fn a_sender_facing_a_zero_window() {
+    let mut app = app();
+    app.update(Msg::Snapshot(Box::new(zero_window())));
+    app.log
+        .push(Entry::Command("send C1 1m".into(), Source::Key));
+    both("zero_window", &mut app);
+}
+
+#[test]
+fn the_help_overlay() {
+    let mut app = app();
+    app.update(Msg::Snapshot(Box::new(full_queue())));
+    app.overlay = Overlay::Help;
+    both("help", &mut app);
+}
+
+#[test]
+fn a_command_line_error() {
+    let mut app = app();
+    app.update(Msg::Snapshot(Box::new(snapshot(Vec::new(), 0))));
+    app.submit("listen backlog=lots", Source::Typed);
+    app.editing = true;
+    both("command_error", &mut app);
+}
+
+#[test]
+fn too_small_a_terminal_says_so() {
+    let app = app();
+    let text = render(&app, 60, 20);
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("needs a terminal of at least 80×24; this one is 60×20"),
+        "{text}"
+    );
+}
