@@ -118,7 +118,11 @@ mod tests {
         assert_eq!(complete("lis", &socks()).as_deref(), Some("listen "));
         assert_eq!(complete("re", &socks()).as_deref(), Some("recv"));
         assert_eq!(complete("accept ", &socks()).as_deref(), Some("accept L1 "));
-        assert_eq!(complete("send C", &socks()), None, "C1 and C2 agree on no more");
+        assert_eq!(
+            complete("send C", &socks()),
+            None,
+            "C1 and C2 agree on no more"
+        );
         assert_eq!(
             complete("listen back", &socks()).as_deref(),
             Some("listen backlog=")

@@ -87,27 +87,27 @@ fn help(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let keys = [
         (
             ":",
-            "type a command (Enter runs, Esc leaves, ↑/↓ history, Tab completes)",
+            "type a command: Enter runs, Esc leaves, ↑↓ history, Tab completes",
         ),
         (
             "n c a",
-            "new listener · connect clients · accept (on the selected listener)",
+            "new listener · connect clients · accept on the selected listener",
         ),
         (
             "s r d x",
             "send · recv · shutdown · close the selected socket",
         ),
         (
-            "Tab ←/→",
-            "next/previous pane; ↑/↓ select a row; mouse clicks too",
+            "Tab ←→ ↑↓",
+            "change pane · select a row (the mouse works too)",
         ),
         (
-            "PgUp/PgDn End",
-            "scroll the results; End follows the newest",
+            "PgUp PgDn End",
+            "scroll the results · End follows the newest",
         ),
         (
             "p",
-            "freeze the view to talk over a still picture (again: thaw)",
+            "freeze the view to talk over a still picture; p again thaws",
         ),
         ("space", "next lesson step"),
         ("q  Ctrl-C", "quit (q asks first while calls are blocked)"),
@@ -116,23 +116,34 @@ fn help(frame: &mut Frame<'_>, app: &App, area: Rect) {
         .iter()
         .map(|(k, v)| {
             Line::from(vec![
-                Span::styled(format!("{k:>14}  "), t.strong()),
+                Span::styled(format!("{k:>13}  "), t.strong()),
                 Span::raw(*v),
             ])
         })
         .collect();
     lines.push(Line::raw(""));
-    lines.push(Line::styled("Commands", t.strong()));
-    for u in COMMANDS {
-        lines.push(Line::from(vec![Span::styled(
-            format!("  {}", u.usage),
-            t.command(),
-        )]));
+    // Full usage lines when they fit; otherwise the names, and how to ask.
+    let room = r.height.saturating_sub(2) as usize;
+    if lines.len() + 2 + COMMANDS.len() <= room {
+        lines.push(Line::styled("Commands", t.strong()));
+        for u in COMMANDS {
+            lines.push(Line::styled(format!("  {}", u.usage), t.command()));
+        }
+        lines.push(Line::styled(
+            "SIZE 100, 4k, 1m · MODE none (blocking), 0 (non-blocking), 2s",
+            t.dim(),
+        ));
+    } else {
+        let names: Vec<&str> = COMMANDS.iter().map(|u| u.name).collect();
+        lines.push(Line::from(vec![
+            Span::styled("Commands: ", t.strong()),
+            Span::styled(names.join(" "), t.command()),
+        ]));
+        lines.push(Line::styled(
+            "Type :help NAME for one command's usage; Tab on the command line completes.",
+            t.dim(),
+        ));
     }
-    lines.push(Line::styled(
-        "SIZE 100, 4k, 1m · MODE none (blocking), 0 (non-blocking), 2s",
-        t.dim(),
-    ));
     frame.render_widget(
         Paragraph::new(lines)
             .block(boxed(app, "help · any key closes"))
