@@ -265,3 +265,35 @@ fn a_script_plays_into_the_live_lab_without_blocking() {
             .any(|e| matches!(e, Entry::Command(t, Source::Script) if t == "accept L1"))
     );
 }
+
+#[test]
+fn the_mouse_selects_panes_and_rows() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let (mut app, rx) = app();
+    app.update(Msg::Resize(120, 40));
+    command(&mut app, "listen");
+    command(&mut app, "connect L1 x3");
+    pump(&mut app, &rx, |a| ops(a) >= 4);
+    snapshot(&mut app);
+    let areas = sockplay::tui::view::layout::Areas::of(120, 40, false);
+    let click = |column, row| {
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    // The third data row of the table (border, header, then C1, C2, C3).
+    app.update(click(areas.connections.x + 3, areas.connections.y + 4));
+    assert_eq!(app.pane, Pane::Connections);
+    assert_eq!(app.sel_conn.map(|s| s.to_string()).as_deref(), Some("C3"));
+    app.update(click(areas.results.x + 3, areas.results.y + 2));
+    assert_eq!(app.pane, Pane::Results);
+    app.update(click(areas.listeners.x + 3, areas.listeners.y + 1));
+    assert_eq!(app.pane, Pane::Listeners);
+    assert_eq!(
+        app.sel_listener.map(|s| s.to_string()).as_deref(),
+        Some("L1")
+    );
+}
