@@ -37,6 +37,8 @@ fn tcp_view(e: &DiagEntry) -> Option<TcpView> {
     e.info.map(|i| TcpView {
         snd_wnd: i.snd_wnd,
         rcv_wnd: i.rcv_wnd,
+        rcv_wscale: i.rcv_wscale,
+        snd_wscale: i.snd_wscale,
         rtt_us: i.rtt_us,
         cwnd: i.cwnd,
         retrans: i.retrans,
@@ -153,13 +155,20 @@ pub fn snapshot(r: Readings) -> Snapshot {
     let mut matched: Vec<(usize, Option<usize>)> = Vec::new();
     for (li, s) in r.lab.iter().enumerate() {
         let m = &s.meta;
-        let found = if !m.closed {
-            by_inode.get(&m.inode).copied()
-        } else {
+        // An open socket is found by its inode. A closed one has lost it; so
+        // has an open one whose connection went to TIME-WAIT (the kernel moves
+        // the connection into a separate entry and marks the socket CLOSED):
+        // those are found by their address pair.
+        let by_addr = || {
             m.local
                 .zip(m.peer)
                 .and_then(|pair| by_pair.get(&pair).copied())
                 .filter(|i| r.entries[*i].inode == 0)
+        };
+        let found = if m.closed {
+            by_addr()
+        } else {
+            by_inode.get(&m.inode).copied().or_else(by_addr)
         };
         if m.closed && found.is_none() {
             continue; // The kernel has let it go.

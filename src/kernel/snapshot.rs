@@ -45,6 +45,10 @@ pub struct TcpView {
     pub snd_wnd: Option<u32>,
     /// The window this socket advertises (bytes).
     pub rcv_wnd: Option<u32>,
+    /// The scale of the window this socket advertises, fixed at the handshake.
+    pub rcv_wscale: u8,
+    /// The scale of the peer's window.
+    pub snd_wscale: u8,
     /// Smoothed round-trip time (µs).
     pub rtt_us: u32,
     /// Congestion window (segments).
@@ -161,6 +165,8 @@ impl SockView {
             "bytes_received" => n(self.bytes_received),
             "snd_wnd" => n(tcp.and_then(|t| t.snd_wnd)),
             "rcv_wnd" => n(tcp.and_then(|t| t.rcv_wnd)),
+            "rcv_wscale" => n(tcp.map(|t| t.rcv_wscale)),
+            "snd_wscale" => n(tcp.map(|t| t.snd_wscale)),
             "rtt_us" => n(tcp.map(|t| t.rtt_us)),
             "cwnd" => n(tcp.map(|t| t.cwnd)),
             "retrans" => n(tcp.map(|t| t.retrans)),

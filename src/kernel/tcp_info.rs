@@ -9,6 +9,10 @@ pub struct TcpInfo {
     pub snd_wnd: Option<u32>,
     /// The window we advertise, scaled (`tcpi_rcv_wnd`, Linux 6.x), bytes.
     pub rcv_wnd: Option<u32>,
+    /// The window scale we advertise (`tcpi_rcv_wscale`): fixed at the handshake.
+    pub rcv_wscale: u8,
+    /// The window scale the peer advertises (`tcpi_snd_wscale`).
+    pub snd_wscale: u8,
     /// Smoothed round-trip time, microseconds.
     pub rtt_us: u32,
     /// Congestion window, segments.
@@ -26,6 +30,7 @@ pub struct TcpInfo {
     pub sacked: u32,
 }
 
+const WSCALE: usize = 6;
 const RTT: usize = 68;
 const CWND: usize = 80;
 const UNACKED: usize = 24;
@@ -43,7 +48,11 @@ fn u32_at(b: &[u8], at: usize) -> Option<u32> {
 impl TcpInfo {
     /// Reads the fields from a `struct tcp_info` of any length.
     pub fn parse(b: &[u8]) -> TcpInfo {
+        // `__u8 tcpi_snd_wscale : 4, tcpi_rcv_wscale : 4;` (low bits first).
+        let wscale = b.get(WSCALE).copied().unwrap_or(0);
         TcpInfo {
+            rcv_wscale: wscale >> 4,
+            snd_wscale: wscale & 0xf,
             snd_wnd: u32_at(b, SND_WND),
             rcv_wnd: u32_at(b, RCV_WND),
             rtt_us: u32_at(b, RTT).unwrap_or(0),
@@ -72,6 +81,7 @@ mod tests {
         info.tcpi_snd_wnd = 65536;
         info.tcpi_unacked = 2;
         info.tcpi_sacked = 5;
+        info.tcpi_snd_rcv_wscale = (7 << 4) | 10;
         let size = std::mem::size_of::<libc::tcp_info>();
         // SAFETY: reading the bytes of a plain C struct we own.
         let bytes = unsafe { std::slice::from_raw_parts((&raw const info).cast::<u8>(), size) };
@@ -82,6 +92,7 @@ mod tests {
         assert_eq!(parsed.notsent, Some(777));
         assert_eq!(parsed.snd_wnd, Some(65536));
         assert_eq!((parsed.unacked, parsed.sacked), (2, 5));
+        assert_eq!((parsed.rcv_wscale, parsed.snd_wscale), (7, 10));
     }
 
     #[test]

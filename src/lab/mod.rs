@@ -83,6 +83,9 @@ pub enum LabError {
 pub(crate) struct Shared {
     start: Instant,
     seq: AtomicU64,
+    /// Which run of the lab this is; `reset` starts a new one, and results
+    /// of calls begun in an older run are not reported.
+    epoch: AtomicU64,
     events: Mutex<Sender<LabEvent>>,
     registry: Mutex<Registry>,
 }
@@ -100,6 +103,16 @@ impl Shared {
 
     pub(crate) fn now(&self) -> Duration {
         self.start.elapsed()
+    }
+
+    pub(crate) fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn emit_in(&self, epoch: u64, event: LabEvent) {
+        if epoch == self.epoch() {
+            self.emit(event);
+        }
     }
 
     pub(crate) fn emit(&self, event: LabEvent) {
@@ -149,6 +162,7 @@ impl Lab {
         let shared = Shared {
             start: Instant::now(),
             seq: AtomicU64::new(0),
+            epoch: AtomicU64::new(0),
             events: Mutex::new(tx),
             registry: Mutex::new(Registry::default()),
         };
@@ -229,7 +243,12 @@ impl Lab {
                 if name.role != Role::Listener {
                     return Err(LabError::NotAListener(*name));
                 }
-                let sock = self.open_socket(*name)?;
+                // A closed listener's name still means its address: connecting
+                // there shows what a client meets when nobody listens.
+                let sock = self
+                    .shared
+                    .get(*name)
+                    .ok_or(LabError::UnknownSocket(*name))?;
                 let local = sock.meta().local;
                 local
                     .map(open::reachable)
@@ -264,6 +283,19 @@ impl Lab {
     /// Calls queued or running on any socket.
     pub fn pending_all(&self) -> usize {
         self.shared.all().iter().map(|s| s.pending()).sum()
+    }
+
+    /// Starts the lab afresh: closes every socket (as `shutdown` does), then
+    /// forgets them, so that names and call numbers begin again at 1. The
+    /// results of calls woken by the reset are not reported.
+    pub fn reset(&self) {
+        self.shared.epoch.fetch_add(1, Ordering::AcqRel);
+        control::shutdown_all(&self.shared, Duration::from_secs(1));
+        let mut reg = self.shared.registry();
+        reg.sockets.clear();
+        reg.last = [0; 3];
+        drop(reg);
+        self.shared.seq.store(0, Ordering::Relaxed);
     }
 
     /// Wakes every blocked call and closes every socket, waiting at most

@@ -253,6 +253,13 @@ fn run_connect(
     let result = fd.connect(&SockAddr::from(addr)).map_err(|e| Errno::of(&e));
     let local = fd.local_addr().ok().and_then(|a| a.as_socket());
     sock.meta().local = local;
+    // The server may have accepted before this thread got here.
+    if let Some(local) = local
+        && let Some(accepted) = find_open(shared, Role::Accepted, |m| m.peer == Some(local))
+    {
+        accepted.meta().pair = Some(sock.name);
+        sock.meta().pair = Some(accepted.name);
+    }
     let sentence = format!(
         "{} connected: {} → {addr}",
         sock.name,
@@ -333,7 +340,7 @@ fn accept_one(
     let name = shared.next_name(Role::Accepted);
     let peer = peer.as_socket();
     let (rcvbuf, sndbuf) = buf_sizes(&sock, &SockOpts::default());
-    let pair = peer.and_then(|p| find_client(shared, p));
+    let pair = peer.and_then(|p| find_client_at(shared, p));
     let meta = Meta {
         local: sock.local_addr().ok().and_then(|a| a.as_socket()),
         peer,
@@ -363,11 +370,30 @@ fn accept_one(
     None
 }
 
-/// The open lab client whose local address is `peer`.
-fn find_client(shared: &Shared, peer: SocketAddr) -> Option<Arc<LabSocket>> {
+/// The open lab client whose local address is `at`. A client whose connect()
+/// has not returned yet has no address in its meta, but the kernel already
+/// gave it a port: read that live.
+fn find_client_at(shared: &Shared, at: SocketAddr) -> Option<Arc<LabSocket>> {
+    shared.all().into_iter().find(|s| {
+        if s.name.role != Role::Client || s.is_closed() {
+            return false;
+        }
+        let known = s.meta().local;
+        let local = known.or_else(|| s.fd()?.local_addr().ok()?.as_socket());
+        local == Some(at)
+    })
+}
+
+/// The open lab socket of `role` whose meta matches: pairs the two ends
+/// of a connection, from whichever end finishes last.
+fn find_open(
+    shared: &Shared,
+    role: Role,
+    matches: impl Fn(&Meta) -> bool,
+) -> Option<Arc<LabSocket>> {
     shared.all().into_iter().find(|s| {
         let meta = s.meta();
-        s.name.role == Role::Client && !meta.closed && meta.local == Some(peer)
+        s.name.role == role && !meta.closed && matches(&meta)
     })
 }
 

@@ -26,6 +26,7 @@ pub(crate) struct Recorder {
     began: Cell<Instant>,
     mode: TimeoutMode,
     addr: Option<String>,
+    epoch: u64,
 }
 
 /// What a call produced besides its return value.
@@ -57,6 +58,7 @@ impl Recorder {
             began: Cell::new(Instant::now()),
             mode,
             addr: None,
+            epoch: shared.epoch(),
         }
     }
 
@@ -130,7 +132,8 @@ impl Recorder {
             explain,
             data: extra.data,
         };
-        self.shared.emit(LabEvent::Finished(result.clone()));
+        self.shared
+            .emit_in(self.epoch, LabEvent::Finished(result.clone()));
         result
     }
 }

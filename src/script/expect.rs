@@ -32,6 +32,8 @@ pub const KERNEL_FIELDS: &[&str] = &[
     "bytes_received",
     "snd_wnd",
     "rcv_wnd",
+    "rcv_wscale",
+    "snd_wscale",
     "rtt_us",
     "cwnd",
     "retrans",
