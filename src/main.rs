@@ -11,6 +11,8 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use sockplay::script::json::JsonLines;
+use sockplay::script::lessons::{self, Lesson};
+use sockplay::script::markdown::Markdown;
 use sockplay::script::transcript::Transcript;
 use sockplay::script::{Line, Runner, Sink, parse_line, parse_script};
 
@@ -44,11 +46,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Mode {
-    /// Run a script without the TUI and print a transcript.
+    /// Run a script (or a lesson, by name) without the TUI and print a transcript.
     Run {
         /// Print JSON Lines (SPEC §5) instead of a transcript.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "markdown")]
         json: bool,
+        /// Print a Markdown handout: narration, commands and results.
+        #[arg(long)]
+        markdown: bool,
         /// How long a call may take before it is reported blocked, in ms.
         #[arg(long, default_value_t = 200, value_name = "MS")]
         settle: u64,
@@ -57,13 +62,30 @@ enum Mode {
     },
     /// Type commands one line at a time, results printed as they come.
     Shell,
+    /// List the lessons.
+    Lessons,
+    /// Open a lesson in the lab: narration in its own pane, space for the next step.
+    Lesson {
+        /// A lesson's name (see `sockplay lessons`) or the path of a lesson file.
+        name: String,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.mode {
-        Some(Mode::Run { json, settle, file }) => run(&file, json, Duration::from_millis(settle)),
+        Some(Mode::Run {
+            json,
+            markdown,
+            settle,
+            file,
+        }) => run(&file, json, markdown, Duration::from_millis(settle)),
         Some(Mode::Shell) => shell(),
+        Some(Mode::Lessons) => {
+            list_lessons();
+            Ok(0)
+        }
+        Some(Mode::Lesson { ref name }) => lesson(name),
         None => tui(&cli),
     };
     match result {
@@ -84,11 +106,26 @@ fn read_script(file: &PathBuf) -> anyhow::Result<String> {
     std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))
 }
 
-fn run(file: &PathBuf, json: bool, settle: Duration) -> anyhow::Result<u8> {
+/// A script by path, or a built-in lesson by name.
+fn script_or_lesson(file: &PathBuf) -> anyhow::Result<Lesson> {
+    if file.as_os_str() != "-" && !file.exists() {
+        let name = file.to_string_lossy();
+        if let Some(l) = lessons::all().into_iter().find(|l| l.name == name) {
+            return Ok(l);
+        }
+    }
     let text = read_script(file)?;
+    Ok(Lesson::from_text(&file.display().to_string(), &text))
+}
+
+fn run(file: &PathBuf, json: bool, markdown: bool, settle: Duration) -> anyhow::Result<u8> {
+    let lesson = script_or_lesson(file)?;
+    let text = lesson.text.clone();
     let stdout = std::io::stdout().lock();
     let mut sink: Box<dyn Sink> = if json {
         Box::new(JsonLines::new(stdout))
+    } else if markdown {
+        Box::new(Markdown::new(stdout, &lesson.title, &lesson.summary))
     } else {
         Box::new(Transcript::new(stdout))
     };
@@ -140,6 +177,31 @@ fn tui(cli: &Cli) -> anyhow::Result<u8> {
             "the lab needs a terminal; use `sockplay run FILE` for scripts or `sockplay shell` for a plain prompt"
         );
     }
+    Ok(sockplay::tui::run(start)? as u8)
+}
+
+fn list_lessons() {
+    let lessons = lessons::all();
+    let width = lessons.iter().map(|l| l.name.len()).max().unwrap_or(0);
+    println!(
+        "Lessons (open one with `sockplay lesson NAME`; `sockplay run --markdown NAME` makes a handout):\n"
+    );
+    for l in lessons {
+        println!("  {:<width$}  {}: {}", l.name, l.title, l.summary);
+    }
+}
+
+fn lesson(name: &str) -> anyhow::Result<u8> {
+    let lesson = lessons::find(name).map_err(|e| anyhow::anyhow!(e))?;
+    let lines = parse_script(&lesson.text).map_err(|e| anyhow::anyhow!("{}: {e}", lesson.name))?;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        anyhow::bail!("a lesson plays in a terminal; `sockplay run {name}` runs it without one");
+    }
+    let start = sockplay::tui::Start {
+        script: Some((lesson.title.clone(), lines)),
+        lesson: true,
+        ..Default::default()
+    };
     Ok(sockplay::tui::run(start)? as u8)
 }
 

@@ -511,3 +511,48 @@ fn accept_on_a_client_is_the_kernels_einval() {
         "accept() needs a listening socket"
     );
 }
+
+#[test]
+fn reset_starts_the_names_again_and_drops_old_results() {
+    use sockplay::lab::{Command, Lab, LabEvent, SockOpts, Target};
+    let (lab, rx) = Lab::new();
+    let listen = Command::Listen {
+        addr: None,
+        backlog: 1,
+        reuseaddr: None,
+        opts: SockOpts::default(),
+    };
+    lab.execute(&listen).unwrap();
+    let l1 = "L1".parse().unwrap();
+    lab.execute(&Command::Connect {
+        target: Target::Listener(l1),
+        count: 1,
+        opts: SockOpts::default(),
+    })
+    .unwrap();
+    // A call that blocks, then is woken by the reset.
+    let c1 = "C1".parse().unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    lab.execute(&Command::Recv {
+        sock: c1,
+        size: 10,
+        peek: false,
+    })
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    while rx.try_recv().is_ok() {}
+    lab.reset();
+    assert!(lab.sockets().is_empty());
+    assert!(
+        rx.recv_timeout(Duration::from_millis(300)).is_err(),
+        "the woken recv is not reported"
+    );
+    let began = lab.execute(&listen).unwrap();
+    assert_eq!(
+        (began[0].seq, began[0].sock.to_string()),
+        (1, "L1".to_string())
+    );
+    assert!(
+        matches!(rx.recv_timeout(Duration::from_secs(1)), Ok(LabEvent::Finished(r)) if r.seq == 1)
+    );
+}

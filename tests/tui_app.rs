@@ -297,3 +297,50 @@ fn the_mouse_selects_panes_and_rows() {
         Some("L1")
     );
 }
+
+fn lesson_lines() -> Vec<sockplay::script::Line> {
+    sockplay::script::parse_script(
+        "# lesson: Tiny\nstep \"One\"\nnote \"A listener.\"\nlisten\nstep \"Two\"\nnote \"A client.\"\nconnect L1\nstep \"Three\"\nnote \"The end.\"\n",
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_lesson_steps_on_space_reruns_and_restarts() {
+    let (mut app, rx) = app();
+    app.play("Tiny", lesson_lines(), true);
+    let at = |app: &App| app.script.as_ref().unwrap().at_step;
+    assert_eq!(at(&app), Some(0), "paused before the first step");
+    assert!(app.lab.sockets().is_empty());
+    key(&mut app, KeyCode::Char(' '));
+    pump(&mut app, &rx, |a| at(a) == Some(3));
+    assert_eq!(app.lab.sockets().len(), 1, "step one ran: L1");
+    key(&mut app, KeyCode::Char(' '));
+    pump(&mut app, &rx, |a| {
+        at(a) == Some(6) && a.lab.pending_all() == 0
+    });
+    assert_eq!(app.lab.sockets().len(), 2, "step two ran: C1");
+    // ⌫ runs this step again in a fresh lab: the same sockets, named as before.
+    key(&mut app, KeyCode::Backspace);
+    pump(&mut app, &rx, |a| {
+        at(a) == Some(6) && a.lab.sockets().len() == 2 && a.lab.pending_all() == 0
+    });
+    let names: Vec<String> = app
+        .lab
+        .sockets()
+        .iter()
+        .map(|s| s.name.to_string())
+        .collect();
+    assert_eq!(names, ["L1", "C1"]);
+    // Home goes back to the start: an empty lab, before the first step.
+    key(&mut app, KeyCode::Home);
+    assert_eq!(at(&app), Some(0));
+    assert!(app.lab.sockets().is_empty());
+    let restarts = app
+        .log
+        .entries()
+        .iter()
+        .filter(|e| matches!(e, Entry::Info(t) if t.contains("starts again")))
+        .count();
+    assert_eq!(restarts, 2);
+}

@@ -55,6 +55,8 @@ fn sock(
         tcp: Some(TcpView {
             snd_wnd: Some(65_536),
             rcv_wnd: Some(65_536),
+            rcv_wscale: 7,
+            snd_wscale: 7,
             rtt_us: 30,
             cwnd: 10,
             retrans: 0,
@@ -168,6 +170,8 @@ fn zero_window() -> Snapshot {
     c1.tcp = Some(TcpView {
         snd_wnd: Some(0),
         rcv_wnd: Some(65_536),
+        rcv_wscale: 7,
+        snd_wscale: 7,
         rtt_us: 30,
         cwnd: 10,
         retrans: 0,
@@ -258,4 +262,28 @@ fn too_small_a_terminal_says_so() {
         flat.contains("needs a terminal of at least 80×24; this one is 60×20"),
         "{text}"
     );
+}
+
+#[test]
+fn a_lesson_at_100x30() {
+    let mut app = app();
+    let lines = sockplay::script::parse_script(
+        "step \"Six clients, backlog 2\"\n\
+         note \"listen(2) is often read as 'two clients'. Watch what Linux does with six that connect at once, while the server does not accept.\"\n\
+         note \"Three connections wait in the accept queue, not two: Linux calls a queue of backlog B full only when more than B wait, so it holds B+1.\"\n\
+         step \"The overflow counters\"\n\
+         note \"Each dropped SYN adds one to ListenOverflows.\"\n",
+    )
+    .unwrap();
+    app.play("Backlog", lines, true);
+    // Space runs the first step (narration only here), then pauses at the second.
+    app.update(Msg::Key(crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Char(' '),
+        crossterm::event::KeyModifiers::NONE,
+    )));
+    for _ in 0..10 {
+        app.update(Msg::Snapshot(Box::new(full_queue())));
+    }
+    app.update(Msg::Resize(100, 30));
+    insta::assert_snapshot!("lesson_100x30", render(&app, 100, 30));
 }

@@ -14,6 +14,8 @@ pub use error::{ParseError, ScriptError};
 pub use expect::Expectation;
 pub use parse::{Line, Statement, parse_line, parse_script};
 pub mod json;
+pub mod lessons;
+pub mod markdown;
 pub mod runner;
 pub mod show;
 pub mod sink;

@@ -166,5 +166,6 @@ impl<'s> Runner<'s> {
             self.sink.info(0, &text, self.lab.elapsed());
         }
         self.lab.shutdown(Duration::from_secs(1));
+        self.sink.finish();
     }
 }

@@ -42,4 +42,6 @@ pub trait Sink {
     fn snapshot(&mut self, line: usize, snap: &Snapshot, only: Option<SockName>);
     /// Something worth telling that is none of the above (`help`, `wait` running out).
     fn info(&mut self, line: usize, text: &str, t: Duration);
+    /// The run is over: write what is still held back.
+    fn finish(&mut self) {}
 }

@@ -93,6 +93,8 @@ pub struct Script {
     pub at_step: Option<usize>,
     /// It has run to the end.
     pub done: bool,
+    /// Replaying after a restart: steps before this line run without pausing.
+    pub replay_to: Option<usize>,
 }
 
 /// The App.
@@ -189,8 +191,48 @@ impl App {
             lesson,
             at_step: None,
             done: false,
+            replay_to: None,
         });
         self.advance(Instant::now());
+    }
+
+    /// Starts the lesson again in a fresh lab: from the beginning (`Home`),
+    /// or replaying up to where it is now, so the current step runs again (`⌫`).
+    pub fn restart_lesson(&mut self, replay: bool) {
+        let Some(s) = &self.script else { return };
+        let lines = s.player.lines().to_vec();
+        let here = s.at_step.unwrap_or_else(|| s.player.position());
+        let (name, lesson) = (s.name.clone(), s.lesson);
+        // The step being shown began at the last step line before `here`.
+        let current = lines[..here.min(lines.len())]
+            .iter()
+            .rposition(|l| matches!(l.statement, crate::script::Statement::Step(_)));
+        self.lab.reset();
+        self.last.clear();
+        self.snapshot = None;
+        self.history = History::default();
+        self.sel_conn = None;
+        self.sel_listener = None;
+        self.kernel = Snapshotter::live().map_err(|e| format!("cannot read the kernel view: {e}"));
+        self.log.push(Entry::Info(if replay {
+            "── the lesson starts again in a fresh lab, replaying to this step ──".into()
+        } else {
+            "── the lesson starts again in a fresh lab ──".into()
+        }));
+        let mut player = Player::new(lines);
+        if lesson {
+            player = player.stopping_at_steps();
+        }
+        self.script = Some(Script {
+            player,
+            name,
+            lesson,
+            at_step: None,
+            done: false,
+            replay_to: if replay { current } else { None },
+        });
+        self.advance(Instant::now());
+        self.dirty = true;
     }
 
     /// When the loop should wake the App next, if before the next tick.
@@ -329,10 +371,27 @@ impl App {
                     error: &mut self.cmd_error,
                 },
             };
-            match s.player.advance(&mut host, now) {
-                Progress::Wait(w) => wake = Some(wake.map_or(w, |x| x.min(w))),
-                Progress::Step(i) => s.at_step = Some(i),
-                Progress::Done(_) => s.done = true,
+            // Bounded: each pass resumes past one step line.
+            for _ in 0..=s.player.lines().len() {
+                match s.player.advance(&mut host, now) {
+                    Progress::Wait(w) => wake = Some(wake.map_or(w, |x| x.min(w))),
+                    Progress::Step(i) if s.replay_to.is_some_and(|to| i <= to) => {
+                        s.player.resume();
+                        if let crate::script::Statement::Step(title) =
+                            &s.player.lines()[i].statement
+                        {
+                            host.sink
+                                .step(s.player.lines()[i].number, title, host.lab.elapsed());
+                        }
+                        if s.replay_to == Some(i) {
+                            s.replay_to = None;
+                        }
+                        continue;
+                    }
+                    Progress::Step(i) => s.at_step = Some(i),
+                    Progress::Done(_) => s.done = true,
+                }
+                break;
             }
         }
         self.wake = wake;

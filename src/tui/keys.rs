@@ -130,6 +130,10 @@ fn on_pane_key(app: &mut App, key: KeyEvent) {
         }
         KeyCode::Char('p') => app.toggle_freeze(),
         KeyCode::Char(' ') => app.next_step(),
+        KeyCode::Backspace if app.script.as_ref().is_some_and(|s| s.lesson) => {
+            app.restart_lesson(true)
+        }
+        KeyCode::Home if app.script.as_ref().is_some_and(|s| s.lesson) => app.restart_lesson(false),
         KeyCode::Tab | KeyCode::Right => app.pane = app.pane.next(),
         KeyCode::BackTab | KeyCode::Left => app.pane = app.pane.prev(),
         KeyCode::Up | KeyCode::Char('k') => app.move_selection(-1),

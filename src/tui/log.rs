@@ -95,8 +95,14 @@ pub struct LogSink<'a> {
 
 impl Sink for LogSink<'_> {
     fn command(&mut self, line: &Line) {
-        self.log
-            .push(Entry::Command(line.text.clone(), self.source));
+        // Narration shows as itself (» …), not as the command that made it.
+        if !matches!(
+            line.statement,
+            crate::script::Statement::Note(_) | crate::script::Statement::Step(_)
+        ) {
+            self.log
+                .push(Entry::Command(line.text.clone(), self.source));
+        }
     }
 
     fn op(&mut self, result: &CallResult) {

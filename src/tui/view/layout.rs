@@ -28,9 +28,13 @@ impl Areas {
     /// The areas for a terminal of `w`×`h`.
     pub fn of(w: u16, h: u16, lesson: bool) -> Areas {
         let full = Rect::new(0, 0, w, h);
-        let narration_h = if lesson { (h * 3 / 10).max(8) } else { 0 };
-        let top_h = (h * 3 / 10).max(9);
-        let sel_h = (h / 5).max(6);
+        // A lesson's narration takes room from the panes below it; at the
+        // projector's 100×30: narration 11, panes 8 and 4, results 5.
+        let (narration_h, top_h, sel_h) = if lesson {
+            ((h * 3 / 8).max(9), (h * 3 / 11).max(8), (h / 7).max(4))
+        } else {
+            (0, (h * 3 / 10).max(9), (h / 5).max(6))
+        };
         let [narration, top, selected, results, command, status] = Layout::vertical([
             Constraint::Length(narration_h),
             Constraint::Length(top_h),

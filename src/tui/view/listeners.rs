@@ -33,7 +33,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     if listeners.is_empty() {
         let text = vec![
             Line::styled("no listener yet", t.dim()),
-            Line::styled("press n, or type :listen backlog=2", t.dim()),
+            Line::styled("press n, or :listen backlog=2", t.dim()),
         ];
         frame.render_widget(Paragraph::new(text), inner);
         return;

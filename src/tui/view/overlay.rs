@@ -181,7 +181,11 @@ pub fn narration(frame: &mut Frame<'_>, app: &App, area: Rect) {
         .find(|&&i| i >= body_from)
         .copied()
         .unwrap_or(lines.len());
-    let mut text = vec![Line::styled(title, t.strong()), Line::raw("")];
+    let mut text = vec![Line::styled(
+        title,
+        t.strong()
+            .add_modifier(ratatui::style::Modifier::UNDERLINED),
+    )];
     for l in &lines[body_from..body_to] {
         if let Statement::Note(n) = &l.statement {
             text.push(Line::raw(n.clone()));

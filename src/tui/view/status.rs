@@ -44,8 +44,8 @@ pub fn status_line(frame: &mut Frame<'_>, app: &App, area: Rect) {
         Overlay::Help => "any key: close help",
         Overlay::ConfirmQuit => "y quit · any other key: stay",
         Overlay::None if app.editing => "Enter run · Esc leave · ↑↓ history · Tab complete",
-        Overlay::None if app.script.as_ref().is_some_and(|s| s.at_step.is_some()) => {
-            "space next step · : command · ? help · q quit"
+        Overlay::None if app.script.as_ref().is_some_and(|s| s.lesson) => {
+            "space next step · ⌫ run this step again · Home back to the start · : command · ? help · q quit"
         }
         Overlay::None => {
             ": command · ? help · q quit · Tab pane · ↑↓ select · n listen · c connect · a accept · s send · r recv · d shutdown · x close · p freeze"

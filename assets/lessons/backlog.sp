@@ -1,0 +1,46 @@
+# lesson: Backlog
+# summary: what listen(N) means on Linux: a queue of completed connections holding N+1, clients waiting in SYN-SENT, overflows, somaxconn
+
+step "Six clients, backlog 2"
+note "listen(2) is often read as 'two clients'. Watch what Linux does with six that connect at once, while the server does not accept."
+listen backlog=2
+connect L1 x6
+sleep 300ms
+expect L1 accept_queue=3
+expect C1 state=ESTABLISHED
+expect C3 state=ESTABLISHED
+expect C4 state=SYN-SENT
+expect C6 state=SYN-SENT
+note "Three connections wait in the accept queue, not two: Linux calls a queue of backlog B full only when more than B wait, so it holds B+1."
+note "C4, C5 and C6 are still in SYN-SENT: their SYNs were dropped because the queue was full. Their connect() calls are blocked."
+
+step "The overflow counters"
+show
+note "Each dropped SYN adds one to ListenOverflows and ListenDrops. They count for the whole system, so other programs may add to them too."
+note "A waiting client sends its SYN again after 1 second, then 3, then 7: each retry is dropped again while the queue stays full."
+
+step "accept() frees a slot"
+note "The server accepts one connection. Watch the queue, then the waiting clients."
+accept L1
+expect A1 state=ESTABLISHED
+expect L1 accept_queue=3 within 8s
+note "accept() took one connection out; at the next SYN retry a waiting client got in, and the queue is full again. The queue is a waiting room: accept() is what empties it."
+note "Sometimes a client becomes ESTABLISHED while the server holds only a SYN-RECV entry for it: the handshake's last ACK came when the queue was full again and was dropped. The kernel notes this on the client."
+
+step "Backlog 0"
+listen backlog=0
+connect L2 x2
+sleep 300ms
+expect L2 accept_queue=1
+expect C8 state=SYN-SENT
+note "listen(0) still lets one connection wait: B+1 is 1."
+
+step "A backlog above somaxconn"
+listen backlog=100000
+expect L3 backlog=100000
+show L3
+note "The kernel caps the backlog at net.core.somaxconn (4096 on most recent systems); the note on L3 says what it made of 100000."
+
+step "Other systems"
+note "BSD-derived stacks (macOS, FreeBSD) keep half-open and completed connections in one queue and count both against the backlog, scaled by 3/2."
+note "Linux keeps two: the backlog limits only the queue of completed connections; half-open ones (SYN-RECV) are limited by tcp_max_syn_backlog, and with SYN cookies on they barely are."

@@ -1,0 +1,33 @@
+# lesson: Buffer sizes
+# summary: asked vs effective (doubling, floors, caps from rmem_max/wmem_max); the receive buffer before vs after connecting, and the window scale
+
+step "Asked and effective"
+listen rcvbuf=4k sndbuf=4k
+expect L1 rcvbuf_asked=4096
+expect L1 rcvbuf=8192
+expect L1 sndbuf=8192
+note "setsockopt(SO_RCVBUF, 4096) reads back 8192: Linux doubles the value to leave room for its own bookkeeping, and reports the doubled figure."
+
+step "Floors"
+listen rcvbuf=1 sndbuf=1
+expect L2 rcvbuf=2304
+expect L2 sndbuf=4608
+note "Ask for 1 byte and you get the minimum: 2304 for receiving, 4608 for sending."
+
+step "Caps"
+listen rcvbuf=1g sndbuf=1g
+show L3
+note "Values above net.core.rmem_max and wmem_max are capped: you get twice the maximum. The note on L3 says what the maximum is here."
+
+step "Before or after connecting"
+note "Two clients get the same 4 KiB receive buffer: C1 before connect(), C2 after."
+connect L1 rcvbuf=4k
+connect L1
+set C2 rcvbuf=4k
+expect C1 rcv_wscale=0
+expect C1 rcvbuf=8192
+expect C2 rcvbuf=8192
+show C1
+show C2
+note "The window scale is agreed in the handshake, from the receive buffer the socket has then. C1 asked before connecting: scale 0, a window of a few KiB. C2's scale was fixed before it asked, so its window and scale stay as they were."
+note "To shape the window, set SO_RCVBUF before connect() (or, on a server, before listen(): accepted sockets take it from the listener)."

@@ -1,0 +1,43 @@
+# lesson: Closing
+# summary: shutdown(write) read as end of stream; FIN-WAIT-2 and CLOSE-WAIT; TIME-WAIT after both close; a reset and ECONNRESET; EPIPE
+
+step "shutdown(write) is end of stream"
+listen
+connect L1
+accept L1
+send C1 "last words"
+shutdown C1 write
+recv A1 100
+recv A1 100
+expect A1 ret=0
+note "shutdown(write) sent a FIN after the data: the server read 'last words', then recv() returned 0, end of stream. C1 can still receive."
+
+step "FIN-WAIT-2 and CLOSE-WAIT"
+expect C1 state=FIN-WAIT-2
+expect A1 state=CLOSE-WAIT
+note "C1 sent its FIN and had it acknowledged: FIN-WAIT-2, waiting for the server's FIN. A1 received a FIN its application has not answered: CLOSE-WAIT. A socket stuck in CLOSE-WAIT is a program that forgot to close."
+send A1 "goodbye"
+recv C1 100
+expect C1 ret=7
+note "Half-closed: the server can still send to the client."
+
+step "Both close: TIME-WAIT"
+close A1
+expect C1 state=TIME-WAIT
+close C1
+expect C1 state=TIME-WAIT
+show C1
+note "The side that closed first (C1) ends in TIME-WAIT, here for 60 seconds, so that stray segments of this connection cannot be taken for a new one. The name C1 stays while the kernel holds it. A1 went through LAST-ACK and is gone."
+
+step "A reset"
+connect L1
+accept L1
+close A2 rst
+recv C2 100
+expect C2 errno=ECONNRESET
+note "close with SO_LINGER 0 sends a reset (RST) instead of a FIN: unsent data is thrown away, and the peer's next call fails with ECONNRESET."
+
+step "Writing to a reset connection"
+send C2 10
+expect C2 errno=EPIPE
+note "After a reset, send() fails with EPIPE. MSG_NOSIGNAL keeps it an error: without it, the kernel would also kill the program with SIGPIPE."

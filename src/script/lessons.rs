@@ -1,0 +1,117 @@
+//! The lessons that ship with sockplay (`assets/lessons`), built into the
+//! binary, in teaching order; and finding a lesson by name or path.
+//!
+//! A lesson is a script whose first comment lines name it:
+//! `# lesson: TITLE` and `# summary: ONE LINE`.
+
+use std::path::Path;
+
+/// The lessons, in the order a course would take them.
+const BUILT_IN: &[(&str, &str)] = &[
+    (
+        "first-connection",
+        include_str!("../../assets/lessons/first-connection.sp"),
+    ),
+    ("backlog", include_str!("../../assets/lessons/backlog.sp")),
+    (
+        "partial-recv",
+        include_str!("../../assets/lessons/partial-recv.sp"),
+    ),
+    (
+        "partial-send",
+        include_str!("../../assets/lessons/partial-send.sp"),
+    ),
+    (
+        "flow-control",
+        include_str!("../../assets/lessons/flow-control.sp"),
+    ),
+    ("timeouts", include_str!("../../assets/lessons/timeouts.sp")),
+    (
+        "buffer-sizes",
+        include_str!("../../assets/lessons/buffer-sizes.sp"),
+    ),
+    ("closing", include_str!("../../assets/lessons/closing.sp")),
+    ("deadlock", include_str!("../../assets/lessons/deadlock.sp")),
+];
+
+/// A lesson: its name, its header, and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lesson {
+    /// The name to ask for it by (`backlog`), or the path it was read from.
+    pub name: String,
+    /// Its title, from `# lesson:` (the name when there is none).
+    pub title: String,
+    /// One line on what it teaches, from `# summary:`.
+    pub summary: String,
+    /// The script.
+    pub text: String,
+}
+
+impl Lesson {
+    /// A lesson from a script's text, reading its header.
+    pub fn from_text(name: &str, text: &str) -> Lesson {
+        let header = |key: &str| {
+            text.lines()
+                .take_while(|l| l.trim_start().starts_with('#') || l.trim().is_empty())
+                .find_map(|l| {
+                    let l = l.trim_start().trim_start_matches('#').trim();
+                    l.strip_prefix(key).map(|v| v.trim().to_string())
+                })
+        };
+        Lesson {
+            name: name.to_string(),
+            title: header("lesson:").unwrap_or_else(|| name.to_string()),
+            summary: header("summary:").unwrap_or_default(),
+            text: text.to_string(),
+        }
+    }
+}
+
+/// The built-in lessons, in teaching order.
+pub fn all() -> Vec<Lesson> {
+    BUILT_IN
+        .iter()
+        .map(|(name, text)| Lesson::from_text(name, text))
+        .collect()
+}
+
+/// A lesson by built-in name, or a teacher's own file by path.
+pub fn find(name_or_path: &str) -> Result<Lesson, String> {
+    if let Some(l) = all().into_iter().find(|l| l.name == name_or_path) {
+        return Ok(l);
+    }
+    let path = Path::new(name_or_path);
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Lesson::from_text(name_or_path, &text)),
+        Err(e) if path.exists() => Err(format!("cannot read {name_or_path}: {e}")),
+        Err(_) => {
+            let names: Vec<String> = all().into_iter().map(|l| l.name).collect();
+            Err(format!(
+                "no lesson '{name_or_path}': expected one of {} or the path of a lesson file",
+                names.join(", ")
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_built_in_lesson_has_a_title_and_a_summary() {
+        let lessons = all();
+        assert_eq!(lessons.len(), 9);
+        for l in &lessons {
+            assert!(!l.summary.is_empty(), "{}", l.name);
+            assert_ne!(l.title, l.name, "{} has no # lesson: title", l.name);
+            crate::script::parse_script(&l.text).unwrap_or_else(|e| panic!("{}: {e}", l.name));
+        }
+        assert_eq!(find("backlog").unwrap().title, "Backlog");
+        assert!(
+            find("no-such-lesson")
+                .unwrap_err()
+                .contains("first-connection")
+        );
+    }
+}

@@ -1,0 +1,124 @@
+//! A lesson's narration, commands and results as a Markdown handout
+//! (`sockplay run --markdown FILE`).
+
+use std::io::Write;
+use std::time::Duration;
+
+use super::parse::Line;
+use super::sink::{ExpectReport, Sink};
+use super::{show, transcript};
+use crate::kernel::Snapshot;
+use crate::lab::{CallResult, SockName, Started};
+
+/// Writes Markdown to `W`: steps as sections, notes as paragraphs, and the
+/// commands with their results in code blocks.
+pub struct Markdown<W: Write> {
+    out: W,
+    in_code: bool,
+    steps: usize,
+}
+
+impl<W: Write> Markdown<W> {
+    /// A handout with a title and a summary.
+    pub fn new(mut out: W, title: &str, summary: &str) -> Self {
+        let _ = writeln!(out, "# {title}\n");
+        if !summary.is_empty() {
+            let _ = writeln!(out, "*{summary}*\n");
+        }
+        let _ = writeln!(
+            out,
+            "Run on Linux with sockplay; every figure below was read from the kernel.\n"
+        );
+        Markdown {
+            out,
+            in_code: false,
+            steps: 0,
+        }
+    }
+
+    fn code(&mut self, text: &str) {
+        if !self.in_code {
+            let _ = writeln!(self.out, "```text");
+            self.in_code = true;
+        }
+        let _ = writeln!(self.out, "{text}");
+    }
+
+    fn prose(&mut self, text: &str) {
+        self.close();
+        let _ = writeln!(self.out, "{text}\n");
+    }
+
+    fn close(&mut self) {
+        if self.in_code {
+            let _ = writeln!(self.out, "```\n");
+            self.in_code = false;
+        }
+    }
+}
+
+impl<W: Write> Sink for Markdown<W> {
+    fn command(&mut self, line: &Line) {
+        if matches!(
+            line.statement,
+            super::Statement::Note(_) | super::Statement::Step(_) | super::Statement::Expect(_)
+        ) {
+            return;
+        }
+        self.code(&format!("$ {}", line.text));
+    }
+
+    fn op(&mut self, r: &CallResult) {
+        self.code(&transcript::result_line(r));
+    }
+
+    fn blocked(&mut self, call: &Started, _t: Duration) {
+        let text = crate::lab::call_text(call.call, &call.arg);
+        self.code(&format!(
+            "#{:<4}{:<4}{text} … [blocked]",
+            call.seq,
+            call.sock.to_string()
+        ));
+    }
+
+    fn expect(&mut self, r: &ExpectReport, _t: Duration) {
+        let e = &r.expectation;
+        let mark = if r.ok { "✓" } else { "✗" };
+        self.code(&format!("{mark} expect {} {}={}", e.sock, e.field, e.want));
+    }
+
+    fn note(&mut self, _line: usize, text: &str, _t: Duration) {
+        self.prose(text);
+    }
+
+    fn step(&mut self, _line: usize, title: &str, _t: Duration) {
+        self.steps += 1;
+        let n = self.steps;
+        self.prose(&format!("## {n}. {title}"));
+    }
+
+    fn error(&mut self, line: usize, column: Option<usize>, message: &str) {
+        let at = column.map_or_else(
+            || format!("line {line}"),
+            |c| format!("line {line}, column {c}"),
+        );
+        self.code(&format!("error: {at}: {message}"));
+    }
+
+    fn snapshot(&mut self, _line: usize, snap: &Snapshot, only: Option<SockName>) {
+        for l in show::table(snap, only).lines() {
+            self.code(l);
+        }
+    }
+
+    fn info(&mut self, _line: usize, text: &str, _t: Duration) {
+        for l in text.lines() {
+            self.code(l);
+        }
+    }
+
+    fn finish(&mut self) {
+        self.close();
+        let _ = self.out.flush();
+    }
+}

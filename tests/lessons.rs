@@ -1,0 +1,125 @@
+//! Every lesson in assets/lessons runs headless against the real kernel, and
+//! its `expect` lines hold. One test per lesson, so they run in parallel.
+//! No lesson expects a value of the system-wide counters, which other
+//! programs (and the other lessons) move too.
+
+mod common;
+
+use std::process::Command;
+
+fn lesson(name: &str) {
+    let path = format!("{}/assets/lessons/{name}.sp", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        !text.contains("ListenOverflows=") && !text.contains("ListenDrops="),
+        "{name}: counters are system-wide; do not expect their values"
+    );
+    let run = common::run(&text);
+    run.assert_ok();
+    let expects = run
+        .records
+        .iter()
+        .filter(|r| matches!(r, common::Rec::Expect(_)))
+        .count();
+    assert!(
+        expects >= 3,
+        "{name} checks what it teaches ({expects} expects)"
+    );
+}
+
+macro_rules! lessons {
+    ($($test:ident => $name:literal),* $(,)?) => {
+        $(#[test] fn $test() { lesson($name); })*
+
+        #[test]
+        fn every_lesson_file_has_a_test() {
+            let tested = [$($name),*];
+            let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/lessons");
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+                assert!(tested.contains(&stem.as_str()), "{stem}.sp has no test");
+            }
+            let built_in: Vec<String> =
+                sockplay::script::lessons::all().into_iter().map(|l| l.name).collect();
+            assert_eq!(built_in, tested, "the built-in list, in teaching order");
+        }
+    };
+}
+
+lessons! {
+    first_connection => "first-connection",
+    backlog => "backlog",
+    partial_recv => "partial-recv",
+    partial_send => "partial-send",
+    flow_control => "flow-control",
+    timeouts => "timeouts",
+    buffer_sizes => "buffer-sizes",
+    closing => "closing",
+    deadlock => "deadlock",
+}
+
+fn sockplay(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_sockplay"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn lessons_are_listed_with_a_summary() {
+    let out = sockplay(&["lessons"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for l in sockplay::script::lessons::all() {
+        let line = text
+            .lines()
+            .find(|x| x.trim_start().starts_with(&l.name))
+            .unwrap();
+        assert!(line.contains(&l.summary), "{line}");
+    }
+}
+
+#[test]
+fn a_handout_in_markdown() {
+    let out = sockplay(&["run", "--markdown", "first-connection"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(md.starts_with("# First connection\n"), "{md}");
+    assert!(md.contains("## 1. A listening socket"));
+    assert!(md.contains("## 5. Nobody listening"));
+    assert!(md.contains("$ send C1 \"Hi there, server\""));
+    assert!(md.contains("→ ECONNREFUSED"));
+    assert!(md.contains("accept() took the connection out of the queue"));
+    assert_eq!(md.matches("```").count() % 2, 0, "code blocks are closed");
+}
+
+#[test]
+fn a_broken_lesson_is_rejected_with_its_line() {
+    let dir = std::env::temp_dir().join(format!("sockplay-lesson-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("broken.sp");
+    std::fs::write(
+        &path,
+        "# lesson: Broken\nstep \"one\"\nlisten backlog=2\nconnect L1 x0\n",
+    )
+    .unwrap();
+    let p = path.to_str().unwrap();
+    for args in [vec!["lesson", p], vec!["run", p]] {
+        let out = sockplay(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            all.contains("line 4, column 12: count 0 is out of range"),
+            "{args:?}: {all}"
+        );
+    }
+    let out = sockplay(&["lesson", "no-such-lesson"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no lesson 'no-such-lesson'"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
