@@ -95,10 +95,12 @@ pub struct LogSink<'a> {
 
 impl Sink for LogSink<'_> {
     fn command(&mut self, line: &Line) {
-        // Narration shows as itself (» …), not as the command that made it.
+        // Narration and checks show as themselves (» …, ✓ …), not as commands.
         if !matches!(
             line.statement,
-            crate::script::Statement::Note(_) | crate::script::Statement::Step(_)
+            crate::script::Statement::Note(_)
+                | crate::script::Statement::Step(_)
+                | crate::script::Statement::Expect(_)
         ) {
             self.log
                 .push(Entry::Command(line.text.clone(), self.source));
