@@ -73,6 +73,8 @@ enum Mode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // As many sockets as the system allows; running out is then EMFILE, said plainly.
+    sockplay::lab::limits::raise_nofile();
     let result = match cli.mode {
         Some(Mode::Run {
             json,

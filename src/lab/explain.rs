@@ -156,9 +156,12 @@ fn read_err(f: &Facts<'_>, e: Errno) -> Reading {
             format!("{addr} is not an address of this machine, or no local port is free")
         }
         libc::EACCES => "ports below 1024 need root or CAP_NET_BIND_SERVICE".into(),
-        libc::EMFILE => {
-            "the process has no file descriptors left (its limit is `ulimit -n`)".into()
-        }
+        libc::EMFILE => match super::limits::nofile() {
+            Some((soft, _)) => format!(
+                "the process has used all {soft} file descriptors it may have (ulimit -n); the lab goes on"
+            ),
+            None => "the process has no file descriptors left (ulimit -n)".into(),
+        },
         libc::ENFILE => "the system has no file descriptors left".into(),
         libc::EINVAL if f.call == Call::Accept => "accept() needs a listening socket".into(),
         libc::EINVAL if f.call == Call::Listen => {

@@ -15,6 +15,7 @@ pub mod errno;
 mod explain;
 mod interrupt;
 mod lane;
+pub mod limits;
 pub mod name;
 mod open;
 pub mod options;

@@ -133,11 +133,15 @@ pub(crate) fn listen(
         timeout_asked: opts.timeout,
         ..Meta::default()
     };
-    let sentence = format!(
+    let mut sentence = format!(
         "{name} listening on {}, backlog {backlog}{}",
         local.map_or_else(|| "?".into(), |a| a.to_string()),
         describe_buffers(rcvbuf, sndbuf)
     );
+    if !addr.ip().is_loopback() {
+        sentence
+            .push_str("; NOTE: not a loopback address, so the port is reachable from the network");
+    }
     shared.register(Arc::new(LabSocket::new(name, sock, meta, Latch::set_now())));
     rec.finish(
         Ok(0),

@@ -106,6 +106,14 @@ pub fn endpoint(word: &str) -> Result<Endpoint, String> {
     if host.is_empty() || host.contains(':') {
         return Err(bad());
     }
+    // Digits and dots are an IPv4 address, never a name to look up.
+    if host.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && host.parse::<std::net::Ipv4Addr>().is_err()
+    {
+        return Err(format!(
+            "bad IPv4 address '{host}': four numbers from 0 to 255"
+        ));
+    }
     Ok(Endpoint {
         host: host.into(),
         port: port(p)?,
