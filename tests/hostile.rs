@@ -237,7 +237,10 @@ fn a_privileged_port_without_the_right_is_eacces() {
 }
 
 #[test]
-#[allow(clippy::zombie_processes, reason = "reaped with libc::wait4, for its rusage")]
+#[allow(
+    clippy::zombie_processes,
+    reason = "reaped with libc::wait4, for its rusage"
+)]
 fn a_gigabyte_into_a_drained_socket_leaves_memory_small() {
     let port = common::free_port();
     let dir = std::env::temp_dir().join(format!("sockplay-flood-{}", std::process::id()));

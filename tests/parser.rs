@@ -284,3 +284,17 @@ proptest! {
         let _ = parse_line(&line);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    /// Peer bytes are shown as printable ASCII only, and read back to the
+    /// same bytes through the command language's text escapes.
+    #[test]
+    fn escaping_peer_bytes_is_printable_and_round_trips(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+        let escaped = sockplay::lab::preview::escape(&bytes);
+        prop_assert!(escaped.bytes().all(|b| (0x20..0x7f).contains(&b)), "{:?}", escaped);
+        let tokens = sockplay::script::lexer::tokenize(&format!("send C1 \"{escaped}\"")).unwrap();
+        prop_assert_eq!(&tokens[2].bytes, &bytes);
+    }
+}

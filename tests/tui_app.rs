@@ -344,3 +344,28 @@ fn a_lesson_steps_on_space_reruns_and_restarts() {
         .count();
     assert_eq!(restarts, 2);
 }
+
+#[test]
+fn connections_filter_by_state_and_summarise() {
+    let (mut app, rx) = app();
+    command(&mut app, "listen backlog=0");
+    command(&mut app, "connect L1 x3");
+    pump(&mut app, &rx, |a| ops(a) >= 2);
+    std::thread::sleep(Duration::from_millis(200));
+    snapshot(&mut app);
+    assert_eq!(app.state_counts(), [("SYN-SENT", 2), ("ESTAB", 1)]);
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "syn");
+    key(&mut app, KeyCode::Enter);
+    let shown: Vec<String> = app
+        .connections()
+        .iter()
+        .filter_map(|v| v.id)
+        .map(|n| n.to_string())
+        .collect();
+    assert_eq!(shown, ["C2", "C3"]);
+    assert!(!app.filtering);
+    key(&mut app, KeyCode::Char('/'));
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.connections().len(), 3, "Esc clears the filter");
+}

@@ -271,6 +271,11 @@ impl Lab {
         self.shared.all().iter().map(|s| s.info()).collect()
     }
 
+    /// How many sockets the lab has (closed ones included).
+    pub fn socket_count(&self) -> usize {
+        self.shared.registry().sockets.len()
+    }
+
     /// One socket's information.
     pub fn socket(&self, name: SockName) -> Option<SocketInfo> {
         self.shared.get(name).map(|s| s.info())

@@ -125,6 +125,10 @@ pub struct App {
     pub cmd_error: Option<String>,
     /// The command line has focus.
     pub editing: bool,
+    /// The connections filter (`/`): rows whose name or state contains it.
+    pub filter: String,
+    /// The filter is being typed.
+    pub filtering: bool,
     /// The pane with focus.
     pub pane: Pane,
     /// The selected listener.
@@ -143,6 +147,23 @@ pub struct App {
     pub quit: bool,
     /// Something changed since the last draw.
     pub dirty: bool,
+}
+
+/// ss's short name of a state (`ESTAB`, `SYN-RECV`), as the table shows it.
+pub fn short_state(state: crate::kernel::TcpState) -> &'static str {
+    match state {
+        crate::kernel::TcpState::Established => "ESTAB",
+        crate::kernel::TcpState::SynReceived => "SYN-RECV",
+        other => other.name(),
+    }
+}
+
+/// Whether a row passes the filter (upper case): by name or state.
+fn passes(v: &SockView, filter: &str) -> bool {
+    let name = v.id.map(|n| n.to_string()).unwrap_or_default();
+    name.contains(filter)
+        || short_state(v.state).contains(filter)
+        || v.state.name().contains(filter)
 }
 
 /// At most this many messages wait while frozen; older snapshots go first.
@@ -167,6 +188,8 @@ impl App {
             history_pos: None,
             cmd_error: None,
             editing: false,
+            filter: String::new(),
+            filtering: false,
             pane: Pane::Connections,
             sel_listener: None,
             sel_conn: None,
@@ -418,14 +441,34 @@ impl App {
         }
     }
 
-    /// Connection rows: the lab's clients and accepted sockets, in name order.
+    /// Connection rows: the lab's clients and accepted sockets, in name
+    /// order, that pass the filter.
     pub fn connections(&self) -> Vec<&SockView> {
+        let filter = self.filter.to_ascii_uppercase();
         self.snapshot.as_ref().map_or_else(Vec::new, |s| {
             s.sockets
                 .iter()
                 .filter(|v| matches!(v.role, ViewRole::Client | ViewRole::Accepted))
+                .filter(|v| filter.is_empty() || passes(v, &filter))
                 .collect()
         })
+    }
+
+    /// How many client and accepted sockets are in each state, most first.
+    pub fn state_counts(&self) -> Vec<(&'static str, usize)> {
+        let mut counts: Vec<(&'static str, usize)> = Vec::new();
+        for v in self.snapshot.iter().flat_map(|s| s.sockets.iter()) {
+            if !matches!(v.role, ViewRole::Client | ViewRole::Accepted) {
+                continue;
+            }
+            let name = short_state(v.state);
+            match counts.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, c)) => *c += 1,
+                None => counts.push((name, 1)),
+            }
+        }
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        counts
     }
 
     /// Listener rows.

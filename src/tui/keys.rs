@@ -43,6 +43,10 @@ pub fn on_key(app: &mut App, key: KeyEvent) {
         on_command_key(app, key);
         return;
     }
+    if app.filtering {
+        on_filter_key(app, key);
+        return;
+    }
     on_pane_key(app, key);
 }
 
@@ -68,6 +72,24 @@ fn on_form_key(app: &mut App, key: KeyEvent) {
                 .handle_event(&crossterm::event::Event::Key(key));
         }
     }
+}
+
+/// Typing the connections filter: Enter keeps it, Esc clears it.
+fn on_filter_key(app: &mut App, key: KeyEvent) {
+    match key.code {
+        KeyCode::Enter => app.filtering = false,
+        KeyCode::Esc => {
+            app.filtering = false;
+            app.filter.clear();
+        }
+        KeyCode::Backspace => {
+            app.filter.pop();
+        }
+        KeyCode::Char(c) if !c.is_control() && app.filter.len() < 32 => app.filter.push(c),
+        _ => {}
+    }
+    app.pane = Pane::Connections;
+    app.move_selection(0);
 }
 
 fn on_command_key(app: &mut App, key: KeyEvent) {
@@ -121,6 +143,10 @@ fn on_pane_key(app: &mut App, key: KeyEvent) {
             app.cmd_error = None;
         }
         KeyCode::Char('?') => app.overlay = Overlay::Help,
+        KeyCode::Char('/') => {
+            app.filtering = true;
+            app.pane = Pane::Connections;
+        }
         KeyCode::Char('q') => {
             if app.calls_in_flight() {
                 app.overlay = Overlay::ConfirmQuit;

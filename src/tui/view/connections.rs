@@ -116,11 +116,7 @@ fn cell(app: &App, v: &SockView, col: usize) -> Cell<'static> {
         "pair" => Cell::from(v.pair.map_or_else(String::new, |p| format!("⇄{p}"))),
         "state" => {
             // ss's short names, so that the column fits at 80 columns.
-            let short = match v.state {
-                TcpState::Established => "ESTAB",
-                TcpState::SynReceived => "SYN-RECV",
-                other => other.name(),
-            };
+            let short = crate::tui::app::short_state(v.state);
             let text = if v.closed {
                 format!("{short}✝")
             } else {
@@ -160,13 +156,38 @@ fn cell(app: &App, v: &SockView, col: usize) -> Cell<'static> {
 pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let t = app.theme;
     let rows_all = app.connections();
-    let title = format!("Connections · {}", rows_all.len());
+    let counts: Vec<String> = app
+        .state_counts()
+        .iter()
+        .map(|(s, n)| format!("{s} {n}"))
+        .collect();
+    let filter = if app.filter.is_empty() && !app.filtering {
+        String::new()
+    } else {
+        format!(
+            " · filter /{}{}",
+            app.filter,
+            if app.filtering { "▏" } else { "" }
+        )
+    };
+    let title = format!(
+        "Connections · {} · {}{filter}",
+        rows_all.len(),
+        counts.join(" · ")
+    );
     let b = block(app, title, Some(Pane::Connections));
     let inner = b.inner(area);
     let cols = visible(inner.width);
     let header = Row::new(cols.iter().map(|&c| Cell::from(COLUMNS[c].header))).style(t.strong());
+    // Only the rows that can show are built: a window that keeps the
+    // selected row in view (thousands of connections cost one screenful).
+    let visible = inner.height.saturating_sub(1).max(1) as usize;
+    let selected = rows_all.iter().position(|v| v.id == app.sel_conn);
+    let first = selected.map_or(0, |s| s.saturating_sub(visible - 1));
     let rows: Vec<Row<'static>> = rows_all
         .iter()
+        .skip(first)
+        .take(visible)
         .map(|v| Row::new(cols.iter().map(|&c| cell(app, v, c)).collect::<Vec<_>>()))
         .collect();
     let widths: Vec<Constraint> = cols
@@ -174,7 +195,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         .map(|&c| Constraint::Length(COLUMNS[c].width))
         .collect();
     let mut state = TableState::default();
-    state.select(rows_all.iter().position(|v| v.id == app.sel_conn));
+    state.select(selected.map(|s| s - first));
     let highlight = if app.pane == Pane::Connections {
         t.selected()
     } else {

@@ -102,6 +102,10 @@ fn help(frame: &mut Frame<'_>, app: &App, area: Rect) {
             "change pane · select a row (the mouse works too)",
         ),
         (
+            "/",
+            "filter connections by name or state (Enter keeps, Esc clears)",
+        ),
+        (
             "PgUp PgDn End",
             "scroll the results · End follows the newest",
         ),

@@ -109,7 +109,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let b = block(app, format!("Results{follow}"), Some(Pane::Results));
     let inner = b.inner(area);
     frame.render_widget(b, area);
-    if app.log.is_empty() && app.lab.sockets().is_empty() {
+    if app.log.is_empty() && app.lab.socket_count() == 0 {
         frame.render_widget(Paragraph::new(welcome(app)), inner);
         return;
     }

@@ -47,8 +47,11 @@ pub fn status_line(frame: &mut Frame<'_>, app: &App, area: Rect) {
         Overlay::None if app.script.as_ref().is_some_and(|s| s.lesson) => {
             "space next step · ⌫ run this step again · Home back to the start · : command · ? help · q quit"
         }
+        Overlay::None if app.filtering => {
+            "type a name or state to filter connections · Enter keep · Esc clear"
+        }
         Overlay::None => {
-            ": command · ? help · q quit · Tab pane · ↑↓ select · n listen · c connect · a accept · s send · r recv · d shutdown · x close · p freeze"
+            ": command · ? help · q quit · Tab pane · ↑↓ select · / filter · n listen · c connect · a accept · s send · r recv · d shutdown · x close · p freeze"
         }
     };
     let mut spans = Vec::new();
