@@ -297,6 +297,17 @@ mod tests {
         }
     }
 
+    fn readings(lab: Vec<SocketInfo>, entries: Vec<DiagEntry>) -> Readings {
+        Readings {
+            lab,
+            entries,
+            system: System::default(),
+            counters: Counters::default(),
+            scope: CounterScope::SystemWide,
+            t: Duration::ZERO,
+        }
+    }
+
     #[test]
     fn matches_by_inode_then_by_address_and_finds_the_queue() {
         let lab = vec![
@@ -382,14 +393,7 @@ mod tests {
                 0,
             ),
         ];
-        let snap = snapshot(Readings {
-            lab,
-            entries,
-            system: System::default(),
-            counters: Counters::default(),
-            scope: CounterScope::SystemWide,
-            t: Duration::ZERO,
-        });
+        let snap = snapshot(readings(lab, entries));
         let ids: Vec<Option<String>> = snap
             .sockets
             .iter()
@@ -475,14 +479,7 @@ mod tests {
                 0,
             ),
         ];
-        let snap = snapshot(Readings {
-            lab,
-            entries,
-            system: System::default(),
-            counters: Counters::default(),
-            scope: CounterScope::SystemWide,
-            t: Duration::ZERO,
-        });
+        let snap = snapshot(readings(lab, entries));
         let c2 = snap.socket("C2".parse().unwrap()).unwrap();
         assert!(
             c2.notes

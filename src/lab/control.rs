@@ -18,16 +18,6 @@ use super::socket::LabSocket;
 /// How long `close` and the lab's end wait for blocked calls to return.
 const WAKE_LIMIT: Duration = Duration::from_secs(1);
 
-fn started(shared: &Shared, sock: &LabSocket, call: Call, arg: Arg) -> Started {
-    Started {
-        seq: shared.next_seq(),
-        sock: sock.name,
-        call,
-        arg,
-        t: shared.now(),
-    }
-}
-
 fn how(how: ShutdownHow) -> std::net::Shutdown {
     match how {
         ShutdownHow::Read => std::net::Shutdown::Read,
@@ -38,7 +28,7 @@ fn how(how: ShutdownHow) -> std::net::Shutdown {
 
 /// `shutdown()`, at once; it also wakes calls blocked on that side.
 pub(crate) fn shutdown(shared: &Arc<Shared>, sock: &LabSocket, which: ShutdownHow) -> Vec<Started> {
-    let call = started(shared, sock, Call::Shutdown, Arg::Text(which.word().into()));
+    let call = shared.begin(sock.name, Call::Shutdown, Arg::Text(which.word().into()));
     let fd = sock.fd();
     let rec = Recorder::begin(shared, &call, fd.as_deref());
     let result = match &fd {
@@ -113,7 +103,7 @@ pub(crate) fn close(shared: &Arc<Shared>, sock: &Arc<LabSocket>, rst: bool) -> V
     } else {
         Arg::None
     };
-    let call = started(shared, sock, Call::Close, arg);
+    let call = shared.begin(sock.name, Call::Close, arg);
     let fd = sock.fd();
     let rec = Recorder::begin(shared, &call, fd.as_deref());
     let begun = vec![call];
@@ -183,7 +173,7 @@ fn describe_opts(opts: &SockOpts) -> String {
 
 /// `set`: setsockopt at once, then read back what the kernel made of it.
 pub(crate) fn set(shared: &Arc<Shared>, sock: &LabSocket, opts: &SockOpts) -> Vec<Started> {
-    let call = started(shared, sock, Call::Set, Arg::Text(describe_opts(opts)));
+    let call = shared.begin(sock.name, Call::Set, Arg::Text(describe_opts(opts)));
     let fd = sock.fd();
     let rec = Recorder::begin(shared, &call, fd.as_deref());
     let Some(fd) = fd else {

@@ -106,6 +106,17 @@ impl Shared {
         self.start.elapsed()
     }
 
+    /// A new call on `sock`: the next seq, and now.
+    pub(crate) fn begin(&self, sock: SockName, call: Call, arg: Arg) -> Started {
+        Started {
+            seq: self.next_seq(),
+            sock,
+            call,
+            arg,
+            t: self.now(),
+        }
+    }
+
     pub(crate) fn epoch(&self) -> u64 {
         self.epoch.load(Ordering::Acquire)
     }

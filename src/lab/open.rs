@@ -9,7 +9,7 @@ use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use super::command::{AcceptCount, Endpoint, SockOpts, TimeoutMode};
 use super::errno::Errno;
 use super::lane::Job;
-use super::name::{Role, SockName};
+use super::name::Role;
 use super::options::{BufSize, apply_buffers, apply_mode, read_buffers};
 use super::record::{Extra, Recorder};
 use super::result::{Arg, Call, Started};
@@ -60,16 +60,6 @@ fn new_tcp(addr: &SocketAddr) -> Result<Socket, Errno> {
     .map_err(|e| Errno::of(&e))
 }
 
-fn started(shared: &Shared, sock: SockName, call: Call, arg: Arg) -> Started {
-    Started {
-        seq: shared.next_seq(),
-        sock,
-        call,
-        arg,
-        t: shared.now(),
-    }
-}
-
 fn buf_sizes(sock: &Socket, opts: &SockOpts) -> (BufSize, BufSize) {
     let (rcv, snd) = read_buffers(sock).unwrap_or_default();
     (
@@ -102,7 +92,7 @@ pub(crate) fn listen(
 ) -> Result<Vec<Started>, LabError> {
     let addr = addr.map(resolve).transpose()?.unwrap_or(DEFAULT_LISTEN);
     let name = shared.next_name(Role::Listener);
-    let call = started(shared, name, Call::Listen, Arg::Text(addr.to_string()));
+    let call = shared.begin(name, Call::Listen, Arg::Text(addr.to_string()));
     let rec = Recorder::begin(shared, &call, None).addr(addr);
     let made = (|| {
         let sock = new_tcp(&addr)?;
@@ -165,7 +155,7 @@ pub(crate) fn connect(
     let mut previous: Option<Arc<LabSocket>> = None;
     for _ in 0..count {
         let name = shared.next_name(Role::Client);
-        let call = started(shared, name, Call::Connect, Arg::Text(addr.to_string()));
+        let call = shared.begin(name, Call::Connect, Arg::Text(addr.to_string()));
         seqs.push(call.clone());
         let made = new_tcp(&addr).and_then(|sock| {
             apply_buffers(&sock, opts)
@@ -291,7 +281,7 @@ pub(crate) fn accept(
         AcceptCount::All => (1, Arg::Text("all".into())),
     };
     for _ in 0..times {
-        let call = started(shared, listener.name, Call::Accept, arg.clone());
+        let call = shared.begin(listener.name, Call::Accept, arg.clone());
         seqs.push(call.clone());
         let shared2 = Arc::clone(shared);
         let sock = Arc::clone(listener);
@@ -430,7 +420,7 @@ fn accept_all(shared: &Arc<Shared>, listener: &LabSocket, call: &Started, cancel
         if listener.is_closed() || (!nonblocking && !queue_ready(&fd)) {
             break;
         }
-        let step = started(shared, listener.name, Call::Accept, Arg::None);
+        let step = shared.begin(listener.name, Call::Accept, Arg::None);
         match accept_one(shared, listener, &step, Some(call.seq), false) {
             None => accepted += 1,
             Some(e) => {

@@ -48,16 +48,6 @@ fn wait_ready(fd: RawFd, events: libc::c_short, wanted: impl Fn() -> bool) -> bo
     false
 }
 
-fn new_call(shared: &Shared, sock: &LabSocket, call: Call, arg: Arg) -> Started {
-    Started {
-        seq: shared.next_seq(),
-        sock: sock.name,
-        call,
-        arg,
-        t: shared.now(),
-    }
-}
-
 /// Queues `run` on a lane, to report EBADF if the socket closes first.
 fn queue(
     shared: &Arc<Shared>,
@@ -111,7 +101,7 @@ pub(crate) fn send(
 ) -> Result<Vec<Started>, LabError> {
     let total = payload.len();
     let call = if all { Call::SendAll } else { Call::Send };
-    let started = new_call(shared, sock, call, Arg::Bytes(total));
+    let started = shared.begin(sock.name, call, Arg::Bytes(total));
     let parent = started.seq;
     queue(shared, sock, false, started, move |shared, sock, rec| {
         let fd = sock.fd()?;
@@ -130,7 +120,7 @@ pub(crate) fn send(
         while sent < total && !sock.is_closed() {
             let len = (total - sent).min(MAX_CALL_BYTES);
             let buf = payload_bytes(&payload, sock.bytes_sent.load(Ordering::Relaxed), sent, len);
-            let step = new_call(shared, sock, Call::Send, Arg::Bytes(len));
+            let step = shared.begin(sock.name, Call::Send, Arg::Bytes(len));
             let step_rec = Recorder::begin(shared, &step, Some(&fd)).part_of(parent);
             step_rec.start_clock();
             let r = step_rec.finish(sys_send(raw, &buf), Extra::default());
@@ -188,7 +178,7 @@ pub(crate) fn recv(
     peek: bool,
 ) -> Result<Vec<Started>, LabError> {
     let arg = Arg::Bytes(size);
-    let started = new_call(shared, sock, Call::Recv, arg);
+    let started = shared.begin(sock.name, Call::Recv, arg);
     queue(shared, sock, true, started, move |_, sock, rec| {
         let fd = sock.fd()?;
         let mut buf = vec![0u8; size as usize];
@@ -214,7 +204,7 @@ pub(crate) fn recvall(
     sock: &Arc<LabSocket>,
     size: u64,
 ) -> Result<Vec<Started>, LabError> {
-    let started = new_call(shared, sock, Call::RecvAll, Arg::Bytes(size));
+    let started = shared.begin(sock.name, Call::RecvAll, Arg::Bytes(size));
     let parent = started.seq;
     queue(shared, sock, true, started, move |shared, sock, rec| {
         let fd = sock.fd()?;
@@ -223,7 +213,7 @@ pub(crate) fn recvall(
         let mut got = 0usize;
         let mut error = None;
         while (got as u64) < size && !sock.is_closed() {
-            let step = new_call(shared, sock, Call::Recv, Arg::Bytes(size - got as u64));
+            let step = shared.begin(sock.name, Call::Recv, Arg::Bytes(size - got as u64));
             let step_rec = Recorder::begin(shared, &step, Some(&fd)).part_of(parent);
             let r = sys_recv(raw, &mut buf[got..], 0);
             let data = r.ok().map(|n| Preview::of(&buf[got..got + n as usize]));
@@ -305,7 +295,7 @@ pub(crate) fn drain(
     }
     let on = mode == DrainMode::On;
     let arg = Arg::Text(if on { "on" } else { "once" }.into());
-    let started = new_call(shared, sock, Call::Drain, arg);
+    let started = shared.begin(sock.name, Call::Drain, arg);
     let seq = started.seq;
     if on
         && sock

@@ -486,13 +486,23 @@ impl App {
         self.snapshot.as_ref()?.socket(name)
     }
 
+    /// The names in a pane's rows (none for the results).
+    fn pane_rows(&self, pane: Pane) -> Vec<SockName> {
+        let views = match pane {
+            Pane::Listeners => self.listeners(),
+            Pane::Connections => self.connections(),
+            Pane::Results => Vec::new(),
+        };
+        views.iter().filter_map(|v| v.id).collect()
+    }
+
     /// Keeps the selections on sockets that exist, defaulting to the first.
     fn fix_selection(&mut self) {
-        let conns: Vec<SockName> = self.connections().iter().filter_map(|v| v.id).collect();
+        let conns = self.pane_rows(Pane::Connections);
         if self.sel_conn.is_none_or(|s| !conns.contains(&s)) {
             self.sel_conn = conns.first().copied();
         }
-        let ls: Vec<SockName> = self.listeners().iter().filter_map(|v| v.id).collect();
+        let ls = self.pane_rows(Pane::Listeners);
         if self.sel_listener.is_none_or(|s| !ls.contains(&s)) {
             self.sel_listener = ls.first().copied();
         }
@@ -509,11 +519,7 @@ impl App {
                 };
             }
             Pane::Listeners | Pane::Connections => {
-                let rows: Vec<SockName> = if self.pane == Pane::Listeners {
-                    self.listeners().iter().filter_map(|v| v.id).collect()
-                } else {
-                    self.connections().iter().filter_map(|v| v.id).collect()
-                };
+                let rows = self.pane_rows(self.pane);
                 if rows.is_empty() {
                     return;
                 }
@@ -538,11 +544,7 @@ impl App {
     /// Selects a row of the focused pane by index (mouse).
     pub fn select_row(&mut self, pane: Pane, index: usize) {
         self.pane = pane;
-        let rows: Vec<SockName> = match pane {
-            Pane::Listeners => self.listeners().iter().filter_map(|v| v.id).collect(),
-            Pane::Connections => self.connections().iter().filter_map(|v| v.id).collect(),
-            Pane::Results => return,
-        };
+        let rows = self.pane_rows(pane);
         if let Some(r) = rows.get(index) {
             match pane {
                 Pane::Listeners => self.sel_listener = Some(*r),
