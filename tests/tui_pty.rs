@@ -261,3 +261,17 @@ fn quit_asks_while_calls_are_blocked() {
         began.elapsed()
     );
 }
+
+#[test]
+fn sighup_ends_the_lab_cleanly() {
+    let mut pty = spawn(&["--listen", "--backlog", "1"], 100, 30);
+    pty.wait_for("L1 127.0.0.1:");
+    // SAFETY: signalling the child we started.
+    unsafe { libc::kill(pty.child.id() as i32, libc::SIGHUP) };
+    let began = Instant::now();
+    let status = pty.wait_exit();
+    assert!(status.success(), "{status:?}");
+    assert!(began.elapsed() < Duration::from_secs(2));
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(!pty.screen.lock().unwrap().screen().alternate_screen());
+}
