@@ -294,3 +294,21 @@ fn a_gigabyte_into_a_drained_socket_leaves_memory_small() {
     eprintln!("peak resident memory after 1 GiB drained: {peak_mib:.1} MiB");
     assert!(peak_mib < 64.0, "{peak_mib} MiB");
 }
+
+#[test]
+fn a_listener_reachable_from_the_network_says_so() {
+    let run = common::run("listen 0.0.0.0:0\nlisten\n");
+    run.assert_ok();
+    let listens = run.calls("L1", "listen");
+    assert!(
+        listens[0].explain.contains("reachable from the network"),
+        "{}",
+        listens[0].explain
+    );
+    let loopback = run.call("L2", "listen");
+    assert!(
+        !loopback.explain.contains("reachable"),
+        "{}",
+        loopback.explain
+    );
+}

@@ -17,6 +17,10 @@ struct Pty {
 }
 
 fn spawn(args: &[&str], cols: u16, rows: u16) -> Pty {
+    spawn_with(args, cols, rows, &[])
+}
+
+fn spawn_with(args: &[&str], cols: u16, rows: u16, env: &[(&str, &str)]) -> Pty {
     let (mut master, mut slave) = (-1, -1);
     let size = libc::winsize {
         ws_row: rows,
@@ -41,6 +45,7 @@ fn spawn(args: &[&str], cols: u16, rows: u16) -> Pty {
     cmd.args(args)
         .env("TERM", "xterm-256color")
         .env_remove("NO_COLOR")
+        .envs(env.iter().copied())
         .stdin(Stdio::from(slave.try_clone().unwrap()))
         .stdout(Stdio::from(slave.try_clone().unwrap()))
         .stderr(Stdio::from(slave));
@@ -274,4 +279,49 @@ fn sighup_ends_the_lab_cleanly() {
     assert!(began.elapsed() < Duration::from_secs(2));
     std::thread::sleep(Duration::from_millis(100));
     assert!(!pty.screen.lock().unwrap().screen().alternate_screen());
+}
+
+#[test]
+fn no_color_means_no_colour_codes() {
+    let mut pty = spawn_with(&[], 100, 30, &[("NO_COLOR", "1")]);
+    pty.wait_for("Welcome to sockplay");
+    pty.command("listen backlog=0");
+    pty.command("connect L1 x2");
+    pty.wait_for("SYN-SENT");
+    {
+        let raw = pty.raw.lock().unwrap();
+        let text = String::from_utf8_lossy(&raw);
+        // SGR colour codes: 30–37/90–97 and 38;… foregrounds, 40–47/48;… backgrounds.
+        let colour = regex_lite_sgr(&text);
+        assert!(colour.is_none(), "a colour code under NO_COLOR: {colour:?}");
+    }
+    pty.keys(b"q");
+    pty.keys(b"y");
+    pty.wait_exit();
+    // The same screen without NO_COLOR has colour: the check can fail.
+    let mut pty = spawn(&[], 100, 30);
+    pty.wait_for("Welcome to sockplay");
+    pty.command("listen backlog=0");
+    pty.command("connect L1 x2");
+    pty.wait_for("SYN-SENT");
+    let raw = String::from_utf8_lossy(&pty.raw.lock().unwrap()).into_owned();
+    assert!(regex_lite_sgr(&raw).is_some(), "no colour without NO_COLOR");
+}
+
+/// The first SGR sequence that sets a colour, if any.
+fn regex_lite_sgr(text: &str) -> Option<String> {
+    text.split("\x1b[").skip(1).find_map(|rest| {
+        let end = rest.find('m')?;
+        let params = &rest[..end];
+        if !params.bytes().all(|b| b.is_ascii_digit() || b == b';') {
+            return None;
+        }
+        let colour = params.split(';').any(|p| {
+            matches!(
+                p.parse::<u32>(),
+                Ok(30..=38 | 40..=48 | 90..=97 | 100..=107)
+            )
+        });
+        colour.then(|| params.to_string())
+    })
 }
