@@ -203,11 +203,10 @@ pub(crate) fn set(shared: &Arc<Shared>, sock: &LabSocket, opts: &SockOpts) -> Ve
         shown(meta.rcvbuf, opts.rcvbuf),
         shown(meta.sndbuf, opts.sndbuf),
     );
+    let mode = meta.timeout.filter(|_| opts.timeout.is_some());
     drop(meta);
     let mut sentence = buffers.trim_start_matches("; ").to_string();
-    if opts.timeout.is_some()
-        && let Ok(mode) = super::options::read_timeout_mode(&fd)
-    {
+    if let Some(mode) = mode {
         if !sentence.is_empty() {
             sentence.push_str("; ");
         }
