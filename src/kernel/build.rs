@@ -145,10 +145,13 @@ pub fn snapshot(r: Readings) -> Snapshot {
         .filter(|(_, e)| e.inode != 0)
         .map(|(i, e)| (e.inode, i))
         .collect();
+    // Only entries without an inode are looked up by address: closed and
+    // TIME-WAIT lab sockets, queued and SYN-RECV connections. Few, once accepted.
     let by_pair: HashMap<(SocketAddr, SocketAddr), usize> = r
         .entries
         .iter()
         .enumerate()
+        .filter(|(_, e)| e.inode == 0)
         .map(|(i, e)| ((e.local, e.peer), i))
         .collect();
     let mut used = vec![false; r.entries.len()];
@@ -163,7 +166,6 @@ pub fn snapshot(r: Readings) -> Snapshot {
             m.local
                 .zip(m.peer)
                 .and_then(|pair| by_pair.get(&pair).copied())
-                .filter(|i| r.entries[*i].inode == 0)
         };
         let found = if m.closed {
             by_addr()
@@ -180,7 +182,8 @@ pub fn snapshot(r: Readings) -> Snapshot {
     }
     // Built at the first waiting entry: most snapshots have none.
     let mut client_at: Option<HashMap<SocketAddr, SockName>> = None;
-    let mut sockets = Vec::new();
+    let mut sockets =
+        Vec::with_capacity(matched.len() + r.entries.len() - used.iter().filter(|u| **u).count());
     for (li, found) in matched {
         let s = &r.lab[li];
         let entry = found.map(|i| &r.entries[i]);

@@ -19,7 +19,6 @@ pub mod snapshot;
 pub mod state;
 pub mod tcp_info;
 
-use std::collections::BTreeSet;
 use std::io;
 
 pub use build::Readings;
@@ -74,7 +73,12 @@ pub struct Snapshotter<K: KernelSource = LiveKernel> {
     kernel: K,
     base: Counters,
     scope: CounterScope,
+    /// The system settings, and when they were read: at most once a second.
+    system: Option<(System, std::time::Instant)>,
 }
+
+/// How long system settings read from /proc/sys are shown before reading again.
+const SYSTEM_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl Snapshotter<LiveKernel> {
     /// A snapshotter on the live kernel, counting from now.
@@ -86,7 +90,7 @@ impl Snapshotter<LiveKernel> {
 /// The ports whose sockets make up the lab: its listeners', its clients'
 /// targets', and those its accepted sockets came in on.
 fn lab_ports(lab: &[SocketInfo]) -> Vec<u16> {
-    let ports: BTreeSet<u16> = lab
+    let mut ports: Vec<u16> = lab
         .iter()
         .filter_map(|s| match s.role {
             Role::Listener | Role::Accepted => s.meta.local.map(|a| a.port()),
@@ -94,7 +98,9 @@ fn lab_ports(lab: &[SocketInfo]) -> Vec<u16> {
         })
         .filter(|p| *p != 0)
         .collect();
-    ports.into_iter().collect()
+    ports.sort_unstable();
+    ports.dedup();
+    ports
 }
 
 impl<K: KernelSource> Snapshotter<K> {
@@ -105,6 +111,19 @@ impl<K: KernelSource> Snapshotter<K> {
             kernel,
             base,
             scope: CounterScope::SystemWide,
+            system: None,
+        }
+    }
+
+    /// The system settings, read again when a second has passed.
+    fn system(&mut self) -> System {
+        match &self.system {
+            Some((s, at)) if at.elapsed() < SYSTEM_EVERY => s.clone(),
+            _ => {
+                let s = self.kernel.system();
+                self.system = Some((s.clone(), std::time::Instant::now()));
+                s
+            }
         }
     }
 
@@ -143,7 +162,7 @@ impl<K: KernelSource> Snapshotter<K> {
         Ok(build::snapshot(Readings {
             lab,
             entries,
-            system: self.kernel.system(),
+            system: self.system(),
             counters,
             scope: self.scope,
             t,

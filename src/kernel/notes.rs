@@ -7,7 +7,8 @@ use super::proc::System;
 use super::snapshot::{SockView, ViewRole};
 use super::state::TcpState;
 
-/// The state of the dumped socket with this (local, peer) address.
+/// The state of the dumped socket with this (local, peer) address, among
+/// those with no inode (connections not accepted, SYN-RECV entries).
 pub(crate) type ByPair<'a> = dyn Fn((SocketAddr, SocketAddr)) -> Option<TcpState> + 'a;
 
 /// Adds notes to the views that need them.
@@ -40,7 +41,8 @@ pub(crate) fn annotate(sockets: &mut [SockView], system: &System, entries: &ByPa
                 "wmem_max",
             ));
         }
-        if v.role == ViewRole::Client && v.state == TcpState::Established {
+        // A paired client's server side is an accepted lab socket: no surprise.
+        if v.role == ViewRole::Client && v.state == TcpState::Established && v.pair.is_none() {
             notes.extend(half_open_note(v, &listeners, entries));
         }
         let synchronized = matches!(v.state, TcpState::Established | TcpState::CloseWait);
