@@ -32,6 +32,9 @@ impl Stop {
     }
 }
 
+/// The sampler sleeps at least this many times as long as a snapshot took.
+const MAX_SHARE_INVERSE: u32 = 50;
+
 /// A running sampler; stops (and joins its thread) when dropped.
 pub struct Sampler {
     stop: Arc<Stop>,
@@ -44,7 +47,8 @@ fn same(a: &Snapshot, b: &Snapshot) -> bool {
 }
 
 impl Sampler {
-    /// Starts sampling `lab` every `every`, handing each changed snapshot to
+    /// Starts sampling `lab` every `every` (or less often, when a snapshot
+    /// costs more than a fiftieth of that), handing each changed snapshot to
     /// `send`; sampling ends when `send` returns false or the sampler is dropped.
     pub fn spawn(
         lab: Observer,
@@ -59,6 +63,7 @@ impl Sampler {
             .spawn(move || {
                 let mut last: Option<Box<Snapshot>> = None;
                 loop {
+                    let began = std::time::Instant::now();
                     if let Ok(snap) = snapshotter.take(&lab) {
                         let snap = Box::new(snap);
                         if last.as_ref().is_none_or(|l| !same(l, &snap)) {
@@ -68,7 +73,10 @@ impl Sampler {
                             last = Some(snap);
                         }
                     }
-                    if stop2.sleep(every) {
+                    // A big lab is sampled less often: sampling never costs
+                    // more than about 2% of a core.
+                    let cost = began.elapsed();
+                    if stop2.sleep(every.max(cost * MAX_SHARE_INVERSE)) {
                         return;
                     }
                 }

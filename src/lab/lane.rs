@@ -62,8 +62,9 @@ impl Lane {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Queues a call; starts the lane's thread when none runs.
-    pub fn push(&self, job: Job) -> std::io::Result<()> {
+    /// Queues a call; starts the lane's thread when none runs. When no
+    /// thread can be started, gives the call back with the error.
+    pub fn push(&self, job: Job) -> Result<(), (std::io::Error, Job)> {
         let mut state = self.lock();
         state.queue.push_back(job);
         if state.worker.is_some() {
@@ -82,8 +83,8 @@ impl Lane {
                 Ok(())
             }
             Err(e) => {
-                state.queue.pop_back();
-                Err(e)
+                let job = state.queue.pop_back().expect("the job just queued");
+                Err((e, job))
             }
         }
     }
@@ -192,6 +193,7 @@ mod tests {
                 started: started(i),
                 run: Box::new(move |cancelled| tx.send((i, cancelled)).unwrap()),
             })
+            .map_err(|(e, _)| e)
             .unwrap();
         }
         assert!(lane.wait_idle(Instant::now() + Duration::from_secs(2)));
@@ -215,6 +217,7 @@ mod tests {
                     .unwrap();
             }),
         })
+        .map_err(|(e, _)| e)
         .unwrap();
         // The read blocks: nothing arrives within 100 ms.
         assert!(rx.recv_timeout(Duration::from_millis(100)).is_err());

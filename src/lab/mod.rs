@@ -95,6 +95,9 @@ pub(crate) struct Shared {
 struct Registry {
     sockets: BTreeMap<SockName, Arc<LabSocket>>,
     last: [u32; 3],
+    /// Connection ends by address: clients by their local address, accepted
+    /// sockets by their peer's. Pairing `A1 ⇄ C3` is a look-up, not a scan.
+    ends: rustc_hash::FxHashMap<(Role, std::net::SocketAddr), SockName>,
 }
 
 impl Shared {
@@ -150,6 +153,21 @@ impl Shared {
 
     pub(crate) fn register(&self, sock: Arc<LabSocket>) {
         self.registry().sockets.insert(sock.name, sock);
+    }
+
+    /// Records where a connection end is: a client's local address, or an
+    /// accepted socket's peer address.
+    pub(crate) fn note_end(&self, name: SockName, addr: std::net::SocketAddr) {
+        self.registry().ends.insert((name.role, addr), name);
+    }
+
+    /// The open socket of `role` recorded at `addr`, if any.
+    pub(crate) fn end_at(&self, role: Role, addr: std::net::SocketAddr) -> Option<Arc<LabSocket>> {
+        let reg = self.registry();
+        let name = reg.ends.get(&(role, addr))?;
+        let sock = reg.sockets.get(name)?.clone();
+        drop(reg);
+        (!sock.is_closed()).then_some(sock)
     }
 
     pub(crate) fn get(&self, name: SockName) -> Option<Arc<LabSocket>> {
@@ -310,6 +328,7 @@ impl Lab {
         control::shutdown_all(&self.shared, Duration::from_secs(1));
         let mut reg = self.shared.registry();
         reg.sockets.clear();
+        reg.ends.clear();
         reg.last = [0; 3];
         drop(reg);
         self.shared.seq.store(0, Ordering::Relaxed);

@@ -3,6 +3,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
@@ -144,29 +145,31 @@ pub(crate) fn listen(
     Ok(vec![call])
 }
 
-/// socket + options now; `connect()` on each new client's sending lane.
+/// socket + options now, in order; then `connect()` on each new client's
+/// sending lane. Several clients start their connects one after another,
+/// each once the one before has sent its SYN (see [`start_in_order`]).
 pub(crate) fn connect(
     shared: &Arc<Shared>,
     addr: SocketAddr,
     count: u32,
     opts: &SockOpts,
 ) -> Result<Vec<Started>, LabError> {
-    let mut seqs = Vec::new();
-    let mut previous: Option<Arc<LabSocket>> = None;
+    let mut begun = Vec::new();
+    let mut made: Vec<(Arc<LabSocket>, Job, Arc<Latch>)> = Vec::new();
     for _ in 0..count {
         let name = shared.next_name(Role::Client);
         let call = shared.begin(name, Call::Connect, Arg::Text(addr.to_string()));
-        seqs.push(call.clone());
-        let made = new_tcp(&addr).and_then(|sock| {
+        let sock = new_tcp(&addr).and_then(|sock| {
             apply_buffers(&sock, opts)
                 .and_then(|()| apply_mode(&sock, opts))
                 .map_err(|e| Errno::of(&e))?;
             Ok(sock)
         });
-        let sock = match made {
+        let sock = match sock {
             Ok(sock) => sock,
             Err(e) => {
                 // EMFILE and the like: say it once and stop making clients.
+                begun.push(call.clone());
                 Recorder::begin(shared, &call, None)
                     .addr(addr)
                     .finish(Err(e), Extra::default());
@@ -182,52 +185,98 @@ pub(crate) fn connect(
             ..Meta::default()
         };
         let lab_sock = Arc::new(LabSocket::new(name, sock, meta, Latch::default()));
+        lab_sock.starting.store(true, Ordering::Release);
         shared.register(Arc::clone(&lab_sock));
-        let shared2 = Arc::clone(shared);
-        let job_sock = Arc::clone(&lab_sock);
-        let job_call = call.clone();
-        let before = previous.replace(Arc::clone(&lab_sock));
+        // Several clients connect in order: each waits for its turn.
+        let go = Arc::new(if count > 1 {
+            Latch::default()
+        } else {
+            Latch::set_now()
+        });
+        let (shared2, job_sock, job_call, job_go) = (
+            Arc::clone(shared),
+            Arc::clone(&lab_sock),
+            call.clone(),
+            Arc::clone(&go),
+        );
         let job = Job {
-            started: call,
+            started: call.clone(),
             run: Box::new(move |cancelled| {
-                if let Some(before) = before {
-                    wait_syn_sent(&before);
-                }
-                run_connect(&shared2, &job_sock, &job_call, addr, cancelled);
+                let turn = cancelled || job_go.wait_unless(|| job_sock.is_closed());
+                run_connect(&shared2, &job_sock, &job_call, addr, cancelled || !turn);
                 job_sock.ready.set();
             }),
         };
-        if let Err(e) = lab_sock.send.push(job) {
-            lab_sock.meta().closed = true;
-            lab_sock.take_fd();
-            seqs.pop();
-            if seqs.is_empty() {
-                return Err(LabError::Thread(name, e));
-            }
-            break;
-        }
+        begun.push(call);
+        made.push((lab_sock, job, go));
     }
-    Ok(seqs)
+    if made.len() > 1 {
+        // Starting a thousand lane threads takes a while: not on the caller's
+        // thread (it may be the screen's).
+        let spawned = std::thread::Builder::new()
+            .name("sockplay-connect".into())
+            .spawn(move || take_turns(made));
+        if let Err(e) = spawned {
+            return Err(LabError::Thread(begun[0].sock, e));
+        }
+    } else if let Some((sock, job, _)) = made.pop() {
+        queue_connect(&sock, job);
+        sock.starting.store(false, Ordering::Release);
+    }
+    Ok(begun)
 }
 
-/// Waits (at most 50 ms) until the client made just before has sent its SYN,
-/// so that `connect L1 x6` reaches the listener as C1, C2, … in order, as a
-/// loop of connects in one program would, though each has a lane of its own.
-fn wait_syn_sent(before: &LabSocket) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(50);
-    while std::time::Instant::now() < deadline {
-        let done = before.pending() == 0;
-        let bound = before
-            .fd()
-            .and_then(|fd| fd.local_addr().ok())
-            .and_then(|a| a.as_socket())
-            .is_some_and(|a| a.port() != 0);
-        if done || bound {
-            // The port is taken just before the SYN leaves; let it arrive.
-            std::thread::sleep(std::time::Duration::from_micros(300));
-            return;
+/// Queues a client's connect on its sending lane; a lane that cannot start
+/// a thread reports the call as not run.
+fn queue_connect(sock: &LabSocket, job: Job) {
+    if let Err((_, job)) = sock.send.push(job) {
+        sock.meta().closed = true;
+        (job.run)(true);
+    }
+}
+
+/// How many clients' lane threads may wait for their turn at once.
+const START_AHEAD: usize = 16;
+
+/// Lets the clients connect one after another, each once the one before has
+/// sent its SYN (at most 50 ms each), so that `connect L1 x6` reaches the
+/// listener as C1, C2, … in order, as a loop of connects in one program
+/// would, though each has a lane of its own.
+fn take_turns(clients: Vec<(Arc<LabSocket>, Job, Arc<Latch>)>) {
+    // Lane threads start a few turns ahead, so that starting one (about a
+    // millisecond here) overlaps the turns before it; never all at once, so
+    // that a thousand new threads do not crowd out the screen's.
+    let mut waiting: std::collections::VecDeque<(Arc<LabSocket>, Arc<Latch>)> =
+        std::collections::VecDeque::new();
+    let mut clients = clients.into_iter();
+    loop {
+        while waiting.len() < START_AHEAD {
+            let Some((sock, job, go)) = clients.next() else {
+                break;
+            };
+            queue_connect(&sock, job);
+            waiting.push_back((sock, go));
         }
-        std::thread::sleep(std::time::Duration::from_micros(100));
+        let Some((sock, go)) = waiting.pop_front() else {
+            break;
+        };
+        go.set();
+        sock.starting.store(false, Ordering::Release);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(50);
+        while std::time::Instant::now() < deadline {
+            let done = sock.send.pending() == 0;
+            let bound = sock
+                .fd()
+                .and_then(|fd| fd.local_addr().ok())
+                .and_then(|a| a.as_socket())
+                .is_some_and(|a| a.port() != 0);
+            if done || bound {
+                // The port is taken just before the SYN leaves; let it arrive.
+                std::thread::sleep(std::time::Duration::from_micros(100));
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_micros(20));
+        }
     }
 }
 
@@ -247,12 +296,13 @@ fn run_connect(
     let result = fd.connect(&SockAddr::from(addr)).map_err(|e| Errno::of(&e));
     let local = fd.local_addr().ok().and_then(|a| a.as_socket());
     sock.meta().local = local;
-    // The server may have accepted before this thread got here.
-    if let Some(local) = local
-        && let Some(accepted) = find_open(shared, Role::Accepted, |m| m.peer == Some(local))
-    {
-        accepted.meta().pair = Some(sock.name);
-        sock.meta().pair = Some(accepted.name);
+    if let Some(local) = local {
+        shared.note_end(sock.name, local);
+        // The server may have accepted before this thread got here.
+        if let Some(accepted) = shared.end_at(Role::Accepted, local) {
+            accepted.meta().pair = Some(sock.name);
+            sock.meta().pair = Some(accepted.name);
+        }
     }
     let sentence = format!(
         "{} connected: {} → {addr}",
@@ -300,7 +350,7 @@ pub(crate) fn accept(
         listener
             .recv
             .push(job)
-            .map_err(|e| LabError::Thread(listener.name, e))?;
+            .map_err(|(e, _)| LabError::Thread(listener.name, e))?;
     }
     Ok(seqs)
 }
@@ -347,6 +397,9 @@ fn accept_one(
     if let Some(client) = &pair {
         client.meta().pair = Some(name);
     }
+    if let Some(p) = peer {
+        shared.note_end(name, p);
+    }
     shared.register(Arc::new(LabSocket::new(name, sock, meta, Latch::set_now())));
     let from = peer.map_or_else(|| "?".into(), |p| p.to_string());
     let sentence = match &pair {
@@ -368,26 +421,16 @@ fn accept_one(
 /// has not returned yet has no address in its meta, but the kernel already
 /// gave it a port: read that live.
 fn find_client_at(shared: &Shared, at: SocketAddr) -> Option<Arc<LabSocket>> {
+    if let Some(client) = shared.end_at(Role::Client, at) {
+        return Some(client);
+    }
+    // Rare: the client's connect() has not returned yet. Its thread pairs
+    // the two when it does; this finds it now, for the accept's sentence.
     shared.all().into_iter().find(|s| {
-        if s.name.role != Role::Client || s.is_closed() {
-            return false;
-        }
-        let known = s.meta().local;
-        let local = known.or_else(|| s.fd()?.local_addr().ok()?.as_socket());
-        local == Some(at)
-    })
-}
-
-/// The open lab socket of `role` whose meta matches: pairs the two ends
-/// of a connection, from whichever end finishes last.
-fn find_open(
-    shared: &Shared,
-    role: Role,
-    matches: impl Fn(&Meta) -> bool,
-) -> Option<Arc<LabSocket>> {
-    shared.all().into_iter().find(|s| {
-        let meta = s.meta();
-        s.name.role == role && !meta.closed && matches(&meta)
+        s.name.role == Role::Client
+            && !s.is_closed()
+            && s.meta().local.is_none()
+            && s.fd().and_then(|fd| fd.local_addr().ok()?.as_socket()) == Some(at)
     })
 }
 

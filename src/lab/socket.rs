@@ -1,7 +1,7 @@
 //! A lab socket: the kernel socket, its two lanes, and what the lab knows of it.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -63,14 +63,24 @@ impl Latch {
 
     /// Waits until the latch is set.
     pub fn wait(&self) {
+        self.wait_unless(|| false);
+    }
+
+    /// Waits until the latch is set or `give_up` says so (looked at every
+    /// 20 ms); true when it was set.
+    pub fn wait_unless(&self, give_up: impl Fn() -> bool) -> bool {
         let mut set = self.set.lock().unwrap_or_else(|p| p.into_inner());
         while !*set {
+            if give_up() {
+                return false;
+            }
             set = self
                 .cv
-                .wait_timeout(set, Duration::from_millis(100))
+                .wait_timeout(set, Duration::from_millis(20))
                 .unwrap_or_else(|p| p.into_inner())
                 .0;
         }
+        true
     }
 }
 
@@ -93,6 +103,8 @@ pub(crate) struct LabSocket {
     pub bytes_received: AtomicU64,
     /// The seq of the `drain on` that runs and should go on; 0 when none.
     pub drain: AtomicU64,
+    /// A client whose connect is made but not yet queued on its lane.
+    pub starting: AtomicBool,
 }
 
 impl LabSocket {
@@ -110,6 +122,7 @@ impl LabSocket {
             bytes_sent: AtomicU64::new(0),
             bytes_received: AtomicU64::new(0),
             drain: AtomicU64::new(0),
+            starting: AtomicBool::new(false),
         }
     }
 
@@ -133,15 +146,18 @@ impl LabSocket {
         self.meta().closed
     }
 
-    /// Calls queued or running on both lanes.
+    /// Calls queued or running on both lanes (a connect about to be queued counts).
     pub fn pending(&self) -> usize {
-        self.send.pending() + self.recv.pending()
+        self.send.pending()
+            + self.recv.pending()
+            + usize::from(self.starting.load(Ordering::Acquire))
     }
 
     /// A copy of everything the front ends show about the socket.
     pub fn info(&self) -> SocketInfo {
         let (sending, send_call) = self.send.status();
         let (receiving, recv_call) = self.recv.status();
+        let starting = usize::from(self.starting.load(Ordering::Acquire));
         SocketInfo {
             name: self.name,
             role: self.name.role,
@@ -149,7 +165,7 @@ impl LabSocket {
             bytes_sent: self.bytes_sent.load(Ordering::Relaxed),
             bytes_received: self.bytes_received.load(Ordering::Relaxed),
             in_flight: send_call.into_iter().chain(recv_call).collect(),
-            pending: sending + receiving,
+            pending: sending + receiving + starting,
         }
     }
 }

@@ -14,8 +14,9 @@ use super::result::{Arg, Call, Started};
 use super::socket::LabSocket;
 use super::{LabError, MAX_CALL_BYTES, Shared};
 
-/// The buffer one `drain` read uses.
-const DRAIN_CHUNK: usize = 64 * 1024;
+/// The buffer one `drain` read uses: large enough that a drain keeps up
+/// with a sender on loopback (iperf3 reads 128 KiB at a time).
+const DRAIN_CHUNK: usize = 256 * 1024;
 
 /// How often a waiting loop looks whether its socket was closed.
 const POLL_MS: libc::c_int = 100;
@@ -81,7 +82,8 @@ fn queue(
         }),
     };
     let lane = if receiving { &sock.recv } else { &sock.send };
-    lane.push(job).map_err(|e| LabError::Thread(sock.name, e))?;
+    lane.push(job)
+        .map_err(|(e, _)| LabError::Thread(sock.name, e))?;
     Ok(vec![begun])
 }
 

@@ -18,7 +18,7 @@ pub mod view;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, EventStream};
-use futures_util::{FutureExt, StreamExt};
+use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::signal::unix::{SignalKind, signal};
@@ -133,17 +133,15 @@ where
         if let Some(m) = msg {
             app.update(m);
         }
-        // Drain what else is pending, then draw once.
+        // Drain what else is pending from the lab and the sampler, then draw
+        // once. Keys come only through `select!`: polling the EventStream
+        // outside it (now_or_never) hands its wake-up thread a waker that
+        // wakes nothing, and the next key would wait for the tick.
         for _ in 0..10_000 {
             let next = if let Ok(e) = lab_rx.try_recv() {
                 Msg::Lab(e)
             } else if let Ok(s) = snap_rx.try_recv() {
                 Msg::Snapshot(s)
-            } else if let Some(Some(Ok(e))) = terminal_events.next().now_or_never() {
-                match to_msg(e) {
-                    Some(m) => m,
-                    None => continue,
-                }
             } else {
                 break;
             };
