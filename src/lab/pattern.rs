@@ -9,18 +9,43 @@ pub const ALPHABET: &[u8; 26] = b"abcdefghijklmnopqrstuvwxyz";
 /// `len` bytes of the pattern, starting at stream offset `offset`.
 pub fn bytes(offset: u64, len: usize) -> Vec<u8> {
     let start = (offset % ALPHABET.len() as u64) as usize;
-    let mut out = Vec::with_capacity(len);
-    out.extend_from_slice(&ALPHABET[start..start + (ALPHABET.len() - start).min(len)]);
+    let mut out = Vec::with_capacity(len + ALPHABET.len());
+    out.extend_from_slice(&ALPHABET[start..]);
+    out.extend_from_slice(&ALPHABET[..start]);
+    // Doubling copies: the pattern repeats, so copy what is there.
     while out.len() < len {
-        let n = (len - out.len()).min(ALPHABET.len());
-        out.extend_from_slice(&ALPHABET[..n]);
+        let n = out.len().min(len - out.len());
+        out.extend_from_within(..n);
     }
+    out.truncate(len);
     out
+}
+
+/// A buffer of the pattern from offset 0 that any stretch of up to `len`
+/// bytes can be sliced from: see [`slice`].
+pub fn buffer(len: usize) -> Vec<u8> {
+    bytes(0, len + ALPHABET.len())
+}
+
+/// `len` bytes of the pattern at stream offset `offset`, from a [`buffer`].
+pub fn slice(buffer: &[u8], offset: u64, len: usize) -> &[u8] {
+    let start = (offset % ALPHABET.len() as u64) as usize;
+    &buffer[start..start + len]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slices_of_a_buffer_are_the_pattern() {
+        let buf = buffer(100);
+        for offset in [0u64, 1, 25, 26, 27, 1_000_003] {
+            assert_eq!(slice(&buf, offset, 100), bytes(offset, 100).as_slice());
+        }
+        assert_eq!(bytes(3, 0), b"");
+        assert_eq!(bytes(0, 1 << 20).len(), 1 << 20);
+    }
 
     #[test]
     fn pattern_continues_across_calls() {

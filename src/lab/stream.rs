@@ -87,10 +87,10 @@ fn queue(
     Ok(vec![begun])
 }
 
-fn payload_bytes(payload: &Payload, offset: u64, skip: u64, len: u64) -> Vec<u8> {
+fn payload_bytes(payload: &Payload, offset: u64) -> Vec<u8> {
     match payload {
-        Payload::Pattern(_) => pattern::bytes(offset, len as usize),
-        Payload::Text(t) => t[skip as usize..(skip + len) as usize].to_vec(),
+        Payload::Pattern(n) => pattern::bytes(offset, *n as usize),
+        Payload::Text(t) => t.clone(),
     }
 }
 
@@ -109,7 +109,7 @@ pub(crate) fn send(
         let fd = sock.fd()?;
         let raw = fd.as_raw_fd();
         if !all {
-            let buf = payload_bytes(&payload, sock.bytes_sent.load(Ordering::Relaxed), 0, total);
+            let buf = payload_bytes(&payload, sock.bytes_sent.load(Ordering::Relaxed));
             rec.start_clock();
             let r = sys_send(raw, &buf);
             if let Ok(n) = r {
@@ -119,13 +119,22 @@ pub(crate) fn send(
         }
         let mut sent = 0u64;
         let mut error = None;
+        // One pattern buffer for every step, sliced at the stream's offset.
+        let pattern = match &payload {
+            Payload::Pattern(_) => pattern::buffer(total.min(MAX_CALL_BYTES) as usize),
+            Payload::Text(_) => Vec::new(),
+        };
         while sent < total && !sock.is_closed() {
             let len = (total - sent).min(MAX_CALL_BYTES);
-            let buf = payload_bytes(&payload, sock.bytes_sent.load(Ordering::Relaxed), sent, len);
+            let offset = sock.bytes_sent.load(Ordering::Relaxed);
+            let buf = match &payload {
+                Payload::Pattern(_) => pattern::slice(&pattern, offset, len as usize),
+                Payload::Text(t) => &t[sent as usize..(sent + len) as usize],
+            };
             let step = shared.begin(sock.name, Call::Send, Arg::Bytes(len));
             let step_rec = Recorder::begin(shared, &step, Some(&fd)).part_of(parent);
             step_rec.start_clock();
-            let r = step_rec.finish(sys_send(raw, &buf), Extra::default());
+            let r = step_rec.finish(sys_send(raw, buf), Extra::default());
             match r.outcome.errno() {
                 None => {
                     let n = r.outcome.ret().unwrap_or(0);
