@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use sockplay::kernel::Snapshotter;
 use sockplay::kernel::diag::DiagSocket;
-use sockplay::lab::{AcceptCount, Command, Lab, SockOpts, Target};
+
+mod support;
 
 const RUNS: usize = 60;
 
@@ -33,18 +34,7 @@ fn ms(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1e3)
 }
 
-fn raise_fd_limit() {
-    // SAFETY: get/setrlimit on a valid struct.
-    unsafe {
-        let mut r: libc::rlimit = std::mem::zeroed();
-        libc::getrlimit(libc::RLIMIT_NOFILE, &mut r);
-        r.rlim_cur = r.rlim_max;
-        libc::setrlimit(libc::RLIMIT_NOFILE, &r);
-    }
-}
-
 fn main() {
-    raise_fd_limit();
     println!("kernel view: median of {RUNS} runs");
     println!(
         "{:>12} {:>12} {:>12} {:>12} {:>12} {:>10} {:>10}",
@@ -52,39 +42,7 @@ fn main() {
     );
     // 5,000 connections are 10,001 sockets: the scale of issue 6.
     for n in [100u32, 1000, 2000, 5000] {
-        let (lab, _events) = Lab::new();
-        lab.execute(&Command::Listen {
-            addr: None,
-            backlog: 4096,
-            reuseaddr: None,
-            opts: SockOpts::default(),
-        })
-        .unwrap();
-        let l1 = "L1".parse().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        // In rounds that fit the accept queue (somaxconn caps it at 4096).
-        let mut left = n;
-        while left > 0 {
-            let round = left.min(4000);
-            left -= round;
-            lab.execute(&Command::Connect {
-                target: Target::Listener(l1),
-                count: round,
-                opts: SockOpts::default(),
-            })
-            .unwrap();
-            while lab.pending_all() > 0 && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            lab.execute(&Command::Accept {
-                listener: l1,
-                count: AcceptCount::All,
-            })
-            .unwrap();
-            while lab.pending_all() > 0 && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        }
+        let (lab, _events) = support::lab_with_connections(n);
         let port = lab.sockets()[0].meta.local.unwrap().port();
         let observer = lab.observer();
         let mut snapshotter = Snapshotter::live().unwrap();

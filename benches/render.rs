@@ -4,47 +4,22 @@
 //!
 //! Run: `cargo bench --bench render`.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use sockplay::kernel::Snapshotter;
-use sockplay::lab::{AcceptCount, Command, Lab, LabEvent, SockOpts, Target};
+use sockplay::lab::LabEvent;
 use sockplay::tui::app::{App, Msg};
 use sockplay::tui::theme::Theme;
 use sockplay::tui::view;
 
+mod support;
+
 const FRAMES: usize = 200;
 
 fn main() {
-    sockplay::lab::limits::raise_nofile();
-    let (lab, events) = Lab::new();
-    lab.execute(&Command::Listen {
-        addr: None,
-        backlog: 4096,
-        reuseaddr: None,
-        opts: SockOpts::default(),
-    })
-    .unwrap();
-    let l1 = "L1".parse().unwrap();
-    lab.execute(&Command::Connect {
-        target: Target::Listener(l1),
-        count: 500,
-        opts: SockOpts::default(),
-    })
-    .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while lab.pending_all() > 0 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    lab.execute(&Command::Accept {
-        listener: l1,
-        count: AcceptCount::All,
-    })
-    .unwrap();
-    while lab.pending_all() > 0 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let (lab, events) = support::lab_with_connections(500);
     let mut app = App::new(lab, Theme::from_env());
     // The results log fills with every call the lab made.
     while let Ok(LabEvent::Finished(r)) = events.try_recv() {

@@ -300,6 +300,27 @@ mod tests {
         }
     }
 
+    fn listener(name: &str, port: u16, backlog: i32, inode: u64) -> SocketInfo {
+        let meta = Meta {
+            local: Some(a(&format!("127.0.0.1:{port}"))),
+            backlog: Some(backlog),
+            inode,
+            ..Meta::default()
+        };
+        sock(name, meta)
+    }
+
+    fn client(name: &str, port: u16, to: u16, inode: u64, closed: bool) -> SocketInfo {
+        let meta = Meta {
+            local: Some(a(&format!("127.0.0.1:{port}"))),
+            peer: Some(a(&format!("127.0.0.1:{to}"))),
+            inode,
+            closed,
+            ..Meta::default()
+        };
+        sock(name, meta)
+    }
+
     fn readings(lab: Vec<SocketInfo>, entries: Vec<DiagEntry>) -> Readings {
         Readings {
             lab,
@@ -314,44 +335,10 @@ mod tests {
     #[test]
     fn matches_by_inode_then_by_address_and_finds_the_queue() {
         let lab = vec![
-            sock(
-                "L1",
-                Meta {
-                    local: Some(a("127.0.0.1:5000")),
-                    backlog: Some(2),
-                    inode: 10,
-                    ..Meta::default()
-                },
-            ),
-            sock(
-                "C1",
-                Meta {
-                    local: Some(a("127.0.0.1:40000")),
-                    peer: Some(a("127.0.0.1:5000")),
-                    inode: 11,
-                    ..Meta::default()
-                },
-            ),
-            sock(
-                "C2",
-                Meta {
-                    local: Some(a("127.0.0.1:40001")),
-                    peer: Some(a("127.0.0.1:5000")),
-                    inode: 12,
-                    closed: true,
-                    ..Meta::default()
-                },
-            ),
-            sock(
-                "C3",
-                Meta {
-                    local: Some(a("127.0.0.1:40003")),
-                    peer: Some(a("127.0.0.1:5000")),
-                    inode: 13,
-                    closed: true,
-                    ..Meta::default()
-                },
-            ),
+            listener("L1", 5000, 2, 10),
+            client("C1", 40000, 5000, 11, false),
+            client("C2", 40001, 5000, 12, true),
+            client("C3", 40003, 5000, 13, true),
         ];
         let entries = vec![
             entry(TcpState::Listen, "127.0.0.1:5000", "0.0.0.0:0", 10, 1, 2),
@@ -444,24 +431,8 @@ mod tests {
     #[test]
     fn a_client_established_where_the_server_holds_syn_recv_is_explained() {
         let lab = vec![
-            sock(
-                "L1",
-                Meta {
-                    local: Some(a("127.0.0.1:5000")),
-                    backlog: Some(0),
-                    inode: 10,
-                    ..Meta::default()
-                },
-            ),
-            sock(
-                "C2",
-                Meta {
-                    local: Some(a("127.0.0.1:40001")),
-                    peer: Some(a("127.0.0.1:5000")),
-                    inode: 12,
-                    ..Meta::default()
-                },
-            ),
+            listener("L1", 5000, 0, 10),
+            client("C2", 40001, 5000, 12, false),
         ];
         let entries = vec![
             entry(TcpState::Listen, "127.0.0.1:5000", "0.0.0.0:0", 10, 1, 0),

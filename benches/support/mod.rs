@@ -1,0 +1,46 @@
+//! Shared by the benchmarks: a lab with many real loopback connections.
+
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+use sockplay::lab::{AcceptCount, Command, Lab, LabEvent, SockOpts, Target};
+
+/// A lab with one listener (backlog 4096) and `n` connections, client and
+/// accepted ends, made in rounds that fit the accept queue.
+pub fn lab_with_connections(n: u32) -> (Lab, Receiver<LabEvent>) {
+    sockplay::lab::limits::raise_nofile();
+    let (lab, events) = Lab::new();
+    lab.execute(&Command::Listen {
+        addr: None,
+        backlog: 4096,
+        reuseaddr: None,
+        opts: SockOpts::default(),
+    })
+    .unwrap();
+    let l1 = "L1".parse().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let settle = |lab: &Lab| {
+        while lab.pending_all() > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    let mut left = n;
+    while left > 0 {
+        let round = left.min(4000);
+        left -= round;
+        lab.execute(&Command::Connect {
+            target: Target::Listener(l1),
+            count: round,
+            opts: SockOpts::default(),
+        })
+        .unwrap();
+        settle(&lab);
+        lab.execute(&Command::Accept {
+            listener: l1,
+            count: AcceptCount::All,
+        })
+        .unwrap();
+        settle(&lab);
+    }
+    (lab, events)
+}
