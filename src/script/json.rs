@@ -112,12 +112,16 @@ impl<W: Write> Sink for JsonLines<W> {
     }
 
     fn snapshot(&mut self, _line: usize, snap: &crate::kernel::Snapshot, only: Option<SockName>) {
-        let mut value = json!(snap);
-        value["type"] = json!("snapshot");
-        if only.is_some() {
-            value["sockets"] = json!(super::show::selected(snap, only));
+        // `type` first, as in every record.
+        let mut value = serde_json::Map::new();
+        value.insert("type".into(), json!("snapshot"));
+        if let Value::Object(fields) = json!(snap) {
+            value.extend(fields);
         }
-        self.emit(&value);
+        if only.is_some() {
+            value.insert("sockets".into(), json!(super::show::selected(snap, only)));
+        }
+        self.emit(&Value::Object(value));
     }
 
     fn info(&mut self, line: usize, text: &str, t: Duration) {
