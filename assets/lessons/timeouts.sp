@@ -49,8 +49,13 @@ expect C2 timed_out=true
 note "With a time-out, send() waited half a second, then returned the part that fitted (or EAGAIN when nothing did)."
 set C2 timeout=0
 send C2 1m
+sleep 100ms
+send C2 1m
+sleep 100ms
+send C2 1m
 expect C2 errno=EAGAIN
-note "Non-blocking, with no room: EAGAIN at once. A blocking send() would wait until the receiver reads."
+expect C2 timed_out=false
+note "Non-blocking, send() takes at once whatever room is left (a few bytes may still fit), and when there is none it fails with EAGAIN at once. A blocking send() would wait until the receiver reads."
 
 step "connect in three modes"
 note "A listener with backlog 0 and one connection already waiting: further SYNs are dropped."
