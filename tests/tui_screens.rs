@@ -60,6 +60,7 @@ fn sock(
             rtt_us: 30,
             cwnd: 10,
             retrans: 0,
+            ..TcpView::default()
         }),
         in_flight: Vec::new(),
         notes: Vec::new(),
@@ -175,6 +176,7 @@ fn zero_window() -> Snapshot {
         rtt_us: 30,
         cwnd: 10,
         retrans: 0,
+        ..TcpView::default()
     });
     c1.in_flight = vec!["send(1.0m) 4.2s".into()];
     c1.notes = vec!["the peer advertises a zero window: its buffer is full, so nothing more is sent until it reads".into()];

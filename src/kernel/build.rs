@@ -13,7 +13,7 @@ use rustc_hash::FxHashMap as HashMap;
 use super::diag::DiagEntry;
 use super::notes;
 use super::proc::{Counters, System};
-use super::snapshot::{CounterScope, Snapshot, SockView, TcpView, ViewRole};
+use super::snapshot::{CounterScope, Snapshot, SockView, ViewRole};
 use super::state::TcpState;
 use crate::lab::{Role, SockName, SocketInfo};
 
@@ -31,18 +31,6 @@ pub struct Readings {
     pub scope: CounterScope,
     /// When.
     pub t: Duration,
-}
-
-fn tcp_view(e: &DiagEntry) -> Option<TcpView> {
-    e.info.map(|i| TcpView {
-        snd_wnd: i.snd_wnd,
-        rcv_wnd: i.rcv_wnd,
-        rcv_wscale: i.rcv_wscale,
-        snd_wscale: i.snd_wscale,
-        rtt_us: i.rtt_us,
-        cwnd: i.cwnd,
-        retrans: i.retrans,
-    })
 }
 
 /// FIONREAD leaves out the sequence number a received FIN takes; sock_diag
@@ -122,7 +110,7 @@ fn lab_view(s: &SocketInfo, e: Option<&DiagEntry>) -> SockView {
             v.recvq = Some(recvq(e));
             v.sendq = Some(e.wqueue);
             v.notsent = e.info.and_then(|i| i.notsent);
-            v.tcp = tcp_view(e);
+            v.tcp = e.info;
         }
     }
     v
@@ -258,7 +246,7 @@ fn waiting_view(e: &DiagEntry, listener: SockName, client: Option<SockName>) -> 
         timeout: None,
         bytes_sent: None,
         bytes_received: None,
-        tcp: if syn { None } else { tcp_view(e) },
+        tcp: if syn { None } else { e.info },
         in_flight: Vec::new(),
         notes: Vec::new(),
     }

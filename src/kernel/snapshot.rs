@@ -38,24 +38,8 @@ impl ViewRole {
     }
 }
 
-/// TCP_INFO figures of a connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct TcpView {
-    /// The window the peer advertises (bytes); 0 is the zero window.
-    pub snd_wnd: Option<u32>,
-    /// The window this socket advertises (bytes).
-    pub rcv_wnd: Option<u32>,
-    /// The scale of the window this socket advertises, fixed at the handshake.
-    pub rcv_wscale: u8,
-    /// The scale of the peer's window.
-    pub snd_wscale: u8,
-    /// Smoothed round-trip time (µs).
-    pub rtt_us: u32,
-    /// Congestion window (segments).
-    pub cwnd: u32,
-    /// Retransmissions so far.
-    pub retrans: u32,
-}
+/// TCP_INFO figures of a connection: the same as what TCP_INFO holds.
+pub type TcpView = super::tcp_info::TcpInfo;
 
 /// One socket of the view: a lab socket, or a kernel entry a lab listener holds.
 #[derive(Debug, Clone, PartialEq, Serialize)]

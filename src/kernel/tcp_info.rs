@@ -2,7 +2,8 @@
 //! the bytes the kernel gives (INET_DIAG_INFO or getsockopt TCP_INFO), so
 //! that older or newer kernels with shorter or longer structs still work.
 
-/// TCP_INFO fields for the kernel view.
+/// TCP_INFO fields for the kernel view (`tcp` in a snapshot; the
+/// listener and not-sent figures go to fields of their own).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct TcpInfo {
     /// The window the peer advertises, scaled (`tcpi_snd_wnd`), bytes.
