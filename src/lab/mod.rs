@@ -25,6 +25,7 @@ mod record;
 pub mod result;
 mod socket;
 mod stream;
+mod turns;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -215,7 +215,7 @@ pub(crate) fn connect(
         // thread (it may be the screen's).
         let spawned = std::thread::Builder::new()
             .name("sockplay-connect".into())
-            .spawn(move || take_turns(made));
+            .spawn(move || super::turns::take_turns(made));
         if let Err(e) = spawned {
             return Err(LabError::Thread(begun[0].sock, e));
         }
@@ -228,55 +228,10 @@ pub(crate) fn connect(
 
 /// Queues a client's connect on its sending lane; a lane that cannot start
 /// a thread reports the call as not run.
-fn queue_connect(sock: &LabSocket, job: Job) {
+pub(super) fn queue_connect(sock: &LabSocket, job: Job) {
     if let Err((_, job)) = sock.send.push(job) {
         sock.meta().closed = true;
         (job.run)(true);
-    }
-}
-
-/// How many clients' lane threads may wait for their turn at once.
-const START_AHEAD: usize = 16;
-
-/// Lets the clients connect one after another, each once the one before has
-/// sent its SYN (at most 50 ms each), so that `connect L1 x6` reaches the
-/// listener as C1, C2, … in order, as a loop of connects in one program
-/// would, though each has a lane of its own.
-fn take_turns(clients: Vec<(Arc<LabSocket>, Job, Arc<Latch>)>) {
-    // Lane threads start a few turns ahead, so that starting one (about a
-    // millisecond here) overlaps the turns before it; never all at once, so
-    // that a thousand new threads do not crowd out the screen's.
-    let mut waiting: std::collections::VecDeque<(Arc<LabSocket>, Arc<Latch>)> =
-        std::collections::VecDeque::new();
-    let mut clients = clients.into_iter();
-    loop {
-        while waiting.len() < START_AHEAD {
-            let Some((sock, job, go)) = clients.next() else {
-                break;
-            };
-            queue_connect(&sock, job);
-            waiting.push_back((sock, go));
-        }
-        let Some((sock, go)) = waiting.pop_front() else {
-            break;
-        };
-        go.set();
-        sock.starting.store(false, Ordering::Release);
-        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(50);
-        while std::time::Instant::now() < deadline {
-            let done = sock.send.pending() == 0;
-            let bound = sock
-                .fd()
-                .and_then(|fd| fd.local_addr().ok())
-                .and_then(|a| a.as_socket())
-                .is_some_and(|a| a.port() != 0);
-            if done || bound {
-                // The port is taken just before the SYN leaves; let it arrive.
-                std::thread::sleep(std::time::Duration::from_micros(100));
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_micros(20));
-        }
     }
 }
 
