@@ -417,6 +417,28 @@ mod tests {
     }
 
     #[test]
+    fn a_queue_past_its_limit_says_why() {
+        for (queued, extra) in [(3, false), (4, true)] {
+            let lab = vec![listener("L1", 5000, 2, 10)];
+            let entries = vec![entry(
+                TcpState::Listen,
+                "127.0.0.1:5000",
+                "0.0.0.0:0",
+                10,
+                queued,
+                2,
+            )];
+            let snap = snapshot(readings(lab, entries));
+            let notes = &snap.sockets[0].notes;
+            assert_eq!(
+                notes.iter().any(|n| n.starts_with("4 wait, more than 3")),
+                extra,
+                "{notes:?}"
+            );
+        }
+    }
+
+    #[test]
     fn a_client_established_where_the_server_holds_syn_recv_is_explained() {
         let lab = vec![
             listener("L1", 5000, 0, 10),

@@ -72,10 +72,15 @@ fn backlog_notes(v: &SockView) -> Vec<String> {
             "backlog {backlog} capped to {max} by net.core.somaxconn"
         ));
     }
+    let holds = u64::from(max) + 1;
     notes.push(format!(
-        "holds {} connections: Linux calls the queue full only when more than {max} wait",
-        u64::from(max) + 1
+        "holds {holds} connections: Linux calls the queue full only when more than {max} wait"
     ));
+    if let Some(q) = v.accept_queue.map(u64::from).filter(|q| *q > holds) {
+        notes.push(format!(
+            "{q} wait, more than {holds}: Linux checks \"is the queue full?\" without a lock, so handshakes that finished at the same instant on different CPUs passed it together"
+        ));
+    }
     notes
 }
 
