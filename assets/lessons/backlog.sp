@@ -2,9 +2,15 @@
 # summary: what listen(N) means on Linux: a queue of completed connections holding N+1, clients waiting in SYN-SENT, overflows, somaxconn
 
 step "Six clients, backlog 2"
-note "listen(2) is often read as 'two clients'. Watch what Linux does with six that connect at once, while the server does not accept."
+note "listen(2) is often read as 'two clients'. Watch what Linux does with six while the server does not accept: three connect, then three more, a moment apart."
 listen backlog=2
-connect L1 x6
+connect L1 x3
+sleep 100ms
+connect L1
+sleep 100ms
+connect L1
+sleep 100ms
+connect L1
 sleep 300ms
 expect L1 accept_queue=3
 expect C1 state=ESTABLISHED
@@ -25,11 +31,13 @@ accept L1
 expect A1 state=ESTABLISHED
 expect L1 accept_queue=3 within 8s
 note "accept() took one connection out; at the next SYN retry a waiting client got in, and the queue is full again. The queue is a waiting room: accept() is what empties it."
+note "Why did C4, C5 and C6 come a moment apart? Linux checks 'is the queue full?' without a lock. Clients that connect together also retry together, and when two handshakes finish at the same instant on different CPUs both can pass the check: a queue of backlog 2 then holds 4. Spaced out, the clients show the rule; L1's note says so when the race wins."
 note "Sometimes a client becomes ESTABLISHED while the server holds only a SYN-RECV entry for it: the handshake's last ACK came when the queue was full again and was dropped. The kernel notes this on the client."
 
 step "Backlog 0"
 listen backlog=0
-connect L2 x2
+connect L2
+connect L2
 sleep 300ms
 expect L2 accept_queue=1
 expect C8 state=SYN-SENT
