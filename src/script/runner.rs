@@ -161,11 +161,43 @@ impl<'s> Runner<'s> {
         if !calls.is_empty() {
             let text = format!(
                 "end of script; still blocked, woken as the lab closes: {}",
-                calls.join(", ")
+                list_some(&calls, BLOCKED_LISTED)
             );
             self.sink.info(0, &text, self.lab.elapsed());
         }
         self.lab.shutdown(Duration::from_secs(1));
         self.sink.finish();
+    }
+}
+
+/// How many blocked calls the end-of-script line names before it counts.
+const BLOCKED_LISTED: usize = 8;
+
+/// The first `most` items, then how many more there are: a thousand blocked
+/// connects make one readable line, not a page.
+fn list_some(items: &[String], most: usize) -> String {
+    if items.len() <= most {
+        return items.join(", ");
+    }
+    format!(
+        "{}, and {} more",
+        items[..most].join(", "),
+        items.len() - most
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::list_some;
+
+    #[test]
+    fn long_lists_are_counted_not_spelled_out() {
+        let items: Vec<String> = (1..=10).map(|i| format!("C{i}")).collect();
+        assert_eq!(list_some(&items[..3], 8), "C1, C2, C3");
+        assert_eq!(list_some(&items[..8], 8), items[..8].join(", "));
+        assert_eq!(
+            list_some(&items, 8),
+            "C1, C2, C3, C4, C5, C6, C7, C8, and 2 more"
+        );
     }
 }
