@@ -123,3 +123,41 @@ fn a_broken_lesson_is_rejected_with_its_line() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no lesson 'no-such-lesson'"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A projected lesson must not hide its words: at 100×30 every step's title
+/// and notes fit the narration pane without scrolling.
+#[test]
+fn every_step_fits_the_narration_pane_at_100x30() {
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+    use ratatui::style::Style;
+    use ratatui::widgets::Widget;
+    use sockplay::script::{Statement, parse_script};
+    use sockplay::tui::view::{layout::Areas, narration};
+
+    let pane = Areas::of(100, 30, true).narration.unwrap();
+    let (w, h) = (pane.width - 2, pane.height - 2);
+    let mut too_long = Vec::new();
+    for lesson in sockplay::script::lessons::all() {
+        let lines = parse_script(&lesson.text).unwrap();
+        let steps = lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| matches!(l.statement, Statement::Step(_)));
+        for (at, _) in steps {
+            let (n, title, notes) = narration::step_at(&lines, at + 1, &lesson.name);
+            // One row more than the pane has: it must stay empty.
+            let area = Rect::new(0, 0, w, h + 1);
+            let mut buf = Buffer::empty(area);
+            narration::paragraph(title.clone(), notes, Style::default()).render(area, &mut buf);
+            let last: String = (0..w).map(|x| buf[(x, h)].symbol()).collect();
+            if !last.trim().is_empty() {
+                too_long.push(format!("{} step {n} \"{title}\"", lesson.name));
+            }
+        }
+    }
+    assert!(
+        too_long.is_empty(),
+        "more than {h} lines at {w} columns: {too_long:#?}"
+    );
+}

@@ -4,6 +4,7 @@ pub mod connections;
 mod format;
 pub mod layout;
 pub mod listeners;
+pub mod narration;
 mod overlay;
 mod results;
 mod selected;
@@ -54,7 +55,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
     let lesson = app.script.as_ref().is_some_and(|s| s.lesson);
     let areas = Areas::of(area.width, area.height, lesson);
     if let Some(n) = areas.narration {
-        overlay::narration(frame, app, n);
+        narration::draw(frame, app, n);
     }
     listeners::draw(frame, app, areas.listeners);
     connections::draw(frame, app, areas.connections);

@@ -1,12 +1,10 @@
-//! What covers the panes: help, a form, the quit question; and the lesson's
-//! narration pane.
+//! What covers the panes: help, a form, the quit question.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use crate::script::Statement;
 use crate::script::help::COMMANDS;
 use crate::tui::app::{App, Overlay};
 
@@ -20,7 +18,7 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
     c
 }
 
-fn boxed<'a>(app: &App, title: &str) -> Block<'a> {
+pub(super) fn boxed<'a>(app: &App, title: &str) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
         .border_style(app.theme.focus())
@@ -153,59 +151,5 @@ fn help(frame: &mut Frame<'_>, app: &App, area: Rect) {
             .block(boxed(app, "help · any key closes"))
             .wrap(Wrap { trim: false }),
         r,
-    );
-}
-
-/// The lesson's narration: the current step's title and notes, large and calm.
-pub fn narration(frame: &mut Frame<'_>, app: &App, area: Rect) {
-    let t = app.theme;
-    let Some(s) = &app.script else { return };
-    let lines = s.player.lines();
-    let steps: Vec<usize> = lines
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| matches!(l.statement, Statement::Step(_)))
-        .map(|(i, _)| i)
-        .collect();
-    let pos = s.player.position();
-    // The step being shown: the last step line before the position.
-    let current = steps.iter().rposition(|&i| i < pos);
-    let (title, body_from) = match current {
-        Some(k) => (
-            match &lines[steps[k]].statement {
-                Statement::Step(t) => t.clone(),
-                _ => String::new(),
-            },
-            steps[k] + 1,
-        ),
-        None => (s.name.clone(), 0),
-    };
-    let body_to = steps
-        .iter()
-        .find(|&&i| i >= body_from)
-        .copied()
-        .unwrap_or(lines.len());
-    let mut text = vec![Line::styled(
-        title,
-        t.strong()
-            .add_modifier(ratatui::style::Modifier::UNDERLINED),
-    )];
-    for l in &lines[body_from..body_to] {
-        if let Statement::Note(n) = &l.statement {
-            text.push(Line::raw(n.clone()));
-        }
-    }
-    let step_no = current.map_or(0, |k| k + 1);
-    let status = match (s.at_step, s.done) {
-        (_, true) => "the end: q quits, : to keep exploring".to_string(),
-        (Some(_), _) => "press space for the next step".to_string(),
-        (None, _) => "running…".to_string(),
-    };
-    let title = format!("{} · step {step_no} of {} · {status}", s.name, steps.len());
-    frame.render_widget(
-        Paragraph::new(text)
-            .wrap(Wrap { trim: true })
-            .block(boxed(app, &title)),
-        area,
     );
 }
