@@ -31,8 +31,12 @@ accept L1
 expect A1 state=ESTABLISHED
 expect L1 accept_queue=3 within 8s
 note "accept() took one connection out; at the next SYN retry a waiting client got in, and the queue is full again. The queue is a waiting room: accept() is what empties it."
-note "Why did C4, C5 and C6 come a moment apart? Linux checks 'is the queue full?' without a lock. Clients that connect together also retry together, and when two handshakes finish at the same instant on different CPUs both can pass the check: a queue of backlog 2 then holds 4. Spaced out, the clients show the rule; L1's note says so when the race wins."
 note "Sometimes a client becomes ESTABLISHED while the server holds only a SYN-RECV entry for it: the handshake's last ACK came when the queue was full again and was dropped. The kernel notes this on the client."
+
+step "When the rule bends"
+note "Why did C4, C5 and C6 connect a moment apart? Linux checks 'is the queue full?' without taking a lock."
+note "Clients that connect together also retry together. When two handshakes finish at the same instant on different CPUs, both can pass the check, and a queue of backlog 2 holds 4."
+note "Spaced out, the clients show the rule. When the race does win, the note on L1 says so."
 
 step "Backlog 0"
 listen backlog=0
