@@ -194,6 +194,14 @@ pub fn snapshot(r: Readings) -> Snapshot {
                 });
                 waiting.push(waiting_view(e, s.name, clients.get(&e.peer).copied()));
             }
+            // The dump comes in hash order; a class reads C1 C2 C3.
+            waiting.sort_by_key(|w| {
+                (
+                    w.role != ViewRole::Queued,
+                    w.pair.map_or(u64::MAX, |p| u64::from(p.number)),
+                    w.peer,
+                )
+            });
             let syn = waiting
                 .iter()
                 .filter(|w| w.role == ViewRole::SynRecv)
@@ -400,12 +408,13 @@ mod tests {
             (ViewRole::Queued, Some("C1".into()))
         );
         assert_eq!(queued.recvq, Some(5));
-        assert_eq!(snap.sockets[2].role, ViewRole::SynRecv);
         // A client that closed while still queued: CLOSE-WAIT, its FIN not counted.
         assert_eq!(
-            (snap.sockets[3].role, snap.sockets[3].recvq),
+            (snap.sockets[2].role, snap.sockets[2].recvq),
             (ViewRole::Queued, Some(7))
         );
+        // SYN-RECV entries come after the queue.
+        assert_eq!(snap.sockets[3].role, ViewRole::SynRecv);
         let c2 = &snap.sockets[5];
         assert_eq!((c2.state, c2.closed), (TcpState::TimeWait, true));
         assert!(c2.notes[0].contains("TIME-WAIT"));
@@ -414,6 +423,32 @@ mod tests {
                 .iter()
                 .any(|n| n.starts_with("holds 3 connections"))
         );
+    }
+
+    #[test]
+    fn waiting_connections_are_listed_in_client_order() {
+        let lab = vec![
+            listener("L1", 5000, 8, 10),
+            client("C1", 40001, 5000, 11, false),
+            client("C2", 40002, 5000, 12, false),
+        ];
+        let waiting = |local: &str, peer: &str, state| entry(state, local, peer, 0, 0, 0);
+        let entries = vec![
+            entry(TcpState::Listen, "127.0.0.1:5000", "0.0.0.0:0", 10, 3, 8),
+            waiting("127.0.0.1:5000", "127.0.0.1:40009", TcpState::SynReceived),
+            waiting("127.0.0.1:5000", "127.0.0.1:40005", TcpState::Established),
+            waiting("127.0.0.1:5000", "127.0.0.1:40002", TcpState::Established),
+            waiting("127.0.0.1:5000", "127.0.0.1:40001", TcpState::Established),
+        ];
+        let snap = snapshot(readings(lab, entries));
+        let shown: Vec<String> = snap
+            .waiting("L1".parse().unwrap())
+            .map(|w| match w.pair {
+                Some(c) => c.to_string(),
+                None => w.peer.unwrap().port().to_string(),
+            })
+            .collect();
+        assert_eq!(shown, ["C1", "C2", "40005", "40009"]);
     }
 
     #[test]
