@@ -347,3 +347,73 @@ fn the_sampler_sends_changed_snapshots_and_stops_at_once() {
         began.elapsed()
     );
 }
+
+/// The system settings in the view are the kernel's, read here from
+/// `sysctl`'s files; the SYN retry settings are there on kernels that have
+/// them, because they decide when a waiting client tries again.
+#[test]
+fn system_settings_equal_the_kernels() {
+    let (_, s) = live("listen", snap);
+    let read = |key: &str| -> Option<String> {
+        std::fs::read_to_string(format!("/proc/sys/{}", key.replace('.', "/")))
+            .ok()
+            .map(|v| v.split_whitespace().collect::<Vec<_>>().join(" "))
+    };
+    let one = |v: Option<u64>| v.map(|v| v.to_string());
+    let three = |v: Option<[u64; 3]>| v.map(|v| format!("{} {} {}", v[0], v[1], v[2]));
+    let sys = &s.system;
+    for (key, ours) in [
+        ("net.core.somaxconn", one(sys.somaxconn)),
+        ("net.ipv4.tcp_max_syn_backlog", one(sys.tcp_max_syn_backlog)),
+        ("net.ipv4.tcp_rmem", three(sys.tcp_rmem)),
+        ("net.ipv4.tcp_wmem", three(sys.tcp_wmem)),
+        ("net.core.rmem_max", one(sys.rmem_max)),
+        ("net.core.wmem_max", one(sys.wmem_max)),
+        ("net.ipv4.tcp_syncookies", one(sys.tcp_syncookies)),
+        (
+            "net.ipv4.tcp_abort_on_overflow",
+            one(sys.tcp_abort_on_overflow),
+        ),
+        ("net.ipv4.tcp_syn_retries", one(sys.tcp_syn_retries)),
+        (
+            "net.ipv4.tcp_syn_linear_timeouts",
+            one(sys.tcp_syn_linear_timeouts),
+        ),
+    ] {
+        assert_eq!(ours, read(key), "{key}");
+    }
+    assert!(sys.somaxconn.is_some() && sys.tcp_syn_retries.is_some());
+}
+
+/// A client whose SYNs a full queue drops says how often it has sent one:
+/// its retransmissions equal what `ss -ti` reports, and the note names the
+/// listener that drops them.
+#[test]
+fn a_client_in_syn_sent_counts_its_syns_as_ss_does() {
+    let (run, ()) = live(
+        "listen backlog=0\nconnect L1\nconnect L1\nsleep 1300ms",
+        |r| {
+            eventually(r, |s| {
+                let c2 = s.socket(name("C2")).unwrap();
+                let port = c2.local.unwrap().port();
+                let theirs = ss("-Htni", port);
+                let [line] = theirs.as_slice() else {
+                    return Err(format!("ss -ti: {theirs:?}"));
+                };
+                let retrans = c2.tcp.map(|t| u64::from(t.retrans));
+                if line.state != "SYN-SENT" || retrans != line.retrans || retrans < Some(1) {
+                    return Err(format!("C2 retrans {retrans:?} vs ss {line:?}"));
+                }
+                let want = format!(
+                    "SYN sent {} times, no answer: L1's accept queue is full",
+                    retrans.unwrap() + 1
+                );
+                if !c2.notes.iter().any(|n| n.starts_with(&want)) {
+                    return Err(format!("C2 notes {:?}, want {want}", c2.notes));
+                }
+                Ok(())
+            });
+        },
+    );
+    run.assert_ok();
+}

@@ -23,7 +23,7 @@ note "C4, C5 and C6 are still in SYN-SENT: their SYNs were dropped because the q
 step "The overflow counters"
 show
 note "Each dropped SYN adds one to ListenOverflows and ListenDrops. They count for the whole system, so other programs may add to them too."
-note "A waiting client sends its SYN again after 1 second, then 3, then 7: each retry is dropped again while the queue stays full."
+note "A waiting client sends its SYN again: once a second at first (net.ipv4.tcp_syn_linear_timeouts; kernels without it wait 1, 2, 4 s…), then longer each time. Each retry is dropped while the queue stays full; the note on C4 counts them."
 
 step "accept() frees a slot"
 note "The server accepts one connection. Watch the queue, then the waiting clients."
@@ -36,7 +36,7 @@ note "Sometimes a client becomes ESTABLISHED while the server holds only a SYN-R
 step "When the rule bends"
 note "Why did C4, C5 and C6 connect a moment apart? Linux checks 'is the queue full?' without taking a lock."
 note "Clients that connect together also retry together. When two handshakes finish at the same instant on different CPUs, both can pass the check, and a queue of backlog 2 holds 4."
-note "Spaced out, the clients show the rule. When the race does win, the note on L1 says so."
+note "Spaced out, the clients show the rule. When the race does win, show L1 says so."
 
 step "Backlog 0"
 listen backlog=0

@@ -13,10 +13,16 @@ pub(crate) type ByPair<'a> = dyn Fn((SocketAddr, SocketAddr)) -> Option<TcpState
 
 /// Adds notes to the views that need them.
 pub(crate) fn annotate(sockets: &mut [SockView], system: &System, entries: &ByPair<'_>) {
-    let listeners: Vec<(SocketAddr, String)> = sockets
+    let listeners: Vec<Listening> = sockets
         .iter()
         .filter(|s| s.role == ViewRole::Listener && !s.closed)
-        .filter_map(|s| Some((s.local?, s.id?.to_string())))
+        .filter_map(|s| {
+            Some(Listening {
+                at: s.local?,
+                name: s.id?.to_string(),
+                full: matches!((s.accept_queue, s.accept_queue_max), (Some(q), Some(m)) if q > m),
+            })
+        })
         .collect();
     for v in sockets.iter_mut() {
         let mut notes = Vec::new();
@@ -44,6 +50,9 @@ pub(crate) fn annotate(sockets: &mut [SockView], system: &System, entries: &ByPa
         // A paired client's server side is an accepted lab socket: no surprise.
         if v.role == ViewRole::Client && v.state == TcpState::Established && v.pair.is_none() {
             notes.extend(half_open_note(v, &listeners, entries));
+        }
+        if v.role == ViewRole::Client && v.state == TcpState::SynSent && !v.closed {
+            notes.push(syn_sent_note(v, &listeners, system));
         }
         let synchronized = matches!(v.state, TcpState::Established | TcpState::CloseWait);
         if synchronized && v.tcp.and_then(|t| t.snd_wnd) == Some(0) {
@@ -104,16 +113,52 @@ fn buffer_note(
     })
 }
 
+/// A lab listener, as the notes on its clients need it.
+struct Listening {
+    at: SocketAddr,
+    name: String,
+    /// Its accept queue holds more than its backlog: SYNs are dropped.
+    full: bool,
+}
+
+/// The lab listener a client connects to, if any.
+fn listener_of(peer: SocketAddr, listeners: &[Listening]) -> Option<&Listening> {
+    listeners.iter().find(|l| {
+        l.at.port() == peer.port() && (l.at.ip().is_unspecified() || l.at.ip() == peer.ip())
+    })
+}
+
+/// A client still waiting for the SYN-ACK: how often it has tried, and why
+/// it gets no answer when its listener is ours.
+fn syn_sent_note(v: &SockView, listeners: &[Listening], system: &System) -> String {
+    let sent = v.tcp.map_or(0, |t| t.retrans) + 1;
+    let times = if sent == 1 {
+        "once".to_string()
+    } else {
+        format!("{sent} times")
+    };
+    let limit = system
+        .tcp_syn_retries
+        .map(|r| {
+            format!(
+                "; connect() gives up after {} (net.ipv4.tcp_syn_retries)",
+                r + 1
+            )
+        })
+        .unwrap_or_default();
+    match v.peer.and_then(|p| listener_of(p, listeners)) {
+        Some(l) if l.full => format!(
+            "SYN sent {times}, no answer: {}'s accept queue is full, so it drops each SYN{limit}",
+            l.name
+        ),
+        _ => format!("SYN sent {times}, no SYN-ACK yet{limit}"),
+    }
+}
+
 /// A client ESTABLISHED at a lab listener whose server side is only SYN-RECV, or absent.
-fn half_open_note(
-    v: &SockView,
-    listeners: &[(SocketAddr, String)],
-    entries: &ByPair<'_>,
-) -> Option<String> {
+fn half_open_note(v: &SockView, listeners: &[Listening], entries: &ByPair<'_>) -> Option<String> {
     let (local, peer) = (v.local?, v.peer?);
-    let (_, name) = listeners.iter().find(|(at, _)| {
-        at.port() == peer.port() && (at.ip().is_unspecified() || at.ip() == peer.ip())
-    })?;
+    let name = &listener_of(peer, listeners)?.name;
     match entries((peer, local)) {
         Some(TcpState::SynReceived) => Some(format!(
             "ESTABLISHED here, but {name} holds only a SYN-RECV entry: its accept queue was full when the last ACK came, so the kernel dropped it and will resend the SYN-ACK"

@@ -21,6 +21,13 @@ pub struct System {
     pub tcp_syncookies: Option<u64>,
     /// `net.ipv4.tcp_abort_on_overflow`.
     pub tcp_abort_on_overflow: Option<u64>,
+    /// `net.ipv4.tcp_syn_retries`: how often a client resends its SYN
+    /// before connect() fails with ETIMEDOUT.
+    pub tcp_syn_retries: Option<u64>,
+    /// `net.ipv4.tcp_syn_linear_timeouts` (recent kernels): how many SYN
+    /// retries come one second apart before the wait starts doubling;
+    /// `None` on kernels that always double.
+    pub tcp_syn_linear_timeouts: Option<u64>,
 }
 
 fn read(root: &Path, path: &str) -> Option<String> {
@@ -52,6 +59,8 @@ impl System {
             wmem_max: one(root, "net/core/wmem_max"),
             tcp_syncookies: one(root, "net/ipv4/tcp_syncookies"),
             tcp_abort_on_overflow: one(root, "net/ipv4/tcp_abort_on_overflow"),
+            tcp_syn_retries: one(root, "net/ipv4/tcp_syn_retries"),
+            tcp_syn_linear_timeouts: one(root, "net/ipv4/tcp_syn_linear_timeouts"),
         }
     }
 

@@ -124,7 +124,7 @@ pub fn table(snap: &Snapshot, only: Option<SockName>) -> String {
             v.map_or_else(|| "-".into(), |v| format!("{} {} {}", v[0], v[1], v[2]))
         };
         lines.push(format!(
-            "system: somaxconn {}  tcp_max_syn_backlog {}  tcp_rmem {}  tcp_wmem {}  rmem_max {}  wmem_max {}  tcp_syncookies {}  tcp_abort_on_overflow {}",
+            "system: somaxconn {}  tcp_max_syn_backlog {}  tcp_rmem {}  tcp_wmem {}  rmem_max {}  wmem_max {}  tcp_syncookies {}  tcp_abort_on_overflow {}  tcp_syn_retries {}  tcp_syn_linear_timeouts {}",
             opt(s.somaxconn),
             opt(s.tcp_max_syn_backlog),
             three(s.tcp_rmem),
@@ -133,6 +133,8 @@ pub fn table(snap: &Snapshot, only: Option<SockName>) -> String {
             opt(s.wmem_max),
             opt(s.tcp_syncookies),
             opt(s.tcp_abort_on_overflow),
+            opt(s.tcp_syn_retries),
+            opt(s.tcp_syn_linear_timeouts),
         ));
     }
     lines.join("\n")

@@ -157,6 +157,8 @@ pub struct SsLine {
     /// The `skmem:(…)` details when asked for with -m: rb (rcvbuf) and tb (sndbuf).
     pub rb: Option<u64>,
     pub tb: Option<u64>,
+    /// Retransmissions in all, from `retrans:now/total` when asked for with -i.
+    pub retrans: Option<u64>,
 }
 
 /// Runs `ss` with `args` and a filter on `port` (source or destination), and parses it.
@@ -186,6 +188,16 @@ pub fn ss(args: &str, port: u16) -> Vec<SsLine> {
             }
             continue;
         }
+        // -i details: on a line of their own, after the socket's.
+        if l.starts_with(char::is_whitespace) {
+            let total = w
+                .iter()
+                .find_map(|w| w.strip_prefix("retrans:")?.split('/').nth(1)?.parse().ok());
+            if let (Some(last), Some(total)) = (lines.last_mut(), total) {
+                last.retrans = Some(total);
+            }
+            continue;
+        }
         if w.len() < 5 {
             continue;
         }
@@ -197,6 +209,7 @@ pub fn ss(args: &str, port: u16) -> Vec<SsLine> {
             peer: w[4].to_string(),
             rb: None,
             tb: None,
+            retrans: None,
         });
     }
     lines
