@@ -230,6 +230,29 @@ fn a_full_accept_queue_with_clients_in_syn_sent() {
 }
 
 #[test]
+fn a_client_in_syn_sent_has_no_window_yet() {
+    let mut app = app();
+    let mut snap = full_queue();
+    for s in snap
+        .sockets
+        .iter_mut()
+        .filter(|s| s.state == TcpState::SynSent)
+    {
+        // What the kernel reports before the handshake: no window at all.
+        s.tcp.get_or_insert_default().snd_wnd = Some(0);
+    }
+    app.update(Msg::Snapshot(Box::new(snap)));
+    app.sel_conn = Some(n("C4"));
+    let screen = render(&app, 100, 30);
+    let path = screen
+        .lines()
+        .find(|l| l.contains("C4  app"))
+        .expect("C4's path");
+    assert!(path.contains("no connection yet"), "{path}");
+    assert!(!path.contains("ZERO"), "{path}");
+}
+
+#[test]
 fn a_sender_facing_a_zero_window() {
     let mut app = app();
     app.update(Msg::Snapshot(Box::new(zero_window())));

@@ -139,16 +139,11 @@ fn syn_sent_note(v: &SockView, listeners: &[Listening], system: &System) -> Stri
     };
     let limit = system
         .tcp_syn_retries
-        .map(|r| {
-            format!(
-                "; connect() gives up after {} (net.ipv4.tcp_syn_retries)",
-                r + 1
-            )
-        })
+        .map(|r| format!(" (it gives up after {})", r + 1))
         .unwrap_or_default();
     match v.peer.and_then(|p| listener_of(p, listeners)) {
         Some(l) if l.full => format!(
-            "SYN sent {times}, no answer: {}'s accept queue is full, so it drops each SYN{limit}",
+            "SYN sent {times}; {}'s accept queue is full and drops each one{limit}",
             l.name
         ),
         _ => format!("SYN sent {times}, no SYN-ACK yet{limit}"),

@@ -11,7 +11,7 @@ use ratatui::widgets::{Paragraph, Sparkline};
 
 use super::block;
 use super::format::{bar, size};
-use crate::kernel::{SockView, ViewRole};
+use crate::kernel::{SockView, TcpState, ViewRole};
 use crate::lab::SockName;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
@@ -104,7 +104,9 @@ fn path_spans(
         head.push(Span::styled("FULL ", t.alarm()));
     }
     let mut tail = vec![Span::raw("▶ wnd ")];
-    match from.tcp.and_then(|x| x.snd_wnd) {
+    // Before the handshake ends there is no window: 0 would be no alarm.
+    let handshaking = matches!(from.state, TcpState::SynSent | TcpState::SynReceived);
+    match from.tcp.and_then(|x| x.snd_wnd).filter(|_| !handshaking) {
         Some(0) => tail.push(Span::styled("0 ZERO ", t.alarm())),
         Some(w) => tail.push(Span::raw(format!("{} ", size(u64::from(w))))),
         None => tail.push(Span::raw("- ")),
@@ -128,6 +130,7 @@ fn path_spans(
                 tail.push(Span::styled(format!(" ⏸ {call}"), t.warn()));
             }
         }
+        None if handshaking => tail.push(Span::styled("no connection yet", t.dim())),
         None => tail.push(Span::styled("peer not in the lab", t.dim())),
     }
     (head, tail)
