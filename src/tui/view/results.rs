@@ -59,6 +59,9 @@ fn lines_of<'a>(app: &App, e: &'a Entry) -> Vec<Line<'a>> {
             };
             vec![Line::styled(text, if r.ok { t.ok() } else { t.alarm() })]
         }
+        // A lesson's narration has a pane of its own: here it would only
+        // push the results of its commands out of sight.
+        Entry::Note(_) if app.script.as_ref().is_some_and(|s| s.lesson) => Vec::new(),
         Entry::Note(n) => n
             .lines()
             .map(|l| Line::styled(format!("» {l}"), t.note()))
