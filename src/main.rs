@@ -42,6 +42,11 @@ struct Cli {
     /// Play a script into the live lab.
     #[arg(long, value_name = "FILE")]
     run: Option<PathBuf>,
+    /// Run the lab in a network namespace of its own: only the lab's
+    /// loopback, and overflow counters that count this lab alone. Nothing
+    /// outside can connect to it.
+    #[arg(long, global = true)]
+    netns: bool,
 }
 
 #[derive(Subcommand)]
@@ -73,6 +78,13 @@ enum Mode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Before any thread starts: threads keep the namespace they began in.
+    if cli.netns
+        && let Err(e) = sockplay::lab::netns::enter_own()
+    {
+        eprintln!("sockplay: --netns: {e}");
+        return ExitCode::from(2);
+    }
     // As many sockets as the system allows; running out is then EMFILE, said plainly.
     sockplay::lab::limits::raise_nofile();
     let result = match cli.mode {

@@ -110,7 +110,11 @@ impl<K: KernelSource> Snapshotter<K> {
         Snapshotter {
             kernel,
             base,
-            scope: CounterScope::SystemWide,
+            scope: if crate::lab::netns::is_own() {
+                CounterScope::ThisLab
+            } else {
+                CounterScope::SystemWide
+            },
             system: None,
         }
     }

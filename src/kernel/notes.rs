@@ -82,8 +82,13 @@ fn backlog_notes(v: &SockView) -> Vec<String> {
         ));
     }
     let holds = u64::from(max) + 1;
+    let connections = if holds == 1 {
+        "connection"
+    } else {
+        "connections"
+    };
     notes.push(format!(
-        "holds {holds} connections: Linux calls the queue full only when more than {max} wait"
+        "holds {holds} {connections}: Linux calls the queue full only when more than {max} wait"
     ));
     if let Some(q) = v.accept_queue.map(u64::from).filter(|q| *q > holds) {
         notes.push(format!(

@@ -17,6 +17,7 @@ mod interrupt;
 mod lane;
 pub mod limits;
 pub mod name;
+pub mod netns;
 mod open;
 pub mod options;
 pub mod pattern;

@@ -129,7 +129,9 @@ pub(crate) fn listen(
         local.map_or_else(|| "?".into(), |a| a.to_string()),
         describe_buffers(rcvbuf, sndbuf)
     );
-    if !addr.ip().is_loopback() {
+    if super::netns::is_own() {
+        sentence.push_str(" (in sockplay's own network namespace: reachable only from the lab)");
+    } else if !addr.ip().is_loopback() {
         sentence
             .push_str("; NOTE: not a loopback address, so the port is reachable from the network");
     }

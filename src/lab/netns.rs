@@ -1,0 +1,89 @@
+//! A network namespace of the lab's own (`--netns`). Its loopback, its
+//! sockets and its TcpExt counters belong to the lab alone, so the overflow
+//! counters count only what the lab did, and nothing outside can reach it.
+//!
+//! The namespace is entered first thing in `main`, before any thread
+//! starts: a thread takes the namespace of the thread that started it, and
+//! `/proc/self/net` shows the main thread's.
+
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static OWN: AtomicBool = AtomicBool::new(false);
+
+/// Whether the process runs in a network namespace it made itself.
+pub fn is_own() -> bool {
+    OWN.load(Ordering::Relaxed)
+}
+
+/// Moves the process into a new network namespace and brings its loopback
+/// up. With CAP_SYS_ADMIN (root) the namespace is made directly; without
+/// it, inside a new user namespace, where unprivileged users may make one.
+/// Call it while the process has one thread.
+pub fn enter_own() -> io::Result<()> {
+    // SAFETY: unshare takes no pointers; it changes this thread's namespaces.
+    if unsafe { libc::unshare(libc::CLONE_NEWNET) } != 0 {
+        let err = io::Error::last_os_error();
+        if err.raw_os_error() != Some(libc::EPERM) {
+            return Err(err);
+        }
+        enter_as_user().map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("no network namespace: not root, and a user namespace failed too: {e}"),
+            )
+        })?;
+    }
+    loopback_up()?;
+    OWN.store(true, Ordering::Relaxed);
+    Ok(())
+}
+
+/// A user namespace with a network namespace in it, mapping our own user
+/// and group to themselves (the creator holds every capability inside).
+fn enter_as_user() -> io::Result<()> {
+    // SAFETY: these calls take no pointers.
+    let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
+    // SAFETY: as above; CLONE_NEWUSER needs a single-threaded process,
+    // which the caller guarantees.
+    if unsafe { libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNET) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // setgroups must be denied before an unprivileged gid_map is written.
+    match std::fs::write("/proc/self/setgroups", "deny") {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    std::fs::write("/proc/self/uid_map", format!("{uid} {uid} 1"))?;
+    std::fs::write("/proc/self/gid_map", format!("{gid} {gid} 1"))?;
+    Ok(())
+}
+
+/// `ip link set lo up`, with the two ioctls it comes down to.
+fn loopback_up() -> io::Result<()> {
+    // SAFETY: socket takes no pointers; a descriptor it returns is ours.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: fd is a new descriptor that nothing else owns.
+    let sock = unsafe { OwnedFd::from_raw_fd(fd) };
+    // SAFETY: ifreq is plain data; all zeroes is a valid value.
+    let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
+    for (dst, src) in req.ifr_name.iter_mut().zip(b"lo\0") {
+        *dst = *src as libc::c_char;
+    }
+    // SAFETY: SIOCGIFFLAGS reads the name and writes the flags of `req`,
+    // which lives for the call.
+    if unsafe { libc::ioctl(sock.as_raw_fd(), libc::SIOCGIFFLAGS, &mut req) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: SIOCGIFFLAGS filled the flags member of the union.
+    unsafe { req.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short };
+    // SAFETY: SIOCSIFFLAGS reads `req`, which lives for the call.
+    if unsafe { libc::ioctl(sock.as_raw_fd(), libc::SIOCSIFFLAGS, &req) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
