@@ -195,7 +195,7 @@ fn buffer_sizes_asked_and_effective_agree_with_getsockopt_and_ss() {
         |r| {
             let s = snap(r);
             let system = s.system.clone();
-            for n in ["L1", "C1"] {
+            for n in ["L1", "C1", "A1"] {
                 let v = s.socket(name(n)).unwrap();
                 let fd = fd_of_inode(r.lab().socket(name(n)).unwrap().meta.inode).unwrap();
                 let rcv = sockopt_int(fd, libc::SOL_SOCKET, libc::SO_RCVBUF) as u32;
@@ -222,6 +222,12 @@ fn buffer_sizes_asked_and_effective_agree_with_getsockopt_and_ss() {
                     .any(|n| n.contains("raised to the kernel's minimum")),
                 "{:?}",
                 l1.notes
+            );
+            // A1 is a copy of L1: what was asked of L1 was asked of it.
+            let a1 = s.socket(name("A1")).unwrap();
+            assert_eq!(
+                (a1.rcvbuf_asked, a1.rcvbuf, a1.sndbuf_asked, a1.sndbuf),
+                (Some(4096), Some(8192), Some(1024), l1.sndbuf)
             );
             let c1 = s.socket(name("C1")).unwrap();
             assert_eq!(c1.rcvbuf, Some(204_800));

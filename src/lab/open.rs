@@ -340,7 +340,8 @@ fn accept_one(
     let raw_fd = sock.as_raw_fd() as u64;
     let name = shared.next_name(Role::Accepted);
     let peer = peer.as_socket();
-    let (rcvbuf, sndbuf) = buf_sizes(&sock, &SockOpts::default());
+    let (mut rcvbuf, mut sndbuf) = buf_sizes(&sock, &SockOpts::default());
+    inherit_asked(listener, &mut rcvbuf, &mut sndbuf);
     let pair = peer.and_then(|p| find_client_at(shared, p));
     let meta = Meta {
         local: sock.local_addr().ok().and_then(|a| a.as_socket()),
@@ -372,6 +373,18 @@ fn accept_one(
         },
     );
     None
+}
+
+/// An accepted socket is a copy of its listener, buffer sizes and all: what
+/// was asked of the listener was asked of it too. Unless the listener was
+/// changed since this connection was made (the sizes then differ).
+fn inherit_asked(listener: &LabSocket, rcvbuf: &mut BufSize, sndbuf: &mut BufSize) {
+    let from = listener.meta();
+    for (mine, theirs) in [(rcvbuf, from.rcvbuf), (sndbuf, from.sndbuf)] {
+        if mine.effective == theirs.effective {
+            mine.asked = theirs.asked;
+        }
+    }
 }
 
 /// The open lab client whose local address is `at`. A client whose connect()
