@@ -108,7 +108,7 @@ impl<W: Write> Sink for Transcript<W> {
         let head = format!("#{:<4}{:<4}", call.seq, call.sock.to_string());
         let text = call_text(call.call, &call.arg);
         self.line(&format!(
-            "{head}{text:<18} … [blocked] still in the kernel; the script goes on"
+            "{head}{text:<18} … [blocked] still in the kernel; the lab goes on"
         ));
     }
 
