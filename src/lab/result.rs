@@ -221,6 +221,19 @@ pub struct Started {
     pub t: Duration,
 }
 
+impl Started {
+    /// How a call still in the kernel is told: `drain on` is meant to run
+    /// until it is turned off, so it is not stuck, it is draining.
+    pub fn still_running(&self) -> &'static str {
+        match (&self.call, &self.arg) {
+            (Call::Drain, Arg::Text(t)) if t == "on" => {
+                "[draining] reads all that arrives until drain off or end of stream"
+            }
+            _ => "[blocked] still in the kernel",
+        }
+    }
+}
+
 /// What the lab tells its front end.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LabEvent {

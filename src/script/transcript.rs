@@ -108,7 +108,8 @@ impl<W: Write> Sink for Transcript<W> {
         let head = format!("#{:<4}{:<4}", call.seq, call.sock.to_string());
         let text = call_text(call.call, &call.arg);
         self.line(&format!(
-            "{head}{text:<18} … [blocked] still in the kernel; the lab goes on"
+            "{head}{text:<18} … {}; the lab goes on",
+            call.still_running()
         ));
     }
 

@@ -37,10 +37,11 @@ fn lines_of<'a>(app: &App, e: &'a Entry) -> Vec<Line<'a>> {
         }
         Entry::Blocked(b) => vec![Line::styled(
             format!(
-                "#{:<4}{:<4}{:<18} … [blocked] still in the kernel",
+                "#{:<4}{:<4}{:<18} … {}",
                 b.seq,
                 b.sock.to_string(),
-                call_text(b.call, &b.arg)
+                call_text(b.call, &b.arg),
+                b.still_running()
             ),
             t.alarm(),
         )],
