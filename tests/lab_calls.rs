@@ -503,6 +503,20 @@ fn unknown_and_closed_sockets_are_rejected_and_nothing_changes() {
 }
 
 #[test]
+fn a_failed_listen_keeps_its_name_and_says_so() {
+    // 192.0.2.1 (TEST-NET-1) is no address of this machine.
+    let r = run("listen 192.0.2.1:0\nexpect L1 errno=EADDRNOTAVAIL\nlisten\nconnect L1\n");
+    assert_eq!(r.status, sockplay::script::RunStatus::Rejected);
+    // Names are never reused: the next listener is L2.
+    assert!(r.call("L2", "listen").outcome == sockplay::lab::Outcome::Ret(0));
+    assert!(
+        matches!(&r.records.last(), Some(common::Rec::Error(4, m)) if m.contains("the listen that was to make it failed")),
+        "{:#?}",
+        r.records.last()
+    );
+}
+
+#[test]
 fn accept_on_a_client_is_the_kernels_einval() {
     let r = run("listen\nconnect L1\naccept C1\nwait C1\nexpect C1 errno=EINVAL");
     r.assert_ok();

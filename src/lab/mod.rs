@@ -57,6 +57,9 @@ pub enum LabError {
     /// The name was never given to a socket in this run.
     #[error("there is no socket {0} (see `show` for the sockets there are)")]
     UnknownSocket(SockName),
+    /// The name went to a call that failed, so there is no such socket.
+    #[error("there is no socket {0}: the listen that was to make it failed (see its result)")]
+    NeverMade(SockName),
     /// The socket was closed.
     #[error("{0} is closed")]
     Closed(SockName),
@@ -176,6 +179,17 @@ impl Shared {
         self.registry().sockets.get(&name).cloned()
     }
 
+    /// The socket of that name, or why there is none: never named, or
+    /// named by a `listen` that failed.
+    pub(crate) fn lookup(&self, name: SockName) -> Result<Arc<LabSocket>, LabError> {
+        let reg = self.registry();
+        match reg.sockets.get(&name) {
+            Some(sock) => Ok(Arc::clone(sock)),
+            None if name.number <= reg.last[name.role as usize] => Err(LabError::NeverMade(name)),
+            None => Err(LabError::UnknownSocket(name)),
+        }
+    }
+
     pub(crate) fn all(&self) -> Vec<Arc<LabSocket>> {
         self.registry().sockets.values().cloned().collect()
     }
@@ -262,7 +276,7 @@ impl Lab {
 
     /// The socket of that name, if it exists and is open.
     fn open_socket(&self, name: SockName) -> Result<Arc<LabSocket>, LabError> {
-        let sock = self.shared.get(name).ok_or(LabError::UnknownSocket(name))?;
+        let sock = self.shared.lookup(name)?;
         if sock.is_closed() {
             return Err(LabError::Closed(name));
         }
@@ -277,10 +291,7 @@ impl Lab {
                 }
                 // A closed listener's name still means its address: connecting
                 // there shows what a client meets when nobody listens.
-                let sock = self
-                    .shared
-                    .get(*name)
-                    .ok_or(LabError::UnknownSocket(*name))?;
+                let sock = self.shared.lookup(*name)?;
                 let local = sock.meta().local;
                 local
                     .map(open::reachable)
