@@ -260,7 +260,7 @@ fn shell() -> anyhow::Result<u8> {
                         runner.run_line(&line);
                     }
                     Ok(None) => {}
-                    Err(e) => eprintln!("error: {e}"),
+                    Err(e) => runner.reject(number, &e),
                 }
                 prompt();
             }

@@ -219,7 +219,9 @@ impl Args<'_> {
     fn size(&self, i: usize, what: &str, min: u64, max: u64) -> Result<u64, ParseError> {
         let t = self.get(i, what)?;
         let n = units::size(&t.text).map_err(|e| self.err(t, e))?;
-        in_range(t, what, n, min, max)
+        // "a buffer size N" when missing; "N 0 is out of range" when wrong.
+        let noun = what.rsplit(' ').next().unwrap_or(what);
+        in_range(t, noun, n, min, max)
     }
 
     fn duration(&self, i: usize) -> Result<Duration, ParseError> {

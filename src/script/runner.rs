@@ -103,6 +103,12 @@ impl<'s> Runner<'s> {
         }
     }
 
+    /// Reports a line that did not parse, as the sink reports rejected
+    /// commands: with its line and column.
+    pub fn reject(&mut self, line: usize, error: &super::ParseError) {
+        self.sink.error(line, Some(error.col), &error.message);
+    }
+
     /// Reports the results that arrive within `wait`, between commands.
     pub fn idle(&mut self, wait: Duration) {
         self.pump_until(Instant::now() + wait);
