@@ -312,3 +312,38 @@ fn a_lesson_at_100x30() {
     app.update(Msg::Resize(100, 30));
     insta::assert_snapshot!("lesson_100x30", render(&app, 100, 30));
 }
+
+/// Every form's hints are read whole at 80×24, beside the values or under them.
+#[test]
+fn form_hints_are_whole_at_80x24() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let mut app = app();
+    app.update(Msg::Snapshot(Box::new(full_queue())));
+    // n: new listener; c: connect to the selected listener; then, on C1,
+    // s, r, d and x.
+    for (pane_key, form_key) in [
+        (None, 'n'),
+        (None, 'c'),
+        (Some(KeyCode::Tab), 's'),
+        (None, 'r'),
+        (None, 'd'),
+        (None, 'x'),
+    ] {
+        if let Some(k) = pane_key {
+            app.update(Msg::Key(KeyEvent::new(k, KeyModifiers::NONE)));
+        }
+        app.update(Msg::Key(KeyEvent::new(
+            KeyCode::Char(form_key),
+            KeyModifiers::NONE,
+        )));
+        let Overlay::Form(form) = &app.overlay else {
+            panic!("{form_key} opened no form: {:?}", app.overlay);
+        };
+        let hints: Vec<&str> = form.fields.iter().map(|f| f.hint).collect();
+        let screen = render(&app, 80, 24);
+        for hint in hints {
+            assert!(screen.contains(hint), "'{hint}' cut:\n{screen}");
+        }
+        app.update(Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+    }
+}

@@ -170,11 +170,11 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
             if app.filtering { "▏" } else { "" }
         )
     };
-    let title = format!(
-        "Connections · {} · {}{filter}",
-        rows_all.len(),
-        counts.join(" · ")
-    );
+    let title = std::iter::once(format!("Connections · {}", rows_all.len()))
+        .chain(counts)
+        .collect::<Vec<_>>()
+        .join(" · ")
+        + &filter;
     let b = block(app, title, Some(Pane::Connections));
     let inner = b.inner(area);
     let cols = visible(inner.width);

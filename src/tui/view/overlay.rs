@@ -47,6 +47,9 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
             let h = form.fields.len() as u16 * 2 + 4;
             let r = centered(area, 72, h);
             frame.render_widget(Clear, r);
+            // Hints go beside the values when they all fit, else under them.
+            let room = usize::from(r.width.saturating_sub(2)).saturating_sub(LABEL + VALUE + 2);
+            let beside = form.fields.iter().all(|f| f.hint.chars().count() <= room);
             let mut lines = Vec::new();
             for (i, f) in form.fields.iter().enumerate() {
                 let focus = i == form.focus;
@@ -55,24 +58,34 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
                 } else {
                     app.theme.text()
                 };
-                lines.push(Line::from(vec![
+                let mut line = vec![
                     Span::styled(format!("{:>9}: ", f.label), app.theme.strong()),
-                    Span::styled(format!("{:<24}", f.input.value()), style),
-                    Span::styled(format!("  {}", f.hint), app.theme.dim()),
-                ]));
-                lines.push(Line::raw(""));
+                    Span::styled(format!("{:<VALUE$}", f.input.value()), style),
+                ];
+                let hint = Span::styled(f.hint, app.theme.dim());
+                if beside {
+                    line.extend([Span::raw("  "), hint]);
+                    lines.extend([Line::from(line), Line::raw("")]);
+                } else {
+                    let under = Line::from(vec![Span::raw(" ".repeat(LABEL)), hint]);
+                    lines.extend([Line::from(line), under]);
+                }
             }
             lines.push(Line::from(vec![
                 Span::styled("runs: ", app.theme.dim()),
                 Span::styled(form.command(), app.theme.command()),
             ]));
             frame.render_widget(Paragraph::new(lines).block(boxed(app, &form.title())), r);
-            let fx = r.x + 1 + 11 + form.fields[form.focus].input.visual_cursor() as u16;
+            let fx = r.x + 1 + LABEL as u16 + form.fields[form.focus].input.visual_cursor() as u16;
             let fy = r.y + 1 + form.focus as u16 * 2;
             frame.set_cursor_position((fx.min(r.x + r.width - 2), fy));
         }
     }
 }
+
+/// A form's label column ("  backlog: ") and value column, in cells.
+const LABEL: usize = 11;
+const VALUE: usize = 24;
 
 fn help(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let t = app.theme;
