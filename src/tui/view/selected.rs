@@ -150,7 +150,11 @@ fn chart(frame: &mut Frame<'_>, app: &App, area: Rect, name: SockName, what: &st
     let max = series.map_or(0, |s| s.max());
     frame.render_widget(
         Paragraph::new(Line::styled(
-            format!("{name} {what} ≤{}", size(max)),
+            if max == 0 {
+                format!("{name} {what} empty")
+            } else {
+                format!("{name} {what} ≤{}", size(max))
+            },
             app.theme.dim(),
         )),
         label_area,
