@@ -116,7 +116,7 @@ fn on_command_key(app: &mut App, key: KeyEvent) {
 
 /// The listener the single keys act on: the selected one, or the selected
 /// connection's, or the only one.
-fn target_listener(app: &App) -> Option<crate::lab::SockName> {
+pub(crate) fn target_listener(app: &App) -> Option<crate::lab::SockName> {
     if app.pane == Pane::Connections
         && let Some(l) = app
             .sel_conn

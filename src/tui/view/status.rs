@@ -36,32 +36,82 @@ pub fn command_line(frame: &mut Frame<'_>, app: &App, area: Rect) {
     }
 }
 
-/// Draws the status line: the keys that work now.
+/// The keys that work now, the most useful first.
+fn keys_now(app: &App) -> Vec<&'static str> {
+    match &app.overlay {
+        Overlay::Form(_) => vec!["Enter run", "Esc cancel", "Tab/↑↓ field"],
+        Overlay::Help => vec!["any key: close help"],
+        Overlay::ConfirmQuit => vec!["y quit", "any other key: stay"],
+        Overlay::None if app.editing => {
+            vec!["Enter run", "Esc leave", "↑↓ history", "Tab complete"]
+        }
+        Overlay::None if app.script.as_ref().is_some_and(|s| s.lesson) => vec![
+            "space next step",
+            "⌫ run this step again",
+            "Home back to the start",
+            ": command",
+            "? help",
+            "q quit",
+        ],
+        Overlay::None if app.filtering => vec![
+            "type a name or state to filter connections",
+            "Enter keep",
+            "Esc clear",
+        ],
+        Overlay::None => {
+            let mut keys = vec![": command", "? help", "q quit"];
+            if app.sel_conn.is_some() {
+                keys.extend(["s send", "r recv", "d shutdown", "x close"]);
+            }
+            if crate::tui::keys::target_listener(app).is_some() {
+                keys.extend(["a accept", "c connect"]);
+            }
+            keys.extend(["n listen", "Tab pane", "↑↓ select", "/ filter", "p freeze"]);
+            keys
+        }
+    }
+}
+
+/// As many keys as fit in `width` cells, in order, joined by " · ".
+fn fit(keys: &[&str], width: usize) -> String {
+    let mut line = String::new();
+    for k in keys {
+        let sep = if line.is_empty() { "" } else { " · " };
+        if line.chars().count() + sep.chars().count() + k.chars().count() > width {
+            break;
+        }
+        line.push_str(sep);
+        line.push_str(k);
+    }
+    line
+}
+
+/// Draws the status line: the keys that work now, as many as fit.
 pub fn status_line(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let t = app.theme;
-    let keys = match &app.overlay {
-        Overlay::Form(_) => "Enter run · Esc cancel · Tab/↑↓ field",
-        Overlay::Help => "any key: close help",
-        Overlay::ConfirmQuit => "y quit · any other key: stay",
-        Overlay::None if app.editing => "Enter run · Esc leave · ↑↓ history · Tab complete",
-        Overlay::None if app.script.as_ref().is_some_and(|s| s.lesson) => {
-            "space next step · ⌫ run this step again · Home back to the start · : command · ? help · q quit"
-        }
-        Overlay::None if app.filtering => {
-            "type a name or state to filter connections · Enter keep · Esc clear"
-        }
-        Overlay::None => {
-            ": command · ? help · q quit · Tab pane · ↑↓ select · / filter · n listen · c connect · a accept · s send · r recv · d shutdown · x close · p freeze"
-        }
-    };
     let mut spans = Vec::new();
+    let mut width = usize::from(area.width);
     if app.frozen.is_some() {
         spans.push(Span::styled(
             " FROZEN ",
             t.alarm().add_modifier(ratatui::style::Modifier::REVERSED),
         ));
         spans.push(Span::raw(" "));
+        width = width.saturating_sub(9);
     }
-    spans.push(Span::styled(keys, t.dim()));
+    spans.push(Span::styled(fit(&keys_now(app), width), t.dim()));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit;
+
+    #[test]
+    fn keys_that_do_not_fit_are_left_out_whole() {
+        let keys = [": command", "? help", "q quit"];
+        assert_eq!(fit(&keys, 80), ": command · ? help · q quit");
+        assert_eq!(fit(&keys, 20), ": command · ? help");
+        assert_eq!(fit(&keys, 5), "");
+    }
 }
