@@ -81,11 +81,23 @@ const COLUMNS: &[Column] = &[
     },
 ];
 
-/// The columns that fit in `width`, dropping the least important first.
-fn visible(width: u16) -> Vec<usize> {
+/// The pair column and the call-in-flight column, which is last and takes
+/// what room is left, at least `CALL_MIN` cells.
+const PAIR: usize = 1;
+const CALL: usize = COLUMNS.len() - 1;
+const CALL_MIN: u16 = 10;
+
+/// The columns that fit in `width` with a name column `name_w` wide and
+/// a call column `call_w` wide, dropping the least important first.
+fn visible(width: u16, name_w: u16, call_w: u16) -> Vec<usize> {
     let mut shown: Vec<usize> = (0..COLUMNS.len()).collect();
+    let w = |i: usize| match i {
+        0 => name_w,
+        CALL => call_w,
+        _ => COLUMNS[i].width,
+    };
     // Widths plus one space between columns.
-    let total = |s: &[usize]| s.iter().map(|&i| COLUMNS[i].width + 1).sum::<u16>() - 1;
+    let total = |s: &[usize]| s.iter().map(|&i| w(i) + 1).sum::<u16>() - 1;
     while total(&shown) > width && shown.len() > 1 {
         let drop = shown
             .iter()
@@ -109,9 +121,19 @@ fn mode(v: &SockView) -> String {
     }
 }
 
-fn cell(app: &App, v: &SockView, col: usize) -> Cell<'static> {
+/// "C1⇄A1": a row's name with its pair, for when the pair has no column.
+fn name_and_pair(v: &SockView) -> String {
+    match (v.id, v.pair) {
+        (Some(n), Some(p)) => format!("{n}⇄{p}"),
+        (Some(n), None) => n.to_string(),
+        (None, _) => String::new(),
+    }
+}
+
+fn cell(app: &App, v: &SockView, col: usize, merged: bool) -> Cell<'static> {
     let t = app.theme;
     match COLUMNS[col].header {
+        "name" if merged => Cell::from(name_and_pair(v)),
         "name" => Cell::from(v.id.map_or_else(String::new, |n| n.to_string())),
         "pair" => Cell::from(v.pair.map_or_else(String::new, |p| format!("⇄{p}"))),
         "state" => {
@@ -177,22 +199,46 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         + &filter;
     let b = block(app, title, Some(Pane::Connections));
     let inner = b.inner(area);
-    let cols = visible(inner.width);
-    let header = Row::new(cols.iter().map(|&c| Cell::from(COLUMNS[c].header))).style(t.strong());
     // Only the rows that can show are built: a window that keeps the
     // selected row in view (thousands of connections cost one screenful).
-    let visible = inner.height.saturating_sub(1).max(1) as usize;
+    let height = inner.height.saturating_sub(1).max(1) as usize;
     let selected = rows_all.iter().position(|v| v.id == app.sel_conn);
-    let first = selected.map_or(0, |s| s.saturating_sub(visible - 1));
-    let rows: Vec<Row<'static>> = rows_all
-        .iter()
-        .skip(first)
-        .take(visible)
-        .map(|v| Row::new(cols.iter().map(|&c| cell(app, v, c)).collect::<Vec<_>>()))
+    let first = selected.map_or(0, |s| s.saturating_sub(height - 1));
+    let window = || rows_all.iter().skip(first).take(height);
+    // Both ends are named wherever both appear (SPEC §1): when the pair
+    // column does not fit, the pair joins the name ("C1⇄A1"), if that
+    // costs no other column.
+    let name_w = COLUMNS[0].width;
+    let cols = visible(inner.width, name_w, COLUMNS[CALL].width);
+    let mut merged_w = name_w;
+    if !cols.contains(&PAIR) {
+        let widest = window()
+            .map(|v| name_and_pair(v).chars().count() as u16)
+            .max()
+            .unwrap_or(0);
+        // The call column may give up a few cells for it.
+        if widest > name_w && visible(inner.width, widest, CALL_MIN) == cols {
+            merged_w = widest;
+        }
+    }
+    let merged = merged_w > name_w;
+    let header = Row::new(cols.iter().map(|&c| Cell::from(COLUMNS[c].header))).style(t.strong());
+    let rows: Vec<Row<'static>> = window()
+        .map(|v| {
+            Row::new(
+                cols.iter()
+                    .map(|&c| cell(app, v, c, merged))
+                    .collect::<Vec<_>>(),
+            )
+        })
         .collect();
     let widths: Vec<Constraint> = cols
         .iter()
-        .map(|&c| Constraint::Length(COLUMNS[c].width))
+        .map(|&c| match c {
+            0 => Constraint::Length(merged_w),
+            CALL => Constraint::Min(CALL_MIN),
+            _ => Constraint::Length(COLUMNS[c].width),
+        })
         .collect();
     let mut state = TableState::default();
     state.select(selected.map(|s| s - first));
@@ -229,9 +275,12 @@ mod tests {
 
     #[test]
     fn narrow_tables_keep_the_important_columns() {
-        let all = visible(200);
+        let all = visible(200, 4, 15);
         assert_eq!(all.len(), COLUMNS.len());
-        let narrow: Vec<&str> = visible(46).iter().map(|&i| COLUMNS[i].header).collect();
+        let narrow: Vec<&str> = visible(46, 4, 15)
+            .iter()
+            .map(|&i| COLUMNS[i].header)
+            .collect();
         assert!(narrow.starts_with(&["name"]));
         for keep in ["state", "recvq", "sendq"] {
             assert!(narrow.contains(&keep), "{narrow:?}");

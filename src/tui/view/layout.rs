@@ -46,7 +46,7 @@ impl Areas {
         .areas(full);
         // Narrow screens give the listeners a fixed width and the rest to connections.
         let left = if w < 120 {
-            Constraint::Length(33)
+            Constraint::Length(32)
         } else {
             Constraint::Percentage(36)
         };
