@@ -229,6 +229,20 @@ fn a_full_accept_queue_with_clients_in_syn_sent() {
     both("full_queue", &mut app);
 }
 
+/// Handshakes that race past the kernel's unlocked full check leave B+2
+/// waiting: the gauge says so instead of claiming a plain FULL.
+#[test]
+fn a_queue_past_its_limit_reads_over() {
+    let mut app = app();
+    let mut snap = full_queue();
+    snap.sockets[0].accept_queue = Some(4);
+    app.update(Msg::Snapshot(Box::new(snap)));
+    let screen = render(&app, 100, 30);
+    assert!(screen.contains("4/3 OVER"), "{screen}");
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("4/3 OVER"), "{screen}");
+}
+
 #[test]
 fn a_client_in_syn_sent_has_no_window_yet() {
     let mut app = app();

@@ -79,7 +79,15 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
             Span::raw("queue "),
             Span::styled(bar(share, width), t.level(share)),
             Span::styled(
-                format!(" {q}/{holds}{}", if full { " FULL" } else { "" }),
+                // Past B+1 only when handshakes raced past the full check.
+                format!(
+                    " {q}/{holds}{}",
+                    match u64::from(q).cmp(&holds) {
+                        std::cmp::Ordering::Greater => " OVER",
+                        std::cmp::Ordering::Equal => " FULL",
+                        std::cmp::Ordering::Less => "",
+                    }
+                ),
                 if full { t.alarm() } else { t.text() },
             ),
         ]);
