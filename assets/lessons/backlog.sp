@@ -22,7 +22,7 @@ note "C4, C5 and C6 are still in SYN-SENT: their SYNs were dropped because the q
 
 step "The overflow counters"
 show
-note "Each dropped SYN adds one to ListenOverflows and ListenDrops. They count for the whole system, so other programs may add to them too."
+note "Each dropped SYN adds one to ListenOverflows and ListenDrops. They count for the whole system, so other programs may add to them too, unless sockplay runs with --netns: the lab then has a network of its own, and they count this lab alone."
 note "A waiting client sends its SYN again: once a second at first (net.ipv4.tcp_syn_linear_timeouts; kernels without it wait 1, 2, 4 s…), then longer each time. Each retry is dropped while the queue stays full; the note on C4 counts them."
 
 step "accept() frees a slot"
