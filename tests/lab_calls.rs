@@ -514,6 +514,12 @@ fn a_failed_listen_keeps_its_name_and_says_so() {
         "{:#?}",
         r.records.last()
     );
+    // A connect that got no socket (EMFILE) burns its name the same way.
+    let burned = sockplay::lab::LabError::NeverMade("C5".parse().unwrap());
+    assert_eq!(
+        burned.to_string(),
+        "there is no socket C5: the connect that was to make it failed (see its result)"
+    );
 }
 
 #[test]

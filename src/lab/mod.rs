@@ -51,6 +51,15 @@ use socket::LabSocket;
 /// `recvall` move more in steps of at most this many.
 pub const MAX_CALL_BYTES: u64 = 16 << 20;
 
+/// The call that makes a socket of this role.
+fn maker(role: Role) -> &'static str {
+    match role {
+        Role::Listener => "listen",
+        Role::Client => "connect",
+        Role::Accepted => "accept",
+    }
+}
+
 /// Why the lab refused a command. Nothing changed in the lab.
 #[derive(Debug, thiserror::Error)]
 pub enum LabError {
@@ -58,7 +67,7 @@ pub enum LabError {
     #[error("there is no socket {0} (see `show` for the sockets there are)")]
     UnknownSocket(SockName),
     /// The name went to a call that failed, so there is no such socket.
-    #[error("there is no socket {0}: the listen that was to make it failed (see its result)")]
+    #[error("there is no socket {0}: the {call} that was to make it failed (see its result)", call = maker(.0.role))]
     NeverMade(SockName),
     /// The socket was closed.
     #[error("{0} is closed")]
@@ -180,7 +189,8 @@ impl Shared {
     }
 
     /// The socket of that name, or why there is none: never named, or
-    /// named by a `listen` that failed.
+    /// named by a call that failed to make it (a `listen` that could not
+    /// bind, a `connect` that got no socket).
     pub(crate) fn lookup(&self, name: SockName) -> Result<Arc<LabSocket>, LabError> {
         let reg = self.registry();
         match reg.sockets.get(&name) {
