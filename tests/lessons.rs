@@ -145,7 +145,8 @@ fn every_step_fits_the_narration_pane_at_100x30() {
             .enumerate()
             .filter(|(_, l)| matches!(l.statement, Statement::Step(_)));
         for (at, _) in steps {
-            let (n, title, notes) = narration::step_at(&lines, at + 1, &lesson.name);
+            let step = narration::step_at(&lines, at + 1, &lesson.name);
+            let (n, title, notes) = (step.number, step.title, step.notes);
             // One row more than the pane has: it must stay empty.
             let area = Rect::new(0, 0, w, h + 1);
             let mut buf = Buffer::empty(area);

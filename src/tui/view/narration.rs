@@ -11,10 +11,22 @@ use super::overlay::boxed;
 use crate::script::{Line as ScriptLine, Statement};
 use crate::tui::app::App;
 
-/// The step being shown at `pos` in a lesson's lines: its number (1-based,
-/// 0 before the first step), its title (`fallback` before the first step)
-/// and its notes.
-pub fn step_at(lines: &[ScriptLine], pos: usize, fallback: &str) -> (usize, String, Vec<String>) {
+/// The step a lesson shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// Its number, from 1; 0 before the first step.
+    pub number: usize,
+    /// How many steps the lesson has.
+    pub of: usize,
+    /// Its title (the lesson's name before the first step).
+    pub title: String,
+    /// Its notes, in order.
+    pub notes: Vec<String>,
+}
+
+/// The step being shown at `pos` in a lesson's lines; `fallback` titles
+/// what comes before the first step.
+pub fn step_at(lines: &[ScriptLine], pos: usize, fallback: &str) -> Step {
     let steps: Vec<usize> = lines
         .iter()
         .enumerate()
@@ -42,7 +54,12 @@ pub fn step_at(lines: &[ScriptLine], pos: usize, fallback: &str) -> (usize, Stri
             _ => None,
         })
         .collect();
-    (current.map_or(0, |k| k + 1), title, notes)
+    Step {
+        number: current.map_or(0, |k| k + 1),
+        of: steps.len(),
+        title,
+        notes,
+    }
 }
 
 /// The narration as it is drawn, without its box: the title underlined,
@@ -59,20 +76,18 @@ pub fn paragraph<'a>(title: String, notes: Vec<String>, title_style: Style) -> P
 /// Draws the narration pane.
 pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let Some(s) = &app.script else { return };
-    let lines = s.player.lines();
-    let steps = lines
-        .iter()
-        .filter(|l| matches!(l.statement, Statement::Step(_)))
-        .count();
-    let (step_no, title, notes) = step_at(lines, s.player.position(), &s.name);
+    let step = step_at(s.player.lines(), s.player.position(), &s.name);
     let status = match (s.at_step, s.done) {
         (_, true) => "the end: q quits, : to keep exploring",
         (Some(_), _) => "press space for the next step",
         (None, _) => "running…",
     };
-    let heading = format!("{} · step {step_no} of {steps} · {status}", s.name);
+    let heading = format!(
+        "{} · step {} of {} · {status}",
+        s.name, step.number, step.of
+    );
     frame.render_widget(
-        paragraph(title, notes, app.theme.strong()).block(boxed(app, &heading)),
+        paragraph(step.title, step.notes, app.theme.strong()).block(boxed(app, &heading)),
         area,
     );
 }
