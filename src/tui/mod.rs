@@ -11,6 +11,7 @@ pub mod form;
 pub mod history;
 pub mod keys;
 pub mod log;
+mod rows;
 pub mod terminal;
 pub mod theme;
 pub mod view;
