@@ -98,7 +98,14 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
                         (crate::kernel::ViewRole::SynRecv, Some(c)) => format!("{c}(syn)"),
                         (crate::kernel::ViewRole::SynRecv, None) => "?(syn)".into(),
                         (_, Some(c)) => c.to_string(),
-                        (_, None) => w.peer.map_or_else(|| "?".into(), |p| p.to_string()),
+                        // A peer on the listener's own address: its port says enough.
+                        (_, None) => w.peer.map_or_else(
+                            || "?".into(),
+                            |p| match l.local {
+                                Some(at) if at.ip() == p.ip() => format!(":{}", p.port()),
+                                _ => p.to_string(),
+                            },
+                        ),
                     })
                     .collect()
             })
