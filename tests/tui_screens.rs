@@ -229,6 +229,35 @@ fn a_full_accept_queue_with_clients_in_syn_sent() {
     both("full_queue", &mut app);
 }
 
+/// A sender blocked on a buffer the kernel calls full (the next segment
+/// does not fit) reads FULL, though a few KiB are left; so does a receiver
+/// whose window is zero.
+#[test]
+fn a_blocked_sender_s_nearly_full_buffer_reads_full() {
+    let mut app = app();
+    let mut snap = zero_window();
+    for s in snap.sockets.iter_mut() {
+        match s.id.map(|n| n.to_string()).as_deref() {
+            Some("C1") => {
+                (s.sendq, s.notsent) = (Some(4_062_066), Some(4_062_066));
+                (s.snd_mem, s.sndbuf) = (Some(4_135_282), Some(4_194_304));
+            }
+            Some("A1") => {
+                (s.recvq, s.rcv_mem, s.rcvbuf) = (Some(124_600), Some(120_000), Some(131_072));
+            }
+            _ => {}
+        }
+    }
+    app.update(Msg::Snapshot(Box::new(snap)));
+    app.sel_conn = Some(n("C1"));
+    let screen = render(&app, 160, 48);
+    let path = screen
+        .lines()
+        .find(|l| l.contains("C1  app"))
+        .expect("C1's path");
+    assert_eq!(path.matches("FULL").count(), 2, "{path}");
+}
+
 /// Handshakes that race past the kernel's unlocked full check leave B+2
 /// waiting: the gauge says so instead of claiming a plain FULL.
 #[test]

@@ -26,6 +26,10 @@ fn fill(queued: Option<u32>, mem: Option<u32>, buf: Option<u32>) -> f64 {
     q / f64::from(buf)
 }
 
+/// How full a buffer must be to count as full when the kernel says it is
+/// (a send waits, a window is zero).
+const NEARLY_FULL: f64 = 0.9;
+
 /// The other end of `v`: its lab pair, or the entry waiting in a listener's queue.
 fn peer_of<'a>(app: &'a App, v: &SockView) -> Option<&'a SockView> {
     let snap = app.snapshot.as_deref()?;
@@ -86,7 +90,8 @@ fn path_spans(
         Span::styled(format!("{:<3}", label(from)), t.strong()),
         Span::raw(" app "),
     ];
-    if let Some(call) = from.in_flight.iter().find(|c| c.starts_with("send")) {
+    let blocked_send = from.in_flight.iter().find(|c| c.starts_with("send"));
+    if let Some(call) = blocked_send {
         head.push(Span::styled(format!("⏸ {call} blocked "), t.alarm()));
     }
     head.push(Span::raw("▶ sndbuf "));
@@ -100,13 +105,17 @@ fn path_spans(
             .filter(|n| *n > 0)
             .map_or_else(String::new, |n| format!(", {} unsent", size(u64::from(n))))
     )));
-    if send_fill >= 0.999 {
+    // The kernel stops short of the last byte: a send waits once the next
+    // segment's memory would not fit, so a blocked sender's nearly full
+    // buffer is full.
+    if send_fill >= 0.999 || (blocked_send.is_some() && send_fill >= NEARLY_FULL) {
         head.push(Span::styled("FULL ", t.alarm()));
     }
     let mut tail = vec![Span::raw("▶ wnd ")];
     // Before the handshake ends there is no window: 0 would be no alarm.
     let handshaking = matches!(from.state, TcpState::SynSent | TcpState::SynReceived);
-    match from.tcp.and_then(|x| x.snd_wnd).filter(|_| !handshaking) {
+    let window = from.tcp.and_then(|x| x.snd_wnd).filter(|_| !handshaking);
+    match window {
         Some(0) => tail.push(Span::styled("0 ZERO ", t.alarm())),
         Some(w) => tail.push(Span::raw(format!("{} ", size(u64::from(w))))),
         None => tail.push(Span::raw("- ")),
@@ -122,7 +131,8 @@ fn path_spans(
                 size(u64::from(to.recvq.unwrap_or(0))),
                 to.rcvbuf.map_or_else(|| "-".into(), |b| size(u64::from(b)))
             )));
-            if recv_fill >= 0.999 {
+            // Likewise a receiver closes its window before the last byte.
+            if recv_fill >= 0.999 || (window == Some(0) && recv_fill >= NEARLY_FULL) {
                 tail.push(Span::styled("FULL ", t.alarm()));
             }
             tail.push(Span::raw("▶ app"));
