@@ -258,6 +258,30 @@ fn a_blocked_sender_s_nearly_full_buffer_reads_full() {
     assert_eq!(path.matches("FULL").count(), 2, "{path}");
 }
 
+/// A closed socket in TIME-WAIT carries no bytes: the pane gives its note,
+/// whole, instead of an empty path.
+#[test]
+fn a_closed_socket_shows_its_note_whole_not_a_path() {
+    let mut app = app();
+    let mut c1 = sock(
+        Some("C1"),
+        ViewRole::Client,
+        TcpState::TimeWait,
+        "127.0.0.1:50001",
+        Some("127.0.0.1:40000"),
+    );
+    c1.closed = true;
+    let note = "closed; TIME-WAIT: the side that closed first waits (60 s on Linux) so that late segments cannot confuse a new connection";
+    c1.notes = vec![note.into()];
+    app.update(Msg::Snapshot(Box::new(snapshot(vec![c1], 0))));
+    app.sel_conn = Some(n("C1"));
+    let screen = render(&app, 100, 30);
+    assert!(!screen.contains("C1  app"), "{screen}");
+    for word in ["TIME-WAIT:", "late", "segments", "confuse", "connection"] {
+        assert!(screen.contains(word), "'{word}' missing:\n{screen}");
+    }
+}
+
 /// Handshakes that race past the kernel's unlocked full check leave B+2
 /// waiting: the gauge says so instead of claiming a plain FULL.
 #[test]

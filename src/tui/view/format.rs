@@ -1,5 +1,7 @@
 //! Small formatting helpers shared by the panes.
 
+use ratatui::text::Line;
+
 /// 1536 → "1.5k", 3145728 → "3.0m": short sizes for narrow columns.
 pub fn size(n: u64) -> String {
     crate::lab::command::format_size(n)
@@ -21,6 +23,45 @@ pub fn bar(share: f64, width: usize) -> String {
     )
 }
 
+/// How far wrapped lines are indented.
+const INDENT: &str = "      ";
+
+/// Splits a one-style line longer than `width` at spaces, indenting what
+/// follows, so that a projected explanation is read whole, not cut off.
+/// Lines of several styles (short ones) are left as they are.
+pub fn wrap(line: Line<'_>, width: usize) -> Vec<Line<'_>> {
+    if line.width() <= width || line.spans.len() != 1 || width <= INDENT.len() + 8 {
+        return vec![line];
+    }
+    let style = line.spans[0].style;
+    let text = line.spans[0].content.to_string();
+    let mut out = Vec::new();
+    let mut rest = text.as_str();
+    let mut first = true;
+    while !rest.is_empty() {
+        let room = if first { width } else { width - INDENT.len() };
+        let (head, tail) = if rest.chars().count() <= room {
+            (rest, "")
+        } else {
+            let cut = rest.char_indices().nth(room).map_or(rest.len(), |(i, _)| i);
+            let at = rest[..cut]
+                .rfind(' ')
+                .filter(|i| *i > room / 3)
+                .unwrap_or(cut);
+            (&rest[..at], rest[at..].trim_start())
+        };
+        let shown = if first {
+            head.to_string()
+        } else {
+            format!("{INDENT}{head}")
+        };
+        out.push(Line::styled(shown, style));
+        rest = tail;
+        first = false;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -32,5 +73,26 @@ mod tests {
         assert_eq!(size(3 << 20), "3.0m");
         assert_eq!(bar(0.5, 4), "██░░");
         assert_eq!(bar(2.0, 3), "███");
+    }
+
+    #[test]
+    fn long_lines_wrap_at_spaces_and_keep_every_word() {
+        let text =
+            "#6 A1 recv(16) → 9 [partial 56%] only 9 bytes were queued; recv returns what is there";
+        let lines = wrap(Line::raw(text), 40);
+        assert!(lines.len() > 1);
+        assert!(lines.iter().all(|l| l.width() <= 40), "{lines:?}");
+        assert!(lines[1].to_string().starts_with(INDENT));
+        let words: Vec<String> = lines
+            .iter()
+            .flat_map(|l| {
+                l.to_string()
+                    .split_whitespace()
+                    .map(String::from)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert_eq!(words.join(" "), text);
+        assert_eq!(wrap(Line::raw("short"), 40).len(), 1);
     }
 }

@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::block;
+use super::format::wrap;
 use crate::lab::Kind;
 use crate::script::transcript::{call_text, result_line};
 use crate::tui::app::{App, Pane};
@@ -74,45 +75,6 @@ fn lines_of<'a>(app: &App, e: &'a Entry) -> Vec<Line<'a>> {
             .map(|l| Line::styled(l.to_string(), t.dim()))
             .collect(),
     }
-}
-
-/// How far wrapped lines are indented.
-const INDENT: &str = "      ";
-
-/// Splits a one-style line longer than `width` at spaces, indenting what
-/// follows, so that a projected explanation is read whole, not cut off.
-/// Lines of several styles (short ones) are left as they are.
-fn wrap(line: Line<'_>, width: usize) -> Vec<Line<'_>> {
-    if line.width() <= width || line.spans.len() != 1 || width <= INDENT.len() + 8 {
-        return vec![line];
-    }
-    let style = line.spans[0].style;
-    let text = line.spans[0].content.to_string();
-    let mut out = Vec::new();
-    let mut rest = text.as_str();
-    let mut first = true;
-    while !rest.is_empty() {
-        let room = if first { width } else { width - INDENT.len() };
-        let (head, tail) = if rest.chars().count() <= room {
-            (rest, "")
-        } else {
-            let cut = rest.char_indices().nth(room).map_or(rest.len(), |(i, _)| i);
-            let at = rest[..cut]
-                .rfind(' ')
-                .filter(|i| *i > room / 3)
-                .unwrap_or(cut);
-            (&rest[..at], rest[at..].trim_start())
-        };
-        let shown = if first {
-            head.to_string()
-        } else {
-            format!("{INDENT}{head}")
-        };
-        out.push(Line::styled(shown, style));
-        rest = tail;
-        first = false;
-    }
-    out
 }
 
 fn welcome(app: &App) -> Vec<Line<'static>> {
@@ -182,30 +144,4 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         .rev()
         .collect();
     frame.render_widget(Paragraph::new(shown), inner);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn long_lines_wrap_at_spaces_and_keep_every_word() {
-        let text =
-            "#6 A1 recv(16) → 9 [partial 56%] only 9 bytes were queued; recv returns what is there";
-        let lines = wrap(Line::raw(text), 40);
-        assert!(lines.len() > 1);
-        assert!(lines.iter().all(|l| l.width() <= 40), "{lines:?}");
-        assert!(lines[1].to_string().starts_with(INDENT));
-        let words: Vec<String> = lines
-            .iter()
-            .flat_map(|l| {
-                l.to_string()
-                    .split_whitespace()
-                    .map(String::from)
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        assert_eq!(words.join(" "), text);
-        assert_eq!(wrap(Line::raw("short"), 40).len(), 1);
-    }
 }

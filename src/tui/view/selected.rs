@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Sparkline};
 
 use super::block;
-use super::format::{bar, size};
+use super::format::{bar, size, wrap};
 use crate::kernel::{SockView, TcpState, ViewRole};
 use crate::lab::SockName;
 use crate::tui::app::App;
@@ -205,8 +205,13 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let peer = peer_of(app, v);
     let width = inner.width as usize;
     let rows = inner.height as usize;
-    let mut lines = path_lines(t, v, peer, width);
-    if let Some(p) = peer {
+    // A closed socket carries no more bytes: its notes say where it is.
+    let mut lines = if v.closed {
+        Vec::new()
+    } else {
+        path_lines(t, v, peer, width)
+    };
+    if let Some(p) = peer.filter(|_| !v.closed) {
         let back = path_lines(t, p, Some(v), width);
         // The way back only when there is room left for a note or a chart.
         if lines.len() + back.len() < rows {
@@ -220,12 +225,13 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         .cloned()
         .collect();
     let chart_rows = rows.saturating_sub(lines.len() + 1).min(2);
-    for n in notes
-        .iter()
-        .take(rows.saturating_sub(lines.len() + chart_rows))
-    {
-        lines.push(Line::styled(format!("· {n}"), t.note()));
-    }
+    let room = rows.saturating_sub(lines.len() + chart_rows);
+    let noted: Vec<Line<'static>> = notes
+        .into_iter()
+        .flat_map(|n| wrap(Line::styled(format!("· {n}"), t.note()), width))
+        .take(room)
+        .collect();
+    lines.extend(noted);
     let text_h = (rows - chart_rows) as u16;
     frame.render_widget(
         Paragraph::new(lines),
