@@ -369,3 +369,33 @@ fn connections_filter_by_state_and_summarise() {
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.connections().len(), 3, "Esc clears the filter");
 }
+
+#[test]
+fn a_new_listener_is_selected_once_the_kernel_view_shows_it() {
+    let (mut app, rx) = app();
+    command(&mut app, "listen");
+    pump(&mut app, &rx, |a| ops(a) >= 1);
+    snapshot(&mut app);
+    assert_eq!(
+        app.sel_listener.map(|s| s.to_string()).as_deref(),
+        Some("L1")
+    );
+    // A snapshot taken before L2 exists must not undo the choice.
+    let before = Snapshotter::live()
+        .unwrap()
+        .take(&app.lab.observer())
+        .unwrap();
+    command(&mut app, "listen");
+    pump(&mut app, &rx, |a| ops(a) >= 2);
+    app.update(Msg::Snapshot(Box::new(before)));
+    assert_eq!(
+        app.sel_listener.map(|s| s.to_string()).as_deref(),
+        Some("L1")
+    );
+    snapshot(&mut app);
+    assert_eq!(
+        app.sel_listener.map(|s| s.to_string()).as_deref(),
+        Some("L2"),
+        "the new listener is the one to watch"
+    );
+}

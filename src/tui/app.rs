@@ -14,7 +14,7 @@ use super::history::History;
 use super::log::{Entry, Log, LogSink, Source};
 use super::theme::Theme;
 use crate::kernel::{Snapshot, Snapshotter};
-use crate::lab::{CallResult, Lab, LabEvent, SockName};
+use crate::lab::{CallResult, Lab, LabEvent, Role, SockName};
 use crate::script::player::{Host, Player, Progress};
 use crate::script::{Line, parse_line};
 
@@ -133,6 +133,8 @@ pub struct App {
     pub pane: Pane,
     /// The selected listener.
     pub sel_listener: Option<SockName>,
+    /// A listener just made, to select once the kernel view shows it.
+    pub(super) new_listener: Option<SockName>,
     /// The selected connection.
     pub sel_conn: Option<SockName>,
     /// Lines the results are scrolled up by (0: follow the newest).
@@ -177,6 +179,7 @@ impl App {
             filtering: false,
             pane: Pane::Connections,
             sel_listener: None,
+            new_listener: None,
             sel_conn: None,
             scroll: 0,
             overlay: Overlay::None,
@@ -282,6 +285,10 @@ impl App {
                     s.player.finished(r.seq);
                 }
                 self.log.push(Entry::Op(r.clone()));
+                // A new listener is the one to watch (and for a, c to act on).
+                if let Some(l) = r.created.iter().find(|n| n.role == Role::Listener) {
+                    self.new_listener = Some(*l);
+                }
                 self.last.insert(r.sock, r);
                 self.advance(Instant::now());
                 self.dirty = true;

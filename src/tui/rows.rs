@@ -86,6 +86,10 @@ impl App {
             self.sel_conn = conns.first().copied();
         }
         let ls = self.pane_rows(Pane::Listeners);
+        if let Some(new) = self.new_listener.filter(|n| ls.contains(n)) {
+            self.sel_listener = Some(new);
+            self.new_listener = None;
+        }
         if self.sel_listener.is_none_or(|s| !ls.contains(&s)) {
             self.sel_listener = ls.first().copied();
         }
