@@ -73,8 +73,10 @@ fn a_lab_of_its_own_counts_exactly_its_own_overflows() {
         .filter(|l| l.starts_with("TcpExt"))
         .map(|l| l.split_whitespace().nth(1).unwrap().parse().unwrap())
         .collect();
+    // Read a moment after the snapshot, so C2 may have retried since; each
+    // SYN counts once in both.
     assert!(
-        counted.len() == 2 && counted.iter().all(|c| *c >= 1 && *c <= 2),
+        counted.len() == 2 && counted[0] >= 1 && counted[0] == counted[1],
         "nstat inside: {nstat}"
     );
     let listening = inside(pid, &["ss", "-Hltn", &format!("sport = :{port}")]);
