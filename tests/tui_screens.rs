@@ -11,7 +11,7 @@ use sockplay::kernel::{
     CounterScope, Counters, Snapshot, SockView, System, TcpState, TcpView, ViewRole,
 };
 use sockplay::lab::{Lab, SockName, TimeoutMode};
-use sockplay::tui::app::{App, Msg, Overlay};
+use sockplay::tui::app::{App, Msg, Overlay, Pane};
 use sockplay::tui::log::{Entry, Source};
 use sockplay::tui::theme::Theme;
 use sockplay::tui::view;
@@ -279,6 +279,24 @@ fn a_closed_socket_shows_its_note_whole_not_a_path() {
     assert!(!screen.contains("C1  app"), "{screen}");
     for word in ["TIME-WAIT:", "late", "segments", "confuse", "connection"] {
         assert!(screen.contains(word), "'{word}' missing:\n{screen}");
+    }
+}
+
+/// With the focus on the listeners, the selected pane shows the listener:
+/// everyone waiting, and its notes whole.
+#[test]
+fn a_selected_listener_shows_who_waits_and_why() {
+    let mut app = app();
+    app.update(Msg::Snapshot(Box::new(full_queue())));
+    app.pane = Pane::Listeners;
+    app.sel_listener = Some(n("L1"));
+    let screen = render(&app, 100, 30);
+    for want in [
+        "Selected · L1 · the accept queue",
+        "waiting (3): C1 C2 C3",
+        "· holds 3 connections: Linux calls the queue full only when more than 2 wait",
+    ] {
+        assert!(screen.contains(want), "'{want}' missing:\n{screen}");
     }
 }
 

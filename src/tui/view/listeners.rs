@@ -9,6 +9,7 @@ use ratatui::widgets::{Paragraph, Sparkline};
 
 use super::block;
 use super::format::bar;
+use crate::kernel::{SockView, ViewRole};
 use crate::tui::app::{App, Pane};
 
 /// Rows each listener takes.
@@ -91,25 +92,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
                 if full { t.alarm() } else { t.text() },
             ),
         ]);
-        let waiting: Vec<String> = snap
-            .map(|s| {
-                s.waiting(id)
-                    .map(|w| match (w.role, w.pair) {
-                        (crate::kernel::ViewRole::SynRecv, Some(c)) => format!("{c}(syn)"),
-                        (crate::kernel::ViewRole::SynRecv, None) => "?(syn)".into(),
-                        (_, Some(c)) => c.to_string(),
-                        // A peer on the listener's own address: its port says enough.
-                        (_, None) => w.peer.map_or_else(
-                            || "?".into(),
-                            |p| match l.local {
-                                Some(at) if at.ip() == p.ip() => format!(":{}", p.port()),
-                                _ => p.to_string(),
-                            },
-                        ),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let waiting = waiting_names(app, l);
         let waiting_text = if waiting.is_empty() {
             "waiting: none".to_string()
         } else {
@@ -171,4 +154,27 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
             Rect::new(inner.x, cy, inner.width, counter_rows),
         );
     }
+}
+
+/// Who waits in a listener's queue: lab clients by name (`C4`, `C5(syn)`
+/// for a SYN-RECV entry), others by address, or by port when they share
+/// the listener's address.
+pub(super) fn waiting_names(app: &App, l: &SockView) -> Vec<String> {
+    let (Some(snap), Some(id)) = (app.snapshot.as_deref(), l.id) else {
+        return Vec::new();
+    };
+    snap.waiting(id)
+        .map(|w| match (w.role, w.pair) {
+            (ViewRole::SynRecv, Some(c)) => format!("{c}(syn)"),
+            (ViewRole::SynRecv, None) => "?(syn)".into(),
+            (_, Some(c)) => c.to_string(),
+            (_, None) => w.peer.map_or_else(
+                || "?".into(),
+                |p| match l.local {
+                    Some(at) if at.ip() == p.ip() => format!(":{}", p.port()),
+                    _ => p.to_string(),
+                },
+            ),
+        })
+        .collect()
 }

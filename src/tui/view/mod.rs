@@ -8,6 +8,7 @@ pub mod narration;
 mod overlay;
 mod results;
 mod selected;
+mod selected_listener;
 mod status;
 
 use ratatui::Frame;

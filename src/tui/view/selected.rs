@@ -13,7 +13,7 @@ use super::block;
 use super::format::{bar, size, wrap};
 use crate::kernel::{SockView, TcpState, ViewRole};
 use crate::lab::SockName;
-use crate::tui::app::App;
+use crate::tui::app::{App, Pane};
 use crate::tui::theme::Theme;
 
 /// How full a buffer is: the larger of bytes queued and memory charged,
@@ -181,6 +181,13 @@ fn chart(frame: &mut Frame<'_>, app: &App, area: Rect, name: SockName, what: &st
 /// Draws the pane.
 pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let t = app.theme;
+    // With the focus on the listeners, the selected listener.
+    if app.pane == Pane::Listeners
+        && let Some(l) = app.sel_listener.and_then(|s| app.view(s))
+    {
+        super::selected_listener::draw(frame, app, area, l);
+        return;
+    }
     let v = app.sel_conn.and_then(|s| app.view(s));
     let title = match v {
         Some(v) => match v.pair {
