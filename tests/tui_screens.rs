@@ -100,6 +100,17 @@ fn both(name: &str, app: &mut App) {
     }
 }
 
+/// The first line of `sock`'s byte path, with `sock` selected, at `w`×`h`.
+fn selected_path(app: &mut App, sock: &str, w: u16, h: u16) -> String {
+    app.sel_conn = Some(n(sock));
+    let screen = render(app, w, h);
+    screen
+        .lines()
+        .find(|l| l.contains(&format!("{sock}  app")))
+        .unwrap_or_else(|| panic!("{sock}'s path in:\n{screen}"))
+        .to_string()
+}
+
 fn app() -> App {
     let (lab, _rx) = Lab::new();
     App::new(lab, Theme::new(false))
@@ -249,12 +260,7 @@ fn a_blocked_sender_s_nearly_full_buffer_reads_full() {
         }
     }
     app.update(Msg::Snapshot(Box::new(snap)));
-    app.sel_conn = Some(n("C1"));
-    let screen = render(&app, 160, 48);
-    let path = screen
-        .lines()
-        .find(|l| l.contains("C1  app"))
-        .expect("C1's path");
+    let path = selected_path(&mut app, "C1", 160, 48);
     assert_eq!(path.matches("FULL").count(), 2, "{path}");
 }
 
@@ -327,12 +333,7 @@ fn a_client_in_syn_sent_has_no_window_yet() {
         s.tcp.get_or_insert_default().snd_wnd = Some(0);
     }
     app.update(Msg::Snapshot(Box::new(snap)));
-    app.sel_conn = Some(n("C4"));
-    let screen = render(&app, 100, 30);
-    let path = screen
-        .lines()
-        .find(|l| l.contains("C4  app"))
-        .expect("C4's path");
+    let path = selected_path(&mut app, "C4", 100, 30);
     assert!(path.contains("no connection yet"), "{path}");
     assert!(!path.contains("ZERO"), "{path}");
 }
