@@ -45,6 +45,14 @@ fn keys_now(app: &App) -> Vec<&'static str> {
         Overlay::None if app.editing => {
             vec!["Enter run", "Esc leave", "↑↓ history", "Tab complete"]
         }
+        Overlay::None if app.script.as_ref().is_some_and(|s| s.paused.is_some()) => vec![
+            "PAUSED: space shows what happens",
+            "⌫ run this step again",
+            "Home back to the start",
+            ": command",
+            "? help",
+            "q quit",
+        ],
         Overlay::None if app.script.as_ref().is_some_and(|s| s.lesson) => vec![
             "space next step",
             "⌫ run this step again",
