@@ -68,18 +68,25 @@ impl Pane {
     }
 }
 
-/// What covers the panes, if anything.
-#[derive(Debug, Clone)]
-pub enum Overlay {
-    /// Nothing.
-    None,
-    /// The help: keys and commands.
+/// Who has the keyboard: the panes, the command line, the filter, or
+/// something drawn over the panes.
+#[derive(Debug, Clone, Default)]
+pub enum Mode {
+    /// The panes: single keys act on the selection.
+    #[default]
+    Normal,
+    /// The command line (`:`).
+    Command,
+    /// The connections filter (`/`) is being typed.
+    Filter,
+    /// The help covers the panes: keys and commands.
     Help,
-    /// A form for a single-key action.
+    /// A form for a single-key action covers the panes.
     Form(Form),
     /// "Calls are blocked; quit anyway?"
     ConfirmQuit,
 }
+
 
 /// A script playing into the live lab (`--run`, a lesson).
 pub struct Script {
@@ -123,12 +130,8 @@ pub struct App {
     history_pos: Option<usize>,
     /// The last error, shown beside the command line.
     pub cmd_error: Option<String>,
-    /// The command line has focus.
-    pub editing: bool,
     /// The connections filter (`/`): rows whose name or state contains it.
     pub filter: String,
-    /// The filter is being typed.
-    pub filtering: bool,
     /// The pane with focus.
     pub pane: Pane,
     /// The selected listener.
@@ -139,8 +142,8 @@ pub struct App {
     pub sel_conn: Option<SockName>,
     /// Lines the results are scrolled up by (0: follow the newest).
     pub scroll: usize,
-    /// What covers the panes.
-    pub overlay: Overlay,
+    /// Who has the keyboard.
+    pub mode: Mode,
     /// Frozen (`p`): what arrived meanwhile, applied on thaw.
     pub frozen: Option<Vec<Msg>>,
     /// The terminal's size.
@@ -174,15 +177,13 @@ impl App {
             typed_history: Vec::new(),
             history_pos: None,
             cmd_error: None,
-            editing: false,
             filter: String::new(),
-            filtering: false,
             pane: Pane::Connections,
             sel_listener: None,
             new_listener: None,
             sel_conn: None,
             scroll: 0,
-            overlay: Overlay::None,
+            mode: Mode::Normal,
             frozen: None,
             size: (80, 24),
             quit: false,
