@@ -5,7 +5,7 @@ use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use sockplay::kernel::Snapshotter;
+use sockplay::kernel::{KernelReader, Snapshotter};
 use sockplay::lab::{Lab, LabEvent, Role};
 use sockplay::tui::app::{App, Mode, Msg, Pane};
 use sockplay::tui::log::{Entry, Source};
@@ -13,7 +13,7 @@ use sockplay::tui::theme::Theme;
 
 fn app() -> (App, Receiver<LabEvent>) {
     let (lab, rx) = Lab::new();
-    (App::new(lab, Theme::new(false)), rx)
+    (App::new(lab, Theme::new(false), KernelReader::live()), rx)
 }
 
 fn key(app: &mut App, code: KeyCode) {

@@ -113,7 +113,11 @@ fn selected_path(app: &mut App, sock: &str, w: u16, h: u16) -> String {
 
 fn app() -> App {
     let (lab, _rx) = Lab::new();
-    App::new(lab, Theme::new(false))
+    App::new(
+        lab,
+        Theme::new(false),
+        sockplay::kernel::KernelReader::live(),
+    )
 }
 
 /// A listener with backlog 2 and five clients: three queued, two in SYN-SENT.

@@ -13,7 +13,7 @@ use super::form::Form;
 use super::history::History;
 use super::log::{Entry, Log, LogSink, Source};
 use super::theme::Theme;
-use crate::kernel::{Snapshot, Snapshotter};
+use crate::kernel::{KernelReader, Snapshot};
 use crate::lab::{CallResult, Lab, LabEvent, Role, SockName};
 use crate::script::player::{Host, Player, Progress};
 use crate::script::{Line, parse_line};
@@ -87,7 +87,6 @@ pub enum Mode {
     ConfirmQuit,
 }
 
-
 /// A script playing into the live lab (`--run`, a lesson).
 pub struct Script {
     /// Its lines, and where it is.
@@ -118,7 +117,8 @@ pub struct App {
     pub log: Log,
     /// Each socket's last finished call.
     pub last: HashMap<SockName, CallResult>,
-    kernel: Result<Snapshotter, String>,
+    /// The kernel view's one reader, shared with the sampler.
+    pub kernel: KernelReader,
     typed: Player,
     /// The script or lesson being played, if any.
     pub script: Option<Script>,
@@ -160,8 +160,9 @@ pub use super::rows::short_state;
 const FROZEN_LIMIT: usize = 10_000;
 
 impl App {
-    /// An App on a lab.
-    pub fn new(lab: Lab, theme: Theme) -> App {
+    /// An App on a lab, reading the kernel through `kernel` (the reader the
+    /// sampler shares).
+    pub fn new(lab: Lab, theme: Theme, kernel: KernelReader) -> App {
         App {
             lab,
             theme,
@@ -169,7 +170,7 @@ impl App {
             history: History::default(),
             log: Log::default(),
             last: HashMap::new(),
-            kernel: Snapshotter::live().map_err(|e| format!("cannot read the kernel view: {e}")),
+            kernel,
             typed: Player::new(Vec::new()),
             script: None,
             wake: None,
@@ -225,7 +226,7 @@ impl App {
         self.history = History::default();
         self.sel_conn = None;
         self.sel_listener = None;
-        self.kernel = Snapshotter::live().map_err(|e| format!("cannot read the kernel view: {e}"));
+        self.kernel.count_from_now();
         self.log.push(Entry::Info(if replay {
             "── the lesson starts again in a fresh lab, replaying to this step ──".into()
         } else {
@@ -365,7 +366,7 @@ impl App {
         let mut host = Host {
             lab: &self.lab,
             last: &self.last,
-            kernel: &mut self.kernel,
+            kernel: &self.kernel,
             sink: &mut LogSink {
                 log: &mut self.log,
                 source,
@@ -380,7 +381,7 @@ impl App {
             let mut host = Host {
                 lab: &self.lab,
                 last: &self.last,
-                kernel: &mut self.kernel,
+                kernel: &self.kernel,
                 sink: &mut LogSink {
                     log: &mut self.log,
                     source: Source::Script,
