@@ -12,6 +12,7 @@
 mod build;
 pub mod bytecode;
 pub mod diag;
+pub mod fields;
 mod notes;
 pub mod proc;
 mod reader;
