@@ -7,6 +7,7 @@ use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use sockplay::kernel::KernelReader;
 use sockplay::lab::{Lab, LabEvent};
 use sockplay::script::parse_script;
 use sockplay::tui::app::{App, Msg, Pane, Stop};
@@ -16,7 +17,7 @@ use sockplay::tui::view::narration;
 
 fn app() -> (App, Receiver<LabEvent>) {
     let (lab, rx) = Lab::new();
-    (App::new(lab, Theme::new(false)), rx)
+    (App::new(lab, Theme::new(false), KernelReader::live()), rx)
 }
 
 fn space(app: &mut App) {

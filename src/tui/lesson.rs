@@ -7,7 +7,6 @@ use std::time::Instant;
 use super::app::App;
 use super::history::History;
 use super::log::{Entry, LogSink, Source};
-use crate::kernel::Snapshotter;
 use crate::lab::SockName;
 use crate::script::player::{Host, Player, Progress};
 use crate::script::{Line, Statement};
@@ -100,7 +99,7 @@ impl App {
         self.sel_conn = None;
         self.sel_listener = None;
         self.select_next = None;
-        self.kernel = Snapshotter::live().map_err(|e| format!("cannot read the kernel view: {e}"));
+        self.kernel.count_from_now();
         self.log.push(Entry::Info(if replay {
             "── the lesson starts again in a fresh lab, replaying to this step ──".into()
         } else {
@@ -154,8 +153,7 @@ impl App {
     fn refresh_view(&mut self) {
         let observer = self.lab.observer();
         if self.frozen.is_none()
-            && let Ok(k) = &mut self.kernel
-            && let Ok(snap) = k.take(&observer)
+            && let Ok(snap) = self.kernel.take(&observer)
         {
             self.apply_snapshot(Box::new(snap));
         }
@@ -171,7 +169,7 @@ impl App {
             let mut host = Host {
                 lab: &self.lab,
                 last: &self.last,
-                kernel: &mut self.kernel,
+                kernel: &self.kernel,
                 sink: &mut LogSink {
                     log: &mut self.log,
                     source: Source::Script,
