@@ -43,6 +43,7 @@ note "Small buffers, a receiver that does not read."
 listen rcvbuf=4k
 connect L2 sndbuf=4k timeout=500ms
 accept L2
+select C2
 send C2 1m
 wait C2
 expect C2 timed_out=true

@@ -46,11 +46,12 @@ fn socket_lines(v: &SockView) -> Vec<String> {
         }
         ViewRole::Queued | ViewRole::SynRecv => {
             let who = v.pair.map_or_else(String::new, |c| format!(" ({c})"));
-            format!(
-                "  └ {:<9} {state:<13} from {}{who}",
-                v.role.word(),
-                addr(v.peer)
-            )
+            // A queued connection is one not yet accepted, not a buffer.
+            let role = match v.role {
+                ViewRole::Queued => "not yet accepted",
+                _ => v.role.word(),
+            };
+            format!("  └ {role:<16} {state:<13} from {}{who}", addr(v.peer))
         }
         ViewRole::Client | ViewRole::Accepted => {
             let pair = v.pair.map_or_else(String::new, |p| format!("⇄ {p}"));
@@ -65,7 +66,7 @@ fn socket_lines(v: &SockView) -> Vec<String> {
                 )
             });
             format!(
-                "{name:<5} {state:<13} {:<21} → {:<21} {pair:<5}  recvq {}  sendq {}  notsent {}  rcvbuf {}  sndbuf {}  {}  sent {}  received {}{tcp}",
+                "{name:<5} {state:<13} {:<21} → {:<21} {pair:<5}  recvq {}  sendq {}  notsent {}  rcvbuf {}  sndbuf {}  {}  app sent {}  app received {}{tcp}",
                 addr(v.local),
                 addr(v.peer),
                 opt(v.recvq),
