@@ -95,9 +95,10 @@ impl<'s> Runner<'s> {
             };
             match progress {
                 Progress::Wait(until) => self.pump_until(until),
-                Progress::Step(_) => {
+                Progress::Step(_) | Progress::Pause(_) => {
                     self.player.resume();
                 }
+                Progress::Show(_) => self.player.shown(),
                 Progress::Done(status) => return status,
             }
         }

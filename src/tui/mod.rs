@@ -10,6 +10,7 @@ pub mod complete;
 pub mod form;
 pub mod history;
 pub mod keys;
+pub mod lesson;
 pub mod log;
 mod rows;
 pub mod terminal;
@@ -113,6 +114,7 @@ where
         if app.dirty {
             terminal.draw(|f| view::draw(f, &app))?;
             app.dirty = false;
+            app.update(Msg::Drawn);
         }
         if app.quit {
             break;
