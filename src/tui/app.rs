@@ -365,6 +365,8 @@ impl App {
             lab: &self.lab,
             last: &self.last,
             kernel: &mut self.kernel,
+            wire: None,
+            wire_off: None,
             sink: &mut LogSink {
                 log: &mut self.log,
                 source,
@@ -380,7 +382,9 @@ impl App {
                 lab: &self.lab,
                 last: &self.last,
                 kernel: &mut self.kernel,
-                sink: &mut LogSink {
+                wire: None,
+            wire_off: None,
+            sink: &mut LogSink {
                     log: &mut self.log,
                     source: Source::Script,
                     error: &mut self.cmd_error,
