@@ -435,14 +435,23 @@ impl Observer {
     }
 
     /// Looks at the log of calls (oldest first) under its lock.
-    pub fn with_calls<R>(&self, read: impl FnOnce(&std::collections::VecDeque<CallMark>) -> R) -> R {
+    pub fn with_calls<R>(
+        &self,
+        read: impl FnOnce(&std::collections::VecDeque<CallMark>) -> R,
+    ) -> R {
         read(self.shared.call_log().marks())
     }
 
     /// Where each connection end of the lab is: every socket's name with
     /// its local and peer address. A client whose `connect()` has not
     /// returned has its port read from the kernel, so its SYNs can be named.
-    pub fn ends(&self) -> Vec<(SockName, Option<std::net::SocketAddr>, Option<std::net::SocketAddr>)> {
+    pub fn ends(
+        &self,
+    ) -> Vec<(
+        SockName,
+        Option<std::net::SocketAddr>,
+        Option<std::net::SocketAddr>,
+    )> {
         self.shared
             .all()
             .iter()

@@ -32,7 +32,14 @@ fn flag_set(s: &str) -> Option<u8> {
     }
     let mut bits = 0u8;
     let named: Vec<&str> = s.split(['+', ',', '|']).collect();
-    if named.len() == 1 && !s.chars().any(|c| c.is_ascii_lowercase()) && s.len() <= 3 && !matches!(s, "SYN" | "FIN" | "RST" | "PSH" | "ACK" | "URG" | "ECE" | "CWR") {
+    if named.len() == 1
+        && !s.chars().any(|c| c.is_ascii_lowercase())
+        && s.len() <= 3
+        && !matches!(
+            s,
+            "SYN" | "FIN" | "RST" | "PSH" | "ACK" | "URG" | "ECE" | "CWR"
+        )
+    {
         // tcpdump's letters: S F R P . U E W
         for c in s.chars() {
             bits |= match c {

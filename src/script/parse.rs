@@ -521,7 +521,10 @@ fn expect_packet(args: &mut Args<'_>) -> Result<Statement, ParseError> {
         if !PACKET_FIELDS.contains(&field.as_str()) {
             return Err(args.err(
                 t,
-                format!("unknown packet field '{field}'; fields: {}", PACKET_FIELDS.join(", ")),
+                format!(
+                    "unknown packet field '{field}'; fields: {}",
+                    PACKET_FIELDS.join(", ")
+                ),
             ));
         }
         if want.is_empty() {
@@ -538,9 +541,9 @@ fn expect_packet(args: &mut Args<'_>) -> Result<Statement, ParseError> {
             PACKET_FIELDS.join(", ")
         )));
     }
-    let named = fields.iter().any(|(f, v)| {
-        (f == "from" || f == "to") && v.parse::<SockName>().is_ok()
-    });
+    let named = fields
+        .iter()
+        .any(|(f, v)| (f == "from" || f == "to") && v.parse::<SockName>().is_ok());
     if !named {
         return Err(args.missing("from=S or to=S, naming a lab socket"));
     }

@@ -378,7 +378,9 @@ impl Player {
                 let report = ExpectReport {
                     line,
                     expectation: Expectation {
-                        sock: e.sock().unwrap_or(SockName::new(crate::lab::Role::Listener, 1)),
+                        sock: e
+                            .sock()
+                            .unwrap_or(SockName::new(crate::lab::Role::Listener, 1)),
                         field: "packet".into(),
                         want: e.want_text(),
                         within: e.within,
@@ -442,15 +444,14 @@ impl Player {
                 host.sink.step(n, title, t);
             }
             Statement::ExpectPacket(e) => {
-                let Some(wire) = host.wire else {
+                if host.wire.is_none() {
                     let text = format!(
                         "{} not checked: the wire is not captured here ({})",
                         line.text,
                         host.wire_off.unwrap_or("run with --wire")
                     );
                     return host.sink.info(n, &text, t);
-                };
-                let _ = wire;
+                }
                 self.pending = Some(Pending::ExpectPacket {
                     line: n,
                     e: e.clone(),

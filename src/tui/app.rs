@@ -383,8 +383,8 @@ impl App {
                 last: &self.last,
                 kernel: &mut self.kernel,
                 wire: None,
-            wire_off: None,
-            sink: &mut LogSink {
+                wire_off: None,
+                sink: &mut LogSink {
                     log: &mut self.log,
                     source: Source::Script,
                     error: &mut self.cmd_error,

@@ -47,12 +47,13 @@ pub struct KernelStats {
 impl Capture {
     /// Opens the capture socket on the loopback, keeping the lab's ports.
     pub fn open(ports: &BTreeSet<u16>) -> Result<Capture, CaptureError> {
-        let sock = Socket::new(Domain::PACKET, Type::RAW, Some(Protocol::from(0))).map_err(
-            |e| match e.raw_os_error() {
+        let sock =
+            Socket::new(Domain::PACKET, Type::RAW, Some(Protocol::from(0))).map_err(|e| match e
+                .raw_os_error()
+            {
                 Some(libc::EPERM) | Some(libc::EACCES) => CaptureError::NotPermitted,
                 _ => CaptureError::Io(e),
-            },
-        )?;
+            })?;
         let cap = Capture { sock };
         cap.set_ports(ports)?;
         // Room for bursts: SO_RCVBUFFORCE past rmem_max where allowed.
@@ -61,8 +62,7 @@ impl Capture {
             let _ = cap.sock.set_recv_buffer_size(want as usize);
         }
         setsockopt_int(&cap.sock, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1)?;
-        cap.sock
-            .set_read_timeout(Some(Duration::from_millis(50)))?;
+        cap.sock.set_read_timeout(Some(Duration::from_millis(50)))?;
         let ifindex = loopback_index()?;
         // SAFETY: sockaddr_ll is plain data; zeroes are a valid value.
         let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
@@ -156,7 +156,12 @@ impl Capture {
     }
 }
 
-fn setsockopt_int(sock: &Socket, level: libc::c_int, name: libc::c_int, v: libc::c_int) -> io::Result<()> {
+fn setsockopt_int(
+    sock: &Socket,
+    level: libc::c_int,
+    name: libc::c_int,
+    v: libc::c_int,
+) -> io::Result<()> {
     // SAFETY: v lives for the call and is an int, as these options take.
     let r = unsafe {
         libc::setsockopt(
@@ -167,7 +172,11 @@ fn setsockopt_int(sock: &Socket, level: libc::c_int, name: libc::c_int, v: libc:
             std::mem::size_of::<libc::c_int>() as libc::socklen_t,
         )
     };
-    if r == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
 
 /// The loopback's interface index.

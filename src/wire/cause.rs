@@ -142,7 +142,14 @@ mod tests {
             mark(1, c1, Call::Connect, 0, Some(0)),
             mark(2, c1, Call::Close, 50, Some(0)),
         ];
-        let at = |ms| latest(&calls, c1, &[Call::Close, Call::Shutdown], Duration::from_millis(ms));
+        let at = |ms| {
+            latest(
+                &calls,
+                c1,
+                &[Call::Close, Call::Shutdown],
+                Duration::from_millis(ms),
+            )
+        };
         assert_eq!(at(10), None);
         assert_eq!(at(50).unwrap().seq, 2);
     }

@@ -129,9 +129,7 @@ impl Wire {
     }
 
     /// A function for [`crate::lab::Lab::on_register`] that calls [`Wire::watch`].
-    pub fn watcher(
-        self: &Arc<Self>,
-    ) -> Arc<dyn Fn(SockName, Option<SocketAddr>, Option<SocketAddr>) + Send + Sync> {
+    pub fn watcher(self: &Arc<Self>) -> crate::lab::RegisterHook {
         let me = Arc::downgrade(self);
         Arc::new(move |name, local, peer| {
             if let Some(w) = me.upgrade() {

@@ -131,7 +131,11 @@ fn classify(
         conn.sides[me].isn = Some(h.seq);
         conn.sides[me].wscale = h.wscale;
         conn.sides[me].next = 1;
-        let client = if h.flags & flag::ACK == 0 { ends.from } else { ends.to };
+        let client = if h.flags & flag::ACK == 0 {
+            ends.from
+        } else {
+            ends.to
+        };
         match (again, h.flags & flag::ACK != 0) {
             (true, false) => {
                 kernel = Some(Kernel::SynRetransmission);
@@ -187,7 +191,9 @@ fn classify(
         if fin {
             conn.sides[me].fin_at = Some(end.wrapping_sub(1));
         }
-    } else if peer.last_ack.is_some_and(|a| rel_seq.wrapping_add(1) == a) && side.next == peer.last_ack.unwrap_or(0) {
+    } else if peer.last_ack.is_some_and(|a| rel_seq.wrapping_add(1) == a)
+        && side.next == peer.last_ack.unwrap_or(0)
+    {
         // One byte before what the peer acknowledged, nothing in it: a probe.
         kernel = Some(if peer.last_win == Some(0) {
             Kernel::ZeroWindowProbe
@@ -211,7 +217,12 @@ fn classify(
     if h.len > 0 || fin {
         conn.sides[1 - me].probed = false;
     }
-    if !syn && h.len == 0 && !fin && kernel != Some(Kernel::ZeroWindowProbe) && kernel != Some(Kernel::Keepalive) {
+    if !syn
+        && h.len == 0
+        && !fin
+        && kernel != Some(Kernel::ZeroWindowProbe)
+        && kernel != Some(Kernel::Keepalive)
+    {
         conn.sides[1 - me].probed = false;
     }
     let s = &mut conn.sides[me];
@@ -279,7 +290,12 @@ fn acked_call(
 ) -> Option<CallRef> {
     if peer.fin_at.is_some_and(|f| f.wrapping_add(1) == rel_ack) {
         let sock = peer_sock?;
-        return cause::latest(calls, sock, &[Call::Close, Call::Shutdown], Duration::MAX / 2);
+        return cause::latest(
+            calls,
+            sock,
+            &[Call::Close, Call::Shutdown],
+            Duration::MAX / 2,
+        );
     }
     data_call(peer, peer_sock, rel_ack.wrapping_sub(1), calls)
 }

@@ -32,7 +32,9 @@ fn ifreq_lo() -> libc::ifreq {
 /// loopback is never touched.
 pub fn like_a_network() -> io::Result<()> {
     if !crate::lab::netns::is_own() {
-        return Err(io::Error::other("not in a network namespace of the lab's own"));
+        return Err(io::Error::other(
+            "not in a network namespace of the lab's own",
+        ));
     }
     // SAFETY: socket takes no pointers; a descriptor it returns is ours.
     let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };

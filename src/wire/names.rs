@@ -1,7 +1,7 @@
 //! Which lab socket sits at each end of a segment.
 
-use std::net::SocketAddr;
 use rustc_hash::FxHashMap;
+use std::net::SocketAddr;
 
 use crate::lab::{Observer, Role, SockName};
 
@@ -82,7 +82,8 @@ impl Directory {
             to: d.name(dst, src, handshake),
         };
         let ends = look(self);
-        let settled = |n: Option<SockName>| n.is_some_and(|n| n.role != Role::Listener || handshake);
+        let settled =
+            |n: Option<SockName>| n.is_some_and(|n| n.role != Role::Listener || handshake);
         if settled(ends.from) && settled(ends.to) {
             return ends;
         }

@@ -40,9 +40,7 @@ impl PcapFile {
                 InterfaceDescriptionOption::IfTsResol(9),
             ],
         };
-        writer
-            .write_pcapng_block(interface)
-            .map_err(to_io)?;
+        writer.write_pcapng_block(interface).map_err(to_io)?;
         Ok(PcapFile { writer })
     }
 
@@ -54,7 +52,12 @@ impl PcapFile {
         stamp: SystemTime,
         seg: &Segment,
     ) -> io::Result<()> {
-        let comment = format!("sockplay: {} → {}: {}", seg.from_text(), seg.to_text(), seg.why());
+        let comment = format!(
+            "sockplay: {} → {}: {}",
+            seg.from_text(),
+            seg.to_text(),
+            seg.why()
+        );
         let packet = EnhancedPacketBlock {
             interface_id: 0,
             timestamp: stamp.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO),

@@ -156,7 +156,8 @@ impl Segment {
 
     /// The other end's name or its address.
     pub fn to_text(&self) -> String {
-        self.to.map_or_else(|| self.dst.to_string(), |n| n.to_string())
+        self.to
+            .map_or_else(|| self.dst.to_string(), |n| n.to_string())
     }
 
     /// What sent it, in words: `#9 send`, `kernel: window update (after #12 recv)`.
