@@ -137,7 +137,12 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
                     .flat_map(|l| wrap(l, inner.width as usize)),
             );
         }
-        let skip = lines.len().saturating_sub(inner.height as usize);
+        // The newest error shows; without one, the welcome's first lines.
+        let skip = if app.log.is_empty() {
+            0
+        } else {
+            lines.len().saturating_sub(inner.height as usize)
+        };
         frame.render_widget(Paragraph::new(lines.split_off(skip)), inner);
         return;
     }
