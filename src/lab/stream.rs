@@ -87,10 +87,14 @@ fn queue(
     Ok(vec![begun])
 }
 
-fn payload_bytes(payload: &Payload, offset: u64) -> Vec<u8> {
+/// The bytes of one send: text as given, a pattern sliced from the shared
+/// buffer at the stream's offset.
+fn payload_bytes(payload: &Payload, offset: u64) -> &[u8] {
     match payload {
-        Payload::Pattern(n) => pattern::bytes(offset, *n as usize),
-        Payload::Text(t) => t.clone(),
+        Payload::Pattern(n) => {
+            pattern::slice(pattern::shared(), offset, (*n).min(MAX_CALL_BYTES) as usize)
+        }
+        Payload::Text(t) => t,
     }
 }
 
@@ -111,7 +115,7 @@ pub(crate) fn send(
         if !all {
             let buf = payload_bytes(&payload, sock.bytes_sent.load(Ordering::Relaxed));
             rec.start_clock();
-            let r = sys_send(raw, &buf);
+            let r = sys_send(raw, buf);
             if let Ok(n) = r {
                 sock.bytes_sent.fetch_add(n, Ordering::Relaxed);
             }
@@ -119,16 +123,12 @@ pub(crate) fn send(
         }
         let mut sent = 0u64;
         let mut error = None;
-        // One pattern buffer for every step, sliced at the stream's offset.
-        let pattern = match &payload {
-            Payload::Pattern(_) => pattern::buffer(total.min(MAX_CALL_BYTES) as usize),
-            Payload::Text(_) => Vec::new(),
-        };
         while sent < total && !sock.is_closed() {
             let len = (total - sent).min(MAX_CALL_BYTES);
             let offset = sock.bytes_sent.load(Ordering::Relaxed);
+            // Every step slices the one shared pattern buffer.
             let buf = match &payload {
-                Payload::Pattern(_) => pattern::slice(&pattern, offset, len as usize),
+                Payload::Pattern(_) => pattern::slice(pattern::shared(), offset, len as usize),
                 Payload::Text(t) => &t[sent as usize..(sent + len) as usize],
             };
             let step = shared.begin(sock.name, Call::Send, Arg::Bytes(len));
