@@ -98,7 +98,7 @@ mod tests {
         let all: Vec<u16> = (1..=MAX_PORTS as u16 + 1).collect();
         let bc = ports(&all[..MAX_PORTS]).unwrap();
         assert!(bc.len() + 4 <= usize::from(u16::MAX));
-        assert!(run(&bc, all[MAX_PORTS - 1], 9) && !run(&bc, all[MAX_PORTS], 9));
+        assert!(run(&bc, all[MAX_PORTS - 1], 60000) && !run(&bc, all[MAX_PORTS], 60000));
         assert_eq!(ports(&all), None);
     }
 }
