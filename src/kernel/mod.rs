@@ -17,6 +17,7 @@ pub mod proc;
 mod sampler;
 pub mod snapshot;
 pub mod state;
+pub mod sysctl;
 pub mod tcp_info;
 
 use std::io;
@@ -24,7 +25,9 @@ use std::io;
 pub use build::Readings;
 pub use proc::{Counters, System};
 pub use sampler::Sampler;
-pub use snapshot::{CounterScope, Snapshot, SockView, TcpView, ViewRole};
+pub use snapshot::{
+    CounterScope, HalfOpen, PastLimit, Snapshot, SockView, SynQueue, TcpView, ViewRole,
+};
 pub use state::TcpState;
 
 use crate::lab::{Observer, Role, SocketInfo};
@@ -117,6 +120,11 @@ impl<K: KernelSource> Snapshotter<K> {
             },
             system: None,
         }
+    }
+
+    /// Reads the system settings afresh at the next snapshot (after `sysctl` changed one).
+    pub fn forget_system(&mut self) {
+        self.system = None;
     }
 
     /// The system settings, read again when a second has passed.

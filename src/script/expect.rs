@@ -37,6 +37,10 @@ pub const KERNEL_FIELDS: &[&str] = &[
     "rtt_us",
     "cwnd",
     "retrans",
+    "syn_queue_limit",
+    "syn_queue_past_limit",
+    "defer_accept",
+    "synack_retrans",
 ];
 
 /// What an `expect` checks.

@@ -15,8 +15,8 @@ pub struct Usage {
 pub const COMMANDS: &[Usage] = &[
     Usage {
         name: "listen",
-        usage: "listen [ADDR] [backlog=N] [rcvbuf=SIZE] [sndbuf=SIZE] [timeout=MODE] [reuseaddr=on|off]",
-        about: "socket + bind + listen; ADDR is PORT, HOST:PORT or [::1]:PORT (default 127.0.0.1:0), backlog 5",
+        usage: "listen [ADDR] [backlog=N] [rcvbuf=SIZE] [sndbuf=SIZE] [timeout=MODE] [reuseaddr=on|off] [defer_accept=DURATION]",
+        about: "socket + bind + listen; ADDR is PORT, HOST:PORT or [::1]:PORT (default 127.0.0.1:0), backlog 5; defer_accept keeps handshakes SYN-RECV until data comes",
     },
     Usage {
         name: "connect",
@@ -102,6 +102,16 @@ pub const COMMANDS: &[Usage] = &[
         name: "help",
         usage: "help [COMMAND]",
         about: "usage of all commands, or one",
+    },
+    Usage {
+        name: "syn",
+        usage: "syn L [xN]",
+        about: "N bare SYNs to the lab's listener L, never completed: half-open entries in its SYN queue (needs CAP_NET_RAW and --netns)",
+    },
+    Usage {
+        name: "sysctl",
+        usage: "sysctl NAME[=VALUE]",
+        about: "read a kernel setting (somaxconn, tcp_syncookies…); set one only in a lab of its own (--netns)",
     },
 ];
 

@@ -13,7 +13,7 @@ use super::expect::{self, Expectation};
 use super::help;
 use super::parse::{Line, Statement};
 use super::sink::{ExpectReport, Sink};
-use crate::kernel::{Snapshot, Snapshotter};
+use crate::kernel::{Snapshot, Snapshotter, sysctl};
 use crate::lab::{CallResult, Lab, LabError, SockName, Started};
 
 /// How long a command's calls may take before they are reported blocked.
@@ -385,6 +385,23 @@ impl Player {
                 }
             }
             Statement::Help(topic) => host.sink.info(n, &help_text(topic.as_deref()), t),
+            Statement::Sysctl { name, value } => {
+                let done = match value {
+                    None => sysctl::read(name),
+                    Some(v) => sysctl::write(name, v, crate::lab::netns::is_own()),
+                };
+                match done {
+                    Ok(report) => {
+                        if report.was.is_some()
+                            && let Ok(k) = host.kernel
+                        {
+                            k.forget_system();
+                        }
+                        host.sink.sysctl(n, &report, t);
+                    }
+                    Err(e) => self.reject(host, n, &e),
+                }
+            }
         }
     }
 }

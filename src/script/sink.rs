@@ -5,6 +5,7 @@ use std::time::Duration;
 use super::expect::Expectation;
 use super::parse::Line;
 use crate::kernel::Snapshot;
+use crate::kernel::sysctl::SysctlReport;
 use crate::lab::{CallResult, SockName, Started};
 
 /// How an `expect` came out.
@@ -44,4 +45,8 @@ pub trait Sink {
     fn info(&mut self, line: usize, text: &str, t: Duration);
     /// The run is over: write what is still held back.
     fn finish(&mut self) {}
+    /// A `sysctl` read or change; told as information unless the sink says more.
+    fn sysctl(&mut self, line: usize, report: &SysctlReport, t: Duration) {
+        self.info(line, &report.to_string(), t);
+    }
 }
