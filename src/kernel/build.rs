@@ -545,5 +545,34 @@ mod tests {
             "{:?}",
             c2.notes
         );
+        // The accept queue (1 of 1) is not past its limit: the note must not
+        // blame it.
+        assert!(
+            !c2.notes.iter().any(|n| n.contains("accept queue was full")),
+            "{:?}",
+            c2.notes
+        );
+    }
+
+    #[test]
+    fn the_syn_queue_limit_follows_the_backlog_and_with_cookies_off_tcp_max_syn_backlog() {
+        let system = |cookies, msb| System {
+            tcp_syncookies: Some(cookies),
+            tcp_max_syn_backlog: Some(msb),
+            ..System::default()
+        };
+        let q = syn_queue(4, None, &system(1, 8));
+        assert_eq!(
+            (q.syn_queue_limit, q.syn_queue_past_limit),
+            (5, PastLimit::Cookies)
+        );
+        let q = syn_queue(100, Some((5, 7)), &system(0, 8));
+        assert_eq!(
+            (q.syn_queue_limit, q.syn_queue_past_limit),
+            (7, PastLimit::Drop)
+        );
+        assert_eq!(q.defer_accept, Some(7));
+        assert_eq!(syn_queue(4, None, &system(0, 128)).syn_queue_limit, 5);
+        assert_eq!(syn_queue(4, None, &system(2, 128)).syn_queue_limit, 0);
     }
 }

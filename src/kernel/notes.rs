@@ -35,7 +35,12 @@ pub(crate) fn annotate(
         if v.role == ViewRole::Listener {
             notes.extend(backlog_notes(v));
             if let Some(q) = v.syn_queue {
-                notes.extend(syn_queue_notes(v.syn_recv.unwrap_or(0), q, system, counters));
+                notes.extend(syn_queue_notes(
+                    v.syn_recv.unwrap_or(0),
+                    q,
+                    system,
+                    counters,
+                ));
             }
         }
         if v.role == ViewRole::SynRecv {

@@ -141,8 +141,12 @@ impl Counters {
             reqq_full_drop: self.reqq_full_drop.saturating_sub(base.reqq_full_drop),
             syncookies_sent: self.syncookies_sent.saturating_sub(base.syncookies_sent),
             syncookies_recv: self.syncookies_recv.saturating_sub(base.syncookies_recv),
-            syncookies_failed: self.syncookies_failed.saturating_sub(base.syncookies_failed),
-            defer_accept_drop: self.defer_accept_drop.saturating_sub(base.defer_accept_drop),
+            syncookies_failed: self
+                .syncookies_failed
+                .saturating_sub(base.syncookies_failed),
+            defer_accept_drop: self
+                .defer_accept_drop
+                .saturating_sub(base.defer_accept_drop),
         }
     }
 }

@@ -154,7 +154,13 @@ mod tests {
         );
         assert_eq!(full_name("../../etc/passwd"), None);
         assert_eq!(full_name("net..core"), None);
-        assert!(read("net.core.somaxconn").unwrap().value.parse::<u64>().is_ok());
+        assert!(
+            read("net.core.somaxconn")
+                .unwrap()
+                .value
+                .parse::<u64>()
+                .is_ok()
+        );
         assert_eq!(read("tcp_rmem").unwrap().value.split(' ').count(), 3);
         assert!(read("no_such_setting").unwrap_err().contains("no setting"));
     }

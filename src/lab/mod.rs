@@ -95,10 +95,14 @@ pub enum LabError {
     #[error("cannot start a thread for {0}: {1}")]
     Thread(SockName, std::io::Error),
     /// `syn` outside a network namespace of the lab's own.
-    #[error("syn floods only a lab of its own: run `sockplay --netns …` (it never floods this machine's network)")]
+    #[error(
+        "syn floods only a lab of its own: run `sockplay --netns …` (it never floods this machine's network)"
+    )]
     SynOutsideOwnNetns,
     /// `syn` at a listener it cannot reach with IPv4 SYNs.
-    #[error("syn sends IPv4 SYNs to 127.0.0.1, and {0} is not listening there (try `listen backlog=4`)")]
+    #[error(
+        "syn sends IPv4 SYNs to 127.0.0.1, and {0} is not listening there (try `listen backlog=4`)"
+    )]
     SynNotIpv4(SockName),
 }
 

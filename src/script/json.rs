@@ -127,4 +127,15 @@ impl<W: Write> Sink for JsonLines<W> {
     fn info(&mut self, line: usize, text: &str, t: Duration) {
         self.emit(&json!({"type": "info", "line": line, "t": secs(t), "text": text}));
     }
+
+    fn sysctl(&mut self, line: usize, report: &crate::kernel::sysctl::SysctlReport, t: Duration) {
+        self.emit(&json!({
+            "type": "sysctl",
+            "line": line,
+            "t": secs(t),
+            "name": report.name,
+            "value": report.value,
+            "was": report.was,
+        }));
+    }
 }
