@@ -536,7 +536,7 @@ mod tests {
                 0,
             ),
         ];
-        let snap = snapshot(readings(lab, entries));
+        let snap = snapshot(readings(lab, entries.clone()));
         let c2 = snap.socket("C2".parse().unwrap()).unwrap();
         assert!(
             c2.notes
@@ -545,12 +545,20 @@ mod tests {
             "{:?}",
             c2.notes
         );
-        // The accept queue (1 of 1) is not past its limit: the note must not
-        // blame it.
+        // With the accept queue empty, the note must not blame it.
+        let lab = vec![
+            listener("L1", 5000, 2, 10),
+            client("C2", 40001, 5000, 12, false),
+        ];
+        let mut entries = entries;
+        entries[0].rqueue = 0;
+        entries[0].wqueue = 2;
+        let snap = snapshot(readings(lab, entries));
+        let notes = &snap.socket("C2".parse().unwrap()).unwrap().notes;
         assert!(
-            !c2.notes.iter().any(|n| n.contains("accept queue was full")),
-            "{:?}",
-            c2.notes
+            notes.iter().any(|n| n.contains("last ACK has not reached it"))
+                && !notes.iter().any(|n| n.contains("accept queue was full")),
+            "{notes:?}"
         );
     }
 

@@ -125,6 +125,33 @@ impl Counters {
         })
     }
 
+    /// The names `expect` reads counters by, in the order they are listed.
+    pub const FIELDS: &'static [&'static str] = &[
+        "listen_overflows",
+        "listen_drops",
+        "reqq_full_do_cookies",
+        "reqq_full_drop",
+        "syncookies_sent",
+        "syncookies_recv",
+        "syncookies_failed",
+        "defer_accept_drop",
+    ];
+
+    /// A counter by its `expect` name (one of [`Counters::FIELDS`]).
+    pub fn field(&self, name: &str) -> Option<u64> {
+        Some(match name {
+            "listen_overflows" => self.listen_overflows,
+            "listen_drops" => self.listen_drops,
+            "reqq_full_do_cookies" => self.reqq_full_do_cookies,
+            "reqq_full_drop" => self.reqq_full_drop,
+            "syncookies_sent" => self.syncookies_sent,
+            "syncookies_recv" => self.syncookies_recv,
+            "syncookies_failed" => self.syncookies_failed,
+            "defer_accept_drop" => self.defer_accept_drop,
+            _ => return None,
+        })
+    }
+
     /// The live counters of this network namespace.
     pub fn live() -> Option<Counters> {
         Counters::parse(&std::fs::read_to_string("/proc/net/netstat").ok()?)

@@ -41,6 +41,14 @@ pub const KERNEL_FIELDS: &[&str] = &[
     "syn_queue_past_limit",
     "defer_accept",
     "synack_retrans",
+    "listen_overflows",
+    "listen_drops",
+    "reqq_full_do_cookies",
+    "reqq_full_drop",
+    "syncookies_sent",
+    "syncookies_recv",
+    "syncookies_failed",
+    "defer_accept_drop",
 ];
 
 /// What an `expect` checks.
