@@ -45,7 +45,9 @@ fn lesson_in_its_own_netns(name: &str) {
     let out = sockplay(&["run", "--json", name]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     if out.status.code() == Some(2) && stderr.contains("none could be made") {
-        eprintln!("skipped: {name} needs a network namespace, and none could be made here: {stderr}");
+        eprintln!(
+            "skipped: {name} needs a network namespace, and none could be made here: {stderr}"
+        );
         return;
     }
     let text = String::from_utf8_lossy(&out.stdout);

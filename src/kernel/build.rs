@@ -556,7 +556,9 @@ mod tests {
         let snap = snapshot(readings(lab, entries));
         let notes = &snap.socket("C2".parse().unwrap()).unwrap().notes;
         assert!(
-            notes.iter().any(|n| n.contains("last ACK has not reached it"))
+            notes
+                .iter()
+                .any(|n| n.contains("last ACK has not reached it"))
                 && !notes.iter().any(|n| n.contains("accept queue was full")),
             "{notes:?}"
         );

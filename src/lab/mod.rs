@@ -24,16 +24,16 @@ pub mod options;
 pub mod pattern;
 pub mod preview;
 mod record;
+mod registry;
 pub mod result;
 mod socket;
 mod stream;
 pub mod syn;
 mod turns;
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub use command::{
@@ -47,6 +47,7 @@ pub use preview::Preview;
 pub use result::{Arg, Call, CallResult, Kind, LabEvent, Outcome, Started, call_text};
 pub use socket::{Meta, SocketInfo};
 
+use registry::Registry;
 use socket::LabSocket;
 
 /// The most bytes one `send` or `recv` call may ask for; `sendall` and
@@ -120,15 +121,6 @@ pub(crate) struct Shared {
     registry: Mutex<Registry>,
 }
 
-#[derive(Default)]
-struct Registry {
-    sockets: BTreeMap<SockName, Arc<LabSocket>>,
-    last: [u32; 3],
-    /// Connection ends by address: clients by their local address, accepted
-    /// sockets by their peer's. Pairing `A1 ⇄ C3` is a look-up, not a scan.
-    ends: rustc_hash::FxHashMap<(Role, std::net::SocketAddr), SockName>,
-}
-
 impl Shared {
     pub(crate) fn next_seq(&self) -> u64 {
         self.seq.fetch_add(1, Ordering::Relaxed) + 1
@@ -166,57 +158,6 @@ impl Shared {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .send(event);
-    }
-
-    fn registry(&self) -> MutexGuard<'_, Registry> {
-        self.registry.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// The next name for a role; numbers are never reused.
-    pub(crate) fn next_name(&self, role: Role) -> SockName {
-        let mut reg = self.registry();
-        let slot = &mut reg.last[role as usize];
-        *slot += 1;
-        SockName::new(role, *slot)
-    }
-
-    pub(crate) fn register(&self, sock: Arc<LabSocket>) {
-        self.registry().sockets.insert(sock.name, sock);
-    }
-
-    /// Records where a connection end is: a client's local address, or an
-    /// accepted socket's peer address.
-    pub(crate) fn note_end(&self, name: SockName, addr: std::net::SocketAddr) {
-        self.registry().ends.insert((name.role, addr), name);
-    }
-
-    /// The open socket of `role` recorded at `addr`, if any.
-    pub(crate) fn end_at(&self, role: Role, addr: std::net::SocketAddr) -> Option<Arc<LabSocket>> {
-        let reg = self.registry();
-        let name = reg.ends.get(&(role, addr))?;
-        let sock = reg.sockets.get(name)?.clone();
-        drop(reg);
-        (!sock.is_closed()).then_some(sock)
-    }
-
-    pub(crate) fn get(&self, name: SockName) -> Option<Arc<LabSocket>> {
-        self.registry().sockets.get(&name).cloned()
-    }
-
-    /// The socket of that name, or why there is none: never named, or
-    /// named by a call that failed to make it (a `listen` that could not
-    /// bind, a `connect` that got no socket).
-    pub(crate) fn lookup(&self, name: SockName) -> Result<Arc<LabSocket>, LabError> {
-        let reg = self.registry();
-        match reg.sockets.get(&name) {
-            Some(sock) => Ok(Arc::clone(sock)),
-            None if name.number <= reg.last[name.role as usize] => Err(LabError::NeverMade(name)),
-            None => Err(LabError::UnknownSocket(name)),
-        }
-    }
-
-    pub(crate) fn all(&self) -> Vec<Arc<LabSocket>> {
-        self.registry().sockets.values().cloned().collect()
     }
 }
 
@@ -355,7 +296,7 @@ impl Lab {
 
     /// How many sockets the lab has (closed ones included).
     pub fn socket_count(&self) -> usize {
-        self.shared.registry().sockets.len()
+        self.shared.count()
     }
 
     /// One socket's information.
@@ -379,11 +320,7 @@ impl Lab {
     pub fn reset(&self) {
         self.shared.epoch.fetch_add(1, Ordering::AcqRel);
         control::shutdown_all(&self.shared, Duration::from_secs(1));
-        let mut reg = self.shared.registry();
-        reg.sockets.clear();
-        reg.ends.clear();
-        reg.last = [0; 3];
-        drop(reg);
+        self.shared.forget_all();
         self.shared.seq.store(0, Ordering::Relaxed);
     }
 

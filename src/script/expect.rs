@@ -10,53 +10,13 @@ pub const DEFAULT_WITHIN: Duration = Duration::from_secs(2);
 /// Fields read from the socket's last result.
 pub const RESULT_FIELDS: &[&str] = &["ret", "errno", "partial", "timed_out"];
 
-/// Fields read from the kernel view of the socket (SPEC §5's snapshot fields).
-pub const KERNEL_FIELDS: &[&str] = &[
-    "state",
-    "role",
-    "local",
-    "peer",
-    "accept_queue",
-    "accept_queue_max",
-    "backlog",
-    "syn_recv",
-    "recvq",
-    "sendq",
-    "notsent",
-    "rcvbuf",
-    "sndbuf",
-    "rcvbuf_asked",
-    "sndbuf_asked",
-    "timeout",
-    "bytes_sent",
-    "bytes_received",
-    "snd_wnd",
-    "rcv_wnd",
-    "rcv_wscale",
-    "snd_wscale",
-    "rtt_us",
-    "cwnd",
-    "retrans",
-    "syn_queue_limit",
-    "syn_queue_past_limit",
-    "defer_accept",
-    "synack_retrans",
-    "listen_overflows",
-    "listen_drops",
-    "reqq_full_do_cookies",
-    "reqq_full_drop",
-    "syncookies_sent",
-    "syncookies_recv",
-    "syncookies_failed",
-    "defer_accept_drop",
-];
-
 /// What an `expect` checks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expectation {
     /// The socket.
     pub sock: SockName,
-    /// The field's name (one of [`RESULT_FIELDS`] or [`KERNEL_FIELDS`]).
+    /// The field's name (one of [`RESULT_FIELDS`] or of the kernel view's
+    /// [`FIELDS`](crate::kernel::fields::FIELDS)).
     pub field: String,
     /// The value wanted, as written.
     pub want: String,

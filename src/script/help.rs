@@ -15,8 +15,8 @@ pub struct Usage {
 pub const COMMANDS: &[Usage] = &[
     Usage {
         name: "listen",
-        usage: "listen [ADDR] [backlog=N] [rcvbuf=SIZE] [sndbuf=SIZE] [timeout=MODE] [reuseaddr=on|off] [defer_accept=DURATION]",
-        about: "socket + bind + listen; ADDR is PORT, HOST:PORT or [::1]:PORT (default 127.0.0.1:0), backlog 5; defer_accept keeps handshakes SYN-RECV until data comes",
+        usage: "listen [ADDR] [backlog=N] [rcvbuf=SIZE] [sndbuf=SIZE] [timeout=MODE] [reuseaddr=on|off]",
+        about: "socket + bind + listen; ADDR is PORT, HOST:PORT or [::1]:PORT (default 127.0.0.1:0), backlog 5; also defer_accept=DURATION: handshakes stay SYN-RECV until data comes",
     },
     Usage {
         name: "connect",

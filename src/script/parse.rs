@@ -3,10 +3,11 @@
 use std::time::Duration;
 
 use super::error::{ParseError, ScriptError};
-use super::expect::{DEFAULT_WITHIN, Expectation, KERNEL_FIELDS, RESULT_FIELDS};
+use super::expect::{DEFAULT_WITHIN, Expectation, RESULT_FIELDS};
 use super::help;
 use super::lexer::{Token, tokenize};
 use super::units;
+use crate::kernel::fields;
 use crate::lab::{
     AcceptCount, Command, DrainMode, MAX_CALL_BYTES, Payload, ShutdownHow, SockName, SockOpts,
     Target,
@@ -579,13 +580,15 @@ fn expect(args: &mut Args<'_>) -> Result<Statement, ParseError> {
         return Err(args.err(t, format!("expected FIELD=VALUE, found '{}'", t.text)));
     };
     let field = field.to_ascii_lowercase();
-    if !RESULT_FIELDS.contains(&field.as_str()) && !KERNEL_FIELDS.contains(&field.as_str()) {
+    let counter = crate::kernel::Counters::FIELDS.contains(&field.as_str());
+    if !RESULT_FIELDS.contains(&field.as_str()) && fields::find(&field).is_none() && !counter {
         return Err(args.err(
             t,
             format!(
-                "unknown field '{field}'; fields: {}, {}",
+                "unknown field '{field}'; fields: {}, {}, {}",
                 RESULT_FIELDS.join(", "),
-                KERNEL_FIELDS.join(", ")
+                fields::names().collect::<Vec<_>>().join(", "),
+                crate::kernel::Counters::FIELDS.join(", ")
             ),
         ));
     }

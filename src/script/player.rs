@@ -13,7 +13,7 @@ use super::expect::{self, Expectation};
 use super::help;
 use super::parse::{Line, Statement};
 use super::sink::{ExpectReport, Sink};
-use crate::kernel::{Snapshot, Snapshotter, sysctl};
+use crate::kernel::{KernelReader, Snapshot, sysctl};
 use crate::lab::{CallResult, Lab, LabError, SockName, Started};
 
 /// How long a command's calls may take before they are reported blocked.
@@ -63,8 +63,8 @@ pub struct Host<'a> {
     pub lab: &'a Lab,
     /// Each socket's last finished call.
     pub last: &'a HashMap<SockName, CallResult>,
-    /// The kernel view, or why it cannot be read.
-    pub kernel: &'a mut Result<Snapshotter, String>,
+    /// The kernel view.
+    pub kernel: &'a KernelReader,
     /// Where records go.
     pub sink: &'a mut dyn Sink,
 }
@@ -72,13 +72,7 @@ pub struct Host<'a> {
 impl Host<'_> {
     /// The kernel view now.
     pub fn snapshot(&mut self) -> Result<Snapshot, String> {
-        let observer = self.lab.observer();
-        match self.kernel {
-            Ok(k) => k
-                .take(&observer)
-                .map_err(|e| format!("cannot read the kernel view: {e}")),
-            Err(e) => Err(e.clone()),
-        }
+        self.kernel.take(&self.lab.observer())
     }
 
     /// The value of an expectation's field now, if it can be read.
@@ -399,10 +393,8 @@ impl Player {
                 };
                 match done {
                     Ok(report) => {
-                        if report.was.is_some()
-                            && let Ok(k) = host.kernel
-                        {
-                            k.forget_system();
+                        if report.was.is_some() {
+                            host.kernel.forget_system();
                         }
                         host.sink.sysctl(n, &report, t);
                     }

@@ -13,7 +13,7 @@ use super::form::Form;
 use super::history::History;
 use super::log::{Entry, Log, LogSink, Source};
 use super::theme::Theme;
-use crate::kernel::{Snapshot, Snapshotter};
+use crate::kernel::{KernelReader, Snapshot};
 use crate::lab::{CallResult, Lab, LabEvent, Role, SockName};
 use crate::script::player::{Host, Player, Progress};
 use crate::script::{Line, parse_line};
@@ -68,14 +68,20 @@ impl Pane {
     }
 }
 
-/// What covers the panes, if anything.
-#[derive(Debug, Clone)]
-pub enum Overlay {
-    /// Nothing.
-    None,
-    /// The help: keys and commands.
+/// Who has the keyboard: the panes, the command line, the filter, or
+/// something drawn over the panes.
+#[derive(Debug, Clone, Default)]
+pub enum Mode {
+    /// The panes: single keys act on the selection.
+    #[default]
+    Normal,
+    /// The command line (`:`).
+    Command,
+    /// The connections filter (`/`) is being typed.
+    Filter,
+    /// The help covers the panes: keys and commands.
     Help,
-    /// A form for a single-key action.
+    /// A form for a single-key action covers the panes.
     Form(Form),
     /// "Calls are blocked; quit anyway?"
     ConfirmQuit,
@@ -111,7 +117,8 @@ pub struct App {
     pub log: Log,
     /// Each socket's last finished call.
     pub last: HashMap<SockName, CallResult>,
-    kernel: Result<Snapshotter, String>,
+    /// The kernel view's one reader, shared with the sampler.
+    pub kernel: KernelReader,
     typed: Player,
     /// The script or lesson being played, if any.
     pub script: Option<Script>,
@@ -123,12 +130,8 @@ pub struct App {
     history_pos: Option<usize>,
     /// The last error, shown beside the command line.
     pub cmd_error: Option<String>,
-    /// The command line has focus.
-    pub editing: bool,
     /// The connections filter (`/`): rows whose name or state contains it.
     pub filter: String,
-    /// The filter is being typed.
-    pub filtering: bool,
     /// The pane with focus.
     pub pane: Pane,
     /// The selected listener.
@@ -139,8 +142,8 @@ pub struct App {
     pub sel_conn: Option<SockName>,
     /// Lines the results are scrolled up by (0: follow the newest).
     pub scroll: usize,
-    /// What covers the panes.
-    pub overlay: Overlay,
+    /// Who has the keyboard.
+    pub mode: Mode,
     /// Frozen (`p`): what arrived meanwhile, applied on thaw.
     pub frozen: Option<Vec<Msg>>,
     /// The terminal's size.
@@ -157,8 +160,9 @@ pub use super::rows::short_state;
 const FROZEN_LIMIT: usize = 10_000;
 
 impl App {
-    /// An App on a lab.
-    pub fn new(lab: Lab, theme: Theme) -> App {
+    /// An App on a lab, reading the kernel through `kernel` (the reader the
+    /// sampler shares).
+    pub fn new(lab: Lab, theme: Theme, kernel: KernelReader) -> App {
         App {
             lab,
             theme,
@@ -166,7 +170,7 @@ impl App {
             history: History::default(),
             log: Log::default(),
             last: HashMap::new(),
-            kernel: Snapshotter::live().map_err(|e| format!("cannot read the kernel view: {e}")),
+            kernel,
             typed: Player::new(Vec::new()),
             script: None,
             wake: None,
@@ -174,15 +178,13 @@ impl App {
             typed_history: Vec::new(),
             history_pos: None,
             cmd_error: None,
-            editing: false,
             filter: String::new(),
-            filtering: false,
             pane: Pane::Connections,
             sel_listener: None,
             new_listener: None,
             sel_conn: None,
             scroll: 0,
-            overlay: Overlay::None,
+            mode: Mode::Normal,
             frozen: None,
             size: (80, 24),
             quit: false,
@@ -224,7 +226,7 @@ impl App {
         self.history = History::default();
         self.sel_conn = None;
         self.sel_listener = None;
-        self.kernel = Snapshotter::live().map_err(|e| format!("cannot read the kernel view: {e}"));
+        self.kernel.count_from_now();
         self.log.push(Entry::Info(if replay {
             "── the lesson starts again in a fresh lab, replaying to this step ──".into()
         } else {
@@ -364,7 +366,7 @@ impl App {
         let mut host = Host {
             lab: &self.lab,
             last: &self.last,
-            kernel: &mut self.kernel,
+            kernel: &self.kernel,
             sink: &mut LogSink {
                 log: &mut self.log,
                 source,
@@ -379,7 +381,7 @@ impl App {
             let mut host = Host {
                 lab: &self.lab,
                 last: &self.last,
-                kernel: &mut self.kernel,
+                kernel: &self.kernel,
                 sink: &mut LogSink {
                     log: &mut self.log,
                     source: Source::Script,
