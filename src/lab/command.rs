@@ -1,4 +1,5 @@
-//! The typed commands the lab carries out: SPEC §2, the part that acts on sockets.
+//! The typed commands the lab carries out: the part of the command language
+//! that acts on sockets (docs/reference.md).
 
 use std::fmt;
 use std::time::Duration;
@@ -33,7 +34,7 @@ pub enum Target {
     Endpoint(Endpoint),
 }
 
-/// How a socket's calls wait: Python's `settimeout` modes (SPEC §2).
+/// How a socket's calls wait: Python's `settimeout` modes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TimeoutMode {
     /// `timeout=none`: calls block until they can finish.
@@ -208,6 +209,8 @@ pub enum Command {
         sock: SockName,
         /// What to send.
         payload: Payload,
+        /// Slow motion: at most this many bytes a second (`rate=4k/s`).
+        rate: Option<u64>,
     },
     /// One `recv()` call.
     Recv {
@@ -231,6 +234,8 @@ pub enum Command {
         sock: SockName,
         /// Once, on or off.
         mode: DrainMode,
+        /// Slow motion for `drain S on`: at most this many bytes a second.
+        rate: Option<u64>,
     },
     /// `shutdown()`.
     Shutdown {

@@ -2,7 +2,7 @@
 //!
 //! [`Lab::execute`] checks a [`Command`] against the lab (unknown or closed
 //! sockets are refused before anything changes), then carries it out: calls
-//! that can block go to the socket's sending or receiving [lane](lane), calls
+//! that can block go to the socket's sending or receiving lane, calls
 //! that cannot (`listen`, `shutdown`, `close`, `set`) act at once. Every
 //! finished call is sent as a [`LabEvent`] on the channel `Lab::new` returns.
 //!
@@ -21,6 +21,7 @@ pub mod name;
 pub mod netns;
 mod open;
 pub mod options;
+mod pace;
 pub mod pattern;
 pub mod preview;
 mod record;
@@ -223,19 +224,21 @@ impl Lab {
                 open::accept(shared, &self.open_socket(*listener)?, *count)
             }
             Command::Send { sock, payload } => {
-                stream::send(shared, &self.open_socket(*sock)?, payload.clone(), false)
+                stream::send(shared, &self.open_socket(*sock)?, payload.clone())
             }
-            Command::SendAll { sock, payload } => {
-                stream::send(shared, &self.open_socket(*sock)?, payload.clone(), true)
-            }
+            Command::SendAll {
+                sock,
+                payload,
+                rate,
+            } => stream::sendall(shared, &self.open_socket(*sock)?, payload.clone(), *rate),
             Command::Recv { sock, size, peek } => {
                 stream::recv(shared, &self.open_socket(*sock)?, *size, *peek)
             }
             Command::RecvAll { sock, size } => {
                 stream::recvall(shared, &self.open_socket(*sock)?, *size)
             }
-            Command::Drain { sock, mode } => {
-                stream::drain(shared, &self.open_socket(*sock)?, *mode)
+            Command::Drain { sock, mode, rate } => {
+                stream::drain(shared, &self.open_socket(*sock)?, *mode, *rate)
             }
             Command::Shutdown { sock, how } => {
                 Ok(control::shutdown(shared, &*self.open_socket(*sock)?, *how))

@@ -1,4 +1,4 @@
-//! Parsing lines of the command language (SPEC §2) into statements.
+//! Parsing lines of the command language (docs/reference.md) into statements.
 
 use std::time::Duration;
 
@@ -19,6 +19,8 @@ pub const MAX_COUNT: u32 = 100_000;
 pub const MAX_BUFFER: u64 = 1 << 30;
 /// The most `sendall` may send.
 pub const MAX_SENDALL: u64 = 1 << 40;
+/// The fastest slow motion (`rate=`), in bytes a second.
+pub const MAX_RATE: u64 = 1 << 30;
 /// The longest TCP_DEFER_ACCEPT `listen … defer_accept=` takes.
 pub const MAX_DEFER_ACCEPT: Duration = Duration::from_secs(3600);
 /// How long `wait` waits unless told.
@@ -48,6 +50,10 @@ pub enum Statement {
     Step(String),
     /// Usage of all commands, or one.
     Help(Option<String>),
+    /// A lesson stops here until the reader presses space (predict, then see).
+    Pause,
+    /// Put a socket in the selected pane (lessons point at what they talk about).
+    Select(SockName),
     /// Read a kernel setting, or change it in a lab of its own.
     Sysctl {
         /// The setting, as written (`somaxconn`, `net.core.somaxconn`).
@@ -180,6 +186,15 @@ pub fn parse_line(line: &str) -> Result<Option<Statement>, ParseError> {
             args.done(1)?;
             Statement::Help(topic)
         }
+        "pause" => {
+            args.done(0)?;
+            Statement::Pause
+        }
+        "select" => {
+            let sock = args.sock(0)?;
+            args.done(1)?;
+            Statement::Select(sock)
+        }
         _ => {
             return Err(ParseError::new(
                 first.col,
@@ -306,6 +321,26 @@ impl Args<'_> {
             seen.push(key);
         }
         Ok((!seen.is_empty(), opts))
+    }
+
+    /// `rate=SIZE/s` at position `i`, if there is a word there.
+    fn rate(&self, i: usize) -> Result<Option<u64>, ParseError> {
+        let Some(t) = self.tokens.get(i) else {
+            return Ok(None);
+        };
+        let Some(value) = t
+            .text
+            .split_once('=')
+            .filter(|(k, _)| k.eq_ignore_ascii_case("rate"))
+            .map(|(_, v)| v)
+        else {
+            return Err(self.err(
+                t,
+                format!("unexpected '{}'; usage: {}", t.text, self.usage()),
+            ));
+        };
+        let n = units::rate(value).map_err(|e| self.err(t, e))?;
+        Ok(Some(in_range(t, "rate", n, 1, MAX_RATE)?))
     }
 
     /// The value of `key=` among the words from `i` on.
@@ -485,9 +520,14 @@ fn send(args: &mut Args<'_>) -> Result<Statement, ParseError> {
         }
         Payload::Pattern(in_range(t, "size", n, 0, max)?)
     };
-    args.done(2)?;
+    let rate = if all { args.rate(2)? } else { None };
+    args.done(if rate.is_some() { 3 } else { 2 })?;
     Ok(Statement::Lab(if all {
-        Command::SendAll { sock, payload }
+        Command::SendAll {
+            sock,
+            payload,
+            rate,
+        }
     } else {
         Command::Send { sock, payload }
     }))
@@ -514,8 +554,13 @@ fn drain(args: &mut Args<'_>) -> Result<Statement, ParseError> {
             false => DrainMode::Off,
         },
     };
-    args.done(2)?;
-    Ok(Statement::Lab(Command::Drain { sock, mode }))
+    let rate = if mode == DrainMode::On {
+        args.rate(2)?
+    } else {
+        None
+    };
+    args.done(if rate.is_some() { 3 } else { 2 })?;
+    Ok(Statement::Lab(Command::Drain { sock, mode, rate }))
 }
 
 fn shutdown(args: &mut Args<'_>) -> Result<Statement, ParseError> {

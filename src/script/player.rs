@@ -52,6 +52,13 @@ pub enum Progress {
     /// A `step` line was reached (index into the lines); the player pauses
     /// here when it was asked to stop at steps.
     Step(usize),
+    /// A `pause` line was reached (index into the lines) in a lesson: the
+    /// player waits there until [`Player::resume`].
+    Pause(usize),
+    /// A `note` line is next (index into the lines) and calls ran since the
+    /// last narration: the host shows their results and the kernel view as
+    /// they are now, then calls [`Player::shown`] to let the note appear.
+    Show(usize),
     /// No lines are left.
     Done(RunStatus),
 }
@@ -133,6 +140,10 @@ pub struct Player {
     failed: bool,
     rejected: bool,
     stop_at_steps: bool,
+    /// Notes wait until the host has shown what ran before them.
+    pacing: bool,
+    /// Something ran since the last narration that the screen must show first.
+    unshown: bool,
     /// Calls reported blocked whose results have not come yet.
     blocked: BTreeMap<u64, Started>,
 }
@@ -148,6 +159,8 @@ impl Player {
             failed: false,
             rejected: false,
             stop_at_steps: false,
+            pacing: false,
+            unshown: false,
             blocked: BTreeMap::new(),
         }
     }
@@ -158,10 +171,23 @@ impl Player {
         self
     }
 
-    /// Pauses at each `step` line until [`Player::resume`] (lessons).
+    /// Pauses at each `step` and `pause` line until [`Player::resume`]
+    /// (lessons).
     pub fn stopping_at_steps(mut self) -> Self {
         self.stop_at_steps = true;
         self
+    }
+
+    /// Holds each note that follows calls until [`Player::shown`]: on
+    /// screen, narration never tells what the screen has not yet shown.
+    pub fn pacing_notes(mut self) -> Self {
+        self.pacing = true;
+        self
+    }
+
+    /// The host has shown what ran before the next note; it may appear.
+    pub fn shown(&mut self) {
+        self.unshown = false;
     }
 
     /// The lines.
@@ -203,10 +229,12 @@ impl Player {
         self.rejected = false;
     }
 
-    /// Moves on from a `step` line the player stopped at.
+    /// Moves on from a `step` or `pause` line the player stopped at.
     pub fn resume(&mut self) -> bool {
         match self.lines.get(self.next) {
-            Some(line) if matches!(line.statement, Statement::Step(_)) => {
+            Some(line) if matches!(line.statement, Statement::Step(_) | Statement::Pause) => {
+                // The reader has had the screen while the player waited.
+                self.unshown = false;
                 self.next += 1;
                 true
             }
@@ -240,8 +268,15 @@ impl Player {
             let Some(line) = self.lines.get(self.next).cloned() else {
                 return Progress::Done(self.status());
             };
-            if self.stop_at_steps && matches!(line.statement, Statement::Step(_)) {
-                return Progress::Step(self.next);
+            if self.stop_at_steps {
+                match line.statement {
+                    Statement::Step(_) => return Progress::Step(self.next),
+                    Statement::Pause => return Progress::Pause(self.next),
+                    _ => {}
+                }
+            }
+            if self.pacing && self.unshown && matches!(line.statement, Statement::Note(_)) {
+                return Progress::Show(self.next);
             }
             self.next += 1;
             self.start(&line, host, now);
@@ -339,6 +374,10 @@ impl Player {
         host.sink.command(line);
         let t = host.lab.elapsed();
         let n = line.number;
+        self.unshown = !matches!(
+            line.statement,
+            Statement::Note(_) | Statement::Step(_) | Statement::Pause | Statement::Select(_)
+        ) || (self.unshown && matches!(line.statement, Statement::Select(_)));
         match &line.statement {
             Statement::Lab(cmd) => match host.lab.execute(cmd) {
                 Ok(calls) => {
@@ -386,6 +425,13 @@ impl Player {
                 }
             }
             Statement::Help(topic) => host.sink.info(n, &help_text(topic.as_deref()), t),
+            Statement::Pause => host.sink.pause(n, t),
+            Statement::Select(sock) => {
+                if !host.known(*sock) {
+                    return self.reject(host, n, &LabError::UnknownSocket(*sock).to_string());
+                }
+                host.sink.select(*sock);
+            }
             Statement::Sysctl { name, value } => {
                 let done = match value {
                     None => sysctl::read(name),

@@ -1,4 +1,4 @@
-//! The headless runner: `sockplay run FILE` (SPEC §5), and the shell.
+//! The headless runner: `sockplay run FILE`, and the shell.
 //!
 //! Commands go on while calls are blocked: after a command, the runner waits
 //! a short settling time for its calls, reports the ones still in the kernel
@@ -95,9 +95,10 @@ impl<'s> Runner<'s> {
             };
             match progress {
                 Progress::Wait(until) => self.pump_until(until),
-                Progress::Step(_) => {
+                Progress::Step(_) | Progress::Pause(_) => {
                     self.player.resume();
                 }
+                Progress::Show(_) => self.player.shown(),
                 Progress::Done(status) => return status,
             }
         }

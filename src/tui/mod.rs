@@ -1,4 +1,4 @@
-//! The terminal front end: the lab on one screen (SPEC §6).
+//! The terminal front end: the lab on one screen.
 //!
 //! One loop: a tokio `select!` over the terminal's events, the lab's events,
 //! the sampler's snapshots, signals and a render tick; every input becomes a
@@ -10,6 +10,7 @@ pub mod complete;
 pub mod form;
 pub mod history;
 pub mod keys;
+pub mod lesson;
 pub mod log;
 mod rows;
 pub mod terminal;
@@ -113,6 +114,7 @@ where
         if app.dirty {
             terminal.draw(|f| view::draw(f, &app))?;
             app.dirty = false;
+            app.update(Msg::Drawn);
         }
         if app.quit {
             break;

@@ -51,6 +51,14 @@ fn keys_now(app: &App) -> Vec<&'static str> {
             "Enter keep",
             "Esc clear",
         ],
+        Mode::Normal if app.script.as_ref().is_some_and(|s| s.paused.is_some()) => vec![
+            "PAUSED: space shows what happens",
+            "⌫ run this step again",
+            "Home back to the start",
+            ": command",
+            "? help",
+            "q quit",
+        ],
         Mode::Normal if app.script.as_ref().is_some_and(|s| s.lesson) => vec![
             "space next step",
             "⌫ run this step again",
