@@ -62,6 +62,7 @@ fn sock(
             retrans: 0,
             ..TcpView::default()
         }),
+        drops: None,
         in_flight: Vec::new(),
         notes: Vec::new(),
     }
@@ -75,6 +76,7 @@ fn snapshot(sockets: Vec<SockView>, overflows: u64) -> Snapshot {
         counters: Counters {
             listen_overflows: overflows,
             listen_drops: overflows,
+            ..Counters::default()
         },
         counters_scope: CounterScope::SystemWide,
     }

@@ -18,6 +18,7 @@ mod sampler;
 pub mod snapshot;
 pub mod state;
 pub mod tcp_info;
+pub mod udp;
 
 use std::io;
 
@@ -34,6 +35,15 @@ use diag::{DiagEntry, DiagSocket};
 pub trait KernelSource {
     /// The TCP sockets of one family whose source or destination port is in `ports`.
     fn dump(&mut self, family: i32, ports: &[u16], out: &mut Vec<DiagEntry>) -> io::Result<()>;
+    /// The UDP sockets of one family whose source or destination port is in `ports`.
+    fn dump_udp(
+        &mut self,
+        _family: i32,
+        _ports: &[u16],
+        _out: &mut Vec<DiagEntry>,
+    ) -> io::Result<()> {
+        Ok(())
+    }
     /// The system settings.
     fn system(&mut self) -> System;
     /// The TcpExt counters now.
@@ -57,6 +67,10 @@ impl LiveKernel {
 impl KernelSource for LiveKernel {
     fn dump(&mut self, family: i32, ports: &[u16], out: &mut Vec<DiagEntry>) -> io::Result<()> {
         self.diag.dump(family, ports, out)
+    }
+
+    fn dump_udp(&mut self, family: i32, ports: &[u16], out: &mut Vec<DiagEntry>) -> io::Result<()> {
+        self.diag.dump_of(family, libc::IPPROTO_UDP, ports, out)
     }
 
     fn system(&mut self) -> System {
@@ -87,13 +101,15 @@ impl Snapshotter<LiveKernel> {
     }
 }
 
-/// The ports whose sockets make up the lab: its listeners', its clients'
-/// targets', and those its accepted sockets came in on.
-fn lab_ports(lab: &[SocketInfo]) -> Vec<u16> {
+/// The ports whose TCP sockets make up the lab: its listeners', its
+/// clients' targets', and those its accepted sockets came in on; with
+/// `udp`, its UDP sockets' own ports.
+fn lab_ports(lab: &[SocketInfo], udp: bool) -> Vec<u16> {
     let mut ports: Vec<u16> = lab
         .iter()
+        .filter(|s| (s.role == Role::Udp) == udp)
         .filter_map(|s| match s.role {
-            Role::Listener | Role::Accepted => s.meta.local.map(|a| a.port()),
+            Role::Listener | Role::Accepted | Role::Udp => s.meta.local.map(|a| a.port()),
             Role::Client => s.meta.peer.map(|a| a.port()),
         })
         .filter(|p| *p != 0)
@@ -144,7 +160,8 @@ impl<K: KernelSource> Snapshotter<K> {
         lab: Vec<SocketInfo>,
         t: std::time::Duration,
     ) -> io::Result<Snapshot> {
-        let ports = lab_ports(&lab);
+        let ports = lab_ports(&lab, false);
+        let udp_ports = lab_ports(&lab, true);
         let v4 = lab
             .iter()
             .any(|s| s.meta.local.or(s.meta.peer).is_some_and(|a| a.is_ipv4()));
@@ -154,9 +171,13 @@ impl<K: KernelSource> Snapshotter<K> {
         let mut entries = Vec::new();
         if v4 {
             self.kernel.dump(libc::AF_INET, &ports, &mut entries)?;
+            self.kernel
+                .dump_udp(libc::AF_INET, &udp_ports, &mut entries)?;
         }
         if v6 {
             self.kernel.dump(libc::AF_INET6, &ports, &mut entries)?;
+            self.kernel
+                .dump_udp(libc::AF_INET6, &udp_ports, &mut entries)?;
         }
         let counters = self
             .kernel

@@ -29,6 +29,9 @@ pub(crate) fn annotate(sockets: &mut [SockView], system: &System, entries: &ByPa
         if v.role == ViewRole::Listener {
             notes.extend(backlog_notes(v));
         }
+        if v.role == ViewRole::Udp {
+            notes.extend(super::udp::notes(v));
+        }
         if let (Some(asked), Some(eff)) = (v.rcvbuf_asked, v.rcvbuf) {
             notes.extend(buffer_note(
                 "rcvbuf",

@@ -79,6 +79,9 @@ pub struct Counters {
     /// All drops at listeners (overflows and others).
     #[serde(rename = "ListenDrops")]
     pub listen_drops: u64,
+    /// The UDP counters, from /proc/net/snmp.
+    #[serde(flatten)]
+    pub udp: super::udp::UdpCounters,
 }
 
 impl Counters {
@@ -94,12 +97,15 @@ impl Counters {
         Some(Counters {
             listen_overflows: get("ListenOverflows")?,
             listen_drops: get("ListenDrops")?,
+            udp: super::udp::UdpCounters::default(),
         })
     }
 
     /// The live counters of this network namespace.
     pub fn live() -> Option<Counters> {
-        Counters::parse(&std::fs::read_to_string("/proc/net/netstat").ok()?)
+        let mut c = Counters::parse(&std::fs::read_to_string("/proc/net/netstat").ok()?)?;
+        c.udp = super::udp::UdpCounters::live().unwrap_or_default();
+        Some(c)
     }
 
     /// The change from `base` to `self`.
@@ -107,6 +113,7 @@ impl Counters {
         Counters {
             listen_overflows: self.listen_overflows.saturating_sub(base.listen_overflows),
             listen_drops: self.listen_drops.saturating_sub(base.listen_drops),
+            udp: self.udp.since(base.udp),
         }
     }
 }
@@ -125,6 +132,7 @@ mod tests {
         let base = Counters {
             listen_overflows: 10,
             listen_drops: 10,
+            ..Counters::default()
         };
         assert_eq!(c.since(base).listen_drops, 5);
         assert_eq!(Counters::parse("nothing"), None);

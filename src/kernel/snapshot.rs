@@ -23,6 +23,8 @@ pub enum ViewRole {
     Queued,
     /// A half-open connection a lab listener holds (SYN received).
     SynRecv,
+    /// A lab UDP socket.
+    Udp,
 }
 
 impl ViewRole {
@@ -34,6 +36,7 @@ impl ViewRole {
             ViewRole::Accepted => "accepted",
             ViewRole::Queued => "queued",
             ViewRole::SynRecv => "syn-recv",
+            ViewRole::Udp => "udp",
         }
     }
 }
@@ -113,6 +116,9 @@ pub struct SockView {
     /// TCP_INFO figures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tcp: Option<TcpView>,
+    /// UDP: datagrams dropped because the receive buffer was full (SK_MEMINFO_DROPS).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drops: Option<u32>,
     /// Calls in flight (`send(1048576) 1.2 s`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub in_flight: Vec<String>,
@@ -154,6 +160,7 @@ impl SockView {
             "rtt_us" => n(tcp.map(|t| t.rtt_us)),
             "cwnd" => n(tcp.map(|t| t.cwnd)),
             "retrans" => n(tcp.map(|t| t.retrans)),
+            "drops" => n(self.drops),
             _ => None,
         }
     }

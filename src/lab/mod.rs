@@ -11,6 +11,7 @@
 
 pub mod command;
 mod control;
+mod datagram;
 pub mod errno;
 mod explain;
 mod interrupt;
@@ -42,7 +43,7 @@ pub use lane::InFlight;
 pub use name::{Role, SockName};
 pub use options::BufSize;
 pub use preview::Preview;
-pub use result::{Arg, Call, CallResult, Kind, LabEvent, Outcome, Started, call_text};
+pub use result::{Arg, Call, CallResult, Datagram, Kind, LabEvent, Outcome, Started, call_text};
 pub use socket::{Meta, SocketInfo};
 
 use socket::LabSocket;
@@ -57,6 +58,7 @@ fn maker(role: Role) -> &'static str {
         Role::Listener => "listen",
         Role::Client => "connect",
         Role::Accepted => "accept",
+        Role::Udp => "udp",
     }
 }
 
@@ -92,6 +94,14 @@ pub enum LabError {
     /// The lab could not start a thread for a lane.
     #[error("cannot start a thread for {0}: {1}")]
     Thread(SockName, std::io::Error),
+    /// A datagram call on a TCP socket, or a UDP target that is not a UDP socket.
+    #[error("{0} is a TCP socket; {1} needs a UDP socket (U1, made by `udp`)")]
+    NotUdp(SockName, &'static str),
+    /// A stream call on a UDP socket.
+    #[error(
+        "{0} is a UDP socket, and {1} is a byte-stream loop: a datagram goes whole or not at all; use {2}"
+    )]
+    NotAStream(SockName, &'static str, &'static str),
 }
 
 /// The state the lab shares with its lane threads.
@@ -108,7 +118,7 @@ pub(crate) struct Shared {
 #[derive(Default)]
 struct Registry {
     sockets: BTreeMap<SockName, Arc<LabSocket>>,
-    last: [u32; 3],
+    last: [u32; 4],
     /// Connection ends by address: clients by their local address, accepted
     /// sockets by their peer's. Pairing `A1 ⇄ C3` is a look-up, not a scan.
     ends: rustc_hash::FxHashMap<(Role, std::net::SocketAddr), SockName>,
@@ -184,6 +194,11 @@ impl Shared {
         (!sock.is_closed()).then_some(sock)
     }
 
+    /// The name recorded at `addr` for `role`, open or closed.
+    pub(crate) fn name_at(&self, role: Role, addr: std::net::SocketAddr) -> Option<SockName> {
+        self.registry().ends.get(&(role, addr)).copied()
+    }
+
     pub(crate) fn get(&self, name: SockName) -> Option<Arc<LabSocket>> {
         self.registry().sockets.get(&name).cloned()
     }
@@ -255,23 +270,62 @@ impl Lab {
                 open::connect(shared, addr, *count, opts)
             }
             Command::Accept { listener, count } => {
-                open::accept(shared, &self.open_socket(*listener)?, *count)
+                // A UDP socket has no queue to empty: one accept() shows why.
+                let count = match listener.role {
+                    Role::Udp => AcceptCount::Times(1),
+                    _ => *count,
+                };
+                open::accept(shared, &self.open_socket(*listener)?, count)
+            }
+            Command::Send { sock, payload } if sock.role == Role::Udp => {
+                datagram::send(shared, &self.open_socket(*sock)?, None, payload, 1)
             }
             Command::Send { sock, payload } => {
                 stream::send(shared, &self.open_socket(*sock)?, payload.clone(), false)
             }
             Command::SendAll { sock, payload } => {
+                self.stream_only(*sock, "sendall", "send or sendto")?;
                 stream::send(shared, &self.open_socket(*sock)?, payload.clone(), true)
+            }
+            Command::Recv { sock, size, peek } if sock.role == Role::Udp => {
+                datagram::recv(shared, &self.open_socket(*sock)?, Call::Recv, *size, *peek)
             }
             Command::Recv { sock, size, peek } => {
                 stream::recv(shared, &self.open_socket(*sock)?, *size, *peek)
             }
             Command::RecvAll { sock, size } => {
+                self.stream_only(*sock, "recvall", "recvfrom")?;
                 stream::recvall(shared, &self.open_socket(*sock)?, *size)
             }
             Command::Drain { sock, mode } => {
+                self.stream_only(*sock, "drain", "recvfrom")?;
                 stream::drain(shared, &self.open_socket(*sock)?, *mode)
             }
+            Command::Udp { addr, opts } => datagram::udp(shared, addr.as_ref(), opts),
+            Command::SendTo {
+                sock,
+                target,
+                payload,
+                count,
+            } => {
+                let sock = self.udp_socket(*sock, "sendto")?;
+                let to = self.datagram_target(target)?;
+                datagram::send(shared, &sock, Some(to), payload, *count)
+            }
+            Command::RecvFrom { sock, size, peek } => {
+                let sock = self.udp_socket(*sock, "recvfrom")?;
+                datagram::recv(shared, &sock, Call::RecvFrom, *size, *peek)
+            }
+            Command::UdpConnect { sock, target } => {
+                let sock = self.udp_socket(*sock, "connect to a target")?;
+                let to = self.datagram_target(target)?;
+                Ok(datagram::connect(shared, &sock, to))
+            }
+            Command::ListenOn { sock, backlog } => Ok(datagram::listen(
+                shared,
+                &*self.open_socket(*sock)?,
+                *backlog,
+            )),
             Command::Shutdown { sock, how } => {
                 Ok(control::shutdown(shared, &*self.open_socket(*sock)?, *how))
             }
@@ -293,6 +347,45 @@ impl Lab {
         Ok(sock)
     }
 
+    /// Refuses a stream call on a UDP socket.
+    fn stream_only(
+        &self,
+        sock: SockName,
+        call: &'static str,
+        instead: &'static str,
+    ) -> Result<(), LabError> {
+        match sock.role {
+            Role::Udp => Err(LabError::NotAStream(sock, call, instead)),
+            _ => Ok(()),
+        }
+    }
+
+    /// The open UDP socket of that name, for a datagram call.
+    fn udp_socket(&self, name: SockName, call: &'static str) -> Result<Arc<LabSocket>, LabError> {
+        if name.role != Role::Udp {
+            return Err(LabError::NotUdp(name, call));
+        }
+        self.open_socket(name)
+    }
+
+    /// Where a datagram goes: a lab UDP socket (closed ones too: their
+    /// address stays), or an address.
+    fn datagram_target(&self, target: &Target) -> Result<datagram::Peer, LabError> {
+        match target {
+            Target::Endpoint(ep) => Ok(datagram::Peer {
+                addr: open::resolve(ep)?,
+                name: None,
+            }),
+            Target::Listener(name) | Target::Socket(name) => {
+                if name.role != Role::Udp {
+                    return Err(LabError::NotUdp(*name, "a target"));
+                }
+                let sock = self.shared.lookup(*name)?;
+                datagram::target_of(&sock).ok_or(LabError::NeverMade(*name))
+            }
+        }
+    }
+
     fn resolve_target(&self, target: &Target) -> Result<std::net::SocketAddr, LabError> {
         match target {
             Target::Listener(name) => {
@@ -308,6 +401,7 @@ impl Lab {
                     .ok_or(LabError::NotAListener(*name))
             }
             Target::Endpoint(ep) => open::resolve(ep),
+            Target::Socket(name) => Err(LabError::NotAListener(*name)),
         }
     }
 
@@ -352,7 +446,7 @@ impl Lab {
         let mut reg = self.shared.registry();
         reg.sockets.clear();
         reg.ends.clear();
-        reg.last = [0; 3];
+        reg.last = [0; 4];
         drop(reg);
         self.shared.seq.store(0, Ordering::Relaxed);
     }
