@@ -57,6 +57,7 @@ lessons! {
     buffer_sizes => "buffer-sizes",
     closing => "closing",
     deadlock => "deadlock",
+    udp => "udp",
 }
 
 fn sockplay(args: &[&str]) -> std::process::Output {

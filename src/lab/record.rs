@@ -145,7 +145,7 @@ impl Recorder {
             created: extra.created,
             explain,
             data: extra.data,
-            datagram: extra.datagram,
+            datagram: extra.datagram.map(Box::new),
         };
         self.shared
             .emit_in(self.epoch, LabEvent::Finished(result.clone()));

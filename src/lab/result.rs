@@ -201,7 +201,7 @@ pub struct CallResult {
     /// The first bytes received (escaped when shown).
     pub data: Option<Preview>,
     /// For a call that moved one datagram: its other end and its length.
-    pub datagram: Option<Datagram>,
+    pub datagram: Option<Box<Datagram>>,
 }
 
 /// One datagram a call moved: where it came from or went, and how long it was.

@@ -32,6 +32,7 @@ const BUILT_IN: &[(&str, &str)] = &[
     ),
     ("closing", include_str!("../../assets/lessons/closing.sp")),
     ("deadlock", include_str!("../../assets/lessons/deadlock.sp")),
+    ("udp", include_str!("../../assets/lessons/udp.sp")),
 ];
 
 /// A lesson: its name, its header, and its text.
@@ -101,7 +102,7 @@ mod tests {
     #[test]
     fn every_built_in_lesson_has_a_title_and_a_summary() {
         let lessons = all();
-        assert_eq!(lessons.len(), 9);
+        assert_eq!(lessons.len(), BUILT_IN.len());
         for l in &lessons {
             assert!(!l.summary.is_empty(), "{}", l.name);
             assert_ne!(l.title, l.name, "{} has no # lesson: title", l.name);
