@@ -208,6 +208,8 @@ pub enum Command {
         sock: SockName,
         /// What to send.
         payload: Payload,
+        /// Slow motion: at most this many bytes a second (`rate=4k/s`).
+        rate: Option<u64>,
     },
     /// One `recv()` call.
     Recv {
@@ -231,6 +233,8 @@ pub enum Command {
         sock: SockName,
         /// Once, on or off.
         mode: DrainMode,
+        /// Slow motion for `drain S on`: at most this many bytes a second.
+        rate: Option<u64>,
     },
     /// `shutdown()`.
     Shutdown {

@@ -21,18 +21,19 @@ pub mod name;
 pub mod netns;
 mod open;
 pub mod options;
+mod pace;
 pub mod pattern;
 pub mod preview;
 mod record;
+mod registry;
 pub mod result;
 mod socket;
 mod stream;
 mod turns;
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub use command::{
@@ -46,6 +47,7 @@ pub use preview::Preview;
 pub use result::{Arg, Call, CallResult, Datagram, Kind, LabEvent, Outcome, Started, call_text};
 pub use socket::{Meta, SocketInfo};
 
+use registry::Registry;
 use socket::LabSocket;
 
 /// The most bytes one `send` or `recv` call may ask for; `sendall` and
@@ -115,15 +117,6 @@ pub(crate) struct Shared {
     registry: Mutex<Registry>,
 }
 
-#[derive(Default)]
-struct Registry {
-    sockets: BTreeMap<SockName, Arc<LabSocket>>,
-    last: [u32; 4],
-    /// Connection ends by address: clients by their local address, accepted
-    /// sockets by their peer's. Pairing `A1 ⇄ C3` is a look-up, not a scan.
-    ends: rustc_hash::FxHashMap<(Role, std::net::SocketAddr), SockName>,
-}
-
 impl Shared {
     pub(crate) fn next_seq(&self) -> u64 {
         self.seq.fetch_add(1, Ordering::Relaxed) + 1
@@ -161,62 +154,6 @@ impl Shared {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .send(event);
-    }
-
-    fn registry(&self) -> MutexGuard<'_, Registry> {
-        self.registry.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// The next name for a role; numbers are never reused.
-    pub(crate) fn next_name(&self, role: Role) -> SockName {
-        let mut reg = self.registry();
-        let slot = &mut reg.last[role as usize];
-        *slot += 1;
-        SockName::new(role, *slot)
-    }
-
-    pub(crate) fn register(&self, sock: Arc<LabSocket>) {
-        self.registry().sockets.insert(sock.name, sock);
-    }
-
-    /// Records where a connection end is: a client's local address, or an
-    /// accepted socket's peer address.
-    pub(crate) fn note_end(&self, name: SockName, addr: std::net::SocketAddr) {
-        self.registry().ends.insert((name.role, addr), name);
-    }
-
-    /// The open socket of `role` recorded at `addr`, if any.
-    pub(crate) fn end_at(&self, role: Role, addr: std::net::SocketAddr) -> Option<Arc<LabSocket>> {
-        let reg = self.registry();
-        let name = reg.ends.get(&(role, addr))?;
-        let sock = reg.sockets.get(name)?.clone();
-        drop(reg);
-        (!sock.is_closed()).then_some(sock)
-    }
-
-    /// The name recorded at `addr` for `role`, open or closed.
-    pub(crate) fn name_at(&self, role: Role, addr: std::net::SocketAddr) -> Option<SockName> {
-        self.registry().ends.get(&(role, addr)).copied()
-    }
-
-    pub(crate) fn get(&self, name: SockName) -> Option<Arc<LabSocket>> {
-        self.registry().sockets.get(&name).cloned()
-    }
-
-    /// The socket of that name, or why there is none: never named, or
-    /// named by a call that failed to make it (a `listen` that could not
-    /// bind, a `connect` that got no socket).
-    pub(crate) fn lookup(&self, name: SockName) -> Result<Arc<LabSocket>, LabError> {
-        let reg = self.registry();
-        match reg.sockets.get(&name) {
-            Some(sock) => Ok(Arc::clone(sock)),
-            None if name.number <= reg.last[name.role as usize] => Err(LabError::NeverMade(name)),
-            None => Err(LabError::UnknownSocket(name)),
-        }
-    }
-
-    pub(crate) fn all(&self) -> Vec<Arc<LabSocket>> {
-        self.registry().sockets.values().cloned().collect()
     }
 }
 
@@ -281,11 +218,15 @@ impl Lab {
                 datagram::send(shared, &self.open_socket(*sock)?, None, payload, 1)
             }
             Command::Send { sock, payload } => {
-                stream::send(shared, &self.open_socket(*sock)?, payload.clone(), false)
+                stream::send(shared, &self.open_socket(*sock)?, payload.clone())
             }
-            Command::SendAll { sock, payload } => {
+            Command::SendAll {
+                sock,
+                payload,
+                rate,
+            } => {
                 self.stream_only(*sock, "sendall", "send or sendto")?;
-                stream::send(shared, &self.open_socket(*sock)?, payload.clone(), true)
+                stream::sendall(shared, &self.open_socket(*sock)?, payload.clone(), *rate)
             }
             Command::Recv { sock, size, peek } if sock.role == Role::Udp => {
                 datagram::recv(shared, &self.open_socket(*sock)?, Call::Recv, *size, *peek)
@@ -297,9 +238,9 @@ impl Lab {
                 self.stream_only(*sock, "recvall", "recvfrom")?;
                 stream::recvall(shared, &self.open_socket(*sock)?, *size)
             }
-            Command::Drain { sock, mode } => {
+            Command::Drain { sock, mode, rate } => {
                 self.stream_only(*sock, "drain", "recvfrom")?;
-                stream::drain(shared, &self.open_socket(*sock)?, *mode)
+                stream::drain(shared, &self.open_socket(*sock)?, *mode, *rate)
             }
             Command::Udp { addr, opts } => datagram::udp(shared, addr.as_ref(), opts),
             Command::SendTo {
@@ -419,7 +360,7 @@ impl Lab {
 
     /// How many sockets the lab has (closed ones included).
     pub fn socket_count(&self) -> usize {
-        self.shared.registry().sockets.len()
+        self.shared.count()
     }
 
     /// One socket's information.
@@ -443,11 +384,7 @@ impl Lab {
     pub fn reset(&self) {
         self.shared.epoch.fetch_add(1, Ordering::AcqRel);
         control::shutdown_all(&self.shared, Duration::from_secs(1));
-        let mut reg = self.shared.registry();
-        reg.sockets.clear();
-        reg.ends.clear();
-        reg.last = [0; 4];
-        drop(reg);
+        self.shared.forget_all();
         self.shared.seq.store(0, Ordering::Relaxed);
     }
 

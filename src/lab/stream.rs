@@ -7,6 +7,7 @@ use std::sync::atomic::Ordering;
 use super::command::{DrainMode, Payload, TimeoutMode};
 use super::errno::Errno;
 use super::lane::Job;
+use super::pace::Pace;
 use super::pattern;
 use super::preview::{PREVIEW_BYTES, Preview};
 use super::record::{Extra, Recorder, ret};
@@ -94,38 +95,55 @@ fn payload_bytes(payload: &Payload, offset: u64) -> Vec<u8> {
     }
 }
 
-/// `send` (one call) or `sendall` (calls until all is sent, each one shown).
+/// `send`: one call.
 pub(crate) fn send(
     shared: &Arc<Shared>,
     sock: &Arc<LabSocket>,
     payload: Payload,
-    all: bool,
+) -> Result<Vec<Started>, LabError> {
+    let started = shared.begin(sock.name, Call::Send, Arg::Bytes(payload.len()));
+    queue(shared, sock, false, started, move |_, sock, rec| {
+        let fd = sock.fd()?;
+        let buf = payload_bytes(&payload, sock.bytes_sent.load(Ordering::Relaxed));
+        rec.start_clock();
+        let r = sys_send(fd.as_raw_fd(), &buf);
+        if let Ok(n) = r {
+            sock.bytes_sent.fetch_add(n, Ordering::Relaxed);
+        }
+        Some((r, Extra::default()))
+    })
+}
+
+/// `sendall`: calls until all is sent, each one shown; with a `rate`, no
+/// faster than that many bytes a second.
+pub(crate) fn sendall(
+    shared: &Arc<Shared>,
+    sock: &Arc<LabSocket>,
+    payload: Payload,
+    rate: Option<u64>,
 ) -> Result<Vec<Started>, LabError> {
     let total = payload.len();
-    let call = if all { Call::SendAll } else { Call::Send };
-    let started = shared.begin(sock.name, call, Arg::Bytes(total));
+    let started = shared.begin(sock.name, Call::SendAll, Arg::Bytes(total));
     let parent = started.seq;
     queue(shared, sock, false, started, move |shared, sock, rec| {
         let fd = sock.fd()?;
         let raw = fd.as_raw_fd();
-        if !all {
-            let buf = payload_bytes(&payload, sock.bytes_sent.load(Ordering::Relaxed));
-            rec.start_clock();
-            let r = sys_send(raw, &buf);
-            if let Ok(n) = r {
-                sock.bytes_sent.fetch_add(n, Ordering::Relaxed);
-            }
-            return Some((r, Extra::default()));
-        }
+        let pace = rate.map(Pace::new);
+        let most = pace.map_or(MAX_CALL_BYTES, |p| p.chunk().min(MAX_CALL_BYTES));
         let mut sent = 0u64;
         let mut error = None;
         // One pattern buffer for every step, sliced at the stream's offset.
         let pattern = match &payload {
-            Payload::Pattern(_) => pattern::buffer(total.min(MAX_CALL_BYTES) as usize),
+            Payload::Pattern(_) => pattern::buffer(total.min(most) as usize),
             Payload::Text(_) => Vec::new(),
         };
         while sent < total && !sock.is_closed() {
-            let len = (total - sent).min(MAX_CALL_BYTES);
+            if let Some(p) = &pace
+                && !p.wait(sent, || !sock.is_closed())
+            {
+                break;
+            }
+            let len = (total - sent).min(most);
             let offset = sock.bytes_sent.load(Ordering::Relaxed);
             let buf = match &payload {
                 Payload::Pattern(_) => pattern::slice(&pattern, offset, len as usize),
@@ -265,9 +283,13 @@ fn drain_now(
     raw: RawFd,
     buf: &mut [u8],
     preview: &mut Vec<u8>,
+    once: bool,
 ) -> (u64, u64, Option<Errno>, bool) {
     let (mut total, mut calls) = (0u64, 0u64);
     loop {
+        if once && calls > 0 {
+            return (total, calls, None, false);
+        }
         calls += 1;
         match sys_recv(raw, buf, libc::MSG_DONTWAIT) {
             Ok(0) => return (total, calls, None, true),
@@ -289,6 +311,7 @@ pub(crate) fn drain(
     shared: &Arc<Shared>,
     sock: &Arc<LabSocket>,
     mode: DrainMode,
+    rate: Option<u64>,
 ) -> Result<Vec<Started>, LabError> {
     if mode == DrainMode::Off {
         let seq = sock.drain.swap(0, Ordering::AcqRel);
@@ -319,14 +342,24 @@ pub(crate) fn drain(
     queue(shared, sock, true, started, move |_, sock, rec| {
         let fd = sock.fd()?;
         let raw = fd.as_raw_fd();
-        let mut buf = vec![0u8; DRAIN_CHUNK];
+        // Slow motion reads one small piece at a time, when it is due.
+        let pace = rate.map(Pace::new);
+        let chunk = pace.map_or(DRAIN_CHUNK, |p| p.chunk().min(DRAIN_CHUNK as u64) as usize);
+        let mut buf = vec![0u8; chunk];
         rec.start_clock();
         let mut preview = Vec::new();
         let (mut total, mut calls) = (0u64, 0u64);
         let mut stop = "nothing more queued";
         let mut error = None;
+        let draining = || !sock.is_closed() && sock.drain.load(Ordering::Acquire) == seq;
         loop {
-            let (n, c, e, eof) = drain_now(sock, raw, &mut buf, &mut preview);
+            if let Some(p) = &pace
+                && !p.wait(total, draining)
+            {
+                stop = "drain off";
+                break;
+            }
+            let (n, c, e, eof) = drain_now(sock, raw, &mut buf, &mut preview, pace.is_some());
             total += n;
             calls += c;
             if eof {
@@ -338,11 +371,11 @@ pub(crate) fn drain(
                 break;
             }
             let going_on = on && sock.drain.load(Ordering::Acquire) == seq;
-            if !going_on
-                || !wait_ready(raw, libc::POLLIN, || {
-                    !sock.is_closed() && sock.drain.load(Ordering::Acquire) == seq
-                })
-            {
+            // A paced read that got bytes goes back to wait for its turn.
+            if going_on && pace.is_some() && n > 0 {
+                continue;
+            }
+            if !going_on || !wait_ready(raw, libc::POLLIN, draining) {
                 if on {
                     stop = "drain off";
                 }

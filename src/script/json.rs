@@ -146,4 +146,8 @@ impl<W: Write> Sink for JsonLines<W> {
     fn info(&mut self, line: usize, text: &str, t: Duration) {
         self.emit(&json!({"type": "info", "line": line, "t": secs(t), "text": text}));
     }
+
+    fn pause(&mut self, line: usize, t: Duration) {
+        self.emit(&json!({"type": "pause", "line": line, "t": secs(t)}));
+    }
 }

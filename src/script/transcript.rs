@@ -176,4 +176,8 @@ impl<W: Write> Sink for Transcript<W> {
             self.line(&format!("    {l}"));
         }
     }
+
+    fn pause(&mut self, _line: usize, _t: Duration) {
+        self.line("    ⏸ pause: on screen, the lesson waits here for the reader");
+    }
 }

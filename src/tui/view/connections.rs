@@ -183,13 +183,14 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         .iter()
         .map(|(s, n)| format!("{s} {n}"))
         .collect();
-    let filter = if app.filter.is_empty() && !app.filtering {
+    let filtering = matches!(app.mode, crate::tui::app::Mode::Filter);
+    let filter = if app.filter.is_empty() && !filtering {
         String::new()
     } else {
         format!(
             " · filter /{}{}",
             app.filter,
-            if app.filtering { "▏" } else { "" }
+            if filtering { "▏" } else { "" }
         )
     };
     let title = std::iter::once(format!("Connections · {}", rows_all.len()))
