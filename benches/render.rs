@@ -1,4 +1,4 @@
-//! Rendering the whole screen (issue 6): 1,000 real loopback connections
+//! Rendering the whole screen: 1,000 real loopback connections
 //! (500 clients, 500 accepted), a full results log, on `TestBackend` at
 //! 160×48. Prints the median time of a frame; target ≤ 2 ms.
 //!

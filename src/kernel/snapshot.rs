@@ -1,4 +1,5 @@
-//! The kernel view: one whole picture of every lab socket (SPEC §4–5).
+//! The kernel view: one whole picture of every lab socket, as `show` prints
+//! it and the JSON `snapshot` record carries it (docs/reference.md).
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -1,4 +1,5 @@
-//! The typed commands the lab carries out: SPEC §2, the part that acts on sockets.
+//! The typed commands the lab carries out: the part of the command language
+//! that acts on sockets (docs/reference.md).
 
 use std::fmt;
 use std::time::Duration;
@@ -35,7 +36,7 @@ pub enum Target {
     Socket(SockName),
 }
 
-/// How a socket's calls wait: Python's `settimeout` modes (SPEC §2).
+/// How a socket's calls wait: Python's `settimeout` modes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TimeoutMode {
     /// `timeout=none`: calls block until they can finish.

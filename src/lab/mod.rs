@@ -2,7 +2,7 @@
 //!
 //! [`Lab::execute`] checks a [`Command`] against the lab (unknown or closed
 //! sockets are refused before anything changes), then carries it out: calls
-//! that can block go to the socket's sending or receiving [lane](lane), calls
+//! that can block go to the socket's sending or receiving lane, calls
 //! that cannot (`listen`, `shutdown`, `close`, `set`) act at once. Every
 //! finished call is sent as a [`LabEvent`] on the channel `Lab::new` returns.
 //!

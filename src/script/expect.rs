@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use crate::lab::{CallResult, SockName};
 
-/// How long `expect` retries when no `within` is given (SPEC §5).
+/// How long `expect` retries when no `within` is given.
 pub const DEFAULT_WITHIN: Duration = Duration::from_secs(2);
 
 /// Fields read from the socket's last result.

@@ -1,4 +1,5 @@
-//! JSON Lines output of a headless run: the contract of SPEC §5.
+//! JSON Lines output of a headless run: the contract docs/reference.md
+//! describes.
 
 use std::io::Write;
 use std::time::Duration;

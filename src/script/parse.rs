@@ -1,4 +1,4 @@
-//! Parsing lines of the command language (SPEC §2) into statements.
+//! Parsing lines of the command language (docs/reference.md) into statements.
 
 use std::time::Duration;
 

@@ -1,4 +1,4 @@
-//! The headless runner: `sockplay run FILE` (SPEC §5), and the shell.
+//! The headless runner: `sockplay run FILE`, and the shell.
 //!
 //! Commands go on while calls are blocked: after a command, the runner waits
 //! a short settling time for its calls, reports the ones still in the kernel

@@ -22,7 +22,7 @@ pub struct ExpectReport {
     pub waited: Duration,
 }
 
-/// A consumer of the records of a run (SPEC §5).
+/// A consumer of the records of a run.
 pub trait Sink {
     /// A script line is about to run.
     fn command(&mut self, line: &Line);

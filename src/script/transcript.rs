@@ -1,4 +1,4 @@
-//! The readable transcript of a headless run (SPEC §3's result lines).
+//! The readable transcript of a headless run: one result line per call.
 
 use std::io::Write;
 use std::time::Duration;
@@ -87,7 +87,7 @@ pub fn elapsed_text(d: Duration) -> String {
     }
 }
 
-/// One result line, as in SPEC §3.
+/// One result line.
 pub fn result_line(r: &CallResult) -> String {
     let head = format!("#{:<4}{:<4}", r.seq, r.sock.to_string());
     let call = call_text(r.call, &r.arg);

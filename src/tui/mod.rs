@@ -1,4 +1,4 @@
-//! The terminal front end: the lab on one screen (SPEC §6).
+//! The terminal front end: the lab on one screen.
 //!
 //! One loop: a tokio `select!` over the terminal's events, the lab's events,
 //! the sampler's snapshots, signals and a render tick; every input becomes a

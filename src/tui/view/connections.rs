@@ -206,7 +206,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let selected = rows_all.iter().position(|v| v.id == app.sel_conn);
     let first = selected.map_or(0, |s| s.saturating_sub(height - 1));
     let window = || rows_all.iter().skip(first).take(height);
-    // Both ends are named wherever both appear (SPEC §1): when the pair
+    // Both ends are named wherever both appear: when the pair
     // column does not fit, the pair joins the name ("C1⇄A1"), if that
     // costs no other column.
     let name_w = COLUMNS[0].width;

@@ -1,6 +1,6 @@
 //! The results pane: the log of finished and blocked calls, commands as they
 //! were run, narration and errors; newest last, scrollable. Kinds of result
-//! are told apart by words ([partial], [would block], …) and by colour.
+//! are told apart by words (`[partial]`, `[would block]`, …) and by colour.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
