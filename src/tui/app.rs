@@ -282,9 +282,10 @@ impl App {
         self.dirty = true;
     }
 
-    /// Runs a command line from the keyboard or a form.
+    /// Runs a command line from the keyboard or a form. A leading `:` is
+    /// the prompt a vim user types out of habit, not part of the command.
     pub fn submit(&mut self, text: &str, source: Source) {
-        let text = text.trim();
+        let text = text.trim().trim_start_matches(':').trim_start();
         if text.is_empty() {
             return;
         }
@@ -306,7 +307,11 @@ impl App {
             }
             Ok(None) => {}
             Err(e) => {
-                self.cmd_error = Some(format!("{text}: {e}"));
+                // Shown whole under the panes, and kept in the results.
+                let message = format!("{text}: {e}");
+                self.log.push(Entry::Error(message.clone()));
+                self.cmd_error = Some(message);
+                self.scroll = 0;
             }
         }
     }
@@ -323,6 +328,8 @@ impl App {
             lab: &self.lab,
             last: &self.last,
             kernel: &self.kernel,
+            wire: None,
+            wire_off: None,
             sink: &mut LogSink {
                 log: &mut self.log,
                 source,
