@@ -85,8 +85,8 @@ pub const COMMANDS: &[Usage] = &[
     },
     Usage {
         name: "expect",
-        usage: "expect S FIELD=VALUE [within DURATION] | expect packet FIELD=VALUE … [within DURATION]",
-        about: "check a kernel-view field or the last result (ret, errno, partial, timed_out); or a segment on the wire since the step began (from, to, flags, win, len, kernel, cause, seq, ack)",
+        usage: "expect S FIELD=VALUE [within DURATION]",
+        about: "check a kernel-view field or the last result (ret, errno, partial, timed_out); `expect packet FIELD=VALUE …`: a segment on the wire since the step began",
     },
     Usage {
         name: "note",
