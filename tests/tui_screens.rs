@@ -65,6 +65,8 @@ fn sock(
         drops: None,
         in_flight: Vec::new(),
         notes: Vec::new(),
+        syn_queue: None,
+        half_open: None,
     }
 }
 

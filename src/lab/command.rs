@@ -179,6 +179,8 @@ pub enum Command {
         reuseaddr: Option<bool>,
         /// Buffer sizes and timeout mode.
         opts: SockOpts,
+        /// TCP_DEFER_ACCEPT: hold each handshake in SYN-RECV until data comes.
+        defer_accept: Option<Duration>,
     },
     /// socket + connect, `count` times.
     Connect {
@@ -258,6 +260,13 @@ pub enum Command {
         /// The options to change.
         opts: SockOpts,
     },
+    /// Bare SYNs to a lab listener, never completed (`syn L xN`).
+    Syn {
+        /// The listener.
+        listener: SockName,
+        /// How many SYNs.
+        count: u32,
+    },
     /// socket(SOCK_DGRAM) + bind: a UDP socket.
     Udp {
         /// Where to bind; `None` is `127.0.0.1:0`.
@@ -310,8 +319,8 @@ impl Command {
                 Target::Listener(l) | Target::Socket(l) => Some(*l),
                 Target::Endpoint(_) => None,
             },
+            Command::Accept { listener, .. } | Command::Syn { listener, .. } => Some(*listener),
             Command::Udp { .. } => None,
-            Command::Accept { listener, .. } => Some(*listener),
             Command::Send { sock, .. }
             | Command::SendAll { sock, .. }
             | Command::Recv { sock, .. }

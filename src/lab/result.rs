@@ -33,6 +33,8 @@ pub enum Call {
     Close,
     /// `setsockopt()` calls of `set`.
     Set,
+    /// Bare SYNs from a raw socket (`syn`).
+    Syn,
     /// socket(SOCK_DGRAM) + bind.
     Udp,
     /// One `sendto()`: one datagram.
@@ -56,6 +58,7 @@ impl Call {
             Call::Shutdown => "shutdown",
             Call::Close => "close",
             Call::Set => "set",
+            Call::Syn => "syn",
             Call::Udp => "udp",
             Call::SendTo => "sendto",
             Call::RecvFrom => "recvfrom",
