@@ -1,5 +1,6 @@
 # lesson: Closing
 # summary: shutdown(write) read as end of stream; FIN-WAIT-2 and CLOSE-WAIT; TIME-WAIT after both close; a reset and ECONNRESET; EPIPE
+# needs: wire (the FINs, their ACKs and the reset; capture needs root or a lab of its own)
 
 step "shutdown(write) is end of stream"
 listen
@@ -11,6 +12,8 @@ shutdown C1 write
 recv A1 100
 recv A1 100
 expect A1 ret=0
+expect packet from=C1 to=A1 flags=FIN+ACK cause=shutdown
+expect packet from=A1 to=C1 flags=ACK cause=shutdown
 note "shutdown(write) sent a FIN after the data: the server read 'last words', then recv() returned 0, end of stream. C1 can still receive."
 
 step "FIN-WAIT-2 and CLOSE-WAIT"
@@ -25,6 +28,7 @@ note "Half-closed: the server can still send to the client."
 step "Both close: TIME-WAIT"
 close A1
 expect C1 state=TIME-WAIT
+expect packet from=A1 to=C1 flags=FIN+ACK cause=close
 close C1
 expect C1 state=TIME-WAIT
 show C1
@@ -40,6 +44,7 @@ expect C2 state=CLOSED
 pause
 send C2 10
 expect C2 errno=ECONNRESET
+expect packet from=A2 to=C2 flags=RST+ACK cause=close
 note "The first send() after the reset failed with ECONNRESET: the kernel reports the reset it received, once. Unsent data on the server's side was thrown away."
 
 step "Writing to a reset connection"

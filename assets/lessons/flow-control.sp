@@ -1,5 +1,6 @@
 # lesson: Flow control
 # summary: a receiver that stops reading; its buffer filling, its window shrinking to zero, the sender blocking; reading again opens the window
+# needs: wire (the segments and their windows; capture needs root or a lab of its own)
 
 step "A receiver that does not read"
 note "The server asks for a 64 KiB receive buffer (the kernel makes it 128 KiB) and does not read. The client sends 512 KiB, slowly: 64 KiB a second."
@@ -12,11 +13,15 @@ sleep 1s
 note "A1's recvq grows as the bytes arrive, and the window A1 advertises to C1 (snd_wnd) shrinks as its buffer fills."
 expect C1 snd_wnd=0 within 10s
 expect A1 rcv_wnd=0 within 3s
+expect packet from=A1 to=C1 win=0 kernel=none cause=send
 note "A1's buffer is full and its window is zero: snd_wnd 0 on C1. C1's sendall goes on taking bytes into its own send buffer; the data waits there, unsent."
 
 step "No message says stop"
 show C1
 note "The receiver never sent 'stop'. Each acknowledgement it sent carried a smaller window, and the sender may only have that many bytes unacknowledged. At zero, the sender waits and now and then probes the window."
+expect packet from=C1 to=A1 kernel=zero-window-probe within 5s
+expect packet from=A1 to=C1 win=0 kernel=zero-window-probe-ack within 5s
+note "On the wire (press w): A1's ACKs to C1's send, their windows falling to 0; then C1's kernel probing with a segment that carries nothing, and A1 answering each probe with the same zero window. No call made these: the kernel did."
 
 step "A small read"
 note "The server reads 1000 bytes. Does the window open?"
@@ -30,8 +35,10 @@ note "No: snd_wnd is still 0. A receiver reopens its window only once a sizeable
 step "Reading again"
 note "The server now reads everything, 128 KiB a second. C1's snd_wnd opens as soon as A1 has read a segment's worth, and the bytes that waited in C1's send buffer move on."
 drain A1 on rate=128k/s
+expect packet from=A1 to=C1 kernel=window-update within 5s
 wait C1 30s
 expect C1 ret=512k
 expect A1 bytes_received=512k within 30s
 drain A1 off
 note "As the application read, the buffer emptied, the window opened, and the sender's sendall finished. The window is how a receiver paces a sender: flow control."
+note "The first segment after the read is A1's window update: the same acknowledgement, a window no longer zero, sent because the application read. Stopping and restarting the sender took no message but this."
