@@ -401,6 +401,7 @@ impl Observer {
     /// Where each connection end of the lab is: every socket's name with
     /// its local and peer address. A client whose `connect()` has not
     /// returned has its port read from the kernel, so its SYNs can be named.
+    /// Closed listeners are left out.
     #[allow(clippy::type_complexity)]
     pub fn ends(
         &self,
@@ -412,6 +413,9 @@ impl Observer {
         self.shared
             .all()
             .iter()
+            // A closed listener no longer answers: a reset from its port is
+            // the kernel's, not the listener's.
+            .filter(|s| !(s.name.role == Role::Listener && s.is_closed()))
             .map(|s| {
                 let meta = s.meta().clone();
                 let local = meta.local.or_else(|| {
