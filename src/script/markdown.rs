@@ -11,6 +11,7 @@ use super::handout::{self, WIDTH, wrap};
 use super::parse::{Line, Statement};
 use super::sink::{ExpectReport, Sink};
 use crate::kernel::Snapshot;
+use crate::lab::preview::{escape_lines, escape_text};
 use crate::lab::{Arg, Call, CallResult, Command, SockName, Started, Target};
 
 /// How many steps of a `sendall`/`recvall`/`accept all` a handout prints
@@ -40,9 +41,9 @@ pub struct Markdown<W: Write> {
 impl<W: Write> Markdown<W> {
     /// A handout with a title and a summary.
     pub fn new(mut out: W, title: &str, summary: &str) -> Self {
-        let _ = writeln!(out, "# {title}\n");
+        let _ = writeln!(out, "# {}\n", escape_text(title));
         if !summary.is_empty() {
-            let text = format!("*{summary}*");
+            let text = format!("*{}*", escape_text(summary));
             let _ = writeln!(out, "{}\n", wrap(&text, WIDTH, "").join("\n"));
         }
         let _ = writeln!(
@@ -61,6 +62,11 @@ impl<W: Write> Markdown<W> {
         }
     }
 
+    /// Gives the writer back.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
     /// Prints each command's Python equivalent under it.
     pub fn with_python(mut self, python: PythonOf) -> Self {
         self.python = Some(python);
@@ -73,7 +79,8 @@ impl<W: Write> Markdown<W> {
             let _ = writeln!(self.out, "```text");
             self.in_code = true;
         }
-        let _ = writeln!(self.out, "{text}");
+        // Script text and peer bytes never reach a terminal or a file raw.
+        let _ = writeln!(self.out, "{}", escape_lines(text));
     }
 
     /// Writes the note held back as a paragraph.
@@ -85,7 +92,8 @@ impl<W: Write> Markdown<W> {
 
     fn paragraph(&mut self, text: &str) {
         self.close();
-        let _ = writeln!(self.out, "{}\n", wrap(text, WIDTH, "").join("\n"));
+        let text = wrap(text, WIDTH, "").join("\n");
+        let _ = writeln!(self.out, "{}\n", escape_lines(&text));
     }
 
     fn close(&mut self) {
@@ -194,7 +202,7 @@ impl<W: Write> Sink for Markdown<W> {
             .into_iter()
             .map(|l| format!("> {l}"))
             .collect();
-        let _ = writeln!(self.out, "{}\n", quoted.join("\n"));
+        let _ = writeln!(self.out, "{}\n", escape_lines(&quoted.join("\n")));
     }
 
     fn step(&mut self, _line: usize, title: &str, _t: Duration) {
