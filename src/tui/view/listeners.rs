@@ -11,9 +11,22 @@ use super::block;
 use super::format::bar;
 use crate::kernel::{SockView, ViewRole};
 use crate::tui::app::{App, Pane};
+use crate::tui::rows::keep_in_view;
 
 /// Rows each listener takes.
 pub const ROWS_PER_LISTENER: usize = 5;
+
+/// Rows under the listeners for the overflow counters: two when narrow.
+fn counter_rows(inner_width: u16) -> u16 {
+    if inner_width < 40 { 2 } else { 1 }
+}
+
+/// How many listeners the pane drawn at `area` shows.
+pub fn visible_listeners(area: Rect) -> usize {
+    let inner_w = area.width.saturating_sub(2);
+    let inner_h = area.height.saturating_sub(2);
+    (inner_h.saturating_sub(counter_rows(inner_w)) as usize / ROWS_PER_LISTENER).max(1)
+}
 
 /// Draws the pane.
 pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
@@ -42,14 +55,11 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let snap = app.snapshot.as_deref();
     // The counters at the bottom (two lines when narrow); listeners above,
     // the selected one in view.
-    let counter_rows: u16 = if inner.width < 40 { 2 } else { 1 };
-    let rows = inner.height.saturating_sub(counter_rows) as usize;
-    let fit = (rows / ROWS_PER_LISTENER).max(1);
-    let sel = listeners
-        .iter()
-        .position(|l| l.id == app.sel_listener)
-        .unwrap_or(0);
-    let first = sel.saturating_sub(fit - 1);
+    let counter_rows = counter_rows(inner.width);
+    let fit = visible_listeners(area);
+    let sel = listeners.iter().position(|l| l.id == app.sel_listener);
+    // The App keeps the offset; a selection made outside `update` still shows.
+    let first = keep_in_view(app.listener_offset, sel, listeners.len(), fit);
     let mut y = inner.y;
     for l in listeners.iter().skip(first).take(fit) {
         let Some(id) = l.id else { continue };
