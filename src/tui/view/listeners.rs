@@ -74,13 +74,37 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         let holds = u64::from(max) + 1;
         let share = f64::from(q) / holds as f64;
         let full = u64::from(q) >= holds;
+        // LISTEN, or CLOSED once the lab closed it (the kernel holds nothing).
+        let state = if l.closed {
+            Span::styled(" CLOSED", t.alarm())
+        } else {
+            Span::styled(format!(" {}", l.state), t.text())
+        };
         let head = Line::from(vec![
             Span::styled(format!("{id}"), name_style),
             Span::raw(format!(
                 " {}",
                 l.local.map_or_else(|| "-".into(), |a| a.to_string()),
             )),
+            state,
         ]);
+        if l.closed {
+            let bottom = inner.y + inner.height.saturating_sub(counter_rows);
+            frame.render_widget(Paragraph::new(head), Rect::new(inner.x, y, inner.width, 1));
+            let rows = bottom
+                .saturating_sub(y + 1)
+                .min(ROWS_PER_LISTENER as u16 - 1);
+            frame.render_widget(
+                Paragraph::new(Line::styled(
+                    "closed: its accept queue is gone; a connect to its port is refused (RST)",
+                    t.dim(),
+                ))
+                .wrap(ratatui::widgets::Wrap { trim: true }),
+                Rect::new(inner.x, y + 1, inner.width, rows),
+            );
+            y += ROWS_PER_LISTENER as u16;
+            continue;
+        }
         let backlog = Line::raw(format!(
             "backlog {} → {max}: holds {holds}",
             l.backlog.map_or_else(|| "-".into(), |b| b.to_string()),
@@ -122,17 +146,25 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         }
         let spark_y = y + 4;
         if spark_y < inner.y + inner.height.saturating_sub(counter_rows) {
+            // Labelled, as the gauge above it: the queue's recent past.
+            const LABEL: &str = "recent ";
+            let label_w = LABEL.len() as u16;
+            let spark_w = inner.width.saturating_sub(label_w);
             let data = app
                 .history
                 .accept_queue
                 .get(&id)
-                .map(|s| s.last(inner.width as usize))
+                .map(|s| s.last(spark_w as usize))
                 .unwrap_or_default();
+            frame.render_widget(
+                Paragraph::new(Line::styled(LABEL, t.dim())),
+                Rect::new(inner.x, spark_y, label_w.min(inner.width), 1),
+            );
             let spark = Sparkline::default()
                 .data(&data)
                 .max(holds)
                 .style(t.level(share));
-            frame.render_widget(spark, Rect::new(inner.x, spark_y, inner.width, 1));
+            frame.render_widget(spark, Rect::new(inner.x + label_w, spark_y, spark_w, 1));
         }
         y += ROWS_PER_LISTENER as u16;
     }
