@@ -52,9 +52,17 @@ pub struct DiagEntry {
     /// Memory charged against them now: receive (`rmem_alloc`) and send
     /// (`wmem_queued`), overhead included; a buffer is full when it reaches its size.
     pub mem: Option<(u32, u32)>,
+    /// Timer retransmits (`idiag_retrans`): for a SYN-RECV entry, how many
+    /// times the SYN-ACK was sent again.
+    pub retrans: u8,
+    /// When the running timer fires, in ms (`idiag_expires`); for a SYN-RECV
+    /// entry, the next SYN-ACK retransmit, or its end.
+    pub expires_ms: u32,
 }
 
-/// The request for a dump of one address family, filtered to `ports`.
+/// The request for a dump of one address family, filtered in the kernel to
+/// `ports` when a filter can hold them all, otherwise unfiltered (see
+/// [`DiagSocket::dump`]).
 pub fn request(family: u8, ports: &[u16], seq: u32) -> Vec<u8> {
     let filter = bytecode::ports(ports);
     let attr_len = filter.as_ref().map_or(0, |f| 4 + f.len());
@@ -71,6 +79,7 @@ pub fn request(family: u8, ports: &[u16], seq: u32) -> Vec<u8> {
     m.extend_from_slice(&u32::MAX.to_ne_bytes());
     m.extend_from_slice(&[0u8; 48]);
     if let Some(f) = filter {
+        // bytecode::ports keeps a filter within the attribute's u16.
         m.extend_from_slice(&((4 + f.len()) as u16).to_ne_bytes());
         m.extend_from_slice(&INET_DIAG_REQ_BYTECODE.to_ne_bytes());
         m.extend_from_slice(&f);
@@ -123,6 +132,8 @@ pub fn parse_msg(b: &[u8]) -> Option<DiagEntry> {
         info: None,
         bufs: None,
         mem: None,
+        retrans: b[3],
+        expires_ms: u32_ne(b, 52),
     };
     let mut at = MSG_LEN;
     while at + 4 <= b.len() {
@@ -215,10 +226,34 @@ impl DiagSocket {
 
     /// Dumps the TCP sockets of `family` (AF_INET or AF_INET6) whose source
     /// or destination port is one of `ports`, appending them to `out`.
+    ///
+    /// The kernel filters when one filter can hold the ports (up to
+    /// [`bytecode::MAX_PORTS`]); past that the dump is whole and filtered
+    /// here, with the same result.
     pub fn dump(&mut self, family: i32, ports: &[u16], out: &mut Vec<DiagEntry>) -> io::Result<()> {
         if ports.is_empty() {
             return Ok(());
         }
+        let start = out.len();
+        self.dump_request(family, ports, out)?;
+        if ports.len() > bytecode::MAX_PORTS {
+            let wanted: rustc_hash::FxHashSet<u16> = ports.iter().copied().collect();
+            let whole = out.split_off(start);
+            out.extend(
+                whole.into_iter().filter(|e| {
+                    wanted.contains(&e.local.port()) || wanted.contains(&e.peer.port())
+                }),
+            );
+        }
+        Ok(())
+    }
+
+    fn dump_request(
+        &mut self,
+        family: i32,
+        ports: &[u16],
+        out: &mut Vec<DiagEntry>,
+    ) -> io::Result<()> {
         self.seq = self.seq.wrapping_add(1);
         let req = request(family as u8, ports, self.seq);
         // SAFETY: the kernel address (all zero) and the buffer are valid.

@@ -157,6 +157,32 @@ pub const FIELDS: &[Field] = &[
         about: "retransmissions in all",
         read: |v| text(v.tcp.map(|t| t.retrans)),
     },
+    Field {
+        name: "syn_queue_limit",
+        about: "listener: the most SYN-RECV entries the kernel keeps",
+        read: |v| text(v.syn_queue.map(|q| q.syn_queue_limit)),
+    },
+    Field {
+        name: "syn_queue_past_limit",
+        about: "listener: what a SYN past the SYN queue meets (cookies, drop)",
+        read: |v| {
+            v.syn_queue
+                .map(|q| q.syn_queue_past_limit.word().to_string())
+        },
+    },
+    Field {
+        name: "defer_accept",
+        about: "listener: TCP_DEFER_ACCEPT in seconds, or off",
+        read: |v| {
+            v.syn_queue
+                .map(|q| text(q.defer_accept).unwrap_or_else(|| "off".into()))
+        },
+    },
+    Field {
+        name: "synack_retrans",
+        about: "SYN-RECV entry: how often its SYN-ACK was sent again",
+        read: |v| text(v.half_open.map(|h| h.synack_retrans)),
+    },
 ];
 
 /// The field of that name.

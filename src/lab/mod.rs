@@ -9,8 +9,10 @@
 //! This module knows nothing of terminals: the TUI and `sockplay run` are two
 //! front ends on it.
 
+mod calls;
 pub mod command;
 mod control;
+mod defer;
 pub mod errno;
 mod explain;
 mod interrupt;
@@ -28,6 +30,7 @@ mod registry;
 pub mod result;
 mod socket;
 mod stream;
+pub mod syn;
 mod turns;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -35,6 +38,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+pub use calls::CallMark;
 pub use command::{
     AcceptCount, Command, DrainMode, Endpoint, Payload, ShutdownHow, SockOpts, Target, TimeoutMode,
 };
@@ -94,6 +98,16 @@ pub enum LabError {
     /// The lab could not start a thread for a lane.
     #[error("cannot start a thread for {0}: {1}")]
     Thread(SockName, std::io::Error),
+    /// `syn` outside a network namespace of the lab's own.
+    #[error(
+        "syn floods only a lab of its own: run `sockplay --netns …` (it never floods this machine's network)"
+    )]
+    SynOutsideOwnNetns,
+    /// `syn` at a listener it cannot reach with IPv4 SYNs.
+    #[error(
+        "syn sends IPv4 SYNs to 127.0.0.1, and {0} is not listening there (try `listen backlog=4`)"
+    )]
+    SynNotIpv4(SockName),
 }
 
 /// The state the lab shares with its lane threads.
@@ -103,11 +117,30 @@ pub(crate) struct Shared {
     /// Which run of the lab this is; `reset` starts a new one, and results
     /// of calls begun in an older run are not reported.
     epoch: AtomicU64,
+    /// Bare SYNs `syn` has sent: the next one's spoofed source. Never reset,
+    /// so a new run's SYNs do not meet an old run's half-open entries.
+    syns: std::sync::atomic::AtomicU32,
     events: Mutex<Sender<LabEvent>>,
     registry: Mutex<Registry>,
+    /// The calls as they began and returned, for the wire's attribution.
+    calls: Mutex<calls::CallLog>,
+    /// Told of every socket that joins the lab (the wire's port filter).
+    on_register: Mutex<Option<RegisterHook>>,
+    /// Counts the changes to who is where: a socket joined, a connect
+    /// learned its local address.
+    generation: AtomicU64,
 }
 
+/// A function told of each socket that joins the lab: its name, local and
+/// peer address.
+pub type RegisterHook =
+    Arc<dyn Fn(SockName, Option<std::net::SocketAddr>, Option<std::net::SocketAddr>) + Send + Sync>;
+
 impl Shared {
+    pub(crate) fn call_log(&self) -> std::sync::MutexGuard<'_, calls::CallLog> {
+        self.calls.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     pub(crate) fn next_seq(&self) -> u64 {
         self.seq.fetch_add(1, Ordering::Relaxed) + 1
     }
@@ -161,8 +194,12 @@ impl Lab {
             start: Instant::now(),
             seq: AtomicU64::new(0),
             epoch: AtomicU64::new(0),
+            syns: std::sync::atomic::AtomicU32::new(0),
             events: Mutex::new(tx),
             registry: Mutex::new(Registry::default()),
+            calls: Mutex::new(calls::CallLog::default()),
+            on_register: Mutex::new(None),
+            generation: AtomicU64::new(0),
         };
         (
             Lab {
@@ -187,7 +224,15 @@ impl Lab {
                 backlog,
                 reuseaddr,
                 opts,
-            } => open::listen(shared, addr.as_ref(), *backlog, *reuseaddr, opts),
+                defer_accept,
+            } => open::listen(
+                shared,
+                addr.as_ref(),
+                *backlog,
+                *reuseaddr,
+                opts,
+                *defer_accept,
+            ),
             Command::Connect {
                 target,
                 count,
@@ -225,6 +270,12 @@ impl Lab {
             Command::Set { sock, opts } => {
                 Ok(control::set(shared, &*self.open_socket(*sock)?, opts))
             }
+            Command::Syn { listener, count } => {
+                if listener.role != Role::Listener {
+                    return Err(LabError::SynNotIpv4(*listener));
+                }
+                syn::flood(shared, &*self.open_socket(*listener)?, *count)
+            }
         }
     }
 
@@ -253,6 +304,16 @@ impl Lab {
             }
             Target::Endpoint(ep) => open::resolve(ep),
         }
+    }
+
+    /// Tells `hook` of every socket that joins the lab from now on, before
+    /// its first call runs.
+    pub fn on_register(&self, hook: RegisterHook) {
+        *self
+            .shared
+            .on_register
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(hook);
     }
 
     /// A read-only handle on the lab for other threads (the kernel sampler).
@@ -294,6 +355,7 @@ impl Lab {
         self.shared.epoch.fetch_add(1, Ordering::AcqRel);
         control::shutdown_all(&self.shared, Duration::from_secs(1));
         self.shared.forget_all();
+        self.shared.call_log().clear();
         self.shared.seq.store(0, Ordering::Relaxed);
     }
 
@@ -320,6 +382,51 @@ impl Observer {
     /// Time since the lab started.
     pub fn elapsed(&self) -> Duration {
         self.shared.now()
+    }
+
+    /// A number that changes whenever a socket joins the lab or an end
+    /// learns its address: a reader of [`Observer::ends`] reads again then.
+    pub fn generation(&self) -> u64 {
+        self.shared.generation.load(Ordering::Acquire)
+    }
+
+    /// Looks at the log of calls (oldest first) under its lock.
+    pub fn with_calls<R>(
+        &self,
+        read: impl FnOnce(&std::collections::VecDeque<CallMark>) -> R,
+    ) -> R {
+        read(self.shared.call_log().marks())
+    }
+
+    /// Where each connection end of the lab is: every socket's name with
+    /// its local and peer address. A client whose `connect()` has not
+    /// returned has its port read from the kernel, so its SYNs can be named.
+    /// Closed listeners are left out.
+    #[allow(clippy::type_complexity)]
+    pub fn ends(
+        &self,
+    ) -> Vec<(
+        SockName,
+        Option<std::net::SocketAddr>,
+        Option<std::net::SocketAddr>,
+    )> {
+        self.shared
+            .all()
+            .iter()
+            // A closed listener no longer answers: a reset from its port is
+            // the kernel's, not the listener's.
+            .filter(|s| !(s.name.role == Role::Listener && s.is_closed()))
+            .map(|s| {
+                let meta = s.meta().clone();
+                let local = meta.local.or_else(|| {
+                    (s.name.role == Role::Client)
+                        .then(|| s.fd()?.local_addr().ok()?.as_socket())
+                        .flatten()
+                        .filter(|a| a.port() != 0)
+                });
+                (s.name, local, meta.peer)
+            })
+            .collect()
     }
 }
 

@@ -88,10 +88,14 @@ fn queue(
     Ok(vec![begun])
 }
 
-fn payload_bytes(payload: &Payload, offset: u64) -> Vec<u8> {
+/// The bytes of one send: text as given, a pattern sliced from the shared
+/// buffer at the stream's offset.
+fn payload_bytes(payload: &Payload, offset: u64) -> &[u8] {
     match payload {
-        Payload::Pattern(n) => pattern::bytes(offset, *n as usize),
-        Payload::Text(t) => t.clone(),
+        Payload::Pattern(n) => {
+            pattern::slice(pattern::shared(), offset, (*n).min(MAX_CALL_BYTES) as usize)
+        }
+        Payload::Text(t) => t,
     }
 }
 
@@ -106,7 +110,7 @@ pub(crate) fn send(
         let fd = sock.fd()?;
         let buf = payload_bytes(&payload, sock.bytes_sent.load(Ordering::Relaxed));
         rec.start_clock();
-        let r = sys_send(fd.as_raw_fd(), &buf);
+        let r = sys_send(fd.as_raw_fd(), buf);
         if let Ok(n) = r {
             sock.bytes_sent.fetch_add(n, Ordering::Relaxed);
         }
@@ -132,11 +136,6 @@ pub(crate) fn sendall(
         let most = pace.map_or(MAX_CALL_BYTES, |p| p.chunk().min(MAX_CALL_BYTES));
         let mut sent = 0u64;
         let mut error = None;
-        // One pattern buffer for every step, sliced at the stream's offset.
-        let pattern = match &payload {
-            Payload::Pattern(_) => pattern::buffer(total.min(most) as usize),
-            Payload::Text(_) => Vec::new(),
-        };
         while sent < total && !sock.is_closed() {
             if let Some(p) = &pace
                 && !p.wait(sent, || !sock.is_closed())
@@ -145,8 +144,9 @@ pub(crate) fn sendall(
             }
             let len = (total - sent).min(most);
             let offset = sock.bytes_sent.load(Ordering::Relaxed);
+            // Every step slices the one shared pattern buffer.
             let buf = match &payload {
-                Payload::Pattern(_) => pattern::slice(&pattern, offset, len as usize),
+                Payload::Pattern(_) => pattern::slice(pattern::shared(), offset, len as usize),
                 Payload::Text(t) => &t[sent as usize..(sent + len) as usize],
             };
             let step = shared.begin(sock.name, Call::Send, Arg::Bytes(len));

@@ -32,6 +32,10 @@ const BUILT_IN: &[(&str, &str)] = &[
     ),
     ("closing", include_str!("../../assets/lessons/closing.sp")),
     ("deadlock", include_str!("../../assets/lessons/deadlock.sp")),
+    (
+        "two-queues",
+        include_str!("../../assets/lessons/two-queues.sp"),
+    ),
 ];
 
 /// A lesson: its name, its header, and its text.
@@ -48,6 +52,19 @@ pub struct Lesson {
 }
 
 impl Lesson {
+    /// Whether its header says `# needs: wire`: it shows segments and
+    /// checks them with `expect packet`, so it needs a capture.
+    pub fn needs_wire(&self) -> bool {
+        self.text
+            .lines()
+            .take_while(|l| l.trim_start().starts_with('#') || l.trim().is_empty())
+            .any(|l| {
+                let l = l.trim_start().trim_start_matches('#').trim();
+                l.strip_prefix("needs:")
+                    .is_some_and(|v| v.split([',', ' ']).any(|w| w.trim() == "wire"))
+            })
+    }
+
     /// A lesson from a script's text, reading its header.
     pub fn from_text(name: &str, text: &str) -> Lesson {
         let header = |key: &str| {
@@ -64,6 +81,21 @@ impl Lesson {
             summary: header("summary:").unwrap_or_default(),
             text: text.to_string(),
         }
+    }
+}
+
+impl Lesson {
+    /// Whether the lesson runs in a lab of its own (`# netns: own`): it
+    /// floods a listener or changes a setting, which only a network
+    /// namespace of the lab's own keeps from the machine.
+    pub fn needs_own_netns(&self) -> bool {
+        self.text
+            .lines()
+            .take_while(|l| l.trim_start().starts_with('#') || l.trim().is_empty())
+            .any(|l| {
+                let l = l.trim_start().trim_start_matches('#').trim();
+                l.strip_prefix("netns:").is_some_and(|v| v.trim() == "own")
+            })
     }
 }
 
@@ -101,7 +133,9 @@ mod tests {
     #[test]
     fn every_built_in_lesson_has_a_title_and_a_summary() {
         let lessons = all();
-        assert_eq!(lessons.len(), 9);
+        assert_eq!(lessons.len(), 10);
+        assert!(find("two-queues").unwrap().needs_own_netns());
+        assert!(!find("backlog").unwrap().needs_own_netns());
         for l in &lessons {
             assert!(!l.summary.is_empty(), "{}", l.name);
             assert_ne!(l.title, l.name, "{} has no # lesson: title", l.name);

@@ -5,6 +5,7 @@ use std::time::Duration;
 use super::expect::Expectation;
 use super::parse::Line;
 use crate::kernel::Snapshot;
+use crate::kernel::sysctl::SysctlReport;
 use crate::lab::{CallResult, SockName, Started};
 
 /// How an `expect` came out.
@@ -42,10 +43,16 @@ pub trait Sink {
     fn snapshot(&mut self, line: usize, snap: &Snapshot, only: Option<SockName>);
     /// Something worth telling that is none of the above (`help`, `wait` running out).
     fn info(&mut self, line: usize, text: &str, t: Duration);
+    /// A segment on the wire between lab sockets (`--wire`).
+    fn packet(&mut self, _segment: &crate::wire::Segment) {}
     /// The run is over: write what is still held back.
     fn finish(&mut self) {}
     /// A `pause`: a lesson stops here for the reader (headless, a mark).
     fn pause(&mut self, _line: usize, _t: Duration) {}
     /// A `select S`: the socket a lesson talks about (headless, nothing).
     fn select(&mut self, _sock: SockName) {}
+    /// A `sysctl` read or change; told as information unless the sink says more.
+    fn sysctl(&mut self, line: usize, report: &SysctlReport, t: Duration) {
+        self.info(line, &report.to_string(), t);
+    }
 }

@@ -126,13 +126,19 @@ pub fn status_line(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let t = app.theme;
     let mut spans = Vec::new();
     let mut width = usize::from(area.width);
-    if app.frozen.is_some() {
+    if let Some(held) = &app.frozen {
         spans.push(Span::styled(
             " FROZEN ",
             t.alarm().add_modifier(ratatui::style::Modifier::REVERSED),
         ));
         spans.push(Span::raw(" "));
         width = width.saturating_sub(9);
+        let (events, _) = held.held();
+        if events > 0 {
+            let summary = format!("{} · ", held.summary());
+            width = width.saturating_sub(summary.chars().count());
+            spans.push(Span::styled(summary, t.alarm()));
+        }
     }
     spans.push(Span::styled(fit(&keys_now(app), width), t.dim()));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
