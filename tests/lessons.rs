@@ -100,6 +100,7 @@ lessons! {
     closing => "closing",
     deadlock => "deadlock",
     two_queues => "two-queues",
+    udp => "udp",
 }
 
 fn sockplay(args: &[&str]) -> std::process::Output {
