@@ -83,7 +83,9 @@ pub(crate) fn annotate(
         {
             notes.push(format!("sendq {q} is more than sndbuf {buf}: the kernel checks for room before it takes each piece of a send, not after, so the last piece (up to one segment, 64 KiB on loopback) may go past the limit"));
         }
-        if v.closed {
+        if v.closed && v.role == ViewRole::Listener {
+            notes.push("closed: the kernel holds nothing for it any more, and a connect to its port is refused (RST), unless another socket listens there".into());
+        } else if v.closed {
             notes.push(closed_note(v.state));
         } else if v.state == TcpState::Closed && v.id.is_some() {
             notes.push("no connection: it was reset, it failed, or it never connected".into());
