@@ -24,7 +24,7 @@ use std::io;
 pub use build::Readings;
 pub use proc::{Counters, System};
 pub use sampler::Sampler;
-pub use snapshot::{CounterScope, Snapshot, SockView, TcpView, ViewRole};
+pub use snapshot::{CounterScope, Snapshot, SockView, TcpView, ViewRole, kernel_timeout_text};
 pub use state::TcpState;
 
 use crate::lab::{Observer, Role, SocketInfo};

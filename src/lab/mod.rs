@@ -24,6 +24,7 @@ pub mod pattern;
 pub mod preview;
 mod record;
 pub mod result;
+mod settimeout;
 mod socket;
 mod stream;
 mod turns;

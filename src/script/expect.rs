@@ -37,6 +37,8 @@ pub const KERNEL_FIELDS: &[&str] = &[
     "rtt_us",
     "cwnd",
     "retrans",
+    "rcvtimeo",
+    "sndtimeo",
 ];
 
 /// What an `expect` checks.
