@@ -1,4 +1,4 @@
-//! The cost of the kernel view (issue 3): for 100, 1,000 and 2,000 loopback
+//! The cost of the kernel view: for 100, 1,000 and 2,000 loopback
 //! connections made by the lab, the time of one snapshot, of a bare
 //! sock_diag dump of the same sockets, and of one `ss -tani` run on them.
 //!
@@ -40,7 +40,7 @@ fn main() {
         "{:>12} {:>12} {:>12} {:>12} {:>12} {:>10} {:>10}",
         "connections", "lab sockets", "snapshot", "bare dump", "ss -tani", "snap/dump", "ss/snap"
     );
-    // 5,000 connections are 10,001 sockets: the scale of issue 6.
+    // 5,000 connections are 10,001 sockets: the largest lab the benchmarks aim at.
     for n in [100u32, 1000, 2000, 5000] {
         let (lab, _events) = support::lab_with_connections(n);
         let port = lab.sockets()[0].meta.local.unwrap().port();

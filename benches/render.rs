@@ -1,4 +1,4 @@
-//! Rendering the whole screen (issue 6): 1,000 real loopback connections
+//! Rendering the whole screen: 1,000 real loopback connections
 //! (500 clients, 500 accepted), a full results log, on `TestBackend` at
 //! 160×48. Prints the median time of a frame; target ≤ 2 ms.
 //!
@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use sockplay::kernel::Snapshotter;
+use sockplay::kernel::{KernelReader, Snapshotter};
 use sockplay::lab::LabEvent;
 use sockplay::tui::app::{App, Msg};
 use sockplay::tui::theme::Theme;
@@ -20,7 +20,7 @@ const FRAMES: usize = 200;
 
 fn main() {
     let (lab, events) = support::lab_with_connections(500);
-    let mut app = App::new(lab, Theme::from_env());
+    let mut app = App::new(lab, Theme::from_env(), KernelReader::live());
     // The results log fills with every call the lab made.
     while let Ok(LabEvent::Finished(r)) = events.try_recv() {
         app.update(Msg::Lab(LabEvent::Finished(r)));

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Whole-process figures for sockplay (issue 6), printed with their targets.
+"""Whole-process figures for sockplay, printed with their targets.
 
 Run: python3 benches/whole_process.py   (builds the release binary first)
 

@@ -53,7 +53,7 @@ struct Cli {
 enum Mode {
     /// Run a script (or a lesson, by name) without the TUI and print a transcript.
     Run {
-        /// Print JSON Lines (SPEC §5) instead of a transcript.
+        /// Print JSON Lines instead of a transcript: one object per line, its `type` one of op, blocked, expect, snapshot, note, step, error, info.
         #[arg(long, conflicts_with = "markdown")]
         json: bool,
         /// Print a Markdown handout: narration, commands and results.

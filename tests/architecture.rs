@@ -1,4 +1,4 @@
-//! DESIGN.md's layers, kept visible: the engine (`lab`), the kernel view
+//! The layers, kept visible: the engine (`lab`), the kernel view
 //! (`kernel`) and the command language (`script`) never reach the terminal,
 //! so that `sockplay run` and the TUI are two front ends on one engine.
 

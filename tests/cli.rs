@@ -1,5 +1,5 @@
 //! The `sockplay run` command as a user runs it: exit codes, the JSON
-//! contract (SPEC §5), and the transcript.
+//! contract (docs/reference.md), and the transcript.
 
 use std::io::Write;
 use std::process::{Command, Output};

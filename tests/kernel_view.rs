@@ -323,7 +323,7 @@ fn the_sampler_sends_changed_snapshots_and_stops_at_once() {
     let sampler = sockplay::kernel::Sampler::spawn(
         lab.observer(),
         Duration::from_millis(20),
-        sockplay::kernel::Snapshotter::live().unwrap(),
+        sockplay::kernel::KernelReader::live(),
         move |s| tx.send(s).is_ok(),
     )
     .unwrap();

@@ -1,4 +1,4 @@
-//! Every call and timeout mode on real loopback sockets (issue 2).
+//! Every call and timeout mode on real loopback sockets.
 
 mod common;
 

@@ -110,7 +110,16 @@ fn the_socket_calls() {
         lab(r#"sendall A1 "Hi\r\n\x00""#),
         Command::SendAll {
             sock: name("A1"),
-            payload: Payload::Text(b"Hi\r\n\x00".to_vec())
+            payload: Payload::Text(b"Hi\r\n\x00".to_vec()),
+            rate: None
+        }
+    );
+    assert_eq!(
+        lab("sendall C1 1m rate=64k/s"),
+        Command::SendAll {
+            sock: name("C1"),
+            payload: Payload::Pattern(1 << 20),
+            rate: Some(65536)
         }
     );
     assert_eq!(
@@ -132,7 +141,16 @@ fn the_socket_calls() {
         lab("drain A1 on"),
         Command::Drain {
             sock: name("A1"),
-            mode: DrainMode::On
+            mode: DrainMode::On,
+            rate: None
+        }
+    );
+    assert_eq!(
+        lab("drain A1 on rate=4k/s"),
+        Command::Drain {
+            sock: name("A1"),
+            mode: DrainMode::On,
+            rate: Some(4096)
         }
     );
     assert_eq!(
@@ -202,6 +220,8 @@ fn the_script_commands() {
     );
     assert_eq!(one(r#"step "Backlog""#), Statement::Step("Backlog".into()));
     assert_eq!(one("help send"), Statement::Help(Some("send".into())));
+    assert_eq!(one("pause"), Statement::Pause);
+    assert_eq!(one("select A1"), Statement::Select(name("A1")));
     assert_eq!(parse_line("   # nothing").unwrap(), None);
 }
 
@@ -245,6 +265,14 @@ fn errors_name_the_column_and_what_was_expected() {
         (r#"send C1 "\q""#, 10, "unknown escape"),
         ("show C1 C2", 9, "unexpected 'C2'"),
         ("help frobnicate", 6, "no command 'frobnicate'"),
+        ("pause now", 7, "unexpected 'now'"),
+        ("select", 7, "select needs a socket name"),
+        ("select Q1", 8, "'Q1' is not a socket name"),
+        ("drain A1 on rate=4k", 13, "bad rate '4k'"),
+        ("drain A1 on rate=0/s", 13, "rate 0 is out of range"),
+        ("drain A1 off rate=4k/s", 14, "unexpected 'rate=4k/s'"),
+        ("send C1 10 rate=4k/s", 12, "unexpected 'rate=4k/s'"),
+        ("sendall C1 10 speed=4k/s", 15, "unexpected 'speed=4k/s'"),
     ];
     for (line, col, start) in cases {
         let (c, m) = err(line);

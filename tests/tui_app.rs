@@ -5,15 +5,15 @@ use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use sockplay::kernel::Snapshotter;
+use sockplay::kernel::{KernelReader, Snapshotter};
 use sockplay::lab::{Lab, LabEvent, Role};
-use sockplay::tui::app::{App, Msg, Overlay, Pane};
+use sockplay::tui::app::{App, Mode, Msg, Pane};
 use sockplay::tui::log::{Entry, Source};
 use sockplay::tui::theme::Theme;
 
 fn app() -> (App, Receiver<LabEvent>) {
     let (lab, rx) = Lab::new();
-    (App::new(lab, Theme::new(false)), rx)
+    (App::new(lab, Theme::new(false), KernelReader::live()), rx)
 }
 
 fn key(app: &mut App, code: KeyCode) {
@@ -70,7 +70,10 @@ fn a_typed_command_runs_and_is_logged() {
     let entries: Vec<&Entry> = app.log.entries().iter().collect();
     assert!(matches!(entries[0], Entry::Command(t, Source::Typed) if t == "listen backlog=2"));
     assert!(matches!(entries[1], Entry::Op(r) if r.created.len() == 1));
-    assert!(!app.editing, "Esc left the command line");
+    assert!(
+        matches!(app.mode, Mode::Normal),
+        "Esc left the command line"
+    );
     assert_eq!(app.typed_history, ["listen backlog=2"]);
 }
 
@@ -110,7 +113,7 @@ fn history_and_completion_on_the_command_line() {
 fn single_keys_open_forms_that_run_commands() {
     let (mut app, rx) = app();
     key(&mut app, KeyCode::Char('n'));
-    assert!(matches!(&app.overlay, Overlay::Form(_)));
+    assert!(matches!(&app.mode, Mode::Form(_)));
     key(&mut app, KeyCode::Enter);
     pump(&mut app, &rx, |a| ops(a) >= 1);
     assert!(
@@ -119,7 +122,7 @@ fn single_keys_open_forms_that_run_commands() {
     snapshot(&mut app);
     // c: connect three clients to the selected listener.
     key(&mut app, KeyCode::Char('c'));
-    let Overlay::Form(form) = &mut app.overlay else {
+    let Mode::Form(form) = &mut app.mode else {
         panic!("no form")
     };
     form.fields[0].input = tui_input::Input::new("3".into());
@@ -152,7 +155,7 @@ fn single_keys_open_forms_that_run_commands() {
     // Esc cancels a form: nothing runs.
     key(&mut app, KeyCode::Char('n'));
     key(&mut app, KeyCode::Esc);
-    assert!(matches!(app.overlay, Overlay::None));
+    assert!(matches!(app.mode, Mode::Normal));
     assert_eq!(
         app.lab
             .sockets()
@@ -218,10 +221,10 @@ fn quit_asks_first_while_calls_are_blocked() {
     command(&mut app, "recv C1 10");
     pump(&mut app, &rx, |a| a.lab.pending_all() == 1 && ops(a) >= 2);
     key(&mut app, KeyCode::Char('q'));
-    assert!(matches!(app.overlay, Overlay::ConfirmQuit));
+    assert!(matches!(app.mode, Mode::ConfirmQuit));
     assert!(!app.quit);
     key(&mut app, KeyCode::Char('n'));
-    assert!(matches!(app.overlay, Overlay::None) && !app.quit);
+    assert!(matches!(app.mode, Mode::Normal) && !app.quit);
     key(&mut app, KeyCode::Char('q'));
     key(&mut app, KeyCode::Char('y'));
     assert!(app.quit);
@@ -364,7 +367,7 @@ fn connections_filter_by_state_and_summarise() {
         .map(|n| n.to_string())
         .collect();
     assert_eq!(shown, ["C2", "C3"]);
-    assert!(!app.filtering);
+    assert!(!matches!(app.mode, Mode::Filter));
     key(&mut app, KeyCode::Char('/'));
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.connections().len(), 3, "Esc clears the filter");

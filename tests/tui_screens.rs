@@ -11,7 +11,7 @@ use sockplay::kernel::{
     CounterScope, Counters, Snapshot, SockView, System, TcpState, TcpView, ViewRole,
 };
 use sockplay::lab::{Lab, SockName, TimeoutMode};
-use sockplay::tui::app::{App, Msg, Overlay, Pane};
+use sockplay::tui::app::{App, Mode, Msg, Pane};
 use sockplay::tui::log::{Entry, Source};
 use sockplay::tui::theme::Theme;
 use sockplay::tui::view;
@@ -115,7 +115,11 @@ fn selected_path(app: &mut App, sock: &str, w: u16, h: u16) -> String {
 
 fn app() -> App {
     let (lab, _rx) = Lab::new();
-    App::new(lab, Theme::new(false))
+    App::new(
+        lab,
+        Theme::new(false),
+        sockplay::kernel::KernelReader::live(),
+    )
 }
 
 /// A listener with backlog 2 and five clients: three queued, two in SYN-SENT.
@@ -353,7 +357,7 @@ fn a_sender_facing_a_zero_window() {
 fn the_help_overlay() {
     let mut app = app();
     app.update(Msg::Snapshot(Box::new(full_queue())));
-    app.overlay = Overlay::Help;
+    app.mode = Mode::Help;
     both("help", &mut app);
 }
 
@@ -362,7 +366,7 @@ fn a_command_line_error() {
     let mut app = app();
     app.update(Msg::Snapshot(Box::new(snapshot(Vec::new(), 0))));
     app.submit("listen backlog=lots", Source::Typed);
-    app.editing = true;
+    app.mode = Mode::Command;
     both("command_error", &mut app);
 }
 
@@ -424,8 +428,8 @@ fn form_hints_are_whole_at_80x24() {
             KeyCode::Char(form_key),
             KeyModifiers::NONE,
         )));
-        let Overlay::Form(form) = &app.overlay else {
-            panic!("{form_key} opened no form: {:?}", app.overlay);
+        let Mode::Form(form) = &app.mode else {
+            panic!("{form_key} opened no form: {:?}", app.mode);
         };
         let hints: Vec<&str> = form.fields.iter().map(|f| f.hint).collect();
         let screen = render(&app, 80, 24);

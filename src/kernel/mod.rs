@@ -12,8 +12,10 @@
 mod build;
 pub mod bytecode;
 pub mod diag;
+pub mod fields;
 mod notes;
 pub mod proc;
+mod reader;
 mod sampler;
 pub mod snapshot;
 pub mod state;
@@ -23,54 +25,21 @@ use std::io;
 
 pub use build::Readings;
 pub use proc::{Counters, System};
+pub use reader::KernelReader;
 pub use sampler::Sampler;
 pub use snapshot::{CounterScope, Snapshot, SockView, TcpView, ViewRole, kernel_timeout_text};
 pub use state::TcpState;
 
 use crate::lab::{Observer, Role, SocketInfo};
-use diag::{DiagEntry, DiagSocket};
+use diag::DiagSocket;
 
-/// Where the kernel's figures come from; the live kernel, or a fake in unit tests.
-pub trait KernelSource {
-    /// The TCP sockets of one family whose source or destination port is in `ports`.
-    fn dump(&mut self, family: i32, ports: &[u16], out: &mut Vec<DiagEntry>) -> io::Result<()>;
-    /// The system settings.
-    fn system(&mut self) -> System;
-    /// The TcpExt counters now.
-    fn counters(&mut self) -> Option<Counters>;
-}
-
-/// The running kernel.
-pub struct LiveKernel {
+/// Takes snapshots of a lab from the running kernel; counts the TcpExt
+/// counters from its creation (or from [`Snapshotter::count_from_now`]).
+///
+/// A front end builds one and shares it through a [`KernelReader`], so that
+/// every figure it shows counts from the same moment.
+pub struct Snapshotter {
     diag: DiagSocket,
-}
-
-impl LiveKernel {
-    /// Opens a sock_diag socket (no privilege needed).
-    pub fn open() -> io::Result<LiveKernel> {
-        Ok(LiveKernel {
-            diag: DiagSocket::open()?,
-        })
-    }
-}
-
-impl KernelSource for LiveKernel {
-    fn dump(&mut self, family: i32, ports: &[u16], out: &mut Vec<DiagEntry>) -> io::Result<()> {
-        self.diag.dump(family, ports, out)
-    }
-
-    fn system(&mut self) -> System {
-        System::live()
-    }
-
-    fn counters(&mut self) -> Option<Counters> {
-        Counters::live()
-    }
-}
-
-/// Takes snapshots of a lab; counts the TcpExt counters from its creation.
-pub struct Snapshotter<K: KernelSource = LiveKernel> {
-    kernel: K,
     base: Counters,
     scope: CounterScope,
     /// The system settings, and when they were read: at most once a second.
@@ -79,13 +48,6 @@ pub struct Snapshotter<K: KernelSource = LiveKernel> {
 
 /// How long system settings read from /proc/sys are shown before reading again.
 const SYSTEM_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
-
-impl Snapshotter<LiveKernel> {
-    /// A snapshotter on the live kernel, counting from now.
-    pub fn live() -> io::Result<Self> {
-        Ok(Snapshotter::new(LiveKernel::open()?))
-    }
-}
 
 /// The ports whose sockets make up the lab: its listeners', its clients'
 /// targets', and those its accepted sockets came in on.
@@ -103,20 +65,25 @@ fn lab_ports(lab: &[SocketInfo]) -> Vec<u16> {
     ports
 }
 
-impl<K: KernelSource> Snapshotter<K> {
-    /// A snapshotter on any kernel source, counting from now.
-    pub fn new(mut kernel: K) -> Self {
-        let base = kernel.counters().unwrap_or_default();
-        Snapshotter {
-            kernel,
-            base,
+impl Snapshotter {
+    /// A snapshotter on the live kernel, counting from now. Opens a
+    /// sock_diag socket (no privilege needed).
+    pub fn live() -> io::Result<Self> {
+        Ok(Snapshotter {
+            diag: DiagSocket::open()?,
+            base: Counters::live().unwrap_or_default(),
             scope: if crate::lab::netns::is_own() {
                 CounterScope::ThisLab
             } else {
                 CounterScope::SystemWide
             },
             system: None,
-        }
+        })
+    }
+
+    /// Counts the TcpExt counters from now on (a lab started afresh).
+    pub fn count_from_now(&mut self) {
+        self.base = Counters::live().unwrap_or_default();
     }
 
     /// The system settings, read again when a second has passed.
@@ -124,7 +91,7 @@ impl<K: KernelSource> Snapshotter<K> {
         match &self.system {
             Some((s, at)) if at.elapsed() < SYSTEM_EVERY => s.clone(),
             _ => {
-                let s = self.kernel.system();
+                let s = System::live();
                 self.system = Some((s.clone(), std::time::Instant::now()));
                 s
             }
@@ -153,14 +120,12 @@ impl<K: KernelSource> Snapshotter<K> {
             .any(|s| s.meta.local.or(s.meta.peer).is_some_and(|a| a.is_ipv6()));
         let mut entries = Vec::new();
         if v4 {
-            self.kernel.dump(libc::AF_INET, &ports, &mut entries)?;
+            self.diag.dump(libc::AF_INET, &ports, &mut entries)?;
         }
         if v6 {
-            self.kernel.dump(libc::AF_INET6, &ports, &mut entries)?;
+            self.diag.dump(libc::AF_INET6, &ports, &mut entries)?;
         }
-        let counters = self
-            .kernel
-            .counters()
+        let counters = Counters::live()
             .map(|c| c.since(self.base))
             .unwrap_or_default();
         Ok(build::snapshot(Readings {

@@ -1,4 +1,4 @@
-//! Short explanations where the kernel surprises (issue 3, item 3): they
+//! Short explanations where the kernel surprises: they
 //! belong to the data, so the transcript and the TUI say the same.
 
 use std::net::SocketAddr;

@@ -5,7 +5,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use super::Snapshotter;
+use super::KernelReader;
 use super::snapshot::Snapshot;
 use crate::lab::Observer;
 
@@ -53,7 +53,7 @@ impl Sampler {
     pub fn spawn(
         lab: Observer,
         every: Duration,
-        mut snapshotter: Snapshotter,
+        kernel: KernelReader,
         mut send: impl FnMut(Box<Snapshot>) -> bool + Send + 'static,
     ) -> std::io::Result<Sampler> {
         let stop = Arc::new(Stop::default());
@@ -64,7 +64,7 @@ impl Sampler {
                 let mut last: Option<Box<Snapshot>> = None;
                 loop {
                     let began = std::time::Instant::now();
-                    if let Ok(snap) = snapshotter.take(&lab) {
+                    if let Ok(snap) = kernel.take(&lab) {
                         let snap = Box::new(snap);
                         if last.as_ref().is_none_or(|l| !same(l, &snap)) {
                             if !send(snap.clone()) {

@@ -1,4 +1,5 @@
-//! The kernel view: one whole picture of every lab socket (SPEC §4–5).
+//! The kernel view: one whole picture of every lab socket, as `show` prints
+//! it and the JSON `snapshot` record carries it (docs/reference.md).
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -134,42 +135,10 @@ pub struct SockView {
 }
 
 impl SockView {
-    /// A field as `expect` compares it; `None` when it does not apply.
+    /// A field as `expect` compares it; `None` when it does not apply or
+    /// there is no such field (see [`super::fields::FIELDS`]).
     pub fn field(&self, name: &str) -> Option<String> {
-        fn n<T: ToString>(v: Option<T>) -> Option<String> {
-            v.map(|v| v.to_string())
-        }
-        let tcp = self.tcp;
-        match name {
-            "state" => Some(self.state.name().to_string()),
-            "role" => Some(self.role.word().to_string()),
-            "local" => n(self.local),
-            "peer" => n(self.peer),
-            "accept_queue" => n(self.accept_queue),
-            "accept_queue_max" => n(self.accept_queue_max),
-            "backlog" => n(self.backlog),
-            "syn_recv" => n(self.syn_recv),
-            "recvq" => n(self.recvq),
-            "sendq" => n(self.sendq),
-            "notsent" => n(self.notsent),
-            "rcvbuf" => n(self.rcvbuf),
-            "sndbuf" => n(self.sndbuf),
-            "rcvbuf_asked" => Some(n(self.rcvbuf_asked).unwrap_or_else(|| "null".into())),
-            "sndbuf_asked" => Some(n(self.sndbuf_asked).unwrap_or_else(|| "null".into())),
-            "timeout" => n(self.timeout),
-            "bytes_sent" => n(self.bytes_sent),
-            "bytes_received" => n(self.bytes_received),
-            "snd_wnd" => n(tcp.and_then(|t| t.snd_wnd)),
-            "rcv_wnd" => n(tcp.and_then(|t| t.rcv_wnd)),
-            "rcv_wscale" => n(tcp.map(|t| t.rcv_wscale)),
-            "snd_wscale" => n(tcp.map(|t| t.snd_wscale)),
-            "rtt_us" => n(tcp.map(|t| t.rtt_us)),
-            "cwnd" => n(tcp.map(|t| t.cwnd)),
-            "retrans" => n(tcp.map(|t| t.retrans)),
-            "rcvtimeo" => self.rcvtimeo.map(kernel_timeout_text),
-            "sndtimeo" => self.sndtimeo.map(kernel_timeout_text),
-            _ => None,
-        }
+        super::fields::find(name)?.read(self)
     }
 }
 

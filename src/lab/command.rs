@@ -1,4 +1,5 @@
-//! The typed commands the lab carries out: SPEC §2, the part that acts on sockets.
+//! The typed commands the lab carries out: the part of the command language
+//! that acts on sockets (docs/reference.md).
 
 use std::fmt;
 use std::time::Duration;
@@ -215,6 +216,8 @@ pub enum Command {
         sock: SockName,
         /// What to send.
         payload: Payload,
+        /// Slow motion: at most this many bytes a second (`rate=4k/s`).
+        rate: Option<u64>,
     },
     /// One `recv()` call.
     Recv {
@@ -238,6 +241,8 @@ pub enum Command {
         sock: SockName,
         /// Once, on or off.
         mode: DrainMode,
+        /// Slow motion for `drain S on`: at most this many bytes a second.
+        rate: Option<u64>,
     },
     /// `shutdown()`.
     Shutdown {

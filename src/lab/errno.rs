@@ -1,6 +1,6 @@
 //! Errno values as data: their symbolic names and the system's message.
 //!
-//! An errno is a result to show, not a failure of sockplay (STYLE §10).
+//! An errno is a result to show, not a failure of sockplay.
 
 use std::fmt;
 

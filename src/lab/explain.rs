@@ -1,4 +1,4 @@
-//! One plain sentence on what a result means in its situation (SPEC §2–3).
+//! One plain sentence on what a result means in its situation.
 //!
 //! The sentence belongs to the data, so the transcript, the JSON and the TUI
 //! all say the same thing.

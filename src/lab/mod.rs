@@ -2,7 +2,7 @@
 //!
 //! [`Lab::execute`] checks a [`Command`] against the lab (unknown or closed
 //! sockets are refused before anything changes), then carries it out: calls
-//! that can block go to the socket's sending or receiving [lane](lane), calls
+//! that can block go to the socket's sending or receiving lane, calls
 //! that cannot (`listen`, `shutdown`, `close`, `set`) act at once. Every
 //! finished call is sent as a [`LabEvent`] on the channel `Lab::new` returns.
 //!
@@ -20,19 +20,20 @@ pub mod name;
 pub mod netns;
 mod open;
 pub mod options;
+mod pace;
 pub mod pattern;
 pub mod preview;
 mod record;
+mod registry;
 pub mod result;
 mod settimeout;
 mod socket;
 mod stream;
 mod turns;
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub use command::{
@@ -46,6 +47,7 @@ pub use preview::Preview;
 pub use result::{Arg, Call, CallResult, Kind, LabEvent, Outcome, Started, call_text};
 pub use socket::{Meta, SocketInfo};
 
+use registry::Registry;
 use socket::LabSocket;
 
 /// The most bytes one `send` or `recv` call may ask for; `sendall` and
@@ -106,15 +108,6 @@ pub(crate) struct Shared {
     registry: Mutex<Registry>,
 }
 
-#[derive(Default)]
-struct Registry {
-    sockets: BTreeMap<SockName, Arc<LabSocket>>,
-    last: [u32; 3],
-    /// Connection ends by address: clients by their local address, accepted
-    /// sockets by their peer's. Pairing `A1 ⇄ C3` is a look-up, not a scan.
-    ends: rustc_hash::FxHashMap<(Role, std::net::SocketAddr), SockName>,
-}
-
 impl Shared {
     pub(crate) fn next_seq(&self) -> u64 {
         self.seq.fetch_add(1, Ordering::Relaxed) + 1
@@ -152,57 +145,6 @@ impl Shared {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .send(event);
-    }
-
-    fn registry(&self) -> MutexGuard<'_, Registry> {
-        self.registry.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// The next name for a role; numbers are never reused.
-    pub(crate) fn next_name(&self, role: Role) -> SockName {
-        let mut reg = self.registry();
-        let slot = &mut reg.last[role as usize];
-        *slot += 1;
-        SockName::new(role, *slot)
-    }
-
-    pub(crate) fn register(&self, sock: Arc<LabSocket>) {
-        self.registry().sockets.insert(sock.name, sock);
-    }
-
-    /// Records where a connection end is: a client's local address, or an
-    /// accepted socket's peer address.
-    pub(crate) fn note_end(&self, name: SockName, addr: std::net::SocketAddr) {
-        self.registry().ends.insert((name.role, addr), name);
-    }
-
-    /// The open socket of `role` recorded at `addr`, if any.
-    pub(crate) fn end_at(&self, role: Role, addr: std::net::SocketAddr) -> Option<Arc<LabSocket>> {
-        let reg = self.registry();
-        let name = reg.ends.get(&(role, addr))?;
-        let sock = reg.sockets.get(name)?.clone();
-        drop(reg);
-        (!sock.is_closed()).then_some(sock)
-    }
-
-    pub(crate) fn get(&self, name: SockName) -> Option<Arc<LabSocket>> {
-        self.registry().sockets.get(&name).cloned()
-    }
-
-    /// The socket of that name, or why there is none: never named, or
-    /// named by a call that failed to make it (a `listen` that could not
-    /// bind, a `connect` that got no socket).
-    pub(crate) fn lookup(&self, name: SockName) -> Result<Arc<LabSocket>, LabError> {
-        let reg = self.registry();
-        match reg.sockets.get(&name) {
-            Some(sock) => Ok(Arc::clone(sock)),
-            None if name.number <= reg.last[name.role as usize] => Err(LabError::NeverMade(name)),
-            None => Err(LabError::UnknownSocket(name)),
-        }
-    }
-
-    pub(crate) fn all(&self) -> Vec<Arc<LabSocket>> {
-        self.registry().sockets.values().cloned().collect()
     }
 }
 
@@ -259,19 +201,21 @@ impl Lab {
                 open::accept(shared, &self.open_socket(*listener)?, *count)
             }
             Command::Send { sock, payload } => {
-                stream::send(shared, &self.open_socket(*sock)?, payload.clone(), false)
+                stream::send(shared, &self.open_socket(*sock)?, payload.clone())
             }
-            Command::SendAll { sock, payload } => {
-                stream::send(shared, &self.open_socket(*sock)?, payload.clone(), true)
-            }
+            Command::SendAll {
+                sock,
+                payload,
+                rate,
+            } => stream::sendall(shared, &self.open_socket(*sock)?, payload.clone(), *rate),
             Command::Recv { sock, size, peek } => {
                 stream::recv(shared, &self.open_socket(*sock)?, *size, *peek)
             }
             Command::RecvAll { sock, size } => {
                 stream::recvall(shared, &self.open_socket(*sock)?, *size)
             }
-            Command::Drain { sock, mode } => {
-                stream::drain(shared, &self.open_socket(*sock)?, *mode)
+            Command::Drain { sock, mode, rate } => {
+                stream::drain(shared, &self.open_socket(*sock)?, *mode, *rate)
             }
             Command::Shutdown { sock, how } => {
                 Ok(control::shutdown(shared, &*self.open_socket(*sock)?, *how))
@@ -326,7 +270,7 @@ impl Lab {
 
     /// How many sockets the lab has (closed ones included).
     pub fn socket_count(&self) -> usize {
-        self.shared.registry().sockets.len()
+        self.shared.count()
     }
 
     /// One socket's information.
@@ -350,11 +294,7 @@ impl Lab {
     pub fn reset(&self) {
         self.shared.epoch.fetch_add(1, Ordering::AcqRel);
         control::shutdown_all(&self.shared, Duration::from_secs(1));
-        let mut reg = self.shared.registry();
-        reg.sockets.clear();
-        reg.ends.clear();
-        reg.last = [0; 3];
-        drop(reg);
+        self.shared.forget_all();
         self.shared.seq.store(0, Ordering::Relaxed);
     }
 

@@ -1,4 +1,4 @@
-//! Socket names (`L1`, `C2`, `A3`): SPEC §1.
+//! Socket names (`L1`, `C2`, `A3`).
 
 use std::fmt;
 use std::str::FromStr;

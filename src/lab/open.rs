@@ -156,7 +156,7 @@ pub(crate) fn listen(
 
 /// socket + options now, in order; then `connect()` on each new client's
 /// sending lane. Several clients start their connects one after another,
-/// each once the one before has sent its SYN (see [`start_in_order`]).
+/// each once the one before has sent its SYN (see [`super::turns`]).
 pub(crate) fn connect(
     shared: &Arc<Shared>,
     addr: SocketAddr,

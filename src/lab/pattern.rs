@@ -22,7 +22,7 @@ pub fn bytes(offset: u64, len: usize) -> Vec<u8> {
 }
 
 /// A buffer of the pattern from offset 0 that any stretch of up to `len`
-/// bytes can be sliced from: see [`slice`].
+/// bytes can be sliced from: see [`slice()`].
 pub fn buffer(len: usize) -> Vec<u8> {
     bytes(0, len + ALPHABET.len())
 }

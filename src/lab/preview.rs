@@ -1,4 +1,4 @@
-//! Bytes from a peer, kept short and shown escaped, never raw (SPEC §6).
+//! Bytes from a peer, kept short and shown escaped, never raw.
 
 use std::fmt;
 

@@ -1,4 +1,4 @@
-//! What a finished call leaves behind: the result record of SPEC §3.
+//! What a finished call leaves behind: its result record.
 
 use std::fmt;
 use std::time::Duration;
@@ -138,7 +138,7 @@ impl Outcome {
     }
 }
 
-/// How a result should be read at a glance (SPEC §3: told apart by words and colour).
+/// How a result should be read at a glance (told apart by words and colour).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// Did all that was asked.
@@ -169,7 +169,7 @@ impl Kind {
     }
 }
 
-/// One finished call (SPEC §3, and the JSON `op` record of §5).
+/// One finished call (a result line, and the JSON `op` record).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallResult {
     /// The call's number in this run.

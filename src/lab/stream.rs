@@ -8,6 +8,7 @@ use std::time::Instant;
 use super::command::{DrainMode, Payload, TimeoutMode};
 use super::errno::Errno;
 use super::lane::Job;
+use super::pace::Pace;
 use super::pattern;
 use super::preview::{PREVIEW_BYTES, Preview};
 use super::record::{Extra, Recorder, ret};
@@ -52,12 +53,12 @@ fn wait_ready(fd: RawFd, events: libc::c_short, wanted: impl Fn() -> bool) -> bo
 }
 
 /// Queues `run` on a lane, to report EBADF if the socket closes first.
-fn queue(
+fn queue<O: Into<Outcome>>(
     shared: &Arc<Shared>,
     sock: &Arc<LabSocket>,
     receiving: bool,
     call: Started,
-    run: impl FnOnce(&Arc<Shared>, &LabSocket, &Recorder) -> Option<(Outcome, Extra)> + Send + 'static,
+    run: impl FnOnce(&Arc<Shared>, &LabSocket, &Recorder) -> Option<(O, Extra)> + Send + 'static,
 ) -> Result<Vec<Started>, LabError> {
     let begun = call.clone();
     let shared2 = Arc::clone(shared);
@@ -76,8 +77,10 @@ fn queue(
             } else {
                 None
             };
-            let (outcome, extra) =
-                done.unwrap_or_else(|| (Outcome::Err(Errno(libc::EBADF)), Extra::default()));
+            let (outcome, extra) = done.map_or_else(
+                || (Outcome::Err(Errno(libc::EBADF)), Extra::default()),
+                |(o, extra)| (o.into(), extra),
+            );
             rec.finish(outcome, extra);
         }),
     };
@@ -94,47 +97,68 @@ fn payload_bytes(payload: &Payload, offset: u64) -> Vec<u8> {
     }
 }
 
-/// `send` (one call) or `sendall` (calls until all is sent, each one shown).
+/// `send`: one call.
 pub(crate) fn send(
     shared: &Arc<Shared>,
     sock: &Arc<LabSocket>,
     payload: Payload,
-    all: bool,
+) -> Result<Vec<Started>, LabError> {
+    let started = shared.begin(sock.name, Call::Send, Arg::Bytes(payload.len()));
+    queue(shared, sock, false, started, move |_, sock, rec| {
+        let fd = sock.fd()?;
+        let raw = fd.as_raw_fd();
+        let buf = payload_bytes(&payload, sock.bytes_sent.load(Ordering::Relaxed));
+        rec.start_clock();
+        let r = match rec.python_timeout() {
+            Some(t) => {
+                let gone = || sock.is_closed();
+                settimeout::call(raw, libc::POLLOUT, Instant::now() + t, &gone, || {
+                    sys_send(raw, &buf)
+                })
+            }
+            None => sys_send(raw, &buf).into(),
+        };
+        if let Some(n) = r.ret() {
+            sock.bytes_sent.fetch_add(n, Ordering::Relaxed);
+        }
+        Some((r, Extra::default()))
+    })
+}
+
+/// `sendall`: calls until all is sent, each one shown; with a `rate`, no
+/// faster than that many bytes a second.
+pub(crate) fn sendall(
+    shared: &Arc<Shared>,
+    sock: &Arc<LabSocket>,
+    payload: Payload,
+    rate: Option<u64>,
 ) -> Result<Vec<Started>, LabError> {
     let total = payload.len();
-    let call = if all { Call::SendAll } else { Call::Send };
-    let started = shared.begin(sock.name, call, Arg::Bytes(total));
+    let started = shared.begin(sock.name, Call::SendAll, Arg::Bytes(total));
     let parent = started.seq;
     queue(shared, sock, false, started, move |shared, sock, rec| {
         let fd = sock.fd()?;
         let raw = fd.as_raw_fd();
-        let gone = || sock.is_closed();
-        if !all {
-            let buf = payload_bytes(&payload, sock.bytes_sent.load(Ordering::Relaxed));
-            rec.start_clock();
-            let r = match rec.python_timeout() {
-                Some(t) => settimeout::call(raw, libc::POLLOUT, Instant::now() + t, &gone, || {
-                    sys_send(raw, &buf)
-                }),
-                None => sys_send(raw, &buf).into(),
-            };
-            if let Some(n) = r.ret() {
-                sock.bytes_sent.fetch_add(n, Ordering::Relaxed);
-            }
-            return Some((r, Extra::default()));
-        }
+        let pace = rate.map(Pace::new);
+        let most = pace.map_or(MAX_CALL_BYTES, |p| p.chunk().min(MAX_CALL_BYTES));
         let mut sent = 0u64;
         let mut error = None;
         let mut timed_out = false;
+        let gone = || sock.is_closed();
         // Python's sendall has one deadline for the whole loop.
         let deadline = rec.python_timeout().map(|t| Instant::now() + t);
         // One pattern buffer for every step, sliced at the stream's offset.
         let pattern = match &payload {
-            Payload::Pattern(_) => pattern::buffer(total.min(MAX_CALL_BYTES) as usize),
+            Payload::Pattern(_) => pattern::buffer(total.min(most) as usize),
             Payload::Text(_) => Vec::new(),
         };
         while sent < total && !sock.is_closed() {
-            let len = (total - sent).min(MAX_CALL_BYTES);
+            if let Some(p) = &pace
+                && !p.wait(sent, || !sock.is_closed())
+            {
+                break;
+            }
+            let len = (total - sent).min(most);
             let offset = sock.bytes_sent.load(Ordering::Relaxed);
             let buf = match &payload {
                 Payload::Pattern(_) => pattern::slice(&pattern, offset, len as usize),
@@ -319,9 +343,13 @@ fn drain_now(
     raw: RawFd,
     buf: &mut [u8],
     preview: &mut Vec<u8>,
+    once: bool,
 ) -> (u64, u64, Option<Errno>, bool) {
     let (mut total, mut calls) = (0u64, 0u64);
     loop {
+        if once && calls > 0 {
+            return (total, calls, None, false);
+        }
         calls += 1;
         match sys_recv(raw, buf, libc::MSG_DONTWAIT) {
             Ok(0) => return (total, calls, None, true),
@@ -343,6 +371,7 @@ pub(crate) fn drain(
     shared: &Arc<Shared>,
     sock: &Arc<LabSocket>,
     mode: DrainMode,
+    rate: Option<u64>,
 ) -> Result<Vec<Started>, LabError> {
     if mode == DrainMode::Off {
         let seq = sock.drain.swap(0, Ordering::AcqRel);
@@ -373,14 +402,24 @@ pub(crate) fn drain(
     queue(shared, sock, true, started, move |_, sock, rec| {
         let fd = sock.fd()?;
         let raw = fd.as_raw_fd();
-        let mut buf = vec![0u8; DRAIN_CHUNK];
+        // Slow motion reads one small piece at a time, when it is due.
+        let pace = rate.map(Pace::new);
+        let chunk = pace.map_or(DRAIN_CHUNK, |p| p.chunk().min(DRAIN_CHUNK as u64) as usize);
+        let mut buf = vec![0u8; chunk];
         rec.start_clock();
         let mut preview = Vec::new();
         let (mut total, mut calls) = (0u64, 0u64);
         let mut stop = "nothing more queued";
         let mut error = None;
+        let draining = || !sock.is_closed() && sock.drain.load(Ordering::Acquire) == seq;
         loop {
-            let (n, c, e, eof) = drain_now(sock, raw, &mut buf, &mut preview);
+            if let Some(p) = &pace
+                && !p.wait(total, draining)
+            {
+                stop = "drain off";
+                break;
+            }
+            let (n, c, e, eof) = drain_now(sock, raw, &mut buf, &mut preview, pace.is_some());
             total += n;
             calls += c;
             if eof {
@@ -392,11 +431,11 @@ pub(crate) fn drain(
                 break;
             }
             let going_on = on && sock.drain.load(Ordering::Acquire) == seq;
-            if !going_on
-                || !wait_ready(raw, libc::POLLIN, || {
-                    !sock.is_closed() && sock.drain.load(Ordering::Acquire) == seq
-                })
-            {
+            // A paced read that got bytes goes back to wait for its turn.
+            if going_on && pace.is_some() && n > 0 {
+                continue;
+            }
+            if !going_on || !wait_ready(raw, libc::POLLIN, draining) {
                 if on {
                     stop = "drain off";
                 }
@@ -407,8 +446,8 @@ pub(crate) fn drain(
             .compare_exchange(seq, 0, Ordering::AcqRel, Ordering::Acquire)
             .ok();
         let outcome = match error {
-            Some(e) if total == 0 => Outcome::Err(e),
-            _ => Outcome::Ret(total),
+            Some(e) if total == 0 => Err(e),
+            _ => Ok(total),
         };
         let stopped = error.map_or_else(|| stop.to_string(), |e| format!("stopped by {e}"));
         let extra = Extra {

@@ -4,49 +4,19 @@ use std::time::Duration;
 
 use crate::lab::{CallResult, SockName};
 
-/// How long `expect` retries when no `within` is given (SPEC §5).
+/// How long `expect` retries when no `within` is given.
 pub const DEFAULT_WITHIN: Duration = Duration::from_secs(2);
 
 /// Fields read from the socket's last result.
 pub const RESULT_FIELDS: &[&str] = &["ret", "errno", "partial", "timed_out"];
-
-/// Fields read from the kernel view of the socket (SPEC §5's snapshot fields).
-pub const KERNEL_FIELDS: &[&str] = &[
-    "state",
-    "role",
-    "local",
-    "peer",
-    "accept_queue",
-    "accept_queue_max",
-    "backlog",
-    "syn_recv",
-    "recvq",
-    "sendq",
-    "notsent",
-    "rcvbuf",
-    "sndbuf",
-    "rcvbuf_asked",
-    "sndbuf_asked",
-    "timeout",
-    "bytes_sent",
-    "bytes_received",
-    "snd_wnd",
-    "rcv_wnd",
-    "rcv_wscale",
-    "snd_wscale",
-    "rtt_us",
-    "cwnd",
-    "retrans",
-    "rcvtimeo",
-    "sndtimeo",
-];
 
 /// What an `expect` checks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expectation {
     /// The socket.
     pub sock: SockName,
-    /// The field's name (one of [`RESULT_FIELDS`] or [`KERNEL_FIELDS`]).
+    /// The field's name (one of [`RESULT_FIELDS`] or of the kernel view's
+    /// [`FIELDS`](crate::kernel::fields::FIELDS)).
     pub field: String,
     /// The value wanted, as written.
     pub want: String,

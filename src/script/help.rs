@@ -35,8 +35,8 @@ pub const COMMANDS: &[Usage] = &[
     },
     Usage {
         name: "sendall",
-        usage: "sendall S SIZE|\"TEXT\"",
-        about: "send() until all is sent; every step is shown",
+        usage: "sendall S SIZE|\"TEXT\" [rate=SIZE/s]",
+        about: "send() until all is sent; every step is shown; rate= moves the bytes slowly enough to watch",
     },
     Usage {
         name: "recv",
@@ -50,8 +50,8 @@ pub const COMMANDS: &[Usage] = &[
     },
     Usage {
         name: "drain",
-        usage: "drain S [on|off]",
-        about: "read everything queued now; on keeps reading as data arrives",
+        usage: "drain S [on [rate=SIZE/s]|off]",
+        about: "read everything queued now; on keeps reading as data arrives; rate= reads slowly enough to watch",
     },
     Usage {
         name: "shutdown",
@@ -102,6 +102,16 @@ pub const COMMANDS: &[Usage] = &[
         name: "help",
         usage: "help [COMMAND]",
         about: "usage of all commands, or one",
+    },
+    Usage {
+        name: "pause",
+        usage: "pause",
+        about: "in a lesson: stop here until space (ask the class to predict, then show)",
+    },
+    Usage {
+        name: "select",
+        usage: "select S",
+        about: "put S in the selected pane (a lesson points at what it talks about)",
     },
 ];
 

@@ -1,4 +1,5 @@
-//! JSON Lines output of a headless run: the contract of SPEC §5.
+//! JSON Lines output of a headless run: the contract docs/reference.md
+//! describes.
 
 use std::io::Write;
 use std::time::Duration;
@@ -126,5 +127,9 @@ impl<W: Write> Sink for JsonLines<W> {
 
     fn info(&mut self, line: usize, text: &str, t: Duration) {
         self.emit(&json!({"type": "info", "line": line, "t": secs(t), "text": text}));
+    }
+
+    fn pause(&mut self, line: usize, t: Duration) {
+        self.emit(&json!({"type": "pause", "line": line, "t": secs(t)}));
     }
 }

@@ -16,6 +16,8 @@ pub struct Markdown<W: Write> {
     out: W,
     in_code: bool,
     steps: usize,
+    /// The last note, held back: before a `pause` it is the question.
+    held_note: Option<String>,
 }
 
 impl<W: Write> Markdown<W> {
@@ -33,10 +35,12 @@ impl<W: Write> Markdown<W> {
             out,
             in_code: false,
             steps: 0,
+            held_note: None,
         }
     }
 
     fn code(&mut self, text: &str) {
+        self.release_note();
         if !self.in_code {
             let _ = writeln!(self.out, "```text");
             self.in_code = true;
@@ -44,7 +48,16 @@ impl<W: Write> Markdown<W> {
         let _ = writeln!(self.out, "{text}");
     }
 
+    /// Writes the note held back as a paragraph.
+    fn release_note(&mut self) {
+        if let Some(n) = self.held_note.take() {
+            self.close();
+            let _ = writeln!(self.out, "{n}\n");
+        }
+    }
+
     fn prose(&mut self, text: &str) {
+        self.release_note();
         self.close();
         let _ = writeln!(self.out, "{text}\n");
     }
@@ -61,7 +74,11 @@ impl<W: Write> Sink for Markdown<W> {
     fn command(&mut self, line: &Line) {
         if matches!(
             line.statement,
-            super::Statement::Note(_) | super::Statement::Step(_) | super::Statement::Expect(_)
+            super::Statement::Note(_)
+                | super::Statement::Step(_)
+                | super::Statement::Expect(_)
+                | super::Statement::Pause
+                | super::Statement::Select(_)
         ) {
             return;
         }
@@ -88,7 +105,20 @@ impl<W: Write> Sink for Markdown<W> {
     }
 
     fn note(&mut self, _line: usize, text: &str, _t: Duration) {
-        self.prose(text);
+        self.release_note();
+        self.held_note = Some(text.to_string());
+    }
+
+    fn pause(&mut self, _line: usize, _t: Duration) {
+        let question = self
+            .held_note
+            .take()
+            .unwrap_or_else(|| "What will happen next?".into());
+        self.close();
+        let _ = writeln!(
+            self.out,
+            "> **Predict.** {question}\n>\n> *Answer before reading on.*\n"
+        );
     }
 
     fn step(&mut self, _line: usize, title: &str, _t: Duration) {
@@ -118,6 +148,7 @@ impl<W: Write> Sink for Markdown<W> {
     }
 
     fn finish(&mut self) {
+        self.release_note();
         self.close();
         let _ = self.out.flush();
     }

@@ -1,4 +1,4 @@
-//! The command language (SPEC §2): parsing, expectations, and headless runs.
+//! The command language: parsing, expectations, and headless runs.
 //!
 //! One language serves the TUI's command line, script files and lessons.
 

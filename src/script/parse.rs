@@ -1,12 +1,13 @@
-//! Parsing lines of the command language (SPEC §2) into statements.
+//! Parsing lines of the command language (docs/reference.md) into statements.
 
 use std::time::Duration;
 
 use super::error::{ParseError, ScriptError};
-use super::expect::{DEFAULT_WITHIN, Expectation, KERNEL_FIELDS, RESULT_FIELDS};
+use super::expect::{DEFAULT_WITHIN, Expectation, RESULT_FIELDS};
 use super::help;
 use super::lexer::{Token, tokenize};
 use super::units;
+use crate::kernel::fields;
 use crate::lab::{
     AcceptCount, Command, DrainMode, MAX_CALL_BYTES, Payload, ShutdownHow, SockName, SockOpts,
     Target,
@@ -18,6 +19,8 @@ pub const MAX_COUNT: u32 = 100_000;
 pub const MAX_BUFFER: u64 = 1 << 30;
 /// The most `sendall` may send.
 pub const MAX_SENDALL: u64 = 1 << 40;
+/// The fastest slow motion (`rate=`), in bytes a second.
+pub const MAX_RATE: u64 = 1 << 30;
 /// How long `wait` waits unless told.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(5);
 
@@ -45,6 +48,10 @@ pub enum Statement {
     Step(String),
     /// Usage of all commands, or one.
     Help(Option<String>),
+    /// A lesson stops here until the reader presses space (predict, then see).
+    Pause,
+    /// Put a socket in the selected pane (lessons point at what they talk about).
+    Select(SockName),
 }
 
 /// A parsed line of a script.
@@ -163,6 +170,15 @@ pub fn parse_line(line: &str) -> Result<Option<Statement>, ParseError> {
             };
             args.done(1)?;
             Statement::Help(topic)
+        }
+        "pause" => {
+            args.done(0)?;
+            Statement::Pause
+        }
+        "select" => {
+            let sock = args.sock(0)?;
+            args.done(1)?;
+            Statement::Select(sock)
         }
         _ => {
             return Err(ParseError::new(
@@ -292,6 +308,26 @@ impl Args<'_> {
             seen.push(key);
         }
         Ok((!seen.is_empty(), opts))
+    }
+
+    /// `rate=SIZE/s` at position `i`, if there is a word there.
+    fn rate(&self, i: usize) -> Result<Option<u64>, ParseError> {
+        let Some(t) = self.tokens.get(i) else {
+            return Ok(None);
+        };
+        let Some(value) = t
+            .text
+            .split_once('=')
+            .filter(|(k, _)| k.eq_ignore_ascii_case("rate"))
+            .map(|(_, v)| v)
+        else {
+            return Err(self.err(
+                t,
+                format!("unexpected '{}'; usage: {}", t.text, self.usage()),
+            ));
+        };
+        let n = units::rate(value).map_err(|e| self.err(t, e))?;
+        Ok(Some(in_range(t, "rate", n, 1, MAX_RATE)?))
     }
 
     /// The value of `key=` among the words from `i` on.
@@ -458,9 +494,14 @@ fn send(args: &mut Args<'_>) -> Result<Statement, ParseError> {
         }
         Payload::Pattern(in_range(t, "size", n, 0, max)?)
     };
-    args.done(2)?;
+    let rate = if all { args.rate(2)? } else { None };
+    args.done(if rate.is_some() { 3 } else { 2 })?;
     Ok(Statement::Lab(if all {
-        Command::SendAll { sock, payload }
+        Command::SendAll {
+            sock,
+            payload,
+            rate,
+        }
     } else {
         Command::Send { sock, payload }
     }))
@@ -487,8 +528,13 @@ fn drain(args: &mut Args<'_>) -> Result<Statement, ParseError> {
             false => DrainMode::Off,
         },
     };
-    args.done(2)?;
-    Ok(Statement::Lab(Command::Drain { sock, mode }))
+    let rate = if mode == DrainMode::On {
+        args.rate(2)?
+    } else {
+        None
+    };
+    args.done(if rate.is_some() { 3 } else { 2 })?;
+    Ok(Statement::Lab(Command::Drain { sock, mode, rate }))
 }
 
 fn shutdown(args: &mut Args<'_>) -> Result<Statement, ParseError> {
@@ -527,13 +573,13 @@ fn expect(args: &mut Args<'_>) -> Result<Statement, ParseError> {
         return Err(args.err(t, format!("expected FIELD=VALUE, found '{}'", t.text)));
     };
     let field = field.to_ascii_lowercase();
-    if !RESULT_FIELDS.contains(&field.as_str()) && !KERNEL_FIELDS.contains(&field.as_str()) {
+    if !RESULT_FIELDS.contains(&field.as_str()) && fields::find(&field).is_none() {
         return Err(args.err(
             t,
             format!(
                 "unknown field '{field}'; fields: {}, {}",
                 RESULT_FIELDS.join(", "),
-                KERNEL_FIELDS.join(", ")
+                fields::names().collect::<Vec<_>>().join(", ")
             ),
         ));
     }

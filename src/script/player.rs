@@ -13,7 +13,7 @@ use super::expect::{self, Expectation};
 use super::help;
 use super::parse::{Line, Statement};
 use super::sink::{ExpectReport, Sink};
-use crate::kernel::{Snapshot, Snapshotter};
+use crate::kernel::{KernelReader, Snapshot};
 use crate::lab::{CallResult, Lab, LabError, SockName, Started};
 
 /// How long a command's calls may take before they are reported blocked.
@@ -52,6 +52,13 @@ pub enum Progress {
     /// A `step` line was reached (index into the lines); the player pauses
     /// here when it was asked to stop at steps.
     Step(usize),
+    /// A `pause` line was reached (index into the lines) in a lesson: the
+    /// player waits there until [`Player::resume`].
+    Pause(usize),
+    /// A `note` line is next (index into the lines) and calls ran since the
+    /// last narration: the host shows their results and the kernel view as
+    /// they are now, then calls [`Player::shown`] to let the note appear.
+    Show(usize),
     /// No lines are left.
     Done(RunStatus),
 }
@@ -63,8 +70,8 @@ pub struct Host<'a> {
     pub lab: &'a Lab,
     /// Each socket's last finished call.
     pub last: &'a HashMap<SockName, CallResult>,
-    /// The kernel view, or why it cannot be read.
-    pub kernel: &'a mut Result<Snapshotter, String>,
+    /// The kernel view.
+    pub kernel: &'a KernelReader,
     /// Where records go.
     pub sink: &'a mut dyn Sink,
 }
@@ -72,13 +79,7 @@ pub struct Host<'a> {
 impl Host<'_> {
     /// The kernel view now.
     pub fn snapshot(&mut self) -> Result<Snapshot, String> {
-        let observer = self.lab.observer();
-        match self.kernel {
-            Ok(k) => k
-                .take(&observer)
-                .map_err(|e| format!("cannot read the kernel view: {e}")),
-            Err(e) => Err(e.clone()),
-        }
+        self.kernel.take(&self.lab.observer())
     }
 
     /// The value of an expectation's field now, if it can be read.
@@ -132,6 +133,10 @@ pub struct Player {
     failed: bool,
     rejected: bool,
     stop_at_steps: bool,
+    /// Notes wait until the host has shown what ran before them.
+    pacing: bool,
+    /// Something ran since the last narration that the screen must show first.
+    unshown: bool,
     /// Calls reported blocked whose results have not come yet.
     blocked: BTreeMap<u64, Started>,
 }
@@ -147,6 +152,8 @@ impl Player {
             failed: false,
             rejected: false,
             stop_at_steps: false,
+            pacing: false,
+            unshown: false,
             blocked: BTreeMap::new(),
         }
     }
@@ -157,10 +164,23 @@ impl Player {
         self
     }
 
-    /// Pauses at each `step` line until [`Player::resume`] (lessons).
+    /// Pauses at each `step` and `pause` line until [`Player::resume`]
+    /// (lessons).
     pub fn stopping_at_steps(mut self) -> Self {
         self.stop_at_steps = true;
         self
+    }
+
+    /// Holds each note that follows calls until [`Player::shown`]: on
+    /// screen, narration never tells what the screen has not yet shown.
+    pub fn pacing_notes(mut self) -> Self {
+        self.pacing = true;
+        self
+    }
+
+    /// The host has shown what ran before the next note; it may appear.
+    pub fn shown(&mut self) {
+        self.unshown = false;
     }
 
     /// The lines.
@@ -202,10 +222,12 @@ impl Player {
         self.rejected = false;
     }
 
-    /// Moves on from a `step` line the player stopped at.
+    /// Moves on from a `step` or `pause` line the player stopped at.
     pub fn resume(&mut self) -> bool {
         match self.lines.get(self.next) {
-            Some(line) if matches!(line.statement, Statement::Step(_)) => {
+            Some(line) if matches!(line.statement, Statement::Step(_) | Statement::Pause) => {
+                // The reader has had the screen while the player waited.
+                self.unshown = false;
                 self.next += 1;
                 true
             }
@@ -239,8 +261,15 @@ impl Player {
             let Some(line) = self.lines.get(self.next).cloned() else {
                 return Progress::Done(self.status());
             };
-            if self.stop_at_steps && matches!(line.statement, Statement::Step(_)) {
-                return Progress::Step(self.next);
+            if self.stop_at_steps {
+                match line.statement {
+                    Statement::Step(_) => return Progress::Step(self.next),
+                    Statement::Pause => return Progress::Pause(self.next),
+                    _ => {}
+                }
+            }
+            if self.pacing && self.unshown && matches!(line.statement, Statement::Note(_)) {
+                return Progress::Show(self.next);
             }
             self.next += 1;
             self.start(&line, host, now);
@@ -338,6 +367,10 @@ impl Player {
         host.sink.command(line);
         let t = host.lab.elapsed();
         let n = line.number;
+        self.unshown = !matches!(
+            line.statement,
+            Statement::Note(_) | Statement::Step(_) | Statement::Pause | Statement::Select(_)
+        ) || (self.unshown && matches!(line.statement, Statement::Select(_)));
         match &line.statement {
             Statement::Lab(cmd) => match host.lab.execute(cmd) {
                 Ok(calls) => {
@@ -385,6 +418,13 @@ impl Player {
                 }
             }
             Statement::Help(topic) => host.sink.info(n, &help_text(topic.as_deref()), t),
+            Statement::Pause => host.sink.pause(n, t),
+            Statement::Select(sock) => {
+                if !host.known(*sock) {
+                    return self.reject(host, n, &LabError::UnknownSocket(*sock).to_string());
+                }
+                host.sink.select(*sock);
+            }
         }
     }
 }

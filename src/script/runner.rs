@@ -1,4 +1,4 @@
-//! The headless runner: `sockplay run FILE` (SPEC §5), and the shell.
+//! The headless runner: `sockplay run FILE`, and the shell.
 //!
 //! Commands go on while calls are blocked: after a command, the runner waits
 //! a short settling time for its calls, reports the ones still in the kernel
@@ -13,7 +13,7 @@ use super::parse::Line;
 pub use super::player::{DEFAULT_SETTLE, RunStatus, help_text};
 use super::player::{Host, Player, Progress};
 use super::sink::Sink;
-use crate::kernel::{Snapshot, Snapshotter};
+use crate::kernel::{KernelReader, Snapshot};
 use crate::lab::{CallResult, Lab, LabEvent, SockName};
 
 /// Runs script lines against a lab, reporting to a sink.
@@ -22,7 +22,7 @@ pub struct Runner<'s> {
     events: Receiver<LabEvent>,
     sink: &'s mut dyn Sink,
     last: HashMap<SockName, CallResult>,
-    kernel: Result<Snapshotter, String>,
+    kernel: KernelReader,
     player: Player,
 }
 
@@ -35,7 +35,7 @@ impl<'s> Runner<'s> {
             events,
             sink,
             last: HashMap::new(),
-            kernel: Snapshotter::live().map_err(|e| format!("cannot read the kernel view: {e}")),
+            kernel: KernelReader::live(),
             player: Player::new(Vec::new()),
         }
     }
@@ -61,7 +61,7 @@ impl<'s> Runner<'s> {
             Host {
                 lab: &self.lab,
                 last: &self.last,
-                kernel: &mut self.kernel,
+                kernel: &self.kernel,
                 sink: &mut *self.sink,
             },
             &mut self.player,
@@ -95,9 +95,10 @@ impl<'s> Runner<'s> {
             };
             match progress {
                 Progress::Wait(until) => self.pump_until(until),
-                Progress::Step(_) => {
+                Progress::Step(_) | Progress::Pause(_) => {
                     self.player.resume();
                 }
+                Progress::Show(_) => self.player.shown(),
                 Progress::Done(status) => return status,
             }
         }

@@ -22,7 +22,7 @@ pub struct ExpectReport {
     pub waited: Duration,
 }
 
-/// A consumer of the records of a run (SPEC §5).
+/// A consumer of the records of a run.
 pub trait Sink {
     /// A script line is about to run.
     fn command(&mut self, line: &Line);
@@ -44,4 +44,8 @@ pub trait Sink {
     fn info(&mut self, line: usize, text: &str, t: Duration);
     /// The run is over: write what is still held back.
     fn finish(&mut self) {}
+    /// A `pause`: a lesson stops here for the reader (headless, a mark).
+    fn pause(&mut self, _line: usize, _t: Duration) {}
+    /// A `select S`: the socket a lesson talks about (headless, nothing).
+    fn select(&mut self, _sock: SockName) {}
 }

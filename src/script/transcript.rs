@@ -1,4 +1,4 @@
-//! The readable transcript of a headless run (SPEC §3's result lines).
+//! The readable transcript of a headless run: one result line per call.
 
 use std::io::Write;
 use std::time::Duration;
@@ -70,7 +70,7 @@ pub fn elapsed_text(d: Duration) -> String {
     }
 }
 
-/// One result line, as in SPEC §3.
+/// One result line.
 pub fn result_line(r: &CallResult) -> String {
     let head = format!("#{:<4}{:<4}", r.seq, r.sock.to_string());
     let call = call_text(r.call, &r.arg);
@@ -159,5 +159,9 @@ impl<W: Write> Sink for Transcript<W> {
         for l in text.lines() {
             self.line(&format!("    {l}"));
         }
+    }
+
+    fn pause(&mut self, _line: usize, _t: Duration) {
+        self.line("    ⏸ pause: on screen, the lesson waits here for the reader");
     }
 }

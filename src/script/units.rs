@@ -134,6 +134,14 @@ pub fn endpoint(word: &str) -> Result<Endpoint, String> {
     })
 }
 
+/// `4k/s`, `100/s`: a rate in bytes a second, for slow motion.
+pub fn rate(word: &str) -> Result<u64, String> {
+    let bad = || format!("bad rate '{word}': expected a size a second (4k/s, 100/s)");
+    let lower = word.to_ascii_lowercase();
+    let per_second = lower.strip_suffix("/s").ok_or_else(bad)?;
+    size(per_second).map_err(|_| bad())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ use super::form::Form;
 use super::history::History;
 use super::log::{Entry, Log, LogSink, Source};
 use super::theme::Theme;
-use crate::kernel::{Snapshot, Snapshotter};
+use crate::kernel::{KernelReader, Snapshot};
 use crate::lab::{CallResult, Lab, LabEvent, Role, SockName};
 use crate::script::player::{Host, Player, Progress};
 use crate::script::{Line, parse_line};
@@ -35,6 +35,8 @@ pub enum Msg {
     Tick(Instant),
     /// SIGTERM, SIGHUP or SIGINT: end now.
     Terminate,
+    /// The screen was drawn: what changed is now on it.
+    Drawn,
 }
 
 /// The panes that can have focus.
@@ -68,33 +70,23 @@ impl Pane {
     }
 }
 
-/// What covers the panes, if anything.
-#[derive(Debug, Clone)]
-pub enum Overlay {
-    /// Nothing.
-    None,
-    /// The help: keys and commands.
+/// Who has the keyboard: the panes, the command line, the filter, or
+/// something drawn over the panes.
+#[derive(Debug, Clone, Default)]
+pub enum Mode {
+    /// The panes: single keys act on the selection.
+    #[default]
+    Normal,
+    /// The command line (`:`).
+    Command,
+    /// The connections filter (`/`) is being typed.
+    Filter,
+    /// The help covers the panes: keys and commands.
     Help,
-    /// A form for a single-key action.
+    /// A form for a single-key action covers the panes.
     Form(Form),
     /// "Calls are blocked; quit anyway?"
     ConfirmQuit,
-}
-
-/// A script playing into the live lab (`--run`, a lesson).
-pub struct Script {
-    /// Its lines, and where it is.
-    pub player: Player,
-    /// What to call it.
-    pub name: String,
-    /// Stepping through a lesson: it pauses at each step for `space`.
-    pub lesson: bool,
-    /// Paused at a step (index of the step line).
-    pub at_step: Option<usize>,
-    /// It has run to the end.
-    pub done: bool,
-    /// Replaying after a restart: steps before this line run without pausing.
-    pub replay_to: Option<usize>,
 }
 
 /// The App.
@@ -111,7 +103,8 @@ pub struct App {
     pub log: Log,
     /// Each socket's last finished call.
     pub last: HashMap<SockName, CallResult>,
-    kernel: Result<Snapshotter, String>,
+    /// The kernel view's one reader, shared with the sampler.
+    pub kernel: KernelReader,
     typed: Player,
     /// The script or lesson being played, if any.
     pub script: Option<Script>,
@@ -123,24 +116,23 @@ pub struct App {
     history_pos: Option<usize>,
     /// The last error, shown beside the command line.
     pub cmd_error: Option<String>,
-    /// The command line has focus.
-    pub editing: bool,
     /// The connections filter (`/`): rows whose name or state contains it.
     pub filter: String,
-    /// The filter is being typed.
-    pub filtering: bool,
     /// The pane with focus.
     pub pane: Pane,
     /// The selected listener.
     pub sel_listener: Option<SockName>,
     /// A listener just made, to select once the kernel view shows it.
     pub(super) new_listener: Option<SockName>,
+    /// A socket a lesson selected (`select S`), to select once the kernel
+    /// view shows it.
+    pub(super) select_next: Option<SockName>,
     /// The selected connection.
     pub sel_conn: Option<SockName>,
     /// Lines the results are scrolled up by (0: follow the newest).
     pub scroll: usize,
-    /// What covers the panes.
-    pub overlay: Overlay,
+    /// Who has the keyboard.
+    pub mode: Mode,
     /// Frozen (`p`): what arrived meanwhile, applied on thaw.
     pub frozen: Option<Vec<Msg>>,
     /// The terminal's size.
@@ -151,14 +143,16 @@ pub struct App {
     pub dirty: bool,
 }
 
+pub use super::lesson::{Script, Stop};
 pub use super::rows::short_state;
 
 /// At most this many messages wait while frozen; older snapshots go first.
 const FROZEN_LIMIT: usize = 10_000;
 
 impl App {
-    /// An App on a lab.
-    pub fn new(lab: Lab, theme: Theme) -> App {
+    /// An App on a lab, reading the kernel through `kernel` (the reader the
+    /// sampler shares).
+    pub fn new(lab: Lab, theme: Theme, kernel: KernelReader) -> App {
         App {
             lab,
             theme,
@@ -166,7 +160,7 @@ impl App {
             history: History::default(),
             log: Log::default(),
             last: HashMap::new(),
-            kernel: Snapshotter::live().map_err(|e| format!("cannot read the kernel view: {e}")),
+            kernel,
             typed: Player::new(Vec::new()),
             script: None,
             wake: None,
@@ -174,76 +168,19 @@ impl App {
             typed_history: Vec::new(),
             history_pos: None,
             cmd_error: None,
-            editing: false,
             filter: String::new(),
-            filtering: false,
             pane: Pane::Connections,
             sel_listener: None,
             new_listener: None,
+            select_next: None,
             sel_conn: None,
             scroll: 0,
-            overlay: Overlay::None,
+            mode: Mode::Normal,
             frozen: None,
             size: (80, 24),
             quit: false,
             dirty: true,
         }
-    }
-
-    /// Plays a script into the lab; a lesson pauses at each step.
-    pub fn play(&mut self, name: &str, lines: Vec<Line>, lesson: bool) {
-        let mut player = Player::new(lines);
-        if lesson {
-            player = player.stopping_at_steps();
-        }
-        self.script = Some(Script {
-            player,
-            name: name.to_string(),
-            lesson,
-            at_step: None,
-            done: false,
-            replay_to: None,
-        });
-        self.advance(Instant::now());
-    }
-
-    /// Starts the lesson again in a fresh lab: from the beginning (`Home`),
-    /// or replaying up to where it is now, so the current step runs again (`⌫`).
-    pub fn restart_lesson(&mut self, replay: bool) {
-        let Some(s) = &self.script else { return };
-        let lines = s.player.lines().to_vec();
-        let here = s.at_step.unwrap_or_else(|| s.player.position());
-        let (name, lesson) = (s.name.clone(), s.lesson);
-        // The step being shown began at the last step line before `here`.
-        let current = lines[..here.min(lines.len())]
-            .iter()
-            .rposition(|l| matches!(l.statement, crate::script::Statement::Step(_)));
-        self.lab.reset();
-        self.last.clear();
-        self.snapshot = None;
-        self.history = History::default();
-        self.sel_conn = None;
-        self.sel_listener = None;
-        self.kernel = Snapshotter::live().map_err(|e| format!("cannot read the kernel view: {e}"));
-        self.log.push(Entry::Info(if replay {
-            "── the lesson starts again in a fresh lab, replaying to this step ──".into()
-        } else {
-            "── the lesson starts again in a fresh lab ──".into()
-        }));
-        let mut player = Player::new(lines);
-        if lesson {
-            player = player.stopping_at_steps();
-        }
-        self.script = Some(Script {
-            player,
-            name,
-            lesson,
-            at_step: None,
-            done: false,
-            replay_to: if replay { current } else { None },
-        });
-        self.advance(Instant::now());
-        self.dirty = true;
     }
 
     /// When the loop should wake the App next, if before the next tick.
@@ -293,12 +230,8 @@ impl App {
                 self.advance(Instant::now());
                 self.dirty = true;
             }
-            Msg::Snapshot(snap) => {
-                self.history.record(&snap);
-                self.snapshot = Some(snap);
-                self.fix_selection();
-                self.dirty = true;
-            }
+            Msg::Snapshot(snap) => self.apply_snapshot(snap),
+            Msg::Drawn => self.drawn(),
             Msg::Tick(now) => {
                 if self.wake.is_some_and(|w| w <= now) {
                     self.advance(now);
@@ -310,6 +243,30 @@ impl App {
             }
             Msg::Terminate => self.quit = true,
         }
+    }
+
+    /// Shows a kernel view, unless the screen already shows a newer one.
+    pub(super) fn apply_snapshot(&mut self, snap: Box<Snapshot>) {
+        if self.snapshot.as_ref().is_some_and(|s| s.t > snap.t) {
+            return;
+        }
+        self.history.record(&snap);
+        self.snapshot = Some(snap);
+        self.fix_selection();
+        self.dirty = true;
+    }
+
+    /// Selects a socket in its pane (`select S`), now or once the kernel
+    /// view shows it.
+    pub(super) fn select(&mut self, sock: SockName) {
+        self.pane = if sock.role == Role::Listener {
+            Pane::Listeners
+        } else {
+            Pane::Connections
+        };
+        self.select_next = Some(sock);
+        self.fix_selection();
+        self.dirty = true;
     }
 
     /// Toggles the freeze (`p`); on thaw, applies what arrived meanwhile.
@@ -354,83 +311,36 @@ impl App {
         }
     }
 
-    fn advance(&mut self, now: Instant) {
+    pub(super) fn advance(&mut self, now: Instant) {
         self.advance_as(now, Source::Typed);
     }
 
     /// Lets the players run what they can; remembers when to wake them.
     fn advance_as(&mut self, now: Instant, source: Source) {
         let mut wake: Option<Instant> = None;
+        let mut selected = None;
         let mut host = Host {
             lab: &self.lab,
             last: &self.last,
-            kernel: &mut self.kernel,
+            kernel: &self.kernel,
             sink: &mut LogSink {
                 log: &mut self.log,
                 source,
                 error: &mut self.cmd_error,
+                selected: &mut selected,
             },
         };
         if let Progress::Wait(w) = self.typed.advance(&mut host, now) {
             wake = Some(w);
         }
         self.typed.forgive();
-        if let Some(s) = &mut self.script {
-            let mut host = Host {
-                lab: &self.lab,
-                last: &self.last,
-                kernel: &mut self.kernel,
-                sink: &mut LogSink {
-                    log: &mut self.log,
-                    source: Source::Script,
-                    error: &mut self.cmd_error,
-                },
-            };
-            // Bounded: each pass resumes past one step line.
-            for _ in 0..=s.player.lines().len() {
-                match s.player.advance(&mut host, now) {
-                    Progress::Wait(w) => wake = Some(wake.map_or(w, |x| x.min(w))),
-                    Progress::Step(i) if s.replay_to.is_some_and(|to| i <= to) => {
-                        s.player.resume();
-                        if let crate::script::Statement::Step(title) =
-                            &s.player.lines()[i].statement
-                        {
-                            host.sink
-                                .step(s.player.lines()[i].number, title, host.lab.elapsed());
-                        }
-                        if s.replay_to == Some(i) {
-                            s.replay_to = None;
-                        }
-                        continue;
-                    }
-                    Progress::Step(i) => s.at_step = Some(i),
-                    Progress::Done(_) => s.done = true,
-                }
-                break;
-            }
+        if let Some(sock) = selected {
+            self.select(sock);
+        }
+        if let Some(w) = self.advance_script(now) {
+            wake = Some(wake.map_or(w, |x| x.min(w)));
         }
         self.wake = wake;
-    }
-
-    /// Runs the next lesson step (`space`).
-    pub fn next_step(&mut self) {
-        if let Some(s) = &mut self.script
-            && s.at_step.take().is_some()
-        {
-            s.player.resume();
-            // The step's own line is shown as the step begins.
-            let line = s
-                .player
-                .position()
-                .checked_sub(1)
-                .and_then(|i| s.player.lines().get(i).cloned());
-            if let Some(line) = line
-                && let crate::script::Statement::Step(title) = &line.statement
-            {
-                self.log.push(Entry::Step(title.clone()));
-            }
-            self.advance(Instant::now());
-        }
     }
 
     /// Recalls the previous (`up`) or next typed command.

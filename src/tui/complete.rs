@@ -1,7 +1,8 @@
 //! Tab completion on the command line: commands, options and socket names,
 //! and the usage hint for the command being typed.
 
-use crate::script::expect::{KERNEL_FIELDS, RESULT_FIELDS};
+use crate::kernel::fields;
+use crate::script::expect::RESULT_FIELDS;
 use crate::script::help::{self, COMMANDS};
 
 /// The words that could follow what is typed: commands at the start, then
@@ -75,7 +76,8 @@ pub fn candidates(line: &str, sockets: &[String]) -> Vec<String> {
                 v.extend(
                     RESULT_FIELDS
                         .iter()
-                        .chain(KERNEL_FIELDS)
+                        .copied()
+                        .chain(fields::names())
                         .map(|f| format!("{f}=")),
                 );
             }

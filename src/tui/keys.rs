@@ -6,7 +6,7 @@ use crossterm::event::{
 };
 use tui_input::backend::crossterm::EventHandler;
 
-use super::app::{App, Overlay, Pane};
+use super::app::{App, Mode, Pane};
 use super::complete;
 use super::form::{Action, Form};
 use super::log::Source;
@@ -21,44 +21,28 @@ pub fn on_key(app: &mut App, key: KeyEvent) {
         app.quit = true;
         return;
     }
-    match &mut app.overlay {
-        Overlay::Help => {
-            app.overlay = Overlay::None;
-            return;
-        }
-        Overlay::ConfirmQuit => {
-            match key.code {
-                KeyCode::Char('y' | 'Y' | 'q') | KeyCode::Enter => app.quit = true,
-                _ => app.overlay = Overlay::None,
-            }
-            return;
-        }
-        Overlay::Form(_) => {
-            on_form_key(app, key);
-            return;
-        }
-        Overlay::None => {}
+    match &app.mode {
+        Mode::Help => app.mode = Mode::Normal,
+        Mode::ConfirmQuit => match key.code {
+            KeyCode::Char('y' | 'Y' | 'q') | KeyCode::Enter => app.quit = true,
+            _ => app.mode = Mode::Normal,
+        },
+        Mode::Form(_) => on_form_key(app, key),
+        Mode::Command => on_command_key(app, key),
+        Mode::Filter => on_filter_key(app, key),
+        Mode::Normal => on_pane_key(app, key),
     }
-    if app.editing {
-        on_command_key(app, key);
-        return;
-    }
-    if app.filtering {
-        on_filter_key(app, key);
-        return;
-    }
-    on_pane_key(app, key);
 }
 
 fn on_form_key(app: &mut App, key: KeyEvent) {
-    let Overlay::Form(form) = &mut app.overlay else {
+    let Mode::Form(form) = &mut app.mode else {
         return;
     };
     match key.code {
-        KeyCode::Esc => app.overlay = Overlay::None,
+        KeyCode::Esc => app.mode = Mode::Normal,
         KeyCode::Enter => {
             let cmd = form.command();
-            app.overlay = Overlay::None;
+            app.mode = Mode::Normal;
             app.submit(&cmd, Source::Key);
         }
         KeyCode::Tab | KeyCode::Down => form.focus = (form.focus + 1) % form.fields.len(),
@@ -77,9 +61,9 @@ fn on_form_key(app: &mut App, key: KeyEvent) {
 /// Typing the connections filter: Enter keeps it, Esc clears it.
 fn on_filter_key(app: &mut App, key: KeyEvent) {
     match key.code {
-        KeyCode::Enter => app.filtering = false,
+        KeyCode::Enter => app.mode = Mode::Normal,
         KeyCode::Esc => {
-            app.filtering = false;
+            app.mode = Mode::Normal;
             app.filter.clear();
         }
         KeyCode::Backspace => {
@@ -94,7 +78,7 @@ fn on_filter_key(app: &mut App, key: KeyEvent) {
 
 fn on_command_key(app: &mut App, key: KeyEvent) {
     match key.code {
-        KeyCode::Esc => app.editing = false,
+        KeyCode::Esc => app.mode = Mode::Normal,
         KeyCode::Enter => {
             let text = app.input.value().to_string();
             app.input.reset();
@@ -130,7 +114,7 @@ pub(crate) fn target_listener(app: &App) -> Option<crate::lab::SockName> {
 
 fn open_form(app: &mut App, action: Option<Action>, missing: &str) {
     match action {
-        Some(a) => app.overlay = Overlay::Form(Form::new(a)),
+        Some(a) => app.mode = Mode::Form(Form::new(a)),
         None => app.cmd_error = Some(missing.to_string()),
     }
 }
@@ -139,17 +123,17 @@ fn on_pane_key(app: &mut App, key: KeyEvent) {
     let conn = app.sel_conn;
     match key.code {
         KeyCode::Char(':') => {
-            app.editing = true;
+            app.mode = Mode::Command;
             app.cmd_error = None;
         }
-        KeyCode::Char('?') => app.overlay = Overlay::Help,
+        KeyCode::Char('?') => app.mode = Mode::Help,
         KeyCode::Char('/') => {
-            app.filtering = true;
+            app.mode = Mode::Filter;
             app.pane = Pane::Connections;
         }
         KeyCode::Char('q') => {
             if app.calls_in_flight() {
-                app.overlay = Overlay::ConfirmQuit;
+                app.mode = Mode::ConfirmQuit;
             } else {
                 app.quit = true;
             }
@@ -226,7 +210,7 @@ pub fn on_mouse(app: &mut App, m: MouseEvent) {
             } else if hit(areas.results) {
                 app.pane = Pane::Results;
             } else if hit(areas.command) {
-                app.editing = true;
+                app.mode = Mode::Command;
             } else {
                 return;
             }

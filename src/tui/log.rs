@@ -91,6 +91,8 @@ pub struct LogSink<'a> {
     pub source: Source,
     /// The last error, to show beside the command line.
     pub error: &'a mut Option<String>,
+    /// The socket a `select` asked for, for the App to select.
+    pub selected: &'a mut Option<SockName>,
 }
 
 impl Sink for LogSink<'_> {
@@ -101,6 +103,8 @@ impl Sink for LogSink<'_> {
             crate::script::Statement::Note(_)
                 | crate::script::Statement::Step(_)
                 | crate::script::Statement::Expect(_)
+                | crate::script::Statement::Pause
+                | crate::script::Statement::Select(_)
         ) {
             self.log
                 .push(Entry::Command(line.text.clone(), self.source));
@@ -144,5 +148,9 @@ impl Sink for LogSink<'_> {
 
     fn info(&mut self, _line: usize, text: &str, _t: Duration) {
         self.log.push(Entry::Info(text.to_string()));
+    }
+
+    fn select(&mut self, sock: SockName) {
+        *self.selected = Some(sock);
     }
 }

@@ -1,4 +1,4 @@
-//! The terminal front end: the lab on one screen (SPEC §6).
+//! The terminal front end: the lab on one screen.
 //!
 //! One loop: a tokio `select!` over the terminal's events, the lab's events,
 //! the sampler's snapshots, signals and a render tick; every input becomes a
@@ -10,6 +10,7 @@ pub mod complete;
 pub mod form;
 pub mod history;
 pub mod keys;
+pub mod lesson;
 pub mod log;
 mod rows;
 pub mod terminal;
@@ -27,7 +28,7 @@ use tokio::sync::mpsc;
 
 pub use app::{App, Msg};
 
-use crate::kernel::{Sampler, Snapshotter};
+use crate::kernel::{KernelReader, Sampler};
 use crate::lab::Lab;
 use crate::script::Line;
 use theme::Theme;
@@ -55,7 +56,7 @@ pub fn run(start: Start) -> anyhow::Result<i32> {
         .enable_all()
         .build()?;
     let (lab, events) = Lab::new();
-    let mut app = App::new(lab, Theme::from_env());
+    let mut app = App::new(lab, Theme::from_env(), KernelReader::live());
     let mut guard = terminal::Guard::enter()?;
     let size = guard.terminal.size()?;
     app.size = (size.width, size.height);
@@ -91,15 +92,15 @@ where
             }
         })?;
     let (snap_tx, mut snap_rx) = mpsc::unbounded_channel();
-    let _sampler = match Snapshotter::live() {
-        Ok(s) => Some(Sampler::spawn(
+    let _sampler = match app.kernel.error() {
+        None => Some(Sampler::spawn(
             app.lab.observer(),
             SAMPLE_EVERY,
-            s,
+            app.kernel.clone(),
             move |snap| snap_tx.send(snap).is_ok(),
         )?),
-        Err(e) => {
-            app.cmd_error = Some(format!("the kernel view cannot be read: {e}"));
+        Some(e) => {
+            app.cmd_error = Some(e.to_string());
             None
         }
     };
@@ -113,6 +114,7 @@ where
         if app.dirty {
             terminal.draw(|f| view::draw(f, &app))?;
             app.dirty = false;
+            app.update(Msg::Drawn);
         }
         if app.quit {
             break;

@@ -82,6 +82,17 @@ impl App {
     /// Keeps the selections on sockets that exist, defaulting to the first.
     pub(super) fn fix_selection(&mut self) {
         let conns = self.pane_rows(Pane::Connections);
+        if let Some(want) = self.select_next.filter(|n| conns.contains(n)) {
+            self.sel_conn = Some(want);
+            self.select_next = None;
+        }
+        if let Some(want) = self
+            .select_next
+            .filter(|n| self.pane_rows(Pane::Listeners).contains(n))
+        {
+            self.sel_listener = Some(want);
+            self.select_next = None;
+        }
         if self.sel_conn.is_none_or(|s| !conns.contains(&s)) {
             self.sel_conn = conns.first().copied();
         }

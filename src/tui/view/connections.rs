@@ -194,13 +194,14 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         .iter()
         .map(|(s, n)| format!("{s} {n}"))
         .collect();
-    let filter = if app.filter.is_empty() && !app.filtering {
+    let filtering = matches!(app.mode, crate::tui::app::Mode::Filter);
+    let filter = if app.filter.is_empty() && !filtering {
         String::new()
     } else {
         format!(
             " · filter /{}{}",
             app.filter,
-            if app.filtering { "▏" } else { "" }
+            if filtering { "▏" } else { "" }
         )
     };
     let title = std::iter::once(format!("Connections · {}", rows_all.len()))
@@ -216,7 +217,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let selected = rows_all.iter().position(|v| v.id == app.sel_conn);
     let first = selected.map_or(0, |s| s.saturating_sub(height - 1));
     let window = || rows_all.iter().skip(first).take(height);
-    // Both ends are named wherever both appear (SPEC §1): when the pair
+    // Both ends are named wherever both appear: when the pair
     // column does not fit, the pair joins the name ("C1⇄A1"), if that
     // costs no other column.
     let name_w = COLUMNS[0].width;

@@ -21,7 +21,8 @@ use layout::{Areas, MIN_SIZE};
 
 /// A pane's block, highlighted when it has focus.
 pub(crate) fn block<'a>(app: &App, title: String, pane: Option<Pane>) -> Block<'a> {
-    let focused = pane.is_some_and(|p| p == app.pane) && !app.editing;
+    let focused =
+        pane.is_some_and(|p| p == app.pane) && !matches!(app.mode, super::app::Mode::Command);
     let style = if focused {
         app.theme.focus()
     } else {

@@ -9,7 +9,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::overlay::boxed;
 use crate::script::{Line as ScriptLine, Statement};
-use crate::tui::app::App;
+use crate::tui::app::{App, Stop};
 
 /// The step a lesson shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,9 +24,15 @@ pub struct Step {
     pub notes: Vec<String>,
 }
 
-/// The step being shown at `pos` in a lesson's lines; `fallback` titles
-/// what comes before the first step.
+/// The step being shown at `pos` in a lesson's lines, with all its notes;
+/// `fallback` titles what comes before the first step.
 pub fn step_at(lines: &[ScriptLine], pos: usize, fallback: &str) -> Step {
+    step_shown(lines, pos, lines.len(), fallback)
+}
+
+/// The step being shown at `pos`, with the notes among the lines before
+/// `shown_to`: those that have run, in the order written.
+pub fn step_shown(lines: &[ScriptLine], pos: usize, shown_to: usize, fallback: &str) -> Step {
     let steps: Vec<usize> = lines
         .iter()
         .enumerate()
@@ -47,7 +53,7 @@ pub fn step_at(lines: &[ScriptLine], pos: usize, fallback: &str) -> Step {
         .find(|&&i| i >= body_from)
         .copied()
         .unwrap_or(lines.len());
-    let notes = lines[body_from..body_to]
+    let notes = lines[body_from..body_to.min(shown_to).max(body_from)]
         .iter()
         .filter_map(|l| match &l.statement {
             Statement::Note(n) => Some(n.clone()),
@@ -76,10 +82,12 @@ pub fn paragraph<'a>(title: String, notes: Vec<String>, title_style: Style) -> P
 /// Draws the narration pane.
 pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let Some(s) = &app.script else { return };
-    let step = step_at(s.player.lines(), s.player.position(), &s.name);
-    let status = match (s.at_step, s.done) {
+    let step = step_shown(s.player.lines(), s.player.position(), s.shown_to(), &s.name);
+    let status = match (s.stop(), s.done) {
         (_, true) => "the end: q quits, : to keep exploring",
-        (Some(_), _) => "press space for the next step",
+        (Some(Stop::Pause(_)), _) => "paused: predict, then press space",
+        (Some(Stop::Step(_)), _) if step.number == 0 => "press space to begin",
+        (Some(Stop::Step(_)), _) => "press space for the next step",
         (None, _) => "running…",
     };
     let heading = format!(

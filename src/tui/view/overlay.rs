@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::script::help::COMMANDS;
-use crate::tui::app::{App, Overlay};
+use crate::tui::app::{App, Mode};
 
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let [v] = Layout::vertical([Constraint::Length(h.min(area.height))])
@@ -27,10 +27,10 @@ pub(super) fn boxed<'a>(app: &App, title: &str) -> Block<'a> {
 
 /// Draws the overlay, if any.
 pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
-    match &app.overlay {
-        Overlay::None => {}
-        Overlay::Help => help(frame, app, area),
-        Overlay::ConfirmQuit => {
+    match &app.mode {
+        Mode::Normal | Mode::Command | Mode::Filter => {}
+        Mode::Help => help(frame, app, area),
+        Mode::ConfirmQuit => {
             let r = centered(area, 56, 5);
             frame.render_widget(Clear, r);
             let text = vec![
@@ -43,7 +43,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
             ];
             frame.render_widget(Paragraph::new(text).block(boxed(app, "quit?")), r);
         }
-        Overlay::Form(form) => {
+        Mode::Form(form) => {
             let h = form.fields.len() as u16 * 2 + 4;
             let r = centered(area, 72, h);
             frame.render_widget(Clear, r);

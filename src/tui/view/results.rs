@@ -1,6 +1,6 @@
 //! The results pane: the log of finished and blocked calls, commands as they
 //! were run, narration and errors; newest last, scrollable. Kinds of result
-//! are told apart by words ([partial], [would block], …) and by colour.
+//! are told apart by words (`[partial]`, `[would block]`, …) and by colour.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -79,6 +79,12 @@ fn lines_of<'a>(app: &App, e: &'a Entry) -> Vec<Line<'a>> {
 
 fn welcome(app: &App) -> Vec<Line<'static>> {
     let t = app.theme;
+    if app.script.as_ref().is_some_and(|s| s.lesson) {
+        return vec![Line::styled(
+            "The lesson's calls and their results appear here, newest last.",
+            t.dim(),
+        )];
+    }
     vec![
         Line::styled(
             "Welcome to sockplay: real TCP sockets, one call at a time, read live from the kernel.",

@@ -5,18 +5,19 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::tui::app::{App, Overlay};
+use crate::tui::app::{App, Mode};
 use crate::tui::complete;
 
 /// Draws the command line.
 pub fn command_line(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let t = app.theme;
     let value = app.input.value();
-    let prompt = if app.editing { ": " } else { "  " };
+    let editing = matches!(app.mode, Mode::Command);
+    let prompt = if editing { ": " } else { "  " };
     let input_w = (area.width as usize / 2).max(20);
     let scroll = app.input.visual_scroll(input_w.saturating_sub(3));
     let shown: String = value.chars().skip(scroll).take(input_w - 2).collect();
-    let right = match (&app.cmd_error, app.editing) {
+    let right = match (&app.cmd_error, editing) {
         (Some(e), _) => Span::styled(format!(" ✗ {e}"), t.alarm()),
         (None, true) => Span::styled(
             complete::hint(value).map_or_else(String::new, |h| format!(" {h}")),
@@ -30,7 +31,7 @@ pub fn command_line(frame: &mut Frame<'_>, app: &App, area: Rect) {
         right,
     ]);
     frame.render_widget(Paragraph::new(line), area);
-    if app.editing && matches!(app.overlay, Overlay::None) {
+    if editing {
         let x = area.x + 2 + (app.input.visual_cursor().saturating_sub(scroll)) as u16;
         frame.set_cursor_position((x.min(area.x + area.width - 1), area.y));
     }
@@ -38,14 +39,27 @@ pub fn command_line(frame: &mut Frame<'_>, app: &App, area: Rect) {
 
 /// The keys that work now, the most useful first.
 fn keys_now(app: &App) -> Vec<&'static str> {
-    match &app.overlay {
-        Overlay::Form(_) => vec!["Enter run", "Esc cancel", "Tab/↑↓ field"],
-        Overlay::Help => vec!["any key: close help"],
-        Overlay::ConfirmQuit => vec!["y quit", "any other key: stay"],
-        Overlay::None if app.editing => {
+    match &app.mode {
+        Mode::Form(_) => vec!["Enter run", "Esc cancel", "Tab/↑↓ field"],
+        Mode::Help => vec!["any key: close help"],
+        Mode::ConfirmQuit => vec!["y quit", "any other key: stay"],
+        Mode::Command => {
             vec!["Enter run", "Esc leave", "↑↓ history", "Tab complete"]
         }
-        Overlay::None if app.script.as_ref().is_some_and(|s| s.lesson) => vec![
+        Mode::Filter => vec![
+            "type a name or state to filter connections",
+            "Enter keep",
+            "Esc clear",
+        ],
+        Mode::Normal if app.script.as_ref().is_some_and(|s| s.paused.is_some()) => vec![
+            "PAUSED: space shows what happens",
+            "⌫ run this step again",
+            "Home back to the start",
+            ": command",
+            "? help",
+            "q quit",
+        ],
+        Mode::Normal if app.script.as_ref().is_some_and(|s| s.lesson) => vec![
             "space next step",
             "⌫ run this step again",
             "Home back to the start",
@@ -53,12 +67,7 @@ fn keys_now(app: &App) -> Vec<&'static str> {
             "? help",
             "q quit",
         ],
-        Overlay::None if app.filtering => vec![
-            "type a name or state to filter connections",
-            "Enter keep",
-            "Esc clear",
-        ],
-        Overlay::None => {
+        Mode::Normal => {
             let mut keys = vec![": command", "? help", "q quit"];
             if app.sel_conn.is_some() {
                 keys.extend(["s send", "r recv", "d shutdown", "x close"]);

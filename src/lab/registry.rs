@@ -1,0 +1,86 @@
+//! The registry: every socket of a run by name, the numbers names are
+//! drawn from, and where each connection end is, so that pairing `A1 ⇄ C3`
+//! is a look-up.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, MutexGuard};
+
+use super::name::{Role, SockName};
+use super::socket::LabSocket;
+use super::{LabError, Shared};
+
+/// The sockets of a run, by name.
+#[derive(Default)]
+pub(crate) struct Registry {
+    sockets: BTreeMap<SockName, Arc<LabSocket>>,
+    last: [u32; 3],
+    /// Connection ends by address: clients by their local address, accepted
+    /// sockets by their peer's. Pairing `A1 ⇄ C3` is a look-up, not a scan.
+    ends: rustc_hash::FxHashMap<(Role, std::net::SocketAddr), SockName>,
+}
+
+impl Shared {
+    fn registry(&self) -> MutexGuard<'_, Registry> {
+        self.registry.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The next name for a role; numbers are never reused.
+    pub(crate) fn next_name(&self, role: Role) -> SockName {
+        let mut reg = self.registry();
+        let slot = &mut reg.last[role as usize];
+        *slot += 1;
+        SockName::new(role, *slot)
+    }
+
+    pub(crate) fn register(&self, sock: Arc<LabSocket>) {
+        self.registry().sockets.insert(sock.name, sock);
+    }
+
+    /// Records where a connection end is: a client's local address, or an
+    /// accepted socket's peer address.
+    pub(crate) fn note_end(&self, name: SockName, addr: std::net::SocketAddr) {
+        self.registry().ends.insert((name.role, addr), name);
+    }
+
+    /// The open socket of `role` recorded at `addr`, if any.
+    pub(crate) fn end_at(&self, role: Role, addr: std::net::SocketAddr) -> Option<Arc<LabSocket>> {
+        let reg = self.registry();
+        let name = reg.ends.get(&(role, addr))?;
+        let sock = reg.sockets.get(name)?.clone();
+        drop(reg);
+        (!sock.is_closed()).then_some(sock)
+    }
+
+    pub(crate) fn get(&self, name: SockName) -> Option<Arc<LabSocket>> {
+        self.registry().sockets.get(&name).cloned()
+    }
+
+    /// The socket of that name, or why there is none: never named, or
+    /// named by a call that failed to make it (a `listen` that could not
+    /// bind, a `connect` that got no socket).
+    pub(crate) fn lookup(&self, name: SockName) -> Result<Arc<LabSocket>, LabError> {
+        let reg = self.registry();
+        match reg.sockets.get(&name) {
+            Some(sock) => Ok(Arc::clone(sock)),
+            None if name.number <= reg.last[name.role as usize] => Err(LabError::NeverMade(name)),
+            None => Err(LabError::UnknownSocket(name)),
+        }
+    }
+
+    pub(crate) fn all(&self) -> Vec<Arc<LabSocket>> {
+        self.registry().sockets.values().cloned().collect()
+    }
+
+    /// How many sockets the run has (closed ones included).
+    pub(crate) fn count(&self) -> usize {
+        self.registry().sockets.len()
+    }
+
+    /// Forgets every socket, so that names begin again at 1.
+    pub(crate) fn forget_all(&self) {
+        let mut reg = self.registry();
+        reg.sockets.clear();
+        reg.ends.clear();
+        reg.last = [0; 3];
+    }
+}
