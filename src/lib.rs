@@ -12,3 +12,4 @@ pub mod kernel;
 pub mod lab;
 pub mod script;
 pub mod tui;
+pub mod wire;

@@ -47,6 +47,11 @@ struct Cli {
     /// outside can connect to it.
     #[arg(long, global = true)]
     netns: bool,
+    /// Write every segment between the lab's sockets to FILE as pcapng
+    /// (each packet commented with the call that caused it). Needs
+    /// CAP_NET_RAW: root, `setcap cap_net_raw+ep`, or --netns.
+    #[arg(long, global = true, value_name = "FILE")]
+    pcap: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -62,6 +67,10 @@ enum Mode {
         /// How long a call may take before it is reported blocked, in ms.
         #[arg(long, default_value_t = 200, value_name = "MS")]
         settle: u64,
+        /// Capture the segments between the lab's sockets and put them in
+        /// the transcript between the results (`packet` lines with --json).
+        #[arg(long)]
+        wire: bool,
         /// The script (`-` for standard input).
         file: PathBuf,
     },
@@ -79,11 +88,21 @@ enum Mode {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // Before any thread starts: threads keep the namespace they began in.
-    if cli.netns
-        && let Err(e) = sockplay::lab::netns::enter_own()
-    {
-        eprintln!("sockplay: --netns: {e}");
-        return ExitCode::from(2);
+    if cli.netns {
+        if let Err(e) = sockplay::lab::netns::enter_own() {
+            eprintln!("sockplay: --netns: {e}");
+            return ExitCode::from(2);
+        }
+        own_loopback();
+    } else if let Some(name) = wire_lesson(&cli) {
+        // A lesson that shows the wire runs in a lab of its own where it can:
+        // capture is allowed there, and the loopback looks like a network.
+        match sockplay::lab::netns::enter_own() {
+            Ok(()) => own_loopback(),
+            Err(e) => eprintln!(
+                "sockplay: {name} shows the wire; it runs in the machine's namespace ({e})"
+            ),
+        }
     }
     // As many sockets as the system allows; running out is then EMFILE, said plainly.
     sockplay::lab::limits::raise_nofile();
@@ -92,8 +111,16 @@ fn main() -> ExitCode {
             json,
             markdown,
             settle,
+            wire,
             file,
-        }) => run(&file, json, markdown, Duration::from_millis(settle)),
+        }) => run(
+            &file,
+            json,
+            markdown,
+            Duration::from_millis(settle),
+            wire,
+            cli.pcap.clone(),
+        ),
         Some(Mode::Shell) => shell(),
         Some(Mode::Lessons) => {
             list_lessons();
@@ -109,6 +136,28 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// In a lab of its own: MTU 1500 and no TSO/GSO on its loopback, so that
+/// captured segments are the size a real network's are.
+fn own_loopback() {
+    if let Err(e) = sockplay::wire::loopback::like_a_network() {
+        eprintln!("sockplay: the lab's loopback keeps MTU 65536 ({e})");
+    }
+}
+
+/// The lesson about to run, when its header says it needs the wire.
+fn wire_lesson(cli: &Cli) -> Option<String> {
+    let file = match &cli.mode {
+        Some(Mode::Run { file, .. }) => file.clone(),
+        Some(Mode::Lesson { name }) => PathBuf::from(name),
+        _ => return None,
+    };
+    if file.as_os_str() == "-" {
+        return None;
+    }
+    let lesson = script_or_lesson(&file).ok()?;
+    lesson.needs_wire().then_some(lesson.name)
 }
 
 fn read_script(file: &PathBuf) -> anyhow::Result<String> {
@@ -132,7 +181,14 @@ fn script_or_lesson(file: &PathBuf) -> anyhow::Result<Lesson> {
     Ok(Lesson::from_text(&file.display().to_string(), &text))
 }
 
-fn run(file: &PathBuf, json: bool, markdown: bool, settle: Duration) -> anyhow::Result<u8> {
+fn run(
+    file: &PathBuf,
+    json: bool,
+    markdown: bool,
+    settle: Duration,
+    wire: bool,
+    pcap: Option<PathBuf>,
+) -> anyhow::Result<u8> {
     let lesson = script_or_lesson(file)?;
     let text = lesson.text.clone();
     let stdout = std::io::stdout().lock();
@@ -151,7 +207,15 @@ fn run(file: &PathBuf, json: bool, markdown: bool, settle: Duration) -> anyhow::
             return Ok(2);
         }
     };
-    let status = Runner::new(sink.as_mut()).with_settle(settle).run(&lines);
+    let mut runner = Runner::new(sink.as_mut()).with_settle(settle);
+    let packets_checked = lines
+        .iter()
+        .any(|l| matches!(l.statement, sockplay::script::Statement::ExpectPacket(_)));
+    if wire || pcap.is_some() || lesson.needs_wire() || packets_checked {
+        let opts = sockplay::wire::WireOptions { pcap };
+        runner = runner.with_wire(&opts, wire);
+    }
+    let status = runner.run(&lines);
     Ok(status.code() as u8)
 }
 

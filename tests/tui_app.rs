@@ -402,3 +402,38 @@ fn a_new_listener_is_selected_once_the_kernel_view_shows_it() {
         "the new listener is the one to watch"
     );
 }
+
+#[test]
+fn freezing_holds_a_bounded_number_of_results_and_counts_the_rest() {
+    use sockplay::tui::freeze::HELD_RESULTS;
+    let (mut app, rx) = app();
+    command(&mut app, "listen");
+    let LabEvent::Finished(listen) = rx.recv_timeout(Duration::from_secs(2)).unwrap();
+    app.update(Msg::Lab(LabEvent::Finished(listen.clone())));
+    key(&mut app, KeyCode::Char('p'));
+    // A chatty peer's recvall: far more results than the freeze holds.
+    let flood = HELD_RESULTS + 1234;
+    for i in 0..flood {
+        let mut r = listen.clone();
+        r.seq = 1000 + i as u64;
+        r.created.clear();
+        app.update(Msg::Lab(LabEvent::Finished(r)));
+    }
+    let held = app.frozen.as_ref().unwrap();
+    assert_eq!(held.held().0, HELD_RESULTS);
+    assert_eq!(held.dropped_events, 1234);
+    assert!(held.summary().contains("1234 older ones dropped"));
+    key(&mut app, KeyCode::Char('p'));
+    assert!(app.frozen.is_none());
+    let said =
+        app.log.entries().iter().any(
+            |e| matches!(e, Entry::Info(s) if s.contains("1234 results arrived while frozen")),
+        );
+    assert!(said, "the log says how many results were not kept");
+    // The newest result is the last result in the log.
+    let last_seq = app.log.entries().iter().rev().find_map(|e| match e {
+        Entry::Op(r) => Some(r.seq),
+        _ => None,
+    });
+    assert_eq!(last_seq, Some(1000 + flood as u64 - 1));
+}

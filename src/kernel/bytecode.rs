@@ -21,26 +21,34 @@ fn op(out: &mut Vec<u8>, code: u8, yes: u8, no: u16) {
     out.extend_from_slice(&no.to_ne_bytes());
 }
 
+/// The most ports one filter can hold: the filter travels in a netlink
+/// attribute whose length (4 bytes of header included) is a `u16`, and each
+/// port takes 24 bytes (two comparisons and two jumps, less one jump in all).
+pub const MAX_PORTS: usize = (u16::MAX as usize) / 24;
+
 /// A filter that accepts sockets whose source or destination port is one of
-/// `ports`; `None` when there are no ports (dump nothing).
+/// `ports`; `None` when there are no ports (dump nothing) or more than
+/// [`MAX_PORTS`] (no filter can say it: dump all and filter in user space).
 pub fn ports(ports: &[u16]) -> Option<Vec<u8>> {
+    if ports.is_empty() || ports.len() > MAX_PORTS {
+        return None;
+    }
     let conds: Vec<(u8, u16)> = ports
         .iter()
         .flat_map(|&p| [(BC_S_EQ, p), (BC_D_EQ, p)])
         .collect();
-    if conds.is_empty() {
-        return None;
-    }
     let total = conds.len() * 8 + (conds.len() - 1) * 4;
     let mut out = Vec::with_capacity(total);
     for (i, (code, port)) in conds.iter().enumerate() {
         op(&mut out, *code, 8, 12);
         op(&mut out, 0, 0, *port);
         if i + 1 < conds.len() {
-            let remaining = (total - out.len()) as u16;
+            let remaining = u16::try_from(total - out.len()).ok()?;
             op(&mut out, BC_JMP, 4, remaining);
         }
     }
+    // The attribute's length, header included, must fit its u16.
+    u16::try_from(out.len() + 4).ok()?;
     Some(out)
 }
 
@@ -83,5 +91,14 @@ mod tests {
         let one = ports(&[7]).unwrap();
         assert!(run(&one, 7, 0) && run(&one, 0, 7) && !run(&one, 1, 1));
         assert_eq!(ports(&[]), None);
+    }
+
+    #[test]
+    fn the_largest_filter_fits_its_attribute_and_one_more_port_does_not() {
+        let all: Vec<u16> = (1..=MAX_PORTS as u16 + 1).collect();
+        let bc = ports(&all[..MAX_PORTS]).unwrap();
+        assert!(bc.len() + 4 <= usize::from(u16::MAX));
+        assert!(run(&bc, all[MAX_PORTS - 1], 60000) && !run(&bc, all[MAX_PORTS], 60000));
+        assert_eq!(ports(&all), None);
     }
 }

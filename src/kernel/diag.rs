@@ -54,7 +54,9 @@ pub struct DiagEntry {
     pub mem: Option<(u32, u32)>,
 }
 
-/// The request for a dump of one address family, filtered to `ports`.
+/// The request for a dump of one address family, filtered in the kernel to
+/// `ports` when a filter can hold them all, otherwise unfiltered (see
+/// [`DiagSocket::dump`]).
 pub fn request(family: u8, ports: &[u16], seq: u32) -> Vec<u8> {
     let filter = bytecode::ports(ports);
     let attr_len = filter.as_ref().map_or(0, |f| 4 + f.len());
@@ -71,6 +73,7 @@ pub fn request(family: u8, ports: &[u16], seq: u32) -> Vec<u8> {
     m.extend_from_slice(&u32::MAX.to_ne_bytes());
     m.extend_from_slice(&[0u8; 48]);
     if let Some(f) = filter {
+        // bytecode::ports keeps a filter within the attribute's u16.
         m.extend_from_slice(&((4 + f.len()) as u16).to_ne_bytes());
         m.extend_from_slice(&INET_DIAG_REQ_BYTECODE.to_ne_bytes());
         m.extend_from_slice(&f);
@@ -215,10 +218,34 @@ impl DiagSocket {
 
     /// Dumps the TCP sockets of `family` (AF_INET or AF_INET6) whose source
     /// or destination port is one of `ports`, appending them to `out`.
+    ///
+    /// The kernel filters when one filter can hold the ports (up to
+    /// [`bytecode::MAX_PORTS`]); past that the dump is whole and filtered
+    /// here, with the same result.
     pub fn dump(&mut self, family: i32, ports: &[u16], out: &mut Vec<DiagEntry>) -> io::Result<()> {
         if ports.is_empty() {
             return Ok(());
         }
+        let start = out.len();
+        self.dump_request(family, ports, out)?;
+        if ports.len() > bytecode::MAX_PORTS {
+            let wanted: rustc_hash::FxHashSet<u16> = ports.iter().copied().collect();
+            let whole = out.split_off(start);
+            out.extend(
+                whole.into_iter().filter(|e| {
+                    wanted.contains(&e.local.port()) || wanted.contains(&e.peer.port())
+                }),
+            );
+        }
+        Ok(())
+    }
+
+    fn dump_request(
+        &mut self,
+        family: i32,
+        ports: &[u16],
+        out: &mut Vec<DiagEntry>,
+    ) -> io::Result<()> {
         self.seq = self.seq.wrapping_add(1);
         let req = request(family as u8, ports, self.seq);
         // SAFETY: the kernel address (all zero) and the buffer are valid.

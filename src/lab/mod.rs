@@ -9,6 +9,7 @@
 //! This module knows nothing of terminals: the TUI and `sockplay run` are two
 //! front ends on it.
 
+mod calls;
 pub mod command;
 mod control;
 pub mod errno;
@@ -36,6 +37,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+pub use calls::CallMark;
 pub use command::{
     AcceptCount, Command, DrainMode, Endpoint, Payload, ShutdownHow, SockOpts, Target, TimeoutMode,
 };
@@ -106,9 +108,25 @@ pub(crate) struct Shared {
     epoch: AtomicU64,
     events: Mutex<Sender<LabEvent>>,
     registry: Mutex<Registry>,
+    /// The calls as they began and returned, for the wire's attribution.
+    calls: Mutex<calls::CallLog>,
+    /// Told of every socket that joins the lab (the wire's port filter).
+    on_register: Mutex<Option<RegisterHook>>,
+    /// Counts the changes to who is where: a socket joined, a connect
+    /// learned its local address.
+    generation: AtomicU64,
 }
 
+/// A function told of each socket that joins the lab: its name, local and
+/// peer address.
+pub type RegisterHook =
+    Arc<dyn Fn(SockName, Option<std::net::SocketAddr>, Option<std::net::SocketAddr>) + Send + Sync>;
+
 impl Shared {
+    pub(crate) fn call_log(&self) -> std::sync::MutexGuard<'_, calls::CallLog> {
+        self.calls.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     pub(crate) fn next_seq(&self) -> u64 {
         self.seq.fetch_add(1, Ordering::Relaxed) + 1
     }
@@ -164,6 +182,9 @@ impl Lab {
             epoch: AtomicU64::new(0),
             events: Mutex::new(tx),
             registry: Mutex::new(Registry::default()),
+            calls: Mutex::new(calls::CallLog::default()),
+            on_register: Mutex::new(None),
+            generation: AtomicU64::new(0),
         };
         (
             Lab {
@@ -256,6 +277,16 @@ impl Lab {
         }
     }
 
+    /// Tells `hook` of every socket that joins the lab from now on, before
+    /// its first call runs.
+    pub fn on_register(&self, hook: RegisterHook) {
+        *self
+            .shared
+            .on_register
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(hook);
+    }
+
     /// A read-only handle on the lab for other threads (the kernel sampler).
     pub fn observer(&self) -> Observer {
         Observer {
@@ -295,6 +326,7 @@ impl Lab {
         self.shared.epoch.fetch_add(1, Ordering::AcqRel);
         control::shutdown_all(&self.shared, Duration::from_secs(1));
         self.shared.forget_all();
+        self.shared.call_log().clear();
         self.shared.seq.store(0, Ordering::Relaxed);
     }
 
@@ -321,6 +353,47 @@ impl Observer {
     /// Time since the lab started.
     pub fn elapsed(&self) -> Duration {
         self.shared.now()
+    }
+
+    /// A number that changes whenever a socket joins the lab or an end
+    /// learns its address: a reader of [`Observer::ends`] reads again then.
+    pub fn generation(&self) -> u64 {
+        self.shared.generation.load(Ordering::Acquire)
+    }
+
+    /// Looks at the log of calls (oldest first) under its lock.
+    pub fn with_calls<R>(
+        &self,
+        read: impl FnOnce(&std::collections::VecDeque<CallMark>) -> R,
+    ) -> R {
+        read(self.shared.call_log().marks())
+    }
+
+    /// Where each connection end of the lab is: every socket's name with
+    /// its local and peer address. A client whose `connect()` has not
+    /// returned has its port read from the kernel, so its SYNs can be named.
+    #[allow(clippy::type_complexity)]
+    pub fn ends(
+        &self,
+    ) -> Vec<(
+        SockName,
+        Option<std::net::SocketAddr>,
+        Option<std::net::SocketAddr>,
+    )> {
+        self.shared
+            .all()
+            .iter()
+            .map(|s| {
+                let meta = s.meta().clone();
+                let local = meta.local.or_else(|| {
+                    (s.name.role == Role::Client)
+                        .then(|| s.fd()?.local_addr().ok()?.as_socket())
+                        .flatten()
+                        .filter(|a| a.port() != 0)
+                });
+                (s.name, local, meta.peer)
+            })
+            .collect()
     }
 }
 

@@ -27,6 +27,14 @@ pub fn buffer(len: usize) -> Vec<u8> {
     bytes(0, len + ALPHABET.len())
 }
 
+/// One pattern buffer for the whole process, from which any `send` of up to
+/// [`MAX_CALL_BYTES`](super::MAX_CALL_BYTES) slices its bytes: twenty blocked
+/// sends of 16 MiB hold 16 MiB between them, not 320.
+pub fn shared() -> &'static [u8] {
+    static SHARED: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    SHARED.get_or_init(|| buffer(super::MAX_CALL_BYTES as usize))
+}
+
 /// `len` bytes of the pattern at stream offset `offset`, from a [`buffer`].
 pub fn slice(buffer: &[u8], offset: u64, len: usize) -> &[u8] {
     let start = (offset % ALPHABET.len() as u64) as usize;

@@ -61,6 +61,14 @@ impl Recorder {
                 _ => None,
             }
         });
+        shared.call_log().began(super::CallMark {
+            seq: started.seq,
+            sock: started.sock,
+            call: started.call,
+            part_of: None,
+            began: shared.now(),
+            ret: None,
+        });
         Recorder {
             shared: Arc::clone(shared),
             seq: started.seq,
@@ -79,6 +87,16 @@ impl Recorder {
     /// Marks the record as one step of the loop `parent`.
     pub fn part_of(mut self, parent: u64) -> Self {
         self.part_of = Some(parent);
+        if let Some(m) = self
+            .shared
+            .call_log()
+            .marks_mut()
+            .iter_mut()
+            .rev()
+            .find(|m| m.seq == self.seq)
+        {
+            m.part_of = Some(parent);
+        }
         self
     }
 
@@ -92,6 +110,17 @@ impl Recorder {
     /// whatever preparation (building a buffer) came before it.
     pub fn start_clock(&self) {
         self.began.set(Instant::now());
+        let now = self.shared.now();
+        if let Some(m) = self
+            .shared
+            .call_log()
+            .marks_mut()
+            .iter_mut()
+            .rev()
+            .find(|m| m.seq == self.seq)
+        {
+            m.began = now;
+        }
     }
 
     /// The socket's timeout mode when the call began.
@@ -136,6 +165,9 @@ impl Recorder {
             }
             explain.push_str(&note);
         }
+        self.shared
+            .call_log()
+            .finished(self.seq, outcome.ret().unwrap_or(0));
         let result = CallResult {
             seq: self.seq,
             part_of: self.part_of,

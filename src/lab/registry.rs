@@ -33,13 +33,29 @@ impl Shared {
     }
 
     pub(crate) fn register(&self, sock: Arc<LabSocket>) {
+        let (name, local, peer) = {
+            let m = sock.meta();
+            (sock.name, m.local, m.peer)
+        };
         self.registry().sockets.insert(sock.name, sock);
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        let hook = self
+            .on_register
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(hook) = hook {
+            hook(name, local, peer);
+        }
     }
 
     /// Records where a connection end is: a client's local address, or an
     /// accepted socket's peer address.
     pub(crate) fn note_end(&self, name: SockName, addr: std::net::SocketAddr) {
         self.registry().ends.insert((name.role, addr), name);
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
     /// The open socket of `role` recorded at `addr`, if any.

@@ -90,10 +90,14 @@ fn queue<O: Into<Outcome>>(
     Ok(vec![begun])
 }
 
-fn payload_bytes(payload: &Payload, offset: u64) -> Vec<u8> {
+/// The bytes of one send: text as given, a pattern sliced from the shared
+/// buffer at the stream's offset.
+fn payload_bytes(payload: &Payload, offset: u64) -> &[u8] {
     match payload {
-        Payload::Pattern(n) => pattern::bytes(offset, *n as usize),
-        Payload::Text(t) => t.clone(),
+        Payload::Pattern(n) => {
+            pattern::slice(pattern::shared(), offset, (*n).min(MAX_CALL_BYTES) as usize)
+        }
+        Payload::Text(t) => t,
     }
 }
 
@@ -113,10 +117,10 @@ pub(crate) fn send(
             Some(t) => {
                 let gone = || sock.is_closed();
                 settimeout::call(raw, libc::POLLOUT, Instant::now() + t, &gone, || {
-                    sys_send(raw, &buf)
+                    sys_send(raw, buf)
                 })
             }
-            None => sys_send(raw, &buf).into(),
+            None => sys_send(raw, buf).into(),
         };
         if let Some(n) = r.ret() {
             sock.bytes_sent.fetch_add(n, Ordering::Relaxed);
@@ -147,11 +151,6 @@ pub(crate) fn sendall(
         let gone = || sock.is_closed();
         // Python's sendall has one deadline for the whole loop.
         let deadline = rec.python_timeout().map(|t| Instant::now() + t);
-        // One pattern buffer for every step, sliced at the stream's offset.
-        let pattern = match &payload {
-            Payload::Pattern(_) => pattern::buffer(total.min(most) as usize),
-            Payload::Text(_) => Vec::new(),
-        };
         while sent < total && !sock.is_closed() {
             if let Some(p) = &pace
                 && !p.wait(sent, || !sock.is_closed())
@@ -160,8 +159,9 @@ pub(crate) fn sendall(
             }
             let len = (total - sent).min(most);
             let offset = sock.bytes_sent.load(Ordering::Relaxed);
+            // Every step slices the one shared pattern buffer.
             let buf = match &payload {
-                Payload::Pattern(_) => pattern::slice(&pattern, offset, len as usize),
+                Payload::Pattern(_) => pattern::slice(pattern::shared(), offset, len as usize),
                 Payload::Text(t) => &t[sent as usize..(sent + len) as usize],
             };
             let step = shared.begin(sock.name, Call::Send, Arg::Bytes(len));

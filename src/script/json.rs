@@ -45,6 +45,30 @@ fn arg(a: &Arg) -> Value {
     }
 }
 
+/// The `packet` record of a segment on the wire.
+pub fn packet_record(seg: &crate::wire::Segment) -> Value {
+    json!({
+        "type": "packet",
+        "t": secs(seg.t),
+        "from": seg.from,
+        "to": seg.to,
+        "flags": seg.flag_names(),
+        "seq": seg.seq,
+        "ack": seg.ack,
+        "len": seg.len,
+        "win": seg.win,
+        "win_raw": seg.win_raw,
+        "wscale": seg.wscale,
+        "cause": seg.cause.map(|c| c.seq),
+        "kernel": seg.kernel.map(|k| k.word()),
+        "call": seg.cause.map(|c| c.call.name()),
+        "after": seg.after.map(|c| c.seq),
+        "conn": seg.conn,
+        "src": seg.src.to_string(),
+        "dst": seg.dst.to_string(),
+    })
+}
+
 /// The `op` record of a result.
 pub fn op_record(r: &CallResult) -> Value {
     json!({
@@ -69,6 +93,10 @@ pub fn op_record(r: &CallResult) -> Value {
 }
 
 impl<W: Write> Sink for JsonLines<W> {
+    fn packet(&mut self, seg: &crate::wire::Segment) {
+        self.emit(&packet_record(seg));
+    }
+
     fn command(&mut self, _line: &Line) {}
 
     fn op(&mut self, r: &CallResult) {

@@ -48,6 +48,19 @@ pub struct Lesson {
 }
 
 impl Lesson {
+    /// Whether its header says `# needs: wire`: it shows segments and
+    /// checks them with `expect packet`, so it needs a capture.
+    pub fn needs_wire(&self) -> bool {
+        self.text
+            .lines()
+            .take_while(|l| l.trim_start().starts_with('#') || l.trim().is_empty())
+            .any(|l| {
+                let l = l.trim_start().trim_start_matches('#').trim();
+                l.strip_prefix("needs:")
+                    .is_some_and(|v| v.split([',', ' ']).any(|w| w.trim() == "wire"))
+            })
+    }
+
     /// A lesson from a script's text, reading its header.
     pub fn from_text(name: &str, text: &str) -> Lesson {
         let header = |key: &str| {

@@ -6,6 +6,7 @@ pub mod error;
 pub mod expect;
 pub mod help;
 pub mod lexer;
+pub mod packet_expect;
 pub mod parse;
 pub mod player;
 pub mod units;

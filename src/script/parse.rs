@@ -52,6 +52,8 @@ pub enum Statement {
     Pause,
     /// Put a socket in the selected pane (lessons point at what they talk about).
     Select(SockName),
+    /// Check that a segment went by on the wire.
+    ExpectPacket(super::packet_expect::PacketExpect),
 }
 
 /// A parsed line of a script.
@@ -566,7 +568,62 @@ fn close(args: &mut Args<'_>) -> Result<Statement, ParseError> {
     Ok(Statement::Lab(Command::Close { sock, rst }))
 }
 
+/// `expect packet FIELD=VALUE … [within D]`.
+fn expect_packet(args: &mut Args<'_>) -> Result<Statement, ParseError> {
+    use super::packet_expect::{PACKET_FIELDS, PacketExpect, check_value};
+    let mut fields = Vec::new();
+    let mut within = DEFAULT_WITHIN;
+    let mut i = 1;
+    while let Some(t) = args.tokens.get(i) {
+        if t.text.eq_ignore_ascii_case("within") {
+            within = args.duration(i + 1)?;
+            i += 2;
+            break;
+        }
+        let Some((field, want)) = t.text.split_once('=') else {
+            return Err(args.err(t, format!("expected FIELD=VALUE, found '{}'", t.text)));
+        };
+        let field = field.to_ascii_lowercase();
+        if !PACKET_FIELDS.contains(&field.as_str()) {
+            return Err(args.err(
+                t,
+                format!(
+                    "unknown packet field '{field}'; fields: {}",
+                    PACKET_FIELDS.join(", ")
+                ),
+            ));
+        }
+        if want.is_empty() {
+            return Err(args.err(t, format!("{field}= needs a value")));
+        }
+        check_value(&field, want).map_err(|e| args.err(t, e))?;
+        fields.push((field, want.to_string()));
+        i += 1;
+    }
+    args.done(i)?;
+    if fields.is_empty() {
+        return Err(args.missing(&format!(
+            "FIELD=VALUE (fields: {})",
+            PACKET_FIELDS.join(", ")
+        )));
+    }
+    let named = fields
+        .iter()
+        .any(|(f, v)| (f == "from" || f == "to") && v.parse::<SockName>().is_ok());
+    if !named {
+        return Err(args.missing("from=S or to=S, naming a lab socket"));
+    }
+    Ok(Statement::ExpectPacket(PacketExpect { fields, within }))
+}
+
 fn expect(args: &mut Args<'_>) -> Result<Statement, ParseError> {
+    if args
+        .tokens
+        .first()
+        .is_some_and(|t| t.text.eq_ignore_ascii_case("packet"))
+    {
+        return expect_packet(args);
+    }
     let sock = args.sock(0)?;
     let t = args.get(1, "FIELD=VALUE")?;
     let Some((field, want)) = t.text.split_once('=') else {

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use super::expect::{self, Expectation};
 use super::help;
+use super::packet_expect::PacketExpect;
 use super::parse::{Line, Statement};
 use super::sink::{ExpectReport, Sink};
 use crate::kernel::{KernelReader, Snapshot};
@@ -74,6 +75,10 @@ pub struct Host<'a> {
     pub kernel: &'a KernelReader,
     /// Where records go.
     pub sink: &'a mut dyn Sink,
+    /// The wire, when the lab captures its segments.
+    pub wire: Option<&'a crate::wire::Wire>,
+    /// Why there is no wire, when there is none.
+    pub wire_off: Option<&'a str>,
 }
 
 impl Host<'_> {
@@ -122,6 +127,12 @@ enum Pending {
         began: Instant,
         until: Instant,
     },
+    ExpectPacket {
+        line: usize,
+        e: PacketExpect,
+        began: Instant,
+        until: Instant,
+    },
 }
 
 /// Plays lines of a script.
@@ -139,6 +150,9 @@ pub struct Player {
     unshown: bool,
     /// Calls reported blocked whose results have not come yet.
     blocked: BTreeMap<u64, Started>,
+    /// When the current step began (lab time): `expect packet` looks at
+    /// the segments since then.
+    step_began: Duration,
 }
 
 impl Player {
@@ -155,6 +169,7 @@ impl Player {
             pacing: false,
             unshown: false,
             blocked: BTreeMap::new(),
+            step_began: Duration::ZERO,
         }
     }
 
@@ -354,6 +369,58 @@ impl Player {
                 host.sink.expect(&report, host.lab.elapsed());
                 None
             }
+            Pending::ExpectPacket {
+                line,
+                e,
+                began,
+                until,
+            } => {
+                let since = self.step_began;
+                let (found, seen) = host.wire.map_or((None, 0), |w| {
+                    w.with_recent(|segs| {
+                        let recent = segs.iter().rev().take_while(|s| s.t >= since);
+                        let mut seen = 0;
+                        let mut found = None;
+                        for s in recent {
+                            seen += 1;
+                            if e.matches(s) {
+                                found = Some(s.line());
+                            }
+                        }
+                        (found, seen)
+                    })
+                });
+                let ok = found.is_some();
+                if !ok && now < until {
+                    self.pending = Some(Pending::ExpectPacket {
+                        line,
+                        e,
+                        began,
+                        until,
+                    });
+                    return Some(until.min(now + RETRY));
+                }
+                self.failed |= !ok;
+                let got = found.unwrap_or_else(|| {
+                    format!("no such segment ({seen} seen since the step began)")
+                });
+                let report = ExpectReport {
+                    line,
+                    expectation: Expectation {
+                        sock: e
+                            .sock()
+                            .unwrap_or(SockName::new(crate::lab::Role::Listener, 1)),
+                        field: "packet".into(),
+                        want: e.want_text(),
+                        within: e.within,
+                    },
+                    ok,
+                    got: Some(got),
+                    waited: now.saturating_duration_since(began),
+                };
+                host.sink.expect(&report, host.lab.elapsed());
+                None
+            }
         }
     }
 
@@ -405,7 +472,26 @@ impl Player {
                 });
             }
             Statement::Note(text) => host.sink.note(n, text, t),
-            Statement::Step(title) => host.sink.step(n, title, t),
+            Statement::Step(title) => {
+                self.step_began = t;
+                host.sink.step(n, title, t);
+            }
+            Statement::ExpectPacket(e) => {
+                if host.wire.is_none() {
+                    let text = format!(
+                        "{} not checked: the wire is not captured here ({})",
+                        line.text,
+                        host.wire_off.unwrap_or("run with --wire")
+                    );
+                    return host.sink.info(n, &text, t);
+                }
+                self.pending = Some(Pending::ExpectPacket {
+                    line: n,
+                    e: e.clone(),
+                    began: now,
+                    until: now + e.within,
+                });
+            }
             Statement::Show(sock) => {
                 if let Some(s) = sock
                     && !host.known(*s)

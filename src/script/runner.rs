@@ -24,6 +24,13 @@ pub struct Runner<'s> {
     last: HashMap<SockName, CallResult>,
     kernel: KernelReader,
     player: Player,
+    wire: Option<std::sync::Arc<crate::wire::Wire>>,
+    /// Why there is no wire (no CAP_NET_RAW: what to do).
+    wire_off: Option<String>,
+    /// Whether segments go to the sink (`--wire`), not only to the pcap.
+    show_packets: bool,
+    /// The next segment to report.
+    wire_next: u64,
 }
 
 impl<'s> Runner<'s> {
@@ -37,6 +44,52 @@ impl<'s> Runner<'s> {
             last: HashMap::new(),
             kernel: KernelReader::live(),
             player: Player::new(Vec::new()),
+            wire: None,
+            wire_off: None,
+            show_packets: false,
+            wire_next: 0,
+        }
+    }
+
+    /// Captures the lab's segments (`--wire`, `--pcap`); `show` puts them
+    /// in the records between the results. Where capture is not possible,
+    /// one line says what to do, and the run goes on without it.
+    pub fn with_wire(mut self, opts: &crate::wire::WireOptions, show: bool) -> Self {
+        self.show_packets = show;
+        match crate::wire::Wire::start(self.lab.observer(), opts) {
+            Ok(wire) => {
+                let wire = std::sync::Arc::new(wire);
+                self.lab.on_register(wire.watcher());
+                self.wire = Some(wire);
+            }
+            Err(e) => {
+                let text = format!("wire: {e}; the run goes on without it");
+                self.sink.info(0, &text, self.lab.elapsed());
+                self.wire_off = Some(e.to_string());
+            }
+        }
+        self
+    }
+
+    /// The wire, when it captures.
+    pub fn wire(&self) -> Option<&crate::wire::Wire> {
+        self.wire.as_deref()
+    }
+
+    /// Reports the segments captured since the last time.
+    fn flush_wire(&mut self) {
+        let Some(wire) = &self.wire else { return };
+        let (segs, next, missed) = wire.since(self.wire_next);
+        self.wire_next = next;
+        if !self.show_packets {
+            return;
+        }
+        if missed > 0 {
+            let text = format!("wire: {missed} segments came faster than they could be shown");
+            self.sink.info(0, &text, self.lab.elapsed());
+        }
+        for seg in &segs {
+            self.sink.packet(seg);
         }
     }
 
@@ -63,6 +116,8 @@ impl<'s> Runner<'s> {
                 last: &self.last,
                 kernel: &self.kernel,
                 sink: &mut *self.sink,
+                wire: self.wire.as_deref(),
+                wire_off: self.wire_off.as_deref(),
             },
             &mut self.player,
         )
@@ -89,6 +144,7 @@ impl<'s> Runner<'s> {
     /// Plays the lines there are, waiting for the lab where they wait.
     fn play(&mut self) -> RunStatus {
         loop {
+            self.flush_wire();
             let progress = {
                 let (mut host, player) = self.host_parts();
                 player.advance(&mut host, Instant::now())
@@ -123,6 +179,7 @@ impl<'s> Runner<'s> {
     fn handle(&mut self, event: LabEvent) {
         match event {
             LabEvent::Finished(r) => {
+                self.flush_wire();
                 self.player.finished(r.seq);
                 self.sink.op(&r);
                 self.last.insert(r.sock, r);
@@ -133,6 +190,11 @@ impl<'s> Runner<'s> {
     /// Handles the events there are; when there were none, waits for one
     /// until the deadline.
     fn pump_until(&mut self, deadline: Instant) {
+        // With the wire on, wake often enough to report segments as they come.
+        let deadline = match &self.wire {
+            Some(_) => deadline.min(Instant::now() + Duration::from_millis(20)),
+            None => deadline,
+        };
         let mut handled = false;
         while let Ok(e) = self.events.try_recv() {
             self.handle(e);
@@ -153,6 +215,10 @@ impl<'s> Runner<'s> {
     /// Reports calls still blocked at the end, then closes the lab.
     fn finish(&mut self) {
         self.pump_until(Instant::now());
+        if let Some(wire) = &self.wire {
+            wire.settle(Duration::from_millis(500));
+        }
+        self.flush_wire();
         let calls: Vec<String> = self
             .player
             .blocked()
@@ -171,6 +237,21 @@ impl<'s> Runner<'s> {
                 list_some(&calls, BLOCKED_LISTED)
             );
             self.sink.info(0, &text, self.lab.elapsed());
+        }
+        if let Some(wire) = self.wire.take() {
+            let stats = wire.stats();
+            if self.show_packets || stats.drops > 0 || stats.pcap_error.is_some() {
+                let mut text = format!(
+                    "wire: {} segments, {} dropped by the kernel",
+                    stats.segments, stats.drops
+                );
+                if let Some(e) = stats.pcap_error {
+                    text.push_str(&format!("; the pcap file stopped: {e}"));
+                }
+                self.sink.info(0, &text, self.lab.elapsed());
+            }
+            // Dropping the last handle stops the capture and completes the pcap.
+            drop(wire);
         }
         self.lab.shutdown(Duration::from_secs(1));
         self.sink.finish();

@@ -42,6 +42,8 @@ pub trait Sink {
     fn snapshot(&mut self, line: usize, snap: &Snapshot, only: Option<SockName>);
     /// Something worth telling that is none of the above (`help`, `wait` running out).
     fn info(&mut self, line: usize, text: &str, t: Duration);
+    /// A segment on the wire between lab sockets (`--wire`).
+    fn packet(&mut self, _segment: &crate::wire::Segment) {}
     /// The run is over: write what is still held back.
     fn finish(&mut self) {}
     /// A `pause`: a lesson stops here for the reader (headless, a mark).

@@ -98,6 +98,14 @@ pub fn result_line(r: &CallResult) -> String {
 }
 
 impl<W: Write> Sink for Transcript<W> {
+    fn packet(&mut self, seg: &crate::wire::Segment) {
+        self.line(&format!(
+            "      ~ {:>8.3}s  {}",
+            seg.t.as_secs_f64(),
+            seg.line()
+        ));
+    }
+
     fn command(&mut self, line: &Line) {
         self.line(&format!("{:>3} │ {}", line.number, line.text));
     }

@@ -10,6 +10,7 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use tui_input::Input;
 
 use super::form::Form;
+use super::freeze::Frozen;
 use super::history::History;
 use super::log::{Entry, Log, LogSink, Source};
 use super::theme::Theme;
@@ -33,7 +34,7 @@ pub enum Msg {
     Snapshot(Box<Snapshot>),
     /// Time passed (the render tick).
     Tick(Instant),
-    /// SIGTERM, SIGHUP or SIGINT: end now.
+    /// SIGTERM, SIGHUP, SIGINT or SIGQUIT: end now.
     Terminate,
     /// The screen was drawn: what changed is now on it.
     Drawn,
@@ -133,8 +134,8 @@ pub struct App {
     pub scroll: usize,
     /// Who has the keyboard.
     pub mode: Mode,
-    /// Frozen (`p`): what arrived meanwhile, applied on thaw.
-    pub frozen: Option<Vec<Msg>>,
+    /// Frozen (`p`): what arrived meanwhile, held within bounds and applied on thaw.
+    pub frozen: Option<Frozen>,
     /// The terminal's size.
     pub size: (u16, u16),
     /// The loop should end.
@@ -145,9 +146,6 @@ pub struct App {
 
 pub use super::lesson::{Script, Stop};
 pub use super::rows::short_state;
-
-/// At most this many messages wait while frozen; older snapshots go first.
-const FROZEN_LIMIT: usize = 10_000;
 
 impl App {
     /// An App on a lab, reading the kernel through `kernel` (the reader the
@@ -195,17 +193,20 @@ impl App {
 
     /// The only place the App changes.
     pub fn update(&mut self, msg: Msg) {
-        if let Some(held) = &mut self.frozen
-            && matches!(msg, Msg::Lab(_) | Msg::Snapshot(_))
-        {
-            if held.len() >= FROZEN_LIMIT
-                && let Some(i) = held.iter().position(|m| matches!(m, Msg::Snapshot(_)))
-            {
-                held.remove(i);
+        let msg = match (msg, &mut self.frozen) {
+            (Msg::Lab(e), Some(held)) => {
+                // Not redrawn for this: the tick shows the count.
+                if let Some(LabEvent::Finished(r)) = held.hold_event(e) {
+                    self.forget(r);
+                }
+                return;
             }
-            held.push(msg);
-            return;
-        }
+            (Msg::Snapshot(s), Some(held)) => {
+                held.hold_snapshot(s);
+                return;
+            }
+            (msg, _) => msg,
+        };
         match msg {
             Msg::Key(key) => {
                 super::keys::on_key(self, key);
@@ -245,6 +246,19 @@ impl App {
         }
     }
 
+    /// A result that did not fit while frozen: the players and the last
+    /// results still learn of it, only its line in the log is lost.
+    fn forget(&mut self, r: CallResult) {
+        self.typed.finished(r.seq);
+        if let Some(s) = &mut self.script {
+            s.player.finished(r.seq);
+        }
+        if let Some(l) = r.created.iter().find(|n| n.role == Role::Listener) {
+            self.new_listener = Some(*l);
+        }
+        self.last.insert(r.sock, r);
+    }
+
     /// Shows a kernel view, unless the screen already shows a newer one.
     pub(super) fn apply_snapshot(&mut self, snap: Box<Snapshot>) {
         if self.snapshot.as_ref().is_some_and(|s| s.t > snap.t) {
@@ -272,19 +286,31 @@ impl App {
     /// Toggles the freeze (`p`); on thaw, applies what arrived meanwhile.
     pub fn toggle_freeze(&mut self) {
         match self.frozen.take() {
-            None => self.frozen = Some(Vec::new()),
+            None => self.frozen = Some(Frozen::default()),
             Some(held) => {
-                for m in held {
-                    self.update(m);
+                let dropped = held.dropped_events;
+                let (events, snapshots) = held.into_parts();
+                for e in events {
+                    self.update(Msg::Lab(e));
+                }
+                for s in snapshots {
+                    self.update(Msg::Snapshot(s));
+                }
+                // Said last, so that it stays in view.
+                if dropped > 0 {
+                    self.log.push(Entry::Info(format!(
+                        "── {dropped} results arrived while frozen before these and are not shown ──"
+                    )));
                 }
             }
         }
         self.dirty = true;
     }
 
-    /// Runs a command line from the keyboard or a form.
+    /// Runs a command line from the keyboard or a form. A leading `:` is
+    /// the prompt a vim user types out of habit, not part of the command.
     pub fn submit(&mut self, text: &str, source: Source) {
-        let text = text.trim();
+        let text = text.trim().trim_start_matches(':').trim_start();
         if text.is_empty() {
             return;
         }
@@ -306,7 +332,11 @@ impl App {
             }
             Ok(None) => {}
             Err(e) => {
-                self.cmd_error = Some(format!("{text}: {e}"));
+                // Shown whole under the panes, and kept in the results.
+                let message = format!("{text}: {e}");
+                self.log.push(Entry::Error(message.clone()));
+                self.cmd_error = Some(message);
+                self.scroll = 0;
             }
         }
     }
@@ -323,6 +353,8 @@ impl App {
             lab: &self.lab,
             last: &self.last,
             kernel: &self.kernel,
+            wire: None,
+            wire_off: None,
             sink: &mut LogSink {
                 log: &mut self.log,
                 source,

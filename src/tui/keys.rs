@@ -10,7 +10,6 @@ use super::app::{App, Mode, Pane};
 use super::complete;
 use super::form::{Action, Form};
 use super::log::Source;
-use super::view::layout::Areas;
 
 /// Handles a key.
 pub fn on_key(app: &mut App, key: KeyEvent) {
@@ -79,11 +78,16 @@ fn on_filter_key(app: &mut App, key: KeyEvent) {
 fn on_command_key(app: &mut App, key: KeyEvent) {
     match key.code {
         KeyCode::Esc => app.mode = Mode::Normal,
+        // As in vim and k9s, Enter runs the command and leaves the command
+        // line, so single keys (q, space, …) work straight away.
         KeyCode::Enter => {
             let text = app.input.value().to_string();
             app.input.reset();
+            app.mode = Mode::Normal;
             app.submit(&text, Source::Typed);
         }
+        // A `:` at the start is the prompt, typed again out of habit.
+        KeyCode::Char(':') if app.input.value().is_empty() => {}
         KeyCode::Up => app.recall(true),
         KeyCode::Down => app.recall(false),
         KeyCode::Tab => {
@@ -187,11 +191,7 @@ fn on_pane_key(app: &mut App, key: KeyEvent) {
 
 /// Handles the mouse: a click focuses a pane and selects a row; the wheel scrolls.
 pub fn on_mouse(app: &mut App, m: MouseEvent) {
-    let areas = Areas::of(
-        app.size.0,
-        app.size.1,
-        app.script.as_ref().is_some_and(|s| s.lesson),
-    );
+    let areas = super::view::areas(app, app.size.0, app.size.1);
     let hit = |r: ratatui::layout::Rect| {
         m.column >= r.x && m.column < r.x + r.width && m.row >= r.y && m.row < r.y + r.height
     };

@@ -170,6 +170,8 @@ impl App {
                 lab: &self.lab,
                 last: &self.last,
                 kernel: &self.kernel,
+                wire: None,
+                wire_off: None,
                 sink: &mut LogSink {
                     log: &mut self.log,
                     source: Source::Script,

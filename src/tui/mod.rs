@@ -8,6 +8,7 @@
 pub mod app;
 pub mod complete;
 pub mod form;
+pub mod freeze;
 pub mod history;
 pub mod keys;
 pub mod lesson;
@@ -38,6 +39,17 @@ pub const SAMPLE_EVERY: Duration = Duration::from_millis(200);
 
 /// How often the screen may redraw on its own (elapsed times of blocked calls).
 pub const TICK: Duration = Duration::from_millis(250);
+
+/// The shortest time between two frames (50 a second at most).
+const FRAME: Duration = Duration::from_millis(20);
+
+/// How many lab events and snapshots one turn of the loop handles at most,
+/// and for how long, before it looks at keys and signals again.
+const PER_TURN: usize = 16_384;
+const TURN: Duration = Duration::from_millis(15);
+
+/// How long quitting waits for blocked calls to wake and end.
+const QUIT_LIMIT: Duration = Duration::from_millis(300);
 
 /// What to put on screen at the start.
 #[derive(Debug, Default, Clone)]
@@ -105,42 +117,55 @@ where
         }
     };
     let mut terminal_events = EventStream::new();
-    let mut term = signal(SignalKind::terminate())?;
-    let mut hup = signal(SignalKind::hangup())?;
-    let mut int = signal(SignalKind::interrupt())?;
+    let mut signals = Signals::new()?;
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut drawn_at: Option<Instant> = None;
     loop {
-        if app.dirty {
+        // At most one frame per FRAME: a chatty lab makes many changes a
+        // second, and drawing each would leave no time for keys.
+        let draw_due = drawn_at.map_or(Instant::now(), |at| at + FRAME);
+        if app.dirty && Instant::now() >= draw_due {
             terminal.draw(|f| view::draw(f, &app))?;
             app.dirty = false;
+            drawn_at = Some(Instant::now());
             app.update(Msg::Drawn);
         }
         if app.quit {
             break;
         }
-        let wake = app.wake_at().map(tokio::time::Instant::from_std);
+        let mut wake = app.wake_at();
+        if app.dirty {
+            wake = Some(wake.map_or(draw_due, |w| w.min(draw_due)));
+        }
+        let wake = wake.map(tokio::time::Instant::from_std);
+        // Biased: signals first, then keys, so neither waits behind the lab.
         let msg = tokio::select! {
+            biased;
+            m = signals.recv() => Some(m),
             ev = terminal_events.next() => match ev {
                 Some(Ok(e)) => to_msg(e),
                 Some(Err(_)) | None => Some(Msg::Terminate),
             },
-            Some(e) = lab_rx.recv() => Some(Msg::Lab(e)),
-            Some(s) = snap_rx.recv() => Some(Msg::Snapshot(s)),
             _ = tick.tick() => Some(Msg::Tick(Instant::now())),
             () = sleep_until(wake) => Some(Msg::Tick(Instant::now())),
-            _ = term.recv() => Some(Msg::Terminate),
-            _ = hup.recv() => Some(Msg::Terminate),
-            _ = int.recv() => Some(Msg::Terminate),
+            Some(e) = lab_rx.recv() => Some(Msg::Lab(e)),
+            Some(s) = snap_rx.recv() => Some(Msg::Snapshot(s)),
         };
         if let Some(m) = msg {
             app.update(m);
         }
-        // Drain what else is pending from the lab and the sampler, then draw
-        // once. Keys come only through `select!`: polling the EventStream
-        // outside it (now_or_never) hands its wake-up thread a waker that
-        // wakes nothing, and the next key would wait for the tick.
-        for _ in 0..10_000 {
+        // Handle what else is pending from the lab and the sampler, a bounded
+        // number per turn so that keys and signals are served however busy
+        // the lab is, then draw once. Keys come only through `select!`:
+        // polling the EventStream outside it (now_or_never) hands its wake-up
+        // thread a waker that wakes nothing, and the next key would wait for
+        // the tick.
+        let turn_ends = Instant::now() + TURN;
+        for i in 0..PER_TURN {
+            if i % 64 == 63 && Instant::now() >= turn_ends {
+                break;
+            }
             let next = if let Ok(e) = lab_rx.try_recv() {
                 Msg::Lab(e)
             } else if let Ok(s) = snap_rx.try_recv() {
@@ -151,8 +176,37 @@ where
             app.update(next);
         }
     }
-    app.lab.shutdown(Duration::from_secs(1));
+    app.lab.shutdown(QUIT_LIMIT);
     Ok(0)
+}
+
+/// The signals that end the lab: SIGTERM, SIGHUP (the terminal went away),
+/// SIGINT and SIGQUIT.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+    quit: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Signals> {
+        Ok(Signals {
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+            int: signal(SignalKind::interrupt())?,
+            quit: signal(SignalKind::quit())?,
+        })
+    }
+
+    async fn recv(&mut self) -> Msg {
+        tokio::select! {
+            _ = self.term.recv() => Msg::Terminate,
+            _ = self.hup.recv() => Msg::Terminate,
+            _ = self.int.recv() => Msg::Terminate,
+            _ = self.quit.recv() => Msg::Terminate,
+        }
+    }
 }
 
 async fn sleep_until(at: Option<tokio::time::Instant>) {

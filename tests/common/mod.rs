@@ -17,6 +17,7 @@ pub enum Rec {
     Error(usize, String),
     Info(String),
     Snapshot(Box<Snapshot>),
+    Packet(Box<sockplay::wire::Segment>),
 }
 
 /// A sink that keeps every record.
@@ -46,6 +47,9 @@ impl Sink for Collect {
     }
     fn snapshot(&mut self, _line: usize, snap: &Snapshot, _only: Option<SockName>) {
         self.records.push(Rec::Snapshot(Box::new(snap.clone())));
+    }
+    fn packet(&mut self, seg: &sockplay::wire::Segment) {
+        self.records.push(Rec::Packet(Box::new(seg.clone())));
     }
 }
 
@@ -249,4 +253,40 @@ pub fn sockopt_int(fd: i32, level: i32, name: i32) -> i32 {
 pub fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
+}
+
+/// Whether this process may capture (CAP_NET_RAW: root in CI). Tests of
+/// the wire say plainly when they cannot run.
+pub fn can_capture(test: &str) -> bool {
+    // SAFETY: geteuid takes no arguments and cannot fail.
+    let root = unsafe { libc::geteuid() } == 0;
+    if !root {
+        eprintln!("SKIPPED {test}: capture needs CAP_NET_RAW (run the tests as root, as CI does)");
+    }
+    root
+}
+
+/// Runs a script with the wire on: segments come back as `Rec::Packet`.
+pub fn run_wire(script: &str) -> Run {
+    let lines = parse_script(script).unwrap_or_else(|e| panic!("{e}"));
+    let mut sink = Collect::default();
+    let opts = sockplay::wire::WireOptions::default();
+    let status = Runner::new(&mut sink).with_wire(&opts, true).run(&lines);
+    Run {
+        status,
+        records: sink.records,
+    }
+}
+
+impl Run {
+    /// The segments the wire reported, in order.
+    pub fn packets(&self) -> Vec<&sockplay::wire::Segment> {
+        self.records
+            .iter()
+            .filter_map(|r| match r {
+                Rec::Packet(p) => Some(&**p),
+                _ => None,
+            })
+            .collect()
+    }
 }

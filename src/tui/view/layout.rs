@@ -27,6 +27,12 @@ pub struct Areas {
 impl Areas {
     /// The areas for a terminal of `w`×`h`.
     pub fn of(w: u16, h: u16, lesson: bool) -> Areas {
+        Areas::with_command(w, h, lesson, 1)
+    }
+
+    /// The areas for a terminal of `w`×`h` whose command line takes
+    /// `command_rows` rows (a long error is shown whole).
+    pub fn with_command(w: u16, h: u16, lesson: bool, command_rows: u16) -> Areas {
         let full = Rect::new(0, 0, w, h);
         // A lesson's narration takes room from the panes below it; at the
         // projector's 100×30: narration 11, panes 8 and 4, results 5.
@@ -40,7 +46,7 @@ impl Areas {
             Constraint::Length(top_h),
             Constraint::Length(sel_h),
             Constraint::Min(3),
-            Constraint::Length(1),
+            Constraint::Length(command_rows.max(1)),
             Constraint::Length(1),
         ])
         .areas(full);

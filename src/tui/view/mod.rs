@@ -38,6 +38,13 @@ pub(crate) fn block<'a>(app: &App, title: String, pane: Option<Pane>) -> Block<'
         ))
 }
 
+/// The areas of a `w`×`h` screen for this App, for drawing and for the
+/// mouse alike: the command line grows to show an error whole.
+pub fn areas(app: &App, w: u16, h: u16) -> Areas {
+    let lesson = app.script.as_ref().is_some_and(|s| s.lesson);
+    Areas::with_command(w, h, lesson, status::command_rows(app, w))
+}
+
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame<'_>, app: &App) {
     let area = frame.area();
@@ -54,8 +61,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
         );
         return;
     }
-    let lesson = app.script.as_ref().is_some_and(|s| s.lesson);
-    let areas = Areas::of(area.width, area.height, lesson);
+    let areas = areas(app, area.width, area.height);
     if let Some(n) = areas.narration {
         narration::draw(frame, app, n);
     }

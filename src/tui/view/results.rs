@@ -120,8 +120,30 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let b = block(app, format!("Results{follow}"), Some(Pane::Results));
     let inner = b.inner(area);
     frame.render_widget(b, area);
-    if app.log.is_empty() && app.lab.socket_count() == 0 {
-        frame.render_widget(Paragraph::new(welcome(app)), inner);
+    // Until the lab has a socket, the welcome stays, with any mistyped
+    // commands under it.
+    if app.lab.socket_count() == 0
+        && app
+            .log
+            .entries()
+            .iter()
+            .all(|e| matches!(e, Entry::Error(_)))
+    {
+        let mut lines = welcome(app);
+        for e in app.log.entries() {
+            lines.extend(
+                lines_of(app, e)
+                    .into_iter()
+                    .flat_map(|l| wrap(l, inner.width as usize)),
+            );
+        }
+        // The newest error shows; without one, the welcome's first lines.
+        let skip = if app.log.is_empty() {
+            0
+        } else {
+            lines.len().saturating_sub(inner.height as usize)
+        };
+        frame.render_widget(Paragraph::new(lines.split_off(skip)), inner);
         return;
     }
     let h = inner.height as usize;

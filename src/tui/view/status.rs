@@ -8,9 +8,35 @@ use ratatui::widgets::Paragraph;
 use crate::tui::app::{App, Mode};
 use crate::tui::complete;
 
+/// At most this many rows for an error under the panes.
+const ERROR_ROWS: usize = 6;
+
+/// The last error as shown on its own under the panes (the command line is
+/// not being typed), wrapped to `width`.
+fn error_lines(app: &App, width: u16) -> Option<Vec<Line<'static>>> {
+    if matches!(app.mode, Mode::Command) {
+        return None;
+    }
+    let e = app.cmd_error.as_ref()?;
+    let line = Line::styled(format!("✗ {e}"), app.theme.alarm());
+    let mut lines = super::format::wrap(line, width as usize);
+    lines.truncate(ERROR_ROWS);
+    Some(lines)
+}
+
+/// How many rows the command line takes: one, or what the last error needs
+/// to be read whole.
+pub fn command_rows(app: &App, width: u16) -> u16 {
+    error_lines(app, width).map_or(1, |l| l.len().max(1) as u16)
+}
+
 /// Draws the command line.
 pub fn command_line(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let t = app.theme;
+    if let Some(lines) = error_lines(app, area.width) {
+        frame.render_widget(Paragraph::new(lines), area);
+        return;
+    }
     let value = app.input.value();
     let editing = matches!(app.mode, Mode::Command);
     let prompt = if editing { ": " } else { "  " };
@@ -100,13 +126,19 @@ pub fn status_line(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let t = app.theme;
     let mut spans = Vec::new();
     let mut width = usize::from(area.width);
-    if app.frozen.is_some() {
+    if let Some(held) = &app.frozen {
         spans.push(Span::styled(
             " FROZEN ",
             t.alarm().add_modifier(ratatui::style::Modifier::REVERSED),
         ));
         spans.push(Span::raw(" "));
         width = width.saturating_sub(9);
+        let (events, _) = held.held();
+        if events > 0 {
+            let summary = format!("{} · ", held.summary());
+            width = width.saturating_sub(summary.chars().count());
+            spans.push(Span::styled(summary, t.alarm()));
+        }
     }
     spans.push(Span::styled(fit(&keys_now(app), width), t.dim()));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);

@@ -1,0 +1,258 @@
+//! The capture thread and the handle the front ends hold: start it, tell it
+//! the lab's ports, read the segments it saw.
+
+use std::collections::{BTreeSet, VecDeque};
+use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime};
+
+use super::capture::{Capture, CaptureError};
+use super::flow::Flows;
+use super::names::Directory;
+use super::parse::{flag, parse_frame};
+use super::pcap::PcapFile;
+use super::segment::Segment;
+use crate::lab::{Observer, Role, SockName};
+
+/// How many recent segments the ring keeps for the screen.
+pub const RING: usize = 50_000;
+
+/// How the wire is to run.
+#[derive(Debug, Clone, Default)]
+pub struct WireOptions {
+    /// Write every segment to this pcapng file.
+    pub pcap: Option<PathBuf>,
+}
+
+/// What the capture has counted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WireStats {
+    /// Segments between lab sockets read.
+    pub segments: u64,
+    /// Frames the kernel dropped because the capture fell behind
+    /// (PACKET_STATISTICS).
+    pub drops: u64,
+    /// Why the pcap file stopped being written, if it did.
+    pub pcap_error: Option<String>,
+}
+
+struct Ring {
+    segments: VecDeque<Segment>,
+    /// The index (from the first segment ever) of `segments[0]`.
+    first: u64,
+}
+
+struct Inner {
+    capture: Capture,
+    ports: Mutex<BTreeSet<u16>>,
+    ring: Mutex<Ring>,
+    stats: Mutex<WireStats>,
+    stop: AtomicBool,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The wire of a lab: a capture thread and what it saw.
+pub struct Wire {
+    inner: Arc<Inner>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// The port of a lab socket that the filter must let through: a
+/// listener's own, a client's target.
+fn port_of(name: SockName, local: Option<SocketAddr>, peer: Option<SocketAddr>) -> Option<u16> {
+    match name.role {
+        Role::Listener => local.map(|a| a.port()),
+        Role::Client => peer.map(|a| a.port()),
+        _ => None,
+    }
+}
+
+impl Wire {
+    /// Opens the capture and starts its thread. Fails with a one-line
+    /// reason (no CAP_NET_RAW: what to do) and changes nothing then.
+    pub fn start(lab: Observer, opts: &WireOptions) -> Result<Wire, CaptureError> {
+        let ports: BTreeSet<u16> = lab
+            .ends()
+            .into_iter()
+            .filter_map(|(n, l, p)| port_of(n, l, p))
+            .collect();
+        let capture = Capture::open(&ports)?;
+        let pcap = match &opts.pcap {
+            Some(path) => Some(PcapFile::create(path).map_err(|e| {
+                CaptureError::Io(io::Error::new(
+                    e.kind(),
+                    format!("cannot write {}: {e}", path.display()),
+                ))
+            })?),
+            None => None,
+        };
+        let inner = Arc::new(Inner {
+            capture,
+            ports: Mutex::new(ports),
+            ring: Mutex::new(Ring {
+                segments: VecDeque::new(),
+                first: 0,
+            }),
+            stats: Mutex::new(WireStats::default()),
+            stop: AtomicBool::new(false),
+        });
+        let thread_inner = Arc::clone(&inner);
+        let thread = std::thread::Builder::new()
+            .name("sockplay-wire".into())
+            .spawn(move || run(&thread_inner, &lab, pcap))
+            .map_err(CaptureError::Io)?;
+        Ok(Wire {
+            inner,
+            thread: Some(thread),
+        })
+    }
+
+    /// A socket joined the lab: let its port through the filter, at once,
+    /// before its first segment.
+    pub fn watch(&self, name: SockName, local: Option<SocketAddr>, peer: Option<SocketAddr>) {
+        let Some(port) = port_of(name, local, peer) else {
+            return;
+        };
+        let mut ports = lock(&self.inner.ports);
+        if ports.insert(port)
+            && let Err(e) = self.inner.capture.set_ports(&ports)
+        {
+            lock(&self.inner.stats).pcap_error = Some(format!("the filter could not change: {e}"));
+        }
+    }
+
+    /// A function for [`crate::lab::Lab::on_register`] that calls [`Wire::watch`].
+    pub fn watcher(self: &Arc<Self>) -> crate::lab::RegisterHook {
+        let me = Arc::downgrade(self);
+        Arc::new(move |name, local, peer| {
+            if let Some(w) = me.upgrade() {
+                w.watch(name, local, peer);
+            }
+        })
+    }
+
+    /// The segments from index `next` on (indices count from the first
+    /// segment ever), the index to ask for next time, and how many were
+    /// already gone from the ring.
+    pub fn since(&self, next: u64) -> (Vec<Segment>, u64, u64) {
+        let ring = lock(&self.inner.ring);
+        let end = ring.first + ring.segments.len() as u64;
+        let from = next.max(ring.first);
+        let missed = from - next.min(from);
+        let segs = ring
+            .segments
+            .iter()
+            .skip((from - ring.first) as usize)
+            .cloned()
+            .collect();
+        (segs, end, missed)
+    }
+
+    /// Looks at the recent segments, oldest first.
+    pub fn with_recent<R>(&self, read: impl FnOnce(&VecDeque<Segment>) -> R) -> R {
+        read(&lock(&self.inner.ring).segments)
+    }
+
+    /// What the capture has counted so far.
+    pub fn stats(&self) -> WireStats {
+        lock(&self.inner.stats).clone()
+    }
+
+    /// Waits until the capture thread has read every frame queued now (or
+    /// `limit` passed): a run's last segments reach the transcript.
+    pub fn settle(&self, limit: Duration) {
+        let began = Instant::now();
+        let mut last = self.stats().segments;
+        // Bounded by `limit`: quiet for 60 ms means drained.
+        while began.elapsed() < limit {
+            std::thread::sleep(Duration::from_millis(60));
+            let now = self.stats().segments;
+            if now == last {
+                break;
+            }
+            last = now;
+        }
+    }
+
+    /// Stops the capture thread; the pcap file is complete after this.
+    pub fn stop(&mut self) {
+        self.inner.stop.store(true, Ordering::Release);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Wire {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The capture thread: read, parse, follow, name, keep, write.
+fn run(inner: &Inner, lab: &Observer, mut pcap: Option<PcapFile>) {
+    let mut buf = vec![0u8; super::filter::SNAPLEN as usize];
+    let mut flows = Flows::default();
+    let mut dir = Directory::default();
+    let mut last_flush = Instant::now();
+    while !inner.stop.load(Ordering::Acquire) {
+        let read = inner.capture.read(&mut buf);
+        if last_flush.elapsed() > Duration::from_millis(200) {
+            last_flush = Instant::now();
+            if let Ok(k) = inner.capture.stats() {
+                lock(&inner.stats).drops += k.drops;
+            }
+            if let Some(p) = &mut pcap
+                && let Err(e) = p.flush()
+            {
+                lock(&inner.stats).pcap_error = Some(e.to_string());
+                pcap = None;
+            }
+        }
+        let (len, wire_len, stamp) = match read {
+            Ok(Some(r)) => r,
+            Ok(None) => continue,
+            Err(_) => {
+                std::thread::sleep(Duration::from_millis(10));
+                continue;
+            }
+        };
+        let frame = &buf[..len];
+        let Ok(h) = parse_frame(frame) else { continue };
+        let ago = SystemTime::now().duration_since(stamp).unwrap_or_default();
+        let t = lab.elapsed().saturating_sub(ago);
+        let ends = dir.ends(lab, h.src, h.dst, h.flags & flag::SYN != 0);
+        if ends.from.is_none() && ends.to.is_none() {
+            continue;
+        }
+        let seg = flows.segment(&h, t, ends, lab);
+        if let Some(p) = &mut pcap
+            && let Err(e) = p.write(frame, wire_len, stamp, &seg)
+        {
+            lock(&inner.stats).pcap_error = Some(e.to_string());
+            pcap = None;
+        }
+        {
+            let mut ring = lock(&inner.ring);
+            if ring.segments.len() == RING {
+                ring.segments.pop_front();
+                ring.first += 1;
+            }
+            ring.segments.push_back(seg);
+        }
+        lock(&inner.stats).segments += 1;
+    }
+    if let Ok(k) = inner.capture.stats() {
+        lock(&inner.stats).drops += k.drops;
+    }
+    if let Some(p) = &mut pcap {
+        let _ = p.flush();
+    }
+}

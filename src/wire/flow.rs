@@ -1,0 +1,301 @@
+//! Each connection's state as seen on the wire: initial sequence numbers
+//! (for relative numbers, as tcpdump shows them), window scales, how far
+//! each side has sent and been acknowledged. From it, what each segment is:
+//! new data, a retransmission, a probe, a window update.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use rustc_hash::FxHashMap;
+
+use super::cause::{self, CallSource, SendRange};
+use super::names::Ends;
+use super::parse::{TcpHeader, flag};
+use super::segment::{CallRef, Kernel, Segment};
+use crate::lab::{Call, SockName};
+
+/// How many connections the wire follows; past that the oldest is forgotten.
+const MAX_CONNS: usize = 100_000;
+
+/// One direction of a connection.
+#[derive(Debug, Default, Clone)]
+struct Side {
+    /// Initial sequence number (the SYN's).
+    isn: Option<u32>,
+    /// The window scale its SYN offered.
+    wscale: Option<u8>,
+    /// One past the highest sequence number sent, relative.
+    next: u32,
+    /// The last acknowledgment it sent, relative to the other side.
+    last_ack: Option<u32>,
+    /// The last window it advertised, in bytes.
+    last_win: Option<u32>,
+    /// Its last segment was a zero-window probe or keepalive.
+    probed: bool,
+    /// Where its FIN is, relative.
+    fin_at: Option<u32>,
+    /// The call of the data it sent last, and the bytes that call holds.
+    last_send: Option<SendRange>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct Conn {
+    id: u32,
+    /// Side 0 sends from the lower address of the two.
+    sides: [Side; 2],
+}
+
+impl Conn {
+    /// Both SYNs offered a window scale, so windows after them are scaled.
+    fn scaled(&self) -> bool {
+        self.sides.iter().all(|s| s.wscale.is_some())
+    }
+}
+
+/// Every connection the wire has seen.
+#[derive(Default)]
+pub struct Flows {
+    conns: FxHashMap<(SocketAddr, SocketAddr), Conn>,
+    next_id: u32,
+}
+
+/// Which side of a connection: 0 sends from the lower address.
+fn key(src: SocketAddr, dst: SocketAddr) -> ((SocketAddr, SocketAddr), usize) {
+    if src <= dst {
+        ((src, dst), 0)
+    } else {
+        ((dst, src), 1)
+    }
+}
+
+impl Flows {
+    /// Reads one segment: updates the connection's state and says what the
+    /// segment is and which call sent it.
+    pub fn segment(
+        &mut self,
+        h: &TcpHeader,
+        t: Duration,
+        ends: Ends,
+        calls: &dyn CallSource,
+    ) -> Segment {
+        let (k, me) = key(h.src, h.dst);
+        if !self.conns.contains_key(&k) {
+            if self.conns.len() >= MAX_CONNS
+                && let Some(oldest) = self.conns.iter().min_by_key(|(_, c)| c.id).map(|(k, _)| *k)
+            {
+                self.conns.remove(&oldest);
+            }
+            self.next_id += 1;
+            self.conns.insert(
+                k,
+                Conn {
+                    id: self.next_id,
+                    ..Conn::default()
+                },
+            );
+        }
+        let conn = self.conns.get_mut(&k).expect("inserted above");
+        // A new SYN on a 4-tuple seen before (a port used again): a new connection.
+        if h.flags & (flag::SYN | flag::ACK) == flag::SYN
+            && conn.sides[me].isn.is_some_and(|isn| isn != h.seq)
+        {
+            self.next_id += 1;
+            *conn = Conn {
+                id: self.next_id,
+                ..Conn::default()
+            };
+        }
+        classify(conn, me, h, t, ends, calls)
+    }
+}
+
+fn classify(
+    conn: &mut Conn,
+    me: usize,
+    h: &TcpHeader,
+    t: Duration,
+    ends: Ends,
+    calls: &dyn CallSource,
+) -> Segment {
+    let syn = h.flags & flag::SYN != 0;
+    let mut kernel = None;
+    let mut cause = None;
+    let mut after = None;
+    let latest = |sock: Option<SockName>, kinds: &[Call]| {
+        sock.and_then(|s| cause::latest(calls, s, kinds, t))
+    };
+    let connect_of = |sock| latest(sock, &[Call::Connect]);
+
+    if syn {
+        let again = conn.sides[me].isn == Some(h.seq);
+        conn.sides[me].isn = Some(h.seq);
+        conn.sides[me].wscale = h.wscale;
+        conn.sides[me].next = 1;
+        let client = if h.flags & flag::ACK == 0 {
+            ends.from
+        } else {
+            ends.to
+        };
+        match (again, h.flags & flag::ACK != 0) {
+            (true, false) => {
+                kernel = Some(Kernel::SynRetransmission);
+                after = connect_of(client);
+            }
+            (true, true) => {
+                kernel = Some(Kernel::SynAckRetransmission);
+                after = connect_of(client);
+            }
+            (false, _) => cause = connect_of(client),
+        }
+    }
+    // Without the SYN (capture began later), the first number seen is the base.
+    let isn = *conn.sides[me].isn.get_or_insert(h.seq.wrapping_sub(1));
+    let peer_isn = conn.sides[1 - me].isn;
+    let rel_seq = h.seq.wrapping_sub(isn);
+    let rel_ack = peer_isn.map_or(h.ack, |p| h.ack.wrapping_sub(p));
+    let wscale = if conn.scaled() {
+        conn.sides[me].wscale
+    } else {
+        None
+    };
+    let win = if syn {
+        u32::from(h.win_raw)
+    } else {
+        u32::from(h.win_raw) << wscale.unwrap_or(0)
+    };
+    let has_ack = h.flags & flag::ACK != 0;
+    let fin = h.flags & flag::FIN != 0;
+    let rst = h.flags & flag::RST != 0;
+    let end = rel_seq.wrapping_add(h.len).wrapping_add(u32::from(fin));
+    let side = conn.sides[me].clone();
+    let peer = conn.sides[1 - me].clone();
+    let new_ack = has_ack && side.last_ack.is_none_or(|a| seq_after(rel_ack, a));
+
+    if syn {
+        // Classified above.
+    } else if rst {
+        cause = latest(ends.from, &[Call::Close]);
+        if cause.is_none() {
+            kernel = Some(Kernel::Reset);
+        }
+    } else if h.len > 0 || fin {
+        if !seq_after(end, side.next) {
+            kernel = Some(Kernel::Retransmission);
+            after = data_call(&mut conn.sides[me], ends.from, rel_seq, calls)
+                .or_else(|| latest(ends.from, &[Call::Close, Call::Shutdown]));
+        } else if h.len > 0 {
+            cause = data_call(&mut conn.sides[me], ends.from, rel_seq, calls);
+        } else {
+            cause = latest(ends.from, &[Call::Close, Call::Shutdown]);
+        }
+        if fin {
+            conn.sides[me].fin_at = Some(end.wrapping_sub(1));
+        }
+    } else if peer.last_ack.is_some_and(|a| rel_seq.wrapping_add(1) == a)
+        && side.next == peer.last_ack.unwrap_or(0)
+    {
+        // One byte before what the peer acknowledged, nothing in it: a probe.
+        kernel = Some(if peer.last_win == Some(0) {
+            Kernel::ZeroWindowProbe
+        } else {
+            Kernel::Keepalive
+        });
+        conn.sides[me].probed = true;
+    } else if has_ack && side.last_ack.is_none() && peer.next == 1 && rel_ack == 1 {
+        // The handshake's third segment.
+        cause = connect_of(ends.from);
+    } else if new_ack {
+        cause = acked_call(&mut conn.sides[1 - me], ends.to, rel_ack, calls);
+    } else if side.last_win.is_some_and(|w| w != win) {
+        kernel = Some(Kernel::WindowUpdate);
+        after = latest(ends.from, &[Call::Recv, Call::RecvAll, Call::Drain]);
+    } else if peer.probed {
+        kernel = Some(Kernel::ProbeAck);
+    } else {
+        kernel = Some(Kernel::DuplicateAck);
+    }
+    if h.len > 0 || fin {
+        conn.sides[1 - me].probed = false;
+    }
+    if !syn
+        && h.len == 0
+        && !fin
+        && kernel != Some(Kernel::ZeroWindowProbe)
+        && kernel != Some(Kernel::Keepalive)
+    {
+        conn.sides[1 - me].probed = false;
+    }
+    let s = &mut conn.sides[me];
+    if seq_after(end, s.next) {
+        s.next = end;
+    }
+    if has_ack && !rst {
+        s.last_ack = Some(rel_ack);
+        s.last_win = Some(win);
+    }
+    Segment {
+        t,
+        conn: conn.id,
+        from: ends.from,
+        to: ends.to,
+        src: h.src,
+        dst: h.dst,
+        flags: h.flags,
+        seq: rel_seq,
+        ack: if has_ack { rel_ack } else { 0 },
+        raw_seq: (h.seq, h.ack),
+        len: h.len,
+        win,
+        win_raw: h.win_raw,
+        wscale,
+        cause,
+        kernel,
+        after,
+    }
+}
+
+/// Whether `a` comes after `b` in sequence space.
+fn seq_after(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) > 0
+}
+
+/// The send whose bytes start at relative sequence number `rel_seq`
+/// (byte `rel_seq - 1` of the stream: the SYN takes number 0).
+fn data_call(
+    side: &mut Side,
+    sock: Option<SockName>,
+    rel_seq: u32,
+    calls: &dyn CallSource,
+) -> Option<CallRef> {
+    let sock = sock?;
+    let offset = u64::from(rel_seq.wrapping_sub(1));
+    if let Some(r) = side.last_send
+        && offset >= r.start
+        && r.end.is_some_and(|e| offset < e)
+    {
+        return Some(r.call);
+    }
+    let found = cause::send_at(calls, sock, offset);
+    side.last_send = found;
+    found.map(|r| r.call)
+}
+
+/// The call whose segment an ACK answers: the send of the last byte it
+/// acknowledges, or the close or shutdown whose FIN it acknowledges.
+fn acked_call(
+    peer: &mut Side,
+    peer_sock: Option<SockName>,
+    rel_ack: u32,
+    calls: &dyn CallSource,
+) -> Option<CallRef> {
+    if peer.fin_at.is_some_and(|f| f.wrapping_add(1) == rel_ack) {
+        let sock = peer_sock?;
+        return cause::latest(
+            calls,
+            sock,
+            &[Call::Close, Call::Shutdown],
+            Duration::MAX / 2,
+        );
+    }
+    data_call(peer, peer_sock, rel_ack.wrapping_sub(1), calls)
+}

@@ -1,0 +1,149 @@
+//! A captured frame's Ethernet, IP and TCP headers, read with etherparse.
+
+use std::net::{IpAddr, SocketAddr};
+
+use etherparse::{NetSlice, SlicedPacket, TcpOptionElement, TransportSlice};
+
+/// TCP's flag bits, as in the header's 14th byte.
+pub mod flag {
+    /// No more data from the sender.
+    pub const FIN: u8 = 0x01;
+    /// Synchronise sequence numbers.
+    pub const SYN: u8 = 0x02;
+    /// Reset the connection.
+    pub const RST: u8 = 0x04;
+    /// Push.
+    pub const PSH: u8 = 0x08;
+    /// The acknowledgment field is significant.
+    pub const ACK: u8 = 0x10;
+    /// Urgent.
+    pub const URG: u8 = 0x20;
+    /// ECN echo.
+    pub const ECE: u8 = 0x40;
+    /// Congestion window reduced.
+    pub const CWR: u8 = 0x80;
+}
+
+/// The names of the flags set, in the order tools print them.
+pub fn flag_names(flags: u8) -> Vec<&'static str> {
+    const NAMES: [(u8, &str); 8] = [
+        (flag::SYN, "SYN"),
+        (flag::FIN, "FIN"),
+        (flag::RST, "RST"),
+        (flag::PSH, "PSH"),
+        (flag::ACK, "ACK"),
+        (flag::URG, "URG"),
+        (flag::ECE, "ECE"),
+        (flag::CWR, "CWR"),
+    ];
+    NAMES
+        .iter()
+        .filter(|(bit, _)| flags & bit != 0)
+        .map(|(_, name)| *name)
+        .collect()
+}
+
+/// What the wire needs of one TCP segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TcpHeader {
+    /// Sender's address and port.
+    pub src: SocketAddr,
+    /// Receiver's address and port.
+    pub dst: SocketAddr,
+    /// The flag bits ([`flag`]).
+    pub flags: u8,
+    /// Sequence number as on the wire.
+    pub seq: u32,
+    /// Acknowledgment number as on the wire.
+    pub ack: u32,
+    /// The window field, before any scaling.
+    pub win_raw: u16,
+    /// Payload bytes.
+    pub len: u32,
+    /// The window scale option (SYN segments only).
+    pub wscale: Option<u8>,
+}
+
+/// Why a frame is not a TCP segment the wire reads.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// The headers are cut short or malformed.
+    #[error("malformed frame: {0}")]
+    Malformed(String),
+    /// Not TCP over IPv4 or IPv6.
+    #[error("not a TCP segment")]
+    NotTcp,
+}
+
+/// Reads a frame as the loopback delivers it (an Ethernet header of zeroes
+/// first). Never panics, whatever the bytes.
+pub fn parse_frame(frame: &[u8]) -> Result<TcpHeader, ParseError> {
+    let sliced =
+        SlicedPacket::from_ethernet(frame).map_err(|e| ParseError::Malformed(e.to_string()))?;
+    let (src_ip, dst_ip): (IpAddr, IpAddr) = match &sliced.net {
+        Some(NetSlice::Ipv4(ip)) => (
+            ip.header().source_addr().into(),
+            ip.header().destination_addr().into(),
+        ),
+        Some(NetSlice::Ipv6(ip)) => (
+            ip.header().source_addr().into(),
+            ip.header().destination_addr().into(),
+        ),
+        _ => return Err(ParseError::NotTcp),
+    };
+    let Some(TransportSlice::Tcp(tcp)) = &sliced.transport else {
+        return Err(ParseError::NotTcp);
+    };
+    let wscale = tcp.options_iterator().find_map(|o| match o {
+        Ok(TcpOptionElement::WindowScale(s)) => Some(s),
+        _ => None,
+    });
+    let flags = tcp.header_slice().get(13).copied().unwrap_or(0);
+    Ok(TcpHeader {
+        src: SocketAddr::new(src_ip, tcp.source_port()),
+        dst: SocketAddr::new(dst_ip, tcp.destination_port()),
+        flags,
+        seq: tcp.sequence_number(),
+        ack: tcp.acknowledgment_number(),
+        win_raw: tcp.window_size(),
+        len: tcp.payload().len() as u32,
+        wscale: wscale.filter(|_| flags & flag::SYN != 0),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use etherparse::PacketBuilder;
+
+    #[test]
+    fn reads_what_etherparse_wrote() {
+        let builder = PacketBuilder::ethernet2([0; 6], [0; 6])
+            .ipv4([127, 0, 0, 1], [127, 0, 0, 2], 64)
+            .tcp(40000, 5000, 1000, 512)
+            .syn()
+            .options(&[TcpOptionElement::WindowScale(7)])
+            .unwrap();
+        let mut frame = Vec::new();
+        builder.write(&mut frame, b"").unwrap();
+        let h = parse_frame(&frame).unwrap();
+        assert_eq!(h.src, "127.0.0.1:40000".parse().unwrap());
+        assert_eq!(h.dst, "127.0.0.2:5000".parse().unwrap());
+        assert_eq!(h.flags, flag::SYN);
+        assert_eq!((h.seq, h.win_raw, h.len, h.wscale), (1000, 512, 0, Some(7)));
+        assert_eq!(flag_names(flag::SYN | flag::ACK), ["SYN", "ACK"]);
+    }
+
+    #[test]
+    fn short_or_foreign_frames_are_errors_not_panics() {
+        assert!(parse_frame(&[]).is_err());
+        assert!(parse_frame(&[0u8; 13]).is_err());
+        let mut udp = Vec::new();
+        PacketBuilder::ethernet2([0; 6], [0; 6])
+            .ipv6([0; 16], [0; 16], 64)
+            .udp(1, 2)
+            .write(&mut udp, b"x")
+            .unwrap();
+        assert_eq!(parse_frame(&udp), Err(ParseError::NotTcp));
+    }
+}

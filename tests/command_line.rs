@@ -1,0 +1,153 @@
+//! The command line as vim and k9s users expect it: Enter runs the command
+//! and leaves the command line, a leading `:` is ignored, and a rejected
+//! command is shown whole and kept in the results.
+
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use sockplay::kernel::KernelReader;
+use sockplay::lab::{Lab, LabEvent};
+use sockplay::tui::app::{App, Mode, Msg};
+use sockplay::tui::log::Entry;
+use sockplay::tui::theme::Theme;
+use sockplay::tui::view;
+
+fn app() -> (App, Receiver<LabEvent>) {
+    let (lab, rx) = Lab::new();
+    (App::new(lab, Theme::new(false), KernelReader::live()), rx)
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+fn typed(app: &mut App, text: &str) {
+    for c in text.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+/// Forwards the lab's events until `done` or 3 s.
+fn pump(app: &mut App, rx: &Receiver<LabEvent>, done: impl Fn(&App) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while !done(app) && Instant::now() < deadline {
+        if let Ok(e) = rx.recv_timeout(Duration::from_millis(20)) {
+            app.update(Msg::Lab(e));
+        }
+        app.update(Msg::Tick(Instant::now()));
+    }
+}
+
+fn render(app: &App, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| view::draw(f, app)).unwrap();
+    let buf = term.backend().buffer().clone();
+    (0..h)
+        .map(|y| {
+            let line: String = (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect();
+            line.trim_end().to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn errors(app: &App) -> Vec<String> {
+    app.log
+        .entries()
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Error(m) => Some(m.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn enter_runs_the_command_and_leaves_the_command_line() {
+    let (mut app, rx) = app();
+    key(&mut app, KeyCode::Char(':'));
+    assert!(matches!(app.mode, Mode::Command));
+    typed(&mut app, "listen backlog=2");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(app.mode, Mode::Normal),
+        "Enter left the command line"
+    );
+    pump(&mut app, &rx, |a| a.lab.socket_count() == 1);
+    assert_eq!(app.lab.socket_count(), 1);
+    // The next `:` opens the command line afresh, with nothing in it.
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "connect L1 x2");
+    key(&mut app, KeyCode::Enter);
+    pump(&mut app, &rx, |a| a.lab.socket_count() == 3);
+    assert_eq!(app.lab.socket_count(), 3, "{:?}", errors(&app));
+    assert!(errors(&app).is_empty(), "{:?}", errors(&app));
+    // And the single keys work at once: q quits (nothing is blocked).
+    pump(&mut app, &rx, |a| !a.calls_in_flight());
+    key(&mut app, KeyCode::Char('q'));
+    assert!(app.quit, "q after a command quits");
+}
+
+#[test]
+fn a_leading_colon_is_ignored() {
+    let (mut app, rx) = app();
+    // `::listen`: the second `:` is typed out of habit.
+    key(&mut app, KeyCode::Char(':'));
+    key(&mut app, KeyCode::Char(':'));
+    assert_eq!(app.input.value(), "");
+    typed(&mut app, "listen");
+    key(&mut app, KeyCode::Enter);
+    pump(&mut app, &rx, |a| a.lab.socket_count() == 1);
+    assert_eq!(app.lab.socket_count(), 1, "{:?}", errors(&app));
+    // A `:` inside a command is kept (an address).
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "connect 127.0.0.1:1");
+    assert_eq!(app.input.value(), "connect 127.0.0.1:1");
+    // A pasted or recalled `:listen` runs too.
+    key(&mut app, KeyCode::Esc);
+    app.submit(":listen", sockplay::tui::log::Source::Typed);
+    pump(&mut app, &rx, |a| a.lab.socket_count() == 2);
+    assert_eq!(app.lab.socket_count(), 2, "{:?}", errors(&app));
+}
+
+#[test]
+fn a_rejected_command_is_shown_whole_and_kept_in_the_results() {
+    let (mut app, _rx) = app();
+    app.update(Msg::Resize(80, 24));
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "frobnicate L1 with a long tail of words");
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(app.mode, Mode::Normal));
+    let logged = errors(&app);
+    assert_eq!(logged.len(), 1, "{logged:?}");
+    let message = &logged[0];
+    assert!(message.starts_with("frobnicate L1"), "{message}");
+    assert!(message.contains("unknown command"), "{message}");
+    assert!(
+        message.len() > 80,
+        "a message longer than the screen: {message}"
+    );
+    // Under the panes, the whole message, over as many rows as it needs.
+    let screen = render(&app, 80, 24);
+    let rows: Vec<&str> = screen.lines().collect();
+    let start = rows
+        .iter()
+        .rposition(|l| l.starts_with("✗ frobnicate"))
+        .unwrap_or_else(|| panic!("the error under the panes:\n{screen}"));
+    let shown: String = rows[start..rows.len() - 1]
+        .iter()
+        .map(|l| l.trim())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let words: Vec<&str> = message.split_whitespace().collect();
+    let shown_words: Vec<&str> = shown.split_whitespace().skip(1).collect();
+    assert_eq!(shown_words, words, "{screen}");
+    // The next `:` clears it and gives the line back.
+    key(&mut app, KeyCode::Char(':'));
+    assert!(app.cmd_error.is_none());
+    let screen = render(&app, 80, 24);
+    assert!(!screen.contains("✗ frobnicate"), "{screen}");
+}
