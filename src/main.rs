@@ -87,10 +87,17 @@ enum Mode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A lesson that floods or changes settings brings its own namespace.
+    let lesson_netns = lesson_needing_netns(&cli.mode);
     // Before any thread starts: threads keep the namespace they began in.
-    if cli.netns {
+    if cli.netns || lesson_netns.is_some() {
         if let Err(e) = sockplay::lab::netns::enter_own() {
-            eprintln!("sockplay: --netns: {e}");
+            match lesson_netns {
+                Some(name) if !cli.netns => eprintln!(
+                    "sockplay: the lesson {name} runs in a network namespace of its own, and none could be made: {e}"
+                ),
+                _ => eprintln!("sockplay: --netns: {e}"),
+            }
             return ExitCode::from(2);
         }
         own_loopback();
@@ -158,6 +165,16 @@ fn wire_lesson(cli: &Cli) -> Option<String> {
     }
     let lesson = script_or_lesson(&file).ok()?;
     lesson.needs_wire().then_some(lesson.name)
+}
+
+/// The name of the lesson this mode plays, when it needs a lab of its own.
+fn lesson_needing_netns(mode: &Option<Mode>) -> Option<String> {
+    let lesson = match mode {
+        Some(Mode::Lesson { name }) => lessons::find(name).ok()?,
+        Some(Mode::Run { file, .. }) if file.as_os_str() != "-" => script_or_lesson(file).ok()?,
+        _ => return None,
+    };
+    lesson.needs_own_netns().then_some(lesson.name)
 }
 
 fn read_script(file: &PathBuf) -> anyhow::Result<String> {

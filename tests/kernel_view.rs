@@ -338,6 +338,7 @@ fn the_sampler_sends_changed_snapshots_and_stops_at_once() {
         backlog: 3,
         reuseaddr: None,
         opts: Default::default(),
+        defer_accept: None,
     };
     lab.execute(&cmd).unwrap();
     let next = rx

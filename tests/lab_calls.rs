@@ -599,6 +599,7 @@ fn reset_starts_the_names_again_and_drops_old_results() {
         backlog: 1,
         reuseaddr: None,
         opts: SockOpts::default(),
+        defer_accept: None,
     };
     lab.execute(&listen).unwrap();
     let l1 = "L1".parse().unwrap();

@@ -34,7 +34,8 @@ fn listen_with_every_option() {
             addr: None,
             backlog: 5,
             reuseaddr: None,
-            opts: SockOpts::default()
+            opts: SockOpts::default(),
+            defer_accept: None,
         }
     );
     assert_eq!(
@@ -51,13 +52,30 @@ fn listen_with_every_option() {
                 sndbuf: Some(1 << 20),
                 timeout: Some(TimeoutMode::Timeout(Duration::from_secs(2))),
                 ..SockOpts::default()
-            }
+            },
+            defer_accept: None,
         }
     );
     assert!(matches!(
         lab("LISTEN 9000 backlog=-1"),
         Command::Listen { backlog: -1, .. }
     ));
+    assert!(matches!(
+        lab("listen defer_accept=1.5s"),
+        Command::Listen { defer_accept: Some(d), .. } if d == Duration::from_millis(1500)
+    ));
+    assert!(matches!(
+        lab("listen defer_accept=off"),
+        Command::Listen {
+            defer_accept: Some(Duration::ZERO),
+            ..
+        }
+    ));
+    assert!(
+        err("listen defer_accept=4000s")
+            .1
+            .contains("defer_accept 4000s is out of range")
+    );
 }
 
 #[test]

@@ -66,6 +66,8 @@ fn sock(
         }),
         in_flight: Vec::new(),
         notes: Vec::new(),
+        syn_queue: None,
+        half_open: None,
     }
 }
 
@@ -77,6 +79,7 @@ fn snapshot(sockets: Vec<SockView>, overflows: u64) -> Snapshot {
         counters: Counters {
             listen_overflows: overflows,
             listen_drops: overflows,
+            ..Counters::default()
         },
         counters_scope: CounterScope::SystemWide,
     }

@@ -55,4 +55,4 @@ note "The kernel caps the backlog at net.core.somaxconn (4096 on most recent sys
 
 step "Other systems"
 note "BSD-derived stacks (macOS, FreeBSD) keep half-open and completed connections in one queue and count both against the backlog, scaled by 3/2."
-note "Linux keeps two: the backlog limits only the queue of completed connections; half-open ones (SYN-RECV) are limited by tcp_max_syn_backlog, and with SYN cookies on they barely are."
+note "Linux keeps two: the accept queue of completed connections, and the SYN queue of half-open ones (SYN-RECV). On current Linux the backlog bounds both, each holding B+1; past a full SYN queue, SYN cookies answer (the default) and no entry is kept. tcp_max_syn_backlog matters only with cookies off. The lesson two-queues shows all of it on the kernel."

@@ -15,6 +15,7 @@ pub fn lab_with_connections(n: u32) -> (Lab, Receiver<LabEvent>) {
         backlog: 4096,
         reuseaddr: None,
         opts: SockOpts::default(),
+        defer_accept: None,
     })
     .unwrap();
     let l1 = "L1".parse().unwrap();

@@ -13,7 +13,7 @@ use rustc_hash::FxHashMap as HashMap;
 use super::diag::DiagEntry;
 use super::notes;
 use super::proc::{Counters, System};
-use super::snapshot::{CounterScope, Snapshot, SockView, ViewRole};
+use super::snapshot::{CounterScope, HalfOpen, PastLimit, Snapshot, SockView, SynQueue, ViewRole};
 use super::state::TcpState;
 use crate::lab::{Role, SockName, SocketInfo};
 
@@ -103,6 +103,8 @@ fn lab_view(s: &SocketInfo, e: Option<&DiagEntry>) -> SockView {
         tcp: None,
         in_flight: in_flight(s),
         notes: Vec::new(),
+        syn_queue: None,
+        half_open: None,
     };
     if let Some(e) = e {
         if listening && e.state == TcpState::Listen {
@@ -209,11 +211,14 @@ pub fn snapshot(r: Readings) -> Snapshot {
                 .filter(|w| w.role == ViewRole::SynRecv)
                 .count();
             view.syn_recv = Some(syn as u32);
+            view.syn_queue = view
+                .accept_queue_max
+                .map(|max| syn_queue(max, s.meta.defer_accept, &r.system));
         }
         sockets.push(view);
         sockets.extend(waiting);
     }
-    notes::annotate(&mut sockets, &r.system, &|pair| {
+    notes::annotate(&mut sockets, &r.system, &r.counters, &|pair| {
         by_pair.get(&pair).map(|i| r.entries[*i].state)
     });
     Snapshot {
@@ -222,6 +227,31 @@ pub fn snapshot(r: Readings) -> Snapshot {
         system: r.system,
         counters: r.counters,
         counters_scope: r.scope,
+    }
+}
+
+/// A listener's SYN queue: how many SYN-RECV entries the kernel keeps and
+/// what a SYN past them meets (`tcp_conn_request` in net/ipv4/tcp_input.c).
+fn syn_queue(max: u32, defer: Option<(u64, u32)>, system: &System) -> SynQueue {
+    // Full when more than the backlog wait: it holds backlog + 1.
+    let by_backlog = max.saturating_add(1);
+    let (limit, past) = match system.tcp_syncookies {
+        Some(0) => {
+            // Without cookies the last quarter of tcp_max_syn_backlog is
+            // kept for peers proven alive: others are dropped from
+            // max − max/4 + 1 entries on.
+            let msb = system.tcp_max_syn_backlog.unwrap_or(u64::MAX);
+            let by_msb = msb - msb / 4 + 1;
+            let limit = u64::from(by_backlog).min(by_msb);
+            (u32::try_from(limit).unwrap_or(u32::MAX), PastLimit::Drop)
+        }
+        Some(2) => (0, PastLimit::CookiesAlways),
+        _ => (by_backlog, PastLimit::Cookies),
+    };
+    SynQueue {
+        syn_queue_limit: limit,
+        syn_queue_past_limit: past,
+        defer_accept: defer.map(|d| d.1).filter(|s| *s > 0),
     }
 }
 
@@ -261,6 +291,12 @@ fn waiting_view(e: &DiagEntry, listener: SockName, client: Option<SockName>) -> 
         tcp: if syn { None } else { e.info },
         in_flight: Vec::new(),
         notes: Vec::new(),
+        syn_queue: None,
+        half_open: syn.then(|| HalfOpen {
+            synack_retrans: u32::from(e.retrans),
+            expires_ms: e.expires_ms,
+            syn: crate::lab::syn::number(e.peer),
+        }),
     }
 }
 
@@ -284,6 +320,8 @@ mod tests {
             info: None,
             bufs: Some((131_072, 16_384)),
             mem: None,
+            retrans: 0,
+            expires_ms: 0,
         }
     }
 
@@ -502,7 +540,7 @@ mod tests {
                 0,
             ),
         ];
-        let snap = snapshot(readings(lab, entries));
+        let snap = snapshot(readings(lab, entries.clone()));
         let c2 = snap.socket("C2".parse().unwrap()).unwrap();
         assert!(
             c2.notes
@@ -511,5 +549,44 @@ mod tests {
             "{:?}",
             c2.notes
         );
+        // With the accept queue empty, the note must not blame it.
+        let lab = vec![
+            listener("L1", 5000, 2, 10),
+            client("C2", 40001, 5000, 12, false),
+        ];
+        let mut entries = entries;
+        entries[0].rqueue = 0;
+        entries[0].wqueue = 2;
+        let snap = snapshot(readings(lab, entries));
+        let notes = &snap.socket("C2".parse().unwrap()).unwrap().notes;
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("last ACK has not reached it"))
+                && !notes.iter().any(|n| n.contains("accept queue was full")),
+            "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn the_syn_queue_limit_follows_the_backlog_and_with_cookies_off_tcp_max_syn_backlog() {
+        let system = |cookies, msb| System {
+            tcp_syncookies: Some(cookies),
+            tcp_max_syn_backlog: Some(msb),
+            ..System::default()
+        };
+        let q = syn_queue(4, None, &system(1, 8));
+        assert_eq!(
+            (q.syn_queue_limit, q.syn_queue_past_limit),
+            (5, PastLimit::Cookies)
+        );
+        let q = syn_queue(100, Some((5, 7)), &system(0, 8));
+        assert_eq!(
+            (q.syn_queue_limit, q.syn_queue_past_limit),
+            (7, PastLimit::Drop)
+        );
+        assert_eq!(q.defer_accept, Some(7));
+        assert_eq!(syn_queue(4, None, &system(0, 128)).syn_queue_limit, 5);
+        assert_eq!(syn_queue(4, None, &system(2, 128)).syn_queue_limit, 0);
     }
 }

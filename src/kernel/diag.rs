@@ -52,6 +52,12 @@ pub struct DiagEntry {
     /// Memory charged against them now: receive (`rmem_alloc`) and send
     /// (`wmem_queued`), overhead included; a buffer is full when it reaches its size.
     pub mem: Option<(u32, u32)>,
+    /// Timer retransmits (`idiag_retrans`): for a SYN-RECV entry, how many
+    /// times the SYN-ACK was sent again.
+    pub retrans: u8,
+    /// When the running timer fires, in ms (`idiag_expires`); for a SYN-RECV
+    /// entry, the next SYN-ACK retransmit, or its end.
+    pub expires_ms: u32,
 }
 
 /// The request for a dump of one address family, filtered in the kernel to
@@ -126,6 +132,8 @@ pub fn parse_msg(b: &[u8]) -> Option<DiagEntry> {
         info: None,
         bufs: None,
         mem: None,
+        retrans: b[3],
+        expires_ms: u32_ne(b, 52),
     };
     let mut at = MSG_LEN;
     while at + 4 <= b.len() {

@@ -158,6 +158,32 @@ pub const FIELDS: &[Field] = &[
         read: |v| text(v.tcp.map(|t| t.retrans)),
     },
     Field {
+        name: "syn_queue_limit",
+        about: "listener: the most SYN-RECV entries the kernel keeps",
+        read: |v| text(v.syn_queue.map(|q| q.syn_queue_limit)),
+    },
+    Field {
+        name: "syn_queue_past_limit",
+        about: "listener: what a SYN past the SYN queue meets (cookies, drop)",
+        read: |v| {
+            v.syn_queue
+                .map(|q| q.syn_queue_past_limit.word().to_string())
+        },
+    },
+    Field {
+        name: "defer_accept",
+        about: "listener: TCP_DEFER_ACCEPT in seconds, or off",
+        read: |v| {
+            v.syn_queue
+                .map(|q| text(q.defer_accept).unwrap_or_else(|| "off".into()))
+        },
+    },
+    Field {
+        name: "synack_retrans",
+        about: "SYN-RECV entry: how often its SYN-ACK was sent again",
+        read: |v| text(v.half_open.map(|h| h.synack_retrans)),
+    },
+    Field {
         name: "rcvtimeo",
         about: "SO_RCVTIMEO as the kernel holds it (500ms, or off)",
         read: |v| v.rcvtimeo.map(super::snapshot::kernel_timeout_text),

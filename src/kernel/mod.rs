@@ -19,6 +19,7 @@ mod reader;
 mod sampler;
 pub mod snapshot;
 pub mod state;
+pub mod sysctl;
 pub mod tcp_info;
 
 use std::io;
@@ -27,7 +28,10 @@ pub use build::Readings;
 pub use proc::{Counters, System};
 pub use reader::KernelReader;
 pub use sampler::Sampler;
-pub use snapshot::{CounterScope, Snapshot, SockView, TcpView, ViewRole, kernel_timeout_text};
+pub use snapshot::{
+    CounterScope, HalfOpen, PastLimit, Snapshot, SockView, SynQueue, TcpView, ViewRole,
+    kernel_timeout_text,
+};
 pub use state::TcpState;
 
 use crate::lab::{Observer, Role, SocketInfo};
@@ -84,6 +88,11 @@ impl Snapshotter {
     /// Counts the TcpExt counters from now on (a lab started afresh).
     pub fn count_from_now(&mut self) {
         self.base = Counters::live().unwrap_or_default();
+    }
+
+    /// Reads the system settings afresh at the next snapshot (after `sysctl` changed one).
+    pub fn forget_system(&mut self) {
+        self.system = None;
     }
 
     /// The system settings, read again when a second has passed.

@@ -3,8 +3,8 @@
 
 use std::net::SocketAddr;
 
-use super::proc::System;
-use super::snapshot::{SockView, ViewRole};
+use super::proc::{Counters, System};
+use super::snapshot::{PastLimit, SockView, SynQueue, ViewRole};
 use super::state::TcpState;
 
 /// The state of the dumped socket with this (local, peer) address, among
@@ -12,7 +12,12 @@ use super::state::TcpState;
 pub(crate) type ByPair<'a> = dyn Fn((SocketAddr, SocketAddr)) -> Option<TcpState> + 'a;
 
 /// Adds notes to the views that need them.
-pub(crate) fn annotate(sockets: &mut [SockView], system: &System, entries: &ByPair<'_>) {
+pub(crate) fn annotate(
+    sockets: &mut [SockView],
+    system: &System,
+    counters: &Counters,
+    entries: &ByPair<'_>,
+) {
     let listeners: Vec<Listening> = sockets
         .iter()
         .filter(|s| s.role == ViewRole::Listener && !s.closed)
@@ -21,6 +26,7 @@ pub(crate) fn annotate(sockets: &mut [SockView], system: &System, entries: &ByPa
                 at: s.local?,
                 name: s.id?.to_string(),
                 full: matches!((s.accept_queue, s.accept_queue_max), (Some(q), Some(m)) if q > m),
+                defer: s.syn_queue.and_then(|q| q.defer_accept),
             })
         })
         .collect();
@@ -28,6 +34,17 @@ pub(crate) fn annotate(sockets: &mut [SockView], system: &System, entries: &ByPa
         let mut notes = Vec::new();
         if v.role == ViewRole::Listener {
             notes.extend(backlog_notes(v));
+            if let Some(q) = v.syn_queue {
+                notes.extend(syn_queue_notes(
+                    v.syn_recv.unwrap_or(0),
+                    q,
+                    system,
+                    counters,
+                ));
+            }
+        }
+        if v.role == ViewRole::SynRecv {
+            notes.extend(syn_recv_note(v, &listeners, system));
         }
         if let (Some(asked), Some(eff)) = (v.rcvbuf_asked, v.rcvbuf) {
             notes.extend(buffer_note(
@@ -118,12 +135,86 @@ fn buffer_note(
     })
 }
 
+/// Why a listener's SYN queue holds what it holds, and what a SYN past it meets.
+fn syn_queue_notes(len: u32, q: SynQueue, system: &System, c: &Counters) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Some(secs) = q.defer_accept {
+        notes.push(format!(
+            "defer_accept holds the handshake until data comes: the client's bare last ACK is dropped (TCPDeferAcceptDrop) and the entry stays SYN-RECV while the client reads ESTABLISHED; after {secs}s of SYN-ACK retransmits, the client's next ACK gets it in without data"
+        ));
+    }
+    let limit = q.syn_queue_limit;
+    match q.syn_queue_past_limit {
+        PastLimit::CookiesAlways => notes.push(
+            "tcp_syncookies=2: every SYN is answered with a SYN cookie, so no SYN-RECV entry is kept".into(),
+        ),
+        PastLimit::Cookies if c.syncookies_sent > 0 && len >= limit => notes.push(format!(
+            "cookies sent: the SYN queue was full ({len} of {limit}), so further SYNs got a SYN cookie and left no entry (SyncookiesSent {})",
+            c.syncookies_sent
+        )),
+        PastLimit::Cookies if len >= limit => notes.push(format!(
+            "SYN queue full ({len} of {limit}; the backlog bounds it too): a further SYN gets a SYN cookie and leaves no entry"
+        )),
+        PastLimit::Drop => {
+            let by_backlog = q.syn_queue_limit;
+            if let Some(msb) = system.tcp_max_syn_backlog
+                && u64::from(by_backlog) == msb - msb / 4 + 1
+            {
+                notes.push(format!(
+                    "cookies off: tcp_max_syn_backlog {msb} keeps its last quarter for peers proven alive, so SYNs from others are dropped once {} wait",
+                    by_backlog
+                ));
+            }
+            if len >= limit {
+                let dropped = if c.reqq_full_drop > 0 {
+                    format!(" (TCPReqQFullDrop {})", c.reqq_full_drop)
+                } else {
+                    String::new()
+                };
+                notes.push(format!(
+                    "SYNs dropped: the SYN queue is full ({len} of {limit}) and cookies are off{dropped}; ListenDrops counts them, ListenOverflows does not"
+                ));
+            }
+        }
+        PastLimit::Cookies => {}
+    }
+    notes
+}
+
+/// A half-open entry: whose, and how long the kernel keeps it.
+fn syn_recv_note(v: &SockView, listeners: &[Listening], system: &System) -> Option<String> {
+    let h = v.half_open?;
+    let retries = system
+        .tcp_synack_retries
+        .map(|r| format!(" (tcp_synack_retries {r})"))
+        .unwrap_or_default();
+    if let Some(n) = h.syn {
+        return Some(format!(
+            "half-open from syn {n}: no ACK will come, so the SYN-ACK is resent, {} times so far, until the retries run out{retries}",
+            h.synack_retrans
+        ));
+    }
+    let listener = v
+        .local
+        .and_then(|l| listener_of(l, listeners))
+        .filter(|l| l.defer.is_some());
+    match (v.pair, listener) {
+        (Some(c), Some(l)) => Some(format!(
+            "{c} is ESTABLISHED; {} keeps this entry until {c} sends data: defer_accept holds the handshake until data comes",
+            l.name
+        )),
+        _ => None,
+    }
+}
+
 /// A lab listener, as the notes on its clients need it.
 struct Listening {
     at: SocketAddr,
     name: String,
     /// Its accept queue holds more than its backlog: SYNs are dropped.
     full: bool,
+    /// TCP_DEFER_ACCEPT, in seconds, when set.
+    defer: Option<u32>,
 }
 
 /// The lab listener a client connects to, if any.
@@ -158,13 +249,23 @@ fn syn_sent_note(v: &SockView, listeners: &[Listening], system: &System) -> Stri
 /// A client ESTABLISHED at a lab listener whose server side is only SYN-RECV, or absent.
 fn half_open_note(v: &SockView, listeners: &[Listening], entries: &ByPair<'_>) -> Option<String> {
     let (local, peer) = (v.local?, v.peer?);
-    let name = &listener_of(peer, listeners)?.name;
+    let l = listener_of(peer, listeners)?;
+    let name = &l.name;
     match entries((peer, local)) {
+        Some(TcpState::SynReceived) if l.defer.is_some() => Some(format!(
+            "ESTABLISHED here, but {name} holds only a SYN-RECV entry: defer_accept holds the handshake until data comes, so send something and it moves to the accept queue"
+        )),
+        Some(TcpState::SynReceived) if l.full => Some(format!(
+            "ESTABLISHED here, but {name} holds only a SYN-RECV entry: its accept queue was full when the last ACK came, so the kernel dropped that ACK and will resend the SYN-ACK"
+        )),
         Some(TcpState::SynReceived) => Some(format!(
-            "ESTABLISHED here, but {name} holds only a SYN-RECV entry: its accept queue was full when the last ACK came, so the kernel dropped it and will resend the SYN-ACK"
+            "ESTABLISHED here, but {name} holds only a SYN-RECV entry: the handshake's last ACK has not reached it (lost, or dropped on the way), so it will resend the SYN-ACK"
+        )),
+        None if l.full => Some(format!(
+            "ESTABLISHED here, but {name} holds no entry for it: its accept queue is full, so the handshake's last ACK was dropped; with a SYN cookie nothing was kept, and the connection is made when an ACK gets in"
         )),
         None => Some(format!(
-            "ESTABLISHED here, but {name} holds no entry for it: the server side was dropped or never made"
+            "ESTABLISHED here, but {name} holds no entry for it: its SYN was answered with a SYN cookie (nothing kept) or the entry was dropped"
         )),
         Some(_) => None,
     }

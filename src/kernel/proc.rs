@@ -28,6 +28,9 @@ pub struct System {
     /// retries come one second apart before the wait starts doubling;
     /// `None` on kernels that always double.
     pub tcp_syn_linear_timeouts: Option<u64>,
+    /// `net.ipv4.tcp_synack_retries`: how often a listener resends a
+    /// SYN-ACK before it lets a SYN-RECV entry go.
+    pub tcp_synack_retries: Option<u64>,
 }
 
 fn read(root: &Path, path: &str) -> Option<String> {
@@ -61,6 +64,7 @@ impl System {
             tcp_abort_on_overflow: one(root, "net/ipv4/tcp_abort_on_overflow"),
             tcp_syn_retries: one(root, "net/ipv4/tcp_syn_retries"),
             tcp_syn_linear_timeouts: one(root, "net/ipv4/tcp_syn_linear_timeouts"),
+            tcp_synack_retries: one(root, "net/ipv4/tcp_synack_retries"),
         }
     }
 
@@ -79,6 +83,24 @@ pub struct Counters {
     /// All drops at listeners (overflows and others).
     #[serde(rename = "ListenDrops")]
     pub listen_drops: u64,
+    /// SYNs answered with a SYN cookie because a SYN queue was full.
+    #[serde(rename = "TCPReqQFullDoCookies")]
+    pub reqq_full_do_cookies: u64,
+    /// SYNs dropped because a SYN queue was full and cookies were off.
+    #[serde(rename = "TCPReqQFullDrop")]
+    pub reqq_full_drop: u64,
+    /// SYN-ACKs that carried a SYN cookie.
+    #[serde(rename = "SyncookiesSent")]
+    pub syncookies_sent: u64,
+    /// ACKs that came back with a valid cookie (a connection made from one).
+    #[serde(rename = "SyncookiesRecv")]
+    pub syncookies_recv: u64,
+    /// ACKs whose cookie did not check out.
+    #[serde(rename = "SyncookiesFailed")]
+    pub syncookies_failed: u64,
+    /// Bare handshake ACKs a TCP_DEFER_ACCEPT listener dropped while waiting for data.
+    #[serde(rename = "TCPDeferAcceptDrop")]
+    pub defer_accept_drop: u64,
 }
 
 impl Counters {
@@ -94,6 +116,39 @@ impl Counters {
         Some(Counters {
             listen_overflows: get("ListenOverflows")?,
             listen_drops: get("ListenDrops")?,
+            reqq_full_do_cookies: get("TCPReqQFullDoCookies").unwrap_or(0),
+            reqq_full_drop: get("TCPReqQFullDrop").unwrap_or(0),
+            syncookies_sent: get("SyncookiesSent").unwrap_or(0),
+            syncookies_recv: get("SyncookiesRecv").unwrap_or(0),
+            syncookies_failed: get("SyncookiesFailed").unwrap_or(0),
+            defer_accept_drop: get("TCPDeferAcceptDrop").unwrap_or(0),
+        })
+    }
+
+    /// The names `expect` reads counters by, in the order they are listed.
+    pub const FIELDS: &'static [&'static str] = &[
+        "listen_overflows",
+        "listen_drops",
+        "reqq_full_do_cookies",
+        "reqq_full_drop",
+        "syncookies_sent",
+        "syncookies_recv",
+        "syncookies_failed",
+        "defer_accept_drop",
+    ];
+
+    /// A counter by its `expect` name (one of [`Counters::FIELDS`]).
+    pub fn field(&self, name: &str) -> Option<u64> {
+        Some(match name {
+            "listen_overflows" => self.listen_overflows,
+            "listen_drops" => self.listen_drops,
+            "reqq_full_do_cookies" => self.reqq_full_do_cookies,
+            "reqq_full_drop" => self.reqq_full_drop,
+            "syncookies_sent" => self.syncookies_sent,
+            "syncookies_recv" => self.syncookies_recv,
+            "syncookies_failed" => self.syncookies_failed,
+            "defer_accept_drop" => self.defer_accept_drop,
+            _ => return None,
         })
     }
 
@@ -107,6 +162,18 @@ impl Counters {
         Counters {
             listen_overflows: self.listen_overflows.saturating_sub(base.listen_overflows),
             listen_drops: self.listen_drops.saturating_sub(base.listen_drops),
+            reqq_full_do_cookies: self
+                .reqq_full_do_cookies
+                .saturating_sub(base.reqq_full_do_cookies),
+            reqq_full_drop: self.reqq_full_drop.saturating_sub(base.reqq_full_drop),
+            syncookies_sent: self.syncookies_sent.saturating_sub(base.syncookies_sent),
+            syncookies_recv: self.syncookies_recv.saturating_sub(base.syncookies_recv),
+            syncookies_failed: self
+                .syncookies_failed
+                .saturating_sub(base.syncookies_failed),
+            defer_accept_drop: self
+                .defer_accept_drop
+                .saturating_sub(base.defer_accept_drop),
         }
     }
 }
@@ -125,8 +192,10 @@ mod tests {
         let base = Counters {
             listen_overflows: 10,
             listen_drops: 10,
+            ..Counters::default()
         };
         assert_eq!(c.since(base).listen_drops, 5);
+        assert_eq!(c.syncookies_sent, 0);
         assert_eq!(Counters::parse("nothing"), None);
     }
 

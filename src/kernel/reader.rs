@@ -52,4 +52,15 @@ impl KernelReader {
                 .count_from_now();
         }
     }
+
+    /// Reads the system settings afresh at the next snapshot, for every
+    /// holder of the reader (after `sysctl` changed one).
+    pub fn forget_system(&self) {
+        if let Ok(reader) = &self.inner {
+            reader
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .forget_system();
+        }
+    }
 }

@@ -132,6 +132,61 @@ pub struct SockView {
     /// Where the kernel surprises: short explanations of this socket's figures.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Listeners: the SYN queue's limit and what happens past it.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub syn_queue: Option<SynQueue>,
+    /// SYN-RECV entries: the SYN-ACK's retransmits and timer.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub half_open: Option<HalfOpen>,
+}
+
+/// What the kernel does with a SYN that finds the SYN queue full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PastLimit {
+    /// `tcp_syncookies=1`: answer with a SYN cookie, keep no entry.
+    Cookies,
+    /// `tcp_syncookies=0`: drop the SYN (TCPReqQFullDrop, ListenDrops).
+    Drop,
+    /// `tcp_syncookies=2`: every SYN gets a cookie; the queue is never used.
+    CookiesAlways,
+}
+
+impl PastLimit {
+    /// The word of the JSON contract and of `expect`.
+    pub fn word(self) -> &'static str {
+        match self {
+            PastLimit::Cookies => "cookies",
+            PastLimit::Drop => "drop",
+            PastLimit::CookiesAlways => "cookies-always",
+        }
+    }
+}
+
+/// A listener's SYN queue (its SYN-RECV entries are counted in `syn_recv`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SynQueue {
+    /// The most SYN-RECV entries the kernel keeps for this listener now:
+    /// the backlog + 1, and with cookies off also
+    /// `tcp_max_syn_backlog − tcp_max_syn_backlog/4 + 1`, whichever is less.
+    pub syn_queue_limit: u32,
+    /// What a SYN past the limit meets.
+    pub syn_queue_past_limit: PastLimit,
+    /// TCP_DEFER_ACCEPT as the kernel holds it, in seconds; absent when off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub defer_accept: Option<u32>,
+}
+
+/// A SYN-RECV entry's timer (sock_diag's `idiag_retrans`, `idiag_expires`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct HalfOpen {
+    /// How many times the SYN-ACK was sent again.
+    pub synack_retrans: u32,
+    /// When the timer fires next (the next SYN-ACK, or the end), in ms.
+    pub expires_ms: u32,
+    /// The number of the bare SYN that made it, when `syn` sent it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub syn: Option<u32>,
 }
 
 impl SockView {
@@ -162,7 +217,7 @@ pub struct Snapshot {
     pub sockets: Vec<SockView>,
     /// System settings.
     pub system: System,
-    /// ListenOverflows and ListenDrops since the lab started.
+    /// The TcpExt counters of both queues, since the lab started.
     pub counters: Counters,
     /// Whom the counters count.
     pub counters_scope: CounterScope,

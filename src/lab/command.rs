@@ -186,6 +186,8 @@ pub enum Command {
         reuseaddr: Option<bool>,
         /// Buffer sizes and timeout mode.
         opts: SockOpts,
+        /// TCP_DEFER_ACCEPT: hold each handshake in SYN-RECV until data comes.
+        defer_accept: Option<Duration>,
     },
     /// socket + connect, `count` times.
     Connect {
@@ -265,6 +267,13 @@ pub enum Command {
         /// The options to change.
         opts: SockOpts,
     },
+    /// Bare SYNs to a lab listener, never completed (`syn L xN`).
+    Syn {
+        /// The listener.
+        listener: SockName,
+        /// How many SYNs.
+        count: u32,
+    },
 }
 
 impl Command {
@@ -276,7 +285,7 @@ impl Command {
                 Target::Listener(l) => Some(*l),
                 Target::Endpoint(_) => None,
             },
-            Command::Accept { listener, .. } => Some(*listener),
+            Command::Accept { listener, .. } | Command::Syn { listener, .. } => Some(*listener),
             Command::Send { sock, .. }
             | Command::SendAll { sock, .. }
             | Command::Recv { sock, .. }

@@ -12,6 +12,7 @@
 mod calls;
 pub mod command;
 mod control;
+mod defer;
 pub mod errno;
 mod explain;
 mod interrupt;
@@ -30,6 +31,7 @@ pub mod result;
 mod settimeout;
 mod socket;
 mod stream;
+pub mod syn;
 mod turns;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -97,6 +99,16 @@ pub enum LabError {
     /// The lab could not start a thread for a lane.
     #[error("cannot start a thread for {0}: {1}")]
     Thread(SockName, std::io::Error),
+    /// `syn` outside a network namespace of the lab's own.
+    #[error(
+        "syn floods only a lab of its own: run `sockplay --netns …` (it never floods this machine's network)"
+    )]
+    SynOutsideOwnNetns,
+    /// `syn` at a listener it cannot reach with IPv4 SYNs.
+    #[error(
+        "syn sends IPv4 SYNs to 127.0.0.1, and {0} is not listening there (try `listen backlog=4`)"
+    )]
+    SynNotIpv4(SockName),
 }
 
 /// The state the lab shares with its lane threads.
@@ -106,6 +118,9 @@ pub(crate) struct Shared {
     /// Which run of the lab this is; `reset` starts a new one, and results
     /// of calls begun in an older run are not reported.
     epoch: AtomicU64,
+    /// Bare SYNs `syn` has sent: the next one's spoofed source. Never reset,
+    /// so a new run's SYNs do not meet an old run's half-open entries.
+    syns: std::sync::atomic::AtomicU32,
     events: Mutex<Sender<LabEvent>>,
     registry: Mutex<Registry>,
     /// The calls as they began and returned, for the wire's attribution.
@@ -180,6 +195,7 @@ impl Lab {
             start: Instant::now(),
             seq: AtomicU64::new(0),
             epoch: AtomicU64::new(0),
+            syns: std::sync::atomic::AtomicU32::new(0),
             events: Mutex::new(tx),
             registry: Mutex::new(Registry::default()),
             calls: Mutex::new(calls::CallLog::default()),
@@ -209,7 +225,15 @@ impl Lab {
                 backlog,
                 reuseaddr,
                 opts,
-            } => open::listen(shared, addr.as_ref(), *backlog, *reuseaddr, opts),
+                defer_accept,
+            } => open::listen(
+                shared,
+                addr.as_ref(),
+                *backlog,
+                *reuseaddr,
+                opts,
+                *defer_accept,
+            ),
             Command::Connect {
                 target,
                 count,
@@ -246,6 +270,12 @@ impl Lab {
             }
             Command::Set { sock, opts } => {
                 Ok(control::set(shared, &*self.open_socket(*sock)?, opts))
+            }
+            Command::Syn { listener, count } => {
+                if listener.role != Role::Listener {
+                    return Err(LabError::SynNotIpv4(*listener));
+                }
+                syn::flood(shared, &*self.open_socket(*listener)?, *count)
             }
         }
     }

@@ -92,8 +92,11 @@ pub(crate) fn listen(
     backlog: i32,
     reuseaddr: Option<bool>,
     opts: &SockOpts,
+    defer_accept: Option<std::time::Duration>,
 ) -> Result<Vec<Started>, LabError> {
     let addr = addr.map(resolve).transpose()?.unwrap_or(DEFAULT_LISTEN);
+    // TCP_DEFER_ACCEPT takes whole seconds; a part of one counts as one.
+    let defer_secs = defer_accept.map(|d| d.as_secs() + u64::from(d.subsec_nanos() > 0));
     let name = shared.next_name(Role::Listener);
     let call = shared.begin(name, Call::Listen, Arg::Text(addr.to_string()));
     let rec = Recorder::begin(shared, &call, None).addr(addr);
@@ -106,6 +109,9 @@ pub(crate) fn listen(
         io(apply_buffers(&sock, opts))?;
         io(sock.bind(&SockAddr::from(addr)))?;
         io(sock.listen(backlog))?;
+        if let Some(secs) = defer_secs {
+            io(super::defer::set(&sock, secs))?;
+        }
         io(apply_mode(&sock, opts))?;
         Ok(sock)
     })();
@@ -118,9 +124,11 @@ pub(crate) fn listen(
     };
     let local = sock.local_addr().ok().and_then(|a| a.as_socket());
     let (rcvbuf, sndbuf) = buf_sizes(&sock, opts);
+    let defer = defer_secs.map(|asked| (asked, super::defer::get(&sock).unwrap_or(0)));
     let meta = Meta {
         local,
         backlog: Some(backlog),
+        defer_accept: defer,
         rcvbuf,
         sndbuf,
         timeout_asked: opts.timeout,
@@ -135,6 +143,9 @@ pub(crate) fn listen(
     let kernel = super::options::describe_kernel_timeouts(opts, rcvtimeo, sndtimeo);
     if !kernel.is_empty() {
         sentence.push_str(&format!("; {kernel}"));
+    }
+    if let Some((asked, held)) = defer {
+        sentence.push_str(&super::defer::describe(asked, held));
     }
     if super::netns::is_own() {
         sentence.push_str(" (in sockplay's own network namespace: reachable only from the lab)");

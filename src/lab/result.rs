@@ -32,6 +32,8 @@ pub enum Call {
     Close,
     /// `setsockopt()` calls of `set`.
     Set,
+    /// Bare SYNs from a raw socket (`syn`).
+    Syn,
 }
 
 impl Call {
@@ -49,6 +51,7 @@ impl Call {
             Call::Shutdown => "shutdown",
             Call::Close => "close",
             Call::Set => "set",
+            Call::Syn => "syn",
         }
     }
 

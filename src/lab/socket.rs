@@ -25,6 +25,8 @@ pub struct Meta {
     pub listener: Option<SockName>,
     /// For listeners: the backlog passed to `listen()`.
     pub backlog: Option<i32>,
+    /// For listeners: TCP_DEFER_ACCEPT asked and read back, in seconds.
+    pub defer_accept: Option<(u64, u32)>,
     /// Receive buffer asked and effective.
     pub rcvbuf: BufSize,
     /// Send buffer asked and effective.

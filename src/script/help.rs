@@ -16,7 +16,7 @@ pub const COMMANDS: &[Usage] = &[
     Usage {
         name: "listen",
         usage: "listen [ADDR] [backlog=N] [rcvbuf=SIZE] [sndbuf=SIZE] [timeout=MODE] [reuseaddr=on|off] [rcvtimeo=DURATION] [sndtimeo=DURATION]",
-        about: "socket + bind + listen; ADDR is PORT, HOST:PORT or [::1]:PORT (default 127.0.0.1:0), backlog 5",
+        about: "socket + bind + listen; ADDR is PORT, HOST:PORT or [::1]:PORT (default 127.0.0.1:0), backlog 5; also defer_accept=DURATION: handshakes stay SYN-RECV until data comes",
     },
     Usage {
         name: "connect",
@@ -112,6 +112,16 @@ pub const COMMANDS: &[Usage] = &[
         name: "select",
         usage: "select S",
         about: "put S in the selected pane (a lesson points at what it talks about)",
+    },
+    Usage {
+        name: "syn",
+        usage: "syn L [xN]",
+        about: "N bare SYNs to the lab's listener L, never completed: half-open entries in its SYN queue (needs CAP_NET_RAW and --netns)",
+    },
+    Usage {
+        name: "sysctl",
+        usage: "sysctl NAME[=VALUE]",
+        about: "read a kernel setting (somaxconn, tcp_syncookies…); set one only in a lab of its own (--netns)",
     },
 ];
 

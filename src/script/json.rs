@@ -160,4 +160,15 @@ impl<W: Write> Sink for JsonLines<W> {
     fn pause(&mut self, line: usize, t: Duration) {
         self.emit(&json!({"type": "pause", "line": line, "t": secs(t)}));
     }
+
+    fn sysctl(&mut self, line: usize, report: &crate::kernel::sysctl::SysctlReport, t: Duration) {
+        self.emit(&json!({
+            "type": "sysctl",
+            "line": line,
+            "t": secs(t),
+            "name": report.name,
+            "value": report.value,
+            "was": report.was,
+        }));
+    }
 }

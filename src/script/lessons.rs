@@ -32,6 +32,10 @@ const BUILT_IN: &[(&str, &str)] = &[
     ),
     ("closing", include_str!("../../assets/lessons/closing.sp")),
     ("deadlock", include_str!("../../assets/lessons/deadlock.sp")),
+    (
+        "two-queues",
+        include_str!("../../assets/lessons/two-queues.sp"),
+    ),
 ];
 
 /// A lesson: its name, its header, and its text.
@@ -80,6 +84,21 @@ impl Lesson {
     }
 }
 
+impl Lesson {
+    /// Whether the lesson runs in a lab of its own (`# netns: own`): it
+    /// floods a listener or changes a setting, which only a network
+    /// namespace of the lab's own keeps from the machine.
+    pub fn needs_own_netns(&self) -> bool {
+        self.text
+            .lines()
+            .take_while(|l| l.trim_start().starts_with('#') || l.trim().is_empty())
+            .any(|l| {
+                let l = l.trim_start().trim_start_matches('#').trim();
+                l.strip_prefix("netns:").is_some_and(|v| v.trim() == "own")
+            })
+    }
+}
+
 /// The built-in lessons, in teaching order.
 pub fn all() -> Vec<Lesson> {
     BUILT_IN
@@ -114,7 +133,9 @@ mod tests {
     #[test]
     fn every_built_in_lesson_has_a_title_and_a_summary() {
         let lessons = all();
-        assert_eq!(lessons.len(), 9);
+        assert_eq!(lessons.len(), 10);
+        assert!(find("two-queues").unwrap().needs_own_netns());
+        assert!(!find("backlog").unwrap().needs_own_netns());
         for l in &lessons {
             assert!(!l.summary.is_empty(), "{}", l.name);
             assert_ne!(l.title, l.name, "{} has no # lesson: title", l.name);

@@ -21,6 +21,8 @@ pub const MAX_BUFFER: u64 = 1 << 30;
 pub const MAX_SENDALL: u64 = 1 << 40;
 /// The fastest slow motion (`rate=`), in bytes a second.
 pub const MAX_RATE: u64 = 1 << 30;
+/// The longest TCP_DEFER_ACCEPT `listen … defer_accept=` takes.
+pub const MAX_DEFER_ACCEPT: Duration = Duration::from_secs(3600);
 /// How long `wait` waits unless told.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(5);
 
@@ -54,6 +56,13 @@ pub enum Statement {
     Select(SockName),
     /// Check that a segment went by on the wire.
     ExpectPacket(super::packet_expect::PacketExpect),
+    /// Read a kernel setting, or change it in a lab of its own.
+    Sysctl {
+        /// The setting, as written (`somaxconn`, `net.core.somaxconn`).
+        name: String,
+        /// The value to set; `None` reads.
+        value: Option<String>,
+    },
 }
 
 /// A parsed line of a script.
@@ -150,6 +159,17 @@ pub fn parse_line(line: &str) -> Result<Option<Statement>, ParseError> {
             Statement::Wait { sock, limit }
         }
         "expect" => expect(&mut args)?,
+        "syn" => {
+            let listener = args.sock(0)?;
+            let count = match args.tokens.get(1) {
+                None => 1,
+                Some(t) if is_count(&t.text) => parse_count(t)?,
+                Some(t) => return Err(args.err(t, format!("expected xN, found '{}'", t.text))),
+            };
+            args.done(2)?;
+            Statement::Lab(Command::Syn { listener, count })
+        }
+        "sysctl" => sysctl(&mut args)?,
         "note" | "step" => {
             let text = args.text(0)?;
             args.done(1)?;
@@ -384,6 +404,7 @@ fn listen(args: &mut Args<'_>) -> Result<Statement, ParseError> {
             "reuseaddr",
             "rcvtimeo",
             "sndtimeo",
+            "defer_accept",
         ],
     )?;
     let backlog = match args.value(from, "backlog") {
@@ -405,11 +426,30 @@ fn listen(args: &mut Args<'_>) -> Result<Statement, ParseError> {
         .value(from, "reuseaddr")
         .map(|(t, v)| units::on_off(&v).map_err(|e| args.err(t, e)))
         .transpose()?;
+    let defer_accept = args
+        .value(from, "defer_accept")
+        .map(|(t, v)| match v.as_str() {
+            "off" | "0" => Ok(Duration::ZERO),
+            _ => units::duration(&v)
+                .map_err(|e| args.err(t, e))
+                .and_then(|d| {
+                    if d > MAX_DEFER_ACCEPT {
+                        Err(args.err(
+                            t,
+                            format!("defer_accept {v} is out of range: expected off or up to 1h"),
+                        ))
+                    } else {
+                        Ok(d)
+                    }
+                }),
+        })
+        .transpose()?;
     Ok(Statement::Lab(Command::Listen {
         addr,
         backlog,
         reuseaddr,
         opts,
+        defer_accept,
     }))
 }
 
@@ -616,6 +656,32 @@ fn expect_packet(args: &mut Args<'_>) -> Result<Statement, ParseError> {
     Ok(Statement::ExpectPacket(PacketExpect { fields, within }))
 }
 
+fn sysctl(args: &mut Args<'_>) -> Result<Statement, ParseError> {
+    let t = args.get(0, "a setting (net.core.somaxconn), or NAME=VALUE to set it")?;
+    let (name, value) = match t.text.split_once('=') {
+        Some((name, value)) => {
+            // `tcp_rmem="4096 131072 6291456"` or `tcp_rmem=4096,131072,6291456`.
+            let value = value.replace(',', " ").trim().to_string();
+            if value.is_empty() {
+                return Err(args.err(t, format!("{name}= needs a value")));
+            }
+            (name, Some(value))
+        }
+        None => (t.text.as_str(), None),
+    };
+    if crate::kernel::sysctl::full_name(name).is_none() {
+        return Err(args.err(
+            t,
+            format!("bad setting name '{name}': expected a name such as net.core.somaxconn"),
+        ));
+    }
+    args.done(1)?;
+    Ok(Statement::Sysctl {
+        name: name.to_string(),
+        value,
+    })
+}
+
 fn expect(args: &mut Args<'_>) -> Result<Statement, ParseError> {
     if args
         .tokens
@@ -630,13 +696,15 @@ fn expect(args: &mut Args<'_>) -> Result<Statement, ParseError> {
         return Err(args.err(t, format!("expected FIELD=VALUE, found '{}'", t.text)));
     };
     let field = field.to_ascii_lowercase();
-    if !RESULT_FIELDS.contains(&field.as_str()) && fields::find(&field).is_none() {
+    let counter = crate::kernel::Counters::FIELDS.contains(&field.as_str());
+    if !RESULT_FIELDS.contains(&field.as_str()) && fields::find(&field).is_none() && !counter {
         return Err(args.err(
             t,
             format!(
-                "unknown field '{field}'; fields: {}, {}",
+                "unknown field '{field}'; fields: {}, {}, {}",
                 RESULT_FIELDS.join(", "),
-                fields::names().collect::<Vec<_>>().join(", ")
+                fields::names().collect::<Vec<_>>().join(", "),
+                crate::kernel::Counters::FIELDS.join(", ")
             ),
         ));
     }

@@ -14,7 +14,7 @@ use super::help;
 use super::packet_expect::PacketExpect;
 use super::parse::{Line, Statement};
 use super::sink::{ExpectReport, Sink};
-use crate::kernel::{KernelReader, Snapshot};
+use crate::kernel::{KernelReader, Snapshot, sysctl};
 use crate::lab::{CallResult, Lab, LabError, SockName, Started};
 
 /// How long a command's calls may take before they are reported blocked.
@@ -95,7 +95,14 @@ impl Host<'_> {
                 .get(&e.sock)
                 .and_then(|r| expect::result_field(r, &e.field));
         }
-        self.snapshot().ok()?.socket(e.sock)?.field(&e.field)
+        let snap = self.snapshot().ok()?;
+        let sock = snap.socket(e.sock)?;
+        // The counters (since the lab began) belong to no one socket; S
+        // only says where the lesson is looking.
+        match snap.counters.field(&e.field) {
+            Some(n) => Some(n.to_string()),
+            None => sock.field(&e.field),
+        }
     }
 
     /// Whether a name was given to a socket, or to a call that failed
@@ -510,6 +517,21 @@ impl Player {
                     return self.reject(host, n, &LabError::UnknownSocket(*sock).to_string());
                 }
                 host.sink.select(*sock);
+            }
+            Statement::Sysctl { name, value } => {
+                let done = match value {
+                    None => sysctl::read(name),
+                    Some(v) => sysctl::write(name, v, crate::lab::netns::is_own()),
+                };
+                match done {
+                    Ok(report) => {
+                        if report.was.is_some() {
+                            host.kernel.forget_system();
+                        }
+                        host.sink.sysctl(n, &report, t);
+                    }
+                    Err(e) => self.reject(host, n, &e),
+                }
             }
         }
     }

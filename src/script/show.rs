@@ -34,20 +34,34 @@ fn socket_lines(v: &SockView) -> Vec<String> {
                 (Some(q), Some(h)) if u64::from(q) >= h => "  FULL",
                 _ => "",
             };
+            let syn = match v.syn_queue {
+                Some(q) => syn_queue_text(v.syn_recv.unwrap_or(0), q),
+                None => format!("syn-recv {}", opt(v.syn_recv)),
+            };
             format!(
-                "{name:<5} {state:<13} {:<21}   accept queue {} of {} (backlog {} → max {}){full}  syn-recv {}",
+                "{name:<5} {state:<13} {:<21}   accept queue {} of {} (backlog {} → max {}){full}  {syn}",
                 addr(v.local),
                 opt(v.accept_queue),
                 opt(holds),
                 opt(v.backlog),
                 opt(v.accept_queue_max),
-                opt(v.syn_recv),
             )
         }
         ViewRole::Queued | ViewRole::SynRecv => {
-            let who = v.pair.map_or_else(String::new, |c| format!(" ({c})"));
+            let who = match (v.pair, v.half_open.and_then(|h| h.syn)) {
+                (Some(c), _) => format!(" ({c})"),
+                (None, Some(n)) => format!(" (syn {n})"),
+                _ => String::new(),
+            };
+            let timer = v.half_open.map_or_else(String::new, |h| {
+                format!(
+                    "  SYN-ACK resent {}×, timer {:.1}s",
+                    h.synack_retrans,
+                    f64::from(h.expires_ms) / 1000.0
+                )
+            });
             format!(
-                "  └ {:<9} {state:<13} from {}{who}",
+                "  └ {:<9} {state:<13} from {}{who}{timer}",
                 v.role.word(),
                 addr(v.peer)
             )
@@ -102,6 +116,27 @@ pub fn mode_text(v: &SockView) -> String {
     text
 }
 
+/// "SYN queue 5 of 5 FULL → cookies  defer_accept 7s".
+fn syn_queue_text(len: u32, q: crate::kernel::SynQueue) -> String {
+    let full = if len >= q.syn_queue_limit {
+        " FULL"
+    } else {
+        ""
+    };
+    let past = match q.syn_queue_past_limit {
+        crate::kernel::PastLimit::Cookies => "then SYN cookies",
+        crate::kernel::PastLimit::Drop => "then drops",
+        crate::kernel::PastLimit::CookiesAlways => "cookies for every SYN",
+    };
+    let defer = q
+        .defer_accept
+        .map_or_else(String::new, |d| format!("  defer_accept {d}s"));
+    format!(
+        "SYN queue {len} of {}{full} ({past}){defer}",
+        q.syn_queue_limit
+    )
+}
+
 /// The sockets of a snapshot that `show S` shows: S, and for a listener
 /// the entries waiting in it.
 pub fn selected(snap: &Snapshot, only: Option<SockName>) -> Vec<&SockView> {
@@ -131,15 +166,22 @@ pub fn table(snap: &Snapshot, only: Option<SockName>) -> String {
             crate::kernel::CounterScope::ThisLab => "this lab",
         };
         lines.push(format!(
-            "counters since start ({scope}): ListenOverflows {}  ListenDrops {}",
-            c.listen_overflows, c.listen_drops
+            "counters since start ({scope}): ListenOverflows {}  ListenDrops {}  TCPReqQFullDoCookies {}  TCPReqQFullDrop {}  SyncookiesSent {}  SyncookiesRecv {}  SyncookiesFailed {}  TCPDeferAcceptDrop {}",
+            c.listen_overflows,
+            c.listen_drops,
+            c.reqq_full_do_cookies,
+            c.reqq_full_drop,
+            c.syncookies_sent,
+            c.syncookies_recv,
+            c.syncookies_failed,
+            c.defer_accept_drop,
         ));
         let s = &snap.system;
         let three = |v: Option<[u64; 3]>| {
             v.map_or_else(|| "-".into(), |v| format!("{} {} {}", v[0], v[1], v[2]))
         };
         lines.push(format!(
-            "system: somaxconn {}  tcp_max_syn_backlog {}  tcp_rmem {}  tcp_wmem {}  rmem_max {}  wmem_max {}  tcp_syncookies {}  tcp_abort_on_overflow {}  tcp_syn_retries {}  tcp_syn_linear_timeouts {}",
+            "system: somaxconn {}  tcp_max_syn_backlog {}  tcp_rmem {}  tcp_wmem {}  rmem_max {}  wmem_max {}  tcp_syncookies {}  tcp_abort_on_overflow {}  tcp_syn_retries {}  tcp_syn_linear_timeouts {}  tcp_synack_retries {}",
             opt(s.somaxconn),
             opt(s.tcp_max_syn_backlog),
             three(s.tcp_rmem),
@@ -150,6 +192,7 @@ pub fn table(snap: &Snapshot, only: Option<SockName>) -> String {
             opt(s.tcp_abort_on_overflow),
             opt(s.tcp_syn_retries),
             opt(s.tcp_syn_linear_timeouts),
+            opt(s.tcp_synack_retries),
         ));
     }
     lines.join("\n")

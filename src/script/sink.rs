@@ -5,6 +5,7 @@ use std::time::Duration;
 use super::expect::Expectation;
 use super::parse::Line;
 use crate::kernel::Snapshot;
+use crate::kernel::sysctl::SysctlReport;
 use crate::lab::{CallResult, SockName, Started};
 
 /// How an `expect` came out.
@@ -50,4 +51,8 @@ pub trait Sink {
     fn pause(&mut self, _line: usize, _t: Duration) {}
     /// A `select S`: the socket a lesson talks about (headless, nothing).
     fn select(&mut self, _sock: SockName) {}
+    /// A `sysctl` read or change; told as information unless the sink says more.
+    fn sysctl(&mut self, line: usize, report: &SysctlReport, t: Duration) {
+        self.info(line, &report.to_string(), t);
+    }
 }

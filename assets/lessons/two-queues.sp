@@ -1,0 +1,100 @@
+# lesson: Two queues
+# summary: the SYN queue and the accept queue, both bounded by the backlog; SYN cookies on and off; when tcp_max_syn_backlog matters; somaxconn
+# netns: own
+
+step "Two queues"
+note "A listener keeps two queues. A handshake that has begun (SYN in, SYN-ACK out, no ACK yet) waits in the SYN queue as a SYN-RECV entry. A finished one waits in the accept queue until accept() takes it."
+note "This lesson runs in a network namespace of its own: what it floods and the settings it changes stay inside the lab, and the counters count this lab alone."
+listen backlog=4
+connect L1 x2
+expect L1 accept_queue=2
+expect L1 syn_recv=0
+expect C1 state=ESTABLISHED
+note "Two clients connected: their handshakes finished, so they wait in L1's accept queue. Its SYN queue is empty."
+
+step "Half-open without privilege: defer_accept"
+note "TCP_DEFER_ACCEPT asks the server to finish a handshake only when data comes."
+listen backlog=4 defer_accept=5s
+connect L2 x2
+expect C3 state=ESTABLISHED
+expect C4 state=ESTABLISHED
+expect L2 syn_recv=2
+expect L2 accept_queue=0
+expect L2 defer_accept=7
+expect L2 defer_accept_drop=2
+note "C3 and C4 read ESTABLISHED, yet L2 holds only SYN-RECV entries for them: it dropped their bare last ACKs (TCPDeferAcceptDrop 2). The kernel counts the wait in SYN-ACK retransmits, so 5 s became 7 s (1 + 2 + 4)."
+send C3 "hello"
+expect L2 accept_queue=1
+expect L2 syn_recv=1
+note "Data came from C3: its handshake finished and moved to the accept queue. C4 still waits in the SYN queue."
+
+step "Fill the SYN queue"
+note "syn sends bare SYNs that nobody completes, from addresses with no way back: every SYN-ACK is lost, and each entry stays until tcp_synack_retries run out."
+listen backlog=4
+syn L3 x8
+expect L3 syn_recv=5
+expect L3 syn_queue_limit=5
+expect L3 syn_queue_past_limit=cookies
+expect L3 reqq_full_do_cookies=3
+expect L3 syncookies_sent=3
+show L3
+note "listen(4) took 5 SYN-RECV entries, not 4, and not tcp_max_syn_backlog: on current Linux the backlog bounds the SYN queue too, and like the accept queue it holds B+1."
+note "The other 3 SYNs were answered with SYN cookies (tcp_syncookies=1, the default): the kernel keeps no entry and folds the handshake into the sequence number of its SYN-ACK."
+
+step "A real client gets in on a cookie"
+connect L3
+expect C5 state=ESTABLISHED
+expect L3 accept_queue=1
+expect L3 syncookies_sent=4
+expect L3 syncookies_recv=1
+expect L3 syn_recv=5
+note "The SYN queue is still full, yet C5 connected: its SYN got a cookie, its ACK brought the cookie back (SyncookiesRecv 1), and the kernel made the connection from it, straight into the accept queue."
+
+step "Cookies off: drops"
+sysctl tcp_syncookies=0
+listen backlog=4
+syn L4 x8
+expect L4 syn_recv=5
+expect L4 syn_queue_past_limit=drop
+expect L4 reqq_full_drop=3
+expect L4 listen_drops=3
+expect L4 listen_overflows=0
+note "With tcp_syncookies=0 the 3 SYNs past the SYN queue were dropped: TCPReqQFullDrop and ListenDrops count them, ListenOverflows does not (it counts a full accept queue)."
+connect L4
+expect C6 state=SYN-SENT
+expect L4 reqq_full_drop=4
+note "A real client meets the same wall: C6's SYN was dropped too (TCPReqQFullDrop 4), and C6 stays in SYN-SENT, resending it."
+
+step "When tcp_max_syn_backlog matters"
+note "tcp_max_syn_backlog is often said to size the SYN queue. With cookies off, it does bound it: the kernel keeps its last quarter for peers it has seen alive."
+sysctl tcp_max_syn_backlog=8
+listen backlog=100
+syn L5 x20
+expect L5 syn_recv=7
+expect L5 syn_queue_limit=7
+note "backlog 100 would allow 101 entries, but with tcp_max_syn_backlog 8 the strangers' SYNs were dropped once 7 waited: 8 − 8/4 + 1."
+sysctl tcp_syncookies=1
+expect C6 state=ESTABLISHED within 5s
+note "Cookies are on again, and C6 is in: a SYN past a full SYN queue gets a cookie instead of being dropped."
+listen backlog=100
+syn L6 x20
+expect L6 syn_recv=20
+expect L6 syn_queue_limit=101
+note "With cookies on again, the same tcp_max_syn_backlog 8 plays no part: L6 took all 20. Only the backlog bounds the SYN queue then."
+
+step "somaxconn caps both"
+sysctl net.core.somaxconn=8
+listen backlog=100
+expect L7 backlog=100
+expect L7 accept_queue_max=8
+syn L7 x20
+expect L7 syn_recv=9
+expect L7 syn_queue_limit=9
+note "somaxconn 8 capped listen(100) to 8: the accept queue holds 9, and so does the SYN queue. These settings belong to this lab's namespace; the machine's did not change."
+
+step "Half-open entries do not last"
+note "A SYN-RECV entry waits for an ACK while the kernel resends its SYN-ACK; when tcp_synack_retries run out, it lets the entry go. Fewer retries, shorter wait."
+sysctl tcp_synack_retries=1
+expect L4 syn_recv=0 within 10s
+expect L7 syn_recv=0 within 10s
+note "With one retry the flood's entries went within seconds: a flood fills the SYN queue only as long as the SYN-ACK retries last."

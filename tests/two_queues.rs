@@ -1,0 +1,417 @@
+//! Both queues on the real kernel, checked against `ss` and `nstat`:
+//! defer_accept on the host (no privilege needed); `syn` and `sysctl`
+//! inside the lab's own namespace, read there through `nsenter`.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Lines, Write};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// `ss -Htn FILTER…` run here or inside a namespace; its lines.
+fn ss(pid: Option<u32>, args: &[&str]) -> Vec<String> {
+    let mut cmd = match pid {
+        Some(pid) => {
+            let mut c = Command::new("nsenter");
+            c.arg(format!("--net=/proc/{pid}/ns/net")).arg("ss");
+            c
+        }
+        None => Command::new("ss"),
+    };
+    let out = cmd.args(args).output().expect("ss (iproute2) is installed");
+    assert!(out.status.success(), "ss {args:?}: {out:?}");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn port_of(addr: &str) -> String {
+    addr.rsplit(':').next().unwrap().to_string()
+}
+
+#[test]
+fn defer_accept_holds_syn_recv_while_the_client_is_established_as_ss_sees() {
+    let script = "listen backlog=4 defer_accept=5s\nconnect L1 x2\nexpect L1 syn_recv=2\n";
+    let (run, (snap, syn_recv, established)) = common::live(script, |runner| {
+        let snap = runner.snapshot().unwrap();
+        let port = snap
+            .socket("L1".parse().unwrap())
+            .unwrap()
+            .local
+            .unwrap()
+            .port();
+        let syn_recv = ss(
+            None,
+            &["-Htn", "state", "syn-recv", &format!("sport = :{port}")],
+        );
+        let established = ss(
+            None,
+            &["-Htn", "state", "established", &format!("dport = :{port}")],
+        );
+        (snap, syn_recv, established)
+    });
+    run.assert_ok();
+    let l1 = snap.socket("L1".parse().unwrap()).unwrap();
+    let q = l1.syn_queue.expect("a listener shows its SYN queue");
+    // 5 s are rounded up to whole SYN-ACK retransmit periods: 1 + 2 + 4.
+    assert_eq!(q.defer_accept, Some(7), "{q:?}");
+    assert_eq!((l1.accept_queue, l1.syn_recv), (Some(0), Some(2)));
+    let mut ours: Vec<String> = snap
+        .waiting("L1".parse().unwrap())
+        .filter(|w| w.role == sockplay::kernel::ViewRole::SynRecv)
+        .inspect(|w| assert!(w.pair.is_some() && w.half_open.is_some(), "{w:?}"))
+        .map(|w| w.peer.unwrap().to_string())
+        .collect();
+    ours.sort();
+    for c in ["C1", "C2"] {
+        let v = snap.socket(c.parse().unwrap()).unwrap();
+        assert_eq!(v.state.name(), "ESTABLISHED");
+        assert!(
+            v.notes.iter().any(|n| n.contains("defer_accept holds")),
+            "{:?}",
+            v.notes
+        );
+    }
+    // ss, at the same moment: the server holds two SYN-RECV entries, from
+    // the very clients that are ESTABLISHED.
+    assert_eq!(established.len(), 2, "ss: {established:?}");
+    let mut peers: Vec<String> = syn_recv
+        .iter()
+        .map(|l| l.split_whitespace().last().unwrap().to_string())
+        .collect();
+    peers.sort();
+    assert_eq!(peers, ours, "ss: {syn_recv:?}");
+}
+
+#[test]
+fn data_moves_a_deferred_handshake_into_the_accept_queue() {
+    let script = "listen defer_accept=5s\nconnect L1\nexpect L1 syn_recv=1\nsend C1 \"hi\"\n\
+                  expect L1 accept_queue=1\nexpect L1 syn_recv=0\naccept L1\nexpect A1 recvq=2\n";
+    let (run, listening) = common::live(script, |runner| {
+        let snap = runner.snapshot().unwrap();
+        let port = snap
+            .socket("L1".parse().unwrap())
+            .unwrap()
+            .local
+            .unwrap()
+            .port();
+        ss(None, &["-Htln", &format!("sport = :{port}")])
+    });
+    run.assert_ok();
+    // Accepted: the accept queue is empty again, as ss's Recv-Q says.
+    let fields: Vec<&str> = listening[0].split_whitespace().collect();
+    assert_eq!(&fields[1..3], &["0", "5"], "{listening:?}");
+}
+
+/// A lab run in its own namespace, fed a script, read as JSON Lines.
+struct NetnsLab {
+    child: Child,
+    lines: Lines<BufReader<ChildStdout>>,
+}
+
+impl NetnsLab {
+    fn start(script: &str) -> NetnsLab {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sockplay"))
+            .args(["--netns", "run", "--json", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // A long sleep at the end keeps the lab open while the test looks.
+        let text = format!("{script}\nsleep 20s\n");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        NetnsLab { child, lines }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The next line of this type; panics on an error line or the end.
+    fn next(&mut self, kind: &str) -> Value {
+        for line in self.lines.by_ref() {
+            let v: Value = serde_json::from_str(&line.unwrap()).unwrap();
+            assert_ne!(v["type"], "error", "{v}");
+            if v["type"] == "expect" {
+                assert_eq!(v["ok"], true, "{v}");
+            }
+            if v["type"] == kind {
+                return v;
+            }
+        }
+        panic!("no {kind} line");
+    }
+
+    /// nstat's absolute counters in the namespace (new, so they are the lab's).
+    fn nstat(&self, names: &[&str]) -> Vec<u64> {
+        let out = Command::new("nsenter")
+            .arg(format!("--net=/proc/{}/ns/net", self.pid()))
+            .args(["nstat", "-asz"])
+            .args(names)
+            .output()
+            .expect("nstat (iproute2) is installed");
+        let text = String::from_utf8_lossy(&out.stdout);
+        names
+            .iter()
+            .map(|n| {
+                text.lines()
+                    .find(|l| l.split_whitespace().next() == Some(n))
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .unwrap_or_else(|| panic!("{n} in {text}"))
+                    .parse()
+                    .unwrap()
+            })
+            .collect()
+    }
+
+    fn sysctl(&self, name: &str) -> String {
+        let out = Command::new("nsenter")
+            .arg(format!("--net=/proc/{}/ns/net", self.pid()))
+            .args(["cat", &format!("/proc/sys/{}", name.replace('.', "/"))])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+}
+
+impl Drop for NetnsLab {
+    fn drop(&mut self) {
+        // SAFETY: kill on the child this test started, by its pid.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let began = Instant::now();
+        while self.child.try_wait().unwrap().is_none() && began.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+fn root() -> bool {
+    // SAFETY: geteuid takes no arguments and cannot fail.
+    let root = unsafe { libc::geteuid() } == 0;
+    if !root {
+        eprintln!("skipped: nsenter into the lab's namespace needs root (CI runs as root)");
+    }
+    root
+}
+
+fn listener<'a>(snap: &'a Value, name: &str) -> &'a Value {
+    snap["sockets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == name)
+        .unwrap()
+}
+
+#[test]
+fn syn_fills_the_syn_queue_to_backlog_plus_one_then_cookies_as_ss_and_nstat_count() {
+    if !root() {
+        return;
+    }
+    let mut lab = NetnsLab::start("listen backlog=4\nsyn L1 x8\nexpect L1 syn_recv=5\nshow");
+    let op = lab.next("op"); // listen
+    assert_eq!(op["call"], "listen");
+    let op = lab.next("op");
+    assert_eq!(
+        (op["call"].as_str(), op["ret"].as_u64()),
+        (Some("syn"), Some(8))
+    );
+    let snap = lab.next("snapshot");
+    let l1 = listener(&snap, "L1");
+    assert_eq!(l1["syn_recv"], 5, "{l1}");
+    assert_eq!(l1["syn_queue_limit"], 5, "{l1}");
+    assert_eq!(l1["syn_queue_past_limit"], "cookies", "{l1}");
+    assert!(
+        l1["notes"].as_array().unwrap().iter().any(|n| n
+            .as_str()
+            .unwrap()
+            .starts_with("cookies sent: the SYN queue was full")),
+        "{l1}"
+    );
+    let port = port_of(l1["local"].as_str().unwrap());
+    let entries = ss(
+        Some(lab.pid()),
+        &["-Htn", "state", "syn-recv", &format!("sport = :{port}")],
+    );
+    assert_eq!(entries.len(), 5, "ss inside: {entries:?}");
+    assert!(
+        entries.iter().all(|e| e.contains("192.0.2.")),
+        "{entries:?}"
+    );
+    let c = &snap["counters"];
+    assert_eq!(snap["counters_scope"], "this-lab");
+    let counted = lab.nstat(&[
+        "TcpExtTCPReqQFullDoCookies",
+        "TcpExtSyncookiesSent",
+        "TcpExtTCPReqQFullDrop",
+        "TcpExtListenOverflows",
+    ]);
+    assert_eq!(counted, [3, 3, 0, 0], "nstat inside");
+    assert_eq!(
+        [
+            &c["TCPReqQFullDoCookies"],
+            &c["SyncookiesSent"],
+            &c["TCPReqQFullDrop"],
+            &c["ListenOverflows"]
+        ],
+        [3, 3, 0, 0],
+        "{c}"
+    );
+    // Each entry is one of ours, numbered, with its SYN-ACK timer.
+    let syns: Vec<&Value> = snap["sockets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["role"] == "syn-recv")
+        .collect();
+    assert_eq!(syns.len(), 5);
+    assert!(
+        syns.iter()
+            .all(|s| s["syn"].as_u64().is_some() && s["expires_ms"].as_u64().is_some()),
+        "{syns:?}"
+    );
+}
+
+#[test]
+fn with_cookies_off_past_the_syn_queue_is_dropped_and_sysctl_stays_in_the_lab() {
+    if !root() {
+        return;
+    }
+    let host = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_syncookies").unwrap();
+    let mut lab = NetnsLab::start(
+        "sysctl tcp_syncookies=0\nlisten backlog=4\nsyn L1 x8\nexpect L1 syn_recv=5\nshow",
+    );
+    let changed = lab.next("sysctl");
+    assert_eq!(changed["name"], "net.ipv4.tcp_syncookies");
+    assert_eq!(
+        (changed["value"].as_str(), changed["was"].as_str()),
+        (Some("0"), Some(host.trim()))
+    );
+    let snap = lab.next("snapshot");
+    assert_eq!(snap["system"]["tcp_syncookies"], 0);
+    let l1 = listener(&snap, "L1");
+    assert_eq!(l1["syn_queue_past_limit"], "drop", "{l1}");
+    let c = &snap["counters"];
+    assert_eq!(
+        [
+            &c["TCPReqQFullDrop"],
+            &c["ListenDrops"],
+            &c["ListenOverflows"],
+            &c["SyncookiesSent"]
+        ],
+        [3, 3, 0, 0],
+        "{c}"
+    );
+    let counted = lab.nstat(&[
+        "TcpExtTCPReqQFullDrop",
+        "TcpExtListenDrops",
+        "TcpExtListenOverflows",
+        "TcpExtSyncookiesSent",
+    ]);
+    assert_eq!(counted, [3, 3, 0, 0], "nstat inside");
+    assert_eq!(lab.sysctl("net.ipv4.tcp_syncookies"), "0");
+    // The machine's own setting did not move.
+    assert_eq!(
+        std::fs::read_to_string("/proc/sys/net/ipv4/tcp_syncookies").unwrap(),
+        host
+    );
+}
+
+#[test]
+fn with_cookies_off_tcp_max_syn_backlog_bounds_the_syn_queue_at_three_quarters() {
+    if !root() {
+        return;
+    }
+    let mut lab = NetnsLab::start(
+        "sysctl tcp_syncookies=0\nsysctl tcp_max_syn_backlog=8\nlisten backlog=100\n\
+         syn L1 x20\nexpect L1 syn_recv=7\nshow",
+    );
+    let snap = lab.next("snapshot");
+    let l1 = listener(&snap, "L1");
+    // 8 − 8/4 + 1: the last quarter is kept for peers proven alive.
+    assert_eq!(l1["syn_queue_limit"], 7, "{l1}");
+    let port = port_of(l1["local"].as_str().unwrap());
+    let entries = ss(
+        Some(lab.pid()),
+        &["-Htn", "state", "syn-recv", &format!("sport = :{port}")],
+    );
+    assert_eq!(entries.len(), 7, "ss inside: {entries:?}");
+    assert_eq!(snap["counters"]["ListenDrops"], 13);
+}
+
+#[test]
+fn somaxconn_set_in_the_lab_caps_a_backlog_as_ss_shows() {
+    if !root() {
+        return;
+    }
+    let mut lab = NetnsLab::start("sysctl net.core.somaxconn=8\nlisten backlog=100\nshow");
+    let changed = lab.next("sysctl");
+    assert_eq!(changed["value"], "8");
+    let snap = lab.next("snapshot");
+    assert_eq!(snap["system"]["somaxconn"], 8);
+    let l1 = listener(&snap, "L1");
+    assert_eq!(
+        (l1["backlog"].as_u64(), l1["accept_queue_max"].as_u64()),
+        (Some(100), Some(8))
+    );
+    let port = port_of(l1["local"].as_str().unwrap());
+    let listening = ss(Some(lab.pid()), &["-Hltn", &format!("sport = :{port}")]);
+    let fields: Vec<&str> = listening[0].split_whitespace().collect();
+    assert_eq!(&fields[1..3], &["0", "8"], "ss inside: {listening:?}");
+    assert_eq!(lab.sysctl("net.core.somaxconn"), "8");
+}
+
+#[test]
+fn outside_a_lab_of_its_own_syn_and_setting_a_sysctl_are_refused_in_one_line() {
+    let before = std::fs::read_to_string("/proc/sys/net/core/somaxconn").unwrap();
+    for (script, says) in [
+        (
+            "sysctl net.core.somaxconn=8\n",
+            "would change the whole machine",
+        ),
+        ("listen\nsyn L1 x3\n", "run `sockplay --netns"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_sockplay"))
+            .args(["run", "--json", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                c.stdin.take().unwrap().write_all(script.as_bytes())?;
+                c.wait_with_output()
+            })
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{out:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let error: Vec<&str> = text.lines().filter(|l| l.contains("\"error\"")).collect();
+        assert_eq!(error.len(), 1, "{text}");
+        assert!(error[0].contains(says), "{text}");
+        assert!(
+            !text.contains("\"call\":\"syn\""),
+            "nothing was sent: {text}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string("/proc/sys/net/core/somaxconn").unwrap(),
+        before
+    );
+    // Reading works anywhere.
+    let r = common::run("sysctl somaxconn\n");
+    r.assert_ok();
+    assert!(
+        r.records.iter().any(|x| matches!(x, common::Rec::Info(t)
+            if t == &format!("sysctl net.core.somaxconn = {}", before.trim()))),
+        "{:?}",
+        r.records
+    );
+}
