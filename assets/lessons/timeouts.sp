@@ -80,6 +80,10 @@ expect C2 errno=null
 expect C2 timed_out=true
 send C3 1m
 wait C3
+send C3 1m
+wait C3
+send C3 1m
+wait C3
 expect C3 errno=EAGAIN
 expect C3 timed_out=true
 note "With the buffers full, nothing fits: Python's time-out says 'timed out' (TimeoutError); SO_SNDTIMEO says EAGAIN, both after half a second."
