@@ -105,7 +105,13 @@ fn main() -> ExitCode {
         // A lesson that shows the wire runs in a lab of its own where it can:
         // capture is allowed there, and the loopback looks like a network.
         match sockplay::lab::netns::enter_own() {
-            Ok(()) => own_loopback(),
+            Ok(()) => {
+                own_loopback();
+                let mtu = sockplay::wire::loopback::mtu().unwrap_or(0);
+                eprintln!(
+                    "sockplay: {name} shows the wire: it runs in a lab of its own (a network namespace; its loopback has MTU {mtu}, TSO/GSO off, so segments look like a real network's)"
+                );
+            }
             Err(e) => eprintln!(
                 "sockplay: {name} shows the wire; it runs in the machine's namespace ({e})"
             ),

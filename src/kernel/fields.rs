@@ -34,12 +34,12 @@ fn or_null<T: ToString>(v: Option<T>) -> Option<String> {
 pub const FIELDS: &[Field] = &[
     Field {
         name: "state",
-        about: "TCP state (LISTEN, SYN-SENT, ESTABLISHED…)",
+        about: "TCP state (LISTEN, SYN-SENT, ESTABLISHED…); UDP: UNCONN or ESTABLISHED",
         read: |v| Some(v.state.name().to_string()),
     },
     Field {
         name: "role",
-        about: "listener, client, accepted, queued or syn-recv",
+        about: "listener, client, accepted, queued, syn-recv or udp",
         read: |v| Some(v.role.word().to_string()),
     },
     Field {
@@ -192,6 +192,11 @@ pub const FIELDS: &[Field] = &[
         name: "sndtimeo",
         about: "SO_SNDTIMEO as the kernel holds it (500ms, or off)",
         read: |v| v.sndtimeo.map(super::snapshot::kernel_timeout_text),
+    },
+    Field {
+        name: "drops",
+        about: "UDP: datagrams dropped while the receive buffer was full",
+        read: |v| text(v.drops),
     },
 ];
 

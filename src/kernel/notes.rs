@@ -46,6 +46,9 @@ pub(crate) fn annotate(
         if v.role == ViewRole::SynRecv {
             notes.extend(syn_recv_note(v, &listeners, system));
         }
+        if v.role == ViewRole::Udp {
+            notes.extend(super::udp::notes(v));
+        }
         if let (Some(asked), Some(eff)) = (v.rcvbuf_asked, v.rcvbuf) {
             notes.extend(buffer_note(
                 "rcvbuf",

@@ -69,8 +69,27 @@ pub fn packet_record(seg: &crate::wire::Segment) -> Value {
     })
 }
 
-/// The `op` record of a result.
+/// The `op` record of a result; a call that moved a datagram adds `from`
+/// (or `to`), `from_sock` (or `to_sock`), `truncated` and `datagram_len`.
 pub fn op_record(r: &CallResult) -> Value {
+    let mut record = base_record(r);
+    if let (Some(d), Value::Object(fields)) = (&r.datagram, &mut record) {
+        let (addr, sock) = if d.received {
+            ("from", "from_sock")
+        } else {
+            ("to", "to_sock")
+        };
+        fields.insert(addr.into(), json!(d.peer.map(|a| a.to_string())));
+        fields.insert(sock.into(), json!(d.peer_name));
+        if d.received {
+            fields.insert("truncated".into(), json!(d.truncated));
+            fields.insert("datagram_len".into(), json!(d.len));
+        }
+    }
+    record
+}
+
+fn base_record(r: &CallResult) -> Value {
     json!({
         "type": "op",
         "seq": r.seq,

@@ -55,6 +55,24 @@ pub fn kind_text(result: &CallResult) -> String {
             Some(p) => format!("partial {p}%"),
             None => "partial".into(),
         },
+        Kind::Truncated => match &result.datagram {
+            Some(d) => {
+                let ret = result.outcome.ret().unwrap_or(0);
+                let rest = d.len.saturating_sub(ret);
+                if d.peek {
+                    format!(
+                        "truncated: the datagram has {} bytes; peeked, so it stays queued whole",
+                        d.len
+                    )
+                } else {
+                    format!(
+                        "truncated: the datagram had {} bytes; the other {rest} are gone",
+                        d.len
+                    )
+                }
+            }
+            None => "truncated".into(),
+        },
         other => other.word().to_string(),
     }
 }
