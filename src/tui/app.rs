@@ -333,7 +333,9 @@ impl App {
             Ok(None) => {}
             Err(e) => {
                 // Shown whole under the panes, and kept in the results.
-                let message = format!("{text}: {e}");
+                // One line, controls escaped: the terminal would drop them unseen.
+                let message =
+                    crate::lab::preview::escape_text(&format!("{text}: {e}")).into_owned();
                 self.log.push(Entry::Error(message.clone()));
                 self.cmd_error = Some(message);
                 self.scroll = 0;
