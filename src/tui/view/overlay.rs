@@ -126,7 +126,7 @@ fn help(frame: &mut Frame<'_>, app: &App, area: Rect) {
         ),
         (
             "w",
-            "the wire: the selected connection's segments and their causes, and its time-sequence graph (PgUp PgDn scroll it)",
+            "the wire: the selected connection's segments, their causes, its graph",
         ),
         ("space", "next lesson step"),
         ("q  Ctrl-C", "quit (q asks first while calls are blocked)"),
