@@ -63,6 +63,7 @@ fn sock(
             retrans: 0,
             ..TcpView::default()
         }),
+        drops: None,
         in_flight: Vec::new(),
         notes: Vec::new(),
         syn_queue: None,

@@ -1,5 +1,6 @@
 # lesson: Closing
 # summary: shutdown(write) read as end of stream; FIN-WAIT-2 and CLOSE-WAIT; TIME-WAIT after both close; a reset and ECONNRESET; EPIPE
+# needs: wire (the FINs, their ACKs and the reset; capture needs root or a lab of its own)
 
 step "shutdown(write) is end of stream"
 listen
@@ -10,6 +11,8 @@ shutdown C1 write
 recv A1 100
 recv A1 100
 expect A1 ret=0
+expect packet from=C1 to=A1 flags=FIN+ACK cause=shutdown
+expect packet from=A1 to=C1 flags=ACK cause=shutdown
 note "shutdown(write) sent a FIN after the data: the server read 'last words', then recv() returned 0, end of stream. C1 can still receive."
 
 step "FIN-WAIT-2 and CLOSE-WAIT"
@@ -24,6 +27,7 @@ note "Half-closed: the server can still send to the client."
 step "Both close: TIME-WAIT"
 close A1
 expect C1 state=TIME-WAIT
+expect packet from=A1 to=C1 flags=FIN+ACK cause=close
 close C1
 expect C1 state=TIME-WAIT
 show C1
@@ -35,6 +39,7 @@ accept L1
 close A2 rst
 recv C2 100
 expect C2 errno=ECONNRESET
+expect packet from=A2 to=C2 flags=RST+ACK cause=close
 note "close with SO_LINGER 0 sends a reset (RST) instead of a FIN: unsent data is thrown away, and the peer's next call fails with ECONNRESET."
 
 step "Writing to a reset connection"

@@ -48,6 +48,7 @@ fn role(r: Role) -> ViewRole {
         Role::Listener => ViewRole::Listener,
         Role::Client => ViewRole::Client,
         Role::Accepted => ViewRole::Accepted,
+        Role::Udp => ViewRole::Udp,
     }
 }
 
@@ -99,13 +100,24 @@ fn lab_view(s: &SocketInfo, e: Option<&DiagEntry>) -> SockView {
         bytes_sent: Some(s.bytes_sent),
         bytes_received: Some(s.bytes_received),
         tcp: None,
+        drops: None,
         in_flight: in_flight(s),
         notes: Vec::new(),
         syn_queue: None,
         half_open: None,
     };
     if let Some(e) = e {
-        if listening && e.state == TcpState::Listen {
+        if s.role == Role::Udp {
+            // The kernel reports a UDP socket without a peer as TCP_CLOSE;
+            // its queues are memory charged (what `ss -u` shows), not bytes.
+            if e.state == TcpState::Closed {
+                v.state = TcpState::Unconnected;
+                v.peer = None;
+            }
+            v.recvq = Some(e.rqueue);
+            v.sendq = Some(e.wqueue);
+            v.drops = e.drops;
+        } else if listening && e.state == TcpState::Listen {
             v.accept_queue = Some(e.rqueue);
             v.accept_queue_max = Some(e.wqueue);
         } else if !listening {
@@ -162,8 +174,10 @@ pub fn snapshot(r: Readings) -> Snapshot {
         } else {
             by_inode.get(&m.inode).copied().or_else(by_addr)
         };
-        if m.closed && found.is_none() {
-            continue; // The kernel has let it go.
+        // The kernel has let it go. A closed listener stays, CLOSED, so
+        // that the listeners it had are still told apart from new ones.
+        if m.closed && found.is_none() && s.role != Role::Listener {
+            continue;
         }
         if let Some(i) = found {
             used[i] = true;
@@ -285,6 +299,7 @@ fn waiting_view(e: &DiagEntry, listener: SockName, client: Option<SockName>) -> 
         bytes_sent: None,
         bytes_received: None,
         tcp: if syn { None } else { e.info },
+        drops: None,
         in_flight: Vec::new(),
         notes: Vec::new(),
         syn_queue: None,
@@ -318,6 +333,7 @@ mod tests {
             mem: None,
             retrans: 0,
             expires_ms: 0,
+            drops: None,
         }
     }
 

@@ -1,5 +1,5 @@
-//! One NETLINK_SOCK_DIAG dump of TCP sockets (`linux/inet_diag.h`), with
-//! TCP_INFO and SK_MEMINFO for each, filtered in the kernel to some ports.
+//! One NETLINK_SOCK_DIAG dump of TCP or UDP sockets (`linux/inet_diag.h`),
+//! with TCP_INFO and SK_MEMINFO for each, filtered in the kernel to some ports.
 //!
 //! The parser works on bytes, so it is tested on recorded messages.
 
@@ -26,6 +26,7 @@ const SK_MEMINFO_RCVBUF: usize = 1;
 const SK_MEMINFO_SNDBUF: usize = 3;
 const SK_MEMINFO_RMEM_ALLOC: usize = 0;
 const SK_MEMINFO_WMEM_QUEUED: usize = 5;
+const SK_MEMINFO_DROPS: usize = 8;
 
 /// One socket as sock_diag reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,12 +59,20 @@ pub struct DiagEntry {
     /// When the running timer fires, in ms (`idiag_expires`); for a SYN-RECV
     /// entry, the next SYN-ACK retransmit, or its end.
     pub expires_ms: u32,
+    /// Packets the socket dropped (`sk_drops`): for UDP, datagrams that
+    /// arrived when its receive buffer was full.
+    pub drops: Option<u32>,
 }
 
-/// The request for a dump of one address family, filtered in the kernel to
-/// `ports` when a filter can hold them all, otherwise unfiltered (see
-/// [`DiagSocket::dump`]).
+/// The request for a dump of one address family's TCP sockets, filtered in
+/// the kernel to `ports` when a filter can hold them all, otherwise
+/// unfiltered (see [`DiagSocket::dump`]).
 pub fn request(family: u8, ports: &[u16], seq: u32) -> Vec<u8> {
+    request_of(family, libc::IPPROTO_TCP as u8, ports, seq)
+}
+
+/// The request for a dump of one address family and protocol, filtered to `ports`.
+pub fn request_of(family: u8, protocol: u8, ports: &[u16], seq: u32) -> Vec<u8> {
     let filter = bytecode::ports(ports);
     let attr_len = filter.as_ref().map_or(0, |f| 4 + f.len());
     let len = NLMSG_HDR + REQ_LEN + attr_len;
@@ -75,7 +84,7 @@ pub fn request(family: u8, ports: &[u16], seq: u32) -> Vec<u8> {
     m.extend_from_slice(&0u32.to_ne_bytes());
     // inet_diag_req_v2: family, protocol, ext, pad, states, sockid (48 bytes).
     let ext = (1u8 << (INET_DIAG_INFO - 1)) | (1u8 << (INET_DIAG_SKMEMINFO - 1));
-    m.extend_from_slice(&[family, libc::IPPROTO_TCP as u8, ext, 0]);
+    m.extend_from_slice(&[family, protocol, ext, 0]);
     m.extend_from_slice(&u32::MAX.to_ne_bytes());
     m.extend_from_slice(&[0u8; 48]);
     if let Some(f) = filter {
@@ -134,6 +143,7 @@ pub fn parse_msg(b: &[u8]) -> Option<DiagEntry> {
         mem: None,
         retrans: b[3],
         expires_ms: u32_ne(b, 52),
+        drops: None,
     };
     let mut at = MSG_LEN;
     while at + 4 <= b.len() {
@@ -155,6 +165,9 @@ pub fn parse_msg(b: &[u8]) -> Option<DiagEntry> {
                         u32_ne(payload, 4 * SK_MEMINFO_RMEM_ALLOC),
                         u32_ne(payload, 4 * SK_MEMINFO_WMEM_QUEUED),
                     ));
+                }
+                if payload.len() >= 4 * (SK_MEMINFO_DROPS + 1) {
+                    entry.drops = Some(u32_ne(payload, 4 * SK_MEMINFO_DROPS));
                 }
             }
             _ => {}
@@ -231,11 +244,23 @@ impl DiagSocket {
     /// [`bytecode::MAX_PORTS`]); past that the dump is whole and filtered
     /// here, with the same result.
     pub fn dump(&mut self, family: i32, ports: &[u16], out: &mut Vec<DiagEntry>) -> io::Result<()> {
+        self.dump_of(family, libc::IPPROTO_TCP, ports, out)
+    }
+
+    /// Dumps the sockets of `family` and `protocol` (IPPROTO_TCP or
+    /// IPPROTO_UDP) whose source or destination port is one of `ports`.
+    pub fn dump_of(
+        &mut self,
+        family: i32,
+        protocol: i32,
+        ports: &[u16],
+        out: &mut Vec<DiagEntry>,
+    ) -> io::Result<()> {
         if ports.is_empty() {
             return Ok(());
         }
         let start = out.len();
-        self.dump_request(family, ports, out)?;
+        self.dump_request(family, protocol, ports, out)?;
         if ports.len() > bytecode::MAX_PORTS {
             let wanted: rustc_hash::FxHashSet<u16> = ports.iter().copied().collect();
             let whole = out.split_off(start);
@@ -251,11 +276,12 @@ impl DiagSocket {
     fn dump_request(
         &mut self,
         family: i32,
+        protocol: i32,
         ports: &[u16],
         out: &mut Vec<DiagEntry>,
     ) -> io::Result<()> {
         self.seq = self.seq.wrapping_add(1);
-        let req = request(family as u8, ports, self.seq);
+        let req = request_of(family as u8, protocol as u8, ports, self.seq);
         // SAFETY: the kernel address (all zero) and the buffer are valid.
         let sent = unsafe {
             let mut kernel: libc::sockaddr_nl = std::mem::zeroed();
@@ -324,6 +350,7 @@ mod tests {
         m.extend_from_slice(&INET_DIAG_INFO.to_ne_bytes());
         m.extend_from_slice(&info);
         let mut mem = vec![0u8; 36];
+        mem[32..36].copy_from_slice(&197u32.to_ne_bytes());
         mem[0..4].copy_from_slice(&932u32.to_ne_bytes());
         mem[4..8].copy_from_slice(&8192u32.to_ne_bytes());
         mem[12..16].copy_from_slice(&16384u32.to_ne_bytes());
@@ -352,6 +379,7 @@ mod tests {
         assert_eq!(e.info.unwrap().snd_wnd, Some(65536));
         assert_eq!(e.bufs, Some((8192, 16384)));
         assert_eq!(e.mem, Some((932, 0)));
+        assert_eq!(e.drops, Some(197));
     }
 
     #[test]

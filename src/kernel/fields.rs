@@ -34,12 +34,12 @@ fn or_null<T: ToString>(v: Option<T>) -> Option<String> {
 pub const FIELDS: &[Field] = &[
     Field {
         name: "state",
-        about: "TCP state (LISTEN, SYN-SENT, ESTABLISHED…)",
+        about: "TCP state (LISTEN, SYN-SENT, ESTABLISHED…); UDP: UNCONN or ESTABLISHED",
         read: |v| Some(v.state.name().to_string()),
     },
     Field {
         name: "role",
-        about: "listener, client, accepted, queued or syn-recv",
+        about: "listener, client, accepted, queued, syn-recv or udp",
         read: |v| Some(v.role.word().to_string()),
     },
     Field {
@@ -182,6 +182,11 @@ pub const FIELDS: &[Field] = &[
         name: "synack_retrans",
         about: "SYN-RECV entry: how often its SYN-ACK was sent again",
         read: |v| text(v.half_open.map(|h| h.synack_retrans)),
+    },
+    Field {
+        name: "drops",
+        about: "UDP: datagrams dropped while the receive buffer was full",
+        read: |v| text(v.drops),
     },
 ];
 

@@ -21,6 +21,7 @@ pub mod snapshot;
 pub mod state;
 pub mod sysctl;
 pub mod tcp_info;
+pub mod udp;
 
 use std::io;
 
@@ -52,13 +53,15 @@ pub struct Snapshotter {
 /// How long system settings read from /proc/sys are shown before reading again.
 const SYSTEM_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// The ports whose sockets make up the lab: its listeners', its clients'
-/// targets', and those its accepted sockets came in on.
-fn lab_ports(lab: &[SocketInfo]) -> Vec<u16> {
+/// The ports whose TCP sockets make up the lab: its listeners', its
+/// clients' targets', and those its accepted sockets came in on; with
+/// `udp`, its UDP sockets' own ports.
+fn lab_ports(lab: &[SocketInfo], udp: bool) -> Vec<u16> {
     let mut ports: Vec<u16> = lab
         .iter()
+        .filter(|s| (s.role == Role::Udp) == udp)
         .filter_map(|s| match s.role {
-            Role::Listener | Role::Accepted => s.meta.local.map(|a| a.port()),
+            Role::Listener | Role::Accepted | Role::Udp => s.meta.local.map(|a| a.port()),
             Role::Client => s.meta.peer.map(|a| a.port()),
         })
         .filter(|p| *p != 0)
@@ -119,7 +122,8 @@ impl Snapshotter {
         lab: Vec<SocketInfo>,
         t: std::time::Duration,
     ) -> io::Result<Snapshot> {
-        let ports = lab_ports(&lab);
+        let ports = lab_ports(&lab, false);
+        let udp_ports = lab_ports(&lab, true);
         let v4 = lab
             .iter()
             .any(|s| s.meta.local.or(s.meta.peer).is_some_and(|a| a.is_ipv4()));
@@ -129,9 +133,13 @@ impl Snapshotter {
         let mut entries = Vec::new();
         if v4 {
             self.diag.dump(libc::AF_INET, &ports, &mut entries)?;
+            self.diag
+                .dump_of(libc::AF_INET, libc::IPPROTO_UDP, &udp_ports, &mut entries)?;
         }
         if v6 {
             self.diag.dump(libc::AF_INET6, &ports, &mut entries)?;
+            self.diag
+                .dump_of(libc::AF_INET6, libc::IPPROTO_UDP, &udp_ports, &mut entries)?;
         }
         let counters = Counters::live()
             .map(|c| c.since(self.base))

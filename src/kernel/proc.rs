@@ -101,6 +101,9 @@ pub struct Counters {
     /// Bare handshake ACKs a TCP_DEFER_ACCEPT listener dropped while waiting for data.
     #[serde(rename = "TCPDeferAcceptDrop")]
     pub defer_accept_drop: u64,
+    /// The UDP counters, from /proc/net/snmp.
+    #[serde(flatten)]
+    pub udp: super::udp::UdpCounters,
 }
 
 impl Counters {
@@ -122,6 +125,7 @@ impl Counters {
             syncookies_recv: get("SyncookiesRecv").unwrap_or(0),
             syncookies_failed: get("SyncookiesFailed").unwrap_or(0),
             defer_accept_drop: get("TCPDeferAcceptDrop").unwrap_or(0),
+            udp: super::udp::UdpCounters::default(),
         })
     }
 
@@ -135,6 +139,10 @@ impl Counters {
         "syncookies_recv",
         "syncookies_failed",
         "defer_accept_drop",
+        "udp_rcvbuf_errors",
+        "udp_in_errors",
+        "udp_no_ports",
+        "udp_sndbuf_errors",
     ];
 
     /// A counter by its `expect` name (one of [`Counters::FIELDS`]).
@@ -148,13 +156,19 @@ impl Counters {
             "syncookies_recv" => self.syncookies_recv,
             "syncookies_failed" => self.syncookies_failed,
             "defer_accept_drop" => self.defer_accept_drop,
+            "udp_rcvbuf_errors" => self.udp.rcvbuf_errors,
+            "udp_in_errors" => self.udp.in_errors,
+            "udp_no_ports" => self.udp.no_ports,
+            "udp_sndbuf_errors" => self.udp.sndbuf_errors,
             _ => return None,
         })
     }
 
     /// The live counters of this network namespace.
     pub fn live() -> Option<Counters> {
-        Counters::parse(&std::fs::read_to_string("/proc/net/netstat").ok()?)
+        let mut c = Counters::parse(&std::fs::read_to_string("/proc/net/netstat").ok()?)?;
+        c.udp = super::udp::UdpCounters::live().unwrap_or_default();
+        Some(c)
     }
 
     /// The change from `base` to `self`.
@@ -174,6 +188,7 @@ impl Counters {
             defer_accept_drop: self
                 .defer_accept_drop
                 .saturating_sub(base.defer_accept_drop),
+            udp: self.udp.since(base.udp),
         }
     }
 }

@@ -24,6 +24,8 @@ pub enum ViewRole {
     Queued,
     /// A half-open connection a lab listener holds (SYN received).
     SynRecv,
+    /// A lab UDP socket.
+    Udp,
 }
 
 impl ViewRole {
@@ -35,6 +37,7 @@ impl ViewRole {
             ViewRole::Accepted => "accepted",
             ViewRole::Queued => "queued",
             ViewRole::SynRecv => "syn-recv",
+            ViewRole::Udp => "udp",
         }
     }
 }
@@ -114,6 +117,9 @@ pub struct SockView {
     /// TCP_INFO figures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tcp: Option<TcpView>,
+    /// UDP: datagrams dropped because the receive buffer was full (SK_MEMINFO_DROPS).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drops: Option<u32>,
     /// Calls in flight (`send(1048576) 1.2 s`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub in_flight: Vec<String>,

@@ -27,6 +27,9 @@ pub enum TcpState {
     Listen,
     /// Both closed at once.
     Closing,
+    /// A UDP socket with no default peer (`ss` says UNCONN); the kernel
+    /// reports it as TCP_CLOSE.
+    Unconnected,
 }
 
 impl TcpState {
@@ -62,6 +65,7 @@ impl TcpState {
             TcpState::LastAck => "LAST-ACK",
             TcpState::Listen => "LISTEN",
             TcpState::Closing => "CLOSING",
+            TcpState::Unconnected => "UNCONN",
         }
     }
 

@@ -32,6 +32,8 @@ pub enum Target {
     Listener(SockName),
     /// Any address.
     Endpoint(Endpoint),
+    /// A lab UDP socket, by name (`U2`): where a datagram goes.
+    Socket(SockName),
 }
 
 /// How a socket's calls wait: Python's `settimeout` modes.
@@ -265,6 +267,47 @@ pub enum Command {
         /// How many SYNs.
         count: u32,
     },
+    /// socket(SOCK_DGRAM) + bind: a UDP socket.
+    Udp {
+        /// Where to bind; `None` is `127.0.0.1:0`.
+        addr: Option<Endpoint>,
+        /// Buffer sizes and timeout mode, set before `bind()`.
+        opts: SockOpts,
+    },
+    /// `sendto()`: one datagram, or `count` of them, each its own call.
+    SendTo {
+        /// The sending UDP socket.
+        sock: SockName,
+        /// Where the datagrams go.
+        target: Target,
+        /// What each datagram holds.
+        payload: Payload,
+        /// How many datagrams.
+        count: u32,
+    },
+    /// One `recvfrom()`: one datagram, whole or cut to the buffer.
+    RecvFrom {
+        /// The receiving UDP socket.
+        sock: SockName,
+        /// The buffer size passed to `recvfrom()`.
+        size: u64,
+        /// MSG_PEEK.
+        peek: bool,
+    },
+    /// `connect()` on a UDP socket: a default peer and a filter, no handshake.
+    UdpConnect {
+        /// The UDP socket.
+        sock: SockName,
+        /// Its new peer.
+        target: Target,
+    },
+    /// `listen()` on an existing socket (a UDP one: the kernel refuses).
+    ListenOn {
+        /// The socket.
+        sock: SockName,
+        /// The backlog passed to `listen()`.
+        backlog: i32,
+    },
 }
 
 impl Command {
@@ -273,10 +316,11 @@ impl Command {
         match self {
             Command::Listen { .. } => None,
             Command::Connect { target, .. } => match target {
-                Target::Listener(l) => Some(*l),
+                Target::Listener(l) | Target::Socket(l) => Some(*l),
                 Target::Endpoint(_) => None,
             },
             Command::Accept { listener, .. } | Command::Syn { listener, .. } => Some(*listener),
+            Command::Udp { .. } => None,
             Command::Send { sock, .. }
             | Command::SendAll { sock, .. }
             | Command::Recv { sock, .. }
@@ -284,7 +328,11 @@ impl Command {
             | Command::Drain { sock, .. }
             | Command::Shutdown { sock, .. }
             | Command::Close { sock, .. }
-            | Command::Set { sock, .. } => Some(*sock),
+            | Command::Set { sock, .. }
+            | Command::SendTo { sock, .. }
+            | Command::RecvFrom { sock, .. }
+            | Command::UdpConnect { sock, .. }
+            | Command::ListenOn { sock, .. } => Some(*sock),
         }
     }
 }

@@ -39,6 +39,10 @@ pub(crate) fn shutdown(shared: &Arc<Shared>, sock: &LabSocket, which: ShutdownHo
         None => Err(Errno(libc::EBADF)),
     };
     let sentence = match which {
+        ShutdownHow::Write if sock.name.role == Role::Udp => {
+            "no more sends from here (they get EPIPE); UDP tells the peer nothing"
+        }
+        _ if sock.name.role == Role::Udp => "marked shut for reading; UDP tells the peer nothing",
         ShutdownHow::Write => "FIN sent: the peer reads end of stream after what is queued",
         ShutdownHow::Read => "recv here now returns 0 once the queue is empty",
         ShutdownHow::Both => "FIN sent, and recv here returns 0 once the queue is empty",
@@ -113,6 +117,9 @@ pub(crate) fn close(shared: &Arc<Shared>, sock: &Arc<LabSocket>, rst: bool) -> V
     drop(fd);
     retire(sock);
     let sentence = match (sock.name.role, rst) {
+        (Role::Udp, _) => {
+            "the socket is gone, with the datagrams queued for it; no one is told, and datagrams sent to its port now meet an ICMP port unreachable"
+        }
         (_, true) => "SO_LINGER 0: a reset (RST) was sent and unsent data thrown away",
         (Role::Listener, false) => {
             "the listener is gone; connections still in its accept queue are reset"
@@ -212,7 +219,7 @@ pub(crate) fn set(shared: &Arc<Shared>, sock: &LabSocket, opts: &SockOpts) -> Ve
         }
         sentence.push_str(&format!("now {mode}"));
     }
-    if opts.rcvbuf.is_some() && sock.name.role != Role::Listener {
+    if opts.rcvbuf.is_some() && !matches!(sock.name.role, Role::Listener | Role::Udp) {
         sentence.push_str(" (set after connecting: the window scale stays as it was)");
     }
     rec.finish(

@@ -38,6 +38,8 @@ const NAMES: &[(i32, &str)] = &[
     (libc::ENOTSOCK, "ENOTSOCK"),
     (libc::EMSGSIZE, "EMSGSIZE"),
     (libc::EPROTO, "EPROTO"),
+    (libc::EDESTADDRREQ, "EDESTADDRREQ"),
+    (libc::ENOPROTOOPT, "ENOPROTOOPT"),
 ];
 
 impl Errno {

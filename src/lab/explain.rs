@@ -26,6 +26,8 @@ pub(crate) struct Facts<'a> {
     pub addr: Option<&'a str>,
     /// The socket is a listener.
     pub on_listener: bool,
+    /// The socket is a UDP socket.
+    pub udp: bool,
 }
 
 /// How a result reads: its kind, whether a time-out ended it, and a sentence.
@@ -128,12 +130,22 @@ fn read_err(f: &Facts<'_>, e: Errno) -> Reading {
         reading.sentence = match f.call {
             Call::Connect => format!("handshake under way{why}: the kernel finishes it"),
             Call::Accept => format!("accept queue empty{why}"),
+            Call::Send | Call::SendAll | Call::SendTo if f.udp => {
+                format!("send buffer full{why}: the datagram did not fit")
+            }
             Call::Send | Call::SendAll => format!("send buffer full{why}: nothing fitted"),
+            _ if f.udp => format!("no datagram queued{why}"),
             _ => format!("nothing queued{why}"),
         };
         return reading;
     }
     let addr = f.addr.unwrap_or("that address");
+    if f.udp
+        && let Some(sentence) = super::datagram::explain_err(f.call, e, addr)
+    {
+        reading.sentence = sentence;
+        return reading;
+    }
     reading.sentence = match e.0 {
         libc::ECONNREFUSED => format!("no listener on {addr}: the SYN was answered with a reset"),
         libc::ECONNRESET => {
@@ -190,6 +202,7 @@ mod tests {
             elapsed: Duration::from_millis(ms),
             addr: Some("127.0.0.1:9"),
             on_listener: false,
+            udp: false,
         }
     }
 

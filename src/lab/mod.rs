@@ -12,6 +12,7 @@
 mod calls;
 pub mod command;
 mod control;
+mod datagram;
 mod defer;
 pub mod errno;
 mod explain;
@@ -47,7 +48,7 @@ pub use lane::InFlight;
 pub use name::{Role, SockName};
 pub use options::BufSize;
 pub use preview::Preview;
-pub use result::{Arg, Call, CallResult, Kind, LabEvent, Outcome, Started, call_text};
+pub use result::{Arg, Call, CallResult, Datagram, Kind, LabEvent, Outcome, Started, call_text};
 pub use socket::{Meta, SocketInfo};
 
 use registry::Registry;
@@ -63,6 +64,7 @@ fn maker(role: Role) -> &'static str {
         Role::Listener => "listen",
         Role::Client => "connect",
         Role::Accepted => "accept",
+        Role::Udp => "udp",
     }
 }
 
@@ -108,6 +110,14 @@ pub enum LabError {
         "syn sends IPv4 SYNs to 127.0.0.1, and {0} is not listening there (try `listen backlog=4`)"
     )]
     SynNotIpv4(SockName),
+    /// A datagram call on a TCP socket, or a UDP target that is not a UDP socket.
+    #[error("{0} is a TCP socket; {1} needs a UDP socket (U1, made by `udp`)")]
+    NotUdp(SockName, &'static str),
+    /// A stream call on a UDP socket.
+    #[error(
+        "{0} is a UDP socket, and {1} is a byte-stream loop: a datagram goes whole or not at all; use {2}"
+    )]
+    NotAStream(SockName, &'static str, &'static str),
 }
 
 /// The state the lab shares with its lane threads.
@@ -242,7 +252,15 @@ impl Lab {
                 open::connect(shared, addr, *count, opts)
             }
             Command::Accept { listener, count } => {
-                open::accept(shared, &self.open_socket(*listener)?, *count)
+                // A UDP socket has no queue to empty: one accept() shows why.
+                let count = match listener.role {
+                    Role::Udp => AcceptCount::Times(1),
+                    _ => *count,
+                };
+                open::accept(shared, &self.open_socket(*listener)?, count)
+            }
+            Command::Send { sock, payload } if sock.role == Role::Udp => {
+                datagram::send(shared, &self.open_socket(*sock)?, None, payload, 1)
             }
             Command::Send { sock, payload } => {
                 stream::send(shared, &self.open_socket(*sock)?, payload.clone())
@@ -251,16 +269,49 @@ impl Lab {
                 sock,
                 payload,
                 rate,
-            } => stream::sendall(shared, &self.open_socket(*sock)?, payload.clone(), *rate),
+            } => {
+                self.stream_only(*sock, "sendall", "send or sendto")?;
+                stream::sendall(shared, &self.open_socket(*sock)?, payload.clone(), *rate)
+            }
+            Command::Recv { sock, size, peek } if sock.role == Role::Udp => {
+                datagram::recv(shared, &self.open_socket(*sock)?, Call::Recv, *size, *peek)
+            }
             Command::Recv { sock, size, peek } => {
                 stream::recv(shared, &self.open_socket(*sock)?, *size, *peek)
             }
             Command::RecvAll { sock, size } => {
+                self.stream_only(*sock, "recvall", "recvfrom")?;
                 stream::recvall(shared, &self.open_socket(*sock)?, *size)
             }
             Command::Drain { sock, mode, rate } => {
+                self.stream_only(*sock, "drain", "recvfrom")?;
                 stream::drain(shared, &self.open_socket(*sock)?, *mode, *rate)
             }
+            Command::Udp { addr, opts } => datagram::udp(shared, addr.as_ref(), opts),
+            Command::SendTo {
+                sock,
+                target,
+                payload,
+                count,
+            } => {
+                let sock = self.udp_socket(*sock, "sendto")?;
+                let to = self.datagram_target(target)?;
+                datagram::send(shared, &sock, Some(to), payload, *count)
+            }
+            Command::RecvFrom { sock, size, peek } => {
+                let sock = self.udp_socket(*sock, "recvfrom")?;
+                datagram::recv(shared, &sock, Call::RecvFrom, *size, *peek)
+            }
+            Command::UdpConnect { sock, target } => {
+                let sock = self.udp_socket(*sock, "connect to a target")?;
+                let to = self.datagram_target(target)?;
+                Ok(datagram::connect(shared, &sock, to))
+            }
+            Command::ListenOn { sock, backlog } => Ok(datagram::listen(
+                shared,
+                &*self.open_socket(*sock)?,
+                *backlog,
+            )),
             Command::Shutdown { sock, how } => {
                 Ok(control::shutdown(shared, &*self.open_socket(*sock)?, *how))
             }
@@ -288,6 +339,45 @@ impl Lab {
         Ok(sock)
     }
 
+    /// Refuses a stream call on a UDP socket.
+    fn stream_only(
+        &self,
+        sock: SockName,
+        call: &'static str,
+        instead: &'static str,
+    ) -> Result<(), LabError> {
+        match sock.role {
+            Role::Udp => Err(LabError::NotAStream(sock, call, instead)),
+            _ => Ok(()),
+        }
+    }
+
+    /// The open UDP socket of that name, for a datagram call.
+    fn udp_socket(&self, name: SockName, call: &'static str) -> Result<Arc<LabSocket>, LabError> {
+        if name.role != Role::Udp {
+            return Err(LabError::NotUdp(name, call));
+        }
+        self.open_socket(name)
+    }
+
+    /// Where a datagram goes: a lab UDP socket (closed ones too: their
+    /// address stays), or an address.
+    fn datagram_target(&self, target: &Target) -> Result<datagram::Peer, LabError> {
+        match target {
+            Target::Endpoint(ep) => Ok(datagram::Peer {
+                addr: open::resolve(ep)?,
+                name: None,
+            }),
+            Target::Listener(name) | Target::Socket(name) => {
+                if name.role != Role::Udp {
+                    return Err(LabError::NotUdp(*name, "a target"));
+                }
+                let sock = self.shared.lookup(*name)?;
+                datagram::target_of(&sock).ok_or(LabError::NeverMade(*name))
+            }
+        }
+    }
+
     fn resolve_target(&self, target: &Target) -> Result<std::net::SocketAddr, LabError> {
         match target {
             Target::Listener(name) => {
@@ -303,6 +393,7 @@ impl Lab {
                     .ok_or(LabError::NotAListener(*name))
             }
             Target::Endpoint(ep) => open::resolve(ep),
+            Target::Socket(name) => Err(LabError::NotAListener(*name)),
         }
     }
 
@@ -401,6 +492,7 @@ impl Observer {
     /// Where each connection end of the lab is: every socket's name with
     /// its local and peer address. A client whose `connect()` has not
     /// returned has its port read from the kernel, so its SYNs can be named.
+    /// Closed listeners are left out.
     #[allow(clippy::type_complexity)]
     pub fn ends(
         &self,
@@ -412,6 +504,9 @@ impl Observer {
         self.shared
             .all()
             .iter()
+            // A closed listener no longer answers: a reset from its port is
+            // the kernel's, not the listener's.
+            .filter(|s| !(s.name.role == Role::Listener && s.is_closed()))
             .map(|s| {
                 let meta = s.meta().clone();
                 let local = meta.local.or_else(|| {

@@ -13,6 +13,8 @@ pub enum Role {
     Client,
     /// A socket returned by `accept()` (`A1`).
     Accepted,
+    /// A UDP socket, made by `udp` (`U1`).
+    Udp,
 }
 
 impl Role {
@@ -22,6 +24,7 @@ impl Role {
             Role::Listener => 'L',
             Role::Client => 'C',
             Role::Accepted => 'A',
+            Role::Udp => 'U',
         }
     }
 
@@ -31,6 +34,7 @@ impl Role {
             Role::Listener => "listener",
             Role::Client => "client",
             Role::Accepted => "accepted",
+            Role::Udp => "udp",
         }
     }
 }
@@ -66,7 +70,7 @@ impl serde::Serialize for SockName {
 
 /// Why a word is not a socket name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("'{0}' is not a socket name: expected L, C or A followed by a number (L1, C2, A3)")]
+#[error("'{0}' is not a socket name: expected L, C, A or U followed by a number (L1, C2, A3, U4)")]
 pub struct BadName(pub String);
 
 impl FromStr for SockName {
@@ -79,6 +83,7 @@ impl FromStr for SockName {
             Some('L') => Role::Listener,
             Some('C') => Role::Client,
             Some('A') => Role::Accepted,
+            Some('U') => Role::Udp,
             _ => return Err(bad()),
         };
         let digits = chars.as_str();
@@ -99,7 +104,7 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for s in ["L1", "C2", "A30"] {
+        for s in ["L1", "C2", "A30", "U4"] {
             assert_eq!(s.parse::<SockName>().unwrap().to_string(), s);
         }
         assert_eq!("c7".parse::<SockName>().unwrap().to_string(), "C7");

@@ -61,7 +61,7 @@ fn new_tcp(addr: &SocketAddr) -> Result<Socket, Errno> {
     .map_err(|e| Errno::of(&e))
 }
 
-fn buf_sizes(sock: &Socket, opts: &SockOpts) -> (BufSize, BufSize) {
+pub(crate) fn buf_sizes(sock: &Socket, opts: &SockOpts) -> (BufSize, BufSize) {
     let (rcv, snd) = read_buffers(sock).unwrap_or_default();
     (
         BufSize {

@@ -13,7 +13,7 @@ use super::explain::{self, Facts};
 use super::name::{Role, SockName};
 use super::options::read_timeout_mode;
 use super::preview::Preview;
-use super::result::{Arg, Call, CallResult, LabEvent, Outcome, Started};
+use super::result::{Arg, Call, CallResult, Datagram, Kind, LabEvent, Outcome, Started};
 
 /// A call being made: what it is and when it began. `finish` makes the record.
 pub(crate) struct Recorder {
@@ -40,6 +40,8 @@ pub(crate) struct Extra {
     pub sentence: Option<String>,
     /// Added to whatever sentence the result gets.
     pub note: Option<String>,
+    /// The datagram a UDP call moved.
+    pub datagram: Option<Datagram>,
 }
 
 impl Recorder {
@@ -125,7 +127,7 @@ impl Recorder {
             (Arg::Bytes(n), true) => Some(*n),
             _ => None,
         };
-        let reading = explain::read(&Facts {
+        let mut reading = explain::read(&Facts {
             call: self.call,
             outcome,
             asked,
@@ -133,7 +135,19 @@ impl Recorder {
             elapsed,
             addr: self.addr.as_deref(),
             on_listener: self.sock.role == Role::Listener,
+            udp: self.sock.role == Role::Udp,
         });
+        // A datagram is moved whole or cut short, never in part: a short
+        // count is the datagram's length, and 0 an empty datagram.
+        if let (Some(d), Outcome::Ret(_)) = (&extra.datagram, outcome) {
+            reading.partial = false;
+            reading.kind = if d.truncated {
+                Kind::Truncated
+            } else {
+                Kind::Complete
+            };
+            reading.sentence.clear();
+        }
         let mut explain = if reading.sentence.is_empty() {
             extra.sentence.unwrap_or_default()
         } else {
@@ -163,6 +177,7 @@ impl Recorder {
             created: extra.created,
             explain,
             data: extra.data,
+            datagram: extra.datagram.map(Box::new),
         };
         self.shared
             .emit_in(self.epoch, LabEvent::Finished(result.clone()));

@@ -13,7 +13,7 @@ use super::{LabError, Shared};
 #[derive(Default)]
 pub(crate) struct Registry {
     sockets: BTreeMap<SockName, Arc<LabSocket>>,
-    last: [u32; 3],
+    last: [u32; 4],
     /// Connection ends by address: clients by their local address, accepted
     /// sockets by their peer's. Pairing `A1 ⇄ C3` is a look-up, not a scan.
     ends: rustc_hash::FxHashMap<(Role, std::net::SocketAddr), SockName>,
@@ -67,6 +67,11 @@ impl Shared {
         (!sock.is_closed()).then_some(sock)
     }
 
+    /// The name recorded at `addr` for `role`, open or closed.
+    pub(crate) fn name_at(&self, role: Role, addr: std::net::SocketAddr) -> Option<SockName> {
+        self.registry().ends.get(&(role, addr)).copied()
+    }
+
     pub(crate) fn get(&self, name: SockName) -> Option<Arc<LabSocket>> {
         self.registry().sockets.get(&name).cloned()
     }
@@ -97,6 +102,6 @@ impl Shared {
         let mut reg = self.registry();
         reg.sockets.clear();
         reg.ends.clear();
-        reg.last = [0; 3];
+        reg.last = [0; 4];
     }
 }

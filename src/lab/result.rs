@@ -1,6 +1,7 @@
 //! What a finished call leaves behind: its result record.
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::errno::Errno;
@@ -34,6 +35,12 @@ pub enum Call {
     Set,
     /// Bare SYNs from a raw socket (`syn`).
     Syn,
+    /// socket(SOCK_DGRAM) + bind.
+    Udp,
+    /// One `sendto()`: one datagram.
+    SendTo,
+    /// One `recvfrom()`: one datagram.
+    RecvFrom,
 }
 
 impl Call {
@@ -52,6 +59,9 @@ impl Call {
             Call::Close => "close",
             Call::Set => "set",
             Call::Syn => "syn",
+            Call::Udp => "udp",
+            Call::SendTo => "sendto",
+            Call::RecvFrom => "recvfrom",
         }
     }
 
@@ -143,6 +153,8 @@ pub enum Kind {
     EndOfStream,
     /// Any other errno.
     Error,
+    /// A datagram longer than the buffer: the rest of it is gone.
+    Truncated,
 }
 
 impl Kind {
@@ -155,6 +167,7 @@ impl Kind {
             Kind::TimedOut => "timed out",
             Kind::EndOfStream => "end of stream",
             Kind::Error => "error",
+            Kind::Truncated => "truncated",
         }
     }
 }
@@ -190,6 +203,36 @@ pub struct CallResult {
     pub explain: String,
     /// The first bytes received (escaped when shown).
     pub data: Option<Preview>,
+    /// For a call that moved one datagram: its other end and its length.
+    pub datagram: Option<Box<Datagram>>,
+}
+
+/// One datagram a call moved: where it came from or went, and how long it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Datagram {
+    /// It was received (the peer is its sender), not sent.
+    pub received: bool,
+    /// The other end: the sender of a received datagram, the target of a sent one.
+    pub peer: Option<SocketAddr>,
+    /// That end's lab name, when it is a lab socket.
+    pub peer_name: Option<SockName>,
+    /// The datagram's whole length, which a received one may have had more of than was returned.
+    pub len: u64,
+    /// Received into a buffer shorter than the datagram (MSG_TRUNC): the rest is gone.
+    pub truncated: bool,
+    /// Received with MSG_PEEK: the datagram stays queued, whole.
+    pub peek: bool,
+}
+
+impl Datagram {
+    /// `U2 (127.0.0.1:5000)`, or the address alone when it is not the lab's.
+    pub fn peer_text(&self) -> String {
+        let addr = self.peer.map_or_else(|| "?".into(), |a| a.to_string());
+        match self.peer_name {
+            Some(n) => format!("{n} ({addr})"),
+            None => addr,
+        }
+    }
 }
 
 impl CallResult {

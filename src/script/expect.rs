@@ -8,7 +8,15 @@ use crate::lab::{CallResult, SockName};
 pub const DEFAULT_WITHIN: Duration = Duration::from_secs(2);
 
 /// Fields read from the socket's last result.
-pub const RESULT_FIELDS: &[&str] = &["ret", "errno", "partial", "timed_out"];
+pub const RESULT_FIELDS: &[&str] = &[
+    "ret",
+    "errno",
+    "partial",
+    "timed_out",
+    "truncated",
+    "datagram_len",
+    "from",
+];
 
 /// What an `expect` checks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +53,23 @@ pub fn result_field(result: &CallResult, field: &str) -> Option<String> {
             .map_or_else(|| "null".to_string(), |e| e.name()),
         "partial" => result.partial.to_string(),
         "timed_out" => result.timed_out.to_string(),
+        "truncated" => result
+            .datagram
+            .as_ref()
+            .is_some_and(|d| d.truncated)
+            .to_string(),
+        "datagram_len" => result
+            .datagram
+            .as_ref()
+            .map_or_else(|| "null".into(), |d| d.len.to_string()),
+        "from" => match result.datagram.as_ref().filter(|d| d.received) {
+            Some(d) => d
+                .peer_name
+                .map(|n| n.to_string())
+                .or(d.peer.map(|a| a.to_string()))
+                .unwrap_or_else(|| "null".into()),
+            None => "null".into(),
+        },
         _ => return None,
     })
 }

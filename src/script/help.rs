@@ -123,6 +123,21 @@ pub const COMMANDS: &[Usage] = &[
         usage: "sysctl NAME[=VALUE]",
         about: "read a kernel setting (somaxconn, tcp_syncookies…); set one only in a lab of its own (--netns)",
     },
+    Usage {
+        name: "udp",
+        usage: "udp [ADDR] [rcvbuf=SIZE] [sndbuf=SIZE] [timeout=MODE]",
+        about: "a UDP socket, bound (default 127.0.0.1:0): U1, U2, …; connect U1 TARGET gives it a peer, listen U1 shows there is no backlog",
+    },
+    Usage {
+        name: "sendto",
+        usage: "sendto S TARGET SIZE|\"TEXT\" [xN]",
+        about: "one datagram (or N, each its own call) to TARGET: a UDP socket (U2) or HOST:PORT",
+    },
+    Usage {
+        name: "recvfrom",
+        usage: "recvfrom S N [peek]",
+        about: "one recvfrom() with an N-byte buffer: one datagram, its sender, and whether it was cut short",
+    },
 ];
 
 /// The usage of a command, by name.

@@ -36,6 +36,7 @@ const BUILT_IN: &[(&str, &str)] = &[
         "two-queues",
         include_str!("../../assets/lessons/two-queues.sp"),
     ),
+    ("udp", include_str!("../../assets/lessons/udp.sp")),
 ];
 
 /// A lesson: its name, its header, and its text.
@@ -133,7 +134,7 @@ mod tests {
     #[test]
     fn every_built_in_lesson_has_a_title_and_a_summary() {
         let lessons = all();
-        assert_eq!(lessons.len(), 10);
+        assert_eq!(lessons.len(), BUILT_IN.len());
         assert!(find("two-queues").unwrap().needs_own_netns());
         assert!(!find("backlog").unwrap().needs_own_netns());
         for l in &lessons {

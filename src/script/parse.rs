@@ -23,6 +23,9 @@ pub const MAX_SENDALL: u64 = 1 << 40;
 pub const MAX_RATE: u64 = 1 << 30;
 /// The longest TCP_DEFER_ACCEPT `listen … defer_accept=` takes.
 pub const MAX_DEFER_ACCEPT: Duration = Duration::from_secs(3600);
+/// The largest datagram `sendto` may ask for: more than UDP carries, so
+/// that the kernel's EMSGSIZE can be seen.
+pub const MAX_DATAGRAM: u64 = 1 << 20;
 /// How long `wait` waits unless told.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(5);
 
@@ -112,7 +115,22 @@ pub fn parse_line(line: &str) -> Result<Option<Statement>, ParseError> {
         end,
     };
     let statement = match args.cmd.as_str() {
+        "listen" if first_is_socket(&args) => {
+            let sock = args.sock(0)?;
+            let backlog = match args.tokens.get(1) {
+                None => 5,
+                Some(t) => parse_backlog(t, t.text.trim_start_matches("backlog="))?,
+            };
+            args.done(2)?;
+            Statement::Lab(Command::ListenOn { sock, backlog })
+        }
         "listen" => listen(&mut args)?,
+        "connect" if first_is_socket(&args) => {
+            let sock = args.sock(0)?;
+            let target = datagram_target(&args, 1)?;
+            args.done(2)?;
+            Statement::Lab(Command::UdpConnect { sock, target })
+        }
         "connect" => connect(&mut args)?,
         "accept" => accept(&mut args)?,
         "send" | "sendall" => send(&mut args)?,
@@ -173,6 +191,14 @@ pub fn parse_line(line: &str) -> Result<Option<Statement>, ParseError> {
             } else {
                 Statement::Step(text)
             }
+        }
+        "udp" => udp(&mut args)?,
+        "sendto" => sendto(&mut args)?,
+        "recvfrom" => {
+            let Statement::Lab(Command::Recv { sock, size, peek }) = recv(&mut args)? else {
+                unreachable!("recv parses to a Recv command")
+            };
+            Statement::Lab(Command::RecvFrom { sock, size, peek })
         }
         "help" => {
             let topic = match args.tokens.first() {
@@ -400,18 +426,7 @@ fn listen(args: &mut Args<'_>) -> Result<Statement, ParseError> {
     )?;
     let backlog = match args.value(from, "backlog") {
         None => 5,
-        Some((t, v)) => {
-            let n: i64 = v.parse().map_err(|_| {
-                args.err(t, format!("bad backlog '{v}': expected a whole number (5)"))
-            })?;
-            if !(-1..=i64::from(i32::MAX)).contains(&n) {
-                return Err(args.err(
-                    t,
-                    format!("backlog {n} is out of range: expected -1 to {}", i32::MAX),
-                ));
-            }
-            n as i32
-        }
+        Some((t, v)) => parse_backlog(t, &v)?,
     };
     let reuseaddr = args
         .value(from, "reuseaddr")
@@ -441,6 +456,89 @@ fn listen(args: &mut Args<'_>) -> Result<Statement, ParseError> {
         reuseaddr,
         opts,
         defer_accept,
+    }))
+}
+
+fn parse_backlog(t: &Token, v: &str) -> Result<i32, ParseError> {
+    let n: i64 = v.parse().map_err(|_| {
+        ParseError::new(
+            t.col,
+            format!("bad backlog '{v}': expected a whole number (5)"),
+        )
+    })?;
+    if !(-1..=i64::from(i32::MAX)).contains(&n) {
+        return Err(ParseError::new(
+            t.col,
+            format!("backlog {n} is out of range: expected -1 to {}", i32::MAX),
+        ));
+    }
+    Ok(n as i32)
+}
+
+/// Whether the first word names a lab socket (`listen U1`, `connect U1 U2`)
+/// rather than an address or a listener to connect to.
+fn first_is_socket(args: &Args<'_>) -> bool {
+    args.tokens
+        .first()
+        .and_then(|t| t.text.parse::<SockName>().ok())
+        .is_some_and(|n| n.role == crate::lab::Role::Udp)
+}
+
+/// Where a datagram goes: a UDP socket (U2) or HOST:PORT.
+fn datagram_target(args: &Args<'_>, i: usize) -> Result<Target, ParseError> {
+    let t = args.get(i, "a target: a UDP socket (U2) or HOST:PORT")?;
+    if t.text.contains(':') || t.text.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(Target::Endpoint(
+            units::endpoint(&t.text).map_err(|e| args.err(t, e))?,
+        ));
+    }
+    match t.text.parse::<SockName>() {
+        Ok(n) if n.role == crate::lab::Role::Udp => Ok(Target::Socket(n)),
+        _ => Err(args.err(
+            t,
+            format!(
+                "bad target '{}': expected a UDP socket (U2) or HOST:PORT",
+                t.text
+            ),
+        )),
+    }
+}
+
+fn udp(args: &mut Args<'_>) -> Result<Statement, ParseError> {
+    let has_addr = args.tokens.first().is_some_and(|t| !t.text.contains('='));
+    let addr = if has_addr {
+        let t = &args.tokens[0];
+        Some(units::endpoint(&t.text).map_err(|e| args.err(t, e))?)
+    } else {
+        None
+    };
+    let (_, opts) = args.options(usize::from(has_addr), &["rcvbuf", "sndbuf", "timeout"])?;
+    Ok(Statement::Lab(Command::Udp { addr, opts }))
+}
+
+fn sendto(args: &mut Args<'_>) -> Result<Statement, ParseError> {
+    let sock = args.sock(0)?;
+    let target = datagram_target(args, 1)?;
+    let t = args.get(2, "a SIZE or a quoted \"TEXT\"")?;
+    let payload = if t.quoted {
+        Payload::Text(t.bytes.clone())
+    } else {
+        let n = units::size(&t.text).map_err(|e| args.err(t, e))?;
+        Payload::Pattern(in_range(t, "size", n, 0, MAX_DATAGRAM)?)
+    };
+    let mut count = 1;
+    if let Some(t) = args.tokens.get(3) {
+        if !is_count(&t.text) {
+            return Err(args.err(t, format!("expected xN, found '{}'", t.text)));
+        }
+        count = parse_count(t)?;
+    }
+    args.done(4)?;
+    Ok(Statement::Lab(Command::SendTo {
+        sock,
+        target,
+        payload,
+        count,
     }))
 }
 

@@ -28,6 +28,9 @@ fn socket_lines(v: &SockView) -> Vec<String> {
         v.state.to_string()
     };
     let mut line = match v.role {
+        ViewRole::Listener if v.closed => {
+            format!("{name:<5} {:<13} {}", v.state, addr(v.local))
+        }
         ViewRole::Listener => {
             let holds = v.accept_queue_max.map(|m| u64::from(m) + 1);
             let full = match (v.accept_queue, holds) {
@@ -45,6 +48,22 @@ fn socket_lines(v: &SockView) -> Vec<String> {
                 opt(holds),
                 opt(v.backlog),
                 opt(v.accept_queue_max),
+            )
+        }
+        ViewRole::Udp => {
+            let pair = v.pair.map_or_else(String::new, |p| format!("→ {p}"));
+            format!(
+                "{name:<5} {state:<13} {:<21} → {:<21} {pair:<5}  recvq {}  sendq {}  drops {}  rcvbuf {}  sndbuf {}  {}  sent {}  received {}",
+                addr(v.local),
+                addr(v.peer),
+                opt(v.recvq),
+                opt(v.sendq),
+                opt(v.drops),
+                buffer(v.rcvbuf, v.rcvbuf_asked),
+                buffer(v.sndbuf, v.sndbuf_asked),
+                opt(v.timeout),
+                opt(v.bytes_sent),
+                opt(v.bytes_received),
             )
         }
         ViewRole::Queued | ViewRole::SynRecv => {
@@ -161,6 +180,13 @@ pub fn table(snap: &Snapshot, only: Option<SockName>) -> String {
             c.syncookies_failed,
             c.defer_accept_drop,
         ));
+        if snap.sockets.iter().any(|v| v.role == ViewRole::Udp) {
+            let u = &c.udp;
+            lines.push(format!(
+                "udp counters since start ({scope}): UdpRcvbufErrors {}  UdpInErrors {}  UdpNoPorts {}  UdpSndbufErrors {}",
+                u.rcvbuf_errors, u.in_errors, u.no_ports, u.sndbuf_errors
+            ));
+        }
         let s = &snap.system;
         let three = |v: Option<[u64; 3]>| {
             v.map_or_else(|| "-".into(), |v| format!("{} {} {}", v[0], v[1], v[2]))

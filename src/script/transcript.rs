@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::parse::Line;
 use super::sink::{ExpectReport, Sink};
 pub use crate::lab::call_text;
+use crate::lab::preview::{escape_lines, escape_text};
 use crate::lab::{Call, CallResult, Kind, Outcome, SockName, Started};
 
 /// Writes a transcript to `W`, one record per line, flushed as it goes.
@@ -25,8 +26,9 @@ impl<W: Write> Transcript<W> {
     }
 
     fn line(&mut self, text: &str) {
+        // Text from scripts and peers never reaches the terminal raw.
         // A closed stdout (`| head`) ends the output, not the run.
-        let _ = writeln!(self.out, "{text}");
+        let _ = writeln!(self.out, "{}", escape_lines(text));
         let _ = self.out.flush();
     }
 }
@@ -53,6 +55,24 @@ pub fn kind_text(result: &CallResult) -> String {
             Some(0) => "partial <1%".into(),
             Some(p) => format!("partial {p}%"),
             None => "partial".into(),
+        },
+        Kind::Truncated => match &result.datagram {
+            Some(d) => {
+                let ret = result.outcome.ret().unwrap_or(0);
+                let rest = d.len.saturating_sub(ret);
+                if d.peek {
+                    format!(
+                        "truncated: the datagram has {} bytes; peeked, so it stays queued whole",
+                        d.len
+                    )
+                } else {
+                    format!(
+                        "truncated: the datagram had {} bytes; the other {rest} are gone",
+                        d.len
+                    )
+                }
+            }
+            None => "truncated".into(),
         },
         other => other.word().to_string(),
     }
@@ -152,7 +172,7 @@ impl<W: Write> Sink for Transcript<W> {
             Some(c) => format!("line {line}, column {c}"),
             None => format!("line {line}"),
         };
-        self.line(&format!("error: {at}: {message}"));
+        self.line(&format!("error: {at}: {}", escape_text(message)));
     }
 
     fn snapshot(&mut self, _line: usize, snap: &crate::kernel::Snapshot, only: Option<SockName>) {

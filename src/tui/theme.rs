@@ -90,6 +90,7 @@ impl Theme {
             Kind::TimedOut => self.fg(Color::Magenta).add_modifier(Modifier::BOLD),
             Kind::EndOfStream => self.fg(Color::Cyan).add_modifier(Modifier::BOLD),
             Kind::Error => self.alarm(),
+            Kind::Truncated => self.warn(),
         }
     }
 

@@ -11,6 +11,11 @@ pub struct Directory {
     clients: FxHashMap<SocketAddr, SockName>,
     accepted: FxHashMap<(SocketAddr, SocketAddr), SockName>,
     listeners: Vec<(SocketAddr, SockName)>,
+    /// Clients without a known local address (a connect that failed gave
+    /// its port back), by the address they connect to.
+    unplaced: Vec<(SocketAddr, SockName)>,
+    /// Addresses learned from such a client's SYN.
+    learned: FxHashMap<SocketAddr, SockName>,
     /// The lab's generation when the directory was read.
     read: Option<u64>,
 }
@@ -24,6 +29,15 @@ pub struct Ends {
     pub to: Option<SockName>,
 }
 
+/// The loopback address of an address's family.
+fn loopback_of(a: SocketAddr) -> std::net::IpAddr {
+    if a.is_ipv4() {
+        std::net::Ipv4Addr::LOCALHOST.into()
+    } else {
+        std::net::Ipv6Addr::LOCALHOST.into()
+    }
+}
+
 impl Directory {
     /// Reads the ends again from the lab.
     pub fn refresh(&mut self, lab: &Observer) {
@@ -31,11 +45,26 @@ impl Directory {
         self.clients.clear();
         self.accepted.clear();
         self.listeners.clear();
+        self.unplaced.clear();
         for (name, local, peer) in lab.ends() {
             match (name.role, local, peer) {
-                (Role::Client, Some(l), _) => {
-                    self.clients.insert(l, name);
+                (Role::Client, Some(l), _) if l.port() != 0 => {
+                    // A failed connect keeps its port but not its address.
+                    let key = if l.ip().is_unspecified() {
+                        SocketAddr::new(loopback_of(l), l.port())
+                    } else {
+                        l
+                    };
+                    // A port used again: the newer client holds it now.
+                    let newest = self
+                        .clients
+                        .get(&key)
+                        .is_none_or(|n| n.number < name.number);
+                    if newest {
+                        self.clients.insert(key, name);
+                    }
                 }
+                (Role::Client, _, Some(p)) => self.unplaced.push((p, name)),
                 (Role::Accepted, Some(l), Some(p)) => {
                     self.accepted.insert((l, p), name);
                 }
@@ -50,7 +79,7 @@ impl Directory {
     /// the listener during the handshake (`handshake`) and until a socket
     /// is accepted for it.
     fn name(&self, addr: SocketAddr, peer: SocketAddr, handshake: bool) -> Option<SockName> {
-        if let Some(c) = self.clients.get(&addr) {
+        if let Some(c) = self.clients.get(&addr).or_else(|| self.learned.get(&addr)) {
             return Some(*c);
         }
         if !handshake && let Some(a) = self.accepted.get(&(addr, peer)) {
@@ -89,7 +118,20 @@ impl Directory {
         }
         if handshake || self.read != Some(lab.generation()) {
             self.refresh(lab);
-            return look(self);
+        }
+        let mut ends = look(self);
+        // A SYN from an address no client holds: the newest client that
+        // connects there and has no address of its own sent it.
+        if handshake
+            && ends.from.is_none()
+            && let Some((_, name)) = self
+                .unplaced
+                .iter()
+                .filter(|(p, _)| *p == dst)
+                .max_by_key(|(_, n)| n.number)
+        {
+            self.learned.insert(src, *name);
+            ends.from = Some(*name);
         }
         ends
     }

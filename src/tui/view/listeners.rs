@@ -12,9 +12,22 @@ use super::block;
 use super::format::bar;
 use crate::kernel::{SockView, ViewRole};
 use crate::tui::app::{App, Pane};
+use crate::tui::rows::keep_in_view;
 
 /// Rows each listener takes.
 pub const ROWS_PER_LISTENER: usize = 6;
+
+/// Rows under the listeners for the overflow counters: two when narrow.
+fn counter_rows(inner_width: u16) -> u16 {
+    if inner_width < 40 { 2 } else { 1 }
+}
+
+/// How many listeners the pane drawn at `area` shows.
+pub fn visible_listeners(area: Rect) -> usize {
+    let inner_w = area.width.saturating_sub(2);
+    let inner_h = area.height.saturating_sub(2);
+    (inner_h.saturating_sub(counter_rows(inner_w)) as usize / ROWS_PER_LISTENER).max(1)
+}
 
 /// Draws the pane.
 pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
@@ -43,23 +56,11 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let snap = app.snapshot.as_deref();
     // The counters at the bottom (two lines when narrow); listeners above,
     // the selected one in view.
-    let queue_counters = snap.is_some_and(|s| {
-        let c = &s.counters;
-        c.reqq_full_do_cookies
-            + c.reqq_full_drop
-            + c.syncookies_recv
-            + c.syncookies_failed
-            + c.defer_accept_drop
-            > 0
-    });
-    let counter_rows: u16 = if inner.width < 40 { 2 } else { 1 } + u16::from(queue_counters);
-    let rows = inner.height.saturating_sub(counter_rows) as usize;
-    let fit = (rows / ROWS_PER_LISTENER).max(1);
-    let sel = listeners
-        .iter()
-        .position(|l| l.id == app.sel_listener)
-        .unwrap_or(0);
-    let first = sel.saturating_sub(fit - 1);
+    let counter_rows = counter_rows(inner.width);
+    let fit = visible_listeners(area);
+    let sel = listeners.iter().position(|l| l.id == app.sel_listener);
+    // The App keeps the offset; a selection made outside `update` still shows.
+    let first = keep_in_view(app.listener_offset, sel, listeners.len(), fit);
     let mut y = inner.y;
     for l in listeners.iter().skip(first).take(fit) {
         let Some(id) = l.id else { continue };
@@ -74,13 +75,37 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         let holds = u64::from(max) + 1;
         let share = f64::from(q) / holds as f64;
         let full = u64::from(q) >= holds;
+        // LISTEN, or CLOSED once the lab closed it (the kernel holds nothing).
+        let state = if l.closed {
+            Span::styled(" CLOSED", t.alarm())
+        } else {
+            Span::styled(format!(" {}", l.state), t.text())
+        };
         let head = Line::from(vec![
             Span::styled(format!("{id}"), name_style),
             Span::raw(format!(
                 " {}",
                 l.local.map_or_else(|| "-".into(), |a| a.to_string()),
             )),
+            state,
         ]);
+        if l.closed {
+            let bottom = inner.y + inner.height.saturating_sub(counter_rows);
+            frame.render_widget(Paragraph::new(head), Rect::new(inner.x, y, inner.width, 1));
+            let rows = bottom
+                .saturating_sub(y + 1)
+                .min(ROWS_PER_LISTENER as u16 - 1);
+            frame.render_widget(
+                Paragraph::new(Line::styled(
+                    "closed: its accept queue is gone; a connect to its port is refused (RST)",
+                    t.dim(),
+                ))
+                .wrap(ratatui::widgets::Wrap { trim: true }),
+                Rect::new(inner.x, y + 1, inner.width, rows),
+            );
+            y += ROWS_PER_LISTENER as u16;
+            continue;
+        }
         let backlog = Line::raw(format!(
             "backlog {} → {max}: holds {holds}",
             l.backlog.map_or_else(|| "-".into(), |b| b.to_string()),
@@ -125,17 +150,25 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         }
         let spark_y = y + 5;
         if spark_y < inner.y + inner.height.saturating_sub(counter_rows) {
+            // Labelled, as the gauge above it: the queue's recent past.
+            const LABEL: &str = "recent ";
+            let label_w = LABEL.len() as u16;
+            let spark_w = inner.width.saturating_sub(label_w);
             let data = app
                 .history
                 .accept_queue
                 .get(&id)
-                .map(|s| s.last(inner.width as usize))
+                .map(|s| s.last(spark_w as usize))
                 .unwrap_or_default();
+            frame.render_widget(
+                Paragraph::new(Line::styled(LABEL, t.dim())),
+                Rect::new(inner.x, spark_y, label_w.min(inner.width), 1),
+            );
             let spark = Sparkline::default()
                 .data(&data)
                 .max(holds)
                 .style(t.level(share));
-            frame.render_widget(spark, Rect::new(inner.x, spark_y, inner.width, 1));
+            frame.render_widget(spark, Rect::new(inner.x + label_w, spark_y, spark_w, 1));
         }
         y += ROWS_PER_LISTENER as u16;
     }
@@ -153,40 +186,46 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         } else {
             t.dim()
         };
-        let mut lines = if inner.width < 40 {
-            vec![
+        // The SYN queue's counters, once one of them moved, take the place
+        // of the scope's words when narrow.
+        let syn = syn_counters(&s.counters);
+        let lines = match (counter_rows == 2, syn) {
+            (true, Some(syn)) => vec![Line::styled(counts, style), Line::styled(syn, t.warn())],
+            (true, None) => vec![
                 Line::styled(counts, style),
                 Line::styled(format!("({scope}, since start)"), t.dim()),
-            ]
-        } else {
-            vec![Line::styled(format!("{counts} ({scope})"), style)]
+            ],
+            (false, Some(syn)) => vec![Line::styled(format!("{counts} · {syn} ({scope})"), style)],
+            (false, None) => vec![Line::styled(format!("{counts} ({scope})"), style)],
         };
-        if queue_counters {
-            let c = &s.counters;
-            let mut parts = Vec::new();
-            if c.reqq_full_do_cookies + c.syncookies_recv + c.syncookies_failed > 0 {
-                parts.push(format!(
-                    "cookies +{} back +{}",
-                    c.reqq_full_do_cookies, c.syncookies_recv
-                ));
-            }
-            if c.syncookies_failed > 0 {
-                parts.push(format!("bad +{}", c.syncookies_failed));
-            }
-            if c.reqq_full_drop > 0 {
-                parts.push(format!("syn-q drops +{}", c.reqq_full_drop));
-            }
-            if c.defer_accept_drop > 0 {
-                parts.push(format!("defer +{}", c.defer_accept_drop));
-            }
-            lines.insert(1, Line::styled(parts.join(" · "), t.warn()));
-        }
         let cy = inner.y + inner.height.saturating_sub(counter_rows);
         frame.render_widget(
             Paragraph::new(lines),
             Rect::new(inner.x, cy, inner.width, counter_rows),
         );
     }
+}
+
+/// The counters of the SYN queue that moved, short: `cookies +3 back +1 ·
+/// defer +2`; `None` while none has.
+fn syn_counters(c: &crate::kernel::Counters) -> Option<String> {
+    let mut parts = Vec::new();
+    if c.reqq_full_do_cookies + c.syncookies_recv > 0 {
+        parts.push(format!(
+            "cookies +{} back +{}",
+            c.reqq_full_do_cookies, c.syncookies_recv
+        ));
+    }
+    if c.syncookies_failed > 0 {
+        parts.push(format!("bad +{}", c.syncookies_failed));
+    }
+    if c.reqq_full_drop > 0 {
+        parts.push(format!("syn-q drops +{}", c.reqq_full_drop));
+    }
+    if c.defer_accept_drop > 0 {
+        parts.push(format!("defer +{}", c.defer_accept_drop));
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
 /// The SYN queue against the limit the kernel applies, and what a SYN

@@ -1,0 +1,90 @@
+# lesson: UDP
+# summary: does the backlog apply to UDP? datagram boundaries, truncation, silent drops, connected UDP and ECONNREFUSED
+
+step "Does the backlog apply to UDP?"
+note "U1 is a UDP socket: socket() and bind(), nothing more. Ask it to listen with a backlog of 5, as a TCP server would."
+udp
+listen U1 backlog=5
+expect U1 errno=EOPNOTSUPP
+accept U1
+expect U1 errno=EOPNOTSUPP
+note "The kernel refuses both: EOPNOTSUPP. The backlog is the length of a queue of connections, and UDP has no connections, so there is nothing to queue and nothing to accept."
+note "Yet U1 can already receive. U2, another UDP socket, sends it a datagram; no listen(), no accept()."
+udp
+sendto U2 U1 "hello, U1"
+recvfrom U1 100
+expect U1 ret=9
+expect U1 from=U2
+note "recvfrom() says who sent each datagram. U1's one queue is its receive buffer, shared by every sender."
+
+step "Boundaries are kept"
+note "U2 sends two datagrams of 8 bytes. U1 then asks recvfrom() for up to 100 bytes, room for both."
+sendto U2 U1 "Hi there"
+sendto U2 U1 ", server"
+recvfrom U1 100
+expect U1 ret=8
+expect U1 datagram_len=8
+recvfrom U1 100
+expect U1 ret=8
+note "Each recvfrom() returned one datagram, as it was sent, though there was room for more. TCP carries a stream and keeps no boundaries (see the partial-recv lesson); UDP carries messages and keeps each one whole."
+
+step "A datagram cut short"
+note "U2 sends 100 bytes. U1 reads with a 16-byte buffer. What becomes of the other 84?"
+sendto U2 U1 100
+recvfrom U1 16
+expect U1 ret=16
+expect U1 truncated=true
+expect U1 datagram_len=100
+sendto U2 U1 "next"
+recvfrom U1 100
+expect U1 ret=4
+note "recvfrom(16) returned 16 and the kernel flagged the datagram as truncated (MSG_TRUNC): it had 100 bytes. The next call got the next datagram: the other 84 bytes are gone. With TCP they would have waited for the next recv."
+
+step "Dropped without a word"
+note "U3 asks for a 4 KiB receive buffer (the kernel doubles it). U4 sends it 200 datagrams of 1000 bytes; U3 does not read."
+udp rcvbuf=4k
+expect U3 rcvbuf=8192
+udp
+sendto U4 U3 1000 x200
+expect U4 errno=null
+expect U4 bytes_sent=200000
+expect U3 drops=197
+expect U3 recvq=6912
+show
+note "Every sendto() succeeded: U4 handed all 200,000 bytes to the kernel. U3 dropped 197 datagrams, and no one told U4. A protocol on UDP that must not lose messages has to notice and resend by itself."
+note "The drops also count in UdpRcvbufErrors (show: system-wide, unless the lab has a namespace of its own)."
+
+step "What the buffer kept"
+note "recvq is 6912: the memory the kernel charged for the queued datagrams, each with its overhead, not their bytes. How many datagrams is that? U3 reads without waiting until nothing is left."
+set U3 timeout=0
+recvfrom U3 2000
+recvfrom U3 2000
+recvfrom U3 2000
+expect U3 ret=1000
+recvfrom U3 2000
+expect U3 errno=EAGAIN
+note "Three datagrams of 1000 bytes filled the 8 KiB buffer; the fourth call found the queue empty."
+
+step "Unconnected: never told"
+note "U5 is made and closed at once: nothing is bound at its port any more. U2 sends it two datagrams."
+udp
+close U5
+sendto U2 U5 "anyone there?"
+sleep 200ms
+sendto U2 U5 "hello?"
+expect U2 errno=null
+note "Both succeeded. The kernel answers a datagram to a closed port with an ICMP port unreachable, but an unconnected socket never hears of it."
+
+step "Connected UDP hears ECONNREFUSED"
+connect U2 U5
+expect U2 ret=0
+expect U2 state=ESTABLISHED
+note "connect() returned at once, though nothing is there to answer: it asks the peer nothing. It sets a default peer and a filter: U2 now takes datagrams from U5's address alone."
+send U2 "hello?"
+expect U2 ret=6
+sleep 200ms
+send U2 "still there?"
+expect U2 errno=ECONNREFUSED
+send U2 "once more"
+expect U2 ret=9
+note "The ICMP port unreachable that came back for the first send became ECONNREFUSED on the next call, once; the call after it went out again. Only a connected UDP socket learns of it."

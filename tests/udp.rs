@@ -1,0 +1,339 @@
+//! UDP sockets on the real kernel: datagram boundaries, truncation, drops
+//! when the receive buffer is full, no backlog, and ECONNREFUSED from an
+//! ICMP port unreachable. The kernel view is checked against `ss -uam` and
+//! the counters against `nstat`.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use sockplay::kernel::{Snapshot, TcpState, ViewRole};
+use sockplay::lab::SockName;
+use sockplay::script::Runner;
+
+fn name(s: &str) -> SockName {
+    s.parse().unwrap()
+}
+
+/// One socket of `ss -Huam`: state, Recv-Q, Send-Q, and the skmem figures
+/// rb (rcvbuf) and d (drops).
+#[derive(Debug)]
+struct SsUdp {
+    state: String,
+    recv_q: u64,
+    send_q: u64,
+    rb: u64,
+    drops: u64,
+}
+
+fn skmem(line: &str, key: &str) -> Option<u64> {
+    let inner = line.split("skmem:(").nth(1)?.split(')').next()?;
+    inner.split(',').find_map(|kv| {
+        let digits = kv.strip_prefix(key)?;
+        digits
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| digits.parse().ok())?
+    })
+}
+
+/// Parses `ss -Huam` output (each socket's line, then its skmem line).
+fn parse_ss(text: &str) -> Vec<SsUdp> {
+    let mut out: Vec<SsUdp> = Vec::new();
+    for l in text.lines() {
+        if l.contains("skmem:(") {
+            if let Some(last) = out.last_mut() {
+                last.rb = skmem(l, "rb").unwrap();
+                last.drops = skmem(l, "d").unwrap();
+            }
+            continue;
+        }
+        let w: Vec<&str> = l.split_whitespace().collect();
+        if w.len() >= 5 {
+            out.push(SsUdp {
+                state: w[0].into(),
+                recv_q: w[1].parse().unwrap(),
+                send_q: w[2].parse().unwrap(),
+                rb: 0,
+                drops: 0,
+            });
+        }
+    }
+    out
+}
+
+fn ss_udp(port: u16) -> Vec<SsUdp> {
+    let out = Command::new("ss")
+        .args(["-Huam", &format!("sport = :{port}")])
+        .output()
+        .expect("ss (iproute2) is installed");
+    assert!(out.status.success(), "{out:?}");
+    parse_ss(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// Retries `check` on fresh snapshots for up to 2 s.
+fn eventually(r: &mut Runner<'_>, mut check: impl FnMut(&Snapshot) -> Result<(), String>) {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        let s = r.snapshot().expect("the kernel view can be read");
+        match check(&s) {
+            Ok(()) => return,
+            Err(e) if Instant::now() >= deadline => panic!("{e}\n{s:#?}"),
+            Err(_) => r.idle(Duration::from_millis(50)),
+        }
+    }
+}
+
+#[test]
+fn a_full_receive_buffer_drops_datagrams_as_ss_counts_them() {
+    let script = "udp\nudp rcvbuf=4k\nsendto U1 U2 1000 x200\nexpect U1 bytes_sent=200000";
+    let (run, ()) = common::live(script, |r| {
+        eventually(r, |s| {
+            let u2 = s.socket(name("U2")).unwrap();
+            let port = u2.local.unwrap().port();
+            let ss = ss_udp(port);
+            let [line] = ss.as_slice() else {
+                return Err(format!("ss -uam: {ss:?}"));
+            };
+            let ours = (
+                u64::from(u2.recvq.unwrap()),
+                u64::from(u2.sendq.unwrap()),
+                u64::from(u2.rcvbuf.unwrap()),
+                u64::from(u2.drops.unwrap()),
+            );
+            if ours != (line.recv_q, line.send_q, line.rb, line.drops) {
+                return Err(format!("sockplay {ours:?}, ss {line:?}"));
+            }
+            if line.state != "UNCONN" || u2.state != TcpState::Unconnected {
+                return Err(format!("state: ss {}, sockplay {}", line.state, u2.state));
+            }
+            // Some were dropped, and none of the drops is missing from the
+            // system counter (which other programs may move too).
+            if line.drops == 0 || s.counters.udp.rcvbuf_errors < line.drops {
+                return Err(format!("drops {line:?}, counters {:?}", s.counters));
+            }
+            if u64::from(u2.drops.unwrap()) + u64::from(u2.recvq.unwrap() > 0) > 200 {
+                return Err("more drops than datagrams".into());
+            }
+            Ok(())
+        });
+    });
+    run.assert_ok();
+    // The sender saw every sendto succeed.
+    let sends = run.calls("U1", "sendto");
+    assert_eq!(sends.len(), 200);
+    assert!(sends.iter().all(|r| r.outcome.ret() == Some(1000)));
+}
+
+#[test]
+fn datagrams_keep_their_boundaries_and_a_short_buffer_truncates() {
+    let run = common::run(
+        "udp\nudp\nsendto U1 U2 100\nsendto U1 U2 \"hello\"\nsendto U1 U2 \"world!\"\n\
+         recvfrom U2 16\nrecvfrom U2 100\nrecv U2 3 peek\nrecvfrom U2 3\nexpect U2 recvq=0",
+    );
+    run.assert_ok();
+    let got = run.calls("U2", "recvfrom");
+    let cut = got[0];
+    assert_eq!(cut.outcome.ret(), Some(16));
+    let d = cut.datagram.as_ref().unwrap();
+    assert!(d.truncated && d.len == 100, "{cut:?}");
+    assert_eq!(d.peer_name, Some(name("U1")));
+    let line = sockplay::script::transcript::result_line(cut);
+    assert!(
+        line.contains("recvfrom(16)       → 16       [truncated: the datagram had 100 bytes; the other 84 are gone]"),
+        "{line}"
+    );
+    // The rest of the first datagram is gone: the next call gets the next one, whole.
+    assert_eq!(got[1].outcome.ret(), Some(5));
+    assert_eq!(got[1].data.as_ref().unwrap().escaped(), "hello");
+    assert!(!got[1].partial, "a whole datagram is not partial");
+    let peek = run.call("U2", "recv");
+    let pd = peek.datagram.as_ref().unwrap();
+    assert!(pd.truncated && pd.peek && pd.len == 6, "{peek:?}");
+    assert!(sockplay::script::transcript::kind_text(peek).contains("stays queued"));
+    assert_eq!(got[2].data.as_ref().unwrap().escaped(), "wor");
+    // The JSON op adds the sender, truncated and the real length.
+    let op = sockplay::script::json::op_record(cut);
+    assert_eq!(op["truncated"], true);
+    assert_eq!(op["datagram_len"], 100);
+    assert_eq!(op["from_sock"], "U1");
+    assert!(op["from"].as_str().unwrap().starts_with("127.0.0.1:"));
+}
+
+#[test]
+fn listen_and_accept_on_udp_are_refused_by_the_kernel() {
+    let run = common::run(
+        "udp\nlisten U1 backlog=5\nexpect U1 errno=EOPNOTSUPP\naccept U1 all\nexpect U1 errno=EOPNOTSUPP",
+    );
+    run.assert_ok();
+    let listen = run.call("U1", "listen");
+    assert!(listen.explain.contains("backlog"), "{}", listen.explain);
+    assert_eq!(
+        run.calls("U1", "accept").len(),
+        1,
+        "accept all makes one call"
+    );
+}
+
+#[test]
+fn only_a_connected_socket_hears_of_a_closed_port() {
+    let run = common::run(
+        "udp\nudp\nudp\nclose U3\n\
+         sendto U1 U3 \"a\"\nsleep 100ms\nsendto U1 U3 \"b\"\nexpect U1 errno=null\n\
+         connect U2 U3\nsend U2 \"a\"\nsleep 100ms\nsend U2 \"b\"\nexpect U2 errno=ECONNREFUSED\n\
+         send U2 \"c\"\nexpect U2 ret=1",
+    );
+    run.assert_ok();
+    let refused = &run.calls("U2", "send")[1];
+    assert!(
+        refused.explain.contains("ICMP port unreachable"),
+        "{refused:?}"
+    );
+}
+
+#[test]
+fn a_connected_socket_takes_datagrams_from_its_peer_alone() {
+    let (run, ()) = common::live(
+        "udp\nudp\nudp\nconnect U1 U2\nexpect U1 state=ESTABLISHED\nsendto U3 U1 \"stranger\"\nsendto U2 U1 \"peer\"\nrecv U1 100\nexpect U1 from=U2",
+        |r| {
+            eventually(r, |s| {
+                let u1 = s.socket(name("U1")).unwrap();
+                let port = u1.local.unwrap().port();
+                let ss = ss_udp(port);
+                match ss.as_slice() {
+                    [l] if l.state == "ESTAB" && u1.peer == s.socket(name("U2")).unwrap().local => {
+                        Ok(())
+                    }
+                    other => Err(format!("ss {other:?}, sockplay {u1:?}")),
+                }
+            });
+        },
+    );
+    run.assert_ok();
+    assert_eq!(
+        run.call("U1", "recv").data.as_ref().unwrap().escaped(),
+        "peer"
+    );
+}
+
+#[test]
+fn wrong_udp_commands_are_refused_and_change_nothing() {
+    for (script, says) in [
+        ("udp\nsendall U1 10", "byte-stream"),
+        ("udp\nrecvall U1 10", "byte-stream"),
+        ("listen\nsendto L1 127.0.0.1:9 10", "TCP socket"),
+        ("udp\nlisten\nsendto U1 L1 10", "expected a UDP socket"),
+        ("udp\nrecvfrom U1 0", "out of range"),
+        ("udp\nsendto U1 U9 10", "no socket U9"),
+        ("udp\nsendto U1 127.0.0.1:9 10 y3", "expected xN"),
+        ("udp\nconnect U1", "needs a target"),
+        ("udp nodelay=on", "no option 'nodelay'"),
+    ] {
+        let error = match sockplay::script::parse_script(script) {
+            Err(e) => Some(e.to_string()),
+            Ok(_) => common::run(script).records.iter().find_map(|r| match r {
+                common::Rec::Error(_, m) => Some(m.clone()),
+                _ => None,
+            }),
+        };
+        let error = error.unwrap_or_else(|| panic!("{script}: accepted"));
+        assert!(error.contains(says), "{script}: {error}");
+        assert!(!error.contains('\n'), "one line: {error}");
+    }
+}
+
+/// Runs a command inside the network namespace of process `pid`.
+fn inside(pid: u32, cmd: &[&str]) -> String {
+    let out = Command::new("nsenter")
+        .arg(format!("--net=/proc/{pid}/ns/net"))
+        .args(cmd)
+        .output()
+        .expect("nsenter (util-linux) is installed");
+    assert!(out.status.success(), "{cmd:?}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn in_a_lab_of_its_own_the_udp_counters_are_nstats() {
+    // SAFETY: geteuid takes no arguments and cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: nsenter into the lab's namespace needs root");
+        return;
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sockplay"))
+        .args(["--netns", "run", "--json", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            b"udp\nudp rcvbuf=4k\nudp\nclose U3\nsendto U1 U2 1000 x40\nsendto U1 U3 10 x3\n\
+              sleep 300ms\nshow\nsleep 5s\n",
+        )
+        .unwrap();
+    let pid = child.id();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let snap: serde_json::Value = loop {
+        let line = lines.next().expect("a snapshot line").unwrap();
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        if v["type"] == "snapshot" {
+            break v;
+        }
+    };
+    assert_eq!(snap["counters_scope"], "this-lab", "{snap}");
+    let c = &snap["counters"];
+    let u2 = snap["sockets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "U2")
+        .unwrap();
+    assert_eq!(u2["role"], ViewRole::Udp.word());
+    let drops = u2["drops"].as_u64().unwrap();
+    assert!(drops > 0, "{u2}");
+    assert_eq!(c["UdpRcvbufErrors"].as_u64(), Some(drops), "{c}");
+    assert_eq!(c["UdpNoPorts"].as_u64(), Some(3), "{c}");
+    // Inside: the namespace is new, so its absolute counters are the lab's.
+    let nstat = inside(
+        pid,
+        &[
+            "nstat",
+            "-asz",
+            "UdpRcvbufErrors",
+            "UdpInErrors",
+            "UdpNoPorts",
+            "UdpSndbufErrors",
+        ],
+    );
+    for l in nstat.lines().filter(|l| l.starts_with("Udp")) {
+        let w: Vec<&str> = l.split_whitespace().collect();
+        let counted: u64 = w[1].parse().unwrap();
+        assert_eq!(c[w[0]].as_u64(), Some(counted), "{w:?} in {c}");
+    }
+    assert_eq!(
+        nstat.lines().filter(|l| l.starts_with("Udp")).count(),
+        4,
+        "{nstat}"
+    );
+    let port = u2["local"].as_str().unwrap().rsplit(':').next().unwrap();
+    let ss = parse_ss(&inside(pid, &["ss", "-Huam", &format!("sport = :{port}")]));
+    assert_eq!(ss.len(), 1, "{ss:?}");
+    assert_eq!(ss[0].drops, drops);
+    assert_eq!(Some(ss[0].recv_q), u2["recvq"].as_u64());
+    // SAFETY: kill on the child we started, by its pid.
+    unsafe { libc::kill(pid as i32, libc::SIGTERM) };
+    let began = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            began.elapsed() < Duration::from_secs(5),
+            "sockplay did not end"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
