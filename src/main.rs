@@ -140,7 +140,7 @@ fn main() -> ExitCode {
             list_lessons();
             Ok(0)
         }
-        Some(Mode::Lesson { ref name }) => lesson(name),
+        Some(Mode::Lesson { ref name }) => lesson(name, cli.pcap.as_ref()),
         None => tui(&cli),
     };
     match result {
@@ -264,7 +264,10 @@ fn listen_command(cli: &Cli) -> Option<String> {
 }
 
 fn tui(cli: &Cli) -> anyhow::Result<u8> {
-    let mut start = sockplay::tui::Start::default();
+    let mut start = sockplay::tui::Start {
+        pcap: cli.pcap.clone(),
+        ..Default::default()
+    };
     if let Some(cmd) = listen_command(cli) {
         // Checked here, so a mistake is one clear line before the screen opens.
         parse_line(&cmd).map_err(|e| anyhow::anyhow!("--listen: {}", e.message))?;
@@ -294,7 +297,7 @@ fn list_lessons() {
     }
 }
 
-fn lesson(name: &str) -> anyhow::Result<u8> {
+fn lesson(name: &str, pcap: Option<&PathBuf>) -> anyhow::Result<u8> {
     let lesson = lessons::find(name).map_err(|e| anyhow::anyhow!(e))?;
     let lines = parse_script(&lesson.text).map_err(|e| anyhow::anyhow!("{}: {e}", lesson.name))?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -303,6 +306,7 @@ fn lesson(name: &str) -> anyhow::Result<u8> {
     let start = sockplay::tui::Start {
         script: Some((lesson.title.clone(), lines)),
         lesson: true,
+        pcap: pcap.cloned(),
         ..Default::default()
     };
     Ok(sockplay::tui::run(start)? as u8)

@@ -142,6 +142,8 @@ pub struct App {
     pub quit: bool,
     /// Something changed since the last draw.
     pub dirty: bool,
+    /// The wire pane (`w`) and the capture behind it.
+    pub wire: super::wire_pane::WirePane,
 }
 
 pub use super::lesson::{Script, Stop};
@@ -178,6 +180,7 @@ impl App {
             size: (80, 24),
             quit: false,
             dirty: true,
+            wire: super::wire_pane::WirePane::default(),
         }
     }
 
@@ -238,7 +241,7 @@ impl App {
                     self.advance(now);
                     self.dirty = true;
                 }
-                if self.calls_in_flight() {
+                if self.calls_in_flight() || self.wire.changed() {
                     self.dirty = true;
                 }
             }
@@ -304,6 +307,7 @@ impl App {
                 }
             }
         }
+        self.wire.frozen_at = self.frozen.as_ref().map(|_| self.lab.elapsed());
         self.dirty = true;
     }
 
@@ -355,8 +359,8 @@ impl App {
             lab: &self.lab,
             last: &self.last,
             kernel: &self.kernel,
-            wire: None,
-            wire_off: None,
+            wire: self.wire.wire.as_deref(),
+            wire_off: self.wire.off.as_deref(),
             sink: &mut LogSink {
                 log: &mut self.log,
                 source,

@@ -17,6 +17,7 @@ mod rows;
 pub mod terminal;
 pub mod theme;
 pub mod view;
+pub mod wire_pane;
 
 use std::time::{Duration, Instant};
 
@@ -60,6 +61,8 @@ pub struct Start {
     pub script: Option<(String, Vec<Line>)>,
     /// Play the script as a lesson, pausing at each step.
     pub lesson: bool,
+    /// Write the lab's segments to this pcapng file.
+    pub pcap: Option<std::path::PathBuf>,
 }
 
 /// Runs the TUI until the user quits; returns the exit status.
@@ -68,7 +71,9 @@ pub fn run(start: Start) -> anyhow::Result<i32> {
         .enable_all()
         .build()?;
     let (lab, events) = Lab::new();
+    let wire = wire_pane::WirePane::start(&lab, start.pcap.clone());
     let mut app = App::new(lab, Theme::from_env(), KernelReader::live());
+    app.wire = wire;
     let mut guard = terminal::Guard::enter()?;
     let size = guard.terminal.size()?;
     app.size = (size.width, size.height);

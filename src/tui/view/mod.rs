@@ -10,6 +10,7 @@ mod results;
 mod selected;
 mod selected_listener;
 mod status;
+mod wire;
 
 use ratatui::Frame;
 use ratatui::layout::Alignment;
@@ -67,8 +68,13 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
     }
     listeners::draw(frame, app, areas.listeners);
     connections::draw(frame, app, areas.connections);
-    selected::draw(frame, app, areas.selected);
-    results::draw(frame, app, areas.results);
+    if app.wire.shown {
+        // The wire takes the selected pane's room and the results'.
+        wire::draw(frame, app, areas.selected.union(areas.results));
+    } else {
+        selected::draw(frame, app, areas.selected);
+        results::draw(frame, app, areas.results);
+    }
     status::command_line(frame, app, areas.command);
     status::status_line(frame, app, areas.status);
     overlay::draw(frame, app, area);

@@ -124,6 +124,10 @@ fn help(frame: &mut Frame<'_>, app: &App, area: Rect) {
             "p",
             "freeze the view to talk over a still picture; p again thaws",
         ),
+        (
+            "w",
+            "the wire: the selected connection's segments, their causes, its graph",
+        ),
         ("space", "next lesson step"),
         ("q  Ctrl-C", "quit (q asks first while calls are blocked)"),
     ];
