@@ -67,22 +67,38 @@ fn a_resolver_that_does_not_answer_never_holds_the_screen() {
     command(&mut app, "listen");
     pump(&mut app, &rx, |a| op_of(a, Call::Listen).is_some());
     let listener = op_of(&app, Call::Listen).unwrap();
-    let port = app.lab.socket(listener.created[0]).unwrap().meta.local.unwrap().port();
+    let port = app
+        .lab
+        .socket(listener.created[0])
+        .unwrap()
+        .meta
+        .local
+        .unwrap()
+        .port();
 
     command(&mut app, &format!("connect slowhost.example:{port}"));
     // The command line is back and the resolver has not answered: the
     // lookup waits on a thread of its own.
-    assert!(!answered.load(Ordering::SeqCst), "the screen's thread waited for the resolver");
+    assert!(
+        !answered.load(Ordering::SeqCst),
+        "the screen's thread waited for the resolver"
+    );
     assert!(app.cmd_error.is_none(), "{:?}", app.cmd_error);
     let lookups = app.lab.lookups_in_flight();
     assert_eq!(lookups.len(), 1);
     assert_eq!(lookups[0].call, Call::Lookup);
-    assert!(app.calls_in_flight(), "the screen keeps ticking while it waits");
+    assert!(
+        app.calls_in_flight(),
+        "the screen keeps ticking while it waits"
+    );
     // Keys still work while it waits.
     key(&mut app, KeyCode::Char('?'));
     // Shown as a call in flight.
     pump(&mut app, &rx, |a| {
-        a.log.entries().iter().any(|e| matches!(e, Entry::Blocked(b) if b.call == Call::Lookup))
+        a.log
+            .entries()
+            .iter()
+            .any(|e| matches!(e, Entry::Blocked(b) if b.call == Call::Lookup))
     });
     assert!(!answered.load(Ordering::SeqCst));
 
@@ -92,7 +108,10 @@ fn a_resolver_that_does_not_answer_never_holds_the_screen() {
     assert_eq!(lookup.outcome.ret(), Some(1));
     assert_eq!(lookup.arg.to_string(), "slowhost.example");
     let connect = op_of(&app, Call::Connect).unwrap();
-    assert_eq!(connect.sock, lookup.sock, "the connect is the client the lookup named");
+    assert_eq!(
+        connect.sock, lookup.sock,
+        "the connect is the client the lookup named"
+    );
     assert_eq!(connect.outcome.ret(), Some(0), "{connect:?}");
     assert!(lookup.seq < connect.seq);
 }
@@ -106,9 +125,19 @@ fn a_failed_lookup_is_a_result_not_a_rejected_command() {
     pump(&mut app, &rx, |a| op_of(a, Call::Lookup).is_some());
     assert!(app.cmd_error.is_none(), "{:?}", app.cmd_error);
     let r = op_of(&app, Call::Lookup).unwrap();
-    assert_eq!(r.outcome.errno().map(|e| e.name()).as_deref(), Some("EAI_NONAME"));
-    assert!(r.explain.contains("Name or service not known"), "{}", r.explain);
-    assert!(op_of(&app, Call::Connect).is_none(), "no address, so no connect");
+    assert_eq!(
+        r.outcome.errno().map(|e| e.name()).as_deref(),
+        Some("EAI_NONAME")
+    );
+    assert!(
+        r.explain.contains("Name or service not known"),
+        "{}",
+        r.explain
+    );
+    assert!(
+        op_of(&app, Call::Connect).is_none(),
+        "no address, so no connect"
+    );
     assert!(app.lab.lookups_in_flight().is_empty());
 }
 
