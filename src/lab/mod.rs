@@ -30,6 +30,7 @@ pub mod preview;
 mod record;
 mod registry;
 pub mod result;
+mod settimeout;
 mod socket;
 mod stream;
 pub mod syn;
