@@ -12,12 +12,25 @@ use crate::lab::{Call, CallResult, Kind, Outcome, SockName, Started};
 /// Writes a transcript to `W`, one record per line, flushed as it goes.
 pub struct Transcript<W: Write> {
     out: W,
+    /// Print each command before its results (not where the terminal
+    /// already shows what was typed).
+    commands: bool,
 }
 
 impl<W: Write> Transcript<W> {
     /// A transcript written to `out`.
     pub fn new(out: W) -> Self {
-        Transcript { out }
+        Transcript {
+            out,
+            commands: true,
+        }
+    }
+
+    /// A transcript that leaves out the commands themselves: the terminal
+    /// has already shown the line as it was typed.
+    pub fn without_commands(mut self) -> Self {
+        self.commands = false;
+        self
     }
 
     /// Gives the writer back.
@@ -139,6 +152,9 @@ impl<W: Write> Sink for Transcript<W> {
     }
 
     fn command(&mut self, line: &Line) {
+        if !self.commands {
+            return;
+        }
         self.line(&format!("{:>3} │ {}", line.number, line.text));
     }
 
