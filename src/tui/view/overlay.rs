@@ -109,6 +109,10 @@ fn help(frame: &mut Frame<'_>, app: &App, area: Rect) {
             "send · recv · shutdown · close the selected socket",
         ),
         (
+            "u",
+            "new UDP socket; on one, s and r are sendto and recvfrom",
+        ),
+        (
             "Tab ←→ ↑↓",
             "change pane · select a row (the mouse works too)",
         ),

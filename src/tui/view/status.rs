@@ -101,7 +101,14 @@ fn keys_now(app: &App) -> Vec<&'static str> {
             if crate::tui::keys::target_listener(app).is_some() {
                 keys.extend(["a accept", "c connect"]);
             }
-            keys.extend(["n listen", "Tab pane", "↑↓ select", "/ filter", "p freeze"]);
+            keys.extend([
+                "n listen",
+                "Tab pane",
+                "↑↓ select",
+                "/ filter",
+                "p freeze",
+                "u udp",
+            ]);
             keys
         }
     }
