@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+use sockplay::lab::preview::escape_text;
 use sockplay::script::json::JsonLines;
 use sockplay::script::lessons::{self, Lesson};
 use sockplay::script::markdown::Markdown;
@@ -139,13 +140,13 @@ fn main() -> ExitCode {
             list_lessons();
             Ok(0)
         }
-        Some(Mode::Lesson { ref name }) => lesson(name),
+        Some(Mode::Lesson { ref name }) => lesson(name, cli.pcap.as_ref()),
         None => tui(&cli),
     };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("sockplay: {e:#}");
+            eprintln!("sockplay: {}", escape_text(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }
@@ -226,7 +227,8 @@ fn run(
         Ok(lines) => lines,
         Err(e) => {
             sink.error(e.line, Some(e.error.col), &e.error.message);
-            eprintln!("sockplay: {}: {e}", file.display());
+            let said = format!("{}: {e}", file.display());
+            eprintln!("sockplay: {}", escape_text(&said));
             return Ok(2);
         }
     };
@@ -262,7 +264,10 @@ fn listen_command(cli: &Cli) -> Option<String> {
 }
 
 fn tui(cli: &Cli) -> anyhow::Result<u8> {
-    let mut start = sockplay::tui::Start::default();
+    let mut start = sockplay::tui::Start {
+        pcap: cli.pcap.clone(),
+        ..Default::default()
+    };
     if let Some(cmd) = listen_command(cli) {
         // Checked here, so a mistake is one clear line before the screen opens.
         parse_line(&cmd).map_err(|e| anyhow::anyhow!("--listen: {}", e.message))?;
@@ -292,7 +297,7 @@ fn list_lessons() {
     }
 }
 
-fn lesson(name: &str) -> anyhow::Result<u8> {
+fn lesson(name: &str, pcap: Option<&PathBuf>) -> anyhow::Result<u8> {
     let lesson = lessons::find(name).map_err(|e| anyhow::anyhow!(e))?;
     let lines = parse_script(&lesson.text).map_err(|e| anyhow::anyhow!("{}: {e}", lesson.name))?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -301,9 +306,21 @@ fn lesson(name: &str) -> anyhow::Result<u8> {
     let start = sockplay::tui::Start {
         script: Some((lesson.title.clone(), lines)),
         lesson: true,
+        pcap: pcap.cloned(),
         ..Default::default()
     };
     Ok(sockplay::tui::run(start)? as u8)
+}
+
+/// A line as text: bytes that are not UTF-8 are taken as `\xNN` escapes,
+/// which the command language reads back as the same bytes inside a text.
+fn utf8_or_escaped(line: &[u8]) -> String {
+    let mut text = String::with_capacity(line.len());
+    for chunk in line.utf8_chunks() {
+        text.push_str(chunk.valid());
+        text.push_str(&sockplay::lab::preview::escape(chunk.invalid()));
+    }
+    text
 }
 
 fn shell() -> anyhow::Result<u8> {
@@ -316,9 +333,18 @@ fn shell() -> anyhow::Result<u8> {
     }
     let (tx, rx) = mpsc::channel::<String>();
     std::thread::spawn(move || {
-        for line in std::io::stdin().lock().lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
+        let mut stdin = std::io::stdin().lock();
+        let mut bytes = Vec::new();
+        // Bounded by the input: each turn reads one line, and stops at its end.
+        loop {
+            bytes.clear();
+            match stdin.read_until(b'\n', &mut bytes) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            let line = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if tx.send(utf8_or_escaped(line)).is_err() {
                 break;
             }
         }

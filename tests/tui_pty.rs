@@ -326,3 +326,159 @@ fn regex_lite_sgr(text: &str) -> Option<String> {
         colour.then(|| params.to_string())
     })
 }
+
+/// The terminal is as the shell left it: main screen, cursor shown, no
+/// mouse reporting, cooked mode.
+fn assert_given_back(pty: &Pty) {
+    std::thread::sleep(Duration::from_millis(100));
+    let screen = pty.screen.lock().unwrap();
+    assert!(
+        !screen.screen().alternate_screen(),
+        "left the alternate screen"
+    );
+    assert!(!screen.screen().hide_cursor(), "the cursor is shown");
+    assert_eq!(
+        screen.screen().mouse_protocol_mode(),
+        vt100::MouseProtocolMode::None,
+        "mouse reporting is off"
+    );
+    drop(screen);
+    assert_eq!(pty.termios().c_lflag & libc::ICANON, libc::ICANON);
+}
+
+#[test]
+fn sigquit_restores_the_terminal() {
+    let mut pty = spawn(&["--listen"], 100, 30);
+    pty.wait_for("L1 127.0.0.1:");
+    // SAFETY: signalling the child we started.
+    unsafe { libc::kill(pty.child.id() as i32, libc::SIGQUIT) };
+    let began = Instant::now();
+    pty.wait_exit();
+    assert!(
+        began.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        began.elapsed()
+    );
+    assert_given_back(&pty);
+}
+
+/// Waits until the child has stopped (true) or continued (false).
+fn wait_stopped(pid: i32, stopped: bool) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let flags = libc::WNOHANG
+        | if stopped {
+            libc::WUNTRACED
+        } else {
+            libc::WCONTINUED
+        };
+    loop {
+        let mut status = 0;
+        // SAFETY: waitpid on our own child, without reaping a running one.
+        let r = unsafe { libc::waitpid(pid, &mut status, flags) };
+        if r == pid
+            && ((stopped && libc::WIFSTOPPED(status)) || (!stopped && libc::WIFCONTINUED(status)))
+        {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the child never {}",
+            if stopped { "stopped" } else { "continued" }
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn ctrl_z_suspends_like_vim_and_fg_brings_the_lab_back() {
+    let mut pty = spawn(&["--listen"], 100, 30);
+    pty.wait_for("L1 127.0.0.1:");
+    let pid = pty.child.id() as i32;
+    for stop in [&b"\x1a"[..], b"SIGTSTP"] {
+        if stop == b"SIGTSTP" {
+            // SAFETY: signalling the child we started.
+            unsafe { libc::kill(pid, libc::SIGTSTP) };
+        } else {
+            pty.keys(stop);
+        }
+        wait_stopped(pid, true);
+        assert_given_back(&pty);
+        pty.screen.lock().unwrap().process(b"\x1b[2J");
+        // `fg`: the shell continues the job.
+        // SAFETY: signalling the child we started.
+        unsafe { libc::kill(pid, libc::SIGCONT) };
+        wait_stopped(pid, false);
+        let text = pty.wait_for("L1 127.0.0.1:");
+        assert!(
+            text.contains("Listeners"),
+            "the whole screen is drawn again:\n{text}"
+        );
+        assert!(pty.screen.lock().unwrap().screen().alternate_screen());
+        assert_eq!(pty.termios().c_lflag & libc::ICANON, 0, "raw mode again");
+    }
+    pty.keys(b"q");
+    assert!(pty.wait_exit().success());
+    assert_given_back(&pty);
+}
+
+#[test]
+fn a_panic_in_another_thread_restores_the_terminal_and_ends_the_program() {
+    let mut pty = spawn_with(&["--listen"], 100, 30, &[("SOCKPLAY_TEST_PANIC", "thread")]);
+    let status = pty.wait_exit();
+    assert_eq!(status.code(), Some(101), "{status:?}");
+    assert_given_back(&pty);
+    let raw = String::from_utf8_lossy(&pty.raw.lock().unwrap()).into_owned();
+    let left = raw.rfind("\x1b[?1049l").expect("left the alternate screen");
+    assert!(
+        raw[left..].contains("a test panic in a lab thread"),
+        "the message is printed after the screen is given back"
+    );
+}
+
+/// The port of the listener shown on screen as `L1 127.0.0.1:PORT`.
+fn shown_port(text: &str) -> u16 {
+    text.split("L1 127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|p| p.parse().ok())
+        .expect("the listener's port on screen")
+}
+
+/// A chatty peer: one byte per send, Nagle off, for at most 20 s.
+fn chatty_peer(port: u16) -> std::thread::JoinHandle<()> {
+    let peer = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    peer.set_nodelay(true).unwrap();
+    std::thread::spawn(move || {
+        let mut peer = peer;
+        let end = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < end && peer.write_all(b"A").is_ok() {}
+    })
+}
+
+#[test]
+fn frozen_under_a_chatty_peer_the_lab_still_quits_at_once() {
+    for (how, signal) in [("SIGHUP", libc::SIGHUP), ("Ctrl-C", 0)] {
+        let mut pty = spawn(&["--listen"], 100, 30);
+        let port = shown_port(&pty.wait_for("L1 127.0.0.1:"));
+        let _peer = chatty_peer(port);
+        pty.command("accept L1");
+        pty.wait_for("A1 from 127.0.0.1:");
+        pty.command("recvall A1 16m");
+        pty.keys(b"p");
+        pty.wait_for("FROZEN");
+        // The held results pass their bound, and the screen says so.
+        let text = pty.wait_for("older ones dropped");
+        assert!(text.contains("5000 results held"), "{text}");
+        let began = Instant::now();
+        if signal == 0 {
+            pty.keys(b"\x03");
+        } else {
+            // SAFETY: signalling the child we started.
+            unsafe { libc::kill(pty.child.id() as i32, signal) };
+        }
+        pty.wait_exit();
+        let took = began.elapsed();
+        assert!(took < Duration::from_secs(1), "{how} took {took:?}");
+        assert_given_back(&pty);
+    }
+}

@@ -174,8 +174,10 @@ pub fn snapshot(r: Readings) -> Snapshot {
         } else {
             by_inode.get(&m.inode).copied().or_else(by_addr)
         };
-        if m.closed && found.is_none() {
-            continue; // The kernel has let it go.
+        // The kernel has let it go. A closed listener stays, CLOSED, so
+        // that the listeners it had are still told apart from new ones.
+        if m.closed && found.is_none() && s.role != Role::Listener {
+            continue;
         }
         if let Some(i) = found {
             used[i] = true;

@@ -1,5 +1,6 @@
 //! Bytes from a peer, kept short and shown escaped, never raw.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// How many bytes a preview keeps.
@@ -79,9 +80,61 @@ pub fn escape(bytes: &[u8]) -> String {
     out
 }
 
+/// Whether a character must not reach a terminal as it is: a control (C0,
+/// DEL, C1: escape sequences, bells, clipboard writes) or an invisible mark
+/// that reorders the text around it (bidirectional overrides).
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// Escapes text for a terminal or a file, on one line: printable characters
+/// of any script stay as they are, and every [unsafe](is_unsafe) one is
+/// written as [`escape`] writes its bytes (`\n`, `\x1b`, `\xc2\x9b`).
+/// Everything sockplay prints that came from a script, a lesson, a command
+/// line or a peer goes through this (or [`escape_lines`]).
+pub fn escape_text(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut utf8 = [0u8; 4];
+    for c in text.chars() {
+        if is_unsafe(c) {
+            out.push_str(&escape(c.encode_utf8(&mut utf8).as_bytes()));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// [`escape_text`] for text of several lines: each line escaped, the line
+/// breaks kept.
+pub fn escape_lines(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| c != '\n' && is_unsafe(c)) {
+        return Cow::Borrowed(text);
+    }
+    let lines: Vec<Cow<'_, str>> = text.split('\n').map(escape_text).collect();
+    Cow::Owned(lines.join("\n"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_keeps_what_prints_and_escapes_what_would_act() {
+        assert_eq!(escape_text("→ A1 ⇄ C3 \"x\\y\""), "→ A1 ⇄ C3 \"x\\y\"");
+        assert_eq!(
+            escape_text("a\x1b]52;c;QQ==\x07b\nc\r\u{9b}d\u{202e}"),
+            "a\\x1b]52;c;QQ==\\x07b\\nc\\r\\xc2\\x9bd\\xe2\\x80\\xae"
+        );
+        assert_eq!(escape_lines("one\x1b[2J\ntwo\r"), "one\\x1b[2J\ntwo\\r");
+    }
 
     #[test]
     fn escapes_controls_and_non_ascii() {

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use super::parse::Line;
 use super::sink::{ExpectReport, Sink};
+use crate::lab::preview::is_unsafe;
 use crate::lab::{Arg, CallResult, SockName, Started};
 
 /// Writes one JSON object per line to `W`.
@@ -27,9 +28,28 @@ impl<W: Write> JsonLines<W> {
     }
 
     fn emit(&mut self, value: &Value) {
-        let _ = writeln!(self.out, "{value}");
+        let _ = writeln!(self.out, "{}", terminal_safe(value.to_string()));
         let _ = self.out.flush();
     }
+}
+
+/// A JSON line with no character that would act on a terminal: JSON escapes
+/// C0 controls itself; DEL, C1 controls and bidirectional marks (see
+/// [`is_unsafe`]) are written as `\uXXXX` too, so the text a reader
+/// decodes is the same and the line is safe to print.
+pub fn terminal_safe(line: String) -> String {
+    if !line.chars().any(is_unsafe) {
+        return line;
+    }
+    let mut out = String::with_capacity(line.len() + 16);
+    for c in line.chars() {
+        if is_unsafe(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Seconds, rounded to the microsecond.

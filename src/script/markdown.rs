@@ -8,6 +8,7 @@ use super::parse::Line;
 use super::sink::{ExpectReport, Sink};
 use super::{show, transcript};
 use crate::kernel::Snapshot;
+use crate::lab::preview::{escape_lines, escape_text};
 use crate::lab::{CallResult, SockName, Started};
 
 /// Writes Markdown to `W`: steps as sections, notes as paragraphs, and the
@@ -23,9 +24,9 @@ pub struct Markdown<W: Write> {
 impl<W: Write> Markdown<W> {
     /// A handout with a title and a summary.
     pub fn new(mut out: W, title: &str, summary: &str) -> Self {
-        let _ = writeln!(out, "# {title}\n");
+        let _ = writeln!(out, "# {}\n", escape_text(title));
         if !summary.is_empty() {
-            let _ = writeln!(out, "*{summary}*\n");
+            let _ = writeln!(out, "*{}*\n", escape_text(summary));
         }
         let _ = writeln!(
             out,
@@ -39,27 +40,32 @@ impl<W: Write> Markdown<W> {
         }
     }
 
+    /// Gives the writer back.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
     fn code(&mut self, text: &str) {
         self.release_note();
         if !self.in_code {
             let _ = writeln!(self.out, "```text");
             self.in_code = true;
         }
-        let _ = writeln!(self.out, "{text}");
+        let _ = writeln!(self.out, "{}", escape_lines(text));
     }
 
     /// Writes the note held back as a paragraph.
     fn release_note(&mut self) {
         if let Some(n) = self.held_note.take() {
             self.close();
-            let _ = writeln!(self.out, "{n}\n");
+            let _ = writeln!(self.out, "{}\n", escape_lines(&n));
         }
     }
 
     fn prose(&mut self, text: &str) {
         self.release_note();
         self.close();
-        let _ = writeln!(self.out, "{text}\n");
+        let _ = writeln!(self.out, "{}\n", escape_lines(text));
     }
 
     fn close(&mut self) {
@@ -117,7 +123,8 @@ impl<W: Write> Sink for Markdown<W> {
         self.close();
         let _ = writeln!(
             self.out,
-            "> **Predict.** {question}\n>\n> *Answer before reading on.*\n"
+            "> **Predict.** {}\n>\n> *Answer before reading on.*\n",
+            escape_text(&question)
         );
     }
 
@@ -132,7 +139,7 @@ impl<W: Write> Sink for Markdown<W> {
             || format!("line {line}"),
             |c| format!("line {line}, column {c}"),
         );
-        self.code(&format!("error: {at}: {message}"));
+        self.code(&format!("error: {at}: {}", escape_text(message)));
     }
 
     fn snapshot(&mut self, _line: usize, snap: &Snapshot, only: Option<SockName>) {

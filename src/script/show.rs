@@ -28,6 +28,9 @@ fn socket_lines(v: &SockView) -> Vec<String> {
         v.state.to_string()
     };
     let mut line = match v.role {
+        ViewRole::Listener if v.closed => {
+            format!("{name:<5} {:<13} {}", v.state, addr(v.local))
+        }
         ViewRole::Listener => {
             let holds = v.accept_queue_max.map(|m| u64::from(m) + 1);
             let full = match (v.accept_queue, holds) {

@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::parse::Line;
 use super::sink::{ExpectReport, Sink};
 pub use crate::lab::call_text;
+use crate::lab::preview::{escape_lines, escape_text};
 use crate::lab::{Call, CallResult, Kind, Outcome, SockName, Started};
 
 /// Writes a transcript to `W`, one record per line, flushed as it goes.
@@ -25,8 +26,9 @@ impl<W: Write> Transcript<W> {
     }
 
     fn line(&mut self, text: &str) {
+        // Text from scripts and peers never reaches the terminal raw.
         // A closed stdout (`| head`) ends the output, not the run.
-        let _ = writeln!(self.out, "{text}");
+        let _ = writeln!(self.out, "{}", escape_lines(text));
         let _ = self.out.flush();
     }
 }
@@ -170,7 +172,7 @@ impl<W: Write> Sink for Transcript<W> {
             Some(c) => format!("line {line}, column {c}"),
             None => format!("line {line}"),
         };
-        self.line(&format!("error: {at}: {message}"));
+        self.line(&format!("error: {at}: {}", escape_text(message)));
     }
 
     fn snapshot(&mut self, _line: usize, snap: &crate::kernel::Snapshot, only: Option<SockName>) {

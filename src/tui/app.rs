@@ -128,8 +128,13 @@ pub struct App {
     /// A socket a lesson selected (`select S`), to select once the kernel
     /// view shows it.
     pub(super) select_next: Option<SockName>,
+    /// The first listener drawn: the listeners pane's scroll offset, kept
+    /// beside the selection so that a click maps to the row drawn.
+    pub listener_offset: usize,
     /// The selected connection.
     pub sel_conn: Option<SockName>,
+    /// The first connection drawn: the connections pane's scroll offset.
+    pub conn_offset: usize,
     /// Lines the results are scrolled up by (0: follow the newest).
     pub scroll: usize,
     /// Who has the keyboard.
@@ -142,6 +147,8 @@ pub struct App {
     pub quit: bool,
     /// Something changed since the last draw.
     pub dirty: bool,
+    /// The wire pane (`w`) and the capture behind it.
+    pub wire: super::wire_pane::WirePane,
 }
 
 pub use super::lesson::{Script, Stop};
@@ -171,13 +178,16 @@ impl App {
             sel_listener: None,
             new_listener: None,
             select_next: None,
+            listener_offset: 0,
             sel_conn: None,
+            conn_offset: 0,
             scroll: 0,
             mode: Mode::Normal,
             frozen: None,
             size: (80, 24),
             quit: false,
             dirty: true,
+            wire: super::wire_pane::WirePane::default(),
         }
     }
 
@@ -238,12 +248,13 @@ impl App {
                     self.advance(now);
                     self.dirty = true;
                 }
-                if self.calls_in_flight() {
+                if self.calls_in_flight() || self.wire.changed() {
                     self.dirty = true;
                 }
             }
             Msg::Terminate => self.quit = true,
         }
+        self.scroll_to_selection();
     }
 
     /// A result that did not fit while frozen: the players and the last
@@ -304,6 +315,7 @@ impl App {
                 }
             }
         }
+        self.wire.frozen_at = self.frozen.as_ref().map(|_| self.lab.elapsed());
         self.dirty = true;
     }
 
@@ -333,7 +345,9 @@ impl App {
             Ok(None) => {}
             Err(e) => {
                 // Shown whole under the panes, and kept in the results.
-                let message = format!("{text}: {e}");
+                // One line, controls escaped: the terminal would drop them unseen.
+                let message =
+                    crate::lab::preview::escape_text(&format!("{text}: {e}")).into_owned();
                 self.log.push(Entry::Error(message.clone()));
                 self.cmd_error = Some(message);
                 self.scroll = 0;
@@ -353,8 +367,8 @@ impl App {
             lab: &self.lab,
             last: &self.last,
             kernel: &self.kernel,
-            wire: None,
-            wire_off: None,
+            wire: self.wire.wire.as_deref(),
+            wire_off: self.wire.off.as_deref(),
             sink: &mut LogSink {
                 log: &mut self.log,
                 source,

@@ -143,6 +143,10 @@ fn on_pane_key(app: &mut App, key: KeyEvent) {
             }
         }
         KeyCode::Char('p') => app.toggle_freeze(),
+        KeyCode::Char('w') => app.wire.toggle(),
+        KeyCode::PageUp if app.wire.shown => app.wire.scroll_by(10),
+        KeyCode::PageDown if app.wire.shown => app.wire.scroll_by(-10),
+        KeyCode::End if app.wire.shown => app.wire.scroll = 0,
         KeyCode::Char(' ') => app.next_step(),
         KeyCode::Backspace if app.script.as_ref().is_some_and(|s| s.lesson) => {
             app.restart_lesson(true)

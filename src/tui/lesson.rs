@@ -170,8 +170,8 @@ impl App {
                 lab: &self.lab,
                 last: &self.last,
                 kernel: &self.kernel,
-                wire: None,
-                wire_off: None,
+                wire: self.wire.wire.as_deref(),
+                wire_off: self.wire.off.as_deref(),
                 sink: &mut LogSink {
                     log: &mut self.log,
                     source: Source::Script,

@@ -137,7 +137,7 @@ impl Sink for LogSink<'_> {
             (Source::Script, None) => format!("line {line}: "),
             _ => String::new(),
         };
-        let text = format!("{at}{message}");
+        let text = format!("{at}{}", crate::lab::preview::escape_text(message));
         *self.error = Some(text.clone());
         self.log.push(Entry::Error(text));
     }

@@ -17,10 +17,11 @@ mod rows;
 pub mod terminal;
 pub mod theme;
 pub mod view;
+pub mod wire_pane;
 
 use std::time::{Duration, Instant};
 
-use crossterm::event::{Event, EventStream};
+use crossterm::event::{Event, EventStream, KeyCode, KeyEventKind, KeyModifiers};
 use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::Backend;
@@ -60,6 +61,8 @@ pub struct Start {
     pub script: Option<(String, Vec<Line>)>,
     /// Play the script as a lesson, pausing at each step.
     pub lesson: bool,
+    /// Write the lab's segments to this pcapng file.
+    pub pcap: Option<std::path::PathBuf>,
 }
 
 /// Runs the TUI until the user quits; returns the exit status.
@@ -68,7 +71,9 @@ pub fn run(start: Start) -> anyhow::Result<i32> {
         .enable_all()
         .build()?;
     let (lab, events) = Lab::new();
+    let wire = wire_pane::WirePane::start(&lab, start.pcap.clone());
     let mut app = App::new(lab, Theme::from_env(), KernelReader::live());
+    app.wire = wire;
     let mut guard = terminal::Guard::enter()?;
     let size = guard.terminal.size()?;
     app.size = (size.width, size.height);
@@ -78,9 +83,23 @@ pub fn run(start: Start) -> anyhow::Result<i32> {
     if let Some((name, lines)) = start.script {
         app.play(&name, lines, start.lesson);
     }
+    #[cfg(debug_assertions)]
+    panic_in_a_thread_for_tests();
     let result = runtime.block_on(run_loop(&mut guard.terminal, app, events));
     drop(guard);
     result
+}
+
+/// In test builds only: `SOCKPLAY_TEST_PANIC=thread` panics in a thread
+/// other than the screen's, to show that the terminal comes back.
+#[cfg(debug_assertions)]
+fn panic_in_a_thread_for_tests() {
+    if std::env::var_os("SOCKPLAY_TEST_PANIC").is_some_and(|v| v == "thread") {
+        std::thread::spawn(|| {
+            std::thread::sleep(Duration::from_millis(500));
+            panic!("a test panic in a lab thread");
+        });
+    }
 }
 
 /// The loop, generic over the backend so tests can drive it.
@@ -142,8 +161,12 @@ where
         // Biased: signals first, then keys, so neither waits behind the lab.
         let msg = tokio::select! {
             biased;
-            m = signals.recv() => Some(m),
+            s = signals.recv() => match s {
+                Sig::End => Some(Msg::Terminate),
+                Sig::Suspend => suspend(terminal)?,
+            },
             ev = terminal_events.next() => match ev {
+                Some(Ok(e)) if is_suspend_key(&e) => suspend(terminal)?,
                 Some(Ok(e)) => to_msg(e),
                 Some(Err(_)) | None => Some(Msg::Terminate),
             },
@@ -180,13 +203,22 @@ where
     Ok(0)
 }
 
-/// The signals that end the lab: SIGTERM, SIGHUP (the terminal went away),
-/// SIGINT and SIGQUIT.
+/// What a signal asks of the lab.
+enum Sig {
+    /// End now, giving the terminal back.
+    End,
+    /// Stop until `fg` (SIGTSTP).
+    Suspend,
+}
+
+/// The signals the lab answers: SIGTERM, SIGHUP (the terminal went away),
+/// SIGINT and SIGQUIT end it; SIGTSTP suspends it.
 struct Signals {
     term: tokio::signal::unix::Signal,
     hup: tokio::signal::unix::Signal,
     int: tokio::signal::unix::Signal,
     quit: tokio::signal::unix::Signal,
+    tstp: tokio::signal::unix::Signal,
 }
 
 impl Signals {
@@ -196,17 +228,41 @@ impl Signals {
             hup: signal(SignalKind::hangup())?,
             int: signal(SignalKind::interrupt())?,
             quit: signal(SignalKind::quit())?,
+            tstp: signal(SignalKind::from_raw(libc::SIGTSTP))?,
         })
     }
 
-    async fn recv(&mut self) -> Msg {
+    async fn recv(&mut self) -> Sig {
         tokio::select! {
-            _ = self.term.recv() => Msg::Terminate,
-            _ = self.hup.recv() => Msg::Terminate,
-            _ = self.int.recv() => Msg::Terminate,
-            _ = self.quit.recv() => Msg::Terminate,
+            _ = self.term.recv() => Sig::End,
+            _ = self.hup.recv() => Sig::End,
+            _ = self.int.recv() => Sig::End,
+            _ = self.quit.recv() => Sig::End,
+            _ = self.tstp.recv() => Sig::Suspend,
         }
     }
+}
+
+/// Ctrl-Z: in raw mode the terminal sends it as a key, not as SIGTSTP.
+fn is_suspend_key(e: &Event) -> bool {
+    matches!(e, Event::Key(k) if k.code == KeyCode::Char('z')
+        && k.modifiers.contains(KeyModifiers::CONTROL)
+        && k.kind != KeyEventKind::Release)
+}
+
+/// Suspends like vim and htop, then redraws everything on `fg`; the
+/// terminal's size may have changed meanwhile.
+fn suspend<B: Backend>(terminal: &mut Terminal<B>) -> anyhow::Result<Option<Msg>>
+where
+    B::Error: Send + Sync + 'static,
+{
+    terminal::suspend()?;
+    // The screen came back blank: draw a blank frame so that the next one
+    // is drawn whole. (`Terminal::clear` would ask the terminal where its
+    // cursor is, racing the event reader for the answer.)
+    terminal.draw(|f| f.render_widget(ratatui::widgets::Clear, f.area()))?;
+    let size = terminal.size()?;
+    Ok(Some(Msg::Resize(size.width, size.height)))
 }
 
 async fn sleep_until(at: Option<tokio::time::Instant>) {

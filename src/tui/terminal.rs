@@ -1,6 +1,7 @@
 //! The terminal, always given back as it was: on quit, errors, signals
-//! (restore on drop) and panics (a hook that restores, then chains the
-//! previous hook).
+//! (restore on drop), suspension (Ctrl-Z: restore, stop, set up again on
+//! `fg`) and panics in any thread (a hook that restores, chains the previous
+//! hook and ends the program).
 
 use std::io::{self, Stdout, Write};
 use std::sync::Once;
@@ -27,6 +28,28 @@ pub fn restore() {
     let _ = out.flush();
 }
 
+/// Sets the terminal up for the lab: raw mode, the alternate screen, mouse
+/// capture.
+fn set_up() -> io::Result<()> {
+    enable_raw_mode()?;
+    execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)
+}
+
+/// Ctrl-Z or SIGTSTP, as vim and htop take it: gives the terminal back,
+/// stops the process until the shell's `fg` continues it, then sets the
+/// terminal up again. The caller redraws the whole screen.
+pub fn suspend() -> io::Result<()> {
+    restore();
+    // SIGSTOP cannot be caught: the process stops here, and the shell sees
+    // a stopped job, until SIGCONT.
+    // SAFETY: raise(2) with a valid signal number.
+    unsafe { libc::raise(libc::SIGSTOP) };
+    set_up()
+}
+
+/// A panic in any thread gives the terminal back and ends the program with
+/// its message: a lab thread that died would otherwise leave a screen that
+/// no longer tells the truth.
 fn install_panic_hook() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
@@ -34,6 +57,7 @@ fn install_panic_hook() {
         std::panic::set_hook(Box::new(move |info| {
             restore();
             previous(info);
+            std::process::exit(101);
         }));
     });
 }
@@ -48,13 +72,11 @@ impl Guard {
     /// Enters raw mode, the alternate screen and mouse capture.
     pub fn enter() -> io::Result<Guard> {
         install_panic_hook();
-        enable_raw_mode()?;
-        let mut out = io::stdout();
-        if let Err(e) = execute!(out, EnterAlternateScreen, EnableMouseCapture) {
+        if let Err(e) = set_up() {
             restore();
             return Err(e);
         }
-        match Terminal::new(CrosstermBackend::new(out)) {
+        match Terminal::new(CrosstermBackend::new(io::stdout())) {
             Ok(terminal) => Ok(Guard { terminal }),
             Err(e) => {
                 restore();

@@ -17,7 +17,7 @@ fn eth_p_all() -> u16 {
 }
 
 /// What to tell someone whose capture could not open.
-pub const NO_CAPTURE_HINT: &str = "capture needs CAP_NET_RAW: run as root, give the binary the capability (sudo setcap cap_net_raw+ep sockplay), or run `sockplay --netns`";
+pub const NO_CAPTURE_HINT: &str = "capture needs CAP_NET_RAW: run as root, `sudo setcap cap_net_raw+ep sockplay`, or `sockplay --netns`";
 
 /// Why the capture could not start.
 #[derive(Debug, thiserror::Error)]

@@ -16,6 +16,7 @@ pub mod cause;
 pub mod engine;
 pub mod filter;
 pub mod flow;
+pub mod fold;
 pub mod loopback;
 pub mod names;
 pub mod parse;

@@ -11,9 +11,22 @@ use super::block;
 use super::format::bar;
 use crate::kernel::{SockView, ViewRole};
 use crate::tui::app::{App, Pane};
+use crate::tui::rows::keep_in_view;
 
 /// Rows each listener takes.
 pub const ROWS_PER_LISTENER: usize = 5;
+
+/// Rows under the listeners for the overflow counters: two when narrow.
+fn counter_rows(inner_width: u16) -> u16 {
+    if inner_width < 40 { 2 } else { 1 }
+}
+
+/// How many listeners the pane drawn at `area` shows.
+pub fn visible_listeners(area: Rect) -> usize {
+    let inner_w = area.width.saturating_sub(2);
+    let inner_h = area.height.saturating_sub(2);
+    (inner_h.saturating_sub(counter_rows(inner_w)) as usize / ROWS_PER_LISTENER).max(1)
+}
 
 /// Draws the pane.
 pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
@@ -42,14 +55,11 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let snap = app.snapshot.as_deref();
     // The counters at the bottom (two lines when narrow); listeners above,
     // the selected one in view.
-    let counter_rows: u16 = if inner.width < 40 { 2 } else { 1 };
-    let rows = inner.height.saturating_sub(counter_rows) as usize;
-    let fit = (rows / ROWS_PER_LISTENER).max(1);
-    let sel = listeners
-        .iter()
-        .position(|l| l.id == app.sel_listener)
-        .unwrap_or(0);
-    let first = sel.saturating_sub(fit - 1);
+    let counter_rows = counter_rows(inner.width);
+    let fit = visible_listeners(area);
+    let sel = listeners.iter().position(|l| l.id == app.sel_listener);
+    // The App keeps the offset; a selection made outside `update` still shows.
+    let first = keep_in_view(app.listener_offset, sel, listeners.len(), fit);
     let mut y = inner.y;
     for l in listeners.iter().skip(first).take(fit) {
         let Some(id) = l.id else { continue };
@@ -64,13 +74,37 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         let holds = u64::from(max) + 1;
         let share = f64::from(q) / holds as f64;
         let full = u64::from(q) >= holds;
+        // LISTEN, or CLOSED once the lab closed it (the kernel holds nothing).
+        let state = if l.closed {
+            Span::styled(" CLOSED", t.alarm())
+        } else {
+            Span::styled(format!(" {}", l.state), t.text())
+        };
         let head = Line::from(vec![
             Span::styled(format!("{id}"), name_style),
             Span::raw(format!(
                 " {}",
                 l.local.map_or_else(|| "-".into(), |a| a.to_string()),
             )),
+            state,
         ]);
+        if l.closed {
+            let bottom = inner.y + inner.height.saturating_sub(counter_rows);
+            frame.render_widget(Paragraph::new(head), Rect::new(inner.x, y, inner.width, 1));
+            let rows = bottom
+                .saturating_sub(y + 1)
+                .min(ROWS_PER_LISTENER as u16 - 1);
+            frame.render_widget(
+                Paragraph::new(Line::styled(
+                    "closed: its accept queue is gone; a connect to its port is refused (RST)",
+                    t.dim(),
+                ))
+                .wrap(ratatui::widgets::Wrap { trim: true }),
+                Rect::new(inner.x, y + 1, inner.width, rows),
+            );
+            y += ROWS_PER_LISTENER as u16;
+            continue;
+        }
         let backlog = Line::raw(format!(
             "backlog {} → {max}: holds {holds}",
             l.backlog.map_or_else(|| "-".into(), |b| b.to_string()),
@@ -112,17 +146,25 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         }
         let spark_y = y + 4;
         if spark_y < inner.y + inner.height.saturating_sub(counter_rows) {
+            // Labelled, as the gauge above it: the queue's recent past.
+            const LABEL: &str = "recent ";
+            let label_w = LABEL.len() as u16;
+            let spark_w = inner.width.saturating_sub(label_w);
             let data = app
                 .history
                 .accept_queue
                 .get(&id)
-                .map(|s| s.last(inner.width as usize))
+                .map(|s| s.last(spark_w as usize))
                 .unwrap_or_default();
+            frame.render_widget(
+                Paragraph::new(Line::styled(LABEL, t.dim())),
+                Rect::new(inner.x, spark_y, label_w.min(inner.width), 1),
+            );
             let spark = Sparkline::default()
                 .data(&data)
                 .max(holds)
                 .style(t.level(share));
-            frame.render_widget(spark, Rect::new(inner.x, spark_y, inner.width, 1));
+            frame.render_widget(spark, Rect::new(inner.x + label_w, spark_y, spark_w, 1));
         }
         y += ROWS_PER_LISTENER as u16;
     }

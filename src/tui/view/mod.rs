@@ -11,6 +11,7 @@ mod selected;
 mod selected_listener;
 mod selected_udp;
 mod status;
+mod wire;
 
 use ratatui::Frame;
 use ratatui::layout::Alignment;
@@ -68,8 +69,13 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
     }
     listeners::draw(frame, app, areas.listeners);
     connections::draw(frame, app, areas.connections);
-    selected::draw(frame, app, areas.selected);
-    results::draw(frame, app, areas.results);
+    if app.wire.shown {
+        // The wire takes the selected pane's room and the results'.
+        wire::draw(frame, app, areas.selected.union(areas.results));
+    } else {
+        selected::draw(frame, app, areas.selected);
+        results::draw(frame, app, areas.results);
+    }
     status::command_line(frame, app, areas.command);
     status::status_line(frame, app, areas.status);
     overlay::draw(frame, app, area);

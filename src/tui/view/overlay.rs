@@ -101,16 +101,12 @@ fn help(frame: &mut Frame<'_>, app: &App, area: Rect) {
             "type a command: Enter runs, Esc leaves, ↑↓ history, Tab completes",
         ),
         (
-            "n c a",
-            "new listener · connect clients · accept on the selected listener",
+            "n c a u",
+            "new listener · connect clients · accept · new UDP socket",
         ),
         (
             "s r d x",
             "send · recv · shutdown · close the selected socket",
-        ),
-        (
-            "u",
-            "new UDP socket; on one, s and r are sendto and recvfrom",
         ),
         (
             "Tab ←→ ↑↓",
@@ -127,6 +123,10 @@ fn help(frame: &mut Frame<'_>, app: &App, area: Rect) {
         (
             "p",
             "freeze the view to talk over a still picture; p again thaws",
+        ),
+        (
+            "w",
+            "the wire: the selected connection's segments, their causes, its graph",
         ),
         ("space", "next lesson step"),
         ("q  Ctrl-C", "quit (q asks first while calls are blocked)"),

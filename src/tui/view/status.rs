@@ -107,6 +107,7 @@ fn keys_now(app: &App) -> Vec<&'static str> {
                 "↑↓ select",
                 "/ filter",
                 "p freeze",
+                "w wire",
                 "u udp",
             ]);
             keys

@@ -1,0 +1,283 @@
+//! The wire pane (`w`): the selected connection as a ladder (one arrow per
+//! segment, bulk data folded), beside its time-sequence graph: sequence
+//! numbers over time against the receiver's advertised window edge, in the
+//! manner of tcptrace's and Wireshark's Stevens graph.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Wrap};
+
+use super::block;
+use crate::lab::{Role, SockName};
+use crate::tui::app::App;
+use crate::tui::wire_pane::Ladder;
+use crate::wire::fold::{Row, bytes_text};
+use crate::wire::parse::flag;
+use crate::wire::{Kernel, Segment};
+
+/// The end drawn on the left: the client, when the connection has one.
+fn left_end(segs: &[Segment]) -> Option<SockName> {
+    segs.iter()
+        .flat_map(|s| [s.from, s.to])
+        .flatten()
+        .find(|n| n.role == Role::Client)
+        .or_else(|| segs.first().and_then(|s| s.from))
+}
+
+fn name(n: Option<SockName>, addr: std::net::SocketAddr) -> String {
+    n.map_or_else(|| format!(":{}", addr.port()), |n| n.to_string())
+}
+
+/// The arrow between the two ends, pointing the way the segment went.
+fn arrow(s: &Segment, left: Option<SockName>, heavy: bool) -> (String, String, String) {
+    let (from, to) = (name(s.from, s.src), name(s.to, s.dst));
+    let rightward = left.is_none() || s.from == left || (s.to != left && s.from.is_none());
+    let (l, r, a) = if rightward {
+        (from, to, if heavy { "══▶" } else { "──▶" })
+    } else {
+        (to, from, if heavy { "◀══" } else { "◀──" })
+    };
+    (l, a.to_string(), r)
+}
+
+fn segment_line<'a>(app: &App, s: &Segment, left: Option<SockName>) -> Line<'a> {
+    let t = app.theme;
+    let (l, a, r) = arrow(s, left, false);
+    let seq = if s.len > 0 {
+        format!("{}:{}", s.seq, s.seq.wrapping_add(s.len))
+    } else {
+        s.seq.to_string()
+    };
+    let ack = if s.has(flag::ACK) {
+        format!(" ack {}", s.ack)
+    } else {
+        String::new()
+    };
+    let zero = s.win == 0 && !s.has(flag::RST);
+    // What sent it comes first, so that a narrow pane still shows it.
+    let (why, style) = match (s.cause, s.kernel) {
+        (Some(c), _) => (c.to_string(), t.command()),
+        (None, Some(k)) => {
+            let style = match k {
+                Kernel::WindowUpdate => t.ok(),
+                Kernel::ZeroWindowProbe | Kernel::ProbeAck => t.warn(),
+                Kernel::Retransmission
+                | Kernel::SynRetransmission
+                | Kernel::SynAckRetransmission
+                | Kernel::Reset => t.alarm(),
+                _ => t.note(),
+            };
+            let after = s.after.map(|a| format!(" ←#{}", a.seq)).unwrap_or_default();
+            (format!("{k}{after}"), style)
+        }
+        (None, None) => ("not the lab's".to_string(), t.dim()),
+    };
+    let mut spans = vec![
+        Span::styled(format!("{:>6.3} ", s.t.as_secs_f64()), t.dim()),
+        Span::raw(format!("{l:>3} {a} {r:<3} ")),
+        Span::styled(format!("{:<3} ", s.flags_short()), t.strong()),
+        Span::styled(format!("{why:<22} "), style),
+        Span::styled(
+            if zero {
+                "win 0 ZERO".to_string()
+            } else {
+                format!("win {}", bytes_text(u64::from(s.win)))
+            },
+            if zero { t.alarm() } else { t.text() },
+        ),
+        Span::raw(format!("  len {}  seq {seq}{ack}", s.len)),
+    ];
+    if s.wscale.is_some() && s.has(flag::SYN) {
+        spans.push(Span::styled(
+            format!("  wscale {}", s.wscale.unwrap_or(0)),
+            t.dim(),
+        ));
+    }
+    Line::from(spans)
+}
+
+fn ladder_lines<'a>(app: &App, ladder: &Ladder) -> Vec<Line<'a>> {
+    let segs = &ladder.segments;
+    let left = left_end(segs);
+    ladder
+        .rows
+        .iter()
+        .map(|row| match row {
+            Row::One(i) => segment_line(app, &segs[*i], left),
+            Row::Bulk(b) => {
+                let first = &segs[b.first];
+                let (l, a, r) = arrow(first, left, true);
+                let closed = b.window.is_some_and(|(_, w)| w == 0);
+                let cause = b.cause.map(|c| format!("  {c}")).unwrap_or_default();
+                Line::from(vec![
+                    Span::styled(format!("{:>6.3} ", first.t.as_secs_f64()), app.theme.dim()),
+                    Span::raw(format!("{l:>3} {a} {r:<3} ")),
+                    Span::styled(
+                        b.text(),
+                        if closed {
+                            app.theme.alarm()
+                        } else {
+                            app.theme.strong()
+                        },
+                    ),
+                    Span::styled(cause, app.theme.command()),
+                ])
+            }
+        })
+        .collect()
+}
+
+/// The graph's points: for the direction that carried the most data, the
+/// end of each data segment, the receiver's acknowledgments and its window
+/// edge (ack + window), over time. `None` when no data went either way.
+#[allow(clippy::type_complexity)]
+fn graph_points(
+    segs: &[Segment],
+) -> Option<(Vec<(f64, f64)>, Vec<(f64, f64)>, Vec<(f64, f64)>, String)> {
+    let mut by_dir: Vec<(std::net::SocketAddr, u64)> = Vec::new();
+    for s in segs.iter().filter(|s| s.len > 0) {
+        match by_dir.iter_mut().find(|(a, _)| *a == s.src) {
+            Some(e) => e.1 += u64::from(s.len),
+            None => by_dir.push((s.src, u64::from(s.len))),
+        }
+    }
+    let (sender, _) = by_dir.into_iter().max_by_key(|(_, n)| *n)?;
+    let mut data = Vec::new();
+    let mut acks = Vec::new();
+    let mut edge = Vec::new();
+    let mut title = String::new();
+    for s in segs {
+        let t = s.t.as_secs_f64();
+        if s.src == sender && s.len > 0 {
+            data.push((t, f64::from(s.seq.wrapping_add(s.len))));
+            if title.is_empty() {
+                title = format!("{} → {}", name(s.from, s.src), name(s.to, s.dst));
+            }
+        } else if s.dst == sender && s.has(flag::ACK) && !s.has(flag::SYN) {
+            acks.push((t, f64::from(s.ack)));
+            edge.push((t, f64::from(s.ack) + f64::from(s.win)));
+        }
+    }
+    Some((data, acks, edge, title))
+}
+
+fn bounds(points: &[&[(f64, f64)]]) -> ([f64; 2], [f64; 2]) {
+    let mut x = [f64::MAX, f64::MIN];
+    let mut y = [0.0, 1.0f64];
+    for p in points.iter().flat_map(|p| p.iter()) {
+        x = [x[0].min(p.0), x[1].max(p.0)];
+        y[1] = y[1].max(p.1);
+    }
+    if x[0] > x[1] {
+        x = [0.0, 1.0];
+    }
+    if x[1] - x[0] < 1e-3 {
+        x[1] = x[0] + 1e-3;
+    }
+    (x, y)
+}
+
+fn draw_graph(frame: &mut Frame<'_>, app: &App, ladder: &Ladder, area: Rect) {
+    let Some((data, acks, edge, title)) = graph_points(&ladder.segments) else {
+        let p = Paragraph::new(
+            "no data yet: the graph shows sequence numbers over time once bytes flow",
+        )
+        .style(app.theme.dim())
+        .wrap(Wrap { trim: true })
+        .block(block(app, "time-sequence".into(), None));
+        frame.render_widget(p, area);
+        return;
+    };
+    let (x, y) = bounds(&[&data, &acks, &edge]);
+    let datasets = vec![
+        Dataset::default()
+            .name("window edge")
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(app.theme.ok())
+            .data(&edge),
+        Dataset::default()
+            .name("acked")
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(app.theme.warn())
+            .data(&acks),
+        Dataset::default()
+            .name("data sent")
+            .marker(Marker::Dot)
+            .graph_type(GraphType::Scatter)
+            .style(app.theme.strong())
+            .data(&data),
+    ];
+    let label = |v: f64| Span::styled(bytes_text(v as u64), app.theme.dim());
+    let secs = |v: f64| Span::styled(format!("{v:.2}s"), app.theme.dim());
+    let chart = Chart::new(datasets)
+        .block(block(app, format!("time-sequence {title}"), None))
+        .x_axis(
+            Axis::default()
+                .bounds(x)
+                .labels(vec![secs(x[0]), secs(x[1])]),
+        )
+        .y_axis(
+            Axis::default()
+                .bounds(y)
+                .labels(vec![label(y[0]), label(y[1])]),
+        )
+        .style(Style::default());
+    frame.render_widget(chart, area);
+}
+
+/// Draws the wire pane in `area`.
+pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    let pane = &app.wire;
+    let Some(wire) = &pane.wire else {
+        let why = pane.off.as_deref().unwrap_or("no capture");
+        let p = Paragraph::new(why.to_string())
+            .style(app.theme.warn())
+            .wrap(Wrap { trim: true })
+            .block(block(app, "wire (w)".into(), None));
+        frame.render_widget(p, area);
+        return;
+    };
+    let ladder = pane.ladder(app.sel_conn);
+    let stats = wire.stats();
+    let mut title = match app.sel_conn {
+        Some(n) => format!("wire · {n} · {} segments", ladder.segments.len()),
+        None => format!(
+            "wire · all connections · {} segments",
+            ladder.segments.len()
+        ),
+    };
+    if stats.drops > 0 {
+        title.push_str(&format!(" · {} DROPPED by the capture", stats.drops));
+    }
+    if let Some(note) = &pane.note {
+        title.push_str(&format!(" · {note}"));
+    }
+    if pane.frozen_at.is_some() {
+        title.push_str(" · FROZEN");
+    }
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(area);
+    let lines = ladder_lines(app, &ladder);
+    let rows = left.height.saturating_sub(2) as usize;
+    let max_scroll = lines.len().saturating_sub(rows);
+    let scroll = pane.scroll.min(max_scroll);
+    let start = lines.len().saturating_sub(rows + scroll);
+    let shown: Vec<Line<'_>> = if lines.is_empty() {
+        vec![Line::styled(
+            "no segments yet for this connection (connect, send, recv: each segment shows here)",
+            app.theme.dim(),
+        )]
+    } else {
+        lines.into_iter().skip(start).take(rows).collect()
+    };
+    if scroll > 0 {
+        title.push_str(&format!(" · ↑{scroll} (End: newest)"));
+    }
+    frame.render_widget(Paragraph::new(shown).block(block(app, title, None)), left);
+    draw_graph(frame, app, &ladder, right);
+}

@@ -1,0 +1,221 @@
+//! Folding bulk data for the ladder: a run of data segments one way and
+//! the plain ACKs that answer them becomes one line ("120 data segments,
+//! 1.5 MB, window 64 KB → 0"), so the segments worth reading (the
+//! handshake, probes, window updates, FINs) stay in view.
+
+use super::segment::{CallRef, Segment};
+
+/// The fewest data segments a run needs to be folded.
+pub const FOLD_AT: usize = 4;
+
+/// One line of the ladder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Row {
+    /// One segment, by its index in the slice folded.
+    One(usize),
+    /// A run of data segments and the ACKs answering them.
+    Bulk(Bulk),
+}
+
+/// A folded run of data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bulk {
+    /// Index of the run's first segment.
+    pub first: usize,
+    /// Index of its last segment.
+    pub last: usize,
+    /// Data segments in it.
+    pub data: usize,
+    /// Plain ACKs in it (the other way).
+    pub acks: usize,
+    /// Data bytes.
+    pub bytes: u64,
+    /// The window the receiver advertised in the first and the last ACK of
+    /// the run (bytes); `None` when the run has no ACK.
+    pub window: Option<(u32, u32)>,
+    /// The call that sent the data, when one call sent all of it.
+    pub cause: Option<CallRef>,
+}
+
+/// Whether a segment may sit inside a fold: data from `from`, or a plain
+/// ACK back to it, with nothing the kernel did on its own.
+fn foldable(
+    s: &Segment,
+    dir: (Option<crate::lab::SockName>, std::net::SocketAddr),
+) -> Option<bool> {
+    if s.kernel.is_some() {
+        return None;
+    }
+    if s.is_data() && (s.from, s.src) == dir {
+        return Some(true);
+    }
+    let plain_ack = s.len == 0 && s.flags == super::parse::flag::ACK;
+    (plain_ack && (s.to, s.dst) == dir).then_some(false)
+}
+
+/// The ladder's lines for these segments, oldest first.
+pub fn fold(segs: &[Segment]) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let mut i = 0;
+    // Bounded: each pass moves `i` forward by at least one.
+    while i < segs.len() {
+        let s = &segs[i];
+        if !(s.is_data() && s.kernel.is_none()) {
+            rows.push(Row::One(i));
+            i += 1;
+            continue;
+        }
+        let dir = (s.from, s.src);
+        let mut j = i;
+        let mut bulk = Bulk {
+            first: i,
+            last: i,
+            data: 0,
+            acks: 0,
+            bytes: 0,
+            window: None,
+            cause: s.cause,
+        };
+        while j < segs.len() && segs[j].conn == s.conn {
+            match foldable(&segs[j], dir) {
+                Some(true) => {
+                    bulk.data += 1;
+                    bulk.bytes += u64::from(segs[j].len);
+                    if segs[j].cause != bulk.cause {
+                        bulk.cause = None;
+                    }
+                }
+                Some(false) => {
+                    bulk.acks += 1;
+                    let w = segs[j].win;
+                    bulk.window = Some(bulk.window.map_or((w, w), |(a, _)| (a, w)));
+                }
+                None => break,
+            }
+            bulk.last = j;
+            j += 1;
+        }
+        if bulk.data >= FOLD_AT {
+            rows.push(Row::Bulk(bulk));
+            i = j;
+        } else {
+            rows.push(Row::One(i));
+            i += 1;
+        }
+    }
+    rows
+}
+
+/// A byte count as people read it: `1.5 MB`, `64 KB`, `900 B`.
+pub fn bytes_text(n: u64) -> String {
+    const K: f64 = 1024.0;
+    let f = n as f64;
+    if f >= K * K * K {
+        format!("{:.1} GB", f / (K * K * K))
+    } else if f >= K * K {
+        format!("{:.1} MB", f / (K * K))
+    } else if f >= K {
+        format!("{:.0} KB", f / K)
+    } else {
+        format!("{n} B")
+    }
+}
+
+impl Bulk {
+    /// "120 data segments, 1.5 MB, window 64 KB → 0".
+    pub fn text(&self) -> String {
+        let mut s = format!("{} data segments, {}", self.data, bytes_text(self.bytes));
+        if let Some((a, b)) = self.window {
+            let w = |x: u32| {
+                if x == 0 {
+                    "0".to_string()
+                } else {
+                    bytes_text(u64::from(x))
+                }
+            };
+            if a == b {
+                s.push_str(&format!(", window {}", w(a)));
+            } else {
+                s.push_str(&format!(", window {} → {}", w(a), w(b)));
+            }
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::{Call, Role, SockName};
+    use crate::wire::parse::flag;
+    use std::time::Duration;
+
+    fn seg(from: SockName, to: SockName, flags: u8, len: u32, win: u32) -> Segment {
+        let (a, b) = (
+            "127.0.0.1:1000".parse().unwrap(),
+            "127.0.0.1:2000".parse().unwrap(),
+        );
+        let (src, dst) = if from.role == Role::Client {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        Segment {
+            t: Duration::ZERO,
+            conn: 1,
+            from: Some(from),
+            to: Some(to),
+            src,
+            dst,
+            flags,
+            seq: 1,
+            ack: 1,
+            raw_seq: (0, 0),
+            len,
+            win,
+            win_raw: 0,
+            wscale: None,
+            cause: Some(CallRef {
+                seq: 7,
+                call: Call::Send,
+            }),
+            kernel: None,
+            after: None,
+        }
+    }
+
+    #[test]
+    fn a_run_of_data_folds_into_one_line_and_probes_stay_apart() {
+        let c1 = SockName::new(Role::Client, 1);
+        let a1 = SockName::new(Role::Accepted, 1);
+        let mut segs = vec![seg(c1, a1, flag::SYN, 0, 65535)];
+        for i in 0..6u32 {
+            segs.push(seg(c1, a1, flag::ACK | flag::PSH, 1448, 65536));
+            segs.push(seg(a1, c1, flag::ACK, 0, 65536 - 16384 * (i.min(4))));
+        }
+        let mut probe = seg(c1, a1, flag::ACK, 0, 65536);
+        probe.kernel = Some(crate::wire::Kernel::ZeroWindowProbe);
+        probe.cause = None;
+        segs.push(probe);
+        let rows = fold(&segs);
+        assert_eq!(rows.len(), 3, "{rows:?}");
+        assert_eq!(rows[0], Row::One(0));
+        let Row::Bulk(b) = &rows[1] else {
+            panic!("{rows:?}")
+        };
+        assert_eq!((b.data, b.acks, b.bytes), (6, 6, 6 * 1448));
+        assert_eq!(b.window, Some((65536, 0)));
+        assert_eq!(b.cause.map(|c| c.seq), Some(7));
+        assert_eq!(b.text(), "6 data segments, 8 KB, window 64 KB → 0");
+        assert_eq!(rows[2], Row::One(13));
+    }
+
+    #[test]
+    fn a_few_data_segments_stay_one_line_each() {
+        let c1 = SockName::new(Role::Client, 1);
+        let a1 = SockName::new(Role::Accepted, 1);
+        let segs: Vec<_> = (0..3).map(|_| seg(c1, a1, flag::ACK, 100, 1000)).collect();
+        assert_eq!(fold(&segs), vec![Row::One(0), Row::One(1), Row::One(2)]);
+        assert_eq!(bytes_text(1536 * 1024), "1.5 MB");
+    }
+}

@@ -1,0 +1,144 @@
+//! The wire pane on a real lab: the ladder of the selected connection with
+//! each segment's cause, bulk data folded, the freeze, and the one line
+//! shown where capture is not possible. Capture needs CAP_NET_RAW (root,
+//! as in CI); those tests say so when they cannot run.
+
+mod common;
+
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use sockplay::kernel::KernelReader;
+use sockplay::lab::{Lab, LabEvent, SockName};
+use sockplay::tui::app::{App, Msg};
+use sockplay::tui::log::Source;
+use sockplay::tui::theme::Theme;
+use sockplay::tui::view;
+use sockplay::tui::wire_pane::WirePane;
+
+fn app_with_wire() -> (App, Receiver<LabEvent>) {
+    let (lab, rx) = Lab::new();
+    let wire = WirePane::start(&lab, None);
+    let mut app = App::new(lab, Theme::new(false), KernelReader::live());
+    app.wire = wire;
+    (app, rx)
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+fn render(app: &App, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| view::draw(f, app)).unwrap();
+    let buf = term.backend().buffer();
+    (0..h)
+        .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Runs commands and forwards the lab's events until `screen` shows what
+/// `done` wants, or 5 s pass; returns the last screen.
+fn until(
+    app: &mut App,
+    rx: &Receiver<LabEvent>,
+    w: u16,
+    h: u16,
+    done: impl Fn(&str) -> bool,
+) -> String {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        while let Ok(e) = rx.try_recv() {
+            app.update(Msg::Lab(e));
+        }
+        app.update(Msg::Tick(Instant::now()));
+        let screen = render(app, w, h);
+        if done(&screen) || Instant::now() > deadline {
+            return screen;
+        }
+        std::thread::sleep(Duration::from_millis(30));
+    }
+}
+
+#[test]
+fn the_ladder_shows_the_handshake_and_folds_bulk_data() {
+    if !common::can_capture("the_ladder_shows_the_handshake_and_folds_bulk_data") {
+        return;
+    }
+    let (mut app, rx) = app_with_wire();
+    for c in ["listen rcvbuf=16k", "connect L1", "accept L1"] {
+        app.submit(c, Source::Typed);
+    }
+    app.sel_conn = Some("C1".parse::<SockName>().unwrap());
+    key(&mut app, KeyCode::Char('w'));
+    assert!(app.wire.shown);
+    let screen = until(&mut app, &rx, 100, 30, |s| {
+        s.contains("#3 accept") || s.contains("#2 connect")
+    });
+    assert!(
+        screen.contains("C1 ──▶ L1") && screen.contains("#2 connect"),
+        "{screen}"
+    );
+    assert!(screen.contains("wire · C1"), "{screen}");
+
+    // 256 KiB in one send: many segments, shown as one folded line.
+    app.submit("sendall C1 256k", Source::Typed);
+    app.submit("drain A1 on", Source::Typed);
+    let screen = until(&mut app, &rx, 100, 30, |s| s.contains("data segments"));
+    assert!(screen.contains("data segments"), "{screen}");
+    assert!(screen.contains("time-sequence C1 → A1"), "{screen}");
+    let screen80 = render(&app, 80, 24);
+    assert!(screen80.contains("wire · C1"), "{screen80}");
+
+    // Frozen, the ladder stands still while the lab goes on.
+    key(&mut app, KeyCode::Char('p'));
+    let frozen = app.wire.ladder(app.sel_conn).segments.len();
+    app.submit("send C1 100", Source::Typed);
+    for _ in 0..15 {
+        app.update(Msg::Tick(Instant::now()));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(app.wire.ladder(app.sel_conn).segments.len(), frozen);
+    assert!(render(&app, 100, 30).contains("FROZEN"));
+    key(&mut app, KeyCode::Char('p'));
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while app.wire.ladder(app.sel_conn).segments.len() <= frozen && Instant::now() < deadline {
+        while let Ok(e) = rx.try_recv() {
+            app.update(Msg::Lab(e));
+        }
+        app.update(Msg::Tick(Instant::now()));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let now = app.wire.ladder(app.sel_conn).segments.len();
+    assert!(
+        now > frozen,
+        "thawed, the ladder goes on: {frozen}, then {now}"
+    );
+    app.lab.shutdown(Duration::from_secs(1));
+}
+
+#[test]
+fn without_capture_the_pane_says_what_to_do_and_nothing_else_changes() {
+    let (lab, _rx) = Lab::new();
+    let mut app = App::new(lab, Theme::new(false), KernelReader::live());
+    let mut pane = WirePane::default();
+    pane.off = Some(sockplay::wire::NO_CAPTURE_HINT.to_string());
+    app.wire = pane;
+    let before = render(&app, 100, 30);
+    key(&mut app, KeyCode::Char('w'));
+    let screen = render(&app, 100, 30);
+    assert!(
+        screen.contains("capture needs CAP_NET_RAW: run as root"),
+        "{screen}"
+    );
+    assert!(screen.contains("setcap cap_net_raw+ep"), "{screen}");
+    // The panes above are as they were.
+    let top = |s: &str| s.lines().take(9).collect::<Vec<_>>().join("\n");
+    assert_eq!(top(&before), top(&screen));
+    key(&mut app, KeyCode::Char('w'));
+    assert_eq!(render(&app, 100, 30), before);
+}
