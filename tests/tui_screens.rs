@@ -50,6 +50,8 @@ fn sock(
         rcvbuf_asked: None,
         sndbuf_asked: None,
         timeout: Some(TimeoutMode::Blocking),
+        rcvtimeo: None,
+        sndtimeo: None,
         bytes_sent: Some(0),
         bytes_received: Some(0),
         tcp: Some(TcpView {

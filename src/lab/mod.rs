@@ -29,6 +29,7 @@ pub mod preview;
 mod record;
 mod registry;
 pub mod result;
+mod settimeout;
 mod socket;
 mod stream;
 pub mod syn;

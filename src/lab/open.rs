@@ -4,6 +4,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Instant;
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
@@ -13,7 +14,8 @@ use super::lane::Job;
 use super::name::Role;
 use super::options::{BufSize, apply_buffers, apply_mode, read_buffers};
 use super::record::{Extra, Recorder};
-use super::result::{Arg, Call, Started};
+use super::result::{Arg, Call, Outcome, Started};
+use super::settimeout;
 use super::socket::{LabSocket, Latch, Meta};
 use super::{LabError, Shared};
 
@@ -137,6 +139,11 @@ pub(crate) fn listen(
         local.map_or_else(|| "?".into(), |a| a.to_string()),
         describe_buffers(rcvbuf, sndbuf)
     );
+    let (rcvtimeo, sndtimeo) = super::options::read_kernel_timeouts(&sock);
+    let kernel = super::options::describe_kernel_timeouts(opts, rcvtimeo, sndtimeo);
+    if !kernel.is_empty() {
+        sentence.push_str(&format!("; {kernel}"));
+    }
     if let Some((asked, held)) = defer {
         sentence.push_str(&super::defer::describe(asked, held));
     }
@@ -261,7 +268,15 @@ fn run_connect(
         rec.finish(Err(Errno(libc::EBADF)), Extra::default());
         return;
     };
-    let result = fd.connect(&SockAddr::from(addr)).map_err(|e| Errno::of(&e));
+    let target = SockAddr::from(addr);
+    let result: Outcome = match rec.python_timeout() {
+        Some(t) => settimeout::connect(&fd, fd.as_raw_fd(), &target, t, &|| sock.is_closed()),
+        None => fd
+            .connect(&target)
+            .map(|()| 0)
+            .map_err(|e| Errno::of(&e))
+            .into(),
+    };
     let local = fd.local_addr().ok().and_then(|a| a.as_socket());
     sock.meta().local = local;
     if let Some(local) = local {
@@ -278,7 +293,7 @@ fn run_connect(
         local.map_or_else(|| "?".into(), |a| a.to_string())
     );
     rec.finish(
-        result.map(|()| 0),
+        result,
         Extra {
             created: vec![sock.name],
             sentence: Some(sentence),
@@ -340,13 +355,29 @@ fn accept_one(
         rec.finish(Err(Errno(libc::EBADF)), Extra::default());
         return Some(Errno(libc::EBADF));
     };
-    let (sock, peer) = match fd.accept() {
-        Ok(pair) => pair,
-        Err(e) => {
-            let e = Errno::of(&e);
-            rec.finish(Err(e), Extra::default());
-            return Some(e);
+    let mut accepted = None;
+    let outcome = match rec.python_timeout() {
+        Some(t) => {
+            let raw = fd.as_raw_fd();
+            let gone = || listener.is_closed();
+            settimeout::call(raw, libc::POLLIN, Instant::now() + t, &gone, || {
+                fd.accept()
+                    .map(|pair| accepted = Some(pair))
+                    .map(|()| 0)
+                    .map_err(|e| Errno::of(&e))
+            })
         }
+        None => fd
+            .accept()
+            .map(|pair| accepted = Some(pair))
+            .map(|()| 0)
+            .map_err(|e| Errno::of(&e))
+            .into(),
+    };
+    let Some((sock, peer)) = accepted else {
+        rec.finish(outcome, Extra::default());
+        // A time-out stops `accept all` as an errno would.
+        return Some(outcome.errno().unwrap_or(Errno(libc::EAGAIN)));
     };
     let raw_fd = sock.as_raw_fd() as u64;
     let name = shared.next_name(Role::Accepted);

@@ -44,6 +44,7 @@ pub fn ret_text(result: &CallResult) -> String {
             }
         }
         Outcome::Ret(n) => n.to_string(),
+        Outcome::TimedOut => "timed out".into(),
     }
 }
 
@@ -100,7 +101,8 @@ pub fn result_line(r: &CallResult) -> String {
         w = 18 - indent.chars().count()
     );
     let kind = kind_text(r);
-    if !kind.is_empty() {
+    // "→ timed out" says it already.
+    if !kind.is_empty() && r.outcome != Outcome::TimedOut {
         line.push_str(&format!(" [{kind}]"));
     }
     if let Some(data) = &r.data

@@ -46,13 +46,36 @@ pub fn candidates(line: &str, sockets: &[String]) -> Vec<String> {
                 v.extend(sockets.iter().filter(|s| s.starts_with('U')).cloned());
             }
             let extra: &[&str] = match cmd.as_str() {
-                "listen" => &["backlog=", "rcvbuf=", "sndbuf=", "timeout=", "reuseaddr="],
+                "listen" => &[
+                    "backlog=",
+                    "rcvbuf=",
+                    "sndbuf=",
+                    "timeout=",
+                    "reuseaddr=",
+                    "rcvtimeo=",
+                    "sndtimeo=",
+                ],
                 "connect" if udp_connect => &[],
-                "connect" => &["x", "rcvbuf=", "sndbuf=", "timeout=", "nodelay="],
-                "set" => &["rcvbuf=", "sndbuf=", "timeout=", "nodelay="],
+                "connect" => &[
+                    "x",
+                    "rcvbuf=",
+                    "sndbuf=",
+                    "timeout=",
+                    "nodelay=",
+                    "rcvtimeo=",
+                    "sndtimeo=",
+                ],
+                "set" => &[
+                    "rcvbuf=",
+                    "sndbuf=",
+                    "timeout=",
+                    "nodelay=",
+                    "rcvtimeo=",
+                    "sndtimeo=",
+                ],
                 "accept" if done.len() >= 2 => &["all", "x"],
                 "recv" | "recvfrom" if done.len() >= 3 => &["peek"],
-                "udp" => &["rcvbuf=", "sndbuf=", "timeout="],
+                "udp" => &["rcvbuf=", "sndbuf=", "timeout=", "rcvtimeo=", "sndtimeo="],
                 "sendto" if done.len() >= 4 => &["x"],
                 "drain" if done.len() >= 2 => &["on", "off"],
                 "shutdown" if done.len() >= 2 => &["read", "write", "both"],
@@ -170,7 +193,7 @@ mod tests {
         );
         assert_eq!(
             candidates("udp ", &socks),
-            ["rcvbuf=", "sndbuf=", "timeout="]
+            ["rcvbuf=", "sndbuf=", "timeout=", "rcvtimeo=", "sndtimeo="]
         );
     }
 

@@ -119,8 +119,19 @@ fn visible(width: u16, name_w: u16, call_w: u16) -> Vec<usize> {
 }
 
 fn mode(v: &SockView) -> String {
+    let kernel = [v.rcvtimeo, v.sndtimeo]
+        .into_iter()
+        .flatten()
+        .find(|d| !d.is_zero());
     match v.timeout {
         None => "-".into(),
+        // A blocking socket the kernel times out (SO_RCVTIMEO/SO_SNDTIMEO).
+        Some(crate::lab::TimeoutMode::Blocking) if kernel.is_some() => {
+            format!(
+                "so {}",
+                crate::lab::command::format_duration(kernel.unwrap_or_default())
+            )
+        }
         Some(crate::lab::TimeoutMode::Blocking) => "blocking".into(),
         Some(crate::lab::TimeoutMode::NonBlocking) => "nonblock".into(),
         Some(crate::lab::TimeoutMode::Timeout(d)) => {
