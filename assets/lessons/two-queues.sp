@@ -29,7 +29,7 @@ expect L2 syn_recv=1
 note "Data came from C3: its handshake finished and moved to the accept queue. C4 still waits in the SYN queue."
 
 step "Fill the SYN queue"
-note "syn sends bare SYNs that nobody completes, from addresses with no way back: every SYN-ACK is lost, and each entry stays while the kernel resends its SYN-ACK."
+note "syn sends bare SYNs from addresses with no way back: no ACK comes, so each entry stays while the kernel resends its SYN-ACK."
 listen backlog=4
 syn L3 x8
 expect L3 syn_recv=5
@@ -39,14 +39,14 @@ expect L3 reqq_full_do_cookies=3
 expect L3 syncookies_sent=3
 show L3
 note "listen(4) took 5 SYN-RECV entries, not 4, and not tcp_max_syn_backlog: on current Linux the backlog bounds the SYN queue too, and like the accept queue it holds B+1."
-note "The other 3 SYNs were answered with SYN cookies (tcp_syncookies=1, the default): the kernel keeps no entry and folds the handshake into the sequence number of its SYN-ACK."
+note "The other 3 SYNs got SYN cookies (tcp_syncookies=1, the default): the kernel keeps no entry for them (syn_recv stayed 5), yet a handshake can still finish."
 connect L3
 expect C5 state=ESTABLISHED
 expect L3 accept_queue=1
 expect L3 syncookies_sent=4
 expect L3 syncookies_recv=1
 expect L3 syn_recv=5
-note "The SYN queue is still full, yet a real client, C5, connected: its SYN got a cookie, its ACK brought the cookie back (SyncookiesRecv 1), and the kernel made the connection from it, straight into the accept queue."
+note "Yet C5, a real client, got in: its SYN got a cookie, its ACK brought it back (SyncookiesRecv 1), and the kernel made the connection from it."
 
 step "Cookies off: drops"
 sysctl tcp_syncookies=0
