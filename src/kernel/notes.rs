@@ -77,6 +77,9 @@ pub(crate) fn annotate(
         }
         if v.role == ViewRole::Client && v.state == TcpState::SynSent && !v.closed {
             notes.push(syn_sent_note(v, &listeners, system));
+            if v.sendq == Some(1) {
+                notes.push("sendq 1 is the SYN itself: it takes one sequence number, unacknowledged until a SYN-ACK comes".into());
+            }
         }
         let synchronized = matches!(v.state, TcpState::Established | TcpState::CloseWait);
         if synchronized && v.tcp.and_then(|t| t.snd_wnd) == Some(0) {
