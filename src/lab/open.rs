@@ -182,7 +182,7 @@ pub(crate) fn listen(
     }
     if super::netns::is_own() {
         sentence.push_str(" (in sockplay's own network namespace: reachable only from the lab)");
-    } else if !addr.ip().is_loopback() {
+    } else if !addr.ip().to_canonical().is_loopback() {
         sentence
             .push_str("; NOTE: not a loopback address, so the port is reachable from the network");
     }

@@ -809,6 +809,12 @@ fn expect(args: &mut Args<'_>) -> Result<Statement, ParseError> {
     if want.is_empty() {
         return Err(args.err(t, format!("{field}= needs a value")));
     }
+    if want.starts_with('=') {
+        return Err(args.err(
+            t,
+            format!("expect takes FIELD=VALUE with one '=', as in {field}=VALUE, not '=='"),
+        ));
+    }
     let within = match args.tokens.get(2) {
         None => DEFAULT_WITHIN,
         Some(w) if w.text.eq_ignore_ascii_case("within") => args.duration(3)?,

@@ -10,7 +10,7 @@ use ratatui::widgets::Paragraph;
 use super::block;
 use super::format::wrap;
 use crate::lab::{Call, Kind};
-use crate::script::transcript::{call_text, result_line};
+use crate::script::transcript::{call_text, head, result_line};
 use crate::tui::app::{App, Pane};
 use crate::tui::log::{Entry, Source};
 
@@ -48,9 +48,8 @@ fn lines_of<'a>(app: &App, e: &'a Entry) -> Vec<Line<'a>> {
             };
             vec![Line::styled(
                 format!(
-                    "#{:<4}{:<4}{:<18} … {}{waiting}",
-                    b.seq,
-                    b.sock.to_string(),
+                    "{}{:<18} … {}{waiting}",
+                    head(b.seq, b.sock),
                     call_text(b.call, &b.arg),
                     b.still_running()
                 ),
