@@ -51,7 +51,7 @@ fn listen_with_every_option() {
                 rcvbuf: Some(4096),
                 sndbuf: Some(1 << 20),
                 timeout: Some(TimeoutMode::Timeout(Duration::from_secs(2))),
-                nodelay: None,
+                ..SockOpts::default()
             },
             defer_accept: None,
         }
@@ -186,6 +186,17 @@ fn the_socket_calls() {
         }
     );
     assert_eq!(
+        lab("set C1 rcvtimeo=500ms sndtimeo=off"),
+        Command::Set {
+            sock: name("C1"),
+            opts: SockOpts {
+                rcvtimeo: Some(Duration::from_millis(500)),
+                sndtimeo: Some(Duration::ZERO),
+                ..SockOpts::default()
+            }
+        }
+    );
+    assert_eq!(
         lab("set C1 nodelay=on timeout=none"),
         Command::Set {
             sock: name("C1"),
@@ -256,6 +267,7 @@ fn errors_name_the_column_and_what_was_expected() {
         ("listen 99999", 8, "bad port '99999'"),
         ("connect L1 x0", 12, "count 0 is out of range"),
         ("connect L1 timeout=soon", 12, "bad timeout 'soon'"),
+        ("set C1 rcvtimeo=soon", 8, "bad time-out 'soon'"),
         ("connect", 8, "connect needs a target"),
         ("accept L1 some", 11, "expected xN or all"),
         ("shutdown C1 sideways", 13, "expected read, write or both"),

@@ -46,6 +46,8 @@ note "Data goes both ways on one connection. The listening socket L1 never saw a
 step "Nobody listening"
 note "Close the listener, then try to connect to its address. Watch the result."
 close L1
+expect L1 state=CLOSED
+note "L1 now reads CLOSED in the listeners pane: the kernel holds nothing for it any more."
 connect L1
 wait C2
 expect C2 errno=ECONNREFUSED

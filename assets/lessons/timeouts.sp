@@ -1,72 +1,110 @@
 # lesson: Time-outs
-# summary: accept, recv, send and connect in blocking, time-out and non-blocking modes: what each returns, and after how long
+# summary: Python's settimeout beside the kernel's SO_RCVTIMEO/SO_SNDTIMEO: the same calls, different answers
 
-step "accept in three modes"
-note "Blocking (timeout=none, the default), a time-out (timeout=500ms) and non-blocking (timeout=0), as Python's settimeout names them."
+step "accept in Python's three modes"
+note "Python's settimeout has three modes: blocking (timeout=none, the default), a time-out (timeout=500ms) and non-blocking (timeout=0)."
 listen
 accept L1
 note "A blocking accept() on an empty queue waits, here without end: it is shown as blocked."
 connect L1
 wait L1
 expect L1 errno=null
+expect L1 timed_out=false
 set L1 timeout=500ms
 accept L1
 wait L1
-expect L1 errno=EAGAIN
+expect L1 ret=null
+expect L1 errno=null
 expect L1 timed_out=true
-note "With a time-out, accept() waited half a second, then gave up: EAGAIN, marked timed out."
+note "With a time-out, accept() waited half a second for a connection, then gave up: 'timed out', no errno. Python raises TimeoutError('timed out')."
 set L1 timeout=0
 accept L1
 expect L1 errno=EAGAIN
 expect L1 timed_out=false
-note "Non-blocking, accept() returned EAGAIN at once: nothing to accept, and it will not wait."
+note "Non-blocking, accept() returned EAGAIN at once (Python: BlockingIOError): nothing to accept, and it will not wait."
 
-step "recv in three modes"
+step "how Python waits: poll, then one non-blocking call"
+note "settimeout(0.5) does not ask the kernel to time out. Python makes the socket non-blocking, waits with poll() up to 0.5 s until it is ready, then makes one non-blocking call."
 set A1 timeout=500ms
+expect A1 timeout="timeout 500ms"
+send C1 "Hi there"
+expect A1 recvq=8
+recv A1 100
+expect A1 ret=8
+expect A1 timed_out=false
+note "Data was queued, so poll() said ready at once and recv(100) returned the 8 bytes there: no waiting."
+recv A1 100
+wait A1
+expect A1 ret=null
+expect A1 errno=null
+expect A1 timed_out=true
+note "Nothing queued: poll() waited the whole half second, and recv() timed out."
+
+step "the kernel's own time-out: SO_RCVTIMEO"
+note "The kernel has time-outs of its own, SO_RCVTIMEO and SO_SNDTIMEO (rcvtimeo=, sndtimeo=). They bound a blocking call inside the kernel."
+set A1 timeout=none rcvtimeo=500ms
+expect A1 timeout=blocking
+expect A1 rcvtimeo=500ms
 recv A1 100
 wait A1
 expect A1 errno=EAGAIN
 expect A1 timed_out=true
-set A1 timeout=0
-recv A1 100
-expect A1 errno=EAGAIN
-expect A1 timed_out=false
-set A1 timeout=none
-recv A1 100
-send C1 "wake up"
-wait A1
-expect A1 ret=7
-note "recv(): a time-out returns EAGAIN after the time-out; non-blocking returns EAGAIN at once; blocking waits until data comes, here the 7 bytes C1 sent."
+note "The same recv() under SO_RCVTIMEO: after half a second the kernel gives up with EAGAIN, an errno, where Python's time-out has none (Python would raise BlockingIOError here)."
 
-step "send in three modes"
-note "Small buffers, a receiver that does not read."
+step "the same send under both time-outs"
+note "Two connections with small buffers, whose receivers do not read. C2 has Python's time-out; C3 is blocking with SO_SNDTIMEO. Each sends 1 MiB."
 listen rcvbuf=4k
 connect L2 sndbuf=4k timeout=500ms
-accept L2
+connect L2 sndbuf=4k sndtimeo=500ms
+accept L2 x2
+send C2 1m
+expect C2 partial=true
+expect C2 timed_out=false
+note "Python's time-out: send() returned at once with what fitted in the send buffer. It did not wait for the rest, and it did not time out."
+send C3 1m
+wait C3
+expect C3 partial=true
+expect C3 timed_out=true
+note "SO_SNDTIMEO: send() stayed in the kernel, taking room as the receiver's window allowed, and returned its partial count only when the half second ran out."
+
+step "when nothing fits"
+note "Send again, until the buffers are full."
 send C2 1m
 wait C2
+send C2 1m
+wait C2
+send C2 1m
+wait C2
+expect C2 ret=null
+expect C2 errno=null
 expect C2 timed_out=true
-note "With a time-out, send() waited half a second, then returned the part that fitted (or EAGAIN when nothing did)."
-set C2 timeout=0
-send C2 1m
-sleep 100ms
-send C2 1m
-sleep 100ms
-send C2 1m
-expect C2 errno=EAGAIN
-expect C2 timed_out=false
-note "Non-blocking, send() takes at once whatever room is left (a few bytes may still fit), and when there is none it fails with EAGAIN at once. A blocking send() would wait until the receiver reads."
+send C3 1m
+wait C3
+send C3 1m
+wait C3
+send C3 1m
+wait C3
+expect C3 errno=EAGAIN
+expect C3 timed_out=true
+note "With the buffers full, nothing fits: Python's time-out says 'timed out' (TimeoutError); SO_SNDTIMEO says EAGAIN, both after half a second."
 
-step "connect in three modes"
-note "A listener with backlog 0 and one connection already waiting: further SYNs are dropped."
+step "connect under both time-outs"
+note "A listener with backlog 0 and one connection already waiting: it drops further SYNs, so a handshake cannot finish."
 listen backlog=0
 connect L3
-wait C3
-connect L3 timeout=500ms
 wait C4
-expect C4 errno=EINPROGRESS
-expect C4 timed_out=true
+connect L3 timeout=500ms
+wait C5
+expect C5 errno=null
+expect C5 timed_out=true
+expect C5 state=SYN-SENT
+note "Python's time-out: connect() timed out (TimeoutError) while the kernel goes on sending SYNs: C5 is still SYN-SENT."
+connect L3 sndtimeo=500ms
+wait C6
+expect C6 errno=EINPROGRESS
+expect C6 timed_out=true
+note "A blocking connect() bounded by SO_SNDTIMEO reports EINPROGRESS instead: the handshake goes on in the kernel."
 connect L3 timeout=0
-expect C5 errno=EINPROGRESS
-expect C5 timed_out=false
-note "A blocking connect() with a time-out that runs out reports EINPROGRESS: the handshake goes on in the kernel. Non-blocking, connect() returns EINPROGRESS at once, always: the program learns later whether it worked."
+expect C7 errno=EINPROGRESS
+expect C7 timed_out=false
+note "Non-blocking, connect() returns EINPROGRESS at once, always: the program learns later whether it worked."

@@ -97,6 +97,8 @@ fn lab_view(s: &SocketInfo, e: Option<&DiagEntry>) -> SockView {
         rcvbuf_asked: m.rcvbuf.asked,
         sndbuf_asked: m.sndbuf.asked,
         timeout: m.timeout.filter(|_| !m.closed),
+        rcvtimeo: (!m.closed).then(|| m.rcvtimeo.unwrap_or_default()),
+        sndtimeo: (!m.closed).then(|| m.sndtimeo.unwrap_or_default()),
         bytes_sent: Some(s.bytes_sent),
         bytes_received: Some(s.bytes_received),
         tcp: None,
@@ -174,8 +176,10 @@ pub fn snapshot(r: Readings) -> Snapshot {
         } else {
             by_inode.get(&m.inode).copied().or_else(by_addr)
         };
-        if m.closed && found.is_none() {
-            continue; // The kernel has let it go.
+        // The kernel has let it go. A closed listener stays, CLOSED, so
+        // that the listeners it had are still told apart from new ones.
+        if m.closed && found.is_none() && s.role != Role::Listener {
+            continue;
         }
         if let Some(i) = found {
             used[i] = true;
@@ -294,6 +298,8 @@ fn waiting_view(e: &DiagEntry, listener: SockName, client: Option<SockName>) -> 
         rcvbuf_asked: None,
         sndbuf_asked: None,
         timeout: None,
+        rcvtimeo: None,
+        sndtimeo: None,
         bytes_sent: None,
         bytes_received: None,
         tcp: if syn { None } else { e.info },

@@ -184,6 +184,16 @@ pub const FIELDS: &[Field] = &[
         read: |v| text(v.half_open.map(|h| h.synack_retrans)),
     },
     Field {
+        name: "rcvtimeo",
+        about: "SO_RCVTIMEO as the kernel holds it (500ms, or off)",
+        read: |v| v.rcvtimeo.map(super::snapshot::kernel_timeout_text),
+    },
+    Field {
+        name: "sndtimeo",
+        about: "SO_SNDTIMEO as the kernel holds it (500ms, or off)",
+        read: |v| v.sndtimeo.map(super::snapshot::kernel_timeout_text),
+    },
+    Field {
         name: "drops",
         about: "UDP: datagrams dropped while the receive buffer was full",
         read: |v| text(v.drops),

@@ -31,6 +31,7 @@ pub use reader::KernelReader;
 pub use sampler::Sampler;
 pub use snapshot::{
     CounterScope, HalfOpen, PastLimit, Snapshot, SockView, SynQueue, TcpView, ViewRole,
+    kernel_timeout_text,
 };
 pub use state::TcpState;
 

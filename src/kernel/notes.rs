@@ -73,12 +73,17 @@ pub(crate) fn annotate(
         }
         if v.role == ViewRole::Client && v.state == TcpState::SynSent && !v.closed {
             notes.push(syn_sent_note(v, &listeners, system));
+            if v.sendq == Some(1) {
+                notes.push("sendq 1 is the SYN itself: it takes one sequence number, unacknowledged until a SYN-ACK comes".into());
+            }
         }
         let synchronized = matches!(v.state, TcpState::Established | TcpState::CloseWait);
         if synchronized && v.tcp.and_then(|t| t.snd_wnd) == Some(0) {
             notes.push("the peer advertises a zero window: its buffer is full, so nothing more is sent until it reads".into());
         }
-        if v.closed {
+        if v.closed && v.role == ViewRole::Listener {
+            notes.push("closed: the kernel holds nothing for it any more, and a connect to its port is refused (RST), unless another socket listens there".into());
+        } else if v.closed {
             notes.push(closed_note(v.state));
         } else if v.state == TcpState::Closed && v.id.is_some() {
             notes.push("no connection: it was reset, it failed, or it never connected".into());

@@ -108,6 +108,18 @@ pub struct SockView {
     /// Timeout mode, read back from the socket.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "mode")]
     pub timeout: Option<TimeoutMode>,
+    /// SO_RCVTIMEO as the kernel holds it (`"252ms"`, or `"off"`).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "kernel_timeout"
+    )]
+    pub rcvtimeo: Option<Duration>,
+    /// SO_SNDTIMEO as the kernel holds it (`"252ms"`, or `"off"`).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "kernel_timeout"
+    )]
+    pub sndtimeo: Option<Duration>,
     /// Bytes the application sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bytes_sent: Option<u64>,
@@ -220,6 +232,22 @@ pub struct Snapshot {
 fn mode<S: serde::Serializer>(m: &Option<TimeoutMode>, s: S) -> Result<S::Ok, S::Error> {
     match m {
         Some(m) => s.collect_str(m),
+        None => s.serialize_none(),
+    }
+}
+
+/// A kernel time-out as the command language writes it: `500ms`, or `off`.
+pub fn kernel_timeout_text(d: Duration) -> String {
+    if d.is_zero() {
+        "off".into()
+    } else {
+        crate::lab::command::format_duration(d)
+    }
+}
+
+fn kernel_timeout<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.collect_str(&kernel_timeout_text(*d)),
         None => s.serialize_none(),
     }
 }

@@ -36,7 +36,7 @@ pub enum Target {
     Socket(SockName),
 }
 
-/// How a socket's calls wait: Python's `settimeout` modes.
+/// How a socket's calls wait: the three modes of Python's `settimeout`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TimeoutMode {
     /// `timeout=none`: calls block until they can finish.
@@ -44,7 +44,10 @@ pub enum TimeoutMode {
     Blocking,
     /// `timeout=0`: calls return at once, with EAGAIN when they would wait.
     NonBlocking,
-    /// `timeout=2s`: calls wait at most this long (SO_RCVTIMEO / SO_SNDTIMEO).
+    /// `timeout=2s`: as Python's `settimeout(2)`: the socket is non-blocking
+    /// in the kernel; each call waits with `poll()` up to this long for the
+    /// socket to be ready, then makes one non-blocking call. Nothing ready in
+    /// time is "timed out" (Python's `TimeoutError`), with no errno.
     Timeout(Duration),
 }
 
@@ -98,6 +101,12 @@ pub struct SockOpts {
     pub timeout: Option<TimeoutMode>,
     /// TCP_NODELAY.
     pub nodelay: Option<bool>,
+    /// SO_RCVTIMEO, the kernel's own time-out on blocking receives and
+    /// `accept`; zero turns it off.
+    pub rcvtimeo: Option<Duration>,
+    /// SO_SNDTIMEO, the kernel's own time-out on blocking sends and
+    /// `connect`; zero turns it off.
+    pub sndtimeo: Option<Duration>,
 }
 
 /// What `send` and `sendall` send.

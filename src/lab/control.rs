@@ -10,7 +10,10 @@ use super::command::{ShutdownHow, SockOpts, format_duration};
 use super::errno::Errno;
 use super::name::Role;
 use super::open::describe_buffers;
-use super::options::{BufSize, apply_buffers, apply_mode, read_buffers};
+use super::options::{
+    BufSize, apply_buffers, apply_mode, describe_kernel_timeouts, kernel_timeout_word,
+    read_buffers, read_kernel_timeouts,
+};
 use super::record::{Extra, Recorder};
 use super::result::{Arg, Call, Started};
 use super::socket::LabSocket;
@@ -175,6 +178,11 @@ fn describe_opts(opts: &SockOpts) -> String {
     if let Some(on) = opts.nodelay {
         words.push(format!("nodelay={}", if on { "on" } else { "off" }));
     }
+    for (key, d) in [("rcvtimeo", opts.rcvtimeo), ("sndtimeo", opts.sndtimeo)] {
+        if let Some(d) = d {
+            words.push(format!("{key}={}", kernel_timeout_word(d)));
+        }
+    }
     words.join(" ")
 }
 
@@ -203,8 +211,10 @@ pub(crate) fn set(shared: &Arc<Shared>, sock: &LabSocket, opts: &SockOpts) -> Ve
     };
     if opts.timeout.is_some() {
         meta.timeout_asked = opts.timeout;
-        meta.timeout = super::options::read_timeout_mode(&fd).ok();
+        meta.timeout = super::options::read_timeout_mode(&fd, opts.timeout).ok();
     }
+    (meta.rcvtimeo, meta.sndtimeo) = read_kernel_timeouts(&fd);
+    let kernel = describe_kernel_timeouts(opts, meta.rcvtimeo, meta.sndtimeo);
     let shown = |b: BufSize, asked: Option<u64>| BufSize { asked, ..b };
     let buffers = describe_buffers(
         shown(meta.rcvbuf, opts.rcvbuf),
@@ -218,6 +228,12 @@ pub(crate) fn set(shared: &Arc<Shared>, sock: &LabSocket, opts: &SockOpts) -> Ve
             sentence.push_str("; ");
         }
         sentence.push_str(&format!("now {mode}"));
+    }
+    if !kernel.is_empty() {
+        if !sentence.is_empty() {
+            sentence.push_str("; ");
+        }
+        sentence.push_str(&kernel);
     }
     if opts.rcvbuf.is_some() && !matches!(sock.name.role, Role::Listener | Role::Udp) {
         sentence.push_str(" (set after connecting: the window scale stays as it was)");

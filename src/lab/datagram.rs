@@ -18,7 +18,8 @@ use super::options::{apply_buffers, apply_mode};
 use super::pattern;
 use super::preview::Preview;
 use super::record::{Extra, Recorder, ret};
-use super::result::{Arg, Call, Datagram, Started};
+use super::result::{Arg, Call, Datagram, Outcome, Started};
+use super::settimeout;
 use super::socket::{LabSocket, Latch, Meta};
 use super::{LabError, Shared};
 
@@ -177,7 +178,7 @@ fn queue(
     receiving: bool,
     call: Started,
     addr: Option<SocketAddr>,
-    run: impl FnOnce(&LabSocket, RawFd, &Recorder) -> (Result<u64, Errno>, Extra) + Send + 'static,
+    run: impl Fn(&LabSocket, RawFd, &Recorder) -> (Result<u64, Errno>, Extra) + Send + 'static,
 ) -> Result<Started, LabError> {
     let begun = call.clone();
     let (shared2, sock2) = (Arc::clone(shared), Arc::clone(sock));
@@ -190,8 +191,14 @@ fn queue(
                 rec = rec.addr(a);
             }
             let (outcome, extra) = match &fd {
-                Some(fd) => run(&sock2, fd.as_raw_fd(), &rec),
-                None => (Err(Errno(libc::EBADF)), Extra::default()),
+                Some(fd) => match rec.python_timeout() {
+                    Some(t) => under_timeout(&sock2, fd.as_raw_fd(), &rec, receiving, t, &run),
+                    None => {
+                        let (r, extra) = run(&sock2, fd.as_raw_fd(), &rec);
+                        (r.into(), extra)
+                    }
+                },
+                None => (Outcome::Err(Errno(libc::EBADF)), Extra::default()),
             };
             rec.finish(outcome, extra);
         }),
@@ -200,6 +207,41 @@ fn queue(
     lane.push(job)
         .map_err(|(e, _)| LabError::Thread(sock.name, e))?;
     Ok(begun)
+}
+
+/// One datagram call, made on a lane.
+type DatagramCall = dyn Fn(&LabSocket, RawFd, &Recorder) -> (Result<u64, Errno>, Extra);
+
+/// A datagram call under Python's time-out: wait until the socket is ready,
+/// then the call; a false alarm (EAGAIN) waits again with the time left.
+fn under_timeout(
+    sock: &LabSocket,
+    fd: RawFd,
+    rec: &Recorder,
+    receiving: bool,
+    limit: std::time::Duration,
+    run: &DatagramCall,
+) -> (Outcome, Extra) {
+    let deadline = std::time::Instant::now() + limit;
+    let events = if receiving {
+        libc::POLLIN
+    } else {
+        libc::POLLOUT
+    };
+    let gone = || sock.is_closed();
+    loop {
+        match settimeout::wait_until(fd, events, deadline, &gone) {
+            settimeout::Wait::Ready => {}
+            settimeout::Wait::TimedOut => return (Outcome::TimedOut, Extra::default()),
+            settimeout::Wait::Interrupted => {
+                return (Outcome::Err(Errno(libc::EINTR)), Extra::default());
+            }
+        }
+        match run(sock, fd, rec) {
+            (Err(Errno(libc::EAGAIN)), _) => continue,
+            (r, extra) => return (r.into(), extra),
+        }
+    }
 }
 
 /// `sendto`: `count` datagrams to `to`, each its own call and result. With

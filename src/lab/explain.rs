@@ -20,6 +20,9 @@ pub(crate) struct Facts<'a> {
     pub asked: Option<u64>,
     /// The socket's timeout mode when the call began.
     pub mode: TimeoutMode,
+    /// The kernel's time-out on this call (SO_SNDTIMEO for send and
+    /// connect, SO_RCVTIMEO for recv and accept), when one is set.
+    pub kernel_timeout: Option<Duration>,
     /// How long it took.
     pub elapsed: Duration,
     /// The address involved (connect's target, listen's address), for the sentence.
@@ -43,12 +46,25 @@ fn secs(d: Duration) -> String {
     format!("{:.2} s", d.as_secs_f64())
 }
 
-/// Whether a call in time-out mode ran for about its time-out (the kernel
-/// rounds time-outs to its tick, so allow a little less).
-fn ran_out(mode: TimeoutMode, elapsed: Duration) -> Option<Duration> {
-    match mode {
-        TimeoutMode::Timeout(t) if elapsed + Duration::from_millis(5) >= t.mul_f64(0.9) => Some(t),
+/// Whether a blocking call ran for about its kernel time-out (SO_RCVTIMEO
+/// or SO_SNDTIMEO), so that the kernel gave up on it. Only a blocking socket
+/// waits in the kernel; allow a little less than the limit.
+fn ran_out(f: &Facts<'_>) -> Option<Duration> {
+    match (f.mode, f.kernel_timeout) {
+        (TimeoutMode::Blocking, Some(t))
+            if f.elapsed + Duration::from_millis(5) >= t.mul_f64(0.9) =>
+        {
+            Some(t)
+        }
         _ => None,
+    }
+}
+
+/// The kernel option that bounds a call's wait.
+fn kernel_option(call: Call) -> &'static str {
+    match call {
+        Call::Send | Call::SendAll | Call::SendTo | Call::Connect => "SO_SNDTIMEO",
+        _ => "SO_RCVTIMEO",
     }
 }
 
@@ -57,6 +73,27 @@ pub(crate) fn read(f: &Facts<'_>) -> Reading {
     match f.outcome {
         Outcome::Ret(n) => read_ret(f, n),
         Outcome::Err(e) => read_err(f, e),
+        Outcome::TimedOut => read_timed_out(f),
+    }
+}
+
+/// Nothing was ready within Python's time-out.
+fn read_timed_out(f: &Facts<'_>) -> Reading {
+    let within = match f.mode {
+        TimeoutMode::Timeout(t) => format!(" within {}", secs(t)),
+        _ => String::new(),
+    };
+    let what = match f.call {
+        Call::Accept => format!("no connection came{within}"),
+        Call::Connect => format!("the handshake did not finish{within}; it goes on in the kernel"),
+        Call::Send | Call::SendAll => format!("no room in the send buffer{within}"),
+        _ => format!("nothing arrived{within}"),
+    };
+    Reading {
+        kind: Kind::TimedOut,
+        timed_out: true,
+        partial: false,
+        sentence: format!("{what} (Python raises TimeoutError: timed out)"),
     }
 }
 
@@ -79,11 +116,18 @@ fn read_ret(f: &Facts<'_>, n: u64) -> Reading {
         return reading;
     }
     reading.kind = Kind::Partial;
-    let timed_out = ran_out(f.mode, f.elapsed);
+    let timed_out = ran_out(f);
     reading.timed_out = timed_out.is_some();
     reading.sentence = match (f.call, timed_out) {
         (Call::Send | Call::SendAll, Some(t)) => {
-            format!("timed out after {}: {n} of {asked} bytes fitted", secs(t))
+            format!(
+                "{} ran out after {}: {n} of {asked} bytes fitted",
+                kernel_option(f.call),
+                secs(t)
+            )
+        }
+        (Call::Send, None) if f.mode != TimeoutMode::Blocking => {
+            format!("the send buffer had room for {n} of {asked} bytes: sent at once")
         }
         (Call::Send, None) => format!("the send buffer had room for {n} of {asked} bytes"),
         (Call::SendAll, None) => format!("stopped after {n} of {asked} bytes"),
@@ -103,29 +147,23 @@ fn read_err(f: &Facts<'_>, e: Errno) -> Reading {
     };
     let waited = matches!(e.0, libc::EAGAIN | libc::EINPROGRESS);
     if waited {
-        if let Some(t) = ran_out(f.mode, f.elapsed) {
+        if let Some(t) = ran_out(f) {
             reading.kind = Kind::TimedOut;
             reading.timed_out = true;
+            let after = format!("{} ran out after {}", kernel_option(f.call), secs(t));
             reading.sentence = match f.call {
-                Call::Connect => format!(
-                    "timed out after {}; the handshake goes on in the kernel",
-                    secs(t)
-                ),
-                Call::Send | Call::SendAll => {
-                    format!(
-                        "timed out after {}: nothing fitted in the send buffer",
-                        secs(t)
-                    )
-                }
-                _ => format!("timed out after {}", secs(t)),
+                Call::Connect => format!("{after}; the handshake goes on in the kernel"),
+                Call::Send | Call::SendAll => format!("{after}: nothing fitted in the send buffer"),
+                _ => after,
             };
             return reading;
         }
         reading.kind = Kind::WouldBlock;
-        let why = if f.mode == TimeoutMode::NonBlocking {
-            " (non-blocking)"
-        } else {
-            ""
+        let why = match f.mode {
+            TimeoutMode::NonBlocking => " (non-blocking)",
+            // A false alarm of poll() under a time-out: the lab polls again.
+            TimeoutMode::Timeout(_) => " (under a time-out)",
+            TimeoutMode::Blocking => "",
         };
         reading.sentence = match f.call {
             Call::Connect => format!("handshake under way{why}: the kernel finishes it"),
@@ -199,6 +237,7 @@ mod tests {
             outcome,
             asked: Some(100),
             mode,
+            kernel_timeout: None,
             elapsed: Duration::from_millis(ms),
             addr: Some("127.0.0.1:9"),
             on_listener: false,
@@ -212,10 +251,29 @@ mod tests {
         let r = read(&facts(Call::Recv, eagain, TimeoutMode::NonBlocking, 0));
         assert_eq!((r.kind, r.timed_out), (Kind::WouldBlock, false));
         assert_eq!(r.sentence, "nothing queued (non-blocking)");
-        let two = TimeoutMode::Timeout(Duration::from_secs(2));
-        let r = read(&facts(Call::Recv, eagain, two, 2004));
+        let mut f = facts(Call::Recv, eagain, TimeoutMode::Blocking, 2004);
+        f.kernel_timeout = Some(Duration::from_secs(2));
+        let r = read(&f);
         assert_eq!((r.kind, r.timed_out), (Kind::TimedOut, true));
-        assert_eq!(r.sentence, "timed out after 2.00 s");
+        assert_eq!(r.sentence, "SO_RCVTIMEO ran out after 2.00 s");
+        // The same errno early is not the kernel's time-out.
+        f.elapsed = Duration::from_millis(3);
+        assert_eq!(read(&f).kind, Kind::WouldBlock);
+    }
+
+    #[test]
+    fn python_time_out_has_no_errno() {
+        let two = TimeoutMode::Timeout(Duration::from_secs(2));
+        let r = read(&facts(Call::Accept, Outcome::TimedOut, two, 2001));
+        assert_eq!((r.kind, r.timed_out), (Kind::TimedOut, true));
+        assert!(
+            r.sentence.starts_with("no connection came within 2.00 s"),
+            "{}",
+            r.sentence
+        );
+        // A partial send under Python's time-out is not a time-out, however long it waited.
+        let r = read(&facts(Call::Send, Outcome::Ret(40), two, 1990));
+        assert_eq!((r.kind, r.timed_out), (Kind::Partial, false));
     }
 
     #[test]

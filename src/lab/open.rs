@@ -4,21 +4,23 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Instant;
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use super::command::{AcceptCount, Endpoint, SockOpts, TimeoutMode};
 use super::errno::Errno;
 use super::lane::Job;
-use super::name::Role;
+use super::name::{Role, SockName};
 use super::options::{BufSize, apply_buffers, apply_mode, read_buffers};
 use super::record::{Extra, Recorder};
-use super::result::{Arg, Call, Started};
+use super::result::{Arg, Call, Outcome, Started};
+use super::settimeout;
 use super::socket::{LabSocket, Latch, Meta};
 use super::{LabError, Shared};
 
 /// The address `listen` uses when none is given.
-const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
+pub(crate) const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
 
 /// Resolves a host and port; IPv4 first, as listeners default to 127.0.0.1.
 pub(crate) fn resolve(ep: &Endpoint) -> Result<SocketAddr, LabError> {
@@ -83,19 +85,49 @@ pub(crate) fn describe_buffers(rcv: BufSize, snd: BufSize) -> String {
         .collect()
 }
 
-/// socket + setsockopt + bind + listen, at once (none of them blocks).
+/// What `listen` asks for besides the address.
+pub(crate) struct Listen {
+    /// The backlog passed to `listen()`.
+    pub backlog: i32,
+    /// SO_REUSEADDR, when given.
+    pub reuseaddr: Option<bool>,
+    /// Buffer sizes and timeout mode.
+    pub opts: SockOpts,
+    /// TCP_DEFER_ACCEPT, when given.
+    pub defer_accept: Option<std::time::Duration>,
+}
+
+/// After a name lookup: the name it kept for the socket, and what reports
+/// the lookup, called once the socket has joined the lab (or failed to), so
+/// that a script's next line finds it.
+pub(crate) struct AfterLookup<'a> {
+    /// The name the lookup kept.
+    pub name: SockName,
+    /// Finishes the lookup's record.
+    pub report: Box<dyn FnOnce() + 'a>,
+}
+
+/// socket + setsockopt + bind + listen, at once (none of them blocks), as
+/// the next listener or the one a lookup kept the name of.
 pub(crate) fn listen(
     shared: &Arc<Shared>,
-    addr: Option<&Endpoint>,
-    backlog: i32,
-    reuseaddr: Option<bool>,
-    opts: &SockOpts,
-    defer_accept: Option<std::time::Duration>,
-) -> Result<Vec<Started>, LabError> {
-    let addr = addr.map(resolve).transpose()?.unwrap_or(DEFAULT_LISTEN);
+    addr: SocketAddr,
+    asked: &Listen,
+    after: Option<AfterLookup<'_>>,
+) -> Vec<Started> {
+    let (name, report) = match after {
+        Some(a) => (Some(a.name), Some(a.report)),
+        None => (None, None),
+    };
+    let Listen {
+        backlog,
+        reuseaddr,
+        ref opts,
+        defer_accept,
+    } = *asked;
     // TCP_DEFER_ACCEPT takes whole seconds; a part of one counts as one.
     let defer_secs = defer_accept.map(|d| d.as_secs() + u64::from(d.subsec_nanos() > 0));
-    let name = shared.next_name(Role::Listener);
+    let name = name.unwrap_or_else(|| shared.next_name(Role::Listener));
     let call = shared.begin(name, Call::Listen, Arg::Text(addr.to_string()));
     let rec = Recorder::begin(shared, &call, None).addr(addr);
     let made = (|| {
@@ -116,8 +148,11 @@ pub(crate) fn listen(
     let sock = match made {
         Ok(sock) => sock,
         Err(e) => {
+            if let Some(r) = report {
+                r();
+            }
             rec.finish(Err(e), Extra::default());
-            return Ok(vec![call]);
+            return vec![call];
         }
     };
     let local = sock.local_addr().ok().and_then(|a| a.as_socket());
@@ -137,16 +172,24 @@ pub(crate) fn listen(
         local.map_or_else(|| "?".into(), |a| a.to_string()),
         describe_buffers(rcvbuf, sndbuf)
     );
+    let (rcvtimeo, sndtimeo) = super::options::read_kernel_timeouts(&sock);
+    let kernel = super::options::describe_kernel_timeouts(opts, rcvtimeo, sndtimeo);
+    if !kernel.is_empty() {
+        sentence.push_str(&format!("; {kernel}"));
+    }
     if let Some((asked, held)) = defer {
         sentence.push_str(&super::defer::describe(asked, held));
     }
     if super::netns::is_own() {
         sentence.push_str(" (in sockplay's own network namespace: reachable only from the lab)");
-    } else if !addr.ip().is_loopback() {
+    } else if !addr.ip().to_canonical().is_loopback() {
         sentence
             .push_str("; NOTE: not a loopback address, so the port is reachable from the network");
     }
     shared.register(Arc::new(LabSocket::new(name, sock, meta, Latch::set_now())));
+    if let Some(r) = report {
+        r();
+    }
     rec.finish(
         Ok(0),
         Extra {
@@ -155,7 +198,7 @@ pub(crate) fn listen(
             ..Extra::default()
         },
     );
-    Ok(vec![call])
+    vec![call]
 }
 
 /// socket + options now, in order; then `connect()` on each new client's
@@ -166,11 +209,19 @@ pub(crate) fn connect(
     addr: SocketAddr,
     count: u32,
     opts: &SockOpts,
+    after: Option<AfterLookup<'_>>,
 ) -> Result<Vec<Started>, LabError> {
+    let (first, mut report) = match after {
+        Some(a) => (Some(a.name), Some(a.report)),
+        None => (None, None),
+    };
     let mut begun = Vec::new();
     let mut made: Vec<(Arc<LabSocket>, Job, Arc<Latch>)> = Vec::new();
-    for _ in 0..count {
-        let name = shared.next_name(Role::Client);
+    for i in 0..count {
+        let name = match first {
+            Some(name) if i == 0 => name,
+            _ => shared.next_name(Role::Client),
+        };
         let call = shared.begin(name, Call::Connect, Arg::Text(addr.to_string()));
         let sock = new_tcp(&addr).and_then(|sock| {
             apply_buffers(&sock, opts)
@@ -183,6 +234,9 @@ pub(crate) fn connect(
             Err(e) => {
                 // EMFILE and the like: say it once and stop making clients.
                 begun.push(call.clone());
+                if let Some(r) = report.take() {
+                    r();
+                }
                 Recorder::begin(shared, &call, None)
                     .addr(addr)
                     .finish(Err(e), Extra::default());
@@ -200,6 +254,9 @@ pub(crate) fn connect(
         let lab_sock = Arc::new(LabSocket::new(name, sock, meta, Latch::default()));
         lab_sock.starting.store(true, Ordering::Release);
         shared.register(Arc::clone(&lab_sock));
+        if let Some(r) = report.take() {
+            r();
+        }
         // Several clients connect in order: each waits for its turn.
         let go = Arc::new(if count > 1 {
             Latch::default()
@@ -261,7 +318,15 @@ fn run_connect(
         rec.finish(Err(Errno(libc::EBADF)), Extra::default());
         return;
     };
-    let result = fd.connect(&SockAddr::from(addr)).map_err(|e| Errno::of(&e));
+    let target = SockAddr::from(addr);
+    let result: Outcome = match rec.python_timeout() {
+        Some(t) => settimeout::connect(&fd, fd.as_raw_fd(), &target, t, &|| sock.is_closed()),
+        None => fd
+            .connect(&target)
+            .map(|()| 0)
+            .map_err(|e| Errno::of(&e))
+            .into(),
+    };
     let local = fd.local_addr().ok().and_then(|a| a.as_socket());
     sock.meta().local = local;
     if let Some(local) = local {
@@ -278,7 +343,7 @@ fn run_connect(
         local.map_or_else(|| "?".into(), |a| a.to_string())
     );
     rec.finish(
-        result.map(|()| 0),
+        result,
         Extra {
             created: vec![sock.name],
             sentence: Some(sentence),
@@ -340,13 +405,29 @@ fn accept_one(
         rec.finish(Err(Errno(libc::EBADF)), Extra::default());
         return Some(Errno(libc::EBADF));
     };
-    let (sock, peer) = match fd.accept() {
-        Ok(pair) => pair,
-        Err(e) => {
-            let e = Errno::of(&e);
-            rec.finish(Err(e), Extra::default());
-            return Some(e);
+    let mut accepted = None;
+    let outcome = match rec.python_timeout() {
+        Some(t) => {
+            let raw = fd.as_raw_fd();
+            let gone = || listener.is_closed();
+            settimeout::call(raw, libc::POLLIN, Instant::now() + t, &gone, || {
+                fd.accept()
+                    .map(|pair| accepted = Some(pair))
+                    .map(|()| 0)
+                    .map_err(|e| Errno::of(&e))
+            })
         }
+        None => fd
+            .accept()
+            .map(|pair| accepted = Some(pair))
+            .map(|()| 0)
+            .map_err(|e| Errno::of(&e))
+            .into(),
+    };
+    let Some((sock, peer)) = accepted else {
+        rec.finish(outcome, Extra::default());
+        // A time-out stops `accept all` as an errno would.
+        return Some(outcome.errno().unwrap_or(Errno(libc::EAGAIN)));
     };
     let raw_fd = sock.as_raw_fd() as u64;
     let name = shared.next_name(Role::Accepted);

@@ -29,10 +29,16 @@ pub(crate) fn apply_buffers(sock: &Socket, opts: &SockOpts) -> io::Result<()> {
     Ok(())
 }
 
-/// Sets the timeout mode and TCP_NODELAY that were asked for.
+/// Sets the timeout mode, the kernel's time-outs and TCP_NODELAY that were asked for.
 pub(crate) fn apply_mode(sock: &Socket, opts: &SockOpts) -> io::Result<()> {
     if let Some(mode) = opts.timeout {
         set_timeout_mode(sock, mode)?;
+    }
+    if let Some(d) = opts.rcvtimeo {
+        sock.set_read_timeout((!d.is_zero()).then_some(d))?;
+    }
+    if let Some(d) = opts.sndtimeo {
+        sock.set_write_timeout((!d.is_zero()).then_some(d))?;
     }
     if let Some(on) = opts.nodelay {
         sock.set_tcp_nodelay(on)?;
@@ -44,40 +50,74 @@ fn clamp_int(n: u64) -> usize {
     n.min(i32::MAX as u64) as usize
 }
 
-/// Puts the socket in a timeout mode, the way Python's `settimeout` does.
+/// Puts the socket in a timeout mode the way CPython's `settimeout` does:
+/// only O_NONBLOCK changes in the kernel. A time-out is non-blocking there
+/// too; the waiting up to it is the lab's own `poll()`, as it is Python's.
+/// SO_RCVTIMEO and SO_SNDTIMEO are left as they are.
 pub(crate) fn set_timeout_mode(sock: &Socket, mode: TimeoutMode) -> io::Result<()> {
-    match mode {
-        TimeoutMode::Blocking => {
-            sock.set_nonblocking(false)?;
-            sock.set_read_timeout(None)?;
-            sock.set_write_timeout(None)
-        }
-        TimeoutMode::NonBlocking => {
-            sock.set_read_timeout(None)?;
-            sock.set_write_timeout(None)?;
-            sock.set_nonblocking(true)
-        }
-        TimeoutMode::Timeout(d) => {
-            sock.set_nonblocking(false)?;
-            sock.set_read_timeout(Some(d))?;
-            sock.set_write_timeout(Some(d))
-        }
-    }
+    sock.set_nonblocking(mode != TimeoutMode::Blocking)
 }
 
-/// The timeout mode as the kernel holds it: O_NONBLOCK, then SO_RCVTIMEO
-/// (or SO_SNDTIMEO when only that is set).
-pub fn read_timeout_mode(sock: &Socket) -> io::Result<TimeoutMode> {
+/// The timeout mode of a socket: O_NONBLOCK as the kernel holds it, read
+/// as a time-out when one was `asked` (the time-out itself lives in the
+/// program, as in Python, not in the kernel).
+pub fn read_timeout_mode(sock: &Socket, asked: Option<TimeoutMode>) -> io::Result<TimeoutMode> {
     // SAFETY: F_GETFL on a descriptor we own has no memory effects.
     let flags = unsafe { libc::fcntl(sock.as_raw_fd(), libc::F_GETFL) };
     if flags < 0 {
         return Err(io::Error::last_os_error());
     }
-    if flags & libc::O_NONBLOCK != 0 {
-        return Ok(TimeoutMode::NonBlocking);
+    if flags & libc::O_NONBLOCK == 0 {
+        return Ok(TimeoutMode::Blocking);
     }
-    let timeout: Option<Duration> = sock.read_timeout()?.or(sock.write_timeout()?);
-    Ok(timeout.map_or(TimeoutMode::Blocking, TimeoutMode::Timeout))
+    Ok(match asked {
+        Some(TimeoutMode::Timeout(d)) => TimeoutMode::Timeout(d),
+        _ => TimeoutMode::NonBlocking,
+    })
+}
+
+/// SO_RCVTIMEO and SO_SNDTIMEO as the kernel holds them (rounded to its
+/// tick: 250 ms reads back 252 ms); `None` when off.
+pub fn read_kernel_timeouts(sock: &Socket) -> (Option<Duration>, Option<Duration>) {
+    (
+        sock.read_timeout().ok().flatten(),
+        sock.write_timeout().ok().flatten(),
+    )
+}
+
+/// `250ms`, or `off` for zero: a kernel time-out as the command language writes it.
+pub(crate) fn kernel_timeout_word(d: Duration) -> String {
+    if d.is_zero() {
+        "off".into()
+    } else {
+        super::command::format_duration(d)
+    }
+}
+
+/// "SO_RCVTIMEO 250ms → 252ms" for each kernel time-out that was asked:
+/// what was asked and what the kernel holds (rounded to its tick).
+pub(crate) fn describe_kernel_timeouts(
+    opts: &SockOpts,
+    rcvtimeo: Option<Duration>,
+    sndtimeo: Option<Duration>,
+) -> String {
+    [
+        ("SO_RCVTIMEO", opts.rcvtimeo, rcvtimeo),
+        ("SO_SNDTIMEO", opts.sndtimeo, sndtimeo),
+    ]
+    .iter()
+    .filter_map(|(what, asked, held)| {
+        let asked = (*asked)?;
+        let held = held.map_or_else(|| "off".to_string(), kernel_timeout_word);
+        let asked = kernel_timeout_word(asked);
+        Some(if asked == held {
+            format!("{what} {held}")
+        } else {
+            format!("{what} {asked} → {held}")
+        })
+    })
+    .collect::<Vec<_>>()
+    .join("; ")
 }
 
 /// The effective buffer sizes, read back with `getsockopt`.

@@ -2,7 +2,7 @@
 
 use std::cell::Cell;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use socket2::Socket;
 
@@ -11,7 +11,7 @@ use super::command::TimeoutMode;
 use super::errno::Errno;
 use super::explain::{self, Facts};
 use super::name::{Role, SockName};
-use super::options::read_timeout_mode;
+use super::options::{read_kernel_timeouts, read_timeout_mode};
 use super::preview::Preview;
 use super::result::{Arg, Call, CallResult, Datagram, Kind, LabEvent, Outcome, Started};
 
@@ -25,6 +25,7 @@ pub(crate) struct Recorder {
     arg: Arg,
     began: Cell<Instant>,
     mode: TimeoutMode,
+    kernel_timeout: Option<Duration>,
     addr: Option<String>,
     epoch: u64,
 }
@@ -45,11 +46,23 @@ pub(crate) struct Extra {
 }
 
 impl Recorder {
-    /// Begins a record for `started`, reading the socket's timeout mode now.
+    /// Begins a record for `started`, reading the socket's timeout mode now,
+    /// and the kernel time-out (SO_RCVTIMEO or SO_SNDTIMEO) that bounds this call.
     pub fn begin(shared: &Arc<Shared>, started: &Started, sock: Option<&Socket>) -> Self {
+        let asked = shared
+            .get(started.sock)
+            .and_then(|s| s.meta().timeout_asked);
         let mode = sock
-            .and_then(|s| read_timeout_mode(s).ok())
+            .and_then(|s| read_timeout_mode(s, asked).ok())
             .unwrap_or_default();
+        let kernel_timeout = sock.and_then(|s| {
+            let (rcvtimeo, sndtimeo) = read_kernel_timeouts(s);
+            match started.call {
+                Call::Send | Call::SendAll | Call::SendTo | Call::Connect => sndtimeo,
+                Call::Recv | Call::RecvAll | Call::RecvFrom | Call::Accept => rcvtimeo,
+                _ => None,
+            }
+        });
         shared.call_log().began(super::CallMark {
             seq: started.seq,
             sock: started.sock,
@@ -67,6 +80,7 @@ impl Recorder {
             arg: started.arg.clone(),
             began: Cell::new(Instant::now()),
             mode,
+            kernel_timeout,
             addr: None,
             epoch: shared.epoch(),
         }
@@ -116,13 +130,18 @@ impl Recorder {
         self.mode
     }
 
+    /// The time-out of Python's `settimeout`, when the socket has one.
+    pub fn python_timeout(&self) -> Option<Duration> {
+        match self.mode {
+            TimeoutMode::Timeout(d) => Some(d),
+            _ => None,
+        }
+    }
+
     /// Finishes the record from a syscall's result, emits it, and returns it.
-    pub fn finish(self, outcome: Result<u64, Errno>, extra: Extra) -> CallResult {
+    pub fn finish(self, outcome: impl Into<Outcome>, extra: Extra) -> CallResult {
         let elapsed = self.began.get().elapsed();
-        let outcome = match outcome {
-            Ok(n) => Outcome::Ret(n),
-            Err(e) => Outcome::Err(e),
-        };
+        let outcome = outcome.into();
         let asked = match (&self.arg, self.call.moves_bytes()) {
             (Arg::Bytes(n), true) => Some(*n),
             _ => None,
@@ -132,6 +151,7 @@ impl Recorder {
             outcome,
             asked,
             mode: self.mode,
+            kernel_timeout: self.kernel_timeout,
             elapsed,
             addr: self.addr.as_deref(),
             on_listener: self.sock.role == Role::Listener,

@@ -41,6 +41,8 @@ pub enum Call {
     SendTo,
     /// One `recvfrom()`: one datagram.
     RecvFrom,
+    /// `getaddrinfo()`: a host name looked up before a socket call.
+    Lookup,
 }
 
 impl Call {
@@ -62,6 +64,7 @@ impl Call {
             Call::Udp => "udp",
             Call::SendTo => "sendto",
             Call::RecvFrom => "recvfrom",
+            Call::Lookup => "getaddrinfo",
         }
     }
 
@@ -118,6 +121,19 @@ pub enum Outcome {
     Ret(u64),
     /// The call failed with this errno.
     Err(Errno),
+    /// A call under a time-out (`timeout=DURATION`, Python's `settimeout`)
+    /// found nothing ready in time: Python's `TimeoutError('timed out')`,
+    /// with no return value and no errno.
+    TimedOut,
+}
+
+impl From<Result<u64, Errno>> for Outcome {
+    fn from(r: Result<u64, Errno>) -> Self {
+        match r {
+            Ok(n) => Outcome::Ret(n),
+            Err(e) => Outcome::Err(e),
+        }
+    }
 }
 
 impl Outcome {
@@ -125,14 +141,14 @@ impl Outcome {
     pub fn ret(self) -> Option<u64> {
         match self {
             Outcome::Ret(n) => Some(n),
-            Outcome::Err(_) => None,
+            Outcome::Err(_) | Outcome::TimedOut => None,
         }
     }
 
     /// The errno, if the call failed.
     pub fn errno(self) -> Option<Errno> {
         match self {
-            Outcome::Ret(_) => None,
+            Outcome::Ret(_) | Outcome::TimedOut => None,
             Outcome::Err(e) => Some(e),
         }
     }
@@ -275,6 +291,7 @@ impl Started {
             (Call::Drain, Arg::Text(t)) if t == "on" => {
                 "[draining] reads all that arrives until drain off or end of stream"
             }
+            (Call::Lookup, _) => "[looking up] the resolver has not answered yet",
             _ => "[blocked] still in the kernel",
         }
     }

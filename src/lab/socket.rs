@@ -35,6 +35,10 @@ pub struct Meta {
     pub timeout_asked: Option<TimeoutMode>,
     /// The timeout mode read back from the socket after it was last set.
     pub timeout: Option<TimeoutMode>,
+    /// SO_RCVTIMEO read back from the kernel; `None` when off.
+    pub rcvtimeo: Option<Duration>,
+    /// SO_SNDTIMEO read back from the kernel; `None` when off.
+    pub sndtimeo: Option<Duration>,
     /// The socket's inode (sock_diag names sockets by it).
     pub inode: u64,
     /// `close` was called; the name stays while the kernel holds a trace.
@@ -113,7 +117,8 @@ impl LabSocket {
     /// A new lab socket around a kernel socket.
     pub fn new(name: SockName, sock: Socket, mut meta: Meta, ready: Latch) -> Self {
         meta.inode = super::options::inode(&sock);
-        meta.timeout = super::options::read_timeout_mode(&sock).ok();
+        meta.timeout = super::options::read_timeout_mode(&sock, meta.timeout_asked).ok();
+        (meta.rcvtimeo, meta.sndtimeo) = super::options::read_kernel_timeouts(&sock);
         LabSocket {
             name,
             fd: Mutex::new(Some(Arc::new(sock))),

@@ -3,6 +3,7 @@
 use std::os::fd::{AsRawFd, RawFd};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Instant;
 
 use super::command::{DrainMode, Payload, TimeoutMode};
 use super::errno::Errno;
@@ -11,7 +12,8 @@ use super::pace::Pace;
 use super::pattern;
 use super::preview::{PREVIEW_BYTES, Preview};
 use super::record::{Extra, Recorder, ret};
-use super::result::{Arg, Call, Started};
+use super::result::{Arg, Call, Outcome, Started};
+use super::settimeout;
 use super::socket::LabSocket;
 use super::{LabError, MAX_CALL_BYTES, Shared};
 
@@ -51,14 +53,12 @@ fn wait_ready(fd: RawFd, events: libc::c_short, wanted: impl Fn() -> bool) -> bo
 }
 
 /// Queues `run` on a lane, to report EBADF if the socket closes first.
-fn queue(
+fn queue<O: Into<Outcome>>(
     shared: &Arc<Shared>,
     sock: &Arc<LabSocket>,
     receiving: bool,
     call: Started,
-    run: impl FnOnce(&Arc<Shared>, &LabSocket, &Recorder) -> Option<(Result<u64, Errno>, Extra)>
-    + Send
-    + 'static,
+    run: impl FnOnce(&Arc<Shared>, &LabSocket, &Recorder) -> Option<(O, Extra)> + Send + 'static,
 ) -> Result<Vec<Started>, LabError> {
     let begun = call.clone();
     let shared2 = Arc::clone(shared);
@@ -77,8 +77,10 @@ fn queue(
             } else {
                 None
             };
-            let (outcome, extra) =
-                done.unwrap_or_else(|| (Err(Errno(libc::EBADF)), Extra::default()));
+            let (outcome, extra) = done.map_or_else(
+                || (Outcome::Err(Errno(libc::EBADF)), Extra::default()),
+                |(o, extra)| (o.into(), extra),
+            );
             rec.finish(outcome, extra);
         }),
     };
@@ -108,10 +110,19 @@ pub(crate) fn send(
     let started = shared.begin(sock.name, Call::Send, Arg::Bytes(payload.len()));
     queue(shared, sock, false, started, move |_, sock, rec| {
         let fd = sock.fd()?;
+        let raw = fd.as_raw_fd();
         let buf = payload_bytes(&payload, sock.bytes_sent.load(Ordering::Relaxed));
         rec.start_clock();
-        let r = sys_send(fd.as_raw_fd(), buf);
-        if let Ok(n) = r {
+        let r = match rec.python_timeout() {
+            Some(t) => {
+                let gone = || sock.is_closed();
+                settimeout::call(raw, libc::POLLOUT, Instant::now() + t, &gone, || {
+                    sys_send(raw, buf)
+                })
+            }
+            None => sys_send(raw, buf).into(),
+        };
+        if let Some(n) = r.ret() {
             sock.bytes_sent.fetch_add(n, Ordering::Relaxed);
         }
         Some((r, Extra::default()))
@@ -136,6 +147,10 @@ pub(crate) fn sendall(
         let most = pace.map_or(MAX_CALL_BYTES, |p| p.chunk().min(MAX_CALL_BYTES));
         let mut sent = 0u64;
         let mut error = None;
+        let mut timed_out = false;
+        let gone = || sock.is_closed();
+        // Python's sendall has one deadline for the whole loop.
+        let deadline = rec.python_timeout().map(|t| Instant::now() + t);
         while sent < total && !sock.is_closed() {
             if let Some(p) = &pace
                 && !p.wait(sent, || !sock.is_closed())
@@ -152,7 +167,17 @@ pub(crate) fn sendall(
             let step = shared.begin(sock.name, Call::Send, Arg::Bytes(len));
             let step_rec = Recorder::begin(shared, &step, Some(&fd)).part_of(parent);
             step_rec.start_clock();
-            let r = step_rec.finish(sys_send(raw, buf), Extra::default());
+            let outcome = match deadline {
+                Some(deadline) => {
+                    settimeout::call(raw, libc::POLLOUT, deadline, &gone, || sys_send(raw, buf))
+                }
+                None => sys_send(raw, buf).into(),
+            };
+            let r = step_rec.finish(outcome, Extra::default());
+            if r.outcome == Outcome::TimedOut {
+                timed_out = true;
+                break;
+            }
             match r.outcome.errno() {
                 None => {
                     let n = r.outcome.ret().unwrap_or(0);
@@ -172,22 +197,35 @@ pub(crate) fn sendall(
                 }
             }
         }
-        Some(loop_outcome(sent, total, error, "sent"))
+        Some(loop_outcome(sent, total, error, timed_out, "sent"))
     })
 }
 
 /// The summary of a `sendall`/`recvall` loop: the count moved, or the errno
-/// when nothing was; an errno that stopped a partial loop is named in the sentence.
+/// when nothing was; an errno that stopped a partial loop is named in the
+/// sentence. A loop that ran out of Python's time-out timed out as a whole,
+/// as Python's raises TimeoutError whatever it moved before.
 fn loop_outcome(
     moved: u64,
     total: u64,
     error: Option<Errno>,
+    timed_out: bool,
     verb: &str,
-) -> (Result<u64, Errno>, Extra) {
+) -> (Outcome, Extra) {
+    if timed_out {
+        let note = format!("{moved} of {total} bytes {verb} before that");
+        return (
+            Outcome::TimedOut,
+            Extra {
+                note: Some(note),
+                ..Extra::default()
+            },
+        );
+    }
     match error {
-        Some(e) if moved == 0 => (Err(e), Extra::default()),
+        Some(e) if moved == 0 => (Outcome::Err(e), Extra::default()),
         Some(e) => (
-            Ok(moved),
+            Outcome::Ret(moved),
             Extra {
                 note: Some(format!(
                     "stopped by {e} after {moved} of {total} bytes {verb}"
@@ -195,7 +233,7 @@ fn loop_outcome(
                 ..Extra::default()
             },
         ),
-        None => (Ok(moved), Extra::default()),
+        None => (Outcome::Ret(moved), Extra::default()),
     }
 }
 
@@ -212,10 +250,19 @@ pub(crate) fn recv(
         let fd = sock.fd()?;
         let mut buf = vec![0u8; size as usize];
         let flags = if peek { libc::MSG_PEEK } else { 0 };
+        let raw = fd.as_raw_fd();
         rec.start_clock();
-        let r = sys_recv(fd.as_raw_fd(), &mut buf, flags);
+        let r = match rec.python_timeout() {
+            Some(t) => {
+                let gone = || sock.is_closed();
+                settimeout::call(raw, libc::POLLIN, Instant::now() + t, &gone, || {
+                    sys_recv(raw, &mut buf, flags)
+                })
+            }
+            None => sys_recv(raw, &mut buf, flags).into(),
+        };
         let mut extra = Extra::default();
-        if let Ok(n) = r {
+        if let Some(n) = r.ret() {
             extra.data = Some(Preview::of(&buf[..n as usize]));
             if peek {
                 extra.note = Some("peeked: the bytes stay queued".into());
@@ -241,16 +288,29 @@ pub(crate) fn recvall(
         let mut buf = vec![0u8; size as usize];
         let mut got = 0usize;
         let mut error = None;
+        let mut timed_out = false;
+        let gone = || sock.is_closed();
         while (got as u64) < size && !sock.is_closed() {
             let step = shared.begin(sock.name, Call::Recv, Arg::Bytes(size - got as u64));
             let step_rec = Recorder::begin(shared, &step, Some(&fd)).part_of(parent);
-            let r = sys_recv(raw, &mut buf[got..], 0);
-            let data = r.ok().map(|n| Preview::of(&buf[got..got + n as usize]));
+            // The classic loop calls recv() again and again: each call has
+            // the whole time-out.
+            let r = match rec.python_timeout() {
+                Some(t) => settimeout::call(raw, libc::POLLIN, Instant::now() + t, &gone, || {
+                    sys_recv(raw, &mut buf[got..], 0)
+                }),
+                None => sys_recv(raw, &mut buf[got..], 0).into(),
+            };
+            let data = r.ret().map(|n| Preview::of(&buf[got..got + n as usize]));
             let extra = Extra {
                 data,
                 ..Extra::default()
             };
             let r = step_rec.finish(r, extra);
+            if r.outcome == Outcome::TimedOut {
+                timed_out = true;
+                break;
+            }
             match r.outcome.errno() {
                 None => {
                     let n = r.outcome.ret().unwrap_or(0);
@@ -271,7 +331,7 @@ pub(crate) fn recvall(
                 }
             }
         }
-        let (outcome, mut extra) = loop_outcome(got as u64, size, error, "received");
+        let (outcome, mut extra) = loop_outcome(got as u64, size, error, timed_out, "received");
         extra.data = Some(Preview::of(&buf[..got]));
         Some((outcome, extra))
     })

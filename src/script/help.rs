@@ -15,12 +15,12 @@ pub struct Usage {
 pub const COMMANDS: &[Usage] = &[
     Usage {
         name: "listen",
-        usage: "listen [ADDR] [backlog=N] [rcvbuf=SIZE] [sndbuf=SIZE] [timeout=MODE] [reuseaddr=on|off]",
+        usage: "listen [ADDR] [backlog=N] [rcvbuf=SIZE] [sndbuf=SIZE] [timeout=MODE] [reuseaddr=on|off] [rcvtimeo=DURATION] [sndtimeo=DURATION]",
         about: "socket + bind + listen; ADDR is PORT, HOST:PORT or [::1]:PORT (default 127.0.0.1:0), backlog 5; also defer_accept=DURATION: handshakes stay SYN-RECV until data comes",
     },
     Usage {
         name: "connect",
-        usage: "connect TARGET [xN] [rcvbuf=SIZE] [sndbuf=SIZE] [timeout=MODE]",
+        usage: "connect TARGET [xN] [rcvbuf=SIZE] [sndbuf=SIZE] [timeout=MODE] [rcvtimeo=DURATION] [sndtimeo=DURATION]",
         about: "TARGET is a listener (L1) or HOST:PORT; x10 opens ten clients",
     },
     Usage {
@@ -65,7 +65,7 @@ pub const COMMANDS: &[Usage] = &[
     },
     Usage {
         name: "set",
-        usage: "set S [rcvbuf=SIZE] [sndbuf=SIZE] [timeout=MODE] [nodelay=on|off]",
+        usage: "set S [rcvbuf=SIZE] [sndbuf=SIZE] [timeout=MODE] [nodelay=on|off] [rcvtimeo=DURATION] [sndtimeo=DURATION]",
         about: "change options on a live socket",
     },
     Usage {
@@ -155,7 +155,7 @@ pub fn names() -> String {
 }
 
 /// Timeout modes, for help text.
-pub const MODES: &str = "MODE: none (blocking), 0 (non-blocking), or a duration such as 2s";
+pub const MODES: &str = "MODE: none (blocking), 0 (non-blocking), or a duration such as 2s (Python's settimeout: wait until ready, then one non-blocking call); rcvtimeo=/sndtimeo= are the kernel's SO_RCVTIMEO/SO_SNDTIMEO (off to clear)";
 
 /// Sizes, for help text.
 pub const SIZES: &str = "SIZE: 100, 4k (4096), 1m (1048576), 1g";

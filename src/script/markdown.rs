@@ -98,9 +98,8 @@ impl<W: Write> Sink for Markdown<W> {
     fn blocked(&mut self, call: &Started, _t: Duration) {
         let text = crate::lab::call_text(call.call, &call.arg);
         self.code(&format!(
-            "#{:<4}{:<4}{text} … [blocked]",
-            call.seq,
-            call.sock.to_string()
+            "{}{text} … [blocked]",
+            transcript::head(call.seq, call.sock)
         ));
     }
 

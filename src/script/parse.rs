@@ -146,7 +146,12 @@ pub fn parse_line(line: &str) -> Result<Option<Statement>, ParseError> {
         "close" => close(&mut args)?,
         "set" => {
             let sock = args.sock(0)?;
-            let (given, opts) = args.options(1, &["rcvbuf", "sndbuf", "timeout", "nodelay"])?;
+            let (given, opts) = args.options(
+                1,
+                &[
+                    "rcvbuf", "sndbuf", "timeout", "nodelay", "rcvtimeo", "sndtimeo",
+                ],
+            )?;
             if !given {
                 return Err(args.missing("an option to set"));
             }
@@ -343,6 +348,8 @@ impl Args<'_> {
                 }
                 "timeout" => opts.timeout = Some(units::timeout_mode(value).map_err(bad)?),
                 "nodelay" => opts.nodelay = Some(units::on_off(value).map_err(bad)?),
+                "rcvtimeo" => opts.rcvtimeo = Some(units::kernel_timeout(value).map_err(bad)?),
+                "sndtimeo" => opts.sndtimeo = Some(units::kernel_timeout(value).map_err(bad)?),
                 // backlog and reuseaddr are read by `listen` itself.
                 _ => {}
             }
@@ -421,6 +428,8 @@ fn listen(args: &mut Args<'_>) -> Result<Statement, ParseError> {
             "sndbuf",
             "timeout",
             "reuseaddr",
+            "rcvtimeo",
+            "sndtimeo",
             "defer_accept",
         ],
     )?;
@@ -564,7 +573,12 @@ fn connect(args: &mut Args<'_>) -> Result<Statement, ParseError> {
         count = parse_count(t)?;
         from = 2;
     }
-    let (_, opts) = args.options(from, &["rcvbuf", "sndbuf", "timeout", "nodelay"])?;
+    let (_, opts) = args.options(
+        from,
+        &[
+            "rcvbuf", "sndbuf", "timeout", "nodelay", "rcvtimeo", "sndtimeo",
+        ],
+    )?;
     Ok(Statement::Lab(Command::Connect {
         target,
         count,
@@ -794,6 +808,12 @@ fn expect(args: &mut Args<'_>) -> Result<Statement, ParseError> {
     }
     if want.is_empty() {
         return Err(args.err(t, format!("{field}= needs a value")));
+    }
+    if want.starts_with('=') {
+        return Err(args.err(
+            t,
+            format!("expect takes FIELD=VALUE with one '=', as in {field}=VALUE, not '=='"),
+        ));
     }
     let within = match args.tokens.get(2) {
         None => DEFAULT_WITHIN,

@@ -28,6 +28,9 @@ fn socket_lines(v: &SockView) -> Vec<String> {
         v.state.to_string()
     };
     let mut line = match v.role {
+        ViewRole::Listener if v.closed => {
+            format!("{name:<5} {:<13} {}", v.state, addr(v.local))
+        }
         ViewRole::Listener => {
             let holds = v.accept_queue_max.map(|m| u64::from(m) + 1);
             let full = match (v.accept_queue, holds) {
@@ -103,7 +106,7 @@ fn socket_lines(v: &SockView) -> Vec<String> {
                 opt(v.notsent),
                 buffer(v.rcvbuf, v.rcvbuf_asked),
                 buffer(v.sndbuf, v.sndbuf_asked),
-                opt(v.timeout),
+                mode_text(v),
                 opt(v.bytes_sent),
                 opt(v.bytes_received),
             )
@@ -115,6 +118,21 @@ fn socket_lines(v: &SockView) -> Vec<String> {
     let mut lines = vec![line];
     lines.extend(v.notes.iter().map(|n| format!("      · {n}")));
     lines
+}
+
+/// The timeout mode, with the kernel's own time-outs where they are set:
+/// `blocking, SO_RCVTIMEO 500ms`.
+pub fn mode_text(v: &SockView) -> String {
+    let mut text = opt(v.timeout);
+    for (what, d) in [("SO_RCVTIMEO", v.rcvtimeo), ("SO_SNDTIMEO", v.sndtimeo)] {
+        if let Some(d) = d.filter(|d| !d.is_zero()) {
+            text.push_str(&format!(
+                ", {what} {}",
+                crate::kernel::kernel_timeout_text(d)
+            ));
+        }
+    }
+    text
 }
 
 /// "SYN queue 5 of 5 FULL → cookies  defer_accept 7s".

@@ -69,6 +69,20 @@ pub fn timeout_mode(word: &str) -> Result<TimeoutMode, String> {
     Ok(TimeoutMode::Timeout(d))
 }
 
+/// `off`/`none`/`0` or a duration: SO_RCVTIMEO or SO_SNDTIMEO (zero is off,
+/// as the kernel reads it).
+pub fn kernel_timeout(word: &str) -> Result<Duration, String> {
+    if matches!(word.to_ascii_lowercase().as_str(), "off" | "none" | "0") {
+        return Ok(Duration::ZERO);
+    }
+    let d = duration(word)
+        .map_err(|_| format!("bad time-out '{word}': expected a duration (500ms, 2s) or off"))?;
+    if !d.is_zero() && d < Duration::from_millis(1) {
+        return Err(format!("time-out '{word}' is too short: at least 1ms"));
+    }
+    Ok(d)
+}
+
 /// `on` or `off`.
 pub fn on_off(word: &str) -> Result<bool, String> {
     match word.to_ascii_lowercase().as_str() {

@@ -128,8 +128,13 @@ pub struct App {
     /// A socket a lesson selected (`select S`), to select once the kernel
     /// view shows it.
     pub(super) select_next: Option<SockName>,
+    /// The first listener drawn: the listeners pane's scroll offset, kept
+    /// beside the selection so that a click maps to the row drawn.
+    pub listener_offset: usize,
     /// The selected connection.
     pub sel_conn: Option<SockName>,
+    /// The first connection drawn: the connections pane's scroll offset.
+    pub conn_offset: usize,
     /// Lines the results are scrolled up by (0: follow the newest).
     pub scroll: usize,
     /// Who has the keyboard.
@@ -173,7 +178,9 @@ impl App {
             sel_listener: None,
             new_listener: None,
             select_next: None,
+            listener_offset: 0,
             sel_conn: None,
+            conn_offset: 0,
             scroll: 0,
             mode: Mode::Normal,
             frozen: None,
@@ -247,6 +254,7 @@ impl App {
             }
             Msg::Terminate => self.quit = true,
         }
+        self.scroll_to_selection();
     }
 
     /// A result that did not fit while frozen: the players and the last

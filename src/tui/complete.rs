@@ -34,9 +34,32 @@ pub fn candidates(line: &str, sockets: &[String]) -> Vec<String> {
                 );
             }
             let extra: &[&str] = match cmd.as_str() {
-                "listen" => &["backlog=", "rcvbuf=", "sndbuf=", "timeout=", "reuseaddr="],
-                "connect" => &["x", "rcvbuf=", "sndbuf=", "timeout=", "nodelay="],
-                "set" => &["rcvbuf=", "sndbuf=", "timeout=", "nodelay="],
+                "listen" => &[
+                    "backlog=",
+                    "rcvbuf=",
+                    "sndbuf=",
+                    "timeout=",
+                    "reuseaddr=",
+                    "rcvtimeo=",
+                    "sndtimeo=",
+                ],
+                "connect" => &[
+                    "x",
+                    "rcvbuf=",
+                    "sndbuf=",
+                    "timeout=",
+                    "nodelay=",
+                    "rcvtimeo=",
+                    "sndtimeo=",
+                ],
+                "set" => &[
+                    "rcvbuf=",
+                    "sndbuf=",
+                    "timeout=",
+                    "nodelay=",
+                    "rcvtimeo=",
+                    "sndtimeo=",
+                ],
                 "accept" if done.len() >= 2 => &["all", "x"],
                 "recv" if done.len() >= 3 => &["peek"],
                 "drain" if done.len() >= 2 => &["on", "off"],

@@ -139,15 +139,79 @@ impl App {
         }
     }
 
-    /// Selects a row of the focused pane by index (mouse).
-    pub fn select_row(&mut self, pane: Pane, index: usize) {
+    /// Moves each pane's offset (its first row drawn) as little as keeps
+    /// its selection in view, as ratatui's `TableState` does; the views
+    /// draw from these offsets and the mouse maps clicks through them.
+    pub(super) fn scroll_to_selection(&mut self) {
+        let areas = super::view::areas(self, self.size.0, self.size.1);
+        let conns = self.pane_rows(Pane::Connections);
+        let at = self
+            .sel_conn
+            .and_then(|s| conns.iter().position(|r| *r == s));
+        let visible = super::view::connections::visible_rows(areas.connections);
+        self.conn_offset = keep_in_view(self.conn_offset, at, conns.len(), visible);
+        let ls = self.pane_rows(Pane::Listeners);
+        let at = self
+            .sel_listener
+            .and_then(|s| ls.iter().position(|r| *r == s));
+        let visible = super::view::listeners::visible_listeners(areas.listeners);
+        self.listener_offset = keep_in_view(self.listener_offset, at, ls.len(), visible);
+    }
+
+    /// Selects the `drawn`th row on screen of a pane (mouse): the row at
+    /// the pane's offset plus `drawn`.
+    pub fn select_row(&mut self, pane: Pane, drawn: usize) {
         self.pane = pane;
+        let offset = match pane {
+            Pane::Listeners => self.listener_offset,
+            Pane::Connections => self.conn_offset,
+            Pane::Results => return,
+        };
         let rows = self.pane_rows(pane);
-        if let Some(r) = rows.get(index) {
+        if let Some(r) = rows.get(offset + drawn) {
             match pane {
                 Pane::Listeners => self.sel_listener = Some(*r),
                 _ => self.sel_conn = Some(*r),
             }
         }
+    }
+}
+
+/// The first row to draw of `len` rows, `visible` at a time: `offset`,
+/// moved as little as keeps the `selected` row in view and no empty rows
+/// below the last.
+pub(crate) fn keep_in_view(
+    offset: usize,
+    selected: Option<usize>,
+    len: usize,
+    visible: usize,
+) -> usize {
+    let visible = visible.max(1);
+    let mut first = offset.min(len.saturating_sub(visible));
+    if let Some(s) = selected {
+        if s < first {
+            first = s;
+        } else if s >= first + visible {
+            first = s + 1 - visible;
+        }
+    }
+    first
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keep_in_view;
+
+    #[test]
+    fn the_offset_moves_only_as_far_as_the_selection_needs() {
+        // 20 rows, 6 shown: selecting the last shows 15..20.
+        assert_eq!(keep_in_view(0, Some(19), 20, 6), 14);
+        // Moving up inside the window keeps it.
+        assert_eq!(keep_in_view(14, Some(14), 20, 6), 14);
+        // Above the window: the selection becomes the first row.
+        assert_eq!(keep_in_view(14, Some(3), 20, 6), 3);
+        // Fewer rows than before: no empty rows below the last.
+        assert_eq!(keep_in_view(14, Some(2), 5, 6), 0);
+        assert_eq!(keep_in_view(9, None, 0, 6), 0);
     }
 }

@@ -10,6 +10,7 @@ use super::block;
 use super::format::{opt_size, size};
 use crate::kernel::{SockView, TcpState};
 use crate::tui::app::{App, Pane};
+use crate::tui::rows::keep_in_view;
 
 /// A column: its header, width, and how important it is (lower: dropped later).
 struct Column {
@@ -84,6 +85,13 @@ const COLUMNS: &[Column] = &[
 /// The pair column and the call-in-flight column, which is last and takes
 /// what room is left, at least `CALL_MIN` cells.
 const PAIR: usize = 1;
+
+/// How many connection rows the pane drawn at `area` shows (inside its
+/// border, under its header).
+pub fn visible_rows(area: Rect) -> usize {
+    area.height.saturating_sub(3).max(1) as usize
+}
+
 const CALL: usize = COLUMNS.len() - 1;
 const CALL_MIN: u16 = 10;
 
@@ -111,8 +119,19 @@ fn visible(width: u16, name_w: u16, call_w: u16) -> Vec<usize> {
 }
 
 fn mode(v: &SockView) -> String {
+    let kernel = [v.rcvtimeo, v.sndtimeo]
+        .into_iter()
+        .flatten()
+        .find(|d| !d.is_zero());
     match v.timeout {
         None => "-".into(),
+        // A blocking socket the kernel times out (SO_RCVTIMEO/SO_SNDTIMEO).
+        Some(crate::lab::TimeoutMode::Blocking) if kernel.is_some() => {
+            format!(
+                "so {}",
+                crate::lab::command::format_duration(kernel.unwrap_or_default())
+            )
+        }
         Some(crate::lab::TimeoutMode::Blocking) => "blocking".into(),
         Some(crate::lab::TimeoutMode::NonBlocking) => "nonblock".into(),
         Some(crate::lab::TimeoutMode::Timeout(d)) => {
@@ -202,9 +221,10 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let inner = b.inner(area);
     // Only the rows that can show are built: a window that keeps the
     // selected row in view (thousands of connections cost one screenful).
-    let height = inner.height.saturating_sub(1).max(1) as usize;
+    let height = visible_rows(area);
     let selected = rows_all.iter().position(|v| v.id == app.sel_conn);
-    let first = selected.map_or(0, |s| s.saturating_sub(height - 1));
+    // The App keeps the offset; a selection made outside `update` still shows.
+    let first = keep_in_view(app.conn_offset, selected, rows_all.len(), height);
     let window = || rows_all.iter().skip(first).take(height);
     // Both ends are named wherever both appear: when the pair
     // column does not fit, the pair joins the name ("C1⇄A1"), if that

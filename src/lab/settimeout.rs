@@ -1,0 +1,113 @@
+//! Calls under a time-out, made the way CPython's `settimeout` makes them.
+//!
+//! A socket with a time-out is non-blocking in the kernel. Each call first
+//! waits with `poll()` until the socket is ready, at most until its
+//! deadline, then makes one non-blocking call. When `poll()` said ready but
+//! the call still finds nothing (EAGAIN), it waits again with the time that
+//! is left. Nothing ready in time is "timed out": no return value, no errno.
+//! So a send returns at once with what fits, and a recv with what is there,
+//! where SO_SNDTIMEO/SO_RCVTIMEO would keep a blocking call in the kernel.
+
+use std::os::fd::RawFd;
+use std::time::{Duration, Instant};
+
+use socket2::{SockAddr, Socket};
+
+use super::errno::Errno;
+use super::result::Outcome;
+
+/// How long one `poll()` waits before looking whether the call is still wanted.
+const SLICE: Duration = Duration::from_millis(100);
+
+/// What a wait for readiness came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wait {
+    /// The socket is ready for the call.
+    Ready,
+    /// The deadline passed first.
+    TimedOut,
+    /// The lab woke the call (its socket is being closed).
+    Interrupted,
+}
+
+/// Waits until `fd` is ready for `events` or `deadline` passes, looking every
+/// 100 ms whether `gone` says the wait is no longer wanted.
+pub(crate) fn wait_until(
+    fd: RawFd,
+    events: libc::c_short,
+    deadline: Instant,
+    gone: &dyn Fn() -> bool,
+) -> Wait {
+    loop {
+        if gone() {
+            return Wait::Interrupted;
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        let slice = left.min(SLICE);
+        let mut pfd = libc::pollfd {
+            fd,
+            events,
+            revents: 0,
+        };
+        // Round up, so that a wait never ends a hair before its deadline.
+        let ms = slice.as_micros().div_ceil(1000) as libc::c_int;
+        // SAFETY: one valid pollfd.
+        let r = unsafe { libc::poll(&mut pfd, 1, ms) };
+        if r > 0 {
+            return Wait::Ready;
+        }
+        if r < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
+            return Wait::Interrupted;
+        }
+        if Instant::now() >= deadline {
+            return Wait::TimedOut;
+        }
+    }
+}
+
+/// One call under a time-out: wait for readiness up to `deadline`, then one
+/// non-blocking call; a false alarm (EAGAIN) waits again with the time left.
+pub(crate) fn call(
+    fd: RawFd,
+    events: libc::c_short,
+    deadline: Instant,
+    gone: &dyn Fn() -> bool,
+    mut once: impl FnMut() -> Result<u64, Errno>,
+) -> Outcome {
+    loop {
+        match wait_until(fd, events, deadline, gone) {
+            Wait::Ready => {}
+            Wait::TimedOut => return Outcome::TimedOut,
+            Wait::Interrupted => return Outcome::Err(Errno(libc::EINTR)),
+        }
+        match once() {
+            Err(Errno(libc::EAGAIN)) => continue,
+            r => return r.into(),
+        }
+    }
+}
+
+/// `connect()` under a time-out: start the handshake without blocking, wait
+/// until the socket is writable, then read the handshake's result (SO_ERROR).
+pub(crate) fn connect(
+    sock: &Socket,
+    fd: RawFd,
+    addr: &SockAddr,
+    limit: Duration,
+    gone: &dyn Fn() -> bool,
+) -> Outcome {
+    let deadline = Instant::now() + limit;
+    match sock.connect(addr) {
+        Ok(()) => return Outcome::Ret(0),
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
+        Err(e) => return Outcome::Err(Errno::of(&e)),
+    }
+    match wait_until(fd, libc::POLLOUT, deadline, gone) {
+        Wait::Ready => match sock.take_error() {
+            Ok(None) => Outcome::Ret(0),
+            Ok(Some(e)) | Err(e) => Outcome::Err(Errno::of(&e)),
+        },
+        Wait::TimedOut => Outcome::TimedOut,
+        Wait::Interrupted => Outcome::Err(Errno(libc::EINTR)),
+    }
+}

@@ -1,0 +1,138 @@
+//! The mouse selects the row drawn under the pointer, however far the pane
+//! is scrolled: the offsets live in the App beside the selection.
+
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use sockplay::kernel::KernelReader;
+use sockplay::lab::{Lab, LabEvent};
+use sockplay::tui::app::{App, Msg, Pane};
+use sockplay::tui::theme::Theme;
+use sockplay::tui::view;
+
+fn app() -> (App, Receiver<LabEvent>) {
+    let (lab, rx) = Lab::new();
+    (App::new(lab, Theme::new(false), KernelReader::live()), rx)
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+/// Runs a command and forwards the lab's events until `done` or 5 s.
+fn run(app: &mut App, rx: &Receiver<LabEvent>, cmd: &str, done: impl Fn(&App) -> bool) {
+    app.submit(cmd, sockplay::tui::log::Source::Typed);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !done(app) && Instant::now() < deadline {
+        if let Ok(e) = rx.recv_timeout(Duration::from_millis(20)) {
+            app.update(Msg::Lab(e));
+        }
+    }
+    assert!(done(app), "{cmd} did not finish");
+}
+
+/// A kernel view read now, through the App's own reader.
+fn snapshot(app: &mut App) {
+    let snap = app.kernel.take(&app.lab.observer()).unwrap();
+    app.update(Msg::Snapshot(Box::new(snap)));
+}
+
+fn click(app: &mut App, column: u16, row: u16) {
+    app.update(Msg::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    }));
+}
+
+fn render(app: &App, w: u16, h: u16) -> Vec<String> {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| view::draw(f, app)).unwrap();
+    let buf = term.backend().buffer().clone();
+    (0..h)
+        .map(|y| (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect())
+        .collect()
+}
+
+fn name(s: Option<sockplay::lab::SockName>) -> String {
+    s.map(|s| s.to_string()).unwrap_or_default()
+}
+
+#[test]
+fn a_click_on_a_scrolled_connections_pane_selects_the_row_drawn() {
+    let (mut app, rx) = app();
+    app.update(Msg::Resize(80, 24));
+    run(&mut app, &rx, "listen backlog=30", |a| {
+        a.lab.socket_count() == 1
+    });
+    run(&mut app, &rx, "connect L1 x20", |a| {
+        a.lab.socket_count() == 21 && !a.calls_in_flight()
+    });
+    snapshot(&mut app);
+    assert_eq!(app.connections().len(), 20);
+    // Select C20 with the keys, as a user would.
+    app.pane = Pane::Connections;
+    for _ in 0..25 {
+        key(&mut app, KeyCode::Down);
+    }
+    assert_eq!(name(app.sel_conn), "C20");
+    let areas = view::areas(&app, 80, 24);
+    // The top data row is under the border and the header.
+    let top = areas.connections.y + 2;
+    let screen = render(&app, 80, 24);
+    let drawn = screen[top as usize].clone();
+    let first_drawn = drawn
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .find(|w| w.starts_with('C') && w.len() > 1)
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(first_drawn, "C15", "the top row drawn: {drawn}");
+    click(&mut app, areas.connections.x + 3, top);
+    assert_eq!(name(app.sel_conn), "C15", "the click selects the row drawn");
+    // Selecting it scrolled nothing: the same row is still on top.
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen[top as usize].contains("C15"),
+        "{}",
+        screen[top as usize]
+    );
+}
+
+#[test]
+fn a_click_on_a_scrolled_listeners_pane_selects_the_listener_drawn() {
+    let (mut app, rx) = app();
+    app.update(Msg::Resize(80, 24));
+    for n in 1..=3 {
+        run(&mut app, &rx, "listen", |a| a.lab.socket_count() == n);
+    }
+    snapshot(&mut app);
+    app.pane = Pane::Listeners;
+    for _ in 0..5 {
+        key(&mut app, KeyCode::Down);
+    }
+    assert_eq!(name(app.sel_listener), "L3");
+    let areas = view::areas(&app, 80, 24);
+    let top = areas.listeners.y + 1;
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen[top as usize].contains("L3"),
+        "L3 is drawn on top: {}",
+        screen[top as usize]
+    );
+    click(&mut app, areas.listeners.x + 3, top);
+    assert_eq!(
+        name(app.sel_listener),
+        "L3",
+        "the click selects the listener drawn"
+    );
+    // Up moves to L2, which then shows on top; a click there selects it.
+    key(&mut app, KeyCode::Up);
+    assert_eq!(name(app.sel_listener), "L2");
+    assert_eq!(app.listener_offset, 1);
+    click(&mut app, areas.listeners.x + 3, top);
+    assert_eq!(name(app.sel_listener), "L2");
+}
