@@ -521,7 +521,10 @@ fn udp(args: &mut Args<'_>) -> Result<Statement, ParseError> {
     } else {
         None
     };
-    let (_, opts) = args.options(usize::from(has_addr), &["rcvbuf", "sndbuf", "timeout"])?;
+    let (_, opts) = args.options(
+        usize::from(has_addr),
+        &["rcvbuf", "sndbuf", "timeout", "rcvtimeo", "sndtimeo"],
+    )?;
     Ok(Statement::Lab(Command::Udp { addr, opts }))
 }
 

@@ -101,8 +101,8 @@ fn help(frame: &mut Frame<'_>, app: &App, area: Rect) {
             "command: Enter runs, Esc leaves, ↑↓ recall, Tab completes",
         ),
         (
-            "n c a",
-            "new listener · connect to · accept on the selected listener",
+            "n c a u",
+            "new listener · connect · accept · new UDP socket",
         ),
         (
             "s r d x",
