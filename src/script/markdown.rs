@@ -19,6 +19,8 @@ pub struct Markdown<W: Write> {
     steps: usize,
     /// The last note, held back: before a `pause` it is the question.
     held_note: Option<String>,
+    /// Names the sockets as the lab does, for each command's Python.
+    namer: super::python::Namer,
 }
 
 impl<W: Write> Markdown<W> {
@@ -37,6 +39,7 @@ impl<W: Write> Markdown<W> {
             in_code: false,
             steps: 0,
             held_note: None,
+            namer: super::python::Namer::default(),
         }
     }
 
@@ -89,6 +92,12 @@ impl<W: Write> Sink for Markdown<W> {
             return;
         }
         self.code(&format!("$ {}", line.text));
+        // Each call beside its Python, for students who write it next.
+        if matches!(line.statement, super::Statement::Lab(_)) {
+            for py in super::python::lines(&line.statement, &mut self.namer) {
+                self.code(&format!("  # Python: {py}"));
+            }
+        }
     }
 
     fn op(&mut self, r: &CallResult) {

@@ -128,6 +128,10 @@ fn help(frame: &mut Frame<'_>, app: &App, area: Rect) {
             "w",
             "the wire: the selected connection's segments, their causes, its graph",
         ),
+        (
+            "y",
+            "each call's Python equivalent under its result; y again hides it",
+        ),
         ("space", "next lesson step"),
         ("q  Ctrl-C", "quit (q asks first while calls are blocked)"),
     ];
