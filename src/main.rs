@@ -246,7 +246,10 @@ fn run(
     let mut sink: Box<dyn Sink> = if json {
         Box::new(JsonLines::new(stdout))
     } else if markdown {
-        Box::new(Markdown::new(stdout, &lesson.title, &lesson.summary))
+        Box::new(
+            Markdown::new(stdout, &lesson.title, &lesson.summary)
+                .with_python(Box::new(sockplay::script::python::for_handouts())),
+        )
     } else {
         Box::new(Transcript::new(stdout))
     };
@@ -350,11 +353,17 @@ fn utf8_or_escaped(line: &[u8]) -> String {
     text
 }
 
+/// `quit` or `exit`: the words that end the shell, as in other shells.
+fn is_quit(line: &str) -> bool {
+    let word = line.trim();
+    word.eq_ignore_ascii_case("quit") || word.eq_ignore_ascii_case("exit")
+}
+
 fn shell() -> anyhow::Result<u8> {
     let interactive = std::io::stdin().is_terminal();
     if interactive {
         eprintln!(
-            "sockplay shell: type commands (`help` lists them), Ctrl-D to quit.\n\
+            "sockplay shell: type commands (`help` lists them); quit, exit or Ctrl-D ends it.\n\
              Try: listen backlog=2   then   connect L1 x4   then   show"
         );
     }
@@ -376,7 +385,11 @@ fn shell() -> anyhow::Result<u8> {
             }
         }
     });
+    // At a terminal, the line typed is on the screen already: not echoed.
     let mut sink = Transcript::new(std::io::stdout());
+    if interactive {
+        sink = sink.without_commands();
+    }
     let mut runner = Runner::new(&mut sink);
     let mut number = 0;
     let prompt = || {
@@ -388,6 +401,7 @@ fn shell() -> anyhow::Result<u8> {
     prompt();
     loop {
         match rx.recv_timeout(Duration::from_millis(50)) {
+            Ok(text) if is_quit(&text) => break,
             Ok(text) => {
                 number += 1;
                 match parse_line(&text) {

@@ -151,3 +151,44 @@ fn a_rejected_command_is_shown_whole_and_kept_in_the_results() {
     let screen = render(&app, 80, 24);
     assert!(!screen.contains("✗ frobnicate"), "{screen}");
 }
+
+#[test]
+fn the_help_lists_every_key_at_80x24() {
+    let (mut app, _rx) = app();
+    app.update(Msg::Resize(80, 24));
+    key(&mut app, KeyCode::Char('?'));
+    assert!(matches!(app.mode, Mode::Help));
+    let screen = render(&app, 80, 24);
+    for k in [
+        ":",
+        "n c a",
+        "s r d x",
+        "Tab",
+        "⇧Tab",
+        "↑↓ k j",
+        "/",
+        "PgUp PgDn End",
+        "p",
+        "w",
+        "space",
+        "⌫",
+        "Home",
+        "?",
+        "q  Ctrl-C",
+        "Esc",
+        "wheel",
+        "click",
+    ] {
+        assert!(screen.contains(k), "the help lacks {k:?}:\n{screen}");
+    }
+    // Every command's name fits under the keys.
+    for c in sockplay::script::help::COMMANDS {
+        assert!(
+            screen.contains(c.name),
+            "the help lacks {}:\n{screen}",
+            c.name
+        );
+    }
+    key(&mut app, KeyCode::Char('x'));
+    assert!(matches!(app.mode, Mode::Normal));
+}

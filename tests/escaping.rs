@@ -161,3 +161,15 @@ fn the_shell_reads_a_line_that_is_not_utf8_with_its_bytes_escaped() {
     assert!(text.contains("note \"caf\\xff\""), "{text}");
     assert!(text.contains("» after"), "the shell goes on:\n{text}");
 }
+
+#[test]
+fn an_error_about_a_word_with_a_decoded_line_break_is_one_line() {
+    let out = sockplay(&["run", "-"], b"\"two\\nlines\" 5\n");
+    let text = String::from_utf8_lossy(&out);
+    let errors: Vec<&str> = text.lines().filter(|l| l.contains("error")).collect();
+    assert!(!errors.is_empty(), "{text}");
+    for e in errors {
+        assert!(e.contains("two\\nlines"), "{text}");
+    }
+    assert!(!text.contains("two\nlines"), "{text}");
+}

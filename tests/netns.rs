@@ -106,3 +106,37 @@ fn a_lab_of_its_own_counts_exactly_its_own_overflows() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn with_user_namespaces_off_netns_names_the_setting_and_the_other_ways() {
+    // A user namespace of the test's own, where the limit on user
+    // namespaces is 0 and sockplay runs without CAP_SYS_ADMIN: as a user
+    // meets it where user namespaces are turned off.
+    let bin = env!("CARGO_BIN_EXE_sockplay");
+    let out = Command::new("unshare")
+        .args([
+            "-Ur",
+            "sh",
+            "-c",
+            "echo 0 > /proc/sys/user/max_user_namespaces || exit 77; \
+             exec setpriv --bounding-set -sys_admin \"$0\" --netns run -",
+            bin,
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .expect("unshare and setpriv (util-linux) are installed");
+    if matches!(out.status.code(), Some(77) | Some(1)) && out.stderr.starts_with(b"unshare") {
+        eprintln!("skipped: no user namespace for the test: {out:?}");
+        return;
+    }
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.contains("user.max_user_namespaces is 0"), "{err}");
+    assert!(err.contains("run as root"), "{err}");
+    assert!(
+        err.contains("kernel.apparmor_restrict_unprivileged_userns"),
+        "{err}"
+    );
+    assert!(!err.contains("os error 28"), "{err}");
+}

@@ -482,3 +482,26 @@ fn frozen_under_a_chatty_peer_the_lab_still_quits_at_once() {
         assert_given_back(&pty);
     }
 }
+
+/// `sockplay shell` at a terminal: the line typed is shown once (by the
+/// terminal), not again by sockplay; `quit` and `exit` end it.
+#[test]
+fn the_shell_does_not_echo_typed_lines_and_quit_or_exit_ends_it() {
+    for word in ["quit", "exit"] {
+        let mut pty = spawn(&["shell"], 100, 30);
+        pty.wait_for("sockplay> ");
+        pty.keys(b"listen backlog=3\r");
+        pty.wait_for("#1");
+        let raw = String::from_utf8_lossy(&pty.raw.lock().unwrap()).to_string();
+        assert_eq!(
+            raw.matches("listen backlog=3").count(),
+            1,
+            "the typed line shows once, as typed:\n{}",
+            pty.text()
+        );
+        assert!(!raw.contains("│ listen"), "not echoed:\n{}", pty.text());
+        pty.keys(format!("{word}\r").as_bytes());
+        let status = pty.wait_exit();
+        assert!(status.success(), "{word}: {status:?}\n{}", pty.text());
+    }
+}

@@ -8,7 +8,8 @@ use std::time::Duration;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use sockplay::kernel::{
-    CounterScope, Counters, Snapshot, SockView, System, TcpState, TcpView, ViewRole,
+    CounterScope, Counters, HalfOpen, PastLimit, Snapshot, SockView, SynQueue, System, TcpState,
+    TcpView, ViewRole,
 };
 use sockplay::lab::{Lab, SockName, TimeoutMode};
 use sockplay::tui::app::{App, Mode, Msg, Pane};
@@ -134,6 +135,11 @@ fn full_queue() -> Snapshot {
     l1.accept_queue = Some(3);
     l1.accept_queue_max = Some(2);
     l1.syn_recv = Some(0);
+    l1.syn_queue = Some(SynQueue {
+        syn_queue_limit: 3,
+        syn_queue_past_limit: PastLimit::Cookies,
+        defer_accept: None,
+    });
     l1.tcp = None;
     l1.notes =
         vec!["holds 3 connections: Linux calls the queue full only when more than 2 wait".into()];
@@ -226,6 +232,11 @@ fn zero_window() -> Snapshot {
     l1.accept_queue = Some(0);
     l1.accept_queue_max = Some(5);
     l1.syn_recv = Some(0);
+    l1.syn_queue = Some(SynQueue {
+        syn_queue_limit: 6,
+        syn_queue_past_limit: PastLimit::Cookies,
+        defer_accept: None,
+    });
     l1.tcp = None;
     snapshot(vec![l1, c1, a1], 0)
 }
@@ -303,13 +314,34 @@ fn a_closed_socket_shows_its_note_whole_not_a_path() {
 #[test]
 fn a_selected_listener_shows_who_waits_and_why() {
     let mut app = app();
-    app.update(Msg::Snapshot(Box::new(full_queue())));
+    let mut snap = full_queue();
+    // A half-open entry from `syn`, with its SYN-ACK timer.
+    let mut half = sock(
+        None,
+        ViewRole::SynRecv,
+        TcpState::SynReceived,
+        "127.0.0.1:40000",
+        Some("192.0.2.1:20000"),
+    );
+    half.listener = Some(n("L1"));
+    half.half_open = Some(HalfOpen {
+        synack_retrans: 2,
+        expires_ms: 1400,
+        syn: Some(1),
+    });
+    snap.sockets.insert(4, half);
+    snap.sockets[0].syn_recv = Some(1);
+    snap.counters.syncookies_sent = 3;
+    app.update(Msg::Snapshot(Box::new(snap)));
     app.pane = Pane::Listeners;
     app.sel_listener = Some(n("L1"));
     let screen = render(&app, 100, 30);
     for want in [
-        "Selected · L1 · the accept queue",
-        "waiting (3): C1 C2 C3",
+        "Selected · L1 · both queues",
+        "accept queue (3): C1 C2 C3",
+        "SYN queue 1 of 3: past it, SYN cookies · syn1 SYN-ACK×2 1.4s",
+        "since start (system-wide): ListenOverflows +4 ListenDrops +4 SyncookiesSent +3",
+        "syn q ████",
         "· holds 3 connections: Linux calls the queue full only when more than 2 wait",
     ] {
         assert!(screen.contains(want), "'{want}' missing:\n{screen}");

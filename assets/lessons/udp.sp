@@ -31,6 +31,7 @@ note "Each recvfrom() returned one datagram, as it was sent, though there was ro
 step "A datagram cut short"
 note "U2 sends 100 bytes. U1 reads with a 16-byte buffer. What becomes of the other 84?"
 sendto U2 U1 100
+pause
 recvfrom U1 16
 expect U1 ret=16
 expect U1 truncated=true
@@ -44,15 +45,16 @@ step "Dropped without a word"
 note "U3 asks for a 4 KiB receive buffer (the kernel doubles it). U4 sends it 200 datagrams of 1000 bytes; U3 does not read."
 udp rcvbuf=4k
 expect U3 rcvbuf=8192
+select U3
 udp
+pause
 sendto U4 U3 1000 x200
 expect U4 errno=null
 expect U4 bytes_sent=200000
 expect U3 drops=197
 expect U3 recvq=6912
-show
 note "Every sendto() succeeded: U4 handed all 200,000 bytes to the kernel. U3 dropped 197 datagrams, and no one told U4. A protocol on UDP that must not lose messages has to notice and resend by itself."
-note "The drops also count in UdpRcvbufErrors (show: system-wide, unless the lab has a namespace of its own)."
+note "The drops also count in the kernel's UdpRcvbufErrors: type show (system-wide, unless the lab has a namespace of its own)."
 
 step "What the buffer kept"
 note "recvq is 6912: the memory the kernel charged for the queued datagrams, each with its overhead, not their bytes. How many datagrams is that? U3 reads without waiting until nothing is left."
@@ -69,6 +71,7 @@ step "Unconnected: never told"
 note "U5 is made and closed at once: nothing is bound at its port any more. U2 sends it two datagrams."
 udp
 close U5
+select U2
 sendto U2 U5 "anyone there?"
 sleep 200ms
 sendto U2 U5 "hello?"

@@ -40,6 +40,14 @@ const NAMES: &[(i32, &str)] = &[
     (libc::EPROTO, "EPROTO"),
     (libc::EDESTADDRREQ, "EDESTADDRREQ"),
     (libc::ENOPROTOOPT, "ENOPROTOOPT"),
+    // getaddrinfo's errors (negative, as glibc numbers them): a lookup's result.
+    (libc::EAI_NONAME, "EAI_NONAME"),
+    (libc::EAI_AGAIN, "EAI_AGAIN"),
+    (libc::EAI_FAIL, "EAI_FAIL"),
+    (libc::EAI_NODATA, "EAI_NODATA"),
+    (libc::EAI_FAMILY, "EAI_FAMILY"),
+    (libc::EAI_SERVICE, "EAI_SERVICE"),
+    (libc::EAI_MEMORY, "EAI_MEMORY"),
 ];
 
 impl Errno {
@@ -70,6 +78,11 @@ impl Errno {
 
     /// The system's message (`strerror`), without Rust's "(os error N)".
     pub fn message(self) -> String {
+        if self.0 < 0 {
+            // SAFETY: gai_strerror returns a static C string for any code.
+            let text = unsafe { std::ffi::CStr::from_ptr(libc::gai_strerror(self.0)) };
+            return text.to_string_lossy().into_owned();
+        }
         let text = std::io::Error::from_raw_os_error(self.0).to_string();
         match text.rfind(" (os error") {
             Some(i) => text[..i].to_string(),

@@ -19,6 +19,7 @@ mod explain;
 mod interrupt;
 mod lane;
 pub mod limits;
+mod lookup;
 pub mod name;
 pub mod netns;
 mod open;
@@ -46,6 +47,7 @@ pub use command::{
 };
 pub use errno::Errno;
 pub use lane::InFlight;
+pub use lookup::{Resolver, getaddrinfo};
 pub use name::{Role, SockName};
 pub use options::BufSize;
 pub use preview::Preview;
@@ -137,6 +139,8 @@ pub(crate) struct Shared {
     calls: Mutex<calls::CallLog>,
     /// Told of every socket that joins the lab (the wire's port filter).
     on_register: Mutex<Option<RegisterHook>>,
+    /// How host names are looked up, and the lookups in flight.
+    lookups: lookup::Lookups,
     /// Counts the changes to who is where: a socket joined, a connect
     /// learned its local address.
     generation: AtomicU64,
@@ -210,6 +214,7 @@ impl Lab {
             registry: Mutex::new(Registry::default()),
             calls: Mutex::new(calls::CallLog::default()),
             on_register: Mutex::new(None),
+            lookups: lookup::Lookups::default(),
             generation: AtomicU64::new(0),
         };
         (
@@ -236,22 +241,40 @@ impl Lab {
                 reuseaddr,
                 opts,
                 defer_accept,
-            } => open::listen(
-                shared,
-                addr.as_ref(),
-                *backlog,
-                *reuseaddr,
-                opts,
-                *defer_accept,
-            ),
+            } => {
+                let listen = open::Listen {
+                    backlog: *backlog,
+                    reuseaddr: *reuseaddr,
+                    opts: *opts,
+                    defer_accept: *defer_accept,
+                };
+                match addr.as_ref().map(|ep| (ep, lookup::literal(ep))) {
+                    Some((ep, None)) => lookup::resolve_then(shared, ep, Role::Listener, {
+                        move |shared, addr, after| {
+                            open::listen(shared, addr, &listen, Some(after));
+                        }
+                    }),
+                    Some((_, Some(addr))) => Ok(open::listen(shared, addr, &listen, None)),
+                    None => Ok(open::listen(shared, open::DEFAULT_LISTEN, &listen, None)),
+                }
+            }
             Command::Connect {
                 target,
                 count,
                 opts,
-            } => {
-                let addr = self.resolve_target(target)?;
-                open::connect(shared, addr, *count, opts)
-            }
+            } => match target {
+                Target::Endpoint(ep) if lookup::literal(ep).is_none() => {
+                    let (count, opts) = (*count, *opts);
+                    lookup::resolve_then(shared, ep, Role::Client, move |shared, addr, after| {
+                        // A failure here is reported as the connect's result.
+                        let _ = open::connect(shared, addr, count, &opts, Some(after));
+                    })
+                }
+                _ => {
+                    let addr = self.resolve_target(target)?;
+                    open::connect(shared, addr, *count, opts, None)
+                }
+            },
             Command::Accept { listener, count } => {
                 // A UDP socket has no queue to empty: one accept() shows why.
                 let count = match listener.role {
@@ -437,7 +460,19 @@ impl Lab {
 
     /// Calls queued or running on any socket.
     pub fn pending_all(&self) -> usize {
-        self.shared.all().iter().map(|s| s.pending()).sum()
+        let lookups = self.shared.lookups.in_flight().len();
+        lookups + self.shared.all().iter().map(|s| s.pending()).sum::<usize>()
+    }
+
+    /// The name lookups not answered yet, each with its call.
+    pub fn lookups_in_flight(&self) -> Vec<Started> {
+        self.shared.lookups.in_flight()
+    }
+
+    /// Looks host names up with `resolver` instead of the system's
+    /// `getaddrinfo` (a test's resolver that never answers).
+    pub fn set_resolver(&self, resolver: Resolver) {
+        self.shared.lookups.set_resolver(resolver);
     }
 
     /// Starts the lab afresh: closes every socket (as `shutdown` does), then

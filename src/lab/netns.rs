@@ -28,16 +28,31 @@ pub fn enter_own() -> io::Result<()> {
         if err.raw_os_error() != Some(libc::EPERM) {
             return Err(err);
         }
-        enter_as_user().map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!("no network namespace: not root, and a user namespace failed too: {e}"),
-            )
-        })?;
+        enter_as_user().map_err(|e| io::Error::new(e.kind(), user_namespace_refused(&e)))?;
     }
     loopback_up()?;
     OWN.store(true, Ordering::Relaxed);
     Ok(())
+}
+
+/// Why a user namespace could not be made, and the ways there are: the
+/// kernel says ENOSPC when `user.max_user_namespaces` is 0, and EPERM or
+/// EACCES when a policy (AppArmor on Ubuntu) forbids unprivileged ones.
+pub fn user_namespace_refused(e: &io::Error) -> String {
+    let why = match e.raw_os_error() {
+        Some(libc::ENOSPC) => {
+            "user namespaces are turned off (sysctl user.max_user_namespaces is 0)".to_string()
+        }
+        Some(libc::EPERM | libc::EACCES) => {
+            "unprivileged user namespaces are not allowed here".to_string()
+        }
+        _ => format!("a user namespace could not be made ({e})"),
+    };
+    format!(
+        "no network namespace: not root, and {why}; run as root, or allow user namespaces \
+         (sysctl user.max_user_namespaces=15000; on Ubuntu, also \
+         kernel.apparmor_restrict_unprivileged_userns=0)"
+    )
 }
 
 /// A user namespace with a network namespace in it, mapping our own user

@@ -11,7 +11,7 @@ use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use super::command::{AcceptCount, Endpoint, SockOpts, TimeoutMode};
 use super::errno::Errno;
 use super::lane::Job;
-use super::name::Role;
+use super::name::{Role, SockName};
 use super::options::{BufSize, apply_buffers, apply_mode, read_buffers};
 use super::record::{Extra, Recorder};
 use super::result::{Arg, Call, Outcome, Started};
@@ -20,7 +20,7 @@ use super::socket::{LabSocket, Latch, Meta};
 use super::{LabError, Shared};
 
 /// The address `listen` uses when none is given.
-const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
+pub(crate) const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
 
 /// Resolves a host and port; IPv4 first, as listeners default to 127.0.0.1.
 pub(crate) fn resolve(ep: &Endpoint) -> Result<SocketAddr, LabError> {
@@ -85,19 +85,49 @@ pub(crate) fn describe_buffers(rcv: BufSize, snd: BufSize) -> String {
         .collect()
 }
 
-/// socket + setsockopt + bind + listen, at once (none of them blocks).
+/// What `listen` asks for besides the address.
+pub(crate) struct Listen {
+    /// The backlog passed to `listen()`.
+    pub backlog: i32,
+    /// SO_REUSEADDR, when given.
+    pub reuseaddr: Option<bool>,
+    /// Buffer sizes and timeout mode.
+    pub opts: SockOpts,
+    /// TCP_DEFER_ACCEPT, when given.
+    pub defer_accept: Option<std::time::Duration>,
+}
+
+/// After a name lookup: the name it kept for the socket, and what reports
+/// the lookup, called once the socket has joined the lab (or failed to), so
+/// that a script's next line finds it.
+pub(crate) struct AfterLookup<'a> {
+    /// The name the lookup kept.
+    pub name: SockName,
+    /// Finishes the lookup's record.
+    pub report: Box<dyn FnOnce() + 'a>,
+}
+
+/// socket + setsockopt + bind + listen, at once (none of them blocks), as
+/// the next listener or the one a lookup kept the name of.
 pub(crate) fn listen(
     shared: &Arc<Shared>,
-    addr: Option<&Endpoint>,
-    backlog: i32,
-    reuseaddr: Option<bool>,
-    opts: &SockOpts,
-    defer_accept: Option<std::time::Duration>,
-) -> Result<Vec<Started>, LabError> {
-    let addr = addr.map(resolve).transpose()?.unwrap_or(DEFAULT_LISTEN);
+    addr: SocketAddr,
+    asked: &Listen,
+    after: Option<AfterLookup<'_>>,
+) -> Vec<Started> {
+    let (name, report) = match after {
+        Some(a) => (Some(a.name), Some(a.report)),
+        None => (None, None),
+    };
+    let Listen {
+        backlog,
+        reuseaddr,
+        ref opts,
+        defer_accept,
+    } = *asked;
     // TCP_DEFER_ACCEPT takes whole seconds; a part of one counts as one.
     let defer_secs = defer_accept.map(|d| d.as_secs() + u64::from(d.subsec_nanos() > 0));
-    let name = shared.next_name(Role::Listener);
+    let name = name.unwrap_or_else(|| shared.next_name(Role::Listener));
     let call = shared.begin(name, Call::Listen, Arg::Text(addr.to_string()));
     let rec = Recorder::begin(shared, &call, None).addr(addr);
     let made = (|| {
@@ -118,8 +148,11 @@ pub(crate) fn listen(
     let sock = match made {
         Ok(sock) => sock,
         Err(e) => {
+            if let Some(r) = report {
+                r();
+            }
             rec.finish(Err(e), Extra::default());
-            return Ok(vec![call]);
+            return vec![call];
         }
     };
     let local = sock.local_addr().ok().and_then(|a| a.as_socket());
@@ -149,11 +182,14 @@ pub(crate) fn listen(
     }
     if super::netns::is_own() {
         sentence.push_str(" (in sockplay's own network namespace: reachable only from the lab)");
-    } else if !addr.ip().is_loopback() {
+    } else if !addr.ip().to_canonical().is_loopback() {
         sentence
             .push_str("; NOTE: not a loopback address, so the port is reachable from the network");
     }
     shared.register(Arc::new(LabSocket::new(name, sock, meta, Latch::set_now())));
+    if let Some(r) = report {
+        r();
+    }
     rec.finish(
         Ok(0),
         Extra {
@@ -162,7 +198,7 @@ pub(crate) fn listen(
             ..Extra::default()
         },
     );
-    Ok(vec![call])
+    vec![call]
 }
 
 /// socket + options now, in order; then `connect()` on each new client's
@@ -173,11 +209,19 @@ pub(crate) fn connect(
     addr: SocketAddr,
     count: u32,
     opts: &SockOpts,
+    after: Option<AfterLookup<'_>>,
 ) -> Result<Vec<Started>, LabError> {
+    let (first, mut report) = match after {
+        Some(a) => (Some(a.name), Some(a.report)),
+        None => (None, None),
+    };
     let mut begun = Vec::new();
     let mut made: Vec<(Arc<LabSocket>, Job, Arc<Latch>)> = Vec::new();
-    for _ in 0..count {
-        let name = shared.next_name(Role::Client);
+    for i in 0..count {
+        let name = match first {
+            Some(name) if i == 0 => name,
+            _ => shared.next_name(Role::Client),
+        };
         let call = shared.begin(name, Call::Connect, Arg::Text(addr.to_string()));
         let sock = new_tcp(&addr).and_then(|sock| {
             apply_buffers(&sock, opts)
@@ -190,6 +234,9 @@ pub(crate) fn connect(
             Err(e) => {
                 // EMFILE and the like: say it once and stop making clients.
                 begun.push(call.clone());
+                if let Some(r) = report.take() {
+                    r();
+                }
                 Recorder::begin(shared, &call, None)
                     .addr(addr)
                     .finish(Err(e), Extra::default());
@@ -207,6 +254,9 @@ pub(crate) fn connect(
         let lab_sock = Arc::new(LabSocket::new(name, sock, meta, Latch::default()));
         lab_sock.starting.store(true, Ordering::Release);
         shared.register(Arc::clone(&lab_sock));
+        if let Some(r) = report.take() {
+            r();
+        }
         // Several clients connect in order: each waits for its turn.
         let go = Arc::new(if count > 1 {
             Latch::default()

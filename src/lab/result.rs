@@ -41,6 +41,8 @@ pub enum Call {
     SendTo,
     /// One `recvfrom()`: one datagram.
     RecvFrom,
+    /// `getaddrinfo()`: a host name looked up before a socket call.
+    Lookup,
 }
 
 impl Call {
@@ -62,6 +64,7 @@ impl Call {
             Call::Udp => "udp",
             Call::SendTo => "sendto",
             Call::RecvFrom => "recvfrom",
+            Call::Lookup => "getaddrinfo",
         }
     }
 
@@ -288,6 +291,7 @@ impl Started {
             (Call::Drain, Arg::Text(t)) if t == "on" => {
                 "[draining] reads all that arrives until drain off or end of stream"
             }
+            (Call::Lookup, _) => "[looking up] the resolver has not answered yet",
             _ => "[blocked] still in the kernel",
         }
     }

@@ -125,7 +125,7 @@ pub const COMMANDS: &[Usage] = &[
     },
     Usage {
         name: "udp",
-        usage: "udp [ADDR] [rcvbuf=SIZE] [sndbuf=SIZE] [timeout=MODE]",
+        usage: "udp [ADDR] [rcvbuf=SIZE] [sndbuf=SIZE] [timeout=MODE] [rcvtimeo=DURATION] [sndtimeo=DURATION]",
         about: "a UDP socket, bound (default 127.0.0.1:0): U1, U2, …; connect U1 TARGET gives it a peer, listen U1 shows there is no backlog",
     },
     Usage {

@@ -521,7 +521,10 @@ fn udp(args: &mut Args<'_>) -> Result<Statement, ParseError> {
     } else {
         None
     };
-    let (_, opts) = args.options(usize::from(has_addr), &["rcvbuf", "sndbuf", "timeout"])?;
+    let (_, opts) = args.options(
+        usize::from(has_addr),
+        &["rcvbuf", "sndbuf", "timeout", "rcvtimeo", "sndtimeo"],
+    )?;
     Ok(Statement::Lab(Command::Udp { addr, opts }))
 }
 
@@ -808,6 +811,12 @@ fn expect(args: &mut Args<'_>) -> Result<Statement, ParseError> {
     }
     if want.is_empty() {
         return Err(args.err(t, format!("{field}= needs a value")));
+    }
+    if want.starts_with('=') {
+        return Err(args.err(
+            t,
+            format!("expect takes FIELD=VALUE with one '=', as in {field}=VALUE, not '=='"),
+        ));
     }
     let within = match args.tokens.get(2) {
         None => DEFAULT_WITHIN,

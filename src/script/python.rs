@@ -173,6 +173,7 @@ pub fn result(r: &CallResult, backlog: Option<i32>) -> String {
             port_of(text)
         ),
         Call::Syn => "# bare SYNs need a raw socket: no socket-module equivalent".into(),
+        Call::Lookup => format!("socket.getaddrinfo('{}', None)", host_of(text)),
     }
 }
 
@@ -551,6 +552,19 @@ pub fn lines(stmt: &Statement, namer: &mut Namer) -> Vec<String> {
             .collect(),
         Py::Code(code) => vec![code],
         Py::Comment(_) => Vec::new(),
+    }
+}
+
+/// A handout's Python for each command, in one line (`l1 = …; l1.listen(5)`),
+/// naming the sockets as the lab does as the handout goes on.
+pub fn for_handouts() -> impl Fn(&super::parse::Line) -> Option<String> {
+    let namer = std::cell::RefCell::new(Namer::default());
+    move |line| {
+        if !matches!(line.statement, Statement::Lab(_)) {
+            return None;
+        }
+        let lines = lines(&line.statement, &mut namer.borrow_mut());
+        (!lines.is_empty()).then(|| lines.join("; "))
     }
 }
 

@@ -12,12 +12,25 @@ use crate::lab::{Call, CallResult, Kind, Outcome, SockName, Started};
 /// Writes a transcript to `W`, one record per line, flushed as it goes.
 pub struct Transcript<W: Write> {
     out: W,
+    /// Print each command before its results (not where the terminal
+    /// already shows what was typed).
+    commands: bool,
 }
 
 impl<W: Write> Transcript<W> {
     /// A transcript written to `out`.
     pub fn new(out: W) -> Self {
-        Transcript { out }
+        Transcript {
+            out,
+            commands: true,
+        }
+    }
+
+    /// A transcript that leaves out the commands themselves: the terminal
+    /// has already shown the line as it was typed.
+    pub fn without_commands(mut self) -> Self {
+        self.commands = false;
+        self
     }
 
     /// Gives the writer back.
@@ -90,9 +103,21 @@ pub fn elapsed_text(d: Duration) -> String {
     }
 }
 
+/// The columns a result line begins with, `#12  C1  `: the call's number
+/// and its socket, each followed by at least one space however long.
+pub fn head(seq: u64, sock: SockName) -> String {
+    let seq = seq.to_string();
+    let sock = sock.to_string();
+    format!(
+        "#{seq:<w1$}{sock:<w2$}",
+        w1 = (seq.len() + 1).max(4),
+        w2 = (sock.len() + 1).max(4)
+    )
+}
+
 /// One result line.
 pub fn result_line(r: &CallResult) -> String {
-    let head = format!("#{:<4}{:<4}", r.seq, r.sock.to_string());
+    let head = head(r.seq, r.sock);
     let call = call_text(r.call, &r.arg);
     let indent = if r.part_of.is_some() { "  ↳ " } else { "" };
     let mut line = format!(
@@ -127,6 +152,9 @@ impl<W: Write> Sink for Transcript<W> {
     }
 
     fn command(&mut self, line: &Line) {
+        if !self.commands {
+            return;
+        }
         self.line(&format!("{:>3} │ {}", line.number, line.text));
     }
 
@@ -135,7 +163,7 @@ impl<W: Write> Sink for Transcript<W> {
     }
 
     fn blocked(&mut self, call: &Started, _t: Duration) {
-        let head = format!("#{:<4}{:<4}", call.seq, call.sock.to_string());
+        let head = head(call.seq, call.sock);
         let text = call_text(call.call, &call.arg);
         self.line(&format!(
             "{head}{text:<18} … {}; the lab goes on",

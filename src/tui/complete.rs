@@ -23,15 +23,27 @@ pub fn candidates(line: &str, sockets: &[String]) -> Vec<String> {
                 && cmd != "sleep"
                 && cmd != "help"
                 && cmd != "note"
-                && cmd != "step";
+                && cmd != "step"
+                && cmd != "udp";
             if wants_socket {
-                let listeners_only = matches!(cmd.as_str(), "accept" | "connect");
-                v.extend(
-                    sockets
-                        .iter()
-                        .filter(|s| !listeners_only || s.starts_with('L'))
-                        .cloned(),
-                );
+                // accept and connect take a listener, or a UDP socket
+                // (`connect U1 U2`, `accept U1` → EOPNOTSUPP); the datagram
+                // calls take a UDP socket.
+                let wanted: &[char] = match cmd.as_str() {
+                    "accept" | "connect" => &['L', 'U'],
+                    "sendto" | "recvfrom" => &['U'],
+                    _ => &['L', 'C', 'A', 'U'],
+                };
+                v.extend(sockets.iter().filter(|s| s.starts_with(wanted)).cloned());
+            }
+            // A datagram's target: another UDP socket.
+            let udp_connect = cmd == "connect"
+                && done
+                    .get(1)
+                    .is_some_and(|w| w.to_ascii_uppercase().starts_with('U'));
+            let udp_target = done.len() == 2 && (cmd == "sendto" || udp_connect);
+            if udp_target {
+                v.extend(sockets.iter().filter(|s| s.starts_with('U')).cloned());
             }
             let extra: &[&str] = match cmd.as_str() {
                 "listen" => &[
@@ -43,6 +55,7 @@ pub fn candidates(line: &str, sockets: &[String]) -> Vec<String> {
                     "rcvtimeo=",
                     "sndtimeo=",
                 ],
+                "connect" if udp_connect => &[],
                 "connect" => &[
                     "x",
                     "rcvbuf=",
@@ -61,7 +74,9 @@ pub fn candidates(line: &str, sockets: &[String]) -> Vec<String> {
                     "sndtimeo=",
                 ],
                 "accept" if done.len() >= 2 => &["all", "x"],
-                "recv" if done.len() >= 3 => &["peek"],
+                "recv" | "recvfrom" if done.len() >= 3 => &["peek"],
+                "udp" => &["rcvbuf=", "sndbuf=", "timeout=", "rcvtimeo=", "sndtimeo="],
+                "sendto" if done.len() >= 4 => &["x"],
                 "drain" if done.len() >= 2 => &["on", "off"],
                 "shutdown" if done.len() >= 2 => &["read", "write", "both"],
                 "close" if done.len() >= 2 => &["rst"],
@@ -158,6 +173,28 @@ mod tests {
         );
         assert_eq!(complete("zzz", &socks()), None);
         assert!(candidates("send C", &socks()).contains(&"C2".to_string()));
+    }
+
+    #[test]
+    fn completes_udp_sockets_where_a_datagram_call_wants_one() {
+        let socks: Vec<String> = ["L1", "C1", "U1", "U2"].map(String::from).to_vec();
+        assert_eq!(candidates("sendto ", &socks), ["U1", "U2"]);
+        assert_eq!(candidates("sendto U1 ", &socks), ["U1", "U2"]);
+        assert_eq!(
+            complete("recvfrom U2 16 p", &socks).as_deref(),
+            Some("recvfrom U2 16 peek ")
+        );
+        assert_eq!(candidates("connect ", &socks)[..3], ["L1", "U1", "U2"]);
+        assert_eq!(candidates("connect U1 ", &socks), ["U1", "U2"]);
+        assert!(
+            candidates("connect L1 ", &socks)
+                .iter()
+                .all(|c| !c.starts_with('U'))
+        );
+        assert_eq!(
+            candidates("udp ", &socks),
+            ["rcvbuf=", "sndbuf=", "timeout=", "rcvtimeo=", "sndtimeo="]
+        );
     }
 
     #[test]

@@ -3,7 +3,8 @@
 
 use tui_input::Input;
 
-use crate::lab::SockName;
+use super::app::App;
+use crate::lab::{Role, SockName};
 
 /// One field of a form.
 #[derive(Debug, Clone)]
@@ -46,6 +47,39 @@ pub enum Action {
     Shutdown(SockName),
     /// `x`: close a socket.
     Close(SockName),
+    /// `u`: a new UDP socket.
+    Udp,
+    /// `s` on a UDP socket without a peer: one datagram to a target (the
+    /// second name prefills it).
+    SendTo(SockName, Option<SockName>),
+    /// `r` on a UDP socket: one datagram.
+    RecvFrom(SockName),
+}
+
+impl Action {
+    /// What `s` offers on a socket: `sendto` on a UDP socket without a peer
+    /// (to another of the lab's UDP sockets), `send` on any other.
+    pub fn send_on(app: &App, sock: SockName) -> Action {
+        let view = app.view(sock);
+        if sock.role != Role::Udp || view.is_some_and(|v| v.peer.is_some()) {
+            return Action::Send(sock);
+        }
+        let other = app
+            .connections()
+            .iter()
+            .filter_map(|v| v.id)
+            .find(|n| n.role == Role::Udp && *n != sock);
+        Action::SendTo(sock, other)
+    }
+
+    /// What `r` offers on a socket: `recvfrom` on a UDP socket, `recv` on any other.
+    pub fn recv_on(sock: SockName) -> Action {
+        if sock.role == Role::Udp {
+            Action::RecvFrom(sock)
+        } else {
+            Action::Recv(sock)
+        }
+    }
 }
 
 /// A form on screen.
@@ -104,6 +138,41 @@ impl Form {
                 "no",
                 "yes: SO_LINGER 0, the peer gets RST",
             )],
+            Action::Udp => vec![
+                Field::new(
+                    "address",
+                    "",
+                    "127.0.0.1:0",
+                    "PORT, HOST:PORT or [::1]:PORT; port 0: any free port",
+                ),
+                Field::new(
+                    "rcvbuf",
+                    "rcvbuf",
+                    "",
+                    "empty = the kernel's default; 4k to see drops",
+                ),
+                Field::new("sndbuf", "sndbuf", "", "empty = the kernel's default"),
+                Field::new("timeout", "timeout", "none", "none, 0 (non-blocking) or 2s"),
+            ],
+            Action::SendTo(_, to) => vec![
+                Field::new(
+                    "to",
+                    "",
+                    &to.map_or_else(|| "127.0.0.1:9".into(), |n| n.to_string()),
+                    "a UDP socket (U2) or HOST:PORT",
+                ),
+                Field::new("what", "", "100", "a SIZE (1000) or a \"TEXT\""),
+                Field::new("datagrams", "", "1", "how many, each its own call"),
+            ],
+            Action::RecvFrom(_) => vec![
+                Field::new(
+                    "buffer",
+                    "",
+                    "16",
+                    "one datagram; longer ones are cut short",
+                ),
+                Field::new("peek", "", "no", "yes: MSG_PEEK, the datagram stays queued"),
+            ],
         };
         Form {
             action,
@@ -122,6 +191,9 @@ impl Form {
             Action::Recv(s) => format!("recv on {s}"),
             Action::Shutdown(s) => format!("shutdown {s}"),
             Action::Close(s) => format!("close {s}"),
+            Action::Udp => "new UDP socket".into(),
+            Action::SendTo(s, _) => format!("sendto from {s}"),
+            Action::RecvFrom(s) => format!("recvfrom on {s}"),
         }
     }
 
@@ -175,6 +247,18 @@ impl Form {
                 let rst = if self.yes(0) { " rst" } else { "" };
                 format!("close {s}{rst}")
             }
+            Action::Udp => format!("udp {}{}", self.value(0), self.options(1)),
+            Action::SendTo(s, _) => {
+                let count = match self.value(2).as_str() {
+                    "" | "1" => String::new(),
+                    n => format!(" x{n}"),
+                };
+                format!("sendto {s} {} {}{count}", self.value(0), self.value(1))
+            }
+            Action::RecvFrom(s) => {
+                let peek = if self.yes(1) { " peek" } else { "" };
+                format!("recvfrom {s} {}{peek}", self.value(0))
+            }
         }
     }
 }
@@ -197,6 +281,10 @@ mod tests {
             Form::new(Action::Recv(n("A1"))),
             Form::new(Action::Shutdown(n("C1"))),
             Form::new(Action::Close(n("C1"))),
+            Form::new(Action::Udp),
+            Form::new(Action::SendTo(n("U1"), Some(n("U2")))),
+            Form::new(Action::SendTo(n("U1"), None)),
+            Form::new(Action::RecvFrom(n("U2"))),
         ];
         let cmds: Vec<String> = forms.iter().map(Form::command).collect();
         assert_eq!(
@@ -209,6 +297,10 @@ mod tests {
                 "recv A1 16",
                 "shutdown C1 write",
                 "close C1",
+                "udp 127.0.0.1:0 timeout=none",
+                "sendto U1 U2 100",
+                "sendto U1 127.0.0.1:9 100",
+                "recvfrom U2 16",
             ]
         );
         for c in &cmds {
@@ -218,5 +310,9 @@ mod tests {
         f.fields[0].input = Input::new("5".into());
         f.fields[2].input = Input::new("4k".into());
         assert_eq!(f.command(), "connect L2 x5 timeout=none rcvbuf=4k");
+        let mut f = Form::new(Action::SendTo(n("U1"), Some(n("U2"))));
+        f.fields[1].input = Input::new("1000".into());
+        f.fields[2].input = Input::new("200".into());
+        assert_eq!(f.command(), "sendto U1 U2 1000 x200");
     }
 }

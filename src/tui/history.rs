@@ -48,6 +48,8 @@ pub struct History {
     pub recvq: FxHashMap<SockName, Series>,
     /// sendq per connection.
     pub sendq: FxHashMap<SockName, Series>,
+    /// Datagrams dropped so far, per UDP socket.
+    pub drops: FxHashMap<SockName, Series>,
 }
 
 impl History {
@@ -60,7 +62,7 @@ impl History {
                     let q = u64::from(s.accept_queue.unwrap_or(0));
                     self.accept_queue.entry(id).or_default().push(q);
                 }
-                ViewRole::Client | ViewRole::Accepted => {
+                ViewRole::Client | ViewRole::Accepted | ViewRole::Udp => {
                     if self.recvq.len() >= MAX_SERIES && !self.recvq.contains_key(&id) {
                         continue;
                     }
@@ -68,6 +70,9 @@ impl History {
                     let w = u64::from(s.sendq.unwrap_or(0));
                     self.recvq.entry(id).or_default().push(r);
                     self.sendq.entry(id).or_default().push(w);
+                    if let Some(d) = s.drops {
+                        self.drops.entry(id).or_default().push(u64::from(d));
+                    }
                 }
                 _ => {}
             }

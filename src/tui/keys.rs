@@ -180,8 +180,14 @@ fn on_pane_key(app: &mut App, key: KeyEvent) {
             target_listener(app).map(Action::Accept),
             "no listener: press n for one",
         ),
-        KeyCode::Char('s') => open_form(app, conn.map(Action::Send), "select a connection first"),
-        KeyCode::Char('r') => open_form(app, conn.map(Action::Recv), "select a connection first"),
+        KeyCode::Char('s') => {
+            let action = conn.map(|c| Action::send_on(app, c));
+            open_form(app, action, "select a connection first");
+        }
+        KeyCode::Char('r') => {
+            open_form(app, conn.map(Action::recv_on), "select a connection first")
+        }
+        KeyCode::Char('u') => open_form(app, Some(Action::Udp), ""),
         KeyCode::Char('d') => {
             open_form(app, conn.map(Action::Shutdown), "select a connection first");
         }

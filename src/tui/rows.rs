@@ -15,6 +15,11 @@ pub fn short_state(state: TcpState) -> &'static str {
     }
 }
 
+/// Whether sockets of this role are rows of the connections pane.
+fn is_connection_row(role: ViewRole) -> bool {
+    matches!(role, ViewRole::Client | ViewRole::Accepted | ViewRole::Udp)
+}
+
 /// Whether a row passes the filter (upper case): by name or state.
 fn passes(v: &SockView, filter: &str) -> bool {
     let name = v.id.map(|n| n.to_string()).unwrap_or_default();
@@ -24,24 +29,24 @@ fn passes(v: &SockView, filter: &str) -> bool {
 }
 
 impl App {
-    /// Connection rows: the lab's clients and accepted sockets, in name
-    /// order, that pass the filter.
+    /// Connection rows: the lab's clients, accepted sockets and UDP
+    /// sockets, in name order, that pass the filter.
     pub fn connections(&self) -> Vec<&SockView> {
         let filter = self.filter.to_ascii_uppercase();
         self.snapshot.as_ref().map_or_else(Vec::new, |s| {
             s.sockets
                 .iter()
-                .filter(|v| matches!(v.role, ViewRole::Client | ViewRole::Accepted))
+                .filter(|v| is_connection_row(v.role))
                 .filter(|v| filter.is_empty() || passes(v, &filter))
                 .collect()
         })
     }
 
-    /// How many client and accepted sockets are in each state, most first.
+    /// How many connection rows are in each state, most first.
     pub fn state_counts(&self) -> Vec<(&'static str, usize)> {
         let mut counts: Vec<(&'static str, usize)> = Vec::new();
         for v in self.snapshot.iter().flat_map(|s| s.sockets.iter()) {
-            if !matches!(v.role, ViewRole::Client | ViewRole::Accepted) {
+            if !is_connection_row(v.role) {
                 continue;
             }
             let name = short_state(v.state);

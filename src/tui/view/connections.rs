@@ -66,12 +66,12 @@ const COLUMNS: &[Column] = &[
         rank: 8,
     },
     Column {
-        header: "in",
+        header: "app in",
         width: 7,
         rank: 7,
     },
     Column {
-        header: "out",
+        header: "app out",
         width: 7,
         rank: 7,
     },
@@ -140,10 +140,19 @@ fn mode(v: &SockView) -> String {
     }
 }
 
+/// `⇄A1` for a connection's other end; `→U2` for a UDP socket's peer.
+fn pair_mark(v: &SockView) -> &'static str {
+    if v.role == crate::kernel::ViewRole::Udp {
+        "→"
+    } else {
+        "⇄"
+    }
+}
+
 /// "C1⇄A1": a row's name with its pair, for when the pair has no column.
 fn name_and_pair(v: &SockView) -> String {
     match (v.id, v.pair) {
-        (Some(n), Some(p)) => format!("{n}⇄{p}"),
+        (Some(n), Some(p)) => format!("{n}{}{p}", pair_mark(v)),
         (Some(n), None) => n.to_string(),
         (None, _) => String::new(),
     }
@@ -154,7 +163,10 @@ fn cell(app: &App, v: &SockView, col: usize, merged: bool) -> Cell<'static> {
     match COLUMNS[col].header {
         "name" if merged => Cell::from(name_and_pair(v)),
         "name" => Cell::from(v.id.map_or_else(String::new, |n| n.to_string())),
-        "pair" => Cell::from(v.pair.map_or_else(String::new, |p| format!("⇄{p}"))),
+        "pair" => Cell::from(
+            v.pair
+                .map_or_else(String::new, |p| format!("{}{p}", pair_mark(v))),
+        ),
         "state" => {
             // ss's short names, so that the column fits at 80 columns.
             let short = crate::tui::app::short_state(v.state);
@@ -183,8 +195,8 @@ fn cell(app: &App, v: &SockView, col: usize, merged: bool) -> Cell<'static> {
         "notsent" => Cell::from(opt_size(v.notsent)),
         "rcvbuf" => Cell::from(opt_size(v.rcvbuf)),
         "sndbuf" => Cell::from(opt_size(v.sndbuf)),
-        "in" => Cell::from(v.bytes_received.map_or_else(String::new, size)),
-        "out" => Cell::from(v.bytes_sent.map_or_else(String::new, size)),
+        "app in" => Cell::from(v.bytes_received.map_or_else(String::new, size)),
+        "app out" => Cell::from(v.bytes_sent.map_or_else(String::new, size)),
         _ => {
             let text = v.in_flight.first().cloned().unwrap_or_default();
             let style = if text.is_empty() { t.text() } else { t.alarm() };

@@ -1,6 +1,7 @@
 //! The listeners pane: per listener its address, backlog asked → effective,
-//! a gauge of the accept queue against what it holds (B+1), the clients
-//! waiting in it, SYN-RECV entries, and a sparkline of the queue.
+//! a gauge of the accept queue against what it holds (B+1), beside it one
+//! of the SYN queue against the limit the kernel applies and what a SYN
+//! past it meets, the clients waiting, and a sparkline of the accept queue.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -14,7 +15,7 @@ use crate::tui::app::{App, Pane};
 use crate::tui::rows::keep_in_view;
 
 /// Rows each listener takes.
-pub const ROWS_PER_LISTENER: usize = 5;
+pub const ROWS_PER_LISTENER: usize = 6;
 
 /// Rows under the listeners for the overflow counters: two when narrow.
 fn counter_rows(inner_width: u16) -> u16 {
@@ -126,25 +127,28 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
                 if full { t.alarm() } else { t.text() },
             ),
         ]);
+        let syn_gauge = syn_queue_gauge(app, l, usize::from(inner.width));
         let waiting = waiting_names(app, l);
         let waiting_text = if waiting.is_empty() {
             "waiting: none".to_string()
         } else {
             format!("waiting: {}", waiting.join(" "))
         };
-        let who = Line::from(vec![
-            Span::raw(waiting_text),
-            Span::styled(format!(" · syn-recv {}", l.syn_recv.unwrap_or(0)), t.dim()),
-        ]);
-        for (i, line) in [head, gauge, backlog, who].into_iter().enumerate() {
-            if y + (i as u16) < inner.y + inner.height {
+        let who = Line::from(vec![Span::raw(waiting_text)]);
+        // Where rows run short, the backlog line goes before who waits.
+        let bottom = inner.y + inner.height.saturating_sub(counter_rows);
+        for (i, line) in [head, gauge, syn_gauge, who, backlog]
+            .into_iter()
+            .enumerate()
+        {
+            if y + (i as u16) < bottom {
                 frame.render_widget(
                     Paragraph::new(line),
                     Rect::new(inner.x, y + i as u16, inner.width, 1),
                 );
             }
         }
-        let spark_y = y + 4;
+        let spark_y = y + 5;
         if spark_y < inner.y + inner.height.saturating_sub(counter_rows) {
             // Labelled, as the gauge above it: the queue's recent past.
             const LABEL: &str = "recent ";
@@ -182,13 +186,17 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         } else {
             t.dim()
         };
-        let lines = if counter_rows == 2 {
-            vec![
+        // The SYN queue's counters, once one of them moved, take the place
+        // of the scope's words when narrow.
+        let syn = syn_counters(&s.counters);
+        let lines = match (counter_rows == 2, syn) {
+            (true, Some(syn)) => vec![Line::styled(counts, style), Line::styled(syn, t.warn())],
+            (true, None) => vec![
                 Line::styled(counts, style),
                 Line::styled(format!("({scope}, since start)"), t.dim()),
-            ]
-        } else {
-            vec![Line::styled(format!("{counts} ({scope})"), style)]
+            ],
+            (false, Some(syn)) => vec![Line::styled(format!("{counts} · {syn} ({scope})"), style)],
+            (false, None) => vec![Line::styled(format!("{counts} ({scope})"), style)],
         };
         let cy = inner.y + inner.height.saturating_sub(counter_rows);
         frame.render_widget(
@@ -198,17 +206,85 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     }
 }
 
+/// The counters of the SYN queue that moved, short: `cookies +3 back +1 ·
+/// defer +2`; `None` while none has.
+fn syn_counters(c: &crate::kernel::Counters) -> Option<String> {
+    let mut parts = Vec::new();
+    if c.reqq_full_do_cookies + c.syncookies_recv > 0 {
+        parts.push(format!(
+            "cookies +{} back +{}",
+            c.reqq_full_do_cookies, c.syncookies_recv
+        ));
+    }
+    if c.syncookies_failed > 0 {
+        parts.push(format!("bad +{}", c.syncookies_failed));
+    }
+    if c.reqq_full_drop > 0 {
+        parts.push(format!("syn-q drops +{}", c.reqq_full_drop));
+    }
+    if c.defer_accept_drop > 0 {
+        parts.push(format!("defer +{}", c.defer_accept_drop));
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
+/// The SYN queue against the limit the kernel applies, and what a SYN
+/// past it meets: `syn q ██░░ 5/5 FULL→cookies`.
+fn syn_queue_gauge(app: &App, l: &SockView, width: usize) -> Line<'static> {
+    let t = app.theme;
+    let len = l.syn_recv.unwrap_or(0);
+    let Some(q) = l.syn_queue else {
+        return Line::styled(format!("syn q {len}"), t.dim());
+    };
+    let limit = q.syn_queue_limit;
+    let share = if limit == 0 {
+        1.0
+    } else {
+        f64::from(len) / f64::from(limit)
+    };
+    let full = len >= limit;
+    let past = match q.syn_queue_past_limit {
+        crate::kernel::PastLimit::Cookies => "cookies",
+        crate::kernel::PastLimit::Drop => "drop",
+        crate::kernel::PastLimit::CookiesAlways => "all cookies",
+    };
+    let tail = if full {
+        format!(" {len}/{limit} FULL→{past}")
+    } else {
+        format!(" {len}/{limit}")
+    };
+    // The same bar as the accept queue's where the words fit beside it.
+    let bar_width = width
+        .saturating_sub(6 + tail.chars().count())
+        .min(width.saturating_sub(18))
+        .max(4);
+    Line::from(vec![
+        Span::raw("syn q "),
+        Span::styled(bar(share, bar_width), t.level(share)),
+        Span::styled(tail, if full { t.alarm() } else { t.text() }),
+    ])
+}
+
 /// Who waits in a listener's queue: lab clients by name (`C4`, `C5(syn)`
 /// for a SYN-RECV entry), others by address, or by port when they share
 /// the listener's address.
 pub(super) fn waiting_names(app: &App, l: &SockView) -> Vec<String> {
+    waiting_in(app, l, None)
+}
+
+/// [`waiting_names`] of one queue only (`Queued` or `SynRecv`), or of both.
+pub(super) fn waiting_in(app: &App, l: &SockView, only: Option<ViewRole>) -> Vec<String> {
     let (Some(snap), Some(id)) = (app.snapshot.as_deref(), l.id) else {
         return Vec::new();
     };
     snap.waiting(id)
+        .filter(|w| only.is_none_or(|r| w.role == r))
         .map(|w| match (w.role, w.pair) {
             (ViewRole::SynRecv, Some(c)) => format!("{c}(syn)"),
-            (ViewRole::SynRecv, None) => "?(syn)".into(),
+            (ViewRole::SynRecv, None) => match w.half_open.and_then(|h| h.syn) {
+                Some(n) => format!("syn{n}"),
+                None => "?(syn)".into(),
+            },
             (_, Some(c)) => c.to_string(),
             (_, None) => w.peer.map_or_else(
                 || "?".into(),

@@ -9,6 +9,7 @@ mod overlay;
 mod results;
 mod selected;
 mod selected_listener;
+mod selected_udp;
 mod status;
 mod wire;
 

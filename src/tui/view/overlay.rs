@@ -98,27 +98,31 @@ fn help(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let keys = [
         (
             ":",
-            "type a command: Enter runs, Esc leaves, ↑↓ history, Tab completes",
+            "command: Enter runs, Esc leaves, ↑↓ recall, Tab completes",
         ),
         (
-            "n c a",
-            "new listener · connect clients · accept on the selected listener",
+            "n c a u",
+            "new listener · connect · accept · new UDP socket",
         ),
         (
             "s r d x",
             "send · recv · shutdown · close the selected socket",
         ),
         (
-            "Tab ←→ ↑↓",
-            "change pane · select a row (the mouse works too)",
+            "Tab ⇧Tab ←→",
+            "next · previous pane (a click focuses one too)",
+        ),
+        (
+            "↑↓ k j",
+            "select a row (a click selects the row under the pointer)",
         ),
         (
             "/",
-            "filter connections by name or state (Enter keeps, Esc clears)",
+            "filter connections (name or state); Enter keeps, Esc clears",
         ),
         (
             "PgUp PgDn End",
-            "scroll the results · End follows the newest",
+            "scroll the results (or the wheel) · End follows the newest",
         ),
         (
             "p",
@@ -126,13 +130,16 @@ fn help(frame: &mut Frame<'_>, app: &App, area: Rect) {
         ),
         (
             "w",
-            "the wire: the selected connection's segments, their causes, its graph",
+            "the wire: the selected connection's segments and its graph",
         ),
         (
             "y",
             "each call's Python equivalent under its result; y again hides it",
         ),
-        ("space", "next lesson step"),
+        ("space", "lesson: run the next step"),
+        ("⌫", "lesson: run this step again, in a fresh lab"),
+        ("Home", "lesson: back to the start, in a fresh lab"),
+        ("?", "this help; any key closes it"),
         ("q  Ctrl-C", "quit (q asks first while calls are blocked)"),
     ];
     let mut lines: Vec<Line<'_>> = keys

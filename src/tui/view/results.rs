@@ -9,8 +9,8 @@ use ratatui::widgets::Paragraph;
 
 use super::block;
 use super::format::wrap;
-use crate::lab::Kind;
-use crate::script::transcript::{call_text, result_line};
+use crate::lab::{Call, Kind};
+use crate::script::transcript::{call_text, head, result_line};
 use crate::tui::app::{App, Pane};
 use crate::tui::log::{Entry, Source};
 
@@ -58,16 +58,26 @@ fn lines_of<'a>(app: &App, e: &'a Entry) -> Vec<Line<'a>> {
             }
             lines
         }
-        Entry::Blocked(b) => vec![Line::styled(
-            format!(
-                "#{:<4}{:<4}{:<18} … {}",
-                b.seq,
-                b.sock.to_string(),
-                call_text(b.call, &b.arg),
-                b.still_running()
-            ),
-            t.alarm(),
-        )],
+        Entry::Blocked(b) => {
+            // A lookup has no socket to show its time on: it shows it here.
+            let waiting = if b.call == Call::Lookup
+                && app.lab.lookups_in_flight().iter().any(|l| l.seq == b.seq)
+            {
+                let waited = app.lab.elapsed().saturating_sub(b.t);
+                format!(" ({:.1} s)", waited.as_secs_f64())
+            } else {
+                String::new()
+            };
+            vec![Line::styled(
+                format!(
+                    "{}{:<18} … {}{waiting}",
+                    head(b.seq, b.sock),
+                    call_text(b.call, &b.arg),
+                    b.still_running()
+                ),
+                t.alarm(),
+            )]
+        }
         Entry::Expect(r) => {
             let e = &r.expectation;
             let text = if r.ok {

@@ -44,7 +44,7 @@ fn peer_of<'a>(app: &'a App, v: &SockView) -> Option<&'a SockView> {
 }
 
 fn label(v: &SockView) -> String {
-    v.id.map_or_else(|| "queued".into(), |n| n.to_string())
+    v.id.map_or_else(|| "(not yet accepted)".into(), |n| n.to_string())
 }
 
 /// One direction: `from`'s application → its send buffer → the window →
@@ -146,11 +146,11 @@ fn path_spans(
     (head, tail)
 }
 
-fn chart(frame: &mut Frame<'_>, app: &App, area: Rect, name: SockName, what: &str) {
-    let series = if what == "recvq" {
-        app.history.recvq.get(&name)
-    } else {
-        app.history.sendq.get(&name)
+pub(super) fn chart(frame: &mut Frame<'_>, app: &App, area: Rect, name: SockName, what: &str) {
+    let series = match what {
+        "recvq" => app.history.recvq.get(&name),
+        "drops" => app.history.drops.get(&name),
+        _ => app.history.sendq.get(&name),
     };
     let [label_area, spark_area] =
         Layout::horizontal([Constraint::Length(16), Constraint::Min(1)]).areas(area);
@@ -189,6 +189,10 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         return;
     }
     let v = app.sel_conn.and_then(|s| app.view(s));
+    if let Some(u) = v.filter(|v| v.role == ViewRole::Udp) {
+        super::selected_udp::draw(frame, app, area, u);
+        return;
+    }
     let title = match v {
         Some(v) => match v.pair {
             Some(p) => format!("Selected · {} ⇄ {p} · the path of a byte", label(v)),

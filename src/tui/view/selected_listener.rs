@@ -1,6 +1,8 @@
 //! The selected listener, when the Listeners pane has the focus: everyone
-//! waiting in its queue, whole, and the notes on what the kernel made of
-//! its backlog (B+1, a somaxconn cap, a queue past its limit).
+//! waiting in its accept queue, whole; its SYN queue, each half-open entry
+//! with its SYN-ACK retransmits and timer; the counters of both queues by
+//! their TcpExt names; and the notes on what the kernel made of its
+//! backlog (B+1, a somaxconn cap, a queue past its limit, cookies).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -9,27 +11,101 @@ use ratatui::widgets::Paragraph;
 
 use super::block;
 use super::format::wrap;
-use super::listeners::waiting_names;
-use crate::kernel::SockView;
+use super::listeners::waiting_in;
+use crate::kernel::{PastLimit, SockView};
 use crate::tui::app::App;
 
 /// Draws the pane for listener `l`.
 pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect, l: &SockView) {
     let t = app.theme;
     let name = l.id.map_or_else(|| "?".into(), |n| n.to_string());
-    let b = block(app, format!("Selected · {name} · the accept queue"), None);
+    let b = block(app, format!("Selected · {name} · both queues"), None);
     let inner = b.inner(area);
     frame.render_widget(b, area);
     let width = usize::from(inner.width);
-    let waiting = waiting_names(app, l);
+    // The accept queue's connections here; the SYN queue's entries below.
+    let waiting = waiting_in(app, l, Some(crate::kernel::ViewRole::Queued));
     let who = if waiting.is_empty() {
-        "waiting: none".to_string()
+        "accept queue: nobody waits".to_string()
     } else {
-        format!("waiting ({}): {}", waiting.len(), waiting.join(" "))
+        format!("accept queue ({}): {}", waiting.len(), waiting.join(" "))
     };
     let mut lines = wrap(Line::styled(who, t.text()), width);
+    if let Some(syn) = syn_queue_line(app, l) {
+        lines.extend(wrap(Line::styled(syn, t.text()), width));
+    }
+    if let Some(counts) = counters_line(app) {
+        lines.extend(wrap(Line::styled(counts, t.dim()), width));
+    }
     for n in &l.notes {
         lines.extend(wrap(Line::styled(format!("· {n}"), t.note()), width));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// "SYN queue 5 of 5, FULL: past it, SYN cookies · syn1 ×0 0.7s · …".
+fn syn_queue_line(app: &App, l: &SockView) -> Option<String> {
+    let (snap, id, q) = (app.snapshot.as_deref()?, l.id?, l.syn_queue?);
+    let len = l.syn_recv.unwrap_or(0);
+    let past = match q.syn_queue_past_limit {
+        PastLimit::Cookies => "SYN cookies",
+        PastLimit::Drop => "drops",
+        PastLimit::CookiesAlways => "every SYN gets a cookie",
+    };
+    let full = if len >= q.syn_queue_limit {
+        ", FULL"
+    } else {
+        ""
+    };
+    let mut text = format!(
+        "SYN queue {len} of {}{full}: past it, {past}",
+        q.syn_queue_limit
+    );
+    for w in snap
+        .waiting(id)
+        .filter(|w| w.role == crate::kernel::ViewRole::SynRecv)
+    {
+        let who = match (w.pair, w.half_open.and_then(|h| h.syn)) {
+            (Some(c), _) => c.to_string(),
+            (None, Some(n)) => format!("syn{n}"),
+            _ => w.peer.map_or_else(|| "?".into(), |p| p.to_string()),
+        };
+        let timer = w.half_open.map_or_else(String::new, |h| {
+            format!(
+                " SYN-ACK×{} {:.1}s",
+                h.synack_retrans,
+                f64::from(h.expires_ms) / 1000.0
+            )
+        });
+        text.push_str(&format!(" · {who}{timer}"));
+    }
+    Some(text)
+}
+
+/// The counters of both queues that moved, by their TcpExt names.
+fn counters_line(app: &App) -> Option<String> {
+    let s = app.snapshot.as_deref()?;
+    let c = &s.counters;
+    let moved: Vec<String> = [
+        ("ListenOverflows", c.listen_overflows),
+        ("ListenDrops", c.listen_drops),
+        ("TCPReqQFullDoCookies", c.reqq_full_do_cookies),
+        ("TCPReqQFullDrop", c.reqq_full_drop),
+        ("SyncookiesSent", c.syncookies_sent),
+        ("SyncookiesRecv", c.syncookies_recv),
+        ("SyncookiesFailed", c.syncookies_failed),
+        ("TCPDeferAcceptDrop", c.defer_accept_drop),
+    ]
+    .iter()
+    .filter(|(_, n)| *n > 0)
+    .map(|(name, n)| format!("{name} +{n}"))
+    .collect();
+    if moved.is_empty() {
+        return None;
+    }
+    let scope = match s.counters_scope {
+        crate::kernel::CounterScope::SystemWide => "system-wide",
+        crate::kernel::CounterScope::ThisLab => "this lab",
+    };
+    Some(format!("since start ({scope}): {}", moved.join(" ")))
 }

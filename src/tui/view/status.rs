@@ -108,6 +108,7 @@ fn keys_now(app: &App) -> Vec<&'static str> {
                 "/ filter",
                 "p freeze",
                 "w wire",
+                "u udp",
             ]);
             keys
         }
