@@ -19,6 +19,8 @@ pub struct Markdown<W: Write> {
     steps: usize,
     /// The last note, held back: before a `pause` it is the question.
     held_note: Option<String>,
+    /// Alike results in a row (`sendto … x200`), told once.
+    repeats: super::repeats::Repeats,
 }
 
 impl<W: Write> Markdown<W> {
@@ -37,6 +39,7 @@ impl<W: Write> Markdown<W> {
             in_code: false,
             steps: 0,
             held_note: None,
+            repeats: super::repeats::Repeats::default(),
         }
     }
 
@@ -46,6 +49,7 @@ impl<W: Write> Markdown<W> {
     }
 
     fn code(&mut self, text: &str) {
+        self.flush_repeats();
         self.release_note();
         if !self.in_code {
             let _ = writeln!(self.out, "```text");
@@ -68,7 +72,15 @@ impl<W: Write> Markdown<W> {
         let _ = writeln!(self.out, "{}\n", escape_lines(text));
     }
 
+    /// Says how many alike results were left out, inside the code block they belong to.
+    fn flush_repeats(&mut self) {
+        if let Some(line) = self.repeats.flush() {
+            let _ = writeln!(self.out, "{line}");
+        }
+    }
+
     fn close(&mut self) {
+        self.flush_repeats();
         if self.in_code {
             let _ = writeln!(self.out, "```\n");
             self.in_code = false;
@@ -92,7 +104,9 @@ impl<W: Write> Sink for Markdown<W> {
     }
 
     fn op(&mut self, r: &CallResult) {
-        self.code(&transcript::result_line(r));
+        if self.repeats.show(r) {
+            self.code(&transcript::result_line(r));
+        }
     }
 
     fn blocked(&mut self, call: &Started, _t: Duration) {

@@ -17,6 +17,7 @@ pub use parse::{Line, Statement, parse_line, parse_script};
 pub mod json;
 pub mod lessons;
 pub mod markdown;
+pub mod repeats;
 pub mod runner;
 pub mod show;
 pub mod sink;
