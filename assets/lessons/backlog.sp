@@ -5,6 +5,7 @@
 step "Six clients, backlog 2"
 note "listen(2) is often read as 'two clients'. Watch what Linux does with six while the server does not accept: three connect, then three more, a moment apart."
 listen backlog=2
+select L1
 connect L1 x3
 sleep 100ms
 connect L1
@@ -29,7 +30,8 @@ note "Each dropped SYN adds one to ListenOverflows and ListenDrops. They count f
 note "A waiting client sends its SYN again: once a second at first (net.ipv4.tcp_syn_linear_timeouts; kernels without it wait 1, 2, 4 s…), then longer each time. Each retry is dropped while the queue stays full; the note on C4 counts them."
 
 step "accept() frees a slot"
-note "The server accepts one connection. Watch the queue, then the waiting clients."
+note "The server accepts one connection. What happens to the queue, and to the clients waiting in SYN-SENT?"
+pause
 accept L1
 expect A1 state=ESTABLISHED
 expect L1 accept_queue=3 within 8s

@@ -20,10 +20,12 @@ show L3
 note "Values above net.core.rmem_max and wmem_max are capped: you get twice the maximum. The note on L3 says what the maximum is here."
 
 step "Before or after connecting"
-note "Two clients get the same 4 KiB receive buffer: C1 before connect(), C2 after."
+note "Two clients of L1 get the same 4 KiB receive buffer: C1 before connect(), C2 after."
+select L1
 connect L1 rcvbuf=4k
 connect L1
 set C2 rcvbuf=4k
+select C1
 expect C1 rcv_wscale=0
 expect C1 rcvbuf=8192
 expect C2 rcvbuf=8192

@@ -6,6 +6,7 @@ step "shutdown(write) is end of stream"
 listen
 connect L1
 accept L1
+select C1
 send C1 "last words"
 shutdown C1 write
 recv A1 100
@@ -34,15 +35,21 @@ show C1
 note "The side that closed first (C1) ends in TIME-WAIT, here for 60 seconds, so that stray segments of this connection cannot be taken for a new one. The name C1 stays while the kernel holds it. A1 went through LAST-ACK and is gone."
 
 step "A reset"
+note "A new connection; the server closes it with SO_LINGER 0, which sends a reset (RST) instead of a FIN. Then the client sends. What will send() say?"
 connect L1
 accept L1
+select C2
 close A2 rst
-recv C2 100
+expect C2 state=CLOSED
+pause
+send C2 10
 expect C2 errno=ECONNRESET
 expect packet from=A2 to=C2 flags=RST+ACK cause=close
-note "close with SO_LINGER 0 sends a reset (RST) instead of a FIN: unsent data is thrown away, and the peer's next call fails with ECONNRESET."
+note "The first send() after the reset failed with ECONNRESET: the kernel reports the reset it received, once. Unsent data on the server's side was thrown away."
 
 step "Writing to a reset connection"
+note "The client sends again. Same error?"
+pause
 send C2 10
 expect C2 errno=EPIPE
-note "After a reset, send() fails with EPIPE. MSG_NOSIGNAL keeps it an error: without it, the kernel would also kill the program with SIGPIPE."
+note "No: the second send() failed with EPIPE, 'broken pipe': the connection is gone and the reset was already reported. MSG_NOSIGNAL keeps it an error; without it, the kernel would also kill the program with SIGPIPE."

@@ -5,12 +5,14 @@
 step "A listening socket"
 note "A server begins with socket(), bind() and listen(). What it gets is a listening socket: it never carries data, it only collects connections."
 listen backlog=5
+select L1
 expect L1 state=LISTEN
 expect L1 accept_queue=0
-note "Watch L1 in the Listeners pane: state LISTEN, an empty accept queue. Nobody has connected yet."
+note "L1 is in state LISTEN with an empty accept queue (0 of 6): nobody has connected yet."
 
 step "A client connects"
-note "Watch L1's accept queue while a client connects."
+note "A client calls connect(). What happens to L1's accept queue?"
+pause
 connect L1
 wait C1
 expect C1 state=ESTABLISHED
@@ -18,33 +20,38 @@ expect L1 accept_queue=1
 expect packet from=C1 to=L1 flags=SYN cause=connect
 expect packet from=L1 to=C1 flags=SYN+ACK
 expect packet from=C1 to=L1 flags=ACK cause=connect
-note "C1 is ESTABLISHED and its connection waits in L1's accept queue. The server program has not done anything yet: the kernel made the three-way handshake on its own."
+note "C1 is ESTABLISHED and its connection waits in L1's accept queue (1 of 6). The server program has not done anything yet: the kernel made the three-way handshake on its own."
 note "On the wire (press w): C1's SYN, L1's SYN-ACK, C1's ACK: the three-way handshake, all of it inside C1's connect() call."
 
 step "The server accepts"
-note "Now the server calls accept(). Watch the queue and the Connections pane."
+note "Now the server calls accept()."
 accept L1
+select A1
 expect L1 accept_queue=0
 expect A1 state=ESTABLISHED
-note "accept() took the connection out of the queue and gave the server a new socket, A1. L1 goes on listening for more. A1 and C1 are the two ends of one connection: A1 ⇄ C1."
+note "accept() took the connection out of the queue (0 of 6) and gave the server a new socket, A1. L1 goes on listening for more. A1 and C1 are the two ends of one connection: A1 ⇄ C1."
 
 step "Sixteen octets each way"
-note "The client sends sixteen bytes; watch A1's recvq."
+note "The client sends sixteen bytes."
 send C1 "Hi there, server"
 expect A1 recvq=16
+note "The 16 bytes wait in A1's receive queue: recvq 16. The server has not read them yet. What will recv(16) return, and what is left in recvq?"
+pause
 recv A1 16
 expect A1 ret=16
+expect A1 recvq=0
 expect packet from=C1 to=A1 len=16 cause=send
-note "send() put 16 bytes in A1's receive queue; recv() took them out. Now the server answers."
+note "recv(16) returned the 16 bytes and A1's recvq is back to 0. Now the server answers."
 send A1 "Farewell, client"
 expect C1 recvq=16
 recv C1 16
 expect C1 ret=16
 expect packet from=A1 to=C1 len=16 cause=send
-note "Data goes both ways on one connection. The listening socket L1 never saw any of it."
+note "C1 received 'Farewell, client': data goes both ways on one connection. The listening socket L1 never saw any of it."
 
 step "Nobody listening"
-note "Close the listener, then try to connect to its address. Watch the result."
+note "The listener is closed, and a client tries its address. What will connect() say?"
+pause
 close L1
 expect L1 state=CLOSED
 note "L1 now reads CLOSED in the listeners pane: the kernel holds nothing for it any more."

@@ -3,15 +3,18 @@
 # needs: wire (the segments and their windows; capture needs root or a lab of its own)
 
 step "A receiver that does not read"
-note "The server asks for a 64 KiB receive buffer (the kernel makes it 128 KiB); the client sends 4 MiB and the server does not read. Watch the selected connection's bars."
+note "The server asks for a 64 KiB receive buffer (the kernel makes it 128 KiB) and does not read. The client sends 512 KiB, slowly: 64 KiB a second."
 listen rcvbuf=64k
 connect L1
 accept L1
-send C1 4m
-expect C1 snd_wnd=0 within 5s
+select C1
+sendall C1 512k rate=64k/s
+sleep 1s
+note "A1's recvq grows as the bytes arrive, and the window A1 advertises to C1 (snd_wnd) shrinks as its buffer fills."
+expect C1 snd_wnd=0 within 10s
 expect A1 rcv_wnd=0 within 3s
 expect packet from=A1 to=C1 win=0 kernel=none cause=send
-note "A1's receive buffer filled up, and the window it advertises fell to zero. C1's send buffer filled too, and its send() is blocked."
+note "A1's buffer is full and its window is zero: snd_wnd 0 on C1. C1's sendall goes on taking bytes into its own send buffer; the data waits there, unsent."
 
 step "No message says stop"
 show C1
@@ -20,13 +23,22 @@ expect packet from=C1 to=A1 kernel=zero-window-probe within 5s
 expect packet from=A1 to=C1 win=0 kernel=zero-window-probe-ack within 5s
 note "On the wire (press w): A1's ACKs to C1's send, their windows falling to 0; then C1's kernel probing with a segment that carries nothing, and A1 answering each probe with the same zero window. No call made these: the kernel did."
 
+step "A small read"
+note "The server reads 1000 bytes. Does the window open?"
+pause
+recv A1 1000
+expect A1 ret=1000
+sleep 1s
+expect C1 snd_wnd=0
+note "No: snd_wnd is still 0. A receiver reopens its window only once a sizeable part of its buffer is free (here a full segment), so that the sender does not dribble tiny segments: silly-window avoidance."
+
 step "Reading again"
-note "The server starts reading. Watch the window open and the sender go on."
-drain A1 on
+note "The server now reads everything, 128 KiB a second. C1's snd_wnd opens as soon as A1 has read a segment's worth, and the bytes that waited in C1's send buffer move on."
+drain A1 on rate=128k/s
 expect packet from=A1 to=C1 kernel=window-update within 5s
-wait C1 10s
-expect C1 ret=4m
-expect A1 bytes_received=4m within 5s
+wait C1 30s
+expect C1 ret=512k
+expect A1 bytes_received=512k within 30s
 drain A1 off
-note "As the application read, the buffer emptied, the window opened, and the sender's blocked send() finished. The window is how a receiver paces a sender: flow control."
+note "As the application read, the buffer emptied, the window opened, and the sender's sendall finished. The window is how a receiver paces a sender: flow control."
 note "The first segment after the read is A1's window update: the same acknowledgement, a window no longer zero, sent because the application read. Stopping and restarting the sender took no message but this."

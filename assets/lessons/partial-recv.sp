@@ -5,9 +5,12 @@ step "recv returns what is there"
 listen
 connect L1
 accept L1
-note "The client sends 8 bytes. The server asks recv() for up to 16."
+select A1
+note "The client sends 8 bytes. The server will ask recv() for up to 16."
 send C1 "Hi there"
 expect A1 recvq=8
+note "A1's recvq holds 8 bytes. What will recv(16) return: 16 bytes after a wait, or 8 at once?"
+pause
 recv A1 16
 expect A1 ret=8
 expect A1 partial=true
@@ -23,22 +26,25 @@ send C1 ", server"
 expect A1 recvq=8
 recv A1 16
 expect A1 ret=8
-note "TCP carries a stream of bytes, not messages: how bytes were grouped by send() is not kept. A message can arrive in as many pieces as the network and the timing make."
+note "Two recv(16) calls, 8 bytes each: 'Hi there', then ', server'. TCP carries a stream of bytes, not messages: how bytes were grouped by send() is not kept. A message can arrive in as many pieces as the network and the timing make."
 
 step "Why recv_all loops"
-note "recvall calls recv() until it has all 16 bytes, as the classic recv_all does. Watch its steps."
+note "recvall calls recv() until it has all 16 bytes, as the classic recv_all does. The first half is sent now, the second a moment later."
 send C1 "Hi there"
 expect A1 recvq=8
 recvall A1 16
-sleep 200ms
+expect A1 recvq=0
+note "The first recv() returned the 8 bytes that were there; the loop called recv() again, and that call is blocked, waiting for the rest."
+pause
 send C1 ", server"
 wait A1
 expect A1 ret=16
-note "The first recv() returned the 8 bytes that were there; the loop called recv() again, which waited for the rest. A program that reads a fixed-size message must loop like this."
+note "The second recv() returned the other 8 bytes, and recvall returned 16. A program that reads a fixed-size message must loop like this."
 
 step "End of stream"
-note "The client shuts down its sending side. Watch what recv() returns."
+note "The client shuts down its sending side. What will recv(16) return now?"
+pause
 shutdown C1 write
 recv A1 16
 expect A1 ret=0
-note "recv() returning 0 means end of stream: the peer will send nothing more. It is not an error, and it does not mean 'nothing yet': in blocking mode recv() waits for data, and returns 0 only at the end."
+note "recv() returned 0: end of stream, the peer will send nothing more. It is not an error, and it does not mean 'nothing yet': in blocking mode recv() waits for data, and returns 0 only at the end."

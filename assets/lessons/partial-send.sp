@@ -2,20 +2,24 @@
 # summary: a small send buffer; a non-blocking send accepting part of the data, then EAGAIN; sendall looping; a blocking send instead
 
 step "Small buffers"
-note "Both ends get small buffers, set before connecting; the client is non-blocking. The receiver will not read."
+note "Both ends get small buffers, set before connecting; the client is non-blocking (timeout=0). The receiver will not read."
 listen rcvbuf=4k
 connect L1 sndbuf=4k timeout=0
 wait C1
 accept L1
+select C1
 expect C1 sndbuf=8192
-note "The kernel doubled the 4 KiB that was asked: the figure includes its own bookkeeping."
+note "C1's sndbuf reads 8192: the kernel doubled the 4 KiB that was asked, to leave room for its own bookkeeping."
 
 step "send() takes part of it"
+note "C1 asks send() to send 100 KiB. Its buffer holds 8 KiB, the receiver's 8 KiB. What will send() return?"
+pause
 send C1 100k
 expect C1 partial=true
-note "send() asked to send 100 KiB and returned less: what fitted in the send buffer (and what the receiver's buffer took). A non-blocking send never waits; it says how much it took."
+note "send() returned less than 100 KiB: what fitted in the send buffer and what the receiver's buffer took. A non-blocking send never waits; it says how much it took."
 
 step "Then EAGAIN"
+note "C1 tries again, three times, while nobody reads."
 sleep 100ms
 send C1 100k
 sleep 100ms
@@ -26,22 +30,24 @@ expect C1 errno=EAGAIN
 note "With both buffers full and nobody reading, nothing fits: a non-blocking send() fails with EAGAIN ('try again later'). The data is not lost; it was never taken."
 
 step "sendall loops"
-note "sendall keeps calling send() until everything is sent, waiting for room between calls. The receiver now reads as data arrives."
-drain A1 on
-sendall C1 200k
-wait C1 10s
-expect C1 ret=200k
+note "The receiver now reads, slowly: 16 KiB a second. C1 calls sendall with 64 KiB."
+drain A1 on rate=16k/s
+sendall C1 64k
+note "sendall calls send(), takes what fits, waits for room, and calls send() again: each step shows in the results as the receiver frees room."
+wait C1 15s
+expect C1 ret=64k
 drain A1 off
-note "Each step of sendall is a send() that took what fitted. Python's sendall, and every correct sender, loops the same way."
+note "sendall returned 65536, after many partial sends. sockplay's sendall waits for room the way an event loop would. Python's socket.sendall does not: on a non-blocking socket it raises BlockingIOError as soon as the buffer is full, and the program cannot tell how much was sent."
 
 step "A blocking send instead"
-note "Make C1 blocking and send 1 MiB while the receiver does not read."
+note "C1 becomes blocking and sends 1 MiB while the receiver does not read."
 set C1 timeout=none
 send C1 1m
 sleep 300ms
-note "The blocking send() waits in the kernel until the receiver makes room; the Connections pane shows it in flight."
-drain A1 on
-wait C1 10s
+note "The blocking send() is in flight: it waits in the kernel for room, with C1's send buffer full. What happens when the receiver reads?"
+pause
+drain A1 on rate=256k/s
+wait C1 15s
 expect C1 ret=1m
 drain A1 off
-note "Once the receiver read, the blocking send() took all of it and returned 1048576: a blocking send returns only when all is taken (or a time-out or an error ends it)."
+note "As the receiver read, the blocking send() took the rest and returned 1048576: a blocking send returns only when all is taken (or a time-out or an error ends it)."

@@ -79,7 +79,12 @@ pub(crate) fn annotate(
         }
         let synchronized = matches!(v.state, TcpState::Established | TcpState::CloseWait);
         if synchronized && v.tcp.and_then(|t| t.snd_wnd) == Some(0) {
-            notes.push("the peer advertises a zero window: its buffer is full, so nothing more is sent until it reads".into());
+            notes.push("the peer advertises a zero window: its buffer is full, so nothing more is sent until it reads; small reads leave it at zero, for a receiver reopens its window only once a sizeable part of its buffer is free (silly-window avoidance)".into());
+        }
+        if let (Some(q), Some(buf)) = (v.sendq, v.sndbuf)
+            && q > buf
+        {
+            notes.push(format!("sendq {q} is more than sndbuf {buf}: the kernel checks for room before it takes each piece of a send, not after, so the last piece (up to one segment, 64 KiB on loopback) may go past the limit"));
         }
         if v.closed && v.role == ViewRole::Listener {
             notes.push("closed: the kernel holds nothing for it any more, and a connect to its port is refused (RST), unless another socket listens there".into());

@@ -1,24 +1,41 @@
-//! A lesson's narration, commands and results as a Markdown handout
-//! (`sockplay run --markdown FILE`).
+//! A lesson as a handout a teacher can print (`sockplay run --markdown
+//! FILE`): steps as sections, notes as paragraphs, pauses as questions,
+//! commands with their results in code blocks; wrapped at 80 columns and
+//! free of what changes from run to run.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::time::Duration;
 
-use super::parse::Line;
+use super::handout::{self, WIDTH, wrap};
+use super::parse::{Line, Statement};
 use super::sink::{ExpectReport, Sink};
-use super::{show, transcript};
 use crate::kernel::Snapshot;
 use crate::lab::preview::{escape_lines, escape_text};
-use crate::lab::{CallResult, SockName, Started};
+use crate::lab::{Arg, Call, CallResult, Command, SockName, Started, Target};
 
-/// Writes Markdown to `W`: steps as sections, notes as paragraphs, and the
-/// commands with their results in code blocks.
+/// How many steps of a `sendall`/`recvall`/`accept all` a handout prints
+/// before it only counts them.
+const STEPS_SHOWN: usize = 3;
+
+/// The Python a command amounts to (`c1.send(b"Hi there, server")`), for
+/// the handout to print under it; `None` where there is none to print.
+pub type PythonOf = Box<dyn Fn(&Line) -> Option<String>>;
+
+/// Writes Markdown to `W`.
 pub struct Markdown<W: Write> {
     out: W,
     in_code: bool,
     steps: usize,
     /// The last note, held back: before a `pause` it is the question.
     held_note: Option<String>,
+    /// The listener a `connect` named, to name its address after it.
+    connect_to: Option<SockName>,
+    /// Addresses and the lab names they stand for.
+    names: Vec<(String, SockName)>,
+    /// Steps printed and steps held back, by the call they are part of.
+    parts: HashMap<u64, (usize, usize)>,
+    python: Option<PythonOf>,
     /// Alike results in a row (`sendto … x200`), told once.
     repeats: super::repeats::Repeats,
 }
@@ -28,7 +45,8 @@ impl<W: Write> Markdown<W> {
     pub fn new(mut out: W, title: &str, summary: &str) -> Self {
         let _ = writeln!(out, "# {}\n", escape_text(title));
         if !summary.is_empty() {
-            let _ = writeln!(out, "*{}*\n", escape_text(summary));
+            let text = format!("*{}*", escape_text(summary));
+            let _ = writeln!(out, "{}\n", wrap(&text, WIDTH, "").join("\n"));
         }
         let _ = writeln!(
             out,
@@ -39,6 +57,10 @@ impl<W: Write> Markdown<W> {
             in_code: false,
             steps: 0,
             held_note: None,
+            connect_to: None,
+            names: Vec::new(),
+            parts: HashMap::new(),
+            python: None,
             repeats: super::repeats::Repeats::default(),
         }
     }
@@ -48,6 +70,12 @@ impl<W: Write> Markdown<W> {
         self.out
     }
 
+    /// Prints each command's Python equivalent under it.
+    pub fn with_python(mut self, python: PythonOf) -> Self {
+        self.python = Some(python);
+        self
+    }
+
     fn code(&mut self, text: &str) {
         self.flush_repeats();
         self.release_note();
@@ -55,21 +83,21 @@ impl<W: Write> Markdown<W> {
             let _ = writeln!(self.out, "```text");
             self.in_code = true;
         }
+        // Script text and peer bytes never reach a terminal or a file raw.
         let _ = writeln!(self.out, "{}", escape_lines(text));
     }
 
     /// Writes the note held back as a paragraph.
     fn release_note(&mut self) {
         if let Some(n) = self.held_note.take() {
-            self.close();
-            let _ = writeln!(self.out, "{}\n", escape_lines(&n));
+            self.paragraph(&n);
         }
     }
 
-    fn prose(&mut self, text: &str) {
-        self.release_note();
+    fn paragraph(&mut self, text: &str) {
         self.close();
-        let _ = writeln!(self.out, "{}\n", escape_lines(text));
+        let text = wrap(text, WIDTH, "").join("\n");
+        let _ = writeln!(self.out, "{}\n", escape_lines(&text));
     }
 
     /// Says how many alike results were left out, inside the code block they belong to.
@@ -90,35 +118,85 @@ impl<W: Write> Markdown<W> {
 
 impl<W: Write> Sink for Markdown<W> {
     fn command(&mut self, line: &Line) {
-        if matches!(
-            line.statement,
-            super::Statement::Note(_)
-                | super::Statement::Step(_)
-                | super::Statement::Expect(_)
-                | super::Statement::Pause
-                | super::Statement::Select(_)
-        ) {
-            return;
+        match &line.statement {
+            Statement::Note(_)
+            | Statement::Step(_)
+            | Statement::Expect(_)
+            | Statement::Pause
+            | Statement::Select(_)
+            | Statement::ExpectPacket(_) => return,
+            Statement::Lab(Command::Connect { target, .. }) => {
+                self.connect_to = match target {
+                    Target::Listener(l) => Some(*l),
+                    _ => None,
+                };
+            }
+            _ => {}
         }
-        self.code(&format!("$ {}", line.text));
+        for l in wrap(&format!("$ {}", line.text), WIDTH, "    ") {
+            self.code(&l);
+        }
+        let python = self.python.as_ref().and_then(|p| p(line));
+        if let Some(py) = python {
+            for l in wrap(&format!("# Python: {py}"), WIDTH, "#     ") {
+                self.code(&l);
+            }
+        }
     }
 
     fn op(&mut self, r: &CallResult) {
-        if self.repeats.show(r) {
-            self.code(&transcript::result_line(r));
+        if r.call == Call::Connect
+            && let (Some(l), Arg::Text(addr)) = (self.connect_to, &r.arg)
+            && !self.names.iter().any(|(a, _)| a == addr)
+        {
+            self.names.push((addr.clone(), l));
+        }
+        // A listener's address, as its result says it, stands for its name.
+        if r.call == Call::Listen
+            && let (Some(l), Some(addr)) = (
+                r.created.first(),
+                r.explain
+                    .split("listening on ")
+                    .nth(1)
+                    .and_then(|t| t.split([',', ' ']).next()),
+            )
+        {
+            self.names.push((addr.to_string(), *l));
+        }
+        if !self.repeats.show(r) {
+            return;
+        }
+        if let Some(parent) = r.part_of {
+            let (shown, held) = self.parts.entry(parent).or_default();
+            if *shown >= STEPS_SHOWN {
+                *held += 1;
+                return;
+            }
+            *shown += 1;
+        }
+        if let Some((_, held)) = self.parts.remove(&r.seq)
+            && held > 0
+        {
+            self.code(&format!("  ↳ … {held} more {} calls", step_name(r.call)));
+        }
+        for l in handout::result_line(r, &self.names) {
+            self.code(&l);
         }
     }
 
     fn blocked(&mut self, call: &Started, _t: Duration) {
-        let text = crate::lab::call_text(call.call, &call.arg);
-        self.code(&format!(
-            "{}{text} … [blocked]",
-            transcript::head(call.seq, call.sock)
-        ));
+        for l in wrap(&handout::blocked_line(call, &self.names), WIDTH, "      ") {
+            self.code(&l);
+        }
     }
 
     fn expect(&mut self, r: &ExpectReport, _t: Duration) {
         let e = &r.expectation;
+        // Segments are checked where they can be captured; a handout made
+        // without capture has none to show.
+        if e.field == "packet" {
+            return;
+        }
         let mark = if r.ok { "✓" } else { "✗" };
         self.code(&format!("{mark} expect {} {}={}", e.sock, e.field, e.want));
     }
@@ -134,17 +212,19 @@ impl<W: Write> Sink for Markdown<W> {
             .take()
             .unwrap_or_else(|| "What will happen next?".into());
         self.close();
-        let _ = writeln!(
-            self.out,
-            "> **Predict.** {}\n>\n> *Answer before reading on.*\n",
-            escape_text(&question)
-        );
+        let text = format!("**Predict.** {question} *Answer before reading on.*");
+        let quoted: Vec<String> = wrap(&text, WIDTH - 2, "")
+            .into_iter()
+            .map(|l| format!("> {l}"))
+            .collect();
+        let _ = writeln!(self.out, "{}\n", escape_lines(&quoted.join("\n")));
     }
 
     fn step(&mut self, _line: usize, title: &str, _t: Duration) {
         self.steps += 1;
         let n = self.steps;
-        self.prose(&format!("## {n}. {title}"));
+        self.release_note();
+        self.paragraph(&format!("## {n}. {title}"));
     }
 
     fn error(&mut self, line: usize, column: Option<usize>, message: &str) {
@@ -152,18 +232,32 @@ impl<W: Write> Sink for Markdown<W> {
             || format!("line {line}"),
             |c| format!("line {line}, column {c}"),
         );
-        self.code(&format!("error: {at}: {}", escape_text(message)));
-    }
-
-    fn snapshot(&mut self, _line: usize, snap: &Snapshot, only: Option<SockName>) {
-        for l in show::table(snap, only).lines() {
-            self.code(l);
+        for l in wrap(&format!("error: {at}: {message}"), WIDTH, "    ") {
+            self.code(&l);
         }
     }
 
-    fn info(&mut self, _line: usize, text: &str, _t: Duration) {
-        for l in text.lines() {
-            self.code(l);
+    fn snapshot(&mut self, _line: usize, snap: &Snapshot, only: Option<SockName>) {
+        for (addr, name) in handout::listener_names(snap) {
+            if !self.names.iter().any(|(a, _)| *a == addr) {
+                self.names.push((addr, name));
+            }
+        }
+        for l in handout::kernel_view(snap, only, &self.names) {
+            self.code(&l);
+        }
+    }
+
+    fn info(&mut self, line: usize, text: &str, _t: Duration) {
+        // Line 0 is the run's own closing word on calls still blocked as
+        // the lab closes: nothing a reader of the handout needs.
+        if line == 0 {
+            return;
+        }
+        for t in text.lines() {
+            for l in wrap(t, WIDTH, "    ") {
+                self.code(&l);
+            }
         }
     }
 
@@ -171,5 +265,14 @@ impl<W: Write> Sink for Markdown<W> {
         self.release_note();
         self.close();
         let _ = self.out.flush();
+    }
+}
+
+/// The call a loop's steps make: `send` for `sendall`.
+fn step_name(call: Call) -> &'static str {
+    match call {
+        Call::SendAll => "send",
+        Call::RecvAll => "recv",
+        other => other.name(),
     }
 }

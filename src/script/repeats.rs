@@ -25,8 +25,6 @@ pub struct Repeats {
     last: Option<Key>,
     run: u64,
     hidden: u64,
-    first_hidden: u64,
-    last_hidden: u64,
 }
 
 impl Repeats {
@@ -49,11 +47,7 @@ impl Repeats {
         if self.run <= SHOWN {
             return true;
         }
-        if self.hidden == 0 {
-            self.first_hidden = r.seq;
-        }
         self.hidden += 1;
-        self.last_hidden = r.seq;
         false
     }
 
@@ -63,16 +57,11 @@ impl Repeats {
         if self.hidden == 0 {
             return None;
         }
-        let (n, a, b) = (self.hidden, self.first_hidden, self.last_hidden);
+        let n = self.hidden;
         self.hidden = 0;
         self.last = None;
         self.run = 0;
-        let alike = if n == 1 {
-            format!("… 1 more alike (#{a})")
-        } else {
-            format!("… {n} more alike (#{a}–#{b})")
-        };
-        Some(format!("      {alike}"))
+        Some(format!("      … {n} more alike"))
     }
 }
 
@@ -106,7 +95,7 @@ mod tests {
         let mut r = Repeats::default();
         let shown: Vec<bool> = (1..=6).map(|s| r.show(&result(s, 1000))).collect();
         assert_eq!(shown, [true, true, true, false, false, false]);
-        assert_eq!(r.flush().as_deref(), Some("      … 3 more alike (#4–#6)"));
+        assert_eq!(r.flush().as_deref(), Some("      … 3 more alike"));
         assert_eq!(r.flush(), None);
         // A different result breaks the run.
         assert!(r.show(&result(7, 1000)));

@@ -79,9 +79,13 @@ fn socket_lines(v: &SockView) -> Vec<String> {
                     f64::from(h.expires_ms) / 1000.0
                 )
             });
+            // A queued connection is one not yet accepted, not a buffer.
+            let role = match v.role {
+                ViewRole::Queued => "not yet accepted",
+                _ => v.role.word(),
+            };
             format!(
-                "  └ {:<9} {state:<13} from {}{who}{timer}",
-                v.role.word(),
+                "  └ {role:<16} {state:<13} from {}{who}{timer}",
                 addr(v.peer)
             )
         }
@@ -98,7 +102,7 @@ fn socket_lines(v: &SockView) -> Vec<String> {
                 )
             });
             format!(
-                "{name:<5} {state:<13} {:<21} → {:<21} {pair:<5}  recvq {}  sendq {}  notsent {}  rcvbuf {}  sndbuf {}  {}  sent {}  received {}{tcp}",
+                "{name:<5} {state:<13} {:<21} → {:<21} {pair:<5}  recvq {}  sendq {}  notsent {}  rcvbuf {}  sndbuf {}  {}  app sent {}  app received {}{tcp}",
                 addr(v.local),
                 addr(v.peer),
                 opt(v.recvq),

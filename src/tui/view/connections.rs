@@ -66,12 +66,12 @@ const COLUMNS: &[Column] = &[
         rank: 8,
     },
     Column {
-        header: "in",
+        header: "app in",
         width: 7,
         rank: 7,
     },
     Column {
-        header: "out",
+        header: "app out",
         width: 7,
         rank: 7,
     },
@@ -195,8 +195,8 @@ fn cell(app: &App, v: &SockView, col: usize, merged: bool) -> Cell<'static> {
         "notsent" => Cell::from(opt_size(v.notsent)),
         "rcvbuf" => Cell::from(opt_size(v.rcvbuf)),
         "sndbuf" => Cell::from(opt_size(v.sndbuf)),
-        "in" => Cell::from(v.bytes_received.map_or_else(String::new, size)),
-        "out" => Cell::from(v.bytes_sent.map_or_else(String::new, size)),
+        "app in" => Cell::from(v.bytes_received.map_or_else(String::new, size)),
+        "app out" => Cell::from(v.bytes_sent.map_or_else(String::new, size)),
         _ => {
             let text = v.in_flight.first().cloned().unwrap_or_default();
             let style = if text.is_empty() { t.text() } else { t.alarm() };

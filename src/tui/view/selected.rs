@@ -44,7 +44,7 @@ fn peer_of<'a>(app: &'a App, v: &SockView) -> Option<&'a SockView> {
 }
 
 fn label(v: &SockView) -> String {
-    v.id.map_or_else(|| "queued".into(), |n| n.to_string())
+    v.id.map_or_else(|| "(not yet accepted)".into(), |n| n.to_string())
 }
 
 /// One direction: `from`'s application → its send buffer → the window →

@@ -1,0 +1,274 @@
+//! The pieces of a printable handout: text wrapped at 80 columns, results
+//! and kernel views without what changes from run to run (times,
+//! descriptors, port numbers).
+
+use crate::kernel::{Snapshot, SockView, ViewRole};
+use crate::lab::{Call, CallResult, Outcome, SockName, Started};
+
+use super::show;
+use super::transcript::{call_text, kind_text};
+
+/// A handout's width.
+pub const WIDTH: usize = 80;
+
+/// Wraps `text` at spaces to `width` columns; lines after the first start
+/// with `indent`. A word longer than a line stays whole.
+pub fn wrap(text: &str, width: usize, indent: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    // The first line keeps its own indentation.
+    let mut line: String = text.chars().take_while(|c| *c == ' ').collect();
+    let lead = line.len();
+    for word in text.split_whitespace() {
+        let pad = if lines.is_empty() { 0 } else { indent.len() };
+        let started = line.len() > if lines.is_empty() { lead } else { 0 };
+        if started && pad + line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if line.len() > if lines.is_empty() { lead } else { 0 } {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| if i == 0 { l } else { format!("{indent}{l}") })
+        .collect()
+}
+
+/// Replaces `HOST:PORT` addresses by the lab name they stand for, where
+/// one is known, so a handout reads the same on every run.
+/// and leaves out the port numbers of the others.
+pub fn scrub(text: &str, names: &[(String, SockName)]) -> String {
+    let mut out = text.to_string();
+    for (addr, name) in names {
+        out = out.replace(addr.as_str(), &name.to_string());
+    }
+    drop_ports(&out)
+}
+
+/// `127.0.0.1:40811` → `127.0.0.1`, `[::1]:80` → `[::1]`: an address's
+/// port, which changes from run to run, left out.
+fn drop_ports(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let after_host = i > 0 && (chars[i - 1].is_ascii_digit() || chars[i - 1] == ']');
+        if c == ':' && after_host && chars.get(i + 1).is_some_and(char::is_ascii_digit) {
+            // An IPv4 address or a bracketed IPv6 one ends just before.
+            let host: String = chars[..i]
+                .iter()
+                .rev()
+                .take_while(|c| {
+                    c.is_ascii_digit()
+                        || **c == '.'
+                        || **c == ']'
+                        || **c == '['
+                        || **c == ':'
+                        || c.is_ascii_hexdigit()
+                })
+                .collect();
+            if host.contains('.') || host.contains(']') {
+                i += 1;
+                while chars.get(i).is_some_and(char::is_ascii_digit) {
+                    i += 1;
+                }
+                continue;
+            }
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+/// A finished call, without its sequence number, descriptor or time.
+pub fn result_line(r: &CallResult, names: &[(String, SockName)]) -> Vec<String> {
+    let call = scrub(&call_text(r.call, &r.arg), names);
+    let ret = match r.outcome {
+        Outcome::Ret(_) if r.call == Call::Accept && !r.created.is_empty() => r
+            .created
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" "),
+        Outcome::Ret(_) if r.call == Call::Listen || r.call == Call::Connect => "ok".into(),
+        _ => super::transcript::ret_text(r),
+    };
+    let step = if r.part_of.is_some() { "  ↳ " } else { "" };
+    let mut text = format!("{step}{:<3} {call} → {ret}", r.sock.to_string());
+    let kind = kind_text(r);
+    if !kind.is_empty() {
+        text.push_str(&format!("  [{kind}]"));
+    }
+    if let Some(data) = &r.data
+        && data.total() > 0
+    {
+        text.push_str(&format!("  {data}"));
+    }
+    let mut lines = wrap(&text, WIDTH, "      ");
+    // The command line above says what listen and connect were asked.
+    let said = matches!(r.call, Call::Listen | Call::Connect) && r.outcome.errno().is_none();
+    if !r.explain.is_empty() && !said {
+        lines.extend(
+            wrap(&scrub(&r.explain, names), WIDTH - 6, "      ")
+                .into_iter()
+                .map(|l| {
+                    if l.starts_with(' ') {
+                        l
+                    } else {
+                        format!("      {l}")
+                    }
+                }),
+        );
+    }
+    lines
+}
+
+/// A call still in the kernel.
+pub fn blocked_line(call: &Started, names: &[(String, SockName)]) -> String {
+    let text = scrub(&call_text(call.call, &call.arg), names);
+    format!(
+        "{:<3} {text} … blocked: {}",
+        call.sock.to_string(),
+        call.still_running()
+    )
+}
+
+/// A call in flight as the kernel view names it, without its elapsed time.
+fn in_flight(text: &str) -> String {
+    match text.rsplit_once(' ') {
+        Some((call, time))
+            if time.ends_with('s') && time[..time.len() - 1].parse::<f64>().is_ok() =>
+        {
+            call.to_string()
+        }
+        _ => text.to_string(),
+    }
+}
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map_or_else(|| "-".into(), |v| v.to_string())
+}
+
+/// One socket of the kernel view, wrapped, without addresses or timings.
+fn socket_lines(v: &SockView, names: &[(String, SockName)]) -> Vec<String> {
+    let name = v.id.map_or_else(String::new, |n| n.to_string());
+    let state = if v.closed {
+        format!("{} (closed)", v.state)
+    } else {
+        v.state.to_string()
+    };
+    let mut text = match v.role {
+        ViewRole::Listener => format!(
+            "{name} {state}  accept queue {} of {} (backlog {} → max {})  syn-recv {}",
+            opt(v.accept_queue),
+            opt(v.accept_queue_max.map(|m| u64::from(m) + 1)),
+            opt(v.backlog),
+            opt(v.accept_queue_max),
+            opt(v.syn_recv),
+        ),
+        ViewRole::Queued => format!(
+            "  └ not yet accepted: {state}{}",
+            v.pair.map_or_else(String::new, |c| format!(", from {c}"))
+        ),
+        ViewRole::Client | ViewRole::Accepted => {
+            let pair = v.pair.map_or_else(String::new, |p| format!(" ⇄ {p}"));
+            let figure = |name: &str, v: Option<u64>| v.map(|v| format!("{name} {v}"));
+            let tcp = v.tcp;
+            let figures: Vec<String> = [
+                figure("recvq", v.recvq.map(u64::from)),
+                figure("sendq", v.sendq.map(u64::from)),
+                figure("notsent", v.notsent.map(u64::from)),
+                figure("rcvbuf", v.rcvbuf.map(u64::from)),
+                figure("sndbuf", v.sndbuf.map(u64::from)),
+                v.timeout.map(|t| t.to_string()),
+                figure("app sent", v.bytes_sent),
+                figure("app received", v.bytes_received),
+                figure("snd_wnd", tcp.and_then(|t| t.snd_wnd).map(u64::from)),
+                figure("rcv_wnd", tcp.and_then(|t| t.rcv_wnd).map(u64::from)),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            format!("{name}{pair} {state}: {}", figures.join(", "))
+        }
+        _ => format!("  └ {} {state}", v.role.word()),
+    };
+    if !v.in_flight.is_empty() {
+        let calls: Vec<String> = v.in_flight.iter().map(|c| in_flight(c)).collect();
+        text.push_str(&format!("; in flight: {}", calls.join(", ")));
+    }
+    let mut lines = wrap(&scrub(&text, names), WIDTH, "      ");
+    for n in &v.notes {
+        lines.extend(wrap(&format!("  · {}", scrub(n, names)), WIDTH, "    "));
+    }
+    lines
+}
+
+/// The kernel view for `show [S]`, for print.
+pub fn kernel_view(
+    snap: &Snapshot,
+    only: Option<SockName>,
+    names: &[(String, SockName)],
+) -> Vec<String> {
+    let shown = show::selected(snap, only);
+    if shown.is_empty() {
+        return vec![match only {
+            Some(n) => format!("{n}: the kernel holds nothing for it any more"),
+            None => "no sockets yet".into(),
+        }];
+    }
+    shown
+        .into_iter()
+        .flat_map(|v| socket_lines(v, names))
+        .collect()
+}
+
+/// The lab names of the listeners' addresses in a kernel view.
+pub fn listener_names(snap: &Snapshot) -> Vec<(String, SockName)> {
+    snap.sockets
+        .iter()
+        .filter(|v| v.role == ViewRole::Listener)
+        .filter_map(|v| Some((v.local?.to_string(), v.id?)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapping_keeps_to_the_width_and_indents_what_follows() {
+        let text = "one two three four five six seven eight nine ten";
+        let lines = wrap(text, 14, "  ");
+        assert!(lines.iter().all(|l| l.chars().count() <= 14), "{lines:?}");
+        assert_eq!(lines[0], "one two three");
+        assert!(lines[1].starts_with("  four"));
+        assert_eq!(wrap("", 10, ""), [""]);
+    }
+
+    #[test]
+    fn an_elapsed_time_is_left_out_of_a_call_in_flight() {
+        assert_eq!(in_flight("send(4.0m) 2.3s"), "send(4.0m)");
+        assert_eq!(in_flight("connect(L1)"), "connect(L1)");
+    }
+
+    #[test]
+    fn ports_are_left_out_and_known_addresses_named() {
+        let l1: SockName = "L1".parse().unwrap();
+        let names = [("127.0.0.1:40811".to_string(), l1)];
+        assert_eq!(
+            scrub(
+                "no listener on 127.0.0.1:40811; from 127.0.0.1:5747 and [::1]:80, at 12:30",
+                &names
+            ),
+            "no listener on L1; from 127.0.0.1 and [::1], at 12:30"
+        );
+    }
+}

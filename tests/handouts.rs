@@ -1,0 +1,75 @@
+//! Handouts a teacher can print (`sockplay run --markdown`): wrapped at 80
+//! columns, without timings, descriptors or port numbers, pauses as
+//! questions, no closing word on calls blocked as the lab closes.
+
+use std::process::Command;
+
+fn handout(lesson: &str) -> String {
+    handout_settling(lesson, "200")
+}
+
+/// A handout whose calls may take `settle_ms` before they count as blocked.
+fn handout_settling(lesson: &str, settle_ms: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_sockplay"))
+        .args(["run", "--settle", settle_ms, "--markdown", lesson])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{lesson}: {out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Whether a line holds `HOST:PORT`.
+fn has_port(line: &str) -> bool {
+    line.match_indices("127.0.0.1:")
+        .chain(line.match_indices("]:"))
+        .any(|(i, m)| {
+            line[i + m.len()..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_digit())
+        })
+}
+
+#[test]
+fn every_handout_is_printable() {
+    // The lessons run side by side: each is a real lab of its own.
+    let runs: Vec<_> = sockplay::script::lessons::all()
+        .into_iter()
+        .map(|l| std::thread::spawn(move || (handout(&l.name), l)))
+        .collect();
+    for run in runs {
+        let (md, lesson) = run.join().unwrap();
+        for line in md.lines() {
+            assert!(
+                line.chars().count() <= 80,
+                "{}: longer than 80: {line}",
+                lesson.name
+            );
+            assert!(!has_port(line), "{}: a port number: {line}", lesson.name);
+            assert!(
+                !line.contains(" ms)") && !line.contains("(fd "),
+                "{}: timing or descriptor noise: {line}",
+                lesson.name
+            );
+        }
+        assert!(!md.contains("end of script"), "{}", lesson.name);
+        assert_eq!(md.matches("```").count() % 2, 0, "{}", lesson.name);
+        let pauses = lesson.text.lines().filter(|l| l.trim() == "pause").count();
+        assert_eq!(
+            md.matches("> **Predict.**").count(),
+            pauses,
+            "{}: each pause is a question",
+            lesson.name
+        );
+    }
+}
+
+/// Lessons whose every figure is the same on each run, snapshot whole.
+/// None of their calls blocks, so a long settling time keeps a machine
+/// under load from reporting a slow call as blocked.
+#[test]
+fn handouts_of_the_lessons_that_come_out_the_same_each_run() {
+    for name in ["first-connection", "closing"] {
+        insta::assert_snapshot!(format!("handout_{name}"), handout_settling(name, "3000"));
+    }
+}
