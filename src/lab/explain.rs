@@ -115,7 +115,7 @@ fn read_ret(f: &Facts<'_>, n: u64) -> Reading {
         reading.sentence = if f.udp {
             "no datagram: the socket was shut down for reading, so the call returns 0 at once"
         } else {
-            "end of stream: the peer shut down its sending side"
+            "the peer shut down its sending side (FIN): it will send no more"
         }
         .into();
         return reading;
