@@ -88,6 +88,8 @@ pub enum Mode {
     Form(Form),
     /// "Calls are blocked; quit anyway?"
     ConfirmQuit,
+    /// The kernel view a `show` printed covers the screen (Esc closes it).
+    Show,
 }
 
 /// The App.
@@ -141,6 +143,11 @@ pub struct App {
     pub conn_offset: usize,
     /// Lines the results are scrolled up by (0: follow the newest).
     pub scroll: usize,
+    /// The kernel view the last `show` printed, drawn over the screen in
+    /// [`Mode::Show`].
+    pub kernel_view: String,
+    /// The first line of the kernel view drawn: its scroll offset.
+    pub kernel_view_top: usize,
     /// Who has the keyboard.
     pub mode: Mode,
     /// Frozen (`p`): what arrived meanwhile, held within bounds and applied on thaw.
@@ -190,6 +197,8 @@ impl App {
             sel_conn: None,
             conn_offset: 0,
             scroll: 0,
+            kernel_view: String::new(),
+            kernel_view_top: 0,
             mode: Mode::Normal,
             frozen: None,
             size: (80, 24),
@@ -373,6 +382,7 @@ impl App {
     fn advance_as(&mut self, now: Instant, source: Source) {
         let mut wake: Option<Instant> = None;
         let mut selected = None;
+        let mut shown = None;
         let mut host = Host {
             lab: &self.lab,
             last: &self.last,
@@ -385,6 +395,7 @@ impl App {
                 sources: &self.typed_sources,
                 error: &mut self.cmd_error,
                 selected: &mut selected,
+                shown: &mut shown,
             },
         };
         if let Progress::Wait(w) = self.typed.advance(&mut host, now) {
@@ -393,6 +404,9 @@ impl App {
         self.typed.forgive();
         if let Some(sock) = selected {
             self.select(sock);
+        }
+        if let Some(text) = shown {
+            self.open_kernel_view(text);
         }
         if let Some(w) = self.advance_script(now) {
             wake = Some(wake.map_or(w, |x| x.min(w)));

@@ -30,6 +30,27 @@ pub fn on_key(app: &mut App, key: KeyEvent) {
         Mode::Command => on_command_key(app, key),
         Mode::Filter => on_filter_key(app, key),
         Mode::Normal => on_pane_key(app, key),
+        Mode::Show => on_kernel_view_key(app, key),
+    }
+}
+
+/// The kernel view over the screen: arrows and PgUp/PgDn scroll it, Esc
+/// closes it, space closes it and goes on with a lesson.
+fn on_kernel_view_key(app: &mut App, key: KeyEvent) {
+    let page = app.page_rows() as isize;
+    match key.code {
+        KeyCode::Up | KeyCode::Char('k') => app.scroll_kernel_view(-1),
+        KeyCode::Down | KeyCode::Char('j') => app.scroll_kernel_view(1),
+        KeyCode::PageUp => app.scroll_kernel_view(-page),
+        KeyCode::PageDown => app.scroll_kernel_view(page),
+        KeyCode::Home => app.scroll_kernel_view(isize::MIN),
+        KeyCode::End => app.scroll_kernel_view(isize::MAX),
+        KeyCode::Char(' ') => {
+            app.close_kernel_view();
+            app.next_step();
+        }
+        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => app.close_kernel_view(),
+        _ => {}
     }
 }
 
@@ -148,8 +169,8 @@ fn on_pane_key(app: &mut App, key: KeyEvent) {
             app.python = !app.python;
             app.dirty = true;
         }
-        KeyCode::PageUp if app.wire.shown => app.wire.scroll_by(10),
-        KeyCode::PageDown if app.wire.shown => app.wire.scroll_by(-10),
+        KeyCode::PageUp if app.wire.shown => app.wire.scroll_by(app.page_rows() as isize),
+        KeyCode::PageDown if app.wire.shown => app.wire.scroll_by(-(app.page_rows() as isize)),
         KeyCode::End if app.wire.shown => app.wire.scroll = 0,
         KeyCode::Char(' ') => app.next_step(),
         KeyCode::Backspace if app.script.as_ref().is_some_and(|s| s.lesson) => {
@@ -168,11 +189,11 @@ fn on_pane_key(app: &mut App, key: KeyEvent) {
         KeyCode::Down | KeyCode::Char('j') => app.move_selection(1),
         KeyCode::PageUp => {
             app.pane = Pane::Results;
-            app.move_selection(-10);
+            app.move_selection(-(app.page_rows() as isize));
         }
         KeyCode::PageDown => {
             app.pane = Pane::Results;
-            app.move_selection(10);
+            app.move_selection(app.page_rows() as isize);
         }
         KeyCode::End => app.scroll = 0,
         KeyCode::Char('n') => open_form(app, Some(Action::Listen), ""),

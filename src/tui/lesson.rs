@@ -167,6 +167,7 @@ impl App {
         let mut wake = None;
         let mut selected: Option<SockName> = None;
         let mut refresh = false;
+        let mut shown = None;
         if let Some(s) = &mut self.script {
             let mut host = Host {
                 lab: &self.lab,
@@ -180,6 +181,7 @@ impl App {
                     sources: &[],
                     error: &mut self.cmd_error,
                     selected: &mut selected,
+                    shown: &mut shown,
                 },
             };
             // Bounded: each pass moves past one step, pause or held note.
@@ -217,6 +219,9 @@ impl App {
         }
         if let Some(sock) = selected {
             self.select(sock);
+        }
+        if let Some(text) = shown {
+            self.open_kernel_view(text);
         }
         if refresh {
             self.refresh_view();

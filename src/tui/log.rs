@@ -97,6 +97,8 @@ pub struct LogSink<'a> {
     pub error: &'a mut Option<String>,
     /// The socket a `select` asked for, for the App to select.
     pub selected: &'a mut Option<SockName>,
+    /// The kernel view a `show` printed, for the App to show over the panes.
+    pub shown: &'a mut Option<String>,
 }
 
 impl Sink for LogSink<'_> {
@@ -152,7 +154,9 @@ impl Sink for LogSink<'_> {
     }
 
     fn snapshot(&mut self, _line: usize, snap: &Snapshot, only: Option<SockName>) {
-        self.log.push(Entry::Info(show::table(snap, only)));
+        let table = show::table(snap, only);
+        self.log.push(Entry::Info(table.clone()));
+        *self.shown = Some(table);
     }
 
     fn info(&mut self, _line: usize, text: &str, _t: Duration) {

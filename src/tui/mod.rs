@@ -10,6 +10,7 @@ pub mod complete;
 pub mod form;
 pub mod freeze;
 pub mod history;
+pub mod kernel_view;
 pub mod keys;
 pub mod lesson;
 pub mod log;

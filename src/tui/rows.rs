@@ -163,6 +163,23 @@ impl App {
         self.listener_offset = keep_in_view(self.listener_offset, at, ls.len(), visible);
     }
 
+    /// The rows PgUp/PgDn move by: as many as the pane they scroll shows
+    /// (the kernel view over the panes, the wire, or the results).
+    pub fn page_rows(&self) -> usize {
+        let (w, h) = self.size;
+        let area = if matches!(self.mode, super::app::Mode::Show) {
+            super::view::kernel_view::area(ratatui::layout::Rect::new(0, 0, w, h))
+        } else {
+            let areas = super::view::areas(self, w, h);
+            if self.wire.shown {
+                areas.selected.union(areas.results)
+            } else {
+                areas.results
+            }
+        };
+        usize::from(area.height.saturating_sub(2)).max(1)
+    }
+
     /// Selects the `drawn`th row on screen of a pane (mouse): the row at
     /// the pane's offset plus `drawn`.
     pub fn select_row(&mut self, pane: Pane, drawn: usize) {

@@ -32,16 +32,7 @@ pub fn visible_listeners(area: Rect) -> usize {
 /// Draws the pane.
 pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let t = app.theme;
-    let frozen = if app.frozen.is_some() {
-        " · FROZEN"
-    } else {
-        ""
-    };
-    let b = block(
-        app,
-        format!("Listeners · accept queues{frozen}"),
-        Some(Pane::Listeners),
-    );
+    let b = block(app, title(app, area.width), Some(Pane::Listeners));
     let inner = b.inner(area);
     frame.render_widget(b, area);
     let listeners = app.listeners();
@@ -186,10 +177,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
             crate::kernel::CounterScope::SystemWide => "system-wide",
             crate::kernel::CounterScope::ThisLab => "this lab",
         };
-        let counts = format!(
-            "overflows +{} drops +{}",
-            s.counters.listen_overflows, s.counters.listen_drops
-        );
+        let counts = overflow_counts(&s.counters, inner.width);
         let style = if s.counters.listen_overflows > 0 {
             t.warn()
         } else {
@@ -212,6 +200,38 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
             Paragraph::new(lines),
             Rect::new(inner.x, cy, inner.width, counter_rows),
         );
+    }
+}
+
+/// The pane's title, whole: FROZEN is never cut, the words about the
+/// accept queues give way first when the pane is narrow.
+fn title(app: &App, width: u16) -> String {
+    let frozen = if app.frozen.is_some() {
+        " · FROZEN"
+    } else {
+        ""
+    };
+    let full = format!("Listeners · accept queues{frozen}");
+    // Two corners, a space each side of the title, and the focus marker.
+    if full.chars().count() + 6 <= usize::from(width) {
+        full
+    } else {
+        format!("Listeners{frozen}")
+    }
+}
+
+/// The accept queue's counters as separate fields (`overflows +21 ·
+/// drops +21`); the drops, which mostly repeat the overflows, give way when
+/// both do not fit in `width`.
+fn overflow_counts(c: &crate::kernel::Counters, width: u16) -> String {
+    let both = format!(
+        "overflows +{} · drops +{}",
+        c.listen_overflows, c.listen_drops
+    );
+    if both.chars().count() <= usize::from(width) {
+        both
+    } else {
+        format!("overflows +{}", c.listen_overflows)
     }
 }
 

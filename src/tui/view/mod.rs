@@ -2,6 +2,7 @@
 
 pub mod connections;
 mod format;
+pub mod kernel_view;
 pub mod layout;
 pub mod listeners;
 pub mod narration;

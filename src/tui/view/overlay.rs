@@ -18,7 +18,7 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
     c
 }
 
-pub(super) fn boxed<'a>(app: &App, title: &str) -> Block<'a> {
+pub(crate) fn boxed<'a>(app: &App, title: &str) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
         .border_style(app.theme.focus())
@@ -30,6 +30,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     match &app.mode {
         Mode::Normal | Mode::Command | Mode::Filter => {}
         Mode::Help => help(frame, app, area),
+        Mode::Show => super::kernel_view::draw(frame, app, area),
         Mode::ConfirmQuit => {
             let r = centered(area, 56, 5);
             frame.render_widget(Clear, r);

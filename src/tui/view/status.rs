@@ -68,6 +68,12 @@ fn keys_now(app: &App) -> Vec<&'static str> {
     match &app.mode {
         Mode::Form(_) => vec!["Enter run", "Esc cancel", "Tab/↑↓ field"],
         Mode::Help => vec!["any key: close help"],
+        Mode::Show if app.script.as_ref().is_some_and(|s| s.lesson) => vec![
+            "KERNEL VIEW: Esc close",
+            "space close and go on",
+            "↑↓ PgUp PgDn scroll",
+        ],
+        Mode::Show => vec!["KERNEL VIEW: Esc close", "↑↓ PgUp PgDn scroll"],
         Mode::ConfirmQuit => vec!["y quit", "any other key: stay"],
         Mode::Command => {
             vec!["Enter run", "Esc leave", "↑↓ history", "Tab complete"]

@@ -1,0 +1,38 @@
+//! The kernel view a `show` printed, over the whole screen: the same text
+//! `sockplay run` prints, scrolled in App state and closed with Esc.
+
+use super::app::{App, Mode};
+
+impl App {
+    /// Shows `text` (a `show`'s kernel view) over the panes, from its top.
+    /// A form or the help being filled in keeps the keyboard; the view
+    /// is still in the results.
+    pub(super) fn open_kernel_view(&mut self, text: String) {
+        self.kernel_view = text;
+        self.kernel_view_top = 0;
+        if matches!(self.mode, Mode::Normal | Mode::Show) {
+            self.mode = Mode::Show;
+        }
+        self.dirty = true;
+    }
+
+    /// Closes the kernel view.
+    pub fn close_kernel_view(&mut self) {
+        if matches!(self.mode, Mode::Show) {
+            self.mode = Mode::Normal;
+            self.dirty = true;
+        }
+    }
+
+    /// Scrolls the kernel view by `delta` lines (negative: up), no further
+    /// than shows its last line at the bottom.
+    pub fn scroll_kernel_view(&mut self, delta: isize) {
+        let lines = self.kernel_view.lines().count();
+        let last_top = lines.saturating_sub(self.page_rows());
+        self.kernel_view_top = self
+            .kernel_view_top
+            .saturating_add_signed(delta)
+            .min(last_top);
+        self.dirty = true;
+    }
+}

@@ -1,0 +1,232 @@
+//! The kernel view over the screen (`show`), paging by the visible height,
+//! and the listeners pane's figures whole at 80×24: `App::update` and a
+//! TestBackend, on a real lab.
+
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use sockplay::kernel::{CounterScope, Counters, KernelReader, Snapshot, Snapshotter, System};
+use sockplay::lab::{Lab, LabEvent};
+use sockplay::tui::app::{App, Mode, Msg, Pane};
+use sockplay::tui::log::Entry;
+use sockplay::tui::theme::Theme;
+use sockplay::tui::view;
+
+fn app() -> (App, Receiver<LabEvent>) {
+    let (lab, rx) = Lab::new();
+    (App::new(lab, Theme::new(false), KernelReader::live()), rx)
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+/// Types `:TEXT` Enter, like a user (and leaves whatever it opened open).
+fn command(app: &mut App, text: &str) {
+    key(app, KeyCode::Char(':'));
+    for c in text.chars() {
+        key(app, KeyCode::Char(c));
+    }
+    key(app, KeyCode::Enter);
+}
+
+/// Forwards the lab's events and ticks until `done` or 10 s.
+fn pump(app: &mut App, rx: &Receiver<LabEvent>, done: impl Fn(&App) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !done(app) && Instant::now() < deadline {
+        if let Ok(e) = rx.recv_timeout(Duration::from_millis(20)) {
+            app.update(Msg::Lab(e));
+        }
+        app.update(Msg::Tick(Instant::now()));
+    }
+}
+
+/// As `pump`, telling the App each time that a frame was drawn, so that
+/// notes held for the screen come.
+fn pump_drawn(app: &mut App, rx: &Receiver<LabEvent>, done: impl Fn(&App) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !done(app) && Instant::now() < deadline {
+        if let Ok(e) = rx.recv_timeout(Duration::from_millis(20)) {
+            app.update(Msg::Lab(e));
+        }
+        app.update(Msg::Drawn);
+        app.update(Msg::Tick(Instant::now()));
+    }
+}
+
+fn render(app: &App, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| view::draw(f, app)).unwrap();
+    let buf = term.backend().buffer().clone();
+    (0..h)
+        .map(|y| {
+            let line: String = (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect();
+            line.trim_end().to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn last_info(app: &App) -> String {
+    app.log
+        .entries()
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            Entry::Info(t) => Some(t.clone()),
+            _ => None,
+        })
+        .expect("an info entry")
+}
+
+#[test]
+fn show_covers_the_screen_with_the_kernel_view_and_esc_closes_it() {
+    let (mut app, rx) = app();
+    app.update(Msg::Resize(80, 24));
+    command(&mut app, "listen backlog=1");
+    for _ in 0..4 {
+        command(&mut app, "connect L1");
+    }
+    pump(&mut app, &rx, |a| a.lab.sockets().len() >= 5);
+    command(&mut app, "show");
+    // Typed commands wait for the connects to settle (two stay in SYN-SENT).
+    pump(&mut app, &rx, |a| matches!(a.mode, Mode::Show));
+    assert!(matches!(app.mode, Mode::Show), "{:?}", app.mode);
+    // The same text the results keep, which is what `run` prints.
+    assert_eq!(app.kernel_view, last_info(&app));
+    assert!(app.kernel_view.contains("L1"), "{}", app.kernel_view);
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("kernel view (show)"), "{screen}");
+    assert!(screen.contains("Esc close"), "{screen}");
+    let first = app.kernel_view.lines().next().unwrap().trim_end();
+    let shown: String = first.chars().take(76).collect();
+    assert!(screen.contains(shown.trim_end()), "{screen}");
+    // Taller than the screen: it scrolls, a page at a time, to its end.
+    let lines = app.kernel_view.lines().count();
+    let page = app.page_rows();
+    assert_eq!(page, 21, "24 rows less the status line and two borders");
+    key(&mut app, KeyCode::PageDown);
+    assert_eq!(app.kernel_view_top, page.min(lines.saturating_sub(page)));
+    key(&mut app, KeyCode::End);
+    assert_eq!(app.kernel_view_top, lines.saturating_sub(page));
+    key(&mut app, KeyCode::Home);
+    assert_eq!(app.kernel_view_top, 0);
+    key(&mut app, KeyCode::Esc);
+    assert!(matches!(app.mode, Mode::Normal), "{:?}", app.mode);
+    assert!(!render(&app, 80, 24).contains("kernel view (show)"));
+    // `show S` shows one socket; an unknown one is an error, no overlay.
+    command(&mut app, "show C1");
+    pump(&mut app, &rx, |a| matches!(a.mode, Mode::Show));
+    assert!(matches!(app.mode, Mode::Show));
+    assert!(app.kernel_view.contains("C1") && !app.kernel_view.contains("C3 "));
+    key(&mut app, KeyCode::Esc);
+    command(&mut app, "show C99");
+    pump(&mut app, &rx, |a| a.cmd_error.is_some());
+    assert!(matches!(app.mode, Mode::Normal), "{:?}", app.mode);
+    assert!(app.cmd_error.is_some());
+}
+
+#[test]
+fn a_show_in_a_lesson_does_not_stall_it_space_goes_on() {
+    let (mut app, rx) = app();
+    app.update(Msg::Resize(100, 30));
+    let lines = sockplay::script::parse_script(
+        "# lesson: Shown\nstep \"One\"\nlisten backlog=1\nshow\nnote \"after the show\"\nstep \"Two\"\nnote \"in step two\"\n",
+    )
+    .unwrap();
+    app.play("Shown", lines, true);
+    key(&mut app, KeyCode::Char(' '));
+    pump(&mut app, &rx, |a| matches!(a.mode, Mode::Show));
+    assert!(matches!(app.mode, Mode::Show), "{:?}", app.mode);
+    let screen = render(&app, 100, 30);
+    assert!(screen.contains("space close and go on"), "{screen}");
+    // The note after the show still comes, under the overlay.
+    pump_drawn(&mut app, &rx, |a| {
+        a.log
+            .entries()
+            .iter()
+            .any(|e| matches!(e, Entry::Note(n) if n.contains("after the show")))
+    });
+    key(&mut app, KeyCode::Char(' '));
+    assert!(matches!(app.mode, Mode::Normal), "{:?}", app.mode);
+    pump_drawn(&mut app, &rx, |a| {
+        a.log
+            .entries()
+            .iter()
+            .any(|e| matches!(e, Entry::Note(n) if n.contains("in step two")))
+    });
+    assert!(
+        app.log
+            .entries()
+            .iter()
+            .any(|e| matches!(e, Entry::Note(n) if n.contains("in step two"))),
+        "space closed the view and went on to step two"
+    );
+}
+
+#[test]
+fn page_keys_move_the_results_by_the_visible_height() {
+    let (mut app, _rx) = app();
+    for i in 0..200 {
+        app.log.push(Entry::Info(format!("line {i}")));
+    }
+    for (w, h) in [(80, 24), (100, 30)] {
+        app.update(Msg::Resize(w, h));
+        app.scroll = 0;
+        let page = app.page_rows();
+        let screen = render(&app, w, h);
+        // The results pane draws exactly `page` lines of the log.
+        let drawn = screen.lines().filter(|l| l.contains("line ")).count();
+        assert_eq!(drawn, page, "{w}×{h}:\n{screen}");
+        key(&mut app, KeyCode::PageUp);
+        assert_eq!(app.pane, Pane::Results);
+        assert_eq!(app.scroll, page, "{w}×{h}");
+        key(&mut app, KeyCode::PageUp);
+        key(&mut app, KeyCode::PageDown);
+        assert_eq!(app.scroll, page, "{w}×{h}");
+    }
+}
+
+fn overflowing(frozen_lab: &Lab) -> Snapshot {
+    let mut snap = Snapshotter::live()
+        .unwrap()
+        .take(&frozen_lab.observer())
+        .unwrap();
+    snap.counters = Counters {
+        listen_overflows: 21,
+        listen_drops: 21,
+        ..Counters::default()
+    };
+    snap.counters_scope = CounterScope::SystemWide;
+    snap.system = System::default();
+    snap
+}
+
+#[test]
+fn the_listeners_figures_read_whole_at_80x24() {
+    let (mut app, rx) = app();
+    app.update(Msg::Resize(80, 24));
+    command(&mut app, "listen backlog=0");
+    pump(&mut app, &rx, |a| a.lab.sockets().len() == 1);
+    let snap = overflowing(&app.lab);
+    app.update(Msg::Snapshot(Box::new(snap)));
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("overflows +21 · drops +21"), "{screen}");
+    key(&mut app, KeyCode::Char('p'));
+    let screen = render(&app, 80, 24);
+    let top = screen.lines().next().unwrap();
+    assert!(top.contains("Listeners · FROZEN"), "{screen}");
+    // Wide, the title keeps its words.
+    let screen = render(&app, 160, 48);
+    assert!(
+        screen
+            .lines()
+            .next()
+            .unwrap()
+            .contains("Listeners · accept queues · FROZEN"),
+        "{screen}"
+    );
+}
