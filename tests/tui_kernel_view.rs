@@ -104,8 +104,13 @@ fn show_covers_the_screen_with_the_kernel_view_and_esc_closes_it() {
     let first = app.kernel_view.lines().next().unwrap().trim_end();
     let shown: String = first.chars().take(76).collect();
     assert!(screen.contains(shown.trim_end()), "{screen}");
+    // Long lines go on below: nothing is cut off the right edge.
+    let lines = sockplay::tui::view::kernel_view::wrapped(&app.kernel_view, 78);
+    assert!(lines.iter().all(|l| l.chars().count() <= 78));
+    let words = |t: &str| t.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+    assert_eq!(words(&lines.join(" ")).len(), words(&app.kernel_view).len());
     // Taller than the screen: it scrolls, a page at a time, to its end.
-    let lines = app.kernel_view.lines().count();
+    let lines = lines.len();
     let page = app.page_rows();
     assert_eq!(page, 21, "24 rows less the status line and two borders");
     key(&mut app, KeyCode::PageDown);

@@ -476,3 +476,16 @@ fn form_hints_are_whole_at_80x24() {
         app.update(Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
     }
 }
+
+/// `show` over the whole screen: the text `run` prints, its title saying
+/// which lines show when it is taller than the screen, the status line
+/// saying how to close it.
+#[test]
+fn the_kernel_view_over_the_screen() {
+    let mut app = app();
+    let snap = full_queue();
+    app.kernel_view = sockplay::script::show::table(&snap, None);
+    app.update(Msg::Snapshot(Box::new(snap)));
+    app.mode = Mode::Show;
+    both("kernel_view", &mut app);
+}

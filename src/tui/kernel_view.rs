@@ -27,7 +27,11 @@ impl App {
     /// Scrolls the kernel view by `delta` lines (negative: up), no further
     /// than shows its last line at the bottom.
     pub fn scroll_kernel_view(&mut self, delta: isize) {
-        let lines = self.kernel_view.lines().count();
+        let (w, h) = self.size;
+        let area = super::view::kernel_view::area(ratatui::layout::Rect::new(0, 0, w, h));
+        let lines =
+            super::view::kernel_view::wrapped(&self.kernel_view, area.width.saturating_sub(2))
+                .len();
         let last_top = lines.saturating_sub(self.page_rows());
         self.kernel_view_top = self
             .kernel_view_top

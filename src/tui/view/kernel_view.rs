@@ -17,11 +17,49 @@ pub fn area(screen: Rect) -> Rect {
     }
 }
 
+/// The kernel view's lines cut to `width` cells between words: a line too
+/// long goes on below, indented, so that no figure is lost off the right
+/// edge.
+pub fn wrapped(text: &str, width: u16) -> Vec<String> {
+    const INDENT: &str = "      ";
+    let width = usize::from(width).max(INDENT.len() + 8);
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let mut rest: Vec<char> = line.trim_end().chars().collect();
+        let mut room = width;
+        let mut prefix = "";
+        loop {
+            if rest.len() <= room {
+                out.push(format!("{prefix}{}", rest.iter().collect::<String>()));
+                break;
+            }
+            // Between fields (two spaces) if one is in the second half of
+            // the room, else between words, else a hard cut.
+            let space = |i: &usize| rest[*i] == ' ';
+            let cut = (room / 2..=room)
+                .rev()
+                .find(|i| space(i) && rest[i - 1] == ' ')
+                .or_else(|| (1..=room).rev().find(space))
+                .unwrap_or(room);
+            let piece: String = rest[..cut].iter().collect();
+            out.push(format!("{prefix}{}", piece.trim_end()));
+            let next = rest[cut..].iter().position(|c| *c != ' ').unwrap_or(0);
+            rest.drain(..cut + next);
+            if rest.is_empty() {
+                break;
+            }
+            prefix = INDENT;
+            room = width - INDENT.len();
+        }
+    }
+    out
+}
+
 /// Draws the kernel view from the App's scroll offset.
 pub fn draw(frame: &mut Frame<'_>, app: &App, screen: Rect) {
     let r = area(screen);
     frame.render_widget(Clear, r);
-    let lines: Vec<&str> = app.kernel_view.lines().collect();
+    let lines = wrapped(&app.kernel_view, r.width.saturating_sub(2));
     let rows = usize::from(r.height.saturating_sub(2));
     let top = app.kernel_view_top.min(lines.len().saturating_sub(rows));
     let mut title = "kernel view (show)".to_string();
@@ -33,7 +71,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, screen: Rect) {
         .iter()
         .skip(top)
         .take(rows)
-        .map(|l| Line::styled(*l, app.theme.text()))
+        .map(|l| Line::styled(l.as_str(), app.theme.text()))
         .collect();
     frame.render_widget(
         Paragraph::new(shown).block(super::overlay::boxed(app, &title)),

@@ -123,7 +123,7 @@ fn help(frame: &mut Frame<'_>, app: &App, area: Rect) {
         ),
         (
             "PgUp PgDn End",
-            "scroll the results (or the wheel) · End follows the newest",
+            "scroll the results by a page (or the wheel) · End: newest",
         ),
         (
             "p",
