@@ -17,10 +17,11 @@ use super::open::{buf_sizes, describe_buffers, resolve};
 use super::options::{apply_buffers, apply_mode};
 use super::pattern;
 use super::preview::Preview;
-use super::record::{Extra, Recorder, ret};
+use super::record::{Extra, Recorder};
 use super::result::{Arg, Call, Datagram, Outcome, Started};
 use super::settimeout;
 use super::socket::{LabSocket, Latch, Meta};
+use super::stream::borrowed;
 use super::{LabError, Shared};
 
 /// The address `udp` binds when none is given.
@@ -106,22 +107,21 @@ pub(crate) fn udp(
 }
 
 fn sys_sendto(fd: RawFd, buf: &[u8], to: Option<&SockAddr>) -> Result<u64, Errno> {
-    let (addr, len) = to.map_or((std::ptr::null(), 0), |a| (a.as_ptr(), a.len()));
-    // SAFETY: `buf` is valid for its length; `addr` is null or a valid
-    // sockaddr of `len` bytes that outlives the call.
-    ret(unsafe {
-        libc::sendto(
-            fd,
-            buf.as_ptr().cast(),
-            buf.len(),
-            libc::MSG_NOSIGNAL,
-            addr.cast(),
-            len,
-        )
-    })
+    // MSG_NOSIGNAL turns SIGPIPE into EPIPE.
+    let flags = rustix::net::SendFlags::NOSIGNAL;
+    let sent = match to {
+        Some(to) => {
+            let Some(addr) = to.as_socket() else {
+                return Err(Errno(libc::EAFNOSUPPORT));
+            };
+            rustix::net::sendto(borrowed(fd), buf, flags, &addr)
+        }
+        None => rustix::net::send(borrowed(fd), buf, flags),
+    };
+    sent.map(|n| n as u64).map_err(|e| Errno(e.raw_os_error()))
 }
 
-/// What one `recvmsg` with MSG_TRUNC gave: the datagram's whole length,
+/// What one `recvfrom` with MSG_TRUNC gave: the datagram's whole length,
 /// whether it was cut, and its sender.
 struct Received {
     len: u64,
@@ -130,45 +130,20 @@ struct Received {
 }
 
 fn sys_recvmsg(fd: RawFd, buf: &mut [u8], peek: bool) -> Result<Received, Errno> {
-    // SAFETY: an all-zero sockaddr_storage and msghdr are valid values.
-    let mut from: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
-    let mut iov = libc::iovec {
-        iov_base: buf.as_mut_ptr().cast(),
-        iov_len: buf.len(),
-    };
-    // SAFETY: as above.
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    msg.msg_name = (&raw mut from).cast();
-    msg.msg_namelen = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-    msg.msg_iov = &raw mut iov;
-    msg.msg_iovlen = 1;
-    let flags = libc::MSG_TRUNC | if peek { libc::MSG_PEEK } else { 0 };
-    // SAFETY: every pointer in `msg` points at live memory of the stated length.
-    let len = ret(unsafe { libc::recvmsg(fd, &mut msg, flags) })?;
-    Ok(Received {
-        len,
-        truncated: msg.msg_flags & libc::MSG_TRUNC != 0,
-        from: sender(&from),
-    })
-}
-
-/// The sender's address the kernel wrote into `from`.
-fn sender(from: &libc::sockaddr_storage) -> Option<SocketAddr> {
-    match i32::from(from.ss_family) {
-        libc::AF_INET => {
-            // SAFETY: the family says the storage holds a sockaddr_in.
-            let a = unsafe { &*std::ptr::from_ref(from).cast::<libc::sockaddr_in>() };
-            let ip = Ipv4Addr::from(u32::from_be(a.sin_addr.s_addr));
-            Some(SocketAddr::new(IpAddr::V4(ip), u16::from_be(a.sin_port)))
-        }
-        libc::AF_INET6 => {
-            // SAFETY: the family says the storage holds a sockaddr_in6.
-            let a = unsafe { &*std::ptr::from_ref(from).cast::<libc::sockaddr_in6>() };
-            let ip = std::net::Ipv6Addr::from(a.sin6_addr.s6_addr);
-            Some(SocketAddr::new(IpAddr::V6(ip), u16::from_be(a.sin6_port)))
-        }
-        _ => None,
+    // With MSG_TRUNC the kernel returns the datagram's real length, even
+    // when the buffer took less of it.
+    let mut flags = rustix::net::RecvFlags::TRUNC;
+    if peek {
+        flags |= rustix::net::RecvFlags::PEEK;
     }
+    let room = buf.len();
+    let (_, len, from) =
+        rustix::net::recvfrom(borrowed(fd), buf, flags).map_err(|e| Errno(e.raw_os_error()))?;
+    Ok(Received {
+        len: len as u64,
+        truncated: len > room,
+        from: from.and_then(|a| SocketAddr::try_from(a).ok()),
+    })
 }
 
 /// Queues a datagram call on a lane; a socket closed first reports EBADF.

@@ -498,13 +498,13 @@ fn find_client_at(shared: &Shared, at: SocketAddr) -> Option<Arc<LabSocket>> {
 
 /// Whether a connection waits in the listener's accept queue (poll, no wait).
 fn queue_ready(fd: &Socket) -> bool {
-    let mut pfd = libc::pollfd {
-        fd: fd.as_raw_fd(),
-        events: libc::POLLIN,
-        revents: 0,
+    let now = rustix::event::Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
     };
-    // SAFETY: one valid pollfd, zero timeout.
-    unsafe { libc::poll(&mut pfd, 1, 0) > 0 && pfd.revents & libc::POLLIN != 0 }
+    let mut fds = [rustix::event::PollFd::new(fd, rustix::event::PollFlags::IN)];
+    rustix::event::poll(&mut fds, Some(&now)).is_ok_and(|n| n > 0)
+        && fds[0].revents().contains(rustix::event::PollFlags::IN)
 }
 
 /// `accept all`: accept while connections wait. A non-blocking listener

@@ -15,6 +15,7 @@ use socket2::{SockAddr, Socket};
 
 use super::errno::Errno;
 use super::result::Outcome;
+use super::stream::borrowed;
 
 /// How long one `poll()` waits before looking whether the call is still wanted.
 const SLICE: Duration = Duration::from_millis(100);
@@ -44,20 +45,20 @@ pub(crate) fn wait_until(
         }
         let left = deadline.saturating_duration_since(Instant::now());
         let slice = left.min(SLICE);
-        let mut pfd = libc::pollfd {
-            fd,
-            events,
-            revents: 0,
-        };
         // Round up, so that a wait never ends a hair before its deadline.
-        let ms = slice.as_micros().div_ceil(1000) as libc::c_int;
-        // SAFETY: one valid pollfd.
-        let r = unsafe { libc::poll(&mut pfd, 1, ms) };
-        if r > 0 {
-            return Wait::Ready;
-        }
-        if r < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
-            return Wait::Interrupted;
+        let ms = slice.as_micros().div_ceil(1000);
+        let wait = rustix::event::Timespec {
+            tv_sec: 0,
+            tv_nsec: i64::try_from(ms * 1_000_000).unwrap_or(i64::MAX),
+        };
+        let mut fds = [rustix::event::PollFd::from_borrowed_fd(
+            borrowed(fd),
+            rustix::event::PollFlags::from_bits_retain(events as _),
+        )];
+        match rustix::event::poll(&mut fds, Some(&wait)) {
+            Ok(n) if n > 0 => return Wait::Ready,
+            Err(rustix::io::Errno::INTR) => return Wait::Interrupted,
+            _ => {}
         }
         if Instant::now() >= deadline {
             return Wait::TimedOut;

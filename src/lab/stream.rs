@@ -25,7 +25,7 @@ const DRAIN_CHUNK: usize = 256 * 1024;
 const POLL_MS: libc::c_int = 100;
 
 /// The descriptor of a socket a call is running on, borrowed for the call.
-fn borrowed<'a>(fd: RawFd) -> BorrowedFd<'a> {
+pub(crate) fn borrowed<'a>(fd: RawFd) -> BorrowedFd<'a> {
     // SAFETY: every call holds its socket (`sock.fd()`, an Arc) while it
     // runs, so the descriptor stays open for as long as it is borrowed.
     unsafe { BorrowedFd::borrow_raw(fd) }
