@@ -218,7 +218,9 @@ fn syn_fills_the_syn_queue_to_backlog_plus_one_then_cookies_as_ss_and_nstat_coun
     if !root() {
         return;
     }
-    let mut lab = NetnsLab::start("listen backlog=4\nsyn L1 x8\nexpect L1 syn_recv=5\nshow");
+    let mut lab = NetnsLab::start(
+        "listen backlog=4\nsyn L1 x8\nexpect L1 syn_recv=5\nshow\nsleep 1500ms\nshow",
+    );
     let op = lab.next("op"); // listen
     assert_eq!(op["call"], "listen");
     let op = lab.next("op");
@@ -280,6 +282,51 @@ fn syn_fills_the_syn_queue_to_backlog_plus_one_then_cookies_as_ss_and_nstat_coun
             .all(|s| s["syn"].as_u64().is_some() && s["expires_ms"].as_u64().is_some()),
         "{syns:?}"
     );
+    // A second and a half later each SYN-ACK has been resent: no ACK and no
+    // reset came back. ss reads the same count in its timer field.
+    let later = lab.next("snapshot");
+    let retrans: Vec<u64> = later["sockets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["role"] == "syn-recv")
+        .map(|s| s["synack_retrans"].as_u64().unwrap())
+        .collect();
+    assert!(
+        retrans.len() == 5 && retrans.iter().all(|r| *r >= 1),
+        "{later}"
+    );
+    let timers = ss(
+        Some(lab.pid()),
+        &["-Htno", "state", "syn-recv", &format!("sport = :{port}")],
+    );
+    let ss_retrans: Vec<u64> = timers
+        .iter()
+        .map(|l| {
+            let timer = l.split("timer:(").nth(1).unwrap();
+            timer
+                .trim_end_matches(')')
+                .rsplit(',')
+                .next()
+                .unwrap()
+                .trim_end_matches(')')
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert!(
+        ss_retrans.len() == 5 && ss_retrans.iter().all(|r| *r >= 1),
+        "{timers:?}"
+    );
+    // Nothing could leave: the namespace has no interface but lo.
+    let links = Command::new("nsenter")
+        .arg(format!("--net=/proc/{}/ns/net", lab.pid()))
+        .args(["ip", "-o", "link"])
+        .output()
+        .unwrap();
+    let links = String::from_utf8_lossy(&links.stdout);
+    assert_eq!(links.lines().count(), 1, "{links}");
+    assert!(links.contains(": lo:"), "{links}");
 }
 
 #[test]

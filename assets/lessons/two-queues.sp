@@ -29,7 +29,7 @@ expect L2 syn_recv=1
 note "Data came from C3: its handshake finished and moved to the accept queue. C4 still waits in the SYN queue."
 
 step "Fill the SYN queue"
-note "syn sends bare SYNs that nobody completes, from addresses with no way back: every SYN-ACK is lost, and each entry stays until tcp_synack_retries run out."
+note "syn sends bare SYNs from addresses with no way back: no ACK comes, so each entry stays while the kernel resends its SYN-ACK."
 listen backlog=4
 syn L3 x8
 expect L3 syn_recv=5
@@ -39,16 +39,14 @@ expect L3 reqq_full_do_cookies=3
 expect L3 syncookies_sent=3
 show L3
 note "listen(4) took 5 SYN-RECV entries, not 4, and not tcp_max_syn_backlog: on current Linux the backlog bounds the SYN queue too, and like the accept queue it holds B+1."
-note "The other 3 SYNs were answered with SYN cookies (tcp_syncookies=1, the default): the kernel keeps no entry and folds the handshake into the sequence number of its SYN-ACK."
-
-step "A real client gets in on a cookie"
+note "The other 3 SYNs got SYN cookies (tcp_syncookies=1, the default): the kernel keeps no entry for them (syn_recv stayed 5), yet a handshake can still finish."
 connect L3
 expect C5 state=ESTABLISHED
 expect L3 accept_queue=1
 expect L3 syncookies_sent=4
 expect L3 syncookies_recv=1
 expect L3 syn_recv=5
-note "The SYN queue is still full, yet C5 connected: its SYN got a cookie, its ACK brought the cookie back (SyncookiesRecv 1), and the kernel made the connection from it, straight into the accept queue."
+note "Yet C5, a real client, got in: its SYN got a cookie, its ACK brought it back (SyncookiesRecv 1), and the kernel made the connection from it."
 
 step "Cookies off: drops"
 sysctl tcp_syncookies=0
@@ -64,9 +62,14 @@ connect L4
 expect C6 state=SYN-SENT
 expect L4 reqq_full_drop=4
 note "A real client meets the same wall: C6's SYN was dropped too (TCPReqQFullDrop 4), and C6 stays in SYN-SENT, resending it."
+sysctl tcp_syncookies=1
+expect C6 state=ESTABLISHED within 5s
+expect L4 syncookies_recv=2
+note "Cookies on again: C6's next SYN got a cookie instead of a drop, and C6 is in (SyncookiesRecv 2)."
 
 step "When tcp_max_syn_backlog matters"
 note "tcp_max_syn_backlog is often said to size the SYN queue. With cookies off, it does bound it: the kernel keeps its last quarter for peers it has seen alive."
+sysctl tcp_syncookies=0
 sysctl tcp_max_syn_backlog=8
 listen backlog=100
 syn L5 x20
@@ -74,13 +77,11 @@ expect L5 syn_recv=7
 expect L5 syn_queue_limit=7
 note "backlog 100 would allow 101 entries, but with tcp_max_syn_backlog 8 the strangers' SYNs were dropped once 7 waited: 8 − 8/4 + 1."
 sysctl tcp_syncookies=1
-expect C6 state=ESTABLISHED within 5s
-note "Cookies are on again, and C6 is in: a SYN past a full SYN queue gets a cookie instead of being dropped."
 listen backlog=100
 syn L6 x20
 expect L6 syn_recv=20
 expect L6 syn_queue_limit=101
-note "With cookies on again, the same tcp_max_syn_backlog 8 plays no part: L6 took all 20. Only the backlog bounds the SYN queue then."
+note "With cookies on, the same tcp_max_syn_backlog 8 plays no part: L6 took all 20. Only the backlog bounds the SYN queue then."
 
 step "somaxconn caps both"
 sysctl net.core.somaxconn=8
@@ -93,8 +94,10 @@ expect L7 syn_queue_limit=9
 note "somaxconn 8 capped listen(100) to 8: the accept queue holds 9, and so does the SYN queue. These settings belong to this lab's namespace; the machine's did not change."
 
 step "Half-open entries do not last"
-note "A SYN-RECV entry waits for an ACK while the kernel resends its SYN-ACK; when tcp_synack_retries run out, it lets the entry go. Fewer retries, shorter wait."
+note "An entry waits for an ACK while the kernel resends its SYN-ACK, up to tcp_synack_retries (5: about a minute). But a SYN queue more than half full, counted against the larger of 8 and the backlog, gives up on its old entries after 2 resends."
+expect L7 syn_recv=4 within 12s
+expect L6 syn_recv=20
+note "L7 held 9 of 9: it shed its old entries until 4 were left, half of 8. L6, 20 of 101, kept all of them."
 sysctl tcp_synack_retries=1
-expect L4 syn_recv=0 within 10s
-expect L7 syn_recv=0 within 10s
-note "With one retry the flood's entries went within seconds: a flood fills the SYN queue only as long as the SYN-ACK retries last."
+expect L6 syn_recv=0 within 10s
+note "With tcp_synack_retries=1, L6's entries went within seconds: a flood holds the SYN queue only as long as the SYN-ACK resends last."

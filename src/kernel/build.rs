@@ -585,6 +585,48 @@ mod tests {
     }
 
     #[test]
+    fn a_client_dropped_by_a_full_syn_queue_without_cookies_is_told_so() {
+        let lab = vec![
+            listener("L1", 5000, 0, 10),
+            client("C1", 40001, 5000, 11, false),
+        ];
+        let mut entries = vec![
+            entry(TcpState::Listen, "127.0.0.1:5000", "0.0.0.0:0", 10, 0, 0),
+            entry(
+                TcpState::SynSent,
+                "127.0.0.1:40001",
+                "127.0.0.1:5000",
+                11,
+                0,
+                1,
+            ),
+        ];
+        entries.push(entry(
+            TcpState::SynReceived,
+            "127.0.0.1:5000",
+            "192.0.2.1:20000",
+            0,
+            0,
+            0,
+        ));
+        let mut r = readings(lab, entries);
+        r.system.tcp_syncookies = Some(0);
+        r.system.tcp_max_syn_backlog = Some(128);
+        let snap = snapshot(r);
+        let l1 = snap.socket("L1".parse().unwrap()).unwrap();
+        assert_eq!(l1.syn_queue.map(|q| q.syn_queue_limit), Some(1));
+        let notes = &snap.socket("C1".parse().unwrap()).unwrap().notes;
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("SYN queue is full and cookies are off")),
+            "{notes:?}"
+        );
+        let half = snap.waiting("L1".parse().unwrap()).next().unwrap();
+        assert_eq!(half.half_open.and_then(|h| h.syn), Some(1));
+    }
+
+    #[test]
     fn the_syn_queue_limit_follows_the_backlog_and_with_cookies_off_tcp_max_syn_backlog() {
         let system = |cookies, msb| System {
             tcp_syncookies: Some(cookies),

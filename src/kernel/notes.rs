@@ -27,6 +27,10 @@ pub(crate) fn annotate(
                 name: s.id?.to_string(),
                 full: matches!((s.accept_queue, s.accept_queue_max), (Some(q), Some(m)) if q > m),
                 defer: s.syn_queue.and_then(|q| q.defer_accept),
+                syn_drops: s.syn_queue.is_some_and(|q| {
+                    q.syn_queue_past_limit == PastLimit::Drop
+                        && s.syn_recv.unwrap_or(0) >= q.syn_queue_limit
+                }),
             })
         })
         .collect();
@@ -197,13 +201,13 @@ fn syn_queue_notes(len: u32, q: SynQueue, system: &System, c: &Counters) -> Vec<
 /// A half-open entry: whose, and how long the kernel keeps it.
 fn syn_recv_note(v: &SockView, listeners: &[Listening], system: &System) -> Option<String> {
     let h = v.half_open?;
-    let retries = system
-        .tcp_synack_retries
-        .map(|r| format!(" (tcp_synack_retries {r})"))
-        .unwrap_or_default();
     if let Some(n) = h.syn {
+        let limit = system
+            .tcp_synack_retries
+            .map(|r| format!(" up to tcp_synack_retries ({r}) times, or 2 while the SYN queue is more than half full"))
+            .unwrap_or_default();
         return Some(format!(
-            "half-open from syn {n}: no ACK will come, so the SYN-ACK is resent, {} times so far, until the retries run out{retries}",
+            "half-open from syn {n}: no ACK will come; the SYN-ACK was resent {} times so far, and is resent{limit}, then the entry goes",
             h.synack_retrans
         ));
     }
@@ -228,6 +232,8 @@ struct Listening {
     full: bool,
     /// TCP_DEFER_ACCEPT, in seconds, when set.
     defer: Option<u32>,
+    /// Its SYN queue is full and cookies are off: SYNs are dropped.
+    syn_drops: bool,
 }
 
 /// The lab listener a client connects to, if any.
@@ -253,6 +259,10 @@ fn syn_sent_note(v: &SockView, listeners: &[Listening], system: &System) -> Stri
     match v.peer.and_then(|p| listener_of(p, listeners)) {
         Some(l) if l.full => format!(
             "SYN sent {times}; {}'s accept queue is full and drops each one{limit}",
+            l.name
+        ),
+        Some(l) if l.syn_drops => format!(
+            "SYN sent {times}; {}'s SYN queue is full and cookies are off, so it drops each one{limit}",
             l.name
         ),
         _ => format!("SYN sent {times}, no SYN-ACK yet{limit}"),

@@ -6,9 +6,10 @@
 //! namespace, where only `lo` exists, that range is routed to `lo`: the
 //! kernel's SYN-ACKs loop back, are not for a local address, and are
 //! discarded (this namespace forwards nothing). No reset ever answers them,
-//! so each entry stays, its SYN-ACK retransmitted, until
-//! `tcp_synack_retries` run out. Nothing leaves the namespace; outside one
-//! of its own the lab refuses to send.
+//! so each entry stays, its SYN-ACK retransmitted, until `tcp_synack_retries`
+//! run out (only 2 for old entries while the queue is more than half full of
+//! the larger of 8 and the backlog). Nothing leaves the namespace; outside
+//! one of its own the lab refuses to send.
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
@@ -73,7 +74,7 @@ pub(crate) fn flood(
     let extra = match sent {
         Ok(n) => Extra {
             sentence: Some(format!(
-                "{n} bare SYNs sent to {target} from {}:{}…{}:{}; their SYN-ACKs have no way back, so each stays half-open in {}'s SYN queue until tcp_synack_retries run out",
+                "{n} bare SYNs sent to {target} from {}:{}…{}:{}; their SYN-ACKs have no way back, so each stays half-open in {}'s SYN queue while the kernel resends its SYN-ACK",
                 from.ip(),
                 from.port(),
                 to.ip(),
