@@ -39,3 +39,26 @@ fn transcript_columns_keep_apart_for_long_numbers_and_names() {
     assert_eq!(head(251, name("C250")), "#251 C250 ");
     assert_eq!(head(12345, name("A10000")), "#12345 A10000 ");
 }
+
+#[test]
+fn recv_of_0_says_once_what_ended_the_stream_a_fin_or_a_reset() {
+    let run = common::run(
+        "listen\nconnect L1\naccept L1\nclose A1 rst\nsleep 100ms\nrecv C1 10\nrecv C1 10\n\
+         connect L1\naccept L1\nshutdown A2 write\nrecv C2 5\n",
+    );
+    let after_reset = run.calls("C1", "recv");
+    assert_eq!(
+        after_reset[0].outcome.errno().map(|e| e.name()).as_deref(),
+        Some("ECONNRESET")
+    );
+    let zero = after_reset[1];
+    assert_eq!(zero.outcome.ret(), Some(0));
+    assert!(zero.explain.contains("reset"), "{}", zero.explain);
+    let fin = run.call("C2", "recv");
+    assert_eq!(fin.outcome.ret(), Some(0));
+    assert!(fin.explain.contains("FIN"), "{}", fin.explain);
+    for r in [zero, fin] {
+        let line = sockplay::script::transcript::result_line(r);
+        assert_eq!(line.matches("end of stream").count(), 1, "{line}");
+    }
+}

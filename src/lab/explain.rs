@@ -109,7 +109,7 @@ fn read_ret(f: &Facts<'_>, n: u64) -> Reading {
     let receiving = matches!(f.call, Call::Recv | Call::RecvAll | Call::Drain);
     if receiving && n == 0 && asked > 0 {
         reading.kind = Kind::EndOfStream;
-        reading.sentence = "end of stream: the peer shut down its sending side".into();
+        reading.sentence = "the peer shut down its sending side (FIN): it will send no more".into();
         return reading;
     }
     if !partial {

@@ -15,6 +15,9 @@ use super::options::{read_kernel_timeouts, read_timeout_mode};
 use super::preview::Preview;
 use super::result::{Arg, Call, CallResult, Datagram, Kind, LabEvent, Outcome, Started};
 
+/// TCP_CLOSE in `linux/tcp_states.h`: no connection any more.
+const TCP_CLOSE: u8 = 7;
+
 /// A call being made: what it is and when it began. `finish` makes the record.
 pub(crate) struct Recorder {
     shared: Arc<Shared>,
@@ -138,6 +141,31 @@ impl Recorder {
         }
     }
 
+    /// Whether the socket's connection is gone (TCP state CLOSE while it is
+    /// still open here): what a reset leaves.
+    fn was_reset(&self) -> bool {
+        let Some(sock) = self.shared.get(self.sock) else {
+            return false;
+        };
+        let Some(fd) = sock.fd() else {
+            return false;
+        };
+        // SAFETY: an all-zero tcp_info is valid; getsockopt writes at most `len` bytes.
+        let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
+        let mut len = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
+        // SAFETY: a valid descriptor, buffer and length.
+        let r = unsafe {
+            libc::getsockopt(
+                std::os::fd::AsRawFd::as_raw_fd(&*fd),
+                libc::IPPROTO_TCP,
+                libc::TCP_INFO,
+                (&raw mut info).cast(),
+                &mut len,
+            )
+        };
+        r == 0 && len > 0 && info.tcpi_state == TCP_CLOSE
+    }
+
     /// Finishes the record from a syscall's result, emits it, and returns it.
     pub fn finish(self, outcome: impl Into<Outcome>, extra: Extra) -> CallResult {
         let elapsed = self.began.get().elapsed();
@@ -167,6 +195,13 @@ impl Recorder {
                 Kind::Complete
             };
             reading.sentence.clear();
+        }
+        // recv() returns 0 after a FIN, and also, from then on, after a
+        // reset: the kernel's state tells which.
+        if reading.kind == Kind::EndOfStream && self.was_reset() {
+            reading.sentence =
+                "the connection was reset (RST) and is gone: from now on recv() returns 0, not an error"
+                    .into();
         }
         let mut explain = if reading.sentence.is_empty() {
             extra.sentence.unwrap_or_default()

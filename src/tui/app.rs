@@ -107,6 +107,8 @@ pub struct App {
     /// The kernel view's one reader, shared with the sampler.
     pub kernel: KernelReader,
     typed: Player,
+    /// Where each typed-player line came from (typed, or by a key), by number.
+    typed_sources: Vec<Source>,
     /// The script or lesson being played, if any.
     pub script: Option<Script>,
     wake: Option<Instant>,
@@ -167,6 +169,7 @@ impl App {
             last: HashMap::new(),
             kernel,
             typed: Player::new(Vec::new()),
+            typed_sources: Vec::new(),
             script: None,
             wake: None,
             input: Input::default(),
@@ -335,6 +338,7 @@ impl App {
                 self.cmd_error = None;
                 self.scroll = 0;
                 let number = self.typed.lines().len() + 1;
+                self.typed_sources.push(source);
                 self.typed.push(Line {
                     number,
                     text: text.to_string(),
@@ -372,6 +376,7 @@ impl App {
             sink: &mut LogSink {
                 log: &mut self.log,
                 source,
+                sources: &self.typed_sources,
                 error: &mut self.cmd_error,
                 selected: &mut selected,
             },

@@ -175,6 +175,7 @@ impl App {
                 sink: &mut LogSink {
                     log: &mut self.log,
                     source: Source::Script,
+                    sources: &[],
                     error: &mut self.cmd_error,
                     selected: &mut selected,
                 },

@@ -89,6 +89,10 @@ pub struct LogSink<'a> {
     pub log: &'a mut Log,
     /// Where commands come from.
     pub source: Source,
+    /// Where each line came from, by line number (from 1), when the lines
+    /// came from several places (typed, or by a key); empty otherwise. A
+    /// line may run long after it was given, behind a settling call.
+    pub sources: &'a [Source],
     /// The last error, to show beside the command line.
     pub error: &'a mut Option<String>,
     /// The socket a `select` asked for, for the App to select.
@@ -107,8 +111,13 @@ impl Sink for LogSink<'_> {
                 | crate::script::Statement::Pause
                 | crate::script::Statement::Select(_)
         ) {
-            self.log
-                .push(Entry::Command(line.text.clone(), self.source));
+            let source = line
+                .number
+                .checked_sub(1)
+                .and_then(|i| self.sources.get(i))
+                .copied()
+                .unwrap_or(self.source);
+            self.log.push(Entry::Command(line.text.clone(), source));
         }
     }
 

@@ -55,9 +55,10 @@ fn install_panic_hook() {
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            // Held until the exit, so that the screen's thread cannot draw
-            // (and hide the cursor again) after the terminal is given back.
-            let _screen = io::stdout().lock();
+            // Holding stdout until the end keeps the screen's thread from
+            // drawing (and hiding the cursor) after the terminal is given
+            // back; the lock is reentrant, so restore() can still write.
+            let _stdout = io::stdout().lock();
             restore();
             previous(info);
             std::process::exit(101);
