@@ -355,6 +355,7 @@ fn a_selected_listener_shows_who_waits_and_why() {
         synack_retrans: 2,
         expires_ms: 1400,
         syn: Some(1),
+        left_ms: Some(13_400),
     });
     snap.sockets.insert(4, half);
     snap.sockets[0].syn_recv = Some(1);
@@ -366,7 +367,7 @@ fn a_selected_listener_shows_who_waits_and_why() {
     for want in [
         "Selected · L1 · both queues",
         "accept queue (3): C1 C2 C3",
-        "SYN queue 1 of 3: past it, SYN cookies · syn1 SYN-ACK×2 1.4s",
+        "SYN queue 1 of 3: past it, SYN cookies · syn1 SYN-ACK×2 next 1.4s ≤13s left",
         "since start (system-wide): ListenOverflows +4 ListenDrops +4 SyncookiesSent +3",
         "syn q ████",
         "· holds 3 connections: Linux calls the queue full only when more than 2 wait",

@@ -462,3 +462,41 @@ fn outside_a_lab_of_its_own_syn_and_setting_a_sysctl_are_refused_in_one_line() {
         r.records
     );
 }
+
+#[test]
+fn without_cap_net_raw_syn_says_so_in_one_line_and_sends_nothing() {
+    if !root() {
+        return;
+    }
+    // Root without CAP_NET_RAW: setpriv drops it from the bounding set, so
+    // sockplay starts without it (and keeps CAP_SYS_ADMIN for --netns).
+    let out = Command::new("setpriv")
+        .args(["--bounding-set=-net_raw", env!("CARGO_BIN_EXE_sockplay")])
+        .args(["--netns", "run", "--json", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin
+                .take()
+                .unwrap()
+                .write_all(b"listen backlog=4\nsyn L1 x3\nexpect L1 syn_recv=0\n")?;
+            c.wait_with_output()
+        })
+        .expect("setpriv (util-linux) is installed");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let syn: Value = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|v| v["call"] == "syn")
+        .unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(syn["errno"], "EPERM", "{syn}");
+    assert!(
+        syn["explain"]
+            .as_str()
+            .unwrap()
+            .contains("needs CAP_NET_RAW"),
+        "{syn}"
+    );
+    assert!(out.status.success(), "no entry was made: {text}");
+}

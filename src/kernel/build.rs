@@ -210,7 +210,15 @@ pub fn snapshot(r: Readings) -> Snapshot {
                         .filter_map(|s| s.meta.local.map(|a| (a, s.name)))
                         .collect()
                 });
-                waiting.push(waiting_view(e, s.name, clients.get(&e.peer).copied()));
+                let mut w = waiting_view(e, s.name, clients.get(&e.peer).copied());
+                if let (Some(h), Some(retries), None) = (
+                    w.half_open.as_mut(),
+                    r.system.tcp_synack_retries,
+                    s.meta.defer_accept.filter(|d| d.1 > 0),
+                ) {
+                    h.left_ms = Some(HalfOpen::left(h.synack_retrans, h.expires_ms, retries));
+                }
+                waiting.push(w);
             }
             // The dump comes in hash order; a class reads C1 C2 C3.
             waiting.sort_by_key(|w| {
@@ -311,6 +319,7 @@ fn waiting_view(e: &DiagEntry, listener: SockName, client: Option<SockName>) -> 
             synack_retrans: u32::from(e.retrans),
             expires_ms: e.expires_ms,
             syn: crate::lab::syn::number(e.peer),
+            left_ms: None,
         }),
     }
 }
@@ -624,6 +633,15 @@ mod tests {
         );
         let half = snap.waiting("L1".parse().unwrap()).next().unwrap();
         assert_eq!(half.half_open.and_then(|h| h.syn), Some(1));
+    }
+
+    #[test]
+    fn an_entry_is_let_go_after_its_last_synack_resend() {
+        // Resent 0 times, the first timer 0.7 s away, 5 resends: 1 + 2 + 4 +
+        // 8 + 16 + 32 s in all, less the 0.3 s gone.
+        assert_eq!(HalfOpen::left(0, 700, 5), 62_700);
+        assert_eq!(HalfOpen::left(5, 900, 5), 900);
+        assert_eq!(HalfOpen::left(1, 1000, 2), 5_000);
     }
 
     #[test]

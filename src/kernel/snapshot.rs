@@ -193,6 +193,24 @@ pub struct HalfOpen {
     /// The number of the bare SYN that made it, when `syn` sent it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub syn: Option<u32>,
+    /// At most how long, in ms, before the kernel lets the entry go if no
+    /// ACK comes: the timer now, then a resend each 2, 4, 8… s (at most
+    /// 120) until `tcp_synack_retries`. Sooner while the SYN queue is more
+    /// than half full; absent under TCP_DEFER_ACCEPT, which keeps its own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left_ms: Option<u64>,
+}
+
+impl HalfOpen {
+    /// [`HalfOpen::left_ms`] for an entry resent `retrans` times whose
+    /// timer fires in `expires_ms`, under `tcp_synack_retries`.
+    pub fn left(retrans: u32, expires_ms: u32, synack_retries: u64) -> u64 {
+        let resends = (u64::from(retrans) + 1)..=synack_retries;
+        u64::from(expires_ms)
+            + resends
+                .map(|k| (1000u64 << k.min(20)).min(120_000))
+                .sum::<u64>()
+    }
 }
 
 impl SockView {

@@ -85,7 +85,7 @@ pub(crate) fn flood(
         },
         Err(Errno(libc::EPERM | libc::EACCES)) => Extra {
             note: Some(
-                "a raw socket needs CAP_NET_RAW: run sockplay as root, or with --netns where the kernel allows user namespaces".into(),
+                "a raw socket needs CAP_NET_RAW, and this process does not hold it: run sockplay as root, or unprivileged with --netns (its user namespace grants it)".into(),
             ),
             ..Extra::default()
         },

@@ -73,8 +73,11 @@ fn socket_lines(v: &SockView) -> Vec<String> {
                 _ => String::new(),
             };
             let timer = v.half_open.map_or_else(String::new, |h| {
+                let left = h.left_ms.map_or_else(String::new, |l| {
+                    format!(", gone within {:.1}s", l as f64 / 1000.0)
+                });
                 format!(
-                    "  SYN-ACK resent {}×, timer {:.1}s",
+                    "  SYN-ACK resent {}×, timer {:.1}s{left}",
                     h.synack_retrans,
                     f64::from(h.expires_ms) / 1000.0
                 )

@@ -71,8 +71,11 @@ fn syn_queue_line(app: &App, l: &SockView) -> Option<String> {
             _ => w.peer.map_or_else(|| "?".into(), |p| p.to_string()),
         };
         let timer = w.half_open.map_or_else(String::new, |h| {
+            let left = h
+                .left_ms
+                .map_or_else(String::new, |l| format!(" ≤{:.0}s left", l as f64 / 1000.0));
             format!(
-                " SYN-ACK×{} {:.1}s",
+                " SYN-ACK×{} next {:.1}s{left}",
                 h.synack_retrans,
                 f64::from(h.expires_ms) / 1000.0
             )
