@@ -72,6 +72,11 @@ enum Mode {
         /// the transcript between the results (`packet` lines with --json).
         #[arg(long)]
         wire: bool,
+        /// Print a Python 3 program that makes the script's calls with the
+        /// socket module and prints their results as the transcript does;
+        /// nothing runs.
+        #[arg(long, conflicts_with_all = ["json", "markdown", "wire"])]
+        python: bool,
         /// The script (`-` for standard input).
         file: PathBuf,
     },
@@ -122,11 +127,15 @@ fn main() -> ExitCode {
     sockplay::lab::limits::raise_nofile();
     let result = match cli.mode {
         Some(Mode::Run {
+            python: true, file, ..
+        }) => python_program(&file),
+        Some(Mode::Run {
             json,
             markdown,
             settle,
             wire,
             file,
+            ..
         }) => run(
             &file,
             json,
@@ -163,6 +172,8 @@ fn own_loopback() {
 /// The lesson about to run, when its header says it needs the wire.
 fn wire_lesson(cli: &Cli) -> Option<String> {
     let file = match &cli.mode {
+        // A Python program is printed, not run: no lab to capture.
+        Some(Mode::Run { python: true, .. }) => return None,
         Some(Mode::Run { file, .. }) => file.clone(),
         Some(Mode::Lesson { name }) => PathBuf::from(name),
         _ => return None,
@@ -205,6 +216,22 @@ fn script_or_lesson(file: &PathBuf) -> anyhow::Result<Lesson> {
     Ok(Lesson::from_text(&file.display().to_string(), &text))
 }
 
+/// `run --python`: the script as a Python 3 program, printed; nothing runs.
+fn python_program(file: &PathBuf) -> anyhow::Result<u8> {
+    let lesson = script_or_lesson(file)?;
+    let lines = match parse_script(&lesson.text) {
+        Ok(lines) => lines,
+        Err(e) => {
+            let said = format!("{}: {e}", file.display());
+            eprintln!("sockplay: {}", escape_text(&said));
+            return Ok(2);
+        }
+    };
+    let name = file.display().to_string();
+    print!("{}", sockplay::script::program::program(&lines, &name));
+    Ok(0)
+}
+
 fn run(
     file: &PathBuf,
     json: bool,
@@ -219,7 +246,10 @@ fn run(
     let mut sink: Box<dyn Sink> = if json {
         Box::new(JsonLines::new(stdout))
     } else if markdown {
-        Box::new(Markdown::new(stdout, &lesson.title, &lesson.summary))
+        Box::new(
+            Markdown::new(stdout, &lesson.title, &lesson.summary)
+                .with_python(Box::new(sockplay::script::python::for_handouts())),
+        )
     } else {
         Box::new(Transcript::new(stdout))
     };

@@ -160,8 +160,8 @@ fn each_segment_names_the_call_that_caused_it() {
          sleep 300ms\n\
          recv A1 8k\n\
          sleep 100ms\n\
-         drain A1\n\
-         sleep 100ms\n\
+         drain A1 on\n\
+         expect C1 sendq=0 within 5s\n\
          close C1\n\
          sleep 100ms\n\
          close A1 rst\n",

@@ -5,11 +5,18 @@ use std::time::{Duration, Instant};
 
 use sockplay::lab::{AcceptCount, Command, Lab, LabEvent, SockOpts, Target};
 
+#[allow(dead_code)] // each bench uses what it needs
 /// A lab with one listener (backlog 4096) and `n` connections, client and
 /// accepted ends, made in rounds that fit the accept queue.
 pub fn lab_with_connections(n: u32) -> (Lab, Receiver<LabEvent>) {
-    sockplay::lab::limits::raise_nofile();
     let (lab, events) = Lab::new();
+    connections_in(&lab, n);
+    (lab, events)
+}
+
+/// Makes one listener (backlog 4096) and `n` connections in `lab`.
+pub fn connections_in(lab: &Lab, n: u32) {
+    sockplay::lab::limits::raise_nofile();
     lab.execute(&Command::Listen {
         addr: None,
         backlog: 4096,
@@ -35,13 +42,12 @@ pub fn lab_with_connections(n: u32) -> (Lab, Receiver<LabEvent>) {
             opts: SockOpts::default(),
         })
         .unwrap();
-        settle(&lab);
+        settle(lab);
         lab.execute(&Command::Accept {
             listener: l1,
             count: AcceptCount::All,
         })
         .unwrap();
-        settle(&lab);
+        settle(lab);
     }
-    (lab, events)
 }

@@ -9,6 +9,8 @@ pub mod lexer;
 pub mod packet_expect;
 pub mod parse;
 pub mod player;
+pub mod program;
+pub mod python;
 pub mod units;
 
 pub use error::{ParseError, ScriptError};

@@ -239,19 +239,23 @@ impl<'s> Runner<'s> {
             self.sink.info(0, &text, self.lab.elapsed());
         }
         if let Some(wire) = self.wire.take() {
-            let stats = wire.stats();
-            if self.show_packets || stats.drops > 0 || stats.pcap_error.is_some() {
-                let mut text = format!(
-                    "wire: {} segments, {} dropped by the kernel",
-                    stats.segments, stats.drops
-                );
-                if let Some(e) = stats.pcap_error {
-                    text.push_str(&format!("; the pcap file stopped: {e}"));
+            // The last handle (the lab holds only a weak one): stopping it
+            // completes the pcap file and the kernel's count of drops.
+            let stats = match std::sync::Arc::try_unwrap(wire) {
+                Ok(mut w) => {
+                    w.stop();
+                    w.stats()
                 }
-                self.sink.info(0, &text, self.lab.elapsed());
+                Err(w) => w.stats(),
+            };
+            let mut text = format!(
+                "wire: {} segments, {} dropped by the kernel",
+                stats.segments, stats.drops
+            );
+            if let Some(e) = stats.pcap_error {
+                text.push_str(&format!("; the pcap file stopped: {e}"));
             }
-            // Dropping the last handle stops the capture and completes the pcap.
-            drop(wire);
+            self.sink.info(0, &text, self.lab.elapsed());
         }
         self.lab.shutdown(Duration::from_secs(1));
         self.sink.finish();

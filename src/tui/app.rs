@@ -151,6 +151,8 @@ pub struct App {
     pub dirty: bool,
     /// The wire pane (`w`) and the capture behind it.
     pub wire: super::wire_pane::WirePane,
+    /// The results show each call's Python equivalent (`y`).
+    pub python: bool,
 }
 
 pub use super::lesson::{Script, Stop};
@@ -191,6 +193,7 @@ impl App {
             quit: false,
             dirty: true,
             wire: super::wire_pane::WirePane::default(),
+            python: false,
         }
     }
 

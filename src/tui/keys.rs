@@ -144,6 +144,10 @@ fn on_pane_key(app: &mut App, key: KeyEvent) {
         }
         KeyCode::Char('p') => app.toggle_freeze(),
         KeyCode::Char('w') => app.wire.toggle(),
+        KeyCode::Char('y') => {
+            app.python = !app.python;
+            app.dirty = true;
+        }
         KeyCode::PageUp if app.wire.shown => app.wire.scroll_by(10),
         KeyCode::PageDown if app.wire.shown => app.wire.scroll_by(-10),
         KeyCode::End if app.wire.shown => app.wire.scroll = 0,

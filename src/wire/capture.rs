@@ -30,9 +30,58 @@ pub enum CaptureError {
     Io(#[from] io::Error),
 }
 
+/// How many frames one read takes at most.
+pub const BATCH: usize = 64;
+
+/// A frame's length as kept and as it was on the wire, and when the
+/// kernel saw it.
+#[derive(Debug, Clone, Copy)]
+pub struct FrameMeta {
+    /// Bytes kept in the buffer.
+    pub kept: usize,
+    /// Bytes on the wire.
+    pub wire_len: usize,
+    /// The kernel's time stamp.
+    pub stamp: SystemTime,
+}
+
+/// Buffers for one read of up to [`BATCH`] frames.
+pub struct Batch {
+    frames: Vec<Vec<u8>>,
+    controls: Vec<[u64; 8]>,
+    meta: Vec<FrameMeta>,
+}
+
+impl Batch {
+    /// Buffers for frames of up to `snaplen` bytes.
+    pub fn new(snaplen: u32) -> Self {
+        Batch {
+            frames: vec![vec![0u8; snaplen as usize]; BATCH],
+            controls: vec![[0u64; 8]; BATCH],
+            meta: vec![
+                FrameMeta {
+                    kept: 0,
+                    wire_len: 0,
+                    stamp: UNIX_EPOCH,
+                };
+                BATCH
+            ],
+        }
+    }
+}
+
+impl Batch {
+    /// Frame `i` of the last read: its bytes and what is known of it.
+    pub fn frame(&self, i: usize) -> (&[u8], FrameMeta) {
+        let m = self.meta[i];
+        (&self.frames[i][..m.kept], m)
+    }
+}
+
 /// A capture socket on `lo`.
 pub struct Capture {
     sock: Socket,
+    snaplen: u32,
 }
 
 /// The counters of PACKET_STATISTICS (read and reset by the kernel).
@@ -45,8 +94,9 @@ pub struct KernelStats {
 }
 
 impl Capture {
-    /// Opens the capture socket on the loopback, keeping the lab's ports.
-    pub fn open(ports: &BTreeSet<u16>) -> Result<Capture, CaptureError> {
+    /// Opens the capture socket on the loopback, keeping the lab's ports
+    /// and `snaplen` bytes of each frame.
+    pub fn open(ports: &BTreeSet<u16>, snaplen: u32) -> Result<Capture, CaptureError> {
         let sock =
             Socket::new(Domain::PACKET, Type::RAW, Some(Protocol::from(0))).map_err(|e| match e
                 .raw_os_error()
@@ -54,7 +104,7 @@ impl Capture {
                 Some(libc::EPERM) | Some(libc::EACCES) => CaptureError::NotPermitted,
                 _ => CaptureError::Io(e),
             })?;
-        let cap = Capture { sock };
+        let cap = Capture { sock, snaplen };
         cap.set_ports(ports)?;
         // Room for bursts: SO_RCVBUFFORCE past rmem_max where allowed.
         let want: libc::c_int = 32 << 20;
@@ -83,50 +133,87 @@ impl Capture {
         Ok(cap)
     }
 
+    /// How many bytes of each frame it keeps.
+    pub fn snaplen(&self) -> u32 {
+        self.snaplen
+    }
+
     /// Replaces the filter with one for these ports (the kernel swaps it
     /// at once; frames already queued stay).
     pub fn set_ports(&self, ports: &BTreeSet<u16>) -> io::Result<()> {
-        let program = filter::program(ports);
+        let program = filter::program(ports, self.snaplen);
         self.sock.attach_filter(&filter::to_sock_filter(&program))
     }
 
-    /// Reads one frame into `buf`: its length on the wire and the kernel's
-    /// time stamp. `None` when the read timed out.
-    pub fn read(&self, buf: &mut [u8]) -> io::Result<Option<(usize, usize, SystemTime)>> {
-        let mut iov = libc::iovec {
-            iov_base: buf.as_mut_ptr().cast(),
-            iov_len: buf.len(),
+    /// Reads the frames queued now, up to [`BATCH`] in one `recvmmsg`,
+    /// waiting for the first at most the read time-out. Returns how many
+    /// `batch` holds; 0 when the wait timed out.
+    pub fn read_batch(&self, batch: &mut Batch) -> io::Result<usize> {
+        let n = batch.frames.len();
+        let mut iovs: Vec<libc::iovec> = batch
+            .frames
+            .iter_mut()
+            .map(|f| libc::iovec {
+                iov_base: f.as_mut_ptr().cast(),
+                iov_len: f.len(),
+            })
+            .collect();
+        let mut hdrs: Vec<libc::mmsghdr> = iovs
+            .iter_mut()
+            .zip(batch.controls.iter_mut())
+            .map(|(iov, control)| {
+                // SAFETY: mmsghdr is plain data; zeroes are a valid value.
+                let mut h: libc::mmsghdr = unsafe { std::mem::zeroed() };
+                h.msg_hdr.msg_iov = iov;
+                h.msg_hdr.msg_iovlen = 1;
+                h.msg_hdr.msg_control = control.as_mut_ptr().cast();
+                h.msg_hdr.msg_controllen = std::mem::size_of_val(control);
+                h
+            })
+            .collect();
+        // SAFETY: hdrs points at iovs, the frames and the control buffers,
+        // all of which live for the call; n is hdrs' length.
+        let got = unsafe {
+            libc::recvmmsg(
+                self.sock.as_raw_fd(),
+                hdrs.as_mut_ptr(),
+                n as libc::c_uint,
+                libc::MSG_TRUNC | libc::MSG_WAITFORONE,
+                std::ptr::null_mut(),
+            )
         };
-        let mut control = [0u64; 16];
-        // SAFETY: msghdr is plain data; zeroes are a valid value.
-        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control.as_mut_ptr().cast();
-        msg.msg_controllen = std::mem::size_of_val(&control);
-        // SAFETY: msg points at iov, buf and control, which live for the call.
-        let n = unsafe { libc::recvmsg(self.sock.as_raw_fd(), &mut msg, libc::MSG_TRUNC) };
-        if n < 0 {
+        if got < 0 {
             let e = io::Error::last_os_error();
             return match e.kind() {
-                io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted => Ok(None),
+                io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted => Ok(0),
                 _ => Err(e),
             };
         }
-        let wire_len = n as usize;
-        let mut stamp = SystemTime::now();
-        // SAFETY: msg was filled by recvmsg; the CMSG macros walk its control buffer.
-        unsafe {
-            let mut c = libc::CMSG_FIRSTHDR(&msg);
-            while !c.is_null() {
-                if (*c).cmsg_level == libc::SOL_SOCKET && (*c).cmsg_type == libc::SO_TIMESTAMPNS {
-                    let ts: libc::timespec = std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
-                    stamp = UNIX_EPOCH + Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32);
+        let got = got as usize;
+        for (i, h) in hdrs.iter().take(got).enumerate() {
+            let wire_len = h.msg_len as usize;
+            let mut stamp = SystemTime::now();
+            // SAFETY: recvmmsg filled this header; the CMSG macros walk its
+            // control buffer, which is still alive.
+            unsafe {
+                let mut c = libc::CMSG_FIRSTHDR(&h.msg_hdr);
+                while !c.is_null() {
+                    if (*c).cmsg_level == libc::SOL_SOCKET && (*c).cmsg_type == libc::SO_TIMESTAMPNS
+                    {
+                        let ts: libc::timespec =
+                            std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
+                        stamp = UNIX_EPOCH + Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32);
+                    }
+                    c = libc::CMSG_NXTHDR(&h.msg_hdr, c);
                 }
-                c = libc::CMSG_NXTHDR(&msg, c);
             }
+            batch.meta[i] = FrameMeta {
+                kept: wire_len.min(batch.frames[i].len()),
+                wire_len,
+                stamp,
+            };
         }
-        Ok(Some((wire_len.min(buf.len()), wire_len, stamp)))
+        Ok(got)
     }
 
     /// PACKET_STATISTICS since the last read.

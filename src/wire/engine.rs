@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
-use super::capture::{Capture, CaptureError};
+use super::capture::{Batch, Capture, CaptureError};
 use super::flow::Flows;
 use super::names::Directory;
 use super::parse::{flag, parse_frame};
@@ -83,7 +83,13 @@ impl Wire {
             .into_iter()
             .filter_map(|(n, l, p)| port_of(n, l, p))
             .collect();
-        let capture = Capture::open(&ports)?;
+        // Whole frames for a pcap file; only the headers otherwise.
+        let snaplen = if opts.pcap.is_some() {
+            super::filter::FULL_SNAPLEN
+        } else {
+            super::filter::SNAPLEN
+        };
+        let capture = Capture::open(&ports, snaplen)?;
         let pcap = match &opts.pcap {
             Some(path) => Some(PcapFile::create(path).map_err(|e| {
                 CaptureError::Io(io::Error::new(
@@ -198,12 +204,13 @@ impl Drop for Wire {
 
 /// The capture thread: read, parse, follow, name, keep, write.
 fn run(inner: &Inner, lab: &Observer, mut pcap: Option<PcapFile>) {
-    let mut buf = vec![0u8; super::filter::SNAPLEN as usize];
+    let mut batch = Batch::new(inner.capture.snaplen());
     let mut flows = Flows::default();
     let mut dir = Directory::default();
     let mut last_flush = Instant::now();
+    let mut kept = Vec::with_capacity(super::capture::BATCH);
     while !inner.stop.load(Ordering::Acquire) {
-        let read = inner.capture.read(&mut buf);
+        let read = inner.capture.read_batch(&mut batch);
         if last_flush.elapsed() > Duration::from_millis(200) {
             last_flush = Instant::now();
             if let Ok(k) = inner.capture.stats() {
@@ -216,38 +223,48 @@ fn run(inner: &Inner, lab: &Observer, mut pcap: Option<PcapFile>) {
                 pcap = None;
             }
         }
-        let (len, wire_len, stamp) = match read {
-            Ok(Some(r)) => r,
-            Ok(None) => continue,
+        let n = match read {
+            Ok(n) => n,
             Err(_) => {
                 std::thread::sleep(Duration::from_millis(10));
                 continue;
             }
         };
-        let frame = &buf[..len];
-        let Ok(h) = parse_frame(frame) else { continue };
-        let ago = SystemTime::now().duration_since(stamp).unwrap_or_default();
-        let t = lab.elapsed().saturating_sub(ago);
-        let ends = dir.ends(lab, h.src, h.dst, h.flags & flag::SYN != 0);
-        if ends.from.is_none() && ends.to.is_none() {
+        // One clock reading for the batch: how long ago each frame was seen.
+        let (now_wall, now_lab) = (SystemTime::now(), lab.elapsed());
+        for i in 0..n {
+            let (frame, meta) = batch.frame(i);
+            let Ok(h) = parse_frame(frame) else { continue };
+            let ago = now_wall.duration_since(meta.stamp).unwrap_or_default();
+            let t = now_lab.saturating_sub(ago);
+            let ends = dir.ends(lab, h.src, h.dst, h.flags & flag::SYN != 0);
+            if ends.from.is_none() && ends.to.is_none() {
+                continue;
+            }
+            let seg = flows.segment(&h, t, ends, lab);
+            if let Some(p) = &mut pcap
+                && let Err(e) = p.write(frame, meta.wire_len, meta.stamp, &seg)
+            {
+                lock(&inner.stats).pcap_error = Some(e.to_string());
+                pcap = None;
+            }
+            kept.push(seg);
+        }
+        if kept.is_empty() {
             continue;
         }
-        let seg = flows.segment(&h, t, ends, lab);
-        if let Some(p) = &mut pcap
-            && let Err(e) = p.write(frame, wire_len, stamp, &seg)
-        {
-            lock(&inner.stats).pcap_error = Some(e.to_string());
-            pcap = None;
-        }
+        let count = kept.len() as u64;
         {
             let mut ring = lock(&inner.ring);
-            if ring.segments.len() == RING {
-                ring.segments.pop_front();
-                ring.first += 1;
+            for seg in kept.drain(..) {
+                if ring.segments.len() == RING {
+                    ring.segments.pop_front();
+                    ring.first += 1;
+                }
+                ring.segments.push_back(seg);
             }
-            ring.segments.push_back(seg);
         }
-        lock(&inner.stats).segments += 1;
+        lock(&inner.stats).segments += count;
     }
     if let Ok(k) = inner.capture.stats() {
         lock(&inner.stats).drops += k.drops;

@@ -10,9 +10,15 @@ use std::collections::BTreeSet;
 
 use socket2::SockFilter;
 
-/// How many bytes of a frame the capture keeps: all of it (a loopback
-/// frame with TSO is at most 64 KiB plus headers).
-pub const SNAPLEN: u32 = 262_144;
+/// How many bytes of a frame the capture keeps when only the headers are
+/// wanted (Ethernet 14, IP up to 60, TCP up to 60, and a little payload):
+/// the lengths on the wire come from the IP header, and copying whole
+/// 64 KiB loopback frames would only slow the capture down.
+pub const SNAPLEN: u32 = 256;
+
+/// How many bytes of a frame the capture keeps for a pcap file: all of it
+/// (a loopback frame is at most its MTU, 65,536, plus 14).
+pub const FULL_SNAPLEN: u32 = 65_600;
 
 /// Past this many ports the program would grow beyond what the kernel
 /// takes (4,096 instructions), so it keeps every TCP segment on the
@@ -55,9 +61,10 @@ const fn insn(code: u16, jt: u8, jf: u8, k: u32) -> Insn {
     Insn { code, jt, jf, k }
 }
 
-/// The program for these ports. With no port it keeps nothing; past
-/// [`MAX_PORTS`] it keeps every TCP segment.
-pub fn program(ports: &BTreeSet<u16>) -> Vec<Insn> {
+/// The program for these ports, keeping `snaplen` bytes of each frame.
+/// With no port it keeps nothing; past [`MAX_PORTS`] it keeps every TCP
+/// segment.
+pub fn program(ports: &BTreeSet<u16>, snaplen: u32) -> Vec<Insn> {
     let mut p = vec![
         insn(LD_W_ABS, 0, 0, AD_PKTTYPE),
         insn(JEQ_K, 0, 1, PACKET_OUTGOING),
@@ -84,14 +91,14 @@ pub fn program(ports: &BTreeSet<u16>) -> Vec<Insn> {
     // X holds the IP header's length; the TCP ports follow the 14-byte
     // Ethernet header and it.
     if ports.len() > MAX_PORTS {
-        p.push(insn(RET_K, 0, 0, SNAPLEN));
+        p.push(insn(RET_K, 0, 0, snaplen));
         return p;
     }
     for offset in [14, 16] {
         p.push(insn(LD_H_IND, 0, 0, offset));
         for &port in ports {
             p.push(insn(JEQ_K, 0, 1, u32::from(port)));
-            p.push(insn(RET_K, 0, 0, SNAPLEN));
+            p.push(insn(RET_K, 0, 0, snaplen));
         }
     }
     p.push(insn(RET_K, 0, 0, 0));
@@ -158,7 +165,7 @@ mod tests {
     #[test]
     fn keeps_the_lab_ports_once_and_nothing_else() {
         let ports: BTreeSet<u16> = [5000, 6000].into();
-        let p = program(&ports);
+        let p = program(&ports, SNAPLEN);
         assert_eq!(run(&p, &frame_v4(40000, 5000, 6), 0), SNAPLEN);
         assert_eq!(run(&p, &frame_v4(6000, 40000, 6), 0), SNAPLEN);
         assert_eq!(run(&p, &frame_v6(40000, 6000), 0), SNAPLEN);
@@ -175,12 +182,15 @@ mod tests {
 
     #[test]
     fn no_port_keeps_nothing_and_too_many_keep_all_tcp() {
-        assert_eq!(run(&program(&BTreeSet::new()), &frame_v4(1, 2, 6), 0), 0);
+        assert_eq!(
+            run(&program(&BTreeSet::new(), SNAPLEN), &frame_v4(1, 2, 6), 0),
+            0
+        );
         let many: BTreeSet<u16> = (1..=(MAX_PORTS as u16 + 1)).collect();
-        let p = program(&many);
+        let p = program(&many, SNAPLEN);
         assert!(p.len() < 64);
         assert_eq!(run(&p, &frame_v4(60000, 60001, 6), 0), SNAPLEN);
         let most: BTreeSet<u16> = (1..=MAX_PORTS as u16).collect();
-        assert!(program(&most).len() <= 4096);
+        assert!(program(&most, SNAPLEN).len() <= 4096);
     }
 }

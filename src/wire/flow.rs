@@ -161,7 +161,8 @@ fn classify(
     let win = if syn {
         u32::from(h.win_raw)
     } else {
-        u32::from(h.win_raw) << wscale.unwrap_or(0)
+        // RFC 7323: a scale above 14 is taken as 14 (and a shift past 31 would overflow).
+        u32::from(h.win_raw) << wscale.unwrap_or(0).min(14)
     };
     let has_ack = h.flags & flag::ACK != 0;
     let fin = h.flags & flag::FIN != 0;

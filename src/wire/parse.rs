@@ -2,7 +2,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use etherparse::{NetSlice, SlicedPacket, TcpOptionElement, TransportSlice};
+use etherparse::{LaxNetSlice, LaxSlicedPacket, TcpOptionElement, TransportSlice};
 
 /// TCP's flag bits, as in the header's 14th byte.
 pub mod flag {
@@ -75,25 +75,45 @@ pub enum ParseError {
     NotTcp,
 }
 
+/// Where `inner` starts within `outer` (both slices of one frame).
+fn offset_in(outer: &[u8], inner: &[u8]) -> usize {
+    (inner.as_ptr() as usize).saturating_sub(outer.as_ptr() as usize)
+}
+
 /// Reads a frame as the loopback delivers it (an Ethernet header of zeroes
-/// first). Never panics, whatever the bytes.
+/// first), cut at the capture's snap length: the payload's length comes
+/// from the IP header, not from the bytes kept. Never panics, whatever the
+/// bytes.
 pub fn parse_frame(frame: &[u8]) -> Result<TcpHeader, ParseError> {
     let sliced =
-        SlicedPacket::from_ethernet(frame).map_err(|e| ParseError::Malformed(e.to_string()))?;
-    let (src_ip, dst_ip): (IpAddr, IpAddr) = match &sliced.net {
-        Some(NetSlice::Ipv4(ip)) => (
-            ip.header().source_addr().into(),
-            ip.header().destination_addr().into(),
-        ),
-        Some(NetSlice::Ipv6(ip)) => (
-            ip.header().source_addr().into(),
-            ip.header().destination_addr().into(),
-        ),
+        LaxSlicedPacket::from_ethernet(frame).map_err(|e| ParseError::Malformed(e.to_string()))?;
+    // Where the IP packet ends on the wire, as an offset in the frame.
+    let (src_ip, dst_ip, ip_end): (IpAddr, IpAddr, usize) = match &sliced.net {
+        Some(LaxNetSlice::Ipv4(ip)) => {
+            let h = ip.header();
+            let start = offset_in(frame, h.slice());
+            (
+                h.source_addr().into(),
+                h.destination_addr().into(),
+                start + usize::from(h.total_len()),
+            )
+        }
+        Some(LaxNetSlice::Ipv6(ip)) => {
+            let h = ip.header();
+            let start = offset_in(frame, h.slice());
+            (
+                h.source_addr().into(),
+                h.destination_addr().into(),
+                start + 40 + usize::from(h.payload_length()),
+            )
+        }
         _ => return Err(ParseError::NotTcp),
     };
     let Some(TransportSlice::Tcp(tcp)) = &sliced.transport else {
         return Err(ParseError::NotTcp);
     };
+    let payload_start = offset_in(frame, tcp.header_slice()) + tcp.header_slice().len();
+    let len = ip_end.saturating_sub(payload_start) as u32;
     let wscale = tcp.options_iterator().find_map(|o| match o {
         Ok(TcpOptionElement::WindowScale(s)) => Some(s),
         _ => None,
@@ -106,7 +126,7 @@ pub fn parse_frame(frame: &[u8]) -> Result<TcpHeader, ParseError> {
         seq: tcp.sequence_number(),
         ack: tcp.acknowledgment_number(),
         win_raw: tcp.window_size(),
-        len: tcp.payload().len() as u32,
+        len,
         wscale: wscale.filter(|_| flags & flag::SYN != 0),
     })
 }
@@ -132,6 +152,25 @@ mod tests {
         assert_eq!(h.flags, flag::SYN);
         assert_eq!((h.seq, h.win_raw, h.len, h.wscale), (1000, 512, 0, Some(7)));
         assert_eq!(flag_names(flag::SYN | flag::ACK), ["SYN", "ACK"]);
+    }
+
+    #[test]
+    fn a_frame_cut_short_keeps_its_length_on_the_wire() {
+        let mut frame = Vec::new();
+        PacketBuilder::ethernet2([0; 6], [0; 6])
+            .ipv4([127, 0, 0, 1], [127, 0, 0, 1], 64)
+            .tcp(1, 2, 3, 4)
+            .write(&mut frame, &[7u8; 1000])
+            .unwrap();
+        let h = parse_frame(&frame[..100]).unwrap();
+        assert_eq!(h.len, 1000);
+        let mut v6 = Vec::new();
+        PacketBuilder::ethernet2([0; 6], [0; 6])
+            .ipv6([0; 16], [0; 16], 64)
+            .tcp(1, 2, 3, 4)
+            .write(&mut v6, &[7u8; 500])
+            .unwrap();
+        assert_eq!(parse_frame(&v6[..120]).unwrap().len, 500);
     }
 
     #[test]

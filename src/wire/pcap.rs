@@ -14,7 +14,7 @@ use pcap_file::pcapng::blocks::interface_description::{
     InterfaceDescriptionBlock, InterfaceDescriptionOption,
 };
 
-use super::filter::SNAPLEN;
+use super::filter::FULL_SNAPLEN;
 use super::segment::Segment;
 
 /// A pcapng file being written.
@@ -34,7 +34,7 @@ impl PcapFile {
         let mut writer = PcapNgWriter::new(BufWriter::new(file)).map_err(to_io)?;
         let interface = InterfaceDescriptionBlock {
             linktype: DataLink::ETHERNET,
-            snaplen: SNAPLEN,
+            snaplen: FULL_SNAPLEN,
             options: vec![
                 InterfaceDescriptionOption::IfName(Cow::Borrowed("lo")),
                 InterfaceDescriptionOption::IfTsResol(9),

@@ -132,6 +132,10 @@ fn help(frame: &mut Frame<'_>, app: &App, area: Rect) {
             "w",
             "the wire: the selected connection's segments and its graph",
         ),
+        (
+            "y",
+            "each call's Python equivalent under its result; y again hides it",
+        ),
         ("space", "lesson: run the next step"),
         ("⌫", "lesson: run this step again, in a fresh lab"),
         ("Home", "lesson: back to the start, in a fresh lab"),

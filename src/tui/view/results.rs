@@ -14,6 +14,24 @@ use crate::script::transcript::{call_text, head, result_line};
 use crate::tui::app::{App, Pane};
 use crate::tui::log::{Entry, Source};
 
+/// `      py  c1.send(b'a' * 1048576) → 23120`: a result's call in Python.
+fn python_line(app: &App, r: &crate::lab::CallResult) -> Line<'static> {
+    let backlog = app.lab.socket(r.sock).and_then(|s| s.meta.backlog);
+    let indent = if r.part_of.is_some() {
+        "      "
+    } else {
+        "    "
+    };
+    Line::styled(
+        format!(
+            "{indent}py  {} → {}",
+            crate::script::python::result(r, backlog),
+            crate::script::transcript::ret_text(r)
+        ),
+        app.theme.dim(),
+    )
+}
+
 fn lines_of<'a>(app: &App, e: &'a Entry) -> Vec<Line<'a>> {
     let t = app.theme;
     match e {
@@ -34,7 +52,11 @@ fn lines_of<'a>(app: &App, e: &'a Entry) -> Vec<Line<'a>> {
             } else {
                 t.kind(r.kind)
             };
-            vec![Line::styled(result_line(r), style)]
+            let mut lines = vec![Line::styled(result_line(r), style)];
+            if app.python {
+                lines.push(python_line(app, r));
+            }
+            lines
         }
         Entry::Blocked(b) => {
             // A lookup has no socket to show its time on: it shows it here.

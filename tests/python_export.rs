@@ -1,0 +1,224 @@
+//! `sockplay run --python`: the program exported from every lesson runs
+//! under python3 and reports the same results as sockplay wherever the
+//! kernel decides them the same way (a 16-byte exchange, ECONNREFUSED,
+//! end of stream, EAGAIN).
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// What one finished call came to, by socket and call, in order.
+type Results = HashMap<(String, String), Vec<String>>;
+
+fn sockplay(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_sockplay"))
+        .args(args)
+        .output()
+        .expect("sockplay runs")
+}
+
+/// Runs python3 on `program`, for at most two minutes.
+fn python(program: &str) -> (bool, String) {
+    let path = std::env::temp_dir().join(format!(
+        "sockplay-export-{}-{}.py",
+        std::process::id(),
+        program.len()
+    ));
+    std::fs::write(&path, program).unwrap();
+    let mut child = Command::new("python3")
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    let end = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if Instant::now() > end {
+            let _ = child.kill();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let _ = std::fs::remove_file(&path);
+    let ok = status.is_some_and(|s| s.success());
+    (ok, if ok { out } else { format!("{out}\n{err}") })
+}
+
+/// The call's name in a label: `send(16)` → `send`.
+fn call_name(label: &str) -> String {
+    label.split('(').next().unwrap_or(label).trim().to_string()
+}
+
+/// `#5   C1  send(16)           → 16` lines, by socket and call.
+fn from_program(out: &str) -> Results {
+    let mut r = Results::new();
+    for line in out.lines().filter(|l| l.starts_with('#')) {
+        let Some((head, ret)) = line.split_once(" → ") else {
+            continue; // still blocked: its result comes on a line of its own
+        };
+        let mut words = head.split_whitespace().skip(1);
+        let (Some(sock), Some(call)) = (words.next(), words.next()) else {
+            continue;
+        };
+        if call == "↳" {
+            continue; // a step of `accept all`
+        }
+        let ret = ret.split(" (fd").next().unwrap_or(ret).trim().to_string();
+        r.entry((sock.to_string(), call_name(call)))
+            .or_default()
+            .push(ret);
+    }
+    r
+}
+
+/// The `op` lines of `sockplay run --json`, said the same way.
+fn from_sockplay(json: &str) -> Results {
+    let mut r = Results::new();
+    for v in json
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+    {
+        if v["type"] != "op" || !v["part_of"].is_null() {
+            continue;
+        }
+        let ret = if let Some(e) = v["errno"].as_str() {
+            // Nothing moved before a kernel time-out: when it ran out
+            // decides that, not the kernel's rules alone.
+            if v["timed_out"] == true {
+                format!("{e} after its time-out")
+            } else {
+                e.to_string()
+            }
+        } else if v["timed_out"] == true && v["ret"].is_null() {
+            "timed out".into()
+        } else if v["call"] == "accept" {
+            v["created"][0].as_str().unwrap_or("?").to_string()
+        } else {
+            v["ret"].to_string()
+        };
+        let key = (
+            v["sock"].as_str().unwrap_or("").to_string(),
+            v["call"].as_str().unwrap_or("").to_string(),
+        );
+        r.entry(key).or_default().push(ret);
+    }
+    r
+}
+
+/// Whether the kernel decides this result the same way for any program
+/// making the call: a refused connection, the end of a stream, nothing
+/// queued, or a small message moved whole.
+fn kernel_decided(call: &str, ret: &str) -> bool {
+    match ret {
+        "ECONNREFUSED" | "EAGAIN" => true,
+        "0" => matches!(call, "recv" | "recvall" | "recvfrom"),
+        _ => {
+            matches!(call, "send" | "recv" | "recvall" | "sendall")
+                && ret.parse::<u64>().is_ok_and(|n| n > 0 && n <= 64)
+        }
+    }
+}
+
+/// Compares one lesson; returns how many results were compared.
+fn compare(lesson: &str) -> Result<usize, String> {
+    let exported = sockplay(&["run", "--python", lesson]);
+    if !exported.status.success() {
+        return Err(format!("{lesson}: run --python failed"));
+    }
+    let program = String::from_utf8_lossy(&exported.stdout).into_owned();
+    let (ok, out) = python(&program);
+    if !ok {
+        return Err(format!(
+            "{lesson}: the exported program failed under python3:\n{out}"
+        ));
+    }
+    let ran = sockplay(&["run", "--json", lesson]);
+    let ours = from_sockplay(&String::from_utf8_lossy(&ran.stdout));
+    let theirs = from_program(&out);
+    let mut compared = 0;
+    let mut differ = Vec::new();
+    for ((sock, call), results) in &ours {
+        let Some(py) = theirs.get(&(sock.clone(), call.clone())) else {
+            continue;
+        };
+        for (i, (a, b)) in results.iter().zip(py).enumerate() {
+            if kernel_decided(call, a) {
+                compared += 1;
+                if a != b {
+                    differ.push(format!(
+                        "{sock} {call} #{}: sockplay {a}, python3 {b}",
+                        i + 1
+                    ));
+                }
+            }
+        }
+    }
+    if differ.is_empty() {
+        Ok(compared)
+    } else {
+        Err(format!("{lesson}: {}\n{out}", differ.join("; ")))
+    }
+}
+
+#[test]
+fn every_lesson_exports_a_program_that_agrees_with_sockplay() {
+    let names: Vec<String> = sockplay::script::lessons::all()
+        .into_iter()
+        .map(|l| l.name)
+        .collect();
+    let runs: Vec<_> = names
+        .iter()
+        .map(|name| {
+            let name = name.clone();
+            std::thread::spawn(move || (name.clone(), compare(&name)))
+        })
+        .collect();
+    let mut failures = Vec::new();
+    let mut total = 0;
+    for run in runs {
+        let (name, r) = run.join().unwrap();
+        match r {
+            Ok(n) => total += n,
+            Err(e) => failures.push(e),
+        }
+        let _ = name;
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert!(total >= 20, "only {total} results compared");
+}
+
+#[test]
+fn what_has_no_python_equivalent_is_listed_as_comments() {
+    let out = sockplay(&["run", "--python", "timeouts"]);
+    assert!(out.status.success());
+    let program = String::from_utf8_lossy(&out.stdout);
+    assert!(program.starts_with("#!/usr/bin/env python3\n"));
+    assert!(program.contains("# Not generated (no Python equivalent here):"));
+    assert!(
+        program.contains("#   line 11: expect L1 errno=null"),
+        "{program}"
+    );
+    assert!(program.contains("c2.send(b'a' * 1048576)"));
+    assert!(program.contains("a1.settimeout(0.5)"));
+    assert!(program.contains("struct.pack('ll', 0, 500000)"));
+}
