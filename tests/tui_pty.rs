@@ -328,22 +328,31 @@ fn regex_lite_sgr(text: &str) -> Option<String> {
 }
 
 /// The terminal is as the shell left it: main screen, cursor shown, no
-/// mouse reporting, cooked mode.
+/// mouse reporting, cooked mode. The reader thread may still be behind the
+/// program's last bytes on a loaded machine, so this waits (at most 5 s)
+/// for the screen to settle before it judges.
 fn assert_given_back(pty: &Pty) {
-    std::thread::sleep(Duration::from_millis(100));
-    let screen = pty.screen.lock().unwrap();
-    assert!(
-        !screen.screen().alternate_screen(),
-        "left the alternate screen"
-    );
-    assert!(!screen.screen().hide_cursor(), "the cursor is shown");
-    assert_eq!(
-        screen.screen().mouse_protocol_mode(),
-        vt100::MouseProtocolMode::None,
-        "mouse reporting is off"
-    );
-    drop(screen);
-    assert_eq!(pty.termios().c_lflag & libc::ICANON, libc::ICANON);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let given_back = {
+            let parser = pty.screen.lock().unwrap();
+            let screen = parser.screen();
+            (
+                !screen.alternate_screen(),
+                !screen.hide_cursor(),
+                screen.mouse_protocol_mode() == vt100::MouseProtocolMode::None,
+            )
+        };
+        let cooked = pty.termios().c_lflag & libc::ICANON == libc::ICANON;
+        if given_back == (true, true, true) && cooked || Instant::now() >= deadline {
+            assert!(given_back.0, "left the alternate screen");
+            assert!(given_back.1, "the cursor is shown");
+            assert!(given_back.2, "mouse reporting is off");
+            assert!(cooked, "cooked mode again");
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 #[test]
