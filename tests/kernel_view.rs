@@ -328,7 +328,7 @@ fn the_sampler_sends_changed_snapshots_and_stops_at_once() {
     )
     .unwrap();
     let first = rx
-        .recv_timeout(Duration::from_secs(1))
+        .recv_timeout(Duration::from_secs(5))
         .expect("a first snapshot");
     assert!(first.sockets.is_empty());
     // Nothing in the lab changes: whatever more is sent differs from the
@@ -355,14 +355,16 @@ fn the_sampler_sends_changed_snapshots_and_stops_at_once() {
     };
     lab.execute(&cmd).unwrap();
     let next = rx
-        .recv_timeout(Duration::from_secs(1))
+        .recv_timeout(Duration::from_secs(5))
         .expect("a changed snapshot");
     assert_eq!(next.sockets.len(), 1);
     assert_eq!(next.sockets[0].accept_queue_max, Some(3));
     let began = Instant::now();
     drop(sampler);
+    // Dropping stops the thread at once; the bound leaves room for a
+    // loaded machine.
     assert!(
-        began.elapsed() < Duration::from_millis(100),
+        began.elapsed() < Duration::from_millis(1000),
         "{:?}",
         began.elapsed()
     );

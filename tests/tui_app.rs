@@ -36,7 +36,7 @@ fn command(app: &mut App, text: &str) {
 
 /// Forwards the lab's events and ticks until `done` or 3 s.
 fn pump(app: &mut App, rx: &Receiver<LabEvent>, done: impl Fn(&App) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(3);
+    let deadline = Instant::now() + Duration::from_secs(10);
     while !done(app) && Instant::now() < deadline {
         if let Ok(e) = rx.recv_timeout(Duration::from_millis(20)) {
             app.update(Msg::Lab(e));
