@@ -337,3 +337,25 @@ fn in_a_lab_of_its_own_the_udp_counters_are_nstats() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn an_empty_datagram_is_told_apart_from_a_wake_by_close() {
+    let run = common::run(
+        "udp\nudp\nsendto U1 U2 0\nrecvfrom U2 10\nexpect U2 ret=0\nexpect U2 datagram_len=0\n\
+         recvfrom U2 10\nclose U2",
+    );
+    run.assert_ok();
+    let got = run.calls("U2", "recvfrom");
+    assert_eq!(got.len(), 2, "{got:#?}");
+    // A datagram of no bytes: it came from U1.
+    assert_eq!(got[0].kind, sockplay::lab::Kind::Complete);
+    assert_eq!(
+        got[0].datagram.as_ref().unwrap().peer_name,
+        Some(name("U1"))
+    );
+    // The blocked call woken by close got no datagram, and says so.
+    assert_eq!(got[1].outcome.ret(), Some(0));
+    assert!(got[1].datagram.is_none(), "{:?}", got[1]);
+    assert_eq!(got[1].kind, sockplay::lab::Kind::EndOfStream);
+    assert!(got[1].explain.contains("no datagram"), "{}", got[1].explain);
+}

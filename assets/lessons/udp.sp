@@ -29,8 +29,9 @@ expect U1 ret=8
 note "Each recvfrom() returned one datagram, as it was sent, though there was room for more. TCP carries a stream and keeps no boundaries (see the partial-recv lesson); UDP carries messages and keeps each one whole."
 
 step "A datagram cut short"
-note "U2 sends 100 bytes. U1 reads with a 16-byte buffer. What becomes of the other 84?"
+note "U2 sends one datagram of 100 bytes."
 sendto U2 U1 100
+note "U1 reads it with a 16-byte buffer. What becomes of the other 84 bytes?"
 pause
 recvfrom U1 16
 expect U1 ret=16
@@ -47,6 +48,7 @@ udp rcvbuf=4k
 expect U3 rcvbuf=8192
 select U3
 udp
+note "How many of the 200 will U3 hold, and how many of U4's sendto() calls will fail?"
 pause
 sendto U4 U3 1000 x200
 expect U4 errno=null

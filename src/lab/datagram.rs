@@ -328,6 +328,11 @@ pub(crate) fn recv(
             Ok(got) => got,
             Err(e) => return (Err(e), Extra::default()),
         };
+        // No sender and nothing returned: no datagram came; the socket was
+        // shut down for reading (by `shutdown`, or by `close` waking it).
+        if got.from.is_none() && got.len == 0 {
+            return (Ok(0), Extra::default());
+        }
         let returned = got.len.min(size);
         if !peek {
             sock.bytes_received.fetch_add(returned, Ordering::Relaxed);

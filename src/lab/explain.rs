@@ -106,10 +106,18 @@ fn read_ret(f: &Facts<'_>, n: u64) -> Reading {
         partial,
         sentence: String::new(),
     };
-    let receiving = matches!(f.call, Call::Recv | Call::RecvAll | Call::Drain);
+    let receiving = matches!(
+        f.call,
+        Call::Recv | Call::RecvAll | Call::Drain | Call::RecvFrom
+    );
     if receiving && n == 0 && asked > 0 {
         reading.kind = Kind::EndOfStream;
-        reading.sentence = "the peer shut down its sending side (FIN): it will send no more".into();
+        reading.sentence = if f.udp {
+            "no datagram: the socket was shut down for reading, so the call returns 0 at once"
+        } else {
+            "the peer shut down its sending side (FIN): it will send no more"
+        }
+        .into();
         return reading;
     }
     if !partial {

@@ -72,7 +72,7 @@ impl Call {
     pub fn moves_bytes(self) -> bool {
         matches!(
             self,
-            Call::Send | Call::SendAll | Call::Recv | Call::RecvAll
+            Call::Send | Call::SendAll | Call::Recv | Call::RecvAll | Call::SendTo | Call::RecvFrom
         )
     }
 }

@@ -36,6 +36,8 @@ pub struct Markdown<W: Write> {
     /// Steps printed and steps held back, by the call they are part of.
     parts: HashMap<u64, (usize, usize)>,
     python: Option<PythonOf>,
+    /// Alike results in a row (`sendto … x200`), told once.
+    repeats: super::repeats::Repeats,
 }
 
 impl<W: Write> Markdown<W> {
@@ -59,6 +61,7 @@ impl<W: Write> Markdown<W> {
             names: Vec::new(),
             parts: HashMap::new(),
             python: None,
+            repeats: super::repeats::Repeats::default(),
         }
     }
 
@@ -74,6 +77,7 @@ impl<W: Write> Markdown<W> {
     }
 
     fn code(&mut self, text: &str) {
+        self.flush_repeats();
         self.release_note();
         if !self.in_code {
             let _ = writeln!(self.out, "```text");
@@ -96,7 +100,15 @@ impl<W: Write> Markdown<W> {
         let _ = writeln!(self.out, "{}\n", escape_lines(&text));
     }
 
+    /// Says how many alike results were left out, inside the code block they belong to.
+    fn flush_repeats(&mut self) {
+        if let Some(line) = self.repeats.flush() {
+            let _ = writeln!(self.out, "{line}");
+        }
+    }
+
     fn close(&mut self) {
+        self.flush_repeats();
         if self.in_code {
             let _ = writeln!(self.out, "```\n");
             self.in_code = false;
@@ -150,6 +162,9 @@ impl<W: Write> Sink for Markdown<W> {
             )
         {
             self.names.push((addr.to_string(), *l));
+        }
+        if !self.repeats.show(r) {
+            return;
         }
         if let Some(parent) = r.part_of {
             let (shown, held) = self.parts.entry(parent).or_default();

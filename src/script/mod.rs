@@ -20,6 +20,7 @@ pub mod handout;
 pub mod json;
 pub mod lessons;
 pub mod markdown;
+pub mod repeats;
 pub mod runner;
 pub mod show;
 pub mod sink;
