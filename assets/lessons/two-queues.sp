@@ -15,6 +15,7 @@ note "Two clients connected: their handshakes finished, so they wait in L1's acc
 step "Half-open without privilege: defer_accept"
 note "TCP_DEFER_ACCEPT asks the server to finish a handshake only when data comes."
 listen backlog=4 defer_accept=5s
+select L2
 connect L2 x2
 expect C3 state=ESTABLISHED
 expect C4 state=ESTABLISHED
@@ -32,6 +33,7 @@ step "Fill the SYN queue"
 note "syn sends bare SYNs from addresses with no way back: no ACK comes, so each entry stays while the kernel resends its SYN-ACK."
 listen backlog=4
 syn L3 x8
+select L3
 expect L3 syn_recv=5
 expect L3 syn_queue_limit=5
 expect L3 syn_queue_past_limit=cookies
@@ -52,6 +54,7 @@ step "Cookies off: drops"
 sysctl tcp_syncookies=0
 listen backlog=4
 syn L4 x8
+select L4
 expect L4 syn_recv=5
 expect L4 syn_queue_past_limit=drop
 expect L4 reqq_full_drop=3
@@ -73,12 +76,14 @@ sysctl tcp_syncookies=0
 sysctl tcp_max_syn_backlog=8
 listen backlog=100
 syn L5 x20
+select L5
 expect L5 syn_recv=7
 expect L5 syn_queue_limit=7
 note "backlog 100 would allow 101 entries, but with tcp_max_syn_backlog 8 the strangers' SYNs were dropped once 7 waited: 8 − 8/4 + 1."
 sysctl tcp_syncookies=1
 listen backlog=100
 syn L6 x20
+select L6
 expect L6 syn_recv=20
 expect L6 syn_queue_limit=101
 note "With cookies on, the same tcp_max_syn_backlog 8 plays no part: L6 took all 20. Only the backlog bounds the SYN queue then."
@@ -89,6 +94,7 @@ listen backlog=100
 expect L7 backlog=100
 expect L7 accept_queue_max=8
 syn L7 x20
+select L7
 expect L7 syn_recv=9
 expect L7 syn_queue_limit=9
 note "somaxconn 8 capped listen(100) to 8: the accept queue holds 9, and so does the SYN queue. These settings belong to this lab's namespace; the machine's did not change."

@@ -133,6 +133,8 @@ pub struct App {
     /// The first listener drawn: the listeners pane's scroll offset, kept
     /// beside the selection so that a click maps to the row drawn.
     pub listener_offset: usize,
+    /// Lines the narration is scrolled back from its newest (Shift-↑).
+    pub narration_back: usize,
     /// The selected connection.
     pub sel_conn: Option<SockName>,
     /// The first connection drawn: the connections pane's scroll offset.
@@ -184,6 +186,7 @@ impl App {
             new_listener: None,
             select_next: None,
             listener_offset: 0,
+            narration_back: 0,
             sel_conn: None,
             conn_offset: 0,
             scroll: 0,

@@ -158,6 +158,12 @@ fn on_pane_key(app: &mut App, key: KeyEvent) {
         KeyCode::Home if app.script.as_ref().is_some_and(|s| s.lesson) => app.restart_lesson(false),
         KeyCode::Tab | KeyCode::Right => app.pane = app.pane.next(),
         KeyCode::BackTab | KeyCode::Left => app.pane = app.pane.prev(),
+        KeyCode::Up if key.modifiers.contains(KeyModifiers::SHIFT) => {
+            app.narration_back = app.narration_back.saturating_add(1);
+        }
+        KeyCode::Down if key.modifiers.contains(KeyModifiers::SHIFT) => {
+            app.narration_back = app.narration_back.saturating_sub(1);
+        }
         KeyCode::Up | KeyCode::Char('k') => app.move_selection(-1),
         KeyCode::Down | KeyCode::Char('j') => app.move_selection(1),
         KeyCode::PageUp => {

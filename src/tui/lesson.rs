@@ -113,6 +113,8 @@ impl App {
 
     /// Runs the next lesson step, or goes on after a pause (`space`).
     pub fn next_step(&mut self) {
+        // What comes next is the newest narration: follow it.
+        self.narration_back = 0;
         let Some(s) = &mut self.script else { return };
         if s.paused.take().is_some() {
             s.player.resume();

@@ -33,14 +33,24 @@ impl Areas {
     /// The areas for a terminal of `w`×`h` whose command line takes
     /// `command_rows` rows (a long error is shown whole).
     pub fn with_command(w: u16, h: u16, lesson: bool, command_rows: u16) -> Areas {
+        Areas::with_narration(w, h, lesson.then_some(u16::MAX), command_rows)
+    }
+
+    /// The areas for a terminal of `w`×`h`, with a lesson's narration
+    /// pane as high as its `text_rows` need (within what the panes below
+    /// leave it: at 100×30 up to 11 rows of text, at 80×24 up to 5).
+    pub fn with_narration(w: u16, h: u16, text_rows: Option<u16>, command_rows: u16) -> Areas {
         let full = Rect::new(0, 0, w, h);
-        // A lesson's narration takes room from the panes below it; at the
-        // projector's 100×30: narration 11, panes 8 and 4, results 5.
-        let (narration_h, top_h, sel_h) = if lesson {
-            ((h * 3 / 8).max(9), (h * 3 / 11).max(8), (h / 7).max(4))
+        let lesson = text_rows.is_some();
+        let (top_h, sel_h) = if lesson {
+            ((h * 3 / 11).max(8), (h / 7).max(4))
         } else {
-            (0, (h * 3 / 10).max(9), (h / 5).max(6))
+            ((h * 3 / 10).max(9), (h / 5).max(6))
         };
+        // The narration takes what its text needs of the room the other
+        // panes leave, keeping three rows of results.
+        let room = h.saturating_sub(top_h + sel_h + 3 + command_rows.max(1) + 1);
+        let narration_h = text_rows.map_or(0, |rows| rows.saturating_add(2).clamp(4, room.max(4)));
         let [narration, top, selected, results, command, status] = Layout::vertical([
             Constraint::Length(narration_h),
             Constraint::Length(top_h),

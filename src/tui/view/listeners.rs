@@ -106,10 +106,19 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
             y += ROWS_PER_LISTENER as u16;
             continue;
         }
-        let backlog = Line::raw(format!(
-            "backlog {} → {max}: holds {holds}",
-            l.backlog.map_or_else(|| "-".into(), |b| b.to_string()),
-        ));
+        // Whole at any width: shorter words before a cut figure.
+        let asked = l.backlog.map_or_else(|| "-".into(), |b| b.to_string());
+        let width_now = usize::from(inner.width);
+        let backlog = Line::raw(
+            [
+                format!("backlog {asked} → {max}: holds {holds}"),
+                format!("backlog {asked}→{max}, holds {holds}"),
+                format!("{asked}→{max}, holds {holds}"),
+            ]
+            .into_iter()
+            .find(|t| t.chars().count() <= width_now)
+            .unwrap_or_else(|| format!("holds {holds}")),
+        );
         let width = inner.width.saturating_sub(18).max(4) as usize;
         let gauge = Line::from(vec![
             Span::raw("queue "),
@@ -132,7 +141,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         let waiting_text = if waiting.is_empty() {
             "waiting: none".to_string()
         } else {
-            format!("waiting: {}", waiting.join(" "))
+            fit_names("waiting:", &waiting, usize::from(inner.width))
         };
         let who = Line::from(vec![Span::raw(waiting_text)]);
         // Where rows run short, the backlog line goes before who waits.
@@ -295,4 +304,44 @@ pub(super) fn waiting_in(app: &App, l: &SockView, only: Option<ViewRole>) -> Vec
             ),
         })
         .collect()
+}
+
+/// `waiting: C1 C2 +3`: as many names as fit whole in `width`, then how
+/// many more there are.
+fn fit_names(label: &str, names: &[String], width: usize) -> String {
+    let all = format!("{label} {}", names.join(" "));
+    if all.chars().count() <= width {
+        return all;
+    }
+    // Bounded by the names: each pass drops one more.
+    for shown in (0..names.len()).rev() {
+        let more = names.len() - shown;
+        let text = format!("{label} {} +{more}", names[..shown].join(" "));
+        let text = text.replace("  ", " ");
+        if text.chars().count() <= width {
+            return text;
+        }
+    }
+    format!("{label} {}", names.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit_names;
+
+    #[test]
+    fn names_that_do_not_fit_are_counted_not_cut() {
+        let names: Vec<String> = ["C2", "C3", "C4", "C5(syn)", "C6(syn)"]
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            fit_names("waiting:", &names, 40),
+            "waiting: C2 C3 C4 C5(syn) C6(syn)"
+        );
+        let short = fit_names("waiting:", &names, 30);
+        assert_eq!(short, "waiting: C2 C3 C4 C5(syn) +1");
+        assert!(short.chars().count() <= 30);
+        assert_eq!(fit_names("waiting:", &names, 12), "waiting: +5");
+    }
 }

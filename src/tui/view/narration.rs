@@ -79,10 +79,30 @@ pub fn paragraph<'a>(title: String, notes: Vec<String>, title_style: Style) -> P
     Paragraph::new(text).wrap(Wrap { trim: true })
 }
 
-/// Draws the narration pane.
+/// The step the narration shows now: the notes that have run.
+fn shown(app: &App) -> Option<Step> {
+    let s = app.script.as_ref()?;
+    Some(step_shown(
+        s.player.lines(),
+        s.player.position(),
+        s.shown_to(),
+        &s.name,
+    ))
+}
+
+/// How many rows the narration's text takes at `width` columns.
+pub fn text_rows(app: &App, width: u16) -> u16 {
+    shown(app).map_or(1, |step| {
+        let rows = paragraph(step.title, step.notes, Style::default()).line_count(width);
+        u16::try_from(rows).unwrap_or(u16::MAX)
+    })
+}
+
+/// Draws the narration pane: when its text is longer than the pane, the
+/// newest lines show (the reader scrolls back with Shift-↑).
 pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let Some(s) = &app.script else { return };
-    let step = step_shown(s.player.lines(), s.player.position(), s.shown_to(), &s.name);
+    let Some(step) = shown(app) else { return };
     let status = match (s.stop(), s.done) {
         (_, true) => "the end: q quits, : to keep exploring",
         (Some(Stop::Pause(_)), _) => "paused: predict, then press space",
@@ -90,12 +110,25 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         (Some(Stop::Step(_)), _) => "press space for the next step",
         (None, _) => "running…",
     };
+    let text = paragraph(step.title, step.notes, app.theme.strong());
+    let rows = text.line_count(area.width.saturating_sub(2));
+    let inner_h = usize::from(area.height.saturating_sub(2));
+    let hidden = rows.saturating_sub(inner_h);
+    let back = app.narration_back.min(hidden);
+    let top = hidden - back;
+    let more = match (top > 0, back > 0) {
+        (true, true) => " · ↑↓ more (Shift-↑/↓)",
+        (true, false) => " · ↑ more above (Shift-↑)",
+        (false, true) => " · ↓ more below (Shift-↓)",
+        (false, false) => "",
+    };
     let heading = format!(
-        "{} · step {} of {} · {status}",
+        "{} · step {} of {} · {status}{more}",
         s.name, step.number, step.of
     );
     frame.render_widget(
-        paragraph(step.title, step.notes, app.theme.strong()).block(boxed(app, &heading)),
+        text.scroll((u16::try_from(top).unwrap_or(u16::MAX), 0))
+            .block(boxed(app, &heading)),
         area,
     );
 }
