@@ -79,16 +79,18 @@ fn segment_line<'a>(app: &App, s: &Segment, left: Option<SockName>) -> Line<'a> 
         Span::styled(format!("{:>6.3} ", s.t.as_secs_f64()), t.dim()),
         Span::raw(format!("{l:>3} {a} {r:<3} ")),
         Span::styled(format!("{:<3} ", s.flags_short()), t.strong()),
-        Span::styled(format!("{why:<22} "), style),
+        // The window and what sent the segment first: a narrow pane (80
+        // columns) still shows both.
         Span::styled(
             if zero {
-                "win 0 ZERO".to_string()
+                "win 0 ZERO ".to_string()
             } else {
-                format!("win {}", bytes_text(u64::from(s.win)))
+                format!("win {:<7}", bytes_text(u64::from(s.win)))
             },
             if zero { t.alarm() } else { t.text() },
         ),
-        Span::raw(format!("  len {}  seq {seq}{ack}", s.len)),
+        Span::styled(format!("{why:<22} "), style),
+        Span::raw(format!(" len {}  seq {seq}{ack}", s.len)),
     ];
     if s.wscale.is_some() && s.has(flag::SYN) {
         spans.push(Span::styled(
@@ -260,8 +262,12 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     if pane.frozen_at.is_some() {
         title.push_str(" · FROZEN");
     }
-    let [left, right] =
-        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(area);
+    let ladder_share = if area.width < 100 { 70 } else { 62 };
+    let [left, right] = Layout::horizontal([
+        Constraint::Percentage(ladder_share),
+        Constraint::Percentage(100 - ladder_share),
+    ])
+    .areas(area);
     let lines = ladder_lines(app, &ladder);
     let rows = left.height.saturating_sub(2) as usize;
     let max_scroll = lines.len().saturating_sub(rows);
