@@ -2,10 +2,16 @@
 //! with TCP_INFO and SK_MEMINFO for each, filtered in the kernel to some ports.
 //!
 //! The parser works on bytes, so it is tested on recorded messages.
+//!
+//! The messages are written here rather than with
+//! netlink-packet-sock-diag: that crate has no way to attach the bytecode
+//! port filter (`INET_DIAG_REQ_BYTECODE`, see `bytecode.rs`), and its
+//! `tcp_info` lacks `tcpi_rcv_wnd`, which the kernel view shows. The socket
+//! itself, and its send and receive calls, are rustix's.
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 
 use super::bytecode;
 use super::state::TcpState;
@@ -218,20 +224,15 @@ pub struct DiagSocket {
 impl DiagSocket {
     /// Opens the netlink socket. Needs no privilege.
     pub fn open() -> io::Result<DiagSocket> {
-        // SAFETY: plain socket(2) call; the result is checked.
-        let fd = unsafe {
-            libc::socket(
-                libc::AF_NETLINK,
-                libc::SOCK_DGRAM | libc::SOCK_CLOEXEC,
-                libc::NETLINK_SOCK_DIAG,
-            )
-        };
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
+        use rustix::net::{AddressFamily, SocketFlags, SocketType, netlink};
+        let fd = rustix::net::socket_with(
+            AddressFamily::NETLINK,
+            SocketType::DGRAM,
+            SocketFlags::CLOEXEC,
+            Some(netlink::SOCK_DIAG),
+        )?;
         Ok(DiagSocket {
-            // SAFETY: `fd` is a new descriptor that nothing else owns.
-            fd: unsafe { OwnedFd::from_raw_fd(fd) },
+            fd,
             seq: 0,
             buf: vec![0u8; 64 * 1024],
         })
@@ -282,41 +283,21 @@ impl DiagSocket {
     ) -> io::Result<()> {
         self.seq = self.seq.wrapping_add(1);
         let req = request_of(family as u8, protocol as u8, ports, self.seq);
-        // SAFETY: the kernel address (all zero) and the buffer are valid.
-        let sent = unsafe {
-            let mut kernel: libc::sockaddr_nl = std::mem::zeroed();
-            kernel.nl_family = libc::AF_NETLINK as u16;
-            libc::sendto(
-                self.fd.as_raw_fd(),
-                req.as_ptr().cast(),
-                req.len(),
-                0,
-                (&raw const kernel).cast(),
-                std::mem::size_of::<libc::sockaddr_nl>() as u32,
-            )
-        };
-        if sent < 0 {
-            return Err(io::Error::last_os_error());
-        }
+        // To the kernel: netlink port 0, no multicast groups.
+        let kernel = rustix::net::netlink::SocketAddrNetlink::new(0, 0);
+        rustix::net::sendto(&self.fd, &req, rustix::net::SendFlags::empty(), &kernel)?;
         // Bounded: a dump ends with NLMSG_DONE; a million reads is far past any lab.
         for _ in 0..1_000_000 {
-            // SAFETY: the buffer is valid for its length.
-            let n = unsafe {
-                libc::recv(
-                    self.fd.as_raw_fd(),
-                    self.buf.as_mut_ptr().cast(),
-                    self.buf.len(),
-                    0,
-                )
+            let n = match rustix::net::recv(
+                &self.fd,
+                &mut self.buf[..],
+                rustix::net::RecvFlags::empty(),
+            ) {
+                Ok((n, _)) => n,
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(e) => return Err(e.into()),
             };
-            if n < 0 {
-                let e = io::Error::last_os_error();
-                if e.kind() == io::ErrorKind::Interrupted {
-                    continue;
-                }
-                return Err(e);
-            }
-            if parse_messages(&self.buf[..n as usize], out)? {
+            if parse_messages(&self.buf[..n], out)? {
                 return Ok(());
             }
         }

@@ -1,43 +1,21 @@
 //! The sampler thread: one whole snapshot per tick, sent only when it
 //! changed, sleeping cancellably between ticks.
 
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::KernelReader;
 use super::snapshot::Snapshot;
 use crate::lab::Observer;
-
-#[derive(Default)]
-struct Stop {
-    stopped: Mutex<bool>,
-    cv: Condvar,
-}
-
-impl Stop {
-    /// Sleeps for `d` unless stopped first; true when stopped.
-    fn sleep(&self, d: Duration) -> bool {
-        let guard = self.stopped.lock().unwrap_or_else(|p| p.into_inner());
-        let (guard, _) = self
-            .cv
-            .wait_timeout_while(guard, d, |stopped| !*stopped)
-            .unwrap_or_else(|p| p.into_inner());
-        *guard
-    }
-
-    fn stop(&self) {
-        *self.stopped.lock().unwrap_or_else(|p| p.into_inner()) = true;
-        self.cv.notify_all();
-    }
-}
+use crate::lab::latch::Latch;
 
 /// The sampler sleeps at least this many times as long as a snapshot took.
 const MAX_SHARE_INVERSE: u32 = 50;
 
 /// A running sampler; stops (and joins its thread) when dropped.
 pub struct Sampler {
-    stop: Arc<Stop>,
+    stop: Arc<Latch>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -56,7 +34,7 @@ impl Sampler {
         kernel: KernelReader,
         mut send: impl FnMut(Box<Snapshot>) -> bool + Send + 'static,
     ) -> std::io::Result<Sampler> {
-        let stop = Arc::new(Stop::default());
+        let stop = Arc::new(Latch::default());
         let stop2 = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
             .name("sockplay-sampler".into())
@@ -76,7 +54,7 @@ impl Sampler {
                     // A big lab is sampled less often: sampling never costs
                     // more than about 2% of a core.
                     let cost = began.elapsed();
-                    if stop2.sleep(every.max(cost * MAX_SHARE_INVERSE)) {
+                    if stop2.wait_for(every.max(cost * MAX_SHARE_INVERSE)) {
                         return;
                     }
                 }
@@ -90,7 +68,7 @@ impl Sampler {
 
 impl Drop for Sampler {
     fn drop(&mut self) {
-        self.stop.stop();
+        self.stop.set();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }

@@ -1,12 +1,11 @@
 //! The file-descriptor limit: raised at start, named when it runs out.
 
-/// The soft and hard RLIMIT_NOFILE.
+use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+
+/// The soft and hard RLIMIT_NOFILE (`u64::MAX` for no limit).
 pub fn nofile() -> Option<(u64, u64)> {
-    // SAFETY: getrlimit writes one struct we own.
-    unsafe {
-        let mut r: libc::rlimit = std::mem::zeroed();
-        (libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) == 0).then_some((r.rlim_cur, r.rlim_max))
-    }
+    let r = getrlimit(Resource::Nofile);
+    Some((r.current.unwrap_or(u64::MAX), r.maximum.unwrap_or(u64::MAX)))
 }
 
 /// Raises the soft RLIMIT_NOFILE to the hard limit, so a lab can hold as
@@ -14,12 +13,15 @@ pub fn nofile() -> Option<(u64, u64)> {
 pub fn raise_nofile() -> Option<u64> {
     let (soft, hard) = nofile()?;
     if soft < hard {
-        let r = libc::rlimit {
-            rlim_cur: hard,
-            rlim_max: hard,
-        };
-        // SAFETY: setrlimit reads one valid struct.
-        unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &r) };
+        let limit = (hard != u64::MAX).then_some(hard);
+        // Refused (a container's cap), the soft limit stays as it was.
+        let _ = setrlimit(
+            Resource::Nofile,
+            Rlimit {
+                current: limit,
+                maximum: limit,
+            },
+        );
     }
     nofile().map(|(soft, _)| soft)
 }

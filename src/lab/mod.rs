@@ -18,6 +18,7 @@ pub mod errno;
 mod explain;
 mod interrupt;
 mod lane;
+pub(crate) mod latch;
 pub mod limits;
 mod lookup;
 pub mod name;

@@ -62,12 +62,7 @@ pub(crate) fn set_timeout_mode(sock: &Socket, mode: TimeoutMode) -> io::Result<(
 /// as a time-out when one was `asked` (the time-out itself lives in the
 /// program, as in Python, not in the kernel).
 pub fn read_timeout_mode(sock: &Socket, asked: Option<TimeoutMode>) -> io::Result<TimeoutMode> {
-    // SAFETY: F_GETFL on a descriptor we own has no memory effects.
-    let flags = unsafe { libc::fcntl(sock.as_raw_fd(), libc::F_GETFL) };
-    if flags < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    if flags & libc::O_NONBLOCK == 0 {
+    if !sock.nonblocking()? {
         return Ok(TimeoutMode::Blocking);
     }
     Ok(match asked {
@@ -130,15 +125,7 @@ pub(crate) fn read_buffers(sock: &Socket) -> io::Result<(u64, u64)> {
 
 /// The socket's inode, which sock_diag reports for sockets a process holds.
 pub(crate) fn inode(sock: &Socket) -> u64 {
-    // SAFETY: fstat on a descriptor we own, into a zeroed struct.
-    unsafe {
-        let mut st: libc::stat = std::mem::zeroed();
-        if libc::fstat(sock.as_raw_fd(), &mut st) == 0 {
-            st.st_ino
-        } else {
-            0
-        }
-    }
+    rustix::fs::fstat(sock).map_or(0, |st| st.st_ino)
 }
 
 /// The TCP state (`tcpi_state`, the kernel's `TCP_ESTABLISHED` … numbering)

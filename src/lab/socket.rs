@@ -2,13 +2,14 @@
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use socket2::Socket;
 
 use super::command::TimeoutMode;
 use super::lane::{InFlight, Lane};
+pub(crate) use super::latch::Latch;
 use super::name::{Role, SockName};
 use super::options::BufSize;
 
@@ -43,51 +44,6 @@ pub struct Meta {
     pub inode: u64,
     /// `close` was called; the name stays while the kernel holds a trace.
     pub closed: bool,
-}
-
-/// A one-way flag that threads can wait on.
-#[derive(Default)]
-pub(crate) struct Latch {
-    set: Mutex<bool>,
-    cv: Condvar,
-}
-
-impl Latch {
-    /// A latch that is already set.
-    pub fn set_now() -> Self {
-        Latch {
-            set: Mutex::new(true),
-            cv: Condvar::new(),
-        }
-    }
-
-    /// Sets the latch and wakes every waiter.
-    pub fn set(&self) {
-        *self.set.lock().unwrap_or_else(|p| p.into_inner()) = true;
-        self.cv.notify_all();
-    }
-
-    /// Waits until the latch is set.
-    pub fn wait(&self) {
-        self.wait_unless(|| false);
-    }
-
-    /// Waits until the latch is set or `give_up` says so (looked at every
-    /// 20 ms); true when it was set.
-    pub fn wait_unless(&self, give_up: impl Fn() -> bool) -> bool {
-        let mut set = self.set.lock().unwrap_or_else(|p| p.into_inner());
-        while !*set {
-            if give_up() {
-                return false;
-            }
-            set = self
-                .cv
-                .wait_timeout(set, Duration::from_millis(20))
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
-        }
-        true
-    }
 }
 
 /// A socket of the lab.

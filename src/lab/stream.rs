@@ -1,6 +1,6 @@
 //! Calls that move bytes: `send`, `sendall`, `recv`, `recvall`, `drain`.
 
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
@@ -11,7 +11,7 @@ use super::lane::Job;
 use super::pace::Pace;
 use super::pattern;
 use super::preview::{PREVIEW_BYTES, Preview};
-use super::record::{Extra, Recorder, ret};
+use super::record::{Extra, Recorder};
 use super::result::{Arg, Call, Outcome, Started};
 use super::settimeout;
 use super::socket::LabSocket;
@@ -24,28 +24,41 @@ const DRAIN_CHUNK: usize = 256 * 1024;
 /// How often a waiting loop looks whether its socket was closed.
 const POLL_MS: libc::c_int = 100;
 
+/// The descriptor of a socket a call is running on, borrowed for the call.
+fn borrowed<'a>(fd: RawFd) -> BorrowedFd<'a> {
+    // SAFETY: every call holds its socket (`sock.fd()`, an Arc) while it
+    // runs, so the descriptor stays open for as long as it is borrowed.
+    unsafe { BorrowedFd::borrow_raw(fd) }
+}
+
 fn sys_send(fd: RawFd, buf: &[u8]) -> Result<u64, Errno> {
-    // SAFETY: `buf` is valid for `buf.len()` bytes; MSG_NOSIGNAL turns
-    // SIGPIPE into EPIPE.
-    ret(unsafe { libc::send(fd, buf.as_ptr().cast(), buf.len(), libc::MSG_NOSIGNAL) })
+    // MSG_NOSIGNAL turns SIGPIPE into EPIPE.
+    rustix::net::send(borrowed(fd), buf, rustix::net::SendFlags::NOSIGNAL)
+        .map(|n| n as u64)
+        .map_err(|e| Errno(e.raw_os_error()))
 }
 
 fn sys_recv(fd: RawFd, buf: &mut [u8], flags: libc::c_int) -> Result<u64, Errno> {
-    // SAFETY: `buf` is valid and writable for `buf.len()` bytes.
-    ret(unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), flags) })
+    let flags = rustix::net::RecvFlags::from_bits_retain(flags as _);
+    rustix::net::recv(borrowed(fd), buf, flags)
+        .map(|(n, _)| n as u64)
+        .map_err(|e| Errno(e.raw_os_error()))
 }
 
 /// Waits until `fd` is ready for `events`, looking every 100 ms whether the
 /// wait is still `wanted`; false when it no longer is.
 fn wait_ready(fd: RawFd, events: libc::c_short, wanted: impl Fn() -> bool) -> bool {
+    let every = rustix::event::Timespec {
+        tv_sec: 0,
+        tv_nsec: i64::from(POLL_MS) * 1_000_000,
+    };
+    let events = rustix::event::PollFlags::from_bits_retain(events as _);
     while wanted() {
-        let mut pfd = libc::pollfd {
-            fd,
+        let mut fds = [rustix::event::PollFd::from_borrowed_fd(
+            borrowed(fd),
             events,
-            revents: 0,
-        };
-        // SAFETY: one valid pollfd.
-        if unsafe { libc::poll(&mut pfd, 1, POLL_MS) } > 0 {
+        )];
+        if rustix::event::poll(&mut fds, Some(&every)).is_ok_and(|n| n > 0) {
             return true;
         }
     }
