@@ -212,3 +212,25 @@ fn transcript_of_the_example() {
         insta::assert_snapshot!(stdout);
     });
 }
+
+/// A check on the wire reads back as it was written (`expect packet from=C1
+/// …`), not as a field of some socket (`expect C1 packet=from=C1 …`).
+#[test]
+fn a_packet_check_reads_as_written() {
+    // SAFETY: geteuid takes no arguments and cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("SKIPPED a_packet_check_reads_as_written: capture needs CAP_NET_RAW");
+        return;
+    }
+    let out = sockplay(
+        &["run", "--wire"],
+        "listen\nconnect L1\nexpect packet from=C1 to=L1 flags=SYN\n",
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("expect packet from=C1 to=L1 flags=SYN"),
+        "{text}"
+    );
+    assert!(!text.contains("packet=from"), "{text}");
+}

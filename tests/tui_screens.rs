@@ -309,6 +309,33 @@ fn a_closed_socket_shows_its_note_whole_not_a_path() {
     }
 }
 
+/// In a lesson the selected pane is two rows high: a closed socket's note
+/// takes both, not one row of it and one of empty queue charts.
+#[test]
+fn a_closed_socket_s_note_is_whole_in_a_lesson() {
+    let mut app = app();
+    let lines =
+        sockplay::script::parse_script("step \"Both close\"\nnote \"TIME-WAIT.\"\n").unwrap();
+    app.play("Closing", lines, true);
+    let mut c1 = sock(
+        Some("C1"),
+        ViewRole::Client,
+        TcpState::TimeWait,
+        "127.0.0.1:50001",
+        Some("127.0.0.1:40000"),
+    );
+    c1.closed = true;
+    let note = "closed; TIME-WAIT: the side that closed first waits (60 s on Linux) so that late segments cannot confuse a new connection";
+    c1.notes = vec![note.into()];
+    app.update(Msg::Snapshot(Box::new(snapshot(vec![c1], 0))));
+    app.sel_conn = Some(n("C1"));
+    app.update(Msg::Resize(100, 30));
+    let screen = render(&app, 100, 30);
+    for word in ["TIME-WAIT:", "confuse a new connection"] {
+        assert!(screen.contains(word), "'{word}' missing:\n{screen}");
+    }
+}
+
 /// With the focus on the listeners, the selected pane shows the listener:
 /// everyone waiting, and its notes whole.
 #[test]

@@ -27,12 +27,25 @@ pub fn buffer(len: usize) -> Vec<u8> {
     bytes(0, len + ALPHABET.len())
 }
 
-/// One pattern buffer for the whole process, from which any `send` of up to
-/// [`MAX_CALL_BYTES`](super::MAX_CALL_BYTES) slices its bytes: twenty blocked
-/// sends of 16 MiB hold 16 MiB between them, not 320.
-pub fn shared() -> &'static [u8] {
-    static SHARED: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
-    SHARED.get_or_init(|| buffer(super::MAX_CALL_BYTES as usize))
+/// One pattern buffer for the whole process, from which every `send` of up
+/// to `len` bytes slices its bytes: twenty blocked sends of 16 MiB hold
+/// 16 MiB between them, not 320. It grows (to a power of two, at most
+/// [`MAX_CALL_BYTES`](super::MAX_CALL_BYTES)) when a larger send comes; a
+/// send holds the buffer it began with until it ends.
+pub fn shared(len: usize) -> std::sync::Arc<Vec<u8>> {
+    static SHARED: std::sync::Mutex<Option<std::sync::Arc<Vec<u8>>>> = std::sync::Mutex::new(None);
+    let mut slot = SHARED.lock().unwrap_or_else(|p| p.into_inner());
+    match &*slot {
+        Some(b) if b.len() >= len + ALPHABET.len() => std::sync::Arc::clone(b),
+        _ => {
+            let size = len
+                .next_power_of_two()
+                .clamp(4096, (super::MAX_CALL_BYTES as usize).max(len));
+            let b = std::sync::Arc::new(buffer(size));
+            *slot = Some(std::sync::Arc::clone(&b));
+            b
+        }
+    }
 }
 
 /// `len` bytes of the pattern at stream offset `offset`, from a [`buffer`].

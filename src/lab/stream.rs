@@ -104,13 +104,19 @@ fn queue<O: Into<Outcome>>(
 }
 
 /// The bytes of one send: text as given, a pattern sliced from the shared
-/// buffer at the stream's offset.
-fn payload_bytes(payload: &Payload, offset: u64) -> &[u8] {
+/// buffer (`pattern`, see [`pattern::shared`]) at the stream's offset.
+fn payload_bytes<'a>(payload: &'a Payload, pattern: &'a [u8], offset: u64) -> &'a [u8] {
     match payload {
-        Payload::Pattern(n) => {
-            pattern::slice(pattern::shared(), offset, (*n).min(MAX_CALL_BYTES) as usize)
-        }
+        Payload::Pattern(n) => pattern::slice(pattern, offset, (*n).min(MAX_CALL_BYTES) as usize),
         Payload::Text(t) => t,
+    }
+}
+
+/// The shared pattern buffer a payload needs (empty for a text).
+fn pattern_for(payload: &Payload, len: u64) -> Arc<Vec<u8>> {
+    match payload {
+        Payload::Pattern(_) => pattern::shared(len.min(MAX_CALL_BYTES) as usize),
+        Payload::Text(_) => Arc::new(Vec::new()),
     }
 }
 
@@ -124,7 +130,8 @@ pub(crate) fn send(
     queue(shared, sock, false, started, move |_, sock, rec| {
         let fd = sock.fd()?;
         let raw = fd.as_raw_fd();
-        let buf = payload_bytes(&payload, sock.bytes_sent.load(Ordering::Relaxed));
+        let pattern = pattern_for(&payload, payload.len());
+        let buf = payload_bytes(&payload, &pattern, sock.bytes_sent.load(Ordering::Relaxed));
         rec.start_clock();
         let r = match rec.python_timeout() {
             Some(t) => {
@@ -164,6 +171,7 @@ pub(crate) fn sendall(
         let gone = || sock.is_closed();
         // Python's sendall has one deadline for the whole loop.
         let deadline = rec.python_timeout().map(|t| Instant::now() + t);
+        let pattern = pattern_for(&payload, total.min(most));
         while sent < total && !sock.is_closed() {
             if let Some(p) = &pace
                 && !p.wait(sent, || !sock.is_closed())
@@ -174,7 +182,7 @@ pub(crate) fn sendall(
             let offset = sock.bytes_sent.load(Ordering::Relaxed);
             // Every step slices the one shared pattern buffer.
             let buf = match &payload {
-                Payload::Pattern(_) => pattern::slice(pattern::shared(), offset, len as usize),
+                Payload::Pattern(_) => pattern::slice(&pattern, offset, len as usize),
                 Payload::Text(t) => &t[sent as usize..(sent + len) as usize],
             };
             let step = shared.begin(sock.name, Call::Send, Arg::Bytes(len));

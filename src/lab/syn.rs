@@ -13,7 +13,6 @@
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -97,39 +96,17 @@ pub(crate) fn flood(
 
 /// Sends the SYNs from a raw socket; returns how many went.
 fn send_syns(target: SocketAddrV4, first: u32, count: u32) -> io::Result<u64> {
-    // SAFETY: socket takes no pointers; a descriptor it returns is ours.
-    let fd = unsafe {
-        libc::socket(
-            libc::AF_INET,
-            libc::SOCK_RAW | libc::SOCK_CLOEXEC,
-            libc::IPPROTO_RAW,
-        )
-    };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: fd is a new descriptor that nothing else owns.
-    let raw = unsafe { OwnedFd::from_raw_fd(fd) };
-    // SAFETY: sockaddr_in is plain data; all zeroes is a valid value.
-    let mut to: libc::sockaddr_in = unsafe { std::mem::zeroed() };
-    to.sin_family = libc::AF_INET as libc::sa_family_t;
-    to.sin_addr.s_addr = u32::from_ne_bytes(target.ip().octets());
+    let raw = socket2::Socket::new(
+        socket2::Domain::IPV4,
+        socket2::Type::RAW,
+        Some(socket2::Protocol::from(libc::IPPROTO_RAW)),
+    )?;
+    // IPPROTO_RAW: the packet carries its own IP header; the port is unused.
+    let to = socket2::SockAddr::from(SocketAddrV4::new(*target.ip(), 0));
     let mut sent = 0;
     for i in first..first.wrapping_add(count) {
         let packet = segment(source(i), target, 0x5eed_0000 ^ i);
-        // SAFETY: the packet and the address live for the call.
-        let r = unsafe {
-            libc::sendto(
-                raw.as_raw_fd(),
-                packet.as_ptr().cast(),
-                packet.len(),
-                0,
-                (&raw const to).cast(),
-                std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
-            )
-        };
-        if r < 0 {
-            let e = io::Error::last_os_error();
+        if let Err(e) = raw.send_to(&packet, &to) {
             return if sent == 0 { Err(e) } else { Ok(sent) };
         }
         sent += 1;
@@ -223,31 +200,18 @@ fn route_test_net_to_lo() -> io::Result<()> {
     m.extend_from_slice(&8u16.to_ne_bytes());
     m.extend_from_slice(&RTA_OIF.to_ne_bytes());
     m.extend_from_slice(&lo.to_ne_bytes());
-    // SAFETY: socket takes no pointers; a descriptor it returns is ours.
-    let fd = unsafe {
-        libc::socket(
-            libc::AF_NETLINK,
-            libc::SOCK_RAW | libc::SOCK_CLOEXEC,
-            libc::NETLINK_ROUTE,
-        )
-    };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: fd is a new descriptor that nothing else owns.
-    let nl = unsafe { OwnedFd::from_raw_fd(fd) };
-    // SAFETY: the message lives for the call; the kernel is address 0.
-    let r = unsafe { libc::send(nl.as_raw_fd(), m.as_ptr().cast(), m.len(), 0) };
-    if r < 0 {
-        return Err(io::Error::last_os_error());
-    }
+    let nl = rustix::net::socket_with(
+        rustix::net::AddressFamily::NETLINK,
+        rustix::net::SocketType::RAW,
+        rustix::net::SocketFlags::CLOEXEC,
+        // Protocol 0 is NETLINK_ROUTE.
+        None,
+    )?;
+    let kernel = rustix::net::netlink::SocketAddrNetlink::new(0, 0);
+    rustix::net::sendto(&nl, &m, rustix::net::SendFlags::empty(), &kernel)?;
     let mut buf = [0u8; 512];
-    // SAFETY: the buffer lives for the call and holds its length.
-    let n = unsafe { libc::recv(nl.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
-    if n < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    let reply = &buf[..n as usize];
+    let (_, n) = rustix::net::recv(&nl, &mut buf[..], rustix::net::RecvFlags::empty())?;
+    let reply = &buf[..n.min(buf.len())];
     if reply.len() >= 20 && u16::from_ne_bytes([reply[4], reply[5]]) == NLMSG_ERROR {
         let code = i32::from_ne_bytes([reply[16], reply[17], reply[18], reply[19]]);
         if code != 0 && code != -libc::EEXIST {

@@ -37,6 +37,16 @@ impl Expectation {
     pub fn on_result(&self) -> bool {
         RESULT_FIELDS.contains(&self.field.as_str())
     }
+
+    /// The check as the script wrote it, after `expect `: `L1 accept_queue=3`,
+    /// or `packet from=C1 flags=SYN` for a segment on the wire.
+    pub fn text(&self) -> String {
+        if self.field == "packet" {
+            format!("packet {}", self.want)
+        } else {
+            format!("{} {}={}", self.sock, self.field, self.want)
+        }
+    }
 }
 
 /// A field of a result, as `expect` compares it: `ret` is the count or

@@ -180,10 +180,7 @@ impl<W: Write> Sink for Transcript<W> {
         } else {
             format!(": got {got} after {}", elapsed_text(r.waited))
         };
-        self.line(&format!(
-            "    {mark} expect {} {}={}{tail}",
-            e.sock, e.field, e.want
-        ));
+        self.line(&format!("    {mark} expect {}{tail}", e.text()));
     }
 
     fn note(&mut self, _line: usize, text: &str, _t: Duration) {

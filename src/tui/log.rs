@@ -109,6 +109,7 @@ impl Sink for LogSink<'_> {
             crate::script::Statement::Note(_)
                 | crate::script::Statement::Step(_)
                 | crate::script::Statement::Expect(_)
+                | crate::script::Statement::ExpectPacket(_)
                 | crate::script::Statement::Pause
                 | crate::script::Statement::Select(_)
         ) {

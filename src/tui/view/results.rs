@@ -81,13 +81,11 @@ fn lines_of<'a>(app: &App, e: &'a Entry) -> Vec<Line<'a>> {
         Entry::Expect(r) => {
             let e = &r.expectation;
             let text = if r.ok {
-                format!("✓ expect {} {}={}", e.sock, e.field, e.want)
+                format!("✓ expect {}", e.text())
             } else {
                 format!(
-                    "✗ expect {} {}={}: got {}",
-                    e.sock,
-                    e.field,
-                    e.want,
+                    "✗ expect {}: got {}",
+                    e.text(),
                     r.got.as_deref().unwrap_or("nothing")
                 )
             };

@@ -235,7 +235,12 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         .chain(peer.map(|p| p.notes.iter()).into_iter().flatten())
         .cloned()
         .collect();
-    let chart_rows = rows.saturating_sub(lines.len() + 1).min(2);
+    // A closed socket's queues are gone: its note gets the room instead.
+    let chart_rows = if v.closed {
+        0
+    } else {
+        rows.saturating_sub(lines.len() + 1).min(2)
+    };
     let room = rows.saturating_sub(lines.len() + chart_rows);
     let noted: Vec<Line<'static>> = notes
         .into_iter()
