@@ -3,20 +3,12 @@
 //! the namespace with `nstat` and `ss` (through `nsenter`), and from outside
 //! by the listener's absence.
 
+mod common;
+
+use common::inside;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// Runs a command inside the network namespace of process `pid`.
-fn inside(pid: u32, cmd: &[&str]) -> String {
-    let out = Command::new("nsenter")
-        .arg(format!("--net=/proc/{pid}/ns/net"))
-        .args(cmd)
-        .output()
-        .expect("nsenter (util-linux) is installed");
-    assert!(out.status.success(), "{cmd:?}: {out:?}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 #[test]
 fn a_lab_of_its_own_counts_exactly_its_own_overflows() {

@@ -5,17 +5,13 @@
 
 mod common;
 
+use common::{eventually, inside, name};
+
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use sockplay::kernel::{Snapshot, TcpState, ViewRole};
-use sockplay::lab::SockName;
-use sockplay::script::Runner;
-
-fn name(s: &str) -> SockName {
-    s.parse().unwrap()
-}
+use sockplay::kernel::{TcpState, ViewRole};
 
 /// One socket of `ss -Huam`: state, Recv-Q, Send-Q, and the skmem figures
 /// rb (rcvbuf) and d (drops).
@@ -71,19 +67,6 @@ fn ss_udp(port: u16) -> Vec<SsUdp> {
         .expect("ss (iproute2) is installed");
     assert!(out.status.success(), "{out:?}");
     parse_ss(&String::from_utf8_lossy(&out.stdout))
-}
-
-/// Retries `check` on fresh snapshots for up to 2 s.
-fn eventually(r: &mut Runner<'_>, mut check: impl FnMut(&Snapshot) -> Result<(), String>) {
-    let deadline = Instant::now() + Duration::from_secs(2);
-    loop {
-        let s = r.snapshot().expect("the kernel view can be read");
-        match check(&s) {
-            Ok(()) => return,
-            Err(e) if Instant::now() >= deadline => panic!("{e}\n{s:#?}"),
-            Err(_) => r.idle(Duration::from_millis(50)),
-        }
-    }
 }
 
 #[test]
@@ -242,17 +225,6 @@ fn wrong_udp_commands_are_refused_and_change_nothing() {
         assert!(error.contains(says), "{script}: {error}");
         assert!(!error.contains('\n'), "one line: {error}");
     }
-}
-
-/// Runs a command inside the network namespace of process `pid`.
-fn inside(pid: u32, cmd: &[&str]) -> String {
-    let out = Command::new("nsenter")
-        .arg(format!("--net=/proc/{pid}/ns/net"))
-        .args(cmd)
-        .output()
-        .expect("nsenter (util-linux) is installed");
-    assert!(out.status.success(), "{cmd:?}: {out:?}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]
