@@ -1,6 +1,7 @@
 //! Test harness: run a script on a real lab and look at what it reported.
 #![allow(dead_code)]
 
+pub mod netns;
 pub mod tui;
 
 use std::time::Duration;
@@ -315,16 +316,4 @@ pub fn eventually(r: &mut Runner<'_>, mut check: impl FnMut(&Snapshot) -> Result
             Err(_) => r.idle(Duration::from_millis(50)),
         }
     }
-}
-
-/// Runs `cmd` inside the network namespace of process `pid` (nsenter, as
-/// root) and returns what it printed.
-pub fn inside(pid: u32, cmd: &[&str]) -> String {
-    let out = std::process::Command::new("nsenter")
-        .arg(format!("--net=/proc/{pid}/ns/net"))
-        .args(cmd)
-        .output()
-        .expect("nsenter (util-linux) is installed");
-    assert!(out.status.success(), "{cmd:?}: {out:?}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
