@@ -328,7 +328,12 @@ impl Player {
                 limit,
                 until,
             } => {
-                let n = host.lab.pending(sock);
+                // A call the lab has finished but whose result the host has
+                // not yet received is still pending here: what follows the
+                // wait (an `expect` on the result) must read that result,
+                // and show after it.
+                let undelivered = self.blocked.values().filter(|c| c.sock == sock).count();
+                let n = host.lab.pending(sock).max(undelivered);
                 if n == 0 {
                     return None;
                 }
@@ -354,8 +359,13 @@ impl Player {
                 began,
                 until,
             } => {
+                // A result the lab has but the host has not received yet
+                // would make the last result read here an older one.
+                let behind = e.on_result()
+                    && self.blocked.values().filter(|c| c.sock == e.sock).count()
+                        > host.lab.pending(e.sock);
                 let got = host.read(&e);
-                let ok = got.as_deref().is_some_and(|g| expect::matches(&e.want, g));
+                let ok = !behind && got.as_deref().is_some_and(|g| expect::matches(&e.want, g));
                 if !ok && now < until {
                     self.pending = Some(Pending::Expect {
                         line,
