@@ -168,7 +168,10 @@ fn the_wheel_scrolls_the_kernel_view_over_the_screen_not_the_results_under_it() 
         matches!(a.mode, sockplay::tui::app::Mode::Show)
     });
     let lines = view::kernel_view::wrapped(&app.kernel_view, 78).len();
-    assert!(lines > app.page_rows() + 3, "taller than the screen: {lines}");
+    assert!(
+        lines > app.page_rows() + 3,
+        "taller than the screen: {lines}"
+    );
     assert_eq!(app.kernel_view_top, 0);
     wheel(&mut app, true);
     assert_eq!(app.kernel_view_top, 3, "the wheel moved the kernel view");

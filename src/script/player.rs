@@ -20,6 +20,10 @@ use crate::lab::{CallResult, Lab, LabError, SockName, Started};
 /// How long a command's calls may take before they are reported blocked.
 pub const DEFAULT_SETTLE: Duration = Duration::from_millis(200);
 
+/// How long past its limit an `expect` on a result waits for results the
+/// lab has finished but the host has not yet received.
+const BEHIND_GRACE: Duration = Duration::from_secs(10);
+
 /// How often `expect` and `wait` look again.
 const RETRY: Duration = Duration::from_millis(20);
 
@@ -366,7 +370,8 @@ impl Player {
                         > host.lab.pending(e.sock);
                 let got = host.read(&e);
                 let ok = !behind && got.as_deref().is_some_and(|g| expect::matches(&e.want, g));
-                if !ok && now < until {
+                // The results on their way do not count against the limit.
+                if !ok && (now < until || (behind && now < until + BEHIND_GRACE)) {
                     self.pending = Some(Pending::Expect {
                         line,
                         e,
