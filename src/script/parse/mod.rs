@@ -1,0 +1,161 @@
+//! Parsing lines of the command language (docs/reference.md) into statements.
+//!
+//! This file holds the statements and the dispatch on the command word.
+//! Each family of commands is read in a file of its own: `sockets.rs`
+//! (listen, connect, accept, set, shutdown, close, udp), `data.rs` (send,
+//! sendall, recv, recvall, drain, sendto, recvfrom), `checks.rs` (expect,
+//! show, sleep, wait, note, step, help, pause, select) and `system.rs` (syn,
+//! sysctl); `args.rs` reads the words they share.
+
+mod args;
+mod checks;
+mod data;
+mod sockets;
+mod system;
+
+use std::time::Duration;
+
+use self::args::Args;
+use super::error::{ParseError, ScriptError};
+use super::expect::Expectation;
+use super::help;
+use super::lexer::tokenize;
+use crate::lab::{Command, SockName};
+
+/// The largest `xN` for `connect` and `accept`.
+pub const MAX_COUNT: u32 = 100_000;
+/// The largest buffer size `rcvbuf=`/`sndbuf=` may ask for.
+pub const MAX_BUFFER: u64 = 1 << 30;
+/// The most `sendall` may send.
+pub const MAX_SENDALL: u64 = 1 << 40;
+/// The fastest slow motion (`rate=`), in bytes a second.
+pub const MAX_RATE: u64 = 1 << 30;
+/// The longest TCP_DEFER_ACCEPT `listen … defer_accept=` takes.
+pub const MAX_DEFER_ACCEPT: Duration = Duration::from_secs(3600);
+/// The largest datagram `sendto` may ask for: more than UDP carries, so
+/// that the kernel's EMSGSIZE can be seen.
+pub const MAX_DATAGRAM: u64 = 1 << 20;
+/// How long `wait` waits unless told.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(5);
+
+/// One line of the command language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Statement {
+    /// A command for the lab.
+    Lab(Command),
+    /// Print the kernel view.
+    Show(Option<SockName>),
+    /// Let time pass.
+    Sleep(Duration),
+    /// Wait until a socket's pending calls finish.
+    Wait {
+        /// The socket.
+        sock: SockName,
+        /// At most this long.
+        limit: Duration,
+    },
+    /// Check a field.
+    Expect(Expectation),
+    /// Narration.
+    Note(String),
+    /// The start of a lesson step.
+    Step(String),
+    /// Usage of all commands, or one.
+    Help(Option<String>),
+    /// A lesson stops here until the reader presses space (predict, then see).
+    Pause,
+    /// Put a socket in the selected pane (lessons point at what they talk about).
+    Select(SockName),
+    /// Check that a segment went by on the wire.
+    ExpectPacket(super::packet_expect::PacketExpect),
+    /// Read a kernel setting, or change it in a lab of its own.
+    Sysctl {
+        /// The setting, as written (`somaxconn`, `net.core.somaxconn`).
+        name: String,
+        /// The value to set; `None` reads.
+        value: Option<String>,
+    },
+}
+
+/// A parsed line of a script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// 1-based line number.
+    pub number: usize,
+    /// The line as written.
+    pub text: String,
+    /// What it says.
+    pub statement: Statement,
+}
+
+/// Parses a whole script; the first line that does not parse is the error.
+pub fn parse_script(text: &str) -> Result<Vec<Line>, ScriptError> {
+    let mut lines = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let number = i + 1;
+        match parse_line(raw) {
+            Ok(Some(statement)) => lines.push(Line {
+                number,
+                text: raw.trim().to_string(),
+                statement,
+            }),
+            Ok(None) => {}
+            Err(error) => {
+                return Err(ScriptError {
+                    line: number,
+                    error,
+                });
+            }
+        }
+    }
+    Ok(lines)
+}
+
+/// Parses one line; `None` for a blank line or a comment.
+pub fn parse_line(line: &str) -> Result<Option<Statement>, ParseError> {
+    let tokens = tokenize(line)?;
+    let Some((first, rest)) = tokens.split_first() else {
+        return Ok(None);
+    };
+    let args = Args {
+        cmd: first.text.to_ascii_lowercase(),
+        tokens: rest,
+        end: line.chars().count() + 1,
+    };
+    let parse = match args.cmd.as_str() {
+        "listen" => sockets::listen,
+        "connect" => sockets::connect,
+        "accept" => sockets::accept,
+        "set" => sockets::set,
+        "shutdown" => sockets::shutdown,
+        "close" => sockets::close,
+        "udp" => sockets::udp,
+        "send" | "sendall" => data::send,
+        "recv" => data::recv,
+        "recvall" => data::recvall,
+        "drain" => data::drain,
+        "sendto" => data::sendto,
+        "recvfrom" => data::recvfrom,
+        "expect" => checks::expect,
+        "show" => checks::show,
+        "sleep" => checks::sleep,
+        "wait" => checks::wait,
+        "note" | "step" => checks::note_or_step,
+        "help" => checks::help,
+        "pause" => checks::pause,
+        "select" => checks::select,
+        "syn" => system::syn,
+        "sysctl" => system::sysctl,
+        _ => {
+            return Err(ParseError::new(
+                first.col,
+                format!(
+                    "unknown command '{}'; expected one of: {}",
+                    first.text,
+                    help::names()
+                ),
+            ));
+        }
+    };
+    parse(&args).map(Some)
+}
