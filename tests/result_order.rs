@@ -43,18 +43,22 @@ fn is_second_recv(e: &LabEvent) -> bool {
 
 #[test]
 fn an_expect_after_wait_shows_after_the_result_it_read() {
-    expect_follows_its_result("wait A1\nexpect A1 ret=2\n");
+    // The wait (the script's 8th line) must not end while the result is held.
+    expect_follows_its_result("wait A1\nexpect A1 ret=2\n", 8);
 }
 
 #[test]
 fn an_expect_without_wait_does_not_read_an_older_result() {
-    expect_follows_its_result("expect A1 ret=2 within 5s\n");
+    // The sleep lets the recv finish in the lab (it needs microseconds)
+    // before the expect first looks.
+    expect_follows_its_result("sleep 1s\nexpect A1 ret=2 within 5s\n", 9);
 }
 
 /// Plays a script whose end is `tail`, holding back the second recv's
-/// result, and checks the `expect` in `tail` neither passes while it is
-/// held nor shows before it.
-fn expect_follows_its_result(tail: &str) {
+/// result once the first `started` lines have begun, and checks that the
+/// player stays there and the `expect` in `tail` neither passes while it
+/// is held nor shows before it.
+fn expect_follows_its_result(tail: &str, started: usize) {
     let (lab, rx) = Lab::new();
     let mut app = App::new(lab, Theme::new(false), KernelReader::live());
     // The first recv returns 2; the second blocks until "cd" comes, and
@@ -71,16 +75,23 @@ fn expect_follows_its_result(tail: &str) {
             .count()
     };
     // The second recv's result is held back, as a busy App would hold it
-    // in its channel, until well after its worker has finished it.
+    // in its channel, until well after its worker has finished it and the
+    // expect has begun to look.
     let mut finished_at = None;
     let held = pump(&mut app, &rx, is_second_recv, |a| {
-        if a.lab.pending_all() == 0 && a.lab.sockets().len() == 3 {
+        let there = a.script.as_ref().unwrap().player.position() >= started;
+        if there && a.lab.pending_all() == 0 && a.lab.sockets().len() == 3 {
             let t = *finished_at.get_or_insert_with(Instant::now);
             return t.elapsed() > Duration::from_millis(500);
         }
         false
     });
     assert_eq!(held.len(), 1, "the second recv finished in the lab");
+    assert_eq!(
+        app.script.as_ref().unwrap().player.position(),
+        started,
+        "the script waits where it was"
+    );
     assert_eq!(
         expects(&app),
         0,
