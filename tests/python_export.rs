@@ -222,3 +222,47 @@ fn what_has_no_python_equivalent_is_listed_as_comments() {
     assert!(program.contains("a1.settimeout(0.5)"));
     assert!(program.contains("struct.pack('ll', 0, 500000)"));
 }
+
+#[test]
+fn udp_commands_with_host_names_export_as_python_makes_them() {
+    // Python's sendto() and connect() look the name up themselves, so the
+    // program has no getaddrinfo line of its own: its calls and results
+    // are the same as sockplay's, lookups aside.
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let script = format!(
+        "udp localhost:{port}\nudp\nsendto U2 localhost:{port} \"hello\"\nrecvfrom U1 100\n\
+         connect U2 localhost:{port}\nsend U2 \"again!\"\nrecvfrom U1 100\n"
+    );
+    let path = std::env::temp_dir().join(format!("sockplay-udp-names-{}.sp", std::process::id()));
+    std::fs::write(&path, script).unwrap();
+    let file = path.to_str().unwrap();
+    let exported = sockplay(&["run", "--python", file]);
+    assert!(exported.status.success());
+    let program = String::from_utf8_lossy(&exported.stdout).into_owned();
+    assert!(
+        program.contains(&format!("u2.sendto(b'hello', ('localhost', {port}))")),
+        "{program}"
+    );
+    let (ok, out) = python(&program);
+    assert!(ok, "{out}");
+    let ran = sockplay(&["run", "--json", file]);
+    let _ = std::fs::remove_file(&path);
+    let ours = from_sockplay(&String::from_utf8_lossy(&ran.stdout));
+    let theirs = from_program(&out);
+    let key = |s: &str, c: &str| (s.to_string(), c.to_string());
+    assert_eq!(ours[&key("U1", "getaddrinfo")].len(), 1);
+    assert_eq!(ours[&key("U2", "getaddrinfo")].len(), 2);
+    for k in [
+        key("U2", "sendto"),
+        key("U1", "recvfrom"),
+        key("U2", "connect"),
+        key("U2", "send"),
+    ] {
+        assert_eq!(ours.get(&k), theirs.get(&k), "{k:?}\n{out}");
+    }
+    assert_eq!(theirs[&key("U1", "recvfrom")], vec!["5", "6"]);
+}

@@ -9,11 +9,11 @@ use std::sync::atomic::Ordering;
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
-use super::command::{Endpoint, Payload, SockOpts};
+use super::command::{Payload, SockOpts};
 use super::errno::Errno;
 use super::lane::Job;
 use super::name::{Role, SockName};
-use super::open::{buf_sizes, describe_buffers, resolve};
+use super::open::{AfterLookup, buf_sizes, describe_buffers};
 use super::options::{apply_buffers, apply_mode};
 use super::pattern;
 use super::preview::Preview;
@@ -53,14 +53,19 @@ pub(crate) fn explain_err(call: Call, e: Errno, addr: &str) -> Option<String> {
     })
 }
 
-/// socket(SOCK_DGRAM) + options + bind, at once.
+/// socket(SOCK_DGRAM) + options + bind, at once, as the next UDP socket
+/// or the one a lookup kept the name of.
 pub(crate) fn udp(
     shared: &Arc<Shared>,
-    addr: Option<&Endpoint>,
+    addr: Option<SocketAddr>,
     opts: &SockOpts,
-) -> Result<Vec<Started>, LabError> {
-    let addr = addr.map(resolve).transpose()?.unwrap_or(DEFAULT_BIND);
-    let name = shared.next_name(Role::Udp);
+    after: Option<AfterLookup<'_>>,
+) -> Vec<Started> {
+    let addr = addr.unwrap_or(DEFAULT_BIND);
+    let (name, report) = match after {
+        Some(a) => (a.name, Some(a.report)),
+        None => (shared.next_name(Role::Udp), None),
+    };
     let call = shared.begin(name, Call::Udp, Arg::Text(addr.to_string()));
     let rec = Recorder::begin(shared, &call, None).addr(addr);
     let made = (|| {
@@ -73,8 +78,11 @@ pub(crate) fn udp(
     let sock = match made {
         Ok(sock) => sock,
         Err(e) => {
+            if let Some(r) = report {
+                r();
+            }
             rec.finish(Err(Errno::of(&e)), Extra::default());
-            return Ok(vec![call]);
+            return vec![call];
         }
     };
     let local = sock.local_addr().ok().and_then(|a| a.as_socket());
@@ -95,6 +103,9 @@ pub(crate) fn udp(
         shared.note_end(name, local);
     }
     shared.register(Arc::new(LabSocket::new(name, sock, meta, Latch::set_now())));
+    if let Some(r) = report {
+        r();
+    }
     rec.finish(
         Ok(0),
         Extra {
@@ -103,7 +114,7 @@ pub(crate) fn udp(
             ..Extra::default()
         },
     );
-    Ok(vec![call])
+    vec![call]
 }
 
 fn sys_sendto(fd: RawFd, buf: &[u8], to: Option<&SockAddr>) -> Result<u64, Errno> {
@@ -146,18 +157,26 @@ fn sys_recvmsg(fd: RawFd, buf: &mut [u8], peek: bool) -> Result<Received, Errno>
     })
 }
 
-/// Queues a datagram call on a lane; a socket closed first reports EBADF.
-fn queue(
+/// Queues a datagram call on one of the socket's lanes.
+fn queue(sock: &LabSocket, receiving: bool, job: Job) -> Result<Started, LabError> {
+    let begun = job.started.clone();
+    let lane = if receiving { &sock.recv } else { &sock.send };
+    lane.push(job)
+        .map_err(|(e, _)| LabError::Thread(sock.name, e))?;
+    Ok(begun)
+}
+
+/// A datagram call as a lane's job; a socket closed first reports EBADF.
+fn job(
     shared: &Arc<Shared>,
     sock: &Arc<LabSocket>,
     receiving: bool,
     call: Started,
     addr: Option<SocketAddr>,
     run: impl Fn(&LabSocket, RawFd, &Recorder) -> (Result<u64, Errno>, Extra) + Send + 'static,
-) -> Result<Started, LabError> {
-    let begun = call.clone();
+) -> Job {
     let (shared2, sock2) = (Arc::clone(shared), Arc::clone(sock));
-    let job = Job {
+    Job {
         started: call.clone(),
         run: Box::new(move |cancelled| {
             let fd = sock2.fd().filter(|_| !cancelled && !sock2.is_closed());
@@ -177,11 +196,7 @@ fn queue(
             };
             rec.finish(outcome, extra);
         }),
-    };
-    let lane = if receiving { &sock.recv } else { &sock.send };
-    lane.push(job)
-        .map_err(|(e, _)| LabError::Thread(sock.name, e))?;
-    Ok(begun)
+    }
 }
 
 /// One datagram call, made on a lane.
@@ -228,6 +243,20 @@ pub(crate) fn send(
     payload: &Payload,
     count: u32,
 ) -> Result<Vec<Started>, LabError> {
+    send_jobs(shared, sock, to, payload, count)
+        .into_iter()
+        .map(|job| queue(sock, false, job))
+        .collect()
+}
+
+/// The calls of [`send`], numbered, for its sending lane.
+pub(crate) fn send_jobs(
+    shared: &Arc<Shared>,
+    sock: &Arc<LabSocket>,
+    to: Option<Peer>,
+    payload: &Payload,
+    count: u32,
+) -> Vec<Job> {
     let call = if to.is_some() {
         Call::SendTo
     } else {
@@ -237,7 +266,7 @@ pub(crate) fn send(
         let m = sock.meta();
         m.peer.map(|addr| Peer { addr, name: m.pair })
     });
-    let mut begun = Vec::new();
+    let mut jobs = Vec::new();
     for _ in 0..count {
         let started = shared.begin(sock.name, call, Arg::Bytes(payload.len()));
         let payload = payload.clone();
@@ -272,16 +301,9 @@ pub(crate) fn send(
             }
             (r, extra)
         };
-        begun.push(queue(
-            shared,
-            sock,
-            false,
-            started,
-            peer.map(|p| p.addr),
-            run,
-        )?);
+        jobs.push(job(shared, sock, false, started, peer.map(|p| p.addr), run));
     }
-    Ok(begun)
+    jobs
 }
 
 /// `recvfrom` (or `recv` on a UDP socket): one datagram into an N-byte
@@ -332,15 +354,36 @@ pub(crate) fn recv(
         };
         (Ok(returned), extra)
     };
-    Ok(vec![queue(shared, sock, true, started, peer, run)?])
+    Ok(vec![queue(
+        sock,
+        true,
+        job(shared, sock, true, started, peer, run),
+    )?])
 }
 
 /// `connect()` on a UDP socket, at once: no handshake, nothing sent; the
 /// socket gets a default peer and takes datagrams from it alone.
 pub(crate) fn connect(shared: &Arc<Shared>, sock: &LabSocket, to: Peer) -> Vec<Started> {
     let call = shared.begin(sock.name, Call::Connect, Arg::Text(to.addr.to_string()));
+    connect_as(shared, sock, to, &call);
+    vec![call]
+}
+
+/// [`connect`] as a job of the socket's sending lane, after a name lookup
+/// there: it acts at once when its turn comes.
+pub(crate) fn connect_job(shared: &Arc<Shared>, sock: &Arc<LabSocket>, to: Peer) -> Job {
+    let call = shared.begin(sock.name, Call::Connect, Arg::Text(to.addr.to_string()));
+    let (shared, sock, started) = (Arc::clone(shared), Arc::clone(sock), call.clone());
+    Job {
+        started,
+        run: Box::new(move |_| connect_as(&shared, &sock, to, &call)),
+    }
+}
+
+/// `connect()` on a UDP socket, under the record of `call`.
+fn connect_as(shared: &Arc<Shared>, sock: &LabSocket, to: Peer, call: &Started) {
     let fd = sock.fd();
-    let rec = Recorder::begin(shared, &call, fd.as_deref()).addr(to.addr);
+    let rec = Recorder::begin(shared, call, fd.as_deref()).addr(to.addr);
     let result = match &fd {
         Some(fd) => fd
             .connect(&SockAddr::from(to.addr))
@@ -372,7 +415,6 @@ pub(crate) fn connect(shared: &Arc<Shared>, sock: &LabSocket, to: Peer) -> Vec<S
             ..Extra::default()
         },
     );
-    vec![call]
 }
 
 /// `listen()` on an existing socket, at once: the kernel's answer for a UDP

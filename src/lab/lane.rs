@@ -67,26 +67,40 @@ impl Lane {
     pub fn push(&self, job: Job) -> Result<(), (std::io::Error, Job)> {
         let mut state = self.lock();
         state.queue.push_back(job);
-        if state.worker.is_some() {
+        self.start(&mut state).map_err(|e| {
+            let job = state.queue.pop_back().expect("the job just queued");
+            (e, job)
+        })
+    }
+
+    /// Queues calls to run next, before any already queued, in their
+    /// order: the calls a call on this lane leads to (the `sendto` after
+    /// its name lookup) follow it at once. Starts the lane's thread when
+    /// none runs; when none can be started, gives the calls back.
+    pub fn push_next(&self, jobs: Vec<Job>) -> Result<(), (std::io::Error, Vec<Job>)> {
+        let count = jobs.len();
+        let mut state = self.lock();
+        for job in jobs.into_iter().rev() {
+            state.queue.push_front(job);
+        }
+        self.start(&mut state)
+            .map_err(|e| (e, state.queue.drain(..count).collect()))
+    }
+
+    /// Starts the lane's thread unless one runs, under the lane's lock.
+    fn start(&self, state: &mut State) -> std::io::Result<()> {
+        if state.worker.is_some() || state.queue.is_empty() {
             return Ok(());
         }
         let lane = self.clone();
-        let spawned = std::thread::Builder::new()
+        let handle = std::thread::Builder::new()
             .name("sockplay-lane".into())
             .stack_size(STACK_SIZE)
-            .spawn(move || lane.work());
-        match spawned {
-            Ok(handle) => {
-                // Recorded before the lock is released; the worker takes the
-                // lock before it does anything, so it cannot exit unseen.
-                state.worker = Some(handle.as_pthread_t());
-                Ok(())
-            }
-            Err(e) => {
-                let job = state.queue.pop_back().expect("the job just queued");
-                Err((e, job))
-            }
-        }
+            .spawn(move || lane.work())?;
+        // Recorded before the lock is released; the worker takes the lock
+        // before it does anything, so it cannot exit unseen.
+        state.worker = Some(handle.as_pthread_t());
+        Ok(())
     }
 
     fn work(&self) {
@@ -200,6 +214,47 @@ mod tests {
         let got: Vec<_> = rx.try_iter().collect();
         assert_eq!(got, (0..5).map(|i| (i, false)).collect::<Vec<_>>());
         assert_eq!(lane.pending(), 0);
+    }
+
+    #[test]
+    fn calls_pushed_next_run_before_those_queued_earlier() {
+        let lane = Lane::default();
+        let (tx, rx) = mpsc::channel();
+        let (go, wait) = mpsc::channel::<()>();
+        let lane2 = lane.clone();
+        let tx2 = tx.clone();
+        // The first call waits until two more are queued, then puts two
+        // calls of its own next.
+        lane.push(Job {
+            started: started(0),
+            run: Box::new(move |_| {
+                wait.recv_timeout(Duration::from_secs(5)).unwrap();
+                let next = (1..=2)
+                    .map(|i| {
+                        let tx = tx2.clone();
+                        Job {
+                            started: started(i),
+                            run: Box::new(move |_| tx.send(i).unwrap()),
+                        }
+                    })
+                    .collect();
+                lane2.push_next(next).map_err(|(e, _)| e).unwrap();
+            }),
+        })
+        .map_err(|(e, _)| e)
+        .unwrap();
+        for i in 3..=4 {
+            let tx = tx.clone();
+            lane.push(Job {
+                started: started(i),
+                run: Box::new(move |_| tx.send(i).unwrap()),
+            })
+            .map_err(|(e, _)| e)
+            .unwrap();
+        }
+        go.send(()).unwrap();
+        assert!(lane.wait_idle(Instant::now() + Duration::from_secs(5)));
+        assert_eq!(rx.try_iter().collect::<Vec<_>>(), vec![1, 2, 3, 4]);
     }
 
     #[test]

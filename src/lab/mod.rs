@@ -48,13 +48,14 @@ pub use command::{
 };
 pub use errno::Errno;
 pub use lane::InFlight;
-pub use lookup::{Resolver, getaddrinfo};
+pub use lookup::{Hints, Resolver, getaddrinfo, getaddrinfo_with};
 pub use name::{Role, SockName};
 pub use options::BufSize;
 pub use preview::Preview;
 pub use result::{Arg, Call, CallResult, Datagram, Kind, LabEvent, Outcome, Started, call_text};
 pub use socket::{Meta, SocketInfo};
 
+use lookup::Dest;
 use registry::Registry;
 use socket::LabSocket;
 
@@ -87,14 +88,6 @@ pub enum LabError {
     /// `connect` was given a socket that is not a listener.
     #[error("connect needs a listener (L1) or HOST:PORT, and {0} is not a listener")]
     NotAListener(SockName),
-    /// A host name could not be resolved.
-    #[error("cannot resolve '{host}': {why}")]
-    Resolve {
-        /// The host as written.
-        host: String,
-        /// What the resolver said.
-        why: String,
-    },
     /// `drain S off` with no `drain S on` running.
     #[error("{0} has no `drain on` running")]
     NotDraining(SockName),
@@ -263,18 +256,15 @@ impl Lab {
                 target,
                 count,
                 opts,
-            } => match target {
-                Target::Endpoint(ep) if lookup::literal(ep).is_none() => {
+            } => match self.resolve_target(target)? {
+                Dest::Named(ep) => {
                     let (count, opts) = (*count, *opts);
                     lookup::resolve_then(shared, ep, Role::Client, move |shared, addr, after| {
                         // A failure here is reported as the connect's result.
                         let _ = open::connect(shared, addr, count, &opts, Some(after));
                     })
                 }
-                _ => {
-                    let addr = self.resolve_target(target)?;
-                    open::connect(shared, addr, *count, opts, None)
-                }
+                Dest::Known(addr) => open::connect(shared, addr, *count, opts, None),
             },
             Command::Accept { listener, count } => {
                 // A UDP socket has no queue to empty: one accept() shows why.
@@ -312,7 +302,16 @@ impl Lab {
                 self.stream_only(*sock, "drain", "recvfrom")?;
                 stream::drain(shared, &self.open_socket(*sock)?, *mode, *rate)
             }
-            Command::Udp { addr, opts } => datagram::udp(shared, addr.as_ref(), opts),
+            Command::Udp { addr, opts } => match addr.as_ref().map(lookup::dest) {
+                Some(Dest::Named(ep)) => {
+                    let opts = *opts;
+                    lookup::resolve_then(shared, ep, Role::Udp, move |shared, addr, after| {
+                        datagram::udp(shared, Some(addr), &opts, Some(after));
+                    })
+                }
+                Some(Dest::Known(addr)) => Ok(datagram::udp(shared, Some(addr), opts, None)),
+                None => Ok(datagram::udp(shared, None, opts, None)),
+            },
             Command::SendTo {
                 sock,
                 target,
@@ -320,8 +319,17 @@ impl Lab {
                 count,
             } => {
                 let sock = self.udp_socket(*sock, "sendto")?;
-                let to = self.datagram_target(target)?;
-                datagram::send(shared, &sock, Some(to), payload, *count)
+                match self.datagram_target(target)? {
+                    Dest::Known(to) => datagram::send(shared, &sock, Some(to), payload, *count),
+                    Dest::Named(ep) => {
+                        let (payload, count) = (payload.clone(), *count);
+                        let then: lookup::Then = Box::new(move |shared, sock, addr| {
+                            let to = datagram::Peer { addr, name: None };
+                            datagram::send_jobs(shared, sock, Some(to), &payload, count)
+                        });
+                        lookup::resolve_on_lane(shared, &sock, ep, then)
+                    }
+                }
             }
             Command::RecvFrom { sock, size, peek } => {
                 let sock = self.udp_socket(*sock, "recvfrom")?;
@@ -329,8 +337,16 @@ impl Lab {
             }
             Command::UdpConnect { sock, target } => {
                 let sock = self.udp_socket(*sock, "connect to a target")?;
-                let to = self.datagram_target(target)?;
-                Ok(datagram::connect(shared, &sock, to))
+                match self.datagram_target(target)? {
+                    Dest::Known(to) => Ok(datagram::connect(shared, &sock, to)),
+                    Dest::Named(ep) => {
+                        let then: lookup::Then = Box::new(|shared, sock, addr| {
+                            let to = datagram::Peer { addr, name: None };
+                            vec![datagram::connect_job(shared, sock, to)]
+                        });
+                        lookup::resolve_on_lane(shared, &sock, ep, then)
+                    }
+                }
             }
             Command::ListenOn { sock, backlog } => Ok(datagram::listen(
                 shared,
@@ -386,24 +402,33 @@ impl Lab {
     }
 
     /// Where a datagram goes: a lab UDP socket (closed ones too: their
-    /// address stays), or an address.
-    fn datagram_target(&self, target: &Target) -> Result<datagram::Peer, LabError> {
+    /// address stays), an address, or a host name to look up.
+    fn datagram_target<'a>(
+        &self,
+        target: &'a Target,
+    ) -> Result<Dest<'a, datagram::Peer>, LabError> {
         match target {
-            Target::Endpoint(ep) => Ok(datagram::Peer {
-                addr: open::resolve(ep)?,
-                name: None,
+            Target::Endpoint(ep) => Ok(match lookup::dest(ep) {
+                Dest::Known(addr) => Dest::Known(datagram::Peer { addr, name: None }),
+                Dest::Named(ep) => Dest::Named(ep),
             }),
             Target::Listener(name) | Target::Socket(name) => {
                 if name.role != Role::Udp {
                     return Err(LabError::NotUdp(*name, "a target"));
                 }
                 let sock = self.shared.lookup(*name)?;
-                datagram::target_of(&sock).ok_or(LabError::NeverMade(*name))
+                let peer = datagram::target_of(&sock).ok_or(LabError::NeverMade(*name))?;
+                Ok(Dest::Known(peer))
             }
         }
     }
 
-    fn resolve_target(&self, target: &Target) -> Result<std::net::SocketAddr, LabError> {
+    /// Where a client connects: a listener's address, an address, or a
+    /// host name to look up.
+    fn resolve_target<'a>(
+        &self,
+        target: &'a Target,
+    ) -> Result<Dest<'a, std::net::SocketAddr>, LabError> {
         match target {
             Target::Listener(name) => {
                 if name.role != Role::Listener {
@@ -414,10 +439,10 @@ impl Lab {
                 let sock = self.shared.lookup(*name)?;
                 let local = sock.meta().local;
                 local
-                    .map(open::reachable)
+                    .map(|a| Dest::Known(open::reachable(a)))
                     .ok_or(LabError::NotAListener(*name))
             }
-            Target::Endpoint(ep) => open::resolve(ep),
+            Target::Endpoint(ep) => Ok(lookup::dest(ep)),
             Target::Socket(name) => Err(LabError::NotAListener(*name)),
         }
     }
@@ -461,7 +486,7 @@ impl Lab {
 
     /// Calls queued or running on any socket.
     pub fn pending_all(&self) -> usize {
-        let lookups = self.shared.lookups.in_flight().len();
+        let lookups = self.shared.lookups.free_standing();
         lookups + self.shared.all().iter().map(|s| s.pending()).sum::<usize>()
     }
 

@@ -1,6 +1,6 @@
 //! Calls that make sockets: `listen`, `connect`, `accept`.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
-use super::command::{AcceptCount, Endpoint, SockOpts, TimeoutMode};
+use super::command::{AcceptCount, SockOpts, TimeoutMode};
 use super::errno::Errno;
 use super::lane::Job;
 use super::name::{Role, SockName};
@@ -21,24 +21,6 @@ use super::{LabError, Shared};
 
 /// The address `listen` uses when none is given.
 pub(crate) const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
-
-/// Resolves a host and port; IPv4 first, as listeners default to 127.0.0.1.
-pub(crate) fn resolve(ep: &Endpoint) -> Result<SocketAddr, LabError> {
-    let fail = |why: String| LabError::Resolve {
-        host: ep.host.clone(),
-        why,
-    };
-    let addrs: Vec<SocketAddr> = (ep.host.as_str(), ep.port)
-        .to_socket_addrs()
-        .map_err(|e| fail(e.to_string()))?
-        .collect();
-    addrs
-        .iter()
-        .find(|a| a.is_ipv4())
-        .or(addrs.first())
-        .copied()
-        .ok_or_else(|| fail("no address found".into()))
-}
 
 /// Where a client reaches a listener bound to `addr` (a wildcard address
 /// becomes the loopback address of its family).

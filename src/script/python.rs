@@ -173,6 +173,10 @@ pub fn result(r: &CallResult, backlog: Option<i32>) -> String {
             port_of(text)
         ),
         Call::Syn => "# bare SYNs need a raw socket: no socket-module equivalent".into(),
+        Call::Lookup if r.sock.role == Role::Udp => format!(
+            "socket.getaddrinfo('{}', None, type=socket.SOCK_DGRAM)",
+            host_of(text)
+        ),
         Call::Lookup => format!("socket.getaddrinfo('{}', None)", host_of(text)),
     }
 }
