@@ -76,7 +76,7 @@ fn throughput(place: &str) {
     let mut without: f64 = 0.0;
     let mut with: f64 = 0.0;
     let mut said = None;
-    for _ in 0..2 {
+    for _ in 0..3 {
         without = without.max(pump(false).0);
         let (g, line) = pump(true);
         with = with.max(g);

@@ -240,6 +240,23 @@ fn the_script_commands() {
     assert_eq!(one("help send"), Statement::Help(Some("send".into())));
     assert_eq!(one("pause"), Statement::Pause);
     assert_eq!(one("select A1"), Statement::Select(name("A1")));
+    match one("expect no packet from=L1 to=C4 within 1s") {
+        Statement::ExpectPacket(e) => {
+            assert!(e.absent);
+            assert_eq!(e.within, Duration::from_secs(1));
+            assert_eq!(e.want_text(), "from=L1 to=C4");
+        }
+        other => panic!("{other:?}"),
+    }
+    match one("expect no packet from=L1") {
+        // Without a time, only what was seen already.
+        Statement::ExpectPacket(e) => assert_eq!((e.absent, e.within), (true, Duration::ZERO)),
+        other => panic!("{other:?}"),
+    }
+    match one("expect packet from=L1") {
+        Statement::ExpectPacket(e) => assert!(!e.absent),
+        other => panic!("{other:?}"),
+    }
     assert_eq!(parse_line("   # nothing").unwrap(), None);
 }
 
@@ -277,6 +294,8 @@ fn errors_name_the_column_and_what_was_expected() {
         ("expect C1 colour=blue", 11, "unknown field 'colour'"),
         ("expect C1 ret", 11, "expected FIELD=VALUE"),
         ("expect C1 ret=1 within", 23, "needs a duration"),
+        ("expect no C1 ret=1", 11, "expected packet, found 'C1'"),
+        ("expect no packet flags=SYN", 27, "needs from=S or to=S"),
         ("sleep 5", 7, "bad duration '5'"),
         ("note hello", 6, "expected a quoted text"),
         (r#"note "open"#, 6, "unterminated text"),

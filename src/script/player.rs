@@ -412,8 +412,10 @@ impl Player {
                         (found, seen)
                     })
                 });
-                let ok = found.is_some();
-                if !ok && now < until {
+                // A segment wanted is looked for until it comes; a segment
+                // not wanted is watched for until the time is up.
+                let decided = found.is_some() || now >= until;
+                if !decided {
                     self.pending = Some(Pending::ExpectPacket {
                         line,
                         e,
@@ -422,17 +424,20 @@ impl Player {
                     });
                     return Some(until.min(now + RETRY));
                 }
+                let ok = found.is_some() != e.absent;
                 self.failed |= !ok;
-                let got = found.unwrap_or_else(|| {
-                    format!("no such segment ({seen} seen since the step began)")
-                });
+                let got = match found {
+                    Some(seg) if e.absent => format!("it came: {seg}"),
+                    Some(seg) => seg,
+                    None => format!("no such segment ({seen} seen since the step began)"),
+                };
                 let report = ExpectReport {
                     line,
                     expectation: Expectation {
                         sock: e
                             .sock()
                             .unwrap_or(SockName::new(crate::lab::Role::Listener, 1)),
-                        field: "packet".into(),
+                        field: e.kind().into(),
                         want: e.want_text(),
                         within: e.within,
                     },
