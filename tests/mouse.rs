@@ -95,3 +95,56 @@ fn a_click_on_a_scrolled_listeners_pane_selects_the_listener_drawn() {
     click(&mut app, areas.listeners.x + 3, top);
     assert_eq!(name(app.sel_listener), "L2");
 }
+
+fn wheel(app: &mut App, down: bool) {
+    let kind = if down {
+        MouseEventKind::ScrollDown
+    } else {
+        MouseEventKind::ScrollUp
+    };
+    app.update(Msg::Mouse(MouseEvent {
+        kind,
+        column: 40,
+        row: 12,
+        modifiers: KeyModifiers::NONE,
+    }));
+}
+
+#[test]
+fn the_wheel_scrolls_the_kernel_view_over_the_screen_not_the_results_under_it() {
+    let (mut app, rx) = app();
+    app.update(Msg::Resize(80, 24));
+    run(&mut app, &rx, "listen backlog=30", |a| {
+        a.lab.socket_count() == 1
+    });
+    run(&mut app, &rx, "connect L1 x12", |a| {
+        a.lab.socket_count() == 13 && !a.calls_in_flight()
+    });
+    for _ in 0..12 {
+        run(&mut app, &rx, "accept L1", |_| true);
+    }
+    run(&mut app, &rx, "show", |a| {
+        matches!(a.mode, sockplay::tui::app::Mode::Show)
+    });
+    let lines = view::kernel_view::wrapped(&app.kernel_view, 78).len();
+    assert!(
+        lines > app.page_rows() + 3,
+        "taller than the screen: {lines}"
+    );
+    assert_eq!(app.kernel_view_top, 0);
+    wheel(&mut app, true);
+    assert_eq!(app.kernel_view_top, 3, "the wheel moved the kernel view");
+    assert_eq!(app.scroll, 0, "the results under it did not move");
+    wheel(&mut app, false);
+    assert_eq!(app.kernel_view_top, 0);
+    // Closed, the wheel scrolls the results again.
+    key(&mut app, KeyCode::Esc);
+    wheel(&mut app, false);
+    assert!(app.scroll > 0, "the results scrolled up");
+    // The wire (w) takes the results' place: the wheel scrolls its ladder.
+    key(&mut app, KeyCode::End);
+    key(&mut app, KeyCode::Char('w'));
+    wheel(&mut app, false);
+    assert_eq!(app.wire.scroll, 3, "the wheel moved the ladder up");
+    assert_eq!(app.scroll, 0, "not the results hidden under it");
+}
