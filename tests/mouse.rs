@@ -114,16 +114,16 @@ fn wheel(app: &mut App, down: bool) {
 fn the_wheel_scrolls_the_kernel_view_over_the_screen_not_the_results_under_it() {
     let (mut app, rx) = app();
     app.update(Msg::Resize(80, 24));
-    run(&mut app, &rx, "listen backlog=30", |a| {
+    submit(&mut app, &rx, "listen backlog=30", |a| {
         a.lab.socket_count() == 1
     });
-    run(&mut app, &rx, "connect L1 x12", |a| {
+    submit(&mut app, &rx, "connect L1 x12", |a| {
         a.lab.socket_count() == 13 && !a.calls_in_flight()
     });
     for _ in 0..12 {
-        run(&mut app, &rx, "accept L1", |_| true);
+        submit(&mut app, &rx, "accept L1", |_| true);
     }
-    run(&mut app, &rx, "show", |a| {
+    submit(&mut app, &rx, "show", |a| {
         matches!(a.mode, sockplay::tui::app::Mode::Show)
     });
     let lines = view::kernel_view::wrapped(&app.kernel_view, 78).len();
