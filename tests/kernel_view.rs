@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{eventually, fd_of_inode, ioctl_int, live, name, sockopt_int, ss};
+use common::{eventually, fd_of_inode, ioctl_int, live, name, port_of, sockopt_int, ss};
 use sockplay::kernel::{Snapshot, TcpState, ViewRole};
 use sockplay::script::Runner;
 
@@ -37,10 +37,6 @@ fn ss_line<'a>(
                 None => l.peer.ends_with(":*"),
             }
     })
-}
-
-fn port_of(s: &Snapshot, n: &str) -> u16 {
-    s.socket(name(n)).unwrap().local.unwrap().port()
 }
 
 #[test]

@@ -262,7 +262,12 @@ fn a_sendto_whose_resolver_does_not_answer_never_holds_the_screen() {
             .all(|s| s.sock == u(1) && s.outcome.ret().is_some())
     );
     assert!(app.lab.lookups_in_flight().is_empty());
-    assert_eq!(app.lab.pending_all(), 0);
+    // A lane reports a call's result just before it marks itself idle.
+    assert!(
+        pump(&mut app, &rx, |a| a.lab.pending_all() == 0),
+        "calls still pending: {}",
+        app.lab.pending_all()
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@ mod common;
 
 use std::process::{Command, Stdio};
 
-use common::netns::{NetnsLab, can_enter};
+use common::netns::{NetnsLab, can_enter, port_in};
 
 #[test]
 fn a_lab_of_its_own_counts_exactly_its_own_overflows() {
@@ -21,13 +21,7 @@ fn a_lab_of_its_own_counts_exactly_its_own_overflows() {
     assert_eq!(snap["counters"]["ListenOverflows"], 1, "{snap}");
     assert_eq!(snap["counters"]["ListenDrops"], 1, "{snap}");
     let l1 = &snap["sockets"][0];
-    let port = l1["local"]
-        .as_str()
-        .unwrap()
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .to_string();
+    let port = port_in(&l1["local"]);
     // Inside: the namespace is new, so its absolute counters are the lab's.
     let counted = lab.nstat(&["TcpExtListenOverflows", "TcpExtListenDrops"]);
     // Read a moment after the snapshot, so C2 may have retried since; each

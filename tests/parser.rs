@@ -7,6 +7,7 @@ use sockplay::lab::{
     AcceptCount, Command, DrainMode, Endpoint, Payload, Role, ShutdownHow, SockName, SockOpts,
     Target, TimeoutMode,
 };
+use sockplay::script::parse::options_of;
 use sockplay::script::{Statement, parse_line, parse_script};
 
 fn name(s: &str) -> SockName {
@@ -373,5 +374,41 @@ proptest! {
         prop_assert!(escaped.bytes().all(|b| (0x20..0x7f).contains(&b)), "{:?}", escaped);
         let tokens = sockplay::script::lexer::tokenize(&format!("send C1 \"{escaped}\"")).unwrap();
         prop_assert_eq!(&tokens[2].bytes, &bytes);
+    }
+}
+
+/// Every option a command takes is in its help (the usage line, or the
+/// line about it where the usage would not fit the help screen) and is
+/// offered by Tab, and the usage names no other: the parser's list serves
+/// all three.
+#[test]
+fn every_option_is_in_the_usage_and_offered_by_tab() {
+    for cmd in ["listen", "connect", "set", "udp"] {
+        let help = sockplay::script::help::usage(cmd).unwrap();
+        let usage = help.usage;
+        let offered = sockplay::tui::complete::candidates(&format!("{cmd} "), &[]);
+        let keys = options_of(cmd);
+        assert!(!keys.is_empty(), "{cmd}");
+        for key in keys {
+            assert!(
+                usage.contains(&format!("[{key}=")) || help.about.contains(&format!(" {key}=")),
+                "{cmd}'s help lacks {key}=: {usage} / {}",
+                help.about
+            );
+            assert!(
+                offered.contains(&format!("{key}=")),
+                "Tab after '{cmd} ' does not offer {key}=: {offered:?}"
+            );
+        }
+        let in_usage: Vec<&str> = usage
+            .split('[')
+            .filter_map(|w| w.split_once('=').map(|(k, _)| k))
+            .collect();
+        for key in in_usage {
+            assert!(
+                keys.contains(&key),
+                "{cmd}'s usage names {key}=, which it does not take"
+            );
+        }
     }
 }

@@ -124,6 +124,12 @@ impl Pty {
         }
     }
 
+    /// Sends `signal` to sockplay, as a terminal or `kill` would.
+    fn signal(&self, signal: i32) {
+        // SAFETY: signalling the child this test started, by its pid.
+        unsafe { libc::kill(self.child.id() as i32, signal) };
+    }
+
     fn wait_exit(&mut self) -> std::process::ExitStatus {
         let deadline = Instant::now() + Duration::from_secs(3);
         loop {
@@ -233,8 +239,7 @@ fn sigterm_restores_the_terminal() {
     pty.command("connect L1");
     pty.command("recv C1 10");
     pty.wait_for("[blocked]");
-    // SAFETY: signalling the child we started.
-    unsafe { libc::kill(pty.child.id() as i32, libc::SIGTERM) };
+    pty.signal(libc::SIGTERM);
     let began = Instant::now();
     pty.wait_exit();
     assert!(
@@ -272,8 +277,7 @@ fn quit_asks_while_calls_are_blocked() {
 fn sighup_ends_the_lab_cleanly() {
     let mut pty = spawn(&["--listen", "--backlog", "1"], 100, 30);
     pty.wait_for("L1 127.0.0.1:");
-    // SAFETY: signalling the child we started.
-    unsafe { libc::kill(pty.child.id() as i32, libc::SIGHUP) };
+    pty.signal(libc::SIGHUP);
     let began = Instant::now();
     let status = pty.wait_exit();
     assert!(status.success(), "{status:?}");
@@ -359,8 +363,7 @@ fn assert_given_back(pty: &Pty) {
 fn sigquit_restores_the_terminal() {
     let mut pty = spawn(&["--listen"], 100, 30);
     pty.wait_for("L1 127.0.0.1:");
-    // SAFETY: signalling the child we started.
-    unsafe { libc::kill(pty.child.id() as i32, libc::SIGQUIT) };
+    pty.signal(libc::SIGQUIT);
     let began = Instant::now();
     pty.wait_exit();
     assert!(
@@ -482,8 +485,7 @@ fn frozen_under_a_chatty_peer_the_lab_still_quits_at_once() {
         if signal == 0 {
             pty.keys(b"\x03");
         } else {
-            // SAFETY: signalling the child we started.
-            unsafe { libc::kill(pty.child.id() as i32, signal) };
+            pty.signal(signal);
         }
         pty.wait_exit();
         let took = began.elapsed();

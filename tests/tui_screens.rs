@@ -262,11 +262,8 @@ fn a_blocked_sender_s_nearly_full_buffer_reads_full() {
     assert_eq!(path.matches("FULL").count(), 2, "{path}");
 }
 
-/// A closed socket in TIME-WAIT carries no bytes: the pane gives its note,
-/// whole, instead of an empty path.
-#[test]
-fn a_closed_socket_shows_its_note_whole_not_a_path() {
-    let mut app = app().0;
+/// C1 closed first and waits in TIME-WAIT, with the note that says why.
+fn time_wait_client() -> SockView {
     let mut c1 = sock(
         Some("C1"),
         ViewRole::Client,
@@ -277,7 +274,18 @@ fn a_closed_socket_shows_its_note_whole_not_a_path() {
     c1.closed = true;
     let note = "closed; TIME-WAIT: the side that closed first waits (60 s on Linux) so that late segments cannot confuse a new connection";
     c1.notes = vec![note.into()];
-    app.update(Msg::Snapshot(Box::new(snapshot(vec![c1], 0))));
+    c1
+}
+
+/// A closed socket in TIME-WAIT carries no bytes: the pane gives its note,
+/// whole, instead of an empty path.
+#[test]
+fn a_closed_socket_shows_its_note_whole_not_a_path() {
+    let mut app = app().0;
+    app.update(Msg::Snapshot(Box::new(snapshot(
+        vec![time_wait_client()],
+        0,
+    ))));
     app.sel_conn = Some(n("C1"));
     let screen = render(&app, 100, 30);
     assert!(!screen.contains("C1  app"), "{screen}");
@@ -294,17 +302,10 @@ fn a_closed_socket_s_note_is_whole_in_a_lesson() {
     let lines =
         sockplay::script::parse_script("step \"Both close\"\nnote \"TIME-WAIT.\"\n").unwrap();
     app.play("Closing", lines, true);
-    let mut c1 = sock(
-        Some("C1"),
-        ViewRole::Client,
-        TcpState::TimeWait,
-        "127.0.0.1:50001",
-        Some("127.0.0.1:40000"),
-    );
-    c1.closed = true;
-    let note = "closed; TIME-WAIT: the side that closed first waits (60 s on Linux) so that late segments cannot confuse a new connection";
-    c1.notes = vec![note.into()];
-    app.update(Msg::Snapshot(Box::new(snapshot(vec![c1], 0))));
+    app.update(Msg::Snapshot(Box::new(snapshot(
+        vec![time_wait_client()],
+        0,
+    ))));
     app.sel_conn = Some(n("C1"));
     app.update(Msg::Resize(100, 30));
     let screen = render(&app, 100, 30);

@@ -7,7 +7,7 @@ mod common;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use common::netns::{NetnsLab, can_enter};
+use common::netns::{NetnsLab, can_enter, port_in};
 
 use serde_json::Value;
 
@@ -30,21 +30,12 @@ fn ss(pid: Option<u32>, args: &[&str]) -> Vec<String> {
         .collect()
 }
 
-fn port_of(addr: &str) -> String {
-    addr.rsplit(':').next().unwrap().to_string()
-}
-
 #[test]
 fn defer_accept_holds_syn_recv_while_the_client_is_established_as_ss_sees() {
     let script = "listen backlog=4 defer_accept=5s\nconnect L1 x2\nexpect L1 syn_recv=2\n";
     let (run, (snap, syn_recv, established)) = common::live(script, |runner| {
         let snap = runner.snapshot().unwrap();
-        let port = snap
-            .socket("L1".parse().unwrap())
-            .unwrap()
-            .local
-            .unwrap()
-            .port();
+        let port = common::port_of(&snap, "L1");
         let syn_recv = ss(
             None,
             &["-Htn", "state", "syn-recv", &format!("sport = :{port}")],
@@ -94,12 +85,7 @@ fn data_moves_a_deferred_handshake_into_the_accept_queue() {
                   expect L1 accept_queue=1\nexpect L1 syn_recv=0\naccept L1\nexpect A1 recvq=2\n";
     let (run, listening) = common::live(script, |runner| {
         let snap = runner.snapshot().unwrap();
-        let port = snap
-            .socket("L1".parse().unwrap())
-            .unwrap()
-            .local
-            .unwrap()
-            .port();
+        let port = common::port_of(&snap, "L1");
         ss(None, &["-Htln", &format!("sport = :{port}")])
     });
     run.assert_ok();
@@ -144,7 +130,7 @@ fn syn_fills_the_syn_queue_to_backlog_plus_one_then_cookies_as_ss_and_nstat_coun
             .starts_with("cookies sent: the SYN queue was full")),
         "{l1}"
     );
-    let port = port_of(l1["local"].as_str().unwrap());
+    let port = port_in(&l1["local"]);
     let entries = ss(
         Some(lab.pid()),
         &["-Htn", "state", "syn-recv", &format!("sport = :{port}")],
@@ -291,7 +277,7 @@ fn with_cookies_off_tcp_max_syn_backlog_bounds_the_syn_queue_at_three_quarters()
     let l1 = listener(&snap, "L1");
     // 8 − 8/4 + 1: the last quarter is kept for peers proven alive.
     assert_eq!(l1["syn_queue_limit"], 7, "{l1}");
-    let port = port_of(l1["local"].as_str().unwrap());
+    let port = port_in(&l1["local"]);
     let entries = ss(
         Some(lab.pid()),
         &["-Htn", "state", "syn-recv", &format!("sport = :{port}")],
@@ -315,7 +301,7 @@ fn somaxconn_set_in_the_lab_caps_a_backlog_as_ss_shows() {
         (l1["backlog"].as_u64(), l1["accept_queue_max"].as_u64()),
         (Some(100), Some(8))
     );
-    let port = port_of(l1["local"].as_str().unwrap());
+    let port = port_in(&l1["local"]);
     let listening = ss(Some(lab.pid()), &["-Hltn", &format!("sport = :{port}")]);
     let fields: Vec<&str> = listening[0].split_whitespace().collect();
     assert_eq!(&fields[1..3], &["0", "8"], "ss inside: {listening:?}");

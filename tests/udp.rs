@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::netns::{NetnsLab, can_enter};
+use common::netns::{NetnsLab, can_enter, port_in};
 use common::{eventually, name};
 
 use std::process::Command;
@@ -259,7 +259,7 @@ fn in_a_lab_of_its_own_the_udp_counters_are_nstats() {
     for (name, counted) in names.iter().zip(lab.nstat(&names)) {
         assert_eq!(c[name].as_u64(), Some(counted), "{name} in {c}");
     }
-    let port = u2["local"].as_str().unwrap().rsplit(':').next().unwrap();
+    let port = port_in(&u2["local"]);
     let ss = parse_ss(&lab.inside(&["ss", "-Huam", &format!("sport = :{port}")]));
     assert_eq!(ss.len(), 1, "{ss:?}");
     assert_eq!(ss[0].drops, drops);

@@ -21,7 +21,7 @@ pub const COMMANDS: &[Usage] = &[
     Usage {
         name: "connect",
         usage: "connect TARGET [xN] [rcvbuf=SIZE] [sndbuf=SIZE] [timeout=MODE] [rcvtimeo=DURATION] [sndtimeo=DURATION]",
-        about: "TARGET is a listener (L1) or HOST:PORT; x10 opens ten clients",
+        about: "TARGET is a listener (L1) or HOST:PORT; x10 opens ten clients; also nodelay=on|off: TCP_NODELAY",
     },
     Usage {
         name: "accept",

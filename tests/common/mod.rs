@@ -299,6 +299,11 @@ pub fn name(s: &str) -> SockName {
     s.parse().unwrap()
 }
 
+/// The local port of lab socket `n` (`"L1"`) in a kernel view.
+pub fn port_of(s: &Snapshot, n: &str) -> u16 {
+    s.socket(name(n)).unwrap().local.unwrap().port()
+}
+
 /// The errno a call failed with, by name (`"EAGAIN"`), if it failed.
 pub fn errno(r: &CallResult) -> Option<String> {
     r.outcome.errno().map(|e| e.name())

@@ -31,6 +31,12 @@ pub fn inside(pid: u32, cmd: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The port of an address in a JSON line (`"127.0.0.1:40000"` → `"40000"`).
+pub fn port_in(addr: &Value) -> String {
+    let addr = addr.as_str().expect("an address");
+    addr.rsplit(':').next().unwrap().to_string()
+}
+
 /// A lab run in its own namespace, fed a script, read as JSON Lines.
 pub struct NetnsLab {
     child: Child,

@@ -11,10 +11,25 @@ use crate::script::error::ParseError;
 use crate::script::lexer::Token;
 use crate::script::units;
 
+/// The options `listen` takes.
+pub(super) const LISTEN_OPTIONS: &[&str] = &[
+    "backlog",
+    "rcvbuf",
+    "sndbuf",
+    "timeout",
+    "reuseaddr",
+    "rcvtimeo",
+    "sndtimeo",
+    "defer_accept",
+];
+
 /// The options `connect` and `set` take.
-const CONNECTED_OPTIONS: &[&str] = &[
+pub(super) const CONNECTED_OPTIONS: &[&str] = &[
     "rcvbuf", "sndbuf", "timeout", "nodelay", "rcvtimeo", "sndtimeo",
 ];
+
+/// The options `udp` takes.
+pub(super) const UDP_OPTIONS: &[&str] = &["rcvbuf", "sndbuf", "timeout", "rcvtimeo", "sndtimeo"];
 
 /// `listen [HOST:PORT] [backlog=N] [OPTION=VALUE…]`, or `listen U1 [N]`.
 pub(super) fn listen(args: &Args<'_>) -> Result<Statement, ParseError> {
@@ -23,19 +38,7 @@ pub(super) fn listen(args: &Args<'_>) -> Result<Statement, ParseError> {
     }
     let addr = leading_addr(args)?;
     let from = usize::from(addr.is_some());
-    let (_, opts) = args.options(
-        from,
-        &[
-            "backlog",
-            "rcvbuf",
-            "sndbuf",
-            "timeout",
-            "reuseaddr",
-            "rcvtimeo",
-            "sndtimeo",
-            "defer_accept",
-        ],
-    )?;
+    let (_, opts) = args.options(from, LISTEN_OPTIONS)?;
     let backlog = match args.value(from, "backlog") {
         None => 5,
         Some((t, v)) => parse_backlog(t, &v)?,
@@ -141,10 +144,7 @@ pub(super) fn datagram_target(args: &Args<'_>, i: usize) -> Result<Target, Parse
 /// `udp [HOST:PORT] [OPTION=VALUE…]`.
 pub(super) fn udp(args: &Args<'_>) -> Result<Statement, ParseError> {
     let addr = leading_addr(args)?;
-    let (_, opts) = args.options(
-        usize::from(addr.is_some()),
-        &["rcvbuf", "sndbuf", "timeout", "rcvtimeo", "sndtimeo"],
-    )?;
+    let (_, opts) = args.options(usize::from(addr.is_some()), UDP_OPTIONS)?;
     Ok(Statement::Lab(Command::Udp { addr, opts }))
 }
 
