@@ -161,6 +161,13 @@ impl Wire {
         (segs, end, missed)
     }
 
+    /// The index the next segment will have (indices count from the first
+    /// segment ever): where [`Wire::since`] would start after reading all.
+    pub fn next_index(&self) -> u64 {
+        let ring = lock(&self.inner.ring);
+        ring.first + ring.segments.len() as u64
+    }
+
     /// Looks at the recent segments, oldest first.
     pub fn with_recent<R>(&self, read: impl FnOnce(&VecDeque<Segment>) -> R) -> R {
         read(&lock(&self.inner.ring).segments)
