@@ -532,6 +532,13 @@ impl Observer {
         self.shared.all().iter().map(|s| s.info()).collect()
     }
 
+    /// [`Observer::sockets`] into `out`, which keeps its memory from one
+    /// reading to the next.
+    pub fn sockets_into(&self, out: &mut Vec<SocketInfo>) {
+        out.clear();
+        out.extend(self.shared.all().iter().map(|s| s.info()));
+    }
+
     /// Time since the lab started.
     pub fn elapsed(&self) -> Duration {
         self.shared.now()
