@@ -2,57 +2,12 @@
 //! and leaves the command line, a leading `:` is ignored, and a rejected
 //! command is shown whole and kept in the results.
 
-use std::sync::mpsc::Receiver;
-use std::time::{Duration, Instant};
+mod common;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use sockplay::kernel::KernelReader;
-use sockplay::lab::{Lab, LabEvent};
+use common::tui::{app, key, pump, render, typed};
+use crossterm::event::KeyCode;
 use sockplay::tui::app::{App, Mode, Msg};
 use sockplay::tui::log::Entry;
-use sockplay::tui::theme::Theme;
-use sockplay::tui::view;
-
-fn app() -> (App, Receiver<LabEvent>) {
-    let (lab, rx) = Lab::new();
-    (App::new(lab, Theme::new(false), KernelReader::live()), rx)
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-}
-
-fn typed(app: &mut App, text: &str) {
-    for c in text.chars() {
-        key(app, KeyCode::Char(c));
-    }
-}
-
-/// Forwards the lab's events until `done` or 3 s.
-fn pump(app: &mut App, rx: &Receiver<LabEvent>, done: impl Fn(&App) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(3);
-    while !done(app) && Instant::now() < deadline {
-        if let Ok(e) = rx.recv_timeout(Duration::from_millis(20)) {
-            app.update(Msg::Lab(e));
-        }
-        app.update(Msg::Tick(Instant::now()));
-    }
-}
-
-fn render(app: &App, w: u16, h: u16) -> String {
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| view::draw(f, app)).unwrap();
-    let buf = term.backend().buffer().clone();
-    (0..h)
-        .map(|y| {
-            let line: String = (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect();
-            line.trim_end().to_string()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
 
 fn errors(app: &App) -> Vec<String> {
     app.log

@@ -9,12 +9,8 @@ use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::live;
+use common::{errno, live};
 use sockplay::lab::Outcome;
-
-fn errno(r: &sockplay::lab::CallResult) -> Option<String> {
-    r.outcome.errno().map(|e| e.name())
-}
 
 fn line(r: &mut sockplay::script::Runner<'_>, text: &str) -> bool {
     let statement = sockplay::script::parse_line(text).unwrap().unwrap();

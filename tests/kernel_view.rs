@@ -5,33 +5,14 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{fd_of_inode, ioctl_int, live, sockopt_int, ss};
+use common::{eventually, fd_of_inode, ioctl_int, live, name, port_of, sockopt_int, ss};
 use sockplay::kernel::{Snapshot, TcpState, ViewRole};
-use sockplay::lab::SockName;
 use sockplay::script::Runner;
 
 const SIOCOUTQNSD: libc::c_ulong = 0x894B;
 
-fn name(s: &str) -> SockName {
-    s.parse().unwrap()
-}
-
 fn snap(r: &mut Runner<'_>) -> Snapshot {
     r.snapshot().expect("the kernel view can be read")
-}
-
-/// Retries `check` on fresh snapshots for up to 2 s: `ss` and the snapshot
-/// are two readings, and the kernel may move between them.
-fn eventually(r: &mut Runner<'_>, mut check: impl FnMut(&Snapshot) -> Result<(), String>) {
-    let deadline = Instant::now() + Duration::from_secs(2);
-    loop {
-        let s = snap(r);
-        match check(&s) {
-            Ok(()) => return,
-            Err(e) if Instant::now() >= deadline => panic!("{e}\n{s:#?}"),
-            Err(_) => r.idle(Duration::from_millis(50)),
-        }
-    }
 }
 
 /// How `ss` writes a state.
@@ -56,10 +37,6 @@ fn ss_line<'a>(
                 None => l.peer.ends_with(":*"),
             }
     })
-}
-
-fn port_of(s: &Snapshot, n: &str) -> u16 {
-    s.socket(name(n)).unwrap().local.unwrap().port()
 }
 
 #[test]

@@ -4,12 +4,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{free_port, run};
+use common::{errno, free_port, run};
 use sockplay::lab::{Kind, Outcome};
-
-fn errno(r: &sockplay::lab::CallResult) -> Option<String> {
-    r.outcome.errno().map(|e| e.name())
-}
 
 #[test]
 fn partial_send_into_small_buffers_then_eagain() {

@@ -3,40 +3,19 @@
 //! space; `select` points the selected pane at a socket. Driven through
 //! `App::update` on a real lab.
 
-use std::sync::mpsc::Receiver;
-use std::time::{Duration, Instant};
+mod common;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use sockplay::kernel::KernelReader;
-use sockplay::lab::{Lab, LabEvent};
+use std::time::Duration;
+
+use common::tui::{app, key, pump};
+use crossterm::event::KeyCode;
 use sockplay::script::parse_script;
 use sockplay::tui::app::{App, Msg, Pane, Stop};
 use sockplay::tui::log::Entry;
-use sockplay::tui::theme::Theme;
 use sockplay::tui::view::narration;
 
-fn app() -> (App, Receiver<LabEvent>) {
-    let (lab, rx) = Lab::new();
-    (App::new(lab, Theme::new(false), KernelReader::live()), rx)
-}
-
 fn space(app: &mut App) {
-    app.update(Msg::Key(KeyEvent::new(
-        KeyCode::Char(' '),
-        KeyModifiers::NONE,
-    )));
-}
-
-/// Forwards the lab's events and ticks, without drawing, until `done` or 5 s.
-fn pump(app: &mut App, rx: &Receiver<LabEvent>, done: impl Fn(&App) -> bool) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !done(app) && Instant::now() < deadline {
-        if let Ok(e) = rx.recv_timeout(Duration::from_millis(20)) {
-            app.update(Msg::Lab(e));
-        }
-        app.update(Msg::Tick(Instant::now()));
-    }
-    done(app)
+    key(app, KeyCode::Char(' '));
 }
 
 /// The notes the narration pane shows now.

@@ -2,55 +2,26 @@
 //! CLOSED once the lab closed it, when the kernel holds nothing for it and a
 //! connect to its port is refused.
 
-use std::sync::mpsc::Receiver;
-use std::time::{Duration, Instant};
-
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use sockplay::kernel::KernelReader;
-use sockplay::lab::{Lab, LabEvent};
-use sockplay::tui::app::{App, Msg};
-use sockplay::tui::theme::Theme;
-use sockplay::tui::view;
-
 mod common;
 
-fn run(app: &mut App, rx: &Receiver<LabEvent>, cmd: &str, done: impl Fn(&App) -> bool) {
-    app.submit(cmd, sockplay::tui::log::Source::Typed);
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !done(app) && Instant::now() < deadline {
-        if let Ok(e) = rx.recv_timeout(Duration::from_millis(20)) {
-            app.update(Msg::Lab(e));
-        }
-    }
-    assert!(done(app), "{cmd} did not finish");
-}
-
-fn render(app: &App, w: u16, h: u16) -> Vec<String> {
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| view::draw(f, app)).unwrap();
-    let buf = term.backend().buffer().clone();
-    (0..h)
-        .map(|y| (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect())
-        .collect()
-}
+use common::tui::{app, rows, snapshot, submit};
+use sockplay::tui::app::{App, Msg};
+use sockplay::tui::view;
 
 #[test]
 fn the_listeners_pane_says_listen_then_closed() {
-    let (lab, rx) = Lab::new();
-    let mut app = App::new(lab, Theme::new(false), KernelReader::live());
+    let (mut app, rx) = app();
     app.update(Msg::Resize(100, 30));
-    run(&mut app, &rx, "listen", |a| a.lab.socket_count() == 1);
+    submit(&mut app, &rx, "listen", |a| a.lab.socket_count() == 1);
     let port = app.lab.sockets()[0].meta.local.unwrap().port();
-    let snap = app.kernel.take(&app.lab.observer()).unwrap();
-    app.update(Msg::Snapshot(Box::new(snap)));
+    snapshot(&mut app);
     let areas = view::areas(&app, 100, 30);
-    let head = |app: &App| render(app, 100, 30)[areas.listeners.y as usize + 1].clone();
+    let head = |app: &App| rows(app, 100, 30)[areas.listeners.y as usize + 1].clone();
     assert!(head(&app).contains("L1 127.0.0.1"), "{}", head(&app));
     assert!(head(&app).contains("LISTEN"), "{}", head(&app));
     // ss agrees that something listens there.
     assert_eq!(common::ss("-ltnH", port).len(), 1);
-    run(&mut app, &rx, "close L1", |a| {
+    submit(&mut app, &rx, "close L1", |a| {
         a.lab.sockets()[0].meta.closed && !a.calls_in_flight()
     });
     let snap = app.kernel.take(&app.lab.observer()).unwrap();

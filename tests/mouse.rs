@@ -1,44 +1,12 @@
 //! The mouse selects the row drawn under the pointer, however far the pane
 //! is scrolled: the offsets live in the App beside the selection.
 
-use std::sync::mpsc::Receiver;
-use std::time::{Duration, Instant};
+mod common;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use sockplay::kernel::KernelReader;
-use sockplay::lab::{Lab, LabEvent};
+use common::tui::{app, key, rows, snapshot, submit};
+use crossterm::event::{KeyCode, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use sockplay::tui::app::{App, Msg, Pane};
-use sockplay::tui::theme::Theme;
 use sockplay::tui::view;
-
-fn app() -> (App, Receiver<LabEvent>) {
-    let (lab, rx) = Lab::new();
-    (App::new(lab, Theme::new(false), KernelReader::live()), rx)
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-}
-
-/// Runs a command and forwards the lab's events until `done` or 5 s.
-fn run(app: &mut App, rx: &Receiver<LabEvent>, cmd: &str, done: impl Fn(&App) -> bool) {
-    app.submit(cmd, sockplay::tui::log::Source::Typed);
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !done(app) && Instant::now() < deadline {
-        if let Ok(e) = rx.recv_timeout(Duration::from_millis(20)) {
-            app.update(Msg::Lab(e));
-        }
-    }
-    assert!(done(app), "{cmd} did not finish");
-}
-
-/// A kernel view read now, through the App's own reader.
-fn snapshot(app: &mut App) {
-    let snap = app.kernel.take(&app.lab.observer()).unwrap();
-    app.update(Msg::Snapshot(Box::new(snap)));
-}
 
 fn click(app: &mut App, column: u16, row: u16) {
     app.update(Msg::Mouse(MouseEvent {
@@ -49,15 +17,6 @@ fn click(app: &mut App, column: u16, row: u16) {
     }));
 }
 
-fn render(app: &App, w: u16, h: u16) -> Vec<String> {
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| view::draw(f, app)).unwrap();
-    let buf = term.backend().buffer().clone();
-    (0..h)
-        .map(|y| (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect())
-        .collect()
-}
-
 fn name(s: Option<sockplay::lab::SockName>) -> String {
     s.map(|s| s.to_string()).unwrap_or_default()
 }
@@ -66,10 +25,10 @@ fn name(s: Option<sockplay::lab::SockName>) -> String {
 fn a_click_on_a_scrolled_connections_pane_selects_the_row_drawn() {
     let (mut app, rx) = app();
     app.update(Msg::Resize(80, 24));
-    run(&mut app, &rx, "listen backlog=30", |a| {
+    submit(&mut app, &rx, "listen backlog=30", |a| {
         a.lab.socket_count() == 1
     });
-    run(&mut app, &rx, "connect L1 x20", |a| {
+    submit(&mut app, &rx, "connect L1 x20", |a| {
         a.lab.socket_count() == 21 && !a.calls_in_flight()
     });
     snapshot(&mut app);
@@ -83,7 +42,7 @@ fn a_click_on_a_scrolled_connections_pane_selects_the_row_drawn() {
     let areas = view::areas(&app, 80, 24);
     // The top data row is under the border and the header.
     let top = areas.connections.y + 2;
-    let screen = render(&app, 80, 24);
+    let screen = rows(&app, 80, 24);
     let drawn = screen[top as usize].clone();
     let first_drawn = drawn
         .split(|c: char| !c.is_ascii_alphanumeric())
@@ -94,7 +53,7 @@ fn a_click_on_a_scrolled_connections_pane_selects_the_row_drawn() {
     click(&mut app, areas.connections.x + 3, top);
     assert_eq!(name(app.sel_conn), "C15", "the click selects the row drawn");
     // Selecting it scrolled nothing: the same row is still on top.
-    let screen = render(&app, 80, 24);
+    let screen = rows(&app, 80, 24);
     assert!(
         screen[top as usize].contains("C15"),
         "{}",
@@ -107,7 +66,7 @@ fn a_click_on_a_scrolled_listeners_pane_selects_the_listener_drawn() {
     let (mut app, rx) = app();
     app.update(Msg::Resize(80, 24));
     for n in 1..=3 {
-        run(&mut app, &rx, "listen", |a| a.lab.socket_count() == n);
+        submit(&mut app, &rx, "listen", |a| a.lab.socket_count() == n);
     }
     snapshot(&mut app);
     app.pane = Pane::Listeners;
@@ -117,7 +76,7 @@ fn a_click_on_a_scrolled_listeners_pane_selects_the_listener_drawn() {
     assert_eq!(name(app.sel_listener), "L3");
     let areas = view::areas(&app, 80, 24);
     let top = areas.listeners.y + 1;
-    let screen = render(&app, 80, 24);
+    let screen = rows(&app, 80, 24);
     assert!(
         screen[top as usize].contains("L3"),
         "L3 is drawn on top: {}",
@@ -135,4 +94,57 @@ fn a_click_on_a_scrolled_listeners_pane_selects_the_listener_drawn() {
     assert_eq!(app.listener_offset, 1);
     click(&mut app, areas.listeners.x + 3, top);
     assert_eq!(name(app.sel_listener), "L2");
+}
+
+fn wheel(app: &mut App, down: bool) {
+    let kind = if down {
+        MouseEventKind::ScrollDown
+    } else {
+        MouseEventKind::ScrollUp
+    };
+    app.update(Msg::Mouse(MouseEvent {
+        kind,
+        column: 40,
+        row: 12,
+        modifiers: KeyModifiers::NONE,
+    }));
+}
+
+#[test]
+fn the_wheel_scrolls_the_kernel_view_over_the_screen_not_the_results_under_it() {
+    let (mut app, rx) = app();
+    app.update(Msg::Resize(80, 24));
+    submit(&mut app, &rx, "listen backlog=30", |a| {
+        a.lab.socket_count() == 1
+    });
+    submit(&mut app, &rx, "connect L1 x12", |a| {
+        a.lab.socket_count() == 13 && !a.calls_in_flight()
+    });
+    for _ in 0..12 {
+        submit(&mut app, &rx, "accept L1", |_| true);
+    }
+    submit(&mut app, &rx, "show", |a| {
+        matches!(a.mode, sockplay::tui::app::Mode::Show)
+    });
+    let lines = view::kernel_view::wrapped(&app.kernel_view, 78).len();
+    assert!(
+        lines > app.page_rows() + 3,
+        "taller than the screen: {lines}"
+    );
+    assert_eq!(app.kernel_view_top, 0);
+    wheel(&mut app, true);
+    assert_eq!(app.kernel_view_top, 3, "the wheel moved the kernel view");
+    assert_eq!(app.scroll, 0, "the results under it did not move");
+    wheel(&mut app, false);
+    assert_eq!(app.kernel_view_top, 0);
+    // Closed, the wheel scrolls the results again.
+    key(&mut app, KeyCode::Esc);
+    wheel(&mut app, false);
+    assert!(app.scroll > 0, "the results scrolled up");
+    // The wire (w) takes the results' place: the wheel scrolls its ladder.
+    key(&mut app, KeyCode::End);
+    key(&mut app, KeyCode::Char('w'));
+    wheel(&mut app, false);
+    assert_eq!(app.wire.scroll, 3, "the wheel moved the ladder up");
+    assert_eq!(app.scroll, 0, "not the results hidden under it");
 }

@@ -3,83 +3,34 @@
 //! the namespace with `nstat` and `ss` (through `nsenter`), and from outside
 //! by the listener's absence.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
-/// Runs a command inside the network namespace of process `pid`.
-fn inside(pid: u32, cmd: &[&str]) -> String {
-    let out = Command::new("nsenter")
-        .arg(format!("--net=/proc/{pid}/ns/net"))
-        .args(cmd)
-        .output()
-        .expect("nsenter (util-linux) is installed");
-    assert!(out.status.success(), "{cmd:?}: {out:?}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use std::process::{Command, Stdio};
+
+use common::netns::{NetnsLab, can_enter, port_in};
 
 #[test]
 fn a_lab_of_its_own_counts_exactly_its_own_overflows() {
-    // SAFETY: geteuid takes no arguments and cannot fail.
-    if unsafe { libc::geteuid() } != 0 {
-        eprintln!("skipped: nsenter into the lab's namespace needs root");
+    if !can_enter() {
         return;
     }
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sockplay"))
-        .args(["--netns", "run", "--json", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"listen backlog=0\nconnect L1\nconnect L1\nsleep 300ms\nshow\nsleep 5s\n")
-        .unwrap();
-    let pid = child.id();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let snap: serde_json::Value = loop {
-        let line = lines.next().expect("a snapshot line").unwrap();
-        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-        if v["type"] == "snapshot" {
-            break v;
-        }
-    };
+    let mut lab = NetnsLab::start("listen backlog=0\nconnect L1\nconnect L1\nsleep 300ms\nshow");
+    let snap = lab.next("snapshot");
     // One dropped SYN (C2's first; its retry comes a second later).
     assert_eq!(snap["counters_scope"], "this-lab", "{snap}");
     assert_eq!(snap["counters"]["ListenOverflows"], 1, "{snap}");
     assert_eq!(snap["counters"]["ListenDrops"], 1, "{snap}");
     let l1 = &snap["sockets"][0];
-    let port = l1["local"]
-        .as_str()
-        .unwrap()
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .to_string();
+    let port = port_in(&l1["local"]);
     // Inside: the namespace is new, so its absolute counters are the lab's.
-    let nstat = inside(
-        pid,
-        &[
-            "nstat",
-            "-asz",
-            "TcpExtListenOverflows",
-            "TcpExtListenDrops",
-        ],
-    );
-    let counted: Vec<u64> = nstat
-        .lines()
-        .filter(|l| l.starts_with("TcpExt"))
-        .map(|l| l.split_whitespace().nth(1).unwrap().parse().unwrap())
-        .collect();
+    let counted = lab.nstat(&["TcpExtListenOverflows", "TcpExtListenDrops"]);
     // Read a moment after the snapshot, so C2 may have retried since; each
     // SYN counts once in both.
     assert!(
-        counted.len() == 2 && counted[0] >= 1 && counted[0] == counted[1],
-        "nstat inside: {nstat}"
+        counted[0] >= 1 && counted[0] == counted[1],
+        "nstat inside: {counted:?}"
     );
-    let listening = inside(pid, &["ss", "-Hltn", &format!("sport = :{port}")]);
+    let listening = lab.inside(&["ss", "-Hltn", &format!("sport = :{port}")]);
     let fields: Vec<&str> = listening.split_whitespace().collect();
     assert_eq!(
         fields.get(1..3),
@@ -95,16 +46,7 @@ fn a_lab_of_its_own_counts_exactly_its_own_overflows() {
         String::from_utf8_lossy(&outside.stdout).trim().is_empty(),
         "{outside:?}"
     );
-    // SAFETY: kill on the child we started, by its pid.
-    unsafe { libc::kill(pid as i32, libc::SIGTERM) };
-    let began = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        assert!(
-            began.elapsed() < Duration::from_secs(5),
-            "sockplay did not end"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    lab.stop();
 }
 
 #[test]

@@ -7,6 +7,7 @@ use sockplay::lab::{
     AcceptCount, Command, DrainMode, Endpoint, Payload, Role, ShutdownHow, SockName, SockOpts,
     Target, TimeoutMode,
 };
+use sockplay::script::parse::options_of;
 use sockplay::script::{Statement, parse_line, parse_script};
 
 fn name(s: &str) -> SockName {
@@ -240,6 +241,23 @@ fn the_script_commands() {
     assert_eq!(one("help send"), Statement::Help(Some("send".into())));
     assert_eq!(one("pause"), Statement::Pause);
     assert_eq!(one("select A1"), Statement::Select(name("A1")));
+    match one("expect no packet from=L1 to=C4 within 1s") {
+        Statement::ExpectPacket(e) => {
+            assert!(e.absent);
+            assert_eq!(e.within, Duration::from_secs(1));
+            assert_eq!(e.want_text(), "from=L1 to=C4");
+        }
+        other => panic!("{other:?}"),
+    }
+    match one("expect no packet from=L1") {
+        // Without a time, only what was seen already.
+        Statement::ExpectPacket(e) => assert_eq!((e.absent, e.within), (true, Duration::ZERO)),
+        other => panic!("{other:?}"),
+    }
+    match one("expect packet from=L1") {
+        Statement::ExpectPacket(e) => assert!(!e.absent),
+        other => panic!("{other:?}"),
+    }
     assert_eq!(parse_line("   # nothing").unwrap(), None);
 }
 
@@ -277,6 +295,8 @@ fn errors_name_the_column_and_what_was_expected() {
         ("expect C1 colour=blue", 11, "unknown field 'colour'"),
         ("expect C1 ret", 11, "expected FIELD=VALUE"),
         ("expect C1 ret=1 within", 23, "needs a duration"),
+        ("expect no C1 ret=1", 11, "expected packet, found 'C1'"),
+        ("expect no packet flags=SYN", 27, "needs from=S or to=S"),
         ("sleep 5", 7, "bad duration '5'"),
         ("note hello", 6, "expected a quoted text"),
         (r#"note "open"#, 6, "unterminated text"),
@@ -354,5 +374,41 @@ proptest! {
         prop_assert!(escaped.bytes().all(|b| (0x20..0x7f).contains(&b)), "{:?}", escaped);
         let tokens = sockplay::script::lexer::tokenize(&format!("send C1 \"{escaped}\"")).unwrap();
         prop_assert_eq!(&tokens[2].bytes, &bytes);
+    }
+}
+
+/// Every option a command takes is in its help (the usage line, or the
+/// line about it where the usage would not fit the help screen) and is
+/// offered by Tab, and the usage names no other: the parser's list serves
+/// all three.
+#[test]
+fn every_option_is_in_the_usage_and_offered_by_tab() {
+    for cmd in ["listen", "connect", "set", "udp"] {
+        let help = sockplay::script::help::usage(cmd).unwrap();
+        let usage = help.usage;
+        let offered = sockplay::tui::complete::candidates(&format!("{cmd} "), &[]);
+        let keys = options_of(cmd);
+        assert!(!keys.is_empty(), "{cmd}");
+        for key in keys {
+            assert!(
+                usage.contains(&format!("[{key}=")) || help.about.contains(&format!(" {key}=")),
+                "{cmd}'s help lacks {key}=: {usage} / {}",
+                help.about
+            );
+            assert!(
+                offered.contains(&format!("{key}=")),
+                "Tab after '{cmd} ' does not offer {key}=: {offered:?}"
+            );
+        }
+        let in_usage: Vec<&str> = usage
+            .split('[')
+            .filter_map(|w| w.split_once('=').map(|(k, _)| k))
+            .collect();
+        for key in in_usage {
+            assert!(
+                keys.contains(&key),
+                "{cmd}'s usage names {key}=, which it does not take"
+            );
+        }
     }
 }

@@ -1,57 +1,16 @@
 //! `App::update` without a terminal: commands, keys, forms, selection,
 //! freezing, completion and quitting, on a real lab.
 
-use std::sync::mpsc::Receiver;
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::tui::{app, command, key, pump, snapshot, typed};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use sockplay::kernel::{KernelReader, Snapshotter};
-use sockplay::lab::{Lab, LabEvent, Role};
+use sockplay::kernel::Snapshotter;
+use sockplay::lab::{LabEvent, Role};
 use sockplay::tui::app::{App, Mode, Msg, Pane};
 use sockplay::tui::log::{Entry, Source};
-use sockplay::tui::theme::Theme;
-
-fn app() -> (App, Receiver<LabEvent>) {
-    let (lab, rx) = Lab::new();
-    (App::new(lab, Theme::new(false), KernelReader::live()), rx)
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-}
-
-fn typed(app: &mut App, text: &str) {
-    for c in text.chars() {
-        key(app, KeyCode::Char(c));
-    }
-}
-
-/// Types `:TEXT` Enter, like a user.
-fn command(app: &mut App, text: &str) {
-    key(app, KeyCode::Char(':'));
-    typed(app, text);
-    key(app, KeyCode::Enter);
-    key(app, KeyCode::Esc);
-}
-
-/// Forwards the lab's events and ticks until `done` or 3 s.
-fn pump(app: &mut App, rx: &Receiver<LabEvent>, done: impl Fn(&App) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !done(app) && Instant::now() < deadline {
-        if let Ok(e) = rx.recv_timeout(Duration::from_millis(20)) {
-            app.update(Msg::Lab(e));
-        }
-        app.update(Msg::Tick(Instant::now()));
-    }
-}
-
-fn snapshot(app: &mut App) {
-    let snap = Snapshotter::live()
-        .unwrap()
-        .take(&app.lab.observer())
-        .unwrap();
-    app.update(Msg::Snapshot(Box::new(snap)));
-}
 
 fn ops(app: &App) -> usize {
     app.log

@@ -2,73 +2,14 @@
 //! and the listeners pane's figures whole at 80×24: `App::update` and a
 //! TestBackend, on a real lab.
 
-use std::sync::mpsc::Receiver;
-use std::time::{Duration, Instant};
+mod common;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use sockplay::kernel::{CounterScope, Counters, KernelReader, Snapshot, Snapshotter, System};
-use sockplay::lab::{Lab, LabEvent};
+use common::tui::{app, enter_command, key, pump, pump_drawn, render};
+use crossterm::event::KeyCode;
+use sockplay::kernel::{CounterScope, Counters, Snapshot, Snapshotter, System};
+use sockplay::lab::Lab;
 use sockplay::tui::app::{App, Mode, Msg, Pane};
 use sockplay::tui::log::Entry;
-use sockplay::tui::theme::Theme;
-use sockplay::tui::view;
-
-fn app() -> (App, Receiver<LabEvent>) {
-    let (lab, rx) = Lab::new();
-    (App::new(lab, Theme::new(false), KernelReader::live()), rx)
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-}
-
-/// Types `:TEXT` Enter, like a user (and leaves whatever it opened open).
-fn command(app: &mut App, text: &str) {
-    key(app, KeyCode::Char(':'));
-    for c in text.chars() {
-        key(app, KeyCode::Char(c));
-    }
-    key(app, KeyCode::Enter);
-}
-
-/// Forwards the lab's events and ticks until `done` or 10 s.
-fn pump(app: &mut App, rx: &Receiver<LabEvent>, done: impl Fn(&App) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !done(app) && Instant::now() < deadline {
-        if let Ok(e) = rx.recv_timeout(Duration::from_millis(20)) {
-            app.update(Msg::Lab(e));
-        }
-        app.update(Msg::Tick(Instant::now()));
-    }
-}
-
-/// As `pump`, telling the App each time that a frame was drawn, so that
-/// notes held for the screen come.
-fn pump_drawn(app: &mut App, rx: &Receiver<LabEvent>, done: impl Fn(&App) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !done(app) && Instant::now() < deadline {
-        if let Ok(e) = rx.recv_timeout(Duration::from_millis(20)) {
-            app.update(Msg::Lab(e));
-        }
-        app.update(Msg::Drawn);
-        app.update(Msg::Tick(Instant::now()));
-    }
-}
-
-fn render(app: &App, w: u16, h: u16) -> String {
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| view::draw(f, app)).unwrap();
-    let buf = term.backend().buffer().clone();
-    (0..h)
-        .map(|y| {
-            let line: String = (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect();
-            line.trim_end().to_string()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
 
 fn last_info(app: &App) -> String {
     app.log
@@ -86,12 +27,12 @@ fn last_info(app: &App) -> String {
 fn show_covers_the_screen_with_the_kernel_view_and_esc_closes_it() {
     let (mut app, rx) = app();
     app.update(Msg::Resize(80, 24));
-    command(&mut app, "listen backlog=1");
+    enter_command(&mut app, "listen backlog=1");
     for _ in 0..4 {
-        command(&mut app, "connect L1");
+        enter_command(&mut app, "connect L1");
     }
     pump(&mut app, &rx, |a| a.lab.sockets().len() >= 5);
-    command(&mut app, "show");
+    enter_command(&mut app, "show");
     // Typed commands wait for the connects to settle (two stay in SYN-SENT).
     pump(&mut app, &rx, |a| matches!(a.mode, Mode::Show));
     assert!(matches!(app.mode, Mode::Show), "{:?}", app.mode);
@@ -123,12 +64,12 @@ fn show_covers_the_screen_with_the_kernel_view_and_esc_closes_it() {
     assert!(matches!(app.mode, Mode::Normal), "{:?}", app.mode);
     assert!(!render(&app, 80, 24).contains("kernel view (show)"));
     // `show S` shows one socket; an unknown one is an error, no overlay.
-    command(&mut app, "show C1");
+    enter_command(&mut app, "show C1");
     pump(&mut app, &rx, |a| matches!(a.mode, Mode::Show));
     assert!(matches!(app.mode, Mode::Show));
     assert!(app.kernel_view.contains("C1") && !app.kernel_view.contains("C3 "));
     key(&mut app, KeyCode::Esc);
-    command(&mut app, "show C99");
+    enter_command(&mut app, "show C99");
     pump(&mut app, &rx, |a| a.cmd_error.is_some());
     assert!(matches!(app.mode, Mode::Normal), "{:?}", app.mode);
     assert!(app.cmd_error.is_some());
@@ -214,7 +155,7 @@ fn overflowing(frozen_lab: &Lab) -> Snapshot {
 fn the_listeners_figures_read_whole_at_80x24() {
     let (mut app, rx) = app();
     app.update(Msg::Resize(80, 24));
-    command(&mut app, "listen backlog=0");
+    enter_command(&mut app, "listen backlog=0");
     pump(&mut app, &rx, |a| a.lab.sockets().len() == 1);
     let snap = overflowing(&app.lab);
     app.update(Msg::Snapshot(Box::new(snap)));

@@ -5,17 +5,16 @@
 
 use std::time::Duration;
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+mod common;
+
+use common::tui::{app, render};
 use sockplay::kernel::{
     CounterScope, Counters, HalfOpen, PastLimit, Snapshot, SockView, SynQueue, System, TcpState,
     TcpView, ViewRole,
 };
-use sockplay::lab::{Lab, SockName, TimeoutMode};
+use sockplay::lab::{SockName, TimeoutMode};
 use sockplay::tui::app::{App, Mode, Msg, Pane};
 use sockplay::tui::log::{Entry, Source};
-use sockplay::tui::theme::Theme;
-use sockplay::tui::view;
 
 fn n(s: &str) -> SockName {
     s.parse().unwrap()
@@ -87,19 +86,6 @@ fn snapshot(sockets: Vec<SockView>, overflows: u64) -> Snapshot {
     }
 }
 
-fn render(app: &App, w: u16, h: u16) -> String {
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| view::draw(f, app)).unwrap();
-    let buf = term.backend().buffer().clone();
-    (0..h)
-        .map(|y| {
-            let line: String = (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect();
-            line.trim_end().to_string()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 fn both(name: &str, app: &mut App) {
     for (w, h) in [(80, 24), (160, 48)] {
         app.update(Msg::Resize(w, h));
@@ -116,15 +102,6 @@ fn selected_path(app: &mut App, sock: &str, w: u16, h: u16) -> String {
         .find(|l| l.contains(&format!("{sock}  app")))
         .unwrap_or_else(|| panic!("{sock}'s path in:\n{screen}"))
         .to_string()
-}
-
-fn app() -> App {
-    let (lab, _rx) = Lab::new();
-    App::new(
-        lab,
-        Theme::new(false),
-        sockplay::kernel::KernelReader::live(),
-    )
 }
 
 /// A listener with backlog 2 and five clients: three queued, two in SYN-SENT.
@@ -243,14 +220,14 @@ fn zero_window() -> Snapshot {
 
 #[test]
 fn the_empty_lab() {
-    let mut app = app();
+    let mut app = app().0;
     app.update(Msg::Snapshot(Box::new(snapshot(Vec::new(), 0))));
     both("empty", &mut app);
 }
 
 #[test]
 fn a_full_accept_queue_with_clients_in_syn_sent() {
-    let mut app = app();
+    let mut app = app().0;
     for _ in 0..30 {
         app.update(Msg::Snapshot(Box::new(full_queue())));
     }
@@ -266,7 +243,7 @@ fn a_full_accept_queue_with_clients_in_syn_sent() {
 /// whose window is zero.
 #[test]
 fn a_blocked_sender_s_nearly_full_buffer_reads_full() {
-    let mut app = app();
+    let mut app = app().0;
     let mut snap = zero_window();
     for s in snap.sockets.iter_mut() {
         match s.id.map(|n| n.to_string()).as_deref() {
@@ -285,11 +262,8 @@ fn a_blocked_sender_s_nearly_full_buffer_reads_full() {
     assert_eq!(path.matches("FULL").count(), 2, "{path}");
 }
 
-/// A closed socket in TIME-WAIT carries no bytes: the pane gives its note,
-/// whole, instead of an empty path.
-#[test]
-fn a_closed_socket_shows_its_note_whole_not_a_path() {
-    let mut app = app();
+/// C1 closed first and waits in TIME-WAIT, with the note that says why.
+fn time_wait_client() -> SockView {
     let mut c1 = sock(
         Some("C1"),
         ViewRole::Client,
@@ -300,7 +274,18 @@ fn a_closed_socket_shows_its_note_whole_not_a_path() {
     c1.closed = true;
     let note = "closed; TIME-WAIT: the side that closed first waits (60 s on Linux) so that late segments cannot confuse a new connection";
     c1.notes = vec![note.into()];
-    app.update(Msg::Snapshot(Box::new(snapshot(vec![c1], 0))));
+    c1
+}
+
+/// A closed socket in TIME-WAIT carries no bytes: the pane gives its note,
+/// whole, instead of an empty path.
+#[test]
+fn a_closed_socket_shows_its_note_whole_not_a_path() {
+    let mut app = app().0;
+    app.update(Msg::Snapshot(Box::new(snapshot(
+        vec![time_wait_client()],
+        0,
+    ))));
     app.sel_conn = Some(n("C1"));
     let screen = render(&app, 100, 30);
     assert!(!screen.contains("C1  app"), "{screen}");
@@ -313,21 +298,14 @@ fn a_closed_socket_shows_its_note_whole_not_a_path() {
 /// takes both, not one row of it and one of empty queue charts.
 #[test]
 fn a_closed_socket_s_note_is_whole_in_a_lesson() {
-    let mut app = app();
+    let mut app = app().0;
     let lines =
         sockplay::script::parse_script("step \"Both close\"\nnote \"TIME-WAIT.\"\n").unwrap();
     app.play("Closing", lines, true);
-    let mut c1 = sock(
-        Some("C1"),
-        ViewRole::Client,
-        TcpState::TimeWait,
-        "127.0.0.1:50001",
-        Some("127.0.0.1:40000"),
-    );
-    c1.closed = true;
-    let note = "closed; TIME-WAIT: the side that closed first waits (60 s on Linux) so that late segments cannot confuse a new connection";
-    c1.notes = vec![note.into()];
-    app.update(Msg::Snapshot(Box::new(snapshot(vec![c1], 0))));
+    app.update(Msg::Snapshot(Box::new(snapshot(
+        vec![time_wait_client()],
+        0,
+    ))));
     app.sel_conn = Some(n("C1"));
     app.update(Msg::Resize(100, 30));
     let screen = render(&app, 100, 30);
@@ -340,7 +318,7 @@ fn a_closed_socket_s_note_is_whole_in_a_lesson() {
 /// everyone waiting, and its notes whole.
 #[test]
 fn a_selected_listener_shows_who_waits_and_why() {
-    let mut app = app();
+    let mut app = app().0;
     let mut snap = full_queue();
     // A half-open entry from `syn`, with its SYN-ACK timer.
     let mut half = sock(
@@ -380,7 +358,7 @@ fn a_selected_listener_shows_who_waits_and_why() {
 /// waiting: the gauge says so instead of claiming a plain FULL.
 #[test]
 fn a_queue_past_its_limit_reads_over() {
-    let mut app = app();
+    let mut app = app().0;
     let mut snap = full_queue();
     snap.sockets[0].accept_queue = Some(4);
     app.update(Msg::Snapshot(Box::new(snap)));
@@ -392,7 +370,7 @@ fn a_queue_past_its_limit_reads_over() {
 
 #[test]
 fn a_client_in_syn_sent_has_no_window_yet() {
-    let mut app = app();
+    let mut app = app().0;
     let mut snap = full_queue();
     for s in snap
         .sockets
@@ -410,7 +388,7 @@ fn a_client_in_syn_sent_has_no_window_yet() {
 
 #[test]
 fn a_sender_facing_a_zero_window() {
-    let mut app = app();
+    let mut app = app().0;
     app.update(Msg::Snapshot(Box::new(zero_window())));
     app.log
         .push(Entry::Command("send C1 1m".into(), Source::Key));
@@ -419,7 +397,7 @@ fn a_sender_facing_a_zero_window() {
 
 #[test]
 fn the_help_overlay() {
-    let mut app = app();
+    let mut app = app().0;
     app.update(Msg::Snapshot(Box::new(full_queue())));
     app.mode = Mode::Help;
     both("help", &mut app);
@@ -427,7 +405,7 @@ fn the_help_overlay() {
 
 #[test]
 fn a_command_line_error() {
-    let mut app = app();
+    let mut app = app().0;
     app.update(Msg::Snapshot(Box::new(snapshot(Vec::new(), 0))));
     app.submit("listen backlog=lots", Source::Typed);
     app.mode = Mode::Command;
@@ -436,7 +414,7 @@ fn a_command_line_error() {
 
 #[test]
 fn too_small_a_terminal_says_so() {
-    let app = app();
+    let app = app().0;
     let text = render(&app, 60, 20);
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
@@ -447,7 +425,7 @@ fn too_small_a_terminal_says_so() {
 
 #[test]
 fn a_lesson_at_100x30() {
-    let mut app = app();
+    let mut app = app().0;
     let lines = sockplay::script::parse_script(
         "step \"Six clients, backlog 2\"\n\
          note \"listen(2) is often read as 'two clients'. Watch what Linux does with six that connect at once, while the server does not accept.\"\n\
@@ -473,7 +451,7 @@ fn a_lesson_at_100x30() {
 #[test]
 fn form_hints_are_whole_at_80x24() {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    let mut app = app();
+    let mut app = app().0;
     app.update(Msg::Snapshot(Box::new(full_queue())));
     // n: new listener; c: connect to the selected listener; then, on C1,
     // s, r, d and x.
@@ -509,7 +487,7 @@ fn form_hints_are_whole_at_80x24() {
 /// saying how to close it.
 #[test]
 fn the_kernel_view_over_the_screen() {
-    let mut app = app();
+    let mut app = app().0;
     let snap = full_queue();
     app.kernel_view = sockplay::script::show::table(&snap, None);
     app.update(Msg::Snapshot(Box::new(snap)));

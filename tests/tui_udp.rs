@@ -2,73 +2,17 @@
 //! lists them, the selected pane shows the receive buffer and the drops,
 //! and the keys offer sendto and recvfrom.
 
-use std::sync::mpsc::Receiver;
-use std::time::{Duration, Instant};
+mod common;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use sockplay::kernel::{KernelReader, Snapshotter};
-use sockplay::lab::{Lab, LabEvent, SockName};
+use common::name;
+use common::tui::{app, command, key, pump, render, snapshot};
+use crossterm::event::KeyCode;
 use sockplay::tui::app::{App, Mode, Msg};
 use sockplay::tui::log::Entry;
-use sockplay::tui::theme::Theme;
-use sockplay::tui::view;
-
-fn key(app: &mut App, code: KeyCode) {
-    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-}
-
-fn command(app: &mut App, text: &str) {
-    key(app, KeyCode::Char(':'));
-    for c in text.chars() {
-        key(app, KeyCode::Char(c));
-    }
-    key(app, KeyCode::Enter);
-    key(app, KeyCode::Esc);
-}
-
-/// Forwards the lab's events until `done` or 5 s.
-fn pump(app: &mut App, rx: &Receiver<LabEvent>, done: impl Fn(&App) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !done(app) && Instant::now() < deadline {
-        if let Ok(e) = rx.recv_timeout(Duration::from_millis(20)) {
-            app.update(Msg::Lab(e));
-        }
-        app.update(Msg::Tick(Instant::now()));
-    }
-    assert!(done(app), "timed out");
-}
-
-fn snapshot(app: &mut App) {
-    let snap = Snapshotter::live()
-        .unwrap()
-        .take(&app.lab.observer())
-        .unwrap();
-    app.update(Msg::Snapshot(Box::new(snap)));
-}
-
-fn render(app: &App, w: u16, h: u16) -> String {
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| view::draw(f, app)).unwrap();
-    let buf = term.backend().buffer().clone();
-    (0..h)
-        .map(|y| {
-            (0..w)
-                .map(|x| buf[(x, y)].symbol().to_string())
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
 
 /// Bytes the application sent on a socket.
 fn sent(app: &App, sock: &str) -> u64 {
     app.lab.socket(name(sock)).map_or(0, |s| s.bytes_sent)
-}
-
-fn name(s: &str) -> SockName {
-    s.parse().unwrap()
 }
 
 /// The commands run, in order (a key's command that waited for the one
@@ -86,16 +30,18 @@ fn commands(app: &App) -> Vec<String> {
 
 #[test]
 fn a_udp_socket_shows_its_buffer_filling_and_its_drops() {
-    let (lab, rx) = Lab::new();
-    let mut app = App::new(lab, Theme::new(false), KernelReader::live());
+    let (mut app, rx) = app();
     app.update(Msg::Resize(100, 30));
     command(&mut app, "udp");
     command(&mut app, "udp rcvbuf=4k");
     command(&mut app, "sendto U1 U2 1000 x3");
-    pump(&mut app, &rx, |a| sent(a, "U1") == 3000);
+    assert!(pump(&mut app, &rx, |a| sent(a, "U1") == 3000), "timed out");
     snapshot(&mut app);
     command(&mut app, "sendto U1 U2 1000 x50");
-    pump(&mut app, &rx, |a| sent(a, "U1") == 53_000);
+    assert!(
+        pump(&mut app, &rx, |a| sent(a, "U1") == 53_000),
+        "timed out"
+    );
     snapshot(&mut app);
     let u2 = app.view(name("U2")).unwrap();
     let drops = u2.drops.unwrap();
@@ -120,8 +66,7 @@ fn a_udp_socket_shows_its_buffer_filling_and_its_drops() {
 
 #[test]
 fn keys_on_a_udp_socket_offer_sendto_and_recvfrom() {
-    let (lab, rx) = Lab::new();
-    let mut app = App::new(lab, Theme::new(false), KernelReader::live());
+    let (mut app, rx) = app();
     app.update(Msg::Resize(100, 30));
     // u: a new UDP socket, twice.
     for _ in 0..2 {
@@ -129,26 +74,35 @@ fn keys_on_a_udp_socket_offer_sendto_and_recvfrom() {
         assert!(matches!(app.mode, Mode::Form(_)));
         key(&mut app, KeyCode::Enter);
     }
-    pump(&mut app, &rx, |a| a.lab.socket_count() == 2);
+    assert!(
+        pump(&mut app, &rx, |a| a.lab.socket_count() == 2),
+        "timed out"
+    );
     snapshot(&mut app);
     // s on U1: sendto, to the other UDP socket.
     app.sel_conn = Some(name("U1"));
     key(&mut app, KeyCode::Char('s'));
     key(&mut app, KeyCode::Enter);
-    pump(&mut app, &rx, |a| sent(a, "U1") == 100);
+    assert!(pump(&mut app, &rx, |a| sent(a, "U1") == 100), "timed out");
     // r on U2: recvfrom, 16 bytes of the 100 sent.
     app.sel_conn = Some(name("U2"));
     key(&mut app, KeyCode::Char('r'));
     key(&mut app, KeyCode::Enter);
-    pump(&mut app, &rx, |a| {
-        a.lab
-            .socket(name("U2"))
-            .is_some_and(|s| s.bytes_received == 16)
-    });
+    assert!(
+        pump(&mut app, &rx, |a| {
+            a.lab
+                .socket(name("U2"))
+                .is_some_and(|s| s.bytes_received == 16)
+        }),
+        "timed out"
+    );
     // The result reaches the log a moment after the call ends.
-    pump(&mut app, &rx, |a| {
-        render(a, 100, 30).contains("recvfrom(16)")
-    });
+    assert!(
+        pump(&mut app, &rx, |a| {
+            render(a, 100, 30).contains("recvfrom(16)")
+        }),
+        "timed out"
+    );
     assert_eq!(
         commands(&app),
         [

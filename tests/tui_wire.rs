@@ -8,15 +8,13 @@ mod common;
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use common::tui::{app, key, render};
+use crossterm::event::KeyCode;
 use sockplay::kernel::KernelReader;
 use sockplay::lab::{Lab, LabEvent, SockName};
 use sockplay::tui::app::{App, Msg};
 use sockplay::tui::log::Source;
 use sockplay::tui::theme::Theme;
-use sockplay::tui::view;
 use sockplay::tui::wire_pane::WirePane;
 
 fn app_with_wire() -> (App, Receiver<LabEvent>) {
@@ -25,20 +23,6 @@ fn app_with_wire() -> (App, Receiver<LabEvent>) {
     let mut app = App::new(lab, Theme::new(false), KernelReader::live());
     app.wire = wire;
     (app, rx)
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-}
-
-fn render(app: &App, w: u16, h: u16) -> String {
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| view::draw(f, app)).unwrap();
-    let buf = term.backend().buffer();
-    (0..h)
-        .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>())
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// Runs commands and forwards the lab's events until `screen` shows what
@@ -123,8 +107,7 @@ fn the_ladder_shows_the_handshake_and_folds_bulk_data() {
 
 #[test]
 fn without_capture_the_pane_says_what_to_do_and_nothing_else_changes() {
-    let (lab, _rx) = Lab::new();
-    let mut app = App::new(lab, Theme::new(false), KernelReader::live());
+    let (mut app, _rx) = app();
     let mut pane = WirePane::default();
     pane.off = Some(sockplay::wire::NO_CAPTURE_HINT.to_string());
     app.wire = pane;

@@ -4,9 +4,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Lines, Write};
-use std::process::{Child, ChildStdout, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use common::netns::{NetnsLab, can_enter, port_in};
 
 use serde_json::Value;
 
@@ -29,21 +30,12 @@ fn ss(pid: Option<u32>, args: &[&str]) -> Vec<String> {
         .collect()
 }
 
-fn port_of(addr: &str) -> String {
-    addr.rsplit(':').next().unwrap().to_string()
-}
-
 #[test]
 fn defer_accept_holds_syn_recv_while_the_client_is_established_as_ss_sees() {
     let script = "listen backlog=4 defer_accept=5s\nconnect L1 x2\nexpect L1 syn_recv=2\n";
     let (run, (snap, syn_recv, established)) = common::live(script, |runner| {
         let snap = runner.snapshot().unwrap();
-        let port = snap
-            .socket("L1".parse().unwrap())
-            .unwrap()
-            .local
-            .unwrap()
-            .port();
+        let port = common::port_of(&snap, "L1");
         let syn_recv = ss(
             None,
             &["-Htn", "state", "syn-recv", &format!("sport = :{port}")],
@@ -93,115 +85,13 @@ fn data_moves_a_deferred_handshake_into_the_accept_queue() {
                   expect L1 accept_queue=1\nexpect L1 syn_recv=0\naccept L1\nexpect A1 recvq=2\n";
     let (run, listening) = common::live(script, |runner| {
         let snap = runner.snapshot().unwrap();
-        let port = snap
-            .socket("L1".parse().unwrap())
-            .unwrap()
-            .local
-            .unwrap()
-            .port();
+        let port = common::port_of(&snap, "L1");
         ss(None, &["-Htln", &format!("sport = :{port}")])
     });
     run.assert_ok();
     // Accepted: the accept queue is empty again, as ss's Recv-Q says.
     let fields: Vec<&str> = listening[0].split_whitespace().collect();
     assert_eq!(&fields[1..3], &["0", "5"], "{listening:?}");
-}
-
-/// A lab run in its own namespace, fed a script, read as JSON Lines.
-struct NetnsLab {
-    child: Child,
-    lines: Lines<BufReader<ChildStdout>>,
-}
-
-impl NetnsLab {
-    fn start(script: &str) -> NetnsLab {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sockplay"))
-            .args(["--netns", "run", "--json", "-"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        // A long sleep at the end keeps the lab open while the test looks.
-        let text = format!("{script}\nsleep 20s\n");
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        NetnsLab { child, lines }
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// The next line of this type; panics on an error line or the end.
-    fn next(&mut self, kind: &str) -> Value {
-        for line in self.lines.by_ref() {
-            let v: Value = serde_json::from_str(&line.unwrap()).unwrap();
-            assert_ne!(v["type"], "error", "{v}");
-            if v["type"] == "expect" {
-                assert_eq!(v["ok"], true, "{v}");
-            }
-            if v["type"] == kind {
-                return v;
-            }
-        }
-        panic!("no {kind} line");
-    }
-
-    /// nstat's absolute counters in the namespace (new, so they are the lab's).
-    fn nstat(&self, names: &[&str]) -> Vec<u64> {
-        let out = Command::new("nsenter")
-            .arg(format!("--net=/proc/{}/ns/net", self.pid()))
-            .args(["nstat", "-asz"])
-            .args(names)
-            .output()
-            .expect("nstat (iproute2) is installed");
-        let text = String::from_utf8_lossy(&out.stdout);
-        names
-            .iter()
-            .map(|n| {
-                text.lines()
-                    .find(|l| l.split_whitespace().next() == Some(n))
-                    .and_then(|l| l.split_whitespace().nth(1))
-                    .unwrap_or_else(|| panic!("{n} in {text}"))
-                    .parse()
-                    .unwrap()
-            })
-            .collect()
-    }
-
-    fn sysctl(&self, name: &str) -> String {
-        let out = Command::new("nsenter")
-            .arg(format!("--net=/proc/{}/ns/net", self.pid()))
-            .args(["cat", &format!("/proc/sys/{}", name.replace('.', "/"))])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
-}
-
-impl Drop for NetnsLab {
-    fn drop(&mut self) {
-        // SAFETY: kill on the child this test started, by its pid.
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
-        let began = Instant::now();
-        while self.child.try_wait().unwrap().is_none() && began.elapsed() < Duration::from_secs(5) {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-fn root() -> bool {
-    // SAFETY: geteuid takes no arguments and cannot fail.
-    let root = unsafe { libc::geteuid() } == 0;
-    if !root {
-        eprintln!("skipped: nsenter into the lab's namespace needs root (CI runs as root)");
-    }
-    root
 }
 
 fn listener<'a>(snap: &'a Value, name: &str) -> &'a Value {
@@ -215,7 +105,7 @@ fn listener<'a>(snap: &'a Value, name: &str) -> &'a Value {
 
 #[test]
 fn syn_fills_the_syn_queue_to_backlog_plus_one_then_cookies_as_ss_and_nstat_count() {
-    if !root() {
+    if !can_enter() {
         return;
     }
     let mut lab = NetnsLab::start(
@@ -240,7 +130,7 @@ fn syn_fills_the_syn_queue_to_backlog_plus_one_then_cookies_as_ss_and_nstat_coun
             .starts_with("cookies sent: the SYN queue was full")),
         "{l1}"
     );
-    let port = port_of(l1["local"].as_str().unwrap());
+    let port = port_in(&l1["local"]);
     let entries = ss(
         Some(lab.pid()),
         &["-Htn", "state", "syn-recv", &format!("sport = :{port}")],
@@ -331,7 +221,7 @@ fn syn_fills_the_syn_queue_to_backlog_plus_one_then_cookies_as_ss_and_nstat_coun
 
 #[test]
 fn with_cookies_off_past_the_syn_queue_is_dropped_and_sysctl_stays_in_the_lab() {
-    if !root() {
+    if !can_enter() {
         return;
     }
     let host = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_syncookies").unwrap();
@@ -376,7 +266,7 @@ fn with_cookies_off_past_the_syn_queue_is_dropped_and_sysctl_stays_in_the_lab() 
 
 #[test]
 fn with_cookies_off_tcp_max_syn_backlog_bounds_the_syn_queue_at_three_quarters() {
-    if !root() {
+    if !can_enter() {
         return;
     }
     let mut lab = NetnsLab::start(
@@ -387,7 +277,7 @@ fn with_cookies_off_tcp_max_syn_backlog_bounds_the_syn_queue_at_three_quarters()
     let l1 = listener(&snap, "L1");
     // 8 − 8/4 + 1: the last quarter is kept for peers proven alive.
     assert_eq!(l1["syn_queue_limit"], 7, "{l1}");
-    let port = port_of(l1["local"].as_str().unwrap());
+    let port = port_in(&l1["local"]);
     let entries = ss(
         Some(lab.pid()),
         &["-Htn", "state", "syn-recv", &format!("sport = :{port}")],
@@ -398,7 +288,7 @@ fn with_cookies_off_tcp_max_syn_backlog_bounds_the_syn_queue_at_three_quarters()
 
 #[test]
 fn somaxconn_set_in_the_lab_caps_a_backlog_as_ss_shows() {
-    if !root() {
+    if !can_enter() {
         return;
     }
     let mut lab = NetnsLab::start("sysctl net.core.somaxconn=8\nlisten backlog=100\nshow");
@@ -411,7 +301,7 @@ fn somaxconn_set_in_the_lab_caps_a_backlog_as_ss_shows() {
         (l1["backlog"].as_u64(), l1["accept_queue_max"].as_u64()),
         (Some(100), Some(8))
     );
-    let port = port_of(l1["local"].as_str().unwrap());
+    let port = port_in(&l1["local"]);
     let listening = ss(Some(lab.pid()), &["-Hltn", &format!("sport = :{port}")]);
     let fields: Vec<&str> = listening[0].split_whitespace().collect();
     assert_eq!(&fields[1..3], &["0", "8"], "ss inside: {listening:?}");
@@ -465,7 +355,7 @@ fn outside_a_lab_of_its_own_syn_and_setting_a_sysctl_are_refused_in_one_line() {
 
 #[test]
 fn without_cap_net_raw_syn_says_so_in_one_line_and_sends_nothing() {
-    if !root() {
+    if !can_enter() {
         return;
     }
     // Root without CAP_NET_RAW: setpriv drops it from the bounding set, so

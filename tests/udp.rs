@@ -5,17 +5,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use common::netns::{NetnsLab, can_enter, port_in};
+use common::{eventually, name};
 
-use sockplay::kernel::{Snapshot, TcpState, ViewRole};
-use sockplay::lab::SockName;
-use sockplay::script::Runner;
+use std::process::Command;
 
-fn name(s: &str) -> SockName {
-    s.parse().unwrap()
-}
+use sockplay::kernel::{TcpState, ViewRole};
 
 /// One socket of `ss -Huam`: state, Recv-Q, Send-Q, and the skmem figures
 /// rb (rcvbuf) and d (drops).
@@ -71,19 +66,6 @@ fn ss_udp(port: u16) -> Vec<SsUdp> {
         .expect("ss (iproute2) is installed");
     assert!(out.status.success(), "{out:?}");
     parse_ss(&String::from_utf8_lossy(&out.stdout))
-}
-
-/// Retries `check` on fresh snapshots for up to 2 s.
-fn eventually(r: &mut Runner<'_>, mut check: impl FnMut(&Snapshot) -> Result<(), String>) {
-    let deadline = Instant::now() + Duration::from_secs(2);
-    loop {
-        let s = r.snapshot().expect("the kernel view can be read");
-        match check(&s) {
-            Ok(()) => return,
-            Err(e) if Instant::now() >= deadline => panic!("{e}\n{s:#?}"),
-            Err(_) => r.idle(Duration::from_millis(50)),
-        }
-    }
 }
 
 #[test]
@@ -244,48 +226,16 @@ fn wrong_udp_commands_are_refused_and_change_nothing() {
     }
 }
 
-/// Runs a command inside the network namespace of process `pid`.
-fn inside(pid: u32, cmd: &[&str]) -> String {
-    let out = Command::new("nsenter")
-        .arg(format!("--net=/proc/{pid}/ns/net"))
-        .args(cmd)
-        .output()
-        .expect("nsenter (util-linux) is installed");
-    assert!(out.status.success(), "{cmd:?}: {out:?}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 #[test]
 fn in_a_lab_of_its_own_the_udp_counters_are_nstats() {
-    // SAFETY: geteuid takes no arguments and cannot fail.
-    if unsafe { libc::geteuid() } != 0 {
-        eprintln!("skipped: nsenter into the lab's namespace needs root");
+    if !can_enter() {
         return;
     }
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sockplay"))
-        .args(["--netns", "run", "--json", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(
-            b"udp\nudp rcvbuf=4k\nudp\nclose U3\nsendto U1 U2 1000 x40\nsendto U1 U3 10 x3\n\
-              sleep 300ms\nshow\nsleep 5s\n",
-        )
-        .unwrap();
-    let pid = child.id();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let snap: serde_json::Value = loop {
-        let line = lines.next().expect("a snapshot line").unwrap();
-        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-        if v["type"] == "snapshot" {
-            break v;
-        }
-    };
+    let mut lab = NetnsLab::start(
+        "udp\nudp rcvbuf=4k\nudp\nclose U3\nsendto U1 U2 1000 x40\nsendto U1 U3 10 x3\n\
+         sleep 300ms\nshow",
+    );
+    let snap = lab.next("snapshot");
     assert_eq!(snap["counters_scope"], "this-lab", "{snap}");
     let c = &snap["counters"];
     let u2 = snap["sockets"]
@@ -300,42 +250,21 @@ fn in_a_lab_of_its_own_the_udp_counters_are_nstats() {
     assert_eq!(c["UdpRcvbufErrors"].as_u64(), Some(drops), "{c}");
     assert_eq!(c["UdpNoPorts"].as_u64(), Some(3), "{c}");
     // Inside: the namespace is new, so its absolute counters are the lab's.
-    let nstat = inside(
-        pid,
-        &[
-            "nstat",
-            "-asz",
-            "UdpRcvbufErrors",
-            "UdpInErrors",
-            "UdpNoPorts",
-            "UdpSndbufErrors",
-        ],
-    );
-    for l in nstat.lines().filter(|l| l.starts_with("Udp")) {
-        let w: Vec<&str> = l.split_whitespace().collect();
-        let counted: u64 = w[1].parse().unwrap();
-        assert_eq!(c[w[0]].as_u64(), Some(counted), "{w:?} in {c}");
+    let names = [
+        "UdpRcvbufErrors",
+        "UdpInErrors",
+        "UdpNoPorts",
+        "UdpSndbufErrors",
+    ];
+    for (name, counted) in names.iter().zip(lab.nstat(&names)) {
+        assert_eq!(c[name].as_u64(), Some(counted), "{name} in {c}");
     }
-    assert_eq!(
-        nstat.lines().filter(|l| l.starts_with("Udp")).count(),
-        4,
-        "{nstat}"
-    );
-    let port = u2["local"].as_str().unwrap().rsplit(':').next().unwrap();
-    let ss = parse_ss(&inside(pid, &["ss", "-Huam", &format!("sport = :{port}")]));
+    let port = port_in(&u2["local"]);
+    let ss = parse_ss(&lab.inside(&["ss", "-Huam", &format!("sport = :{port}")]));
     assert_eq!(ss.len(), 1, "{ss:?}");
     assert_eq!(ss[0].drops, drops);
     assert_eq!(Some(ss[0].recv_q), u2["recvq"].as_u64());
-    // SAFETY: kill on the child we started, by its pid.
-    unsafe { libc::kill(pid as i32, libc::SIGTERM) };
-    let began = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        assert!(
-            began.elapsed() < Duration::from_secs(5),
-            "sockplay did not end"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    lab.stop();
 }
 
 #[test]

@@ -238,3 +238,43 @@ fn each_segment_names_the_call_that_caused_it() {
     assert_eq!(named(rst).as_deref(), Some("A1"));
     assert_eq!(rst.cause.map(|c| c.seq), Some(close_a));
 }
+
+#[test]
+fn expect_no_packet_holds_on_silence_and_fails_on_the_segment() {
+    if !common::can_capture("expect_no_packet_holds_on_silence_and_fails_on_the_segment") {
+        return;
+    }
+    // A full accept queue: the listener drops C3's SYN without a word, and
+    // C3's kernel sends it again about a second later.
+    let run = common::run_wire(
+        "listen backlog=1\n\
+         connect L1 x2\n\
+         sleep 100ms\n\
+         connect L1\n\
+         step \"the third client\"\n\
+         expect packet from=C3 to=L1 flags=SYN kernel=SYN-retransmission within 4s\n\
+         expect no packet from=L1 to=C3 within 300ms\n\
+         expect no packet from=C3 to=L1 flags=SYN\n",
+    );
+    let checks: Vec<_> = run
+        .records
+        .iter()
+        .filter_map(|r| match r {
+            common::Rec::Expect(e) => Some(e),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(checks.len(), 3, "{:#?}", run.failures());
+    assert!(checks[0].ok, "C3's SYN came again: {:?}", checks[0].got);
+    assert!(
+        checks[1].ok,
+        "the listener answered nothing: {:?}",
+        checks[1].got
+    );
+    assert!(checks[1].waited >= Duration::from_millis(300));
+    assert_eq!(checks[1].expectation.field, "no packet");
+    // The SYN it saw is the failure's evidence.
+    assert!(!checks[2].ok);
+    let got = checks[2].got.as_deref().unwrap_or("");
+    assert!(got.starts_with("it came: C3 → L1  [S]"), "{got}");
+}

@@ -25,6 +25,7 @@ note "C4, C5 and C6 are still in SYN-SENT: their SYNs were dropped because the q
 step "The overflow counters"
 show
 expect packet from=C4 to=L1 flags=SYN kernel=SYN-retransmission within 3s
+expect no packet from=L1 to=C4 within 500ms
 note "On the wire (press w): C4's SYN again, and no SYN-ACK after it. The listener's kernel dropped the SYN without a word; C4's kernel sends it again on its own."
 note "Each dropped SYN adds one to ListenOverflows and ListenDrops. They count for the whole system, so other programs may add to them too, unless sockplay runs with --netns: the lab then has a network of its own, and they count this lab alone."
 note "A waiting client sends its SYN again: once a second at first (net.ipv4.tcp_syn_linear_timeouts; kernels without it wait 1, 2, 4 s…), then longer each time. Each retry is dropped while the queue stays full; the note on C4 counts them."

@@ -43,22 +43,22 @@ impl CallLog {
         self.marks.push_back(mark);
     }
 
-    /// A call finished with `ret`. Calls finish soon after they begin, so
-    /// the search starts at the newest.
+    /// A call finished with `ret`.
     pub fn finished(&mut self, seq: u64, ret: u64) {
-        if let Some(m) = self.marks.iter_mut().rev().find(|m| m.seq == seq) {
+        if let Some(m) = self.mark_mut(seq) {
             m.ret = Some(ret);
         }
+    }
+
+    /// Call `seq`, to amend, while it is still kept. Calls are amended soon
+    /// after they begin, so the search starts at the newest.
+    pub fn mark_mut(&mut self, seq: u64) -> Option<&mut CallMark> {
+        self.marks.iter_mut().rev().find(|m| m.seq == seq)
     }
 
     /// Every call kept, oldest first.
     pub fn marks(&self) -> &VecDeque<CallMark> {
         &self.marks
-    }
-
-    /// Every call kept, to amend the newest.
-    pub fn marks_mut(&mut self) -> &mut VecDeque<CallMark> {
-        &mut self.marks
     }
 
     /// Forgets every call (the lab starts afresh).

@@ -92,14 +92,7 @@ impl Recorder {
     /// Marks the record as one step of the loop `parent`.
     pub fn part_of(mut self, parent: u64) -> Self {
         self.part_of = Some(parent);
-        if let Some(m) = self
-            .shared
-            .call_log()
-            .marks_mut()
-            .iter_mut()
-            .rev()
-            .find(|m| m.seq == self.seq)
-        {
+        if let Some(m) = self.shared.call_log().mark_mut(self.seq) {
             m.part_of = Some(parent);
         }
         self
@@ -116,14 +109,7 @@ impl Recorder {
     pub fn start_clock(&self) {
         self.began.set(Instant::now());
         let now = self.shared.now();
-        if let Some(m) = self
-            .shared
-            .call_log()
-            .marks_mut()
-            .iter_mut()
-            .rev()
-            .find(|m| m.seq == self.seq)
-        {
+        if let Some(m) = self.shared.call_log().mark_mut(self.seq) {
             m.began = now;
         }
     }

@@ -33,16 +33,23 @@ pub struct Expectation {
 }
 
 impl Expectation {
+    /// Whether it is about segments on the wire (`expect packet`, `expect no
+    /// packet`) rather than a socket.
+    pub fn is_packet(&self) -> bool {
+        self.field == "packet" || self.field == "no packet"
+    }
+
     /// Whether the field is read from the last result rather than the kernel.
     pub fn on_result(&self) -> bool {
         RESULT_FIELDS.contains(&self.field.as_str())
     }
 
     /// The check as the script wrote it, after `expect `: `L1 accept_queue=3`,
-    /// or `packet from=C1 flags=SYN` for a segment on the wire.
+    /// or `packet from=C1 flags=SYN` (`no packet …`) for a segment on the
+    /// wire.
     pub fn text(&self) -> String {
-        if self.field == "packet" {
-            format!("packet {}", self.want)
+        if self.is_packet() {
+            format!("{} {}", self.field, self.want)
         } else {
             format!("{} {}={}", self.sock, self.field, self.want)
         }

@@ -21,7 +21,7 @@ pub const COMMANDS: &[Usage] = &[
     Usage {
         name: "connect",
         usage: "connect TARGET [xN] [rcvbuf=SIZE] [sndbuf=SIZE] [timeout=MODE] [rcvtimeo=DURATION] [sndtimeo=DURATION]",
-        about: "TARGET is a listener (L1) or HOST:PORT; x10 opens ten clients",
+        about: "TARGET is a listener (L1) or HOST:PORT; x10 opens ten clients; also nodelay=on|off: TCP_NODELAY",
     },
     Usage {
         name: "accept",
@@ -86,7 +86,7 @@ pub const COMMANDS: &[Usage] = &[
     Usage {
         name: "expect",
         usage: "expect S FIELD=VALUE [within DURATION]",
-        about: "check a kernel-view field or the last result (ret, errno, partial, timed_out); `expect packet FIELD=VALUE …`: a segment on the wire since the step began",
+        about: "check a kernel-view field or the last result (ret, errno, partial, timed_out); `expect packet FIELD=VALUE …`: a segment on the wire since the step began; `expect no packet …`: none such",
     },
     Usage {
         name: "note",

@@ -1,5 +1,6 @@
 //! `expect packet FIELD=VALUE … [within D]`: a segment on the wire, seen
-//! since the current step began, that matches every field.
+//! since the current step began, that matches every field; and `expect no
+//! packet …`: none such, from the step's beginning until D has passed.
 
 use std::time::Duration;
 
@@ -15,8 +16,10 @@ pub const PACKET_FIELDS: &[&str] = &[
 pub struct PacketExpect {
     /// Each field and the value wanted, as written.
     pub fields: Vec<(String, String)>,
-    /// How long to wait for it.
+    /// How long to wait for it; for an absence, how long to watch.
     pub within: Duration,
+    /// `expect no packet`: the check holds when no such segment came.
+    pub absent: bool,
 }
 
 /// Words compared loosely: case, and `-`/`_` for spaces (`window-update`).
@@ -129,6 +132,12 @@ impl PacketExpect {
                 .find(|(f, _)| f == want)
                 .and_then(|(_, v)| v.parse().ok())
         })
+    }
+
+    /// The name of the check, as the transcript shows it before the
+    /// fields: `packet`, or `no packet`.
+    pub fn kind(&self) -> &'static str {
+        if self.absent { "no packet" } else { "packet" }
     }
 
     /// The fields as written: `from=A1 kernel=window-update`.

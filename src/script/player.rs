@@ -20,6 +20,10 @@ use crate::lab::{CallResult, Lab, LabError, SockName, Started};
 /// How long a command's calls may take before they are reported blocked.
 pub const DEFAULT_SETTLE: Duration = Duration::from_millis(200);
 
+/// How long past its limit an `expect` on a result waits for results the
+/// lab has finished but the host has not yet received.
+const BEHIND_GRACE: Duration = Duration::from_secs(10);
+
 /// How often `expect` and `wait` look again.
 const RETRY: Duration = Duration::from_millis(20);
 
@@ -328,7 +332,12 @@ impl Player {
                 limit,
                 until,
             } => {
-                let n = host.lab.pending(sock);
+                // A call the lab has finished but whose result the host has
+                // not yet received is still pending here: what follows the
+                // wait (an `expect` on the result) must read that result,
+                // and show after it.
+                let undelivered = self.blocked.values().filter(|c| c.sock == sock).count();
+                let n = host.lab.pending(sock).max(undelivered);
                 if n == 0 {
                     return None;
                 }
@@ -354,9 +363,15 @@ impl Player {
                 began,
                 until,
             } => {
+                // A result the lab has but the host has not received yet
+                // would make the last result read here an older one.
+                let behind = e.on_result()
+                    && self.blocked.values().filter(|c| c.sock == e.sock).count()
+                        > host.lab.pending(e.sock);
                 let got = host.read(&e);
-                let ok = got.as_deref().is_some_and(|g| expect::matches(&e.want, g));
-                if !ok && now < until {
+                let ok = !behind && got.as_deref().is_some_and(|g| expect::matches(&e.want, g));
+                // The results on their way do not count against the limit.
+                if !ok && (now < until || (behind && now < until + BEHIND_GRACE)) {
                     self.pending = Some(Pending::Expect {
                         line,
                         e,
@@ -397,8 +412,10 @@ impl Player {
                         (found, seen)
                     })
                 });
-                let ok = found.is_some();
-                if !ok && now < until {
+                // A segment wanted is looked for until it comes; a segment
+                // not wanted is watched for until the time is up.
+                let decided = found.is_some() || now >= until;
+                if !decided {
                     self.pending = Some(Pending::ExpectPacket {
                         line,
                         e,
@@ -407,17 +424,20 @@ impl Player {
                     });
                     return Some(until.min(now + RETRY));
                 }
+                let ok = found.is_some() != e.absent;
                 self.failed |= !ok;
-                let got = found.unwrap_or_else(|| {
-                    format!("no such segment ({seen} seen since the step began)")
-                });
+                let got = match found {
+                    Some(seg) if e.absent => format!("it came: {seg}"),
+                    Some(seg) => seg,
+                    None => format!("no such segment ({seen} seen since the step began)"),
+                };
                 let report = ExpectReport {
                     line,
                     expectation: Expectation {
                         sock: e
                             .sock()
                             .unwrap_or(SockName::new(crate::lab::Role::Listener, 1)),
-                        field: "packet".into(),
+                        field: e.kind().into(),
                         want: e.want_text(),
                         within: e.within,
                     },

@@ -79,11 +79,14 @@ impl<'s> Runner<'s> {
     /// Reports the segments captured since the last time.
     fn flush_wire(&mut self) {
         let Some(wire) = &self.wire else { return };
-        let (segs, next, missed) = wire.since(self.wire_next);
-        self.wire_next = next;
         if !self.show_packets {
+            // Nothing to copy out: a bulk transfer's segments would be
+            // cloned under the capture thread's lock for nobody.
+            self.wire_next = wire.next_index();
             return;
         }
+        let (segs, next, missed) = wire.since(self.wire_next);
+        self.wire_next = next;
         if missed > 0 {
             let text = format!("wire: {missed} segments came faster than they could be shown");
             self.sink.info(0, &text, self.lab.elapsed());

@@ -4,6 +4,7 @@
 use crate::kernel::fields;
 use crate::script::expect::RESULT_FIELDS;
 use crate::script::help::{self, COMMANDS};
+use crate::script::parse::options_of;
 
 /// The words that could follow what is typed: commands at the start, then
 /// socket names, option keys and words the command takes.
@@ -45,37 +46,16 @@ pub fn candidates(line: &str, sockets: &[String]) -> Vec<String> {
             if udp_target {
                 v.extend(sockets.iter().filter(|s| s.starts_with('U')).cloned());
             }
+            // `connect U1 U2` takes no options; `connect L1` takes a count too.
+            if cmd == "connect" && !udp_connect {
+                v.push("x".to_string());
+            }
+            if !udp_connect {
+                v.extend(options_of(&cmd).iter().map(|k| format!("{k}=")));
+            }
             let extra: &[&str] = match cmd.as_str() {
-                "listen" => &[
-                    "backlog=",
-                    "rcvbuf=",
-                    "sndbuf=",
-                    "timeout=",
-                    "reuseaddr=",
-                    "rcvtimeo=",
-                    "sndtimeo=",
-                ],
-                "connect" if udp_connect => &[],
-                "connect" => &[
-                    "x",
-                    "rcvbuf=",
-                    "sndbuf=",
-                    "timeout=",
-                    "nodelay=",
-                    "rcvtimeo=",
-                    "sndtimeo=",
-                ],
-                "set" => &[
-                    "rcvbuf=",
-                    "sndbuf=",
-                    "timeout=",
-                    "nodelay=",
-                    "rcvtimeo=",
-                    "sndtimeo=",
-                ],
                 "accept" if done.len() >= 2 => &["all", "x"],
                 "recv" | "recvfrom" if done.len() >= 3 => &["peek"],
-                "udp" => &["rcvbuf=", "sndbuf=", "timeout=", "rcvtimeo=", "sndtimeo="],
                 "sendto" if done.len() >= 4 => &["x"],
                 "drain" if done.len() >= 2 => &["on", "off"],
                 "shutdown" if done.len() >= 2 => &["read", "write", "both"],

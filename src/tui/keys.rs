@@ -232,6 +232,24 @@ fn on_pane_key(app: &mut App, key: KeyEvent) {
 
 /// Handles the mouse: a click focuses a pane and selects a row; the wheel scrolls.
 pub fn on_mouse(app: &mut App, m: MouseEvent) {
+    // The wheel scrolls what is in front: the kernel view over the
+    // screen, or the wire where it takes the results' place.
+    let wheel = match m.kind {
+        MouseEventKind::ScrollUp => -3,
+        MouseEventKind::ScrollDown => 3,
+        _ => 0,
+    };
+    if matches!(app.mode, Mode::Show) {
+        if wheel != 0 {
+            app.scroll_kernel_view(wheel);
+        }
+        return;
+    }
+    if wheel != 0 && app.wire.shown {
+        app.wire.scroll_by(-wheel);
+        app.dirty = true;
+        return;
+    }
     let areas = super::view::areas(app, app.size.0, app.size.1);
     let hit = |r: ratatui::layout::Rect| {
         m.column >= r.x && m.column < r.x + r.width && m.row >= r.y && m.row < r.y + r.height

@@ -1,15 +1,17 @@
 //! The capture socket: AF_PACKET on the loopback, the BPF filter attached
-//! before it is bound (so nothing unfiltered is queued), kernel timestamps,
-//! and the kernel's count of frames it had to drop.
+//! before it is bound (so nothing unfiltered is kept), frames read from a
+//! ring shared with the kernel, and the kernel's count of frames it had to
+//! drop.
 
 use std::collections::BTreeSet;
 use std::io;
-use std::os::fd::AsRawFd;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::os::fd::{AsFd, AsRawFd};
+use std::time::{Duration, SystemTime};
 
 use socket2::{Domain, Protocol, Socket, Type};
 
 use super::filter;
+use super::ring::{Block, Ring};
 
 /// `ETH_P_ALL` in network byte order, as AF_PACKET wants it.
 fn eth_p_all() -> u16 {
@@ -30,9 +32,6 @@ pub enum CaptureError {
     Io(#[from] io::Error),
 }
 
-/// How many frames one read takes at most.
-pub const BATCH: usize = 64;
-
 /// A frame's length as kept and as it was on the wire, and when the
 /// kernel saw it.
 #[derive(Debug, Clone, Copy)]
@@ -45,41 +44,10 @@ pub struct FrameMeta {
     pub stamp: SystemTime,
 }
 
-/// Buffers for one read of up to [`BATCH`] frames.
-pub struct Batch {
-    frames: Vec<Vec<u8>>,
-    controls: Vec<[u64; 8]>,
-    meta: Vec<FrameMeta>,
-}
-
-impl Batch {
-    /// Buffers for frames of up to `snaplen` bytes.
-    pub fn new(snaplen: u32) -> Self {
-        Batch {
-            frames: vec![vec![0u8; snaplen as usize]; BATCH],
-            controls: vec![[0u64; 8]; BATCH],
-            meta: vec![
-                FrameMeta {
-                    kept: 0,
-                    wire_len: 0,
-                    stamp: UNIX_EPOCH,
-                };
-                BATCH
-            ],
-        }
-    }
-}
-
-impl Batch {
-    /// Frame `i` of the last read: its bytes and what is known of it.
-    pub fn frame(&self, i: usize) -> (&[u8], FrameMeta) {
-        let m = self.meta[i];
-        (&self.frames[i][..m.kept], m)
-    }
-}
-
 /// A capture socket on `lo`.
 pub struct Capture {
+    // Unmapped before the socket closes.
+    ring: Ring,
     sock: Socket,
     snaplen: u32,
 }
@@ -104,15 +72,15 @@ impl Capture {
                 Some(libc::EPERM) | Some(libc::EACCES) => CaptureError::NotPermitted,
                 _ => CaptureError::Io(e),
             })?;
-        let cap = Capture { sock, snaplen };
+        // Made with protocol 0, the socket sees no frame until it is bound
+        // below: by then the ring and the filter are in place.
+        let ring = Ring::attach(sock.as_fd())?;
+        let cap = Capture {
+            ring,
+            sock,
+            snaplen,
+        };
         cap.set_ports(ports)?;
-        // Room for bursts: SO_RCVBUFFORCE past rmem_max where allowed.
-        let want: libc::c_int = 32 << 20;
-        if setsockopt_int(&cap.sock, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, want).is_err() {
-            let _ = cap.sock.set_recv_buffer_size(want as usize);
-        }
-        setsockopt_int(&cap.sock, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1)?;
-        cap.sock.set_read_timeout(Some(Duration::from_millis(50)))?;
         let ifindex = loopback_index()?;
         // SAFETY: sockaddr_ll is plain data; zeroes are a valid value.
         let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
@@ -145,84 +113,22 @@ impl Capture {
         self.sock.attach_filter(&filter::to_sock_filter(&program))
     }
 
-    /// Reads the frames queued now, up to [`BATCH`] in one `recvmmsg`,
-    /// waiting for the first at most the read time-out. Returns how many
-    /// `batch` holds; 0 when the wait timed out.
-    pub fn read_batch(&self, batch: &mut Batch) -> io::Result<usize> {
-        let n = batch.frames.len();
-        let mut iovs: Vec<libc::iovec> = batch
-            .frames
-            .iter_mut()
-            .map(|f| libc::iovec {
-                iov_base: f.as_mut_ptr().cast(),
-                iov_len: f.len(),
-            })
-            .collect();
-        let mut hdrs: Vec<libc::mmsghdr> = iovs
-            .iter_mut()
-            .zip(batch.controls.iter_mut())
-            .map(|(iov, control)| {
-                // SAFETY: mmsghdr is plain data; zeroes are a valid value.
-                let mut h: libc::mmsghdr = unsafe { std::mem::zeroed() };
-                h.msg_hdr.msg_iov = iov;
-                h.msg_hdr.msg_iovlen = 1;
-                h.msg_hdr.msg_control = control.as_mut_ptr().cast();
-                h.msg_hdr.msg_controllen = std::mem::size_of_val(control);
-                h
-            })
-            .collect();
-        // SAFETY: hdrs points at iovs, the frames and the control buffers,
-        // all of which live for the call; n is hdrs' length.
-        let got = unsafe {
-            libc::recvmmsg(
-                self.sock.as_raw_fd(),
-                hdrs.as_mut_ptr(),
-                n as libc::c_uint,
-                libc::MSG_TRUNC | libc::MSG_WAITFORONE,
-                std::ptr::null_mut(),
-            )
-        };
-        if got < 0 {
-            let e = io::Error::last_os_error();
-            return match e.kind() {
-                io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted => Ok(0),
-                _ => Err(e),
-            };
-        }
-        let got = got as usize;
-        for (i, h) in hdrs.iter().take(got).enumerate() {
-            let wire_len = h.msg_len as usize;
-            let mut stamp = SystemTime::now();
-            // SAFETY: recvmmsg filled this header; the CMSG macros walk its
-            // control buffer, which is still alive.
-            unsafe {
-                let mut c = libc::CMSG_FIRSTHDR(&h.msg_hdr);
-                while !c.is_null() {
-                    if (*c).cmsg_level == libc::SOL_SOCKET && (*c).cmsg_type == libc::SO_TIMESTAMPNS
-                    {
-                        let ts: libc::timespec =
-                            std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
-                        stamp = UNIX_EPOCH + Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32);
-                    }
-                    c = libc::CMSG_NXTHDR(&h.msg_hdr, c);
-                }
-            }
-            batch.meta[i] = FrameMeta {
-                kept: wire_len.min(batch.frames[i].len()),
-                wire_len,
-                stamp,
-            };
-        }
-        Ok(got)
+    /// The next block of frames, waiting for one at most `wait`; `None`
+    /// when none came. Read its frames, then drop it to give it back.
+    pub fn next_block(&self, wait: Duration) -> io::Result<Option<Block<'_>>> {
+        self.ring.next_block(self.sock.as_fd(), wait)
     }
 
     /// PACKET_STATISTICS since the last read.
     pub fn stats(&self) -> io::Result<KernelStats> {
-        let mut st = libc::tpacket_stats {
+        // The ring's version of the counters also counts how often the
+        // kernel found every block full (not used here).
+        let mut st = libc::tpacket_stats_v3 {
             tp_packets: 0,
             tp_drops: 0,
+            tp_freeze_q_cnt: 0,
         };
-        let mut len = std::mem::size_of::<libc::tpacket_stats>() as libc::socklen_t;
+        let mut len = std::mem::size_of::<libc::tpacket_stats_v3>() as libc::socklen_t;
         // SAFETY: st and len live for the call and have the sizes given.
         let r = unsafe {
             libc::getsockopt(
@@ -240,29 +146,6 @@ impl Capture {
             packets: u64::from(st.tp_packets),
             drops: u64::from(st.tp_drops),
         })
-    }
-}
-
-fn setsockopt_int(
-    sock: &Socket,
-    level: libc::c_int,
-    name: libc::c_int,
-    v: libc::c_int,
-) -> io::Result<()> {
-    // SAFETY: v lives for the call and is an int, as these options take.
-    let r = unsafe {
-        libc::setsockopt(
-            sock.as_raw_fd(),
-            level,
-            name,
-            (&raw const v).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
     }
 }
 

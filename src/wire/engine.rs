@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
-use super::capture::{Batch, Capture, CaptureError};
+use super::capture::{Capture, CaptureError};
 use super::flow::Flows;
 use super::names::Directory;
 use super::parse::{flag, parse_frame};
@@ -161,6 +161,13 @@ impl Wire {
         (segs, end, missed)
     }
 
+    /// The index the next segment will have (indices count from the first
+    /// segment ever): where [`Wire::since`] would start after reading all.
+    pub fn next_index(&self) -> u64 {
+        let ring = lock(&self.inner.ring);
+        ring.first + ring.segments.len() as u64
+    }
+
     /// Looks at the recent segments, oldest first.
     pub fn with_recent<R>(&self, read: impl FnOnce(&VecDeque<Segment>) -> R) -> R {
         read(&lock(&self.inner.ring).segments)
@@ -204,13 +211,11 @@ impl Drop for Wire {
 
 /// The capture thread: read, parse, follow, name, keep, write.
 fn run(inner: &Inner, lab: &Observer, mut pcap: Option<PcapFile>) {
-    let mut batch = Batch::new(inner.capture.snaplen());
     let mut flows = Flows::default();
     let mut dir = Directory::default();
     let mut last_flush = Instant::now();
-    let mut kept = Vec::with_capacity(super::capture::BATCH);
+    let mut kept = Vec::new();
     while !inner.stop.load(Ordering::Acquire) {
-        let read = inner.capture.read_batch(&mut batch);
         if last_flush.elapsed() > Duration::from_millis(200) {
             last_flush = Instant::now();
             if let Ok(k) = inner.capture.stats() {
@@ -223,17 +228,17 @@ fn run(inner: &Inner, lab: &Observer, mut pcap: Option<PcapFile>) {
                 pcap = None;
             }
         }
-        let n = match read {
-            Ok(n) => n,
+        let block = match inner.capture.next_block(Duration::from_millis(50)) {
+            Ok(Some(block)) => block,
+            Ok(None) => continue,
             Err(_) => {
                 std::thread::sleep(Duration::from_millis(10));
                 continue;
             }
         };
-        // One clock reading for the batch: how long ago each frame was seen.
+        // One clock reading for the block: how long ago each frame was seen.
         let (now_wall, now_lab) = (SystemTime::now(), lab.elapsed());
-        for i in 0..n {
-            let (frame, meta) = batch.frame(i);
+        for (frame, meta) in block.frames() {
             let Ok(h) = parse_frame(frame) else { continue };
             let ago = now_wall.duration_since(meta.stamp).unwrap_or_default();
             let t = now_lab.saturating_sub(ago);
@@ -250,6 +255,8 @@ fn run(inner: &Inner, lab: &Observer, mut pcap: Option<PcapFile>) {
             }
             kept.push(seg);
         }
+        // Give the block back to the kernel before taking the segments' lock.
+        drop(block);
         if kept.is_empty() {
             continue;
         }

@@ -21,6 +21,7 @@ pub mod loopback;
 pub mod names;
 pub mod parse;
 pub mod pcap;
+pub mod ring;
 pub mod segment;
 
 pub use capture::{CaptureError, NO_CAPTURE_HINT};

@@ -1,6 +1,9 @@
 //! Test harness: run a script on a real lab and look at what it reported.
 #![allow(dead_code)]
 
+pub mod netns;
+pub mod tui;
+
 use std::time::Duration;
 
 use sockplay::kernel::Snapshot;
@@ -288,5 +291,34 @@ impl Run {
                 _ => None,
             })
             .collect()
+    }
+}
+
+/// A lab socket's name (`"C1"`).
+pub fn name(s: &str) -> SockName {
+    s.parse().unwrap()
+}
+
+/// The local port of lab socket `n` (`"L1"`) in a kernel view.
+pub fn port_of(s: &Snapshot, n: &str) -> u16 {
+    s.socket(name(n)).unwrap().local.unwrap().port()
+}
+
+/// The errno a call failed with, by name (`"EAGAIN"`), if it failed.
+pub fn errno(r: &CallResult) -> Option<String> {
+    r.outcome.errno().map(|e| e.name())
+}
+
+/// Retries `check` on fresh snapshots for up to 2 s: `ss` and the snapshot
+/// are two readings, and the kernel may move between them.
+pub fn eventually(r: &mut Runner<'_>, mut check: impl FnMut(&Snapshot) -> Result<(), String>) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    loop {
+        let s = r.snapshot().expect("the kernel view can be read");
+        match check(&s) {
+            Ok(()) => return,
+            Err(e) if std::time::Instant::now() >= deadline => panic!("{e}\n{s:#?}"),
+            Err(_) => r.idle(Duration::from_millis(50)),
+        }
     }
 }

@@ -10,14 +10,23 @@ use crate::script::expect::{DEFAULT_WITHIN, Expectation, RESULT_FIELDS};
 use crate::script::help;
 use crate::script::packet_expect::{PACKET_FIELDS, PacketExpect, check_value};
 
-/// `expect S FIELD=VALUE [within D]`, or `expect packet …`.
+/// `expect S FIELD=VALUE [within D]`, `expect packet …` or `expect no
+/// packet …`.
 pub(super) fn expect(args: &Args<'_>) -> Result<Statement, ParseError> {
-    if args
-        .tokens
-        .first()
-        .is_some_and(|t| t.text.eq_ignore_ascii_case("packet"))
-    {
-        return expect_packet(args);
+    let word = |i: usize, w: &str| {
+        args.tokens
+            .get(i)
+            .is_some_and(|t| t.text.eq_ignore_ascii_case(w))
+    };
+    if word(0, "packet") {
+        return expect_packet(args, false);
+    }
+    if word(0, "no") {
+        if !word(1, "packet") {
+            let t = args.get(1, "packet")?;
+            return Err(args.err(t, format!("expected packet, found '{}'", t.text)));
+        }
+        return expect_packet(args, true);
     }
     let sock = args.sock(0)?;
     let t = args.get(1, "FIELD=VALUE")?;
@@ -62,11 +71,16 @@ pub(super) fn expect(args: &Args<'_>) -> Result<Statement, ParseError> {
     }))
 }
 
-/// `expect packet FIELD=VALUE … [within D]`.
-fn expect_packet(args: &Args<'_>) -> Result<Statement, ParseError> {
+/// `expect packet FIELD=VALUE … [within D]`, or with `absent`, `expect no
+/// packet FIELD=VALUE … [within D]` (watched for D; by default, only what
+/// was seen already).
+fn expect_packet(args: &Args<'_>, absent: bool) -> Result<Statement, ParseError> {
     let mut fields = Vec::new();
-    let mut within = DEFAULT_WITHIN;
-    let mut i = 1;
+    let (mut within, mut i) = if absent {
+        (std::time::Duration::ZERO, 2)
+    } else {
+        (DEFAULT_WITHIN, 1)
+    };
     while let Some(t) = args.tokens.get(i) {
         if t.text.eq_ignore_ascii_case("within") {
             within = args.duration(i + 1)?;
@@ -106,7 +120,11 @@ fn expect_packet(args: &Args<'_>) -> Result<Statement, ParseError> {
     if !named {
         return Err(args.missing("from=S or to=S, naming a lab socket"));
     }
-    Ok(Statement::ExpectPacket(PacketExpect { fields, within }))
+    Ok(Statement::ExpectPacket(PacketExpect {
+        fields,
+        within,
+        absent,
+    }))
 }
 
 /// `show [S]`.

@@ -38,6 +38,17 @@ pub const MAX_DATAGRAM: u64 = 1 << 20;
 /// How long `wait` waits unless told.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(5);
 
+/// The `key=value` options a command takes, keys without the `=`, in the
+/// order its usage lists them: what the parser accepts and Tab offers.
+pub fn options_of(cmd: &str) -> &'static [&'static str] {
+    match cmd {
+        "listen" => sockets::LISTEN_OPTIONS,
+        "connect" | "set" => sockets::CONNECTED_OPTIONS,
+        "udp" => sockets::UDP_OPTIONS,
+        _ => &[],
+    }
+}
+
 /// One line of the command language.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Statement {

@@ -6,42 +6,39 @@ use std::time::Duration;
 
 use super::args::{Args, is_count, parse_count};
 use super::{MAX_DEFER_ACCEPT, Statement};
-use crate::lab::{AcceptCount, Command, Role, ShutdownHow, SockName, Target};
+use crate::lab::{AcceptCount, Command, Endpoint, Role, ShutdownHow, SockName, Target};
 use crate::script::error::ParseError;
 use crate::script::lexer::Token;
 use crate::script::units;
 
+/// The options `listen` takes.
+pub(super) const LISTEN_OPTIONS: &[&str] = &[
+    "backlog",
+    "rcvbuf",
+    "sndbuf",
+    "timeout",
+    "reuseaddr",
+    "rcvtimeo",
+    "sndtimeo",
+    "defer_accept",
+];
+
 /// The options `connect` and `set` take.
-const CONNECTED_OPTIONS: &[&str] = &[
+pub(super) const CONNECTED_OPTIONS: &[&str] = &[
     "rcvbuf", "sndbuf", "timeout", "nodelay", "rcvtimeo", "sndtimeo",
 ];
+
+/// The options `udp` takes.
+pub(super) const UDP_OPTIONS: &[&str] = &["rcvbuf", "sndbuf", "timeout", "rcvtimeo", "sndtimeo"];
 
 /// `listen [HOST:PORT] [backlog=N] [OPTION=VALUE…]`, or `listen U1 [N]`.
 pub(super) fn listen(args: &Args<'_>) -> Result<Statement, ParseError> {
     if first_is_socket(args) {
         return listen_on(args);
     }
-    let has_addr = args.tokens.first().is_some_and(|t| !t.text.contains('='));
-    let addr = if has_addr {
-        let t = &args.tokens[0];
-        Some(units::endpoint(&t.text).map_err(|e| args.err(t, e))?)
-    } else {
-        None
-    };
-    let from = usize::from(has_addr);
-    let (_, opts) = args.options(
-        from,
-        &[
-            "backlog",
-            "rcvbuf",
-            "sndbuf",
-            "timeout",
-            "reuseaddr",
-            "rcvtimeo",
-            "sndtimeo",
-            "defer_accept",
-        ],
-    )?;
+    let addr = leading_addr(args)?;
+    let from = usize::from(addr.is_some());
+    let (_, opts) = args.options(from, LISTEN_OPTIONS)?;
     let backlog = match args.value(from, "backlog") {
         None => 5,
         Some((t, v)) => parse_backlog(t, &v)?,
@@ -104,6 +101,17 @@ fn parse_backlog(t: &Token, v: &str) -> Result<i32, ParseError> {
     Ok(n as i32)
 }
 
+/// The address a socket binds to, when the first word is one rather than
+/// an option (`listen 127.0.0.1:8080 backlog=2`, `udp 9000`).
+fn leading_addr(args: &Args<'_>) -> Result<Option<Endpoint>, ParseError> {
+    match args.tokens.first() {
+        Some(t) if !t.text.contains('=') => units::endpoint(&t.text)
+            .map(Some)
+            .map_err(|e| args.err(t, e)),
+        _ => Ok(None),
+    }
+}
+
 /// Whether the first word names a lab socket (`listen U1`, `connect U1 U2`)
 /// rather than an address or a listener to connect to.
 fn first_is_socket(args: &Args<'_>) -> bool {
@@ -135,17 +143,8 @@ pub(super) fn datagram_target(args: &Args<'_>, i: usize) -> Result<Target, Parse
 
 /// `udp [HOST:PORT] [OPTION=VALUE…]`.
 pub(super) fn udp(args: &Args<'_>) -> Result<Statement, ParseError> {
-    let has_addr = args.tokens.first().is_some_and(|t| !t.text.contains('='));
-    let addr = if has_addr {
-        let t = &args.tokens[0];
-        Some(units::endpoint(&t.text).map_err(|e| args.err(t, e))?)
-    } else {
-        None
-    };
-    let (_, opts) = args.options(
-        usize::from(has_addr),
-        &["rcvbuf", "sndbuf", "timeout", "rcvtimeo", "sndtimeo"],
-    )?;
+    let addr = leading_addr(args)?;
+    let (_, opts) = args.options(usize::from(addr.is_some()), UDP_OPTIONS)?;
     Ok(Statement::Lab(Command::Udp { addr, opts }))
 }
 

@@ -5,6 +5,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 /// The smallest terminal the layout works in.
 pub const MIN_SIZE: (u16, u16) = (80, 24);
 
+/// The fewest rows the results pane keeps while a lesson plays, borders
+/// included.
+pub const LESSON_RESULTS: u16 = 4;
+
 /// The areas of the screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
@@ -38,7 +42,7 @@ impl Areas {
 
     /// The areas for a terminal of `w`×`h`, with a lesson's narration
     /// pane as high as its `text_rows` need (within what the panes below
-    /// leave it: at 100×30 up to 11 rows of text, at 80×24 up to 5).
+    /// leave it: at 100×30 up to 10 rows of text, at 80×24 up to 4).
     pub fn with_narration(w: u16, h: u16, text_rows: Option<u16>, command_rows: u16) -> Areas {
         let full = Rect::new(0, 0, w, h);
         let lesson = text_rows.is_some();
@@ -48,14 +52,16 @@ impl Areas {
             ((h * 3 / 10).max(9), (h / 5).max(6))
         };
         // The narration takes what its text needs of the room the other
-        // panes leave, keeping three rows of results.
-        let room = h.saturating_sub(top_h + sel_h + 3 + command_rows.max(1) + 1);
+        // panes leave, keeping the results two rows of text: the calls a
+        // note talks about stay in sight (a result often takes two).
+        let results_h = if lesson { LESSON_RESULTS } else { 3 };
+        let room = h.saturating_sub(top_h + sel_h + results_h + command_rows.max(1) + 1);
         let narration_h = text_rows.map_or(0, |rows| rows.saturating_add(2).clamp(4, room.max(4)));
         let [narration, top, selected, results, command, status] = Layout::vertical([
             Constraint::Length(narration_h),
             Constraint::Length(top_h),
             Constraint::Length(sel_h),
-            Constraint::Min(3),
+            Constraint::Min(results_h),
             Constraint::Length(command_rows.max(1)),
             Constraint::Length(1),
         ])

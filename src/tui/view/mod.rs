@@ -8,6 +8,7 @@ pub mod listeners;
 pub mod narration;
 mod overlay;
 mod results;
+mod results_fit;
 mod selected;
 mod selected_listener;
 mod selected_udp;

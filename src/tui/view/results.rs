@@ -9,6 +9,7 @@ use ratatui::widgets::Paragraph;
 
 use super::block;
 use super::format::wrap;
+use super::results_fit;
 use crate::lab::{Call, Kind};
 use crate::script::transcript::{call_text, head, result_line};
 use crate::tui::app::{App, Pane};
@@ -178,6 +179,14 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     }
     let h = inner.height as usize;
     let width = inner.width as usize;
+    if app.scroll == 0 && app.script.as_ref().is_some_and(|s| s.lesson) {
+        let (lines, left_out) = results_fit::fit(app, |e| lines_of(app, e), width, h);
+        frame.render_widget(Paragraph::new(lines), inner);
+        if left_out {
+            hint_left_out(frame, app, area);
+        }
+        return;
+    }
     // Only the entries that can show are turned into lines, wrapped to the pane.
     let mut lines: Vec<Line<'_>> = Vec::new();
     let want = h + app.scroll;
@@ -202,4 +211,16 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         .rev()
         .collect();
     frame.render_widget(Paragraph::new(shown), inner);
+}
+
+/// Says on the pane's lower border that some lines are folded or left
+/// out, and how to see them all.
+fn hint_left_out(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    let text = " in short · PgUp: every line ";
+    let w = text.chars().count() as u16;
+    if area.width < w + 4 {
+        return;
+    }
+    let at = Rect::new(area.x + area.width - w - 2, area.y + area.height - 1, w, 1);
+    frame.render_widget(Paragraph::new(Line::styled(text, app.theme.dim())), at);
 }

@@ -1,0 +1,183 @@
+//! A lesson's results in few rows: on a projector the narration leaves the
+//! results pane short, and the calls a note talks about must stay in sight.
+//! The checks that held fold into one line; when the step's lines still do
+//! not fit, what the narration does not talk about gives way first: lines
+//! of earlier steps, the step's title (the narration shows it), `show`
+//! tables and notices, the commands as written (the result line names the
+//! call), then the folded checks. The calls' results, failed checks and
+//! errors go last, newest kept. Scrolling up shows every line as it was.
+
+use ratatui::text::Line;
+
+use super::format::wrap;
+use crate::tui::app::App;
+use crate::tui::log::Entry;
+
+/// How readily a block of lines gives way, first to go first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Weight {
+    /// Anything from an earlier step.
+    Earlier,
+    /// The step's title.
+    Title,
+    /// A `show` table, a notice.
+    Info,
+    /// A command as written.
+    Command,
+    /// Checks that held, folded.
+    Checks,
+    /// Results, blocked calls, failed checks, errors.
+    Kept,
+}
+
+struct Block<'a> {
+    lines: Vec<Line<'a>>,
+    weight: Weight,
+}
+
+/// `✓ expect C1 state=ESTABLISHED · L1 accept_queue=1 · +2 more`: checks
+/// that held, in one row of `width`.
+fn folded(app: &App, checks: &[String], width: usize) -> Line<'static> {
+    let mut text = String::from("✓ expect ");
+    for (i, c) in checks.iter().enumerate() {
+        let sep = if i == 0 { "" } else { " · " };
+        let left = checks.len() - i - 1;
+        let more = if left > 0 {
+            format!(" · +{left} more")
+        } else {
+            String::new()
+        };
+        let next = format!("{sep}{c}");
+        let fits = text.chars().count() + next.chars().count() + more.chars().count() <= width;
+        if i > 0 && !fits {
+            text.push_str(&format!(" · +{} more", checks.len() - i));
+            break;
+        }
+        text.push_str(&next);
+    }
+    Line::styled(text, app.theme.ok())
+}
+
+/// The lines of the newest entries for a lesson's results pane of `h`
+/// rows of `width`, and whether any line was left out. The checks that
+/// held fold into one line only when the step's lines do not fit as they are.
+pub fn fit<'a>(
+    app: &'a App,
+    lines_of: impl Fn(&'a Entry) -> Vec<Line<'a>> + Copy,
+    width: usize,
+    h: usize,
+) -> (Vec<Line<'a>>, bool) {
+    let whole = fit_with(app, lines_of, width, h, false);
+    if whole.1 {
+        fit_with(app, lines_of, width, h, true)
+    } else {
+        whole
+    }
+}
+
+fn fit_with<'a>(
+    app: &'a App,
+    lines_of: impl Fn(&'a Entry) -> Vec<Line<'a>>,
+    width: usize,
+    h: usize,
+    fold: bool,
+) -> (Vec<Line<'a>>, bool) {
+    let mut blocks: Vec<Block<'a>> = Vec::new();
+    let mut checks: Vec<String> = Vec::new();
+    let mut in_step = true;
+    // Rows of the step's own results, and of earlier steps: past `h` of
+    // either, nothing older can show.
+    let (mut kept_rows, mut earlier_rows) = (0, 0);
+    let flush = |checks: &mut Vec<String>, blocks: &mut Vec<Block<'a>>, in_step: bool| {
+        if !checks.is_empty() {
+            checks.reverse();
+            let weight = if in_step {
+                Weight::Checks
+            } else {
+                Weight::Earlier
+            };
+            blocks.push(Block {
+                lines: vec![folded(app, checks, width)],
+                weight,
+            });
+            checks.clear();
+        }
+    };
+    for e in app.log.entries().iter().rev() {
+        if kept_rows >= h || earlier_rows >= h {
+            break;
+        }
+        if let Entry::Expect(r) = e
+            && r.ok
+            && fold
+        {
+            checks.push(r.expectation.text());
+            continue;
+        }
+        flush(&mut checks, &mut blocks, in_step);
+        let weight = match e {
+            _ if !in_step => Weight::Earlier,
+            Entry::Step(_) => Weight::Title,
+            Entry::Info(_) => Weight::Info,
+            Entry::Command(..) => Weight::Command,
+            Entry::Expect(r) if r.ok => Weight::Checks,
+            _ => Weight::Kept,
+        };
+        let lines: Vec<Line<'a>> = lines_of(e)
+            .into_iter()
+            .flat_map(|l| wrap(l, width))
+            .collect();
+        match weight {
+            Weight::Kept => kept_rows += lines.len(),
+            Weight::Earlier => earlier_rows += lines.len(),
+            _ => {}
+        }
+        if !lines.is_empty() {
+            blocks.push(Block { lines, weight });
+        }
+        if matches!(e, Entry::Step(_)) {
+            in_step = false;
+        }
+    }
+    flush(&mut checks, &mut blocks, in_step);
+    blocks.reverse();
+    // What gives way first goes first; of equals, the oldest.
+    let mut rows: usize = blocks.iter().map(|b| b.lines.len()).sum();
+    let mut left_out = false;
+    for weight in [
+        Weight::Earlier,
+        Weight::Title,
+        Weight::Info,
+        Weight::Command,
+        Weight::Checks,
+    ] {
+        for b in blocks.iter_mut().filter(|b| b.weight == weight) {
+            if rows <= h {
+                break;
+            }
+            rows -= b.lines.len();
+            b.lines.clear();
+            left_out = true;
+        }
+    }
+    // Still too many: the newest blocks that fit whole, and when not even
+    // the newest does, its first rows (the call and what it returned).
+    let mut shown: Vec<Block<'a>> = Vec::new();
+    let mut room = h;
+    for b in blocks.into_iter().rev().filter(|b| !b.lines.is_empty()) {
+        if b.lines.len() <= room {
+            room -= b.lines.len();
+            shown.push(b);
+        } else {
+            left_out = true;
+            if shown.is_empty() {
+                let mut b = b;
+                b.lines.truncate(room);
+                shown.push(b);
+            }
+            break;
+        }
+    }
+    let lines = shown.into_iter().rev().flat_map(|b| b.lines).collect();
+    (lines, left_out)
+}

@@ -1,0 +1,144 @@
+//! A lab in a network namespace of its own (`sockplay --netns run --json -`),
+//! fed a script and read as JSON Lines, with the namespace's own `nstat`,
+//! `ss` and `/proc/sys` read from inside through `nsenter` (root only).
+
+use std::io::{BufRead, BufReader, Lines, Write};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// Whether this process may enter another network namespace (root, as in
+/// CI); tests that need it say plainly when they cannot run.
+pub fn can_enter() -> bool {
+    // SAFETY: geteuid takes no arguments and cannot fail.
+    let root = unsafe { libc::geteuid() } == 0;
+    if !root {
+        eprintln!("skipped: nsenter into the lab's namespace needs root (CI runs as root)");
+    }
+    root
+}
+
+/// Runs `cmd` inside the network namespace of process `pid` and returns
+/// what it printed.
+pub fn inside(pid: u32, cmd: &[&str]) -> String {
+    let out = Command::new("nsenter")
+        .arg(format!("--net=/proc/{pid}/ns/net"))
+        .args(cmd)
+        .output()
+        .expect("nsenter (util-linux) is installed");
+    assert!(out.status.success(), "{cmd:?}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The port of an address in a JSON line (`"127.0.0.1:40000"` → `"40000"`).
+pub fn port_in(addr: &Value) -> String {
+    let addr = addr.as_str().expect("an address");
+    addr.rsplit(':').next().unwrap().to_string()
+}
+
+/// A lab run in its own namespace, fed a script, read as JSON Lines.
+pub struct NetnsLab {
+    child: Child,
+    lines: Lines<BufReader<ChildStdout>>,
+}
+
+impl NetnsLab {
+    /// Starts the lab on `script`; a long sleep at the end keeps it open
+    /// while the test looks.
+    pub fn start(script: &str) -> NetnsLab {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sockplay"))
+            .args(["--netns", "run", "--json", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let text = format!("{script}\nsleep 20s\n");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        NetnsLab { child, lines }
+    }
+
+    /// The process id, whose namespace is the lab's.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The next line of this type; panics on an error line, a failed
+    /// expectation, or the end.
+    pub fn next(&mut self, kind: &str) -> Value {
+        for line in self.lines.by_ref() {
+            let v: Value = serde_json::from_str(&line.unwrap()).unwrap();
+            assert_ne!(v["type"], "error", "{v}");
+            if v["type"] == "expect" {
+                assert_eq!(v["ok"], true, "{v}");
+            }
+            if v["type"] == kind {
+                return v;
+            }
+        }
+        panic!("no {kind} line");
+    }
+
+    /// Runs `cmd` inside the lab's namespace; what it printed.
+    pub fn inside(&self, cmd: &[&str]) -> String {
+        inside(self.pid(), cmd)
+    }
+
+    /// nstat's absolute counters in the namespace (new, so they are the
+    /// lab's), in the order asked.
+    pub fn nstat(&self, names: &[&str]) -> Vec<u64> {
+        let mut cmd = vec!["nstat", "-asz"];
+        cmd.extend_from_slice(names);
+        let text = self.inside(&cmd);
+        names
+            .iter()
+            .map(|n| {
+                text.lines()
+                    .find(|l| l.split_whitespace().next() == Some(n))
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .unwrap_or_else(|| panic!("{n} in {text}"))
+                    .parse()
+                    .unwrap()
+            })
+            .collect()
+    }
+
+    /// A kernel setting as the namespace sees it (`net.core.somaxconn`).
+    pub fn sysctl(&self, name: &str) -> String {
+        let path = format!("/proc/sys/{}", name.replace('.', "/"));
+        self.inside(&["cat", &path]).trim().to_string()
+    }
+
+    /// Ends the lab as `kill` would, and checks that it ends within 5 s.
+    pub fn stop(mut self) {
+        assert!(self.terminate(), "sockplay did not end");
+    }
+
+    /// SIGTERM, then up to 5 s for the process to end; whether it ended.
+    fn terminate(&mut self) -> bool {
+        // SAFETY: kill on the child this test started, by its pid.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let began = Instant::now();
+        while self.child.try_wait().unwrap().is_none() {
+            if began.elapsed() > Duration::from_secs(5) {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        true
+    }
+}
+
+impl Drop for NetnsLab {
+    fn drop(&mut self) {
+        if self.child.try_wait().unwrap().is_none() {
+            self.terminate();
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! A lesson played in the TUI on a real lab, looked at where it waits for
+//! the reader (each `pause`, each step's end) on a projector (100×30) and
+//! at 80×24: the results of the calls the notes just talked about are on
+//! screen, however long the narration and however many checks ran.
+
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use sockplay::kernel::KernelReader;
+use sockplay::lab::{Lab, LabEvent};
+use sockplay::script::parse_script;
+use sockplay::tui::app::{App, Msg};
+use sockplay::tui::log::Entry;
+use sockplay::tui::theme::Theme;
+use sockplay::tui::view;
+
+/// The rows of the screen inside `area`, without its border.
+fn rows_in(
+    app: &App,
+    w: u16,
+    h: u16,
+    pick: impl Fn(&view::layout::Areas) -> ratatui::layout::Rect,
+) -> Vec<String> {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| view::draw(f, app)).unwrap();
+    let buf = term.backend().buffer().clone();
+    let r = pick(&view::areas(app, w, h));
+    (r.y + 1..r.y + r.height - 1)
+        .map(|y| {
+            (r.x + 1..r.x + r.width - 1)
+                .map(|x| buf[(x, y)].symbol())
+                .collect()
+        })
+        .collect()
+}
+
+/// Draws a frame whenever the App has something new, as the terminal
+/// loop does, and forwards the lab's events, until the lesson waits for
+/// the reader or ends (15 s at most).
+fn run_to_stop(app: &mut App, rx: &Receiver<LabEvent>) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let stopped = |a: &App| {
+        let s = a.script.as_ref().unwrap();
+        (s.stop().is_some() || s.done) && !s.holding && !s.player.is_busy()
+    };
+    while !stopped(app) && Instant::now() < deadline {
+        // As the terminal loop does: every message there is, then one frame.
+        if let Ok(e) = rx.recv_timeout(Duration::from_millis(10)) {
+            app.update(Msg::Lab(e));
+            while let Ok(e) = rx.try_recv() {
+                app.update(Msg::Lab(e));
+            }
+        }
+        app.update(Msg::Tick(Instant::now()));
+        if app.dirty {
+            rows_in(app, 100, 30, |a| a.results);
+            app.dirty = false;
+            app.update(Msg::Drawn);
+        }
+    }
+    assert!(stopped(app), "the lesson stopped for the reader");
+}
+
+/// Plays lesson `name` to its end; at each place it waits for the reader,
+/// the results of the calls since the last such place must show in the
+/// results pane at 100×30 and at 80×24: all of them when their lines fit
+/// in the pane, the newest otherwise.
+fn results_in_sight(name: &str) {
+    let lesson = sockplay::script::lessons::find(name).unwrap();
+    let (lab, rx) = Lab::new();
+    let mut app = App::new(lab, Theme::new(false), KernelReader::live());
+    app.play(name, parse_script(&lesson.text).unwrap(), true);
+    let mut seen = 0;
+    for _ in 0..60 {
+        run_to_stop(&mut app, &rx);
+        let ops: Vec<u64> = app
+            .log
+            .entries()
+            .iter()
+            .skip(seen)
+            .filter_map(|e| match e {
+                Entry::Op(r) if r.part_of.is_none() => Some(r.seq),
+                _ => None,
+            })
+            .collect();
+        seen = app.log.len();
+        // A `show` covers the screen with the kernel view; the reader
+        // closes it (Esc) to see the panes.
+        if matches!(app.mode, sockplay::tui::app::Mode::Show) {
+            app.update(Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+        }
+        for (w, h) in [(100, 30), (80, 24)] {
+            let rows = rows_in(&app, w, h, |a| a.results);
+            let shown = |seq: &u64| rows.iter().any(|r| r.starts_with(&format!("#{seq} ")));
+            let at = app.script.as_ref().unwrap().stop();
+            if let Some(last) = ops.last() {
+                assert!(
+                    shown(last),
+                    "{name} at {at:?}, {w}×{h}: #{last} is not on screen:\n{}",
+                    rows.join("\n")
+                );
+            }
+            // The ops since the last stop, one or two rows each: all show
+            // when the pane has room for two rows each.
+            if ops.len() * 2 <= rows.len() {
+                for seq in &ops {
+                    assert!(
+                        shown(seq),
+                        "{name} at {at:?}, {w}×{h}: #{seq} is not on screen:\n{}",
+                        rows.join("\n")
+                    );
+                }
+            }
+        }
+        if app.script.as_ref().unwrap().done {
+            let failed: Vec<&Entry> = app
+                .log
+                .entries()
+                .iter()
+                .filter(|e| matches!(e, Entry::Expect(r) if !r.ok))
+                .collect();
+            assert!(failed.is_empty(), "{name}: {failed:?}");
+            app.lab.shutdown(Duration::from_secs(1));
+            return;
+        }
+        app.update(Msg::Key(KeyEvent::new(
+            KeyCode::Char(' '),
+            KeyModifiers::NONE,
+        )));
+    }
+    panic!("{name} did not end");
+}
+
+#[test]
+fn first_connection_keeps_its_results_in_sight() {
+    results_in_sight("first-connection");
+}
+
+#[test]
+fn closing_keeps_its_results_in_sight() {
+    results_in_sight("closing");
+}
+
+#[test]
+fn udp_keeps_its_results_in_sight() {
+    results_in_sight("udp");
+}

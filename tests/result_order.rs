@@ -1,0 +1,115 @@
+//! A script's `wait` ends only once the screen has the results it waited
+//! for: an `expect` on a result that follows it is never shown before the
+//! call it read, even when the lab's worker finished the call before its
+//! result reached the App.
+
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+use sockplay::kernel::KernelReader;
+use sockplay::lab::{Call, Lab, LabEvent};
+use sockplay::script::parse_script;
+use sockplay::tui::app::{App, Msg};
+use sockplay::tui::log::Entry;
+use sockplay::tui::theme::Theme;
+
+/// Delivers the lab's events, except those `hold` picks, and ticks, until
+/// `done` or 10 s; returns the events held back.
+fn pump(
+    app: &mut App,
+    rx: &Receiver<LabEvent>,
+    hold: impl Fn(&LabEvent) -> bool,
+    mut done: impl FnMut(&App) -> bool,
+) -> Vec<LabEvent> {
+    let mut held = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !done(app) && Instant::now() < deadline {
+        if let Ok(e) = rx.recv_timeout(Duration::from_millis(20)) {
+            if hold(&e) {
+                held.push(e);
+            } else {
+                app.update(Msg::Lab(e));
+            }
+        }
+        app.update(Msg::Tick(Instant::now()));
+    }
+    held
+}
+
+fn is_second_recv(e: &LabEvent) -> bool {
+    let LabEvent::Finished(r) = e;
+    r.call == Call::Recv && r.sock.to_string() == "A1" && r.seq > 5
+}
+
+#[test]
+fn an_expect_after_wait_shows_after_the_result_it_read() {
+    // The wait (the script's 8th line) must not end while the result is held.
+    expect_follows_its_result("wait A1\nexpect A1 ret=2\n", 8);
+}
+
+#[test]
+fn an_expect_without_wait_does_not_read_an_older_result() {
+    // The sleep lets the recv finish in the lab (it needs microseconds)
+    // before the expect first looks.
+    expect_follows_its_result("sleep 1s\nexpect A1 ret=2 within 5s\n", 9);
+}
+
+/// Plays a script whose end is `tail`, holding back the second recv's
+/// result once the first `started` lines have begun, and checks that the
+/// player stays there and the `expect` in `tail` neither passes while it
+/// is held nor shows before it.
+fn expect_follows_its_result(tail: &str, started: usize) {
+    let (lab, rx) = Lab::new();
+    let mut app = App::new(lab, Theme::new(false), KernelReader::live());
+    // The first recv returns 2; the second blocks until "cd" comes, and
+    // returns 2 as well: an expect that read the first would pass too.
+    let script = format!(
+        "listen\nconnect L1\naccept L1\nsend C1 \"ab\"\nrecv A1 2\nrecv A1 2\nsend C1 \"cd\"\n{tail}"
+    );
+    app.play("order", parse_script(&script).unwrap(), false);
+    let expects = |a: &App| {
+        a.log
+            .entries()
+            .iter()
+            .filter(|e| matches!(e, Entry::Expect(_)))
+            .count()
+    };
+    // The second recv's result is held back, as a busy App would hold it
+    // in its channel, until well after its worker has finished it and the
+    // expect has begun to look.
+    let mut finished_at = None;
+    let held = pump(&mut app, &rx, is_second_recv, |a| {
+        let there = a.script.as_ref().unwrap().player.position() >= started;
+        if there && a.lab.pending_all() == 0 && a.lab.sockets().len() == 3 {
+            let t = *finished_at.get_or_insert_with(Instant::now);
+            return t.elapsed() > Duration::from_millis(500);
+        }
+        false
+    });
+    assert_eq!(held.len(), 1, "the second recv finished in the lab");
+    assert_eq!(
+        app.script.as_ref().unwrap().player.position(),
+        started,
+        "the script waits where it was"
+    );
+    assert_eq!(
+        expects(&app),
+        0,
+        "the expect ran before the App had A1's result: {:?}",
+        app.log.entries()
+    );
+    for e in held {
+        app.update(Msg::Lab(e));
+    }
+    pump(&mut app, &rx, |_| false, |a| expects(a) == 1);
+    let entries: Vec<&Entry> = app.log.entries().iter().collect();
+    let op = entries
+        .iter()
+        .position(|e| matches!(e, Entry::Op(r) if is_second_recv(&LabEvent::Finished(r.clone()))))
+        .expect("the second recv's result");
+    let expect = entries
+        .iter()
+        .position(|e| matches!(e, Entry::Expect(r) if r.ok))
+        .expect("the expect held");
+    assert!(op < expect, "{entries:?}");
+}
