@@ -279,12 +279,13 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     if pane.frozen_at.is_some() {
         title.push_str(" · FROZEN");
     }
-    let ladder_share = if area.width < 100 { 70 } else { 62 };
-    let [left, right] = Layout::horizontal([
-        Constraint::Percentage(ladder_share),
-        Constraint::Percentage(100 - ladder_share),
-    ])
-    .areas(area);
+    // The ladder needs 62 columns for a row's time, ends, flags, length,
+    // window and cause; the graph takes the rest, at least 18.
+    let ladder_width = (area.width * 62 / 100)
+        .max(62)
+        .min(area.width.saturating_sub(18));
+    let [left, right] =
+        Layout::horizontal([Constraint::Length(ladder_width), Constraint::Fill(1)]).areas(area);
     let lines = ladder_lines(app, &ladder);
     let rows = left.height.saturating_sub(2) as usize;
     let max_scroll = lines.len().saturating_sub(rows);
