@@ -1,6 +1,7 @@
 //! The layers, kept visible: the engine (`lab`), the kernel view
 //! (`kernel`) and the command language (`script`) never reach the terminal,
-//! so that `sockplay run` and the TUI are two front ends on one engine.
+//! so that `sockplay run` and the TUI are two front ends on one engine;
+//! and the files stay small enough to hold one idea each.
 
 use std::path::Path;
 
@@ -44,4 +45,26 @@ fn the_engine_knows_nothing_of_the_terminal() {
             "{path} reaches up"
         );
     }
+}
+
+/// The most lines a source file may have: past this, a file usually holds
+/// two ideas and reads better as two files.
+const MAX_LINES: usize = 700;
+
+#[test]
+fn no_source_file_holds_two_ideas_worth_of_lines() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut long = Vec::new();
+    for dir in ["src", "tests", "benches"] {
+        for (path, text) in sources(&root.join(dir)) {
+            let lines = text.lines().count();
+            if lines > MAX_LINES {
+                long.push(format!("{path}: {lines} lines"));
+            }
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "over {MAX_LINES} lines; split along the file's seams: {long:#?}"
+    );
 }

@@ -1,7 +1,9 @@
 //! A lesson played in the TUI on a real lab, looked at where it waits for
 //! the reader (each `pause`, each step's end) on a projector (100×30) and
 //! at 80×24: the results of the calls the notes just talked about are on
-//! screen, however long the narration and however many checks ran.
+//! screen, however long the narration and however many checks ran, and so
+//! is the connection the step's lines acted on last, however far down the
+//! connections pane it is.
 
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
@@ -74,8 +76,16 @@ fn results_in_sight(name: &str) {
     let mut app = App::new(lab, Theme::new(false), KernelReader::live());
     app.play(name, parse_script(&lesson.text).unwrap(), true);
     let mut seen = 0;
+    let mut ran = 0;
     for _ in 0..60 {
         run_to_stop(&mut app, &rx);
+        let script = app.script.as_ref().unwrap();
+        let now = script.player.position();
+        let acted = last_connection_named(&script.player.lines()[ran..now], &app.log, seen);
+        ran = now;
+        // The sampler hands the App a kernel view several times a second.
+        let snap = app.kernel.take(&app.lab.observer()).unwrap();
+        app.update(Msg::Snapshot(Box::new(snap)));
         let ops: Vec<u64> = app
             .log
             .entries()
@@ -83,6 +93,7 @@ fn results_in_sight(name: &str) {
             .skip(seen)
             .filter_map(|e| match e {
                 Entry::Op(r) if r.part_of.is_none() => Some(r.seq),
+                Entry::Blocked(c) => Some(c.seq),
                 _ => None,
             })
             .collect();
@@ -93,6 +104,17 @@ fn results_in_sight(name: &str) {
             app.update(Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
         }
         for (w, h) in [(100, 30), (80, 24)] {
+            if let Some(sock) = &acted {
+                let conns = rows_in(&app, w, h, |a| a.connections);
+                let at = app.script.as_ref().unwrap().stop();
+                assert!(
+                    conns.iter().any(|r| r
+                        .strip_prefix(sock.as_str())
+                        .is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_digit()))),
+                    "{name} at {at:?}, {w}×{h}: {sock} is not in the connections pane:\n{}",
+                    conns.join("\n")
+                );
+            }
             let rows = rows_in(&app, w, h, |a| a.results);
             let shown = |seq: &u64| rows.iter().any(|r| r.starts_with(&format!("#{seq} ")));
             let at = app.script.as_ref().unwrap().stop();
@@ -132,6 +154,37 @@ fn results_in_sight(name: &str) {
         )));
     }
     panic!("{name} did not end");
+}
+
+/// The connection (or UDP socket) the lines acted on last: named by a
+/// command, a wait or an expect, or made by a call logged after entry `from`.
+fn last_connection_named(
+    lines: &[sockplay::script::Line],
+    log: &sockplay::tui::log::Log,
+    from: usize,
+) -> Option<String> {
+    use sockplay::lab::Role;
+    use sockplay::script::Statement;
+    let conn = |s: &sockplay::lab::SockName| s.role != Role::Listener;
+    let mut named = lines.iter().filter_map(|l| match &l.statement {
+        Statement::Lab(cmd) => cmd.subject(),
+        Statement::Wait { sock, .. } | Statement::Select(sock) => Some(*sock),
+        Statement::Expect(e) => Some(e.sock),
+        _ => None,
+    });
+    let mut made = log.entries().iter().skip(from).filter_map(|e| match e {
+        Entry::Op(r) => r.created.last().copied(),
+        _ => None,
+    });
+    // Made sockets count after the lines that made them; the last of either.
+    let last_line = named.rfind(conn);
+    let last_made = made.rfind(conn);
+    last_line.or(last_made).map(|s| s.to_string())
+}
+
+#[test]
+fn backlog_keeps_its_clients_in_sight() {
+    results_in_sight("backlog");
 }
 
 #[test]

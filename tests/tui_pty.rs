@@ -130,6 +130,17 @@ impl Pty {
         unsafe { libc::kill(self.child.id() as i32, signal) };
     }
 
+    /// Sends `signal` and checks that sockplay ends within `limit`.
+    #[track_caller]
+    fn ends_within(&mut self, signal: i32, limit: Duration) -> std::process::ExitStatus {
+        self.signal(signal);
+        let began = Instant::now();
+        let status = self.wait_exit();
+        let took = began.elapsed();
+        assert!(took < limit, "signal {signal}: ended after {took:?}");
+        status
+    }
+
     fn wait_exit(&mut self) -> std::process::ExitStatus {
         let deadline = Instant::now() + Duration::from_secs(3);
         loop {
@@ -239,14 +250,7 @@ fn sigterm_restores_the_terminal() {
     pty.command("connect L1");
     pty.command("recv C1 10");
     pty.wait_for("[blocked]");
-    pty.signal(libc::SIGTERM);
-    let began = Instant::now();
-    pty.wait_exit();
-    assert!(
-        began.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        began.elapsed()
-    );
+    pty.ends_within(libc::SIGTERM, Duration::from_secs(2));
     std::thread::sleep(Duration::from_millis(100));
     let screen = pty.screen.lock().unwrap();
     assert!(!screen.screen().alternate_screen());
@@ -277,11 +281,8 @@ fn quit_asks_while_calls_are_blocked() {
 fn sighup_ends_the_lab_cleanly() {
     let mut pty = spawn(&["--listen", "--backlog", "1"], 100, 30);
     pty.wait_for("L1 127.0.0.1:");
-    pty.signal(libc::SIGHUP);
-    let began = Instant::now();
-    let status = pty.wait_exit();
+    let status = pty.ends_within(libc::SIGHUP, Duration::from_secs(2));
     assert!(status.success(), "{status:?}");
-    assert!(began.elapsed() < Duration::from_secs(2));
     std::thread::sleep(Duration::from_millis(100));
     assert!(!pty.screen.lock().unwrap().screen().alternate_screen());
 }
@@ -363,14 +364,7 @@ fn assert_given_back(pty: &Pty) {
 fn sigquit_restores_the_terminal() {
     let mut pty = spawn(&["--listen"], 100, 30);
     pty.wait_for("L1 127.0.0.1:");
-    pty.signal(libc::SIGQUIT);
-    let began = Instant::now();
-    pty.wait_exit();
-    assert!(
-        began.elapsed() < Duration::from_secs(1),
-        "{:?}",
-        began.elapsed()
-    );
+    pty.ends_within(libc::SIGQUIT, Duration::from_secs(1));
     assert_given_back(&pty);
 }
 

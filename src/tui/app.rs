@@ -141,6 +141,8 @@ pub struct App {
     pub sel_conn: Option<SockName>,
     /// The first connection drawn: the connections pane's scroll offset.
     pub conn_offset: usize,
+    /// The sockets a script acted on last: the panes keep them in sight.
+    pub in_view: super::rows::InView,
     /// Lines the results are scrolled up by (0: follow the newest).
     pub scroll: usize,
     /// The kernel view the last `show` printed, drawn over the screen in
@@ -196,6 +198,7 @@ impl App {
             narration_back: 0,
             sel_conn: None,
             conn_offset: 0,
+            in_view: super::rows::InView::default(),
             scroll: 0,
             kernel_view: String::new(),
             kernel_view_top: 0,
@@ -248,6 +251,13 @@ impl App {
             Msg::Lab(LabEvent::Finished(r)) => {
                 self.typed.finished(r.seq);
                 if let Some(s) = &mut self.script {
+                    // What a lesson's command just made is what it shows
+                    // next; a call that finishes late (a client let in on
+                    // its retry) does not pull the panes away.
+                    let late = s.player.blocked().any(|c| c.seq == r.seq);
+                    if s.lesson && !late {
+                        r.created.iter().for_each(|c| self.in_view.note(*c));
+                    }
                     s.player.finished(r.seq);
                 }
                 self.log.push(Entry::Op(r.clone()));
@@ -396,6 +406,8 @@ impl App {
                 error: &mut self.cmd_error,
                 selected: &mut selected,
                 shown: &mut shown,
+                // Typed commands leave the panes where the reader put them.
+                acted_on: &mut super::rows::InView::default(),
             },
         };
         if let Progress::Wait(w) = self.typed.advance(&mut host, now) {

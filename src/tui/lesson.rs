@@ -99,6 +99,7 @@ impl App {
         self.sel_conn = None;
         self.sel_listener = None;
         self.select_next = None;
+        self.in_view = super::rows::InView::default();
         self.kernel.count_from_now();
         self.log.push(Entry::Info(if replay {
             "── the lesson starts again in a fresh lab, replaying to this step ──".into()
@@ -182,6 +183,7 @@ impl App {
                     error: &mut self.cmd_error,
                     selected: &mut selected,
                     shown: &mut shown,
+                    acted_on: &mut self.in_view,
                 },
             };
             // Bounded: each pass moves past one step, pause or held note.

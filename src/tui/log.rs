@@ -99,10 +99,23 @@ pub struct LogSink<'a> {
     pub selected: &'a mut Option<SockName>,
     /// The kernel view a `show` printed, for the App to show over the panes.
     pub shown: &'a mut Option<String>,
+    /// The sockets the lines acted on, for the panes to keep in sight.
+    pub acted_on: &'a mut super::rows::InView,
 }
 
 impl Sink for LogSink<'_> {
     fn command(&mut self, line: &Line) {
+        use crate::script::Statement;
+        match &line.statement {
+            Statement::Lab(cmd) => {
+                if let Some(s) = cmd.subject() {
+                    self.acted_on.note(s);
+                }
+            }
+            Statement::Wait { sock, .. } | Statement::Select(sock) => self.acted_on.note(*sock),
+            Statement::Expect(e) => self.acted_on.note(e.sock),
+            _ => {}
+        }
         // Narration and checks show as themselves (» …, ✓ …), not as commands.
         if !matches!(
             line.statement,

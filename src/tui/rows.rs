@@ -2,7 +2,7 @@
 //! per-state summary, and moving the selection by key or by mouse.
 
 use crate::kernel::{SockView, TcpState, ViewRole};
-use crate::lab::SockName;
+use crate::lab::{Role, SockName};
 
 use super::app::{App, Pane};
 
@@ -12,6 +12,28 @@ pub fn short_state(state: TcpState) -> &'static str {
         TcpState::Established => "ESTAB",
         TcpState::SynReceived => "SYN-RECV",
         other => other.name(),
+    }
+}
+
+/// The sockets a script's lines acted on last, one per pane: the panes
+/// scroll to keep them in sight, since the narration talks about them.
+/// A selection the reader makes takes over again.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct InView {
+    /// The listener acted on last.
+    pub listener: Option<SockName>,
+    /// The connection (or UDP socket) acted on last.
+    pub conn: Option<SockName>,
+}
+
+impl InView {
+    /// A line acted on `sock`, or made it.
+    pub fn note(&mut self, sock: SockName) {
+        if sock.role == Role::Listener {
+            self.listener = Some(sock);
+        } else {
+            self.conn = Some(sock);
+        }
     }
 }
 
@@ -122,6 +144,7 @@ impl App {
                 };
             }
             Pane::Listeners | Pane::Connections => {
+                self.in_view = InView::default();
                 let rows = self.pane_rows(self.pane);
                 if rows.is_empty() {
                     return;
@@ -150,15 +173,15 @@ impl App {
     pub(super) fn scroll_to_selection(&mut self) {
         let areas = super::view::areas(self, self.size.0, self.size.1);
         let conns = self.pane_rows(Pane::Connections);
-        let at = self
-            .sel_conn
-            .and_then(|s| conns.iter().position(|r| *r == s));
+        // What a script acted on last, else the selection.
+        let row = |rows: &[SockName], s: Option<SockName>| {
+            s.and_then(|s| rows.iter().position(|r| *r == s))
+        };
+        let at = row(&conns, self.in_view.conn).or_else(|| row(&conns, self.sel_conn));
         let visible = super::view::connections::visible_rows(areas.connections);
         self.conn_offset = keep_in_view(self.conn_offset, at, conns.len(), visible);
         let ls = self.pane_rows(Pane::Listeners);
-        let at = self
-            .sel_listener
-            .and_then(|s| ls.iter().position(|r| *r == s));
+        let at = row(&ls, self.in_view.listener).or_else(|| row(&ls, self.sel_listener));
         let visible = super::view::listeners::visible_listeners(areas.listeners);
         self.listener_offset = keep_in_view(self.listener_offset, at, ls.len(), visible);
     }
@@ -184,6 +207,7 @@ impl App {
     /// the pane's offset plus `drawn`.
     pub fn select_row(&mut self, pane: Pane, drawn: usize) {
         self.pane = pane;
+        self.in_view = InView::default();
         let offset = match pane {
             Pane::Listeners => self.listener_offset,
             Pane::Connections => self.conn_offset,

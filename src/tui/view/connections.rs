@@ -235,8 +235,14 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     // selected row in view (thousands of connections cost one screenful).
     let height = visible_rows(area);
     let selected = rows_all.iter().position(|v| v.id == app.sel_conn);
+    // What a lesson acted on last, else the selection, stays in view.
+    let target = app
+        .in_view
+        .conn
+        .and_then(|s| rows_all.iter().position(|v| v.id == Some(s)))
+        .or(selected);
     // The App keeps the offset; a selection made outside `update` still shows.
-    let first = keep_in_view(app.conn_offset, selected, rows_all.len(), height);
+    let first = keep_in_view(app.conn_offset, target, rows_all.len(), height);
     let window = || rows_all.iter().skip(first).take(height);
     // Both ends are named wherever both appear: when the pair
     // column does not fit, the pair joins the name ("C1⇄A1"), if that
@@ -274,7 +280,13 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         })
         .collect();
     let mut state = TableState::default();
-    state.select(selected.map(|s| s - first));
+    // The selection is marked where it is drawn; scrolled out of the
+    // window (the pane follows a lesson), it is not.
+    state.select(
+        selected
+            .and_then(|s| s.checked_sub(first))
+            .filter(|s| *s < height),
+    );
     let highlight = if app.pane == Pane::Connections {
         t.selected()
     } else {

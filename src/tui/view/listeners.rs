@@ -49,7 +49,11 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     // the selected one in view.
     let counter_rows = counter_rows(inner.width);
     let fit = visible_listeners(area);
-    let sel = listeners.iter().position(|l| l.id == app.sel_listener);
+    // What a lesson acted on last, else the selection.
+    let sel = [app.in_view.listener, app.sel_listener]
+        .into_iter()
+        .flatten()
+        .find_map(|s| listeners.iter().position(|l| l.id == Some(s)));
     // The App keeps the offset; a selection made outside `update` still shows.
     let first = keep_in_view(app.listener_offset, sel, listeners.len(), fit);
     let mut y = inner.y;
