@@ -66,11 +66,28 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let inner = b.inner(area);
     frame.render_widget(b, area);
     if listeners.is_empty() {
-        let text = vec![
-            Line::styled("no listener yet", t.dim()),
-            Line::styled("press n, or :listen backlog=2", t.dim()),
-        ];
-        frame.render_widget(Paragraph::new(text), inner);
+        // A lab of UDP sockets has nothing to listen for: saying "yet"
+        // would suggest a step it is missing.
+        let udp = app
+            .lab
+            .sockets()
+            .iter()
+            .any(|s| s.role == crate::lab::Role::Udp);
+        let text = if udp {
+            vec![
+                Line::styled("no listener: UDP has no", t.dim()),
+                Line::styled("connections, so no accept queue", t.dim()),
+            ]
+        } else {
+            vec![
+                Line::styled("no listener yet", t.dim()),
+                Line::styled("press n, or :listen backlog=2", t.dim()),
+            ]
+        };
+        frame.render_widget(
+            Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }),
+            inner,
+        );
         return;
     }
     let snap = app.snapshot.as_deref();
