@@ -49,6 +49,10 @@ pub struct Snapshotter {
     scope: CounterScope,
     /// The system settings, and when they were read: at most once a second.
     system: Option<(System, std::time::Instant)>,
+    /// The lab's sockets and the dump, kept from one snapshot to the next
+    /// so that their memory is reused, not asked of the system each time.
+    lab: Vec<SocketInfo>,
+    entries: Vec<diag::DiagEntry>,
 }
 
 /// How long system settings read from /proc/sys are shown before reading again.
@@ -85,6 +89,8 @@ impl Snapshotter {
                 CounterScope::SystemWide
             },
             system: None,
+            lab: Vec::new(),
+            entries: Vec::new(),
         })
     }
 
@@ -112,46 +118,71 @@ impl Snapshotter {
 
     /// The whole kernel view of the lab now.
     pub fn take(&mut self, lab: &Observer) -> io::Result<Snapshot> {
-        let sockets = lab.sockets();
+        let mut sockets = std::mem::take(&mut self.lab);
+        lab.sockets_into(&mut sockets);
         let t = lab.elapsed();
-        self.take_of(sockets, t)
+        let snap = self.take_of(&sockets, t);
+        self.lab = sockets;
+        snap
     }
 
     /// The kernel view of these lab sockets.
-    pub fn take_of(
-        &mut self,
-        lab: Vec<SocketInfo>,
-        t: std::time::Duration,
-    ) -> io::Result<Snapshot> {
-        let ports = lab_ports(&lab, false);
-        let udp_ports = lab_ports(&lab, true);
+    pub fn take_of(&mut self, lab: &[SocketInfo], t: std::time::Duration) -> io::Result<Snapshot> {
+        let ports = lab_ports(lab, false);
+        let udp_ports = lab_ports(lab, true);
         let v4 = lab
             .iter()
             .any(|s| s.meta.local.or(s.meta.peer).is_some_and(|a| a.is_ipv4()));
         let v6 = lab
             .iter()
             .any(|s| s.meta.local.or(s.meta.peer).is_some_and(|a| a.is_ipv6()));
-        let mut entries = Vec::new();
+        let mut entries = std::mem::take(&mut self.entries);
+        entries.clear();
+        let dumped = self.dump(v4, v6, &ports, &udp_ports, &mut entries);
+        let snap = dumped.map(|()| self.build(lab, &entries, t));
+        self.entries = entries;
+        snap
+    }
+
+    /// Dumps the lab's TCP and UDP ports of the families it uses.
+    fn dump(
+        &mut self,
+        v4: bool,
+        v6: bool,
+        ports: &[u16],
+        udp_ports: &[u16],
+        entries: &mut Vec<diag::DiagEntry>,
+    ) -> io::Result<()> {
         if v4 {
-            self.diag.dump(libc::AF_INET, &ports, &mut entries)?;
+            self.diag.dump(libc::AF_INET, ports, entries)?;
             self.diag
-                .dump_of(libc::AF_INET, libc::IPPROTO_UDP, &udp_ports, &mut entries)?;
+                .dump_of(libc::AF_INET, libc::IPPROTO_UDP, udp_ports, entries)?;
         }
         if v6 {
-            self.diag.dump(libc::AF_INET6, &ports, &mut entries)?;
+            self.diag.dump(libc::AF_INET6, ports, entries)?;
             self.diag
-                .dump_of(libc::AF_INET6, libc::IPPROTO_UDP, &udp_ports, &mut entries)?;
+                .dump_of(libc::AF_INET6, libc::IPPROTO_UDP, udp_ports, entries)?;
         }
+        Ok(())
+    }
+
+    /// Joins the lab's sockets and the dump, with the counters and settings now.
+    fn build(
+        &mut self,
+        lab: &[SocketInfo],
+        entries: &[diag::DiagEntry],
+        t: std::time::Duration,
+    ) -> Snapshot {
         let counters = Counters::live()
             .map(|c| c.since(self.base))
             .unwrap_or_default();
-        Ok(build::snapshot(Readings {
+        build::snapshot(Readings {
             lab,
             entries,
             system: self.system(),
             counters,
             scope: self.scope,
             t,
-        }))
+        })
     }
 }

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use super::proc::{Counters, System};
 use super::snapshot::{PastLimit, SockView, SynQueue, ViewRole};
 use super::state::TcpState;
+use crate::lab::SockName;
 
 /// The state of the dumped socket with this (local, peer) address, among
 /// those with no inode (connections not accepted, SYN-RECV entries).
@@ -24,7 +25,7 @@ pub(crate) fn annotate(
         .filter_map(|s| {
             Some(Listening {
                 at: s.local?,
-                name: s.id?.to_string(),
+                name: s.id?,
                 full: matches!((s.accept_queue, s.accept_queue_max), (Some(q), Some(m)) if q > m),
                 defer: s.syn_queue.and_then(|q| q.defer_accept),
                 syn_drops: s.syn_queue.is_some_and(|q| {
@@ -34,10 +35,16 @@ pub(crate) fn annotate(
             })
         })
         .collect();
+    // Most listeners of a large lab share a backlog, and so the words of
+    // their notes: each is written once per snapshot.
+    let mut backlog_said: rustc_hash::FxHashMap<BacklogKey, Vec<String>> = Default::default();
     for v in sockets.iter_mut() {
         let mut notes = Vec::new();
         if v.role == ViewRole::Listener {
-            notes.extend(backlog_notes(v));
+            let said = backlog_said
+                .entry(backlog_key(v))
+                .or_insert_with(|| backlog_notes(v));
+            notes.extend(said.iter().cloned());
             if let Some(q) = v.syn_queue {
                 notes.extend(syn_queue_notes(
                     v.syn_recv.unwrap_or(0),
@@ -99,6 +106,18 @@ pub(crate) fn annotate(
         }
         v.notes = notes;
     }
+}
+
+/// What a listener's backlog notes say depends on: the backlog asked, the
+/// queue's maximum, and the queue's length only when it is past the limit.
+type BacklogKey = (Option<i32>, Option<u32>, Option<u32>);
+
+fn backlog_key(v: &SockView) -> BacklogKey {
+    let holds = v.accept_queue_max.map(|m| u64::from(m) + 1);
+    let past = v
+        .accept_queue
+        .filter(|q| holds.is_some_and(|h| u64::from(*q) > h));
+    (v.backlog, v.accept_queue_max, past)
 }
 
 fn backlog_notes(v: &SockView) -> Vec<String> {
@@ -227,7 +246,7 @@ fn syn_recv_note(v: &SockView, listeners: &[Listening], system: &System) -> Opti
 /// A lab listener, as the notes on its clients need it.
 struct Listening {
     at: SocketAddr,
-    name: String,
+    name: SockName,
     /// Its accept queue holds more than its backlog: SYNs are dropped.
     full: bool,
     /// TCP_DEFER_ACCEPT, in seconds, when set.

@@ -6,6 +6,7 @@
 
 use std::collections::VecDeque;
 use std::os::unix::thread::JoinHandleExt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -46,6 +47,10 @@ struct State {
 struct Inner {
     state: Mutex<State>,
     changed: Condvar,
+    /// Whether a worker runs (so calls are queued or running), set and
+    /// cleared under the lock: the kernel view reads ten thousand idle
+    /// lanes without taking their locks.
+    busy: AtomicBool,
 }
 
 /// One side of a socket.
@@ -100,6 +105,7 @@ impl Lane {
         // Recorded before the lock is released; the worker takes the lock
         // before it does anything, so it cannot exit unseen.
         state.worker = Some(handle.as_pthread_t());
+        self.inner.busy.store(true, Ordering::Release);
         Ok(())
     }
 
@@ -118,6 +124,7 @@ impl Lane {
                     None => {
                         state.worker = None;
                         state.current = None;
+                        self.inner.busy.store(false, Ordering::Release);
                         self.inner.changed.notify_all();
                         return;
                     }
@@ -131,12 +138,19 @@ impl Lane {
 
     /// Calls queued or running.
     pub fn pending(&self) -> usize {
+        if !self.inner.busy.load(Ordering::Acquire) {
+            return 0;
+        }
         let state = self.lock();
         state.queue.len() + usize::from(state.current.is_some())
     }
 
     /// Calls queued or running, and the one running, in one look.
     pub fn status(&self) -> (usize, Option<InFlight>) {
+        // No worker: nothing queued, nothing running.
+        if !self.inner.busy.load(Ordering::Acquire) {
+            return (0, None);
+        }
         let state = self.lock();
         let running = state.current.clone();
         (state.queue.len() + usize::from(running.is_some()), running)

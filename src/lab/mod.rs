@@ -466,7 +466,7 @@ impl Lab {
 
     /// Everything the front ends show about every socket, in name order.
     pub fn sockets(&self) -> Vec<SocketInfo> {
-        self.shared.all().iter().map(|s| s.info()).collect()
+        self.shared.listed().iter().map(|s| s.info()).collect()
     }
 
     /// How many sockets the lab has (closed ones included).
@@ -529,7 +529,14 @@ pub struct Observer {
 impl Observer {
     /// Everything known about every socket, in name order.
     pub fn sockets(&self) -> Vec<SocketInfo> {
-        self.shared.all().iter().map(|s| s.info()).collect()
+        self.shared.listed().iter().map(|s| s.info()).collect()
+    }
+
+    /// [`Observer::sockets`] into `out`, which keeps its memory from one
+    /// reading to the next.
+    pub fn sockets_into(&self, out: &mut Vec<SocketInfo>) {
+        out.clear();
+        out.extend(self.shared.listed().iter().map(|s| s.info()));
     }
 
     /// Time since the lab started.

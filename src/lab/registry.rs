@@ -17,6 +17,10 @@ pub(crate) struct Registry {
     /// Connection ends by address: clients by their local address, accepted
     /// sockets by their peer's. Pairing `A1 ⇄ C3` is a look-up, not a scan.
     ends: rustc_hash::FxHashMap<(Role, std::net::SocketAddr), SockName>,
+    /// Every socket in name order, shared until one joins or all go: the
+    /// kernel view reads ten thousand sockets several times a second
+    /// without copying the list or touching each socket's count.
+    listed: Option<Arc<[Arc<LabSocket>]>>,
 }
 
 impl Shared {
@@ -37,7 +41,10 @@ impl Shared {
             let m = sock.meta();
             (sock.name, m.local, m.peer)
         };
-        self.registry().sockets.insert(sock.name, sock);
+        let mut reg = self.registry();
+        reg.sockets.insert(sock.name, sock);
+        reg.listed = None;
+        drop(reg);
         self.generation
             .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         let hook = self
@@ -92,6 +99,17 @@ impl Shared {
         self.registry().sockets.values().cloned().collect()
     }
 
+    /// Every socket in name order, as one shared list.
+    pub(crate) fn listed(&self) -> Arc<[Arc<LabSocket>]> {
+        let mut reg = self.registry();
+        if let Some(list) = &reg.listed {
+            return Arc::clone(list);
+        }
+        let list: Arc<[Arc<LabSocket>]> = reg.sockets.values().cloned().collect();
+        reg.listed = Some(Arc::clone(&list));
+        list
+    }
+
     /// How many sockets the run has (closed ones included).
     pub(crate) fn count(&self) -> usize {
         self.registry().sockets.len()
@@ -101,6 +119,7 @@ impl Shared {
     pub(crate) fn forget_all(&self) {
         let mut reg = self.registry();
         reg.sockets.clear();
+        reg.listed = None;
         reg.ends.clear();
         reg.last = [0; 4];
     }
