@@ -100,6 +100,15 @@ fn the_ladder_shows_the_handshake_and_folds_bulk_data() {
         now > frozen,
         "thawed, the ladder goes on: {frozen}, then {now}"
     );
+    // On a projector's 100 columns a data segment's row still has its
+    // length, its window and the call that sent it.
+    let screen = render(&app, 100, 30);
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("──▶ A1") && l.contains(" B  win ") && l.contains(" send")),
+        "{screen}"
+    );
     app.lab.shutdown(Duration::from_secs(1));
 }
 
