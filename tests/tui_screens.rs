@@ -7,7 +7,8 @@ use std::time::Duration;
 
 mod common;
 
-use common::tui::{app, render};
+use common::tui::{app, key, render};
+use crossterm::event::KeyCode;
 use sockplay::kernel::{
     CounterScope, Counters, HalfOpen, PastLimit, Snapshot, SockView, SynQueue, System, TcpState,
     TcpView, ViewRole,
@@ -403,6 +404,29 @@ fn the_help_overlay() {
     both("help", &mut app);
 }
 
+/// The help overlay shows every usage line and the legend under them, or,
+/// where they do not all fit (long ones wrap), the command names and how to
+/// ask: never a list cut off at the bottom.
+#[test]
+fn the_help_overlay_is_whole_at_any_height() {
+    let mut app = app().0;
+    app.mode = Mode::Help;
+    for w in [100, 130, 160] {
+        for h in 24..=60 {
+            app.update(Msg::Resize(w, h));
+            let screen = render(&app, w, h);
+            if screen.contains("  listen [ADDR]") {
+                assert!(
+                    screen.contains("SIZE 100, 4k, 1m"),
+                    "{w}×{h}: the usage lines run off the bottom:\n{screen}"
+                );
+            } else {
+                assert!(screen.contains("Type :help NAME"), "{w}×{h}:\n{screen}");
+            }
+        }
+    }
+}
+
 #[test]
 fn a_command_line_error() {
     let mut app = app().0;
@@ -436,10 +460,7 @@ fn a_lesson_at_100x30() {
     .unwrap();
     app.play("Backlog", lines, true);
     // Space runs the first step (narration only here), then pauses at the second.
-    app.update(Msg::Key(crossterm::event::KeyEvent::new(
-        crossterm::event::KeyCode::Char(' '),
-        crossterm::event::KeyModifiers::NONE,
-    )));
+    key(&mut app, KeyCode::Char(' '));
     for _ in 0..10 {
         app.update(Msg::Snapshot(Box::new(full_queue())));
     }
@@ -450,7 +471,6 @@ fn a_lesson_at_100x30() {
 /// Every form's hints are read whole at 80×24, beside the values or under them.
 #[test]
 fn form_hints_are_whole_at_80x24() {
-    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     let mut app = app().0;
     app.update(Msg::Snapshot(Box::new(full_queue())));
     // n: new listener; c: connect to the selected listener; then, on C1,
@@ -464,12 +484,9 @@ fn form_hints_are_whole_at_80x24() {
         (None, 'x'),
     ] {
         if let Some(k) = pane_key {
-            app.update(Msg::Key(KeyEvent::new(k, KeyModifiers::NONE)));
+            key(&mut app, k);
         }
-        app.update(Msg::Key(KeyEvent::new(
-            KeyCode::Char(form_key),
-            KeyModifiers::NONE,
-        )));
+        key(&mut app, KeyCode::Char(form_key));
         let Mode::Form(form) = &app.mode else {
             panic!("{form_key} opened no form: {:?}", app.mode);
         };
@@ -478,7 +495,7 @@ fn form_hints_are_whole_at_80x24() {
         for hint in hints {
             assert!(screen.contains(hint), "'{hint}' cut:\n{screen}");
         }
-        app.update(Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+        key(&mut app, KeyCode::Esc);
     }
 }
 
