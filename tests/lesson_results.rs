@@ -5,18 +5,19 @@
 //! is the connection the step's lines acted on last, however far down the
 //! connections pane it is.
 
+mod common;
+
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use common::tui::{app, key};
+use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use sockplay::kernel::KernelReader;
-use sockplay::lab::{Lab, LabEvent};
+use sockplay::lab::LabEvent;
 use sockplay::script::parse_script;
 use sockplay::tui::app::{App, Msg};
 use sockplay::tui::log::Entry;
-use sockplay::tui::theme::Theme;
 use sockplay::tui::view;
 
 /// The rows of the screen inside `area`, without its border.
@@ -72,8 +73,7 @@ fn run_to_stop(app: &mut App, rx: &Receiver<LabEvent>) {
 /// in the pane, the newest otherwise.
 fn results_in_sight(name: &str) {
     let lesson = sockplay::script::lessons::find(name).unwrap();
-    let (lab, rx) = Lab::new();
-    let mut app = App::new(lab, Theme::new(false), KernelReader::live());
+    let (mut app, rx) = app();
     app.play(name, parse_script(&lesson.text).unwrap(), true);
     let mut seen = 0;
     let mut ran = 0;
@@ -101,7 +101,7 @@ fn results_in_sight(name: &str) {
         // A `show` covers the screen with the kernel view; the reader
         // closes it (Esc) to see the panes.
         if matches!(app.mode, sockplay::tui::app::Mode::Show) {
-            app.update(Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+            key(&mut app, KeyCode::Esc);
         }
         for (w, h) in [(100, 30), (80, 24)] {
             if let Some(sock) = &acted {
@@ -148,10 +148,7 @@ fn results_in_sight(name: &str) {
             app.lab.shutdown(Duration::from_secs(1));
             return;
         }
-        app.update(Msg::Key(KeyEvent::new(
-            KeyCode::Char(' '),
-            KeyModifiers::NONE,
-        )));
+        key(&mut app, KeyCode::Char(' '));
     }
     panic!("{name} did not end");
 }

@@ -13,13 +13,11 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::tui::{command, key, pump};
+use common::tui::{app_on, command, key, pump};
 use crossterm::event::KeyCode;
-use sockplay::kernel::KernelReader;
 use sockplay::lab::{Call, CallResult, Errno, Hints, Lab, LabEvent, Role, SockName};
 use sockplay::tui::app::App;
 use sockplay::tui::log::Entry;
-use sockplay::tui::theme::Theme;
 
 fn op_of(app: &App, call: Call) -> Option<sockplay::lab::CallResult> {
     app.log.entries().iter().find_map(|e| match e {
@@ -42,7 +40,7 @@ fn a_resolver_that_does_not_answer_never_holds_the_screen() {
         got.map(|a| vec![SocketAddr::new(a.ip(), port)])
             .map_err(|_| Errno(libc::EAI_AGAIN))
     }));
-    let mut app = App::new(lab, Theme::new(false), KernelReader::live());
+    let mut app = app_on(lab);
     command(&mut app, "listen");
     pump(&mut app, &rx, |a| op_of(a, Call::Listen).is_some());
     let listener = op_of(&app, Call::Listen).unwrap();
@@ -112,7 +110,7 @@ fn assert_not_found(r: &sockplay::lab::CallResult) {
 fn a_failed_lookup_is_a_result_not_a_rejected_command() {
     let (lab, rx) = Lab::new();
     lab.set_resolver(Arc::new(|_: &str, _: u16| Err(Errno(libc::EAI_NONAME))));
-    let mut app = App::new(lab, Theme::new(false), KernelReader::live());
+    let mut app = app_on(lab);
     command(&mut app, "connect nosuchhost.example:80");
     pump(&mut app, &rx, |a| op_of(a, Call::Lookup).is_some());
     assert!(app.cmd_error.is_none(), "{:?}", app.cmd_error);
@@ -208,7 +206,7 @@ fn recv_text(s: &UdpSocket) -> String {
 fn a_sendto_whose_resolver_does_not_answer_never_holds_the_screen() {
     let (lab, rx) = Lab::new();
     let (release, answered) = gated(&lab);
-    let mut app = App::new(lab, Theme::new(false), KernelReader::live());
+    let mut app = app_on(lab);
     let (peer, port) = udp_and_receiver(&mut app, &rx);
 
     command(
@@ -274,7 +272,7 @@ fn a_sendto_whose_resolver_does_not_answer_never_holds_the_screen() {
 fn udp_and_connect_with_a_slow_name_wait_off_the_screen_too() {
     let (lab, rx) = Lab::new();
     let (release, answered) = gated(&lab);
-    let mut app = App::new(lab, Theme::new(false), KernelReader::live());
+    let mut app = app_on(lab);
     // `udp HOST:0`: the lookup keeps the name U1 for the socket to come.
     command(&mut app, "udp slowhost.example:0");
     assert!(app.cmd_error.is_none(), "{:?}", app.cmd_error);
@@ -315,7 +313,7 @@ fn udp_and_connect_with_a_slow_name_wait_off_the_screen_too() {
 fn failed_udp_lookups_are_results_and_nothing_is_sent() {
     let (lab, rx) = Lab::new();
     lab.set_resolver(Arc::new(|_: &str, _: u16| Err(Errno(libc::EAI_NONAME))));
-    let mut app = App::new(lab, Theme::new(false), KernelReader::live());
+    let mut app = app_on(lab);
     command(&mut app, "udp nosuchhost.example:0");
     command(&mut app, "udp");
     pump(&mut app, &rx, |a| !ops_of(a, Call::Udp).is_empty());
@@ -353,7 +351,7 @@ fn failed_udp_lookups_are_results_and_nothing_is_sent() {
 fn a_socket_closed_while_its_lookup_waits_sends_nothing() {
     let (lab, rx) = Lab::new();
     let (release, _answered) = gated(&lab);
-    let mut app = App::new(lab, Theme::new(false), KernelReader::live());
+    let mut app = app_on(lab);
     let (peer, port) = udp_and_receiver(&mut app, &rx);
     command(
         &mut app,

@@ -3,15 +3,16 @@
 //! call it read, even when the lab's worker finished the call before its
 //! result reached the App.
 
+mod common;
+
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
-use sockplay::kernel::KernelReader;
-use sockplay::lab::{Call, Lab, LabEvent};
+use common::tui::app;
+use sockplay::lab::{Call, LabEvent};
 use sockplay::script::parse_script;
 use sockplay::tui::app::{App, Msg};
 use sockplay::tui::log::Entry;
-use sockplay::tui::theme::Theme;
 
 /// Delivers the lab's events, except those `hold` picks, and ticks, until
 /// `done` or 10 s; returns the events held back.
@@ -59,8 +60,7 @@ fn an_expect_without_wait_does_not_read_an_older_result() {
 /// player stays there and the `expect` in `tail` neither passes while it
 /// is held nor shows before it.
 fn expect_follows_its_result(tail: &str, started: usize) {
-    let (lab, rx) = Lab::new();
-    let mut app = App::new(lab, Theme::new(false), KernelReader::live());
+    let (mut app, rx) = app();
     // The first recv returns 2; the second blocks until "cd" comes, and
     // returns 2 as well: an expect that read the first would pass too.
     let script = format!(

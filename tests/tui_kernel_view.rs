@@ -176,3 +176,56 @@ fn the_listeners_figures_read_whole_at_80x24() {
         "{screen}"
     );
 }
+
+/// At 30 columns the SYN queue's counters read whole, beside those of the
+/// accept queue, and the pane still says where they are counted.
+#[test]
+fn the_syn_counters_and_their_scope_read_whole_in_a_narrow_listeners_pane() {
+    let (mut app, rx) = app();
+    enter_command(&mut app, "listen backlog=4");
+    pump(&mut app, &rx, |a| a.lab.sockets().len() == 1);
+    let mut snap = overflowing(&app.lab);
+    // As the two-queues lesson leaves them, cookies on and off.
+    snap.counters = Counters {
+        listen_drops: 17,
+        reqq_full_do_cookies: 5,
+        syncookies_recv: 2,
+        reqq_full_drop: 17,
+        ..Counters::default()
+    };
+    snap.counters_scope = CounterScope::ThisLab;
+    app.update(Msg::Snapshot(Box::new(snap.clone())));
+    for (w, h) in [(80, 24), (100, 30)] {
+        app.update(Msg::Resize(w, h));
+        let screen = render(&app, w, h);
+        let pane: Vec<&str> = screen
+            .lines()
+            .map(|l| {
+                l.get(..l.char_indices().nth(32).map_or(l.len(), |(i, _)| i))
+                    .unwrap_or(l)
+            })
+            .collect();
+        let text = pane.join("\n");
+        assert!(
+            text.contains("overflows +0 · drops +17"),
+            "{w}×{h}:\n{text}"
+        );
+        assert!(
+            text.contains("SYN cookie +5 back +2 drop +17"),
+            "{w}×{h}:\n{text}"
+        );
+        assert!(text.contains("this lab, since start"), "{w}×{h}:\n{text}");
+    }
+    // Wide, the long words, and the scope all the same.
+    let screen = render(&app, 160, 48);
+    assert!(
+        screen.contains("cookies +5 back +2 · syn-q drops +17"),
+        "{screen}"
+    );
+    assert!(screen.contains("this lab, since start"), "{screen}");
+    // System-wide counters say so.
+    snap.counters_scope = CounterScope::SystemWide;
+    snap.t += std::time::Duration::from_millis(1);
+    app.update(Msg::Snapshot(Box::new(snap)));
+    assert!(render(&app, 80, 24).contains("system-wide, since start"));
+}

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 mod common;
 
-use common::tui::{app, render};
+use common::tui::{app, key, render};
+use crossterm::event::KeyCode;
 use sockplay::kernel::{
     CounterScope, Counters, HalfOpen, PastLimit, Snapshot, SockView, SynQueue, System, TcpState,
     TcpView, ViewRole,
@@ -436,10 +437,7 @@ fn a_lesson_at_100x30() {
     .unwrap();
     app.play("Backlog", lines, true);
     // Space runs the first step (narration only here), then pauses at the second.
-    app.update(Msg::Key(crossterm::event::KeyEvent::new(
-        crossterm::event::KeyCode::Char(' '),
-        crossterm::event::KeyModifiers::NONE,
-    )));
+    key(&mut app, KeyCode::Char(' '));
     for _ in 0..10 {
         app.update(Msg::Snapshot(Box::new(full_queue())));
     }
@@ -450,7 +448,6 @@ fn a_lesson_at_100x30() {
 /// Every form's hints are read whole at 80×24, beside the values or under them.
 #[test]
 fn form_hints_are_whole_at_80x24() {
-    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     let mut app = app().0;
     app.update(Msg::Snapshot(Box::new(full_queue())));
     // n: new listener; c: connect to the selected listener; then, on C1,
@@ -464,12 +461,9 @@ fn form_hints_are_whole_at_80x24() {
         (None, 'x'),
     ] {
         if let Some(k) = pane_key {
-            app.update(Msg::Key(KeyEvent::new(k, KeyModifiers::NONE)));
+            key(&mut app, k);
         }
-        app.update(Msg::Key(KeyEvent::new(
-            KeyCode::Char(form_key),
-            KeyModifiers::NONE,
-        )));
+        key(&mut app, KeyCode::Char(form_key));
         let Mode::Form(form) = &app.mode else {
             panic!("{form_key} opened no form: {:?}", app.mode);
         };
@@ -478,7 +472,7 @@ fn form_hints_are_whole_at_80x24() {
         for hint in hints {
             assert!(screen.contains(hint), "'{hint}' cut:\n{screen}");
         }
-        app.update(Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+        key(&mut app, KeyCode::Esc);
     }
 }
 

@@ -61,7 +61,20 @@ fn a_udp_socket_shows_its_buffer_filling_and_its_drops() {
         );
         assert!(screen.contains("FULL, DROPPING"), "{screen}");
         assert!(screen.contains("U2 rcvbuf"), "{screen}");
+        // No "listener yet" to wait for: UDP has none to have.
+        assert!(!screen.contains("no listener yet"), "{screen}");
+        assert!(screen.contains("UDP has no"), "{screen}");
     }
+    // A TCP listener takes the pane as usual.
+    command(&mut app, "listen");
+    assert!(
+        pump(&mut app, &rx, |a| a.lab.socket_count() == 3),
+        "timed out"
+    );
+    snapshot(&mut app);
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("L1 127.0.0.1:"), "{screen}");
+    assert!(!screen.contains("UDP has no"), "{screen}");
 }
 
 #[test]

@@ -8,19 +8,17 @@ mod common;
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
-use common::tui::{app, key, render};
+use common::tui::{app, app_on, key, render};
 use crossterm::event::KeyCode;
-use sockplay::kernel::KernelReader;
 use sockplay::lab::{Lab, LabEvent, SockName};
 use sockplay::tui::app::{App, Msg};
 use sockplay::tui::log::Source;
-use sockplay::tui::theme::Theme;
 use sockplay::tui::wire_pane::WirePane;
 
 fn app_with_wire() -> (App, Receiver<LabEvent>) {
     let (lab, rx) = Lab::new();
     let wire = WirePane::start(&lab, None);
-    let mut app = App::new(lab, Theme::new(false), KernelReader::live());
+    let mut app = app_on(lab);
     app.wire = wire;
     (app, rx)
 }
@@ -101,6 +99,15 @@ fn the_ladder_shows_the_handshake_and_folds_bulk_data() {
     assert!(
         now > frozen,
         "thawed, the ladder goes on: {frozen}, then {now}"
+    );
+    // On a projector's 100 columns a data segment's row still has its
+    // length, its window and the call that sent it.
+    let screen = render(&app, 100, 30);
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("──▶ A1") && l.contains(" B  win ") && l.contains(" send")),
+        "{screen}"
     );
     app.lab.shutdown(Duration::from_secs(1));
 }

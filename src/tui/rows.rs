@@ -182,7 +182,7 @@ impl App {
         self.conn_offset = keep_in_view(self.conn_offset, at, conns.len(), visible);
         let ls = self.pane_rows(Pane::Listeners);
         let at = row(&ls, self.in_view.listener).or_else(|| row(&ls, self.sel_listener));
-        let visible = super::view::listeners::visible_listeners(areas.listeners);
+        let visible = super::view::listeners::visible_listeners(self, areas.listeners);
         self.listener_offset = keep_in_view(self.listener_offset, at, ls.len(), visible);
     }
 

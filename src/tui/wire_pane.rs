@@ -56,9 +56,9 @@ impl WirePane {
         if crate::lab::netns::is_own() {
             let mtu = crate::wire::loopback::mtu().unwrap_or(0);
             pane.note = Some(if mtu == crate::wire::loopback::MTU {
-                format!("lab's own lo: MTU {mtu}, TSO/GSO off")
+                format!("own lo: MTU {mtu}, no TSO/GSO")
             } else {
-                format!("lab's own lo: MTU {mtu}")
+                format!("own lo: MTU {mtu}")
             });
         }
         pane

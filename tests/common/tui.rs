@@ -22,7 +22,13 @@ const PATIENCE: Duration = Duration::from_secs(10);
 /// An App on a fresh lab reading the live kernel, and the lab's events.
 pub fn app() -> (App, Receiver<LabEvent>) {
     let (lab, rx) = Lab::new();
-    (App::new(lab, Theme::new(false), KernelReader::live()), rx)
+    (app_on(lab), rx)
+}
+
+/// An App on `lab` (set up first: a resolver, a wire), reading the live
+/// kernel, without colour.
+pub fn app_on(lab: Lab) -> App {
+    App::new(lab, Theme::new(false), KernelReader::live())
 }
 
 /// One key press without modifiers.

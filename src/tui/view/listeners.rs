@@ -17,38 +17,84 @@ use crate::tui::rows::keep_in_view;
 /// Rows each listener takes.
 pub const ROWS_PER_LISTENER: usize = 6;
 
-/// Rows under the listeners for the overflow counters: two when narrow.
-fn counter_rows(inner_width: u16) -> u16 {
-    if inner_width < 40 { 2 } else { 1 }
+/// Rows under the listeners for the counters: the accept queue's, and the
+/// SYN queue's once one of them moved, on a row of their own when narrow.
+fn counter_rows(app: &App, inner_width: u16) -> u16 {
+    let Some(snap) = app.snapshot.as_deref() else {
+        return 1;
+    };
+    let width = usize::from(inner_width);
+    match syn_counters(&snap.counters, width) {
+        Some(syn) => {
+            let one = overflow_counts(&snap.counters, inner_width).chars().count() + 3;
+            if one + syn.chars().count() <= width {
+                1
+            } else {
+                2
+            }
+        }
+        None => 1,
+    }
 }
 
 /// How many listeners the pane drawn at `area` shows.
-pub fn visible_listeners(area: Rect) -> usize {
+pub fn visible_listeners(app: &App, area: Rect) -> usize {
     let inner_w = area.width.saturating_sub(2);
     let inner_h = area.height.saturating_sub(2);
-    (inner_h.saturating_sub(counter_rows(inner_w)) as usize / ROWS_PER_LISTENER).max(1)
+    (inner_h.saturating_sub(counter_rows(app, inner_w)) as usize / ROWS_PER_LISTENER).max(1)
+}
+
+/// Where the counters are counted, on the pane's lower border: the
+/// counters under the listeners are changes since the lab began, of this
+/// lab alone in a namespace of its own, of the whole system otherwise.
+fn scope_words(app: &App) -> Option<&'static str> {
+    app.snapshot.as_deref().map(|s| match s.counters_scope {
+        crate::kernel::CounterScope::SystemWide => " system-wide, since start ",
+        crate::kernel::CounterScope::ThisLab => " this lab, since start ",
+    })
 }
 
 /// Draws the pane.
 pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let t = app.theme;
-    let b = block(app, title(app, area.width), Some(Pane::Listeners));
+    let listeners = app.listeners();
+    let mut b = block(app, title(app, area.width), Some(Pane::Listeners));
+    // Under the counters, which show with the listeners.
+    if let Some(scope) = scope_words(app).filter(|_| !listeners.is_empty()) {
+        b = b.title_bottom(Line::styled(scope, t.dim()).right_aligned());
+    }
     let inner = b.inner(area);
     frame.render_widget(b, area);
-    let listeners = app.listeners();
     if listeners.is_empty() {
-        let text = vec![
-            Line::styled("no listener yet", t.dim()),
-            Line::styled("press n, or :listen backlog=2", t.dim()),
-        ];
-        frame.render_widget(Paragraph::new(text), inner);
+        // A lab of UDP sockets has nothing to listen for: saying "yet"
+        // would suggest a step it is missing.
+        let udp = app
+            .lab
+            .sockets()
+            .iter()
+            .any(|s| s.role == crate::lab::Role::Udp);
+        let text = if udp {
+            vec![
+                Line::styled("no listener: UDP has no", t.dim()),
+                Line::styled("connections, so no accept queue", t.dim()),
+            ]
+        } else {
+            vec![
+                Line::styled("no listener yet", t.dim()),
+                Line::styled("press n, or :listen backlog=2", t.dim()),
+            ]
+        };
+        frame.render_widget(
+            Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }),
+            inner,
+        );
         return;
     }
     let snap = app.snapshot.as_deref();
     // The counters at the bottom (two lines when narrow); listeners above,
     // the selected one in view.
-    let counter_rows = counter_rows(inner.width);
-    let fit = visible_listeners(area);
+    let counter_rows = counter_rows(app, inner.width);
+    let fit = visible_listeners(app, area);
     // What a lesson acted on last, else the selection.
     let sel = [app.in_view.listener, app.sel_listener]
         .into_iter()
@@ -177,27 +223,21 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         y += ROWS_PER_LISTENER as u16;
     }
     if let Some(s) = snap {
-        let scope = match s.counters_scope {
-            crate::kernel::CounterScope::SystemWide => "system-wide",
-            crate::kernel::CounterScope::ThisLab => "this lab",
-        };
+        let width = usize::from(inner.width);
         let counts = overflow_counts(&s.counters, inner.width);
         let style = if s.counters.listen_overflows > 0 {
             t.warn()
         } else {
             t.dim()
         };
-        // The SYN queue's counters, once one of them moved, take the place
-        // of the scope's words when narrow.
-        let syn = syn_counters(&s.counters);
-        let lines = match (counter_rows == 2, syn) {
-            (true, Some(syn)) => vec![Line::styled(counts, style), Line::styled(syn, t.warn())],
-            (true, None) => vec![
-                Line::styled(counts, style),
-                Line::styled(format!("({scope}, since start)"), t.dim()),
-            ],
-            (false, Some(syn)) => vec![Line::styled(format!("{counts} · {syn} ({scope})"), style)],
-            (false, None) => vec![Line::styled(format!("{counts} ({scope})"), style)],
+        // The SYN queue's counters, once one of them moved: on their own
+        // row when narrow, beside the accept queue's when there is room.
+        let lines = match syn_counters(&s.counters, width) {
+            Some(syn) if counter_rows == 2 => {
+                vec![Line::styled(counts, style), Line::styled(syn, t.warn())]
+            }
+            Some(syn) => vec![Line::styled(format!("{counts} · {syn}"), style)],
+            None => vec![Line::styled(counts, style)],
         };
         let cy = inner.y + inner.height.saturating_sub(counter_rows);
         frame.render_widget(
@@ -239,26 +279,50 @@ fn overflow_counts(c: &crate::kernel::Counters, width: u16) -> String {
     }
 }
 
-/// The counters of the SYN queue that moved, short: `cookies +3 back +1 ·
-/// defer +2`; `None` while none has.
-fn syn_counters(c: &crate::kernel::Counters) -> Option<String> {
-    let mut parts = Vec::new();
-    if c.reqq_full_do_cookies + c.syncookies_recv > 0 {
-        parts.push(format!(
-            "cookies +{} back +{}",
-            c.reqq_full_do_cookies, c.syncookies_recv
-        ));
+/// The counters of the SYN queue that moved, in the longest wording that
+/// fits `width`: `cookies +3 back +1 · syn-q drops +2 · defer +2`, or
+/// `SYN cookie +3 back +1 drop +2`; `None` while none has.
+fn syn_counters(c: &crate::kernel::Counters, width: usize) -> Option<String> {
+    // Each counter in a long and a short word; a counter still at 0 is left out.
+    let fields: Vec<(&str, &str, u64)> = [
+        ("cookies", "cookie", c.reqq_full_do_cookies),
+        ("back", "back", c.syncookies_recv),
+        ("bad", "bad", c.syncookies_failed),
+        ("syn-q drops", "drop", c.reqq_full_drop),
+        ("defer", "defer", c.defer_accept_drop),
+    ]
+    .into_iter()
+    .enumerate()
+    // Cookies sent and come back go together: "cookies +3 back +0".
+    .filter(|(i, (_, _, n))| *n > 0 || (*i < 2 && c.reqq_full_do_cookies + c.syncookies_recv > 0))
+    .map(|(_, f)| f)
+    .collect();
+    if fields.is_empty() {
+        return None;
     }
-    if c.syncookies_failed > 0 {
-        parts.push(format!("bad +{}", c.syncookies_failed));
+    // Long: the cookies' pair together, the others apart.
+    let mut long = String::new();
+    for (i, (w, _, n)) in fields.iter().enumerate() {
+        let sep = match (i, *w) {
+            (0, _) => "",
+            (_, "back") => " ",
+            _ => " · ",
+        };
+        long.push_str(&format!("{sep}{w} +{n}"));
     }
-    if c.reqq_full_drop > 0 {
-        parts.push(format!("syn-q drops +{}", c.reqq_full_drop));
-    }
-    if c.defer_accept_drop > 0 {
-        parts.push(format!("defer +{}", c.defer_accept_drop));
-    }
-    (!parts.is_empty()).then(|| parts.join(" · "))
+    let short = format!(
+        "SYN {}",
+        fields
+            .iter()
+            .map(|(_, w, n)| format!("{w} +{n}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    Some(if long.chars().count() <= width {
+        long
+    } else {
+        short
+    })
 }
 
 /// The SYN queue against the limit the kernel applies, and what a SYN

@@ -43,6 +43,16 @@ fn arrow(s: &Segment, left: Option<SockName>, heavy: bool) -> (String, String, S
     (l, a.to_string(), r)
 }
 
+/// What the kernel sent, in at most 18 columns: the ladder's room for it
+/// at 100 columns. The arrow already says which way a probe's answer went.
+fn ladder_word(k: Kernel) -> &'static str {
+    match k {
+        Kernel::ProbeAck => "probe ACK",
+        Kernel::SynAckRetransmission => "SYN-ACK retransmit",
+        other => other.word(),
+    }
+}
+
 fn segment_line<'a>(app: &App, s: &Segment, left: Option<SockName>) -> Line<'a> {
     let t = app.theme;
     let (l, a, r) = arrow(s, left, false);
@@ -71,16 +81,23 @@ fn segment_line<'a>(app: &App, s: &Segment, left: Option<SockName>) -> Line<'a> 
                 _ => t.note(),
             };
             let after = s.after.map(|a| format!(" ←#{}", a.seq)).unwrap_or_default();
-            (format!("{k}{after}"), style)
+            (format!("{}{after}", ladder_word(k)), style)
         }
         (None, None) => ("not the lab's".to_string(), t.dim()),
+    };
+    // The data's length, the window and what sent the segment come first:
+    // a narrow pane (100 columns and less) still shows them; the sequence
+    // numbers follow where there is room.
+    let len = if s.len > 0 {
+        format!("{:<8}", format!("{} B", s.len))
+    } else {
+        " ".repeat(8)
     };
     let mut spans = vec![
         Span::styled(format!("{:>6.3} ", s.t.as_secs_f64()), t.dim()),
         Span::raw(format!("{l:>3} {a} {r:<3} ")),
         Span::styled(format!("{:<3} ", s.flags_short()), t.strong()),
-        // The window and what sent the segment first: a narrow pane (80
-        // columns) still shows both.
+        Span::raw(len),
         Span::styled(
             if zero {
                 "win 0 ZERO ".to_string()
@@ -90,7 +107,7 @@ fn segment_line<'a>(app: &App, s: &Segment, left: Option<SockName>) -> Line<'a> 
             if zero { t.alarm() } else { t.text() },
         ),
         Span::styled(format!("{why:<22} "), style),
-        Span::raw(format!(" len {}  seq {seq}{ack}", s.len)),
+        Span::raw(format!(" seq {seq}{ack}")),
     ];
     if s.wscale.is_some() && s.has(flag::SYN) {
         spans.push(Span::styled(
@@ -262,12 +279,13 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     if pane.frozen_at.is_some() {
         title.push_str(" · FROZEN");
     }
-    let ladder_share = if area.width < 100 { 70 } else { 62 };
-    let [left, right] = Layout::horizontal([
-        Constraint::Percentage(ladder_share),
-        Constraint::Percentage(100 - ladder_share),
-    ])
-    .areas(area);
+    // The ladder needs 62 columns for a row's time, ends, flags, length,
+    // window and cause; the graph takes the rest, at least 18.
+    let ladder_width = (area.width * 62 / 100)
+        .max(62)
+        .min(area.width.saturating_sub(18));
+    let [left, right] =
+        Layout::horizontal([Constraint::Length(ladder_width), Constraint::Fill(1)]).areas(area);
     let lines = ladder_lines(app, &ladder);
     let rows = left.height.saturating_sub(2) as usize;
     let max_scroll = lines.len().saturating_sub(rows);
