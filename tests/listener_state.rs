@@ -41,3 +41,31 @@ fn a_closed_listener_refuses_a_connect_and_expect_sees_closed() {
     );
     run.assert_ok();
 }
+
+/// `close L1 rst` says what SO_LINGER 0 does to a listener: nothing of its
+/// own; as any close of a listener, it resets the connections still in its
+/// accept queue, which each client then reads as ECONNRESET. Both closes
+/// are checked against the clients, and the same happens after each.
+#[test]
+fn closing_a_listener_with_rst_resets_its_queued_connections_as_any_close_does() {
+    for close in ["close L1 rst", "close L1"] {
+        let run = common::run(&format!(
+            "listen\nconnect L1 x2\nexpect L1 accept_queue=2\n{close}\nrecv C1 10\nrecv C2 10\n"
+        ));
+        run.assert_ok();
+        let said = &run.call("L1", "close").explain;
+        for c in ["C1", "C2"] {
+            let r = run.call(c, "recv");
+            assert_eq!(
+                r.outcome.errno().map(|e| e.name()).as_deref(),
+                Some("ECONNRESET"),
+                "{close}: {c} was reset: {r:?}"
+            );
+        }
+        assert!(said.contains("accept queue are reset"), "{close}: {said}");
+        assert!(!said.contains("a reset (RST) was sent"), "{close}: {said}");
+        if close.ends_with("rst") {
+            assert!(said.contains("no peer"), "{said}");
+        }
+    }
+}

@@ -123,10 +123,15 @@ pub(crate) fn close(shared: &Arc<Shared>, sock: &Arc<LabSocket>, rst: bool) -> V
         (Role::Udp, _) => {
             "the socket is gone, with the datagrams queued for it; no one is told, and datagrams sent to its port now meet an ICMP port unreachable"
         }
-        (_, true) => "SO_LINGER 0: a reset (RST) was sent and unsent data thrown away",
+        // Measured: with SO_LINGER 0 or without, closing a listener sends
+        // nothing of its own and resets each connection still queued.
+        (Role::Listener, true) => {
+            "SO_LINGER 0 changes nothing here: a listener has no peer to reset; as on any close of a listener, connections still in its accept queue are reset"
+        }
         (Role::Listener, false) => {
             "the listener is gone; connections still in its accept queue are reset"
         }
+        (_, true) => "SO_LINGER 0: a reset (RST) was sent and unsent data thrown away",
         (_, false) => "FIN sent; the kernel finishes the connection on its own",
     };
     let finish = move |sock: &LabSocket, rec: Recorder, woke: bool| {

@@ -189,6 +189,16 @@ impl Recorder {
                 "the connection was reset (RST) and is gone: from now on recv() returns 0, not an error"
                     .into();
         }
+        // A blocking send returns what it had taken when the connection
+        // broke under it; when the kernel's state is gone, a reset broke it,
+        // not a lack of room.
+        if reading.kind == Kind::Partial && self.call == Call::Send && self.was_reset() {
+            reading.sentence = format!(
+                "cut short by a reset (RST) from the peer while send() waited: {} of {} bytes had gone into the send buffer; the next call reports ECONNRESET",
+                outcome.ret().unwrap_or(0),
+                asked.unwrap_or(0)
+            );
+        }
         let mut explain = if reading.sentence.is_empty() {
             extra.sentence.unwrap_or_default()
         } else {

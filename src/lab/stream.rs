@@ -248,9 +248,8 @@ fn loop_outcome(
         Some(e) => (
             Outcome::Ret(moved),
             Extra {
-                note: Some(format!(
-                    "stopped by {e} after {moved} of {total} bytes {verb}"
-                )),
+                // The sentence already counts the bytes; this says what ended it.
+                note: Some(format!("{e} ended it")),
                 ..Extra::default()
             },
         ),

@@ -125,6 +125,15 @@ fn classify(
         sock.and_then(|s| cause::latest(calls, s, kinds, t))
     };
     let connect_of = |sock| latest(sock, &[Call::Connect]);
+    // A bare SYN of `syn` comes to a lab listener from outside the lab (a
+    // TEST-NET-1 source), and the listener's SYN-ACK goes back there: both
+    // belong to the `syn` call, as a client's handshake to its connect.
+    let (outside, listener) = if h.flags & flag::ACK == 0 {
+        (h.src, ends.to)
+    } else {
+        (h.dst, ends.from)
+    };
+    let syn_of = || crate::lab::syn::number(outside).and_then(|_| latest(listener, &[Call::Syn]));
 
     if syn {
         let again = conn.sides[me].isn == Some(h.seq);
@@ -136,16 +145,17 @@ fn classify(
         } else {
             ends.to
         };
+        let opener = connect_of(client).or_else(syn_of);
         match (again, h.flags & flag::ACK != 0) {
             (true, false) => {
                 kernel = Some(Kernel::SynRetransmission);
-                after = connect_of(client);
+                after = opener;
             }
             (true, true) => {
                 kernel = Some(Kernel::SynAckRetransmission);
-                after = connect_of(client);
+                after = opener;
             }
-            (false, _) => cause = connect_of(client),
+            (false, _) => cause = opener,
         }
     }
     // Without the SYN (capture began later), the first number seen is the base.
