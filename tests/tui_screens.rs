@@ -404,6 +404,29 @@ fn the_help_overlay() {
     both("help", &mut app);
 }
 
+/// The help overlay shows every usage line and the legend under them, or,
+/// where they do not all fit (long ones wrap), the command names and how to
+/// ask: never a list cut off at the bottom.
+#[test]
+fn the_help_overlay_is_whole_at_any_height() {
+    let mut app = app().0;
+    app.mode = Mode::Help;
+    for w in [100, 130, 160] {
+        for h in 24..=60 {
+            app.update(Msg::Resize(w, h));
+            let screen = render(&app, w, h);
+            if screen.contains("  listen [ADDR]") {
+                assert!(
+                    screen.contains("SIZE 100, 4k, 1m"),
+                    "{w}×{h}: the usage lines run off the bottom:\n{screen}"
+                );
+            } else {
+                assert!(screen.contains("Type :help NAME"), "{w}×{h}:\n{screen}");
+            }
+        }
+    }
+}
+
 #[test]
 fn a_command_line_error() {
     let mut app = app().0;

@@ -153,17 +153,23 @@ fn help(frame: &mut Frame<'_>, app: &App, area: Rect) {
         })
         .collect();
     lines.push(Line::raw(""));
-    // Full usage lines when they fit; otherwise the names, and how to ask.
+    // Full usage lines when they fit as drawn (a long usage wraps onto a
+    // second row); otherwise the names, and how to ask.
+    let mut full = lines.clone();
+    full.push(Line::styled("Commands", t.strong()));
+    for u in COMMANDS {
+        full.push(Line::styled(format!("  {}", u.usage), t.command()));
+    }
+    full.push(Line::styled(
+        "SIZE 100, 4k, 1m · MODE none (blocking), 0 (non-blocking), 2s",
+        t.dim(),
+    ));
     let room = r.height.saturating_sub(2) as usize;
-    if lines.len() + 2 + COMMANDS.len() <= room {
-        lines.push(Line::styled("Commands", t.strong()));
-        for u in COMMANDS {
-            lines.push(Line::styled(format!("  {}", u.usage), t.command()));
-        }
-        lines.push(Line::styled(
-            "SIZE 100, 4k, 1m · MODE none (blocking), 0 (non-blocking), 2s",
-            t.dim(),
-        ));
+    let rows = Paragraph::new(full.clone())
+        .wrap(Wrap { trim: false })
+        .line_count(r.width.saturating_sub(2));
+    if rows <= room {
+        lines = full;
     } else {
         let names: Vec<&str> = COMMANDS.iter().map(|u| u.name).collect();
         lines.push(Line::from(vec![
