@@ -13,7 +13,7 @@ use super::command::{Payload, SockOpts};
 use super::errno::Errno;
 use super::lane::Job;
 use super::name::{Role, SockName};
-use super::open::{AfterLookup, buf_sizes, describe_buffers};
+use super::open::{AfterLookup, buf_sizes, describe_buffers, enlist};
 use super::options::{apply_buffers, apply_mode};
 use super::pattern;
 use super::preview::Preview;
@@ -102,18 +102,8 @@ pub(crate) fn udp(
     if let Some(local) = local {
         shared.note_end(name, local);
     }
-    shared.register(Arc::new(LabSocket::new(name, sock, meta, Latch::set_now())));
-    if let Some(r) = report {
-        r();
-    }
-    rec.finish(
-        Ok(0),
-        Extra {
-            created: vec![name],
-            sentence: Some(sentence),
-            ..Extra::default()
-        },
-    );
+    let made = LabSocket::new(name, sock, meta, Latch::set_now());
+    enlist(shared, rec, made, report, sentence);
     vec![call]
 }
 

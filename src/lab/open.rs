@@ -168,7 +168,23 @@ pub(crate) fn listen(
         sentence
             .push_str("; NOTE: not a loopback address, so the port is reachable from the network");
     }
-    shared.register(Arc::new(LabSocket::new(name, sock, meta, Latch::set_now())));
+    let made = LabSocket::new(name, sock, meta, Latch::set_now());
+    enlist(shared, rec, made, report, sentence);
+    vec![call]
+}
+
+/// Puts a socket just made (a listener, a UDP socket) in the lab, finishes
+/// the lookup that kept its name if one did, then its own call, which made
+/// it, with the sentence that describes it.
+pub(crate) fn enlist(
+    shared: &Arc<Shared>,
+    rec: Recorder,
+    made: LabSocket,
+    report: Option<Box<dyn FnOnce() + '_>>,
+    sentence: String,
+) {
+    let name = made.name;
+    shared.register(Arc::new(made));
     if let Some(r) = report {
         r();
     }
@@ -180,7 +196,6 @@ pub(crate) fn listen(
             ..Extra::default()
         },
     );
-    vec![call]
 }
 
 /// socket + options now, in order; then `connect()` on each new client's
