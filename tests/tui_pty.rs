@@ -13,6 +13,9 @@ struct Pty {
     screen: Arc<Mutex<vt100::Parser>>,
     /// Every byte sockplay wrote to the terminal.
     raw: Arc<Mutex<Vec<u8>>>,
+    /// While set, nothing reads the terminal: sockplay's writes fill it
+    /// and block, as over a stalled link.
+    stalled: Arc<std::sync::atomic::AtomicBool>,
     child: Child,
 }
 
@@ -62,14 +65,23 @@ fn spawn_with(args: &[&str], cols: u16, rows: u16, env: &[(&str, &str)]) -> Pty 
     let master = std::fs::File::from(master);
     let screen = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
     let raw = Arc::new(Mutex::new(Vec::new()));
-    let (mut reader, screen2, raw2) = (
+    let stalled = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (mut reader, screen2, raw2, stalled2) = (
         master.try_clone().unwrap(),
         Arc::clone(&screen),
         Arc::clone(&raw),
+        Arc::clone(&stalled),
     );
     std::thread::spawn(move || {
         let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
+        loop {
+            // Bounded: the child is killed when the test ends, and then
+            // the read below fails.
+            if stalled2.load(std::sync::atomic::Ordering::Acquire) {
+                std::thread::sleep(Duration::from_millis(20));
+                continue;
+            }
+            let Ok(n) = reader.read(&mut buf) else { break };
             if n == 0 {
                 break;
             }
@@ -81,6 +93,7 @@ fn spawn_with(args: &[&str], cols: u16, rows: u16, env: &[(&str, &str)]) -> Pty 
         master,
         screen,
         raw,
+        stalled,
         child,
     }
 }
@@ -509,4 +522,48 @@ fn the_shell_does_not_echo_typed_lines_and_quit_or_exit_ends_it() {
         let status = pty.wait_exit();
         assert!(status.success(), "{word}: {status:?}\n{}", pty.text());
     }
+}
+
+/// What sockplay holds in memory now (VmRSS), in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap()
+}
+
+#[test]
+fn a_stalled_terminal_under_a_chatty_peer_keeps_memory_bounded() {
+    let mut pty = spawn(&["--listen"], 100, 30);
+    let port = shown_port(&pty.wait_for("L1 127.0.0.1:"));
+    let _peer = chatty_peer(port);
+    pty.command("accept L1");
+    pty.wait_for("A1 from 127.0.0.1:");
+    // One recv per step: the peer's bytes come a few at a time, so the
+    // loop reports steps as fast as the peer sends.
+    pty.command("recvall A1 16m");
+    pty.wait_for("recv(");
+    let pid = pty.child.id();
+    let before = rss_kib(pid);
+    // Nobody reads the terminal now: the screen's thread blocks in its
+    // writes while the lab's threads go on reporting.
+    pty.stalled
+        .store(true, std::sync::atomic::Ordering::Release);
+    let mut most = before;
+    for _ in 0..40 {
+        std::thread::sleep(Duration::from_millis(200));
+        most = most.max(rss_kib(pid));
+    }
+    pty.stalled
+        .store(false, std::sync::atomic::Ordering::Release);
+    let grew = most.saturating_sub(before) / 1024;
+    assert!(
+        grew < 24,
+        "memory grew by {grew} MiB in 8 s while the screen was held up"
+    );
+    // The screen catches up and answers.
+    pty.command("close A1");
+    pty.wait_for("FIN sent");
 }

@@ -10,6 +10,7 @@ pub mod complete;
 pub mod form;
 pub mod freeze;
 pub mod history;
+pub mod inbox;
 pub mod kernel_view;
 pub mod keys;
 pub mod lesson;
@@ -27,7 +28,6 @@ use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::mpsc;
 
 pub use app::{App, Msg};
 
@@ -72,12 +72,17 @@ pub fn run(start: Start) -> anyhow::Result<i32> {
         .enable_all()
         .build()?;
     let (lab, events) = Lab::new();
-    let wire = wire_pane::WirePane::start(&lab, start.pcap.clone());
+    let wire = wire_pane::WirePane::start_in_background(&lab, start.pcap.clone());
     let mut app = App::new(lab, Theme::from_env(), KernelReader::live());
     app.wire = wire;
     let mut guard = terminal::Guard::enter()?;
     let size = guard.terminal.size()?;
     app.size = (size.width, size.height);
+    // A script given at start sends segments at once: the capture must see
+    // them from the first (typed commands wait for it in `submit`).
+    if start.script.is_some() {
+        app.wire.opened(&app.lab, Duration::from_secs(2));
+    }
     for c in &start.commands {
         app.submit(c, log::Source::Typed);
     }
@@ -112,24 +117,31 @@ pub async fn run_loop<B: Backend>(
 where
     B::Error: Send + Sync + 'static,
 {
-    // The lab reports on a std channel from its threads; forward it.
-    let (lab_tx, mut lab_rx) = mpsc::unbounded_channel();
+    // The lab reports on a std channel from its threads; forward it into
+    // the inbox, which holds it within bounds until the screen takes it.
+    let inbox = std::sync::Arc::new(inbox::Inbox::default());
+    let to_screen = std::sync::Arc::clone(&inbox);
     std::thread::Builder::new()
         .name("sockplay-events".into())
         .spawn(move || {
             while let Ok(e) = lab_events.recv() {
-                if lab_tx.send(e).is_err() {
+                // The screen has gone: nobody will take it.
+                if std::sync::Arc::strong_count(&to_screen) == 1 {
                     break;
                 }
+                to_screen.push(e);
             }
         })?;
-    let (snap_tx, mut snap_rx) = mpsc::unbounded_channel();
+    let views = std::sync::Arc::clone(&inbox);
     let _sampler = match app.kernel.error() {
         None => Some(Sampler::spawn(
             app.lab.observer(),
             SAMPLE_EVERY,
             app.kernel.clone(),
-            move |snap| snap_tx.send(snap).is_ok(),
+            move |snap| {
+                views.push_snapshot(snap);
+                true
+            },
         )?),
         Some(e) => {
             app.cmd_error = Some(e.to_string());
@@ -141,6 +153,7 @@ where
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut drawn_at: Option<Instant> = None;
+    let mut unshown = 0u64;
     loop {
         // At most one frame per FRAME: a chatty lab makes many changes a
         // second, and drawing each would leave no time for keys.
@@ -173,8 +186,10 @@ where
             },
             _ = tick.tick() => Some(Msg::Tick(Instant::now())),
             () = sleep_until(wake) => Some(Msg::Tick(Instant::now())),
-            Some(e) = lab_rx.recv() => Some(Msg::Lab(e)),
-            Some(s) = snap_rx.recv() => Some(Msg::Snapshot(s)),
+            () = inbox.ready() => inbox
+                .pop()
+                .map(Msg::Lab)
+                .or_else(|| inbox.pop_snapshot().map(Msg::Snapshot)),
         };
         if let Some(m) = msg {
             app.update(m);
@@ -190,14 +205,27 @@ where
             if i % 64 == 63 && Instant::now() >= turn_ends {
                 break;
             }
-            let next = if let Ok(e) = lab_rx.try_recv() {
+            let next = if let Some(e) = inbox.pop() {
                 Msg::Lab(e)
-            } else if let Ok(s) = snap_rx.try_recv() {
+            } else if let Some(s) = inbox.pop_snapshot() {
                 Msg::Snapshot(s)
             } else {
                 break;
             };
             app.update(next);
+        }
+        // Left for the next turn: wake it, after keys and signals.
+        if !inbox.is_empty() {
+            inbox.again();
+        }
+        // Said once the screen has caught up, not at every turn of a flood.
+        unshown += inbox.take_dropped();
+        if unshown > 0 && inbox.is_empty() {
+            app.log.push(log::Entry::Info(format!(
+                "── {unshown} steps of loops came faster than the screen could take them and are not shown ──"
+            )));
+            app.dirty = true;
+            unshown = 0;
         }
     }
     app.lab.shutdown(QUIT_LIMIT);
