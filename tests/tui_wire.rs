@@ -142,7 +142,7 @@ fn a_command_typed_while_the_capture_opens_is_captured_from_its_first_segment() 
     }
     let (lab, rx) = Lab::new();
     let wire = WirePane::start_in_background(&lab, None);
-    let mut app = App::new(lab, Theme::new(false), KernelReader::live());
+    let mut app = app_on(lab);
     app.wire = wire;
     // At once, before the ring is made: the command waits for the capture.
     for c in ["listen", "connect L1"] {
