@@ -123,13 +123,12 @@ fn fit_with<'a>(
         }
     };
     for e in app.log.entries().iter().rev() {
-        if let Entry::Op(r) = e {
-            if let Some((newer, n)) = &mut alike
-                && same(newer, r)
-            {
-                *n += 1;
-                continue;
-            }
+        if let Entry::Op(r) = e
+            && let Some((newer, n)) = &mut alike
+            && same(newer, r)
+        {
+            *n += 1;
+            continue;
         }
         if let Some((_, n)) = alike.take() {
             said(n, &mut blocks);
