@@ -132,3 +132,29 @@ fn without_capture_the_pane_says_what_to_do_and_nothing_else_changes() {
     key(&mut app, KeyCode::Char('w'));
     assert_eq!(render(&app, 100, 30), before);
 }
+
+#[test]
+fn a_command_typed_while_the_capture_opens_is_captured_from_its_first_segment() {
+    if !common::can_capture(
+        "a_command_typed_while_the_capture_opens_is_captured_from_its_first_segment",
+    ) {
+        return;
+    }
+    let (lab, rx) = Lab::new();
+    let wire = WirePane::start_in_background(&lab, None);
+    let mut app = app_on(lab);
+    app.wire = wire;
+    // At once, before the ring is made: the command waits for the capture.
+    for c in ["listen", "connect L1"] {
+        app.submit(c, Source::Typed);
+    }
+    assert!(!app.wire.opening());
+    app.sel_conn = Some("C1".parse::<SockName>().unwrap());
+    key(&mut app, KeyCode::Char('w'));
+    let screen = until(&mut app, &rx, 100, 30, |s| s.contains(" S.  "));
+    assert!(
+        screen.contains("C1 ──▶ L1  S ") && screen.contains("#2 connect"),
+        "the connect's SYN was captured: {screen}"
+    );
+    app.lab.shutdown(Duration::from_secs(1));
+}

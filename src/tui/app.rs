@@ -276,7 +276,10 @@ impl App {
                     self.advance(now);
                     self.dirty = true;
                 }
-                if self.calls_in_flight() || self.wire.changed() {
+                if self.calls_in_flight()
+                    || self.wire.changed()
+                    || self.wire.opened(&self.lab, Duration::ZERO)
+                {
                     self.dirty = true;
                 }
             }
@@ -353,6 +356,11 @@ impl App {
         let text = text.trim().trim_start_matches(':').trim_start();
         if text.is_empty() {
             return;
+        }
+        // A command's segments are captured from the first: a capture still
+        // opening (a few milliseconds after start) is waited for.
+        if self.wire.opened(&self.lab, Duration::from_secs(2)) {
+            self.dirty = true;
         }
         if source == Source::Typed && self.typed_history.last().is_none_or(|l| l != text) {
             self.typed_history.push(text.to_string());

@@ -72,12 +72,17 @@ pub fn run(start: Start) -> anyhow::Result<i32> {
         .enable_all()
         .build()?;
     let (lab, events) = Lab::new();
-    let wire = wire_pane::WirePane::start(&lab, start.pcap.clone());
+    let wire = wire_pane::WirePane::start_in_background(&lab, start.pcap.clone());
     let mut app = App::new(lab, Theme::from_env(), KernelReader::live());
     app.wire = wire;
     let mut guard = terminal::Guard::enter()?;
     let size = guard.terminal.size()?;
     app.size = (size.width, size.height);
+    // A script given at start sends segments at once: the capture must see
+    // them from the first (typed commands wait for it in `submit`).
+    if start.script.is_some() {
+        app.wire.opened(&app.lab, Duration::from_secs(2));
+    }
     for c in &start.commands {
         app.submit(c, log::Source::Typed);
     }

@@ -3,11 +3,12 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Duration;
 
 use crate::lab::{Lab, SockName};
 use crate::wire::fold::{Row, fold};
-use crate::wire::{Segment, Wire, WireOptions};
+use crate::wire::{CaptureError, Segment, Wire, WireOptions};
 
 /// The most segments of one connection the ladder and the graph look at:
 /// the newest ones.
@@ -30,6 +31,10 @@ pub struct WirePane {
     pub frozen_at: Option<Duration>,
     /// Segments counted at the last look, to redraw when more came.
     seen: u64,
+    /// The capture being opened on a thread of its own: the kernel takes
+    /// some milliseconds to make its ring, and the first frame need not
+    /// wait for them.
+    opening: Option<Receiver<Result<Wire, CaptureError>>>,
 }
 
 /// The segments of the selected connection, and the ladder's rows for them.
@@ -44,15 +49,73 @@ impl WirePane {
     /// Starts capturing the lab's segments, writing them to `pcap` too.
     /// Where capture is not possible, the pane will say what to do.
     pub fn start(lab: &Lab, pcap: Option<PathBuf>) -> WirePane {
-        let mut pane = WirePane::default();
-        match Wire::start(lab.observer(), &WireOptions { pcap }) {
+        let mut pane = WirePane::with_note();
+        pane.install(lab, Wire::start(lab.observer(), &WireOptions { pcap }));
+        pane
+    }
+
+    /// Like [`WirePane::start`], but opens the capture on a thread of its
+    /// own; [`WirePane::opened`] takes it when it is ready.
+    pub fn start_in_background(lab: &Lab, pcap: Option<PathBuf>) -> WirePane {
+        let observer = lab.observer();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("sockplay-wire-open".into())
+            .spawn(move || {
+                let _ = tx.send(Wire::start(observer, &WireOptions { pcap }));
+            });
+        let mut pane = WirePane::with_note();
+        match spawned {
+            Ok(_) => pane.opening = Some(rx),
+            Err(e) => pane.off = Some(format!("cannot start the capture: {e}")),
+        }
+        pane
+    }
+
+    /// Takes the capture being opened once it is ready, waiting at most
+    /// `wait`; true when the pane changed. Sockets that joined the lab
+    /// while it opened are let through its filter now.
+    pub fn opened(&mut self, lab: &Lab, wait: Duration) -> bool {
+        let Some(rx) = &self.opening else {
+            return false;
+        };
+        let opened = match rx.recv_timeout(wait) {
+            Ok(r) => r,
+            Err(RecvTimeoutError::Timeout) => return false,
+            Err(RecvTimeoutError::Disconnected) => Err(CaptureError::Io(std::io::Error::other(
+                "the capture's thread ended",
+            ))),
+        };
+        self.opening = None;
+        self.install(lab, opened);
+        if let Some(w) = &self.wire {
+            for (name, local, peer) in lab.observer().ends() {
+                w.watch(name, local, peer);
+            }
+        }
+        true
+    }
+
+    /// Whether the capture is still being opened.
+    pub fn opening(&self) -> bool {
+        self.opening.is_some()
+    }
+
+    fn install(&mut self, lab: &Lab, opened: Result<Wire, CaptureError>) {
+        match opened {
             Ok(w) => {
                 let w = Arc::new(w);
                 lab.on_register(w.watcher());
-                pane.wire = Some(w);
+                self.wire = Some(w);
             }
-            Err(e) => pane.off = Some(e.to_string()),
+            Err(e) => self.off = Some(e.to_string()),
         }
+    }
+
+    /// A pane with nothing captured yet, saying what a lab of its own did
+    /// to its loopback.
+    fn with_note() -> WirePane {
+        let mut pane = WirePane::default();
         if crate::lab::netns::is_own() {
             let mtu = crate::wire::loopback::mtu().unwrap_or(0);
             pane.note = Some(if mtu == crate::wire::loopback::MTU {

@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 use socket2::{Domain, Protocol, Socket, Type};
 
 use super::filter;
-use super::ring::{Block, Ring};
+use super::ring::{BLOCKS_HEADERS, BLOCKS_WHOLE, Block, Ring};
 
 /// `ETH_P_ALL` in network byte order, as AF_PACKET wants it.
 fn eth_p_all() -> u16 {
@@ -74,7 +74,12 @@ impl Capture {
             })?;
         // Made with protocol 0, the socket sees no frame until it is bound
         // below: by then the ring and the filter are in place.
-        let ring = Ring::attach(sock.as_fd())?;
+        let blocks = if snaplen <= filter::SNAPLEN {
+            BLOCKS_HEADERS
+        } else {
+            BLOCKS_WHOLE
+        };
+        let ring = Ring::attach(sock.as_fd(), blocks)?;
         let cap = Capture {
             ring,
             sock,

@@ -11,10 +11,10 @@ use std::collections::BTreeSet;
 use socket2::SockFilter;
 
 /// How many bytes of a frame the capture keeps when only the headers are
-/// wanted (Ethernet 14, IP up to 60, TCP up to 60, and a little payload):
-/// the lengths on the wire come from the IP header, and copying whole
-/// 64 KiB loopback frames would only slow the capture down.
-pub const SNAPLEN: u32 = 256;
+/// wanted: Ethernet 14, IPv4 up to 60 (IPv6 40), TCP up to 60, and some
+/// room. The lengths on the wire come from the IP header; copying more
+/// would only fill the capture's ring sooner.
+pub const SNAPLEN: u32 = 160;
 
 /// How many bytes of a frame the capture keeps for a pcap file: all of it
 /// (a loopback frame is at most its MTU, 65,536, plus 14).

@@ -24,12 +24,16 @@ use rustix::event::{PollFd, PollFlags, Timespec, poll};
 
 use super::capture::FrameMeta;
 
-/// The size of one block: 1 MiB, room for about 3,000 frames cut to the
+/// The size of one block: 1 MiB, room for about 4,000 frames cut to the
 /// headers, or 15 whole loopback frames of 64 KiB.
 pub const BLOCK_SIZE: u32 = 1 << 20;
 
-/// How many blocks: 32 MiB in all, shared with the kernel.
-pub const BLOCKS: u32 = 32;
+/// How many blocks when only the headers are kept: 16 MiB, about 70,000
+/// frames, a tenth of a second of a bulk transfer in a lab of its own.
+pub const BLOCKS_HEADERS: u32 = 16;
+
+/// How many blocks when whole frames are kept (for a pcap file): 32 MiB.
+pub const BLOCKS_WHOLE: u32 = 32;
 
 /// The frame size the kernel checks the geometry with (version 3 packs
 /// frames of any length; this only has to divide a block).
@@ -73,6 +77,7 @@ struct Req3 {
 pub struct Ring {
     map: *mut u8,
     len: usize,
+    blocks: usize,
     /// The block to look at next; the lock keeps one reader at a time.
     next: Mutex<usize>,
 }
@@ -104,21 +109,22 @@ fn setsockopt<T>(fd: BorrowedFd<'_>, name: libc::c_int, value: &T) -> io::Result
 }
 
 impl Ring {
-    /// Sets up the ring on a packet socket that is not bound yet, and maps
-    /// it.
-    pub fn attach(sock: BorrowedFd<'_>) -> io::Result<Ring> {
+    /// Sets up a ring of `blocks` blocks on a packet socket that is not
+    /// bound yet, and maps it. The kernel maps every page at once: the
+    /// process's resident size counts the whole ring from the start.
+    pub fn attach(sock: BorrowedFd<'_>, blocks: u32) -> io::Result<Ring> {
         setsockopt(sock, libc::PACKET_VERSION, &TPACKET_V3)?;
         let req = Req3 {
             block_size: BLOCK_SIZE,
-            block_nr: BLOCKS,
+            block_nr: blocks,
             frame_size: FRAME_SIZE,
-            frame_nr: BLOCK_SIZE / FRAME_SIZE * BLOCKS,
+            frame_nr: BLOCK_SIZE / FRAME_SIZE * blocks,
             retire_blk_tov: RETIRE_MS,
             sizeof_priv: 0,
             feature_req_word: 0,
         };
         setsockopt(sock, libc::PACKET_RX_RING, &req)?;
-        let len = BLOCK_SIZE as usize * BLOCKS as usize;
+        let len = BLOCK_SIZE as usize * blocks as usize;
         // SAFETY: a fresh shared mapping of the ring the kernel just made
         // for this socket; nothing else refers to that address range.
         let map = unsafe {
@@ -137,6 +143,7 @@ impl Ring {
         Ok(Ring {
             map: map.cast(),
             len,
+            blocks: blocks as usize,
             next: Mutex::new(0),
         })
     }
@@ -256,6 +263,6 @@ impl Drop for Block<'_> {
         self.ring
             .status(i)
             .store(TP_STATUS_KERNEL, Ordering::Release);
-        *self.next = (i + 1) % BLOCKS as usize;
+        *self.next = (i + 1) % self.ring.blocks;
     }
 }

@@ -253,7 +253,11 @@ fn draw_graph(frame: &mut Frame<'_>, app: &App, ladder: &Ladder, area: Rect) {
 pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let pane = &app.wire;
     let Some(wire) = &pane.wire else {
-        let why = pane.off.as_deref().unwrap_or("no capture");
+        let why = match &pane.off {
+            Some(off) => off.as_str(),
+            None if pane.opening() => "starting the capture…",
+            None => "no capture",
+        };
         let p = Paragraph::new(why.to_string())
             .style(app.theme.warn())
             .wrap(Wrap { trim: true })
