@@ -6,6 +6,7 @@ note "Python's settimeout has three modes: blocking (timeout=none, the default),
 listen
 accept L1
 note "A blocking accept() on an empty queue waits, here without end: it is shown as blocked."
+pause
 connect L1
 wait L1
 expect L1 errno=null
@@ -17,6 +18,7 @@ expect L1 ret=null
 expect L1 errno=null
 expect L1 timed_out=true
 note "With a time-out, accept() waited half a second for a connection, then gave up: 'timed out', no errno. Python raises TimeoutError('timed out')."
+pause
 set L1 timeout=0
 accept L1
 expect L1 errno=EAGAIN
@@ -33,6 +35,7 @@ recv A1 100
 expect A1 ret=8
 expect A1 timed_out=false
 note "Data was queued, so poll() said ready at once and recv(100) returned the 8 bytes there: no waiting."
+pause
 recv A1 100
 wait A1
 expect A1 ret=null
@@ -61,6 +64,7 @@ send C2 1m
 expect C2 partial=true
 expect C2 timed_out=false
 note "Python's time-out: send() returned at once with what fitted in the send buffer. It did not wait for the rest, and it did not time out."
+pause
 send C3 1m
 wait C3
 expect C3 partial=true
@@ -99,11 +103,13 @@ expect C5 errno=null
 expect C5 timed_out=true
 expect C5 state=SYN-SENT
 note "Python's time-out: connect() timed out (TimeoutError) while the kernel goes on sending SYNs: C5 is still SYN-SENT."
+pause
 connect L3 sndtimeo=500ms
 wait C6
 expect C6 errno=EINPROGRESS
 expect C6 timed_out=true
 note "A blocking connect() bounded by SO_SNDTIMEO reports EINPROGRESS instead: the handshake goes on in the kernel."
+pause
 connect L3 timeout=0
 expect C7 errno=EINPROGRESS
 expect C7 timed_out=false

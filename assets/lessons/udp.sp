@@ -9,6 +9,7 @@ expect U1 errno=EOPNOTSUPP
 accept U1
 expect U1 errno=EOPNOTSUPP
 note "The kernel refuses both: EOPNOTSUPP. The backlog is the length of a queue of connections, and UDP has no connections, so there is nothing to queue and nothing to accept."
+pause
 note "Yet U1 can already receive. U2, another UDP socket, sends it a datagram; no listen(), no accept()."
 udp
 sendto U2 U1 "hello, U1"

@@ -24,6 +24,9 @@ enum Weight {
     Info,
     /// A command as written.
     Command,
+    /// One step of a `sendall`, `recvall` or `drain`: the call itself
+    /// says where it stands.
+    Part,
     /// Checks that held, folded.
     Checks,
     /// Results, blocked calls, failed checks, errors.
@@ -121,6 +124,7 @@ fn fit_with<'a>(
             Entry::Info(_) => Weight::Info,
             Entry::Command(..) => Weight::Command,
             Entry::Expect(r) if r.ok => Weight::Checks,
+            Entry::Op(r) if r.part_of.is_some() => Weight::Part,
             _ => Weight::Kept,
         };
         let lines: Vec<Line<'a>> = lines_of(e)
@@ -149,6 +153,7 @@ fn fit_with<'a>(
         Weight::Title,
         Weight::Info,
         Weight::Command,
+        Weight::Part,
         Weight::Checks,
     ] {
         for b in blocks.iter_mut().filter(|b| b.weight == weight) {
@@ -159,6 +164,17 @@ fn fit_with<'a>(
             b.lines.clear();
             left_out = true;
         }
+    }
+    // Still too many: the older results keep their first row (the call and
+    // what it returned), oldest first, so that more of them stay in sight.
+    for b in blocks.iter_mut().filter(|b| b.lines.len() > 1) {
+        if rows <= h {
+            break;
+        }
+        rows -= b.lines.len() - 1;
+        let first = b.lines.remove(0);
+        b.lines = vec![ellipsis(first, width)];
+        left_out = true;
     }
     // Still too many: the newest blocks that fit whole, and when not even
     // the newest does, its first rows (the call and what it returned).
@@ -180,4 +196,12 @@ fn fit_with<'a>(
     }
     let lines = shown.into_iter().rev().flat_map(|b| b.lines).collect();
     (lines, left_out)
+}
+
+/// A line cut short to one row of `width`, ending in `…`, in its first style.
+fn ellipsis(line: Line<'_>, width: usize) -> Line<'_> {
+    let style = line.spans.first().map(|s| s.style).unwrap_or_default();
+    let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+    let cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    Line::styled(format!("{}…", cut.trim_end()), style)
 }
