@@ -127,6 +127,15 @@ fn results_in_sight(name: &str) {
             }
             // The ops since the last stop, one or two rows each: all show
             // when the pane has room for two rows each.
+            // A long run of results (sendto x200) is counted, not lost.
+            if ops.len() > 20 {
+                assert!(
+                    rows.iter().any(|r| r.contains("more alike before it")),
+                    "{name} at {at:?}, {w}×{h}: {} results, none counted:\n{}",
+                    ops.len(),
+                    rows.join("\n")
+                );
+            }
             if ops.len() * 2 <= rows.len() {
                 for seq in &ops {
                     assert!(

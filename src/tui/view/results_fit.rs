@@ -10,6 +10,7 @@
 use ratatui::text::Line;
 
 use super::format::wrap;
+use crate::lab::CallResult;
 use crate::tui::app::App;
 use crate::tui::log::Entry;
 
@@ -106,7 +107,35 @@ fn fit_with<'a>(
             checks.clear();
         }
     };
+    // The newest result of a run of alike ones (`sendto … x200`), and how
+    // many older ones like it were passed over.
+    let mut alike: Option<(&CallResult, usize)> = None;
+    let said = |n: usize, blocks: &mut Vec<Block<'a>>| {
+        if n > 0 {
+            blocks.push(Block {
+                lines: vec![Line::styled(
+                    format!("      ⋮ {n} more alike before it"),
+                    app.theme.dim(),
+                )],
+                // It stands for results: it stays while they would.
+                weight: Weight::Kept,
+            });
+        }
+    };
     for e in app.log.entries().iter().rev() {
+        if let Entry::Op(r) = e
+            && let Some((newer, n)) = &mut alike
+            && same(newer, r)
+        {
+            *n += 1;
+            continue;
+        }
+        if let Some((_, n)) = alike.take() {
+            said(n, &mut blocks);
+        }
+        if let Entry::Op(r) = e {
+            alike = Some((r, 0));
+        }
         if kept_rows >= h || earlier_rows >= h {
             break;
         }
@@ -142,6 +171,9 @@ fn fit_with<'a>(
         if matches!(e, Entry::Step(_)) {
             in_step = false;
         }
+    }
+    if let Some((_, n)) = alike {
+        said(n, &mut blocks);
     }
     flush(&mut checks, &mut blocks, in_step);
     blocks.reverse();
@@ -204,4 +236,24 @@ fn ellipsis(line: Line<'_>, width: usize) -> Line<'_> {
     let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
     let cut: String = text.chars().take(width.saturating_sub(1)).collect();
     Line::styled(format!("{}…", cut.trim_end()), style)
+}
+
+/// Two results alike: the same call on the same socket, with the same
+/// argument, and the same return, kind and part.
+fn same(a: &CallResult, b: &CallResult) -> bool {
+    (
+        a.sock,
+        a.call,
+        &a.arg,
+        a.outcome,
+        a.kind,
+        a.part_of.is_some(),
+    ) == (
+        b.sock,
+        b.call,
+        &b.arg,
+        b.outcome,
+        b.kind,
+        b.part_of.is_some(),
+    )
 }
