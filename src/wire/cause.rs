@@ -14,17 +14,38 @@ const SLACK: Duration = Duration::from_micros(500);
 pub trait CallSource {
     /// Looks at the calls, oldest first.
     fn with_marks(&self, read: &mut dyn FnMut(&mut dyn Iterator<Item = &CallMark>));
+
+    /// Whether call `seq` is kept and has not returned yet. Running calls
+    /// are the newest, so the look starts there.
+    fn running(&self, seq: u64) -> bool;
 }
 
 impl CallSource for Observer {
     fn with_marks(&self, read: &mut dyn FnMut(&mut dyn Iterator<Item = &CallMark>)) {
         self.with_calls(|marks| read(&mut marks.iter()));
     }
+
+    fn running(&self, seq: u64) -> bool {
+        self.with_calls(|marks| {
+            marks
+                .iter()
+                .rev()
+                .find(|m| m.seq == seq)
+                .is_some_and(|m| m.ret.is_none())
+        })
+    }
 }
 
 impl CallSource for Vec<CallMark> {
     fn with_marks(&self, read: &mut dyn FnMut(&mut dyn Iterator<Item = &CallMark>)) {
         read(&mut self.iter());
+    }
+
+    fn running(&self, seq: u64) -> bool {
+        self.iter()
+            .rev()
+            .find(|m| m.seq == seq)
+            .is_some_and(|m| m.ret.is_none())
     }
 }
 

@@ -280,9 +280,13 @@ fn data_call(
 ) -> Option<CallRef> {
     let sock = sock?;
     let offset = u64::from(rel_seq.wrapping_sub(1));
+    // The send found last time holds these bytes too: one that returned,
+    // when they lie within its count; one still running, when it runs yet
+    // (a bulk send's segments all ask while it does).
     if let Some(r) = side.last_send
         && offset >= r.start
-        && r.end.is_some_and(|e| offset < e)
+        && r.end
+            .map_or_else(|| calls.running(r.call.seq), |e| offset < e)
     {
         return Some(r.call);
     }
@@ -309,4 +313,63 @@ fn acked_call(
         );
     }
     data_call(peer, peer_sock, rel_ack.wrapping_sub(1), calls)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::{CallMark, Role};
+
+    fn header(src: SocketAddr, dst: SocketAddr, flags: u8, seq: u32, len: u32) -> TcpHeader {
+        TcpHeader {
+            src,
+            dst,
+            flags,
+            seq,
+            ack: 0,
+            win_raw: 512,
+            len,
+            wscale: None,
+        }
+    }
+
+    fn mark(seq: u64, call: Call, ms: u64, ret: Option<u64>) -> CallMark {
+        CallMark {
+            seq,
+            sock: SockName::new(Role::Client, 1),
+            call,
+            part_of: None,
+            began: Duration::from_millis(ms),
+            ret,
+        }
+    }
+
+    #[test]
+    fn a_running_send_holds_its_bytes_until_it_returns() {
+        let (c, a): (SocketAddr, SocketAddr) = (
+            "127.0.0.1:40000".parse().unwrap(),
+            "127.0.0.1:5000".parse().unwrap(),
+        );
+        let ends = Ends {
+            from: Some(SockName::new(Role::Client, 1)),
+            to: Some(SockName::new(Role::Accepted, 1)),
+        };
+        let t = Duration::from_millis(30);
+        let mut calls = vec![
+            mark(1, Call::Connect, 0, Some(0)),
+            mark(2, Call::Send, 10, None),
+        ];
+        let mut flows = Flows::default();
+        flows.segment(&header(c, a, flag::SYN, 1000, 0), t, ends, &calls);
+        let data = |flows: &mut Flows, calls: &Vec<CallMark>, seq: u32| {
+            let h = header(c, a, flag::ACK | flag::PSH, seq, 100);
+            flows.segment(&h, t, ends, calls).cause.map(|c| c.seq)
+        };
+        assert_eq!(data(&mut flows, &calls, 1001), Some(2));
+        assert_eq!(data(&mut flows, &calls, 1101), Some(2));
+        // #2 returns having taken 150 bytes; #3 sends the rest.
+        calls[1].ret = Some(150);
+        calls.push(mark(3, Call::Send, 20, None));
+        assert_eq!(data(&mut flows, &calls, 1201), Some(3));
+    }
 }
