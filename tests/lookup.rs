@@ -427,3 +427,34 @@ fn real_udp_names_resolve_as_python_resolves_them_and_datagrams_arrive() {
     let from = run.calls("U1", "recvfrom")[0].datagram.clone().unwrap();
     assert_eq!(from.peer_name, Some(u(2)));
 }
+
+fn lab_command(text: &str) -> sockplay::lab::Command {
+    match sockplay::script::parse_line(text) {
+        Ok(Some(sockplay::script::Statement::Lab(cmd))) => cmd,
+        other => panic!("{text}: {other:?}"),
+    }
+}
+
+#[test]
+fn a_lookup_answered_after_a_reset_makes_nothing_in_the_new_lab() {
+    let (lab, _rx) = Lab::new();
+    let (release, answered) = gated(&lab);
+    lab.execute(&lab_command("listen slowhost.example:0"))
+        .unwrap();
+    assert_eq!(lab.lookups_in_flight().len(), 1);
+    lab.reset();
+    assert!(lab.lookups_in_flight().is_empty(), "the old run's lookup");
+    assert_eq!(lab.pending_all(), 0);
+    lab.execute(&lab_command("listen")).unwrap();
+    let l1 = lab.socket("L1".parse().unwrap()).unwrap().meta.local;
+    release.send("127.0.0.1:0".parse().unwrap()).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while answered.load(Ordering::SeqCst) == 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // Time for a socket the old lookup would make to join the lab.
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(lab.socket_count(), 1, "{:?}", lab.sockets());
+    assert_eq!(lab.socket("L1".parse().unwrap()).unwrap().meta.local, l1);
+    assert!(lab.lookups_in_flight().is_empty());
+}

@@ -114,11 +114,22 @@ impl Lookups {
             .push((call.clone(), on_lane));
     }
 
-    fn end(&self, seq: u64) {
+    /// The lookup `call` is answered. Matched by its number and its start,
+    /// since numbers begin again after a reset.
+    fn end(&self, call: &Started) {
         self.in_flight
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .retain(|(c, _)| c.seq != seq);
+            .retain(|(c, _)| (c.seq, c.t) != (call.seq, call.t));
+    }
+
+    /// Forgets every lookup in flight (the lab starts afresh; an old
+    /// lookup that answers later is not reported).
+    pub(crate) fn forget_all(&self) {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 }
 
@@ -270,11 +281,11 @@ fn answer(
         )),
         _ => None,
     };
-    let (shared, seq) = (Arc::clone(shared), call.seq);
+    let (shared, call) = (Arc::clone(shared), call.clone());
     Answer {
         addr,
         report: Box::new(move || {
-            shared.lookups.end(seq);
+            shared.lookups.end(&call);
             rec.finish(
                 outcome,
                 Extra {
@@ -302,6 +313,7 @@ pub(crate) fn resolve_then(
     let hints = Hints::for_socket(role, None);
     let resolver = shared.lookups.resolver(hints);
     shared.lookups.begin(&call, false);
+    let epoch = shared.epoch();
     let (shared2, call2, host, port) = (Arc::clone(shared), call.clone(), ep.host.clone(), ep.port);
     let spawned = std::thread::Builder::new()
         .name("sockplay-lookup".into())
@@ -314,6 +326,11 @@ pub(crate) fn resolve_then(
                 name,
                 hints.family,
             );
+            // The lab was reset meanwhile: the name belongs to the old run,
+            // and no socket is made for it in the new one.
+            if shared2.epoch() != epoch {
+                return;
+            }
             match found.addr {
                 // The lookup is reported once its socket is in the lab, so
                 // that the line after it finds the socket there.
@@ -329,7 +346,7 @@ pub(crate) fn resolve_then(
             }
         });
     if let Err(e) = spawned {
-        shared.lookups.end(call.seq);
+        shared.lookups.end(&call);
         return Err(LabError::Thread(name, e));
     }
     Ok(vec![call])
@@ -364,7 +381,7 @@ pub(crate) fn resolve_on_lane(
     );
     let run = move |cancelled: bool| {
         if cancelled || sock2.is_closed() {
-            shared2.lookups.end(call2.seq);
+            shared2.lookups.end(&call2);
             Recorder::begin(&shared2, &call2, None)
                 .finish(Err(Errno(libc::EBADF)), Extra::default());
             return;
@@ -398,7 +415,7 @@ pub(crate) fn resolve_on_lane(
         run: Box::new(run),
     };
     if let Err((e, _)) = sock.send.push(job) {
-        shared.lookups.end(call.seq);
+        shared.lookups.end(&call);
         return Err(LabError::Thread(sock.name, e));
     }
     Ok(vec![call])

@@ -508,6 +508,7 @@ impl Lab {
         self.shared.epoch.fetch_add(1, Ordering::AcqRel);
         control::shutdown_all(&self.shared, Duration::from_secs(1));
         self.shared.forget_all();
+        self.shared.lookups.forget_all();
         self.shared.call_log().clear();
         self.shared.seq.store(0, Ordering::Relaxed);
     }
