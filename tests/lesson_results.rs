@@ -45,9 +45,12 @@ fn rows_in(
 /// the reader or ends (15 s at most).
 fn run_to_stop(app: &mut App, rx: &Receiver<LabEvent>) {
     let deadline = Instant::now() + Duration::from_secs(15);
+    // A lesson also waits while a `show` covers the screen, for the reader
+    // to close it.
     let stopped = |a: &App| {
         let s = a.script.as_ref().unwrap();
-        (s.stop().is_some() || s.done) && !s.holding && !s.player.is_busy()
+        matches!(a.mode, sockplay::tui::app::Mode::Show)
+            || ((s.stop().is_some() || s.done) && !s.holding && !s.player.is_busy())
     };
     while !stopped(app) && Instant::now() < deadline {
         // As the terminal loop does: every message there is, then one frame.

@@ -76,7 +76,7 @@ fn show_covers_the_screen_with_the_kernel_view_and_esc_closes_it() {
 }
 
 #[test]
-fn a_show_in_a_lesson_does_not_stall_it_space_goes_on() {
+fn a_lesson_waits_under_the_kernel_view_and_goes_on_when_it_closes() {
     let (mut app, rx) = app();
     app.update(Msg::Resize(100, 30));
     let lines = sockplay::script::parse_script(
@@ -89,27 +89,29 @@ fn a_show_in_a_lesson_does_not_stall_it_space_goes_on() {
     assert!(matches!(app.mode, Mode::Show), "{:?}", app.mode);
     let screen = render(&app, 100, 30);
     assert!(screen.contains("space close and go on"), "{screen}");
-    // The note after the show still comes, under the overlay.
-    pump_drawn(&mut app, &rx, |a| {
+    let noted = |a: &sockplay::tui::app::App, text: &str| {
         a.log
             .entries()
             .iter()
-            .any(|e| matches!(e, Entry::Note(n) if n.contains("after the show")))
-    });
+            .any(|e| matches!(e, Entry::Note(n) if n.contains(text)))
+    };
+    // The note after the show waits: under the overlay nobody could read it.
+    pump_drawn(&mut app, &rx, |a| noted(a, "after the show"));
+    assert!(
+        !noted(&app, "after the show"),
+        "a note was read under the view"
+    );
+    // Space closes the view; the step goes on to its note, and stops there.
     key(&mut app, KeyCode::Char(' '));
     assert!(matches!(app.mode, Mode::Normal), "{:?}", app.mode);
-    pump_drawn(&mut app, &rx, |a| {
-        a.log
-            .entries()
-            .iter()
-            .any(|e| matches!(e, Entry::Note(n) if n.contains("in step two")))
-    });
+    pump_drawn(&mut app, &rx, |a| noted(a, "after the show"));
+    assert!(noted(&app, "after the show"));
+    assert!(!noted(&app, "in step two"), "space went past the note");
+    key(&mut app, KeyCode::Char(' '));
+    pump_drawn(&mut app, &rx, |a| noted(a, "in step two"));
     assert!(
-        app.log
-            .entries()
-            .iter()
-            .any(|e| matches!(e, Entry::Note(n) if n.contains("in step two"))),
-        "space closed the view and went on to step two"
+        noted(&app, "in step two"),
+        "the next space goes on to step two"
     );
 }
 

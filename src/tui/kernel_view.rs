@@ -1,5 +1,6 @@
 //! The kernel view a `show` printed, over the whole screen: the same text
-//! `sockplay run` prints, scrolled in App state and closed with Esc.
+//! `sockplay run` prints, scrolled in App state and closed with Esc or
+//! space. A lesson waits while it is open.
 
 use super::app::{App, Mode};
 
@@ -16,11 +17,12 @@ impl App {
         self.dirty = true;
     }
 
-    /// Closes the kernel view.
+    /// Closes the kernel view; a lesson held under it goes on.
     pub fn close_kernel_view(&mut self) {
         if matches!(self.mode, Mode::Show) {
             self.mode = Mode::Normal;
             self.dirty = true;
+            self.advance(std::time::Instant::now());
         }
     }
 

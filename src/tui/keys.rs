@@ -35,7 +35,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) {
 }
 
 /// The kernel view over the screen: arrows and PgUp/PgDn scroll it, Esc
-/// closes it, space closes it and goes on with a lesson.
+/// or space closes it (and a lesson held under it goes on).
 fn on_kernel_view_key(app: &mut App, key: KeyEvent) {
     let page = app.page_rows() as isize;
     match key.code {
@@ -45,11 +45,9 @@ fn on_kernel_view_key(app: &mut App, key: KeyEvent) {
         KeyCode::PageDown => app.scroll_kernel_view(page),
         KeyCode::Home => app.scroll_kernel_view(isize::MIN),
         KeyCode::End => app.scroll_kernel_view(isize::MAX),
-        KeyCode::Char(' ') => {
-            app.close_kernel_view();
-            app.next_step();
+        KeyCode::Esc | KeyCode::Char(' ') | KeyCode::Char('q') | KeyCode::Enter => {
+            app.close_kernel_view()
         }
-        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => app.close_kernel_view(),
         _ => {}
     }
 }

@@ -164,7 +164,14 @@ impl App {
     }
 
     /// Lets the script run what it can; the instant to wake it, if any.
+    /// A lesson does not go on under the kernel view: its notes would be
+    /// read where nobody can see them. Closing the view lets it go on.
     pub(super) fn advance_script(&mut self, now: Instant) -> Option<Instant> {
+        if matches!(self.mode, super::app::Mode::Show)
+            && self.script.as_ref().is_some_and(|s| s.lesson)
+        {
+            return None;
+        }
         let mut wake = None;
         let mut selected: Option<SockName> = None;
         let mut refresh = false;
