@@ -26,8 +26,9 @@ step "The overflow counters"
 show
 expect packet from=C4 to=L1 flags=SYN kernel=SYN-retransmission within 3s
 expect no packet from=L1 to=C4 within 500ms
+select C4
 note "On the wire (press w): C4's SYN again, and no SYN-ACK after it. The listener's kernel dropped the SYN without a word; C4's kernel sends it again on its own."
-note "Each dropped SYN adds one to ListenOverflows and ListenDrops. They count for the whole system, so other programs may add to them too, unless sockplay runs with --netns: the lab then has a network of its own, and they count this lab alone."
+note "Each dropped SYN adds one to ListenOverflows and ListenDrops. They count for a whole network: in a lab of its own (--netns, as this lesson runs where it can) this lab alone; on the machine's network, other programs add to them too. The Listeners pane says which."
 note "A waiting client sends its SYN again: once a second at first (net.ipv4.tcp_syn_linear_timeouts; kernels without it wait 1, 2, 4 s…), then longer each time. Each retry is dropped while the queue stays full; the note on C4 counts them."
 
 step "accept() frees a slot"
@@ -35,8 +36,8 @@ note "The server accepts one connection. What happens to the queue, and to the c
 pause
 accept L1
 expect A1 state=ESTABLISHED
-expect L1 accept_queue=3 within 8s
-note "accept() took one connection out; at the next SYN retry a waiting client got in, and the queue is full again. The queue is a waiting room: accept() is what empties it."
+expect L1 accept_queue=3 within 60s
+note "accept() took one connection out; at the next SYN retry a waiting client got in, and the queue is full again. (The gaps between retries double after the first few: the longer the class waited, the longer the next one takes.) The queue is a waiting room: accept() is what empties it."
 note "Sometimes a client becomes ESTABLISHED while the server holds only a SYN-RECV entry for it: the handshake's last ACK came when the queue was full again and was dropped. The kernel notes this on the client."
 
 step "Backlog 0"
