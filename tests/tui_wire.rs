@@ -158,3 +158,52 @@ fn a_command_typed_while_the_capture_opens_is_captured_from_its_first_segment() 
     );
     app.lab.shutdown(Duration::from_secs(1));
 }
+
+#[test]
+fn an_accepted_socket_shows_its_handshake_before_it_sends_anything() {
+    if !common::can_capture("an_accepted_socket_shows_its_handshake_before_it_sends_anything") {
+        return;
+    }
+    let (mut app, rx) = app_with_wire();
+    for c in ["listen", "connect L1"] {
+        app.submit(c, Source::Typed);
+    }
+    // The handshake is captured before A1 has a name: C1 → L1, L1 → C1.
+    let captured = |app: &App| app.wire.wire.as_ref().map_or(0, |w| w.stats().segments);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while captured(&app) < 3 && Instant::now() < deadline {
+        while let Ok(e) = rx.try_recv() {
+            app.update(Msg::Lab(e));
+        }
+        app.update(Msg::Tick(Instant::now()));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(captured(&app), 3, "the handshake was captured");
+    app.submit("accept L1", Source::Typed);
+    let a1 = "A1".parse::<SockName>().unwrap();
+    let paired = |app: &App| {
+        app.snapshot.as_ref().is_some_and(|s| {
+            s.sockets
+                .iter()
+                .any(|v| v.id == Some(a1) && v.pair.is_some())
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !paired(&app) && Instant::now() < deadline {
+        while let Ok(e) = rx.try_recv() {
+            app.update(Msg::Lab(e));
+        }
+        common::tui::snapshot(&mut app);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(paired(&app), "the kernel view pairs A1 with C1");
+    app.sel_conn = Some("A1".parse::<SockName>().unwrap());
+    key(&mut app, KeyCode::Char('w'));
+    let screen = until(&mut app, &rx, 100, 30, |s| s.contains(" S.  "));
+    assert!(screen.contains("wire · A1 · 3 segments"), "{screen}");
+    assert!(
+        screen.contains("C1 ──▶ L1  S ") && screen.contains("#2 connect"),
+        "{screen}"
+    );
+    app.lab.shutdown(Duration::from_secs(1));
+}

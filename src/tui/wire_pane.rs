@@ -151,6 +151,14 @@ impl WirePane {
     /// `sel` is an end of (all connections when nothing is selected), up
     /// to the freeze, folded for the ladder.
     pub fn ladder(&self, sel: Option<SockName>) -> Ladder {
+        self.ladder_of(sel, None)
+    }
+
+    /// As [`WirePane::ladder`], knowing the other end of `sel`'s connection
+    /// too: an accepted socket's handshake was named for its listener and
+    /// its client (`C1 → L1`), before the socket had a name, so its client
+    /// finds it.
+    pub fn ladder_of(&self, sel: Option<SockName>, pair: Option<SockName>) -> Ladder {
         let Some(w) = &self.wire else {
             return Ladder {
                 segments: Vec::new(),
@@ -168,7 +176,9 @@ impl WirePane {
                 let mine = match sel {
                     None => true,
                     Some(n) => {
-                        if (s.from == Some(n) || s.to == Some(n)) && !conns.contains(&s.conn) {
+                        let named =
+                            |e: Option<SockName>| e == Some(n) || (pair.is_some() && e == pair);
+                        if (named(s.from) || named(s.to)) && !conns.contains(&s.conn) {
                             conns.push(s.conn);
                         }
                         conns.contains(&s.conn)

@@ -265,7 +265,15 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         frame.render_widget(p, area);
         return;
     };
-    let ladder = pane.ladder(app.sel_conn);
+    let pair = app.sel_conn.and_then(|n| {
+        app.snapshot
+            .as_ref()?
+            .sockets
+            .iter()
+            .find(|v| v.id == Some(n))?
+            .pair
+    });
+    let ladder = pane.ladder_of(app.sel_conn, pair);
     let stats = wire.stats();
     let mut title = match app.sel_conn {
         Some(n) => format!("wire · {n} · {} segments", ladder.segments.len()),
