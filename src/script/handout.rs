@@ -166,7 +166,7 @@ fn socket_lines(v: &SockView, names: &[(String, SockName)]) -> Vec<String> {
     };
     let mut text = match v.role {
         ViewRole::Listener => format!(
-            "{name} {state}  accept queue {} of {} (backlog {} → max {})  syn-recv {}",
+            "{name} {state}  accept queue {} of {} (backlog {}, kept as {})  syn-recv {}",
             opt(v.accept_queue),
             opt(v.accept_queue_max.map(|m| u64::from(m) + 1)),
             opt(v.backlog),

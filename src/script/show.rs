@@ -42,7 +42,7 @@ fn socket_lines(v: &SockView) -> Vec<String> {
                 None => format!("syn-recv {}", opt(v.syn_recv)),
             };
             format!(
-                "{name:<5} {state:<13} {:<21}   accept queue {} of {} (backlog {} → max {}){full}  {syn}",
+                "{name:<5} {state:<13} {:<21}   accept queue {} of {} (backlog {}, kept as {}){full}  {syn}",
                 addr(v.local),
                 opt(v.accept_queue),
                 opt(holds),
