@@ -158,7 +158,21 @@ fn name_and_pair(v: &SockView) -> String {
     }
 }
 
-fn cell(app: &App, v: &SockView, col: usize, merged: bool) -> Cell<'static> {
+/// A call in flight in `room` cells: whole when it fits, else without its
+/// arguments, so that its time stays (`sendall 13.1s`).
+fn fit_call(text: &str, room: usize) -> String {
+    if text.chars().count() <= room {
+        return text.to_string();
+    }
+    match (text.find('('), text.rfind(')')) {
+        (Some(open), Some(close)) if open < close => {
+            format!("{}{}", &text[..open], &text[close + 1..])
+        }
+        _ => text.to_string(),
+    }
+}
+
+fn cell(app: &App, v: &SockView, col: usize, merged: bool, call_room: usize) -> Cell<'static> {
     let t = app.theme;
     match COLUMNS[col].header {
         "name" if merged => Cell::from(name_and_pair(v)),
@@ -198,7 +212,7 @@ fn cell(app: &App, v: &SockView, col: usize, merged: bool) -> Cell<'static> {
         "app in" => Cell::from(v.bytes_received.map_or_else(String::new, size)),
         "app out" => Cell::from(v.bytes_sent.map_or_else(String::new, size)),
         _ => {
-            let text = v.in_flight.first().cloned().unwrap_or_default();
+            let text = fit_call(v.in_flight.first().map_or("", String::as_str), call_room);
             let style = if text.is_empty() { t.text() } else { t.alarm() };
             Cell::from(Span::styled(text, style))
         }
@@ -262,11 +276,18 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     }
     let merged = merged_w > name_w;
     let header = Row::new(cols.iter().map(|&c| Cell::from(COLUMNS[c].header))).style(t.strong());
+    // What the other columns (and a space after each) leave the call's.
+    let call_room = inner.width.saturating_sub(
+        cols.iter()
+            .filter(|&&c| c != CALL)
+            .map(|&c| if c == 0 { merged_w } else { COLUMNS[c].width } + 1)
+            .sum(),
+    ) as usize;
     let rows: Vec<Row<'static>> = window()
         .map(|v| {
             Row::new(
                 cols.iter()
-                    .map(|&c| cell(app, v, c, merged))
+                    .map(|&c| cell(app, v, c, merged, call_room))
                     .collect::<Vec<_>>(),
             )
         })
@@ -331,5 +352,15 @@ mod tests {
             assert!(narrow.contains(&keep), "{narrow:?}");
         }
         assert!(!narrow.contains(&"rcvbuf"));
+    }
+
+    #[test]
+    fn a_long_call_keeps_its_time_and_gives_up_its_arguments() {
+        assert_eq!(
+            fit_call("sendall(512.0k) 13.1s", 30),
+            "sendall(512.0k) 13.1s"
+        );
+        assert_eq!(fit_call("sendall(512.0k) 13.1s", 20), "sendall 13.1s");
+        assert_eq!(fit_call("connect 2.8s", 10), "connect 2.8s");
     }
 }
