@@ -396,3 +396,19 @@ fn freezing_holds_a_bounded_number_of_results_and_counts_the_rest() {
     });
     assert_eq!(last_seq, Some(1000 + flood as u64 - 1));
 }
+
+/// A connection whose lab peer was closed says so, not that the peer is
+/// no socket of the lab's.
+#[test]
+fn the_path_of_a_byte_says_the_peer_is_closed() {
+    let (mut app, rx) = app();
+    for c in ["listen", "connect L1", "accept L1", "close A1 rst"] {
+        command(&mut app, c);
+    }
+    assert!(pump(&mut app, &rx, |a| a.lab.pending_all() == 0 && ops(a) >= 4));
+    app.sel_conn = Some("C1".parse().unwrap());
+    snapshot(&mut app);
+    let screen = common::tui::render(&app, 100, 30);
+    assert!(screen.contains("▶ A1 is closed"), "{screen}");
+    assert!(!screen.contains("peer not in the lab"), "{screen}");
+}

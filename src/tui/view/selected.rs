@@ -141,7 +141,11 @@ fn path_spans(
             }
         }
         None if handshaking => tail.push(Span::styled("no connection yet", t.dim())),
-        None => tail.push(Span::styled("peer not in the lab", t.dim())),
+        // The lab's own peer, gone from the kernel: it was closed.
+        None => match from.pair {
+            Some(peer) => tail.push(Span::styled(format!("{peer} is closed"), t.dim())),
+            None => tail.push(Span::styled("peer not in the lab", t.dim())),
+        },
     }
     (head, tail)
 }
