@@ -207,3 +207,64 @@ fn an_accepted_socket_shows_its_handshake_before_it_sends_anything() {
     );
     app.lab.shutdown(Duration::from_secs(1));
 }
+
+#[test]
+fn an_accepted_socket_of_a_peer_outside_the_lab_shows_its_handshake() {
+    if !common::can_capture("an_accepted_socket_of_a_peer_outside_the_lab_shows_its_handshake") {
+        return;
+    }
+    let (mut app, rx) = app_with_wire();
+    app.submit("listen", Source::Typed);
+    let l1 = "L1".parse::<SockName>().unwrap();
+    // Bounded: 5 s for the listener to have its address.
+    let mut port = None;
+    for _ in 0..250 {
+        while let Ok(e) = rx.try_recv() {
+            app.update(Msg::Lab(e));
+        }
+        port = app
+            .lab
+            .observer()
+            .ends()
+            .iter()
+            .find(|e| e.0 == l1)
+            .and_then(|e| e.1)
+            .map(|a| a.port());
+        if port.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let port = port.expect("L1 listens");
+    // A program outside the lab connects and writes before it is accepted.
+    let mut peer = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    std::io::Write::write_all(&mut peer, b"hello").unwrap();
+    let captured = |app: &App| app.wire.wire.as_ref().map_or(0, |w| w.stats().segments);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while captured(&app) < 5 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    app.submit("accept L1", Source::Typed);
+    let a1 = "A1".parse::<SockName>().unwrap();
+    let known = |app: &App| {
+        app.snapshot.as_ref().is_some_and(|s| {
+            s.sockets
+                .iter()
+                .any(|v| v.id == Some(a1) && v.peer.is_some())
+        })
+    };
+    while !known(&app) && Instant::now() < deadline + Duration::from_secs(5) {
+        while let Ok(e) = rx.try_recv() {
+            app.update(Msg::Lab(e));
+        }
+        common::tui::snapshot(&mut app);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    app.sel_conn = Some(a1);
+    key(&mut app, KeyCode::Char('w'));
+    let screen = until(&mut app, &rx, 100, 30, |s| s.contains("5 B"));
+    assert!(screen.contains("──▶ L1  S "), "{screen}");
+    assert!(screen.contains("5 B"), "{screen}");
+    drop(peer);
+    app.lab.shutdown(Duration::from_secs(1));
+}

@@ -1,6 +1,7 @@
 //! The wire pane's state (`w`): the capture the TUI runs, whether the pane
 //! is shown, how far it is scrolled, and the instant a freeze holds it at.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -154,11 +155,15 @@ impl WirePane {
         self.ladder_of(sel, None)
     }
 
-    /// As [`WirePane::ladder`], knowing the other end of `sel`'s connection
-    /// too: an accepted socket's handshake was named for its listener and
-    /// its client (`C1 → L1`), before the socket had a name, so its client
-    /// finds it.
-    pub fn ladder_of(&self, sel: Option<SockName>, pair: Option<SockName>) -> Ladder {
+    /// As [`WirePane::ladder`], knowing the addresses of `sel`'s connection
+    /// too (its own, its peer's): an accepted socket's handshake was named
+    /// for its listener (`C1 → L1`, or a peer outside the lab `:38644 →
+    /// L1`), before the socket had a name, so its addresses find it.
+    pub fn ladder_of(
+        &self,
+        sel: Option<SockName>,
+        addrs: Option<(SocketAddr, SocketAddr)>,
+    ) -> Ladder {
         let Some(w) = &self.wire else {
             return Ladder {
                 segments: Vec::new(),
@@ -176,9 +181,11 @@ impl WirePane {
                 let mine = match sel {
                     None => true,
                     Some(n) => {
-                        let named =
-                            |e: Option<SockName>| e == Some(n) || (pair.is_some() && e == pair);
-                        if (named(s.from) || named(s.to)) && !conns.contains(&s.conn) {
+                        let ends = |(a, b): (SocketAddr, SocketAddr)| {
+                            (s.src, s.dst) == (a, b) || (s.src, s.dst) == (b, a)
+                        };
+                        let named = s.from == Some(n) || s.to == Some(n);
+                        if (named || addrs.is_some_and(ends)) && !conns.contains(&s.conn) {
                             conns.push(s.conn);
                         }
                         conns.contains(&s.conn)

@@ -265,15 +265,16 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         frame.render_widget(p, area);
         return;
     };
-    let pair = app.sel_conn.and_then(|n| {
-        app.snapshot
+    let addrs = app.sel_conn.and_then(|n| {
+        let v = app
+            .snapshot
             .as_ref()?
             .sockets
             .iter()
-            .find(|v| v.id == Some(n))?
-            .pair
+            .find(|v| v.id == Some(n))?;
+        Some((v.local?, v.peer?))
     });
-    let ladder = pane.ladder_of(app.sel_conn, pair);
+    let ladder = pane.ladder_of(app.sel_conn, addrs);
     let stats = wire.stats();
     let mut title = match app.sel_conn {
         Some(n) => format!("wire · {n} · {} segments", ladder.segments.len()),
