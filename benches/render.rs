@@ -4,15 +4,10 @@
 //!
 //! Run: `cargo bench --bench render`.
 
-use std::time::Instant;
-
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use sockplay::kernel::{KernelReader, Snapshotter};
 use sockplay::lab::LabEvent;
 use sockplay::tui::app::{App, Msg};
 use sockplay::tui::theme::Theme;
-use sockplay::tui::view;
 
 mod support;
 
@@ -36,14 +31,7 @@ fn main() {
     app.update(Msg::Resize(160, 48));
     // Select a connection in the middle, so the table scrolls.
     app.sel_conn = Some("C250".parse().unwrap());
-    let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
-    let mut times = Vec::with_capacity(FRAMES);
-    for _ in 0..FRAMES {
-        let t = Instant::now();
-        term.draw(|f| view::draw(f, &app)).unwrap();
-        times.push(t.elapsed());
-    }
-    times.sort();
+    let times = support::frame_times(&app, FRAMES);
     let median = times[FRAMES / 2];
     let p95 = times[FRAMES * 95 / 100];
     println!(

@@ -12,15 +12,12 @@
 use std::process::Command as Process;
 use std::time::{Duration, Instant};
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use sockplay::kernel::{KernelReader, Snapshot};
 use sockplay::lab::{CallResult, Lab, SockName, Started};
 use sockplay::script::sink::{ExpectReport, Sink};
 use sockplay::script::{Line, Runner, parse_script};
 use sockplay::tui::app::{App, Msg};
 use sockplay::tui::theme::Theme;
-use sockplay::tui::view;
 use sockplay::tui::wire_pane::WirePane;
 use sockplay::wire::WireOptions;
 
@@ -155,15 +152,8 @@ fn frame() {
     app.update(Msg::Resize(160, 48));
     app.sel_conn = Some("C250".parse().unwrap());
     app.wire.toggle();
-    let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
     const FRAMES: usize = 100;
-    let mut times = Vec::with_capacity(FRAMES);
-    for _ in 0..FRAMES {
-        let t = Instant::now();
-        term.draw(|f| view::draw(f, &app)).unwrap();
-        times.push(t.elapsed());
-    }
-    times.sort();
+    let times = support::frame_times(&app, FRAMES);
     println!(
         "wire pane frame 160x48, 1,000 connections, {segments} segments captured: median {:.3} ms, p95 {:.3} ms (target ≤ 2 ms)",
         times[FRAMES / 2].as_secs_f64() * 1e3,

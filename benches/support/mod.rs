@@ -51,3 +51,20 @@ pub fn connections_in(lab: &Lab, n: u32) {
         settle(lab);
     }
 }
+
+#[allow(dead_code)] // each bench uses what it needs
+/// Draws `app` `frames` times at 160×48, as a terminal would; the times,
+/// fastest first.
+pub fn frame_times(app: &sockplay::tui::app::App, frames: usize) -> Vec<Duration> {
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48))
+        .expect("a test terminal");
+    let mut times = Vec::with_capacity(frames);
+    for _ in 0..frames {
+        let t = Instant::now();
+        term.draw(|f| sockplay::tui::view::draw(f, app))
+            .expect("a frame draws");
+        times.push(t.elapsed());
+    }
+    times.sort();
+    times
+}
