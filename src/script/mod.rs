@@ -11,6 +11,7 @@ pub mod parse;
 pub mod player;
 pub mod program;
 pub mod python;
+pub mod quote;
 pub mod units;
 
 pub use error::{ParseError, ScriptError};

@@ -13,6 +13,7 @@ use super::expect::{self, Expectation};
 use super::help;
 use super::packet_expect::PacketExpect;
 use super::parse::{Line, Statement};
+use super::quote;
 use super::sink::{ExpectReport, Sink};
 use crate::kernel::{KernelReader, Snapshot, sysctl};
 use crate::lab::{CallResult, Lab, LabError, SockName, Started};
@@ -83,6 +84,9 @@ pub struct Host<'a> {
     pub wire: Option<&'a crate::wire::Wire>,
     /// Why there is no wire, when there is none.
     pub wire_off: Option<&'a str>,
+    /// The kernel view the screen draws, when there is a screen: a note's
+    /// quotes are filled from it. Without one, from a view taken then.
+    pub view: Option<&'a Snapshot>,
 }
 
 impl Host<'_> {
@@ -164,6 +168,8 @@ pub struct Player {
     /// When the current step began (lab time): `expect packet` looks at
     /// the segments since then.
     step_began: Duration,
+    /// The notes that have run with their quotes filled, by line index.
+    filled: HashMap<usize, String>,
 }
 
 impl Player {
@@ -181,6 +187,7 @@ impl Player {
             unshown: false,
             blocked: BTreeMap::new(),
             step_began: Duration::ZERO,
+            filled: HashMap::new(),
         }
     }
 
@@ -212,6 +219,12 @@ impl Player {
     /// The lines.
     pub fn lines(&self) -> &[Line] {
         &self.lines
+    }
+
+    /// The notes that have run whose quotes were filled, by line index:
+    /// the text the reader was shown.
+    pub fn filled(&self) -> &HashMap<usize, String> {
+        &self.filled
     }
 
     /// The index of the next line to run.
@@ -497,6 +510,17 @@ impl Player {
                     began: now,
                     until: now + e.within,
                 });
+            }
+            Statement::Note(text) if quote::quotes(text) => {
+                let taken = match host.view {
+                    Some(_) => None,
+                    None => host.snapshot().ok(),
+                };
+                let snap = host.view.or(taken.as_ref());
+                let filled = quote::fill(text, snap, host.last);
+                host.sink.note(n, &filled, t);
+                // `start` runs the line at `next - 1`.
+                self.filled.insert(self.next - 1, filled);
             }
             Statement::Note(text) => host.sink.note(n, text, t),
             Statement::Step(title) => {

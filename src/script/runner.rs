@@ -121,6 +121,7 @@ impl<'s> Runner<'s> {
                 sink: &mut *self.sink,
                 wire: self.wire.as_deref(),
                 wire_off: self.wire_off.as_deref(),
+                view: None,
             },
             &mut self.player,
         )

@@ -407,6 +407,7 @@ impl App {
             kernel: &self.kernel,
             wire: self.wire.wire.as_deref(),
             wire_off: self.wire.off.as_deref(),
+            view: self.snapshot.as_deref(),
             sink: &mut LogSink {
                 log: &mut self.log,
                 source,

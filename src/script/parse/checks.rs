@@ -156,6 +156,13 @@ pub(super) fn wait(args: &Args<'_>) -> Result<Statement, ParseError> {
 pub(super) fn note_or_step(args: &Args<'_>) -> Result<Statement, ParseError> {
     let text = args.text(0)?;
     args.done(1)?;
+    if args.cmd == "note" {
+        // A quote that names no field is wrong now, not when the note shows.
+        crate::script::quote::parse(&text).map_err(|(at, why)| {
+            // The text starts one column after its opening quote.
+            ParseError::new(args.tokens[0].col + 1 + at, why)
+        })?;
+    }
     Ok(if args.cmd == "note" {
         Statement::Note(text)
     } else {

@@ -1,6 +1,8 @@
 //! The lesson's narration pane: the current step's title and notes, large
 //! and calm, for the back of a classroom.
 
+use std::collections::HashMap;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -33,6 +35,18 @@ pub fn step_at(lines: &[ScriptLine], pos: usize, fallback: &str) -> Step {
 /// The step being shown at `pos`, with the notes among the lines before
 /// `shown_to`: those that have run, in the order written.
 pub fn step_shown(lines: &[ScriptLine], pos: usize, shown_to: usize, fallback: &str) -> Step {
+    step_filled(lines, pos, shown_to, fallback, &HashMap::new())
+}
+
+/// As [`step_shown`], each note that quoted the kernel written as it was
+/// filled (`filled`, by line index) when it ran.
+pub fn step_filled(
+    lines: &[ScriptLine],
+    pos: usize,
+    shown_to: usize,
+    fallback: &str,
+    filled: &HashMap<usize, String>,
+) -> Step {
     let steps: Vec<usize> = lines
         .iter()
         .enumerate()
@@ -55,8 +69,9 @@ pub fn step_shown(lines: &[ScriptLine], pos: usize, shown_to: usize, fallback: &
         .unwrap_or(lines.len());
     let notes = lines[body_from..body_to.min(shown_to).max(body_from)]
         .iter()
-        .filter_map(|l| match &l.statement {
-            Statement::Note(n) => Some(n.clone()),
+        .enumerate()
+        .filter_map(|(k, l)| match &l.statement {
+            Statement::Note(n) => Some(filled.get(&(body_from + k)).unwrap_or(n).clone()),
             _ => None,
         })
         .collect();
@@ -82,11 +97,12 @@ pub fn paragraph<'a>(title: String, notes: Vec<String>, title_style: Style) -> P
 /// The step the narration shows now: the notes that have run.
 fn shown(app: &App) -> Option<Step> {
     let s = app.script.as_ref()?;
-    Some(step_shown(
+    Some(step_filled(
         s.player.lines(),
         s.player.position(),
         s.shown_to(),
         &s.name,
+        s.player.filled(),
     ))
 }
 
