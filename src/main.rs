@@ -16,6 +16,7 @@ use sockplay::script::lessons::{self, Lesson};
 use sockplay::script::markdown::Markdown;
 use sockplay::script::transcript::Transcript;
 use sockplay::script::{Line, Runner, Sink, parse_line, parse_script};
+use sockplay::wire::PcapTarget;
 
 /// A socket playground: real TCP sockets, one call at a time.
 ///
@@ -51,8 +52,13 @@ struct Cli {
     /// Write every segment between the lab's sockets to FILE as pcapng
     /// (each packet commented with the call that caused it). Needs
     /// CAP_NET_RAW: root, `setcap cap_net_raw+ep`, or --netns.
+    /// The file is made new (mode 0600): an existing one is refused unless
+    /// --force, and a symbolic link is never followed.
     #[arg(long, global = true, value_name = "FILE")]
     pcap: Option<PathBuf>,
+    /// With --pcap: replace the file if it exists (never through a link).
+    #[arg(long, global = true, requires = "pcap")]
+    force: bool,
 }
 
 #[derive(Subcommand)]
@@ -93,6 +99,16 @@ enum Mode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Made before anything runs, so that a refused path is one line and
+    // nothing else happens.
+    let pcap = match cli.pcap.as_deref().map(|p| PcapTarget::open(p, cli.force)) {
+        Some(Err(e)) => {
+            eprintln!("sockplay: {}", escape_text(&e.to_string()));
+            return ExitCode::from(2);
+        }
+        Some(Ok(t)) => Some(t),
+        None => None,
+    };
     // A lesson that floods or changes settings brings its own namespace.
     let lesson_netns = lesson_needing_netns(&cli.mode);
     // Before any thread starts: threads keep the namespace they began in.
@@ -142,15 +158,24 @@ fn main() -> ExitCode {
             markdown,
             Duration::from_millis(settle),
             wire,
-            cli.pcap.clone(),
+            pcap.clone(),
         ),
         Some(Mode::Shell) => shell(),
         Some(Mode::Lessons) => {
             list_lessons();
             Ok(0)
         }
-        Some(Mode::Lesson { ref name }) => lesson(name, cli.pcap.as_ref()),
-        None => tui(&cli),
+        Some(Mode::Lesson { ref name }) => lesson(name, pcap.clone()),
+        None => tui(&cli, pcap.clone()),
+    };
+    // A capture asked for and not whole is a failed run, said last.
+    let result = match (result, pcap.and_then(|t| t.problem().map(|p| (t, p)))) {
+        (Ok(code), Some((t, problem))) => {
+            let said = format!("--pcap {}: {problem}", t.path().display());
+            eprintln!("sockplay: {}", escape_text(&said));
+            Ok(code.max(2))
+        }
+        (result, _) => result,
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -238,7 +263,7 @@ fn run(
     markdown: bool,
     settle: Duration,
     wire: bool,
-    pcap: Option<PathBuf>,
+    pcap: Option<PcapTarget>,
 ) -> anyhow::Result<u8> {
     let lesson = script_or_lesson(file)?;
     let text = lesson.text.clone();
@@ -293,9 +318,9 @@ fn listen_command(cli: &Cli) -> Option<String> {
     Some(cmd.replace("listen  ", "listen "))
 }
 
-fn tui(cli: &Cli) -> anyhow::Result<u8> {
+fn tui(cli: &Cli, pcap: Option<PcapTarget>) -> anyhow::Result<u8> {
     let mut start = sockplay::tui::Start {
-        pcap: cli.pcap.clone(),
+        pcap,
         ..Default::default()
     };
     if let Some(cmd) = listen_command(cli) {
@@ -327,7 +352,7 @@ fn list_lessons() {
     }
 }
 
-fn lesson(name: &str, pcap: Option<&PathBuf>) -> anyhow::Result<u8> {
+fn lesson(name: &str, pcap: Option<PcapTarget>) -> anyhow::Result<u8> {
     let lesson = lessons::find(name).map_err(|e| anyhow::anyhow!(e))?;
     let lines = parse_script(&lesson.text).map_err(|e| anyhow::anyhow!("{}: {e}", lesson.name))?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -336,7 +361,7 @@ fn lesson(name: &str, pcap: Option<&PathBuf>) -> anyhow::Result<u8> {
     let start = sockplay::tui::Start {
         script: Some((lesson.title.clone(), lines)),
         lesson: true,
-        pcap: pcap.cloned(),
+        pcap,
         ..Default::default()
     };
     Ok(sockplay::tui::run(start)? as u8)

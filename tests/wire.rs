@@ -51,6 +51,8 @@ fn sockplays_pcap_holds_what_tcpdump_saw() {
     std::fs::create_dir_all(&dir).unwrap();
     let theirs = dir.join("tcpdump.pcap");
     let mine = dir.join("sockplay.pcapng");
+    // Made new by sockplay: a file left by an earlier run would be refused.
+    let _ = std::fs::remove_file(&mine);
     let port = free_port();
     let mut tcpdump = Command::new("tcpdump")
         .args([

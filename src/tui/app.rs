@@ -276,6 +276,10 @@ impl App {
                     self.advance(now);
                     self.dirty = true;
                 }
+                if let Some(why) = self.wire.pcap_failure() {
+                    self.log.push(Entry::Error(why));
+                    self.dirty = true;
+                }
                 if self.calls_in_flight()
                     || self.wire.changed()
                     || self.wire.opened(&self.lab, Duration::ZERO)

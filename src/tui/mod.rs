@@ -63,7 +63,7 @@ pub struct Start {
     /// Play the script as a lesson, pausing at each step.
     pub lesson: bool,
     /// Write the lab's segments to this pcapng file.
-    pub pcap: Option<std::path::PathBuf>,
+    pub pcap: Option<crate::wire::PcapTarget>,
 }
 
 /// Runs the TUI until the user quits; returns the exit status.

@@ -2,14 +2,13 @@
 //! is shown, how far it is scrolled, and the instant a freeze holds it at.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Duration;
 
 use crate::lab::{Lab, SockName};
 use crate::wire::fold::{Row, fold};
-use crate::wire::{CaptureError, Segment, Wire, WireOptions};
+use crate::wire::{CaptureError, PcapTarget, Segment, Wire, WireOptions};
 
 /// The most segments of one connection the ladder and the graph look at:
 /// the newest ones.
@@ -36,6 +35,8 @@ pub struct WirePane {
     /// some milliseconds to make its ring, and the first frame need not
     /// wait for them.
     opening: Option<Receiver<Result<Wire, CaptureError>>>,
+    /// The pcap file asked for, until its failure has been told.
+    pcap: Option<PcapTarget>,
 }
 
 /// The segments of the selected connection, and the ladder's rows for them.
@@ -49,16 +50,18 @@ pub struct Ladder {
 impl WirePane {
     /// Starts capturing the lab's segments, writing them to `pcap` too.
     /// Where capture is not possible, the pane will say what to do.
-    pub fn start(lab: &Lab, pcap: Option<PathBuf>) -> WirePane {
+    pub fn start(lab: &Lab, pcap: Option<PcapTarget>) -> WirePane {
         let mut pane = WirePane::with_note();
+        pane.pcap = pcap.clone();
         pane.install(lab, Wire::start(lab.observer(), &WireOptions { pcap }));
         pane
     }
 
     /// Like [`WirePane::start`], but opens the capture on a thread of its
     /// own; [`WirePane::opened`] takes it when it is ready.
-    pub fn start_in_background(lab: &Lab, pcap: Option<PathBuf>) -> WirePane {
+    pub fn start_in_background(lab: &Lab, pcap: Option<PcapTarget>) -> WirePane {
         let observer = lab.observer();
+        let target = pcap.clone();
         let (tx, rx) = std::sync::mpsc::channel();
         let spawned = std::thread::Builder::new()
             .name("sockplay-wire-open".into())
@@ -66,6 +69,7 @@ impl WirePane {
                 let _ = tx.send(Wire::start(observer, &WireOptions { pcap }));
             });
         let mut pane = WirePane::with_note();
+        pane.pcap = target;
         match spawned {
             Ok(_) => pane.opening = Some(rx),
             Err(e) => pane.off = Some(format!("cannot start the capture: {e}")),
@@ -95,6 +99,22 @@ impl WirePane {
             }
         }
         true
+    }
+
+    /// Why the pcap file asked for is not being written, once: when the
+    /// capture could not start or a write failed (a full disk).
+    pub fn pcap_failure(&mut self) -> Option<String> {
+        if self.opening.is_some() {
+            return None;
+        }
+        let target = self.pcap.as_ref()?;
+        let why = match &self.off {
+            Some(off) => format!("nothing is written: {off}"),
+            None => format!("writing stopped: {}", target.fail_reason()?),
+        };
+        let said = format!("--pcap {}: {why}", target.path().display());
+        self.pcap = None;
+        Some(said)
     }
 
     /// Whether the capture is still being opened.

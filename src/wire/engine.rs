@@ -4,7 +4,6 @@
 use std::collections::{BTreeSet, VecDeque};
 use std::io;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -14,7 +13,7 @@ use super::capture::{Capture, CaptureError};
 use super::flow::Flows;
 use super::names::Directory;
 use super::parse::{flag, parse_frame};
-use super::pcap::PcapFile;
+use super::pcap::{PcapFile, PcapTarget};
 use super::segment::Segment;
 use crate::lab::{Observer, Role, SockName};
 
@@ -25,7 +24,7 @@ pub const RING: usize = 50_000;
 #[derive(Debug, Clone, Default)]
 pub struct WireOptions {
     /// Write every segment to this pcapng file.
-    pub pcap: Option<PathBuf>,
+    pub pcap: Option<PcapTarget>,
 }
 
 /// What the capture has counted.
@@ -91,14 +90,15 @@ impl Wire {
         };
         let capture = Capture::open(&ports, snaplen)?;
         let pcap = match &opts.pcap {
-            Some(path) => Some(PcapFile::create(path).map_err(|e| {
+            Some(target) => Some(PcapFile::create(target).map_err(|e| {
                 CaptureError::Io(io::Error::new(
                     e.kind(),
-                    format!("cannot write {}: {e}", path.display()),
+                    format!("cannot write {}: {e}", target.path().display()),
                 ))
             })?),
             None => None,
         };
+        let target = opts.pcap.clone();
         let inner = Arc::new(Inner {
             capture,
             ports: Mutex::new(ports),
@@ -112,7 +112,7 @@ impl Wire {
         let thread_inner = Arc::clone(&inner);
         let thread = std::thread::Builder::new()
             .name("sockplay-wire".into())
-            .spawn(move || run(&thread_inner, &lab, pcap))
+            .spawn(move || run(&thread_inner, &lab, pcap, target))
             .map_err(CaptureError::Io)?;
         Ok(Wire {
             inner,
@@ -210,7 +210,16 @@ impl Drop for Wire {
 }
 
 /// The capture thread: read, parse, follow, name, keep, write.
-fn run(inner: &Inner, lab: &Observer, mut pcap: Option<PcapFile>) {
+fn run(inner: &Inner, lab: &Observer, mut pcap: Option<PcapFile>, target: Option<PcapTarget>) {
+    // A write that fails stops the file; the reason goes where the user
+    // looks (the run's end, the results) and the exit status says so.
+    let stopped = |e: &io::Error| {
+        let why = e.to_string();
+        if let Some(t) = &target {
+            t.fail(&why);
+        }
+        lock(&inner.stats).pcap_error = Some(why);
+    };
     let mut flows = Flows::default();
     let mut dir = Directory::default();
     let mut last_flush = Instant::now();
@@ -224,7 +233,7 @@ fn run(inner: &Inner, lab: &Observer, mut pcap: Option<PcapFile>) {
             if let Some(p) = &mut pcap
                 && let Err(e) = p.flush()
             {
-                lock(&inner.stats).pcap_error = Some(e.to_string());
+                stopped(&e);
                 pcap = None;
             }
         }
@@ -250,7 +259,7 @@ fn run(inner: &Inner, lab: &Observer, mut pcap: Option<PcapFile>) {
             if let Some(p) = &mut pcap
                 && let Err(e) = p.write(frame, meta.wire_len, meta.stamp, &seg)
             {
-                lock(&inner.stats).pcap_error = Some(e.to_string());
+                stopped(&e);
                 pcap = None;
             }
             kept.push(seg);
@@ -276,7 +285,9 @@ fn run(inner: &Inner, lab: &Observer, mut pcap: Option<PcapFile>) {
     if let Ok(k) = inner.capture.stats() {
         lock(&inner.stats).drops += k.drops;
     }
-    if let Some(p) = &mut pcap {
-        let _ = p.flush();
+    if let Some(p) = &mut pcap
+        && let Err(e) = p.flush()
+    {
+        stopped(&e);
     }
 }

@@ -26,4 +26,5 @@ pub mod segment;
 
 pub use capture::{CaptureError, NO_CAPTURE_HINT};
 pub use engine::{Wire, WireOptions, WireStats};
+pub use pcap::PcapTarget;
 pub use segment::{CallRef, Kernel, Segment};

@@ -2,9 +2,11 @@
 //! with the call that caused it, for tcpdump and Wireshark.
 
 use std::borrow::Cow;
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use pcap_file::DataLink;
@@ -22,15 +24,135 @@ pub struct PcapFile {
     writer: PcapNgWriter<BufWriter<File>>,
 }
 
+/// The system's own error where there is one (`No space left on device`),
+/// not the pcap writer's wrapper around it.
 fn to_io(e: pcap_file::PcapError) -> io::Error {
-    io::Error::other(e.to_string())
+    match e {
+        pcap_file::PcapError::IoError(e) => e,
+        e => io::Error::other(e.to_string()),
+    }
+}
+
+/// The pcap file a lab will write, opened before the lab starts so that a
+/// mistake is one line before anything runs. Opening never follows a
+/// symbolic link and never replaces a file unless forced: a link planted
+/// where root writes cannot redirect the capture.
+#[derive(Debug, Clone)]
+pub struct PcapTarget {
+    path: PathBuf,
+    file: Arc<Mutex<Option<File>>>,
+    /// Why writing stopped (or never began), once it has.
+    failed: Arc<Mutex<Option<String>>>,
+}
+
+impl PcapTarget {
+    /// Creates `path` new (mode 0600, less the umask); refuses an existing
+    /// name, or with `force` replaces an existing file, never a symbolic
+    /// link or a directory. The error says what to do, with the path.
+    pub fn open(path: &Path, force: bool) -> io::Result<PcapTarget> {
+        let file = create(path, force).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("--pcap {}: {}", path.display(), said(path, &e)),
+            )
+        })?;
+        Ok(PcapTarget {
+            path: path.to_path_buf(),
+            file: Arc::new(Mutex::new(Some(file))),
+            failed: Arc::default(),
+        })
+    }
+
+    /// Records why the file stopped being written (the first reason kept).
+    pub fn fail(&self, why: &str) {
+        let mut failed = self.failed.lock().unwrap_or_else(|p| p.into_inner());
+        failed.get_or_insert_with(|| why.to_string());
+    }
+
+    /// Why writing stopped, once it has.
+    pub fn fail_reason(&self) -> Option<String> {
+        self.failed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Why the file is not whole: writing stopped, or never began (no
+    /// capture). `None` while it is being written or after it was.
+    pub fn problem(&self) -> Option<String> {
+        if let Some(why) = self
+            .failed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+        {
+            return Some(why);
+        }
+        let unused = self
+            .file
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some();
+        unused.then(|| "nothing was captured, so nothing was written".to_string())
+    }
+
+    /// The path given.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The file, once: the first capture to start writes it.
+    fn take(&self) -> Option<File> {
+        self.file.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+}
+
+fn create(path: &Path, force: bool) -> io::Result<File> {
+    let mut opts = OpenOptions::new();
+    opts.write(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
+    if force {
+        // O_NOFOLLOW refuses a link in the last place; a directory fails
+        // to open for writing (EISDIR).
+        opts.create(true).truncate(true);
+    } else {
+        opts.create_new(true);
+    }
+    let file = opts.open(path)?;
+    let kind = file.metadata()?.file_type();
+    if !(kind.is_file() || kind.is_char_device() || kind.is_fifo()) {
+        return Err(io::Error::other("not a file"));
+    }
+    Ok(file)
+}
+
+/// The reason in words a user acts on.
+fn said(path: &Path, e: &io::Error) -> String {
+    let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    match e.raw_os_error() {
+        _ if link => "is a symbolic link; not followed (give the path of a new file)".into(),
+        _ if path.is_dir() => "is a directory; give the path of a file in it".into(),
+        Some(libc::EEXIST) => "exists; not replaced (--force replaces it)".into(),
+        Some(libc::ELOOP) => {
+            "is a symbolic link; not followed (give the path of a new file)".into()
+        }
+        _ => e.to_string(),
+    }
 }
 
 impl PcapFile {
-    /// Creates the file with one interface: the loopback, Ethernet frames,
-    /// time stamps in nanoseconds.
-    pub fn create(path: &Path) -> io::Result<PcapFile> {
-        let file = File::create(path)?;
+    /// Starts writing the target's file with one interface: the loopback,
+    /// Ethernet frames, time stamps in nanoseconds. The header is written
+    /// at once, so a full disk is found before the lab starts.
+    pub fn create(target: &PcapTarget) -> io::Result<PcapFile> {
+        let file = target
+            .take()
+            .ok_or_else(|| io::Error::other("is being written already"))?;
+        PcapFile::start(file).inspect_err(|e| target.fail(&e.to_string()))
+    }
+
+    fn start(file: File) -> io::Result<PcapFile> {
         let mut writer = PcapNgWriter::new(BufWriter::new(file)).map_err(to_io)?;
         let interface = InterfaceDescriptionBlock {
             linktype: DataLink::ETHERNET,
@@ -41,6 +163,7 @@ impl PcapFile {
             ],
         };
         writer.write_pcapng_block(interface).map_err(to_io)?;
+        writer.get_mut().flush()?;
         Ok(PcapFile { writer })
     }
 
