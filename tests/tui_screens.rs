@@ -70,6 +70,9 @@ fn sock(
         notes: Vec::new(),
         syn_queue: None,
         half_open: None,
+        options: None,
+        reuseaddr: None,
+        time_wait_ms: None,
     }
 }
 

@@ -107,6 +107,11 @@ fn lab_view(s: &SocketInfo, e: Option<&DiagEntry>) -> SockView {
         notes: Vec::new(),
         syn_queue: None,
         half_open: None,
+        options: m.tcp_opts.filter(|_| !m.closed).map(Into::into),
+        reuseaddr: (s.role != Role::Udp).then_some(m.reuseaddr),
+        time_wait_ms: e
+            .filter(|e| e.state == TcpState::TimeWait)
+            .map(|e| e.expires_ms),
     };
     if let Some(e) = e {
         if s.role == Role::Udp {
@@ -331,6 +336,9 @@ fn waiting_view(e: &DiagEntry, listener: SockName, client: Option<SockName>) -> 
             syn: crate::lab::syn::number(e.peer),
             left_ms: None,
         }),
+        options: None,
+        reuseaddr: None,
+        time_wait_ms: None,
     }
 }
 

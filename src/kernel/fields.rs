@@ -30,6 +30,10 @@ fn or_null<T: ToString>(v: Option<T>) -> Option<String> {
     Some(text(v).unwrap_or_else(|| "null".into()))
 }
 
+fn on_off(b: bool) -> String {
+    if b { "on" } else { "off" }.to_string()
+}
+
 /// Every field, in the order help lists them.
 pub const FIELDS: &[Field] = &[
     Field {
@@ -192,6 +196,67 @@ pub const FIELDS: &[Field] = &[
         name: "sndtimeo",
         about: "SO_SNDTIMEO as the kernel holds it (500ms, or off)",
         read: |v| v.sndtimeo.map(super::snapshot::kernel_timeout_text),
+    },
+    Field {
+        name: "probes",
+        about: "keepalive or zero-window probes sent and not answered (tcpi_probes)",
+        read: |v| text(v.tcp.map(|t| t.probes)),
+    },
+    Field {
+        name: "backoff",
+        about: "how often the retransmission timer has doubled (tcpi_backoff)",
+        read: |v| text(v.tcp.map(|t| t.backoff)),
+    },
+    Field {
+        name: "nodelay",
+        about: "TCP_NODELAY: on (Nagle off) or off",
+        read: |v| v.options.map(|o| on_off(o.nodelay)),
+    },
+    Field {
+        name: "cork",
+        about: "TCP_CORK: on or off",
+        read: |v| v.options.map(|o| on_off(o.cork)),
+    },
+    Field {
+        name: "keepalive",
+        about: "SO_KEEPALIVE: on or off",
+        read: |v| v.options.map(|o| on_off(o.keepalive)),
+    },
+    Field {
+        name: "keepidle",
+        about: "TCP_KEEPIDLE: idle time before the first probe (tcp_keepalive_time unless set)",
+        read: |v| v.options.map(|o| format!("{}s", o.keepidle)),
+    },
+    Field {
+        name: "keepintvl",
+        about: "TCP_KEEPINTVL: time between probes (tcp_keepalive_intvl unless set)",
+        read: |v| v.options.map(|o| format!("{}s", o.keepintvl)),
+    },
+    Field {
+        name: "keepcnt",
+        about: "TCP_KEEPCNT: unanswered probes before the kernel gives up (tcp_keepalive_probes unless set)",
+        read: |v| text(v.options.map(|o| o.keepcnt)),
+    },
+    Field {
+        name: "user_timeout",
+        about: "TCP_USER_TIMEOUT (3s, or off)",
+        read: |v| {
+            v.options
+                .map(|o| super::snapshot::kernel_timeout_text(o.user_timeout))
+        },
+    },
+    Field {
+        name: "reuseaddr",
+        about: "SO_REUSEADDR: on or off (a TIME-WAIT entry keeps its socket's)",
+        read: |v| v.reuseaddr.map(on_off),
+    },
+    Field {
+        name: "time_wait",
+        about: "TIME-WAIT: time left before the kernel lets the entry go (57.3s)",
+        read: |v| {
+            v.time_wait_ms
+                .map(|ms| format!("{:.1}s", f64::from(ms) / 1000.0))
+        },
     },
     Field {
         name: "drops",

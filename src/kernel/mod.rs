@@ -30,7 +30,7 @@ pub use proc::{Counters, System};
 pub use reader::KernelReader;
 pub use sampler::Sampler;
 pub use snapshot::{
-    CounterScope, HalfOpen, PastLimit, Snapshot, SockView, SynQueue, TcpView, ViewRole,
+    CounterScope, HalfOpen, PastLimit, Snapshot, SockView, SynQueue, TcpOptions, TcpView, ViewRole,
     kernel_timeout_text,
 };
 pub use state::TcpState;

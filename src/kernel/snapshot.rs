@@ -144,6 +144,56 @@ pub struct SockView {
     /// SYN-RECV entries: the SYN-ACK's retransmits and timer.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub half_open: Option<HalfOpen>,
+    /// TCP sockets the lab holds open: Nagle, cork, keepalive and
+    /// TCP_USER_TIMEOUT as the kernel holds them.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub options: Option<TcpOptions>,
+    /// SO_REUSEADDR as the kernel holds it (kept by a closed socket's
+    /// TIME-WAIT entry); absent for entries that are not lab sockets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reuseaddr: Option<bool>,
+    /// TIME-WAIT: how long, in ms, before the kernel lets the entry go.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_wait_ms: Option<u32>,
+}
+
+/// A TCP socket's options that decide when segments go out and how a dead
+/// peer is found, read back with getsockopt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TcpOptions {
+    /// TCP_NODELAY: Nagle's algorithm off.
+    pub nodelay: bool,
+    /// TCP_CORK.
+    pub cork: bool,
+    /// SO_KEEPALIVE.
+    pub keepalive: bool,
+    /// TCP_KEEPIDLE, seconds (unset: `tcp_keepalive_time`).
+    pub keepidle: u64,
+    /// TCP_KEEPINTVL, seconds (unset: `tcp_keepalive_intvl`).
+    pub keepintvl: u64,
+    /// TCP_KEEPCNT (unset: `tcp_keepalive_probes`).
+    pub keepcnt: u32,
+    /// TCP_USER_TIMEOUT (`"3s"`, or `"off"`).
+    #[serde(serialize_with = "kernel_timeout_plain")]
+    pub user_timeout: Duration,
+}
+
+impl From<crate::lab::TcpOpts> for TcpOptions {
+    fn from(o: crate::lab::TcpOpts) -> Self {
+        TcpOptions {
+            nodelay: o.nodelay,
+            cork: o.cork,
+            keepalive: o.keepalive,
+            keepidle: o.keepidle.as_secs(),
+            keepintvl: o.keepintvl.as_secs(),
+            keepcnt: o.keepcnt,
+            user_timeout: o.user_timeout.unwrap_or_default(),
+        }
+    }
+}
+
+fn kernel_timeout_plain<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&kernel_timeout_text(*d))
 }
 
 /// What the kernel does with a SYN that finds the SYN queue full.

@@ -20,6 +20,10 @@ pub const SETTABLE: &[&str] = &[
     "net.ipv4.tcp_fin_timeout",
     "net.ipv4.tcp_window_scaling",
     "net.ipv4.tcp_moderate_rcvbuf",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
 ];
 
 /// What a `sysctl` read or change came to.

@@ -20,6 +20,11 @@ pub struct TcpInfo {
     pub cwnd: u32,
     /// Retransmissions in all (`tcpi_total_retrans`).
     pub retrans: u32,
+    /// Probes sent and not answered (`tcpi_probes`): keepalive or
+    /// zero-window probes.
+    pub probes: u8,
+    /// Exponential backoff of the retransmission timer (`tcpi_backoff`).
+    pub backoff: u8,
     /// Bytes written but not yet sent (`tcpi_notsent_bytes`, = SIOCOUTQNSD).
     #[serde(skip)]
     pub notsent: Option<u32>,
@@ -31,6 +36,8 @@ pub struct TcpInfo {
     pub sacked: u32,
 }
 
+const PROBES: usize = 3;
+const BACKOFF: usize = 4;
 const WSCALE: usize = 6;
 const RTT: usize = 68;
 const CWND: usize = 80;
@@ -59,6 +66,8 @@ impl TcpInfo {
             rtt_us: u32_at(b, RTT).unwrap_or(0),
             cwnd: u32_at(b, CWND).unwrap_or(0),
             retrans: u32_at(b, TOTAL_RETRANS).unwrap_or(0),
+            probes: b.get(PROBES).copied().unwrap_or(0),
+            backoff: b.get(BACKOFF).copied().unwrap_or(0),
             notsent: u32_at(b, NOTSENT),
             unacked: u32_at(b, UNACKED).unwrap_or(0),
             sacked: u32_at(b, SACKED).unwrap_or(0),
@@ -82,6 +91,8 @@ mod tests {
         info.tcpi_snd_wnd = 65536;
         info.tcpi_unacked = 2;
         info.tcpi_sacked = 5;
+        info.tcpi_probes = 2;
+        info.tcpi_backoff = 4;
         info.tcpi_snd_rcv_wscale = (7 << 4) | 10;
         let size = std::mem::size_of::<libc::tcp_info>();
         // SAFETY: reading the bytes of a plain C struct we own.
@@ -94,6 +105,7 @@ mod tests {
         assert_eq!(parsed.snd_wnd, Some(65536));
         assert_eq!((parsed.unacked, parsed.sacked), (2, 5));
         assert_eq!((parsed.rcv_wscale, parsed.snd_wscale), (7, 10));
+        assert_eq!((parsed.probes, parsed.backoff), (2, 4));
     }
 
     #[test]

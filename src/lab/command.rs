@@ -107,6 +107,22 @@ pub struct SockOpts {
     /// SO_SNDTIMEO, the kernel's own time-out on blocking sends and
     /// `connect`; zero turns it off.
     pub sndtimeo: Option<Duration>,
+    /// SO_KEEPALIVE: probe an idle connection.
+    pub keepalive: Option<bool>,
+    /// TCP_KEEPIDLE: idle time before the first probe, whole seconds.
+    pub keepidle: Option<Duration>,
+    /// TCP_KEEPINTVL: time between probes, whole seconds.
+    pub keepintvl: Option<Duration>,
+    /// TCP_KEEPCNT: unanswered probes before the kernel gives up.
+    pub keepcnt: Option<u32>,
+    /// TCP_USER_TIMEOUT: how long sent data may stay unacknowledged
+    /// before the kernel gives up; zero turns it off.
+    pub user_timeout: Option<Duration>,
+    /// TCP_QUICKACK: acknowledge at once rather than delay (the kernel
+    /// clears it again on its own).
+    pub quickack: Option<bool>,
+    /// TCP_CORK: hold partial segments until uncorked (or 200 ms pass).
+    pub cork: Option<bool>,
 }
 
 /// What `send` and `sendall` send.

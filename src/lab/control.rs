@@ -188,6 +188,26 @@ fn describe_opts(opts: &SockOpts) -> String {
             words.push(format!("{key}={}", kernel_timeout_word(d)));
         }
     }
+    let on = |b: bool| if b { "on" } else { "off" };
+    if let Some(b) = opts.keepalive {
+        words.push(format!("keepalive={}", on(b)));
+    }
+    for (key, d) in [("keepidle", opts.keepidle), ("keepintvl", opts.keepintvl)] {
+        if let Some(d) = d {
+            words.push(format!("{key}={}", format_duration(d)));
+        }
+    }
+    if let Some(n) = opts.keepcnt {
+        words.push(format!("keepcnt={n}"));
+    }
+    if let Some(d) = opts.user_timeout {
+        words.push(format!("user_timeout={}", kernel_timeout_word(d)));
+    }
+    for (key, b) in [("quickack", opts.quickack), ("cork", opts.cork)] {
+        if let Some(b) = b {
+            words.push(format!("{key}={}", on(b)));
+        }
+    }
     words.join(" ")
 }
 
@@ -219,7 +239,17 @@ pub(crate) fn set(shared: &Arc<Shared>, sock: &LabSocket, opts: &SockOpts) -> Ve
         meta.timeout = super::options::read_timeout_mode(&fd, opts.timeout).ok();
     }
     (meta.rcvtimeo, meta.sndtimeo) = read_kernel_timeouts(&fd);
-    let kernel = describe_kernel_timeouts(opts, meta.rcvtimeo, meta.sndtimeo);
+    let mut kernel = describe_kernel_timeouts(opts, meta.rcvtimeo, meta.sndtimeo);
+    if sock.name.role != Role::Udp {
+        meta.tcp_opts = super::tcp_opts::read(&fd);
+        let tcp = super::tcp_opts::describe(opts, meta.tcp_opts.as_ref());
+        if !tcp.is_empty() {
+            if !kernel.is_empty() {
+                kernel.push_str("; ");
+            }
+            kernel.push_str(&tcp);
+        }
+    }
     let shown = |b: BufSize, asked: Option<u64>| BufSize { asked, ..b };
     let buffers = describe_buffers(
         shown(meta.rcvbuf, opts.rcvbuf),

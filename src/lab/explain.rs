@@ -207,9 +207,14 @@ fn read_err(f: &Facts<'_>, e: Errno) -> Reading {
         libc::ENOTCONN => "the socket is not connected".into(),
         libc::EISCONN => "the socket is already connected".into(),
         libc::EALREADY => "a connect is already under way on this socket".into(),
-        libc::EADDRINUSE => format!(
-            "another socket is bound to {addr} (one in TIME-WAIT counts too unless reuseaddr=on)"
-        ),
+        libc::EADDRINUSE => format!("{addr} is in use"),
+        libc::EADDRNOTAVAIL if f.call == Call::Connect => match local_port_range() {
+            Some((lo, hi)) => format!(
+                "no local port is free to reach {addr}: each of the {} ports of ip_local_port_range ({lo}–{hi}) already has a connection to it, or waits in TIME-WAIT",
+                hi.saturating_sub(lo) + 1
+            ),
+            None => format!("no local port is free to reach {addr}"),
+        },
         libc::EADDRNOTAVAIL => {
             format!("{addr} is not an address of this machine, or no local port is free")
         }
@@ -233,6 +238,14 @@ fn read_err(f: &Facts<'_>, e: Errno) -> Reading {
         _ => e.message(),
     };
     reading
+}
+
+/// `net.ipv4.ip_local_port_range`: the ports the kernel picks from for a
+/// socket that does not bind one (a client's `connect`, a bind to port 0).
+fn local_port_range() -> Option<(u32, u32)> {
+    let text = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok()?;
+    let mut w = text.split_whitespace().map(str::parse::<u32>);
+    Some((w.next()?.ok()?, w.next()?.ok()?))
 }
 
 #[cfg(test)]

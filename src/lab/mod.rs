@@ -16,6 +16,7 @@ mod datagram;
 mod defer;
 pub mod errno;
 mod explain;
+mod holder;
 mod interrupt;
 mod lane;
 pub(crate) mod latch;
@@ -35,6 +36,7 @@ mod settimeout;
 mod socket;
 mod stream;
 pub mod syn;
+pub mod tcp_opts;
 mod turns;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -54,6 +56,7 @@ pub use options::BufSize;
 pub use preview::Preview;
 pub use result::{Arg, Call, CallResult, Datagram, Kind, LabEvent, Outcome, Started, call_text};
 pub use socket::{Meta, SocketInfo};
+pub use tcp_opts::TcpOpts;
 
 use lookup::Dest;
 use registry::Registry;

@@ -112,7 +112,7 @@ pub(crate) fn listen(
     let name = name.unwrap_or_else(|| shared.next_name(Role::Listener));
     let call = shared.begin(name, Call::Listen, Arg::Text(addr.to_string()));
     let rec = Recorder::begin(shared, &call, None).addr(addr);
-    let made = (|| {
+    let made = (|| -> Result<Socket, Errno> {
         let sock = new_tcp(&addr)?;
         let io = |r: std::io::Result<()>| r.map_err(|e| Errno::of(&e));
         if let Some(on) = reuseaddr {
@@ -130,10 +130,20 @@ pub(crate) fn listen(
     let sock = match made {
         Ok(sock) => sock,
         Err(e) => {
+            rec.stop_clock();
             if let Some(r) = report {
                 r();
             }
-            rec.finish(Err(e), Extra::default());
+            let note = (e.0 == libc::EADDRINUSE)
+                .then(|| super::holder::explain(shared, addr, reuseaddr == Some(true)))
+                .flatten();
+            rec.finish(
+                Err(e),
+                Extra {
+                    note,
+                    ..Extra::default()
+                },
+            );
             return vec![call];
         }
     };
@@ -158,6 +168,10 @@ pub(crate) fn listen(
     let kernel = super::options::describe_kernel_timeouts(opts, rcvtimeo, sndtimeo);
     if !kernel.is_empty() {
         sentence.push_str(&format!("; {kernel}"));
+    }
+    let tcp = super::tcp_opts::describe(opts, super::tcp_opts::read(&sock).as_ref());
+    if !tcp.is_empty() {
+        sentence.push_str(&format!("; {tcp} (accepted sockets inherit it)"));
     }
     if let Some((asked, held)) = defer {
         sentence.push_str(&super::defer::describe(asked, held));
@@ -249,6 +263,7 @@ pub(crate) fn connect(
             ..Meta::default()
         };
         let lab_sock = Arc::new(LabSocket::new(name, sock, meta, Latch::default()));
+        let told = super::tcp_opts::describe(opts, lab_sock.meta().tcp_opts.as_ref());
         lab_sock.starting.store(true, Ordering::Release);
         shared.register(Arc::clone(&lab_sock));
         if let Some(r) = report.take() {
@@ -270,7 +285,8 @@ pub(crate) fn connect(
             started: call.clone(),
             run: Box::new(move |cancelled| {
                 let turn = cancelled || job_go.wait_unless(|| job_sock.is_closed());
-                run_connect(&shared2, &job_sock, &job_call, addr, cancelled || !turn);
+                let cancelled = cancelled || !turn;
+                run_connect(&shared2, &job_sock, &job_call, addr, cancelled, &told);
                 job_sock.ready.set();
             }),
         };
@@ -308,6 +324,7 @@ fn run_connect(
     call: &Started,
     addr: SocketAddr,
     cancelled: bool,
+    told: &str,
 ) {
     let fd = sock.fd().filter(|_| !cancelled);
     let rec = Recorder::begin(shared, call, fd.as_deref()).addr(addr);
@@ -334,11 +351,14 @@ fn run_connect(
             sock.meta().pair = Some(accepted.name);
         }
     }
-    let sentence = format!(
+    let mut sentence = format!(
         "{} connected: {} → {addr}",
         sock.name,
         local.map_or_else(|| "?".into(), |a| a.to_string())
     );
+    if !told.is_empty() {
+        sentence.push_str(&format!("; {told}"));
+    }
     rec.finish(
         result,
         Extra {

@@ -29,7 +29,8 @@ pub(crate) fn apply_buffers(sock: &Socket, opts: &SockOpts) -> io::Result<()> {
     Ok(())
 }
 
-/// Sets the timeout mode, the kernel's time-outs and TCP_NODELAY that were asked for.
+/// Sets the timeout mode, the kernel's time-outs and the TCP options
+/// (Nagle, cork, keepalive, …) that were asked for.
 pub(crate) fn apply_mode(sock: &Socket, opts: &SockOpts) -> io::Result<()> {
     if let Some(mode) = opts.timeout {
         set_timeout_mode(sock, mode)?;
@@ -40,10 +41,7 @@ pub(crate) fn apply_mode(sock: &Socket, opts: &SockOpts) -> io::Result<()> {
     if let Some(d) = opts.sndtimeo {
         sock.set_write_timeout((!d.is_zero()).then_some(d))?;
     }
-    if let Some(on) = opts.nodelay {
-        sock.set_tcp_nodelay(on)?;
-    }
-    Ok(())
+    super::tcp_opts::apply(sock, opts)
 }
 
 fn clamp_int(n: u64) -> usize {

@@ -27,6 +27,7 @@ pub(crate) struct Recorder {
     call: Call,
     arg: Arg,
     began: Cell<Instant>,
+    stopped: Cell<Option<Duration>>,
     mode: TimeoutMode,
     kernel_timeout: Option<Duration>,
     addr: Option<String>,
@@ -82,6 +83,7 @@ impl Recorder {
             call: started.call,
             arg: started.arg.clone(),
             began: Cell::new(Instant::now()),
+            stopped: Cell::new(None),
             mode,
             kernel_timeout,
             addr: None,
@@ -112,6 +114,12 @@ impl Recorder {
         if let Some(m) = self.shared.call_log().mark_mut(self.seq) {
             m.began = now;
         }
+    }
+
+    /// Stops the clock: the call's own syscall is over, and what comes
+    /// before `finish` (looking into why it failed) is not its time.
+    pub fn stop_clock(&self) {
+        self.stopped.set(Some(self.began.get().elapsed()));
     }
 
     /// The socket's timeout mode when the call began.
@@ -154,7 +162,10 @@ impl Recorder {
 
     /// Finishes the record from a syscall's result, emits it, and returns it.
     pub fn finish(self, outcome: impl Into<Outcome>, extra: Extra) -> CallResult {
-        let elapsed = self.began.get().elapsed();
+        let elapsed = self
+            .stopped
+            .get()
+            .unwrap_or_else(|| self.began.get().elapsed());
         let outcome = outcome.into();
         let asked = match (&self.arg, self.call.moves_bytes()) {
             (Arg::Bytes(n), true) => Some(*n),

@@ -40,6 +40,12 @@ pub struct Meta {
     pub rcvtimeo: Option<Duration>,
     /// SO_SNDTIMEO read back from the kernel; `None` when off.
     pub sndtimeo: Option<Duration>,
+    /// Nagle, cork, keepalive and TCP_USER_TIMEOUT as the kernel holds
+    /// them, read back after they were last set; `None` for UDP.
+    pub tcp_opts: Option<super::tcp_opts::TcpOpts>,
+    /// SO_REUSEADDR as the kernel holds it (an accepted socket inherits
+    /// its listener's; a TIME-WAIT entry keeps it).
+    pub reuseaddr: bool,
     /// The socket's inode (sock_diag names sockets by it).
     pub inode: u64,
     /// `close` was called; the name stays while the kernel holds a trace.
@@ -75,6 +81,10 @@ impl LabSocket {
         meta.inode = super::options::inode(&sock);
         meta.timeout = super::options::read_timeout_mode(&sock, meta.timeout_asked).ok();
         (meta.rcvtimeo, meta.sndtimeo) = super::options::read_kernel_timeouts(&sock);
+        if name.role != Role::Udp {
+            meta.tcp_opts = super::tcp_opts::read(&sock);
+        }
+        meta.reuseaddr = sock.reuse_address().unwrap_or(false);
         LabSocket {
             name,
             fd: Mutex::new(Some(Arc::new(sock))),

@@ -16,6 +16,7 @@ pub const RESULT_FIELDS: &[&str] = &[
     "truncated",
     "datagram_len",
     "from",
+    "elapsed",
 ];
 
 /// What an `expect` checks.
@@ -79,6 +80,7 @@ pub fn result_field(result: &CallResult, field: &str) -> Option<String> {
             .datagram
             .as_ref()
             .map_or_else(|| "null".into(), |d| d.len.to_string()),
+        "elapsed" => format!("{:.3}ms", result.elapsed.as_secs_f64() * 1000.0),
         "from" => match result.datagram.as_ref().filter(|d| d.received) {
             Some(d) => d
                 .peer_name
@@ -93,10 +95,14 @@ pub fn result_field(result: &CallResult, field: &str) -> Option<String> {
 
 /// Whether a value read matches the value wanted: equal as written, with
 /// `none` standing for `null`, case ignored for names, and sizes (`4k`)
-/// equal to their byte counts.
+/// equal to their byte counts; `LOW..HIGH` (durations or numbers, either
+/// end left open) holds for a value between them, ends included.
 pub fn matches(want: &str, got: &str) -> bool {
     if want.eq_ignore_ascii_case(got) {
         return true;
+    }
+    if let Some((lo, hi)) = want.split_once("..") {
+        return in_range(lo, hi, got);
     }
     let want_null = matches!(want.to_ascii_lowercase().as_str(), "none" | "null" | "-");
     if want_null && got == "null" {
@@ -107,6 +113,35 @@ pub fn matches(want: &str, got: &str) -> bool {
     }
     // States may be written with '_' for '-' (SYN_SENT).
     want.replace('_', "-").eq_ignore_ascii_case(got)
+}
+
+/// Whether `got` lies between `lo` and `hi` (an empty end is open):
+/// durations against a duration, numbers and sizes against a number.
+fn in_range(lo: &str, hi: &str, got: &str) -> bool {
+    fn within<T: PartialOrd>(lo: Option<T>, hi: Option<T>, got: T) -> bool {
+        lo.is_none_or(|l| l <= got) && hi.is_none_or(|h| got <= h)
+    }
+    let end = |s: &str, parse: &dyn Fn(&str) -> Option<f64>| -> Result<Option<f64>, ()> {
+        if s.is_empty() {
+            Ok(None)
+        } else {
+            parse(s).map(Some).ok_or(())
+        }
+    };
+    let duration = |s: &str| super::units::duration(s).ok().map(|d| d.as_secs_f64());
+    let number = |s: &str| {
+        s.parse::<f64>()
+            .ok()
+            .or_else(|| super::units::size(s).ok().map(|n| n as f64))
+    };
+    for parse in [&duration as &dyn Fn(&str) -> Option<f64>, &number] {
+        if let (Ok(l), Ok(h), Some(g)) = (end(lo, parse), end(hi, parse), parse(got))
+            && (l.is_some() || h.is_some())
+        {
+            return within(l, h, g);
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -122,5 +157,20 @@ mod tests {
         assert!(matches("syn_sent", "SYN-SENT"));
         assert!(!matches("3", "4"));
         assert!(!matches("true", "false"));
+    }
+
+    #[test]
+    fn ranges() {
+        assert!(matches("30ms..100ms", "43.012ms"));
+        assert!(!matches("30ms..100ms", "4.012ms"));
+        assert!(matches("2.5s..4s", "3012.5ms"));
+        assert!(matches("50s..", "57.3s"));
+        assert!(!matches("..50s", "57.3s"));
+        assert!(matches("1..3", "2"));
+        assert!(matches("1k..4k", "2048"));
+        assert!(!matches("1..3", "4"));
+        assert!(!matches("1..3", "null"));
+        assert!(!matches("..", "2"));
+        assert!(!matches("a..b", "a"));
     }
 }

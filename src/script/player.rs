@@ -592,6 +592,7 @@ pub fn help_text(topic: Option<&str>) -> String {
                 .collect();
             text.push(help::SIZES.to_string());
             text.push(help::MODES.to_string());
+            text.push(help::TCP_OPTIONS.to_string());
             text.join("\n")
         }
     }

@@ -122,6 +122,12 @@ fn socket_lines(v: &SockView) -> Vec<String> {
     if !v.in_flight.is_empty() {
         line.push_str(&format!("  in flight: {}", v.in_flight.join(", ")));
     }
+    if let Some(ms) = v.time_wait_ms {
+        line.push_str(&format!(
+            "  TIME-WAIT ends in {:.1}s",
+            f64::from(ms) / 1000.0
+        ));
+    }
     let mut lines = vec![line];
     lines.extend(v.notes.iter().map(|n| format!("      · {n}")));
     lines
@@ -138,6 +144,29 @@ pub fn mode_text(v: &SockView) -> String {
                 crate::kernel::kernel_timeout_text(d)
             ));
         }
+    }
+    if let Some(o) = v.options {
+        if o.nodelay {
+            text.push_str(", nodelay");
+        }
+        if o.cork {
+            text.push_str(", cork");
+        }
+        if o.keepalive {
+            text.push_str(&format!(
+                ", keepalive {}s+{}s×{}",
+                o.keepidle, o.keepintvl, o.keepcnt
+            ));
+        }
+        if !o.user_timeout.is_zero() {
+            text.push_str(&format!(
+                ", TCP_USER_TIMEOUT {}",
+                crate::kernel::kernel_timeout_text(o.user_timeout)
+            ));
+        }
+    }
+    if v.reuseaddr == Some(true) {
+        text.push_str(", SO_REUSEADDR");
     }
     text
 }

@@ -83,6 +83,21 @@ pub fn kernel_timeout(word: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
+/// The longest TCP_KEEPIDLE or TCP_KEEPINTVL the kernel takes.
+pub const MAX_KEEPALIVE_SECS: u64 = 32767;
+
+/// A duration in whole seconds, 1 s to about 9 h (TCP_KEEPIDLE,
+/// TCP_KEEPINTVL): the kernel keeps no less.
+pub fn whole_seconds(word: &str) -> Result<Duration, String> {
+    let d = duration(word)?;
+    if d.subsec_nanos() != 0 || d.is_zero() || d.as_secs() > MAX_KEEPALIVE_SECS {
+        return Err(format!(
+            "'{word}' is not whole seconds from 1s to {MAX_KEEPALIVE_SECS}s: the kernel counts these in seconds"
+        ));
+    }
+    Ok(d)
+}
+
 /// `on` or `off`.
 pub fn on_off(word: &str) -> Result<bool, String> {
     match word.to_ascii_lowercase().as_str() {

@@ -126,6 +126,22 @@ impl Args<'_> {
                 "nodelay" => opts.nodelay = Some(units::on_off(value).map_err(bad)?),
                 "rcvtimeo" => opts.rcvtimeo = Some(units::kernel_timeout(value).map_err(bad)?),
                 "sndtimeo" => opts.sndtimeo = Some(units::kernel_timeout(value).map_err(bad)?),
+                "keepalive" => opts.keepalive = Some(units::on_off(value).map_err(bad)?),
+                "keepidle" => opts.keepidle = Some(units::whole_seconds(value).map_err(bad)?),
+                "keepintvl" => opts.keepintvl = Some(units::whole_seconds(value).map_err(bad)?),
+                "keepcnt" => {
+                    let n = value.parse::<u64>().map_err(|_| {
+                        bad(format!(
+                            "bad keepcnt '{value}': expected a number of probes, 1 to 127"
+                        ))
+                    })?;
+                    opts.keepcnt = Some(in_range(t, "keepcnt", n, 1, 127)? as u32);
+                }
+                "user_timeout" => {
+                    opts.user_timeout = Some(units::kernel_timeout(value).map_err(bad)?);
+                }
+                "quickack" => opts.quickack = Some(units::on_off(value).map_err(bad)?),
+                "cork" => opts.cork = Some(units::on_off(value).map_err(bad)?),
                 // backlog and reuseaddr are read by `listen` itself.
                 _ => {}
             }

@@ -21,11 +21,31 @@ pub(super) const LISTEN_OPTIONS: &[&str] = &[
     "rcvtimeo",
     "sndtimeo",
     "defer_accept",
+    "nodelay",
+    "keepalive",
+    "keepidle",
+    "keepintvl",
+    "keepcnt",
+    "user_timeout",
+    "quickack",
+    "cork",
 ];
 
 /// The options `connect` and `set` take.
 pub(super) const CONNECTED_OPTIONS: &[&str] = &[
-    "rcvbuf", "sndbuf", "timeout", "nodelay", "rcvtimeo", "sndtimeo",
+    "rcvbuf",
+    "sndbuf",
+    "timeout",
+    "nodelay",
+    "rcvtimeo",
+    "sndtimeo",
+    "keepalive",
+    "keepidle",
+    "keepintvl",
+    "keepcnt",
+    "user_timeout",
+    "quickack",
+    "cork",
 ];
 
 /// The options `udp` takes.

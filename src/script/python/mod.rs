@@ -103,6 +103,41 @@ pub fn options(v: &str, opts: &SockOpts) -> Vec<String> {
             u8::from(on).to_string(),
         ));
     }
+    for (name, d) in [
+        ("TCP_KEEPIDLE", opts.keepidle),
+        ("TCP_KEEPINTVL", opts.keepintvl),
+    ] {
+        if let Some(d) = d {
+            lines.push(sockopt("IPPROTO_TCP", name, d.as_secs().to_string()));
+        }
+    }
+    if let Some(n) = opts.keepcnt {
+        lines.push(sockopt("IPPROTO_TCP", "TCP_KEEPCNT", n.to_string()));
+    }
+    if let Some(on) = opts.keepalive {
+        lines.push(sockopt(
+            "SOL_SOCKET",
+            "SO_KEEPALIVE",
+            u8::from(on).to_string(),
+        ));
+    }
+    if let Some(d) = opts.user_timeout {
+        lines.push(sockopt(
+            "IPPROTO_TCP",
+            "TCP_USER_TIMEOUT",
+            d.as_millis().to_string(),
+        ));
+    }
+    if let Some(on) = opts.cork {
+        lines.push(sockopt("IPPROTO_TCP", "TCP_CORK", u8::from(on).to_string()));
+    }
+    if let Some(on) = opts.quickack {
+        lines.push(sockopt(
+            "IPPROTO_TCP",
+            "TCP_QUICKACK",
+            u8::from(on).to_string(),
+        ));
+    }
     if let Some(d) = opts.rcvtimeo {
         lines.push(sockopt("SOL_SOCKET", "SO_RCVTIMEO", timeval(d)));
     }

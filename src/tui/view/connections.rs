@@ -211,11 +211,18 @@ fn cell(app: &App, v: &SockView, col: usize, merged: bool, call_room: usize) -> 
         "sndbuf" => Cell::from(opt_size(v.sndbuf)),
         "app in" => Cell::from(v.bytes_received.map_or_else(String::new, size)),
         "app out" => Cell::from(v.bytes_sent.map_or_else(String::new, size)),
-        _ => {
-            let text = fit_call(v.in_flight.first().map_or("", String::as_str), call_room);
-            let style = if text.is_empty() { t.text() } else { t.alarm() };
-            Cell::from(Span::styled(text, style))
-        }
+        _ => match (v.in_flight.first(), v.time_wait_ms) {
+            // A closed socket waiting out TIME-WAIT: how long is left.
+            (None, Some(ms)) => Cell::from(Span::styled(
+                fit_call(&format!("TIME-WAIT {}s left", ms.div_ceil(1000)), call_room),
+                t.dim(),
+            )),
+            (call, _) => {
+                let text = fit_call(call.map_or("", String::as_str), call_room);
+                let style = if text.is_empty() { t.text() } else { t.alarm() };
+                Cell::from(Span::styled(text, style))
+            }
+        },
     }
 }
 
