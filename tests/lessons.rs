@@ -46,6 +46,8 @@ fn lesson_in_its_own_netns(name: &str) {
         "net/ipv4/tcp_syncookies",
         "net/ipv4/tcp_max_syn_backlog",
         "net/ipv4/tcp_synack_retries",
+        "net/ipv4/ip_local_port_range",
+        "net/ipv4/tcp_keepalive_time",
     ];
     let read = || settings.map(|s| std::fs::read_to_string(format!("/proc/sys/{s}")).unwrap());
     let before = read();
@@ -98,6 +100,7 @@ lessons! {
     timeouts => "timeouts",
     buffer_sizes => "buffer-sizes",
     closing => "closing",
+    time_wait => "time-wait",
     deadlock => "deadlock",
     two_queues => "two-queues",
     udp => "udp",

@@ -195,7 +195,7 @@ fn read_err(f: &Facts<'_>, e: Errno) -> Reading {
     reading.sentence = match e.0 {
         libc::ECONNREFUSED => format!("no listener on {addr}: the SYN was answered with a reset"),
         libc::ECONNRESET => {
-            "the peer reset the connection (RST); unread data was thrown away".into()
+            "the peer reset the connection (RST): it is gone, and what the peer had not yet sent was thrown away".into()
         }
         libc::ECONNABORTED => "the connection was aborted before it was accepted".into(),
         libc::EPIPE => {

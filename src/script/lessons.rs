@@ -31,6 +31,10 @@ const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../assets/lessons/buffer-sizes.sp"),
     ),
     ("closing", include_str!("../../assets/lessons/closing.sp")),
+    (
+        "time-wait",
+        include_str!("../../assets/lessons/time-wait.sp"),
+    ),
     ("deadlock", include_str!("../../assets/lessons/deadlock.sp")),
     (
         "two-queues",
