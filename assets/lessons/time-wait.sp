@@ -75,6 +75,7 @@ note "A server on 8083 sends its reply, then closes with SO_LINGER 0 (close rst)
 listen 8083
 connect L8
 accept L8
+select C4
 send A4 "reply"
 expect C4 recvq=5
 close A4 rst

@@ -100,7 +100,7 @@ pub(crate) fn annotate(
         if v.closed && v.role == ViewRole::Listener {
             notes.push("closed: the kernel holds nothing for it any more, and a connect to its port is refused (RST), unless another socket listens there".into());
         } else if v.closed {
-            notes.push(closed_note(v.state));
+            notes.push(closed_note(v.state, v.reuseaddr));
         } else if v.state == TcpState::Closed && v.id.is_some() {
             notes.push("no connection: it was reset, it failed, or it never connected".into());
         }
@@ -313,9 +313,13 @@ fn half_open_note(v: &SockView, listeners: &[Listening], entries: &ByPair<'_>) -
     }
 }
 
-fn closed_note(state: TcpState) -> String {
+fn closed_note(state: TcpState, reuseaddr: Option<bool>) -> String {
     match state {
-        TcpState::TimeWait => "closed; TIME-WAIT: the side that closed first waits (60 s on Linux) so that late segments cannot confuse a new connection".into(),
+        TcpState::TimeWait => match reuseaddr {
+            Some(true) => "closed; TIME-WAIT, SO_REUSEADDR on: a new socket that sets it too may bind this port; it waits (60 s on Linux) so that late segments cannot confuse a new connection".into(),
+            Some(false) => "closed; TIME-WAIT, SO_REUSEADDR off: nothing may bind this port until it ends (60 s on Linux), so that late segments cannot confuse a new connection".into(),
+            None => "closed; TIME-WAIT: the side that closed first waits (60 s on Linux) so that late segments cannot confuse a new connection".into(),
+        },
         TcpState::FinWait2 => "closed; FIN-WAIT-2: our FIN was acknowledged, the peer has not closed yet".into(),
         TcpState::FinWait1 => "closed; FIN-WAIT-1: our FIN is not yet acknowledged".into(),
         TcpState::LastAck => "closed after the peer; LAST-ACK: waiting for the ACK of our FIN".into(),
