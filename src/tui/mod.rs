@@ -64,6 +64,8 @@ pub struct Start {
     pub lesson: bool,
     /// Write the lab's segments to this pcapng file.
     pub pcap: Option<crate::wire::PcapTarget>,
+    /// The colours (by default the environment's: [`Theme::from_env`]).
+    pub theme: Option<Theme>,
 }
 
 /// Runs the TUI until the user quits; returns the exit status.
@@ -73,7 +75,8 @@ pub fn run(start: Start) -> anyhow::Result<i32> {
         .build()?;
     let (lab, events) = Lab::new();
     let wire = wire_pane::WirePane::start_in_background(&lab, start.pcap.clone());
-    let mut app = App::new(lab, Theme::from_env(), KernelReader::live());
+    let theme = start.theme.unwrap_or_else(Theme::from_env);
+    let mut app = App::new(lab, theme, KernelReader::live());
     app.wire = wire;
     let mut guard = terminal::Guard::enter()?;
     let size = guard.terminal.size()?;

@@ -51,8 +51,13 @@ pub fn areas(app: &App, w: u16, h: u16) -> Areas {
     Areas::with_narration(w, h, text_rows, status::command_rows(app, w))
 }
 
-/// Draws the whole screen.
+/// Draws the whole screen, in the App's theme.
 pub fn draw(frame: &mut Frame<'_>, app: &App) {
+    draw_panes(frame, app);
+    app.theme.paint(frame.buffer_mut());
+}
+
+fn draw_panes(frame: &mut Frame<'_>, app: &App) {
     let area = frame.area();
     if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
         let text = format!(
