@@ -8,7 +8,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use sockplay::lab::preview::escape_text;
 use sockplay::script::json::JsonLines;
@@ -16,6 +16,7 @@ use sockplay::script::lessons::{self, Lesson};
 use sockplay::script::markdown::Markdown;
 use sockplay::script::transcript::Transcript;
 use sockplay::script::{Line, Runner, Sink, parse_line, parse_script};
+use sockplay::tui::theme::{Theme, ThemeName};
 use sockplay::wire::PcapTarget;
 
 /// A socket playground: real TCP sockets, one call at a time.
@@ -59,6 +60,11 @@ struct Cli {
     /// With --pcap: replace the file if it exists (never through a link).
     #[arg(long, global = true, requires = "pcap")]
     force: bool,
+    /// Colours: dark, light (bright rooms) or contrast (projectors, low
+    /// vision: 7:1 or more). Default: $SOCKPLAY_THEME, else dark; NO_COLOR
+    /// turns colour off unless a theme is given here.
+    #[arg(long, global = true, value_name = "THEME")]
+    theme: Option<ThemeName>,
 }
 
 #[derive(Subcommand)]
@@ -95,6 +101,13 @@ enum Mode {
         /// A lesson's name (see `sockplay lessons`) or the path of a lesson file.
         name: String,
     },
+    /// Print a completion script for a shell (see the README to install it).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `sockplay man | man -l -`.
+    Man,
 }
 
 fn main() -> ExitCode {
@@ -165,7 +178,9 @@ fn main() -> ExitCode {
             list_lessons();
             Ok(0)
         }
-        Some(Mode::Lesson { ref name }) => lesson(name, pcap.clone()),
+        Some(Mode::Lesson { ref name }) => lesson(name, pcap.clone(), &cli),
+        Some(Mode::Completions { shell }) => completions(shell),
+        Some(Mode::Man) => man_page(),
         None => tui(&cli, pcap.clone()),
     };
     // A capture asked for and not whole is a failed run, said last.
@@ -321,6 +336,7 @@ fn listen_command(cli: &Cli) -> Option<String> {
 fn tui(cli: &Cli, pcap: Option<PcapTarget>) -> anyhow::Result<u8> {
     let mut start = sockplay::tui::Start {
         pcap,
+        theme: Some(Theme::choose(cli.theme).map_err(anyhow::Error::msg)?),
         ..Default::default()
     };
     if let Some(cmd) = listen_command(cli) {
@@ -341,6 +357,77 @@ fn tui(cli: &Cli, pcap: Option<PcapTarget>) -> anyhow::Result<u8> {
     Ok(sockplay::tui::run(start)? as u8)
 }
 
+/// `sockplay completions SHELL`: generated from the options above, so the
+/// completions know every subcommand and option there is.
+fn completions(shell: clap_complete::Shell) -> anyhow::Result<u8> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "sockplay", &mut script);
+    print_all(&script)
+}
+
+/// `sockplay man`: the manual page, from the same definitions: the
+/// command and its options, each subcommand with its own, the environment.
+fn man_page() -> anyhow::Result<u8> {
+    let cmd = Cli::command().disable_help_subcommand(true);
+    let man = clap_mangen::Man::new(cmd.clone()).manual("sockplay manual");
+    let mut page = Vec::new();
+    man.render_title(&mut page)?;
+    man.render_name_section(&mut page)?;
+    man.render_synopsis_section(&mut page)?;
+    man.render_description_section(&mut page)?;
+    man.render_options_section(&mut page)?;
+    page.extend_from_slice(b".SH COMMANDS\n");
+    for sub in cmd.get_subcommands() {
+        let name = format!("sockplay {}", sub.get_name());
+        let sub = sub.clone().bin_name(&name).disable_help_flag(true);
+        let man = clap_mangen::Man::new(sub.clone());
+        page.extend_from_slice(format!(".SS \"{name}\"\n").as_bytes());
+        let mut usage = Vec::new();
+        man.render_synopsis_section(&mut usage)?;
+        page.extend_from_slice(
+            String::from_utf8(usage)?
+                .replace(".SH SYNOPSIS\n", "")
+                .as_bytes(),
+        );
+        if let Some(about) = sub.get_about() {
+            page.extend_from_slice(format!(".PP\n{about}\n").as_bytes());
+        }
+        if sub.get_arguments().next().is_some() {
+            let mut options = Vec::new();
+            man.render_options_section(&mut options)?;
+            page.extend_from_slice(
+                String::from_utf8(options)?
+                    .replace(".SH OPTIONS\n", "")
+                    .as_bytes(),
+            );
+        }
+    }
+    page.extend_from_slice(ENVIRONMENT.as_bytes());
+    man.render_version_section(&mut page)?;
+    print_all(&page)
+}
+
+/// Writes `bytes` to standard output; a reader that stops early (`| head`)
+/// is not an error.
+fn print_all(bytes: &[u8]) -> anyhow::Result<u8> {
+    match std::io::stdout().lock().write_all(bytes) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(0),
+    }
+}
+
+/// The manual's ENVIRONMENT section, in roff.
+const ENVIRONMENT: &str = r#".SH ENVIRONMENT
+.TP
+\fBSOCKPLAY_THEME\fR
+The colours when \fB\-\-theme\fR is not given: dark, light or contrast.
+.TP
+\fBNO_COLOR\fR
+When set and not empty, no colour (words and bold still carry every meaning), unless \fB\-\-theme\fR is given.
+.SH SEE ALSO
+\fBss\fR(8), \fBnstat\fR(8), \fBsocket\fR(7), \fBtcp\fR(7), \fBudp\fR(7)
+"#;
+
 fn list_lessons() {
     let lessons = lessons::all();
     let width = lessons.iter().map(|l| l.name.len()).max().unwrap_or(0);
@@ -352,7 +439,7 @@ fn list_lessons() {
     }
 }
 
-fn lesson(name: &str, pcap: Option<PcapTarget>) -> anyhow::Result<u8> {
+fn lesson(name: &str, pcap: Option<PcapTarget>, cli: &Cli) -> anyhow::Result<u8> {
     let lesson = lessons::find(name).map_err(|e| anyhow::anyhow!(e))?;
     let lines = parse_script(&lesson.text).map_err(|e| anyhow::anyhow!("{}: {e}", lesson.name))?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -362,6 +449,7 @@ fn lesson(name: &str, pcap: Option<PcapTarget>) -> anyhow::Result<u8> {
         script: Some((lesson.title.clone(), lines)),
         lesson: true,
         pcap,
+        theme: Some(Theme::choose(cli.theme).map_err(anyhow::Error::msg)?),
         ..Default::default()
     };
     Ok(sockplay::tui::run(start)? as u8)
