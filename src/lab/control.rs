@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::Shared;
 use super::command::{ShutdownHow, SockOpts, format_duration};
+use super::ending::Ending;
 use super::errno::Errno;
 use super::name::Role;
 use super::open::describe_buffers;
@@ -34,6 +35,17 @@ pub(crate) fn shutdown(shared: &Arc<Shared>, sock: &LabSocket, which: ShutdownHo
     let call = shared.begin(sock.name, Call::Shutdown, Arg::Text(which.word().into()));
     let fd = sock.fd();
     let rec = Recorder::begin(shared, &call, fd.as_deref());
+    // Told from the state before the call changes it.
+    let sentence = match which {
+        ShutdownHow::Write if sock.name.role == Role::Udp => {
+            "no more sends from here (they get EPIPE); UDP tells the peer nothing".to_string()
+        }
+        _ if sock.name.role == Role::Udp => {
+            "marked shut for reading; UDP tells the peer nothing".to_string()
+        }
+        _ => ending_of(sock, fd.as_deref()).map_or_else(String::new, |e| e.shutdown(which)),
+    };
+    rec.start_clock();
     let result = match &fd {
         Some(fd) => fd
             .shutdown(how(which))
@@ -41,23 +53,26 @@ pub(crate) fn shutdown(shared: &Arc<Shared>, sock: &LabSocket, which: ShutdownHo
             .map_err(|e| Errno::of(&e)),
         None => Err(Errno(libc::EBADF)),
     };
-    let sentence = match which {
-        ShutdownHow::Write if sock.name.role == Role::Udp => {
-            "no more sends from here (they get EPIPE); UDP tells the peer nothing"
-        }
-        _ if sock.name.role == Role::Udp => "marked shut for reading; UDP tells the peer nothing",
-        ShutdownHow::Write => "FIN sent: the peer reads end of stream after what is queued",
-        ShutdownHow::Read => "recv here now returns 0 once the queue is empty",
-        ShutdownHow::Both => "FIN sent, and recv here returns 0 once the queue is empty",
-    };
     rec.finish(
         result,
         Extra {
-            sentence: Some(sentence.into()),
+            sentence: Some(sentence),
             ..Extra::default()
         },
     );
     vec![call]
+}
+
+/// The state of a connection's socket now, for what `close` or `shutdown`
+/// will send; `None` for a socket that is not a TCP connection's.
+fn ending_of(sock: &LabSocket, fd: Option<&socket2::Socket>) -> Option<Ending> {
+    if matches!(sock.name.role, Role::Udp | Role::Listener) {
+        return None;
+    }
+    let fd = fd?;
+    let local = fd.local_addr().ok().and_then(|a| a.as_socket());
+    let peer = sock.meta().peer;
+    Some(Ending::read(fd, local, peer))
 }
 
 /// Wakes the calls blocked on a socket: `shutdown(SHUT_RDWR)` unless that
@@ -117,6 +132,9 @@ pub(crate) fn close(shared: &Arc<Shared>, sock: &Arc<LabSocket>, rst: bool) -> V
     if rst && let Some(fd) = &fd {
         let _ = fd.set_linger(Some(Duration::ZERO));
     }
+    // Told from the state before the call changes it.
+    let ending = ending_of(sock, fd.as_deref());
+    rec.start_clock();
     drop(fd);
     retire(sock);
     let sentence = match (sock.name.role, rst) {
@@ -131,15 +149,18 @@ pub(crate) fn close(shared: &Arc<Shared>, sock: &Arc<LabSocket>, rst: bool) -> V
         (Role::Listener, false) => {
             "the listener is gone; connections still in its accept queue are reset"
         }
-        (_, true) => "SO_LINGER 0: a reset (RST) was sent and unsent data thrown away",
-        (_, false) => "FIN sent; the kernel finishes the connection on its own",
+        _ => "",
+    };
+    let sentence = match ending {
+        Some(e) if sentence.is_empty() => e.close(rst),
+        _ => sentence.to_string(),
     };
     let finish = move |sock: &LabSocket, rec: Recorder, woke: bool| {
         let note = woke.then(|| "blocked calls were woken first".to_string());
         rec.finish(
             close_fd(sock),
             Extra {
-                sentence: Some(sentence.into()),
+                sentence: Some(sentence),
                 note,
                 ..Extra::default()
             },

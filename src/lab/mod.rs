@@ -14,6 +14,7 @@ pub mod command;
 mod control;
 mod datagram;
 mod defer;
+mod ending;
 pub mod errno;
 mod explain;
 mod holder;

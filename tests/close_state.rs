@@ -1,0 +1,170 @@
+//! What `close` and `shutdown` say they sent is what went on the wire: told
+//! from the socket's state at the call, and checked against tcpdump on the
+//! same port. Needs CAP_NET_RAW (root, as in CI).
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Starts tcpdump on the loopback for `port`, writing to `file`; returns once
+/// its filter is in place.
+fn tcpdump_on(port: u16, file: &std::path::Path) -> Child {
+    let mut child = Command::new("tcpdump")
+        .args([
+            "-i",
+            "lo",
+            "--immediate-mode",
+            "-U",
+            "-nn",
+            "-Z",
+            "root",
+            "-w",
+        ])
+        .arg(file)
+        .arg(format!("tcp port {port}"))
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("tcpdump starts (.ci/run installs it)");
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert!(line.contains("listening"), "tcpdump: {line}");
+    std::thread::spawn(move || {
+        let mut rest = String::new();
+        let _ = std::io::Read::read_to_string(&mut err, &mut rest);
+    });
+    child
+}
+
+/// Stops tcpdump and reads its file back: one line per segment.
+fn stop_and_read(mut child: Child, file: &std::path::Path) -> Vec<String> {
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = Command::new("kill")
+        .arg("-INT")
+        .arg(child.id().to_string())
+        .status();
+    let began = Instant::now();
+    while child.try_wait().unwrap().is_none() && began.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let out = Command::new("tcpdump")
+        .arg("-r")
+        .arg(file)
+        .args(["-nn", "-S"])
+        .stderr(Stdio::null())
+        .output()
+        .expect("tcpdump reads its file");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// The client port a connect's sentence names (`C1 connected: 127.0.0.1:P → …`).
+fn client_port(run: &common::Run, sock: &str) -> u16 {
+    let e = &run.call(sock, "connect").explain;
+    let from = e.split("connected: ").nth(1).expect(e);
+    let addr = from.split_whitespace().next().unwrap();
+    addr.rsplit(':').next().unwrap().parse().expect(e)
+}
+
+/// tcpdump's segments sent from client port `p` to the server, by flags.
+fn flags_from(lines: &[String], p: u16, server: u16) -> Vec<String> {
+    let from = format!("127.0.0.1.{p} > 127.0.0.1.{server}:");
+    lines
+        .iter()
+        .filter(|l| l.contains(&from))
+        .filter_map(|l| l.split("Flags [").nth(1))
+        .map(|f| f.split(']').next().unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn close_says_what_it_sent_from_the_state_at_the_call() {
+    // SAFETY: geteuid takes no arguments and cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "this test needs root (CAP_NET_RAW for tcpdump)"
+        );
+        eprintln!("NOT RUN close_says_what_it_sent_from_the_state_at_the_call: needs root");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("sockplay-close-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("close.pcap");
+    let port = common::free_port();
+    let dump = tcpdump_on(port, &file);
+    // C1: closed after its connection ended (TIME-WAIT). C2: closed while
+    // established. C3: closed with bytes it never read. C4: closed after
+    // a shutdown(write), its FIN already out.
+    let run = common::run(&format!(
+        "listen 127.0.0.1:{port}\n\
+         connect L1\n\
+         accept L1\n\
+         shutdown C1 write\n\
+         close A1\n\
+         expect C1 state=TIME-WAIT\n\
+         sleep 200ms\n\
+         close C1\n\
+         sleep 200ms\n\
+         connect L1\n\
+         accept L1\n\
+         close C2\n\
+         expect C2 state=FIN-WAIT-2\n\
+         connect L1\n\
+         accept L1\n\
+         send A3 \"unread\"\n\
+         expect C3 recvq=6\n\
+         close C3\n\
+         connect L1\n\
+         accept L1\n\
+         shutdown C4 write\n\
+         expect C4 state=FIN-WAIT-2\n\
+         sleep 200ms\n\
+         close C4\n\
+         sleep 200ms\n"
+    ));
+    run.assert_ok();
+    let lines = stop_and_read(dump, &file);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let told = |s: &str| run.call(s, "close").explain.clone();
+    let sent = |s: &str| flags_from(&lines, client_port(&run, s), port);
+
+    // C1: the handshake's SYN and ACK, its FIN from shutdown, the ACK of
+    // A1's FIN, and nothing from close().
+    assert!(told("C1").starts_with("nothing sent"), "{}", told("C1"));
+    assert!(told("C1").contains("TIME-WAIT"), "{}", told("C1"));
+    let c1 = sent("C1");
+    assert_eq!(
+        c1.iter().filter(|f| f.contains('F')).count(),
+        1,
+        "one FIN from C1, the shutdown's: {c1:?}\n{lines:#?}"
+    );
+    assert!(!c1.iter().any(|f| f.contains('R')), "{c1:?}");
+    assert_eq!(c1.len(), 4, "SYN, ACK, FIN, ACK and no more: {c1:?}");
+
+    assert!(told("C2").starts_with("FIN sent"), "{}", told("C2"));
+    let c2 = sent("C2");
+    assert!(c2.iter().any(|f| f.contains('F')), "{c2:?}");
+
+    assert!(told("C3").contains("reset (RST)"), "{}", told("C3"));
+    let c3 = sent("C3");
+    assert!(c3.iter().any(|f| f.contains('R')), "{c3:?}");
+    assert!(!c3.iter().any(|f| f.contains('F')), "{c3:?}");
+
+    assert!(told("C4").starts_with("no new segment"), "{}", told("C4"));
+    let c4 = sent("C4");
+    assert_eq!(
+        c4.iter().filter(|f| f.contains('F')).count(),
+        1,
+        "one FIN from C4, the shutdown's: {c4:?}"
+    );
+    assert!(!c4.iter().any(|f| f.contains('R')), "{c4:?}");
+}
