@@ -69,6 +69,7 @@ fn sock(
         in_flight: Vec::new(),
         notes: Vec::new(),
         syn_queue: None,
+        next_syn_ms: None,
         half_open: None,
         options: None,
         reuseaddr: None,
@@ -276,7 +277,7 @@ fn time_wait_client() -> SockView {
         Some("127.0.0.1:40000"),
     );
     c1.closed = true;
-    let note = "closed; TIME-WAIT: the side that closed first waits (60 s on Linux) so that late segments cannot confuse a new connection";
+    let note = "closed; TIME-WAIT: the side whose FIN went first waits (60 s on Linux) so that late segments cannot confuse a new connection";
     c1.notes = vec![note.into()];
     c1
 }

@@ -106,6 +106,7 @@ fn lab_view(s: &SocketInfo, e: Option<&DiagEntry>) -> SockView {
         in_flight: in_flight(s),
         notes: Vec::new(),
         syn_queue: None,
+        next_syn_ms: None,
         half_open: None,
         options: m.tcp_opts.filter(|_| !m.closed).map(Into::into),
         reuseaddr: (s.role != Role::Udp).then_some(m.reuseaddr),
@@ -132,6 +133,9 @@ fn lab_view(s: &SocketInfo, e: Option<&DiagEntry>) -> SockView {
             v.sendq = Some(e.wqueue);
             v.notsent = e.info.and_then(|i| i.notsent);
             v.tcp = e.info;
+            if e.state == TcpState::SynSent {
+                v.next_syn_ms = Some(e.expires_ms);
+            }
         }
     }
     v
@@ -330,6 +334,7 @@ fn waiting_view(e: &DiagEntry, listener: SockName, client: Option<SockName>) -> 
         in_flight: Vec::new(),
         notes: Vec::new(),
         syn_queue: None,
+        next_syn_ms: None,
         half_open: syn.then(|| HalfOpen {
             synack_retrans: u32::from(e.retrans),
             expires_ms: e.expires_ms,

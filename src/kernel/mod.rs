@@ -26,6 +26,7 @@ pub mod udp;
 use std::io;
 
 pub use build::Readings;
+pub use notes::{next_syn_words, syn_limit_words};
 pub use proc::{Counters, System};
 pub use reader::KernelReader;
 pub use sampler::Sampler;

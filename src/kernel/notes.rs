@@ -262,8 +262,9 @@ fn listener_of(peer: SocketAddr, listeners: &[Listening]) -> Option<&Listening> 
     })
 }
 
-/// A client still waiting for the SYN-ACK: how often it has tried, and why
-/// it gets no answer when its listener is ours.
+/// A client still waiting for the SYN-ACK: how often it has tried, when it
+/// tries next, how often it will, and why it gets no answer when its
+/// listener is ours.
 fn syn_sent_note(v: &SockView, listeners: &[Listening], system: &System) -> String {
     let sent = v.tcp.map_or(0, |t| t.retrans) + 1;
     let times = if sent == 1 {
@@ -271,21 +272,51 @@ fn syn_sent_note(v: &SockView, listeners: &[Listening], system: &System) -> Stri
     } else {
         format!("{sent} times")
     };
-    let limit = system
-        .tcp_syn_retries
-        .map(|r| format!(" (it gives up after {})", r + 1))
+    let next = v
+        .next_syn_ms
+        .map(|ms| format!("; {}", next_syn_words(ms)))
+        .unwrap_or_default();
+    let limit = syn_limit_words(system)
+        .map(|w| format!("; {w}"))
         .unwrap_or_default();
     match v.peer.and_then(|p| listener_of(p, listeners)) {
         Some(l) if l.full => format!(
-            "SYN sent {times}; {}'s accept queue is full and drops each one{limit}",
+            "SYN sent {times}; {}'s accept queue is full and drops each one{next}{limit}",
             l.name
         ),
         Some(l) if l.syn_drops => format!(
-            "SYN sent {times}; {}'s SYN queue is full and cookies are off, so it drops each one{limit}",
+            "SYN sent {times}; {}'s SYN queue is full and cookies are off, so it drops each one{next}{limit}",
             l.name
         ),
-        _ => format!("SYN sent {times}, no SYN-ACK yet{limit}"),
+        _ => format!("SYN sent {times}, no SYN-ACK yet{next}{limit}"),
     }
+}
+
+/// When a waiting client's SYN goes again (`next SYN in 12 s`).
+pub fn next_syn_words(ms: u32) -> String {
+    if ms < 1000 {
+        "next SYN in under a second".into()
+    } else {
+        format!("next SYN in {} s", ms.div_ceil(1000))
+    }
+}
+
+/// How many SYNs a client sends before connect() fails, from the settings
+/// that decide it: the first, `tcp_syn_retries` more, and on kernels that
+/// have it `tcp_syn_linear_timeouts` more still (1 s apart, before the
+/// gaps start doubling).
+pub fn syn_limit_words(system: &System) -> Option<String> {
+    let retries = system.tcp_syn_retries?;
+    Some(match system.tcp_syn_linear_timeouts {
+        Some(linear) => format!(
+            "at most {} SYNs (1 + tcp_syn_retries {retries} + tcp_syn_linear_timeouts {linear}), then connect() fails with ETIMEDOUT",
+            1 + retries + linear
+        ),
+        None => format!(
+            "at most {} SYNs (1 + tcp_syn_retries {retries}), then connect() fails with ETIMEDOUT",
+            1 + retries
+        ),
+    })
 }
 
 /// A client ESTABLISHED at a lab listener whose server side is only SYN-RECV, or absent.
@@ -318,7 +349,7 @@ fn closed_note(state: TcpState, reuseaddr: Option<bool>) -> String {
         TcpState::TimeWait => match reuseaddr {
             Some(true) => "closed; TIME-WAIT, SO_REUSEADDR on: a new socket that sets it too may bind this port; it waits (60 s on Linux) so that late segments cannot confuse a new connection".into(),
             Some(false) => "closed; TIME-WAIT, SO_REUSEADDR off: nothing may bind this port until it ends (60 s on Linux), so that late segments cannot confuse a new connection".into(),
-            None => "closed; TIME-WAIT: the side that closed first waits (60 s on Linux) so that late segments cannot confuse a new connection".into(),
+            None => "closed; TIME-WAIT: the side whose FIN went first waits (60 s on Linux) so that late segments cannot confuse a new connection".into(),
         },
         TcpState::FinWait2 => "closed; FIN-WAIT-2: our FIN was acknowledged, the peer has not closed yet".into(),
         TcpState::FinWait1 => "closed; FIN-WAIT-1: our FIN is not yet acknowledged".into(),

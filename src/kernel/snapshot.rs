@@ -141,6 +141,10 @@ pub struct SockView {
     /// Listeners: the SYN queue's limit and what happens past it.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub syn_queue: Option<SynQueue>,
+    /// SYN-SENT clients: when the kernel sends the SYN again, in ms
+    /// (sock_diag's `idiag_expires`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_syn_ms: Option<u32>,
     /// SYN-RECV entries: the SYN-ACK's retransmits and timer.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub half_open: Option<HalfOpen>,

@@ -218,7 +218,15 @@ fn cell(app: &App, v: &SockView, col: usize, merged: bool, call_room: usize) -> 
                 t.dim(),
             )),
             (call, _) => {
-                let text = fit_call(call.map_or("", String::as_str), call_room);
+                let call = call.map_or("", String::as_str);
+                // A waiting client's next try, so that a late arrival is expected.
+                let call = match v.next_syn_ms.filter(|_| v.state == TcpState::SynSent) {
+                    Some(ms) if !call.is_empty() => {
+                        format!("{call} · {}", crate::kernel::next_syn_words(ms))
+                    }
+                    _ => call.to_string(),
+                };
+                let text = fit_call(&call, call_room);
                 let style = if text.is_empty() { t.text() } else { t.alarm() };
                 Cell::from(Span::styled(text, style))
             }
