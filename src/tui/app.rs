@@ -249,6 +249,13 @@ impl App {
                 self.dirty = true;
             }
             Msg::Lab(LabEvent::Finished(r)) => {
+                // A typed command's new sockets come into view as they are
+                // made, the newest last; one that finishes late (a client
+                // let in on a SYN retry) does not pull the panes away.
+                let typed_late = self.typed.blocked().any(|c| c.seq == r.seq);
+                if self.script.is_none() && !typed_late {
+                    r.created.iter().for_each(|c| self.in_view.note(*c));
+                }
                 self.typed.finished(r.seq);
                 if let Some(s) = &mut self.script {
                     // What a lesson's command just made is what it shows
@@ -419,8 +426,8 @@ impl App {
                 error: &mut self.cmd_error,
                 selected: &mut selected,
                 shown: &mut shown,
-                // Typed commands leave the panes where the reader put them.
-                acted_on: &mut super::rows::InView::default(),
+                // The panes follow what the last typed command used.
+                acted_on: &mut self.in_view,
             },
         };
         if let Progress::Wait(w) = self.typed.advance(&mut host, now) {
