@@ -31,8 +31,10 @@ expect C1 state=TIME-WAIT
 expect packet from=A1 to=C1 flags=FIN+ACK cause=close
 close C1
 expect C1 state=TIME-WAIT
+expect no packet from=C1 to=A1 flags=FIN+ACK cause=close within 500ms
 show C1
-note "The side that closed first (C1) ends in TIME-WAIT, here for 60 seconds, so that stray segments of this connection cannot be taken for a new one. The name C1 stays while the kernel holds it. A1 went through LAST-ACK and is gone."
+note "The side that shut down first (C1) ends in TIME-WAIT, here for 60 seconds, so that stray segments of this connection cannot be taken for a new one. The name C1 stays while the kernel holds it. A1 went through LAST-ACK and is gone."
+note "C1 was already in TIME-WAIT when its program called close(): the connection had ended, so close() sent nothing (the result says so, and the wire shows no segment from it). It only freed the descriptor."
 
 step "A reset"
 note "A new connection; the server closes it with SO_LINGER 0, which sends a reset (RST) instead of a FIN. Then the client sends. What will send() say?"
@@ -52,4 +54,4 @@ note "The client sends again. Same error?"
 pause
 send C2 10
 expect C2 errno=EPIPE
-note "No: the second send() failed with EPIPE, 'broken pipe': the connection is gone and the reset was already reported. MSG_NOSIGNAL keeps it an error; without it, the kernel would also kill the program with SIGPIPE."
+note "No: the second send() failed with EPIPE, 'broken pipe': the connection is gone and the reset was already reported. sockplay sends with MSG_NOSIGNAL, which keeps it an error. Without it the kernel also raises SIGPIPE, which kills a C program that has not set it aside; Python ignores SIGPIPE from its start, so there send() raises BrokenPipeError instead."
