@@ -102,6 +102,16 @@ pub const FIELDS: &[Field] = &[
         read: |v| text(v.sndbuf),
     },
     Field {
+        name: "rcv_mem",
+        about: "memory charged to the receive buffer: data plus the kernel's bookkeeping for each packet; full at rcvbuf",
+        read: |v| text(v.rcv_mem),
+    },
+    Field {
+        name: "snd_mem",
+        about: "memory charged to the send buffer: data plus the kernel's bookkeeping for each packet; full at sndbuf",
+        read: |v| text(v.snd_mem),
+    },
+    Field {
         name: "rcvbuf_asked",
         about: "receive buffer asked for, or null",
         read: |v| or_null(v.rcvbuf_asked),

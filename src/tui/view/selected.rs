@@ -26,6 +26,19 @@ fn fill(queued: Option<u32>, mem: Option<u32>, buf: Option<u32>) -> f64 {
     q / f64::from(buf)
 }
 
+/// The memory a buffer's data costs, when it is well above the data: the
+/// kernel charges each packet's bookkeeping to the buffer too, so a buffer
+/// can be full (its bar, its window) with less data in it than its size,
+/// or hold more than its size in data's terms: `, mem 5.6k`.
+fn charged(queued: Option<u32>, mem: Option<u32>) -> String {
+    let (q, m) = (u64::from(queued.unwrap_or(0)), u64::from(mem.unwrap_or(0)));
+    if m > q + q / 8 && m >= 1024 {
+        format!(", mem {}", size(m))
+    } else {
+        String::new()
+    }
+}
+
 /// How full a buffer must be to count as full when the kernel says it is
 /// (a send waits, a window is zero).
 const NEARLY_FULL: f64 = 0.9;
@@ -97,13 +110,14 @@ fn path_spans(
     head.push(Span::raw("▶ sndbuf "));
     head.push(Span::styled(bar(send_fill, bw), t.level(send_fill)));
     head.push(Span::raw(format!(
-        " {}/{}{} ",
+        " {}/{}{}{} ",
         size(u64::from(from.sendq.unwrap_or(0))),
         from.sndbuf
             .map_or_else(|| "-".into(), |b| size(u64::from(b))),
         from.notsent
             .filter(|n| *n > 0)
-            .map_or_else(String::new, |n| format!(", {} unsent", size(u64::from(n))))
+            .map_or_else(String::new, |n| format!(", {} unsent", size(u64::from(n)))),
+        charged(from.sendq, from.snd_mem)
     )));
     // The kernel stops short of the last byte: a send waits once the next
     // segment's memory would not fit, so a blocked sender's nearly full
@@ -127,9 +141,10 @@ fn path_spans(
             tail.push(Span::raw(format!("{} rcvbuf ", label(to))));
             tail.push(Span::styled(bar(recv_fill, bw), t.level(recv_fill)));
             tail.push(Span::raw(format!(
-                " {}/{} ",
+                " {}/{}{} ",
                 size(u64::from(to.recvq.unwrap_or(0))),
-                to.rcvbuf.map_or_else(|| "-".into(), |b| size(u64::from(b)))
+                to.rcvbuf.map_or_else(|| "-".into(), |b| size(u64::from(b))),
+                charged(to.recvq, to.rcv_mem)
             )));
             // Likewise a receiver closes its window before the last byte.
             if recv_fill >= 0.999 || (window == Some(0) && recv_fill >= NEARLY_FULL) {
