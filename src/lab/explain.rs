@@ -174,7 +174,9 @@ fn read_err(f: &Facts<'_>, e: Errno) -> Reading {
             TimeoutMode::Blocking => "",
         };
         reading.sentence = match f.call {
-            Call::Connect => format!("handshake under way{why}: the kernel finishes it"),
+            Call::Connect => format!(
+                "handshake under way{why}: the kernel goes on with it, sending the SYN again until an answer comes or it gives up; the socket turns writable when it is over"
+            ),
             Call::Accept => format!("accept queue empty{why}"),
             Call::Send | Call::SendAll | Call::SendTo if f.udp => {
                 format!("send buffer full{why}: the datagram did not fit")
