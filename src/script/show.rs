@@ -105,7 +105,7 @@ fn socket_lines(v: &SockView) -> Vec<String> {
                 )
             });
             format!(
-                "{name:<5} {state:<13} {:<21} → {:<21} {pair:<5}  recvq {}  sendq {}  notsent {}  rcvbuf {}  sndbuf {}  {}  app sent {}  app received {}{tcp}",
+                "{name:<5} {state:<13} {:<21} → {:<21} {pair:<5}  recvq {}  sendq {}  notsent {}  rcvbuf {}  sndbuf {}  rcv_mem {}  snd_mem {}  {}  app sent {}  app received {}{tcp}",
                 addr(v.local),
                 addr(v.peer),
                 opt(v.recvq),
@@ -113,6 +113,8 @@ fn socket_lines(v: &SockView) -> Vec<String> {
                 opt(v.notsent),
                 buffer(v.rcvbuf, v.rcvbuf_asked),
                 buffer(v.sndbuf, v.sndbuf_asked),
+                opt(v.rcv_mem),
+                opt(v.snd_mem),
                 mode_text(v),
                 opt(v.bytes_sent),
                 opt(v.bytes_received),
