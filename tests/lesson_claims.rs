@@ -109,6 +109,7 @@ fn a_waiting_client_sends_one_plus_both_settings_syns_then_times_out() {
     // The second SYN one second after the first (linear), then doubling.
     let gaps: Vec<f64> = syns.windows(2).map(|w| w[1] - w[0]).collect();
     assert!((0.8..1.5).contains(&gaps[0]), "{gaps:?}");
+    assert!((0.8..1.5).contains(&gaps[1]), "{gaps:?}");
     assert!((1.7..2.6).contains(&gaps[2]), "{gaps:?}");
     let failed = lines
         .iter()
@@ -199,4 +200,197 @@ print(srv.getsockname()[1])
         "{text}"
     );
     assert!(lesson("closing").contains("ends in TIME-WAIT, here for 60 seconds"));
+}
+
+/// backlog: Python's listen() with no argument asks for min(SOMAXCONN,
+/// 128), 128 here; Python turns a negative backlog into 0.
+#[test]
+fn pythons_listen_picks_128_and_makes_a_negative_backlog_0() {
+    let program = r#"
+import socket, subprocess
+a = socket.socket(); a.bind(("127.0.0.1", 0)); a.listen()
+b = socket.socket(); b.bind(("127.0.0.1", 0)); b.listen(-1)
+def q(s):
+    out = subprocess.run(["ss", "-ltnH", "sport = :%d" % s.getsockname()[1]], capture_output=True, text=True).stdout
+    return out.split()[2]
+print(q(a), q(b), min(socket.SOMAXCONN, 128))
+"#;
+    assert_eq!(python(program), "128 0 128");
+    let text = lesson("backlog");
+    assert!(
+        text.contains("Python's listen() with no argument picks min(SOMAXCONN, 128): 128 here")
+    );
+    assert!(text.contains("Python turns a negative backlog into 0"));
+}
+
+/// buffer-sizes: a socket that has not set SO_RCVBUF gets a window scale
+/// for the most its buffer may grow to (the larger of tcp_rmem's maximum
+/// and rmem_max); one set before connect() is scaled for that buffer.
+/// Setting it after connect() keeps the scale, but the window the kernel
+/// offers (rcv_ssthresh) falls to what the smaller buffer takes once data
+/// arrives.
+#[test]
+fn the_window_scale_comes_from_tcp_rmem_max_and_a_late_buffer_shrinks_the_window() {
+    let got = python(
+        r#"
+import socket, subprocess, time, re
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(5)
+port = srv.getsockname()[1]
+c1 = socket.socket(); c1.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+c1.connect(("127.0.0.1", port)); a1, _ = srv.accept()
+c2 = socket.create_connection(("127.0.0.1", port)); a2, _ = srv.accept()
+c2.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+def info(c):
+    out = subprocess.run(["ss", "-tniH", "src", "127.0.0.1:%d" % c.getsockname()[1]], capture_output=True, text=True).stdout
+    ws = re.search(r"wscale:(\d+),(\d+)", out)
+    th = re.search(r"rcv_ssthresh:(\d+)", out)
+    return int(ws.group(2)), int(th.group(1))
+before = info(c2)
+a2.setblocking(False)
+try:
+    a2.send(b"x" * 32768)
+except BlockingIOError:
+    pass
+time.sleep(0.3)
+after = info(c2)
+rmem = int(open("/proc/sys/net/ipv4/tcp_rmem").read().split()[2])
+rmax = int(open("/proc/sys/net/core/rmem_max").read())
+want = max(0, min(14, max(rmem, rmax).bit_length() - 1 - 15))
+print(info(c1)[0], before[0], want, after[0], before[1] > after[1], after[1] <= 8192)
+"#,
+    );
+    let f: Vec<&str> = got.split_whitespace().collect();
+    assert_eq!(f[0], "0", "C1's scale, set before connect: {got}");
+    assert_eq!(f[1], f[2], "C2's scale from the buffer's most: {got}");
+    assert_eq!(f[3], f[1], "the scale stays: {got}");
+    assert_eq!(&f[4..], ["True", "True"], "the window falls: {got}");
+    let text = lesson("buffer-sizes");
+    assert!(text.contains("A socket that has not set its buffer is scaled for the most it may grow to, the maximum of net.ipv4.tcp_rmem"));
+    assert!(text.contains("once data arrives, the kernel holds the window it offers to what the smaller buffer can take"));
+}
+
+/// timeouts: a non-blocking connect to a full listener returns EINPROGRESS
+/// and stays SYN-SENT; the socket is not writable until the handshake is over.
+#[test]
+fn a_non_blocking_connect_to_a_full_listener_stays_unwritable() {
+    let got = python(
+        r#"
+import socket, select, errno
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(0)
+first = socket.create_connection(srv.getsockname())
+c = socket.socket(); c.setblocking(False)
+print(errno.errorcode[c.connect_ex(srv.getsockname())])
+_, w, _ = select.select([], [c], [], 0.5)
+print(len(w))
+srv.accept()
+_, w, _ = select.select([], [c], [], 5)
+print(len(w), c.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR))
+"#,
+    );
+    assert_eq!(got, "EINPROGRESS\n0\n1 0");
+}
+
+/// flow-control: a small read gives no memory back. The receive buffer is
+/// charged per packet buffer, and a packet buffer is freed only once it is
+/// read out whole: after recv(1000), `ss -m` shows 1000 bytes fewer queued
+/// and the same memory charged (skmem r).
+#[test]
+fn a_small_read_gives_no_memory_back() {
+    let got = python(
+        r#"
+import socket, subprocess, time, re
+srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+srv.bind(("127.0.0.1", 0)); srv.listen(1)
+port = srv.getsockname()[1]
+c = socket.create_connection(("127.0.0.1", port)); a, _ = srv.accept()
+c.setblocking(False)
+def queued():
+    out = subprocess.run(["ss", "-tmnH", "sport", "=", ":%d" % port, "dport", "!=", ":0"], capture_output=True, text=True).stdout
+    m = re.search(r"^\S+\s+(\d+).*?skmem:\(r(\d+),", out, re.S)
+    return int(m.group(1)), int(m.group(2))
+# Fill both buffers, until the receiver's queue stands still.
+deadline = time.time() + 10
+last = None
+while time.time() < deadline:
+    try:
+        c.send(b"x" * 16384)
+        continue
+    except BlockingIOError:
+        pass
+    time.sleep(0.3)
+    now = queued()
+    if now == last:
+        break
+    last = now
+before = queued()
+a.recv(1000)
+time.sleep(0.2)
+after = queued()
+print(before[0] - after[0], before[1] == after[1], before[1] > 0)
+"#,
+    );
+    assert_eq!(got, "1000 True True");
+    assert!(
+        lesson("flow-control")
+            .contains("The kernel gives memory back only as whole packet buffers are read out")
+    );
+}
+
+/// flow-control and partial-send: the send buffer's size grows as a
+/// connection runs (autotuning, when SO_SNDBUF was not set; seen on a
+/// loopback with a real network's MTU, as in the lesson's lab of its own,
+/// for on the host's loopback it starts at its most), and the memory
+/// charged to it may pass that size, for the kernel checks for room
+/// before it takes each piece of a send (skmem w above tb).
+#[test]
+fn the_send_buffer_grows_and_its_memory_may_pass_its_size() {
+    if !root_or_say("the_send_buffer_grows_and_its_memory_may_pass_its_size") {
+        return;
+    }
+    let grows = r#"
+import socket, threading
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(2)
+c = socket.create_connection(srv.getsockname()); a, _ = srv.accept()
+first = c.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
+def reader():
+    left = 8 << 20
+    while left > 0:
+        left -= len(a.recv(65536))
+t = threading.Thread(target=reader); t.start()
+c.sendall(b"x" * (8 << 20)); t.join()
+print(c.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) > first)
+"#;
+    let out = Command::new("unshare")
+        .args([
+            "-n",
+            "sh",
+            "-c",
+            "ip link set lo mtu 1500 up && python3 -c \"$0\"",
+        ])
+        .arg(grows)
+        .output()
+        .expect("unshare (util-linux) and ip (iproute2) run");
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "True");
+    let passes = python(
+        r#"
+import socket, subprocess, re, time
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(2)
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+s.connect(srv.getsockname()); b, _ = srv.accept()
+s.setblocking(False)
+for _ in range(20):
+    try:
+        s.send(b"x" * 100000)
+    except BlockingIOError:
+        time.sleep(0.05)
+out = subprocess.run(["ss", "-tmnH", "src", "127.0.0.1:%d" % s.getsockname()[1]], capture_output=True, text=True).stdout
+m = re.search(r"skmem:\(r\d+,rb\d+,t\d+,tb(\d+),f\d+,w(\d+),", out)
+print(int(m.group(2)) > int(m.group(1)))
+"#,
+    );
+    assert_eq!(passes, "True");
+    assert!(
+        lesson("flow-control").contains("C1's sndbuf grows as the connection runs (autotuning)")
+    );
 }

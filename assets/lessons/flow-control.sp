@@ -18,10 +18,11 @@ note "A1's buffer is full and its window is zero: snd_wnd 0 on C1. C1's sendall 
 
 step "No message says stop"
 show C1
+note "C1's sndbuf grows as the connection runs (autotuning). Its bar counts memory, data plus bookkeeping, and may pass full: the kernel checks for room before it takes each piece of a send, not after."
 note "The receiver never sent 'stop'. Each acknowledgement it sent carried a smaller window, and the sender may only have that many bytes unacknowledged. At zero, the sender waits and now and then probes the window."
 expect packet from=C1 to=A1 kernel=zero-window-probe within 5s
 expect packet from=A1 to=C1 win=0 kernel=zero-window-probe-ack within 5s
-note "On the wire (press w): A1's ACKs to C1's send, their windows falling to 0; then C1's kernel probing with a segment that carries nothing, and A1 answering each probe with the same zero window. No call made these: the kernel did."
+note "On the wire: A1's ACKs to C1's send, their windows falling to 0; then C1's kernel probing with a segment that carries nothing, and A1 answering each probe with the same zero window. No call made these: the kernel did."
 
 step "A small read"
 note "The server reads 1000 bytes. Does the window open?"
@@ -30,10 +31,11 @@ recv A1 1000
 expect A1 ret=1000
 sleep 1s
 expect C1 snd_wnd=0
-note "No: snd_wnd is still 0. A receiver reopens its window only once a sizeable part of its buffer is free (here a full segment), so that the sender does not dribble tiny segments: silly-window avoidance."
+show A1
+note "No: snd_wnd is still 0. The window is made from free memory, not from room for data: A1 holds {A1.recvq} bytes of data and is charged {A1.rcv_mem} bytes of memory against its rcvbuf of {A1.rcvbuf}. The kernel gives memory back only as whole packet buffers are read out, and reopens the window only once the free memory takes a full segment, so that the sender does not dribble tiny segments (silly-window avoidance)."
 
 step "Reading again"
-note "The server now reads everything, 128 KiB a second. C1's snd_wnd opens as soon as A1 has read a segment's worth, and the bytes that waited in C1's send buffer move on."
+note "The server now reads everything, 128 KiB a second. C1's snd_wnd opens once the reads have given back memory for a full segment, and the bytes that waited in C1's send buffer move on."
 drain A1 on rate=128k/s
 expect packet from=A1 to=C1 kernel=window-update within 5s
 wait C1 30s

@@ -12,11 +12,11 @@ expect C1 sndbuf=8192
 note "C1's sndbuf reads 8192: the kernel doubled the 4 KiB that was asked, to leave room for its own bookkeeping."
 
 step "send() takes part of it"
-note "C1 asks send() to send 100 KiB. Its buffer holds 8 KiB, the receiver's 8 KiB. What will send() return?"
+note "C1's send buffer is {C1.sndbuf} bytes and A1's receive buffer {A1.rcvbuf}, but both count memory, not data: each packet costs its bytes plus the kernel's bookkeeping. C1 asks send() to send 100 KiB. What will send() return?"
 pause
 send C1 100k
 expect C1 partial=true
-note "send() returned less than 100 KiB: what fitted in the send buffer and what the receiver's buffer took. A non-blocking send never waits; it says how much it took."
+note "send() returned {C1.ret}, less than 100 KiB: what the receiver's buffer took and what fitted in the send buffer. A non-blocking send never waits; it says how much it took."
 
 step "Then EAGAIN"
 note "C1 tries again, three times, while nobody reads."
@@ -27,7 +27,10 @@ send C1 100k
 sleep 100ms
 send C1 100k
 expect C1 errno=EAGAIN
+expect C1 snd_wnd=0
+show
 note "With both buffers full and nobody reading, nothing fits: a non-blocking send() fails with EAGAIN ('try again later'). The data is not lost; it was never taken."
+note "Full means memory: A1 holds {A1.recvq} bytes of data, charged {A1.rcv_mem} of its {A1.rcvbuf}, and its window is already 0; C1 holds {C1.sendq}, charged {C1.snd_mem} of {C1.sndbuf}, which may pass the size, for the kernel checks for room before it takes each piece. The path of a byte shows the memory beside the data ('mem')."
 
 step "sendall loops"
 note "The receiver now reads, slowly: 16 KiB a second. C1 calls sendall with 64 KiB."

@@ -113,4 +113,5 @@ pause
 connect L3 timeout=0
 expect C7 errno=EINPROGRESS
 expect C7 timed_out=false
-note "Non-blocking, connect() returns EINPROGRESS at once, always: the program learns later whether it worked."
+expect C7 state=SYN-SENT
+note "Non-blocking, connect() returned EINPROGRESS at once: the handshake had begun, not finished. C7 stays in SYN-SENT while L3 is full; its kernel sends the SYN again on its own, and the program learns how it ended later, when the socket turns writable (SO_ERROR says how)."
