@@ -19,6 +19,8 @@ use sockplay::script::{Line, Runner, Sink, parse_line, parse_script};
 use sockplay::tui::theme::{Theme, ThemeName};
 use sockplay::wire::PcapTarget;
 
+mod watch;
+
 /// A socket playground: real TCP sockets, one call at a time.
 ///
 /// Without a subcommand, opens the lab in the terminal.
@@ -108,6 +110,33 @@ enum Mode {
     },
     /// Print the manual page (roff): `sockplay man | man -l -`.
     Man,
+    /// Watch a real server's sockets in the lab's panes: its accept queue,
+    /// SYN queue, buffers and connections, each with its process; the
+    /// command line still works beside it.
+    #[command(
+        after_help = "Examples:\n  sockplay watch 8080\n  sockplay watch 127.0.0.1:8080 --json --count 3\n  sockplay watch pid=4242\n  sockplay watch -- python3 server.py"
+    )]
+    Watch {
+        /// PORT, HOST:PORT, [::1]:PORT or pid=PID (or `-- COMMAND ARGS…`).
+        #[arg(value_name = "TARGET", required_unless_present = "command")]
+        target: Option<String>,
+        /// Print one JSON `snapshot` line per interval (and an `event` line per alert) instead of the panes.
+        #[arg(long)]
+        json: bool,
+        /// Print this many snapshots, then exit (with --json).
+        #[arg(long, value_name = "N", requires = "json")]
+        count: Option<u64>,
+        /// Time between snapshots (with --json); 0 samples back to back.
+        #[arg(long, value_name = "D", default_value = "1s", requires = "json")]
+        interval: String,
+        /// Where the started program's output goes (default: a file in the
+        /// temporary directory; standard error with --json).
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Start this program and watch its sockets as it makes them.
+        #[arg(last = true, value_name = "COMMAND")]
+        command: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -181,6 +210,23 @@ fn main() -> ExitCode {
         Some(Mode::Lesson { ref name }) => lesson(name, pcap.clone(), &cli),
         Some(Mode::Completions { shell }) => completions(shell),
         Some(Mode::Man) => man_page(),
+        Some(Mode::Watch {
+            ref target,
+            json,
+            count,
+            ref interval,
+            ref output,
+            ref command,
+        }) => watch::watch(&watch::Args {
+            target: target.clone(),
+            json,
+            count,
+            interval: interval.clone(),
+            output: output.clone(),
+            command: command.clone(),
+            pcap: pcap.clone(),
+            theme: cli.theme,
+        }),
         None => tui(&cli, pcap.clone()),
     };
     // A capture asked for and not whole is a failed run, said last.

@@ -74,6 +74,7 @@ fn sock(
         options: None,
         reuseaddr: None,
         time_wait_ms: None,
+        owner: None,
     }
 }
 
@@ -88,6 +89,7 @@ fn snapshot(sockets: Vec<SockView>, overflows: u64) -> Snapshot {
             ..Counters::default()
         },
         counters_scope: CounterScope::SystemWide,
+        watch: None,
     }
 }
 

@@ -49,6 +49,8 @@ fn role(r: Role) -> ViewRole {
         Role::Client => ViewRole::Client,
         Role::Accepted => ViewRole::Accepted,
         Role::Udp => ViewRole::Udp,
+        // Never a lab socket: the watched ones are built apart.
+        Role::Watched => ViewRole::Accepted,
     }
 }
 
@@ -113,6 +115,7 @@ fn lab_view(s: &SocketInfo, e: Option<&DiagEntry>) -> SockView {
         time_wait_ms: e
             .filter(|e| e.state == TcpState::TimeWait)
             .map(|e| e.expires_ms),
+        owner: None,
     };
     if let Some(e) = e {
         if s.role == Role::Udp {
@@ -268,12 +271,13 @@ pub fn snapshot(r: Readings<'_>) -> Snapshot {
         system: r.system,
         counters: r.counters,
         counters_scope: r.scope,
+        watch: None,
     }
 }
 
 /// A listener's SYN queue: how many SYN-RECV entries the kernel keeps and
 /// what a SYN past them meets (`tcp_conn_request` in net/ipv4/tcp_input.c).
-fn syn_queue(max: u32, defer: Option<(u64, u32)>, system: &System) -> SynQueue {
+pub(super) fn syn_queue(max: u32, defer: Option<(u64, u32)>, system: &System) -> SynQueue {
     // Full when more than the backlog wait: it holds backlog + 1.
     let by_backlog = max.saturating_add(1);
     let (limit, past) = match system.tcp_syncookies {
@@ -296,7 +300,11 @@ fn syn_queue(max: u32, defer: Option<(u64, u32)>, system: &System) -> SynQueue {
     }
 }
 
-fn waiting_view(e: &DiagEntry, listener: SockName, client: Option<SockName>) -> SockView {
+pub(super) fn waiting_view(
+    e: &DiagEntry,
+    listener: SockName,
+    client: Option<SockName>,
+) -> SockView {
     let syn = e.state == TcpState::SynReceived;
     SockView {
         id: None,
@@ -344,7 +352,37 @@ fn waiting_view(e: &DiagEntry, listener: SockName, client: Option<SockName>) -> 
         options: None,
         reuseaddr: None,
         time_wait_ms: None,
+        owner: None,
     }
+}
+
+/// The view of a socket known only from the dump (a watched one): what
+/// the kernel says of it, nothing of the lab's.
+pub(super) fn entry_view(e: &DiagEntry, role: ViewRole) -> SockView {
+    let mut v = waiting_view(e, SockName::new(Role::Watched, 0), None);
+    v.listener = None;
+    v.half_open = None;
+    v.role = role;
+    v.tcp = e.info;
+    v.notsent = e.info.and_then(|i| i.notsent);
+    if e.udp {
+        if e.state == TcpState::Closed {
+            v.state = TcpState::Unconnected;
+        }
+        v.recvq = Some(e.rqueue);
+        v.sendq = Some(e.wqueue);
+        v.drops = e.drops;
+        v.tcp = None;
+        v.notsent = None;
+    } else {
+        v.recvq = Some(recvq(e));
+        v.sendq = Some(e.wqueue);
+    }
+    if e.peer.ip().is_unspecified() && e.peer.port() == 0 {
+        v.peer = None;
+    }
+    v.time_wait_ms = (e.state == TcpState::TimeWait).then_some(e.expires_ms);
+    v
 }
 
 #[cfg(test)]

@@ -37,6 +37,22 @@ pub fn ports(ports: &[u16]) -> Option<Vec<u8>> {
         .iter()
         .flat_map(|&p| [(BC_S_EQ, p), (BC_D_EQ, p)])
         .collect();
+    chain(&conds)
+}
+
+/// A filter that accepts sockets whose local (source) port is one of
+/// `ports`: a server's sockets, without the clients that connect to it.
+/// `None` when there are no ports or more than twice [`MAX_PORTS`].
+pub fn source_ports(ports: &[u16]) -> Option<Vec<u8>> {
+    if ports.is_empty() || ports.len() > 2 * MAX_PORTS {
+        return None;
+    }
+    let conds: Vec<(u8, u16)> = ports.iter().map(|&p| (BC_S_EQ, p)).collect();
+    chain(&conds)
+}
+
+/// The OR chain of port comparisons.
+fn chain(conds: &[(u8, u16)]) -> Option<Vec<u8>> {
     let total = conds.len() * 8 + (conds.len() - 1) * 4;
     let mut out = Vec::with_capacity(total);
     for (i, (code, port)) in conds.iter().enumerate() {
@@ -91,6 +107,14 @@ mod tests {
         let one = ports(&[7]).unwrap();
         assert!(run(&one, 7, 0) && run(&one, 0, 7) && !run(&one, 1, 1));
         assert_eq!(ports(&[]), None);
+    }
+
+    #[test]
+    fn source_ports_leave_the_clients_out() {
+        let bc = source_ports(&[80, 443]).unwrap();
+        assert!(run(&bc, 80, 5000) && run(&bc, 443, 1));
+        assert!(!run(&bc, 5000, 80) && !run(&bc, 1, 443));
+        assert_eq!(source_ports(&[]), None);
     }
 
     #[test]

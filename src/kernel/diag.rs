@@ -68,6 +68,29 @@ pub struct DiagEntry {
     /// Packets the socket dropped (`sk_drops`): for UDP, datagrams that
     /// arrived when its receive buffer was full.
     pub drops: Option<u32>,
+    /// The kernel's cookie for the socket (`idiag_cookie`): with the
+    /// addresses, it finds this one socket again (see [`DiagSocket::one`]).
+    pub cookie: u64,
+    /// A UDP socket (from a dump of UDP sockets), not TCP.
+    pub udp: bool,
+}
+
+/// What a dump asks the kernel to add to each socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Extensions {
+    /// TCP_INFO and SK_MEMINFO: everything the kernel view shows.
+    Full,
+    /// Nothing: addresses, state, queues and inode, the cheapest dump.
+    None,
+}
+
+impl Extensions {
+    fn bits(self) -> u8 {
+        match self {
+            Extensions::Full => (1u8 << (INET_DIAG_INFO - 1)) | (1u8 << (INET_DIAG_SKMEMINFO - 1)),
+            Extensions::None => 0,
+        }
+    }
 }
 
 /// The request for a dump of one address family's TCP sockets, filtered in
@@ -79,7 +102,24 @@ pub fn request(family: u8, ports: &[u16], seq: u32) -> Vec<u8> {
 
 /// The request for a dump of one address family and protocol, filtered to `ports`.
 pub fn request_of(family: u8, protocol: u8, ports: &[u16], seq: u32) -> Vec<u8> {
-    let filter = bytecode::ports(ports);
+    request_with(
+        family,
+        protocol,
+        bytecode::ports(ports).as_deref(),
+        Extensions::Full,
+        seq,
+    )
+}
+
+/// The request for a dump of one address family and protocol, filtered by
+/// `filter` (inet_diag bytecode) when there is one, with `ext` on each socket.
+pub fn request_with(
+    family: u8,
+    protocol: u8,
+    filter: Option<&[u8]>,
+    ext: Extensions,
+    seq: u32,
+) -> Vec<u8> {
     let attr_len = filter.as_ref().map_or(0, |f| 4 + f.len());
     let len = NLMSG_HDR + REQ_LEN + attr_len;
     let mut m = Vec::with_capacity(len);
@@ -89,16 +129,49 @@ pub fn request_of(family: u8, protocol: u8, ports: &[u16], seq: u32) -> Vec<u8> 
     m.extend_from_slice(&seq.to_ne_bytes());
     m.extend_from_slice(&0u32.to_ne_bytes());
     // inet_diag_req_v2: family, protocol, ext, pad, states, sockid (48 bytes).
-    let ext = (1u8 << (INET_DIAG_INFO - 1)) | (1u8 << (INET_DIAG_SKMEMINFO - 1));
-    m.extend_from_slice(&[family, protocol, ext, 0]);
+    m.extend_from_slice(&[family, protocol, ext.bits(), 0]);
     m.extend_from_slice(&u32::MAX.to_ne_bytes());
     m.extend_from_slice(&[0u8; 48]);
     if let Some(f) = filter {
-        // bytecode::ports keeps a filter within the attribute's u16.
+        // bytecode keeps a filter within the attribute's u16.
         m.extend_from_slice(&((4 + f.len()) as u16).to_ne_bytes());
         m.extend_from_slice(&INET_DIAG_REQ_BYTECODE.to_ne_bytes());
-        m.extend_from_slice(&f);
+        m.extend_from_slice(f);
     }
+    m
+}
+
+/// The request for one socket, found by its addresses and cookie, with
+/// TCP_INFO and SK_MEMINFO (no dump: the kernel looks it up in its hash).
+pub fn request_one(e: &DiagEntry, protocol: u8, seq: u32) -> Vec<u8> {
+    let family = if e.local.is_ipv4() {
+        libc::AF_INET as u8
+    } else {
+        libc::AF_INET6 as u8
+    };
+    let len = NLMSG_HDR + REQ_LEN;
+    let mut m = Vec::with_capacity(len);
+    m.extend_from_slice(&(len as u32).to_ne_bytes());
+    m.extend_from_slice(&SOCK_DIAG_BY_FAMILY.to_ne_bytes());
+    m.extend_from_slice(&NLM_F_REQUEST.to_ne_bytes());
+    m.extend_from_slice(&seq.to_ne_bytes());
+    m.extend_from_slice(&0u32.to_ne_bytes());
+    m.extend_from_slice(&[family, protocol, Extensions::Full.bits(), 0]);
+    m.extend_from_slice(&u32::MAX.to_ne_bytes());
+    // inet_diag_sockid: sport, dport (network order), src, dst, if, cookie.
+    m.extend_from_slice(&e.local.port().to_be_bytes());
+    m.extend_from_slice(&e.peer.port().to_be_bytes());
+    for a in [e.local.ip(), e.peer.ip()] {
+        let mut b = [0u8; 16];
+        match a {
+            IpAddr::V4(v4) => b[..4].copy_from_slice(&v4.octets()),
+            IpAddr::V6(v6) => b.copy_from_slice(&v6.octets()),
+        }
+        m.extend_from_slice(&b);
+    }
+    m.extend_from_slice(&0u32.to_ne_bytes());
+    m.extend_from_slice(&((e.cookie & 0xffff_ffff) as u32).to_ne_bytes());
+    m.extend_from_slice(&((e.cookie >> 32) as u32).to_ne_bytes());
     m
 }
 
@@ -150,6 +223,8 @@ pub fn parse_msg(b: &[u8]) -> Option<DiagEntry> {
         retrans: b[3],
         expires_ms: u32_ne(b, 52),
         drops: None,
+        cookie: u64::from(u32_ne(b, 44)) | (u64::from(u32_ne(b, 48)) << 32),
+        udp: false,
     };
     let mut at = MSG_LEN;
     while at + 4 <= b.len() {
@@ -281,11 +356,51 @@ impl DiagSocket {
         ports: &[u16],
         out: &mut Vec<DiagEntry>,
     ) -> io::Result<()> {
+        let filter = bytecode::ports(ports);
+        self.dump_filtered(family, protocol, filter.as_deref(), Extensions::Full, out)
+    }
+
+    /// Dumps the sockets of `family` and `protocol` that `filter` (inet_diag
+    /// bytecode, run by the kernel) accepts, all when there is none, with
+    /// `ext` on each; appends them to `out`.
+    pub fn dump_filtered(
+        &mut self,
+        family: i32,
+        protocol: i32,
+        filter: Option<&[u8]>,
+        ext: Extensions,
+        out: &mut Vec<DiagEntry>,
+    ) -> io::Result<()> {
         self.seq = self.seq.wrapping_add(1);
-        let req = request_of(family as u8, protocol as u8, ports, self.seq);
+        let req = request_with(family as u8, protocol as u8, filter, ext, self.seq);
+        let start = out.len();
+        self.exchange(&req, out)?;
+        if protocol == libc::IPPROTO_UDP {
+            out[start..].iter_mut().for_each(|e| e.udp = true);
+        }
+        Ok(())
+    }
+
+    /// One socket again, with TCP_INFO and SK_MEMINFO, looked up by its
+    /// addresses and cookie; `None` when the kernel no longer holds it.
+    pub fn one(&mut self, e: &DiagEntry, protocol: i32) -> io::Result<Option<DiagEntry>> {
+        self.seq = self.seq.wrapping_add(1);
+        let req = request_one(e, protocol as u8, self.seq);
+        let mut out = Vec::with_capacity(1);
+        match self.exchange(&req, &mut out) {
+            Ok(()) => Ok(out.pop()),
+            Err(err) if err.raw_os_error() == Some(libc::ENOENT) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Sends a request and reads the answer until the dump's end, or, for
+    /// a request of one socket, its one message (or error).
+    fn exchange(&mut self, req: &[u8], out: &mut Vec<DiagEntry>) -> io::Result<()> {
+        let single = u16_ne(req, 6) & NLM_F_DUMP == 0;
         // To the kernel: netlink port 0, no multicast groups.
         let kernel = rustix::net::netlink::SocketAddrNetlink::new(0, 0);
-        rustix::net::sendto(&self.fd, &req, rustix::net::SendFlags::empty(), &kernel)?;
+        rustix::net::sendto(&self.fd, req, rustix::net::SendFlags::empty(), &kernel)?;
         // Bounded: a dump ends with NLMSG_DONE; a million reads is far past any lab.
         for _ in 0..1_000_000 {
             let n = match rustix::net::recv(
@@ -297,7 +412,8 @@ impl DiagSocket {
                 Err(rustix::io::Errno::INTR) => continue,
                 Err(e) => return Err(e.into()),
             };
-            if parse_messages(&self.buf[..n], out)? {
+            let before = out.len();
+            if parse_messages(&self.buf[..n], out)? || (single && out.len() > before) {
                 return Ok(());
             }
         }

@@ -22,6 +22,7 @@ pub mod state;
 pub mod sysctl;
 pub mod tcp_info;
 pub mod udp;
+pub mod watch;
 
 use std::io;
 
@@ -54,6 +55,8 @@ pub struct Snapshotter {
     /// so that their memory is reused, not asked of the system each time.
     lab: Vec<SocketInfo>,
     entries: Vec<diag::DiagEntry>,
+    /// Another process's sockets, watched beside the lab's.
+    watch: Option<watch::Watch>,
 }
 
 /// How long system settings read from /proc/sys are shown before reading again.
@@ -69,6 +72,7 @@ fn lab_ports(lab: &[SocketInfo], udp: bool) -> Vec<u16> {
         .filter_map(|s| match s.role {
             Role::Listener | Role::Accepted | Role::Udp => s.meta.local.map(|a| a.port()),
             Role::Client => s.meta.peer.map(|a| a.port()),
+            Role::Watched => None,
         })
         .filter(|p| *p != 0)
         .collect();
@@ -92,7 +96,24 @@ impl Snapshotter {
             system: None,
             lab: Vec::new(),
             entries: Vec::new(),
+            watch: None,
         })
+    }
+
+    /// Watches another process's sockets beside the lab's from now on.
+    pub fn watch(&mut self, watch: watch::Watch) {
+        self.watch = Some(watch);
+    }
+
+    /// Reads TCP_INFO only for these watched sockets (see
+    /// [`watch::Watch::set_detail`]).
+    pub fn set_watch_detail(
+        &mut self,
+        detail: Option<rustc_hash::FxHashSet<crate::lab::SockName>>,
+    ) {
+        if let Some(w) = &mut self.watch {
+            w.set_detail(detail);
+        }
     }
 
     /// Counts the TcpExt counters from now on (a lab started afresh).
@@ -142,7 +163,13 @@ impl Snapshotter {
         let dumped = self.dump(v4, v6, &ports, &udp_ports, &mut entries);
         let snap = dumped.map(|()| self.build(lab, &entries, t));
         self.entries = entries;
-        snap
+        let mut snap = snap?;
+        if let Some(w) = &mut self.watch {
+            let (sockets, status) = w.sample(&mut self.diag, &snap.counters, &snap.system, t)?;
+            snap.sockets.extend(sockets);
+            snap.watch = Some(status);
+        }
+        Ok(snap)
     }
 
     /// Dumps the lab's TCP and UDP ports of the families it uses.

@@ -42,6 +42,28 @@ impl KernelReader {
             .map_err(|e| format!("cannot read the kernel view: {e}"))
     }
 
+    /// Watches another process's sockets beside the lab's, for every holder
+    /// of the reader.
+    pub fn watch(&self, watch: super::watch::Watch) {
+        if let Ok(reader) = &self.inner {
+            reader
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .watch(watch);
+        }
+    }
+
+    /// Reads TCP_INFO only for these watched sockets (those on screen and
+    /// the selected one).
+    pub fn set_watch_detail(&self, detail: Option<rustc_hash::FxHashSet<crate::lab::SockName>>) {
+        if let Ok(reader) = &self.inner {
+            reader
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .set_watch_detail(detail);
+        }
+    }
+
     /// Counts the TcpExt counters from now on, for every holder of the
     /// reader (a lab started afresh).
     pub fn count_from_now(&self) {

@@ -159,6 +159,10 @@ pub struct SockView {
     /// TIME-WAIT: how long, in ms, before the kernel lets the entry go.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_wait_ms: Option<u32>,
+    /// A watched socket's process (`watch`); `None` for the lab's own, and
+    /// for a connection no process holds any more (TIME-WAIT).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<super::watch::Owner>,
 }
 
 /// A TCP socket's options that decide when segments go out and how a dead
@@ -299,6 +303,9 @@ pub struct Snapshot {
     pub counters: Counters,
     /// Whom the counters count.
     pub counters_scope: CounterScope,
+    /// What a watch of another process's sockets says (`watch`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watch: Option<super::watch::WatchStatus>,
 }
 
 fn mode<S: serde::Serializer>(m: &Option<TimeoutMode>, s: S) -> Result<S::Ok, S::Error> {

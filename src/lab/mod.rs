@@ -74,6 +74,7 @@ fn maker(role: Role) -> &'static str {
         Role::Client => "connect",
         Role::Accepted => "accept",
         Role::Udp => "udp",
+        Role::Watched => "watch",
     }
 }
 
@@ -83,6 +84,11 @@ pub enum LabError {
     /// The name was never given to a socket in this run.
     #[error("there is no socket {0} (see `show` for the sockets there are)")]
     UnknownSocket(SockName),
+    /// A watched socket belongs to another process: the lab only looks at it.
+    #[error(
+        "{0} is another process's socket, only watched: the lab can connect to its port (connect HOST:PORT), not call on it"
+    )]
+    Watched(SockName),
     /// The name went to a call that failed, so there is no such socket.
     #[error("there is no socket {0}: the {call} that was to make it failed (see its result)", call = maker(.0.role))]
     NeverMade(SockName),

@@ -15,6 +15,8 @@ pub enum Role {
     Accepted,
     /// A UDP socket, made by `udp` (`U1`).
     Udp,
+    /// A socket of another process, seen by `watch` (`S1`): not the lab's.
+    Watched,
 }
 
 impl Role {
@@ -25,6 +27,7 @@ impl Role {
             Role::Client => 'C',
             Role::Accepted => 'A',
             Role::Udp => 'U',
+            Role::Watched => 'S',
         }
     }
 
@@ -35,6 +38,7 @@ impl Role {
             Role::Client => "client",
             Role::Accepted => "accepted",
             Role::Udp => "udp",
+            Role::Watched => "watched",
         }
     }
 }
@@ -70,7 +74,9 @@ impl serde::Serialize for SockName {
 
 /// Why a word is not a socket name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("'{0}' is not a socket name: expected L, C, A or U followed by a number (L1, C2, A3, U4)")]
+#[error(
+    "'{0}' is not a socket name: expected L, C, A, U or S followed by a number (L1, C2, A3, U4, S5)"
+)]
 pub struct BadName(pub String);
 
 impl FromStr for SockName {
@@ -84,6 +90,7 @@ impl FromStr for SockName {
             Some('C') => Role::Client,
             Some('A') => Role::Accepted,
             Some('U') => Role::Udp,
+            Some('S') => Role::Watched,
             _ => return Err(bad()),
         };
         let digits = chars.as_str();
@@ -104,7 +111,7 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for s in ["L1", "C2", "A30", "U4"] {
+        for s in ["L1", "C2", "A30", "U4", "S5"] {
             assert_eq!(s.parse::<SockName>().unwrap().to_string(), s);
         }
         assert_eq!("c7".parse::<SockName>().unwrap().to_string(), "C7");

@@ -90,6 +90,7 @@ impl Shared {
         let reg = self.registry();
         match reg.sockets.get(&name) {
             Some(sock) => Ok(Arc::clone(sock)),
+            None if name.role == crate::lab::Role::Watched => Err(LabError::Watched(name)),
             None if name.number <= reg.last[name.role as usize] => Err(LabError::NeverMade(name)),
             None => Err(LabError::UnknownSocket(name)),
         }

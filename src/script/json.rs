@@ -27,6 +27,11 @@ impl<W: Write> JsonLines<W> {
         self.out
     }
 
+    /// The writer, to write a line of another kind between the records.
+    pub fn out_mut(&mut self) -> &mut W {
+        &mut self.out
+    }
+
     fn emit(&mut self, value: &Value) {
         let _ = writeln!(self.out, "{}", terminal_safe(value.to_string()));
         let _ = self.out.flush();

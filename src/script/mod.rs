@@ -26,6 +26,7 @@ pub mod runner;
 pub mod show;
 pub mod sink;
 pub mod transcript;
+pub mod watch;
 
 pub use player::{Player, Progress, RunStatus};
 pub use runner::Runner;

@@ -164,6 +164,16 @@ pub struct App {
     pub wire: super::wire_pane::WirePane,
     /// The results show each call's Python equivalent (`y`).
     pub python: bool,
+    /// Another process's sockets, watched beside the lab's (`sockplay watch`).
+    pub watching: Option<Watching>,
+}
+
+/// A watch of another process's sockets.
+pub struct Watching {
+    /// What is watched.
+    pub target: crate::kernel::watch::Target,
+    /// The program `watch --` started: reaped when it exits, ended at quit.
+    pub started: Option<crate::script::watch::Started>,
 }
 
 pub use super::lesson::{Script, Stop};
@@ -209,6 +219,7 @@ impl App {
             dirty: true,
             wire: super::wire_pane::WirePane::default(),
             python: false,
+            watching: None,
         }
     }
 
@@ -279,6 +290,10 @@ impl App {
             Msg::Snapshot(snap) => self.apply_snapshot(snap),
             Msg::Drawn => self.drawn(),
             Msg::Tick(now) => {
+                if let Some(s) = self.watching.as_mut().and_then(|w| w.started.as_mut()) {
+                    // Reaped, so that the watch sees it gone.
+                    s.exited();
+                }
                 if self.wake.is_some_and(|w| w <= now) {
                     self.advance(now);
                     self.dirty = true;

@@ -192,6 +192,7 @@ mod tests {
                 system: Default::default(),
                 counters: Default::default(),
                 counters_scope: crate::kernel::CounterScope::SystemWide,
+                watch: None,
             })
         };
         for s in 0..1000 {

@@ -54,7 +54,7 @@ const TURN: Duration = Duration::from_millis(15);
 const QUIT_LIMIT: Duration = Duration::from_millis(300);
 
 /// What to put on screen at the start.
-#[derive(Debug, Default, Clone)]
+#[derive(Default)]
 pub struct Start {
     /// Commands to run first (from `--listen …`).
     pub commands: Vec<String>,
@@ -66,6 +66,16 @@ pub struct Start {
     pub pcap: Option<crate::wire::PcapTarget>,
     /// The colours (by default the environment's: [`Theme::from_env`]).
     pub theme: Option<Theme>,
+    /// Watch another process's sockets beside the lab's.
+    pub watch: Option<WatchStart>,
+}
+
+/// What `sockplay watch` hands the screen.
+pub struct WatchStart {
+    /// The sockets to watch.
+    pub target: crate::kernel::watch::Target,
+    /// The program `watch --` started, if any: it ends with the screen.
+    pub started: Option<crate::script::watch::Started>,
 }
 
 /// Runs the TUI until the user quits; returns the exit status.
@@ -76,8 +86,18 @@ pub fn run(start: Start) -> anyhow::Result<i32> {
     let (lab, events) = Lab::new();
     let wire = wire_pane::WirePane::start_in_background(&lab, start.pcap.clone());
     let theme = start.theme.unwrap_or_else(Theme::from_env);
-    let mut app = App::new(lab, theme, KernelReader::live());
+    let kernel = KernelReader::live();
+    if let Some(w) = &start.watch {
+        kernel.watch(crate::kernel::watch::Watch::new(w.target)?);
+    }
+    let mut app = App::new(lab, theme, kernel);
     app.wire = wire;
+    if let Some(w) = start.watch {
+        app.watching = Some(app::Watching {
+            target: w.target,
+            started: w.started,
+        });
+    }
     let mut guard = terminal::Guard::enter()?;
     let size = guard.terminal.size()?;
     app.size = (size.width, size.height);

@@ -21,6 +21,8 @@ fn entry(state: TcpState, local: &str, peer: &str, inode: u64, rq: u32, wq: u32)
         retrans: 0,
         expires_ms: 0,
         drops: None,
+        cookie: 0,
+        udp: false,
     }
 }
 

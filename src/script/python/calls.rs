@@ -22,7 +22,7 @@ impl Namer {
         let n = match role {
             Role::Listener => &mut self.listeners,
             Role::Client => &mut self.clients,
-            Role::Udp | Role::Accepted => &mut self.udp,
+            Role::Udp | Role::Accepted | Role::Watched => &mut self.udp,
         };
         *n += 1;
         SockName::new(role, *n)
