@@ -254,3 +254,135 @@ fn a_started_program_is_followed_until_it_binds() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// ListenOverflows from /proc/net/netstat: a reader of the kernel apart from sockplay.
+fn listen_overflows() -> u64 {
+    let text = std::fs::read_to_string("/proc/net/netstat").unwrap();
+    let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("TcpExt:")).collect();
+    let names: Vec<&str> = lines[0].split_whitespace().collect();
+    let values: Vec<&str> = lines[1].split_whitespace().collect();
+    let at = names.iter().position(|n| *n == "ListenOverflows").unwrap();
+    values[at].parse().unwrap()
+}
+
+#[test]
+fn a_full_queue_that_drops_syns_is_an_event_with_the_time() {
+    let server = Python::start(TEXTBOOK, &[]);
+    let port: u16 = server.first.parse().unwrap();
+    let _clients = knock(port, 8);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while ss_listener(port) != Some((6, 5)) {
+        assert!(Instant::now() < deadline, "ss: {:?}", ss_listener(port));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The two clients left out retry their SYNs about once a second.
+    let before = listen_overflows();
+    let out = sockplay(&[
+        "watch",
+        &port.to_string(),
+        "--json",
+        "--count",
+        "16",
+        "--interval",
+        "250ms",
+    ]);
+    let after = listen_overflows();
+    assert!(out.status.success(), "{out:?}");
+    let lines = json_lines(&out);
+    let events: Vec<&Value> = lines.iter().filter(|l| l["type"] == "event").collect();
+    assert!(!events.is_empty(), "no event: {lines:?}");
+    let total: u64 = events.iter().map(|e| e["count"].as_u64().unwrap()).sum();
+    assert!(
+        total >= 1 && total <= after - before,
+        "{total} vs {}",
+        after - before
+    );
+    for e in &events {
+        assert_eq!(e["kind"], "accept-queue-full");
+        assert_eq!(e["socket"], "S1");
+        let text = e["text"].as_str().unwrap();
+        let want = format!(
+            "accept queue full: {} SYNs dropped at {}",
+            e["count"],
+            e["at"].as_str().unwrap()
+        );
+        assert_eq!(text, want);
+        let at = e["at"].as_str().unwrap();
+        assert!(
+            at.len() == 8 && at.as_bytes()[2] == b':' && at.as_bytes()[5] == b':',
+            "{at}"
+        );
+    }
+    // The snapshot keeps them for the screen.
+    let last = lines
+        .iter()
+        .rev()
+        .find(|l| l["type"] == "snapshot")
+        .unwrap();
+    assert_eq!(
+        last["watch"]["alerts"].as_array().unwrap().len(),
+        events.len().min(8)
+    );
+}
+
+/// A server that accepts one connection, closes it first, and waits.
+const CLOSES_FIRST: &str = "
+import socket, time
+s = socket.socket()
+s.bind(('127.0.0.1', 0))
+s.listen(5)
+print(s.getsockname()[1], flush=True)
+c, _ = s.accept()
+time.sleep(1.0)
+c.close()
+time.sleep(120)
+";
+
+#[test]
+fn a_connection_keeps_its_name_through_time_wait() {
+    let server = Python::start(CLOSES_FIRST, &[]);
+    let port: u16 = server.first.parse().unwrap();
+    let mut client = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let peer = client.local_addr().unwrap().to_string();
+    // The client reads to the end and closes: the server's side, which
+    // closed first, waits in TIME-WAIT.
+    let reader = std::thread::spawn(move || {
+        let mut rest = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut client, &mut rest);
+    });
+    let out = sockplay(&[
+        "watch",
+        &port.to_string(),
+        "--json",
+        "--count",
+        "16",
+        "--interval",
+        "200ms",
+    ]);
+    reader.join().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let states: Vec<(String, String, bool)> = json_lines(&out)
+        .iter()
+        .filter_map(|l| {
+            let s = l["sockets"]
+                .as_array()?
+                .iter()
+                .find(|s| s["peer"] == peer)?;
+            Some((
+                s["id"].as_str()?.to_string(),
+                s["state"].as_str()?.to_string(),
+                s["owner"]["pid"].as_u64() == Some(u64::from(server.pid())),
+            ))
+        })
+        .collect();
+    assert!(
+        states.contains(&("S2".into(), "ESTABLISHED".into(), true)),
+        "{states:?}"
+    );
+    // The same name once no process holds it: no owner.
+    assert!(
+        states.contains(&("S2".into(), "TIME-WAIT".into(), false)),
+        "{states:?}"
+    );
+    assert!(states.iter().all(|s| s.0 == "S2"), "{states:?}");
+}

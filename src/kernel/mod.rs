@@ -81,6 +81,38 @@ fn lab_ports(lab: &[SocketInfo], udp: bool) -> Vec<u16> {
     ports
 }
 
+/// Names both ends where a lab client is connected to a watched server
+/// (`C3 ⇄ S7`), as the lab does for its own pairs.
+fn pair_with_lab_clients(sockets: &mut [SockView]) {
+    let clients: rustc_hash::FxHashMap<std::net::SocketAddr, (usize, crate::lab::SockName)> =
+        sockets
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.id.is_some_and(|n| n.role == Role::Client))
+            .filter_map(|(i, v)| Some((v.local?, (i, v.id?))))
+            .collect();
+    if clients.is_empty() {
+        return;
+    }
+    let mut pairs = Vec::new();
+    for v in sockets.iter_mut() {
+        let watched =
+            v.id.is_some_and(|n| n.role == Role::Watched) || (v.id.is_none() && v.owner.is_some());
+        if !watched {
+            continue;
+        }
+        if let Some((ci, cn)) = v.peer.and_then(|p| clients.get(&p)) {
+            v.pair = Some(*cn);
+            if let Some(n) = v.id {
+                pairs.push((*ci, n));
+            }
+        }
+    }
+    for (ci, n) in pairs {
+        sockets[ci].pair = Some(n);
+    }
+}
+
 impl Snapshotter {
     /// A snapshotter on the live kernel, counting from now. Opens a
     /// sock_diag socket (no privilege needed).
@@ -168,6 +200,7 @@ impl Snapshotter {
             let (sockets, status) = w.sample(&mut self.diag, &snap.counters, &snap.system, t)?;
             snap.sockets.extend(sockets);
             snap.watch = Some(status);
+            pair_with_lab_clients(&mut snap.sockets);
         }
         Ok(snap)
     }

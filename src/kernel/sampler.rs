@@ -40,6 +40,7 @@ impl Sampler {
             .name("sockplay-sampler".into())
             .spawn(move || {
                 let mut last: Option<Box<Snapshot>> = None;
+                let mut last_cost = std::time::Duration::ZERO;
                 loop {
                     let began = std::time::Instant::now();
                     if let Ok(snap) = kernel.take(&lab) {
@@ -52,9 +53,13 @@ impl Sampler {
                         }
                     }
                     // A big lab is sampled less often: sampling never costs
-                    // more than about 2% of a core.
+                    // more than about 2% of a core. The lesser of the last
+                    // two costs: one dear sample (a watch reading /proc for
+                    // a new socket's owner) does not stall the view.
                     let cost = began.elapsed();
-                    if stop2.wait_for(every.max(cost * MAX_SHARE_INVERSE)) {
+                    let steady = cost.min(last_cost);
+                    last_cost = cost;
+                    if stop2.wait_for(every.max(steady * MAX_SHARE_INVERSE)) {
                         return;
                     }
                 }

@@ -130,6 +130,10 @@ fn socket_lines(v: &SockView) -> Vec<String> {
             f64::from(ms) / 1000.0
         ));
     }
+    // A watched socket's process (the waiting connections are their listener's).
+    if let (Some(o), Some(_)) = (&v.owner, v.id) {
+        line.push_str(&format!("  owner {} (pid {})", o.name, o.pid));
+    }
     let mut lines = vec![line];
     lines.extend(v.notes.iter().map(|n| format!("      · {n}")));
     lines

@@ -19,6 +19,8 @@ pub struct Started {
     child: Child,
     /// The file its output goes to, when not inherited.
     pub output: Option<PathBuf>,
+    /// The command line it was started with.
+    pub command: String,
 }
 
 impl Started {
@@ -86,7 +88,11 @@ pub fn start(command: &[String], output: Option<PathBuf>) -> Result<Started, Str
     let child = cmd
         .spawn()
         .map_err(|e| format!("cannot start {program}: {}", plain(&e)))?;
-    Ok(Started { child, output })
+    Ok(Started {
+        child,
+        output,
+        command: command.join(" "),
+    })
 }
 
 /// An I/O error without Rust's "(os error N)".

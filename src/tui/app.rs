@@ -165,15 +165,7 @@ pub struct App {
     /// The results show each call's Python equivalent (`y`).
     pub python: bool,
     /// Another process's sockets, watched beside the lab's (`sockplay watch`).
-    pub watching: Option<Watching>,
-}
-
-/// A watch of another process's sockets.
-pub struct Watching {
-    /// What is watched.
-    pub target: crate::kernel::watch::Target,
-    /// The program `watch --` started: reaped when it exits, ended at quit.
-    pub started: Option<crate::script::watch::Started>,
+    pub watching: Option<super::watching::Watching>,
 }
 
 pub use super::lesson::{Script, Stop};
@@ -288,7 +280,10 @@ impl App {
                 self.dirty = true;
             }
             Msg::Snapshot(snap) => self.apply_snapshot(snap),
-            Msg::Drawn => self.drawn(),
+            Msg::Drawn => {
+                self.drawn();
+                self.ask_watch_detail();
+            }
             Msg::Tick(now) => {
                 if let Some(s) = self.watching.as_mut().and_then(|w| w.started.as_mut()) {
                     // Reaped, so that the watch sees it gone.

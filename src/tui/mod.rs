@@ -19,6 +19,7 @@ mod rows;
 pub mod terminal;
 pub mod theme;
 pub mod view;
+pub mod watching;
 pub mod wire_pane;
 
 use std::time::{Duration, Instant};
@@ -89,14 +90,28 @@ pub fn run(start: Start) -> anyhow::Result<i32> {
     let kernel = KernelReader::live();
     if let Some(w) = &start.watch {
         kernel.watch(crate::kernel::watch::Watch::new(w.target)?);
+        // TCP_INFO only for what the screen shows, from the first sample.
+        kernel.set_watch_detail(Some(Default::default()));
     }
     let mut app = App::new(lab, theme, kernel);
     app.wire = wire;
     if let Some(w) = start.watch {
-        app.watching = Some(app::Watching {
-            target: w.target,
-            started: w.started,
-        });
+        let said = match &w.started {
+            Some(s) => format!(
+                "── started {} (pid {}), watching its sockets as S1, S2 …; its output goes to {} ──",
+                crate::lab::preview::escape_text(&s.command),
+                s.pid(),
+                s.output
+                    .as_ref()
+                    .map_or_else(|| "standard error".into(), |p| p.display().to_string())
+            ),
+            None => format!(
+                "── watching {}: its sockets are S1, S2 …; the lab's commands work beside them ──",
+                w.target
+            ),
+        };
+        app.log.push(log::Entry::Info(said));
+        app.watching = Some(watching::Watching::new(w.target, w.started));
     }
     let mut guard = terminal::Guard::enter()?;
     let size = guard.terminal.size()?;

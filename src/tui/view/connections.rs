@@ -217,6 +217,17 @@ fn cell(app: &App, v: &SockView, col: usize, merged: bool, call_room: usize) -> 
                 fit_call(&format!("TIME-WAIT {}s left", ms.div_ceil(1000)), call_room),
                 t.dim(),
             )),
+            // A watched socket: its process, where the lab shows its calls.
+            (None, None) if v.owner.is_some() => {
+                let o = v
+                    .owner
+                    .as_ref()
+                    .map_or_else(String::new, |o| format!("{} {}", o.name, o.pid));
+                Cell::from(Span::styled(
+                    crate::lab::preview::escape_text(&fit_call(&o, call_room)).into_owned(),
+                    t.dim(),
+                ))
+            }
             (call, _) => {
                 let call = call.map_or("", String::as_str);
                 // A waiting client's next try, so that a late arrival is expected.

@@ -65,6 +65,28 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     }
     let inner = b.inner(area);
     frame.render_widget(b, area);
+    if listeners.is_empty()
+        && let Some(note) = app
+            .snapshot
+            .as_ref()
+            .and_then(|s| s.watch.as_ref())
+            .and_then(|w| w.note.clone())
+    {
+        // Watching: what there is to say (nothing on the port yet, the
+        // process gone), and what to do meanwhile.
+        let text = vec![
+            Line::styled(
+                crate::lab::preview::escape_text(&note).into_owned(),
+                t.warn(),
+            ),
+            Line::styled("or :listen to try the lab", t.dim()),
+        ];
+        frame.render_widget(
+            Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }),
+            inner,
+        );
+        return;
+    }
     if listeners.is_empty() {
         // A lab of UDP sockets has nothing to listen for: saying "yet"
         // would suggest a step it is missing.
@@ -122,7 +144,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         } else {
             Span::styled(format!(" {}", l.state), t.text())
         };
-        let head = Line::from(vec![
+        let mut head = Line::from(vec![
             Span::styled(format!("{id}"), name_style),
             Span::raw(format!(
                 " {}",
@@ -130,6 +152,22 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
             )),
             state,
         ]);
+        // A watched listener's process: before its state, then before
+        // its address's host, where the room is short.
+        if let Some(o) = &l.owner {
+            let room = usize::from(inner.width);
+            let who =
+                crate::lab::preview::escape_text(&format!(" {} {}", o.name, o.pid)).into_owned();
+            if head.width() + who.chars().count() > room && !l.closed {
+                head.spans.pop();
+            }
+            if head.width() + who.chars().count() > room
+                && let Some(at) = l.local
+            {
+                head.spans[1] = Span::raw(format!(" :{}", at.port()));
+            }
+            head.spans.push(Span::styled(who, t.dim()));
+        }
         if l.closed {
             let bottom = inner.y + inner.height.saturating_sub(counter_rows);
             frame.render_widget(Paragraph::new(head), Rect::new(inner.x, y, inner.width, 1));
@@ -150,12 +188,23 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         // Whole at any width: shorter words before a cut figure.
         let asked = l.backlog.map_or_else(|| "-".into(), |b| b.to_string());
         let width_now = usize::from(inner.width);
+        // Another process's listener: what it asked is not known, only
+        // what the kernel made of it.
+        let watched = id.role == crate::lab::Role::Watched;
         let backlog = Line::raw(
-            [
-                format!("backlog {asked} → {max}: holds {holds}"),
-                format!("backlog {asked}→{max}, holds {holds}"),
-                format!("{asked}→{max}, holds {holds}"),
-            ]
+            if watched {
+                vec![
+                    format!("backlog {max} (as the kernel holds it): holds {holds}"),
+                    format!("backlog {max}: holds {holds}"),
+                    format!("{max}, holds {holds}"),
+                ]
+            } else {
+                vec![
+                    format!("backlog {asked} → {max}: holds {holds}"),
+                    format!("backlog {asked}→{max}, holds {holds}"),
+                    format!("{asked}→{max}, holds {holds}"),
+                ]
+            }
             .into_iter()
             .find(|t| t.chars().count() <= width_now)
             .unwrap_or_else(|| format!("holds {holds}")),
@@ -199,7 +248,16 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
             }
         }
         let spark_y = y + 5;
-        if spark_y < inner.y + inner.height.saturating_sub(counter_rows) {
+        let alert = watch_alert(app, id, usize::from(inner.width));
+        if let Some(text) =
+            alert.filter(|_| spark_y < inner.y + inner.height.saturating_sub(counter_rows))
+        {
+            // An alert a person notices, in place of the queue's recent past.
+            frame.render_widget(
+                Paragraph::new(Line::styled(text, t.alarm())),
+                Rect::new(inner.x, spark_y, inner.width, 1),
+            );
+        } else if spark_y < inner.y + inner.height.saturating_sub(counter_rows) {
             // Labelled, as the gauge above it: the queue's recent past.
             const LABEL: &str = "recent ";
             let label_w = LABEL.len() as u16;
@@ -245,6 +303,31 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
             Rect::new(inner.x, cy, inner.width, counter_rows),
         );
     }
+}
+
+/// The last alert at a watched listener, as the watch said it, or in
+/// fewer words where `width` is short (`full: 12 dropped 14:02:11`).
+fn watch_alert(app: &App, id: crate::lab::SockName, width: usize) -> Option<String> {
+    let w = app.snapshot.as_ref()?.watch.as_ref()?;
+    let a = w.alerts.iter().rev().find(|a| a.socket == Some(id))?;
+    let what = match a.kind {
+        "syn-cookies" => "cookies",
+        _ => "dropped",
+    };
+    let queue = if a.kind == "accept-queue-full" {
+        "queue"
+    } else {
+        "syn q"
+    };
+    [
+        a.text.clone(),
+        format!("{queue} full: {} {what} at {}", a.count, a.at),
+        format!("{queue} full: {} {what} {}", a.count, a.at),
+        format!("{} {what} {}", a.count, a.at),
+    ]
+    .into_iter()
+    .find(|t| t.chars().count() <= width)
+    .or_else(|| Some(format!("{} {what}", a.count)))
 }
 
 /// The pane's title, whole: FROZEN is never cut, the words about the

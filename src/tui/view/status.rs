@@ -154,6 +154,16 @@ pub fn status_line(frame: &mut Frame<'_>, app: &App, area: Rect) {
             spans.push(Span::styled(summary, t.alarm()));
         }
     }
+    if let Some(words) = app.watch_words() {
+        let words = format!("{words} · ");
+        if words.chars().count() * 2 < width {
+            width = width.saturating_sub(words.chars().count());
+            spans.push(Span::styled(
+                crate::lab::preview::escape_text(&words).into_owned(),
+                t.strong(),
+            ));
+        }
+    }
     spans.push(Span::styled(fit(&keys_now(app), width), t.dim()));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

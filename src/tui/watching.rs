@@ -1,0 +1,71 @@
+//! The screen's side of `sockplay watch`: what is watched, the program it
+//! started, and which watched sockets need their TCP_INFO read (the rows
+//! on screen and the selected one: at tens of thousands of connections,
+//! reading it for all would cost more than the screen is worth).
+
+use rustc_hash::FxHashSet;
+
+use crate::kernel::watch::Target;
+use crate::lab::{Role, SockName};
+
+use super::app::App;
+
+/// A watch of another process's sockets.
+pub struct Watching {
+    /// What is watched.
+    pub target: Target,
+    /// The program `watch --` started: reaped when it exits, ended at quit.
+    pub started: Option<crate::script::watch::Started>,
+    /// The sockets whose TCP_INFO the kernel reader was last asked for.
+    detail: Option<FxHashSet<SockName>>,
+}
+
+impl Watching {
+    /// A watch of `target`, with the program started for it, if any.
+    pub fn new(target: Target, started: Option<crate::script::watch::Started>) -> Watching {
+        Watching {
+            target,
+            started,
+            detail: None,
+        }
+    }
+}
+
+impl App {
+    /// What the status line says of the watch: `watch :8080 · python3 4242`.
+    pub fn watch_words(&self) -> Option<String> {
+        let w = self.watching.as_ref()?;
+        let status = self.snapshot.as_ref().and_then(|s| s.watch.as_ref());
+        let process = status
+            .and_then(|s| s.process.as_ref())
+            .map(|p| format!(" · {} {}", p.name, p.pid))
+            .unwrap_or_default();
+        Some(format!("watch {}{process}", w.target))
+    }
+
+    /// Asks the kernel reader for TCP_INFO on the watched connections that
+    /// can be on screen (those from the pane's first row on, a screenful)
+    /// and on the selected one; says nothing when that has not changed.
+    pub(super) fn ask_watch_detail(&mut self) {
+        if self.watching.is_none() {
+            return;
+        }
+        let rows = usize::from(self.size.1);
+        let wanted: FxHashSet<SockName> = self
+            .connections()
+            .iter()
+            .skip(self.conn_offset.saturating_sub(rows))
+            .take(rows * 2)
+            .filter_map(|v| v.id)
+            .chain(self.sel_conn)
+            .filter(|n| n.role == Role::Watched)
+            .collect();
+        let Some(w) = self.watching.as_mut() else {
+            return;
+        };
+        if w.detail.as_ref() != Some(&wanted) {
+            w.detail = Some(wanted.clone());
+            self.kernel.set_watch_detail(Some(wanted));
+        }
+    }
+}
