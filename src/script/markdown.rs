@@ -38,6 +38,8 @@ pub struct Markdown<W: Write> {
     python: Option<PythonOf>,
     /// Alike results in a row (`sendto … x200`), told once.
     repeats: super::repeats::Repeats,
+    /// Figures drawn beside the handout, linked at the end of each step.
+    figures: Option<super::figures::Figures>,
 }
 
 impl<W: Write> Markdown<W> {
@@ -62,6 +64,36 @@ impl<W: Write> Markdown<W> {
             parts: HashMap::new(),
             python: None,
             repeats: super::repeats::Repeats::default(),
+            figures: None,
+        }
+    }
+
+    /// Draws figures of each step (its ladder, time-sequence graph and
+    /// queues) and links them at the step's end.
+    pub fn with_figures(mut self, figures: super::figures::Figures) -> Self {
+        self.figures = Some(figures);
+        self
+    }
+
+    /// The figures, once the run is over.
+    pub fn figures(&self) -> Option<&super::figures::Figures> {
+        self.figures.as_ref()
+    }
+
+    /// Links figures as images, each in a paragraph of its own.
+    fn link(&mut self, figures: Vec<super::figures::Figure>) {
+        if figures.is_empty() {
+            return;
+        }
+        self.release_note();
+        self.close();
+        for f in figures {
+            let _ = writeln!(
+                self.out,
+                "![{}]({})\n",
+                escape_text(&f.alt).replace(['[', ']'], ""),
+                link_path(&f.link)
+            );
         }
     }
 
@@ -197,6 +229,9 @@ impl<W: Write> Sink for Markdown<W> {
         if e.is_packet() {
             return;
         }
+        if let Some(f) = &mut self.figures {
+            f.checked(&e.field);
+        }
         let mark = if r.ok { "✓" } else { "✗" };
         self.code(&format!("{mark} expect {} {}={}", e.sock, e.field, e.want));
     }
@@ -220,10 +255,14 @@ impl<W: Write> Sink for Markdown<W> {
         let _ = writeln!(self.out, "{}\n", escape_lines(&quoted.join("\n")));
     }
 
-    fn step(&mut self, _line: usize, title: &str, _t: Duration) {
+    fn step(&mut self, _line: usize, title: &str, t: Duration) {
         self.steps += 1;
         let n = self.steps;
         self.release_note();
+        if let Some(f) = &mut self.figures {
+            let figures = f.step(title, t.as_secs_f64());
+            self.link(figures);
+        }
         self.paragraph(&format!("## {n}. {title}"));
     }
 
@@ -261,11 +300,39 @@ impl<W: Write> Sink for Markdown<W> {
         }
     }
 
+    fn packet(&mut self, segment: &crate::wire::Segment) {
+        if let Some(f) = &mut self.figures {
+            f.packet(segment);
+        }
+    }
+
     fn finish(&mut self) {
         self.release_note();
+        if let Some(f) = &mut self.figures {
+            let figures = f.finish();
+            self.link(figures);
+        }
         self.close();
         let _ = self.out.flush();
     }
+}
+
+/// A path as a Markdown link destination: spaces, parentheses and angle
+/// brackets percent-encoded, so the link holds whatever the directory is called.
+fn link_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        match c {
+            ' ' => out.push_str("%20"),
+            '(' => out.push_str("%28"),
+            ')' => out.push_str("%29"),
+            '<' => out.push_str("%3C"),
+            '>' => out.push_str("%3E"),
+            c if c.is_control() => out.push_str(&format!("%{:02X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The call a loop's steps make: `send` for `sendall`.

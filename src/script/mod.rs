@@ -4,6 +4,7 @@
 
 pub mod error;
 pub mod expect;
+pub mod figures;
 pub mod help;
 pub mod lexer;
 pub mod packet_expect;

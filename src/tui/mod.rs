@@ -6,15 +6,18 @@
 //! screen is drawn once, and only when something changed.
 
 pub mod app;
+pub mod cast;
 pub mod complete;
 pub mod form;
 pub mod freeze;
+pub mod headless;
 pub mod history;
 pub mod inbox;
 pub mod kernel_view;
 pub mod keys;
 pub mod lesson;
 pub mod log;
+pub mod record;
 mod rows;
 pub mod terminal;
 pub mod theme;
@@ -67,6 +70,8 @@ pub struct Start {
     pub pcap: Option<crate::wire::PcapTarget>,
     /// The colours (by default the environment's: [`Theme::from_env`]).
     pub theme: Option<Theme>,
+    /// Record the session to this file as an asciicast.
+    pub record: Option<std::path::PathBuf>,
     /// Watch another process's sockets beside the lab's.
     pub watch: Option<WatchStart>,
 }
@@ -113,7 +118,17 @@ pub fn run(start: Start) -> anyhow::Result<i32> {
         app.log.push(log::Entry::Info(said));
         app.watching = Some(watching::Watching::new(w.target, w.started));
     }
-    let mut guard = terminal::Guard::enter()?;
+    // Made before the screen opens, so a path that cannot be written is one line.
+    let recording = match &start.record {
+        Some(path) => {
+            let size = crossterm::terminal::size()?;
+            let title = start.script.as_ref().map_or("sockplay", |(name, _)| name);
+            Some(record::Recording::create(path, size, title)?)
+        }
+        None => None,
+    };
+    let recording = std::sync::Arc::new(std::sync::Mutex::new(recording));
+    let mut guard = terminal::Guard::recording(std::sync::Arc::clone(&recording))?;
     let size = guard.terminal.size()?;
     app.size = (size.width, size.height);
     // A script given at start sends segments at once: the capture must see
@@ -131,6 +146,10 @@ pub fn run(start: Start) -> anyhow::Result<i32> {
     panic_in_a_thread_for_tests();
     let result = runtime.block_on(run_loop(&mut guard.terminal, app, events));
     drop(guard);
+    let recording = recording.lock().unwrap_or_else(|e| e.into_inner()).take();
+    if let Some(r) = recording {
+        r.finish()?;
+    }
     result
 }
 

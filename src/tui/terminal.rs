@@ -3,7 +3,7 @@
 //! `fg`) and panics in any thread (a hook that restores, chains the previous
 //! hook and ends the program).
 
-use std::io::{self, Stdout, Write};
+use std::io::{self, Write};
 use std::sync::Once;
 
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
@@ -13,6 +13,8 @@ use crossterm::terminal::{
 };
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
+
+use super::record::{Screen, Shared};
 
 /// Puts the terminal back: leaves the alternate screen, shows the cursor,
 /// stops mouse capture, leaves raw mode. Safe to call more than once.
@@ -69,18 +71,24 @@ fn install_panic_hook() {
 /// The terminal in TUI mode; restored when dropped.
 pub struct Guard {
     /// The ratatui terminal.
-    pub terminal: Terminal<CrosstermBackend<Stdout>>,
+    pub terminal: Terminal<CrosstermBackend<Screen>>,
 }
 
 impl Guard {
     /// Enters raw mode, the alternate screen and mouse capture.
     pub fn enter() -> io::Result<Guard> {
+        Guard::recording(Shared::default())
+    }
+
+    /// As [`Guard::enter`], keeping what the screen writes in the
+    /// recording `recording` holds, while it holds one.
+    pub fn recording(recording: Shared) -> io::Result<Guard> {
         install_panic_hook();
         if let Err(e) = set_up() {
             restore();
             return Err(e);
         }
-        match Terminal::new(CrosstermBackend::new(io::stdout())) {
+        match Terminal::new(CrosstermBackend::new(Screen::new(recording))) {
             Ok(terminal) => Ok(Guard { terminal }),
             Err(e) => {
                 restore();
