@@ -11,6 +11,7 @@ use anyhow::Context;
 use clap::{CommandFactory, Parser, Subcommand};
 
 use sockplay::lab::preview::escape_text;
+use sockplay::script::figures::{Figures, QueueSampler};
 use sockplay::script::json::JsonLines;
 use sockplay::script::lessons::{self, Lesson};
 use sockplay::script::markdown::Markdown;
@@ -67,6 +68,10 @@ struct Cli {
     /// turns colour off unless a theme is given here.
     #[arg(long, global = true, value_name = "THEME")]
     theme: Option<ThemeName>,
+    /// Record the session in the terminal to FILE as an asciicast v2
+    /// (`asciinema play FILE` plays it back).
+    #[arg(long, global = true, value_name = "FILE")]
+    record: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -79,6 +84,12 @@ enum Mode {
         /// Print a Markdown handout: narration, commands and results.
         #[arg(long)]
         markdown: bool,
+        /// With --markdown: draw SVG figures of each step into DIR and link
+        /// them from the handout: its ladder and time-sequence graph where
+        /// segments were captured, the listeners' queues over time where
+        /// the step checks them.
+        #[arg(long, value_name = "DIR", requires = "markdown")]
+        figures: Option<PathBuf>,
         /// How long a call may take before it is reported blocked, in ms.
         #[arg(long, default_value_t = 200, value_name = "MS")]
         settle: u64,
@@ -91,6 +102,18 @@ enum Mode {
         /// nothing runs.
         #[arg(long, conflicts_with_all = ["json", "markdown", "wire"])]
         python: bool,
+        /// Play a lesson through the lab's screen on a virtual terminal, as
+        /// a reader would (each step and pause held for the time it takes
+        /// to read), and print it as an asciicast v2 recording.
+        #[arg(long, conflicts_with_all = ["json", "markdown", "wire", "python"])]
+        cast: bool,
+        /// The virtual terminal of --cast, COLUMNSxROWS.
+        #[arg(long, value_name = "COLSxROWS", default_value = "100x30", requires = "cast", value_parser = parse_size)]
+        size: (u16, u16),
+        /// With --cast: hold each step and pause this long (e.g. 3s)
+        /// instead of the time its narration takes to read.
+        #[arg(long, value_name = "DURATION", requires = "cast", value_parser = sockplay::script::units::duration)]
+        hold: Option<Duration>,
         /// The script (`-` for standard input).
         file: PathBuf,
     },
@@ -141,6 +164,12 @@ enum Mode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.record.is_some() && !matches!(cli.mode, None | Some(Mode::Lesson { .. })) {
+        eprintln!(
+            "sockplay: --record records the lab in a terminal (sockplay, sockplay lesson NAME); `run --cast` records a lesson without one"
+        );
+        return ExitCode::from(2);
+    }
     // Made before anything runs, so that a refused path is one line and
     // nothing else happens.
     let pcap = match cli.pcap.as_deref().map(|p| PcapTarget::open(p, cli.force)) {
@@ -188,16 +217,24 @@ fn main() -> ExitCode {
             python: true, file, ..
         }) => python_program(&file),
         Some(Mode::Run {
+            cast: true,
+            ref file,
+            size,
+            hold,
+            ..
+        }) => cast(file, size, hold, pcap.clone(), &cli),
+        Some(Mode::Run {
             json,
             markdown,
             settle,
             wire,
             file,
+            figures,
             ..
         }) => run(
             &file,
             json,
-            markdown,
+            (markdown, figures),
             Duration::from_millis(settle),
             wire,
             pcap.clone(),
@@ -318,10 +355,73 @@ fn python_program(file: &PathBuf) -> anyhow::Result<u8> {
     Ok(0)
 }
 
+/// `run --cast`: the lesson played headless through the lab's screen,
+/// printed as an asciicast; each step said on stderr as it begins.
+fn cast(
+    file: &PathBuf,
+    size: (u16, u16),
+    hold: Option<Duration>,
+    pcap: Option<PcapTarget>,
+    cli: &Cli,
+) -> anyhow::Result<u8> {
+    let lesson = script_or_lesson(file)?;
+    let lines =
+        parse_script(&lesson.text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let steps = lines
+        .iter()
+        .filter(|l| matches!(l.statement, sockplay::script::Statement::Step(_)))
+        .count();
+    if std::io::stdout().is_terminal() {
+        anyhow::bail!("--cast prints a recording: send it to a file (> lesson.cast)");
+    }
+    let opts = sockplay::tui::headless::Options {
+        size,
+        theme: Theme::choose(cli.theme).map_err(anyhow::Error::msg)?,
+        hold,
+        pcap,
+        ..Default::default()
+    };
+    let began = std::time::Instant::now();
+    let out = std::io::BufWriter::new(std::io::stdout().lock());
+    let (played, out) = sockplay::tui::headless::play(
+        &lesson.title,
+        lines,
+        &opts,
+        out,
+        |_| {},
+        |n, title| {
+            let t = began.elapsed().as_secs();
+            let said = format!("step {n}/{steps}: {title} ({}:{:02})", t / 60, t % 60);
+            eprintln!("sockplay: {}", escape_text(&said));
+        },
+    )?;
+    drop(out);
+    for f in &played.failed {
+        eprintln!("sockplay: expect failed: {}", escape_text(f));
+    }
+    Ok(if played.failed.is_empty() { 0 } else { 1 })
+}
+
+/// `--size 100x30`: columns and rows, at least what the screen needs.
+fn parse_size(text: &str) -> Result<(u16, u16), String> {
+    let (min_w, min_h) = sockplay::tui::view::layout::MIN_SIZE;
+    let parsed = text
+        .split_once(['x', 'X', '×'])
+        .and_then(|(w, h)| Some((w.trim().parse::<u16>().ok()?, h.trim().parse::<u16>().ok()?)));
+    match parsed {
+        None => Err("expected COLUMNSxROWS, e.g. 100x30".into()),
+        Some((w, h)) if w < min_w || h < min_h => {
+            Err(format!("the screen needs at least {min_w}x{min_h}"))
+        }
+        Some((w, h)) if w > 1000 || h > 1000 => Err("at most 1000x1000".into()),
+        Some(size) => Ok(size),
+    }
+}
+
 fn run(
     file: &PathBuf,
     json: bool,
-    markdown: bool,
+    (markdown, figures): (bool, Option<PathBuf>),
     settle: Duration,
     wire: bool,
     pcap: Option<PcapTarget>,
@@ -329,13 +429,25 @@ fn run(
     let lesson = script_or_lesson(file)?;
     let text = lesson.text.clone();
     let stdout = std::io::stdout().lock();
+    let mut drawn = None;
     let mut sink: Box<dyn Sink> = if json {
         Box::new(JsonLines::new(stdout))
     } else if markdown {
-        Box::new(
-            Markdown::new(stdout, &lesson.title, &lesson.summary)
-                .with_python(Box::new(sockplay::script::python::for_handouts())),
-        )
+        // The directory first: when it cannot be made, nothing is printed.
+        let made = match &figures {
+            Some(dir) => Some(
+                Figures::new(dir, &lesson.title)
+                    .map_err(|e| anyhow::anyhow!("--figures {}: {e}", dir.display()))?,
+            ),
+            None => None,
+        };
+        let mut handout = Markdown::new(stdout, &lesson.title, &lesson.summary)
+            .with_python(Box::new(sockplay::script::python::for_handouts()));
+        if let Some(f) = made {
+            drawn = Some((f.report(), f.samples()));
+            handout = handout.with_figures(f);
+        }
+        Box::new(handout)
     } else {
         Box::new(Transcript::new(stdout))
     };
@@ -352,11 +464,37 @@ fn run(
     let packets_checked = lines
         .iter()
         .any(|l| matches!(l.statement, sockplay::script::Statement::ExpectPacket(_)));
-    if wire || pcap.is_some() || lesson.needs_wire() || packets_checked {
+    let drawing = drawn.is_some();
+    if wire || pcap.is_some() || lesson.needs_wire() || packets_checked || drawing {
         let opts = sockplay::wire::WireOptions { pcap };
-        runner = runner.with_wire(&opts, wire);
+        // The figures take the segments from the records.
+        runner = runner.with_wire(&opts, wire || drawing);
+        if drawing && runner.wire().is_none() {
+            eprintln!(
+                "sockplay: --figures: the segments cannot be captured here ({}); no ladders or time-sequence graphs",
+                sockplay::wire::NO_CAPTURE_HINT
+            );
+        }
     }
+    // The listeners' queues, read from the kernel as the run goes.
+    let _sampler = match &drawn {
+        Some((_, samples)) => Some(QueueSampler::spawn(
+            runner.lab().observer(),
+            sockplay::kernel::KernelReader::live(),
+            std::sync::Arc::clone(samples),
+        )?),
+        None => None,
+    };
     let status = runner.run(&lines);
+    if let (Some((report, _)), Some(dir)) = (drawn, figures) {
+        let report = report.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = &report.failed {
+            eprintln!("sockplay: --figures: {}", escape_text(e));
+            return Ok(2);
+        }
+        let said = format!("{} figures in {}", report.written.len(), dir.display());
+        eprintln!("sockplay: {}", escape_text(&said));
+    }
     Ok(status.code() as u8)
 }
 
@@ -383,6 +521,7 @@ fn tui(cli: &Cli, pcap: Option<PcapTarget>) -> anyhow::Result<u8> {
     let mut start = sockplay::tui::Start {
         pcap,
         theme: Some(Theme::choose(cli.theme).map_err(anyhow::Error::msg)?),
+        record: cli.record.clone(),
         ..Default::default()
     };
     if let Some(cmd) = listen_command(cli) {
@@ -496,6 +635,7 @@ fn lesson(name: &str, pcap: Option<PcapTarget>, cli: &Cli) -> anyhow::Result<u8>
         lesson: true,
         pcap,
         theme: Some(Theme::choose(cli.theme).map_err(anyhow::Error::msg)?),
+        record: cli.record.clone(),
         ..Default::default()
     };
     Ok(sockplay::tui::run(start)? as u8)

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod netns;
+pub mod pty;
 pub mod tui;
 
 use std::time::Duration;
