@@ -165,9 +165,13 @@ enum Mode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if cli.record.is_some() && !matches!(cli.mode, None | Some(Mode::Lesson { .. })) {
+    let in_terminal = matches!(
+        cli.mode,
+        None | Some(Mode::Lesson { .. }) | Some(Mode::Watch { json: false, .. })
+    );
+    if cli.record.is_some() && !in_terminal {
         eprintln!(
-            "sockplay: --record records the lab in a terminal (sockplay, sockplay lesson NAME); `run --cast` records a lesson without one"
+            "sockplay: --record records the lab in a terminal (sockplay, sockplay lesson NAME, sockplay watch TARGET); `run --cast` records a lesson without one"
         );
         return ExitCode::from(2);
     }
@@ -264,6 +268,7 @@ fn main() -> ExitCode {
             command: command.clone(),
             pcap: pcap.clone(),
             theme: cli.theme,
+            record: cli.record.clone(),
         }),
         None => tui(&cli, pcap.clone()),
     };

@@ -16,6 +16,7 @@ pub struct Args {
     pub command: Vec<String>,
     pub pcap: Option<sockplay::wire::PcapTarget>,
     pub theme: Option<sockplay::tui::theme::ThemeName>,
+    pub record: Option<PathBuf>,
 }
 
 /// Runs `watch`: the panes, or JSON lines with `--json`.
@@ -75,6 +76,7 @@ pub fn watch(args: &Args) -> anyhow::Result<u8> {
         pcap: args.pcap.clone(),
         theme: Some(sockplay::tui::theme::Theme::choose(args.theme).map_err(anyhow::Error::msg)?),
         watch: Some(sockplay::tui::WatchStart { target, started }),
+        record: args.record.clone(),
         ..Default::default()
     };
     Ok(sockplay::tui::run(start)? as u8)

@@ -226,7 +226,7 @@ fn run_cast_refuses_a_size_it_cannot_draw_and_record_outside_a_terminal() {
         ),
         (
             &["run", "--cast", "--record", "x.cast", "backlog"],
-            "sockplay: --record records the lab in a terminal (sockplay, sockplay lesson NAME); `run --cast` records a lesson without one",
+            "sockplay: --record records the lab in a terminal (sockplay, sockplay lesson NAME, sockplay watch TARGET); `run --cast` records a lesson without one",
         ),
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_sockplay"))
