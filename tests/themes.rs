@@ -1,7 +1,8 @@
 //! The themes on real screens: every cell the TUI draws in a theme has a
 //! known text and background colour, and every pair meets the theme's
 //! contrast (7:1 for `contrast`, 4.5:1 for the others); without colour,
-//! nothing is coloured.
+//! nothing is coloured; and the contrast theme's alarm, warning and
+//! fine stay apart for the common colour blindnesses.
 
 use std::collections::BTreeMap;
 
@@ -199,5 +200,93 @@ fn without_colour_nothing_is_coloured() {
             "{:?}",
             cell.symbol()
         );
+    }
+}
+
+/// Machado, Oliveira and Fernandes (2009): how a person with protanopia,
+/// deuteranopia or tritanopia sees a linear-RGB colour (severity 1).
+const COLOUR_BLINDNESS: [(&str, [[f64; 3]; 3]); 3] = [
+    (
+        "protanopia",
+        [
+            [0.152286, 1.052583, -0.204868],
+            [0.114503, 0.786281, 0.099216],
+            [-0.003882, -0.048116, 1.051998],
+        ],
+    ),
+    (
+        "deuteranopia",
+        [
+            [0.367322, 0.860646, -0.227968],
+            [0.280085, 0.672501, 0.047413],
+            [-0.011820, 0.042940, 0.968881],
+        ],
+    ),
+    (
+        "tritanopia",
+        [
+            [1.255528, -0.076749, -0.178779],
+            [-0.078411, 0.930809, 0.147602],
+            [0.004733, 0.691367, 0.303900],
+        ],
+    ),
+];
+
+fn linear(c: Color) -> [f64; 3] {
+    let Color::Rgb(r, g, b) = c else {
+        panic!("{c:?} is not RGB")
+    };
+    [r, g, b].map(|v| {
+        let v = f64::from(v) / 255.0;
+        if v <= 0.04045 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        }
+    })
+}
+
+/// CIE L*a*b* of a linear-RGB colour (D65).
+fn lab([r, g, b]: [f64; 3]) -> [f64; 3] {
+    let x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047;
+    let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    let z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883;
+    let f = |t: f64| {
+        if t > 0.008856 {
+            t.cbrt()
+        } else {
+            7.787 * t + 16.0 / 116.0
+        }
+    };
+    let (fx, fy, fz) = (f(x), f(y), f(z));
+    [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
+}
+
+#[test]
+fn the_contrast_themes_alarm_warning_and_fine_stay_apart_in_colour_blindness() {
+    let t = Theme::named(ThemeName::Contrast);
+    let colours = [
+        ("alarm", t.alarm().fg.unwrap()),
+        ("warn", t.warn().fg.unwrap()),
+        ("ok", t.ok().fg.unwrap()),
+    ];
+    for (who, m) in COLOUR_BLINDNESS {
+        let seen = |c: Color| {
+            let v = linear(c);
+            lab([0, 1, 2]
+                .map(|i| (m[i][0] * v[0] + m[i][1] * v[1] + m[i][2] * v[2]).clamp(0.0, 1.0)))
+        };
+        for (i, (a, ca)) in colours.iter().enumerate() {
+            for (b, cb) in &colours[i + 1..] {
+                let (la, lb) = (seen(*ca), seen(*cb));
+                let delta = (0..3).map(|k| (la[k] - lb[k]).powi(2)).sum::<f64>().sqrt();
+                println!("{who}: {a} and {b} differ by ΔE {delta:.1}");
+                // 20 is far past "just noticeable" (about 2.3).
+                assert!(
+                    delta >= 20.0,
+                    "{who}: {a} and {b} look alike (ΔE {delta:.1})"
+                );
+            }
+        }
     }
 }
