@@ -177,7 +177,7 @@ fn last_connection_named(
     let conn = |s: &sockplay::lab::SockName| s.role != Role::Listener;
     let mut named = lines.iter().filter_map(|l| match &l.statement {
         Statement::Lab(cmd) => cmd.subject(),
-        Statement::Wait { sock, .. } | Statement::Select(sock) => Some(*sock),
+        Statement::Wait { sock, .. } | Statement::Select(sock, _) => Some(*sock),
         Statement::Expect(e) => Some(e.sock),
         _ => None,
     });

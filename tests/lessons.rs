@@ -171,10 +171,12 @@ fn a_broken_lesson_is_rejected_with_its_line() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// A projected lesson must not hide its words: at 100×30 every step's title
-/// and notes fit the narration pane without scrolling.
+/// A lesson must not hide its words: at 100×30 and at 80×24 every note
+/// fits the narration pane whole under its step's title (when a step's
+/// notes do not fit together, the newest show under the title, and a note
+/// that would push an unread one out waits for space).
 #[test]
-fn every_step_fits_the_narration_pane_at_100x30() {
+fn every_note_fits_the_narration_pane_under_its_title_at_100x30_and_80x24() {
     use ratatui::buffer::Buffer;
     use ratatui::layout::Rect;
     use ratatui::style::Style;
@@ -182,30 +184,42 @@ fn every_step_fits_the_narration_pane_at_100x30() {
     use sockplay::script::{Statement, parse_script};
     use sockplay::tui::view::{layout::Areas, narration};
 
-    let pane = Areas::of(100, 30, true).narration.unwrap();
-    let (w, h) = (pane.width - 2, pane.height - 2);
     let mut too_long = Vec::new();
-    for lesson in sockplay::script::lessons::all() {
-        let lines = parse_script(&lesson.text).unwrap();
-        let steps = lines
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| matches!(l.statement, Statement::Step(_)));
-        for (at, _) in steps {
-            let step = narration::step_at(&lines, at + 1, &lesson.name);
-            let (n, title, notes) = (step.number, step.title, step.notes);
-            // One row more than the pane has: it must stay empty.
-            let area = Rect::new(0, 0, w, h + 1);
-            let mut buf = Buffer::empty(area);
-            narration::paragraph(title.clone(), notes, Style::default()).render(area, &mut buf);
-            let last: String = (0..w).map(|x| buf[(x, h)].symbol()).collect();
-            if !last.trim().is_empty() {
-                too_long.push(format!("{} step {n} \"{title}\"", lesson.name));
+    for (sw, sh) in [(100, 30), (80, 24)] {
+        // The tallest the pane gets: a lesson on a small screen folds the
+        // command line away.
+        let command = u16::from(sh >= 30);
+        let pane = Areas::with_narration(sw, sh, Some(u16::MAX), command)
+            .narration
+            .unwrap();
+        let (w, h) = (pane.width - 2, pane.height - 2);
+        for lesson in sockplay::script::lessons::all() {
+            let lines = parse_script(&lesson.text).unwrap();
+            let steps = lines
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| matches!(l.statement, Statement::Step(_)));
+            for (at, _) in steps {
+                let step = narration::step_at(&lines, at + 1, &lesson.name);
+                for note in &step.notes {
+                    // One row more than the pane has: it must stay empty.
+                    let area = Rect::new(0, 0, w, h + 1);
+                    let mut buf = Buffer::empty(area);
+                    narration::paragraph(step.title.clone(), vec![note.clone()], Style::default())
+                        .render(area, &mut buf);
+                    let last: String = (0..w).map(|x| buf[(x, h)].symbol()).collect();
+                    if !last.trim().is_empty() {
+                        too_long.push(format!(
+                            "{sw}×{sh}: {} step {} \"{}\": {note}",
+                            lesson.name, step.number, step.title
+                        ));
+                    }
+                }
             }
         }
     }
     assert!(
         too_long.is_empty(),
-        "more than {h} lines at {w} columns: {too_long:#?}"
+        "a note does not fit under its step's title: {too_long:#?}"
     );
 }

@@ -213,8 +213,26 @@ fn the_socket_calls() {
 #[test]
 fn the_script_commands() {
     let one = |l: &str| parse_line(l).unwrap().unwrap();
-    assert_eq!(one("show"), Statement::Show(None));
-    assert_eq!(one("show A1"), Statement::Show(Some(name("A1"))));
+    assert_eq!(
+        one("show"),
+        Statement::Show(None, sockplay::script::ShowAt::Top)
+    );
+    assert_eq!(
+        one("show A1"),
+        Statement::Show(Some(name("A1")), sockplay::script::ShowAt::Top)
+    );
+    assert_eq!(
+        one("show L1 counters"),
+        Statement::Show(Some(name("L1")), sockplay::script::ShowAt::Counters)
+    );
+    assert_eq!(
+        one("select A1 recv"),
+        Statement::Select(name("A1"), sockplay::script::Facing::Receiving)
+    );
+    assert_eq!(
+        one("select A1"),
+        Statement::Select(name("A1"), sockplay::script::Facing::Sending)
+    );
     assert_eq!(
         one("sleep 1.5s"),
         Statement::Sleep(Duration::from_millis(1500))
@@ -240,7 +258,6 @@ fn the_script_commands() {
     assert_eq!(one(r#"step "Backlog""#), Statement::Step("Backlog".into()));
     assert_eq!(one("help send"), Statement::Help(Some("send".into())));
     assert_eq!(one("pause"), Statement::Pause);
-    assert_eq!(one("select A1"), Statement::Select(name("A1")));
     match one("expect no packet from=L1 to=C4 within 1s") {
         Statement::ExpectPacket(e) => {
             assert!(e.absent);
@@ -301,7 +318,7 @@ fn errors_name_the_column_and_what_was_expected() {
         ("note hello", 6, "expected a quoted text"),
         (r#"note "open"#, 6, "unterminated text"),
         (r#"send C1 "\q""#, 10, "unknown escape"),
-        ("show C1 C2", 9, "unexpected 'C2'"),
+        ("show C1 C2", 9, "expected counters, found 'C2'"),
         ("help frobnicate", 6, "no command 'frobnicate'"),
         ("pause now", 7, "unexpected 'now'"),
         ("select", 7, "select needs a socket name"),

@@ -76,37 +76,52 @@ fn show_covers_the_screen_with_the_kernel_view_and_esc_closes_it() {
 }
 
 #[test]
-fn a_lesson_waits_under_the_kernel_view_and_goes_on_when_it_closes() {
+fn a_lesson_reads_its_notes_beside_the_kernel_view_and_runs_calls_once_it_closes() {
     let (mut app, rx) = app();
     app.update(Msg::Resize(100, 30));
     let lines = sockplay::script::parse_script(
-        "# lesson: Shown\nstep \"One\"\nlisten backlog=1\nshow\nnote \"after the show\"\nstep \"Two\"\nnote \"in step two\"\n",
+        "# lesson: Shown\nstep \"One\"\nlisten backlog=1\nshow L1 counters\nnote \"about the view\"\nlisten backlog=2\nnote \"after the view\"\nstep \"Two\"\nnote \"in step two\"\n",
     )
     .unwrap();
     app.play("Shown", lines, true);
     key(&mut app, KeyCode::Char(' '));
     pump(&mut app, &rx, |a| matches!(a.mode, Mode::Show));
     assert!(matches!(app.mode, Mode::Show), "{:?}", app.mode);
-    let screen = render(&app, 100, 30);
-    assert!(screen.contains("space close and go on"), "{screen}");
     let noted = |a: &sockplay::tui::app::App, text: &str| {
         a.log
             .entries()
             .iter()
             .any(|e| matches!(e, Entry::Note(n) if n.contains(text)))
     };
-    // The note after the show waits: under the overlay nobody could read it.
-    pump_drawn(&mut app, &rx, |a| noted(a, "after the show"));
+    // The note about the view comes beside it: the narration stays above
+    // the view, and the view opened at the part the lesson cites.
+    pump_drawn(&mut app, &rx, |a| noted(a, "about the view"));
+    assert!(noted(&app, "about the view"));
+    let screen = render(&app, 100, 30);
+    let narration = screen.find("about the view").unwrap();
+    let view = screen.find("kernel view (show)").unwrap();
+    assert!(narration < view, "{screen}");
     assert!(
-        !noted(&app, "after the show"),
-        "a note was read under the view"
+        screen.contains("counters since start"),
+        "opened at the counters: {screen}"
     );
-    // Space closes the view; the step goes on to its note, and stops there.
+    assert!(screen.contains("space close and go on"), "{screen}");
+    // The call after it waits while the view is open: nothing it shows
+    // changes unseen.
+    pump_drawn(&mut app, &rx, |a| {
+        a.lab.socket("L2".parse().unwrap()).is_some()
+    });
+    assert!(
+        app.lab.socket("L2".parse().unwrap()).is_none(),
+        "L2 was made under the view"
+    );
+    assert!(!noted(&app, "after the view"));
+    // Space closes the view; the step goes on, and stops at its end.
     key(&mut app, KeyCode::Char(' '));
     assert!(matches!(app.mode, Mode::Normal), "{:?}", app.mode);
-    pump_drawn(&mut app, &rx, |a| noted(a, "after the show"));
-    assert!(noted(&app, "after the show"));
-    assert!(!noted(&app, "in step two"), "space went past the note");
+    pump_drawn(&mut app, &rx, |a| noted(a, "after the view"));
+    assert!(noted(&app, "after the view"));
+    assert!(!noted(&app, "in step two"), "space went past the step");
     key(&mut app, KeyCode::Char(' '));
     pump_drawn(&mut app, &rx, |a| noted(a, "in step two"));
     assert!(

@@ -3,7 +3,8 @@
 # needs: wire (the dropped SYNs and their retries; capture needs root or a lab of its own)
 
 step "Six clients, backlog 2"
-note "listen(2) is often read as 'two clients'. Watch what Linux does with six while the server does not accept: C1, C2 and C3 connect at once, then C4, C5 and C6 one at a time, 100 ms apart."
+note "listen(2) is often read as 'two clients'. Six clients connect while the server does not accept: three at once, then three more one at a time, a tenth of a second apart. How many get in?"
+pause
 listen backlog=2
 select L1
 connect L1 x3
@@ -23,17 +24,20 @@ note "Three connections wait in the accept queue, not two: Linux calls a queue o
 note "C4, C5 and C6 are still in SYN-SENT: their SYNs were dropped because the queue was full. Their connect() calls are blocked: their kernels send the SYN again, and give up with ETIMEDOUT after 1 + tcp_syn_retries ({sysctl.tcp_syn_retries}) + tcp_syn_linear_timeouts ({sysctl.tcp_syn_linear_timeouts}) SYNs."
 
 step "The overflow counters"
-show
 expect packet from=C4 to=L1 flags=SYN kernel=SYN-retransmission within 3s
 expect no packet from=L1 to=C4 within 500ms
 select C4
 note "On the wire: C4's SYN again, no SYN-ACK after it. L1's kernel dropped the SYN without a word; C4's kernel sends it again on its own."
-note "Each dropped SYN adds one to ListenOverflows and ListenDrops, counted for a whole network: in a lab of its own (--netns, as this lesson runs where it can) this lab's alone, else other programs' too. The kernel view says which."
 note "A waiting client sends its SYN again after 1 s, {sysctl.tcp_syn_linear_timeouts} more times 1 s apart (tcp_syn_linear_timeouts), then at doubling gaps. Each is dropped while the queue is full; the note on C4 counts them and says when the next goes."
+note "What do L1's overflow counters say?"
+pause
+show L1 counters
+note "Each dropped SYN adds one to ListenOverflows and ListenDrops, counted for a whole network: in a lab of its own (--netns, as this lesson runs where it can) this lab's alone, else other programs' too. The kernel view says which."
 
 step "accept() frees a slot"
 note "The server accepts one connection. What happens to the queue, and to the clients waiting in SYN-SENT?"
 pause
+select L1
 accept L1
 expect A1 state=ESTABLISHED
 expect L1 accept_queue=3 within 60s
@@ -42,6 +46,7 @@ note "Sometimes a client becomes ESTABLISHED while the server holds only a SYN-R
 
 step "Backlog 0"
 listen backlog=0
+select L2
 connect L2
 connect L2
 sleep 300ms
@@ -51,6 +56,7 @@ note "listen(0) still lets one connection wait: B+1 is 1."
 
 step "A backlog above somaxconn"
 listen backlog=100000
+select L3
 expect L3 backlog=100000
 show L3
 note "The kernel caps the backlog at net.core.somaxconn, {sysctl.somaxconn} here: L3's maximum is {L3.accept_queue_max}. The note on L3 says so."
@@ -58,6 +64,7 @@ note "The kernel caps the backlog at net.core.somaxconn, {sysctl.somaxconn} here
 step "Not BSD's rule"
 note "Books drawn from BSD's code (Stevens, Unix Network Programming, figure 4.10) say a backlog of B admits ⌊3B/2⌋+1 connections: four for B=2, where Linux took three. Five clients connect to a listen(4), then a sixth. BSD would let in seven."
 listen backlog=4
+select L4
 connect L4 x5
 sleep 200ms
 connect L4

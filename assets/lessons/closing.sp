@@ -37,12 +37,13 @@ note "The side that shut down first (C1) ends in TIME-WAIT, here for 60 seconds,
 note "C1 was already in TIME-WAIT when its program called close(): the connection had ended, so close() sent nothing (the result says so, and the wire shows no segment from it). It only freed the descriptor."
 
 step "A reset"
-note "A new connection; the server closes it with SO_LINGER 0, which sends a reset (RST) instead of a FIN. Then the client sends. What will send() say?"
+note "A new connection; the server closes it with SO_LINGER set to zero, which sends a reset (RST) instead of a FIN."
 connect L1
 accept L1
 select C2
 close A2 rst
 expect C2 state=CLOSED
+note "C2 got the reset. Now the client sends: what will send() say?"
 pause
 send C2 10
 expect C2 errno=ECONNRESET

@@ -21,7 +21,7 @@ expect packet from=C1 to=L1 flags=SYN cause=connect
 expect packet from=L1 to=C1 flags=SYN+ACK
 expect packet from=C1 to=L1 flags=ACK cause=connect
 note "C1 is ESTABLISHED and its connection waits in L1's accept queue (1 of 6). The server program has not done anything yet: the kernel made the three-way handshake on its own."
-note "On the wire (press w): C1's SYN, L1's SYN-ACK, C1's ACK: the three-way handshake, all of it inside C1's connect() call."
+note "On the wire: C1's SYN, L1's SYN-ACK and C1's ACK, all inside C1's connect() call."
 
 step "The server accepts"
 note "Now the server calls accept()."
@@ -32,6 +32,7 @@ expect A1 state=ESTABLISHED
 note "accept() took the connection out of the queue (0 of 6) and gave the server a new socket, A1. L1 goes on listening for more. A1 and C1 are the two ends of one connection: A1 ⇄ C1."
 
 step "Sixteen octets each way"
+select A1 recv
 note "The client sends sixteen bytes."
 send C1 "Hi there, server"
 expect A1 recvq=16

@@ -3,11 +3,11 @@
 # needs: wire (the segments and their windows; capture needs root or a lab of its own)
 
 step "A receiver that does not read"
-note "The server asks for a 64 KiB receive buffer (the kernel makes it 128 KiB) and does not read. The client sends 512 KiB, slowly: 64 KiB a second."
 listen rcvbuf=64k
 connect L1
 accept L1
 select C1
+note "The server asked for a 64 KiB receive buffer (the kernel made it 128 KiB) and does not read. The client sends 512 KiB, slowly: 64 KiB a second."
 sendall C1 512k rate=64k/s
 sleep 1s
 note "A1's recvq grows as the bytes arrive, and the window A1 advertises to C1 (snd_wnd) shrinks as its buffer fills."

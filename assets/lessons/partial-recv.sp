@@ -5,8 +5,8 @@ step "recv returns what is there"
 listen
 connect L1
 accept L1
-select A1
-note "The client sends 8 bytes. The server will ask recv() for up to 16."
+select A1 recv
+note "The client sends a short message; the server will ask recv() for more than that."
 send C1 "Hi there"
 expect A1 recvq=8
 note "A1's recvq holds 8 bytes. What will recv(16) return: 16 bytes after a wait, or 8 at once?"
@@ -17,7 +17,7 @@ expect A1 partial=true
 note "recv(16) returned 8 at once. The 16 is the size of the buffer, the most it may return; recv() never waits to fill it."
 
 step "A message in pieces"
-note "Now one 16-byte message is sent as two pieces, and read after each."
+note "Now one message is sent as two pieces, and read after each."
 send C1 "Hi there"
 expect A1 recvq=8
 recv A1 16
@@ -29,12 +29,12 @@ expect A1 ret=8
 note "Two recv(16) calls, 8 bytes each: 'Hi there', then ', server'. TCP carries a stream of bytes, not messages: how bytes were grouped by send() is not kept. A message can arrive in as many pieces as the network and the timing make."
 
 step "Why recv_all loops"
-note "recvall calls recv() until it has all 16 bytes, as the classic recv_all does. The first half is sent now, the second a moment later."
+note "recvall calls recv() until it has all the bytes it asked for, as the classic recv_all does. The first half is sent now, the second a moment later."
 send C1 "Hi there"
 expect A1 recvq=8
 recvall A1 16
 expect A1 recvq=0
-note "The first recv() returned the 8 bytes that were there; the loop called recv() again, and that call is blocked, waiting for the rest."
+note "The first recv() returned the 8 bytes that were there; the loop called recv() again, and that call is blocked, waiting for the rest. The client now sends the other half: what will recvall return?"
 pause
 send C1 ", server"
 wait A1

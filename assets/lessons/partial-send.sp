@@ -33,21 +33,21 @@ note "With both buffers full and nobody reading, nothing fits: a non-blocking se
 note "Full means memory: A1 holds {A1.recvq} bytes of data, charged {A1.rcv_mem} of its {A1.rcvbuf}, and its window is already 0; C1 holds {C1.sendq}, charged {C1.snd_mem} of {C1.sndbuf}, which may pass the size, for the kernel checks for room before it takes each piece. The path of a byte shows the memory beside the data ('mem')."
 
 step "sendall loops"
-note "The receiver now reads, slowly: 16 KiB a second. C1 calls sendall with 64 KiB."
+note "The receiver now reads, slowly: 16 KiB a second."
 drain A1 on rate=16k/s
 sendall C1 64k
-note "sendall calls send(), takes what fits, waits for room, and calls send() again: each step shows in the results as the receiver frees room."
+note "C1 calls sendall with 64 KiB. sendall calls send(), takes what fits, waits for room, and calls send() again: each step shows in the results as the receiver frees room."
 wait C1 15s
 expect C1 ret=64k
 drain A1 off
 note "sendall returned 65536, after many partial sends. sockplay's sendall waits for room the way an event loop would. Python's socket.sendall does not: on a non-blocking socket it raises BlockingIOError as soon as the buffer is full, and the program cannot tell how much was sent."
 
 step "A blocking send instead"
-note "C1 becomes blocking and sends 1 MiB while the receiver does not read."
+note "C1 becomes blocking; the receiver does not read."
 set C1 timeout=none
 send C1 1m
 sleep 300ms
-note "The blocking send() is in flight: it waits in the kernel for room, with C1's send buffer full. What happens when the receiver reads?"
+note "The blocking send() of 1 MiB is in flight: it waits in the kernel for room, with C1's send buffer full. What happens when the receiver reads?"
 pause
 drain A1 on rate=256k/s
 wait C1 15s

@@ -2,10 +2,10 @@
 # summary: Python's settimeout beside the kernel's SO_RCVTIMEO/SO_SNDTIMEO: the same calls, different answers
 
 step "accept in Python's three modes"
-note "Python's settimeout has three modes: blocking (timeout=none, the default), a time-out (timeout=500ms) and non-blocking (timeout=0)."
+note "Python's settimeout has three modes: blocking (timeout=none, the default), a time-out (timeout=, a duration) and non-blocking (timeout=0)."
 listen
 accept L1
-note "A blocking accept() on an empty queue waits, here without end: it is shown as blocked."
+note "A blocking accept() on an empty queue waits, here without end: it is shown as blocked. A client connects now: what does the blocked accept() do?"
 pause
 connect L1
 wait L1
@@ -17,7 +17,7 @@ wait L1
 expect L1 ret=null
 expect L1 errno=null
 expect L1 timed_out=true
-note "With a time-out, accept() waited half a second for a connection, then gave up: 'timed out', no errno. Python raises TimeoutError('timed out')."
+note "With a time-out, accept() waited half a second for a connection, then gave up: 'timed out', no errno. Python raises TimeoutError('timed out'). Non-blocking now (timeout=0): what will accept() on the empty queue say?"
 pause
 set L1 timeout=0
 accept L1
@@ -26,7 +26,7 @@ expect L1 timed_out=false
 note "Non-blocking, accept() returned EAGAIN at once (Python: BlockingIOError): nothing to accept, and it will not wait."
 
 step "how Python waits: poll, then one non-blocking call"
-note "settimeout(0.5) does not ask the kernel to time out. Python makes the socket non-blocking, waits with poll() up to 0.5 s until it is ready, then makes one non-blocking call."
+note "settimeout() does not ask the kernel to time out. Python makes the socket non-blocking, waits with poll() up to the time-out until it is ready, then makes one non-blocking call."
 set A1 timeout=500ms
 expect A1 timeout="timeout 500ms"
 send C1 "Hi there"
@@ -34,7 +34,7 @@ expect A1 recvq=8
 recv A1 100
 expect A1 ret=8
 expect A1 timed_out=false
-note "Data was queued, so poll() said ready at once and recv(100) returned the 8 bytes there: no waiting."
+note "Data was queued, so poll() said ready at once and recv(100) returned the 8 bytes there: no waiting. Nothing is queued now: what will the same recv(100) do?"
 pause
 recv A1 100
 wait A1
@@ -55,16 +55,19 @@ expect A1 timed_out=true
 note "The same recv() under SO_RCVTIMEO: after half a second the kernel gives up with EAGAIN, an errno, where Python's time-out has none (Python would raise BlockingIOError here)."
 
 step "the same send under both time-outs"
-note "Two connections with small buffers, whose receivers do not read. C2 has Python's time-out; C3 is blocking with SO_SNDTIMEO. Each sends 1 MiB."
+note "Two connections with small buffers, whose receivers do not read."
 listen rcvbuf=4k
 connect L2 sndbuf=4k timeout=500ms
 connect L2 sndbuf=4k sndtimeo=500ms
 accept L2 x2
+select C2
+note "C2 has Python's time-out; C3 is blocking with SO_SNDTIMEO. Each sends 1 MiB."
 send C2 1m
 expect C2 partial=true
 expect C2 timed_out=false
-note "Python's time-out: send() returned at once with what fitted in the send buffer. It did not wait for the rest, and it did not time out."
+note "Python's time-out: send() returned at once with what fitted in the send buffer. It did not wait for the rest, and it did not time out. C3 sends 1 MiB too, under SO_SNDTIMEO: when will its send() return, and with what?"
 pause
+select C3
 send C3 1m
 wait C3
 expect C3 partial=true
@@ -72,6 +75,7 @@ expect C3 timed_out=true
 note "SO_SNDTIMEO: send() stayed in the kernel, taking room as the receiver's window allowed, and returned its partial count only when the half second ran out."
 
 step "when nothing fits"
+select C2
 note "Send again, until the buffers are full."
 send C2 1m
 wait C2
@@ -82,6 +86,7 @@ wait C2
 expect C2 ret=null
 expect C2 errno=null
 expect C2 timed_out=true
+select C3
 send C3 1m
 wait C3
 send C3 1m
@@ -102,13 +107,13 @@ wait C5
 expect C5 errno=null
 expect C5 timed_out=true
 expect C5 state=SYN-SENT
-note "Python's time-out: connect() timed out (TimeoutError) while the kernel goes on sending SYNs: C5 is still SYN-SENT."
+note "Python's time-out: connect() timed out (TimeoutError) while the kernel goes on sending SYNs: C5 is still SYN-SENT. What will a blocking connect() bounded by SO_SNDTIMEO report?"
 pause
 connect L3 sndtimeo=500ms
 wait C6
 expect C6 errno=EINPROGRESS
 expect C6 timed_out=true
-note "A blocking connect() bounded by SO_SNDTIMEO reports EINPROGRESS instead: the handshake goes on in the kernel."
+note "A blocking connect() bounded by SO_SNDTIMEO reports EINPROGRESS instead: the handshake goes on in the kernel. And a non-blocking connect()?"
 pause
 connect L3 timeout=0
 expect C7 errno=EINPROGRESS

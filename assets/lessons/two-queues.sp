@@ -23,7 +23,10 @@ expect L2 syn_recv=2
 expect L2 accept_queue=0
 expect L2 defer_accept=7
 expect L2 defer_accept_drop=2
-note "C3 and C4 read ESTABLISHED, yet L2 holds only SYN-RECV entries for them: it dropped their bare last ACKs (TCPDeferAcceptDrop 2). The kernel counts the wait in SYN-ACK retransmits, so 5 s became 7 s (1 + 2 + 4)."
+note "C3 and C4 read ESTABLISHED, yet L2 holds only SYN-RECV entries for them: it dropped their bare last ACKs (TCPDeferAcceptDrop 2)."
+show L2
+note "The kernel counts the wait in SYN-ACK resends, so the time asked for became {L2.defer_accept} s: resends after one, two and four seconds. C3 now sends data: where does its handshake go?"
+pause
 send C3 "hello"
 expect L2 accept_queue=1
 expect L2 syn_recv=1
@@ -40,8 +43,9 @@ expect L3 syn_queue_past_limit=cookies
 expect L3 reqq_full_do_cookies=3
 expect L3 syncookies_sent=3
 show L3
-note "listen(4) took 5 SYN-RECV entries, not 4, and not tcp_max_syn_backlog: on current Linux the backlog bounds the SYN queue too, and like the accept queue it holds B+1."
-note "The other 3 SYNs got SYN cookies (tcp_syncookies=1, the default): the kernel keeps no entry for them (syn_recv stayed 5), yet a handshake can still finish."
+note "listen(4) took 5 SYN-RECV entries, not 4, and not tcp_max_syn_backlog: on current Linux the backlog bounds the SYN queue too, and like the accept queue it holds one more than B."
+note "The other 3 SYNs got SYN cookies (tcp_syncookies on, the default): the kernel keeps no entry for them (syn_recv stayed 5), yet a handshake can still finish. A real client connects to L3: will it get in?"
+pause
 connect L3
 expect C5 state=ESTABLISHED
 expect L3 accept_queue=1
@@ -60,7 +64,8 @@ expect L4 syn_queue_past_limit=drop
 expect L4 reqq_full_drop=3
 expect L4 listen_drops=3
 expect L4 listen_overflows=0
-note "With tcp_syncookies=0 the 3 SYNs past the SYN queue were dropped: TCPReqQFullDrop and ListenDrops count them, ListenOverflows does not (it counts a full accept queue)."
+note "With tcp_syncookies=0 the 3 SYNs past the SYN queue were dropped: TCPReqQFullDrop and ListenDrops count them, ListenOverflows does not (it counts a full accept queue). A real client connects to L4: will it get in?"
+pause
 connect L4
 expect C6 state=SYN-SENT
 expect L4 reqq_full_drop=4
@@ -79,14 +84,16 @@ syn L5 x20
 select L5
 expect L5 syn_recv=7
 expect L5 syn_queue_limit=7
-note "backlog 100 would allow 101 entries, but with tcp_max_syn_backlog 8 the strangers' SYNs were dropped once 7 waited: 8 − 8/4 + 1."
+show L5
+note "backlog 100 would allow 101 entries, but with tcp_max_syn_backlog 8 the strangers' SYNs were dropped once 7 waited: the setting, less a quarter of it, plus one. Cookies go back on: will the same setting still bound the SYN queue?"
+pause
 sysctl tcp_syncookies=1
 listen backlog=100
 syn L6 x20
 select L6
 expect L6 syn_recv=20
 expect L6 syn_queue_limit=101
-note "With cookies on, the same tcp_max_syn_backlog 8 plays no part: L6 took all 20. Only the backlog bounds the SYN queue then."
+note "With cookies on, the same setting plays no part: L6 took all 20. Only the backlog bounds the SYN queue then."
 
 step "somaxconn caps both"
 sysctl net.core.somaxconn=8
@@ -97,13 +104,16 @@ syn L7 x20
 select L7
 expect L7 syn_recv=9
 expect L7 syn_queue_limit=9
+show L7
 note "somaxconn 8 capped listen(100) to 8: the accept queue holds 9, and so does the SYN queue. These settings belong to this lab's namespace; the machine's did not change."
 
 step "Half-open entries do not last"
-note "An entry waits for an ACK while the kernel resends its SYN-ACK, up to tcp_synack_retries (5: about a minute). But a SYN queue more than half full, counted against the larger of 8 and the backlog, gives up on its old entries after 2 resends."
-expect L7 syn_recv=4 within 12s
+note "An entry waits for an ACK while the kernel resends its SYN-ACK, up to tcp_synack_retries (five by default: about a minute). But a SYN queue more than half full, counted against the larger of eight and the backlog, gives up on its old entries after two resends."
 expect L6 syn_recv=20
-note "L7 held 9 of 9: it shed its old entries until 4 were left, half of 8. L6, 20 of 101, kept all of them."
+expect L7 syn_recv=4 within 12s
+note "L7 held 9 of 9: it shed its old entries until 4 were left, half of eight."
+select L6
+note "L6, 20 of 101, kept all of them."
 sysctl tcp_synack_retries=1
 expect L6 syn_recv=0 within 10s
 note "With tcp_synack_retries=1, L6's entries went within seconds: a flood holds the SYN queue only as long as the SYN-ACK resends last."

@@ -2,16 +2,16 @@
 # summary: does the backlog apply to UDP? datagram boundaries, truncation, silent drops, connected UDP and ECONNREFUSED
 
 step "Does the backlog apply to UDP?"
-note "U1 is a UDP socket: socket() and bind(), nothing more. Ask it to listen with a backlog of 5, as a TCP server would."
 udp
+note "U1 is a UDP socket: socket() and bind(), nothing more. What happens when it is asked to listen with a backlog of 5, as a TCP server would?"
+pause
 listen U1 backlog=5
 expect U1 errno=EOPNOTSUPP
 accept U1
 expect U1 errno=EOPNOTSUPP
 note "The kernel refuses both: EOPNOTSUPP. The backlog is the length of a queue of connections, and UDP has no connections, so there is nothing to queue and nothing to accept."
-pause
-note "Yet U1 can already receive. U2, another UDP socket, sends it a datagram; no listen(), no accept()."
 udp
+note "Yet U1 can already receive. U2, another UDP socket, sends it a datagram; no listen(), no accept()."
 sendto U2 U1 "hello, U1"
 recvfrom U1 100
 expect U1 ret=9
@@ -19,9 +19,10 @@ expect U1 from=U2
 note "recvfrom() says who sent each datagram. U1's one queue is its receive buffer, shared by every sender."
 
 step "Boundaries are kept"
-note "U2 sends two datagrams of 8 bytes. U1 then asks recvfrom() for up to 100 bytes, room for both."
+note "U2 sends two short datagrams."
 sendto U2 U1 "Hi there"
 sendto U2 U1 ", server"
+note "U1 then asks recvfrom() for up to 100 bytes, room for both."
 recvfrom U1 100
 expect U1 ret=8
 expect U1 datagram_len=8
@@ -32,35 +33,35 @@ note "Each recvfrom() returned one datagram, as it was sent, though there was ro
 step "A datagram cut short"
 note "U2 sends one datagram of 100 bytes."
 sendto U2 U1 100
-note "U1 reads it with a 16-byte buffer. What becomes of the other 84 bytes?"
+note "U1 reads it with a 16-byte buffer. What becomes of the rest of the datagram?"
 pause
 recvfrom U1 16
 expect U1 ret=16
 expect U1 truncated=true
 expect U1 datagram_len=100
+note "recvfrom(16) returned 16 and the kernel flagged the datagram as truncated (MSG_TRUNC): it had 100 bytes."
 sendto U2 U1 "next"
 recvfrom U1 100
 expect U1 ret=4
-note "recvfrom(16) returned 16 and the kernel flagged the datagram as truncated (MSG_TRUNC): it had 100 bytes. The next call got the next datagram: the other 84 bytes are gone. With TCP they would have waited for the next recv."
+note "The next call got the next datagram: the rest of the first is gone. With TCP it would have waited for the next recv."
 
 step "Dropped without a word"
-note "U3 asks for a 4 KiB receive buffer (the kernel doubles it). U4 sends it 200 datagrams of 1000 bytes; U3 does not read."
 udp rcvbuf=4k
 expect U3 rcvbuf=8192
 select U3
 udp
-note "How many of the 200 will U3 hold, and how many of U4's sendto() calls will fail?"
+note "U3 has a small receive buffer, {U3.rcvbuf} bytes, and does not read. U4 sends it 200 datagrams of 1000 bytes. How many will U3 hold, and how many of U4's sendto() calls will fail?"
 pause
 sendto U4 U3 1000 x200
 expect U4 errno=null
 expect U4 bytes_sent=200000
 expect U3 drops=197
 expect U3 recvq=6912
-note "Every sendto() succeeded: U4 handed all 200,000 bytes to the kernel. U3 dropped 197 datagrams, and no one told U4. A protocol on UDP that must not lose messages has to notice and resend by itself."
+note "Every sendto() succeeded: U4 handed every datagram to the kernel. U3 dropped {U3.drops} of them, and no one told U4. A protocol on UDP that must not lose messages has to notice and resend."
 note "The drops also count in the kernel's UdpRcvbufErrors: type show (system-wide, unless the lab has a namespace of its own)."
 
 step "What the buffer kept"
-note "recvq is 6912: the memory the kernel charged for the queued datagrams, each with its overhead, not their bytes. How many datagrams is that? U3 reads without waiting until nothing is left."
+note "recvq is {U3.recvq}: the memory the kernel charged for the queued datagrams, each with its overhead, not their bytes. How many datagrams is that? U3 reads without waiting until nothing is left."
 set U3 timeout=0
 recvfrom U3 2000
 recvfrom U3 2000
@@ -71,9 +72,9 @@ expect U3 errno=EAGAIN
 note "Three datagrams of 1000 bytes filled the 8 KiB buffer; the fourth call found the queue empty."
 
 step "Unconnected: never told"
-note "U5 is made and closed at once: nothing is bound at its port any more. U2 sends it two datagrams."
 udp
 close U5
+note "U5 is made and closed at once: nothing is bound at its port any more. U2 sends it two datagrams."
 select U2
 sendto U2 U5 "anyone there?"
 sleep 200ms

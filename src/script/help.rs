@@ -70,8 +70,8 @@ pub const COMMANDS: &[Usage] = &[
     },
     Usage {
         name: "show",
-        usage: "show [S]",
-        about: "print the kernel view of all sockets, or one",
+        usage: "show [S [counters]]",
+        about: "print the kernel view of all sockets, or one (in the lab, opened at its counters)",
     },
     Usage {
         name: "sleep",
@@ -110,8 +110,8 @@ pub const COMMANDS: &[Usage] = &[
     },
     Usage {
         name: "select",
-        usage: "select S",
-        about: "put S in the selected pane (a lesson points at what it talks about)",
+        usage: "select S [send|recv]",
+        about: "put S in the selected pane, the bytes it sends or receives first (a lesson points at what it talks about)",
     },
     Usage {
         name: "syn",

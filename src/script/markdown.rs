@@ -155,7 +155,7 @@ impl<W: Write> Sink for Markdown<W> {
             | Statement::Step(_)
             | Statement::Expect(_)
             | Statement::Pause
-            | Statement::Select(_)
+            | Statement::Select(..)
             | Statement::ExpectPacket(_) => return,
             Statement::Lab(Command::Connect { target, .. }) => {
                 self.connect_to = match target {

@@ -17,7 +17,7 @@ pub mod units;
 
 pub use error::{ParseError, ScriptError};
 pub use expect::Expectation;
-pub use parse::{Line, Statement, parse_line, parse_script};
+pub use parse::{Facing, Line, ShowAt, Statement, parse_line, parse_script};
 pub mod handout;
 pub mod json;
 pub mod lessons;

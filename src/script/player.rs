@@ -25,6 +25,9 @@ pub const DEFAULT_SETTLE: Duration = Duration::from_millis(200);
 /// lab has finished but the host has not yet received.
 const BEHIND_GRACE: Duration = Duration::from_secs(10);
 
+/// How often a player that may run only notes looks again.
+const NOTES_ONLY_WAKE: Duration = Duration::from_millis(250);
+
 /// How often `expect` and `wait` look again.
 const RETRY: Duration = Duration::from_millis(20);
 
@@ -170,6 +173,15 @@ pub struct Player {
     step_began: Duration,
     /// The notes that have run with their quotes filled, by line index.
     filled: HashMap<usize, String>,
+    /// Only notes may run now (a lesson under an open kernel view).
+    notes_only: bool,
+    /// Every note waits for the host ([`Player::shown`]), not only those
+    /// after calls: the host decides whether the reader has room for it.
+    every_note: bool,
+    /// The note the host let through last.
+    released: Option<usize>,
+    /// A note ran since the host last let one through.
+    noted: bool,
 }
 
 impl Player {
@@ -188,7 +200,24 @@ impl Player {
             blocked: BTreeMap::new(),
             step_began: Duration::ZERO,
             filled: HashMap::new(),
+            notes_only: false,
+            every_note: false,
+            released: None,
+            noted: false,
         }
+    }
+
+    /// Holds every note until [`Player::shown`], so that the host can
+    /// first make room for it (a narrow screen, a note after a note).
+    pub fn holding_every_note(mut self) -> Self {
+        self.every_note = true;
+        self
+    }
+
+    /// Lets only notes run until told otherwise: a lesson's narration
+    /// goes on beside an open kernel view while its calls wait.
+    pub fn notes_only(&mut self, only: bool) {
+        self.notes_only = only;
     }
 
     /// Changes the settling time.
@@ -214,6 +243,20 @@ impl Player {
     /// The host has shown what ran before the next note; it may appear.
     pub fn shown(&mut self) {
         self.unshown = false;
+        self.released = Some(self.next);
+        self.noted = false;
+    }
+
+    /// Whether the line held for the host ([`Progress::Show`]) needs a
+    /// frame drawn first: calls ran before it, or it is a `select` that
+    /// would move the panes away from the note just shown. A note after a
+    /// note needs none.
+    pub fn needs_frame(&self) -> bool {
+        self.unshown
+            || self
+                .lines
+                .get(self.next)
+                .is_some_and(|l| matches!(l.statement, Statement::Select(..)))
     }
 
     /// The lines.
@@ -307,8 +350,17 @@ impl Player {
                     _ => {}
                 }
             }
-            if self.pacing && self.unshown && matches!(line.statement, Statement::Note(_)) {
+            // A note waits for the screen, and so does a `select` right
+            // after a note: the note is read beside what it talks about
+            // before the panes move on.
+            let is_note = matches!(line.statement, Statement::Note(_));
+            let moves_on = matches!(line.statement, Statement::Select(..)) && self.noted;
+            let held = self.unshown || (self.every_note && self.released != Some(self.next));
+            if self.pacing && held && (is_note || (self.every_note && moves_on)) {
                 return Progress::Show(self.next);
+            }
+            if self.notes_only && !matches!(line.statement, Statement::Note(_)) {
+                return Progress::Wait(now + NOTES_ONLY_WAKE);
             }
             self.next += 1;
             self.start(&line, host, now);
@@ -472,12 +524,13 @@ impl Player {
     /// Starts a line.
     fn start(&mut self, line: &Line, host: &mut Host<'_>, now: Instant) {
         host.sink.command(line);
+        self.noted |= matches!(line.statement, Statement::Note(_));
         let t = host.lab.elapsed();
         let n = line.number;
         self.unshown = !matches!(
             line.statement,
-            Statement::Note(_) | Statement::Step(_) | Statement::Pause | Statement::Select(_)
-        ) || (self.unshown && matches!(line.statement, Statement::Select(_)));
+            Statement::Note(_) | Statement::Step(_) | Statement::Pause | Statement::Select(..)
+        ) || (self.unshown && matches!(line.statement, Statement::Select(..)));
         match &line.statement {
             Statement::Lab(cmd) => match host.lab.execute(cmd) {
                 Ok(calls) => {
@@ -543,7 +596,7 @@ impl Player {
                     until: now + e.within,
                 });
             }
-            Statement::Show(sock) => {
+            Statement::Show(sock, _) => {
                 if let Some(s) = sock
                     && !host.known(*s)
                 {
@@ -556,11 +609,11 @@ impl Player {
             }
             Statement::Help(topic) => host.sink.info(n, &help_text(topic.as_deref()), t),
             Statement::Pause => host.sink.pause(n, t),
-            Statement::Select(sock) => {
+            Statement::Select(sock, facing) => {
                 if !host.known(*sock) {
                     return self.reject(host, n, &LabError::UnknownSocket(*sock).to_string());
                 }
-                host.sink.select(*sock);
+                host.sink.select(*sock, *facing);
             }
             Statement::Sysctl { name, value } => {
                 let done = match value {

@@ -96,9 +96,11 @@ fn socket_lines(v: &SockView) -> Vec<String> {
             let pair = v.pair.map_or_else(String::new, |p| format!("⇄ {p}"));
             let tcp = v.tcp.map_or_else(String::new, |t| {
                 format!(
-                    "  snd_wnd {}  rcv_wnd {}  rtt {}µs  cwnd {}  retrans {}",
+                    "  snd_wnd {}  rcv_wnd {}  rcv_wscale {}  snd_wscale {}  rtt {}µs  cwnd {}  retrans {}",
                     opt(t.snd_wnd),
                     opt(t.rcv_wnd),
+                    t.rcv_wscale,
+                    t.snd_wscale,
                     t.rtt_us,
                     t.cwnd,
                     t.retrans
@@ -220,7 +222,9 @@ pub fn table(snap: &Snapshot, only: Option<SockName>) -> String {
     for v in shown {
         lines.extend(socket_lines(v));
     }
-    if only.is_none() {
+    // The counters are a listener's too: what its overflows added to.
+    let listener = only.is_some_and(|n| n.role == crate::lab::Role::Listener);
+    if only.is_none() || listener {
         let c = &snap.counters;
         let scope = match snap.counters_scope {
             crate::kernel::CounterScope::SystemWide => "system-wide",

@@ -150,6 +150,9 @@ pub struct App {
     pub kernel_view: String,
     /// The first line of the kernel view drawn: its scroll offset.
     pub kernel_view_top: usize,
+    /// Which way of the selected connection the path of a byte shows
+    /// first: the one a lesson's `select S recv` talks about.
+    pub facing: crate::script::Facing,
     /// Who has the keyboard.
     pub mode: Mode,
     /// Frozen (`p`): what arrived meanwhile, held within bounds and applied on thaw.
@@ -196,6 +199,7 @@ impl App {
             sel_listener: None,
             new_listener: None,
             select_next: None,
+            facing: crate::script::Facing::Sending,
             listener_offset: 0,
             narration_back: 0,
             sel_conn: None,
@@ -436,6 +440,7 @@ impl App {
                 error: &mut self.cmd_error,
                 selected: &mut selected,
                 shown: &mut shown,
+                show_at: crate::script::ShowAt::Top,
                 // The panes follow what the last typed command used.
                 acted_on: &mut self.in_view,
             },
@@ -444,11 +449,12 @@ impl App {
             wake = Some(w);
         }
         self.typed.forgive();
-        if let Some(sock) = selected {
+        if let Some((sock, facing)) = selected {
             self.select(sock);
+            self.facing = facing;
         }
-        if let Some(text) = shown {
-            self.open_kernel_view(text);
+        if let Some((text, at)) = shown {
+            self.open_kernel_view(text, at);
         }
         if let Some(w) = self.advance_script(now) {
             wake = Some(wake.map_or(w, |x| x.min(w)));

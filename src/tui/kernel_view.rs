@@ -3,16 +3,30 @@
 //! space. A lesson waits while it is open.
 
 use super::app::{App, Mode};
+use crate::script::ShowAt;
 
 impl App {
-    /// Shows `text` (a `show`'s kernel view) over the panes, from its top.
-    /// A form or the help being filled in keeps the keyboard; the view
-    /// is still in the results.
-    pub(super) fn open_kernel_view(&mut self, text: String) {
+    /// Shows `text` (a `show`'s kernel view) over the panes, from its top
+    /// or from the part a lesson cites (`show L1 counters`). A form or the
+    /// help being filled in keeps the keyboard; the view is still in the
+    /// results.
+    pub(super) fn open_kernel_view(&mut self, text: String, at: ShowAt) {
         self.kernel_view = text;
         self.kernel_view_top = 0;
         if matches!(self.mode, Mode::Normal | Mode::Show) {
             self.mode = Mode::Show;
+        }
+        if at == ShowAt::Counters {
+            let (w, h) = self.size;
+            let area = super::view::kernel_view::area(self, ratatui::layout::Rect::new(0, 0, w, h));
+            let lines =
+                super::view::kernel_view::wrapped(&self.kernel_view, area.width.saturating_sub(2));
+            if let Some(i) = lines
+                .iter()
+                .position(|l| l.contains("counters since start"))
+            {
+                self.scroll_kernel_view(i as isize);
+            }
         }
         self.dirty = true;
     }
@@ -30,7 +44,7 @@ impl App {
     /// than shows its last line at the bottom.
     pub fn scroll_kernel_view(&mut self, delta: isize) {
         let (w, h) = self.size;
-        let area = super::view::kernel_view::area(ratatui::layout::Rect::new(0, 0, w, h));
+        let area = super::view::kernel_view::area(self, ratatui::layout::Rect::new(0, 0, w, h));
         let lines =
             super::view::kernel_view::wrapped(&self.kernel_view, area.width.saturating_sub(2))
                 .len();

@@ -45,6 +45,11 @@ fn on_kernel_view_key(app: &mut App, key: KeyEvent) {
         KeyCode::PageDown => app.scroll_kernel_view(page),
         KeyCode::Home => app.scroll_kernel_view(isize::MIN),
         KeyCode::End => app.scroll_kernel_view(isize::MAX),
+        // A lesson's next note about the view waits for room: space shows
+        // it beside the view.
+        KeyCode::Char(' ') if app.script.as_ref().is_some_and(|s| s.more.is_some()) => {
+            app.next_step()
+        }
         KeyCode::Esc | KeyCode::Char(' ') | KeyCode::Char('q') | KeyCode::Enter => {
             app.close_kernel_view()
         }

@@ -18,6 +18,9 @@ pub enum Stop {
     Step(usize),
     /// At a `pause` line (index into the lines): space shows what comes next.
     Pause(usize),
+    /// Before a note (index into the lines) that would push notes not yet
+    /// read out of the narration pane: space shows it.
+    More(usize),
 }
 
 /// A script playing into the live lab (`--run`, a lesson).
@@ -39,11 +42,16 @@ pub struct Script {
     /// A note waits for the next frame: the screen must first draw the
     /// results and the kernel view of the calls above it.
     pub holding: bool,
+    /// Waiting for space before a note there is no room for yet (its index).
+    pub more: Option<usize>,
+    /// Where the reader last pressed space (a line index): the notes since
+    /// then are the ones not yet read.
+    pub read_to: usize,
 }
 
 impl Script {
     fn new(name: String, lines: Vec<Line>, lesson: bool, replay_to: Option<usize>) -> Script {
-        let mut player = Player::new(lines).pacing_notes();
+        let mut player = Player::new(lines).pacing_notes().holding_every_note();
         if lesson {
             player = player.stopping_at_steps();
         }
@@ -56,15 +64,18 @@ impl Script {
             done: false,
             replay_to,
             holding: false,
+            more: None,
+            read_to: 0,
         }
     }
 
     /// Where the lesson waits for the reader, if it does.
     pub fn stop(&self) -> Option<Stop> {
-        match (self.at_step, self.paused) {
-            (Some(i), _) => Some(Stop::Step(i)),
-            (None, Some(i)) => Some(Stop::Pause(i)),
-            (None, None) => None,
+        match (self.at_step, self.paused, self.more) {
+            (Some(i), _, _) => Some(Stop::Step(i)),
+            (None, Some(i), _) => Some(Stop::Pause(i)),
+            (None, None, Some(i)) => Some(Stop::More(i)),
+            (None, None, None) => None,
         }
     }
 
@@ -117,6 +128,14 @@ impl App {
         // What comes next is the newest narration: follow it.
         self.narration_back = 0;
         let Some(s) = &mut self.script else { return };
+        s.read_to = s.player.position();
+        if s.more.take().is_some() {
+            // The note comes with the next frame, drawn from the kernel as
+            // it is now.
+            s.holding = true;
+            self.refresh_view();
+            return;
+        }
         if s.paused.take().is_some() {
             s.player.resume();
             self.advance(Instant::now());
@@ -164,16 +183,26 @@ impl App {
     }
 
     /// Lets the script run what it can; the instant to wake it, if any.
-    /// A lesson does not go on under the kernel view: its notes would be
-    /// read where nobody can see them. Closing the view lets it go on.
+    /// Under the kernel view a lesson goes on only with its notes, which
+    /// the narration shows beside the view (they talk about it); its calls
+    /// wait until the view is closed, so that nothing the view shows
+    /// changes unseen.
     pub(super) fn advance_script(&mut self, now: Instant) -> Option<Instant> {
         if matches!(self.mode, super::app::Mode::Show)
-            && self.script.as_ref().is_some_and(|s| s.lesson)
+            && let Some(s) = &self.script
+            && s.lesson
         {
-            return None;
+            let next = s.player.lines().get(s.player.position());
+            if !next.is_some_and(|l| matches!(l.statement, Statement::Note(_))) || s.holding {
+                return None;
+            }
+        }
+        let under_view = matches!(self.mode, super::app::Mode::Show);
+        if let Some(s) = &mut self.script {
+            s.player.notes_only(under_view);
         }
         let mut wake = None;
-        let mut selected: Option<SockName> = None;
+        let mut selected: Option<(SockName, crate::script::Facing)> = None;
         let mut refresh = false;
         let mut shown = None;
         if let Some(s) = &mut self.script {
@@ -191,6 +220,7 @@ impl App {
                     error: &mut self.cmd_error,
                     selected: &mut selected,
                     shown: &mut shown,
+                    show_at: crate::script::ShowAt::Top,
                     acted_on: &mut self.in_view,
                 },
             };
@@ -216,10 +246,19 @@ impl App {
                     }
                     Progress::Step(i) => s.at_step = Some(i),
                     Progress::Pause(i) => s.paused = Some(i),
-                    Progress::Show(_) => {
-                        if !s.holding {
-                            s.holding = true;
-                            refresh = true;
+                    Progress::Show(i) => {
+                        if s.more.is_none() && !s.holding {
+                            if crowded(&self.size, s, i) {
+                                s.more = Some(i);
+                                refresh = true;
+                            } else if !s.player.needs_frame() {
+                                // Room for it, and nothing new to draw first.
+                                s.player.shown();
+                                continue;
+                            } else {
+                                s.holding = true;
+                                refresh = true;
+                            }
                         }
                     }
                     Progress::Done(_) => s.done = true,
@@ -227,15 +266,54 @@ impl App {
                 break;
             }
         }
-        if let Some(sock) = selected {
+        if let Some((sock, facing)) = selected {
             self.select(sock);
+            self.facing = facing;
         }
-        if let Some(text) = shown {
-            self.open_kernel_view(text);
+        if let Some((text, at)) = shown {
+            self.open_kernel_view(text, at);
         }
         if refresh {
             self.refresh_view();
         }
         wake
     }
+}
+
+/// Whether note `i` would push a note the reader has not yet read (one
+/// shown since the last space) out of the narration pane of a `size`
+/// screen: the notes of the step since then and it do not fit under the
+/// step's title.
+fn crowded(size: &(u16, u16), s: &Script, i: usize) -> bool {
+    let lines = s.player.lines();
+    let step_from = lines[..i]
+        .iter()
+        .rposition(|l| matches!(l.statement, Statement::Step(_)))
+        .map_or(0, |k| k + 1);
+    let from = s.read_to.max(step_from);
+    let unread: Vec<String> = (from..i)
+        .filter_map(|k| match &lines[k].statement {
+            Statement::Note(n) => Some(s.player.filled().get(&k).unwrap_or(n).clone()),
+            _ => None,
+        })
+        .collect();
+    if unread.is_empty() {
+        return false;
+    }
+    let Statement::Note(next) = &lines[i].statement else {
+        return false;
+    };
+    let (w, h) = *size;
+    let step = super::view::narration::step_at(lines, i, &s.name);
+    let title = step.title;
+    // The tallest the narration gets on this screen, borders off.
+    let command = u16::from(h >= 30);
+    let areas = super::view::layout::Areas::with_narration(w, h, Some(u16::MAX), command);
+    let inner_h = usize::from(areas.narration.map_or(0, |n| n.height.saturating_sub(2)));
+    let width = w.saturating_sub(2);
+    let mut all = unread;
+    all.push(next.clone());
+    let rows = super::view::narration::paragraph(title, all, ratatui::style::Style::default())
+        .line_count(width);
+    rows > inner_h
 }

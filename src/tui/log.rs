@@ -95,10 +95,14 @@ pub struct LogSink<'a> {
     pub sources: &'a [Source],
     /// The last error, to show beside the command line.
     pub error: &'a mut Option<String>,
-    /// The socket a `select` asked for, for the App to select.
-    pub selected: &'a mut Option<SockName>,
-    /// The kernel view a `show` printed, for the App to show over the panes.
-    pub shown: &'a mut Option<String>,
+    /// The socket a `select` asked for, for the App to select, and the
+    /// way of its bytes to show first.
+    pub selected: &'a mut Option<(SockName, crate::script::Facing)>,
+    /// The kernel view a `show` printed, for the App to show over the
+    /// panes, and where to open it.
+    pub shown: &'a mut Option<(String, crate::script::ShowAt)>,
+    /// Where the `show` being run asked to open the kernel view.
+    pub show_at: crate::script::ShowAt,
     /// The sockets the lines acted on, for the panes to keep in sight.
     pub acted_on: &'a mut super::rows::InView,
 }
@@ -106,13 +110,16 @@ pub struct LogSink<'a> {
 impl Sink for LogSink<'_> {
     fn command(&mut self, line: &Line) {
         use crate::script::Statement;
+        if let Statement::Show(_, at) = &line.statement {
+            self.show_at = *at;
+        }
         match &line.statement {
             Statement::Lab(cmd) => {
                 if let Some(s) = cmd.subject() {
                     self.acted_on.note(s);
                 }
             }
-            Statement::Wait { sock, .. } | Statement::Select(sock) => self.acted_on.note(*sock),
+            Statement::Wait { sock, .. } | Statement::Select(sock, _) => self.acted_on.note(*sock),
             Statement::Expect(e) => self.acted_on.note(e.sock),
             _ => {}
         }
@@ -124,7 +131,7 @@ impl Sink for LogSink<'_> {
                 | crate::script::Statement::Expect(_)
                 | crate::script::Statement::ExpectPacket(_)
                 | crate::script::Statement::Pause
-                | crate::script::Statement::Select(_)
+                | crate::script::Statement::Select(..)
         ) {
             let source = line
                 .number
@@ -170,14 +177,14 @@ impl Sink for LogSink<'_> {
     fn snapshot(&mut self, _line: usize, snap: &Snapshot, only: Option<SockName>) {
         let table = show::table(snap, only);
         self.log.push(Entry::Info(table.clone()));
-        *self.shown = Some(table);
+        *self.shown = Some((table, self.show_at));
     }
 
     fn info(&mut self, _line: usize, text: &str, _t: Duration) {
         self.log.push(Entry::Info(text.to_string()));
     }
 
-    fn select(&mut self, sock: SockName) {
-        *self.selected = Some(sock);
+    fn select(&mut self, sock: SockName, facing: crate::script::Facing) {
+        *self.selected = Some((sock, facing));
     }
 }

@@ -162,6 +162,7 @@ impl App {
                     self.sel_listener = Some(rows[to]);
                 } else {
                     self.sel_conn = Some(rows[to]);
+                    self.facing = crate::script::Facing::Sending;
                 }
             }
         }
@@ -191,7 +192,7 @@ impl App {
     pub fn page_rows(&self) -> usize {
         let (w, h) = self.size;
         let area = if matches!(self.mode, super::app::Mode::Show) {
-            super::view::kernel_view::area(ratatui::layout::Rect::new(0, 0, w, h))
+            super::view::kernel_view::area(self, ratatui::layout::Rect::new(0, 0, w, h))
         } else {
             let areas = super::view::areas(self, w, h);
             if self.wire.shown {
@@ -217,7 +218,10 @@ impl App {
         if let Some(r) = rows.get(offset + drawn) {
             match pane {
                 Pane::Listeners => self.sel_listener = Some(*r),
-                _ => self.sel_conn = Some(*r),
+                _ => {
+                    self.sel_conn = Some(*r);
+                    self.facing = crate::script::Facing::Sending;
+                }
             }
         }
     }

@@ -3,7 +3,7 @@
 //! `help`, `pause` and `select`.
 
 use super::args::Args;
-use super::{DEFAULT_WAIT, Statement};
+use super::{DEFAULT_WAIT, Facing, ShowAt, Statement};
 use crate::kernel::{Counters, fields};
 use crate::script::error::ParseError;
 use crate::script::expect::{DEFAULT_WITHIN, Expectation, RESULT_FIELDS};
@@ -127,11 +127,18 @@ fn expect_packet(args: &Args<'_>, absent: bool) -> Result<Statement, ParseError>
     }))
 }
 
-/// `show [S]`.
+/// `show [S [counters]]`.
 pub(super) fn show(args: &Args<'_>) -> Result<Statement, ParseError> {
     let sock = args.tokens.first().map(|_| args.sock(0)).transpose()?;
-    args.done(1)?;
-    Ok(Statement::Show(sock))
+    let at = match args.tokens.get(1) {
+        None => ShowAt::Top,
+        Some(t) if t.text.eq_ignore_ascii_case("counters") => ShowAt::Counters,
+        Some(t) => {
+            return Err(args.err(t, format!("expected counters, found '{}'", t.text)));
+        }
+    };
+    args.done(2)?;
+    Ok(Statement::Show(sock, at))
 }
 
 /// `sleep DURATION`.
@@ -192,9 +199,17 @@ pub(super) fn pause(args: &Args<'_>) -> Result<Statement, ParseError> {
     Ok(Statement::Pause)
 }
 
-/// `select S`.
+/// `select S [send|recv]`.
 pub(super) fn select(args: &Args<'_>) -> Result<Statement, ParseError> {
     let sock = args.sock(0)?;
-    args.done(1)?;
-    Ok(Statement::Select(sock))
+    let facing = match args.tokens.get(1) {
+        None => Facing::Sending,
+        Some(t) if t.text.eq_ignore_ascii_case("send") => Facing::Sending,
+        Some(t) if t.text.eq_ignore_ascii_case("recv") => Facing::Receiving,
+        Some(t) => {
+            return Err(args.err(t, format!("expected send or recv, found '{}'", t.text)));
+        }
+    };
+    args.done(2)?;
+    Ok(Statement::Select(sock, facing))
 }

@@ -54,8 +54,8 @@ pub fn options_of(cmd: &str) -> &'static [&'static str] {
 pub enum Statement {
     /// A command for the lab.
     Lab(Command),
-    /// Print the kernel view.
-    Show(Option<SockName>),
+    /// Print the kernel view (of one socket), opened at a part of it.
+    Show(Option<SockName>, ShowAt),
     /// Let time pass.
     Sleep(Duration),
     /// Wait until a socket's pending calls finish.
@@ -75,8 +75,9 @@ pub enum Statement {
     Help(Option<String>),
     /// A lesson stops here until the reader presses space (predict, then see).
     Pause,
-    /// Put a socket in the selected pane (lessons point at what they talk about).
-    Select(SockName),
+    /// Put a socket in the selected pane (lessons point at what they talk
+    /// about), showing first the way its bytes go that the step is about.
+    Select(SockName, Facing),
     /// Check that a segment went by on the wire.
     ExpectPacket(super::packet_expect::PacketExpect),
     /// Read a kernel setting, or change it in a lab of its own.
@@ -86,6 +87,26 @@ pub enum Statement {
         /// The value to set; `None` reads.
         value: Option<String>,
     },
+}
+
+/// Where `show` opens the kernel view on screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ShowAt {
+    /// At its top.
+    #[default]
+    Top,
+    /// At the counters (`show L1 counters`): overflows, drops, cookies.
+    Counters,
+}
+
+/// Which way of a connection `select S` shows first in the path of a byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Facing {
+    /// The bytes S sends (`select S`, `select S send`).
+    #[default]
+    Sending,
+    /// The bytes S receives (`select S recv`).
+    Receiving,
 }
 
 /// A parsed line of a script.

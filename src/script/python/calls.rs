@@ -72,11 +72,11 @@ pub fn statement(stmt: &Statement, namer: &mut Namer) -> Py {
         Statement::Lab(cmd) => command(cmd, namer),
         Statement::Sleep(d) => Py::Code(format!("time.sleep({})", seconds(*d))),
         Statement::Wait { sock, limit } => Py::Code(format!("wait('{sock}', {})", seconds(*limit))),
-        Statement::Show(_) => Py::Comment("the kernel view: `ss -tni` shows much of it".into()),
+        Statement::Show(..) => Py::Comment("the kernel view: `ss -tni` shows much of it".into()),
         Statement::Expect(_) | Statement::ExpectPacket(_) => {
             Py::Comment("a check against the kernel view".into())
         }
-        Statement::Note(_) | Statement::Step(_) | Statement::Pause | Statement::Select(_) => {
+        Statement::Note(_) | Statement::Step(_) | Statement::Pause | Statement::Select(..) => {
             Py::Comment("narration".into())
         }
         Statement::Help(_) => Py::Comment("help".into()),

@@ -2,9 +2,21 @@
 
 use ratatui::text::Line;
 
-/// 1536 → "1.5k", 3145728 → "3.0m": short sizes for narrow columns.
+/// 6912 → "6912", 131072 → "128k", 16385 → "16.0k", 3145728 → "3m":
+/// short sizes for narrow columns. Up to four digits the figure is exact,
+/// as the kernel and the narration write it (a 4 KiB buffer reads back
+/// 8192); whole KiB and MiB are written as the command language writes
+/// them (`rcvbuf=64k`).
 pub fn size(n: u64) -> String {
-    crate::lab::command::format_size(n)
+    if n < 10_000 {
+        n.to_string()
+    } else if n.is_multiple_of(1 << 20) {
+        format!("{}m", n >> 20)
+    } else if n.is_multiple_of(1024) {
+        format!("{}k", n >> 10)
+    } else {
+        crate::lab::command::format_size(n)
+    }
 }
 
 /// An optional size, "-" when absent.
@@ -69,8 +81,13 @@ mod tests {
     #[test]
     fn sizes_and_bars() {
         assert_eq!(size(100), "100");
-        assert_eq!(size(1536), "1.5k");
-        assert_eq!(size(3 << 20), "3.0m");
+        assert_eq!(size(1536), "1536");
+        assert_eq!(size(9999), "9999");
+        assert_eq!(size(16384), "16k");
+        assert_eq!(size(16385), "16.0k");
+        assert_eq!(size(131072), "128k");
+        assert_eq!(size(3 << 20), "3m");
+        assert_eq!(size((3 << 20) + 5000), "3.0m");
         assert_eq!(bar(0.5, 4), "██░░");
         assert_eq!(bar(2.0, 3), "███");
     }

@@ -9,10 +9,15 @@ use ratatui::widgets::{Clear, Paragraph};
 use crate::tui::app::App;
 
 /// Where the kernel view is drawn on a `screen`: all of it but the status
-/// line, which says how to close it.
-pub fn area(screen: Rect) -> Rect {
+/// line, which says how to close it, and a lesson's narration, which goes
+/// on beside it.
+pub fn area(app: &App, screen: Rect) -> Rect {
+    let top = super::areas(app, screen.width, screen.height)
+        .narration
+        .map_or(0, |n| n.y + n.height);
     Rect {
-        height: screen.height.saturating_sub(1),
+        y: screen.y + top,
+        height: screen.height.saturating_sub(1 + top),
         ..screen
     }
 }
@@ -57,7 +62,7 @@ pub fn wrapped(text: &str, width: u16) -> Vec<String> {
 
 /// Draws the kernel view from the App's scroll offset.
 pub fn draw(frame: &mut Frame<'_>, app: &App, screen: Rect) {
-    let r = area(screen);
+    let r = area(app, screen);
     frame.render_widget(Clear, r);
     let lines = wrapped(&app.kernel_view, r.width.saturating_sub(2));
     let rows = usize::from(r.height.saturating_sub(2));

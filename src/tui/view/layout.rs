@@ -6,8 +6,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 pub const MIN_SIZE: (u16, u16) = (80, 24);
 
 /// The fewest rows the results pane keeps while a lesson plays, borders
-/// included.
-pub const LESSON_RESULTS: u16 = 4;
+/// included: four results in sight.
+pub const LESSON_RESULTS: u16 = 6;
 
 /// The areas of the screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,27 +42,35 @@ impl Areas {
 
     /// The areas for a terminal of `w`×`h`, with a lesson's narration
     /// pane as high as its `text_rows` need (within what the panes below
-    /// leave it: at 100×30 up to 10 rows of text, at 80×24 up to 4).
+    /// leave it: at 100×30 up to 8 rows of text, at 80×24 up to 5), and
+    /// `command_rows` for the command line (none: folded away).
     pub fn with_narration(w: u16, h: u16, text_rows: Option<u16>, command_rows: u16) -> Areas {
         let full = Rect::new(0, 0, w, h);
         let lesson = text_rows.is_some();
-        let (top_h, sel_h) = if lesson {
-            ((h * 3 / 11).max(8), (h / 7).max(4))
-        } else {
-            ((h * 3 / 10).max(9), (h / 5).max(6))
+        // A lesson on a small screen: the listeners and connections keep
+        // a heading and four rows, the path of a byte its one line.
+        let (top_h, sel_h) = match (lesson, h < 30) {
+            (true, true) => (7, 3),
+            (true, false) => ((h * 3 / 11).max(8), (h / 7).max(4)),
+            _ => ((h * 3 / 10).max(9), (h / 5).max(6)),
         };
         // The narration takes what its text needs of the room the other
-        // panes leave, keeping the results two rows of text: the calls a
+        // panes leave, keeping the results four rows of text: the calls a
         // note talks about stay in sight (a result often takes two).
         let results_h = if lesson { LESSON_RESULTS } else { 3 };
-        let room = h.saturating_sub(top_h + sel_h + results_h + command_rows.max(1) + 1);
+        let command_h = if lesson {
+            command_rows
+        } else {
+            command_rows.max(1)
+        };
+        let room = h.saturating_sub(top_h + sel_h + results_h + command_h + 1);
         let narration_h = text_rows.map_or(0, |rows| rows.saturating_add(2).clamp(4, room.max(4)));
         let [narration, top, selected, results, command, status] = Layout::vertical([
             Constraint::Length(narration_h),
             Constraint::Length(top_h),
             Constraint::Length(sel_h),
             Constraint::Min(results_h),
-            Constraint::Length(command_rows.max(1)),
+            Constraint::Length(command_h),
             Constraint::Length(1),
         ])
         .areas(full);

@@ -48,7 +48,7 @@ pub fn areas(app: &App, w: u16, h: u16) -> Areas {
     let lesson = app.script.as_ref().is_some_and(|s| s.lesson);
     // The narration's box takes two columns.
     let text_rows = lesson.then(|| narration::text_rows(app, w.saturating_sub(2)));
-    Areas::with_narration(w, h, text_rows, status::command_rows(app, w))
+    Areas::with_narration(w, h, text_rows, status::command_rows(app, w, h))
 }
 
 /// Draws the whole screen, in the App's theme.
@@ -88,4 +88,17 @@ fn draw_panes(frame: &mut Frame<'_>, app: &App) {
     status::command_line(frame, app, areas.command);
     status::status_line(frame, app, areas.status);
     overlay::draw(frame, app, area);
+}
+
+/// Whether something over the panes (the kernel view, help, a form) is
+/// drawn on row `y` of a `w`×`h` screen, hiding what is under it there.
+pub fn covered(app: &App, w: u16, h: u16, y: u16) -> bool {
+    match app.mode {
+        super::app::Mode::Show => {
+            let a = kernel_view::area(app, ratatui::layout::Rect::new(0, 0, w, h));
+            y >= a.y && y < a.y + a.height
+        }
+        super::app::Mode::Help => true,
+        _ => false,
+    }
 }

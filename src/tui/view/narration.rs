@@ -114,37 +114,98 @@ pub fn text_rows(app: &App, width: u16) -> u16 {
     })
 }
 
-/// Draws the narration pane: when its text is longer than the pane, the
-/// newest lines show (the reader scrolls back with Shift-↑).
+/// The notes drawn when the step's text is longer than the pane: the
+/// newest that fit whole under the title, oldest first (at least the
+/// newest); and how many earlier notes are left out.
+pub fn newest_that_fit(notes: &[String], width: u16, room: usize) -> (Vec<String>, usize) {
+    let rows = |n: &String| {
+        Paragraph::new(n.clone())
+            .wrap(Wrap { trim: true })
+            .line_count(width)
+    };
+    let mut used = 0;
+    let mut first = notes.len();
+    while first > 0 {
+        let r = rows(&notes[first - 1]);
+        if used + r > room && first < notes.len() {
+            break;
+        }
+        used += r;
+        first -= 1;
+    }
+    (notes[first..].to_vec(), first)
+}
+
+/// The heading of the narration pane, as long as the width allows: the
+/// lesson, the step, what space does, and whether there is more to read.
+fn heading(
+    name: &str,
+    step: &Step,
+    status: (&str, &str),
+    more: (&str, &str),
+    width: u16,
+) -> String {
+    let long = format!(
+        "{name} · step {} of {} · {}{}",
+        step.number, step.of, status.0, more.0
+    );
+    // The border's corners and the spaces around the title.
+    if long.chars().count() + 4 <= usize::from(width) {
+        return long;
+    }
+    format!(
+        "{name} · step {}/{} · {}{}",
+        step.number, step.of, status.1, more.1
+    )
+}
+
+/// Draws the narration pane. The step's title stays on its first row; when
+/// the notes are longer than the pane, the newest ones show whole under
+/// it (the reader scrolls back through all of it with Shift-↑).
 pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let Some(s) = &app.script else { return };
     let Some(step) = shown(app) else { return };
     let status = match (s.stop(), s.done) {
-        (_, true) => "the end: q quits, : to keep exploring",
-        (Some(Stop::Pause(_)), _) => "paused: predict, then press space",
-        (Some(Stop::Step(_)), _) if step.number == 0 => "press space to begin",
-        (Some(Stop::Step(_)), _) => "press space for the next step",
-        (None, _) => "running…",
+        (_, true) => ("the end: q quits, : to keep exploring", "the end"),
+        (Some(Stop::Pause(_)), _) => ("paused: predict, then press space", "predict, then space"),
+        (Some(Stop::More(_)), _) => ("press space for more", "space: more"),
+        (Some(Stop::Step(_)), _) if step.number == 0 => ("press space to begin", "space: begin"),
+        (Some(Stop::Step(_)), _) => ("press space for the next step", "space: next step"),
+        (None, _) => ("running…", "running…"),
     };
-    let text = paragraph(step.title, step.notes, app.theme.strong());
-    let rows = text.line_count(area.width.saturating_sub(2));
+    let width = area.width.saturating_sub(2);
     let inner_h = usize::from(area.height.saturating_sub(2));
+    let whole =
+        paragraph(step.title.clone(), step.notes.clone(), Style::default()).line_count(width);
+    let title_rows = paragraph(step.title.clone(), Vec::new(), Style::default()).line_count(width);
+    if whole > inner_h && app.narration_back == 0 {
+        let room = inner_h.saturating_sub(title_rows);
+        let (notes, left_out) = newest_that_fit(&step.notes, width, room);
+        let more = if left_out > 0 {
+            (" · ↑ more above (Shift-↑)", " · ↑ Shift-↑")
+        } else {
+            ("", "")
+        };
+        let head = heading(&s.name, &step, status, more, area.width);
+        let text = paragraph(step.title.clone(), notes, app.theme.strong());
+        frame.render_widget(text.block(boxed(app, &head)), area);
+        return;
+    }
+    let text = paragraph(step.title.clone(), step.notes.clone(), app.theme.strong());
+    let rows = text.line_count(width);
     let hidden = rows.saturating_sub(inner_h);
     let back = app.narration_back.min(hidden);
     let top = hidden - back;
     let more = match (top > 0, back > 0) {
-        (true, true) => " · ↑↓ more (Shift-↑/↓)",
-        (true, false) => " · ↑ more above (Shift-↑)",
-        (false, true) => " · ↓ more below (Shift-↓)",
-        (false, false) => "",
+        (true, true) => (" · ↑↓ more (Shift-↑/↓)", " · ↑↓ Shift-↑/↓"),
+        (true, false) => (" · ↑ more above (Shift-↑)", " · ↑ Shift-↑"),
+        (false, true) => (" · ↓ more below (Shift-↓)", " · ↓ Shift-↓"),
+        (false, false) => ("", ""),
     };
-    let heading = format!(
-        "{} · step {} of {} · {status}{more}",
-        s.name, step.number, step.of
-    );
+    let head = heading(&s.name, &step, status, more, area.width);
     frame.render_widget(
         text.scroll((u16::try_from(top).unwrap_or(u16::MAX), 0))
-            .block(boxed(app, &heading)),
+            .block(boxed(app, &head)),
         area,
     );
 }

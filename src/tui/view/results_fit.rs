@@ -122,7 +122,13 @@ fn fit_with<'a>(
             });
         }
     };
+    // Commands newer than every result are what runs now: they stay.
+    let mut running = true;
     for e in app.log.entries().iter().rev() {
+        let now_running = running && matches!(e, Entry::Command(..));
+        if !matches!(e, Entry::Command(..) | Entry::Note(_) | Entry::Expect(_)) {
+            running = false;
+        }
         if let Entry::Op(r) = e
             && let Some((newer, n)) = &mut alike
             && same(newer, r)
@@ -150,7 +156,10 @@ fn fit_with<'a>(
         let weight = match e {
             _ if !in_step => Weight::Earlier,
             Entry::Step(_) => Weight::Title,
+            // A setting read or changed is a result of the step.
+            Entry::Info(t) if t.starts_with("sysctl ") => Weight::Kept,
             Entry::Info(_) => Weight::Info,
+            Entry::Command(..) if now_running => Weight::Kept,
             Entry::Command(..) => Weight::Command,
             Entry::Expect(r) if r.ok => Weight::Checks,
             Entry::Op(r) if r.part_of.is_some() => Weight::Part,

@@ -236,13 +236,20 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let width = inner.width as usize;
     let rows = inner.height as usize;
     // A closed socket carries no more bytes: its notes say where it is.
-    let mut lines = if v.closed {
-        Vec::new()
-    } else {
-        path_lines(t, v, peer, width)
+    // The way the lesson talks about first (`select A1 recv`: the bytes
+    // coming into A1), the way back under it when there is room.
+    let receiving = app.facing == crate::script::Facing::Receiving;
+    let mut lines = match (v.closed, peer) {
+        (true, _) => Vec::new(),
+        (false, Some(p)) if receiving => path_lines(t, p, Some(v), width),
+        (false, _) => path_lines(t, v, peer, width),
     };
     if let Some(p) = peer.filter(|_| !v.closed) {
-        let back = path_lines(t, p, Some(v), width);
+        let back = if receiving {
+            path_lines(t, v, Some(p), width)
+        } else {
+            path_lines(t, p, Some(v), width)
+        };
         // The way back only when there is room left for a note or a chart.
         if lines.len() + back.len() < rows {
             lines.extend(back);

@@ -39,7 +39,17 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect, u: &SockView) {
         _ => "anyone".into(),
     };
     let share = fill(u);
-    let bw = width.saturating_sub(40).clamp(3, 24);
+    let drops = u.drops.unwrap_or(0);
+    // The drops on the path's own line too: on a small screen it is the
+    // pane's one line.
+    let dropped = if drops > 0 && rows < 2 {
+        format!(" · drops {drops}")
+    } else {
+        String::new()
+    };
+    let bw = width
+        .saturating_sub(40 + dropped.chars().count())
+        .clamp(3, 24);
     let mut path = vec![
         Span::raw(format!("from {from} ▶ ")),
         Span::styled(format!("{name} rcvbuf "), t.strong()),
@@ -62,11 +72,13 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect, u: &SockView) {
         path.push(Span::styled("FULL, DROPPING ", t.alarm()));
     }
     path.push(Span::raw("▶ app"));
+    if !dropped.is_empty() {
+        path.push(Span::styled(dropped, t.alarm()));
+    }
     if let Some(call) = u.in_flight.iter().find(|c| c.starts_with("recv")) {
         path.push(Span::styled(format!(" ⏸ {call}"), t.warn()));
     }
     let mut lines = vec![Line::from(path)];
-    let drops = u.drops.unwrap_or(0);
     let (text, style) = if drops == 0 {
         (
             "drops 0: every datagram that came fitted".to_string(),

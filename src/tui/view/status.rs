@@ -25,9 +25,15 @@ fn error_lines(app: &App, width: u16) -> Option<Vec<Line<'static>>> {
 }
 
 /// How many rows the command line takes: one, or what the last error needs
-/// to be read whole.
-pub fn command_rows(app: &App, width: u16) -> u16 {
-    error_lines(app, width).map_or(1, |l| l.len().max(1) as u16)
+/// to be read whole; none in a lesson on a small screen while nobody
+/// types (the status line says how to open it).
+pub fn command_rows(app: &App, width: u16, height: u16) -> u16 {
+    let lesson = app.script.as_ref().is_some_and(|s| s.lesson);
+    match error_lines(app, width) {
+        Some(l) => l.len().max(1) as u16,
+        None if lesson && height < 30 && !matches!(app.mode, Mode::Command) => 0,
+        None => 1,
+    }
 }
 
 /// Draws the command line.
@@ -68,6 +74,11 @@ fn keys_now(app: &App) -> Vec<&'static str> {
     match &app.mode {
         Mode::Form(_) => vec!["Enter run", "Esc cancel", "Tab/↑↓ field"],
         Mode::Help => vec!["any key: close help"],
+        Mode::Show if app.script.as_ref().is_some_and(|s| s.more.is_some()) => vec![
+            "MORE: space shows the next note",
+            "Esc close",
+            "↑↓ PgUp PgDn scroll",
+        ],
         Mode::Show if app.script.as_ref().is_some_and(|s| s.lesson) => vec![
             "KERNEL VIEW: Esc close",
             "space close and go on",
@@ -83,21 +94,29 @@ fn keys_now(app: &App) -> Vec<&'static str> {
             "Enter keep",
             "Esc clear",
         ],
-        Mode::Normal if app.script.as_ref().is_some_and(|s| s.paused.is_some()) => vec![
-            "PAUSED: space shows what happens",
-            "⌫ run this step again",
-            "Home back to the start",
+        Mode::Normal if app.script.as_ref().is_some_and(|s| s.more.is_some()) => vec![
+            "MORE: space shows the next note",
             ": command",
             "? help",
             "q quit",
         ],
-        Mode::Normal if app.script.as_ref().is_some_and(|s| s.lesson) => vec![
-            "space next step",
-            "⌫ run this step again",
-            "Home back to the start",
+        // Help and quit come before the keys that start again, so that
+        // they stay on a narrow screen.
+        Mode::Normal if app.script.as_ref().is_some_and(|s| s.paused.is_some()) => vec![
+            "PAUSED: space shows what happens",
             ": command",
             "? help",
             "q quit",
+            "⌫ this step again",
+            "Home from the start",
+        ],
+        Mode::Normal if app.script.as_ref().is_some_and(|s| s.lesson) => vec![
+            "space next step",
+            ": command",
+            "? help",
+            "q quit",
+            "⌫ this step again",
+            "Home from the start",
         ],
         Mode::Normal => {
             let mut keys = vec![": command", "? help", "q quit"];

@@ -1,0 +1,7 @@
+//! The screen-backing check of the lessons: what a note cites, playing a
+//! lesson as a teacher does, and the check on a synthetic lesson.
+#![allow(dead_code)]
+
+pub mod cite;
+pub mod play;
+pub mod synthetic;

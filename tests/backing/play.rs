@@ -1,0 +1,253 @@
+//! Playing a lesson through the lab's screen code as a teacher does,
+//! pressing only space, and reading the screen at the moment each note
+//! first appears.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use sockplay::kernel::KernelReader;
+use sockplay::lab::Lab;
+use sockplay::script::{Line, Statement};
+use sockplay::tui::app::{App, Mode, Msg};
+use sockplay::tui::theme::Theme;
+use sockplay::tui::view;
+
+use super::cite::{backed, cites};
+
+/// How often the kernel view comes, as the lab's sampler sends it.
+const SAMPLE_EVERY: Duration = Duration::from_millis(200);
+
+/// A note the screen did not back.
+#[derive(Debug, Clone)]
+pub struct Miss {
+    /// The step's number and title.
+    pub step: String,
+    /// The note as it appeared.
+    pub note: String,
+    /// What it cites that the screen did not show.
+    pub missing: Vec<String>,
+}
+
+/// What a lesson's play came to.
+#[derive(Debug, Default)]
+pub struct Played {
+    /// Notes not backed by the screen.
+    pub misses: Vec<Miss>,
+    /// Notes checked.
+    pub notes: usize,
+    /// The screen at each stop (a step's end or a pause), as drawn.
+    pub stops: Vec<(String, String)>,
+    /// Whether the lesson ran to its end.
+    pub done: bool,
+}
+
+/// The narration pane's text as drawn now, words joined by single spaces
+/// (what an overlay covers is not in it).
+pub fn narration_text(app: &App, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| view::draw(f, app)).unwrap();
+    let buf = term.backend().buffer();
+    let Some(n) = view::areas(app, w, h).narration else {
+        return String::new();
+    };
+    let mut words = Vec::new();
+    for y in n.y + 1..(n.y + n.height).saturating_sub(1) {
+        if view::covered(app, w, h, y) {
+            continue;
+        }
+        let row: String = (n.x + 1..n.x + n.width - 1)
+            .map(|x| buf[(x, y)].symbol())
+            .collect();
+        words.extend(row.split_whitespace().map(String::from));
+    }
+    words.join(" ")
+}
+
+/// The screen drawn at `w`×`h`: all of it, and the rows outside the
+/// narration pane.
+pub fn screen(app: &App, w: u16, h: u16) -> (String, String) {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| view::draw(f, app)).unwrap();
+    let buf = term.backend().buffer();
+    let narration = view::areas(app, w, h).narration;
+    let mut all = Vec::new();
+    let mut outside = Vec::new();
+    for y in 0..h {
+        let row: String = (0..w).map(|x| buf[(x, y)].symbol()).collect();
+        let row = row.trim_end().to_string();
+        // What an overlay draws over the narration's rows is not narration.
+        let inside = narration.is_some_and(|n| y >= n.y && y < n.y + n.height)
+            && !view::covered(app, w, h, y);
+        if !inside {
+            outside.push(row.clone());
+        }
+        all.push(row);
+    }
+    (all.join("\n"), outside.join("\n"))
+}
+
+/// The title of the step the lesson is in at line index `at`, numbered.
+fn step_title(lines: &[Line], at: usize) -> String {
+    let mut n = 0;
+    let mut title = "(before the first step)".to_string();
+    for l in &lines[..at.min(lines.len())] {
+        if let Statement::Step(t) = &l.statement {
+            n += 1;
+            title = format!("step {n} \"{t}\"");
+        }
+    }
+    title
+}
+
+/// What the commands after a question will be called with: a note that
+/// ends with a question may cite the arguments of the command that comes
+/// next (up to the next note or step).
+fn next_commands(lines: &[Line], after: usize) -> String {
+    let mut text = String::new();
+    for l in &lines[after + 1..] {
+        match &l.statement {
+            Statement::Note(_) | Statement::Step(_) => break,
+            Statement::Lab(_) => {
+                // `x200` is 200 clients or datagrams.
+                for word in l.text.split_whitespace() {
+                    let count = word
+                        .strip_prefix('x')
+                        .filter(|n| n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty());
+                    text.push_str(count.unwrap_or(word));
+                    text.push(' ');
+                }
+                text.push('\n');
+            }
+            _ => {}
+        }
+    }
+    text
+}
+
+fn space(app: &mut App) {
+    app.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char(' '),
+        KeyModifiers::NONE,
+    )));
+}
+
+/// Reads the notes that appeared since the last look against the screen
+/// as it is now: the first frame that shows them.
+fn read_fresh(app: &App, (w, h): (u16, u16), seen: &mut BTreeSet<usize>, played: &mut Played) {
+    let script = app.script.as_ref().unwrap();
+    let lines = script.player.lines();
+    let fresh: Vec<usize> = (0..script.shown_to().min(lines.len()))
+        .filter(|&i| matches!(lines[i].statement, Statement::Note(_)) && seen.insert(i))
+        .collect();
+    if fresh.is_empty() {
+        return;
+    }
+    let (_, outside) = screen(app, w, h);
+    let narration = narration_text(app, w, h);
+    for i in fresh {
+        let Statement::Note(raw) = &lines[i].statement else {
+            continue;
+        };
+        let note = script.player.filled().get(&i).unwrap_or(raw).clone();
+        played.notes += 1;
+        let question = note.trim_end().ends_with('?');
+        let next = if question {
+            next_commands(lines, i)
+        } else {
+            String::new()
+        };
+        let mut missing: Vec<String> = cites(&note)
+            .into_iter()
+            .filter(|c| !(backed(&outside, c) || question && backed(&next, c)))
+            .map(|c| c.text)
+            .collect();
+        let words = note.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !narration.contains(&words) {
+            missing.push("the note itself, whole in the narration".into());
+        }
+        if !missing.is_empty() {
+            if std::env::var_os("BACKING_DEBUG").is_some() {
+                eprintln!("{}\n---- {missing:?}", screen(app, w, h).0);
+            }
+            played.misses.push(Miss {
+                step: step_title(lines, i),
+                note,
+                missing,
+            });
+        }
+    }
+}
+
+/// Plays `lines` as a lesson at `w`×`h`, pressing space whenever it
+/// waits for the reader, for at most `limit`.
+pub fn play(
+    lab: Lab,
+    events: std::sync::mpsc::Receiver<sockplay::lab::LabEvent>,
+    wire: Option<sockplay::tui::wire_pane::WirePane>,
+    name: &str,
+    lines: Vec<Line>,
+    (w, h): (u16, u16),
+    limit: Duration,
+) -> Played {
+    let mut app = App::new(lab, Theme::new(false), KernelReader::live());
+    app.size = (w, h);
+    if let Some(wire) = wire {
+        app.wire = wire;
+        app.wire.opened(&app.lab, Duration::from_secs(2));
+    }
+    app.play(name, lines, true);
+    let mut played = Played::default();
+    let mut seen: BTreeSet<usize> = BTreeSet::new();
+    let mut sampled = Instant::now() - SAMPLE_EVERY;
+    let deadline = Instant::now() + limit;
+    // Notes at the very start, before the first space.
+    read_fresh(&app, (w, h), &mut seen, &mut played);
+    while Instant::now() < deadline {
+        // The lab's events, as the screen's loop takes them.
+        while let Ok(e) = events.recv_timeout(Duration::from_millis(10)) {
+            app.update(Msg::Lab(e));
+            if Instant::now() > deadline {
+                break;
+            }
+        }
+        let now = Instant::now();
+        if now.duration_since(sampled) >= SAMPLE_EVERY {
+            sampled = now;
+            if let Ok(snap) = app.kernel.take(&app.lab.observer()) {
+                app.update(Msg::Snapshot(Box::new(snap)));
+            }
+        }
+        app.update(Msg::Tick(now));
+        read_fresh(&app, (w, h), &mut seen, &mut played);
+        // A frame was drawn: a note held for it may appear.
+        app.update(Msg::Drawn);
+        read_fresh(&app, (w, h), &mut seen, &mut played);
+        let script = app.script.as_ref().unwrap();
+        let lines = script.player.lines();
+        // A teacher waits for what is still coming: a note held for the
+        // next frame, or notes that go on beside an open kernel view.
+        let next_is_note = lines
+            .get(script.player.position())
+            .is_some_and(|l| matches!(l.statement, Statement::Note(_)));
+        let coming = script.holding
+            || (matches!(app.mode, Mode::Show) && next_is_note && script.more.is_none());
+        let waiting = (script.stop().is_some() || matches!(app.mode, Mode::Show)) && !coming;
+        if script.done && !matches!(app.mode, Mode::Show) {
+            played.done = true;
+            let title = step_title(lines, lines.len());
+            played.stops.push((title, screen(&app, w, h).0));
+            break;
+        }
+        if waiting {
+            let title = step_title(lines, script.player.position());
+            played.stops.push((title, screen(&app, w, h).0));
+            space(&mut app);
+            read_fresh(&app, (w, h), &mut seen, &mut played);
+        }
+    }
+    app.lab.shutdown(Duration::from_secs(1));
+    played
+}

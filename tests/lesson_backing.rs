@@ -1,0 +1,167 @@
+//! Every note of every lesson is backed by the screen: each lesson is
+//! played through the lab's screen code pressing only space, at 100×30
+//! and at 80×24, and at the moment each note first appears, every lab
+//! socket it names and every figure it writes must be drawn outside the
+//! narration pane, written the same way (a note that ends with a question
+//! may cite the arguments of the command that comes next).
+//!
+//! Each lesson plays in a process of its own (this file's `main`), so
+//! that a lesson that needs a lab of its own enters a network namespace
+//! while it has one thread, as `sockplay lesson` does. The misses are
+//! listed with lesson, size, step and note, and any fails the test.
+
+mod backing;
+
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
+
+use backing::play::{Played, play};
+use sockplay::script::parse_script;
+
+/// The sizes a lesson is played at: a projector, and the smallest terminal.
+const SIZES: [(u16, u16); 2] = [(100, 30), (80, 24)];
+
+/// How long one lesson may take to play.
+const LIMIT: Duration = Duration::from_secs(240);
+
+/// How many lessons play at once.
+const AT_ONCE: usize = 6;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(at) = args.iter().position(|a| a == "--child") {
+        return child(&args[at + 1], &args[at + 2]);
+    }
+    if args.iter().any(|a| a == "--list") {
+        return ExitCode::SUCCESS;
+    }
+    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+    let mut failed = Vec::new();
+    // The checker itself, on a small synthetic lesson: it finds what it
+    // must find.
+    if filters.is_empty() || filters.iter().any(|f| "synthetic".contains(f.as_str())) {
+        failed.extend(backing::cite::self_test());
+        failed.extend(backing::synthetic::check());
+    }
+    let lessons: Vec<String> = sockplay::script::lessons::all()
+        .into_iter()
+        .map(|l| l.name)
+        .filter(|n| filters.is_empty() || filters.iter().any(|f| n.contains(f.as_str())))
+        .collect();
+    let jobs: Vec<(String, String)> = lessons
+        .iter()
+        .flat_map(|l| {
+            SIZES
+                .iter()
+                .map(move |(w, h)| (l.clone(), format!("{w}x{h}")))
+        })
+        .collect();
+    let exe = std::env::current_exe().unwrap();
+    let mut running: Vec<(String, String, std::process::Child, Instant)> = Vec::new();
+    let mut queue = jobs.into_iter();
+    let mut report = String::new();
+    loop {
+        while running.len() < AT_ONCE {
+            let Some((lesson, size)) = queue.next() else {
+                break;
+            };
+            let child = Command::new(&exe)
+                .args(["--child", &lesson, &size])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            running.push((lesson, size, child, Instant::now()));
+        }
+        if running.is_empty() {
+            break;
+        }
+        let mut i = 0;
+        while i < running.len() {
+            if running[i].2.try_wait().unwrap().is_some() {
+                let (lesson, size, child, began) = running.remove(i);
+                let out = child.wait_with_output().unwrap();
+                let text = String::from_utf8_lossy(&out.stdout);
+                let took = began.elapsed().as_secs_f64();
+                eprintln!(
+                    "{lesson} at {size}: {} ({took:.0} s)",
+                    text.lines().next().unwrap_or("")
+                );
+                if !out.status.success() {
+                    failed.push(format!("{lesson} at {size}"));
+                    report.push_str(&format!(
+                        "\n── {lesson} at {size} ──\n{text}{}",
+                        String::from_utf8_lossy(&out.stderr)
+                    ));
+                }
+            } else {
+                i += 1;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if failed.is_empty() {
+        println!("test every_note_is_backed_by_the_screen ... ok");
+        println!("\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out");
+        ExitCode::SUCCESS
+    } else {
+        println!("{report}");
+        println!(
+            "test every_note_is_backed_by_the_screen ... FAILED: {}",
+            failed.join("; ")
+        );
+        println!(
+            "\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out"
+        );
+        ExitCode::FAILURE
+    }
+}
+
+/// Plays one lesson at one size; prints a summary line, then every miss.
+fn child(name: &str, size: &str) -> ExitCode {
+    let (w, h) = size.split_once('x').unwrap();
+    let size = (w.parse().unwrap(), h.parse().unwrap());
+    let lesson = sockplay::script::lessons::find(name).unwrap();
+    // As `sockplay lesson` does, before any thread starts.
+    let own = lesson.needs_own_netns() || lesson.needs_wire();
+    if own {
+        if let Err(e) = sockplay::lab::netns::enter_own() {
+            if lesson.needs_own_netns() || std::env::var_os("CI").is_some() {
+                println!("no lab of its own: {e}");
+                return ExitCode::FAILURE;
+            }
+        } else {
+            let _ = sockplay::wire::loopback::like_a_network();
+        }
+    }
+    let lines = parse_script(&lesson.text).unwrap();
+    let (lab, events) = sockplay::lab::Lab::new();
+    let wire = lesson
+        .needs_wire()
+        .then(|| sockplay::tui::wire_pane::WirePane::start_in_background(&lab, None));
+    let played: Played = play(lab, events, wire, &lesson.title, lines, size, LIMIT);
+    println!(
+        "{} notes, {} not backed{}",
+        played.notes,
+        played.misses.len(),
+        if played.done { "" } else { ", did not finish" }
+    );
+    for m in &played.misses {
+        println!(
+            "  {name} {size:?} {}:\n    note: {}\n    not on screen: {}",
+            m.step,
+            m.note,
+            m.missing.join(", ")
+        );
+    }
+    if std::env::var_os("BACKING_DUMP").is_some() {
+        for (title, screen) in &played.stops {
+            eprintln!("=== {title}\n{screen}");
+        }
+    }
+    if played.misses.is_empty() && played.done {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
