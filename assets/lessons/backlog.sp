@@ -21,17 +21,20 @@ expect C3 state=ESTABLISHED
 expect C4 state=SYN-SENT
 expect C6 state=SYN-SENT
 note "Three connections wait in the accept queue, not two: Linux calls a queue of backlog B full only when more than B wait, so it holds B+1."
-note "C4, C5 and C6 are still in SYN-SENT: their SYNs were dropped because the queue was full. Their connect() calls are blocked: their kernels send the SYN again, and give up with ETIMEDOUT after 1 + tcp_syn_retries ({sysctl.tcp_syn_retries}) + tcp_syn_linear_timeouts ({sysctl.tcp_syn_linear_timeouts}) SYNs."
+note "C4, C5 and C6 are still in SYN-SENT: their SYNs were dropped because the queue was full. Their connect() calls are blocked: their kernels send the SYN again, and give up with ETIMEDOUT after a number of SYNs two settings decide:"
+sysctl tcp_syn_retries
+sysctl tcp_syn_linear_timeouts
+note "One SYN, then tcp_syn_retries ({sysctl.tcp_syn_retries}) more, and tcp_syn_linear_timeouts ({sysctl.tcp_syn_linear_timeouts}) more again."
 
 step "The overflow counters"
 expect packet from=C4 to=L1 flags=SYN kernel=SYN-retransmission within 3s
 expect no packet from=L1 to=C4 within 500ms
 select C4
 note "On the wire: C4's SYN again, no SYN-ACK after it. L1's kernel dropped the SYN without a word; C4's kernel sends it again on its own."
-note "A waiting client sends its SYN again after 1 s, {sysctl.tcp_syn_linear_timeouts} more times 1 s apart (tcp_syn_linear_timeouts), then at doubling gaps. Each is dropped while the queue is full; the note on C4 counts them and says when the next goes."
 note "What do L1's overflow counters say?"
 pause
 show L1 counters
+note "A waiting client sends its SYN again after a second, then tcp_syn_linear_timeouts ({sysctl.tcp_syn_linear_timeouts}) more times a second apart, then at doubling gaps. Each is dropped while the queue is full; the note on each waiting client counts them and says when the next goes."
 note "Each dropped SYN adds one to ListenOverflows and ListenDrops, counted for a whole network: in a lab of its own (--netns, as this lesson runs where it can) this lab's alone, else other programs' too. The kernel view says which."
 
 step "accept() frees a slot"
@@ -62,7 +65,8 @@ show L3
 note "The kernel caps the backlog at net.core.somaxconn, {sysctl.somaxconn} here: L3's maximum is {L3.accept_queue_max}. The note on L3 says so."
 
 step "Not BSD's rule"
-note "Books drawn from BSD's code (Stevens, Unix Network Programming, figure 4.10) say a backlog of B admits ⌊3B/2⌋+1 connections: four for B=2, where Linux took three. Five clients connect to a listen(4), then a sixth. BSD would let in seven."
+note "Books drawn from BSD's code (Stevens, Unix Network Programming, figure 4.10) say a backlog of B admits three halves of B, rounded down, plus one: four for a backlog of two, where Linux took three."
+note "Five clients connect to a listen(4), then a sixth. BSD would let in seven."
 listen backlog=4
 select L4
 connect L4 x5
@@ -72,7 +76,7 @@ sleep 300ms
 expect L4 accept_queue=5
 expect C13 state=ESTABLISHED
 expect C14 state=SYN-SENT
-note "L4 took {L4.accept_queue} and C14 waits in SYN-SENT: B+1, not BSD's seven. The 3/2 fudge factor is BSD's code, not Linux's: a book's number for the backlog is only as good as the system it was measured on."
+note "L4 took {L4.accept_queue} and C14 waits in SYN-SENT: B+1, not BSD's seven. The three-halves fudge factor is BSD's code, not Linux's: a book's number for the backlog is only as good as the system it was measured on."
 note "Linux keeps half-open handshakes apart, in a SYN queue that on current Linux the backlog bounds too (B+1 again; past it SYN cookies answer, by default). The lesson two-queues shows it on the kernel."
 
 step "listen(1) beside listen(5)"
@@ -85,11 +89,15 @@ connect L6 x7
 sleep 300ms
 expect L5 accept_queue=2
 expect L6 accept_queue=6
-note "listen(1) let in {L5.accept_queue} and listen(5) {L6.accept_queue}: B+1 each, the rest wait in SYN-SENT. The backlog is not a number of clients; it is how many finished handshakes may wait for accept()."
+select L5
+note "L5 let in {L5.accept_queue}: one more than its backlog. The rest wait in SYN-SENT."
+select L6
+note "L6 let in {L6.accept_queue}, one more than its backlog too. The backlog is not a number of clients; it is how many finished handshakes may wait for accept()."
 
 step "What programs ask for"
 note "Python's listen() with no argument picks min(SOMAXCONN, 128): 128 here. Python turns a negative backlog into 0, so listen(-1) in Python is listen(0). C passes -1 to the kernel, which reads it as the most there is:"
 listen backlog=-1
 expect L7 backlog=-1
 show L7
-note "L7's maximum is {L7.accept_queue_max}, net.core.somaxconn ({sysctl.somaxconn}). Servers ask for more than 5: nginx's listen directive uses backlog 511 on Linux unless told otherwise (nginx's documentation, 'listen'), and Linux 5.4 raised somaxconn's default from 128 to 4096 (the change 'net: increase SOMAXCONN to 4096'), so such a backlog is no longer cut to 128."
+note "L7's maximum is {L7.accept_queue_max}, net.core.somaxconn ({sysctl.somaxconn})."
+note "Servers ask for more than five: nginx's listen directive uses backlog 511 on Linux unless told otherwise (nginx's documentation, 'listen'), and Linux 5.4 raised somaxconn's default from 128 to 4096 (the change 'net: increase SOMAXCONN to 4096'), so such a backlog is no longer cut to 128."

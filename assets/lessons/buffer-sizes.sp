@@ -33,6 +33,6 @@ expect C1 rcv_wscale=0
 show C1
 note "The window scale is agreed in the handshake. C1 set its buffer before connecting, so the kernel scaled its window for that buffer: scale {C1.rcv_wscale}."
 show C2
-note "A socket that has not set its buffer is scaled for the most it may grow to, the maximum of net.ipv4.tcp_rmem ({sysctl.tcp_rmem}): C2 connected so, with scale {C2.rcv_wscale}, and keeps that scale after asking."
+note "A socket that has not set its buffer is scaled for the most it may grow to, the maximum of net.ipv4.tcp_rmem: C2 connected so, with scale {C2.rcv_wscale}, and keeps that scale after asking."
 note "C2's window does not stay as it was, though: once data arrives, the kernel holds the window it offers to what the smaller buffer can take."
 note "To shape the window, set SO_RCVBUF before connect() (or, on a server, before listen(): accepted sockets take it from the listener)."

@@ -55,4 +55,5 @@ note "The client sends again. Same error?"
 pause
 send C2 10
 expect C2 errno=EPIPE
-note "No: the second send() failed with EPIPE, 'broken pipe': the connection is gone and the reset was already reported. sockplay sends with MSG_NOSIGNAL, which keeps it an error. Without it the kernel also raises SIGPIPE, which kills a C program that has not set it aside; Python ignores SIGPIPE from its start, so there send() raises BrokenPipeError instead."
+note "No: the second send() failed with EPIPE, 'broken pipe': the connection is gone and the reset was already reported. sockplay sends with MSG_NOSIGNAL, which keeps it an error."
+note "Without it the kernel also raises SIGPIPE, which kills a C program that has not set it aside; Python ignores SIGPIPE from its start, so there send() raises BrokenPipeError instead."

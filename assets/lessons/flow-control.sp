@@ -32,7 +32,8 @@ expect A1 ret=1000
 sleep 1s
 expect C1 snd_wnd=0
 show A1
-note "No: snd_wnd is still 0. The window is made from free memory, not from room for data: A1 holds {A1.recvq} bytes of data and is charged {A1.rcv_mem} bytes of memory against its rcvbuf of {A1.rcvbuf}. The kernel gives memory back only as whole packet buffers are read out, and reopens the window only once the free memory takes a full segment, so that the sender does not dribble tiny segments (silly-window avoidance)."
+note "No: snd_wnd is still 0. The window is made from free memory, not from room for data: A1 holds {A1.recvq} bytes of data and is charged {A1.rcv_mem} bytes of memory against its rcvbuf of {A1.rcvbuf}."
+note "The kernel gives memory back only as whole packet buffers are read out, and reopens the window only once the free memory takes a full segment, so that the sender does not dribble tiny segments (silly-window avoidance)."
 
 step "Reading again"
 note "The server now reads everything, 128 KiB a second. C1's snd_wnd opens once the reads have given back memory for a full segment, and the bytes that waited in C1's send buffer move on."
