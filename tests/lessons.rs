@@ -102,6 +102,7 @@ lessons! {
     closing => "closing",
     time_wait => "time-wait",
     deadlock => "deadlock",
+    nagle => "nagle",
     two_queues => "two-queues",
     udp => "udp",
 }

@@ -80,7 +80,9 @@ pub fn result_field(result: &CallResult, field: &str) -> Option<String> {
             .datagram
             .as_ref()
             .map_or_else(|| "null".into(), |d| d.len.to_string()),
-        "elapsed" => format!("{:.3}ms", result.elapsed.as_secs_f64() * 1000.0),
+        // As the result line writes it (`43.6 ms`), so a note that quotes
+        // it matches the screen.
+        "elapsed" => super::transcript::elapsed_text(result.elapsed),
         "from" => match result.datagram.as_ref().filter(|d| d.received) {
             Some(d) => d
                 .peer_name
@@ -102,7 +104,7 @@ pub fn matches(want: &str, got: &str) -> bool {
         return true;
     }
     if let Some((lo, hi)) = want.split_once("..") {
-        return in_range(lo, hi, got);
+        return in_range(lo, hi, &got.replace(' ', ""));
     }
     let want_null = matches!(want.to_ascii_lowercase().as_str(), "none" | "null" | "-");
     if want_null && got == "null" {
@@ -162,6 +164,8 @@ mod tests {
     #[test]
     fn ranges() {
         assert!(matches("30ms..100ms", "43.012ms"));
+        assert!(matches("30ms..100ms", "43.6 ms"));
+        assert!(matches("1s..3s", "2.00 s"));
         assert!(!matches("30ms..100ms", "4.012ms"));
         assert!(matches("2.5s..4s", "3012.5ms"));
         assert!(matches("50s..", "57.3s"));

@@ -36,6 +36,7 @@ const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../assets/lessons/time-wait.sp"),
     ),
     ("deadlock", include_str!("../../assets/lessons/deadlock.sp")),
+    ("nagle", include_str!("../../assets/lessons/nagle.sp")),
     (
         "two-queues",
         include_str!("../../assets/lessons/two-queues.sp"),

@@ -1,0 +1,96 @@
+# lesson: Nagle and delayed ACKs
+# summary: a request written in two pieces stalls for the delayed-ACK timer; TCP_NODELAY, one write, TCP_CORK and TCP_QUICKACK
+# needs: wire (the held-back piece and the late ACK; press w to see them)
+
+step "A request in one write"
+note "A client sends a 15-byte request in one write; the server reads all 15 bytes (recvall), then replies at once."
+listen
+connect L1
+accept L1
+select C1
+send C1 "GET / HTTP/1.0\n"
+recvall A1 15
+expect A1 ret=15
+expect A1 elapsed=0ms..20ms
+send A1 "OK\n"
+recv C1 3
+expect C1 ret=3
+note "recvall's time ends its row: well under a millisecond, for the request was there. A round trip on loopback takes microseconds (rtt {C1.rtt_us} µs)."
+note "The server replied at once, so its kernel now counts the connection as interactive: it delays each ACK a little, hoping to send it along with a reply."
+
+step "The same request in two writes"
+note "Now the client writes the request in two pieces, 6 bytes then 9, as programs often do. How long will the server's recvall take?"
+pause
+send C1 "GET / "
+send C1 "HTTP/1.0\n"
+recvall A1 15
+expect A1 ret=15
+expect A1 elapsed=20ms..2s
+send A1 "OK\n"
+recv C1 3
+expect packet from=C1 to=A1 len=6
+expect packet from=C1 to=A1 len=9
+note "Tens of milliseconds (recvall's row). Nagle held the second piece: a small segment waits while an earlier one is unacknowledged. The server delayed that ACK, hoping to send it with a reply it cannot write before the whole request. Each waited for the other until the delayed-ACK timer fired."
+
+step "TCP_NODELAY"
+set C1 nodelay=on
+expect C1 nodelay=on
+note "On loopback a round trip takes microseconds: the whole stall was the delayed-ACK timer (across a network, add a round trip). Now the client turns Nagle off with TCP_NODELAY (nodelay=on). The same two writes: how long now?"
+pause
+send C1 "GET / "
+send C1 "HTTP/1.0\n"
+recvall A1 15
+expect A1 ret=15
+expect A1 elapsed=0ms..20ms
+send A1 "OK\n"
+recv C1 3
+note "Under a millisecond again: the second piece left at once, without waiting for an ACK. The server still delays its ACKs; nobody waits for them now."
+
+step "One write instead of two"
+set C1 nodelay=off
+expect C1 nodelay=off
+note "Nagle back on, but the client builds the request first and writes it once. How long?"
+pause
+send C1 "GET / HTTP/1.0\n"
+recvall A1 15
+expect A1 elapsed=0ms..20ms
+send A1 "OK\n"
+recv C1 3
+note "Under a millisecond: one write, one segment, nothing held back. Nagle delays only a small write that follows an unacknowledged one."
+
+step "TCP_CORK: pieces into one segment"
+set C1 cork=on
+expect C1 cork=on
+send C1 "GET / "
+send C1 "HTTP/1.0\n"
+expect C1 notsent=15
+expect A1 recvq=0
+note "With TCP_CORK the kernel holds partial segments: both pieces wait unsent (notsent {C1.notsent}), and the server has nothing. What happens when the client uncorks?"
+pause
+set C1 cork=off
+recvall A1 15
+expect A1 elapsed=0ms..20ms
+send A1 "OK\n"
+recv C1 3
+expect packet from=C1 to=A1 len=15
+note "Uncorked, the 15 bytes left together, as one segment: the program writes in pieces, the network sees one request."
+
+step "TCP_QUICKACK does not stick"
+set A1 quickack=on
+note "Nagle on, no cork. The server asks for quick ACKs instead (TCP_QUICKACK). Two writes again: how long?"
+pause
+send C1 "GET / "
+send C1 "HTTP/1.0\n"
+recvall A1 15
+expect A1 elapsed=0ms..20ms
+send A1 "OK\n"
+recv C1 3
+note "Under a millisecond: the first piece was acknowledged at once, so the second followed. But the server replied at once again. Two writes once more: how long?"
+pause
+send C1 "GET / "
+send C1 "HTTP/1.0\n"
+recvall A1 15
+expect A1 elapsed=20ms..2s
+send A1 "OK\n"
+recv C1 3
+note "Tens of milliseconds again: answering at once made the connection interactive, and the kernel went back to delaying ACKs. TCP_QUICKACK lasts only until the kernel decides otherwise; for request and reply, set TCP_NODELAY or write each message once."
