@@ -104,6 +104,7 @@ lessons! {
     deadlock => "deadlock",
     nagle => "nagle",
     two_queues => "two-queues",
+    ports => "ports",
     udp => "udp",
 }
 

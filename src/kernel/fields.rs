@@ -57,6 +57,16 @@ pub const FIELDS: &[Field] = &[
         read: |v| text(v.peer),
     },
     Field {
+        name: "local_port",
+        about: "local port",
+        read: |v| text(v.local.map(|a| a.port())),
+    },
+    Field {
+        name: "peer_port",
+        about: "peer port",
+        read: |v| text(v.peer.map(|a| a.port())),
+    },
+    Field {
         name: "accept_queue",
         about: "listener: connections waiting to be accepted",
         read: |v| text(v.accept_queue),

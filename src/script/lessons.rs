@@ -41,6 +41,7 @@ const BUILT_IN: &[(&str, &str)] = &[
         "two-queues",
         include_str!("../../assets/lessons/two-queues.sp"),
     ),
+    ("ports", include_str!("../../assets/lessons/ports.sp")),
     ("udp", include_str!("../../assets/lessons/udp.sp")),
 ];
 

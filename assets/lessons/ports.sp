@@ -1,0 +1,44 @@
+# lesson: One port, many connections
+# summary: a listener's one port serves every client, each connection a distinct 4-tuple; the limit is the client side's ephemeral ports (ip_local_port_range), per server address
+# netns: own
+
+step "One port, three clients"
+note "A common belief: a server needs a new port for each client. This lab has a namespace of its own, so port 8080 is free. A listener there takes three clients."
+listen 8080
+connect L1 x3
+accept L1 x3
+expect A1 local_port=8080
+expect A2 local_port=8080
+expect A3 local_port=8080
+select A3
+show
+note "A1, A2 and A3 all use port 8080, the listener's own. What tells them apart is the other end: the clients' ports, {C1.local_port}, {C2.local_port} and {C3.local_port}. A connection is its 4-tuple: both addresses and both ports."
+
+step "Where client ports come from"
+sysctl ip_local_port_range
+note "A client that does not bind gets its port from the ephemeral range, ip_local_port_range: here {sysctl.ip_local_port_range}. Each connection to one server address needs a port of its own from it."
+
+step "A narrow range"
+listen 8081
+sysctl ip_local_port_range=40000,40001
+note "A server on 8081, and the range narrowed to two ports, 40000 and 40001 (in this lab's namespace only). Two clients connect."
+connect L2 x2
+expect C4 state=ESTABLISHED
+expect C5 state=ESTABLISHED
+select C5
+note "C4 and C5 took ports {C4.local_port} and {C5.local_port}: the whole range. What will a third client's connect to 8081 return?"
+pause
+connect L2
+expect C6 errno=EADDRNOTAVAIL
+expect L2 accept_queue=2
+note "EADDRNOTAVAIL: no local port is free toward 8081, though L2's queue has room (2 of 6 wait): the limit is on the client's side."
+
+step "The same ports toward another server"
+listen 8082
+note "Another server, on 8082. The range is still the two ports C4 and C5 hold. Will two clients reach 8082?"
+pause
+connect L3 x2
+expect C7 state=ESTABLISHED
+expect C8 state=ESTABLISHED
+select C8
+note "Both did, on ports {C7.local_port} and {C8.local_port} again: their 4-tuples differ from C4's and C5's by the server's port. The ephemeral range limits connections per server address, not per machine."
