@@ -394,3 +394,46 @@ print(int(m.group(2)) > int(m.group(1)))
         lesson("flow-control").contains("C1's sndbuf grows as the connection runs (autotuning)")
     );
 }
+
+/// nagle: a request in two writes stalls for the delayed-ACK timer once the
+/// server answers requests at once; TCP_QUICKACK on the server removes the
+/// stall for the next request, and does not stay: after a prompt reply the
+/// kernel delays ACKs again. Timed by python3 itself, so that the reply
+/// follows each read at once; tried up to three times on a busy machine.
+#[test]
+fn tcp_quickack_does_not_stick() {
+    let program = r#"
+import socket, time
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen()
+c = socket.create_connection(l.getsockname()); a, _ = l.accept()
+def recvn(s, n):
+    b = b""
+    while len(b) < n: b += s.recv(n - len(b))
+def exchange(two):
+    t = time.monotonic()
+    if two:
+        c.send(b"GET / "); c.send(b"HTTP/1.0\n")
+    else:
+        c.send(b"GET / HTTP/1.0\n")
+    recvn(a, 15); took = time.monotonic() - t
+    a.send(b"OK\n"); recvn(c, 3)
+    return took * 1000
+exchange(False)
+stalled = exchange(True)
+a.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+quick = exchange(True)
+again = exchange(True)
+print(f"{stalled:.1f} {quick:.1f} {again:.1f}")
+"#;
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let got = python(program);
+        let ms: Vec<f64> = got.split_whitespace().map(|w| w.parse().unwrap()).collect();
+        if ms[0] >= 30.0 && ms[1] < 20.0 && ms[2] >= 30.0 {
+            assert!(lesson("nagle").contains("TCP_QUICKACK does not stay"));
+            return;
+        }
+        seen.push(got);
+    }
+    panic!("two writes (ms): stalled, after TCP_QUICKACK, once more: {seen:?}");
+}
