@@ -7,6 +7,7 @@ note "A common belief: a server needs a new port for each client. This lab has a
 listen 8080
 connect L1 x3
 accept L1 x3
+wait L1
 expect A1 local_port=8080
 expect A2 local_port=8080
 expect A3 local_port=8080

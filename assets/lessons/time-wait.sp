@@ -7,6 +7,7 @@ note "This lesson runs in a network namespace of its own, so its fixed ports are
 listen 8080
 connect L1
 accept L1
+wait L1
 send C1 "GET /\n"
 recv A1 100
 close A1
@@ -39,6 +40,7 @@ note "Another server, on port 8081, sets SO_REUSEADDR from its first start. Agai
 listen 8081 reuseaddr=on
 connect L4
 accept L4
+wait L4
 close A2
 close L4
 recv C2 100
@@ -58,6 +60,7 @@ note "A server on port 8082, without SO_REUSEADDR. This time the client closes f
 listen 8082
 connect L6
 accept L6
+wait L6
 close C3
 expect A3 state=CLOSE-WAIT
 close A3
@@ -75,6 +78,7 @@ note "A server on 8083 sends its reply, then closes with SO_LINGER 0 (close rst)
 listen 8083
 connect L8
 accept L8
+wait L8
 select C4
 send A4 "reply"
 expect C4 recvq=5

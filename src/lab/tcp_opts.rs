@@ -161,11 +161,16 @@ pub(crate) fn describe(opts: &SockOpts, held: Option<&TcpOpts>) -> String {
     if opts.cork.is_some() {
         parts.push(format!("TCP_CORK {}", on_off(held.cork)));
     }
-    if opts.quickack.is_some() {
-        parts.push(format!(
-            "TCP_QUICKACK {} (until the kernel goes back to delaying ACKs)",
-            on_off(opts.quickack == Some(true))
-        ));
+    match opts.quickack {
+        Some(true) => {
+            parts.push(
+                "TCP_QUICKACK on: ACKs at once, until the kernel goes back to delaying them".into(),
+            );
+        }
+        Some(false) => {
+            parts.push("TCP_QUICKACK off: ACKs delayed, as for a request and reply".into())
+        }
+        None => {}
     }
     let keep = [
         opts.keepalive.is_some(),
