@@ -3,7 +3,7 @@
 # needs: wire (the held-back piece and the late ACK; press w to see them)
 
 step "A request in one write"
-note "A client sends a 15-byte request in one write; the server reads all 15 bytes (recvall), then replies at once."
+note "A client sends a request in one write; the server reads all of it (recvall), then replies at once."
 listen
 connect L1
 accept L1
@@ -16,12 +16,12 @@ expect A1 elapsed=0ms..35ms
 send A1 "OK\n"
 recv C1 3
 expect C1 ret=3
-note "recvall's time ends its row: well under a millisecond, for the request was there. A round trip on loopback takes microseconds (rtt {C1.rtt_us} µs)."
+note "recvall's time ends its row: well under a millisecond, for the request was there."
 note "The server replied at once, so its kernel now counts the connection as interactive: it delays each ACK a little, hoping to send it along with a reply. A reply slower than that delay ends the mode; in case the lab is that slow, quickack=off (TCP_QUICKACK 0) asks for it outright."
 
 step "The same request in two writes"
 set A1 quickack=off
-note "Now the client writes the request in two pieces, 6 bytes then 9, as programs often do. How long will the server's recvall take?"
+note "Now the client writes the same request in two pieces, as programs often do (a header, then the rest). How long will the server's recvall take?"
 pause
 send C1 "GET / "
 send C1 "HTTP/1.0\n"

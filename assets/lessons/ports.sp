@@ -11,9 +11,9 @@ wait L1
 expect A1 local_port=8080
 expect A2 local_port=8080
 expect A3 local_port=8080
-select A3
+select C1
 show
-note "A1, A2 and A3 all use port 8080, the listener's own. What tells them apart is the other end: the clients' ports, {C1.local_port}, {C2.local_port} and {C3.local_port}. A connection is its 4-tuple: both addresses and both ports."
+note "The accepted sockets all use port 8080, the listener's own. What tells them apart is the other end: each client's own port ({C1.local_port} for C1). A connection is named by four parts: both addresses and both ports."
 
 step "Where client ports come from"
 sysctl ip_local_port_range
@@ -42,4 +42,4 @@ connect L3 x2
 expect C7 state=ESTABLISHED
 expect C8 state=ESTABLISHED
 select C8
-note "Both did, on ports {C7.local_port} and {C8.local_port} again: their 4-tuples differ from C4's and C5's by the server's port. The ephemeral range limits connections per server address, not per machine."
+note "Both did, on ports {C7.local_port} and {C8.local_port} again: toward another server's port, the same client ports make new four-part names. The ephemeral range limits connections per server address, not per machine."
