@@ -84,4 +84,5 @@ send C1 "GET / "
 send C1 "HTTP/1.0\n"
 recvall A1 15
 expect A1 elapsed=0ms..35ms
-note "recvall took {A1.elapsed}: the first piece was acknowledged at once, so the second followed. TCP_QUICKACK does not stay, though: once replies follow requests again, Linux goes back to delaying ACKs, so a program sets it after every read. TCP_NODELAY on the writer, or one write per message, is the lasting fix."
+note "recvall took {A1.elapsed}: the first piece was acknowledged at once, so the second followed."
+note "TCP_QUICKACK does not stay, though: once replies follow requests again, Linux goes back to delaying ACKs, so a program sets it after every read. TCP_NODELAY on the writer, or one write per message, is the lasting fix."
