@@ -357,7 +357,9 @@ fn python_program(file: &PathBuf) -> anyhow::Result<u8> {
         }
     };
     let name = file.display().to_string();
-    print!("{}", sockplay::script::program::program(&lines, &name));
+    // Where the lesson's lab runs in a namespace of its own, so does its program.
+    let own = lesson.needs_own_netns() || lesson.needs_wire();
+    print!("{}", sockplay::script::program::program(&lines, &name, own));
     Ok(0)
 }
 

@@ -53,6 +53,25 @@ fn every_handout_is_printable() {
             );
         }
         assert!(!md.contains("end of script"), "{}", lesson.name);
+        // Nothing that means something only on screen, or only to the
+        // exported program.
+        for screen_only in ["blocked: [blocked]", "(press ", "_draining"] {
+            assert!(!md.contains(screen_only), "{}: {screen_only}", lesson.name);
+        }
+        // A count of alike results names what it counts.
+        for line in md.lines().filter(|l| l.contains("more alike")) {
+            assert!(line.contains("more alike: "), "{}: {line}", lesson.name);
+        }
+        if lesson.name == "partial-send" {
+            assert!(
+                md.contains("Python raises BlockingIOError here"),
+                "{}: sendall on a non-blocking socket",
+                lesson.name
+            );
+        }
+        if lesson.name == "backlog" {
+            assert!(md.contains("counters since start"), "{}", lesson.name);
+        }
         assert_eq!(md.matches("```").count() % 2, 0, "{}", lesson.name);
         let pauses = lesson.text.lines().filter(|l| l.trim() == "pause").count();
         assert_eq!(

@@ -286,3 +286,38 @@ fn udp_commands_with_host_names_export_as_python_makes_them() {
     }
     assert_eq!(theirs[&key("U1", "recvfrom")], vec!["5", "6"]);
 }
+
+/// A lesson whose lab runs in a namespace of its own exports a program
+/// that runs in one too, and paces what the lesson paces.
+#[test]
+fn a_lesson_in_its_own_namespace_exports_a_program_that_goes_there_and_keeps_its_pace() {
+    let out = sockplay(&["run", "--python", "flow-control"]);
+    let program = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        program.contains("_own_namespace()"),
+        "runs in its own namespace"
+    );
+    assert!(
+        program.contains("send_paced(c1, b'a' * 524288, 65536)"),
+        "rate= as a paced loop"
+    );
+    assert!(program.contains("drain('A1', a1, True, rate=131072)"));
+    // A lesson that shows no wire runs on the machine's loopback, as its lab.
+    let plain = sockplay(&["run", "--python", "partial-send"]);
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains("_own_namespace()"));
+    // Inside, the program's loopback is a network's (SIOCGIFMTU: /sys
+    // shows the namespace it was mounted in); it says so on stderr only
+    // when it could not get there.
+    let probe = program.replace(
+        "\n# The script.\n",
+        "\n_s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n\
+         print('MTU', struct.unpack('16si', fcntl.ioctl(_s, 0x8921, struct.pack('16si', b'lo', 0)))[1])\n\
+         sys.exit(0)\n",
+    );
+    let (ok, text) = python(&probe);
+    assert!(ok, "{text}");
+    // SAFETY: geteuid takes no arguments and cannot fail.
+    if unsafe { libc::geteuid() } == 0 {
+        assert!(text.contains("MTU 1500"), "{text}");
+    }
+}

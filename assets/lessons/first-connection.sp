@@ -55,7 +55,7 @@ note "The listener is closed, and a client tries its address. What will connect(
 pause
 close L1
 expect L1 state=CLOSED
-note "L1 now reads CLOSED in the listeners pane: the kernel holds nothing for it any more."
+note "L1 now reads CLOSED: the kernel holds nothing for it any more."
 connect L1
 wait C2
 expect C2 errno=ECONNREFUSED

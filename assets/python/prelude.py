@@ -1,7 +1,10 @@
 import errno
+import fcntl
+import os
 import select
 import socket
 import struct
+import subprocess
 import sys
 import threading
 import time
@@ -192,13 +195,24 @@ def recv_all(sock, length):
 _draining = {}
 
 
-def drain(name, sock, on):
-    """Reads everything queued now; with on, goes on as data arrives until drain off."""
+def drain(name, sock, on, rate=None):
+    """Reads everything queued now; with on, goes on as data arrives until drain off.
+    With a rate, at most that many bytes a second: a quarter second's worth
+    per recv(), as the lab's rate= does."""
     total = 0
     _draining[name] = on
+    began = time.monotonic()
+    size = max(1, rate // 4) if rate else 262144
     while True:
+        if rate:
+            # Wait until the next piece is due, looking whether to stop.
+            due = began + total / rate
+            while time.monotonic() < due:
+                if not _draining.get(name):
+                    return total
+                time.sleep(max(0.0, min(0.1, due - time.monotonic())))
         try:
-            more = sock.recv(262144, socket.MSG_DONTWAIT)
+            more = sock.recv(size, socket.MSG_DONTWAIT)
         except BlockingIOError:
             if not _draining.get(name):
                 return total
@@ -207,6 +221,36 @@ def drain(name, sock, on):
         if not more:
             return total
         total += len(more)
+
+
+def send_paced(sock, data, rate):
+    """sendall at most rate bytes a second: a quarter second's worth per
+    send(), each when it is due, as the lab's rate= does. Python's own
+    sendall has no rate."""
+    began = time.monotonic()
+    sent = 0
+    size = max(1, rate // 4)
+    while sent < len(data):
+        pause = began + sent / rate - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
+        sent += sock.send(data[sent:sent + size])
+    return sent
+
+
+def sysctl(name, value=None):
+    """Reads a kernel setting, or sets it in this program's own namespace only."""
+    path = "/proc/sys/" + name.replace(".", "/")
+    with open(path) as f:
+        was = " ".join(f.read().split())
+    if value is None:
+        print("    sysctl %s = %s" % (name, was))
+    elif not globals().get("OWN_NETNS"):
+        print("    sysctl %s = %s: not set to %s, outside a namespace of its own" % (name, was, value))
+    else:
+        with open(path, "w") as f:
+            f.write(value)
+        print("    sysctl %s = %s (was %s)" % (name, value, was))
 
 
 def close(name, sock, rst=False):

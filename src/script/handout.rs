@@ -130,14 +130,84 @@ pub fn result_line(r: &CallResult, names: &[(String, SockName)]) -> Vec<String> 
     lines
 }
 
-/// A call still in the kernel.
+/// A call still in the kernel: `C4 connect(L1) … [blocked] still in the kernel`.
 pub fn blocked_line(call: &Started, names: &[(String, SockName)]) -> String {
+    blocked_run_line(&call.sock.to_string(), call, names)
+}
+
+/// Calls still in the kernel, alike but for their socket, named `who`
+/// (`C17–C21`).
+pub fn blocked_run_line(who: &str, call: &Started, names: &[(String, SockName)]) -> String {
     let text = scrub(&call_text(call.call, &call.arg), names);
-    format!(
-        "{:<3} {text} … blocked: {}",
-        call.sock.to_string(),
-        call.still_running()
-    )
+    format!("{who:<3} {text} … {}", call.still_running())
+}
+
+/// A note for paper: the keys that show something on screen (`(press w)`)
+/// mean nothing there, and an option (`--netns`) is code, so that a
+/// Markdown converter does not make its dashes a dash (`–netns`).
+pub fn for_paper(note: &str) -> String {
+    let mut out = note.to_string();
+    while let Some(at) = out.find(" (press ") {
+        let Some(len) = out[at..].find(')') else {
+            break;
+        };
+        out.replace_range(at..=at + len, "");
+    }
+    code_options(&out)
+}
+
+/// `--netns` → `` `--netns` ``, where a word starts with two dashes and a letter.
+fn code_options(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut i = 0;
+    while i < chars.len() {
+        let starts = (i == 0 || matches!(chars[i - 1], ' ' | '(' | '\'' | '"'))
+            && chars[i] == '-'
+            && chars.get(i + 1) == Some(&'-')
+            && chars.get(i + 2).is_some_and(char::is_ascii_alphabetic)
+            && !(i > 0 && chars[i - 1] == '`');
+        if starts {
+            let end = (i + 2..chars.len())
+                .find(|&j| !(chars[j].is_ascii_alphanumeric() || matches!(chars[j], '-' | '=')))
+                .unwrap_or(chars.len());
+            out.push('`');
+            out.extend(&chars[i..end]);
+            out.push('`');
+            i = end;
+            continue;
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
+}
+
+/// The overflow counters of a kernel view, for print: the listen drops,
+/// and the SYN queue's and cookies' counters where they moved.
+pub fn counters_line(snap: &Snapshot) -> String {
+    let c = &snap.counters;
+    let scope = match snap.counters_scope {
+        crate::kernel::CounterScope::SystemWide => "system-wide",
+        crate::kernel::CounterScope::ThisLab => "this lab",
+    };
+    let mut figures = vec![
+        format!("ListenOverflows {}", c.listen_overflows),
+        format!("ListenDrops {}", c.listen_drops),
+    ];
+    for (name, n) in [
+        ("TCPReqQFullDoCookies", c.reqq_full_do_cookies),
+        ("TCPReqQFullDrop", c.reqq_full_drop),
+        ("SyncookiesSent", c.syncookies_sent),
+        ("SyncookiesRecv", c.syncookies_recv),
+        ("SyncookiesFailed", c.syncookies_failed),
+        ("TCPDeferAcceptDrop", c.defer_accept_drop),
+    ] {
+        if n > 0 {
+            figures.push(format!("{name} {n}"));
+        }
+    }
+    format!("counters since start ({scope}): {}", figures.join(", "))
 }
 
 /// A call in flight as the kernel view names it, without its elapsed time.
@@ -224,10 +294,14 @@ pub fn kernel_view(
             None => "no sockets yet".into(),
         }];
     }
-    shown
+    let mut lines: Vec<String> = shown
         .into_iter()
         .flat_map(|v| socket_lines(v, names))
-        .collect()
+        .collect();
+    if only.is_none() {
+        lines.extend(wrap(&counters_line(snap), WIDTH, "      "));
+    }
+    lines
 }
 
 /// The lab names of the listeners' addresses in a kernel view.
@@ -251,6 +325,18 @@ mod tests {
         assert_eq!(lines[0], "one two three");
         assert!(lines[1].starts_with("  four"));
         assert_eq!(wrap("", 10, ""), [""]);
+    }
+
+    #[test]
+    fn keys_to_press_are_left_off_paper() {
+        assert_eq!(
+            for_paper("On the wire (press w): a SYN (twice)."),
+            "On the wire: a SYN (twice)."
+        );
+        assert_eq!(
+            for_paper("a lab of its own (--netns, as here) or `--netns`"),
+            "a lab of its own (`--netns`, as here) or `--netns`"
+        );
     }
 
     #[test]

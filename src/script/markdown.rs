@@ -40,6 +40,10 @@ pub struct Markdown<W: Write> {
     repeats: super::repeats::Repeats,
     /// Figures drawn beside the handout, linked at the end of each step.
     figures: Option<super::figures::Figures>,
+    /// Calls blocked one after another, alike but for their socket
+    /// (`connect L1 x5` past a full queue): the first, the last named, and
+    /// the call, told on one line.
+    blocked_run: Option<(SockName, SockName, Started)>,
 }
 
 impl<W: Write> Markdown<W> {
@@ -65,6 +69,7 @@ impl<W: Write> Markdown<W> {
             python: None,
             repeats: super::repeats::Repeats::default(),
             figures: None,
+            blocked_run: None,
         }
     }
 
@@ -109,6 +114,7 @@ impl<W: Write> Markdown<W> {
     }
 
     fn code(&mut self, text: &str) {
+        self.flush_blocked();
         self.flush_repeats();
         self.release_note();
         if !self.in_code {
@@ -132,14 +138,31 @@ impl<W: Write> Markdown<W> {
         let _ = writeln!(self.out, "{}\n", escape_lines(&text));
     }
 
+    /// Writes the run of blocked calls held back.
+    fn flush_blocked(&mut self) {
+        if let Some((first, last, call)) = self.blocked_run.take() {
+            let who = if first == last {
+                first.to_string()
+            } else {
+                format!("{first}–{last}")
+            };
+            let line = handout::blocked_run_line(&who, &call, &self.names);
+            for l in wrap(&line, WIDTH, "      ") {
+                self.code(&l);
+            }
+        }
+    }
+
     /// Says how many alike results were left out, inside the code block they belong to.
     fn flush_repeats(&mut self) {
         if let Some(line) = self.repeats.flush() {
-            let _ = writeln!(self.out, "{line}");
+            let line = handout::scrub(&line, &self.names);
+            let _ = writeln!(self.out, "{}", escape_lines(&line));
         }
     }
 
     fn close(&mut self) {
+        self.flush_blocked();
         self.flush_repeats();
         if self.in_code {
             let _ = writeln!(self.out, "```\n");
@@ -195,16 +218,21 @@ impl<W: Write> Sink for Markdown<W> {
         {
             self.names.push((addr.to_string(), *l));
         }
-        if !self.repeats.show(r) {
-            return;
-        }
+        // A loop's steps past the first few are counted for its own
+        // result, before alike results are, so that no count is left
+        // where the loop's next line does not follow.
         if let Some(parent) = r.part_of {
             let (shown, held) = self.parts.entry(parent).or_default();
             if *shown >= STEPS_SHOWN {
                 *held += 1;
                 return;
             }
-            *shown += 1;
+        }
+        if !self.repeats.show(r) {
+            return;
+        }
+        if let Some(parent) = r.part_of {
+            self.parts.entry(parent).or_default().0 += 1;
         }
         if let Some((_, held)) = self.parts.remove(&r.seq)
             && held > 0
@@ -217,9 +245,18 @@ impl<W: Write> Sink for Markdown<W> {
     }
 
     fn blocked(&mut self, call: &Started, _t: Duration) {
-        for l in wrap(&handout::blocked_line(call, &self.names), WIDTH, "      ") {
-            self.code(&l);
+        // The next of a run (C18 after C17, the same call) extends it.
+        if let Some((_, last, held)) = &mut self.blocked_run
+            && held.call == call.call
+            && held.arg == call.arg
+            && last.role == call.sock.role
+            && last.number + 1 == call.sock.number
+        {
+            *last = call.sock;
+            return;
         }
+        self.flush_blocked();
+        self.blocked_run = Some((call.sock, call.sock, call.clone()));
     }
 
     fn expect(&mut self, r: &ExpectReport, _t: Duration) {
@@ -237,8 +274,9 @@ impl<W: Write> Sink for Markdown<W> {
     }
 
     fn note(&mut self, _line: usize, text: &str, _t: Duration) {
+        self.flush_blocked();
         self.release_note();
-        self.held_note = Some(text.to_string());
+        self.held_note = Some(handout::for_paper(text));
     }
 
     fn pause(&mut self, _line: usize, _t: Duration) {

@@ -16,8 +16,14 @@ use super::python::{Namer, Py, PyCall, Side, statement};
 /// The helpers every exported program starts with.
 const PRELUDE: &str = include_str!("../../assets/python/prelude.py");
 
+/// What a program adds to run where its lesson's lab runs: a network
+/// namespace of its own, its loopback set up like a network's.
+const OWN_NETNS: &str = include_str!("../../assets/python/own_netns.py");
+
 /// The Python 3 program for a script; `source` names it in the header.
-pub fn program(lines: &[Line], source: &str) -> String {
+/// With `own_netns`, the program runs in a network namespace of its own,
+/// as the lesson's lab does, or says why it cannot.
+pub fn program(lines: &[Line], source: &str, own_netns: bool) -> String {
     let mut namer = Namer::default();
     let mut body = String::new();
     let mut skipped = Vec::new();
@@ -68,8 +74,17 @@ pub fn program(lines: &[Line], source: &str) -> String {
             let _ = writeln!(out, "{s}");
         }
     }
+    if own_netns {
+        let _ = writeln!(
+            out,
+            "#\n# Like the lesson's lab, it runs in a network namespace of its own (see below)."
+        );
+    }
     out.push('\n');
     out.push_str(PRELUDE);
+    if own_netns {
+        out.push_str(OWN_NETNS);
+    }
     out.push_str("\n\n# The script.\n");
     out.push_str(&body);
     let _ = writeln!(

@@ -59,9 +59,17 @@ impl Repeats {
         }
         let n = self.hidden;
         self.hidden = 0;
-        self.last = None;
         self.run = 0;
-        Some(format!("      … {n} more alike"))
+        // Said with the call it counts, so that it reads right wherever
+        // the next line happens to come.
+        let of = self.last.take().map_or_else(String::new, |k| {
+            format!(
+                ": {} {}",
+                k.sock,
+                super::transcript::call_text(k.call, &k.arg)
+            )
+        });
+        Some(format!("      … {n} more alike{of}"))
     }
 }
 
@@ -95,7 +103,10 @@ mod tests {
         let mut r = Repeats::default();
         let shown: Vec<bool> = (1..=6).map(|s| r.show(&result(s, 1000))).collect();
         assert_eq!(shown, [true, true, true, false, false, false]);
-        assert_eq!(r.flush().as_deref(), Some("      … 3 more alike"));
+        assert_eq!(
+            r.flush().as_deref(),
+            Some("      … 3 more alike: U1 sendto(1000)")
+        );
         assert_eq!(r.flush(), None);
         // A different result breaks the run.
         assert!(r.show(&result(7, 1000)));

@@ -80,8 +80,12 @@ pub fn statement(stmt: &Statement, namer: &mut Namer) -> Py {
             Py::Comment("narration".into())
         }
         Statement::Help(_) => Py::Comment("help".into()),
-        Statement::Sysctl { .. } => {
-            Py::Comment("a kernel setting: read /proc/sys, or `sysctl`".into())
+        Statement::Sysctl { name, value } => {
+            let full = crate::kernel::sysctl::full_name(name).unwrap_or_else(|| name.clone());
+            Py::Code(match value {
+                Some(v) => format!("sysctl('{full}', '{}')", v.replace(['\'', '\\'], "")),
+                None => format!("sysctl('{full}')"),
+            })
         }
     }
 }
@@ -198,12 +202,24 @@ fn command(cmd: &Command, namer: &mut Namer) -> Py {
             format!("{}.send({})", var(*sock), payload(p)),
         ),
         Command::SendAll {
-            sock, payload: p, ..
+            sock,
+            payload: p,
+            rate: None,
         } => one(
             *sock,
             Side::Send,
             format!("sendall({})", p.len()),
             format!("{}.sendall({}) or {}", var(*sock), payload(p), p.len()),
+        ),
+        Command::SendAll {
+            sock,
+            payload: p,
+            rate: Some(rate),
+        } => one(
+            *sock,
+            Side::Send,
+            format!("sendall({})", p.len()),
+            format!("send_paced({}, {}, {rate})", var(*sock), payload(p)),
         ),
         Command::Recv { sock, size, peek } => {
             let flags = if *peek { ", socket.MSG_PEEK" } else { "" };
@@ -220,7 +236,7 @@ fn command(cmd: &Command, namer: &mut Namer) -> Py {
             format!("recvall({size})"),
             format!("len(recv_all({}, {size}))", var(*sock)),
         ),
-        Command::Drain { sock, mode, .. } => match mode {
+        Command::Drain { sock, mode, rate } => match mode {
             DrainMode::Off => Py::Code(format!("_draining['{sock}'] = False")),
             DrainMode::Once | DrainMode::On => {
                 let on = *mode == DrainMode::On;
@@ -229,9 +245,10 @@ fn command(cmd: &Command, namer: &mut Namer) -> Py {
                     Side::Recv,
                     format!("drain({})", if on { "on" } else { "once" }),
                     format!(
-                        "drain('{sock}', {}, {})",
+                        "drain('{sock}', {}, {}{})",
                         var(*sock),
-                        if on { "True" } else { "False" }
+                        if on { "True" } else { "False" },
+                        rate.map_or_else(String::new, |r| format!(", rate={r}"))
                     ),
                 )
             }

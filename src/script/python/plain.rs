@@ -3,6 +3,8 @@
 //! taken out.
 
 use super::calls::{Namer, Py, statement};
+use crate::lab::command::{Command, DrainMode, TimeoutMode};
+use crate::lab::{Role, SockName};
 use crate::script::parse::{Line, Statement};
 
 /// A statement's Python as the lines a student would write, for handouts
@@ -24,15 +26,74 @@ pub fn lines(stmt: &Statement, namer: &mut Namer) -> Vec<String> {
 }
 
 /// A handout's Python for each command, in one line (`l1 = …; l1.listen(5)`),
-/// naming the sockets as the lab does as the handout goes on.
+/// naming the sockets as the lab does as the handout goes on. Where
+/// Python does not do what the lab's command does (`sendall` on a
+/// non-blocking socket), a comment says how.
 pub fn for_handouts() -> impl Fn(&Line) -> Option<String> {
     let namer = std::cell::RefCell::new(Namer::default());
+    let modes = std::cell::RefCell::new(Modes::default());
     move |line| {
-        if !matches!(line.statement, Statement::Lab(_)) {
+        let Statement::Lab(cmd) = &line.statement else {
             return None;
-        }
+        };
+        let before = namer.borrow().clone();
         let lines = lines(&line.statement, &mut namer.borrow_mut());
-        (!lines.is_empty()).then(|| lines.join("; "))
+        let differs = modes.borrow_mut().follow(cmd, &before);
+        if let Command::Drain {
+            mode: DrainMode::Off,
+            ..
+        } = cmd
+        {
+            return Some("(leave the loop of recv calls)".into());
+        }
+        (!lines.is_empty()).then(|| {
+            let mut text = lines.join("; ");
+            if let Some(how) = differs {
+                text.push_str(&format!("  # {how}"));
+            }
+            text
+        })
+    }
+}
+
+/// The timeout mode of each socket, as a script sets it, so that a
+/// handout can say where Python's call behaves otherwise.
+#[derive(Default)]
+struct Modes(std::collections::HashMap<SockName, TimeoutMode>);
+
+impl Modes {
+    /// Follows `cmd`; says how Python differs from the lab where it does.
+    fn follow(&mut self, cmd: &Command, before: &Namer) -> Option<String> {
+        match cmd {
+            Command::Connect { count, opts, .. } => {
+                let mut namer = before.clone();
+                for _ in 0..*count {
+                    let name = namer.next(Role::Client);
+                    if let Some(m) = opts.timeout {
+                        self.0.insert(name, m);
+                    }
+                }
+                None
+            }
+            Command::Set { sock, opts } => {
+                if let Some(m) = opts.timeout {
+                    self.0.insert(*sock, m);
+                }
+                None
+            }
+            Command::SendAll { sock, .. } => match self.0.get(sock) {
+                Some(TimeoutMode::NonBlocking) => Some(
+                    "Python raises BlockingIOError here once the buffer is full; sockplay's sendall waits for room"
+                        .into(),
+                ),
+                Some(TimeoutMode::Timeout(_)) => Some(
+                    "Python raises TimeoutError if the whole sendall takes longer than the time-out"
+                        .into(),
+                ),
+                _ => None,
+            },
+            _ => None,
+        }
     }
 }
 
@@ -59,6 +120,15 @@ fn plain(expr: &str) -> String {
     }
     if e.starts_with("accept_all(") {
         return format!("conn, addr = {}.accept()  # while one waits", second(&e));
+    }
+    if let Some(rest) = e.strip_prefix("send_paced(") {
+        let mut args = rest.trim_end_matches(')').rsplitn(2, ", ");
+        let rate = args.next().unwrap_or("0");
+        let head = args.next().unwrap_or("");
+        let (v, data) = head.split_once(", ").unwrap_or((head, ""));
+        return format!(
+            "{v}.sendall({data})  # paced: send() a quarter of {rate} bytes each 0.25 s"
+        );
     }
     if e.starts_with("drain(") {
         let on = if e.contains("True") {
