@@ -47,7 +47,13 @@ pub fn for_handouts() -> impl Fn(&Line) -> Option<String> {
             return Some("(leave the loop of recv calls)".into());
         }
         (!lines.is_empty()).then(|| {
-            let mut text = lines.join("; ");
+            // The same call N times (`sendto … x200`) as a loop.
+            let mut text = match lines.as_slice() {
+                [first, rest @ ..] if rest.len() >= 2 && rest.iter().all(|l| l == first) => {
+                    format!("for _ in range({}): {first}", lines.len())
+                }
+                _ => lines.join("; "),
+            };
             if let Some(how) = differs {
                 text.push_str(&format!("  # {how}"));
             }
