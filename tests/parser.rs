@@ -429,3 +429,26 @@ fn every_option_is_in_the_usage_and_offered_by_tab() {
         }
     }
 }
+
+/// A newcomer's first tries get the lab's way of writing them.
+#[test]
+fn calls_written_as_in_c_and_a_udp_backlog_get_a_teaching_answer() {
+    let (col, msg) = err("listen(5)");
+    assert_eq!(col, 1);
+    assert!(msg.contains("listen backlog=5"), "{msg}");
+    let (_, msg) = err("connect(L1)");
+    assert!(msg.contains("connect L1"), "{msg}");
+    let (col, msg) = err("udp backlog=5");
+    assert_eq!(col, 5);
+    assert!(msg.starts_with("UDP has no backlog"), "{msg}");
+    assert!(msg.contains("EOPNOTSUPP"), "{msg}");
+    // `listen 5` parses (port 5), and the hint says what it did.
+    assert!(matches!(
+        lab("listen 5"),
+        Command::Listen { backlog: 5, .. }
+    ));
+    let hint = sockplay::script::parse::hint("listen 5").expect("a hint");
+    assert!(hint.contains("listen backlog=5"), "{hint}");
+    assert_eq!(sockplay::script::parse::hint("listen 8080"), None);
+    assert_eq!(sockplay::script::parse::hint("listen backlog=5"), None);
+}

@@ -412,3 +412,28 @@ fn the_path_of_a_byte_says_the_peer_is_closed() {
     assert!(screen.contains("▶ A1 is closed"), "{screen}");
     assert!(!screen.contains("peer not in the lab"), "{screen}");
 }
+
+/// The open lab: the listeners pane follows the listener the last command
+/// used, the connections pane the newest client a command made, and
+/// `listen 5` says that 5 was taken as a port.
+#[test]
+fn the_panes_follow_the_last_typed_command() {
+    let (mut app, rx) = app();
+    command(&mut app, "listen backlog=1");
+    command(&mut app, "listen");
+    pump(&mut app, &rx, |a| ops(a) >= 2);
+    command(&mut app, "connect L1 x2");
+    pump(&mut app, &rx, |a| ops(a) >= 4);
+    let l1 = "L1".parse().unwrap();
+    let c2 = "C2".parse().unwrap();
+    assert_eq!(app.in_view.listener, Some(l1), "L1, which connect used");
+    assert_eq!(app.in_view.conn, Some(c2), "the newest client");
+    command(&mut app, "listen 5");
+    assert!(
+        app.log
+            .entries()
+            .iter()
+            .any(|e| matches!(e, Entry::Info(t) if t.contains("listen backlog=5"))),
+        "the hint for listen 5"
+    );
+}

@@ -403,6 +403,9 @@ impl App {
                     statement,
                 });
                 self.advance_as(Instant::now(), source);
+                if let Some(hint) = crate::script::parse::hint(text) {
+                    self.log.push(Entry::Info(hint));
+                }
             }
             Ok(None) => {}
             Err(e) => {

@@ -179,6 +179,9 @@ pub fn parse_line(line: &str) -> Result<Option<Statement>, ParseError> {
         "syn" => system::syn,
         "sysctl" => system::sysctl,
         _ => {
+            if let Some(taught) = called_as_in_c(&first.text) {
+                return Err(ParseError::new(first.col, taught));
+            }
             return Err(ParseError::new(
                 first.col,
                 format!(
@@ -190,4 +193,43 @@ pub fn parse_line(line: &str) -> Result<Option<Statement>, ParseError> {
         }
     };
     parse(&args).map(Some)
+}
+
+/// `listen(5)`, `connect(L1)`: a call written as C and Python write it.
+/// The answer says how the lab writes it.
+fn called_as_in_c(word: &str) -> Option<String> {
+    let (name, rest) = word.split_once('(')?;
+    let name = name.to_ascii_lowercase();
+    let inner = rest.trim_end_matches(')').trim();
+    if name == "listen" {
+        let backlog = if inner.is_empty() { "5" } else { inner };
+        return Some(format!(
+            "{word} is how C and Python call it; here one command makes the socket, binds it and listens: listen backlog={backlog}"
+        ));
+    }
+    help::names()
+        .split(", ")
+        .any(|n| n == name)
+        .then(|| {
+            format!(
+                "{word} is how C and Python call it; here the words go after the command, without parentheses: {name} {} (help {name} shows its usage)",
+                inner.replace(',', " ")
+            )
+        })
+}
+
+/// A word for the reader about a line that parsed but is likely not what
+/// was meant: `listen 5` listens on port 5, not with a backlog of 5.
+pub fn hint(line: &str) -> Option<String> {
+    let tokens = tokenize(line).ok()?;
+    let (first, rest) = tokens.split_first()?;
+    if !first.text.eq_ignore_ascii_case("listen") {
+        return None;
+    }
+    let port: u32 = rest.first()?.text.parse().ok()?;
+    (port < 1024).then(|| {
+        format!(
+            "listen {port} listens on port {port}: a bare number is the port. For a backlog of {port}, write listen backlog={port}; a port below 1024 is almost never what is meant (and needs root)."
+        )
+    })
 }

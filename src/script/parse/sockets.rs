@@ -163,6 +163,16 @@ pub(super) fn datagram_target(args: &Args<'_>, i: usize) -> Result<Target, Parse
 
 /// `udp [HOST:PORT] [OPTION=VALUE…]`.
 pub(super) fn udp(args: &Args<'_>) -> Result<Statement, ParseError> {
+    if let Some(t) = args
+        .tokens
+        .iter()
+        .find(|t| t.text.to_ascii_lowercase().starts_with("backlog="))
+    {
+        return Err(args.err(
+            t,
+            "UDP has no backlog: a backlog is the length of a queue of connections, and UDP makes none. A bound UDP socket takes datagrams at once: try udp, udp again, then sendto U2 U1 \"hi\" and recvfrom U1 100; or listen U1 to see the kernel refuse (EOPNOTSUPP)".to_string(),
+        ));
+    }
     let addr = leading_addr(args)?;
     let (_, opts) = args.options(usize::from(addr.is_some()), UDP_OPTIONS)?;
     Ok(Statement::Lab(Command::Udp { addr, opts }))
