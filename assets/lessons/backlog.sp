@@ -42,6 +42,7 @@ note "The server accepts one connection. What happens to the queue, and to the c
 pause
 select L1
 accept L1
+wait L1
 expect A1 state=ESTABLISHED
 expect L1 accept_queue=3 within 60s
 note "accept() took one connection out; at the next SYN retry a waiting client got in, and the queue is full again. (The gaps between retries double after the first few: the longer the class waited, the longer the next one takes.) The queue is a waiting room: accept() is what empties it."

@@ -26,6 +26,7 @@ note "On the wire: C1's SYN, L1's SYN-ACK and C1's ACK, all inside C1's connect(
 step "The server accepts"
 note "Now the server calls accept()."
 accept L1
+wait L1
 select A1
 expect L1 accept_queue=0
 expect A1 state=ESTABLISHED

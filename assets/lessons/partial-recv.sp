@@ -5,6 +5,7 @@ step "recv returns what is there"
 listen
 connect L1
 accept L1
+wait L1
 select A1 recv
 note "The client sends a short message; the server will ask recv() for more than that."
 send C1 "Hi there"

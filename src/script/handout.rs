@@ -294,11 +294,13 @@ pub fn kernel_view(
             None => "no sockets yet".into(),
         }];
     }
+    // The overflow counters belong with the whole view, and with a listener's.
+    let counters = only.is_none() || shown.iter().any(|v| v.role == ViewRole::Listener);
     let mut lines: Vec<String> = shown
         .into_iter()
         .flat_map(|v| socket_lines(v, names))
         .collect();
-    if only.is_none() {
+    if counters {
         lines.extend(wrap(&counters_line(snap), WIDTH, "      "));
     }
     lines
