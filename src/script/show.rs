@@ -107,7 +107,7 @@ fn socket_lines(v: &SockView) -> Vec<String> {
                 )
             });
             format!(
-                "{name:<5} {state:<13} {:<21} → {:<21} {pair:<5}  recvq {}  sendq {}  notsent {}  rcvbuf {}  sndbuf {}  rcv_mem {}  snd_mem {}  {}  app sent {}  app received {}{tcp}",
+                "{name:<5} {state:<13} {:<21} → {:<21} {pair:<5}  recvq {}  sendq {}  notsent {}  rcvbuf {}  sndbuf {}{}  {}  app sent {}  app received {}{tcp}",
                 addr(v.local),
                 addr(v.peer),
                 opt(v.recvq),
@@ -115,8 +115,7 @@ fn socket_lines(v: &SockView) -> Vec<String> {
                 opt(v.notsent),
                 buffer(v.rcvbuf, v.rcvbuf_asked),
                 buffer(v.sndbuf, v.sndbuf_asked),
-                opt(v.rcv_mem),
-                opt(v.snd_mem),
+                memory(v),
                 mode_text(v),
                 opt(v.bytes_sent),
                 opt(v.bytes_received),
@@ -139,6 +138,23 @@ fn socket_lines(v: &SockView) -> Vec<String> {
     let mut lines = vec![line];
     lines.extend(v.notes.iter().map(|n| format!("      · {n}")));
     lines
+}
+
+/// The memory charged to a connection's buffers where they hold data
+/// (`  rcv_mem 5760`): what fills a buffer is memory, not data alone.
+fn memory(v: &SockView) -> String {
+    let mut text = String::new();
+    for (name, queued, mem) in [
+        ("rcv_mem", v.recvq, v.rcv_mem),
+        ("snd_mem", v.sendq, v.snd_mem),
+    ] {
+        if let (Some(q), Some(m)) = (queued, mem)
+            && q > 0
+        {
+            text.push_str(&format!("  {name} {m}"));
+        }
+    }
+    text
 }
 
 /// The timeout mode, with the kernel's own time-outs where they are set:
