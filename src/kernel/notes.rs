@@ -295,7 +295,7 @@ fn syn_sent_note(v: &SockView, listeners: &[Listening], system: &System) -> Stri
 /// When a waiting client's SYN goes again (`next SYN in 12 s`).
 pub fn next_syn_words(ms: u32) -> String {
     if ms < 1000 {
-        "next SYN in under a second".into()
+        "next SYN in <1 s".into()
     } else {
         format!("next SYN in {} s", ms.div_ceil(1000))
     }

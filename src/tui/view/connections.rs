@@ -231,13 +231,20 @@ fn cell(app: &App, v: &SockView, col: usize, merged: bool, call_room: usize) -> 
             (call, _) => {
                 let call = call.map_or("", String::as_str);
                 // A waiting client's next try, so that a late arrival is expected.
-                let call = match v.next_syn_ms.filter(|_| v.state == TcpState::SynSent) {
+                let text = match v.next_syn_ms.filter(|_| v.state == TcpState::SynSent) {
+                    // The state says SYN-SENT: where both do not fit, when
+                    // the next SYN goes matters more than the call's time.
                     Some(ms) if !call.is_empty() => {
-                        format!("{call} · {}", crate::kernel::next_syn_words(ms))
+                        let next = crate::kernel::next_syn_words(ms);
+                        let both = fit_call(&format!("{call} · {next}"), call_room);
+                        if both.chars().count() <= call_room {
+                            both
+                        } else {
+                            next
+                        }
                     }
-                    _ => call.to_string(),
+                    _ => fit_call(call, call_room),
                 };
-                let text = fit_call(&call, call_room);
                 let style = if text.is_empty() { t.text() } else { t.alarm() };
                 Cell::from(Span::styled(text, style))
             }
