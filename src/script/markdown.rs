@@ -267,7 +267,7 @@ impl<W: Write> Sink for Markdown<W> {
             return;
         }
         if let Some(f) = &mut self.figures {
-            f.checked(&e.field);
+            f.checked(e.sock, &e.field);
         }
         let mark = if r.ok { "✓" } else { "✗" };
         self.code(&format!("{mark} expect {} {}={}", e.sock, e.field, e.want));

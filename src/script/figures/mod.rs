@@ -1,8 +1,9 @@
 //! Figures beside a handout (`run --markdown --figures DIR`), drawn from
 //! the run's own data as SVG: for each step whose segments were captured,
 //! its ladder and (when data moved) the time-sequence graph of its busiest
-//! connection; for each step that checks a listener's queues, the accept
-//! queue and SYN queue over the step, from kernel views sampled meanwhile.
+//! connection; for each step that checks a listener's queues, that
+//! listener's accept queue and SYN queue over the step, from kernel views
+//! sampled meanwhile.
 //! Black and white, with axes, labels and units, so they print.
 
 pub mod ladder;
@@ -14,6 +15,7 @@ pub mod tsg;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use crate::lab::SockName;
 use crate::wire::Segment;
 pub use queues::QueueSample;
 pub use sampler::QueueSampler;
@@ -35,7 +37,8 @@ pub struct Figures {
     step: usize,
     title: String,
     start: f64,
-    checks_queues: bool,
+    /// The sockets whose queues the step under way checks.
+    checked: Vec<SockName>,
     report: Arc<Mutex<Report>>,
 }
 
@@ -67,7 +70,7 @@ impl Figures {
             step: 0,
             title: title.to_string(),
             start: 0.0,
-            checks_queues: false,
+            checked: Vec::new(),
             report: Arc::default(),
         })
     }
@@ -87,10 +90,10 @@ impl Figures {
         self.packets.push(s.clone());
     }
 
-    /// An `expect` of this field ran in the step under way.
-    pub fn checked(&mut self, field: &str) {
-        if QUEUE_FIELDS.contains(&field) {
-            self.checks_queues = true;
+    /// An `expect` of this socket's field ran in the step under way.
+    pub fn checked(&mut self, sock: SockName, field: &str) {
+        if QUEUE_FIELDS.contains(&field) && !self.checked.contains(&sock) {
+            self.checked.push(sock);
         }
     }
 
@@ -147,7 +150,8 @@ impl Figures {
                 alt,
             );
         }
-        if std::mem::take(&mut self.checks_queues) {
+        let checked = std::mem::take(&mut self.checked);
+        if !checked.is_empty() {
             let start_us = (self.start * 1e6) as u64;
             let end_us = (end * 1e6) as u64;
             let samples = {
@@ -159,6 +163,8 @@ impl Figures {
                     before.push(*s);
                 }
                 before.extend(all.iter().filter(|s| (start_us..=end_us).contains(&s.t_us)));
+                // The listeners the step checks, not every one the lab has.
+                before.retain(|s| checked.contains(&s.listener));
                 before
             };
             if let Some(svg) = queues::queues(
