@@ -189,7 +189,7 @@ fn legend(svg: &mut Svg) {
     );
     svg.text(
         (480.0, y + 20.0),
-        "read from the kernel every 25 ms",
+        "read from the kernel every 100 ms",
         Anchor::Start,
         11.0,
         false,

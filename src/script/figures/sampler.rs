@@ -1,6 +1,7 @@
-//! The listeners' queues read from the kernel every 25 ms while a run
+//! The listeners' queues read from the kernel every 100 ms while a run
 //! goes on, for the figures: every reading is kept, changed or not, so a
-//! queue's line has a point every 25 ms.
+//! queue's line has a point every 100 ms (more often took enough of a
+//! busy machine to hold up the lab's own calls).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -12,7 +13,7 @@ use crate::kernel::KernelReader;
 use crate::lab::Observer;
 
 /// How often the queues are read.
-pub const EVERY: Duration = Duration::from_millis(25);
+pub const EVERY: Duration = Duration::from_millis(100);
 
 /// Reads the queues until dropped.
 pub struct QueueSampler {
