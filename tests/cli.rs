@@ -1,6 +1,8 @@
 //! The `sockplay run` command as a user runs it: exit codes, the JSON
 //! contract (docs/reference.md), and the transcript.
 
+mod common;
+
 use std::io::Write;
 use std::process::{Command, Output};
 
@@ -215,13 +217,10 @@ fn transcript_of_the_example() {
 
 /// A check on the wire reads back as it was written (`expect packet from=C1
 /// …`), not as a field of some socket (`expect C1 packet=from=C1 …`).
+#[cfg_attr(not(ci), ignore = "needs root: captures packets (CAP_NET_RAW)")]
 #[test]
 fn a_packet_check_reads_as_written() {
-    // SAFETY: geteuid takes no arguments and cannot fail.
-    if unsafe { libc::geteuid() } != 0 {
-        eprintln!("SKIPPED a_packet_check_reads_as_written: capture needs CAP_NET_RAW");
-        return;
-    }
+    common::require_root("capturing packets");
     let out = sockplay(
         &["run", "--wire"],
         "listen\nconnect L1\nexpect packet from=C1 to=L1 flags=SYN\n",

@@ -31,17 +31,26 @@ fn enter_runs_the_command_and_leaves_the_command_line() {
         matches!(app.mode, Mode::Normal),
         "Enter left the command line"
     );
-    pump(&mut app, &rx, |a| a.lab.socket_count() == 1);
+    assert!(
+        pump(&mut app, &rx, |a| a.lab.socket_count() == 1),
+        "timed out waiting"
+    );
     assert_eq!(app.lab.socket_count(), 1);
     // The next `:` opens the command line afresh, with nothing in it.
     key(&mut app, KeyCode::Char(':'));
     typed(&mut app, "connect L1 x2");
     key(&mut app, KeyCode::Enter);
-    pump(&mut app, &rx, |a| a.lab.socket_count() == 3);
+    assert!(
+        pump(&mut app, &rx, |a| a.lab.socket_count() == 3),
+        "timed out waiting"
+    );
     assert_eq!(app.lab.socket_count(), 3, "{:?}", errors(&app));
     assert!(errors(&app).is_empty(), "{:?}", errors(&app));
     // And the single keys work at once: q quits (nothing is blocked).
-    pump(&mut app, &rx, |a| !a.calls_in_flight());
+    assert!(
+        pump(&mut app, &rx, |a| !a.calls_in_flight()),
+        "timed out waiting"
+    );
     key(&mut app, KeyCode::Char('q'));
     assert!(app.quit, "q after a command quits");
 }
@@ -55,7 +64,10 @@ fn a_leading_colon_is_ignored() {
     assert_eq!(app.input.value(), "");
     typed(&mut app, "listen");
     key(&mut app, KeyCode::Enter);
-    pump(&mut app, &rx, |a| a.lab.socket_count() == 1);
+    assert!(
+        pump(&mut app, &rx, |a| a.lab.socket_count() == 1),
+        "timed out waiting"
+    );
     assert_eq!(app.lab.socket_count(), 1, "{:?}", errors(&app));
     // A `:` inside a command is kept (an address).
     key(&mut app, KeyCode::Char(':'));
@@ -64,7 +76,10 @@ fn a_leading_colon_is_ignored() {
     // A pasted or recalled `:listen` runs too.
     key(&mut app, KeyCode::Esc);
     app.submit(":listen", sockplay::tui::log::Source::Typed);
-    pump(&mut app, &rx, |a| a.lab.socket_count() == 2);
+    assert!(
+        pump(&mut app, &rx, |a| a.lab.socket_count() == 2),
+        "timed out waiting"
+    );
     assert_eq!(app.lab.socket_count(), 2, "{:?}", errors(&app));
 }
 

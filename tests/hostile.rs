@@ -21,6 +21,14 @@ fn line(r: &mut sockplay::script::Runner<'_>, text: &str) -> bool {
     })
 }
 
+/// Whether a call of `sock` is still running in the lab: after a line's
+/// settling time, the runner has reported it blocked.
+fn in_flight(r: &sockplay::script::Runner<'_>, sock: &str) -> bool {
+    r.lab()
+        .socket(sock.parse().unwrap())
+        .is_some_and(|s| !s.in_flight.is_empty())
+}
+
 #[test]
 fn a_reset_in_the_middle_of_a_blocked_send() {
     let peer = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -28,7 +36,10 @@ fn a_reset_in_the_middle_of_a_blocked_send() {
     let script = format!("connect 127.0.0.1:{port} sndbuf=4k\nwait C1\nsend C1 16m");
     let (run, ()) = live(&script, |r| {
         let (conn, _) = peer.accept().unwrap();
-        std::thread::sleep(Duration::from_millis(300));
+        assert!(
+            in_flight(r, "C1"),
+            "the send is blocked, past the settling time"
+        );
         // The peer resets: SO_LINGER 0, then close, never having read.
         socket2::SockRef::from(&conn)
             .set_linger(Some(Duration::ZERO))
@@ -64,7 +75,10 @@ fn the_peer_closing_during_a_blocked_recv() {
         &format!("connect 127.0.0.1:{port}\nwait C1\nrecv C1 100"),
         |r| {
             let (conn, _) = peer.accept().unwrap();
-            std::thread::sleep(Duration::from_millis(250));
+            assert!(
+                in_flight(r, "C1"),
+                "the recv is blocked, past the settling time"
+            );
             drop(conn);
             r.idle(Duration::from_millis(500));
         },
@@ -103,11 +117,13 @@ fn escape_sequences_and_invalid_utf8_stay_escaped_in_json() {
     let port = peer.local_addr().unwrap().port();
     let (run, ()) = live(&format!("connect 127.0.0.1:{port}\nwait C1"), |r| {
         let (mut conn, _) = peer.accept().unwrap();
-        conn.write_all(b"\x1b]52;c;AAAA\x07\x1b[?1049l\xc3\x28\r\n")
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(100));
+        let bytes = b"\x1b]52;c;AAAA\x07\x1b[?1049l\xc3\x28\r\n";
+        conn.write_all(bytes).unwrap();
+        // Waits (up to 2 s) for the bytes to be queued at C1.
+        assert!(line(r, &format!("expect C1 recvq={}", bytes.len())));
         assert!(line(r, "recv C1 100"));
     });
+    run.assert_ok();
     let recv = run.call("C1", "recv");
     let record = sockplay::script::json::op_record(recv).to_string();
     assert!(
@@ -206,13 +222,10 @@ fn running_out_of_descriptors_is_emfile_said_plainly_and_the_lab_goes_on() {
     assert!(last_connect["errno"].is_null(), "{last_connect}");
 }
 
+#[cfg_attr(not(ci), ignore = "needs root: becomes an unprivileged user")]
 #[test]
 fn a_privileged_port_without_the_right_is_eacces() {
-    // SAFETY: geteuid has no effects.
-    if unsafe { libc::geteuid() } != 0 {
-        eprintln!("skipped: needs root to become an unprivileged user");
-        return;
-    }
+    common::require_root("becoming an unprivileged user");
     let records = run_child("listen 127.0.0.1:80\nlisten\n", || {
         // SAFETY: setgid/setuid to nobody in the child before exec.
         unsafe {

@@ -589,7 +589,7 @@ fn accept_on_a_client_is_the_kernels_einval() {
 
 #[test]
 fn reset_starts_the_names_again_and_drops_old_results() {
-    use sockplay::lab::{Command, Lab, LabEvent, SockOpts, Target};
+    use sockplay::lab::{Call, Command, Lab, LabEvent, SockOpts, Target};
     let (lab, rx) = Lab::new();
     let listen = Command::Listen {
         addr: None,
@@ -606,16 +606,30 @@ fn reset_starts_the_names_again_and_drops_old_results() {
         opts: SockOpts::default(),
     })
     .unwrap();
-    // A call that blocks, then is woken by the reset.
+    // A call that blocks, then is woken by the reset: once C1 is
+    // connected, and while its recv runs.
     let c1 = "C1".parse().unwrap();
-    std::thread::sleep(Duration::from_millis(50));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !matches!(
+        rx.recv_timeout(deadline.saturating_duration_since(Instant::now())),
+        Ok(LabEvent::Finished(r)) if r.call == Call::Connect
+    ) {
+        assert!(Instant::now() < deadline, "C1 never connected");
+    }
     lab.execute(&Command::Recv {
         sock: c1,
         size: 10,
         peek: false,
     })
     .unwrap();
-    std::thread::sleep(Duration::from_millis(50));
+    let receiving = || {
+        lab.socket(c1)
+            .is_some_and(|s| s.in_flight.iter().any(|f| f.call.call == Call::Recv))
+    };
+    while !receiving() {
+        assert!(Instant::now() < deadline, "the recv never ran");
+        std::thread::sleep(Duration::from_millis(1));
+    }
     while rx.try_recv().is_ok() {}
     lab.reset();
     assert!(lab.sockets().is_empty());

@@ -47,7 +47,10 @@ fn a_note_after_a_blocked_call_appears_only_once_the_call_is_reported_and_drawn(
         "the send was reported blocked"
     );
     // Reported, but not yet drawn: the note still waits for a frame.
-    pump(&mut app, &rx, |a| a.script.as_ref().unwrap().holding);
+    assert!(
+        pump(&mut app, &rx, |a| a.script.as_ref().unwrap().holding),
+        "timed out waiting"
+    );
     assert!(app.script.as_ref().unwrap().holding);
     assert_eq!(notes_shown(&app), ["Before."]);
     assert!(app.dirty, "the screen has something new to draw");
@@ -87,9 +90,12 @@ fn pause_waits_for_space_before_the_calls_below_it() {
         if paused(&app) {
             break;
         }
-        pump(&mut app, &rx, |a| {
-            a.script.as_ref().unwrap().holding || paused(a)
-        });
+        assert!(
+            pump(&mut app, &rx, |a| {
+                a.script.as_ref().unwrap().holding || paused(a)
+            }),
+            "timed out waiting"
+        );
         app.update(Msg::Drawn);
     }
     assert!(paused(&app), "stopped at the pause");

@@ -42,7 +42,10 @@ fn a_resolver_that_does_not_answer_never_holds_the_screen() {
     }));
     let mut app = app_on(lab);
     command(&mut app, "listen");
-    pump(&mut app, &rx, |a| op_of(a, Call::Listen).is_some());
+    assert!(
+        pump(&mut app, &rx, |a| op_of(a, Call::Listen).is_some()),
+        "timed out waiting"
+    );
     let listener = op_of(&app, Call::Listen).unwrap();
     let port = app
         .lab
@@ -71,16 +74,22 @@ fn a_resolver_that_does_not_answer_never_holds_the_screen() {
     // Keys still work while it waits.
     key(&mut app, KeyCode::Char('?'));
     // Shown as a call in flight.
-    pump(&mut app, &rx, |a| {
-        a.log
-            .entries()
-            .iter()
-            .any(|e| matches!(e, Entry::Blocked(b) if b.call == Call::Lookup))
-    });
+    assert!(
+        pump(&mut app, &rx, |a| {
+            a.log
+                .entries()
+                .iter()
+                .any(|e| matches!(e, Entry::Blocked(b) if b.call == Call::Lookup))
+        }),
+        "timed out waiting"
+    );
     assert!(!answered.load(Ordering::SeqCst));
 
     release.send("127.0.0.1:0".parse().unwrap()).unwrap();
-    pump(&mut app, &rx, |a| op_of(a, Call::Connect).is_some());
+    assert!(
+        pump(&mut app, &rx, |a| op_of(a, Call::Connect).is_some()),
+        "timed out waiting"
+    );
     let lookup = op_of(&app, Call::Lookup).expect("the lookup's result");
     assert_eq!(lookup.outcome.ret(), Some(1));
     assert_eq!(lookup.arg.to_string(), "slowhost.example");
@@ -112,7 +121,10 @@ fn a_failed_lookup_is_a_result_not_a_rejected_command() {
     lab.set_resolver(Arc::new(|_: &str, _: u16| Err(Errno(libc::EAI_NONAME))));
     let mut app = app_on(lab);
     command(&mut app, "connect nosuchhost.example:80");
-    pump(&mut app, &rx, |a| op_of(a, Call::Lookup).is_some());
+    assert!(
+        pump(&mut app, &rx, |a| op_of(a, Call::Lookup).is_some()),
+        "timed out waiting"
+    );
     assert!(app.cmd_error.is_none(), "{:?}", app.cmd_error);
     assert_not_found(&op_of(&app, Call::Lookup).unwrap());
     assert!(
@@ -192,7 +204,10 @@ fn receiver() -> (UdpSocket, u16) {
 /// `udp` in the lab (U1), and a receiver outside it.
 fn udp_and_receiver(app: &mut App, rx: &Receiver<LabEvent>) -> (UdpSocket, u16) {
     command(app, "udp");
-    pump(app, rx, |a| !ops_of(a, Call::Udp).is_empty());
+    assert!(
+        pump(app, rx, |a| !ops_of(a, Call::Udp).is_empty()),
+        "timed out waiting"
+    );
     receiver()
 }
 
@@ -231,12 +246,15 @@ fn a_sendto_whose_resolver_does_not_answer_never_holds_the_screen() {
     command(&mut app, &format!("sendto U1 127.0.0.1:{port} \"second\""));
     assert!(app.cmd_error.is_none(), "{:?}", app.cmd_error);
     // Shown as a call in flight, on the socket and in the results.
-    pump(&mut app, &rx, |a| {
-        a.log
-            .entries()
-            .iter()
-            .any(|e| matches!(e, Entry::Blocked(b) if b.call == Call::Lookup))
-    });
+    assert!(
+        pump(&mut app, &rx, |a| {
+            a.log
+                .entries()
+                .iter()
+                .any(|e| matches!(e, Entry::Blocked(b) if b.call == Call::Lookup))
+        }),
+        "timed out waiting"
+    );
     let info = app.lab.socket(u(1)).unwrap();
     assert!(
         info.in_flight.iter().any(|f| f.call.call == Call::Lookup),
@@ -247,7 +265,10 @@ fn a_sendto_whose_resolver_does_not_answer_never_holds_the_screen() {
     assert!(ops_of(&app, Call::SendTo).is_empty(), "nothing sent yet");
 
     release.send("127.0.0.1:0".parse().unwrap()).unwrap();
-    pump(&mut app, &rx, |a| ops_of(a, Call::SendTo).len() == 2);
+    assert!(
+        pump(&mut app, &rx, |a| ops_of(a, Call::SendTo).len() == 2),
+        "timed out waiting"
+    );
     assert_eq!(recv_text(&peer), "first", "the datagrams kept their order");
     assert_eq!(recv_text(&peer), "second");
     let lookup = &ops_of(&app, Call::Lookup)[0];
@@ -285,7 +306,10 @@ fn udp_and_connect_with_a_slow_name_wait_off_the_screen_too() {
     );
     assert!(app.calls_in_flight());
     release.send("127.0.0.1:0".parse().unwrap()).unwrap();
-    pump(&mut app, &rx, |a| !ops_of(a, Call::Udp).is_empty());
+    assert!(
+        pump(&mut app, &rx, |a| !ops_of(a, Call::Udp).is_empty()),
+        "timed out waiting"
+    );
     let made = &ops_of(&app, Call::Udp)[0];
     assert_eq!(made.created, vec![u(1)]);
     assert_eq!(made.arg.to_string(), "127.0.0.1:0");
@@ -298,7 +322,10 @@ fn udp_and_connect_with_a_slow_name_wait_off_the_screen_too() {
     assert_eq!(answered.load(Ordering::SeqCst), 1);
     assert_eq!(app.lab.lookups_in_flight().len(), 1);
     release.send("127.0.0.1:0".parse().unwrap()).unwrap();
-    pump(&mut app, &rx, |a| !ops_of(a, Call::Send).is_empty());
+    assert!(
+        pump(&mut app, &rx, |a| !ops_of(a, Call::Send).is_empty()),
+        "timed out waiting"
+    );
     let connect = &ops_of(&app, Call::Connect)[0];
     assert_eq!(connect.outcome.ret(), Some(0), "{connect:?}");
     assert_eq!(connect.arg.to_string(), format!("127.0.0.1:{port}"));
@@ -316,10 +343,16 @@ fn failed_udp_lookups_are_results_and_nothing_is_sent() {
     let mut app = app_on(lab);
     command(&mut app, "udp nosuchhost.example:0");
     command(&mut app, "udp");
-    pump(&mut app, &rx, |a| !ops_of(a, Call::Udp).is_empty());
+    assert!(
+        pump(&mut app, &rx, |a| !ops_of(a, Call::Udp).is_empty()),
+        "timed out waiting"
+    );
     command(&mut app, "sendto U2 nosuchhost.example:9 \"x\" x3");
     command(&mut app, "connect U2 nosuchhost.example:9");
-    pump(&mut app, &rx, |a| ops_of(a, Call::Lookup).len() == 3);
+    assert!(
+        pump(&mut app, &rx, |a| ops_of(a, Call::Lookup).len() == 3),
+        "timed out waiting"
+    );
     assert!(app.cmd_error.is_none(), "{:?}", app.cmd_error);
     let lookups = ops_of(&app, Call::Lookup);
     assert_eq!(
@@ -358,9 +391,15 @@ fn a_socket_closed_while_its_lookup_waits_sends_nothing() {
         &format!("sendto U1 slowhost.example:{port} \"late\""),
     );
     command(&mut app, "close U1");
-    pump(&mut app, &rx, |a| !ops_of(a, Call::Close).is_empty());
+    assert!(
+        pump(&mut app, &rx, |a| !ops_of(a, Call::Close).is_empty()),
+        "timed out waiting"
+    );
     release.send("127.0.0.1:0".parse().unwrap()).unwrap();
-    pump(&mut app, &rx, |a| !ops_of(a, Call::SendTo).is_empty());
+    assert!(
+        pump(&mut app, &rx, |a| !ops_of(a, Call::SendTo).is_empty()),
+        "timed out waiting"
+    );
     let send = &ops_of(&app, Call::SendTo)[0];
     assert_eq!(
         send.outcome.errno().map(|e| e.name()).as_deref(),
@@ -438,22 +477,35 @@ fn lab_command(text: &str) -> sockplay::lab::Command {
 #[test]
 fn a_lookup_answered_after_a_reset_makes_nothing_in_the_new_lab() {
     let (lab, _rx) = Lab::new();
-    let (release, answered) = gated(&lab);
+    // The resolver tells when it is dropped: the lookup's thread holds it
+    // until that thread ends, after it made whatever it was going to make.
+    let (release, gate) = mpsc::channel::<SocketAddr>();
+    let (alive, gone) = mpsc::channel::<()>();
+    let gate = Mutex::new(gate);
+    lab.set_resolver(Arc::new(move |_host: &str, port: u16| {
+        let _alive = &alive;
+        let got = gate.lock().unwrap().recv_timeout(Duration::from_secs(10));
+        got.map(|a| vec![SocketAddr::new(a.ip(), port)])
+            .map_err(|_| Errno(libc::EAI_AGAIN))
+    }));
     lab.execute(&lab_command("listen slowhost.example:0"))
         .unwrap();
     assert_eq!(lab.lookups_in_flight().len(), 1);
     lab.reset();
+    // The lab lets go of the old resolver; only the old lookup holds it.
+    lab.set_resolver(Arc::new(|_host: &str, _port: u16| {
+        Err(Errno(libc::EAI_AGAIN))
+    }));
     assert!(lab.lookups_in_flight().is_empty(), "the old run's lookup");
     assert_eq!(lab.pending_all(), 0);
     lab.execute(&lab_command("listen")).unwrap();
     let l1 = lab.socket("L1".parse().unwrap()).unwrap().meta.local;
     release.send("127.0.0.1:0".parse().unwrap()).unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while answered.load(Ordering::SeqCst) == 0 && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    // Time for a socket the old lookup would make to join the lab.
-    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(
+        gone.recv_timeout(Duration::from_secs(5)),
+        Err(mpsc::RecvTimeoutError::Disconnected),
+        "the old lookup's thread ended"
+    );
     assert_eq!(lab.socket_count(), 1, "{:?}", lab.sockets());
     assert_eq!(lab.socket("L1".parse().unwrap()).unwrap().meta.local, l1);
     assert!(lab.lookups_in_flight().is_empty());

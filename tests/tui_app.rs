@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::tui::{app, command, key, pump, snapshot, typed};
+use common::tui::{app, command, key, pump, snapshot, snapshot_until, typed};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use sockplay::kernel::Snapshotter;
 use sockplay::lab::{LabEvent, Role};
@@ -24,7 +24,7 @@ fn ops(app: &App) -> usize {
 fn a_typed_command_runs_and_is_logged() {
     let (mut app, rx) = app();
     command(&mut app, "listen backlog=2");
-    pump(&mut app, &rx, |a| ops(a) >= 1);
+    assert!(pump(&mut app, &rx, |a| ops(a) >= 1), "timed out waiting");
     assert_eq!(app.lab.sockets().len(), 1);
     let entries: Vec<&Entry> = app.log.entries().iter().collect();
     assert!(matches!(entries[0], Entry::Command(t, Source::Typed) if t == "listen backlog=2"));
@@ -53,7 +53,7 @@ fn history_and_completion_on_the_command_line() {
     let (mut app, rx) = app();
     command(&mut app, "listen");
     command(&mut app, "connect L1");
-    pump(&mut app, &rx, |a| ops(a) >= 2);
+    assert!(pump(&mut app, &rx, |a| ops(a) >= 2), "timed out waiting");
     key(&mut app, KeyCode::Char(':'));
     key(&mut app, KeyCode::Up);
     assert_eq!(app.input.value(), "connect L1");
@@ -74,7 +74,7 @@ fn single_keys_open_forms_that_run_commands() {
     key(&mut app, KeyCode::Char('n'));
     assert!(matches!(&app.mode, Mode::Form(_)));
     key(&mut app, KeyCode::Enter);
-    pump(&mut app, &rx, |a| ops(a) >= 1);
+    assert!(pump(&mut app, &rx, |a| ops(a) >= 1), "timed out waiting");
     assert!(
         matches!(&app.log.entries()[0], Entry::Command(t, Source::Key) if t.starts_with("listen 127.0.0.1:0 backlog=2"))
     );
@@ -86,21 +86,27 @@ fn single_keys_open_forms_that_run_commands() {
     };
     form.fields[0].input = tui_input::Input::new("3".into());
     key(&mut app, KeyCode::Enter);
-    pump(&mut app, &rx, |a| {
-        a.lab
-            .sockets()
-            .iter()
-            .filter(|s| s.role == Role::Client)
-            .count()
-            == 3
-            && a.lab.pending_all() == 0
-    });
+    assert!(
+        pump(&mut app, &rx, |a| {
+            a.lab
+                .sockets()
+                .iter()
+                .filter(|s| s.role == Role::Client)
+                .count()
+                == 3
+                && a.lab.pending_all() == 0
+        }),
+        "timed out waiting"
+    );
     // a: accept one.
     key(&mut app, KeyCode::Char('a'));
     key(&mut app, KeyCode::Enter);
-    pump(&mut app, &rx, |a| {
-        a.lab.sockets().iter().any(|s| s.role == Role::Accepted)
-    });
+    assert!(
+        pump(&mut app, &rx, |a| {
+            a.lab.sockets().iter().any(|s| s.role == Role::Accepted)
+        }),
+        "timed out waiting"
+    );
     let commands: Vec<String> = app
         .log
         .entries()
@@ -130,7 +136,7 @@ fn selection_follows_the_arrows_and_the_panes() {
     let (mut app, rx) = app();
     command(&mut app, "listen");
     command(&mut app, "connect L1 x3");
-    pump(&mut app, &rx, |a| ops(a) >= 4);
+    assert!(pump(&mut app, &rx, |a| ops(a) >= 4), "timed out waiting");
     snapshot(&mut app);
     assert_eq!(app.sel_conn.map(|s| s.to_string()).as_deref(), Some("C1"));
     assert_eq!(app.pane, Pane::Connections);
@@ -155,7 +161,7 @@ fn selection_follows_the_arrows_and_the_panes() {
 fn freezing_holds_results_and_snapshots_until_thawed() {
     let (mut app, rx) = app();
     command(&mut app, "listen");
-    pump(&mut app, &rx, |a| ops(a) >= 1);
+    assert!(pump(&mut app, &rx, |a| ops(a) >= 1), "timed out waiting");
     key(&mut app, KeyCode::Char('p'));
     assert!(app.frozen.is_some());
     command(&mut app, "connect L1");
@@ -178,7 +184,10 @@ fn quit_asks_first_while_calls_are_blocked() {
     command(&mut app, "listen");
     command(&mut app, "connect L1");
     command(&mut app, "recv C1 10");
-    pump(&mut app, &rx, |a| a.lab.pending_all() == 1 && ops(a) >= 2);
+    assert!(
+        pump(&mut app, &rx, |a| a.lab.pending_all() == 1 && ops(a) >= 2),
+        "timed out waiting"
+    );
     key(&mut app, KeyCode::Char('q'));
     assert!(matches!(app.mode, Mode::ConfirmQuit));
     assert!(!app.quit);
@@ -216,9 +225,12 @@ fn a_script_plays_into_the_live_lab_without_blocking() {
         began.elapsed() < Duration::from_millis(100),
         "play returned at once"
     );
-    pump(&mut app, &rx, |a| {
-        a.script.as_ref().is_some_and(|s| s.done) && ops(a) >= 3
-    });
+    assert!(
+        pump(&mut app, &rx, |a| {
+            a.script.as_ref().is_some_and(|s| s.done) && ops(a) >= 3
+        }),
+        "timed out waiting"
+    );
     assert!(app.lab.sockets().iter().any(|s| s.role == Role::Accepted));
     assert!(
         app.log
@@ -235,7 +247,7 @@ fn the_mouse_selects_panes_and_rows() {
     app.update(Msg::Resize(120, 40));
     command(&mut app, "listen");
     command(&mut app, "connect L1 x3");
-    pump(&mut app, &rx, |a| ops(a) >= 4);
+    assert!(pump(&mut app, &rx, |a| ops(a) >= 4), "timed out waiting");
     snapshot(&mut app);
     let areas = sockplay::tui::view::layout::Areas::of(120, 40, false);
     let click = |column, row| {
@@ -275,18 +287,27 @@ fn a_lesson_steps_on_space_reruns_and_restarts() {
     assert_eq!(at(&app), Some(0), "paused before the first step");
     assert!(app.lab.sockets().is_empty());
     key(&mut app, KeyCode::Char(' '));
-    pump(&mut app, &rx, |a| at(a) == Some(3));
+    assert!(
+        pump(&mut app, &rx, |a| at(a) == Some(3)),
+        "timed out waiting"
+    );
     assert_eq!(app.lab.sockets().len(), 1, "step one ran: L1");
     key(&mut app, KeyCode::Char(' '));
-    pump(&mut app, &rx, |a| {
-        at(a) == Some(6) && a.lab.pending_all() == 0
-    });
+    assert!(
+        pump(&mut app, &rx, |a| {
+            at(a) == Some(6) && a.lab.pending_all() == 0
+        }),
+        "timed out waiting"
+    );
     assert_eq!(app.lab.sockets().len(), 2, "step two ran: C1");
     // ⌫ runs this step again in a fresh lab: the same sockets, named as before.
     key(&mut app, KeyCode::Backspace);
-    pump(&mut app, &rx, |a| {
-        at(a) == Some(6) && a.lab.sockets().len() == 2 && a.lab.pending_all() == 0
-    });
+    assert!(
+        pump(&mut app, &rx, |a| {
+            at(a) == Some(6) && a.lab.sockets().len() == 2 && a.lab.pending_all() == 0
+        }),
+        "timed out waiting"
+    );
     let names: Vec<String> = app
         .lab
         .sockets()
@@ -312,10 +333,13 @@ fn connections_filter_by_state_and_summarise() {
     let (mut app, rx) = app();
     command(&mut app, "listen backlog=0");
     command(&mut app, "connect L1 x3");
-    pump(&mut app, &rx, |a| ops(a) >= 2);
-    std::thread::sleep(Duration::from_millis(200));
-    snapshot(&mut app);
-    assert_eq!(app.state_counts(), [("SYN-SENT", 2), ("ESTAB", 1)]);
+    assert!(pump(&mut app, &rx, |a| ops(a) >= 2), "timed out waiting");
+    let settled = |a: &App| a.state_counts() == [("SYN-SENT", 2), ("ESTAB", 1)];
+    assert!(
+        snapshot_until(&mut app, settled),
+        "{:?}",
+        app.state_counts()
+    );
     key(&mut app, KeyCode::Char('/'));
     typed(&mut app, "syn");
     key(&mut app, KeyCode::Enter);
@@ -336,7 +360,7 @@ fn connections_filter_by_state_and_summarise() {
 fn a_new_listener_is_selected_once_the_kernel_view_shows_it() {
     let (mut app, rx) = app();
     command(&mut app, "listen");
-    pump(&mut app, &rx, |a| ops(a) >= 1);
+    assert!(pump(&mut app, &rx, |a| ops(a) >= 1), "timed out waiting");
     snapshot(&mut app);
     assert_eq!(
         app.sel_listener.map(|s| s.to_string()).as_deref(),
@@ -348,7 +372,7 @@ fn a_new_listener_is_selected_once_the_kernel_view_shows_it() {
         .take(&app.lab.observer())
         .unwrap();
     command(&mut app, "listen");
-    pump(&mut app, &rx, |a| ops(a) >= 2);
+    assert!(pump(&mut app, &rx, |a| ops(a) >= 2), "timed out waiting");
     app.update(Msg::Snapshot(Box::new(before)));
     assert_eq!(
         app.sel_listener.map(|s| s.to_string()).as_deref(),

@@ -31,10 +31,16 @@ fn show_covers_the_screen_with_the_kernel_view_and_esc_closes_it() {
     for _ in 0..4 {
         enter_command(&mut app, "connect L1");
     }
-    pump(&mut app, &rx, |a| a.lab.sockets().len() >= 5);
+    assert!(
+        pump(&mut app, &rx, |a| a.lab.sockets().len() >= 5),
+        "timed out waiting"
+    );
     enter_command(&mut app, "show");
     // Typed commands wait for the connects to settle (two stay in SYN-SENT).
-    pump(&mut app, &rx, |a| matches!(a.mode, Mode::Show));
+    assert!(
+        pump(&mut app, &rx, |a| matches!(a.mode, Mode::Show)),
+        "timed out waiting"
+    );
     assert!(matches!(app.mode, Mode::Show), "{:?}", app.mode);
     // The same text the results keep, which is what `run` prints.
     assert_eq!(app.kernel_view, last_info(&app));
@@ -65,12 +71,18 @@ fn show_covers_the_screen_with_the_kernel_view_and_esc_closes_it() {
     assert!(!render(&app, 80, 24).contains("kernel view (show)"));
     // `show S` shows one socket; an unknown one is an error, no overlay.
     enter_command(&mut app, "show C1");
-    pump(&mut app, &rx, |a| matches!(a.mode, Mode::Show));
+    assert!(
+        pump(&mut app, &rx, |a| matches!(a.mode, Mode::Show)),
+        "timed out waiting"
+    );
     assert!(matches!(app.mode, Mode::Show));
     assert!(app.kernel_view.contains("C1") && !app.kernel_view.contains("C3 "));
     key(&mut app, KeyCode::Esc);
     enter_command(&mut app, "show C99");
-    pump(&mut app, &rx, |a| a.cmd_error.is_some());
+    assert!(
+        pump(&mut app, &rx, |a| a.cmd_error.is_some()),
+        "timed out waiting"
+    );
     assert!(matches!(app.mode, Mode::Normal), "{:?}", app.mode);
     assert!(app.cmd_error.is_some());
 }
@@ -85,7 +97,10 @@ fn a_lesson_reads_its_notes_beside_the_kernel_view_and_runs_calls_once_it_closes
     .unwrap();
     app.play("Shown", lines, true);
     key(&mut app, KeyCode::Char(' '));
-    pump(&mut app, &rx, |a| matches!(a.mode, Mode::Show));
+    assert!(
+        pump(&mut app, &rx, |a| matches!(a.mode, Mode::Show)),
+        "timed out waiting"
+    );
     assert!(matches!(app.mode, Mode::Show), "{:?}", app.mode);
     let noted = |a: &sockplay::tui::app::App, text: &str| {
         a.log
@@ -95,8 +110,10 @@ fn a_lesson_reads_its_notes_beside_the_kernel_view_and_runs_calls_once_it_closes
     };
     // The note about the view comes beside it: the narration stays above
     // the view, and the view opened at the part the lesson cites.
-    pump_drawn(&mut app, &rx, |a| noted(a, "about the view"));
-    assert!(noted(&app, "about the view"));
+    assert!(
+        pump_drawn(&mut app, &rx, |a| noted(a, "about the view")),
+        "the note about the view never came"
+    );
     let screen = render(&app, 100, 30);
     let narration = screen.find("about the view").unwrap();
     let view = screen.find("kernel view (show)").unwrap();
@@ -106,24 +123,28 @@ fn a_lesson_reads_its_notes_beside_the_kernel_view_and_runs_calls_once_it_closes
         "opened at the counters: {screen}"
     );
     assert!(screen.contains("space close and go on"), "{screen}");
-    // The call after it waits while the view is open: nothing it shows
-    // changes unseen.
-    pump_drawn(&mut app, &rx, |a| {
-        a.lab.socket("L2".parse().unwrap()).is_some()
-    });
+    // The call after it waits while the view is open, however long (pump's
+    // 10 s) the lab goes on: nothing it shows changes unseen.
     assert!(
-        app.lab.socket("L2".parse().unwrap()).is_none(),
+        !pump_drawn(&mut app, &rx, |a| {
+            a.lab.socket("L2".parse().unwrap()).is_some()
+        }),
         "L2 was made under the view"
     );
     assert!(!noted(&app, "after the view"));
     // Space closes the view; the step goes on, and stops at its end.
     key(&mut app, KeyCode::Char(' '));
     assert!(matches!(app.mode, Mode::Normal), "{:?}", app.mode);
-    pump_drawn(&mut app, &rx, |a| noted(a, "after the view"));
-    assert!(noted(&app, "after the view"));
+    assert!(
+        pump_drawn(&mut app, &rx, |a| noted(a, "after the view")),
+        "the note after the view never came"
+    );
     assert!(!noted(&app, "in step two"), "space went past the step");
     key(&mut app, KeyCode::Char(' '));
-    pump_drawn(&mut app, &rx, |a| noted(a, "in step two"));
+    assert!(
+        pump_drawn(&mut app, &rx, |a| noted(a, "in step two")),
+        "timed out waiting"
+    );
     assert!(
         noted(&app, "in step two"),
         "the next space goes on to step two"
@@ -173,7 +194,10 @@ fn the_listeners_figures_read_whole_at_80x24() {
     let (mut app, rx) = app();
     app.update(Msg::Resize(80, 24));
     enter_command(&mut app, "listen backlog=0");
-    pump(&mut app, &rx, |a| a.lab.sockets().len() == 1);
+    assert!(
+        pump(&mut app, &rx, |a| a.lab.sockets().len() == 1),
+        "timed out waiting"
+    );
     let snap = overflowing(&app.lab);
     app.update(Msg::Snapshot(Box::new(snap)));
     let screen = render(&app, 80, 24);
@@ -200,7 +224,10 @@ fn the_listeners_figures_read_whole_at_80x24() {
 fn the_syn_counters_and_their_scope_read_whole_in_a_narrow_listeners_pane() {
     let (mut app, rx) = app();
     enter_command(&mut app, "listen backlog=4");
-    pump(&mut app, &rx, |a| a.lab.sockets().len() == 1);
+    assert!(
+        pump(&mut app, &rx, |a| a.lab.sockets().len() == 1),
+        "timed out waiting"
+    );
     let mut snap = overflowing(&app.lab);
     // As the two-queues lesson leaves them, cookies on and off.
     snap.counters = Counters {

@@ -118,14 +118,17 @@ impl Pty {
     fn keys(&mut self, bytes: &[u8]) {
         self.master.write_all(bytes).unwrap();
         self.master.flush().unwrap();
-        std::thread::sleep(Duration::from_millis(60));
     }
 
+    /// Types `:TEXT` Enter, each step once the screen shows the last one
+    /// taken: the command line open, the text in it, the lab's keys back.
     fn command(&mut self, text: &str) {
         self.keys(b":");
+        self.wait_for("Esc leave");
         self.keys(text.as_bytes());
+        self.wait_for(&format!(": {text}"));
         self.keys(b"\r");
-        self.keys(b"\x1b");
+        self.wait_for(": command · ?");
     }
 
     fn termios(&self) -> libc::termios {
@@ -180,11 +183,8 @@ impl Drop for Pty {
 #[test]
 fn a_session_in_a_real_terminal_with_a_hostile_peer() {
     let mut pty = spawn(&[], 120, 36);
-    let cooked = {
-        // The modes the terminal had before sockplay took it over.
-        std::thread::sleep(Duration::from_millis(10));
-        libc::ICANON | libc::ECHO
-    };
+    // The modes the terminal had before sockplay took it over.
+    let cooked = libc::ICANON | libc::ECHO;
     pty.wait_for("Welcome to sockplay");
     {
         let screen = pty.screen.lock().unwrap();
@@ -237,21 +237,11 @@ fn a_session_in_a_real_terminal_with_a_hostile_peer() {
     pty.keys(b"q");
     let status = pty.wait_exit();
     assert!(status.success(), "{status:?}");
-    std::thread::sleep(Duration::from_millis(100));
-    let screen = pty.screen.lock().unwrap();
-    assert!(
-        !screen.screen().alternate_screen(),
-        "left the alternate screen"
-    );
-    assert!(!screen.screen().hide_cursor(), "the cursor is shown");
-    assert_eq!(
-        screen.screen().mouse_protocol_mode(),
-        vt100::MouseProtocolMode::None
-    );
+    assert_given_back(&pty);
     assert_eq!(
         pty.termios().c_lflag & cooked,
         cooked,
-        "cooked mode is back"
+        "cooked mode is back, echo too"
     );
 }
 
@@ -264,10 +254,7 @@ fn sigterm_restores_the_terminal() {
     pty.command("recv C1 10");
     pty.wait_for("[blocked]");
     pty.ends_within(libc::SIGTERM, Duration::from_secs(2));
-    std::thread::sleep(Duration::from_millis(100));
-    let screen = pty.screen.lock().unwrap();
-    assert!(!screen.screen().alternate_screen());
-    assert_eq!(pty.termios().c_lflag & libc::ICANON, libc::ICANON);
+    assert_given_back(&pty);
 }
 
 #[test]
@@ -296,8 +283,7 @@ fn sighup_ends_the_lab_cleanly() {
     pty.wait_for("L1 127.0.0.1:");
     let status = pty.ends_within(libc::SIGHUP, Duration::from_secs(2));
     assert!(status.success(), "{status:?}");
-    std::thread::sleep(Duration::from_millis(100));
-    assert!(!pty.screen.lock().unwrap().screen().alternate_screen());
+    assert_given_back(&pty);
 }
 
 #[test]

@@ -46,11 +46,10 @@ fn until(
     }
 }
 
+#[cfg_attr(not(ci), ignore = "needs root: captures packets (CAP_NET_RAW)")]
 #[test]
 fn the_ladder_shows_the_handshake_and_folds_bulk_data() {
-    if !common::can_capture("the_ladder_shows_the_handshake_and_folds_bulk_data") {
-        return;
-    }
+    common::require_root("capturing packets");
     let (mut app, rx) = app_with_wire();
     for c in ["listen rcvbuf=16k", "connect L1", "accept L1"] {
         app.submit(c, Source::Typed);
@@ -133,13 +132,10 @@ fn without_capture_the_pane_says_what_to_do_and_nothing_else_changes() {
     assert_eq!(render(&app, 100, 30), before);
 }
 
+#[cfg_attr(not(ci), ignore = "needs root: captures packets (CAP_NET_RAW)")]
 #[test]
 fn a_command_typed_while_the_capture_opens_is_captured_from_its_first_segment() {
-    if !common::can_capture(
-        "a_command_typed_while_the_capture_opens_is_captured_from_its_first_segment",
-    ) {
-        return;
-    }
+    common::require_root("capturing packets");
     let (lab, rx) = Lab::new();
     let wire = WirePane::start_in_background(&lab, None);
     let mut app = app_on(lab);
@@ -159,11 +155,10 @@ fn a_command_typed_while_the_capture_opens_is_captured_from_its_first_segment() 
     app.lab.shutdown(Duration::from_secs(1));
 }
 
+#[cfg_attr(not(ci), ignore = "needs root: captures packets (CAP_NET_RAW)")]
 #[test]
 fn an_accepted_socket_shows_its_handshake_before_it_sends_anything() {
-    if !common::can_capture("an_accepted_socket_shows_its_handshake_before_it_sends_anything") {
-        return;
-    }
+    common::require_root("capturing packets");
     let (mut app, rx) = app_with_wire();
     for c in ["listen", "connect L1"] {
         app.submit(c, Source::Typed);
@@ -208,11 +203,10 @@ fn an_accepted_socket_shows_its_handshake_before_it_sends_anything() {
     app.lab.shutdown(Duration::from_secs(1));
 }
 
+#[cfg_attr(not(ci), ignore = "needs root: captures packets (CAP_NET_RAW)")]
 #[test]
 fn an_accepted_socket_of_a_peer_outside_the_lab_shows_its_handshake() {
-    if !common::can_capture("an_accepted_socket_of_a_peer_outside_the_lab_shows_its_handshake") {
-        return;
-    }
+    common::require_root("capturing packets");
     let (mut app, rx) = app_with_wire();
     app.submit("listen", Source::Typed);
     let l1 = "L1".parse::<SockName>().unwrap();

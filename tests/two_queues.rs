@@ -7,7 +7,7 @@ mod common;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use common::netns::{NetnsLab, can_enter, port_in};
+use common::netns::{NetnsLab, port_in};
 
 use serde_json::Value;
 
@@ -103,11 +103,13 @@ fn listener<'a>(snap: &'a Value, name: &str) -> &'a Value {
         .unwrap()
 }
 
+#[cfg_attr(
+    not(ci),
+    ignore = "needs root: reads the lab's own namespace through nsenter"
+)]
 #[test]
 fn syn_fills_the_syn_queue_to_backlog_plus_one_then_cookies_as_ss_and_nstat_count() {
-    if !can_enter() {
-        return;
-    }
+    common::require_root("entering the lab's namespace");
     let mut lab = NetnsLab::start(
         "listen backlog=4\nsyn L1 x8\nexpect L1 syn_recv=5\nshow\nsleep 1500ms\nshow",
     );
@@ -219,11 +221,13 @@ fn syn_fills_the_syn_queue_to_backlog_plus_one_then_cookies_as_ss_and_nstat_coun
     assert!(links.contains(": lo:"), "{links}");
 }
 
+#[cfg_attr(
+    not(ci),
+    ignore = "needs root: reads the lab's own namespace through nsenter"
+)]
 #[test]
 fn with_cookies_off_past_the_syn_queue_is_dropped_and_sysctl_stays_in_the_lab() {
-    if !can_enter() {
-        return;
-    }
+    common::require_root("entering the lab's namespace");
     let host = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_syncookies").unwrap();
     let mut lab = NetnsLab::start(
         "sysctl tcp_syncookies=0\nlisten backlog=4\nsyn L1 x8\nexpect L1 syn_recv=5\nshow",
@@ -264,11 +268,13 @@ fn with_cookies_off_past_the_syn_queue_is_dropped_and_sysctl_stays_in_the_lab() 
     );
 }
 
+#[cfg_attr(
+    not(ci),
+    ignore = "needs root: reads the lab's own namespace through nsenter"
+)]
 #[test]
 fn with_cookies_off_tcp_max_syn_backlog_bounds_the_syn_queue_at_three_quarters() {
-    if !can_enter() {
-        return;
-    }
+    common::require_root("entering the lab's namespace");
     let mut lab = NetnsLab::start(
         "sysctl tcp_syncookies=0\nsysctl tcp_max_syn_backlog=8\nlisten backlog=100\n\
          syn L1 x20\nexpect L1 syn_recv=7\nshow",
@@ -286,11 +292,13 @@ fn with_cookies_off_tcp_max_syn_backlog_bounds_the_syn_queue_at_three_quarters()
     assert_eq!(snap["counters"]["ListenDrops"], 13);
 }
 
+#[cfg_attr(
+    not(ci),
+    ignore = "needs root: reads the lab's own namespace through nsenter"
+)]
 #[test]
 fn somaxconn_set_in_the_lab_caps_a_backlog_as_ss_shows() {
-    if !can_enter() {
-        return;
-    }
+    common::require_root("entering the lab's namespace");
     let mut lab = NetnsLab::start("sysctl net.core.somaxconn=8\nlisten backlog=100\nshow");
     let changed = lab.next("sysctl");
     assert_eq!(changed["value"], "8");
@@ -353,11 +361,13 @@ fn outside_a_lab_of_its_own_syn_and_setting_a_sysctl_are_refused_in_one_line() {
     );
 }
 
+#[cfg_attr(
+    not(ci),
+    ignore = "needs root: drops CAP_NET_RAW alone, keeping CAP_SYS_ADMIN"
+)]
 #[test]
 fn without_cap_net_raw_syn_says_so_in_one_line_and_sends_nothing() {
-    if !can_enter() {
-        return;
-    }
+    common::require_root("starting sockplay with every capability but CAP_NET_RAW");
     // Root without CAP_NET_RAW: setpriv drops it from the bounding set, so
     // sockplay starts without it (and keeps CAP_SYS_ADMIN for --netns).
     let out = Command::new("setpriv")

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::netns::{NetnsLab, can_enter, port_in};
+use common::netns::{NetnsLab, port_in};
 use common::{eventually, name};
 
 use std::process::Command;
@@ -226,11 +226,13 @@ fn wrong_udp_commands_are_refused_and_change_nothing() {
     }
 }
 
+#[cfg_attr(
+    not(ci),
+    ignore = "needs root: reads the lab's own namespace through nsenter"
+)]
 #[test]
 fn in_a_lab_of_its_own_the_udp_counters_are_nstats() {
-    if !can_enter() {
-        return;
-    }
+    common::require_root("entering the lab's namespace");
     let mut lab = NetnsLab::start(
         "udp\nudp rcvbuf=4k\nudp\nclose U3\nsendto U1 U2 1000 x40\nsendto U1 U3 10 x3\n\
          sleep 300ms\nshow",

@@ -39,11 +39,27 @@ fn tcpdump_read(file: &std::path::Path) -> Vec<String> {
         .collect()
 }
 
+/// How many packets tcpdump reads from a capture still being written (a
+/// record cut short at the end is not counted).
+fn packets_in(file: &std::path::Path) -> usize {
+    Command::new("tcpdump")
+        .args(["-r"])
+        .arg(file)
+        .arg("-nn")
+        .stderr(Stdio::null())
+        .output()
+        .map_or(0, |out| {
+            out.stdout
+                .split(|&b| b == b'\n')
+                .filter(|l| !l.is_empty())
+                .count()
+        })
+}
+
+#[cfg_attr(not(ci), ignore = "needs root: captures packets (CAP_NET_RAW)")]
 #[test]
 fn sockplays_pcap_holds_what_tcpdump_saw() {
-    if !common::can_capture("sockplays_pcap_holds_what_tcpdump_saw") {
-        return;
-    }
+    common::require_root("capturing packets");
     if Command::new("tcpdump").arg("--version").output().is_err() {
         panic!("tcpdump is missing: .ci/run installs it");
     }
@@ -113,8 +129,13 @@ fn sockplays_pcap_holds_what_tcpdump_saw() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    // Let tcpdump write what it holds, then stop it.
-    std::thread::sleep(Duration::from_millis(300));
+    // tcpdump writes each packet as it comes (-U, immediate mode): stop it
+    // once its file holds as many as sockplay's, or after 10 s.
+    let mine_count = tcpdump_read(&mine).len();
+    let began = Instant::now();
+    while packets_in(&theirs) < mine_count && began.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let _ = Command::new("kill")
         .arg("-INT")
         .arg(tcpdump.id().to_string())
@@ -146,11 +167,10 @@ fn sockplays_pcap_holds_what_tcpdump_saw() {
     );
 }
 
+#[cfg_attr(not(ci), ignore = "needs root: captures packets (CAP_NET_RAW)")]
 #[test]
 fn each_segment_names_the_call_that_caused_it() {
-    if !common::can_capture("each_segment_names_the_call_that_caused_it") {
-        return;
-    }
+    common::require_root("capturing packets");
     let run = common::run_wire(
         "listen rcvbuf=4k\n\
          connect L1\n\
@@ -241,11 +261,10 @@ fn each_segment_names_the_call_that_caused_it() {
     assert_eq!(rst.cause.map(|c| c.seq), Some(close_a));
 }
 
+#[cfg_attr(not(ci), ignore = "needs root: captures packets (CAP_NET_RAW)")]
 #[test]
 fn expect_no_packet_holds_on_silence_and_fails_on_the_segment() {
-    if !common::can_capture("expect_no_packet_holds_on_silence_and_fails_on_the_segment") {
-        return;
-    }
+    common::require_root("capturing packets");
     // A full accept queue: the listener drops C3's SYN without a word, and
     // C3's kernel sends it again about a second later.
     let run = common::run_wire(

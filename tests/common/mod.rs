@@ -259,15 +259,31 @@ pub fn free_port() -> u16 {
     l.local_addr().unwrap().port()
 }
 
-/// Whether this process may capture (CAP_NET_RAW: root in CI). Tests of
-/// the wire say plainly when they cannot run.
-pub fn can_capture(test: &str) -> bool {
-    // SAFETY: geteuid takes no arguments and cannot fail.
-    let root = unsafe { libc::geteuid() } == 0;
-    if !root {
-        eprintln!("SKIPPED {test}: capture needs CAP_NET_RAW (run the tests as root, as CI does)");
-    }
-    root
+/// Fails the test unless this process is root, saying what needs it.
+///
+/// A test that calls this is `#[cfg_attr(not(ci), ignore = "needs root: …")]`:
+/// outside CI it is listed as ignored with that reason (run it with
+/// `cargo test -- --include-ignored` as root); under CI (`CI=true`, root)
+/// it runs, and a missing precondition fails here instead of passing unseen.
+#[track_caller]
+pub fn require_root(what: &str) {
+    assert!(
+        rustix::process::geteuid().is_root(),
+        "{what} needs root (CAP_NET_RAW, or another network namespace); \
+         CI runs the tests as root"
+    );
+}
+
+/// Fails the test with `why` when a run could not make the network
+/// namespace it needs (root makes one directly; elsewhere a user namespace
+/// is needed, and the kernel may forbid it). Such a test is never a skip.
+#[track_caller]
+pub fn require_netns(status: Option<i32>, stderr: &str) {
+    assert!(
+        !(status == Some(2) && stderr.contains("none could be made")),
+        "this test needs a network namespace, and none could be made here \
+         (run as root, or allow unprivileged user namespaces): {stderr}"
+    );
 }
 
 /// Runs a script with the wire on: segments come back as `Rec::Packet`.

@@ -1,23 +1,13 @@
 //! A lab in a network namespace of its own (`sockplay --netns run --json -`),
 //! fed a script and read as JSON Lines, with the namespace's own `nstat`,
-//! `ss` and `/proc/sys` read from inside through `nsenter` (root only).
+//! `ss` and `/proc/sys` read from inside through `nsenter` (root only:
+//! such tests call [`super::require_root`]).
 
 use std::io::{BufRead, BufReader, Lines, Write};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-
-/// Whether this process may enter another network namespace (root, as in
-/// CI); tests that need it say plainly when they cannot run.
-pub fn can_enter() -> bool {
-    // SAFETY: geteuid takes no arguments and cannot fail.
-    let root = unsafe { libc::geteuid() } == 0;
-    if !root {
-        eprintln!("skipped: nsenter into the lab's namespace needs root (CI runs as root)");
-    }
-    root
-}
 
 /// Runs `cmd` inside the network namespace of process `pid` and returns
 /// what it printed.

@@ -57,12 +57,14 @@ pub fn command(app: &mut App, text: &str) {
 }
 
 /// Forwards the lab's events and ticks until `done` or 10 s; whether `done`.
+#[must_use = "whether it got there in time: assert it"]
 pub fn pump(app: &mut App, rx: &Receiver<LabEvent>, done: impl Fn(&App) -> bool) -> bool {
     pump_frames(app, rx, false, done)
 }
 
 /// As [`pump`], telling the App each time that a frame was drawn, so that
 /// notes held for the screen come.
+#[must_use = "whether it got there in time: assert it"]
 pub fn pump_drawn(app: &mut App, rx: &Receiver<LabEvent>, done: impl Fn(&App) -> bool) -> bool {
     pump_frames(app, rx, true, done)
 }
@@ -104,6 +106,21 @@ pub fn submit(app: &mut App, rx: &Receiver<LabEvent>, cmd: &str, done: impl Fn(&
 pub fn snapshot(app: &mut App) {
     let snap = app.kernel.take(&app.lab.observer()).unwrap();
     app.update(Msg::Snapshot(Box::new(snap)));
+}
+
+/// Kernel views, read through the App's own reader and handed to the App,
+/// until `done` or 10 s; whether `done`. The kernel moves on its own time
+/// (a SYN retried, a handshake finished): this waits for it to get there.
+#[must_use = "whether it got there in time: assert it"]
+pub fn snapshot_until(app: &mut App, done: impl Fn(&App) -> bool) -> bool {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        snapshot(app);
+        if done(app) || Instant::now() >= deadline {
+            return done(app);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// The screen drawn at `w`×`h`, a row a string, each `w` cells wide.
