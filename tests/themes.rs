@@ -85,9 +85,12 @@ fn busy_lab() -> (App, std::sync::mpsc::Receiver<sockplay::lab::LabEvent>) {
     let lesson = "step \"Colours\"\nnote \"A note in the narration.\"\n";
     app.play("theme test", parse_script(lesson).unwrap(), true);
     key(&mut app, KeyCode::Char(' '));
-    pump(&mut app, &rx, |a| {
-        a.log.entries().iter().any(|e| matches!(e, Entry::Note(_)))
-    });
+    assert!(
+        pump(&mut app, &rx, |a| {
+            a.log.entries().iter().any(|e| matches!(e, Entry::Note(_)))
+        }),
+        "the lesson's note never came"
+    );
     (app, rx)
 }
 
