@@ -3,7 +3,7 @@
 //! `send`, `recv` and `listen` do on a UDP socket.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -21,7 +21,6 @@ use super::record::{Extra, Recorder};
 use super::result::{Arg, Call, Datagram, Outcome, Started};
 use super::settimeout;
 use super::socket::{LabSocket, Latch, Meta};
-use super::stream::borrowed;
 use super::{LabError, Shared};
 
 /// The address `udp` binds when none is given.
@@ -32,25 +31,6 @@ const DEFAULT_BIND: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST)
 pub(crate) struct Peer {
     pub addr: SocketAddr,
     pub name: Option<SockName>,
-}
-
-/// The sentence for an errno a UDP socket met, where UDP differs from TCP;
-/// `None` where the general sentence holds.
-pub(crate) fn explain_err(call: Call, e: Errno, addr: &str) -> Option<String> {
-    Some(match (e.0, call) {
-        (libc::EOPNOTSUPP, Call::Listen) => "UDP has no connections, so no queue of them to hold: listen() and its backlog do not apply; a bound UDP socket already takes datagrams from anyone".into(),
-        (libc::EOPNOTSUPP, Call::Accept) => "UDP has no connections to accept: every datagram arrives on this socket itself (recvfrom says who sent it)".into(),
-        (libc::ECONNREFUSED, _) => format!(
-            "an ICMP port unreachable came back for an earlier datagram: nothing is bound at {addr}; only a connected UDP socket hears of it, an unconnected one never does"
-        ),
-        (libc::EDESTADDRREQ, _) => "the socket has no peer: connect it first, or name the target with sendto".into(),
-        (libc::EMSGSIZE, _) => "the datagram is too large: one datagram must fit in the send buffer and in 65,507 bytes (IPv4)".into(),
-        (libc::EPIPE, _) => "this socket was shut down for writing".into(),
-        (libc::ENOTCONN, Call::Shutdown) => "the socket is not connected: an unconnected UDP socket has no connection to shut down".into(),
-        (libc::EISCONN, Call::SendTo) => "the socket is connected: it sends only to its peer".into(),
-        (libc::ENOPROTOOPT, _) => "that option is TCP's; a UDP socket has no such option".into(),
-        _ => return None,
-    })
 }
 
 /// socket(SOCK_DGRAM) + options + bind, at once, as the next UDP socket
@@ -107,7 +87,7 @@ pub(crate) fn udp(
     vec![call]
 }
 
-fn sys_sendto(fd: RawFd, buf: &[u8], to: Option<&SockAddr>) -> Result<u64, Errno> {
+fn sys_sendto(fd: BorrowedFd<'_>, buf: &[u8], to: Option<&SockAddr>) -> Result<u64, Errno> {
     // MSG_NOSIGNAL turns SIGPIPE into EPIPE.
     let flags = rustix::net::SendFlags::NOSIGNAL;
     let sent = match to {
@@ -115,9 +95,9 @@ fn sys_sendto(fd: RawFd, buf: &[u8], to: Option<&SockAddr>) -> Result<u64, Errno
             let Some(addr) = to.as_socket() else {
                 return Err(Errno(libc::EAFNOSUPPORT));
             };
-            rustix::net::sendto(borrowed(fd), buf, flags, &addr)
+            rustix::net::sendto(fd, buf, flags, &addr)
         }
-        None => rustix::net::send(borrowed(fd), buf, flags),
+        None => rustix::net::send(fd, buf, flags),
     };
     sent.map(|n| n as u64).map_err(|e| Errno(e.raw_os_error()))
 }
@@ -130,7 +110,7 @@ struct Received {
     from: Option<SocketAddr>,
 }
 
-fn sys_recvmsg(fd: RawFd, buf: &mut [u8], peek: bool) -> Result<Received, Errno> {
+fn sys_recvmsg(fd: BorrowedFd<'_>, buf: &mut [u8], peek: bool) -> Result<Received, Errno> {
     // With MSG_TRUNC the kernel returns the datagram's real length, even
     // when the buffer took less of it.
     let mut flags = rustix::net::RecvFlags::TRUNC;
@@ -139,7 +119,7 @@ fn sys_recvmsg(fd: RawFd, buf: &mut [u8], peek: bool) -> Result<Received, Errno>
     }
     let room = buf.len();
     let (_, len, from) =
-        rustix::net::recvfrom(borrowed(fd), buf, flags).map_err(|e| Errno(e.raw_os_error()))?;
+        rustix::net::recvfrom(fd, buf, flags).map_err(|e| Errno(e.raw_os_error()))?;
     Ok(Received {
         len: len as u64,
         truncated: len > room,
@@ -163,7 +143,7 @@ fn job(
     receiving: bool,
     call: Started,
     addr: Option<SocketAddr>,
-    run: impl Fn(&LabSocket, RawFd, &Recorder) -> (Result<u64, Errno>, Extra) + Send + 'static,
+    run: impl Fn(&LabSocket, BorrowedFd<'_>, &Recorder) -> (Result<u64, Errno>, Extra) + Send + 'static,
 ) -> Job {
     let (shared2, sock2) = (Arc::clone(shared), Arc::clone(sock));
     Job {
@@ -176,9 +156,9 @@ fn job(
             }
             let (outcome, extra) = match &fd {
                 Some(fd) => match rec.python_timeout() {
-                    Some(t) => under_timeout(&sock2, fd.as_raw_fd(), &rec, receiving, t, &run),
+                    Some(t) => under_timeout(&sock2, fd.as_fd(), &rec, receiving, t, &run),
                     None => {
-                        let (r, extra) = run(&sock2, fd.as_raw_fd(), &rec);
+                        let (r, extra) = run(&sock2, fd.as_fd(), &rec);
                         (r.into(), extra)
                     }
                 },
@@ -190,13 +170,13 @@ fn job(
 }
 
 /// One datagram call, made on a lane.
-type DatagramCall = dyn Fn(&LabSocket, RawFd, &Recorder) -> (Result<u64, Errno>, Extra);
+type DatagramCall = dyn Fn(&LabSocket, BorrowedFd<'_>, &Recorder) -> (Result<u64, Errno>, Extra);
 
 /// A datagram call under Python's time-out: wait until the socket is ready,
 /// then the call; a false alarm (EAGAIN) waits again with the time left.
 fn under_timeout(
     sock: &LabSocket,
-    fd: RawFd,
+    fd: BorrowedFd<'_>,
     rec: &Recorder,
     receiving: bool,
     limit: std::time::Duration,
@@ -261,7 +241,7 @@ pub(crate) fn send_jobs(
         let started = shared.begin(sock.name, call, Arg::Bytes(payload.len()));
         let payload = payload.clone();
         let target = to.map(|p| SockAddr::from(p.addr));
-        let run = move |sock: &LabSocket, fd: RawFd, rec: &Recorder| {
+        let run = move |sock: &LabSocket, fd: BorrowedFd<'_>, rec: &Recorder| {
             let buf = match &payload {
                 Payload::Pattern(n) => {
                     pattern::bytes(sock.bytes_sent.load(Ordering::Relaxed), *n as usize)
@@ -308,7 +288,7 @@ pub(crate) fn recv(
     let started = shared.begin(sock.name, call, Arg::Bytes(size));
     let peer = sock.meta().peer;
     let shared2 = Arc::clone(shared);
-    let run = move |sock: &LabSocket, fd: RawFd, rec: &Recorder| {
+    let run = move |sock: &LabSocket, fd: BorrowedFd<'_>, rec: &Recorder| {
         let mut buf = vec![0u8; size as usize];
         rec.start_clock();
         let got = match sys_recvmsg(fd, &mut buf, peek) {

@@ -146,6 +146,25 @@ fn read_ret(f: &Facts<'_>, n: u64) -> Reading {
     reading
 }
 
+/// The sentence for an errno a UDP socket met, where UDP differs from TCP;
+/// `None` where the general sentence holds.
+fn udp_err(call: Call, e: Errno, addr: &str) -> Option<String> {
+    Some(match (e.0, call) {
+        (libc::EOPNOTSUPP, Call::Listen) => "UDP has no connections, so no queue of them to hold: listen() and its backlog do not apply; a bound UDP socket already takes datagrams from anyone".into(),
+        (libc::EOPNOTSUPP, Call::Accept) => "UDP has no connections to accept: every datagram arrives on this socket itself (recvfrom says who sent it)".into(),
+        (libc::ECONNREFUSED, _) => format!(
+            "an ICMP port unreachable came back for an earlier datagram: nothing is bound at {addr}; only a connected UDP socket hears of it, an unconnected one never does"
+        ),
+        (libc::EDESTADDRREQ, _) => "the socket has no peer: connect it first, or name the target with sendto".into(),
+        (libc::EMSGSIZE, _) => "the datagram is too large: one datagram must fit in the send buffer and in 65,507 bytes (IPv4)".into(),
+        (libc::EPIPE, _) => "this socket was shut down for writing".into(),
+        (libc::ENOTCONN, Call::Shutdown) => "the socket is not connected: an unconnected UDP socket has no connection to shut down".into(),
+        (libc::EISCONN, Call::SendTo) => "the socket is connected: it sends only to its peer".into(),
+        (libc::ENOPROTOOPT, _) => "that option is TCP's; a UDP socket has no such option".into(),
+        _ => return None,
+    })
+}
+
 fn read_err(f: &Facts<'_>, e: Errno) -> Reading {
     let mut reading = Reading {
         kind: Kind::Error,
@@ -189,7 +208,7 @@ fn read_err(f: &Facts<'_>, e: Errno) -> Reading {
     }
     let addr = f.addr.unwrap_or("that address");
     if f.udp
-        && let Some(sentence) = super::datagram::explain_err(f.call, e, addr)
+        && let Some(sentence) = udp_err(f.call, e, addr)
     {
         reading.sentence = sentence;
         return reading;

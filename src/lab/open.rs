@@ -1,7 +1,7 @@
 //! Calls that make sockets: `listen`, `connect`, `accept`.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
@@ -17,6 +17,7 @@ use super::record::{Extra, Recorder};
 use super::result::{Arg, Call, Outcome, Started};
 use super::settimeout;
 use super::socket::{LabSocket, Latch, Meta};
+use super::turns::queue_connect;
 use super::{LabError, Shared};
 
 /// The address `listen` uses when none is given.
@@ -309,15 +310,6 @@ pub(crate) fn connect(
     Ok(begun)
 }
 
-/// Queues a client's connect on its sending lane; a lane that cannot start
-/// a thread reports the call as not run.
-pub(super) fn queue_connect(sock: &LabSocket, job: Job) {
-    if let Err((_, job)) = sock.send.push(job) {
-        sock.meta().closed = true;
-        (job.run)(true);
-    }
-}
-
 fn run_connect(
     shared: &Arc<Shared>,
     sock: &LabSocket,
@@ -334,7 +326,7 @@ fn run_connect(
     };
     let target = SockAddr::from(addr);
     let result: Outcome = match rec.python_timeout() {
-        Some(t) => settimeout::connect(&fd, fd.as_raw_fd(), &target, t, &|| sock.is_closed()),
+        Some(t) => settimeout::connect(&fd, &target, t, &|| sock.is_closed()),
         None => fd
             .connect(&target)
             .map(|()| 0)
@@ -425,7 +417,7 @@ fn accept_one(
     let mut accepted = None;
     let outcome = match rec.python_timeout() {
         Some(t) => {
-            let raw = fd.as_raw_fd();
+            let raw = fd.as_fd();
             let gone = || listener.is_closed();
             settimeout::call(raw, libc::POLLIN, Instant::now() + t, &gone, || {
                 fd.accept()

@@ -8,14 +8,13 @@
 //! So a send returns at once with what fits, and a recv with what is there,
 //! where SO_SNDTIMEO/SO_RCVTIMEO would keep a blocking call in the kernel.
 
-use std::os::fd::RawFd;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::time::{Duration, Instant};
 
 use socket2::{SockAddr, Socket};
 
 use super::errno::Errno;
 use super::result::Outcome;
-use super::stream::borrowed;
 
 /// How long one `poll()` waits before looking whether the call is still wanted.
 const SLICE: Duration = Duration::from_millis(100);
@@ -34,7 +33,7 @@ pub(crate) enum Wait {
 /// Waits until `fd` is ready for `events` or `deadline` passes, looking every
 /// 100 ms whether `gone` says the wait is no longer wanted.
 pub(crate) fn wait_until(
-    fd: RawFd,
+    fd: BorrowedFd<'_>,
     events: libc::c_short,
     deadline: Instant,
     gone: &dyn Fn() -> bool,
@@ -52,7 +51,7 @@ pub(crate) fn wait_until(
             tv_nsec: i64::try_from(ms * 1_000_000).unwrap_or(i64::MAX),
         };
         let mut fds = [rustix::event::PollFd::from_borrowed_fd(
-            borrowed(fd),
+            fd,
             rustix::event::PollFlags::from_bits_retain(events as _),
         )];
         match rustix::event::poll(&mut fds, Some(&wait)) {
@@ -69,7 +68,7 @@ pub(crate) fn wait_until(
 /// One call under a time-out: wait for readiness up to `deadline`, then one
 /// non-blocking call; a false alarm (EAGAIN) waits again with the time left.
 pub(crate) fn call(
-    fd: RawFd,
+    fd: BorrowedFd<'_>,
     events: libc::c_short,
     deadline: Instant,
     gone: &dyn Fn() -> bool,
@@ -92,7 +91,6 @@ pub(crate) fn call(
 /// until the socket is writable, then read the handshake's result (SO_ERROR).
 pub(crate) fn connect(
     sock: &Socket,
-    fd: RawFd,
     addr: &SockAddr,
     limit: Duration,
     gone: &dyn Fn() -> bool,
@@ -103,7 +101,7 @@ pub(crate) fn connect(
         Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
         Err(e) => return Outcome::Err(Errno::of(&e)),
     }
-    match wait_until(fd, libc::POLLOUT, deadline, gone) {
+    match wait_until(sock.as_fd(), libc::POLLOUT, deadline, gone) {
         Wait::Ready => match sock.take_error() {
             Ok(None) => Outcome::Ret(0),
             Ok(Some(e)) | Err(e) => Outcome::Err(Errno::of(&e)),

@@ -1,6 +1,6 @@
 //! Calls that move bytes: `send`, `sendall`, `recv`, `recvall`, `drain`.
 
-use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
@@ -24,40 +24,30 @@ const DRAIN_CHUNK: usize = 256 * 1024;
 /// How often a waiting loop looks whether its socket was closed.
 const POLL_MS: libc::c_int = 100;
 
-/// The descriptor of a socket a call is running on, borrowed for the call.
-pub(crate) fn borrowed<'a>(fd: RawFd) -> BorrowedFd<'a> {
-    // SAFETY: every call holds its socket (`sock.fd()`, an Arc) while it
-    // runs, so the descriptor stays open for as long as it is borrowed.
-    unsafe { BorrowedFd::borrow_raw(fd) }
-}
-
-fn sys_send(fd: RawFd, buf: &[u8]) -> Result<u64, Errno> {
+fn sys_send(fd: BorrowedFd<'_>, buf: &[u8]) -> Result<u64, Errno> {
     // MSG_NOSIGNAL turns SIGPIPE into EPIPE.
-    rustix::net::send(borrowed(fd), buf, rustix::net::SendFlags::NOSIGNAL)
+    rustix::net::send(fd, buf, rustix::net::SendFlags::NOSIGNAL)
         .map(|n| n as u64)
         .map_err(|e| Errno(e.raw_os_error()))
 }
 
-fn sys_recv(fd: RawFd, buf: &mut [u8], flags: libc::c_int) -> Result<u64, Errno> {
+fn sys_recv(fd: BorrowedFd<'_>, buf: &mut [u8], flags: libc::c_int) -> Result<u64, Errno> {
     let flags = rustix::net::RecvFlags::from_bits_retain(flags as _);
-    rustix::net::recv(borrowed(fd), buf, flags)
+    rustix::net::recv(fd, buf, flags)
         .map(|(n, _)| n as u64)
         .map_err(|e| Errno(e.raw_os_error()))
 }
 
 /// Waits until `fd` is ready for `events`, looking every 100 ms whether the
 /// wait is still `wanted`; false when it no longer is.
-fn wait_ready(fd: RawFd, events: libc::c_short, wanted: impl Fn() -> bool) -> bool {
+fn wait_ready(fd: BorrowedFd<'_>, events: libc::c_short, wanted: impl Fn() -> bool) -> bool {
     let every = rustix::event::Timespec {
         tv_sec: 0,
         tv_nsec: i64::from(POLL_MS) * 1_000_000,
     };
     let events = rustix::event::PollFlags::from_bits_retain(events as _);
     while wanted() {
-        let mut fds = [rustix::event::PollFd::from_borrowed_fd(
-            borrowed(fd),
-            events,
-        )];
+        let mut fds = [rustix::event::PollFd::from_borrowed_fd(fd, events)];
         if rustix::event::poll(&mut fds, Some(&every)).is_ok_and(|n| n > 0) {
             return true;
         }
@@ -129,7 +119,7 @@ pub(crate) fn send(
     let started = shared.begin(sock.name, Call::Send, Arg::Bytes(payload.len()));
     queue(shared, sock, false, started, move |_, sock, rec| {
         let fd = sock.fd()?;
-        let raw = fd.as_raw_fd();
+        let raw = fd.as_fd();
         let pattern = pattern_for(&payload, payload.len());
         let buf = payload_bytes(&payload, &pattern, sock.bytes_sent.load(Ordering::Relaxed));
         rec.start_clock();
@@ -162,7 +152,7 @@ pub(crate) fn sendall(
     let parent = started.seq;
     queue(shared, sock, false, started, move |shared, sock, rec| {
         let fd = sock.fd()?;
-        let raw = fd.as_raw_fd();
+        let raw = fd.as_fd();
         let pace = rate.map(Pace::new);
         let most = pace.map_or(MAX_CALL_BYTES, |p| p.chunk().min(MAX_CALL_BYTES));
         let mut sent = 0u64;
@@ -270,7 +260,7 @@ pub(crate) fn recv(
         let fd = sock.fd()?;
         let mut buf = vec![0u8; size as usize];
         let flags = if peek { libc::MSG_PEEK } else { 0 };
-        let raw = fd.as_raw_fd();
+        let raw = fd.as_fd();
         rec.start_clock();
         let r = match rec.python_timeout() {
             Some(t) => {
@@ -304,7 +294,7 @@ pub(crate) fn recvall(
     let parent = started.seq;
     queue(shared, sock, true, started, move |shared, sock, rec| {
         let fd = sock.fd()?;
-        let raw = fd.as_raw_fd();
+        let raw = fd.as_fd();
         let mut buf = vec![0u8; size as usize];
         let mut got = 0usize;
         let mut error = None;
@@ -360,7 +350,7 @@ pub(crate) fn recvall(
 /// Reads everything queued now without waiting; returns (bytes, calls, how it ended).
 fn drain_now(
     sock: &LabSocket,
-    raw: RawFd,
+    raw: BorrowedFd<'_>,
     buf: &mut [u8],
     preview: &mut Vec<u8>,
     once: bool,
@@ -421,7 +411,7 @@ pub(crate) fn drain(
     }
     queue(shared, sock, true, started, move |_, sock, rec| {
         let fd = sock.fd()?;
-        let raw = fd.as_raw_fd();
+        let raw = fd.as_fd();
         // Slow motion reads one small piece at a time, when it is due.
         let pace = rate.map(Pace::new);
         let chunk = pace.map_or(DRAIN_CHUNK, |p| p.chunk().min(DRAIN_CHUNK as u64) as usize);

@@ -13,7 +13,6 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::lane::Job;
-use super::open::queue_connect;
 use super::options::tcp_state;
 use super::socket::{LabSocket, Latch};
 
@@ -95,4 +94,13 @@ fn syn_sent(sock: &LabSocket) -> bool {
     sock.fd()
         .and_then(|fd| tcp_state(&fd))
         .is_some_and(|s| s == TCP_SYN_SENT)
+}
+
+/// Queues a client's connect on its sending lane; a lane that cannot start
+/// a thread reports the call as not run.
+pub(super) fn queue_connect(sock: &LabSocket, job: Job) {
+    if let Err((_, job)) = sock.send.push(job) {
+        sock.meta().closed = true;
+        (job.run)(true);
+    }
 }
