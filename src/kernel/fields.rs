@@ -285,6 +285,14 @@ pub const FIELDS: &[Field] = &[
     },
 ];
 
+impl SockView {
+    /// A field as `expect` compares it; `None` when it does not apply or
+    /// there is no such field (see [`FIELDS`]).
+    pub fn field(&self, name: &str) -> Option<String> {
+        find(name)?.read(self)
+    }
+}
+
 /// The field of that name.
 pub fn find(name: &str) -> Option<&'static Field> {
     FIELDS.iter().find(|f| f.name == name)

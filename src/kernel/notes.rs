@@ -58,7 +58,7 @@ pub(crate) fn annotate(
             notes.extend(syn_recv_note(v, &listeners, system));
         }
         if v.role == ViewRole::Udp {
-            notes.extend(super::udp::notes(v));
+            notes.extend(udp_notes(v));
         }
         if let (Some(asked), Some(eff)) = (v.rcvbuf_asked, v.rcvbuf) {
             notes.extend(buffer_note(
@@ -356,4 +356,26 @@ fn closed_note(state: TcpState, reuseaddr: Option<bool>) -> String {
         TcpState::LastAck => "closed after the peer; LAST-ACK: waiting for the ACK of our FIN".into(),
         other => format!("closed; the kernel still holds it in {other}"),
     }
+}
+
+/// The notes on a UDP socket's figures.
+fn udp_notes(v: &SockView) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let (Some(q), Some(buf)) = (v.recvq.filter(|q| *q > 0), v.rcvbuf) {
+        notes.push(format!(
+            "recvq {q} of rcvbuf {buf}: memory the kernel charged for the queued datagrams, each with its overhead, not bytes of data"
+        ));
+    }
+    if let Some(d) = v.drops.filter(|d| *d > 0) {
+        let datagrams = if d == 1 { "datagram" } else { "datagrams" };
+        notes.push(format!(
+            "{d} {datagrams} dropped: they arrived while the receive buffer was full, and their senders were told nothing"
+        ));
+    }
+    if v.peer.is_none() && !v.closed {
+        notes.push(
+            "unconnected: takes datagrams from anyone, and never hears of an ICMP error".into(),
+        );
+    }
+    notes
 }

@@ -271,14 +271,6 @@ impl HalfOpen {
     }
 }
 
-impl SockView {
-    /// A field as `expect` compares it; `None` when it does not apply or
-    /// there is no such field (see [`super::fields::FIELDS`]).
-    pub fn field(&self, name: &str) -> Option<String> {
-        super::fields::find(name)?.read(self)
-    }
-}
-
 /// Whether the counters count this lab alone or the whole system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -1,7 +1,5 @@
-//! What the kernel view adds for UDP sockets: the Udp counters of
-//! /proc/net/snmp, and the notes that explain a UDP socket's figures.
-
-use super::snapshot::SockView;
+//! The Udp counters of /proc/net/snmp, which count the datagrams lost
+//! (the notes on a UDP socket's figures are in `notes.rs`, with the rest).
 
 /// The UDP counters (`Udp:` in /proc/net/snmp) that count datagrams lost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -53,28 +51,6 @@ impl UdpCounters {
             sndbuf_errors: self.sndbuf_errors.saturating_sub(base.sndbuf_errors),
         }
     }
-}
-
-/// The notes on a UDP socket's figures.
-pub(crate) fn notes(v: &SockView) -> Vec<String> {
-    let mut notes = Vec::new();
-    if let (Some(q), Some(buf)) = (v.recvq.filter(|q| *q > 0), v.rcvbuf) {
-        notes.push(format!(
-            "recvq {q} of rcvbuf {buf}: memory the kernel charged for the queued datagrams, each with its overhead, not bytes of data"
-        ));
-    }
-    if let Some(d) = v.drops.filter(|d| *d > 0) {
-        let datagrams = if d == 1 { "datagram" } else { "datagrams" };
-        notes.push(format!(
-            "{d} {datagrams} dropped: they arrived while the receive buffer was full, and their senders were told nothing"
-        ));
-    }
-    if v.peer.is_none() && !v.closed {
-        notes.push(
-            "unconnected: takes datagrams from anyone, and never hears of an ICMP error".into(),
-        );
-    }
-    notes
 }
 
 #[cfg(test)]

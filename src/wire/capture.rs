@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use socket2::{Domain, Protocol, Socket, Type};
 
@@ -33,18 +33,6 @@ pub enum CaptureError {
     /// Anything else the kernel refused.
     #[error("cannot capture on the loopback: {0}")]
     Io(#[from] io::Error),
-}
-
-/// A frame's length as kept and as it was on the wire, and when the
-/// kernel saw it.
-#[derive(Debug, Clone, Copy)]
-pub struct FrameMeta {
-    /// Bytes kept in the buffer.
-    pub kept: usize,
-    /// Bytes on the wire.
-    pub wire_len: usize,
-    /// The kernel's time stamp.
-    pub stamp: SystemTime,
 }
 
 /// A capture socket on `lo`.

@@ -18,11 +18,21 @@ use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 
-use super::capture::FrameMeta;
+/// A frame's length as kept and as it was on the wire, and when the
+/// kernel saw it.
+#[derive(Debug, Clone, Copy)]
+pub struct FrameMeta {
+    /// Bytes kept in the buffer.
+    pub kept: usize,
+    /// Bytes on the wire.
+    pub wire_len: usize,
+    /// The kernel's time stamp.
+    pub stamp: SystemTime,
+}
 
 /// The size of one block: 1 MiB, room for about 4,000 frames cut to the
 /// headers, or 15 whole loopback frames of 64 KiB.
