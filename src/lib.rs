@@ -6,10 +6,13 @@
 //! - [`lab`] owns the sockets and runs the calls;
 //! - [`kernel`] reads what the kernel holds for them;
 //! - [`script`] parses the command language and runs scripts headless;
-//! - [`tui`] is the terminal front end.
+//! - [`wire`] captures the lab's segments and tells what caused each;
+//! - [`tui`] is the terminal front end;
+//! - [`sys`] holds the system calls the others need that no crate wraps.
 
 pub mod kernel;
 pub mod lab;
 pub mod script;
+pub mod sys;
 pub mod tui;
 pub mod wire;

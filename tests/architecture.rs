@@ -3,7 +3,7 @@
 //! and the command language (`script`) never reach the terminal, so that
 //! `sockplay run` and the TUI are two front ends on one engine; the
 //! dependencies run one way (`tui` → `script` → `kernel`, `wire`, `link` →
-//! `lab`); and the files stay small enough to hold one idea each.
+//! `lab` → `sys`); and the files stay small enough to hold one idea each.
 //!
 //! One crate, checked by this test rather than split into a workspace of
 //! crates that the compiler would keep apart: the test reads every `use`
@@ -13,14 +13,16 @@
 
 use std::path::Path;
 
-/// The crate's top modules, each with the ones it may import.
-const LAYERS: [(&str, &[&str]); 6] = [
-    ("lab", &[]),
-    ("kernel", &["lab"]),
-    ("wire", &["lab"]),
-    ("link", &["lab", "wire"]),
-    ("script", &["lab", "kernel", "wire", "link"]),
-    ("tui", &["lab", "kernel", "wire", "link", "script"]),
+/// The crate's top modules, each with the ones it may import. `sys` (the
+/// system calls no crate wraps) is below them all.
+const LAYERS: [(&str, &[&str]); 7] = [
+    ("sys", &[]),
+    ("lab", &["sys"]),
+    ("kernel", &["sys", "lab"]),
+    ("wire", &["sys", "lab"]),
+    ("link", &["sys", "lab", "wire"]),
+    ("script", &["sys", "lab", "kernel", "wire", "link"]),
+    ("tui", &["sys", "lab", "kernel", "wire", "link", "script"]),
 ];
 
 /// Crates that draw on a terminal: only `tui` (and `main.rs`) use them.

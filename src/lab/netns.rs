@@ -7,7 +7,6 @@
 //! `/proc/self/net` shows the main thread's.
 
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 static OWN: AtomicBool = AtomicBool::new(false);
@@ -30,7 +29,7 @@ pub fn enter_own() -> io::Result<()> {
         }
         enter_as_user().map_err(|e| io::Error::new(e.kind(), user_namespace_refused(&e)))?;
     }
-    loopback_up()?;
+    crate::sys::loopback::up()?;
     OWN.store(true, Ordering::Relaxed);
     Ok(())
 }
@@ -58,10 +57,12 @@ pub fn user_namespace_refused(e: &io::Error) -> String {
 /// A user namespace with a network namespace in it, mapping our own user
 /// and group to themselves (the creator holds every capability inside).
 fn enter_as_user() -> io::Result<()> {
-    // SAFETY: these calls take no pointers.
-    let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
-    // SAFETY: as above; CLONE_NEWUSER needs a single-threaded process,
-    // which the caller guarantees.
+    let (uid, gid) = (
+        rustix::process::geteuid().as_raw(),
+        rustix::process::getegid().as_raw(),
+    );
+    // SAFETY: unshare takes no pointers; CLONE_NEWUSER needs a
+    // single-threaded process, which the caller guarantees.
     if unsafe { libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNET) } != 0 {
         return Err(io::Error::last_os_error());
     }
@@ -72,33 +73,5 @@ fn enter_as_user() -> io::Result<()> {
     }
     std::fs::write("/proc/self/uid_map", format!("{uid} {uid} 1"))?;
     std::fs::write("/proc/self/gid_map", format!("{gid} {gid} 1"))?;
-    Ok(())
-}
-
-/// `ip link set lo up`, with the two ioctls it comes down to.
-fn loopback_up() -> io::Result<()> {
-    // SAFETY: socket takes no pointers; a descriptor it returns is ours.
-    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: fd is a new descriptor that nothing else owns.
-    let sock = unsafe { OwnedFd::from_raw_fd(fd) };
-    // SAFETY: ifreq is plain data; all zeroes is a valid value.
-    let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
-    for (dst, src) in req.ifr_name.iter_mut().zip(b"lo\0") {
-        *dst = *src as libc::c_char;
-    }
-    // SAFETY: SIOCGIFFLAGS reads the name and writes the flags of `req`,
-    // which lives for the call.
-    if unsafe { libc::ioctl(sock.as_raw_fd(), libc::SIOCGIFFLAGS, &mut req) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: SIOCGIFFLAGS filled the flags member of the union.
-    unsafe { req.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short };
-    // SAFETY: SIOCSIFFLAGS reads `req`, which lives for the call.
-    if unsafe { libc::ioctl(sock.as_raw_fd(), libc::SIOCSIFFLAGS, &req) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
     Ok(())
 }

@@ -1,0 +1,8 @@
+//! The system calls that the standard library, socket2 and rustix do not
+//! wrap, one small module per concern. Each `unsafe` block here says in a
+//! SAFETY comment why it is sound; the modules above call safe functions.
+//!
+//! This layer imports nothing else of the crate, and every other layer may
+//! import it.
+
+pub mod loopback;
