@@ -16,13 +16,9 @@ use std::os::fd::OwnedFd;
 use super::bytecode;
 use super::state::TcpState;
 use super::tcp_info::TcpInfo;
+use crate::sys::netlink;
 
-const NLMSG_HDR: usize = 16;
-const NLMSG_ERROR: u16 = 2;
-const NLMSG_DONE: u16 = 3;
 const SOCK_DIAG_BY_FAMILY: u16 = 20;
-const NLM_F_REQUEST: u16 = 1;
-const NLM_F_DUMP: u16 = 0x300;
 const INET_DIAG_INFO: u16 = 2;
 const INET_DIAG_SKMEMINFO: u16 = 7;
 const INET_DIAG_REQ_BYTECODE: u16 = 1;
@@ -120,25 +116,25 @@ pub fn request_with(
     ext: Extensions,
     seq: u32,
 ) -> Vec<u8> {
-    let attr_len = filter.as_ref().map_or(0, |f| 4 + f.len());
-    let len = NLMSG_HDR + REQ_LEN + attr_len;
-    let mut m = Vec::with_capacity(len);
-    m.extend_from_slice(&(len as u32).to_ne_bytes());
-    m.extend_from_slice(&SOCK_DIAG_BY_FAMILY.to_ne_bytes());
-    m.extend_from_slice(&(NLM_F_REQUEST | NLM_F_DUMP).to_ne_bytes());
-    m.extend_from_slice(&seq.to_ne_bytes());
-    m.extend_from_slice(&0u32.to_ne_bytes());
     // inet_diag_req_v2: family, protocol, ext, pad, states, sockid (48 bytes).
-    m.extend_from_slice(&[family, protocol, ext.bits(), 0]);
-    m.extend_from_slice(&u32::MAX.to_ne_bytes());
-    m.extend_from_slice(&[0u8; 48]);
-    if let Some(f) = filter {
-        // bytecode keeps a filter within the attribute's u16.
-        m.extend_from_slice(&((4 + f.len()) as u16).to_ne_bytes());
-        m.extend_from_slice(&INET_DIAG_REQ_BYTECODE.to_ne_bytes());
-        m.extend_from_slice(f);
+    let mut body = Vec::with_capacity(REQ_LEN);
+    body.extend_from_slice(&[family, protocol, ext.bits(), 0]);
+    body.extend_from_slice(&u32::MAX.to_ne_bytes());
+    body.extend_from_slice(&[0u8; 48]);
+    let m = netlink::Request::new(
+        SOCK_DIAG_BY_FAMILY,
+        netlink::F_REQUEST | netlink::F_DUMP,
+        seq,
+    )
+    .body(&body);
+    match filter {
+        // bytecode keeps a filter within an attribute's u16 length.
+        Some(f) => m
+            .attr(INET_DIAG_REQ_BYTECODE, f)
+            .expect("a port filter fits an attribute")
+            .finish(),
+        None => m.finish(),
     }
-    m
 }
 
 /// The request for one socket, found by its addresses and cookie, with
@@ -149,13 +145,7 @@ pub fn request_one(e: &DiagEntry, protocol: u8, seq: u32) -> Vec<u8> {
     } else {
         libc::AF_INET6 as u8
     };
-    let len = NLMSG_HDR + REQ_LEN;
-    let mut m = Vec::with_capacity(len);
-    m.extend_from_slice(&(len as u32).to_ne_bytes());
-    m.extend_from_slice(&SOCK_DIAG_BY_FAMILY.to_ne_bytes());
-    m.extend_from_slice(&NLM_F_REQUEST.to_ne_bytes());
-    m.extend_from_slice(&seq.to_ne_bytes());
-    m.extend_from_slice(&0u32.to_ne_bytes());
+    let mut m = Vec::with_capacity(REQ_LEN);
     m.extend_from_slice(&[family, protocol, Extensions::Full.bits(), 0]);
     m.extend_from_slice(&u32::MAX.to_ne_bytes());
     // inet_diag_sockid: sport, dport (network order), src, dst, if, cookie.
@@ -172,7 +162,9 @@ pub fn request_one(e: &DiagEntry, protocol: u8, seq: u32) -> Vec<u8> {
     m.extend_from_slice(&0u32.to_ne_bytes());
     m.extend_from_slice(&((e.cookie & 0xffff_ffff) as u32).to_ne_bytes());
     m.extend_from_slice(&((e.cookie >> 32) as u32).to_ne_bytes());
-    m
+    netlink::Request::new(SOCK_DIAG_BY_FAMILY, netlink::F_REQUEST, seq)
+        .body(&m)
+        .finish()
 }
 
 fn u16_ne(b: &[u8], at: usize) -> u16 {
@@ -260,31 +252,13 @@ pub fn parse_msg(b: &[u8]) -> Option<DiagEntry> {
 
 /// What one received buffer held: entries, and whether the dump is done.
 pub fn parse_messages(buf: &[u8], out: &mut Vec<DiagEntry>) -> io::Result<bool> {
-    let mut at = 0;
-    while at + NLMSG_HDR <= buf.len() {
-        let len = u32_ne(buf, at) as usize;
-        let kind = u16_ne(buf, at + 4);
-        if len < NLMSG_HDR || at + len > buf.len() {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "bad netlink message",
-            ));
-        }
-        let body = &buf[at + NLMSG_HDR..at + len];
-        match kind {
-            NLMSG_DONE => return Ok(true),
-            NLMSG_ERROR => {
-                let errno = body
-                    .get(..4)
-                    .map_or(0, |e| i32::from_ne_bytes([e[0], e[1], e[2], e[3]]));
-                if errno != 0 {
-                    return Err(io::Error::from_raw_os_error(-errno));
-                }
-            }
-            SOCK_DIAG_BY_FAMILY => out.extend(parse_msg(body)),
+    for message in netlink::messages(buf) {
+        match message? {
+            (netlink::DONE, _) => return Ok(true),
+            (netlink::ERROR, body) => netlink::acknowledged(body)?,
+            (SOCK_DIAG_BY_FAMILY, body) => out.extend(parse_msg(body)),
             _ => {}
         }
-        at += (len + 3) & !3;
     }
     Ok(false)
 }
@@ -397,7 +371,7 @@ impl DiagSocket {
     /// Sends a request and reads the answer until the dump's end, or, for
     /// a request of one socket, its one message (or error).
     fn exchange(&mut self, req: &[u8], out: &mut Vec<DiagEntry>) -> io::Result<()> {
-        let single = u16_ne(req, 6) & NLM_F_DUMP == 0;
+        let single = u16_ne(req, 6) & netlink::F_DUMP == 0;
         // To the kernel: netlink port 0, no multicast groups.
         let kernel = rustix::net::netlink::SocketAddrNetlink::new(0, 0);
         rustix::net::sendto(&self.fd, req, rustix::net::SendFlags::empty(), &kernel)?;
@@ -459,7 +433,7 @@ mod tests {
 
     fn wrap(kind: u16, body: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
-        out.extend_from_slice(&((NLMSG_HDR + body.len()) as u32).to_ne_bytes());
+        out.extend_from_slice(&((netlink::HEADER + body.len()) as u32).to_ne_bytes());
         out.extend_from_slice(&kind.to_ne_bytes());
         out.extend_from_slice(&[0u8; 10]);
         out.extend_from_slice(body);
@@ -483,11 +457,11 @@ mod tests {
     fn parses_a_dump_until_done_and_reports_errors() {
         let mut buf = wrap(SOCK_DIAG_BY_FAMILY, &recorded());
         buf.extend(wrap(SOCK_DIAG_BY_FAMILY, &recorded()));
-        buf.extend(wrap(NLMSG_DONE, &[0, 0, 0, 0]));
+        buf.extend(wrap(netlink::DONE, &[0, 0, 0, 0]));
         let mut out = Vec::new();
         assert!(parse_messages(&buf, &mut out).unwrap());
         assert_eq!(out.len(), 2);
-        let err = wrap(NLMSG_ERROR, &(-libc::EINVAL).to_ne_bytes());
+        let err = wrap(netlink::ERROR, &(-libc::EINVAL).to_ne_bytes());
         let e = parse_messages(&err, &mut out).unwrap_err();
         assert_eq!(e.raw_os_error(), Some(libc::EINVAL));
         assert!(parse_messages(&[1, 2, 3], &mut out).is_ok());
@@ -497,9 +471,9 @@ mod tests {
     fn request_carries_the_filter() {
         let r = request(libc::AF_INET as u8, &[80], 1);
         assert_eq!(u32_ne(&r, 0) as usize, r.len());
-        assert_eq!(r[NLMSG_HDR], libc::AF_INET as u8);
+        assert_eq!(r[netlink::HEADER], libc::AF_INET as u8);
         // One port: two conditions and one JMP: 8 + 4 + 8 bytes of bytecode.
-        assert_eq!(r.len(), NLMSG_HDR + REQ_LEN + 4 + 20);
+        assert_eq!(r.len(), netlink::HEADER + REQ_LEN + 4 + 20);
     }
 
     #[test]

@@ -21,6 +21,7 @@ use super::record::{Extra, Recorder};
 use super::result::{Arg, Call, Started};
 use super::socket::LabSocket;
 use super::{LabError, Shared};
+use crate::sys::{loopback, netlink};
 
 /// The first spoofed source port; sources are numbered from it.
 const FIRST_PORT: u16 = 20000;
@@ -114,76 +115,31 @@ fn send_syns(target: SocketAddrV4, first: u32, count: u32) -> io::Result<u64> {
     Ok(sent)
 }
 
-/// An IPv4 packet holding a bare SYN (no options), checksums filled in.
+/// An IPv4 packet holding a bare SYN (no options, window 64240, TTL 64,
+/// don't fragment), checksums filled in.
 pub fn segment(from: SocketAddrV4, to: SocketAddrV4, isn: u32) -> Vec<u8> {
-    let mut p = vec![0u8; 40];
-    p[0] = 0x45; // IPv4, 20-byte header
-    p[2..4].copy_from_slice(&40u16.to_be_bytes());
-    p[6] = 0x40; // don't fragment
-    p[8] = 64; // TTL
-    p[9] = libc::IPPROTO_TCP as u8;
-    p[12..16].copy_from_slice(&from.ip().octets());
-    p[16..20].copy_from_slice(&to.ip().octets());
-    let ip_sum = checksum(&p[..20], 0);
-    p[10..12].copy_from_slice(&ip_sum.to_be_bytes());
-    let t = &mut p[20..];
-    t[0..2].copy_from_slice(&from.port().to_be_bytes());
-    t[2..4].copy_from_slice(&to.port().to_be_bytes());
-    t[4..8].copy_from_slice(&isn.to_be_bytes());
-    t[12] = 5 << 4; // 20-byte header
-    t[13] = 0x02; // SYN
-    t[14..16].copy_from_slice(&64240u16.to_be_bytes());
-    let mut pseudo = 0u32;
-    for w in [from.ip().octets(), to.ip().octets()] {
-        pseudo += u32::from(u16::from_be_bytes([w[0], w[1]]));
-        pseudo += u32::from(u16::from_be_bytes([w[2], w[3]]));
-    }
-    pseudo += u32::from(libc::IPPROTO_TCP as u16) + 20;
-    let tcp_sum = checksum(&p[20..], pseudo);
-    p[36..38].copy_from_slice(&tcp_sum.to_be_bytes());
-    p
-}
-
-/// The Internet checksum of `bytes`, starting from a partial sum.
-fn checksum(bytes: &[u8], mut sum: u32) -> u16 {
-    for pair in bytes.chunks(2) {
-        let hi = pair[0];
-        let lo = pair.get(1).copied().unwrap_or(0);
-        sum += u32::from(u16::from_be_bytes([hi, lo]));
-    }
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
+    let builder = etherparse::PacketBuilder::ipv4(from.ip().octets(), to.ip().octets(), 64)
+        .tcp(from.port(), to.port(), isn, 64240)
+        .syn();
+    let mut packet = Vec::with_capacity(builder.size(0));
+    builder
+        .write(&mut packet, &[])
+        .expect("40 bytes written to a Vec");
+    packet
 }
 
 /// `ip route add 192.0.2.0/24 dev lo`, over rtnetlink; an existing route is fine.
 fn route_test_net_to_lo() -> io::Result<()> {
     const RTM_NEWROUTE: u16 = 24;
-    const NLM_F_REQUEST: u16 = 0x1;
-    const NLM_F_ACK: u16 = 0x4;
-    const NLM_F_EXCL: u16 = 0x200;
-    const NLM_F_CREATE: u16 = 0x400;
-    const NLMSG_ERROR: u16 = 2;
     const RT_TABLE_MAIN: u8 = 254;
     const RTPROT_STATIC: u8 = 4;
     const RT_SCOPE_LINK: u8 = 253;
     const RTN_UNICAST: u8 = 1;
     const RTA_DST: u16 = 1;
     const RTA_OIF: u16 = 4;
-    // SAFETY: the name is a NUL-terminated string.
-    let lo = unsafe { libc::if_nametoindex(c"lo".as_ptr()) };
-    if lo == 0 {
-        return Err(io::Error::last_os_error());
-    }
-    let mut m = Vec::with_capacity(44);
-    m.extend_from_slice(&44u32.to_ne_bytes());
-    m.extend_from_slice(&RTM_NEWROUTE.to_ne_bytes());
-    m.extend_from_slice(&(NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL).to_ne_bytes());
-    m.extend_from_slice(&1u32.to_ne_bytes());
-    m.extend_from_slice(&0u32.to_ne_bytes());
+    let lo = loopback::index()?;
     // rtmsg: family, dst_len, src_len, tos, table, protocol, scope, type, flags.
-    m.extend_from_slice(&[
+    let mut rtmsg = vec![
         libc::AF_INET as u8,
         24,
         0,
@@ -192,33 +148,18 @@ fn route_test_net_to_lo() -> io::Result<()> {
         RTPROT_STATIC,
         RT_SCOPE_LINK,
         RTN_UNICAST,
-    ]);
-    m.extend_from_slice(&0u32.to_ne_bytes());
-    m.extend_from_slice(&8u16.to_ne_bytes());
-    m.extend_from_slice(&RTA_DST.to_ne_bytes());
-    m.extend_from_slice(&[192, 0, 2, 0]);
-    m.extend_from_slice(&8u16.to_ne_bytes());
-    m.extend_from_slice(&RTA_OIF.to_ne_bytes());
-    m.extend_from_slice(&lo.to_ne_bytes());
-    let nl = rustix::net::socket_with(
-        rustix::net::AddressFamily::NETLINK,
-        rustix::net::SocketType::RAW,
-        rustix::net::SocketFlags::CLOEXEC,
-        // Protocol 0 is NETLINK_ROUTE.
-        None,
-    )?;
-    let kernel = rustix::net::netlink::SocketAddrNetlink::new(0, 0);
-    rustix::net::sendto(&nl, &m, rustix::net::SendFlags::empty(), &kernel)?;
-    let mut buf = [0u8; 512];
-    let (_, n) = rustix::net::recv(&nl, &mut buf[..], rustix::net::RecvFlags::empty())?;
-    let reply = &buf[..n.min(buf.len())];
-    if reply.len() >= 20 && u16::from_ne_bytes([reply[4], reply[5]]) == NLMSG_ERROR {
-        let code = i32::from_ne_bytes([reply[16], reply[17], reply[18], reply[19]]);
-        if code != 0 && code != -libc::EEXIST {
-            return Err(io::Error::from_raw_os_error(-code));
-        }
+    ];
+    rtmsg.extend_from_slice(&0u32.to_ne_bytes());
+    let flags = netlink::F_REQUEST | netlink::F_ACK | netlink::F_CREATE | netlink::F_EXCL;
+    let request = netlink::Request::new(RTM_NEWROUTE, flags, 1)
+        .body(&rtmsg)
+        .attr(RTA_DST, &[192, 0, 2, 0])?
+        .attr(RTA_OIF, &lo.to_ne_bytes())?
+        .finish();
+    match netlink::route(&request) {
+        Err(e) if e.raw_os_error() == Some(libc::EEXIST) => Ok(()),
+        r => r,
     }
-    Ok(())
 }
 
 /// Whether an address is one `syn` sends from.
@@ -241,6 +182,21 @@ mod tests {
         assert_eq!(number("192.0.2.1:80".parse().unwrap()), None);
     }
 
+    /// The Internet checksum of `bytes` from a partial sum (RFC 1071),
+    /// written here to check the builder's.
+    fn checksum(bytes: &[u8], mut sum: u32) -> u16 {
+        for pair in bytes.chunks(2) {
+            sum += u32::from(u16::from_be_bytes([
+                pair[0],
+                pair.get(1).copied().unwrap_or(0),
+            ]));
+        }
+        while sum > 0xffff {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        !(sum as u16)
+    }
+
     #[test]
     fn a_segment_checks_out() {
         let p = segment(source(0), "127.0.0.1:8080".parse().unwrap(), 7);
@@ -253,5 +209,12 @@ mod tests {
         }
         assert_eq!(checksum(&p[20..], pseudo + 6 + 20), 0);
         assert_eq!(p[33], 0x02, "SYN only");
+        assert_eq!(p.len(), 40, "no options, no data");
+        assert_eq!(
+            (p[0], p[8], p[6] & 0x40),
+            (0x45, 64, 0x40),
+            "IPv4, TTL 64, DF"
+        );
+        assert_eq!(&p[24..28], &7u32.to_be_bytes(), "the ISN");
     }
 }

@@ -6,3 +6,4 @@
 //! import it.
 
 pub mod loopback;
+pub mod netlink;
