@@ -81,23 +81,38 @@ mod tests {
 
     #[test]
     fn offsets_match_libc() {
-        // libc's struct has the same layout up to tcpi_snd_wnd.
-        // SAFETY: tcp_info is plain old data; all zeroes is a valid value.
-        let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
-        info.tcpi_rtt = 21;
-        info.tcpi_snd_cwnd = 10;
-        info.tcpi_total_retrans = 3;
-        info.tcpi_notsent_bytes = 777;
-        info.tcpi_snd_wnd = 65536;
-        info.tcpi_unacked = 2;
-        info.tcpi_sacked = 5;
-        info.tcpi_probes = 2;
-        info.tcpi_backoff = 4;
-        info.tcpi_snd_rcv_wscale = (7 << 4) | 10;
-        let size = std::mem::size_of::<libc::tcp_info>();
-        // SAFETY: reading the bytes of a plain C struct we own.
-        let bytes = unsafe { std::slice::from_raw_parts((&raw const info).cast::<u8>(), size) };
-        let parsed = TcpInfo::parse(bytes);
+        // libc's struct has the same layout up to tcpi_snd_wnd (its
+        // tcpi_snd_rcv_wscale byte holds both scales, after two u8 fields
+        // the parser does not read).
+        use std::mem::offset_of;
+        assert_eq!(PROBES, offset_of!(libc::tcp_info, tcpi_probes));
+        assert_eq!(BACKOFF, offset_of!(libc::tcp_info, tcpi_backoff));
+        assert_eq!(WSCALE, offset_of!(libc::tcp_info, tcpi_snd_rcv_wscale));
+        assert_eq!(RTT, offset_of!(libc::tcp_info, tcpi_rtt));
+        assert_eq!(CWND, offset_of!(libc::tcp_info, tcpi_snd_cwnd));
+        assert_eq!(UNACKED, offset_of!(libc::tcp_info, tcpi_unacked));
+        assert_eq!(SACKED, offset_of!(libc::tcp_info, tcpi_sacked));
+        assert_eq!(
+            TOTAL_RETRANS,
+            offset_of!(libc::tcp_info, tcpi_total_retrans)
+        );
+        assert_eq!(NOTSENT, offset_of!(libc::tcp_info, tcpi_notsent_bytes));
+        assert_eq!(SND_WND, offset_of!(libc::tcp_info, tcpi_snd_wnd));
+        // And the parser reads the values written at those offsets.
+        let mut b = vec![0u8; std::mem::size_of::<libc::tcp_info>().max(RCV_WND + 4)];
+        let put =
+            |b: &mut Vec<u8>, at: usize, v: u32| b[at..at + 4].copy_from_slice(&v.to_ne_bytes());
+        put(&mut b, RTT, 21);
+        put(&mut b, CWND, 10);
+        put(&mut b, TOTAL_RETRANS, 3);
+        put(&mut b, NOTSENT, 777);
+        put(&mut b, SND_WND, 65536);
+        put(&mut b, UNACKED, 2);
+        put(&mut b, SACKED, 5);
+        b[PROBES] = 2;
+        b[BACKOFF] = 4;
+        b[WSCALE] = (7 << 4) | 10;
+        let parsed = TcpInfo::parse(&b);
         assert_eq!(parsed.rtt_us, 21);
         assert_eq!(parsed.cwnd, 10);
         assert_eq!(parsed.retrans, 3);

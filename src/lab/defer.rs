@@ -5,46 +5,26 @@
 //! 4 s… apart), so it reads back as the time those take: 5 s becomes 7 s.
 
 use std::io;
-use std::os::fd::AsRawFd;
+use std::os::fd::AsFd;
 
 use socket2::Socket;
+
+use crate::sys::sockopt;
 
 /// Sets TCP_DEFER_ACCEPT to `secs` seconds (0 turns it off).
 pub(crate) fn set(sock: &Socket, secs: u64) -> io::Result<()> {
     let value = libc::c_int::try_from(secs).unwrap_or(libc::c_int::MAX);
-    // SAFETY: the option value is a c_int that lives for the call.
-    let r = unsafe {
-        libc::setsockopt(
-            sock.as_raw_fd(),
-            libc::IPPROTO_TCP,
-            libc::TCP_DEFER_ACCEPT,
-            (&raw const value).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    if r < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
+    sockopt::set_int(
+        sock.as_fd(),
+        libc::IPPROTO_TCP,
+        libc::TCP_DEFER_ACCEPT,
+        value,
+    )
 }
 
 /// TCP_DEFER_ACCEPT as the kernel holds it, in seconds.
 pub(crate) fn get(sock: &Socket) -> io::Result<u32> {
-    let mut value: libc::c_int = 0;
-    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
-    // SAFETY: value and len live for the call; len holds value's size.
-    let r = unsafe {
-        libc::getsockopt(
-            sock.as_raw_fd(),
-            libc::IPPROTO_TCP,
-            libc::TCP_DEFER_ACCEPT,
-            (&raw mut value).cast(),
-            &raw mut len,
-        )
-    };
-    if r < 0 {
-        return Err(io::Error::last_os_error());
-    }
+    let value = sockopt::int(sock.as_fd(), libc::IPPROTO_TCP, libc::TCP_DEFER_ACCEPT)?;
     Ok(u32::try_from(value).unwrap_or(0))
 }
 

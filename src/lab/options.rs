@@ -1,7 +1,7 @@
 //! Setting socket options and reading back what the kernel made of them.
 
 use std::io;
-use std::os::fd::AsRawFd;
+use std::os::fd::AsFd;
 use std::time::Duration;
 
 use socket2::Socket;
@@ -129,18 +129,5 @@ pub(crate) fn inode(sock: &Socket) -> u64 {
 /// The TCP state (`tcpi_state`, the kernel's `TCP_ESTABLISHED` … numbering)
 /// from TCP_INFO, or `None` when the socket cannot say.
 pub(crate) fn tcp_state(sock: &Socket) -> Option<u8> {
-    let mut info = [0u8; std::mem::size_of::<libc::tcp_info>()];
-    let mut len = info.len() as libc::socklen_t;
-    // SAFETY: getsockopt writes at most `len` bytes into `info`, which is
-    // that long, and stores the length it wrote in `len`.
-    let r = unsafe {
-        libc::getsockopt(
-            sock.as_raw_fd(),
-            libc::IPPROTO_TCP,
-            libc::TCP_INFO,
-            info.as_mut_ptr().cast(),
-            &mut len,
-        )
-    };
-    (r == 0 && len > 0).then_some(info[0])
+    crate::sys::sockopt::tcp_state(sock.as_fd()).ok()
 }

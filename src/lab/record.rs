@@ -144,20 +144,7 @@ impl Recorder {
         let Some(fd) = sock.fd() else {
             return false;
         };
-        // SAFETY: an all-zero tcp_info is valid; getsockopt writes at most `len` bytes.
-        let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
-        let mut len = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
-        // SAFETY: a valid descriptor, buffer and length.
-        let r = unsafe {
-            libc::getsockopt(
-                std::os::fd::AsRawFd::as_raw_fd(&*fd),
-                libc::IPPROTO_TCP,
-                libc::TCP_INFO,
-                (&raw mut info).cast(),
-                &mut len,
-            )
-        };
-        r == 0 && len > 0 && info.tcpi_state == TCP_CLOSE
+        super::options::tcp_state(&fd) == Some(TCP_CLOSE)
     }
 
     /// Finishes the record from a syscall's result, emits it, and returns it.

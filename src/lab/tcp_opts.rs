@@ -4,12 +4,13 @@
 //! Set as asked, read back as the kernel holds them.
 
 use std::io;
-use std::os::fd::AsRawFd;
+use std::os::fd::AsFd;
 use std::time::Duration;
 
 use socket2::Socket;
 
 use super::command::{SockOpts, format_duration};
+use crate::sys::sockopt;
 
 /// These options as the kernel holds them on one socket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -62,35 +63,12 @@ impl TcpOpts {
 }
 
 fn int_opt(sock: &Socket, level: libc::c_int, name: libc::c_int) -> io::Result<libc::c_int> {
-    let mut v: libc::c_int = 0;
-    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
-    // SAFETY: getsockopt writes at most `len` bytes into `v`, which is that long.
-    let r =
-        unsafe { libc::getsockopt(sock.as_raw_fd(), level, name, (&raw mut v).cast(), &mut len) };
-    if r == 0 {
-        Ok(v)
-    } else {
-        Err(io::Error::last_os_error())
-    }
+    sockopt::int(sock.as_fd(), level, name)
 }
 
 fn set_int(sock: &Socket, level: libc::c_int, name: libc::c_int, v: u64) -> io::Result<()> {
     let v = libc::c_int::try_from(v).unwrap_or(libc::c_int::MAX);
-    // SAFETY: setsockopt reads `size_of::<c_int>()` bytes from `v`.
-    let r = unsafe {
-        libc::setsockopt(
-            sock.as_raw_fd(),
-            level,
-            name,
-            (&raw const v).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
+    sockopt::set_int(sock.as_fd(), level, name, v)
 }
 
 /// Sets the options of this kind that were asked for, each as its own

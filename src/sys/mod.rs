@@ -7,3 +7,4 @@
 
 pub mod loopback;
 pub mod netlink;
+pub mod sockopt;
