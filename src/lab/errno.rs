@@ -79,9 +79,7 @@ impl Errno {
     /// The system's message (`strerror`), without Rust's "(os error N)".
     pub fn message(self) -> String {
         if self.0 < 0 {
-            // SAFETY: gai_strerror returns a static C string for any code.
-            let text = unsafe { std::ffi::CStr::from_ptr(libc::gai_strerror(self.0)) };
-            return text.to_string_lossy().into_owned();
+            return crate::sys::getaddrinfo::error_text(self.0);
         }
         let text = std::io::Error::from_raw_os_error(self.0).to_string();
         match text.rfind(" (os error") {

@@ -150,57 +150,16 @@ pub fn getaddrinfo(host: &str, port: u16) -> Result<Vec<SocketAddr>, Errno> {
 /// family as hints: the addresses in the resolver's order, each once.
 pub fn getaddrinfo_with(host: &str, port: u16, hints: Hints) -> Result<Vec<SocketAddr>, Errno> {
     let c_host = CString::new(host).map_err(|_| Errno(libc::EAI_NONAME))?;
-    let asked = hints;
-    // SAFETY: an all-zero addrinfo is a valid set of hints.
-    let mut hints: libc::addrinfo = unsafe { std::mem::zeroed() };
-    hints.ai_family = asked.family;
-    hints.ai_socktype = asked.socktype;
-    let mut list: *mut libc::addrinfo = std::ptr::null_mut();
-    // SAFETY: valid C strings and hints; the list is freed below.
-    let rc = unsafe { libc::getaddrinfo(c_host.as_ptr(), std::ptr::null(), &hints, &mut list) };
-    if rc != 0 {
-        let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
-        return Err(Errno(if rc == libc::EAI_SYSTEM { errno } else { rc }));
-    }
+    let found =
+        crate::sys::getaddrinfo::lookup(&c_host, hints.family, hints.socktype).map_err(Errno)?;
     let mut addrs = Vec::new();
-    let mut at = list;
-    // Bounded: the resolver's list ends with a null next pointer.
-    while !at.is_null() {
-        // SAFETY: `at` points into the list getaddrinfo returned.
-        let ai = unsafe { &*at };
-        if let Some(mut a) = socket_addr(ai) {
-            a.set_port(port);
-            if !addrs.contains(&a) {
-                addrs.push(a);
-            }
+    for ip in found {
+        let a = SocketAddr::new(ip, port);
+        if !addrs.contains(&a) {
+            addrs.push(a);
         }
-        at = ai.ai_next;
     }
-    // SAFETY: the list came from getaddrinfo and is freed once.
-    unsafe { libc::freeaddrinfo(list) };
     Ok(addrs)
-}
-
-/// The address one entry of getaddrinfo's list holds, if IPv4 or IPv6.
-fn socket_addr(ai: &libc::addrinfo) -> Option<SocketAddr> {
-    if ai.ai_addr.is_null() {
-        return None;
-    }
-    match ai.ai_family {
-        libc::AF_INET if ai.ai_addrlen as usize >= std::mem::size_of::<libc::sockaddr_in>() => {
-            // SAFETY: an AF_INET entry holds a sockaddr_in of that length.
-            let sin = unsafe { std::ptr::read_unaligned(ai.ai_addr.cast::<libc::sockaddr_in>()) };
-            let ip = std::net::Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr));
-            Some(SocketAddr::new(IpAddr::V4(ip), 0))
-        }
-        libc::AF_INET6 if ai.ai_addrlen as usize >= std::mem::size_of::<libc::sockaddr_in6>() => {
-            // SAFETY: an AF_INET6 entry holds a sockaddr_in6 of that length.
-            let sin6 = unsafe { std::ptr::read_unaligned(ai.ai_addr.cast::<libc::sockaddr_in6>()) };
-            let ip = std::net::Ipv6Addr::from(sin6.sin6_addr.s6_addr);
-            Some(SocketAddr::new(IpAddr::V6(ip), 0))
-        }
-        _ => None,
-    }
 }
 
 /// The address of an endpoint written as an address literal; `None` when

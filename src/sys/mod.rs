@@ -5,6 +5,7 @@
 //! This layer imports nothing else of the crate, and every other layer may
 //! import it.
 
+pub mod getaddrinfo;
 pub mod loopback;
 pub mod netlink;
 pub mod sockopt;
