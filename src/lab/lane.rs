@@ -59,6 +59,28 @@ pub(crate) struct Lane {
     inner: Arc<Inner>,
 }
 
+/// Clears a lane's worker when its thread unwinds out of [`Lane::work`]
+/// (a job panicked): otherwise the lane would keep the id of a thread that
+/// no longer exists, never run its queue again, and `interrupt` would send
+/// a signal to whatever thread took that id. Calls still queued get a new
+/// thread. A thread that returns has cleared its state under the lock.
+struct Leaving<'a>(&'a Lane);
+
+impl Drop for Leaving<'_> {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            return;
+        }
+        let mut state = self.0.lock();
+        state.worker = None;
+        state.current = None;
+        self.0.inner.busy.store(false, Ordering::Release);
+        // When no thread can start, the calls stay queued for the next push.
+        let _ = self.0.start(&mut state);
+        self.0.inner.changed.notify_all();
+    }
+}
+
 impl Lane {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.inner
@@ -110,6 +132,9 @@ impl Lane {
     }
 
     fn work(&self) {
+        // However this thread leaves, a job that panics included, the lane
+        // forgets it: `interrupt` must never signal a thread that is gone.
+        let _leaving = Leaving(self);
         loop {
             let job = {
                 let mut state = self.lock();
@@ -209,6 +234,34 @@ mod tests {
             arg: Arg::None,
             t: Duration::ZERO,
         }
+    }
+
+    #[test]
+    fn a_job_that_panics_leaves_no_worker_behind_and_the_next_runs() {
+        let lane = Lane::default();
+        let (tx, rx) = mpsc::channel();
+        lane.push(Job {
+            started: started(0),
+            run: Box::new(|_| panic!("a job that panics (expected in this test)")),
+        })
+        .map_err(|(e, _)| e)
+        .unwrap();
+        lane.push(Job {
+            started: started(1),
+            run: Box::new(move |cancelled| tx.send(cancelled).unwrap()),
+        })
+        .map_err(|(e, _)| e)
+        .unwrap();
+        assert_eq!(
+            rx.recv_timeout(Duration::from_secs(5)),
+            Ok(false),
+            "the next job ran"
+        );
+        assert!(lane.wait_idle(Instant::now() + Duration::from_secs(2)));
+        assert_eq!(lane.pending(), 0);
+        assert!(lane.lock().worker.is_none(), "no worker left set");
+        // Nothing is running, so interrupt signals nobody.
+        lane.interrupt();
     }
 
     #[test]
