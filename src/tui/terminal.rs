@@ -44,8 +44,7 @@ pub fn suspend() -> io::Result<()> {
     restore();
     // SIGSTOP cannot be caught: the process stops here, and the shell sees
     // a stopped job, until SIGCONT.
-    // SAFETY: raise(2) with a valid signal number.
-    unsafe { libc::raise(libc::SIGSTOP) };
+    let _ = rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::STOP);
     set_up()
 }
 

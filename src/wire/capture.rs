@@ -82,12 +82,15 @@ impl Capture {
             snaplen,
         };
         cap.set_ports(ports)?;
-        let ifindex = loopback_index()?;
-        // SAFETY: sockaddr_ll is plain data; zeroes are a valid value.
-        let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
-        sll.sll_family = libc::AF_PACKET as u16;
-        sll.sll_protocol = eth_p_all();
-        sll.sll_ifindex = ifindex;
+        let sll = libc::sockaddr_ll {
+            sll_family: libc::AF_PACKET as u16,
+            sll_protocol: eth_p_all(),
+            sll_ifindex: crate::sys::loopback::index()? as libc::c_int,
+            sll_hatype: 0,
+            sll_pkttype: 0,
+            sll_halen: 0,
+            sll_addr: [0; 8],
+        };
         // SAFETY: `sll` is a valid sockaddr_ll that lives for the call.
         let r = unsafe {
             libc::bind(
@@ -148,14 +151,4 @@ impl Capture {
             drops: u64::from(st.tp_drops),
         })
     }
-}
-
-/// The loopback's interface index.
-fn loopback_index() -> io::Result<libc::c_int> {
-    // SAFETY: the name is a NUL-terminated string.
-    let i = unsafe { libc::if_nametoindex(c"lo".as_ptr()) };
-    if i == 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(i as libc::c_int)
 }

@@ -189,14 +189,22 @@ impl Ring {
                 return Ok(None);
             }
         }
-        // SAFETY: the block is the reader's now (its status says so, read
-        // with Acquire after the kernel's release), and stays so until
-        // `Block` gives it back.
-        let base = unsafe { self.map.add(*next * BLOCK_SIZE as usize) };
+        // SAFETY: block `*next` (< `blocks`) lies wholly within the mapping,
+        // which lives as long as `self`. It is the reader's now: its status
+        // said so, read with Acquire after the kernel's release, and the
+        // kernel writes none of it until `Block`'s drop gives it back (the
+        // last use of these bytes), while `next`'s lock keeps other readers
+        // out.
+        let bytes = unsafe {
+            std::slice::from_raw_parts(
+                self.map.add(*next * BLOCK_SIZE as usize),
+                BLOCK_SIZE as usize,
+            )
+        };
         Ok(Some(Block {
             ring: self,
             next,
-            base,
+            bytes,
         }))
     }
 }
@@ -216,19 +224,22 @@ impl Drop for Ring {
 pub struct Block<'a> {
     ring: &'a Ring,
     next: MutexGuard<'a, usize>,
-    base: *const u8,
+    bytes: &'a [u8],
 }
 
 impl Block<'_> {
+    /// The u32 at `at` (0 past the block's end).
     fn word(&self, at: usize) -> u32 {
-        // SAFETY: `at + 4` lies within this block (the callers check), and
-        // the kernel wrote it before handing the block over.
-        unsafe { std::ptr::read_unaligned(self.base.add(at).cast::<u32>()) }
+        self.bytes
+            .get(at..at + 4)
+            .map_or(0, |b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
     }
 
+    /// The u16 at `at` (0 past the block's end).
     fn half(&self, at: usize) -> u16 {
-        // SAFETY: as for `word`.
-        unsafe { std::ptr::read_unaligned(self.base.add(at).cast::<u16>()) }
+        self.bytes
+            .get(at..at + 2)
+            .map_or(0, |b| u16::from_ne_bytes([b[0], b[1]]))
     }
 
     /// The block's frames in the order the kernel saw them: the bytes kept
@@ -261,10 +272,7 @@ impl Block<'_> {
             };
             let next = self.word(h + HDR_NEXT) as usize;
             at = if next == 0 { 0 } else { h.checked_add(next)? };
-            // SAFETY: `start..end` lies within the block (checked above),
-            // which is the reader's until `self` drops.
-            let bytes = unsafe { std::slice::from_raw_parts(self.base.add(start), snaplen) };
-            Some((bytes, meta))
+            Some((&self.bytes[start..end], meta))
         })
     }
 }
