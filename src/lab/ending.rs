@@ -2,11 +2,11 @@
 //! call: a FIN, a reset, or nothing at all (a connection already over).
 
 use std::net::SocketAddr;
-use std::os::fd::AsRawFd;
 
 use socket2::Socket;
 
 use super::command::ShutdownHow;
+use super::options::tcp_state;
 
 /// A connection's TCP state as `linux/tcp_states.h` numbers it, read with
 /// TCP_INFO from the socket itself.
@@ -32,29 +32,8 @@ pub(crate) struct Ending {
     pub time_wait: bool,
 }
 
-/// TCP_INFO's `tcpi_state`, or `None` when the socket has none.
-pub(crate) fn tcp_state(sock: &Socket) -> Option<u8> {
-    // SAFETY: an all-zero tcp_info is valid; getsockopt writes at most `len` bytes.
-    let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
-    let mut len = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
-    // SAFETY: a valid descriptor, buffer and length.
-    let r = unsafe {
-        libc::getsockopt(
-            sock.as_raw_fd(),
-            libc::IPPROTO_TCP,
-            libc::TCP_INFO,
-            (&raw mut info).cast(),
-            &mut len,
-        )
-    };
-    (r == 0 && len > 0).then_some(info.tcpi_state)
-}
-
 fn unread(sock: &Socket) -> u64 {
-    let mut n: libc::c_int = 0;
-    // SAFETY: FIONREAD writes one int.
-    let r = unsafe { libc::ioctl(sock.as_raw_fd(), libc::FIONREAD, &mut n) };
-    if r == 0 { n.max(0) as u64 } else { 0 }
+    rustix::io::ioctl_fionread(sock).unwrap_or(0)
 }
 
 /// `/proc/net/tcp`'s form of an address: hex, in the kernel's byte order.

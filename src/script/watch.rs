@@ -42,11 +42,11 @@ impl Drop for Started {
         if self.exited() {
             return;
         }
-        if let Ok(pid) = i32::try_from(self.child.id()) {
-            // SAFETY: kill takes no pointers; the pid is our own child's,
-            // not yet reaped, so it cannot name another process.
-            unsafe { libc::kill(pid, libc::SIGTERM) };
-        }
+        // Our own child, not yet reaped: the pid cannot name another process.
+        let _ = rustix::process::kill_process(
+            rustix::process::Pid::from_child(&self.child),
+            rustix::process::Signal::TERM,
+        );
         // Bounded: a tenth of a second at a time, two seconds in all.
         for _ in 0..20 {
             if self.exited() {
