@@ -484,8 +484,11 @@ mod tests {
         let mut out = Vec::new();
         d.dump(libc::AF_INET, &[port], &mut out).unwrap();
         // A TIME-WAIT left by another test's connection to an earlier owner
-        // of the port matches the filter too (as peer): only ours counts.
-        out.retain(|e| e.local.port() == port);
+        // of the port matches the filter too (as peer), and so does another
+        // test's socket on the same port of another loopback address
+        // (127.0.1.2): only ours counts.
+        let ours = l.local_addr().unwrap();
+        out.retain(|e| e.local == ours);
         assert_eq!(out.len(), 1, "{out:?}");
         assert_eq!(out[0].state, TcpState::Listen);
         assert_eq!(out[0].wqueue, 128, "std's TcpListener listens with 128");
