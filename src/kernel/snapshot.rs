@@ -162,7 +162,7 @@ pub struct SockView {
     /// A watched socket's process (`watch`); `None` for the lab's own, and
     /// for a connection no process holds any more (TIME-WAIT).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub owner: Option<super::watch::Owner>,
+    pub owner: Option<super::watch::owners::Owner>,
 }
 
 /// A TCP socket's options that decide when segments go out and how a dead
@@ -297,7 +297,7 @@ pub struct Snapshot {
     pub counters_scope: CounterScope,
     /// What a watch of another process's sockets says (`watch`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub watch: Option<super::watch::WatchStatus>,
+    pub watch: Option<super::watch::status::WatchStatus>,
 }
 
 fn mode<S: serde::Serializer>(m: &Option<TimeoutMode>, s: S) -> Result<S::Ok, S::Error> {

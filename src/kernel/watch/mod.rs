@@ -15,6 +15,7 @@
 
 pub mod alerts;
 pub mod owners;
+pub mod status;
 pub mod target;
 
 use std::io;
@@ -22,7 +23,6 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use rustc_hash::{FxHashMap, FxHashSet};
-use serde::Serialize;
 
 use super::build;
 use super::diag::{DiagEntry, DiagSocket, Extensions};
@@ -33,22 +33,8 @@ use crate::lab::{Role, SockName};
 pub use alerts::Alert;
 use alerts::{Alerts, Fullness};
 pub use owners::{Owner, Owners};
+pub use status::WatchStatus;
 pub use target::Target;
-
-/// What the snapshot says of the watch, beside the watched sockets.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct WatchStatus {
-    /// What is watched (`:8080`, `127.0.0.1:8080`, `pid 4242`).
-    pub target: String,
-    /// The process watched, when the target is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub process: Option<Owner>,
-    /// A sentence when there is nothing to see or the process has gone.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-    /// The last alerts, oldest first.
-    pub alerts: Vec<Alert>,
-}
 
 /// A socket's identity through its life: a connection is its address
 /// pair (the inode comes only at `accept()` and goes at `close()`); a
