@@ -74,15 +74,7 @@ fn a_resolver_that_does_not_answer_never_holds_the_screen() {
     // Keys still work while it waits.
     key(&mut app, KeyCode::Char('?'));
     // Shown as a call in flight.
-    assert!(
-        pump(&mut app, &rx, |a| {
-            a.log
-                .entries()
-                .iter()
-                .any(|e| matches!(e, Entry::Blocked(b) if b.call == Call::Lookup))
-        }),
-        "timed out waiting"
-    );
+    assert!(pump(&mut app, &rx, lookup_blocked), "timed out waiting");
     assert!(!answered.load(Ordering::SeqCst));
 
     release.send("127.0.0.1:0".parse().unwrap()).unwrap();
@@ -177,6 +169,14 @@ fn u(n: u32) -> SockName {
     SockName::new(Role::Udp, n)
 }
 
+/// Whether the results show a lookup still in flight.
+fn lookup_blocked(a: &App) -> bool {
+    a.log
+        .entries()
+        .iter()
+        .any(|e| matches!(e, Entry::Blocked(b) if b.call == Call::Lookup))
+}
+
 /// A resolver that answers only when the test lets it (10 s at most),
 /// with the address sent on the returned channel; counts its answers.
 fn gated(lab: &Lab) -> (Sender<SocketAddr>, Arc<AtomicUsize>) {
@@ -246,15 +246,7 @@ fn a_sendto_whose_resolver_does_not_answer_never_holds_the_screen() {
     command(&mut app, &format!("sendto U1 127.0.0.1:{port} \"second\""));
     assert!(app.cmd_error.is_none(), "{:?}", app.cmd_error);
     // Shown as a call in flight, on the socket and in the results.
-    assert!(
-        pump(&mut app, &rx, |a| {
-            a.log
-                .entries()
-                .iter()
-                .any(|e| matches!(e, Entry::Blocked(b) if b.call == Call::Lookup))
-        }),
-        "timed out waiting"
-    );
+    assert!(pump(&mut app, &rx, lookup_blocked), "timed out waiting");
     let info = app.lab.socket(u(1)).unwrap();
     assert!(
         info.in_flight.iter().any(|f| f.call.call == Call::Lookup),
