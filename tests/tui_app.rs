@@ -445,9 +445,9 @@ fn the_panes_follow_the_last_typed_command() {
     let (mut app, rx) = app();
     command(&mut app, "listen backlog=1");
     command(&mut app, "listen");
-    pump(&mut app, &rx, |a| ops(a) >= 2);
+    assert!(pump(&mut app, &rx, |a| ops(a) >= 2), "timed out waiting");
     command(&mut app, "connect L1 x2");
-    pump(&mut app, &rx, |a| ops(a) >= 4);
+    assert!(pump(&mut app, &rx, |a| ops(a) >= 4), "timed out waiting");
     let l1 = "L1".parse().unwrap();
     let c2 = "C2".parse().unwrap();
     assert_eq!(app.in_view.listener, Some(l1), "L1, which connect used");
