@@ -7,13 +7,14 @@ mod common;
 use std::time::Duration;
 
 #[test]
-fn a_paced_sendall_sends_a_quarter_second_at_a_time_and_takes_its_time() {
+fn a_paced_sendall_sends_a_quarter_second_at_a_time_from_the_first_byte() {
     let run = common::run(
         "listen\nconnect L1\naccept L1\ndrain A1 on\nsendall C1 8k rate=16k/s\nwait C1 10s\nexpect C1 ret=8192\nexpect A1 bytes_received=8192\ndrain A1 off\n",
     );
     run.assert_ok();
     let all = run.call("C1", "sendall");
-    // 16k/s is 4 KiB a quarter second: two steps, the second due 0.25 s in.
+    // 16k/s is 4 KiB a quarter second: two steps, the first due 0.25 s in
+    // (its last byte's time), the second 0.5 s in.
     let steps: Vec<_> = run
         .calls("C1", "send")
         .into_iter()
@@ -21,7 +22,19 @@ fn a_paced_sendall_sends_a_quarter_second_at_a_time_and_takes_its_time() {
         .collect();
     assert_eq!(steps.len(), 2, "{steps:#?}");
     assert!(steps.iter().all(|s| s.outcome.ret() == Some(4096)));
-    assert!(all.elapsed >= Duration::from_millis(240), "{all:?}");
+    assert!(all.elapsed >= Duration::from_millis(490), "{all:?}");
+    // No step ran ahead of the rate: by each one's end, at most 16 KiB a
+    // second since the loop began.
+    let began = all.t.saturating_sub(all.elapsed);
+    let mut moved = 0u64;
+    for s in &steps {
+        moved += s.outcome.ret().unwrap() as u64;
+        let since = s.t.saturating_sub(began).as_secs_f64();
+        assert!(
+            moved as f64 <= 16384.0 * (since + 0.02),
+            "{moved} by {since}: {steps:#?}"
+        );
+    }
 }
 
 #[test]
@@ -38,4 +51,50 @@ fn a_paced_drain_reads_slowly_so_the_receive_queue_stays_full_for_a_while() {
     run.assert_ok();
     // Against the kernel's own count: FIONREAD says bytes are still waiting.
     assert!(recvq > 0 && recvq < 65536, "recvq {recvq}");
+}
+
+/// The flow-control lesson's receiver fills slowly enough to watch: its
+/// first step, run as the lesson runs it, takes at least 8 s from the
+/// sendall's start to a zero window (the rate holds from the first byte).
+#[test]
+fn the_flow_control_lessons_buffer_takes_eight_seconds_to_fill() {
+    let lesson = sockplay::script::lessons::find("flow-control").unwrap();
+    let first: String = lesson
+        .text
+        .lines()
+        .skip_while(|l| !l.starts_with("step "))
+        .skip(1)
+        .take_while(|l| !l.starts_with("step "))
+        .filter(|l| !l.starts_with("expect packet"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(first.contains("sendall C1") && first.contains("expect C1 snd_wnd=0"));
+    let path = std::env::temp_dir().join(format!("sockplay-fill-{}.sp", std::process::id()));
+    std::fs::write(&path, &first).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sockplay"))
+        .args(["run", "--json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&path);
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let sendall = lines
+        .iter()
+        .find(|v| v["type"] == "blocked" && v["call"] == "sendall")
+        .expect("the sendall is still sending when the step goes on");
+    // The blocked record comes a settling time after the call began.
+    let began = sendall["t"].as_f64().unwrap() - 0.2;
+    let full = lines
+        .iter()
+        .find(|v| v["type"] == "expect" && v["field"] == "snd_wnd")
+        .unwrap();
+    assert_eq!(full["ok"], true, "{full}");
+    let took = full["t"].as_f64().unwrap() - began;
+    assert!(
+        took >= 8.0,
+        "the window closed {took:.1} s after the sendall began"
+    );
 }

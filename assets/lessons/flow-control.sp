@@ -7,11 +7,11 @@ listen rcvbuf=64k
 connect L1
 accept L1
 select C1
-note "The server asked for a 64 KiB receive buffer (the kernel made it 128 KiB) and does not read. The client sends 512 KiB, slowly: 64 KiB a second."
-sendall C1 512k rate=64k/s
+note "The server's receive buffer is 128 KiB, twice what it asked for, and it does not read. The client sends 256 KiB, slowly: 16 KiB a second."
+sendall C1 256k rate=16k/s
 sleep 1s
 note "A1's recvq grows as the bytes arrive, and the window A1 advertises to C1 (snd_wnd) shrinks as its buffer fills."
-expect C1 snd_wnd=0 within 10s
+expect C1 snd_wnd=0 within 15s
 expect A1 rcv_wnd=0 within 3s
 expect packet from=A1 to=C1 win=0 kernel=none cause=send
 note "A1's buffer is full and its window is zero: snd_wnd 0 on C1. C1's sendall goes on taking bytes into its own send buffer; the data waits there, unsent."
@@ -40,8 +40,8 @@ note "The server now reads everything, 128 KiB a second. C1's snd_wnd opens once
 drain A1 on rate=128k/s
 expect packet from=A1 to=C1 kernel=window-update within 5s
 wait C1 30s
-expect C1 ret=512k
-expect A1 bytes_received=512k within 30s
+expect C1 ret=256k
+expect A1 bytes_received=256k within 30s
 drain A1 off
 note "As the application read, the buffer emptied, the window opened, and the sender's sendall finished. The window is how a receiver paces a sender: flow control."
 note "The first segment after the read is A1's window update: the same acknowledgement, a window no longer zero, sent because the application read. Stopping and restarting the sender took no message but this."

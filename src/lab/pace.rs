@@ -36,8 +36,10 @@ impl Pace {
         self.began + Duration::from_secs_f64(secs.min(1e9))
     }
 
-    /// Sleeps until `moved` bytes are due, looking every 100 ms whether the
-    /// loop is still `wanted`; false when it no longer is.
+    /// Sleeps until `moved` bytes are due (a loop passes what it will have
+    /// moved after its next call, so that it never runs ahead of the rate),
+    /// looking every 100 ms whether the loop is still `wanted`; false when
+    /// it no longer is.
     pub(crate) fn wait(&self, moved: u64, wanted: impl Fn() -> bool) -> bool {
         let due = self.due(moved);
         // Bounded: each pass sleeps a slice or returns.

@@ -163,12 +163,14 @@ pub(crate) fn sendall(
         let deadline = rec.python_timeout().map(|t| Instant::now() + t);
         let pattern = pattern_for(&payload, total.min(most));
         while sent < total && !sock.is_closed() {
+            let len = (total - sent).min(most);
+            // The rate holds from the first byte: a step goes when its
+            // last byte is due, never ahead of it.
             if let Some(p) = &pace
-                && !p.wait(sent, || !sock.is_closed())
+                && !p.wait(sent + len, || !sock.is_closed())
             {
                 break;
             }
-            let len = (total - sent).min(most);
             let offset = sock.bytes_sent.load(Ordering::Relaxed);
             // Every step slices the one shared pattern buffer.
             let buf = match &payload {
@@ -424,7 +426,7 @@ pub(crate) fn drain(
         let draining = || !sock.is_closed() && sock.drain.load(Ordering::Acquire) == seq;
         loop {
             if let Some(p) = &pace
-                && !p.wait(total, draining)
+                && !p.wait(total + chunk as u64, draining)
             {
                 stop = "drain off";
                 break;
