@@ -28,7 +28,7 @@ fn a_paced_sendall_sends_a_quarter_second_at_a_time_from_the_first_byte() {
     let began = all.t.saturating_sub(all.elapsed);
     let mut moved = 0u64;
     for s in &steps {
-        moved += s.outcome.ret().unwrap() as u64;
+        moved += s.outcome.ret().unwrap();
         let since = s.t.saturating_sub(began).as_secs_f64();
         assert!(
             moved as f64 <= 16384.0 * (since + 0.02),

@@ -73,7 +73,11 @@ pub fn cites(note: &str) -> Vec<Cite> {
                 unit_part.starts_with(u)
                     && !unit_part[u.len()..].chars().next().is_some_and(is_word)
             });
-            let word_after = rest.chars().next().is_some_and(is_word);
+            // A hyphened term (4-tuple, 3-way) is a word, not a figure.
+            let mut after = rest.chars();
+            let hyphened =
+                after.next() == Some('-') && after.next().is_some_and(|c| c.is_alphabetic());
+            let word_after = rest.chars().next().is_some_and(is_word) || hyphened;
             if word_after && unit.is_none() {
                 // Part of a word or a formula (3B/2, 2x): not a figure.
                 i = j;
