@@ -6,6 +6,7 @@ step "shutdown(write) is end of stream"
 listen
 connect L1
 accept L1
+wait L1
 select C1
 send C1 "last words"
 shutdown C1 write
@@ -40,6 +41,7 @@ step "A reset"
 note "A new connection; the server closes it with SO_LINGER set to zero, which sends a reset (RST) instead of a FIN."
 connect L1
 accept L1
+wait L1
 select C2
 close A2 rst
 expect C2 state=CLOSED

@@ -5,6 +5,7 @@ step "Both send first"
 listen rcvbuf=64k sndbuf=64k
 connect L1 rcvbuf=64k sndbuf=64k
 accept L1
+wait L1
 select C1
 note "Client and server each send 1 MiB before reading anything, as two programs that 'send the request, then read the reply' would. Their buffers are small, 128 KiB once doubled, so that the picture is clear; default buffers only move the point where it happens."
 sendall C1 1m

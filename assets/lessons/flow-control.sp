@@ -6,6 +6,7 @@ step "A receiver that does not read"
 listen rcvbuf=64k
 connect L1
 accept L1
+wait L1
 select C1
 note "The server's receive buffer is 128 KiB, twice what it asked for, and it does not read. The client sends 256 KiB, slowly: 16 KiB a second."
 sendall C1 256k rate=16k/s

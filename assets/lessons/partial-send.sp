@@ -7,6 +7,7 @@ listen rcvbuf=4k
 connect L1 sndbuf=4k timeout=0
 wait C1
 accept L1
+wait L1
 select C1
 expect C1 sndbuf=8192
 note "C1's sndbuf reads 8192: the kernel doubled the 4 KiB that was asked, to leave room for its own bookkeeping."

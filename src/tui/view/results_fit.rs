@@ -110,16 +110,19 @@ fn fit_with<'a>(
     // The newest result of a run of alike ones (`sendto … x200`), and how
     // many older ones like it were passed over.
     let mut alike: Option<(&CallResult, usize)> = None;
-    let said = |n: usize, blocks: &mut Vec<Block<'a>>| {
-        if n > 0 {
-            blocks.push(Block {
-                lines: vec![Line::styled(
-                    format!("      ⋮ {n} more alike before it"),
-                    app.theme.dim(),
-                )],
-                // It stands for results: it stays while they would.
-                weight: Weight::Kept,
-            });
+    // Where the newest of the run is among the blocks: the count of the
+    // older ones goes with it (above it), and gives way with it, so that
+    // the pane never shows a count without the result it counts.
+    let mut alike_at = 0;
+    let said = |n: usize, at: usize, blocks: &mut Vec<Block<'a>>| {
+        if n > 0
+            && let Some(b) = blocks.get_mut(at)
+            && !b.lines.is_empty()
+        {
+            b.lines.insert(
+                0,
+                Line::styled(format!("      ⋮ {n} more alike before it"), app.theme.dim()),
+            );
         }
     };
     // Commands newer than every result are what runs now: they stay.
@@ -137,10 +140,11 @@ fn fit_with<'a>(
             continue;
         }
         if let Some((_, n)) = alike.take() {
-            said(n, &mut blocks);
+            said(n, alike_at, &mut blocks);
         }
         if let Entry::Op(r) = e {
             alike = Some((r, 0));
+            alike_at = blocks.len();
         }
         if kept_rows >= h || earlier_rows >= h {
             break;
@@ -182,7 +186,7 @@ fn fit_with<'a>(
         }
     }
     if let Some((_, n)) = alike {
-        said(n, &mut blocks);
+        said(n, alike_at, &mut blocks);
     }
     flush(&mut checks, &mut blocks, in_step);
     blocks.reverse();
