@@ -144,7 +144,8 @@ fn fit_with<'a>(
         }
         if let Entry::Op(r) = e {
             alike = Some((r, 0));
-            alike_at = blocks.len();
+            // Not drawn (yet): no block to count in.
+            alike_at = usize::MAX;
         }
         if kept_rows >= h || earlier_rows >= h {
             break;
@@ -179,6 +180,10 @@ fn fit_with<'a>(
             _ => {}
         }
         if !lines.is_empty() {
+            // The newest of a run of alike results: its count goes here.
+            if matches!(e, Entry::Op(_)) {
+                alike_at = blocks.len();
+            }
             blocks.push(Block { lines, weight });
         }
         if matches!(e, Entry::Step(_)) {
