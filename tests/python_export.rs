@@ -298,7 +298,7 @@ fn a_lesson_in_its_own_namespace_exports_a_program_that_goes_there_and_keeps_its
         "runs in its own namespace"
     );
     assert!(
-        program.contains("send_paced(c1, b'a' * 524288, 65536)"),
+        program.contains("send_paced(c1, b'a' * 262144, 16384)"),
         "rate= as a paced loop"
     );
     assert!(program.contains("drain('A1', a1, True, rate=131072)"));
