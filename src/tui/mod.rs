@@ -43,6 +43,10 @@ use theme::Theme;
 /// How often the kernel view is sampled.
 pub const SAMPLE_EVERY: Duration = Duration::from_millis(200);
 
+/// How often it is sampled while watching another process: four times a
+/// second (a server may hold tens of thousands of connections).
+pub const WATCH_SAMPLE_EVERY: Duration = Duration::from_millis(250);
+
 /// How often the screen may redraw on its own (elapsed times of blocked calls).
 pub const TICK: Duration = Duration::from_millis(250);
 
@@ -193,7 +197,11 @@ where
     let _sampler = match app.kernel.error() {
         None => Some(Sampler::spawn(
             app.lab.observer(),
-            SAMPLE_EVERY,
+            if app.watching.is_some() {
+                WATCH_SAMPLE_EVERY
+            } else {
+                SAMPLE_EVERY
+            },
             app.kernel.clone(),
             move |snap| {
                 views.push_snapshot(snap);

@@ -46,6 +46,9 @@ enum Key {
     Udp(SocketAddr, SocketAddr, u64),
 }
 
+/// How long a family and protocol that had no watched socket is not dumped again.
+const EMPTY_EVERY: Duration = Duration::from_secs(1);
+
 /// How often the sockets of a watched process that holds many are read again at most.
 const PROCESS_EVERY: Duration = Duration::from_millis(500);
 
@@ -62,6 +65,8 @@ pub struct Watch {
     entries: Vec<DiagEntry>,
     process: Option<Process>,
     last: Vec<SockView>,
+    /// Per family and protocol, when a dump of it last found nothing.
+    empty_since: [Option<Instant>; 4],
 }
 
 /// A watched process: its sockets as last read.
@@ -119,6 +124,7 @@ impl Watch {
             entries: Vec::new(),
             process,
             last: Vec::new(),
+            empty_since: [None; 4],
         })
     }
 
@@ -152,7 +158,10 @@ impl Watch {
         self.entries = entries;
         let views = result?;
         let note = views.is_empty().then(|| self.nothing_yet());
-        self.last.clone_from(&views);
+        // Kept to show after the process exits (a port's watch shows the next one).
+        if self.process.is_some() {
+            self.last.clone_from(&views);
+        }
         Ok((views, self.status(note)))
     }
 
@@ -230,10 +239,22 @@ impl Watch {
         } else {
             super::bytecode::source_ports(&ports)
         };
-        for family in [libc::AF_INET, libc::AF_INET6] {
-            for proto in [libc::IPPROTO_TCP, libc::IPPROTO_UDP] {
-                diag.dump_filtered(family, proto, filter.as_deref(), ext, out)?;
+        let kinds = [
+            (libc::AF_INET, libc::IPPROTO_TCP),
+            (libc::AF_INET, libc::IPPROTO_UDP),
+            (libc::AF_INET6, libc::IPPROTO_TCP),
+            (libc::AF_INET6, libc::IPPROTO_UDP),
+        ];
+        for (slot, (family, proto)) in kinds.into_iter().enumerate() {
+            // A kind that had nothing is asked again once a second: most
+            // servers use one family and one protocol, and each dump is a
+            // round trip to the kernel.
+            if self.empty_since[slot].is_some_and(|t| t.elapsed() < EMPTY_EVERY) {
+                continue;
             }
+            let before = out.len();
+            diag.dump_filtered(family, proto, filter.as_deref(), ext, out)?;
+            self.empty_since[slot] = (out.len() == before).then(Instant::now);
         }
         Ok(())
     }
