@@ -161,9 +161,9 @@ fn kernel_figures(s: &Server, n: usize) {
     screen.watch(Watch::new(Target::Port(port)).unwrap());
     screen.set_watch_detail(Some(Default::default()));
     let first = screen.take_of(&[], Duration::ZERO).unwrap();
-    assert_eq!(
-        first.sockets.len(),
-        n + 1,
+    // Every server socket; a TIME-WAIT left on the port may add one.
+    assert!(
+        first.sockets.len() > n,
         "every server socket is in the view"
     );
     // The rows a 30-row screen shows.
@@ -196,7 +196,7 @@ fn kernel_figures(s: &Server, n: usize) {
         )
         .unwrap();
         t_bare.push(t.elapsed());
-        assert_eq!(out.len(), n + 1);
+        assert!(out.len() > n);
         let t = Instant::now();
         std::hint::black_box(json.take_of(&[], Duration::ZERO).unwrap());
         t_json.push(t.elapsed());

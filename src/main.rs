@@ -138,7 +138,7 @@ enum Mode {
     /// SYN queue, buffers and connections, each with its process; the
     /// command line still works beside it.
     #[command(
-        after_help = "Examples:\n  sockplay watch 8080\n  sockplay watch 127.0.0.1:8080 --json --count 3\n  sockplay watch pid=4242\n  sockplay watch -- python3 server.py"
+        after_help = "In another network namespace (a container's; needs root): --netns PID or --netns /run/netns/NAME.\n\nExamples:\n  sockplay watch 8080\n  sockplay watch 127.0.0.1:8080 --json --count 3\n  sockplay watch pid=4242\n  sockplay watch --netns 4242 8080\n  sockplay watch -- python3 server.py"
     )]
     Watch {
         /// PORT, HOST:PORT, [::1]:PORT or pid=PID (or `-- COMMAND ARGS…`).
@@ -164,7 +164,17 @@ enum Mode {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // `watch --netns PID|PATH` names another namespace; the lab's own
+    // `--netns` takes no value.
+    let (args, watch_netns) = watch::take_netns(std::env::args_os().collect());
+    let cli = Cli::parse_from(args);
+    // Before any thread starts: threads keep the namespace they began in.
+    if let Some(ns) = &watch_netns
+        && let Err(e) = sockplay::lab::netns::enter_other(ns)
+    {
+        eprintln!("sockplay: --netns {}: {e}", escape_text(ns));
+        return ExitCode::from(2);
+    }
     let in_terminal = matches!(
         cli.mode,
         None | Some(Mode::Lesson { .. }) | Some(Mode::Watch { json: false, .. })

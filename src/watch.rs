@@ -81,3 +81,36 @@ pub fn watch(args: &Args) -> anyhow::Result<u8> {
     };
     Ok(sockplay::tui::run(start)? as u8)
 }
+
+/// Takes `--netns PID|PATH` (or `--netns=…`) out of a `watch` command
+/// line: the namespace to watch in, entered before anything starts. The
+/// lab's own `--netns`, given alone, stays.
+pub fn take_netns(mut args: Vec<std::ffi::OsString>) -> (Vec<std::ffi::OsString>, Option<String>) {
+    let is_watch = args
+        .iter()
+        .skip(1)
+        .find(|a| !a.to_string_lossy().starts_with('-'));
+    if is_watch.is_none_or(|a| a != "watch") {
+        return (args, None);
+    }
+    let names_one = |v: &str| v.parse::<u32>().is_ok() || v.starts_with('/');
+    // Up to `--`: what follows is the program's own.
+    let end = args.iter().position(|a| a == "--").unwrap_or(args.len());
+    for i in 1..end {
+        let word = args[i].to_string_lossy().into_owned();
+        if let Some(v) = word.strip_prefix("--netns=") {
+            let v = v.to_string();
+            args.remove(i);
+            return (args, Some(v));
+        }
+        if word == "--netns"
+            && let Some(v) = args.get(i + 1).map(|v| v.to_string_lossy().into_owned())
+            && i + 1 < end
+            && names_one(&v)
+        {
+            args.drain(i..=i + 1);
+            return (args, Some(v));
+        }
+    }
+    (args, None)
+}

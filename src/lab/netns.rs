@@ -75,3 +75,38 @@ fn enter_as_user() -> io::Result<()> {
     std::fs::write("/proc/self/gid_map", format!("{gid} {gid} 1"))?;
     Ok(())
 }
+
+/// Moves the process into another network namespace: a process's
+/// (`PID`, through `/proc/PID/ns/net`) or a named one (`/run/netns/NAME`,
+/// as `ip netns add` makes). Needs CAP_SYS_ADMIN. Call it while the
+/// process has one thread.
+pub fn enter_other(which: &str) -> io::Result<()> {
+    let path = match which.parse::<u32>() {
+        Ok(pid) => format!("/proc/{pid}/ns/net"),
+        Err(_) => which.to_string(),
+    };
+    let file = std::fs::File::open(&path).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound if which.parse::<u32>().is_ok() => {
+            io::Error::new(e.kind(), format!("there is no process {which}"))
+        }
+        io::ErrorKind::NotFound => {
+            io::Error::new(e.kind(), format!("there is no namespace {path}"))
+        }
+        _ => io::Error::new(e.kind(), format!("cannot open {path}: {e}")),
+    })?;
+    // SAFETY: setns takes a descriptor, which `file` keeps open for the call.
+    if unsafe { libc::setns(std::os::fd::AsRawFd::as_raw_fd(&file), libc::CLONE_NEWNET) } != 0 {
+        let e = io::Error::last_os_error();
+        return Err(match e.raw_os_error() {
+            Some(libc::EPERM) => io::Error::new(
+                e.kind(),
+                "entering another network namespace needs CAP_SYS_ADMIN: run as root",
+            ),
+            Some(libc::EINVAL) => {
+                io::Error::new(e.kind(), format!("{path} is not a network namespace"))
+            }
+            _ => e,
+        });
+    }
+    Ok(())
+}

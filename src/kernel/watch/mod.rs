@@ -102,7 +102,10 @@ impl Watch {
                     .ok_or(WatchError::NoProcess(pid))?;
                 Some(Process {
                     pid,
-                    owner: Some(Owner { pid, name }),
+                    owner: Some(Owner {
+                        pid,
+                        name: name.into(),
+                    }),
                     inodes: FxHashSet::default(),
                     ports: Vec::new(),
                     read: None,
@@ -195,9 +198,12 @@ impl Watch {
         // A program just started may not have reached its exec yet: its name changes.
         if p.exited.is_none()
             && let Some(name) = self.owners.name_of(p.pid)
-            && p.owner.as_ref().is_none_or(|o| o.name != name)
+            && p.owner.as_ref().is_none_or(|o| *o.name != *name)
         {
-            p.owner = Some(Owner { pid: p.pid, name });
+            p.owner = Some(Owner {
+                pid: p.pid,
+                name: name.into(),
+            });
         }
         if p.exited.is_none() && !self.owners.alive(p.pid) {
             let who = p.owner.as_ref().map_or(format!("process {}", p.pid), |o| {
@@ -321,9 +327,13 @@ impl Watch {
             }
         }
         listeners.sort_by_key(|l| l.0);
+        // Each listener's name, address and owner, for the entries it holds.
+        let held: Vec<(SockName, SocketAddr, Option<Owner>)> = listeners
+            .iter()
+            .map(|(n, i)| (*n, entries[*i].local, self.owners_of(&entries[*i])))
+            .collect();
         let listener_of = |e: &DiagEntry| {
-            listeners.iter().find(|(_, i)| {
-                let at = entries[*i].local;
+            held.iter().find(|(_, at, _)| {
                 at.port() == e.local.port()
                     && (at.ip().is_unspecified() || at.ip() == e.local.ip())
                     && at.is_ipv4() == e.local.is_ipv4()
@@ -341,8 +351,9 @@ impl Watch {
             v.accept_queue_max = Some(e.wqueue);
             out.push(v);
         }
-        for i in 0..entries.len() {
-            let e = entries[i].clone();
+        for slot in entries.iter_mut() {
+            // Taken, not copied: the entries are cleared after the sample.
+            let e = std::mem::replace(slot, placeholder());
             if !udp(&e) && e.state == TcpState::Listen {
                 continue;
             }
@@ -350,10 +361,11 @@ impl Watch {
             let queued = e.inode == 0
                 && matches!(e.state, TcpState::Established | TcpState::CloseWait)
                 && listener.is_some();
-            if let Some((ln, li)) = listener.filter(|_| queued || e.state == TcpState::SynReceived)
+            if let Some((ln, _, owner)) =
+                listener.filter(|_| queued || e.state == TcpState::SynReceived)
             {
                 let mut w = build::waiting_view(&e, *ln, None);
-                w.owner = self.owners_of(&entries[*li]);
+                w.owner.clone_from(owner);
                 waiting.entry(*ln).or_default().push(w);
                 continue;
             }
@@ -446,6 +458,27 @@ impl Watch {
             });
         }
         v
+    }
+}
+
+/// What a taken entry leaves behind (a listener, skipped by the loop).
+fn placeholder() -> DiagEntry {
+    let nowhere = SocketAddr::from(([0, 0, 0, 0], 0));
+    DiagEntry {
+        state: TcpState::Listen,
+        local: nowhere,
+        peer: nowhere,
+        rqueue: 0,
+        wqueue: 0,
+        inode: 0,
+        info: None,
+        bufs: None,
+        mem: None,
+        retrans: 0,
+        expires_ms: 0,
+        drops: None,
+        cookie: 0,
+        udp: false,
     }
 }
 
