@@ -400,7 +400,13 @@ fn netns_watches_a_server_in_another_namespace() {
     }
     // The textbook server alone in a namespace of its own, as in a container.
     let mut child = Command::new("unshare")
-        .args(["-n", "sh", "-c", "ip link set lo up && exec python3 -c \"$0\"", TEXTBOOK])
+        .args([
+            "-n",
+            "sh",
+            "-c",
+            "ip link set lo up && exec python3 -c \"$0\"",
+            TEXTBOOK,
+        ])
         .stdout(Stdio::piped())
         .spawn()
         .expect("unshare (util-linux) runs");
@@ -426,13 +432,23 @@ fn netns_watches_a_server_in_another_namespace() {
     let here = json_lines(&sockplay(&["watch", &port, "--json", "--count", "1"]));
     let mine = here[0]["sockets"].as_array().unwrap();
     assert!(
-        mine.iter().all(|s| s["owner"]["pid"].as_u64() != Some(u64::from(server.pid()))),
+        mine.iter()
+            .all(|s| s["owner"]["pid"].as_u64() != Some(u64::from(server.pid()))),
         "{}",
         here[0]
     );
     // A namespace that is not there: one line.
-    let out = sockplay(&["watch", "--netns", "/run/netns/no-such-namespace", &port, "--json"]);
+    let out = sockplay(&[
+        "watch",
+        "--netns",
+        "/run/netns/no-such-namespace",
+        &port,
+        "--json",
+    ]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert_eq!(err.trim(), "sockplay: --netns /run/netns/no-such-namespace: there is no namespace /run/netns/no-such-namespace");
+    assert_eq!(
+        err.trim(),
+        "sockplay: --netns /run/netns/no-such-namespace: there is no namespace /run/netns/no-such-namespace"
+    );
 }

@@ -333,6 +333,7 @@ impl App {
         }
         self.history.record(&snap);
         self.snapshot = Some(snap);
+        self.wire_follows();
         self.fix_selection();
         self.dirty = true;
     }

@@ -18,6 +18,8 @@ pub struct Watching {
     pub started: Option<crate::script::watch::Started>,
     /// The sockets whose TCP_INFO the kernel reader was last asked for.
     detail: Option<FxHashSet<SockName>>,
+    /// The watched listeners' ports the wire lets through.
+    followed: FxHashSet<u16>,
 }
 
 impl Watching {
@@ -27,6 +29,7 @@ impl Watching {
             target,
             started,
             detail: None,
+            followed: FxHashSet::default(),
         }
     }
 }
@@ -41,6 +44,27 @@ impl App {
             .map(|p| format!(" · {} {}", p.name, p.pid))
             .unwrap_or_default();
         Some(format!("watch {}{process}", w.target))
+    }
+
+    /// Lets the wire see the watched listeners' connections (where the
+    /// capture is allowed: CAP_NET_RAW).
+    pub(super) fn wire_follows(&mut self) {
+        let Some(w) = self.watching.as_mut() else {
+            return;
+        };
+        let Some(snap) = self.snapshot.as_ref() else {
+            return;
+        };
+        for v in &snap.sockets {
+            if v.role == crate::kernel::ViewRole::Listener
+                && v.id.is_some_and(|n| n.role == Role::Watched)
+                && let Some(at) = v.local
+                && !w.followed.contains(&at.port())
+                && self.wire.follow(at)
+            {
+                w.followed.insert(at.port());
+            }
+        }
     }
 
     /// Asks the kernel reader for TCP_INFO on the watched connections that

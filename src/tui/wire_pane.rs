@@ -148,6 +148,15 @@ impl WirePane {
         pane
     }
 
+    /// Lets a watched listener's port through the capture's filter, so
+    /// that its connections' segments are seen; false while the capture
+    /// is not open (or cannot be).
+    pub fn follow(&self, at: SocketAddr) -> bool {
+        let Some(w) = &self.wire else { return false };
+        w.watch(SockName::new(crate::lab::Role::Watched, 0), Some(at), None);
+        true
+    }
+
     /// Shows or hides the pane.
     pub fn toggle(&mut self) {
         self.shown = !self.shown;

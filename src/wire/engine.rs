@@ -69,6 +69,8 @@ fn port_of(name: SockName, local: Option<SocketAddr>, peer: Option<SocketAddr>) 
     match name.role {
         Role::Listener => local.map(|a| a.port()),
         Role::Client => peer.map(|a| a.port()),
+        // A port `watch` follows: a watched listener's.
+        Role::Watched => local.map(|a| a.port()),
         _ => None,
     }
 }
