@@ -253,7 +253,9 @@ fn sigterm_restores_the_terminal() {
     pty.command("connect L1");
     pty.command("recv C1 10");
     pty.wait_for("[blocked]");
-    pty.ends_within(libc::SIGTERM, Duration::from_secs(2));
+    let status = pty.ends_within(libc::SIGTERM, Duration::from_secs(2));
+    // As a shell reports a program the signal killed: 128 + 15.
+    assert_eq!(status.code(), Some(128 + libc::SIGTERM), "{status:?}");
     assert_given_back(&pty);
 }
 
@@ -282,7 +284,7 @@ fn sighup_ends_the_lab_cleanly() {
     let mut pty = spawn(&["--listen", "--backlog", "1"], 100, 30);
     pty.wait_for("L1 127.0.0.1:");
     let status = pty.ends_within(libc::SIGHUP, Duration::from_secs(2));
-    assert!(status.success(), "{status:?}");
+    assert_eq!(status.code(), Some(128 + libc::SIGHUP), "{status:?}");
     assert_given_back(&pty);
 }
 
@@ -363,7 +365,8 @@ fn assert_given_back(pty: &Pty) {
 fn sigquit_restores_the_terminal() {
     let mut pty = spawn(&["--listen"], 100, 30);
     pty.wait_for("L1 127.0.0.1:");
-    pty.ends_within(libc::SIGQUIT, Duration::from_secs(1));
+    let status = pty.ends_within(libc::SIGQUIT, Duration::from_secs(1));
+    assert_eq!(status.code(), Some(128 + libc::SIGQUIT), "{status:?}");
     assert_given_back(&pty);
 }
 

@@ -219,6 +219,9 @@ where
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut drawn_at: Option<Instant> = None;
     let mut unshown = 0u64;
+    // The signal that ended the lab: the exit status says it, as a shell
+    // reports a program the signal killed (128 + its number).
+    let mut ended_by: Option<i32> = None;
     loop {
         // At most one frame per FRAME: a chatty lab makes many changes a
         // second, and drawing each would leave no time for keys.
@@ -241,7 +244,10 @@ where
         let msg = tokio::select! {
             biased;
             s = signals.recv() => match s {
-                Sig::End => Some(Msg::Terminate),
+                Sig::End(n) => {
+                    ended_by = Some(n);
+                    Some(Msg::Terminate)
+                }
                 Sig::Suspend => suspend(terminal)?,
             },
             ev = terminal_events.next() => match ev {
@@ -294,13 +300,13 @@ where
         }
     }
     app.lab.shutdown(QUIT_LIMIT);
-    Ok(0)
+    Ok(ended_by.map_or(0, |n| 128 + n))
 }
 
 /// What a signal asks of the lab.
 enum Sig {
-    /// End now, giving the terminal back.
-    End,
+    /// End now, giving the terminal back; the signal's number.
+    End(i32),
     /// Stop until `fg` (SIGTSTP).
     Suspend,
 }
@@ -328,10 +334,10 @@ impl Signals {
 
     async fn recv(&mut self) -> Sig {
         tokio::select! {
-            _ = self.term.recv() => Sig::End,
-            _ = self.hup.recv() => Sig::End,
-            _ = self.int.recv() => Sig::End,
-            _ = self.quit.recv() => Sig::End,
+            _ = self.term.recv() => Sig::End(libc::SIGTERM),
+            _ = self.hup.recv() => Sig::End(libc::SIGHUP),
+            _ = self.int.recv() => Sig::End(libc::SIGINT),
+            _ = self.quit.recv() => Sig::End(libc::SIGQUIT),
             _ = self.tstp.recv() => Sig::Suspend,
         }
     }
