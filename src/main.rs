@@ -1,13 +1,12 @@
 //! The `sockplay` command: parse the command line, pick the mode, map
 //! outcomes to exit codes.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use anyhow::Context;
 use clap::{CommandFactory, Parser, Subcommand};
 
 use sockplay::lab::preview::escape_text;
@@ -334,17 +333,14 @@ fn lesson_needing_netns(mode: &Option<Mode>) -> Option<String> {
     lesson.needs_own_netns().then_some(lesson.name)
 }
 
-fn read_script(file: &PathBuf) -> anyhow::Result<String> {
-    if file.as_os_str() == "-" {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
-        return Ok(text);
-    }
-    std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))
+/// A script's text: a regular file or standard input, bounded in size and
+/// line length, UTF-8; a refusal is one line naming the file.
+fn read_script(file: &std::path::Path) -> anyhow::Result<String> {
+    sockplay::script::source::read(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
 }
 
 /// A script by path, or a built-in lesson by name.
-fn script_or_lesson(file: &PathBuf) -> anyhow::Result<Lesson> {
+fn script_or_lesson(file: &std::path::Path) -> anyhow::Result<Lesson> {
     if file.as_os_str() != "-" && !file.exists() {
         let name = file.to_string_lossy();
         if let Some(l) = lessons::all().into_iter().find(|l| l.name == name) {
@@ -356,7 +352,7 @@ fn script_or_lesson(file: &PathBuf) -> anyhow::Result<Lesson> {
 }
 
 /// `run --python`: the script as a Python 3 program, printed; nothing runs.
-fn python_program(file: &PathBuf) -> anyhow::Result<u8> {
+fn python_program(file: &std::path::Path) -> anyhow::Result<u8> {
     let lesson = script_or_lesson(file)?;
     let lines = match parse_script(&lesson.text) {
         Ok(lines) => lines,
@@ -376,7 +372,7 @@ fn python_program(file: &PathBuf) -> anyhow::Result<u8> {
 /// `run --cast`: the lesson played headless through the lab's screen,
 /// printed as an asciicast; each step said on stderr as it begins.
 fn cast(
-    file: &PathBuf,
+    file: &std::path::Path,
     size: (u16, u16),
     hold: Option<Duration>,
     pcap: Option<PcapTarget>,
@@ -437,7 +433,7 @@ fn parse_size(text: &str) -> Result<(u16, u16), String> {
 }
 
 fn run(
-    file: &PathBuf,
+    file: &std::path::Path,
     json: bool,
     (markdown, figures): (bool, Option<PathBuf>),
     settle: Duration,
@@ -613,20 +609,23 @@ fn shell() -> anyhow::Result<u8> {
              Try: listen backlog=2   then   connect L1 x4   then   show"
         );
     }
-    let (tx, rx) = mpsc::channel::<String>();
+    let (tx, rx) = mpsc::channel::<Result<String, String>>();
     std::thread::spawn(move || {
         let mut stdin = std::io::stdin().lock();
         let mut bytes = Vec::new();
-        // Bounded by the input: each turn reads one line, and stops at its end.
+        // Bounded by the input: each turn reads one line, and stops at its
+        // end; a line past the limit ends the input.
         loop {
-            bytes.clear();
-            match stdin.read_until(b'\n', &mut bytes) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {}
+            match sockplay::script::source::read_line(&mut stdin, &mut bytes) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => {
+                    let _ = tx.send(Err(e.to_string()));
+                    break;
+                }
             }
-            let line = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            if tx.send(utf8_or_escaped(line)).is_err() {
+            let line = bytes.strip_suffix(b"\r").unwrap_or(&bytes);
+            if tx.send(Ok(utf8_or_escaped(line))).is_err() {
                 break;
             }
         }
@@ -638,6 +637,7 @@ fn shell() -> anyhow::Result<u8> {
     }
     let mut runner = Runner::new(&mut sink);
     let mut number = 0;
+    let mut status = 0;
     let prompt = || {
         if interactive {
             eprint!("sockplay> ");
@@ -647,8 +647,13 @@ fn shell() -> anyhow::Result<u8> {
     prompt();
     loop {
         match rx.recv_timeout(Duration::from_millis(50)) {
-            Ok(text) if is_quit(&text) => break,
-            Ok(text) => {
+            Ok(Err(e)) => {
+                eprintln!("sockplay: standard input, line {}: {e}", number + 1);
+                status = 2;
+                break;
+            }
+            Ok(Ok(text)) if is_quit(&text) => break,
+            Ok(Ok(text)) => {
                 number += 1;
                 match parse_line(&text) {
                     Ok(Some(statement)) => {
@@ -669,5 +674,5 @@ fn shell() -> anyhow::Result<u8> {
         }
     }
     runner.close();
-    Ok(0)
+    Ok(status)
 }

@@ -120,9 +120,9 @@ pub fn find(name_or_path: &str) -> Result<Lesson, String> {
         return Ok(l);
     }
     let path = Path::new(name_or_path);
-    match std::fs::read_to_string(path) {
+    match super::source::read(path) {
         Ok(text) => Ok(Lesson::from_text(name_or_path, &text)),
-        Err(e) if path.exists() => Err(format!("cannot read {name_or_path}: {e}")),
+        Err(e) if path.exists() => Err(format!("{name_or_path}: {e}")),
         Err(_) => {
             let names: Vec<String> = all().into_iter().map(|l| l.name).collect();
             Err(format!(

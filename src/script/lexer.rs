@@ -28,17 +28,18 @@ impl Token {
     }
 }
 
+/// The longest word outside quotes: longer than any command, name, size
+/// or host name, so an error that repeats a word stays one line.
+pub const MAX_WORD: usize = 256;
+
 /// Splits a line into words. Whitespace separates words, `"…"` is one word
 /// with escapes (`\n \r \t \\ \" \xNN`), and `#` outside quotes starts a comment.
 pub fn tokenize(line: &str) -> Result<Vec<Token>, ParseError> {
     let mut tokens = Vec::new();
     let chars: Vec<(usize, char)> = line.char_indices().collect();
-    let col_of = |i: usize| {
-        line[..chars.get(i).map_or(line.len(), |c| c.0)]
-            .chars()
-            .count()
-            + 1
-    };
+    // `chars` counts characters, so the i-th is at column i + 1: no
+    // counting from the line's start for each word.
+    let col_of = |i: usize| i + 1;
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i].1;
@@ -68,6 +69,15 @@ pub fn tokenize(line: &str) -> Result<Vec<Token>, ParseError> {
             let mut buf = [0u8; 4];
             bytes.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
             i += 1;
+        }
+        if !quoted && i - start > MAX_WORD {
+            return Err(ParseError::new(
+                col_of(start),
+                format!(
+                    "a word of {} characters: outside quotes a word is at most {MAX_WORD}",
+                    i - start
+                ),
+            ));
         }
         let mut token = Token::word(&word, col_of(start));
         if quoted {
@@ -172,6 +182,27 @@ mod tests {
         assert_eq!(t[2].bytes, b"Hi there\n\x1b# \"x\"");
         let t = tokenize(r#"send C1 "\xff""#).unwrap();
         assert_eq!(t[2].bytes, vec![0xff]);
+    }
+
+    #[test]
+    fn a_long_word_is_refused_without_being_repeated() {
+        let line = format!("listen {}", "x".repeat(MAX_WORD + 1));
+        let e = tokenize(&line).unwrap_err();
+        assert_eq!(e.col, 8);
+        assert!(e.message.len() < 100, "{}", e.message);
+    }
+
+    #[test]
+    fn columns_count_characters() {
+        assert_eq!(
+            words("note é \"à\" x"),
+            vec![
+                ("note".into(), 1),
+                ("é".into(), 6),
+                ("à".into(), 8),
+                ("x".into(), 12)
+            ]
+        );
     }
 
     #[test]

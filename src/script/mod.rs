@@ -13,6 +13,7 @@ pub mod player;
 pub mod program;
 pub mod python;
 pub mod quote;
+pub mod source;
 pub mod units;
 
 pub use error::{ParseError, ScriptError};
