@@ -25,6 +25,28 @@ pub(crate) struct Job {
     pub run: Box<dyn FnOnce(bool) + Send>,
 }
 
+thread_local! {
+    /// The lane whose worker this thread is, while it is one.
+    static RUNNING: std::cell::RefCell<Option<Lane>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The call `seq` is about to report its result: on a lane's worker, it
+/// stops being shown as the call in flight now, so that a kernel view read
+/// after the result never shows it still running. (A step of a longer call,
+/// such as one `send` of a `sendall`, leaves that call in flight.)
+pub(crate) fn finishing(seq: u64) {
+    RUNNING.with(|r| {
+        if let Some(lane) = &*r.borrow() {
+            let mut state = lane.lock();
+            if state.current.as_ref().is_some_and(|c| c.call.seq == seq) {
+                // Still pending until its thread lets go of the socket (a
+                // close waits for that), but no longer shown running.
+                state.reported = true;
+            }
+        }
+    });
+}
+
 /// A call in flight: what it is and when it began.
 #[derive(Debug, Clone)]
 pub struct InFlight {
@@ -41,6 +63,8 @@ struct State {
     worker: Option<libc::pthread_t>,
     /// The call it is running.
     current: Option<InFlight>,
+    /// That call has reported its result (its thread is finishing).
+    reported: bool,
 }
 
 #[derive(Default)]
@@ -135,6 +159,7 @@ impl Lane {
         // However this thread leaves, a job that panics included, the lane
         // forgets it: `interrupt` must never signal a thread that is gone.
         let _leaving = Leaving(self);
+        RUNNING.with(|r| *r.borrow_mut() = Some(self.clone()));
         loop {
             let job = {
                 let mut state = self.lock();
@@ -144,6 +169,7 @@ impl Lane {
                             call: job.started.clone(),
                             since: Instant::now(),
                         });
+                        state.reported = false;
                         job
                     }
                     None => {
@@ -151,6 +177,8 @@ impl Lane {
                         state.current = None;
                         self.inner.busy.store(false, Ordering::Release);
                         self.inner.changed.notify_all();
+                        drop(state);
+                        RUNNING.with(|r| r.borrow_mut().take());
                         return;
                     }
                 }
@@ -177,8 +205,9 @@ impl Lane {
             return (0, None);
         }
         let state = self.lock();
-        let running = state.current.clone();
-        (state.queue.len() + usize::from(running.is_some()), running)
+        let pending = state.queue.len() + usize::from(state.current.is_some());
+        let running = state.current.clone().filter(|_| !state.reported);
+        (pending, running)
     }
 
     /// Drops the queued calls (not the running one), telling each it was cancelled.

@@ -228,6 +228,7 @@ impl Recorder {
             data: extra.data,
             datagram: extra.datagram.map(Box::new),
         };
+        super::lane::finishing(self.seq);
         self.shared
             .emit_in(self.epoch, LabEvent::Finished(result.clone()));
         result
