@@ -3,6 +3,8 @@
 //! bidirectional marks, through every output (transcript, JSON Lines,
 //! Markdown, the shell, errors on stderr).
 
+mod common;
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -172,4 +174,89 @@ fn an_error_about_a_word_with_a_decoded_line_break_is_one_line() {
         assert!(e.contains("two\\nlines"), "{text}");
     }
     assert!(!text.contains("two\nlines"), "{text}");
+}
+
+/// Whether python3 reads each program (compiles it, runs nothing).
+fn python_compiles(programs: &[String]) {
+    let listing = serde_json::to_string(programs).unwrap();
+    let check = "import json, sys\n\
+                 for i, p in enumerate(json.load(sys.stdin)):\n    \
+                 try:\n        compile(p, 'program %d' % i, 'exec')\n    \
+                 except SyntaxError as e:\n        print(i, e); sys.exit(1)\n";
+    let mut child = Command::new("python3")
+        .args(["-c", check])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 runs (.ci/run installs it)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(listing.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        let i: usize = said.split(' ').next().unwrap().parse().unwrap();
+        panic!("python3 refused program {i}: {said}\n{}", programs[i]);
+    }
+}
+
+#[test]
+fn python_programs_print_no_raw_control_and_python_reads_them() {
+    let mut rng = Rng(0x0dd_ba11_5eed_0002);
+    let mut programs = Vec::new();
+    for _ in 0..1000 {
+        let script = random_script(&mut rng);
+        let Ok(lines) = parse_script(&script) else {
+            continue;
+        };
+        let name = format!("{}.sp", nasty(&mut rng));
+        let program = sockplay::script::program::program(&lines, &name);
+        check("python", &script, program.as_bytes());
+        programs.push(program);
+    }
+    // The hosts that broke the program: a trailing backslash, a quote.
+    let hosts = "udp\nsendto U1 a\\:80 \"x\"\nlisten a\\:1\nconnect a\\:80\nconnect a\\x27b:80\n\
+                 note \"nul \\0 and raw \x00 here\"\n";
+    let lines = parse_script(hosts).unwrap();
+    let program = sockplay::script::program::program(&lines, "hosts\x1b[2J.sp");
+    check("python", hosts, program.as_bytes());
+    for host in ["('a\\\\', 80)", "('a\\\\', 1)", "('a\\\\x27b', 80)"] {
+        assert!(program.contains(host), "{host} in\n{program}");
+    }
+    programs.push(program);
+    assert!(programs.len() > 100, "{}", programs.len());
+    python_compiles(&programs);
+}
+
+#[test]
+fn the_lab_shows_a_lessons_words_escaped_not_raw_nor_dropped() {
+    use common::tui::{app, pump, rows};
+    let lesson = "# lesson: Evil \u{202e}title\u{2066}\n\
+                  step \"A step \u{202e}reversed\"\n\
+                  note \"a bell\\x07 and \x1b]0;OWNED\x07 here\"\n\
+                  listen\n";
+    let lesson = sockplay::script::lessons::Lesson::from_text("evil", lesson);
+    let lines = parse_script(&lesson.text).unwrap();
+    let (mut app, rx) = app();
+    app.play(&lesson.title, lines, true);
+    // Past the first step's start: its title and note show.
+    common::tui::key(&mut app, crossterm::event::KeyCode::Char(' '));
+    assert!(pump(&mut app, &rx, |a| a
+        .script
+        .as_ref()
+        .is_some_and(|s| s.done)));
+    let screen = rows(&app, 100, 30).join("\n");
+    if let Some(c) = raw_control(&screen) {
+        panic!("raw {c:?} on the screen:\n{screen}");
+    }
+    for shown in [
+        "Evil \\xe2\\x80\\xaetitle\\xe2\\x81\\xa6",
+        "A step \\xe2\\x80\\xaereversed",
+        "a bell\\x07 and \\x1b]0;OWNED\\x07 here",
+    ] {
+        assert!(screen.contains(shown), "{shown} on\n{screen}");
+    }
 }

@@ -7,11 +7,12 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::time::Duration;
 
+use super::commonmark::{code_line, text as md};
 use super::handout::{self, WIDTH, wrap};
 use super::parse::{Line, Statement};
 use super::sink::{ExpectReport, Sink};
 use crate::kernel::Snapshot;
-use crate::lab::preview::{escape_lines, escape_text};
+use crate::lab::preview::escape_text;
 use crate::lab::{Arg, Call, CallResult, Command, SockName, Started, Target};
 
 /// How many steps of a `sendall`/`recvall`/`accept all` a handout prints
@@ -49,10 +50,13 @@ pub struct Markdown<W: Write> {
 impl<W: Write> Markdown<W> {
     /// A handout with a title and a summary.
     pub fn new(mut out: W, title: &str, summary: &str) -> Self {
-        let _ = writeln!(out, "# {}\n", escape_text(title));
+        let _ = writeln!(out, "# {}\n", md(title));
         if !summary.is_empty() {
-            let text = format!("*{}*", escape_text(summary));
-            let _ = writeln!(out, "{}\n", wrap(&text, WIDTH, "").join("\n"));
+            let lines: Vec<String> = wrap(&escape_text(summary), WIDTH - 2, "")
+                .iter()
+                .map(|l| md(l))
+                .collect();
+            let _ = writeln!(out, "*{}*\n", lines.join("\n"));
         }
         let _ = writeln!(
             out,
@@ -93,12 +97,7 @@ impl<W: Write> Markdown<W> {
         self.release_note();
         self.close();
         for f in figures {
-            let _ = writeln!(
-                self.out,
-                "![{}]({})\n",
-                escape_text(&f.alt).replace(['[', ']'], ""),
-                link_path(&f.link)
-            );
+            let _ = writeln!(self.out, "![{}]({})\n", md(&f.alt), link_path(&f.link));
         }
     }
 
@@ -121,21 +120,29 @@ impl<W: Write> Markdown<W> {
             let _ = writeln!(self.out, "```text");
             self.in_code = true;
         }
-        // Script text and peer bytes never reach a terminal or a file raw.
-        let _ = writeln!(self.out, "{}", escape_lines(text));
+        // Script text and peer bytes never reach a terminal or a file raw,
+        // and never close the code block early.
+        for line in text.split('\n') {
+            let _ = writeln!(self.out, "{}", code_line(line));
+        }
     }
 
     /// Writes the note held back as a paragraph.
     fn release_note(&mut self) {
         if let Some(n) = self.held_note.take() {
-            self.paragraph(&n);
+            self.paragraph("", &n);
         }
     }
 
-    fn paragraph(&mut self, text: &str) {
+    /// A paragraph of `text`, as itself, after `markup` (`## 2. `).
+    fn paragraph(&mut self, markup: &str, text: &str) {
         self.close();
-        let text = wrap(text, WIDTH, "").join("\n");
-        let _ = writeln!(self.out, "{}\n", escape_lines(&text));
+        let width = WIDTH.saturating_sub(markup.chars().count()).max(20);
+        let lines: Vec<String> = wrap(&escape_text(text), width, "")
+            .iter()
+            .map(|l| md(l))
+            .collect();
+        let _ = writeln!(self.out, "{markup}{}\n", lines.join("\n"));
     }
 
     /// Writes the run of blocked calls held back.
@@ -285,12 +292,25 @@ impl<W: Write> Sink for Markdown<W> {
             .take()
             .unwrap_or_else(|| "What will happen next?".into());
         self.close();
-        let text = format!("**Predict.** {question} *Answer before reading on.*");
+        // The markup around the question wraps as words of its own length,
+        // and goes in after the question's lines are escaped.
+        const BEFORE: &str = "**Predict.**";
+        const AFTER: &str = "*Answer before reading on.*";
+        let (before, after) = (
+            "\u{e000}".repeat(BEFORE.len()),
+            "\u{e001}".repeat(AFTER.len()),
+        );
+        let text = format!("{before} {} {after}", escape_text(&question));
         let quoted: Vec<String> = wrap(&text, WIDTH - 2, "")
-            .into_iter()
-            .map(|l| format!("> {l}"))
+            .iter()
+            .map(|l| {
+                format!(
+                    "> {}",
+                    md(l).replace(&before, BEFORE).replace(&after, AFTER)
+                )
+            })
             .collect();
-        let _ = writeln!(self.out, "{}\n", escape_lines(&quoted.join("\n")));
+        let _ = writeln!(self.out, "{}\n", quoted.join("\n"));
     }
 
     fn step(&mut self, _line: usize, title: &str, t: Duration) {
@@ -301,7 +321,9 @@ impl<W: Write> Sink for Markdown<W> {
             let figures = f.step(title, t.as_secs_f64());
             self.link(figures);
         }
-        self.paragraph(&format!("## {n}. {title}"));
+        self.close();
+        // A heading is one line, however long.
+        let _ = writeln!(self.out, "## {n}. {}\n", md(title));
     }
 
     fn error(&mut self, line: usize, column: Option<usize>, message: &str) {

@@ -11,7 +11,7 @@
 use std::fmt::Write;
 
 use super::parse::{Line, Statement};
-use super::python::{Namer, Py, PyCall, Side, statement};
+use super::python::{Namer, Py, PyCall, Side, comment, statement, str_literal};
 
 /// The helpers every exported program starts with.
 const PRELUDE: &str = include_str!("../../assets/python/prelude.py");
@@ -28,7 +28,7 @@ pub fn program(lines: &[Line], source: &str, own_netns: bool) -> String {
     let mut body = String::new();
     let mut skipped = Vec::new();
     for line in lines {
-        let _ = writeln!(body, "\n# {:>3} │ {}", line.number, one_line(&line.text));
+        let _ = writeln!(body, "\n# {:>3} │ {}", line.number, comment(&line.text));
         match statement(&line.statement, &mut namer) {
             Py::Calls(calls) => {
                 for (i, c) in calls.iter().enumerate() {
@@ -39,16 +39,12 @@ pub fn program(lines: &[Line], source: &str, own_netns: bool) -> String {
                 let _ = writeln!(body, "{code}");
             }
             Py::Comment(why) => {
-                let _ = writeln!(body, "# not generated: {why}");
+                let _ = writeln!(body, "# not generated: {}", comment(&why));
                 if !matches!(
                     line.statement,
                     Statement::Note(_) | Statement::Step(_) | Statement::Pause
                 ) {
-                    skipped.push(format!(
-                        "#   line {}: {}",
-                        line.number,
-                        one_line(&line.text)
-                    ));
+                    skipped.push(format!("#   line {}: {}", line.number, comment(&line.text)));
                 }
             }
         }
@@ -58,7 +54,7 @@ pub fn program(lines: &[Line], source: &str, own_netns: bool) -> String {
     let _ = writeln!(
         out,
         "# The sockplay script {} as a Python 3 program: the same calls, made with",
-        one_line(source)
+        comment(source)
     );
     let _ = writeln!(
         out,
@@ -94,16 +90,11 @@ pub fn program(lines: &[Line], source: &str, own_netns: bool) -> String {
     out
 }
 
-/// A script line as one comment line, whatever it holds.
-fn one_line(text: &str) -> String {
-    text.replace(['\n', '\r'], " ")
-}
-
 /// One call: its setup at once, then the call on its lane (or at once).
 fn call(c: &PyCall, line: usize, i: usize) -> String {
     let mut s = String::new();
     let sock = c.sock.to_string();
-    let label = c.label.replace('"', "'");
+    let label = str_literal(&c.label);
     match c.side {
         Side::Now => {
             let f = format!("_line_{line}_{i}");
@@ -113,7 +104,7 @@ fn call(c: &PyCall, line: usize, i: usize) -> String {
                 let _ = writeln!(s, "    {l}");
             }
             let _ = writeln!(s, "    return {}", c.expr);
-            let _ = writeln!(s, "now(\"{sock}\", \"{label}\", {f})");
+            let _ = writeln!(s, "now(\"{sock}\", {label}, {f})");
         }
         Side::Send | Side::Recv => {
             for l in &c.setup {
@@ -122,7 +113,7 @@ fn call(c: &PyCall, line: usize, i: usize) -> String {
             let side = if c.side == Side::Send { "send" } else { "recv" };
             let _ = writeln!(
                 s,
-                "call(\"{sock}\", \"{side}\", \"{label}\", lambda: {})",
+                "call(\"{sock}\", \"{side}\", {label}, lambda: {})",
                 c.expr
             );
         }

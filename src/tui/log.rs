@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use crate::kernel::Snapshot;
+use crate::lab::preview::{escape_lines, escape_text};
 use crate::lab::{CallResult, SockName, Started};
 use crate::script::sink::{ExpectReport, Sink};
 use crate::script::{Line, show};
@@ -139,7 +140,8 @@ impl Sink for LogSink<'_> {
                 .and_then(|i| self.sources.get(i))
                 .copied()
                 .unwrap_or(self.source);
-            self.log.push(Entry::Command(line.text.clone(), source));
+            self.log
+                .push(Entry::Command(escape_text(&line.text).into_owned(), source));
         }
     }
 
@@ -156,11 +158,12 @@ impl Sink for LogSink<'_> {
     }
 
     fn note(&mut self, _line: usize, text: &str, _t: Duration) {
-        self.log.push(Entry::Note(text.to_string()));
+        // Shown as the transcript shows it: controls escaped, not dropped.
+        self.log.push(Entry::Note(escape_lines(text).into_owned()));
     }
 
     fn step(&mut self, _line: usize, title: &str, _t: Duration) {
-        self.log.push(Entry::Step(title.to_string()));
+        self.log.push(Entry::Step(escape_text(title).into_owned()));
     }
 
     fn error(&mut self, line: usize, column: Option<usize>, message: &str) {
@@ -169,7 +172,7 @@ impl Sink for LogSink<'_> {
             (Source::Script, None) => format!("line {line}: "),
             _ => String::new(),
         };
-        let text = format!("{at}{}", crate::lab::preview::escape_text(message));
+        let text = format!("{at}{}", escape_text(message));
         *self.error = Some(text.clone());
         self.log.push(Entry::Error(text));
     }
@@ -181,7 +184,7 @@ impl Sink for LogSink<'_> {
     }
 
     fn info(&mut self, _line: usize, text: &str, _t: Duration) {
-        self.log.push(Entry::Info(text.to_string()));
+        self.log.push(Entry::Info(escape_lines(text).into_owned()));
     }
 
     fn select(&mut self, sock: SockName, facing: crate::script::Facing) {

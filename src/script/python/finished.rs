@@ -19,12 +19,12 @@ pub fn result(r: &CallResult, backlog: Option<i32>) -> String {
     let peek = r.explain.starts_with("peeked");
     match r.call {
         Call::Listen => format!(
-            "{v}.bind(('{}', {})); {v}.listen({})",
+            "{v}.bind(({}, {})); {v}.listen({})",
             host_of(text),
             port_of(text),
             backlog.map_or_else(|| "…".into(), |b| b.to_string())
         ),
-        Call::Connect => format!("{v}.connect(('{}', {}))", host_of(text), port_of(text)),
+        Call::Connect => format!("{v}.connect(({}, {}))", host_of(text), port_of(text)),
         Call::Accept if r.part_of.is_some() || text.is_empty() => match r.created.first() {
             Some(a) => format!("{}, _ = {v}.accept()", var(*a)),
             None => format!("{v}.accept()"),
@@ -52,25 +52,23 @@ pub fn result(r: &CallResult, backlog: Option<i32>) -> String {
         Call::SendTo => format!("{v}.sendto(b'a' * {n}, addr)"),
         Call::RecvFrom => format!("{v}.recvfrom({n})"),
         Call::Udp => format!(
-            "{v} = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); {v}.bind(('{}', {}))",
+            "{v} = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); {v}.bind(({}, {}))",
             host_of(text),
             port_of(text)
         ),
         Call::Syn => "# bare SYNs need a raw socket: no socket-module equivalent".into(),
         Call::Lookup if r.sock.role == Role::Udp => format!(
-            "socket.getaddrinfo('{}', None, type=socket.SOCK_DGRAM)",
+            "socket.getaddrinfo({}, None, type=socket.SOCK_DGRAM)",
             host_of(text)
         ),
-        Call::Lookup => format!("socket.getaddrinfo('{}', None)", host_of(text)),
+        Call::Lookup => format!("socket.getaddrinfo({}, None)", host_of(text)),
     }
 }
 
-/// The host of `127.0.0.1:80` or `[::1]:80`.
+/// The host of `127.0.0.1:80` or `[::1]:80`, as a Python literal.
 fn host_of(addr: &str) -> String {
     let host = addr.rsplit_once(':').map_or(addr, |(h, _)| h);
-    host.trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_string()
+    super::str_literal(host.trim_start_matches('[').trim_end_matches(']'))
 }
 
 /// The port of `127.0.0.1:80`.

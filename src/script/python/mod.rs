@@ -47,6 +47,37 @@ pub fn bytes_literal(bytes: &[u8]) -> String {
     s
 }
 
+/// A text as a Python `str` literal, all printable ASCII (so the program
+/// prints safely too): quotes and backslashes escaped, anything else
+/// outside printable ASCII as `\xNN`, `\uNNNN` or `\UNNNNNNNN`.
+/// `eval` of it gives back the same text, whatever it held.
+pub fn str_literal(text: &str) -> String {
+    let mut s = String::with_capacity(text.len() + 2);
+    s.push('\'');
+    for c in text.chars() {
+        match c {
+            '\\' => s.push_str("\\\\"),
+            '\'' => s.push_str("\\'"),
+            '\n' => s.push_str("\\n"),
+            '\r' => s.push_str("\\r"),
+            '\t' => s.push_str("\\t"),
+            ' '..='~' => s.push(c),
+            c if (c as u32) < 0x100 => s.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x10000 => s.push_str(&format!("\\u{:04x}", c as u32)),
+            c => s.push_str(&format!("\\U{:08x}", c as u32)),
+        }
+    }
+    s.push('\'');
+    s
+}
+
+/// A text for a Python comment: one line, nothing a terminal or Python's
+/// reader acts on (line breaks, NUL, escapes, bidirectional marks are
+/// written as `\xNN`), as sockplay escapes text for a terminal.
+pub fn comment(text: &str) -> String {
+    crate::lab::preview::escape_text(text).into_owned()
+}
+
 /// Seconds as Python writes them: `0.5`, `2.0`.
 fn seconds(d: Duration) -> String {
     format!("{:?}", d.as_secs_f64())
@@ -63,7 +94,7 @@ fn payload(p: &Payload) -> String {
 
 /// A host and port as a Python address tuple.
 fn address(ep: &Endpoint) -> String {
-    format!("('{}', {})", ep.host.replace('\'', ""), ep.port)
+    format!("({}, {})", str_literal(&ep.host), ep.port)
 }
 
 /// The address family a host needs.

@@ -10,6 +10,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::overlay::boxed;
+use crate::lab::preview::escape_text;
 use crate::script::{Line as ScriptLine, Statement};
 use crate::tui::app::{App, Stop};
 
@@ -86,11 +87,18 @@ pub fn step_filled(
 /// The narration as it is drawn, without its box: the title underlined,
 /// then the notes, wrapped at spaces.
 pub fn paragraph<'a>(title: String, notes: Vec<String>, title_style: Style) -> Paragraph<'a> {
+    // A lesson's words reach the screen as the transcript prints them:
+    // controls and bidirectional marks escaped, never acted on or dropped.
     let mut text = vec![Line::styled(
-        title,
+        escape_text(&title).into_owned(),
         title_style.add_modifier(Modifier::UNDERLINED),
     )];
-    text.extend(notes.into_iter().map(Line::raw));
+    text.extend(
+        notes
+            .iter()
+            .flat_map(|n| n.split('\n'))
+            .map(|l| Line::raw(escape_text(l).into_owned())),
+    );
     Paragraph::new(text).wrap(Wrap { trim: true })
 }
 
@@ -186,7 +194,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         } else {
             ("", "")
         };
-        let head = heading(&s.name, &step, status, more, area.width);
+        let head = heading(&escape_text(&s.name), &step, status, more, area.width);
         let text = paragraph(step.title.clone(), notes, app.theme.strong());
         frame.render_widget(text.block(boxed(app, &head)), area);
         return;
@@ -202,7 +210,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         (false, true) => (" · ↓ more below (Shift-↓)", " · ↓ Shift-↓"),
         (false, false) => ("", ""),
     };
-    let head = heading(&s.name, &step, status, more, area.width);
+    let head = heading(&escape_text(&s.name), &step, status, more, area.width);
     frame.render_widget(
         text.scroll((u16::try_from(top).unwrap_or(u16::MAX), 0))
             .block(boxed(app, &head)),
