@@ -213,7 +213,7 @@ fn python_programs_print_no_raw_control_and_python_reads_them() {
             continue;
         };
         let name = format!("{}.sp", nasty(&mut rng));
-        let program = sockplay::script::program::program(&lines, &name);
+        let program = sockplay::script::program::program(&lines, &name, false);
         check("python", &script, program.as_bytes());
         programs.push(program);
     }
@@ -221,7 +221,7 @@ fn python_programs_print_no_raw_control_and_python_reads_them() {
     let hosts = "udp\nsendto U1 a\\:80 \"x\"\nlisten a\\:1\nconnect a\\:80\nconnect a\\x27b:80\n\
                  note \"nul \\0 and raw \x00 here\"\n";
     let lines = parse_script(hosts).unwrap();
-    let program = sockplay::script::program::program(&lines, "hosts\x1b[2J.sp");
+    let program = sockplay::script::program::program(&lines, "hosts\x1b[2J.sp", false);
     check("python", hosts, program.as_bytes());
     for host in ["('a\\\\', 80)", "('a\\\\', 1)", "('a\\\\x27b', 80)"] {
         assert!(program.contains(host), "{host} in\n{program}");

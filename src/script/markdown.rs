@@ -137,11 +137,18 @@ impl<W: Write> Markdown<W> {
     /// A paragraph of `text`, as itself, after `markup` (`## 2. `).
     fn paragraph(&mut self, markup: &str, text: &str) {
         self.close();
-        let width = WIDTH.saturating_sub(markup.chars().count()).max(20);
-        let lines: Vec<String> = wrap(&escape_text(text), width, "")
-            .iter()
-            .map(|l| md(l))
-            .collect();
+        let mut width = WIDTH.saturating_sub(markup.chars().count()).max(20);
+        // Narrower until the escaped lines fit: escapes widen a line.
+        let lines: Vec<String> = loop {
+            let lines: Vec<String> = wrap(&escape_text(text), width, "")
+                .iter()
+                .map(|l| md(l))
+                .collect();
+            if width <= 40 || lines.iter().all(|l| l.chars().count() <= WIDTH) {
+                break lines;
+            }
+            width -= 2;
+        };
         let _ = writeln!(self.out, "{markup}{}\n", lines.join("\n"));
     }
 
@@ -164,7 +171,9 @@ impl<W: Write> Markdown<W> {
     fn flush_repeats(&mut self) {
         if let Some(line) = self.repeats.flush() {
             let line = handout::scrub(&line, &self.names);
-            let _ = writeln!(self.out, "{}", escape_lines(&line));
+            for l in line.split('\n') {
+                let _ = writeln!(self.out, "{}", code_line(l));
+            }
         }
     }
 
