@@ -178,7 +178,7 @@ fn the_panes_show_the_port_the_process_and_the_full_queue() {
 fn a_started_server_is_followed_until_it_binds_at_80_by_24() {
     let port = common::free_port();
     let output = std::env::temp_dir().join(format!("sockplay-watch-test-{port}.log"));
-    let late = "import socket, sys, time\ntime.sleep(1.0)\ns = socket.socket()\ns.bind(('127.0.0.1', int(sys.argv[1])))\ns.listen(3)\nprint('bound', flush=True)\ntime.sleep(120)\n";
+    let late = "import socket, sys, time\ntime.sleep(3.0)\ns = socket.socket()\ns.bind(('127.0.0.1', int(sys.argv[1])))\ns.listen(3)\nprint('bound', flush=True)\ntime.sleep(120)\n";
     let out_arg = output.display().to_string();
     let port_arg = port.to_string();
     let mut pty = spawn(
