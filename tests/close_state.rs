@@ -84,17 +84,10 @@ fn flags_from(lines: &[String], p: u16, server: u16) -> Vec<String> {
         .collect()
 }
 
+#[cfg_attr(not(ci), ignore = "needs root: tcpdump captures packets (CAP_NET_RAW)")]
 #[test]
 fn close_says_what_it_sent_from_the_state_at_the_call() {
-    // SAFETY: geteuid takes no arguments and cannot fail.
-    if unsafe { libc::geteuid() } != 0 {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "this test needs root (CAP_NET_RAW for tcpdump)"
-        );
-        eprintln!("NOT RUN close_says_what_it_sent_from_the_state_at_the_call: needs root");
-        return;
-    }
+    common::require_root("tcpdump's capture");
     let dir = std::env::temp_dir().join(format!("sockplay-close-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("close.pcap");

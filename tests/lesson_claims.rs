@@ -3,6 +3,8 @@
 
 use std::process::Command;
 
+mod common;
+
 fn python(program: &str) -> String {
     let out = Command::new("python3")
         .args(["-c", program])
@@ -66,27 +68,17 @@ fn netns_json(script: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// Whether this process may make a network namespace and capture (root).
-/// Under CI it must.
-fn root_or_say(test: &str) -> bool {
-    // SAFETY: geteuid takes no arguments and cannot fail.
-    let root = unsafe { libc::geteuid() } == 0;
-    if !root {
-        assert!(std::env::var_os("CI").is_none(), "{test} needs root");
-        eprintln!("NOT RUN {test}: needs root (a namespace and capture)");
-    }
-    root
-}
-
 /// backlog: a client whose SYNs are dropped sends 1 + tcp_syn_retries +
 /// tcp_syn_linear_timeouts of them, then connect() fails with ETIMEDOUT;
 /// the note on it reads the count from both settings. Small settings in a
 /// lab of its own keep it short: 4 SYNs at 0, 1, 2 and 4 s, ETIMEDOUT at 8 s.
+#[cfg_attr(
+    not(ci),
+    ignore = "needs root: a network namespace of its own and capture"
+)]
 #[test]
 fn a_waiting_client_sends_one_plus_both_settings_syns_then_times_out() {
-    if !root_or_say("a_waiting_client_sends_one_plus_both_settings_syns_then_times_out") {
-        return;
-    }
+    common::require_root("a lab in a namespace of its own");
     let lines = netns_json(
         "sysctl net.ipv4.tcp_syn_retries=2\n\
          sysctl net.ipv4.tcp_syn_linear_timeouts=1\n\
@@ -342,11 +334,13 @@ print(before[0] - after[0], before[1] == after[1], before[1] > 0)
 /// for on the host's loopback it starts at its most), and the memory
 /// charged to it may pass that size, for the kernel checks for room
 /// before it takes each piece of a send (skmem w above tb).
+#[cfg_attr(
+    not(ci),
+    ignore = "needs root: a network namespace of its own and capture"
+)]
 #[test]
 fn the_send_buffer_grows_and_its_memory_may_pass_its_size() {
-    if !root_or_say("the_send_buffer_grows_and_its_memory_may_pass_its_size") {
-        return;
-    }
+    common::require_root("a lab in a namespace of its own");
     let grows = r#"
 import socket, threading
 srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(2)

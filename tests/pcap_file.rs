@@ -8,20 +8,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-/// Whether this process is root. Under CI (which runs as root) a missing
-/// privilege fails the test; elsewhere the test says it cannot run.
-fn root(test: &str) -> bool {
-    // SAFETY: geteuid takes no arguments and cannot fail.
-    if unsafe { libc::geteuid() } == 0 {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{test} needs root, as CI runs the tests"
-    );
-    eprintln!("{test} cannot run here: it needs root (CI runs the tests as root)");
-    false
-}
+mod common;
 
 /// A fresh directory of this test's own.
 fn scratch(test: &str) -> PathBuf {
@@ -63,11 +50,10 @@ fn refused(out: &Output, says: &str) {
     assert!(out.stdout.is_empty(), "nothing ran: {:?}", out.stdout);
 }
 
+#[cfg_attr(not(ci), ignore = "needs root: --pcap captures packets (CAP_NET_RAW)")]
 #[test]
 fn a_symbolic_link_is_never_followed_even_as_root() {
-    if !root("a_symbolic_link_is_never_followed_even_as_root") {
-        return;
-    }
+    common::require_root("--pcap");
     let dir = scratch("link");
     // A file root owns, and a link to it that anyone could have planted.
     let decoy = dir.join("decoy");
@@ -103,9 +89,10 @@ fn a_symbolic_link_is_never_followed_even_as_root() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The refusals come before any capture is opened, so they need no privilege.
 #[test]
-fn an_existing_file_is_kept_unless_forced_and_a_new_one_is_private() {
-    let dir = scratch("exists");
+fn an_existing_file_is_kept_unless_forced() {
+    let dir = scratch("kept");
     let there = dir.join("there.pcapng");
     std::fs::write(&there, "kept").unwrap();
     refused(
@@ -122,9 +109,16 @@ fn an_existing_file_is_kept_unless_forced_and_a_new_one_is_private() {
         &sockplay(&[], &dir.join("no/such/dir.pcapng"), SCRIPT),
         "No such file or directory",
     );
-    if !root("an_existing_file_is_kept_unless_forced_and_a_new_one_is_private") {
-        return;
-    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[cfg_attr(not(ci), ignore = "needs root: --pcap captures packets (CAP_NET_RAW)")]
+#[test]
+fn a_forced_file_is_replaced_and_a_new_one_is_private() {
+    common::require_root("--pcap");
+    let dir = scratch("exists");
+    let there = dir.join("there.pcapng");
+    std::fs::write(&there, "kept").unwrap();
     let out = sockplay(&["--force"], &there, SCRIPT);
     assert!(out.status.success(), "{}", stderr(&out));
     let bytes = std::fs::read(&there).unwrap();
@@ -142,11 +136,10 @@ fn an_existing_file_is_kept_unless_forced_and_a_new_one_is_private() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+#[cfg_attr(not(ci), ignore = "needs root: --pcap captures packets (CAP_NET_RAW)")]
 #[test]
 fn a_full_disk_is_said_and_fails_the_run() {
-    if !root("a_full_disk_is_said_and_fails_the_run") {
-        return;
-    }
+    common::require_root("--pcap");
     // Full from the first byte: said before anything runs.
     let out = sockplay(&["--force"], Path::new("/dev/full"), SCRIPT);
     let err = stderr(&out);

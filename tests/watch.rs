@@ -387,17 +387,10 @@ fn a_connection_keeps_its_name_through_time_wait() {
     assert!(states.iter().all(|s| s.0 == "S2"), "{states:?}");
 }
 
+#[cfg_attr(not(ci), ignore = "needs root: enters another network namespace")]
 #[test]
 fn netns_watches_a_server_in_another_namespace() {
-    // SAFETY: geteuid takes no arguments and cannot fail.
-    if unsafe { libc::geteuid() } != 0 {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "entering another network namespace needs root, and CI runs as root"
-        );
-        eprintln!("not run here: entering another network namespace needs root");
-        return;
-    }
+    common::require_root("entering another network namespace");
     // The textbook server alone in a namespace of its own, as in a container.
     let mut child = Command::new("unshare")
         .args([
