@@ -1,188 +1,16 @@
 //! End to end: the real binary in a pseudo-terminal, driven by keys, with a
 //! plain socket client as the peer; the screen read with a terminal parser.
 
-use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::io::Write;
 use std::time::{Duration, Instant};
 
-struct Pty {
-    master: std::fs::File,
-    screen: Arc<Mutex<vt100::Parser>>,
-    /// Every byte sockplay wrote to the terminal.
-    raw: Arc<Mutex<Vec<u8>>>,
-    /// While set, nothing reads the terminal: sockplay's writes fill it
-    /// and block, as over a stalled link.
-    stalled: Arc<std::sync::atomic::AtomicBool>,
-    child: Child,
-}
+mod common;
 
-fn spawn(args: &[&str], cols: u16, rows: u16) -> Pty {
-    spawn_with(args, cols, rows, &[])
-}
-
-fn spawn_with(args: &[&str], cols: u16, rows: u16, env: &[(&str, &str)]) -> Pty {
-    let (mut master, mut slave) = (-1, -1);
-    let size = libc::winsize {
-        ws_row: rows,
-        ws_col: cols,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    // SAFETY: openpty writes two descriptors; the rest may be null.
-    let r = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            &size,
-        )
-    };
-    assert_eq!(r, 0, "openpty");
-    // SAFETY: both descriptors are new and ours.
-    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sockplay"));
-    cmd.args(args)
-        .env("TERM", "xterm-256color")
-        .env_remove("NO_COLOR")
-        .envs(env.iter().copied())
-        .stdin(Stdio::from(slave.try_clone().unwrap()))
-        .stdout(Stdio::from(slave.try_clone().unwrap()))
-        .stderr(Stdio::from(slave));
-    // SAFETY: setsid and TIOCSCTTY are async-signal-safe; the pty becomes
-    // the child's controlling terminal, as in a real terminal.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::setsid();
-            libc::ioctl(0, libc::TIOCSCTTY, 0);
-            Ok(())
-        });
-    }
-    let child = cmd.spawn().unwrap();
-    let master = std::fs::File::from(master);
-    let screen = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
-    let raw = Arc::new(Mutex::new(Vec::new()));
-    let stalled = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let (mut reader, screen2, raw2, stalled2) = (
-        master.try_clone().unwrap(),
-        Arc::clone(&screen),
-        Arc::clone(&raw),
-        Arc::clone(&stalled),
-    );
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        loop {
-            // Bounded: the child is killed when the test ends, and then
-            // the read below fails.
-            if stalled2.load(std::sync::atomic::Ordering::Acquire) {
-                std::thread::sleep(Duration::from_millis(20));
-                continue;
-            }
-            let Ok(n) = reader.read(&mut buf) else { break };
-            if n == 0 {
-                break;
-            }
-            screen2.lock().unwrap().process(&buf[..n]);
-            raw2.lock().unwrap().extend_from_slice(&buf[..n]);
-        }
-    });
-    Pty {
-        master,
-        screen,
-        raw,
-        stalled,
-        child,
-    }
-}
-
-impl Pty {
-    fn text(&self) -> String {
-        self.screen.lock().unwrap().screen().contents()
-    }
-
-    fn wait_for(&self, what: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let text = self.text();
-            if text.contains(what) {
-                return text;
-            }
-            assert!(Instant::now() < deadline, "{what:?} never showed:\n{text}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn keys(&mut self, bytes: &[u8]) {
-        self.master.write_all(bytes).unwrap();
-        self.master.flush().unwrap();
-    }
-
-    /// Types `:TEXT` Enter, each step once the screen shows the last one
-    /// taken: the command line open, the text in it, the lab's keys back.
-    fn command(&mut self, text: &str) {
-        self.keys(b":");
-        self.wait_for("Esc leave");
-        self.keys(text.as_bytes());
-        self.wait_for(&format!(": {text}"));
-        self.keys(b"\r");
-        self.wait_for(": command · ?");
-    }
-
-    fn termios(&self) -> libc::termios {
-        // SAFETY: tcgetattr on the pty master reads the terminal's modes.
-        unsafe {
-            let mut t: libc::termios = std::mem::zeroed();
-            assert_eq!(libc::tcgetattr(self.master.as_raw_fd(), &mut t), 0);
-            t
-        }
-    }
-
-    /// Sends `signal` to sockplay, as a terminal or `kill` would.
-    fn signal(&self, signal: i32) {
-        // SAFETY: signalling the child this test started, by its pid.
-        unsafe { libc::kill(self.child.id() as i32, signal) };
-    }
-
-    /// Sends `signal` and checks that sockplay ends within `limit`.
-    #[track_caller]
-    fn ends_within(&mut self, signal: i32, limit: Duration) -> std::process::ExitStatus {
-        self.signal(signal);
-        let began = Instant::now();
-        let status = self.wait_exit();
-        let took = began.elapsed();
-        assert!(took < limit, "signal {signal}: ended after {took:?}");
-        status
-    }
-
-    fn wait_exit(&mut self) -> std::process::ExitStatus {
-        let deadline = Instant::now() + Duration::from_secs(3);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "sockplay did not exit:\n{}",
-                self.text()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Pty {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use common::pty::Pty;
 
 #[test]
 fn a_session_in_a_real_terminal_with_a_hostile_peer() {
-    let mut pty = spawn(&[], 120, 36);
+    let mut pty = Pty::spawn(&[], 120, 36);
     // The modes the terminal had before sockplay took it over.
     let cooked = libc::ICANON | libc::ECHO;
     pty.wait_for("Welcome to sockplay");
@@ -247,7 +75,7 @@ fn a_session_in_a_real_terminal_with_a_hostile_peer() {
 
 #[test]
 fn sigterm_restores_the_terminal() {
-    let mut pty = spawn(&[], 100, 30);
+    let mut pty = Pty::spawn(&[], 100, 30);
     pty.wait_for("Welcome to sockplay");
     pty.command("listen");
     pty.command("connect L1");
@@ -261,7 +89,7 @@ fn sigterm_restores_the_terminal() {
 
 #[test]
 fn quit_asks_while_calls_are_blocked() {
-    let mut pty = spawn(&[], 100, 30);
+    let mut pty = Pty::spawn(&[], 100, 30);
     pty.wait_for("Welcome to sockplay");
     pty.command("listen");
     pty.command("connect L1");
@@ -281,7 +109,7 @@ fn quit_asks_while_calls_are_blocked() {
 
 #[test]
 fn sighup_ends_the_lab_cleanly() {
-    let mut pty = spawn(&["--listen", "--backlog", "1"], 100, 30);
+    let mut pty = Pty::spawn(&["--listen", "--backlog", "1"], 100, 30);
     pty.wait_for("L1 127.0.0.1:");
     let status = pty.ends_within(libc::SIGHUP, Duration::from_secs(2));
     assert_eq!(status.code(), Some(128 + libc::SIGHUP), "{status:?}");
@@ -290,7 +118,7 @@ fn sighup_ends_the_lab_cleanly() {
 
 #[test]
 fn no_color_means_no_colour_codes() {
-    let mut pty = spawn_with(&[], 100, 30, &[("NO_COLOR", "1")]);
+    let mut pty = Pty::spawn_with(&[], 100, 30, &[("NO_COLOR", "1")]);
     pty.wait_for("Welcome to sockplay");
     pty.command("listen backlog=0");
     pty.command("connect L1 x2");
@@ -306,7 +134,7 @@ fn no_color_means_no_colour_codes() {
     pty.keys(b"y");
     pty.wait_exit();
     // The same screen without NO_COLOR has colour: the check can fail.
-    let mut pty = spawn(&[], 100, 30);
+    let mut pty = Pty::spawn(&[], 100, 30);
     pty.wait_for("Welcome to sockplay");
     pty.command("listen backlog=0");
     pty.command("connect L1 x2");
@@ -363,7 +191,7 @@ fn assert_given_back(pty: &Pty) {
 
 #[test]
 fn sigquit_restores_the_terminal() {
-    let mut pty = spawn(&["--listen"], 100, 30);
+    let mut pty = Pty::spawn(&["--listen"], 100, 30);
     pty.wait_for("L1 127.0.0.1:");
     let status = pty.ends_within(libc::SIGQUIT, Duration::from_secs(1));
     assert_eq!(status.code(), Some(128 + libc::SIGQUIT), "{status:?}");
@@ -399,7 +227,7 @@ fn wait_stopped(pid: i32, stopped: bool) {
 
 #[test]
 fn ctrl_z_suspends_like_vim_and_fg_brings_the_lab_back() {
-    let mut pty = spawn(&["--listen"], 100, 30);
+    let mut pty = Pty::spawn(&["--listen"], 100, 30);
     pty.wait_for("L1 127.0.0.1:");
     let pid = pty.child.id() as i32;
     for stop in [&b"\x1a"[..], b"SIGTSTP"] {
@@ -431,7 +259,7 @@ fn ctrl_z_suspends_like_vim_and_fg_brings_the_lab_back() {
 
 #[test]
 fn a_panic_in_another_thread_restores_the_terminal_and_ends_the_program() {
-    let mut pty = spawn_with(&["--listen"], 100, 30, &[("SOCKPLAY_TEST_PANIC", "thread")]);
+    let mut pty = Pty::spawn_with(&["--listen"], 100, 30, &[("SOCKPLAY_TEST_PANIC", "thread")]);
     let status = pty.wait_exit();
     assert_eq!(status.code(), Some(101), "{status:?}");
     assert_given_back(&pty);
@@ -466,7 +294,7 @@ fn chatty_peer(port: u16) -> std::thread::JoinHandle<()> {
 #[test]
 fn frozen_under_a_chatty_peer_the_lab_still_quits_at_once() {
     for (how, signal) in [("SIGHUP", libc::SIGHUP), ("Ctrl-C", 0)] {
-        let mut pty = spawn(&["--listen"], 100, 30);
+        let mut pty = Pty::spawn(&["--listen"], 100, 30);
         let port = shown_port(&pty.wait_for("L1 127.0.0.1:"));
         let _peer = chatty_peer(port);
         pty.command("accept L1");
@@ -495,7 +323,7 @@ fn frozen_under_a_chatty_peer_the_lab_still_quits_at_once() {
 #[test]
 fn the_shell_does_not_echo_typed_lines_and_quit_or_exit_ends_it() {
     for word in ["quit", "exit"] {
-        let mut pty = spawn(&["shell"], 100, 30);
+        let mut pty = Pty::spawn(&["shell"], 100, 30);
         pty.wait_for("sockplay> ");
         pty.keys(b"listen backlog=3\r");
         pty.wait_for("#1");
@@ -525,7 +353,7 @@ fn rss_kib(pid: u32) -> u64 {
 
 #[test]
 fn a_stalled_terminal_under_a_chatty_peer_keeps_memory_bounded() {
-    let mut pty = spawn(&["--listen"], 100, 30);
+    let mut pty = Pty::spawn(&["--listen"], 100, 30);
     let port = shown_port(&pty.wait_for("L1 127.0.0.1:"));
     let _peer = chatty_peer(port);
     pty.command("accept L1");
