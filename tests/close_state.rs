@@ -4,66 +4,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-/// Starts tcpdump on the loopback for `port`, writing to `file`; returns once
-/// its filter is in place.
-fn tcpdump_on(port: u16, file: &std::path::Path) -> Child {
-    let mut child = Command::new("tcpdump")
-        .args([
-            "-i",
-            "lo",
-            "--immediate-mode",
-            "-U",
-            "-nn",
-            "-Z",
-            "root",
-            "-w",
-        ])
-        .arg(file)
-        .arg(format!("tcp port {port}"))
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("tcpdump starts (.ci/run installs it)");
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    err.read_line(&mut line).unwrap();
-    assert!(line.contains("listening"), "tcpdump: {line}");
-    std::thread::spawn(move || {
-        let mut rest = String::new();
-        let _ = std::io::Read::read_to_string(&mut err, &mut rest);
-    });
-    child
-}
-
-/// Stops tcpdump and reads its file back: one line per segment.
-fn stop_and_read(mut child: Child, file: &std::path::Path) -> Vec<String> {
-    std::thread::sleep(Duration::from_millis(300));
-    let _ = Command::new("kill")
-        .arg("-INT")
-        .arg(child.id().to_string())
-        .status();
-    let began = Instant::now();
-    while child.try_wait().unwrap().is_none() && began.elapsed() < Duration::from_secs(10) {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    let out = Command::new("tcpdump")
-        .arg("-r")
-        .arg(file)
-        .args(["-nn", "-S"])
-        .stderr(Stdio::null())
-        .output()
-        .expect("tcpdump reads its file");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect()
-}
+use common::tcpdump::{self, Tcpdump};
 
 /// The client port a connect's sentence names (`C1 connected: 127.0.0.1:P → …`).
 fn client_port(run: &common::Run, sock: &str) -> u16 {
@@ -92,7 +35,7 @@ fn close_says_what_it_sent_from_the_state_at_the_call() {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("close.pcap");
     let port = common::free_port();
-    let dump = tcpdump_on(port, &file);
+    let dump = Tcpdump::start(port, &file);
     // C1: closed after its connection ended (TIME-WAIT). C2: closed while
     // established. C3: closed with bytes it never read. C4: closed after
     // a shutdown(write), its FIN already out.
@@ -124,7 +67,10 @@ fn close_says_what_it_sent_from_the_state_at_the_call() {
          sleep 200ms\n"
     ));
     run.assert_ok();
-    let lines = stop_and_read(dump, &file);
+    // The last segments reach the capture file a moment after the run.
+    std::thread::sleep(Duration::from_millis(300));
+    dump.stop();
+    let lines = tcpdump::read(&file, &[]);
     let _ = std::fs::remove_dir_all(&dir);
 
     let told = |s: &str| run.call(s, "close").explain.clone();

@@ -5,37 +5,25 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
+use common::free_port;
+use common::tcpdump::{self, Tcpdump};
+
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use sockplay::wire::Kernel;
 use sockplay::wire::parse::flag;
 
-/// A port free on the loopback now.
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
 /// tcpdump's reading of a capture file: one line per segment, the time
 /// left out, numbers absolute (-S).
 fn tcpdump_read(file: &std::path::Path) -> Vec<String> {
-    let out = Command::new("tcpdump")
-        .args(["-r"])
-        .arg(file)
-        .args(["-nn", "-S", "-tt"])
-        .stderr(Stdio::null())
-        .output()
-        .expect("tcpdump runs");
-    assert!(
-        out.status.success(),
-        "tcpdump could not read {}",
-        file.display()
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| l.split_once(' ').map_or(l, |(_, rest)| rest).to_string())
+    tcpdump::read(file, &["-tt"])
+        .iter()
+        .map(|l| {
+            l.split_once(' ')
+                .map_or(l.as_str(), |(_, rest)| rest)
+                .to_string()
+        })
         .collect()
 }
 
@@ -70,33 +58,7 @@ fn sockplays_pcap_holds_what_tcpdump_saw() {
     // Made new by sockplay: a file left by an earlier run would be refused.
     let _ = std::fs::remove_file(&mine);
     let port = free_port();
-    let mut tcpdump = Command::new("tcpdump")
-        .args([
-            "-i",
-            "lo",
-            "--immediate-mode",
-            "-U",
-            "-nn",
-            "-Z",
-            "root",
-            "-w",
-        ])
-        .arg(&theirs)
-        .arg(format!("tcp port {port}"))
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("tcpdump starts");
-    // tcpdump says "listening on lo" once its filter is in place.
-    let mut err = BufReader::new(tcpdump.stderr.take().unwrap());
-    let mut line = String::new();
-    err.read_line(&mut line).unwrap();
-    assert!(line.contains("listening"), "tcpdump: {line}");
-    // Keep reading its messages so that it never blocks on a full pipe.
-    std::thread::spawn(move || {
-        let mut rest = String::new();
-        let _ = std::io::Read::read_to_string(&mut err, &mut rest);
-    });
+    let tcpdump = Tcpdump::start(port, &theirs);
     let script = format!(
         "listen 127.0.0.1:{port} rcvbuf=4k\n\
          connect L1\n\
@@ -136,16 +98,7 @@ fn sockplays_pcap_holds_what_tcpdump_saw() {
     while packets_in(&theirs) < mine_count && began.elapsed() < Duration::from_secs(10) {
         std::thread::sleep(Duration::from_millis(20));
     }
-    let _ = Command::new("kill")
-        .arg("-INT")
-        .arg(tcpdump.id().to_string())
-        .status();
-    let began = Instant::now();
-    while tcpdump.try_wait().unwrap().is_none() && began.elapsed() < Duration::from_secs(10) {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = tcpdump.kill();
-    let _ = tcpdump.wait();
+    tcpdump.stop();
 
     let (a, b) = (tcpdump_read(&theirs), tcpdump_read(&mine));
     let _ = std::fs::remove_dir_all(&dir);

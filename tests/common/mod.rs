@@ -3,6 +3,7 @@
 
 pub mod netns;
 pub mod pty;
+pub mod tcpdump;
 pub mod tui;
 
 use std::time::Duration;
