@@ -20,6 +20,7 @@ use sockplay::tui::theme::{Theme, ThemeName};
 use sockplay::wire::PcapTarget;
 
 mod manual;
+mod setup;
 mod watch;
 
 /// A socket playground: real TCP sockets, one call at a time.
@@ -60,6 +61,12 @@ struct Cli {
     /// --force, and a symbolic link is never followed.
     #[arg(long, global = true, value_name = "FILE")]
     pcap: Option<PathBuf>,
+    /// Put the lab on a link of its own from the start: a network with
+    /// distance between its clients and listeners, e.g. delay=50ms,rate=2mbit
+    /// (also loss=1%, queue=64k, jitter=2ms). Runs the lab in a network
+    /// namespace of its own, as --netns does.
+    #[arg(long, global = true, value_name = "SETTINGS")]
+    link: Option<String>,
     /// With --pcap: replace the file if it exists (never through a link).
     #[arg(long, global = true, requires = "pcap")]
     force: bool,
@@ -194,12 +201,22 @@ fn main() -> ExitCode {
         Some(Ok(t)) => Some(t),
         None => None,
     };
-    // A lesson that floods or changes settings brings its own namespace.
-    let lesson_netns = lesson_needing_netns(&cli.mode);
+    // A link, from --link or a lesson's header, checked before anything runs.
+    let link = match setup::link_plan(&cli) {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprintln!("sockplay: {}", escape_text(&e));
+            return ExitCode::from(2);
+        }
+    };
+    // A lesson that floods or changes settings brings its own namespace;
+    // so does one on a link.
+    let lesson_netns = setup::lesson_needing_netns(&cli.mode).or_else(|| link.lesson.clone());
     // Before any thread starts: threads keep the namespace they began in.
-    if cli.netns || lesson_netns.is_some() {
+    if cli.netns || lesson_netns.is_some() || link.now.is_some() {
         if let Err(e) = sockplay::lab::netns::enter_own() {
             match lesson_netns {
+                _ if cli.link.is_some() && !cli.netns => eprintln!("sockplay: --link: {e}"),
                 Some(name) if !cli.netns => eprintln!(
                     "sockplay: the lesson {name} runs in a network namespace of its own, and none could be made: {e}"
                 ),
@@ -208,7 +225,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
         own_loopback();
-    } else if let Some(name) = wire_lesson(&cli) {
+    } else if let Some(name) = setup::wire_lesson(&cli) {
         // A lesson that shows the wire runs in a lab of its own where it can:
         // capture is allowed there, and the loopback looks like a network.
         match sockplay::lab::netns::enter_own() {
@@ -223,6 +240,10 @@ fn main() -> ExitCode {
                 "sockplay: {name} shows the wire; it runs in the machine's namespace ({e})"
             ),
         }
+    }
+    if let Some(Err(e)) = link.now.as_ref().map(sockplay::link::apply) {
+        eprintln!("sockplay: {}", escape_text(&e));
+        return ExitCode::from(2);
     }
     // As many sockets as the system allows; running out is then EMFILE, said plainly.
     sockplay::lab::limits::raise_nofile();
@@ -305,32 +326,6 @@ fn own_loopback() {
     if let Err(e) = sockplay::wire::loopback::like_a_network() {
         eprintln!("sockplay: the lab's loopback keeps MTU 65536 ({e})");
     }
-}
-
-/// The lesson about to run, when its header says it needs the wire.
-fn wire_lesson(cli: &Cli) -> Option<String> {
-    let file = match &cli.mode {
-        // A Python program is printed, not run: no lab to capture.
-        Some(Mode::Run { python: true, .. }) => return None,
-        Some(Mode::Run { file, .. }) => file.clone(),
-        Some(Mode::Lesson { name }) => PathBuf::from(name),
-        _ => return None,
-    };
-    if file.as_os_str() == "-" {
-        return None;
-    }
-    let lesson = script_or_lesson(&file).ok()?;
-    lesson.needs_wire().then_some(lesson.name)
-}
-
-/// The name of the lesson this mode plays, when it needs a lab of its own.
-fn lesson_needing_netns(mode: &Option<Mode>) -> Option<String> {
-    let lesson = match mode {
-        Some(Mode::Lesson { name }) => lessons::find(name).ok()?,
-        Some(Mode::Run { file, .. }) if file.as_os_str() != "-" => script_or_lesson(file).ok()?,
-        _ => return None,
-    };
-    lesson.needs_own_netns().then_some(lesson.name)
 }
 
 /// A script's text: a regular file or standard input, bounded in size and

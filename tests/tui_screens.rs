@@ -90,6 +90,7 @@ fn snapshot(sockets: Vec<SockView>, overflows: u64) -> Snapshot {
         },
         counters_scope: CounterScope::SystemWide,
         watch: None,
+        link: None,
     }
 }
 

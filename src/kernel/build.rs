@@ -272,6 +272,7 @@ pub fn snapshot(r: Readings<'_>) -> Snapshot {
         counters: r.counters,
         counters_scope: r.scope,
         watch: None,
+        link: None,
     }
 }
 

@@ -57,6 +57,9 @@ pub struct Snapshotter {
     entries: Vec<diag::DiagEntry>,
     /// Another process's sockets, watched beside the lab's.
     watch: Option<watch::Watch>,
+    /// A sock_diag socket on the link's client side, once the lab is on a
+    /// link: sock_diag answers for its own namespace only.
+    client_side: Option<DiagSocket>,
 }
 
 /// How long system settings read from /proc/sys are shown before reading again.
@@ -129,6 +132,7 @@ impl Snapshotter {
             lab: Vec::new(),
             entries: Vec::new(),
             watch: None,
+            client_side: None,
         })
     }
 
@@ -196,6 +200,7 @@ impl Snapshotter {
         let snap = dumped.map(|()| self.build(lab, &entries, t));
         self.entries = entries;
         let mut snap = snap?;
+        snap.link = crate::lab::sides::link_view();
         if let Some(w) = &mut self.watch {
             let (sockets, status) = w.sample(&mut self.diag, &snap.counters, &snap.system, t)?;
             snap.sockets.extend(sockets);
@@ -214,6 +219,14 @@ impl Snapshotter {
         udp_ports: &[u16],
         entries: &mut Vec<diag::DiagEntry>,
     ) -> io::Result<()> {
+        if v4 && let Some(sides) = crate::lab::sides::get() {
+            if self.client_side.is_none() {
+                self.client_side = Some(sides.on_client_side(DiagSocket::open)??);
+            }
+            if let Some(d) = &mut self.client_side {
+                d.dump(libc::AF_INET, ports, entries)?;
+            }
+        }
         if v4 {
             self.diag.dump(libc::AF_INET, ports, entries)?;
             self.diag

@@ -21,7 +21,11 @@ pub struct Sampler {
 
 /// Whether two snapshots show the same thing (their times aside).
 fn same(a: &Snapshot, b: &Snapshot) -> bool {
-    a.sockets == b.sockets && a.counters == b.counters && a.system == b.system && a.watch == b.watch
+    a.sockets == b.sockets
+        && a.counters == b.counters
+        && a.system == b.system
+        && a.watch == b.watch
+        && a.link == b.link
 }
 
 impl Sampler {

@@ -298,6 +298,10 @@ pub struct Snapshot {
     /// What a watch of another process's sockets says (`watch`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub watch: Option<super::watch::status::WatchStatus>,
+    /// The lab's own link between its client side and its server side,
+    /// when it is on one (`link`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<crate::lab::sides::LinkView>,
 }
 
 fn mode<S: serde::Serializer>(m: &Option<TimeoutMode>, s: S) -> Result<S::Ok, S::Error> {

@@ -34,6 +34,7 @@ mod record;
 mod registry;
 pub mod result;
 mod settimeout;
+pub mod sides;
 mod socket;
 mod stream;
 pub mod syn;
@@ -259,7 +260,7 @@ impl Lab {
                         }
                     }),
                     Some((_, Some(addr))) => Ok(open::listen(shared, addr, &listen, None)),
-                    None => Ok(open::listen(shared, open::DEFAULT_LISTEN, &listen, None)),
+                    None => Ok(open::listen(shared, sides::default_listen(), &listen, None)),
                 }
             }
             Command::Connect {

@@ -20,13 +20,14 @@ use super::socket::{LabSocket, Latch, Meta};
 use super::turns::queue_connect;
 use super::{LabError, Shared};
 
-/// The address `listen` uses when none is given.
-pub(crate) const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
-
 /// Where a client reaches a listener bound to `addr` (a wildcard address
-/// becomes the loopback address of its family).
+/// becomes the loopback address of its family, or the server side's
+/// address when the lab is on a link).
 pub(crate) fn reachable(addr: SocketAddr) -> SocketAddr {
     match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() && super::sides::get().is_some() => {
+            SocketAddr::new(IpAddr::V4(super::sides::SERVER_IP), addr.port())
+        }
         IpAddr::V4(ip) if ip.is_unspecified() => {
             SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port())
         }
@@ -44,6 +45,17 @@ fn new_tcp(addr: &SocketAddr) -> Result<Socket, Errno> {
         Some(Protocol::TCP),
     )
     .map_err(|e| Errno::of(&e))
+}
+
+/// A client's socket: on the link's client side when it connects to the
+/// server side's address, else in the lab's namespace.
+fn new_client(addr: &SocketAddr) -> Result<Socket, Errno> {
+    match super::sides::crosses(addr) {
+        Some(sides) => sides
+            .on_client_side(|| new_tcp(addr))
+            .map_err(|e| Errno::of(&e))?,
+        None => new_tcp(addr),
+    }
 }
 
 pub(crate) fn buf_sizes(sock: &Socket, opts: &SockOpts) -> (BufSize, BufSize) {
@@ -177,7 +189,11 @@ pub(crate) fn listen(
     if let Some((asked, held)) = defer {
         sentence.push_str(&super::defer::describe(asked, held));
     }
-    if super::netns::is_own() {
+    if super::sides::get().is_some()
+        && local.is_some_and(|a| a.ip() == IpAddr::V4(super::sides::SERVER_IP))
+    {
+        sentence.push_str(" (on the server side of the lab's link)");
+    } else if super::netns::is_own() {
         sentence.push_str(" (in sockplay's own network namespace: reachable only from the lab)");
     } else if !addr.ip().to_canonical().is_loopback() {
         sentence
@@ -235,7 +251,7 @@ pub(crate) fn connect(
             _ => shared.next_name(Role::Client),
         };
         let call = shared.begin(name, Call::Connect, Arg::Text(addr.to_string()));
-        let sock = new_tcp(&addr).and_then(|sock| {
+        let sock = new_client(&addr).and_then(|sock| {
             apply_buffers(&sock, opts)
                 .and_then(|()| apply_mode(&sock, opts))
                 .map_err(|e| Errno::of(&e))?;

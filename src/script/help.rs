@@ -124,6 +124,11 @@ pub const COMMANDS: &[Usage] = &[
         about: "read a kernel setting (somaxconn, tcp_syncookies…); set one only in a lab of its own (--netns)",
     },
     Usage {
+        name: "link",
+        usage: "link [delay=DURATION] [rate=RATE] [loss=PERCENT] [queue=SIZE] [jitter=DURATION] | link down | link up",
+        about: "a network with distance between the lab's clients and listeners (delay each way, rate 2mbit, loss 1%); down pulls the cable, up plugs it back",
+    },
+    Usage {
         name: "udp",
         usage: "udp [ADDR] [rcvbuf=SIZE] [sndbuf=SIZE] [timeout=MODE] [rcvtimeo=DURATION] [sndtimeo=DURATION]",
         about: "a UDP socket, bound (default 127.0.0.1:0): U1, U2, …; connect U1 TARGET gives it a peer, listen U1 shows there is no backlog",

@@ -92,6 +92,29 @@ impl Lesson {
 }
 
 impl Lesson {
+    /// The lesson's link, from its header (`# link: delay=50ms,rate=2mbit`):
+    /// the lab is on it from the first line.
+    pub fn link_header(&self) -> Option<String> {
+        self.text
+            .lines()
+            .take_while(|l| l.trim_start().starts_with('#') || l.trim().is_empty())
+            .find_map(|l| {
+                let l = l.trim_start().trim_start_matches('#').trim();
+                l.strip_prefix("link:").map(|v| v.trim().to_string())
+            })
+    }
+
+    /// Whether the lesson puts the lab on a link: a `# link:` header or a
+    /// `link` line. A link needs a lab of its own.
+    pub fn uses_link(&self) -> bool {
+        self.link_header().is_some()
+            || self.text.lines().any(|l| {
+                l.split_whitespace()
+                    .next()
+                    .is_some_and(|w| w.eq_ignore_ascii_case("link"))
+            })
+    }
+
     /// Whether the lesson runs in a lab of its own (`# netns: own`): it
     /// floods a listener or changes a setting, which only a network
     /// namespace of the lab's own keeps from the machine.

@@ -110,10 +110,14 @@ impl Host<'_> {
         let sock = snap.socket(e.sock)?;
         // The counters (since the lab began) belong to no one socket; S
         // only says where the lesson is looking.
-        match snap.counters.field(&e.field) {
-            Some(n) => Some(n.to_string()),
-            None => sock.field(&e.field),
+        if let Some(n) = snap.counters.field(&e.field) {
+            return Some(n.to_string());
         }
+        // So does the link, when the lab is on one.
+        if crate::lab::sides::LINK_FIELDS.contains(&e.field.as_str()) {
+            return snap.link.as_ref().and_then(|l| l.field(&e.field));
+        }
+        sock.field(&e.field)
     }
 
     /// Whether a name was given to a socket, or to a call that failed
@@ -615,6 +619,10 @@ impl Player {
                 }
                 host.sink.select(*sock, *facing);
             }
+            Statement::Link(cmd) => match crate::link::apply(cmd) {
+                Ok(said) => host.sink.info(n, &said, t),
+                Err(e) => self.reject(host, n, &e),
+            },
             Statement::Sysctl { name, value } => {
                 let done = match value {
                     None => sysctl::read(name),

@@ -238,12 +238,17 @@ pub fn table(snap: &Snapshot, only: Option<SockName>) -> String {
     for v in shown {
         lines.extend(socket_lines(v));
     }
+    if let Some(link) = &snap.link {
+        lines.extend(link_lines(link));
+    }
     // The counters are a listener's too: what its overflows added to.
     let listener = only.is_some_and(|n| n.role == crate::lab::Role::Listener);
     if only.is_none() || listener {
         let c = &snap.counters;
         let scope = match snap.counters_scope {
             crate::kernel::CounterScope::SystemWide => "system-wide",
+            // On a link, the lab's namespace is the server side's.
+            crate::kernel::CounterScope::ThisLab if snap.link.is_some() => "this lab, server side",
             crate::kernel::CounterScope::ThisLab => "this lab",
         };
         lines.push(format!(
@@ -284,4 +289,42 @@ pub fn table(snap: &Snapshot, only: Option<SockName>) -> String {
         ));
     }
     lines.join("\n")
+}
+
+/// The link's lines in `show`: its settings, then each way's queue, flight,
+/// deliveries and drops.
+pub fn link_lines(l: &crate::lab::sides::LinkView) -> Vec<String> {
+    let settings = crate::link::Settings {
+        delay: std::time::Duration::from_secs_f64(l.delay_ms / 1000.0),
+        jitter: std::time::Duration::from_secs_f64(l.jitter_ms / 1000.0),
+        rate_bps: l.rate_bps,
+        loss_ppm: (l.loss_percent * 10_000.0).round() as u32,
+        queue: l.queue_limit,
+        up: l.up,
+    };
+    let mut lines = vec![format!(
+        "link {} {} ⇄ {}: {}",
+        if l.up { "up" } else { "DOWN" },
+        l.client,
+        l.server,
+        settings.describe()
+    )];
+    for (way, w) in [("→ server", &l.to_server), ("→ client", &l.to_client)] {
+        lines.push(format!(
+            "  {way}: queued {} B ({} packets)  in flight {} B ({} packets)  delivered {} packets ({} B)  dropped: loss {}, queue {}, down {}",
+            w.queued_bytes,
+            w.queued_packets,
+            w.in_flight_bytes,
+            w.in_flight_packets,
+            w.delivered_packets,
+            w.delivered_bytes,
+            w.dropped_loss,
+            w.dropped_queue,
+            w.dropped_down
+        ));
+    }
+    if l.malformed > 0 {
+        lines.push(format!("  malformed packets dropped: {}", l.malformed));
+    }
+    lines
 }

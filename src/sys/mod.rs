@@ -8,4 +8,6 @@
 pub mod getaddrinfo;
 pub mod loopback;
 pub mod netlink;
+pub mod netns;
 pub mod sockopt;
+pub mod tun;

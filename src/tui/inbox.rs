@@ -193,6 +193,7 @@ mod tests {
                 counters: Default::default(),
                 counters_scope: crate::kernel::CounterScope::SystemWide,
                 watch: None,
+                link: None,
             })
         };
         for s in 0..1000 {

@@ -25,6 +25,11 @@ pub struct Pty {
 }
 
 impl Pty {
+    /// The process id of sockplay.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Starts sockplay with `args` in a `cols`×`rows` terminal.
     pub fn spawn(args: &[&str], cols: u16, rows: u16) -> Pty {
         Pty::spawn_with(args, cols, rows, &[])

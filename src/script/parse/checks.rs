@@ -34,15 +34,17 @@ pub(super) fn expect(args: &Args<'_>) -> Result<Statement, ParseError> {
         return Err(args.err(t, format!("expected FIELD=VALUE, found '{}'", t.text)));
     };
     let field = field.to_ascii_lowercase();
-    let counter = Counters::FIELDS.contains(&field.as_str());
+    let counter = Counters::FIELDS.contains(&field.as_str())
+        || crate::lab::sides::LINK_FIELDS.contains(&field.as_str());
     if !RESULT_FIELDS.contains(&field.as_str()) && fields::find(&field).is_none() && !counter {
         return Err(args.err(
             t,
             format!(
-                "unknown field '{field}'; fields: {}, {}, {}",
+                "unknown field '{field}'; fields: {}, {}, {}, {}",
                 RESULT_FIELDS.join(", "),
                 fields::names().collect::<Vec<_>>().join(", "),
-                Counters::FIELDS.join(", ")
+                Counters::FIELDS.join(", "),
+                crate::lab::sides::LINK_FIELDS.join(", ")
             ),
         ));
     }

@@ -10,6 +10,7 @@
 mod args;
 mod checks;
 mod data;
+pub mod link;
 mod sockets;
 mod system;
 
@@ -45,6 +46,7 @@ pub fn options_of(cmd: &str) -> &'static [&'static str] {
         "listen" => sockets::LISTEN_OPTIONS,
         "connect" | "set" => sockets::CONNECTED_OPTIONS,
         "udp" => sockets::UDP_OPTIONS,
+        "link" => link::LINK_OPTIONS,
         _ => &[],
     }
 }
@@ -87,6 +89,8 @@ pub enum Statement {
         /// The value to set; `None` reads.
         value: Option<String>,
     },
+    /// Make, change, pull or plug the lab's own link.
+    Link(crate::link::LinkCommand),
 }
 
 /// Where `show` opens the kernel view on screen.
@@ -178,6 +182,7 @@ pub fn parse_line(line: &str) -> Result<Option<Statement>, ParseError> {
         "select" => checks::select,
         "syn" => system::syn,
         "sysctl" => system::sysctl,
+        "link" => link::link,
         _ => {
             if let Some(taught) = called_as_in_c(&first.text) {
                 return Err(ParseError::new(first.col, taught));

@@ -80,6 +80,9 @@ pub fn statement(stmt: &Statement, namer: &mut Namer) -> Py {
             Py::Comment("narration".into())
         }
         Statement::Help(_) => Py::Comment("help".into()),
+        Statement::Link(_) => Py::Comment(
+            "the lab's own link (delay, rate, loss) has no socket call: the program runs without it".into(),
+        ),
         Statement::Sysctl { name, value } => {
             let full = crate::kernel::sysctl::full_name(name).unwrap_or_else(|| name.clone());
             Py::Code(match value {

@@ -1,0 +1,47 @@
+//! Where the lab runs, asked before any thread starts: a lesson that
+//! floods, changes settings or shows the wire runs in a network namespace
+//! of its own, and so does a lab on a link (`--link`, a lesson's `# link:`).
+
+use std::path::PathBuf;
+
+use sockplay::script::lessons;
+
+use super::{Cli, Mode, script_or_lesson};
+
+/// The lesson about to run, when its header says it needs the wire.
+pub(crate) fn wire_lesson(cli: &Cli) -> Option<String> {
+    let file = match &cli.mode {
+        // A Python program is printed, not run: no lab to capture.
+        Some(Mode::Run { python: true, .. }) => return None,
+        Some(Mode::Run { file, .. }) => file.clone(),
+        Some(Mode::Lesson { name }) => PathBuf::from(name),
+        _ => return None,
+    };
+    if file.as_os_str() == "-" {
+        return None;
+    }
+    let lesson = script_or_lesson(&file).ok()?;
+    lesson.needs_wire().then_some(lesson.name)
+}
+
+/// `--link SETTINGS`, else the header of the lesson or script about to
+/// run; a bad setting is one line.
+pub(crate) fn link_plan(cli: &Cli) -> Result<sockplay::script::parse::link::Plan, String> {
+    let lesson = match &cli.mode {
+        Some(Mode::Run { python: true, .. }) => None,
+        Some(Mode::Lesson { name }) => lessons::find(name).ok(),
+        Some(Mode::Run { file, .. }) if file.as_os_str() != "-" => script_or_lesson(file).ok(),
+        _ => None,
+    };
+    sockplay::script::parse::link::plan(cli.link.as_deref(), lesson.as_ref())
+}
+
+/// The name of the lesson this mode plays, when it needs a lab of its own.
+pub(crate) fn lesson_needing_netns(mode: &Option<Mode>) -> Option<String> {
+    let lesson = match mode {
+        Some(Mode::Lesson { name }) => lessons::find(name).ok()?,
+        Some(Mode::Run { file, .. }) if file.as_os_str() != "-" => script_or_lesson(file).ok()?,
+        _ => return None,
+    };
+    lesson.needs_own_netns().then_some(lesson.name)
+}
