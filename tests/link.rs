@@ -447,6 +447,68 @@ fn ctrl_c_in_the_lab_on_a_pulled_link_ends_it_and_its_link() {
 }
 
 #[test]
+fn the_link_works_unprivileged_in_a_user_namespace() {
+    // As root (CI), the run drops to nobody; elsewhere it is already
+    // unprivileged. Either way sockplay makes a user namespace of its own,
+    // and where /dev/net/tun is root's alone (mode 0600, as here) the link
+    // goes over veth pairs instead of TUN devices.
+    let prefix: &[&str] = if rustix::process::geteuid().is_root() {
+        &[
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+        ]
+    } else {
+        &[]
+    };
+    // The four figures of the tests above, one after another on one link.
+    let script = "listen\nconnect L1\naccept L1\nwait L1\nsleep 300ms\nshow\n\
+        link delay=0 rate=2mbit\nsendall C1 256k\nrecvall A1 256k\nwait A1 10s\n\
+        link rate=off loss=10%\nsendall C1 512k\nrecvall A1 512k\nwait A1 60s\nshow\n\
+        link loss=0% delay=10ms\nlink down\nsend C1 100\nsleep 1500ms\nexpect A1 recvq=0\n\
+        link up\nexpect A1 recvq=100 within 10s";
+    let mut lab = LinkLab::start_as(prefix, "delay=50ms", script);
+    let connect = lab.op("C1", "connect");
+    let elapsed = connect["elapsed_ms"].as_f64().unwrap();
+    assert!(within(elapsed, 100.0, 0.15), "connect took {elapsed} ms");
+    let snap = lab.snapshot();
+    let rtt = socket(&snap, "C1")["tcp"]["rtt_us"].as_f64().unwrap() / 1000.0;
+    assert!(within(rtt, 100.0, 0.15), "C1's rtt {rtt} ms");
+    // Its threads run as nobody, or as the unprivileged user it started as.
+    let status = std::fs::read_to_string(format!("/proc/{}/status", lab.pid())).unwrap();
+    let uid = status
+        .lines()
+        .find(|l| l.starts_with("Uid:"))
+        .unwrap()
+        .to_string();
+    assert!(!uid.split_whitespace().skip(1).any(|u| u == "0"), "{uid}");
+    let send = lab.op("C1", "sendall");
+    let recv = lab.op("A1", "recvall");
+    let start = send["t"].as_f64().unwrap() - send["elapsed_ms"].as_f64().unwrap() / 1000.0;
+    let took = recv["t"].as_f64().unwrap() - start;
+    assert!(
+        (262_144.0 * 8.0 / 2e6..1.6).contains(&took),
+        "256k at 2mbit took {took} s"
+    );
+    let recv = lab.op("A1", "recvall");
+    assert_eq!(recv["ret"], 524_288, "{recv}");
+    let snap = lab.snapshot();
+    let link = &snap["link"];
+    let lost = link["to_server"]["dropped_loss"].as_u64().unwrap()
+        + link["to_client"]["dropped_loss"].as_u64().unwrap();
+    assert!(lost > 0, "{link}");
+    // `until` fails on a failed expect: recvq 0 while down, 100 after up.
+    let up = lab.until("A1 recvq=100", |v| {
+        v["type"] == "expect" && v["field"] == "recvq" && v["want"] == "100"
+    });
+    assert_eq!(up["ok"], true, "{up}");
+    lab.stop();
+}
+
+#[test]
 fn bad_link_values_are_one_line_and_nothing_runs() {
     let bin = env!("CARGO_BIN_EXE_sockplay");
     for (spec, says) in [

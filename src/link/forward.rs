@@ -3,8 +3,7 @@
 //! rate, the delay, the loss, the queue; see [`super::way`]) and writes it
 //! into the other side's device when it arrives.
 
-use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io;
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -13,6 +12,7 @@ use std::time::{Duration, Instant};
 use rustix::event::{PollFd, PollFlags, Timespec};
 
 use super::packet::is_whole_ipv4;
+use super::port::Port;
 use super::settings::Settings;
 use super::way::Way;
 
@@ -80,9 +80,9 @@ impl State {
 /// The thread's devices and what it shares.
 pub struct Forwarder {
     /// The client side's device (way 0 enters here, way 1 leaves).
-    pub client: File,
+    pub client: Port,
     /// The server side's device.
-    pub server: File,
+    pub server: Port,
     /// The shared state.
     pub state: Arc<Mutex<State>>,
     /// Set to end the thread.

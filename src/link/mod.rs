@@ -12,12 +12,13 @@
 
 mod forward;
 mod packet;
+mod port;
 pub mod settings;
 mod way;
 
 use std::fs::File;
 use std::io;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -26,6 +27,7 @@ pub use crate::lab::sides::{CLIENT_IP, LinkView, LinkWay, SERVER_IP};
 pub use settings::{Change, LinkCommand, Settings};
 
 use forward::{Forwarder, State, lock};
+use port::Port;
 
 /// The name of the link's device on each side.
 pub const DEVICE: &str = "splink0";
@@ -51,10 +53,10 @@ pub fn apply(cmd: &LinkCommand) -> Result<String, String> {
         return match cmd {
             LinkCommand::Set(change) => {
                 let settings = Settings::default().with(change);
-                let made = start(settings)?;
+                let (made, kind) = start(settings)?;
                 *link = Some(made);
                 Ok(format!(
-                    "link made: client side {CLIENT_IP}, server side {SERVER_IP}; {}; listeners from now on are on the server side, clients of {SERVER_IP} on the client side",
+                    "link made ({kind}): client side {CLIENT_IP}, server side {SERVER_IP}; {}; listeners from now on are on the server side, clients of {SERVER_IP} on the client side",
                     settings.describe()
                 ))
             }
@@ -103,14 +105,15 @@ pub fn stop() {
 }
 
 /// Makes the client side's namespace and both devices, starts the thread,
-/// and puts the lab on the link.
-fn start(settings: Settings) -> Result<Link, String> {
+/// and puts the lab on the link; says which devices carry it.
+fn start(settings: Settings) -> Result<(Link, &'static str), String> {
     if !crate::lab::netns::is_own() {
         return Err(NEEDS_OWN.into());
     }
-    let fail = |what: &str, e: io::Error| format!("the link could not be made: {what}: {e}");
     let home = crate::sys::netns::current().map_err(|e| fail("the lab's namespace", e))?;
-    let server = device(SERVER_IP, CLIENT_IP).map_err(|e| fail("the server side's device", e))?;
+    let home_ns = home
+        .try_clone()
+        .map_err(|e| fail("the lab's namespace", e))?;
     let state = Arc::new(Mutex::new(State::new(settings)));
     let wake: Arc<OwnedFd> = Arc::new(
         rustix::event::eventfd(
@@ -120,35 +123,23 @@ fn start(settings: Settings) -> Result<Link, String> {
         .map_err(|e| fail("an eventfd", e.into()))?,
     );
     let stop = Arc::new(AtomicBool::new(false));
-    let (tx, rx) = std::sync::mpsc::channel::<Result<File, String>>();
+    let (tx, rx) = std::sync::mpsc::channel::<Result<(File, &'static str), String>>();
     let (state2, wake2, stop2) = (Arc::clone(&state), Arc::clone(&wake), Arc::clone(&stop));
     std::thread::Builder::new()
         .name("sockplay-link".into())
         .spawn(move || {
-            // The thread lives on the client side: its device is made there.
-            let made = crate::sys::netns::unshare_thread()
-                .map_err(|e| fail("the client side's namespace", e))
-                .and_then(|()| {
-                    crate::sys::loopback::up().map_err(|e| fail("the client side's loopback", e))
-                })
-                .and_then(|()| {
-                    device(CLIENT_IP, SERVER_IP).map_err(|e| fail("the client side's device", e))
-                })
-                .and_then(|dev| {
-                    let ns = crate::sys::netns::current()
-                        .map_err(|e| fail("the client side's namespace", e))?;
-                    Ok((dev, ns))
-                });
-            let client = match made {
-                Ok((dev, ns)) => {
-                    let _ = tx.send(Ok(ns));
-                    dev
+            // The thread lives on the client side, made here.
+            let (client, server) = match sides(&home) {
+                Ok((client_ns, client, server)) => {
+                    let _ = tx.send(Ok((client_ns, client.kind())));
+                    (client, server)
                 }
                 Err(e) => {
                     let _ = tx.send(Err(e));
                     return;
                 }
             };
+            drop(home);
             Forwarder {
                 client,
                 server,
@@ -159,29 +150,100 @@ fn start(settings: Settings) -> Result<Link, String> {
             .run();
         })
         .map_err(|e| fail("a thread", e))?;
-    let client_ns = rx
+    let (client_ns, kind) = rx
         .recv()
         .map_err(|_| "the link could not be made: its thread ended".to_string())??;
     let view_state = Arc::clone(&state);
     crate::lab::sides::install(crate::lab::sides::Sides {
         client_ns,
-        home_ns: home,
+        home_ns,
         report: Box::new(move || view(&lock(&view_state))),
     });
-    Ok(Link { state, wake, stop })
+    Ok((Link { state, wake, stop }, kind))
 }
 
-/// The link's device in the current thread's namespace, addressed and up.
-fn device(local: std::net::Ipv4Addr, peer: std::net::Ipv4Addr) -> io::Result<File> {
+fn fail(what: &str, e: io::Error) -> String {
+    format!("the link could not be made: {what}: {e}")
+}
+
+/// On the link's thread: moves it into a new namespace, the client side,
+/// and makes both sides' devices: TUN where `/dev/net/tun` opens, veth
+/// pairs through a namespace between the sides where it does not. The
+/// thread ends on the client side.
+fn sides(home: &File) -> Result<(File, Port, Port), String> {
+    use crate::sys::netns::{current, enter, unshare_thread};
+    unshare_thread().map_err(|e| fail("the client side's namespace", e))?;
+    crate::sys::loopback::up().map_err(|e| fail("the client side's loopback", e))?;
+    let client_ns = current().map_err(|e| fail("the client side's namespace", e))?;
+    let back = |r: io::Result<()>| r.map_err(|e| fail("moving between the sides", e));
+    match tun(CLIENT_IP, SERVER_IP) {
+        Ok(client) => {
+            back(enter(home.as_fd()))?;
+            let server = tun(SERVER_IP, CLIENT_IP);
+            back(enter(client_ns.as_fd()))?;
+            let server = server.map_err(|e| fail("the server side's device", e))?;
+            Ok((client_ns, client, server))
+        }
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::PermissionDenied | io::ErrorKind::NotFound
+            ) =>
+        {
+            let (client, server) = veth(home, &client_ns)?;
+            Ok((client_ns, client, server))
+        }
+        Err(e) => Err(fail("the client side's device", e)),
+    }
+}
+
+/// A TUN device in the current thread's namespace, addressed and up.
+fn tun(local: std::net::Ipv4Addr, peer: std::net::Ipv4Addr) -> io::Result<Port> {
     let dev = crate::sys::tun::open(DEVICE)?;
-    // No IPv6 on the link: its neighbour discovery would be packets the
-    // lab never sent.
-    let _ = std::fs::write(
-        format!("/proc/sys/net/ipv6/conf/{DEVICE}/disable_ipv6"),
-        "1",
-    );
+    no_ipv6(DEVICE);
     crate::sys::tun::address(DEVICE, local, peer)?;
-    Ok(dev)
+    Ok(Port::Tun(dev))
+}
+
+/// No IPv6 on a device of the link: its neighbour discovery would be
+/// packets the lab never sent.
+fn no_ipv6(dev: &str) {
+    let _ = std::fs::write(format!("/proc/sys/net/ipv6/conf/{dev}/disable_ipv6"), "1");
+}
+
+/// The link over veth pairs: a namespace between the sides holds one end
+/// of each pair (`spc`, `sps`), each side the other (`splink0`, ARP off);
+/// the thread reads and writes the middle ends through packet sockets.
+/// Called on the client side; returns there.
+fn veth(home: &File, client_ns: &File) -> Result<(Port, Port), String> {
+    use crate::sys::netns::{current, enter, unshare_thread};
+    use crate::sys::packet::PacketPort;
+    use crate::sys::veth;
+    let step = |what: &'static str| move |e: io::Error| fail(what, e);
+    unshare_thread().map_err(step("the namespace between the sides"))?;
+    let middle = current().map_err(step("the namespace between the sides"))?;
+    veth::pair("spc", DEVICE, client_ns.as_fd()).map_err(step("a veth pair"))?;
+    veth::pair("sps", DEVICE, home.as_fd()).map_err(step("a veth pair"))?;
+    for end in ["spc", "sps"] {
+        no_ipv6(end);
+        veth::offloads_off(end).map_err(step("a veth end"))?;
+        veth::up(end, None).map_err(step("a veth end"))?;
+    }
+    let side = |ns: &File, ip| -> Result<[u8; 6], String> {
+        enter(ns.as_fd()).map_err(step("moving between the sides"))?;
+        no_ipv6(DEVICE);
+        veth::offloads_off(DEVICE).map_err(step("a side's device"))?;
+        veth::up(DEVICE, Some(ip)).map_err(step("a side's device"))?;
+        veth::hardware_address(DEVICE).map_err(step("a side's device"))
+    };
+    let server_mac = side(home, SERVER_IP)?;
+    let client_mac = side(client_ns, CLIENT_IP)?;
+    enter(middle.as_fd()).map_err(step("moving between the sides"))?;
+    let ports = PacketPort::open("spc", client_mac)
+        .and_then(|c| Ok((c, PacketPort::open("sps", server_mac)?)));
+    enter(client_ns.as_fd()).map_err(step("moving between the sides"))?;
+    let (client, server) = ports.map_err(step("a packet socket"))?;
+    Ok((Port::Veth(client), Port::Veth(server)))
 }
 
 /// The link as the kernel view shows it.

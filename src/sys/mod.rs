@@ -9,5 +9,7 @@ pub mod getaddrinfo;
 pub mod loopback;
 pub mod netlink;
 pub mod netns;
+pub mod packet;
 pub mod sockopt;
 pub mod tun;
+pub mod veth;
