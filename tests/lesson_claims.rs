@@ -439,3 +439,37 @@ print(f"{stalled:.1f} {quick:.1f} {again:.1f} {nodelay:.1f} {whole:.1f}")
     }
     panic!("ms: two writes, after TCP_QUICKACK, once more, with TCP_NODELAY, one write: {seen:?}");
 }
+
+/// nagle: TCP_CORK holds partial data at most 200 ms, then the kernel sends
+/// what waits as one segment; uncorking sends it at once.
+#[test]
+fn tcp_cork_holds_at_most_200_ms() {
+    let program = r#"
+import socket, time, select
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen()
+c = socket.create_connection(l.getsockname()); a, _ = l.accept()
+c.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+t = time.monotonic()
+c.send(b"GET / "); c.send(b"HTTP/1.0\n")
+select.select([a], [], [], 5)
+held = (time.monotonic() - t) * 1000
+got = len(a.recv(100))
+t = time.monotonic()
+c.send(b"GET / "); c.send(b"HTTP/1.0\n")
+c.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 0)
+select.select([a], [], [], 5)
+uncorked = (time.monotonic() - t) * 1000
+print(f"{held:.1f} {got} {uncorked:.1f} {len(a.recv(100))}")
+"#;
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let got = python(program);
+        let v: Vec<f64> = got.split_whitespace().map(|w| w.parse().unwrap()).collect();
+        if (180.0..400.0).contains(&v[0]) && v[1] == 15.0 && v[2] < 50.0 && v[3] == 15.0 {
+            assert!(lesson("nagle").contains("TCP_CORK's ceiling, 200 ms"));
+            return;
+        }
+        seen.push(got);
+    }
+    panic!("held ms, bytes, uncorked ms, bytes: {seen:?}");
+}

@@ -59,22 +59,34 @@ note "recvall took {A1.elapsed}: one write, one segment, nothing held back. Nagl
 send A1 "OK\n"
 recv C1 3
 
-step "TCP_CORK: pieces into one segment"
+step "TCP_CORK: held, but not for ever"
+note "TCP_CORK asks the kernel to hold partial segments until the program uncorks. The client corks, writes the two pieces, and then does nothing more. When will the server's recvall return?"
+pause
 set C1 cork=on
 expect C1 cork=on
 send C1 "GET / "
 send C1 "HTTP/1.0\n"
-expect C1 notsent=15
-expect A1 recvq=0
-note "With TCP_CORK the kernel holds partial segments: both pieces wait unsent (notsent {C1.notsent}), and the server has nothing. What happens when the client uncorks?"
+recvall A1 15
+expect A1 ret=15
+expect packet from=C1 to=A1 len=15
+expect no packet from=C1 to=A1 len=6
+note "recvall waited {A1.elapsed}. The kernel held both pieces until TCP_CORK's ceiling, 200 ms after the first write, then sent what waited as one segment of 15 bytes (the wire shows no segment of 6)."
+send A1 "OK\n"
+recv C1 3
+
+step "Uncork when the message is whole"
+note "The client is still corked. It writes the two pieces again and uncorks at once, as a program does when its message is complete. How long now?"
 pause
+send C1 "GET / "
+send C1 "HTTP/1.0\n"
 set C1 cork=off
 recvall A1 15
 expect A1 elapsed=0ms..35ms
+expect packet from=C1 to=A1 len=15
+expect no packet from=C1 to=A1 len=6
+note "recvall took {A1.elapsed}: uncorked, the 15 bytes left at once and together. The program writes in pieces, the network sees one request."
 send A1 "OK\n"
 recv C1 3
-expect packet from=C1 to=A1 len=15
-note "Uncorked, the 15 bytes left together, as one segment: the program writes in pieces, the network sees one request."
 
 step "TCP_QUICKACK on the server"
 set A1 quickack=on
