@@ -97,7 +97,8 @@ enum Mode {
         /// the step checks them.
         #[arg(long, value_name = "DIR", requires = "markdown")]
         figures: Option<PathBuf>,
-        /// How long a call may take before it is reported blocked, in ms.
+        /// How long a call may take before it is reported blocked, in ms
+        /// (and then only once its thread sleeps in the kernel).
         #[arg(long, default_value_t = 200, value_name = "MS")]
         settle: u64,
         /// Capture the segments between the lab's sockets and put them in

@@ -61,6 +61,8 @@ struct State {
     queue: VecDeque<Job>,
     /// The worker thread, while one runs.
     worker: Option<libc::pthread_t>,
+    /// Its kernel id, once it has started.
+    tid: Option<i32>,
     /// The call it is running.
     current: Option<InFlight>,
     /// That call has reported its result (its thread is finishing).
@@ -97,6 +99,7 @@ impl Drop for Leaving<'_> {
         }
         let mut state = self.0.lock();
         state.worker = None;
+        state.tid = None;
         state.current = None;
         self.0.inner.busy.store(false, Ordering::Release);
         // When no thread can start, the calls stay queued for the next push.
@@ -160,6 +163,7 @@ impl Lane {
         // forgets it: `interrupt` must never signal a thread that is gone.
         let _leaving = Leaving(self);
         RUNNING.with(|r| *r.borrow_mut() = Some(self.clone()));
+        self.lock().tid = Some(crate::sys::task::current_tid());
         loop {
             let job = {
                 let mut state = self.lock();
@@ -174,6 +178,7 @@ impl Lane {
                     }
                     None => {
                         state.worker = None;
+                        state.tid = None;
                         state.current = None;
                         self.inner.busy.store(false, Ordering::Release);
                         self.inner.changed.notify_all();
@@ -208,6 +213,27 @@ impl Lane {
         let pending = state.queue.len() + usize::from(state.current.is_some());
         let running = state.current.clone().filter(|_| !state.reported);
         (pending, running)
+    }
+
+    /// Whether call `seq`, when this lane has it, has settled: it runs and
+    /// its thread sleeps in the kernel, or it is queued behind a call that
+    /// does. None when the lane does not have it (not yet queued, or done).
+    /// A call whose thread waits for a CPU, or has not started, or has
+    /// finished but not yet been told, has not settled.
+    pub fn settled(&self, seq: u64) -> Option<bool> {
+        if !self.inner.busy.load(Ordering::Acquire) {
+            return None;
+        }
+        let state = self.lock();
+        let running = state.current.as_ref().is_some_and(|c| c.call.seq == seq);
+        if !running && !state.queue.iter().any(|j| j.started.seq == seq) {
+            return None;
+        }
+        Some(
+            state.current.is_some()
+                && !state.reported
+                && state.tid.is_some_and(crate::sys::task::asleep),
+        )
     }
 
     /// Drops the queued calls (not the running one), telling each it was cancelled.
@@ -291,6 +317,50 @@ mod tests {
         assert!(lane.lock().worker.is_none(), "no worker left set");
         // Nothing is running, so interrupt signals nobody.
         lane.interrupt();
+    }
+
+    #[test]
+    fn a_call_settles_when_its_thread_sleeps_in_the_kernel_not_while_it_runs() {
+        let lane = Lane::default();
+        let stop = Arc::new(AtomicBool::new(false));
+        let spin = Arc::clone(&stop);
+        // A call busy in user space (as one waiting for a CPU would be
+        // runnable), then one that sleeps in read() behind it.
+        lane.push(Job {
+            started: started(0),
+            run: Box::new(move |_| {
+                while !spin.load(Ordering::Acquire) {
+                    std::hint::spin_loop();
+                }
+            }),
+        })
+        .map_err(|(e, _)| e)
+        .unwrap();
+        let (a, mut b) = std::os::unix::net::UnixStream::pair().unwrap();
+        lane.push(Job {
+            started: started(1),
+            run: Box::new(move |_| {
+                let mut buf = [0u8; 1];
+                let _ = std::io::Read::read(&mut b, &mut buf);
+            }),
+        })
+        .map_err(|(e, _)| e)
+        .unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(lane.settled(0), Some(false), "running in user space");
+        assert_eq!(lane.settled(1), Some(false), "queued behind a running call");
+        assert_eq!(lane.settled(7), None, "not this lane's");
+        stop.store(true, Ordering::Release);
+        // Bounded: the reader reaches read() within 5 s.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while lane.settled(1) != Some(true) {
+            assert!(Instant::now() < deadline, "the read never settled");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(lane.settled(0), None, "done");
+        std::io::Write::write_all(&mut &a, b"x").unwrap();
+        assert!(lane.wait_idle(Instant::now() + Duration::from_secs(5)));
+        assert_eq!(lane.settled(1), None);
     }
 
     #[test]

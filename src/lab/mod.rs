@@ -501,6 +501,28 @@ impl Lab {
         lookups + self.shared.all().iter().map(|s| s.pending()).sum::<usize>()
     }
 
+    /// Whether a call that has not returned has settled into the kernel:
+    /// its thread sleeps there, or waits behind a call whose thread does,
+    /// or it is a name lookup. A call not yet run, waiting for a CPU, or
+    /// done but not yet told has not settled.
+    pub fn settled(&self, call: &Started) -> bool {
+        if self
+            .shared
+            .lookups
+            .in_flight()
+            .iter()
+            .any(|c| c.seq == call.seq)
+        {
+            return true;
+        }
+        self.shared.get(call.sock).is_some_and(|s| {
+            s.send
+                .settled(call.seq)
+                .or_else(|| s.recv.settled(call.seq))
+                .unwrap_or(false)
+        })
+    }
+
     /// The name lookups not answered yet, each with its call.
     pub fn lookups_in_flight(&self) -> Vec<Started> {
         self.shared.lookups.in_flight()

@@ -21,6 +21,13 @@ use crate::lab::{CallResult, Lab, LabError, SockName, Started};
 /// How long a command's calls may take before they are reported blocked.
 pub const DEFAULT_SETTLE: Duration = Duration::from_millis(200);
 
+/// How much longer than its settle time a call that has not yet slept in
+/// the kernel is waited for before it is told blocked anyway.
+const SETTLE_GRACE: Duration = Duration::from_secs(3);
+
+/// How often such a call is looked at again.
+const SETTLE_POLL: Duration = Duration::from_millis(10);
+
 /// How long past its limit an `expect` on a result waits for results the
 /// lab has finished but the host has not yet received.
 const BEHIND_GRACE: Duration = Duration::from_secs(10);
@@ -133,6 +140,9 @@ enum Pending {
     Settle {
         calls: BTreeMap<u64, Started>,
         until: Instant,
+        /// Past `until`, a call whose thread has not yet slept in the
+        /// kernel is waited for up to here before it is told blocked.
+        latest: Instant,
     },
     Sleep {
         until: Instant,
@@ -375,13 +385,28 @@ impl Player {
     /// Checks a waiting line; `Some(instant)` while it must go on waiting.
     fn poll(&mut self, pending: Pending, host: &mut Host<'_>, now: Instant) -> Option<Instant> {
         match pending {
-            Pending::Settle { calls, until } => {
+            Pending::Settle {
+                calls,
+                until,
+                latest,
+            } => {
                 if calls.is_empty() {
                     return None;
                 }
-                if now < until {
-                    self.pending = Some(Pending::Settle { calls, until });
-                    return Some(until);
+                // A call is told blocked once its time to settle has passed
+                // and it sleeps in the kernel: on a busy machine a call that
+                // merely waits for a CPU, or whose result is on its way,
+                // would otherwise be told blocked and overtaken by the lines
+                // after it.
+                let unsettled = || calls.values().any(|c| !host.lab.settled(c));
+                if now < until || (now < latest && unsettled()) {
+                    let next = until.max(now + SETTLE_POLL);
+                    self.pending = Some(Pending::Settle {
+                        calls,
+                        until,
+                        latest,
+                    });
+                    return Some(next);
                 }
                 let t = host.lab.elapsed();
                 for (seq, call) in calls {
@@ -541,6 +566,7 @@ impl Player {
                     self.pending = Some(Pending::Settle {
                         calls: calls.into_iter().map(|c| (c.seq, c)).collect(),
                         until: now + self.settle,
+                        latest: now + self.settle + SETTLE_GRACE,
                     });
                 }
                 Err(e) => self.reject(host, n, &e.to_string()),

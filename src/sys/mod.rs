@@ -11,5 +11,6 @@ pub mod netlink;
 pub mod netns;
 pub mod packet;
 pub mod sockopt;
+pub mod task;
 pub mod tun;
 pub mod veth;
