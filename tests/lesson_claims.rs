@@ -466,7 +466,7 @@ print(f"{held:.1f} {got} {uncorked:.1f} {len(a.recv(100))}")
         let got = python(program);
         let v: Vec<f64> = got.split_whitespace().map(|w| w.parse().unwrap()).collect();
         if (180.0..400.0).contains(&v[0]) && v[1] == 15.0 && v[2] < 50.0 && v[3] == 15.0 {
-            assert!(lesson("nagle").contains("TCP_CORK's ceiling, 200 ms"));
+            assert!(lesson("nagle").contains("TCP_CORK's ceiling, a fifth of a second"));
             return;
         }
         seen.push(got);
