@@ -19,6 +19,12 @@ use super::tcp_info::TcpInfo;
 use crate::sys::netlink;
 
 const SOCK_DIAG_BY_FAMILY: u16 = 20;
+/// The older request (`struct inet_diag_req`): its dump walks the kernel's
+/// table once for both address families, where one by family walks it
+/// once for each.
+const TCPDIAG_GETSOCK: u16 = 18;
+/// `sizeof(struct inet_diag_req)`: family, lengths, ext, sockid, states, dbs.
+const REQ_V1_LEN: usize = 60;
 const INET_DIAG_INFO: u16 = 2;
 const INET_DIAG_SKMEMINFO: u16 = 7;
 const INET_DIAG_REQ_BYTECODE: u16 = 1;
@@ -129,6 +135,28 @@ pub fn request_with(
     .body(&body);
     match filter {
         // bytecode keeps a filter within an attribute's u16 length.
+        Some(f) => m
+            .attr(INET_DIAG_REQ_BYTECODE, f)
+            .expect("a port filter fits an attribute")
+            .finish(),
+        None => m.finish(),
+    }
+}
+
+/// The request for a dump of TCP sockets of both address families in one
+/// walk of the kernel's table, filtered by `filter` when there is one,
+/// with `ext` on each.
+pub fn request_both_families(filter: Option<&[u8]>, ext: Extensions, seq: u32) -> Vec<u8> {
+    // inet_diag_req: family (the kernel dumps both whatever it says),
+    // src_len, dst_len, ext, sockid (48 bytes), states, dbs.
+    let mut body = Vec::with_capacity(REQ_V1_LEN);
+    body.extend_from_slice(&[libc::AF_INET as u8, 0, 0, ext.bits()]);
+    body.extend_from_slice(&[0u8; 48]);
+    body.extend_from_slice(&u32::MAX.to_ne_bytes());
+    body.extend_from_slice(&0u32.to_ne_bytes());
+    let m = netlink::Request::new(TCPDIAG_GETSOCK, netlink::F_REQUEST | netlink::F_DUMP, seq)
+        .body(&body);
+    match filter {
         Some(f) => m
             .attr(INET_DIAG_REQ_BYTECODE, f)
             .expect("a port filter fits an attribute")
@@ -256,7 +284,8 @@ pub fn parse_messages(buf: &[u8], out: &mut Vec<DiagEntry>) -> io::Result<bool> 
         match message? {
             (netlink::DONE, _) => return Ok(true),
             (netlink::ERROR, body) => netlink::acknowledged(body)?,
-            (SOCK_DIAG_BY_FAMILY, body) => out.extend(parse_msg(body)),
+            // The answer to the older request carries its type.
+            (SOCK_DIAG_BY_FAMILY | TCPDIAG_GETSOCK, body) => out.extend(parse_msg(body)),
             _ => {}
         }
     }
@@ -353,6 +382,20 @@ impl DiagSocket {
             out[start..].iter_mut().for_each(|e| e.udp = true);
         }
         Ok(())
+    }
+
+    /// Dumps the TCP sockets of both address families that `filter`
+    /// accepts, in one walk of the kernel's table (a dump by family walks
+    /// the whole table for each), with `ext` on each; appends them to `out`.
+    pub fn dump_tcp_both_families(
+        &mut self,
+        filter: Option<&[u8]>,
+        ext: Extensions,
+        out: &mut Vec<DiagEntry>,
+    ) -> io::Result<()> {
+        self.seq = self.seq.wrapping_add(1);
+        let req = request_both_families(filter, ext, self.seq);
+        self.exchange(&req, out)
     }
 
     /// One socket again, with TCP_INFO and SK_MEMINFO, looked up by its
@@ -492,5 +535,47 @@ mod tests {
         assert_eq!(out.len(), 1, "{out:?}");
         assert_eq!(out[0].state, TcpState::Listen);
         assert_eq!(out[0].wqueue, 128, "std's TcpListener listens with 128");
+    }
+
+    #[test]
+    fn one_walk_finds_both_families() {
+        let v4 = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = v4.local_addr().unwrap().port();
+        // The same port on ::1, where the machine has IPv6.
+        let v6 = std::net::TcpListener::bind(("::1", port)).ok();
+        let mut d = DiagSocket::open().unwrap();
+        let filter = bytecode::source_ports(&[port]);
+        let mut out = Vec::new();
+        d.dump_tcp_both_families(filter.as_deref(), Extensions::None, &mut out)
+            .unwrap();
+        let mine = |a: SocketAddr| {
+            out.iter()
+                .any(|e| e.local == a && e.state == TcpState::Listen)
+        };
+        assert!(mine(v4.local_addr().unwrap()), "{out:?}");
+        if let Some(v6) = &v6 {
+            assert!(mine(v6.local_addr().unwrap()), "{out:?}");
+        }
+        // As the dumps by family find them.
+        let mut by_family = Vec::new();
+        for family in [libc::AF_INET, libc::AF_INET6] {
+            d.dump_filtered(
+                family,
+                libc::IPPROTO_TCP,
+                filter.as_deref(),
+                Extensions::None,
+                &mut by_family,
+            )
+            .unwrap();
+        }
+        let key = |e: &DiagEntry| (e.local, e.peer, e.state.name(), e.inode);
+        let mut a: Vec<_> = out.iter().map(key).collect();
+        let mut b: Vec<_> = by_family.iter().map(key).collect();
+        a.sort();
+        b.sort();
+        // Other tests' sockets on the port may come and go between the dumps.
+        let a: Vec<_> = a.into_iter().filter(|k| k.0.port() == port).collect();
+        let b: Vec<_> = b.into_iter().filter(|k| k.0.port() == port).collect();
+        assert_eq!(a, b);
     }
 }

@@ -202,8 +202,13 @@ impl Snapshotter {
         let mut snap = snap?;
         snap.link = crate::lab::sides::link_view();
         if let Some(w) = &mut self.watch {
-            let (sockets, status) = w.sample(&mut self.diag, &snap.counters, &snap.system, t)?;
-            snap.sockets.extend(sockets);
+            let status = w.sample(
+                &mut self.diag,
+                &snap.counters,
+                &snap.system,
+                t,
+                &mut snap.sockets,
+            )?;
             snap.watch = Some(status);
             pair_with_lab_clients(&mut snap.sockets);
         }

@@ -11,7 +11,9 @@
 //! At scale the dump asks for no extensions (addresses, state, queues and
 //! inode are in every message); TCP_INFO and the buffers are read for the
 //! sockets in [`Watch::set_detail`] only, one lookup each. A headless
-//! watch asks for them on every socket.
+//! watch asks for them on every socket. The kernel walks its whole table
+//! of connections for each TCP dump, whatever the filter keeps: one dump
+//! covers both families. The views are built once, in the snapshot.
 
 pub mod alerts;
 pub mod owners;
@@ -39,14 +41,56 @@ pub use target::Target;
 /// A socket's identity through its life: a connection is its address
 /// pair (the inode comes only at `accept()` and goes at `close()`); a
 /// listener or an unconnected UDP socket is its address and inode.
+///
+/// Kept as plain integers: the map of names is looked up for every watched
+/// socket at every sample, and integers hash and compare fastest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Key {
-    Tcp(SocketAddr, SocketAddr),
-    Listener(SocketAddr, u64),
-    Udp(SocketAddr, SocketAddr, u64),
+struct Key {
+    local: u128,
+    peer: u128,
+    /// Local port, peer port.
+    ports: u32,
+    inode: u64,
+    /// What the socket is, and its family.
+    kind: u8,
 }
 
-/// How long a family and protocol that had no watched socket is not dumped again.
+const TCP: u8 = 0;
+const LISTENER: u8 = 1;
+const UDP: u8 = 2;
+
+fn ip_bits(a: SocketAddr) -> u128 {
+    match a.ip() {
+        std::net::IpAddr::V4(v4) => u128::from(u32::from(v4)),
+        std::net::IpAddr::V6(v6) => u128::from(v6),
+    }
+}
+
+impl Key {
+    fn of(kind: u8, local: SocketAddr, peer: SocketAddr, inode: u64) -> Key {
+        Key {
+            local: ip_bits(local),
+            peer: ip_bits(peer),
+            ports: u32::from(local.port()) << 16 | u32::from(peer.port()),
+            inode,
+            kind: kind | if local.is_ipv6() { 0x10 } else { 0 },
+        }
+    }
+
+    fn tcp(local: SocketAddr, peer: SocketAddr) -> Key {
+        Key::of(TCP, local, peer, 0)
+    }
+
+    fn listener(local: SocketAddr, inode: u64) -> Key {
+        Key::of(LISTENER, local, local, inode)
+    }
+
+    fn udp(local: SocketAddr, peer: SocketAddr, inode: u64) -> Key {
+        Key::of(UDP, local, peer, inode)
+    }
+}
+
+/// How long a family that had no watched UDP socket is not dumped again.
 const EMPTY_EVERY: Duration = Duration::from_secs(1);
 
 /// How often the sockets of a watched process that holds many are read again at most.
@@ -65,8 +109,8 @@ pub struct Watch {
     entries: Vec<DiagEntry>,
     process: Option<Process>,
     last: Vec<SockView>,
-    /// Per family and protocol, when a dump of it last found nothing.
-    empty_since: [Option<Instant>; 4],
+    /// Per family (UDP), when a dump of it last found nothing.
+    empty_since: [Option<Instant>; 2],
 }
 
 /// A watched process: its sockets as last read.
@@ -127,7 +171,7 @@ impl Watch {
             entries: Vec::new(),
             process,
             last: Vec::new(),
-            empty_since: [None; 4],
+            empty_since: [None; 2],
         })
     }
 
@@ -142,30 +186,34 @@ impl Watch {
         self.detail = detail;
     }
 
-    /// The watched sockets now, and what to say of them.
+    /// The watched sockets now, appended to `out` (the snapshot's, so
+    /// that they are built once, where they stay), and what to say of them.
     pub fn sample(
         &mut self,
         diag: &mut DiagSocket,
         counters: &Counters,
         system: &System,
         t: Duration,
-    ) -> io::Result<(Vec<SockView>, WatchStatus)> {
+        out: &mut Vec<SockView>,
+    ) -> io::Result<WatchStatus> {
         if let Some(note) = self.process_gone() {
-            let status = self.status(Some(note));
-            return Ok((self.last.clone(), status));
+            out.extend_from_slice(&self.last);
+            return Ok(self.status(Some(note)));
         }
         let mut entries = std::mem::take(&mut self.entries);
         entries.clear();
+        let start = out.len();
         let dumped = self.dump(diag, &mut entries);
-        let result = dumped.map(|()| self.views(diag, &mut entries, counters, system, t));
+        let result = dumped.map(|()| self.views(diag, &entries, counters, system, t, out));
         self.entries = entries;
-        let views = result?;
-        let note = views.is_empty().then(|| self.nothing_yet());
+        result?;
+        let note = (out.len() == start).then(|| self.nothing_yet());
         // Kept to show after the process exits (a port's watch shows the next one).
         if self.process.is_some() {
-            self.last.clone_from(&views);
+            self.last.clear();
+            self.last.extend_from_slice(&out[start..]);
         }
-        Ok((views, self.status(note)))
+        Ok(self.status(note))
     }
 
     fn status(&self, note: Option<String>) -> WatchStatus {
@@ -245,21 +293,18 @@ impl Watch {
         } else {
             super::bytecode::source_ports(&ports)
         };
-        let kinds = [
-            (libc::AF_INET, libc::IPPROTO_TCP),
-            (libc::AF_INET, libc::IPPROTO_UDP),
-            (libc::AF_INET6, libc::IPPROTO_TCP),
-            (libc::AF_INET6, libc::IPPROTO_UDP),
-        ];
-        for (slot, (family, proto)) in kinds.into_iter().enumerate() {
-            // A kind that had nothing is asked again once a second: most
-            // servers use one family and one protocol, and each dump is a
-            // round trip to the kernel.
+        // TCP in one walk of the kernel's table for both families: a dump
+        // by family walks all of it each time, whatever the filter keeps.
+        diag.dump_tcp_both_families(filter.as_deref(), ext, out)?;
+        let kinds = [libc::AF_INET, libc::AF_INET6];
+        for (slot, family) in kinds.into_iter().enumerate() {
+            // A family that had no UDP socket is asked again once a
+            // second: most servers use one, and each dump is a round trip.
             if self.empty_since[slot].is_some_and(|t| t.elapsed() < EMPTY_EVERY) {
                 continue;
             }
             let before = out.len();
-            diag.dump_filtered(family, proto, filter.as_deref(), ext, out)?;
+            diag.dump_filtered(family, libc::IPPROTO_UDP, filter.as_deref(), ext, out)?;
             self.empty_since[slot] = (out.len() == before).then(Instant::now);
         }
         Ok(())
@@ -292,11 +337,12 @@ impl Watch {
     fn views(
         &mut self,
         diag: &mut DiagSocket,
-        entries: &mut Vec<DiagEntry>,
+        entries: &[DiagEntry],
         counters: &Counters,
         system: &System,
         t: Duration,
-    ) -> Vec<SockView> {
+        out: &mut Vec<SockView>,
+    ) {
         self.generation += 1;
         // The watched process's listening ports: connections on them are its.
         let listening: FxHashSet<u16> = match &self.process {
@@ -307,30 +353,26 @@ impl Watch {
                 .collect(),
             None => FxHashSet::default(),
         };
-        entries.retain(|e| self.keeps(e, &listening));
-        self.learn_process_ports(entries);
-        let inodes: FxHashSet<u64> = entries
+        let kept: Vec<&DiagEntry> = entries
             .iter()
-            .map(|e| e.inode)
-            .filter(|i| *i != 0)
+            .filter(|e| self.keeps(e, &listening))
             .collect();
+        self.learn_process_ports(&kept);
         if self.process.is_none() {
+            let inodes: FxHashSet<u64> = kept.iter().map(|e| e.inode).filter(|i| *i != 0).collect();
             self.owners.learn(&inodes);
         }
-        let udp = |e: &DiagEntry| e.udp;
+        let listens = |e: &DiagEntry| !e.udp && e.state == TcpState::Listen;
         // Listeners first, by name.
-        let mut listeners: Vec<(SockName, usize)> = Vec::new();
-        for (i, e) in entries.iter().enumerate() {
-            if !udp(e) && e.state == TcpState::Listen {
-                let n = self.name(Key::Listener(e.local, e.inode));
-                listeners.push((n, i));
-            }
+        let mut listeners: Vec<(SockName, &DiagEntry)> = Vec::new();
+        for e in kept.iter().copied().filter(|e| listens(e)) {
+            listeners.push((self.name(Key::listener(e.local, e.inode)), e));
         }
         listeners.sort_by_key(|l| l.0);
         // Each listener's name, address and owner, for the entries it holds.
         let held: Vec<(SockName, SocketAddr, Option<Owner>)> = listeners
             .iter()
-            .map(|(n, i)| (*n, entries[*i].local, self.owners_of(&entries[*i])))
+            .map(|(n, e)| (*n, e.local, self.owners_of(e)))
             .collect();
         let listener_of = |e: &DiagEntry| {
             held.iter().find(|(_, at, _)| {
@@ -339,88 +381,75 @@ impl Watch {
                     && at.is_ipv4() == e.local.is_ipv4()
             })
         };
-        let mut out: Vec<SockView> = Vec::with_capacity(entries.len());
+        // Entries in a listener's queues are shown under it; the others
+        // are named now and built in name order below, straight into `out`.
         let mut waiting: FxHashMap<SockName, Vec<SockView>> = FxHashMap::default();
-        let mut others: Vec<SockView> = Vec::new();
-        for (n, i) in &listeners {
-            let e = &entries[*i];
-            let mut v = self.base_view(e, *n, ViewRole::Listener);
-            // A listener's queues are its accept queue, shown as such.
-            (v.peer, v.recvq, v.sendq, v.notsent, v.tcp) = (None, None, None, None, None);
-            v.accept_queue = Some(e.rqueue);
-            v.accept_queue_max = Some(e.wqueue);
-            out.push(v);
-        }
-        for slot in entries.iter_mut() {
-            // Taken, not copied: the entries are cleared after the sample.
-            let e = std::mem::replace(slot, placeholder());
-            if !udp(&e) && e.state == TcpState::Listen {
-                continue;
-            }
-            let listener = if udp(&e) { None } else { listener_of(&e) };
+        let mut others: Vec<(SockName, ViewRole, Option<SockName>, &DiagEntry)> =
+            Vec::with_capacity(kept.len());
+        for e in kept.iter().copied().filter(|e| !listens(e)) {
+            let listener = if e.udp { None } else { listener_of(e) };
             let queued = e.inode == 0
                 && matches!(e.state, TcpState::Established | TcpState::CloseWait)
                 && listener.is_some();
             if let Some((ln, _, owner)) =
                 listener.filter(|_| queued || e.state == TcpState::SynReceived)
             {
-                let mut w = build::waiting_view(&e, *ln, None);
+                let mut w = build::waiting_view(e, *ln, None);
                 w.owner.clone_from(owner);
                 waiting.entry(*ln).or_default().push(w);
                 continue;
             }
-            let (k, role) = if udp(&e) {
-                (Key::Udp(e.local, e.peer, e.inode), ViewRole::Udp)
+            let (k, role) = if e.udp {
+                (Key::udp(e.local, e.peer, e.inode), ViewRole::Udp)
             } else if listener.is_some() || self.process.is_none() {
-                (Key::Tcp(e.local, e.peer), ViewRole::Accepted)
+                (Key::tcp(e.local, e.peer), ViewRole::Accepted)
             } else {
-                (Key::Tcp(e.local, e.peer), ViewRole::Client)
+                (Key::tcp(e.local, e.peer), ViewRole::Client)
             };
-            let n = self.name(k);
-            let e = match (&self.detail, udp(&e)) {
-                (Some(d), false) if d.contains(&n) => {
-                    diag.one(&e, libc::IPPROTO_TCP).ok().flatten().unwrap_or(e)
-                }
-                _ => e,
-            };
-            let mut v = self.base_view(&e, n, role);
-            v.listener = listener.map(|l| l.0);
-            others.push(v);
+            others.push((self.name(k), role, listener.map(|l| l.0), e));
         }
-        // Each listener's waiting entries, as the lab shows its own.
-        for v in &mut out {
-            let Some(n) = v.id else { continue };
-            let w = waiting.get(&n).map_or(0, |w| {
-                w.iter().filter(|w| w.role == ViewRole::SynRecv).count()
-            });
-            v.syn_recv = Some(w as u32);
+        others.sort_unstable_by_key(|o| o.0);
+        let start = out.len();
+        out.reserve(listeners.len() + waiting.values().map(Vec::len).sum::<usize>() + others.len());
+        for (n, e) in &listeners {
+            let mut v = self.base_view(e, *n, ViewRole::Listener);
+            // A listener's queues are its accept queue, shown as such.
+            (v.peer, v.recvq, v.sendq, v.notsent, v.tcp) = (None, None, None, None, None);
+            v.accept_queue = Some(e.rqueue);
+            v.accept_queue_max = Some(e.wqueue);
+            // Its waiting entries, as the lab shows its own.
+            let mut w = waiting.remove(n).unwrap_or_default();
+            let syn = w.iter().filter(|w| w.role == ViewRole::SynRecv).count();
+            v.syn_recv = Some(syn as u32);
             v.syn_queue = v
                 .accept_queue_max
                 .map(|max| build::syn_queue(max, None, system));
+            out.push(v);
+            w.sort_by_key(|w| (w.role != ViewRole::Queued, w.peer));
+            out.extend(w);
         }
-        let mut listed: Vec<SockView> = Vec::with_capacity(out.len() + entries.len());
-        for v in out {
-            let n = v.id;
-            listed.push(v);
-            if let Some(mut w) = n.and_then(|n| waiting.remove(&n)) {
-                w.sort_by_key(|w| (w.role != ViewRole::Queued, w.peer));
-                listed.extend(w);
-            }
+        for (n, role, listener, e) in others {
+            // TCP_INFO and the buffers only for the rows asked for.
+            let detailed = match (&self.detail, e.udp) {
+                (Some(d), false) if d.contains(&n) => diag.one(e, libc::IPPROTO_TCP).ok().flatten(),
+                _ => None,
+            };
+            let mut v = self.base_view(detailed.as_ref().unwrap_or(e), n, role);
+            v.listener = listener;
+            out.push(v);
         }
-        others.sort_by_key(|v| v.id);
-        listed.extend(others);
         // Names of sockets the kernel let go are not kept (nor reused).
         let generation = self.generation;
         self.names.retain(|_, (_, g)| *g == generation);
-        super::notes::annotate(&mut listed, system, counters, &|_| None);
-        let full = fullness(&listed);
+        let listed = &mut out[start..];
+        super::notes::annotate(listed, system, counters, &|_| None);
+        let full = fullness(listed);
         self.alerts.sample(*counters, full, self.was, t);
         self.was = full;
-        listed
     }
 
     /// In a process watch: the ports its sockets hold, for the next dump's filter.
-    fn learn_process_ports(&mut self, entries: &[DiagEntry]) {
+    fn learn_process_ports(&mut self, entries: &[&DiagEntry]) {
         let Some(p) = &mut self.process else { return };
         let mut ports: Vec<u16> = entries.iter().map(|e| e.local.port()).collect();
         ports.sort_unstable();
@@ -461,32 +490,11 @@ impl Watch {
     }
 }
 
-/// What a taken entry leaves behind (a listener, skipped by the loop).
-fn placeholder() -> DiagEntry {
-    let nowhere = SocketAddr::from(([0, 0, 0, 0], 0));
-    DiagEntry {
-        state: TcpState::Listen,
-        local: nowhere,
-        peer: nowhere,
-        rqueue: 0,
-        wqueue: 0,
-        inode: 0,
-        info: None,
-        bufs: None,
-        mem: None,
-        retrans: 0,
-        expires_ms: 0,
-        drops: None,
-        cookie: 0,
-        udp: false,
-    }
-}
-
 fn key(e: &DiagEntry) -> Key {
     if e.udp {
-        Key::Udp(e.local, e.peer, e.inode)
+        Key::udp(e.local, e.peer, e.inode)
     } else {
-        Key::Tcp(e.local, e.peer)
+        Key::tcp(e.local, e.peer)
     }
 }
 
