@@ -26,7 +26,7 @@ fn main() {
         .unwrap();
     let sockets = snap.sockets.len();
     for _ in 0..60 {
-        app.update(Msg::Snapshot(Box::new(snap.clone())));
+        app.update(Msg::Snapshot(std::sync::Arc::new(snap.clone())));
     }
     app.update(Msg::Resize(160, 48));
     // Select a connection in the middle, so the table scrolls.

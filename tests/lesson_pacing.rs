@@ -128,7 +128,7 @@ fn select_points_the_selected_pane_at_a_socket() {
         .unwrap()
         .take(&app.lab.observer())
         .unwrap();
-    app.update(Msg::Snapshot(Box::new(snap)));
+    app.update(Msg::Snapshot(std::sync::Arc::new(snap)));
     assert_eq!(app.sel_conn.map(|s| s.to_string()).as_deref(), Some("C2"));
     assert_eq!(app.pane, Pane::Connections);
     app.lab.shutdown(Duration::from_secs(1));

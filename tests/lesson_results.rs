@@ -88,7 +88,7 @@ fn results_in_sight(name: &str) {
         ran = now;
         // The sampler hands the App a kernel view several times a second.
         let snap = app.kernel.take(&app.lab.observer()).unwrap();
-        app.update(Msg::Snapshot(Box::new(snap)));
+        app.update(Msg::Snapshot(std::sync::Arc::new(snap)));
         let ops: Vec<u64> = app
             .log
             .entries()

@@ -27,7 +27,7 @@ fn the_listeners_pane_says_listen_then_closed() {
     let snap = app.kernel.take(&app.lab.observer()).unwrap();
     let l1 = snap.sockets.iter().find(|s| s.id.is_some()).unwrap();
     assert_eq!((l1.state.name(), l1.closed), ("CLOSED", true));
-    app.update(Msg::Snapshot(Box::new(snap)));
+    app.update(Msg::Snapshot(std::sync::Arc::new(snap)));
     assert!(head(&app).contains("CLOSED"), "{}", head(&app));
     assert!(!head(&app).contains("LISTEN"), "{}", head(&app));
     // The kernel holds nothing for it: ss finds no listener on the port.

@@ -373,7 +373,7 @@ fn a_new_listener_is_selected_once_the_kernel_view_shows_it() {
         .unwrap();
     command(&mut app, "listen");
     assert!(pump(&mut app, &rx, |a| ops(a) >= 2), "timed out waiting");
-    app.update(Msg::Snapshot(Box::new(before)));
+    app.update(Msg::Snapshot(std::sync::Arc::new(before)));
     assert_eq!(
         app.sel_listener.map(|s| s.to_string()).as_deref(),
         Some("L1")

@@ -199,7 +199,7 @@ fn the_listeners_figures_read_whole_at_80x24() {
         "timed out waiting"
     );
     let snap = overflowing(&app.lab);
-    app.update(Msg::Snapshot(Box::new(snap)));
+    app.update(Msg::Snapshot(std::sync::Arc::new(snap)));
     let screen = render(&app, 80, 24);
     assert!(screen.contains("overflows +21 · drops +21"), "{screen}");
     key(&mut app, KeyCode::Char('p'));
@@ -238,7 +238,7 @@ fn the_syn_counters_and_their_scope_read_whole_in_a_narrow_listeners_pane() {
         ..Counters::default()
     };
     snap.counters_scope = CounterScope::ThisLab;
-    app.update(Msg::Snapshot(Box::new(snap.clone())));
+    app.update(Msg::Snapshot(std::sync::Arc::new(snap.clone())));
     for (w, h) in [(80, 24), (100, 30)] {
         app.update(Msg::Resize(w, h));
         let screen = render(&app, w, h);
@@ -270,6 +270,6 @@ fn the_syn_counters_and_their_scope_read_whole_in_a_narrow_listeners_pane() {
     // System-wide counters say so.
     snap.counters_scope = CounterScope::SystemWide;
     snap.t += std::time::Duration::from_millis(1);
-    app.update(Msg::Snapshot(Box::new(snap)));
+    app.update(Msg::Snapshot(std::sync::Arc::new(snap)));
     assert!(render(&app, 80, 24).contains("system-wide, since start"));
 }

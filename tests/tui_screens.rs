@@ -229,7 +229,7 @@ fn zero_window() -> Snapshot {
 #[test]
 fn the_empty_lab() {
     let mut app = app().0;
-    app.update(Msg::Snapshot(Box::new(snapshot(Vec::new(), 0))));
+    app.update(Msg::Snapshot(std::sync::Arc::new(snapshot(Vec::new(), 0))));
     both("empty", &mut app);
 }
 
@@ -237,7 +237,7 @@ fn the_empty_lab() {
 fn a_full_accept_queue_with_clients_in_syn_sent() {
     let mut app = app().0;
     for _ in 0..30 {
-        app.update(Msg::Snapshot(Box::new(full_queue())));
+        app.update(Msg::Snapshot(std::sync::Arc::new(full_queue())));
     }
     app.log
         .push(Entry::Command("listen backlog=2".into(), Source::Typed));
@@ -265,7 +265,7 @@ fn a_blocked_sender_s_nearly_full_buffer_reads_full() {
             _ => {}
         }
     }
-    app.update(Msg::Snapshot(Box::new(snap)));
+    app.update(Msg::Snapshot(std::sync::Arc::new(snap)));
     let path = selected_path(&mut app, "C1", 160, 48);
     assert_eq!(path.matches("FULL").count(), 2, "{path}");
 }
@@ -290,7 +290,7 @@ fn time_wait_client() -> SockView {
 #[test]
 fn a_closed_socket_shows_its_note_whole_not_a_path() {
     let mut app = app().0;
-    app.update(Msg::Snapshot(Box::new(snapshot(
+    app.update(Msg::Snapshot(std::sync::Arc::new(snapshot(
         vec![time_wait_client()],
         0,
     ))));
@@ -310,7 +310,7 @@ fn a_closed_socket_s_note_is_whole_in_a_lesson() {
     let lines =
         sockplay::script::parse_script("step \"Both close\"\nnote \"TIME-WAIT.\"\n").unwrap();
     app.play("Closing", lines, true);
-    app.update(Msg::Snapshot(Box::new(snapshot(
+    app.update(Msg::Snapshot(std::sync::Arc::new(snapshot(
         vec![time_wait_client()],
         0,
     ))));
@@ -346,7 +346,7 @@ fn a_selected_listener_shows_who_waits_and_why() {
     snap.sockets.insert(4, half);
     snap.sockets[0].syn_recv = Some(1);
     snap.counters.syncookies_sent = 3;
-    app.update(Msg::Snapshot(Box::new(snap)));
+    app.update(Msg::Snapshot(std::sync::Arc::new(snap)));
     app.pane = Pane::Listeners;
     app.sel_listener = Some(n("L1"));
     let screen = render(&app, 100, 30);
@@ -369,7 +369,7 @@ fn a_queue_past_its_limit_reads_over() {
     let mut app = app().0;
     let mut snap = full_queue();
     snap.sockets[0].accept_queue = Some(4);
-    app.update(Msg::Snapshot(Box::new(snap)));
+    app.update(Msg::Snapshot(std::sync::Arc::new(snap)));
     let screen = render(&app, 100, 30);
     assert!(screen.contains("4/3 OVER"), "{screen}");
     let screen = render(&app, 80, 24);
@@ -388,7 +388,7 @@ fn a_client_in_syn_sent_has_no_window_yet() {
         // What the kernel reports before the handshake: no window at all.
         s.tcp.get_or_insert_default().snd_wnd = Some(0);
     }
-    app.update(Msg::Snapshot(Box::new(snap)));
+    app.update(Msg::Snapshot(std::sync::Arc::new(snap)));
     let path = selected_path(&mut app, "C4", 100, 30);
     assert!(path.contains("no connection yet"), "{path}");
     assert!(!path.contains("ZERO"), "{path}");
@@ -397,7 +397,7 @@ fn a_client_in_syn_sent_has_no_window_yet() {
 #[test]
 fn a_sender_facing_a_zero_window() {
     let mut app = app().0;
-    app.update(Msg::Snapshot(Box::new(zero_window())));
+    app.update(Msg::Snapshot(std::sync::Arc::new(zero_window())));
     app.log
         .push(Entry::Command("send C1 1m".into(), Source::Key));
     both("zero_window", &mut app);
@@ -406,7 +406,7 @@ fn a_sender_facing_a_zero_window() {
 #[test]
 fn the_help_overlay() {
     let mut app = app().0;
-    app.update(Msg::Snapshot(Box::new(full_queue())));
+    app.update(Msg::Snapshot(std::sync::Arc::new(full_queue())));
     app.mode = Mode::Help;
     both("help", &mut app);
 }
@@ -437,7 +437,7 @@ fn the_help_overlay_is_whole_at_any_height() {
 #[test]
 fn a_command_line_error() {
     let mut app = app().0;
-    app.update(Msg::Snapshot(Box::new(snapshot(Vec::new(), 0))));
+    app.update(Msg::Snapshot(std::sync::Arc::new(snapshot(Vec::new(), 0))));
     app.submit("listen backlog=lots", Source::Typed);
     app.mode = Mode::Command;
     both("command_error", &mut app);
@@ -469,7 +469,7 @@ fn a_lesson_at_100x30() {
     // Space runs the first step (narration only here), then pauses at the second.
     key(&mut app, KeyCode::Char(' '));
     for _ in 0..10 {
-        app.update(Msg::Snapshot(Box::new(full_queue())));
+        app.update(Msg::Snapshot(std::sync::Arc::new(full_queue())));
     }
     app.update(Msg::Resize(100, 30));
     insta::assert_snapshot!("lesson_100x30", render(&app, 100, 30));
@@ -479,7 +479,7 @@ fn a_lesson_at_100x30() {
 #[test]
 fn form_hints_are_whole_at_80x24() {
     let mut app = app().0;
-    app.update(Msg::Snapshot(Box::new(full_queue())));
+    app.update(Msg::Snapshot(std::sync::Arc::new(full_queue())));
     // n: new listener; c: connect to the selected listener; then, on C1,
     // s, r, d and x.
     for (pane_key, form_key) in [
@@ -514,7 +514,7 @@ fn the_kernel_view_over_the_screen() {
     let mut app = app().0;
     let snap = full_queue();
     app.kernel_view = sockplay::script::show::table(&snap, None);
-    app.update(Msg::Snapshot(Box::new(snap)));
+    app.update(Msg::Snapshot(std::sync::Arc::new(snap)));
     app.mode = Mode::Show;
     both("kernel_view", &mut app);
 }

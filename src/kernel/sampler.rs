@@ -36,21 +36,23 @@ impl Sampler {
         lab: Observer,
         every: Duration,
         kernel: KernelReader,
-        mut send: impl FnMut(Box<Snapshot>) -> bool + Send + 'static,
+        mut send: impl FnMut(std::sync::Arc<Snapshot>) -> bool + Send + 'static,
     ) -> std::io::Result<Sampler> {
         let stop = Arc::new(Latch::default());
         let stop2 = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
             .name("sockplay-sampler".into())
             .spawn(move || {
-                let mut last: Option<Box<Snapshot>> = None;
+                let mut last: Option<std::sync::Arc<Snapshot>> = None;
                 let mut last_cost = std::time::Duration::ZERO;
                 loop {
                     let began = std::time::Instant::now();
                     if let Ok(snap) = kernel.take(&lab) {
-                        let snap = Box::new(snap);
+                        // Shared with the screen, not copied: at tens of
+                        // thousands of watched sockets a copy is megabytes.
+                        let snap = std::sync::Arc::new(snap);
                         if last.as_ref().is_none_or(|l| !same(l, &snap)) {
-                            if !send(snap.clone()) {
+                            if !send(std::sync::Arc::clone(&snap)) {
                                 return;
                             }
                             last = Some(snap);

@@ -31,7 +31,7 @@ pub enum Msg {
     /// The lab reported.
     Lab(LabEvent),
     /// A new kernel view.
-    Snapshot(Box<Snapshot>),
+    Snapshot(std::sync::Arc<Snapshot>),
     /// Time passed (the render tick).
     Tick(Instant),
     /// SIGTERM, SIGHUP, SIGINT or SIGQUIT: end now.
@@ -99,7 +99,7 @@ pub struct App {
     /// The styles.
     pub theme: Theme,
     /// The latest kernel view.
-    pub snapshot: Option<Box<Snapshot>>,
+    pub snapshot: Option<std::sync::Arc<Snapshot>>,
     /// Histories for sparklines and charts.
     pub history: History,
     /// The results log.
@@ -327,7 +327,7 @@ impl App {
     }
 
     /// Shows a kernel view, unless the screen already shows a newer one.
-    pub(super) fn apply_snapshot(&mut self, snap: Box<Snapshot>) {
+    pub(super) fn apply_snapshot(&mut self, snap: std::sync::Arc<Snapshot>) {
         if self.snapshot.as_ref().is_some_and(|s| s.t > snap.t) {
             return;
         }

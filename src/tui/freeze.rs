@@ -22,7 +22,7 @@ pub const HELD_SNAPSHOTS: usize = 16;
 #[derive(Debug, Default)]
 pub struct Frozen {
     events: VecDeque<LabEvent>,
-    snapshots: VecDeque<Box<Snapshot>>,
+    snapshots: VecDeque<std::sync::Arc<Snapshot>>,
     /// Lab events that did not fit, oldest first.
     pub dropped_events: u64,
     /// Kernel views that did not fit.
@@ -43,7 +43,7 @@ impl Frozen {
     }
 
     /// Holds a kernel view, dropping the oldest past the bound.
-    pub fn hold_snapshot(&mut self, snap: Box<Snapshot>) {
+    pub fn hold_snapshot(&mut self, snap: std::sync::Arc<Snapshot>) {
         if self.snapshots.len() >= HELD_SNAPSHOTS {
             self.snapshots.pop_front();
             self.dropped_snapshots += 1;
@@ -57,7 +57,7 @@ impl Frozen {
     }
 
     /// Everything held, lab events first, each in the order it came.
-    pub fn into_parts(self) -> (VecDeque<LabEvent>, VecDeque<Box<Snapshot>>) {
+    pub fn into_parts(self) -> (VecDeque<LabEvent>, VecDeque<std::sync::Arc<Snapshot>>) {
         (self.events, self.snapshots)
     }
 

@@ -34,7 +34,7 @@ struct Held {
     steps: usize,
     /// Steps let go since the screen last asked.
     dropped: u64,
-    snapshots: VecDeque<Box<Snapshot>>,
+    snapshots: VecDeque<std::sync::Arc<Snapshot>>,
 }
 
 /// Lab events waiting for the screen.
@@ -72,7 +72,7 @@ impl Inbox {
 
     /// Holds a kernel view for the screen, letting the oldest go past
     /// [`HELD_SNAPSHOTS`].
-    pub fn push_snapshot(&self, snap: Box<Snapshot>) {
+    pub fn push_snapshot(&self, snap: std::sync::Arc<Snapshot>) {
         let mut held = self.lock();
         if held.snapshots.len() >= HELD_SNAPSHOTS {
             held.snapshots.pop_front();
@@ -83,7 +83,7 @@ impl Inbox {
     }
 
     /// The oldest kernel view held.
-    pub fn pop_snapshot(&self) -> Option<Box<Snapshot>> {
+    pub fn pop_snapshot(&self) -> Option<std::sync::Arc<Snapshot>> {
         self.lock().snapshots.pop_front()
     }
 
@@ -186,7 +186,7 @@ mod tests {
     fn only_the_newest_kernel_views_are_held() {
         let inbox = Inbox::default();
         let view = |secs: u64| {
-            Box::new(Snapshot {
+            std::sync::Arc::new(Snapshot {
                 t: Duration::from_secs(secs),
                 sockets: Vec::new(),
                 system: Default::default(),

@@ -177,7 +177,7 @@ impl App {
         if self.frozen.is_none()
             && let Ok(snap) = self.kernel.take(&observer)
         {
-            self.apply_snapshot(Box::new(snap));
+            self.apply_snapshot(std::sync::Arc::new(snap));
         }
         self.dirty = true;
     }

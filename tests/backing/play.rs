@@ -252,7 +252,7 @@ pub fn play(
         if now.duration_since(sampled) >= SAMPLE_EVERY {
             sampled = now;
             if let Ok(snap) = app.kernel.take(&app.lab.observer()) {
-                app.update(Msg::Snapshot(Box::new(snap)));
+                app.update(Msg::Snapshot(std::sync::Arc::new(snap)));
             }
         }
         app.update(Msg::Tick(now));

@@ -105,7 +105,7 @@ pub fn submit(app: &mut App, rx: &Receiver<LabEvent>, cmd: &str, done: impl Fn(&
 /// A kernel view read now, through the App's own reader, handed to the App.
 pub fn snapshot(app: &mut App) {
     let snap = app.kernel.take(&app.lab.observer()).unwrap();
-    app.update(Msg::Snapshot(Box::new(snap)));
+    app.update(Msg::Snapshot(std::sync::Arc::new(snap)));
 }
 
 /// Kernel views, read through the App's own reader and handed to the App,
