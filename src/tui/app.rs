@@ -301,10 +301,12 @@ impl App {
                     self.log.push(Entry::Error(why));
                     self.dirty = true;
                 }
-                if self.calls_in_flight()
-                    || self.wire.changed()
-                    || self.wire.opened(&self.lab, Duration::ZERO)
-                {
+                let opened = self.wire.opened(&self.lab, Duration::ZERO);
+                if opened {
+                    // The watched ports the view already shows.
+                    self.wire_follows();
+                }
+                if self.calls_in_flight() || self.wire.changed() || opened {
                     self.dirty = true;
                 }
             }
@@ -386,6 +388,7 @@ impl App {
         // A command's segments are captured from the first: a capture still
         // opening (a few milliseconds after start) is waited for.
         if self.wire.opened(&self.lab, Duration::from_secs(2)) {
+            self.wire_follows();
             self.dirty = true;
         }
         if source == Source::Typed && self.typed_history.last().is_none_or(|l| l != text) {

@@ -135,9 +135,10 @@ pub fn run(start: Start) -> anyhow::Result<i32> {
     let mut guard = terminal::Guard::recording(std::sync::Arc::clone(&recording))?;
     let size = guard.terminal.size()?;
     app.size = (size.width, size.height);
-    // A script given at start sends segments at once: the capture must see
-    // them from the first (typed commands wait for it in `submit`).
-    if start.script.is_some() {
+    // A script given at start sends segments at once, and a watched
+    // server's clients come when they like: the capture must see them from
+    // the first (typed commands wait for it in `submit`).
+    if start.script.is_some() || app.watching.is_some() {
         app.wire.opened(&app.lab, Duration::from_secs(2));
     }
     for c in &start.commands {

@@ -3,10 +3,15 @@
 //! on screen and the selected one: at tens of thousands of connections,
 //! reading it for all would cost more than the screen is worth).
 
+use std::net::SocketAddr;
+
 use rustc_hash::FxHashSet;
 
+use crate::kernel::ViewRole;
 use crate::kernel::watch::Target;
 use crate::lab::{Role, SockName};
+use crate::wire::Segment;
+use crate::wire::parse::flag;
 
 use super::app::App;
 
@@ -90,6 +95,71 @@ impl App {
         if w.detail.as_ref() != Some(&wanted) {
             w.detail = Some(wanted.clone());
             self.kernel.set_watch_detail(Some(wanted));
+        }
+    }
+}
+
+impl App {
+    /// Names the ends of segments that belong to watched sockets, as the
+    /// wire names the lab's: `S7` for a watched connection; its listener
+    /// (`S1`) for the handshake and while it waits to be accepted. The
+    /// wire knows only the lab's sockets, so their names come from the
+    /// kernel view here, looked up once for each pair of addresses.
+    pub fn name_watched_ends(&self, segments: &mut [Segment]) {
+        if self.watching.is_none() {
+            return;
+        }
+        let Some(snap) = self.snapshot.as_ref() else {
+            return;
+        };
+        let watched = |n: Option<SockName>| n.is_some_and(|n| n.role == Role::Watched);
+        let mut known: Vec<((SocketAddr, SocketAddr, bool), Option<SockName>)> = Vec::new();
+        let mut name_of = |at: SocketAddr, peer: SocketAddr, syn: bool| {
+            if let Some((_, n)) = known.iter().find(|(k, _)| *k == (at, peer, syn)) {
+                return *n;
+            }
+            let listener = || {
+                snap.sockets
+                    .iter()
+                    .find(|v| {
+                        v.role == ViewRole::Listener
+                            && watched(v.id)
+                            && v.local.is_some_and(|l| {
+                                l.port() == at.port()
+                                    && l.is_ipv4() == at.is_ipv4()
+                                    && (l.ip() == at.ip() || l.ip().is_unspecified())
+                            })
+                    })
+                    .and_then(|v| v.id)
+            };
+            let own = || {
+                snap.sockets
+                    .iter()
+                    .find(|v| v.local == Some(at) && v.peer == Some(peer))
+                    .and_then(|v| match v.role {
+                        ViewRole::Queued | ViewRole::SynRecv => {
+                            v.listener.filter(|l| watched(Some(*l)))
+                        }
+                        ViewRole::Listener => None,
+                        _ => v.id.filter(|n| n.role == Role::Watched),
+                    })
+            };
+            let n = if syn {
+                listener().or_else(own)
+            } else {
+                own().or_else(listener)
+            };
+            known.push(((at, peer, syn), n));
+            n
+        };
+        for s in segments.iter_mut() {
+            let syn = s.has(flag::SYN);
+            if s.from.is_none() {
+                s.from = name_of(s.src, s.dst, syn);
+            }
+            if s.to.is_none() {
+                s.to = name_of(s.dst, s.src, syn);
+            }
         }
     }
 }

@@ -48,6 +48,9 @@ struct Ring {
 struct Inner {
     capture: Capture,
     ports: Mutex<BTreeSet<u16>>,
+    /// Watched listeners' ports: their segments are kept though no end is
+    /// the lab's (the screen names the ends from the kernel view).
+    followed: Mutex<Vec<u16>>,
     ring: Mutex<Ring>,
     stats: Mutex<WireStats>,
     stop: AtomicBool,
@@ -104,6 +107,7 @@ impl Wire {
         let inner = Arc::new(Inner {
             capture,
             ports: Mutex::new(ports),
+            followed: Mutex::new(Vec::new()),
             ring: Mutex::new(Ring {
                 segments: VecDeque::new(),
                 first: 0,
@@ -128,6 +132,12 @@ impl Wire {
         let Some(port) = port_of(name, local, peer) else {
             return;
         };
+        if name.role == Role::Watched {
+            let mut followed = lock(&self.inner.followed);
+            if !followed.contains(&port) {
+                followed.push(port);
+            }
+        }
         let mut ports = lock(&self.inner.ports);
         if ports.insert(port)
             && let Err(e) = self.inner.capture.set_ports(&ports)
@@ -226,6 +236,7 @@ fn run(inner: &Inner, lab: &Observer, mut pcap: Option<PcapFile>, target: Option
     let mut dir = Directory::default();
     let mut last_flush = Instant::now();
     let mut kept = Vec::new();
+    let mut followed: Vec<u16> = Vec::new();
     while !inner.stop.load(Ordering::Acquire) {
         if last_flush.elapsed() > Duration::from_millis(200) {
             last_flush = Instant::now();
@@ -247,6 +258,12 @@ fn run(inner: &Inner, lab: &Observer, mut pcap: Option<PcapFile>, target: Option
                 continue;
             }
         };
+        followed.clone_from(&lock(&inner.followed));
+        let watched = |h: &super::parse::TcpHeader| {
+            followed
+                .iter()
+                .any(|p| *p == h.src.port() || *p == h.dst.port())
+        };
         // One clock reading for the block: how long ago each frame was seen.
         let (now_wall, now_lab) = (SystemTime::now(), lab.elapsed());
         for (frame, meta) in block.frames() {
@@ -254,7 +271,7 @@ fn run(inner: &Inner, lab: &Observer, mut pcap: Option<PcapFile>, target: Option
             let ago = now_wall.duration_since(meta.stamp).unwrap_or_default();
             let t = now_lab.saturating_sub(ago);
             let ends = dir.ends(lab, h.src, h.dst, h.flags & flag::SYN != 0);
-            if ends.from.is_none() && ends.to.is_none() {
+            if ends.from.is_none() && ends.to.is_none() && !watched(&h) {
                 continue;
             }
             let seg = flows.segment(&h, t, ends, lab);

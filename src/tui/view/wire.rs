@@ -18,13 +18,23 @@ use crate::wire::fold::{Row, bytes_text};
 use crate::wire::parse::flag;
 use crate::wire::{Kernel, Segment};
 
-/// The end drawn on the left: the client, when the connection has one.
+/// The end drawn on the left: the client, when the connection has one;
+/// else an end without a name (a peer outside the lab, `None`); else the
+/// first sender.
 fn left_end(segs: &[Segment]) -> Option<SockName> {
-    segs.iter()
+    let client = segs
+        .iter()
         .flat_map(|s| [s.from, s.to])
         .flatten()
-        .find(|n| n.role == Role::Client)
-        .or_else(|| segs.first().and_then(|s| s.from))
+        .find(|n| n.role == Role::Client);
+    let unnamed = segs.iter().any(|s| s.from.is_none() || s.to.is_none());
+    client.or_else(|| {
+        if unnamed {
+            None
+        } else {
+            segs.first().and_then(|s| s.from)
+        }
+    })
 }
 
 fn name(n: Option<SockName>, addr: std::net::SocketAddr) -> String {
@@ -34,7 +44,11 @@ fn name(n: Option<SockName>, addr: std::net::SocketAddr) -> String {
 /// The arrow between the two ends, pointing the way the segment went.
 fn arrow(s: &Segment, left: Option<SockName>, heavy: bool) -> (String, String, String) {
     let (from, to) = (name(s.from, s.src), name(s.to, s.dst));
-    let rightward = left.is_none() || s.from == left || (s.to != left && s.from.is_none());
+    let rightward = match left {
+        Some(_) => s.from == left || (s.to != left && s.from.is_none()),
+        // The end without a name is on the left.
+        None => s.from.is_none() || s.to.is_some(),
+    };
     let (l, r, a) = if rightward {
         (from, to, if heavy { "══▶" } else { "──▶" })
     } else {
@@ -274,7 +288,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
             .find(|v| v.id == Some(n))?;
         Some((v.local?, v.peer?))
     });
-    let ladder = pane.ladder_of(app.sel_conn, addrs);
+    let mut ladder = pane.ladder_of(app.sel_conn, addrs);
+    app.name_watched_ends(&mut ladder.segments);
     let stats = wire.stats();
     let mut title = match app.sel_conn {
         Some(n) => format!("wire · {n} · {} segments", ladder.segments.len()),
