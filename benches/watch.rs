@@ -325,9 +325,9 @@ impl Screen {
         self.parser.lock().unwrap().screen().contents()
     }
 
-    fn wait_for(&self, what: &str, limit: Duration) {
+    fn wait_until(&self, done: impl Fn(&str) -> bool, what: &str, limit: Duration) {
         let deadline = Instant::now() + limit;
-        while !self.text().contains(what) {
+        while !done(&self.text()) {
             assert!(
                 Instant::now() < deadline,
                 "{what:?} never showed:\n{}",
@@ -375,6 +375,13 @@ impl Screen {
     }
 }
 
+/// The count in the connections pane's title (`Connections · 10000`).
+fn connections_shown(text: &str) -> Option<usize> {
+    let after = &text[text.find("Connections · ")? + "Connections · ".len()..];
+    let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
 impl Drop for Screen {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -384,7 +391,13 @@ impl Drop for Screen {
 
 fn process_figures(s: &Server, n: usize) {
     let mut screen = Screen::start(s.port);
-    screen.wait_for(&format!("Connections · {n}"), Duration::from_secs(60));
+    // n or more: a client's ephemeral port may equal the server's (on
+    // another address), and `sport = :PORT` holds it too, as for ss.
+    screen.wait_until(
+        |t| connections_shown(t).is_some_and(|k| k >= n),
+        "every connection",
+        Duration::from_secs(60),
+    );
     // Settled: the owners read, the first frames drawn.
     std::thread::sleep(Duration::from_secs(3));
     let (cpu0, t0) = (screen.cpu(), Instant::now());
