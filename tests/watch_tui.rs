@@ -117,15 +117,15 @@ fn the_wire_names_a_watched_connection_by_its_s_name() {
         .unwrap();
     let _server = Python(child);
     let port: u16 = line.trim().parse().unwrap();
-    let mut pty = spawn(&["watch", &port.to_string()], 100, 30);
-    pty.wait_for_all(&["S1 ", &format!(":{port} ")]);
+    let mut pty = Pty::spawn(&["watch", &port.to_string()], 100, 30);
+    pty.wait_for_all(&["S1 ", &format!(":{port} ")], Duration::from_secs(15));
     // The wire follows the listener's port from the first view that shows it.
     std::thread::sleep(Duration::from_millis(500));
     let mut client = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    client.write_all(b"hello").unwrap();
-    pty.wait_for_all(&["S2 "]);
+    std::io::Write::write_all(&mut client, b"hello").unwrap();
+    pty.wait_for_all(&["S2 "], Duration::from_secs(15));
     pty.keys(b"w");
-    let screen = pty.wait_for_all(&["wire · S2", "5 B"]);
+    let screen = pty.wait_for_all(&["wire · S2", "5 B"], Duration::from_secs(15));
     // The handshake is the listener's; the data is S2's; the client, a
     // program outside the lab and the watch, is its port.
     let peer = format!(":{}", client.local_addr().unwrap().port());

@@ -60,6 +60,9 @@ pub struct Snapshotter {
     /// A sock_diag socket on the link's client side, once the lab is on a
     /// link: sock_diag answers for its own namespace only.
     client_side: Option<DiagSocket>,
+    /// The sockets of a view nobody shows any more: the next snapshot's
+    /// are built in this memory.
+    spare: Vec<SockView>,
 }
 
 /// How long system settings read from /proc/sys are shown before reading again.
@@ -133,6 +136,7 @@ impl Snapshotter {
             entries: Vec::new(),
             watch: None,
             client_side: None,
+            spare: Vec::new(),
         })
     }
 
@@ -149,6 +153,18 @@ impl Snapshotter {
     ) {
         if let Some(w) = &mut self.watch {
             w.set_detail(detail);
+        }
+    }
+
+    /// Takes back a snapshot nobody shows any more: the next one is built
+    /// in its memory. At tens of thousands of watched sockets a view is
+    /// megabytes; asking the allocator for them afresh at every sample
+    /// costs page faults, and memory the allocator keeps.
+    pub fn recycle(&mut self, old: Snapshot) {
+        let mut sockets = old.sockets;
+        if sockets.capacity() > self.spare.capacity() {
+            sockets.clear();
+            self.spare = sockets;
         }
     }
 
@@ -201,6 +217,11 @@ impl Snapshotter {
         self.entries = entries;
         let mut snap = snap?;
         snap.link = crate::lab::sides::link_view();
+        if self.spare.capacity() > snap.sockets.len() {
+            let mut sockets = std::mem::take(&mut self.spare);
+            sockets.append(&mut snap.sockets);
+            snap.sockets = sockets;
+        }
         if let Some(w) = &mut self.watch {
             let status = w.sample(
                 &mut self.diag,

@@ -42,6 +42,17 @@ impl KernelReader {
             .map_err(|e| format!("cannot read the kernel view: {e}"))
     }
 
+    /// Hands back a view nobody shows any more: the next snapshot is built
+    /// in its memory (see [`Snapshotter::recycle`]).
+    pub fn recycle(&self, old: Snapshot) {
+        if let Ok(reader) = &self.inner {
+            reader
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .recycle(old);
+        }
+    }
+
     /// Watches another process's sockets beside the lab's, for every holder
     /// of the reader.
     pub fn watch(&self, watch: super::watch::Watch) {

@@ -44,9 +44,19 @@ impl Sampler {
             .name("sockplay-sampler".into())
             .spawn(move || {
                 let mut last: Option<std::sync::Arc<Snapshot>> = None;
+                // The view before the last: once the screen has let it go,
+                // the next snapshot is built in its memory.
+                let mut spare: Option<std::sync::Arc<Snapshot>> = None;
                 let mut last_cost = std::time::Duration::ZERO;
                 loop {
                     let began = std::time::Instant::now();
+                    if let Some(old) = spare.take() {
+                        match std::sync::Arc::try_unwrap(old) {
+                            Ok(old) => kernel.recycle(old),
+                            // Still on screen (or held by a freeze): later.
+                            Err(old) => spare = Some(old),
+                        }
+                    }
                     if let Ok(snap) = kernel.take(&lab) {
                         // Shared with the screen, not copied: at tens of
                         // thousands of watched sockets a copy is megabytes.
@@ -55,7 +65,7 @@ impl Sampler {
                             if !send(std::sync::Arc::clone(&snap)) {
                                 return;
                             }
-                            last = Some(snap);
+                            spare = last.replace(snap);
                         }
                     }
                     // A big lab is sampled less often: sampling never costs

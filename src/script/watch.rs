@@ -173,6 +173,8 @@ pub fn run_json(
             }
         }
         sink.snapshot(0, &snap, None);
+        // Written: the next is built in its memory.
+        snapshotter.recycle(snap);
         if sink_out(&mut sink).flush().is_err() {
             return Ok(());
         }
