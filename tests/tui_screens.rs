@@ -518,3 +518,69 @@ fn the_kernel_view_over_the_screen() {
     app.mode = Mode::Show;
     both("kernel_view", &mut app);
 }
+
+/// At 80 columns a pane of many states cuts the end of its title: the
+/// filter typed shows before the states' counts, and a TIME-WAIT row
+/// keeps its time left where "TIME-WAIT 47s left" does not fit.
+#[test]
+fn a_narrow_connections_pane_keeps_the_filter_and_the_time_left() {
+    let (mut app, _rx) = app();
+    let mut socks = Vec::new();
+    let states = [
+        TcpState::TimeWait,
+        TcpState::FinWait2,
+        TcpState::Established,
+        TcpState::CloseWait,
+        TcpState::LastAck,
+    ];
+    for (i, state) in states.iter().enumerate() {
+        let mut s = sock(
+            Some(&format!("A{}", i + 1)),
+            ViewRole::Accepted,
+            *state,
+            "127.0.0.1:40000",
+            Some(&format!("127.0.0.1:{}", 50_000 + i)),
+        );
+        if *state == TcpState::TimeWait {
+            s.closed = true;
+            s.time_wait_ms = Some(46_200);
+        }
+        socks.push(s);
+    }
+    app.update(Msg::Snapshot(std::sync::Arc::new(snapshot(socks, 0))));
+    app.update(Msg::Resize(80, 24));
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("47s left"), "{screen}");
+    app.pane = Pane::Connections;
+    key(&mut app, KeyCode::Char('/'));
+    for c in "TIME".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    let screen = render(&app, 80, 24);
+    let title = screen.lines().next().unwrap();
+    assert!(title.contains("Connections · 1 · filter /TIME"), "{screen}");
+}
+
+/// A filter that hides every row says so, rather than that there are none.
+#[test]
+fn a_filter_that_hides_every_connection_says_so() {
+    let (mut app, _rx) = app();
+    let s = sock(
+        Some("A1"),
+        ViewRole::Accepted,
+        TcpState::Established,
+        "127.0.0.1:40000",
+        Some("127.0.0.1:50000"),
+    );
+    app.update(Msg::Snapshot(std::sync::Arc::new(snapshot(vec![s], 0))));
+    app.pane = Pane::Connections;
+    key(&mut app, KeyCode::Char('/'));
+    for c in "XYZ".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    let screen = render(&app, 100, 30);
+    assert!(
+        screen.contains("no connection passes the filter /XYZ"),
+        "{screen}"
+    );
+}

@@ -213,10 +213,18 @@ fn cell(app: &App, v: &SockView, col: usize, merged: bool, call_room: usize) -> 
         "app out" => Cell::from(v.bytes_sent.map_or_else(String::new, size)),
         _ => match (v.in_flight.first(), v.time_wait_ms) {
             // A closed socket waiting out TIME-WAIT: how long is left.
-            (None, Some(ms)) => Cell::from(Span::styled(
-                fit_call(&format!("TIME-WAIT {}s left", ms.div_ceil(1000)), call_room),
-                t.dim(),
-            )),
+            // The state column says TIME-WAIT too: where both words do
+            // not fit, the time left does.
+            (None, Some(ms)) => {
+                let secs = ms.div_ceil(1000);
+                let full = format!("TIME-WAIT {secs}s left");
+                let text = if full.chars().count() <= call_room {
+                    full
+                } else {
+                    fit_call(&format!("{secs}s left"), call_room)
+                };
+                Cell::from(Span::styled(text, t.dim()))
+            }
             // A watched socket: its process, where the lab shows its calls.
             (None, None) if v.owner.is_some() => {
                 let o = v
@@ -271,11 +279,12 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
             if filtering { "▏" } else { "" }
         )
     };
-    let title = std::iter::once(format!("Connections · {}", rows_all.len()))
+    // The filter before the states' counts: a narrow pane cuts the end
+    // of its title, and the filter typed must show.
+    let title = std::iter::once(format!("Connections · {}{filter}", rows_all.len()))
         .chain(counts)
         .collect::<Vec<_>>()
-        .join(" · ")
-        + &filter;
+        .join(" · ");
     let b = block(app, title, Some(Pane::Connections));
     let inner = b.inner(area);
     // Only the rows that can show are built: a window that keeps the
@@ -352,8 +361,20 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         .row_highlight_style(highlight);
     if rows_all.is_empty() {
         frame.render_widget(table, area);
+        // What the pane would show, and how to get it.
+        let words = if !app.filter.is_empty() {
+            format!("no connection passes the filter /{}", app.filter)
+        } else if let Some(w) = &app.watching {
+            let of = match w.target {
+                crate::kernel::watch::Target::Pid(_) => "of",
+                _ => "on",
+            };
+            format!("no connections {of} {} yet", w.target)
+        } else {
+            "no connections yet: press c, or type :connect L1 x3".to_string()
+        };
         let hint = Line::styled(
-            "no connections yet: press c, or type :connect L1 x3",
+            crate::lab::preview::escape_text(&words).into_owned(),
             t.dim(),
         );
         let y = inner.y + 1;
