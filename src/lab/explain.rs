@@ -254,11 +254,39 @@ fn read_err(f: &Facts<'_>, e: Errno) -> Reading {
         libc::EINVAL => "the kernel refused the call in the socket's present state".into(),
         libc::EINTR => "interrupted: the socket was closed while this call waited".into(),
         libc::EBADF => "not run: the socket was closed first".into(),
+        // In SYN-SENT there was never a peer that answered: a full
+        // listener drops the SYN without a word, and the kernel gives up
+        // after as many SYNs as its settings allow.
+        libc::ETIMEDOUT if f.call == Call::Connect => match syn_tries() {
+            Some(tries) => format!("the SYN was never answered: the kernel sent {tries}, then gave up"),
+            None => "the SYN was never answered: the kernel sent it again and again, then gave up".into(),
+        },
         libc::ETIMEDOUT => "the peer stopped answering; the kernel gave up retransmitting".into(),
         libc::ENETUNREACH | libc::EHOSTUNREACH => format!("no route to {addr}"),
         _ => e.message(),
     };
     reading
+}
+
+/// How many SYNs a connect() sends before it fails, as the settings that
+/// decide it say: the first, `tcp_syn_retries` more, and on kernels that
+/// have it `tcp_syn_linear_timeouts` more still.
+fn syn_tries() -> Option<String> {
+    let read = |name: &str| -> Option<u32> {
+        std::fs::read_to_string(format!("/proc/sys/net/ipv4/{name}"))
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    };
+    let retries = read("tcp_syn_retries")?;
+    Some(match read("tcp_syn_linear_timeouts") {
+        Some(linear) => format!(
+            "{} SYNs (1 + tcp_syn_retries {retries} + tcp_syn_linear_timeouts {linear})",
+            1 + retries + linear
+        ),
+        None => format!("{} SYNs (1 + tcp_syn_retries {retries})", 1 + retries),
+    })
 }
 
 /// `net.ipv4.ip_local_port_range`: the ports the kernel picks from for a
