@@ -196,6 +196,9 @@ pub struct Player {
     released: Option<usize>,
     /// A note ran since the host last let one through.
     noted: bool,
+    /// The kernel view the last `show` printed, while only notes have run
+    /// since: the notes beside it quote what it shows.
+    shown_view: Option<Box<Snapshot>>,
 }
 
 impl Player {
@@ -218,6 +221,7 @@ impl Player {
             every_note: false,
             released: None,
             noted: false,
+            shown_view: None,
         }
     }
 
@@ -553,6 +557,9 @@ impl Player {
     /// Starts a line.
     fn start(&mut self, line: &Line, host: &mut Host<'_>, now: Instant) {
         host.sink.command(line);
+        if !matches!(line.statement, Statement::Note(_)) {
+            self.shown_view = None;
+        }
         self.noted |= matches!(line.statement, Statement::Note(_));
         let t = host.lab.elapsed();
         let n = line.number;
@@ -595,11 +602,13 @@ impl Player {
                 });
             }
             Statement::Note(text) if quote::quotes(text) => {
-                let taken = match host.view {
-                    Some(_) => None,
-                    None => host.snapshot().ok(),
+                // Beside an open kernel view, the figures it shows; else
+                // those the screen draws now.
+                let taken = match (&self.shown_view, host.view) {
+                    (None, None) => host.snapshot().ok(),
+                    _ => None,
                 };
-                let snap = host.view.or(taken.as_ref());
+                let snap = self.shown_view.as_deref().or(host.view).or(taken.as_ref());
                 let filled = quote::fill(text, snap, host.last);
                 host.sink.note(n, &filled, t);
                 // `start` runs the line at `next - 1`.
@@ -633,7 +642,10 @@ impl Player {
                     return self.reject(host, n, &LabError::UnknownSocket(*s).to_string());
                 }
                 match host.snapshot() {
-                    Ok(snap) => host.sink.snapshot(n, &snap, *sock),
+                    Ok(snap) => {
+                        host.sink.snapshot(n, &snap, *sock);
+                        self.shown_view = Some(Box::new(snap));
+                    }
                     Err(e) => host.sink.info(n, &e, t),
                 }
             }
