@@ -241,9 +241,11 @@ pub fn table(snap: &Snapshot, only: Option<SockName>) -> String {
     if let Some(link) = &snap.link {
         lines.extend(link_lines(link));
     }
-    // The counters are a listener's too: what its overflows added to.
-    let listener = only.is_some_and(|n| n.role == crate::lab::Role::Listener);
-    if only.is_none() || listener {
+    // The counters are a listener's too, what its overflows added to; and
+    // a UDP socket's, what its drops added to.
+    let counted =
+        only.is_some_and(|n| matches!(n.role, crate::lab::Role::Listener | crate::lab::Role::Udp));
+    if only.is_none() || counted {
         let c = &snap.counters;
         let scope = match snap.counters_scope {
             crate::kernel::CounterScope::SystemWide => "system-wide",
