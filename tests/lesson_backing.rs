@@ -68,7 +68,13 @@ fn main() -> ExitCode {
             let child = Command::new(&exe)
                 .args(["--child", &lesson, &size])
                 .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
+                // The screens a dump asks for go straight through: a pipe
+                // read only at the end would fill and stall the child.
+                .stderr(if std::env::var_os("BACKING_DUMP").is_some() {
+                    std::process::Stdio::inherit()
+                } else {
+                    std::process::Stdio::piped()
+                })
                 .spawn()
                 .unwrap();
             running.push((lesson, size, child, Instant::now()));

@@ -174,7 +174,16 @@ fn last_connection_named(
 ) -> Option<String> {
     use sockplay::lab::Role;
     use sockplay::script::Statement;
-    let conn = |s: &sockplay::lab::SockName| s.role != Role::Listener;
+    // A socket closed among these lines is in no pane any more.
+    let closed: Vec<sockplay::lab::SockName> = lines
+        .iter()
+        .filter(|l| l.text.trim_start().starts_with("close "))
+        .filter_map(|l| match &l.statement {
+            Statement::Lab(cmd) => cmd.subject(),
+            _ => None,
+        })
+        .collect();
+    let conn = |s: &sockplay::lab::SockName| s.role != Role::Listener && !closed.contains(s);
     let mut named = lines.iter().filter_map(|l| match &l.statement {
         Statement::Lab(cmd) => cmd.subject(),
         Statement::Wait { sock, .. } | Statement::Select(sock, _) => Some(*sock),

@@ -9,6 +9,22 @@ fn faults(name: &str, lines: &[Line]) -> Vec<String> {
     let mut out = Vec::new();
     let mut asked = 0;
     for (i, l) in lines.iter().enumerate() {
+        // A question is answered only after a pause: a call right after
+        // it would show the answer while the class still reads it. (At a
+        // step's end the lesson stops anyway.)
+        if let Statement::Note(n) = &l.statement
+            && (n.contains("? ") || n.trim_end().ends_with('?'))
+        {
+            let next = lines[i + 1..]
+                .iter()
+                .find(|l| !matches!(l.statement, Statement::Note(_)));
+            if next.is_some_and(|l| !matches!(l.statement, Statement::Pause | Statement::Step(_))) {
+                out.push(format!(
+                    "{name} line {}: a question with no pause after it, so its answer shows at once: \"{n}\"",
+                    l.number
+                ));
+            }
+        }
         if !matches!(l.statement, Statement::Pause) {
             continue;
         }
@@ -73,6 +89,23 @@ fn a_pause_after_the_answer_or_without_a_question_is_found() {
     // The command run before the pause: the pause follows it, not the question.
     let late = good.replace("pause\nrecv A1 16\n", "recv A1 16\npause\n");
     assert!(!faults("late", &parse_script(&late).unwrap()).is_empty());
+    // A question whose command follows at once, with no pause.
+    let unpaused = good.replace("pause\n", "");
+    assert!(
+        faults("unpaused", &parse_script(&unpaused).unwrap())
+            .iter()
+            .any(|f| f.contains("no pause after it")),
+    );
+    // A question inside a note, answered at once.
+    let inside = good.replace(
+        "note \"What will recv(16) return?\"\npause\n",
+        "note \"What will recv(16) return? A1 reads.\"\n",
+    );
+    assert!(
+        faults("inside", &parse_script(&inside).unwrap())
+            .iter()
+            .any(|f| f.contains("no pause after it")),
+    );
     // No question at all.
     let none = "step \"One\"\nlisten\nnote \"A listener.\"\n";
     assert_eq!(faults("none", &parse_script(none).unwrap()).len(), 1);

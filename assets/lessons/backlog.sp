@@ -21,21 +21,21 @@ expect C3 state=ESTABLISHED
 expect C4 state=SYN-SENT
 expect C6 state=SYN-SENT
 note "Three connections wait in the accept queue, not two: Linux calls a queue of backlog B full only when more than B wait, so it holds B+1."
-note "C4, C5 and C6 are still in SYN-SENT: their SYNs were dropped because the queue was full. Their connect() calls are blocked: their kernels send the SYN again, and give up with ETIMEDOUT after a number of SYNs two settings decide:"
+note "C4, C5 and C6 are still in SYN-SENT: L1's kernel dropped their SYNs, because the queue was full, and answered nothing. Their connect() calls are blocked while their kernels send the SYN again; if no SYN is ever answered, connect() gives up after a number of SYNs two settings decide:"
 sysctl tcp_syn_retries
 sysctl tcp_syn_linear_timeouts
-note "One SYN, then tcp_syn_retries ({sysctl.tcp_syn_retries}) more, and tcp_syn_linear_timeouts ({sysctl.tcp_syn_linear_timeouts}) more again."
+note "One SYN, then tcp_syn_retries ({sysctl.tcp_syn_retries}) more, and tcp_syn_linear_timeouts ({sysctl.tcp_syn_linear_timeouts}) more again: the note on each waiting client counts them."
 
-step "The overflow counters"
+step "A dropped SYN"
 expect packet from=C4 to=L1 flags=SYN kernel=SYN-retransmission within 3s
 expect no packet from=L1 to=C4 within 500ms
 select C4
 note "On the wire: C4's SYN again, no SYN-ACK after it. L1's kernel dropped the SYN without a word; C4's kernel sends it again on its own."
-note "What do L1's overflow counters say?"
-pause
+note "A waiting client sends its SYN again after a second, then tcp_syn_linear_timeouts ({sysctl.tcp_syn_linear_timeouts}) more times a second apart, then at doubling gaps. Each is dropped while the queue is full; the note on C4 counts them and says when the next goes."
+
+step "The overflow counters"
 show L1 counters
-note "A waiting client sends its SYN again after a second, then tcp_syn_linear_timeouts ({sysctl.tcp_syn_linear_timeouts}) more times a second apart, then at doubling gaps. Each is dropped while the queue is full; the note on each waiting client counts them and says when the next goes."
-note "Each dropped SYN adds one to ListenOverflows and ListenDrops, counted for a whole network: in a lab of its own (--netns, as this lesson runs where it can) this lab's alone, else other programs' too. The kernel view says which."
+note "Each dropped SYN adds one to ListenOverflows ({L1.listen_overflows}) and to ListenDrops ({L1.listen_drops}), counted for a whole network: in a lab of its own (--netns, as this lesson runs where it can) this lab's alone, else other programs' too. The kernel view says which."
 
 step "accept() frees a slot"
 note "The server accepts one connection. What happens to the queue, and to the clients waiting in SYN-SENT?"
@@ -63,7 +63,7 @@ listen backlog=100000
 select L3
 expect L3 backlog=100000
 show L3
-note "The kernel caps the backlog at net.core.somaxconn, {sysctl.somaxconn} here: L3's maximum is {L3.accept_queue_max}. The note on L3 says so."
+note "The kernel caps the backlog at net.core.somaxconn, {sysctl.somaxconn} here: L3's backlog 100000 is kept as {L3.accept_queue_max}, and like every accept queue it holds one more than that. The note on L3 says so."
 
 step "Not BSD's rule"
 note "Books drawn from BSD's code (Stevens, Unix Network Programming, figure 4.10) say a backlog of B admits three halves of B, rounded down, plus one: four for a backlog of two, where Linux took three."
@@ -81,17 +81,19 @@ note "L4 took {L4.accept_queue} and C14 waits in SYN-SENT: B+1, not BSD's seven.
 note "Linux keeps half-open handshakes apart, in a SYN queue that on current Linux the backlog bounds too (B+1 again; past it SYN cookies answer, by default). The lesson two-queues shows it on the kernel."
 
 step "listen(1) beside listen(5)"
-note "Seven clients go to a listen(1), seven more to a listen(5). How many get in to each?"
+note "Seven clients go to a listen(1). How many get in?"
 pause
 listen backlog=1
-listen backlog=5
 connect L5 x7
-connect L6 x7
 sleep 300ms
 expect L5 accept_queue=2
-expect L6 accept_queue=6
 select L5
-note "L5 let in {L5.accept_queue}: one more than its backlog. The rest wait in SYN-SENT."
+note "L5 let in {L5.accept_queue}: one more than its backlog. The rest wait in SYN-SENT. Seven more go to a listen(5): how many get in there?"
+pause
+listen backlog=5
+connect L6 x7
+sleep 300ms
+expect L6 accept_queue=6
 select L6
 note "L6 let in {L6.accept_queue}, one more than its backlog too. The backlog is not a number of clients; it is how many finished handshakes may wait for accept()."
 
@@ -100,5 +102,5 @@ note "Python's listen() with no argument picks min(SOMAXCONN, 128): 128 here. Py
 listen backlog=-1
 expect L7 backlog=-1
 show L7
-note "L7's maximum is {L7.accept_queue_max}, net.core.somaxconn ({sysctl.somaxconn})."
+note "L7's backlog -1 is kept as {L7.accept_queue_max}: net.core.somaxconn ({sysctl.somaxconn})."
 note "Servers ask for more than five: nginx's listen directive uses backlog 511 on Linux unless told otherwise (nginx's documentation, 'listen'), and Linux 5.4 raised somaxconn's default from 128 to 4096 (the change 'net: increase SOMAXCONN to 4096'), so such a backlog is no longer cut to 128."

@@ -3,23 +3,25 @@
 # needs: wire (the segments and their windows; capture needs root or a lab of its own)
 
 step "A receiver that does not read"
+note "The server asks for a receive buffer of 64 KiB and does not read. The client sends 256 KiB, slowly: 16 KiB a second. What happens once the server's buffer is full?"
+pause
 listen rcvbuf=64k
 connect L1
 accept L1
 wait L1
 select C1
-note "The server's receive buffer is 128 KiB, twice what it asked for, and it does not read. The client sends 256 KiB, slowly: 16 KiB a second."
 sendall C1 256k rate=16k/s
 sleep 1s
-note "A1's recvq grows as the bytes arrive, and the window A1 advertises to C1 (snd_wnd) shrinks as its buffer fills."
+note "A1's recvq grows as the bytes arrive, and the window A1 advertises to C1 (wnd, on C1's path) shrinks as its buffer fills."
 expect C1 snd_wnd=0 within 15s
 expect A1 rcv_wnd=0 within 3s
 expect packet from=A1 to=C1 win=0 kernel=none cause=send
-note "A1's buffer is full and its window is zero: snd_wnd 0 on C1. C1's sendall goes on taking bytes into its own send buffer; the data waits there, unsent."
+show C1
+note "A1's buffer is full and its window is zero: C1's snd_wnd is {C1.snd_wnd}. C1's sendall goes on taking bytes into its own send buffer; the data waits there, unsent."
 
 step "No message says stop"
 show C1
-note "C1's sndbuf grows as the connection runs (autotuning). Its bar counts memory, data plus bookkeeping, and may pass full: the kernel checks for room before it takes each piece of a send, not after."
+note "C1's sndbuf, {C1.sndbuf} now, grows as the connection runs (autotuning). Its snd_mem counts memory, data plus bookkeeping, and may pass the sndbuf: the kernel checks for room before it takes each piece of a send, not after."
 note "The receiver never sent 'stop'. Each acknowledgement it sent carried a smaller window, and the sender may only have that many bytes unacknowledged. At zero, the sender waits and now and then probes the window."
 expect packet from=C1 to=A1 kernel=zero-window-probe within 5s
 expect packet from=A1 to=C1 win=0 kernel=zero-window-probe-ack within 5s
@@ -33,16 +35,17 @@ expect A1 ret=1000
 sleep 1s
 expect C1 snd_wnd=0
 show A1
-note "No: snd_wnd is still 0. The window is made from free memory, not from room for data: A1 holds {A1.recvq} bytes of data and is charged {A1.rcv_mem} bytes of memory against its rcvbuf of {A1.rcvbuf}."
+note "No: A1's rcv_wnd, the window it advertises to C1, is still {A1.rcv_wnd}. The window is made from free memory, not from room for data: A1 holds {A1.recvq} bytes of data and is charged {A1.rcv_mem} bytes of memory against its rcvbuf of {A1.rcvbuf}."
 note "The kernel gives memory back only as whole packet buffers are read out, and reopens the window only once the free memory takes a full segment, so that the sender does not dribble tiny segments (silly-window avoidance)."
 
 step "Reading again"
-note "The server now reads everything, 128 KiB a second. C1's snd_wnd opens once the reads have given back memory for a full segment, and the bytes that waited in C1's send buffer move on."
+note "The server now reads everything, 128 KiB a second. What becomes of the window, and of the bytes waiting in C1's send buffer?"
+pause
 drain A1 on rate=128k/s
 expect packet from=A1 to=C1 kernel=window-update within 5s
 wait C1 30s
 expect C1 ret=256k
 expect A1 bytes_received=256k within 30s
 drain A1 off
-note "As the application read, the buffer emptied, the window opened, and the sender's sendall finished. The window is how a receiver paces a sender: flow control."
+note "As the application read, the buffer emptied, the window opened, the bytes that waited in C1's send buffer moved on, and the sender's sendall finished. The window is how a receiver paces a sender: flow control."
 note "The first segment after the read is A1's window update: the same acknowledgement, a window no longer zero, sent because the application read. Stopping and restarting the sender took no message but this."

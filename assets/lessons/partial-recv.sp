@@ -30,7 +30,7 @@ expect A1 ret=8
 note "Two recv(16) calls, 8 bytes each: 'Hi there', then ', server'. TCP carries a stream of bytes, not messages: how bytes were grouped by send() is not kept. A message can arrive in as many pieces as the network and the timing make."
 
 step "Why recv_all loops"
-note "recvall calls recv() until it has all the bytes it asked for, as the classic recv_all does. The first half is sent now, the second a moment later."
+note "recvall calls recv() until it has all the bytes it asked for, as the classic receive-all loop does. The first half is sent now, the second a moment later."
 send C1 "Hi there"
 expect A1 recvq=8
 recvall A1 16
@@ -40,7 +40,7 @@ pause
 send C1 ", server"
 wait A1
 expect A1 ret=16
-note "The second recv() returned the other 8 bytes, and recvall returned 16. A program that reads a fixed-size message must loop like this."
+note "recvall returned 16: its loop called recv() again for the other 8 bytes. A program that reads a fixed-size message must loop like this."
 
 step "End of stream"
 note "The client shuts down its sending side. What will recv(16) return now?"

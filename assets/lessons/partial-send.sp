@@ -29,14 +29,15 @@ sleep 100ms
 send C1 100k
 expect C1 errno=EAGAIN
 expect C1 snd_wnd=0
+note "With both buffers full and nobody reading, nothing fits: a non-blocking send() fails with EAGAIN ('try again later'). The data is not lost; it was never taken. How full is C1's send buffer, in data and in memory?"
+pause
 show C1
-note "With both buffers full and nobody reading, nothing fits: a non-blocking send() fails with EAGAIN ('try again later'). The data is not lost; it was never taken."
 note "Full means memory: C1 holds {C1.sendq} bytes, charged {C1.snd_mem} of its {C1.sndbuf}, which may pass the size, for the kernel checks for room before it takes each piece."
 show A1
 note "A1 holds {A1.recvq} bytes of data, charged {A1.rcv_mem} of its {A1.rcvbuf}, and its window is already 0. The path of a byte shows the memory beside the data ('mem')."
 
 step "sendall loops"
-note "The receiver now reads, slowly: 16 KiB a second."
+note "The receiver now reads, slowly."
 drain A1 on rate=16k/s
 sendall C1 64k
 note "C1 calls sendall with 64 KiB. sendall calls send(), takes what fits, waits for room, and calls send() again: each step shows in the results as the receiver frees room."

@@ -98,7 +98,7 @@ expect C3 timed_out=true
 note "With the buffers full, nothing fits: Python's time-out says 'timed out' (TimeoutError); SO_SNDTIMEO says EAGAIN, both after half a second."
 
 step "connect under both time-outs"
-note "A listener with backlog 0 and one connection already waiting: it drops further SYNs, so a handshake cannot finish."
+note "A listen(0) with one connection already waiting drops further SYNs, so a handshake cannot finish."
 listen backlog=0
 connect L3
 wait C4

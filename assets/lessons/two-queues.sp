@@ -23,14 +23,21 @@ expect L2 syn_recv=2
 expect L2 accept_queue=0
 expect L2 defer_accept=7
 expect L2 defer_accept_drop=2
-note "C3 and C4 read ESTABLISHED, yet L2 holds only SYN-RECV entries for them: it dropped their bare last ACKs (TCPDeferAcceptDrop 2)."
-show L2
-note "The kernel counts the wait in SYN-ACK resends, so the time asked for became {L2.defer_accept} s: resends after one, two and four seconds. C3 now sends data: where does its handshake go?"
+note "C3 and C4 read ESTABLISHED, yet L2 holds only SYN-RECV entries for them. What became of their last ACKs?"
+pause
+show L2 counters
+note "L2 dropped them, bare as they were: TCPDeferAcceptDrop ({L2.defer_accept_drop}) counts each."
+note "C3 now sends data: where does its handshake go?"
 pause
 send C3 "hello"
-expect L2 accept_queue=1
-expect L2 syn_recv=1
-note "Data came from C3: its handshake finished and moved to the accept queue. C4 still waits in the SYN queue."
+expect L2 accept_queue=1..2
+expect C3 ret=5
+note "Data came from C3: its handshake finished and moved to the accept queue. C4 has sent nothing: will it ever get in?"
+pause
+expect L2 accept_queue=2 within 10s
+expect L2 syn_recv=0
+show L2
+note "Yes. The kernel counts the wait in SYN-ACK resends, so the time asked for became {L2.defer_accept} s: resends after one, two and four seconds. Once they ran out it took C4's next bare ACK, and C4 joined the accept queue without sending a byte. TCP_DEFER_ACCEPT delays a silent client; it does not keep it out."
 
 step "Fill the SYN queue"
 note "syn sends bare SYNs from addresses with no way back: no ACK comes, so each entry stays while the kernel resends its SYN-ACK."
@@ -43,8 +50,8 @@ expect L3 syn_queue_past_limit=cookies
 expect L3 reqq_full_do_cookies=3
 expect L3 syncookies_sent=3
 show L3
-note "listen(4) took 5 SYN-RECV entries, not 4, and not tcp_max_syn_backlog: on current Linux the backlog bounds the SYN queue too, and like the accept queue it holds one more than B."
-note "The other 3 SYNs got SYN cookies (tcp_syncookies on, the default): the kernel keeps no entry for them (syn_recv stayed 5), yet a handshake can still finish. A real client connects to L3: will it get in?"
+note "listen(4) took {L3.syn_recv} SYN-RECV entries, not 4: on current Linux the backlog bounds the SYN queue too, and like the accept queue it holds one more than B. (A later step shows when the system-wide limit on the SYN queue matters.)"
+note "The other 3 SYNs got SYN cookies, which are on by default: the kernel keeps no entry for them (the SYN queue stayed at 5 of 5), yet a handshake can still finish. A real client connects to L3: will it get in?"
 pause
 connect L3
 expect C5 state=ESTABLISHED
@@ -52,7 +59,7 @@ expect L3 accept_queue=1
 expect L3 syncookies_sent=4
 expect L3 syncookies_recv=1
 expect L3 syn_recv=5
-note "Yet C5, a real client, got in: its SYN got a cookie, its ACK brought it back (SyncookiesRecv 1), and the kernel made the connection from it."
+note "Yet C5, a real client, got in: its SYN got a cookie, its ACK brought it back, and the kernel made the connection from it."
 
 step "Cookies off: drops"
 sysctl tcp_syncookies=0
@@ -64,16 +71,22 @@ expect L4 syn_queue_past_limit=drop
 expect L4 reqq_full_drop=3
 expect L4 listen_drops=3
 expect L4 listen_overflows=0
-note "With tcp_syncookies=0 the 3 SYNs past the SYN queue were dropped: TCPReqQFullDrop and ListenDrops count them, ListenOverflows does not (it counts a full accept queue). A real client connects to L4: will it get in?"
+show L4 counters
+note "With SYN cookies off, the 3 SYNs past the SYN queue were dropped: TCPReqQFullDrop ({L4.reqq_full_drop}) and ListenDrops ({L4.listen_drops}) count them, ListenOverflows ({L4.listen_overflows}) does not: it counts a full accept queue. A real client connects to L4: will it get in?"
 pause
 connect L4
 expect C6 state=SYN-SENT
 expect L4 reqq_full_drop=4
-note "A real client meets the same wall: C6's SYN was dropped too (TCPReqQFullDrop 4), and C6 stays in SYN-SENT, resending it."
+note "A real client meets the same wall: C6's SYN was dropped too, and C6 stays in SYN-SENT, resending it. Cookies go back on: will C6's next SYN get in?"
+pause
 sysctl tcp_syncookies=1
 expect C6 state=ESTABLISHED within 5s
 expect L4 syncookies_recv=2
-note "Cookies on again: C6's next SYN got a cookie instead of a drop, and C6 is in (SyncookiesRecv 2)."
+note "Yes: C6's next SYN got a cookie instead of a drop, and C6 is in."
+
+step "What the counters kept"
+show L4 counters
+note "The counters kept all of it: SyncookiesRecv ({L4.syncookies_recv}) counts the cookies that came back, one for each real client that got in with one; TCPReqQFullDrop ({L4.reqq_full_drop}) counts the SYNs dropped while cookies were off, a real client's among them. They count this lab's namespace since the lesson began."
 
 step "When tcp_max_syn_backlog matters"
 note "tcp_max_syn_backlog is often said to size the SYN queue. With cookies off, it does bound it: the kernel keeps its last quarter for peers it has seen alive."
@@ -105,15 +118,21 @@ select L7
 expect L7 syn_recv=9
 expect L7 syn_queue_limit=9
 show L7
-note "somaxconn 8 capped listen(100) to 8: the accept queue holds 9, and so does the SYN queue. These settings belong to this lab's namespace; the machine's did not change."
+note "net.core.somaxconn, now 8, capped listen(100): L7's backlog is kept as {L7.accept_queue_max}, the accept queue holds 9, and so does the SYN queue. These settings belong to this lab's namespace; the machine's did not change."
 
 step "Half-open entries do not last"
-note "An entry waits for an ACK while the kernel resends its SYN-ACK, up to tcp_synack_retries (five by default: about a minute). But a SYN queue more than half full, counted against the larger of eight and the backlog, gives up on its old entries after two resends."
-expect L6 syn_recv=20
+sysctl tcp_synack_retries
+note "An entry waits for an ACK while the kernel resends its SYN-ACK, up to tcp_synack_retries ({sysctl.tcp_synack_retries}) times: about a minute. But a SYN queue more than half full, counted against the larger of eight and the backlog, gives up on its old entries after two resends. L7 holds 9 of 9: will it keep them?"
+pause
 expect L7 syn_recv=4 within 12s
-note "L7 held 9 of 9: it shed its old entries until 4 were left, half of eight."
-select L6
-note "L6, 20 of 101, kept all of them."
+show L7
+note "No: L7 shed its old entries until {L7.syn_recv} were left, half of eight. And L6, less than half full: will it keep its entries?"
+pause
+expect L6 syn_recv=20
+show L6
+note "Yes: L6 kept all {L6.syn_recv}. Now tcp_synack_retries goes down to 1: how long will they last?"
+pause
 sysctl tcp_synack_retries=1
 expect L6 syn_recv=0 within 10s
-note "With tcp_synack_retries=1, L6's entries went within seconds: a flood holds the SYN queue only as long as the SYN-ACK resends last."
+select L6
+note "L6's entries went within seconds: a flood holds the SYN queue only as long as the SYN-ACK resends last."

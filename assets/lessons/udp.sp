@@ -10,13 +10,16 @@ expect U1 errno=EOPNOTSUPP
 accept U1
 expect U1 errno=EOPNOTSUPP
 note "The kernel refuses both: EOPNOTSUPP. The backlog is the length of a queue of connections, and UDP has no connections, so there is nothing to queue and nothing to accept."
+
+step "Datagrams without listen()"
 udp
-note "Yet U1 can already receive. U2, another UDP socket, sends it a datagram; no listen(), no accept()."
+note "U2, another UDP socket, sends U1 a datagram. U1 never listened and accepted nothing: will it get the datagram?"
+pause
 sendto U2 U1 "hello, U1"
 recvfrom U1 100
 expect U1 ret=9
 expect U1 from=U2
-note "recvfrom() says who sent each datagram. U1's one queue is its receive buffer, shared by every sender."
+note "It did: a bound UDP socket takes datagrams from anyone. recvfrom() says who sent each one (U2). U1's one queue is its receive buffer, shared by every sender."
 
 step "Boundaries are kept"
 note "U2 sends two short datagrams."
@@ -39,11 +42,12 @@ recvfrom U1 16
 expect U1 ret=16
 expect U1 truncated=true
 expect U1 datagram_len=100
-note "recvfrom(16) returned 16 and the kernel flagged the datagram as truncated (MSG_TRUNC): it had 100 bytes."
+note "recvfrom(16) returned 16 and the kernel flagged the datagram as truncated (MSG_TRUNC): it had 100 bytes. U2 sends another datagram: will U1's next recvfrom get the rest of the first?"
+pause
 sendto U2 U1 "next"
 recvfrom U1 100
 expect U1 ret=4
-note "The next call got the next datagram: the rest of the first is gone. With TCP it would have waited for the next recv."
+note "No: the next call got the next datagram, 4 bytes. The rest of the first is gone. With TCP it would have waited for the next recv."
 
 step "Dropped without a word"
 udp rcvbuf=4k
@@ -58,10 +62,14 @@ expect U4 bytes_sent=200000
 expect U3 drops=197
 expect U3 recvq=6912
 note "Every sendto() succeeded: U4 handed every datagram to the kernel. U3 dropped {U3.drops} of them, and no one told U4. A protocol on UDP that must not lose messages has to notice and resend."
-note "The drops also count in the kernel's UdpRcvbufErrors: type show (system-wide, unless the lab has a namespace of its own)."
+
+step "Counted, not told"
+show U3 counters
+note "The drops also count in the kernel's UdpRcvbufErrors ({U3.udp_rcvbuf_errors} since the lab started; system-wide, unless the lab has a namespace of its own)."
 
 step "What the buffer kept"
-note "recvq is {U3.recvq}: the memory the kernel charged for the queued datagrams, each with its overhead, not their bytes. How many datagrams is that? U3 reads without waiting until nothing is left."
+note "U3's recvq is {U3.recvq}: the memory the kernel charged for the queued datagrams, each with its overhead, not their bytes. U3 will read without waiting until nothing is left: how many datagrams is that?"
+pause
 set U3 timeout=0
 recvfrom U3 2000
 recvfrom U3 2000
@@ -69,12 +77,13 @@ recvfrom U3 2000
 expect U3 ret=1000
 recvfrom U3 2000
 expect U3 errno=EAGAIN
-note "Three datagrams of 1000 bytes filled the 8 KiB buffer; the fourth call found the queue empty."
+note "Three datagrams of 1000 bytes filled the 8 KiB buffer; the fourth call found the queue empty: EAGAIN."
 
 step "Unconnected: never told"
 udp
 close U5
-note "U5 is made and closed at once: nothing is bound at its port any more. U2 sends it two datagrams."
+note "U5 is made and closed at once: nothing is bound at its port any more. U2 sends it two datagrams: will sendto() fail?"
+pause
 select U2
 sendto U2 U5 "anyone there?"
 sleep 200ms
@@ -86,7 +95,8 @@ step "Connected UDP hears ECONNREFUSED"
 connect U2 U5
 expect U2 ret=0
 expect U2 state=ESTABLISHED
-note "connect() returned at once, though nothing is there to answer: it asks the peer nothing. It sets a default peer and a filter: U2 now takes datagrams from U5's address alone."
+note "connect() returned at once, though nothing is there to answer: it asks the peer nothing. It sets a default peer and a filter: U2 now takes datagrams from U5's address alone. U2 sends three datagrams to U5 with send(): will any of them fail?"
+pause
 send U2 "hello?"
 expect U2 ret=6
 sleep 200ms

@@ -12,10 +12,11 @@ use sockplay::kernel::KernelReader;
 use sockplay::lab::Lab;
 use sockplay::script::{Line, Statement};
 use sockplay::tui::app::{App, Mode, Msg};
+use sockplay::tui::lesson::Stop;
 use sockplay::tui::theme::Theme;
 use sockplay::tui::view;
 
-use super::cite::{backed, cites};
+use super::cite::{Cite, backed, call_shown, calls, cites, names, pair_backed, pairs};
 
 /// How often the kernel view comes, as the lab's sampler sends it.
 const SAMPLE_EVERY: Duration = Duration::from_millis(200);
@@ -66,27 +67,63 @@ pub fn narration_text(app: &App, w: u16, h: u16) -> String {
     words.join(" ")
 }
 
+/// The screen drawn at `w`×`h`.
+pub struct Drawn {
+    /// All of it.
+    pub all: String,
+    /// The rows outside the narration pane.
+    pub outside: String,
+    /// The rows of the results log.
+    pub log: String,
+    /// The rows outside the narration and the results log: the panes that
+    /// show sockets as they are (listeners, connections, the selected
+    /// one, the kernel view, the wire). A line of the log that names a
+    /// socket tells what a call did, not what the socket holds.
+    pub state: String,
+}
+
 /// The screen drawn at `w`×`h`: all of it, and the rows outside the
 /// narration pane.
 pub fn screen(app: &App, w: u16, h: u16) -> (String, String) {
+    let d = drawn(app, w, h);
+    (d.all, d.outside)
+}
+
+/// The screen drawn at `w`×`h`, in its parts.
+pub fn drawn(app: &App, w: u16, h: u16) -> Drawn {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     term.draw(|f| view::draw(f, app)).unwrap();
     let buf = term.backend().buffer();
-    let narration = view::areas(app, w, h).narration;
+    let areas = view::areas(app, w, h);
+    let narration = areas.narration;
+    let results = (!app.wire.shown).then_some(areas.results);
     let mut all = Vec::new();
     let mut outside = Vec::new();
+    let mut state = Vec::new();
+    let mut in_log = Vec::new();
     for y in 0..h {
         let row: String = (0..w).map(|x| buf[(x, y)].symbol()).collect();
         let row = row.trim_end().to_string();
+        let covered = view::covered(app, w, h, y);
         // What an overlay draws over the narration's rows is not narration.
-        let inside = narration.is_some_and(|n| y >= n.y && y < n.y + n.height)
-            && !view::covered(app, w, h, y);
+        let inside = narration.is_some_and(|n| y >= n.y && y < n.y + n.height) && !covered;
+        let log = results.is_some_and(|r| y >= r.y && y < r.y + r.height) && !covered;
         if !inside {
             outside.push(row.clone());
+            if log {
+                in_log.push(row.clone());
+            } else {
+                state.push(row.clone());
+            }
         }
         all.push(row);
     }
-    (all.join("\n"), outside.join("\n"))
+    Drawn {
+        all: all.join("\n"),
+        outside: outside.join("\n"),
+        state: state.join("\n"),
+        log: in_log.join("\n"),
+    }
 }
 
 /// The title of the step the lesson is in at line index `at`, numbered.
@@ -135,13 +172,13 @@ fn told(name: &str, figure: &str) -> bool {
 
 /// What the commands after a question will be called with: a note that
 /// ends with a question may cite the arguments of the command that comes
-/// next (up to the next note or step).
+/// next (up to the next note or step), or the socket a `show` opens.
 fn next_commands(lines: &[Line], after: usize) -> String {
     let mut text = String::new();
     for l in &lines[after + 1..] {
         match &l.statement {
             Statement::Note(_) | Statement::Step(_) => break,
-            Statement::Lab(_) => {
+            Statement::Lab(_) | Statement::Show(..) => {
                 // `x200` is 200 clients or datagrams.
                 for word in l.text.split_whitespace() {
                     let count = word
@@ -165,24 +202,115 @@ fn space(app: &mut App) {
     )));
 }
 
+/// What a note cites that `outside` (the screen outside the narration)
+/// does not show: lab sockets and figures (or, after a question, the next
+/// command's arguments), errno and kernel names, and figures beside the
+/// label the note gives them.
+fn unbacked(lesson: &str, note: &str, screen: &Drawn, next: &str) -> Vec<String> {
+    let outside = screen.outside.as_str();
+    let mut missing: Vec<String> = cites(note)
+        .into_iter()
+        .filter(|c| {
+            let shown = if is_socket(&c.text) {
+                backed(&screen.state, c) || closed(&screen.log, &c.text)
+            } else {
+                backed(outside, c)
+            };
+            !(shown || backed(next, c) || told(lesson, &c.text))
+        })
+        .map(|c| {
+            if is_socket(&c.text) {
+                format!("{} (in a pane that shows it, not only the log)", c.text)
+            } else {
+                c.text
+            }
+        })
+        .collect();
+    missing.extend(
+        names(note)
+            .into_iter()
+            .filter(|c| !backed_name(outside, c))
+            .map(|c| c.text),
+    );
+    // A question may name the calls to come; an answer names calls made.
+    if next.is_empty() {
+        missing.extend(
+            calls(note)
+                .into_iter()
+                .filter(|c| !call_shown(&screen.log, c))
+                .map(|c| format!("{c}() (its result in the log)")),
+        );
+    }
+    missing.extend(
+        pairs(note)
+            .into_iter()
+            .filter(|p| {
+                !(pair_backed(outside, p) || pair_backed(next, p) || told(lesson, &p.value.text))
+            })
+            .map(|p| format!("{} {} (the figure beside its label)", p.label, p.value.text)),
+    );
+    missing
+}
+
+/// Whether the log on screen shows `sock` closed: a socket that is gone
+/// is in no pane, and its close is all there is to see of it.
+fn closed(log: &str, sock: &str) -> bool {
+    log.lines().any(|row| {
+        let mut w = row.trim_start_matches(['│', ' ']).split_whitespace();
+        w.next().is_some_and(|n| n.starts_with('#'))
+            && w.next() == Some(sock)
+            && w.next().is_some_and(|c| c.starts_with("close"))
+    })
+}
+
+/// Whether a cite is a lab socket's name (`L1`, `C12`).
+fn is_socket(text: &str) -> bool {
+    super::cite::is_socket_name(text)
+}
+
+/// Whether the screen writes a name, also as the end of a dotted one
+/// (`net.ipv4.tcp_syn_retries`).
+fn backed_name(screen: &str, name: &Cite) -> bool {
+    backed(screen, name) || backed(&screen.replace('.', " "), name)
+}
+
+/// The note at line `i` as it appeared (its quotes filled).
+fn note_text(app: &App, i: usize) -> String {
+    let script = app.script.as_ref().unwrap();
+    let Statement::Note(raw) = &script.player.lines()[i].statement else {
+        return String::new();
+    };
+    script.player.filled().get(&i).unwrap_or(raw).clone()
+}
+
+/// What the checks keep between one look at the screen and the next.
+#[derive(Default)]
+struct Reading {
+    /// Notes already seen to appear.
+    seen: BTreeSet<usize>,
+    /// Notes that appeared since the teacher last pressed space.
+    since_stop: Vec<usize>,
+    /// The last `pause` the teacher stopped at, and the screen outside
+    /// the narration then: its answer must show something new.
+    asked: Option<(usize, String)>,
+}
+
 /// Reads the notes that appeared since the last look against the screen
 /// as it is now: the first frame that shows them.
-fn read_fresh(app: &App, (w, h): (u16, u16), seen: &mut BTreeSet<usize>, played: &mut Played) {
+fn read_fresh(app: &App, (w, h): (u16, u16), reading: &mut Reading, played: &mut Played) {
     let script = app.script.as_ref().unwrap();
     let lines = script.player.lines();
     let fresh: Vec<usize> = (0..script.shown_to().min(lines.len()))
-        .filter(|&i| matches!(lines[i].statement, Statement::Note(_)) && seen.insert(i))
+        .filter(|&i| matches!(lines[i].statement, Statement::Note(_)) && reading.seen.insert(i))
         .collect();
     if fresh.is_empty() {
         return;
     }
-    let (_, outside) = screen(app, w, h);
+    let drawn = drawn(app, w, h);
     let narration = narration_text(app, w, h);
     for i in fresh {
-        let Statement::Note(raw) = &lines[i].statement else {
-            continue;
-        };
-        let note = script.player.filled().get(&i).unwrap_or(raw).clone();
+        reading.since_stop.push(i);
+        let note = note_text(app, i);
         played.notes += 1;
         let question = note.trim_end().ends_with('?');
         let next = if question {
@@ -190,15 +318,7 @@ fn read_fresh(app: &App, (w, h): (u16, u16), seen: &mut BTreeSet<usize>, played:
         } else {
             String::new()
         };
-        let mut missing: Vec<String> = cites(&note)
-            .into_iter()
-            .filter(|c| {
-                !(backed(&outside, c)
-                    || question && backed(&next, c)
-                    || told(&script.name, &c.text))
-            })
-            .map(|c| c.text)
-            .collect();
+        let mut missing = unbacked(&script.name, &note, &drawn, &next);
         let words = note.split_whitespace().collect::<Vec<_>>().join(" ");
         if !narration.contains(&words) {
             missing.push("the note itself, whole in the narration".into());
@@ -214,6 +334,86 @@ fn read_fresh(app: &App, (w, h): (u16, u16), seen: &mut BTreeSet<usize>, played:
             });
         }
     }
+}
+
+/// The teacher stops here and reads: every note that appeared since the
+/// last space must still be whole in the narration, and the screen as it
+/// is now must still back it (a `select` or a changed figure after a note
+/// leaves it talking about what is gone). At a `pause`, the screen is
+/// kept; when the teacher stops again, the notes that answered the
+/// question must cite something that screen did not already show.
+fn read_stop(app: &App, (w, h): (u16, u16), reading: &mut Reading, played: &mut Played) {
+    let script = app.script.as_ref().unwrap();
+    let lines = script.player.lines();
+    let drawn = drawn(app, w, h);
+    let narration = narration_text(app, w, h);
+    for &i in &reading.since_stop {
+        let note = note_text(app, i);
+        let question = note.trim_end().ends_with('?');
+        let next = if question {
+            next_commands(lines, i)
+        } else {
+            String::new()
+        };
+        let mut missing: Vec<String> = unbacked(&script.name, &note, &drawn, &next)
+            .into_iter()
+            .map(|m| format!("{m}, when the lesson stopped for space"))
+            .collect();
+        let words = note.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !narration.contains(&words) {
+            missing
+                .push("the note itself: gone from the narration before space was pressed".into());
+        }
+        if !missing.is_empty() {
+            played.misses.push(Miss {
+                step: step_title(lines, i),
+                note,
+                missing,
+            });
+        }
+    }
+    // The answer to the last question, if the lesson has moved past it.
+    if let Some((pause, before)) = reading.asked.take() {
+        let answers: Vec<usize> = reading
+            .since_stop
+            .iter()
+            .copied()
+            .filter(|&i| i > pause)
+            .collect();
+        if !answers.is_empty() {
+            // The figures the answer gives beside their labels; an answer
+            // told in words alone cannot be judged here.
+            let given: Vec<super::cite::Pair> = answers
+                .iter()
+                .flat_map(|&i| pairs(&note_text(app, i)))
+                .filter(|p| !told(&script.name, &p.value.text))
+                .collect();
+            let new = given.is_empty() || given.iter().any(|p| !pair_backed(&before, p));
+            if !new {
+                let question = (0..pause)
+                    .rev()
+                    .find(|&i| matches!(lines[i].statement, Statement::Note(_)))
+                    .map(|i| note_text(app, i))
+                    .unwrap_or_default();
+                played.misses.push(Miss {
+                    step: step_title(lines, pause),
+                    note: question,
+                    missing: vec![format!(
+                        "a prediction whose answer was on screen when it was asked: every figure the answer gives was drawn beside its label at the pause ({})",
+                        answers
+                            .iter()
+                            .map(|&i| format!("\"{}\"", note_text(app, i)))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    )],
+                });
+            }
+        }
+    }
+    if let Some(Stop::Pause(p)) = script.stop() {
+        reading.asked = Some((p, drawn.outside));
+    }
+    reading.since_stop.clear();
 }
 
 /// Plays `lines` as a lesson at `w`×`h`, pressing space whenever it
@@ -235,11 +435,11 @@ pub fn play(
     }
     app.play(name, lines, true);
     let mut played = Played::default();
-    let mut seen: BTreeSet<usize> = BTreeSet::new();
+    let mut reading = Reading::default();
     let mut sampled = Instant::now() - SAMPLE_EVERY;
     let deadline = Instant::now() + limit;
     // Notes at the very start, before the first space.
-    read_fresh(&app, (w, h), &mut seen, &mut played);
+    read_fresh(&app, (w, h), &mut reading, &mut played);
     while Instant::now() < deadline {
         // The lab's events, as the screen's loop takes them.
         while let Ok(e) = events.recv_timeout(Duration::from_millis(10)) {
@@ -256,10 +456,10 @@ pub fn play(
             }
         }
         app.update(Msg::Tick(now));
-        read_fresh(&app, (w, h), &mut seen, &mut played);
+        read_fresh(&app, (w, h), &mut reading, &mut played);
         // A frame was drawn: a note held for it may appear.
         app.update(Msg::Drawn);
-        read_fresh(&app, (w, h), &mut seen, &mut played);
+        read_fresh(&app, (w, h), &mut reading, &mut played);
         let script = app.script.as_ref().unwrap();
         let lines = script.player.lines();
         // A teacher waits for what is still coming: a note held for the
@@ -272,6 +472,7 @@ pub fn play(
         let waiting = (script.stop().is_some() || matches!(app.mode, Mode::Show)) && !coming;
         if script.done && !matches!(app.mode, Mode::Show) {
             played.done = true;
+            read_stop(&app, (w, h), &mut reading, &mut played);
             let title = step_title(lines, lines.len());
             played.stops.push((title, screen(&app, w, h).0));
             break;
@@ -279,8 +480,9 @@ pub fn play(
         if waiting {
             let title = step_title(lines, script.player.position());
             played.stops.push((title, screen(&app, w, h).0));
+            read_stop(&app, (w, h), &mut reading, &mut played);
             space(&mut app);
-            read_fresh(&app, (w, h), &mut seen, &mut played);
+            read_fresh(&app, (w, h), &mut reading, &mut played);
         }
     }
     app.lab.shutdown(Duration::from_secs(1));
