@@ -186,9 +186,9 @@ fn backlog_gets_its_queues_over_time() {
     ] {
         assert!(texts.iter().any(|x| x == t), "{first}: no {t}: {texts:?}");
     }
-    // Step 5 checks no queue (it shows a backlog above somaxconn): no figure of them.
+    // Step 6 checks no queue (it shows a backlog above somaxconn): no figure of them.
     assert!(
-        !queues.iter().any(|p| p.ends_with("05-queues.svg")),
+        !queues.iter().any(|p| p.ends_with("06-queues.svg")),
         "{queues:?}"
     );
     let _ = std::fs::remove_dir_all(&dir);

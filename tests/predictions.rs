@@ -52,7 +52,11 @@ fn faults(name: &str, lines: &[Line]) -> Vec<String> {
         let answer = lines[i + 1..]
             .iter()
             .take_while(|l| !matches!(l.statement, Statement::Note(_) | Statement::Step(_)))
-            .any(|l| matches!(l.statement, Statement::Lab(_) | Statement::Show(..)));
+            .any(|l| {
+                matches!(l.statement, Statement::Lab(_) | Statement::Show(..))
+                    // A setting changed is the cause the answer shows.
+                    || matches!(l.statement, Statement::Sysctl { value: Some(_), .. })
+            });
         if answer {
             asked += 1;
         } else {

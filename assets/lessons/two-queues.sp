@@ -37,7 +37,7 @@ pause
 expect L2 accept_queue=2 within 10s
 expect L2 syn_recv=0
 show L2
-note "Yes. The kernel counts the wait in SYN-ACK resends, so the time asked for became {L2.defer_accept} s: resends after one, two and four seconds. Once they ran out it took C4's next bare ACK, and C4 joined the accept queue without sending a byte. TCP_DEFER_ACCEPT delays a silent client; it does not keep it out."
+note "Yes. The wait is counted in SYN-ACK resends (after one, two and four seconds), so the time asked for became {L2.defer_accept} s. Once it ran out, C4's next bare ACK got it in without a byte sent: TCP_DEFER_ACCEPT delays a silent client, not keeps it out."
 
 step "Fill the SYN queue"
 note "syn sends bare SYNs from addresses with no way back: no ACK comes, so each entry stays while the kernel resends its SYN-ACK."
@@ -86,7 +86,7 @@ note "Yes: C6's next SYN got a cookie instead of a drop, and C6 is in."
 
 step "What the counters kept"
 show L4 counters
-note "The counters kept all of it: SyncookiesRecv ({L4.syncookies_recv}) counts the cookies that came back, one for each real client that got in with one; TCPReqQFullDrop ({L4.reqq_full_drop}) counts the SYNs dropped while cookies were off, a real client's among them. They count this lab's namespace since the lesson began."
+note "The counters kept it all, for this lab since it began: SyncookiesRecv ({L4.syncookies_recv}) counts the cookies that came back, one per real client let in; TCPReqQFullDrop ({L4.reqq_full_drop}) the SYNs dropped while cookies were off."
 
 step "When tcp_max_syn_backlog matters"
 note "tcp_max_syn_backlog is often said to size the SYN queue. With cookies off, it does bound it: the kernel keeps its last quarter for peers it has seen alive."
@@ -122,7 +122,7 @@ note "net.core.somaxconn, now 8, capped listen(100): L7's backlog is kept as {L7
 
 step "Half-open entries do not last"
 sysctl tcp_synack_retries
-note "An entry waits for an ACK while the kernel resends its SYN-ACK, up to tcp_synack_retries ({sysctl.tcp_synack_retries}) times: about a minute. But a SYN queue more than half full, counted against the larger of eight and the backlog, gives up on its old entries after two resends. L7 holds 9 of 9: will it keep them?"
+note "An entry waits while its SYN-ACK is resent, up to tcp_synack_retries ({sysctl.tcp_synack_retries}) times: about a minute. A SYN queue more than half full (of the larger of eight and the backlog) drops old entries after two resends. L7 holds 9 of 9: will it keep them?"
 pause
 expect L7 syn_recv=4 within 12s
 show L7

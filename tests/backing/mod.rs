@@ -3,5 +3,7 @@
 #![allow(dead_code)]
 
 pub mod cite;
+pub mod label;
+pub mod names;
 pub mod play;
 pub mod synthetic;

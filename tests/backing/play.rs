@@ -16,7 +16,9 @@ use sockplay::tui::lesson::Stop;
 use sockplay::tui::theme::Theme;
 use sockplay::tui::view;
 
-use super::cite::{Cite, backed, call_shown, calls, cites, names, pair_backed, pairs};
+use super::cite::{Cite, backed, cites};
+use super::label::{pair_backed, pairs};
+use super::names::{call_shown, calls, names};
 
 /// How often the kernel view comes, as the lab's sampler sends it.
 const SAMPLE_EVERY: Duration = Duration::from_millis(200);
@@ -265,7 +267,7 @@ fn closed(log: &str, sock: &str) -> bool {
 
 /// Whether a cite is a lab socket's name (`L1`, `C12`).
 fn is_socket(text: &str) -> bool {
-    super::cite::is_socket_name(text)
+    super::label::is_socket_name(text)
 }
 
 /// Whether the screen writes a name, also as the end of a dotted one
@@ -383,7 +385,7 @@ fn read_stop(app: &App, (w, h): (u16, u16), reading: &mut Reading, played: &mut 
         if !answers.is_empty() {
             // The figures the answer gives beside their labels; an answer
             // told in words alone cannot be judged here.
-            let given: Vec<super::cite::Pair> = answers
+            let given: Vec<super::label::Pair> = answers
                 .iter()
                 .flat_map(|&i| pairs(&note_text(app, i)))
                 .filter(|p| !told(&script.name, &p.value.text))
