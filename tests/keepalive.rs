@@ -58,6 +58,9 @@ fn keepalive_ends_a_blocked_recv_in_etimedout_after_idle_plus_interval_times_cou
     assert_eq!(op["sock"], "C1", "{op}");
     assert_eq!(op["call"], "recv", "{op}");
     assert_eq!(op["errno"], "ETIMEDOUT", "{op}");
+    // Said as what ran out: the probes, not retransmissions of data.
+    let said = op["explain"].as_str().unwrap_or("");
+    assert!(said.contains("2 keepalive probes went unanswered"), "{op}");
     // About 1 s + 1 s × 2 after the last sign of life (the handshake,
     // moments before the recv began).
     let elapsed = op["elapsed_ms"].as_f64().unwrap();

@@ -129,15 +129,24 @@ fn child(name: &str, size: &str) -> ExitCode {
     let size = (w.parse().unwrap(), h.parse().unwrap());
     let lesson = sockplay::script::lessons::find(name).unwrap();
     // As `sockplay lesson` does, before any thread starts.
-    let own = lesson.needs_own_netns() || lesson.needs_wire();
+    let own = lesson.needs_own_netns() || lesson.needs_wire() || lesson.uses_link();
     if own {
         if let Err(e) = sockplay::lab::netns::enter_own() {
-            if lesson.needs_own_netns() || std::env::var_os("CI").is_some() {
+            if lesson.needs_own_netns() || lesson.uses_link() || std::env::var_os("CI").is_some() {
                 println!("no lab of its own: {e}");
                 return ExitCode::FAILURE;
             }
         } else {
             let _ = sockplay::wire::loopback::like_a_network();
+        }
+    }
+    // As `sockplay lesson` does: a `# link:` header puts the lab on its link.
+    if let Some(header) = lesson.link_header() {
+        let made =
+            sockplay::script::parse::link::spec(&header).and_then(|l| sockplay::link::apply(&l));
+        if let Err(e) = made {
+            println!("no link: {e}");
+            return ExitCode::FAILURE;
         }
     }
     let lines = parse_script(&lesson.text).unwrap();

@@ -10,7 +10,10 @@ use std::process::Command;
 fn lesson(name: &str) {
     let path = format!("{}/assets/lessons/{name}.sp", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap();
-    if sockplay::script::lessons::Lesson::from_text(name, &text).needs_own_netns() {
+    let l = sockplay::script::lessons::Lesson::from_text(name, &text);
+    // A lesson on a link runs as the binary runs it: in a lab of its own,
+    // on the link its header asks for.
+    if l.needs_own_netns() || l.uses_link() {
         return lesson_in_its_own_netns(name);
     }
     assert!(
@@ -124,6 +127,7 @@ lessons! {
     time_wait => "time-wait",
     deadlock => "deadlock",
     nagle => "nagle",
+    keepalive => "keepalive",
     two_queues => "two-queues",
     ports => "ports",
     udp => "udp",

@@ -47,13 +47,16 @@ fn faults(name: &str, lines: &[Line]) -> Vec<String> {
                 continue;
             }
         }
-        // Before the command that answers it: a call comes before any
-        // further narration.
+        // Before the command that answers it: a call (or a change to the
+        // lab's link, a cable pulled) comes before any further narration.
         let answer = lines[i + 1..]
             .iter()
             .take_while(|l| !matches!(l.statement, Statement::Note(_) | Statement::Step(_)))
             .any(|l| {
-                matches!(l.statement, Statement::Lab(_) | Statement::Show(..))
+                matches!(
+                    l.statement,
+                    Statement::Lab(_) | Statement::Show(..) | Statement::Link(_)
+                )
                     // A setting changed is the cause the answer shows.
                     || matches!(l.statement, Statement::Sysctl { value: Some(_), .. })
             });

@@ -24,6 +24,7 @@ pub const SETTABLE: &[&str] = &[
     "net.ipv4.tcp_keepalive_time",
     "net.ipv4.tcp_keepalive_intvl",
     "net.ipv4.tcp_keepalive_probes",
+    "net.ipv4.tcp_retries2",
 ];
 
 /// What a `sysctl` read or change came to.

@@ -147,6 +147,27 @@ impl Recorder {
         super::options::tcp_state(&fd) == Some(TCP_CLOSE)
     }
 
+    /// Why an established connection timed out, from its options: no
+    /// keepalive probe answered, data unacknowledged past TCP_USER_TIMEOUT,
+    /// or retransmissions given up (tcp_retries2).
+    fn why_timed_out(&self) -> Option<String> {
+        let sock = self.shared.get(self.sock)?;
+        let fd = sock.fd()?;
+        let opts = super::tcp_opts::read(&fd)?;
+        Some(match opts.user_timeout {
+            Some(d) => format!(
+                "data stayed unacknowledged longer than TCP_USER_TIMEOUT ({}): the kernel gave the connection up",
+                super::command::format_duration(d)
+            ),
+            None if opts.keepalive => format!(
+                "the peer stopped answering: {} keepalive probes went unanswered (TCP_KEEPCNT), and the kernel gave the connection up",
+                opts.keepcnt
+            ),
+            None => "the peer stopped answering: the kernel gave up retransmitting (tcp_retries2)"
+                .into(),
+        })
+    }
+
     /// Finishes the record from a syscall's result, emits it, and returns it.
     pub fn finish(self, outcome: impl Into<Outcome>, extra: Extra) -> CallResult {
         let elapsed = self
@@ -186,6 +207,15 @@ impl Recorder {
             reading.sentence =
                 "the connection was reset (RST) and is gone: from now on recv() returns 0, not an error"
                     .into();
+        }
+        // A connection (not a connect: its SYNs are another story) ends in
+        // ETIMEDOUT when one of three timers runs out: which one the
+        // socket's options say.
+        if outcome.errno() == Some(Errno(libc::ETIMEDOUT))
+            && self.call != Call::Connect
+            && let Some(why) = self.why_timed_out()
+        {
+            reading.sentence = why;
         }
         // A blocking send returns what it had taken when the connection
         // broke under it; when the kernel's state is gone, a reset broke it,

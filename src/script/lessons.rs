@@ -38,6 +38,10 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("deadlock", include_str!("../../assets/lessons/deadlock.sp")),
     ("nagle", include_str!("../../assets/lessons/nagle.sp")),
     (
+        "keepalive",
+        include_str!("../../assets/lessons/keepalive.sp"),
+    ),
+    (
         "two-queues",
         include_str!("../../assets/lessons/two-queues.sp"),
     ),

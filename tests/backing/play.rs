@@ -473,7 +473,8 @@ pub fn play(
             || (matches!(app.mode, Mode::Show) && next_is_note && script.more.is_none());
         let waiting = (script.stop().is_some() || matches!(app.mode, Mode::Show)) && !coming;
         if script.done && !matches!(app.mode, Mode::Show) {
-            played.done = true;
+            // A lesson that stopped on a rejected line did not run to its end.
+            played.done = script.player.status() != sockplay::script::RunStatus::Rejected;
             read_stop(&app, (w, h), &mut reading, &mut played);
             let title = step_title(lines, lines.len());
             played.stops.push((title, screen(&app, w, h).0));

@@ -1,0 +1,72 @@
+# lesson: Keepalive and a dead peer
+# summary: a pulled cable goes unnoticed by a blocked recv; keepalive probes find the dead peer in idle + interval × count (2 hours by default); TCP_USER_TIMEOUT for unacknowledged data
+# link: delay=5ms
+
+step "A quiet connection, and the cable pulled"
+note "The client and the server are on the lab's link now. The server waits in recv() for the client's request."
+listen
+connect L1
+accept L1
+wait L1
+select A1 recv
+recv A1 100
+note "A1's recv() is blocked: nothing has come. Now the cable is pulled (link down) and the lab waits five seconds. What will the server's recv() learn, and when?"
+pause
+link down
+sleep 5s
+expect A1 state=ESTABLISHED
+expect C1 state=ESTABLISHED
+expect A1 link_up=false
+note "Nothing. Both ends are still ESTABLISHED and A1's recv() is still blocked: with nothing to send, neither kernel sent a segment, so neither learned anything. TCP finds a dead peer only by sending to it."
+link up
+close C1
+wait A1
+expect A1 ret=0
+note "The cable is back and the client closes: A1's recv() returns 0, end of stream. The connection outlived the outage because nobody needed it meanwhile."
+
+step "Keepalive: probes on an idle connection"
+connect L1
+accept L1
+wait L1
+select A2 recv
+note "A second client. The server asks for keepalive on A2 (SO_KEEPALIVE) with short timers: a probe after 1 second idle (TCP_KEEPIDLE), then one every second (TCP_KEEPINTVL), giving up after 2 unanswered probes (TCP_KEEPCNT)."
+set A2 keepalive=on keepidle=1s keepintvl=1s keepcnt=2
+expect A2 keepalive=on
+note "The cable is pulled and A2 waits in recv(). How long until recv() returns, and with what?"
+pause
+link down
+recv A2 100
+wait A2 10s
+expect A2 errno=ETIMEDOUT
+expect A2 elapsed=2s..6s
+expect A2 state=CLOSED
+note "recv() failed with ETIMEDOUT after {A2.elapsed}: idle for a second, then two probes a second apart into the pulled cable, none answered, and the kernel gave the connection up. A program blocked in recv() learns of a dead peer only this way, or by a timeout of its own."
+
+step "Why people wait two hours"
+note "A socket that asks for nothing gets the system's defaults, read from three settings:"
+sysctl tcp_keepalive_time
+sysctl tcp_keepalive_intvl
+sysctl tcp_keepalive_probes
+note "Keepalive is off unless asked for. When on, the first probe goes after {sysctl.tcp_keepalive_time} seconds idle, then one every {sysctl.tcp_keepalive_intvl} seconds, {sysctl.tcp_keepalive_probes} of them: more than two hours before a dead peer is found."
+note "So servers set the three options on each socket, as A2 did."
+
+step "TCP_USER_TIMEOUT: data that is never acknowledged"
+link up
+connect L1
+accept L1
+wait L1
+select C3 send
+sysctl tcp_retries2
+note "Keepalive probes an idle connection. A connection with data in flight retransmits instead: by default {sysctl.tcp_retries2} times (tcp_retries2), at growing gaps, many minutes in all."
+set C3 user_timeout=2s
+note "C3 sets TCP_USER_TIMEOUT (user_timeout=2s): how long data may stay unacknowledged, here two seconds. The cable is pulled and C3 sends. What happens to its send(), and to the recv() after it?"
+pause
+link down
+send C3 "GET / HTTP/1.0\n"
+expect C3 ret=15
+recv C3 100
+wait C3 10s
+expect C3 errno=ETIMEDOUT
+expect C3 elapsed=1s..5s
+note "send() returned at once: it only queued the bytes. They were sent again and again into the pulled cable, and once they had gone unacknowledged for the user timeout, the kernel gave the connection up: the recv() after it failed with ETIMEDOUT after {C3.elapsed}."
+link up
