@@ -59,14 +59,16 @@ select C3 send
 sysctl tcp_retries2
 note "Keepalive probes an idle connection. A connection with data in flight retransmits instead: by default {sysctl.tcp_retries2} times (tcp_retries2), at growing gaps, many minutes in all."
 set C3 user_timeout=2s
-note "C3 sets TCP_USER_TIMEOUT (user_timeout=2s): how long data may stay unacknowledged, here two seconds. The cable is pulled and C3 sends. What happens to its send(), and to the recv() after it?"
+note "C3 sets TCP_USER_TIMEOUT (user_timeout=2s): how long data may stay unacknowledged, here two seconds. The cable is pulled and C3 sends its request. What will send() return?"
 pause
 link down
 send C3 "GET / HTTP/1.0\n"
 expect C3 ret=15
+note "send() returned at once: it only queued the bytes. The client now waits in recv() for the reply. When will it learn that the connection is dead?"
+pause
 recv C3 100
 wait C3 10s
 expect C3 errno=ETIMEDOUT
 expect C3 elapsed=1s..5s
-note "send() returned at once: it only queued the bytes. They were sent again and again into the pulled cable, and once they had gone unacknowledged for the user timeout, the kernel gave the connection up: the recv() after it failed with ETIMEDOUT after {C3.elapsed}."
+note "The bytes were sent again and again into the pulled cable; once they had gone unacknowledged for the user timeout, the kernel gave the connection up: the recv() failed with ETIMEDOUT after {C3.elapsed}."
 link up

@@ -71,10 +71,10 @@ expect A1 ret=15
 expect packet from=C1 to=A1 len=15
 expect no packet from=C1 to=A1 len=6
 note "recvall waited {A1.elapsed}. The kernel held both pieces until TCP_CORK's ceiling, a fifth of a second after the first write, then sent what waited as one segment of 15 bytes (the wire shows no segment of 6)."
-send A1 "OK\n"
-recv C1 3
 
 step "Uncork when the message is whole"
+send A1 "OK\n"
+recv C1 3
 note "The client is still corked. It writes the two pieces again and uncorks at once, as a program does when its message is complete. How long now?"
 pause
 send C1 "GET / "
@@ -85,10 +85,10 @@ expect A1 elapsed=0ms..35ms
 expect packet from=C1 to=A1 len=15
 expect no packet from=C1 to=A1 len=6
 note "recvall took {A1.elapsed}: uncorked, the 15 bytes left at once and together. The program writes in pieces, the network sees one request."
-send A1 "OK\n"
-recv C1 3
 
 step "TCP_QUICKACK on the server"
+send A1 "OK\n"
+recv C1 3
 set A1 quickack=on
 note "Nagle on, no cork. The server asks for quick ACKs instead (TCP_QUICKACK). Two writes again: how long?"
 pause
