@@ -369,6 +369,29 @@ impl Screen {
         ticks / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64
     }
 
+    /// RSS of the capture's ring (a packet socket's mapping, shared with
+    /// the kernel), in KiB: 0 without CAP_NET_RAW.
+    fn ring_kib(&self) -> u64 {
+        let smaps =
+            std::fs::read_to_string(format!("/proc/{}/smaps", self.child.id())).unwrap_or_default();
+        let mut in_ring = false;
+        let mut kib = 0;
+        for line in smaps.lines() {
+            let first = line.split_whitespace().next().unwrap_or("");
+            if first.contains('-') && first.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+                in_ring = line.contains("socket:[");
+            } else if in_ring && let Some(v) = line.strip_prefix("Rss:") {
+                kib += v
+                    .trim()
+                    .trim_end_matches(" kB")
+                    .trim()
+                    .parse::<u64>()
+                    .unwrap_or(0);
+            }
+        }
+        kib
+    }
+
     fn status_kib(&self, key: &str) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
         status
@@ -408,6 +431,7 @@ fn process_figures(s: &Server, n: usize) {
     std::thread::sleep(Duration::from_secs(10));
     let share = (screen.cpu() - cpu0) / t0.elapsed().as_secs_f64() * 100.0;
     let (rss, hwm) = (screen.status_kib("VmRSS:"), screen.status_kib("VmHWM:"));
+    let ring = screen.ring_kib();
     let mut keys = Vec::new();
     for _ in 0..10 {
         keys.push(screen.key_to_frame(b"\x1b[B"));
@@ -418,11 +442,12 @@ fn process_figures(s: &Server, n: usize) {
     }
     keys.sort();
     println!(
-        "{:>7} TUI at 100×30, idle 10 s: CPU {:.2}% of a core · RSS {:.1} MiB (peak {:.1} MiB) · key→frame median {} worst {} ({} keys: ↓ and a / filter)",
+        "{:>7} TUI at 100×30, idle 10 s: CPU {:.2}% of a core · RSS {:.1} MiB (peak {:.1} MiB; of it the capture's ring {:.1} MiB) · key→frame median {} worst {} ({} keys: ↓ and a / filter)",
         n,
         share,
         rss as f64 / 1024.0,
         hwm as f64 / 1024.0,
+        ring as f64 / 1024.0,
         ms(keys[keys.len() / 2]),
         ms(keys[keys.len() - 1]),
         keys.len(),
