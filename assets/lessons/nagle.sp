@@ -16,7 +16,7 @@ expect A1 elapsed=0ms..35ms
 send A1 "OK\n"
 recv C1 3
 expect C1 ret=3
-note "recvall's time ends its row: well under a millisecond, for the request was there."
+note "recvall took {A1.elapsed} (its time ends its row): the request was there."
 note "The server replied at once, so its kernel now counts the connection as interactive: it delays each ACK a little, hoping to send it along with a reply. A reply slower than that delay ends the mode; in case the lab is that slow, quickack=off (TCP_QUICKACK 0) asks for it outright."
 
 step "The same request in two writes"
@@ -36,7 +36,7 @@ recv C1 3
 step "TCP_NODELAY"
 set C1 nodelay=on
 expect C1 nodelay=on
-note "On loopback a round trip takes microseconds: the whole stall was the delayed-ACK timer (across a network, add a round trip). Now the client turns Nagle off with TCP_NODELAY (nodelay=on). The same two writes: how long now?"
+note "The network took no part: the same request in one write was read at once on this loopback. The whole stall was the delayed-ACK timer (across a network, add a round trip). Now the client turns Nagle off with TCP_NODELAY (nodelay=on). The same two writes: how long now?"
 pause
 send C1 "GET / "
 send C1 "HTTP/1.0\n"
@@ -70,7 +70,7 @@ recvall A1 15
 expect A1 ret=15
 expect packet from=C1 to=A1 len=15
 expect no packet from=C1 to=A1 len=6
-note "recvall waited {A1.elapsed}. The kernel held both pieces until TCP_CORK's ceiling, a fifth of a second after the first write, then sent what waited as one segment of 15 bytes (the wire shows no segment of 6)."
+note "recvall waited {A1.elapsed}. The kernel held both pieces until TCP_CORK's ceiling, a fifth of a second after the first write, then sent what waited as one segment of 15 bytes: no segment of 6 went out (press w to see the wire)."
 
 step "Uncork when the message is whole"
 send A1 "OK\n"

@@ -74,7 +74,8 @@ expect L7 state=LISTEN
 note "L7 listens: nothing holds 8082. TIME-WAIT stays with whoever sends the first FIN."
 
 step "SO_LINGER 0: no TIME-WAIT, at a price"
-note "A server on 8083 sends its reply, then closes with SO_LINGER 0 (close rst): a reset instead of a FIN, and no TIME-WAIT."
+note "A server on 8083 sends its reply, then closes with SO_LINGER 0 (close rst): a reset instead of a FIN. Will its port be free for a restart at once, and what will the client read after the reply?"
+pause
 listen 8083
 connect L8
 accept L8
@@ -86,10 +87,9 @@ close A4 rst
 close L8
 listen 8083
 expect L9 state=LISTEN
-note "The port was free at once: L9 listens on 8083 without SO_REUSEADDR. The client reads the reply. What comes after it?"
-pause
 recv C4 100
 expect C4 ret=5
 recv C4 100
 expect C4 errno=ECONNRESET
-note "ECONNRESET, not 0: the client cannot tell a finished reply from a crashed server, and anything still unsent or in flight was thrown away. TIME-WAIT's protection is gone too. Prefer SO_REUSEADDR."
+note "The port was free at once: L9 listens on 8083 without SO_REUSEADDR, for a reset leaves no TIME-WAIT."
+note "The client read the reply, then ECONNRESET, not 0: it cannot tell a finished reply from a crashed server, and anything still unsent or in flight was thrown away. TIME-WAIT's protection is gone too. Prefer SO_REUSEADDR."
