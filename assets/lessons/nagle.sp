@@ -30,10 +30,10 @@ expect A1 ret=15
 expect packet from=C1 to=A1 len=6
 expect packet from=C1 to=A1 len=9
 note "recvall took {A1.elapsed}. Nagle held the second piece: a small segment waits while an earlier one is unacknowledged. The server delayed that ACK, hoping to send it with a reply it cannot write before the whole request. Each waited for the other until the delayed-ACK timer fired."
-send A1 "OK\n"
-recv C1 3
 
 step "TCP_NODELAY"
+send A1 "OK\n"
+recv C1 3
 set C1 nodelay=on
 expect C1 nodelay=on
 note "The network took no part: the same request in one write was read at once on this loopback. The whole stall was the delayed-ACK timer (across a network, add a round trip). Now the client turns Nagle off with TCP_NODELAY (nodelay=on). The same two writes: how long now?"
@@ -44,10 +44,10 @@ recvall A1 15
 expect A1 ret=15
 expect A1 elapsed=0ms..35ms
 note "recvall took {A1.elapsed}: the second piece left at once, without waiting for an ACK. The server still delays its ACKs; nobody waits for them now."
-send A1 "OK\n"
-recv C1 3
 
 step "One write instead of two"
+send A1 "OK\n"
+recv C1 3
 set C1 nodelay=off
 expect C1 nodelay=off
 note "Nagle back on, but the client builds the request first and writes it once. How long?"
@@ -56,10 +56,10 @@ send C1 "GET / HTTP/1.0\n"
 recvall A1 15
 expect A1 elapsed=0ms..35ms
 note "recvall took {A1.elapsed}: one write, one segment, nothing held back. Nagle delays only a small write that follows an unacknowledged one."
-send A1 "OK\n"
-recv C1 3
 
 step "TCP_CORK: held, but not for ever"
+send A1 "OK\n"
+recv C1 3
 note "TCP_CORK asks the kernel to hold partial segments until the program uncorks. The client corks, writes the two pieces, and then does nothing more. When will the server's recvall return?"
 pause
 set C1 cork=on
