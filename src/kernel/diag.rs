@@ -411,6 +411,72 @@ impl DiagSocket {
         }
     }
 
+    /// Several sockets again, with TCP_INFO and SK_MEMINFO, each looked up
+    /// by its addresses and cookie: the requests go to the kernel in one
+    /// message and the answers come back together, one round trip for all
+    /// (a screenful of rows) instead of one each. `None` where the kernel
+    /// no longer holds a socket.
+    pub fn many(
+        &mut self,
+        entries: &[&DiagEntry],
+        protocol: i32,
+    ) -> io::Result<Vec<Option<DiagEntry>>> {
+        let mut found: Vec<Option<DiagEntry>> = vec![None; entries.len()];
+        if entries.is_empty() {
+            return Ok(found);
+        }
+        let first = self.seq.wrapping_add(1);
+        let mut req = Vec::with_capacity(entries.len() * (netlink::HEADER + REQ_LEN));
+        for e in entries {
+            self.seq = self.seq.wrapping_add(1);
+            req.extend_from_slice(&request_one(e, protocol as u8, self.seq));
+        }
+        let kernel = rustix::net::netlink::SocketAddrNetlink::new(0, 0);
+        rustix::net::sendto(&self.fd, &req, rustix::net::SendFlags::empty(), &kernel)?;
+        // One answer to each request: the socket, or an error (ENOENT:
+        // gone). Bounded: a million reads is far past any screen.
+        let mut answered = 0;
+        for _ in 0..1_000_000 {
+            let n = match rustix::net::recv(
+                &self.fd,
+                &mut self.buf[..],
+                rustix::net::RecvFlags::empty(),
+            ) {
+                Ok((n, _)) => n,
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            let mut at = 0;
+            while at + netlink::HEADER <= n {
+                let b = &self.buf[..n];
+                let len = u32_ne(b, at) as usize;
+                if len < netlink::HEADER || at + len > n {
+                    break;
+                }
+                let kind = u16_ne(b, at + 4);
+                let i = u32_ne(b, at + 8).wrapping_sub(first) as usize;
+                if i < found.len() {
+                    match kind {
+                        SOCK_DIAG_BY_FAMILY => {
+                            found[i] = parse_msg(&b[at + netlink::HEADER..at + len]);
+                            answered += 1;
+                        }
+                        netlink::ERROR => answered += 1,
+                        _ => {}
+                    }
+                }
+                at += len.next_multiple_of(4);
+            }
+            if answered >= found.len() {
+                break;
+            }
+        }
+        if protocol == libc::IPPROTO_UDP {
+            found.iter_mut().flatten().for_each(|e| e.udp = true);
+        }
+        Ok(found)
+    }
+
     /// Sends a request and reads the answer until the dump's end, or, for
     /// a request of one socket, its one message (or error).
     fn exchange(&mut self, req: &[u8], out: &mut Vec<DiagEntry>) -> io::Result<()> {
@@ -535,6 +601,57 @@ mod tests {
         assert_eq!(out.len(), 1, "{out:?}");
         assert_eq!(out[0].state, TcpState::Listen);
         assert_eq!(out[0].wqueue, 128, "std's TcpListener listens with 128");
+    }
+
+    #[test]
+    fn many_lookups_in_one_message_find_each_socket_or_say_it_is_gone() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let clients: Vec<std::net::TcpStream> = (0..3)
+            .map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).unwrap())
+            .collect();
+        let mut d = DiagSocket::open().unwrap();
+        let filter = bytecode::source_ports(&[port]);
+        let mut out = Vec::new();
+        d.dump_filtered(
+            libc::AF_INET,
+            libc::IPPROTO_TCP,
+            filter.as_deref(),
+            Extensions::None,
+            &mut out,
+        )
+        .unwrap();
+        let mut conns: Vec<&DiagEntry> = out
+            .iter()
+            .filter(|e| e.state == TcpState::Established)
+            .collect();
+        assert_eq!(conns.len(), 3, "{out:?}");
+        assert!(conns.iter().all(|e| e.info.is_none()));
+        // One the kernel does not hold: a cookie of no socket.
+        let mut gone = conns[0].clone();
+        gone.cookie ^= 0xdead_beef;
+        conns.insert(1, &gone);
+        let found = d.many(&conns, libc::IPPROTO_TCP).unwrap();
+        assert_eq!(found.len(), 4);
+        assert!(found[1].is_none(), "{found:?}");
+        for (asked, got) in conns.iter().zip(&found).filter(|(_, g)| g.is_some()) {
+            let got = got.as_ref().unwrap();
+            assert_eq!((got.local, got.peer), (asked.local, asked.peer));
+            assert!(got.info.is_some() && got.bufs.is_some());
+        }
+        assert_eq!(found.iter().flatten().count(), 3);
+        // The socket goes on working for dumps after.
+        let mut again = Vec::new();
+        d.dump_filtered(
+            libc::AF_INET,
+            libc::IPPROTO_TCP,
+            filter.as_deref(),
+            Extensions::None,
+            &mut again,
+        )
+        .unwrap();
+        assert_eq!(again.len(), out.len());
+        drop(clients);
     }
 
     #[test]

@@ -428,13 +428,30 @@ impl Watch {
             w.sort_by_key(|w| (w.role != ViewRole::Queued, w.peer));
             out.extend(w);
         }
-        for (n, role, listener, e) in others {
-            // TCP_INFO and the buffers only for the rows asked for.
-            let detailed = match (&self.detail, e.udp) {
-                (Some(d), false) if d.contains(&n) => diag.one(e, libc::IPPROTO_TCP).ok().flatten(),
-                _ => None,
+        // TCP_INFO and the buffers only for the rows asked for, all asked
+        // in one message.
+        let asked: Vec<usize> = match &self.detail {
+            Some(d) => others
+                .iter()
+                .enumerate()
+                .filter(|(_, o)| !o.3.udp && d.contains(&o.0))
+                .map(|(i, _)| i)
+                .collect(),
+            None => Vec::new(),
+        };
+        let looked: Vec<&DiagEntry> = asked.iter().map(|&i| others[i].3).collect();
+        let mut detailed = diag
+            .many(&looked, libc::IPPROTO_TCP)
+            .unwrap_or_else(|_| vec![None; looked.len()])
+            .into_iter();
+        let mut next_asked = asked.iter().peekable();
+        for (i, (n, role, listener, e)) in others.into_iter().enumerate() {
+            let detail = if next_asked.next_if(|&&a| a == i).is_some() {
+                detailed.next().flatten()
+            } else {
+                None
             };
-            let mut v = self.base_view(detailed.as_ref().unwrap_or(e), n, role);
+            let mut v = self.base_view(detail.as_ref().unwrap_or(e), n, role);
             v.listener = listener;
             out.push(v);
         }
