@@ -14,14 +14,14 @@ note "Two clients connected: their handshakes finished, so they wait in L1's acc
 
 step "Half-open without privilege: defer_accept"
 note "TCP_DEFER_ACCEPT asks the server to finish a handshake only when data comes."
-listen backlog=4 defer_accept=5s
+listen backlog=4 defer_accept=30s
 select L2
 connect L2 x2
 expect C3 state=ESTABLISHED
 expect C4 state=ESTABLISHED
 expect L2 syn_recv=2
 expect L2 accept_queue=0
-expect L2 defer_accept=7
+expect L2 defer_accept=31
 expect L2 defer_accept_drop=2
 note "C3 and C4 read ESTABLISHED, yet L2 holds only SYN-RECV entries for them. What became of their last ACKs?"
 pause
@@ -34,10 +34,10 @@ expect L2 accept_queue=1..2
 expect C3 ret=5
 note "Data came from C3: its handshake finished and moved to the accept queue. C4 has sent nothing: will it ever get in?"
 pause
-expect L2 accept_queue=2 within 10s
+expect L2 accept_queue=2 within 40s
 expect L2 syn_recv=0
 show L2
-note "Yes. The wait is counted in SYN-ACK resends (after one, two and four seconds), so the time asked for became {L2.defer_accept} s. Once it ran out, C4's next bare ACK got it in without a byte sent: TCP_DEFER_ACCEPT delays a silent client, not keeps it out."
+note "Yes. The wait is counted in SYN-ACK resends (one, two, four, eight, then sixteen seconds apart), so the time asked for became {L2.defer_accept} s. Once it ran out, C4's next bare ACK got it in without a byte sent: TCP_DEFER_ACCEPT delays a silent client, not keeps it out."
 
 step "Fill the SYN queue"
 note "syn sends bare SYNs from addresses with no way back: no ACK comes, so each entry stays while the kernel resends its SYN-ACK."
