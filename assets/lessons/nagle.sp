@@ -1,5 +1,5 @@
 # lesson: Nagle and delayed ACKs
-# summary: a request written in two pieces stalls for the delayed-ACK timer; TCP_NODELAY, one write, TCP_CORK and TCP_QUICKACK
+# summary: a request written in two pieces stalls for the delayed-ACK timer; TCP_NODELAY, one write, TCP_CORK and TCP_QUICKACK; across a link the stall grows with the round trip
 # needs: wire (the held-back piece and the late ACK; press w to see them)
 
 step "A request in one write"
@@ -98,3 +98,42 @@ recvall A1 15
 expect A1 elapsed=0ms..35ms
 note "recvall took {A1.elapsed}: the first piece was acknowledged at once, so the second followed."
 note "TCP_QUICKACK does not stay, though: once replies follow requests again, Linux goes back to delaying ACKs, so a program sets it after every read. TCP_NODELAY on the writer, or one write per message, is the lasting fix."
+
+step "Across a network, the stall grows"
+send A1 "OK\n"
+recv C1 3
+note "So far the lab was one machine's loopback, where a round trip takes microseconds. Now a link with a delay each way goes between a new client and a new server, as across a city."
+link delay=20ms
+listen
+connect L2
+accept L2
+wait L2
+select A2 recv
+send C2 "GET / HTTP/1.0\n"
+recvall A2 15
+send A2 "OK\n"
+recv C2 3
+expect C2 ret=3
+set A2 quickack=off
+note "The client writes its request in two pieces again, Nagle on. On loopback the stall was the delayed-ACK timer alone. How long will the server's recvall take across the link?"
+pause
+send C2 "GET / "
+send C2 "HTTP/1.0\n"
+recvall A2 15
+expect A2 ret=15
+expect A2 elapsed=70ms..500ms
+note "recvall took {A2.elapsed}: the first piece crossed the link, the server delayed its ACK, the ACK crossed back, and only then did the second piece leave and cross. Nagle adds every round trip of the network to the stall."
+
+step "TCP_NODELAY across the network"
+send A2 "OK\n"
+recv C2 3
+set C2 nodelay=on
+expect C2 nodelay=on
+note "The client turns Nagle off (TCP_NODELAY). The same two writes across the link: how long now?"
+pause
+send C2 "GET / "
+send C2 "HTTP/1.0\n"
+recvall A2 15
+expect A2 ret=15
+expect A2 elapsed=15ms..69ms
+note "recvall took {A2.elapsed}: one crossing of the link, as for a single write. Across a network the difference is round trips, which is why interactive protocols set TCP_NODELAY."
