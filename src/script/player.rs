@@ -185,6 +185,9 @@ pub struct Player {
     /// When the current step began (lab time): `expect packet` looks at
     /// the segments since then.
     step_began: Duration,
+    /// A step was resumed past (its line not run): it begins at the next
+    /// advance, when the lab's time can be read.
+    step_resumed: bool,
     /// The notes that have run with their quotes filled, by line index.
     filled: HashMap<usize, String>,
     /// Only notes may run now (a lesson under an open kernel view).
@@ -216,6 +219,7 @@ impl Player {
             unshown: false,
             blocked: BTreeMap::new(),
             step_began: Duration::ZERO,
+            step_resumed: false,
             filled: HashMap::new(),
             notes_only: false,
             every_note: false,
@@ -328,6 +332,7 @@ impl Player {
             Some(line) if matches!(line.statement, Statement::Step(_) | Statement::Pause) => {
                 // The reader has had the screen while the player waited.
                 self.unshown = false;
+                self.step_resumed |= matches!(line.statement, Statement::Step(_));
                 self.next += 1;
                 true
             }
@@ -348,6 +353,9 @@ impl Player {
 
     /// Runs lines until one has to wait, a step is reached, or none are left.
     pub fn advance(&mut self, host: &mut Host<'_>, now: Instant) -> Progress {
+        if std::mem::take(&mut self.step_resumed) {
+            self.step_began = host.lab.elapsed();
+        }
         // Bounded by the number of lines: each pass runs one or returns.
         for _ in 0..=self.lines.len() {
             if let Some(pending) = self.pending.take()
