@@ -18,6 +18,8 @@ expect A1 state=ESTABLISHED
 expect C1 state=ESTABLISHED
 expect A1 link_up=false
 note "Nothing. Both ends are still ESTABLISHED and A1's recv() is still blocked: with nothing to send, neither kernel sent a segment, so neither learned anything. TCP finds a dead peer only by sending to it."
+
+step "The cable plugged back"
 link up
 close C1
 wait A1
@@ -29,18 +31,20 @@ connect L1
 accept L1
 wait L1
 select A2 recv
-note "A second client. The server asks for keepalive on A2 (SO_KEEPALIVE) with short timers: a probe after 1 second idle (TCP_KEEPIDLE), then one every second (TCP_KEEPINTVL), giving up after 2 unanswered probes (TCP_KEEPCNT)."
+note "A second client. Its server side, A2, asks for keepalive (SO_KEEPALIVE) with short timers, and the client sends a first message."
+note "A probe after 1 second idle (TCP_KEEPIDLE), one every second after that (TCP_KEEPINTVL), giving up after 2 unanswered (TCP_KEEPCNT). Then the cable is pulled and A2 waits in recv(). How long until recv() returns, and with what?"
+pause
 set A2 keepalive=on keepidle=1s keepintvl=1s keepcnt=2
 expect A2 keepalive=on
-note "The cable is pulled and A2 waits in recv(). How long until recv() returns, and with what?"
-pause
+send C2 "ping"
+recv A2 4
 link down
 recv A2 100
 wait A2 10s
 expect A2 errno=ETIMEDOUT
 expect A2 elapsed=2s..6s
 expect A2 state=CLOSED
-note "recv() failed with ETIMEDOUT after {A2.elapsed}: idle for a second, then two probes a second apart into the pulled cable, none answered, and the kernel gave the connection up. A program blocked in recv() learns of a dead peer only this way, or by a timeout of its own."
+note "recv() failed with ETIMEDOUT after {A2.elapsed}: a second idle after the message, then two probes a second apart into the pulled cable, none answered, and the kernel gave the connection up. A program blocked in recv() learns of a dead peer only this way, or by a timeout of its own."
 
 step "Why people wait two hours"
 note "A socket that asks for nothing gets the system's defaults, read from three settings:"
@@ -59,16 +63,15 @@ select C3 send
 sysctl tcp_retries2
 note "Keepalive probes an idle connection. A connection with data in flight retransmits instead: by default {sysctl.tcp_retries2} times (tcp_retries2), at growing gaps, many minutes in all."
 set C3 user_timeout=2s
-note "C3 sets TCP_USER_TIMEOUT (user_timeout=2s): how long data may stay unacknowledged, here two seconds. The cable is pulled and C3 sends its request. What will send() return?"
+note "C3 sets TCP_USER_TIMEOUT (user_timeout=2s): how long data may stay unacknowledged, here two seconds. The cable is pulled; C3 sends its request and waits in recv() for the reply. What will send() return, and when will recv() learn that the connection is dead?"
 pause
 link down
 send C3 "GET / HTTP/1.0\n"
 expect C3 ret=15
-note "send() returned at once: it only queued the bytes. The client now waits in recv() for the reply. When will it learn that the connection is dead?"
-pause
 recv C3 100
+note "It returned at once: the bytes were only queued."
 wait C3 10s
 expect C3 errno=ETIMEDOUT
 expect C3 elapsed=1s..5s
-note "The bytes were sent again and again into the pulled cable; once they had gone unacknowledged for the user timeout, the kernel gave the connection up: the recv() failed with ETIMEDOUT after {C3.elapsed}."
+note "The queued bytes were sent again and again into the pulled cable; once they had gone unacknowledged for the user timeout, the kernel gave the connection up: recv() failed with ETIMEDOUT after {C3.elapsed}."
 link up
