@@ -9,6 +9,7 @@
 mod common;
 
 use std::io::{BufRead, BufReader, Lines, Write};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -35,6 +36,15 @@ impl LinkLab {
             }
             None => Command::new(bin),
         };
+        // A test run in the background of a shell without job control
+        // inherits SIGINT ignored; sockplay gets it as a terminal would give it.
+        // SAFETY: signal is async-signal-safe and takes no pointers.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                Ok(())
+            });
+        }
         let mut child = cmd
             .args(["--link", spec, "run", "--json", "-"])
             .stdin(Stdio::piped())
