@@ -21,11 +21,9 @@ use crate::lab::{CallResult, Lab, LabError, SockName, Started};
 /// How long a command's calls may take before they are reported blocked.
 pub const DEFAULT_SETTLE: Duration = Duration::from_millis(200);
 
-/// How much longer than its settle time a call that has not yet slept in
-/// the kernel is waited for before it is told blocked anyway.
+/// How much longer than its settle time a call not yet asleep in the
+/// kernel is waited for (looked at every `SETTLE_POLL`) before it is told blocked.
 const SETTLE_GRACE: Duration = Duration::from_secs(3);
-
-/// How often such a call is looked at again.
 const SETTLE_POLL: Duration = Duration::from_millis(10);
 
 /// How long past its limit an `expect` on a result waits for results the
@@ -185,8 +183,7 @@ pub struct Player {
     /// When the current step began (lab time): `expect packet` looks at
     /// the segments since then.
     step_began: Duration,
-    /// A step was resumed past (its line not run): it begins at the next
-    /// advance, when the lab's time can be read.
+    /// A step resumed past (its line not run) begins at the next advance.
     step_resumed: bool,
     /// The notes that have run with their quotes filled, by line index.
     filled: HashMap<usize, String>,
@@ -405,20 +402,17 @@ impl Player {
                 if calls.is_empty() {
                     return None;
                 }
-                // A call is told blocked once its time to settle has passed
-                // and it sleeps in the kernel: on a busy machine a call that
-                // merely waits for a CPU, or whose result is on its way,
-                // would otherwise be told blocked and overtaken by the lines
-                // after it.
+                // Told blocked once past its settle time and asleep in the
+                // kernel, not while it waits for a CPU on a busy machine.
                 let unsettled = || calls.values().any(|c| !host.lab.settled(c));
                 if now < until || (now < latest && unsettled()) {
-                    let next = until.max(now + SETTLE_POLL);
-                    self.pending = Some(Pending::Settle {
+                    let pending = Pending::Settle {
                         calls,
                         until,
                         latest,
-                    });
-                    return Some(next);
+                    };
+                    self.pending = Some(pending);
+                    return Some(until.max(now + SETTLE_POLL));
                 }
                 let t = host.lab.elapsed();
                 for (seq, call) in calls {
