@@ -273,3 +273,110 @@ fn the_syn_counters_and_their_scope_read_whole_in_a_narrow_listeners_pane() {
     app.update(Msg::Snapshot(std::sync::Arc::new(snap)));
     assert!(render(&app, 80, 24).contains("system-wide, since start"));
 }
+
+/// Plays `script` as a lesson at 80×24 up to its kernel view with the
+/// note beside it; the App and the screen then.
+fn shown_at_80x24(script: &str) -> (App, String) {
+    let (mut app, rx) = app();
+    app.update(Msg::Resize(80, 24));
+    let lines = sockplay::script::parse_script(script).unwrap();
+    app.play("Shown", lines, true);
+    key(&mut app, KeyCode::Char(' '));
+    let noted = |a: &App| {
+        a.log
+            .entries()
+            .iter()
+            .any(|e| matches!(e, Entry::Note(n) if n.contains("beside the view")))
+    };
+    assert!(
+        pump_drawn(&mut app, &rx, |a| matches!(a.mode, Mode::Show) && noted(a)),
+        "the view and its note never came"
+    );
+    let screen = render(&app, 80, 24);
+    (app, screen)
+}
+
+/// The kernel view's title as drawn: "kernel view (show) · lines A–B of N".
+fn view_title(screen: &str) -> &str {
+    screen
+        .lines()
+        .find(|l| l.contains("kernel view (show)"))
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_lessons_kernel_view_opens_at_its_top_when_the_cited_counters_fit() {
+    // The narration beside the view grows after it opened: the view stays
+    // at its top, its first line and the counters in sight.
+    let (app, screen) = shown_at_80x24(
+        "# lesson: Shown\nstep \"One\"\nlisten backlog=2\nconnect L1 x3\nwait L1\nsleep 300ms\nnote \"A note before the view, long enough to take two rows of the narration at eighty columns.\"\nshow L1 counters\nnote \"A note beside the view.\"\nnote \"And another: the narration grows under the open view.\"\n",
+    );
+    let first = app.kernel_view.lines().next().unwrap().trim_end();
+    assert!(screen.contains(first), "not at its top:\n{screen}");
+    assert!(screen.contains("counters since start"), "{screen}");
+    let title = view_title(&screen);
+    assert!(
+        !title.contains("lines ") || title.contains("lines 1–"),
+        "opened scrolled: {title}\n{screen}"
+    );
+}
+
+#[test]
+fn a_lessons_kernel_view_scrolls_just_enough_to_show_the_counters_it_cites() {
+    // Nine connections in L1's queue push the counters below the fold: the
+    // view scrolls so that the counters' last line is its last row.
+    let (app, screen) = shown_at_80x24(
+        "# lesson: Shown\nstep \"One\"\nlisten backlog=8\nconnect L1 x9\nwait L1\nsleep 300ms\nshow L1 counters\nnote \"A note beside the view.\"\n",
+    );
+    let lines = sockplay::tui::view::kernel_view::wrapped(&app.kernel_view, 78);
+    let first = lines
+        .iter()
+        .position(|l| l.starts_with("counters since start"))
+        .expect("the counters in the view");
+    let end = first
+        + 1
+        + lines[first + 1..]
+            .iter()
+            .take_while(|l| l.starts_with(' '))
+            .count();
+    for l in &lines[first..end] {
+        assert!(screen.contains(l.trim()), "{l} not drawn:\n{screen}");
+    }
+    let title = view_title(&screen);
+    assert!(
+        title.contains(&format!("–{end} of {}", lines.len())),
+        "not just enough: {title}\n{screen}"
+    );
+    assert!(!title.contains("lines 1–"), "{title}\n{screen}");
+    // The reader scrolls from there, and goes back to the top with Home.
+    let mut app = app;
+    key(&mut app, KeyCode::Home);
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains(app.kernel_view.lines().next().unwrap().trim_end()),
+        "{screen}"
+    );
+}
+
+#[test]
+fn q_closes_the_kernel_view_as_the_status_line_says() {
+    let (mut app, rx) = app();
+    app.update(Msg::Resize(80, 24));
+    enter_command(&mut app, "listen");
+    enter_command(&mut app, "show");
+    assert!(
+        pump(&mut app, &rx, |a| matches!(a.mode, Mode::Show)),
+        "timed out waiting"
+    );
+    let screen = render(&app, 80, 24);
+    let status = screen.lines().last().unwrap();
+    assert!(status.contains("q/Esc close"), "{status}");
+    key(&mut app, KeyCode::Char('q'));
+    assert!(matches!(app.mode, Mode::Normal), "{:?}", app.mode);
+    assert!(!app.quit, "q over the kernel view closed the lab");
+    // Over the panes, q quits, as the status line says.
+    let status = render(&app, 80, 24).lines().last().unwrap().to_string();
+    assert!(status.contains("q quit"), "{status}");
+    key(&mut app, KeyCode::Char('q'));
+    assert!(app.quit || matches!(app.mode, Mode::ConfirmQuit));
+}

@@ -88,7 +88,7 @@ pub enum Mode {
     Form(Form),
     /// "Calls are blocked; quit anyway?"
     ConfirmQuit,
-    /// The kernel view a `show` printed covers the screen (Esc closes it).
+    /// The kernel view a `show` printed covers the screen (Esc or q closes it).
     Show,
 }
 
@@ -148,8 +148,12 @@ pub struct App {
     /// The kernel view the last `show` printed, drawn over the screen in
     /// [`Mode::Show`].
     pub kernel_view: String,
-    /// The first line of the kernel view drawn: its scroll offset.
+    /// The first line of the kernel view drawn: its scroll offset, once
+    /// the reader has scrolled it.
     pub kernel_view_top: usize,
+    /// The part of the kernel view a lesson's `show` cites, kept in sight
+    /// until the reader scrolls (the narration beside it may grow).
+    pub kernel_view_at: crate::script::ShowAt,
     /// Which way of the selected connection the path of a byte shows
     /// first: the one a lesson's `select S recv` talks about.
     pub facing: crate::script::Facing,
@@ -208,6 +212,7 @@ impl App {
             scroll: 0,
             kernel_view: String::new(),
             kernel_view_top: 0,
+            kernel_view_at: crate::script::ShowAt::Top,
             mode: Mode::Normal,
             frozen: None,
             size: (80, 24),

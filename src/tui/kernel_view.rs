@@ -1,5 +1,5 @@
 //! The kernel view a `show` printed, over the whole screen: the same text
-//! `sockplay run` prints, scrolled in App state and closed with Esc or
+//! `sockplay run` prints, scrolled in App state and closed with Esc, q or
 //! space. A lesson waits while it is open.
 
 use super::app::{App, Mode};
@@ -7,26 +7,15 @@ use crate::script::ShowAt;
 
 impl App {
     /// Shows `text` (a `show`'s kernel view) over the panes, from its top
-    /// or from the part a lesson cites (`show L1 counters`). A form or the
-    /// help being filled in keeps the keyboard; the view is still in the
-    /// results.
+    /// or with the part a lesson cites in sight (`show L1 counters`). A
+    /// form or the help being filled in keeps the keyboard; the view is
+    /// still in the results.
     pub(super) fn open_kernel_view(&mut self, text: String, at: ShowAt) {
         self.kernel_view = text;
         self.kernel_view_top = 0;
+        self.kernel_view_at = at;
         if matches!(self.mode, Mode::Normal | Mode::Show) {
             self.mode = Mode::Show;
-        }
-        if at == ShowAt::Counters {
-            let (w, h) = self.size;
-            let area = super::view::kernel_view::area(self, ratatui::layout::Rect::new(0, 0, w, h));
-            let lines =
-                super::view::kernel_view::wrapped(&self.kernel_view, area.width.saturating_sub(2));
-            if let Some(i) = lines
-                .iter()
-                .position(|l| l.contains("counters since start"))
-            {
-                self.scroll_kernel_view(i as isize);
-            }
         }
         self.dirty = true;
     }
@@ -40,19 +29,19 @@ impl App {
         }
     }
 
-    /// Scrolls the kernel view by `delta` lines (negative: up), no further
-    /// than shows its last line at the bottom.
+    /// Scrolls the kernel view by `delta` lines (negative: up), from where
+    /// it is drawn now, no further than shows its last line at the bottom.
+    /// From then on the reader's offset holds, not the cited part.
     pub fn scroll_kernel_view(&mut self, delta: isize) {
         let (w, h) = self.size;
         let area = super::view::kernel_view::area(self, ratatui::layout::Rect::new(0, 0, w, h));
         let lines =
-            super::view::kernel_view::wrapped(&self.kernel_view, area.width.saturating_sub(2))
-                .len();
-        let last_top = lines.saturating_sub(self.page_rows());
-        self.kernel_view_top = self
-            .kernel_view_top
-            .saturating_add_signed(delta)
-            .min(last_top);
+            super::view::kernel_view::wrapped(&self.kernel_view, area.width.saturating_sub(2));
+        let rows = usize::from(area.height.saturating_sub(2)).max(1);
+        let now = super::view::kernel_view::top(self, &lines, rows);
+        let last_top = lines.len().saturating_sub(rows);
+        self.kernel_view_top = now.saturating_add_signed(delta).min(last_top);
+        self.kernel_view_at = ShowAt::Top;
         self.dirty = true;
     }
 }

@@ -34,8 +34,9 @@ pub fn on_key(app: &mut App, key: KeyEvent) {
     }
 }
 
-/// The kernel view over the screen: arrows and PgUp/PgDn scroll it, Esc
-/// or space closes it (and a lesson held under it goes on).
+/// The kernel view over the screen: arrows and PgUp/PgDn scroll it, Esc,
+/// q or space closes it (and a lesson held under it goes on), as q leaves
+/// a pager: a teacher closing the view does not end the class.
 fn on_kernel_view_key(app: &mut App, key: KeyEvent) {
     let page = app.page_rows() as isize;
     match key.code {

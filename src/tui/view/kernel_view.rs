@@ -6,6 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Clear, Paragraph};
 
+use crate::script::ShowAt;
 use crate::tui::app::App;
 
 /// Where the kernel view is drawn on a `screen`: all of it but the status
@@ -60,13 +61,43 @@ pub fn wrapped(text: &str, width: u16) -> Vec<String> {
     out
 }
 
+/// The lines `[first, end)` of the part of the kernel view a lesson's
+/// `show` cites: the counters line and the lines that go on under it.
+fn cited(app: &App, lines: &[String]) -> Option<(usize, usize)> {
+    if app.kernel_view_at != ShowAt::Counters {
+        return None;
+    }
+    let first = lines
+        .iter()
+        .position(|l| l.starts_with("counters since start"))?;
+    let end = first
+        + 1
+        + lines[first + 1..]
+            .iter()
+            .take_while(|l| l.starts_with(' '))
+            .count();
+    Some((first, end))
+}
+
+/// The first line of the kernel view drawn in `rows` rows: the reader's
+/// offset, or, until the reader scrolls, the top when the part a lesson
+/// cites fits under it, else the least scroll that shows that part whole.
+pub fn top(app: &App, lines: &[String], rows: usize) -> usize {
+    let last_top = lines.len().saturating_sub(rows);
+    let top = match cited(app, lines) {
+        Some((first, end)) => end.saturating_sub(rows).min(first),
+        None => app.kernel_view_top,
+    };
+    top.min(last_top)
+}
+
 /// Draws the kernel view from the App's scroll offset.
 pub fn draw(frame: &mut Frame<'_>, app: &App, screen: Rect) {
     let r = area(app, screen);
     frame.render_widget(Clear, r);
     let lines = wrapped(&app.kernel_view, r.width.saturating_sub(2));
     let rows = usize::from(r.height.saturating_sub(2));
-    let top = app.kernel_view_top.min(lines.len().saturating_sub(rows));
+    let top = top(app, &lines, rows);
     let mut title = "kernel view (show)".to_string();
     if lines.len() > rows {
         let last = (top + rows).min(lines.len());

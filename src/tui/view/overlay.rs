@@ -141,7 +141,10 @@ fn help(frame: &mut Frame<'_>, app: &App, area: Rect) {
         ("⌫", "lesson: run this step again, in a fresh lab"),
         ("Home", "lesson: back to the start, in a fresh lab"),
         ("?", "this help; any key closes it"),
-        ("q  Ctrl-C", "quit (q asks first while calls are blocked)"),
+        (
+            "q  Ctrl-C",
+            "quit (asks if calls are blocked); q closes the kernel view",
+        ),
     ];
     let mut lines: Vec<Line<'_>> = keys
         .iter()

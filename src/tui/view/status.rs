@@ -76,15 +76,15 @@ fn keys_now(app: &App) -> Vec<&'static str> {
         Mode::Help => vec!["any key: close help"],
         Mode::Show if app.script.as_ref().is_some_and(|s| s.more.is_some()) => vec![
             "MORE: space shows the next note",
-            "Esc close",
+            "q/Esc close",
             "↑↓ PgUp PgDn scroll",
         ],
         Mode::Show if app.script.as_ref().is_some_and(|s| s.lesson) => vec![
-            "KERNEL VIEW: Esc close",
+            "KERNEL VIEW: q/Esc close",
             "space close and go on",
             "↑↓ PgUp PgDn scroll",
         ],
-        Mode::Show => vec!["KERNEL VIEW: Esc close", "↑↓ PgUp PgDn scroll"],
+        Mode::Show => vec!["KERNEL VIEW: q/Esc close", "↑↓ PgUp PgDn scroll"],
         Mode::ConfirmQuit => vec!["y quit", "any other key: stay"],
         Mode::Command => {
             vec!["Enter run", "Esc leave", "↑↓ history", "Tab complete"]
