@@ -519,6 +519,7 @@ fn the_kernel_view_over_the_screen() {
     both("kernel_view", &mut app);
 }
 
+<<<<<<< HEAD
 /// At 80 columns a pane of many states cuts the end of its title: the
 /// filter typed shows before the states' counts, and a TIME-WAIT row
 /// keeps its time left where "TIME-WAIT 47s left" does not fit.
@@ -583,4 +584,87 @@ fn a_filter_that_hides_every_connection_says_so() {
         screen.contains("no connection passes the filter /XYZ"),
         "{screen}"
     );
+=======
+/// The connections pane's rows at `w`×`h`: the text between its borders.
+fn connection_rows(app: &mut App, w: u16, h: u16) -> Vec<String> {
+    app.update(Msg::Resize(w, h));
+    let screen = render(app, w, h);
+    let rows: Vec<String> = screen
+        .lines()
+        .filter_map(|l| {
+            let at = l.find("││")?;
+            Some(l[at + "││".len()..].trim_end_matches('│').to_string())
+        })
+        .collect();
+    assert!(!rows.is_empty(), "{screen}");
+    rows
+}
+
+/// At 80×24, as the time-outs lesson leaves them: the mode column stays,
+/// and what does not fit of a call, a TIME-WAIT or the next SYN ends in
+/// "…" or drops whole words, never in a cut word or figure.
+#[test]
+fn the_mode_column_and_whole_words_at_80x24() {
+    let mut app = app().0;
+    let mut c1 = sock(
+        Some("C1"),
+        ViewRole::Client,
+        TcpState::Established,
+        "127.0.0.1:50001",
+        Some("127.0.0.1:40000"),
+    );
+    c1.timeout = Some(TimeoutMode::Timeout(Duration::from_secs(2)));
+    c1.in_flight = vec!["recv(1048576) 1.2s".into()];
+    let mut c2 = sock(
+        Some("C2"),
+        ViewRole::Client,
+        TcpState::Established,
+        "127.0.0.1:50002",
+        Some("127.0.0.1:40000"),
+    );
+    c2.timeout = Some(TimeoutMode::NonBlocking);
+    let mut c3 = sock(
+        Some("C3"),
+        ViewRole::Client,
+        TcpState::Established,
+        "127.0.0.1:50003",
+        Some("127.0.0.1:40000"),
+    );
+    c3.rcvtimeo = Some(Duration::from_millis(500));
+    let mut c4 = sock(
+        Some("C4"),
+        ViewRole::Client,
+        TcpState::SynSent,
+        "127.0.0.1:50004",
+        Some("127.0.0.1:40000"),
+    );
+    c4.in_flight = vec!["connect(127.0.0.1:40000) 19.5s".into()];
+    c4.next_syn_ms = Some(9_500);
+    app.update(Msg::Snapshot(Box::new(snapshot(vec![c1, c2, c3, c4], 0))));
+    let mut all = connection_rows(&mut app, 80, 24).join("\n");
+    // A closed socket waiting out TIME-WAIT widens the state column.
+    let mut c5 = time_wait_client();
+    c5.id = Some(n("C5"));
+    c5.time_wait_ms = Some(51_000);
+    let mut c6 = c5.clone();
+    c6.id = Some(n("C6"));
+    c6.timeout = Some(TimeoutMode::Timeout(Duration::from_millis(1500)));
+    c6.in_flight = vec!["sendall(524288) 13.1s".into()];
+    app.update(Msg::Snapshot(Box::new(snapshot(vec![c5, c6], 0))));
+    let rows = connection_rows(&mut app, 80, 24);
+    all = all + "\n" + &rows.join("\n");
+    assert!(rows[0].contains("mode"), "{all}");
+    for shown in ["tmo 2s", "nonblock", "so 500ms", "SYN in 10 s", "51s left"] {
+        assert!(all.contains(shown), "{shown} not in:\n{all}");
+    }
+    // What is drawn of each call is its words whole, or ends in "…".
+    for cut in ["SYN in 10 \n", "51s l\n", "left\n"] {
+        assert!(!format!("{all}\n").contains(cut), "{cut:?} cut in:\n{all}");
+    }
+    assert!(
+        all.contains("recv(…) 1.2s") || all.contains("recv… 1.2s"),
+        "{all}"
+    );
+    assert!(all.contains("sendall…"), "{all}");
+>>>>>>> 4cb1c63 (tui: at 80 columns the connections keep the mode column: each column is as wide as what it shows, the listeners give two columns, and a call, a TIME-WAIT or the next SYN that does not fit drops whole words or ends in …; the title drops whole state counts)
 }

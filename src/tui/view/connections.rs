@@ -7,12 +7,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table, TableState};
 
 use super::block;
-use super::format::{opt_size, size};
+use super::format::{fields, opt_size, shorten, size};
 use crate::kernel::{SockView, TcpState};
 use crate::tui::app::{App, Pane};
 use crate::tui::rows::keep_in_view;
 
-/// A column: its header, width, and how important it is (lower: dropped later).
+/// A column: its header, the widest its cells are drawn, and how
+/// important it is (higher: dropped first where the pane is narrow).
 struct Column {
     header: &'static str,
     width: u16,
@@ -38,7 +39,7 @@ const COLUMNS: &[Column] = &[
     Column {
         header: "mode",
         width: 9,
-        rank: 5,
+        rank: 2,
     },
     Column {
         header: "recvq",
@@ -95,17 +96,17 @@ pub fn visible_rows(area: Rect) -> usize {
 const CALL: usize = COLUMNS.len() - 1;
 const CALL_MIN: u16 = 10;
 
-/// The columns that fit in `width` with a name column `name_w` wide and
-/// a call column `call_w` wide, dropping the least important first.
-fn visible(width: u16, name_w: u16, call_w: u16) -> Vec<usize> {
-    let mut shown: Vec<usize> = (0..COLUMNS.len()).collect();
-    let w = |i: usize| match i {
-        0 => name_w,
-        CALL => call_w,
-        _ => COLUMNS[i].width,
-    };
+/// The call column's header where its full one does not fit.
+const CALL_SHORT: &str = "call";
+
+/// The columns that fit in `width`, each `widths[i]` wide (none: nothing
+/// to show), dropping the least important first.
+fn visible(width: u16, widths: &[u16]) -> Vec<usize> {
+    let mut shown: Vec<usize> = (0..COLUMNS.len())
+        .filter(|&c| widths[c] > 0 || c == CALL)
+        .collect();
     // Widths plus one space between columns.
-    let total = |s: &[usize]| s.iter().map(|&i| w(i) + 1).sum::<u16>() - 1;
+    let total = |s: &[usize]| s.iter().map(|&i| widths[i] + 1).sum::<u16>() - 1;
     while total(&shown) > width && shown.len() > 1 {
         let drop = shown
             .iter()
@@ -116,6 +117,55 @@ fn visible(width: u16, name_w: u16, call_w: u16) -> Vec<usize> {
         shown.remove(drop);
     }
     shown
+}
+
+/// The widest a call in flight asks for ("next SYN in 10 s").
+const CALL_MAX: u16 = 16;
+
+/// Each column as wide as its header and the widest of `cells` need (at
+/// most its own width): a column of short figures gives its room to the
+/// call in flight. A column with nothing in it takes none; with no rows,
+/// the columns a new connection fills first keep their headers.
+fn widths(cells: &[Vec<String>]) -> Vec<u16> {
+    (0..COLUMNS.len())
+        .map(|c| {
+            let blank = |t: &String| t.is_empty() || t == "-";
+            let unused = c != CALL && (!cells.is_empty() || COLUMNS[c].rank > 3);
+            if unused && cells.iter().all(|r| blank(&r[c])) {
+                return 0;
+            }
+            let widest = cells
+                .iter()
+                .map(|r| r[c].chars().count())
+                .chain([if c == CALL {
+                    CALL_SHORT
+                } else {
+                    COLUMNS[c].header
+                }
+                .chars()
+                .count()])
+                .max()
+                .unwrap_or(0) as u16;
+            if c == CALL {
+                widest.clamp(CALL_MIN, CALL_MAX)
+            } else {
+                widest.min(COLUMNS[c].width.max(COLUMNS[c].header.len() as u16))
+            }
+        })
+        .collect()
+}
+
+/// The columns to draw in `width`: those with something to show, the
+/// least important dropped first, but the call in flight shrinks to
+/// `CALL_MIN` before it goes.
+fn columns(width: u16, widths: &[u16]) -> Vec<usize> {
+    let mut w = widths.to_vec();
+    let cols = visible(width, &w);
+    if cols.contains(&CALL) {
+        return cols;
+    }
+    w[CALL] = CALL_MIN;
+    visible(width, &w)
 }
 
 fn mode(v: &SockView) -> String {
@@ -159,25 +209,40 @@ fn name_and_pair(v: &SockView) -> String {
 }
 
 /// A call in flight in `room` cells: whole when it fits, else without its
-/// arguments, so that its time stays (`sendall 13.1s`).
+/// arguments, so that its time stays (`sendall(…) 13.1s`), else its first
+/// words and "…": never a word or figure cut.
 fn fit_call(text: &str, room: usize) -> String {
     if text.chars().count() <= room {
         return text.to_string();
     }
-    match (text.find('('), text.rfind(')')) {
-        (Some(open), Some(close)) if open < close => {
-            format!("{}{}", &text[..open], &text[close + 1..])
-        }
-        _ => text.to_string(),
+    if let (Some(open), Some(close)) = (text.find('('), text.rfind(')'))
+        && open < close
+    {
+        let (name, time) = (&text[..open], &text[close + 1..]);
+        return first_fit(
+            &[format!("{name}(…){time}"), format!("{name}…{time}")],
+            room,
+        );
     }
+    shorten(text, room)
 }
 
-fn cell(app: &App, v: &SockView, col: usize, merged: bool, call_room: usize) -> Cell<'static> {
+/// The first of `forms` (the longest first) that fits `room`, else the
+/// last shortened: `next SYN in 10 s`, `SYN in 10 s`.
+fn first_fit(forms: &[String], room: usize) -> String {
+    forms
+        .iter()
+        .find(|f| f.chars().count() <= room)
+        .cloned()
+        .unwrap_or_else(|| shorten(forms.last().map_or("", String::as_str), room))
+}
+
+fn cell(app: &App, v: &SockView, col: usize, merged: bool, call_room: usize) -> Span<'static> {
     let t = app.theme;
     match COLUMNS[col].header {
-        "name" if merged => Cell::from(name_and_pair(v)),
-        "name" => Cell::from(v.id.map_or_else(String::new, |n| n.to_string())),
-        "pair" => Cell::from(
+        "name" if merged => Span::raw(name_and_pair(v)),
+        "name" => Span::raw(v.id.map_or_else(String::new, |n| n.to_string())),
+        "pair" => Span::raw(
             v.pair
                 .map_or_else(String::new, |p| format!("{}{p}", pair_mark(v))),
         ),
@@ -195,35 +260,30 @@ fn cell(app: &App, v: &SockView, col: usize, merged: bool, call_room: usize) -> 
                 TcpState::Closed => t.alarm(),
                 _ => t.dim(),
             };
-            Cell::from(Span::styled(text, style))
+            Span::styled(text, style)
         }
-        "mode" => Cell::from(mode(v)),
+        "mode" => Span::raw(mode(v)),
         "recvq" => {
             let full = matches!((v.recvq, v.rcvbuf), (Some(q), Some(b)) if q > 0 && u64::from(q) * 2 >= u64::from(b));
-            Cell::from(Span::styled(
-                opt_size(v.recvq),
-                if full { t.alarm() } else { t.text() },
-            ))
+            Span::styled(opt_size(v.recvq), if full { t.alarm() } else { t.text() })
         }
-        "sendq" => Cell::from(opt_size(v.sendq)),
-        "notsent" => Cell::from(opt_size(v.notsent)),
-        "rcvbuf" => Cell::from(opt_size(v.rcvbuf)),
-        "sndbuf" => Cell::from(opt_size(v.sndbuf)),
-        "app in" => Cell::from(v.bytes_received.map_or_else(String::new, size)),
-        "app out" => Cell::from(v.bytes_sent.map_or_else(String::new, size)),
+        "sendq" => Span::raw(opt_size(v.sendq)),
+        "notsent" => Span::raw(opt_size(v.notsent)),
+        "rcvbuf" => Span::raw(opt_size(v.rcvbuf)),
+        "sndbuf" => Span::raw(opt_size(v.sndbuf)),
+        "app in" => Span::raw(v.bytes_received.map_or_else(String::new, size)),
+        "app out" => Span::raw(v.bytes_sent.map_or_else(String::new, size)),
         _ => match (v.in_flight.first(), v.time_wait_ms) {
             // A closed socket waiting out TIME-WAIT: how long is left.
-            // The state column says TIME-WAIT too: where both words do
-            // not fit, the time left does.
             (None, Some(ms)) => {
-                let secs = ms.div_ceil(1000);
-                let full = format!("TIME-WAIT {secs}s left");
-                let text = if full.chars().count() <= call_room {
-                    full
-                } else {
-                    fit_call(&format!("{secs}s left"), call_room)
-                };
-                Cell::from(Span::styled(text, t.dim()))
+                let left = ms.div_ceil(1000);
+                Span::styled(
+                    first_fit(
+                        &[format!("TIME-WAIT {left}s left"), format!("{left}s left")],
+                        call_room,
+                    ),
+                    t.dim(),
+                )
             }
             // A watched socket: its process, where the lab shows its calls.
             (None, None) if v.owner.is_some() => {
@@ -231,10 +291,8 @@ fn cell(app: &App, v: &SockView, col: usize, merged: bool, call_room: usize) -> 
                     .owner
                     .as_ref()
                     .map_or_else(String::new, |o| format!("{} {}", o.name, o.pid));
-                Cell::from(Span::styled(
-                    crate::lab::preview::escape_text(&fit_call(&o, call_room)).into_owned(),
-                    t.dim(),
-                ))
+                let o = crate::lab::preview::escape_text(&o).into_owned();
+                Span::styled(fit_call(&o, call_room), t.dim())
             }
             (call, _) => {
                 let call = call.map_or("", String::as_str);
@@ -242,28 +300,28 @@ fn cell(app: &App, v: &SockView, col: usize, merged: bool, call_room: usize) -> 
                 let text = match v.next_syn_ms.filter(|_| v.state == TcpState::SynSent) {
                     // The state says SYN-SENT: where both do not fit, when
                     // the next SYN goes matters more than the call's time.
-                    Some(ms) if !call.is_empty() => {
+                    Some(ms) => {
                         let next = crate::kernel::next_syn_words(ms);
-                        let both = fit_call(&format!("{call} · {next}"), call_room);
-                        if both.chars().count() <= call_room {
-                            both
-                        } else {
-                            next
+                        let short = next.trim_start_matches("next ").to_string();
+                        let mut forms = Vec::new();
+                        if !call.is_empty() {
+                            forms.push(format!("{call} · {next}"));
                         }
+                        forms.extend([next, short]);
+                        first_fit(&forms, call_room)
                     }
-                    _ => fit_call(call, call_room),
+                    None => fit_call(call, call_room),
                 };
                 let style = if text.is_empty() { t.text() } else { t.alarm() };
-                Cell::from(Span::styled(text, style))
+                Span::styled(text, style)
             }
         },
     }
 }
 
-/// Draws the pane.
-pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
-    let t = app.theme;
-    let rows_all = app.connections();
+/// The pane's title in `room` cells: the count always, then the count of
+/// each state as long as they fit whole, then the filter.
+fn title(app: &App, total: usize, room: usize) -> String {
     let counts: Vec<String> = app
         .state_counts()
         .iter()
@@ -279,13 +337,27 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
             if filtering { "▏" } else { "" }
         )
     };
-    // The filter before the states' counts: a narrow pane cuts the end
-    // of its title, and the filter typed must show.
-    let title = std::iter::once(format!("Connections · {}{filter}", rows_all.len()))
-        .chain(counts)
-        .collect::<Vec<_>>()
-        .join(" · ");
-    let b = block(app, title, Some(Pane::Connections));
+    // The filter before the states' counts: the counts give way first,
+    // and the filter typed must show.
+    fields(
+        &format!("Connections · {total}{filter}"),
+        &counts,
+        " · ",
+        room,
+    )
+}
+
+/// Draws the pane.
+pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    let t = app.theme;
+    let rows_all = app.connections();
+    // The border's corners, the title's spaces and the focus mark.
+    let room = usize::from(area.width).saturating_sub(6);
+    let b = block(
+        app,
+        title(app, rows_all.len(), room),
+        Some(Pane::Connections),
+    );
     let inner = b.inner(area);
     // Only the rows that can show are built: a window that keeps the
     // selected row in view (thousands of connections cost one screenful).
@@ -299,47 +371,69 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         .or(selected);
     // The App keeps the offset; a selection made outside `update` still shows.
     let first = keep_in_view(app.conn_offset, target, rows_all.len(), height);
-    let window = || rows_all.iter().skip(first).take(height);
-    // Both ends are named wherever both appear: when the pair
-    // column does not fit, the pair joins the name ("C1⇄A1"), if that
-    // costs no other column.
-    let name_w = COLUMNS[0].width;
-    let cols = visible(inner.width, name_w, COLUMNS[CALL].width);
-    let mut merged_w = name_w;
+    let window: Vec<&SockView> = rows_all.iter().skip(first).take(height).copied().collect();
+    // Each column as wide as what it shows now.
+    let texts: Vec<Vec<String>> = window
+        .iter()
+        .map(|v| {
+            (0..COLUMNS.len())
+                .map(|c| {
+                    let room = if c == CALL { usize::MAX } else { 0 };
+                    cell(app, v, c, false, room).content.into_owned()
+                })
+                .collect()
+        })
+        .collect();
+    let mut widths = widths(&texts);
+    let mut cols = columns(inner.width, &widths);
+    // Both ends are named wherever both appear: when the pair column does
+    // not fit, the pair joins the name ("C1⇄A1"), if that costs no other
+    // column.
+    let name_w = widths[0];
     if !cols.contains(&PAIR) {
-        let widest = window()
+        let widest = window
+            .iter()
             .map(|v| name_and_pair(v).chars().count() as u16)
             .max()
             .unwrap_or(0);
-        // The call column may give up a few cells for it.
-        if widest > name_w && visible(inner.width, widest, CALL_MIN) == cols {
-            merged_w = widest;
+        let mut merged = widths.clone();
+        merged[0] = widest.max(name_w);
+        if widest > name_w && columns(inner.width, &merged) == cols {
+            widths = merged;
         }
     }
-    let merged = merged_w > name_w;
-    let header = Row::new(cols.iter().map(|&c| Cell::from(COLUMNS[c].header))).style(t.strong());
+    let merged = widths[0] > name_w;
     // What the other columns (and a space after each) leave the call's.
     let call_room = inner.width.saturating_sub(
         cols.iter()
             .filter(|&&c| c != CALL)
-            .map(|&c| if c == 0 { merged_w } else { COLUMNS[c].width } + 1)
+            .map(|&c| widths[c] + 1)
             .sum(),
     ) as usize;
-    let rows: Vec<Row<'static>> = window()
+    let header_text = |c: usize| {
+        if c == CALL && COLUMNS[c].header.chars().count() > call_room {
+            CALL_SHORT
+        } else {
+            COLUMNS[c].header
+        }
+    };
+    cols.retain(|&c| c != CALL || call_room >= CALL_SHORT.len());
+    let header = Row::new(cols.iter().map(|&c| Cell::from(header_text(c)))).style(t.strong());
+    let rows: Vec<Row<'static>> = window
+        .iter()
         .map(|v| {
             Row::new(
                 cols.iter()
-                    .map(|&c| cell(app, v, c, merged, call_room))
+                    .map(|&c| Cell::from(cell(app, v, c, merged, call_room)))
                     .collect::<Vec<_>>(),
             )
         })
         .collect();
-    let widths: Vec<Constraint> = cols
+    let constraints: Vec<Constraint> = cols
         .iter()
         .map(|&c| match c {
-            0 => Constraint::Length(merged_w),
-            CALL => Constraint::Min(CALL_MIN),
-            _ => Constraint::Length(COLUMNS[c].width),
+            CALL => Constraint::Min(CALL_MIN.min(call_room as u16)),
+            _ => Constraint::Length(widths[c]),
         })
         .collect();
     let mut state = TableState::default();
@@ -355,7 +449,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     } else {
         t.strong()
     };
-    let table = Table::new(rows, widths)
+    let table = Table::new(rows, constraints)
         .header(header)
         .block(b)
         .row_highlight_style(highlight);
@@ -371,10 +465,13 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
             };
             format!("no connections {of} {} yet", w.target)
         } else {
-            "no connections yet: press c, or type :connect L1 x3".to_string()
+            "no connections yet: press c, or :connect L1 x3".to_string()
         };
         let hint = Line::styled(
-            crate::lab::preview::escape_text(&words).into_owned(),
+            shorten(
+                &crate::lab::preview::escape_text(&words),
+                usize::from(inner.width),
+            ),
             t.dim(),
         );
         let y = inner.y + 1;
@@ -395,17 +492,26 @@ mod tests {
 
     #[test]
     fn narrow_tables_keep_the_important_columns() {
-        let all = visible(200, 4, 15);
+        let full: Vec<u16> = COLUMNS.iter().map(|c| c.width).collect();
+        let all = visible(200, &full);
         assert_eq!(all.len(), COLUMNS.len());
-        let narrow: Vec<&str> = visible(46, 4, 15)
+        // At 80 columns, as a lesson's rows need them.
+        let rows = vec![
+            [
+                "C4", "", "SYN-SENT", "blocking", "0", "1", "-", "2304", "4608", "", "", "",
+            ]
+            .map(String::from)
+            .to_vec(),
+        ];
+        let narrow: Vec<&str> = visible(48, &widths(&rows))
             .iter()
             .map(|&i| COLUMNS[i].header)
             .collect();
         assert!(narrow.starts_with(&["name"]));
-        for keep in ["state", "recvq", "sendq"] {
+        for keep in ["state", "mode", "recvq", "sendq", "call in flight"] {
             assert!(narrow.contains(&keep), "{narrow:?}");
         }
-        assert!(!narrow.contains(&"rcvbuf"));
+        assert!(!narrow.contains(&"rcvbuf"), "{narrow:?}");
     }
 
     #[test]
@@ -414,7 +520,9 @@ mod tests {
             fit_call("sendall(512.0k) 13.1s", 30),
             "sendall(512.0k) 13.1s"
         );
-        assert_eq!(fit_call("sendall(512.0k) 13.1s", 20), "sendall 13.1s");
-        assert_eq!(fit_call("connect 2.8s", 10), "connect 2.8s");
+        assert_eq!(fit_call("sendall(512.0k) 13.1s", 20), "sendall(…) 13.1s");
+        assert_eq!(fit_call("sendall(512.0k) 13.1s", 14), "sendall… 13.1s");
+        assert_eq!(fit_call("sendall(512.0k) 13.1s", 10), "sendall…");
+        assert_eq!(fit_call("connect 2.8s", 10), "connect…");
     }
 }

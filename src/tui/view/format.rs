@@ -35,6 +35,46 @@ pub fn bar(share: f64, width: usize) -> String {
     )
 }
 
+/// `text` in at most `room` cells: whole when it fits, else as many whole
+/// words as fit with "…" after them, so that no word or figure is cut.
+pub fn shorten(text: &str, room: usize) -> String {
+    if text.chars().count() <= room {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    for word in text.split(' ') {
+        let sep = usize::from(!out.is_empty());
+        if out.chars().count() + sep + word.chars().count() + 1 > room {
+            break;
+        }
+        if sep == 1 {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    // A dangling separator reads as more to come: "…" says it instead.
+    let out = out.trim_end_matches([' ', ';', ',', ':', '·']).to_string();
+    if room == 0 || out.ends_with('…') {
+        out
+    } else {
+        out + "…"
+    }
+}
+
+/// `first`, then as many of `rest` as fit in `room` cells, in order,
+/// each after `sep`: a title that drops whole fields, never cuts one.
+pub fn fields(first: &str, rest: &[String], sep: &str, room: usize) -> String {
+    let mut out = shorten(first, room);
+    for f in rest {
+        if out.chars().count() + sep.chars().count() + f.chars().count() > room {
+            break;
+        }
+        out.push_str(sep);
+        out.push_str(f);
+    }
+    out
+}
+
 /// How far wrapped lines are indented.
 const INDENT: &str = "      ";
 
@@ -90,6 +130,23 @@ mod tests {
         assert_eq!(size((3 << 20) + 5000), "3.0m");
         assert_eq!(bar(0.5, 4), "██░░");
         assert_eq!(bar(2.0, 3), "███");
+    }
+
+    #[test]
+    fn shortened_text_keeps_whole_words_and_says_it_is_short() {
+        assert_eq!(shorten("next SYN in 10 s", 16), "next SYN in 10 s");
+        assert_eq!(shorten("next SYN in 10 s", 15), "next SYN in 10…");
+        assert_eq!(shorten("TIME-WAIT 51s left", 15), "TIME-WAIT 51s…");
+        assert_eq!(shorten("a; b c", 4), "a…");
+        assert_eq!(shorten("TIME-WAIT", 5), "…");
+        assert!(shorten("x y z", 0).is_empty());
+        let t = fields(
+            "Connections · 6",
+            &["ESTAB 3".into(), "SYN-SENT 3".into()],
+            " · ",
+            30,
+        );
+        assert_eq!(t, "Connections · 6 · ESTAB 3");
     }
 
     #[test]

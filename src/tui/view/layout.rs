@@ -74,8 +74,12 @@ impl Areas {
             Constraint::Length(1),
         ])
         .areas(full);
-        // Narrow screens give the listeners a fixed width and the rest to connections.
-        let left = if w < 120 {
+        // Narrow screens give the listeners a fixed width and the rest to
+        // connections; at 80 columns just enough that the connections keep
+        // name, state, mode, both queues and the call in flight.
+        let left = if w < 100 {
+            Constraint::Length(30)
+        } else if w < 120 {
             Constraint::Length(32)
         } else {
             Constraint::Percentage(36)

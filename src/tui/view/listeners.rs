@@ -103,7 +103,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         } else {
             vec![
                 Line::styled("no listener yet", t.dim()),
-                Line::styled("press n, or :listen backlog=2", t.dim()),
+                Line::styled("press n or :listen backlog=2", t.dim()),
             ]
         };
         frame.render_widget(
@@ -364,7 +364,8 @@ fn overflow_counts(c: &crate::kernel::Counters, width: u16) -> String {
 
 /// The counters of the SYN queue that moved, in the longest wording that
 /// fits `width`: `cookies +3 back +1 · syn-q drops +2 · defer +2`, or
-/// `SYN cookie +3 back +1 drop +2`; `None` while none has.
+/// `SYN cookie +3 back +1 drop +2`, or `SYN cookie+3 back+1 drop+2`;
+/// `None` while none has.
 fn syn_counters(c: &crate::kernel::Counters, width: usize) -> Option<String> {
     // Each counter in a long and a short word; a counter still at 0 is left out.
     let fields: Vec<(&str, &str, u64)> = [
@@ -401,11 +402,21 @@ fn syn_counters(c: &crate::kernel::Counters, width: usize) -> Option<String> {
             .collect::<Vec<_>>()
             .join(" ")
     );
-    Some(if long.chars().count() <= width {
-        long
-    } else {
-        short
-    })
+    // Narrower still (80 columns): each figure against its word.
+    let shorter = format!(
+        "SYN {}",
+        fields
+            .iter()
+            .map(|(_, w, n)| format!("{w}+{n}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    Some(
+        [long, short, shorter.clone()]
+            .into_iter()
+            .find(|f| f.chars().count() <= width)
+            .unwrap_or_else(|| super::format::shorten(&shorter, width)),
+    )
 }
 
 /// The SYN queue against the limit the kernel applies, and what a SYN
