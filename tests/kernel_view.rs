@@ -404,7 +404,7 @@ fn a_client_in_syn_sent_counts_its_syns_as_ss_does() {
                     return Err(format!("C2 retrans {retrans:?} vs ss {line:?}"));
                 }
                 let want = format!(
-                    "SYN sent {} times; L1's accept queue is full and drops each one",
+                    "SYN sent {} times; L1's full accept queue drops each one",
                     retrans.unwrap() + 1
                 );
                 if !c2.notes.iter().any(|n| n.starts_with(&want)) {

@@ -668,3 +668,55 @@ fn the_mode_column_and_whole_words_at_80x24() {
     assert!(all.contains("sendall…"), "{all}");
 >>>>>>> 4cb1c63 (tui: at 80 columns the connections keep the mode column: each column is as wide as what it shows, the listeners give two columns, and a call, a TIME-WAIT or the next SYN that does not fit drops whole words or ends in …; the title drops whole state counts)
 }
+
+/// The rows of the selected pane at `w`×`h`, between its borders.
+fn selected_rows(app: &mut App, w: u16, h: u16) -> Vec<String> {
+    app.update(Msg::Resize(w, h));
+    let screen = render(app, w, h);
+    let lines: Vec<&str> = screen.lines().collect();
+    let top = lines
+        .iter()
+        .position(|l| l.contains("┌ Selected"))
+        .unwrap_or_else(|| panic!("no selected pane:\n{screen}"));
+    lines[top + 1..]
+        .iter()
+        .take_while(|l| !l.starts_with('└'))
+        .map(|l| l.trim_matches('│').trim_end().to_string())
+        .collect()
+}
+
+/// A client waiting in SYN-SENT carries no bytes: its note (how many SYNs,
+/// when the next goes) comes before its path, at 80×24 too, and what does
+/// not fit ends in "…" after whole clauses.
+#[test]
+fn a_waiting_clients_note_comes_first_and_whole_or_with_an_ellipsis() {
+    let mut app = app().0;
+    let mut snap = full_queue();
+    let note = "SYN sent 7 times; L1's full accept queue drops each one; next SYN in 4 s; at most 11 SYNs (1 + tcp_syn_retries 6 + tcp_syn_linear_timeouts 4), then connect() fails with ETIMEDOUT";
+    for s in snap
+        .sockets
+        .iter_mut()
+        .filter(|s| s.state == TcpState::SynSent)
+    {
+        s.notes = vec![note.into()];
+    }
+    app.update(Msg::Snapshot(Box::new(snap)));
+    app.sel_conn = Some(n("C4"));
+    // In a lesson at 80×24 the pane has one row.
+    let lesson = sockplay::script::parse_script("# lesson: Waiting\nstep \"One\"\n").unwrap();
+    app.play("Waiting", lesson, true);
+    let rows = selected_rows(&mut app, 80, 24);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(
+        rows[0], "· SYN sent 7 times; L1's full accept queue drops each one; next SYN in 4 s…",
+        "{rows:?}"
+    );
+    let rows = selected_rows(&mut app, 100, 30);
+    let text = rows.join(" ");
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains("next SYN in 4 s; at most 11 SYNs") || words.ends_with('…'),
+        "{rows:?}"
+    );
+    assert!(rows[0].starts_with("· SYN sent 7 times"), "{rows:?}");
+}

@@ -281,7 +281,7 @@ fn syn_sent_note(v: &SockView, listeners: &[Listening], system: &System) -> Stri
         .unwrap_or_default();
     match v.peer.and_then(|p| listener_of(p, listeners)) {
         Some(l) if l.full => format!(
-            "SYN sent {times}; {}'s accept queue is full and drops each one{next}{limit}",
+            "SYN sent {times}; {}'s full accept queue drops each one{next}{limit}",
             l.name
         ),
         Some(l) if l.syn_drops => format!(

@@ -61,6 +61,64 @@ pub fn shorten(text: &str, room: usize) -> String {
     }
 }
 
+/// `text` in at most `room` cells, dropping whole clauses (between "; ")
+/// from its end where it is too long, then whole words: "…" says so.
+pub fn shorten_clauses(text: &str, room: usize) -> String {
+    if text.chars().count() <= room {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    for clause in text.split("; ") {
+        let sep = if out.is_empty() { "" } else { "; " };
+        if out.chars().count() + sep.len() + clause.chars().count() + 1 > room {
+            break;
+        }
+        out.push_str(sep);
+        out.push_str(clause);
+    }
+    if out.is_empty() {
+        shorten(text, room)
+    } else {
+        out + "…"
+    }
+}
+
+/// Notes in at most `rows` rows of `width` cells, each wrapped as
+/// [`wrap`] does: whole while they fit; the first that does not ends in
+/// "…" on the last row, after whole clauses or words; the rest wait.
+pub fn notes_in(lines: &[Line<'static>], rows: usize, width: usize) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    for line in lines {
+        let wrapped = wrap(line.clone(), width);
+        let left = rows.saturating_sub(out.len());
+        if wrapped.len() <= left {
+            out.extend(wrapped);
+            continue;
+        }
+        if left == 0 {
+            break;
+        }
+        let style = line.spans.first().map(|s| s.style).unwrap_or_default();
+        out.extend(wrapped[..left - 1].iter().cloned());
+        let rest: Vec<String> = wrapped[left - 1..]
+            .iter()
+            .map(|l| l.to_string().trim().to_string())
+            .collect();
+        let rest = rest.join(" ");
+        let last = if left == 1 {
+            shorten_clauses(&rest, width)
+        } else {
+            format!(
+                "{INDENT}{}",
+                shorten(&rest, width.saturating_sub(INDENT.len()))
+            )
+        };
+        out.push(Line::styled(last, style));
+        break;
+    }
+    out
+}
+
 /// `first`, then as many of `rest` as fit in `room` cells, in order,
 /// each after `sep`: a title that drops whole fields, never cuts one.
 pub fn fields(first: &str, rest: &[String], sep: &str, room: usize) -> String {
@@ -147,6 +205,26 @@ mod tests {
             30,
         );
         assert_eq!(t, "Connections · 6 · ESTAB 3");
+    }
+
+    #[test]
+    fn notes_that_do_not_fit_end_in_an_ellipsis_after_whole_clauses() {
+        let note = "· SYN sent 7 times; L1's full accept queue drops each one; next SYN in 4 s; at most 11 SYNs";
+        let one = notes_in(&[Line::raw(note)], 1, 70);
+        assert_eq!(
+            one[0].to_string(),
+            "· SYN sent 7 times; L1's full accept queue drops each one…"
+        );
+        let two = notes_in(&[Line::raw(note), Line::raw("· another")], 2, 40);
+        assert_eq!(two.len(), 2);
+        assert!(two.iter().all(|l| l.width() <= 40), "{two:?}");
+        assert!(two[1].to_string().ends_with('…'), "{two:?}");
+        let all = notes_in(&[Line::raw(note)], 3, 60);
+        let words: Vec<String> = all
+            .iter()
+            .map(|l| l.to_string().trim().to_string())
+            .collect();
+        assert_eq!(words.join(" "), note);
     }
 
     #[test]

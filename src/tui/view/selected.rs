@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Sparkline};
 
 use super::block;
-use super::format::{bar, size, wrap};
+use super::format::{bar, notes_in, size};
 use crate::kernel::{SockView, TcpState, ViewRole};
 use crate::lab::SockName;
 use crate::tui::app::{App, Pane};
@@ -235,6 +235,23 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let peer = peer_of(app, v);
     let width = inner.width as usize;
     let rows = inner.height as usize;
+    let notes: Vec<Line<'static>> = v
+        .notes
+        .iter()
+        .chain(peer.map(|p| p.notes.iter()).into_iter().flatten())
+        .map(|n| Line::styled(format!("· {n}"), t.note()))
+        .collect();
+    // A client still in its handshake carries no bytes yet: its note (the
+    // SYNs sent, when the next goes) comes first, the path under it.
+    if matches!(v.state, TcpState::SynSent) && !notes.is_empty() {
+        let mut lines = notes_in(&notes, rows, width);
+        if lines.len() < rows {
+            lines.extend(path_lines(t, v, peer, width));
+        }
+        lines.truncate(rows);
+        frame.render_widget(Paragraph::new(lines), inner);
+        return;
+    }
     // A closed socket carries no more bytes: its notes say where it is.
     // The way the lesson talks about first (`select A1 recv`: the bytes
     // coming into A1), the way back under it when there is room.
@@ -255,12 +272,6 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
             lines.extend(back);
         }
     }
-    let notes: Vec<String> = v
-        .notes
-        .iter()
-        .chain(peer.map(|p| p.notes.iter()).into_iter().flatten())
-        .cloned()
-        .collect();
     // A closed socket's queues are gone: its note gets the room instead.
     let chart_rows = if v.closed {
         0
@@ -268,12 +279,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         rows.saturating_sub(lines.len() + 1).min(2)
     };
     let room = rows.saturating_sub(lines.len() + chart_rows);
-    let noted: Vec<Line<'static>> = notes
-        .into_iter()
-        .flat_map(|n| wrap(Line::styled(format!("· {n}"), t.note()), width))
-        .take(room)
-        .collect();
-    lines.extend(noted);
+    lines.extend(notes_in(&notes, room, width));
     let text_h = (rows - chart_rows) as u16;
     frame.render_widget(
         Paragraph::new(lines),

@@ -10,7 +10,7 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
 use super::block;
-use super::format::wrap;
+use super::format::notes_in;
 use super::listeners::waiting_in;
 use crate::kernel::{PastLimit, SockView};
 use crate::tui::app::App;
@@ -30,16 +30,18 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect, l: &SockView) {
     } else {
         format!("accept queue ({}): {}", waiting.len(), waiting.join(" "))
     };
-    let mut lines = wrap(Line::styled(who, t.text()), width);
+    let mut lines = vec![Line::styled(who, t.text())];
     if let Some(syn) = syn_queue_line(app, l) {
-        lines.extend(wrap(Line::styled(syn, t.text()), width));
+        lines.push(Line::styled(syn, t.text()));
     }
     if let Some(counts) = counters_line(app) {
-        lines.extend(wrap(Line::styled(counts, t.dim()), width));
+        lines.push(Line::styled(counts, t.dim()));
     }
     for n in &l.notes {
-        lines.extend(wrap(Line::styled(format!("· {n}"), t.note()), width));
+        lines.push(Line::styled(format!("· {n}"), t.note()));
     }
+    // What does not fit ends in "…", never cut mid-word.
+    let lines = notes_in(&lines, usize::from(inner.height), width);
     frame.render_widget(Paragraph::new(lines), inner);
 }
 

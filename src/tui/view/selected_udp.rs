@@ -98,10 +98,9 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect, u: &SockView) {
     let notes: Vec<Line<'static>> = u
         .notes
         .iter()
-        .flat_map(|n| wrap(Line::styled(format!("· {n}"), t.note()), width))
-        .take(room)
+        .map(|n| Line::styled(format!("· {n}"), t.note()))
         .collect();
-    lines.extend(notes);
+    lines.extend(super::format::notes_in(&notes, room, width));
     let text_h = (rows - chart_rows) as u16;
     frame.render_widget(
         Paragraph::new(lines),
