@@ -311,10 +311,10 @@ fn view_title(screen: &str) -> &str {
 
 #[test]
 fn a_lessons_kernel_view_opens_at_its_top_when_the_cited_counters_fit() {
-    // The narration beside the view grows after it opened: the view stays
-    // at its top, its first line and the counters in sight.
+    // The counters and the settings under them fit: the view stays at its
+    // top, its first line in sight.
     let (app, screen) = shown_at_80x24(
-        "# lesson: Shown\nstep \"One\"\nlisten backlog=2\nconnect L1 x3\nwait L1\nsleep 300ms\nnote \"A note before the view, long enough to take two rows of the narration at eighty columns.\"\nshow L1 counters\nnote \"A note beside the view.\"\nnote \"And another: the narration grows under the open view.\"\n",
+        "# lesson: Shown\nstep \"One\"\nlisten backlog=1\nconnect L1 x2\nwait L1\nsleep 300ms\nshow L1 counters\nnote \"A note beside the view.\"\n",
     );
     let first = app.kernel_view.lines().next().unwrap().trim_end();
     assert!(screen.contains(first), "not at its top:\n{screen}");
@@ -329,7 +329,7 @@ fn a_lessons_kernel_view_opens_at_its_top_when_the_cited_counters_fit() {
 #[test]
 fn a_lessons_kernel_view_scrolls_just_enough_to_show_the_counters_it_cites() {
     // Nine connections in L1's queue push the counters below the fold: the
-    // view scrolls so that the counters' last line is its last row.
+    // view scrolls just enough to show them and the settings under them.
     let (app, screen) = shown_at_80x24(
         "# lesson: Shown\nstep \"One\"\nlisten backlog=8\nconnect L1 x9\nwait L1\nsleep 300ms\nshow L1 counters\nnote \"A note beside the view.\"\n",
     );
@@ -338,12 +338,8 @@ fn a_lessons_kernel_view_scrolls_just_enough_to_show_the_counters_it_cites() {
         .iter()
         .position(|l| l.starts_with("counters since start"))
         .expect("the counters in the view");
-    let end = first
-        + 1
-        + lines[first + 1..]
-            .iter()
-            .take_while(|l| l.starts_with(' '))
-            .count();
+    // The counters and the settings under them, to the view's end.
+    let end = lines.len();
     for l in &lines[first..end] {
         assert!(screen.contains(l.trim()), "{l} not drawn:\n{screen}");
     }

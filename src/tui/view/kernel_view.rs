@@ -62,7 +62,8 @@ pub fn wrapped(text: &str, width: u16) -> Vec<String> {
 }
 
 /// The lines `[first, end)` of the part of the kernel view a lesson's
-/// `show` cites: the counters line and the lines that go on under it.
+/// `show` cites: from the counters line to the end, the settings that
+/// decide them (`tcp_syn_retries`, `somaxconn`) included.
 fn cited(app: &App, lines: &[String]) -> Option<(usize, usize)> {
     if app.kernel_view_at != ShowAt::Counters {
         return None;
@@ -70,13 +71,7 @@ fn cited(app: &App, lines: &[String]) -> Option<(usize, usize)> {
     let first = lines
         .iter()
         .position(|l| l.starts_with("counters since start"))?;
-    let end = first
-        + 1
-        + lines[first + 1..]
-            .iter()
-            .take_while(|l| l.starts_with(' '))
-            .count();
-    Some((first, end))
+    Some((first, lines.len()))
 }
 
 /// The first line of the kernel view drawn in `rows` rows: the reader's
