@@ -3,7 +3,9 @@
 //! and at 80×24, and at the moment each note first appears, every lab
 //! socket it names and every figure it writes must be drawn outside the
 //! narration pane, written the same way (a note that ends with a question
-//! may cite the arguments of the command that comes next).
+//! may cite the arguments of the command that comes next). On each of
+//! those screens, and at each stop, no pane may cut a word or a figure
+//! (each pane is held against itself drawn far wider).
 //!
 //! Each lesson plays in a process of its own (this file's `main`), so
 //! that a lesson that needs a lab of its own enters a network namespace
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
     // must find.
     if filters.is_empty() || filters.iter().any(|f| "synthetic".contains(f.as_str())) {
         failed.extend(backing::cite::self_test());
+        failed.extend(backing::cuts::self_test());
         failed.extend(backing::synthetic::check());
     }
     let lessons: Vec<String> = sockplay::script::lessons::all()
@@ -156,11 +159,15 @@ fn child(name: &str, size: &str) -> ExitCode {
         .then(|| sockplay::tui::wire_pane::WirePane::start_in_background(&lab, None));
     let played: Played = play(lab, events, wire, &lesson.title, lines, size, LIMIT);
     println!(
-        "{} notes, {} not backed{}",
+        "{} notes, {} not backed, {} cuts{}",
         played.notes,
         played.misses.len(),
+        played.cuts.len(),
         if played.done { "" } else { ", did not finish" }
     );
+    for (step, cut) in &played.cuts {
+        println!("  {name} {size:?} {step}: cut on screen: {cut}");
+    }
     for m in &played.misses {
         println!(
             "  {name} {size:?} {}:\n    note: {}\n    not on screen: {}",
@@ -169,12 +176,21 @@ fn child(name: &str, size: &str) -> ExitCode {
             m.missing.join(", ")
         );
     }
+    if let Some(dir) = std::env::var_os("SCREENS_DUMP") {
+        let text: Vec<String> = played
+            .kept
+            .iter()
+            .map(|(t, s)| format!("=== {t}\n{s}"))
+            .collect();
+        let path = std::path::Path::new(&dir).join(format!("{name}-{}x{}.txt", size.0, size.1));
+        std::fs::write(path, text.join("\n")).unwrap();
+    }
     if std::env::var_os("BACKING_DUMP").is_some() {
         for (title, screen) in &played.stops {
             eprintln!("=== {title}\n{screen}");
         }
     }
-    if played.misses.is_empty() && played.done {
+    if played.misses.is_empty() && played.cuts.is_empty() && played.done {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

@@ -519,7 +519,6 @@ fn the_kernel_view_over_the_screen() {
     both("kernel_view", &mut app);
 }
 
-<<<<<<< HEAD
 /// At 80 columns a pane of many states cuts the end of its title: the
 /// filter typed shows before the states' counts, and a TIME-WAIT row
 /// keeps its time left where "TIME-WAIT 47s left" does not fit.
@@ -584,7 +583,8 @@ fn a_filter_that_hides_every_connection_says_so() {
         screen.contains("no connection passes the filter /XYZ"),
         "{screen}"
     );
-=======
+}
+
 /// The connections pane's rows at `w`×`h`: the text between its borders.
 fn connection_rows(app: &mut App, w: u16, h: u16) -> Vec<String> {
     app.update(Msg::Resize(w, h));
@@ -640,7 +640,10 @@ fn the_mode_column_and_whole_words_at_80x24() {
     );
     c4.in_flight = vec!["connect(127.0.0.1:40000) 19.5s".into()];
     c4.next_syn_ms = Some(9_500);
-    app.update(Msg::Snapshot(Box::new(snapshot(vec![c1, c2, c3, c4], 0))));
+    app.update(Msg::Snapshot(std::sync::Arc::new(snapshot(
+        vec![c1, c2, c3, c4],
+        0,
+    ))));
     let mut all = connection_rows(&mut app, 80, 24).join("\n");
     // A closed socket waiting out TIME-WAIT widens the state column.
     let mut c5 = time_wait_client();
@@ -650,7 +653,10 @@ fn the_mode_column_and_whole_words_at_80x24() {
     c6.id = Some(n("C6"));
     c6.timeout = Some(TimeoutMode::Timeout(Duration::from_millis(1500)));
     c6.in_flight = vec!["sendall(524288) 13.1s".into()];
-    app.update(Msg::Snapshot(Box::new(snapshot(vec![c5, c6], 0))));
+    app.update(Msg::Snapshot(std::sync::Arc::new(snapshot(
+        vec![c5, c6],
+        0,
+    ))));
     let rows = connection_rows(&mut app, 80, 24);
     all = all + "\n" + &rows.join("\n");
     assert!(rows[0].contains("mode"), "{all}");
@@ -666,7 +672,6 @@ fn the_mode_column_and_whole_words_at_80x24() {
         "{all}"
     );
     assert!(all.contains("sendall…"), "{all}");
->>>>>>> 4cb1c63 (tui: at 80 columns the connections keep the mode column: each column is as wide as what it shows, the listeners give two columns, and a call, a TIME-WAIT or the next SYN that does not fit drops whole words or ends in …; the title drops whole state counts)
 }
 
 /// The rows of the selected pane at `w`×`h`, between its borders.
@@ -700,7 +705,7 @@ fn a_waiting_clients_note_comes_first_and_whole_or_with_an_ellipsis() {
     {
         s.notes = vec![note.into()];
     }
-    app.update(Msg::Snapshot(Box::new(snap)));
+    app.update(Msg::Snapshot(std::sync::Arc::new(snap)));
     app.sel_conn = Some(n("C4"));
     // In a lesson at 80×24 the pane has one row.
     let lesson = sockplay::script::parse_script("# lesson: Waiting\nstep \"One\"\n").unwrap();

@@ -56,7 +56,9 @@ fn a_udp_socket_shows_its_buffer_filling_and_its_drops() {
             "{screen}"
         );
         assert!(
-            screen.contains(&format!("drops {drops}: arrived while the buffer was full")),
+            screen.contains(&format!(
+                "drops {drops} · arrived while the buffer was full"
+            )),
             "{screen}"
         );
         assert!(screen.contains("FULL, DROPPING"), "{screen}");

@@ -3,7 +3,9 @@
 #![allow(dead_code)]
 
 pub mod cite;
+pub mod cuts;
 pub mod label;
 pub mod names;
 pub mod play;
+pub mod screens;
 pub mod synthetic;

@@ -45,6 +45,11 @@ pub struct Played {
     pub stops: Vec<(String, String)>,
     /// Whether the lesson ran to its end.
     pub done: bool,
+    /// The screen at each stop as the snapshot keeps it (kernel figures
+    /// masked), with the step's title.
+    pub kept: Vec<(String, String)>,
+    /// Words or figures cut on screen: the step, and what.
+    pub cuts: std::collections::BTreeSet<(String, String)>,
 }
 
 /// The narration pane's text as drawn now, words joined by single spaces
@@ -310,6 +315,7 @@ fn read_fresh(app: &App, (w, h): (u16, u16), reading: &mut Reading, played: &mut
     }
     let drawn = drawn(app, w, h);
     let narration = narration_text(app, w, h);
+    look_for_cuts(app, (w, h), played);
     for i in fresh {
         reading.since_stop.push(i);
         let note = note_text(app, i);
@@ -418,6 +424,15 @@ fn read_stop(app: &App, (w, h): (u16, u16), reading: &mut Reading, played: &mut 
     reading.since_stop.clear();
 }
 
+/// Records the words or figures cut on the screen as it is now.
+fn look_for_cuts(app: &App, (w, h): (u16, u16), played: &mut Played) {
+    let script = app.script.as_ref().unwrap();
+    let title = step_title(script.player.lines(), script.player.position());
+    for cut in super::cuts::cuts(app, w, h) {
+        played.cuts.insert((title.clone(), cut));
+    }
+}
+
 /// Plays `lines` as a lesson at `w`×`h`, pressing space whenever it
 /// waits for the reader, for at most `limit`.
 pub fn play(
@@ -477,11 +492,19 @@ pub fn play(
             played.done = script.player.status() != sockplay::script::RunStatus::Rejected;
             read_stop(&app, (w, h), &mut reading, &mut played);
             let title = step_title(lines, lines.len());
+            played
+                .kept
+                .push((title.clone(), super::screens::normalised(&app, w, h)));
             played.stops.push((title, screen(&app, w, h).0));
             break;
         }
         if waiting {
+            look_for_cuts(&app, (w, h), &mut played);
+            let kept = super::screens::normalised(&app, w, h);
+            let script = app.script.as_ref().unwrap();
+            let lines = script.player.lines();
             let title = step_title(lines, script.player.position());
+            played.kept.push((title.clone(), kept));
             played.stops.push((title, screen(&app, w, h).0));
             read_stop(&app, (w, h), &mut reading, &mut played);
             space(&mut app);

@@ -1,6 +1,6 @@
 //! Small formatting helpers shared by the panes.
 
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 
 /// 6912 → "6912", 131072 → "128k", 16385 → "16.0k", 3145728 → "3m":
 /// short sizes for narrow columns. Up to four digits the figure is exact,
@@ -116,6 +116,34 @@ pub fn notes_in(lines: &[Line<'static>], rows: usize, width: usize) -> Vec<Line<
         out.push(Line::styled(last, style));
         break;
     }
+    out
+}
+
+/// A line of several styles in rows of `width`: whole when it fits, else
+/// broken between its spans (what follows indented), a span too long for
+/// a row shortened after whole words with "…".
+pub fn fit_spans(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
+    if line.width() <= width {
+        return vec![line];
+    }
+    let mut out: Vec<Line<'static>> = vec![Line::default()];
+    for span in line.spans {
+        let last = out.last_mut().expect("a row");
+        let w = span.content.chars().count();
+        if last.width() + w <= width {
+            last.spans.push(span);
+            continue;
+        }
+        let indent = "    ";
+        let room = width.saturating_sub(indent.len());
+        let text = span.content.trim_start().to_string();
+        let text = shorten(&text, room);
+        out.push(Line::from(vec![
+            Span::raw(indent),
+            Span::styled(text, span.style),
+        ]));
+    }
+    out.retain(|l| l.width() > 0);
     out
 }
 

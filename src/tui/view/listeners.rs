@@ -174,12 +174,17 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
             let rows = bottom
                 .saturating_sub(y + 1)
                 .min(ROWS_PER_LISTENER as u16 - 1);
+            // Whole where it fits, else after whole clauses with "…".
+            let said = Line::styled(
+                "closed: its accept queue is gone; a connect to its port is refused (RST)",
+                t.dim(),
+            );
             frame.render_widget(
-                Paragraph::new(Line::styled(
-                    "closed: its accept queue is gone; a connect to its port is refused (RST)",
-                    t.dim(),
-                ))
-                .wrap(ratatui::widgets::Wrap { trim: true }),
+                Paragraph::new(super::format::notes_in(
+                    &[said],
+                    usize::from(rows),
+                    usize::from(inner.width),
+                )),
                 Rect::new(inner.x, y + 1, inner.width, rows),
             );
             y += ROWS_PER_LISTENER as u16;

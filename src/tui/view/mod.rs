@@ -90,6 +90,34 @@ fn draw_panes(frame: &mut Frame<'_>, app: &App) {
     overlay::draw(frame, app, area);
 }
 
+/// A pane of the screen, to be drawn alone ([`draw_part`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// Listeners and their queues.
+    Listeners,
+    /// The connections table.
+    Connections,
+    /// The selected socket.
+    Selected,
+    /// The results.
+    Results,
+    /// The kernel view over the screen (its area comes from the screen).
+    KernelView,
+}
+
+/// Draws one pane into `area` as the whole screen would: a pane drawn
+/// far wider than the screen gives it shows its text unshortened, which
+/// a test holds against what the screen drew.
+pub fn draw_part(frame: &mut Frame<'_>, app: &App, part: Part, area: ratatui::layout::Rect) {
+    match part {
+        Part::Listeners => listeners::draw(frame, app, area),
+        Part::Connections => connections::draw(frame, app, area),
+        Part::Selected => selected::draw(frame, app, area),
+        Part::Results => results::draw(frame, app, area),
+        Part::KernelView => kernel_view::draw(frame, app, area),
+    }
+}
+
 /// Whether something over the panes (the kernel view, help, a form) is
 /// drawn on row `y` of a `w`×`h` screen, hiding what is under it there.
 pub fn covered(app: &App, w: u16, h: u16, y: u16) -> bool {

@@ -236,9 +236,29 @@ fn fit_with<'a>(
             shown.push(b);
         } else {
             left_out = true;
-            if shown.is_empty() {
+            if shown.is_empty() && room > 0 {
+                // Its first rows, the last of them ending in "…" after
+                // whole words: what it goes on to say is left out whole.
                 let mut b = b;
-                b.lines.truncate(room);
+                let rest: Vec<String> = b.lines[room - 1..]
+                    .iter()
+                    .map(|l| l.to_string().trim().to_string())
+                    .collect();
+                let style = b.lines[room - 1]
+                    .spans
+                    .first()
+                    .map(|s| s.style)
+                    .unwrap_or_default();
+                let indent: String = b.lines[room - 1]
+                    .to_string()
+                    .chars()
+                    .take_while(|c| *c == ' ')
+                    .collect();
+                b.lines.truncate(room - 1);
+                b.lines.push(ellipsis(
+                    Line::styled(format!("{indent}{}", rest.join(" ")), style),
+                    width,
+                ));
                 shown.push(b);
             }
             break;
@@ -248,12 +268,20 @@ fn fit_with<'a>(
     (lines, left_out)
 }
 
-/// A line cut short to one row of `width`, ending in `…`, in its first style.
+/// A line cut short to one row of `width` after whole words, ending in
+/// `…`, in its first style.
 fn ellipsis(line: Line<'_>, width: usize) -> Line<'_> {
     let style = line.spans.first().map(|s| s.style).unwrap_or_default();
     let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
-    let cut: String = text.chars().take(width.saturating_sub(1)).collect();
-    Line::styled(format!("{}…", cut.trim_end()), style)
+    let body = text.trim_start();
+    let indent = text.len() - body.len();
+    let short = super::format::shorten(body, width.saturating_sub(indent));
+    let short = if short.ends_with('…') {
+        short
+    } else {
+        format!("{short}…")
+    };
+    Line::styled(format!("{}{short}", &text[..indent]), style)
 }
 
 /// Two results alike: the same call on the same socket, with the same

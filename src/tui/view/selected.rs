@@ -88,7 +88,9 @@ fn path_lines(
         }
     }
     let (head, tail) = path_spans(t, from, to, 3);
-    vec![Line::from(head), Line::from(tail)]
+    let mut lines = super::format::fit_spans(Line::from(head), width);
+    lines.extend(super::format::fit_spans(Line::from(tail), width));
+    lines
 }
 
 /// The sender's half and the receiver's half of a path, with bars `bw` wide.
@@ -261,6 +263,18 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         (false, Some(p)) if receiving => path_lines(t, p, Some(v), width),
         (false, _) => path_lines(t, v, peer, width),
     };
+    // One row for a path of two: the sender's half, and "…" for the rest.
+    if lines.len() > rows {
+        lines.truncate(rows.max(1));
+        if let Some(last) = lines.last_mut() {
+            if last.width() + 2 > width {
+                last.spans.pop();
+            }
+            let spaced = last.to_string().ends_with(' ');
+            last.spans
+                .push(Span::styled(if spaced { "…" } else { " …" }, t.dim()));
+        }
+    }
     if let Some(p) = peer.filter(|_| !v.closed) {
         let back = if receiving {
             path_lines(t, v, Some(p), width)

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::block;
-use super::format::{bar, size, wrap};
+use super::format::{bar, size};
 use crate::kernel::SockView;
 use crate::tui::app::App;
 
@@ -47,19 +47,6 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect, u: &SockView) {
     } else {
         String::new()
     };
-    let bw = width
-        .saturating_sub(40 + dropped.chars().count())
-        .clamp(3, 24);
-    let mut path = vec![
-        Span::raw(format!("from {from} ▶ ")),
-        Span::styled(format!("{name} rcvbuf "), t.strong()),
-        Span::styled(bar(share, bw), t.level(share)),
-        Span::raw(format!(
-            " {}/{} ",
-            size(u64::from(u.recvq.unwrap_or(0))),
-            u.rcvbuf.map_or_else(|| "-".into(), |b| size(u64::from(b)))
-        )),
-    ];
     // A datagram that does not fit whole is dropped: the buffer is full
     // well before the last byte.
     let dropping =
@@ -68,37 +55,69 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect, u: &SockView) {
                 let last = s.last(2);
                 last.len() == 2 && last[1] > last[0]
             });
-    if dropping {
-        path.push(Span::styled("FULL, DROPPING ", t.alarm()));
-    }
-    path.push(Span::raw("▶ app"));
-    if !dropped.is_empty() {
-        path.push(Span::styled(dropped, t.alarm()));
-    }
-    if let Some(call) = u.in_flight.iter().find(|c| c.starts_with("recv")) {
-        path.push(Span::styled(format!(" ⏸ {call}"), t.warn()));
-    }
-    let mut lines = vec![Line::from(path)];
+    let path_of = |from: &str, bw: usize| {
+        let mut path = vec![
+            Span::raw(format!("from {from} ▶ ")),
+            Span::styled(format!("{name} rcvbuf "), t.strong()),
+            Span::styled(bar(share, bw), t.level(share)),
+            Span::raw(format!(
+                " {}/{} ",
+                size(u64::from(u.recvq.unwrap_or(0))),
+                u.rcvbuf.map_or_else(|| "-".into(), |b| size(u64::from(b)))
+            )),
+        ];
+        if dropping {
+            path.push(Span::styled("FULL, DROPPING ", t.alarm()));
+        }
+        path.push(Span::raw("▶ app"));
+        if !dropped.is_empty() {
+            path.push(Span::styled(dropped.clone(), t.alarm()));
+        }
+        if let Some(call) = u.in_flight.iter().find(|c| c.starts_with("recv")) {
+            path.push(Span::styled(format!(" ⏸ {call}"), t.warn()));
+        }
+        Line::from(path)
+    };
+    // The widest bar that fits; the sender without its address when even
+    // the narrowest does not.
+    let short_from = from.split(" (").next().unwrap_or(&from).to_string() + " alone";
+    let short_from = if from.contains(" (") {
+        short_from
+    } else {
+        from.clone()
+    };
+    let fits = |from: &str| {
+        (3..=24)
+            .rev()
+            .map(|bw| path_of(from, bw))
+            .find(|l| l.width() <= width)
+    };
+    let path = fits(&from)
+        .or_else(|| fits(&short_from))
+        .unwrap_or_else(|| path_of(&short_from, 3));
+    let mut lines = super::format::fit_spans(path, width);
     let (text, style) = if drops == 0 {
         (
-            "drops 0: every datagram that came fitted".to_string(),
+            "drops 0 · every datagram that came fitted".to_string(),
             t.dim(),
         )
     } else {
         (
             format!(
-                "drops {drops}: arrived while the buffer was full; their senders were told nothing"
+                "drops {drops} · arrived while the buffer was full; their senders were told nothing"
             ),
             t.alarm(),
         )
     };
-    lines.extend(wrap(Line::styled(text, style), width));
-    let chart_rows = rows.saturating_sub(lines.len() + 1).min(2);
+    lines.truncate(rows);
+    let chart_rows = rows.saturating_sub(lines.len() + 2).min(2);
     let room = rows.saturating_sub(lines.len() + chart_rows);
-    let notes: Vec<Line<'static>> = u
-        .notes
-        .iter()
-        .map(|n| Line::styled(format!("· {n}"), t.note()))
+    let notes: Vec<Line<'static>> = std::iter::once(Line::styled(text, style))
+        .chain(
+            u.notes
+                .iter()
+                .map(|n| Line::styled(format!("· {n}"), t.note())),
+        )
         .collect();
     lines.extend(super::format::notes_in(&notes, room, width));
     let text_h = (rows - chart_rows) as u16;
