@@ -76,7 +76,9 @@ pub fn shorten_clauses(text: &str, room: usize) -> String {
         out.push_str(sep);
         out.push_str(clause);
     }
-    if out.is_empty() {
+    // Whole clauses, unless they leave most of the row empty ("closed…"):
+    // then whole words.
+    if out.chars().count() * 2 < room {
         shorten(text, room)
     } else {
         out + "…"
@@ -247,6 +249,17 @@ mod tests {
         assert_eq!(two.len(), 2);
         assert!(two.iter().all(|l| l.width() <= 40), "{two:?}");
         assert!(two[1].to_string().ends_with('…'), "{two:?}");
+        let closed = notes_in(
+            &[Line::raw(
+                "· closed; TIME-WAIT: the side whose FIN went first waits (60 s on Linux)",
+            )],
+            1,
+            60,
+        );
+        assert_eq!(
+            closed[0].to_string(),
+            "· closed; TIME-WAIT: the side whose FIN went first waits…"
+        );
         let all = notes_in(&[Line::raw(note)], 3, 60);
         let words: Vec<String> = all
             .iter()
