@@ -152,23 +152,29 @@ impl Forwarder {
         Ok(())
     }
 
-    /// Reads what each device has, a batch at a time.
+    /// Reads what each device has, a batch at a time, then hands the batch
+    /// to the link under one lock.
     fn read_both(&mut self, buf: &mut [u8]) {
+        let mut batch: Vec<(usize, Vec<u8>, Instant)> = Vec::with_capacity(2 * BATCH);
         for w in 0..2 {
+            let dev = if w == 0 {
+                &mut self.client
+            } else {
+                &mut self.server
+            };
             for _ in 0..BATCH {
-                let dev = if w == 0 {
-                    &mut self.client
-                } else {
-                    &mut self.server
-                };
                 match dev.read(buf) {
-                    Ok(n) => {
-                        let now = Instant::now();
-                        lock(&self.state).take(w, buf[..n].to_vec(), now);
-                    }
+                    Ok(n) => batch.push((w, buf[..n].to_vec(), Instant::now())),
                     Err(_) => break,
                 }
             }
+        }
+        if batch.is_empty() {
+            return;
+        }
+        let mut s = lock(&self.state);
+        for (w, data, at) in batch {
+            s.take(w, data, at);
         }
     }
 }

@@ -11,7 +11,7 @@ use crate::lab::sides::LinkWay;
 
 /// The most bytes one way holds in flight whatever the settings (a delay
 /// at a high rate): memory stays bounded; more is dropped as overflow.
-pub const MAX_HELD: u64 = 32 << 20;
+pub const MAX_HELD: u64 = 16 << 20;
 
 /// A packet on the link.
 #[derive(Debug)]
