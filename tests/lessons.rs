@@ -131,6 +131,7 @@ lessons! {
     two_queues => "two-queues",
     ports => "ports",
     udp => "udp",
+    distance => "distance",
 }
 
 fn sockplay(args: &[&str]) -> std::process::Output {

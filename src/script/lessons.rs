@@ -47,6 +47,7 @@ const BUILT_IN: &[(&str, &str)] = &[
     ),
     ("ports", include_str!("../../assets/lessons/ports.sp")),
     ("udp", include_str!("../../assets/lessons/udp.sp")),
+    ("distance", include_str!("../../assets/lessons/distance.sp")),
 ];
 
 /// A lesson: its name, its header, and its text.
