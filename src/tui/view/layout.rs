@@ -22,6 +22,9 @@ pub struct Areas {
     pub selected: Rect,
     /// The results log.
     pub results: Rect,
+    /// The lab's own link on one row, above the results, when the lab is
+    /// on one (see [`Areas::with_pipe`]).
+    pub pipe: Option<Rect>,
     /// The command line.
     pub command: Rect,
     /// The status line.
@@ -91,8 +94,27 @@ impl Areas {
             connections,
             selected,
             results,
+            pipe: None,
             command,
             status,
         }
+    }
+
+    /// These areas with a row for the link under the listeners and the
+    /// connections, which give it while they keep a heading and three rows
+    /// (the results and the wire keep theirs).
+    pub fn with_pipe(mut self) -> Areas {
+        let top = self.listeners;
+        if top.height >= 7 {
+            self.pipe = Some(Rect::new(
+                top.x,
+                top.y + top.height - 1,
+                top.width + self.connections.width,
+                1,
+            ));
+            self.listeners.height -= 1;
+            self.connections.height -= 1;
+        }
+        self
     }
 }

@@ -7,6 +7,7 @@ pub mod layout;
 pub mod listeners;
 pub mod narration;
 mod overlay;
+pub mod pipe;
 mod results;
 mod results_fit;
 mod selected;
@@ -48,7 +49,11 @@ pub fn areas(app: &App, w: u16, h: u16) -> Areas {
     let lesson = app.script.as_ref().is_some_and(|s| s.lesson);
     // The narration's box takes two columns.
     let text_rows = lesson.then(|| narration::text_rows(app, w.saturating_sub(2)));
-    Areas::with_narration(w, h, text_rows, status::command_rows(app, w, h))
+    let areas = Areas::with_narration(w, h, text_rows, status::command_rows(app, w, h));
+    match app.snapshot.as_ref().is_some_and(|s| s.link.is_some()) {
+        true => areas.with_pipe(),
+        false => areas,
+    }
 }
 
 /// Draws the whole screen, in the App's theme.
@@ -84,6 +89,9 @@ fn draw_panes(frame: &mut Frame<'_>, app: &App) {
     } else {
         selected::draw(frame, app, areas.selected);
         results::draw(frame, app, areas.results);
+    }
+    if let Some(p) = areas.pipe {
+        pipe::draw(frame, app, p);
     }
     status::command_line(frame, app, areas.command);
     status::status_line(frame, app, areas.status);
