@@ -31,7 +31,7 @@ connect L1
 accept L1
 wait L1
 select A2 recv
-note "A second client. Its server side, A2, asks for keepalive (SO_KEEPALIVE) with short timers, and the client sends a first message."
+note "A second client. Its server side, A2, will ask for keepalive (SO_KEEPALIVE) with short timers, and the client will send a first message."
 note "A probe after 1 second idle (TCP_KEEPIDLE), one every second after that (TCP_KEEPINTVL), giving up after 2 unanswered (TCP_KEEPCNT). Then the cable is pulled and A2 waits in recv(). How long until recv() returns, and with what?"
 pause
 set A2 keepalive=on keepidle=1s keepintvl=1s keepcnt=2
@@ -69,7 +69,9 @@ link down
 send C3 "GET / HTTP/1.0\n"
 expect C3 ret=15
 recv C3 100
-note "It returned at once: the bytes were only queued."
+note "send() returned at once: the bytes were only queued, and recv() waits."
+
+step "The user timeout runs out"
 wait C3 10s
 expect C3 errno=ETIMEDOUT
 expect C3 elapsed=1s..5s

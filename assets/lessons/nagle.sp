@@ -13,10 +13,10 @@ send C1 "GET / HTTP/1.0\n"
 recvall A1 15
 expect A1 ret=15
 expect A1 elapsed=0ms..35ms
+note "recvall took {A1.elapsed} (its time ends its row): the request was there."
 send A1 "OK\n"
 recv C1 3
 expect C1 ret=3
-note "recvall took {A1.elapsed} (its time ends its row): the request was there."
 note "The server replied at once, so its kernel now counts the connection as interactive: it delays each ACK a little, hoping to send it along with a reply. A reply slower than that delay ends the mode; in case the lab is that slow, quickack=off (TCP_QUICKACK 0) asks for it outright."
 
 step "The same request in two writes"
