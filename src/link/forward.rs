@@ -11,10 +11,12 @@ use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags, Timespec};
 
+use crate::wire::tap::{self, Event, LinkPacket};
+
 use super::packet::is_whole_ipv4;
 use super::port::Port;
 use super::settings::Settings;
-use super::way::Way;
+use super::way::{Held, Way};
 
 /// The most packets read from one device before the other gets its turn.
 const BATCH: usize = 64;
@@ -33,6 +35,8 @@ pub struct State {
     pub malformed: u64,
     /// The loss's and the jitter's random numbers.
     rng: u64,
+    /// The number the next packet read gets.
+    next_id: u64,
 }
 
 impl State {
@@ -47,6 +51,7 @@ impl State {
             ways: [Way::default(), Way::default()],
             malformed: 0,
             rng: seed,
+            next_id: 0,
         }
     }
 
@@ -59,12 +64,15 @@ impl State {
         (n >> 11) as f64 / (1u64 << 53) as f64
     }
 
-    /// A packet read from way `w`'s entry at `now`.
-    fn take(&mut self, w: usize, data: Vec<u8>, now: Instant) {
+    /// A packet read from way `w`'s entry at `now`: its number and what
+    /// became of it; `None` when it was not a whole IPv4 packet.
+    fn take(&mut self, w: usize, data: Vec<u8>, now: Instant) -> Option<(u64, Event)> {
         if !is_whole_ipv4(&data) {
             self.malformed += 1;
-            return;
+            return None;
         }
+        self.next_id += 1;
+        let id = self.next_id;
         let lost = self.settings.loss_ppm > 0
             && self.random() * 1_000_000.0 < f64::from(self.settings.loss_ppm);
         let jitter = if self.settings.jitter.is_zero() {
@@ -73,7 +81,11 @@ impl State {
             self.random() * 2.0 - 1.0
         };
         let settings = self.settings;
-        let _ = self.ways[w].enter(data, now, &settings, lost, jitter);
+        let event = match self.ways[w].enter(id, data, now, &settings, lost, jitter) {
+            Ok(()) => Event::Entered,
+            Err(why) => Event::Dropped(why),
+        };
+        Some((id, event))
     }
 }
 
@@ -95,7 +107,8 @@ impl Forwarder {
     /// Moves packets until told to stop.
     pub fn run(mut self) {
         let mut buf = vec![0u8; MAX_PACKET];
-        let mut out: Vec<(usize, Vec<u8>)> = Vec::new();
+        let mut out: Vec<(usize, Held)> = Vec::new();
+        let mut seen: Vec<LinkPacket> = Vec::new();
         while !self.stop.load(Ordering::Acquire) {
             let due = {
                 let s = lock(&self.state);
@@ -107,17 +120,18 @@ impl Forwarder {
             if !wait.is_zero() && self.sleep(wait).is_err() {
                 std::thread::sleep(Duration::from_millis(1));
             }
-            self.read_both(&mut buf);
+            self.read_both(&mut buf, &mut seen);
             {
                 let mut s = lock(&self.state);
                 let now = Instant::now();
                 for (w, way) in s.ways.iter_mut().enumerate() {
                     while let Some(h) = way.arrived(now) {
-                        out.push((w, h.data));
+                        out.push((w, h));
                     }
                 }
             }
-            for (w, data) in out.drain(..) {
+            let snaplen = tap::snaplen();
+            for (w, h) in out.drain(..) {
                 let dev = if w == 0 {
                     &mut self.server
                 } else {
@@ -125,8 +139,13 @@ impl Forwarder {
                 };
                 // A device that cannot take a packet now loses it, as a
                 // full interface queue does; TCP sends it again.
-                let _ = dev.write(&data);
+                if dev.write(&h.data).is_ok()
+                    && let Some(n) = snaplen
+                {
+                    seen.push(seen_packet(h.id, w, Event::Arrived, &h.data, n));
+                }
             }
+            tap::push(&mut seen);
         }
     }
 
@@ -153,8 +172,8 @@ impl Forwarder {
     }
 
     /// Reads what each device has, a batch at a time, then hands the batch
-    /// to the link under one lock.
-    fn read_both(&mut self, buf: &mut [u8]) {
+    /// to the link under one lock; what the wire is to see goes to `seen`.
+    fn read_both(&mut self, buf: &mut [u8], seen: &mut Vec<LinkPacket>) {
         let mut batch: Vec<(usize, Vec<u8>, Instant)> = Vec::with_capacity(2 * BATCH);
         for w in 0..2 {
             let dev = if w == 0 {
@@ -172,10 +191,34 @@ impl Forwarder {
         if batch.is_empty() {
             return;
         }
+        let snaplen = tap::snaplen();
         let mut s = lock(&self.state);
         for (w, data, at) in batch {
-            s.take(w, data, at);
+            // The wire's copy is cut before the link takes the packet.
+            let copy = snaplen.map(|n| seen_packet(0, w, Event::Entered, &data, n));
+            if let (Some((id, event)), Some(mut p)) = (s.take(w, data, at), copy) {
+                p.id = id;
+                p.event = event;
+                p.at = at;
+                seen.push(p);
+            }
         }
+        // Told while the state is held: a `link down` that loses these
+        // packets on the link is told after them.
+        tap::push(seen);
+    }
+}
+
+/// What the wire is told of packet `id` on way `w`: the first `snaplen`
+/// bytes of it, and what happened now.
+pub fn seen_packet(id: u64, w: usize, event: Event, data: &[u8], snaplen: usize) -> LinkPacket {
+    LinkPacket {
+        id,
+        to_server: w == 0,
+        at: Instant::now(),
+        event,
+        bytes: data[..data.len().min(snaplen)].to_vec(),
+        len: data.len(),
     }
 }
 

@@ -74,7 +74,18 @@ pub fn apply(cmd: &LinkCommand) -> Result<String, String> {
             }
             LinkCommand::Down => {
                 s.settings.up = false;
-                let lost: usize = s.ways.iter_mut().map(|w| w.drop_all().len()).sum();
+                let (mut lost, mut seen) = (0, Vec::new());
+                for (w, way) in s.ways.iter_mut().enumerate() {
+                    for h in way.drop_all() {
+                        lost += 1;
+                        if let Some(n) = crate::wire::tap::snaplen() {
+                            let event = crate::wire::tap::Event::Lost;
+                            seen.push(forward::seen_packet(h.id, w, event, &h.data, n));
+                        }
+                    }
+                }
+                // Told while the state is held: the thread's arrivals come after.
+                crate::wire::tap::push(&mut seen);
                 format!(
                     "link down: nothing passes either way until `link up` ({lost} packet{} on the link lost)",
                     if lost == 1 { "" } else { "s" }

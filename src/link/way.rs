@@ -16,6 +16,8 @@ pub const MAX_HELD: u64 = 16 << 20;
 /// A packet on the link.
 #[derive(Debug)]
 pub struct Held {
+    /// Its number on the link (the wire knows it by it).
+    pub id: u64,
     /// The IP packet.
     pub data: Vec<u8>,
     /// When its last bit leaves the entry at the rate.
@@ -25,15 +27,7 @@ pub struct Held {
 }
 
 /// Why a packet did not cross.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Drop {
-    /// The loss.
-    Loss,
-    /// The queue at the entry was full.
-    Queue,
-    /// The link was down.
-    Down,
-}
+pub use crate::wire::LinkDrop as Drop;
 
 /// One way: the packets on it in order of arrival, and its counts.
 #[derive(Debug, Default)]
@@ -49,10 +43,11 @@ pub struct Way {
 }
 
 impl Way {
-    /// A packet enters at `now`. `lost` says whether the loss picked it;
-    /// `jitter` is this packet's share of the jitter, from -1 to 1.
+    /// Packet `id` enters at `now`. `lost` says whether the loss picked
+    /// it; `jitter` is this packet's share of the jitter, from -1 to 1.
     pub fn enter(
         &mut self,
+        id: u64,
         data: Vec<u8>,
         now: Instant,
         s: &Settings,
@@ -88,6 +83,7 @@ impl Way {
         self.last_arrival = Some(arrives);
         self.held_bytes += len;
         self.held.push_back(Held {
+            id,
             data,
             sent,
             arrives,
@@ -170,7 +166,7 @@ mod tests {
         let t0 = Instant::now();
         let s = settings(50, None, 10_000);
         let mut w = Way::default();
-        w.enter(vec![0; 100], t0, &s, false, 0.0).unwrap();
+        w.enter(0, vec![0; 100], t0, &s, false, 0.0).unwrap();
         assert!(w.arrived(t0 + Duration::from_millis(49)).is_none());
         assert_eq!(w.view(t0).in_flight_packets, 1);
         assert!(w.arrived(t0 + Duration::from_millis(50)).is_some());
@@ -184,9 +180,12 @@ mod tests {
         let s = settings(0, Some(8_000), 2_000);
         let mut w = Way::default();
         for _ in 0..2 {
-            w.enter(vec![0; 1000], t0, &s, false, 0.0).unwrap();
+            w.enter(0, vec![0; 1000], t0, &s, false, 0.0).unwrap();
         }
-        assert_eq!(w.enter(vec![0; 1000], t0, &s, false, 0.0), Err(Drop::Queue));
+        assert_eq!(
+            w.enter(0, vec![0; 1000], t0, &s, false, 0.0),
+            Err(Drop::Queue)
+        );
         let v = w.view(t0);
         assert_eq!((v.queued_packets, v.dropped_queue), (2, 1));
         assert_eq!(w.next_arrival(), Some(t0 + Duration::from_secs(1)));
@@ -199,10 +198,10 @@ mod tests {
         let t0 = Instant::now();
         let mut s = settings(10, None, 10_000);
         let mut w = Way::default();
-        assert_eq!(w.enter(vec![0; 10], t0, &s, true, 0.0), Err(Drop::Loss));
-        w.enter(vec![0; 10], t0, &s, false, 0.0).unwrap();
+        assert_eq!(w.enter(0, vec![0; 10], t0, &s, true, 0.0), Err(Drop::Loss));
+        w.enter(0, vec![0; 10], t0, &s, false, 0.0).unwrap();
         s.up = false;
-        assert_eq!(w.enter(vec![0; 10], t0, &s, false, 0.0), Err(Drop::Down));
+        assert_eq!(w.enter(0, vec![0; 10], t0, &s, false, 0.0), Err(Drop::Down));
         assert_eq!(w.drop_all().len(), 1);
         let v = w.view(t0);
         assert_eq!(
@@ -219,8 +218,8 @@ mod tests {
             ..settings(50, None, 10_000)
         };
         let mut w = Way::default();
-        w.enter(vec![1], t0, &s, false, 1.0).unwrap();
-        w.enter(vec![2], t0, &s, false, -1.0).unwrap();
+        w.enter(0, vec![1], t0, &s, false, 1.0).unwrap();
+        w.enter(0, vec![2], t0, &s, false, -1.0).unwrap();
         let later = t0 + Duration::from_secs(1);
         assert_eq!(w.arrived(later).unwrap().data, vec![1]);
         assert_eq!(w.arrived(later).unwrap().data, vec![2]);

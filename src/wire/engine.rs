@@ -37,12 +37,31 @@ pub struct WireStats {
     pub drops: u64,
     /// Why the pcap file stopped being written, if it did.
     pub pcap_error: Option<String>,
+    /// Segments on the lab's own link marked arrived or dropped since
+    /// they were read.
+    pub marked: u64,
 }
 
 struct Ring {
     segments: VecDeque<Segment>,
     /// The index (from the first segment ever) of `segments[0]`.
     first: u64,
+}
+
+impl super::link_feed::Ring for Ring {
+    fn keep(&mut self, seg: Segment) -> u64 {
+        if self.segments.len() == RING {
+            self.segments.pop_front();
+            self.first += 1;
+        }
+        self.segments.push_back(seg);
+        self.first + self.segments.len() as u64 - 1
+    }
+
+    fn at(&mut self, index: u64) -> Option<&mut Segment> {
+        let i = index.checked_sub(self.first)?;
+        self.segments.get_mut(usize::try_from(i).ok()?)
+    }
 }
 
 struct Inner {
@@ -104,6 +123,7 @@ impl Wire {
             None => None,
         };
         let target = opts.pcap.clone();
+        super::tap::open(snaplen);
         let inner = Arc::new(Inner {
             capture,
             ports: Mutex::new(ports),
@@ -119,7 +139,10 @@ impl Wire {
         let thread = std::thread::Builder::new()
             .name("sockplay-wire".into())
             .spawn(move || run(&thread_inner, &lab, pcap, target))
-            .map_err(CaptureError::Io)?;
+            .map_err(|e| {
+                super::tap::close();
+                CaptureError::Io(e)
+            })?;
         Ok(Wire {
             inner,
             thread: Some(thread),
@@ -210,6 +233,7 @@ impl Wire {
     pub fn stop(&mut self) {
         self.inner.stop.store(true, Ordering::Release);
         if let Some(t) = self.thread.take() {
+            super::tap::close();
             let _ = t.join();
         }
     }
@@ -237,7 +261,11 @@ fn run(inner: &Inner, lab: &Observer, mut pcap: Option<PcapFile>, target: Option
     let mut last_flush = Instant::now();
     let mut kept = Vec::new();
     let mut followed: Vec<u16> = Vec::new();
+    let mut feed = super::link_feed::Feed::default();
     while !inner.stop.load(Ordering::Acquire) {
+        read_link(
+            inner, lab, &mut feed, &mut flows, &mut dir, &mut pcap, &stopped,
+        );
         if last_flush.elapsed() > Duration::from_millis(200) {
             last_flush = Instant::now();
             if let Ok(k) = inner.capture.stats() {
@@ -250,7 +278,9 @@ fn run(inner: &Inner, lab: &Observer, mut pcap: Option<PcapFile>, target: Option
                 pcap = None;
             }
         }
-        let block = match inner.capture.next_block(Duration::from_millis(50)) {
+        // On a link, its packets are read at least every 10 ms.
+        let wait = Duration::from_millis(if feed.seen { 10 } else { 50 });
+        let block = match inner.capture.next_block(wait) {
             Ok(Some(block)) => block,
             Ok(None) => continue,
             Err(_) => {
@@ -301,6 +331,9 @@ fn run(inner: &Inner, lab: &Observer, mut pcap: Option<PcapFile>, target: Option
         }
         lock(&inner.stats).segments += count;
     }
+    read_link(
+        inner, lab, &mut feed, &mut flows, &mut dir, &mut pcap, &stopped,
+    );
     if let Ok(k) = inner.capture.stats() {
         lock(&inner.stats).drops += k.drops;
     }
@@ -308,5 +341,28 @@ fn run(inner: &Inner, lab: &Observer, mut pcap: Option<PcapFile>, target: Option
         && let Err(e) = p.flush()
     {
         stopped(&e);
+    }
+}
+
+/// Reads what the lab's own link handed over: new segments into the ring,
+/// arrivals and drops marked on the segments there.
+fn read_link(
+    inner: &Inner,
+    lab: &Observer,
+    feed: &mut super::link_feed::Feed,
+    flows: &mut Flows,
+    dir: &mut Directory,
+    pcap: &mut Option<PcapFile>,
+    stopped: &dyn Fn(&io::Error),
+) {
+    let read = {
+        let mut ring = lock(&inner.ring);
+        feed.read(lab, flows, dir, &mut *ring, pcap, &mut |e| stopped(e))
+    };
+    if read != super::link_feed::Read::default() {
+        let mut stats = lock(&inner.stats);
+        stats.segments += read.segments;
+        stats.marked += read.marked;
+        stats.drops += read.lost;
     }
 }

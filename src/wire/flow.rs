@@ -262,6 +262,7 @@ fn classify(
         cause,
         kernel,
         after,
+        link: None,
     }
 }
 

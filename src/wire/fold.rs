@@ -35,6 +35,8 @@ pub struct Bulk {
     pub window: Option<(u32, u32)>,
     /// The call that sent the data, when one call sent all of it.
     pub cause: Option<CallRef>,
+    /// Segments of the run still on the lab's link (not arrived yet).
+    pub in_flight: usize,
 }
 
 /// Whether a segment may sit inside a fold: data from `from`, or a plain
@@ -43,7 +45,7 @@ fn foldable(
     s: &Segment,
     dir: (Option<crate::lab::SockName>, std::net::SocketAddr),
 ) -> Option<bool> {
-    if s.kernel.is_some() {
+    if s.kernel.is_some() || dropped(s) {
         return None;
     }
     if s.is_data() && (s.from, s.src) == dir {
@@ -53,6 +55,11 @@ fn foldable(
     (plain_ack && (s.to, s.dst) == dir).then_some(false)
 }
 
+/// Whether the lab's link dropped it: a drop is a line of its own.
+fn dropped(s: &Segment) -> bool {
+    s.link.is_some_and(|c| c.dropped.is_some())
+}
+
 /// The ladder's lines for these segments, oldest first.
 pub fn fold(segs: &[Segment]) -> Vec<Row> {
     let mut rows = Vec::new();
@@ -60,7 +67,7 @@ pub fn fold(segs: &[Segment]) -> Vec<Row> {
     // Bounded: each pass moves `i` forward by at least one.
     while i < segs.len() {
         let s = &segs[i];
-        if !(s.is_data() && s.kernel.is_none()) {
+        if !(s.is_data() && s.kernel.is_none()) || dropped(s) {
             rows.push(Row::One(i));
             i += 1;
             continue;
@@ -75,6 +82,7 @@ pub fn fold(segs: &[Segment]) -> Vec<Row> {
             bytes: 0,
             window: None,
             cause: s.cause,
+            in_flight: 0,
         };
         while j < segs.len() && segs[j].conn == s.conn {
             match foldable(&segs[j], dir) {
@@ -91,6 +99,9 @@ pub fn fold(segs: &[Segment]) -> Vec<Row> {
                     bulk.window = Some(bulk.window.map_or((w, w), |(a, _)| (a, w)));
                 }
                 None => break,
+            }
+            if segs[j].link.is_some_and(|c| c.in_flight()) {
+                bulk.in_flight += 1;
             }
             bulk.last = j;
             j += 1;
@@ -139,6 +150,9 @@ impl Bulk {
                 s.push_str(&format!(", window {} → {}", w(a), w(b)));
             }
         }
+        if self.in_flight > 0 {
+            s.push_str(&format!(", {} in flight", self.in_flight));
+        }
         s
     }
 }
@@ -181,6 +195,7 @@ mod tests {
             }),
             kernel: None,
             after: None,
+            link: None,
         }
     }
 

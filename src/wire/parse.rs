@@ -87,6 +87,18 @@ fn offset_in(outer: &[u8], inner: &[u8]) -> usize {
 pub fn parse_frame(frame: &[u8]) -> Result<TcpHeader, ParseError> {
     let sliced =
         LaxSlicedPacket::from_ethernet(frame).map_err(|e| ParseError::Malformed(e.to_string()))?;
+    read_sliced(frame, &sliced)
+}
+
+/// Reads a bare IP packet, as the lab's own link carries it, cut at any
+/// length. Never panics, whatever the bytes.
+pub fn parse_packet(packet: &[u8]) -> Result<TcpHeader, ParseError> {
+    let sliced =
+        LaxSlicedPacket::from_ip(packet).map_err(|e| ParseError::Malformed(e.to_string()))?;
+    read_sliced(packet, &sliced)
+}
+
+fn read_sliced(frame: &[u8], sliced: &LaxSlicedPacket<'_>) -> Result<TcpHeader, ParseError> {
     // Where the IP packet ends on the wire, as an offset in the frame.
     let (src_ip, dst_ip, ip_end): (IpAddr, IpAddr, usize) = match &sliced.net {
         Some(LaxNetSlice::Ipv4(ip)) => {
@@ -171,6 +183,19 @@ mod tests {
             .write(&mut v6, &[7u8; 500])
             .unwrap();
         assert_eq!(parse_frame(&v6[..120]).unwrap().len, 500);
+    }
+
+    #[test]
+    fn a_bare_ip_packet_reads_as_its_frame_does() {
+        let mut packet = Vec::new();
+        PacketBuilder::ipv4([198, 51, 100, 1], [198, 51, 100, 2], 64)
+            .tcp(40000, 5000, 7, 512)
+            .write(&mut packet, &[1u8; 300])
+            .unwrap();
+        let h = parse_packet(&packet[..60]).unwrap();
+        assert_eq!(h.src, "198.51.100.1:40000".parse().unwrap());
+        assert_eq!((h.seq, h.len), (7, 300));
+        assert!(parse_packet(&[0x45, 0, 0]).is_err());
     }
 
     #[test]

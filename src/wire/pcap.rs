@@ -22,6 +22,49 @@ use super::segment::Segment;
 /// A pcapng file being written.
 pub struct PcapFile {
     writer: PcapNgWriter<BufWriter<File>>,
+    /// Whether the link's two devices have their interfaces in the file
+    /// (1: the client side's, 2: the server side's).
+    link_described: bool,
+}
+
+/// An Ethernet header with no addresses, for IPv4: what a loopback frame
+/// begins with, put before each packet of the lab's own link.
+const ETHERNET_HEADER: [u8; 14] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x08, 0x00];
+
+/// A side of the lab's own link, as an interface of the pcap file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkSide {
+    /// The client side's device.
+    Client,
+    /// The server side's device.
+    Server,
+}
+
+impl LinkSide {
+    /// The side a packet leaves from.
+    pub fn sender(to_server: bool) -> LinkSide {
+        if to_server {
+            LinkSide::Client
+        } else {
+            LinkSide::Server
+        }
+    }
+
+    /// The side a packet arrives at.
+    pub fn receiver(to_server: bool) -> LinkSide {
+        if to_server {
+            LinkSide::Server
+        } else {
+            LinkSide::Client
+        }
+    }
+
+    fn interface(self) -> u32 {
+        match self {
+            LinkSide::Client => 1,
+            LinkSide::Server => 2,
+        }
+    }
 }
 
 /// The system's own error where there is one (`No space left on device`),
@@ -164,7 +207,67 @@ impl PcapFile {
         };
         writer.write_pcapng_block(interface).map_err(to_io)?;
         writer.get_mut().flush()?;
-        Ok(PcapFile { writer })
+        Ok(PcapFile {
+            writer,
+            link_described: false,
+        })
+    }
+
+    /// Writes one packet as a side of the lab's own link had it (leaving the side when it entered the link, arriving when the
+    /// link handed it over), with its cause and what the link did to it as
+    /// its comment.
+    pub fn write_link(
+        &mut self,
+        side: LinkSide,
+        packet: &[u8],
+        wire_len: usize,
+        stamp: SystemTime,
+        seg: &Segment,
+    ) -> io::Result<()> {
+        if !self.link_described {
+            for name in ["splink0 (client side)", "splink0 (server side)"] {
+                let interface = InterfaceDescriptionBlock {
+                    linktype: DataLink::ETHERNET,
+                    snaplen: FULL_SNAPLEN,
+                    options: vec![
+                        InterfaceDescriptionOption::IfName(Cow::Borrowed(name)),
+                        InterfaceDescriptionOption::IfTsResol(9),
+                    ],
+                };
+                self.writer.write_pcapng_block(interface).map_err(to_io)?;
+            }
+            self.link_described = true;
+        }
+        let fate = match seg.link {
+            Some(c) if LinkSide::receiver(c.to_server) == side => "arrived".to_string(),
+            Some(c) => match c.dropped {
+                Some(why) => format!("dropped by the link ({})", why.word()),
+                None => "entered the link".to_string(),
+            },
+            None => String::new(),
+        };
+        let comment = format!(
+            "sockplay: {} → {}: {}; {fate}",
+            seg.from_text(),
+            seg.to_text(),
+            seg.why()
+        );
+        // The devices carry bare IP packets; tcpdump and libpcap read a
+        // file only when all its interfaces have the first one's link type,
+        // so each packet gets the header the loopback's frames have: no
+        // addresses, IPv4.
+        let mut frame = Vec::with_capacity(ETHERNET_HEADER.len() + packet.len());
+        frame.extend_from_slice(&ETHERNET_HEADER);
+        frame.extend_from_slice(packet);
+        let packet = EnhancedPacketBlock {
+            interface_id: side.interface(),
+            timestamp: stamp.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO),
+            original_len: (ETHERNET_HEADER.len() + wire_len) as u32,
+            data: Cow::Owned(frame),
+            options: vec![EnhancedPacketOption::Comment(Cow::Owned(comment))],
+        };
+        self.writer.write_pcapng_block(packet).map_err(to_io)?;
+        Ok(())
     }
 
     /// Writes one frame with the segment's cause as its comment.

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::parse::{flag, flag_names};
+use super::tap::LinkDrop;
 use crate::lab::{Call, SockName};
 
 /// What the kernel sent on its own, with no call of the lab's behind it.
@@ -110,6 +111,29 @@ pub struct Segment {
     /// The call it follows from: the read behind a window update, the
     /// send whose data is retransmitted.
     pub after: Option<CallRef>,
+    /// On the lab's own link: its crossing (`t` is when it entered).
+    pub link: Option<Crossing>,
+}
+
+/// A segment's way across the lab's own link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Crossing {
+    /// The packet's number on the link.
+    pub id: u64,
+    /// From the client side to the server side (else back).
+    pub to_server: bool,
+    /// When it arrived on the other side, since the lab started; `None`
+    /// while it is on the link, and for a dropped one.
+    pub arrived: Option<Duration>,
+    /// Why it never arrived.
+    pub dropped: Option<LinkDrop>,
+}
+
+impl Crossing {
+    /// Sent and not arrived yet: in flight, or waiting in the link's queue.
+    pub fn in_flight(&self) -> bool {
+        self.arrived.is_none() && self.dropped.is_none()
+    }
 }
 
 impl Segment {
@@ -189,8 +213,12 @@ impl Segment {
         if self.win == 0 && !self.has(flag::RST) {
             win.push_str(" (zero window)");
         }
+        let dropped = match self.link.and_then(|c| c.dropped) {
+            Some(d) => format!("  DROPPED by the link ({})", d.word()),
+            None => String::new(),
+        };
         format!(
-            "{} → {}  [{}]  {seq}{ack}  len {}  {win}  {}",
+            "{} → {}  [{}]  {seq}{ack}  len {}  {win}  {}{dropped}",
             self.from_text(),
             self.to_text(),
             self.flags_short(),

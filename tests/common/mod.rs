@@ -1,6 +1,7 @@
 //! Test harness: run a script on a real lab and look at what it reported.
 #![allow(dead_code)]
 
+pub mod link;
 pub mod netns;
 pub mod pty;
 pub mod tcpdump;

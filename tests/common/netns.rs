@@ -12,8 +12,14 @@ use serde_json::Value;
 /// Runs `cmd` inside the network namespace of process `pid` and returns
 /// what it printed.
 pub fn inside(pid: u32, cmd: &[&str]) -> String {
+    inside_ns(&format!("/proc/{pid}/ns/net"), cmd)
+}
+
+/// Runs `cmd` inside the network namespace at `ns` (a `/proc/…/ns/net`
+/// path) and returns what it printed.
+pub fn inside_ns(ns: &str, cmd: &[&str]) -> String {
     let out = Command::new("nsenter")
-        .arg(format!("--net=/proc/{pid}/ns/net"))
+        .arg(format!("--net={ns}"))
         .args(cmd)
         .output()
         .expect("nsenter (util-linux) is installed");
@@ -114,15 +120,22 @@ impl NetnsLab {
     fn terminate(&mut self) -> bool {
         // SAFETY: kill on the child this test started, by its pid.
         unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
-        let began = Instant::now();
-        while self.child.try_wait().unwrap().is_none() {
-            if began.elapsed() > Duration::from_secs(5) {
-                return false;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        true
+        exited_within(&mut self.child, Duration::from_secs(5))
     }
+}
+
+/// Waits up to `limit` for `child` to end; kills it then. Whether it ended.
+pub fn exited_within(child: &mut Child, limit: Duration) -> bool {
+    let began = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if began.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    true
 }
 
 impl Drop for NetnsLab {

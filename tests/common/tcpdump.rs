@@ -1,5 +1,6 @@
 //! tcpdump as the independent reader of the wire: started on the loopback
-//! for one port, stopped, and its captures read back one line per segment.
+//! for one port (or on any device of a namespace), stopped, and its
+//! captures read back one line per segment.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -15,19 +16,34 @@ impl Tcpdump {
     /// Starts tcpdump on `lo` for TCP `port`, writing each packet to `file`
     /// as it comes; returns once its filter is in place ("listening on lo").
     pub fn start(port: u16, file: &Path) -> Tcpdump {
-        let mut child = Command::new("tcpdump")
-            .args([
-                "-i",
-                "lo",
-                "--immediate-mode",
-                "-U",
-                "-nn",
-                "-Z",
-                "root",
-                "-w",
-            ])
+        Tcpdump::start_in(None, "lo", &format!("tcp port {port}"), &[], file)
+    }
+
+    /// Starts tcpdump on `device` for `filter`, in the network namespace at
+    /// `ns` (a `/proc/…/ns/net` path, through nsenter) or this one, with
+    /// options `extra`, writing each packet to `file` as it comes; returns
+    /// once its filter is in place.
+    pub fn start_in(
+        ns: Option<&str>,
+        device: &str,
+        filter: &str,
+        extra: &[&str],
+        file: &Path,
+    ) -> Tcpdump {
+        let mut cmd = match ns {
+            Some(ns) => {
+                let mut c = Command::new("nsenter");
+                c.arg(format!("--net={ns}")).arg("tcpdump");
+                c
+            }
+            None => Command::new("tcpdump"),
+        };
+        let mut child = cmd
+            .args(["-i", device, "--immediate-mode", "-U", "-nn", "-Z", "root"])
+            .args(extra)
+            .arg("-w")
             .arg(file)
-            .arg(format!("tcp port {port}"))
+            .arg(filter)
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()

@@ -41,7 +41,9 @@ fn name(n: Option<SockName>, addr: std::net::SocketAddr) -> String {
     n.map_or_else(|| format!(":{}", addr.port()), |n| n.to_string())
 }
 
-/// The arrow between the two ends, pointing the way the segment went.
+/// The arrow between the two ends, pointing the way the segment went: on
+/// the lab's link, dotted while it is on the link (sent, not arrived) and
+/// cut by a cross when the link dropped it.
 fn arrow(s: &Segment, left: Option<SockName>, heavy: bool) -> (String, String, String) {
     let (from, to) = (name(s.from, s.src), name(s.to, s.dst));
     let rightward = match left {
@@ -49,11 +51,18 @@ fn arrow(s: &Segment, left: Option<SockName>, heavy: bool) -> (String, String, S
         // The end without a name is on the left.
         None => s.from.is_none() || s.to.is_some(),
     };
-    let (l, r, a) = if rightward {
-        (from, to, if heavy { "══▶" } else { "──▶" })
-    } else {
-        (to, from, if heavy { "◀══" } else { "◀──" })
+    let fate = s.link.map(|c| (c.in_flight(), c.dropped.is_some()));
+    let a = match (rightward, fate, heavy) {
+        (true, Some((true, _)), _) => "┄┄▷",
+        (false, Some((true, _)), _) => "◁┄┄",
+        (true, Some((_, true)), _) => "─✕ ",
+        (false, Some((_, true)), _) => " ✕─",
+        (true, _, true) => "══▶",
+        (true, _, false) => "──▶",
+        (false, _, true) => "◀══",
+        (false, _, false) => "◀──",
     };
+    let (l, r) = if rightward { (from, to) } else { (to, from) };
     (l, a.to_string(), r)
 }
 
@@ -81,8 +90,14 @@ fn segment_line<'a>(app: &App, s: &Segment, left: Option<SockName>) -> Line<'a> 
         String::new()
     };
     let zero = s.win == 0 && !s.has(flag::RST);
-    // What sent it comes first, so that a narrow pane still shows it.
+    // What sent it comes first, so that a narrow pane still shows it; on
+    // the link, a drop says so there.
+    let drop = s.link.and_then(|c| c.dropped);
     let (why, style) = match (s.cause, s.kernel) {
+        _ if drop.is_some() => (
+            format!("DROPPED ({})", drop.map_or("", |d| d.word())),
+            t.alarm(),
+        ),
         (Some(c), _) => (c.to_string(), t.command()),
         (None, Some(k)) => {
             let style = match k {
@@ -300,6 +315,23 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     };
     if stats.drops > 0 {
         title.push_str(&format!(" · {} DROPPED by the capture", stats.drops));
+    }
+    let on_link = |f: fn(&crate::wire::Crossing) -> bool| {
+        ladder
+            .segments
+            .iter()
+            .filter(|s| s.link.as_ref().is_some_and(f))
+            .count()
+    };
+    let (flying, lost) = (
+        on_link(crate::wire::Crossing::in_flight),
+        on_link(|c| c.dropped.is_some()),
+    );
+    if flying > 0 {
+        title.push_str(&format!(" · {flying} in flight"));
+    }
+    if lost > 0 {
+        title.push_str(&format!(" · {lost} dropped by the link"));
     }
     if let Some(note) = &pane.note {
         title.push_str(&format!(" · {note}"));

@@ -1,0 +1,179 @@
+//! A lab on the lab's own link (`sockplay --link SPEC run --json -`), fed a
+//! script and read as JSON Lines as they come, with both sides' namespaces
+//! reached through `nsenter`: the server side is the process's own, the
+//! client side the link thread's (`/proc/PID/task/TID/ns/net`).
+
+use std::io::{BufRead, BufReader, Lines, Write};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::netns::{exited_within, inside, inside_ns};
+
+/// A lab on a link, fed a script, its JSON Lines read as they come.
+pub struct LinkLab {
+    pub child: Child,
+    lines: Lines<BufReader<ChildStdout>>,
+    pub seen: Vec<Value>,
+}
+
+impl LinkLab {
+    /// `sockplay [PREFIX…] --link SPEC run --json -` on `script`, kept open
+    /// at the end by a long sleep.
+    pub fn start_as(prefix: &[&str], spec: &str, script: &str) -> LinkLab {
+        LinkLab::start_with(prefix, &["--link", spec], &["run", "--json", "-"], script)
+    }
+
+    /// `sockplay [PREFIX…] ARGS… RUN…` on `script` (RUN: `run --json -`
+    /// and its options), kept open at the end by a long sleep.
+    pub fn start_with(prefix: &[&str], args: &[&str], run: &[&str], script: &str) -> LinkLab {
+        let bin = env!("CARGO_BIN_EXE_sockplay");
+        let mut cmd = match prefix.split_first() {
+            Some((first, rest)) => {
+                let mut c = Command::new(first);
+                c.args(rest).arg(bin);
+                c
+            }
+            None => Command::new(bin),
+        };
+        // A test run in the background of a shell without job control
+        // inherits SIGINT ignored; sockplay gets it as a terminal would give it.
+        // SAFETY: signal is async-signal-safe and takes no pointers.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                Ok(())
+            });
+        }
+        let mut child = cmd
+            .args(args)
+            .args(run)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let text = format!("{script}\nsleep 30s\n");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        LinkLab {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    pub fn start(spec: &str, script: &str) -> LinkLab {
+        LinkLab::start_as(&[], spec, script)
+    }
+
+    /// The next line matching `want`; panics on an error line, a failed
+    /// expectation, or the end (with what the process said).
+    pub fn until(&mut self, what: &str, want: impl Fn(&Value) -> bool) -> Value {
+        for line in self.lines.by_ref() {
+            let v: Value = serde_json::from_str(&line.unwrap()).unwrap();
+            self.seen.push(v.clone());
+            assert_ne!(v["type"], "error", "{v}");
+            if v["type"] == "expect" {
+                assert_eq!(v["ok"], true, "{v}");
+            }
+            if want(&v) {
+                return v;
+            }
+        }
+        let mut err = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut e, &mut err);
+        }
+        panic!("no {what}; the run said: {err}\n{:?}", self.seen);
+    }
+
+    /// The next finished call of `sock`'s `call`.
+    pub fn op(&mut self, sock: &str, call: &str) -> Value {
+        self.until(&format!("{sock} {call}"), |v| {
+            v["type"] == "op" && v["sock"] == sock && v["call"] == call
+        })
+    }
+
+    pub fn snapshot(&mut self) -> Value {
+        self.until("snapshot", |v| v["type"] == "snapshot")
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Runs `cmd` on the client side (the link thread's namespace).
+    pub fn client_side(&self, cmd: &[&str]) -> String {
+        inside_ns(&client_ns(self.pid()), cmd)
+    }
+
+    /// Runs `cmd` on the server side (the lab's namespace).
+    pub fn server_side(&self, cmd: &[&str]) -> String {
+        inside(self.pid(), cmd)
+    }
+
+    /// SIGTERM; the process must end within 5 s.
+    pub fn stop(mut self) {
+        // SAFETY: kill on the child this test started, by its pid.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        assert!(exited_within(&mut self.child, Duration::from_secs(5)));
+    }
+}
+
+/// The namespace path of process `pid`'s link thread (`sockplay-link`).
+pub fn client_ns(pid: u32) -> String {
+    link_thread(pid)
+        .map(|tid| format!("/proc/{pid}/task/{tid}/ns/net"))
+        .unwrap_or_else(|| panic!("process {pid} has no sockplay-link thread"))
+}
+
+fn link_thread(pid: u32) -> Option<String> {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|tid| {
+            std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/comm"))
+                .is_ok_and(|c| c.trim() == "sockplay-link")
+        })
+}
+
+pub fn port_of(addr: &Value) -> u16 {
+    addr.as_str()
+        .unwrap()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+pub fn socket<'a>(snap: &'a Value, id: &str) -> &'a Value {
+    snap["sockets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("{id} in {snap}"))
+}
+
+/// `ss -Hti` on one side: the rtt it reads for the connection to `port`, in ms.
+pub fn ss_rtt_ms(text: &str) -> f64 {
+    let rtt = text
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("rtt:"))
+        .unwrap_or_else(|| panic!("no rtt in {text}"));
+    rtt.split('/').next().unwrap().parse().unwrap()
+}
+
+pub fn within(got: f64, want: f64, share: f64) -> bool {
+    (got - want).abs() <= want * share
+}
