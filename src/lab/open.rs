@@ -147,9 +147,11 @@ pub(crate) fn listen(
             if let Some(r) = report {
                 r();
             }
-            let note = (e.0 == libc::EADDRINUSE)
-                .then(|| super::holder::explain(shared, addr, reuseaddr == Some(true)))
-                .flatten();
+            let note = match e.0 {
+                libc::EADDRINUSE => super::holder::explain(shared, addr, reuseaddr == Some(true)),
+                libc::EACCES => low_port_hint(addr.port()),
+                _ => None,
+            };
             rec.finish(
                 Err(e),
                 Extra {
@@ -177,6 +179,9 @@ pub(crate) fn listen(
         local.map_or_else(|| "?".into(), |a| a.to_string()),
         describe_buffers(rcvbuf, sndbuf)
     );
+    if let Some(hint) = low_port_hint(addr.port()) {
+        sentence.push_str(&format!("; {hint}"));
+    }
     let (rcvtimeo, sndtimeo) = super::options::read_kernel_timeouts(&sock);
     let kernel = super::options::describe_kernel_timeouts(opts, rcvtimeo, sndtimeo);
     if !kernel.is_empty() {
@@ -202,6 +207,16 @@ pub(crate) fn listen(
     let made = LabSocket::new(name, sock, meta, Latch::set_now());
     enlist(shared, rec, made, report, sentence);
     vec![call]
+}
+
+/// What to say when a listener asks for a port below 1024: `listen 5` binds
+/// port 5, which is almost never meant; the backlog is `backlog=5`.
+fn low_port_hint(port: u16) -> Option<String> {
+    (1..1024).contains(&port).then(|| {
+        format!(
+            "{port} was taken as a port (below 1024, where well-known services live): for a queue of {port}, write listen backlog={port}"
+        )
+    })
 }
 
 /// Puts a socket just made (a listener, a UDP socket) in the lab, finishes
