@@ -158,6 +158,7 @@ fn many_ports() {
         reuseaddr: None,
         opts: SockOpts::default(),
         defer_accept: None,
+        port_alone: false,
     };
     for _ in 0..count {
         lab.execute(&listen).unwrap();

@@ -236,13 +236,17 @@ fn a_packet_check_reads_as_written() {
 
 /// `listen 5` is what a newcomer types for `listen(5)`: it binds port 5 (or,
 /// without root, is refused it), and either way the result says 5 was taken as
-/// a port and how to ask for a backlog. A port above 1023 gets no such word.
+/// a port and how to ask for a backlog. A port above 1023, or one written
+/// with its host, gets no such word.
 #[test]
 fn a_port_below_1024_is_said_to_be_a_port_not_a_backlog() {
-    let out = sockplay(&["run"], "listen 5\nlisten backlog=5\nlisten 8089\n");
+    let out = sockplay(
+        &["run"],
+        "listen 5\nlisten backlog=5\nlisten 8089\nlisten 127.0.0.1:7\n",
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = text.lines().filter(|l| l.starts_with('#')).collect();
-    assert_eq!(lines.len(), 3, "{text}");
+    assert_eq!(lines.len(), 4, "{text}");
     assert!(lines[0].contains("listen(127.0.0.1:5)"), "{text}");
     assert!(
         lines[0].contains("5 was taken as a port") && lines[0].contains("listen backlog=5"),

@@ -329,6 +329,7 @@ fn the_sampler_sends_changed_snapshots_and_stops_at_once() {
         reuseaddr: None,
         opts: Default::default(),
         defer_accept: None,
+        port_alone: false,
     };
     lab.execute(&cmd).unwrap();
     let next = rx

@@ -597,6 +597,7 @@ fn reset_starts_the_names_again_and_drops_old_results() {
         reuseaddr: None,
         opts: SockOpts::default(),
         defer_accept: None,
+        port_alone: false,
     };
     lab.execute(&listen).unwrap();
     let l1 = "L1".parse().unwrap();

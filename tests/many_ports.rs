@@ -23,6 +23,7 @@ fn more_listeners_than_one_filter_holds_are_all_in_the_view_as_ss_sees_them() {
         reuseaddr: None,
         opts: SockOpts::default(),
         defer_accept: None,
+        port_alone: false,
     };
     for _ in 0..count {
         lab.execute(&listen).unwrap();

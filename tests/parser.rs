@@ -37,6 +37,7 @@ fn listen_with_every_option() {
             reuseaddr: None,
             opts: SockOpts::default(),
             defer_accept: None,
+            port_alone: false,
         }
     );
     assert_eq!(
@@ -55,6 +56,7 @@ fn listen_with_every_option() {
                 ..SockOpts::default()
             },
             defer_accept: None,
+            port_alone: false,
         }
     );
     assert!(matches!(

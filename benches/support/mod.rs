@@ -23,6 +23,7 @@ pub fn connections_in(lab: &Lab, n: u32) {
         reuseaddr: None,
         opts: SockOpts::default(),
         defer_accept: None,
+        port_alone: false,
     })
     .unwrap();
     let l1 = "L1".parse().unwrap();

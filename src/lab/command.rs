@@ -206,6 +206,9 @@ pub enum Command {
         opts: SockOpts,
         /// TCP_DEFER_ACCEPT: hold each handshake in SYN-RECV until data comes.
         defer_accept: Option<Duration>,
+        /// The address was written as a port alone (`listen 5`): one below
+        /// 1024 is more likely a backlog meant, and the result says so.
+        port_alone: bool,
     },
     /// socket + connect, `count` times.
     Connect {

@@ -246,12 +246,14 @@ impl Lab {
                 reuseaddr,
                 opts,
                 defer_accept,
+                port_alone,
             } => {
                 let listen = open::Listen {
                     backlog: *backlog,
                     reuseaddr: *reuseaddr,
                     opts: *opts,
                     defer_accept: *defer_accept,
+                    port_alone: *port_alone,
                 };
                 match addr.as_ref().map(|ep| (ep, lookup::literal(ep))) {
                     Some((ep, None)) => lookup::resolve_then(shared, ep, Role::Listener, {

@@ -90,6 +90,8 @@ pub(crate) struct Listen {
     pub opts: SockOpts,
     /// TCP_DEFER_ACCEPT, when given.
     pub defer_accept: Option<std::time::Duration>,
+    /// The address was a port alone (`listen 5`).
+    pub port_alone: bool,
 }
 
 /// After a name lookup: the name it kept for the socket, and what reports
@@ -119,6 +121,7 @@ pub(crate) fn listen(
         reuseaddr,
         ref opts,
         defer_accept,
+        port_alone,
     } = *asked;
     // TCP_DEFER_ACCEPT takes whole seconds; a part of one counts as one.
     let defer_secs = defer_accept.map(|d| d.as_secs() + u64::from(d.subsec_nanos() > 0));
@@ -149,7 +152,7 @@ pub(crate) fn listen(
             }
             let note = match e.0 {
                 libc::EADDRINUSE => super::holder::explain(shared, addr, reuseaddr == Some(true)),
-                libc::EACCES => low_port_hint(addr.port()),
+                libc::EACCES => low_port_hint(port_alone, addr.port()),
                 _ => None,
             };
             rec.finish(
@@ -179,7 +182,7 @@ pub(crate) fn listen(
         local.map_or_else(|| "?".into(), |a| a.to_string()),
         describe_buffers(rcvbuf, sndbuf)
     );
-    if let Some(hint) = low_port_hint(addr.port()) {
+    if let Some(hint) = low_port_hint(port_alone, addr.port()) {
         sentence.push_str(&format!("; {hint}"));
     }
     let (rcvtimeo, sndtimeo) = super::options::read_kernel_timeouts(&sock);
@@ -209,10 +212,11 @@ pub(crate) fn listen(
     vec![call]
 }
 
-/// What to say when a listener asks for a port below 1024: `listen 5` binds
-/// port 5, which is almost never meant; the backlog is `backlog=5`.
-fn low_port_hint(port: u16) -> Option<String> {
-    (1..1024).contains(&port).then(|| {
+/// What to say when a listener's address was a port alone below 1024:
+/// `listen 5` binds port 5, which is almost never meant; the backlog is
+/// `backlog=5`.
+fn low_port_hint(port_alone: bool, port: u16) -> Option<String> {
+    (port_alone && (1..1024).contains(&port)).then(|| {
         format!(
             "{port} was taken as a port (below 1024, where well-known services live): for a queue of {port}, write listen backlog={port}"
         )

@@ -57,6 +57,11 @@ pub(super) fn listen(args: &Args<'_>) -> Result<Statement, ParseError> {
         return listen_on(args);
     }
     let addr = leading_addr(args)?;
+    let port_alone = addr.is_some()
+        && args
+            .tokens
+            .first()
+            .is_some_and(|t| t.text.bytes().all(|b| b.is_ascii_digit()));
     let from = usize::from(addr.is_some());
     let (_, opts) = args.options(from, LISTEN_OPTIONS)?;
     let backlog = match args.value(from, "backlog") {
@@ -91,6 +96,7 @@ pub(super) fn listen(args: &Args<'_>) -> Result<Statement, ParseError> {
         reuseaddr,
         opts,
         defer_accept,
+        port_alone,
     }))
 }
 

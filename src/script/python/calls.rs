@@ -111,6 +111,7 @@ fn command(cmd: &Command, namer: &mut Namer) -> Py {
             reuseaddr,
             opts,
             defer_accept,
+            ..
         } => {
             let name = namer.next(Role::Listener);
             let v = var(name);
