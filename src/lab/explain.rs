@@ -99,7 +99,11 @@ fn read_timed_out(f: &Facts<'_>) -> Reading {
 
 fn read_ret(f: &Facts<'_>, n: u64) -> Reading {
     let asked = f.asked.unwrap_or(0);
-    let partial = f.call.moves_bytes() && f.asked.is_some() && n < asked && n > 0;
+    let short = f.call.moves_bytes() && f.asked.is_some() && n < asked && n > 0;
+    // Short is partial only where the rest is still to do: a send that
+    // took part of its bytes, a loop that stopped early. A recv's count is
+    // at most its buffer, and whatever came is whole: not partial.
+    let partial = short && matches!(f.call, Call::Send | Call::SendAll | Call::RecvAll);
     let mut reading = Reading {
         kind: Kind::Complete,
         timed_out: false,
@@ -118,6 +122,11 @@ fn read_ret(f: &Facts<'_>, n: u64) -> Reading {
             "the peer shut down its sending side (FIN): it will send no more"
         }
         .into();
+        return reading;
+    }
+    if short && f.call == Call::Recv {
+        reading.sentence =
+            format!("{n} bytes were queued: recv returns what is there, at most the {asked} asked");
         return reading;
     }
     if !partial {
@@ -139,7 +148,6 @@ fn read_ret(f: &Facts<'_>, n: u64) -> Reading {
         }
         (Call::Send, None) => format!("the send buffer had room for {n} of {asked} bytes"),
         (Call::SendAll, None) => format!("stopped after {n} of {asked} bytes"),
-        (Call::Recv, _) => format!("only {n} bytes were queued; recv returns what is there"),
         (Call::RecvAll, _) => format!("the stream ended after {n} of {asked} bytes"),
         _ => String::new(),
     };
@@ -348,8 +356,31 @@ mod tests {
 
     #[test]
     fn partial_and_end_of_stream() {
+        // A recv that got fewer bytes than its buffer got what was there:
+        // whole, not partial; a send that took fewer left the rest to do.
         let r = read(&facts(
             Call::Recv,
+            Outcome::Ret(7),
+            TimeoutMode::Blocking,
+            0,
+        ));
+        assert!(!r.partial);
+        assert_eq!(r.kind, Kind::Complete);
+        assert!(
+            r.sentence.starts_with("7 bytes were queued"),
+            "{}",
+            r.sentence
+        );
+        let r = read(&facts(
+            Call::Send,
+            Outcome::Ret(7),
+            TimeoutMode::Blocking,
+            0,
+        ));
+        assert!(r.partial);
+        assert_eq!(r.kind, Kind::Partial);
+        let r = read(&facts(
+            Call::RecvAll,
             Outcome::Ret(7),
             TimeoutMode::Blocking,
             0,

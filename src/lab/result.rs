@@ -68,7 +68,7 @@ impl Call {
         }
     }
 
-    /// Whether the call moves bytes, so that a short count is "partial".
+    /// Whether the call moves bytes, so that it has a count asked for.
     pub fn moves_bytes(self) -> bool {
         matches!(
             self,
@@ -207,7 +207,8 @@ pub struct CallResult {
     pub elapsed: Duration,
     /// What it returned.
     pub outcome: Outcome,
-    /// For calls that move bytes: fewer than asked.
+    /// A send, sendall or recvall that moved fewer bytes than asked: the
+    /// rest is still to do. A recv returns what is there, never partial.
     pub partial: bool,
     /// It ended because its time-out ran out.
     pub timed_out: bool,

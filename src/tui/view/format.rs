@@ -270,8 +270,7 @@ mod tests {
 
     #[test]
     fn long_lines_wrap_at_spaces_and_keep_every_word() {
-        let text =
-            "#6 A1 recv(16) → 9 [partial 56%] only 9 bytes were queued; recv returns what is there";
+        let text = "#6 A1 recv(16) → 9 9 bytes were queued: recv returns what is there, at most the 16 asked";
         let lines = wrap(Line::raw(text), 40);
         assert!(lines.len() > 1);
         assert!(lines.iter().all(|l| l.width() <= 40), "{lines:?}");
