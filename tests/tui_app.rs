@@ -461,3 +461,57 @@ fn the_panes_follow_the_last_typed_command() {
         "the hint for listen 5"
     );
 }
+
+/// Every pane that hides rows says how many (`↓ 8 more`): at 80×24 the
+/// connections pane shows four rows and the listeners pane one listener.
+#[test]
+fn panes_that_hide_rows_at_80x24_say_how_many() {
+    let (mut app, rx) = app();
+    app.update(Msg::Resize(80, 24));
+    for cmd in [
+        "listen",
+        "listen",
+        "listen",
+        "connect L1 x5",
+        "accept L1 x5",
+    ] {
+        command(&mut app, cmd);
+    }
+    assert!(
+        pump(&mut app, &rx, |a| a.lab.sockets().len() >= 13),
+        "timed out waiting"
+    );
+    assert!(snapshot_until(&mut app, |a| a.connections().len() >= 10));
+    let total = app.connections().len();
+    let screen = common::tui::rows(&app, 80, 24);
+    // The connections pane's rows and its bottom border.
+    let conn_rows = screen
+        .iter()
+        .filter(|r| r.contains("││") && r.chars().skip(30).collect::<String>().contains('⇄'))
+        .count();
+    let border = screen
+        .iter()
+        .find(|r| r.chars().skip(30).collect::<String>().starts_with('└') && r.contains("more"))
+        .unwrap_or_else(|| panic!("no row count under the connections:\n{}", screen.join("\n")));
+    let count = |mark: &str| {
+        border
+            .split(mark)
+            .nth(1)
+            .and_then(|r| r.trim_start().split(' ').next())
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(0)
+    };
+    assert!(conn_rows > 0 && conn_rows < total, "{}", screen.join("\n"));
+    assert_eq!(
+        count("↑") + count("↓") + conn_rows,
+        total,
+        "{border}\n{}",
+        screen.join("\n")
+    );
+    // Three listeners, room for one: the title says where the others are.
+    let title = &screen
+        .iter()
+        .find(|r| r.contains("Listeners"))
+        .expect("the listeners pane");
+    assert!(title.contains("more"), "{}", screen.join("\n"));
+}

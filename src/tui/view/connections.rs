@@ -32,8 +32,9 @@ const COLUMNS: &[Column] = &[
         rank: 4,
     },
     Column {
+        // FIN-WAIT-2 and the closed mark: `FIN-WAIT-2✝`.
         header: "state",
-        width: 10,
+        width: 11,
         rank: 1,
     },
     Column {
@@ -319,6 +320,42 @@ fn cell(app: &App, v: &SockView, col: usize, merged: bool, call_room: usize) -> 
     }
 }
 
+/// The state column, where a closed socket's `✝` shows.
+const STATE: usize = 2;
+
+/// The pane's bottom line in `room` cells: how many rows are scrolled out
+/// of sight above and below (`↑ 2 more · ↓ 3 more`), which always shows,
+/// then what `✝` means, where a row shows it and room is left.
+pub(crate) fn footer(above: usize, below: usize, closed: bool, room: usize) -> String {
+    let mut more = Vec::new();
+    if above > 0 {
+        more.push(format!("↑ {above} more"));
+    }
+    if below > 0 {
+        more.push(format!("↓ {below} more"));
+    }
+    let more = more.join(" · ");
+    if !closed {
+        return more;
+    }
+    let legends = [
+        "✝ closed by its program, held by the kernel",
+        "✝ closed, held by the kernel",
+        "✝ closed",
+    ];
+    legends
+        .iter()
+        .map(|l| {
+            if more.is_empty() {
+                (*l).to_string()
+            } else {
+                format!("{l} · {more}")
+            }
+        })
+        .find(|f| f.chars().count() <= room)
+        .unwrap_or(more)
+}
+
 /// The pane's title in `room` cells: the count always, then the count of
 /// each state as long as they fit whole, then the filter.
 fn title(app: &App, total: usize, room: usize) -> String {
@@ -449,6 +486,16 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     } else {
         t.strong()
     };
+    // Rows the pane cannot show are said, and so is the mark a closed
+    // socket's state wears.
+    let closed = window.iter().any(|v| v.closed) && cols.contains(&STATE);
+    let below = rows_all.len().saturating_sub(first + window.len());
+    let footer = footer(first, below, closed, room);
+    let b = if footer.is_empty() {
+        b
+    } else {
+        b.title_bottom(Line::styled(format!(" {footer} "), t.dim()).right_aligned())
+    };
     let table = Table::new(rows, constraints)
         .header(header)
         .block(b)
@@ -489,6 +536,22 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_footer_says_what_is_out_of_sight_before_what_the_mark_means() {
+        assert_eq!(footer(0, 0, false, 40), "");
+        assert_eq!(footer(2, 3, false, 40), "↑ 2 more · ↓ 3 more");
+        assert_eq!(
+            footer(0, 3, true, 60),
+            "✝ closed by its program, held by the kernel · ↓ 3 more"
+        );
+        assert_eq!(
+            footer(0, 3, true, 44),
+            "✝ closed, held by the kernel · ↓ 3 more"
+        );
+        assert_eq!(footer(1, 3, true, 20), "↑ 1 more · ↓ 3 more");
+        assert_eq!(COLUMNS[STATE].header, "state");
+    }
 
     #[test]
     fn narrow_tables_keep_the_important_columns() {

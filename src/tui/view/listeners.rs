@@ -58,7 +58,20 @@ fn scope_words(app: &App) -> Option<&'static str> {
 pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let t = app.theme;
     let listeners = app.listeners();
-    let mut b = block(app, title(app, area.width), Some(Pane::Listeners));
+    let fit = visible_listeners(app, area);
+    // What a lesson acted on last, else the selection.
+    let sel = [app.in_view.listener, app.sel_listener]
+        .into_iter()
+        .flatten()
+        .find_map(|s| listeners.iter().position(|l| l.id == Some(s)));
+    // The App keeps the offset; a selection made outside `update` still shows.
+    let first = keep_in_view(app.listener_offset, sel, listeners.len(), fit);
+    let below = listeners.len().saturating_sub(first + fit);
+    let mut b = block(
+        app,
+        title(app, area.width, first, below),
+        Some(Pane::Listeners),
+    );
     // Under the counters, which show with the listeners.
     if let Some(scope) = scope_words(app).filter(|_| !listeners.is_empty()) {
         b = b.title_bottom(Line::styled(scope, t.dim()).right_aligned());
@@ -116,14 +129,6 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     // The counters at the bottom (two lines when narrow); listeners above,
     // the selected one in view.
     let counter_rows = counter_rows(app, inner.width);
-    let fit = visible_listeners(app, area);
-    // What a lesson acted on last, else the selection.
-    let sel = [app.in_view.listener, app.sel_listener]
-        .into_iter()
-        .flatten()
-        .find_map(|s| listeners.iter().position(|l| l.id == Some(s)));
-    // The App keeps the offset; a selection made outside `update` still shows.
-    let first = keep_in_view(app.listener_offset, sel, listeners.len(), fit);
     let mut y = inner.y;
     for l in listeners.iter().skip(first).take(fit) {
         let Some(id) = l.id else { continue };
@@ -337,19 +342,40 @@ fn watch_alert(app: &App, id: crate::lab::SockName, width: usize) -> Option<Stri
 
 /// The pane's title, whole: FROZEN is never cut, the words about the
 /// accept queues give way first when the pane is narrow.
-fn title(app: &App, width: u16) -> String {
+/// The pane's title: how many listeners are out of sight above and below
+/// (`↓ 1 more`) always shows; "accept queues" where room is left.
+fn title(app: &App, width: u16, above: usize, below: usize) -> String {
     let frozen = if app.frozen.is_some() {
         " · FROZEN"
     } else {
         ""
     };
-    let full = format!("Listeners · accept queues{frozen}");
-    // Two corners, a space each side of the title, and the focus marker.
-    if full.chars().count() + 6 <= usize::from(width) {
-        full
-    } else {
-        format!("Listeners{frozen}")
+    let mut more = String::new();
+    if above > 0 {
+        more.push_str(&format!(" · ↑ {above} more"));
     }
+    if below > 0 {
+        more.push_str(&format!(" · ↓ {below} more"));
+    }
+    let arrows: Vec<String> = [(above, "↑"), (below, "↓")]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, a)| format!("{a}{n}"))
+        .collect();
+    let short = if arrows.is_empty() {
+        String::new()
+    } else {
+        format!(" · {} more", arrows.join(" "))
+    };
+    // Two corners, a space each side of the title, and the focus marker.
+    [
+        format!("Listeners · accept queues{frozen}{more}"),
+        format!("Listeners{frozen}{more}"),
+        format!("Listeners{frozen}{short}"),
+    ]
+    .into_iter()
+    .find(|t| t.chars().count() + 6 <= usize::from(width))
+    .unwrap_or_else(|| format!("Listeners{frozen}{short}"))
 }
 
 /// The accept queue's counters as separate fields (`overflows +21 ·
