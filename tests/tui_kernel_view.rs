@@ -151,6 +151,38 @@ fn a_lesson_reads_its_notes_beside_the_kernel_view_and_runs_calls_once_it_closes
     );
 }
 
+/// A step that ends at its kernel view: the space that closes the view
+/// begins the next step, so a teacher pressing only space never presses
+/// once for nothing.
+#[test]
+fn one_space_closes_a_view_that_ends_its_step_and_begins_the_next() {
+    let (mut app, rx) = app();
+    app.update(Msg::Resize(80, 24));
+    let lines = sockplay::script::parse_script(
+        "# lesson: Shown\nstep \"One\"\nlisten backlog=1\nshow L1 counters\nnote \"about the view\"\nstep \"Two\"\nnote \"in step two\"\n",
+    )
+    .unwrap();
+    app.play("Shown", lines, true);
+    let noted = |a: &sockplay::tui::app::App, text: &str| {
+        a.log
+            .entries()
+            .iter()
+            .any(|e| matches!(e, Entry::Note(n) if n.contains(text)))
+    };
+    key(&mut app, KeyCode::Char(' '));
+    assert!(
+        pump_drawn(&mut app, &rx, |a| matches!(a.mode, Mode::Show)
+            && noted(a, "about the view")),
+        "the view and its note never came"
+    );
+    key(&mut app, KeyCode::Char(' '));
+    assert!(matches!(app.mode, Mode::Normal), "{:?}", app.mode);
+    assert!(
+        pump_drawn(&mut app, &rx, |a| noted(a, "in step two")),
+        "one space closed the view but did not begin step two"
+    );
+}
+
 #[test]
 fn page_keys_move_the_results_by_the_visible_height() {
     let (mut app, _rx) = app();

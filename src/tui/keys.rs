@@ -51,9 +51,10 @@ fn on_kernel_view_key(app: &mut App, key: KeyEvent) {
         KeyCode::Char(' ') if app.script.as_ref().is_some_and(|s| s.more.is_some()) => {
             app.next_step()
         }
-        KeyCode::Esc | KeyCode::Char(' ') | KeyCode::Char('q') | KeyCode::Enter => {
-            app.close_kernel_view()
-        }
+        // Space goes on as well as closing: where the step ends at the
+        // view, on to the next step, so that one space always advances.
+        KeyCode::Char(' ') => app.close_view_and_go_on(),
+        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => app.close_kernel_view(),
         _ => {}
     }
 }

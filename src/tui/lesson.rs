@@ -158,6 +158,26 @@ impl App {
         }
     }
 
+    /// Space under the kernel view: closes it, and goes on. The calls held
+    /// under the view run; where the step had nothing left after the view
+    /// (its notes all shown beside it), going on is the next step, so that
+    /// the reader does not press space once for nothing.
+    pub fn close_view_and_go_on(&mut self) {
+        let step_next = self.script.as_ref().is_some_and(|s| {
+            s.lesson
+                && s.more.is_none()
+                && s.paused.is_none()
+                && s.player
+                    .lines()
+                    .get(s.player.position())
+                    .is_some_and(|l| matches!(l.statement, Statement::Step(_)))
+        });
+        self.close_kernel_view();
+        if step_next && self.script.as_ref().is_some_and(|s| s.at_step.is_some()) {
+            self.next_step();
+        }
+    }
+
     /// A frame was drawn: a note that waited for it may appear.
     pub(super) fn drawn(&mut self) {
         if let Some(s) = &mut self.script
