@@ -89,12 +89,47 @@ pub fn text(l: &LinkView) -> Vec<(String, bool)> {
     parts
 }
 
+/// The row's parts in `width` cells, no word or figure cut: where all do
+/// not fit, the drops lose their causes, the pulled cable its words, the
+/// queued bytes and the server's way go, whole, in that order; then parts
+/// from the end.
+pub fn fit(mut parts: Vec<(String, bool)>, width: usize) -> Vec<(String, bool)> {
+    let len = |p: &[(String, bool)]| p.iter().map(|(t, _)| t.chars().count()).sum::<usize>();
+    let shorter = |t: &str| -> Option<String> {
+        if let Some(rest) = t.strip_prefix(" │ dropped ") {
+            return rest
+                .split_once(" (")
+                .map(|(n, _)| format!(" │ dropped {n}"));
+        }
+        (t == " DOWN (cable pulled)").then(|| " DOWN".to_string())
+    };
+    for i in (0..parts.len()).rev() {
+        if len(&parts) <= width {
+            return parts;
+        }
+        if let Some(s) = shorter(&parts[i].0) {
+            parts[i].0 = s;
+        }
+    }
+    for gone in [", ", " │ S→C "] {
+        while len(&parts) > width
+            && let Some(i) = parts.iter().rposition(|(t, _)| t.starts_with(gone))
+        {
+            parts.remove(i);
+        }
+    }
+    while len(&parts) > width && parts.len() > 1 {
+        parts.pop();
+    }
+    parts
+}
+
 /// Draws the row for the link in the App's newest kernel view.
 pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let Some(l) = app.snapshot.as_ref().and_then(|s| s.link.as_ref()) else {
         return;
     };
-    let spans: Vec<Span<'_>> = text(l)
+    let spans: Vec<Span<'_>> = fit(text(l), usize::from(area.width))
         .into_iter()
         .map(|(t, warn)| {
             if warn {
@@ -111,6 +146,28 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
 mod tests {
     use super::*;
     use crate::lab::sides::{CLIENT_IP, LinkWay, SERVER_IP};
+
+    #[test]
+    fn a_narrow_row_leaves_details_out_whole() {
+        let parts = |v: &[&str]| v.iter().map(|t| (t.to_string(), false)).collect::<Vec<_>>();
+        let row = parts(&[
+            "link 5ms/way no rate",
+            " DOWN (cable pulled)",
+            " │ C→S 0 in flight",
+            " │ S→C 0",
+            " │ dropped 3 (down 3)",
+        ]);
+        let text = |p: Vec<(String, bool)>| p.into_iter().map(|(t, _)| t).collect::<String>();
+        assert_eq!(text(fit(row.clone(), 200)), text(row.clone()));
+        assert_eq!(
+            text(fit(row.clone(), 78)),
+            "link 5ms/way no rate DOWN (cable pulled) │ C→S 0 in flight │ S→C 0 │ dropped 3"
+        );
+        assert_eq!(
+            text(fit(row.clone(), 60)),
+            "link 5ms/way no rate DOWN │ C→S 0 in flight │ dropped 3"
+        );
+    }
 
     #[test]
     fn the_row_draws_the_flight_against_the_pipe_and_names_the_drops() {

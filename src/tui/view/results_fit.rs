@@ -21,7 +21,8 @@ enum Weight {
     Earlier,
     /// The step's title.
     Title,
-    /// A `show` table, a notice.
+    /// A `show` table, a notice, a call's "blocked" line once the call
+    /// has finished (its result below says how it ended).
     Info,
     /// A command as written.
     Command,
@@ -127,6 +128,8 @@ fn fit_with<'a>(
     };
     // Commands newer than every result are what runs now: they stay.
     let mut running = true;
+    // The calls whose results came: their "blocked" lines are history.
+    let mut finished: Vec<u64> = Vec::new();
     for e in app.log.entries().iter().rev() {
         let now_running = running && matches!(e, Entry::Command(..));
         if !matches!(e, Entry::Command(..) | Entry::Note(_) | Entry::Expect(_)) {
@@ -143,6 +146,7 @@ fn fit_with<'a>(
             said(n, alike_at, &mut blocks);
         }
         if let Entry::Op(r) = e {
+            finished.push(r.seq);
             alike = Some((r, 0));
             // Not drawn (yet): no block to count in.
             alike_at = usize::MAX;
@@ -164,6 +168,7 @@ fn fit_with<'a>(
             // A setting read or changed is a result of the step.
             Entry::Info(t) if t.starts_with("sysctl ") => Weight::Kept,
             Entry::Info(_) => Weight::Info,
+            Entry::Blocked(s) if finished.contains(&s.seq) => Weight::Info,
             Entry::Command(..) if now_running => Weight::Kept,
             Entry::Command(..) => Weight::Command,
             Entry::Expect(r) if r.ok => Weight::Checks,
