@@ -35,7 +35,7 @@ expect C1 state=TIME-WAIT
 expect no packet from=C1 to=A1 flags=FIN+ACK cause=close within 500ms
 show C1
 note "The side that shut down first (C1) ends in TIME-WAIT, here for 60 seconds, so that stray segments of this connection cannot be taken for a new one. The name C1 stays while the kernel holds it. A1 went through LAST-ACK and is gone."
-note "C1 was already in TIME-WAIT when its program called close(): the connection had ended, so close() sent nothing (the result says so, and the wire shows no segment from it). It only freed the descriptor."
+note "C1 was already in TIME-WAIT when its program called close(): the connection had ended, so close() sent nothing (its result says so). It only freed the descriptor."
 
 step "A reset"
 note "A new connection; the server closes it with SO_LINGER set to zero, which sends a reset (RST) instead of a FIN."

@@ -1,5 +1,5 @@
 # lesson: One port, many connections
-# summary: a listener's one port serves every client, each connection a distinct 4-tuple; the limit is the client side's ephemeral ports (ip_local_port_range), per server address
+# summary: a listener's one port serves every client, each connection a distinct 4-tuple; the limit is the client side's ephemeral ports (ip_local_port_range), for each server address and port
 # netns: own
 
 step "One port, three clients"
@@ -17,7 +17,7 @@ note "The accepted sockets all use port 8080, the listener's own. What tells the
 
 step "Where client ports come from"
 sysctl ip_local_port_range
-note "A client that does not bind gets its port from the ephemeral range, ip_local_port_range: here {sysctl.ip_local_port_range}. Each connection to one server address needs a port of its own from it."
+note "A client that does not bind gets its port from the ephemeral range, ip_local_port_range: here {sysctl.ip_local_port_range}. Connections to the same server address and port need client ports of their own, for their four parts must differ somewhere."
 
 step "A narrow range"
 listen 8081
@@ -42,4 +42,5 @@ connect L3 x2
 expect C7 state=ESTABLISHED
 expect C8 state=ESTABLISHED
 select C8
-note "Both did, on ports {C7.local_port} and {C8.local_port} again: toward another server's port, the same client ports make new four-part names. The ephemeral range limits connections per server address, not per machine."
+note "Both did, on ports {C7.local_port} and {C8.local_port} again: toward another server port, the same client ports make new four-part names."
+note "What must be unique is the four-part name: the range limits the connections from one client address to each server address and port, not the connections of the machine."

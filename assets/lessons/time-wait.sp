@@ -19,6 +19,7 @@ select A1
 expect A1 state=TIME-WAIT
 expect A1 time_wait=50s..60s
 note "A1 sent the first FIN, so its side of the connection waits in TIME-WAIT, a minute on Linux (the time left shows beside it), so that late segments of this connection cannot land in a new one. The listener is gone; A1's entry still holds port 8080."
+note "The ✝ beside A1's state says its program has closed it: the kernel alone holds it now."
 
 step "Restart the server"
 note "The server restarts on port 8080, as before, without SO_REUSEADDR. Will listen succeed?"

@@ -1,5 +1,6 @@
 # lesson: UDP
 # summary: does the backlog apply to UDP? datagram boundaries, truncation, silent drops, connected UDP and ECONNREFUSED
+# netns: own
 
 step "Does the backlog apply to UDP?"
 udp
@@ -9,7 +10,7 @@ listen U1 backlog=5
 expect U1 errno=EOPNOTSUPP
 accept U1
 expect U1 errno=EOPNOTSUPP
-note "The kernel refuses both: EOPNOTSUPP. The backlog is the length of a queue of connections, and UDP has no connections, so there is nothing to queue and nothing to accept."
+note "The kernel refuses both calls, listen(5) and then accept(), with EOPNOTSUPP, 'operation not supported': a UDP socket has no listen or accept operation at all. The backlog is the length of a queue of connections, and UDP has no connections, so there is nothing to queue and nothing to accept."
 
 step "Datagrams without listen()"
 udp
@@ -65,7 +66,7 @@ note "Every sendto() succeeded: U4 handed every datagram to the kernel. U3 dropp
 
 step "Counted, not told"
 show U3 counters
-note "The drops also count in the kernel's UdpRcvbufErrors ({U3.udp_rcvbuf_errors} since the lab started; system-wide, unless the lab has a namespace of its own)."
+note "The kernel counts the drops in its UdpRcvbufErrors counter too: {U3.udp_rcvbuf_errors} since the lab started. This lesson runs in a network namespace of its own, so no other program's drops are in that count: every one is the lab's."
 
 step "What the buffer kept"
 note "U3's recvq is {U3.recvq}: the memory the kernel charged for the queued datagrams, each with its overhead, not their bytes. U3 will read without waiting until nothing is left: how many datagrams is that?"
