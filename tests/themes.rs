@@ -39,6 +39,9 @@ fn busy_lab() -> (App, std::sync::mpsc::Receiver<sockplay::lab::LabEvent>) {
         ("listen backlog=1", 1),
         ("connect L1 x3", 2),
         ("accept L1", 1),
+        // More than the buffers hold, without waiting: a partial send.
+        ("set C2 timeout=0", 1),
+        ("send C2 16m", 1),
         ("send C1 \"Hi there\"", 1),
         ("recv A1 4", 1),
         ("set A1 timeout=0", 1),
