@@ -11,6 +11,22 @@
 //! that a lesson that needs a lab of its own enters a network namespace
 //! while it has one thread, as `sockplay lesson` does. The misses are
 //! listed with lesson, size, step and note, and any fails the test.
+//!
+//! The same play keeps the whole screen at every stop at 80×24 (each
+//! step's end, each pause, each note held for space) as a snapshot, one
+//! file per lesson: `tests/snapshots/lesson_backing__screens_80x24_NAME.snap`.
+//! What the kernel decides run to run is masked (see `backing/screens.rs`);
+//! a change to the layout, a heading, a label, a note's words or the stop
+//! it appears at fails the test with the difference. After a change made
+//! on purpose, write the snapshots anew and review them with git diff:
+//!
+//! ```text
+//! INSTA_UPDATE=always cargo test --test lesson_backing -- NAME…
+//! git diff tests/snapshots/
+//! ```
+//!
+//! (or `cargo insta review`, where cargo-insta is installed, on the
+//! `.snap.new` files a plain run leaves beside them).
 
 mod backing;
 
@@ -19,6 +35,9 @@ use std::time::{Duration, Instant};
 
 use backing::play::{Played, play};
 use sockplay::script::parse_script;
+
+/// The size whose screens are kept as snapshots.
+const SNAPSHOT_SIZE: (u16, u16) = (80, 24);
 
 /// The sizes a lesson is played at: a projector, and the smallest terminal.
 const SIZES: [(u16, u16); 2] = [(100, 30), (80, 24)];
@@ -43,6 +62,7 @@ fn main() -> ExitCode {
     // must find.
     if filters.is_empty() || filters.iter().any(|f| "synthetic".contains(f.as_str())) {
         failed.extend(backing::cite::self_test());
+        failed.extend(backing::screens::self_test());
         failed.extend(backing::cuts::self_test());
         failed.extend(backing::synthetic::check());
     }
@@ -60,19 +80,22 @@ fn main() -> ExitCode {
         })
         .collect();
     let exe = std::env::current_exe().unwrap();
-    let mut running: Vec<(String, String, std::process::Child, Instant)> = Vec::new();
+    // Each child's output is read by a thread of its own as it comes: a
+    // child whose output outgrew a pipe read only at its end would wait
+    // for room forever (a snapshot's difference is long).
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let mut running = 0;
     let mut queue = jobs.into_iter();
     let mut report = String::new();
     loop {
-        while running.len() < AT_ONCE {
+        while running < AT_ONCE {
             let Some((lesson, size)) = queue.next() else {
                 break;
             };
             let child = Command::new(&exe)
                 .args(["--child", &lesson, &size])
                 .stdout(std::process::Stdio::piped())
-                // The screens a dump asks for go straight through: a pipe
-                // read only at the end would fill and stall the child.
+                // The screens a dump asks for go straight through.
                 .stderr(if std::env::var_os("BACKING_DUMP").is_some() {
                     std::process::Stdio::inherit()
                 } else {
@@ -80,34 +103,32 @@ fn main() -> ExitCode {
                 })
                 .spawn()
                 .unwrap();
-            running.push((lesson, size, child, Instant::now()));
+            let tx = done_tx.clone();
+            let began = Instant::now();
+            std::thread::spawn(move || {
+                let out = child.wait_with_output().unwrap();
+                let _ = tx.send((lesson, size, out, began.elapsed()));
+            });
+            running += 1;
         }
-        if running.is_empty() {
+        if running == 0 {
             break;
         }
-        let mut i = 0;
-        while i < running.len() {
-            if running[i].2.try_wait().unwrap().is_some() {
-                let (lesson, size, child, began) = running.remove(i);
-                let out = child.wait_with_output().unwrap();
-                let text = String::from_utf8_lossy(&out.stdout);
-                let took = began.elapsed().as_secs_f64();
-                eprintln!(
-                    "{lesson} at {size}: {} ({took:.0} s)",
-                    text.lines().next().unwrap_or("")
-                );
-                if !out.status.success() {
-                    failed.push(format!("{lesson} at {size}"));
-                    report.push_str(&format!(
-                        "\n── {lesson} at {size} ──\n{text}{}",
-                        String::from_utf8_lossy(&out.stderr)
-                    ));
-                }
-            } else {
-                i += 1;
-            }
+        let (lesson, size, out, took) = done_rx.recv().unwrap();
+        running -= 1;
+        let text = String::from_utf8_lossy(&out.stdout);
+        eprintln!(
+            "{lesson} at {size}: {} ({:.0} s)",
+            text.lines().next().unwrap_or(""),
+            took.as_secs_f64()
+        );
+        if !out.status.success() {
+            failed.push(format!("{lesson} at {size}"));
+            report.push_str(&format!(
+                "\n── {lesson} at {size} ──\n{text}{}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
         }
-        std::thread::sleep(Duration::from_millis(50));
     }
     if failed.is_empty() {
         println!("test every_note_is_backed_by_the_screen ... ok");
@@ -190,7 +211,25 @@ fn child(name: &str, size: &str) -> ExitCode {
             eprintln!("=== {title}\n{screen}");
         }
     }
-    if played.misses.is_empty() && played.cuts.is_empty() && played.done {
+    // The screens kept, against the snapshot (only a lesson played to its
+    // end: a shorter play is already a failure).
+    let mut same = true;
+    if size == SNAPSHOT_SIZE && played.done {
+        let text: Vec<String> = played
+            .kept
+            .iter()
+            .map(|(t, s)| format!("=== {t}\n{s}"))
+            .collect();
+        let text = text.join("\n");
+        let snapshot = std::panic::catch_unwind(|| {
+            insta::assert_snapshot!(format!("screens_80x24_{name}"), text);
+        });
+        if snapshot.is_err() {
+            println!("  {name} {size:?}: the screens differ from the snapshot (the difference above)");
+            same = false;
+        }
+    }
+    if played.misses.is_empty() && played.cuts.is_empty() && played.done && same {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
