@@ -225,7 +225,9 @@ fn child(name: &str, size: &str) -> ExitCode {
             insta::assert_snapshot!(format!("screens_80x24_{name}"), text);
         });
         if snapshot.is_err() {
-            println!("  {name} {size:?}: the screens differ from the snapshot (the difference above)");
+            println!(
+                "  {name} {size:?}: the screens differ from the snapshot (the difference above)"
+            );
             same = false;
         }
     }

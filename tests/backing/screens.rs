@@ -38,7 +38,9 @@ use sockplay::tui::app::App;
 use sockplay::tui::view::{self, narration};
 
 /// Units a figure may carry, glued to it or after one space.
-const UNITS: &[&str] = &["KiB", "MiB", "GiB", "ms", "µs", "ns", "k", "K", "M", "G", "B", "s", "%"];
+const UNITS: &[&str] = &[
+    "KiB", "MiB", "GiB", "ms", "µs", "ns", "k", "K", "M", "G", "B", "s", "%",
+];
 
 /// Whether `c` may be part of a word (a name, a unit).
 fn wordy(c: char) -> bool {
@@ -99,10 +101,7 @@ pub fn mask(row: &str) -> String {
 /// Whether the digits at `i` end a lab socket's name: one capital (`L`,
 /// `C`, `A`, `U`, `S`) right before them, and no letter before that.
 fn is_name_end(c: &[char], i: usize) -> bool {
-    i >= 1
-        && "LCAUS".contains(c[i - 1])
-        && (i < 2 || !wordy(c[i - 2]))
-        && c[i].is_ascii_digit()
+    i >= 1 && "LCAUS".contains(c[i - 1]) && (i < 2 || !wordy(c[i - 2])) && c[i].is_ascii_digit()
 }
 
 /// `row` with runs of blanks as one and none beside a pane's side, a
@@ -133,8 +132,16 @@ fn squeeze(row: &str) -> String {
 fn unmask_optional(row: &str) -> String {
     let mut row = row.to_string();
     for state in [
-        "ESTAB", "SYN-SENT", "SYN-RECV", "CLOSE-WAIT", "TIME-WAIT", "FIN-WAIT-#", "LAST-ACK",
-        "CLOSING", "CLOSED", "UNCONN",
+        "ESTAB",
+        "SYN-SENT",
+        "SYN-RECV",
+        "CLOSE-WAIT",
+        "TIME-WAIT",
+        "FIN-WAIT-#",
+        "LAST-ACK",
+        "CLOSING",
+        "CLOSED",
+        "UNCONN",
     ] {
         row = row.replace(&format!(" · {state} #"), "");
     }
@@ -151,8 +158,8 @@ fn narration_as_written(app: &App, inner: Rect) -> Buffer {
         script.shown_to(),
         &script.name,
     );
-    let title_rows =
-        narration::paragraph(step.title.clone(), Vec::new(), Style::default()).line_count(inner.width);
+    let title_rows = narration::paragraph(step.title.clone(), Vec::new(), Style::default())
+        .line_count(inner.width);
     let whole = narration::paragraph(step.title.clone(), step.notes.clone(), Style::default())
         .line_count(inner.width);
     let notes = if whole > usize::from(inner.height) {
@@ -170,7 +177,12 @@ fn narration_as_written(app: &App, inner: Rect) -> Buffer {
 /// draw sockets as they are, and the kernel view or wire over them.
 fn live_panes(app: &App, w: u16, h: u16) -> Vec<Rect> {
     let areas = view::areas(app, w, h);
-    let mut live = vec![areas.listeners, areas.connections, areas.selected, areas.results];
+    let mut live = vec![
+        areas.listeners,
+        areas.connections,
+        areas.selected,
+        areas.results,
+    ];
     if matches!(app.mode, sockplay::tui::app::Mode::Show) {
         live.push(view::kernel_view::area(app, Rect::new(0, 0, w, h)));
     }
@@ -194,7 +206,11 @@ pub fn normalised(app: &App, w: u16, h: u16) -> String {
             let overlay = show && i == 4;
             let first = r.y + 1;
             // The connections' column headings are kept.
-            let first = if r == areas.connections { first + 1 } else { first };
+            let first = if r == areas.connections {
+                first + 1
+            } else {
+                first
+            };
             for y in first..(r.y + r.height).saturating_sub(1) {
                 if covered(y) != overlay {
                     continue;
@@ -264,7 +280,10 @@ pub fn self_test() -> Vec<String> {
             "┌ ▶ Connections · 12 · ESTAB 10 · SYN-SENT 2 ──────┐",
             "┌ ▶ Connections · # ──┐",
         ),
-        ("│name pair state mode call in flight │", "│name state mode call│"),
+        (
+            "│name pair state mode call in flight │",
+            "│name state mode call│",
+        ),
     ];
     cases
         .iter()
