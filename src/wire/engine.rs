@@ -300,7 +300,9 @@ fn run(inner: &Inner, lab: &Observer, mut pcap: Option<PcapFile>, target: Option
             let Ok(h) = parse_frame(frame) else { continue };
             let ago = now_wall.duration_since(meta.stamp).unwrap_or_default();
             let t = now_lab.saturating_sub(ago);
-            let ends = dir.ends(lab, h.src, h.dst, h.flags & flag::SYN != 0);
+            let syn = h.flags & flag::SYN != 0;
+            let bare_syn = syn && h.flags & flag::ACK == 0;
+            let ends = dir.ends(lab, h.src, h.dst, syn, bare_syn);
             if ends.from.is_none() && ends.to.is_none() && !watched(&h) {
                 continue;
             }

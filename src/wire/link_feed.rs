@@ -96,7 +96,9 @@ impl Feed {
                     (LinkSide::receiver(p.to_server), seg.clone())
                 }
                 Event::Entered | Event::Dropped(_) => {
-                    let ends = dir.ends(lab, h.src, h.dst, h.flags & flag::SYN != 0);
+                    let syn = h.flags & flag::SYN != 0;
+                    let bare_syn = syn && h.flags & flag::ACK == 0;
+                    let ends = dir.ends(lab, h.src, h.dst, syn, bare_syn);
                     let mut seg = flows.segment(&h, t, ends, lab);
                     let mut c = crossing(&p);
                     if let Event::Dropped(why) = p.event {

@@ -16,6 +16,9 @@ pub struct Directory {
     unplaced: Vec<(SocketAddr, SockName)>,
     /// Addresses learned from such a client's SYN.
     learned: FxHashMap<SocketAddr, SockName>,
+    /// Accepted sockets whose connection a new SYN on the same 4-tuple
+    /// ended: by (local, peer), the newest number that no longer names it.
+    superseded: FxHashMap<(SocketAddr, SocketAddr), u32>,
     /// The lab's generation when the directory was read.
     read: Option<u64>,
 }
@@ -65,7 +68,12 @@ impl Directory {
                     }
                 }
                 (Role::Client, _, Some(p)) => self.unplaced.push((p, name)),
-                (Role::Accepted, Some(l), Some(p)) => {
+                (Role::Accepted, Some(l), Some(p))
+                    if self
+                        .superseded
+                        .get(&(l, p))
+                        .is_none_or(|&n| name.number > n) =>
+                {
                     self.accepted.insert((l, p), name);
                 }
                 (Role::Listener, Some(l), _) => self.listeners.push((l, name)),
@@ -95,9 +103,26 @@ impl Directory {
             .map(|(_, n)| *n)
     }
 
+    /// A bare SYN from `src` to `dst`: a connection begins on this 4-tuple,
+    /// perhaps one an earlier connection used (a port used again). Its
+    /// client is whichever holds `src` now, read again if the lab changed;
+    /// the accepted socket of the earlier connection no longer names the
+    /// server's end, and an address learned for an earlier client is
+    /// learned again.
+    fn new_connection(&mut self, lab: &Observer, src: SocketAddr, dst: SocketAddr) {
+        self.learned.remove(&src);
+        if let Some(old) = self.accepted.remove(&(dst, src)) {
+            self.superseded.insert((dst, src), old.number);
+        }
+        if self.read != Some(lab.generation()) {
+            self.refresh(lab);
+        }
+    }
+
     /// Both ends of a segment from `src` to `dst`, reading the lab again
     /// when an end is not known, or is a listener, and the lab changed
-    /// since it was last read. A client in SYN-SENT has no address in the
+    /// since it was last read; `bare_syn` (a SYN without ACK) begins a
+    /// connection on the 4-tuple. A client in SYN-SENT has no address in the
     /// lab until its connect returns: it is read from the kernel then.
     pub fn ends(
         &mut self,
@@ -105,11 +130,15 @@ impl Directory {
         src: SocketAddr,
         dst: SocketAddr,
         handshake: bool,
+        bare_syn: bool,
     ) -> Ends {
         let look = |d: &Self| Ends {
             from: d.name(src, dst, handshake),
             to: d.name(dst, src, handshake),
         };
+        if bare_syn {
+            self.new_connection(lab, src, dst);
+        }
         let ends = look(self);
         let settled =
             |n: Option<SockName>| n.is_some_and(|n| n.role != Role::Listener || handshake);
