@@ -37,7 +37,7 @@ pub use snapshot::{
 };
 pub use state::TcpState;
 
-use crate::lab::{Observer, Role, SocketInfo};
+use crate::lab::{Observer, Role, SockName, SocketInfo};
 use diag::DiagSocket;
 
 /// Takes snapshots of a lab from the running kernel; counts the TcpExt
@@ -196,6 +196,9 @@ impl Snapshotter {
         lab.sockets_into(&mut sockets);
         let t = lab.elapsed();
         let snap = self.take_of(&sockets, t);
+        if let Ok(snap) = &snap {
+            retire_let_go(lab, &sockets, snap);
+        }
         self.lab = sockets;
         snap
     }
@@ -284,5 +287,27 @@ impl Snapshotter {
             scope: self.scope,
             t,
         })
+    }
+}
+
+/// Closed connection ends the snapshot found no kernel trace of (the
+/// kernel let them go: no TIME-WAIT, no FIN-WAIT left) leave the lab's
+/// list, so that no reader walks them again.
+fn retire_let_go(lab: &Observer, sockets: &[SocketInfo], snap: &Snapshot) {
+    let closed = |s: &&SocketInfo| {
+        s.meta.closed && s.pending == 0 && matches!(s.role, Role::Client | Role::Accepted)
+    };
+    if !sockets.iter().any(|s| closed(&s)) {
+        return;
+    }
+    let shown: rustc_hash::FxHashSet<SockName> = snap.sockets.iter().filter_map(|v| v.id).collect();
+    let gone: Vec<SockName> = sockets
+        .iter()
+        .filter(closed)
+        .map(|s| s.name)
+        .filter(|n| !shown.contains(n))
+        .collect();
+    if !gone.is_empty() {
+        lab.retire(&gone);
     }
 }

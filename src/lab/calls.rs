@@ -32,15 +32,46 @@ pub struct CallMark {
 #[derive(Debug, Default)]
 pub(crate) struct CallLog {
     marks: VecDeque<CallMark>,
+    /// How many calls have left the front of the log.
+    gone: u64,
+    /// Per socket with calls kept: where its first kept call is (counted
+    /// from the first call ever logged) and how many are kept. A reader
+    /// of one socket's calls starts there, not at the log's oldest.
+    socks: rustc_hash::FxHashMap<SockName, (u64, usize)>,
 }
 
 impl CallLog {
     /// A call began.
     pub fn began(&mut self, mark: CallMark) {
-        if self.marks.len() == KEPT {
-            self.marks.pop_front();
+        if self.marks.len() == KEPT
+            && let Some(old) = self.marks.pop_front()
+        {
+            self.gone += 1;
+            if let Some((_, kept)) = self.socks.get_mut(&old.sock) {
+                *kept -= 1;
+                if *kept == 0 {
+                    self.socks.remove(&old.sock);
+                }
+            }
         }
+        let at = self.gone + self.marks.len() as u64;
+        self.socks
+            .entry(mark.sock)
+            .and_modify(|(_, kept)| *kept += 1)
+            .or_insert((at, 1));
         self.marks.push_back(mark);
+    }
+
+    /// Where `sock`'s first kept call is in [`CallLog::marks`]: its calls
+    /// are all at or after it (the end when it has none).
+    pub fn first_of(&self, sock: SockName) -> usize {
+        self.socks
+            .get(&sock)
+            .map_or(self.marks.len(), |(first, _)| {
+                // A first that left the log (another socket's call stood
+                // there) means the front.
+                first.saturating_sub(self.gone) as usize
+            })
     }
 
     /// A call finished with `ret`.
@@ -64,5 +95,37 @@ impl CallLog {
     /// Forgets every call (the lab starts afresh).
     pub fn clear(&mut self) {
         self.marks.clear();
+        self.socks.clear();
+        self.gone = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::Role;
+
+    #[test]
+    fn a_socket_s_calls_start_where_it_says_past_the_log_s_bound() {
+        let mut log = CallLog::default();
+        let (c1, c2) = (SockName::new(Role::Client, 1), SockName::new(Role::Client, 2));
+        let mark = |seq, sock| CallMark {
+            seq,
+            sock,
+            call: Call::Send,
+            part_of: None,
+            began: Duration::ZERO,
+            ret: None,
+        };
+        for seq in 0..(KEPT as u64 + 10) {
+            log.began(mark(seq, if seq % 1000 == 5 { c2 } else { c1 }));
+        }
+        for sock in [c1, c2] {
+            // Never after the socket's first kept call.
+            let real = log.marks().iter().position(|m| m.sock == sock).unwrap();
+            assert!(log.first_of(sock) <= real, "{sock}");
+        }
+        assert_eq!(log.first_of(SockName::new(Role::Client, 3)), log.marks().len());
+        assert!(log.socks.len() <= 2);
     }
 }

@@ -482,9 +482,28 @@ impl Lab {
         self.shared.listed().iter().map(|s| s.info()).collect()
     }
 
-    /// How many sockets the lab has (closed ones included).
+    /// How many sockets the lab lists (closed ones the kernel still holds
+    /// included).
     pub fn socket_count(&self) -> usize {
         self.shared.count()
+    }
+
+    /// Whether `name` is in the lab's list (open, or closed and still held
+    /// by the kernel).
+    pub fn is_listed(&self, name: SockName) -> bool {
+        self.shared.get(name).is_some()
+    }
+
+    /// Whether `name` was given to a socket of the lab: one listed, or a
+    /// closed one that left the list.
+    pub fn knows(&self, name: SockName) -> bool {
+        self.shared.knows(name)
+    }
+
+    /// How many closed sockets have left the list since the lab began
+    /// (see [`Observer::retire`]): what is kept about them may go too.
+    pub fn retired_count(&self) -> u64 {
+        self.shared.retired_count()
     }
 
     /// One socket's information.
@@ -580,10 +599,31 @@ impl Observer {
         self.shared.now()
     }
 
+    /// Closed sockets that the kernel no longer holds (a reader of the
+    /// kernel found no trace of them) leave the lab's list: no reader walks
+    /// them again, however long the session. Only closed clients and
+    /// accepted sockets with no call left on them go; their names still
+    /// answer "closed". Returns how many left.
+    pub fn retire(&self, names: &[SockName]) -> usize {
+        self.shared.retire(names)
+    }
+
     /// A number that changes whenever a socket joins the lab or an end
     /// learns its address: a reader of [`Observer::ends`] reads again then.
     pub fn generation(&self) -> u64 {
         self.shared.generation.load(Ordering::Acquire)
+    }
+
+    /// Looks at the calls of the log (oldest first) from the first one on
+    /// `sock` on, under its lock: none before it is `sock`'s.
+    pub fn with_calls_from<R>(
+        &self,
+        sock: SockName,
+        read: impl FnOnce(std::collections::vec_deque::Iter<'_, CallMark>) -> R,
+    ) -> R {
+        let log = self.shared.call_log();
+        let first = log.first_of(sock);
+        read(log.marks().range(first..))
     }
 
     /// Looks at the log of calls (oldest first) under its lock.

@@ -21,6 +21,30 @@ pub(crate) struct Registry {
     /// kernel view reads ten thousand sockets several times a second
     /// without copying the list or touching each socket's count.
     listed: Option<Arc<[Arc<LabSocket>]>>,
+    /// Closed sockets the kernel let go, by role and number, one bit each:
+    /// they left the list, and their names still say "closed".
+    retired: [Vec<u64>; 5],
+    /// How many sockets have left the list.
+    retired_count: u64,
+}
+
+impl Registry {
+    fn is_retired(&self, name: SockName) -> bool {
+        let n = name.number as usize;
+        self.retired[name.role as usize]
+            .get(n / 64)
+            .is_some_and(|w| w & (1 << (n % 64)) != 0)
+    }
+
+    fn mark_retired(&mut self, name: SockName) {
+        let n = name.number as usize;
+        let bits = &mut self.retired[name.role as usize];
+        if bits.len() <= n / 64 {
+            bits.resize(n / 64 + 1, 0);
+        }
+        bits[n / 64] |= 1 << (n % 64);
+        self.retired_count += 1;
+    }
 }
 
 impl Shared {
@@ -79,6 +103,58 @@ impl Shared {
         self.registry().ends.get(&(role, addr)).copied()
     }
 
+    /// Closed connection ends the kernel no longer holds leave the list
+    /// (and the hot path of every reader of it): a client or accepted
+    /// socket that is closed with no call left on it. Others are kept.
+    /// Returns how many left.
+    pub(crate) fn retire(&self, names: &[SockName]) -> usize {
+        let mut reg = self.registry();
+        let mut gone = 0;
+        for &name in names {
+            if !matches!(name.role, Role::Client | Role::Accepted) {
+                continue;
+            }
+            let Some(sock) = reg.sockets.get(&name) else {
+                continue;
+            };
+            if !sock.is_closed() || sock.pending() > 0 {
+                continue;
+            }
+            let sock = reg.sockets.remove(&name).expect("found above");
+            let m = sock.meta();
+            let at = match name.role {
+                Role::Client => m.local,
+                _ => m.peer,
+            };
+            drop(m);
+            if let Some(at) = at
+                && reg.ends.get(&(name.role, at)) == Some(&name)
+            {
+                reg.ends.remove(&(name.role, at));
+            }
+            reg.mark_retired(name);
+            gone += 1;
+        }
+        if gone > 0 {
+            reg.listed = None;
+            drop(reg);
+            self.generation
+                .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        }
+        gone
+    }
+
+    /// Whether `name` is a socket of the lab, listed or gone from the list.
+    pub(crate) fn knows(&self, name: SockName) -> bool {
+        let reg = self.registry();
+        reg.sockets.contains_key(&name) || reg.is_retired(name)
+    }
+
+    /// How many sockets have left the list since the lab began.
+    pub(crate) fn retired_count(&self) -> u64 {
+        self.registry().retired_count
+    }
+
     pub(crate) fn get(&self, name: SockName) -> Option<Arc<LabSocket>> {
         self.registry().sockets.get(&name).cloned()
     }
@@ -91,6 +167,7 @@ impl Shared {
         match reg.sockets.get(&name) {
             Some(sock) => Ok(Arc::clone(sock)),
             None if name.role == crate::lab::Role::Watched => Err(LabError::Watched(name)),
+            None if reg.is_retired(name) => Err(LabError::Closed(name)),
             None if name.number <= reg.last[name.role as usize] => Err(LabError::NeverMade(name)),
             None => Err(LabError::UnknownSocket(name)),
         }
@@ -123,5 +200,6 @@ impl Shared {
         reg.listed = None;
         reg.ends.clear();
         reg.last = [0; 4];
+        reg.retired = Default::default();
     }
 }

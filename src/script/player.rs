@@ -128,7 +128,7 @@ impl Host<'_> {
     /// Whether a name was given to a socket, or to a call that failed
     /// before its socket could join the lab (a refused `listen`).
     fn known(&self, sock: SockName) -> bool {
-        self.lab.socket(sock).is_some() || self.last.contains_key(&sock)
+        self.lab.knows(sock) || self.last.contains_key(&sock)
     }
 }
 
@@ -297,6 +297,25 @@ impl Player {
     /// Adds lines to play after the ones there are.
     pub fn push(&mut self, line: Line) {
         self.lines.push(line);
+    }
+
+    /// Forgets lines played long ago, all but the last `keep` before the
+    /// next one: a command line typed into for hours holds what it may
+    /// still need, not every line ever typed. Indices ([`Player::position`],
+    /// [`Player::filled`]) count from the first line kept after this.
+    pub fn forget_played(&mut self, keep: usize) {
+        let gone = self.next.saturating_sub(keep);
+        // At least `keep` at a time, so that the lines move seldom.
+        if gone < keep.max(1) {
+            return;
+        }
+        self.lines.drain(..gone);
+        self.next -= gone;
+        self.released = self.released.and_then(|r| r.checked_sub(gone));
+        self.filled = std::mem::take(&mut self.filled)
+            .into_iter()
+            .filter_map(|(i, text)| Some((i.checked_sub(gone)?, text)))
+            .collect();
     }
 
     /// Whether a line is waiting (settling, sleeping, retrying).

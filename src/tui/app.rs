@@ -40,6 +40,13 @@ pub enum Msg {
     Drawn,
 }
 
+/// How many typed commands are kept: to recall (↑), and played lines the
+/// command line's player keeps behind the next one.
+pub const TYPED_KEPT: usize = 256;
+
+/// How many last results of sockets that left the lab are kept.
+pub const KEPT_RETIRED: usize = 256;
+
 /// The panes that can have focus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -104,8 +111,11 @@ pub struct App {
     pub history: History,
     /// The results log.
     pub log: Log,
-    /// Each socket's last finished call.
+    /// Each socket's last finished call (of closed sockets the kernel let
+    /// go, only the newest [`KEPT_RETIRED`]).
     pub last: HashMap<SockName, CallResult>,
+    /// The lab's count of sockets that left it, when `last` was pruned.
+    retired_seen: u64,
     /// The kernel view's one reader, shared with the sampler.
     pub kernel: KernelReader,
     typed: Player,
@@ -189,6 +199,7 @@ impl App {
             history: History::default(),
             log: Log::default(),
             last: HashMap::new(),
+            retired_seen: 0,
             kernel,
             typed: Player::new(Vec::new()),
             typed_sources: Vec::new(),
@@ -339,10 +350,36 @@ impl App {
             return;
         }
         self.history.record(&snap);
+        self.forget_retired();
         self.snapshot = Some(snap);
         self.wire_follows();
         self.fix_selection();
         self.dirty = true;
+    }
+
+    /// Once closed sockets have left the lab (the kernel let them go), their
+    /// last results go too, all but the newest [`KEPT_RETIRED`]: a script
+    /// may still `expect` a result of a socket it just closed.
+    fn forget_retired(&mut self) {
+        let retired = self.lab.retired_count();
+        if retired == self.retired_seen {
+            return;
+        }
+        self.retired_seen = retired;
+        let mut gone: Vec<(u64, SockName)> = self
+            .last
+            .iter()
+            .filter(|(n, _)| matches!(n.role, Role::Client | Role::Accepted))
+            .filter(|(n, _)| !self.lab.is_listed(**n))
+            .map(|(n, r)| (r.seq, *n))
+            .collect();
+        if gone.len() <= KEPT_RETIRED {
+            return;
+        }
+        gone.sort_unstable();
+        for (_, n) in &gone[..gone.len() - KEPT_RETIRED] {
+            self.last.remove(n);
+        }
     }
 
     /// Selects a socket in its pane (`select S`), now or once the kernel
@@ -397,6 +434,9 @@ impl App {
             self.dirty = true;
         }
         if source == Source::Typed && self.typed_history.last().is_none_or(|l| l != text) {
+            if self.typed_history.len() == TYPED_KEPT {
+                self.typed_history.remove(0);
+            }
             self.typed_history.push(text.to_string());
         }
         self.history_pos = None;
@@ -404,7 +444,7 @@ impl App {
             Ok(Some(statement)) => {
                 self.cmd_error = None;
                 self.scroll = 0;
-                let number = self.typed.lines().len() + 1;
+                let number = self.typed_sources.len() + 1;
                 self.typed_sources.push(source);
                 self.typed.push(Line {
                     number,
@@ -461,6 +501,7 @@ impl App {
             wake = Some(w);
         }
         self.typed.forgive();
+        self.typed.forget_played(TYPED_KEPT);
         if let Some((sock, facing)) = selected {
             self.select(sock);
             self.facing = facing;
@@ -472,6 +513,12 @@ impl App {
             wake = Some(wake.map_or(w, |x| x.min(w)));
         }
         self.wake = wake;
+    }
+
+    /// How many typed lines the command line's player holds (played ones
+    /// included, up to [`TYPED_KEPT`] of them).
+    pub fn typed_lines_kept(&self) -> usize {
+        self.typed.lines().len()
     }
 
     /// Recalls the previous (`up`) or next typed command.

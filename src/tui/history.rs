@@ -55,6 +55,18 @@ pub struct History {
 impl History {
     /// Records a snapshot's figures.
     pub fn record(&mut self, snap: &Snapshot) {
+        // A socket the view no longer shows (the kernel let it go) keeps no
+        // history: the series follow the sockets there are, not all ever made.
+        let shown: rustc_hash::FxHashSet<SockName> =
+            snap.sockets.iter().filter_map(|s| s.id).collect();
+        for series in [
+            &mut self.accept_queue,
+            &mut self.recvq,
+            &mut self.sendq,
+            &mut self.drops,
+        ] {
+            series.retain(|id, _| shown.contains(id));
+        }
         for s in &snap.sockets {
             let Some(id) = s.id else { continue };
             match s.role {

@@ -15,6 +15,14 @@ pub trait CallSource {
     /// Looks at the calls, oldest first.
     fn with_marks(&self, read: &mut dyn FnMut(&mut dyn Iterator<Item = &CallMark>));
 
+    /// Looks at the calls from the first one on `sock` on, oldest first
+    /// (none before it is `sock`'s); the reader may walk them from the newest.
+    fn with_marks_of(
+        &self,
+        sock: SockName,
+        read: &mut dyn FnMut(&mut dyn DoubleEndedIterator<Item = &CallMark>),
+    );
+
     /// Whether call `seq` is kept and has not returned yet. Running calls
     /// are the newest, so the look starts there.
     fn running(&self, seq: u64) -> bool;
@@ -23,6 +31,14 @@ pub trait CallSource {
 impl CallSource for Observer {
     fn with_marks(&self, read: &mut dyn FnMut(&mut dyn Iterator<Item = &CallMark>)) {
         self.with_calls(|marks| read(&mut marks.iter()));
+    }
+
+    fn with_marks_of(
+        &self,
+        sock: SockName,
+        read: &mut dyn FnMut(&mut dyn DoubleEndedIterator<Item = &CallMark>),
+    ) {
+        self.with_calls_from(sock, |mut marks| read(&mut marks));
     }
 
     fn running(&self, seq: u64) -> bool {
@@ -38,6 +54,14 @@ impl CallSource for Observer {
 
 impl CallSource for Vec<CallMark> {
     fn with_marks(&self, read: &mut dyn FnMut(&mut dyn Iterator<Item = &CallMark>)) {
+        read(&mut self.iter());
+    }
+
+    fn with_marks_of(
+        &self,
+        _sock: SockName,
+        read: &mut dyn FnMut(&mut dyn DoubleEndedIterator<Item = &CallMark>),
+    ) {
         read(&mut self.iter());
     }
 
@@ -64,12 +88,12 @@ pub fn latest(
     t: Duration,
 ) -> Option<CallRef> {
     let mut found = None;
-    calls.with_marks(&mut |marks| {
-        for m in marks {
-            if m.sock == sock && kinds.contains(&m.call) && m.began <= t + SLACK {
-                found = Some(to_ref(m));
-            }
-        }
+    // The newest first: the walk ends at the first that fits.
+    calls.with_marks_of(sock, &mut |marks| {
+        found = marks
+            .rev()
+            .find(|m| m.sock == sock && kinds.contains(&m.call) && m.began <= t + SLACK)
+            .map(to_ref);
     });
     found
 }
@@ -92,7 +116,7 @@ pub struct SendRange {
 /// finished ones.
 pub fn send_at(calls: &dyn CallSource, sock: SockName, offset: u64) -> Option<SendRange> {
     let mut found = None;
-    calls.with_marks(&mut |marks| {
+    calls.with_marks_of(sock, &mut |marks| {
         let mut start = 0u64;
         for m in marks {
             if m.sock != sock || m.call != Call::Send {

@@ -3,6 +3,7 @@
 //! each side has sent and been acknowledged. From it, what each segment is:
 //! new data, a retransmission, a probe, a window update.
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -41,6 +42,8 @@ struct Side {
 #[derive(Debug, Default, Clone)]
 struct Conn {
     id: u32,
+    /// A reset was seen.
+    reset: bool,
     /// Side 0 sends from the lower address of the two.
     sides: [Side; 2],
 }
@@ -50,13 +53,30 @@ impl Conn {
     fn scaled(&self) -> bool {
         self.sides.iter().all(|s| s.wscale.is_some())
     }
+
+    /// The connection has ended: reset, or both sides sent their FIN.
+    fn over(&self) -> bool {
+        self.reset || self.sides.iter().all(|s| s.fin_at.is_some())
+    }
 }
 
-/// Every connection the wire has seen.
+/// How many ended connections (reset, or closed both ways) the wire still
+/// follows, for their late segments; past that the oldest is forgotten.
+const ENDED_KEPT: usize = 1_024;
+
+type Key = (SocketAddr, SocketAddr);
+
+/// The connections the wire follows: those open, and the last ended ones.
 #[derive(Default)]
 pub struct Flows {
-    conns: FxHashMap<(SocketAddr, SocketAddr), Conn>,
+    conns: FxHashMap<Key, Conn>,
     next_id: u32,
+    /// Each connection by its id, in the order they began: the oldest is
+    /// the first forgotten. An entry whose 4-tuple began another
+    /// connection since is stale, and skipped.
+    order: VecDeque<(Key, u32)>,
+    /// Connections that ended, in the order they did.
+    ended: VecDeque<(Key, u32)>,
 }
 
 /// Which side of a connection: 0 sends from the lower address.
@@ -80,32 +100,70 @@ impl Flows {
     ) -> Segment {
         let (k, me) = key(h.src, h.dst);
         if !self.conns.contains_key(&k) {
-            if self.conns.len() >= MAX_CONNS
-                && let Some(oldest) = self.conns.iter().min_by_key(|(_, c)| c.id).map(|(k, _)| *k)
-            {
-                self.conns.remove(&oldest);
+            while self.conns.len() >= MAX_CONNS {
+                let Some(oldest) = self.order.pop_front() else {
+                    break;
+                };
+                self.forget(oldest);
             }
-            self.next_id += 1;
-            self.conns.insert(
-                k,
-                Conn {
-                    id: self.next_id,
-                    ..Conn::default()
-                },
-            );
+            self.begin(k);
         }
         let conn = self.conns.get_mut(&k).expect("inserted above");
         // A new SYN on a 4-tuple seen before (a port used again): a new connection.
         if h.flags & (flag::SYN | flag::ACK) == flag::SYN
             && conn.sides[me].isn.is_some_and(|isn| isn != h.seq)
         {
-            self.next_id += 1;
-            *conn = Conn {
+            self.begin(k);
+        }
+        let conn = self.conns.get_mut(&k).expect("inserted above");
+        let was_over = conn.over();
+        let seg = classify(conn, me, h, t, ends, calls);
+        if !was_over && conn.over() {
+            self.ended.push_back((k, conn.id));
+            if self.ended.len() > ENDED_KEPT
+                && let Some(oldest) = self.ended.pop_front()
+            {
+                self.forget(oldest);
+            }
+        }
+        seg
+    }
+
+    /// A new connection on `k`, in place of any before it there.
+    fn begin(&mut self, k: Key) {
+        self.next_id += 1;
+        self.conns.insert(
+            k,
+            Conn {
                 id: self.next_id,
                 ..Conn::default()
-            };
+            },
+        );
+        self.order.push_back((k, self.next_id));
+        // Entries of connections forgotten or begun again are dropped now
+        // and then, so that the order stays the size of what is followed.
+        if self.order.len() > 2 * self.conns.len() + 1024 {
+            let conns = &self.conns;
+            self.order
+                .retain(|(k, id)| conns.get(k).is_some_and(|c| c.id == *id));
         }
-        classify(conn, me, h, t, ends, calls)
+    }
+
+    /// Forgets connection `id` on `k`, unless another began there since.
+    fn forget(&mut self, (k, id): (Key, u32)) {
+        if self.conns.get(&k).is_some_and(|c| c.id == id) {
+            self.conns.remove(&k);
+        }
+    }
+
+    /// How many connections the wire follows now.
+    pub fn len(&self) -> usize {
+        self.conns.len()
+    }
+
+    /// Whether it follows none.
+    pub fn is_empty(&self) -> bool {
+        self.conns.is_empty()
     }
 }
 
@@ -185,6 +243,7 @@ fn classify(
     if syn {
         // Classified above.
     } else if rst {
+        conn.reset = true;
         cause = latest(ends.from, &[Call::Close]);
         if cause.is_none() {
             kernel = Some(Kernel::Reset);
@@ -343,6 +402,42 @@ mod tests {
             began: Duration::from_millis(ms),
             ret,
         }
+    }
+
+    #[test]
+    fn ended_connections_are_forgotten_past_a_bound() {
+        let server: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        let ends = Ends {
+            from: None,
+            to: None,
+        };
+        let calls: Vec<CallMark> = Vec::new();
+        let mut flows = Flows::default();
+        let t = Duration::ZERO;
+        for i in 0..5_000u32 {
+            let client = SocketAddr::from(([127, 0, 0, 1], 10_000 + (i % 3_000) as u16));
+            flows.segment(
+                &header(client, server, flag::SYN, i * 7, 0),
+                t,
+                ends,
+                &calls,
+            );
+            let rst = header(server, client, flag::RST | flag::ACK, 0, 0);
+            flows.segment(&rst, t, ends, &calls);
+        }
+        assert!(flows.len() <= ENDED_KEPT, "{} followed", flows.len());
+        assert!(flows.order.len() <= 2 * flows.len() + 1024 + 1);
+        // One still open is followed whatever ends after it.
+        let open = SocketAddr::from(([127, 0, 0, 2], 40_000));
+        let first = flows.segment(&header(open, server, flag::SYN, 1, 0), t, ends, &calls);
+        for i in 0..2_000u32 {
+            let client = SocketAddr::from(([127, 0, 0, 3], 20_000 + i as u16));
+            flows.segment(&header(client, server, flag::SYN, i, 0), t, ends, &calls);
+            let rst = header(server, client, flag::RST | flag::ACK, 0, 0);
+            flows.segment(&rst, t, ends, &calls);
+        }
+        let data = header(open, server, flag::ACK | flag::PSH, 2, 10);
+        assert_eq!(flows.segment(&data, t, ends, &calls).conn, first.conn);
     }
 
     #[test]

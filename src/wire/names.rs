@@ -49,7 +49,14 @@ impl Directory {
         self.accepted.clear();
         self.listeners.clear();
         self.unplaced.clear();
+        // What is remembered of sockets that have left the lab goes too.
+        let mut accepted_at = rustc_hash::FxHashSet::default();
+        let mut names = rustc_hash::FxHashSet::default();
         for (name, local, peer) in lab.ends() {
+            names.insert(name);
+            if let (Role::Accepted, Some(l), Some(p)) = (name.role, local, peer) {
+                accepted_at.insert((l, p));
+            }
             match (name.role, local, peer) {
                 (Role::Client, Some(l), _) if l.port() != 0 => {
                     // A failed connect keeps its port but not its address.
@@ -80,6 +87,8 @@ impl Directory {
                 _ => {}
             }
         }
+        self.superseded.retain(|k, _| accepted_at.contains(k));
+        self.learned.retain(|_, n| names.contains(n));
         self.read = Some(generation);
     }
 

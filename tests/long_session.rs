@@ -1,0 +1,118 @@
+//! A long session: hundreds of clients connect, talk and close through the
+//! TUI's command line, and what the TUI walks every tick and keeps stays
+//! the size of the sockets the kernel still holds, not of all ever made.
+//! The kernel's own table (`ss`) says which those are.
+
+mod common;
+
+use common::tui::{app, snapshot, submit};
+use sockplay::lab::SockName;
+use sockplay::tui::app::{KEPT_RETIRED, TYPED_KEPT};
+
+const ROUNDS: u32 = 300;
+
+/// Connections on `port` the kernel holds, in any state but LISTEN, that
+/// are this process's or no process's (TIME-WAIT and the like): another
+/// process's connections that happen to use the same port number are not
+/// the lab's (ss).
+fn held_on(port: u16) -> Vec<String> {
+    let out = std::process::Command::new("ss")
+        .args(["-Htanp", &format!("( sport = :{port} or dport = :{port} )")])
+        .output()
+        .expect("ss (iproute2) is installed");
+    let me = format!("pid={},", std::process::id());
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.starts_with("LISTEN"))
+        .filter(|l| !l.contains("users:(") || l.contains(&me))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn closed_sockets_leave_what_each_tick_walks() {
+    let (mut app, rx) = app();
+    let port = common::free_port();
+    let has = |n: &'static str| {
+        move |a: &sockplay::tui::app::App| a.last.contains_key(&n.parse::<SockName>().unwrap())
+    };
+    submit(
+        &mut app,
+        &rx,
+        &format!("listen 127.0.0.1:{port}"),
+        has("L1"),
+    );
+    let mut most_listed = 0;
+    for i in 1..=ROUNDS {
+        let (c, a) = (format!("C{i}"), format!("A{i}"));
+        let done = |name: &str, seq_after: u64| {
+            let name: SockName = name.parse().unwrap();
+            move |app: &sockplay::tui::app::App| {
+                app.last.get(&name).is_some_and(|r| r.seq > seq_after)
+            }
+        };
+        let seq =
+            |app: &sockplay::tui::app::App| app.last.values().map(|r| r.seq).max().unwrap_or(0);
+        let s = seq(&app);
+        submit(&mut app, &rx, "connect L1", done(&c, s));
+        let s = seq(&app);
+        submit(&mut app, &rx, "accept L1", done("L1", s));
+        let s = seq(&app);
+        submit(&mut app, &rx, &format!("send {c} \"ping\""), done(&c, s));
+        let s = seq(&app);
+        submit(&mut app, &rx, &format!("recv {a} 100"), done(&a, s));
+        // The server closes first (FIN-WAIT-2), the client answers with a
+        // reset: neither end waits in TIME-WAIT, so the kernel lets both go.
+        let s = seq(&app);
+        submit(&mut app, &rx, &format!("close {a}"), done(&a, s));
+        let s = seq(&app);
+        submit(&mut app, &rx, &format!("close {c} rst"), done(&c, s));
+        if i % 50 == 0 {
+            snapshot(&mut app);
+            most_listed = most_listed.max(app.lab.socket_count());
+        }
+    }
+    snapshot(&mut app);
+    snapshot(&mut app);
+    let made = 1 + 2 * ROUNDS as usize;
+    let held = held_on(port);
+    assert!(
+        held.is_empty(),
+        "the kernel let every connection go (ss): {held:?}"
+    );
+    // What each tick walks: the lab's list (calls in flight, the kernel
+    // view's input, the wire's directory), and the view built from it.
+    assert_eq!(
+        app.lab.socket_count(),
+        1,
+        "only the listener is listed after {made} sockets"
+    );
+    assert!(
+        most_listed <= 8,
+        "the list never held more than the last few closed sockets: {most_listed}"
+    );
+    assert_eq!(app.lab.retired_count(), 2 * u64::from(ROUNDS));
+    let view = app.snapshot.as_ref().unwrap();
+    assert_eq!(
+        view.sockets.len(),
+        1,
+        "the kernel view shows the listener alone"
+    );
+    // What is kept for the log and the checks is bounded.
+    assert!(
+        app.last.len() <= 1 + KEPT_RETIRED,
+        "last results kept: {}",
+        app.last.len()
+    );
+    assert!(app.history.recvq.len() <= 1 && app.history.sendq.len() <= 1);
+    assert!(
+        app.typed_lines_kept() <= 2 * TYPED_KEPT,
+        "typed lines kept: {}",
+        app.typed_lines_kept()
+    );
+    assert!(app.typed_history.len() <= TYPED_KEPT);
+    // A closed socket that left the list is still known, as closed.
+    app.submit("send C1 \"late\"", sockplay::tui::log::Source::Typed);
+    let err = app.cmd_error.clone().unwrap_or_default();
+    assert!(err.contains("C1 is closed"), "{err}");
+}
