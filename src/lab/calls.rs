@@ -108,7 +108,10 @@ mod tests {
     #[test]
     fn a_socket_s_calls_start_where_it_says_past_the_log_s_bound() {
         let mut log = CallLog::default();
-        let (c1, c2) = (SockName::new(Role::Client, 1), SockName::new(Role::Client, 2));
+        let (c1, c2) = (
+            SockName::new(Role::Client, 1),
+            SockName::new(Role::Client, 2),
+        );
         let mark = |seq, sock| CallMark {
             seq,
             sock,
@@ -125,7 +128,10 @@ mod tests {
             let real = log.marks().iter().position(|m| m.sock == sock).unwrap();
             assert!(log.first_of(sock) <= real, "{sock}");
         }
-        assert_eq!(log.first_of(SockName::new(Role::Client, 3)), log.marks().len());
+        assert_eq!(
+            log.first_of(SockName::new(Role::Client, 3)),
+            log.marks().len()
+        );
         assert!(log.socks.len() <= 2);
     }
 }

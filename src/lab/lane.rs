@@ -47,6 +47,59 @@ pub(crate) fn finishing(seq: u64) {
     });
 }
 
+/// A call that waits in the kernel without its lane's thread, until
+/// [`Parked::done`]: still in flight, still pending, and the lane runs
+/// nothing after it before then.
+pub(crate) struct Parked {
+    lane: Lane,
+    seq: u64,
+}
+
+/// Parks the call running on this thread's lane, which lets its thread go
+/// when the call's job returns; `wake` is how the lane wakes it (its socket
+/// is being closed). `None` off a lane's worker: the call blocks as usual.
+pub(crate) fn park(wake: Box<dyn Fn() + Send>) -> Option<Parked> {
+    RUNNING.with(|r| {
+        let lane = r.borrow().clone()?;
+        let mut state = lane.lock();
+        let seq = state.current.as_ref()?.call.seq;
+        state.parked = true;
+        state.parked_wake = Some(wake);
+        drop(state);
+        Some(Parked { lane, seq })
+    })
+}
+
+impl Parked {
+    /// The call is about to report its result: no longer shown in flight,
+    /// so that a kernel view read after the result never shows it running.
+    pub fn reporting(&self) {
+        let mut state = self.lane.lock();
+        if state
+            .current
+            .as_ref()
+            .is_some_and(|c| c.call.seq == self.seq)
+        {
+            state.reported = true;
+        }
+    }
+
+    /// The call has reported: the lane runs what was queued after it.
+    pub fn done(self) {
+        let mut state = self.lane.lock();
+        state.parked = false;
+        state.parked_wake = None;
+        state.current = None;
+        if state.queue.is_empty() {
+            self.lane.inner.busy.store(false, Ordering::Release);
+        } else if self.lane.start(&mut state).is_err() {
+            // No thread now: the calls stay queued for the next push.
+        }
+        drop(state);
+        self.lane.inner.changed.notify_all();
+    }
+}
+
 /// A call in flight: what it is and when it began.
 #[derive(Debug, Clone)]
 pub struct InFlight {
@@ -67,6 +120,12 @@ struct State {
     current: Option<InFlight>,
     /// That call has reported its result (its thread is finishing).
     reported: bool,
+    /// That call is parked: it waits in the kernel without a thread of the
+    /// lane's (a blocked connect watched by the lab's one poller). The lane
+    /// runs nothing else until it is done.
+    parked: bool,
+    /// Wakes the parked call (the socket is being closed).
+    parked_wake: Option<Box<dyn Fn() + Send>>,
 }
 
 #[derive(Default)]
@@ -141,9 +200,10 @@ impl Lane {
             .map_err(|e| (e, state.queue.drain(..count).collect()))
     }
 
-    /// Starts the lane's thread unless one runs, under the lane's lock.
+    /// Starts the lane's thread unless one runs (or a parked call holds
+    /// the lane), under the lane's lock.
     fn start(&self, state: &mut State) -> std::io::Result<()> {
-        if state.worker.is_some() || state.queue.is_empty() {
+        if state.worker.is_some() || state.queue.is_empty() || state.parked {
             return Ok(());
         }
         let lane = self.clone();
@@ -189,7 +249,18 @@ impl Lane {
                 }
             };
             (job.run)(false);
-            self.lock().current = None;
+            let mut state = self.lock();
+            if state.parked {
+                // The call waits on without this thread; [`Parked::done`]
+                // moves the lane on. Still busy: the call is in flight.
+                state.worker = None;
+                self.inner.changed.notify_all();
+                drop(state);
+                RUNNING.with(|r| r.borrow_mut().take());
+                return;
+            }
+            state.current = None;
+            drop(state);
             self.inner.changed.notify_all();
         }
     }
@@ -247,6 +318,10 @@ impl Lane {
     /// Makes a blocked call on this lane return EINTR.
     pub fn interrupt(&self) {
         let state = self.lock();
+        if let Some(wake) = &state.parked_wake {
+            wake();
+            return;
+        }
         if let (Some(thread), Some(_)) = (state.worker, &state.current) {
             // SAFETY: `worker` is Some only while the thread runs: it clears
             // the field under this lock before it exits, and we hold the lock.
@@ -254,10 +329,11 @@ impl Lane {
         }
     }
 
-    /// Waits until the lane has no thread, or the deadline passes; true when idle.
+    /// Waits until the lane has no thread and no parked call, or the
+    /// deadline passes; true when idle.
     pub fn wait_idle(&self, deadline: Instant) -> bool {
         let mut state = self.lock();
-        while state.worker.is_some() {
+        while state.worker.is_some() || state.parked {
             let now = Instant::now();
             if now >= deadline {
                 return false;

@@ -11,6 +11,7 @@
 
 mod calls;
 pub mod command;
+mod connecting;
 mod control;
 mod datagram;
 mod defer;
@@ -209,6 +210,7 @@ impl Lab {
     /// A new, empty lab, and the channel on which it reports finished calls.
     pub fn new() -> (Lab, Receiver<LabEvent>) {
         interrupt::install();
+        connecting::start();
         let (tx, rx) = mpsc::channel();
         let shared = Shared {
             start: Instant::now(),

@@ -4,7 +4,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
@@ -322,8 +322,7 @@ pub(crate) fn connect(
             run: Box::new(move |cancelled| {
                 let turn = cancelled || job_go.wait_unless(|| job_sock.is_closed());
                 let cancelled = cancelled || !turn;
-                run_connect(&shared2, &job_sock, &job_call, addr, cancelled, &told);
-                job_sock.ready.set();
+                run_connect(&shared2, &job_sock, &job_call, addr, cancelled, told);
             }),
         };
         begun.push(call);
@@ -345,28 +344,121 @@ pub(crate) fn connect(
     Ok(begun)
 }
 
+/// How long a blocking connect waits on its lane's thread before it is
+/// parked with the poller: on loopback a handshake takes microseconds.
+const PARK_AFTER: Duration = Duration::from_millis(10);
+
+/// The connect: at once, under a time-out, or blocking. A blocking one
+/// that is still waiting after [`PARK_AFTER`] is parked (see
+/// [`super::connecting`]) and told from the poller's thread; the socket
+/// is ready for receiving calls once it is told.
 fn run_connect(
     shared: &Arc<Shared>,
-    sock: &LabSocket,
+    sock: &Arc<LabSocket>,
     call: &Started,
     addr: SocketAddr,
     cancelled: bool,
-    told: &str,
+    told: String,
 ) {
     let fd = sock.fd().filter(|_| !cancelled);
     let rec = Recorder::begin(shared, call, fd.as_deref()).addr(addr);
     let Some(fd) = fd else {
         rec.finish(Err(Errno(libc::EBADF)), Extra::default());
+        sock.ready.set();
         return;
     };
     let target = SockAddr::from(addr);
     let result: Outcome = match rec.python_timeout() {
         Some(t) => settimeout::connect(&fd, &target, t, &|| sock.is_closed()),
+        None if parkable(&fd) => match connect_or_park(&fd, &target, sock) {
+            Ok(outcome) => outcome,
+            Err(ticket) => {
+                let (shared, sock2, fd2) = (Arc::clone(shared), Arc::clone(sock), Arc::clone(&fd));
+                let parked = super::lane::park(ticket.waker());
+                let finish: Box<dyn FnOnce(Outcome) + Send> = Box::new(move |outcome| {
+                    let _ = fd2.set_nonblocking(false);
+                    if let Some(p) = &parked {
+                        p.reporting();
+                    }
+                    connected(&shared, &sock2, rec, addr, outcome, &told);
+                    sock2.ready.set();
+                    if let Some(p) = parked {
+                        p.done();
+                    }
+                });
+                if let Err(finish) = ticket.watch(Arc::clone(&fd), finish) {
+                    // No poller: wait here, as a blocking connect would.
+                    let outcome = settimeout::connect_wait(&fd, &|| sock.is_closed());
+                    finish(outcome);
+                }
+                return;
+            }
+        },
         None => fd
             .connect(&target)
             .map(|()| 0)
             .map_err(|e| Errno::of(&e))
             .into(),
+    };
+    connected(shared, sock, rec, addr, result, &told);
+    sock.ready.set();
+}
+
+/// Whether a connect on `fd` would block in the kernel: a blocking socket
+/// without SO_SNDTIMEO (which bounds the wait itself).
+fn parkable(fd: &Socket) -> bool {
+    let blocking =
+        rustix::fs::fcntl_getfl(fd).is_ok_and(|f| !f.contains(rustix::fs::OFlags::NONBLOCK));
+    blocking && super::options::read_kernel_timeouts(fd).1.is_none()
+}
+
+/// A blocking connect made non-blocking: its result when the kernel
+/// answers within [`PARK_AFTER`] (or at once), or a poller's ticket to park
+/// it with. The socket is blocking again whenever a result is returned.
+fn connect_or_park(
+    fd: &Socket,
+    target: &SockAddr,
+    sock: &LabSocket,
+) -> Result<Outcome, super::connecting::Ticket> {
+    let done = |outcome: Outcome| {
+        let _ = fd.set_nonblocking(false);
+        Ok(outcome)
+    };
+    if let Err(e) = fd.set_nonblocking(true) {
+        return Ok(Outcome::from(Err::<u64, _>(Errno::of(&e))));
+    }
+    match fd.connect(target) {
+        Ok(()) => return done(Ok::<u64, Errno>(0).into()),
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
+        Err(e) => return done(Err::<u64, _>(Errno::of(&e)).into()),
+    }
+    let deadline = Instant::now() + PARK_AFTER;
+    match settimeout::wait_until(fd.as_fd(), libc::POLLOUT, deadline, &|| sock.is_closed()) {
+        settimeout::Wait::TimedOut => match super::connecting::ticket() {
+            Some(ticket) => Err(ticket),
+            None => {
+                let outcome = settimeout::connect_wait(fd, &|| sock.is_closed());
+                done(outcome)
+            }
+        },
+        settimeout::Wait::Ready => done(settimeout::connect_outcome(fd, None)),
+        settimeout::Wait::Interrupted => done(settimeout::connect_outcome(fd, Some(libc::EINTR))),
+    }
+}
+
+/// What follows a connect's answer: its local address, its pairing with
+/// the accepted socket, its result.
+fn connected(
+    shared: &Arc<Shared>,
+    sock: &LabSocket,
+    rec: Recorder,
+    addr: SocketAddr,
+    result: Outcome,
+    told: &str,
+) {
+    let Some(fd) = sock.fd() else {
+        rec.finish(result, Extra::default());
+        return;
     };
     let local = fd.local_addr().ok().and_then(|a| a.as_socket());
     sock.meta().local = local;

@@ -87,6 +87,32 @@ pub(crate) fn call(
     }
 }
 
+/// The result of a connect in progress that the kernel answered or the lab
+/// woke: the kernel's error (SO_ERROR) if it has one; else, woken before
+/// the connection was made, `woken`; else success.
+pub(crate) fn connect_outcome(sock: &Socket, woken: Option<i32>) -> Outcome {
+    match sock.take_error() {
+        Ok(Some(e)) | Err(e) => Outcome::Err(Errno::of(&e)),
+        Ok(None) => match woken {
+            Some(errno) if sock.peer_addr().is_err() => Outcome::Err(Errno(errno)),
+            _ => Outcome::Ret(0),
+        },
+    }
+}
+
+/// Waits for a connect in progress as a blocking `connect()` waits: until
+/// the kernel answers, or the lab wakes it (EINTR, as a signal would).
+pub(crate) fn connect_wait(sock: &Socket, gone: &dyn Fn() -> bool) -> Outcome {
+    loop {
+        let far = Instant::now() + Duration::from_secs(3600);
+        match wait_until(sock.as_fd(), libc::POLLOUT, far, gone) {
+            Wait::Ready => return connect_outcome(sock, None),
+            Wait::Interrupted => return connect_outcome(sock, Some(libc::EINTR)),
+            Wait::TimedOut => {}
+        }
+    }
+}
+
 /// `connect()` under a time-out: start the handshake without blocking, wait
 /// until the socket is writable, then read the handshake's result (SO_ERROR).
 pub(crate) fn connect(

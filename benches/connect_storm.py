@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""`connect L1 x100000` in the TUI against a listener of backlog 5: the
+connects the queue cannot take wait in SYN-SENT. Prints the most threads,
+the most RSS and the descriptors over 30 s (read from /proc), then how long
+quitting takes in that state: q then y, Ctrl-C, SIGTERM.
+
+Run: python3 benches/connect_storm.py [--seconds 30]   (builds the release binary)
+
+Targets: threads <= 64, RSS <= 64 MiB, each way of quitting <= 1 s.
+"""
+import argparse, os, signal, subprocess, sys, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from whole_process import ROOT, Pty, rss_mib  # noqa: E402
+
+
+def threads(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("Threads:"):
+                return int(line.split()[1])
+    return 0
+
+
+def fds(pid):
+    try:
+        return len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return 0
+
+
+class Tail(Pty):
+    """Keeps only the last 64 KiB of what was drawn."""
+
+    def read(self, timeout):
+        got = super().read(timeout)
+        if len(self.out) > 1 << 17:
+            self.out = self.out[-(1 << 16):]
+        return got
+
+
+def storm(seconds):
+    """Starts the storm; returns the terminal and the worst figures seen."""
+    p = Tail(["--listen"], cols=100, rows=30)
+    p.wait_for("Listeners")
+    p.read(0.3)
+    p.write(":connect L1 x100000\r")
+    most_threads = most_rss = most_fds = 0
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        p.read(0.5)
+        pid = p.proc.pid
+        most_threads = max(most_threads, threads(pid))
+        most_rss = max(most_rss, rss_mib(pid))
+        most_fds = max(most_fds, fds(pid))
+    return p, most_threads, most_rss, most_fds
+
+
+def quit_time(p, how):
+    t = time.monotonic()
+    if how == "q, y":
+        p.write("q")
+        p.read(0.05)
+        p.write("y")
+    elif how == "Ctrl-C":
+        p.write("\x03")
+    else:
+        p.proc.send_signal(signal.SIGTERM)
+    while p.proc.poll() is None and time.monotonic() - t < 10:
+        p.read(0.01)
+    took = time.monotonic() - t
+    if p.proc.poll() is None:
+        p.proc.kill()
+        p.proc.wait()
+    os.close(p.master)
+    return took
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=30)
+    ap.add_argument("--no-build", action="store_true")
+    args = ap.parse_args()
+    if not args.no_build:
+        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    for i, how in enumerate(["q, y", "Ctrl-C", "SIGTERM"]):
+        p, t, rss, nfd = storm(args.seconds if i == 0 else 10)
+        if i == 0:
+            print(f"connect L1 x100000 for {args.seconds:.0f} s: at most {t} threads (target <= 64), "
+                  f"{rss:.1f} MiB RSS (target <= 64 MiB), {nfd} descriptors")
+        took = quit_time(p, how)
+        print(f"quit by {how} with the connects blocked: {took:.2f} s (target <= 1 s)")
+
+
+if __name__ == "__main__":
+    main()

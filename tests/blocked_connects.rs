@@ -1,0 +1,92 @@
+//! Connects that wait in SYN-SENT hold no thread each: two hundred clients
+//! at a listener whose queue takes two stay blocked (the kernel's table,
+//! `ss`, shows them in SYN-SENT) while the process keeps a few threads;
+//! closing one still ends its connect as the kernel says, and the lab's
+//! end wakes the rest.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn threads(pid: u32) -> Option<usize> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .and_then(|n| n.trim().parse().ok())
+}
+
+/// Clients in SYN-SENT towards `port` (ss).
+fn syn_sent_to(port: u16) -> usize {
+    let out = Command::new("ss")
+        .args(["-Htn", "state", "syn-sent", &format!("( dport = :{port} )")])
+        .output()
+        .expect("ss (iproute2) is installed");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.contains(&format!("127.0.0.1:{port}")))
+        .count()
+}
+
+#[test]
+fn two_hundred_blocked_connects_hold_a_few_threads() {
+    let port = common::free_port();
+    let script = format!(
+        "listen 127.0.0.1:{port} backlog=1\nconnect L1 x200\nsleep 2500ms\nclose C150\nsleep 300ms\n"
+    );
+    let file = std::env::temp_dir().join(format!("sockplay-blocked-{}.sp", std::process::id()));
+    std::fs::write(&file, script).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_sockplay"))
+        .args(["run", "--json"])
+        .arg(&file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let (mut most_threads, mut most_waiting) = (0, 0);
+    let began = Instant::now();
+    while began.elapsed() < Duration::from_millis(2300) {
+        if let Some(n) = threads(pid) {
+            most_threads = most_threads.max(n);
+        }
+        most_waiting = most_waiting.max(syn_sent_to(port));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let _ = std::fs::remove_file(&file);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        most_waiting >= 150,
+        "the clients the queue cannot take wait in SYN-SENT (ss): {most_waiting}"
+    );
+    assert!(
+        most_threads <= 64,
+        "{most_waiting} connects in SYN-SENT held {most_threads} threads"
+    );
+    let records: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let connect_of = |sock: &str| {
+        records
+            .iter()
+            .find(|r| r["type"] == "op" && r["call"] == "connect" && r["sock"] == sock)
+    };
+    // Closed while it waited: the kernel's answer, as a blocked connect() gets it.
+    let c150 = connect_of("C150").expect("C150's connect told");
+    assert_eq!(c150["errno"], "ECONNRESET", "{c150}");
+    // The first clients got in; every other one was told it was blocked.
+    assert_eq!(connect_of("C1").unwrap()["ret"], 0);
+    let blocked = records
+        .iter()
+        .filter(|r| r["type"] == "blocked" && r["call"] == "connect")
+        .count();
+    assert!(blocked >= 150, "{blocked} told blocked");
+}
