@@ -11,20 +11,30 @@ use sockplay::tui::app::{KEPT_RETIRED, TYPED_KEPT};
 
 const ROUNDS: u32 = 300;
 
-/// Connections on `port` the kernel holds, in any state but LISTEN, that
-/// are this process's or no process's (TIME-WAIT and the like): another
-/// process's connections that happen to use the same port number are not
-/// the lab's (ss).
+/// Connections to or from 127.0.0.1:`port` the kernel holds, in any state
+/// but LISTEN, that are this process's or no process's (TIME-WAIT and the
+/// like): another process's connections that happen to use the same port
+/// number elsewhere are not the lab's (ss).
 fn held_on(port: u16) -> Vec<String> {
     let out = std::process::Command::new("ss")
         .args(["-Htanp", &format!("( sport = :{port} or dport = :{port} )")])
         .output()
         .expect("ss (iproute2) is installed");
     let me = format!("pid={},", std::process::id());
+    let ours = format!("127.0.0.1:{port}");
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter(|l| !l.starts_with("LISTEN"))
         .filter(|l| !l.contains("users:(") || l.contains(&me))
+        // Both ends on 127.0.0.1, one of them the lab's port: other
+        // programs' connections on other addresses are not the lab's.
+        .filter(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            words.len() >= 5
+                && words[3].starts_with("127.0.0.1:")
+                && words[4].starts_with("127.0.0.1:")
+                && (words[3] == ours || words[4] == ours)
+        })
         .map(str::to_string)
         .collect()
 }
