@@ -99,10 +99,12 @@ fn a_reused_four_tuple_starts_a_new_flow_named_for_the_new_sockets() {
     let file = dir.join("reuse.pcap");
     let mut script =
         String::from("listen 8080 backlog=64\nsysctl ip_local_port_range=40000,40001\nsleep 2s\n");
-    // A reset frees the 4-tuple at once (no TIME-WAIT on either side).
+    // A reset frees the 4-tuple at once (no TIME-WAIT on either side). The
+    // wire names ends from the lab as it reads each segment: the rounds
+    // leave it time to read one connection before the next takes its port.
     for i in 1..=ROUNDS {
         script.push_str(&format!(
-            "connect L1\naccept L1\nsend C{i} \"hi\"\nrecv A{i} 10\nclose C{i} rst\nclose A{i}\n"
+            "connect L1\naccept L1\nsend C{i} \"hi\"\nrecv A{i} 10\nclose C{i} rst\nclose A{i}\nsleep 100ms\n"
         ));
     }
     script.push_str("sleep 300ms\n");

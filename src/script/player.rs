@@ -15,6 +15,8 @@ use super::packet_expect::PacketExpect;
 use super::parse::{Line, Statement};
 use super::quote;
 use super::sink::{ExpectReport, Sink};
+
+mod bounds;
 use crate::kernel::{KernelReader, Snapshot, sysctl};
 use crate::lab::{CallResult, Lab, LabError, SockName, Started};
 
@@ -297,25 +299,6 @@ impl Player {
     /// Adds lines to play after the ones there are.
     pub fn push(&mut self, line: Line) {
         self.lines.push(line);
-    }
-
-    /// Forgets lines played long ago, all but the last `keep` before the
-    /// next one: a command line typed into for hours holds what it may
-    /// still need, not every line ever typed. Indices ([`Player::position`],
-    /// [`Player::filled`]) count from the first line kept after this.
-    pub fn forget_played(&mut self, keep: usize) {
-        let gone = self.next.saturating_sub(keep);
-        // At least `keep` at a time, so that the lines move seldom.
-        if gone < keep.max(1) {
-            return;
-        }
-        self.lines.drain(..gone);
-        self.next -= gone;
-        self.released = self.released.and_then(|r| r.checked_sub(gone));
-        self.filled = std::mem::take(&mut self.filled)
-            .into_iter()
-            .filter_map(|(i, text)| Some((i.checked_sub(gone)?, text)))
-            .collect();
     }
 
     /// Whether a line is waiting (settling, sleeping, retrying).
