@@ -143,34 +143,87 @@ fn job(
     receiving: bool,
     call: Started,
     addr: Option<SocketAddr>,
-    run: impl Fn(&LabSocket, BorrowedFd<'_>, &Recorder) -> (Result<u64, Errno>, Extra) + Send + 'static,
+    run: impl Fn(&LabSocket, BorrowedFd<'_>, &Recorder) -> (Result<u64, Errno>, Extra)
+    + Send
+    + Sync
+    + 'static,
 ) -> Job {
     let (shared2, sock2) = (Arc::clone(shared), Arc::clone(sock));
     Job {
         started: call.clone(),
         run: Box::new(move |cancelled| {
-            let fd = sock2.fd().filter(|_| !cancelled && !sock2.is_closed());
-            let mut rec = Recorder::begin(&shared2, &call, fd.as_deref());
-            if let Some(a) = addr {
-                rec = rec.addr(a);
-            }
-            let (outcome, extra) = match &fd {
-                Some(fd) => match rec.python_timeout() {
-                    Some(t) => under_timeout(&sock2, fd.as_fd(), &rec, receiving, t, &run),
-                    None => {
-                        let (r, extra) = run(&sock2, fd.as_fd(), &rec);
-                        (r.into(), extra)
-                    }
-                },
-                None => (Outcome::Err(Errno(libc::EBADF)), Extra::default()),
-            };
-            rec.finish(outcome, extra);
+            one_call(&shared2, &sock2, receiving, &call, addr, &run, cancelled);
         }),
     }
 }
 
+/// One datagram call, told as its own result; a socket closed first (or a
+/// call cancelled) reports EBADF.
+fn one_call(
+    shared: &Arc<Shared>,
+    sock: &Arc<LabSocket>,
+    receiving: bool,
+    call: &Started,
+    addr: Option<SocketAddr>,
+    run: &DatagramCall,
+    cancelled: bool,
+) {
+    let fd = sock.fd().filter(|_| !cancelled && !sock.is_closed());
+    let mut rec = Recorder::begin(shared, call, fd.as_deref());
+    if let Some(a) = addr {
+        rec = rec.addr(a);
+    }
+    let (outcome, extra) = match &fd {
+        Some(fd) => match rec.python_timeout() {
+            Some(t) => under_timeout(sock, fd.as_fd(), &rec, receiving, t, run),
+            None => {
+                let (r, extra) = run(sock, fd.as_fd(), &rec);
+                (r.into(), extra)
+            }
+        },
+        None => (Outcome::Err(Errno(libc::EBADF)), Extra::default()),
+    };
+    rec.finish(outcome, extra);
+}
+
+/// `count` alike datagram calls, numbered from `first` on, as one job of
+/// the lane: each is still its own call with its own result, but they
+/// cost one job between them, not one each (`sendto … x100000`).
+fn loop_job(
+    shared: &Arc<Shared>,
+    sock: &Arc<LabSocket>,
+    first: Started,
+    count: u32,
+    addr: Option<SocketAddr>,
+    run: Arc<DatagramCall>,
+) -> Job {
+    let (shared2, sock2) = (Arc::clone(shared), Arc::clone(sock));
+    Job {
+        started: first.clone(),
+        run: Box::new(move |cancelled| {
+            for i in 0..u64::from(count) {
+                let call = Started {
+                    seq: first.seq + i,
+                    ..first.clone()
+                };
+                super::lane::now_running(&call);
+                one_call(&shared2, &sock2, false, &call, addr, &*run, cancelled);
+            }
+        }),
+    }
+}
+
+/// The calls of a loop made by [`loop_job`]: its first, and those after.
+fn calls_of(first: &Started, count: u32) -> impl Iterator<Item = Started> + '_ {
+    (0..u64::from(count)).map(move |i| Started {
+        seq: first.seq + i,
+        ..first.clone()
+    })
+}
+
 /// One datagram call, made on a lane.
-type DatagramCall = dyn Fn(&LabSocket, BorrowedFd<'_>, &Recorder) -> (Result<u64, Errno>, Extra);
+type DatagramCall =
+    dyn Fn(&LabSocket, BorrowedFd<'_>, &Recorder) -> (Result<u64, Errno>, Extra) + Send + Sync;
 
 /// A datagram call under Python's time-out: wait until the socket is ready,
 /// then the call; a false alarm (EAGAIN) waits again with the time left.
@@ -213,10 +266,12 @@ pub(crate) fn send(
     payload: &Payload,
     count: u32,
 ) -> Result<Vec<Started>, LabError> {
-    send_jobs(shared, sock, to, payload, count)
-        .into_iter()
-        .map(|job| queue(sock, false, job))
-        .collect()
+    let mut begun = Vec::new();
+    for job in send_jobs(shared, sock, to, payload, count) {
+        let first = queue(sock, false, job)?;
+        begun.extend(calls_of(&first, count));
+    }
+    Ok(begun)
 }
 
 /// The calls of [`send`], numbered, for its sending lane.
@@ -236,44 +291,48 @@ pub(crate) fn send_jobs(
         let m = sock.meta();
         m.peer.map(|addr| Peer { addr, name: m.pair })
     });
-    let mut jobs = Vec::new();
-    for _ in 0..count {
-        let started = shared.begin(sock.name, call, Arg::Bytes(payload.len()));
-        let payload = payload.clone();
-        let target = to.map(|p| SockAddr::from(p.addr));
-        let run = move |sock: &LabSocket, fd: BorrowedFd<'_>, rec: &Recorder| {
-            let buf = match &payload {
-                Payload::Pattern(n) => {
-                    pattern::bytes(sock.bytes_sent.load(Ordering::Relaxed), *n as usize)
-                }
-                Payload::Text(t) => t.clone(),
-            };
-            rec.start_clock();
-            let r = sys_sendto(fd, &buf, target.as_ref());
-            let mut extra = Extra::default();
-            if let Ok(n) = r {
-                sock.bytes_sent.fetch_add(n, Ordering::Relaxed);
-                extra.datagram = peer.map(|p| Datagram {
-                    received: false,
-                    peer: Some(p.addr),
-                    peer_name: p.name,
-                    len: n,
-                    truncated: false,
-                    peek: false,
-                });
-                let to = extra
-                    .datagram
-                    .as_ref()
-                    .map_or_else(|| "its peer".into(), Datagram::peer_text);
-                extra.sentence = Some(format!(
-                    "one datagram to {to}, handed to the kernel: UDP never says whether it arrived"
-                ));
-            }
-            (r, extra)
-        };
-        jobs.push(job(shared, sock, false, started, peer.map(|p| p.addr), run));
+    if count == 0 {
+        return Vec::new();
     }
-    jobs
+    let first = shared.begin_many(sock.name, call, Arg::Bytes(payload.len()), count);
+    let payload = payload.clone();
+    let target = to.map(|p| SockAddr::from(p.addr));
+    let run = move |sock: &LabSocket, fd: BorrowedFd<'_>, rec: &Recorder| {
+        let buf = match &payload {
+            Payload::Pattern(n) => {
+                pattern::bytes(sock.bytes_sent.load(Ordering::Relaxed), *n as usize)
+            }
+            Payload::Text(t) => t.clone(),
+        };
+        rec.start_clock();
+        let r = sys_sendto(fd, &buf, target.as_ref());
+        let mut extra = Extra::default();
+        if let Ok(n) = r {
+            sock.bytes_sent.fetch_add(n, Ordering::Relaxed);
+            extra.datagram = peer.map(|p| Datagram {
+                received: false,
+                peer: Some(p.addr),
+                peer_name: p.name,
+                len: n,
+                truncated: false,
+                peek: false,
+            });
+            let to = extra
+                .datagram
+                .as_ref()
+                .map_or_else(|| "its peer".into(), Datagram::peer_text);
+            extra.sentence = Some(format!(
+                "one datagram to {to}, handed to the kernel: UDP never says whether it arrived"
+            ));
+        }
+        (r, extra)
+    };
+    let addr = peer.map(|p| p.addr);
+    if count <= 1 {
+        vec![job(shared, sock, false, first, addr, run)]
+    } else {
+        vec![loop_job(shared, sock, first, count, addr, Arc::new(run))]
+    }
 }
 
 /// `recvfrom` (or `recv` on a UDP socket): one datagram into an N-byte

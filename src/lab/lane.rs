@@ -47,6 +47,21 @@ pub(crate) fn finishing(seq: u64) {
     });
 }
 
+/// The next call of a loop that runs as one job (`sendto … xN`) begins
+/// on this thread's lane: it is the call in flight now.
+pub(crate) fn now_running(call: &Started) {
+    RUNNING.with(|r| {
+        if let Some(lane) = &*r.borrow() {
+            let mut state = lane.lock();
+            state.current = Some(InFlight {
+                call: call.clone(),
+                since: Instant::now(),
+            });
+            state.reported = false;
+        }
+    });
+}
+
 /// A call that waits in the kernel without its lane's thread, until
 /// [`Parked::done`]: still in flight, still pending, and the lane runs
 /// nothing after it before then.

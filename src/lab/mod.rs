@@ -170,6 +170,22 @@ impl Shared {
         self.start.elapsed()
     }
 
+    /// `count` calls on `sock` at once, numbered one after another: the
+    /// first of them (the others follow it, alike but for their seq).
+    pub(crate) fn begin_many(&self, sock: SockName, call: Call, arg: Arg, count: u32) -> Started {
+        let first = self
+            .seq
+            .fetch_add(u64::from(count.max(1)), Ordering::Relaxed)
+            + 1;
+        Started {
+            seq: first,
+            sock,
+            call,
+            arg,
+            t: self.now(),
+        }
+    }
+
     /// A new call on `sock`: the next seq, and now.
     pub(crate) fn begin(&self, sock: SockName, call: Call, arg: Arg) -> Started {
         Started {
