@@ -275,7 +275,7 @@ impl App {
                 // A typed command's new sockets come into view as they are
                 // made, the newest last; one that finishes late (a client
                 // let in on a SYN retry) does not pull the panes away.
-                let typed_late = self.typed.blocked().any(|c| c.seq == r.seq);
+                let typed_late = self.typed.is_blocked(r.seq);
                 if self.script.is_none() && !typed_late {
                     r.created.iter().for_each(|c| self.in_view.note(*c));
                 }
@@ -284,7 +284,7 @@ impl App {
                     // What a lesson's command just made is what it shows
                     // next; a call that finishes late (a client let in on
                     // its retry) does not pull the panes away.
-                    let late = s.player.blocked().any(|c| c.seq == r.seq);
+                    let late = s.player.is_blocked(r.seq);
                     if s.lesson && !late {
                         r.created.iter().for_each(|c| self.in_view.note(*c));
                     }
