@@ -311,11 +311,6 @@ impl Player {
         self.blocked.values()
     }
 
-    /// Whether call `seq` was reported blocked and has not finished.
-    pub fn is_blocked(&self, seq: u64) -> bool {
-        self.blocked.contains_key(&seq)
-    }
-
     /// A call finished; report it and stop waiting for it.
     pub fn finished(&mut self, seq: u64) {
         self.blocked.remove(&seq);

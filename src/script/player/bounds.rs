@@ -1,4 +1,5 @@
-//! What a player keeps as it plays for hours: the lines it has played.
+//! What a player keeps as it plays for hours: the lines it has played,
+//! and the calls it reported blocked, looked up by number.
 
 use super::Player;
 
@@ -20,5 +21,10 @@ impl Player {
             .into_iter()
             .filter_map(|(i, text)| Some((i.checked_sub(gone)?, text)))
             .collect();
+    }
+
+    /// Whether call `seq` was reported blocked and has not finished.
+    pub fn is_blocked(&self, seq: u64) -> bool {
+        self.blocked.contains_key(&seq)
     }
 }
