@@ -95,7 +95,11 @@ fn wake(sock: &LabSocket, rst: bool, deadline: Instant) {
 
 /// Stops everything queued on the socket and marks it closed.
 fn retire(sock: &LabSocket) {
-    sock.meta().closed = true;
+    {
+        let mut m = sock.meta();
+        m.closed = true;
+        m.closed_at = Some(Instant::now());
+    }
     sock.drain.store(0, Ordering::Release);
     sock.ready.set();
     sock.send.cancel_queued();

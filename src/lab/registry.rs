@@ -9,6 +9,11 @@ use super::name::{Role, SockName};
 use super::socket::LabSocket;
 use super::{LabError, Shared};
 
+/// How long a closed socket stays listed at least, however soon the
+/// kernel lets it go: the wire names the segments its close sent from the
+/// list, and reads them a little later than they were sent.
+const RETIRE_AFTER: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The sockets of a run, by name.
 #[derive(Default)]
 pub(crate) struct Registry {
@@ -117,7 +122,13 @@ impl Shared {
             let Some(sock) = reg.sockets.get(&name) else {
                 continue;
             };
-            if !sock.is_closed() || sock.pending() > 0 {
+            // Closed a moment ago: the wire may still be naming its last
+            // segments (a reset, a FIN) from the list.
+            let settled = sock
+                .meta()
+                .closed_at
+                .is_none_or(|at| at.elapsed() >= RETIRE_AFTER);
+            if !sock.is_closed() || sock.pending() > 0 || !settled {
                 continue;
             }
             let sock = reg.sockets.remove(&name).expect("found above");

@@ -50,6 +50,8 @@ pub struct Meta {
     pub inode: u64,
     /// `close` was called; the name stays while the kernel holds a trace.
     pub closed: bool,
+    /// When `close` was called.
+    pub closed_at: Option<std::time::Instant>,
 }
 
 /// A socket of the lab.
