@@ -2,7 +2,8 @@
 //! at a listener whose queue takes two stay blocked (the kernel's table,
 //! `ss`, shows them in SYN-SENT) while the process keeps a few threads;
 //! closing one still ends its connect as the kernel says, and the lab's
-//! end wakes the rest.
+//! end wakes the rest. Such a connect is told blocked as soon as one that
+//! held a sleeping thread was, before the kernel resends its SYN.
 
 mod common;
 
@@ -89,4 +90,64 @@ fn two_hundred_blocked_connects_hold_a_few_threads() {
         .filter(|r| r["type"] == "blocked" && r["call"] == "connect")
         .count();
     assert!(blocked >= 150, "{blocked} told blocked");
+}
+
+/// ss's count of SYNs resent by each client in SYN-SENT towards `port`
+/// (the last field of its timer, `timer:(on,780ms,0)`).
+fn syn_resends_to(port: u16) -> Vec<u64> {
+    let out = Command::new("ss")
+        .args([
+            "-Htno",
+            "state",
+            "syn-sent",
+            &format!("( dport = :{port} )"),
+        ])
+        .output()
+        .expect("ss (iproute2) is installed");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split("timer:(").nth(1))
+        .map(|t| {
+            let t = t.split(')').next().unwrap();
+            t.rsplit(',').next().unwrap().parse().unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn a_connect_waiting_without_its_thread_is_told_blocked_before_its_syn_is_resent() {
+    // The listener's accept queue takes two; the third client's SYN is
+    // dropped, and the kernel resends it a second later. A script that
+    // says what happens meanwhile (a lesson counting the drops) must be
+    // told the connect blocked before then, as it was when a thread slept
+    // in connect().
+    let port = common::free_port();
+    let script = format!("listen 127.0.0.1:{port} backlog=1\nconnect L1 x3\nsleep 2500ms\n");
+    let file = std::env::temp_dir().join(format!("sockplay-told-{}.sp", std::process::id()));
+    std::fs::write(&file, script).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sockplay"))
+        .args(["run", "--json"])
+        .arg(&file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut resends = None;
+    for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)) {
+        let record: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+        if record["type"] == "blocked" && resends.is_none() {
+            // Read at once, while the script goes on sleeping.
+            resends = Some(syn_resends_to(port));
+        }
+    }
+    let status = child.wait().unwrap();
+    let _ = std::fs::remove_file(&file);
+    assert!(status.success());
+    let resends = resends.expect("a connect was told blocked");
+    assert!(!resends.is_empty(), "ss shows the client in SYN-SENT");
+    assert!(
+        resends.iter().all(|&n| n == 0),
+        "told blocked only after the kernel resent its SYN (ss: {resends:?})"
+    );
 }

@@ -269,6 +269,7 @@ impl Lane {
                 // The call waits on without this thread; [`Parked::done`]
                 // moves the lane on. Still busy: the call is in flight.
                 state.worker = None;
+                state.tid = None;
                 self.inner.changed.notify_all();
                 drop(state);
                 RUNNING.with(|r| r.borrow_mut().take());
@@ -302,8 +303,8 @@ impl Lane {
     }
 
     /// Whether call `seq`, when this lane has it, has settled: it runs and
-    /// its thread sleeps in the kernel, or it is queued behind a call that
-    /// does. None when the lane does not have it (not yet queued, or done).
+    /// its thread sleeps in the kernel (or it is parked there, watched by
+    /// the poller), or it is queued behind a call that does. None when the lane does not have it (not yet queued, or done).
     /// A call whose thread waits for a CPU, or has not started, or has
     /// finished but not yet been told, has not settled.
     pub fn settled(&self, seq: u64) -> Option<bool> {
@@ -315,10 +316,12 @@ impl Lane {
         if !running && !state.queue.iter().any(|j| j.started.seq == seq) {
             return None;
         }
+        // A parked call waits in the kernel as surely as a thread asleep in
+        // it: the poller watches it, and no thread of the lane runs.
         Some(
             state.current.is_some()
                 && !state.reported
-                && state.tid.is_some_and(crate::sys::task::asleep),
+                && (state.parked || state.tid.is_some_and(crate::sys::task::asleep)),
         )
     }
 
