@@ -15,10 +15,10 @@ use super::packet_expect::PacketExpect;
 use super::parse::{Line, Statement};
 use super::quote;
 use super::sink::{ExpectReport, Sink};
-
-mod bounds;
 use crate::kernel::{KernelReader, Snapshot, sysctl};
 use crate::lab::{CallResult, Lab, LabError, SockName, Started};
+
+mod bounds;
 
 /// How long a command's calls may take before they are reported blocked.
 pub const DEFAULT_SETTLE: Duration = Duration::from_millis(200);
@@ -304,11 +304,6 @@ impl Player {
     /// Whether a line is waiting (settling, sleeping, retrying).
     pub fn is_busy(&self) -> bool {
         self.pending.is_some()
-    }
-
-    /// Calls reported blocked whose results have not come.
-    pub fn blocked(&self) -> impl Iterator<Item = &Started> {
-        self.blocked.values()
     }
 
     /// A call finished; report it and stop waiting for it.

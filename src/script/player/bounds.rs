@@ -2,6 +2,7 @@
 //! and the calls it reported blocked, looked up by number.
 
 use super::Player;
+use crate::lab::Started;
 
 impl Player {
     /// Forgets lines played long ago, all but the last `keep` before the
@@ -21,6 +22,11 @@ impl Player {
             .into_iter()
             .filter_map(|(i, text)| Some((i.checked_sub(gone)?, text)))
             .collect();
+    }
+
+    /// Calls reported blocked whose results have not come.
+    pub fn blocked(&self) -> impl Iterator<Item = &Started> {
+        self.blocked.values()
     }
 
     /// Whether call `seq` was reported blocked and has not finished.
