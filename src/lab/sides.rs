@@ -145,7 +145,15 @@ pub struct LinkView {
     /// Packets read from the link's devices that were not IPv4 packets
     /// whole (counted, never passed on).
     pub malformed: u64,
+    /// Where segments are on the link now, each way: the packets crossing
+    /// each of [`TRACK_CELLS`] equal stretches of it, counted from the
+    /// side they left (for the screen; not in the JSON).
+    #[serde(skip)]
+    pub track: [[u32; TRACK_CELLS]; 2],
 }
+
+/// How many stretches [`LinkView::track`] cuts the link into.
+pub const TRACK_CELLS: usize = 12;
 
 /// The fields of the link `expect` reads (both ways added).
 pub const LINK_FIELDS: &[&str] = &[

@@ -272,5 +272,6 @@ fn view(s: &State) -> LinkView {
         to_server: s.ways[0].view(now),
         to_client: s.ways[1].view(now),
         malformed: s.malformed,
+        track: [s.ways[0].track(now), s.ways[1].track(now)],
     }
 }

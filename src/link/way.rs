@@ -135,6 +135,21 @@ impl Way {
             .fold((0, 0), |(b, p), h| (b + h.data.len() as u64, p + 1))
     }
 
+    /// How many packets are crossing each of `N` equal stretches of the
+    /// way at `now` (sent at the rate, not arrived), from its entry on.
+    pub fn track<const N: usize>(&self, now: Instant) -> [u32; N] {
+        let mut cells = [0u32; N];
+        for h in self.held.iter().take_while(|h| h.sent <= now) {
+            let whole = h.arrives.saturating_duration_since(h.sent).as_secs_f64();
+            if whole <= 0.0 || N == 0 {
+                continue;
+            }
+            let gone = now.saturating_duration_since(h.sent).as_secs_f64() / whole;
+            cells[((gone * N as f64) as usize).min(N - 1)] += 1;
+        }
+        cells
+    }
+
     /// The counts, with what is queued and in flight at `now`.
     pub fn view(&self, now: Instant) -> LinkWay {
         let (qb, qp) = self.queued(now);
@@ -208,6 +223,27 @@ mod tests {
             (v.dropped_loss, v.dropped_down, v.in_flight_packets),
             (1, 2, 0)
         );
+    }
+
+    #[test]
+    fn the_track_places_each_packet_by_how_far_it_has_crossed() {
+        let t0 = Instant::now();
+        let s = settings(100, None, 10_000);
+        let mut w = Way::default();
+        w.enter(1, vec![0; 10], t0, &s, false, 0.0).unwrap();
+        w.enter(
+            2,
+            vec![0; 10],
+            t0 + Duration::from_millis(60),
+            &s,
+            false,
+            0.0,
+        )
+        .unwrap();
+        // At 80 ms the first is four fifths across, the second has crossed
+        // a fifth.
+        let cells: [u32; 4] = w.track(t0 + Duration::from_millis(80));
+        assert_eq!(cells, [1, 0, 0, 1]);
     }
 
     #[test]

@@ -219,6 +219,23 @@ fn table_tokens(rows: &[String]) -> Vec<(Gap, String)> {
     out
 }
 
+/// The rows inside `r` of `buf` (all of them for a pane without a border,
+/// the link's row), without trailing blanks.
+fn rows_of(buf: &Buffer, r: Rect, part: Part) -> Vec<String> {
+    if part == Part::Pipe {
+        return (r.y..r.y + r.height)
+            .map(|y| {
+                (r.x..r.x + r.width)
+                    .map(|x| buf[(x, y)].symbol())
+                    .collect::<String>()
+                    .trim_end()
+                    .to_string()
+            })
+            .collect();
+    }
+    inner_rows(buf, r)
+}
+
 /// The rows inside `r` of `buf`, without trailing blanks.
 fn inner_rows(buf: &Buffer, r: Rect) -> Vec<String> {
     (r.y + 1..(r.y + r.height).saturating_sub(1))
@@ -263,7 +280,7 @@ fn wide_rows(app: &App, part: Part, r: Rect, (w, h): (u16, u16)) -> Vec<String> 
     } else {
         area
     };
-    inner_rows(&buf, drawn)
+    rows_of(&buf, drawn, part)
 }
 
 /// Rows that say how much of the results is folded, which depends on how
@@ -295,12 +312,21 @@ pub fn cuts(app: &App, w: u16, h: u16) -> Vec<String> {
             (Part::Results, areas.results),
         ],
     };
+    // The link's row, when the lab is on a link and nothing covers it.
+    let parts: Vec<(Part, Rect)> = match (&app.mode, areas.pipe) {
+        (Mode::Normal | Mode::Command | Mode::Filter, Some(pipe)) => {
+            parts.into_iter().chain([(Part::Pipe, pipe)]).collect()
+        }
+        _ => parts,
+    };
     let mut out = Vec::new();
     for (part, r) in parts {
-        if let Some(row) = title_cut(&buf, r) {
+        if part != Part::Pipe
+            && let Some(row) = title_cut(&buf, r)
+        {
             out.push(format!("{part:?} title: {row}"));
         }
-        let rows = inner_rows(&buf, r);
+        let rows = rows_of(&buf, r, part);
         // The results show results, not only how many are folded away.
         if part == Part::Results
             && rows.iter().any(|row| folded(row))

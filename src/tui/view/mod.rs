@@ -111,6 +111,8 @@ pub enum Part {
     Results,
     /// The kernel view over the screen (its area comes from the screen).
     KernelView,
+    /// The lab's own link, one row without a border.
+    Pipe,
 }
 
 /// Draws one pane into `area` as the whole screen would: a pane drawn
@@ -123,6 +125,7 @@ pub fn draw_part(frame: &mut Frame<'_>, app: &App, part: Part, area: ratatui::la
         Part::Selected => selected::draw(frame, app, area),
         Part::Results => results::draw(frame, app, area),
         Part::KernelView => kernel_view::draw(frame, app, area),
+        Part::Pipe => pipe::draw(frame, app, area),
     }
 }
 

@@ -1,17 +1,20 @@
 //! The lab's own link on one row, above the results: its settings, the
-//! bytes in flight each way against the pipe's size (the bandwidth-delay
-//! product), the queue at its entry, and its drops; the cable's state.
+//! cable with a mark for each stretch of it that segments are crossing now
+//! (`▸` towards the server, `◂` back, `◆` both), the bytes in flight each
+//! way against the pipe's size (the bandwidth-delay product), the queue at
+//! its entry, and its drops; the cable's state. A narrow screen leaves out
+//! whole fields, the least telling first, and shortens with "…".
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::lab::sides::LinkView;
+use crate::lab::sides::{LinkView, TRACK_CELLS};
 use crate::tui::app::App;
 
-/// Cells of the bar that draws the bytes in flight against the pipe.
-const BAR: usize = 8;
+/// What separates the row's fields.
+const SEP: &str = " · ";
 
 /// `12.3k`, `800`: a byte count in few cells.
 fn bytes(n: u64) -> String {
@@ -30,46 +33,96 @@ pub fn pipe_bytes(l: &LinkView) -> Option<u64> {
     Some((bps as f64 * round_trip / 8.0) as u64)
 }
 
-/// `▕████░░░░░░▏`: `part` of `whole`, at least one cell when not nothing.
-fn bar(part: u64, whole: u64) -> String {
-    let cells = if whole == 0 {
-        0
-    } else {
-        ((part as f64 / whole as f64 * BAR as f64).ceil() as usize).min(BAR)
-    };
-    format!("▕{}{}▏", "█".repeat(cells), "░".repeat(BAR - cells))
+/// `client▕─▸──▸◂─…▏server`: the cable, as many cells wide at any
+/// screen width, each marked when segments are crossing that stretch.
+pub fn cable(l: &LinkView) -> String {
+    let mut s = String::from("client▕");
+    for i in 0..TRACK_CELLS {
+        // The way back is measured from the server side.
+        let right = l.track[0][i] > 0;
+        let left = l.track[1][TRACK_CELLS - 1 - i] > 0;
+        s.push(match (right, left) {
+            (true, true) => '◆',
+            (true, false) => '▸',
+            (false, true) => '◂',
+            _ if l.up => '─',
+            _ => '╌',
+        });
+    }
+    s.push_str("▏server");
+    s
 }
 
-/// The row's text, for a link: what is drawn, in order, each part with
-/// whether it warns.
-pub fn text(l: &LinkView) -> Vec<(String, bool)> {
-    let rate = l
-        .rate_bps
-        .map_or_else(|| "no rate".into(), crate::link::settings::rate_text);
-    let mut parts = vec![(format!("link {}ms/way {rate}", l.delay_ms), false)];
-    if !l.up {
-        parts.push((" DOWN (cable pulled)".into(), true));
+/// What kind of field, for what a narrow row leaves out first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Settings,
+    Down,
+    Cable,
+    ToServer,
+    Queued,
+    ToClient,
+    Dropped,
+}
+
+/// One field of the row: its text, whether it warns, a shorter text.
+#[derive(Debug, Clone)]
+struct Field {
+    kind: Kind,
+    text: String,
+    warn: bool,
+    short: Option<String>,
+}
+
+fn field(kind: Kind, text: String) -> Field {
+    Field {
+        kind,
+        text,
+        warn: false,
+        short: None,
     }
+}
+
+/// Every field, in the row's order.
+fn fields(l: &LinkView) -> Vec<Field> {
+    let mut settings = format!("link {}ms/way", l.delay_ms);
+    if l.jitter_ms > 0.0 {
+        settings.push_str(&format!(" ±{}ms", l.jitter_ms));
+    }
+    if let Some(r) = l.rate_bps {
+        settings.push(' ');
+        settings.push_str(&crate::link::settings::rate_text(r));
+    }
+    if l.loss_percent > 0.0 {
+        settings.push_str(&format!(" loss {}%", l.loss_percent));
+    }
+    let mut out = vec![field(Kind::Settings, settings)];
+    if !l.up {
+        out.push(Field {
+            warn: true,
+            ..field(Kind::Down, "DOWN (cable pulled)".into())
+        });
+    }
+    out.push(field(Kind::Cable, cable(l)));
     let (to_s, to_c) = (&l.to_server, &l.to_client);
-    parts.push((
+    out.push(field(
+        Kind::ToServer,
         match pipe_bytes(l) {
-            Some(pipe) => format!(
-                " │ C→S {} {}/{} pipe",
-                bar(to_s.in_flight_bytes, pipe),
-                bytes(to_s.in_flight_bytes),
-                bytes(pipe)
-            ),
-            None => format!(" │ C→S {} in flight", bytes(to_s.in_flight_bytes)),
+            Some(pipe) => format!("C→S {}/{} pipe", bytes(to_s.in_flight_bytes), bytes(pipe)),
+            None => format!("C→S {} in flight", bytes(to_s.in_flight_bytes)),
         },
-        false,
     ));
     if to_s.queued_bytes > 0 {
-        parts.push((format!(", {} queued", bytes(to_s.queued_bytes)), false));
+        out.push(field(
+            Kind::Queued,
+            format!("{} queued", bytes(to_s.queued_bytes)),
+        ));
     }
-    parts.push((format!(" │ S→C {}", bytes(to_c.in_flight_bytes)), false));
+    let mut back = format!("S→C {} in flight", bytes(to_c.in_flight_bytes));
     if to_c.queued_bytes > 0 {
-        parts.push((format!(", {} queued", bytes(to_c.queued_bytes)), false));
+        back.push_str(&format!(", {} queued", bytes(to_c.queued_bytes)));
     }
+    out.push(field(Kind::ToClient, back));
     let both = l.both();
     if both.dropped() > 0 {
         let why: Vec<String> = [
@@ -81,47 +134,83 @@ pub fn text(l: &LinkView) -> Vec<(String, bool)> {
         .filter(|(_, n)| *n > 0)
         .map(|(w, n)| format!("{w} {n}"))
         .collect();
-        parts.push((
-            format!(" │ dropped {} ({})", both.dropped(), why.join(", ")),
-            true,
-        ));
+        out.push(Field {
+            warn: true,
+            short: Some(format!("dropped {}…", both.dropped())),
+            ..field(
+                Kind::Dropped,
+                format!("dropped {} ({})", both.dropped(), why.join(", ")),
+            )
+        });
     }
-    parts
+    out
 }
 
-/// The row's parts in `width` cells, no word or figure cut: where all do
-/// not fit, the drops lose their causes, the pulled cable its words, the
-/// queued bytes and the server's way go, whole, in that order; then parts
-/// from the end.
-pub fn fit(mut parts: Vec<(String, bool)>, width: usize) -> Vec<(String, bool)> {
-    let len = |p: &[(String, bool)]| p.iter().map(|(t, _)| t.chars().count()).sum::<usize>();
-    let shorter = |t: &str| -> Option<String> {
-        if let Some(rest) = t.strip_prefix(" │ dropped ") {
-            return rest
-                .split_once(" (")
-                .map(|(n, _)| format!(" │ dropped {n}"));
+fn width(fields: &[Field]) -> usize {
+    let text: usize = fields.iter().map(|f| f.text.chars().count()).sum();
+    text + SEP.chars().count() * fields.len().saturating_sub(1)
+}
+
+/// `text` cut to at most `room` columns after a whole word, ending in "…".
+fn shorten(text: &str, room: usize) -> String {
+    if text.chars().count() <= room {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    for word in text.split(' ') {
+        let next = if out.is_empty() {
+            word.to_string()
+        } else {
+            format!("{out} {word}")
+        };
+        if next.chars().count() + 1 > room {
+            break;
         }
-        (t == " DOWN (cable pulled)").then(|| " DOWN".to_string())
-    };
-    for i in (0..parts.len()).rev() {
-        if len(&parts) <= width {
-            return parts;
+        out = next;
+    }
+    format!("{out}…")
+}
+
+/// The row's fields for `cols` columns: all of them when they fit; else
+/// without the way back, the dropped count's causes, the queue, the way
+/// out's figure and the cable, in that order, until they do; the settings
+/// shortened last.
+fn fit(l: &LinkView, cols: usize) -> Vec<Field> {
+    let mut fs = fields(l);
+    // Each step leaves out (or shortens) one kind of field.
+    for kind in [
+        Kind::ToClient,
+        Kind::Dropped,
+        Kind::Queued,
+        Kind::ToServer,
+        Kind::Cable,
+    ] {
+        if width(&fs) <= cols {
+            return fs;
         }
-        if let Some(s) = shorter(&parts[i].0) {
-            parts[i].0 = s;
+        match fs.iter_mut().find(|f| f.kind == kind) {
+            Some(f) if f.short.is_some() => f.text = f.short.take().unwrap_or_default(),
+            _ => fs.retain(|f| f.kind != kind),
         }
     }
-    for gone in [", ", " │ S→C "] {
-        while len(&parts) > width
-            && let Some(i) = parts.iter().rposition(|(t, _)| t.starts_with(gone))
-        {
-            parts.remove(i);
+    if width(&fs) > cols {
+        let others = width(&fs) - fs[0].text.chars().count();
+        let room = cols.saturating_sub(others).max(1);
+        fs[0].text = shorten(&fs[0].text, room);
+    }
+    fs
+}
+
+/// The row's text at `cols` columns: each field with whether it warns.
+pub fn text(l: &LinkView, cols: usize) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    for (i, f) in fit(l, cols).into_iter().enumerate() {
+        if i > 0 {
+            out.push((SEP.to_string(), false));
         }
+        out.push((f.text, f.warn));
     }
-    while len(&parts) > width && parts.len() > 1 {
-        parts.pop();
-    }
-    parts
+    out
 }
 
 /// Draws the row for the link in the App's newest kernel view.
@@ -129,11 +218,13 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let Some(l) = app.snapshot.as_ref().and_then(|s| s.link.as_ref()) else {
         return;
     };
-    let spans: Vec<Span<'_>> = fit(text(l), usize::from(area.width))
+    let spans: Vec<Span<'_>> = text(l, usize::from(area.width))
         .into_iter()
         .map(|(t, warn)| {
             if warn {
                 Span::styled(t, app.theme.warn())
+            } else if t == SEP {
+                Span::styled(t, app.theme.dim())
             } else {
                 Span::styled(t, app.theme.strong())
             }
@@ -147,31 +238,8 @@ mod tests {
     use super::*;
     use crate::lab::sides::{CLIENT_IP, LinkWay, SERVER_IP};
 
-    #[test]
-    fn a_narrow_row_leaves_details_out_whole() {
-        let parts = |v: &[&str]| v.iter().map(|t| (t.to_string(), false)).collect::<Vec<_>>();
-        let row = parts(&[
-            "link 5ms/way no rate",
-            " DOWN (cable pulled)",
-            " │ C→S 0 in flight",
-            " │ S→C 0",
-            " │ dropped 3 (down 3)",
-        ]);
-        let text = |p: Vec<(String, bool)>| p.into_iter().map(|(t, _)| t).collect::<String>();
-        assert_eq!(text(fit(row.clone(), 200)), text(row.clone()));
-        assert_eq!(
-            text(fit(row.clone(), 78)),
-            "link 5ms/way no rate DOWN (cable pulled) │ C→S 0 in flight │ S→C 0 │ dropped 3"
-        );
-        assert_eq!(
-            text(fit(row.clone(), 60)),
-            "link 5ms/way no rate DOWN │ C→S 0 in flight │ dropped 3"
-        );
-    }
-
-    #[test]
-    fn the_row_draws_the_flight_against_the_pipe_and_names_the_drops() {
-        let mut l = LinkView {
+    fn link() -> LinkView {
+        LinkView {
             up: false,
             delay_ms: 50.0,
             jitter_ms: 0.0,
@@ -183,15 +251,64 @@ mod tests {
             to_server: LinkWay::default(),
             to_client: LinkWay::default(),
             malformed: 0,
-        };
+            track: Default::default(),
+        }
+    }
+
+    fn row(l: &LinkView, cols: usize) -> String {
+        text(l, cols).into_iter().map(|(t, _)| t).collect()
+    }
+
+    #[test]
+    fn the_row_draws_the_flight_against_the_pipe_and_names_the_drops() {
+        let mut l = link();
         // 4 Mbit/s for a 100 ms round trip: 50,000 bytes.
         assert_eq!(pipe_bytes(&l), Some(50_000));
         l.to_server.in_flight_bytes = 25_000;
         l.to_server.dropped_down = 3;
-        let row: String = text(&l).into_iter().map(|(t, _)| t).collect();
         assert_eq!(
-            row,
-            "link 50ms/way 4mbit DOWN (cable pulled) │ C→S ▕████░░░░▏ 24.4k/48.8k pipe │ S→C 0 │ dropped 3 (down 3)"
+            row(&l, 1000),
+            "link 50ms/way 4mbit · DOWN (cable pulled) · client▕╌╌╌╌╌╌╌╌╌╌╌╌▏server · C→S 24.4k/48.8k pipe · S→C 0 in flight · dropped 3 (down 3)"
+        );
+    }
+
+    #[test]
+    fn marks_stand_where_segments_cross_each_way() {
+        let mut l = link();
+        l.up = true;
+        l.track[0][0] = 2;
+        l.track[0][5] = 1;
+        // One on its way back, a quarter of the way from the server.
+        l.track[1][TRACK_CELLS / 4] = 1;
+        l.track[1][TRACK_CELLS - 6] = 1;
+        let c = cable(&l);
+        let cells: Vec<char> = c
+            .chars()
+            .skip("client▕".chars().count())
+            .take(TRACK_CELLS)
+            .collect();
+        assert_eq!(cells[0], '▸');
+        assert_eq!(cells[5], '◆');
+        assert_eq!(cells[TRACK_CELLS - 1 - TRACK_CELLS / 4], '◂');
+    }
+
+    #[test]
+    fn a_narrow_row_leaves_out_whole_fields_and_shortens_after_words() {
+        let mut l = link();
+        l.up = true;
+        l.loss_percent = 20.0;
+        l.to_server.queued_bytes = 3000;
+        l.to_server.dropped_loss = 9;
+        l.to_client.dropped_queue = 2;
+        for cols in [60, 80, 100, 120, 200] {
+            let r = row(&l, cols);
+            assert!(r.chars().count() <= cols, "{cols}: {r}");
+            assert!(r.starts_with("link 50ms/way 4mbit loss 20%"), "{cols}: {r}");
+        }
+        assert!(row(&l, 80).contains("dropped 11"), "{}", row(&l, 80));
+        assert_eq!(
+            shorten("link 50ms/way 4mbit loss 20%", 22),
+            "link 50ms/way 4mbit…"
         );
     }
 }

@@ -331,7 +331,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         title.push_str(&format!(" · {flying} in flight"));
     }
     if lost > 0 {
-        title.push_str(&format!(" · {lost} dropped by the link"));
+        title.push_str(&format!(" · {lost} dropped"));
     }
     if let Some(note) = &pane.note {
         title.push_str(&format!(" · {note}"));
