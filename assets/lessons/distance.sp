@@ -1,5 +1,5 @@
 # lesson: A network with distance
-# summary: the lab's own link, a delay each way and a few Mbit/s: a handshake that takes a round trip, a pipe that fills, a pulled cable and the retransmissions that wait for it
+# summary: the lab's own link, a delay each way and a few Mbit/s: a handshake that takes a round trip, slow start doubling each round trip, a pipe that fills, a lost segment sent again, a pulled cable and the retransmissions that wait for it
 # netns: own
 
 step "A link between client and server"
@@ -30,7 +30,51 @@ expect A1 ret=1m
 expect A1 elapsed=1800ms..
 note "Every byte arrived, paced by the link's rate; the acknowledgements coming back are what let the sender send more."
 
+step "Slow start"
+link rate=40mbit
+connect L1
+accept L1
+wait L1
+select C2
+drain A2 on
+expect C2 cwnd=10
+show C2
+note "The link's rate is 40mbit now, ten times what it was. A second client, C2, has connected, and A2 on the server side reads whatever comes. C2's congestion window (cwnd) is {C2.cwnd} segments: what its kernel may have unacknowledged on a path it knows nothing of yet."
+note "C2 sends a megabyte. How many segments will the next round trip carry?"
+pause
+sendall C2 1m
+expect C2 cwnd=20..39 within 2s
+show C2
+note "One round trip after the first segments left: cwnd {C2.cwnd}: each segment acknowledged added one to it."
+sleep 100ms
+expect C2 cwnd=40..79
+show C2
+note "A round trip later: cwnd {C2.cwnd}."
+sleep 100ms
+expect C2 cwnd=80..159
+show C2
+note "And another: cwnd {C2.cwnd}. The window doubles every round trip, until a loss or the receiver's window stops it: slow start."
+wait C2 15s
+expect A2 bytes_received=1m within 15s
+drain A2 off
+
+step "A lost segment"
+link loss=5%
+show C2
+note "The link now loses one packet in twenty, at random. So far C2's kernel has sent {C2.retrans} segments again (retrans). C2 sends 256 KiB. Does the server get them all, and in order?"
+pause
+sendall C2 256k
+recvall A2 256k
+wait A2 30s
+expect A2 ret=256k
+expect C2 link_dropped_loss=1..
+expect C2 retrans=1..
+show C2
+note "Yes: recvall got all 256 KiB, though the link dropped some of its packets on the way. No message said which were lost: the server's acknowledgements stopped at the gap, and C2's kernel sent the missing segments again: retrans reads {C2.retrans} now."
+link loss=0%
+
 step "The cable pulled"
+select C1
 link down
 note "The cable is pulled, and the client sends a few bytes. Does the sender learn that the cable is gone?"
 pause
