@@ -38,22 +38,16 @@ wait L1
 select C2
 drain A2 on
 expect C2 cwnd=10
-show C2
 note "The link's rate is 40mbit now, ten times what it was. A second client, C2, has connected, and A2 on the server side reads whatever comes. C2's congestion window (cwnd) is {C2.cwnd} segments: what its kernel may have unacknowledged on a path it knows nothing of yet."
 note "C2 sends a megabyte. How many segments will the next round trip carry?"
 pause
 sendall C2 1m
 expect C2 cwnd=20..39 within 2s
-show C2
-note "One round trip after the first segments left: cwnd {C2.cwnd}: each segment acknowledged added one to it."
 sleep 100ms
 expect C2 cwnd=40..79
-show C2
-note "A round trip later: cwnd {C2.cwnd}."
 sleep 100ms
 expect C2 cwnd=80..159
-show C2
-note "And another: cwnd {C2.cwnd}. The window doubles every round trip, until a loss or the receiver's window stops it: slow start."
+note "Twice as many: a round trip after the first segments left, cwnd had doubled; a round trip later, doubled again; then again. Each segment acknowledged adds one to cwnd: slow start."
 wait C2 15s
 expect A2 bytes_received=1m within 15s
 drain A2 off

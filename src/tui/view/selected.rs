@@ -136,6 +136,14 @@ fn path_spans(
         Some(w) => tail.push(Span::raw(format!("{} ", size(u64::from(w))))),
         None => tail.push(Span::raw("- ")),
     }
+    // Across the lab's own link the congestion window is what paces the
+    // sender (on the loopback it is never the limit): beside the window.
+    let crosses = from.local.is_some_and(|a| {
+        a.ip() == crate::lab::sides::CLIENT_IP || a.ip() == crate::lab::sides::SERVER_IP
+    });
+    if let Some(x) = from.tcp.filter(|_| crosses && !handshaking) {
+        tail.push(Span::raw(format!("cwnd {} ", x.cwnd)));
+    }
     tail.push(Span::raw("▶ "));
     match to {
         Some(to) => {
