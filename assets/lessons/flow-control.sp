@@ -35,7 +35,7 @@ expect A1 ret=1000
 sleep 1s
 expect C1 snd_wnd=0
 show A1
-note "No: A1's rcv_wnd, the window it advertises to C1, is still {A1.rcv_wnd}. The window is made from free memory, not from room for data: A1 holds {A1.recvq} bytes of data and is charged {A1.rcv_mem} bytes of memory against its rcvbuf of {A1.rcvbuf}."
+note "No: A1's recvq fell by 1000 to {A1.recvq}, yet its rcv_wnd, the window it advertises to C1, is still {A1.rcv_wnd}. The window is made from free memory, not from room for data: A1 is charged {A1.rcv_mem} bytes of memory against its rcvbuf of {A1.rcvbuf}."
 note "The kernel gives memory back only as whole packet buffers are read out, and reopens the window only once the free memory takes a full segment, so that the sender does not dribble tiny segments (silly-window avoidance)."
 
 step "Reading again"
