@@ -431,24 +431,12 @@ impl DiagSocket {
             self.seq = self.seq.wrapping_add(1);
             req.extend_from_slice(&request_one(e, protocol as u8, self.seq));
         }
-        let kernel = rustix::net::netlink::SocketAddrNetlink::new(0, 0);
-        rustix::net::sendto(&self.fd, &req, rustix::net::SendFlags::empty(), &kernel)?;
-        // One answer to each request: the socket, or an error (ENOENT:
-        // gone). Bounded: a million reads is far past any screen.
+        // One answer to each request: the socket, or an error (ENOENT: gone).
         let mut answered = 0;
-        for _ in 0..1_000_000 {
-            let n = match rustix::net::recv(
-                &self.fd,
-                &mut self.buf[..],
-                rustix::net::RecvFlags::empty(),
-            ) {
-                Ok((n, _)) => n,
-                Err(rustix::io::Errno::INTR) => continue,
-                Err(e) => return Err(e.into()),
-            };
+        self.round_trip(&req, |b| {
+            let n = b.len();
             let mut at = 0;
             while at + netlink::HEADER <= n {
-                let b = &self.buf[..n];
                 let len = u32_ne(b, at) as usize;
                 if len < netlink::HEADER || at + len > n {
                     break;
@@ -467,10 +455,8 @@ impl DiagSocket {
                 }
                 at += len.next_multiple_of(4);
             }
-            if answered >= found.len() {
-                break;
-            }
-        }
+            Ok(answered >= found.len())
+        })?;
         if protocol == libc::IPPROTO_UDP {
             found.iter_mut().flatten().for_each(|e| e.udp = true);
         }
@@ -481,10 +467,24 @@ impl DiagSocket {
     /// a request of one socket, its one message (or error).
     fn exchange(&mut self, req: &[u8], out: &mut Vec<DiagEntry>) -> io::Result<()> {
         let single = u16_ne(req, 6) & netlink::F_DUMP == 0;
+        self.round_trip(req, |b| {
+            let before = out.len();
+            Ok(parse_messages(b, out)? || (single && out.len() > before))
+        })
+    }
+
+    /// Sends `req` (one request or several) to the kernel and hands each
+    /// read of the answer to `whole`, until it says the answer is whole.
+    /// Bounded: a dump ends with NLMSG_DONE, and a million reads is far
+    /// past any lab or screen.
+    fn round_trip(
+        &mut self,
+        req: &[u8],
+        mut whole: impl FnMut(&[u8]) -> io::Result<bool>,
+    ) -> io::Result<()> {
         // To the kernel: netlink port 0, no multicast groups.
         let kernel = rustix::net::netlink::SocketAddrNetlink::new(0, 0);
         rustix::net::sendto(&self.fd, req, rustix::net::SendFlags::empty(), &kernel)?;
-        // Bounded: a dump ends with NLMSG_DONE; a million reads is far past any lab.
         for _ in 0..1_000_000 {
             let n = match rustix::net::recv(
                 &self.fd,
@@ -495,14 +495,13 @@ impl DiagSocket {
                 Err(rustix::io::Errno::INTR) => continue,
                 Err(e) => return Err(e.into()),
             };
-            let before = out.len();
-            if parse_messages(&self.buf[..n], out)? || (single && out.len() > before) {
+            if whole(&self.buf[..n])? {
                 return Ok(());
             }
         }
         Err(io::Error::new(
             io::ErrorKind::InvalidData,
-            "sock_diag dump did not end",
+            "sock_diag answer did not end",
         ))
     }
 }
