@@ -473,41 +473,78 @@ impl App {
         self.advance_as(now, Source::Typed);
     }
 
-    /// Lets the players run what they can; remembers when to wake them.
-    fn advance_as(&mut self, now: Instant, source: Source) {
-        let mut wake: Option<Instant> = None;
+    /// Runs `run` with a player's host on this App: its lab, its kernel
+    /// views and wire, and its log as the sink of lines from `source` (a
+    /// typed line from where it came: typed, or by a key).
+    /// `run` is handed the two players, borrowed apart from the host. What
+    /// the lines asked of the screen is done after: a `select`, a `show`.
+    pub(super) fn with_host<R>(
+        &mut self,
+        source: Source,
+        run: impl FnOnce(&mut Host<'_>, &mut Player, &mut Option<Script>) -> R,
+    ) -> R {
         let mut selected = None;
         let mut shown = None;
-        let mut host = Host {
-            lab: &self.lab,
-            last: &self.last,
-            kernel: &self.kernel,
-            wire: self.wire.wire.as_deref(),
-            wire_off: self.wire.off.as_deref(),
-            view: self.snapshot.as_deref(),
-            sink: &mut LogSink {
-                log: &mut self.log,
-                source,
-                sources: &self.typed_sources,
-                error: &mut self.cmd_error,
-                selected: &mut selected,
-                shown: &mut shown,
-                show_at: crate::script::ShowAt::Top,
-                // The panes follow what the last typed command used.
-                acted_on: &mut self.in_view,
-            },
+        let App {
+            lab,
+            last,
+            kernel,
+            wire,
+            snapshot,
+            log,
+            cmd_error,
+            in_view,
+            typed,
+            typed_sources,
+            script,
+            ..
+        } = self;
+        let sources: &[Source] = match source {
+            Source::Script => &[],
+            _ => typed_sources.as_slice(),
         };
-        if let Progress::Wait(w) = self.typed.advance(&mut host, now) {
-            wake = Some(w);
-        }
-        self.typed.forgive();
-        self.typed.forget_played(TYPED_KEPT);
+        let mut sink = LogSink {
+            log,
+            source,
+            sources,
+            error: cmd_error,
+            selected: &mut selected,
+            shown: &mut shown,
+            show_at: crate::script::ShowAt::Top,
+            // The panes follow what the lines used.
+            acted_on: in_view,
+        };
+        let mut host = Host {
+            lab,
+            last,
+            kernel,
+            wire: wire.wire.as_deref(),
+            wire_off: wire.off.as_deref(),
+            view: snapshot.as_deref(),
+            sink: &mut sink,
+        };
+        let out = run(&mut host, typed, script);
         if let Some((sock, facing)) = selected {
             self.select(sock);
             self.facing = facing;
         }
         if let Some((text, at)) = shown {
             self.open_kernel_view(text, at);
+        }
+        out
+    }
+
+    /// Lets the players run what they can; remembers when to wake them.
+    fn advance_as(&mut self, now: Instant, source: Source) {
+        let mut wake: Option<Instant> = None;
+        let progress = self.with_host(source, |host, typed, _| {
+            let progress = typed.advance(host, now);
+            typed.forgive();
+            typed.forget_played(TYPED_KEPT);
+            progress
+        });
+        if let Progress::Wait(w) = progress {
+            wake = Some(w);
         }
         if let Some(w) = self.advance_script(now) {
             wake = Some(wake.map_or(w, |x| x.min(w)));

@@ -221,33 +221,17 @@ impl App {
         if let Some(s) = &mut self.script {
             s.player.notes_only(under_view);
         }
-        let mut wake = None;
-        let mut selected: Option<(SockName, crate::script::Facing)> = None;
-        let mut refresh = false;
-        let mut shown = None;
-        if let Some(s) = &mut self.script {
-            let mut host = Host {
-                lab: &self.lab,
-                last: &self.last,
-                kernel: &self.kernel,
-                wire: self.wire.wire.as_deref(),
-                wire_off: self.wire.off.as_deref(),
-                view: self.snapshot.as_deref(),
-                sink: &mut LogSink {
-                    log: &mut self.log,
-                    source: Source::Script,
-                    sources: &[],
-                    error: &mut self.cmd_error,
-                    selected: &mut selected,
-                    shown: &mut shown,
-                    show_at: crate::script::ShowAt::Top,
-                    acted_on: &mut self.in_view,
-                },
+        let size = self.size;
+        let (wake, refresh) = self.with_host(Source::Script, |host, _, script| {
+            let mut wake = None;
+            let mut refresh = false;
+            let Some(s) = script else {
+                return (wake, refresh);
             };
             // Bounded: each pass moves past one step, pause or held note.
             for _ in 0..=2 * s.player.lines().len() {
                 let replaying = |i: usize| s.replay_to.is_some_and(|to| i <= to);
-                match s.player.advance(&mut host, now) {
+                match s.player.advance(host, now) {
                     Progress::Wait(w) => wake = Some(w),
                     Progress::Step(i) if replaying(i) => {
                         s.player.resume();
@@ -268,7 +252,7 @@ impl App {
                     Progress::Pause(i) => s.paused = Some(i),
                     Progress::Show(i) => {
                         if s.more.is_none() && !s.holding {
-                            if crowded(&self.size, s, i) {
+                            if crowded(&size, s, i) {
                                 s.more = Some(i);
                                 refresh = true;
                             } else if !s.player.needs_frame() {
@@ -285,14 +269,8 @@ impl App {
                 }
                 break;
             }
-        }
-        if let Some((sock, facing)) = selected {
-            self.select(sock);
-            self.facing = facing;
-        }
-        if let Some((text, at)) = shown {
-            self.open_kernel_view(text, at);
-        }
+            (wake, refresh)
+        });
         if refresh {
             self.refresh_view();
         }
