@@ -21,9 +21,7 @@ pub fn is_own() -> bool {
 /// it, inside a new user namespace, where unprivileged users may make one.
 /// Call it while the process has one thread.
 pub fn enter_own() -> io::Result<()> {
-    // SAFETY: unshare takes no pointers; it changes this thread's namespaces.
-    if unsafe { libc::unshare(libc::CLONE_NEWNET) } != 0 {
-        let err = io::Error::last_os_error();
+    if let Err(err) = crate::sys::netns::unshare(false) {
         if err.raw_os_error() != Some(libc::EPERM) {
             return Err(err);
         }
@@ -61,11 +59,8 @@ fn enter_as_user() -> io::Result<()> {
         rustix::process::geteuid().as_raw(),
         rustix::process::getegid().as_raw(),
     );
-    // SAFETY: unshare takes no pointers; CLONE_NEWUSER needs a
-    // single-threaded process, which the caller guarantees.
-    if unsafe { libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNET) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
+    // A single-threaded process, which the caller guarantees.
+    crate::sys::netns::unshare(true)?;
     // setgroups must be denied before an unprivileged gid_map is written.
     match std::fs::write("/proc/self/setgroups", "deny") {
         Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
@@ -94,9 +89,7 @@ pub fn enter_other(which: &str) -> io::Result<()> {
         }
         _ => io::Error::new(e.kind(), format!("cannot open {path}: {e}")),
     })?;
-    // SAFETY: setns takes a descriptor, which `file` keeps open for the call.
-    if unsafe { libc::setns(std::os::fd::AsRawFd::as_raw_fd(&file), libc::CLONE_NEWNET) } != 0 {
-        let e = io::Error::last_os_error();
+    if let Err(e) = crate::sys::netns::enter(std::os::fd::AsFd::as_fd(&file)) {
         return Err(match e.raw_os_error() {
             Some(libc::EPERM) => io::Error::new(
                 e.kind(),

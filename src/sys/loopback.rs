@@ -4,17 +4,11 @@
 //! socket for the ioctls and closes it again.
 
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd};
+
+use super::ifreq::{self, control};
 
 const ETHTOOL_STSO: u32 = 0x1f;
 const ETHTOOL_SGSO: u32 = 0x24;
-
-/// `struct ethtool_value`: a command and its value.
-#[repr(C)]
-struct EthtoolValue {
-    cmd: u32,
-    data: u32,
-}
 
 /// The index of `lo` (`if_nametoindex("lo")`).
 pub fn index() -> io::Result<u32> {
@@ -23,30 +17,17 @@ pub fn index() -> io::Result<u32> {
 
 /// `ip link set lo up`: reads the flags and sets them again with IFF_UP.
 pub fn up() -> io::Result<()> {
-    let sock = control()?;
-    let mut req = request();
-    ioctl(&sock, libc::SIOCGIFFLAGS, &mut req)?;
-    // SAFETY: SIOCGIFFLAGS succeeded, so the kernel filled the flags
-    // member of the union; it is a plain short either way.
-    let flags = unsafe { req.ifr_ifru.ifru_flags };
-    req.ifr_ifru.ifru_flags = flags | libc::IFF_UP as libc::c_short;
-    ioctl(&sock, libc::SIOCSIFFLAGS, &mut req)
+    ifreq::add_flags(&control()?, "lo", libc::IFF_UP)
 }
 
 /// The MTU of `lo` now.
 pub fn mtu() -> io::Result<i32> {
-    let mut req = request();
-    ioctl(&control()?, libc::SIOCGIFMTU, &mut req)?;
-    // SAFETY: SIOCGIFMTU succeeded, so the kernel filled the mtu member of
-    // the union; it is a plain int either way.
-    Ok(unsafe { req.ifr_ifru.ifru_mtu })
+    ifreq::mtu(&control()?, "lo")
 }
 
 /// Sets the MTU of `lo`.
 pub fn set_mtu(mtu: i32) -> io::Result<()> {
-    let mut req = request();
-    req.ifr_ifru.ifru_mtu = mtu;
-    ioctl(&control()?, libc::SIOCSIFMTU, &mut req)
+    ifreq::set_mtu(&control()?, "lo", mtu)
 }
 
 /// Turns TCP segmentation offload and generic segmentation offload of
@@ -54,45 +35,7 @@ pub fn set_mtu(mtu: i32) -> io::Result<()> {
 pub fn segmentation_offload_off() -> io::Result<()> {
     let sock = control()?;
     for cmd in [ETHTOOL_STSO, ETHTOOL_SGSO] {
-        let mut value = EthtoolValue { cmd, data: 0 };
-        let mut req = request();
-        req.ifr_ifru.ifru_data = (&raw mut value).cast();
-        // `value` lives until after the call that reads it through the pointer.
-        ioctl(&sock, libc::SIOCETHTOOL, &mut req)?;
-    }
-    Ok(())
-}
-
-/// A socket to make interface ioctls on.
-fn control() -> io::Result<OwnedFd> {
-    Ok(rustix::net::socket_with(
-        rustix::net::AddressFamily::INET,
-        rustix::net::SocketType::DGRAM,
-        rustix::net::SocketFlags::CLOEXEC,
-        None,
-    )?)
-}
-
-/// An interface request naming `lo`, the rest zero.
-fn request() -> libc::ifreq {
-    // SAFETY: ifreq is plain data (a name and a union of integers and a
-    // pointer); all zeroes is a valid value of each.
-    let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
-    for (dst, src) in req.ifr_name.iter_mut().zip(b"lo\0") {
-        *dst = *src as libc::c_char;
-    }
-    req
-}
-
-/// One interface ioctl on `req`. Private: the requests this module makes
-/// read and write `req` alone, except SIOCETHTOOL, which also reads the
-/// `ethtool_value` that `segmentation_offload_off` keeps alive across it.
-fn ioctl(sock: &OwnedFd, request: libc::c_ulong, req: &mut libc::ifreq) -> io::Result<()> {
-    // SAFETY: `req` is a valid ifreq that outlives the call, as large as
-    // each of these requests reads or writes; any pointer in it is the
-    // caller's, valid for the call (see above).
-    if unsafe { libc::ioctl(sock.as_raw_fd(), request, &raw mut *req) } < 0 {
-        return Err(io::Error::last_os_error());
+        ifreq::ethtool_set(&sock, "lo", cmd, 0)?;
     }
     Ok(())
 }

@@ -6,6 +6,7 @@
 //! import it.
 
 pub mod getaddrinfo;
+pub mod ifreq;
 pub mod loopback;
 pub mod netlink;
 pub mod netns;

@@ -4,13 +4,27 @@
 
 use std::fs::File;
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd};
+use std::os::fd::BorrowedFd;
 
 /// Moves the calling thread into a new network namespace (CAP_SYS_ADMIN
 /// over the current one: root, or a user namespace of the process's own).
 pub fn unshare_thread() -> io::Result<()> {
-    // SAFETY: unshare takes no pointers; CLONE_NEWNET moves this thread only.
-    if unsafe { libc::unshare(libc::CLONE_NEWNET) } != 0 {
+    unshare(false)
+}
+
+/// Moves the calling thread into a new network namespace, inside a new
+/// user namespace first when `user` (where an unprivileged user may make
+/// one; the kernel refuses it to a process of more than one thread).
+pub fn unshare(user: bool) -> io::Result<()> {
+    let flags = if user {
+        libc::CLONE_NEWUSER | libc::CLONE_NEWNET
+    } else {
+        libc::CLONE_NEWNET
+    };
+    // SAFETY: unshare takes no pointers, and these flags unshare no
+    // descriptor table (CLONE_FILES), so no descriptor another thread
+    // holds changes meaning; the namespaces are this thread's alone.
+    if unsafe { libc::unshare(flags) } != 0 {
         return Err(io::Error::last_os_error());
     }
     Ok(())
@@ -23,9 +37,9 @@ pub fn current() -> io::Result<File> {
 
 /// Moves the calling thread into the network namespace `ns` names.
 pub fn enter(ns: BorrowedFd<'_>) -> io::Result<()> {
-    // SAFETY: setns takes a descriptor, which the borrow keeps open.
-    if unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
+    use rustix::thread::{LinkNameSpaceType, move_into_link_name_space};
+    Ok(move_into_link_name_space(
+        ns,
+        Some(LinkNameSpaceType::Network),
+    )?)
 }

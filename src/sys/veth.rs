@@ -5,8 +5,9 @@
 
 use std::io;
 use std::net::Ipv4Addr;
-use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsRawFd, BorrowedFd};
 
+use super::ifreq::{self, Inet, control};
 use super::netlink::{F_ACK, F_CREATE, F_EXCL, F_REQUEST, Request, route};
 
 const RTM_NEWLINK: u16 = 16;
@@ -62,26 +63,10 @@ pub fn pair(here: &str, there: &str, ns: BorrowedFd<'_>) -> io::Result<()> {
 pub fn up(dev: &str, addr: Option<Ipv4Addr>) -> io::Result<()> {
     let sock = control()?;
     if let Some(ip) = addr {
-        let mut req = request(dev)?;
-        set_inet(&mut req, ip);
-        ioctl(&sock, libc::SIOCSIFADDR, &mut req)?;
-        let mut req = request(dev)?;
-        set_inet(&mut req, Ipv4Addr::new(255, 255, 255, 0));
-        ioctl(&sock, libc::SIOCSIFNETMASK, &mut req)?;
+        ifreq::set_inet(&sock, dev, Inet::Address, ip)?;
+        ifreq::set_inet(&sock, dev, Inet::Netmask, Ipv4Addr::new(255, 255, 255, 0))?;
     }
-    let mut req = request(dev)?;
-    ioctl(&sock, libc::SIOCGIFFLAGS, &mut req)?;
-    // SAFETY: SIOCGIFFLAGS succeeded, so the kernel filled the flags member.
-    let flags = unsafe { req.ifr_ifru.ifru_flags };
-    req.ifr_ifru.ifru_flags = flags | (libc::IFF_UP | libc::IFF_NOARP) as libc::c_short;
-    ioctl(&sock, libc::SIOCSIFFLAGS, &mut req)
-}
-
-/// `struct ethtool_value`: a command and its value.
-#[repr(C)]
-struct EthtoolValue {
-    cmd: u32,
-    data: u32,
+    ifreq::add_flags(&sock, dev, libc::IFF_UP | libc::IFF_NOARP)
 }
 
 /// Turns off the offloads that would hand the link's packet socket a
@@ -93,74 +78,12 @@ pub fn offloads_off(dev: &str) -> io::Result<()> {
     const ETHTOOL_SGSO: u32 = 0x24;
     let sock = control()?;
     for cmd in [ETHTOOL_STSO, ETHTOOL_SGSO, ETHTOOL_STXCSUM] {
-        let mut value = EthtoolValue { cmd, data: 0 };
-        let mut req = request(dev)?;
-        req.ifr_ifru.ifru_data = (&raw mut value).cast();
-        // `value` lives until after the call that reads it through the pointer.
-        ioctl(&sock, libc::SIOCETHTOOL, &mut req)?;
+        ifreq::ethtool_set(&sock, dev, cmd, 0)?;
     }
     Ok(())
 }
 
 /// The hardware (MAC) address of `dev`.
 pub fn hardware_address(dev: &str) -> io::Result<[u8; 6]> {
-    let mut req = request(dev)?;
-    ioctl(&control()?, libc::SIOCGIFHWADDR, &mut req)?;
-    // SAFETY: SIOCGIFHWADDR succeeded, so the kernel filled the hwaddr member.
-    let sa = unsafe { req.ifr_ifru.ifru_hwaddr };
-    let mut mac = [0u8; 6];
-    for (m, b) in mac.iter_mut().zip(sa.sa_data.iter()) {
-        *m = *b as u8;
-    }
-    Ok(mac)
-}
-
-fn set_inet(req: &mut libc::ifreq, ip: Ipv4Addr) {
-    let sin = libc::sockaddr_in {
-        sin_family: libc::AF_INET as libc::sa_family_t,
-        sin_port: 0,
-        sin_addr: libc::in_addr {
-            s_addr: u32::from(ip).to_be(),
-        },
-        sin_zero: [0; 8],
-    };
-    // SAFETY: sockaddr_in is no larger than the sockaddr member of the
-    // union, and both are plain data.
-    unsafe {
-        std::ptr::write_unaligned((&raw mut req.ifr_ifru).cast::<libc::sockaddr_in>(), sin);
-    }
-}
-
-fn control() -> io::Result<OwnedFd> {
-    Ok(rustix::net::socket_with(
-        rustix::net::AddressFamily::INET,
-        rustix::net::SocketType::DGRAM,
-        rustix::net::SocketFlags::CLOEXEC,
-        None,
-    )?)
-}
-
-fn request(dev: &str) -> io::Result<libc::ifreq> {
-    if dev.is_empty() || dev.len() >= libc::IFNAMSIZ {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "an interface name is 1 to 15 bytes",
-        ));
-    }
-    // SAFETY: ifreq is plain data; all zeroes is a valid value of each member.
-    let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
-    for (dst, src) in req.ifr_name.iter_mut().zip(dev.bytes()) {
-        *dst = src as libc::c_char;
-    }
-    Ok(req)
-}
-
-fn ioctl(sock: &OwnedFd, request: libc::c_ulong, req: &mut libc::ifreq) -> io::Result<()> {
-    // SAFETY: `req` is a valid ifreq that outlives the call, as large as
-    // each of these requests reads or writes; SIOCETHTOOL also reads the
-    // `EthtoolValue` that `offloads_off` keeps alive across it.
-    if unsafe { libc::ioctl(sock.as_raw_fd(), request, &raw mut *req) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
+    ifreq::hardware_address(&control()?, dev)
 }
