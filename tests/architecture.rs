@@ -366,3 +366,70 @@ fn no_source_file_holds_two_ideas_worth_of_lines() {
         "over {MAX_LINES} lines; split along the file's seams: {long:#?}"
     );
 }
+
+/// The module path a path in `module` reaches, `crate`, `super` and `self`
+/// resolved (`super::view::areas` in `tui::rows` → `tui::view::areas`).
+fn absolute(module: &[String], path: &[String]) -> Vec<String> {
+    match path.first().map(String::as_str) {
+        Some("crate") => path[1..].to_vec(),
+        Some("super" | "self") => {
+            let ups = path.iter().take_while(|s| *s == "super").count();
+            let mut abs: Vec<String> = module[..module.len().saturating_sub(ups)].to_vec();
+            abs.extend(path[ups..].iter().filter(|s| *s != "self").cloned());
+            abs
+        }
+        _ => path.to_vec(),
+    }
+}
+
+/// The places in `text` (the file `path`) that reach the TUI's drawing
+/// code: a line each.
+fn view_calls(path: &str, text: &str) -> Vec<String> {
+    let module = module_of(path);
+    paths_in(&code_only(text))
+        .into_iter()
+        .filter(|(_, p)| absolute(&module, p).starts_with(&["tui".to_string(), "view".to_string()]))
+        .map(|(line, p)| format!("{path}:{line}: {}", p.join("::")))
+        .collect()
+}
+
+/// The TUI's state (the App, its keys, rows, lesson and kernel view) never
+/// calls into the drawing code: it is told the layout, measured once per
+/// turn of the loop, and keeps its offsets within it. Only the drawing
+/// code and the loops that draw (`tui/mod.rs`, `tui/headless.rs`) reach
+/// `tui::view`.
+#[test]
+fn the_tui_state_never_calls_into_the_view() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tui");
+    let mut found = Vec::new();
+    for (path, text) in sources(&root) {
+        let drawing = path.contains("/tui/view/")
+            || path.ends_with("/tui/mod.rs")
+            || path.ends_with("/tui/headless.rs");
+        if !drawing {
+            found.extend(view_calls(&path, &text));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "state calls into the view:\n{}",
+        found.join("\n")
+    );
+    // The check sees a call written in place, a grouped import and one
+    // through `crate`, and lets the layout's own module by.
+    let rows = "/x/src/tui/rows.rs";
+    for seen in [
+        "fn f() { let a = super::view::areas(self, 1, 2); }",
+        "use super::{app::App, view::connections};",
+        "use crate::tui::view;",
+    ] {
+        assert_eq!(view_calls(rows, seen).len(), 1, "{seen}");
+    }
+    for unseen in [
+        "use super::layout::Areas;",
+        "fn f(a: &App) { a.view(n); }",
+        "// super::view::areas\nfn f() {}",
+    ] {
+        assert!(view_calls(rows, unseen).is_empty(), "{unseen}");
+    }
+}

@@ -101,7 +101,7 @@ fn a_rejected_command_is_shown_whole_and_kept_in_the_results() {
         "a message longer than the screen: {message}"
     );
     // Under the panes, the whole message, over as many rows as it needs.
-    let screen = render(&app, 80, 24);
+    let screen = render(&mut app, 80, 24);
     let rows: Vec<&str> = screen.lines().collect();
     let start = rows
         .iter()
@@ -118,7 +118,7 @@ fn a_rejected_command_is_shown_whole_and_kept_in_the_results() {
     // The next `:` clears it and gives the line back.
     key(&mut app, KeyCode::Char(':'));
     assert!(app.cmd_error.is_none());
-    let screen = render(&app, 80, 24);
+    let screen = render(&mut app, 80, 24);
     assert!(!screen.contains("✗ frobnicate"), "{screen}");
 }
 
@@ -128,7 +128,7 @@ fn the_help_lists_every_key_at_80x24() {
     app.update(Msg::Resize(80, 24));
     key(&mut app, KeyCode::Char('?'));
     assert!(matches!(app.mode, Mode::Help));
-    let screen = render(&app, 80, 24);
+    let screen = render(&mut app, 80, 24);
     for k in [
         ":",
         "n c a",

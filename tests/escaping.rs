@@ -248,7 +248,7 @@ fn the_lab_shows_a_lessons_words_escaped_not_raw_nor_dropped() {
         .script
         .as_ref()
         .is_some_and(|s| s.done)));
-    let screen = rows(&app, 100, 30).join("\n");
+    let screen = rows(&mut app, 100, 30).join("\n");
     if let Some(c) = raw_control(&screen) {
         panic!("raw {c:?} on the screen:\n{screen}");
     }

@@ -20,15 +20,22 @@ use sockplay::tui::app::{App, Msg};
 use sockplay::tui::log::Entry;
 use sockplay::tui::view;
 
-/// The rows of the screen inside `area`, without its border.
+/// The rows of the screen inside `area`, without its border: drawn at
+/// `w`×`h` with the layout measured for that size and handed to the App
+/// first, as the program's loop does before each frame.
 fn rows_in(
-    app: &App,
+    app: &mut App,
     w: u16,
     h: u16,
     pick: impl Fn(&view::layout::Areas) -> ratatui::layout::Rect,
 ) -> Vec<String> {
+    let size = app.size;
+    app.size = (w, h);
+    sockplay::tui::settle(app);
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     term.draw(|f| view::draw(f, app)).unwrap();
+    app.size = size;
+    sockplay::tui::settle(app);
     let buf = term.backend().buffer().clone();
     let r = pick(&view::areas(app, w, h));
     (r.y + 1..r.y + r.height - 1)
@@ -108,7 +115,7 @@ fn results_in_sight(name: &str) {
         }
         for (w, h) in [(100, 30), (80, 24)] {
             if let Some(sock) = &acted {
-                let conns = rows_in(&app, w, h, |a| a.connections);
+                let conns = rows_in(&mut app, w, h, |a| a.connections);
                 let at = app.script.as_ref().unwrap().stop();
                 assert!(
                     conns.iter().any(|r| r
@@ -118,7 +125,7 @@ fn results_in_sight(name: &str) {
                     conns.join("\n")
                 );
             }
-            let rows = rows_in(&app, w, h, |a| a.results);
+            let rows = rows_in(&mut app, w, h, |a| a.results);
             let shown = |seq: &u64| rows.iter().any(|r| r.starts_with(&format!("#{seq} ")));
             let at = app.script.as_ref().unwrap().stop();
             if let Some(last) = ops.last() {

@@ -16,9 +16,9 @@ fn the_listeners_pane_says_listen_then_closed() {
     let port = app.lab.sockets()[0].meta.local.unwrap().port();
     snapshot(&mut app);
     let areas = view::areas(&app, 100, 30);
-    let head = |app: &App| rows(app, 100, 30)[areas.listeners.y as usize + 1].clone();
-    assert!(head(&app).contains("L1 127.0.0.1"), "{}", head(&app));
-    assert!(head(&app).contains("LISTEN"), "{}", head(&app));
+    let head = |app: &mut App| rows(app, 100, 30)[areas.listeners.y as usize + 1].clone();
+    let h = head(&mut app);
+    assert!(h.contains("L1 127.0.0.1") && h.contains("LISTEN"), "{h}");
     // ss agrees that something listens there.
     assert_eq!(common::ss("-ltnH", port).len(), 1);
     submit(&mut app, &rx, "close L1", |a| {
@@ -28,8 +28,8 @@ fn the_listeners_pane_says_listen_then_closed() {
     let l1 = snap.sockets.iter().find(|s| s.id.is_some()).unwrap();
     assert_eq!((l1.state.name(), l1.closed), ("CLOSED", true));
     app.update(Msg::Snapshot(std::sync::Arc::new(snap)));
-    assert!(head(&app).contains("CLOSED"), "{}", head(&app));
-    assert!(!head(&app).contains("LISTEN"), "{}", head(&app));
+    let h = head(&mut app);
+    assert!(h.contains("CLOSED") && !h.contains("LISTEN"), "{h}");
     // The kernel holds nothing for it: ss finds no listener on the port.
     assert!(common::ss("-ltnH", port).is_empty());
 }

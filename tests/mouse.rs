@@ -9,6 +9,9 @@ use sockplay::tui::app::{App, Msg, Pane};
 use sockplay::tui::view;
 
 fn click(app: &mut App, column: u16, row: u16) {
+    // A frame comes before the click, as in the program's loop: the click
+    // lands on what it drew.
+    sockplay::tui::settle(app);
     app.update(Msg::Mouse(MouseEvent {
         kind: MouseEventKind::Down(MouseButton::Left),
         column,
@@ -42,7 +45,7 @@ fn a_click_on_a_scrolled_connections_pane_selects_the_row_drawn() {
     let areas = view::areas(&app, 80, 24);
     // The top data row is under the border and the header.
     let top = areas.connections.y + 2;
-    let screen = rows(&app, 80, 24);
+    let screen = rows(&mut app, 80, 24);
     let drawn = screen[top as usize].clone();
     let first_drawn = drawn
         .split(|c: char| !c.is_ascii_alphanumeric())
@@ -53,7 +56,7 @@ fn a_click_on_a_scrolled_connections_pane_selects_the_row_drawn() {
     click(&mut app, areas.connections.x + 3, top);
     assert_eq!(name(app.sel_conn), "C15", "the click selects the row drawn");
     // Selecting it scrolled nothing: the same row is still on top.
-    let screen = rows(&app, 80, 24);
+    let screen = rows(&mut app, 80, 24);
     assert!(
         screen[top as usize].contains("C15"),
         "{}",
@@ -76,7 +79,7 @@ fn a_click_on_a_scrolled_listeners_pane_selects_the_listener_drawn() {
     assert_eq!(name(app.sel_listener), "L3");
     let areas = view::areas(&app, 80, 24);
     let top = areas.listeners.y + 1;
-    let screen = rows(&app, 80, 24);
+    let screen = rows(&mut app, 80, 24);
     assert!(
         screen[top as usize].contains("L3"),
         "L3 is drawn on top: {}",
@@ -91,6 +94,8 @@ fn a_click_on_a_scrolled_listeners_pane_selects_the_listener_drawn() {
     // Up moves to L2, which then shows on top; a click there selects it.
     key(&mut app, KeyCode::Up);
     assert_eq!(name(app.sel_listener), "L2");
+    // The frame after the key brings L2 into view.
+    sockplay::tui::settle(&mut app);
     assert_eq!(app.listener_offset, 1);
     click(&mut app, areas.listeners.x + 3, top);
     assert_eq!(name(app.sel_listener), "L2");
@@ -102,6 +107,8 @@ fn wheel(app: &mut App, down: bool) {
     } else {
         MouseEventKind::ScrollUp
     };
+    // A frame comes before each turn of the wheel, as in the program's loop.
+    sockplay::tui::settle(app);
     app.update(Msg::Mouse(MouseEvent {
         kind,
         column: 40,
@@ -131,20 +138,38 @@ fn the_wheel_scrolls_the_kernel_view_over_the_screen_not_the_results_under_it() 
         lines > app.page_rows() + 3,
         "taller than the screen: {lines}"
     );
-    assert_eq!(app.kernel_view_top, 0);
+    assert_eq!(app.kernel_view_top.offset(), 0);
     wheel(&mut app, true);
-    assert_eq!(app.kernel_view_top, 3, "the wheel moved the kernel view");
-    assert_eq!(app.scroll, 0, "the results under it did not move");
+    assert_eq!(
+        app.kernel_view_top.offset(),
+        3,
+        "the wheel moved the kernel view"
+    );
+    assert_eq!(
+        app.results_scroll.offset(),
+        0,
+        "the results under it did not move"
+    );
     wheel(&mut app, false);
-    assert_eq!(app.kernel_view_top, 0);
+    assert_eq!(app.kernel_view_top.offset(), 0);
     // Closed, the wheel scrolls the results again.
     key(&mut app, KeyCode::Esc);
     wheel(&mut app, false);
-    assert!(app.scroll > 0, "the results scrolled up");
+    assert!(app.results_scroll.offset() > 0, "the results scrolled up");
     // The wire (w) takes the results' place: the wheel scrolls its ladder.
     key(&mut app, KeyCode::End);
     key(&mut app, KeyCode::Char('w'));
     wheel(&mut app, false);
-    assert_eq!(app.wire.scroll, 3, "the wheel moved the ladder up");
-    assert_eq!(app.scroll, 0, "not the results hidden under it");
+    // Without a capture the ladder is empty: nothing to scroll, and the
+    // results under it stay where they were.
+    assert_eq!(
+        app.wire.scroll.offset(),
+        0,
+        "an empty ladder does not scroll"
+    );
+    assert_eq!(
+        app.results_scroll.offset(),
+        0,
+        "not the results hidden under it"
+    );
 }

@@ -105,7 +105,7 @@ fn on_screen_a_quote_is_filled_from_the_view_the_screen_draws() {
         .unwrap()
         .done));
     snapshot(&mut app);
-    let screen = render(&app, 160, 48).replace('\n', " ");
+    let screen = render(&mut app, 160, 48).replace('\n', " ");
     let screen = screen.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(screen.contains(&filled()), "{screen}");
     app.lab.shutdown(std::time::Duration::from_secs(1));

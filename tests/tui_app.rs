@@ -432,7 +432,7 @@ fn the_path_of_a_byte_says_the_peer_is_closed() {
     assert!(pump(&mut app, &rx, |a| a.lab.pending_all() == 0 && ops(a) >= 4));
     app.sel_conn = Some("C1".parse().unwrap());
     snapshot(&mut app);
-    let screen = common::tui::render(&app, 100, 30);
+    let screen = common::tui::render(&mut app, 100, 30);
     assert!(screen.contains("▶ A1 is closed"), "{screen}");
     assert!(!screen.contains("peer not in the lab"), "{screen}");
 }
@@ -483,7 +483,7 @@ fn panes_that_hide_rows_at_80x24_say_how_many() {
     );
     assert!(snapshot_until(&mut app, |a| a.connections().len() >= 10));
     let total = app.connections().len();
-    let screen = common::tui::rows(&app, 80, 24);
+    let screen = common::tui::rows(&mut app, 80, 24);
     // The connections pane's rows and its bottom border.
     let conn_rows = screen
         .iter()

@@ -45,7 +45,7 @@ fn show_covers_the_screen_with_the_kernel_view_and_esc_closes_it() {
     // The same text the results keep, which is what `run` prints.
     assert_eq!(app.kernel_view, last_info(&app));
     assert!(app.kernel_view.contains("L1"), "{}", app.kernel_view);
-    let screen = render(&app, 80, 24);
+    let screen = render(&mut app, 80, 24);
     assert!(screen.contains("kernel view (show)"), "{screen}");
     assert!(screen.contains("Esc close"), "{screen}");
     let first = app.kernel_view.lines().next().unwrap().trim_end();
@@ -61,14 +61,17 @@ fn show_covers_the_screen_with_the_kernel_view_and_esc_closes_it() {
     let page = app.page_rows();
     assert_eq!(page, 21, "24 rows less the status line and two borders");
     key(&mut app, KeyCode::PageDown);
-    assert_eq!(app.kernel_view_top, page.min(lines.saturating_sub(page)));
+    assert_eq!(
+        app.kernel_view_top.offset(),
+        page.min(lines.saturating_sub(page))
+    );
     key(&mut app, KeyCode::End);
-    assert_eq!(app.kernel_view_top, lines.saturating_sub(page));
+    assert_eq!(app.kernel_view_top.offset(), lines.saturating_sub(page));
     key(&mut app, KeyCode::Home);
-    assert_eq!(app.kernel_view_top, 0);
+    assert_eq!(app.kernel_view_top.offset(), 0);
     key(&mut app, KeyCode::Esc);
     assert!(matches!(app.mode, Mode::Normal), "{:?}", app.mode);
-    assert!(!render(&app, 80, 24).contains("kernel view (show)"));
+    assert!(!render(&mut app, 80, 24).contains("kernel view (show)"));
     // `show S` shows one socket; an unknown one is an error, no overlay.
     enter_command(&mut app, "show C1");
     assert!(
@@ -114,7 +117,7 @@ fn a_lesson_reads_its_notes_beside_the_kernel_view_and_runs_calls_once_it_closes
         pump_drawn(&mut app, &rx, |a| noted(a, "about the view")),
         "the note about the view never came"
     );
-    let screen = render(&app, 100, 30);
+    let screen = render(&mut app, 100, 30);
     let narration = screen.find("about the view").unwrap();
     let view = screen.find("kernel view (show)").unwrap();
     assert!(narration < view, "{screen}");
@@ -191,18 +194,18 @@ fn page_keys_move_the_results_by_the_visible_height() {
     }
     for (w, h) in [(80, 24), (100, 30)] {
         app.update(Msg::Resize(w, h));
-        app.scroll = 0;
+        app.results_scroll.reset();
+        let screen = render(&mut app, w, h);
         let page = app.page_rows();
-        let screen = render(&app, w, h);
         // The results pane draws exactly `page` lines of the log.
         let drawn = screen.lines().filter(|l| l.contains("line ")).count();
         assert_eq!(drawn, page, "{w}×{h}:\n{screen}");
         key(&mut app, KeyCode::PageUp);
         assert_eq!(app.pane, Pane::Results);
-        assert_eq!(app.scroll, page, "{w}×{h}");
+        assert_eq!(app.results_scroll.offset(), page, "{w}×{h}");
         key(&mut app, KeyCode::PageUp);
         key(&mut app, KeyCode::PageDown);
-        assert_eq!(app.scroll, page, "{w}×{h}");
+        assert_eq!(app.results_scroll.offset(), page, "{w}×{h}");
     }
 }
 
@@ -232,14 +235,14 @@ fn the_listeners_figures_read_whole_at_80x24() {
     );
     let snap = overflowing(&app.lab);
     app.update(Msg::Snapshot(std::sync::Arc::new(snap)));
-    let screen = render(&app, 80, 24);
+    let screen = render(&mut app, 80, 24);
     assert!(screen.contains("overflows +21 · drops +21"), "{screen}");
     key(&mut app, KeyCode::Char('p'));
-    let screen = render(&app, 80, 24);
+    let screen = render(&mut app, 80, 24);
     let top = screen.lines().next().unwrap();
     assert!(top.contains("Listeners · FROZEN"), "{screen}");
     // Wide, the title keeps its words.
-    let screen = render(&app, 160, 48);
+    let screen = render(&mut app, 160, 48);
     assert!(
         screen
             .lines()
@@ -273,7 +276,7 @@ fn the_syn_counters_and_their_scope_read_whole_in_a_narrow_listeners_pane() {
     app.update(Msg::Snapshot(std::sync::Arc::new(snap.clone())));
     for (w, h) in [(80, 24), (100, 30)] {
         app.update(Msg::Resize(w, h));
-        let screen = render(&app, w, h);
+        let screen = render(&mut app, w, h);
         let pane: Vec<&str> = screen
             .lines()
             .map(|l| {
@@ -298,7 +301,7 @@ fn the_syn_counters_and_their_scope_read_whole_in_a_narrow_listeners_pane() {
         assert!(text.contains("this lab, since start"), "{w}×{h}:\n{text}");
     }
     // Wide, the long words, and the scope all the same.
-    let screen = render(&app, 160, 48);
+    let screen = render(&mut app, 160, 48);
     assert!(
         screen.contains("cookies +5 back +2 · syn-q drops +17"),
         "{screen}"
@@ -308,7 +311,7 @@ fn the_syn_counters_and_their_scope_read_whole_in_a_narrow_listeners_pane() {
     snap.counters_scope = CounterScope::SystemWide;
     snap.t += std::time::Duration::from_millis(1);
     app.update(Msg::Snapshot(std::sync::Arc::new(snap)));
-    assert!(render(&app, 80, 24).contains("system-wide, since start"));
+    assert!(render(&mut app, 80, 24).contains("system-wide, since start"));
 }
 
 /// Plays `script` as a lesson at 80×24 up to its kernel view with the
@@ -329,7 +332,7 @@ fn shown_at_80x24(script: &str) -> (App, String) {
         pump_drawn(&mut app, &rx, |a| matches!(a.mode, Mode::Show) && noted(a)),
         "the view and its note never came"
     );
-    let screen = render(&app, 80, 24);
+    let screen = render(&mut app, 80, 24);
     (app, screen)
 }
 
@@ -384,7 +387,7 @@ fn a_lessons_kernel_view_scrolls_just_enough_to_show_the_counters_it_cites() {
     // The reader scrolls from there, and goes back to the top with Home.
     let mut app = app;
     key(&mut app, KeyCode::Home);
-    let screen = render(&app, 80, 24);
+    let screen = render(&mut app, 80, 24);
     assert!(
         screen.contains(app.kernel_view.lines().next().unwrap().trim_end()),
         "{screen}"
@@ -401,14 +404,14 @@ fn q_closes_the_kernel_view_as_the_status_line_says() {
         pump(&mut app, &rx, |a| matches!(a.mode, Mode::Show)),
         "timed out waiting"
     );
-    let screen = render(&app, 80, 24);
+    let screen = render(&mut app, 80, 24);
     let status = screen.lines().last().unwrap();
     assert!(status.contains("q/Esc close"), "{status}");
     key(&mut app, KeyCode::Char('q'));
     assert!(matches!(app.mode, Mode::Normal), "{:?}", app.mode);
     assert!(!app.quit, "q over the kernel view closed the lab");
     // Over the panes, q quits, as the status line says.
-    let status = render(&app, 80, 24).lines().last().unwrap().to_string();
+    let status = render(&mut app, 80, 24).lines().last().unwrap().to_string();
     assert!(status.contains("q quit"), "{status}");
     key(&mut app, KeyCode::Char('q'));
     assert!(app.quit || matches!(app.mode, Mode::ConfirmQuit));

@@ -295,7 +295,7 @@ fn a_closed_socket_shows_its_note_whole_not_a_path() {
         0,
     ))));
     app.sel_conn = Some(n("C1"));
-    let screen = render(&app, 100, 30);
+    let screen = render(&mut app, 100, 30);
     assert!(!screen.contains("C1  app"), "{screen}");
     for word in ["TIME-WAIT:", "late", "segments", "confuse", "connection"] {
         assert!(screen.contains(word), "'{word}' missing:\n{screen}");
@@ -316,7 +316,7 @@ fn a_closed_socket_s_note_is_whole_in_a_lesson() {
     ))));
     app.sel_conn = Some(n("C1"));
     app.update(Msg::Resize(100, 30));
-    let screen = render(&app, 100, 30);
+    let screen = render(&mut app, 100, 30);
     for word in ["TIME-WAIT:", "confuse a new connection"] {
         assert!(screen.contains(word), "'{word}' missing:\n{screen}");
     }
@@ -349,7 +349,7 @@ fn a_selected_listener_shows_who_waits_and_why() {
     app.update(Msg::Snapshot(std::sync::Arc::new(snap)));
     app.pane = Pane::Listeners;
     app.sel_listener = Some(n("L1"));
-    let screen = render(&app, 100, 30);
+    let screen = render(&mut app, 100, 30);
     for want in [
         "Selected · L1 · both queues",
         "accept queue (3): C1 C2 C3",
@@ -370,9 +370,9 @@ fn a_queue_past_its_limit_reads_over() {
     let mut snap = full_queue();
     snap.sockets[0].accept_queue = Some(4);
     app.update(Msg::Snapshot(std::sync::Arc::new(snap)));
-    let screen = render(&app, 100, 30);
+    let screen = render(&mut app, 100, 30);
     assert!(screen.contains("4/3 OVER"), "{screen}");
-    let screen = render(&app, 80, 24);
+    let screen = render(&mut app, 80, 24);
     assert!(screen.contains("4/3 OVER"), "{screen}");
 }
 
@@ -421,7 +421,7 @@ fn the_help_overlay_is_whole_at_any_height() {
     for w in [100, 130, 160] {
         for h in 24..=60 {
             app.update(Msg::Resize(w, h));
-            let screen = render(&app, w, h);
+            let screen = render(&mut app, w, h);
             if screen.contains("  listen [ADDR]") {
                 assert!(
                     screen.contains("SIZE 100, 4k, 1m"),
@@ -445,8 +445,8 @@ fn a_command_line_error() {
 
 #[test]
 fn too_small_a_terminal_says_so() {
-    let app = app().0;
-    let text = render(&app, 60, 20);
+    let mut app = app().0;
+    let text = render(&mut app, 60, 20);
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
         flat.contains("needs a terminal of at least 80×24; this one is 60×20"),
@@ -472,7 +472,7 @@ fn a_lesson_at_100x30() {
         app.update(Msg::Snapshot(std::sync::Arc::new(full_queue())));
     }
     app.update(Msg::Resize(100, 30));
-    insta::assert_snapshot!("lesson_100x30", render(&app, 100, 30));
+    insta::assert_snapshot!("lesson_100x30", render(&mut app, 100, 30));
 }
 
 /// Every form's hints are read whole at 80×24, beside the values or under them.
@@ -498,7 +498,7 @@ fn form_hints_are_whole_at_80x24() {
             panic!("{form_key} opened no form: {:?}", app.mode);
         };
         let hints: Vec<&str> = form.fields.iter().map(|f| f.hint).collect();
-        let screen = render(&app, 80, 24);
+        let screen = render(&mut app, 80, 24);
         for hint in hints {
             assert!(screen.contains(hint), "'{hint}' cut:\n{screen}");
         }
@@ -549,14 +549,14 @@ fn a_narrow_connections_pane_keeps_the_filter_and_the_time_left() {
     }
     app.update(Msg::Snapshot(std::sync::Arc::new(snapshot(socks, 0))));
     app.update(Msg::Resize(80, 24));
-    let screen = render(&app, 80, 24);
+    let screen = render(&mut app, 80, 24);
     assert!(screen.contains("47s left"), "{screen}");
     app.pane = Pane::Connections;
     key(&mut app, KeyCode::Char('/'));
     for c in "TIME".chars() {
         key(&mut app, KeyCode::Char(c));
     }
-    let screen = render(&app, 80, 24);
+    let screen = render(&mut app, 80, 24);
     let title = screen.lines().next().unwrap();
     assert!(title.contains("Connections · 1 · filter /TIME"), "{screen}");
 }
@@ -578,7 +578,7 @@ fn a_filter_that_hides_every_connection_says_so() {
     for c in "XYZ".chars() {
         key(&mut app, KeyCode::Char(c));
     }
-    let screen = render(&app, 100, 30);
+    let screen = render(&mut app, 100, 30);
     assert!(
         screen.contains("no connection passes the filter /XYZ"),
         "{screen}"

@@ -49,7 +49,7 @@ fn a_udp_socket_shows_its_buffer_filling_and_its_drops() {
     app.sel_conn = Some(name("U2"));
     for (w, h) in [(100, 30), (80, 24)] {
         app.update(Msg::Resize(w, h));
-        let screen = render(&app, w, h);
+        let screen = render(&mut app, w, h);
         assert!(screen.contains("UNCONN"), "{screen}");
         assert!(
             screen.contains("datagrams in, datagrams dropped"),
@@ -74,7 +74,7 @@ fn a_udp_socket_shows_its_buffer_filling_and_its_drops() {
         "timed out"
     );
     snapshot(&mut app);
-    let screen = render(&app, 80, 24);
+    let screen = render(&mut app, 80, 24);
     assert!(screen.contains("L1 127.0.0.1:"), "{screen}");
     assert!(!screen.contains("UDP has no"), "{screen}");
 }
@@ -114,10 +114,14 @@ fn keys_on_a_udp_socket_offer_sendto_and_recvfrom() {
     // The result reaches the log a moment after the call ends.
     assert!(
         pump(&mut app, &rx, |a| {
-            render(a, 100, 30).contains("recvfrom(16)")
+            a.log.entries().iter().any(
+                |e| matches!(e, sockplay::tui::log::Entry::Op(r) if r.call.name() == "recvfrom"),
+            )
         }),
         "timed out"
     );
+    let screen = render(&mut app, 100, 30);
+    assert!(screen.contains("recvfrom(16)"), "{screen}");
     assert_eq!(
         commands(&app),
         [
@@ -127,7 +131,7 @@ fn keys_on_a_udp_socket_offer_sendto_and_recvfrom() {
             "recvfrom U2 16",
         ]
     );
-    let screen = render(&app, 100, 30);
+    let screen = render(&mut app, 100, 30);
     // The result wraps at 100 columns.
     assert!(
         screen.contains("recvfrom(16)       → 16       [truncated: the datagram had 100 bytes"),

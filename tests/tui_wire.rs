@@ -72,7 +72,7 @@ fn the_ladder_shows_the_handshake_and_folds_bulk_data() {
     let screen = until(&mut app, &rx, 100, 30, |s| s.contains("data segments"));
     assert!(screen.contains("data segments"), "{screen}");
     assert!(screen.contains("time-sequence C1 → A1"), "{screen}");
-    let screen80 = render(&app, 80, 24);
+    let screen80 = render(&mut app, 80, 24);
     assert!(screen80.contains("wire · C1"), "{screen80}");
 
     // Frozen, the ladder stands still while the lab goes on.
@@ -84,7 +84,7 @@ fn the_ladder_shows_the_handshake_and_folds_bulk_data() {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(app.wire.ladder(app.sel_conn).segments.len(), frozen);
-    assert!(render(&app, 100, 30).contains("FROZEN"));
+    assert!(render(&mut app, 100, 30).contains("FROZEN"));
     key(&mut app, KeyCode::Char('p'));
     let deadline = Instant::now() + Duration::from_secs(3);
     while app.wire.ladder(app.sel_conn).segments.len() <= frozen && Instant::now() < deadline {
@@ -101,7 +101,7 @@ fn the_ladder_shows_the_handshake_and_folds_bulk_data() {
     );
     // On a projector's 100 columns a data segment's row still has its
     // length, its window and the call that sent it.
-    let screen = render(&app, 100, 30);
+    let screen = render(&mut app, 100, 30);
     assert!(
         screen
             .lines()
@@ -117,9 +117,9 @@ fn without_capture_the_pane_says_what_to_do_and_nothing_else_changes() {
     let mut pane = WirePane::default();
     pane.off = Some(sockplay::wire::NO_CAPTURE_HINT.to_string());
     app.wire = pane;
-    let before = render(&app, 100, 30);
+    let before = render(&mut app, 100, 30);
     key(&mut app, KeyCode::Char('w'));
-    let screen = render(&app, 100, 30);
+    let screen = render(&mut app, 100, 30);
     assert!(
         screen.contains("capture needs CAP_NET_RAW: run as root"),
         "{screen}"
@@ -129,7 +129,7 @@ fn without_capture_the_pane_says_what_to_do_and_nothing_else_changes() {
     let top = |s: &str| s.lines().take(9).collect::<Vec<_>>().join("\n");
     assert_eq!(top(&before), top(&screen));
     key(&mut app, KeyCode::Char('w'));
-    assert_eq!(render(&app, 100, 30), before);
+    assert_eq!(render(&mut app, 100, 30), before);
 }
 
 #[cfg_attr(not(ci), ignore = "needs root: captures packets (CAP_NET_RAW)")]

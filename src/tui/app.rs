@@ -11,8 +11,10 @@ use tui_input::Input;
 
 use super::form::Form;
 use super::freeze::Frozen;
+use super::geometry::Geometry;
 use super::history::History;
 use super::log::{Entry, Log, LogSink, Source};
+use super::scroll::Scroll;
 use super::theme::Theme;
 use crate::kernel::{KernelReader, Snapshot};
 use crate::lab::{CallResult, Lab, LabEvent, Role, SockName};
@@ -38,6 +40,9 @@ pub enum Msg {
     Terminate,
     /// The screen was drawn: what changed is now on it.
     Drawn,
+    /// The layout measured for the next frame: where the panes are and how
+    /// far each one's content reaches (once per turn of the loop).
+    Layout(super::geometry::Geometry),
 }
 
 /// How many typed commands are kept: to recall (↑), and played lines the
@@ -146,7 +151,7 @@ pub struct App {
     /// beside the selection so that a click maps to the row drawn.
     pub listener_offset: usize,
     /// Lines the narration is scrolled back from its newest (Shift-↑).
-    pub narration_back: usize,
+    pub narration_back: Scroll,
     /// The selected connection.
     pub sel_conn: Option<SockName>,
     /// The first connection drawn: the connections pane's scroll offset.
@@ -154,13 +159,13 @@ pub struct App {
     /// The sockets a script acted on last: the panes keep them in sight.
     pub in_view: super::rows::InView,
     /// Lines the results are scrolled up by (0: follow the newest).
-    pub scroll: usize,
+    pub results_scroll: Scroll,
     /// The kernel view the last `show` printed, drawn over the screen in
     /// [`Mode::Show`].
     pub kernel_view: String,
     /// The first line of the kernel view drawn: its scroll offset, once
     /// the reader has scrolled it.
-    pub kernel_view_top: usize,
+    pub kernel_view_top: Scroll,
     /// The part of the kernel view a lesson's `show` cites, kept in sight
     /// until the reader scrolls (the narration beside it may grow).
     pub kernel_view_at: crate::script::ShowAt,
@@ -173,6 +178,8 @@ pub struct App {
     pub frozen: Option<Frozen>,
     /// The terminal's size.
     pub size: (u16, u16),
+    /// The layout last measured: the App's one source of geometry.
+    pub geometry: Geometry,
     /// The loop should end.
     pub quit: bool,
     /// Something changed since the last draw.
@@ -216,17 +223,18 @@ impl App {
             select_next: None,
             facing: crate::script::Facing::Sending,
             listener_offset: 0,
-            narration_back: 0,
+            narration_back: Scroll::default(),
             sel_conn: None,
             conn_offset: 0,
             in_view: super::rows::InView::default(),
-            scroll: 0,
+            results_scroll: Scroll::default(),
             kernel_view: String::new(),
-            kernel_view_top: 0,
+            kernel_view_top: Scroll::default(),
             kernel_view_at: crate::script::ShowAt::Top,
             mode: Mode::Normal,
             frozen: None,
             size: (80, 24),
+            geometry: Geometry::default(),
             quit: false,
             dirty: true,
             wire: super::wire_pane::WirePane::default(),
@@ -327,7 +335,18 @@ impl App {
                 }
             }
             Msg::Terminate => self.quit = true,
+            Msg::Layout(g) => self.fit(g),
         }
+    }
+
+    /// Takes the layout measured for the next frame: each scroll keeps
+    /// within its content, each pane's selection in sight.
+    fn fit(&mut self, g: Geometry) {
+        self.geometry = g;
+        self.results_scroll.fit(g.results_max);
+        self.narration_back.fit(g.narration_max);
+        self.wire.scroll.fit(g.wire_max);
+        self.kernel_view_top.fit(g.kernel_view_max);
         self.scroll_to_selection();
     }
 
@@ -443,7 +462,7 @@ impl App {
         match parse_line(text) {
             Ok(Some(statement)) => {
                 self.cmd_error = None;
-                self.scroll = 0;
+                self.results_scroll.reset();
                 let number = self.typed_sources.len() + 1;
                 self.typed_sources.push(source);
                 self.typed.push(Line {
@@ -464,7 +483,7 @@ impl App {
                     crate::lab::preview::escape_text(&format!("{text}: {e}")).into_owned();
                 self.log.push(Entry::Error(message.clone()));
                 self.cmd_error = Some(message);
-                self.scroll = 0;
+                self.results_scroll.reset();
             }
         }
     }

@@ -159,6 +159,7 @@ pub fn play<W: Write>(
         }
         let draw_due = drawn_at.is_none_or(|at| now >= at + FRAME);
         if app.dirty && draw_due {
+            super::settle(&mut app);
             let frame = terminal.draw(|f| view::draw(f, &app))?;
             on_frame(frame.buffer);
             cast.borrow_mut().frame()?;

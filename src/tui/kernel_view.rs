@@ -12,7 +12,7 @@ impl App {
     /// still in the results.
     pub(super) fn open_kernel_view(&mut self, text: String, at: ShowAt) {
         self.kernel_view = text;
-        self.kernel_view_top = 0;
+        self.kernel_view_top.reset();
         self.kernel_view_at = at;
         if matches!(self.mode, Mode::Normal | Mode::Show) {
             self.mode = Mode::Show;
@@ -33,14 +33,8 @@ impl App {
     /// it is drawn now, no further than shows its last line at the bottom.
     /// From then on the reader's offset holds, not the cited part.
     pub fn scroll_kernel_view(&mut self, delta: isize) {
-        let (w, h) = self.size;
-        let area = super::view::kernel_view::area(self, ratatui::layout::Rect::new(0, 0, w, h));
-        let lines =
-            super::view::kernel_view::wrapped(&self.kernel_view, area.width.saturating_sub(2));
-        let rows = usize::from(area.height.saturating_sub(2)).max(1);
-        let now = super::view::kernel_view::top(self, &lines, rows);
-        let last_top = lines.len().saturating_sub(rows);
-        self.kernel_view_top = now.saturating_add_signed(delta).min(last_top);
+        self.kernel_view_top.set(self.geometry.kernel_view_top);
+        self.kernel_view_top.by(delta);
         self.kernel_view_at = ShowAt::Top;
         self.dirty = true;
     }

@@ -176,7 +176,7 @@ fn on_pane_key(app: &mut App, key: KeyEvent) {
         }
         KeyCode::PageUp if app.wire.shown => app.wire.scroll_by(app.page_rows() as isize),
         KeyCode::PageDown if app.wire.shown => app.wire.scroll_by(-(app.page_rows() as isize)),
-        KeyCode::End if app.wire.shown => app.wire.scroll = 0,
+        KeyCode::End if app.wire.shown => app.wire.scroll.reset(),
         KeyCode::Char(' ') => app.next_step(),
         KeyCode::Backspace if app.script.as_ref().is_some_and(|s| s.lesson) => {
             app.restart_lesson(true)
@@ -185,10 +185,10 @@ fn on_pane_key(app: &mut App, key: KeyEvent) {
         KeyCode::Tab | KeyCode::Right => app.pane = app.pane.next(),
         KeyCode::BackTab | KeyCode::Left => app.pane = app.pane.prev(),
         KeyCode::Up if key.modifiers.contains(KeyModifiers::SHIFT) => {
-            app.narration_back = app.narration_back.saturating_add(1);
+            app.narration_back.by(1);
         }
         KeyCode::Down if key.modifiers.contains(KeyModifiers::SHIFT) => {
-            app.narration_back = app.narration_back.saturating_sub(1);
+            app.narration_back.by(-1);
         }
         KeyCode::Up | KeyCode::Char('k') => app.move_selection(-1),
         KeyCode::Down | KeyCode::Char('j') => app.move_selection(1),
@@ -200,7 +200,7 @@ fn on_pane_key(app: &mut App, key: KeyEvent) {
             app.pane = Pane::Results;
             app.move_selection(app.page_rows() as isize);
         }
-        KeyCode::End => app.scroll = 0,
+        KeyCode::End => app.results_scroll.reset(),
         KeyCode::Char('n') => open_form(app, Some(Action::Listen), ""),
         KeyCode::Char('c') => open_form(
             app,
@@ -255,7 +255,7 @@ pub fn on_mouse(app: &mut App, m: MouseEvent) {
         app.dirty = true;
         return;
     }
-    let areas = super::view::areas(app, app.size.0, app.size.1);
+    let areas = app.geometry.areas;
     let hit = |r: ratatui::layout::Rect| {
         m.column >= r.x && m.column < r.x + r.width && m.row >= r.y && m.row < r.y + r.height
     };
@@ -263,10 +263,7 @@ pub fn on_mouse(app: &mut App, m: MouseEvent) {
         MouseEventKind::Down(MouseButton::Left) => {
             if hit(areas.listeners) {
                 let row = m.row.saturating_sub(areas.listeners.y + 1) as usize;
-                app.select_row(
-                    Pane::Listeners,
-                    row / super::view::listeners::ROWS_PER_LISTENER,
-                );
+                app.select_row(Pane::Listeners, row / super::layout::ROWS_PER_LISTENER);
             } else if hit(areas.connections) {
                 // Border and header take two rows.
                 let row = m.row.saturating_sub(areas.connections.y + 2) as usize;

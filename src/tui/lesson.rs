@@ -6,9 +6,8 @@ use std::time::Instant;
 
 use super::app::App;
 use super::history::History;
-use super::log::{Entry, LogSink, Source};
-use crate::lab::SockName;
-use crate::script::player::{Host, Player, Progress};
+use super::log::{Entry, Source};
+use crate::script::player::{Player, Progress};
 use crate::script::{Line, Statement};
 
 /// Where a lesson waits for the reader.
@@ -126,7 +125,7 @@ impl App {
     /// Runs the next lesson step, or goes on after a pause (`space`).
     pub fn next_step(&mut self) {
         // What comes next is the newest narration: follow it.
-        self.narration_back = 0;
+        self.narration_back.reset();
         let Some(s) = &mut self.script else { return };
         s.read_to = s.player.position();
         if s.more.take().is_some() {
@@ -302,16 +301,16 @@ fn crowded(size: &(u16, u16), s: &Script, i: usize) -> bool {
         return false;
     };
     let (w, h) = *size;
-    let step = super::view::narration::step_at(lines, i, &s.name);
+    let step = super::narration::step_at(lines, i, &s.name);
     let title = step.title;
     // The tallest the narration gets on this screen, borders off.
     let command = u16::from(h >= 30);
-    let areas = super::view::layout::Areas::with_narration(w, h, Some(u16::MAX), command);
+    let areas = super::layout::Areas::with_narration(w, h, Some(u16::MAX), command);
     let inner_h = usize::from(areas.narration.map_or(0, |n| n.height.saturating_sub(2)));
     let width = w.saturating_sub(2);
     let mut all = unread;
     all.push(next.clone());
-    let rows = super::view::narration::paragraph(title, all, ratatui::style::Style::default())
-        .line_count(width);
+    let rows =
+        super::narration::paragraph(title, all, ratatui::style::Style::default()).line_count(width);
     rows > inner_h
 }

@@ -10,15 +10,19 @@ pub mod cast;
 pub mod complete;
 pub mod form;
 pub mod freeze;
+pub mod geometry;
 pub mod headless;
 pub mod history;
 pub mod inbox;
 pub mod kernel_view;
 pub mod keys;
+pub mod layout;
 pub mod lesson;
 pub mod log;
+pub mod narration;
 pub mod record;
 mod rows;
+pub mod scroll;
 pub mod terminal;
 pub mod theme;
 pub mod view;
@@ -34,6 +38,14 @@ use ratatui::backend::Backend;
 use tokio::signal::unix::{SignalKind, signal};
 
 pub use app::{App, Msg};
+
+/// Measures the layout of the App's screen for the next frame and hands it
+/// to the App (once per turn of the loop, before drawing): its scroll
+/// offsets and selections keep within what the panes hold.
+pub fn settle(app: &mut App) {
+    let g = view::measure(app);
+    app.update(Msg::Layout(g));
+}
 
 use crate::kernel::{KernelReader, Sampler};
 use crate::lab::Lab;
@@ -228,6 +240,7 @@ where
         // second, and drawing each would leave no time for keys.
         let draw_due = drawn_at.map_or(Instant::now(), |at| at + FRAME);
         if app.dirty && Instant::now() >= draw_due {
+            settle(&mut app);
             terminal.draw(|f| view::draw(f, &app))?;
             app.dirty = false;
             drawn_at = Some(Instant::now());

@@ -143,13 +143,8 @@ impl App {
     /// Moves a selection by `delta` rows in the focused pane.
     pub fn move_selection(&mut self, delta: isize) {
         match self.pane {
-            Pane::Results => {
-                self.scroll = if delta < 0 {
-                    self.scroll.saturating_add(delta.unsigned_abs())
-                } else {
-                    self.scroll.saturating_sub(delta.unsigned_abs())
-                };
-            }
+            // Up the list is back in time: further scrolled up.
+            Pane::Results => self.results_scroll.by(delta.saturating_neg()),
             Pane::Listeners | Pane::Connections => {
                 self.in_view = InView::default();
                 let rows = self.pane_rows(self.pane);
@@ -176,39 +171,28 @@ impl App {
     }
 
     /// Moves each pane's offset (its first row drawn) as little as keeps
-    /// its selection in view, as ratatui's `TableState` does; the views
-    /// draw from these offsets and the mouse maps clicks through them.
+    /// its selection in view, as ratatui's `TableState` does, in the rows
+    /// the last layout gave the pane; the views draw from these offsets and
+    /// the mouse maps clicks through them.
     pub(super) fn scroll_to_selection(&mut self) {
-        let areas = super::view::areas(self, self.size.0, self.size.1);
         let conns = self.pane_rows(Pane::Connections);
         // What a script acted on last, else the selection.
         let row = |rows: &[SockName], s: Option<SockName>| {
             s.and_then(|s| rows.iter().position(|r| *r == s))
         };
         let at = row(&conns, self.in_view.conn).or_else(|| row(&conns, self.sel_conn));
-        let visible = super::view::connections::visible_rows(areas.connections);
+        let visible = self.geometry.conn_rows;
         self.conn_offset = keep_in_view(self.conn_offset, at, conns.len(), visible);
         let ls = self.pane_rows(Pane::Listeners);
         let at = row(&ls, self.in_view.listener).or_else(|| row(&ls, self.sel_listener));
-        let visible = super::view::listeners::visible_listeners(self, areas.listeners);
+        let visible = self.geometry.listener_rows;
         self.listener_offset = keep_in_view(self.listener_offset, at, ls.len(), visible);
     }
 
     /// The rows PgUp/PgDn move by: as many as the pane they scroll shows
     /// (the kernel view over the panes, the wire, or the results).
     pub fn page_rows(&self) -> usize {
-        let (w, h) = self.size;
-        let area = if matches!(self.mode, super::app::Mode::Show) {
-            super::view::kernel_view::area(self, ratatui::layout::Rect::new(0, 0, w, h))
-        } else {
-            let areas = super::view::areas(self, w, h);
-            if self.wire.shown {
-                areas.selected.union(areas.results)
-            } else {
-                areas.results
-            }
-        };
-        usize::from(area.height.saturating_sub(2)).max(1)
+        self.geometry.page
     }
 
     /// Selects the `drawn`th row on screen of a pane (mouse): the row at

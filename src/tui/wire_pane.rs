@@ -25,8 +25,8 @@ pub struct WirePane {
     pub note: Option<String>,
     /// The pane is shown (`w`).
     pub shown: bool,
-    /// Ladder lines scrolled up by (0: follow the newest).
-    pub scroll: usize,
+    /// Ladder lines scrolled up by (0: follow the newest), within the ladder.
+    pub scroll: super::scroll::Scroll,
     /// Frozen (`p`): the lab time the pane stands still at.
     pub frozen_at: Option<Duration>,
     /// Segments counted at the last look, to redraw when more came.
@@ -160,12 +160,12 @@ impl WirePane {
     /// Shows or hides the pane.
     pub fn toggle(&mut self) {
         self.shown = !self.shown;
-        self.scroll = 0;
+        self.scroll.reset();
     }
 
     /// Scrolls the ladder by `lines` (up is positive).
     pub fn scroll_by(&mut self, lines: isize) {
-        self.scroll = self.scroll.saturating_add_signed(lines);
+        self.scroll.by(lines);
     }
 
     /// Whether segments came since the last call (the pane needs a redraw).

@@ -455,7 +455,10 @@ pub fn play(
     let mut reading = Reading::default();
     let mut sampled = Instant::now() - SAMPLE_EVERY;
     let deadline = Instant::now() + limit;
-    // Notes at the very start, before the first space.
+    // Notes at the very start, before the first space. The layout is
+    // measured and handed to the App before each look, as the program's
+    // loop does before each frame.
+    sockplay::tui::settle(&mut app);
     read_fresh(&app, (w, h), &mut reading, &mut played);
     while Instant::now() < deadline {
         // The lab's events, as the screen's loop takes them.
@@ -473,9 +476,11 @@ pub fn play(
             }
         }
         app.update(Msg::Tick(now));
+        sockplay::tui::settle(&mut app);
         read_fresh(&app, (w, h), &mut reading, &mut played);
         // A frame was drawn: a note held for it may appear.
         app.update(Msg::Drawn);
+        sockplay::tui::settle(&mut app);
         read_fresh(&app, (w, h), &mut reading, &mut played);
         let script = app.script.as_ref().unwrap();
         let lines = script.player.lines();
@@ -508,6 +513,7 @@ pub fn play(
             played.stops.push((title, screen(&app, w, h).0));
             read_stop(&app, (w, h), &mut reading, &mut played);
             space(&mut app);
+            sockplay::tui::settle(&mut app);
             read_fresh(&app, (w, h), &mut reading, &mut played);
         }
     }

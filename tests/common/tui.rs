@@ -31,8 +31,10 @@ pub fn app_on(lab: Lab) -> App {
     App::new(lab, Theme::new(false), KernelReader::live())
 }
 
-/// One key press without modifiers.
+/// One key press without modifiers, after a frame (the layout measured
+/// and handed to the App), as in the program's loop.
 pub fn key(app: &mut App, code: KeyCode) {
+    sockplay::tui::settle(app);
     app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
 }
 
@@ -123,10 +125,17 @@ pub fn snapshot_until(app: &mut App, done: impl Fn(&App) -> bool) -> bool {
     }
 }
 
-/// The screen drawn at `w`×`h`, a row a string, each `w` cells wide.
-pub fn rows(app: &App, w: u16, h: u16) -> Vec<String> {
+/// The screen drawn at `w`×`h`, a row a string, each `w` cells wide: the
+/// layout measured for that size and handed to the App first, as the
+/// program's loop does before each frame. The App's own size is kept.
+pub fn rows(app: &mut App, w: u16, h: u16) -> Vec<String> {
+    let size = app.size;
+    app.size = (w, h);
+    sockplay::tui::settle(app);
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     term.draw(|f| view::draw(f, app)).unwrap();
+    app.size = size;
+    sockplay::tui::settle(app);
     let buf = term.backend().buffer();
     (0..h)
         .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect())
@@ -134,7 +143,7 @@ pub fn rows(app: &App, w: u16, h: u16) -> Vec<String> {
 }
 
 /// The screen drawn at `w`×`h` as one text, rows without trailing blanks.
-pub fn render(app: &App, w: u16, h: u16) -> String {
+pub fn render(app: &mut App, w: u16, h: u16) -> String {
     rows(app, w, h)
         .iter()
         .map(|r| r.trim_end())

@@ -10,7 +10,6 @@ use super::block;
 use super::format::{fields, opt_size, shorten, size};
 use crate::kernel::{SockView, TcpState};
 use crate::tui::app::{App, Pane};
-use crate::tui::rows::keep_in_view;
 
 /// A column: its header, the widest its cells are drawn, and how
 /// important it is (higher: dropped first where the pane is narrow).
@@ -400,14 +399,9 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     // selected row in view (thousands of connections cost one screenful).
     let height = visible_rows(area);
     let selected = rows_all.iter().position(|v| v.id == app.sel_conn);
-    // What a lesson acted on last, else the selection, stays in view.
-    let target = app
-        .in_view
-        .conn
-        .and_then(|s| rows_all.iter().position(|v| v.id == Some(s)))
-        .or(selected);
-    // The App keeps the offset; a selection made outside `update` still shows.
-    let first = keep_in_view(app.conn_offset, target, rows_all.len(), height);
+    // The App keeps the offset, with what a lesson acted on last, else the
+    // selection, in view.
+    let first = app.conn_offset;
     let window: Vec<&SockView> = rows_all.iter().skip(first).take(height).copied().collect();
     // Each column as wide as what it shows now.
     let texts: Vec<Vec<String>> = window

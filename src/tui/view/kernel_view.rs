@@ -81,7 +81,7 @@ pub fn top(app: &App, lines: &[String], rows: usize) -> usize {
     let last_top = lines.len().saturating_sub(rows);
     let top = match cited(app, lines) {
         Some((first, end)) => end.saturating_sub(rows).min(first),
-        None => app.kernel_view_top,
+        None => app.kernel_view_top.offset(),
     };
     top.min(last_top)
 }

@@ -12,10 +12,8 @@ use super::block;
 use super::format::bar;
 use crate::kernel::{SockView, ViewRole};
 use crate::tui::app::{App, Pane};
-use crate::tui::rows::keep_in_view;
 
-/// Rows each listener takes.
-pub const ROWS_PER_LISTENER: usize = 6;
+pub use crate::tui::layout::ROWS_PER_LISTENER;
 
 /// Rows under the listeners for the counters: the accept queue's, and the
 /// SYN queue's once one of them moved, on a row of their own when narrow.
@@ -59,13 +57,9 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let t = app.theme;
     let listeners = app.listeners();
     let fit = visible_listeners(app, area);
-    // What a lesson acted on last, else the selection.
-    let sel = [app.in_view.listener, app.sel_listener]
-        .into_iter()
-        .flatten()
-        .find_map(|s| listeners.iter().position(|l| l.id == Some(s)));
-    // The App keeps the offset; a selection made outside `update` still shows.
-    let first = keep_in_view(app.listener_offset, sel, listeners.len(), fit);
+    // The App keeps the offset, with what a lesson acted on last, else the
+    // selection, in view.
+    let first = app.listener_offset;
     let below = listeners.len().saturating_sub(first + fit);
     let mut b = block(
         app,

@@ -3,7 +3,7 @@
 pub mod connections;
 mod format;
 pub mod kernel_view;
-pub mod layout;
+pub use super::layout;
 pub mod listeners;
 pub mod narration;
 mod overlay;
@@ -22,6 +22,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::app::{App, Pane};
+use super::geometry::Geometry;
 use layout::{Areas, MIN_SIZE};
 
 /// A pane's block, highlighted when it has focus.
@@ -53,6 +54,49 @@ pub fn areas(app: &App, w: u16, h: u16) -> Areas {
     match app.snapshot.as_ref().is_some_and(|s| s.link.is_some()) {
         true => areas.with_pipe(),
         false => areas,
+    }
+}
+
+/// The layout of the App's screen ([`App::size`]) for the next frame:
+/// where each pane goes, and how far each scrollable pane's content
+/// reaches. The loop hands it to the App once per turn
+/// ([`crate::tui::settle`]); the App keeps its offsets within it.
+pub fn measure(app: &App) -> Geometry {
+    let (w, h) = app.size;
+    let areas = areas(app, w, h);
+    let screen = ratatui::layout::Rect::new(0, 0, w, h);
+    let shown = kernel_view::area(app, screen);
+    let showing = matches!(app.mode, super::app::Mode::Show);
+    // What is not on screen is not measured: its offset rests at 0.
+    let kv_lines = if showing {
+        kernel_view::wrapped(&app.kernel_view, shown.width.saturating_sub(2))
+    } else {
+        Vec::new()
+    };
+    let kv_rows = usize::from(shown.height.saturating_sub(2)).max(1);
+    let wire_area = areas.selected.union(areas.results);
+    let page = match app.mode {
+        super::app::Mode::Show => shown,
+        _ if app.wire.shown => wire_area,
+        _ => areas.results,
+    };
+    Geometry {
+        size: (w, h),
+        areas,
+        conn_rows: connections::visible_rows(areas.connections),
+        listener_rows: listeners::visible_listeners(app, areas.listeners),
+        page: usize::from(page.height.saturating_sub(2)).max(1),
+        results_max: results::scroll_max(app, areas.results),
+        wire_max: if app.wire.shown {
+            wire::scroll_max(app, wire_area)
+        } else {
+            0
+        },
+        narration_max: areas
+            .narration
+            .map_or(0, |n| narration::hidden_rows(app, n)),
+        kernel_view_top: kernel_view::top(app, &kv_lines, kv_rows),
+        kernel_view_max: kv_lines.len().saturating_sub(kv_rows),
     }
 }
 

@@ -141,12 +141,47 @@ fn welcome(app: &App) -> Vec<Line<'static>> {
     ]
 }
 
+/// How many pages past the offset the furthest scroll is looked for: the
+/// log may hold many thousands of lines, and a frame wraps only what a
+/// few presses of PgUp can reach.
+const PAGES_AHEAD: usize = 8;
+
+/// The furthest the results drawn in `area` scroll up: their lines beyond
+/// the pane's rows, counted from the newest as far as a few pages past
+/// the offset now.
+pub fn scroll_max(app: &App, area: Rect) -> usize {
+    let inner = block(app, String::new(), None).inner(area);
+    let (h, width) = (inner.height as usize, inner.width as usize);
+    let welcome = app.lab.socket_count() == 0
+        && app
+            .log
+            .entries()
+            .iter()
+            .all(|e| matches!(e, Entry::Error(_)));
+    if welcome || h == 0 {
+        return 0;
+    }
+    let enough = h + app.results_scroll.offset() + PAGES_AHEAD * h;
+    let mut lines = 0;
+    for e in app.log.entries().iter().rev() {
+        lines += lines_of(app, e)
+            .into_iter()
+            .map(|l| wrap(l, width).len())
+            .sum::<usize>();
+        if lines >= enough {
+            break;
+        }
+    }
+    lines.saturating_sub(h)
+}
+
 /// Draws the pane.
 pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
-    let follow = if app.scroll == 0 {
+    let scroll = app.results_scroll.offset();
+    let follow = if scroll == 0 {
         String::new()
     } else {
-        format!(" · scrolled up {} (End: newest)", app.scroll)
+        format!(" · scrolled up {scroll} (End: newest)")
     };
     let b = block(app, format!("Results{follow}"), Some(Pane::Results));
     let inner = b.inner(area);
@@ -179,7 +214,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     }
     let h = inner.height as usize;
     let width = inner.width as usize;
-    if app.scroll == 0 && app.script.as_ref().is_some_and(|s| s.lesson) {
+    if scroll == 0 && app.script.as_ref().is_some_and(|s| s.lesson) {
         let (lines, left_out) = results_fit::fit(app, |e| lines_of(app, e), width, h);
         frame.render_widget(Paragraph::new(lines), inner);
         if left_out {
@@ -189,7 +224,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     }
     // Only the entries that can show are turned into lines, wrapped to the pane.
     let mut lines: Vec<Line<'_>> = Vec::new();
-    let want = h + app.scroll;
+    let want = h + scroll;
     for e in app.log.entries().iter().rev() {
         let mut ls: Vec<Line<'_>> = lines_of(app, e)
             .into_iter()
@@ -201,7 +236,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
             break;
         }
     }
-    let skip = app.scroll.min(lines.len().saturating_sub(1));
+    // The App keeps the offset within the lines (see [`scroll_max`]).
+    let skip = scroll.min(lines.len().saturating_sub(h));
     let shown: Vec<Line<'_>> = lines
         .into_iter()
         .skip(skip)

@@ -278,6 +278,42 @@ fn draw_graph(frame: &mut Frame<'_>, app: &App, ladder: &Ladder, area: Rect) {
     frame.render_widget(chart, area);
 }
 
+/// The selected connection's ladder, its ends named.
+fn ladder_shown(app: &App) -> Ladder {
+    let addrs = app.sel_conn.and_then(|n| {
+        let v = app
+            .snapshot
+            .as_ref()?
+            .sockets
+            .iter()
+            .find(|v| v.id == Some(n))?;
+        Some((v.local?, v.peer?))
+    });
+    let mut ladder = app.wire.ladder_of(app.sel_conn, addrs);
+    app.name_watched_ends(&mut ladder.segments);
+    ladder
+}
+
+/// The ladder's half of the pane and the graph's: the ladder needs 62
+/// columns for a row's time, ends, flags, length, window and cause; the
+/// graph takes the rest, at least 18.
+fn halves(area: Rect) -> [Rect; 2] {
+    let ladder_width = (area.width * 62 / 100)
+        .max(62)
+        .min(area.width.saturating_sub(18));
+    Layout::horizontal([Constraint::Length(ladder_width), Constraint::Fill(1)]).areas(area)
+}
+
+/// The furthest the ladder drawn in `area` scrolls up: its rows (one a
+/// line) beyond the pane's.
+pub fn scroll_max(app: &App, area: Rect) -> usize {
+    if app.wire.wire.is_none() {
+        return 0;
+    }
+    let rows = halves(area)[0].height.saturating_sub(2) as usize;
+    ladder_shown(app).rows.len().saturating_sub(rows)
+}
+
 /// Draws the wire pane in `area`.
 pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let pane = &app.wire;
@@ -294,17 +330,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         frame.render_widget(p, area);
         return;
     };
-    let addrs = app.sel_conn.and_then(|n| {
-        let v = app
-            .snapshot
-            .as_ref()?
-            .sockets
-            .iter()
-            .find(|v| v.id == Some(n))?;
-        Some((v.local?, v.peer?))
-    });
-    let mut ladder = pane.ladder_of(app.sel_conn, addrs);
-    app.name_watched_ends(&mut ladder.segments);
+    let ladder = ladder_shown(app);
     let stats = wire.stats();
     let mut title = match app.sel_conn {
         Some(n) => format!("wire · {n} · {} segments", ladder.segments.len()),
@@ -339,17 +365,11 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     if pane.frozen_at.is_some() {
         title.push_str(" · FROZEN");
     }
-    // The ladder needs 62 columns for a row's time, ends, flags, length,
-    // window and cause; the graph takes the rest, at least 18.
-    let ladder_width = (area.width * 62 / 100)
-        .max(62)
-        .min(area.width.saturating_sub(18));
-    let [left, right] =
-        Layout::horizontal([Constraint::Length(ladder_width), Constraint::Fill(1)]).areas(area);
+    let [left, right] = halves(area);
     let lines = ladder_lines(app, &ladder);
     let rows = left.height.saturating_sub(2) as usize;
-    let max_scroll = lines.len().saturating_sub(rows);
-    let scroll = pane.scroll.min(max_scroll);
+    // The App keeps its offset within the ladder (see [`scroll_max`]).
+    let scroll = pane.scroll.offset().min(lines.len().saturating_sub(rows));
     let start = lines.len().saturating_sub(rows + scroll);
     let shown: Vec<Line<'_>> = if lines.is_empty() {
         vec![Line::styled(

@@ -2,6 +2,9 @@
 
 use ratatui::layout::{Constraint, Layout, Rect};
 
+/// Rows each listener takes in the listeners pane.
+pub const ROWS_PER_LISTENER: usize = 6;
+
 /// The smallest terminal the layout works in.
 pub const MIN_SIZE: (u16, u16) = (80, 24);
 
