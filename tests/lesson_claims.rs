@@ -227,11 +227,9 @@ print(q(a), q(b), min(socket.SOMAXCONN, 128))
 /// buffer-sizes: a socket that has not set SO_RCVBUF gets a window scale
 /// for the most its buffer may grow to (the larger of tcp_rmem's maximum
 /// and rmem_max); one set before connect() is scaled for that buffer.
-/// Setting it after connect() keeps the scale, but the window the kernel
-/// offers (rcv_ssthresh) falls to what the smaller buffer takes once data
-/// arrives.
+/// Setting it after connect() keeps the scale.
 #[test]
-fn the_window_scale_comes_from_tcp_rmem_max_and_a_late_buffer_shrinks_the_window() {
+fn the_window_scale_comes_from_tcp_rmem_max_and_stays_after_a_late_buffer() {
     let got = python(
         r#"
 import socket, subprocess, time, re
@@ -244,8 +242,7 @@ c2.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
 def info(c):
     out = subprocess.run(["ss", "-tniH", "src", "127.0.0.1:%d" % c.getsockname()[1]], capture_output=True, text=True).stdout
     ws = re.search(r"wscale:(\d+),(\d+)", out)
-    th = re.search(r"rcv_ssthresh:(\d+)", out)
-    return int(ws.group(2)), int(th.group(1))
+    return int(ws.group(2)), 0
 before = info(c2)
 a2.setblocking(False)
 try:
@@ -257,17 +254,21 @@ after = info(c2)
 rmem = int(open("/proc/sys/net/ipv4/tcp_rmem").read().split()[2])
 rmax = int(open("/proc/sys/net/core/rmem_max").read())
 want = max(0, min(14, max(rmem, rmax).bit_length() - 1 - 15))
-print(info(c1)[0], before[0], want, after[0], before[1] > after[1], after[1] <= 8192)
+print(info(c1)[0], before[0], want, after[0])
 "#,
     );
     let f: Vec<&str> = got.split_whitespace().collect();
     assert_eq!(f[0], "0", "C1's scale, set before connect: {got}");
     assert_eq!(f[1], f[2], "C2's scale from the buffer's most: {got}");
     assert_eq!(f[3], f[1], "the scale stays: {got}");
-    assert_eq!(&f[4..], ["True", "True"], "the window falls: {got}");
     let text = lesson("buffer-sizes");
     assert!(text.contains("A socket that has not set its buffer is scaled for the most it may grow to, the maximum of net.ipv4.tcp_rmem"));
-    assert!(text.contains("once data arrives, the kernel holds the window it offers to what the smaller buffer can take"));
+    assert!(text.contains("keeps that scale after asking"));
+    // Measured on Linux 6.18: after a late SO_RCVBUF the peer still saw a
+    // window of 57344 with 8192 queued, C2 dropped segments (ss skmem d4)
+    // and the sender sent them again (bytes_retrans 12288). The window is
+    // not held to the smaller buffer, and the lesson must not say it is.
+    assert!(!text.contains("holds the window it offers"));
 }
 
 /// timeouts: a non-blocking connect to a full listener returns EINPROGRESS

@@ -113,3 +113,31 @@ fn expect_follows_its_result(tail: &str, started: usize) {
         .expect("the expect held");
     assert!(op < expect, "{entries:?}");
 }
+
+#[test]
+fn a_blocked_loop_shows_before_the_steps_it_made() {
+    // recvall's first recv returns the 2 bytes queued at once, within the
+    // settling time; the loop is told blocked only after it, waiting for
+    // the rest. Its line must still come first, as its number does.
+    let (mut app, rx) = app();
+    let script = "listen\nconnect L1\naccept L1\nwait L1\nsend C1 \"ab\"\nexpect A1 recvq=2\nrecvall A1 4\nsleep 300ms\n";
+    app.play("loop order", parse_script(script).unwrap(), false);
+    pump(&mut app, &rx, |_| false, |a| a.script.as_ref().unwrap().done);
+    let entries: Vec<&Entry> = app.log.entries().iter().collect();
+    let blocked = entries
+        .iter()
+        .position(|e| matches!(e, Entry::Blocked(c) if c.call == Call::RecvAll))
+        .unwrap_or_else(|| panic!("recvall told blocked: {entries:?}"));
+    let step = entries
+        .iter()
+        .position(|e| matches!(e, Entry::Op(r) if r.part_of.is_some() && r.outcome.ret() == Some(2)))
+        .unwrap_or_else(|| panic!("recvall's first recv: {entries:?}"));
+    assert!(blocked < step, "{entries:?}");
+    let Entry::Blocked(c) = entries[blocked] else {
+        unreachable!()
+    };
+    let Entry::Op(r) = entries[step] else {
+        unreachable!()
+    };
+    assert_eq!(r.part_of, Some(c.seq), "the step is the loop's");
+}

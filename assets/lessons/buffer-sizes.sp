@@ -21,18 +21,18 @@ note "Values above net.core.rmem_max and wmem_max are capped: you get twice the 
 
 step "Before or after connecting"
 select L1
+note "Two clients of L1 will get the same 4 KiB receive buffer: C1 sets it before connect(), C2 after. The window scale is agreed in the handshake. Will they advertise the same window scale?"
+pause
 connect L1 rcvbuf=4k
 connect L1
 set C2 rcvbuf=4k
 select C1
 expect C1 rcvbuf=8192
 expect C2 rcvbuf=8192
-note "Two clients of L1 got the same 4 KiB receive buffer (8192 once doubled): C1 before connect(), C2 after. Will they advertise the same window scale?"
-pause
 expect C1 rcv_wscale=0
 show C1
-note "The window scale is agreed in the handshake. C1 set its buffer before connecting, so the kernel scaled its window for that buffer: scale {C1.rcv_wscale}."
+note "No. C1 set its buffer before connecting, so the kernel scaled its window for that buffer: scale {C1.rcv_wscale}."
 show C2
-note "A socket that has not set its buffer is scaled for the most it may grow to, the maximum of net.ipv4.tcp_rmem: C2 connected so, with scale {C2.rcv_wscale}, and keeps that scale after asking."
-note "C2's window does not stay as it was, though: once data arrives, the kernel holds the window it offers to what the smaller buffer can take."
+note "A socket that has not set its buffer is scaled for the most it may grow to, the maximum of net.ipv4.tcp_rmem: C2 connected so, with scale {C2.rcv_wscale}, and keeps that scale after asking for {C2.rcvbuf}."
+
 note "To shape the window, set SO_RCVBUF before connect() (or, on a server, before listen(): accepted sockets take it from the listener)."

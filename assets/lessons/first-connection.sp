@@ -8,7 +8,7 @@ listen backlog=5
 select L1
 expect L1 state=LISTEN
 expect L1 accept_queue=0
-note "L1 is in state LISTEN with an empty accept queue (0 of 6): nobody has connected yet."
+note "L1 is in state LISTEN with an empty accept queue (queue 0/6): nobody has connected yet."
 
 step "A client connects"
 note "A client calls connect(). What happens to L1's accept queue?"
@@ -20,8 +20,7 @@ expect L1 accept_queue=1
 expect packet from=C1 to=L1 flags=SYN cause=connect
 expect packet from=L1 to=C1 flags=SYN+ACK
 expect packet from=C1 to=L1 flags=ACK cause=connect
-note "C1 is ESTABLISHED and its connection waits in L1's accept queue (1 of 6). The server program has not done anything yet: the kernel made the three-way handshake on its own."
-note "On the wire: C1's SYN, L1's SYN-ACK and C1's ACK, all inside C1's connect() call."
+note "C1 is connected (ESTAB) and its connection waits in L1's accept queue (queue 1/6). The server program has not done anything yet: the kernel made the three-way handshake on its own, and connect() returned once it was done (press w to see its three segments on the wire)."
 
 step "The server accepts"
 note "Now the server calls accept()."
@@ -30,7 +29,7 @@ wait L1
 select A1
 expect L1 accept_queue=0
 expect A1 state=ESTABLISHED
-note "accept() took the connection out of the queue (0 of 6) and gave the server a new socket, A1. L1 goes on listening for more. A1 and C1 are the two ends of one connection: A1 ⇄ C1."
+note "accept() took the connection out of the queue (queue 0/6) and gave the server a new socket, A1. L1 goes on listening for more. A1 and C1 are the two ends of one connection: A1 ⇄ C1."
 
 step "Sixteen octets each way"
 select A1 recv

@@ -29,22 +29,23 @@ sleep 100ms
 send C1 100k
 expect C1 errno=EAGAIN
 expect C1 snd_wnd=0
-note "With both buffers full and nobody reading, nothing fits: a non-blocking send() fails with EAGAIN ('try again later'). The data is not lost; it was never taken. How full is C1's send buffer, in data and in memory?"
+note "Nothing fits now: a non-blocking send() fails with EAGAIN ('try again later'). The data is not lost; it was never taken. C1's send buffer holds {C1.sendq} bytes of data: what does the kernel count them as, against its {C1.sndbuf}?"
 pause
 show C1
-note "Full means memory: C1 holds {C1.sendq} bytes, charged {C1.snd_mem} of its {C1.sndbuf}, which may pass the size, for the kernel checks for room before it takes each piece."
+note "The buffer counts memory, not data: C1's {C1.sendq} bytes are charged snd_mem {C1.snd_mem}, past its {C1.sndbuf}, for the kernel checks for room before it takes each piece, and the last piece may pass the size."
 show A1
-note "A1 holds {A1.recvq} bytes of data, charged {A1.rcv_mem} of its {A1.rcvbuf}, and its window is already 0. The path of a byte shows the memory beside the data ('mem')."
+note "A1 holds recvq {A1.recvq}, charged rcv_mem {A1.rcv_mem} of its {A1.rcvbuf}: its buffer is not full, yet its rcv_wnd is {A1.rcv_wnd}. A1 stopped offering a window before all its memory was charged."
 
 step "sendall loops"
 note "The receiver now reads, slowly."
 drain A1 on rate=16k/s
 sendall C1 64k
-note "C1 calls sendall with 64 KiB. sendall calls send(), takes what fits, waits for room, and calls send() again: each step shows in the results as the receiver frees room."
+note "C1 calls sendall with 64 KiB. sendall calls send(), takes what fits, waits for room as the receiver reads, and calls send() again, until all is taken."
 wait C1 15s
 expect C1 ret=64k
 drain A1 off
-note "sendall returned 65536, after many partial sends. sockplay's sendall waits for room the way an event loop would. Python's socket.sendall does not: on a non-blocking socket it raises BlockingIOError as soon as the buffer is full, and the program cannot tell how much was sent."
+note "sendall returned {C1.ret} after {C1.elapsed}, as fast as the receiver read. sockplay's sendall waits for room as an event loop would."
+note "Python's socket.sendall does not: on a non-blocking socket it raises BlockingIOError as soon as the buffer is full, and the program cannot tell how much was sent."
 
 step "A blocking send instead"
 note "C1 becomes blocking; the receiver does not read."

@@ -11,13 +11,20 @@ connect L1
 wait L1
 expect L1 errno=null
 expect L1 timed_out=false
+select A1
+note "The blocked accept() returned as soon as C1's connection was in the queue, with a new socket, A1: it waited for a client, not for a time."
+
+step "accept with a time-out, and non-blocking"
+select L1
+note "With a time-out of half a second (timeout=500ms), accept() on the empty queue: what does it do?"
+pause
 set L1 timeout=500ms
 accept L1
 wait L1
 expect L1 ret=null
 expect L1 errno=null
 expect L1 timed_out=true
-note "With a time-out, accept() waited half a second for a connection, then gave up: 'timed out', no errno. Python raises TimeoutError('timed out'). Non-blocking now (timeout=0): what will accept() on the empty queue say?"
+note "accept() waited half a second for a connection, then gave up: 'timed out', no errno. Python raises TimeoutError('timed out'). Non-blocking now (timeout=0): what will accept() on the empty queue say?"
 pause
 set L1 timeout=0
 accept L1
@@ -76,7 +83,7 @@ note "SO_SNDTIMEO: send() stayed in the kernel, taking room as the receiver's wi
 
 step "when nothing fits"
 select C2
-note "Send again, until the buffers are full."
+note "Each sends again, until nothing more fits. C2 first."
 send C2 1m
 wait C2
 send C2 1m
@@ -86,6 +93,8 @@ wait C2
 expect C2 ret=null
 expect C2 errno=null
 expect C2 timed_out=true
+note "Nothing fitted: Python's time-out waited half a second for room, then said 'timed out' (TimeoutError). What will C3's send() say, under SO_SNDTIMEO?"
+pause
 select C3
 send C3 1m
 wait C3
@@ -95,7 +104,7 @@ send C3 1m
 wait C3
 expect C3 errno=EAGAIN
 expect C3 timed_out=true
-note "With the buffers full, nothing fits: Python's time-out says 'timed out' (TimeoutError); SO_SNDTIMEO says EAGAIN, both after half a second."
+note "SO_SNDTIMEO: after half a second with no room, the kernel gave up with EAGAIN, an errno."
 
 step "connect under both time-outs"
 note "A listen(0) with one connection already waiting drops further SYNs, so a handshake cannot finish."

@@ -13,6 +13,9 @@ use crate::script::{Line, show};
 /// How many entries the log keeps.
 pub const LOG_LIMIT: usize = 5000;
 
+/// How far back a blocked loop's steps are looked for.
+const STEPS_LOOKED_AT: usize = 256;
+
 /// Where a command came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
@@ -61,6 +64,31 @@ impl Log {
             self.dropped += 1;
         }
         self.entries.push_back(e);
+    }
+
+    /// Adds a call still in the kernel, before the steps of it already
+    /// logged: a loop's first step often finishes within the settling time,
+    /// before the loop is told blocked, and a loop's line comes before its
+    /// steps (`#11 recvall … [blocked]`, then `#12 ↳ recv → 8`).
+    pub fn push_blocked(&mut self, call: Started) {
+        if self.entries.len() == LOG_LIMIT {
+            self.entries.pop_front();
+            self.dropped += 1;
+        }
+        // Its steps came after its command, a few entries back at most.
+        let first_step = self
+            .entries
+            .iter()
+            .enumerate()
+            .rev()
+            .take(STEPS_LOOKED_AT)
+            .filter(|(_, e)| matches!(e, Entry::Op(r) if r.part_of == Some(call.seq)))
+            .map(|(i, _)| i)
+            .last();
+        match first_step {
+            Some(i) => self.entries.insert(i, Entry::Blocked(call)),
+            None => self.entries.push_back(Entry::Blocked(call)),
+        }
     }
 
     /// The entries, oldest first.
@@ -150,7 +178,7 @@ impl Sink for LogSink<'_> {
     }
 
     fn blocked(&mut self, call: &Started, _t: Duration) {
-        self.log.push(Entry::Blocked(call.clone()));
+        self.log.push_blocked(call.clone());
     }
 
     fn expect(&mut self, report: &ExpectReport, _t: Duration) {
