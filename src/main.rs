@@ -226,19 +226,28 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
         own_loopback();
-    } else if let Some(name) = setup::wire_lesson(&cli) {
+    } else if let Some((name, wire)) = setup::own_lab_lesson(&cli) {
         // A lesson that shows the wire runs in a lab of its own where it can:
         // capture is allowed there, and the loopback looks like a network.
+        // So does one that asks, so that the counters it shows are its own.
         match sockplay::lab::netns::enter_own() {
-            Ok(()) => {
+            Ok(()) if wire => {
                 own_loopback();
                 let mtu = sockplay::wire::loopback::mtu().unwrap_or(0);
                 eprintln!(
                     "sockplay: {name} shows the wire: it runs in a lab of its own (a network namespace; its loopback has MTU {mtu}, TSO/GSO off, so segments look like a real network's)"
                 );
             }
-            Err(e) => eprintln!(
+            // Its loopback stays as the machine's (MTU 65536, TSO/GSO on),
+            // so that its calls return what they would outside.
+            Ok(()) => eprintln!(
+                "sockplay: {name} runs in a lab of its own (a network namespace, its loopback as the machine's), so the counters it shows are its own"
+            ),
+            Err(e) if wire => eprintln!(
                 "sockplay: {name} shows the wire; it runs in the machine's namespace ({e})"
+            ),
+            Err(e) => eprintln!(
+                "sockplay: {name} runs in the machine's namespace, where the counters it shows are system-wide ({e})"
             ),
         }
     }

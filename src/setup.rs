@@ -8,8 +8,9 @@ use sockplay::script::lessons;
 
 use super::{Cli, Mode, script_or_lesson};
 
-/// The lesson about to run, when its header says it needs the wire.
-pub(crate) fn wire_lesson(cli: &Cli) -> Option<String> {
+/// The lesson about to run, when it runs in a lab of its own where it can
+/// (it shows the wire, or its header asks), and whether it shows the wire.
+pub(crate) fn own_lab_lesson(cli: &Cli) -> Option<(String, bool)> {
     let file = match &cli.mode {
         // A Python program is printed, not run: no lab to capture.
         Some(Mode::Run { python: true, .. }) => return None,
@@ -21,7 +22,8 @@ pub(crate) fn wire_lesson(cli: &Cli) -> Option<String> {
         return None;
     }
     let lesson = script_or_lesson(&file).ok()?;
-    lesson.needs_wire().then_some(lesson.name)
+    let wire = lesson.needs_wire();
+    lesson.wants_own_netns().then_some((lesson.name, wire))
 }
 
 /// `--link SETTINGS`, else the header of the lesson or script about to

@@ -153,14 +153,16 @@ fn child(name: &str, size: &str) -> ExitCode {
     let size = (w.parse().unwrap(), h.parse().unwrap());
     let lesson = sockplay::script::lessons::find(name).unwrap();
     // As `sockplay lesson` does, before any thread starts.
-    let own = lesson.needs_own_netns() || lesson.needs_wire() || lesson.uses_link();
+    let own = lesson.needs_own_netns() || lesson.wants_own_netns() || lesson.uses_link();
     if own {
         if let Err(e) = sockplay::lab::netns::enter_own() {
             if lesson.needs_own_netns() || lesson.uses_link() || std::env::var_os("CI").is_some() {
                 println!("no lab of its own: {e}");
                 return ExitCode::FAILURE;
             }
-        } else {
+        } else if lesson.needs_own_netns() || lesson.needs_wire() || lesson.uses_link() {
+            // A lesson that asks for a lab of its own only for its counters
+            // keeps the machine's loopback, as `sockplay lesson` does.
             let _ = sockplay::wire::loopback::like_a_network();
         }
     }

@@ -235,7 +235,7 @@ fn what_has_no_python_equivalent_is_listed_as_comments() {
     assert!(program.starts_with("#!/usr/bin/env python3\n"));
     assert!(program.contains("# Not generated (no Python equivalent here):"));
     assert!(
-        program.contains("#   line 12: expect L1 errno=null"),
+        program.contains("#   line 13: expect L1 errno=null"),
         "{program}"
     );
     assert!(program.contains("c2.send(b'a' * 1048576)"));

@@ -1,5 +1,6 @@
 # lesson: Buffer sizes
 # summary: asked vs effective (doubling, floors, caps from rmem_max/wmem_max); the receive buffer before vs after connecting, and the window scale
+# netns: own where possible
 
 step "Asked and effective"
 listen rcvbuf=4k sndbuf=4k

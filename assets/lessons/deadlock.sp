@@ -1,5 +1,6 @@
 # lesson: Deadlock
 # summary: both ends sendall a large message before reading; both block; a reader on either side breaks it
+# netns: own where possible
 
 step "Both send first"
 listen rcvbuf=64k sndbuf=64k

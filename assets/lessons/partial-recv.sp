@@ -1,5 +1,6 @@
 # lesson: Partial recv
 # summary: recv(16) returning less than 16; a message arriving in pieces; why recvall loops; recv → 0 at end of stream
+# netns: own where possible
 
 step "recv returns what is there"
 listen

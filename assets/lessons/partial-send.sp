@@ -1,5 +1,6 @@
 # lesson: Partial send
 # summary: a small send buffer; a non-blocking send accepting part of the data, then EAGAIN; sendall looping; a blocking send instead
+# netns: own where possible
 
 step "Small buffers"
 note "Both ends get small buffers, set before connecting; the client is non-blocking (timeout=0). The receiver will not read."

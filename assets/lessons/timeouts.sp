@@ -1,5 +1,6 @@
 # lesson: Time-outs
 # summary: Python's settimeout beside the kernel's SO_RCVTIMEO/SO_SNDTIMEO: the same calls, different answers
+# netns: own where possible
 
 step "accept in Python's three modes"
 note "Python's settimeout has three modes: blocking (timeout=none, the default), a time-out (timeout=, a duration) and non-blocking (timeout=0)."
@@ -41,7 +42,7 @@ expect A1 recvq=8
 recv A1 100
 expect A1 ret=8
 expect A1 timed_out=false
-note "Data was queued, so poll() said ready at once and recv(100) returned the 8 bytes there: no waiting. Nothing is queued now: what will the same recv(100) do?"
+note "A1's mode reads tmo 500ms: Python's time-out. Data was queued, so poll() said ready at once and recv(100) returned the 8 bytes there: no waiting. Nothing is queued now: what will the same recv(100) do?"
 pause
 recv A1 100
 wait A1
@@ -59,7 +60,7 @@ recv A1 100
 wait A1
 expect A1 errno=EAGAIN
 expect A1 timed_out=true
-note "The same recv() under SO_RCVTIMEO: after half a second the kernel gives up with EAGAIN, an errno, where Python's time-out has none (Python would raise BlockingIOError here)."
+note "A1's mode now reads so 500ms: a kernel time-out (the column writes SO_RCVTIMEO and SO_SNDTIMEO alike). The same recv() under SO_RCVTIMEO: after half a second the kernel gives up with EAGAIN, an errno, where Python's time-out has none (Python would raise BlockingIOError here)."
 
 step "the same send under both time-outs"
 note "Two connections with small buffers, whose receivers do not read."

@@ -120,6 +120,23 @@ impl Lesson {
             })
     }
 
+    /// Whether the lesson runs in a lab of its own where one can be made,
+    /// and in the machine's namespace otherwise: it shows the wire (`#
+    /// needs: wire`), or its header says `# netns: own where possible`, so
+    /// that the counters it shows are its own, not the machine's.
+    pub fn wants_own_netns(&self) -> bool {
+        self.needs_wire()
+            || self
+                .text
+                .lines()
+                .take_while(|l| l.trim_start().starts_with('#') || l.trim().is_empty())
+                .any(|l| {
+                    let l = l.trim_start().trim_start_matches('#').trim();
+                    l.strip_prefix("netns:")
+                        .is_some_and(|v| v.trim() == "own where possible")
+                })
+    }
+
     /// Whether the lesson runs in a lab of its own (`# netns: own`): it
     /// floods a listener or changes a setting, which only a network
     /// namespace of the lab's own keeps from the machine.
@@ -171,6 +188,8 @@ mod tests {
         assert_eq!(lessons.len(), BUILT_IN.len());
         assert!(find("two-queues").unwrap().needs_own_netns());
         assert!(!find("backlog").unwrap().needs_own_netns());
+        assert!(find("partial-recv").unwrap().wants_own_netns());
+        assert!(!find("partial-recv").unwrap().needs_own_netns());
         for l in &lessons {
             assert!(!l.summary.is_empty(), "{}", l.name);
             assert_ne!(l.title, l.name, "{} has no # lesson: title", l.name);
