@@ -84,7 +84,7 @@ impl Log {
             .take(STEPS_LOOKED_AT)
             .filter(|(_, e)| matches!(e, Entry::Op(r) if r.part_of == Some(call.seq)))
             .map(|(i, _)| i)
-            .last();
+            .min();
         match first_step {
             Some(i) => self.entries.insert(i, Entry::Blocked(call)),
             None => self.entries.push_back(Entry::Blocked(call)),
