@@ -122,7 +122,12 @@ fn a_blocked_loop_shows_before_the_steps_it_made() {
     let (mut app, rx) = app();
     let script = "listen\nconnect L1\naccept L1\nwait L1\nsend C1 \"ab\"\nexpect A1 recvq=2\nrecvall A1 4\nsleep 300ms\n";
     app.play("loop order", parse_script(script).unwrap(), false);
-    pump(&mut app, &rx, |_| false, |a| a.script.as_ref().unwrap().done);
+    pump(
+        &mut app,
+        &rx,
+        |_| false,
+        |a| a.script.as_ref().unwrap().done,
+    );
     let entries: Vec<&Entry> = app.log.entries().iter().collect();
     let blocked = entries
         .iter()
@@ -130,7 +135,9 @@ fn a_blocked_loop_shows_before_the_steps_it_made() {
         .unwrap_or_else(|| panic!("recvall told blocked: {entries:?}"));
     let step = entries
         .iter()
-        .position(|e| matches!(e, Entry::Op(r) if r.part_of.is_some() && r.outcome.ret() == Some(2)))
+        .position(
+            |e| matches!(e, Entry::Op(r) if r.part_of.is_some() && r.outcome.ret() == Some(2)),
+        )
         .unwrap_or_else(|| panic!("recvall's first recv: {entries:?}"));
     assert!(blocked < step, "{entries:?}");
     let Entry::Blocked(c) = entries[blocked] else {
