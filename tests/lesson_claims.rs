@@ -263,7 +263,7 @@ print(info(c1)[0], before[0], want, after[0])
     assert_eq!(f[3], f[1], "the scale stays: {got}");
     let text = lesson("buffer-sizes");
     assert!(text.contains("A socket that has not set its buffer is scaled for the most it may grow to, the maximum of net.ipv4.tcp_rmem"));
-    assert!(text.contains("keeps that scale after asking"));
+    assert!(text.contains("keeps that scale after its rcvbuf became"));
     // Measured on Linux 6.18: after a late SO_RCVBUF the peer still saw a
     // window of 57344 with 8192 queued, C2 dropped segments (ss skmem d4)
     // and the sender sent them again (bytes_retrans 12288). The window is

@@ -32,8 +32,8 @@ expect C1 rcvbuf=8192
 expect C2 rcvbuf=8192
 expect C1 rcv_wscale=0
 show C1
-note "No. C1 set its buffer before connecting, so the kernel scaled its window for that buffer: scale {C1.rcv_wscale}."
+note "C1 set its buffer before connecting, so the kernel scaled its window for that buffer: scale {C1.rcv_wscale}."
 show C2
-note "A socket that has not set its buffer is scaled for the most it may grow to, the maximum of net.ipv4.tcp_rmem: C2 connected so, with scale {C2.rcv_wscale}, and keeps that scale after asking for {C2.rcvbuf}."
+note "A socket that has not set its buffer is scaled for the most it may grow to, the maximum of net.ipv4.tcp_rmem: C2 connected so, with scale {C2.rcv_wscale}, and keeps that scale after its rcvbuf became {C2.rcvbuf}. Not the same, then."
 
 note "To shape the window, set SO_RCVBUF before connect() (or, on a server, before listen(): accepted sockets take it from the listener)."

@@ -90,7 +90,7 @@ pub(crate) fn annotate(
         }
         let synchronized = matches!(v.state, TcpState::Established | TcpState::CloseWait);
         if synchronized && v.tcp.and_then(|t| t.snd_wnd) == Some(0) {
-            notes.push("the peer advertises a zero window: its buffer is full, so nothing more is sent until it reads; small reads leave it at zero, for a receiver reopens its window only once a sizeable part of its buffer is free (silly-window avoidance)".into());
+            notes.push("the peer advertises a zero window: it takes nothing more for now (its buffer may still have memory free), so nothing more is sent until it reads; small reads leave it at zero, for a receiver reopens its window only once a sizeable part of its buffer is free (silly-window avoidance)".into());
         }
         if let (Some(q), Some(buf)) = (v.sendq, v.sndbuf)
             && q > buf
