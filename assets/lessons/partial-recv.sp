@@ -34,7 +34,7 @@ note "recvall calls recv() until it has all the bytes it asked for, as the class
 send C1 "Hi there"
 expect A1 recvq=8
 recvall A1 16
-note "The first recv() returned the 8 bytes that were there; the loop called recv() again, and that call is blocked, waiting for the rest. The client now sends the other half: what will recvall return?"
+note "The first recv() returned the 8 bytes that were there, and A1's recvq is 0 again; the loop called recv() again, and that call is blocked (recvall is still in flight), waiting for the rest. The client now sends the other half: what will recvall return?"
 pause
 send C1 ", server"
 wait A1
