@@ -172,9 +172,7 @@ fn fit_with<'a>(
             Entry::Command(..) if now_running => Weight::Kept,
             Entry::Command(..) => Weight::Command,
             Entry::Expect(r) if r.ok => Weight::Checks,
-            // A step of a loop still in flight is all that shows how far
-            // it got (`recvall` took 8 of 16, then blocked): it stays.
-            Entry::Op(r) if r.part_of.is_some_and(|p| finished.contains(&p)) => Weight::Part,
+            Entry::Op(r) if r.part_of.is_some() => Weight::Part,
             _ => Weight::Kept,
         };
         let lines: Vec<Line<'a>> = lines_of(e)
