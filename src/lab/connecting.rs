@@ -6,11 +6,13 @@
 //! call stays in flight and blocked on screen meanwhile; a hundred
 //! thousand of them cost one thread, not a hundred thousand.
 
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rustc_hash::FxHashMap;
+use rustix::event::epoll::{self, CreateFlags, Event, EventData, EventFlags};
+use rustix::event::{EventfdFlags, eventfd};
 use socket2::Socket;
 
 use super::errno::Errno;
@@ -49,20 +51,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl Poller {
     fn start() -> std::io::Result<Arc<Poller>> {
-        // SAFETY: plain syscalls; each result is checked before it is owned.
-        let epoll = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
-        if epoll < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        // SAFETY: a new descriptor, owned by nothing else.
-        let epoll = unsafe { OwnedFd::from_raw_fd(epoll) };
-        // SAFETY: as above.
-        let wake = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
-        if wake < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        // SAFETY: as above.
-        let wake = unsafe { OwnedFd::from_raw_fd(wake) };
+        let epoll = epoll::create(CreateFlags::CLOEXEC)?;
+        let wake = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
         let poller = Arc::new(Poller {
             epoll,
             wake,
@@ -70,11 +60,11 @@ impl Poller {
             cancelled: Mutex::new(Vec::new()),
             next: AtomicU64::new(WAKE_TOKEN + 1),
         });
-        poller.ctl(
-            libc::EPOLL_CTL_ADD,
-            poller.wake.as_raw_fd(),
-            libc::EPOLLIN as u32,
-            WAKE_TOKEN,
+        epoll::add(
+            &poller.epoll,
+            &poller.wake,
+            EventData::new_u64(WAKE_TOKEN),
+            EventFlags::IN,
         )?;
         let me = Arc::clone(&poller);
         std::thread::Builder::new()
@@ -84,44 +74,22 @@ impl Poller {
         Ok(poller)
     }
 
-    fn ctl(
-        &self,
-        op: libc::c_int,
-        fd: libc::c_int,
-        events: u32,
-        token: u64,
-    ) -> std::io::Result<()> {
-        let mut ev = libc::epoll_event { events, u64: token };
-        // SAFETY: both descriptors are open; `ev` outlives the call.
-        let r = unsafe { libc::epoll_ctl(self.epoll.as_raw_fd(), op, fd, &raw mut ev) };
-        if r < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        Ok(())
-    }
-
     fn run(&self) {
-        let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; 256];
+        let none = Event {
+            flags: EventFlags::empty(),
+            data: EventData::new_u64(0),
+        };
+        let mut events = vec![none; 256];
         loop {
-            // SAFETY: `events` has room for its length of entries.
-            let n = unsafe {
-                libc::epoll_wait(
-                    self.epoll.as_raw_fd(),
-                    events.as_mut_ptr(),
-                    events.len() as libc::c_int,
-                    -1,
-                )
-            };
-            if n < 0 {
+            let Ok(n) = epoll::wait(&self.epoll, &mut events[..], None) else {
                 // EINTR: the lab's wake-up signal reached this thread too.
                 continue;
-            }
-            for ev in &events[..n as usize] {
-                let token = ev.u64;
+            };
+            for ev in &events[..n] {
+                let token = ev.data.u64();
                 if token == WAKE_TOKEN {
                     let mut buf = [0u8; 8];
-                    // SAFETY: reads 8 bytes into an 8-byte buffer.
-                    unsafe { libc::read(self.wake.as_raw_fd(), buf.as_mut_ptr().cast(), 8) };
+                    let _ = rustix::io::read(&self.wake, &mut buf);
                     let cancelled = std::mem::take(&mut *lock(&self.cancelled));
                     for token in cancelled {
                         // Woken as a signal wakes a blocked connect: EINTR,
@@ -141,7 +109,7 @@ impl Poller {
         let Some(entry) = lock(&self.entries).remove(&token) else {
             return;
         };
-        let _ = self.ctl(libc::EPOLL_CTL_DEL, entry.fd.as_raw_fd(), 0, token);
+        let _ = epoll::delete(&self.epoll, entry.fd.as_fd());
         let outcome: Outcome = match (entry.fd.take_error(), otherwise) {
             (Ok(Some(e)), _) => Err(Errno::of(&e)),
             (Err(e), _) => Err(Errno::of(&e)),
@@ -187,9 +155,7 @@ impl Ticket {
         let (poller, token) = (self.poller, self.token);
         Box::new(move || {
             lock(&poller.cancelled).push(token);
-            let one = 1u64.to_ne_bytes();
-            // SAFETY: writes 8 bytes from an 8-byte buffer to the eventfd.
-            unsafe { libc::write(poller.wake.as_raw_fd(), one.as_ptr().cast(), 8) };
+            let _ = rustix::io::write(&poller.wake, &1u64.to_ne_bytes());
         })
     }
 
@@ -197,14 +163,17 @@ impl Ticket {
     /// answers, then calls `finish` on the poller's thread. When it cannot
     /// be watched, gives `finish` back.
     pub fn watch(self, fd: Arc<Socket>, finish: Finish) -> Result<(), Finish> {
-        let raw = fd.as_raw_fd();
+        // In the table before the poller can see it: an answer that comes
+        // at once finds its entry.
+        let watched = Arc::clone(&fd);
         lock(&self.poller.entries).insert(self.token, Entry { fd, finish });
-        let events = (libc::EPOLLOUT | libc::EPOLLONESHOT) as u32;
-        if self
-            .poller
-            .ctl(libc::EPOLL_CTL_ADD, raw, events, self.token)
-            .is_err()
-        {
+        let added = epoll::add(
+            &self.poller.epoll,
+            watched.as_fd(),
+            EventData::new_u64(self.token),
+            EventFlags::OUT | EventFlags::ONESHOT,
+        );
+        if added.is_err() {
             // Not added, so the poller never answers it: it is ours again.
             if let Some(entry) = lock(&self.poller.entries).remove(&self.token) {
                 return Err(entry.finish);
