@@ -369,8 +369,14 @@ fn python_program(file: &std::path::Path) -> anyhow::Result<u8> {
     };
     let name = file.display().to_string();
     // Where the lesson's lab runs in a namespace of its own, so does its program.
-    let own = lesson.needs_own_netns() || lesson.needs_wire();
-    print!("{}", sockplay::script::program::program(&lines, &name, own));
+    // A lesson on a link runs there too: its pulled cable is the loopback
+    // of the program's own namespace taken down.
+    let own = lesson.needs_own_netns() || lesson.needs_wire() || lesson.uses_link();
+    let link = lesson.link_header();
+    print!(
+        "{}",
+        sockplay::script::program::program_for(&lines, &name, own, link.as_deref())
+    );
     Ok(0)
 }
 

@@ -2,8 +2,10 @@
 //! runs it, naming the sockets as the lab does: what `sockplay run
 //! --python` builds its program from.
 
-use super::{address, family, how, options, payload, seconds, var};
-use crate::lab::command::{AcceptCount, Command, DrainMode, Endpoint, SockOpts, Target};
+use super::{address, family, how, labeled_options, options, payload, seconds, var};
+use crate::lab::command::{
+    AcceptCount, Command, DrainMode, Endpoint, SockOpts, Target, TimeoutMode,
+};
 use crate::lab::{Role, SockName};
 use crate::script::parse::Statement;
 
@@ -13,7 +15,13 @@ use crate::script::parse::Statement;
 pub struct Namer {
     listeners: u32,
     clients: u32,
+    accepted: u32,
     udp: u32,
+    /// The timeout mode each socket was given, where Python's call then
+    /// behaves otherwise than the lab's (`sendall` on a non-blocking socket).
+    modes: std::collections::HashMap<SockName, TimeoutMode>,
+    /// Bare SYNs sent so far.
+    syns: u32,
 }
 
 impl Namer {
@@ -22,10 +30,31 @@ impl Namer {
         let n = match role {
             Role::Listener => &mut self.listeners,
             Role::Client => &mut self.clients,
-            Role::Udp | Role::Accepted | Role::Watched => &mut self.udp,
+            Role::Accepted => &mut self.accepted,
+            Role::Udp | Role::Watched => &mut self.udp,
         };
         *n += 1;
         SockName::new(role, *n)
+    }
+
+    /// Keeps the timeout mode a socket's options give it.
+    fn follow(&mut self, sock: SockName, opts: &SockOpts) {
+        if let Some(m) = opts.timeout {
+            self.modes.insert(sock, m);
+        }
+    }
+
+    /// The number of the first of `count` more bare SYNs (each comes from
+    /// a source of its own, numbered through the whole script).
+    fn syns(&mut self, count: u32) -> u32 {
+        let first = self.syns;
+        self.syns += count;
+        first
+    }
+
+    /// Whether the socket was made non-blocking.
+    fn non_blocking(&self, sock: SockName) -> bool {
+        self.modes.get(&sock) == Some(&TimeoutMode::NonBlocking)
     }
 }
 
@@ -53,6 +82,14 @@ pub struct PyCall {
     pub setup: Vec<String>,
     /// The call itself: a Python expression whose value is the result.
     pub expr: String,
+    /// Lines run at once after the call (options set after `listen`).
+    pub after: Vec<String>,
+    /// For `accept`: the name the accepted socket gets (`a1`).
+    pub accepts: Option<SockName>,
+    /// How many times the call is made (`sendto … x200`).
+    pub repeat: u32,
+    /// Where Python's call differs from the lab's, what the program does.
+    pub differs: Option<String>,
 }
 
 /// A statement of a script, in Python.
@@ -76,12 +113,14 @@ pub fn statement(stmt: &Statement, namer: &mut Namer) -> Py {
         Statement::Expect(_) | Statement::ExpectPacket(_) => {
             Py::Comment("a check against the kernel view".into())
         }
-        Statement::Note(_) | Statement::Step(_) | Statement::Pause | Statement::Select(..) => {
-            Py::Comment("narration".into())
-        }
+        Statement::Note(_) | Statement::Step(_) => Py::Comment("narration".into()),
+        Statement::Pause => Py::Comment("a pause: the reader predicts what comes next".into()),
+        Statement::Select(..) => Py::Comment("on screen, the lab selects a socket".into()),
         Statement::Help(_) => Py::Comment("help".into()),
+        Statement::Link(crate::link::LinkCommand::Down) => Py::Code("cable(up=False)".into()),
+        Statement::Link(crate::link::LinkCommand::Up) => Py::Code("cable(up=True)".into()),
         Statement::Link(_) => Py::Comment(
-            "the lab's own link (delay, rate, loss) has no socket call: the program runs without it".into(),
+            "the lab's own link (delay, rate, loss): Python's socket module cannot make it, so the program runs without it".into(),
         ),
         Statement::Sysctl { name, value } => {
             let full = crate::kernel::sysctl::full_name(name).unwrap_or_else(|| name.clone());
@@ -93,14 +132,25 @@ pub fn statement(stmt: &Statement, namer: &mut Namer) -> Py {
     }
 }
 
+impl PyCall {
+    /// A call with nothing around it.
+    fn new(sock: SockName, side: Side, label: String, expr: String) -> PyCall {
+        PyCall {
+            sock,
+            side,
+            label,
+            setup: Vec::new(),
+            expr,
+            after: Vec::new(),
+            accepts: None,
+            repeat: 1,
+            differs: None,
+        }
+    }
+}
+
 fn one(sock: SockName, side: Side, label: String, expr: String) -> Py {
-    Py::Calls(vec![PyCall {
-        sock,
-        side,
-        label,
-        setup: Vec::new(),
-        expr,
-    }])
+    Py::Calls(vec![PyCall::new(sock, side, label, expr)])
 }
 
 fn command(cmd: &Command, namer: &mut Namer) -> Py {
@@ -114,6 +164,7 @@ fn command(cmd: &Command, namer: &mut Namer) -> Py {
             ..
         } => {
             let name = namer.next(Role::Listener);
+            namer.follow(name, opts);
             let v = var(name);
             let ep = addr.clone().unwrap_or(Endpoint {
                 host: "127.0.0.1".into(),
@@ -131,22 +182,23 @@ fn command(cmd: &Command, namer: &mut Namer) -> Py {
             }
             let (buffers, mode) = split_buffers(opts);
             setup.extend(options(&v, &buffers));
-            setup.push(format!("{v}.bind({})", address(&ep)));
-            setup.push(format!("remember({v})"));
-            setup.push(format!("{v}.listen({backlog})"));
+            let mut after = Vec::new();
             if let Some(d) = defer_accept {
-                setup.push(format!(
+                after.push(format!(
                     "{v}.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, {})",
                     d.as_secs()
                 ));
             }
-            setup.extend(options(&v, &mode));
+            after.extend(options(&v, &mode));
             Py::Calls(vec![PyCall {
-                sock: name,
-                side: Side::Now,
-                label: format!("listen({ep})"),
                 setup,
-                expr: "0".into(),
+                after,
+                ..PyCall::new(
+                    name,
+                    Side::Now,
+                    format!("listen({ep})"),
+                    format!("listen({v}, {}, {backlog})", address(&ep)),
+                )
             }])
         }
         Command::Connect {
@@ -163,15 +215,18 @@ fn command(cmd: &Command, namer: &mut Namer) -> Py {
             let calls = (0..*count)
                 .map(|_| {
                     let name = namer.next(Role::Client);
+                    namer.follow(name, opts);
                     let v = var(name);
                     let mut setup = vec![format!("{v} = socket.socket({fam}, socket.SOCK_STREAM)")];
                     setup.extend(options(&v, opts));
                     PyCall {
-                        sock: name,
-                        side: Side::Send,
-                        label: "connect".into(),
                         setup,
-                        expr: format!("{v}.connect({to}) or 0"),
+                        ..PyCall::new(
+                            name,
+                            Side::Send,
+                            "connect".into(),
+                            format!("connect({v}, {to})"),
+                        )
                     }
                 })
                 .collect();
@@ -183,19 +238,18 @@ fn command(cmd: &Command, namer: &mut Namer) -> Py {
                 AcceptCount::Times(n) => Py::Calls(
                     (0..*n)
                         .map(|_| PyCall {
-                            sock: *listener,
-                            side: Side::Recv,
-                            label: "accept".into(),
-                            setup: Vec::new(),
-                            expr: format!("accept({v})"),
+                            accepts: Some(namer.next(Role::Accepted)),
+                            ..PyCall::new(
+                                *listener,
+                                Side::Recv,
+                                "accept".into(),
+                                format!("{v}.accept()"),
+                            )
                         })
                         .collect(),
                 ),
-                AcceptCount::All => one(
-                    *listener,
-                    Side::Recv,
-                    "accept(all)".into(),
-                    format!("accept_all('{listener}', {v})"),
+                AcceptCount::All => Py::Comment(
+                    "accept all: how many it takes is known only as it runs, so the names the lab gives them are not made here".into(),
                 ),
             }
         }
@@ -209,12 +263,20 @@ fn command(cmd: &Command, namer: &mut Namer) -> Py {
             sock,
             payload: p,
             rate: None,
-        } => one(
-            *sock,
-            Side::Send,
-            format!("sendall({})", p.len()),
-            format!("{}.sendall({}) or {}", var(*sock), payload(p), p.len()),
-        ),
+        } => {
+            let differs = namer.non_blocking(*sock).then(|| {
+                "Python's sendall raises BlockingIOError on a non-blocking socket once the buffer is full; send_all loops with select() as the lab's sendall does".to_string()
+            });
+            Py::Calls(vec![PyCall {
+                differs,
+                ..PyCall::new(
+                    *sock,
+                    Side::Send,
+                    format!("sendall({})", p.len()),
+                    format!("send_all({}, {})", var(*sock), payload(p)),
+                )
+            }])
+        }
         Command::SendAll {
             sock,
             payload: p,
@@ -231,17 +293,17 @@ fn command(cmd: &Command, namer: &mut Namer) -> Py {
                 *sock,
                 Side::Recv,
                 format!("recv({size})"),
-                format!("len({}.recv({size}{flags}))", var(*sock)),
+                format!("{}.recv({size}{flags})", var(*sock)),
             )
         }
         Command::RecvAll { sock, size } => one(
             *sock,
             Side::Recv,
             format!("recvall({size})"),
-            format!("len(recv_all({}, {size}))", var(*sock)),
+            format!("recv_all({}, {size})", var(*sock)),
         ),
         Command::Drain { sock, mode, rate } => match mode {
-            DrainMode::Off => Py::Code(format!("_draining['{sock}'] = False")),
+            DrainMode::Off => Py::Code(format!("stop_draining('{sock}')")),
             DrainMode::Once | DrainMode::On => {
                 let on = *mode == DrainMode::On;
                 one(
@@ -261,27 +323,30 @@ fn command(cmd: &Command, namer: &mut Namer) -> Py {
             *sock,
             Side::Now,
             format!("shutdown({})", h.word()),
-            format!("{}.shutdown({}) or 0", var(*sock), how(*h)),
+            format!("{}.shutdown({})", var(*sock), how(*h)),
         ),
         Command::Close { sock, rst } => one(
             *sock,
             Side::Now,
             if *rst { "close(rst)" } else { "close" }.into(),
             format!(
-                "close('{sock}', {}{})",
+                "close({}{})",
                 var(*sock),
                 if *rst { ", rst=True" } else { "" }
             ),
         ),
-        Command::Set { sock, opts } => Py::Calls(vec![PyCall {
-            sock: *sock,
-            side: Side::Now,
-            label: "set".into(),
-            setup: options(&var(*sock), opts),
-            expr: "0".into(),
-        }]),
+        Command::Set { sock, opts } => {
+            namer.follow(*sock, opts);
+            Py::Calls(
+                labeled_options(&var(*sock), opts)
+                    .into_iter()
+                    .map(|(word, line)| PyCall::new(*sock, Side::Now, format!("set({word})"), line))
+                    .collect(),
+            )
+        }
         Command::Udp { addr, opts } => {
             let name = namer.next(Role::Udp);
+            namer.follow(name, opts);
             let v = var(name);
             let ep = addr.clone().unwrap_or(Endpoint {
                 host: "127.0.0.1".into(),
@@ -293,15 +358,15 @@ fn command(cmd: &Command, namer: &mut Namer) -> Py {
             )];
             let (buffers, mode) = split_buffers(opts);
             setup.extend(options(&v, &buffers));
-            setup.push(format!("{v}.bind({})", address(&ep)));
-            setup.push(format!("remember({v})"));
-            setup.extend(options(&v, &mode));
             Py::Calls(vec![PyCall {
-                sock: name,
-                side: Side::Now,
-                label: format!("udp({ep})"),
                 setup,
-                expr: "0".into(),
+                after: options(&v, &mode),
+                ..PyCall::new(
+                    name,
+                    Side::Now,
+                    format!("udp({ep})"),
+                    format!("bind({v}, {})", address(&ep)),
+                )
             }])
         }
         Command::SendTo {
@@ -311,17 +376,15 @@ fn command(cmd: &Command, namer: &mut Namer) -> Py {
             count,
         } => {
             let to = destination(target);
-            Py::Calls(
-                (0..*count)
-                    .map(|_| PyCall {
-                        sock: *sock,
-                        side: Side::Send,
-                        label: format!("sendto({})", p.len()),
-                        setup: Vec::new(),
-                        expr: format!("{}.sendto({}, {to})", var(*sock), payload(p)),
-                    })
-                    .collect(),
-            )
+            Py::Calls(vec![PyCall {
+                repeat: *count,
+                ..PyCall::new(
+                    *sock,
+                    Side::Send,
+                    format!("sendto({})", p.len()),
+                    format!("{}.sendto({}, {to})", var(*sock), payload(p)),
+                )
+            }])
         }
         Command::RecvFrom { sock, size, peek } => {
             let flags = if *peek { ", socket.MSG_PEEK" } else { "" };
@@ -329,23 +392,26 @@ fn command(cmd: &Command, namer: &mut Namer) -> Py {
                 *sock,
                 Side::Recv,
                 format!("recvfrom({size})"),
-                format!("len({}.recvfrom({size}{flags})[0])", var(*sock)),
+                format!("recv_from({}, {size}{flags})", var(*sock)),
             )
         }
         Command::UdpConnect { sock, target } => one(
             *sock,
             Side::Now,
             "connect".into(),
-            format!("{}.connect({}) or 0", var(*sock), destination(target)),
+            format!("{}.connect({})", var(*sock), destination(target)),
         ),
         Command::ListenOn { sock, backlog } => one(
             *sock,
             Side::Now,
             format!("listen({backlog})"),
-            format!("{}.listen({backlog}) or 0", var(*sock)),
+            format!("{}.listen({backlog})", var(*sock)),
         ),
-        Command::Syn { .. } => Py::Comment(
-            "bare SYNs need a raw socket (CAP_NET_RAW): no socket-module equivalent".into(),
+        Command::Syn { listener, count } => one(
+            *listener,
+            Side::Now,
+            format!("syn(x{count})"),
+            format!("syn({}, {count}, {})", var(*listener), namer.syns(*count)),
         ),
     }
 }
@@ -391,7 +457,7 @@ mod tests {
         assert_eq!(py("send C1 \"Hi\\n\""), ["c1.send(b'Hi\\n')"]);
         assert_eq!(py("recv A1 16"), ["a1.recv(16)"]);
         assert_eq!(py("recvall A1 16"), ["recv_all(a1, 16)"]);
-        assert_eq!(py("accept L1"), ["conn, addr = l1.accept()"]);
+        assert_eq!(py("accept L1"), ["a1, addr = l1.accept()"]);
         assert_eq!(py("close C1"), ["c1.close()"]);
         assert_eq!(
             py("connect L1"),
@@ -406,8 +472,7 @@ mod tests {
             [
                 "l1 = socket.socket(socket.AF_INET, socket.SOCK_STREAM)",
                 "l1.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)",
-                "l1.bind(('127.0.0.1', 0))",
-                "l1.listen(2)",
+                "l1.bind(('127.0.0.1', 0)); l1.listen(2)",
                 "l1.settimeout(0.5)",
             ]
         );
@@ -426,6 +491,6 @@ mod tests {
         };
         let names: Vec<String> = calls.iter().map(|c| c.sock.to_string()).collect();
         assert_eq!(names, ["C1", "C2"]);
-        assert_eq!(calls[1].expr, "c2.connect(reach(l1)) or 0");
+        assert_eq!(calls[1].expr, "connect(c2, reach(l1))");
     }
 }

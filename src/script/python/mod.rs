@@ -117,66 +117,101 @@ fn settimeout(mode: TimeoutMode) -> String {
 
 /// `setsockopt`/`settimeout` lines for the options asked.
 pub fn options(v: &str, opts: &SockOpts) -> Vec<String> {
+    labeled_options(v, opts)
+        .into_iter()
+        .map(|(_, l)| l)
+        .collect()
+}
+
+/// Each option asked, as the lab writes it (`keepidle=1s`) and as the
+/// Python line that sets it.
+pub fn labeled_options(v: &str, opts: &SockOpts) -> Vec<(String, String)> {
     let mut lines = Vec::new();
     let sockopt = |level: &str, name: &str, value: String| {
         format!("{v}.setsockopt(socket.{level}, socket.{name}, {value})")
     };
+    let on = |b: bool| if b { "on" } else { "off" };
     if let Some(n) = opts.rcvbuf {
-        lines.push(sockopt("SOL_SOCKET", "SO_RCVBUF", n.to_string()));
-    }
-    if let Some(n) = opts.sndbuf {
-        lines.push(sockopt("SOL_SOCKET", "SO_SNDBUF", n.to_string()));
-    }
-    if let Some(on) = opts.nodelay {
-        lines.push(sockopt(
-            "IPPROTO_TCP",
-            "TCP_NODELAY",
-            u8::from(on).to_string(),
+        lines.push((
+            format!("rcvbuf={n}"),
+            sockopt("SOL_SOCKET", "SO_RCVBUF", n.to_string()),
         ));
     }
-    for (name, d) in [
-        ("TCP_KEEPIDLE", opts.keepidle),
-        ("TCP_KEEPINTVL", opts.keepintvl),
+    if let Some(n) = opts.sndbuf {
+        lines.push((
+            format!("sndbuf={n}"),
+            sockopt("SOL_SOCKET", "SO_SNDBUF", n.to_string()),
+        ));
+    }
+    if let Some(b) = opts.nodelay {
+        lines.push((
+            format!("nodelay={}", on(b)),
+            sockopt("IPPROTO_TCP", "TCP_NODELAY", u8::from(b).to_string()),
+        ));
+    }
+    for (word, name, d) in [
+        ("keepidle", "TCP_KEEPIDLE", opts.keepidle),
+        ("keepintvl", "TCP_KEEPINTVL", opts.keepintvl),
     ] {
         if let Some(d) = d {
-            lines.push(sockopt("IPPROTO_TCP", name, d.as_secs().to_string()));
+            lines.push((
+                format!("{word}={}s", d.as_secs()),
+                sockopt("IPPROTO_TCP", name, d.as_secs().to_string()),
+            ));
         }
     }
     if let Some(n) = opts.keepcnt {
-        lines.push(sockopt("IPPROTO_TCP", "TCP_KEEPCNT", n.to_string()));
+        lines.push((
+            format!("keepcnt={n}"),
+            sockopt("IPPROTO_TCP", "TCP_KEEPCNT", n.to_string()),
+        ));
     }
-    if let Some(on) = opts.keepalive {
-        lines.push(sockopt(
-            "SOL_SOCKET",
-            "SO_KEEPALIVE",
-            u8::from(on).to_string(),
+    if let Some(b) = opts.keepalive {
+        lines.push((
+            format!("keepalive={}", on(b)),
+            sockopt("SOL_SOCKET", "SO_KEEPALIVE", u8::from(b).to_string()),
         ));
     }
     if let Some(d) = opts.user_timeout {
-        lines.push(sockopt(
-            "IPPROTO_TCP",
-            "TCP_USER_TIMEOUT",
-            d.as_millis().to_string(),
+        lines.push((
+            format!("user_timeout={}ms", d.as_millis()),
+            sockopt("IPPROTO_TCP", "TCP_USER_TIMEOUT", d.as_millis().to_string()),
         ));
     }
-    if let Some(on) = opts.cork {
-        lines.push(sockopt("IPPROTO_TCP", "TCP_CORK", u8::from(on).to_string()));
+    if let Some(b) = opts.cork {
+        lines.push((
+            format!("cork={}", on(b)),
+            sockopt("IPPROTO_TCP", "TCP_CORK", u8::from(b).to_string()),
+        ));
     }
-    if let Some(on) = opts.quickack {
-        lines.push(sockopt(
-            "IPPROTO_TCP",
-            "TCP_QUICKACK",
-            u8::from(on).to_string(),
+    if let Some(b) = opts.quickack {
+        lines.push((
+            format!("quickack={}", on(b)),
+            sockopt("IPPROTO_TCP", "TCP_QUICKACK", u8::from(b).to_string()),
         ));
     }
     if let Some(d) = opts.rcvtimeo {
-        lines.push(sockopt("SOL_SOCKET", "SO_RCVTIMEO", timeval(d)));
+        lines.push((
+            format!("rcvtimeo={}ms", d.as_millis()),
+            sockopt("SOL_SOCKET", "SO_RCVTIMEO", timeval(d)),
+        ));
     }
     if let Some(d) = opts.sndtimeo {
-        lines.push(sockopt("SOL_SOCKET", "SO_SNDTIMEO", timeval(d)));
+        lines.push((
+            format!("sndtimeo={}ms", d.as_millis()),
+            sockopt("SOL_SOCKET", "SO_SNDTIMEO", timeval(d)),
+        ));
     }
     if let Some(mode) = opts.timeout {
-        lines.push(format!("{v}.settimeout({})", settimeout(mode)));
+        let word = match mode {
+            TimeoutMode::Blocking => "none".to_string(),
+            TimeoutMode::NonBlocking => "0".to_string(),
+            TimeoutMode::Timeout(d) => format!("{}ms", d.as_millis()),
+        };
+        lines.push((
+            format!("timeout={word}"),
+            format!("{v}.settimeout({})", settimeout(mode)),
+        ));
     }
     lines
 }

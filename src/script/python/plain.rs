@@ -14,12 +14,19 @@ pub fn lines(stmt: &Statement, namer: &mut Namer) -> Vec<String> {
         Py::Calls(calls) => calls
             .into_iter()
             .flat_map(|c| {
-                let call = (c.expr != "0").then(|| plain(&c.expr));
-                // The program's own bookkeeping is no part of the call.
-                let setup = c.setup.into_iter().filter(|l| !l.starts_with("remember("));
-                setup.chain(call)
+                let call = match c.accepts {
+                    Some(a) => format!("{}, addr = {}", super::var(a), c.expr),
+                    None => plain(&c.expr),
+                };
+                let call = if c.repeat > 1 {
+                    format!("for _ in range({}): {call}", c.repeat)
+                } else {
+                    call
+                };
+                c.setup.into_iter().chain([call]).chain(c.after)
             })
             .collect(),
+        Py::Code(code) if code.starts_with("cable(") => Vec::new(),
         Py::Code(code) => vec![code],
         Py::Comment(_) => Vec::new(),
     }
@@ -103,61 +110,75 @@ impl Modes {
     }
 }
 
-/// An expression as a student writes it: without the program's
-/// bookkeeping (`or 0`, `len(…)`) and its helpers (`reach`, `accept`,
-/// `close`, `drain`), which stand for plain socket calls.
-fn plain(expr: &str) -> String {
-    let e = expr.split(" or ").next().unwrap_or(expr);
-    let e = e
-        .strip_prefix("len(")
-        .and_then(|s| s.strip_suffix(')'))
-        .unwrap_or(e);
-    let e = e.replace("[0]", "");
-    // `helper('C1', c1, …)`: the variable is the second argument.
-    let second = |s: &str| -> String {
-        s.split(", ")
-            .nth(1)
-            .unwrap_or("s")
-            .trim_end_matches(')')
-            .to_string()
-    };
-    if let Some(rest) = e.strip_prefix("accept(") {
-        return format!("conn, addr = {}.accept()", rest.trim_end_matches(')'));
-    }
-    if e.starts_with("accept_all(") {
-        return format!("conn, addr = {}.accept()  # while one waits", second(&e));
-    }
-    if let Some(rest) = e.strip_prefix("send_paced(") {
-        let mut args = rest.trim_end_matches(')').rsplitn(2, ", ");
-        let rate = args.next().unwrap_or("0");
-        let head = args.next().unwrap_or("");
-        let (v, data) = head.split_once(", ").unwrap_or((head, ""));
-        return format!(
-            "{v}.sendall({data})  # paced: send() a quarter of {rate} bytes each 0.25 s"
-        );
-    }
-    if e.starts_with("drain(") {
-        let on = if e.contains("True") {
-            "and as data arrives"
-        } else {
-            "until EAGAIN"
-        };
-        return format!("{}.recv(262144, socket.MSG_DONTWAIT)  # {on}", second(&e));
-    }
-    if e.starts_with("close(") {
-        let v = second(&e);
-        if e.contains("rst=True") {
-            return format!(
-                "{v}.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0)); {v}.close()"
-            );
+/// An expression as a student writes it: the program's helpers (`listen`,
+/// `connect`, `reach`, `close`, `drain`, …) written as the plain socket
+/// calls they stand for.
+fn plain(e: &str) -> String {
+    // `helper(v, a, b)`: its arguments, split at the top level.
+    let args = |s: &str| -> Vec<String> {
+        let inner = &s[s.find('(').map_or(0, |i| i + 1)..s.len().saturating_sub(1)];
+        let (mut out, mut depth, mut cur) = (Vec::new(), 0, String::new());
+        for ch in inner.chars() {
+            match ch {
+                '(' | '[' => depth += 1,
+                ')' | ']' => depth -= 1,
+                ',' if depth == 0 => {
+                    out.push(cur.trim().to_string());
+                    cur.clear();
+                    continue;
+                }
+                _ => {}
+            }
+            cur.push(ch);
         }
-        return format!("{v}.close()");
+        out.push(cur.trim().to_string());
+        out
+    };
+    let e = unreach(e);
+    let a = args(&e);
+    let arg = |i: usize| a.get(i).cloned().unwrap_or_default();
+    let head = e.split('(').next().unwrap_or("");
+    match head {
+        "listen" => format!("{0}.bind({1}); {0}.listen({2})", arg(0), arg(1), arg(2)),
+        "connect" => format!("{}.connect({})", arg(0), arg(1)),
+        "bind" => format!("{}.bind({})", arg(0), arg(1)),
+        "send_all" => format!("{}.sendall({})", arg(0), arg(1)),
+        "recv_from" => format!("{}.recvfrom({})", arg(0), a[1..].join(", ")),
+        "syn" => format!(
+            "# {} bare SYNs to {} from a raw socket (see `sockplay run --python`)",
+            arg(1),
+            arg(0)
+        ),
+        "send_paced" => format!(
+            "{}.sendall({})  # paced: send() a quarter of {} bytes each 0.25 s",
+            arg(0),
+            arg(1),
+            arg(2)
+        ),
+        "drain" => {
+            let on = if arg(2) == "True" {
+                "and as data arrives"
+            } else {
+                "until EAGAIN"
+            };
+            format!("{}.recv(262144, socket.MSG_DONTWAIT)  # {on}", arg(1))
+        }
+        "close" if a.len() > 1 => format!(
+            "{0}.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0)); {0}.close()",
+            arg(0)
+        ),
+        "close" => format!("{}.close()", arg(0)),
+        _ => e,
     }
-    let mut out = e.clone();
+}
+
+/// `reach(l1)` written as `l1.getsockname()`.
+fn unreach(e: &str) -> String {
+    let mut out = e.to_string();
     while let Some(at) = out.find("reach(") {
-        let close = out[at..].find(')').map_or(out.len(), |i| at + i);
+        let close = out[at..].find(')').map_or(out.len() - 1, |i| at + i);
         let v = out[at + 6..close].to_string();
-        out.replace_range(at..=close.min(out.len() - 1), &format!("{v}.getsockname()"));
+        out.replace_range(at..=close, &format!("{v}.getsockname()"));
     }
     out
 }
