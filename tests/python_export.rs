@@ -455,8 +455,9 @@ fn a_lesson_in_its_own_namespace_exports_a_program_that_goes_there_and_keeps_its
     // Inside, the program's loopback is a network's (SIOCGIFMTU: /sys
     // shows the namespace it was mounted in); it says so on stderr only
     // when it could not get there.
+    assert!(program.ends_with("\n\nlesson()\n"), "the lesson runs last");
     let probe = program.replace(
-        "\n# The script.\n",
+        "\n\nlesson()\n",
         "\n_s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n\
          print('MTU', struct.unpack('16si', fcntl.ioctl(_s, 0x8921, struct.pack('16si', b'lo', 0)))[1])\n\
          sys.exit(0)\n",

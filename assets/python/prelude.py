@@ -74,6 +74,7 @@ def result(sock, field):
     return _results.get(sock, {}).get(field)
 
 
+#: timed_out
 def timed_out(name, sock):
     """Whether the socket's last call ended by a time-out: Python's own
     (settimeout), or the kernel's (SO_RCVTIMEO, SO_SNDTIMEO), which ran out
@@ -122,6 +123,7 @@ def call(sock, side, text, fn):
         _blocked.append((seq, sock, text, lane))
 
 
+#: wait
 def wait(sock, limit):
     """Waits until the socket's calls have returned, for at most limit seconds."""
     end = time.monotonic() + limit
@@ -130,6 +132,7 @@ def wait(sock, limit):
             lane.join(max(0.0, end - time.monotonic()))
 
 
+#: the_end
 def the_end():
     """As `sockplay run` ends: calls that just returned print, the ones still
     blocked are named (the program's end wakes them)."""
@@ -153,7 +156,8 @@ def expect(text, read, want, within=2.0):
         time.sleep(0.02)
         got = read()
     mark = "✓ ok    " if want(got) else "✗ differs"
-    print("    %s expect %s  (read: %s)" % (mark, text, got), flush=True)
+    shown = "%.2f ms" % (got * 1000) if isinstance(got, float) else got
+    print("    %s expect %s  (read: %s)" % (mark, text, shown), flush=True)
 
 #: tcp_info
 _STATES = ["CLOSED", "ESTABLISHED", "SYN-SENT", "SYN-RECV", "FIN-WAIT-1", "FIN-WAIT-2",
@@ -287,6 +291,7 @@ def show(name, sock):
     print("    %s %s" % (name, " · ".join(rows)), flush=True)
 
 
+#: show_counters
 def show_counters():
     """The kernel's counters of drops and cookies since the program began (nstat's names)."""
     names = ["TcpExtListenOverflows", "TcpExtListenDrops", "TcpExtTCPReqQFullDoCookies",
@@ -321,6 +326,7 @@ def connect(sock, addr):
     return "0  %s:%d → %s:%d" % (sock.getsockname()[:2] + sock.getpeername()[:2])
 
 
+#: accepted
 def accepted(name, sock):
     """What accept() gave: the new socket's name and its peer (the client's port)."""
     _where[id(sock)] = (sock.getsockname(), sock.getpeername())

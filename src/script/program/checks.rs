@@ -238,10 +238,13 @@ pub fn narration(note: &str) -> String {
         let quoted = &after[..close];
         match quoted.split_once('.') {
             Some(("sysctl", name)) => {
-                let _ = write!(out, "{name} (printed above)");
+                let _ = write!(out, "[{name}, printed above]");
+            }
+            Some((sock, "elapsed")) => {
+                let _ = write!(out, "[the time on {sock}'s result line]");
             }
             Some((sock, field)) => {
-                let _ = write!(out, "{sock}'s {field} (printed above)");
+                let _ = write!(out, "[{sock}'s {field}, as the kernel gives it]");
             }
             None => out.push_str(quoted),
         }

@@ -44,16 +44,12 @@ pub fn program_for(lines: &[Line], source: &str, own_netns: bool, link: Option<&
     let mut skipped = Vec::new();
     let mut made: Vec<SockName> = Vec::new();
     let mut sizes = std::collections::HashMap::new();
+    let mut explained = std::collections::HashSet::new();
     for line in lines {
         let text = comment(&line.text);
         match &line.statement {
             Statement::Step(title) => {
-                let _ = writeln!(
-                    body,
-                    "\n\n# ━━ {} ━━\nprint({})",
-                    comment(title),
-                    str_literal(&format!("\n━━ {title} ━━"))
-                );
+                let _ = writeln!(body, "\nprint({})", readable(&format!("\n━━ {title} ━━")));
                 continue;
             }
             Statement::Note(note) => {
@@ -75,7 +71,14 @@ pub fn program_for(lines: &[Line], source: &str, own_netns: bool, link: Option<&
             }
             Statement::Expect(e) => {
                 match checks::expect(e, &sizes) {
-                    Some(code) => body.push_str(&code),
+                    Some(code) => {
+                        // An explanation once, at the first check that needs it.
+                        for l in code.lines() {
+                            if !l.starts_with("# (") || explained.insert(l.to_string()) {
+                                let _ = writeln!(body, "{l}");
+                            }
+                        }
+                    }
                     None => {
                         body.push_str(&checks::unreadable(&text, e.within));
                         skipped.push(format!("#   line {}: {text}", line.number));
@@ -127,7 +130,7 @@ pub fn program_for(lines: &[Line], source: &str, own_netns: bool, link: Option<&
     }
     let uses_calls = body.contains("call(");
     if uses_calls {
-        body.push_str("\n\n# The end: calls that just returned print; those still blocked are named.\nthe_end()\n");
+        body.push_str("\n# The end: calls that just returned print; those still blocked are named.\nthe_end()\n");
     }
     let mut out = String::new();
     out.push_str(&header(lines, source, own_netns, link));
@@ -157,10 +160,21 @@ pub fn program_for(lines: &[Line], source: &str, own_netns: bool, link: Option<&
     for module in helpers::imports(&all) {
         let _ = writeln!(out, "import {module}");
     }
-    out.push_str("\n\n");
+    // The lesson first, as a function run at the end, so that the file
+    // reads as the script does; the helpers it calls come after it.
+    out.push_str("\n\ndef lesson():\n    \"\"\"The script, line by line: each call made as the lab makes it.\"\"\"");
+    for l in body.lines() {
+        if l.is_empty() {
+            out.push('\n');
+        } else {
+            let _ = write!(out, "\n    {l}");
+        }
+    }
+    out.push_str(
+        "\n\n\n# The helpers the lesson calls: how each call is made, read and printed.\n\n",
+    );
     out.push_str(code.trim_start());
-    out.push_str("\n\n# The script.");
-    out.push_str(&body);
+    out.push_str("\n\n\nlesson()\n");
     out
 }
 
@@ -205,46 +219,23 @@ fn header(lines: &[Line], source: &str, own_netns: bool, link: Option<&str>) -> 
         let mut said = Vec::new();
         if let Some(h) = link {
             said.push(format!(
-                "the whole lesson puts client and server on a link of its own ({})",
+                "for the whole lesson client and server are on a link of its own ({})",
                 comment(h)
             ));
         }
         for (n, text) in &settings {
-            said.push(format!("line {n} (`{text}`) puts them on a link"));
+            said.push(format!(
+                "from line {n} (`{text}`) on, client and server are on a link of its own"
+            ));
         }
-        let _ = writeln!(
-            out,
-            "# In the lab, {}. The lab makes that link itself, moving every packet",
+        let mut text = format!(
+            "In the lab, {}. The lab makes that link itself, moving every packet between two network namespaces; Python's socket module cannot, so this program runs without it: every round trip here takes microseconds, and what the lesson shows of the link (its delay, its rate, the times it cites, a pipe that fills) does not happen.",
             said.join("; ")
         );
-        let _ = writeln!(
-            out,
-            "# between two network namespaces; Python's socket module cannot, so this program"
-        );
-        let _ = writeln!(
-            out,
-            "# runs without it: there is no delay and no rate here, every round trip takes"
-        );
-        let _ = writeln!(
-            out,
-            "# microseconds, and what the lesson shows of the link (its times, a pipe that"
-        );
-        let _ = writeln!(out, "# fills) does not happen.");
         if cable {
-            let _ = writeln!(
-                out,
-                "# The pulled cable (`link down`/`link up`) is made: the program takes the loopback"
-            );
-            let _ = writeln!(
-                out,
-                "# of its own network namespace down and up (`ip link set lo down`), so nothing"
-            );
-            let _ = writeln!(
-                out,
-                "# passes either way, as with a pulled cable; a timer that ends a connection then"
-            );
-            let _ = writeln!(out, "# ends it here too (ETIMEDOUT).");
+            text.push_str(" The pulled cable (`link down`, `link up`) is made: the program takes the loopback of its own network namespace down and up (`ip link set lo down`), so nothing passes either way, as with a pulled cable, and a timer that gives a connection up does so here too (ETIMEDOUT).");
         }
+        out.push_str(&wrapped(&text, "# "));
     } else if own_netns {
         let _ = writeln!(
             out,
@@ -269,10 +260,10 @@ fn call(c: &PyCall) -> String {
     let (f, pad) = match c.accepts {
         Some(a) => {
             let f = format!("accept_{}", var(a));
-            let _ = writeln!(s, "\n\ndef {f}():");
+            let _ = writeln!(s, "\ndef {f}():");
             let _ = writeln!(s, "    global {}", var(a));
             let _ = writeln!(s, "    {}, _ = {}", var(a), c.expr);
-            let _ = writeln!(s, "    return accepted(\"{a}\", {})\n\n", var(a));
+            let _ = writeln!(s, "    return accepted(\"{a}\", {})\n", var(a));
             (f, "")
         }
         None => (format!("lambda: {}", c.expr), ""),
@@ -301,10 +292,29 @@ fn follow_sizes(cmd: &Command, sizes: &mut std::collections::HashMap<SockName, u
         Command::Send { sock, payload } | Command::SendAll { sock, payload, .. } => {
             (*sock, payload.len())
         }
-        Command::Recv { sock, size, .. } | Command::RecvAll { sock, size } => (*sock, *size),
+        Command::RecvAll { sock, size } => (*sock, *size),
+        // A short recv is no partial result: only what leaves bytes to do is.
+        Command::Recv { sock, .. } => {
+            sizes.remove(sock);
+            return;
+        }
         _ => return,
     };
     sizes.insert(sock, n);
+}
+
+/// A text as a Python `str` literal that reads as the text: its own
+/// characters where they are all printable and harmless, else escaped.
+fn readable(text: &str) -> String {
+    let plain = text.trim_start_matches('\n');
+    if comment(plain) != plain {
+        return str_literal(text);
+    }
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n");
+    format!("\"{escaped}\"")
 }
 
 /// A text as comment lines of at most about 78 columns, each opened by `lead`.
