@@ -176,7 +176,8 @@ def tcp_info(sock):
         return struct.unpack_from("Q", b, at)[0]
 
     return {"state": _STATES[b[0]], "backoff": b[4], "snd_wscale": b[6] & 15, "rcv_wscale": b[6] >> 4,
-            "unacked": u32(24), "sacked": u32(28), "rtt_us": u32(68), "bytes_acked": u64(120),
+            "unacked": u32(24), "sacked": u32(28), "rtt_us": u32(68), "cwnd": u32(80),
+            "retrans": u32(100), "bytes_acked": u64(120),
             "bytes_received": u64(128), "notsent": u32(144), "snd_wnd": u32(228), "rcv_wnd": u32(232)}
 
 #: state
@@ -420,6 +421,8 @@ def drain(name, sock, on, rate=None):
                 if not _draining.get(name):
                     return total
                 time.sleep(max(0.0, min(0.1, due - time.monotonic())))
+        if on and not _draining.get(name):
+            return total  # drain off: no more reads, even if more has come
         try:
             more = sock.recv(size, socket.MSG_DONTWAIT)
         except BlockingIOError:

@@ -58,7 +58,7 @@ fn reader(s: SockName, field: &str) -> Option<(String, Kind)> {
         "accept_queue_max" => (info("sacked"), Kind::Number),
         "syn_recv" => (format!("syn_recv({v})"), Kind::Number),
         "snd_wnd" | "rcv_wnd" | "rtt_us" | "backoff" | "rcv_wscale" | "snd_wscale"
-        | "bytes_received" | "notsent" => (info(field), Kind::Number),
+        | "bytes_received" | "notsent" | "cwnd" | "retrans" => (info(field), Kind::Number),
         "rcvbuf" => (opt("SOL_SOCKET", "SO_RCVBUF"), Kind::Number),
         "sndbuf" => (opt("SOL_SOCKET", "SO_SNDBUF"), Kind::Number),
         "nodelay" => (opt("IPPROTO_TCP", "TCP_NODELAY"), Kind::Switch),
