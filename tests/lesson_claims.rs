@@ -483,3 +483,75 @@ print(f"{held:.1f} {got} {uncorked:.1f} {len(a.recv(100))}")
     }
     panic!("held ms, bytes, uncorked ms, bytes: {seen:?}");
 }
+
+/// The SYN-ACK times of each bare SYN's entry on listener `port`, by
+/// source, from a `--wire --json` run.
+fn synacks_by_source(lines: &[serde_json::Value], listener: &str) -> Vec<Vec<f64>> {
+    let mut by: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
+    for l in lines {
+        if l["type"] == "packet"
+            && l["from"] == listener
+            && l["flags"] == serde_json::json!(["SYN", "ACK"])
+        {
+            by.entry(l["dst"].as_str().unwrap().to_string())
+                .or_default()
+                .push(l["t"].as_f64().unwrap());
+        }
+    }
+    by.into_values().collect()
+}
+
+/// two-queues: an entry's SYN-ACK resends are cut, down to two, when its
+/// timer finds the SYN queue holding more than half of the larger of 8 and
+/// the backlog (the kernel's reqsk_timer_handler): a listen(4) holding 5
+/// bare SYNs' entries lets one go seven seconds after its SYN, after
+/// resends at 1 and 3 s, and keeps the other four (4 is half of 8, not
+/// more); a listen(3) holding 4 keeps all four, resent again at 7 s. The
+/// SYNs past each queue got a cookie: one SYN-ACK and no entry.
+#[cfg_attr(
+    not(ci),
+    ignore = "needs root: a network namespace of its own and capture"
+)]
+#[test]
+fn a_syn_queue_more_than_half_of_eight_full_cuts_the_resends_to_two() {
+    common::require_root("a lab in a namespace of its own");
+    let lines = netns_json(
+        "sysctl tcp_synack_retries=100\n\
+         listen backlog=4\n\
+         listen backlog=3\n\
+         syn L1 x8\n\
+         syn L2 x8\n\
+         expect L1 syn_recv=5\n\
+         expect L2 syn_recv=4\n\
+         sleep 9s\n\
+         expect L1 syn_recv=4\n\
+         expect L2 syn_recv=4\n",
+    );
+    for l in lines.iter().filter(|l| l["type"] == "expect") {
+        assert_eq!(l["ok"], true, "{l}");
+    }
+    let shape = |times: &[f64]| -> Vec<u64> {
+        times
+            .iter()
+            .map(|t| (t - times[0]).round() as u64)
+            .collect()
+    };
+    let l1: Vec<Vec<u64>> = synacks_by_source(&lines, "L1")
+        .iter()
+        .map(|t| shape(t))
+        .collect();
+    let gone: Vec<&Vec<u64>> = l1.iter().filter(|t| **t == [0, 1, 3]).collect();
+    let kept = l1.iter().filter(|t| t.len() == 4 && t[3] == 7).count();
+    let cookies = l1.iter().filter(|t| t.len() == 1).count();
+    assert_eq!((gone.len(), kept, cookies), (1, 4, 3), "L1: {l1:?}");
+    let l2: Vec<Vec<u64>> = synacks_by_source(&lines, "L2")
+        .iter()
+        .map(|t| shape(t))
+        .collect();
+    let kept = l2.iter().filter(|t| t.len() == 4 && t[3] == 7).count();
+    let cookies = l2.iter().filter(|t| t.len() == 1).count();
+    assert_eq!((kept, cookies), (4, 4), "L2: {l2:?}");
+    let text = lesson("two-queues");
+    assert!(text.contains("the kernel cuts its resends to two"));
+    assert!(text.contains("it goes seven seconds after its SYN"));
+}

@@ -11,6 +11,11 @@ expect L1 accept_queue=2
 expect L1 syn_recv=0
 expect C1 state=ESTABLISHED
 note "Two clients connected: their handshakes finished, so they wait in L1's accept queue. Its SYN queue is empty."
+note "So that nothing runs out while the class looks, the lab lets the kernel resend each SYN-ACK, and each client its SYN, many more times than it would:"
+sysctl tcp_syn_retries=127
+sysctl tcp_syn_linear_timeouts=127
+sysctl tcp_synack_retries=100
+note "A half-open entry may now wait through {sysctl.tcp_synack_retries} SYN-ACK resends, not 5; a client whose SYN goes unanswered sends it again each second, {sysctl.tcp_syn_linear_timeouts} times, before it backs off. The last step lowers the SYN-ACK resends and shows the entries go."
 
 step "Half-open without privilege: defer_accept"
 note "TCP_DEFER_ACCEPT asks the server to finish a handshake only when data comes."
@@ -37,56 +42,61 @@ pause
 expect L2 accept_queue=2 within 40s
 expect L2 syn_recv=0
 show L2
-note "Yes. The wait is counted in SYN-ACK resends (one, two, four, eight, then sixteen seconds apart), so the time asked for became {L2.defer_accept} s. Once it ran out, C4's next bare ACK got it in without a byte sent: TCP_DEFER_ACCEPT delays a silent client, not keeps it out."
+note "Yes. The wait is counted in rounds of the entry's SYN-ACK timer (one, two, four, eight, then sixteen seconds apart), so the time asked for became {L2.defer_accept} s. Once it ran out, C4's next bare ACK got it in without a byte sent: TCP_DEFER_ACCEPT delays a silent client, not keeps it out."
 
 step "Fill the SYN queue"
-note "syn sends bare SYNs from addresses with no way back: no ACK comes, so each entry stays while the kernel resends its SYN-ACK."
-listen backlog=4
+note "syn sends bare SYNs from addresses with no way back: no ACK comes, so each entry stays while the kernel resends its SYN-ACK. L3, a listen(3), gets 8 of them: how many SYN-RECV entries will it keep?"
+pause
+listen backlog=3
 syn L3 x8
 select L3
-expect L3 syn_recv=5
-expect L3 syn_queue_limit=5
+expect L3 syn_recv=4
+expect L3 syn_queue_limit=4
 expect L3 syn_queue_past_limit=cookies
-expect L3 reqq_full_do_cookies=3
-expect L3 syncookies_sent=3
+expect L3 reqq_full_do_cookies=4
+expect L3 syncookies_sent=4
 show L3
-note "listen(4) took {L3.syn_recv} SYN-RECV entries, not 4: on current Linux the backlog bounds the SYN queue too, and like the accept queue it holds one more than B. (A later step shows when the system-wide limit on the SYN queue matters.)"
-note "The other 3 SYNs got SYN cookies, which are on by default: the kernel keeps no entry for them (the SYN queue stayed at 5 of 5), yet a handshake can still finish. A real client connects to L3: will it get in?"
+note "listen(3) took {L3.syn_recv} SYN-RECV entries, not 3: on current Linux the backlog bounds the SYN queue too, and like the accept queue it holds one more than B. (A later step shows when the system-wide limit on the SYN queue matters.)"
+note "The other {L3.syncookies_sent} SYNs got SYN cookies, which are on by default: the kernel keeps no entry for them (the SYN queue stayed at {L3.syn_recv} of {L3.syn_queue_limit}), yet a handshake can still finish. A real client connects to L3: will it get in?"
 pause
 connect L3
 expect C5 state=ESTABLISHED
 expect L3 accept_queue=1
-expect L3 syncookies_sent=4
+expect L3 syn_recv=4
+expect L3 syncookies_sent=5
 expect L3 syncookies_recv=1
-expect L3 syn_recv=5
-note "Yet C5, a real client, got in: its SYN got a cookie, its ACK brought it back, and the kernel made the connection from it."
+select C5
+note "Yes: C5 got in. Its SYN met the full SYN queue and got a cookie, its ACK brought the cookie back, and the kernel made the connection from it: L3's counts read cookies +{L3.syncookies_sent} back +{L3.syncookies_recv}."
 
 step "Cookies off: drops"
 sysctl tcp_syncookies=0
-listen backlog=4
+listen backlog=3
 syn L4 x8
 select L4
-expect L4 syn_recv=5
+expect L4 syn_recv=4
 expect L4 syn_queue_past_limit=drop
-expect L4 reqq_full_drop=3
-expect L4 listen_drops=3
+expect L4 reqq_full_drop=4
+expect L4 listen_drops=4
 expect L4 listen_overflows=0
 show L4 counters
-note "With SYN cookies off, the 3 SYNs past the SYN queue were dropped: TCPReqQFullDrop ({L4.reqq_full_drop}) and ListenDrops ({L4.listen_drops}) count them, ListenOverflows ({L4.listen_overflows}) does not: it counts a full accept queue. A real client connects to L4: will it get in?"
+note "With SYN cookies off, the {L4.reqq_full_drop} SYNs past the SYN queue were dropped: TCPReqQFullDrop ({L4.reqq_full_drop}) and ListenDrops ({L4.listen_drops}) count them, ListenOverflows ({L4.listen_overflows}) does not: it counts a full accept queue. A real client connects to L4: will it get in?"
 pause
 connect L4
 expect C6 state=SYN-SENT
-expect L4 reqq_full_drop=4
-note "A real client meets the same wall: C6's SYN was dropped too, and C6 stays in SYN-SENT, resending it. Cookies go back on: will C6's next SYN get in?"
+expect L4 syn_recv=4
+show C6
+note "A real client meets the same wall: its SYN was dropped too, and C6 stays in SYN-SENT, sending it again each second, each dropped in turn (the kernel view's note on C6 counts them). Cookies go back on: will C6's next SYN get in?"
 pause
 sysctl tcp_syncookies=1
-expect C6 state=ESTABLISHED within 5s
+expect C6 state=ESTABLISHED within 125s
+expect L4 syn_recv=4
 expect L4 syncookies_recv=2
-note "Yes: C6's next SYN got a cookie instead of a drop, and C6 is in."
+select C6
+note "Yes: C6's next SYN met the same full SYN queue, got a cookie instead of a drop, and C6 is in."
 
 step "What the counters kept"
 show L4 counters
-note "The counters kept it all, for this lab since it began: SyncookiesRecv ({L4.syncookies_recv}) counts the cookies that came back, one per real client let in; TCPReqQFullDrop ({L4.reqq_full_drop}) the SYNs dropped while cookies were off."
+note "The counters kept it all, for this lab since it began: SyncookiesRecv ({L4.syncookies_recv}) counts the cookies that came back, one for each of the two real clients let in past a full SYN queue; TCPReqQFullDrop ({L4.reqq_full_drop}) the SYNs dropped while cookies were off, bare or real."
 
 step "When tcp_max_syn_backlog matters"
 note "tcp_max_syn_backlog is often said to size the SYN queue. With cookies off, it does bound it: the kernel keeps its last quarter for peers it has seen alive."
@@ -106,33 +116,38 @@ syn L6 x20
 select L6
 expect L6 syn_recv=20
 expect L6 syn_queue_limit=101
-note "With cookies on, the same setting plays no part: L6 took all 20. Only the backlog bounds the SYN queue then."
+show L6
+note "With cookies on, the same setting plays no part: L6 took all {L6.syn_recv}. Only the backlog bounds the SYN queue then."
 
 step "somaxconn caps both"
 sysctl net.core.somaxconn=8
 listen backlog=100
+select L7
 expect L7 backlog=100
 expect L7 accept_queue_max=8
-syn L7 x20
-select L7
-expect L7 syn_recv=9
 expect L7 syn_queue_limit=9
 show L7
-note "net.core.somaxconn, now 8, capped listen(100): L7's backlog is kept as {L7.accept_queue_max}, the accept queue holds 9, and so does the SYN queue. These settings belong to this lab's namespace; the machine's did not change."
+note "net.core.somaxconn, now 8, capped listen(100): L7's backlog is kept as {L7.accept_queue_max}, so its accept queue holds 9, and so does its SYN queue. These settings belong to this lab's namespace; the machine's did not change."
 
 step "Half-open entries do not last"
-sysctl tcp_synack_retries
-note "An entry waits while its SYN-ACK is resent, up to tcp_synack_retries ({sysctl.tcp_synack_retries}) times: about a minute. A SYN queue more than half full (of the larger of eight and the backlog) drops old entries after two resends. L7 holds 9 of 9: will it keep them?"
+note "An entry waits while its SYN-ACK is resent, one, two, four, eight… seconds apart, up to a set number of times (set high at the start). L7 gets 20 bare SYNs and its SYN queue of 9 fills. Will it keep them?"
 pause
-expect L7 syn_recv=4 within 12s
+syn L7 x20
+expect L7 syn_recv=9
+sleep 5s
+expect L7 syn_recv=9
+expect L7 syn_recv=4 within 5s
 show L7
-note "No: L7 shed its old entries until {L7.syn_recv} were left, half of eight. And L6, less than half full: will it keep its entries?"
-pause
+note "No: five seconds on, L7 still held 9; by ten, it had let entries go until {L7.syn_recv} were left."
+note "When an entry's timer finds the SYN queue more than half full (of the larger of eight and the backlog) and few entries young (not yet resent), the kernel cuts its resends to two: it goes seven seconds after its SYN. At half of eight, L7 cut no more."
 expect L6 syn_recv=20
-show L6
-note "Yes: L6 kept all {L6.syn_recv}. Now tcp_synack_retries goes down to 1: how long will they last?"
+select L6
+note "L6, with {L6.syn_recv} entries of 101, holds less than half of its backlog: nothing cuts their resends, and it keeps them all. Now the SYN-ACK resends go down to one, and L8 gets 4 bare SYNs: how long will they last?"
 pause
 sysctl tcp_synack_retries=1
-expect L6 syn_recv=0 within 10s
-select L6
-note "L6's entries went within seconds: a flood holds the SYN queue only as long as the SYN-ACK resends last."
+listen backlog=8
+syn L8 x4
+select L8
+expect L8 syn_recv=4
+expect L8 syn_recv=0 within 5s
+note "L8's entries were gone within five seconds. A flood holds the SYN queue only as long as the SYN-ACK resends last."

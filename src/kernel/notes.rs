@@ -223,7 +223,7 @@ fn syn_recv_note(v: &SockView, listeners: &[Listening], system: &System) -> Opti
     if let Some(n) = h.syn {
         let limit = system
             .tcp_synack_retries
-            .map(|r| format!(" up to tcp_synack_retries ({r}) times, or 2 while the SYN queue is more than half full"))
+            .map(|r| format!(" up to tcp_synack_retries ({r}) times (fewer, never below 2, when its timer finds the SYN queue holding more than half of the larger of 8 and the backlog: one fewer for each of ½, ¼, ⅛… of the queue that its young entries, not yet resent, do not exceed)"))
             .unwrap_or_default();
         return Some(format!(
             "half-open from syn {n}: no ACK will come; the SYN-ACK was resent {} times so far, and is resent{limit}, then the entry goes",

@@ -253,8 +253,9 @@ pub struct HalfOpen {
     pub syn: Option<u32>,
     /// At most how long, in ms, before the kernel lets the entry go if no
     /// ACK comes: the timer now, then a resend each 2, 4, 8… s (at most
-    /// 120) until `tcp_synack_retries`. Sooner while the SYN queue is more
-    /// than half full; absent under TCP_DEFER_ACCEPT, which keeps its own.
+    /// 120) until `tcp_synack_retries`. Sooner while the SYN queue holds
+    /// more than half of the larger of 8 and the backlog and few of its
+    /// entries are young; absent under TCP_DEFER_ACCEPT, which keeps its own.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub left_ms: Option<u64>,
 }

@@ -7,9 +7,11 @@
 //! kernel's SYN-ACKs loop back, are not for a local address, and are
 //! discarded (this namespace forwards nothing). No reset ever answers them,
 //! so each entry stays, its SYN-ACK retransmitted, until `tcp_synack_retries`
-//! run out (only 2 for old entries while the queue is more than half full of
-//! the larger of 8 and the backlog). Nothing leaves the namespace; outside
-//! one of its own the lab refuses to send.
+//! run out. Fewer, never below 2, when an entry's timer finds the queue
+//! holding more than half of the larger of 8 and the backlog: one fewer for
+//! each of ½, ¼, ⅛… of the queue that its young entries (not yet resent) do
+//! not exceed, so a flood's entries go after 2. Nothing leaves the
+//! namespace; outside one of its own the lab refuses to send.
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};

@@ -82,9 +82,15 @@ fn syn_queue_line(app: &App, l: &SockView) -> Option<String> {
                 f64::from(h.expires_ms) / 1000.0
             )
         });
-        text.push_str(&format!(" · {who}{timer}"));
+        text.push_str(&format!(" · {}", phrase(&format!("{who}{timer}"))));
     }
     Some(text)
+}
+
+/// One entry as one phrase: joined by no-break spaces, a short row keeps
+/// it whole or leaves it out, and never ends it at "next".
+fn phrase(entry: &str) -> String {
+    entry.replace(' ', "\u{a0}")
 }
 
 /// The counters of both queues that moved, by their TcpExt names.
@@ -113,4 +119,27 @@ fn counters_line(app: &App) -> Option<String> {
         crate::kernel::CounterScope::ThisLab => "this lab",
     };
     Some(format!("since start ({scope}): {}", moved.join(" ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::phrase;
+    use crate::tui::view::format::shorten;
+
+    #[test]
+    fn a_short_row_keeps_an_entry_whole_or_leaves_it_out() {
+        let e = phrase("syn2 SYN-ACK×3 next 2.9s ≤11395s left");
+        let line = format!("SYN queue 4 of 4, FULL: past it, SYN cookies · {e} · {e}");
+        for room in 20..line.chars().count() {
+            let short = shorten(&line, room);
+            assert!(!short.contains("next…"), "{short}");
+            // Each word shown is a whole word of the line: an entry is one.
+            let trim = |w: &str| w.trim_end_matches(['…', ',', ':']).to_string();
+            let words: Vec<String> = line.split(' ').map(trim).collect();
+            for w in short.split(' ') {
+                let w = trim(w);
+                assert!(w.is_empty() || words.contains(&w), "{room}: {short}");
+            }
+        }
+    }
 }
