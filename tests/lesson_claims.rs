@@ -87,6 +87,8 @@ fn a_waiting_client_sends_one_plus_both_settings_syns_then_times_out() {
          connect L1\n\
          sleep 1500ms\n\
          show C2\n\
+         sleep 3500ms\n\
+         show C2\n\
          wait C2 20s\n\
          expect C2 errno=ETIMEDOUT\n",
     );
@@ -137,6 +139,27 @@ fn a_waiting_client_sends_one_plus_both_settings_syns_then_times_out() {
         c2["next_syn_ms"].as_u64().is_some_and(|ms| ms <= 1000),
         "{c2}"
     );
+    // After its last SYN (the fourth, at 4 s) no SYN is due: the note says
+    // when it gives up instead.
+    let last = lines
+        .iter()
+        .filter(|l| l["type"] == "snapshot")
+        .nth(1)
+        .expect("the second show C2");
+    let c2 = last["sockets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "C2")
+        .expect("C2 in the view");
+    let notes = c2["notes"].to_string();
+    assert!(notes.contains("SYN sent 4 times"), "{notes}");
+    assert!(
+        notes.contains("gives up in 3 s: ETIMEDOUT")
+            || notes.contains("gives up in 4 s: ETIMEDOUT"),
+        "{notes}"
+    );
+    assert!(!notes.contains("next SYN"), "{notes}");
 }
 
 /// closing: Python sets SIGPIPE aside from its start, so writing to a
@@ -334,7 +357,7 @@ print(before[0] - after[0], before[1] == after[1], before[1] > 0)
     assert_eq!(got, "1000 True True");
     assert!(
         lesson("flow-control")
-            .contains("The kernel gives memory back only as whole packet buffers are read out")
+            .contains("Memory comes back only as whole packet buffers are read out")
     );
 }
 
@@ -554,4 +577,94 @@ fn a_syn_queue_more_than_half_of_eight_full_cuts_the_resends_to_two() {
     let text = lesson("two-queues");
     assert!(text.contains("the kernel cuts its resends to two"));
     assert!(text.contains("it goes seven seconds after its SYN"));
+}
+
+/// flow-control: a receiver's window stays zero while more than a segment
+/// of its buffer is free: while less than half the buffer is free, Linux
+/// (`__tcp_select_window`) keeps the window at zero until a sixteenth of
+/// the buffer is free, or a segment if that is more. Seen on a loopback
+/// with a real network's MTU, as in the lesson's lab of its own: a zero
+/// window with more than a segment free (counted as the kernel counts a
+/// window: memory times the queue's share of data); two segments read
+/// free no memory (the kernel merged them into one packet buffer); and
+/// while the window stays zero, less than a sixteenth is free.
+#[cfg_attr(not(ci), ignore = "needs root: a network namespace of its own")]
+#[test]
+fn a_zero_window_waits_for_a_sixteenth_of_the_buffer_not_a_segment() {
+    common::require_root("a loopback of its own");
+    let program = r#"
+import socket, subprocess, re, time, struct
+def attempt():
+    srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    srv.bind(("127.0.0.1", 0)); srv.listen(1)
+    port = srv.getsockname()[1]
+    c = socket.create_connection(("127.0.0.1", port)); a, _ = srv.accept()
+    c.setblocking(False)
+    def receiver():
+        out = subprocess.run(["ss", "-tmniH", "sport", "=", ":%d" % port, "dport", "!=", ":0"], capture_output=True, text=True).stdout
+        q = int(out.split()[1])
+        m = re.search(r"skmem:\(r(\d+),rb(\d+),", out)
+        mss = int(re.search(r"rcvmss:(\d+)", out).group(1))
+        return q, int(m.group(1)), int(m.group(2)), mss
+    def snd_wnd():
+        return struct.unpack_from("I", c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256), 228)[0]
+    deadline = time.time() + 10
+    last = None
+    while time.time() < deadline:
+        try:
+            c.send(b"x" * 4096); time.sleep(0.002); continue
+        except BlockingIOError:
+            pass
+        time.sleep(0.3)
+        now = receiver()
+        if now == last: break
+        last = now
+    q, r, rb, mss = receiver()
+    # More than a segment is free, counted as the kernel counts a window
+    # (memory times the queue's share of data), yet the window is zero.
+    if not (snd_wnd() == 0 and (rb - r) * q / r >= mss):
+        return None
+    # Two segments read free no memory: a packet buffer holds many.
+    a.recv(2 * mss, socket.MSG_WAITALL)
+    time.sleep(0.05)
+    merged = receiver()[1] == r
+    # Read on until the window opens: while it is zero, less than a
+    # sixteenth of the buffer is free.
+    zero_free = []
+    for _ in range(400):
+        if snd_wnd() > 0:
+            break
+        zero_free.append(rb - receiver()[1])
+        a.recv(500)
+        time.sleep(0.01)
+    opened = snd_wnd() > 0
+    return merged, opened, all(f < rb // 16 for f in zero_free)
+for _ in range(3):
+    got = attempt()
+    if got is not None:
+        print(*got)
+        break
+else:
+    print("no state with a segment free and a zero window")
+"#;
+    let out = Command::new("unshare")
+        .args([
+            "-n",
+            "sh",
+            "-c",
+            "ip link set lo mtu 1500 up && python3 -c \"$0\"",
+        ])
+        .arg(program)
+        .output()
+        .expect("unshare (util-linux) and ip (iproute2) run");
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "True True True"
+    );
+    let text = lesson("flow-control");
+    assert!(text.contains("the kernel merges arriving segments into buffers of many"));
+    assert!(text.contains(
+        "Linux keeps the window at zero until a sixteenth of it is free, or a segment if that is more"
+    ));
 }

@@ -27,25 +27,33 @@ sysctl tcp_syn_linear_timeouts
 note "One SYN, then tcp_syn_retries ({sysctl.tcp_syn_retries}) more, and tcp_syn_linear_timeouts ({sysctl.tcp_syn_linear_timeouts}) more again: the note on each waiting client counts them."
 
 step "A dropped SYN"
-expect packet from=C4 to=L1 flags=SYN kernel=SYN-retransmission within 3s
-expect no packet from=L1 to=C4 within 500ms
-select C4
-note "On the wire: C4's SYN again, no SYN-ACK after it. L1's kernel dropped the SYN without a word; C4's kernel sends it again on its own."
-note "A waiting client sends its SYN again after a second, then tcp_syn_linear_timeouts ({sysctl.tcp_syn_linear_timeouts}) more times a second apart, then at doubling gaps. Each is dropped while the queue is full; the note on C4 counts them and says when the next goes."
+note "One more client connects now, while the queue is full. What does L1 answer its SYN?"
+pause
+connect L1
+select C7
+expect C7 state=SYN-SENT
+expect packet from=C7 to=L1 flags=SYN kernel=SYN-retransmission within 3s
+expect no packet from=L1 to=C7 within 500ms
+note "Nothing. On the wire: C7's SYN, then the same SYN again a second later, and no SYN-ACK after either. L1's kernel dropped each without a word; C7's kernel sends it again on its own."
+note "A waiting client sends its SYN again a second later, a few more times a second apart (the settings in step one say how many), then at doubling gaps. Each is dropped while the queue is full; the note on C7 counts them and says when the next goes, or, after the last, when connect() gives up."
 
 step "The overflow counters"
 show L1 counters
-note "Each dropped SYN adds one to ListenOverflows ({L1.listen_overflows}) and to ListenDrops ({L1.listen_drops}), counted for a whole network: in a lab of its own (--netns, as this lesson runs where it can) this lab's alone, else other programs' too. The kernel view says which."
+note "Each dropped SYN adds one to ListenOverflows and to ListenDrops: {L1.listen_overflows} and {L1.listen_drops} when this view was read, and counting."
+note "They count a whole network: in a lab of its own (--netns, as this lesson runs where it can) this lab alone, else other programs too; the kernel view says which."
 
 step "accept() frees a slot"
-note "The server accepts one connection. What happens to the queue, and to the clients waiting in SYN-SENT?"
+note "One more client connects and waits like the others; then the server accepts one connection. What happens to the queue, and to the clients waiting in SYN-SENT?"
 pause
 select L1
+connect L1
+expect C8 state=SYN-SENT
 accept L1
 wait L1
 expect A1 state=ESTABLISHED
-expect L1 accept_queue=3 within 60s
-note "accept() took one connection out; at the next SYN retry a waiting client got in, and the queue is full again. (The gaps between retries double after the first few: the longer the class waited, the longer the next one takes.) The queue is a waiting room: accept() is what empties it."
+expect L1 accept_queue=3 within 5s
+note "accept() took one connection out; at the next SYN a waiting client sent, it got in, and the queue is full again. The queue is a waiting room: accept() is what empties it."
+note "A client waits only as long as its SYNs last; then its connect() fails, and its result line says why."
 note "Sometimes a client becomes ESTABLISHED while the server holds only a SYN-RECV entry for it: the handshake's last ACK came when the queue was full again and was dropped. The kernel notes this on the client."
 
 step "Backlog 0"
@@ -55,7 +63,7 @@ connect L2
 connect L2
 sleep 300ms
 expect L2 accept_queue=1
-expect C8 state=SYN-SENT
+expect C10 state=SYN-SENT
 note "listen(0) still lets one connection wait: B+1 is 1."
 
 step "A backlog above somaxconn"
@@ -67,7 +75,7 @@ note "The kernel caps the backlog at net.core.somaxconn, {sysctl.somaxconn} here
 
 step "Not BSD's rule"
 note "Books drawn from BSD's code (Stevens, Unix Network Programming, figure 4.10) say a backlog of B admits three halves of B, rounded down, plus one: four for a backlog of two, where Linux took three."
-note "Five clients connect to a listen(4), then a sixth. BSD would let in seven."
+note "Five clients connect to a listener with backlog four, then a sixth. By BSD's rule all six would get in, for it has room for seven."
 listen backlog=4
 select L4
 connect L4 x5
@@ -75,9 +83,9 @@ sleep 200ms
 connect L4
 sleep 300ms
 expect L4 accept_queue=5
-expect C13 state=ESTABLISHED
-expect C14 state=SYN-SENT
-note "L4 took {L4.accept_queue} and C14 waits in SYN-SENT: B+1, not BSD's seven. The three-halves fudge factor is BSD's code, not Linux's: a book's number for the backlog is only as good as the system it was measured on."
+expect C15 state=ESTABLISHED
+expect C16 state=SYN-SENT
+note "L4 took {L4.accept_queue} and C16 waits in SYN-SENT: B+1, where BSD would have let in all six. The three-halves fudge factor is BSD's code, not Linux's: a book's number for the backlog is only as good as the system it was measured on."
 note "Linux keeps half-open handshakes apart, in a SYN queue that on current Linux the backlog bounds too (B+1 again; past it SYN cookies answer, by default). The lesson two-queues shows it on the kernel."
 
 step "listen(1) beside listen(5)"

@@ -3,29 +3,40 @@
 # needs: wire (the segments and their windows; capture needs root or a lab of its own)
 
 step "A receiver that does not read"
-note "The server asks for a receive buffer of 64 KiB and does not read. The client sends 256 KiB, slowly: 16 KiB a second. What happens once the server's buffer is full?"
+note "The server asks for a receive buffer of 64 KiB and does not read. The client sends 160 KiB, slowly: 12 KiB a second. What happens once the server's buffer is full?"
 pause
 listen rcvbuf=64k
 connect L1
 accept L1
 wait L1
 select C1
-sendall C1 256k rate=16k/s
+sendall C1 160k rate=12k/s
 sleep 1s
 note "A1's recvq grows as the bytes arrive, and the window A1 advertises to C1 (wnd, on C1's path) shrinks as its buffer fills."
-expect C1 snd_wnd=0 within 15s
+expect C1 snd_wnd=0 within 20s
 expect A1 rcv_wnd=0 within 3s
 expect packet from=A1 to=C1 win=0 kernel=none cause=send
+wait C1 20s
+expect C1 ret=160k
 show C1
-note "A1's buffer is full and its window is zero: C1's snd_wnd is {C1.snd_wnd}. C1's sendall goes on taking bytes into its own send buffer; the data waits there, unsent."
+note "A1's buffer is full and its window is zero: C1's snd_wnd is {C1.snd_wnd}. C1's sendall still returned: the bytes A1 had no room for, {C1.notsent} of them, wait unsent in C1's own send buffer."
+note "The kernel view also shows rtt, the kernel's estimate of the round trip, cwnd, its congestion window, and retrans, the segments C1 has sent again: this lesson needs none of them."
 
 step "No message says stop"
 show C1
-note "C1's sndbuf, {C1.sndbuf} now, grows as the connection runs (autotuning). Its snd_mem counts memory, data plus bookkeeping, and may pass the sndbuf: the kernel checks for room before it takes each piece of a send, not after."
 note "The receiver never sent 'stop'. Each acknowledgement it sent carried a smaller window, and the sender may only have that many bytes unacknowledged. At zero, the sender waits and now and then probes the window."
 expect packet from=C1 to=A1 kernel=zero-window-probe within 5s
 expect packet from=A1 to=C1 win=0 kernel=zero-window-probe-ack within 5s
 note "On the wire: A1's ACKs to C1's send, their windows falling to 0; then C1's kernel probing with a segment that carries nothing, and A1 answering each probe with the same zero window. No call made these: the kernel did."
+note "C1 now sends 8 MiB more, at full speed. Does this sendall return?"
+pause
+sendall C1 8m
+sleep 2s
+expect C1 snd_wnd=0
+expect C1 ret=160k
+show C1
+note "No: it blocks. C1's send buffer is full, {C1.snd_mem} bytes of memory charged against a sndbuf of {C1.sndbuf}, and the window is zero, so the kernel keeps the call waiting: its result line says blocked. The receiver stopped the sender without a word."
+note "C1's sndbuf grows as the connection runs (autotuning). Its snd_mem counts memory, data plus bookkeeping, and may pass the sndbuf: the kernel checks for room before it takes each piece of a send, not after."
 
 step "A small read"
 note "The server reads 1000 bytes. Does the window open?"
@@ -36,16 +47,17 @@ sleep 1s
 expect C1 snd_wnd=0
 show A1
 note "No: A1's recvq fell by 1000 to {A1.recvq}, yet its rcv_wnd, the window it advertises to C1, is still {A1.rcv_wnd}. The window is made from free memory, not from room for data: A1 is charged {A1.rcv_mem} bytes of memory against its rcvbuf of {A1.rcvbuf}."
-note "The kernel gives memory back only as whole packet buffers are read out, and reopens the window only once the free memory takes a full segment, so that the sender does not dribble tiny segments (silly-window avoidance)."
+note "Memory comes back only as whole packet buffers are read out, and the kernel merges arriving segments into buffers of many."
+note "And while less than half the buffer is free, Linux keeps the window at zero until a sixteenth of it is free, or a segment if that is more: not the one segment books give (silly-window avoidance)."
 
 step "Reading again"
-note "The server now reads everything, 128 KiB a second. What becomes of the window, and of the bytes waiting in C1's send buffer?"
+note "The server now reads everything, 1 MiB a second. What becomes of the window, and of C1's blocked sendall?"
 pause
-drain A1 on rate=128k/s
+drain A1 on rate=1m/s
 expect packet from=A1 to=C1 kernel=window-update within 5s
 wait C1 30s
-expect C1 ret=256k
-expect A1 bytes_received=256k within 30s
+expect C1 ret=8m
+expect A1 bytes_received=8352k within 30s
 drain A1 off
-note "As the application read, the buffer emptied, the window opened, the bytes that waited in C1's send buffer moved on, and the sender's sendall finished. The window is how a receiver paces a sender: flow control."
+note "As the application read, the buffer emptied, the window opened, the bytes that waited in C1's send buffer moved on, and the blocked sendall returned. The window is how a receiver paces a sender: flow control."
 note "The first segment after the read is A1's window update: the same acknowledgement, a window no longer zero, sent because the application read. Stopping and restarting the sender took no message but this."

@@ -66,7 +66,7 @@ expect L3 syn_recv=4
 expect L3 syncookies_sent=5
 expect L3 syncookies_recv=1
 select C5
-note "Yes: C5 got in. Its SYN met the full SYN queue and got a cookie, its ACK brought the cookie back, and the kernel made the connection from it: L3's counts read cookies +{L3.syncookies_sent} back +{L3.syncookies_recv}."
+note "Yes: C5 got in. Its SYN met the full SYN queue and got a cookie, its ACK brought the cookie back, and the kernel made the connection from it. The Listeners pane counts {L3.syncookies_sent} cookies sent, {L3.syncookies_recv} back."
 
 step "Cookies off: drops"
 sysctl tcp_syncookies=0
@@ -79,7 +79,7 @@ expect L4 reqq_full_drop=4
 expect L4 listen_drops=4
 expect L4 listen_overflows=0
 show L4 counters
-note "With SYN cookies off, the {L4.reqq_full_drop} SYNs past the SYN queue were dropped: TCPReqQFullDrop ({L4.reqq_full_drop}) and ListenDrops ({L4.listen_drops}) count them, ListenOverflows ({L4.listen_overflows}) does not: it counts a full accept queue. A real client connects to L4: will it get in?"
+note "With SYN cookies off, the SYNs past the SYN queue were dropped: TCPReqQFullDrop ({L4.reqq_full_drop}) and ListenDrops ({L4.listen_drops}) count them; ListenOverflows ({L4.listen_overflows}) counts a full accept queue. A real client connects to L4: will it get in?"
 pause
 connect L4
 expect C6 state=SYN-SENT

@@ -90,7 +90,7 @@ pub(crate) fn annotate(
         }
         let synchronized = matches!(v.state, TcpState::Established | TcpState::CloseWait);
         if synchronized && v.tcp.and_then(|t| t.snd_wnd) == Some(0) {
-            notes.push("the peer advertises a zero window: it takes nothing more for now (its buffer may still have memory free), so nothing more is sent until it reads; small reads leave it at zero, for a receiver reopens its window only once a sizeable part of its buffer is free (silly-window avoidance)".into());
+            notes.push("the peer advertises a zero window: it takes nothing more for now (its buffer may still have memory free), so nothing more is sent until the peer reads and its window opens again".into());
         }
         if let (Some(q), Some(buf)) = (v.sendq, v.sndbuf)
             && q > buf
@@ -272,9 +272,8 @@ fn syn_sent_note(v: &SockView, listeners: &[Listening], system: &System) -> Stri
     } else {
         format!("{sent} times")
     };
-    let next = v
-        .next_syn_ms
-        .map(|ms| format!("; {}", next_syn_words(ms)))
+    let next = syn_timer_words(v, system)
+        .map(|w| format!("; {w}"))
         .unwrap_or_default();
     let limit = syn_limit_words(system)
         .map(|w| format!("; {w}"))
@@ -294,11 +293,32 @@ fn syn_sent_note(v: &SockView, listeners: &[Listening], system: &System) -> Stri
 
 /// When a waiting client's SYN goes again (`next SYN in 12 s`).
 pub fn next_syn_words(ms: u32) -> String {
+    format!("next SYN in {}", seconds_words(ms))
+}
+
+/// `<1 s`, `12 s`: a timer's time left, rounded up.
+fn seconds_words(ms: u32) -> String {
     if ms < 1000 {
-        "next SYN in <1 s".into()
+        "<1 s".into()
     } else {
-        format!("next SYN in {} s", ms.div_ceil(1000))
+        format!("{} s", ms.div_ceil(1000))
     }
+}
+
+/// What a waiting client's timer does next: sends its SYN again (`next SYN
+/// in 12 s`), or, once it has sent all the SYNs the settings allow, gives
+/// up (`gives up in 47 s: ETIMEDOUT`). None when it is not waiting.
+pub fn syn_timer_words(v: &SockView, system: &System) -> Option<String> {
+    let ms = v.next_syn_ms.filter(|_| v.state == TcpState::SynSent)?;
+    let sent = v.tcp.map_or(0, |t| t.retrans) + 1;
+    let most = system
+        .tcp_syn_retries
+        .map(|r| 1 + r + system.tcp_syn_linear_timeouts.unwrap_or(0));
+    Some(if most.is_some_and(|m| u64::from(sent) >= m) {
+        format!("gives up in {}: ETIMEDOUT", seconds_words(ms))
+    } else {
+        next_syn_words(ms)
+    })
 }
 
 /// How many SYNs a client sends before connect() fails, from the settings

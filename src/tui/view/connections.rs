@@ -297,12 +297,19 @@ fn cell(app: &App, v: &SockView, col: usize, merged: bool, call_room: usize) -> 
             (call, _) => {
                 let call = call.map_or("", String::as_str);
                 // A waiting client's next try, so that a late arrival is expected.
-                let text = match v.next_syn_ms.filter(|_| v.state == TcpState::SynSent) {
+                let system = app.snapshot.as_deref().map(|s| &s.system);
+                let timer = system.and_then(|sys| crate::kernel::syn_timer_words(v, sys));
+                let text = match timer {
                     // The state says SYN-SENT: where both do not fit, when
-                    // the next SYN goes matters more than the call's time.
-                    Some(ms) => {
-                        let next = crate::kernel::next_syn_words(ms);
-                        let short = next.trim_start_matches("next ").to_string();
+                    // the next SYN goes (or the client gives up) matters
+                    // more than the call's time.
+                    Some(next) => {
+                        let short = match next.strip_prefix("gives up in ") {
+                            Some(rest) => {
+                                format!("ETIMEDOUT in {}", rest.trim_end_matches(": ETIMEDOUT"))
+                            }
+                            None => next.trim_start_matches("next ").to_string(),
+                        };
                         let mut forms = Vec::new();
                         if !call.is_empty() {
                             forms.push(format!("{call} · {next}"));
