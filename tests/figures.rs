@@ -145,7 +145,9 @@ fn flow_control_gets_ladders_and_time_sequence_graphs_its_handout_links() {
                 );
             }
             assert!(
-                texts.iter().any(|t| t.ends_with("KiB") || t.ends_with("MiB")),
+                texts
+                    .iter()
+                    .any(|t| t.ends_with("KiB") || t.ends_with("MiB")),
                 "{path}: no byte ticks"
             );
             probes += texts.iter().filter(|t| *t == "probe").count();
