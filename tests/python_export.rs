@@ -449,10 +449,10 @@ fn a_lesson_in_its_own_namespace_exports_a_program_that_goes_there_and_keeps_its
         "runs in its own namespace"
     );
     assert!(
-        program.contains("send_paced(c1, b'a' * 262144, 16384)"),
+        program.contains("send_paced(c1, b'a' * 163840, 12288)"),
         "rate= as a paced loop"
     );
-    assert!(program.contains("drain('A1', a1, True, rate=131072)"));
+    assert!(program.contains("drain('A1', a1, True, rate=1048576)"));
     // A lesson that shows no wire runs on the machine's loopback, as its lab.
     let plain = sockplay(&["run", "--python", "partial-send"]);
     assert!(!String::from_utf8_lossy(&plain.stdout).contains("_own_namespace()"));

@@ -98,3 +98,42 @@ fn the_flow_control_lessons_buffer_takes_eight_seconds_to_fill() {
         "the window closed {took:.1} s after the sendall began"
     );
 }
+
+/// A paced sendall waits between its steps by choice, not for the kernel:
+/// its line says paced, not blocked, and so does the kernel view while it
+/// waits for its rate.
+#[test]
+fn a_paced_sendall_is_told_as_paced_not_blocked() {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sockplay"))
+        .args(["run", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            b"listen\nconnect L1\naccept L1\ndrain A1 on\nsendall C1 8k rate=4k/s\nsleep 600ms\nshow C1\nwait C1 5s\ndrain A1 off\n",
+        )
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.contains("sendall(8192)      …"))
+        .unwrap_or_else(|| panic!("no line for the running sendall:\n{text}"));
+    assert!(
+        line.contains("[paced]") && !line.contains("blocked"),
+        "{line}"
+    );
+    assert!(text.contains("in flight: sendall(8.0k) "), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.contains("in flight: sendall(8.0k)") && l.trim_end().ends_with("paced")),
+        "{text}"
+    );
+}

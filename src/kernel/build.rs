@@ -67,7 +67,9 @@ fn in_flight(s: &SocketInfo) -> Vec<String> {
                 ),
                 _ => f.call.call.name().to_string(),
             };
-            format!("{call} {:.1}s", f.since.elapsed().as_secs_f64())
+            // A paced loop between its steps waits by choice: not blocked.
+            let paced = if f.pacing { " paced" } else { "" };
+            format!("{call} {:.1}s{paced}", f.since.elapsed().as_secs_f64())
         })
         .collect()
 }

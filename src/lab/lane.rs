@@ -56,8 +56,20 @@ pub(crate) fn now_running(call: &Started) {
             state.current = Some(InFlight {
                 call: call.clone(),
                 since: Instant::now(),
+                pacing: false,
             });
             state.reported = false;
+            state.pacing = false;
+        }
+    });
+}
+
+/// This lane's worker waits by choice (a paced loop between its steps), or
+/// no longer does: asleep, yet not held by the kernel.
+pub(crate) fn pacing(on: bool) {
+    RUNNING.with(|r| {
+        if let Some(lane) = &*r.borrow() {
+            lane.lock().pacing = on;
         }
     });
 }
@@ -122,6 +134,8 @@ pub struct InFlight {
     pub call: Started,
     /// When it began to run.
     pub since: Instant,
+    /// It waits now by choice, between the steps of a paced loop.
+    pub pacing: bool,
 }
 
 #[derive(Default)]
@@ -141,6 +155,8 @@ struct State {
     parked: bool,
     /// Wakes the parked call (the socket is being closed).
     parked_wake: Option<Box<dyn Fn() + Send>>,
+    /// That call waits by choice now, between the steps of a paced loop.
+    pacing: bool,
 }
 
 #[derive(Default)]
@@ -247,8 +263,10 @@ impl Lane {
                         state.current = Some(InFlight {
                             call: job.started.clone(),
                             since: Instant::now(),
+                            pacing: false,
                         });
                         state.reported = false;
+                        state.pacing = false;
                         job
                     }
                     None => {
@@ -298,7 +316,14 @@ impl Lane {
         }
         let state = self.lock();
         let pending = state.queue.len() + usize::from(state.current.is_some());
-        let running = state.current.clone().filter(|_| !state.reported);
+        let running = state
+            .current
+            .clone()
+            .filter(|_| !state.reported)
+            .map(|c| InFlight {
+                pacing: state.pacing,
+                ..c
+            });
         (pending, running)
     }
 
@@ -382,6 +407,7 @@ mod tests {
             call: Call::Recv,
             arg: Arg::None,
             t: Duration::ZERO,
+            paced: false,
         }
     }
 

@@ -183,6 +183,7 @@ impl Shared {
             call,
             arg,
             t: self.now(),
+            paced: false,
         }
     }
 
@@ -194,6 +195,7 @@ impl Shared {
             call,
             arg,
             t: self.now(),
+            paced: false,
         }
     }
 

@@ -41,6 +41,9 @@ impl Pace {
     /// looking every 100 ms whether the loop is still `wanted`; false when
     /// it no longer is.
     pub(crate) fn wait(&self, moved: u64, wanted: impl Fn() -> bool) -> bool {
+        // Asleep here by choice: the lab shows the call paced, not blocked.
+        super::lane::pacing(true);
+        let _done = Paced;
         let due = self.due(moved);
         // Bounded: each pass sleeps a slice or returns.
         loop {
@@ -53,6 +56,15 @@ impl Pace {
             }
             std::thread::sleep((due - now).min(SLICE));
         }
+    }
+}
+
+/// Ends a pacing wait however it ends.
+struct Paced;
+
+impl Drop for Paced {
+    fn drop(&mut self) {
+        super::lane::pacing(false);
     }
 }
 

@@ -282,6 +282,9 @@ pub struct Started {
     pub arg: Arg,
     /// When it was submitted, since the lab started.
     pub t: Duration,
+    /// It keeps to a rate (`sendall … rate=`): between its steps it waits
+    /// by choice, not for the kernel.
+    pub paced: bool,
 }
 
 impl Started {
@@ -293,6 +296,9 @@ impl Started {
                 "[draining] reads all that arrives until drain off or end of stream"
             }
             (Call::Lookup, _) => "[looking up] the resolver has not answered yet",
+            (Call::SendAll, _) if self.paced => {
+                "[paced] sends at its rate, a step at a time; a step waits only while the buffers are full"
+            }
             _ => "[blocked] still in the kernel",
         }
     }

@@ -148,7 +148,8 @@ pub(crate) fn sendall(
     rate: Option<u64>,
 ) -> Result<Vec<Started>, LabError> {
     let total = payload.len();
-    let started = shared.begin(sock.name, Call::SendAll, Arg::Bytes(total));
+    let mut started = shared.begin(sock.name, Call::SendAll, Arg::Bytes(total));
+    started.paced = rate.is_some();
     let parent = started.seq;
     queue(shared, sock, false, started, move |shared, sock, rec| {
         let fd = sock.fd()?;
@@ -397,6 +398,7 @@ pub(crate) fn drain(
             call: Call::Drain,
             arg: Arg::Text("on".into()),
             t: shared.now(),
+            paced: false,
         }]);
     }
     let on = mode == DrainMode::On;

@@ -304,17 +304,21 @@ fn cell(app: &App, v: &SockView, col: usize, merged: bool, call_room: usize) -> 
                     // the next SYN goes (or the client gives up) matters
                     // more than the call's time.
                     Some(next) => {
-                        let short = match next.strip_prefix("gives up in ") {
+                        // Shorter forms drop whole words: `SYN in 3 s`,
+                        // `gives up in 47 s`, `gives up 47 s`.
+                        let shorter = match next.strip_prefix("gives up in ") {
                             Some(rest) => {
-                                format!("ETIMEDOUT in {}", rest.trim_end_matches(": ETIMEDOUT"))
+                                let when = rest.trim_end_matches(": ETIMEDOUT");
+                                vec![format!("gives up in {when}"), format!("gives up {when}")]
                             }
-                            None => next.trim_start_matches("next ").to_string(),
+                            None => vec![next.trim_start_matches("next ").to_string()],
                         };
                         let mut forms = Vec::new();
                         if !call.is_empty() {
                             forms.push(format!("{call} · {next}"));
                         }
-                        forms.extend([next, short]);
+                        forms.push(next);
+                        forms.extend(shorter);
                         first_fit(&forms, call_room)
                     }
                     None => fit_call(call, call_room),

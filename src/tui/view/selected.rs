@@ -105,9 +105,15 @@ fn path_spans(
         Span::styled(format!("{:<3}", label(from)), t.strong()),
         Span::raw(" app "),
     ];
-    let blocked_send = from.in_flight.iter().find(|c| c.starts_with("send"));
+    let blocked_send = from
+        .in_flight
+        .iter()
+        .find(|c| c.starts_with("send") && !c.ends_with(" paced"));
     if let Some(call) = blocked_send {
         head.push(Span::styled(format!("⏸ {call} blocked "), t.alarm()));
+    } else if let Some(call) = from.in_flight.iter().find(|c| c.starts_with("send")) {
+        // A paced loop between its steps: it waits for its rate, not for room.
+        head.push(Span::styled(format!("{call} "), t.text()));
     }
     head.push(Span::raw("▶ sndbuf "));
     head.push(Span::styled(bar(send_fill, bw), t.level(send_fill)));
