@@ -380,3 +380,43 @@ fn bad_link_values_are_one_line_and_nothing_runs() {
         "{err}"
     );
 }
+
+#[cfg_attr(not(ci), ignore = "needs root: reads every process's namespaces")]
+#[test]
+fn a_panic_in_the_link_thread_ends_the_process_and_leaves_nothing_behind() {
+    common::require_root("reading every process's namespaces");
+    // In a script: the link's thread panics once the first SYN is on the
+    // link (a test build's hook), while the namespace is read.
+    let mut lab = LinkLab::start_env(
+        &[("SOCKPLAY_TEST_PANIC", "link")],
+        "delay=200ms",
+        "listen\nsleep 1s\nconnect L1\nsleep 5s",
+    );
+    lab.op("L1", "listen");
+    let inode = client_ns_inode(lab.pid());
+    assert!(no_namespace_holds(&inode).is_some(), "the link is there");
+    assert!(
+        exited_within(&mut lab.child, Duration::from_secs(10)),
+        "sockplay went on without its link"
+    );
+    assert_eq!(lab.child.wait().unwrap().code(), Some(101));
+    assert_eq!(no_namespace_holds(&inode), None, "the namespace is left");
+    // In the lab's screen: the terminal is given back with the message.
+    let mut pty = Pty::spawn_with(
+        &["--link", "delay=200ms"],
+        100,
+        30,
+        &[("SOCKPLAY_TEST_PANIC", "link")],
+    );
+    pty.wait_for("sockplay");
+    let inode = client_ns_inode(pty.pid());
+    pty.command("listen");
+    // The SYN ends it: the screen never comes back to take more keys.
+    pty.keys(b":connect L1\r");
+    let status = pty.wait_exit();
+    assert_eq!(status.code(), Some(101), "{status:?}");
+    let raw = String::from_utf8_lossy(&pty.raw.lock().unwrap()).into_owned();
+    let left = raw.rfind("\x1b[?1049l").expect("left the alternate screen");
+    assert!(raw[left..].contains("a test panic in the link's thread"));
+    assert_eq!(no_namespace_holds(&inode), None, "the namespace is left");
+}

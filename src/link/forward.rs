@@ -121,6 +121,8 @@ impl Forwarder {
                 std::thread::sleep(Duration::from_millis(1));
             }
             self.read_both(&mut buf, &mut seen);
+            #[cfg(debug_assertions)]
+            panic_for_tests(&self.state);
             {
                 let mut s = lock(&self.state);
                 let now = Instant::now();
@@ -219,6 +221,18 @@ pub fn seen_packet(id: u64, w: usize, event: Event, data: &[u8], snaplen: usize)
         event,
         bytes: data[..data.len().min(snaplen)].to_vec(),
         len: data.len(),
+    }
+}
+
+/// In test builds only: `SOCKPLAY_TEST_PANIC=link` panics in the link's
+/// thread once a packet is on the link, to show that nothing is left
+/// behind.
+#[cfg(debug_assertions)]
+fn panic_for_tests(state: &Mutex<State>) {
+    if std::env::var_os("SOCKPLAY_TEST_PANIC").is_some_and(|v| v == "link")
+        && lock(state).ways.iter().any(|w| w.next_arrival().is_some())
+    {
+        panic!("a test panic in the link's thread, packets on the link");
     }
 }
 

@@ -151,14 +151,22 @@ fn start(settings: Settings) -> Result<(Link, &'static str), String> {
                 }
             };
             drop(home);
-            Forwarder {
+            let forwarder = Forwarder {
                 client,
                 server,
                 state: state2,
                 stop: stop2,
                 wake: wake2,
+            };
+            // A link whose thread died would hold every packet from then
+            // on, and the lab would go on as if it were there: a panic
+            // here ends the process, as one in the screen's thread does
+            // (its message is written first); the namespaces and the
+            // devices go with the process.
+            let run = std::panic::AssertUnwindSafe(|| forwarder.run());
+            if std::panic::catch_unwind(run).is_err() {
+                std::process::exit(101);
             }
-            .run();
         })
         .map_err(|e| fail("a thread", e))?;
     let (client_ns, kind) = rx

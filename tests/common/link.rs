@@ -3,14 +3,14 @@
 //! reached through `nsenter`: the server side is the process's own, the
 //! client side the link thread's (`/proc/PID/task/TID/ns/net`).
 
-use std::io::{BufRead, BufReader, Lines, Write};
+use std::io::{BufReader, Lines};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
 
-use super::netns::{exited_within, inside, inside_ns};
+use super::netns::{exited_within, feed, inside, inside_ns};
 
 /// A lab on a link, fed a script, its JSON Lines read as they come.
 pub struct LinkLab {
@@ -29,6 +29,22 @@ impl LinkLab {
     /// `sockplay [PREFIX…] ARGS… RUN…` on `script` (RUN: `run --json -`
     /// and its options), kept open at the end by a long sleep.
     pub fn start_with(prefix: &[&str], args: &[&str], run: &[&str], script: &str) -> LinkLab {
+        LinkLab::spawn(prefix, args, run, script, &[])
+    }
+
+    /// As [`LinkLab::start`], with these variables in sockplay's environment.
+    pub fn start_env(env: &[(&str, &str)], spec: &str, script: &str) -> LinkLab {
+        let run = ["run", "--json", "-"];
+        LinkLab::spawn(&[], &["--link", spec], &run, script, env)
+    }
+
+    fn spawn(
+        prefix: &[&str],
+        args: &[&str],
+        run: &[&str],
+        script: &str,
+        env: &[(&str, &str)],
+    ) -> LinkLab {
         let bin = env!("CARGO_BIN_EXE_sockplay");
         let mut cmd = match prefix.split_first() {
             Some((first, rest)) => {
@@ -47,22 +63,11 @@ impl LinkLab {
                 Ok(())
             });
         }
-        let mut child = cmd
-            .args(args)
+        cmd.args(args)
             .args(run)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let text = format!("{script}\nsleep 30s\n");
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+            .envs(env.iter().copied())
+            .stderr(Stdio::piped());
+        let (child, lines) = feed(&mut cmd, script, "30s");
         LinkLab {
             child,
             lines,

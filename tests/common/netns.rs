@@ -33,6 +33,30 @@ pub fn port_in(addr: &Value) -> String {
     addr.rsplit(':').next().unwrap().to_string()
 }
 
+/// Starts `cmd` (a `run --json -`) with `script` on its standard input and
+/// then a `sleep` of `keep_open`, so that it stays while a test looks; its
+/// standard output as lines.
+pub fn feed(
+    cmd: &mut Command,
+    script: &str,
+    keep_open: &str,
+) -> (Child, Lines<BufReader<ChildStdout>>) {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let text = format!("{script}\nsleep {keep_open}\n");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    (child, lines)
+}
+
 /// A lab run in its own namespace, fed a script, read as JSON Lines.
 pub struct NetnsLab {
     child: Child,
@@ -43,20 +67,9 @@ impl NetnsLab {
     /// Starts the lab on `script`; a long sleep at the end keeps it open
     /// while the test looks.
     pub fn start(script: &str) -> NetnsLab {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sockplay"))
-            .args(["--netns", "run", "--json", "-"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let text = format!("{script}\nsleep 20s\n");
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sockplay"));
+        cmd.args(["--netns", "run", "--json", "-"]);
+        let (child, lines) = feed(&mut cmd, script, "20s");
         NetnsLab { child, lines }
     }
 
