@@ -246,14 +246,7 @@ pub fn parse_msg(b: &[u8]) -> Option<DiagEntry> {
         cookie: u64::from(u32_ne(b, 44)) | (u64::from(u32_ne(b, 48)) << 32),
         udp: false,
     };
-    let mut at = MSG_LEN;
-    while at + 4 <= b.len() {
-        let len = usize::from(u16_ne(b, at));
-        let kind = u16_ne(b, at + 2);
-        if len < 4 || at + len > b.len() {
-            break;
-        }
-        let payload = &b[at + 4..at + len];
+    for (kind, payload) in netlink::attrs(&b[MSG_LEN..]) {
         match kind {
             INET_DIAG_INFO => entry.info = Some(TcpInfo::parse(payload)),
             INET_DIAG_SKMEMINFO if payload.len() >= 4 * (SK_MEMINFO_SNDBUF + 1) => {
@@ -273,7 +266,6 @@ pub fn parse_msg(b: &[u8]) -> Option<DiagEntry> {
             }
             _ => {}
         }
-        at += (len + 3) & !3;
     }
     Some(entry)
 }
@@ -281,11 +273,12 @@ pub fn parse_msg(b: &[u8]) -> Option<DiagEntry> {
 /// What one received buffer held: entries, and whether the dump is done.
 pub fn parse_messages(buf: &[u8], out: &mut Vec<DiagEntry>) -> io::Result<bool> {
     for message in netlink::messages(buf) {
-        match message? {
-            (netlink::DONE, _) => return Ok(true),
-            (netlink::ERROR, body) => netlink::acknowledged(body)?,
+        let message = message?;
+        match message.kind {
+            netlink::DONE => return Ok(true),
+            netlink::ERROR => netlink::acknowledged(message.body)?,
             // The answer to the older request carries its type.
-            (SOCK_DIAG_BY_FAMILY | TCPDIAG_GETSOCK, body) => out.extend(parse_msg(body)),
+            SOCK_DIAG_BY_FAMILY | TCPDIAG_GETSOCK => out.extend(parse_msg(message.body)),
             _ => {}
         }
     }
@@ -434,26 +427,19 @@ impl DiagSocket {
         // One answer to each request: the socket, or an error (ENOENT: gone).
         let mut answered = 0;
         self.round_trip(&req, |b| {
-            let n = b.len();
-            let mut at = 0;
-            while at + netlink::HEADER <= n {
-                let len = u32_ne(b, at) as usize;
-                if len < netlink::HEADER || at + len > n {
-                    break;
-                }
-                let kind = u16_ne(b, at + 4);
-                let i = u32_ne(b, at + 8).wrapping_sub(first) as usize;
+            // A message cut short ends this read: the rest is not parsed.
+            for message in netlink::messages(b).map_while(Result::ok) {
+                let i = message.seq.wrapping_sub(first) as usize;
                 if i < found.len() {
-                    match kind {
+                    match message.kind {
                         SOCK_DIAG_BY_FAMILY => {
-                            found[i] = parse_msg(&b[at + netlink::HEADER..at + len]);
+                            found[i] = parse_msg(message.body);
                             answered += 1;
                         }
                         netlink::ERROR => answered += 1,
                         _ => {}
                     }
                 }
-                at += len.next_multiple_of(4);
             }
             Ok(answered >= found.len())
         })?;

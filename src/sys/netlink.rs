@@ -75,16 +75,27 @@ impl Request {
     }
 }
 
-/// The messages in one received buffer, each as its type and body.
-/// A message whose length runs past the buffer is an error.
-pub fn messages(buf: &[u8]) -> impl Iterator<Item = io::Result<(u16, &[u8])>> {
+/// One message of a reply: its type, the number of the request it
+/// answers, and its body (what follows the header).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Message<'a> {
+    /// `nlmsg_type`.
+    pub kind: u16,
+    /// `nlmsg_seq`: the answered request's number.
+    pub seq: u32,
+    /// The message after its header.
+    pub body: &'a [u8],
+}
+
+/// The messages in one received buffer, in order. A message whose length
+/// runs past the buffer is an error, and the last item.
+pub fn messages(buf: &[u8]) -> impl Iterator<Item = io::Result<Message<'_>>> {
     let mut at = 0;
     std::iter::from_fn(move || {
         if at + HEADER > buf.len() {
             return None;
         }
-        let len = u32::from_ne_bytes([buf[at], buf[at + 1], buf[at + 2], buf[at + 3]]) as usize;
-        let kind = u16::from_ne_bytes([buf[at + 4], buf[at + 5]]);
+        let len = u32_ne(buf, at) as usize;
         if len < HEADER || at + len > buf.len() {
             at = buf.len();
             return Some(Err(io::Error::new(
@@ -92,10 +103,32 @@ pub fn messages(buf: &[u8]) -> impl Iterator<Item = io::Result<(u16, &[u8])>> {
                 "bad netlink message",
             )));
         }
-        let body = &buf[at + HEADER..at + len];
+        let message = Message {
+            kind: u16::from_ne_bytes([buf[at + 4], buf[at + 5]]),
+            seq: u32_ne(buf, at + 8),
+            body: &buf[at + HEADER..at + len],
+        };
         at += len.next_multiple_of(4);
-        Some(Ok((kind, body)))
+        Some(Ok(message))
     })
+}
+
+/// The attributes (`struct nlattr`) in `buf`, each as its type and value,
+/// in order; they end at the first one whose length does not fit.
+pub fn attrs(buf: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let header = buf.get(at..at + 4)?;
+        let len = usize::from(u16::from_ne_bytes([header[0], header[1]]));
+        let kind = u16::from_ne_bytes([header[2], header[3]]);
+        let value = buf.get(at + 4..at + len.max(4))?;
+        at += len.max(4).next_multiple_of(4);
+        (len >= 4).then_some((kind, value))
+    })
+}
+
+fn u32_ne(b: &[u8], at: usize) -> u32 {
+    u32::from_ne_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
 }
 
 /// The error an `NLMSG_ERROR` body carries: `Ok` for an acknowledgement
@@ -126,9 +159,9 @@ pub fn route(request: &[u8]) -> io::Result<()> {
     let mut buf = [0u8; 512];
     let (_, n) = rustix::net::recv(&nl, &mut buf[..], rustix::net::RecvFlags::empty())?;
     for message in messages(&buf[..n.min(buf.len())]) {
-        let (kind, body) = message?;
-        if kind == ERROR {
-            return acknowledged(body);
+        let message = message?;
+        if message.kind == ERROR {
+            return acknowledged(message.body);
         }
     }
     Ok(())
@@ -166,11 +199,30 @@ mod tests {
         let both = [ack.clone(), err].concat();
         let got: Vec<_> = messages(&both).collect::<io::Result<_>>().unwrap();
         assert_eq!(got.len(), 2);
-        assert!(acknowledged(got[0].1).is_ok());
+        assert_eq!((got[0].kind, got[0].seq, got[1].seq), (ERROR, 1, 2));
+        assert!(acknowledged(got[0].body).is_ok());
         assert_eq!(
-            acknowledged(got[1].1).unwrap_err().raw_os_error(),
+            acknowledged(got[1].body).unwrap_err().raw_os_error(),
             Some(libc::EEXIST)
         );
         assert!(messages(&ack[..19]).next().unwrap().is_err());
+    }
+
+    #[test]
+    fn attributes_split_at_their_padded_lengths_and_stop_at_a_bad_one() {
+        let m = Request::new(1, 0, 0)
+            .attr(7, &[1, 2, 3])
+            .unwrap()
+            .attr(8, &[4; 8])
+            .unwrap()
+            .finish();
+        let got: Vec<_> = attrs(&m[HEADER..]).collect();
+        assert_eq!(got, [(7, &[1u8, 2, 3][..]), (8, &[4u8; 8][..])]);
+        // A length past the end, or shorter than its own header, ends them.
+        let mut bad = m[HEADER..].to_vec();
+        bad[8..10].copy_from_slice(&200u16.to_ne_bytes());
+        assert_eq!(attrs(&bad).count(), 1);
+        bad[8..10].copy_from_slice(&2u16.to_ne_bytes());
+        assert_eq!(attrs(&bad).count(), 1);
     }
 }
