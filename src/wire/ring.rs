@@ -162,8 +162,10 @@ impl Ring {
 
     /// The status word of block `i`.
     fn status(&self, i: usize) -> &AtomicU32 {
-        // SAFETY: block `i` lies within the mapping, the word is 4-aligned
-        // (blocks are page-aligned), and it lives as long as `self`.
+        assert!(i < self.blocks, "block {i} of {}", self.blocks);
+        // SAFETY: block `i` (< `blocks`, asserted) lies within the mapping,
+        // the word is 4-aligned (blocks are page-aligned), and it lives as
+        // long as `self`.
         unsafe { AtomicU32::from_ptr(self.map.add(i * BLOCK_SIZE as usize + BLOCK_STATUS).cast()) }
     }
 
