@@ -14,6 +14,23 @@ fn python(program: &str) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+/// What python3 printed running `program` in a network namespace of its
+/// own whose loopback has a network's MTU (1500). Needs root.
+fn python_in_own_netns(program: &str) -> String {
+    let out = Command::new("unshare")
+        .args([
+            "-n",
+            "sh",
+            "-c",
+            "ip link set lo mtu 1500 up && python3 -c \"$0\"",
+        ])
+        .arg(program)
+        .output()
+        .expect("unshare (util-linux) and ip (iproute2) run");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
 fn lesson(name: &str) -> String {
     sockplay::script::lessons::find(name)
         .unwrap_or_else(|e| panic!("{e}"))
@@ -47,25 +64,7 @@ except BlockingIOError as e:
 /// Runs a script in a lab of its own (`--netns --wire --json`) and returns
 /// its JSON lines. Needs root, as in CI.
 fn netns_json(script: &str) -> Vec<serde_json::Value> {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sockplay"))
-        .args(["--netns", "run", "--wire", "--json", "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("sockplay runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}");
-    text.lines()
-        .map(|l| serde_json::from_str(l).expect("a JSON line"))
-        .collect()
+    common::netns::run_json(&["--netns", "run", "--wire", "--json", "-"], script)
 }
 
 /// backlog: a client whose SYNs are dropped sends 1 + tcp_syn_retries +
@@ -123,12 +122,7 @@ fn a_waiting_client_sends_one_plus_both_settings_syns_then_times_out() {
         .iter()
         .find(|l| l["type"] == "snapshot")
         .expect("show C2");
-    let c2 = snap["sockets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == "C2")
-        .expect("C2 in the view");
+    let c2 = common::netns::socket(snap, "C2");
     let notes = c2["notes"].to_string();
     assert!(
         notes.contains("at most 4 SYNs (1 + tcp_syn_retries 2 + tcp_syn_linear_timeouts 1)"),
@@ -146,12 +140,7 @@ fn a_waiting_client_sends_one_plus_both_settings_syns_then_times_out() {
         .filter(|l| l["type"] == "snapshot")
         .nth(1)
         .expect("the second show C2");
-    let c2 = last["sockets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == "C2")
-        .expect("C2 in the view");
+    let c2 = common::netns::socket(last, "C2");
     let notes = c2["notes"].to_string();
     assert!(notes.contains("SYN sent 4 times"), "{notes}");
     assert!(
@@ -387,18 +376,7 @@ t = threading.Thread(target=reader); t.start()
 c.sendall(b"x" * (8 << 20)); t.join()
 print(c.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) > first)
 "#;
-    let out = Command::new("unshare")
-        .args([
-            "-n",
-            "sh",
-            "-c",
-            "ip link set lo mtu 1500 up && python3 -c \"$0\"",
-        ])
-        .arg(grows)
-        .output()
-        .expect("unshare (util-linux) and ip (iproute2) run");
-    assert!(out.status.success(), "{out:?}");
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "True");
+    assert_eq!(python_in_own_netns(grows), "True");
     let passes = python(
         r#"
 import socket, subprocess, re, time
@@ -647,21 +625,7 @@ for _ in range(3):
 else:
     print("no state with a segment free and a zero window")
 "#;
-    let out = Command::new("unshare")
-        .args([
-            "-n",
-            "sh",
-            "-c",
-            "ip link set lo mtu 1500 up && python3 -c \"$0\"",
-        ])
-        .arg(program)
-        .output()
-        .expect("unshare (util-linux) and ip (iproute2) run");
-    assert!(out.status.success(), "{out:?}");
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        "True True True"
-    );
+    assert_eq!(python_in_own_netns(program), "True True True");
     let text = lesson("flow-control");
     assert!(text.contains("the kernel merges arriving segments into buffers of many"));
     assert!(text.contains(

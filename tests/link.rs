@@ -12,8 +12,8 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::link::{LinkLab, client_ns, port_of, socket, ss_rtt_ms, within};
-use common::netns::exited_within;
+use common::link::{LinkLab, client_ns, port_of, ss_rtt_ms, within};
+use common::netns::{exited_within, socket};
 use common::pty::Pty;
 
 #[cfg_attr(
@@ -240,7 +240,7 @@ fn sigterm_and_sigint_with_a_dead_or_pulled_link_leave_nothing_behind() {
         // SAFETY: kill on the child this test started, by its pid.
         unsafe { libc::kill(lab.pid() as i32, signal) };
         assert!(
-            exited_within(&mut lab.child, Duration::from_secs(5)),
+            exited_within(&mut lab.run.child, Duration::from_secs(5)),
             "signal {signal} with {spec}: sockplay did not end"
         );
         assert_eq!(
@@ -396,10 +396,10 @@ fn a_panic_in_the_link_thread_ends_the_process_and_leaves_nothing_behind() {
     let inode = client_ns_inode(lab.pid());
     assert!(no_namespace_holds(&inode).is_some(), "the link is there");
     assert!(
-        exited_within(&mut lab.child, Duration::from_secs(10)),
+        exited_within(&mut lab.run.child, Duration::from_secs(10)),
         "sockplay went on without its link"
     );
-    assert_eq!(lab.child.wait().unwrap().code(), Some(101));
+    assert_eq!(lab.run.child.wait().unwrap().code(), Some(101));
     assert_eq!(no_namespace_holds(&inode), None, "the namespace is left");
     // In the lab's screen: the terminal is given back with the message.
     let mut pty = Pty::spawn_with(

@@ -6,7 +6,8 @@ mod common;
 
 use std::path::Path;
 
-use common::link::{LinkLab, client_ns, socket};
+use common::link::{LinkLab, client_ns};
+use common::netns::socket;
 use common::tcpdump::{Tcpdump, read};
 use serde_json::Value;
 
@@ -55,6 +56,7 @@ fn the_wire_and_the_pcap_file_hold_what_tcpdump_reads_on_both_sides() {
     client.stop();
     server.stop();
     let segs: Vec<Value> = lab
+        .run
         .seen
         .iter()
         .filter(|v| v["type"] == "packet")

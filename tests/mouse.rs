@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::tui::{app, key, rows, snapshot, submit};
+use common::tui::{app, key, listener_and_clients, rows, snapshot, submit};
 use crossterm::event::{KeyCode, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use sockplay::tui::app::{App, Msg, Pane};
 use sockplay::tui::view;
@@ -28,12 +28,7 @@ fn name(s: Option<sockplay::lab::SockName>) -> String {
 fn a_click_on_a_scrolled_connections_pane_selects_the_row_drawn() {
     let (mut app, rx) = app();
     app.update(Msg::Resize(80, 24));
-    submit(&mut app, &rx, "listen backlog=30", |a| {
-        a.lab.socket_count() == 1
-    });
-    submit(&mut app, &rx, "connect L1 x20", |a| {
-        a.lab.socket_count() == 21 && !a.calls_in_flight()
-    });
+    listener_and_clients(&mut app, &rx, 20);
     snapshot(&mut app);
     assert_eq!(app.connections().len(), 20);
     // Select C20 with the keys, as a user would.
@@ -121,12 +116,7 @@ fn wheel(app: &mut App, down: bool) {
 fn the_wheel_scrolls_the_kernel_view_over_the_screen_not_the_results_under_it() {
     let (mut app, rx) = app();
     app.update(Msg::Resize(80, 24));
-    submit(&mut app, &rx, "listen backlog=30", |a| {
-        a.lab.socket_count() == 1
-    });
-    submit(&mut app, &rx, "connect L1 x12", |a| {
-        a.lab.socket_count() == 13 && !a.calls_in_flight()
-    });
+    listener_and_clients(&mut app, &rx, 12);
     for _ in 0..12 {
         submit(&mut app, &rx, "accept L1", |_| true);
     }

@@ -6,37 +6,16 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
+use common::netns::run_json;
 use serde_json::Value;
 
 #[test]
 fn syn_ack_answering_a_syn_call_is_labelled_with_that_call() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sockplay"))
-        .args(["--netns", "run", "--json", "--wire", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
     // The first SYN-ACK is resent after about a second.
     let script = "listen backlog=4\nsyn L1 x2\nsleep 2500ms\n";
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    common::require_netns(out.status.code(), &stderr);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stderr}\n{text}");
-    let records: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let records = run_json(&["--netns", "run", "--json", "--wire", "-"], script);
+    let text: Vec<String> = records.iter().map(Value::to_string).collect();
+    let text = text.join("\n");
     let syn_op = records
         .iter()
         .find(|r| r["type"] == "op" && r["call"] == "syn")

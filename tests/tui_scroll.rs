@@ -9,7 +9,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::tui::{app, key, pump_drawn, render, submit};
+use common::tui::{app, key, listener_and_clients, pump_drawn, render, submit};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use sockplay::tui::app::{App, Mode, Msg, Pane};
 
@@ -83,12 +83,7 @@ fn the_results_scroll_up_to_their_first_line_and_say_so_truly() {
 fn the_kernel_view_scrolls_to_its_last_line_and_back_to_its_first() {
     let (mut app, rx) = app();
     app.update(Msg::Resize(80, 24));
-    submit(&mut app, &rx, "listen backlog=30", |a| {
-        a.lab.socket_count() == 1
-    });
-    submit(&mut app, &rx, "connect L1 x12", |a| {
-        a.lab.socket_count() == 13 && !a.calls_in_flight()
-    });
+    listener_and_clients(&mut app, &rx, 12);
     submit(&mut app, &rx, "show", |a| matches!(a.mode, Mode::Show));
     sockplay::tui::settle(&mut app);
     let max = app.geometry.kernel_view_max;

@@ -9,10 +9,11 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, Command, Stdio};
+use std::io::Write;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::tcpdump::Tcpdump;
 use serde_json::Value;
 
 const ROUNDS: usize = 24;
@@ -30,29 +31,6 @@ fn own_netns(pid: u32) {
     }
 }
 
-/// tcpdump on the loopback of process `pid`'s namespace, writing to
-/// `file`; returns once its filter is in place.
-fn tcpdump_in(pid: u32, file: &std::path::Path) -> Child {
-    let mut child = Command::new("nsenter")
-        .arg(format!("--net=/proc/{pid}/ns/net"))
-        .args(["tcpdump", "-i", "lo", "--immediate-mode", "-U", "-w"])
-        .arg(file)
-        .arg("tcp port 8080")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("nsenter and tcpdump are installed");
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    err.read_line(&mut line).unwrap();
-    assert!(line.contains("listening"), "tcpdump: {line}");
-    std::thread::spawn(move || {
-        let mut rest = String::new();
-        let _ = err.read_to_string(&mut rest);
-    });
-    child
-}
-
 /// One segment as tcpdump read it: source port, destination port, flags.
 struct Seen {
     src: String,
@@ -61,15 +39,8 @@ struct Seen {
 }
 
 fn read_dump(file: &std::path::Path) -> Vec<Seen> {
-    let out = Command::new("tcpdump")
-        .arg("-r")
-        .arg(file)
-        .args(["-nn", "-S"])
-        .stderr(Stdio::null())
-        .output()
-        .expect("tcpdump reads its file");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
+    common::tcpdump::read(file, &[])
+        .iter()
         .filter_map(|l| {
             // "12:00:00.000 IP 127.0.0.1.40000 > 127.0.0.1.8080: Flags [S], seq …"
             let words: Vec<&str> = l.split_whitespace().collect();
@@ -116,7 +87,8 @@ fn a_reused_four_tuple_starts_a_new_flow_named_for_the_new_sockets() {
         .spawn()
         .unwrap();
     own_netns(lab.id());
-    let mut dump = tcpdump_in(lab.id(), &file);
+    let ns = format!("/proc/{}/ns/net", lab.id());
+    let dump = Tcpdump::start_in(Some(&ns), "lo", "tcp port 8080", &[], &file);
     lab.stdin
         .take()
         .unwrap()
@@ -124,11 +96,7 @@ fn a_reused_four_tuple_starts_a_new_flow_named_for_the_new_sockets() {
         .unwrap();
     let out = lab.wait_with_output().unwrap();
     std::thread::sleep(Duration::from_millis(300));
-    let _ = Command::new("kill")
-        .arg("-INT")
-        .arg(dump.id().to_string())
-        .status();
-    let _ = dump.wait();
+    dump.stop();
     let stderr = String::from_utf8_lossy(&out.stderr);
     common::require_netns(out.status.code(), &stderr);
     let text = String::from_utf8_lossy(&out.stdout);

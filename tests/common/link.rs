@@ -3,20 +3,16 @@
 //! reached through `nsenter`: the server side is the process's own, the
 //! client side the link thread's (`/proc/PID/task/TID/ns/net`).
 
-use std::io::{BufReader, Lines};
 use std::os::unix::process::CommandExt;
-use std::process::{Child, ChildStdout, Command, Stdio};
-use std::time::Duration;
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use super::netns::{exited_within, feed, inside, inside_ns};
+use super::netns::{JsonRun, inside, inside_ns};
 
 /// A lab on a link, fed a script, its JSON Lines read as they come.
 pub struct LinkLab {
-    pub child: Child,
-    lines: Lines<BufReader<ChildStdout>>,
-    pub seen: Vec<Value>,
+    pub run: JsonRun,
 }
 
 impl LinkLab {
@@ -67,11 +63,8 @@ impl LinkLab {
             .args(run)
             .envs(env.iter().copied())
             .stderr(Stdio::piped());
-        let (child, lines) = feed(&mut cmd, script, "30s");
         LinkLab {
-            child,
-            lines,
-            seen: Vec::new(),
+            run: JsonRun::start(&mut cmd, script, "30s"),
         }
     }
 
@@ -82,22 +75,7 @@ impl LinkLab {
     /// The next line matching `want`; panics on an error line, a failed
     /// expectation, or the end (with what the process said).
     pub fn until(&mut self, what: &str, want: impl Fn(&Value) -> bool) -> Value {
-        for line in self.lines.by_ref() {
-            let v: Value = serde_json::from_str(&line.unwrap()).unwrap();
-            self.seen.push(v.clone());
-            assert_ne!(v["type"], "error", "{v}");
-            if v["type"] == "expect" {
-                assert_eq!(v["ok"], true, "{v}");
-            }
-            if want(&v) {
-                return v;
-            }
-        }
-        let mut err = String::new();
-        if let Some(mut e) = self.child.stderr.take() {
-            let _ = std::io::Read::read_to_string(&mut e, &mut err);
-        }
-        panic!("no {what}; the run said: {err}\n{:?}", self.seen);
+        self.run.until(what, want)
     }
 
     /// The next finished call of `sock`'s `call`.
@@ -112,7 +90,7 @@ impl LinkLab {
     }
 
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.run.pid()
     }
 
     /// Runs `cmd` on the client side (the link thread's namespace).
@@ -127,9 +105,7 @@ impl LinkLab {
 
     /// SIGTERM; the process must end within 5 s.
     pub fn stop(mut self) {
-        // SAFETY: kill on the child this test started, by its pid.
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
-        assert!(exited_within(&mut self.child, Duration::from_secs(5)));
+        assert!(self.run.terminate(), "sockplay did not end");
     }
 }
 
@@ -159,15 +135,6 @@ pub fn port_of(addr: &Value) -> u16 {
         .unwrap()
         .parse()
         .unwrap()
-}
-
-pub fn socket<'a>(snap: &'a Value, id: &str) -> &'a Value {
-    snap["sockets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap_or_else(|| panic!("{id} in {snap}"))
 }
 
 /// `ss -Hti` on one side: the rtt it reads for the connection to `port`, in ms.

@@ -341,3 +341,27 @@ pub fn eventually(r: &mut Runner<'_>, mut check: impl FnMut(&Snapshot) -> Result
         }
     }
 }
+
+/// Runs `cmd` with `input` on its standard input, closed after it, and
+/// waits for it: how it ended and what it printed on stdout and stderr.
+/// A program that ends before it reads all of its input (a refused run)
+/// closes the pipe; what it did not read is dropped.
+pub fn fed(cmd: &mut std::process::Command, input: &[u8]) -> std::process::Output {
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{:?} starts: {e}", cmd.get_program()));
+    let _ = std::io::Write::write_all(&mut child.stdin.take().unwrap(), input);
+    child.wait_with_output().unwrap()
+}
+
+/// JSON Lines (`run --json`), one value a line.
+pub fn json_lines(text: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(text)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}

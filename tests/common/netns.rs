@@ -33,34 +33,104 @@ pub fn port_in(addr: &Value) -> String {
     addr.rsplit(':').next().unwrap().to_string()
 }
 
-/// Starts `cmd` (a `run --json -`) with `script` on its standard input and
-/// then a `sleep` of `keep_open`, so that it stays while a test looks; its
-/// standard output as lines.
-pub fn feed(
-    cmd: &mut Command,
-    script: &str,
-    keep_open: &str,
-) -> (Child, Lines<BufReader<ChildStdout>>) {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let text = format!("{script}\nsleep {keep_open}\n");
-    child
-        .stdin
-        .take()
+/// `sockplay ARGS…` (`run --json -` among them) on `script`, run to its
+/// end: its JSON lines. A run that could not make the namespace it asks
+/// for fails the test ([`super::require_netns`]), as does any failed run.
+pub fn run_json(args: &[&str], script: &str) -> Vec<Value> {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sockplay"));
+    let out = super::fed(cmd.args(args), script.as_bytes());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    super::require_netns(out.status.code(), &stderr);
+    assert!(
+        out.status.success(),
+        "{stderr}\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    super::json_lines(&out.stdout)
+}
+
+/// The socket `id` (`"C1"`) in a snapshot line.
+pub fn socket<'a>(snap: &'a Value, id: &str) -> &'a Value {
+    snap["sockets"]
+        .as_array()
         .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    (child, lines)
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("{id} in {snap}"))
+}
+
+/// A sockplay run fed a script, held open at its end by a sleep, its JSON
+/// Lines read as they come: what [`NetnsLab`] and
+/// [`super::link::LinkLab`] share.
+pub struct JsonRun {
+    pub child: Child,
+    lines: Lines<BufReader<ChildStdout>>,
+    /// Every line read so far.
+    pub seen: Vec<Value>,
+}
+
+impl JsonRun {
+    /// Starts `cmd` (its stderr set up by the caller) on `script`, then
+    /// `sleep HOLD` to keep the lab open while the test looks.
+    pub fn start(cmd: &mut Command, script: &str, hold: &str) -> JsonRun {
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let text = format!("{script}\nsleep {hold}\n");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        JsonRun {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// The next line matching `want`; panics on an error line, a failed
+    /// expectation, or the end (with what the process said on a piped
+    /// stderr).
+    pub fn until(&mut self, what: &str, want: impl Fn(&Value) -> bool) -> Value {
+        for line in self.lines.by_ref() {
+            let v: Value = serde_json::from_str(&line.unwrap()).unwrap();
+            self.seen.push(v.clone());
+            assert_ne!(v["type"], "error", "{v}");
+            if v["type"] == "expect" {
+                assert_eq!(v["ok"], true, "{v}");
+            }
+            if want(&v) {
+                return v;
+            }
+        }
+        let mut err = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut e, &mut err);
+        }
+        panic!("no {what}; the run said: {err}\n{:?}", self.seen);
+    }
+
+    /// The process id, whose namespace is the lab's.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGTERM, then up to 5 s for the process to end; whether it ended.
+    pub fn terminate(&mut self) -> bool {
+        // SAFETY: kill on the child this test started, by its pid.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        exited_within(&mut self.child, Duration::from_secs(5))
+    }
 }
 
 /// A lab run in its own namespace, fed a script, read as JSON Lines.
 pub struct NetnsLab {
-    child: Child,
-    lines: Lines<BufReader<ChildStdout>>,
+    run: JsonRun,
 }
 
 impl NetnsLab {
@@ -69,29 +139,21 @@ impl NetnsLab {
     pub fn start(script: &str) -> NetnsLab {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_sockplay"));
         cmd.args(["--netns", "run", "--json", "-"]);
-        let (child, lines) = feed(&mut cmd, script, "20s");
-        NetnsLab { child, lines }
+        NetnsLab {
+            run: JsonRun::start(&mut cmd, script, "20s"),
+        }
     }
 
     /// The process id, whose namespace is the lab's.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.run.pid()
     }
 
     /// The next line of this type; panics on an error line, a failed
     /// expectation, or the end.
     pub fn next(&mut self, kind: &str) -> Value {
-        for line in self.lines.by_ref() {
-            let v: Value = serde_json::from_str(&line.unwrap()).unwrap();
-            assert_ne!(v["type"], "error", "{v}");
-            if v["type"] == "expect" {
-                assert_eq!(v["ok"], true, "{v}");
-            }
-            if v["type"] == kind {
-                return v;
-            }
-        }
-        panic!("no {kind} line");
+        self.run
+            .until(&format!("{kind} line"), |v| v["type"] == kind)
     }
 
     /// Runs `cmd` inside the lab's namespace; what it printed.
@@ -126,14 +188,7 @@ impl NetnsLab {
 
     /// Ends the lab as `kill` would, and checks that it ends within 5 s.
     pub fn stop(mut self) {
-        assert!(self.terminate(), "sockplay did not end");
-    }
-
-    /// SIGTERM, then up to 5 s for the process to end; whether it ended.
-    fn terminate(&mut self) -> bool {
-        // SAFETY: kill on the child this test started, by its pid.
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
-        exited_within(&mut self.child, Duration::from_secs(5))
+        assert!(self.run.terminate(), "sockplay did not end");
     }
 }
 
@@ -153,8 +208,8 @@ pub fn exited_within(child: &mut Child, limit: Duration) -> bool {
 
 impl Drop for NetnsLab {
     fn drop(&mut self) {
-        if self.child.try_wait().unwrap().is_none() {
-            self.terminate();
+        if self.run.child.try_wait().unwrap().is_none() {
+            self.run.terminate();
         }
     }
 }

@@ -104,6 +104,15 @@ pub fn submit(app: &mut App, rx: &Receiver<LabEvent>, cmd: &str, done: impl Fn(&
     assert!(done(app), "{cmd} did not finish");
 }
 
+/// `listen backlog=30` then `connect L1 xN`, each waited for: a listener
+/// and `n` (at most 30) clients connected to it, none accepted.
+pub fn listener_and_clients(app: &mut App, rx: &Receiver<LabEvent>, n: usize) {
+    submit(app, rx, "listen backlog=30", |a| a.lab.socket_count() == 1);
+    submit(app, rx, &format!("connect L1 x{n}"), |a| {
+        a.lab.socket_count() == n + 1 && !a.calls_in_flight()
+    });
+}
+
 /// A kernel view read now, through the App's own reader, handed to the App.
 pub fn snapshot(app: &mut App) {
     let snap = app.kernel.take(&app.lab.observer()).unwrap();
