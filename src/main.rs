@@ -225,7 +225,15 @@ fn main() -> ExitCode {
             }
             return ExitCode::from(2);
         }
-        own_loopback();
+        match setup::own_lab_lesson(&cli) {
+            // A lesson written for the machine's loopback (its sends fill
+            // buffers 64 KiB at a time) keeps it under --netns as well: cut
+            // into 1448-byte segments, its calls would return other counts.
+            Some((name, false)) if lesson_netns.is_none() && link.now.is_none() => eprintln!(
+                "sockplay: {name} runs in the lab's own namespace; its loopback stays as the machine's (MTU 65536, TSO/GSO on), so that its calls return what they would outside"
+            ),
+            _ => own_loopback(),
+        }
     } else if let Some((name, wire)) = setup::own_lab_lesson(&cli) {
         // A lesson that shows the wire runs in a lab of its own where it can:
         // capture is allowed there, and the loopback looks like a network.

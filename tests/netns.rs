@@ -85,3 +85,29 @@ fn with_user_namespaces_off_netns_names_the_setting_and_the_other_ways() {
     );
     assert!(!err.contains("os error 28"), "{err}");
 }
+
+/// A lesson written for the machine's loopback keeps it under `--netns`:
+/// in 1448-byte segments, partial-send's third send took 1448 bytes
+/// instead of failing with EAGAIN, so the lesson failed its own check.
+#[cfg_attr(not(ci), ignore = "needs root: makes a network namespace")]
+#[test]
+fn a_lesson_written_for_the_machines_loopback_keeps_it_under_netns() {
+    common::require_root("making the lab's namespace");
+    let bin = env!("CARGO_BIN_EXE_sockplay");
+    let out = Command::new(bin)
+        .args(["--netns", "run", "partial-send"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}\n{stdout}");
+    assert!(
+        stderr.contains("loopback stays as the machine's"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("✓ ok     expect C1 errno=EAGAIN"),
+        "{stdout}"
+    );
+}
