@@ -8,35 +8,10 @@ Run: python3 benches/connect_storm.py [--seconds 30]   (builds the release binar
 
 Targets: threads <= 64, RSS <= 64 MiB, each way of quitting <= 1 s.
 """
-import argparse, os, signal, subprocess, sys, time
+import argparse, os, signal, sys, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from whole_process import ROOT, Pty, rss_mib  # noqa: E402
-
-
-def threads(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("Threads:"):
-                return int(line.split()[1])
-    return 0
-
-
-def fds(pid):
-    try:
-        return len(os.listdir(f"/proc/{pid}/fd"))
-    except OSError:
-        return 0
-
-
-class Tail(Pty):
-    """Keeps only the last 64 KiB of what was drawn."""
-
-    def read(self, timeout):
-        got = super().read(timeout)
-        if len(self.out) > 1 << 17:
-            self.out = self.out[-(1 << 16):]
-        return got
+from procstat import Peak, Tail, build_release  # noqa: E402
 
 
 def storm(seconds):
@@ -45,15 +20,12 @@ def storm(seconds):
     p.wait_for("Listeners")
     p.read(0.3)
     p.write(":connect L1 x100000\r")
-    most_threads = most_rss = most_fds = 0
+    peak = Peak(p.proc.pid)
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         p.read(0.5)
-        pid = p.proc.pid
-        most_threads = max(most_threads, threads(pid))
-        most_rss = max(most_rss, rss_mib(pid))
-        most_fds = max(most_fds, fds(pid))
-    return p, most_threads, most_rss, most_fds
+        peak.sample()
+    return p, peak.threads, peak.rss, peak.fds
 
 
 def quit_time(p, how):
@@ -82,7 +54,7 @@ def main():
     ap.add_argument("--no-build", action="store_true")
     args = ap.parse_args()
     if not args.no_build:
-        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+        build_release()
     for i, how in enumerate(["q, y", "Ctrl-C", "SIGTERM"]):
         p, t, rss, nfd = storm(args.seconds if i == 0 else 10)
         if i == 0:

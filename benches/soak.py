@@ -3,9 +3,10 @@
 loop of connect/send/recv/close to a python3 echo server and
 connect/accept/send/recv/close on a lab listener, then sleeps 50 ms, over
 and over, typed on its command line in a pseudo-terminal. Prints RSS
-(VmRSS), CPU, threads and fds per minute, read from /proc.
+(VmRSS), CPU, threads and fds per minute, read from /proc, and the
+machine's load average (the figures move with it on a shared machine).
 
-Run: python3 benches/soak.py [--minutes 15] [--headless]
+Run: python3 benches/soak.py [--minutes 15]
      (builds the release binary; the wire needs root or CAP_NET_RAW)
 
 Targets: RSS at the end within 10 % of its value at minute 2; CPU flat
@@ -14,7 +15,7 @@ Targets: RSS at the end within 10 % of its value at minute 2; CPU flat
 import argparse, os, socket, sys, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from whole_process import BIN, ROOT, TICK, Pty, cpu_ticks, rss_mib  # noqa: E402
+from procstat import TICK, Tail, build_release, cpu_ticks, fds, rss_mib, threads  # noqa: E402
 
 
 def echo_server():
@@ -44,29 +45,6 @@ def echo_server():
     return srv.getsockname()[1]
 
 
-class Tail(Pty):
-    """A terminal that keeps only the last 64 KiB of what was drawn: hours
-    of frames must not slow the reader down."""
-
-    def read(self, timeout):
-        got = super().read(timeout)
-        if len(self.out) > 1 << 17:
-            self.out = self.out[-(1 << 16):]
-        return got
-
-
-def status(pid, field):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
-
-
-def fds(pid):
-    return len(os.listdir(f"/proc/{pid}/fd"))
-
-
 def round_commands(i, echo):
     """Round i (from 1): two clients, C(2i-1) to the echo server and C(2i)
     to the lab's listener, accepted as A(i)."""
@@ -91,8 +69,7 @@ def main():
     ap.add_argument("--no-build", action="store_true")
     args = ap.parse_args()
     if not args.no_build:
-        import subprocess
-        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+        build_release()
     echo = echo_server()
     p = Tail(["--listen"], cols=100, rows=30)
     p.wait_for("Listeners")
@@ -106,7 +83,7 @@ def main():
     mark_t, mark_c = began, cpu_ticks(pid)
     rows = []
     i = 0
-    print("minute  clients  RSS MiB  CPU %  threads  fds", flush=True)
+    print("minute  clients  RSS MiB  CPU %  threads  fds  load", flush=True)
     while time.monotonic() < end:
         i += 1
         # Each command opens the command line (`:`), which Enter closes.
@@ -119,9 +96,9 @@ def main():
             c = cpu_ticks(pid)
             cpu = (c - mark_c) / TICK / (now - mark_t) * 100
             mark_t, mark_c = now, c
-            row = (minute, 2 * i, rss_mib(pid), cpu, status(pid, "Threads"), fds(pid))
+            row = (minute, 2 * i, rss_mib(pid), cpu, threads(pid), fds(pid), os.getloadavg()[0])
             rows.append(row)
-            print("%6d  %7d  %7.1f  %5.1f  %7d  %3d" % row, flush=True)
+            print("%6d  %7d  %7.1f  %5.1f  %7d  %3d  %4.1f" % row, flush=True)
             minute += 1
     p.close()
     if len(rows) >= 3:

@@ -8,80 +8,10 @@ Run: python3 benches/whole_process.py   (builds the release binary first)
 - the TUI idle with 1,000 connections: CPU over 10 s <= 3 % of a core, RSS <= 48 MiB
 - pump: `sendall C1 1g` into `drain A1 on`, against iperf3 on the same machine: >= 0.8x
 """
-import fcntl, json, os, pty, select, shutil, signal, struct, subprocess, sys, tempfile, termios, time
+import json, os, shutil, subprocess, sys, tempfile, time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "target", "release", "sockplay")
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-class Pty:
-    """sockplay in a pseudo-terminal; `read` collects what it draws."""
-
-    def __init__(self, args, cols=160, rows=48):
-        self.master, slave = pty.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-        env = dict(os.environ, TERM="xterm-256color")
-        self.started = time.monotonic()
-        self.proc = subprocess.Popen([BIN] + args, stdin=slave, stdout=slave, stderr=slave,
-                                     start_new_session=True, env=env)
-        os.close(slave)
-        self.out = b""
-
-    def read(self, timeout):
-        end = time.monotonic() + timeout
-        got = False
-        while time.monotonic() < end:
-            r, _, _ = select.select([self.master], [], [], max(0.0, end - time.monotonic()))
-            if not r:
-                break
-            try:
-                chunk = os.read(self.master, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            self.out += chunk
-            got = True
-            timeout = 0.005  # keep reading what is already there
-            end = min(end, time.monotonic() + timeout)
-        return got
-
-    def wait_for(self, text, limit=10.0):
-        end = time.monotonic() + limit
-        while text.encode() not in self.out:
-            if time.monotonic() > end:
-                raise RuntimeError(f"{text!r} never showed")
-            self.read(0.05)
-        return time.monotonic()
-
-    def write(self, s):
-        os.write(self.master, s.encode())
-
-    def close(self):
-        try:
-            self.write("q")
-            time.sleep(0.2)
-            self.write("y")
-            self.proc.wait(timeout=3)
-        except Exception:
-            self.proc.kill()
-            self.proc.wait()
-        os.close(self.master)
-
-
-def cpu_ticks(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
-
-
-def rss_mib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from procstat import BIN, TICK, Pty, build_release, cpu_ticks, rss_mib  # noqa: E402
 
 
 def first_frame():
@@ -175,7 +105,7 @@ def pump():
 
 
 def main():
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    build_release()
     median, worst = first_frame()
     print(f"start to first frame: median {median:.1f} ms, worst of 10 {worst:.1f} ms (target <= 50 ms)")
     latency, cpu, rss = storm_and_idle()
