@@ -8,8 +8,11 @@ use std::time::Duration;
 use super::name::SockName;
 use super::result::Call;
 
-/// How many calls the log keeps; the oldest go first.
-const KEPT: usize = 65_536;
+/// How many calls the log keeps; the oldest go first. A segment's call
+/// began moments before it (a retransmission's, seconds): sixteen thousand
+/// calls are minutes of the busiest loop, and the log is full, its memory
+/// all taken, within them rather than after an hour of a class.
+pub const KEPT: usize = 16_384;
 
 /// One call in the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,10 +37,23 @@ pub(crate) struct CallLog {
     marks: VecDeque<CallMark>,
     /// How many calls have left the front of the log.
     gone: u64,
-    /// Per socket with calls kept: where its first kept call is (counted
-    /// from the first call ever logged) and how many are kept. A reader
-    /// of one socket's calls starts there, not at the log's oldest.
-    socks: rustc_hash::FxHashMap<SockName, (u64, usize)>,
+    /// Per socket with calls kept, or bytes of sends no longer kept: where
+    /// its first kept call is, how many are kept, and what the sends that
+    /// left the log had put in its stream. A reader of one socket's calls
+    /// starts there, not at the log's oldest.
+    socks: rustc_hash::FxHashMap<SockName, Kept>,
+}
+
+/// What the log keeps of one socket.
+#[derive(Debug, Clone, Copy, Default)]
+struct Kept {
+    /// Where its first kept call is, counted from the first call ever logged.
+    first: u64,
+    /// How many of its calls are kept.
+    kept: usize,
+    /// Bytes its sends that left the log put in its stream: where the
+    /// first kept send's bytes begin.
+    sent_gone: u64,
 }
 
 impl CallLog {
@@ -47,19 +63,42 @@ impl CallLog {
             && let Some(old) = self.marks.pop_front()
         {
             self.gone += 1;
-            if let Some((_, kept)) = self.socks.get_mut(&old.sock) {
-                *kept -= 1;
-                if *kept == 0 {
+            if let Some(k) = self.socks.get_mut(&old.sock) {
+                k.kept -= 1;
+                if old.call == Call::Send {
+                    k.sent_gone += old.ret.unwrap_or(0);
+                }
+                if k.kept == 0 && k.sent_gone == 0 {
                     self.socks.remove(&old.sock);
                 }
             }
         }
         let at = self.gone + self.marks.len() as u64;
-        self.socks
-            .entry(mark.sock)
-            .and_modify(|(_, kept)| *kept += 1)
-            .or_insert((at, 1));
+        let k = self.socks.entry(mark.sock).or_default();
+        if k.kept == 0 {
+            k.first = at;
+        }
+        k.kept += 1;
         self.marks.push_back(mark);
+    }
+
+    /// Bytes `sock`'s sends that left the log put in its stream.
+    pub fn sent_gone(&self, sock: SockName) -> u64 {
+        self.socks.get(&sock).map_or(0, |k| k.sent_gone)
+    }
+
+    /// Forgets what is kept of sockets that left the lab: their calls stay
+    /// in the log until they leave its front, but nothing is looked up by
+    /// their names any more.
+    pub fn forget(&mut self, socks: &[SockName]) {
+        for s in socks {
+            self.socks.remove(s);
+        }
+    }
+
+    /// How many calls are kept, and how many sockets are looked up by name.
+    pub fn sizes(&self) -> (usize, usize) {
+        (self.marks.len(), self.socks.len())
     }
 
     /// Where `sock`'s first kept call is in [`CallLog::marks`]: its calls
@@ -67,10 +106,11 @@ impl CallLog {
     pub fn first_of(&self, sock: SockName) -> usize {
         self.socks
             .get(&sock)
-            .map_or(self.marks.len(), |(first, _)| {
+            .filter(|k| k.kept > 0)
+            .map_or(self.marks.len(), |k| {
                 // A first that left the log (another socket's call stood
                 // there) means the front.
-                first.saturating_sub(self.gone) as usize
+                k.first.saturating_sub(self.gone) as usize
             })
     }
 
@@ -133,5 +173,41 @@ mod tests {
             log.marks().len()
         );
         assert!(log.socks.len() <= 2);
+    }
+
+    #[test]
+    fn a_stream_s_bytes_are_counted_past_the_sends_that_left_the_log() {
+        let mut log = CallLog::default();
+        let (c1, c2) = (
+            SockName::new(Role::Client, 1),
+            SockName::new(Role::Client, 2),
+        );
+        let send = |seq, sock| CallMark {
+            seq,
+            sock,
+            call: Call::Send,
+            part_of: None,
+            began: Duration::ZERO,
+            ret: Some(10),
+        };
+        // Three sends of C1, then enough of C2's to push them out.
+        for seq in 0..3 {
+            log.began(send(seq, c1));
+        }
+        for seq in 3..(KEPT as u64 + 3) {
+            log.began(send(seq, c2));
+        }
+        assert_eq!(log.sent_gone(c1), 30);
+        assert_eq!(log.first_of(c1), log.marks().len(), "none of C1's kept");
+        assert_eq!(log.sent_gone(c2), 0);
+        // C1 sends again: its first kept call is that one.
+        log.began(send(KEPT as u64 + 3, c1));
+        assert_eq!(log.first_of(c1), log.marks().len() - 1);
+        assert_eq!(log.sent_gone(c1), 30);
+        assert_eq!(log.sent_gone(c2), 10);
+        // C1 leaves the lab: nothing is kept by its name.
+        log.forget(&[c1]);
+        assert_eq!(log.sent_gone(c1), 0);
+        assert_eq!(log.sizes(), (KEPT, 1));
     }
 }

@@ -47,7 +47,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-pub use calls::CallMark;
+pub use calls::{CallMark, KEPT as CALLS_KEPT};
 pub use command::{
     AcceptCount, Command, DrainMode, Endpoint, Payload, ShutdownHow, SockOpts, Target, TimeoutMode,
 };
@@ -625,7 +625,28 @@ impl Observer {
     /// accepted sockets with no call left on them go; their names still
     /// answer "closed". Returns how many left.
     pub fn retire(&self, names: &[SockName]) -> usize {
-        self.shared.retire(names)
+        let left = self.shared.retire(names);
+        if left > 0 {
+            let gone: Vec<SockName> = names
+                .iter()
+                .copied()
+                .filter(|n| self.shared.get(*n).is_none())
+                .collect();
+            self.shared.call_log().forget(&gone);
+        }
+        left
+    }
+
+    /// Bytes `sock`'s sends put in its stream that the call log no longer
+    /// keeps (it keeps the newest calls only).
+    pub fn sent_gone(&self, sock: SockName) -> u64 {
+        self.shared.call_log().sent_gone(sock)
+    }
+
+    /// How many calls the call log keeps, and how many sockets it looks up
+    /// by name: bounded however many sockets were ever made.
+    pub fn call_log_sizes(&self) -> (usize, usize) {
+        self.shared.call_log().sizes()
     }
 
     /// A number that changes whenever a socket joins the lab or an end

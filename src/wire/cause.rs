@@ -26,6 +26,12 @@ pub trait CallSource {
     /// Whether call `seq` is kept and has not returned yet. Running calls
     /// are the newest, so the look starts there.
     fn running(&self, seq: u64) -> bool;
+
+    /// Bytes `sock`'s sends put in its stream before the first of its
+    /// sends still kept: where that send's bytes begin.
+    fn sent_before(&self, _sock: SockName) -> u64 {
+        0
+    }
 }
 
 impl CallSource for Observer {
@@ -39,6 +45,10 @@ impl CallSource for Observer {
         read: &mut dyn FnMut(&mut dyn DoubleEndedIterator<Item = &CallMark>),
     ) {
         self.with_calls_from(sock, |mut marks| read(&mut marks));
+    }
+
+    fn sent_before(&self, sock: SockName) -> u64 {
+        self.sent_gone(sock)
     }
 
     fn running(&self, seq: u64) -> bool {
@@ -116,8 +126,9 @@ pub struct SendRange {
 /// finished ones.
 pub fn send_at(calls: &dyn CallSource, sock: SockName, offset: u64) -> Option<SendRange> {
     let mut found = None;
+    let before = calls.sent_before(sock);
     calls.with_marks_of(sock, &mut |marks| {
-        let mut start = 0u64;
+        let mut start = before;
         for m in marks {
             if m.sock != sock || m.call != Call::Send {
                 continue;

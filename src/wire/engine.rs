@@ -129,7 +129,10 @@ impl Wire {
             ports: Mutex::new(ports),
             followed: Mutex::new(Vec::new()),
             ring: Mutex::new(Ring {
-                segments: VecDeque::new(),
+                // Its whole size at once (the pages are taken as it
+                // fills): grown by doubling, it would take room for 65,536
+                // and, going round, touch all of it.
+                segments: VecDeque::with_capacity(RING),
                 first: 0,
             }),
             stats: Mutex::new(WireStats::default()),
