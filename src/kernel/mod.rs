@@ -220,11 +220,6 @@ impl Snapshotter {
         self.entries = entries;
         let mut snap = snap?;
         snap.link = crate::lab::sides::link_view();
-        if self.spare.capacity() > snap.sockets.len() {
-            let mut sockets = std::mem::take(&mut self.spare);
-            sockets.append(&mut snap.sockets);
-            snap.sockets = sockets;
-        }
         if let Some(w) = &mut self.watch {
             let status = w.sample(
                 &mut self.diag,
@@ -279,14 +274,18 @@ impl Snapshotter {
         let counters = Counters::live()
             .map(|c| c.since(self.base))
             .unwrap_or_default();
-        build::snapshot(Readings {
-            lab,
-            entries,
-            system: self.system(),
-            counters,
-            scope: self.scope,
-            t,
-        })
+        let system = self.system();
+        build::snapshot_into(
+            Readings {
+                lab,
+                entries,
+                system,
+                counters,
+                scope: self.scope,
+                t,
+            },
+            std::mem::take(&mut self.spare),
+        )
     }
 }
 
