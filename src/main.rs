@@ -171,6 +171,7 @@ enum Mode {
 }
 
 fn main() -> ExitCode {
+    sockplay::sys::arenas::cap();
     // `watch --netns PID|PATH` names another namespace; the lab's own
     // `--netns` takes no value.
     let (args, watch_netns) = watch::take_netns(std::env::args_os().collect());

@@ -5,6 +5,7 @@
 //! This layer imports nothing else of the crate, and every other layer may
 //! import it.
 
+pub mod arenas;
 pub mod getaddrinfo;
 pub mod ifreq;
 pub mod loopback;
