@@ -26,6 +26,7 @@ pub mod limits;
 mod lookup;
 pub mod name;
 pub mod netns;
+mod observer;
 mod open;
 pub mod options;
 mod pace;
@@ -55,6 +56,7 @@ pub use errno::Errno;
 pub use lane::InFlight;
 pub use lookup::{Hints, Resolver, getaddrinfo, getaddrinfo_with};
 pub use name::{Role, SockName};
+pub use observer::Observer;
 pub use options::BufSize;
 pub use preview::Preview;
 pub use result::{Arg, Call, CallResult, Datagram, Kind, LabEvent, Outcome, Started, call_text};
@@ -222,6 +224,8 @@ impl Shared {
 /// The lab: every socket of a run, and the threads that call on them.
 pub struct Lab {
     shared: Arc<Shared>,
+    /// [`Lab::shutdown`] has run: dropping the lab does not wait again.
+    ended: std::sync::atomic::AtomicBool,
 }
 
 impl Lab {
@@ -245,6 +249,7 @@ impl Lab {
         (
             Lab {
                 shared: Arc::new(shared),
+                ended: std::sync::atomic::AtomicBool::new(false),
             },
             rx,
         )
@@ -591,124 +596,17 @@ impl Lab {
     /// `limit` for the calls to return. Threads still stuck after that are
     /// left behind; their sockets close when they return or the process ends.
     pub fn shutdown(&self, limit: Duration) {
+        self.ended.store(true, Ordering::Release);
         control::shutdown_all(&self.shared, limit);
-    }
-}
-
-/// A read-only handle on a lab: what its sockets are, from any thread.
-#[derive(Clone)]
-pub struct Observer {
-    shared: Arc<Shared>,
-}
-
-impl Observer {
-    /// Everything known about every socket, in name order.
-    pub fn sockets(&self) -> Vec<SocketInfo> {
-        self.shared.listed().iter().map(|s| s.info()).collect()
-    }
-
-    /// [`Observer::sockets`] into `out`, which keeps its memory from one
-    /// reading to the next.
-    pub fn sockets_into(&self, out: &mut Vec<SocketInfo>) {
-        out.clear();
-        out.extend(self.shared.listed().iter().map(|s| s.info()));
-    }
-
-    /// Time since the lab started.
-    pub fn elapsed(&self) -> Duration {
-        self.shared.now()
-    }
-
-    /// Closed sockets that the kernel no longer holds (a reader of the
-    /// kernel found no trace of them) leave the lab's list: no reader walks
-    /// them again, however long the session. Only closed clients and
-    /// accepted sockets with no call left on them go; their names still
-    /// answer "closed". Returns how many left.
-    pub fn retire(&self, names: &[SockName]) -> usize {
-        let left = self.shared.retire(names);
-        if left > 0 {
-            let gone: Vec<SockName> = names
-                .iter()
-                .copied()
-                .filter(|n| self.shared.get(*n).is_none())
-                .collect();
-            self.shared.call_log().forget(&gone);
-        }
-        left
-    }
-
-    /// Bytes `sock`'s sends put in its stream that the call log no longer
-    /// keeps (it keeps the newest calls only).
-    pub fn sent_gone(&self, sock: SockName) -> u64 {
-        self.shared.call_log().sent_gone(sock)
-    }
-
-    /// How many calls the call log keeps, and how many sockets it looks up
-    /// by name: bounded however many sockets were ever made.
-    pub fn call_log_sizes(&self) -> (usize, usize) {
-        self.shared.call_log().sizes()
-    }
-
-    /// A number that changes whenever a socket joins the lab or an end
-    /// learns its address: a reader of [`Observer::ends`] reads again then.
-    pub fn generation(&self) -> u64 {
-        self.shared.generation.load(Ordering::Acquire)
-    }
-
-    /// Looks at the calls of the log (oldest first) from the first one on
-    /// `sock` on, under its lock: none before it is `sock`'s.
-    pub fn with_calls_from<R>(
-        &self,
-        sock: SockName,
-        read: impl FnOnce(std::collections::vec_deque::Iter<'_, CallMark>) -> R,
-    ) -> R {
-        let log = self.shared.call_log();
-        let first = log.first_of(sock);
-        read(log.marks().range(first..))
-    }
-
-    /// Looks at the log of calls (oldest first) under its lock.
-    pub fn with_calls<R>(
-        &self,
-        read: impl FnOnce(&std::collections::VecDeque<CallMark>) -> R,
-    ) -> R {
-        read(self.shared.call_log().marks())
-    }
-
-    /// Where each connection end of the lab is: every socket's name with
-    /// its local and peer address. A client whose `connect()` has not
-    /// returned has its port read from the kernel, so its SYNs can be named.
-    /// Closed listeners are left out.
-    #[allow(clippy::type_complexity)]
-    pub fn ends(
-        &self,
-    ) -> Vec<(
-        SockName,
-        Option<std::net::SocketAddr>,
-        Option<std::net::SocketAddr>,
-    )> {
-        self.shared
-            .all()
-            .iter()
-            // A closed listener no longer answers: a reset from its port is
-            // the kernel's, not the listener's.
-            .filter(|s| !(s.name.role == Role::Listener && s.is_closed()))
-            .map(|s| {
-                let meta = s.meta().clone();
-                let local = meta.local.or_else(|| {
-                    (s.name.role == Role::Client)
-                        .then(|| s.fd()?.local_addr().ok()?.as_socket())
-                        .flatten()
-                        .filter(|a| a.port() != 0)
-                });
-                (s.name, local, meta.peer)
-            })
-            .collect()
     }
 }
 
 impl Drop for Lab {
     fn drop(&mut self) {
-        self.shutdown(Duration::from_secs(1));
+        // Shut down already (quitting): what it left running is left
+        // behind, not waited for a second time.
+        if !self.ended.load(Ordering::Acquire) {
+            self.shutdown(Duration::from_secs(1));
+        }
     }
 }

@@ -75,6 +75,9 @@ pub(crate) struct LabSocket {
     pub drain: AtomicU64,
     /// A client whose connect is made but not yet queued on its lane.
     pub starting: AtomicBool,
+    /// A client's local address as the kernel gave it while its connect
+    /// had not returned (read once: a port, once bound, stays).
+    pub kernel_local: std::sync::OnceLock<SocketAddr>,
 }
 
 impl LabSocket {
@@ -98,6 +101,7 @@ impl LabSocket {
             bytes_received: AtomicU64::new(0),
             drain: AtomicU64::new(0),
             starting: AtomicBool::new(false),
+            kernel_local: std::sync::OnceLock::new(),
         }
     }
 

@@ -207,7 +207,7 @@ where
             }
         })?;
     let views = std::sync::Arc::clone(&inbox);
-    let _sampler = match app.kernel.error() {
+    let sampler = match app.kernel.error() {
         None => Some(Sampler::spawn(
             app.lab.observer(),
             if app.watching.is_some() {
@@ -312,6 +312,12 @@ where
             app.dirty = true;
             unshown = 0;
         }
+    }
+    // Nothing reads the lab while it ends: the sampler and the capture
+    // would walk every socket again as each one closes.
+    drop(sampler);
+    if let Some(w) = &app.wire.wire {
+        w.stop_soon();
     }
     app.lab.shutdown(QUIT_LIMIT);
     Ok(ended_by.map_or(0, |n| 128 + n))

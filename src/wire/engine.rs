@@ -232,6 +232,14 @@ impl Wire {
         }
     }
 
+    /// Tells the capture thread to stop after the frames it holds (the
+    /// pcap file is complete once it is joined, by [`Wire::stop`] or when
+    /// the wire is dropped): a lab that is ending is not read any more
+    /// while its sockets close.
+    pub fn stop_soon(&self) {
+        self.inner.stop.store(true, Ordering::Release);
+    }
+
     /// Stops the capture thread; the pcap file is complete after this.
     pub fn stop(&mut self) {
         self.inner.stop.store(true, Ordering::Release);
