@@ -145,21 +145,25 @@ mod tests {
     use super::*;
     use crate::lab::Role;
 
-    #[test]
-    fn a_socket_s_calls_start_where_it_says_past_the_log_s_bound() {
-        let mut log = CallLog::default();
-        let (c1, c2) = (
-            SockName::new(Role::Client, 1),
-            SockName::new(Role::Client, 2),
-        );
-        let mark = |seq, sock| CallMark {
+    const C1: SockName = SockName::new(Role::Client, 1);
+    const C2: SockName = SockName::new(Role::Client, 2);
+
+    /// A send of `sock`'s, returned `ret` (`None`: still running).
+    fn send(seq: u64, sock: SockName, ret: Option<u64>) -> CallMark {
+        CallMark {
             seq,
             sock,
             call: Call::Send,
             part_of: None,
             began: Duration::ZERO,
-            ret: None,
-        };
+            ret,
+        }
+    }
+
+    #[test]
+    fn a_socket_s_calls_start_where_it_says_past_the_log_s_bound() {
+        let (mut log, c1, c2) = (CallLog::default(), C1, C2);
+        let mark = |seq, sock| send(seq, sock, None);
         for seq in 0..(KEPT as u64 + 10) {
             log.began(mark(seq, if seq % 1000 == 5 { c2 } else { c1 }));
         }
@@ -177,19 +181,8 @@ mod tests {
 
     #[test]
     fn a_stream_s_bytes_are_counted_past_the_sends_that_left_the_log() {
-        let mut log = CallLog::default();
-        let (c1, c2) = (
-            SockName::new(Role::Client, 1),
-            SockName::new(Role::Client, 2),
-        );
-        let send = |seq, sock| CallMark {
-            seq,
-            sock,
-            call: Call::Send,
-            part_of: None,
-            began: Duration::ZERO,
-            ret: Some(10),
-        };
+        let (mut log, c1, c2) = (CallLog::default(), C1, C2);
+        let send = |seq, sock| send(seq, sock, Some(10));
         // Three sends of C1, then enough of C2's to push them out.
         for seq in 0..3 {
             log.began(send(seq, c1));

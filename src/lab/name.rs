@@ -54,7 +54,7 @@ pub struct SockName {
 
 impl SockName {
     /// A name from its parts.
-    pub fn new(role: Role, number: u32) -> Self {
+    pub const fn new(role: Role, number: u32) -> Self {
         SockName { role, number }
     }
 }
