@@ -2,9 +2,12 @@
 """`connect L1 x100000` in the TUI against a listener of backlog 5: the
 connects the queue cannot take wait in SYN-SENT. Prints the most threads,
 the most RSS and the descriptors over 30 s (read from /proc), then how long
-quitting takes in that state: q then y, Ctrl-C, SIGTERM.
+quitting takes in that state: q then y, Ctrl-C, SIGTERM. With
+`--other-states`, the same three ways of quitting are timed in other busy
+states too: idle, a bulk transfer, a repeated sendto.
 
-Run: python3 benches/connect_storm.py [--seconds 30]   (builds the release binary)
+Run: python3 benches/connect_storm.py [--seconds 30] [--other-states]
+     (builds the release binary)
 
 Targets: threads <= 64, RSS <= 64 MiB, each way of quitting <= 1 s.
 """
@@ -26,6 +29,29 @@ def storm(seconds):
         p.read(0.5)
         peak.sample()
     return p, peak.threads, peak.rss, peak.fds
+
+
+# Other states to quit from: commands typed after `--listen`, and how long
+# to let them run first.
+OTHER_STATES = [
+    ("idle", [], 2),
+    ("sendall C1 1g into drain A1 on", ["connect L1", "accept L1", "drain A1 on", "sendall C1 1g"], 3),
+    ("sendto U2 U1 100 x100000", ["udp", "udp", "sendto U2 U1 100 x100000"], 3),
+]
+
+
+def busy(commands, seconds):
+    """The TUI with a listener, running `commands`, after `seconds`."""
+    p = Tail(["--listen"], cols=100, rows=30)
+    p.wait_for("Listeners")
+    p.read(0.3)
+    for c in commands:
+        p.write(":" + c + "\r")
+        p.read(0.2)
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        p.read(0.2)
+    return p
 
 
 def quit_time(p, how):
@@ -52,6 +78,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--other-states", action="store_true")
     args = ap.parse_args()
     if not args.no_build:
         build_release()
@@ -62,6 +89,11 @@ def main():
                   f"{rss:.1f} MiB RSS (target <= 64 MiB), {nfd} descriptors")
         took = quit_time(p, how)
         print(f"quit by {how} with the connects blocked: {took:.2f} s (target <= 1 s)")
+    if args.other_states:
+        for state, commands, seconds in OTHER_STATES:
+            took = [quit_time(busy(commands, seconds), how) for how in ["q, y", "Ctrl-C", "SIGTERM"]]
+            print(f"quit in state '{state}': q, y {took[0]:.2f} s, Ctrl-C {took[1]:.2f} s, "
+                  f"SIGTERM {took[2]:.2f} s (target <= 1 s)")
 
 
 if __name__ == "__main__":
