@@ -186,6 +186,40 @@ fn one_space_closes_a_view_that_ends_its_step_and_begins_the_next() {
     );
 }
 
+/// A question asked beside the kernel view: the space that closes the view
+/// also shows what happens, as space does at every other pause; Esc only
+/// closes it.
+#[test]
+fn one_space_closes_a_view_opened_at_a_question_and_shows_the_answer() {
+    for (close, answers) in [(KeyCode::Char(' '), true), (KeyCode::Esc, false)] {
+        let (mut app, rx) = app();
+        app.update(Msg::Resize(100, 30));
+        let lines = sockplay::script::parse_script(
+            "# lesson: Asked\nstep \"One\"\nlisten backlog=1\nshow L1\nnote \"What will listen do?\"\npause\nlisten backlog=2\nnote \"the answer\"\n",
+        )
+        .unwrap();
+        app.play("Asked", lines, true);
+        let noted = |a: &App, text: &str| {
+            a.log
+                .entries()
+                .iter()
+                .any(|e| matches!(e, Entry::Note(n) if n.contains(text)))
+        };
+        key(&mut app, KeyCode::Char(' '));
+        assert!(
+            pump_drawn(&mut app, &rx, |a| matches!(a.mode, Mode::Show)
+                && a.script.as_ref().is_some_and(|s| s.paused.is_some())),
+            "the view and the question never came"
+        );
+        assert!(noted(&app, "What will listen do?"));
+        assert!(!noted(&app, "the answer"), "answered before the question");
+        key(&mut app, close);
+        assert!(matches!(app.mode, Mode::Normal), "{:?}", app.mode);
+        let came = pump_drawn(&mut app, &rx, |a| noted(a, "the answer"));
+        assert_eq!(came, answers, "closing with {close:?}");
+    }
+}
+
 #[test]
 fn page_keys_move_the_results_by_the_visible_height() {
     let (mut app, _rx) = app();

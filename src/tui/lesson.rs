@@ -157,22 +157,29 @@ impl App {
         }
     }
 
-    /// Space under the kernel view: closes it, and goes on. The calls held
-    /// under the view run; where the step had nothing left after the view
-    /// (its notes all shown beside it), going on is the next step, so that
-    /// the reader does not press space once for nothing.
+    /// Space under the kernel view: closes it, and goes on, as space does
+    /// everywhere else in a lesson. The calls held under the view run; at a
+    /// pause, going on shows what happens (the question was asked beside
+    /// the view); where the step had nothing left after the view (its notes
+    /// all shown beside it), going on is the next step, so that the reader
+    /// does not press space once for nothing. Esc or q only close it.
     pub fn close_view_and_go_on(&mut self) {
-        let step_next = self.script.as_ref().is_some_and(|s| {
-            s.lesson
-                && s.more.is_none()
-                && s.paused.is_none()
+        let (paused, step_next) = self.script.as_ref().map_or((false, false), |s| {
+            let lesson = s.lesson && s.more.is_none();
+            let paused = lesson && s.paused.is_some();
+            let step_next = lesson
+                && !paused
                 && s.player
                     .lines()
                     .get(s.player.position())
-                    .is_some_and(|l| matches!(l.statement, Statement::Step(_)))
+                    .is_some_and(|l| matches!(l.statement, Statement::Step(_)));
+            (paused, step_next)
         });
         self.close_kernel_view();
-        if step_next && self.script.as_ref().is_some_and(|s| s.at_step.is_some()) {
+        // The calls held under the view may have run to the step's end only
+        // now that it is closed.
+        let at_step_end = self.script.as_ref().is_some_and(|s| s.at_step.is_some());
+        if paused || (step_next && at_step_end) {
             self.next_step();
         }
     }
