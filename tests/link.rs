@@ -25,11 +25,19 @@ fn with_50ms_each_way_connect_and_rtt_take_100ms() {
     common::require_root("entering the link's namespaces");
     let mut lab = LinkLab::start(
         "delay=50ms",
-        "listen\nconnect L1\naccept L1\nsleep 300ms\nshow",
+        "listen\nconnect L1\naccept L1\nconnect L1\naccept L1\nconnect L1\naccept L1\nconnect L1\naccept L1\nconnect L1\naccept L1\nsleep 300ms\nshow",
     );
-    let connect = lab.op("C1", "connect");
-    let elapsed = connect["elapsed_ms"].as_f64().unwrap();
-    assert!(within(elapsed, 100.0, 0.15), "connect took {elapsed} ms");
+    // The median of five connects, so that one late wake-up of the link's
+    // thread on a busy machine does not decide; none is shorter than the
+    // delay allows. Each is accepted, so that python3's connects below
+    // find room in the accept queue.
+    let mut took: Vec<f64> = ["C1", "C2", "C3", "C4", "C5"]
+        .iter()
+        .map(|c| lab.op(c, "connect")["elapsed_ms"].as_f64().unwrap())
+        .collect();
+    took.sort_by(f64::total_cmp);
+    assert!(within(took[2], 100.0, 0.15), "connects took {took:?} ms");
+    assert!(took[0] >= 100.0 * 0.85, "connects took {took:?} ms");
     let snap = lab.snapshot();
     let c1 = socket(&snap, "C1");
     let rtt = c1["tcp"]["rtt_us"].as_f64().unwrap() / 1000.0;
