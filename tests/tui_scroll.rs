@@ -205,11 +205,20 @@ fn the_wire_scrolls_up_to_its_first_segment_and_says_so_truly() {
     common::tui::snapshot(&mut app);
     // Small sends, each acknowledged: two rows of the ladder each.
     // Data each way in turn: a row each, none folded into a run.
+    // Each waits for its own result: a typed command may wait in the App
+    // for the one before to settle, with no call in flight meanwhile.
+    let ops = |a: &App| {
+        a.log
+            .entries()
+            .iter()
+            .filter(|e| matches!(e, sockplay::tui::log::Entry::Op(_)))
+            .count()
+    };
     for _ in 0..15 {
-        submit(&mut app, &rx, "send C1 10", |a| !a.calls_in_flight());
-        submit(&mut app, &rx, "recv A1 10", |a| !a.calls_in_flight());
-        submit(&mut app, &rx, "send A1 10", |a| !a.calls_in_flight());
-        submit(&mut app, &rx, "recv C1 10", |a| !a.calls_in_flight());
+        for cmd in ["send C1 10", "recv A1 10", "send A1 10", "recv C1 10"] {
+            let before = ops(&app);
+            submit(&mut app, &rx, cmd, |a| ops(a) > before);
+        }
     }
     app.sel_conn = Some("C1".parse().unwrap());
     key(&mut app, KeyCode::Char('w'));
@@ -225,10 +234,12 @@ fn the_wire_scrolls_up_to_its_first_segment_and_says_so_truly() {
         std::thread::sleep(Duration::from_millis(50));
     }
     let max = app.geometry.wire_max;
-    let rows = app.wire.ladder(app.sel_conn).rows.len();
+    let ladder = app.wire.ladder(app.sel_conn);
+    let rows = ladder.rows.len();
     assert!(
         max > 3,
-        "a ladder longer than the pane: {max} ({rows} rows)"
+        "a ladder longer than the pane: {max} ({rows} rows of {} segments)",
+        ladder.segments.len()
     );
     press(&mut app, KeyCode::PageUp, KeyModifiers::NONE, 20);
     assert_eq!(
