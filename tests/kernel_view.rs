@@ -417,3 +417,67 @@ fn a_client_in_syn_sent_counts_its_syns_as_ss_does() {
     );
     run.assert_ok();
 }
+
+/// The congestion control each connection runs, as `ss -ti` and the
+/// machine's default read it: one end switched to reno by setsockopt
+/// (TCP_CONGESTION) on the lab's own descriptor, the other left as the
+/// system's default.
+#[test]
+fn the_congestion_control_of_each_end_agrees_with_ss_and_the_default() {
+    let default = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_congestion_control")
+        .expect("the default congestion control")
+        .trim()
+        .to_string();
+    let (run, ()) = live("listen\nconnect L1\naccept L1\n", |r| {
+        r.idle(Duration::from_millis(100));
+        let inode = r.lab().socket(name("C1")).unwrap().meta.inode;
+        let fd = fd_of_inode(inode).expect("C1's descriptor");
+        let reno = b"reno";
+        // SAFETY: a valid descriptor of this process, and a buffer of the
+        // length given.
+        let set = unsafe {
+            libc::setsockopt(
+                fd,
+                libc::IPPROTO_TCP,
+                libc::TCP_CONGESTION,
+                reno.as_ptr().cast(),
+                reno.len() as libc::socklen_t,
+            )
+        };
+        assert_eq!(set, 0, "{}", std::io::Error::last_os_error());
+        eventually(r, |s| {
+            let cc = |n: &str| {
+                s.socket(name(n))
+                    .and_then(|v| v.tcp)
+                    .and_then(|t| t.congestion)
+                    .map(|c| c.to_string())
+            };
+            if (cc("C1").as_deref(), cc("A1").as_deref()) != (Some("reno"), Some(&*default)) {
+                return Err(format!("C1 {:?}, A1 {:?}", cc("C1"), cc("A1")));
+            }
+            // ss names the algorithm first in each socket's details.
+            let port = port_of(s, "L1");
+            let out = std::process::Command::new("ss")
+                .args(["-Htin", &format!("sport = :{port} or dport = :{port}")])
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout);
+            let c1 = s.socket(name("C1")).unwrap().local.unwrap().to_string();
+            let mut lines = text.lines();
+            while let Some(l) = lines.next() {
+                let details = lines.next().unwrap_or_default();
+                let first = details.split_whitespace().next().unwrap_or_default();
+                let want = if l.contains(&format!(" {c1} ")) {
+                    "reno"
+                } else {
+                    &default
+                };
+                if first != want {
+                    return Err(format!("ss: {l} / {details}: want {want}"));
+                }
+            }
+            Ok(())
+        });
+    });
+    run.assert_ok();
+}

@@ -15,7 +15,7 @@ use std::os::fd::OwnedFd;
 
 use super::bytecode;
 use super::state::TcpState;
-use super::tcp_info::TcpInfo;
+use super::tcp_info::{Congestion, TcpInfo};
 use crate::sys::netlink;
 
 const SOCK_DIAG_BY_FAMILY: u16 = 20;
@@ -27,6 +27,7 @@ const TCPDIAG_GETSOCK: u16 = 18;
 const REQ_V1_LEN: usize = 60;
 const INET_DIAG_INFO: u16 = 2;
 const INET_DIAG_SKMEMINFO: u16 = 7;
+const INET_DIAG_CONG: u16 = 4;
 const INET_DIAG_REQ_BYTECODE: u16 = 1;
 const REQ_LEN: usize = 56;
 const MSG_LEN: usize = 72;
@@ -89,7 +90,11 @@ pub enum Extensions {
 impl Extensions {
     fn bits(self) -> u8 {
         match self {
-            Extensions::Full => (1u8 << (INET_DIAG_INFO - 1)) | (1u8 << (INET_DIAG_SKMEMINFO - 1)),
+            Extensions::Full => {
+                (1u8 << (INET_DIAG_INFO - 1))
+                    | (1u8 << (INET_DIAG_SKMEMINFO - 1))
+                    | (1u8 << (INET_DIAG_CONG - 1))
+            }
             Extensions::None => 0,
         }
     }
@@ -246,9 +251,11 @@ pub fn parse_msg(b: &[u8]) -> Option<DiagEntry> {
         cookie: u64::from(u32_ne(b, 44)) | (u64::from(u32_ne(b, 48)) << 32),
         udp: false,
     };
+    let mut congestion = None;
     for (kind, payload) in netlink::attrs(&b[MSG_LEN..]) {
         match kind {
             INET_DIAG_INFO => entry.info = Some(TcpInfo::parse(payload)),
+            INET_DIAG_CONG => congestion = Congestion::parse(payload),
             INET_DIAG_SKMEMINFO if payload.len() >= 4 * (SK_MEMINFO_SNDBUF + 1) => {
                 entry.bufs = Some((
                     u32_ne(payload, 4 * SK_MEMINFO_RCVBUF),
@@ -266,6 +273,9 @@ pub fn parse_msg(b: &[u8]) -> Option<DiagEntry> {
             }
             _ => {}
         }
+    }
+    if let Some(info) = &mut entry.info {
+        info.congestion = congestion;
     }
     Some(entry)
 }

@@ -177,6 +177,11 @@ pub const FIELDS: &[Field] = &[
         read: |v| text(v.tcp.map(|t| t.cwnd)),
     },
     Field {
+        name: "congestion",
+        about: "congestion control algorithm (cubic, bbr, reno…)",
+        read: |v| text(v.tcp.and_then(|t| t.congestion)),
+    },
+    Field {
         name: "retrans",
         about: "retransmissions in all",
         read: |v| text(v.tcp.map(|t| t.retrans)),

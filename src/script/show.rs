@@ -96,13 +96,14 @@ fn socket_lines(v: &SockView) -> Vec<String> {
             let pair = v.pair.map_or_else(String::new, |p| format!("⇄ {p}"));
             let tcp = v.tcp.map_or_else(String::new, |t| {
                 format!(
-                    "  snd_wnd {}  rcv_wnd {}  rcv_wscale {}  snd_wscale {}  rtt {}µs  cwnd {}  retrans {}",
+                    "  snd_wnd {}  rcv_wnd {}  rcv_wscale {}  snd_wscale {}  rtt {}µs  cwnd {}{}  retrans {}",
                     opt(t.snd_wnd),
                     opt(t.rcv_wnd),
                     t.rcv_wscale,
                     t.snd_wscale,
                     t.rtt_us,
                     t.cwnd,
+                    t.congestion.map_or_else(String::new, |c| format!(" ({c})")),
                     t.retrans
                 )
             });

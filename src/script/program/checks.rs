@@ -40,6 +40,8 @@ enum Kind {
     Switch,
     /// A name (a state, an errno).
     Name,
+    /// Text compared as written (a congestion control's name).
+    Text,
     /// true or false.
     Flag,
 }
@@ -59,6 +61,12 @@ fn reader(s: SockName, field: &str) -> Option<(String, Kind)> {
         "syn_recv" => (format!("syn_recv({v})"), Kind::Number),
         "snd_wnd" | "rcv_wnd" | "rtt_us" | "backoff" | "rcv_wscale" | "snd_wscale"
         | "bytes_received" | "notsent" | "cwnd" | "retrans" => (info(field), Kind::Number),
+        "congestion" => (
+            format!(
+                "{v}.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16).split(b'\\0')[0].decode()"
+            ),
+            Kind::Text,
+        ),
         "rcvbuf" => (opt("SOL_SOCKET", "SO_RCVBUF"), Kind::Number),
         "sndbuf" => (opt("SOL_SOCKET", "SO_SNDBUF"), Kind::Number),
         "nodelay" => (opt("IPPROTO_TCP", "TCP_NODELAY"), Kind::Switch),
@@ -106,6 +114,7 @@ fn predicate(want: &str, kind: &Kind) -> Option<String> {
             _ => return None,
         },
         Kind::Flag => format!("v is {}", if lower == "true" { "True" } else { "False" }),
+        Kind::Text => format!("v == {}", str_literal(want)),
         Kind::Name => format!(
             "v == {}",
             str_literal(&want.replace('_', "-").to_ascii_uppercase())
