@@ -110,6 +110,29 @@ fn keys_now(app: &App) -> Vec<&'static str> {
             "⌫ this step again",
             "Home from the start",
         ],
+        Mode::Normal if app.script.as_ref().is_some_and(|s| s.lesson && s.done) => vec![
+            "THE END: q quit",
+            ": command keeps exploring",
+            "? help",
+            "⌫ this step again",
+            "Home from the start",
+        ],
+        // The step's calls are under way (a client waiting for its SYN's
+        // next retry can take half a minute): space has nothing to show yet.
+        Mode::Normal
+            if app
+                .script
+                .as_ref()
+                .is_some_and(|s| s.lesson && s.stop().is_none()) =>
+        {
+            vec![
+                "RUNNING: the step goes on by itself",
+                ": command",
+                "? help",
+                "q quit",
+                "⌫ this step again",
+            ]
+        }
         Mode::Normal if app.script.as_ref().is_some_and(|s| s.lesson) => vec![
             "space next step",
             ": command",
