@@ -65,6 +65,10 @@ fn the_ladder_shows_the_handshake_and_folds_bulk_data() {
         "{screen}"
     );
     assert!(screen.contains("wire · C1"), "{screen}");
+    // The letters are said under the ladder, and a window is written as
+    // the path of a byte writes one (`63.6k`, not `63 KB`).
+    assert!(screen.contains("S. SYN-ACK"), "{screen}");
+    assert!(!screen.contains(" KB "), "{screen}");
 
     // 256 KiB in one send: many segments, shown as one folded line.
     app.submit("sendall C1 256k", Source::Typed);
@@ -74,6 +78,7 @@ fn the_ladder_shows_the_handshake_and_folds_bulk_data() {
     assert!(screen.contains("time-sequence C1 → A1"), "{screen}");
     let screen80 = render(&mut app, 80, 24);
     assert!(screen80.contains("wire · C1"), "{screen80}");
+    assert!(screen80.contains("S SYN ·"), "{screen80}");
 
     // Frozen, the ladder stands still while the lab goes on.
     key(&mut app, KeyCode::Char('p'));

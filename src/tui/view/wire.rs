@@ -131,7 +131,8 @@ fn segment_line<'a>(app: &App, s: &Segment, left: Option<SockName>) -> Line<'a> 
             if zero {
                 "win 0 ZERO ".to_string()
             } else {
-                format!("win {:<7}", bytes_text(u64::from(s.win)))
+                // Written as the path of a byte writes a window.
+                format!("win {:<7}", super::format::size(u64::from(s.win)))
             },
             if zero { t.alarm() } else { t.text() },
         ),
@@ -382,6 +383,21 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     if scroll > 0 {
         title.push_str(&format!(" · ↑{scroll} (End: newest)"));
     }
-    frame.render_widget(Paragraph::new(shown).block(block(app, title, None)), left);
+    let legend = legend(usize::from(left.width.saturating_sub(4)));
+    let b = block(app, title, None).title_bottom(Line::styled(legend, app.theme.dim()));
+    frame.render_widget(Paragraph::new(shown).block(b), left);
     draw_graph(frame, app, &ladder, right);
+}
+
+/// What the flags' letters mean (tcpdump's), as long as fits `width`.
+fn legend(width: usize) -> &'static str {
+    [
+        "S SYN · S. SYN-ACK · . ACK · P. data · F FIN · R RST",
+        "S SYN · S. SYN-ACK · . ACK · F FIN · R RST",
+        "S SYN · . ACK · F FIN · R RST",
+        "",
+    ]
+    .into_iter()
+    .find(|l| l.chars().count() <= width)
+    .unwrap_or("")
 }
