@@ -107,3 +107,36 @@ fn close_says_what_it_sent_from_the_state_at_the_call() {
     );
     assert!(!c4.iter().any(|f| f.contains('R')), "{c4:?}");
 }
+
+/// SO_LINGER 0 says what its reset threw away: the bytes the peer had not
+/// acknowledged (ss's Send-Q), or nothing when nothing was queued.
+#[test]
+fn a_reset_says_what_it_threw_away() {
+    // C1's peer does not read and its buffer is small: C1's send queue
+    // keeps what the window could not take. A2 has sent nothing.
+    let run = common::run(
+        "listen rcvbuf=4k\n\
+         connect L1\n\
+         accept L1\n\
+         set C1 timeout=0\n\
+         send C1 200000\n\
+         sleep 200ms\n\
+         expect C1 sendq=1..200000\n\
+         close C1 rst\n\
+         connect L1\n\
+         accept L1\n\
+         close A2 rst\n",
+    );
+    run.assert_ok();
+    let full = &run.call("C1", "close").explain;
+    assert!(
+        full.contains("bytes not yet acknowledged were thrown away"),
+        "{full}"
+    );
+    let empty = &run.call("A2", "close").explain;
+    assert!(
+        empty.contains("nothing was waiting to be sent or acknowledged"),
+        "{empty}"
+    );
+    assert!(!empty.contains("thrown away"), "{empty}");
+}

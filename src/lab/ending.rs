@@ -2,6 +2,7 @@
 //! call: a FIN, a reset, or nothing at all (a connection already over).
 
 use std::net::SocketAddr;
+use std::os::fd::AsFd;
 
 use socket2::Socket;
 
@@ -24,10 +25,14 @@ pub(crate) enum At {
     Other,
 }
 
-/// The socket's state now and the bytes received but never read.
+/// The socket's state now, the bytes received but never read, and the
+/// bytes sent but not yet acknowledged.
 pub(crate) struct Ending {
     pub at: At,
     pub unread: u64,
+    /// Bytes in the send queue the peer has not acknowledged (TIOCOUTQ):
+    /// what a reset throws away.
+    pub unsent: u64,
     /// For a closed connection: the kernel holds it in TIME-WAIT.
     pub time_wait: bool,
 }
@@ -88,6 +93,7 @@ impl Ending {
         Ending {
             at,
             unread: unread(sock),
+            unsent: crate::sys::sockopt::outq(sock.as_fd()).map_or(0, u64::from),
             time_wait,
         }
     }
@@ -114,9 +120,7 @@ impl Ending {
             (At::SynSent, _) => {
                 "nothing sent: the handshake in progress is abandoned (a SYN-ACK that still comes gets a reset)".into()
             }
-            (At::Established | At::CloseWait, true) => {
-                "SO_LINGER 0: a reset (RST) was sent and unsent data thrown away".into()
-            }
+            (At::Established | At::CloseWait, true) => self.reset(),
             (At::FinSent, true) => {
                 "SO_LINGER 0: the connection is dropped at once (a reset goes out only where the peer still waits for data)".into()
             }
@@ -129,8 +133,18 @@ impl Ending {
             (At::FinSent, false) => {
                 "no new segment: this side's FIN was already sent; close() freed the descriptor and the kernel finishes the connection".into()
             }
-            (At::Other, true) => "SO_LINGER 0: a reset (RST) was sent and unsent data thrown away".into(),
+            (At::Other, true) => self.reset(),
             (At::Other, false) => "the socket is closed".into(),
+        }
+    }
+
+    /// What SO_LINGER 0 did to a live connection, from what was queued.
+    fn reset(&self) -> String {
+        match self.unsent {
+            0 => "SO_LINGER 0: a reset (RST) was sent instead of a FIN; nothing was waiting to be sent or acknowledged".into(),
+            n => format!(
+                "SO_LINGER 0: a reset (RST) was sent instead of a FIN, and the {n} bytes not yet acknowledged were thrown away"
+            ),
         }
     }
 

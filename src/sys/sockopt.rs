@@ -1,6 +1,6 @@
 //! Socket options that socket2 and rustix do not offer: an `int` option by
-//! level and name (TCP_DEFER_ACCEPT, TCP_KEEPIDLE, …), and the TCP state
-//! from TCP_INFO.
+//! level and name (TCP_DEFER_ACCEPT, TCP_KEEPIDLE, …), the TCP state
+//! from TCP_INFO, and the unacknowledged bytes of the send queue.
 
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
@@ -74,4 +74,17 @@ pub fn tcp_state(fd: BorrowedFd<'_>) -> io::Result<u8> {
         return Err(io::Error::other("TCP_INFO came back empty"));
     }
     Ok(info[0])
+}
+
+/// The bytes in a TCP socket's send queue, sent or not, that its peer has
+/// not acknowledged (TIOCOUTQ, `ss`'s Send-Q).
+pub fn outq(fd: BorrowedFd<'_>) -> io::Result<u32> {
+    let mut value: libc::c_int = 0;
+    // SAFETY: TIOCOUTQ writes one c_int through the pointer, and `value`
+    // lives for the call.
+    let r = unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCOUTQ, &raw mut value) };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(u32::try_from(value).unwrap_or(0))
 }
