@@ -289,7 +289,22 @@ fn with_cookies_off_tcp_max_syn_backlog_bounds_the_syn_queue_at_three_quarters()
         &["-Htn", "state", "syn-recv", &format!("sport = :{port}")],
     );
     assert_eq!(entries.len(), 7, "ss inside: {entries:?}");
+    // The 13 past them were dropped by tcp_max_syn_backlog's check, before
+    // the queue was full: ListenDrops counts them, TCPReqQFullDrop does not.
     assert_eq!(snap["counters"]["ListenDrops"], 13);
+    assert_eq!(snap["counters"]["TCPReqQFullDrop"], 0);
+    assert_eq!(
+        lab.nstat(&["TcpExtListenDrops", "TcpExtTCPReqQFullDrop"]),
+        [13, 0],
+        "nstat inside"
+    );
+    // The kernel view says so, and does not credit the queue-full counter.
+    let notes = l1["notes"].to_string();
+    assert!(
+        notes.contains("SYNs dropped by that check, not by a full queue"),
+        "{notes}"
+    );
+    assert!(!notes.contains("the SYN queue is full"), "{notes}");
 }
 
 #[cfg_attr(

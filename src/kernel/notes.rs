@@ -48,6 +48,7 @@ pub(crate) fn annotate(
             if let Some(q) = v.syn_queue {
                 notes.extend(syn_queue_notes(
                     v.syn_recv.unwrap_or(0),
+                    v.accept_queue_max,
                     q,
                     system,
                     counters,
@@ -171,8 +172,15 @@ fn buffer_note(
     })
 }
 
-/// Why a listener's SYN queue holds what it holds, and what a SYN past it meets.
-fn syn_queue_notes(len: u32, q: SynQueue, system: &System, c: &Counters) -> Vec<String> {
+/// Why a listener's SYN queue holds what it holds, and what a SYN past it
+/// meets. `backlog` is the backlog as the kernel keeps it.
+fn syn_queue_notes(
+    len: u32,
+    backlog: Option<u32>,
+    q: SynQueue,
+    system: &System,
+    c: &Counters,
+) -> Vec<String> {
     let mut notes = Vec::new();
     if let Some(secs) = q.defer_accept {
         notes.push(format!(
@@ -192,23 +200,30 @@ fn syn_queue_notes(len: u32, q: SynQueue, system: &System, c: &Counters) -> Vec<
             "SYN queue full ({len} of {limit}; the backlog bounds it too): a further SYN gets a SYN cookie and leaves no entry"
         )),
         PastLimit::Drop => {
-            let by_backlog = q.syn_queue_limit;
-            if let Some(msb) = system.tcp_max_syn_backlog
-                && u64::from(by_backlog) == msb - msb / 4 + 1
-            {
+            // Two checks drop a SYN with cookies off (`tcp_conn_request`):
+            // a full queue (more than the backlog wait), counted in
+            // TCPReqQFullDrop and ListenDrops; and, before it is full, the
+            // last quarter of tcp_max_syn_backlog kept for peers proven
+            // alive, counted in ListenDrops alone. The limit says which.
+            let by_msb = system.tcp_max_syn_backlog.filter(|msb| {
+                u64::from(limit) == msb - msb / 4 + 1
+                    && backlog.is_none_or(|b| u64::from(limit) < u64::from(b) + 1)
+            });
+            let whole = "for every listener of this network namespace together";
+            if let Some(msb) = by_msb {
                 notes.push(format!(
-                    "cookies off: tcp_max_syn_backlog {msb} keeps its last quarter for peers proven alive, so SYNs from others are dropped once {} wait",
-                    by_backlog
+                    "cookies off: tcp_max_syn_backlog {msb} keeps its last quarter for peers proven alive, so SYNs from others are dropped once {limit} wait"
                 ));
-            }
-            if len >= limit {
-                let dropped = if c.reqq_full_drop > 0 {
-                    format!(" (TCPReqQFullDrop {})", c.reqq_full_drop)
-                } else {
-                    String::new()
-                };
+                if len >= limit {
+                    notes.push(format!(
+                        "SYNs dropped by that check, not by a full queue: ListenDrops counts them, TCPReqQFullDrop does not (so far ListenDrops {} and TCPReqQFullDrop {}, {whole})",
+                        c.listen_drops, c.reqq_full_drop
+                    ));
+                }
+            } else if len >= limit {
                 notes.push(format!(
-                    "SYNs dropped: the SYN queue is full ({len} of {limit}) and cookies are off{dropped}; ListenDrops counts them, ListenOverflows does not"
+                    "SYNs dropped: the SYN queue is full ({len} of {limit}) and cookies are off; TCPReqQFullDrop and ListenDrops count them, ListenOverflows does not (so far TCPReqQFullDrop {} and ListenDrops {}, {whole})",
+                    c.reqq_full_drop, c.listen_drops
                 ));
             }
         }
