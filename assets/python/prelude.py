@@ -360,9 +360,18 @@ def close(sock, rst=False):
                                  sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR)}
     if rst:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    # With bytes received and never read, close() sends a reset, as the
+    # lab's does: a shutdown first would send a FIN before it.
+    unread = False
+    if not rst and sock.type == socket.SOCK_STREAM:
+        try:
+            unread = len(sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)) > 0
+        except OSError:
+            pass  # a listener, nothing queued, or a connection already gone
     try:
         # A reset must not follow a FIN: shut only the reading side then.
-        sock.shutdown(socket.SHUT_RD if rst else socket.SHUT_RDWR)
+        if not unread:
+            sock.shutdown(socket.SHUT_RD if rst else socket.SHUT_RDWR)
     except OSError:
         pass  # never connected, or already shut
     sock.close()
