@@ -33,8 +33,8 @@ expect packet from=A1 to=C1 flags=FIN+ACK cause=close
 close C1
 expect C1 state=TIME-WAIT
 expect no packet from=C1 to=A1 flags=FIN+ACK cause=close within 500ms
-show C1
-note "The side that shut down first (C1) ends in TIME-WAIT, here for 60 seconds, so that stray segments of this connection cannot be taken for a new one. The name C1 stays while the kernel holds it. A1 went through LAST-ACK and is gone."
+expect C1 time_wait=50s..60s
+note "The side that shut down first (C1) ends in TIME-WAIT, a minute on Linux, so that stray segments of this connection cannot be taken for a new one. The name C1 stays while the kernel holds it. A1 went through LAST-ACK and is gone."
 note "C1 was already in TIME-WAIT when its program called close(): the connection had ended, so close() sent nothing (its result says so). It only freed the descriptor."
 
 step "A reset"
@@ -50,7 +50,7 @@ pause
 send C2 10
 expect C2 errno=ECONNRESET
 expect packet from=A2 to=C2 flags=RST+ACK cause=close
-note "The first send() after the reset failed with ECONNRESET: the kernel reports the reset it received, once. Unsent data on the server's side was thrown away."
+note "The first send() after the reset failed with ECONNRESET: the kernel reports the reset it received, once. A2 had sent nothing, so the reset threw nothing away here: it only ended the connection at once, with no FIN and no TIME-WAIT."
 
 step "Writing to a reset connection"
 note "The client sends again. Same error?"
@@ -59,3 +59,19 @@ send C2 10
 expect C2 errno=EPIPE
 note "No: the second send() failed with EPIPE, 'broken pipe': the connection is gone and the reset was already reported. sockplay sends with MSG_NOSIGNAL, which keeps it an error."
 note "Without it the kernel also raises SIGPIPE, which kills a C program that has not set it aside; Python ignores SIGPIPE from its start, so there send() raises BrokenPipeError instead."
+
+step "close() with data unread"
+note "A plain close() can reset a connection too. A new client sends 10 bytes, and the server does not read them."
+connect L1
+accept L1
+wait L1
+select C3
+send C3 10
+expect A3 recvq=10
+note "The server's program now closes A3 with a plain close(), no SO_LINGER, the 10 bytes still unread. What will C3's next recv() return: 0, end of stream, as after a FIN?"
+pause
+close A3
+expect packet from=A3 to=C3 flags=RST+ACK cause=close
+recv C3 100
+expect C3 errno=ECONNRESET
+note "No: ECONNRESET. A close() that leaves received bytes unread sends a reset, not a FIN, and the peer's next call fails. A server that closes without reading all of a request can turn its own clean close into an error on the client."
