@@ -18,26 +18,22 @@ sysctl tcp_synack_retries=100
 note "A half-open entry may now wait through {sysctl.tcp_synack_retries} SYN-ACK resends, not 5; a client whose SYN goes unanswered sends it again each second, {sysctl.tcp_syn_linear_timeouts} times, before it backs off. The last step lowers the SYN-ACK resends and shows the entries go."
 
 step "Half-open without privilege: defer_accept"
-note "TCP_DEFER_ACCEPT asks the server to finish a handshake only when data comes."
+note "TCP_DEFER_ACCEPT asks the server to finish a handshake only when data comes. L2 will set it to 30 s. Two clients connect to L2: the first sends data at once, the second sends nothing. What state will each client read, and where will L2 keep each one?"
+pause
 listen backlog=4 defer_accept=30s
 select L2
 connect L2 x2
+send C3 "hello"
+expect C3 ret=5
 expect C3 state=ESTABLISHED
 expect C4 state=ESTABLISHED
-expect L2 syn_recv=2
-expect L2 accept_queue=0
+expect L2 accept_queue=1
+expect L2 syn_recv=1
 expect L2 defer_accept=31
 expect L2 defer_accept_drop=2
-note "C3 and C4 read ESTABLISHED, yet L2 holds only SYN-RECV entries for them. What became of their last ACKs?"
-pause
 show L2 counters
-note "L2 dropped them, bare as they were: TCPDeferAcceptDrop ({L2.defer_accept_drop}) counts each."
-note "C3 now sends data: where does its handshake go?"
-pause
-send C3 "hello"
-expect L2 accept_queue=1..2
-expect C3 ret=5
-note "Data came from C3: its handshake finished and moved to the accept queue. C4 has sent nothing: will it ever get in?"
+note "Both read ESTABLISHED, yet L2 took only C3, which sent data, into its accept queue; C4 is still a SYN-RECV entry. L2 dropped both clients' last ACKs, bare as they were: TCPDeferAcceptDrop ({L2.defer_accept_drop}) counts each. C3's data finished its handshake."
+note "C4 has sent nothing: will it ever get in?"
 pause
 expect L2 accept_queue=2 within 40s
 expect L2 syn_recv=0
@@ -57,7 +53,8 @@ expect L3 reqq_full_do_cookies=4
 expect L3 syncookies_sent=4
 show L3
 note "listen(3) took {L3.syn_recv} SYN-RECV entries, not 3: on current Linux the backlog bounds the SYN queue too, and like the accept queue it holds one more than B. (A later step shows when the system-wide limit on the SYN queue matters.)"
-note "The other {L3.syncookies_sent} SYNs got SYN cookies, which are on by default: the kernel keeps no entry for them (the SYN queue stayed at {L3.syn_recv} of {L3.syn_queue_limit}), yet a handshake can still finish. A real client connects to L3: will it get in?"
+note "The other {L3.syncookies_sent} SYNs got SYN cookies, which are on by default: the kernel keeps no entry for them (the SYN queue stayed at {L3.syn_recv} of {L3.syn_queue_limit})."
+note "A real client connects to L3: will it get in?"
 pause
 connect L3
 expect C5 state=ESTABLISHED
@@ -79,13 +76,15 @@ expect L4 reqq_full_drop=4
 expect L4 listen_drops=4
 expect L4 listen_overflows=0
 show L4 counters
-note "With SYN cookies off, the SYNs past the SYN queue were dropped: TCPReqQFullDrop ({L4.reqq_full_drop}) and ListenDrops ({L4.listen_drops}) count them; ListenOverflows ({L4.listen_overflows}) counts a full accept queue. A real client connects to L4: will it get in?"
+note "With SYN cookies off, the SYNs past the SYN queue were dropped: TCPReqQFullDrop ({L4.reqq_full_drop}) and ListenDrops ({L4.listen_drops}) count them; ListenOverflows ({L4.listen_overflows}) counts a full accept queue."
+note "A real client connects to L4: what will its connect() do while the SYN queue stays full?"
 pause
 connect L4
 expect C6 state=SYN-SENT
 expect L4 syn_recv=4
 show C6
-note "A real client meets the same wall: its SYN was dropped too, and C6 stays in SYN-SENT, sending it again each second, each dropped in turn (the kernel view's note on C6 counts them). Cookies go back on: will C6's next SYN get in?"
+note "A real client meets the same wall: its SYN was dropped too, and C6 stays in SYN-SENT, sending it again each second, each dropped in turn (the kernel view's note on C6 counts them)."
+note "Cookies go back on: will C6's next SYN get in?"
 pause
 sysctl tcp_syncookies=1
 expect C6 state=ESTABLISHED within 125s
@@ -103,12 +102,18 @@ note "tcp_max_syn_backlog is often said to size the SYN queue. With cookies off,
 sysctl tcp_syncookies=0
 sysctl tcp_max_syn_backlog=8
 listen backlog=100
-syn L5 x20
 select L5
+show L5 counters
+note "L5, a listen(100), could hold 101 entries. The counters count this whole lab, every listener's drops together: before L5 is flooded, ListenDrops stands at {L5.listen_drops} and TCPReqQFullDrop at {L5.reqq_full_drop}."
+note "L5 gets 20 bare SYNs: how many SYN-RECV entries will it keep, and which counter will count the rest?"
+pause
+syn L5 x20
 expect L5 syn_recv=7
 expect L5 syn_queue_limit=7
 show L5
-note "backlog 100 would allow 101 entries, but with tcp_max_syn_backlog 8 the strangers' SYNs were dropped once 7 waited: the setting, less a quarter of it, plus one. Cookies go back on: will the same setting still bound the SYN queue?"
+note "ListenDrops is now {L5.listen_drops}, while TCPReqQFullDrop is still {L5.reqq_full_drop}: L5 kept {L5.syn_recv}, and the tcp_max_syn_backlog check dropped each of the rest before the queue was full, a drop only ListenDrops counts."
+note "With cookies off and tcp_max_syn_backlog 8, strangers' SYNs are dropped once 7 wait: the setting, less a quarter of it, plus one."
+note "Cookies go back on: will the same setting still bound the SYN queue?"
 pause
 sysctl tcp_syncookies=1
 listen backlog=100
@@ -129,8 +134,8 @@ expect L7 syn_queue_limit=9
 show L7
 note "net.core.somaxconn, now 8, capped listen(100): L7's backlog is kept as {L7.accept_queue_max}, so its accept queue holds 9, and so does its SYN queue. These settings belong to this lab's namespace; the machine's did not change."
 
-step "Half-open entries do not last"
-note "An entry waits while its SYN-ACK is resent, one, two, four, eight… seconds apart, up to a set number of times (set high at the start). L7 gets 20 bare SYNs and its SYN queue of 9 fills. Will it keep them?"
+step "How long half-open entries last"
+note "An entry waits while its SYN-ACK is resent, one, two, four, eight… seconds apart, up to a set number of times (set high at the start). L7 gets 20 bare SYNs. How many entries will it hold five seconds on, and ten seconds on?"
 pause
 syn L7 x20
 expect L7 syn_recv=9
@@ -138,11 +143,12 @@ sleep 5s
 expect L7 syn_recv=9
 expect L7 syn_recv=4 within 5s
 show L7
-note "No: five seconds on, L7 still held 9; by ten, it had let entries go until {L7.syn_recv} were left."
+note "Five seconds on, L7 still held 9; by ten, it had let entries go until {L7.syn_recv} were left: it did not keep them."
 note "When an entry's timer finds the SYN queue more than half full (of the larger of eight and the backlog) and few entries young (not yet resent), the kernel cuts its resends to two: it goes seven seconds after its SYN. At half of eight, L7 cut no more."
 expect L6 syn_recv=20
 select L6
-note "L6, with {L6.syn_recv} entries of 101, holds less than half of its backlog: nothing cuts their resends, and it keeps them all. Now the SYN-ACK resends go down to one, and L8 gets 4 bare SYNs: how long will they last?"
+note "L6, with {L6.syn_recv} entries of 101, holds less than half of its backlog: nothing cuts their resends, and it keeps them all."
+note "Now the SYN-ACK resends go down to one, and L8 gets 4 bare SYNs: how long will they last?"
 pause
 sysctl tcp_synack_retries=1
 listen backlog=8
