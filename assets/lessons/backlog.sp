@@ -24,17 +24,18 @@ note "Three connections wait in the accept queue, not two: Linux calls a queue o
 note "C4, C5 and C6 are still in SYN-SENT: L1's kernel dropped their SYNs, because the queue was full, and answered nothing. Their connect() calls are blocked while their kernels send the SYN again; if no SYN is ever answered, connect() gives up after a number of SYNs two settings decide:"
 sysctl tcp_syn_retries
 sysctl tcp_syn_linear_timeouts
-note "One SYN, then tcp_syn_retries ({sysctl.tcp_syn_retries}) more, and tcp_syn_linear_timeouts ({sysctl.tcp_syn_linear_timeouts}) more again: the note on each waiting client counts them."
+select C4
+note "One SYN, then tcp_syn_retries ({sysctl.tcp_syn_retries}) more, and tcp_syn_linear_timeouts ({sysctl.tcp_syn_linear_timeouts}) more again: the note on a waiting client, here C4, counts them."
 
 step "A dropped SYN"
-note "One more client connects now, while the queue is full. What does L1 answer its SYN?"
+note "One more client connects now, while the queue is full, and L1 answers nothing. When will its kernel send the SYN again?"
 pause
 connect L1
 select C7
 expect C7 state=SYN-SENT
 expect packet from=C7 to=L1 flags=SYN kernel=SYN-retransmission within 3s
 expect no packet from=L1 to=C7 within 500ms
-note "Nothing. On the wire: C7's SYN, then the same SYN again a second later, and no SYN-ACK after either. L1's kernel dropped each without a word; C7's kernel sends it again on its own."
+note "A second later: C7's SYN, then the same SYN again, and no SYN-ACK after either (the checks above say so). L1's kernel dropped each without a word; C7's kernel sends it again on its own."
 note "A waiting client sends its SYN again a second later, a few more times a second apart (the settings in step one say how many), then at doubling gaps. Each is dropped while the queue is full; the note on C7 counts them and says when the next goes, or, after the last, when connect() gives up."
 
 step "The overflow counters"
@@ -52,9 +53,8 @@ accept L1
 wait L1
 expect A1 state=ESTABLISHED
 expect L1 accept_queue=3 within 5s
-note "accept() took one connection out; at the next SYN a waiting client sent, it got in, and the queue is full again. The queue is a waiting room: accept() is what empties it."
-note "A client waits only as long as its SYNs last; then its connect() fails, and its result line says why."
-note "Sometimes a client becomes ESTABLISHED while the server holds only a SYN-RECV entry for it: the handshake's last ACK came when the queue was full again and was dropped. The kernel notes this on the client."
+note "accept() took one connection out; the first waiting client whose SYN came after it got in, and the queue is full again. The queue is a waiting room: accept() is what empties it."
+note "Which client that is depends on when each one's kernel resends, not on how long it waited: the clients in SYN-SENT are no queue, each resends on its own clock. A client waits only as long as its SYNs last; then its connect() fails, and its result line says why."
 
 step "Backlog 0"
 listen backlog=0
@@ -96,7 +96,8 @@ connect L5 x7
 sleep 300ms
 expect L5 accept_queue=2
 select L5
-note "L5 let in {L5.accept_queue}: one more than its backlog. The rest wait in SYN-SENT. Seven more go to a listen(5): how many get in there?"
+note "L5 let in {L5.accept_queue}: one more than its backlog. The rest wait in SYN-SENT."
+note "Seven more go to a listen(5): how many get in there?"
 pause
 listen backlog=5
 connect L6 x7

@@ -11,6 +11,7 @@ wait L1
 expect A1 local_port=8080
 expect A2 local_port=8080
 expect A3 local_port=8080
+expect C1 local_port=32768..60999
 select C1
 show
 note "The accepted sockets all use port 8080, the listener's own. What tells them apart is the other end: each client's own port ({C1.local_port} for C1). A connection is named by four parts: both addresses and both ports."
@@ -26,6 +27,8 @@ note "A server on 8081, and the range narrowed to two ports, 40000 and 40001 (in
 connect L2 x2
 expect C4 state=ESTABLISHED
 expect C5 state=ESTABLISHED
+expect C4 local_port=40000..40001
+expect C5 local_port=40000..40001
 select C5
 note "C4 and C5 took ports {C4.local_port} and {C5.local_port}: the whole range. What will a third client's connect to 8081 return?"
 pause
@@ -41,6 +44,8 @@ pause
 connect L3 x2
 expect C7 state=ESTABLISHED
 expect C8 state=ESTABLISHED
+expect C7 local_port=40000..40001
+expect C8 local_port=40000..40001
 select C8
 note "Both did, on ports {C7.local_port} and {C8.local_port} again: toward another server port, the same client ports make new four-part names."
 note "What must be unique is the four-part name: the range limits the connections from one client address to each server address and port, not the connections of the machine."
