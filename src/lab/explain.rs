@@ -224,7 +224,8 @@ fn read_err(f: &Facts<'_>, e: Errno) -> Reading {
     reading.sentence = match e.0 {
         libc::ECONNREFUSED => format!("no listener on {addr}: the SYN was answered with a reset"),
         libc::ECONNRESET => {
-            "the peer reset the connection (RST): it is gone, and what the peer had not yet sent was thrown away".into()
+            "the peer reset the connection (RST): it is gone, and nothing more will arrive on it"
+                .into()
         }
         libc::ECONNABORTED => "the connection was aborted before it was accepted".into(),
         libc::EPIPE => {
@@ -266,8 +267,11 @@ fn read_err(f: &Facts<'_>, e: Errno) -> Reading {
         // listener drops the SYN without a word, and the kernel gives up
         // after as many SYNs as its settings allow.
         libc::ETIMEDOUT if f.call == Call::Connect => match syn_tries() {
-            Some(tries) => format!("the SYN was never answered: the kernel sent {tries}, then gave up"),
-            None => "the SYN was never answered: the kernel sent it again and again, then gave up".into(),
+            Some(tries) => {
+                format!("the SYN was never answered: the kernel sent {tries}, then gave up")
+            }
+            None => "the SYN was never answered: the kernel sent it again and again, then gave up"
+                .into(),
         },
         libc::ETIMEDOUT => "the peer stopped answering; the kernel gave up retransmitting".into(),
         libc::ENETUNREACH | libc::EHOSTUNREACH => format!("no route to {addr}"),
