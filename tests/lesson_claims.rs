@@ -212,7 +212,7 @@ print(srv.getsockname()[1])
         text.contains("timer:(timewait,59sec") || text.contains("timer:(timewait,60sec"),
         "{text}"
     );
-    assert!(lesson("closing").contains("ends in TIME-WAIT, here for 60 seconds"));
+    assert!(lesson("closing").contains("ends in TIME-WAIT, a minute on Linux"));
 }
 
 /// backlog: Python's listen() with no argument asks for min(SOMAXCONN,

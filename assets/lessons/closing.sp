@@ -61,7 +61,7 @@ note "No: the second send() failed with EPIPE, 'broken pipe': the connection is 
 note "Without it the kernel also raises SIGPIPE, which kills a C program that has not set it aside; Python ignores SIGPIPE from its start, so there send() raises BrokenPipeError instead."
 
 step "close() with data unread"
-note "A plain close() can reset a connection too. A new client sends 10 bytes, and the server does not read them."
+note "A new client sends 10 bytes, and the server does not read them."
 connect L1
 accept L1
 wait L1
