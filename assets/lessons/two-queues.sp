@@ -18,7 +18,7 @@ sysctl tcp_synack_retries=100
 note "A half-open entry may now wait through {sysctl.tcp_synack_retries} SYN-ACK resends, not 5; a client whose SYN goes unanswered sends it again each second, {sysctl.tcp_syn_linear_timeouts} times, before it backs off. The last step lowers the SYN-ACK resends and shows the entries go."
 
 step "Half-open without privilege: defer_accept"
-note "TCP_DEFER_ACCEPT asks the server to finish a handshake only when data comes. L2 will set it to 30 s. Two clients connect to L2: the first sends data at once, the second sends nothing. What state will each client read, and where will L2 keep each one?"
+note "TCP_DEFER_ACCEPT asks the server to finish a handshake only when data comes. L2 will set it to 30 s. Two clients connect to L2: the first sends data at once, the second sends nothing. What state will each client read, where will L2 keep each one, and will the silent one ever get in?"
 pause
 listen backlog=4 defer_accept=30s
 select L2
@@ -33,12 +33,11 @@ expect L2 defer_accept=31
 expect L2 defer_accept_drop=2
 show L2 counters
 note "Both read ESTABLISHED, yet L2 took only C3, which sent data, into its accept queue; C4 is still a SYN-RECV entry. L2 dropped both clients' last ACKs, bare as they were: TCPDeferAcceptDrop ({L2.defer_accept_drop}) counts each. C3's data finished its handshake."
-note "C4 has sent nothing: will it ever get in?"
-pause
+note "C4 has sent nothing. The lesson now waits to see what becomes of it."
 expect L2 accept_queue=2 within 40s
 expect L2 syn_recv=0
 show L2
-note "Yes. The wait is counted in rounds of the entry's SYN-ACK timer (one, two, four, eight, then sixteen seconds apart), so the time asked for became {L2.defer_accept} s. Once it ran out, C4's next bare ACK got it in without a byte sent: TCP_DEFER_ACCEPT delays a silent client, not keeps it out."
+note "C4 got in. The wait is counted in rounds of the entry's SYN-ACK timer (one, two, four, eight, then sixteen seconds apart), so the time asked for became {L2.defer_accept} s. Once it ran out, C4's next bare ACK got it in without a byte sent: TCP_DEFER_ACCEPT delays a silent client, not keeps it out."
 
 step "Fill the SYN queue"
 note "syn sends bare SYNs from addresses with no way back: no ACK comes, so each entry stays while the kernel resends its SYN-ACK. L3, a listen(3), gets 8 of them: how many SYN-RECV entries will it keep?"
