@@ -145,6 +145,16 @@ fn unmask_optional(row: &str) -> String {
     ] {
         row = row.replace(&format!(" · {state} #"), "");
     }
+    // The selected socket's pair, left out: a peer that has just closed
+    // leaves the title a moment earlier or later.
+    if let Some(at) = row.find("Selected · ") {
+        let from = at + "Selected · ".len();
+        if let Some(end) = row[from..].find(" · ")
+            && let Some(pair) = row[from..from + end].find(" ⇄ ")
+        {
+            row.replace_range(from + pair..from + end, "");
+        }
+    }
     row.replace(" pair ", " ").replace("call in flight", "call")
 }
 
