@@ -169,6 +169,8 @@ pub struct SsLine {
     pub tb: Option<u64>,
     /// Retransmissions in all, from `retrans:now/total` when asked for with -i.
     pub retrans: Option<u64>,
+    /// Payload bytes the kernel received in all (`bytes_received:`), with -i.
+    pub bytes_received: Option<u64>,
 }
 
 /// Runs `ss` with `args` and a filter on `port` (source or destination), and parses it.
@@ -203,8 +205,12 @@ pub fn ss(args: &str, port: u16) -> Vec<SsLine> {
             let total = w
                 .iter()
                 .find_map(|w| w.strip_prefix("retrans:")?.split('/').nth(1)?.parse().ok());
-            if let (Some(last), Some(total)) = (lines.last_mut(), total) {
-                last.retrans = Some(total);
+            let received = w
+                .iter()
+                .find_map(|w| w.strip_prefix("bytes_received:")?.parse().ok());
+            if let Some(last) = lines.last_mut() {
+                last.retrans = total.or(last.retrans);
+                last.bytes_received = received.or(last.bytes_received);
             }
             continue;
         }
@@ -220,6 +226,7 @@ pub fn ss(args: &str, port: u16) -> Vec<SsLine> {
             rb: None,
             tb: None,
             retrans: None,
+            bytes_received: None,
         });
     }
     lines
