@@ -220,17 +220,39 @@ fn the_wire_scrolls_up_to_its_first_segment_and_says_so_truly() {
             submit(&mut app, &rx, cmd, |a| ops(a) > before);
         }
     }
-    app.sel_conn = Some("C1".parse().unwrap());
+    let (c1, a1) = ("C1".parse().unwrap(), "A1".parse().unwrap());
+    app.sel_conn = Some(c1);
     key(&mut app, KeyCode::Char('w'));
-    // The capture's thread may lag on a busy machine: wait for it.
-    let deadline = Instant::now() + Duration::from_secs(20);
+    // The capture's thread may lag on a busy machine: wait until it has
+    // the last segment the connection will send, each end's ACK of all
+    // the other's bytes (15 sends of 10 after the SYN's one), so that no
+    // row comes in while the keys scroll.
+    let all = 1 + 15 * 10;
+    let caught_up = |a: &App| {
+        let ladder = a.wire.ladder(a.sel_conn);
+        let acks_all = |from| {
+            ladder
+                .segments
+                .iter()
+                .any(|s| s.from == Some(from) && s.ack == all)
+        };
+        acks_all(c1) && acks_all(a1)
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
     loop {
+        // Seen before the frame, so the frame measures all of it.
+        let done = caught_up(&app);
         common::tui::snapshot(&mut app);
         app.update(Msg::Tick(Instant::now()));
         sockplay::tui::settle(&mut app);
-        if app.geometry.wire_max > 3 || Instant::now() > deadline {
+        if done {
             break;
         }
+        assert!(
+            Instant::now() < deadline,
+            "the capture never saw each end acknowledge all: {:?}",
+            app.wire.ladder(app.sel_conn).segments
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let max = app.geometry.wire_max;
