@@ -121,14 +121,20 @@ pub fn time_of_day() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     let t = libc::time_t::try_from(now).unwrap_or(0);
-    // SAFETY: a zeroed tm is a valid value of the plain C struct.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    // SAFETY: localtime_r reads a valid time_t and fills the tm it is given.
-    if unsafe { libc::localtime_r(&t, &mut tm) }.is_null() {
-        let s = now % 86_400;
-        return format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
+    // SAFETY: a zeroed tm is a valid value of the plain C struct, and
+    // localtime_r reads a valid time_t and fills the tm it is given (it is
+    // the thread-safe form: no static buffer is shared).
+    let local = unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        (!libc::localtime_r(&t, &mut tm).is_null()).then_some(tm)
+    };
+    match local {
+        Some(tm) => format!("{:02}:{:02}:{:02}", tm.tm_hour, tm.tm_min, tm.tm_sec),
+        None => {
+            let s = now % 86_400;
+            format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+        }
     }
-    format!("{:02}:{:02}:{:02}", tm.tm_hour, tm.tm_min, tm.tm_sec)
 }
 
 #[cfg(test)]
