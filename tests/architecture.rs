@@ -433,3 +433,47 @@ fn the_tui_state_never_calls_into_the_view() {
         assert!(view_calls(rows, unseen).is_empty(), "{unseen}");
     }
 }
+
+/// At most this many `unsafe` blocks in `src`: each one is a promise checked
+/// by reading, so the count only goes down.
+const MAX_UNSAFE_BLOCKS: usize = 35;
+
+#[test]
+fn unsafe_blocks_are_few_and_each_says_why_it_is_sound() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (mut blocks, mut unexplained) = (0, Vec::new());
+    for (path, text) in sources(&root.join("src")) {
+        let code = code_only(&text);
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in code.lines().enumerate() {
+            let n = line.matches("unsafe {").count();
+            if n == 0 {
+                continue;
+            }
+            blocks += n;
+            // The comment sits above the block, after the statement before
+            // it (an attribute or the statement's first line may come
+            // between).
+            let explained = lines[..i]
+                .iter()
+                .rev()
+                .take_while(|l| {
+                    let t = l.trim();
+                    t.starts_with("//")
+                        || !(t.ends_with(';') || t.ends_with('}') || t.ends_with('{'))
+                })
+                .any(|l| l.contains("SAFETY:"));
+            if !explained {
+                unexplained.push(format!("{path}:{}", i + 1));
+            }
+        }
+    }
+    assert!(
+        unexplained.is_empty(),
+        "unsafe blocks without a `// SAFETY:` comment just above: {unexplained:#?}"
+    );
+    assert!(
+        blocks <= MAX_UNSAFE_BLOCKS,
+        "{blocks} unsafe blocks in src; at most {MAX_UNSAFE_BLOCKS}"
+    );
+}
