@@ -35,14 +35,13 @@ fn defer_accept_holds_syn_recv_while_the_client_is_established_as_ss_sees() {
     let script = "listen backlog=4 defer_accept=5s\nconnect L1 x2\nexpect L1 syn_recv=2\n";
     let (run, (snap, syn_recv, established)) = common::live(script, |runner| {
         let snap = runner.snapshot().unwrap();
-        let port = common::port_of(&snap, "L1");
-        let syn_recv = ss(
-            None,
-            &["-Htn", "state", "syn-recv", &format!("sport = :{port}")],
-        );
+        // The listener's whole address: another program's connection may
+        // use the same port number on another address (127.0.1.2:P).
+        let at = snap.socket("L1".parse().unwrap()).unwrap().local.unwrap();
+        let syn_recv = ss(None, &["-Htn", "state", "syn-recv", "src", &at.to_string()]);
         let established = ss(
             None,
-            &["-Htn", "state", "established", &format!("dport = :{port}")],
+            &["-Htn", "state", "established", "dst", &at.to_string()],
         );
         (snap, syn_recv, established)
     });
@@ -85,8 +84,8 @@ fn data_moves_a_deferred_handshake_into_the_accept_queue() {
                   expect L1 accept_queue=1\nexpect L1 syn_recv=0\naccept L1\nexpect A1 recvq=2\n";
     let (run, listening) = common::live(script, |runner| {
         let snap = runner.snapshot().unwrap();
-        let port = common::port_of(&snap, "L1");
-        ss(None, &["-Htln", &format!("sport = :{port}")])
+        let at = snap.socket("L1".parse().unwrap()).unwrap().local.unwrap();
+        ss(None, &["-Htln", "src", &at.to_string()])
     });
     run.assert_ok();
     // Accepted: the accept queue is empty again, as ss's Recv-Q says.
