@@ -172,6 +172,11 @@ pub const FIELDS: &[Field] = &[
         read: |v| text(v.tcp.map(|t| t.rtt_us)),
     },
     Field {
+        name: "rtt",
+        about: "smoothed round-trip time as the selected pane writes it (101ms)",
+        read: |v| v.tcp.map(|t| super::snapshot::rtt_text(t.rtt_us)),
+    },
+    Field {
         name: "cwnd",
         about: "congestion window, segments",
         read: |v| text(v.tcp.map(|t| t.cwnd)),

@@ -33,7 +33,7 @@ pub use reader::KernelReader;
 pub use sampler::Sampler;
 pub use snapshot::{
     CounterScope, HalfOpen, PastLimit, Snapshot, SockView, SynQueue, TcpOptions, TcpView, ViewRole,
-    kernel_timeout_text,
+    kernel_timeout_text, rtt_text,
 };
 pub use state::TcpState;
 

@@ -312,6 +312,16 @@ fn mode<S: serde::Serializer>(m: &Option<TimeoutMode>, s: S) -> Result<S::Ok, S:
     }
 }
 
+/// A round trip (TCP_INFO's rtt, in µs) as the screen writes it: whole
+/// milliseconds from 10 ms on (`101ms`), else tenths (`0.3ms`).
+pub fn rtt_text(us: u32) -> String {
+    if us >= 10_000 {
+        format!("{}ms", (us + 500) / 1000)
+    } else {
+        format!("{:.1}ms", f64::from(us) / 1000.0)
+    }
+}
+
 /// A kernel time-out as the command language writes it: `500ms`, or `off`.
 pub fn kernel_timeout_text(d: Duration) -> String {
     if d.is_zero() {

@@ -123,6 +123,8 @@ pub struct SockOpts {
     pub quickack: Option<bool>,
     /// TCP_CORK: hold partial segments until uncorked (or 200 ms pass).
     pub cork: Option<bool>,
+    /// TCP_CONGESTION: the congestion control this socket uses.
+    pub congestion: Option<super::tcp_opts::CcName>,
 }
 
 /// What `send` and `sendall` send.

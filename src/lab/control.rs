@@ -233,6 +233,9 @@ fn describe_opts(opts: &SockOpts) -> String {
             words.push(format!("{key}={}", on(b)));
         }
     }
+    if let Some(cc) = opts.congestion {
+        words.push(format!("congestion={cc}"));
+    }
     words.join(" ")
 }
 

@@ -1,7 +1,7 @@
 //! TCP options beyond buffers and time-outs: Nagle (TCP_NODELAY), TCP_CORK,
-//! TCP_QUICKACK, and what finds a dead peer: SO_KEEPALIVE with
-//! TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT, and TCP_USER_TIMEOUT.
-//! Set as asked, read back as the kernel holds them.
+//! TCP_QUICKACK, what finds a dead peer: SO_KEEPALIVE with TCP_KEEPIDLE,
+//! TCP_KEEPINTVL and TCP_KEEPCNT, and TCP_USER_TIMEOUT, and the congestion
+//! control (TCP_CONGESTION). Set as asked, read back as the kernel holds them.
 
 use std::io;
 use std::os::fd::AsFd;
@@ -30,6 +30,56 @@ pub struct TcpOpts {
     pub keepcnt: u32,
     /// TCP_USER_TIMEOUT; `None` when off.
     pub user_timeout: Option<Duration>,
+    /// TCP_CONGESTION: the congestion control (`cubic`, `bbr`).
+    pub congestion: Option<CcName>,
+}
+
+/// A congestion control's name as the kernel knows it (`cubic`, `reno`,
+/// `bbr`): at most 15 bytes (TCP_CA_NAME_MAX less its NUL), kept inline so
+/// that options stay `Copy`.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub struct CcName {
+    len: u8,
+    bytes: [u8; 15],
+}
+
+impl CcName {
+    /// The name, if it can be one: 1 to 15 letters, digits or `_`.
+    pub fn new(name: &str) -> Option<CcName> {
+        let ok = (1..=15).contains(&name.len())
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        ok.then(|| {
+            let mut bytes = [0; 15];
+            bytes[..name.len()].copy_from_slice(name.as_bytes());
+            CcName {
+                len: name.len() as u8,
+                bytes,
+            }
+        })
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("?")
+    }
+}
+
+impl std::fmt::Debug for CcName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
+impl std::fmt::Display for CcName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for CcName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 impl TcpOpts {
@@ -99,6 +149,11 @@ pub(crate) fn apply(sock: &Socket, opts: &SockOpts) -> io::Result<()> {
     if let Some(on) = opts.quickack {
         sock.set_tcp_quickack(on)?;
     }
+    // ENOENT: no such control on this kernel; EPERM: not in
+    // net.ipv4.tcp_allowed_congestion_control, without CAP_NET_ADMIN.
+    if let Some(cc) = opts.congestion {
+        sock.set_tcp_congestion(cc.as_str().as_bytes())?;
+    }
     Ok(())
 }
 
@@ -116,6 +171,10 @@ pub(crate) fn read(sock: &Socket) -> Option<TcpOpts> {
         user_timeout: tcp(libc::TCP_USER_TIMEOUT)
             .filter(|&ms| ms > 0)
             .map(|ms| Duration::from_millis(u64::try_from(ms).unwrap_or(0))),
+        congestion: sock
+            .tcp_congestion()
+            .ok()
+            .and_then(|b| CcName::new(String::from_utf8_lossy(&b).trim_end_matches('\0'))),
     })
 }
 
@@ -165,9 +224,51 @@ pub(crate) fn describe(opts: &SockOpts, held: Option<&TcpOpts>) -> String {
             None => "TCP_USER_TIMEOUT off".into(),
         });
     }
+    if opts.congestion.is_some()
+        && let Some(cc) = held.congestion
+    {
+        parts.push(format!("TCP_CONGESTION {cc}"));
+    }
     parts.join("; ")
 }
 
 fn on_off(on: bool) -> &'static str {
     if on { "on" } else { "off" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_congestion_control_name_is_kept_whole_or_refused() {
+        assert_eq!(
+            CcName::new("cubic").map(|c| c.to_string()),
+            Some("cubic".into())
+        );
+        assert_eq!(CcName::new("dctcp_x15chars").map(|c| c.len), Some(14));
+        assert!(CcName::new("").is_none());
+        assert!(CcName::new("sixteen_chars_xx").is_none());
+        assert!(CcName::new("no-such").is_none());
+    }
+
+    #[test]
+    fn congestion_is_set_and_read_back_from_the_kernel() {
+        let sock = Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        // reno is in every kernel's allowed list, so any process may ask for it.
+        let opts = SockOpts {
+            congestion: CcName::new("reno"),
+            ..SockOpts::default()
+        };
+        apply(&sock, &opts).unwrap();
+        let held = read(&sock).unwrap();
+        assert_eq!(held.congestion, CcName::new("reno"));
+        assert_eq!(describe(&opts, Some(&held)), "TCP_CONGESTION reno");
+        let bad = SockOpts {
+            congestion: CcName::new("nosuchcc"),
+            ..SockOpts::default()
+        };
+        let err = apply(&sock, &bad).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::ENOENT), "{err}");
+    }
 }

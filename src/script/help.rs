@@ -16,12 +16,12 @@ pub const COMMANDS: &[Usage] = &[
     Usage {
         name: "listen",
         usage: "listen [ADDR] [backlog=N] [rcvbuf=SIZE] [sndbuf=SIZE] [timeout=MODE] [reuseaddr=on|off] [rcvtimeo=DURATION] [sndtimeo=DURATION]",
-        about: "socket + bind + listen; ADDR is PORT, HOST:PORT or [::1]:PORT (default 127.0.0.1:0), backlog 5; also defer_accept=DURATION: handshakes stay SYN-RECV until data comes; and the TCP options nodelay=on|off cork=on|off quickack=on|off keepalive=on|off keepidle=D keepintvl=D keepcnt=N user_timeout=D, which accepted sockets inherit",
+        about: "socket + bind + listen; ADDR is PORT, HOST:PORT or [::1]:PORT (default 127.0.0.1:0), backlog 5; also defer_accept=DURATION: handshakes stay SYN-RECV until data comes; and the TCP options nodelay=on|off cork=on|off quickack=on|off keepalive=on|off keepidle=D keepintvl=D keepcnt=N user_timeout=D congestion=NAME, which accepted sockets inherit",
     },
     Usage {
         name: "connect",
         usage: "connect TARGET [xN] [rcvbuf=SIZE] [sndbuf=SIZE] [timeout=MODE] [rcvtimeo=DURATION] [sndtimeo=DURATION]",
-        about: "TARGET is a listener (L1) or HOST:PORT; x10 opens ten clients; also the TCP options nodelay=on|off cork=on|off quickack=on|off keepalive=on|off keepidle=D keepintvl=D keepcnt=N user_timeout=D",
+        about: "TARGET is a listener (L1) or HOST:PORT; x10 opens ten clients; also the TCP options nodelay=on|off cork=on|off quickack=on|off keepalive=on|off keepidle=D keepintvl=D keepcnt=N user_timeout=D congestion=NAME",
     },
     Usage {
         name: "accept",
@@ -66,7 +66,7 @@ pub const COMMANDS: &[Usage] = &[
     Usage {
         name: "set",
         usage: "set S [rcvbuf=SIZE] [sndbuf=SIZE] [timeout=MODE] [nodelay=on|off] [rcvtimeo=DURATION] [sndtimeo=DURATION]",
-        about: "change options on a live socket; the TCP options: cork=on|off quickack=on|off keepalive=on|off keepidle=D keepintvl=D keepcnt=N user_timeout=D",
+        about: "change options on a live socket; the TCP options: cork=on|off quickack=on|off keepalive=on|off keepidle=D keepintvl=D keepcnt=N user_timeout=D congestion=NAME",
     },
     Usage {
         name: "show",
@@ -163,7 +163,7 @@ pub fn names() -> String {
 pub const MODES: &str = "MODE: none (blocking), 0 (non-blocking), or a duration such as 2s (Python's settimeout: wait until ready, then one non-blocking call); rcvtimeo=/sndtimeo= are the kernel's SO_RCVTIMEO/SO_SNDTIMEO (off to clear)";
 
 /// The TCP options of `listen`, `connect` and `set`, for help text.
-pub const TCP_OPTIONS: &str = "TCP options (listen, connect, set): nodelay=on|off (TCP_NODELAY: Nagle off), cork=on|off (TCP_CORK), quickack=on|off (TCP_QUICKACK: until the kernel delays ACKs again), keepalive=on|off (SO_KEEPALIVE) keepidle=D keepintvl=D (TCP_KEEPIDLE, TCP_KEEPINTVL: whole seconds) keepcnt=N (TCP_KEEPCNT, 1 to 127), user_timeout=D|off (TCP_USER_TIMEOUT)";
+pub const TCP_OPTIONS: &str = "TCP options (listen, connect, set): nodelay=on|off (TCP_NODELAY: Nagle off), cork=on|off (TCP_CORK), quickack=on|off (TCP_QUICKACK: until the kernel delays ACKs again), keepalive=on|off (SO_KEEPALIVE) keepidle=D keepintvl=D (TCP_KEEPIDLE, TCP_KEEPINTVL: whole seconds) keepcnt=N (TCP_KEEPCNT, 1 to 127), user_timeout=D|off (TCP_USER_TIMEOUT), congestion=NAME (TCP_CONGESTION: cubic, reno, bbr…, as the kernel offers)";
 
 /// Sizes, for help text.
 pub const SIZES: &str = "SIZE: 100, 4k (4096), 1m (1048576), 1g";

@@ -34,8 +34,12 @@ pub enum Part {
 }
 
 /// Settings a note may quote besides those `sysctl` may set: the caps on
-/// buffer sizes.
-const READABLE: &[&str] = &["net.core.rmem_max", "net.core.wmem_max"];
+/// buffer sizes, and the congestion control new sockets get.
+const READABLE: &[&str] = &[
+    "net.core.rmem_max",
+    "net.core.wmem_max",
+    "net.ipv4.tcp_congestion_control",
+];
 
 /// The settings a note may quote, by full name.
 fn settings() -> impl Iterator<Item = &'static str> {

@@ -142,6 +142,13 @@ impl Args<'_> {
                 }
                 "quickack" => opts.quickack = Some(units::on_off(value).map_err(bad)?),
                 "cork" => opts.cork = Some(units::on_off(value).map_err(bad)?),
+                "congestion" => {
+                    opts.congestion = Some(crate::lab::tcp_opts::CcName::new(value).ok_or_else(|| {
+                        bad(format!(
+                            "bad congestion '{value}': expected a congestion control's name, as cubic, reno or bbr"
+                        ))
+                    })?);
+                }
                 // backlog and reuseaddr are read by `listen` itself.
                 _ => {}
             }

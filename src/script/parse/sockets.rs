@@ -29,6 +29,7 @@ pub(super) const LISTEN_OPTIONS: &[&str] = &[
     "user_timeout",
     "quickack",
     "cork",
+    "congestion",
 ];
 
 /// The options `connect` and `set` take.
@@ -46,6 +47,7 @@ pub(super) const CONNECTED_OPTIONS: &[&str] = &[
     "user_timeout",
     "quickack",
     "cork",
+    "congestion",
 ];
 
 /// The options `udp` takes.

@@ -67,6 +67,7 @@ fn reader(s: SockName, field: &str) -> Option<(String, Kind)> {
             ),
             Kind::Text,
         ),
+        "rtt" => (format!("tcp_info({v})['rtt_us'] / 1e6"), Kind::Seconds),
         "rcvbuf" => (opt("SOL_SOCKET", "SO_RCVBUF"), Kind::Number),
         "sndbuf" => (opt("SOL_SOCKET", "SO_SNDBUF"), Kind::Number),
         "nodelay" => (opt("IPPROTO_TCP", "TCP_NODELAY"), Kind::Switch),

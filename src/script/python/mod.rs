@@ -184,6 +184,12 @@ pub fn labeled_options(v: &str, opts: &SockOpts) -> Vec<(String, String)> {
             sockopt("IPPROTO_TCP", "TCP_CORK", u8::from(b).to_string()),
         ));
     }
+    if let Some(cc) = opts.congestion {
+        lines.push((
+            format!("congestion={cc}"),
+            sockopt("IPPROTO_TCP", "TCP_CONGESTION", format!("b\"{cc}\"")),
+        ));
+    }
     if let Some(b) = opts.quickack {
         lines.push((
             format!("quickack={}", on(b)),

@@ -56,22 +56,46 @@ fn peer_of<'a>(app: &'a App, v: &SockView) -> Option<&'a SockView> {
         .find(|w| w.role == ViewRole::Queued && w.pair == v.id && v.id.is_some())
 }
 
+/// Whether `v` is on one side of the lab's own link.
+fn crosses(v: &SockView) -> bool {
+    v.local.is_some_and(|a| {
+        a.ip() == crate::lab::sides::CLIENT_IP || a.ip() == crate::lab::sides::SERVER_IP
+    })
+}
+
 fn label(v: &SockView) -> String {
     v.id.map_or_else(|| "(not yet accepted)".into(), |n| n.to_string())
 }
 
 /// One direction: `from`'s application → its send buffer → the window →
-/// `to`'s receive buffer → its application. One line when it fits, two when not.
+/// `to`'s receive buffer → its application. One line when it fits; where
+/// only one row is left, the same line without the applications and with
+/// the narrowest bars (`C1  ▶ sndbuf ░ 0/45k ▶ wnd 63.6k cwnd 10 rtt 101ms
+/// ▶ A1 rcvbuf ░ 0/128k …`), else without the receiver's half; else two lines.
 fn path_lines(
     t: Theme,
     from: &SockView,
     to: Option<&SockView>,
     width: usize,
+    rows: usize,
 ) -> Vec<Line<'static>> {
     // The widest bars that let it fit on one line, else on two.
     for two in [false, true] {
+        // (Only across the link, where the window's part holds what the
+        // loopback has not: cwnd, rtt, backoff.)
+        if two && rows < 2 && to.is_some() && crosses(from) {
+            let (head, tail, receiver) = path_spans(t, from, to, 1, true);
+            let more = Span::styled("…", t.dim());
+            let whole = [head.clone(), tail.clone(), vec![more.clone()]].concat();
+            let sender = [head, tail[..receiver].to_vec(), vec![more]].concat();
+            for line in [Line::from(whole), Line::from(sender)] {
+                if line.width() <= width {
+                    return vec![line];
+                }
+            }
+        }
         for bw in (3..=24).rev() {
-            let (head, tail) = path_spans(t, from, to, bw);
+            let (head, tail, _) = path_spans(t, from, to, bw, false);
             let (h, tl) = (
                 Line::from(head.clone()).width(),
                 Line::from(tail.clone()).width(),
@@ -87,23 +111,26 @@ fn path_lines(
             }
         }
     }
-    let (head, tail) = path_spans(t, from, to, 3);
+    let (head, tail, _) = path_spans(t, from, to, 3, false);
     let mut lines = super::format::fit_spans(Line::from(head), width);
     lines.extend(super::format::fit_spans(Line::from(tail), width));
     lines
 }
 
-/// The sender's half and the receiver's half of a path, with bars `bw` wide.
+/// The sender's half and the receiver's half of a path, with bars `bw`
+/// wide, and where in the second the receiver's part begins. `compact`
+/// leaves the applications out (and what waits in them to receive).
 fn path_spans(
     t: Theme,
     from: &SockView,
     to: Option<&SockView>,
     bw: usize,
-) -> (Vec<Span<'static>>, Vec<Span<'static>>) {
+    compact: bool,
+) -> (Vec<Span<'static>>, Vec<Span<'static>>, usize) {
     let send_fill = fill(from.sendq, from.snd_mem, from.sndbuf);
     let mut head = vec![
         Span::styled(format!("{:<3}", label(from)), t.strong()),
-        Span::raw(" app "),
+        Span::raw(if compact { " " } else { " app " }),
     ];
     let blocked_send = from
         .in_flight
@@ -143,13 +170,20 @@ fn path_spans(
         None => tail.push(Span::raw("- ")),
     }
     // Across the lab's own link the congestion window is what paces the
-    // sender (on the loopback it is never the limit): beside the window.
-    let crosses = from.local.is_some_and(|a| {
-        a.ip() == crate::lab::sides::CLIENT_IP || a.ip() == crate::lab::sides::SERVER_IP
-    });
-    if let Some(x) = from.tcp.filter(|_| crosses && !handshaking) {
-        tail.push(Span::raw(format!("cwnd {} ", x.cwnd)));
+    // sender (on the loopback it is never the limit): beside the window,
+    // with the round trip the kernel measures, and while its
+    // retransmission timer backs off, how often it has doubled.
+    if let Some(x) = from.tcp.filter(|_| crosses(from) && !handshaking) {
+        tail.push(Span::raw(format!(
+            "cwnd {} rtt {} ",
+            x.cwnd,
+            crate::kernel::rtt_text(x.rtt_us)
+        )));
+        if x.backoff > 0 {
+            tail.push(Span::styled(format!("backoff {} ", x.backoff), t.alarm()));
+        }
     }
+    let receiver = tail.len();
     tail.push(Span::raw("▶ "));
     match to {
         Some(to) => {
@@ -166,9 +200,11 @@ fn path_spans(
             if recv_fill >= 0.999 || (window == Some(0) && recv_fill >= NEARLY_FULL) {
                 tail.push(Span::styled("FULL ", t.alarm()));
             }
-            tail.push(Span::raw("▶ app"));
-            if let Some(call) = to.in_flight.iter().find(|c| c.starts_with("recv")) {
-                tail.push(Span::styled(format!(" ⏸ {call}"), t.warn()));
+            if !compact {
+                tail.push(Span::raw("▶ app"));
+                if let Some(call) = to.in_flight.iter().find(|c| c.starts_with("recv")) {
+                    tail.push(Span::styled(format!(" ⏸ {call}"), t.warn()));
+                }
             }
         }
         None if handshaking => tail.push(Span::styled("no connection yet", t.dim())),
@@ -178,7 +214,7 @@ fn path_spans(
             None => tail.push(Span::styled("peer not in the lab", t.dim())),
         },
     }
-    (head, tail)
+    (head, tail, receiver)
 }
 
 pub(super) fn chart(frame: &mut Frame<'_>, app: &App, area: Rect, name: SockName, what: &str) {
@@ -262,7 +298,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     if matches!(v.state, TcpState::SynSent) && !notes.is_empty() {
         let mut lines = notes_in(&notes, rows, width);
         if lines.len() < rows {
-            lines.extend(path_lines(t, v, peer, width));
+            lines.extend(path_lines(t, v, peer, width, rows - lines.len()));
         }
         lines.truncate(rows);
         frame.render_widget(Paragraph::new(lines), inner);
@@ -274,8 +310,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let receiving = app.facing == crate::script::Facing::Receiving;
     let mut lines = match (v.closed, peer) {
         (true, _) => Vec::new(),
-        (false, Some(p)) if receiving => path_lines(t, p, Some(v), width),
-        (false, _) => path_lines(t, v, peer, width),
+        (false, Some(p)) if receiving => path_lines(t, p, Some(v), width, rows),
+        (false, _) => path_lines(t, v, peer, width, rows),
     };
     // One row for a path of two: the sender's half, and "…" for the rest.
     if lines.len() > rows {
@@ -290,10 +326,11 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         }
     }
     if let Some(p) = peer.filter(|_| !v.closed) {
+        let left = rows.saturating_sub(lines.len());
         let back = if receiving {
-            path_lines(t, v, Some(p), width)
+            path_lines(t, v, Some(p), width, left)
         } else {
-            path_lines(t, p, Some(v), width)
+            path_lines(t, p, Some(v), width, left)
         };
         // The way back only when there is room left for a note or a chart.
         if lines.len() + back.len() < rows {
