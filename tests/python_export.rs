@@ -240,7 +240,7 @@ fn checks(out: &str, whole: bool) -> Vec<String> {
         linked |= l.contains("no link made");
         // What the link shapes: times, and how the congestion window grows
         // and what is sent again, on a path with a delay and losses.
-        let time = [" elapsed=", " rtt_us=", " cwnd=", " retrans="]
+        let time = [" elapsed=", " rtt_us=", " rtt=", " cwnd=", " retrans="]
             .iter()
             .any(|f| l.contains(f));
         if l.contains("✗ differs") && !(linked && time) {

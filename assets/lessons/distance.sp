@@ -1,11 +1,11 @@
 # lesson: A network with distance
-# summary: the lab's own link, a delay each way and a few Mbit/s: a handshake that takes a round trip, slow start doubling each round trip, a pipe that fills, a lost segment sent again, a pulled cable and the retransmissions that wait for it
+# summary: the lab's own link, a delay each way and a few Mbit/s: a handshake that takes a round trip, a pipe that fills, slow start doubling the congestion window each round trip, a lost segment sent again, a pulled cable and the retransmissions that wait for it
 # netns: own
 
 step "A link between client and server"
 link delay=50ms rate=4mbit
 listen
-note "The lab is on a link of its own: the listener is on the server side, the next client on the client side, and every packet between them crosses the link, which holds it for the delay each way."
+note "The lab is on a link of its own: the listener is on the server side, the next client on the client side, and every packet between them crosses the link, which holds it for the delay each way (50ms/way on the link's row)."
 note "On the loopback a connect returns at once. How long will this one take?"
 pause
 connect L1
@@ -13,8 +13,8 @@ accept L1
 wait L1
 select C1
 expect C1 elapsed=95ms..400ms
-expect C1 rtt_us=95000..400000 within 3s
-note "connect returned after one round trip: the SYN crossed the link, the SYN-ACK came back, and only then could the client go on. The kernel measured the same round trip: rtt in the selected pane."
+expect C1 rtt=95ms..400ms within 3s
+note "One round trip: connect returned only once the SYN had crossed the link and the SYN-ACK had come back. The kernel measured that round trip: rtt {C1.rtt} in the selected pane."
 
 step "A full pipe"
 note "The client sends a megabyte and the server reads it all. Does the whole megabyte leave the client at once?"
@@ -23,48 +23,52 @@ sendall C1 1m
 recvall A1 1m
 expect C1 link_in_flight=1.. within 2s
 expect C1 link_queued=1.. within 3s
-show
-note "No: the window lets the sender have only so much unacknowledged at a time. Some bytes are on the link, sent and not arrived; some wait at its entry for their turn at the rate: show lists both, each way."
+show C1
+note "No: C1 may have only cwnd segments sent and not yet acknowledged; the rest waits in its send buffer (notsent), or in sendall itself. Of what it sent, some is on the link (in flight) and some waits at its entry for its turn at the rate (queued): the kernel view shows both, each way."
 wait A1 15s
 expect A1 ret=1m
-expect A1 elapsed=1800ms..
-note "Every byte arrived, paced by the link's rate; the acknowledgements coming back are what let the sender send more."
+expect A1 elapsed=2s..
+note "recvall took {A1.elapsed}: at 4mbit a megabyte cannot cross in less than two seconds. The acknowledgements coming back are what let the sender send more."
 
 step "Slow start"
-link rate=40mbit
-connect L1
+link delay=500ms rate=40mbit
+sysctl tcp_congestion_control
+connect L1 congestion=reno
 accept L1
 wait L1
+set A2 rcvbuf=4m
 select C2
 drain A2 on
+expect C2 congestion=reno
 expect C2 cwnd=10
-note "The link's rate is 40mbit now, ten times what it was. A second client, C2, has connected, and A2 on the server side reads whatever comes. C2's congestion window (cwnd) is {C2.cwnd} segments: what its kernel may have unacknowledged on a path it knows nothing of yet."
-note "C2 sends a megabyte. How many segments will the next round trip carry?"
+note "The link now holds each packet half a second each way, so a round trip takes a second: long enough to watch. This lab's sockets use the machine's congestion control, {sysctl.tcp_congestion_control}; a second client, C2, asks for reno, TCP's classic one (congestion=reno)."
+note "A2 reads whatever comes, into a receive buffer set large, so that its window never holds C2 back: only C2's congestion window (cwnd) does."
+note "cwnd is {C2.cwnd} segments: how many C2 may have sent and not yet acknowledged, on a path it knows nothing of yet. C2 sends seventy segments' worth of bytes. Do they all leave at once?"
 pause
-sendall C2 1m
-expect C2 cwnd=20..39 within 2s
-sleep 100ms
-expect C2 cwnd=40..79
-sleep 100ms
-expect C2 cwnd=80..159
-note "Twice as many: a round trip after the first segments left, cwnd had doubled; a round trip later, doubled again; then again. Each segment acknowledged adds one to cwnd: slow start."
-wait C2 15s
-expect A2 bytes_received=1m within 15s
+sendall C2 101360
+expect C2 cwnd=20 within 3s
+note "No: ten left, as many as cwnd allowed. A round trip later their acknowledgements came back, and cwnd had doubled: one more for each."
+expect C2 cwnd=40 within 1500ms
+note "Another round trip: twice as many sent and acknowledged; cwnd doubled again."
+expect C2 cwnd=80 within 1500ms
+expect C2 sendq=0
+expect A2 bytes_received=101360
+note "All seventy acknowledged, in three round trips: ten, then twenty, then forty, and cwnd is {C2.cwnd} now. Doubling each round trip is slow start."
 drain A2 off
 
 step "A lost segment"
-link loss=5%
-show C2
-note "The link now loses one packet in twenty, at random. So far C2's kernel has sent {C2.retrans} segments again (retrans). C2 sends 256 KiB. Does the server get them all, and in order?"
+link delay=50ms loss=5%
+note "The round trip is a tenth of a second again, and the link now loses one packet in twenty, at random. C2 sends 256 KiB. Does the server get them all?"
 pause
 sendall C2 256k
 recvall A2 256k
 wait A2 30s
 expect A2 ret=256k
+expect C2 sendq=0 within 10s
 expect C2 link_dropped_loss=1..
 expect C2 retrans=1..
 show C2
-note "Yes: recvall got all 256 KiB, though the link dropped some of its packets on the way. No message said which were lost: the server's acknowledgements stopped at the gap, and C2's kernel sent the missing segments again: retrans reads {C2.retrans} now."
+note "Yes: recvall got all 256 KiB, though the link dropped some of its packets on the way (dropped: loss). No message said 'lost': the server's acknowledgements kept naming the next byte it was missing, and from them C2's kernel learned what to send again: retrans {C2.retrans}."
 link loss=0%
 
 step "The cable pulled"
@@ -74,10 +78,12 @@ note "The cable is pulled, and the client sends a few bytes. Does the sender lea
 pause
 send C1 "hello"
 sleep 3s
-show C1
 expect A1 recvq=0
 expect C1 backoff=2..
-note "No message says stop, and none comes back: the sender only hears nothing. Its kernel sends the bytes again and again, waiting twice as long each time: backoff in the selected pane counts the doublings."
+note "No message says stop, and none comes back: the sender only hears nothing. Its kernel sends the bytes again and again, waiting twice as long each time: backoff in the selected pane counts the doublings, and the link's row counts what it dropped."
+note "The cable goes back in. Do the bytes arrive at once?"
+pause
 link up
-expect A1 recvq=5 within 15s
-note "With the cable back, the next retransmission gets through and the bytes reach the server. Nothing said the link was down, and nothing said it was back: the sender found out by trying."
+expect A1 recvq=0
+expect A1 recvq=5 within 130s
+note "No: nothing arrived at once. The bytes reached the server only when the kernel next tried, which can be long after the cable is back: each gap is twice the last. Nothing said the link was down, and nothing said it was back: the sender found out by trying."
