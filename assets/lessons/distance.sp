@@ -69,9 +69,9 @@ expect C2 link_dropped_loss=1..
 expect C2 retrans=1..
 show C2
 note "Yes: recvall got all 256 KiB, though the link dropped some of its packets on the way (dropped: loss). No message said 'lost': the server's acknowledgements kept naming the next byte it was missing, and from them C2's kernel learned what to send again: retrans {C2.retrans}."
-link loss=0%
 
 step "The cable pulled"
+link loss=0%
 select C1
 link down
 note "The cable is pulled, and the client sends a few bytes. Does the sender learn that the cable is gone?"
