@@ -15,7 +15,8 @@ use std::os::fd::OwnedFd;
 
 use super::bytecode;
 use super::state::TcpState;
-use super::tcp_info::{Congestion, TcpInfo};
+use super::tcp_info::TcpInfo;
+use crate::lab::Congestion;
 use crate::sys::netlink;
 
 const SOCK_DIAG_BY_FAMILY: u16 = 20;

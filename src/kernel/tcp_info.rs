@@ -27,7 +27,7 @@ pub struct TcpInfo {
     pub backoff: u8,
     /// The congestion control algorithm (INET_DIAG_CONG, or
     /// TCP_CONGESTION): `cubic`, `bbr`, `reno`…; what decides `cwnd`.
-    pub congestion: Option<Congestion>,
+    pub congestion: Option<crate::lab::Congestion>,
     /// Bytes written but not yet sent (`tcpi_notsent_bytes`, = SIOCOUTQNSD).
     #[serde(skip)]
     pub notsent: Option<u32>,
@@ -37,57 +37,6 @@ pub struct TcpInfo {
     /// On a listener: the accept queue maximum (`tcpi_sacked`).
     #[serde(skip)]
     pub sacked: u32,
-}
-
-/// The name of a congestion control algorithm, as the kernel gives it (at
-/// most `TCP_CA_NAME_MAX`, 16 bytes), kept without allocating: the kernel
-/// view reads it for every socket on every tick.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Congestion {
-    name: [u8; 16],
-    len: u8,
-}
-
-impl Congestion {
-    /// From the kernel's NUL-terminated name; `None` when empty or not a
-    /// plain name (letters, digits, `_`, `-`).
-    pub fn parse(b: &[u8]) -> Option<Congestion> {
-        let b = b.split(|c| *c == 0).next().unwrap_or_default();
-        let plain = |c: &u8| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-';
-        if b.is_empty() || b.len() > 16 || !b.iter().all(plain) {
-            return None;
-        }
-        let mut name = [0u8; 16];
-        name[..b.len()].copy_from_slice(b);
-        Some(Congestion {
-            name,
-            len: b.len() as u8,
-        })
-    }
-
-    /// The name.
-    pub fn as_str(&self) -> &str {
-        // Only ASCII was let in.
-        std::str::from_utf8(&self.name[..usize::from(self.len)]).unwrap_or("?")
-    }
-}
-
-impl std::fmt::Display for Congestion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::fmt::Debug for Congestion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:?}", self.as_str())
-    }
-}
-
-impl serde::Serialize for Congestion {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
 }
 
 const PROBES: usize = 3;

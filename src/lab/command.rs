@@ -124,7 +124,7 @@ pub struct SockOpts {
     /// TCP_CORK: hold partial segments until uncorked (or 200 ms pass).
     pub cork: Option<bool>,
     /// TCP_CONGESTION: the congestion control this socket uses.
-    pub congestion: Option<super::tcp_opts::CcName>,
+    pub congestion: Option<super::congestion::Congestion>,
 }
 
 /// What `send` and `sendall` send.

@@ -11,6 +11,7 @@
 
 mod calls;
 pub mod command;
+pub mod congestion;
 mod connecting;
 mod control;
 mod datagram;
@@ -52,6 +53,7 @@ pub use calls::{CallMark, KEPT as CALLS_KEPT};
 pub use command::{
     AcceptCount, Command, DrainMode, Endpoint, Payload, ShutdownHow, SockOpts, Target, TimeoutMode,
 };
+pub use congestion::Congestion;
 pub use errno::Errno;
 pub use lane::InFlight;
 pub use lookup::{Hints, Resolver, getaddrinfo, getaddrinfo_with};

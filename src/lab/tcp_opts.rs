@@ -10,6 +10,7 @@ use std::time::Duration;
 use socket2::Socket;
 
 use super::command::{SockOpts, format_duration};
+use super::congestion::Congestion;
 use crate::sys::sockopt;
 
 /// These options as the kernel holds them on one socket.
@@ -31,55 +32,7 @@ pub struct TcpOpts {
     /// TCP_USER_TIMEOUT; `None` when off.
     pub user_timeout: Option<Duration>,
     /// TCP_CONGESTION: the congestion control (`cubic`, `bbr`).
-    pub congestion: Option<CcName>,
-}
-
-/// A congestion control's name as the kernel knows it (`cubic`, `reno`,
-/// `bbr`): at most 15 bytes (TCP_CA_NAME_MAX less its NUL), kept inline so
-/// that options stay `Copy`.
-#[derive(Clone, Copy, PartialEq, Eq, Default)]
-pub struct CcName {
-    len: u8,
-    bytes: [u8; 15],
-}
-
-impl CcName {
-    /// The name, if it can be one: 1 to 15 letters, digits or `_`.
-    pub fn new(name: &str) -> Option<CcName> {
-        let ok = (1..=15).contains(&name.len())
-            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-        ok.then(|| {
-            let mut bytes = [0; 15];
-            bytes[..name.len()].copy_from_slice(name.as_bytes());
-            CcName {
-                len: name.len() as u8,
-                bytes,
-            }
-        })
-    }
-
-    /// The name.
-    pub fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("?")
-    }
-}
-
-impl std::fmt::Debug for CcName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:?}", self.as_str())
-    }
-}
-
-impl std::fmt::Display for CcName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for CcName {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
+    pub congestion: Option<Congestion>,
 }
 
 impl TcpOpts {
@@ -174,7 +127,7 @@ pub(crate) fn read(sock: &Socket) -> Option<TcpOpts> {
         congestion: sock
             .tcp_congestion()
             .ok()
-            .and_then(|b| CcName::new(String::from_utf8_lossy(&b).trim_end_matches('\0'))),
+            .and_then(|b| Congestion::parse(&b)),
     })
 }
 
@@ -241,31 +194,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_congestion_control_name_is_kept_whole_or_refused() {
-        assert_eq!(
-            CcName::new("cubic").map(|c| c.to_string()),
-            Some("cubic".into())
-        );
-        assert_eq!(CcName::new("dctcp_x15chars").map(|c| c.len), Some(14));
-        assert!(CcName::new("").is_none());
-        assert!(CcName::new("sixteen_chars_xx").is_none());
-        assert!(CcName::new("no-such").is_none());
-    }
-
-    #[test]
     fn congestion_is_set_and_read_back_from_the_kernel() {
         let sock = Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
         // reno is in every kernel's allowed list, so any process may ask for it.
         let opts = SockOpts {
-            congestion: CcName::new("reno"),
+            congestion: Congestion::new("reno"),
             ..SockOpts::default()
         };
         apply(&sock, &opts).unwrap();
         let held = read(&sock).unwrap();
-        assert_eq!(held.congestion, CcName::new("reno"));
+        assert_eq!(held.congestion, Congestion::new("reno"));
         assert_eq!(describe(&opts, Some(&held)), "TCP_CONGESTION reno");
         let bad = SockOpts {
-            congestion: CcName::new("nosuchcc"),
+            congestion: Congestion::new("nosuchcc"),
             ..SockOpts::default()
         };
         let err = apply(&sock, &bad).unwrap_err();

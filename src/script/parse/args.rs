@@ -143,7 +143,7 @@ impl Args<'_> {
                 "quickack" => opts.quickack = Some(units::on_off(value).map_err(bad)?),
                 "cork" => opts.cork = Some(units::on_off(value).map_err(bad)?),
                 "congestion" => {
-                    opts.congestion = Some(crate::lab::tcp_opts::CcName::new(value).ok_or_else(|| {
+                    opts.congestion = Some(crate::lab::Congestion::new(value).ok_or_else(|| {
                         bad(format!(
                             "bad congestion '{value}': expected a congestion control's name, as cubic, reno or bbr"
                         ))
