@@ -306,9 +306,9 @@ fn errors_name_the_column_and_what_was_expected() {
         ("connect L1 timeout=soon", 12, "bad timeout 'soon'"),
         ("set C1 rcvtimeo=soon", 8, "bad time-out 'soon'"),
         (
-            "set C1 congestion=no-such",
+            "set C1 congestion=no.such",
             8,
-            "bad congestion 'no-such': expected a congestion control's name",
+            "bad congestion 'no.such': expected a congestion control's name",
         ),
         ("connect", 8, "connect needs a target"),
         ("accept L1 some", 11, "expected xN or all"),
