@@ -11,7 +11,7 @@ use std::time::Duration;
 use socket2::{Domain, Protocol, Socket, Type};
 
 use super::filter;
-use super::ring::{self, BLOCKS_HEADERS, BLOCKS_WHOLE, Block, Ring};
+use super::ring::{self, BLOCKS_WHOLE, Block, Ring};
 
 /// `PACKET_IGNORE_OUTGOING` (linux/if_packet.h).
 const PACKET_IGNORE_OUTGOING: libc::c_int = 23;
@@ -66,7 +66,8 @@ impl Capture {
         // Made with protocol 0, the socket sees no frame until it is bound
         // below: by then the ring and the filter are in place.
         let blocks = if snaplen <= filter::SNAPLEN {
-            BLOCKS_HEADERS
+            let mtu = crate::sys::loopback::mtu().ok();
+            ring::blocks_for_headers(mtu.and_then(|m| u32::try_from(m).ok()))
         } else {
             BLOCKS_WHOLE
         };

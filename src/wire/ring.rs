@@ -38,10 +38,30 @@ pub struct FrameMeta {
 /// headers, or 15 whole loopback frames of 64 KiB.
 pub const BLOCK_SIZE: u32 = 1 << 20;
 
-/// How many blocks when only the headers are kept: 24 MiB, about 100,000
-/// frames, a seventh of a second of a bulk transfer in a lab of its own
-/// (16 MiB dropped a frame now and then on a busy machine).
+/// The most blocks when only the headers are kept: 24 MiB, about 100,000
+/// frames, a seventh of a second of a bulk transfer on a loopback of MTU
+/// 1500 (16 MiB dropped a frame now and then on a busy machine).
 pub const BLOCKS_HEADERS: u32 = 24;
+
+/// The fewest: 4 MiB, about 16,000 frames.
+pub const BLOCKS_HEADERS_MIN: u32 = 4;
+
+/// The MTU [`BLOCKS_HEADERS`] was measured at.
+const MTU_MEASURED: u32 = 1500;
+
+/// How many blocks, when only the headers are kept, hold the same seventh
+/// of a second of a bulk transfer on a loopback of this MTU. A bulk
+/// transfer's frames are as long as the MTU lets them be, so their rate
+/// falls as it grows: at MTU 65536 (a machine's `lo`, with TSO) 1 GiB is
+/// about 20,000 frames, not 750,000, and the largest ring held nearly two
+/// seconds of it while every page of it stayed resident. An MTU that
+/// cannot be read counts as the smallest.
+pub fn blocks_for_headers(mtu: Option<u32>) -> u32 {
+    let mtu = mtu.unwrap_or(MTU_MEASURED).max(1);
+    (BLOCKS_HEADERS * MTU_MEASURED)
+        .div_ceil(mtu)
+        .clamp(BLOCKS_HEADERS_MIN, BLOCKS_HEADERS)
+}
 
 /// How many blocks when whole frames are kept (for a pcap file): 32 MiB.
 pub const BLOCKS_WHOLE: u32 = 32;
@@ -286,5 +306,21 @@ impl Drop for Block<'_> {
             .status(i)
             .store(TP_STATUS_KERNEL, Ordering::Release);
         *self.next = (i + 1) % self.ring.blocks;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ring_shrinks_as_frames_grow() {
+        assert_eq!(blocks_for_headers(Some(1500)), BLOCKS_HEADERS);
+        assert_eq!(blocks_for_headers(Some(576)), BLOCKS_HEADERS);
+        assert_eq!(blocks_for_headers(None), BLOCKS_HEADERS);
+        assert_eq!(blocks_for_headers(Some(3000)), 12);
+        assert_eq!(blocks_for_headers(Some(9000)), BLOCKS_HEADERS_MIN);
+        assert_eq!(blocks_for_headers(Some(65536)), BLOCKS_HEADERS_MIN);
+        assert_eq!(blocks_for_headers(Some(0)), BLOCKS_HEADERS);
     }
 }
