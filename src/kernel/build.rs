@@ -12,6 +12,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use super::diag::DiagEntry;
 use super::notes;
+use super::phrases::{Phrase, Phrases};
 use super::proc::{Counters, System};
 use super::snapshot::{CounterScope, HalfOpen, PastLimit, Snapshot, SockView, SynQueue, ViewRole};
 use super::state::TcpState;
@@ -55,7 +56,7 @@ fn role(r: Role) -> ViewRole {
 }
 
 /// Calls in flight, short: `send(1.0m) 1.2s`, `connect 0.4s`.
-fn in_flight(s: &SocketInfo) -> Vec<String> {
+fn in_flight(s: &SocketInfo, phrases: &mut Phrases) -> Vec<Phrase> {
     s.in_flight
         .iter()
         .map(|f| {
@@ -69,13 +70,16 @@ fn in_flight(s: &SocketInfo) -> Vec<String> {
             };
             // A paced loop between its steps waits by choice: not blocked.
             let paced = if f.pacing { " paced" } else { "" };
-            format!("{call} {:.1}s{paced}", f.since.elapsed().as_secs_f64())
+            phrases.of(&format!(
+                "{call} {:.1}s{paced}",
+                f.since.elapsed().as_secs_f64()
+            ))
         })
         .collect()
 }
 
 /// The view of a lab socket, with its kernel entry if the kernel holds one.
-fn lab_view(s: &SocketInfo, e: Option<&DiagEntry>) -> SockView {
+fn lab_view(s: &SocketInfo, e: Option<&DiagEntry>, phrases: &mut Phrases) -> SockView {
     let m = &s.meta;
     let listening = s.role == Role::Listener;
     let mut v = SockView {
@@ -107,7 +111,7 @@ fn lab_view(s: &SocketInfo, e: Option<&DiagEntry>) -> SockView {
         bytes_received: Some(s.bytes_received),
         tcp: None,
         drops: None,
-        in_flight: in_flight(s),
+        in_flight: in_flight(s, phrases),
         notes: Vec::new(),
         syn_queue: None,
         next_syn_ms: None,
@@ -219,12 +223,13 @@ pub fn snapshot_into(r: Readings<'_>, mut sockets: Vec<SockView>) -> Snapshot {
     }
     // Built at the first waiting entry: most snapshots have none.
     let mut client_at: Option<HashMap<SocketAddr, SockName>> = None;
+    let mut phrases = Phrases::default();
     sockets.clear();
     sockets.reserve(matched.len() + r.entries.len() - used.iter().filter(|u| **u).count());
     for (li, found) in matched {
         let s = &r.lab[li];
         let entry = found.map(|i| &r.entries[i]);
-        let mut view = lab_view(s, entry);
+        let mut view = lab_view(s, entry, &mut phrases);
         let mut waiting = Vec::new();
         if s.role == Role::Listener
             && let (Some(at), false) = (view.local, s.meta.closed)
@@ -272,9 +277,13 @@ pub fn snapshot_into(r: Readings<'_>, mut sockets: Vec<SockView>) -> Snapshot {
         sockets.push(view);
         sockets.extend(waiting);
     }
-    notes::annotate(&mut sockets, &r.system, &r.counters, &|pair| {
-        by_pair.get(&pair).map(|i| r.entries[*i].state)
-    });
+    notes::annotate(
+        &mut sockets,
+        &r.system,
+        &r.counters,
+        &mut phrases,
+        &|pair| by_pair.get(&pair).map(|i| r.entries[*i].state),
+    );
     Snapshot {
         t: r.t,
         sockets,

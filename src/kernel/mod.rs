@@ -14,6 +14,7 @@ pub mod bytecode;
 pub mod diag;
 pub mod fields;
 mod notes;
+pub mod phrases;
 pub mod proc;
 mod reader;
 mod sampler;

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 
+use super::phrases::Phrases;
 use super::proc::{Counters, System};
 use super::snapshot::{PastLimit, SockView, SynQueue, ViewRole};
 use super::state::TcpState;
@@ -17,6 +18,7 @@ pub(crate) fn annotate(
     sockets: &mut [SockView],
     system: &System,
     counters: &Counters,
+    phrases: &mut Phrases,
     entries: &ByPair<'_>,
 ) {
     let listeners: Vec<Listening> = sockets
@@ -105,7 +107,7 @@ pub(crate) fn annotate(
         } else if v.state == TcpState::Closed && v.id.is_some() {
             notes.push("no connection: it was reset, it failed, or it never connected".into());
         }
-        v.notes = notes;
+        v.notes = phrases.all(&notes);
     }
 }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+pub use super::phrases::Phrase;
 use super::proc::{Counters, System};
 use super::state::TcpState;
 use crate::lab::{SockName, TimeoutMode};
@@ -134,10 +135,10 @@ pub struct SockView {
     pub drops: Option<u32>,
     /// Calls in flight (`send(1048576) 1.2 s`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub in_flight: Vec<String>,
+    pub in_flight: Vec<Phrase>,
     /// Where the kernel surprises: short explanations of this socket's figures.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
+    pub notes: Vec<Phrase>,
     /// Listeners: the SYN queue's limit and what happens past it.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub syn_queue: Option<SynQueue>,

@@ -7,7 +7,7 @@
 use std::collections::VecDeque;
 use std::os::unix::thread::JoinHandleExt;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::interrupt;
@@ -118,12 +118,12 @@ impl Parked {
         state.parked_wake = None;
         state.current = None;
         if state.queue.is_empty() {
-            self.lane.inner.busy.store(false, Ordering::Release);
+            self.lane.inner().busy.store(false, Ordering::Release);
         } else if self.lane.start(&mut state).is_err() {
             // No thread now: the calls stay queued for the next push.
         }
         drop(state);
-        self.lane.inner.changed.notify_all();
+        self.lane.inner().changed.notify_all();
     }
 }
 
@@ -172,7 +172,9 @@ struct Inner {
 /// One side of a socket.
 #[derive(Clone, Default)]
 pub(crate) struct Lane {
-    inner: Arc<Inner>,
+    /// Made at the side's first call: of twenty thousand clients whose
+    /// connects wait for a full queue, none has used its receiving side.
+    inner: OnceLock<Arc<Inner>>,
 }
 
 /// Clears a lane's worker when its thread unwinds out of [`Lane::work`]
@@ -191,16 +193,29 @@ impl Drop for Leaving<'_> {
         state.worker = None;
         state.tid = None;
         state.current = None;
-        self.0.inner.busy.store(false, Ordering::Release);
+        self.0.inner().busy.store(false, Ordering::Release);
         // When no thread can start, the calls stay queued for the next push.
         let _ = self.0.start(&mut state);
-        self.0.inner.changed.notify_all();
+        self.0.inner().changed.notify_all();
     }
 }
 
 impl Lane {
-    fn lock(&self) -> MutexGuard<'_, State> {
+    /// The lane's state, made now if no call has come yet.
+    fn inner(&self) -> &Arc<Inner> {
+        self.inner.get_or_init(Arc::default)
+    }
+
+    /// Whether a worker runs (calls are queued or running); false for a
+    /// lane that never had a call.
+    fn busy(&self) -> bool {
         self.inner
+            .get()
+            .is_some_and(|i| i.busy.load(Ordering::Acquire))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.inner()
             .state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -245,7 +260,7 @@ impl Lane {
         // Recorded before the lock is released; the worker takes the lock
         // before it does anything, so it cannot exit unseen.
         state.worker = Some(handle.as_pthread_t());
-        self.inner.busy.store(true, Ordering::Release);
+        self.inner().busy.store(true, Ordering::Release);
         Ok(())
     }
 
@@ -258,7 +273,13 @@ impl Lane {
         loop {
             let job = {
                 let mut state = self.lock();
-                match state.queue.pop_front() {
+                let next = state.queue.pop_front();
+                if state.queue.is_empty() && state.queue.capacity() > 0 {
+                    // Room for a few calls stays with every socket that
+                    // made one otherwise: a connect's, for the socket's life.
+                    state.queue = VecDeque::new();
+                }
+                match next {
                     Some(job) => {
                         state.current = Some(InFlight {
                             call: job.started.clone(),
@@ -273,8 +294,8 @@ impl Lane {
                         state.worker = None;
                         state.tid = None;
                         state.current = None;
-                        self.inner.busy.store(false, Ordering::Release);
-                        self.inner.changed.notify_all();
+                        self.inner().busy.store(false, Ordering::Release);
+                        self.inner().changed.notify_all();
                         drop(state);
                         RUNNING.with(|r| r.borrow_mut().take());
                         return;
@@ -288,20 +309,20 @@ impl Lane {
                 // moves the lane on. Still busy: the call is in flight.
                 state.worker = None;
                 state.tid = None;
-                self.inner.changed.notify_all();
+                self.inner().changed.notify_all();
                 drop(state);
                 RUNNING.with(|r| r.borrow_mut().take());
                 return;
             }
             state.current = None;
             drop(state);
-            self.inner.changed.notify_all();
+            self.inner().changed.notify_all();
         }
     }
 
     /// Calls queued or running.
     pub fn pending(&self) -> usize {
-        if !self.inner.busy.load(Ordering::Acquire) {
+        if !self.busy() {
             return 0;
         }
         let state = self.lock();
@@ -311,7 +332,7 @@ impl Lane {
     /// Calls queued or running, and the one running, in one look.
     pub fn status(&self) -> (usize, Option<InFlight>) {
         // No worker: nothing queued, nothing running.
-        if !self.inner.busy.load(Ordering::Acquire) {
+        if !self.busy() {
             return (0, None);
         }
         let state = self.lock();
@@ -333,7 +354,7 @@ impl Lane {
     /// A call whose thread waits for a CPU, or has not started, or has
     /// finished but not yet been told, has not settled.
     pub fn settled(&self, seq: u64) -> Option<bool> {
-        if !self.inner.busy.load(Ordering::Acquire) {
+        if !self.busy() {
             return None;
         }
         let state = self.lock();
@@ -352,6 +373,9 @@ impl Lane {
 
     /// Drops the queued calls (not the running one), telling each it was cancelled.
     pub fn cancel_queued(&self) {
+        if self.inner.get().is_none() {
+            return;
+        }
         let jobs: Vec<Job> = self.lock().queue.drain(..).collect();
         for job in jobs {
             (job.run)(true);
@@ -360,6 +384,9 @@ impl Lane {
 
     /// Makes a blocked call on this lane return EINTR.
     pub fn interrupt(&self) {
+        if self.inner.get().is_none() {
+            return;
+        }
         let state = self.lock();
         if let Some(wake) = &state.parked_wake {
             wake();
@@ -375,6 +402,9 @@ impl Lane {
     /// Waits until the lane has no thread and no parked call, or the
     /// deadline passes; true when idle.
     pub fn wait_idle(&self, deadline: Instant) -> bool {
+        if self.inner.get().is_none() {
+            return true;
+        }
         let mut state = self.lock();
         while state.worker.is_some() || state.parked {
             let now = Instant::now();
@@ -383,7 +413,7 @@ impl Lane {
             }
             let wait = (deadline - now).min(Duration::from_millis(50));
             state = self
-                .inner
+                .inner()
                 .changed
                 .wait_timeout(state, wait)
                 .unwrap_or_else(|p| p.into_inner())

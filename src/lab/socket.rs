@@ -66,7 +66,10 @@ pub(crate) struct LabSocket {
     pub recv: Lane,
     /// Set when the socket is ready for receiving calls (a client's connect returned).
     pub ready: Latch,
-    meta: Mutex<Meta>,
+    /// Shared with the copies the front ends take ([`SocketInfo`]), and
+    /// copied only when it changes while one is out: the kernel view takes
+    /// every socket's at each tick.
+    meta: Mutex<Arc<Meta>>,
     /// Bytes the application sent on it.
     pub bytes_sent: AtomicU64,
     /// Bytes the application received from it.
@@ -96,7 +99,7 @@ impl LabSocket {
             send: Lane::default(),
             recv: Lane::default(),
             ready,
-            meta: Mutex::new(meta),
+            meta: Mutex::new(Arc::new(meta)),
             bytes_sent: AtomicU64::new(0),
             bytes_received: AtomicU64::new(0),
             drain: AtomicU64::new(0),
@@ -115,9 +118,9 @@ impl LabSocket {
         self.fd.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
 
-    /// What the lab knows of the socket.
-    pub fn meta(&self) -> MutexGuard<'_, Meta> {
-        self.meta.lock().unwrap_or_else(|p| p.into_inner())
+    /// What the lab knows of the socket, to read or change.
+    pub fn meta(&self) -> MetaGuard<'_> {
+        MetaGuard(self.meta.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     /// Whether `close` was called.
@@ -140,12 +143,29 @@ impl LabSocket {
         SocketInfo {
             name: self.name,
             role: self.name.role,
-            meta: self.meta().clone(),
+            meta: Arc::clone(&self.meta().0),
             bytes_sent: self.bytes_sent.load(Ordering::Relaxed),
             bytes_received: self.bytes_received.load(Ordering::Relaxed),
             in_flight: send_call.into_iter().chain(recv_call).collect(),
             pending: sending + receiving + starting,
         }
+    }
+}
+
+/// A lab socket's [`Meta`] under its lock. Changing it copies it first
+/// when a front end still holds the one read before.
+pub struct MetaGuard<'a>(MutexGuard<'a, Arc<Meta>>);
+
+impl std::ops::Deref for MetaGuard<'_> {
+    type Target = Meta;
+    fn deref(&self) -> &Meta {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for MetaGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Meta {
+        Arc::make_mut(&mut self.0)
     }
 }
 
@@ -157,7 +177,7 @@ pub struct SocketInfo {
     /// Listener, client or accepted.
     pub role: Role,
     /// Addresses, pair, options asked and effective.
-    pub meta: Meta,
+    pub meta: Arc<Meta>,
     /// Bytes the application sent.
     pub bytes_sent: u64,
     /// Bytes the application received.

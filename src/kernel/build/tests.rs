@@ -31,7 +31,7 @@ fn sock(name: &str, meta: Meta) -> SocketInfo {
     SocketInfo {
         name,
         role: name.role,
-        meta,
+        meta: meta.into(),
         bytes_sent: 0,
         bytes_received: 0,
         in_flight: Vec::new(),

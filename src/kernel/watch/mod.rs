@@ -459,7 +459,13 @@ impl Watch {
         let generation = self.generation;
         self.names.retain(|_, (_, g)| *g == generation);
         let listed = &mut out[start..];
-        super::notes::annotate(listed, system, counters, &|_| None);
+        super::notes::annotate(
+            listed,
+            system,
+            counters,
+            &mut super::phrases::Phrases::default(),
+            &|_| None,
+        );
         let full = fullness(listed);
         self.alerts.sample(*counters, full, self.was, t);
         self.was = full;
@@ -498,9 +504,9 @@ impl Watch {
         }
         if v.owner.is_none() && e.inode != 0 {
             v.notes.push(if self.owners.some_unreadable() {
-                "owner unknown: its process is not readable by this user (as root, sockplay sees every owner)".to_string()
+                "owner unknown: its process is not readable by this user (as root, sockplay sees every owner)".into()
             } else {
-                "owner not known yet".to_string()
+                "owner not known yet".into()
             });
         }
         v

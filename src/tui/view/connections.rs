@@ -295,7 +295,7 @@ fn cell(app: &App, v: &SockView, col: usize, merged: bool, call_room: usize) -> 
                 Span::styled(fit_call(&o, call_room), t.dim())
             }
             (call, _) => {
-                let call = call.map_or("", String::as_str);
+                let call = call.map_or("", |c| &**c);
                 // A waiting client's next try, so that a late arrival is expected.
                 let system = app.snapshot.as_deref().map(|s| &s.system);
                 let timer = system.and_then(|sys| crate::kernel::syn_timer_words(v, sys));
