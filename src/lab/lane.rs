@@ -170,11 +170,21 @@ struct Inner {
 }
 
 /// One side of a socket.
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub(crate) struct Lane {
     /// Made at the side's first call: of twenty thousand clients whose
     /// connects wait for a full queue, none has used its receiving side.
     inner: OnceLock<Arc<Inner>>,
+}
+
+impl Clone for Lane {
+    /// The same lane: a copy made before its first call shares the state
+    /// that call makes.
+    fn clone(&self) -> Lane {
+        Lane {
+            inner: OnceLock::from(Arc::clone(self.inner())),
+        }
+    }
 }
 
 /// Clears a lane's worker when its thread unwinds out of [`Lane::work`]
