@@ -2,19 +2,21 @@
 """`connect L1 x100000` in the TUI against a listener of backlog 5: the
 connects the queue cannot take wait in SYN-SENT. Prints the most threads,
 the most RSS and the descriptors over 30 s (read from /proc), then how long
-quitting takes in that state: q then y, Ctrl-C, SIGTERM. With
-`--other-states`, the same three ways of quitting are timed in other busy
-states too: idle, a bulk transfer, a repeated sendto.
+quitting takes in that state: q then y, Ctrl-C, SIGTERM. Then the same
+storm headless, in `sockplay run` and `sockplay run --wire`: the most
+threads and RSS, and how long SIGTERM takes. With `--other-states`, the
+same three ways of quitting are timed in other busy states too: idle, a
+bulk transfer, a repeated sendto.
 
 Run: python3 benches/connect_storm.py [--seconds 30] [--other-states]
      (builds the release binary)
 
 Targets: threads <= 64, RSS <= 64 MiB, each way of quitting <= 1 s.
 """
-import argparse, os, signal, sys, time
+import argparse, os, signal, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from procstat import Peak, Tail, build_release  # noqa: E402
+from procstat import BIN, Peak, Tail, build_release  # noqa: E402
 
 
 def storm(seconds):
@@ -74,6 +76,29 @@ def quit_time(p, how):
     return took
 
 
+def headless(seconds, wire):
+    """The storm in `sockplay run` (with `--wire` when asked): the most
+    threads and RSS over `seconds`, then how long SIGTERM takes."""
+    with tempfile.NamedTemporaryFile("w", suffix=".sp") as script:
+        script.write(f"listen backlog=5\nconnect L1 x100000\nsleep {int(seconds) + 30}s\n")
+        script.flush()
+        args = [BIN, "run"] + (["--wire"] if wire else []) + [script.name]
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        peak = Peak(proc.pid)
+        end = time.monotonic() + seconds
+        while time.monotonic() < end and proc.poll() is None:
+            peak.sample()
+            time.sleep(0.25)
+        t = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        return peak.threads, peak.rss, peak.fds, time.monotonic() - t
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=30)
@@ -89,6 +114,11 @@ def main():
                   f"{rss:.1f} MiB RSS (target <= 64 MiB), {nfd} descriptors")
         took = quit_time(p, how)
         print(f"quit by {how} with the connects blocked: {took:.2f} s (target <= 1 s)")
+    for wire in [False, True]:
+        t, rss, nfd, took = headless(args.seconds, wire)
+        mode = "sockplay run --wire" if wire else "sockplay run"
+        print(f"{mode}, connect L1 x100000 for {args.seconds:.0f} s: at most {t} threads (target <= 64), "
+              f"{rss:.1f} MiB RSS (target <= 64 MiB), {nfd} descriptors; SIGTERM took {took:.2f} s (target <= 1 s)")
     if args.other_states:
         for state, commands, seconds in OTHER_STATES:
             took = [quit_time(busy(commands, seconds), how) for how in ["q, y", "Ctrl-C", "SIGTERM"]]
