@@ -115,6 +115,27 @@ fn pause_waits_for_space_before_the_calls_below_it() {
     app.lab.shutdown(Duration::from_secs(1));
 }
 
+/// `select S wire` opens the wire pane for the notes about the segments,
+/// and the next step closes it: the results come back.
+#[test]
+fn select_wire_opens_the_wire_pane_until_the_step_ends() {
+    let (mut app, rx) = app();
+    let lines = parse_script(
+        "step \"One\"\nlisten\nconnect L1\naccept L1\nwait L1\nselect C1 wire\nnote \"On the wire.\"\nstep \"Two\"\nnote \"After.\"\n",
+    )
+    .unwrap();
+    app.play("Wire", lines, true);
+    assert!(!app.wire.shown);
+    space(&mut app);
+    assert!(common::tui::pump_drawn(&mut app, &rx, |a| notes_shown(a) == ["On the wire."]));
+    assert!(app.wire.shown, "the wire pane opened");
+    assert_eq!(app.sel_conn.map(|s| s.to_string()).as_deref(), Some("C1"));
+    space(&mut app);
+    assert!(common::tui::pump_drawn(&mut app, &rx, |a| notes_shown(a) == ["After."]));
+    assert!(!app.wire.shown, "the next step closed it");
+    app.lab.shutdown(Duration::from_secs(1));
+}
+
 #[test]
 fn select_points_the_selected_pane_at_a_socket() {
     let (mut app, rx) = app();

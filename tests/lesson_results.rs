@@ -125,6 +125,11 @@ fn results_in_sight(name: &str) {
                     conns.join("\n")
                 );
             }
+            // A step that opened the wire (`select S wire`) shows the
+            // segments in the results' place, as its notes ask.
+            if app.wire.shown {
+                continue;
+            }
             let rows = rows_in(&mut app, w, h, |a| a.results);
             let shown = |seq: &u64| rows.iter().any(|r| r.starts_with(&format!("#{seq} ")));
             let at = app.script.as_ref().unwrap().stop();
@@ -193,7 +198,7 @@ fn last_connection_named(
     let conn = |s: &sockplay::lab::SockName| s.role != Role::Listener && !closed.contains(s);
     let mut named = lines.iter().filter_map(|l| match &l.statement {
         Statement::Lab(cmd) => cmd.subject(),
-        Statement::Wait { sock, .. } | Statement::Select(sock, _) => Some(*sock),
+        Statement::Wait { sock, .. } | Statement::Select(sock, ..) => Some(*sock),
         Statement::Expect(e) => Some(e.sock),
         _ => None,
     });

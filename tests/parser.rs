@@ -229,11 +229,19 @@ fn the_script_commands() {
     );
     assert_eq!(
         one("select A1 recv"),
-        Statement::Select(name("A1"), sockplay::script::Facing::Receiving)
+        Statement::Select(name("A1"), sockplay::script::Facing::Receiving, false)
     );
     assert_eq!(
         one("select A1"),
-        Statement::Select(name("A1"), sockplay::script::Facing::Sending)
+        Statement::Select(name("A1"), sockplay::script::Facing::Sending, false)
+    );
+    assert_eq!(
+        one("select C1 wire"),
+        Statement::Select(name("C1"), sockplay::script::Facing::Sending, true)
+    );
+    assert_eq!(
+        one("select A1 recv wire"),
+        Statement::Select(name("A1"), sockplay::script::Facing::Receiving, true)
     );
     assert_eq!(
         one("sleep 1.5s"),

@@ -650,11 +650,11 @@ impl Player {
             }
             Statement::Help(topic) => host.sink.info(n, &help_text(topic.as_deref()), t),
             Statement::Pause => host.sink.pause(n, t),
-            Statement::Select(sock, facing) => {
+            Statement::Select(sock, facing, wire) => {
                 if !host.known(*sock) {
                     return self.reject(host, n, &LabError::UnknownSocket(*sock).to_string());
                 }
-                host.sink.select(*sock, *facing);
+                host.sink.select(*sock, *facing, *wire);
             }
             Statement::Link(cmd) => match crate::link::apply(cmd) {
                 Ok(said) => host.sink.info(n, &said, t),

@@ -49,9 +49,10 @@ pub trait Sink {
     fn finish(&mut self) {}
     /// A `pause`: a lesson stops here for the reader (headless, a mark).
     fn pause(&mut self, _line: usize, _t: Duration) {}
-    /// A `select S`: the socket a lesson talks about, and the way of its
-    /// bytes it shows first (headless, nothing).
-    fn select(&mut self, _sock: SockName, _facing: super::parse::Facing) {}
+    /// A `select S`: the socket a lesson talks about, the way of its bytes
+    /// it shows first, and whether the wire pane opens on it (headless,
+    /// nothing).
+    fn select(&mut self, _sock: SockName, _facing: super::parse::Facing, _wire: bool) {}
     /// A `sysctl` read or change; told as information unless the sink says more.
     fn sysctl(&mut self, line: usize, report: &SysctlReport, t: Duration) {
         self.info(line, &report.to_string(), t);

@@ -543,9 +543,17 @@ impl App {
             sink: &mut sink,
         };
         let out = run(&mut host, typed, script);
-        if let Some((sock, facing)) = selected {
+        if let Some((sock, facing, wire)) = selected {
             self.select(sock);
             self.facing = facing;
+            // A lesson's notes are about the segments: the wire shows
+            // them until the step ends (a typed `select S wire` keeps it).
+            if wire {
+                self.wire.show();
+                if let (Source::Script, Some(s)) = (source, &mut self.script) {
+                    s.wire_opened = true;
+                }
+            }
         }
         if let Some((text, at)) = shown {
             self.open_kernel_view(text, at);

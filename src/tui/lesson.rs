@@ -46,6 +46,9 @@ pub struct Script {
     /// Where the reader last pressed space (a line index): the notes since
     /// then are the ones not yet read.
     pub read_to: usize,
+    /// The step opened the wire pane (`select S wire`): the next step
+    /// closes it.
+    pub wire_opened: bool,
 }
 
 impl Script {
@@ -65,6 +68,7 @@ impl Script {
             holding: false,
             more: None,
             read_to: 0,
+            wire_opened: false,
         }
     }
 
@@ -117,6 +121,10 @@ impl App {
             "── the lesson starts again in a fresh lab ──".into()
         }));
         let replay_to = if replay { current } else { None };
+        // A wire pane the lesson opened closes with it.
+        if self.script.as_ref().is_some_and(|s| s.wire_opened) {
+            self.wire.shown = false;
+        }
         self.script = Some(Script::new(name, lines, lesson, replay_to));
         self.advance(Instant::now());
         self.dirty = true;
@@ -142,6 +150,10 @@ impl App {
         }
         if s.at_step.take().is_some() {
             s.player.resume();
+            if std::mem::take(&mut s.wire_opened) {
+                self.wire.shown = false;
+            }
+            let Some(s) = &mut self.script else { return };
             // The step's own line is shown as the step begins.
             let line = s
                 .player

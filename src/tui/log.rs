@@ -125,8 +125,8 @@ pub struct LogSink<'a> {
     /// The last error, to show beside the command line.
     pub error: &'a mut Option<String>,
     /// The socket a `select` asked for, for the App to select, and the
-    /// way of its bytes to show first.
-    pub selected: &'a mut Option<(SockName, crate::script::Facing)>,
+    /// way of its bytes to show first, and whether the wire opens on it.
+    pub selected: &'a mut Option<(SockName, crate::script::Facing, bool)>,
     /// The kernel view a `show` printed, for the App to show over the
     /// panes, and where to open it.
     pub shown: &'a mut Option<(String, crate::script::ShowAt)>,
@@ -148,7 +148,7 @@ impl Sink for LogSink<'_> {
                     self.acted_on.note(s);
                 }
             }
-            Statement::Wait { sock, .. } | Statement::Select(sock, _) => self.acted_on.note(*sock),
+            Statement::Wait { sock, .. } | Statement::Select(sock, ..) => self.acted_on.note(*sock),
             Statement::Expect(e) => self.acted_on.note(e.sock),
             _ => {}
         }
@@ -215,7 +215,7 @@ impl Sink for LogSink<'_> {
         self.log.push(Entry::Info(escape_lines(text).into_owned()));
     }
 
-    fn select(&mut self, sock: SockName, facing: crate::script::Facing) {
-        *self.selected = Some((sock, facing));
+    fn select(&mut self, sock: SockName, facing: crate::script::Facing, wire: bool) {
+        *self.selected = Some((sock, facing, wire));
     }
 }

@@ -163,6 +163,13 @@ impl WirePane {
         self.scroll.reset();
     }
 
+    /// Shows the pane, following the newest segments.
+    pub fn show(&mut self) {
+        if !self.shown {
+            self.toggle();
+        }
+    }
+
     /// Scrolls the ladder by `lines` (up is positive).
     pub fn scroll_by(&mut self, lines: isize) {
         self.scroll.by(lines);

@@ -201,17 +201,23 @@ pub(super) fn pause(args: &Args<'_>) -> Result<Statement, ParseError> {
     Ok(Statement::Pause)
 }
 
-/// `select S [send|recv]`.
+/// `select S [send|recv] [wire]`.
 pub(super) fn select(args: &Args<'_>) -> Result<Statement, ParseError> {
     let sock = args.sock(0)?;
-    let facing = match args.tokens.get(1) {
-        None => Facing::Sending,
-        Some(t) if t.text.eq_ignore_ascii_case("send") => Facing::Sending,
-        Some(t) if t.text.eq_ignore_ascii_case("recv") => Facing::Receiving,
-        Some(t) => {
-            return Err(args.err(t, format!("expected send or recv, found '{}'", t.text)));
+    let (mut facing, mut wire) = (None, false);
+    for t in args.tokens.iter().skip(1).take(2) {
+        match t.text.to_ascii_lowercase().as_str() {
+            "send" if facing.is_none() => facing = Some(Facing::Sending),
+            "recv" if facing.is_none() => facing = Some(Facing::Receiving),
+            "wire" if !wire => wire = true,
+            _ => {
+                return Err(args.err(
+                    t,
+                    format!("expected send, recv or wire, found '{}'", t.text),
+                ));
+            }
         }
-    };
-    args.done(2)?;
-    Ok(Statement::Select(sock, facing))
+    }
+    args.done(3)?;
+    Ok(Statement::Select(sock, facing.unwrap_or_default(), wire))
 }

@@ -78,8 +78,10 @@ pub enum Statement {
     /// A lesson stops here until the reader presses space (predict, then see).
     Pause,
     /// Put a socket in the selected pane (lessons point at what they talk
-    /// about), showing first the way its bytes go that the step is about.
-    Select(SockName, Facing),
+    /// about), showing first the way its bytes go that the step is about;
+    /// with `wire` (true), open the wire pane on its connection until the
+    /// step ends, for notes about its segments.
+    Select(SockName, Facing, bool),
     /// Check that a segment went by on the wire.
     ExpectPacket(super::packet_expect::PacketExpect),
     /// Read a kernel setting, or change it in a lab of its own.
