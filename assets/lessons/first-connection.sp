@@ -20,7 +20,9 @@ expect L1 accept_queue=1
 expect packet from=C1 to=L1 flags=SYN cause=connect
 expect packet from=L1 to=C1 flags=SYN+ACK
 expect packet from=C1 to=L1 flags=ACK cause=connect
-note "C1 is connected (ESTAB) and its connection waits in L1's accept queue (queue 1/6). The server program has not done anything yet: the kernel made the three-way handshake on its own, and connect() returned once it was done (press w to see its three segments on the wire)."
+note "C1 is connected (ESTAB) and its connection waits in L1's accept queue (queue 1/6). The server program has not done anything yet: the kernel made the three-way handshake on its own."
+select C1 wire
+note "On the wire: C1's SYN (S), L1's SYN-ACK (S.) and C1's ACK (.), all three inside C1's connect() call."
 
 step "The server accepts"
 note "Now the server calls accept()."

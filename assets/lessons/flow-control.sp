@@ -23,11 +23,13 @@ note "A1's buffer is full and its window is zero: C1's snd_wnd is {C1.snd_wnd}. 
 note "The kernel view also shows rtt, the kernel's estimate of the round trip, cwnd, its congestion window, and retrans, the segments C1 has sent again: this lesson needs none of them."
 
 step "No message says stop"
-show C1
 note "The receiver never sent 'stop'. Each acknowledgement it sent carried a smaller window, and the sender may only have that many bytes unacknowledged. At zero, the sender waits and now and then probes the window."
 expect packet from=C1 to=A1 kernel=zero-window-probe within 5s
 expect packet from=A1 to=C1 win=0 kernel=zero-window-probe-ack within 5s
+select C1 wire
 note "On the wire: A1's ACKs to C1's send, their windows falling to 0; then C1's kernel probing with a segment that carries nothing, and A1 answering each probe with the same zero window. No call made these: the kernel did."
+
+step "A sender at full speed"
 note "C1 now sends 8 MiB more, at full speed. Does this sendall return?"
 pause
 sendall C1 8m
@@ -35,7 +37,7 @@ sleep 2s
 expect C1 snd_wnd=0
 expect C1 ret=160k
 show C1
-note "No: it blocks. C1's send buffer is full, {C1.snd_mem} bytes of memory charged against a sndbuf of {C1.sndbuf}, and the window is zero, so the kernel keeps the call waiting: its result line says blocked. The receiver stopped the sender without a word."
+note "No: it blocks, and its result line says so. The kernel view shows why: the memory C1's send buffer is charged (snd_mem) has reached its sndbuf, and the window is zero, so the kernel keeps the call waiting. The receiver stopped the sender without a word."
 note "C1's sndbuf grows as the connection runs (autotuning). Its snd_mem counts memory, data plus bookkeeping, and may pass the sndbuf: the kernel checks for room before it takes each piece of a send, not after."
 
 step "A small read"

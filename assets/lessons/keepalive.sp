@@ -69,7 +69,7 @@ link down
 send C3 "GET / HTTP/1.0\n"
 expect C3 ret=15
 recv C3 100
-note "send() returned at once: the bytes were only queued, and recv() waits."
+note "send() returned at once: its bytes were only queued in C3's send buffer, not delivered."
 
 step "The user timeout runs out"
 wait C3 10s

@@ -70,7 +70,7 @@ recvall A1 15
 expect A1 ret=15
 expect packet from=C1 to=A1 len=15
 expect no packet from=C1 to=A1 len=6
-note "recvall waited {A1.elapsed}. The kernel held both pieces until TCP_CORK's ceiling, a fifth of a second after the first write, then sent what waited as one segment of 15 bytes: no segment of 6 went out (press w to see the wire)."
+note "recvall waited {A1.elapsed}. The kernel held both pieces until TCP_CORK's ceiling, a fifth of a second after the first write, then sent what waited as one segment of 15 bytes: the checks found no segment of 6."
 
 step "Uncork when the message is whole"
 send A1 "OK\n"
