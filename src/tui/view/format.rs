@@ -150,15 +150,34 @@ pub fn fit_spans(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
 }
 
 /// `first`, then as many of `rest` as fit in `room` cells, in order,
-/// each after `sep`: a title that drops whole fields, never cuts one.
+/// each after `sep`: a title that drops whole fields, never cuts one, and
+/// ends in "…" when it dropped any, so that a field left out is seen to be.
 pub fn fields(first: &str, rest: &[String], sep: &str, room: usize) -> String {
+    let width = |s: &str| s.chars().count();
     let mut out = shorten(first, room);
+    let mut kept = Vec::new();
+    let mut len = width(&out);
     for f in rest {
-        if out.chars().count() + sep.chars().count() + f.chars().count() > room {
+        if len + width(sep) + width(f) > room {
             break;
         }
+        len += width(sep) + width(f);
+        kept.push(f.as_str());
+    }
+    if kept.len() < rest.len() {
+        // Room for the mark: drop more fields until it fits.
+        while !kept.is_empty() && len + width(sep) + 1 > room {
+            let f = kept.pop().unwrap_or_default();
+            len -= width(sep) + width(f);
+        }
+    }
+    for f in &kept {
         out.push_str(sep);
         out.push_str(f);
+    }
+    if kept.len() < rest.len() && len + width(sep) < room {
+        out.push_str(sep);
+        out.push('…');
     }
     out
 }
@@ -234,7 +253,16 @@ mod tests {
             " · ",
             30,
         );
-        assert_eq!(t, "Connections · 6 · ESTAB 3");
+        assert_eq!(t, "Connections · 6 · ESTAB 3 · …");
+        let all = fields(
+            "Connections · 6",
+            &["ESTAB 3".into(), "SYN-SENT 3".into()],
+            " · ",
+            40,
+        );
+        assert_eq!(all, "Connections · 6 · ESTAB 3 · SYN-SENT 3");
+        let tight = fields("Connections · 6", &["ESTAB 3".into()], " · ", 25);
+        assert_eq!(tight, "Connections · 6 · …");
     }
 
     #[test]
