@@ -11,16 +11,18 @@
 //!
 //! Left out: the rows inside the panes that draw sockets as they are (the
 //! listeners, the connections, the selected one, the results, the link's
-//! row, the kernel view and the wire). What they hold, which results fit,
-//! where a row is shortened, whether a client still waits on a loaded
-//! machine, is the kernel's timing; the words and labels they draw are
-//! held by the pane tests and the screen-backing check of every note.
+//! row, the kernel view and the wire a key or a lesson opened). What they
+//! hold, which results fit, where a row is shortened, whether a client
+//! still waits on a loaded machine, is the kernel's timing; the words and
+//! labels they draw are held by the pane tests and the screen-backing check
+//! of every note.
 //!
 //! Masked in what is kept: every figure (with its sign, `<`, and unit:
 //! `12.3k`, `<1 s`, `0.4 ms`) becomes `#`, keeping lab socket names
 //! (`L1`, `C2`); runs of blanks become one; a titled border's dashes
 //! become two (a title's figures change its length); the per-state counts
-//! in the connections' title (`· ESTAB 2`) and the results' "in short"
+//! in the connections' title (`· ESTAB 2`, and the `· …` that says some
+//! were left out for want of room) and the results' "in short"
 //! hint, which follow the kernel's states and the results that fit.
 //!
 //! `SCREENS_DUMP=DIR` writes them, a file per lesson and size, to compare
@@ -155,6 +157,14 @@ fn unmask_optional(row: &str) -> String {
             row.replace_range(from + pair..from + end, "");
         }
     }
+    // The mark that counts were left out for want of room goes with them.
+    // (A title that filled its border has no dashes left: as if it had.)
+    if row.contains("Connections · #") {
+        row = row
+            .replace("Connections · # · …", "Connections · #")
+            .replace("Connections · # ┐", "Connections · # ──┐")
+            .replace("Connections · # ─┐", "Connections · # ──┐");
+    }
     row.replace(" pair ", " ").replace("call in flight", "call")
 }
 
@@ -193,6 +203,11 @@ fn live_panes(app: &App, w: u16, h: u16) -> Vec<Rect> {
         areas.selected,
         areas.results,
     ];
+    // The wire, when a lesson opened it, over the selected pane and the
+    // results: its segments and graph are the kernel's timing too.
+    if app.wire.shown {
+        live.push(areas.selected.union(areas.results));
+    }
     if matches!(app.mode, sockplay::tui::app::Mode::Show) {
         live.push(view::kernel_view::area(app, Rect::new(0, 0, w, h)));
     }
@@ -212,8 +227,9 @@ pub fn normalised(app: &App, w: u16, h: u16) -> String {
         buf[(x, y)].set_symbol(" ");
     };
     if !help {
-        for (i, r) in live_panes(app, w, h).into_iter().enumerate() {
-            let overlay = show && i == 4;
+        let view_area = view::kernel_view::area(app, Rect::new(0, 0, w, h));
+        for r in live_panes(app, w, h) {
+            let overlay = show && r == view_area;
             let first = r.y + 1;
             // The connections' column headings are kept.
             let first = if r == areas.connections {
@@ -288,6 +304,14 @@ pub fn self_test() -> Vec<String> {
         ("FIN-WAIT-2  IPv4  x200", "FIN-WAIT-# IPv4 x200"),
         (
             "┌ ▶ Connections · 12 · ESTAB 10 · SYN-SENT 2 ──────┐",
+            "┌ ▶ Connections · # ──┐",
+        ),
+        (
+            "┌ ▶ Connections · 12 · ESTAB 10 · … ┐",
+            "┌ ▶ Connections · # ──┐",
+        ),
+        (
+            "┌ ▶ Connections · 2 · … ─┐",
             "┌ ▶ Connections · # ──┐",
         ),
         (
