@@ -310,10 +310,7 @@ pub fn self_test() -> Vec<String> {
             "┌ ▶ Connections · 12 · ESTAB 10 · … ┐",
             "┌ ▶ Connections · # ──┐",
         ),
-        (
-            "┌ ▶ Connections · 2 · … ─┐",
-            "┌ ▶ Connections · # ──┐",
-        ),
+        ("┌ ▶ Connections · 2 · … ─┐", "┌ ▶ Connections · # ──┐"),
         (
             "│name pair state mode call in flight │",
             "│name state mode call│",
