@@ -261,7 +261,7 @@ mod tests {
             40,
         );
         assert_eq!(all, "Connections · 6 · ESTAB 3 · SYN-SENT 3");
-        let tight = fields("Connections · 6", &["ESTAB 3".into()], " · ", 25);
+        let tight = fields("Connections · 6", &["ESTAB 3".into()], " · ", 24);
         assert_eq!(tight, "Connections · 6 · …");
     }
 
