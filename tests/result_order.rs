@@ -148,3 +148,80 @@ fn a_blocked_loop_shows_before_the_steps_it_made() {
     };
     assert_eq!(r.part_of, Some(c.seq), "the step is the loop's");
 }
+
+#[test]
+fn a_loop_that_ends_at_once_is_listed_before_its_steps() {
+    // recvall finds its 4 bytes queued: its one recv (the next number)
+    // ends first; the loop's line still comes before it, as its number
+    // does, and says nothing of order.
+    let (mut app, rx) = app();
+    let script = "listen\nconnect L1\naccept L1\nwait L1\nsend C1 \"abcd\"\nexpect A1 recvq=4\nrecvall A1 4\nsleep 300ms\n";
+    app.play("loop at once", parse_script(script).unwrap(), false);
+    pump(
+        &mut app,
+        &rx,
+        |_| false,
+        |a| a.script.as_ref().unwrap().done,
+    );
+    let ops: Vec<(u64, Option<u64>)> = app
+        .log
+        .entries()
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Op(r) => Some((r.seq, r.part_of)),
+            _ => None,
+        })
+        .collect();
+    let (step, lp) = ops
+        .iter()
+        .find_map(|(s, p)| p.map(|p| (*s, p)))
+        .unwrap_or_else(|| panic!("recvall's step: {ops:?}"));
+    let at = |s: u64| {
+        ops.iter()
+            .position(|(q, _)| *q == s)
+            .unwrap_or_else(|| panic!("#{s} listed: {ops:?}"))
+    };
+    assert!(at(lp) < at(step), "the loop first: {ops:?}");
+    assert_eq!(app.log.overtaken_by(lp), None, "in order: nothing said");
+}
+
+#[test]
+fn a_call_listed_after_a_later_one_says_so() {
+    // recvall waits for 4 bytes; 2 come, then a listen is made and ends,
+    // then the other 2: the loop ends after the listen, numbered after it,
+    // and its line says so (its own steps do not count).
+    let (mut app, rx) = app();
+    let script = "listen\nconnect L1\naccept L1\nwait L1\nrecvall A1 4\nsend C1 \"ab\"\nsleep 300ms\nlisten\nsleep 300ms\nsend C1 \"cd\"\nwait A1\nsleep 300ms\n";
+    app.play("overtaken", parse_script(script).unwrap(), false);
+    pump(
+        &mut app,
+        &rx,
+        |_| false,
+        |a| a.script.as_ref().unwrap().done,
+    );
+    let all = app.log.entries().iter().find_map(|e| match e {
+        Entry::Op(r) if r.call == Call::RecvAll => Some(r.seq),
+        _ => None,
+    });
+    let lp = all.unwrap_or_else(|| panic!("recvall's result: {:?}", app.log.entries()));
+    let listen = app
+        .log
+        .entries()
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Op(r) if r.call == Call::Listen => Some(r.seq),
+            _ => None,
+        })
+        .max()
+        .unwrap();
+    let after = app.log.overtaken_by(lp);
+    assert!(
+        after.is_some_and(|a| a >= listen),
+        "{after:?}, listen #{listen}"
+    );
+    let screen = common::tui::render(&mut app, 120, 40);
+    assert!(
+        screen.contains(&format!("ended after #{}", after.unwrap())),
+        "{screen}"
+    );
+}

@@ -107,6 +107,7 @@ impl App {
             .iter()
             .rposition(|l| matches!(l.statement, Statement::Step(_)));
         self.lab.reset();
+        self.log.numbering_restarts();
         self.last.clear();
         self.snapshot = None;
         self.history = History::default();

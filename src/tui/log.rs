@@ -54,11 +54,45 @@ pub struct Log {
     entries: VecDeque<Entry>,
     /// Entries dropped off the front so far.
     dropped: usize,
+    /// The calls listed after a call numbered after them that had ended
+    /// (a call is numbered when it is made and listed when it ends): each
+    /// with the highest such number (`#11 recvall` after `#14 send`).
+    overtaken: std::collections::BTreeMap<u64, u64>,
 }
 
 impl Log {
     /// Adds an entry, dropping the oldest past the limit.
     pub fn push(&mut self, e: Entry) {
+        if let Entry::Op(r) = &e {
+            let mut told_blocked = false;
+            let mut first_step = None;
+            let mut after = None;
+            for (i, x) in self.entries.iter().enumerate().rev().take(STEPS_LOOKED_AT) {
+                match x {
+                    Entry::Op(s) if s.part_of == Some(r.seq) => first_step = Some(i),
+                    Entry::Op(s) if s.seq > r.seq => after = after.max(Some(s.seq)),
+                    Entry::Blocked(b) if b.seq == r.seq => told_blocked = true,
+                    _ => {}
+                }
+            }
+            // A loop that ended before it was told blocked goes before
+            // its steps, as its number does (`#26 recvall`, then `#27 ↳
+            // recv`).
+            if r.part_of.is_none()
+                && !told_blocked
+                && let Some(i) = first_step
+            {
+                self.insert(i, e);
+                return;
+            }
+            // Any other call listed after one numbered after it says so.
+            if let Some(a) = after {
+                self.overtaken.insert(r.seq, a);
+                if self.overtaken.len() > LOG_LIMIT {
+                    self.overtaken.pop_first();
+                }
+            }
+        }
         if self.entries.len() == LOG_LIMIT {
             self.entries.pop_front();
             self.dropped += 1;
@@ -89,6 +123,31 @@ impl Log {
             Some(i) => self.entries.insert(i, Entry::Blocked(call)),
             None => self.entries.push_back(Entry::Blocked(call)),
         }
+    }
+
+    /// Adds an entry at `i` (an index into [`Log::entries`]), dropping
+    /// the oldest past the limit.
+    fn insert(&mut self, i: usize, e: Entry) {
+        let i = if self.entries.len() == LOG_LIMIT {
+            self.entries.pop_front();
+            self.dropped += 1;
+            i.saturating_sub(1)
+        } else {
+            i
+        };
+        self.entries.insert(i, e);
+    }
+
+    /// The highest number of a call that ended and was listed before call
+    /// `seq` though made after it, if any (not counting `seq`'s own steps).
+    pub fn overtaken_by(&self, seq: u64) -> Option<u64> {
+        self.overtaken.get(&seq).copied()
+    }
+
+    /// The lab's calls are numbered from 1 again (a fresh lab): what was
+    /// said of the old numbers is forgotten.
+    pub fn numbering_restarts(&mut self) {
+        self.overtaken.clear();
     }
 
     /// The entries, oldest first.

@@ -53,7 +53,13 @@ fn lines_of<'a>(app: &App, e: &'a Entry) -> Vec<Line<'a>> {
             } else {
                 t.kind(r.kind)
             };
-            let mut lines = vec![Line::styled(result_line(r), style)];
+            let mut line = result_line(r);
+            // Numbered when called, listed when it ended: said where the
+            // numbers go out of order.
+            if let Some(after) = app.log.overtaken_by(r.seq) {
+                line.push_str(&format!(" · ended after #{after}"));
+            }
+            let mut lines = vec![Line::styled(line, style)];
             if app.python {
                 lines.push(python_line(app, r));
             }
