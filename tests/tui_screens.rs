@@ -63,6 +63,7 @@ fn sock(
             rtt_us: 30,
             cwnd: 10,
             retrans: 0,
+            dsack_dups: Some(0),
             ..TcpView::default()
         }),
         drops: None,
@@ -188,6 +189,7 @@ fn zero_window() -> Snapshot {
         rtt_us: 30,
         cwnd: 10,
         retrans: 0,
+        dsack_dups: Some(0),
         ..TcpView::default()
     });
     c1.in_flight = vec!["send(1.0m) 4.2s".into()];

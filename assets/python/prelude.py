@@ -177,7 +177,7 @@ def tcp_info(sock):
 
     return {"state": _STATES[b[0]], "backoff": b[4], "snd_wscale": b[6] & 15, "rcv_wscale": b[6] >> 4,
             "unacked": u32(24), "sacked": u32(28), "rtt_us": u32(68), "cwnd": u32(80),
-            "retrans": u32(100), "bytes_acked": u64(120),
+            "retrans": u32(100), "dsack_dups": u32(216), "bytes_acked": u64(120),
             "bytes_received": u64(128), "notsent": u32(144), "snd_wnd": u32(228), "rcv_wnd": u32(232)}
 
 #: state

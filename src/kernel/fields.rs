@@ -192,6 +192,11 @@ pub const FIELDS: &[Field] = &[
         read: |v| text(v.tcp.map(|t| t.retrans)),
     },
     Field {
+        name: "dsack_dups",
+        about: "segments the peer reported receiving twice, from its D-SACKs: resent though they had arrived (tcpi_dsack_dups)",
+        read: |v| text(v.tcp.and_then(|t| t.dsack_dups)),
+    },
+    Field {
         name: "syn_queue_limit",
         about: "listener: the most SYN-RECV entries the kernel keeps",
         read: |v| text(v.syn_queue.map(|q| q.syn_queue_limit)),

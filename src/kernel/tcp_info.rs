@@ -20,6 +20,9 @@ pub struct TcpInfo {
     pub cwnd: u32,
     /// Retransmissions in all (`tcpi_total_retrans`).
     pub retrans: u32,
+    /// Segments the peer reported receiving twice (`tcpi_dsack_dups`,
+    /// from its D-SACKs): sent again though they had arrived.
+    pub dsack_dups: Option<u32>,
     /// Probes sent and not answered (`tcpi_probes`): keepalive or
     /// zero-window probes.
     pub probes: u8,
@@ -48,6 +51,7 @@ const UNACKED: usize = 24;
 const SACKED: usize = 28;
 const TOTAL_RETRANS: usize = 100;
 const NOTSENT: usize = 144;
+const DSACK_DUPS: usize = 216;
 const SND_WND: usize = 228;
 const RCV_WND: usize = 232;
 
@@ -69,6 +73,7 @@ impl TcpInfo {
             rtt_us: u32_at(b, RTT).unwrap_or(0),
             cwnd: u32_at(b, CWND).unwrap_or(0),
             retrans: u32_at(b, TOTAL_RETRANS).unwrap_or(0),
+            dsack_dups: u32_at(b, DSACK_DUPS),
             probes: b.get(PROBES).copied().unwrap_or(0),
             backoff: b.get(BACKOFF).copied().unwrap_or(0),
             congestion: None,
@@ -101,6 +106,7 @@ mod tests {
             offset_of!(libc::tcp_info, tcpi_total_retrans)
         );
         assert_eq!(NOTSENT, offset_of!(libc::tcp_info, tcpi_notsent_bytes));
+        assert_eq!(DSACK_DUPS, offset_of!(libc::tcp_info, tcpi_dsack_dups));
         assert_eq!(SND_WND, offset_of!(libc::tcp_info, tcpi_snd_wnd));
         // And the parser reads the values written at those offsets.
         let mut b = vec![0u8; std::mem::size_of::<libc::tcp_info>().max(RCV_WND + 4)];
@@ -110,6 +116,7 @@ mod tests {
         put(&mut b, CWND, 10);
         put(&mut b, TOTAL_RETRANS, 3);
         put(&mut b, NOTSENT, 777);
+        put(&mut b, DSACK_DUPS, 2);
         put(&mut b, SND_WND, 65536);
         put(&mut b, UNACKED, 2);
         put(&mut b, SACKED, 5);
@@ -121,6 +128,7 @@ mod tests {
         assert_eq!(parsed.cwnd, 10);
         assert_eq!(parsed.retrans, 3);
         assert_eq!(parsed.notsent, Some(777));
+        assert_eq!(parsed.dsack_dups, Some(2));
         assert_eq!(parsed.snd_wnd, Some(65536));
         assert_eq!((parsed.unacked, parsed.sacked), (2, 5));
         assert_eq!((parsed.rcv_wscale, parsed.snd_wscale), (7, 10));
@@ -132,5 +140,6 @@ mod tests {
         let parsed = TcpInfo::parse(&[0u8; 104]);
         assert_eq!(parsed.snd_wnd, None);
         assert_eq!(parsed.notsent, None);
+        assert_eq!(parsed.dsack_dups, None);
     }
 }

@@ -96,7 +96,7 @@ fn socket_lines(v: &SockView) -> Vec<String> {
             let pair = v.pair.map_or_else(String::new, |p| format!("⇄ {p}"));
             let tcp = v.tcp.map_or_else(String::new, |t| {
                 format!(
-                    "  snd_wnd {}  rcv_wnd {}  rcv_wscale {}  snd_wscale {}  rtt {}µs  cwnd {}{}  retrans {}",
+                    "  snd_wnd {}  rcv_wnd {}  rcv_wscale {}  snd_wscale {}  rtt {}µs  cwnd {}{}  retrans {}  dsack_dups {}",
                     opt(t.snd_wnd),
                     opt(t.rcv_wnd),
                     t.rcv_wscale,
@@ -104,7 +104,8 @@ fn socket_lines(v: &SockView) -> Vec<String> {
                     t.rtt_us,
                     t.cwnd,
                     t.congestion.map_or_else(String::new, |c| format!(" ({c})")),
-                    t.retrans
+                    t.retrans,
+                    opt(t.dsack_dups)
                 )
             });
             format!(

@@ -60,7 +60,9 @@ fn reader(s: SockName, field: &str) -> Option<(String, Kind)> {
         "accept_queue_max" => (info("sacked"), Kind::Number),
         "syn_recv" => (format!("syn_recv({v})"), Kind::Number),
         "snd_wnd" | "rcv_wnd" | "rtt_us" | "backoff" | "rcv_wscale" | "snd_wscale"
-        | "bytes_received" | "notsent" | "cwnd" | "retrans" => (info(field), Kind::Number),
+        | "bytes_received" | "notsent" | "cwnd" | "retrans" | "dsack_dups" => {
+            (info(field), Kind::Number)
+        }
         "congestion" => (
             format!(
                 "{v}.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16).split(b'\\0')[0].decode()"
