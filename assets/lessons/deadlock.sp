@@ -15,7 +15,7 @@ sendall A1 1m
 expect C1 snd_wnd=0 within 5s
 expect A1 snd_wnd=0 within 5s
 show C1
-note "No. C1's snd_wnd is {C1.snd_wnd}: A1's receive buffer is full, and the window it gives C1 is zero. C1's sendall is in flight, blocked."
+note "No. C1's snd_wnd is {C1.snd_wnd}: A1, which does not read, gives C1 a zero window. C1's sendall is in flight, blocked."
 
 step "Both wait"
 show A1

@@ -18,14 +18,14 @@ expect A1 rcv_wnd=0 within 3s
 expect packet from=A1 to=C1 win=0 kernel=none cause=send
 wait C1 20s
 expect C1 ret=160k
+expect packet from=C1 to=A1 kernel=zero-window-probe within 5s
+expect packet from=A1 to=C1 win=0 kernel=zero-window-probe-ack within 5s
 show C1
 note "A1's buffer is full and its window is zero: C1's snd_wnd is {C1.snd_wnd}. C1's sendall still returned: the bytes A1 had no room for, {C1.notsent} of them, wait unsent in C1's own send buffer."
-note "The kernel view also shows rtt, the kernel's estimate of the round trip, cwnd, its congestion window, and retrans, the segments C1 has sent again: this lesson needs none of them."
+note "The kernel view also shows retrans {C1.retrans}, segments C1's kernel sent again when an acknowledgement was slow to come, and dsack_dups {C1.dsack_dups}, those A1 reported it had already got (a D-SACK): resent for nothing. This lesson needs neither them nor rtt and cwnd."
 
 step "No message says stop"
 note "The receiver never sent 'stop'. Each acknowledgement it sent carried a smaller window, and the sender may only have that many bytes unacknowledged. At zero, the sender waits and now and then probes the window."
-expect packet from=C1 to=A1 kernel=zero-window-probe within 5s
-expect packet from=A1 to=C1 win=0 kernel=zero-window-probe-ack within 5s
 select C1 wire
 note "On the wire: A1's ACKs to C1's send, their windows falling to 0; then C1's kernel probing with a segment that carries nothing, and A1 answering each probe with the same zero window. No call made these: the kernel did."
 
@@ -37,8 +37,8 @@ sleep 2s
 expect C1 snd_wnd=0
 expect C1 ret=160k
 show C1
-note "No: it blocks, and its result line says so. The kernel view shows why: the memory C1's send buffer is charged (snd_mem) has reached its sndbuf, and the window is zero, so the kernel keeps the call waiting. The receiver stopped the sender without a word."
-note "C1's sndbuf grows as the connection runs (autotuning). Its snd_mem counts memory, data plus bookkeeping, and may pass the sndbuf: the kernel checks for room before it takes each piece of a send, not after."
+note "No: it blocks: the kernel view shows it still in flight. The memory C1's send buffer is charged (snd_mem) has reached its sndbuf, and the window is zero, so the kernel keeps the call waiting. The receiver stopped the sender without a word."
+note "C1's snd_mem counts memory, data plus bookkeeping, and may pass the sndbuf: the kernel checks for room before it takes each piece of a send, not after."
 
 step "A small read"
 note "The server reads 1000 bytes. Does the window open?"
@@ -48,7 +48,7 @@ expect A1 ret=1000
 sleep 1s
 expect C1 snd_wnd=0
 show A1
-note "No: A1's recvq fell by 1000 to {A1.recvq}, yet its rcv_wnd, the window it advertises to C1, is still {A1.rcv_wnd}. The window is made from free memory, not from room for data: A1 is charged {A1.rcv_mem} bytes of memory against its rcvbuf of {A1.rcvbuf}."
+note "No: A1's recvq is now {A1.recvq}, 1000 bytes fewer, yet its rcv_wnd, the window it advertises to C1, is still {A1.rcv_wnd}. The window is made from free memory, not from room for data: A1 is charged {A1.rcv_mem} bytes of memory against its rcvbuf of {A1.rcvbuf}."
 note "Memory comes back only as whole packet buffers are read out, and the kernel merges arriving segments into buffers of many."
 note "And while less than half the buffer is free, Linux keeps the window at zero until a sixteenth of it is free, or a segment if that is more: not the one segment books give (silly-window avoidance)."
 
@@ -57,9 +57,11 @@ note "The server now reads everything, 1 MiB a second. What becomes of the windo
 pause
 drain A1 on rate=1m/s
 expect packet from=A1 to=C1 kernel=window-update within 5s
+note "The first segment after the read was A1's window update (the check above): the same acknowledgement, a window no longer zero, sent because the application read. Stopping and restarting the sender takes no message but this."
 wait C1 30s
 expect C1 ret=8m
 expect A1 bytes_received=8352k within 30s
 drain A1 off
+expect C1 sndbuf=138241..
 note "As the application read, the buffer emptied, the window opened, the bytes that waited in C1's send buffer moved on, and the blocked sendall returned. The window is how a receiver paces a sender: flow control."
-note "The first segment after the read is A1's window update: the same acknowledgement, a window no longer zero, sent because the application read. Stopping and restarting the sender took no message but this."
+note "C1's sndbuf grows as the connection runs (autotuning): it is more than twice what it was in the first step."

@@ -38,6 +38,7 @@ set A2 keepalive=on keepidle=1s keepintvl=1s keepcnt=2
 expect A2 keepalive=on
 send C2 "ping"
 recv A2 4
+expect C2 sendq=0
 link down
 recv A2 100
 wait A2 10s

@@ -30,16 +30,16 @@ expect A1 ret=8
 note "Two recv(16) calls, 8 bytes each: 'Hi there', then ', server'. TCP carries a stream of bytes, not messages: how bytes were grouped by send() is not kept. A message can arrive in as many pieces as the network and the timing make."
 
 step "Why recvall loops"
-note "recvall calls recv() until it has all the bytes it asked for, as the classic receive-all loop does. The first half is sent now, the second a moment later."
+note "recvall calls recv() until it has all the bytes it asked for, as the classic receive-all loop does. The first half is sent now, the second only after a question."
 send C1 "Hi there"
 expect A1 recvq=8
 recvall A1 16
-note "The first recv() returned the 8 bytes that were there, and A1's recvq is 0 again; the loop called recv() again, and that call is blocked (recvall is still in flight), waiting for the rest. The client now sends the other half: what will recvall return?"
+note "recvall is still in flight: its first recv() took the 8 bytes that were there (A1's recvq is 0 again), and it waits for the rest. The client now sends the other half: what will recvall return?"
 pause
 send C1 ", server"
 wait A1
 expect A1 ret=16
-note "recvall returned 16: its loop called recv() again for the other 8 bytes. A program that reads a fixed-size message must loop like this."
+note "recvall returned 16: the 8 bytes that were there and the 8 that came later, each taken by a recv() of its loop. A program that reads a fixed-size message must loop like this."
 
 step "End of stream"
 note "The client shuts down its sending side. What will recv(16) return now?"
@@ -47,4 +47,7 @@ pause
 shutdown C1 write
 recv A1 16
 expect A1 ret=0
+expect C1 state=FIN-WAIT-2
+expect A1 state=CLOSE-WAIT
 note "recv() returned 0: end of stream, the peer will send nothing more. It is not an error, and it does not mean 'nothing yet': in blocking mode recv() waits for data, and returns 0 only at the end."
+note "The connection is now half closed: C1, which shut down its sending side, is in FIN-WAIT-2, and A1 in CLOSE-WAIT."

@@ -21,7 +21,13 @@ expect C1 partial=true
 note "send() returned {C1.ret}, less than 100 KiB: what the receiver's buffer took and what fitted in the send buffer. A non-blocking send never waits; it says how much it took."
 
 step "Then EAGAIN"
-note "C1 tries again, three times, while nobody reads."
+note "C1 tries again, six times, while nobody reads."
+sleep 100ms
+send C1 100k
+sleep 100ms
+send C1 100k
+sleep 100ms
+send C1 100k
 sleep 100ms
 send C1 100k
 sleep 100ms
@@ -30,7 +36,7 @@ sleep 100ms
 send C1 100k
 expect C1 errno=EAGAIN
 expect C1 snd_wnd=0
-note "Nothing fits now: a non-blocking send() fails with EAGAIN ('try again later'). The data is not lost; it was never taken. C1's send buffer holds {C1.sendq} bytes of data: what does the kernel count them as, against its {C1.sndbuf}?"
+note "The first tries took what room the send buffer still had; then nothing fits: a non-blocking send() fails with EAGAIN ('try again later'). The data is not lost; it was never taken. C1's send buffer holds {C1.sendq} bytes of data: what does the kernel count them as, against its {C1.sndbuf}?"
 pause
 show C1
 note "The buffer counts memory, not data: C1's {C1.sendq} bytes are charged snd_mem {C1.snd_mem}, past its {C1.sndbuf}, for the kernel checks for room before it takes each piece, and the last piece may pass the size."

@@ -80,7 +80,7 @@ send C3 1m
 wait C3
 expect C3 partial=true
 expect C3 timed_out=true
-note "SO_SNDTIMEO: send() stayed in the kernel, taking room as the receiver's window allowed, and returned its partial count only when the half second ran out."
+note "SO_SNDTIMEO: send() stayed in the kernel for the half second, taking what room C3's own send buffer had or came to have, and only then returned its partial count."
 
 step "when nothing fits"
 select C2

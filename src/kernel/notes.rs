@@ -98,7 +98,7 @@ pub(crate) fn annotate(
         if let (Some(q), Some(buf)) = (v.sendq, v.sndbuf)
             && q > buf
         {
-            notes.push(format!("sendq {q} is more than sndbuf {buf}: the kernel checks for room before it takes each piece of a send, not after, so the last piece (up to one segment: 64 KiB on the machine's loopback, 1448 bytes on a loopback shaped like a network) may go past the limit"));
+            notes.push(format!("sendq {q} is more than sndbuf {buf}: the kernel checks for room before it takes each piece of a send, not after, so what it holds may go past the limit"));
         }
         if v.closed && v.role == ViewRole::Listener {
             notes.push("closed: the kernel holds nothing for it any more, and a connect to its port is refused (RST), unless another socket listens there".into());
