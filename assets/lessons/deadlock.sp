@@ -16,6 +16,7 @@ expect C1 snd_wnd=0 within 5s
 expect A1 snd_wnd=0 within 5s
 show C1
 note "No. C1's snd_wnd is {C1.snd_wnd}: A1, which does not read, gives C1 a zero window. C1's sendall is in flight, blocked."
+note "The view's retrans {C1.retrans} are segments C1's kernel sent again when an acknowledgement was slow to come; dsack_dups {C1.dsack_dups} of them A1 reported it already had. None of this is the deadlock."
 
 step "Both wait"
 show A1
@@ -32,7 +33,7 @@ expect A1 snd_wnd=0
 select A1
 note "C1's sendall finished: {C1.ret} bytes. A1's sendall is still in flight: C1 reads nothing, so the window C1 gives A1 stays zero. What happens to A1's sendall once C1 reads too?"
 pause
-drain C1 on
+drain C1 on rate=256k/s
 wait A1 15s
 expect A1 ret=1m
 note "Once C1 reads too, A1's sendall finishes: {A1.ret} bytes. Reading on either side breaks the cycle. Programs avoid it by reading and writing at the same time (threads, or select/poll), or by a protocol that never has both sides send large amounts at once."

@@ -1,5 +1,5 @@
 # lesson: First connection
-# summary: listen, connect, accept; sixteen octets each way; listening vs connected sockets; ECONNREFUSED
+# summary: listen, connect, accept; sixteen bytes each way; listening vs connected sockets; ECONNREFUSED
 # needs: wire (the three-way handshake and the data segments; capture needs root or a lab of its own)
 
 step "A listening socket"
@@ -33,7 +33,7 @@ expect L1 accept_queue=0
 expect A1 state=ESTABLISHED
 note "accept() took the connection out of the queue (queue 0/6) and gave the server a new socket, A1. L1 goes on listening for more. A1 and C1 are the two ends of one connection: A1 ⇄ C1."
 
-step "Sixteen octets each way"
+step "Sixteen bytes each way"
 select A1 recv
 note "The client sends sixteen bytes."
 send C1 "Hi there, server"
@@ -53,7 +53,7 @@ expect packet from=A1 to=C1 len=16 cause=send
 note "C1 received 'Farewell, client': data goes both ways on one connection. The listening socket L1 never saw any of it."
 
 step "Nobody listening"
-note "The listener is closed, and a client tries its address. What will connect() say?"
+note "The server will close the listener L1, and then a client will try its address. What will connect() say?"
 pause
 close L1
 expect L1 state=CLOSED
@@ -64,3 +64,7 @@ expect C2 errno=ECONNREFUSED
 expect packet from=C2 flags=SYN
 expect packet to=C2 flags=RST+ACK kernel=reset
 note "With nobody listening, the kernel answers the SYN with a reset, and connect() fails with ECONNREFUSED. The established connection A1 ⇄ C1 is not affected: it no longer needs the listener."
+
+step "The reset on the wire"
+select C2 wire
+note "On the wire, newest last: C2's SYN (S), and the reset (R.) the kernel sent back in L1's place."

@@ -78,3 +78,7 @@ expect C3 errno=ETIMEDOUT
 expect C3 elapsed=1s..5s
 note "The queued bytes were sent again and again into the pulled cable; once they had gone unacknowledged for the user timeout, the kernel gave the connection up: recv() failed with ETIMEDOUT after {C3.elapsed}."
 link up
+select A3
+expect A3 state=ESTABLISHED
+expect A1 state=CLOSE-WAIT
+note "And the server's ends? A3 still reads ESTABLISHED: C3's kernel gave up with the cable out, and A3, sending nothing, learned nothing. A1 is still in CLOSE-WAIT since the second step: its program never closed it."

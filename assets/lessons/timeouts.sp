@@ -94,7 +94,7 @@ wait C2
 expect C2 ret=null
 expect C2 errno=null
 expect C2 timed_out=true
-note "Nothing fitted: Python's time-out waited half a second for room, then said 'timed out' (TimeoutError). What will C3's send() say, under SO_SNDTIMEO?"
+note "Nothing fitted: Python's time-out waited half a second for the socket to turn writable, and poll() never said so, for C2's buffer never had free room of half what it held; then it said 'timed out' (TimeoutError). What will C3's send() say, under SO_SNDTIMEO?"
 pause
 select C3
 send C3 1m

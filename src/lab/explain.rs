@@ -86,7 +86,11 @@ fn read_timed_out(f: &Facts<'_>) -> Reading {
     let what = match f.call {
         Call::Accept => format!("no connection came{within}"),
         Call::Connect => format!("the handshake did not finish{within}; it goes on in the kernel"),
-        Call::Send | Call::SendAll => format!("no room in the send buffer{within}"),
+        // poll() calls a TCP socket writable only while its free room is
+        // at least half of what it holds: a buffer a third full is not.
+        Call::Send | Call::SendAll => format!(
+            "the send buffer did not become writable{within} (poll() wants free room of at least half what it holds)"
+        ),
         _ => format!("nothing arrived{within}"),
     };
     Reading {
