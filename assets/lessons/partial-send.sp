@@ -36,7 +36,7 @@ sleep 100ms
 send C1 100k
 expect C1 errno=EAGAIN
 expect C1 snd_wnd=0
-note "The first tries took what room the send buffer still had; then nothing fits: a non-blocking send() fails with EAGAIN ('try again later'). The data is not lost; it was never taken. C1's send buffer holds {C1.sendq} bytes of data: what does the kernel count them as, against its {C1.sndbuf}?"
+note "Nothing fits now: a non-blocking send() fails with EAGAIN ('try again later'). The data is not lost; it was never taken. C1's send buffer holds {C1.sendq} bytes of data: what does the kernel count them as, against its {C1.sndbuf}?"
 pause
 show C1
 note "The buffer counts memory, not data: C1's {C1.sendq} bytes are charged snd_mem {C1.snd_mem}, past its {C1.sndbuf}, for the kernel checks for room before it takes each piece, and the last piece may pass the size."
