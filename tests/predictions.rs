@@ -117,3 +117,96 @@ fn a_pause_after_the_answer_or_without_a_question_is_found() {
     let none = "step \"One\"\nlisten\nnote \"A listener.\"\n";
     assert_eq!(faults("none", &parse_script(none).unwrap()).len(), 1);
 }
+
+/// The two-word phrases of a text, without small words, socket names,
+/// numbers and quoted figures: what it says, not how.
+fn phrases(text: &str) -> std::collections::HashSet<(String, String)> {
+    const SMALL: &[&str] = &[
+        "a", "an", "the", "of", "to", "and", "or", "in", "on", "at", "is", "it", "its", "as", "by",
+        "for", "be",
+    ];
+    let mut plain = String::new();
+    let mut quoted = false;
+    for c in text.chars() {
+        match c {
+            '{' => quoted = true,
+            '}' => quoted = false,
+            c if !quoted => plain.push(c),
+            _ => {}
+        }
+    }
+    let words: Vec<String> = plain
+        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '\''))
+        .filter(|w| !w.is_empty())
+        .filter(|w| !w.chars().all(|c| c.is_ascii_digit()))
+        .filter(|w| {
+            let mut c = w.chars();
+            !(c.next().is_some_and(|c| c.is_ascii_uppercase()) && c.all(|c| c.is_ascii_digit()))
+        })
+        .map(str::to_lowercase)
+        .filter(|w| !SMALL.contains(&w.as_str()))
+        .collect();
+    words
+        .windows(2)
+        .map(|w| (w[0].clone(), w[1].clone()))
+        .collect()
+}
+
+/// Predictions whose setup already tells the answer: a yes-or-no
+/// question whose answer repeats a phrase of what the note told before
+/// asking (\"... drops old entries after two resends. Will it keep them?\"
+/// answered \"No: it shed its old entries\").
+fn told_answers(name: &str, lines: &[Line]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        if !matches!(l.statement, Statement::Pause) || i == 0 {
+            continue;
+        }
+        let Statement::Note(setup) = &lines[i - 1].statement else {
+            continue;
+        };
+        let (told, _) = sockplay::script::handout::split_question(setup);
+        let answer = lines[i + 1..]
+            .iter()
+            .take_while(|l| !matches!(l.statement, Statement::Step(_)))
+            .find_map(|l| match &l.statement {
+                Statement::Note(n) => Some(n),
+                _ => None,
+            });
+        let Some(answer) = answer else { continue };
+        let yes_or_no = ["Yes", "No"].iter().any(|w| {
+            answer.strip_prefix(w).is_some_and(|rest| {
+                !rest.starts_with(char::is_alphanumeric) && !rest.starts_with('-')
+            })
+        });
+        if !yes_or_no {
+            continue;
+        }
+        let first = answer.split(". ").next().unwrap_or(answer);
+        let shared: Vec<_> = phrases(&told)
+            .intersection(&phrases(first))
+            .cloned()
+            .collect();
+        if !shared.is_empty() {
+            out.push(format!(
+                "{name} line {}: the setup tells what the answer then says ({shared:?}): \"{setup}\" / \"{first}\"",
+                lines[i - 1].number
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn no_prediction_tells_its_answer_before_it_asks() {
+    let mut all = Vec::new();
+    for lesson in sockplay::script::lessons::all() {
+        let lines = parse_script(&lesson.text).unwrap();
+        all.extend(told_answers(&lesson.name, &lines));
+    }
+    assert!(all.is_empty(), "\n{}", all.join("\n"));
+    let told = "step \"One\"\nlisten backlog=1\nnote \"A full queue drops new SYNs. L1 is full: will C2 get in?\"\npause\nconnect L1\nnote \"No: L1 drops new SYNs.\"\n";
+    assert_eq!(told_answers("told", &parse_script(told).unwrap()).len(), 1);
+    let asked = told.replace("A full queue drops new SYNs. ", "");
+    assert!(told_answers("asked", &parse_script(&asked).unwrap()).is_empty());
+}

@@ -14,7 +14,7 @@ wait L1
 select C1
 expect C1 elapsed=95ms..400ms
 expect C1 rtt=95ms..400ms within 3s
-note "One round trip: connect returned only once the SYN had crossed the link and the SYN-ACK had come back. The kernel measured that round trip: rtt {C1.rtt} in the selected pane."
+note "One round trip: connect returned only once the SYN had crossed the link and the SYN-ACK had come back. The kernel measured that round trip: C1's rtt, {C1.rtt}."
 
 step "A full pipe"
 note "The client sends a megabyte and the server reads it all. Does the whole megabyte leave the client at once?"
@@ -80,7 +80,7 @@ send C1 "hello"
 sleep 3s
 expect A1 recvq=0
 expect C1 backoff=2..
-note "No message says stop, and none comes back: the sender only hears nothing. Its kernel sends the bytes again and again, waiting twice as long each time: backoff in the selected pane counts the doublings, and the link's row counts what it dropped."
+note "No message says stop, and none comes back: the sender only hears nothing. Its kernel sends the bytes again and again, waiting twice as long each time: C1's backoff counts the doublings, and the link counts what it dropped."
 note "The cable goes back in. Do the bytes arrive at once?"
 pause
 link up

@@ -130,7 +130,8 @@ pub fn result_line(r: &CallResult, names: &[(String, SockName)]) -> Vec<String> 
     lines
 }
 
-/// A call still in the kernel: `C4 connect(L1) … [blocked] still in the kernel`.
+/// A call still in the kernel: `C4 connect(L1) … blocked: still waiting
+/// in the kernel when the lesson went on`.
 pub fn blocked_line(call: &Started, names: &[(String, SockName)]) -> String {
     blocked_run_line(&call.sock.to_string(), call, names)
 }
@@ -139,7 +140,78 @@ pub fn blocked_line(call: &Started, names: &[(String, SockName)]) -> String {
 /// (`C17–C21`).
 pub fn blocked_run_line(who: &str, call: &Started, names: &[(String, SockName)]) -> String {
     let text = scrub(&call_text(call.call, &call.arg), names);
-    format!("{who:<3} {text} … {}", call.still_running())
+    format!("{who:<3} {text} … {}", still_running(call))
+}
+
+/// What a call that has not returned is doing, said for paper: the
+/// screen's `[blocked]` mark is a state a row is in until its result
+/// replaces it; on paper the line stays, so it says when it was true.
+fn still_running(call: &Started) -> &'static str {
+    match (&call.call, &call.arg) {
+        (Call::Drain, crate::lab::Arg::Text(t)) if t == "on" => {
+            "draining: reads all that arrives until drain off or end of stream"
+        }
+        (Call::Lookup, _) => "looking up: the resolver had not answered when the lesson went on",
+        _ => "blocked: still waiting in the kernel when the lesson went on",
+    }
+}
+
+/// A note before a pause, parted into what it tells and what it asks:
+/// the sentences that end in a question mark at its end are the question
+/// (`C4 has sent nothing: will it ever get in?`); those before them (the
+/// answer to the last question, or what the reader needs to know) are
+/// told as text. A note that asks nothing is all question.
+pub fn split_question(note: &str) -> (String, String) {
+    let chars: Vec<char> = note.trim().chars().collect();
+    // Where each sentence ends: after `.`, `!` or `?` (and any closing
+    // bracket or quote), before a space and a capital, a digit or a bracket.
+    let mut ends = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if matches!(chars[i], '.' | '!' | '?') {
+            let mut j = i + 1;
+            while j < chars.len() && matches!(chars[j], ')' | '"' | '\'' | '’' | '”') {
+                j += 1;
+            }
+            let next = chars[j..].iter().position(|c| !c.is_whitespace());
+            if j < chars.len()
+                && chars[j].is_whitespace()
+                && next.is_some_and(|k| {
+                    let c = chars[j + k];
+                    c.is_uppercase() || c.is_ascii_digit() || matches!(c, '(' | '\'' | '"')
+                })
+            {
+                ends.push(j);
+            }
+            i = j;
+            continue;
+        }
+        i += 1;
+    }
+    ends.push(chars.len());
+    let sentence_asks = |from: usize, to: usize| {
+        chars[from..to]
+            .iter()
+            .rev()
+            .find(|c| !c.is_whitespace() && !matches!(c, ')' | '"' | '\'' | '’' | '”'))
+            == Some(&'?')
+    };
+    // The question starts after the last sentence, counted from the end,
+    // that does not ask.
+    let mut start = chars.len();
+    for (k, &end) in ends.iter().enumerate().rev() {
+        let from = if k == 0 { 0 } else { ends[k - 1] };
+        if !sentence_asks(from, end) {
+            break;
+        }
+        start = from;
+    }
+    if start == chars.len() {
+        return (String::new(), chars.iter().collect());
+    }
+    let told: String = chars[..start].iter().collect();
+    let asked: String = chars[start..].iter().collect();
+    (told.trim().to_string(), asked.trim().to_string())
 }
 
 /// A note for paper: the keys that show something on screen (`(press w)`)
@@ -156,25 +228,35 @@ pub fn for_paper(note: &str) -> String {
     code_options(&out)
 }
 
-/// `--netns` → `` `--netns` ``, where a word starts with two dashes and a letter.
+/// Where a code span opens and closes in a note for paper: the Markdown
+/// writer escapes the note's text, then makes these backticks.
+pub const CODE_OPEN: char = '\u{e002}';
+/// Where a code span closes; see [`CODE_OPEN`].
+pub const CODE_CLOSE: char = '\u{e003}';
+
+/// Marks `--netns` as code, where a word starts with two dashes and a
+/// letter; an option already in backticks loses them for the mark.
 fn code_options(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len() + 8);
     let mut i = 0;
     while i < chars.len() {
-        let starts = (i == 0 || matches!(chars[i - 1], ' ' | '(' | '\'' | '"'))
+        let starts = (i == 0 || matches!(chars[i - 1], ' ' | '(' | '\'' | '"' | '`'))
             && chars[i] == '-'
             && chars.get(i + 1) == Some(&'-')
-            && chars.get(i + 2).is_some_and(char::is_ascii_alphabetic)
-            && !(i > 0 && chars[i - 1] == '`');
+            && chars.get(i + 2).is_some_and(char::is_ascii_alphabetic);
         if starts {
             let end = (i + 2..chars.len())
                 .find(|&j| !(chars[j].is_ascii_alphanumeric() || matches!(chars[j], '-' | '=')))
                 .unwrap_or(chars.len());
-            out.push('`');
+            let ticked = i > 0 && chars[i - 1] == '`' && chars.get(end) == Some(&'`');
+            if ticked {
+                out.pop();
+            }
+            out.push(CODE_OPEN);
             out.extend(&chars[i..end]);
-            out.push('`');
-            i = end;
+            out.push(CODE_CLOSE);
+            i = if ticked { end + 1 } else { end };
             continue;
         }
         out.push(chars[i]);
@@ -337,7 +419,39 @@ mod tests {
         );
         assert_eq!(
             for_paper("a lab of its own (--netns, as here) or `--netns`"),
-            "a lab of its own (`--netns`, as here) or `--netns`"
+            "a lab of its own (\u{e002}--netns\u{e003}, as here) or \u{e002}--netns\u{e003}"
+        );
+    }
+
+    #[test]
+    fn a_question_is_parted_from_what_the_note_tells_before_it() {
+        assert_eq!(
+            split_question(
+                "Data came from C3: its handshake finished. C4 has sent nothing: will it ever get in?"
+            ),
+            (
+                "Data came from C3: its handshake finished.".into(),
+                "C4 has sent nothing: will it ever get in?".into()
+            )
+        );
+        assert_eq!(
+            split_question("Same error? Or another?"),
+            (String::new(), "Same error? Or another?".into())
+        );
+        // Stops inside a sentence or a figure do not end it.
+        assert_eq!(
+            split_question(
+                "It has 4.10 of them, e.g. this one (see UNP Figure 4.10). How many get in?"
+            ),
+            (
+                "It has 4.10 of them, e.g. this one (see UNP Figure 4.10).".into(),
+                "How many get in?".into()
+            )
+        );
+        // A note that asks nothing stays whole.
+        assert_eq!(
+            split_question("Nothing to ask."),
+            (String::new(), "Nothing to ask.".into())
         );
     }
 

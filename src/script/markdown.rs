@@ -142,7 +142,7 @@ impl<W: Write> Markdown<W> {
         let lines: Vec<String> = loop {
             let lines: Vec<String> = wrap(&escape_text(text), width, "")
                 .iter()
-                .map(|l| md(l))
+                .map(|l| code_spans(&md(l)))
                 .collect();
             if width <= 40 || lines.iter().all(|l| l.chars().count() <= WIDTH) {
                 break lines;
@@ -296,10 +296,16 @@ impl<W: Write> Sink for Markdown<W> {
     }
 
     fn pause(&mut self, _line: usize, _t: Duration) {
-        let question = self
+        let note = self
             .held_note
             .take()
             .unwrap_or_else(|| "What will happen next?".into());
+        // The box holds the question alone: what the note tells before
+        // it (the answer to the last one) is text like any other.
+        let (told, question) = handout::split_question(&note);
+        if !told.is_empty() {
+            self.paragraph("", &told);
+        }
         self.close();
         // The markup around the question wraps as words of its own length,
         // and goes in after the question's lines are escaped.
@@ -315,7 +321,9 @@ impl<W: Write> Sink for Markdown<W> {
             .map(|l| {
                 format!(
                     "> {}",
-                    md(l).replace(&before, BEFORE).replace(&after, AFTER)
+                    code_spans(&md(l))
+                        .replace(&before, BEFORE)
+                        .replace(&after, AFTER)
                 )
             })
             .collect();
@@ -402,6 +410,12 @@ fn link_path(path: &str) -> String {
         }
     }
     out
+}
+
+/// Text escaped for Markdown with the code spans a note for paper marks
+/// (`--netns`) made backticks, so that the option renders as code.
+fn code_spans(escaped: &str) -> String {
+    escaped.replace([handout::CODE_OPEN, handout::CODE_CLOSE], "`")
 }
 
 /// The call a loop's steps make: `send` for `sendall`.
