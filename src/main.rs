@@ -452,6 +452,14 @@ fn parse_size(text: &str) -> Result<(u16, u16), String> {
     }
 }
 
+/// The directory of the file standard output is written to, when it is
+/// a regular file (`sockplay run --markdown … > out/x.md`).
+fn stdout_file_dir() -> Option<PathBuf> {
+    let target = std::fs::read_link("/proc/self/fd/1").ok()?;
+    let meta = std::fs::metadata(&target).ok()?;
+    meta.is_file().then(|| target.parent().map(PathBuf::from))?
+}
+
 fn run(
     file: &std::path::Path,
     json: bool,
@@ -462,6 +470,16 @@ fn run(
 ) -> anyhow::Result<u8> {
     let lesson = script_or_lesson(file)?;
     let text = lesson.text.clone();
+    let packets_checked = parse_script(&text).is_ok_and(|lines| {
+        lines
+            .iter()
+            .any(|l| matches!(l.statement, sockplay::script::Statement::ExpectPacket(_)))
+    });
+    let capturing = wire
+        || pcap.is_some()
+        || lesson.needs_wire()
+        || packets_checked
+        || (markdown && figures.is_some());
     let stdout = std::io::stdout().lock();
     let mut drawn = None;
     let mut sink: Box<dyn Sink> = if json {
@@ -480,6 +498,14 @@ fn run(
         if let Some(f) = made {
             drawn = Some((f.report(), f.samples()));
             handout = handout.with_figures(f);
+            // Written into a file, the handout links its figures from there.
+            if let Some(dir) = stdout_file_dir() {
+                handout = handout.with_links_from(dir);
+            }
+        }
+        // Whatever is captured is printed, as a ladder of text.
+        if capturing {
+            handout = handout.with_wire();
         }
         Box::new(handout)
     } else {
@@ -495,14 +521,11 @@ fn run(
         }
     };
     let mut runner = Runner::new(sink.as_mut()).with_settle(settle);
-    let packets_checked = lines
-        .iter()
-        .any(|l| matches!(l.statement, sockplay::script::Statement::ExpectPacket(_)));
     let drawing = drawn.is_some();
-    if wire || pcap.is_some() || lesson.needs_wire() || packets_checked || drawing {
+    if capturing {
         let opts = sockplay::wire::WireOptions { pcap };
-        // The figures take the segments from the records.
-        runner = runner.with_wire(&opts, wire || drawing);
+        // The figures and the handout take the segments from the records.
+        runner = runner.with_wire(&opts, wire || drawing || markdown);
         if drawing && runner.wire().is_none() {
             eprintln!(
                 "sockplay: --figures: the segments cannot be captured here ({}); no ladders or time-sequence graphs",

@@ -79,15 +79,129 @@ fn told_in_box(text: &str) -> Option<String> {
     })
 }
 
-/// Whether a line holds `HOST:PORT`.
-fn has_port(line: &str) -> bool {
+/// Numbers a note may cite that no result of its step prints, each
+/// with why: facts about other systems, told with their source.
+const TOLD_NOT_READ: &[(&str, &str, &str)] = &[
+    ("backlog", "4.10", "a figure's number in Stevens's book"),
+    (
+        "backlog",
+        "5.4",
+        "the Linux release that raised somaxconn's default",
+    ),
+    (
+        "backlog",
+        "511",
+        "nginx's default backlog, from its documentation",
+    ),
+    (
+        "backlog",
+        "128",
+        "Python's and old Linux's constant, told with its source",
+    ),
+];
+
+/// The numbers written in `text` as words of their own (`8192`, `43.2`),
+/// with a unit after them where one is (`128 KiB` → `131072`).
+fn numbers(text: &str) -> Vec<(String, Option<u64>)> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let starts = chars[i].is_ascii_digit()
+            && !(i > 0
+                && (chars[i - 1].is_alphanumeric()
+                    || matches!(chars[i - 1], '.' | '_' | '#' | '-')));
+        if !starts {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < chars.len()
+            && (chars[j].is_ascii_digit()
+                || (chars[j] == '.' && chars.get(j + 1).is_some_and(char::is_ascii_digit)))
+        {
+            j += 1;
+        }
+        let word_ends = chars
+            .get(j)
+            .is_none_or(|c| !(c.is_alphanumeric() || *c == '_'));
+        if word_ends {
+            let n: String = chars[i..j].iter().collect();
+            let rest: String = chars[j..].iter().take(5).collect();
+            let scale = if rest.starts_with(" KiB") {
+                Some(1024)
+            } else if rest.starts_with(" MiB") {
+                Some(1024 * 1024)
+            } else {
+                None
+            };
+            let bytes = scale.and_then(|s| n.parse::<u64>().ok().map(|n| n * s));
+            out.push((n, bytes));
+        }
+        i = j;
+    }
+    out
+}
+
+/// What each step of a handout cites that no result printed so far
+/// shows: every number in its text must be in its code blocks or an
+/// earlier step's. (A figure a note quotes, `{C1.snd_mem}`, the handout
+/// prints in its own step.)
+fn unprinted_figures(lesson: &str, md: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut code = String::new();
+    for step in md.split("\n## ").skip(1) {
+        let title = step.lines().next().unwrap_or_default();
+        let mut prose = String::new();
+        let mut in_code = false;
+        for line in step.lines().skip(1) {
+            if line.starts_with("```") {
+                in_code = !in_code;
+            } else if in_code {
+                code.push_str(line);
+                code.push('\n');
+            } else if !line.starts_with("![") {
+                prose.push_str(line);
+                prose.push('\n');
+            }
+        }
+        let code_numbers: Vec<String> = numbers(&code).into_iter().map(|(n, _)| n).collect();
+        // Sizes a command asks for (`rcvbuf=64k`) count as printed.
+        let shown = |n: &str, bytes: Option<u64>| {
+            code_numbers.iter().any(|c| c == n)
+                || bytes.is_some_and(|b| code_numbers.contains(&b.to_string()))
+                || bytes.is_some_and(|_| {
+                    code.contains(&format!("={n}k")) || code.contains(&format!("={n}m"))
+                })
+                || TOLD_NOT_READ
+                    .iter()
+                    .any(|(l, t, _)| *l == lesson && *t == n)
+        };
+        for (n, bytes) in numbers(&prose) {
+            if !shown(&n, bytes) {
+                out.push(format!(
+                    "{lesson}, step {title}: the text cites {n}, no result prints it"
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Whether a line holds `HOST:PORT` with a port the lesson did not
+/// choose (`listen 8080` chooses 8080): one that changes from run to run.
+fn has_port(line: &str, lesson: &str) -> bool {
     line.match_indices("127.0.0.1:")
         .chain(line.match_indices("]:"))
         .any(|(i, m)| {
-            line[i + m.len()..]
+            let port: String = line[i + m.len()..]
                 .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_digit())
+                .take_while(char::is_ascii_digit)
+                .collect();
+            !port.is_empty()
+                && !lesson
+                    .split(|c: char| !c.is_ascii_digit())
+                    .any(|w| w == port)
         })
 }
 
@@ -107,14 +221,20 @@ fn every_handout_is_printable() {
             .collect();
         done.extend(runs.into_iter().map(|r| r.join().unwrap()));
     }
+    let mut unprinted = Vec::new();
     for (md, lesson) in done {
+        unprinted.extend(unprinted_figures(&lesson.name, &md));
         for line in md.lines() {
             assert!(
                 line.chars().count() <= 80,
                 "{}: longer than 80: {line}",
                 lesson.name
             );
-            assert!(!has_port(line), "{}: a port number: {line}", lesson.name);
+            assert!(
+                !has_port(line, &lesson.text),
+                "{}: a port number: {line}",
+                lesson.name
+            );
             assert!(
                 !line.contains(" ms)") && !line.contains("(fd "),
                 "{}: timing or descriptor noise: {line}",
@@ -176,6 +296,8 @@ fn every_handout_is_printable() {
             lesson.name
         );
     }
+    // Every figure the text cites is printed in its step.
+    assert!(unprinted.is_empty(), "\n{}", unprinted.join("\n"));
 }
 
 /// Lessons whose every figure is the same on each run, snapshot whole.
@@ -183,8 +305,24 @@ fn every_handout_is_printable() {
 /// under load from reporting a slow call as blocked.
 #[test]
 fn handouts_of_the_lessons_that_come_out_the_same_each_run() {
+    // The kernel's release, which the handout names, is the machine's.
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap();
     for name in ["first-connection", "closing"] {
-        insta::assert_snapshot!(format!("handout_{name}"), handout_settling(name, "3000"));
+        let md = handout_settling(name, "3000");
+        assert!(
+            md.contains(&format!("Run on Linux {} with", release.trim())),
+            "{md}"
+        );
+        // Segments are printed before the note that follows them, or at
+        // the step's end when capture lags: where is the machine's, so the
+        // snapshot leaves them out (the wire has its own test).
+        let md: String = md
+            .replace(release.trim(), "RELEASE")
+            .lines()
+            .filter(|l| !l.starts_with("~ "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        insta::assert_snapshot!(format!("handout_{name}"), md);
     }
 }
 
@@ -253,9 +391,122 @@ fn a_call_that_has_not_returned_says_so_in_words_for_paper() {
         &[],
     );
     assert!(
-        md.contains("A1 recv(10) … blocked: still waiting in the kernel when the lesson went on"),
+        md.contains(
+            "#4 A1 recv(10) … blocked: still waiting in the kernel when the lesson went on"
+        ),
         "{md}"
     );
     assert!(!md.contains("[blocked]"), "{md}");
-    assert!(md.contains("A1 recv(10) → 5"), "{md}");
+    assert!(md.contains("#4 A1 recv(10) → 5"), "{md}");
+}
+
+#[test]
+fn a_figure_a_note_quotes_is_printed_in_its_step() {
+    let md = handout_of(
+        "quoted",
+        "step \"One\"\nlisten\nconnect L1 rcvbuf=4k\naccept L1\nsend C1 \"Hi there\"\nrecv A1 100\nnote \"C1 has {C1.rcvbuf}; A1's recv took {A1.elapsed}; tcp_syn_retries is {sysctl.tcp_syn_retries}.\"\n",
+        &[],
+    );
+    // The reading, its wrapped lines joined.
+    let at = md.find("read for the note below: ").expect(&md);
+    let end = md[at..].find("\n```").expect(&md) + at;
+    let read = &md[at..end];
+    let joined = read.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(joined.contains("C1 rcvbuf 8192"), "{md}");
+    assert!(joined.contains("A1 recv(100) took "), "{md}");
+    let retries = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_syn_retries").unwrap();
+    assert!(
+        joined.contains(&format!("net.ipv4.tcp_syn_retries {}", retries.trim())),
+        "{md}"
+    );
+    assert!(unprinted_figures("quoted", &md).is_empty(), "{md}");
+    // A figure no result prints is found.
+    let bare = md.replace(read, "");
+    assert!(!unprinted_figures("quoted", &bare).is_empty(), "{bare}");
+    assert_eq!(
+        numbers("took 43.2 ms, 128 KiB, C1 and #6, 4.10."),
+        [
+            ("43.2".to_string(), None),
+            ("128".to_string(), Some(131072)),
+            ("4.10".to_string(), None)
+        ]
+    );
+}
+
+#[test]
+fn an_expect_that_waited_says_how_long() {
+    let md = handout_of(
+        "waited",
+        "listen\nconnect L1\naccept L1\nset A1 timeout=700ms\nrecv A1 100\nexpect A1 timed_out=true within 5s\nexpect A1 state=ESTABLISHED within 5s\n",
+        &[],
+    );
+    let line = md
+        .lines()
+        .find(|l| l.starts_with("✓ expect A1 timed_out=true"))
+        .expect(&md);
+    let secs: f64 = line
+        .split("(held after ")
+        .nth(1)
+        .and_then(|t| t.strip_suffix(" s)"))
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("{md}"));
+    // The call's own time-out is the wait, give or take a busy machine.
+    assert!((0.5..4.0).contains(&secs), "{md}");
+    // What held at once says nothing of a wait.
+    assert!(md.contains("✓ expect A1 state=ESTABLISHED\n"), "{md}");
+}
+
+#[test]
+#[cfg_attr(not(ci), ignore = "needs root: the wire is captured with CAP_NET_RAW")]
+fn the_wire_is_printed_as_text_and_said_missing_where_it_is_not_captured() {
+    assert!(
+        rustix::process::geteuid().is_root(),
+        "capturing the wire needs root (CAP_NET_RAW); CI runs the tests as root"
+    );
+    let script = "step \"One\"\nlisten\nconnect L1\naccept L1\nsend C1 \"Hi there\"\nnote \"On the wire: a handshake, then 8 bytes.\"\n";
+    let wired = handout_of("wired", script, &["--wire"]);
+    for seg in ["~ C1 → L1 [S] seq 0", "~ L1 → C1 [S.]", "#4 send"] {
+        assert!(wired.contains(seg), "{seg}: {wired}");
+    }
+    // Each call a segment cites is numbered in the results.
+    assert!(wired.contains("#2 C1 connect(L1) → 0"), "{wired}");
+    assert!(wired.contains("#4 C1 send(8) → 8"), "{wired}");
+    let bare = handout_of("bare", script, &[]);
+    assert!(!bare.contains("~ C1 → L1"), "{bare}");
+    assert_eq!(
+        bare.matches("the segments were not captured for this handout: run with --wire")
+            .count(),
+        1,
+        "{bare}"
+    );
+}
+
+#[test]
+fn a_handout_written_to_a_file_links_its_figures_from_where_it_is() {
+    let dir = std::env::temp_dir().join(format!("sockplay-links-{}", std::process::id()));
+    let out = dir.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let script = dir.join("queues.sp");
+    std::fs::write(
+        &script,
+        "step \"One\"\nlisten\nconnect L1\nexpect L1 accept_queue=1\n",
+    )
+    .unwrap();
+    let md_path = out.join("h.md");
+    let status = Command::new(env!("CARGO_BIN_EXE_sockplay"))
+        .current_dir(&dir)
+        .args(["run", "--markdown", "--figures", "out/figs", "queues.sp"])
+        .stdout(std::fs::File::create(&md_path).unwrap())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let md = std::fs::read_to_string(&md_path).unwrap();
+    let link = md
+        .lines()
+        .find_map(|l| l.strip_prefix("![").and_then(|l| l.split("](").nth(1)))
+        .map(|l| l.trim_end_matches(')').to_string())
+        .expect(&md);
+    assert!(link.starts_with("figs/"), "{link}: {md}");
+    assert!(out.join(&link).is_file(), "{link}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -97,11 +97,11 @@ pub fn result_line(r: &CallResult, names: &[(String, SockName)]) -> Vec<String> 
             .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join(" "),
-        Outcome::Ret(_) if r.call == Call::Listen || r.call == Call::Connect => "ok".into(),
         _ => super::transcript::ret_text(r),
     };
     let step = if r.part_of.is_some() { "  ↳ " } else { "" };
-    let mut text = format!("{step}{:<3} {call} → {ret}", r.sock.to_string());
+    // The call's number, as the wire's segments cite it (`#6 send`).
+    let mut text = format!("{step}#{} {:<3} {call} → {ret}", r.seq, r.sock.to_string());
     let kind = kind_text(r);
     if !kind.is_empty() {
         text.push_str(&format!("  [{kind}]"));
@@ -130,17 +130,60 @@ pub fn result_line(r: &CallResult, names: &[(String, SockName)]) -> Vec<String> 
     lines
 }
 
+/// A listen's result: the address it asked for, with the port where the
+/// script chose it (`listen(127.0.0.1:8080) → EADDRINUSE`), never the name
+/// of another listener that had the address before.
+pub fn listen_line(r: &CallResult, chosen: &[u16]) -> Vec<String> {
+    const KEEP: char = '\u{e004}';
+    let keep = |text: &str| {
+        let mut out = text.to_string();
+        for p in chosen {
+            let colon = format!(":{p}");
+            let mut from = 0;
+            while let Some(at) = out[from..].find(&colon).map(|i| i + from) {
+                let end = at + colon.len();
+                if out[end..].starts_with(|c: char| c.is_ascii_digit()) {
+                    from = end;
+                    continue;
+                }
+                out.replace_range(at..at + 1, &KEEP.to_string());
+                from = end;
+            }
+        }
+        out
+    };
+    let mut r = r.clone();
+    if let crate::lab::Arg::Text(t) = &r.arg {
+        r.arg = crate::lab::Arg::Text(keep(t));
+    }
+    r.explain = keep(&r.explain);
+    result_line(&r, &[])
+        .into_iter()
+        .map(|l| l.replace(KEEP, ":"))
+        .collect()
+}
+
 /// A call still in the kernel: `C4 connect(L1) … blocked: still waiting
 /// in the kernel when the lesson went on`.
 pub fn blocked_line(call: &Started, names: &[(String, SockName)]) -> String {
-    blocked_run_line(&call.sock.to_string(), call, names)
+    blocked_run_line(&call.sock.to_string(), call.seq, call, names)
 }
 
 /// Calls still in the kernel, alike but for their socket, named `who`
-/// (`C17–C21`).
-pub fn blocked_run_line(who: &str, call: &Started, names: &[(String, SockName)]) -> String {
+/// (`C17–C21`), from `call` to the call numbered `last`.
+pub fn blocked_run_line(
+    who: &str,
+    last: u64,
+    call: &Started,
+    names: &[(String, SockName)],
+) -> String {
     let text = scrub(&call_text(call.call, &call.arg), names);
-    format!("{who:<3} {text} … {}", still_running(call))
+    let seq = if last == call.seq {
+        format!("#{}", call.seq)
+    } else {
+        format!("#{}–#{last}", call.seq)
+    };
+    format!("{seq} {who:<3} {text} … {}", still_running(call))
 }
 
 /// What a call that has not returned is doing, said for paper: the
@@ -344,6 +387,29 @@ fn socket_lines(v: &SockView, names: &[(String, SockName)]) -> Vec<String> {
                 figure("app received", v.bytes_received),
                 figure("snd_wnd", tcp.and_then(|t| t.snd_wnd).map(u64::from)),
                 figure("rcv_wnd", tcp.and_then(|t| t.rcv_wnd).map(u64::from)),
+                figure("rcv_wscale", tcp.map(|t| u64::from(t.rcv_wscale))),
+                // The memory charged for what is queued, where something is.
+                figure(
+                    "rcv_mem",
+                    v.rcv_mem
+                        .filter(|_| v.recvq.unwrap_or(0) > 0)
+                        .map(u64::from),
+                ),
+                figure(
+                    "snd_mem",
+                    v.snd_mem
+                        .filter(|_| v.sendq.unwrap_or(0) > 0)
+                        .map(u64::from),
+                ),
+                // Retransmissions and their backed-off timer, where there were any.
+                figure(
+                    "retrans",
+                    tcp.map(|t| u64::from(t.retrans)).filter(|n| *n > 0),
+                ),
+                figure(
+                    "backoff",
+                    tcp.map(|t| u64::from(t.backoff)).filter(|n| *n > 0),
+                ),
             ]
             .into_iter()
             .flatten()
@@ -388,11 +454,23 @@ pub fn kernel_view(
     lines
 }
 
+/// One socket's own line of the kernel view, without its notes, the
+/// connections under it or the counters; nothing where the kernel holds
+/// nothing for it.
+pub fn socket_view(snap: &Snapshot, sock: SockName, names: &[(String, SockName)]) -> Vec<String> {
+    let Some(v) = snap.sockets.iter().find(|v| v.id == Some(sock)) else {
+        return Vec::new();
+    };
+    let mut bare = v.clone();
+    bare.notes.clear();
+    socket_lines(&bare, names)
+}
+
 /// The lab names of the listeners' addresses in a kernel view.
 pub fn listener_names(snap: &Snapshot) -> Vec<(String, SockName)> {
     snap.sockets
         .iter()
-        .filter(|v| v.role == ViewRole::Listener)
+        .filter(|v| v.role == ViewRole::Listener && !v.closed)
         .filter_map(|v| Some((v.local?.to_string(), v.id?)))
         .collect()
 }

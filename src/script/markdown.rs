@@ -10,7 +10,9 @@ use std::time::Duration;
 use super::commonmark::{code_line, text as md};
 use super::handout::{self, WIDTH, wrap};
 use super::parse::{Line, Statement};
+use super::quote::Quote;
 use super::sink::{ExpectReport, Sink};
+use super::transcript::call_text;
 use crate::kernel::Snapshot;
 use crate::lab::preview::escape_text;
 use crate::lab::{Arg, Call, CallResult, Command, SockName, Started, Target};
@@ -44,7 +46,25 @@ pub struct Markdown<W: Write> {
     /// Calls blocked one after another, alike but for their socket
     /// (`connect L1 x5` past a full queue): the first, the last named, and
     /// the call, told on one line.
-    blocked_run: Option<(SockName, SockName, Started)>,
+    blocked_run: Option<(SockName, SockName, u64, Started)>,
+    /// What the code blocks of this step printed, to tell whether a
+    /// figure a note quotes is already on the page.
+    step_code: String,
+    /// The figures the next note quotes, with what they read.
+    quoted: Vec<(Quote, String)>,
+    /// Each socket's last call, as printed (`recvall(15)`).
+    last_call: HashMap<SockName, String>,
+    /// The directory of the Markdown file, when it is one: figure links
+    /// are made relative to it, so they hold wherever the file is read.
+    links_from: Option<std::path::PathBuf>,
+    /// Ports the script chose (`listen 8080`): a listen's result names
+    /// them, for they are the same on every run.
+    chosen_ports: Vec<u16>,
+    /// The segments of the step, as text.
+    wire: super::wire_text::TextLadder,
+    /// Whether segments are captured, and if not, why (said once, at
+    /// the first note about the wire).
+    wire_off: Option<String>,
 }
 
 impl<W: Write> Markdown<W> {
@@ -58,10 +78,11 @@ impl<W: Write> Markdown<W> {
                 .collect();
             let _ = writeln!(out, "*{}*\n", lines.join("\n"));
         }
-        let _ = writeln!(
-            out,
-            "Run on Linux with sockplay; every figure below was read from the kernel.\n"
+        let ran = format!(
+            "Run on Linux {} with sockplay; every figure below was read from the kernel.",
+            kernel_release()
         );
+        let _ = writeln!(out, "{}\n", wrap(&ran, WIDTH, "").join("\n"));
         Markdown {
             out,
             in_code: false,
@@ -74,6 +95,13 @@ impl<W: Write> Markdown<W> {
             repeats: super::repeats::Repeats::default(),
             figures: None,
             blocked_run: None,
+            step_code: String::new(),
+            quoted: Vec::new(),
+            last_call: HashMap::new(),
+            links_from: None,
+            chosen_ports: Vec::new(),
+            wire: super::wire_text::TextLadder::default(),
+            wire_off: Some("run with --wire to print them".into()),
         }
     }
 
@@ -97,8 +125,43 @@ impl<W: Write> Markdown<W> {
         self.release_note();
         self.close();
         for f in figures {
-            let _ = writeln!(self.out, "![{}]({})\n", md(&f.alt), link_path(&f.link));
+            let link = match &self.links_from {
+                Some(dir) => relative_to(std::path::Path::new(&f.link), dir),
+                None => f.link.clone(),
+            };
+            let _ = writeln!(self.out, "![{}]({})\n", md(&f.alt), link_path(&link));
         }
+    }
+
+    /// Says that the segments are captured (the lesson needs them, or
+    /// `--wire`): each step prints them as a text ladder.
+    pub fn with_wire(mut self) -> Self {
+        self.wire_off = None;
+        self
+    }
+
+    /// Prints the segments taken in so far: before each note and at a
+    /// step's end, so that the ladder stands whole before the text about it.
+    fn flush_wire(&mut self) {
+        self.flush_blocked();
+        self.flush_repeats();
+        let lines = self.wire.take();
+        self.wire_lines(lines);
+    }
+
+    fn wire_lines(&mut self, lines: Vec<String>) {
+        for line in lines {
+            let line = handout::scrub(&line, &self.names);
+            for l in wrap(&line, WIDTH, "      ") {
+                self.write_code(&l);
+            }
+        }
+    }
+
+    /// Links figures relative to `dir`, where the Markdown is written.
+    pub fn with_links_from(mut self, dir: std::path::PathBuf) -> Self {
+        self.links_from = Some(dir);
+        self
     }
 
     /// Gives the writer back.
@@ -115,6 +178,11 @@ impl<W: Write> Markdown<W> {
     fn code(&mut self, text: &str) {
         self.flush_blocked();
         self.flush_repeats();
+        self.write_code(text);
+    }
+
+    /// Writes lines in the code block, opening it if need be.
+    fn write_code(&mut self, text: &str) {
         self.release_note();
         if !self.in_code {
             let _ = writeln!(self.out, "```text");
@@ -124,6 +192,53 @@ impl<W: Write> Markdown<W> {
         // and never close the code block early.
         for line in text.split('\n') {
             let _ = writeln!(self.out, "{}", code_line(line));
+            self.step_code.push_str(line);
+            self.step_code.push('\n');
+        }
+    }
+
+    /// The figures the note about to be printed quotes that nothing
+    /// printed in its step shows, read out as a line of their own
+    /// (`read from the kernel: C2 rcv_wscale 10`), so that every figure
+    /// the text cites is on the page.
+    fn readings(&mut self) {
+        let mut said: Vec<(String, Vec<String>)> = Vec::new();
+        for (q, v) in std::mem::take(&mut self.quoted) {
+            if v == "?" || shows_figure(&self.step_code, &v) {
+                continue;
+            }
+            let (who, what) = match &q {
+                Quote::Sysctl(name) => (name.clone(), v),
+                Quote::Field { sock, field } => {
+                    let call = self.last_call.get(sock);
+                    let what = match (field.as_str(), call) {
+                        ("elapsed", Some(c)) => format!("{c} took {v}"),
+                        ("ret", Some(c)) => format!("{c} returned {v}"),
+                        ("errno", Some(c)) => format!("{c} failed with {v}"),
+                        _ => format!("{field} {v}"),
+                    };
+                    (sock.to_string(), what)
+                }
+            };
+            match said.iter_mut().find(|(w, _)| *w == who) {
+                Some((_, whats)) if !whats.contains(&what) => whats.push(what),
+                Some(_) => {}
+                None => said.push((who, vec![what])),
+            }
+        }
+        if said.is_empty() {
+            return;
+        }
+        let text: Vec<String> = said
+            .into_iter()
+            .map(|(who, whats)| format!("{who} {}", whats.join(", ")))
+            .collect();
+        let line = handout::scrub(
+            &format!("read for the note below: {}", text.join("; ")),
+            &self.names,
+        );
+        for l in wrap(&line, WIDTH, "      ") {
+            self.code(&l);
         }
     }
 
@@ -154,13 +269,13 @@ impl<W: Write> Markdown<W> {
 
     /// Writes the run of blocked calls held back.
     fn flush_blocked(&mut self) {
-        if let Some((first, last, call)) = self.blocked_run.take() {
+        if let Some((first, last, last_seq, call)) = self.blocked_run.take() {
             let who = if first == last {
                 first.to_string()
             } else {
                 format!("{first}–{last}")
             };
-            let line = handout::blocked_run_line(&who, &call, &self.names);
+            let line = handout::blocked_run_line(&who, last_seq, &call, &self.names);
             for l in wrap(&line, WIDTH, "      ") {
                 self.code(&l);
             }
@@ -201,6 +316,11 @@ impl<W: Write> Sink for Markdown<W> {
                     Target::Listener(l) => Some(*l),
                     _ => None,
                 };
+            }
+            Statement::Lab(Command::Listen {
+                addr: Some(addr), ..
+            }) if addr.port != 0 && !self.chosen_ports.contains(&addr.port) => {
+                self.chosen_ports.push(addr.port);
             }
             _ => {}
         }
@@ -255,24 +375,40 @@ impl<W: Write> Sink for Markdown<W> {
         {
             self.code(&format!("  ↳ … {held} more {} calls", step_name(r.call)));
         }
-        for l in handout::result_line(r, &self.names) {
+        // A listener's name stands for its address only while it is
+        // open: a later listen on the same address is refused for the
+        // address, not for the closed listener.
+        if r.call == Call::Close && r.outcome.errno().is_none() {
+            self.names.retain(|(_, n)| *n != r.sock);
+        }
+        let lines = if r.call == Call::Listen {
+            handout::listen_line(r, &self.chosen_ports)
+        } else {
+            handout::result_line(r, &self.names)
+        };
+        for l in lines {
             self.code(&l);
         }
+        self.last_call.insert(
+            r.sock,
+            handout::scrub(&call_text(r.call, &r.arg), &self.names),
+        );
     }
 
     fn blocked(&mut self, call: &Started, _t: Duration) {
         // The next of a run (C18 after C17, the same call) extends it.
-        if let Some((_, last, held)) = &mut self.blocked_run
+        if let Some((_, last, last_seq, held)) = &mut self.blocked_run
             && held.call == call.call
             && held.arg == call.arg
             && last.role == call.sock.role
             && last.number + 1 == call.sock.number
         {
             *last = call.sock;
+            *last_seq = call.seq;
             return;
         }
         self.flush_blocked();
-        self.blocked_run = Some((call.sock, call.sock, call.clone()));
+        self.blocked_run = Some((call.sock, call.sock, call.seq, call.clone()));
     }
 
     fn expect(&mut self, r: &ExpectReport, _t: Duration) {
@@ -286,13 +422,52 @@ impl<W: Write> Sink for Markdown<W> {
             f.checked(e.sock, &e.field);
         }
         let mark = if r.ok { "✓" } else { "✗" };
-        self.code(&format!("{mark} expect {} {}={}", e.sock, e.field, e.want));
+        let mut line = format!("{mark} expect {} {}={}", e.sock, e.field, e.want);
+        // A wait the script allowed is told with how long it took: on
+        // paper nothing else shows that time went by.
+        if !e.within.is_zero() && r.waited >= WAIT_TOLD {
+            let verb = if r.ok { "held after" } else { "gave up after" };
+            line.push_str(&format!("  ({verb} {})", waited_text(r.waited)));
+        }
+        if !r.ok
+            && let Some(got) = &r.got
+        {
+            line.push_str(&format!("  (read {got})"));
+        }
+        for l in wrap(&line, WIDTH, "      ") {
+            self.code(&l);
+        }
     }
 
     fn note(&mut self, _line: usize, text: &str, _t: Duration) {
         self.flush_blocked();
         self.release_note();
+        self.flush_wire();
+        self.readings();
+        if text.starts_with("On the wire")
+            && let Some(why) = self.wire_off.take()
+        {
+            self.code(&format!(
+                "~ the segments were not captured for this handout: {why}"
+            ));
+        }
         self.held_note = Some(handout::for_paper(text));
+    }
+
+    fn prints_selected(&self) -> bool {
+        true
+    }
+
+    fn selected(&mut self, _line: usize, snap: &Snapshot, sock: SockName) {
+        // The socket the lesson talks about, as the screen's selected pane
+        // shows it: its own line, without notes or counters.
+        for l in handout::socket_view(snap, sock, &self.names) {
+            self.code(&l);
+        }
+    }
+
+    fn quoted(&mut self, _line: usize, values: &[(Quote, String)]) {
+        self.quoted = values.to_vec();
     }
 
     fn pause(&mut self, _line: usize, _t: Duration) {
@@ -333,12 +508,16 @@ impl<W: Write> Sink for Markdown<W> {
     fn step(&mut self, _line: usize, title: &str, t: Duration) {
         self.steps += 1;
         let n = self.steps;
+        self.flush_blocked();
+        let lines = self.wire.step_end();
+        self.wire_lines(lines);
         self.release_note();
         if let Some(f) = &mut self.figures {
             let figures = f.step(title, t.as_secs_f64());
             self.link(figures);
         }
         self.close();
+        self.step_code.clear();
         // A heading is one line, however long.
         let _ = writeln!(self.out, "## {n}. {}\n", md(title));
     }
@@ -368,6 +547,9 @@ impl<W: Write> Sink for Markdown<W> {
         // Line 0 is the run's own closing word on calls still blocked as
         // the lab closes: nothing a reader of the handout needs.
         if line == 0 {
+            if let Some(why) = text.strip_prefix("wire: ") {
+                self.wire_off = Some(why.to_string());
+            }
             return;
         }
         for t in text.lines() {
@@ -381,9 +563,13 @@ impl<W: Write> Sink for Markdown<W> {
         if let Some(f) = &mut self.figures {
             f.packet(segment);
         }
+        self.wire.push(segment);
     }
 
     fn finish(&mut self) {
+        self.flush_blocked();
+        let lines = self.wire.step_end();
+        self.wire_lines(lines);
         self.release_note();
         if let Some(f) = &mut self.figures {
             let figures = f.finish();
@@ -410,6 +596,59 @@ fn link_path(path: &str) -> String {
         }
     }
     out
+}
+
+/// `path` (relative to the working directory, or absolute) as seen from
+/// `dir`: `out/fig/01.svg` from `out` is `fig/01.svg`. Where either cannot
+/// be resolved, `path` as it is.
+fn relative_to(path: &std::path::Path, dir: &std::path::Path) -> String {
+    let (Ok(file), Ok(dir)) = (std::path::absolute(path), std::path::absolute(dir)) else {
+        return path.to_string_lossy().into_owned();
+    };
+    let (file, dir): (Vec<_>, Vec<_>) = (file.components().collect(), dir.components().collect());
+    let common = file.iter().zip(&dir).take_while(|(a, b)| a == b).count();
+    let mut out = std::path::PathBuf::new();
+    for _ in common..dir.len() {
+        out.push("..");
+    }
+    for c in &file[common..] {
+        out.push(c);
+    }
+    out.to_string_lossy().into_owned()
+}
+
+/// The running kernel's release (`6.18.0-1-amd64`): settings and their
+/// effects change between releases, so a handout says which it ran on.
+fn kernel_release() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|r| r.trim().to_string())
+        .unwrap_or_else(|_| "(release unknown)".into())
+}
+
+/// How long an `expect … within` must have waited for the handout to
+/// say so: less is the time a reading takes, not a wait.
+const WAIT_TOLD: Duration = Duration::from_millis(100);
+
+/// A wait, in seconds to a tenth (`7.4 s`): a handout's wait is told to
+/// the reader, not measured.
+fn waited_text(d: Duration) -> String {
+    format!("{:.1} s", d.as_secs_f64())
+}
+
+/// Whether `text` shows the figure `v` as a word of its own: `10` in
+/// `rcv_wscale 10,`, not in `100` or `1.10`.
+fn shows_figure(text: &str, v: &str) -> bool {
+    let is_part = |c: char| c.is_alphanumeric() || c == '.' || c == '_';
+    text.match_indices(v).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let rest = &text[i + v.len()..];
+        let mut after = rest.chars();
+        let (next, then) = (after.next(), after.next());
+        // Not part of a longer word or number (`100`, `1.10`, `10.5`).
+        let longer = next.is_some_and(|c| c.is_alphanumeric() || c == '_')
+            || (next == Some('.') && then.is_some_and(|c| c.is_ascii_digit()));
+        !before.is_some_and(is_part) && !longer
+    })
 }
 
 /// Text escaped for Markdown with the code spans a note for paper marks

@@ -30,6 +30,7 @@ pub mod show;
 pub mod sink;
 pub mod transcript;
 pub mod watch;
+pub mod wire_text;
 
 pub use player::{Player, Progress, RunStatus};
 pub use runner::Runner;

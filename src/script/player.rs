@@ -608,8 +608,7 @@ impl Player {
                     _ => None,
                 };
                 let snap = self.shown_view.as_deref().or(host.view).or(taken.as_ref());
-                let filled = quote::fill(text, snap, host.last);
-                host.sink.note(n, &filled, t);
+                let filled = host.quoting_note(n, text, snap, t);
                 // `start` runs the line at `next - 1`.
                 self.filled.insert(self.next - 1, filled);
             }
@@ -654,7 +653,7 @@ impl Player {
                 if !host.known(*sock) {
                     return self.reject(host, n, &LabError::UnknownSocket(*sock).to_string());
                 }
-                host.sink.select(*sock, *facing, *wire);
+                host.select(n, *sock, *facing, *wire);
             }
             Statement::Link(cmd) => match crate::link::apply(cmd) {
                 Ok(said) => host.sink.info(n, &said, t),

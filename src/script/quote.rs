@@ -170,6 +170,26 @@ fn system_setting(snap: &Snapshot, name: &str) -> Option<String> {
     }
 }
 
+/// Each quote of a note with the value it is filled with, in order. A
+/// note that does not parse quotes nothing.
+pub fn values(
+    text: &str,
+    snap: Option<&Snapshot>,
+    last: &HashMap<SockName, CallResult>,
+) -> Vec<(Quote, String)> {
+    parse(text)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| match p {
+            Part::Quote(q) => {
+                let v = value(&q, snap, last);
+                Some((q, v))
+            }
+            Part::Text(_) => None,
+        })
+        .collect()
+}
+
 /// A note with its quotes filled. A note that does not parse (it was
 /// checked when the script was read) is returned as written.
 pub fn fill(text: &str, snap: Option<&Snapshot>, last: &HashMap<SockName, CallResult>) -> String {

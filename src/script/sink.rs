@@ -53,8 +53,54 @@ pub trait Sink {
     /// it shows first, and whether the wire pane opens on it (headless,
     /// nothing).
     fn select(&mut self, _sock: SockName, _facing: super::parse::Facing, _wire: bool) {}
+    /// Whether a `select` should bring the selected socket's kernel view
+    /// ([`Sink::selected`]); a screen draws it itself.
+    fn prints_selected(&self) -> bool {
+        false
+    }
+    /// The kernel view at a `select S`, where [`Sink::prints_selected`].
+    fn selected(&mut self, _line: usize, _snap: &Snapshot, _sock: SockName) {}
+    /// The figures a note is about to quote (`{C1.snd_wnd}` and what it
+    /// read), just before [`Sink::note`] gives the note filled.
+    fn quoted(&mut self, _line: usize, _values: &[(super::quote::Quote, String)]) {}
     /// A `sysctl` read or change; told as information unless the sink says more.
     fn sysctl(&mut self, line: usize, report: &SysctlReport, t: Duration) {
         self.info(line, &report.to_string(), t);
+    }
+}
+
+impl super::player::Host<'_> {
+    /// Gives the sink a note that quotes the kernel, filled from `snap`,
+    /// after the figures it quotes; returns the note as filled.
+    pub fn quoting_note(
+        &mut self,
+        line: usize,
+        text: &str,
+        snap: Option<&Snapshot>,
+        t: Duration,
+    ) -> String {
+        let filled = super::quote::fill(text, snap, self.last);
+        let values = super::quote::values(text, snap, self.last);
+        self.sink.quoted(line, &values);
+        self.sink.note(line, &filled, t);
+        filled
+    }
+
+    /// Tells the sink which socket a lesson now talks about, with that
+    /// socket's kernel view where the sink prints it (on paper the selected
+    /// socket is a line of the view; a screen draws its own pane).
+    pub fn select(
+        &mut self,
+        line: usize,
+        sock: SockName,
+        facing: super::parse::Facing,
+        wire: bool,
+    ) {
+        self.sink.select(sock, facing, wire);
+        if self.sink.prints_selected()
+            && let Ok(snap) = self.snapshot()
+        {
+            self.sink.selected(line, &snap, sock);
+        }
     }
 }
