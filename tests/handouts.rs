@@ -387,7 +387,7 @@ fn an_option_in_a_note_renders_as_code_through_pandoc() {
 fn a_call_that_has_not_returned_says_so_in_words_for_paper() {
     let md = handout_of(
         "blocked",
-        "listen\nconnect L1\naccept L1\nrecv A1 10\nnote \"A1 waits.\"\nsend C1 \"hello\"\n",
+        "listen\nconnect L1\naccept L1\nrecv A1 10\nnote \"A1 waits.\"\nsend C1 \"hello\"\nwait A1\n",
         &[],
     );
     assert!(
@@ -437,7 +437,7 @@ fn a_figure_a_note_quotes_is_printed_in_its_step() {
 fn an_expect_that_waited_says_how_long() {
     let md = handout_of(
         "waited",
-        "listen\nconnect L1\naccept L1\nset A1 timeout=700ms\nrecv A1 100\nexpect A1 timed_out=true within 5s\nexpect A1 state=ESTABLISHED within 5s\n",
+        "listen\nconnect L1\naccept L1\nset A1 timeout=1500ms\nrecv A1 100\nexpect A1 timed_out=true within 8s\nexpect A1 state=ESTABLISHED\n",
         &[],
     );
     let line = md
@@ -450,9 +450,10 @@ fn an_expect_that_waited_says_how_long() {
         .and_then(|t| t.strip_suffix(" s)"))
         .and_then(|t| t.parse().ok())
         .unwrap_or_else(|| panic!("{md}"));
-    // The call's own time-out is the wait, give or take a busy machine.
-    assert!((0.5..4.0).contains(&secs), "{md}");
-    // What held at once says nothing of a wait.
+    // The call's own time-out, less the settling time before the expect
+    // began, is the wait, give or take a busy machine.
+    assert!((0.5..7.0).contains(&secs), "{md}");
+    // An expect without a wait says nothing of one.
     assert!(md.contains("✓ expect A1 state=ESTABLISHED\n"), "{md}");
 }
 

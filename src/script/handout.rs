@@ -335,6 +335,19 @@ pub fn counters_line(snap: &Snapshot) -> String {
     format!("counters since start ({scope}): {}", figures.join(", "))
 }
 
+/// The UDP counters of a kernel view, for print.
+pub fn udp_counters_line(snap: &Snapshot) -> String {
+    let u = &snap.counters.udp;
+    let scope = match snap.counters_scope {
+        crate::kernel::CounterScope::SystemWide => "system-wide",
+        crate::kernel::CounterScope::ThisLab => "this lab",
+    };
+    format!(
+        "UDP counters since start ({scope}): UdpRcvbufErrors {}, UdpInErrors {}, UdpNoPorts {}, UdpSndbufErrors {}",
+        u.rcvbuf_errors, u.in_errors, u.no_ports, u.sndbuf_errors
+    )
+}
+
 /// A call in flight as the kernel view names it, without its elapsed time.
 fn in_flight(text: &str) -> String {
     match text.rsplit_once(' ') {
@@ -354,12 +367,27 @@ fn opt<T: ToString>(v: Option<T>) -> String {
 /// One socket of the kernel view, wrapped, without addresses or timings.
 fn socket_lines(v: &SockView, names: &[(String, SockName)]) -> Vec<String> {
     let name = v.id.map_or_else(String::new, |n| n.to_string());
+    // ✝ as on screen: its program closed it, the kernel alone holds it.
     let state = if v.closed {
-        format!("{} (closed)", v.state)
+        format!("{} ✝ (closed)", v.state)
     } else {
         v.state.to_string()
     };
     let mut text = match v.role {
+        ViewRole::Udp => {
+            let pair = v.pair.map_or_else(String::new, |p| format!(" → {p}"));
+            format!(
+                "{name}{pair} {state}: recvq {}, sendq {}, drops {}, rcvbuf {}, sndbuf {}, {}, sent {}, received {}",
+                opt(v.recvq),
+                opt(v.sendq),
+                opt(v.drops),
+                opt(v.rcvbuf),
+                opt(v.sndbuf),
+                opt(v.timeout),
+                opt(v.bytes_sent),
+                opt(v.bytes_received),
+            )
+        }
         ViewRole::Listener => format!(
             "{name} {state}  accept queue {} of {} (backlog {}, kept as {})  syn-recv {}",
             opt(v.accept_queue),
@@ -442,14 +470,47 @@ pub fn kernel_view(
             None => "no sockets yet".into(),
         }];
     }
-    // The overflow counters belong with the whole view, and with a listener's.
+    // The overflow counters belong with the whole view, and with a
+    // listener's; the UDP counters with a UDP socket's.
     let counters = only.is_none() || shown.iter().any(|v| v.role == ViewRole::Listener);
-    let mut lines: Vec<String> = shown
-        .into_iter()
-        .flat_map(|v| socket_lines(v, names))
-        .collect();
+    let udp = shown.iter().any(|v| v.role == ViewRole::Udp);
+    let mut lines = Vec::new();
+    // Half-open entries alike but for their numbers are told once, then counted.
+    let mut alike: Option<(String, usize)> = None;
+    for v in shown {
+        let own = socket_lines(v, names);
+        let key: String = own
+            .concat()
+            .chars()
+            .map(|c| if c.is_ascii_digit() { '#' } else { c })
+            .collect();
+        match &mut alike {
+            Some((k, n)) if v.role == ViewRole::SynRecv && *k == key => {
+                *n += 1;
+                continue;
+            }
+            _ => {}
+        }
+        if let Some((_, n)) = alike.take()
+            && n > 0
+        {
+            lines.push(format!("  └ … {n} more alike: syn-recv entries"));
+        }
+        if v.role == ViewRole::SynRecv {
+            alike = Some((key, 0));
+        }
+        lines.extend(own);
+    }
+    if let Some((_, n)) = alike
+        && n > 0
+    {
+        lines.push(format!("  └ … {n} more alike: syn-recv entries"));
+    }
     if counters {
         lines.extend(wrap(&counters_line(snap), WIDTH, "      "));
+    }
+    if udp {
+        lines.extend(wrap(&udp_counters_line(snap), WIDTH, "      "));
     }
     lines
 }
