@@ -35,6 +35,8 @@ fn handout_of(name: &str, script: &str, args: &[&str]) -> String {
         .output()
         .unwrap();
     let _ = std::fs::remove_file(&path);
+    // The last test out removes the directory they share.
+    let _ = std::fs::remove_dir(&dir);
     assert_eq!(out.status.code(), Some(0), "{name}: {out:?}");
     String::from_utf8(out.stdout).unwrap()
 }
