@@ -258,6 +258,7 @@ fn every_handout_is_printable() {
             "path of a byte",
             "beside it)",
             "listeners pane",
+            "Listeners pane",
         ] {
             assert!(!md.contains(screen_only), "{}: {screen_only}", lesson.name);
         }

@@ -12,7 +12,7 @@ wait L1
 select C1
 sendall C1 160k rate=12k/s
 sleep 1s
-note "A1's recvq grows as the bytes arrive, and the window A1 advertises to C1 (wnd, on C1's path) shrinks as its buffer fills."
+note "A1's recvq grows as the bytes arrive, and the window A1 advertises to C1 (wnd) shrinks as its buffer fills."
 expect C1 snd_wnd=0 within 20s
 expect A1 rcv_wnd=0 within 3s
 expect packet from=A1 to=C1 win=0 kernel=none cause=send

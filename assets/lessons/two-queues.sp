@@ -62,7 +62,7 @@ expect L3 syn_recv=4
 expect L3 syncookies_sent=5
 expect L3 syncookies_recv=1
 select C5
-note "Yes: C5 got in. Its SYN met the full SYN queue and got a cookie, its ACK brought the cookie back, and the kernel made the connection from it. The Listeners pane counts {L3.syncookies_sent} cookies sent, {L3.syncookies_recv} back."
+note "Yes: C5 got in. Its SYN met the full SYN queue and got a cookie, its ACK brought the cookie back, and the kernel made the connection from it. L3 counts {L3.syncookies_sent} cookies sent, {L3.syncookies_recv} back."
 
 step "Cookies off: drops"
 sysctl tcp_syncookies=0
