@@ -174,12 +174,15 @@ pub(crate) fn close(shared: &Arc<Shared>, sock: &Arc<LabSocket>, rst: bool) -> V
         finish(sock, rec, false);
         return begun;
     }
+    // A call whose result is already told leaves its lane a moment later:
+    // it was not blocked, and its waking is not said.
+    let blocked = sock.send.status().1.is_some() || sock.recv.status().1.is_some();
     let sock2 = Arc::clone(sock);
     let spawned = std::thread::Builder::new()
         .name("sockplay-close".into())
         .spawn(move || {
             wake(&sock2, rst, Instant::now() + WAKE_LIMIT);
-            finish(&sock2, rec, true);
+            finish(&sock2, rec, blocked);
         });
     if spawned.is_err() {
         // No thread to spare: wake and close here.
