@@ -80,8 +80,10 @@ pub fn run(
             ),
             None => None,
         };
-        let mut handout = Markdown::new(stdout, &lesson.title, &lesson.summary)
-            .with_python(Box::new(sockplay::script::python::for_handouts()));
+        let mut handout =
+            Markdown::new(stdout, &lesson.title, &lesson.summary).with_python(Box::new(
+                sockplay::script::python::for_handouts(lesson.link_header().is_some()),
+            ));
         if let Some(f) = made {
             drawn = Some((f.report(), f.samples()));
             handout = handout.with_figures(f);

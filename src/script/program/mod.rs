@@ -223,10 +223,23 @@ fn header(lines: &[Line], source: &str, own_netns: bool, link: Option<&str>) -> 
                 comment(h)
             ));
         }
-        for (n, text) in &settings {
-            said.push(format!(
-                "from line {n} (`{text}`) on, client and server are on a link of its own"
-            ));
+        // The first `link` line makes the link; the others change it.
+        if let Some(((n, text), changes)) = settings.split_first() {
+            let mut s =
+                format!("from line {n} (`{text}`) on, client and server are on a link of its own");
+            let changed: Vec<String> = changes
+                .iter()
+                .map(|(n, text)| format!("line {n} (`{text}`)"))
+                .collect();
+            if !changed.is_empty() {
+                let verb = if changed.len() == 1 {
+                    "changes"
+                } else {
+                    "change"
+                };
+                s.push_str(&format!(", which {} {verb}", changed.join(", ")));
+            }
+            said.push(s);
         }
         let mut text = format!(
             "In the lab, {}. The lab makes that link itself, moving every packet between two network namespaces; Python's socket module cannot, so this program runs without it: every round trip here takes microseconds, and what the lesson shows of the link (its delay, its rate, the times it cites, a pipe that fills) does not happen.",

@@ -35,11 +35,21 @@ pub fn lines(stmt: &Statement, namer: &mut Namer) -> Vec<String> {
 /// A handout's Python for each command, in one line (`l1 = …; l1.listen(5)`),
 /// naming the sockets as the lab does as the handout goes on. Where
 /// Python does not do what the lab's command does (`sendall` on a
-/// non-blocking socket), a comment says how.
-pub fn for_handouts() -> impl Fn(&Line) -> Option<String> {
+/// non-blocking socket), a comment says how. `on_link`: the lab is on a
+/// link from the start (`# link:`); a `link` line puts it on one later.
+/// On a link a listener is on the server side, so its address is that
+/// side's, as the results print it.
+pub fn for_handouts(on_link: bool) -> impl Fn(&Line) -> Option<String> {
     let namer = std::cell::RefCell::new(Namer::default());
     let modes = std::cell::RefCell::new(Modes::default());
+    let on_link = std::cell::Cell::new(on_link);
+    // Sockets closed whose address a later call may name: kept before
+    // the close, for `getsockname()` on a closed socket raises.
+    let closed = std::cell::RefCell::new(Vec::<String>::new());
     move |line| {
+        if let Statement::Link(crate::link::LinkCommand::Set(_)) = &line.statement {
+            on_link.set(true);
+        }
         let Statement::Lab(cmd) = &line.statement else {
             return None;
         };
@@ -61,6 +71,22 @@ pub fn for_handouts() -> impl Fn(&Line) -> Option<String> {
                 }
                 _ => lines.join("; "),
             };
+            if on_link.get()
+                && let Command::Listen { addr: None, .. } = cmd
+            {
+                let server = crate::lab::sides::SERVER_IP;
+                text = text.replace(".bind(('127.0.0.1', ", &format!(".bind(('{server}', "));
+            }
+            for v in closed.borrow().iter() {
+                text = text.replace(&format!("{v}.getsockname()"), &format!("{v}_addr"));
+            }
+            if let Command::Close { sock, .. } = cmd
+                && matches!(sock.role, Role::Listener | Role::Udp)
+            {
+                let v = super::var(*sock);
+                text = format!("{v}_addr = {v}.getsockname(); {text}");
+                closed.borrow_mut().push(v);
+            }
             if let Some(how) = differs {
                 text.push_str(&format!("  # {how}"));
             }
@@ -161,7 +187,14 @@ fn plain(e: &str) -> String {
             } else {
                 "until EAGAIN"
             };
-            format!("{}.recv(262144, socket.MSG_DONTWAIT)  # {on}", arg(1))
+            // `rate=16384`: bytes a second, read a quarter at a time.
+            match arg(3).strip_prefix("rate=") {
+                Some(rate) => format!(
+                    "{}.recv({rate} // 4)  # each 0.25 s, {on}: {rate} bytes a second",
+                    arg(1)
+                ),
+                None => format!("{}.recv(262144, socket.MSG_DONTWAIT)  # {on}", arg(1)),
+            }
         }
         "close" if a.len() > 1 => format!(
             "{0}.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0)); {0}.close()",
@@ -181,4 +214,61 @@ fn unreach(e: &str) -> String {
         out.replace_range(at..=close, &format!("{v}.getsockname()"));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::script::parse::parse_script;
+
+    /// The handout's Python for each line of `script` that has some.
+    fn hints(script: &str, on_link: bool) -> Vec<String> {
+        let hint = for_handouts(on_link);
+        parse_script(script)
+            .unwrap()
+            .iter()
+            .filter_map(&hint)
+            .collect()
+    }
+
+    #[test]
+    fn a_closed_socket_s_address_is_kept_for_the_calls_that_name_it_after() {
+        let py = hints(
+            "listen\nclose L1\nconnect L1\nudp\nclose U1\nsendto U1 U1 \"a\"\n",
+            false,
+        );
+        assert_eq!(py[1], "l1_addr = l1.getsockname(); l1.close()");
+        assert!(py[2].ends_with("c1.connect(l1_addr)"), "{py:?}");
+        assert!(py[4].starts_with("u1_addr = u1.getsockname();"), "{py:?}");
+        assert!(py[5].contains("u1_addr"), "{py:?}");
+        // A paced drain reads at its rate.
+        let py = hints(
+            "listen\nconnect L1\naccept L1\ndrain A1 on rate=16k/s\n",
+            false,
+        );
+        assert_eq!(
+            py[3],
+            "a1.recv(16384 // 4)  # each 0.25 s, and as data arrives: 16384 bytes a second"
+        );
+        // An open listener is reached through its own address.
+        assert!(hints("listen\nconnect L1\n", false)[1].ends_with("c1.connect(l1.getsockname())"));
+    }
+
+    #[test]
+    fn on_a_link_a_listener_is_on_the_server_side() {
+        let server = crate::lab::sides::SERVER_IP.to_string();
+        let py = hints(
+            "listen\nlink delay=5ms\nlisten\nlisten 127.0.0.1:0\n",
+            false,
+        );
+        assert!(py[0].contains("bind(('127.0.0.1', 0))"), "{py:?}");
+        assert!(py[1].contains(&format!("bind(('{server}', 0))")), "{py:?}");
+        // An address the script names is kept.
+        assert!(py[2].contains("bind(('127.0.0.1', 0))"), "{py:?}");
+        // A lab on a link from the start (`# link:`).
+        assert!(
+            hints("listen\n", true)[0].contains(&server),
+            "lesson on a link"
+        );
+    }
 }
