@@ -2,7 +2,7 @@
 //! and kernel views without what changes from run to run (times,
 //! descriptors, port numbers).
 
-use crate::kernel::{Snapshot, SockView, ViewRole};
+use crate::kernel::{Snapshot, SockView, TcpState, ViewRole};
 use crate::lab::{Call, CallResult, Outcome, SockName, Started};
 
 use super::show;
@@ -506,11 +506,67 @@ pub fn kernel_view(
     {
         lines.push(format!("  └ … {n} more alike: syn-recv entries"));
     }
+    // On a link, what is queued at its entry and what crosses it, each
+    // way, as `show` prints it.
+    if let Some(link) = &snap.link {
+        for l in show::link_lines(link) {
+            lines.extend(wrap(&scrub(&l, names), WIDTH, "      "));
+        }
+    }
     if counters {
         lines.extend(wrap(&counters_line(snap), WIDTH, "      "));
     }
     if udp {
         lines.extend(wrap(&udp_counters_line(snap), WIDTH, "      "));
+    }
+    lines
+}
+
+/// The kernel's notes a lesson's note points at (`the note on C7`, `the
+/// note on each waiting client`), each line led by its socket's name and
+/// wrapped; a note already told for another socket in the same words is
+/// told once. Each note comes with its lines.
+pub fn cited_notes(
+    snap: &Snapshot,
+    text: &str,
+    names: &[(String, SockName)],
+) -> Vec<(String, Vec<String>)> {
+    let mut socks: Vec<SockName> = Vec::new();
+    for (at, _) in text.match_indices("note on ") {
+        let rest = &text[at + "note on ".len()..];
+        if rest.starts_with("each waiting client") {
+            socks.extend(
+                snap.sockets
+                    .iter()
+                    .filter(|v| v.role == ViewRole::Client && v.state == TcpState::SynSent)
+                    .filter_map(|v| v.id),
+            );
+            continue;
+        }
+        let word: String = rest
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect();
+        if let Ok(sock) = word.parse::<SockName>() {
+            socks.push(sock);
+        }
+    }
+    let mut told: Vec<String> = Vec::new();
+    let mut lines = Vec::new();
+    for sock in socks {
+        let Some(v) = snap.sockets.iter().find(|v| v.id == Some(sock)) else {
+            continue;
+        };
+        for n in &v.notes {
+            let n = scrub(n, names);
+            let alike = n.replace(&sock.to_string(), "");
+            if told.contains(&alike) {
+                continue;
+            }
+            told.push(alike);
+            let wrapped = wrap(&format!("{sock} · {n}"), WIDTH, "    ");
+            lines.push((n, wrapped));
+        }
     }
     lines
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use super::commonmark::{code_line, text as md};
 use super::handout::{self, WIDTH, wrap};
+use super::on_page::{about, link_path, relative_to, shows_figure};
 use super::parse::{Line, Statement};
 use super::quote::Quote;
 use super::sink::{ExpectReport, Sink};
@@ -65,6 +66,8 @@ pub struct Markdown<W: Write> {
     /// Whether segments are captured, and if not, why (said once, at
     /// the first note about the wire).
     wire_off: Option<String>,
+    /// The selected socket's lines as last printed.
+    last_selected: Vec<String>,
 }
 
 impl<W: Write> Markdown<W> {
@@ -102,6 +105,7 @@ impl<W: Write> Markdown<W> {
             chosen_ports: Vec::new(),
             wire: super::wire_text::TextLadder::default(),
             wire_off: Some("run with --wire to print them".into()),
+            last_selected: Vec::new(),
         }
     }
 
@@ -204,7 +208,14 @@ impl<W: Write> Markdown<W> {
     fn readings(&mut self) {
         let mut said: Vec<(String, Vec<String>)> = Vec::new();
         for (q, v) in std::mem::take(&mut self.quoted) {
-            if v == "?" || shows_figure(&self.step_code, &v) {
+            // A socket's figure counts as printed where a line about that
+            // socket (or the counters) shows it: C4's port is not shown by
+            // the range `40000 40001` a setting printed.
+            let shown = match &q {
+                Quote::Field { sock, .. } => shows_figure(&about(&self.step_code, *sock), &v),
+                Quote::Sysctl(_) => shows_figure(&self.step_code, &v),
+            };
+            if v == "?" || shown {
                 continue;
             }
             let (who, what) = match &q {
@@ -429,7 +440,9 @@ impl<W: Write> Sink for Markdown<W> {
             let verb = if r.ok { "held after" } else { "gave up after" };
             line.push_str(&format!("  ({verb} {})", waited_text(r.waited)));
         }
-        if !r.ok
+        // A range that held says what was read in it: on paper the range
+        // alone does not answer `how long?`.
+        if (!r.ok || e.want.contains(".."))
             && let Some(got) = &r.got
         {
             line.push_str(&format!("  (read {got})"));
@@ -458,12 +471,37 @@ impl<W: Write> Sink for Markdown<W> {
         true
     }
 
+    fn cites_notes(&self, text: &str) -> bool {
+        text.contains("note on ")
+    }
+
+    fn cited_notes(&mut self, _line: usize, snap: &Snapshot, text: &str) {
+        // On paper a note cannot point at a pane: the notes it points at
+        // are printed before it, each with its socket.
+        for (note, lines) in handout::cited_notes(snap, text, &self.names) {
+            // A note the step printed already (`show L3`) is not told again.
+            let start: String = note.chars().take(40).collect();
+            if self.step_code.contains(&start) {
+                continue;
+            }
+            for l in lines {
+                self.code(&l);
+            }
+        }
+    }
+
     fn selected(&mut self, _line: usize, snap: &Snapshot, sock: SockName) {
         // The socket the lesson talks about, as the screen's selected pane
-        // shows it: its own line, without notes or counters.
-        for l in handout::socket_view(snap, sock, &self.names) {
-            self.code(&l);
+        // shows it: its own line, without notes or counters; not again
+        // where nothing in it changed since it was last printed so.
+        let lines = handout::socket_view(snap, sock, &self.names);
+        if lines == self.last_selected {
+            return;
         }
+        for l in &lines {
+            self.code(l);
+        }
+        self.last_selected = lines;
     }
 
     fn quoted(&mut self, _line: usize, values: &[(Quote, String)]) {
@@ -580,43 +618,6 @@ impl<W: Write> Sink for Markdown<W> {
     }
 }
 
-/// A path as a Markdown link destination: spaces, parentheses and angle
-/// brackets percent-encoded, so the link holds whatever the directory is called.
-fn link_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for c in path.chars() {
-        match c {
-            ' ' => out.push_str("%20"),
-            '(' => out.push_str("%28"),
-            ')' => out.push_str("%29"),
-            '<' => out.push_str("%3C"),
-            '>' => out.push_str("%3E"),
-            c if c.is_control() => out.push_str(&format!("%{:02X}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// `path` (relative to the working directory, or absolute) as seen from
-/// `dir`: `out/fig/01.svg` from `out` is `fig/01.svg`. Where either cannot
-/// be resolved, `path` as it is.
-fn relative_to(path: &std::path::Path, dir: &std::path::Path) -> String {
-    let (Ok(file), Ok(dir)) = (std::path::absolute(path), std::path::absolute(dir)) else {
-        return path.to_string_lossy().into_owned();
-    };
-    let (file, dir): (Vec<_>, Vec<_>) = (file.components().collect(), dir.components().collect());
-    let common = file.iter().zip(&dir).take_while(|(a, b)| a == b).count();
-    let mut out = std::path::PathBuf::new();
-    for _ in common..dir.len() {
-        out.push("..");
-    }
-    for c in &file[common..] {
-        out.push(c);
-    }
-    out.to_string_lossy().into_owned()
-}
-
 /// The running kernel's release (`6.18.0-1-amd64`): settings and their
 /// effects change between releases, so a handout says which it ran on.
 fn kernel_release() -> String {
@@ -633,22 +634,6 @@ const WAIT_TOLD: Duration = Duration::from_millis(100);
 /// the reader, not measured.
 fn waited_text(d: Duration) -> String {
     format!("{:.1} s", d.as_secs_f64())
-}
-
-/// Whether `text` shows the figure `v` as a word of its own: `10` in
-/// `rcv_wscale 10,`, not in `100` or `1.10`.
-fn shows_figure(text: &str, v: &str) -> bool {
-    let is_part = |c: char| c.is_alphanumeric() || c == '.' || c == '_';
-    text.match_indices(v).any(|(i, _)| {
-        let before = text[..i].chars().next_back();
-        let rest = &text[i + v.len()..];
-        let mut after = rest.chars();
-        let (next, then) = (after.next(), after.next());
-        // Not part of a longer word or number (`100`, `1.10`, `10.5`).
-        let longer = next.is_some_and(|c| c.is_alphanumeric() || c == '_')
-            || (next == Some('.') && then.is_some_and(|c| c.is_ascii_digit()));
-        !before.is_some_and(is_part) && !longer
-    })
 }
 
 /// Text escaped for Markdown with the code spans a note for paper marks

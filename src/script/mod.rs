@@ -24,6 +24,7 @@ pub mod handout;
 pub mod json;
 pub mod lessons;
 pub mod markdown;
+mod on_page;
 pub mod repeats;
 pub mod runner;
 pub mod show;

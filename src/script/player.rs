@@ -608,11 +608,15 @@ impl Player {
                     _ => None,
                 };
                 let snap = self.shown_view.as_deref().or(host.view).or(taken.as_ref());
+                host.cite_notes(n, text, snap);
                 let filled = host.quoting_note(n, text, snap, t);
                 // `start` runs the line at `next - 1`.
                 self.filled.insert(self.next - 1, filled);
             }
-            Statement::Note(text) => host.sink.note(n, text, t),
+            Statement::Note(text) => {
+                host.cite_notes(n, text, self.shown_view.as_deref().or(host.view));
+                host.sink.note(n, text, t);
+            }
             Statement::Step(title) => {
                 self.step_began = t;
                 host.sink.step(n, title, t);

@@ -63,6 +63,14 @@ pub trait Sink {
     /// The figures a note is about to quote (`{C1.snd_wnd}` and what it
     /// read), just before [`Sink::note`] gives the note filled.
     fn quoted(&mut self, _line: usize, _values: &[(super::quote::Quote, String)]) {}
+    /// Whether the sink prints the kernel's notes a note points at (`the
+    /// note on C7 counts them`) before it: on paper there is no pane to
+    /// point at.
+    fn cites_notes(&self, _text: &str) -> bool {
+        false
+    }
+    /// The kernel view just before a note [`Sink::cites_notes`] took.
+    fn cited_notes(&mut self, _line: usize, _snap: &Snapshot, _text: &str) {}
     /// A `sysctl` read or change; told as information unless the sink says more.
     fn sysctl(&mut self, line: usize, report: &SysctlReport, t: Duration) {
         self.info(line, &report.to_string(), t);
@@ -84,6 +92,21 @@ impl super::player::Host<'_> {
         self.sink.quoted(line, &values);
         self.sink.note(line, &filled, t);
         filled
+    }
+
+    /// Gives the sink, where it prints them, the kernel notes `text`
+    /// points at, read from `snap` or from a view taken now.
+    pub fn cite_notes(&mut self, line: usize, text: &str, snap: Option<&Snapshot>) {
+        if !self.sink.cites_notes(text) {
+            return;
+        }
+        let taken = match snap {
+            Some(_) => None,
+            None => self.snapshot().ok(),
+        };
+        if let Some(snap) = snap.or(taken.as_ref()) {
+            self.sink.cited_notes(line, snap, text);
+        }
     }
 
     /// Tells the sink which socket a lesson now talks about, with that
