@@ -477,3 +477,91 @@ fn unsafe_blocks_are_few_and_each_says_why_it_is_sound() {
         "{blocks} unsafe blocks in src; at most {MAX_UNSAFE_BLOCKS}"
     );
 }
+
+/// The identifier `s` ends with (`"mod needs_root"` → `"needs_root"`).
+fn last_word(s: &str) -> &str {
+    let start = s
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(0, |p| p + 1);
+    &s[start..]
+}
+
+/// The tests ignored for a missing precondition (`ignore = "needs root: …"`)
+/// that do not sit in a module named for it (`mod needs_root`), by line.
+/// `cargo test -- --list --ignored` prints only a test's path, so the
+/// module is what tells a reader there what the test needs.
+fn misplaced_ignores(text: &str) -> Vec<String> {
+    let code = code_only(text);
+    let b = code.as_bytes();
+    // The module each open brace starts, if it starts one.
+    let mut open: Vec<Option<&str>> = Vec::new();
+    let mut out = Vec::new();
+    for at in 0..b.len() {
+        match b[at] {
+            b'{' => {
+                let before = code[..at].trim_end();
+                let word = last_word(before);
+                let keyword = before[..before.len() - word.len()].trim_end();
+                let is_mod = !word.is_empty() && last_word(keyword) == "mod";
+                open.push(is_mod.then_some(word));
+            }
+            b'}' => {
+                open.pop();
+            }
+            b'i' if code[at..].starts_with("ignore") && last_word(&code[..at]).is_empty() => {
+                let attr = text[at + "ignore".len()..].trim_start();
+                let Some(reason) = attr
+                    .strip_prefix('=')
+                    .map(str::trim_start)
+                    .and_then(|a| a.strip_prefix("\"needs "))
+                else {
+                    continue;
+                };
+                let need: String = reason
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                let wanted = format!("needs_{need}");
+                if open.last().copied().flatten() != Some(wanted.as_str()) {
+                    let line = text[..at].lines().count();
+                    out.push(format!("line {line}: not in `mod {wanted}`"));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn every_test_ignored_for_a_precondition_sits_in_a_module_named_for_it() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut misplaced = Vec::new();
+    for (path, text) in sources(&root.join("tests")) {
+        for m in misplaced_ignores(&text) {
+            misplaced.push(format!("{path}: {m}"));
+        }
+    }
+    assert!(
+        misplaced.is_empty(),
+        "`cargo test -- --list --ignored` would not say what these need: {misplaced:#?}"
+    );
+}
+
+#[test]
+fn the_ignore_check_sees_a_test_outside_its_module() {
+    let inside = "mod needs_root {\n    use super::*;\n\n    \
+                  #[cfg_attr(not(ci), ignore = \"needs root: x\")]\n    \
+                  #[test]\n    fn t() {}\n}\n";
+    assert!(misplaced_ignores(inside).is_empty());
+    for bad in [
+        "#[ignore = \"needs root: x\"]\n#[test]\nfn t() {}\n",
+        "mod needs_python3 {\n    #[ignore = \"needs root: x\"]\n    fn t() {}\n}\n",
+        "mod needs_root {\n    fn f() {}\n}\n#[cfg_attr(not(ci), ignore = \"needs root: x\")]\nfn t() {}\n",
+        "mod needs_root {\n    fn f() {\n        #[ignore = \"needs root: x\"]\n        fn t() {}\n    }\n}\n",
+    ] {
+        assert_eq!(misplaced_ignores(bad).len(), 1, "{bad}");
+    }
+    let quoted = "/// `ignore = \"needs root: …\"`\nfn f() {\n    let _ = \"ignore = \\\"needs root\\\"\";\n}\n";
+    assert!(misplaced_ignores(quoted).is_empty());
+}

@@ -216,25 +216,6 @@ fn transcript_of_the_example() {
     });
 }
 
-/// A check on the wire reads back as it was written (`expect packet from=C1
-/// …`), not as a field of some socket (`expect C1 packet=from=C1 …`).
-#[cfg_attr(not(ci), ignore = "needs root: captures packets (CAP_NET_RAW)")]
-#[test]
-fn a_packet_check_reads_as_written() {
-    common::require_root("capturing packets");
-    let out = sockplay(
-        &["run", "--wire"],
-        "listen\nconnect L1\nexpect packet from=C1 to=L1 flags=SYN\n",
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{text}");
-    assert!(
-        text.contains("expect packet from=C1 to=L1 flags=SYN"),
-        "{text}"
-    );
-    assert!(!text.contains("packet=from"), "{text}");
-}
-
 /// `listen 5` is what a newcomer types for `listen(5)`: it binds port 5 (or,
 /// without root, is refused it), and either way the result says 5 was taken as
 /// a port and how to ask for a backlog. A port above 1023, or one written
@@ -255,5 +236,28 @@ fn a_port_below_1024_is_said_to_be_a_port_not_a_backlog() {
     );
     for line in &lines[1..] {
         assert!(!line.contains("taken as a port"), "{text}");
+    }
+}
+
+mod needs_root {
+    use super::*;
+
+    /// A check on the wire reads back as it was written (`expect packet from=C1
+    /// …`), not as a field of some socket (`expect C1 packet=from=C1 …`).
+    #[cfg_attr(not(ci), ignore = "needs root: captures packets (CAP_NET_RAW)")]
+    #[test]
+    fn a_packet_check_reads_as_written() {
+        common::require_root("capturing packets");
+        let out = sockplay(
+            &["run", "--wire"],
+            "listen\nconnect L1\nexpect packet from=C1 to=L1 flags=SYN\n",
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{text}");
+        assert!(
+            text.contains("expect packet from=C1 to=L1 flags=SYN"),
+            "{text}"
+        );
+        assert!(!text.contains("packet=from"), "{text}");
     }
 }

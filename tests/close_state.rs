@@ -40,91 +40,6 @@ fn flags_from(lines: &[String], p: u16, server: u16) -> Vec<String> {
         .collect()
 }
 
-#[cfg_attr(not(ci), ignore = "needs root: tcpdump captures packets (CAP_NET_RAW)")]
-#[test]
-fn close_says_what_it_sent_from_the_state_at_the_call() {
-    common::require_root("tcpdump's capture");
-    let dir = std::env::temp_dir().join(format!("sockplay-close-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("close.pcap");
-    let port = common::free_port();
-    let dump = Tcpdump::start(port, &file);
-    // C1: closed after its connection ended (TIME-WAIT). C2: closed while
-    // established. C3: closed with bytes it never read. C4: closed after
-    // a shutdown(write), its FIN already out.
-    let run = common::run(&format!(
-        "listen 127.0.0.1:{port}\n\
-         connect L1\n\
-         accept L1\n\
-         shutdown C1 write\n\
-         close A1\n\
-         expect C1 state=TIME-WAIT\n\
-         sleep 200ms\n\
-         close C1\n\
-         sleep 200ms\n\
-         connect L1\n\
-         accept L1\n\
-         close C2\n\
-         expect C2 state=FIN-WAIT-2\n\
-         connect L1\n\
-         accept L1\n\
-         send A3 \"unread\"\n\
-         expect C3 recvq=6\n\
-         close C3\n\
-         connect L1\n\
-         accept L1\n\
-         shutdown C4 write\n\
-         expect C4 state=FIN-WAIT-2\n\
-         sleep 200ms\n\
-         close C4\n\
-         sleep 200ms\n"
-    ));
-    run.assert_ok();
-    // The last segments reach the capture file a moment after the run.
-    std::thread::sleep(Duration::from_millis(300));
-    dump.stop();
-    let lines = tcpdump::read(&file, &[]);
-    let _ = std::fs::remove_dir_all(&dir);
-
-    let told = |s: &str| run.call(s, "close").explain.clone();
-    let sent = |s: &str| flags_from(&lines, client_port(&run, s), port);
-
-    // C1: the handshake's SYN and ACK, its FIN from shutdown, the ACK of
-    // A1's FIN, and nothing from close().
-    assert!(told("C1").starts_with("nothing sent"), "{}", told("C1"));
-    assert!(told("C1").contains("TIME-WAIT"), "{}", told("C1"));
-    let c1 = sent("C1");
-    assert_eq!(
-        c1.iter().filter(|f| f.contains('F')).count(),
-        1,
-        "one FIN from C1, the shutdown's: {c1:?}\n{lines:#?}"
-    );
-    assert!(!c1.iter().any(|f| f.contains('R')), "{c1:?}");
-    assert_eq!(
-        c1.len(),
-        4,
-        "SYN, ACK, FIN, ACK and no more: {c1:?}\n{lines:#?}"
-    );
-
-    assert!(told("C2").starts_with("FIN sent"), "{}", told("C2"));
-    let c2 = sent("C2");
-    assert!(c2.iter().any(|f| f.contains('F')), "{c2:?}");
-
-    assert!(told("C3").contains("reset (RST)"), "{}", told("C3"));
-    let c3 = sent("C3");
-    assert!(c3.iter().any(|f| f.contains('R')), "{c3:?}");
-    assert!(!c3.iter().any(|f| f.contains('F')), "{c3:?}");
-
-    assert!(told("C4").starts_with("no new segment"), "{}", told("C4"));
-    let c4 = sent("C4");
-    assert_eq!(
-        c4.iter().filter(|f| f.contains('F')).count(),
-        1,
-        "one FIN from C4, the shutdown's: {c4:?}"
-    );
-    assert!(!c4.iter().any(|f| f.contains('R')), "{c4:?}");
-}
-
 /// SO_LINGER 0 says what its reset threw away: the bytes the peer had not
 /// acknowledged (ss's Send-Q), or nothing when nothing was queued.
 #[test]
@@ -156,4 +71,93 @@ fn a_reset_says_what_it_threw_away() {
         "{empty}"
     );
     assert!(!empty.contains("thrown away"), "{empty}");
+}
+
+mod needs_root {
+    use super::*;
+
+    #[cfg_attr(not(ci), ignore = "needs root: tcpdump captures packets (CAP_NET_RAW)")]
+    #[test]
+    fn close_says_what_it_sent_from_the_state_at_the_call() {
+        common::require_root("tcpdump's capture");
+        let dir = std::env::temp_dir().join(format!("sockplay-close-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("close.pcap");
+        let port = common::free_port();
+        let dump = Tcpdump::start(port, &file);
+        // C1: closed after its connection ended (TIME-WAIT). C2: closed while
+        // established. C3: closed with bytes it never read. C4: closed after
+        // a shutdown(write), its FIN already out.
+        let run = common::run(&format!(
+            "listen 127.0.0.1:{port}\n\
+             connect L1\n\
+             accept L1\n\
+             shutdown C1 write\n\
+             close A1\n\
+             expect C1 state=TIME-WAIT\n\
+             sleep 200ms\n\
+             close C1\n\
+             sleep 200ms\n\
+             connect L1\n\
+             accept L1\n\
+             close C2\n\
+             expect C2 state=FIN-WAIT-2\n\
+             connect L1\n\
+             accept L1\n\
+             send A3 \"unread\"\n\
+             expect C3 recvq=6\n\
+             close C3\n\
+             connect L1\n\
+             accept L1\n\
+             shutdown C4 write\n\
+             expect C4 state=FIN-WAIT-2\n\
+             sleep 200ms\n\
+             close C4\n\
+             sleep 200ms\n"
+        ));
+        run.assert_ok();
+        // The last segments reach the capture file a moment after the run.
+        std::thread::sleep(Duration::from_millis(300));
+        dump.stop();
+        let lines = tcpdump::read(&file, &[]);
+        let _ = std::fs::remove_dir_all(&dir);
+
+        let told = |s: &str| run.call(s, "close").explain.clone();
+        let sent = |s: &str| flags_from(&lines, client_port(&run, s), port);
+
+        // C1: the handshake's SYN and ACK, its FIN from shutdown, the ACK of
+        // A1's FIN, and nothing from close().
+        assert!(told("C1").starts_with("nothing sent"), "{}", told("C1"));
+        assert!(told("C1").contains("TIME-WAIT"), "{}", told("C1"));
+        let c1 = sent("C1");
+        assert_eq!(
+            c1.iter().filter(|f| f.contains('F')).count(),
+            1,
+            "one FIN from C1, the shutdown's: {c1:?}\n{lines:#?}"
+        );
+        assert!(!c1.iter().any(|f| f.contains('R')), "{c1:?}");
+        assert_eq!(
+            c1.len(),
+            4,
+            "SYN, ACK, FIN, ACK and no more: {c1:?}\n{lines:#?}"
+        );
+
+        assert!(told("C2").starts_with("FIN sent"), "{}", told("C2"));
+        let c2 = sent("C2");
+        assert!(c2.iter().any(|f| f.contains('F')), "{c2:?}");
+
+        assert!(told("C3").contains("reset (RST)"), "{}", told("C3"));
+        let c3 = sent("C3");
+        assert!(c3.iter().any(|f| f.contains('R')), "{c3:?}");
+        assert!(!c3.iter().any(|f| f.contains('F')), "{c3:?}");
+
+        assert!(told("C4").starts_with("no new segment"), "{}", told("C4"));
+        let c4 = sent("C4");
+        assert_eq!(
+            c4.iter().filter(|f| f.contains('F')).count(),
+            1,
+            "one FIN from C4, the shutdown's: {c4:?}"
+        );
+        assert!(!c4.iter().any(|f| f.contains('R')), "{c4:?}");
+    }
 }

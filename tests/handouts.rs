@@ -401,26 +401,6 @@ fn pandoc_html(md: &str) -> String {
 }
 
 #[test]
-#[cfg_attr(not(ci), ignore = "needs pandoc (apt-get install pandoc)")]
-fn an_option_in_a_note_renders_as_code_through_pandoc() {
-    let md = handout_of(
-        "option",
-        "listen\nnote \"In a lab of its own (--netns, as here) or `--netns=x`, it counts alone.\"\n",
-        &[],
-    );
-    assert!(md.contains("(`--netns`, as here) or `--netns=x`,"), "{md}");
-    let html = pandoc_html(&md)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    assert!(
-        html.contains("(<code>--netns</code>, as here) or <code>--netns=x</code>,"),
-        "{html}"
-    );
-    assert!(!html.contains('–') && !html.contains("\\`"), "{html}");
-}
-
-#[test]
 fn a_call_that_has_not_returned_says_so_in_words_for_paper() {
     let md = handout_of(
         "blocked",
@@ -535,31 +515,6 @@ fn an_expect_that_waited_says_how_long() {
 }
 
 #[test]
-#[cfg_attr(not(ci), ignore = "needs root: the wire is captured with CAP_NET_RAW")]
-fn the_wire_is_printed_as_text_and_said_missing_where_it_is_not_captured() {
-    assert!(
-        rustix::process::geteuid().is_root(),
-        "capturing the wire needs root (CAP_NET_RAW); CI runs the tests as root"
-    );
-    let script = "step \"One\"\nlisten\nconnect L1\naccept L1\nsend C1 \"Hi there\"\nnote \"On the wire: a handshake, then 8 bytes.\"\n";
-    let wired = handout_of("wired", script, &["--wire"]);
-    for seg in ["~ C1 → L1 [S] seq 0", "~ L1 → C1 [S.]", "#4 send"] {
-        assert!(wired.contains(seg), "{seg}: {wired}");
-    }
-    // Each call a segment cites is numbered in the results.
-    assert!(wired.contains("#2 C1 connect(L1) → 0"), "{wired}");
-    assert!(wired.contains("#4 C1 send(8) → 8"), "{wired}");
-    let bare = handout_of("bare", script, &[]);
-    assert!(!bare.contains("~ C1 → L1"), "{bare}");
-    assert_eq!(
-        bare.matches("the segments were not captured for this handout: run with --wire")
-            .count(),
-        1,
-        "{bare}"
-    );
-}
-
-#[test]
 fn a_handout_written_to_a_file_links_its_figures_from_where_it_is() {
     let dir = std::env::temp_dir().join(format!("sockplay-links-{}", std::process::id()));
     let out = dir.join("out");
@@ -587,4 +542,57 @@ fn a_handout_written_to_a_file_links_its_figures_from_where_it_is() {
     assert!(link.starts_with("figs/"), "{link}: {md}");
     assert!(out.join(&link).is_file(), "{link}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+mod needs_pandoc {
+    use super::*;
+
+    #[test]
+    #[cfg_attr(not(ci), ignore = "needs pandoc (apt-get install pandoc)")]
+    fn an_option_in_a_note_renders_as_code_through_pandoc() {
+        let md = handout_of(
+            "option",
+            "listen\nnote \"In a lab of its own (--netns, as here) or `--netns=x`, it counts alone.\"\n",
+            &[],
+        );
+        assert!(md.contains("(`--netns`, as here) or `--netns=x`,"), "{md}");
+        let html = pandoc_html(&md)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            html.contains("(<code>--netns</code>, as here) or <code>--netns=x</code>,"),
+            "{html}"
+        );
+        assert!(!html.contains('–') && !html.contains("\\`"), "{html}");
+    }
+}
+
+mod needs_root {
+    use super::*;
+
+    #[test]
+    #[cfg_attr(not(ci), ignore = "needs root: the wire is captured with CAP_NET_RAW")]
+    fn the_wire_is_printed_as_text_and_said_missing_where_it_is_not_captured() {
+        assert!(
+            rustix::process::geteuid().is_root(),
+            "capturing the wire needs root (CAP_NET_RAW); CI runs the tests as root"
+        );
+        let script = "step \"One\"\nlisten\nconnect L1\naccept L1\nsend C1 \"Hi there\"\nnote \"On the wire: a handshake, then 8 bytes.\"\n";
+        let wired = handout_of("wired", script, &["--wire"]);
+        for seg in ["~ C1 → L1 [S] seq 0", "~ L1 → C1 [S.]", "#4 send"] {
+            assert!(wired.contains(seg), "{seg}: {wired}");
+        }
+        // Each call a segment cites is numbered in the results.
+        assert!(wired.contains("#2 C1 connect(L1) → 0"), "{wired}");
+        assert!(wired.contains("#4 C1 send(8) → 8"), "{wired}");
+        let bare = handout_of("bare", script, &[]);
+        assert!(!bare.contains("~ C1 → L1"), "{bare}");
+        assert_eq!(
+            bare.matches("the segments were not captured for this handout: run with --wire")
+                .count(),
+            1,
+            "{bare}"
+        );
+    }
 }

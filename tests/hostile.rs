@@ -222,27 +222,6 @@ fn running_out_of_descriptors_is_emfile_said_plainly_and_the_lab_goes_on() {
     assert!(last_connect["errno"].is_null(), "{last_connect}");
 }
 
-#[cfg_attr(not(ci), ignore = "needs root: becomes an unprivileged user")]
-#[test]
-fn a_privileged_port_without_the_right_is_eacces() {
-    common::require_root("becoming an unprivileged user");
-    let records = run_child("listen 127.0.0.1:80\nlisten\n", || {
-        // SAFETY: setgid/setuid to nobody in the child before exec.
-        unsafe {
-            libc::setgid(65534);
-            libc::setuid(65534);
-        }
-        Ok(())
-    });
-    let ops: Vec<&serde_json::Value> = records.iter().filter(|r| r["type"] == "op").collect();
-    assert_eq!(ops[0]["errno"], "EACCES", "{ops:#?}");
-    assert_eq!(
-        ops[0]["explain"],
-        "ports below 1024 need root or CAP_NET_BIND_SERVICE"
-    );
-    assert!(ops[1]["errno"].is_null(), "the next listen works");
-}
-
 #[test]
 #[allow(
     clippy::zombie_processes,
@@ -318,4 +297,29 @@ fn a_listener_reachable_from_the_network_says_so() {
         "{}",
         loopback.explain
     );
+}
+
+mod needs_root {
+    use super::*;
+
+    #[cfg_attr(not(ci), ignore = "needs root: becomes an unprivileged user")]
+    #[test]
+    fn a_privileged_port_without_the_right_is_eacces() {
+        common::require_root("becoming an unprivileged user");
+        let records = run_child("listen 127.0.0.1:80\nlisten\n", || {
+            // SAFETY: setgid/setuid to nobody in the child before exec.
+            unsafe {
+                libc::setgid(65534);
+                libc::setuid(65534);
+            }
+            Ok(())
+        });
+        let ops: Vec<&serde_json::Value> = records.iter().filter(|r| r["type"] == "op").collect();
+        assert_eq!(ops[0]["errno"], "EACCES", "{ops:#?}");
+        assert_eq!(
+            ops[0]["explain"],
+            "ports below 1024 need root or CAP_NET_BIND_SERVICE"
+        );
+        assert!(ops[1]["errno"].is_null(), "the next listen works");
+    }
 }

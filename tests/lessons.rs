@@ -78,26 +78,6 @@ fn lesson_in_its_own_netns(name: &str) {
     assert_eq!(read(), before, "{name} changed the machine's settings");
 }
 
-/// The lessons that show the wire, with their packet lines checked on a
-/// real capture. Under CI each lesson's own test does this.
-#[cfg(not(ci))]
-#[ignore = "needs root: captures packets (CAP_NET_RAW)"]
-#[test]
-fn the_wire_lessons_check_their_segments() {
-    common::require_root("capturing packets");
-    let mut checked = 0;
-    for lesson in sockplay::script::lessons::all() {
-        if lesson.text.contains("# needs: wire") && !lesson.needs_own_netns() {
-            let run = common::run_wire(&lesson.text);
-            run.assert_ok();
-            assert!(!run.packets().is_empty(), "{}: no segments", lesson.name);
-            assert_checks_enough(&lesson.name, &run);
-            checked += 1;
-        }
-    }
-    assert!(checked > 0, "no lesson shows the wire");
-}
-
 macro_rules! lessons {
     ($($test:ident => $name:literal),* $(,)?) => {
         $(#[test] fn $test() { lesson($name); })*
@@ -253,4 +233,28 @@ fn every_note_fits_the_narration_pane_under_its_title_at_100x30_and_80x24() {
         too_long.is_empty(),
         "a note does not fit under its step's title: {too_long:#?}"
     );
+}
+
+mod needs_root {
+    use super::*;
+
+    /// The lessons that show the wire, with their packet lines checked on a
+    /// real capture. Under CI each lesson's own test does this.
+    #[cfg(not(ci))]
+    #[ignore = "needs root: captures packets (CAP_NET_RAW)"]
+    #[test]
+    fn the_wire_lessons_check_their_segments() {
+        common::require_root("capturing packets");
+        let mut checked = 0;
+        for lesson in sockplay::script::lessons::all() {
+            if lesson.text.contains("# needs: wire") && !lesson.needs_own_netns() {
+                let run = common::run_wire(&lesson.text);
+                run.assert_ok();
+                assert!(!run.packets().is_empty(), "{}: no segments", lesson.name);
+                assert_checks_enough(&lesson.name, &run);
+                checked += 1;
+            }
+        }
+        assert!(checked > 0, "no lesson shows the wire");
+    }
 }

@@ -9,48 +9,6 @@ use std::process::{Command, Stdio};
 
 use common::netns::{NetnsLab, port_in};
 
-#[cfg_attr(
-    not(ci),
-    ignore = "needs root: reads the lab's own namespace through nsenter"
-)]
-#[test]
-fn a_lab_of_its_own_counts_exactly_its_own_overflows() {
-    common::require_root("entering the lab's namespace");
-    let mut lab = NetnsLab::start("listen backlog=0\nconnect L1\nconnect L1\nsleep 300ms\nshow");
-    let snap = lab.next("snapshot");
-    // One dropped SYN (C2's first; its retry comes a second later).
-    assert_eq!(snap["counters_scope"], "this-lab", "{snap}");
-    assert_eq!(snap["counters"]["ListenOverflows"], 1, "{snap}");
-    assert_eq!(snap["counters"]["ListenDrops"], 1, "{snap}");
-    let l1 = &snap["sockets"][0];
-    let port = port_in(&l1["local"]);
-    // Inside: the namespace is new, so its absolute counters are the lab's.
-    let counted = lab.nstat(&["TcpExtListenOverflows", "TcpExtListenDrops"]);
-    // Read a moment after the snapshot, so C2 may have retried since; each
-    // SYN counts once in both.
-    assert!(
-        counted[0] >= 1 && counted[0] == counted[1],
-        "nstat inside: {counted:?}"
-    );
-    let listening = lab.inside(&["ss", "-Hltn", &format!("sport = :{port}")]);
-    let fields: Vec<&str> = listening.split_whitespace().collect();
-    assert_eq!(
-        fields.get(1..3),
-        Some(&["1", "0"][..]),
-        "ss inside: {listening}"
-    );
-    // Outside: no such listener.
-    let outside = Command::new("ss")
-        .args(["-Hltn", &format!("sport = :{port}")])
-        .output()
-        .unwrap();
-    assert!(
-        String::from_utf8_lossy(&outside.stdout).trim().is_empty(),
-        "{outside:?}"
-    );
-    lab.stop();
-}
-
 #[test]
 fn with_user_namespaces_off_netns_names_the_setting_and_the_other_ways() {
     // A user namespace of the test's own, where the limit on user
@@ -86,28 +44,75 @@ fn with_user_namespaces_off_netns_names_the_setting_and_the_other_ways() {
     assert!(!err.contains("os error 28"), "{err}");
 }
 
-/// A lesson written for the machine's loopback keeps it under `--netns`:
-/// in 1448-byte segments, partial-send's third send took 1448 bytes
-/// instead of failing with EAGAIN, so the lesson failed its own check.
-#[cfg_attr(not(ci), ignore = "needs root: makes a network namespace")]
-#[test]
-fn a_lesson_written_for_the_machines_loopback_keeps_it_under_netns() {
-    common::require_root("making the lab's namespace");
-    let bin = env!("CARGO_BIN_EXE_sockplay");
-    let out = Command::new(bin)
-        .args(["--netns", "run", "partial-send"])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}\n{stdout}");
-    assert!(
-        stderr.contains("loopback stays as the machine's"),
-        "{stderr}"
-    );
-    assert!(
-        stdout.contains("✓ ok     expect C1 errno=EAGAIN"),
-        "{stdout}"
-    );
+mod needs_root {
+    use super::*;
+
+    #[cfg_attr(
+        not(ci),
+        ignore = "needs root: reads the lab's own namespace through nsenter"
+    )]
+    #[test]
+    fn a_lab_of_its_own_counts_exactly_its_own_overflows() {
+        common::require_root("entering the lab's namespace");
+        let mut lab =
+            NetnsLab::start("listen backlog=0\nconnect L1\nconnect L1\nsleep 300ms\nshow");
+        let snap = lab.next("snapshot");
+        // One dropped SYN (C2's first; its retry comes a second later).
+        assert_eq!(snap["counters_scope"], "this-lab", "{snap}");
+        assert_eq!(snap["counters"]["ListenOverflows"], 1, "{snap}");
+        assert_eq!(snap["counters"]["ListenDrops"], 1, "{snap}");
+        let l1 = &snap["sockets"][0];
+        let port = port_in(&l1["local"]);
+        // Inside: the namespace is new, so its absolute counters are the lab's.
+        let counted = lab.nstat(&["TcpExtListenOverflows", "TcpExtListenDrops"]);
+        // Read a moment after the snapshot, so C2 may have retried since; each
+        // SYN counts once in both.
+        assert!(
+            counted[0] >= 1 && counted[0] == counted[1],
+            "nstat inside: {counted:?}"
+        );
+        let listening = lab.inside(&["ss", "-Hltn", &format!("sport = :{port}")]);
+        let fields: Vec<&str> = listening.split_whitespace().collect();
+        assert_eq!(
+            fields.get(1..3),
+            Some(&["1", "0"][..]),
+            "ss inside: {listening}"
+        );
+        // Outside: no such listener.
+        let outside = Command::new("ss")
+            .args(["-Hltn", &format!("sport = :{port}")])
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&outside.stdout).trim().is_empty(),
+            "{outside:?}"
+        );
+        lab.stop();
+    }
+
+    /// A lesson written for the machine's loopback keeps it under `--netns`:
+    /// in 1448-byte segments, partial-send's third send took 1448 bytes
+    /// instead of failing with EAGAIN, so the lesson failed its own check.
+    #[cfg_attr(not(ci), ignore = "needs root: makes a network namespace")]
+    #[test]
+    fn a_lesson_written_for_the_machines_loopback_keeps_it_under_netns() {
+        common::require_root("making the lab's namespace");
+        let bin = env!("CARGO_BIN_EXE_sockplay");
+        let out = Command::new(bin)
+            .args(["--netns", "run", "partial-send"])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}\n{stdout}");
+        assert!(
+            stderr.contains("loopback stays as the machine's"),
+            "{stderr}"
+        );
+        assert!(
+            stdout.contains("✓ ok     expect C1 errno=EAGAIN"),
+            "{stdout}"
+        );
+    }
 }

@@ -35,33 +35,37 @@ fn expects(app: &App) -> Vec<(usize, bool)> {
         .collect()
 }
 
-#[cfg_attr(not(ci), ignore = "needs root: captures packets (CAP_NET_RAW)")]
-#[test]
-fn a_step_played_with_space_sees_only_its_own_segments() {
-    common::require_root("capturing packets");
-    let (mut app, rx) = app_with_wire();
-    let lines = parse_script(
-        "step \"One\"\nlisten\nconnect L1\nexpect packet from=C1 to=L1 flags=SYN\n\
-         step \"Two\"\nnote \"No new connection here.\"\nexpect no packet from=C1 to=L1 flags=SYN\n",
-    )
-    .unwrap();
-    app.play("Scope", lines, true);
-    key(&mut app, KeyCode::Char(' '));
-    assert!(
-        pump_drawn(&mut app, &rx, |a| expects(a).len() == 1),
-        "step one's expect was reported: {:?}",
-        expects(&app)
-    );
-    assert_eq!(expects(&app), [(4, true)], "step one saw C1's SYN");
-    key(&mut app, KeyCode::Char(' '));
-    assert!(
-        pump_drawn(&mut app, &rx, |a| expects(a).len() == 2),
-        "step two's expect was reported: {:?}",
-        expects(&app)
-    );
-    assert_eq!(
-        expects(&app)[1],
-        (7, true),
-        "step two began when space was pressed, after C1's SYN"
-    );
+mod needs_root {
+    use super::*;
+
+    #[cfg_attr(not(ci), ignore = "needs root: captures packets (CAP_NET_RAW)")]
+    #[test]
+    fn a_step_played_with_space_sees_only_its_own_segments() {
+        common::require_root("capturing packets");
+        let (mut app, rx) = app_with_wire();
+        let lines = parse_script(
+            "step \"One\"\nlisten\nconnect L1\nexpect packet from=C1 to=L1 flags=SYN\n\
+             step \"Two\"\nnote \"No new connection here.\"\nexpect no packet from=C1 to=L1 flags=SYN\n",
+        )
+        .unwrap();
+        app.play("Scope", lines, true);
+        key(&mut app, KeyCode::Char(' '));
+        assert!(
+            pump_drawn(&mut app, &rx, |a| expects(a).len() == 1),
+            "step one's expect was reported: {:?}",
+            expects(&app)
+        );
+        assert_eq!(expects(&app), [(4, true)], "step one saw C1's SYN");
+        key(&mut app, KeyCode::Char(' '));
+        assert!(
+            pump_drawn(&mut app, &rx, |a| expects(a).len() == 2),
+            "step two's expect was reported: {:?}",
+            expects(&app)
+        );
+        assert_eq!(
+            expects(&app)[1],
+            (7, true),
+            "step two began when space was pressed, after C1's SYN"
+        );
+    }
 }

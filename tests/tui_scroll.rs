@@ -189,93 +189,97 @@ fn the_connections_and_listeners_keep_their_selection_in_sight_at_both_ends() {
     app.lab.shutdown(Duration::from_secs(1));
 }
 
-#[cfg_attr(not(ci), ignore = "needs root: captures packets (CAP_NET_RAW)")]
-#[test]
-fn the_wire_scrolls_up_to_its_first_segment_and_says_so_truly() {
-    common::require_root("capturing packets");
-    let (lab, rx) = sockplay::lab::Lab::new();
-    let wire = sockplay::tui::wire_pane::WirePane::start(&lab, None);
-    let mut app = common::tui::app_on(lab);
-    app.wire = wire;
-    app.update(Msg::Resize(80, 24));
-    submit(&mut app, &rx, "listen", |a| a.lab.socket_count() == 1);
-    submit(&mut app, &rx, "connect L1", |a| !a.calls_in_flight());
-    submit(&mut app, &rx, "accept L1", |a| a.lab.socket_count() == 3);
-    // The sampler's kernel view tells the wire which ports are the lab's.
-    common::tui::snapshot(&mut app);
-    // Small sends, each acknowledged: two rows of the ladder each.
-    // Data each way in turn: a row each, none folded into a run.
-    // Each waits for its own result: a typed command may wait in the App
-    // for the one before to settle, with no call in flight meanwhile.
-    let ops = |a: &App| {
-        a.log
-            .entries()
-            .iter()
-            .filter(|e| matches!(e, sockplay::tui::log::Entry::Op(_)))
-            .count()
-    };
-    for _ in 0..15 {
-        for cmd in ["send C1 10", "recv A1 10", "send A1 10", "recv C1 10"] {
-            let before = ops(&app);
-            submit(&mut app, &rx, cmd, |a| ops(a) > before);
-        }
-    }
-    let (c1, a1) = ("C1".parse().unwrap(), "A1".parse().unwrap());
-    app.sel_conn = Some(c1);
-    key(&mut app, KeyCode::Char('w'));
-    // The capture's thread may lag on a busy machine: wait until it has
-    // the last segment the connection will send, each end's ACK of all
-    // the other's bytes (15 sends of 10 after the SYN's one), so that no
-    // row comes in while the keys scroll.
-    let all = 1 + 15 * 10;
-    let caught_up = |a: &App| {
-        let ladder = a.wire.ladder(a.sel_conn);
-        let acks_all = |from| {
-            ladder
-                .segments
-                .iter()
-                .any(|s| s.from == Some(from) && s.ack == all)
-        };
-        acks_all(c1) && acks_all(a1)
-    };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        // Seen before the frame, so the frame measures all of it.
-        let done = caught_up(&app);
+mod needs_root {
+    use super::*;
+
+    #[cfg_attr(not(ci), ignore = "needs root: captures packets (CAP_NET_RAW)")]
+    #[test]
+    fn the_wire_scrolls_up_to_its_first_segment_and_says_so_truly() {
+        common::require_root("capturing packets");
+        let (lab, rx) = sockplay::lab::Lab::new();
+        let wire = sockplay::tui::wire_pane::WirePane::start(&lab, None);
+        let mut app = common::tui::app_on(lab);
+        app.wire = wire;
+        app.update(Msg::Resize(80, 24));
+        submit(&mut app, &rx, "listen", |a| a.lab.socket_count() == 1);
+        submit(&mut app, &rx, "connect L1", |a| !a.calls_in_flight());
+        submit(&mut app, &rx, "accept L1", |a| a.lab.socket_count() == 3);
+        // The sampler's kernel view tells the wire which ports are the lab's.
         common::tui::snapshot(&mut app);
-        app.update(Msg::Tick(Instant::now()));
-        sockplay::tui::settle(&mut app);
-        if done {
-            break;
+        // Small sends, each acknowledged: two rows of the ladder each.
+        // Data each way in turn: a row each, none folded into a run.
+        // Each waits for its own result: a typed command may wait in the App
+        // for the one before to settle, with no call in flight meanwhile.
+        let ops = |a: &App| {
+            a.log
+                .entries()
+                .iter()
+                .filter(|e| matches!(e, sockplay::tui::log::Entry::Op(_)))
+                .count()
+        };
+        for _ in 0..15 {
+            for cmd in ["send C1 10", "recv A1 10", "send A1 10", "recv C1 10"] {
+                let before = ops(&app);
+                submit(&mut app, &rx, cmd, |a| ops(a) > before);
+            }
         }
+        let (c1, a1) = ("C1".parse().unwrap(), "A1".parse().unwrap());
+        app.sel_conn = Some(c1);
+        key(&mut app, KeyCode::Char('w'));
+        // The capture's thread may lag on a busy machine: wait until it has
+        // the last segment the connection will send, each end's ACK of all
+        // the other's bytes (15 sends of 10 after the SYN's one), so that no
+        // row comes in while the keys scroll.
+        let all = 1 + 15 * 10;
+        let caught_up = |a: &App| {
+            let ladder = a.wire.ladder(a.sel_conn);
+            let acks_all = |from| {
+                ladder
+                    .segments
+                    .iter()
+                    .any(|s| s.from == Some(from) && s.ack == all)
+            };
+            acks_all(c1) && acks_all(a1)
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            // Seen before the frame, so the frame measures all of it.
+            let done = caught_up(&app);
+            common::tui::snapshot(&mut app);
+            app.update(Msg::Tick(Instant::now()));
+            sockplay::tui::settle(&mut app);
+            if done {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the capture never saw each end acknowledge all: {:?}",
+                app.wire.ladder(app.sel_conn).segments
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let max = app.geometry.wire_max;
+        let ladder = app.wire.ladder(app.sel_conn);
+        let rows = ladder.rows.len();
         assert!(
-            Instant::now() < deadline,
-            "the capture never saw each end acknowledge all: {:?}",
-            app.wire.ladder(app.sel_conn).segments
+            max > 3,
+            "a ladder longer than the pane: {max} ({rows} rows of {} segments)",
+            ladder.segments.len()
         );
-        std::thread::sleep(Duration::from_millis(50));
+        press(&mut app, KeyCode::PageUp, KeyModifiers::NONE, 20);
+        assert_eq!(
+            app.wire.scroll.offset(),
+            max,
+            "stopped at the first segment"
+        );
+        let screen = render(&mut app, 80, 24);
+        assert!(
+            title(&screen, "wire").contains(&format!("↑{max} ")),
+            "{screen}"
+        );
+        press(&mut app, KeyCode::PageDown, KeyModifiers::NONE, 20);
+        assert_eq!(app.wire.scroll.offset(), 0);
+        assert!(!title(&render(&mut app, 80, 24), "wire").contains('↑'));
+        app.lab.shutdown(Duration::from_secs(1));
     }
-    let max = app.geometry.wire_max;
-    let ladder = app.wire.ladder(app.sel_conn);
-    let rows = ladder.rows.len();
-    assert!(
-        max > 3,
-        "a ladder longer than the pane: {max} ({rows} rows of {} segments)",
-        ladder.segments.len()
-    );
-    press(&mut app, KeyCode::PageUp, KeyModifiers::NONE, 20);
-    assert_eq!(
-        app.wire.scroll.offset(),
-        max,
-        "stopped at the first segment"
-    );
-    let screen = render(&mut app, 80, 24);
-    assert!(
-        title(&screen, "wire").contains(&format!("↑{max} ")),
-        "{screen}"
-    );
-    press(&mut app, KeyCode::PageDown, KeyModifiers::NONE, 20);
-    assert_eq!(app.wire.scroll.offset(), 0);
-    assert!(!title(&render(&mut app, 80, 24), "wire").contains('↑'));
-    app.lab.shutdown(Duration::from_secs(1));
 }

@@ -46,76 +46,6 @@ fn until(
     }
 }
 
-#[cfg_attr(not(ci), ignore = "needs root: captures packets (CAP_NET_RAW)")]
-#[test]
-fn the_ladder_shows_the_handshake_and_folds_bulk_data() {
-    common::require_root("capturing packets");
-    let (mut app, rx) = app_with_wire();
-    for c in ["listen rcvbuf=16k", "connect L1", "accept L1"] {
-        app.submit(c, Source::Typed);
-    }
-    app.sel_conn = Some("C1".parse::<SockName>().unwrap());
-    key(&mut app, KeyCode::Char('w'));
-    assert!(app.wire.shown);
-    let screen = until(&mut app, &rx, 100, 30, |s| {
-        s.contains("#3 accept") || s.contains("#2 connect")
-    });
-    assert!(
-        screen.contains("C1 ──▶ L1") && screen.contains("#2 connect"),
-        "{screen}"
-    );
-    assert!(screen.contains("wire · C1"), "{screen}");
-    // The letters are said under the ladder, and a window is written as
-    // the path of a byte writes one (`63.6k`, not `63 KB`).
-    assert!(screen.contains("S. SYN-ACK"), "{screen}");
-    assert!(!screen.contains(" KB "), "{screen}");
-
-    // 256 KiB in one send: many segments, shown as one folded line.
-    app.submit("sendall C1 256k", Source::Typed);
-    app.submit("drain A1 on", Source::Typed);
-    let screen = until(&mut app, &rx, 100, 30, |s| s.contains("data segments"));
-    assert!(screen.contains("data segments"), "{screen}");
-    assert!(screen.contains("time-sequence C1 → A1"), "{screen}");
-    let screen80 = render(&mut app, 80, 24);
-    assert!(screen80.contains("wire · C1"), "{screen80}");
-    assert!(screen80.contains("S SYN ·"), "{screen80}");
-
-    // Frozen, the ladder stands still while the lab goes on.
-    key(&mut app, KeyCode::Char('p'));
-    let frozen = app.wire.ladder(app.sel_conn).segments.len();
-    app.submit("send C1 100", Source::Typed);
-    for _ in 0..15 {
-        app.update(Msg::Tick(Instant::now()));
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert_eq!(app.wire.ladder(app.sel_conn).segments.len(), frozen);
-    assert!(render(&mut app, 100, 30).contains("FROZEN"));
-    key(&mut app, KeyCode::Char('p'));
-    let deadline = Instant::now() + Duration::from_secs(3);
-    while app.wire.ladder(app.sel_conn).segments.len() <= frozen && Instant::now() < deadline {
-        while let Ok(e) = rx.try_recv() {
-            app.update(Msg::Lab(e));
-        }
-        app.update(Msg::Tick(Instant::now()));
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let now = app.wire.ladder(app.sel_conn).segments.len();
-    assert!(
-        now > frozen,
-        "thawed, the ladder goes on: {frozen}, then {now}"
-    );
-    // On a projector's 100 columns a data segment's row still has its
-    // length, its window and the call that sent it.
-    let screen = render(&mut app, 100, 30);
-    assert!(
-        screen
-            .lines()
-            .any(|l| l.contains("──▶ A1") && l.contains(" B  win ") && l.contains(" send")),
-        "{screen}"
-    );
-    app.lab.shutdown(Duration::from_secs(1));
-}
-
 #[test]
 fn without_capture_the_pane_says_what_to_do_and_nothing_else_changes() {
     let (mut app, _rx) = app();
@@ -137,133 +67,207 @@ fn without_capture_the_pane_says_what_to_do_and_nothing_else_changes() {
     assert_eq!(render(&mut app, 100, 30), before);
 }
 
-#[cfg_attr(not(ci), ignore = "needs root: captures packets (CAP_NET_RAW)")]
-#[test]
-fn a_command_typed_while_the_capture_opens_is_captured_from_its_first_segment() {
-    common::require_root("capturing packets");
-    let (lab, rx) = Lab::new();
-    let wire = WirePane::start_in_background(&lab, None);
-    let mut app = app_on(lab);
-    app.wire = wire;
-    // At once, before the ring is made: the command waits for the capture.
-    for c in ["listen", "connect L1"] {
-        app.submit(c, Source::Typed);
-    }
-    assert!(!app.wire.opening());
-    app.sel_conn = Some("C1".parse::<SockName>().unwrap());
-    key(&mut app, KeyCode::Char('w'));
-    let screen = until(&mut app, &rx, 100, 30, |s| s.contains(" S.  "));
-    assert!(
-        screen.contains("C1 ──▶ L1  S ") && screen.contains("#2 connect"),
-        "the connect's SYN was captured: {screen}"
-    );
-    app.lab.shutdown(Duration::from_secs(1));
-}
+mod needs_root {
+    use super::*;
 
-#[cfg_attr(not(ci), ignore = "needs root: captures packets (CAP_NET_RAW)")]
-#[test]
-fn an_accepted_socket_shows_its_handshake_before_it_sends_anything() {
-    common::require_root("capturing packets");
-    let (mut app, rx) = app_with_wire();
-    for c in ["listen", "connect L1"] {
-        app.submit(c, Source::Typed);
-    }
-    // The handshake is captured before A1 has a name: C1 → L1, L1 → C1.
-    let captured = |app: &App| app.wire.wire.as_ref().map_or(0, |w| w.stats().segments);
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while captured(&app) < 3 && Instant::now() < deadline {
-        while let Ok(e) = rx.try_recv() {
-            app.update(Msg::Lab(e));
+    #[cfg_attr(not(ci), ignore = "needs root: captures packets (CAP_NET_RAW)")]
+    #[test]
+    fn the_ladder_shows_the_handshake_and_folds_bulk_data() {
+        common::require_root("capturing packets");
+        let (mut app, rx) = app_with_wire();
+        for c in ["listen rcvbuf=16k", "connect L1", "accept L1"] {
+            app.submit(c, Source::Typed);
         }
-        app.update(Msg::Tick(Instant::now()));
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert_eq!(captured(&app), 3, "the handshake was captured");
-    app.submit("accept L1", Source::Typed);
-    let a1 = "A1".parse::<SockName>().unwrap();
-    let paired = |app: &App| {
-        app.snapshot.as_ref().is_some_and(|s| {
-            s.sockets
-                .iter()
-                .any(|v| v.id == Some(a1) && v.pair.is_some())
-        })
-    };
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !paired(&app) && Instant::now() < deadline {
-        while let Ok(e) = rx.try_recv() {
-            app.update(Msg::Lab(e));
-        }
-        common::tui::snapshot(&mut app);
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert!(paired(&app), "the kernel view pairs A1 with C1");
-    app.sel_conn = Some("A1".parse::<SockName>().unwrap());
-    key(&mut app, KeyCode::Char('w'));
-    let screen = until(&mut app, &rx, 100, 30, |s| s.contains(" S.  "));
-    assert!(screen.contains("wire · A1 · 3 segments"), "{screen}");
-    assert!(
-        screen.contains("C1 ──▶ L1  S ") && screen.contains("#2 connect"),
-        "{screen}"
-    );
-    app.lab.shutdown(Duration::from_secs(1));
-}
+        app.sel_conn = Some("C1".parse::<SockName>().unwrap());
+        key(&mut app, KeyCode::Char('w'));
+        assert!(app.wire.shown);
+        let screen = until(&mut app, &rx, 100, 30, |s| {
+            s.contains("#3 accept") || s.contains("#2 connect")
+        });
+        assert!(
+            screen.contains("C1 ──▶ L1") && screen.contains("#2 connect"),
+            "{screen}"
+        );
+        assert!(screen.contains("wire · C1"), "{screen}");
+        // The letters are said under the ladder, and a window is written as
+        // the path of a byte writes one (`63.6k`, not `63 KB`).
+        assert!(screen.contains("S. SYN-ACK"), "{screen}");
+        assert!(!screen.contains(" KB "), "{screen}");
 
-#[cfg_attr(not(ci), ignore = "needs root: captures packets (CAP_NET_RAW)")]
-#[test]
-fn an_accepted_socket_of_a_peer_outside_the_lab_shows_its_handshake() {
-    common::require_root("capturing packets");
-    let (mut app, rx) = app_with_wire();
-    app.submit("listen", Source::Typed);
-    let l1 = "L1".parse::<SockName>().unwrap();
-    // Bounded: 5 s for the listener to have its address.
-    let mut port = None;
-    for _ in 0..250 {
-        while let Ok(e) = rx.try_recv() {
-            app.update(Msg::Lab(e));
+        // 256 KiB in one send: many segments, shown as one folded line.
+        app.submit("sendall C1 256k", Source::Typed);
+        app.submit("drain A1 on", Source::Typed);
+        let screen = until(&mut app, &rx, 100, 30, |s| s.contains("data segments"));
+        assert!(screen.contains("data segments"), "{screen}");
+        assert!(screen.contains("time-sequence C1 → A1"), "{screen}");
+        let screen80 = render(&mut app, 80, 24);
+        assert!(screen80.contains("wire · C1"), "{screen80}");
+        assert!(screen80.contains("S SYN ·"), "{screen80}");
+
+        // Frozen, the ladder stands still while the lab goes on.
+        key(&mut app, KeyCode::Char('p'));
+        let frozen = app.wire.ladder(app.sel_conn).segments.len();
+        app.submit("send C1 100", Source::Typed);
+        for _ in 0..15 {
+            app.update(Msg::Tick(Instant::now()));
+            std::thread::sleep(Duration::from_millis(20));
         }
-        port = app
-            .lab
-            .observer()
-            .ends()
-            .iter()
-            .find(|e| e.0 == l1)
-            .and_then(|e| e.1)
-            .map(|a| a.port());
-        if port.is_some() {
-            break;
+        assert_eq!(app.wire.ladder(app.sel_conn).segments.len(), frozen);
+        assert!(render(&mut app, 100, 30).contains("FROZEN"));
+        key(&mut app, KeyCode::Char('p'));
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while app.wire.ladder(app.sel_conn).segments.len() <= frozen && Instant::now() < deadline {
+            while let Ok(e) = rx.try_recv() {
+                app.update(Msg::Lab(e));
+            }
+            app.update(Msg::Tick(Instant::now()));
+            std::thread::sleep(Duration::from_millis(20));
         }
-        std::thread::sleep(Duration::from_millis(20));
+        let now = app.wire.ladder(app.sel_conn).segments.len();
+        assert!(
+            now > frozen,
+            "thawed, the ladder goes on: {frozen}, then {now}"
+        );
+        // On a projector's 100 columns a data segment's row still has its
+        // length, its window and the call that sent it.
+        let screen = render(&mut app, 100, 30);
+        assert!(
+            screen
+                .lines()
+                .any(|l| l.contains("──▶ A1") && l.contains(" B  win ") && l.contains(" send")),
+            "{screen}"
+        );
+        app.lab.shutdown(Duration::from_secs(1));
     }
-    let port = port.expect("L1 listens");
-    // A program outside the lab connects and writes before it is accepted.
-    let mut peer = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    std::io::Write::write_all(&mut peer, b"hello").unwrap();
-    let captured = |app: &App| app.wire.wire.as_ref().map_or(0, |w| w.stats().segments);
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while captured(&app) < 5 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
+
+    #[cfg_attr(not(ci), ignore = "needs root: captures packets (CAP_NET_RAW)")]
+    #[test]
+    fn a_command_typed_while_the_capture_opens_is_captured_from_its_first_segment() {
+        common::require_root("capturing packets");
+        let (lab, rx) = Lab::new();
+        let wire = WirePane::start_in_background(&lab, None);
+        let mut app = app_on(lab);
+        app.wire = wire;
+        // At once, before the ring is made: the command waits for the capture.
+        for c in ["listen", "connect L1"] {
+            app.submit(c, Source::Typed);
+        }
+        assert!(!app.wire.opening());
+        app.sel_conn = Some("C1".parse::<SockName>().unwrap());
+        key(&mut app, KeyCode::Char('w'));
+        let screen = until(&mut app, &rx, 100, 30, |s| s.contains(" S.  "));
+        assert!(
+            screen.contains("C1 ──▶ L1  S ") && screen.contains("#2 connect"),
+            "the connect's SYN was captured: {screen}"
+        );
+        app.lab.shutdown(Duration::from_secs(1));
     }
-    app.submit("accept L1", Source::Typed);
-    let a1 = "A1".parse::<SockName>().unwrap();
-    let known = |app: &App| {
-        app.snapshot.as_ref().is_some_and(|s| {
-            s.sockets
+
+    #[cfg_attr(not(ci), ignore = "needs root: captures packets (CAP_NET_RAW)")]
+    #[test]
+    fn an_accepted_socket_shows_its_handshake_before_it_sends_anything() {
+        common::require_root("capturing packets");
+        let (mut app, rx) = app_with_wire();
+        for c in ["listen", "connect L1"] {
+            app.submit(c, Source::Typed);
+        }
+        // The handshake is captured before A1 has a name: C1 → L1, L1 → C1.
+        let captured = |app: &App| app.wire.wire.as_ref().map_or(0, |w| w.stats().segments);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while captured(&app) < 3 && Instant::now() < deadline {
+            while let Ok(e) = rx.try_recv() {
+                app.update(Msg::Lab(e));
+            }
+            app.update(Msg::Tick(Instant::now()));
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(captured(&app), 3, "the handshake was captured");
+        app.submit("accept L1", Source::Typed);
+        let a1 = "A1".parse::<SockName>().unwrap();
+        let paired = |app: &App| {
+            app.snapshot.as_ref().is_some_and(|s| {
+                s.sockets
+                    .iter()
+                    .any(|v| v.id == Some(a1) && v.pair.is_some())
+            })
+        };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !paired(&app) && Instant::now() < deadline {
+            while let Ok(e) = rx.try_recv() {
+                app.update(Msg::Lab(e));
+            }
+            common::tui::snapshot(&mut app);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(paired(&app), "the kernel view pairs A1 with C1");
+        app.sel_conn = Some("A1".parse::<SockName>().unwrap());
+        key(&mut app, KeyCode::Char('w'));
+        let screen = until(&mut app, &rx, 100, 30, |s| s.contains(" S.  "));
+        assert!(screen.contains("wire · A1 · 3 segments"), "{screen}");
+        assert!(
+            screen.contains("C1 ──▶ L1  S ") && screen.contains("#2 connect"),
+            "{screen}"
+        );
+        app.lab.shutdown(Duration::from_secs(1));
+    }
+
+    #[cfg_attr(not(ci), ignore = "needs root: captures packets (CAP_NET_RAW)")]
+    #[test]
+    fn an_accepted_socket_of_a_peer_outside_the_lab_shows_its_handshake() {
+        common::require_root("capturing packets");
+        let (mut app, rx) = app_with_wire();
+        app.submit("listen", Source::Typed);
+        let l1 = "L1".parse::<SockName>().unwrap();
+        // Bounded: 5 s for the listener to have its address.
+        let mut port = None;
+        for _ in 0..250 {
+            while let Ok(e) = rx.try_recv() {
+                app.update(Msg::Lab(e));
+            }
+            port = app
+                .lab
+                .observer()
+                .ends()
                 .iter()
-                .any(|v| v.id == Some(a1) && v.peer.is_some())
-        })
-    };
-    while !known(&app) && Instant::now() < deadline + Duration::from_secs(5) {
-        while let Ok(e) = rx.try_recv() {
-            app.update(Msg::Lab(e));
+                .find(|e| e.0 == l1)
+                .and_then(|e| e.1)
+                .map(|a| a.port());
+            if port.is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
-        common::tui::snapshot(&mut app);
-        std::thread::sleep(Duration::from_millis(20));
+        let port = port.expect("L1 listens");
+        // A program outside the lab connects and writes before it is accepted.
+        let mut peer = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        std::io::Write::write_all(&mut peer, b"hello").unwrap();
+        let captured = |app: &App| app.wire.wire.as_ref().map_or(0, |w| w.stats().segments);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while captured(&app) < 5 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        app.submit("accept L1", Source::Typed);
+        let a1 = "A1".parse::<SockName>().unwrap();
+        let known = |app: &App| {
+            app.snapshot.as_ref().is_some_and(|s| {
+                s.sockets
+                    .iter()
+                    .any(|v| v.id == Some(a1) && v.peer.is_some())
+            })
+        };
+        while !known(&app) && Instant::now() < deadline + Duration::from_secs(5) {
+            while let Ok(e) = rx.try_recv() {
+                app.update(Msg::Lab(e));
+            }
+            common::tui::snapshot(&mut app);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        app.sel_conn = Some(a1);
+        key(&mut app, KeyCode::Char('w'));
+        let screen = until(&mut app, &rx, 100, 30, |s| s.contains("5 B"));
+        assert!(screen.contains("──▶ L1  S "), "{screen}");
+        assert!(screen.contains("5 B"), "{screen}");
+        drop(peer);
+        app.lab.shutdown(Duration::from_secs(1));
     }
-    app.sel_conn = Some(a1);
-    key(&mut app, KeyCode::Char('w'));
-    let screen = until(&mut app, &rx, 100, 30, |s| s.contains("5 B"));
-    assert!(screen.contains("──▶ L1  S "), "{screen}");
-    assert!(screen.contains("5 B"), "{screen}");
-    drop(peer);
-    app.lab.shutdown(Duration::from_secs(1));
 }

@@ -102,234 +102,6 @@ fn listener<'a>(snap: &'a Value, name: &str) -> &'a Value {
         .unwrap()
 }
 
-#[cfg_attr(
-    not(ci),
-    ignore = "needs root: reads the lab's own namespace through nsenter"
-)]
-#[test]
-fn syn_fills_the_syn_queue_to_backlog_plus_one_then_cookies_as_ss_and_nstat_count() {
-    common::require_root("entering the lab's namespace");
-    let mut lab = NetnsLab::start(
-        "listen backlog=4\nsyn L1 x8\nexpect L1 syn_recv=5\nshow\nsleep 1500ms\nshow",
-    );
-    let op = lab.next("op"); // listen
-    assert_eq!(op["call"], "listen");
-    let op = lab.next("op");
-    assert_eq!(
-        (op["call"].as_str(), op["ret"].as_u64()),
-        (Some("syn"), Some(8))
-    );
-    let snap = lab.next("snapshot");
-    let l1 = listener(&snap, "L1");
-    assert_eq!(l1["syn_recv"], 5, "{l1}");
-    assert_eq!(l1["syn_queue_limit"], 5, "{l1}");
-    assert_eq!(l1["syn_queue_past_limit"], "cookies", "{l1}");
-    assert!(
-        l1["notes"].as_array().unwrap().iter().any(|n| n
-            .as_str()
-            .unwrap()
-            .starts_with("cookies sent: the SYN queue was full")),
-        "{l1}"
-    );
-    let port = port_in(&l1["local"]);
-    let entries = ss(
-        Some(lab.pid()),
-        &["-Htn", "state", "syn-recv", &format!("sport = :{port}")],
-    );
-    assert_eq!(entries.len(), 5, "ss inside: {entries:?}");
-    assert!(
-        entries.iter().all(|e| e.contains("192.0.2.")),
-        "{entries:?}"
-    );
-    let c = &snap["counters"];
-    assert_eq!(snap["counters_scope"], "this-lab");
-    let counted = lab.nstat(&[
-        "TcpExtTCPReqQFullDoCookies",
-        "TcpExtSyncookiesSent",
-        "TcpExtTCPReqQFullDrop",
-        "TcpExtListenOverflows",
-    ]);
-    assert_eq!(counted, [3, 3, 0, 0], "nstat inside");
-    assert_eq!(
-        [
-            &c["TCPReqQFullDoCookies"],
-            &c["SyncookiesSent"],
-            &c["TCPReqQFullDrop"],
-            &c["ListenOverflows"]
-        ],
-        [3, 3, 0, 0],
-        "{c}"
-    );
-    // Each entry is one of ours, numbered, with its SYN-ACK timer.
-    let syns: Vec<&Value> = snap["sockets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|s| s["role"] == "syn-recv")
-        .collect();
-    assert_eq!(syns.len(), 5);
-    assert!(
-        syns.iter()
-            .all(|s| s["syn"].as_u64().is_some() && s["expires_ms"].as_u64().is_some()),
-        "{syns:?}"
-    );
-    // A second and a half later each SYN-ACK has been resent: no ACK and no
-    // reset came back. ss reads the same count in its timer field.
-    let later = lab.next("snapshot");
-    let retrans: Vec<u64> = later["sockets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|s| s["role"] == "syn-recv")
-        .map(|s| s["synack_retrans"].as_u64().unwrap())
-        .collect();
-    assert!(
-        retrans.len() == 5 && retrans.iter().all(|r| *r >= 1),
-        "{later}"
-    );
-    let timers = ss(
-        Some(lab.pid()),
-        &["-Htno", "state", "syn-recv", &format!("sport = :{port}")],
-    );
-    let ss_retrans: Vec<u64> = timers
-        .iter()
-        .map(|l| {
-            let timer = l.split("timer:(").nth(1).unwrap();
-            timer
-                .trim_end_matches(')')
-                .rsplit(',')
-                .next()
-                .unwrap()
-                .trim_end_matches(')')
-                .parse()
-                .unwrap()
-        })
-        .collect();
-    assert!(
-        ss_retrans.len() == 5 && ss_retrans.iter().all(|r| *r >= 1),
-        "{timers:?}"
-    );
-    // Nothing could leave: the namespace has no interface but lo.
-    let links = Command::new("nsenter")
-        .arg(format!("--net=/proc/{}/ns/net", lab.pid()))
-        .args(["ip", "-o", "link"])
-        .output()
-        .unwrap();
-    let links = String::from_utf8_lossy(&links.stdout);
-    assert_eq!(links.lines().count(), 1, "{links}");
-    assert!(links.contains(": lo:"), "{links}");
-}
-
-#[cfg_attr(
-    not(ci),
-    ignore = "needs root: reads the lab's own namespace through nsenter"
-)]
-#[test]
-fn with_cookies_off_past_the_syn_queue_is_dropped_and_sysctl_stays_in_the_lab() {
-    common::require_root("entering the lab's namespace");
-    let host = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_syncookies").unwrap();
-    let mut lab = NetnsLab::start(
-        "sysctl tcp_syncookies=0\nlisten backlog=4\nsyn L1 x8\nexpect L1 syn_recv=5\nshow",
-    );
-    let changed = lab.next("sysctl");
-    assert_eq!(changed["name"], "net.ipv4.tcp_syncookies");
-    assert_eq!(
-        (changed["value"].as_str(), changed["was"].as_str()),
-        (Some("0"), Some(host.trim()))
-    );
-    let snap = lab.next("snapshot");
-    assert_eq!(snap["system"]["tcp_syncookies"], 0);
-    let l1 = listener(&snap, "L1");
-    assert_eq!(l1["syn_queue_past_limit"], "drop", "{l1}");
-    let c = &snap["counters"];
-    assert_eq!(
-        [
-            &c["TCPReqQFullDrop"],
-            &c["ListenDrops"],
-            &c["ListenOverflows"],
-            &c["SyncookiesSent"]
-        ],
-        [3, 3, 0, 0],
-        "{c}"
-    );
-    let counted = lab.nstat(&[
-        "TcpExtTCPReqQFullDrop",
-        "TcpExtListenDrops",
-        "TcpExtListenOverflows",
-        "TcpExtSyncookiesSent",
-    ]);
-    assert_eq!(counted, [3, 3, 0, 0], "nstat inside");
-    assert_eq!(lab.sysctl("net.ipv4.tcp_syncookies"), "0");
-    // The machine's own setting did not move.
-    assert_eq!(
-        std::fs::read_to_string("/proc/sys/net/ipv4/tcp_syncookies").unwrap(),
-        host
-    );
-}
-
-#[cfg_attr(
-    not(ci),
-    ignore = "needs root: reads the lab's own namespace through nsenter"
-)]
-#[test]
-fn with_cookies_off_tcp_max_syn_backlog_bounds_the_syn_queue_at_three_quarters() {
-    common::require_root("entering the lab's namespace");
-    let mut lab = NetnsLab::start(
-        "sysctl tcp_syncookies=0\nsysctl tcp_max_syn_backlog=8\nlisten backlog=100\n\
-         syn L1 x20\nexpect L1 syn_recv=7\nshow",
-    );
-    let snap = lab.next("snapshot");
-    let l1 = listener(&snap, "L1");
-    // 8 − 8/4 + 1: the last quarter is kept for peers proven alive.
-    assert_eq!(l1["syn_queue_limit"], 7, "{l1}");
-    let port = port_in(&l1["local"]);
-    let entries = ss(
-        Some(lab.pid()),
-        &["-Htn", "state", "syn-recv", &format!("sport = :{port}")],
-    );
-    assert_eq!(entries.len(), 7, "ss inside: {entries:?}");
-    // The 13 past them were dropped by tcp_max_syn_backlog's check, before
-    // the queue was full: ListenDrops counts them, TCPReqQFullDrop does not.
-    assert_eq!(snap["counters"]["ListenDrops"], 13);
-    assert_eq!(snap["counters"]["TCPReqQFullDrop"], 0);
-    assert_eq!(
-        lab.nstat(&["TcpExtListenDrops", "TcpExtTCPReqQFullDrop"]),
-        [13, 0],
-        "nstat inside"
-    );
-    // The kernel view says so, and does not credit the queue-full counter.
-    let notes = l1["notes"].to_string();
-    assert!(
-        notes.contains("SYNs dropped by that check, not by a full queue"),
-        "{notes}"
-    );
-    assert!(!notes.contains("the SYN queue is full"), "{notes}");
-}
-
-#[cfg_attr(
-    not(ci),
-    ignore = "needs root: reads the lab's own namespace through nsenter"
-)]
-#[test]
-fn somaxconn_set_in_the_lab_caps_a_backlog_as_ss_shows() {
-    common::require_root("entering the lab's namespace");
-    let mut lab = NetnsLab::start("sysctl net.core.somaxconn=8\nlisten backlog=100\nshow");
-    let changed = lab.next("sysctl");
-    assert_eq!(changed["value"], "8");
-    let snap = lab.next("snapshot");
-    assert_eq!(snap["system"]["somaxconn"], 8);
-    let l1 = listener(&snap, "L1");
-    assert_eq!(
-        (l1["backlog"].as_u64(), l1["accept_queue_max"].as_u64()),
-        (Some(100), Some(8))
-    );
-    let port = port_in(&l1["local"]);
-    let listening = ss(Some(lab.pid()), &["-Hltn", &format!("sport = :{port}")]);
-    let fields: Vec<&str> = listening[0].split_whitespace().collect();
-    assert_eq!(&fields[1..3], &["0", "8"], "ss inside: {listening:?}");
-    assert_eq!(lab.sysctl("net.core.somaxconn"), "8");
-}
-
 #[test]
 fn outside_a_lab_of_its_own_syn_and_setting_a_sysctl_are_refused_in_one_line() {
     let before = std::fs::read_to_string("/proc/sys/net/core/somaxconn").unwrap();
@@ -375,42 +147,274 @@ fn outside_a_lab_of_its_own_syn_and_setting_a_sysctl_are_refused_in_one_line() {
     );
 }
 
-#[cfg_attr(
-    not(ci),
-    ignore = "needs root: drops CAP_NET_RAW alone, keeping CAP_SYS_ADMIN"
-)]
-#[test]
-fn without_cap_net_raw_syn_says_so_in_one_line_and_sends_nothing() {
-    common::require_root("starting sockplay with every capability but CAP_NET_RAW");
-    // Root without CAP_NET_RAW: setpriv drops it from the bounding set, so
-    // sockplay starts without it (and keeps CAP_SYS_ADMIN for --netns).
-    let out = Command::new("setpriv")
-        .args(["--bounding-set=-net_raw", env!("CARGO_BIN_EXE_sockplay")])
-        .args(["--netns", "run", "--json", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .and_then(|mut c| {
-            c.stdin
-                .take()
+mod needs_root {
+    use super::*;
+
+    #[cfg_attr(
+        not(ci),
+        ignore = "needs root: reads the lab's own namespace through nsenter"
+    )]
+    #[test]
+    fn syn_fills_the_syn_queue_to_backlog_plus_one_then_cookies_as_ss_and_nstat_count() {
+        common::require_root("entering the lab's namespace");
+        let mut lab = NetnsLab::start(
+            "listen backlog=4\nsyn L1 x8\nexpect L1 syn_recv=5\nshow\nsleep 1500ms\nshow",
+        );
+        let op = lab.next("op"); // listen
+        assert_eq!(op["call"], "listen");
+        let op = lab.next("op");
+        assert_eq!(
+            (op["call"].as_str(), op["ret"].as_u64()),
+            (Some("syn"), Some(8))
+        );
+        let snap = lab.next("snapshot");
+        let l1 = listener(&snap, "L1");
+        assert_eq!(l1["syn_recv"], 5, "{l1}");
+        assert_eq!(l1["syn_queue_limit"], 5, "{l1}");
+        assert_eq!(l1["syn_queue_past_limit"], "cookies", "{l1}");
+        assert!(
+            l1["notes"].as_array().unwrap().iter().any(|n| n
+                .as_str()
                 .unwrap()
-                .write_all(b"listen backlog=4\nsyn L1 x3\nexpect L1 syn_recv=0\n")?;
-            c.wait_with_output()
-        })
-        .expect("setpriv (util-linux) is installed");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let syn: Value = text
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .find(|v| v["call"] == "syn")
-        .unwrap_or_else(|| panic!("{text}"));
-    assert_eq!(syn["errno"], "EPERM", "{syn}");
-    assert!(
-        syn["explain"]
-            .as_str()
+                .starts_with("cookies sent: the SYN queue was full")),
+            "{l1}"
+        );
+        let port = port_in(&l1["local"]);
+        let entries = ss(
+            Some(lab.pid()),
+            &["-Htn", "state", "syn-recv", &format!("sport = :{port}")],
+        );
+        assert_eq!(entries.len(), 5, "ss inside: {entries:?}");
+        assert!(
+            entries.iter().all(|e| e.contains("192.0.2.")),
+            "{entries:?}"
+        );
+        let c = &snap["counters"];
+        assert_eq!(snap["counters_scope"], "this-lab");
+        let counted = lab.nstat(&[
+            "TcpExtTCPReqQFullDoCookies",
+            "TcpExtSyncookiesSent",
+            "TcpExtTCPReqQFullDrop",
+            "TcpExtListenOverflows",
+        ]);
+        assert_eq!(counted, [3, 3, 0, 0], "nstat inside");
+        assert_eq!(
+            [
+                &c["TCPReqQFullDoCookies"],
+                &c["SyncookiesSent"],
+                &c["TCPReqQFullDrop"],
+                &c["ListenOverflows"]
+            ],
+            [3, 3, 0, 0],
+            "{c}"
+        );
+        // Each entry is one of ours, numbered, with its SYN-ACK timer.
+        let syns: Vec<&Value> = snap["sockets"]
+            .as_array()
             .unwrap()
-            .contains("needs CAP_NET_RAW"),
-        "{syn}"
-    );
-    assert!(out.status.success(), "no entry was made: {text}");
+            .iter()
+            .filter(|s| s["role"] == "syn-recv")
+            .collect();
+        assert_eq!(syns.len(), 5);
+        assert!(
+            syns.iter()
+                .all(|s| s["syn"].as_u64().is_some() && s["expires_ms"].as_u64().is_some()),
+            "{syns:?}"
+        );
+        // A second and a half later each SYN-ACK has been resent: no ACK and no
+        // reset came back. ss reads the same count in its timer field.
+        let later = lab.next("snapshot");
+        let retrans: Vec<u64> = later["sockets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["role"] == "syn-recv")
+            .map(|s| s["synack_retrans"].as_u64().unwrap())
+            .collect();
+        assert!(
+            retrans.len() == 5 && retrans.iter().all(|r| *r >= 1),
+            "{later}"
+        );
+        let timers = ss(
+            Some(lab.pid()),
+            &["-Htno", "state", "syn-recv", &format!("sport = :{port}")],
+        );
+        let ss_retrans: Vec<u64> = timers
+            .iter()
+            .map(|l| {
+                let timer = l.split("timer:(").nth(1).unwrap();
+                timer
+                    .trim_end_matches(')')
+                    .rsplit(',')
+                    .next()
+                    .unwrap()
+                    .trim_end_matches(')')
+                    .parse()
+                    .unwrap()
+            })
+            .collect();
+        assert!(
+            ss_retrans.len() == 5 && ss_retrans.iter().all(|r| *r >= 1),
+            "{timers:?}"
+        );
+        // Nothing could leave: the namespace has no interface but lo.
+        let links = Command::new("nsenter")
+            .arg(format!("--net=/proc/{}/ns/net", lab.pid()))
+            .args(["ip", "-o", "link"])
+            .output()
+            .unwrap();
+        let links = String::from_utf8_lossy(&links.stdout);
+        assert_eq!(links.lines().count(), 1, "{links}");
+        assert!(links.contains(": lo:"), "{links}");
+    }
+
+    #[cfg_attr(
+        not(ci),
+        ignore = "needs root: reads the lab's own namespace through nsenter"
+    )]
+    #[test]
+    fn with_cookies_off_past_the_syn_queue_is_dropped_and_sysctl_stays_in_the_lab() {
+        common::require_root("entering the lab's namespace");
+        let host = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_syncookies").unwrap();
+        let mut lab = NetnsLab::start(
+            "sysctl tcp_syncookies=0\nlisten backlog=4\nsyn L1 x8\nexpect L1 syn_recv=5\nshow",
+        );
+        let changed = lab.next("sysctl");
+        assert_eq!(changed["name"], "net.ipv4.tcp_syncookies");
+        assert_eq!(
+            (changed["value"].as_str(), changed["was"].as_str()),
+            (Some("0"), Some(host.trim()))
+        );
+        let snap = lab.next("snapshot");
+        assert_eq!(snap["system"]["tcp_syncookies"], 0);
+        let l1 = listener(&snap, "L1");
+        assert_eq!(l1["syn_queue_past_limit"], "drop", "{l1}");
+        let c = &snap["counters"];
+        assert_eq!(
+            [
+                &c["TCPReqQFullDrop"],
+                &c["ListenDrops"],
+                &c["ListenOverflows"],
+                &c["SyncookiesSent"]
+            ],
+            [3, 3, 0, 0],
+            "{c}"
+        );
+        let counted = lab.nstat(&[
+            "TcpExtTCPReqQFullDrop",
+            "TcpExtListenDrops",
+            "TcpExtListenOverflows",
+            "TcpExtSyncookiesSent",
+        ]);
+        assert_eq!(counted, [3, 3, 0, 0], "nstat inside");
+        assert_eq!(lab.sysctl("net.ipv4.tcp_syncookies"), "0");
+        // The machine's own setting did not move.
+        assert_eq!(
+            std::fs::read_to_string("/proc/sys/net/ipv4/tcp_syncookies").unwrap(),
+            host
+        );
+    }
+
+    #[cfg_attr(
+        not(ci),
+        ignore = "needs root: reads the lab's own namespace through nsenter"
+    )]
+    #[test]
+    fn with_cookies_off_tcp_max_syn_backlog_bounds_the_syn_queue_at_three_quarters() {
+        common::require_root("entering the lab's namespace");
+        let mut lab = NetnsLab::start(
+            "sysctl tcp_syncookies=0\nsysctl tcp_max_syn_backlog=8\nlisten backlog=100\n\
+             syn L1 x20\nexpect L1 syn_recv=7\nshow",
+        );
+        let snap = lab.next("snapshot");
+        let l1 = listener(&snap, "L1");
+        // 8 − 8/4 + 1: the last quarter is kept for peers proven alive.
+        assert_eq!(l1["syn_queue_limit"], 7, "{l1}");
+        let port = port_in(&l1["local"]);
+        let entries = ss(
+            Some(lab.pid()),
+            &["-Htn", "state", "syn-recv", &format!("sport = :{port}")],
+        );
+        assert_eq!(entries.len(), 7, "ss inside: {entries:?}");
+        // The 13 past them were dropped by tcp_max_syn_backlog's check, before
+        // the queue was full: ListenDrops counts them, TCPReqQFullDrop does not.
+        assert_eq!(snap["counters"]["ListenDrops"], 13);
+        assert_eq!(snap["counters"]["TCPReqQFullDrop"], 0);
+        assert_eq!(
+            lab.nstat(&["TcpExtListenDrops", "TcpExtTCPReqQFullDrop"]),
+            [13, 0],
+            "nstat inside"
+        );
+        // The kernel view says so, and does not credit the queue-full counter.
+        let notes = l1["notes"].to_string();
+        assert!(
+            notes.contains("SYNs dropped by that check, not by a full queue"),
+            "{notes}"
+        );
+        assert!(!notes.contains("the SYN queue is full"), "{notes}");
+    }
+
+    #[cfg_attr(
+        not(ci),
+        ignore = "needs root: reads the lab's own namespace through nsenter"
+    )]
+    #[test]
+    fn somaxconn_set_in_the_lab_caps_a_backlog_as_ss_shows() {
+        common::require_root("entering the lab's namespace");
+        let mut lab = NetnsLab::start("sysctl net.core.somaxconn=8\nlisten backlog=100\nshow");
+        let changed = lab.next("sysctl");
+        assert_eq!(changed["value"], "8");
+        let snap = lab.next("snapshot");
+        assert_eq!(snap["system"]["somaxconn"], 8);
+        let l1 = listener(&snap, "L1");
+        assert_eq!(
+            (l1["backlog"].as_u64(), l1["accept_queue_max"].as_u64()),
+            (Some(100), Some(8))
+        );
+        let port = port_in(&l1["local"]);
+        let listening = ss(Some(lab.pid()), &["-Hltn", &format!("sport = :{port}")]);
+        let fields: Vec<&str> = listening[0].split_whitespace().collect();
+        assert_eq!(&fields[1..3], &["0", "8"], "ss inside: {listening:?}");
+        assert_eq!(lab.sysctl("net.core.somaxconn"), "8");
+    }
+
+    #[cfg_attr(
+        not(ci),
+        ignore = "needs root: drops CAP_NET_RAW alone, keeping CAP_SYS_ADMIN"
+    )]
+    #[test]
+    fn without_cap_net_raw_syn_says_so_in_one_line_and_sends_nothing() {
+        common::require_root("starting sockplay with every capability but CAP_NET_RAW");
+        // Root without CAP_NET_RAW: setpriv drops it from the bounding set, so
+        // sockplay starts without it (and keeps CAP_SYS_ADMIN for --netns).
+        let out = Command::new("setpriv")
+            .args(["--bounding-set=-net_raw", env!("CARGO_BIN_EXE_sockplay")])
+            .args(["--netns", "run", "--json", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                c.stdin
+                    .take()
+                    .unwrap()
+                    .write_all(b"listen backlog=4\nsyn L1 x3\nexpect L1 syn_recv=0\n")?;
+                c.wait_with_output()
+            })
+            .expect("setpriv (util-linux) is installed");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let syn: Value = text
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .find(|v| v["call"] == "syn")
+            .unwrap_or_else(|| panic!("{text}"));
+        assert_eq!(syn["errno"], "EPERM", "{syn}");
+        assert!(
+            syn["explain"]
+                .as_str()
+                .unwrap()
+                .contains("needs CAP_NET_RAW"),
+            "{syn}"
+        );
+        assert!(out.status.success(), "no entry was made: {text}");
+    }
 }

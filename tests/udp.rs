@@ -226,49 +226,6 @@ fn wrong_udp_commands_are_refused_and_change_nothing() {
     }
 }
 
-#[cfg_attr(
-    not(ci),
-    ignore = "needs root: reads the lab's own namespace through nsenter"
-)]
-#[test]
-fn in_a_lab_of_its_own_the_udp_counters_are_nstats() {
-    common::require_root("entering the lab's namespace");
-    let mut lab = NetnsLab::start(
-        "udp\nudp rcvbuf=4k\nudp\nclose U3\nsendto U1 U2 1000 x40\nsendto U1 U3 10 x3\n\
-         sleep 300ms\nshow",
-    );
-    let snap = lab.next("snapshot");
-    assert_eq!(snap["counters_scope"], "this-lab", "{snap}");
-    let c = &snap["counters"];
-    let u2 = snap["sockets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == "U2")
-        .unwrap();
-    assert_eq!(u2["role"], ViewRole::Udp.word());
-    let drops = u2["drops"].as_u64().unwrap();
-    assert!(drops > 0, "{u2}");
-    assert_eq!(c["UdpRcvbufErrors"].as_u64(), Some(drops), "{c}");
-    assert_eq!(c["UdpNoPorts"].as_u64(), Some(3), "{c}");
-    // Inside: the namespace is new, so its absolute counters are the lab's.
-    let names = [
-        "UdpRcvbufErrors",
-        "UdpInErrors",
-        "UdpNoPorts",
-        "UdpSndbufErrors",
-    ];
-    for (name, counted) in names.iter().zip(lab.nstat(&names)) {
-        assert_eq!(c[name].as_u64(), Some(counted), "{name} in {c}");
-    }
-    let port = port_in(&u2["local"]);
-    let ss = parse_ss(&lab.inside(&["ss", "-Huam", &format!("sport = :{port}")]));
-    assert_eq!(ss.len(), 1, "{ss:?}");
-    assert_eq!(ss[0].drops, drops);
-    assert_eq!(Some(ss[0].recv_q), u2["recvq"].as_u64());
-    lab.stop();
-}
-
 #[test]
 fn an_empty_datagram_is_told_apart_from_a_wake_by_close() {
     let run = common::run(
@@ -289,4 +246,51 @@ fn an_empty_datagram_is_told_apart_from_a_wake_by_close() {
     assert!(got[1].datagram.is_none(), "{:?}", got[1]);
     assert_eq!(got[1].kind, sockplay::lab::Kind::EndOfStream);
     assert!(got[1].explain.contains("no datagram"), "{}", got[1].explain);
+}
+
+mod needs_root {
+    use super::*;
+
+    #[cfg_attr(
+        not(ci),
+        ignore = "needs root: reads the lab's own namespace through nsenter"
+    )]
+    #[test]
+    fn in_a_lab_of_its_own_the_udp_counters_are_nstats() {
+        common::require_root("entering the lab's namespace");
+        let mut lab = NetnsLab::start(
+            "udp\nudp rcvbuf=4k\nudp\nclose U3\nsendto U1 U2 1000 x40\nsendto U1 U3 10 x3\n\
+             sleep 300ms\nshow",
+        );
+        let snap = lab.next("snapshot");
+        assert_eq!(snap["counters_scope"], "this-lab", "{snap}");
+        let c = &snap["counters"];
+        let u2 = snap["sockets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == "U2")
+            .unwrap();
+        assert_eq!(u2["role"], ViewRole::Udp.word());
+        let drops = u2["drops"].as_u64().unwrap();
+        assert!(drops > 0, "{u2}");
+        assert_eq!(c["UdpRcvbufErrors"].as_u64(), Some(drops), "{c}");
+        assert_eq!(c["UdpNoPorts"].as_u64(), Some(3), "{c}");
+        // Inside: the namespace is new, so its absolute counters are the lab's.
+        let names = [
+            "UdpRcvbufErrors",
+            "UdpInErrors",
+            "UdpNoPorts",
+            "UdpSndbufErrors",
+        ];
+        for (name, counted) in names.iter().zip(lab.nstat(&names)) {
+            assert_eq!(c[name].as_u64(), Some(counted), "{name} in {c}");
+        }
+        let port = port_in(&u2["local"]);
+        let ss = parse_ss(&lab.inside(&["ss", "-Huam", &format!("sport = :{port}")]));
+        assert_eq!(ss.len(), 1, "{ss:?}");
+        assert_eq!(ss[0].drops, drops);
+        assert_eq!(Some(ss[0].recv_q), u2["recvq"].as_u64());
+        lab.stop();
+    }
 }

@@ -415,61 +415,65 @@ fn a_connection_keeps_its_name_through_time_wait() {
     assert!(states.iter().all(|s| s.0 == name), "{states:?}");
 }
 
-#[cfg_attr(not(ci), ignore = "needs root: enters another network namespace")]
-#[test]
-fn netns_watches_a_server_in_another_namespace() {
-    common::require_root("entering another network namespace");
-    // The textbook server alone in a namespace of its own, as in a container.
-    let mut child = Command::new("unshare")
-        .args([
-            "-n",
-            "sh",
-            "-c",
-            "ip link set lo up && exec python3 -c \"$0\"",
-            TEXTBOOK,
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("unshare (util-linux) runs");
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let server = Python {
-        child,
-        first: first.trim().to_string(),
-    };
-    let port = server.first.clone();
-    let pid = server.pid().to_string();
-    let out = sockplay(&["watch", "--netns", &pid, &port, "--json", "--count", "1"]);
-    assert!(out.status.success(), "{out:?}");
-    let lines = json_lines(&out);
-    let l = &lines[0]["sockets"][0];
-    assert_eq!(l["role"], "listener", "{}", lines[0]);
-    assert_eq!(l["accept_queue_max"], 5);
-    assert_eq!(l["owner"]["pid"].as_u64(), Some(u64::from(server.pid())));
-    // The machine's own namespace has nothing there (a port chosen in
-    // the other one may be taken here too, by chance: then not by python3's pid).
-    let here = json_lines(&sockplay(&["watch", &port, "--json", "--count", "1"]));
-    let mine = here[0]["sockets"].as_array().unwrap();
-    assert!(
-        mine.iter()
-            .all(|s| s["owner"]["pid"].as_u64() != Some(u64::from(server.pid()))),
-        "{}",
-        here[0]
-    );
-    // A namespace that is not there: one line.
-    let out = sockplay(&[
-        "watch",
-        "--netns",
-        "/run/netns/no-such-namespace",
-        &port,
-        "--json",
-    ]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert_eq!(
-        err.trim(),
-        "sockplay: --netns /run/netns/no-such-namespace: there is no namespace /run/netns/no-such-namespace"
-    );
+mod needs_root {
+    use super::*;
+
+    #[cfg_attr(not(ci), ignore = "needs root: enters another network namespace")]
+    #[test]
+    fn netns_watches_a_server_in_another_namespace() {
+        common::require_root("entering another network namespace");
+        // The textbook server alone in a namespace of its own, as in a container.
+        let mut child = Command::new("unshare")
+            .args([
+                "-n",
+                "sh",
+                "-c",
+                "ip link set lo up && exec python3 -c \"$0\"",
+                TEXTBOOK,
+            ])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("unshare (util-linux) runs");
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let server = Python {
+            child,
+            first: first.trim().to_string(),
+        };
+        let port = server.first.clone();
+        let pid = server.pid().to_string();
+        let out = sockplay(&["watch", "--netns", &pid, &port, "--json", "--count", "1"]);
+        assert!(out.status.success(), "{out:?}");
+        let lines = json_lines(&out);
+        let l = &lines[0]["sockets"][0];
+        assert_eq!(l["role"], "listener", "{}", lines[0]);
+        assert_eq!(l["accept_queue_max"], 5);
+        assert_eq!(l["owner"]["pid"].as_u64(), Some(u64::from(server.pid())));
+        // The machine's own namespace has nothing there (a port chosen in
+        // the other one may be taken here too, by chance: then not by python3's pid).
+        let here = json_lines(&sockplay(&["watch", &port, "--json", "--count", "1"]));
+        let mine = here[0]["sockets"].as_array().unwrap();
+        assert!(
+            mine.iter()
+                .all(|s| s["owner"]["pid"].as_u64() != Some(u64::from(server.pid()))),
+            "{}",
+            here[0]
+        );
+        // A namespace that is not there: one line.
+        let out = sockplay(&[
+            "watch",
+            "--netns",
+            "/run/netns/no-such-namespace",
+            &port,
+            "--json",
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert_eq!(
+            err.trim(),
+            "sockplay: --netns /run/netns/no-such-namespace: there is no namespace /run/netns/no-such-namespace"
+        );
+    }
 }

@@ -98,48 +98,52 @@ fn a_started_server_is_followed_until_it_binds_at_80_by_24() {
     assert_eq!(said.trim(), "bound");
 }
 
-#[test]
-#[cfg_attr(not(ci), ignore = "needs root: the wire captures (CAP_NET_RAW)")]
-fn the_wire_names_a_watched_connection_by_its_s_name() {
-    common::require_root("the wire");
-    // A server that accepts one connection and reads what comes.
-    let mut child = Command::new("python3")
-        .arg("-c")
-        .arg(
-            "import socket, time\ns = socket.socket()\ns.bind(('127.0.0.1', 0))\ns.listen(5)\nprint(s.getsockname()[1], flush=True)\nc, _ = s.accept()\nc.recv(100)\ntime.sleep(120)\n",
-        )
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 runs (.ci/run installs it)");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let _server = Python(child);
-    let port: u16 = line.trim().parse().unwrap();
-    let mut pty = Pty::spawn(&["watch", &port.to_string()], 100, 30);
-    pty.wait_for_all(&["S1 ", &format!(":{port} ")], Duration::from_secs(15));
-    // The wire follows the listener's port from the first view that shows it.
-    std::thread::sleep(Duration::from_millis(500));
-    let mut client = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    std::io::Write::write_all(&mut client, b"hello").unwrap();
-    pty.wait_for_all(&["S2 "], Duration::from_secs(15));
-    pty.keys(b"w");
-    let screen = pty.wait_for_all(&["wire · S2", "5 B"], Duration::from_secs(15));
-    // The handshake is the listener's; the data is S2's; the client, a
-    // program outside the lab and the watch, is its port.
-    let peer = format!(":{}", client.local_addr().unwrap().port());
-    let rows: Vec<&str> = screen.lines().filter(|l| l.contains(&peer)).collect();
-    assert!(
-        rows.iter()
-            .any(|l| l.contains(&format!("{peer} ──▶ S1  S "))),
-        "{screen}"
-    );
-    assert!(
-        rows.iter()
-            .any(|l| l.contains(&format!("{peer} ──▶ S2")) && l.contains("5 B")),
-        "{screen}"
-    );
-    assert!(!screen.contains(&format!("──▶ :{port}")), "{screen}");
-    pty.quits();
+mod needs_root {
+    use super::*;
+
+    #[test]
+    #[cfg_attr(not(ci), ignore = "needs root: the wire captures (CAP_NET_RAW)")]
+    fn the_wire_names_a_watched_connection_by_its_s_name() {
+        common::require_root("the wire");
+        // A server that accepts one connection and reads what comes.
+        let mut child = Command::new("python3")
+            .arg("-c")
+            .arg(
+                "import socket, time\ns = socket.socket()\ns.bind(('127.0.0.1', 0))\ns.listen(5)\nprint(s.getsockname()[1], flush=True)\nc, _ = s.accept()\nc.recv(100)\ntime.sleep(120)\n",
+            )
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 runs (.ci/run installs it)");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let _server = Python(child);
+        let port: u16 = line.trim().parse().unwrap();
+        let mut pty = Pty::spawn(&["watch", &port.to_string()], 100, 30);
+        pty.wait_for_all(&["S1 ", &format!(":{port} ")], Duration::from_secs(15));
+        // The wire follows the listener's port from the first view that shows it.
+        std::thread::sleep(Duration::from_millis(500));
+        let mut client = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        std::io::Write::write_all(&mut client, b"hello").unwrap();
+        pty.wait_for_all(&["S2 "], Duration::from_secs(15));
+        pty.keys(b"w");
+        let screen = pty.wait_for_all(&["wire · S2", "5 B"], Duration::from_secs(15));
+        // The handshake is the listener's; the data is S2's; the client, a
+        // program outside the lab and the watch, is its port.
+        let peer = format!(":{}", client.local_addr().unwrap().port());
+        let rows: Vec<&str> = screen.lines().filter(|l| l.contains(&peer)).collect();
+        assert!(
+            rows.iter()
+                .any(|l| l.contains(&format!("{peer} ──▶ S1  S "))),
+            "{screen}"
+        );
+        assert!(
+            rows.iter()
+                .any(|l| l.contains(&format!("{peer} ──▶ S2")) && l.contains("5 B")),
+            "{screen}"
+        );
+        assert!(!screen.contains(&format!("──▶ :{port}")), "{screen}");
+        pty.quits();
+    }
 }
