@@ -18,6 +18,33 @@ pub const HELD_RESULTS: usize = super::log::LOG_LIMIT;
 /// thaw; the others feed the sparklines, which show a few seconds.
 pub const HELD_SNAPSHOTS: usize = 16;
 
+/// The most socket views in all the kernel views held, about 9 MiB: a
+/// lab of a thousand sockets keeps all [`HELD_SNAPSHOTS`] of its views,
+/// one of twenty thousand only its newest (each of its views is 11 MiB).
+pub const HELD_SOCKET_VIEWS: usize = 16_384;
+
+/// Makes room in `held` for `adding`: lets the oldest views go while
+/// [`HELD_SNAPSHOTS`] are held, or while the views held and the new one
+/// would pass [`HELD_SOCKET_VIEWS`] sockets in all. The newest view is
+/// always kept. Returns how many went.
+pub fn make_room(held: &mut VecDeque<std::sync::Arc<Snapshot>>, adding: &Snapshot) -> u64 {
+    let mut sockets: usize = held.iter().map(|s| s.sockets.len()).sum();
+    let mut gone = 0;
+    while too_many(held.len(), sockets, adding.sockets.len()) {
+        if let Some(old) = held.pop_front() {
+            sockets -= old.sockets.len();
+            gone += 1;
+        }
+    }
+    gone
+}
+
+/// Whether `views` views of `sockets` socket views in all leave no room
+/// for one of `adding`.
+fn too_many(views: usize, sockets: usize, adding: usize) -> bool {
+    views >= HELD_SNAPSHOTS || (views > 0 && sockets + adding > HELD_SOCKET_VIEWS)
+}
+
 /// What arrived while frozen.
 #[derive(Debug, Default)]
 pub struct Frozen {
@@ -42,12 +69,9 @@ impl Frozen {
         evicted
     }
 
-    /// Holds a kernel view, dropping the oldest past the bound.
+    /// Holds a kernel view, dropping the oldest past the bounds.
     pub fn hold_snapshot(&mut self, snap: std::sync::Arc<Snapshot>) {
-        if self.snapshots.len() >= HELD_SNAPSHOTS {
-            self.snapshots.pop_front();
-            self.dropped_snapshots += 1;
-        }
+        self.dropped_snapshots += make_room(&mut self.snapshots, &snap);
         self.snapshots.push_back(snap);
     }
 
@@ -75,5 +99,23 @@ impl Frozen {
             ));
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod room_tests {
+    use super::*;
+
+    #[test]
+    fn large_views_are_held_fewer_and_the_newest_always() {
+        // A thousand sockets: all sixteen views fit.
+        assert!(!too_many(15, 15 * 1_000, 1_000));
+        assert!(too_many(16, 16 * 1_000, 1_000));
+        // Twenty thousand: only the newest.
+        assert!(too_many(1, 20_000, 20_000));
+        assert!(!too_many(0, 0, 20_000));
+        // Eight thousand: two.
+        assert!(!too_many(1, 8_000, 8_000));
+        assert!(too_many(2, 16_000, 8_000));
     }
 }

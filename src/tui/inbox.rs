@@ -8,8 +8,11 @@
 //! (`recvall` one byte at a time) would otherwise pile up results without
 //! end. The inbox keeps at most [`HELD_STEPS`] steps of loops and counts
 //! the ones past that instead of keeping them, and at most
-//! [`HELD_SNAPSHOTS`] views, the newest. Whole calls are always kept: each
-//! comes from a command, not from a peer, and the players wait for them.
+//! [`HELD_SNAPSHOTS`] views, the newest, fewer when they are large (see
+//! [`super::freeze::make_room`]): in a storm of twenty thousand connects
+//! the screen falls behind, and sixteen views were 170 MiB. Whole calls
+//! are always kept: each comes from a command, not from a peer, and the
+//! players wait for them.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -74,9 +77,7 @@ impl Inbox {
     /// [`HELD_SNAPSHOTS`].
     pub fn push_snapshot(&self, snap: std::sync::Arc<Snapshot>) {
         let mut held = self.lock();
-        if held.snapshots.len() >= HELD_SNAPSHOTS {
-            held.snapshots.pop_front();
-        }
+        super::freeze::make_room(&mut held.snapshots, &snap);
         held.snapshots.push_back(snap);
         drop(held);
         self.ready.notify_one();
