@@ -15,7 +15,8 @@
 //!   (the packets in flight are held); the process's peak RSS. Target
 //!   ≤ 64 MiB.
 //!
-//! Run: `cargo bench --bench link` (as root).
+//! Run: `cargo bench --bench link` (as root); `-- throughput`, `-- rtt` or
+//! `-- flood` runs that part alone (to profile it).
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
@@ -91,27 +92,63 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
+/// SIOCGSTAMPNS (linux/sockios.h; no constant in libc): the time the
+/// kernel received the last packet a socket's reader has taken.
+const SIOCGSTAMPNS: libc::c_ulong = 0x8907;
+
 /// UDP from the client side to the server side at `per_second` packets of
-/// `size` bytes (0: as fast as it goes), until `stop`.
-fn udp_load(per_second: u64, size: usize, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<u64> {
+/// `size` bytes (0: as fast as it goes), until `stop`: the packets sent,
+/// and, if `timed`, each packet's time across the link in ms — from the moment before
+/// its `send_to` (written in it) to the kernel's receive timestamp on the
+/// server side (SIOCGSTAMPNS, taken as the link hands it over, whenever
+/// the reader gets to it).
+fn udp_load(
+    per_second: u64,
+    size: usize,
+    stop: Arc<AtomicBool>,
+    timed: bool,
+) -> (
+    std::thread::JoinHandle<u64>,
+    std::thread::JoinHandle<Vec<f64>>,
+) {
+    use std::os::fd::AsRawFd;
     let sink = UdpSocket::bind((SERVER_IP, 0)).unwrap();
     let to = sink.local_addr().unwrap();
     let drain = Arc::clone(&stop);
-    std::thread::spawn(move || {
+    let stamp = move |sink: &UdpSocket| {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a timespec that lives for the call.
+        let r = unsafe { libc::ioctl(sink.as_raw_fd(), SIOCGSTAMPNS, &raw mut ts) };
+        (r == 0).then(|| ts.tv_sec as f64 * 1e3 + ts.tv_nsec as f64 / 1e6)
+    };
+    // The first call turns the socket's timestamps on (and finds none).
+    let _ = stamp(&sink);
+    let received = std::thread::spawn(move || {
         sink.set_read_timeout(Some(Duration::from_millis(100)))
             .unwrap();
         let mut buf = [0u8; 2048];
+        let mut across = Vec::new();
         while !drain.load(Ordering::Relaxed) {
-            let _ = sink.recv(&mut buf);
+            if sink.recv(&mut buf).is_ok_and(|n| n >= 8)
+                && timed
+                && let Some(at) = stamp(&sink)
+            {
+                let sent = u64::from_ne_bytes(buf[..8].try_into().unwrap());
+                across.push(at - sent as f64 / 1e6);
+            }
         }
+        across
     });
     let sock = sides::get()
         .unwrap()
         .on_client_side(|| UdpSocket::bind("0.0.0.0:0"))
         .unwrap()
         .unwrap();
-    std::thread::spawn(move || {
-        let payload = vec![1u8; size];
+    let sender = std::thread::spawn(move || {
+        let mut payload = vec![1u8; size.max(8)];
         let began = Instant::now();
         let mut sent = 0u64;
         while !stop.load(Ordering::Relaxed) {
@@ -121,12 +158,18 @@ fn udp_load(per_second: u64, size: usize, stop: Arc<AtomicBool>) -> std::thread:
                     std::thread::sleep(wait);
                 }
             }
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64;
+            payload[..8].copy_from_slice(&now.to_ne_bytes());
             if sock.send_to(&payload, to).is_ok() {
                 sent += 1;
             }
         }
         sent
-    })
+    });
+    (sender, received)
 }
 
 /// TCP_INFO of a connection, read with getsockopt.
@@ -166,6 +209,33 @@ fn main() {
     sockplay::lab::netns::enter_own().unwrap();
     let base_rss = rss_peak_kib();
 
+    let parts: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let part = |name: &str| parts.is_empty() || parts.iter().any(|p| p == name);
+    if part("throughput") {
+        throughput_part();
+    }
+    if part("rtt") {
+        rtt_part();
+    }
+    if part("flood") {
+        flood_part(base_rss);
+    }
+}
+
+/// Rounds of the throughput comparison: the machine's load changes from
+/// one transfer to the next, so the link and the loopback take turns and
+/// each figure is the median of its rounds.
+const ROUNDS: usize = 3;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    percentile(&v, 0.5)
+}
+
+fn throughput_part() {
     // The loopback of the same namespace: first as the kernel makes it
     // (MTU 65536, TSO), then as the lab sets it (MTU 1500, no TSO/GSO),
     // the size of segment the link carries.
@@ -176,33 +246,78 @@ fn main() {
     };
     let big_lo = on_lo();
     sockplay::wire::loopback::like_a_network().unwrap();
-    let loopback = on_lo();
-
     set("delay=0");
-    let server = TcpListener::bind((SERVER_IP, 0)).unwrap();
-    let addr = server.local_addr().unwrap();
-    let cpu0 = link_cpu();
-    let through = throughput(server, || client(addr));
-    let cpu = link_cpu() - cpu0;
-    let per_gib = cpu.as_secs_f64() / (TRANSFER as f64 / f64::from(1u32 << 30));
+    let (mut lo, mut link, mut ratio, mut cpu_per_gib, mut busy) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    for _ in 0..ROUNDS {
+        let loopback = on_lo();
+        let server = TcpListener::bind((SERVER_IP, 0)).unwrap();
+        let addr = server.local_addr().unwrap();
+        let cpu0 = link_cpu();
+        let through = throughput(server, || client(addr));
+        let cpu = (link_cpu() - cpu0).as_secs_f64();
+        lo.push(loopback);
+        link.push(through);
+        ratio.push(through / loopback);
+        cpu_per_gib.push(cpu / (TRANSFER as f64 / f64::from(1u32 << 30)));
+        busy.push(100.0 * cpu / (TRANSFER as f64 * 8.0 / (through * 1e9)));
+    }
+    let each = |v: &[f64]| {
+        v.iter()
+            .map(|x| format!("{x:.2}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     println!(
-        "throughput, 512 MiB: link {through:.2} Gbit/s, loopback at MTU 1500 {loopback:.2} Gbit/s: {:.2}× (target ≥ 1 Gbit/s or ≥ 0.3×); loopback at MTU 65536 {big_lo:.2} Gbit/s",
-        through / loopback
+        "throughput, 512 MiB, median of {ROUNDS} rounds taking turns: link {:.2} Gbit/s ({}), loopback at MTU 1500 {:.2} Gbit/s ({}): {:.2}× ({}) (target ≥ 1 Gbit/s or ≥ 0.3×); loopback at MTU 65536 {big_lo:.2} Gbit/s",
+        median(link.clone()),
+        each(&link),
+        median(lo.clone()),
+        each(&lo),
+        median(ratio.clone()),
+        each(&ratio),
     );
     println!(
         "link thread CPU: {:.2} s per GiB ({:.0}% of one core while it ran)",
-        per_gib,
-        100.0 * cpu.as_secs_f64() / (TRANSFER as f64 * 8.0 / (through * 1e9))
+        median(cpu_per_gib),
+        median(busy),
     );
+}
 
-    // The round trip at delay=50ms, under 10,000 packets a second.
-    set("delay=50ms");
-    let stop = Arc::new(AtomicBool::new(false));
-    let load = udp_load(10_000, 100, Arc::clone(&stop));
-    let server = TcpListener::bind((SERVER_IP, 0)).unwrap();
-    let addr = server.local_addr().unwrap();
+/// Puts the calling thread at the lowest real-time priority.
+fn realtime() {
+    let param = libc::sched_param { sched_priority: 1 };
+    // SAFETY: `param` lives for the call; pid 0 is the calling thread.
+    let r = unsafe { libc::sched_setscheduler(0, libc::SCHED_FIFO, &param) };
+    assert_eq!(r, 0, "SCHED_FIFO as root");
+}
+
+/// 100 round trips of one byte between a client made by `connect` and an
+/// echo accepted from `listener`, its two ends at real-time priority if
+/// `ends_realtime`: each in ms, sorted, and TCP_INFO's rtt.
+fn ping_pong(
+    listener: TcpListener,
+    connect: impl FnOnce() -> TcpStream + Send + 'static,
+    ends_realtime: bool,
+) -> (Vec<f64>, f64) {
+    std::thread::spawn(move || ping_pong_here(listener, connect, ends_realtime))
+        .join()
+        .unwrap()
+}
+
+fn ping_pong_here(
+    listener: TcpListener,
+    connect: impl FnOnce() -> TcpStream,
+    ends_realtime: bool,
+) -> (Vec<f64>, f64) {
+    if ends_realtime {
+        realtime();
+    }
     let echo = std::thread::spawn(move || {
-        let (mut s, _) = server.accept().unwrap();
+        if ends_realtime {
+            realtime();
+        }
+        let (mut s, _) = listener.accept().unwrap();
         s.set_nodelay(true).unwrap();
         let mut b = [0u8; 1];
         while s.read_exact(&mut b).is_ok() {
@@ -211,7 +326,8 @@ fn main() {
             }
         }
     });
-    let mut c = client(addr);
+    let mut c = connect();
+    c.set_nodelay(true).unwrap();
     let mut rtts = Vec::new();
     for _ in 0..100 {
         let t = Instant::now();
@@ -220,30 +336,65 @@ fn main() {
         c.read_exact(&mut b).unwrap();
         rtts.push(t.elapsed().as_secs_f64() * 1e3);
     }
-    let tcp = tcp_info(&c);
+    let rtt = f64::from(tcp_info(&c).rtt_us) / 1e3;
     drop(c);
-    stop.store(true, Ordering::Relaxed);
-    let sent = load.join().unwrap();
     let _ = echo.join();
     rtts.sort_by(f64::total_cmp);
-    let median = percentile(&rtts, 0.5);
-    println!(
-        "delay=50ms: ping-pong median {median:.2} ms (p5 {:.2}, p95 {:.2}: jitter {:.2} ms), TCP_INFO rtt {:.2} ms (targets: within 2 ms of 100, jitter < 1 ms); {sent} UDP packets beside it",
-        percentile(&rtts, 0.05),
-        percentile(&rtts, 0.95),
-        percentile(&rtts, 0.95) - percentile(&rtts, 0.05),
-        f64::from(tcp.rtt_us) / 1e3,
-    );
+    (rtts, rtt)
+}
 
+fn rtt_part() {
+    // The round trip at delay=50ms, under 10,000 packets a second.
+    set("delay=50ms");
+    let stop = Arc::new(AtomicBool::new(false));
+    let (load, received) = udp_load(10_000, 100, Arc::clone(&stop), true);
+    let server = TcpListener::bind((SERVER_IP, 0)).unwrap();
+    let addr = server.local_addr().unwrap();
+    let (rtts, tcp_rtt) = ping_pong(server, move || client(addr), false);
+    // The same with its two ends ahead of the machine's other work: what
+    // is left is the link's (the link's thread runs so where allowed).
+    let server = TcpListener::bind((SERVER_IP, 0)).unwrap();
+    let addr = server.local_addr().unwrap();
+    let (rt_rtts, rt_tcp_rtt) = ping_pong(server, move || client(addr), true);
+    stop.store(true, Ordering::Relaxed);
+    let sent = load.join().unwrap();
+    let mut across = received.join().unwrap();
+    across.sort_by(f64::total_cmp);
+    let spread = |v: &[f64]| percentile(v, 0.95) - percentile(v, 0.05);
+    println!(
+        "delay=50ms, {sent} UDP packets at 10,000/s: time across the link (send to the kernel's receive timestamp) of {}: median {:.3} ms, p5 {:.3}, p95 {:.3}, p99 {:.3}: jitter {:.3} ms (targets, each way: within 1 ms of 50, jitter < 1 ms)",
+        across.len(),
+        percentile(&across, 0.5),
+        percentile(&across, 0.05),
+        percentile(&across, 0.95),
+        percentile(&across, 0.99),
+        spread(&across),
+    );
+    for (ends, rtts, tcp_rtt) in [
+        ("ordinary", &rtts, tcp_rtt),
+        ("real-time", &rt_rtts, rt_tcp_rtt),
+    ] {
+        println!(
+            "delay=50ms, ping-pong's ends {ends}: median {:.2} ms (p5 {:.2}, p95 {:.2}: jitter {:.2} ms), TCP_INFO rtt {tcp_rtt:.2} ms (targets: within 2 ms of 100, jitter < 1 ms), beside those UDP packets",
+            percentile(rtts, 0.5),
+            percentile(rtts, 0.05),
+            percentile(rtts, 0.95),
+            spread(rtts),
+        );
+    }
+}
+
+fn flood_part(base_rss: u64) {
     // Floods: the queue bounds what waits, the cap bounds what is in flight.
     for settings in ["delay=0,rate=10mbit", "delay=200ms,rate=off"] {
         set(settings);
         let stop = Arc::new(AtomicBool::new(false));
-        let load = udp_load(0, 1400, Arc::clone(&stop));
+        let (load, received) = udp_load(0, 1400, Arc::clone(&stop), false);
         std::thread::sleep(Duration::from_secs(3));
         let view = sides::link_view().unwrap();
         stop.store(true, Ordering::Relaxed);
         let sent = load.join().unwrap();
+        drop(received);
         println!(
             "flood at {settings}: {sent} packets sent in 3 s, {} dropped by the full queue, {} KiB queued and {} KiB in flight at the end; peak RSS {} MiB (before the link: {} MiB; target ≤ 64 MiB)",
             view.to_server.dropped_queue,
