@@ -24,6 +24,32 @@ const BATCH: usize = 64;
 const IDLE: Duration = Duration::from_millis(500);
 /// The largest packet a device hands over (its MTU is 1500).
 const MAX_PACKET: usize = 65_536;
+/// The room a packet is read into: a whole one at the devices' MTU (a
+/// larger one spills and is appended).
+const SLOT: usize = 2048;
+/// The most packet buffers kept for reuse once their packets have left.
+const POOL: usize = 1024;
+
+/// Packet buffers whose packets have left the link, kept for the next
+/// reads: no allocation per packet.
+#[derive(Default)]
+struct Pool(Vec<Vec<u8>>);
+
+impl Pool {
+    /// A buffer of `SLOT` bytes to read into.
+    fn take(&mut self) -> Vec<u8> {
+        let mut b = self.0.pop().unwrap_or_default();
+        b.resize(SLOT, 0);
+        b
+    }
+
+    /// A buffer back, while the pool has room.
+    fn give(&mut self, b: Vec<u8>) {
+        if self.0.len() < POOL && b.capacity() >= SLOT {
+            self.0.push(b);
+        }
+    }
+}
 
 /// What the thread and the rest of the lab share.
 pub struct State {
@@ -106,7 +132,9 @@ pub struct Forwarder {
 impl Forwarder {
     /// Moves packets until told to stop.
     pub fn run(mut self) {
-        let mut buf = vec![0u8; MAX_PACKET];
+        let mut spill = vec![0u8; MAX_PACKET];
+        let mut pool = Pool::default();
+        let mut batch: Vec<(usize, Vec<u8>, Instant)> = Vec::with_capacity(2 * BATCH);
         let mut out: Vec<(usize, Held)> = Vec::new();
         let mut seen: Vec<LinkPacket> = Vec::new();
         while !self.stop.load(Ordering::Acquire) {
@@ -117,10 +145,17 @@ impl Forwarder {
             let wait = due.map_or(IDLE, |d| {
                 d.saturating_duration_since(Instant::now()).min(IDLE)
             });
-            if !wait.is_zero() && self.sleep(wait).is_err() {
-                std::thread::sleep(Duration::from_millis(1));
-            }
-            self.read_both(&mut buf, &mut seen);
+            // Which devices to read: those poll found a packet on, or
+            // both when the thread did not sleep.
+            let ready = if wait.is_zero() {
+                [true; 2]
+            } else {
+                self.sleep(wait).unwrap_or_else(|_| {
+                    std::thread::sleep(Duration::from_millis(1));
+                    [true; 2]
+                })
+            };
+            self.read_both(ready, &mut pool, &mut spill, &mut batch, &mut seen);
             #[cfg(debug_assertions)]
             panic_for_tests(&self.state);
             {
@@ -146,13 +181,15 @@ impl Forwarder {
                 {
                     seen.push(seen_packet(h.id, w, Event::Arrived, &h.data, n));
                 }
+                pool.give(h.data);
             }
             tap::push(&mut seen);
         }
     }
 
-    /// Waits until a device has a packet, the thread is woken, or `wait` passes.
-    fn sleep(&self, wait: Duration) -> io::Result<()> {
+    /// Waits until a device has a packet, the thread is woken, or `wait`
+    /// passes; says which devices have a packet.
+    fn sleep(&self, wait: Duration) -> io::Result<[bool; 2]> {
         let ts = Timespec {
             tv_sec: wait.as_secs() as _,
             tv_nsec: wait.subsec_nanos() as _,
@@ -170,23 +207,39 @@ impl Forwarder {
             let mut n = [0u8; 8];
             let _ = rustix::io::read(self.wake.as_fd(), &mut n);
         }
-        Ok(())
+        // An error or a hang-up is found by the read that follows.
+        let any = PollFlags::IN | PollFlags::ERR | PollFlags::HUP;
+        Ok([
+            fds[0].revents().intersects(any),
+            fds[1].revents().intersects(any),
+        ])
     }
 
-    /// Reads what each device has, a batch at a time, then hands the batch
-    /// to the link under one lock; what the wire is to see goes to `seen`.
-    fn read_both(&mut self, buf: &mut [u8], seen: &mut Vec<LinkPacket>) {
-        let mut batch: Vec<(usize, Vec<u8>, Instant)> = Vec::with_capacity(2 * BATCH);
-        for w in 0..2 {
+    /// Reads what each `ready` device has, a batch at a time, into
+    /// buffers from `pool`, then hands the batch to the link under one
+    /// lock; what the wire is to see goes to `seen`.
+    fn read_both(
+        &mut self,
+        ready: [bool; 2],
+        pool: &mut Pool,
+        spill: &mut [u8],
+        batch: &mut Vec<(usize, Vec<u8>, Instant)>,
+        seen: &mut Vec<LinkPacket>,
+    ) {
+        for w in (0..2).filter(|&w| ready[w]) {
             let dev = if w == 0 {
                 &mut self.client
             } else {
                 &mut self.server
             };
             for _ in 0..BATCH {
-                match dev.read(buf) {
-                    Ok(n) => batch.push((w, buf[..n].to_vec(), Instant::now())),
-                    Err(_) => break,
+                let mut packet = pool.take();
+                match dev.read(&mut packet, spill) {
+                    Ok(()) => batch.push((w, packet, Instant::now())),
+                    Err(_) => {
+                        pool.give(packet);
+                        break;
+                    }
                 }
             }
         }
@@ -195,7 +248,7 @@ impl Forwarder {
         }
         let snaplen = tap::snaplen();
         let mut s = lock(&self.state);
-        for (w, data, at) in batch {
+        for (w, data, at) in batch.drain(..) {
             // The wire's copy is cut before the link takes the packet.
             let copy = snaplen.map(|n| seen_packet(0, w, Event::Entered, &data, n));
             if let (Some((id, event)), Some(mut p)) = (s.take(w, data, at), copy) {

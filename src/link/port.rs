@@ -5,8 +5,10 @@
 //! socket.
 
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::os::fd::{AsFd, BorrowedFd};
+
+use rustix::io::IoSliceMut;
 
 use crate::sys::packet::PacketPort;
 
@@ -19,12 +21,22 @@ pub enum Port {
 }
 
 impl Port {
-    /// Reads one IP packet (non-blocking: `WouldBlock` when there is none).
-    pub fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Port::Tun(f) => f.read(buf),
-            Port::Veth(p) => p.recv(buf),
+    /// Reads one IP packet into `packet`, which keeps its allocation: the
+    /// bytes past its length go to `spill` and are appended, so a packet
+    /// of any size is read whole in one call (non-blocking: `WouldBlock`
+    /// when there is none).
+    pub fn read(&mut self, packet: &mut Vec<u8>, spill: &mut [u8]) -> io::Result<()> {
+        let room = packet.len();
+        let n = {
+            let mut bufs = [IoSliceMut::new(packet), IoSliceMut::new(spill)];
+            rustix::io::readv(&*self, &mut bufs)?
+        };
+        if n > room {
+            packet.extend_from_slice(&spill[..n - room]);
+        } else {
+            packet.truncate(n);
         }
+        Ok(())
     }
 
     /// Hands one IP packet to the side.

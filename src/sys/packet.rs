@@ -77,11 +77,6 @@ impl PacketPort {
         Ok(PacketPort { fd, to: to_addr })
     }
 
-    /// Reads one packet into `buf`.
-    pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        Ok(rustix::net::recv(&self.fd, buf, rustix::net::RecvFlags::empty())?.0)
-    }
-
     /// Sends one packet to the port's hardware address.
     pub fn send(&self, packet: &[u8]) -> io::Result<usize> {
         // SAFETY: `packet` and the address are valid for the call, the
