@@ -141,10 +141,11 @@ fn start(settings: Settings) -> Result<(Link, &'static str), String> {
         .spawn(move || {
             // The link holds each packet for its delay and no longer: on a
             // busy machine a thread of ordinary priority wakes late, and
-            // the delay grows (connects of 117-136 ms for 100 ms with
-            // two test suites running on two cores). Ahead of them where
-            // allowed (root); elsewhere as it is.
-            crate::sys::task::run_ahead(-10);
+            // the delay grows (connects of 117-136 ms for 100 ms with two
+            // test suites running on two cores), and packets wait in the
+            // devices' queues until they overflow. Real-time where allowed
+            // (root), a short slice elsewhere.
+            crate::sys::priority::run_ahead();
             // The thread lives on the client side, made here.
             let (client, server) = match sides(&home) {
                 Ok((client_ns, client, server)) => {

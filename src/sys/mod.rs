@@ -12,6 +12,7 @@ pub mod loopback;
 pub mod netlink;
 pub mod netns;
 pub mod packet;
+pub mod priority;
 pub mod sockopt;
 pub mod task;
 pub mod tun;

@@ -7,14 +7,6 @@ pub fn current_tid() -> i32 {
     rustix::thread::gettid().as_raw_nonzero().get()
 }
 
-/// Asks the kernel to run the calling thread ahead of ordinary work (a
-/// nice value of `nice`, below 0), as a wire would be: where that is not
-/// allowed (CAP_SYS_NICE, which a user namespace does not grant), the
-/// thread keeps its priority, and whether it got it is returned.
-pub fn run_ahead(nice: i32) -> bool {
-    rustix::process::setpriority_process(Some(rustix::thread::gettid()), nice).is_ok()
-}
-
 /// Whether thread `tid` of this process sleeps (state S or D in
 /// `/proc/self/task/TID/stat`): waiting in a system call for the kernel,
 /// not waiting for a CPU. A thread that is gone does not sleep.
