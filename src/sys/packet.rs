@@ -4,7 +4,7 @@
 //! device sends out itself are not read back.
 
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 
 /// `PACKET_IGNORE_OUTGOING` (Linux 4.20).
 const PACKET_IGNORE_OUTGOING: libc::c_int = 23;
@@ -28,19 +28,12 @@ impl PacketPort {
             )?,
             dev,
         )?;
-        // SAFETY: socket takes no pointers; the descriptor is checked next.
-        let raw = unsafe {
-            libc::socket(
-                libc::AF_PACKET,
-                libc::SOCK_DGRAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
-                i32::from(ETH_P_IP.to_be()),
-            )
-        };
-        if raw < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: `raw` is a new descriptor this function owns.
-        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        let fd = rustix::net::socket_with(
+            rustix::net::AddressFamily::PACKET,
+            rustix::net::SocketType::DGRAM,
+            rustix::net::SocketFlags::NONBLOCK | rustix::net::SocketFlags::CLOEXEC,
+            Some(rustix::net::eth::IP),
+        )?;
         let one: libc::c_int = 1;
         // SAFETY: the option's value is an int that outlives the call.
         if unsafe {
@@ -55,11 +48,15 @@ impl PacketPort {
         {
             return Err(io::Error::last_os_error());
         }
-        // SAFETY: sockaddr_ll is plain data; all zeroes is valid.
-        let mut addr: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
-        addr.sll_family = libc::AF_PACKET as u16;
-        addr.sll_protocol = ETH_P_IP.to_be();
-        addr.sll_ifindex = index as i32;
+        let addr = libc::sockaddr_ll {
+            sll_family: libc::AF_PACKET as u16,
+            sll_protocol: ETH_P_IP.to_be(),
+            sll_ifindex: index as i32,
+            sll_hatype: 0,
+            sll_pkttype: 0,
+            sll_halen: 0,
+            sll_addr: [0; 8],
+        };
         // SAFETY: `addr` is a sockaddr_ll of the length given.
         if unsafe {
             libc::bind(
