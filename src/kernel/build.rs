@@ -150,6 +150,19 @@ fn lab_view(s: &SocketInfo, e: Option<&DiagEntry>, phrases: &mut Phrases) -> Soc
     v
 }
 
+/// How long each of a listener's SYN-RECV entries has at most, under
+/// `tcp_synack_retries` = `set` cut as the kernel cuts it when a timer
+/// fires with the SYN queue as it stands now (see [`HalfOpen::retries_now`]).
+fn half_open_left(waiting: &mut [SockView], set: u64, backlog: u32) {
+    let syn_recv = || waiting.iter().filter_map(|w| w.half_open);
+    let qlen = syn_recv().count();
+    let young = syn_recv().filter(|h| h.synack_retrans == 0).count();
+    let retries = HalfOpen::retries_now(set, qlen, young, backlog);
+    for h in waiting.iter_mut().filter_map(|w| w.half_open.as_mut()) {
+        h.left_ms = Some(HalfOpen::left(h.synack_retrans, h.expires_ms, retries));
+    }
+}
+
 /// Whether an entry belongs to a listener bound at `at` (its local address
 /// is the listener's, or the listener's is a wildcard of the same port).
 fn at_listener(entry: &DiagEntry, at: SocketAddr) -> bool {
@@ -247,15 +260,13 @@ pub fn snapshot_into(r: Readings<'_>, mut sockets: Vec<SockView>) -> Snapshot {
                         .filter_map(|s| s.meta.local.map(|a| (a, s.name)))
                         .collect()
                 });
-                let mut w = waiting_view(e, s.name, clients.get(&e.peer).copied());
-                if let (Some(h), Some(retries), None) = (
-                    w.half_open.as_mut(),
-                    r.system.tcp_synack_retries,
-                    s.meta.defer_accept.filter(|d| d.1 > 0),
-                ) {
-                    h.left_ms = Some(HalfOpen::left(h.synack_retrans, h.expires_ms, retries));
-                }
-                waiting.push(w);
+                waiting.push(waiting_view(e, s.name, clients.get(&e.peer).copied()));
+            }
+            if let (Some(set), None) = (
+                r.system.tcp_synack_retries,
+                s.meta.defer_accept.filter(|d| d.1 > 0),
+            ) {
+                half_open_left(&mut waiting, set, view.accept_queue_max.unwrap_or(0));
             }
             // The dump comes in hash order; a class reads C1 C2 C3.
             waiting.sort_by_key(|w| {

@@ -254,14 +254,36 @@ pub struct HalfOpen {
     pub syn: Option<u32>,
     /// At most how long, in ms, before the kernel lets the entry go if no
     /// ACK comes: the timer now, then a resend each 2, 4, 8… s (at most
-    /// 120) until `tcp_synack_retries`. Sooner while the SYN queue holds
-    /// more than half of the larger of 8 and the backlog and few of its
-    /// entries are young; absent under TCP_DEFER_ACCEPT, which keeps its own.
+    /// 120) until `tcp_synack_retries`, cut as the kernel cuts it while the
+    /// SYN queue holds more than half of the larger of 8 and the backlog
+    /// and few of its entries are young ([`HalfOpen::retries_now`], the
+    /// queue as it stands now); absent under TCP_DEFER_ACCEPT, which keeps
+    /// its own.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub left_ms: Option<u64>,
 }
 
 impl HalfOpen {
+    /// The SYN-ACK resends the kernel allows when an entry's timer fires
+    /// with `qlen` entries in the SYN queue, `young` of them never resent,
+    /// under a listen backlog of `backlog` and `tcp_synack_retries` = `set`:
+    /// past half of the larger of 8 and the backlog, it takes one resend
+    /// off for each doubling of the young entries the queue outnumbers,
+    /// down to 2 ("reserve half of room for young embrions; and abort old
+    /// ones without pity", `reqsk_timer_handler`).
+    pub fn retries_now(set: u64, qlen: usize, young: usize, backlog: u32) -> u64 {
+        let qlen = qlen as u64;
+        let mut retries = set;
+        if qlen << 1 > u64::from(backlog.max(8)) {
+            let mut young = (young as u64) << 1;
+            while retries > 2 && qlen >= young {
+                retries -= 1;
+                young = young.saturating_mul(2);
+            }
+        }
+        retries
+    }
+
     /// [`HalfOpen::left_ms`] for an entry resent `retrans` times whose
     /// timer fires in `expires_ms`, under `tcp_synack_retries`.
     pub fn left(retrans: u32, expires_ms: u32, synack_retries: u64) -> u64 {

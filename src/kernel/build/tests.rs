@@ -356,6 +356,21 @@ fn an_entry_is_let_go_after_its_last_synack_resend() {
 }
 
 #[test]
+fn a_crowded_syn_queue_cuts_the_resends_as_the_kernel_does() {
+    // Half of max(8, backlog) or less: nothing is cut.
+    assert_eq!(HalfOpen::retries_now(100, 4, 0, 3), 100);
+    assert_eq!(HalfOpen::retries_now(100, 20, 0, 101), 100);
+    // Past half, but every entry young: 9 < 2 × 9.
+    assert_eq!(HalfOpen::retries_now(100, 9, 9, 3), 100);
+    // Past half, none young: down to two.
+    assert_eq!(HalfOpen::retries_now(100, 9, 0, 3), 2);
+    // Three young of nine: one resend off (9 ≥ 6), then 9 < 12.
+    assert_eq!(HalfOpen::retries_now(5, 9, 3, 3), 4);
+    // Never below what was set when that is two or less.
+    assert_eq!(HalfOpen::retries_now(1, 9, 0, 3), 1);
+}
+
+#[test]
 fn the_syn_queue_limit_follows_the_backlog_and_with_cookies_off_tcp_max_syn_backlog() {
     let system = |cookies, msb| System {
         tcp_syncookies: Some(cookies),

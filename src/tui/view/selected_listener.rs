@@ -12,7 +12,7 @@ use ratatui::widgets::Paragraph;
 use super::block;
 use super::format::notes_in;
 use super::listeners::waiting_in;
-use crate::kernel::{PastLimit, SockView};
+use crate::kernel::{HalfOpen, PastLimit, SockView};
 use crate::tui::app::App;
 
 /// Draws the pane for listener `l`.
@@ -63,10 +63,26 @@ fn syn_queue_line(app: &App, l: &SockView) -> Option<String> {
         "SYN queue {len} of {}{full}: past it, {past}",
         q.syn_queue_limit
     );
-    for w in snap
-        .waiting(id)
-        .filter(|w| w.role == crate::kernel::ViewRole::SynRecv)
-    {
+    let half_open = || {
+        snap.waiting(id)
+            .filter(|w| w.role == crate::kernel::ViewRole::SynRecv)
+    };
+    // A crowded queue lets its old entries go sooner: say so where the
+    // timers below count with it.
+    if let (Some(set), None) = (
+        snap.system.tcp_synack_retries,
+        q.defer_accept.filter(|&d| d > 0),
+    ) {
+        let young = half_open()
+            .filter(|w| w.half_open.is_some_and(|h| h.synack_retrans == 0))
+            .count();
+        let backlog = l.accept_queue_max.unwrap_or(0);
+        let now = HalfOpen::retries_now(set, half_open().count(), young, backlog);
+        if now < set {
+            text.push_str(&format!("; crowded, resends cut to {now}"));
+        }
+    }
+    for w in half_open() {
         let who = match (w.pair, w.half_open.and_then(|h| h.syn)) {
             (Some(c), _) => c.to_string(),
             (None, Some(n)) => format!("syn{n}"),
@@ -75,7 +91,7 @@ fn syn_queue_line(app: &App, l: &SockView) -> Option<String> {
         let timer = w.half_open.map_or_else(String::new, |h| {
             let left = h
                 .left_ms
-                .map_or_else(String::new, |l| format!(" ≤{:.0}s left", l as f64 / 1000.0));
+                .map_or_else(String::new, |l| format!(" ≤{} left", seconds(l)));
             format!(
                 " SYN-ACK×{} next {:.1}s{left}",
                 h.synack_retrans,
@@ -85,6 +101,17 @@ fn syn_queue_line(app: &App, l: &SockView) -> Option<String> {
         text.push_str(&format!(" · {}", phrase(&format!("{who}{timer}"))));
     }
     Some(text)
+}
+
+/// `ms` in seconds: tenths under ten seconds, so that a timer about to
+/// fire reads "0.1s", not "0s".
+fn seconds(ms: u64) -> String {
+    let s = ms as f64 / 1000.0;
+    if ms < 10_000 {
+        format!("{s:.1}s")
+    } else {
+        format!("{s:.0}s")
+    }
 }
 
 /// One entry as one phrase: joined by no-break spaces, a short row keeps
