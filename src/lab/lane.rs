@@ -167,6 +167,12 @@ struct Inner {
     /// cleared under the lock: the kernel view reads ten thousand idle
     /// lanes without taking their locks.
     busy: AtomicBool,
+    /// Whether the worker is inside a call's code, from taking it off the
+    /// queue until it returns: between two calls the worker may sleep in
+    /// the kernel waiting for this lane's own lock, and that is no call
+    /// asleep there (the call just done would pass for settled, and the
+    /// one queued behind it with it).
+    in_call: AtomicBool,
 }
 
 /// One side of a socket.
@@ -203,6 +209,7 @@ impl Drop for Leaving<'_> {
         state.worker = None;
         state.tid = None;
         state.current = None;
+        self.0.inner().in_call.store(false, Ordering::Release);
         self.0.inner().busy.store(false, Ordering::Release);
         // When no thread can start, the calls stay queued for the next push.
         let _ = self.0.start(&mut state);
@@ -298,6 +305,7 @@ impl Lane {
                         });
                         state.reported = false;
                         state.pacing = false;
+                        self.inner().in_call.store(true, Ordering::Release);
                         job
                     }
                     None => {
@@ -313,6 +321,7 @@ impl Lane {
                 }
             };
             (job.run)(false);
+            self.inner().in_call.store(false, Ordering::Release);
             let mut state = self.lock();
             if state.parked {
                 // The call waits on without this thread; [`Parked::done`]
@@ -377,7 +386,9 @@ impl Lane {
         Some(
             state.current.is_some()
                 && !state.reported
-                && (state.parked || state.tid.is_some_and(crate::sys::task::asleep)),
+                && (state.parked
+                    || (self.inner().in_call.load(Ordering::Acquire)
+                        && state.tid.is_some_and(crate::sys::task::asleep))),
         )
     }
 
