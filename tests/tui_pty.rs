@@ -368,10 +368,20 @@ fn a_stalled_terminal_under_a_chatty_peer_keeps_memory_bounded() {
     // bytes come, however the screen fares. Those bytes are the call's, not
     // the stall's; the kernel says how many the call has read (received,
     // less what still waits in the queue), and that much is set aside.
+    // A dump of the kernel's table is not one atomic look: among the
+    // machine's thousands of sockets coming and going, one read may pass
+    // A1 over. It is read again then, a few times.
     let read_kib = || {
-        let a1 = common::ss("-tinH", port)
-            .into_iter()
-            .find(|l| l.state == "ESTAB" && l.local.ends_with(&format!(":{port}")))
+        let a1 = (0..20)
+            .find_map(|_| {
+                let seen = common::ss("-tinH", port)
+                    .into_iter()
+                    .find(|l| l.state == "ESTAB" && l.local.ends_with(&format!(":{port}")));
+                if seen.is_none() {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                seen
+            })
             .expect("A1 in ss");
         let received = a1.bytes_received.expect("bytes_received in ss -i");
         received.saturating_sub(a1.recv_q) / 1024
