@@ -395,8 +395,11 @@ fn a_client_in_syn_sent_counts_its_syns_as_ss_does() {
         |r| {
             eventually(r, |s| {
                 let c2 = s.socket(name("C2")).unwrap();
-                let port = c2.local.unwrap().port();
-                let theirs = ss("-Htni", port);
+                let (local, peer) = (c2.local.unwrap(), c2.peer.unwrap());
+                // Its whole address pair: another program's client may
+                // have the same local port, connected elsewhere.
+                let mut theirs = ss("-Htni", local.port());
+                theirs.retain(|l| l.local == local.to_string() && l.peer == peer.to_string());
                 let [line] = theirs.as_slice() else {
                     return Err(format!("ss -ti: {theirs:?}"));
                 };
