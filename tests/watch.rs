@@ -146,31 +146,9 @@ fn a_full_textbook_queue_seen_from_outside_as_ss_sees_it() {
     }
 }
 
-/// A port no socket uses now, below the kernel's range of local ports:
-/// the kernel hands out ports from that range to binds of port 0 and to
-/// connects, so none takes it meanwhile (a port from that range, free a
-/// moment ago, can be another program's client end by the time it is
-/// watched, or a listener's on 127.0.1.2).
-fn unused_port() -> u16 {
-    let range = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").unwrap();
-    let low: u16 = range.split_whitespace().next().unwrap().parse().unwrap();
-    let base = 10_000.min(low / 2);
-    let span = u32::from(low - base);
-    (0..200u32)
-        .map(|i| base + ((std::process::id() + i * 7919) % span) as u16)
-        .find(|p| {
-            let out = Command::new("ss")
-                .args(["-tanH", &format!("sport = :{p} or dport = :{p}")])
-                .output()
-                .expect("ss (iproute2) is installed");
-            out.status.success() && out.stdout.is_empty()
-        })
-        .expect("a port below the local range that nothing uses")
-}
-
 #[test]
 fn a_port_nobody_listens_on_is_watched_anyway() {
-    let port = unused_port();
+    let port = common::unused_port();
     let out = sockplay(&[
         "watch",
         &port.to_string(),

@@ -105,12 +105,16 @@ mod needs_root {
     #[cfg_attr(not(ci), ignore = "needs root: the wire captures (CAP_NET_RAW)")]
     fn the_wire_names_a_watched_connection_by_its_s_name() {
         common::require_root("the wire");
-        // A server that accepts one connection and reads what comes.
+        // A server that accepts one connection and reads what comes, on a
+        // port below the local range: on one from it, another program's
+        // socket with the same port number (a TIME-WAIT) was once S2 on
+        // the watch, and the connection S3.
         let mut child = Command::new("python3")
             .arg("-c")
             .arg(
-                "import socket, time\ns = socket.socket()\ns.bind(('127.0.0.1', 0))\ns.listen(5)\nprint(s.getsockname()[1], flush=True)\nc, _ = s.accept()\nc.recv(100)\ntime.sleep(120)\n",
+                "import socket, sys, time\ns = socket.socket()\ns.bind(('127.0.0.1', int(sys.argv[1])))\ns.listen(5)\nprint(s.getsockname()[1], flush=True)\nc, _ = s.accept()\nc.recv(100)\ntime.sleep(120)\n",
             )
+            .arg(common::unused_port().to_string())
             .stdout(Stdio::piped())
             .spawn()
             .expect("python3 runs (.ci/run installs it)");

@@ -268,6 +268,36 @@ pub fn free_port() -> u16 {
     l.local_addr().unwrap().port()
 }
 
+/// A port no socket uses now, below the kernel's range of local ports:
+/// the kernel hands out ports from that range to binds of port 0 and to
+/// connects, so none takes it meanwhile. (A port from that range, free a
+/// moment ago, can be another program's client end by the time it is
+/// watched, or a listener's on 127.0.1.2; `watch PORT` sees every socket
+/// with that port number.) Each call tries other ports.
+pub fn unused_port() -> u16 {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let range = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").unwrap();
+    let low: u16 = range.split_whitespace().next().unwrap().parse().unwrap();
+    let base = 10_000.min(low / 2);
+    let span = u32::from(low - base);
+    (0..200)
+        .map(|_| {
+            let i = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            base + (std::process::id()
+                .wrapping_mul(7919)
+                .wrapping_add(i * 104_729)
+                % span) as u16
+        })
+        .find(|p| {
+            let out = std::process::Command::new("ss")
+                .args(["-tanH", &format!("sport = :{p} or dport = :{p}")])
+                .output()
+                .expect("ss (iproute2) is installed");
+            out.status.success() && out.stdout.is_empty()
+        })
+        .expect("a port below the local range that nothing uses")
+}
+
 /// Fails the test unless this process is root, saying what needs it.
 ///
 /// A test that calls this is `#[cfg_attr(not(ci), ignore = "needs root: …")]`:
