@@ -7,7 +7,7 @@ use ratatui::style::Style;
 
 use super::overlay::boxed;
 use crate::lab::preview::escape_text;
-use crate::tui::app::{App, Stop};
+use crate::tui::app::{App, Mode, Stop};
 pub use crate::tui::narration::{
     Step, newest_that_fit, paragraph, step_at, step_filled, step_shown,
 };
@@ -68,12 +68,16 @@ pub fn hidden_rows(app: &App, area: Rect) -> usize {
 pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let Some(s) = &app.script else { return };
     let Some(step) = shown(app) else { return };
+    // A kernel view the lesson opened holds it until the reader closes it.
+    let viewing = matches!(app.mode, Mode::Show);
     let status = match (s.stop(), s.done) {
+        (_, true) if viewing => ("the end: q closes the kernel view, then q quits", "the end"),
         (_, true) => ("the end: q quits, : to keep exploring", "the end"),
         (Some(Stop::Pause(_)), _) => ("paused: predict, then press space", "predict, then space"),
         (Some(Stop::More(_)), _) => ("press space for more", "space: more"),
         (Some(Stop::Step(_)), _) if step.number == 0 => ("press space to begin", "space: begin"),
         (Some(Stop::Step(_)), _) => ("press space for the next step", "space: next step"),
+        (None, _) if viewing => ("space closes the kernel view and goes on", "space: go on"),
         (None, _) => ("running…", "running…"),
     };
     let width = area.width.saturating_sub(2);
