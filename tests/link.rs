@@ -169,6 +169,23 @@ fn bad_link_values_are_one_line_and_nothing_runs() {
     );
 }
 
+#[test]
+fn the_listen_key_offers_the_server_side_of_the_link() {
+    // Without root the link makes a user namespace of its own, so this
+    // runs either way. A listener on the loopback would never see the link.
+    let mut pty = Pty::spawn(&["--link", "delay=20ms"], 100, 30);
+    pty.wait_for("link 20ms/way");
+    pty.keys(b"n");
+    pty.wait_for("198.51.100.2:0");
+    pty.keys(b"\r");
+    pty.wait_for("L1 198.51.100.2:");
+    pty.command("connect L1");
+    // The client is on the link's other side: it crossed the link.
+    pty.wait_for("C1 connected: 198.51.100.1:");
+    pty.keys(b"q");
+    assert!(pty.exited_within(Duration::from_secs(5)), "{}", pty.text());
+}
+
 mod needs_root {
     use super::*;
 

@@ -68,7 +68,7 @@ pub(crate) fn crosses(addr: &SocketAddr) -> Option<Arc<Sides>> {
 
 /// Where `listen` binds when no address is given: the server side's
 /// address on a link, else the loopback.
-pub(crate) fn default_listen() -> SocketAddr {
+pub fn default_listen() -> SocketAddr {
     match get() {
         Some(_) => SocketAddr::new(IpAddr::V4(SERVER_IP), 0),
         None => SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),

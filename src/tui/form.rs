@@ -98,10 +98,12 @@ impl Form {
     pub fn new(action: Action) -> Form {
         let fields = match action {
             Action::Listen => vec![
+                // Where `listen` alone binds: on a link, its server side, so
+                // the key's listener is one the link's clients cross to.
                 Field::new(
                     "address",
                     "",
-                    "127.0.0.1:0",
+                    &crate::lab::sides::default_listen().to_string(),
                     "PORT, HOST:PORT or [::1]:PORT; port 0: any free port",
                 ),
                 Field::new("backlog", "backlog", "2", "listen(N): the queue holds N+1"),
