@@ -3,7 +3,7 @@
 # netns: own
 
 step "The server closes first, then restarts"
-note "This lesson runs in a network namespace of its own, so its fixed ports are free. Each step makes the TIME-WAIT it needs right before the call that meets it, so the lesson holds however long the class talks."
+note "A server is often stopped and started again at once, after an upgrade or a crash. Its new listening socket must then bind the port the old one had."
 note "A server on port 8080 serves one client, then is stopped: it closes the connection first, then its listener. At once it starts again on 8080, as before, without SO_REUSEADDR. Will its listen succeed?"
 pause
 listen 8080
@@ -56,7 +56,8 @@ send C3 "GET /\n"
 recv A3 100
 select A3
 expect A3 reuseaddr=on
-note "A3's SO_REUSEADDR is {A3.reuseaddr}, inherited from L5. Again the server closes first, then restarts at once with reuseaddr=on. Will listen succeed?"
+show A3
+note "The kernel view lists SO_REUSEADDR among A3's options: an accepted socket inherits it from its listener. Again the server closes first, then restarts at once with reuseaddr=on. Will listen succeed?"
 pause
 close A3
 close L5
@@ -84,7 +85,7 @@ close L7
 expect C4 state=TIME-WAIT
 listen 8083
 expect L8 state=LISTEN
-note "L8 listens: nothing holds 8083. The TIME-WAIT is C4's, on the client's own port: the side that sends the first FIN keeps it. A4 went through LAST-ACK and is gone."
+note "L8 listens: nothing holds 8083. The TIME-WAIT is C4's, on the client's own port: the side that sends the first FIN keeps it. A4, which closed second, keeps none: it has no row of its own left in Connections."
 
 step "SO_LINGER 0: no TIME-WAIT, at a price"
 note "A server on 8084 sends a client its reply."

@@ -385,7 +385,9 @@ fn closed_note(state: TcpState, reuseaddr: Option<bool>) -> String {
     match state {
         TcpState::TimeWait => match reuseaddr {
             Some(true) => "closed; TIME-WAIT, SO_REUSEADDR on: a new socket that sets it too may bind this port; it waits (60 s on Linux) so that late segments cannot confuse a new connection".into(),
-            Some(false) => "closed; TIME-WAIT, SO_REUSEADDR off: nothing may bind this port until it ends (60 s on Linux), so that late segments cannot confuse a new connection".into(),
+            // What holds the port and its flag, not the rule: a lesson
+            // asks next whether the flag on a new socket alone would do.
+            Some(false) => "closed; TIME-WAIT (60 s on Linux), SO_REUSEADDR off: it holds this port so that late segments cannot confuse a new connection".into(),
             None => "closed; TIME-WAIT: the side whose FIN went first waits (60 s on Linux) so that late segments cannot confuse a new connection".into(),
         },
         TcpState::FinWait2 => "closed; FIN-WAIT-2: our FIN was acknowledged, the peer has not closed yet".into(),

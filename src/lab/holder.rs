@@ -1,5 +1,6 @@
 //! Who holds a port: when `listen` meets EADDRINUSE, the socket that has
-//! the port, its TCP state and its SO_REUSEADDR, and the rule that decides.
+//! the port, its TCP state, its SO_REUSEADDR and the new socket's, and,
+//! where one of the two set the flag, the rule that decides.
 //!
 //! Linux lets a new socket bind a port another socket still holds (not a
 //! listener: a connection, or one in TIME-WAIT) only when both set
@@ -160,8 +161,12 @@ pub(crate) fn explain(shared: &Arc<Shared>, addr: SocketAddr, reuse: bool) -> Op
         )
     } else {
         let rule = match (theirs, reuse) {
-            (Some(false), _) => "its SO_REUSEADDR is off, so nothing may bind here until it is gone, whatever the new socket sets: Linux shares the port only when both sockets set SO_REUSEADDR".to_string(),
-            (Some(true), false) => "its SO_REUSEADDR is on, but this socket's is off: Linux shares the port only when both set it".to_string(),
+            // Said without the rule: whether setting the flag on the new
+            // socket alone would do is what a restart asks next, and the
+            // result is on screen while it is asked.
+            (Some(false), false) => "its SO_REUSEADDR is off, and so is this socket's".to_string(),
+            (Some(false), true) => "its SO_REUSEADDR is off, and this socket's being on is not enough: Linux shares the port only when both sockets set SO_REUSEADDR".to_string(),
+            (Some(true), false) => "its SO_REUSEADDR is on, but this socket's is off: Linux shares the port only when both sockets set SO_REUSEADDR".to_string(),
             (Some(true), true) => "both have SO_REUSEADDR on, yet the kernel refused".to_string(),
             (None, _) => format!(
                 "its SO_REUSEADDR cannot be read from outside; this socket's is {}: Linux shares the port only when both set it",
