@@ -20,6 +20,7 @@ recvfrom U1 100
 expect U1 ret=9
 expect U1 from=U2
 note "U1 got it, though it never listened and accepted nothing: a bound UDP socket takes datagrams from anyone. recvfrom() says who sent each one (U2). U1's one queue is its receive buffer, shared by every sender."
+note "The Connections pane lists UDP sockets too, in ss's words: UNCONN, 'unconnected', is a UDP socket with no peer of its own. There is no connection behind it."
 
 step "Boundaries are kept"
 note "U2 sends two short datagrams. U1 then asks recvfrom() for up to 100 bytes, room for both: what will it return?"
@@ -64,14 +65,14 @@ expect U4 errno=null
 expect U4 bytes_sent=200000
 expect U3 drops=197
 expect U3 recvq=6912
-note "Every sendto() succeeded: U4 handed every datagram to the kernel. U3 dropped {U3.drops} of them, and no one told U4. A protocol on UDP that must not lose messages has to notice and resend."
+note "None of U4's sendto() calls failed: each handed its datagram to the kernel. U3 dropped {U3.drops} of them and holds the other three, and no one told U4. A protocol on UDP that must not lose messages has to notice and resend."
 
 step "Counted, not told"
-show U3 counters
-note "The kernel counts the drops in its UdpRcvbufErrors counter too: {U3.udp_rcvbuf_errors} since the lab started. This lesson runs in a network namespace of its own, so no other program's drops are in that count: every one is the lab's."
+show U3
+note "U3's drops are counted twice: on U3, and in the kernel's UdpRcvbufErrors, {U3.udp_rcvbuf_errors}, a count for this network namespace alone."
 
 step "What the buffer kept"
-note "U3's recvq is {U3.recvq}: the memory the kernel charged for the datagrams it kept, each with its overhead, not their bytes. U3 now reads without waiting (timeout=0), four times, with room for 2000 bytes each: what will the fourth call return?"
+note "U3's recvq is {U3.recvq}: the memory the kernel charged for the datagrams it kept, each with its overhead, not their bytes. U3 now reads without waiting (timeout=0), four times, with room for 2000 bytes each: what will each call return?"
 pause
 set U3 timeout=0
 recvfrom U3 2000
@@ -80,7 +81,7 @@ recvfrom U3 2000
 expect U3 ret=1000
 recvfrom U3 2000
 expect U3 errno=EAGAIN
-note "EAGAIN: the queue was empty after three datagrams of 1000 bytes. Three is all the 8 KiB buffer kept; the other {U3.drops} were dropped."
+note "1000, 1000 and 1000: one datagram a call, though 2000 bytes had room for two. Then EAGAIN, 'would block': the queue was empty, and a call that may not wait says so at once."
 
 step "Sending to a closed port"
 note "U5 will be made and closed at once, so that nothing is bound at its port any more. Then U2 sends it two datagrams with sendto(). Will sendto() fail?"
@@ -92,7 +93,12 @@ sendto U2 U5 "anyone there?"
 sleep 200ms
 sendto U2 U5 "hello?"
 expect U2 errno=null
-note "Both succeeded. The kernel answers a datagram to a closed port with an ICMP port unreachable, but an unconnected socket never hears of it."
+note "Neither failed: sendto() returned 13, then 6."
+
+step "Where they went"
+expect U2 udp_no_ports=2
+show U2 counters
+note "Neither arrived: UdpNoPorts, the datagrams that came to a port no socket holds, is {U2.udp_no_ports}. The kernel answers each with an ICMP port unreachable; an unconnected socket never hears of it."
 
 step "Connected UDP"
 connect U2 U5
@@ -100,13 +106,26 @@ expect U2 ret=0
 expect U2 state=ESTABLISHED
 note "connect() returned at once, though nothing is there to answer: it asks the peer nothing. It sets a default peer and a filter: U2 now takes datagrams from U5's address and port alone."
 note "The Connections pane shows U2 as ESTAB, as ss does: UDP itself has no states, but ss prints ESTAB for a UDP socket with a peer set by connect(), and UNCONN for one without."
-note "U2 sends three datagrams to U5 with send(). Will any of them fail?"
+
+step "The error comes late"
+note "U2 sends U5 two datagrams with send(). Will either fail?"
 pause
 send U2 "hello?"
 expect U2 ret=6
 sleep 200ms
 send U2 "still there?"
 expect U2 errno=ECONNREFUSED
+note "The first went: 6. The second: ECONNREFUSED, the ICMP port unreachable that came back for the first, told on the next call."
+
+step "What reached the port"
+expect U2 udp_no_ports=3
+show U2 counters
+note "UdpNoPorts is {U2.udp_no_ports}: the two datagrams sendto() sent, and the first send(). The refused second sent nothing."
+
+step "Told once"
+note "U2 sends a third. Will it fail too?"
+pause
 send U2 "once more"
 expect U2 ret=9
-note "The second: ECONNREFUSED. The ICMP port unreachable that came back for the first send became an error on the next call, once; the call after it went out again. Of U2's two ways of sending, only the connected one learned of the ICMP error."
+expect U2 udp_no_ports=4
+note "No: 9. The error was told once, to one call. Of U2's two ways of sending, only the connected one learned of the ICMP error."
