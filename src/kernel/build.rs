@@ -238,7 +238,11 @@ pub fn snapshot_into(r: Readings<'_>, mut sockets: Vec<SockView>) -> Snapshot {
     let mut client_at: Option<HashMap<SocketAddr, SockName>> = None;
     let mut phrases = Phrases::default();
     sockets.clear();
-    sockets.reserve(matched.len() + r.entries.len() - used.iter().filter(|u| **u).count());
+    // Room for these sockets and a sixteenth more, not double: a view
+    // outgrown by a storm of connects would otherwise keep room for up to
+    // twice its sockets, in each of the two views alive at once.
+    let needed = matched.len() + r.entries.len() - used.iter().filter(|u| **u).count();
+    sockets.reserve_exact(needed + needed / 16);
     for (li, found) in matched {
         let s = &r.lab[li];
         let entry = found.map(|i| &r.entries[i]);

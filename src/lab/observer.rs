@@ -99,36 +99,47 @@ impl Observer {
         Option<std::net::SocketAddr>,
         Option<std::net::SocketAddr>,
     )> {
-        self.shared
-            .all()
-            .iter()
+        let mut ends = Vec::new();
+        self.each_end(|name, local, peer| ends.push((name, local, peer)));
+        ends
+    }
+
+    /// [`Observer::ends`], handed one at a time to `visit` in name order,
+    /// without a list of them: the wire reads the ends again at each new
+    /// SYN of a storm of connects, and a list of twenty thousand, grown
+    /// as it fills, was megabytes at every reading.
+    pub fn each_end(
+        &self,
+        mut visit: impl FnMut(SockName, Option<std::net::SocketAddr>, Option<std::net::SocketAddr>),
+    ) {
+        for s in self.shared.listed().iter() {
             // A closed listener no longer answers: a reset from its port is
             // the kernel's, not the listener's.
-            .filter(|s| !(s.name.role == Role::Listener && s.is_closed()))
-            .map(|s| {
-                let (local, peer) = {
-                    let meta = s.meta();
-                    (meta.local, meta.peer)
-                };
-                // Read from the kernel once per socket, not at every
-                // reading: a storm of connects has the wire read the
-                // ends again at each new SYN.
-                let local = local.or_else(|| {
-                    if s.name.role != Role::Client {
-                        return None;
-                    }
-                    if let Some(a) = s.kernel_local.get() {
-                        return Some(*a);
-                    }
-                    // Waiting for its turn: no connect yet, so no port.
-                    if s.starting.load(Ordering::Acquire) {
-                        return None;
-                    }
-                    let a = s.fd()?.local_addr().ok()?.as_socket()?;
-                    (a.port() != 0).then(|| *s.kernel_local.get_or_init(|| a))
-                });
-                (s.name, local, peer)
-            })
-            .collect()
+            if s.name.role == Role::Listener && s.is_closed() {
+                continue;
+            }
+            let (local, peer) = {
+                let meta = s.meta();
+                (meta.local, meta.peer)
+            };
+            // Read from the kernel once per socket, not at every
+            // reading: a storm of connects has the wire read the
+            // ends again at each new SYN.
+            let local = local.or_else(|| {
+                if s.name.role != Role::Client {
+                    return None;
+                }
+                if let Some(a) = s.kernel_local.get() {
+                    return Some(*a);
+                }
+                // Waiting for its turn: no connect yet, so no port.
+                if s.starting.load(Ordering::Acquire) {
+                    return None;
+                }
+                let a = s.fd()?.local_addr().ok()?.as_socket()?;
+                (a.port() != 0).then(|| *s.kernel_local.get_or_init(|| a))
+            });
+            visit(s.name, local, peer);
+        }
     }
 }

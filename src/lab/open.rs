@@ -329,6 +329,10 @@ pub(crate) fn connect(
         made.push((lab_sock, job, go));
     }
     if made.len() > 1 {
+        // The turns hold this list until the last client's: grown by
+        // doubling, twenty thousand clients (the descriptor limit) would
+        // keep room for 32,768.
+        made.shrink_to_fit();
         // Starting a thousand lane threads takes a while: not on the caller's
         // thread (it may be the screen's).
         let spawned = std::thread::Builder::new()

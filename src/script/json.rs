@@ -91,7 +91,7 @@ pub fn packet_record(seg: &crate::wire::Segment) -> Value {
         "conn": seg.conn,
         "src": seg.src.to_string(),
         "dst": seg.dst.to_string(),
-        "dropped": seg.link.and_then(|c| c.dropped).map(|d| d.word()),
+        "dropped": seg.link.as_deref().and_then(|c| c.dropped).map(|d| d.word()),
     })
 }
 

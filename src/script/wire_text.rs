@@ -113,7 +113,7 @@ fn is_bulk(seg: &Segment) -> bool {
     (seg.is_data() || bare_ack)
         && seg.kernel.is_none()
         && seg.win > 0
-        && seg.link.and_then(|c| c.dropped).is_none()
+        && seg.link.as_deref().and_then(|c| c.dropped).is_none()
 }
 
 impl TextLadder {

@@ -94,9 +94,8 @@ impl WirePane {
         self.opening = None;
         self.install(lab, opened);
         if let Some(w) = &self.wire {
-            for (name, local, peer) in lab.observer().ends() {
-                w.watch(name, local, peer);
-            }
+            lab.observer()
+                .each_end(|name, local, peer| w.watch(name, local, peer));
         }
         true
     }

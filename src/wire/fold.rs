@@ -57,7 +57,7 @@ fn foldable(
 
 /// Whether the lab's link dropped it: a drop is a line of its own.
 fn dropped(s: &Segment) -> bool {
-    s.link.is_some_and(|c| c.dropped.is_some())
+    s.link.as_deref().is_some_and(|c| c.dropped.is_some())
 }
 
 /// The ladder's lines for these segments, oldest first.
@@ -100,7 +100,7 @@ pub fn fold(segs: &[Segment]) -> Vec<Row> {
                 }
                 None => break,
             }
-            if segs[j].link.is_some_and(|c| c.in_flight()) {
+            if segs[j].link.as_deref().is_some_and(|c| c.in_flight()) {
                 bulk.in_flight += 1;
             }
             bulk.last = j;

@@ -82,7 +82,7 @@ impl Feed {
                         continue;
                     };
                     let Some(seg) = ring.at(index) else { continue };
-                    let c = seg.link.get_or_insert(crossing(&p));
+                    let c = seg.link.get_or_insert_with(|| Box::new(crossing(&p)));
                     if p.event == Event::Lost {
                         c.dropped = Some(LinkDrop::Down);
                     } else {
@@ -104,7 +104,7 @@ impl Feed {
                     if let Event::Dropped(why) = p.event {
                         c.dropped = Some(why);
                     }
-                    seg.link = Some(c);
+                    seg.link = Some(Box::new(c));
                     let index = ring.keep(seg.clone());
                     read.segments += 1;
                     if p.event == Event::Entered {
@@ -138,5 +138,8 @@ fn crossing(p: &LinkPacket) -> Crossing {
 
 /// How long a segment took to cross, when it has.
 pub fn crossed_in(seg: &Segment) -> Option<Duration> {
-    seg.link?.arrived.map(|a| a.saturating_sub(seg.t))
+    seg.link
+        .as_deref()?
+        .arrived
+        .map(|a| a.saturating_sub(seg.t))
 }

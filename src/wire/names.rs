@@ -51,9 +51,14 @@ impl Directory {
         self.unplaced.clear();
         // What is remembered of sockets that have left the lab goes too.
         let mut accepted_at = rustc_hash::FxHashSet::default();
+        // Of the names learned addresses are for, those still in the lab
+        // (not a set of every name: a storm of connects has thousands).
+        let learned_of: rustc_hash::FxHashSet<SockName> = self.learned.values().copied().collect();
         let mut names = rustc_hash::FxHashSet::default();
-        for (name, local, peer) in lab.ends() {
-            names.insert(name);
+        lab.each_end(|name, local, peer| {
+            if learned_of.contains(&name) {
+                names.insert(name);
+            }
             if let (Role::Accepted, Some(l), Some(p)) = (name.role, local, peer) {
                 accepted_at.insert((l, p));
             }
@@ -86,7 +91,7 @@ impl Directory {
                 (Role::Listener, Some(l), _) => self.listeners.push((l, name)),
                 _ => {}
             }
-        }
+        });
         self.superseded.retain(|k, _| accepted_at.contains(k));
         self.learned.retain(|_, n| names.contains(n));
         self.read = Some(generation);

@@ -238,7 +238,7 @@ impl PcapFile {
             }
             self.link_described = true;
         }
-        let fate = match seg.link {
+        let fate = match seg.link.as_deref() {
             Some(c) if LinkSide::receiver(c.to_server) == side => "arrived".to_string(),
             Some(c) => match c.dropped {
                 Some(why) => format!("dropped by the link ({})", why.word()),

@@ -111,8 +111,10 @@ pub struct Segment {
     /// The call it follows from: the read behind a window update, the
     /// send whose data is retransmitted.
     pub after: Option<CallRef>,
-    /// On the lab's own link: its crossing (`t` is when it entered).
-    pub link: Option<Crossing>,
+    /// On the lab's own link: its crossing (`t` is when it entered);
+    /// apart, as most segments cross no link of the lab's: inline it
+    /// would be 40 of the 200 bytes of every segment the wire keeps.
+    pub link: Option<Box<Crossing>>,
 }
 
 /// A segment's way across the lab's own link.
@@ -213,7 +215,7 @@ impl Segment {
         if self.win == 0 && !self.has(flag::RST) {
             win.push_str(" (zero window)");
         }
-        let dropped = match self.link.and_then(|c| c.dropped) {
+        let dropped = match self.link.as_deref().and_then(|c| c.dropped) {
             Some(d) => format!("  DROPPED by the link ({})", d.word()),
             None => String::new(),
         };

@@ -51,7 +51,10 @@ fn arrow(s: &Segment, left: Option<SockName>, heavy: bool) -> (String, String, S
         // The end without a name is on the left.
         None => s.from.is_none() || s.to.is_some(),
     };
-    let fate = s.link.map(|c| (c.in_flight(), c.dropped.is_some()));
+    let fate = s
+        .link
+        .as_deref()
+        .map(|c| (c.in_flight(), c.dropped.is_some()));
     let a = match (rightward, fate, heavy) {
         (true, Some((true, _)), _) => "┄┄▷",
         (false, Some((true, _)), _) => "◁┄┄",
@@ -92,7 +95,7 @@ fn segment_line<'a>(app: &App, s: &Segment, left: Option<SockName>) -> Line<'a> 
     let zero = s.win == 0 && !s.has(flag::RST);
     // What sent it comes first, so that a narrow pane still shows it; on
     // the link, a drop says so there.
-    let drop = s.link.and_then(|c| c.dropped);
+    let drop = s.link.as_deref().and_then(|c| c.dropped);
     let (why, style) = match (s.cause, s.kernel) {
         _ if drop.is_some() => (
             format!("DROPPED ({})", drop.map_or("", |d| d.word())),
@@ -347,7 +350,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         ladder
             .segments
             .iter()
-            .filter(|s| s.link.as_ref().is_some_and(f))
+            .filter(|s| s.link.as_deref().is_some_and(f))
             .count()
     };
     let (flying, lost) = (
