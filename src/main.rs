@@ -237,19 +237,26 @@ fn main() -> ExitCode {
         // A lesson that shows the wire runs in a lab of its own where it can:
         // capture is allowed there, and the loopback looks like a network.
         // So does one that asks, so that the counters it shows are its own.
+        // Played on the screen, the lesson says so itself (a listener's
+        // result names the lab's own namespace): a line written before the
+        // screen opens is seen only after it closes, left in the terminal.
+        let say = !matches!(cli.mode, Some(Mode::Lesson { .. }));
         match sockplay::lab::netns::enter_own() {
             Ok(()) if wire => {
                 own_loopback();
                 let mtu = sockplay::wire::loopback::mtu().unwrap_or(0);
-                eprintln!(
-                    "sockplay: {name} shows the wire: it runs in a lab of its own (a network namespace; its loopback has MTU {mtu}, TSO/GSO off, so segments look like a real network's)"
-                );
+                if say {
+                    eprintln!(
+                        "sockplay: {name} shows the wire: it runs in a lab of its own (a network namespace; its loopback has MTU {mtu}, TSO/GSO off, so segments look like a real network's)"
+                    );
+                }
             }
             // Its loopback stays as the machine's (MTU 65536, TSO/GSO on),
             // so that its calls return what they would outside.
-            Ok(()) => eprintln!(
+            Ok(()) if say => eprintln!(
                 "sockplay: {name} runs in a lab of its own (a network namespace, its loopback as the machine's), so the counters it shows are its own"
             ),
+            Ok(()) => {}
             Err(e) if wire => eprintln!(
                 "sockplay: {name} shows the wire; it runs in the machine's namespace ({e})"
             ),

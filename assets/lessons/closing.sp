@@ -1,5 +1,5 @@
 # lesson: Closing
-# summary: shutdown(write) read as end of stream; FIN-WAIT-2 and CLOSE-WAIT; TIME-WAIT after both close; a reset and ECONNRESET; EPIPE
+# summary: shutdown(write) read as end of stream; FIN-WAIT-2 and CLOSE-WAIT; TIME-WAIT after both close; a reset and ECONNRESET; EPIPE; the FINs and resets on the wire
 # needs: wire (the FINs, their ACKs and the reset; capture needs root or a lab of its own)
 
 step "shutdown(write) is end of stream"
@@ -13,44 +13,55 @@ shutdown C1 write
 recv A1 100
 recv A1 100
 expect A1 ret=0
+expect packet from=C1 to=A1 len=10 cause=send
 expect packet from=C1 to=A1 flags=FIN+ACK cause=shutdown
 expect packet from=A1 to=C1 flags=ACK cause=shutdown
 note "shutdown(write) sent a FIN after the data: the server read 'last words', then recv() returned 0, end of stream. C1 can still receive."
 
 step "FIN-WAIT-2 and CLOSE-WAIT"
+select C1 wire
+note "On the wire, newest last: C1's 10 bytes (P.), then its FIN (F.), and A1's kernel acknowledging them (.)."
 expect C1 state=FIN-WAIT-2
 expect A1 state=CLOSE-WAIT
 note "C1 sent its FIN and had it acknowledged: FIN-WAIT-2, waiting for the server's FIN. A1 received a FIN its application has not answered: CLOSE-WAIT. A socket stuck in CLOSE-WAIT is a program that forgot to close."
 send A1 "goodbye"
 recv C1 100
 expect C1 ret=7
-note "Half-closed: the server can still send to the client."
+expect packet from=A1 to=C1 len=7 cause=send
+note "Half-closed: the server can still send to the client. On the wire, A1's 7 bytes (P.) came after C1's FIN."
 
 step "Both close: TIME-WAIT"
 close A1
 expect C1 state=TIME-WAIT
 expect packet from=A1 to=C1 flags=FIN+ACK cause=close
+expect packet from=C1 to=A1 flags=ACK cause=close
 close C1
 expect C1 state=TIME-WAIT
 expect no packet from=C1 to=A1 flags=FIN+ACK cause=close within 500ms
 expect C1 time_wait=50s..60s
-note "The side that shut down first (C1) ends in TIME-WAIT, a minute on Linux, so that stray segments of this connection cannot be taken for a new one. The name C1 stays while the kernel holds it. A1 went through LAST-ACK and is gone."
-note "C1 was already in TIME-WAIT when its program called close(): the connection had ended, so close() sent nothing (its result says so). It only freed the descriptor."
+select C1 wire
+note "The side that shut down first (C1) ends in TIME-WAIT, a minute on Linux, so that stray segments of this connection cannot be taken for a new one. The name C1 stays while the kernel holds it."
+note "On the wire, newest last: A1's FIN (F.) and C1's ACK (.) of it. Between the two, A1 waited for that ACK (LAST-ACK); it came at once, and A1 is gone: Connections no longer lists it."
+note "C1 was already in TIME-WAIT when its program called close(): the connection had ended, so close() sent nothing (no segment after C1's ACK). It only freed the descriptor."
 
 step "A reset"
 note "A new connection; the server closes it with SO_LINGER set to zero, which sends a reset (RST) instead of a FIN."
 connect L1
 accept L1
 wait L1
-select C2
 close A2 rst
 expect C2 state=CLOSED
+expect packet from=A2 to=C2 flags=RST+ACK cause=close
+select C2 wire
+note "On the wire, newest last: the handshake, then A2's reset (R.), and nothing after it: no FIN, no ACK. A2 had sent no data, so the reset threw nothing away here: it ended the connection at once, with no TIME-WAIT. C2 is CLOSED."
+
+step "Sending after a reset"
+select C2
 note "C2 got the reset. Now the client sends: what will send() say?"
 pause
 send C2 10
 expect C2 errno=ECONNRESET
-expect packet from=A2 to=C2 flags=RST+ACK cause=close
-note "The first send() after the reset failed with ECONNRESET: the kernel reports the reset it received, once. A2 had sent nothing, so the reset threw nothing away here: it only ended the connection at once, with no FIN and no TIME-WAIT."
+note "send() failed with ECONNRESET: the kernel reports the reset it received, once."
 
 step "Writing to a reset connection"
 note "The client sends again. Same error?"
@@ -72,6 +83,11 @@ note "The server's program now closes A3 with a plain close(), no SO_LINGER, the
 pause
 close A3
 expect packet from=A3 to=C3 flags=RST+ACK cause=close
+expect no packet from=A3 to=C3 flags=FIN+ACK
 recv C3 100
 expect C3 errno=ECONNRESET
-note "No: ECONNRESET. A close() that leaves received bytes unread sends a reset, not a FIN, and the peer's next call fails. A server that closes without reading all of a request can turn its own clean close into an error on the client."
+note "No: ECONNRESET. A server that closes without reading all of a request can turn its own clean close into an error on the client."
+
+step "The reset on the wire"
+select C3 wire
+note "On the wire, newest last: C3's 10 bytes (P.), acknowledged (.), then A3's reset (R.) where a FIN would have been. A close() that leaves received bytes unread sends a reset, not a FIN."
