@@ -31,17 +31,17 @@ step "A dropped SYN"
 note "One more client connects now, while the queue is full, and L1 answers nothing. When will its kernel send the SYN again?"
 pause
 connect L1
-select C7
+select C7 wire
 expect C7 state=SYN-SENT
 expect packet from=C7 to=L1 flags=SYN kernel=SYN-retransmission within 3s
 expect no packet from=L1 to=C7 within 500ms
-note "A second later: C7's SYN, then the same SYN again, and no SYN-ACK after either (the checks above say so). L1's kernel dropped each without a word; C7's kernel sends it again on its own."
-note "A waiting client sends its SYN again a second later, a few more times a second apart (the settings in step one say how many), then at doubling gaps. Each is dropped while the queue is full; the note on C7 counts them and says when the next goes, or, after the last, when connect() gives up."
+note "A second later. The wire shows C7's SYN, then the same SYN a second after it, and no SYN-ACK after either: L1's kernel dropped each without a word, and C7's kernel sends it again on its own."
+note "A waiting client sends its SYN again a second later, a few more times a second apart (the settings in step one say how many), then at doubling gaps. Each is dropped while the queue is full, until connect() gives up."
 
 step "The overflow counters"
 show L1 counters
 note "Each dropped SYN adds one to ListenOverflows and to ListenDrops: {L1.listen_overflows} and {L1.listen_drops} when this view was read, and counting."
-note "They count a whole network: in a lab of its own (--netns, as this lesson runs where it can) this lab alone, else other programs too; the kernel view says which."
+note "They count for a whole network namespace, every listener in it, not for one socket: the kernel view says whose count it read."
 
 step "accept() frees a slot"
 note "One more client connects and waits like the others; then the server accepts one connection. What happens to the queue, and to the clients waiting in SYN-SENT?"
@@ -66,6 +66,7 @@ sleep 300ms
 expect L2 accept_queue=1
 expect C10 state=SYN-SENT
 note "listen(0) still lets one connection wait: B+1 is 1."
+note "C10 waits in SYN-SENT, and so do the clients of the steps before, each resending its SYN: each one dropped still adds to the overflow counters. When one gives up, its connect() fails, and the failure comes among the results of whatever step is then on screen."
 
 step "A backlog above somaxconn"
 listen backlog=100000
@@ -76,7 +77,8 @@ note "The kernel caps the backlog at net.core.somaxconn, {sysctl.somaxconn} here
 
 step "Not BSD's rule"
 note "Books drawn from BSD's code (Stevens, Unix Network Programming, figure 4.10) say a backlog of B admits three halves of B, rounded down, plus one: four for a backlog of two, where Linux took three."
-note "Five clients connect to a listener with backlog four, then a sixth. By BSD's rule all six would get in, for it has room for seven."
+note "Five clients connect to a listener with backlog four, then a sixth. By BSD's rule all six would get in, for it has room for seven. How many get in on Linux?"
+pause
 listen backlog=4
 select L4
 connect L4 x5
@@ -108,9 +110,19 @@ select L6
 note "L6 let in {L6.accept_queue}, one more than its backlog too. The backlog is not a number of clients; it is how many finished handshakes may wait for accept()."
 
 step "What programs ask for"
-note "Python's listen() with no argument picks min(SOMAXCONN, 128): 128 here. Python turns a negative backlog into 0, so listen(-1) in Python is listen(0). C passes -1 to the kernel, which reads it as the most there is:"
+note "Python's listen() with no argument asks the kernel for 128: the smaller of 128 and socket.SOMAXCONN, a constant of the C headers Python was built with, not the kernel's net.core.somaxconn. A listener asks for the same here:"
+listen backlog=128
+expect L7 backlog=128
+select L7
+note "L7's backlog 128 is kept as {L7.accept_queue_max}: below net.core.somaxconn, nothing is cut."
+
+step "listen(-1)"
+note "Python turns a negative backlog into 0, so listen(-1) in Python is listen(0). C passes -1 to the kernel, which reads it as the most there is:"
 listen backlog=-1
-expect L7 backlog=-1
-show L7
-note "L7's backlog -1 is kept as {L7.accept_queue_max}: net.core.somaxconn ({sysctl.somaxconn})."
+expect L8 backlog=-1
+show L8
+note "L8's backlog -1 is kept as {L8.accept_queue_max}: net.core.somaxconn ({sysctl.somaxconn})."
 note "Servers ask for more than five: nginx's listen directive uses backlog 511 on Linux unless told otherwise (nginx's documentation, 'listen'), and Linux 5.4 raised somaxconn's default from 128 to 4096 (the change 'net: increase SOMAXCONN to 4096'), so such a backlog is no longer cut to 128."
+
+step "Still waiting"
+note "The clients still in SYN-SENT go on resending their SYNs; each one dropped adds to the overflow counters, until its connect() gives up."
