@@ -4,14 +4,13 @@
 
 step "Two queues"
 note "A listener keeps two queues. A handshake that has begun (SYN in, SYN-ACK out, no ACK yet) waits in the SYN queue as a SYN-RECV entry. A finished one waits in the accept queue until accept() takes it."
-note "This lesson runs in a network namespace of its own: what it floods and the settings it changes stay inside the lab, and the counters count this lab alone."
 listen backlog=4
 connect L1 x2
 expect L1 accept_queue=2
 expect L1 syn_recv=0
 expect C1 state=ESTABLISHED
 note "Two clients connected: their handshakes finished, so they wait in L1's accept queue. Its SYN queue is empty."
-note "So that nothing runs out while the class looks, the lab lets the kernel resend each SYN-ACK, and each client its SYN, many more times than it would:"
+note "A handshake is given up after a few resends of the SYN-ACK, or of the client's SYN. For this lesson both counts are raised, so that no handshake gives up before it is looked at:"
 sysctl tcp_syn_retries=127
 sysctl tcp_syn_linear_timeouts=127
 sysctl tcp_synack_retries=100
@@ -31,13 +30,15 @@ expect L2 accept_queue=1
 expect L2 syn_recv=1
 expect L2 defer_accept=31
 expect L2 defer_accept_drop=2
+show L2
+note "Both read ESTABLISHED, yet L2 took only C3, which sent data, into its accept queue; C4 is still a SYN-RECV entry."
+note "L2 keeps that entry for {L2.defer_accept}s: the kernel counts the time in rounds of the entry's SYN-ACK timer, one, two, four, eight, then sixteen seconds apart, and keeps the first total that reaches the time asked for."
 show L2 counters
-note "Both read ESTABLISHED, yet L2 took only C3, which sent data, into its accept queue; C4 is still a SYN-RECV entry. L2 dropped both clients' last ACKs, bare as they were: TCPDeferAcceptDrop ({L2.defer_accept_drop}) counts each. C3's data finished its handshake."
-note "C4 has sent nothing. The lesson now waits to see what becomes of it."
+note "L2 dropped both clients' last ACKs, bare as they were: TCPDeferAcceptDrop ({L2.defer_accept_drop}) counts each. C3's data finished its handshake. C4 has sent nothing: L2 keeps its entry until that time runs out."
 expect L2 accept_queue=2 within 40s
 expect L2 syn_recv=0
 show L2
-note "C4 got in. The wait is counted in rounds of the entry's SYN-ACK timer (one, two, four, eight, then sixteen seconds apart), so the time asked for became {L2.defer_accept} s. Once it ran out, C4's next bare ACK got it in without a byte sent: TCP_DEFER_ACCEPT delays a silent client, not keeps it out."
+note "C4 got in. Once the {L2.defer_accept}s ran out, its next bare ACK got it in without a byte sent: TCP_DEFER_ACCEPT delays a silent client, not keeps it out."
 
 step "Fill the SYN queue"
 note "syn sends bare SYNs from addresses with no way back: no ACK comes, so each entry stays while the kernel resends its SYN-ACK. L3, a listen(3), gets 8 of them: how many SYN-RECV entries will it keep?"
@@ -81,8 +82,9 @@ pause
 connect L4
 expect C6 state=SYN-SENT
 expect L4 syn_recv=4
+expect C6 retrans=3 within 5s
 show C6
-note "A real client meets the same wall: its SYN was dropped too, and C6 stays in SYN-SENT, sending it again each second, each dropped in turn (the kernel view's note on C6 counts them)."
+note "A real client meets the same wall: its SYN was dropped too, and C6 stays in SYN-SENT, sending it again each second, each dropped in turn: the kernel view on C6 counts 4 SYNs sent so far (retrans {C6.retrans})."
 note "Cookies go back on: will C6's next SYN get in?"
 pause
 sysctl tcp_syncookies=1
@@ -97,21 +99,20 @@ show L4 counters
 note "The counters kept it all, for this lab since it began: SyncookiesRecv ({L4.syncookies_recv}) counts the cookies that came back, one for each of the two real clients let in past a full SYN queue; TCPReqQFullDrop ({L4.reqq_full_drop}) the SYNs dropped while cookies were off, bare or real."
 
 step "When tcp_max_syn_backlog matters"
-note "tcp_max_syn_backlog is often said to size the SYN queue. With cookies off, it does bound it: the kernel keeps its last quarter for peers it has seen alive."
+note "tcp_max_syn_backlog is often said to size the SYN queue. With cookies off, it does bound it: the kernel keeps the last quarter of it for peers it has seen alive, and drops a stranger's SYN when less than that is free."
 sysctl tcp_syncookies=0
 sysctl tcp_max_syn_backlog=8
-listen backlog=100
-select L5
-show L5 counters
-note "L5, a listen(100), could hold 101 entries. The counters count this whole lab, every listener's drops together: before L5 is flooded, ListenDrops stands at {L5.listen_drops} and TCPReqQFullDrop at {L5.reqq_full_drop}."
-note "L5 gets 20 bare SYNs: how many SYN-RECV entries will it keep, and which counter will count the rest?"
+note "With cookies off and tcp_max_syn_backlog at 8, a listen(100) gets 20 bare SYNs: how many SYN-RECV entries will it keep, and which counter will count the rest?"
 pause
+listen backlog=100
 syn L5 x20
+select L5
 expect L5 syn_recv=7
 expect L5 syn_queue_limit=7
+expect L5 accept_queue_max=100
 show L5
-note "ListenDrops is now {L5.listen_drops}, while TCPReqQFullDrop is still {L5.reqq_full_drop}: L5 kept {L5.syn_recv}, and the tcp_max_syn_backlog check dropped each of the rest before the queue was full, a drop only ListenDrops counts."
-note "With cookies off and tcp_max_syn_backlog 8, strangers' SYNs are dropped once 7 wait: the setting, less a quarter of it, plus one."
+note "L5 kept {L5.syn_recv}. A quarter of 8 is two, and a stranger's SYN is dropped when fewer than two of the 8 places are free: the seventh SYN found two free and was kept, the eighth found one."
+note "So the kernel view calls the SYN queue full at 7, though L5's backlog would hold 101. The rest were dropped by the tcp_max_syn_backlog check, not by a queue full to its backlog: ListenDrops counts such a drop (now {L5.listen_drops}), TCPReqQFullDrop does not (still {L5.reqq_full_drop})."
 note "Cookies go back on: will the same setting still bound the SYN queue?"
 pause
 sysctl tcp_syncookies=1
