@@ -282,7 +282,7 @@ fn time_wait_client() -> SockView {
         Some("127.0.0.1:40000"),
     );
     c1.closed = true;
-    let note = "closed; TIME-WAIT: the side whose FIN went first waits (60 s on Linux) so that late segments cannot confuse a new connection";
+    let note = "closed; TIME-WAIT (60 s on Linux): the side whose FIN went first waits so that late segments cannot confuse a new connection";
     c1.notes = vec![note.into()];
     c1
 }
@@ -299,7 +299,13 @@ fn a_closed_socket_shows_its_note_whole_not_a_path() {
     app.sel_conn = Some(n("C1"));
     let screen = render(&mut app, 100, 30);
     assert!(!screen.contains("C1  app"), "{screen}");
-    for word in ["TIME-WAIT:", "late", "segments", "confuse", "connection"] {
+    for word in [
+        "(60 s on Linux):",
+        "late",
+        "segments",
+        "confuse",
+        "connection",
+    ] {
         assert!(screen.contains(word), "'{word}' missing:\n{screen}");
     }
 }
@@ -319,7 +325,7 @@ fn a_closed_socket_s_note_is_whole_in_a_lesson() {
     app.sel_conn = Some(n("C1"));
     app.update(Msg::Resize(100, 30));
     let screen = render(&mut app, 100, 30);
-    for word in ["TIME-WAIT:", "confuse a new connection"] {
+    for word in ["(60 s on Linux):", "confuse a new connection"] {
         assert!(screen.contains(word), "'{word}' missing:\n{screen}");
     }
 }
@@ -673,7 +679,7 @@ fn selected_rows(app: &mut App, w: u16, h: u16) -> Vec<String> {
 fn a_waiting_clients_note_comes_first_and_whole_or_with_an_ellipsis() {
     let mut app = app().0;
     let mut snap = full_queue();
-    let note = "SYN sent 7 times; L1's full accept queue drops each one; next SYN in 4 s; at most 11 SYNs (1 + tcp_syn_retries 6 + tcp_syn_linear_timeouts 4), then connect() fails with ETIMEDOUT";
+    let note = "SYN sent 7 times of at most 11; L1's full accept queue drops each one; next SYN in 4 s; at most 11 SYNs (1 + tcp_syn_retries 6 + tcp_syn_linear_timeouts 4), then connect() fails with ETIMEDOUT";
     let waiting = snap
         .sockets
         .iter_mut()
@@ -687,7 +693,7 @@ fn a_waiting_clients_note_comes_first_and_whole_or_with_an_ellipsis() {
     let rows = selected_rows(&mut app, 80, 24);
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(
-        rows[0], "· SYN sent 7 times; L1's full accept queue drops each one; next SYN in 4 s…",
+        rows[0], "· SYN sent 7 times of at most 11; L1's full accept queue drops each one…",
         "{rows:?}"
     );
     // At 100×30 the note first, over the rows it needs.
@@ -696,4 +702,121 @@ fn a_waiting_clients_note_comes_first_and_whole_or_with_an_ellipsis() {
         rows.starts_with("· SYN sent 7 times") && rows.contains("at most 11"),
         "{rows}"
     );
+}
+
+/// Clients of one listener in `states` (each state, how many), named C1…
+/// in order, SYN-SENT ones on their last SYN, `give_up_ms` from giving up.
+fn clients_in(states: &[(TcpState, usize)], give_up_ms: u32) -> Snapshot {
+    let mut socks = Vec::new();
+    let mut i = 0;
+    for &(state, count) in states {
+        for _ in 0..count {
+            i += 1;
+            let mut c = sock(
+                Some(&format!("C{i}")),
+                ViewRole::Client,
+                state,
+                &format!("127.0.0.1:{}", 50_000 + i),
+                Some("127.0.0.1:40000"),
+            );
+            if state == TcpState::Established {
+                c.pair = Some(n(&format!("A{i}")));
+            }
+            if state == TcpState::SynSent {
+                c.in_flight = vec!["connect 80.0s".into()];
+                c.next_syn_ms = Some(give_up_ms);
+                c.tcp = c.tcp.map(|t| TcpView { retrans: 10, ..t });
+            }
+            socks.push(c);
+        }
+    }
+    let mut snap = snapshot(socks, 0);
+    snap.system.tcp_syn_retries = Some(6);
+    snap.system.tcp_syn_linear_timeouts = Some(4);
+    snap
+}
+
+/// The connections pane's title at `w`×`h` in a lesson, with the focus on it.
+fn connections_title(snap: Snapshot, w: u16, h: u16) -> String {
+    let mut app = app().0;
+    app.update(Msg::Snapshot(std::sync::Arc::new(snap)));
+    let lesson = sockplay::script::parse_script("# lesson: Waiting\nstep \"One\"\n").unwrap();
+    app.play("Waiting", lesson, true);
+    app.pane = Pane::Connections;
+    app.update(Msg::Resize(w, h));
+    let screen = render(&mut app, w, h);
+    let row = screen.lines().find(|l| l.contains("┐┌")).expect(&screen);
+    let at = row.find("┐┌").unwrap() + "┐┌".len();
+    row[at..].trim_matches(|c| "─┐▶ ".contains(c)).to_string()
+}
+
+/// A title's count and the counts of its parts (`· ESTAB 6`, `+ others 2`).
+fn title_counts(title: &str) -> (usize, Vec<usize>) {
+    let figures: Vec<usize> = title
+        .split([' ', ':', ','])
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    (figures[0], figures[1..].to_vec())
+}
+
+/// At 80×24 as at 100×30 a lesson's connections title accounts for every
+/// connection: the states' counts add up to the count, and the state a
+/// step is about (the fewest, often) is named, in tighter words where room
+/// is short; never a title that leaves a state out unsaid.
+#[test]
+fn the_connections_title_adds_up_at_every_size() {
+    let cases = [
+        (
+            vec![
+                (TcpState::Established, 6),
+                (TcpState::Closed, 3),
+                (TcpState::SynSent, 2),
+            ],
+            "SYN-SENT 2",
+        ),
+        (
+            vec![
+                (TcpState::Established, 19),
+                (TcpState::SynSent, 8),
+                (TcpState::Closed, 4),
+            ],
+            "CLOSED 4",
+        ),
+        (
+            vec![(TcpState::CloseWait, 1), (TcpState::FinWait2, 1)],
+            "FIN-WAIT-2 1",
+        ),
+    ];
+    for (states, named) in cases {
+        for (w, h) in [(80, 24), (100, 30)] {
+            let title = connections_title(clients_in(&states, 54_000), w, h);
+            let (total, parts) = title_counts(&title);
+            let want: usize = states.iter().map(|(_, n)| n).sum();
+            assert_eq!(total, want, "{w}x{h}: {title}");
+            assert_eq!(parts.iter().sum::<usize>(), total, "{w}x{h}: {title}");
+            assert!(title.contains(named), "{w}x{h}: {title}");
+        }
+    }
+}
+
+/// A waiting client's time in its call cell is whole at 80×24: never a
+/// figure without its unit (`gives up 54…`).
+#[test]
+fn a_waiting_clients_time_keeps_its_unit_at_80x24() {
+    let mut app = app().0;
+    let snap = clients_in(
+        &[(TcpState::Established, 9), (TcpState::SynSent, 3)],
+        53_100,
+    );
+    app.update(Msg::Snapshot(std::sync::Arc::new(snap)));
+    let lesson = sockplay::script::parse_script("# lesson: Waiting\nstep \"One\"\n").unwrap();
+    app.play("Waiting", lesson, true);
+    app.pane = Pane::Connections;
+    app.sel_conn = Some(n("C12"));
+    let rows = connection_rows(&mut app, 80, 24).join("\n");
+    assert!(
+        rows.contains("gives up 54 s") || rows.contains("gives up 54s"),
+        "{rows}"
+    );
+    assert!(!rows.contains("54…"), "{rows}");
 }

@@ -283,12 +283,7 @@ fn listener_of(peer: SocketAddr, listeners: &[Listening]) -> Option<&Listening> 
 /// tries next, how often it will, and why it gets no answer when its
 /// listener is ours.
 fn syn_sent_note(v: &SockView, listeners: &[Listening], system: &System) -> String {
-    let sent = v.tcp.map_or(0, |t| t.retrans) + 1;
-    let times = if sent == 1 {
-        "once".to_string()
-    } else {
-        format!("{sent} times")
-    };
+    let times = syn_count_words(v.tcp.map_or(0, |t| t.retrans) + 1, system);
     let next = syn_timer_words(v, system)
         .map(|w| format!("; {w}"))
         .unwrap_or_default();
@@ -338,11 +333,34 @@ pub fn syn_timer_words(v: &SockView, system: &System) -> Option<String> {
     })
 }
 
+/// How many SYNs a client has sent, and how many it may send at most
+/// (`9 times of at most 11`): the count comes with the bound, so that a
+/// row too narrow for the whole note still shows what it counts towards.
+fn syn_count_words(sent: u32, system: &System) -> String {
+    let times = if sent == 1 {
+        "once".to_string()
+    } else {
+        format!("{sent} times")
+    };
+    match syn_most(system) {
+        Some(most) => format!("{times} of at most {most}"),
+        None => times,
+    }
+}
+
+/// How many SYNs a client sends at most: the first, `tcp_syn_retries`
+/// more, and `tcp_syn_linear_timeouts` more where the kernel has it.
+fn syn_most(system: &System) -> Option<u64> {
+    let retries = system.tcp_syn_retries?;
+    Some(1 + retries + system.tcp_syn_linear_timeouts.unwrap_or(0))
+}
+
 /// How many SYNs a client sends before connect() fails, from the settings
 /// that decide it: the first, `tcp_syn_retries` more, and on kernels that
 /// have it `tcp_syn_linear_timeouts` more still (1 s apart, before the
 /// gaps start doubling).
 pub fn syn_limit_words(system: &System) -> Option<String> {
+    syn_most(system)?;
     let retries = system.tcp_syn_retries?;
     Some(match system.tcp_syn_linear_timeouts {
         Some(linear) => format!(
@@ -384,11 +402,12 @@ fn half_open_note(v: &SockView, listeners: &[Listening], entries: &ByPair<'_>) -
 fn closed_note(state: TcpState, reuseaddr: Option<bool>) -> String {
     match state {
         TcpState::TimeWait => match reuseaddr {
-            Some(true) => "closed; TIME-WAIT, SO_REUSEADDR on: a new socket that sets it too may bind this port; it waits (60 s on Linux) so that late segments cannot confuse a new connection".into(),
+            // How long first: a row too narrow for the note keeps it.
+            Some(true) => "closed; TIME-WAIT (60 s on Linux), SO_REUSEADDR on: a new socket that sets it too may bind this port; it waits so that late segments cannot confuse a new connection".into(),
             // What holds the port and its flag, not the rule: a lesson
             // asks next whether the flag on a new socket alone would do.
             Some(false) => "closed; TIME-WAIT (60 s on Linux), SO_REUSEADDR off: it holds this port so that late segments cannot confuse a new connection".into(),
-            None => "closed; TIME-WAIT: the side whose FIN went first waits (60 s on Linux) so that late segments cannot confuse a new connection".into(),
+            None => "closed; TIME-WAIT (60 s on Linux): the side whose FIN went first waits so that late segments cannot confuse a new connection".into(),
         },
         TcpState::FinWait2 => "closed; FIN-WAIT-2: our FIN was acknowledged, the peer has not closed yet".into(),
         TcpState::FinWait1 => "closed; FIN-WAIT-1: our FIN is not yet acknowledged".into(),
@@ -417,4 +436,21 @@ fn udp_notes(v: &SockView) -> Vec<String> {
         );
     }
     notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_syn_count_comes_with_its_bound() {
+        let system = System {
+            tcp_syn_retries: Some(6),
+            tcp_syn_linear_timeouts: Some(4),
+            ..System::default()
+        };
+        assert_eq!(syn_count_words(9, &system), "9 times of at most 11");
+        assert_eq!(syn_count_words(1, &system), "once of at most 11");
+        assert_eq!(syn_count_words(3, &System::default()), "3 times");
+    }
 }

@@ -71,13 +71,11 @@ impl App {
         })
     }
 
-    /// How many connection rows are in each state, most first.
+    /// How many of the connection rows shown (those that pass the filter)
+    /// are in each state, most first: they add up to the rows' count.
     pub fn state_counts(&self) -> Vec<(&'static str, usize)> {
         let mut counts: Vec<(&'static str, usize)> = Vec::new();
-        for v in self.snapshot.iter().flat_map(|s| s.sockets.iter()) {
-            if !is_connection_row(v.role) {
-                continue;
-            }
+        for v in self.connections() {
             let name = short_state(v.state);
             match counts.iter_mut().find(|(n, _)| *n == name) {
                 Some((_, c)) => *c += 1,

@@ -401,6 +401,11 @@ pub fn cuts(app: &App, w: u16, h: u16) -> Vec<String> {
             last.push('…');
         }
         for phrase in phrases(&narrow) {
+            if let Some(parted) = parted(&phrase, &wide) {
+                out.push(format!(
+                    "{part:?}: a figure parted from its unit: \"{parted}\""
+                ));
+            }
             if !phrase_ok(&phrase, &wide) {
                 if std::env::var_os("CUTS_DEBUG").is_some() {
                     eprintln!("---- {part:?} narrow:\n{rows_drawn}\n---- wide:\n{wide:?}");
@@ -411,6 +416,39 @@ pub fn cuts(app: &App, w: u16, h: u16) -> Vec<String> {
         }
     }
     out
+}
+
+/// Units a figure is written with after a space.
+const UNITS: &[&str] = &["s", "ms", "µs", "min", "%", "KiB", "MiB", "bytes", "times"];
+
+/// Whether `t` is a figure (`54`, `(0.08`).
+fn is_figure(t: &str) -> bool {
+    let t = t.trim_start_matches(['(', '<', '≤', '~', '+']);
+    t.starts_with(|c: char| c.is_ascii_digit()) && t.chars().all(|c| c.is_ascii_digit() || c == '.')
+}
+
+/// Whether `t` is a unit (`ms)`, `s;`).
+fn is_unit(t: &str) -> bool {
+    UNITS.contains(&t.trim_end_matches([')', ',', ';', ':', '.', '…']))
+}
+
+/// A figure the narrow phrase parts from its unit: at a row's end
+/// (`(0.08` above `ms)`), or with "…" for the unit (`gives up 54…` where
+/// the wide drawing has `54 s`).
+fn parted(phrase: &[(Gap, String)], wide: &[(Gap, String)]) -> Option<String> {
+    for pair in phrase.windows(2) {
+        let ((_, a), (gap, b)) = (&pair[0], &pair[1]);
+        if *gap == Gap::Row && is_figure(a) && is_unit(b) {
+            return Some(format!("{a} / {b}"));
+        }
+    }
+    phrase.iter().find_map(|(_, t)| {
+        let figure = t.strip_suffix('…').filter(|f| is_figure(f))?;
+        let with_unit = wide
+            .windows(2)
+            .any(|w| w[0].1 == figure && w[1].0 == Gap::One && is_unit(&w[1].1));
+        with_unit.then(|| t.clone())
+    })
 }
 
 /// The check itself finds what it must: a phrase that stops short, a
@@ -450,6 +488,21 @@ pub fn self_test() -> Vec<String> {
         failed.push("a cut cell passed".into());
     }
     check(vec!["next SYN".into(), "in 10 s".into()], true, &mut failed);
+    // A figure parted from its unit, by a row's end or by "…".
+    let wide_times = tokens(&row("gives up 54 s   done  (0.08 ms)"));
+    for (narrow, cut) in [
+        (vec!["gives up 54…".to_string()], true),
+        (vec!["done  (0.08".into(), "ms)".into()], true),
+        (vec!["gives up…".into()], false),
+        (vec!["done".into(), "(0.08 ms)".into()], false),
+    ] {
+        let found = phrases(&tokens(&narrow))
+            .iter()
+            .any(|p| parted(p, &wide_times).is_some());
+        if found != cut {
+            failed.push(format!("unit check on {narrow:?}: wanted {cut}"));
+        }
+    }
     let mut buf = Buffer::empty(Rect::new(0, 0, 12, 3));
     buf.set_string(0, 0, "┌ Conn · SYN┐", ratatui::style::Style::default());
     buf.set_string(0, 2, "└──────────┘", ratatui::style::Style::default());

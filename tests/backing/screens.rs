@@ -21,8 +21,8 @@
 //! `12.3k`, `<1 s`, `0.4 ms`) becomes `#`, keeping lab socket names
 //! (`L1`, `C2`); runs of blanks become one; a titled border's dashes
 //! become two (a title's figures change its length); the per-state counts
-//! in the connections' title (`· ESTAB 2`, and the `· …` that says some
-//! were left out for want of room) and the results' "in short"
+//! in the connections' title (`· ESTAB 2`, in any of its forms down to
+//! `# = ESTAB 2 + others 1`, which the pane words for its width) and the results' "in short"
 //! hint, which follow the kernel's states and the results that fit.
 //!
 //! `SCREENS_DUMP=DIR` writes them, a file per lesson and size, to compare
@@ -144,8 +144,20 @@ fn unmask_optional(row: &str) -> String {
         "CLOSING",
         "CLOSED",
         "UNCONN",
+        "others",
     ] {
-        row = row.replace(&format!(" · {state} #"), "");
+        // In each of the title's forms: `· ESTAB #`, `: ESTAB #, CLOSED #`,
+        // `# = ESTAB # + CLOSED #`.
+        for sep in [" · ", ", ", ": ", " + ", " = "] {
+            row = row.replace(&format!("{sep}{state} #"), "");
+        }
+    }
+    // The tightest form leaves the pane's name out: it is put back.
+    for focus in ["┌ ▶ # ", "┌ # "] {
+        if let Some(at) = row.find(focus) {
+            let name = focus.replace("# ", "Connections · # ");
+            row.replace_range(at..at + focus.len(), &name);
+        }
     }
     // The selected socket's pair, left out: a peer that has just closed
     // leaves the title a moment earlier or later.
@@ -311,6 +323,18 @@ pub fn self_test() -> Vec<String> {
             "┌ ▶ Connections · # ──┐",
         ),
         ("┌ ▶ Connections · 2 · … ─┐", "┌ ▶ Connections · # ──┐"),
+        (
+            "┌ ▶ Connections · 2: CLOSE-WAIT 1, FIN-WAIT-2 1 ┐",
+            "┌ ▶ Connections · # ──┐",
+        ),
+        (
+            "┐┌ ▶ 11 = ESTAB 6 + CLOSED 3 + SYN-SENT 2 ─────┐",
+            "┐┌ ▶ Connections · # ──┐",
+        ),
+        (
+            "┐┌ 7 = ESTAB 4 + CLOSE-WAIT 2 + others 1 ─┐",
+            "┐┌ Connections · # ──┐",
+        ),
         (
             "│name pair state mode call in flight │",
             "│name state mode call│",

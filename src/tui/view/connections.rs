@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table, TableState};
 
 use super::block;
-use super::format::{fields, opt_size, shorten, size};
+use super::format::{opt_size, shorten, size, tally};
 use crate::kernel::{SockView, TcpState};
 use crate::tui::app::{App, Pane};
 
@@ -305,13 +305,22 @@ fn cell(app: &App, v: &SockView, col: usize, merged: bool, call_room: usize) -> 
                     // more than the call's time.
                     Some(next) => {
                         // Shorter forms drop whole words: `SYN in 3 s`,
-                        // `gives up in 47 s`, `gives up 47 s`.
+                        // `gives up in 47 s`, `gives up 47 s`, then the
+                        // space before the unit (`gives up 47s`, as the
+                        // TIME-WAIT's `51s left`): the time stays whole.
                         let shorter = match next.strip_prefix("gives up in ") {
                             Some(rest) => {
                                 let when = rest.trim_end_matches(": ETIMEDOUT");
-                                vec![format!("gives up in {when}"), format!("gives up {when}")]
+                                vec![
+                                    format!("gives up in {when}"),
+                                    format!("gives up {when}"),
+                                    format!("gives up {}", when.replace(" s", "s")),
+                                ]
                             }
-                            None => vec![next.trim_start_matches("next ").to_string()],
+                            None => {
+                                let when = next.trim_start_matches("next ");
+                                vec![when.to_string(), when.replace(" s", "s")]
+                            }
                         };
                         let mut forms = Vec::new();
                         if !call.is_empty() {
@@ -366,14 +375,10 @@ pub(crate) fn footer(above: usize, below: usize, closed: bool, room: usize) -> S
         .unwrap_or(more)
 }
 
-/// The pane's title in `room` cells: the count always, then the count of
-/// each state as long as they fit whole, then the filter.
+/// The pane's title in `room` cells: the count of the rows shown, and
+/// how many of them are in each state, adding up to it in every width
+/// (see [`tally`]); then the filter, which a narrow pane keeps too.
 fn title(app: &App, total: usize, room: usize) -> String {
-    let counts: Vec<String> = app
-        .state_counts()
-        .iter()
-        .map(|(s, n)| format!("{s} {n}"))
-        .collect();
     let filtering = matches!(app.mode, crate::tui::app::Mode::Filter);
     let filter = if app.filter.is_empty() && !filtering {
         String::new()
@@ -384,14 +389,7 @@ fn title(app: &App, total: usize, room: usize) -> String {
             if filtering { "▏" } else { "" }
         )
     };
-    // The filter before the states' counts: the counts give way first,
-    // and the filter typed must show.
-    fields(
-        &format!("Connections · {total}{filter}"),
-        &counts,
-        " · ",
-        room,
-    )
+    tally("Connections", total, &filter, &app.state_counts(), room)
 }
 
 /// Draws the pane.

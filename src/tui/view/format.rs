@@ -35,14 +35,91 @@ pub fn bar(share: f64, width: usize) -> String {
     )
 }
 
+/// Units that follow a figure after a space (`0.08 ms`, `60 s`, `9 times`):
+/// a figure and its unit are one word to the helpers that shorten and
+/// wrap, so no row ends between them and no "…" stands for the unit.
+const UNITS: &[&str] = &[
+    "s",
+    "ms",
+    "µs",
+    "us",
+    "ns",
+    "min",
+    "h",
+    "%",
+    "B",
+    "KiB",
+    "MiB",
+    "GiB",
+    "k",
+    "m",
+    "bytes",
+    "byte",
+    "times",
+    "SYNs",
+    "SYN-ACKs",
+    "segments",
+    "datagrams",
+    "packets",
+];
+
+/// Whether `word` is a figure (`54`, `(0.08`, `≤3.3`, `+2`).
+fn is_figure(word: &str) -> bool {
+    let w = word.trim_start_matches(['(', '[', '<', '≤', '~', '+', '-', '−', '#']);
+    w.starts_with(|c: char| c.is_ascii_digit())
+        && w.chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+}
+
+/// Whether `word` is a unit a figure before it needs (`ms)`, `s;`).
+fn is_unit(word: &str) -> bool {
+    UNITS.contains(&word.trim_end_matches([')', ']', ',', ';', ':', '.', '…']))
+}
+
+/// Whether a break between `before` and `after` (two words) would part a
+/// figure from its unit.
+pub fn joined(before: &str, after: &str) -> bool {
+    is_figure(before) && is_unit(after)
+}
+
+/// Where `text` may break: the byte offsets of its spaces, but for the
+/// space between a figure and its unit.
+fn breaks(text: &str) -> Vec<usize> {
+    let spaces: Vec<usize> = text.match_indices(' ').map(|(i, _)| i).collect();
+    spaces
+        .iter()
+        .enumerate()
+        .filter(|&(k, &at)| {
+            let start = if k == 0 { 0 } else { spaces[k - 1] + 1 };
+            let end = spaces.get(k + 1).copied().unwrap_or(text.len());
+            !joined(&text[start..at], &text[at + 1..end])
+        })
+        .map(|(_, &at)| at)
+        .collect()
+}
+
+/// `text`'s words, a figure and its unit kept as one (`0.08 ms`).
+pub fn words(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    for at in breaks(text) {
+        out.push(&text[from..at]);
+        from = at + 1;
+    }
+    out.push(&text[from..]);
+    out
+}
+
 /// `text` in at most `room` cells: whole when it fits, else as many whole
-/// words as fit with "…" after them, so that no word or figure is cut.
+/// words as fit with "…" after them, so that no word or figure is cut,
+/// nor a figure parted from its unit (`gives up…`, never `gives up 54…`
+/// for 54 s).
 pub fn shorten(text: &str, room: usize) -> String {
     if text.chars().count() <= room {
         return text.to_string();
     }
     let mut out = String::new();
-    for word in text.split(' ') {
+    for word in words(text) {
         let sep = usize::from(!out.is_empty());
         if out.chars().count() + sep + word.chars().count() + 1 > room {
             break;
@@ -149,43 +226,46 @@ pub fn fit_spans(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
     out
 }
 
-/// `first`, then as many of `rest` as fit in `room` cells, in order,
-/// each after `sep`: a title that drops whole fields, never cuts one, and
-/// ends in "…" when it dropped any, so that a field left out is seen to be.
-pub fn fields(first: &str, rest: &[String], sep: &str, room: usize) -> String {
+/// A count and what it is made of in `room` cells, the parts always
+/// adding up to the count: `Connections · 11 · ESTAB 6 · CLOSED 3 ·
+/// SYN-SENT 2`; where that is too wide, tighter separators
+/// (`Connections · 11: ESTAB 6, CLOSED 3, SYN-SENT 2`), then the sum
+/// itself (`11 = ESTAB 6 + CLOSED 3 + SYN-SENT 2`); only where even that
+/// does not fit are the last parts counted together as `others N`, so a
+/// part left out is never left uncounted. `after` (a filter) follows the
+/// count in every form.
+pub fn tally(
+    name: &str,
+    total: usize,
+    after: &str,
+    parts: &[(&str, usize)],
+    room: usize,
+) -> String {
     let width = |s: &str| s.chars().count();
-    let mut out = shorten(first, room);
-    let mut kept = Vec::new();
-    let mut len = width(&out);
-    for f in rest {
-        if len + width(sep) + width(f) > room {
-            break;
+    let part = |(p, n): &(&str, usize)| format!("{p} {n}");
+    for named in (1..=parts.len()).rev() {
+        let mut shown: Vec<String> = parts[..named].iter().map(part).collect();
+        if named < parts.len() {
+            let others: usize = parts[named..].iter().map(|(_, n)| n).sum();
+            shown.push(format!("others {others}"));
         }
-        len += width(sep) + width(f);
-        kept.push(f.as_str());
-    }
-    if kept.len() < rest.len() {
-        // Room for the mark: drop more fields until it fits.
-        while !kept.is_empty() && len + width(sep) + 1 > room {
-            let f = kept.pop().unwrap_or_default();
-            len -= width(sep) + width(f);
+        let forms = [
+            format!("{name} · {total}{after} · {}", shown.join(" · ")),
+            format!("{name} · {total}{after}: {}", shown.join(", ")),
+            format!("{total}{after} = {}", shown.join(" + ")),
+        ];
+        if let Some(f) = forms.into_iter().find(|f| width(f) <= room) {
+            return f;
         }
     }
-    for f in &kept {
-        out.push_str(sep);
-        out.push_str(f);
-    }
-    if kept.len() < rest.len() && len + width(sep) < room {
-        out.push_str(sep);
-        out.push('…');
-    }
-    out
+    shorten(&format!("{name} · {total}{after}"), room)
 }
 
 /// How far wrapped lines are indented.
 const INDENT: &str = "      ";
 
-/// Splits a one-style line longer than `width` at spaces, indenting what
+/// Splits a one-style line longer than `width` at spaces (never between a
+/// figure and its unit: `(0.08 ms)` stays on one row), indenting what
 /// follows, so that a projected explanation is read whole, not cut off.
 /// Lines of several styles (short ones) are left as they are.
 pub fn wrap(line: Line<'_>, width: usize) -> Vec<Line<'_>> {
@@ -203,8 +283,11 @@ pub fn wrap(line: Line<'_>, width: usize) -> Vec<Line<'_>> {
             (rest, "")
         } else {
             let cut = rest.char_indices().nth(room).map_or(rest.len(), |(i, _)| i);
-            let at = rest[..cut]
-                .rfind(' ')
+            // The last space that fits and parts no figure from its unit.
+            let at = breaks(rest)
+                .into_iter()
+                .take_while(|i| *i < cut)
+                .last()
                 .filter(|i| *i > room / 3)
                 .unwrap_or(cut);
             (&rest[..at], rest[at..].trim_start())
@@ -242,27 +325,32 @@ mod tests {
     #[test]
     fn shortened_text_keeps_whole_words_and_says_it_is_short() {
         assert_eq!(shorten("next SYN in 10 s", 16), "next SYN in 10 s");
-        assert_eq!(shorten("next SYN in 10 s", 15), "next SYN in 10…");
+        assert_eq!(shorten("next SYN in 10 s", 15), "next SYN in…");
         assert_eq!(shorten("TIME-WAIT 51s left", 15), "TIME-WAIT 51s…");
         assert_eq!(shorten("a; b c", 4), "a…");
         assert_eq!(shorten("TIME-WAIT", 5), "…");
         assert!(shorten("x y z", 0).is_empty());
-        let t = fields(
-            "Connections · 6",
-            &["ESTAB 3".into(), "SYN-SENT 3".into()],
-            " · ",
-            30,
-        );
-        assert_eq!(t, "Connections · 6 · ESTAB 3 · …");
-        let all = fields(
-            "Connections · 6",
-            &["ESTAB 3".into(), "SYN-SENT 3".into()],
-            " · ",
-            40,
-        );
-        assert_eq!(all, "Connections · 6 · ESTAB 3 · SYN-SENT 3");
-        let tight = fields("Connections · 6", &["ESTAB 3".into()], " · ", 24);
-        assert_eq!(tight, "Connections · 6 · …");
+    }
+
+    #[test]
+    fn a_tally_keeps_every_part_or_counts_the_rest_as_others() {
+        let parts = [("ESTAB", 19), ("SYN-SENT", 8), ("CLOSED", 4)];
+        let t = |room| tally("Connections", 31, "", &parts, room);
+        assert_eq!(t(60), "Connections · 31 · ESTAB 19 · SYN-SENT 8 · CLOSED 4");
+        assert_eq!(t(48), "Connections · 31: ESTAB 19, SYN-SENT 8, CLOSED 4");
+        assert_eq!(t(44), "31 = ESTAB 19 + SYN-SENT 8 + CLOSED 4");
+        assert_eq!(t(37), "31 = ESTAB 19 + SYN-SENT 8 + CLOSED 4");
+        assert_eq!(t(36), "31 = ESTAB 19 + others 12");
+        assert_eq!(t(24), "Connections · 31");
+        // `others` where the last state's name is longer than the word.
+        let parts = [("ESTAB", 4), ("CLOSE-WAIT", 2), ("FIN-WAIT-2", 1)];
+        let t = |room| tally("Connections", 7, "", &parts, room);
+        assert_eq!(t(40), "7 = ESTAB 4 + CLOSE-WAIT 2 + others 1");
+        assert_eq!(t(41), "7 = ESTAB 4 + CLOSE-WAIT 2 + FIN-WAIT-2 1");
+        assert_eq!(t(12), "Connections…");
+        let filtered = tally("Connections", 1, " · filter /TIME", &[("TIME-WAIT", 1)], 44);
+        assert_eq!(filtered, "Connections · 1 · filter /TIME · TIME-WAIT 1");
+        assert_eq!(tally("Connections", 0, "", &[], 44), "Connections · 0");
     }
 
     #[test]
@@ -294,6 +382,28 @@ mod tests {
             .map(|l| l.to_string().trim().to_string())
             .collect();
         assert_eq!(words.join(" "), note);
+    }
+
+    #[test]
+    fn a_figure_and_its_unit_are_never_parted() {
+        assert_eq!(shorten("gives up 54 s", 12), "gives up…");
+        assert_eq!(shorten("next SYN in 13 s; at most 11", 17), "next SYN in…");
+        assert_eq!(
+            shorten("next SYN in 13 s; at most 11", 18),
+            "next SYN in 13 s…"
+        );
+        assert_eq!(
+            shorten("tcp_syn_retries 6 + more", 20),
+            "tcp_syn_retries 6 +…"
+        );
+        let row = "instead of a FIN; nothing was waiting to be sent or acknowledged  (0.08 ms)";
+        let lines = wrap(Line::raw(row), 73);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines[1].to_string().trim() == "(0.08 ms)", "{lines:?}");
+        assert_eq!(
+            words("in 60 s (60 s on Linux)"),
+            ["in", "60 s", "(60 s", "on", "Linux)"]
+        );
     }
 
     #[test]

@@ -41,7 +41,23 @@ pub fn wrapped(text: &str, width: u16) -> Vec<String> {
             }
             // Between fields (two spaces) if one is in the second half of
             // the room, else between words, else a hard cut.
-            let space = |i: &usize| rest[*i] == ' ';
+            // (Never between a figure and its unit: `11400.0 s`.)
+            let word = |from: usize, to: usize| rest[from..to].iter().collect::<String>();
+            let space = |i: &usize| {
+                let i = *i;
+                if rest[i] != ' ' {
+                    return false;
+                }
+                let start = rest[..i]
+                    .iter()
+                    .rposition(|c| *c == ' ')
+                    .map_or(0, |s| s + 1);
+                let end = rest[i + 1..]
+                    .iter()
+                    .position(|c| *c == ' ')
+                    .map_or(rest.len(), |e| i + 1 + e);
+                !super::format::joined(&word(start, i), &word(i + 1, end))
+            };
             let cut = (room / 2..=room)
                 .rev()
                 .find(|i| space(i) && rest[i - 1] == ' ')

@@ -157,7 +157,7 @@ fn shorten(text: &str, room: usize) -> String {
         return text.to_string();
     }
     let mut out = String::new();
-    for word in text.split(' ') {
+    for word in super::format::words(text) {
         let next = if out.is_empty() {
             word.to_string()
         } else {

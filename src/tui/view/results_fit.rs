@@ -280,11 +280,16 @@ fn ellipsis(line: Line<'_>, width: usize) -> Line<'_> {
     let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
     let body = text.trim_start();
     let indent = text.len() - body.len();
-    let short = super::format::shorten(body, width.saturating_sub(indent));
+    let room = width.saturating_sub(indent);
+    let short = super::format::shorten(body, room);
+    // A row that fills the width whole leaves no room for the "…": it
+    // gives up its last word for it.
     let short = if short.ends_with('…') {
         short
-    } else {
+    } else if short.chars().count() < room {
         format!("{short}…")
+    } else {
+        super::format::shorten(body, room.saturating_sub(1))
     };
     Line::styled(format!("{}{short}", &text[..indent]), style)
 }
