@@ -6,6 +6,7 @@ pub mod netns;
 pub mod pty;
 pub mod tcpdump;
 pub mod tui;
+pub mod views;
 
 use std::time::Duration;
 

@@ -1,0 +1,91 @@
+//! Kernel views built by hand for the screen tests: a socket as the
+//! kernel reader builds it, and a snapshot of some.
+
+use std::time::Duration;
+
+use sockplay::kernel::{
+    CounterScope, Counters, Snapshot, SockView, System, TcpState, TcpView, ViewRole,
+};
+use sockplay::lab::{SockName, TimeoutMode};
+
+fn n(s: &str) -> SockName {
+    s.parse().unwrap()
+}
+
+/// A lab socket's view as the kernel reader builds it, idle: buffers of
+/// the usual sizes, nothing queued, a window of 64 KiB.
+pub fn sock(
+    id: Option<&str>,
+    role: ViewRole,
+    state: TcpState,
+    local: &str,
+    peer: Option<&str>,
+) -> SockView {
+    SockView {
+        id: id.map(n),
+        role,
+        state,
+        local: Some(local.parse().unwrap()),
+        peer: peer.map(|p| p.parse().unwrap()),
+        closed: false,
+        pair: None,
+        listener: None,
+        accept_queue: None,
+        accept_queue_max: None,
+        backlog: None,
+        syn_recv: None,
+        recvq: Some(0),
+        sendq: Some(0),
+        notsent: Some(0),
+        rcvbuf: Some(131_072),
+        sndbuf: Some(16_384),
+        rcv_mem: Some(0),
+        snd_mem: Some(0),
+        rcvbuf_asked: None,
+        sndbuf_asked: None,
+        timeout: Some(TimeoutMode::Blocking),
+        rcvtimeo: None,
+        sndtimeo: None,
+        bytes_sent: Some(0),
+        bytes_received: Some(0),
+        tcp: Some(TcpView {
+            snd_wnd: Some(65_536),
+            rcv_wnd: Some(65_536),
+            rcv_wscale: 7,
+            snd_wscale: 7,
+            rtt_us: 30,
+            cwnd: 10,
+            retrans: 0,
+            dsack_dups: Some(0),
+            ..TcpView::default()
+        }),
+        drops: None,
+        in_flight: Vec::new(),
+        notes: Vec::new(),
+        syn_queue: None,
+        next_syn_ms: None,
+        half_open: None,
+        options: None,
+        reuseaddr: None,
+        time_wait_ms: None,
+        owner: None,
+    }
+}
+
+/// A kernel view of `sockets` at 3 s, with `overflows` SYNs dropped by a
+/// full accept queue, counted system-wide.
+pub fn snapshot(sockets: Vec<SockView>, overflows: u64) -> Snapshot {
+    Snapshot {
+        t: Duration::from_secs(3),
+        sockets,
+        system: System::default(),
+        counters: Counters {
+            listen_overflows: overflows,
+            listen_drops: overflows,
+            ..Counters::default()
+        },
+        counters_scope: CounterScope::SystemWide,
+        watch: None,
+        link: None,
+    }
+}
