@@ -95,21 +95,36 @@ fn same_token(narrow: &str, wide: &str) -> bool {
     }
 }
 
+/// Where in `wide`, from `i`, the narrow tokens `piece` end when drawn
+/// there in a row. A figure followed by a comma in the wide drawing may
+/// stand without what the comma adds (`4096/8192` for `4096/8192, 2048
+/// unsent, mem 5760`): those qualifiers, a few words each, are fields of
+/// their own.
+fn matched_to(piece: &[String], wide: &[(Gap, String)], i: usize) -> Option<usize> {
+    let Some((n, rest)) = piece.split_first() else {
+        return Some(i);
+    };
+    let w = &wide.get(i)?.1;
+    if same_token(n, w) {
+        return matched_to(rest, wide, i + 1);
+    }
+    if w.strip_suffix(',') != Some(n.as_str()) {
+        return None;
+    }
+    // The qualifiers end on a word without a comma, where the rest goes on.
+    (i + 2..=(i + 6).min(wide.len()))
+        .filter(|&end| !wide[end - 1].1.ends_with(','))
+        .find_map(|end| matched_to(rest, wide, end))
+}
+
 /// Whether `piece` (narrow tokens of one phrase) is drawn whole in `wide`:
-/// the same tokens in a row, and the wide phrase ends where it ends,
-/// unless the narrow one says "…".
+/// the same tokens in a row (see [`matched_to`]), and the wide phrase ends
+/// where it ends, unless the narrow one says "…".
 fn found(piece: &[String], wide: &[(Gap, String)]) -> bool {
     let shortened = piece.last().is_some_and(|t| t.contains('…'));
     (0..wide.len()).any(|i| {
-        i + piece.len() <= wide.len()
-            && piece
-                .iter()
-                .zip(&wide[i..])
-                .all(|(n, (_, w))| same_token(n, w))
-            && (shortened
-                || wide
-                    .get(i + piece.len())
-                    .is_none_or(|(g, _)| *g != Gap::One))
+        matched_to(piece, wide, i)
+            .is_some_and(|end| shortened || wide.get(end).is_none_or(|(g, _)| *g != Gap::One))
     })
 }
 
