@@ -61,3 +61,29 @@ fn at_80x24_the_status_says_what_space_does_while_a_step_runs_and_at_the_end() {
     assert!(screen.contains("THE END: q quit"), "{screen}");
     assert!(!screen.contains("space next step"), "{screen}");
 }
+
+#[test]
+fn at_80x24_a_full_path_keeps_the_window_and_the_receiver_in_its_one_row() {
+    let (mut app, rx) = app();
+    app.update(Msg::Resize(80, 24));
+    let script = STALLED.replace("sleep 2s\n", "sleep 2s\nselect C1\n");
+    let lines = sockplay::script::parse_script(&script).unwrap();
+    app.play("Stalled", lines, true);
+    key(&mut app, KeyCode::Char(' '));
+    assert!(
+        pump_drawn(&mut app, &rx, |a| noted(a, "filled")),
+        "the step never ended"
+    );
+    let screen = render(&mut app, 80, 24);
+    // The Selected pane has one row here: the sender's buffer, the zero
+    // window and the receiver's buffer all in it, the applications left out.
+    let row = screen
+        .lines()
+        .skip_while(|l| !l.contains("Selected · C1"))
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    assert!(row.contains("C1  ▶ sndbuf"), "{row}\n{screen}");
+    assert!(row.contains("▶ wnd 0 ZERO ▶ A1 rcvbuf"), "{row}\n{screen}");
+    assert!(!row.contains("blocked"), "{row}\n{screen}");
+}

@@ -69,9 +69,10 @@ fn label(v: &SockView) -> String {
 
 /// One direction: `from`'s application → its send buffer → the window →
 /// `to`'s receive buffer → its application. One line when it fits; where
-/// only one row is left, the same line without the applications and with
-/// the narrowest bars (`C1  ▶ sndbuf ░ 0/45k ▶ wnd 63.6k cwnd 10 rtt 101ms
-/// ▶ A1 rcvbuf ░ 0/128k …`), else without the receiver's half; else two lines.
+/// only one row is left, the same line without the applications (and a
+/// call blocked in them: Connections names it) and with the narrowest bars
+/// (`C1  ▶ sndbuf ░ 8192/8192 FULL ▶ wnd 0 ZERO ▶ A1 rcvbuf ░ 4096/8192
+/// …`), else without the receiver's half; else two lines.
 fn path_lines(
     t: Theme,
     from: &SockView,
@@ -81,21 +82,23 @@ fn path_lines(
 ) -> Vec<Line<'static>> {
     // The widest bars that let it fit on one line, else on two.
     for two in [false, true] {
-        // (Only across the link, where the window's part holds what the
-        // loopback has not: cwnd, rtt, backoff.)
-        if two && rows < 2 && to.is_some() && crosses(from) {
-            let (head, tail, receiver) = path_spans(t, from, to, 1, true);
+        // The window and the receiver are what a full buffer is about:
+        // they stay in the one row, the applications give way.
+        if two && rows < 2 && to.is_some() {
+            let (head, tail, receiver) = path_spans(t, from, to, 1, Room::Compact);
+            let (lean_head, lean_tail, _) = path_spans(t, from, to, 1, Room::Lean);
             let more = Span::styled("…", t.dim());
             let whole = [head.clone(), tail.clone(), vec![more.clone()]].concat();
+            let lean = [lean_head, lean_tail, vec![more.clone()]].concat();
             let sender = [head, tail[..receiver].to_vec(), vec![more]].concat();
-            for line in [Line::from(whole), Line::from(sender)] {
+            for line in [Line::from(whole), Line::from(lean), Line::from(sender)] {
                 if line.width() <= width {
                     return vec![line];
                 }
             }
         }
         for bw in (3..=24).rev() {
-            let (head, tail, _) = path_spans(t, from, to, bw, false);
+            let (head, tail, _) = path_spans(t, from, to, bw, Room::Whole);
             let (h, tl) = (
                 Line::from(head.clone()).width(),
                 Line::from(tail.clone()).width(),
@@ -111,22 +114,35 @@ fn path_lines(
             }
         }
     }
-    let (head, tail, _) = path_spans(t, from, to, 3, false);
+    let (head, tail, _) = path_spans(t, from, to, 3, Room::Whole);
     let mut lines = super::format::fit_spans(Line::from(head), width);
     lines.extend(super::format::fit_spans(Line::from(tail), width));
     lines
 }
 
+/// How much of a path a row has room for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Room {
+    /// Everything: the applications and what waits in them.
+    Whole,
+    /// The applications left out.
+    Compact,
+    /// Also what is unsent and the memory charged beside the bytes.
+    Lean,
+}
+
 /// The sender's half and the receiver's half of a path, with bars `bw`
-/// wide, and where in the second the receiver's part begins. `compact`
-/// leaves the applications out (and what waits in them to receive).
+/// wide, and where in the second the receiver's part begins, as much as
+/// `room` allows.
 fn path_spans(
     t: Theme,
     from: &SockView,
     to: Option<&SockView>,
     bw: usize,
-    compact: bool,
+    room: Room,
 ) -> (Vec<Span<'static>>, Vec<Span<'static>>, usize) {
+    let compact = room != Room::Whole;
+    let lean = room == Room::Lean;
     let send_fill = fill(from.sendq, from.snd_mem, from.sndbuf);
     let mut head = vec![
         Span::styled(format!("{:<3}", label(from)), t.strong()),
@@ -136,7 +152,9 @@ fn path_spans(
         .in_flight
         .iter()
         .find(|c| c.starts_with("send") && !c.ends_with(" paced"));
-    if let Some(call) = blocked_send {
+    if compact {
+        // The call waiting in the application is in Connections' row.
+    } else if let Some(call) = blocked_send {
         head.push(Span::styled(format!("⏸ {call} blocked "), t.alarm()));
     } else if let Some(call) = from.in_flight.iter().find(|c| c.starts_with("send")) {
         // A paced loop between its steps: it waits for its rate, not for room.
@@ -150,9 +168,13 @@ fn path_spans(
         from.sndbuf
             .map_or_else(|| "-".into(), |b| size(u64::from(b))),
         from.notsent
-            .filter(|n| *n > 0)
+            .filter(|n| *n > 0 && !lean)
             .map_or_else(String::new, |n| format!(", {} unsent", size(u64::from(n)))),
-        charged(from.sendq, from.snd_mem)
+        if lean {
+            String::new()
+        } else {
+            charged(from.sendq, from.snd_mem)
+        }
     )));
     // The kernel stops short of the last byte: a send waits once the next
     // segment's memory would not fit, so a blocked sender's nearly full
@@ -194,7 +216,11 @@ fn path_spans(
                 " {}/{}{} ",
                 size(u64::from(to.recvq.unwrap_or(0))),
                 to.rcvbuf.map_or_else(|| "-".into(), |b| size(u64::from(b))),
-                charged(to.recvq, to.rcv_mem)
+                if lean {
+                    String::new()
+                } else {
+                    charged(to.recvq, to.rcv_mem)
+                }
             )));
             // Likewise a receiver closes its window before the last byte.
             if recv_fill >= 0.999 || (window == Some(0) && recv_fill >= NEARLY_FULL) {
