@@ -100,6 +100,7 @@ fn fields(l: &LinkView) -> Vec<Field> {
     if !l.up {
         out.push(Field {
             warn: true,
+            short: Some("DOWN".into()),
             ..field(Kind::Down, "DOWN (cable pulled)".into())
         });
     }
@@ -173,18 +174,32 @@ fn shorten(text: &str, room: usize) -> String {
 
 /// The row's fields for `cols` columns: all of them when they fit; else
 /// without the way back, the dropped count's causes, the queue, the way
-/// out's figure and the cable, in that order, until they do; the settings
+/// out's figure and the cable, in that order, until they do (with the
+/// cable pulled the causes go last, the empty cable first and "DOWN" says
+/// no more: what was dropped, and why, is then the news); the settings
 /// shortened last.
 fn fit(l: &LinkView, cols: usize) -> Vec<Field> {
     let mut fs = fields(l);
+    let order: &[Kind] = if l.up {
+        &[
+            Kind::ToClient,
+            Kind::Dropped,
+            Kind::Queued,
+            Kind::ToServer,
+            Kind::Cable,
+        ]
+    } else {
+        &[
+            Kind::ToClient,
+            Kind::Cable,
+            Kind::Queued,
+            Kind::ToServer,
+            Kind::Down,
+            Kind::Dropped,
+        ]
+    };
     // Each step leaves out (or shortens) one kind of field.
-    for kind in [
-        Kind::ToClient,
-        Kind::Dropped,
-        Kind::Queued,
-        Kind::ToServer,
-        Kind::Cable,
-    ] {
+    for &kind in order {
         if width(&fs) <= cols {
             return fs;
         }
@@ -306,6 +321,12 @@ mod tests {
             assert!(r.starts_with("link 50ms/way 4mbit loss 20%"), "{cols}: {r}");
         }
         assert!(row(&l, 80).contains("dropped 11"), "{}", row(&l, 80));
+        // With the cable pulled, its causes stay and the empty cable goes.
+        l.up = false;
+        l.to_server.dropped_down = 3;
+        let r = row(&l, 78);
+        assert!(r.contains("dropped 14 (loss 9, queue 2, down 3)"), "{r}");
+        assert!(!r.contains("client▕"), "{r}");
         assert_eq!(
             shorten("link 50ms/way 4mbit loss 20%", 22),
             "link 50ms/way 4mbit…"
