@@ -46,7 +46,7 @@ impl Sink for Keep {
     fn error(&mut self, _: usize, _: Option<usize>, m: &str) {
         panic!("{m}");
     }
-    fn snapshot(&mut self, _: usize, _: &Snapshot, _: Option<SockName>) {}
+    fn snapshot(&mut self, _: usize, _: &Snapshot, _: &[SockName]) {}
     fn info(&mut self, _: usize, text: &str, _: Duration) {
         self.info.push(text.to_string());
     }

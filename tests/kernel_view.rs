@@ -293,6 +293,37 @@ fn show_prints_a_snapshot_and_expect_reads_it() {
     assert_eq!(roles, ["listener", "queued", "client", "client"]);
 }
 
+/// `show A1 A3`: the two named and nothing else, each with the four parts
+/// of its name as ss reads them (the listener's port, and its client's).
+#[test]
+fn show_of_several_sockets_shows_those_alone_with_their_ports() {
+    let (run, (table, from_ss)) = live("listen\nconnect L1 x3\naccept L1 x3\nwait L1", |r| {
+        let s = snap(r);
+        let port = port_of(&s, "L1");
+        let table = sockplay::script::show::table(&s, &[name("A1"), name("A3")]);
+        (table, ss("-Htn", port))
+    });
+    run.assert_ok();
+    // The socket lines (their details are indented), after the heading.
+    let named: Vec<&str> = table
+        .lines()
+        .skip(1)
+        .filter(|l| !l.starts_with(' '))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(named, ["A1", "A3"], "{table}");
+    for a in ["A1", "A3"] {
+        let line = table.lines().find(|l| l.starts_with(a)).unwrap();
+        // `A1    ESTABLISHED   127.0.0.1:PORT  → 127.0.0.1:PORT  ⇄ C1 …`
+        let w: Vec<&str> = line.split_whitespace().collect();
+        let (local, peer) = (w[2], w[4]);
+        assert!(
+            from_ss.iter().any(|l| l.local == local && l.peer == peer),
+            "{a}: {local} → {peer} is not in ss: {from_ss:?}"
+        );
+    }
+}
+
 #[test]
 fn the_sampler_sends_changed_snapshots_and_stops_at_once() {
     let (lab, _events) = sockplay::lab::Lab::new();

@@ -217,16 +217,32 @@ fn the_script_commands() {
     let one = |l: &str| parse_line(l).unwrap().unwrap();
     assert_eq!(
         one("show"),
-        Statement::Show(None, sockplay::script::ShowAt::Top)
+        Statement::Show(vec![], sockplay::script::ShowAt::Top)
     );
     assert_eq!(
         one("show A1"),
-        Statement::Show(Some(name("A1")), sockplay::script::ShowAt::Top)
+        Statement::Show(vec![name("A1")], sockplay::script::ShowAt::Top)
     );
     assert_eq!(
         one("show L1 counters"),
-        Statement::Show(Some(name("L1")), sockplay::script::ShowAt::Counters)
+        Statement::Show(vec![name("L1")], sockplay::script::ShowAt::Counters)
     );
+    // Several sockets at once, so that what a note compares is on one screen.
+    assert_eq!(
+        one("show C4 C7 counters"),
+        Statement::Show(
+            vec![name("C4"), name("C7")],
+            sockplay::script::ShowAt::Counters
+        )
+    );
+    for bad in [
+        "show C4 C4",
+        "show C4 counters C7",
+        "show C4 later",
+        "show counters",
+    ] {
+        assert!(parse_line(bad).is_err(), "{bad} is refused");
+    }
     assert_eq!(
         one("select A1 recv"),
         Statement::Select(name("A1"), sockplay::script::Facing::Receiving, false)
@@ -333,7 +349,11 @@ fn errors_name_the_column_and_what_was_expected() {
         ("note hello", 6, "expected a quoted text"),
         (r#"note "open"#, 6, "unterminated text"),
         (r#"send C1 "\q""#, 10, "unknown escape"),
-        ("show C1 C2", 9, "expected counters, found 'C2'"),
+        (
+            "show C1 later",
+            9,
+            "expected a socket or counters, found 'later'",
+        ),
         ("help frobnicate", 6, "no command 'frobnicate'"),
         ("pause now", 7, "unexpected 'now'"),
         ("select", 7, "select needs a socket name"),

@@ -447,7 +447,7 @@ fn form_hints_are_whole_at_80x24() {
 fn the_kernel_view_over_the_screen() {
     let mut app = app().0;
     let snap = full_queue();
-    app.kernel_view = sockplay::script::show::table(&snap, None);
+    app.kernel_view = sockplay::script::show::table(&snap, &[]);
     app.update(Msg::Snapshot(std::sync::Arc::new(snap)));
     app.mode = Mode::Show;
     both("kernel_view", &mut app);

@@ -457,22 +457,19 @@ fn socket_lines(v: &SockView, names: &[(String, SockName)]) -> Vec<String> {
     lines
 }
 
-/// The kernel view for `show [S]`, for print.
+/// The kernel view for `show [S…]`, for print.
 pub fn kernel_view(
     snap: &Snapshot,
-    only: Option<SockName>,
+    only: &[SockName],
     names: &[(String, SockName)],
 ) -> Vec<String> {
     let shown = show::selected(snap, only);
     if shown.is_empty() {
-        return vec![match only {
-            Some(n) => format!("{n}: the kernel holds nothing for it any more"),
-            None => "no sockets yet".into(),
-        }];
+        return vec![show::nothing_to_show(only)];
     }
     // The overflow counters belong with the whole view, and with a
     // listener's; the UDP counters with a UDP socket's.
-    let counters = only.is_none() || shown.iter().any(|v| v.role == ViewRole::Listener);
+    let counters = only.is_empty() || shown.iter().any(|v| v.role == ViewRole::Listener);
     let udp = shown.iter().any(|v| v.role == ViewRole::Udp);
     let mut lines = Vec::new();
     // Half-open entries alike but for their numbers are told once, then counted.

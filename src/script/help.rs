@@ -70,8 +70,8 @@ pub const COMMANDS: &[Usage] = &[
     },
     Usage {
         name: "show",
-        usage: "show [S [counters]]",
-        about: "print the kernel view of all sockets, or one (in the lab, opened at its counters)",
+        usage: "show [S…] [counters]",
+        about: "print the kernel view of all sockets, or of those named (in the lab, opened at its counters)",
     },
     Usage {
         name: "sleep",

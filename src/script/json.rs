@@ -185,14 +185,14 @@ impl<W: Write> Sink for JsonLines<W> {
         self.emit(&json!({"type": "error", "line": line, "column": column, "message": message}));
     }
 
-    fn snapshot(&mut self, _line: usize, snap: &crate::kernel::Snapshot, only: Option<SockName>) {
+    fn snapshot(&mut self, _line: usize, snap: &crate::kernel::Snapshot, only: &[SockName]) {
         // `type` first, as in every record.
         let mut value = serde_json::Map::new();
         value.insert("type".into(), json!("snapshot"));
         if let Value::Object(fields) = json!(snap) {
             value.extend(fields);
         }
-        if only.is_some() {
+        if !only.is_empty() {
             value.insert("sockets".into(), json!(super::show::selected(snap, only)));
         }
         self.emit(&Value::Object(value));

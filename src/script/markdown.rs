@@ -570,7 +570,7 @@ impl<W: Write> Sink for Markdown<W> {
         }
     }
 
-    fn snapshot(&mut self, _line: usize, snap: &Snapshot, only: Option<SockName>) {
+    fn snapshot(&mut self, _line: usize, snap: &Snapshot, only: &[SockName]) {
         for (addr, name) in handout::listener_names(snap) {
             if !self.names.iter().any(|(a, _)| *a == addr) {
                 self.names.push((addr, name));

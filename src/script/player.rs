@@ -637,15 +637,13 @@ impl Player {
                     until: now + e.within,
                 });
             }
-            Statement::Show(sock, _) => {
-                if let Some(s) = sock
-                    && !host.known(*s)
-                {
+            Statement::Show(socks, _) => {
+                if let Some(s) = socks.iter().find(|s| !host.known(**s)) {
                     return self.reject(host, n, &LabError::UnknownSocket(*s).to_string());
                 }
                 match host.snapshot() {
                     Ok(snap) => {
-                        host.sink.snapshot(n, &snap, *sock);
+                        host.sink.snapshot(n, &snap, socks);
                         self.shown_view = Some(Box::new(snap));
                     }
                     Err(e) => host.sink.info(n, &e, t),

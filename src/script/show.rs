@@ -218,24 +218,41 @@ fn syn_queue_text(len: u32, q: crate::kernel::SynQueue) -> String {
     )
 }
 
-/// The sockets of a snapshot that `show S` shows: S, and for a listener
-/// the entries waiting in it.
-pub fn selected(snap: &Snapshot, only: Option<SockName>) -> Vec<&SockView> {
+/// The sockets of a snapshot that `show S…` shows: each S, and for a
+/// listener the entries waiting in it; every socket when `only` is empty.
+pub fn selected<'a>(snap: &'a Snapshot, only: &[SockName]) -> Vec<&'a SockView> {
     snap.sockets
         .iter()
-        .filter(|s| only.is_none_or(|n| s.id == Some(n) || s.listener == Some(n) && s.id.is_none()))
+        .filter(|s| {
+            only.is_empty()
+                || only
+                    .iter()
+                    .any(|&n| s.id == Some(n) || s.listener == Some(n) && s.id.is_none())
+        })
         .collect()
 }
 
-/// The table for `show [S]`.
-pub fn table(snap: &Snapshot, only: Option<SockName>) -> String {
+/// What the view says when it has nothing to show for `show [S…]`.
+pub fn nothing_to_show(only: &[SockName]) -> String {
+    match only {
+        [] => "no sockets yet".into(),
+        [n] => format!("{n}: the kernel holds nothing for it any more"),
+        _ => {
+            let names: Vec<String> = only.iter().map(ToString::to_string).collect();
+            format!(
+                "{}: the kernel holds nothing for them any more",
+                names.join(", ")
+            )
+        }
+    }
+}
+
+/// The table for `show [S…]`.
+pub fn table(snap: &Snapshot, only: &[SockName]) -> String {
     let mut lines = vec![format!("kernel view at {:.3} s", snap.t.as_secs_f64())];
     let shown = selected(snap, only);
     if shown.is_empty() {
-        lines.push(match only {
-            Some(n) => format!("{n}: the kernel holds nothing for it any more"),
-            None => "no sockets yet".into(),
-        });
+        lines.push(nothing_to_show(only));
     }
     for v in shown {
         lines.extend(socket_lines(v));
@@ -245,9 +262,10 @@ pub fn table(snap: &Snapshot, only: Option<SockName>) -> String {
     }
     // The counters are a listener's too, what its overflows added to; and
     // a UDP socket's, what its drops added to.
-    let counted =
-        only.is_some_and(|n| matches!(n.role, crate::lab::Role::Listener | crate::lab::Role::Udp));
-    if only.is_none() || counted {
+    let counted = only
+        .iter()
+        .any(|n| matches!(n.role, crate::lab::Role::Listener | crate::lab::Role::Udp));
+    if only.is_empty() || counted {
         let c = &snap.counters;
         let scope = match snap.counters_scope {
             crate::kernel::CounterScope::SystemWide => "system-wide",

@@ -39,8 +39,9 @@ pub trait Sink {
     fn step(&mut self, line: usize, title: &str, t: Duration);
     /// A command was rejected; nothing changed.
     fn error(&mut self, line: usize, column: Option<usize>, message: &str);
-    /// The kernel view, for `show [S]`.
-    fn snapshot(&mut self, line: usize, snap: &Snapshot, only: Option<SockName>);
+    /// The kernel view, for `show [S…]`: of the sockets in `only`, or of
+    /// every one when it is empty.
+    fn snapshot(&mut self, line: usize, snap: &Snapshot, only: &[SockName]);
     /// Something worth telling that is none of the above (`help`, `wait` running out).
     fn info(&mut self, line: usize, text: &str, t: Duration);
     /// A segment on the wire between lab sockets (`--wire`).

@@ -202,7 +202,7 @@ impl<W: Write> Sink for Transcript<W> {
         self.line(&format!("error: {at}: {}", escape_text(message)));
     }
 
-    fn snapshot(&mut self, _line: usize, snap: &crate::kernel::Snapshot, only: Option<SockName>) {
+    fn snapshot(&mut self, _line: usize, snap: &crate::kernel::Snapshot, only: &[SockName]) {
         for l in super::show::table(snap, only).lines() {
             self.line(&format!("    {l}"));
         }

@@ -172,7 +172,7 @@ pub fn run_json(
                 }
             }
         }
-        sink.snapshot(0, &snap, None);
+        sink.snapshot(0, &snap, &[]);
         // Written: the next is built in its memory.
         snapshotter.recycle(snap);
         if sink_out(&mut sink).flush().is_err() {

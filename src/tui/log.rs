@@ -264,7 +264,7 @@ impl Sink for LogSink<'_> {
         self.log.push(Entry::Error(text));
     }
 
-    fn snapshot(&mut self, _line: usize, snap: &Snapshot, only: Option<SockName>) {
+    fn snapshot(&mut self, _line: usize, snap: &Snapshot, only: &[SockName]) {
         let table = show::table(snap, only);
         self.log.push(Entry::Info(table.clone()));
         *self.shown = Some((table, self.show_at));

@@ -52,7 +52,7 @@ impl Sink for Collect {
     fn info(&mut self, _line: usize, text: &str, _t: Duration) {
         self.records.push(Rec::Info(text.to_string()));
     }
-    fn snapshot(&mut self, _line: usize, snap: &Snapshot, _only: Option<SockName>) {
+    fn snapshot(&mut self, _line: usize, snap: &Snapshot, _only: &[SockName]) {
         self.records.push(Rec::Snapshot(Box::new(snap.clone())));
     }
     fn packet(&mut self, seg: &sockplay::wire::Segment) {

@@ -129,18 +129,33 @@ fn expect_packet(args: &Args<'_>, absent: bool) -> Result<Statement, ParseError>
     }))
 }
 
-/// `show [S [counters]]`.
+/// `show [S…] [counters]`: `counters` after at least one socket, last.
 pub(super) fn show(args: &Args<'_>) -> Result<Statement, ParseError> {
-    let sock = args.tokens.first().map(|_| args.sock(0)).transpose()?;
-    let at = match args.tokens.get(1) {
-        None => ShowAt::Top,
-        Some(t) if t.text.eq_ignore_ascii_case("counters") => ShowAt::Counters,
-        Some(t) => {
-            return Err(args.err(t, format!("expected counters, found '{}'", t.text)));
+    let counters = |t: &crate::script::lexer::Token| t.text.eq_ignore_ascii_case("counters");
+    let mut socks = Vec::new();
+    let mut at = ShowAt::Top;
+    for (i, t) in args.tokens.iter().enumerate() {
+        if i > 0 && counters(t) {
+            at = ShowAt::Counters;
+            args.done(i + 1)?;
+            break;
         }
-    };
-    args.done(2)?;
-    Ok(Statement::Show(sock, at))
+        let sock = args.sock(i).map_err(|e| {
+            if i > 0 {
+                args.err(
+                    t,
+                    format!("expected a socket or counters, found '{}'", t.text),
+                )
+            } else {
+                e
+            }
+        })?;
+        if socks.contains(&sock) {
+            return Err(args.err(t, format!("{sock} is named twice")));
+        }
+        socks.push(sock);
+    }
+    Ok(Statement::Show(socks, at))
 }
 
 /// `sleep DURATION`.

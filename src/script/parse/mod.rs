@@ -56,8 +56,9 @@ pub fn options_of(cmd: &str) -> &'static [&'static str] {
 pub enum Statement {
     /// A command for the lab.
     Lab(Command),
-    /// Print the kernel view (of one socket), opened at a part of it.
-    Show(Option<SockName>, ShowAt),
+    /// Print the kernel view (of the sockets named, or of every one when
+    /// none is), opened at a part of it.
+    Show(Vec<SockName>, ShowAt),
     /// Let time pass.
     Sleep(Duration),
     /// Wait until a socket's pending calls finish.

@@ -217,15 +217,12 @@ pub fn packet(text: &str, p: &PacketExpect) -> String {
     out
 }
 
-/// `show`: the kernel's view of one socket, or of every one made so far;
-/// `show S counters` adds the kernel's counters.
-pub fn show(sock: Option<SockName>, at: ShowAt, made: &[SockName]) -> String {
+/// `show`: the kernel's view of the sockets named, or of every one made so
+/// far; `show S counters` adds the kernel's counters.
+pub fn show(named: &[SockName], at: ShowAt, made: &[SockName]) -> String {
     let mut out = String::new();
-    let socks: Vec<SockName> = match sock {
-        Some(s) => vec![s],
-        None => made.to_vec(),
-    };
-    for s in socks {
+    let socks: &[SockName] = if named.is_empty() { made } else { named };
+    for &s in socks {
         let _ = writeln!(out, "show('{s}', {})", var(s));
     }
     if at == ShowAt::Counters {

@@ -64,9 +64,9 @@ pub fn program_for(lines: &[Line], source: &str, own_netns: bool, link: Option<&
                 );
                 continue;
             }
-            Statement::Show(sock, at) => {
+            Statement::Show(socks, at) => {
                 let _ = writeln!(body, "# {text}");
-                body.push_str(&checks::show(*sock, *at, &made));
+                body.push_str(&checks::show(socks, *at, &made));
                 continue;
             }
             Statement::Expect(e) => {
