@@ -13,7 +13,7 @@ expect A2 local_port=8080
 expect A3 local_port=8080
 expect C1 local_port=32768..60999
 select C1
-show
+show A1 A2 A3
 note "The accepted sockets all use port 8080, the listener's own. What tells them apart is the other end: each client's own port ({C1.local_port} for C1). A connection is named by four parts: both addresses and both ports."
 
 step "Where client ports come from"
@@ -35,7 +35,7 @@ pause
 connect L2
 expect C6 errno=EADDRNOTAVAIL
 expect L2 accept_queue=2
-note "EADDRNOTAVAIL: no local port is free toward 8081, though L2's queue has room (2 of 6 wait): the limit is on the client's side."
+note "EADDRNOTAVAIL: no local port is free toward 8081, though L2's queue has room ({L2.accept_queue} wait, of the six it holds): the limit is on the client's side."
 
 step "The same ports toward another server"
 listen 8082
@@ -47,5 +47,6 @@ expect C8 state=ESTABLISHED
 expect C7 local_port=40000..40001
 expect C8 local_port=40000..40001
 select C8
+show C4 C5 C7 C8
 note "Both did, on ports {C7.local_port} and {C8.local_port} again: toward another server port, the same client ports make new four-part names."
 note "What must be unique is the four-part name: the range limits the connections from one client address to each server address and port, not the connections of the machine."
