@@ -53,8 +53,8 @@ fn backlog_two_six_clients_agrees_with_ss() {
                 };
                 if (line.recv_q, line.send_q)
                     != (
-                        u64::from(l1.accept_queue.unwrap()),
-                        u64::from(l1.accept_queue_max.unwrap()),
+                        u64::from(l1.accept_queue().unwrap()),
+                        u64::from(l1.accept_queue_max().unwrap()),
                     )
                 {
                     return Err(format!("L1 {l1:?} vs ss {line:?}"));
@@ -189,9 +189,9 @@ fn buffer_sizes_asked_and_effective_agree_with_getsockopt_and_ss() {
                 );
             }
             let l1 = s.socket(name("L1")).unwrap();
-            assert_eq!((l1.rcvbuf_asked, l1.rcvbuf), (Some(4096), Some(8192)));
+            assert_eq!((l1.rcvbuf_asked(), l1.rcvbuf), (Some(4096), Some(8192)));
             // 1k doubled is 2048, under the floor: raised to the minimum.
-            assert_eq!(l1.sndbuf_asked, Some(1024));
+            assert_eq!(l1.sndbuf_asked(), Some(1024));
             assert!(l1.sndbuf.unwrap() > 2048);
             assert!(
                 l1.notes
@@ -203,7 +203,7 @@ fn buffer_sizes_asked_and_effective_agree_with_getsockopt_and_ss() {
             // A1 is a copy of L1: what was asked of L1 was asked of it.
             let a1 = s.socket(name("A1")).unwrap();
             assert_eq!(
-                (a1.rcvbuf_asked, a1.rcvbuf, a1.sndbuf_asked, a1.sndbuf),
+                (a1.rcvbuf_asked(), a1.rcvbuf, a1.sndbuf_asked(), a1.sndbuf),
                 (Some(4096), Some(8192), Some(1024), l1.sndbuf)
             );
             let c1 = s.socket(name("C1")).unwrap();
@@ -367,7 +367,7 @@ fn the_sampler_sends_changed_snapshots_and_stops_at_once() {
         .recv_timeout(Duration::from_secs(5))
         .expect("a changed snapshot");
     assert_eq!(next.sockets.len(), 1);
-    assert_eq!(next.sockets[0].accept_queue_max, Some(3));
+    assert_eq!(next.sockets[0].accept_queue_max(), Some(3));
     let began = Instant::now();
     drop(sampler);
     // Dropping stops the thread at once; the bound leaves room for a

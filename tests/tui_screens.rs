@@ -43,15 +43,15 @@ fn selected_path(app: &mut App, sock: &str, w: u16, h: u16) -> String {
 fn full_queue() -> Snapshot {
     let l = "127.0.0.1:40000";
     let mut l1 = sock(Some("L1"), ViewRole::Listener, TcpState::Listen, l, None);
-    l1.backlog = Some(2);
-    l1.accept_queue = Some(3);
-    l1.accept_queue_max = Some(2);
-    l1.syn_recv = Some(0);
-    l1.syn_queue = Some(SynQueue {
+    l1.set_backlog(Some(2));
+    l1.set_accept_queue(Some(3));
+    l1.set_accept_queue_max(Some(2));
+    l1.set_syn_recv(Some(0));
+    l1.set_syn_queue(Some(SynQueue {
         syn_queue_limit: 3,
         syn_queue_past_limit: PastLimit::Cookies,
         defer_accept: None,
-    });
+    }));
     l1.tcp = None;
     l1.notes =
         vec!["holds 3 connections: Linux calls the queue full only when more than 2 wait".into()];
@@ -105,7 +105,7 @@ fn zero_window() -> Snapshot {
     c1.notsent = Some(9_000);
     c1.sndbuf = Some(8_192);
     c1.snd_mem = Some(8_192);
-    c1.sndbuf_asked = Some(4_096);
+    c1.set_sndbuf_asked(Some(4_096));
     c1.bytes_sent = Some(18_000);
     c1.tcp = Some(TcpView {
         snd_wnd: Some(0),
@@ -132,7 +132,7 @@ fn zero_window() -> Snapshot {
     a1.recvq = Some(4_000);
     a1.rcvbuf = Some(8_192);
     a1.rcv_mem = Some(8_192);
-    a1.rcvbuf_asked = Some(4_096);
+    a1.set_rcvbuf_asked(Some(4_096));
     a1.bytes_received = Some(0);
     let mut l1 = sock(
         Some("L1"),
@@ -141,15 +141,15 @@ fn zero_window() -> Snapshot {
         "127.0.0.1:40000",
         None,
     );
-    l1.backlog = Some(5);
-    l1.accept_queue = Some(0);
-    l1.accept_queue_max = Some(5);
-    l1.syn_recv = Some(0);
-    l1.syn_queue = Some(SynQueue {
+    l1.set_backlog(Some(5));
+    l1.set_accept_queue(Some(0));
+    l1.set_accept_queue_max(Some(5));
+    l1.set_syn_recv(Some(0));
+    l1.set_syn_queue(Some(SynQueue {
         syn_queue_limit: 6,
         syn_queue_past_limit: PastLimit::Cookies,
         defer_accept: None,
-    });
+    }));
     l1.tcp = None;
     snapshot(vec![l1, c1, a1], 0)
 }
@@ -271,14 +271,14 @@ fn a_selected_listener_shows_who_waits_and_why() {
         Some("192.0.2.1:20000"),
     );
     half.listener = Some(n("L1"));
-    half.half_open = Some(HalfOpen {
+    half.set_half_open(Some(HalfOpen {
         synack_retrans: 2,
         expires_ms: 1400,
         syn: Some(1),
         left_ms: Some(13_400),
-    });
+    }));
     snap.sockets.insert(4, half);
-    snap.sockets[0].syn_recv = Some(1);
+    snap.sockets[0].set_syn_recv(Some(1));
     snap.counters.syncookies_sent = 3;
     app.update(Msg::Snapshot(std::sync::Arc::new(snap)));
     app.pane = Pane::Listeners;
@@ -302,7 +302,7 @@ fn a_selected_listener_shows_who_waits_and_why() {
 fn a_queue_past_its_limit_reads_over() {
     let mut app = app().0;
     let mut snap = full_queue();
-    snap.sockets[0].accept_queue = Some(4);
+    snap.sockets[0].set_accept_queue(Some(4));
     app.update(Msg::Snapshot(std::sync::Arc::new(snap)));
     let screen = render(&mut app, 100, 30);
     assert!(screen.contains("4/3 OVER"), "{screen}");

@@ -44,7 +44,7 @@ fn a_udp_socket_shows_its_buffer_filling_and_its_drops() {
     );
     snapshot(&mut app);
     let u2 = app.view(name("U2")).unwrap();
-    let drops = u2.drops.unwrap();
+    let drops = u2.drops().unwrap();
     assert!(drops > 0, "{u2:?}");
     app.sel_conn = Some(name("U2"));
     for (w, h) in [(100, 30), (80, 24)] {

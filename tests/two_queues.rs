@@ -47,14 +47,14 @@ fn defer_accept_holds_syn_recv_while_the_client_is_established_as_ss_sees() {
     });
     run.assert_ok();
     let l1 = snap.socket("L1".parse().unwrap()).unwrap();
-    let q = l1.syn_queue.expect("a listener shows its SYN queue");
+    let q = l1.syn_queue().expect("a listener shows its SYN queue");
     // 5 s are rounded up to whole SYN-ACK retransmit periods: 1 + 2 + 4.
     assert_eq!(q.defer_accept, Some(7), "{q:?}");
-    assert_eq!((l1.accept_queue, l1.syn_recv), (Some(0), Some(2)));
+    assert_eq!((l1.accept_queue(), l1.syn_recv()), (Some(0), Some(2)));
     let mut ours: Vec<String> = snap
         .waiting("L1".parse().unwrap())
         .filter(|w| w.role == sockplay::kernel::ViewRole::SynRecv)
-        .inspect(|w| assert!(w.pair.is_some() && w.half_open.is_some(), "{w:?}"))
+        .inspect(|w| assert!(w.pair.is_some() && w.half_open().is_some(), "{w:?}"))
         .map(|w| w.peer.unwrap().to_string())
         .collect();
     ours.sort();

@@ -14,7 +14,9 @@ use super::diag::DiagEntry;
 use super::notes;
 use super::phrases::{Phrase, Phrases};
 use super::proc::{Counters, System};
-use super::snapshot::{CounterScope, HalfOpen, PastLimit, Snapshot, SockView, SynQueue, ViewRole};
+use super::snapshot::{
+    CounterScope, HalfOpen, PastLimit, Rare, Snapshot, SockView, SynQueue, ViewRole,
+};
 use super::state::TcpState;
 use crate::lab::{Role, SockName, SocketInfo};
 
@@ -91,10 +93,6 @@ fn lab_view(s: &SocketInfo, e: Option<&DiagEntry>, phrases: &mut Phrases) -> Soc
         closed: m.closed,
         pair: m.pair,
         listener: m.listener,
-        accept_queue: None,
-        accept_queue_max: None,
-        backlog: m.backlog,
-        syn_recv: None,
         recvq: None,
         sendq: None,
         notsent: None,
@@ -102,27 +100,26 @@ fn lab_view(s: &SocketInfo, e: Option<&DiagEntry>, phrases: &mut Phrases) -> Soc
         sndbuf: e.and_then(|e| e.bufs).map(|b| b.1),
         rcv_mem: e.and_then(|e| e.mem).map(|m| m.0),
         snd_mem: e.and_then(|e| e.mem).map(|m| m.1),
-        rcvbuf_asked: m.rcvbuf.asked,
-        sndbuf_asked: m.sndbuf.asked,
         timeout: m.timeout.filter(|_| !m.closed),
         rcvtimeo: (!m.closed).then(|| m.rcvtimeo.unwrap_or_default()),
         sndtimeo: (!m.closed).then(|| m.sndtimeo.unwrap_or_default()),
         bytes_sent: Some(s.bytes_sent),
         bytes_received: Some(s.bytes_received),
         tcp: None,
-        drops: None,
         in_flight: in_flight(s, phrases),
         notes: Vec::new(),
-        syn_queue: None,
         next_syn_ms: None,
-        half_open: None,
         options: m.tcp_opts.filter(|_| !m.closed).map(Into::into),
         reuseaddr: (s.role != Role::Udp).then_some(m.reuseaddr),
         time_wait_ms: e
             .filter(|e| e.state == TcpState::TimeWait)
             .map(|e| e.expires_ms),
         owner: None,
+        rare: Rare::default(),
     };
+    v.set_backlog(m.backlog);
+    v.set_rcvbuf_asked(m.rcvbuf.asked);
+    v.set_sndbuf_asked(m.sndbuf.asked);
     if let Some(e) = e {
         if s.role == Role::Udp {
             // The kernel reports a UDP socket without a peer as TCP_CLOSE;
@@ -133,10 +130,10 @@ fn lab_view(s: &SocketInfo, e: Option<&DiagEntry>, phrases: &mut Phrases) -> Soc
             }
             v.recvq = Some(e.rqueue);
             v.sendq = Some(e.wqueue);
-            v.drops = e.drops;
+            v.set_drops(e.drops);
         } else if listening && e.state == TcpState::Listen {
-            v.accept_queue = Some(e.rqueue);
-            v.accept_queue_max = Some(e.wqueue);
+            v.set_accept_queue(Some(e.rqueue));
+            v.set_accept_queue_max(Some(e.wqueue));
         } else if !listening {
             v.recvq = Some(recvq(e));
             v.sendq = Some(e.wqueue);
@@ -154,11 +151,11 @@ fn lab_view(s: &SocketInfo, e: Option<&DiagEntry>, phrases: &mut Phrases) -> Soc
 /// `tcp_synack_retries` = `set` cut as the kernel cuts it when a timer
 /// fires with the SYN queue as it stands now (see [`HalfOpen::retries_now`]).
 fn half_open_left(waiting: &mut [SockView], set: u64, backlog: u32) {
-    let syn_recv = || waiting.iter().filter_map(|w| w.half_open);
+    let syn_recv = || waiting.iter().filter_map(|w| w.half_open());
     let qlen = syn_recv().count();
     let young = syn_recv().filter(|h| h.synack_retrans == 0).count();
     let retries = HalfOpen::retries_now(set, qlen, young, backlog);
-    for h in waiting.iter_mut().filter_map(|w| w.half_open.as_mut()) {
+    for h in waiting.iter_mut().filter_map(SockView::half_open_mut) {
         h.left_ms = Some(HalfOpen::left(h.synack_retrans, h.expires_ms, retries));
     }
 }
@@ -270,7 +267,7 @@ pub fn snapshot_into(r: Readings<'_>, mut sockets: Vec<SockView>) -> Snapshot {
                 r.system.tcp_synack_retries,
                 s.meta.defer_accept.filter(|d| d.1 > 0),
             ) {
-                half_open_left(&mut waiting, set, view.accept_queue_max.unwrap_or(0));
+                half_open_left(&mut waiting, set, view.accept_queue_max().unwrap_or(0));
             }
             // The dump comes in hash order; a class reads C1 C2 C3.
             waiting.sort_by_key(|w| {
@@ -284,10 +281,11 @@ pub fn snapshot_into(r: Readings<'_>, mut sockets: Vec<SockView>) -> Snapshot {
                 .iter()
                 .filter(|w| w.role == ViewRole::SynRecv)
                 .count();
-            view.syn_recv = Some(syn as u32);
-            view.syn_queue = view
-                .accept_queue_max
-                .map(|max| syn_queue(max, s.meta.defer_accept, &r.system));
+            view.set_syn_recv(Some(syn as u32));
+            view.set_syn_queue(
+                view.accept_queue_max()
+                    .map(|max| syn_queue(max, s.meta.defer_accept, &r.system)),
+            );
         }
         sockets.push(view);
         sockets.extend(waiting);
@@ -341,7 +339,7 @@ pub(super) fn waiting_view(
     client: Option<SockName>,
 ) -> SockView {
     let syn = e.state == TcpState::SynReceived;
-    SockView {
+    let mut v = SockView {
         id: None,
         role: if syn {
             ViewRole::SynRecv
@@ -354,10 +352,6 @@ pub(super) fn waiting_view(
         closed: false,
         pair: client,
         listener: Some(listener),
-        accept_queue: None,
-        accept_queue_max: None,
-        backlog: None,
-        syn_recv: None,
         recvq: (!syn).then(|| recvq(e)),
         sendq: (!syn).then_some(e.wqueue),
         notsent: None,
@@ -365,30 +359,28 @@ pub(super) fn waiting_view(
         sndbuf: e.bufs.map(|b| b.1),
         rcv_mem: e.mem.map(|m| m.0),
         snd_mem: e.mem.map(|m| m.1),
-        rcvbuf_asked: None,
-        sndbuf_asked: None,
         timeout: None,
         rcvtimeo: None,
         sndtimeo: None,
         bytes_sent: None,
         bytes_received: None,
         tcp: if syn { None } else { e.info },
-        drops: None,
         in_flight: Vec::new(),
         notes: Vec::new(),
-        syn_queue: None,
         next_syn_ms: None,
-        half_open: syn.then(|| HalfOpen {
-            synack_retrans: u32::from(e.retrans),
-            expires_ms: e.expires_ms,
-            syn: crate::lab::syn::number(e.peer),
-            left_ms: None,
-        }),
         options: None,
         reuseaddr: None,
         time_wait_ms: None,
         owner: None,
-    }
+        rare: Rare::default(),
+    };
+    v.set_half_open(syn.then(|| HalfOpen {
+        synack_retrans: u32::from(e.retrans),
+        expires_ms: e.expires_ms,
+        syn: crate::lab::syn::number(e.peer),
+        left_ms: None,
+    }));
+    v
 }
 
 /// The view of a socket known only from the dump (a watched one): what
@@ -396,7 +388,7 @@ pub(super) fn waiting_view(
 pub(super) fn entry_view(e: &DiagEntry, role: ViewRole) -> SockView {
     let mut v = waiting_view(e, SockName::new(Role::Watched, 0), None);
     v.listener = None;
-    v.half_open = None;
+    v.set_half_open(None);
     v.role = role;
     v.tcp = e.info;
     v.notsent = e.info.and_then(|i| i.notsent);
@@ -406,7 +398,7 @@ pub(super) fn entry_view(e: &DiagEntry, role: ViewRole) -> SockView {
         }
         v.recvq = Some(e.rqueue);
         v.sendq = Some(e.wqueue);
-        v.drops = e.drops;
+        v.set_drops(e.drops);
         v.tcp = None;
         v.notsent = None;
     } else {

@@ -69,22 +69,22 @@ pub const FIELDS: &[Field] = &[
     Field {
         name: "accept_queue",
         about: "listener: connections waiting to be accepted",
-        read: |v| text(v.accept_queue),
+        read: |v| text(v.accept_queue()),
     },
     Field {
         name: "accept_queue_max",
         about: "listener: the effective backlog",
-        read: |v| text(v.accept_queue_max),
+        read: |v| text(v.accept_queue_max()),
     },
     Field {
         name: "backlog",
         about: "listener: the backlog passed to listen()",
-        read: |v| text(v.backlog),
+        read: |v| text(v.backlog()),
     },
     Field {
         name: "syn_recv",
         about: "listener: half-open connections held",
-        read: |v| text(v.syn_recv),
+        read: |v| text(v.syn_recv()),
     },
     Field {
         name: "recvq",
@@ -124,12 +124,12 @@ pub const FIELDS: &[Field] = &[
     Field {
         name: "rcvbuf_asked",
         about: "receive buffer asked for, or null",
-        read: |v| or_null(v.rcvbuf_asked),
+        read: |v| or_null(v.rcvbuf_asked()),
     },
     Field {
         name: "sndbuf_asked",
         about: "send buffer asked for, or null",
-        read: |v| or_null(v.sndbuf_asked),
+        read: |v| or_null(v.sndbuf_asked()),
     },
     Field {
         name: "timeout",
@@ -199,13 +199,13 @@ pub const FIELDS: &[Field] = &[
     Field {
         name: "syn_queue_limit",
         about: "listener: the most SYN-RECV entries the kernel keeps",
-        read: |v| text(v.syn_queue.map(|q| q.syn_queue_limit)),
+        read: |v| text(v.syn_queue().map(|q| q.syn_queue_limit)),
     },
     Field {
         name: "syn_queue_past_limit",
         about: "listener: what a SYN past the SYN queue meets (cookies, drop)",
         read: |v| {
-            v.syn_queue
+            v.syn_queue()
                 .map(|q| q.syn_queue_past_limit.word().to_string())
         },
     },
@@ -213,14 +213,14 @@ pub const FIELDS: &[Field] = &[
         name: "defer_accept",
         about: "listener: TCP_DEFER_ACCEPT in seconds, or off",
         read: |v| {
-            v.syn_queue
+            v.syn_queue()
                 .map(|q| text(q.defer_accept).unwrap_or_else(|| "off".into()))
         },
     },
     Field {
         name: "synack_retrans",
         about: "SYN-RECV entry: how often its SYN-ACK was sent again",
-        read: |v| text(v.half_open.map(|h| h.synack_retrans)),
+        read: |v| text(v.half_open().map(|h| h.synack_retrans)),
     },
     Field {
         name: "rcvtimeo",
@@ -296,7 +296,7 @@ pub const FIELDS: &[Field] = &[
     Field {
         name: "drops",
         about: "UDP: datagrams dropped while the receive buffer was full",
-        read: |v| text(v.drops),
+        read: |v| text(v.drops()),
     },
 ];
 

@@ -28,11 +28,11 @@ pub(crate) fn annotate(
             Some(Listening {
                 at: s.local?,
                 name: s.id?,
-                full: matches!((s.accept_queue, s.accept_queue_max), (Some(q), Some(m)) if q > m),
-                defer: s.syn_queue.and_then(|q| q.defer_accept),
-                syn_drops: s.syn_queue.is_some_and(|q| {
+                full: matches!((s.accept_queue(), s.accept_queue_max()), (Some(q), Some(m)) if q > m),
+                defer: s.syn_queue().and_then(|q| q.defer_accept),
+                syn_drops: s.syn_queue().is_some_and(|q| {
                     q.syn_queue_past_limit == PastLimit::Drop
-                        && s.syn_recv.unwrap_or(0) >= q.syn_queue_limit
+                        && s.syn_recv().unwrap_or(0) >= q.syn_queue_limit
                 }),
             })
         })
@@ -47,10 +47,10 @@ pub(crate) fn annotate(
                 .entry(backlog_key(v))
                 .or_insert_with(|| backlog_notes(v));
             notes.extend(said.iter().cloned());
-            if let Some(q) = v.syn_queue {
+            if let Some(q) = v.syn_queue() {
                 notes.extend(syn_queue_notes(
-                    v.syn_recv.unwrap_or(0),
-                    v.accept_queue_max,
+                    v.syn_recv().unwrap_or(0),
+                    v.accept_queue_max(),
                     q,
                     system,
                     counters,
@@ -63,7 +63,7 @@ pub(crate) fn annotate(
         if v.role == ViewRole::Udp {
             notes.extend(udp_notes(v));
         }
-        if let (Some(asked), Some(eff)) = (v.rcvbuf_asked, v.rcvbuf) {
+        if let (Some(asked), Some(eff)) = (v.rcvbuf_asked(), v.rcvbuf) {
             notes.extend(buffer_note(
                 "rcvbuf",
                 asked,
@@ -72,7 +72,7 @@ pub(crate) fn annotate(
                 "rmem_max",
             ));
         }
-        if let (Some(asked), Some(eff)) = (v.sndbuf_asked, v.sndbuf) {
+        if let (Some(asked), Some(eff)) = (v.sndbuf_asked(), v.sndbuf) {
             notes.extend(buffer_note(
                 "sndbuf",
                 asked,
@@ -116,15 +116,15 @@ pub(crate) fn annotate(
 type BacklogKey = (Option<i32>, Option<u32>, Option<u32>);
 
 fn backlog_key(v: &SockView) -> BacklogKey {
-    let holds = v.accept_queue_max.map(|m| u64::from(m) + 1);
+    let holds = v.accept_queue_max().map(|m| u64::from(m) + 1);
     let past = v
-        .accept_queue
+        .accept_queue()
         .filter(|q| holds.is_some_and(|h| u64::from(*q) > h));
-    (v.backlog, v.accept_queue_max, past)
+    (v.backlog(), v.accept_queue_max(), past)
 }
 
 fn backlog_notes(v: &SockView) -> Vec<String> {
-    let (Some(backlog), Some(max)) = (v.backlog, v.accept_queue_max) else {
+    let (Some(backlog), Some(max)) = (v.backlog(), v.accept_queue_max()) else {
         return Vec::new();
     };
     let mut notes = Vec::new();
@@ -146,7 +146,7 @@ fn backlog_notes(v: &SockView) -> Vec<String> {
     notes.push(format!(
         "holds {holds} {connections}: Linux calls the queue full only when more than {max} wait"
     ));
-    if let Some(q) = v.accept_queue.map(u64::from).filter(|q| *q > holds) {
+    if let Some(q) = v.accept_queue().map(u64::from).filter(|q| *q > holds) {
         notes.push(format!(
             "{q} wait, more than {holds}: Linux checks \"is the queue full?\" without a lock, so handshakes that finished at the same instant on different CPUs passed it together"
         ));
@@ -236,7 +236,7 @@ fn syn_queue_notes(
 
 /// A half-open entry: whose, and how long the kernel keeps it.
 fn syn_recv_note(v: &SockView, listeners: &[Listening], system: &System) -> Option<String> {
-    let h = v.half_open?;
+    let h = v.half_open()?;
     if let Some(n) = h.syn {
         let limit = system
             .tcp_synack_retries
@@ -424,7 +424,7 @@ fn udp_notes(v: &SockView) -> Vec<String> {
             "recvq {q} of rcvbuf {buf}: memory the kernel charged for the queued datagrams, each with its overhead, not bytes of data"
         ));
     }
-    if let Some(d) = v.drops.filter(|d| *d > 0) {
+    if let Some(d) = v.drops().filter(|d| *d > 0) {
         let datagrams = if d == 1 { "datagram" } else { "datagrams" };
         notes.push(format!(
             "{d} {datagrams} dropped: they arrived while the receive buffer was full, and their senders were told nothing"

@@ -47,7 +47,7 @@ impl ViewRole {
 pub type TcpView = super::tcp_info::TcpInfo;
 
 /// One socket of the view: a lab socket, or a kernel entry a lab listener holds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SockView {
     /// The lab name; `None` for a queued or SYN-RECV entry.
     pub id: Option<SockName>,
@@ -62,108 +62,286 @@ pub struct SockView {
     /// The application closed it; the kernel still holds it.
     pub closed: bool,
     /// The other end, when it is a lab socket (`A1 ⇄ C3`; a queued entry's client).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pair: Option<SockName>,
     /// The listener an accepted, queued or SYN-RECV socket came through.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub listener: Option<SockName>,
-    /// Listeners: connections waiting to be accepted.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub accept_queue: Option<u32>,
-    /// Listeners: the effective backlog (the queue is full above it).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub accept_queue_max: Option<u32>,
-    /// Listeners: the backlog passed to `listen()`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub backlog: Option<i32>,
-    /// Listeners: SYN-RECV entries held.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub syn_recv: Option<u32>,
     /// Bytes received, not yet read by the application (FIONREAD).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recvq: Option<u32>,
     /// Bytes sent by the application, not yet acknowledged (TIOCOUTQ).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sendq: Option<u32>,
     /// Of `sendq`, bytes not yet sent at all (SIOCOUTQNSD).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub notsent: Option<u32>,
     /// Effective receive buffer (SO_RCVBUF).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rcvbuf: Option<u32>,
     /// Effective send buffer (SO_SNDBUF).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sndbuf: Option<u32>,
     /// Memory charged to the receive buffer now (`rmem_alloc`): full at `rcvbuf`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rcv_mem: Option<u32>,
     /// Memory charged to the send buffer now (`wmem_queued`): full at `sndbuf`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub snd_mem: Option<u32>,
-    /// Receive buffer asked for.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rcvbuf_asked: Option<u64>,
-    /// Send buffer asked for.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sndbuf_asked: Option<u64>,
     /// Timeout mode, read back from the socket.
-    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "mode")]
     pub timeout: Option<TimeoutMode>,
     /// SO_RCVTIMEO as the kernel holds it (`"252ms"`, or `"off"`).
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "kernel_timeout"
-    )]
     pub rcvtimeo: Option<Duration>,
     /// SO_SNDTIMEO as the kernel holds it (`"252ms"`, or `"off"`).
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "kernel_timeout"
-    )]
     pub sndtimeo: Option<Duration>,
     /// Bytes the application sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bytes_sent: Option<u64>,
     /// Bytes the application received.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bytes_received: Option<u64>,
     /// TCP_INFO figures.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tcp: Option<TcpView>,
-    /// UDP: datagrams dropped because the receive buffer was full (SK_MEMINFO_DROPS).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub drops: Option<u32>,
     /// Calls in flight (`send(1048576) 1.2 s`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub in_flight: Vec<Phrase>,
     /// Where the kernel surprises: short explanations of this socket's figures.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<Phrase>,
-    /// Listeners: the SYN queue's limit and what happens past it.
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub syn_queue: Option<SynQueue>,
     /// SYN-SENT clients: when the kernel sends the SYN again, in ms
     /// (sock_diag's `idiag_expires`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_syn_ms: Option<u32>,
-    /// SYN-RECV entries: the SYN-ACK's retransmits and timer.
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub half_open: Option<HalfOpen>,
     /// TCP sockets the lab holds open: Nagle, cork, keepalive and
     /// TCP_USER_TIMEOUT as the kernel holds them.
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub options: Option<TcpOptions>,
     /// SO_REUSEADDR as the kernel holds it (kept by a closed socket's
     /// TIME-WAIT entry); absent for entries that are not lab sockets.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reuseaddr: Option<bool>,
     /// TIME-WAIT: how long, in ms, before the kernel lets the entry go.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_wait_ms: Option<u32>,
     /// A watched socket's process (`watch`); `None` for the lab's own, and
     /// for a connection no process holds any more (TIME-WAIT).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<super::watch::owners::Owner>,
+    /// What few sockets of a view have: a listener's queues, a SYN-RECV
+    /// entry's timer, the buffer sizes asked for, UDP drops (read and set
+    /// with [`SockView::accept_queue`], [`SockView::set_accept_queue`] and
+    /// the like).
+    pub rare: Rare,
+}
+
+/// The fields of a view that few sockets have, kept apart: twenty
+/// thousand clients waiting for a SYN-ACK would each carry 112 bytes of
+/// them, in each of the two views alive at once. Equal when both hold
+/// the same fields, kept apart or not.
+#[derive(Debug, Clone, Default)]
+pub struct Rare(Option<Box<RareFields>>);
+
+#[derive(Debug, Clone, Default, PartialEq)]
+struct RareFields {
+    accept_queue: Option<u32>,
+    accept_queue_max: Option<u32>,
+    backlog: Option<i32>,
+    syn_recv: Option<u32>,
+    rcvbuf_asked: Option<u64>,
+    sndbuf_asked: Option<u64>,
+    drops: Option<u32>,
+    syn_queue: Option<SynQueue>,
+    half_open: Option<HalfOpen>,
+}
+
+const NO_RARE: RareFields = RareFields {
+    accept_queue: None,
+    accept_queue_max: None,
+    backlog: None,
+    syn_recv: None,
+    syn_queue: None,
+    half_open: None,
+    drops: None,
+    rcvbuf_asked: None,
+    sndbuf_asked: None,
+};
+
+impl Rare {
+    fn get(&self) -> &RareFields {
+        self.0.as_deref().unwrap_or(&NO_RARE)
+    }
+
+    /// The fields to set, made apart at the first one set.
+    fn get_mut(&mut self) -> &mut RareFields {
+        self.0.get_or_insert_with(Default::default)
+    }
+}
+
+impl PartialEq for Rare {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
+
+/// A rare field's reader and setter: setting `None` where none was set
+/// makes no room for the others.
+macro_rules! rare_fields {
+    ($($(#[$doc:meta])* $name:ident, $set:ident: $t:ty;)*) => {
+        impl SockView {
+            $(
+                $(#[$doc])*
+                pub fn $name(&self) -> Option<$t> {
+                    self.rare.get().$name
+                }
+
+                #[doc = concat!("Sets [`SockView::", stringify!($name), "`].")]
+                pub fn $set(&mut self, value: Option<$t>) {
+                    if value.is_some() || self.rare.0.is_some() {
+                        self.rare.get_mut().$name = value;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+rare_fields! {
+    /// Listeners: connections waiting to be accepted.
+    accept_queue, set_accept_queue: u32;
+    /// Listeners: the effective backlog (the queue is full above it).
+    accept_queue_max, set_accept_queue_max: u32;
+    /// Listeners: the backlog passed to `listen()`.
+    backlog, set_backlog: i32;
+    /// Listeners: SYN-RECV entries held.
+    syn_recv, set_syn_recv: u32;
+    /// Receive buffer asked for.
+    rcvbuf_asked, set_rcvbuf_asked: u64;
+    /// Send buffer asked for.
+    sndbuf_asked, set_sndbuf_asked: u64;
+    /// UDP: datagrams dropped because the receive buffer was full (SK_MEMINFO_DROPS).
+    drops, set_drops: u32;
+    /// Listeners: the SYN queue's limit and what happens past it.
+    syn_queue, set_syn_queue: SynQueue;
+    /// SYN-RECV entries: the SYN-ACK's retransmits and timer.
+    half_open, set_half_open: HalfOpen;
+}
+
+impl SockView {
+    /// A SYN-RECV entry's timer, to change in place.
+    pub fn half_open_mut(&mut self) -> Option<&mut HalfOpen> {
+        self.rare.0.as_deref_mut()?.half_open.as_mut()
+    }
+}
+
+/// A view as the JSON `snapshot` record carries it: every field in its
+/// place, the rare ones among them.
+#[derive(Serialize)]
+struct ViewJson<'a> {
+    id: Option<SockName>,
+    role: ViewRole,
+    state: TcpState,
+    local: Option<SocketAddr>,
+    peer: Option<SocketAddr>,
+    closed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pair: Option<SockName>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    listener: Option<SockName>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    accept_queue: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    accept_queue_max: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    backlog: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    syn_recv: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recvq: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sendq: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notsent: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rcvbuf: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sndbuf: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rcv_mem: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    snd_mem: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rcvbuf_asked: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sndbuf_asked: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "mode")]
+    timeout: Option<TimeoutMode>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "kernel_timeout"
+    )]
+    rcvtimeo: Option<Duration>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "kernel_timeout"
+    )]
+    sndtimeo: Option<Duration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bytes_sent: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bytes_received: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tcp: Option<TcpView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    drops: Option<u32>,
+    #[serde(skip_serializing_if = "said_nothing")]
+    in_flight: &'a [Phrase],
+    #[serde(skip_serializing_if = "said_nothing")]
+    notes: &'a [Phrase],
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    syn_queue: Option<SynQueue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_syn_ms: Option<u32>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    half_open: Option<HalfOpen>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    options: Option<TcpOptions>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reuseaddr: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    time_wait_ms: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner: Option<&'a super::watch::owners::Owner>,
+}
+
+fn said_nothing(p: &&[Phrase]) -> bool {
+    p.is_empty()
+}
+
+impl Serialize for SockView {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        ViewJson {
+            id: self.id,
+            role: self.role,
+            state: self.state,
+            local: self.local,
+            peer: self.peer,
+            closed: self.closed,
+            pair: self.pair,
+            listener: self.listener,
+            accept_queue: self.accept_queue(),
+            accept_queue_max: self.accept_queue_max(),
+            backlog: self.backlog(),
+            syn_recv: self.syn_recv(),
+            recvq: self.recvq,
+            sendq: self.sendq,
+            notsent: self.notsent,
+            rcvbuf: self.rcvbuf,
+            sndbuf: self.sndbuf,
+            rcv_mem: self.rcv_mem,
+            snd_mem: self.snd_mem,
+            rcvbuf_asked: self.rcvbuf_asked(),
+            sndbuf_asked: self.sndbuf_asked(),
+            timeout: self.timeout,
+            rcvtimeo: self.rcvtimeo,
+            sndtimeo: self.sndtimeo,
+            bytes_sent: self.bytes_sent,
+            bytes_received: self.bytes_received,
+            tcp: self.tcp,
+            drops: self.drops(),
+            in_flight: &self.in_flight,
+            notes: &self.notes,
+            syn_queue: self.syn_queue(),
+            next_syn_ms: self.next_syn_ms,
+            half_open: self.half_open(),
+            options: self.options,
+            reuseaddr: self.reuseaddr,
+            time_wait_ms: self.time_wait_ms,
+            owner: self.owner.as_ref(),
+        }
+        .serialize(s)
+    }
 }
 
 /// A TCP socket's options that decide when segments go out and how a dead

@@ -380,7 +380,7 @@ fn socket_lines(v: &SockView, names: &[(String, SockName)]) -> Vec<String> {
                 "{name}{pair} {state}: recvq {}, sendq {}, drops {}, rcvbuf {}, sndbuf {}, {}, sent {}, received {}",
                 opt(v.recvq),
                 opt(v.sendq),
-                opt(v.drops),
+                opt(v.drops()),
                 opt(v.rcvbuf),
                 opt(v.sndbuf),
                 opt(v.timeout),
@@ -390,11 +390,11 @@ fn socket_lines(v: &SockView, names: &[(String, SockName)]) -> Vec<String> {
         }
         ViewRole::Listener => format!(
             "{name} {state}  accept queue {} of {} (backlog {}, kept as {})  syn-recv {}",
-            opt(v.accept_queue),
-            opt(v.accept_queue_max.map(|m| u64::from(m) + 1)),
-            opt(v.backlog),
-            opt(v.accept_queue_max),
-            opt(v.syn_recv),
+            opt(v.accept_queue()),
+            opt(v.accept_queue_max().map(|m| u64::from(m) + 1)),
+            opt(v.backlog()),
+            opt(v.accept_queue_max()),
+            opt(v.syn_recv()),
         ),
         ViewRole::Queued => format!(
             "  └ not yet accepted: {state}{}",

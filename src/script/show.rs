@@ -32,22 +32,22 @@ fn socket_lines(v: &SockView) -> Vec<String> {
             format!("{name:<5} {:<13} {}", v.state, addr(v.local))
         }
         ViewRole::Listener => {
-            let holds = v.accept_queue_max.map(|m| u64::from(m) + 1);
-            let full = match (v.accept_queue, holds) {
+            let holds = v.accept_queue_max().map(|m| u64::from(m) + 1);
+            let full = match (v.accept_queue(), holds) {
                 (Some(q), Some(h)) if u64::from(q) >= h => "  FULL",
                 _ => "",
             };
-            let syn = match v.syn_queue {
-                Some(q) => syn_queue_text(v.syn_recv.unwrap_or(0), q),
-                None => format!("syn-recv {}", opt(v.syn_recv)),
+            let syn = match v.syn_queue() {
+                Some(q) => syn_queue_text(v.syn_recv().unwrap_or(0), q),
+                None => format!("syn-recv {}", opt(v.syn_recv())),
             };
             format!(
                 "{name:<5} {state:<13} {:<21}   accept queue {} of {} (backlog {}, kept as {}){full}  {syn}",
                 addr(v.local),
-                opt(v.accept_queue),
+                opt(v.accept_queue()),
                 opt(holds),
-                opt(v.backlog),
-                opt(v.accept_queue_max),
+                opt(v.backlog()),
+                opt(v.accept_queue_max()),
             )
         }
         ViewRole::Udp => {
@@ -58,21 +58,21 @@ fn socket_lines(v: &SockView) -> Vec<String> {
                 addr(v.peer),
                 opt(v.recvq),
                 opt(v.sendq),
-                opt(v.drops),
-                buffer(v.rcvbuf, v.rcvbuf_asked),
-                buffer(v.sndbuf, v.sndbuf_asked),
+                opt(v.drops()),
+                buffer(v.rcvbuf, v.rcvbuf_asked()),
+                buffer(v.sndbuf, v.sndbuf_asked()),
                 opt(v.timeout),
                 opt(v.bytes_sent),
                 opt(v.bytes_received),
             )
         }
         ViewRole::Queued | ViewRole::SynRecv => {
-            let who = match (v.pair, v.half_open.and_then(|h| h.syn)) {
+            let who = match (v.pair, v.half_open().and_then(|h| h.syn)) {
                 (Some(c), _) => format!(" ({c})"),
                 (None, Some(n)) => format!(" (syn {n})"),
                 _ => String::new(),
             };
-            let timer = v.half_open.map_or_else(String::new, |h| {
+            let timer = v.half_open().map_or_else(String::new, |h| {
                 let left = h.left_ms.map_or_else(String::new, |l| {
                     format!(", gone within {:.1}s", l as f64 / 1000.0)
                 });
@@ -115,8 +115,8 @@ fn socket_lines(v: &SockView) -> Vec<String> {
                 opt(v.recvq),
                 opt(v.sendq),
                 opt(v.notsent),
-                buffer(v.rcvbuf, v.rcvbuf_asked),
-                buffer(v.sndbuf, v.sndbuf_asked),
+                buffer(v.rcvbuf, v.rcvbuf_asked()),
+                buffer(v.sndbuf, v.sndbuf_asked()),
                 memory(v),
                 mode_text(v),
                 opt(v.bytes_sent),

@@ -71,7 +71,7 @@ impl History {
             let Some(id) = s.id else { continue };
             match s.role {
                 ViewRole::Listener => {
-                    let q = u64::from(s.accept_queue.unwrap_or(0));
+                    let q = u64::from(s.accept_queue().unwrap_or(0));
                     self.accept_queue.entry(id).or_default().push(q);
                 }
                 ViewRole::Client | ViewRole::Accepted | ViewRole::Udp => {
@@ -82,7 +82,7 @@ impl History {
                     let w = u64::from(s.sendq.unwrap_or(0));
                     self.recvq.entry(id).or_default().push(r);
                     self.sendq.entry(id).or_default().push(w);
-                    if let Some(d) = s.drops {
+                    if let Some(d) = s.drops() {
                         self.drops.entry(id).or_default().push(u64::from(d));
                     }
                 }

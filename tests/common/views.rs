@@ -30,10 +30,6 @@ pub fn sock(
         closed: false,
         pair: None,
         listener: None,
-        accept_queue: None,
-        accept_queue_max: None,
-        backlog: None,
-        syn_recv: None,
         recvq: Some(0),
         sendq: Some(0),
         notsent: Some(0),
@@ -41,8 +37,6 @@ pub fn sock(
         sndbuf: Some(16_384),
         rcv_mem: Some(0),
         snd_mem: Some(0),
-        rcvbuf_asked: None,
-        sndbuf_asked: None,
         timeout: Some(TimeoutMode::Blocking),
         rcvtimeo: None,
         sndtimeo: None,
@@ -59,16 +53,14 @@ pub fn sock(
             dsack_dups: Some(0),
             ..TcpView::default()
         }),
-        drops: None,
         in_flight: Vec::new(),
         notes: Vec::new(),
-        syn_queue: None,
         next_syn_ms: None,
-        half_open: None,
         options: None,
         reuseaddr: None,
         time_wait_ms: None,
         owner: None,
+        rare: Default::default(),
     }
 }
 

@@ -177,7 +177,7 @@ fn matches_by_inode_then_by_address_and_finds_the_queue() {
     );
     let l1 = &snap.sockets[0];
     assert_eq!(
-        (l1.accept_queue, l1.accept_queue_max, l1.syn_recv),
+        (l1.accept_queue(), l1.accept_queue_max(), l1.syn_recv()),
         (Some(1), Some(2), Some(1))
     );
     let queued = &snap.sockets[1];
@@ -334,7 +334,7 @@ fn a_client_dropped_by_a_full_syn_queue_without_cookies_is_told_so() {
     r.system.tcp_max_syn_backlog = Some(128);
     let snap = snapshot(r);
     let l1 = snap.socket("L1".parse().unwrap()).unwrap();
-    assert_eq!(l1.syn_queue.map(|q| q.syn_queue_limit), Some(1));
+    assert_eq!(l1.syn_queue().map(|q| q.syn_queue_limit), Some(1));
     let notes = &snap.socket("C1".parse().unwrap()).unwrap().notes;
     assert!(
         notes
@@ -343,7 +343,7 @@ fn a_client_dropped_by_a_full_syn_queue_without_cookies_is_told_so() {
         "{notes:?}"
     );
     let half = snap.waiting("L1".parse().unwrap()).next().unwrap();
-    assert_eq!(half.half_open.and_then(|h| h.syn), Some(1));
+    assert_eq!(half.half_open().and_then(|h| h.syn), Some(1));
 }
 
 #[test]

@@ -415,15 +415,16 @@ impl Watch {
             let mut v = self.base_view(e, *n, ViewRole::Listener);
             // A listener's queues are its accept queue, shown as such.
             (v.peer, v.recvq, v.sendq, v.notsent, v.tcp) = (None, None, None, None, None);
-            v.accept_queue = Some(e.rqueue);
-            v.accept_queue_max = Some(e.wqueue);
+            v.set_accept_queue(Some(e.rqueue));
+            v.set_accept_queue_max(Some(e.wqueue));
             // Its waiting entries, as the lab shows its own.
             let mut w = waiting.remove(n).unwrap_or_default();
             let syn = w.iter().filter(|w| w.role == ViewRole::SynRecv).count();
-            v.syn_recv = Some(syn as u32);
-            v.syn_queue = v
-                .accept_queue_max
-                .map(|max| build::syn_queue(max, None, system));
+            v.set_syn_recv(Some(syn as u32));
+            v.set_syn_queue(
+                v.accept_queue_max()
+                    .map(|max| build::syn_queue(max, None, system)),
+            );
             out.push(v);
             w.sort_by_key(|w| (w.role != ViewRole::Queued, w.peer));
             out.extend(w);
@@ -526,10 +527,10 @@ fn fullness(views: &[SockView]) -> Fullness {
     let mut f = Fullness::default();
     for v in views.iter().filter(|v| v.role == ViewRole::Listener) {
         f.any = f.any.or(v.id);
-        if matches!((v.accept_queue, v.accept_queue_max), (Some(q), Some(m)) if q > m) {
+        if matches!((v.accept_queue(), v.accept_queue_max()), (Some(q), Some(m)) if q > m) {
             f.accept_full = f.accept_full.or(v.id);
         }
-        if let (Some(q), Some(n)) = (v.syn_queue, v.syn_recv)
+        if let (Some(q), Some(n)) = (v.syn_queue(), v.syn_recv())
             && n >= q.syn_queue_limit
         {
             f.syn_full = f.syn_full.or(v.id);

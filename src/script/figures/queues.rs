@@ -37,10 +37,10 @@ impl QueueSample {
                 Some(QueueSample {
                     t_us: snap.t.as_micros() as u64,
                     listener: s.id?,
-                    accept_queue: s.accept_queue?,
-                    accept_queue_max: s.accept_queue_max?,
-                    syn_recv: s.syn_recv.unwrap_or(0),
-                    syn_queue_limit: s.syn_queue.as_ref().map(|q| q.syn_queue_limit),
+                    accept_queue: s.accept_queue()?,
+                    accept_queue_max: s.accept_queue_max()?,
+                    syn_recv: s.syn_recv().unwrap_or(0),
+                    syn_queue_limit: s.syn_queue().as_ref().map(|q| q.syn_queue_limit),
                 })
             })
             .collect()

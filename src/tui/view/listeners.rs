@@ -132,8 +132,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         } else {
             t.strong()
         };
-        let q = l.accept_queue.unwrap_or(0);
-        let max = l.accept_queue_max.unwrap_or(0);
+        let q = l.accept_queue().unwrap_or(0);
+        let max = l.accept_queue_max().unwrap_or(0);
         let holds = u64::from(max) + 1;
         let share = f64::from(q) / holds as f64;
         let full = u64::from(q) >= holds;
@@ -190,7 +190,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
             continue;
         }
         // Whole at any width: shorter words before a cut figure.
-        let asked = l.backlog.map_or_else(|| "-".into(), |b| b.to_string());
+        let asked = l.backlog().map_or_else(|| "-".into(), |b| b.to_string());
         let width_now = usize::from(inner.width);
         // Another process's listener: what it asked is not known, only
         // what the kernel made of it.
@@ -448,8 +448,8 @@ fn syn_counters(c: &crate::kernel::Counters, width: usize) -> Option<String> {
 /// past it meets: `syn q ██░░ 5/5 FULL→cookies`.
 fn syn_queue_gauge(app: &App, l: &SockView, width: usize) -> Line<'static> {
     let t = app.theme;
-    let len = l.syn_recv.unwrap_or(0);
-    let Some(q) = l.syn_queue else {
+    let len = l.syn_recv().unwrap_or(0);
+    let Some(q) = l.syn_queue() else {
         return Line::styled(format!("syn q {len}"), t.dim());
     };
     let limit = q.syn_queue_limit;
@@ -497,7 +497,7 @@ pub(super) fn waiting_in(app: &App, l: &SockView, only: Option<ViewRole>) -> Vec
         .filter(|w| only.is_none_or(|r| w.role == r))
         .map(|w| match (w.role, w.pair) {
             (ViewRole::SynRecv, Some(c)) => format!("{c}(syn)"),
-            (ViewRole::SynRecv, None) => match w.half_open.and_then(|h| h.syn) {
+            (ViewRole::SynRecv, None) => match w.half_open().and_then(|h| h.syn) {
                 Some(n) => format!("syn{n}"),
                 None => "?(syn)".into(),
             },

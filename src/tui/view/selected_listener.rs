@@ -47,8 +47,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect, l: &SockView) {
 
 /// "SYN queue 5 of 5, FULL: past it, SYN cookies · syn1 ×0 0.7s · …".
 fn syn_queue_line(app: &App, l: &SockView) -> Option<String> {
-    let (snap, id, q) = (app.snapshot.as_deref()?, l.id?, l.syn_queue?);
-    let len = l.syn_recv.unwrap_or(0);
+    let (snap, id, q) = (app.snapshot.as_deref()?, l.id?, l.syn_queue()?);
+    let len = l.syn_recv().unwrap_or(0);
     let past = match q.syn_queue_past_limit {
         PastLimit::Cookies => "SYN cookies",
         PastLimit::Drop => "drops",
@@ -74,21 +74,21 @@ fn syn_queue_line(app: &App, l: &SockView) -> Option<String> {
         q.defer_accept.filter(|&d| d > 0),
     ) {
         let young = half_open()
-            .filter(|w| w.half_open.is_some_and(|h| h.synack_retrans == 0))
+            .filter(|w| w.half_open().is_some_and(|h| h.synack_retrans == 0))
             .count();
-        let backlog = l.accept_queue_max.unwrap_or(0);
+        let backlog = l.accept_queue_max().unwrap_or(0);
         let now = HalfOpen::retries_now(set, half_open().count(), young, backlog);
         if now < set {
             text.push_str(&format!("; crowded, resends cut to {now}"));
         }
     }
     for w in half_open() {
-        let who = match (w.pair, w.half_open.and_then(|h| h.syn)) {
+        let who = match (w.pair, w.half_open().and_then(|h| h.syn)) {
             (Some(c), _) => c.to_string(),
             (None, Some(n)) => format!("syn{n}"),
             _ => w.peer.map_or_else(|| "?".into(), |p| p.to_string()),
         };
-        let timer = w.half_open.map_or_else(String::new, |h| {
+        let timer = w.half_open().map_or_else(String::new, |h| {
             let left = h
                 .left_ms
                 .map_or_else(String::new, |l| format!(" ≤{} left", seconds(l)));

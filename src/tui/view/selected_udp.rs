@@ -39,7 +39,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect, u: &SockView) {
         _ => "anyone".into(),
     };
     let share = fill(u);
-    let drops = u.drops.unwrap_or(0);
+    let drops = u.drops().unwrap_or(0);
     // The drops on the path's own line too: on a small screen it is the
     // pane's one line.
     let dropped = if drops > 0 && rows < 2 {
