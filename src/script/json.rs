@@ -89,8 +89,8 @@ pub fn packet_record(seg: &crate::wire::Segment) -> Value {
         "call": seg.cause.map(|c| c.call.name()),
         "after": seg.after.map(|c| c.seq),
         "conn": seg.conn,
-        "src": seg.src.to_string(),
-        "dst": seg.dst.to_string(),
+        "src": seg.src().to_string(),
+        "dst": seg.dst().to_string(),
         "dropped": seg.link.as_deref().and_then(|c| c.dropped).map(|d| d.word()),
     })
 }

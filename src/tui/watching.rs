@@ -155,10 +155,10 @@ impl App {
         for s in segments.iter_mut() {
             let syn = s.has(flag::SYN);
             if s.from.is_none() {
-                s.from = name_of(s.src, s.dst, syn);
+                s.from = name_of(s.src(), s.dst(), syn);
             }
             if s.to.is_none() {
-                s.to = name_of(s.dst, s.src, syn);
+                s.to = name_of(s.dst(), s.src(), syn);
             }
         }
     }

@@ -217,7 +217,7 @@ impl WirePane {
                     None => true,
                     Some(n) => {
                         let ends = |(a, b): (SocketAddr, SocketAddr)| {
-                            (s.src, s.dst) == (a, b) || (s.src, s.dst) == (b, a)
+                            (s.src(), s.dst()) == (a, b) || (s.src(), s.dst()) == (b, a)
                         };
                         let named = s.from == Some(n) || s.to == Some(n);
                         if (named || addrs.is_some_and(ends)) && !conns.contains(&s.conn) {

@@ -4,7 +4,7 @@
 //! new data, a retransmission, a probe, a window update.
 
 use std::collections::VecDeque;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use rustc_hash::FxHashMap;
@@ -66,7 +66,28 @@ impl Conn {
 /// follows, for their late segments; past that the oldest is forgotten.
 const ENDED_KEPT: usize = 1_024;
 
-type Key = (SocketAddr, SocketAddr);
+/// A connection's two ends, the lower address first: each address in 18
+/// bytes (IPv4 as IPv4-mapped IPv6; no IPv6 packet carries such an
+/// address), 36 in all rather than the 64 of two `SocketAddr`s, in each
+/// slot of the table and each entry of its order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Key {
+    ips: [[u8; 16]; 2],
+    ports: [u16; 2],
+}
+
+impl Key {
+    fn of(lower: SocketAddr, higher: SocketAddr) -> Key {
+        let ip = |a: SocketAddr| match a.ip() {
+            IpAddr::V4(v4) => v4.to_ipv6_mapped().octets(),
+            IpAddr::V6(v6) => v6.octets(),
+        };
+        Key {
+            ips: [ip(lower), ip(higher)],
+            ports: [lower.port(), higher.port()],
+        }
+    }
+}
 
 /// The connections the wire follows: those open, and the last ended ones.
 #[derive(Default)]
@@ -82,11 +103,11 @@ pub struct Flows {
 }
 
 /// Which side of a connection: 0 sends from the lower address.
-fn key(src: SocketAddr, dst: SocketAddr) -> ((SocketAddr, SocketAddr), usize) {
+fn key(src: SocketAddr, dst: SocketAddr) -> (Key, usize) {
     if src <= dst {
-        ((src, dst), 0)
+        (Key::of(src, dst), 0)
     } else {
-        ((dst, src), 1)
+        (Key::of(dst, src), 1)
     }
 }
 
@@ -310,8 +331,8 @@ fn classify(
         conn: conn.id,
         from: ends.from,
         to: ends.to,
-        src: h.src,
-        dst: h.dst,
+        src_end: h.src.into(),
+        dst_end: h.dst.into(),
         flags: h.flags,
         seq: rel_seq,
         ack: if has_ack { rel_ack } else { 0 },

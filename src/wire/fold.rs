@@ -48,11 +48,11 @@ fn foldable(
     if s.kernel.is_some() || dropped(s) {
         return None;
     }
-    if s.is_data() && (s.from, s.src) == dir {
+    if s.is_data() && (s.from, s.src()) == dir {
         return Some(true);
     }
     let plain_ack = s.len == 0 && s.flags == super::parse::flag::ACK;
-    (plain_ack && (s.to, s.dst) == dir).then_some(false)
+    (plain_ack && (s.to, s.dst()) == dir).then_some(false)
 }
 
 /// Whether the lab's link dropped it: a drop is a line of its own.
@@ -72,7 +72,7 @@ pub fn fold(segs: &[Segment]) -> Vec<Row> {
             i += 1;
             continue;
         }
-        let dir = (s.from, s.src);
+        let dir = (s.from, s.src());
         let mut j = i;
         let mut bulk = Bulk {
             first: i,
@@ -165,7 +165,7 @@ mod tests {
     use std::time::Duration;
 
     fn seg(from: SockName, to: SockName, flags: u8, len: u32, win: u32) -> Segment {
-        let (a, b) = (
+        let (a, b): (std::net::SocketAddr, std::net::SocketAddr) = (
             "127.0.0.1:1000".parse().unwrap(),
             "127.0.0.1:2000".parse().unwrap(),
         );
@@ -179,8 +179,8 @@ mod tests {
             conn: 1,
             from: Some(from),
             to: Some(to),
-            src,
-            dst,
+            src_end: src.into(),
+            dst_end: dst.into(),
             flags,
             seq: 1,
             ack: 1,

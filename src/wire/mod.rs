@@ -31,5 +31,5 @@ pub mod tap;
 pub use capture::{CaptureError, NO_CAPTURE_HINT};
 pub use engine::{Wire, WireOptions, WireStats};
 pub use pcap::PcapTarget;
-pub use segment::{CallRef, Crossing, Kernel, Segment};
+pub use segment::{CallRef, Crossing, End, Kernel, Segment};
 pub use tap::LinkDrop;

@@ -1,7 +1,7 @@
 //! One segment on the wire between lab sockets, as the front ends show it.
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use super::parse::{flag, flag_names};
@@ -71,6 +71,37 @@ impl fmt::Display for CallRef {
     }
 }
 
+/// The address of one end of a segment, in 18 bytes rather than a
+/// `SocketAddr`'s 32: the wire keeps its last 50,000 segments, two ends
+/// each. IPv4 is held as IPv4-mapped IPv6, which no IPv6 packet carries,
+/// and a packet's IPv6 address has no flow label or scope to keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct End {
+    ip: [u8; 16],
+    port: u16,
+}
+
+impl From<SocketAddr> for End {
+    fn from(a: SocketAddr) -> End {
+        let ip = match a.ip() {
+            IpAddr::V4(v4) => v4.to_ipv6_mapped().octets(),
+            IpAddr::V6(v6) => v6.octets(),
+        };
+        End { ip, port: a.port() }
+    }
+}
+
+impl End {
+    /// The address as it was on the wire.
+    pub fn addr(self) -> SocketAddr {
+        let v6 = Ipv6Addr::from(self.ip);
+        match v6.to_ipv4_mapped() {
+            Some(v4) => SocketAddr::new(IpAddr::V4(v4), self.port),
+            None => SocketAddr::new(IpAddr::V6(v6), self.port),
+        }
+    }
+}
+
 /// One segment between lab sockets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Segment {
@@ -84,10 +115,10 @@ pub struct Segment {
     pub from: Option<SockName>,
     /// The receiving end's lab name.
     pub to: Option<SockName>,
-    /// Sender's address.
-    pub src: SocketAddr,
-    /// Receiver's address.
-    pub dst: SocketAddr,
+    /// Sender's address ([`Segment::src`]).
+    pub src_end: End,
+    /// Receiver's address ([`Segment::dst`]).
+    pub dst_end: End,
     /// TCP flag bits.
     pub flags: u8,
     /// Sequence number relative to the sender's initial one (a SYN is 0).
@@ -169,6 +200,16 @@ impl Segment {
         if s.is_empty() { "none".into() } else { s }
     }
 
+    /// Sender's address.
+    pub fn src(&self) -> SocketAddr {
+        self.src_end.addr()
+    }
+
+    /// Receiver's address.
+    pub fn dst(&self) -> SocketAddr {
+        self.dst_end.addr()
+    }
+
     /// Whether it carries data (bulk data folds in the ladder).
     pub fn is_data(&self) -> bool {
         self.len > 0 && self.flags & (flag::SYN | flag::FIN | flag::RST) == 0
@@ -177,13 +218,13 @@ impl Segment {
     /// The end's name or its address.
     pub fn from_text(&self) -> String {
         self.from
-            .map_or_else(|| self.src.to_string(), |n| n.to_string())
+            .map_or_else(|| self.src().to_string(), |n| n.to_string())
     }
 
     /// The other end's name or its address.
     pub fn to_text(&self) -> String {
         self.to
-            .map_or_else(|| self.dst.to_string(), |n| n.to_string())
+            .map_or_else(|| self.dst().to_string(), |n| n.to_string())
     }
 
     /// What sent it, in words: `#9 send`, `kernel: window update (after #12 recv)`.

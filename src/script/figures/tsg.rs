@@ -20,7 +20,7 @@ pub fn time_sequence(segs: &[Segment], title: &str, (start, end): (f64, f64)) ->
     let mut bytes: Vec<((u32, std::net::SocketAddr), u64)> = Vec::new();
     // A probe counts as a byte: a step of probes alone has its graph too.
     for s in segs.iter().filter(|s| s.is_data() || is_probe(s)) {
-        let key = (s.conn, s.src);
+        let key = (s.conn, s.src());
         let n = u64::from(s.len.max(1));
         match bytes.iter_mut().find(|(k, _)| *k == key) {
             Some((_, total)) => *total += n,
@@ -30,11 +30,11 @@ pub fn time_sequence(segs: &[Segment], title: &str, (start, end): (f64, f64)) ->
     let ((conn, sender), _) = *bytes.iter().max_by_key(|(_, n)| *n)?;
     let data: Vec<&Segment> = segs
         .iter()
-        .filter(|s| s.conn == conn && s.src == sender && (s.is_data() || is_probe(s)))
+        .filter(|s| s.conn == conn && s.src() == sender && (s.is_data() || is_probe(s)))
         .collect();
     let acks: Vec<&Segment> = segs
         .iter()
-        .filter(|s| s.conn == conn && s.dst == sender && s.has(flag::ACK))
+        .filter(|s| s.conn == conn && s.dst() == sender && s.has(flag::ACK))
         .collect();
     let first = data.first()?;
     let (from, to) = (first.from_text(), first.to_text());

@@ -45,7 +45,7 @@ fn name(n: Option<SockName>, addr: std::net::SocketAddr) -> String {
 /// the lab's link, dotted while it is on the link (sent, not arrived) and
 /// cut by a cross when the link dropped it.
 fn arrow(s: &Segment, left: Option<SockName>, heavy: bool) -> (String, String, String) {
-    let (from, to) = (name(s.from, s.src), name(s.to, s.dst));
+    let (from, to) = (name(s.from, s.src()), name(s.to, s.dst()));
     let rightward = match left {
         Some(_) => s.from == left || (s.to != left && s.from.is_none()),
         // The end without a name is on the left.
@@ -191,9 +191,9 @@ fn graph_points(
 ) -> Option<(Vec<(f64, f64)>, Vec<(f64, f64)>, Vec<(f64, f64)>, String)> {
     let mut by_dir: Vec<(std::net::SocketAddr, u64)> = Vec::new();
     for s in segs.iter().filter(|s| s.len > 0) {
-        match by_dir.iter_mut().find(|(a, _)| *a == s.src) {
+        match by_dir.iter_mut().find(|(a, _)| *a == s.src()) {
             Some(e) => e.1 += u64::from(s.len),
-            None => by_dir.push((s.src, u64::from(s.len))),
+            None => by_dir.push((s.src(), u64::from(s.len))),
         }
     }
     let (sender, _) = by_dir.into_iter().max_by_key(|(_, n)| *n)?;
@@ -203,12 +203,12 @@ fn graph_points(
     let mut title = String::new();
     for s in segs {
         let t = s.t.as_secs_f64();
-        if s.src == sender && s.len > 0 {
+        if s.src() == sender && s.len > 0 {
             data.push((t, f64::from(s.seq.wrapping_add(s.len))));
             if title.is_empty() {
-                title = format!("{} → {}", name(s.from, s.src), name(s.to, s.dst));
+                title = format!("{} → {}", name(s.from, s.src()), name(s.to, s.dst()));
             }
-        } else if s.dst == sender && s.has(flag::ACK) && !s.has(flag::SYN) {
+        } else if s.dst() == sender && s.has(flag::ACK) && !s.has(flag::SYN) {
             acks.push((t, f64::from(s.ack)));
             edge.push((t, f64::from(s.ack) + f64::from(s.win)));
         }
