@@ -439,7 +439,7 @@ fn a_client_in_syn_sent_counts_its_syns_as_ss_does() {
                 let [line] = theirs.as_slice() else {
                     return Err(format!("ss -ti: {theirs:?}"));
                 };
-                let retrans = c2.tcp.map(|t| u64::from(t.retrans));
+                let retrans = c2.tcp().map(|t| u64::from(t.retrans));
                 if line.state != "SYN-SENT" || retrans != line.retrans || retrans < Some(1) {
                     return Err(format!("C2 retrans {retrans:?} vs ss {line:?}"));
                 }
@@ -492,7 +492,7 @@ fn the_congestion_control_of_each_end_agrees_with_ss_and_the_default() {
         eventually(r, |s| {
             let cc = |n: &str| {
                 s.socket(name(n))
-                    .and_then(|v| v.tcp)
+                    .and_then(|v| v.tcp())
                     .and_then(|t| t.congestion)
                     .map(|c| c.to_string())
             };

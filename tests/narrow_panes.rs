@@ -50,7 +50,7 @@ fn clients_in(states: &[(TcpState, usize)], give_up_ms: u32) -> Snapshot {
             if state == TcpState::SynSent {
                 c.in_flight = vec!["connect 80.0s".into()];
                 c.next_syn_ms = Some(give_up_ms);
-                c.tcp = c.tcp.map(|t| TcpView { retrans: 10, ..t });
+                c.set_tcp(c.tcp().map(|t| TcpView { retrans: 10, ..t }));
             }
             socks.push(c);
         }

@@ -52,7 +52,7 @@ fn full_queue() -> Snapshot {
         syn_queue_past_limit: PastLimit::Cookies,
         defer_accept: None,
     }));
-    l1.tcp = None;
+    l1.set_tcp(None);
     l1.notes =
         vec!["holds 3 connections: Linux calls the queue full only when more than 2 wait".into()];
     let mut socks = vec![l1];
@@ -107,7 +107,7 @@ fn zero_window() -> Snapshot {
     c1.snd_mem = Some(8_192);
     c1.set_sndbuf_asked(Some(4_096));
     c1.bytes_sent = Some(18_000);
-    c1.tcp = Some(TcpView {
+    c1.set_tcp(Some(TcpView {
         snd_wnd: Some(0),
         rcv_wnd: Some(65_536),
         rcv_wscale: 7,
@@ -117,7 +117,7 @@ fn zero_window() -> Snapshot {
         retrans: 0,
         dsack_dups: Some(0),
         ..TcpView::default()
-    });
+    }));
     c1.in_flight = vec!["send(1.0m) 4.2s".into()];
     c1.notes = vec!["the peer advertises a zero window: its buffer is full, so nothing more is sent until it reads".into()];
     let mut a1 = sock(
@@ -150,7 +150,7 @@ fn zero_window() -> Snapshot {
         syn_queue_past_limit: PastLimit::Cookies,
         defer_accept: None,
     }));
-    l1.tcp = None;
+    l1.set_tcp(None);
     snapshot(vec![l1, c1, a1], 0)
 }
 
@@ -320,7 +320,9 @@ fn a_client_in_syn_sent_has_no_window_yet() {
         .filter(|s| s.state == TcpState::SynSent)
     {
         // What the kernel reports before the handshake: no window at all.
-        s.tcp.get_or_insert_default().snd_wnd = Some(0);
+        let mut tcp = s.tcp().unwrap_or_default();
+        tcp.snd_wnd = Some(0);
+        s.set_tcp(Some(tcp));
     }
     app.update(Msg::Snapshot(std::sync::Arc::new(snap)));
     let path = selected_path(&mut app, "C4", 100, 30);
@@ -553,10 +555,10 @@ fn the_mode_column_and_whole_words_at_80x24() {
         client("C3", TcpState::Established),
         client("C4", TcpState::SynSent),
     );
-    c1.timeout = Some(TimeoutMode::Timeout(Duration::from_secs(2)));
+    c1.set_timeout(Some(TimeoutMode::Timeout(Duration::from_secs(2))));
     c1.in_flight = vec!["recv(1048576) 1.2s".into()];
-    c2.timeout = Some(TimeoutMode::NonBlocking);
-    c3.rcvtimeo = Some(Duration::from_millis(500));
+    c2.set_timeout(Some(TimeoutMode::NonBlocking));
+    c3.set_rcvtimeo(Some(Duration::from_millis(500)));
     c4.in_flight = vec!["connect(127.0.0.1:40000) 19.5s".into()];
     c4.next_syn_ms = Some(9_500);
     let snap = snapshot(vec![c1, c2, c3, c4], 0);
@@ -568,7 +570,7 @@ fn the_mode_column_and_whole_words_at_80x24() {
     c5.time_wait_ms = Some(51_000);
     let mut c6 = c5.clone();
     c6.id = Some(n("C6"));
-    c6.timeout = Some(TimeoutMode::Timeout(Duration::from_millis(1500)));
+    c6.set_timeout(Some(TimeoutMode::Timeout(Duration::from_millis(1500))));
     c6.in_flight = vec!["sendall(524288) 13.1s".into()];
     let snap = snapshot(vec![c5, c6], 0);
     app.update(Msg::Snapshot(std::sync::Arc::new(snap)));

@@ -15,7 +15,8 @@ use super::notes;
 use super::phrases::{Phrase, Phrases};
 use super::proc::{Counters, System};
 use super::snapshot::{
-    CounterScope, HalfOpen, PastLimit, Rare, Snapshot, SockView, SynQueue, ViewRole,
+    CounterScope, HalfOpen, Held, HeldFields, PastLimit, Rare, Snapshot, SockView, SynQueue,
+    ViewRole,
 };
 use super::state::TcpState;
 use crate::lab::{Role, SockName, SocketInfo};
@@ -100,23 +101,26 @@ fn lab_view(s: &SocketInfo, e: Option<&DiagEntry>, phrases: &mut Phrases) -> Soc
         sndbuf: e.and_then(|e| e.bufs).map(|b| b.1),
         rcv_mem: e.and_then(|e| e.mem).map(|m| m.0),
         snd_mem: e.and_then(|e| e.mem).map(|m| m.1),
-        timeout: m.timeout.filter(|_| !m.closed),
-        rcvtimeo: (!m.closed).then(|| m.rcvtimeo.unwrap_or_default()),
-        sndtimeo: (!m.closed).then(|| m.sndtimeo.unwrap_or_default()),
         bytes_sent: Some(s.bytes_sent),
         bytes_received: Some(s.bytes_received),
-        tcp: None,
         in_flight: in_flight(s, phrases),
         notes: Vec::new(),
         next_syn_ms: None,
-        options: m.tcp_opts.filter(|_| !m.closed).map(Into::into),
         reuseaddr: (s.role != Role::Udp).then_some(m.reuseaddr),
         time_wait_ms: e
             .filter(|e| e.state == TcpState::TimeWait)
             .map(|e| e.expires_ms),
         owner: None,
         rare: Rare::default(),
+        held: Held::default(),
     };
+    let held = HeldFields::new(
+        m.tcp_opts.filter(|_| !m.closed).map(Into::into),
+        m.timeout.filter(|_| !m.closed),
+        (!m.closed).then(|| m.rcvtimeo.unwrap_or_default()),
+        (!m.closed).then(|| m.sndtimeo.unwrap_or_default()),
+    );
+    let mut tcp = None;
     v.set_backlog(m.backlog);
     v.set_rcvbuf_asked(m.rcvbuf.asked);
     v.set_sndbuf_asked(m.sndbuf.asked);
@@ -138,12 +142,13 @@ fn lab_view(s: &SocketInfo, e: Option<&DiagEntry>, phrases: &mut Phrases) -> Soc
             v.recvq = Some(recvq(e));
             v.sendq = Some(e.wqueue);
             v.notsent = e.info.and_then(|i| i.notsent);
-            v.tcp = e.info;
+            tcp = e.info;
             if e.state == TcpState::SynSent {
                 v.next_syn_ms = Some(e.expires_ms);
             }
         }
     }
+    v.held = Held::of(held.with_tcp(tcp), phrases);
     v
 }
 
@@ -359,21 +364,18 @@ pub(super) fn waiting_view(
         sndbuf: e.bufs.map(|b| b.1),
         rcv_mem: e.mem.map(|m| m.0),
         snd_mem: e.mem.map(|m| m.1),
-        timeout: None,
-        rcvtimeo: None,
-        sndtimeo: None,
         bytes_sent: None,
         bytes_received: None,
-        tcp: if syn { None } else { e.info },
         in_flight: Vec::new(),
         notes: Vec::new(),
         next_syn_ms: None,
-        options: None,
         reuseaddr: None,
         time_wait_ms: None,
         owner: None,
         rare: Rare::default(),
+        held: Held::default(),
     };
+    v.set_tcp(if syn { None } else { e.info });
     v.set_half_open(syn.then(|| HalfOpen {
         synack_retrans: u32::from(e.retrans),
         expires_ms: e.expires_ms,
@@ -390,7 +392,7 @@ pub(super) fn entry_view(e: &DiagEntry, role: ViewRole) -> SockView {
     v.listener = None;
     v.set_half_open(None);
     v.role = role;
-    v.tcp = e.info;
+    v.set_tcp(e.info);
     v.notsent = e.info.and_then(|i| i.notsent);
     if e.udp {
         if e.state == TcpState::Closed {
@@ -399,7 +401,7 @@ pub(super) fn entry_view(e: &DiagEntry, role: ViewRole) -> SockView {
         v.recvq = Some(e.rqueue);
         v.sendq = Some(e.wqueue);
         v.set_drops(e.drops);
-        v.tcp = None;
+        v.set_tcp(None);
         v.notsent = None;
     } else {
         v.recvq = Some(recvq(e));

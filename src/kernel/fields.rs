@@ -134,7 +134,7 @@ pub const FIELDS: &[Field] = &[
     Field {
         name: "timeout",
         about: "timeout mode, read back from the socket",
-        read: |v| text(v.timeout),
+        read: |v| text(v.timeout()),
     },
     Field {
         name: "bytes_sent",
@@ -149,52 +149,52 @@ pub const FIELDS: &[Field] = &[
     Field {
         name: "snd_wnd",
         about: "the window the peer advertises, bytes",
-        read: |v| text(v.tcp.and_then(|t| t.snd_wnd)),
+        read: |v| text(v.tcp().and_then(|t| t.snd_wnd)),
     },
     Field {
         name: "rcv_wnd",
         about: "the window this end advertises, bytes",
-        read: |v| text(v.tcp.and_then(|t| t.rcv_wnd)),
+        read: |v| text(v.tcp().and_then(|t| t.rcv_wnd)),
     },
     Field {
         name: "rcv_wscale",
         about: "receive window scale",
-        read: |v| text(v.tcp.map(|t| t.rcv_wscale)),
+        read: |v| text(v.tcp().map(|t| t.rcv_wscale)),
     },
     Field {
         name: "snd_wscale",
         about: "send window scale",
-        read: |v| text(v.tcp.map(|t| t.snd_wscale)),
+        read: |v| text(v.tcp().map(|t| t.snd_wscale)),
     },
     Field {
         name: "rtt_us",
         about: "smoothed round-trip time, µs",
-        read: |v| text(v.tcp.map(|t| t.rtt_us)),
+        read: |v| text(v.tcp().map(|t| t.rtt_us)),
     },
     Field {
         name: "rtt",
         about: "smoothed round-trip time as the selected pane writes it (101ms)",
-        read: |v| v.tcp.map(|t| super::snapshot::rtt_text(t.rtt_us)),
+        read: |v| v.tcp().map(|t| super::snapshot::rtt_text(t.rtt_us)),
     },
     Field {
         name: "cwnd",
         about: "congestion window, segments",
-        read: |v| text(v.tcp.map(|t| t.cwnd)),
+        read: |v| text(v.tcp().map(|t| t.cwnd)),
     },
     Field {
         name: "congestion",
         about: "congestion control algorithm (cubic, bbr, reno…)",
-        read: |v| text(v.tcp.and_then(|t| t.congestion)),
+        read: |v| text(v.tcp().and_then(|t| t.congestion)),
     },
     Field {
         name: "retrans",
         about: "retransmissions in all",
-        read: |v| text(v.tcp.map(|t| t.retrans)),
+        read: |v| text(v.tcp().map(|t| t.retrans)),
     },
     Field {
         name: "dsack_dups",
         about: "segments the peer reported receiving twice, from its D-SACKs: resent though they had arrived (tcpi_dsack_dups)",
-        read: |v| text(v.tcp.and_then(|t| t.dsack_dups)),
+        read: |v| text(v.tcp().and_then(|t| t.dsack_dups)),
     },
     Field {
         name: "syn_queue_limit",
@@ -225,58 +225,58 @@ pub const FIELDS: &[Field] = &[
     Field {
         name: "rcvtimeo",
         about: "SO_RCVTIMEO as the kernel holds it (500ms, or off)",
-        read: |v| v.rcvtimeo.map(super::snapshot::kernel_timeout_text),
+        read: |v| v.rcvtimeo().map(super::snapshot::kernel_timeout_text),
     },
     Field {
         name: "sndtimeo",
         about: "SO_SNDTIMEO as the kernel holds it (500ms, or off)",
-        read: |v| v.sndtimeo.map(super::snapshot::kernel_timeout_text),
+        read: |v| v.sndtimeo().map(super::snapshot::kernel_timeout_text),
     },
     Field {
         name: "probes",
         about: "keepalive or zero-window probes sent and not answered (tcpi_probes)",
-        read: |v| text(v.tcp.map(|t| t.probes)),
+        read: |v| text(v.tcp().map(|t| t.probes)),
     },
     Field {
         name: "backoff",
         about: "how often the retransmission timer has doubled (tcpi_backoff)",
-        read: |v| text(v.tcp.map(|t| t.backoff)),
+        read: |v| text(v.tcp().map(|t| t.backoff)),
     },
     Field {
         name: "nodelay",
         about: "TCP_NODELAY: on (Nagle off) or off",
-        read: |v| v.options.map(|o| on_off(o.nodelay)),
+        read: |v| v.options().map(|o| on_off(o.nodelay)),
     },
     Field {
         name: "cork",
         about: "TCP_CORK: on or off",
-        read: |v| v.options.map(|o| on_off(o.cork)),
+        read: |v| v.options().map(|o| on_off(o.cork)),
     },
     Field {
         name: "keepalive",
         about: "SO_KEEPALIVE: on or off",
-        read: |v| v.options.map(|o| on_off(o.keepalive)),
+        read: |v| v.options().map(|o| on_off(o.keepalive)),
     },
     Field {
         name: "keepidle",
         about: "TCP_KEEPIDLE: idle time before the first probe (tcp_keepalive_time unless set)",
-        read: |v| v.options.map(|o| format!("{}s", o.keepidle)),
+        read: |v| v.options().map(|o| format!("{}s", o.keepidle)),
     },
     Field {
         name: "keepintvl",
         about: "TCP_KEEPINTVL: time between probes (tcp_keepalive_intvl unless set)",
-        read: |v| v.options.map(|o| format!("{}s", o.keepintvl)),
+        read: |v| v.options().map(|o| format!("{}s", o.keepintvl)),
     },
     Field {
         name: "keepcnt",
         about: "TCP_KEEPCNT: unanswered probes before the kernel gives up (tcp_keepalive_probes unless set)",
-        read: |v| text(v.options.map(|o| o.keepcnt)),
+        read: |v| text(v.options().map(|o| o.keepcnt)),
     },
     Field {
         name: "user_timeout",
         about: "TCP_USER_TIMEOUT (3s, or off)",
         read: |v| {
-            v.options
+            v.options()
                 .map(|o| super::snapshot::kernel_timeout_text(o.user_timeout))
         },
     },

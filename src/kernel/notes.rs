@@ -92,7 +92,7 @@ pub(crate) fn annotate(
             }
         }
         let synchronized = matches!(v.state, TcpState::Established | TcpState::CloseWait);
-        if synchronized && v.tcp.and_then(|t| t.snd_wnd) == Some(0) {
+        if synchronized && v.tcp().and_then(|t| t.snd_wnd) == Some(0) {
             notes.push("the peer advertises a zero window: it takes nothing more for now (its buffer may still have memory free), so nothing more is sent until the peer reads and its window opens again".into());
         }
         if let (Some(q), Some(buf)) = (v.sendq, v.sndbuf)
@@ -283,7 +283,7 @@ fn listener_of(peer: SocketAddr, listeners: &[Listening]) -> Option<&Listening> 
 /// tries next, how often it will, and why it gets no answer when its
 /// listener is ours.
 fn syn_sent_note(v: &SockView, listeners: &[Listening], system: &System) -> String {
-    let times = syn_count_words(v.tcp.map_or(0, |t| t.retrans) + 1, system);
+    let times = syn_count_words(v.tcp().map_or(0, |t| t.retrans) + 1, system);
     let next = syn_timer_words(v, system)
         .map(|w| format!("; {w}"))
         .unwrap_or_default();
@@ -322,7 +322,7 @@ fn seconds_words(ms: u32) -> String {
 /// up (`gives up in 47 s: ETIMEDOUT`). None when it is not waiting.
 pub fn syn_timer_words(v: &SockView, system: &System) -> Option<String> {
     let ms = v.next_syn_ms.filter(|_| v.state == TcpState::SynSent)?;
-    let sent = v.tcp.map_or(0, |t| t.retrans) + 1;
+    let sent = v.tcp().map_or(0, |t| t.retrans) + 1;
     let most = system
         .tcp_syn_retries
         .map(|r| 1 + r + system.tcp_syn_linear_timeouts.unwrap_or(0));

@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashSet;
 
+use super::snapshot::HeldFields;
+
 /// A note or a call in flight of a socket in the view, shared by every
 /// socket of the view that says the same.
 pub type Phrase = Arc<str>;
@@ -15,6 +17,8 @@ pub type Phrase = Arc<str>;
 #[derive(Default)]
 pub(crate) struct Phrases {
     seen: FxHashSet<Phrase>,
+    /// What the sockets of the view hold alike, once each.
+    held: FxHashSet<Arc<HeldFields>>,
 }
 
 impl Phrases {
@@ -26,6 +30,16 @@ impl Phrases {
         let p: Phrase = Arc::from(text);
         self.seen.insert(Arc::clone(&p));
         p
+    }
+
+    /// The shared copy of what a socket holds.
+    pub fn held(&mut self, fields: HeldFields) -> Arc<HeldFields> {
+        if let Some(h) = self.held.get(&fields) {
+            return Arc::clone(h);
+        }
+        let h = Arc::new(fields);
+        self.held.insert(Arc::clone(&h));
+        h
     }
 
     /// The shared copies of `texts`, in a list no longer than they are.

@@ -2,6 +2,7 @@
 //! it and the JSON `snapshot` record carries it (docs/reference.md).
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -79,18 +80,10 @@ pub struct SockView {
     pub rcv_mem: Option<u32>,
     /// Memory charged to the send buffer now (`wmem_queued`): full at `sndbuf`.
     pub snd_mem: Option<u32>,
-    /// Timeout mode, read back from the socket.
-    pub timeout: Option<TimeoutMode>,
-    /// SO_RCVTIMEO as the kernel holds it (`"252ms"`, or `"off"`).
-    pub rcvtimeo: Option<Duration>,
-    /// SO_SNDTIMEO as the kernel holds it (`"252ms"`, or `"off"`).
-    pub sndtimeo: Option<Duration>,
     /// Bytes the application sent.
     pub bytes_sent: Option<u64>,
     /// Bytes the application received.
     pub bytes_received: Option<u64>,
-    /// TCP_INFO figures.
-    pub tcp: Option<TcpView>,
     /// Calls in flight (`send(1048576) 1.2 s`).
     pub in_flight: Vec<Phrase>,
     /// Where the kernel surprises: short explanations of this socket's figures.
@@ -98,9 +91,6 @@ pub struct SockView {
     /// SYN-SENT clients: when the kernel sends the SYN again, in ms
     /// (sock_diag's `idiag_expires`).
     pub next_syn_ms: Option<u32>,
-    /// TCP sockets the lab holds open: Nagle, cork, keepalive and
-    /// TCP_USER_TIMEOUT as the kernel holds them.
-    pub options: Option<TcpOptions>,
     /// SO_REUSEADDR as the kernel holds it (kept by a closed socket's
     /// TIME-WAIT entry); absent for entries that are not lab sockets.
     pub reuseaddr: Option<bool>,
@@ -114,6 +104,116 @@ pub struct SockView {
     /// with [`SockView::accept_queue`], [`SockView::set_accept_queue`] and
     /// the like).
     pub rare: Rare,
+    /// What many sockets of a view hold alike: TCP_INFO, the TCP options
+    /// and the time-outs (read and set with [`SockView::tcp`],
+    /// [`SockView::set_tcp`] and the like).
+    pub held: Held,
+}
+
+/// TCP_INFO, the TCP options and the time-outs of a socket of the view,
+/// shared by every socket of the view that holds the same: twenty
+/// thousand clients waiting for a SYN-ACK hold a few hundred different
+/// ones, and each would carry 164 bytes of them in each of the two views
+/// alive at once. Equal when both hold the same, shared or not.
+#[derive(Debug, Clone, Default)]
+pub struct Held(Option<Arc<HeldFields>>);
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub(crate) struct HeldFields {
+    tcp: Option<TcpView>,
+    options: Option<TcpOptions>,
+    timeout: Option<TimeoutMode>,
+    rcvtimeo: Option<Duration>,
+    sndtimeo: Option<Duration>,
+}
+
+const NOTHING_HELD: HeldFields = HeldFields {
+    tcp: None,
+    options: None,
+    timeout: None,
+    rcvtimeo: None,
+    sndtimeo: None,
+};
+
+impl Held {
+    fn get(&self) -> &HeldFields {
+        self.0.as_deref().unwrap_or(&NOTHING_HELD)
+    }
+
+    /// These fields, shared with the sockets of the view that hold the
+    /// same (`phrases` keeps one copy of each per view).
+    pub(crate) fn of(fields: HeldFields, phrases: &mut super::phrases::Phrases) -> Held {
+        if fields == NOTHING_HELD {
+            return Held(None);
+        }
+        Held(Some(phrases.held(fields)))
+    }
+}
+
+impl PartialEq for Held {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
+
+/// A shared field's reader and setter: setting one makes the socket's
+/// own copy; setting `None` where none was set makes none.
+macro_rules! held_fields {
+    ($($(#[$doc:meta])* $name:ident, $set:ident: $t:ty;)*) => {
+        impl SockView {
+            $(
+                $(#[$doc])*
+                pub fn $name(&self) -> Option<$t> {
+                    self.held.get().$name
+                }
+
+                #[doc = concat!("Sets [`SockView::", stringify!($name), "`].")]
+                pub fn $set(&mut self, value: Option<$t>) {
+                    if value.is_some() || self.held.0.is_some() {
+                        let held = self.held.0.get_or_insert_with(Default::default);
+                        Arc::make_mut(held).$name = value;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+held_fields! {
+    /// TCP_INFO figures.
+    tcp, set_tcp: TcpView;
+    /// TCP sockets the lab holds open: Nagle, cork, keepalive and
+    /// TCP_USER_TIMEOUT as the kernel holds them.
+    options, set_options: TcpOptions;
+    /// Timeout mode, read back from the socket.
+    timeout, set_timeout: TimeoutMode;
+    /// SO_RCVTIMEO as the kernel holds it (`"252ms"`, or `"off"`).
+    rcvtimeo, set_rcvtimeo: Duration;
+    /// SO_SNDTIMEO as the kernel holds it (`"252ms"`, or `"off"`).
+    sndtimeo, set_sndtimeo: Duration;
+}
+
+impl HeldFields {
+    /// A lab socket's, before TCP_INFO is read.
+    pub(crate) fn new(
+        options: Option<TcpOptions>,
+        timeout: Option<TimeoutMode>,
+        rcvtimeo: Option<Duration>,
+        sndtimeo: Option<Duration>,
+    ) -> HeldFields {
+        HeldFields {
+            tcp: None,
+            options,
+            timeout,
+            rcvtimeo,
+            sndtimeo,
+        }
+    }
+
+    /// With TCP_INFO.
+    pub(crate) fn with_tcp(self, tcp: Option<TcpView>) -> HeldFields {
+        HeldFields { tcp, ..self }
+    }
 }
 
 /// The fields of a view that few sockets have, kept apart: twenty
@@ -323,19 +423,19 @@ impl Serialize for SockView {
             snd_mem: self.snd_mem,
             rcvbuf_asked: self.rcvbuf_asked(),
             sndbuf_asked: self.sndbuf_asked(),
-            timeout: self.timeout,
-            rcvtimeo: self.rcvtimeo,
-            sndtimeo: self.sndtimeo,
+            timeout: self.timeout(),
+            rcvtimeo: self.rcvtimeo(),
+            sndtimeo: self.sndtimeo(),
             bytes_sent: self.bytes_sent,
             bytes_received: self.bytes_received,
-            tcp: self.tcp,
+            tcp: self.tcp(),
             drops: self.drops(),
             in_flight: &self.in_flight,
             notes: &self.notes,
             syn_queue: self.syn_queue(),
             next_syn_ms: self.next_syn_ms,
             half_open: self.half_open(),
-            options: self.options,
+            options: self.options(),
             reuseaddr: self.reuseaddr,
             time_wait_ms: self.time_wait_ms,
             owner: self.owner.as_ref(),
@@ -346,7 +446,7 @@ impl Serialize for SockView {
 
 /// A TCP socket's options that decide when segments go out and how a dead
 /// peer is found, read back with getsockopt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct TcpOptions {
     /// TCP_NODELAY: Nagle's algorithm off.
     pub nodelay: bool,

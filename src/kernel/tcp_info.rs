@@ -4,7 +4,7 @@
 
 /// TCP_INFO fields for the kernel view (`tcp` in a snapshot; the
 /// listener and not-sent figures go to fields of their own).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
 pub struct TcpInfo {
     /// The window the peer advertises, scaled (`tcpi_snd_wnd`), bytes.
     pub snd_wnd: Option<u32>,

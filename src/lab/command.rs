@@ -37,7 +37,7 @@ pub enum Target {
 }
 
 /// How a socket's calls wait: the three modes of Python's `settimeout`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum TimeoutMode {
     /// `timeout=none`: calls block until they can finish.
     #[default]

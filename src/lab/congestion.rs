@@ -6,7 +6,7 @@
 /// (TCP_CA_NAME_MAX less its NUL), kept inline so that options stay `Copy`
 /// and the kernel view reads it for every socket on every tick without
 /// allocating.
-#[derive(Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Congestion {
     len: u8,
     bytes: [u8; 15],

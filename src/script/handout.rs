@@ -383,7 +383,7 @@ fn socket_lines(v: &SockView, names: &[(String, SockName)]) -> Vec<String> {
                 opt(v.drops()),
                 opt(v.rcvbuf),
                 opt(v.sndbuf),
-                opt(v.timeout),
+                opt(v.timeout()),
                 opt(v.bytes_sent),
                 opt(v.bytes_received),
             )
@@ -403,14 +403,14 @@ fn socket_lines(v: &SockView, names: &[(String, SockName)]) -> Vec<String> {
         ViewRole::Client | ViewRole::Accepted => {
             let pair = v.pair.map_or_else(String::new, |p| format!(" ⇄ {p}"));
             let figure = |name: &str, v: Option<u64>| v.map(|v| format!("{name} {v}"));
-            let tcp = v.tcp;
+            let tcp = v.tcp();
             let figures: Vec<String> = [
                 figure("recvq", v.recvq.map(u64::from)),
                 figure("sendq", v.sendq.map(u64::from)),
                 figure("notsent", v.notsent.map(u64::from)),
                 figure("rcvbuf", v.rcvbuf.map(u64::from)),
                 figure("sndbuf", v.sndbuf.map(u64::from)),
-                v.timeout.map(|t| t.to_string()),
+                v.timeout().map(|t| t.to_string()),
                 figure("app sent", v.bytes_sent),
                 figure("app received", v.bytes_received),
                 figure("snd_wnd", tcp.and_then(|t| t.snd_wnd).map(u64::from)),

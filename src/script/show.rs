@@ -61,7 +61,7 @@ fn socket_lines(v: &SockView) -> Vec<String> {
                 opt(v.drops()),
                 buffer(v.rcvbuf, v.rcvbuf_asked()),
                 buffer(v.sndbuf, v.sndbuf_asked()),
-                opt(v.timeout),
+                opt(v.timeout()),
                 opt(v.bytes_sent),
                 opt(v.bytes_received),
             )
@@ -94,7 +94,7 @@ fn socket_lines(v: &SockView) -> Vec<String> {
         }
         ViewRole::Client | ViewRole::Accepted => {
             let pair = v.pair.map_or_else(String::new, |p| format!("⇄ {p}"));
-            let tcp = v.tcp.map_or_else(String::new, |t| {
+            let tcp = v.tcp().map_or_else(String::new, |t| {
                 format!(
                     "  snd_wnd {}  rcv_wnd {}  rcv_wscale {}  snd_wscale {}  rtt {}µs  cwnd {}{}  retrans {}  dsack_dups {}",
                     opt(t.snd_wnd),
@@ -162,8 +162,8 @@ fn memory(v: &SockView) -> String {
 /// The timeout mode, with the kernel's own time-outs where they are set:
 /// `blocking, SO_RCVTIMEO 500ms`.
 pub fn mode_text(v: &SockView) -> String {
-    let mut text = opt(v.timeout);
-    for (what, d) in [("SO_RCVTIMEO", v.rcvtimeo), ("SO_SNDTIMEO", v.sndtimeo)] {
+    let mut text = opt(v.timeout());
+    for (what, d) in [("SO_RCVTIMEO", v.rcvtimeo()), ("SO_SNDTIMEO", v.sndtimeo())] {
         if let Some(d) = d.filter(|d| !d.is_zero()) {
             text.push_str(&format!(
                 ", {what} {}",
@@ -171,7 +171,7 @@ pub fn mode_text(v: &SockView) -> String {
             ));
         }
     }
-    if let Some(o) = v.options {
+    if let Some(o) = v.options() {
         if o.nodelay {
             text.push_str(", nodelay");
         }

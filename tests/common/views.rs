@@ -21,7 +21,7 @@ pub fn sock(
     local: &str,
     peer: Option<&str>,
 ) -> SockView {
-    SockView {
+    let mut v = SockView {
         id: id.map(n),
         role,
         state,
@@ -37,31 +37,30 @@ pub fn sock(
         sndbuf: Some(16_384),
         rcv_mem: Some(0),
         snd_mem: Some(0),
-        timeout: Some(TimeoutMode::Blocking),
-        rcvtimeo: None,
-        sndtimeo: None,
         bytes_sent: Some(0),
         bytes_received: Some(0),
-        tcp: Some(TcpView {
-            snd_wnd: Some(65_536),
-            rcv_wnd: Some(65_536),
-            rcv_wscale: 7,
-            snd_wscale: 7,
-            rtt_us: 30,
-            cwnd: 10,
-            retrans: 0,
-            dsack_dups: Some(0),
-            ..TcpView::default()
-        }),
         in_flight: Vec::new(),
         notes: Vec::new(),
         next_syn_ms: None,
-        options: None,
         reuseaddr: None,
         time_wait_ms: None,
         owner: None,
         rare: Default::default(),
-    }
+        held: Default::default(),
+    };
+    v.set_timeout(Some(TimeoutMode::Blocking));
+    v.set_tcp(Some(TcpView {
+        snd_wnd: Some(65_536),
+        rcv_wnd: Some(65_536),
+        rcv_wscale: 7,
+        snd_wscale: 7,
+        rtt_us: 30,
+        cwnd: 10,
+        retrans: 0,
+        dsack_dups: Some(0),
+        ..TcpView::default()
+    }));
+    v
 }
 
 /// A kernel view of `sockets` at 3 s, with `overflows` SYNs dropped by a

@@ -169,11 +169,11 @@ fn columns(width: u16, widths: &[u16]) -> Vec<usize> {
 }
 
 fn mode(v: &SockView) -> String {
-    let kernel = [v.rcvtimeo, v.sndtimeo]
+    let kernel = [v.rcvtimeo(), v.sndtimeo()]
         .into_iter()
         .flatten()
         .find(|d| !d.is_zero());
-    match v.timeout {
+    match v.timeout() {
         None => "-".into(),
         // A blocking socket the kernel times out (SO_RCVTIMEO/SO_SNDTIMEO).
         Some(crate::lab::TimeoutMode::Blocking) if kernel.is_some() => {

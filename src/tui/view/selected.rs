@@ -185,7 +185,7 @@ fn path_spans(
     let mut tail = vec![Span::raw("▶ wnd ")];
     // Before the handshake ends there is no window: 0 would be no alarm.
     let handshaking = matches!(from.state, TcpState::SynSent | TcpState::SynReceived);
-    let window = from.tcp.and_then(|x| x.snd_wnd).filter(|_| !handshaking);
+    let window = from.tcp().and_then(|x| x.snd_wnd).filter(|_| !handshaking);
     match window {
         Some(0) => tail.push(Span::styled("0 ZERO ", t.alarm())),
         Some(w) => tail.push(Span::raw(format!("{} ", size(u64::from(w))))),
@@ -195,7 +195,7 @@ fn path_spans(
     // sender (on the loopback it is never the limit): beside the window,
     // with the round trip the kernel measures, and while its
     // retransmission timer backs off, how often it has doubled.
-    if let Some(x) = from.tcp.filter(|_| crosses(from) && !handshaking) {
+    if let Some(x) = from.tcp().filter(|_| crosses(from) && !handshaking) {
         tail.push(Span::raw(format!(
             "cwnd {} rtt {} ",
             x.cwnd,
