@@ -103,6 +103,25 @@ mod needs_root {
         let screen80 = render(&mut app, 80, 24);
         assert!(screen80.contains("wire · C1"), "{screen80}");
         assert!(screen80.contains("S SYN ·"), "{screen80}");
+        // The graph's time axis at 80×24: two times, whole, the end no
+        // earlier than the start (a cut `48.38s` once read `8.38s`).
+        let times: Vec<f64> = screen80
+            .lines()
+            .filter_map(|l| l.rsplit('│').nth(1))
+            .filter_map(|cell| {
+                let t: Vec<f64> = cell
+                    .split_whitespace()
+                    .filter_map(|w| w.strip_suffix('s')?.parse().ok())
+                    .collect();
+                (t.len() == 2).then_some(t)
+            })
+            .next_back()
+            .expect("the time-sequence graph labels its time axis");
+        let first = app.wire.ladder(app.sel_conn).segments[0].t.as_secs_f64();
+        assert!(
+            times[0] >= first.floor() && times[1] >= times[0],
+            "{times:?}: {screen80}"
+        );
 
         // Frozen, the ladder stands still while the lab goes on.
         key(&mut app, KeyCode::Char('p'));

@@ -2,6 +2,7 @@
 
 pub mod connections;
 mod format;
+mod graph_axes;
 pub mod kernel_view;
 pub use super::layout;
 pub mod listeners;

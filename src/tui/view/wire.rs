@@ -10,11 +10,11 @@ use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Wrap};
 
-use super::block;
+use super::{block, graph_axes};
 use crate::lab::{Role, SockName};
 use crate::tui::app::App;
 use crate::tui::wire_pane::Ladder;
-use crate::wire::fold::{Row, bytes_text};
+use crate::wire::fold::Row;
 use crate::wire::parse::flag;
 use crate::wire::{Kernel, Segment};
 
@@ -264,19 +264,20 @@ fn draw_graph(frame: &mut Frame<'_>, app: &App, ladder: &Ladder, area: Rect) {
             .style(app.theme.strong())
             .data(&data),
     ];
-    let label = |v: f64| Span::styled(bytes_text(v as u64), app.theme.dim());
-    let secs = |v: f64| Span::styled(format!("{v:.2}s"), app.theme.dim());
+    // Labels that show whole in the graph's width, inside its border.
+    let axes = graph_axes::fit(area.width.saturating_sub(2), x, y);
+    let dim = |l: &String| Span::styled(l.clone(), app.theme.dim());
     let chart = Chart::new(datasets)
         .block(block(app, format!("time-sequence {title}"), None))
         .x_axis(
             Axis::default()
-                .bounds(x)
-                .labels(vec![secs(x[0]), secs(x[1])]),
+                .bounds(axes.x)
+                .labels(axes.x_labels.iter().map(dim).collect::<Vec<_>>()),
         )
         .y_axis(
             Axis::default()
-                .bounds(y)
-                .labels(vec![label(y[0]), label(y[1])]),
+                .bounds(axes.y)
+                .labels(axes.y_labels.iter().map(dim).collect::<Vec<_>>()),
         )
         .style(Style::default());
     frame.render_widget(chart, area);
