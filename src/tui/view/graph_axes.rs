@@ -4,8 +4,10 @@
 //! earlier than the start), and gives the labels left of the axis at most a
 //! third of the width. So the times are written with as many decimals as
 //! fit (two, one, none), the axis widened to the rounding so that each
-//! label is the time at its end, and a label that would still be cut is
-//! left out rather than shown in part.
+//! label is the time at its end; the sizes as the other panes write them
+//! (`119.3k`), else rounded up to whole KiB or MiB, the axis with them
+//! (`120k`); and a label that would still be cut is left out rather than
+//! shown in part.
 
 use super::format;
 
@@ -26,17 +28,25 @@ pub struct Axes {
 /// The axes of a graph `width` cells wide (inside its border) over the
 /// times `x` and sequence numbers `y`.
 pub fn fit(width: u16, x: [f64; 2], y: [f64; 2]) -> Axes {
-    let y_labels = vec![format::size(y[0] as u64), format::size(y[1] as u64)];
-    for with_y in [true, false] {
-        let y_shown = if with_y { y_labels.clone() } else { Vec::new() };
+    let exact = vec![format::size(y[0] as u64), format::size(y[1] as u64)];
+    // Rounded up to whole KiB or MiB (`120k` for 119.3k), the axis with it.
+    let unit = if y[1] >= 1_048_576.0 {
+        1_048_576.0
+    } else {
+        1024.0
+    };
+    let top = (y[1] / unit).ceil() * unit;
+    let whole_units = vec![format::size(y[0] as u64), format::size(top as u64)];
+    let choices = [(y, exact), ([y[0], top], whole_units), (y, Vec::new())];
+    for (y_bounds, y_labels) in choices {
         for decimals in [2, 1, 0] {
             let (bounds, labels) = times(x, decimals);
-            if whole(width, &y_shown, &labels) {
+            if whole(width, &y_labels, &labels) {
                 return Axes {
                     x: bounds,
                     x_labels: labels,
-                    y,
-                    y_labels: y_shown,
+                    y: y_bounds,
+                    y_labels,
                 };
             }
         }
@@ -110,6 +120,8 @@ mod tests {
             ([0.5, 2.25], [0.0, 1_048_576.0]),
             ([1234.5, 1300.25], [0.0, 101_360.0]),
             ([3.0, 3.0004], [0.0, 9.0]),
+            ([12.9, 51.97], [0.0, 122_122.0]),
+            ([0.2, 900.5], [0.0, 1_500_000.0]),
         ];
         for width in 8..60u16 {
             for (x, y) in cases {
@@ -139,6 +151,10 @@ mod tests {
         assert_eq!(axes.x, [10.1, 48.4]);
         let axes = fit(16, [10.11, 147.15], [0.0, 15.0]);
         assert_eq!(axes.x_labels, ["10s", "148s"]);
+        // flow-control's 119.3k at the top: whole KiB, the axis to 120k.
+        let axes = fit(16, [12.9, 51.97], [0.0, 122_122.0]);
+        assert_eq!(axes.y_labels, ["0", "120k"]);
+        assert_eq!(axes.y, [0.0, 122_880.0]);
         let wide = fit(36, [10.11, 147.15], [0.0, 65536.0]);
         assert_eq!(wide.x_labels, ["10.11s", "147.15s"]);
         assert_eq!(wide.y_labels, ["0", "64k"]);
