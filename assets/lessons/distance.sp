@@ -37,28 +37,30 @@ connect L1 congestion=reno
 accept L1
 wait L1
 set A2 rcvbuf=4m
+set C2 sndbuf=1m
 select C2
 drain A2 on
 expect C2 congestion=reno
 expect C2 cwnd=10
 note "The link now holds each packet half a second each way, so a round trip takes a second: long enough to watch. This lab's sockets use the machine's congestion control, {sysctl.tcp_congestion_control}; a second client, C2, asks for reno, TCP's classic one (congestion=reno)."
-note "A2 reads whatever comes, into a receive buffer set large, so that its window never holds C2 back: only C2's congestion window (cwnd) does."
+note "A2 reads whatever comes, into a receive buffer set large, and C2's send buffer is large too: neither holds C2 back, only its congestion window (cwnd)."
 note "cwnd is {C2.cwnd} segments: how many C2 may have sent and not yet acknowledged, on a path it knows nothing of yet. C2 sends seventy segments' worth of bytes. Do they all leave at once?"
 pause
-sendall C2 101360
+send C2 101360
+expect C2 ret=101360
 expect C2 cwnd=20 within 3s
-note "No: ten left, as many as cwnd allowed. A round trip later their acknowledgements came back, and cwnd had doubled: one more for each."
+note "No: ten left; a round trip later, ten ACKed, and cwnd had doubled."
 expect C2 cwnd=40 within 1500ms
-note "Another round trip: twice as many sent and acknowledged; cwnd doubled again."
+note "Another round trip: twenty sent and ACKed, one more each: doubled again."
 expect C2 cwnd=80 within 1500ms
 expect C2 sendq=0
 expect A2 bytes_received=101360
-note "All seventy acknowledged, in three round trips: ten, then twenty, then forty, and cwnd is {C2.cwnd} now. Doubling each round trip is slow start."
+note "All seventy ACKed in three round trips (ten, twenty, forty): cwnd is {C2.cwnd}, doubled each round trip. That is slow start."
 drain A2 off
 
 step "A lost segment"
 link delay=50ms loss=5%
-note "The round trip is a tenth of a second again, and the link now loses one packet in twenty, at random. C2 sends 256 KiB. Does the server get them all?"
+note "The link is back to 50ms each way, a round trip of a tenth of a second (C2's rtt, {C2.rtt}, is still the last one it measured), and it now loses one packet in twenty, at random. C2 sends 256 KiB. Does the server get them all?"
 pause
 sendall C2 256k
 recvall A2 256k
@@ -80,10 +82,12 @@ send C1 "hello"
 sleep 3s
 expect A1 recvq=0
 expect C1 backoff=2..
-note "No message says stop, and none comes back: the sender only hears nothing. Its kernel sends the bytes again and again, waiting twice as long each time: C1's backoff counts the doublings, and the link counts what it dropped."
-note "The cable goes back in. Do the bytes arrive at once?"
+note "No message says stop, and none comes back: the sender only hears nothing. Its kernel sends the bytes again and again, waiting twice as long each time: C1's backoff counts the doublings."
+note "The cable goes back in, and the server calls recv(). Do the bytes arrive at once?"
 pause
 link up
 expect A1 recvq=0
-expect A1 recvq=5 within 130s
-note "No: nothing arrived at once. The bytes reached the server only when the kernel next tried, which can be long after the cable is back: each gap is twice the last. Nothing said the link was down, and nothing said it was back: the sender found out by trying."
+recv A1 5
+wait A1 130s
+expect A1 ret=5
+note "No: recv() waited {A1.elapsed} with the cable back. The bytes crossed only when C1's kernel next tried, and each gap is twice the last, so the longer the cable was out, the longer that wait. Nothing said the link was down, and nothing said it was back: the sender found out by trying."
