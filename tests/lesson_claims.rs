@@ -372,6 +372,56 @@ fn synacks_by_source(lines: &[serde_json::Value], listener: &str) -> Vec<Vec<f64
 mod needs_root {
     use super::*;
 
+    /// flow-control: the receiver answers a zero-window probe with its zero
+    /// window, but not one that comes within half a second of its last
+    /// answer: a probe is a segment outside the window, and Linux answers
+    /// those at most once per tcp_invalid_ratelimit (500 ms). The second
+    /// probe comes about 0.45 s after the first (the persist timer doubles
+    /// from its first interval), so it goes unanswered; the later ones,
+    /// further apart, are all answered.
+    #[cfg_attr(
+        not(ci),
+        ignore = "needs root: a network namespace of its own and capture"
+    )]
+    #[test]
+    fn a_zero_window_probe_within_half_a_second_of_the_last_answer_gets_none() {
+        common::require_root("a lab in a namespace of its own, and capture");
+        let lines = netns_json(
+            "listen rcvbuf=64k\nconnect L1\naccept L1\nwait L1\nsendall C1 200k\nsleep 8s\n",
+        );
+        let times = |from: &str, kernel: &str| -> Vec<f64> {
+            lines
+                .iter()
+                .filter(|l| l["type"] == "packet" && l["from"] == from && l["kernel"] == kernel)
+                .map(|l| l["t"].as_f64().unwrap())
+                .collect()
+        };
+        let probes = times("C1", "zero-window probe");
+        let answers = times("A1", "zero-window probe ACK");
+        assert!(probes.len() >= 4, "{probes:?}");
+        let mut last: Option<f64> = None;
+        let mut unanswered = 0;
+        for p in &probes {
+            let answered = answers.iter().any(|a| (a - p).abs() < 0.005);
+            let since = last.map_or(f64::MAX, |l| p - l);
+            if answered {
+                assert!(
+                    since >= 0.45,
+                    "answered {since:.3} s after the last: {probes:?} {answers:?}"
+                );
+                last = Some(*p);
+            } else {
+                assert!(
+                    since < 0.55,
+                    "unanswered {since:.3} s after the last: {probes:?} {answers:?}"
+                );
+                unanswered += 1;
+            }
+        }
+        assert!(unanswered >= 1, "{probes:?} {answers:?}");
+        assert!(lesson("flow-control").contains("at most twice a second"));
+    }
+
     /// backlog: a client whose SYNs are dropped sends 1 + tcp_syn_retries +
     /// tcp_syn_linear_timeouts of them, then connect() fails with ETIMEDOUT;
     /// the note on it reads the count from both settings. Small settings in a

@@ -23,11 +23,14 @@ expect packet from=A1 to=C1 win=0 kernel=zero-window-probe-ack within 5s
 show C1
 note "A1's buffer is full and its window is zero: C1's snd_wnd is {C1.snd_wnd}. C1's sendall still returned: the bytes A1 had no room for, {C1.notsent} of them, wait unsent in C1's own send buffer."
 note "The kernel view also shows retrans {C1.retrans}, segments C1's kernel sent again when an acknowledgement was slow to come, and dsack_dups {C1.dsack_dups}, those A1 reported it had already got (a D-SACK): resent for nothing. This lesson needs neither them nor rtt and cwnd."
+show A1
+note "A1 holds {A1.recvq} bytes, more than the 65536 it asked for: its rcvbuf is {A1.rcvbuf}, as the kernel doubles what is asked, for its bookkeeping."
 
 step "No message says stop"
 note "The receiver never sent 'stop'. Each acknowledgement it sent carried a smaller window, and the sender may only have that many bytes unacknowledged. At zero, the sender waits and now and then probes the window."
 select C1 wire
-note "On the wire: A1's ACKs to C1's send, their windows falling to 0; then C1's kernel probing with a segment that carries nothing, and A1 answering each probe with the same zero window. No call made these: the kernel did."
+note "On the wire, the newest segments: C1's kernel probing the window with a segment that carries nothing, further apart each time, and A1 answering with its zero window. No call made these: the kernel did."
+note "Not every probe gets an answer: Linux answers segments outside the window at most twice a second, so a probe within half a second of A1's last answer gets none."
 
 step "A sender at full speed"
 note "C1 now sends 8 MiB more, at full speed. Does this sendall return?"
@@ -39,6 +42,7 @@ expect C1 ret=160k
 show C1
 note "No: it blocks: the kernel view shows it still in flight. The memory C1's send buffer is charged (snd_mem) has reached its sndbuf, and the window is zero, so the kernel keeps the call waiting. The receiver stopped the sender without a word."
 note "C1's snd_mem counts memory, data plus bookkeeping, and may pass the sndbuf: the kernel checks for room before it takes each piece of a send, not after."
+note "C1's sndbuf is not fixed, though: the kernel grows it as the connection runs (autotuning), and the blocked sendall puts more into it as it grows, though the window stays zero: C1's sendq may grow in the next steps while nothing more leaves."
 
 step "A small read"
 note "The server reads 1000 bytes. Does the window open?"
@@ -57,7 +61,7 @@ note "The server now reads everything, 1 MiB a second. What becomes of the windo
 pause
 drain A1 on rate=1m/s
 expect packet from=A1 to=C1 kernel=window-update within 5s
-note "The first segment after the read was A1's window update (the check above): the same acknowledgement, a window no longer zero, sent because the application read. Stopping and restarting the sender takes no message but this."
+note "The first segment after the read was A1's window update (Results checks it): the same acknowledgement, a window no longer zero, sent because the application read. Stopping and restarting the sender takes no message but this."
 wait C1 30s
 expect C1 ret=8m
 expect A1 bytes_received=8352k within 30s
