@@ -24,6 +24,8 @@ step "Then EAGAIN"
 note "C1 tries again, six times, while nobody reads."
 sleep 100ms
 send C1 100k
+expect C1 partial=true
+note "The first try still took some: since the first send(), A1 acknowledged what it took, and the memory C1 was charged for those bytes came free."
 sleep 100ms
 send C1 100k
 sleep 100ms
@@ -36,7 +38,7 @@ sleep 100ms
 send C1 100k
 expect C1 errno=EAGAIN
 expect C1 snd_wnd=0
-note "Nothing fits now: a non-blocking send() fails with EAGAIN ('try again later'). The data is not lost; it was never taken. C1's send buffer holds {C1.sendq} bytes of data: what does the kernel count them as, against its {C1.sndbuf}?"
+note "The five tries after it took nothing: a non-blocking send() fails with EAGAIN ('try again later'). The data is not lost; it was never taken. C1's send buffer holds {C1.sendq} bytes of data: what does the kernel count them as, against its {C1.sndbuf}?"
 pause
 show C1
 note "The buffer counts memory, not data: C1's {C1.sendq} bytes are charged snd_mem {C1.snd_mem}, past its {C1.sndbuf}, for the kernel checks for room before it takes each piece, and the last piece may pass the size."
@@ -51,7 +53,7 @@ note "C1 calls sendall with 64 KiB. sendall calls send(), takes what fits, waits
 wait C1 15s
 expect C1 ret=64k
 drain A1 off
-note "sendall returned {C1.ret} after {C1.elapsed}, as fast as the receiver read. sockplay's sendall waits for room as an event loop would."
+note "sendall returned {C1.ret} after {C1.elapsed}, as fast as the receiver read: between its send() calls it waited for room, as an event loop would."
 note "Python's socket.sendall does not: on a non-blocking socket it raises BlockingIOError as soon as the buffer is full, and the program cannot tell how much was sent."
 
 step "A blocking send instead"
