@@ -94,7 +94,7 @@ wait C2
 expect C2 ret=null
 expect C2 errno=null
 expect C2 timed_out=true
-note "Nothing fitted: Python's time-out waited half a second for the socket to turn writable, and poll() never said so, for C2's buffer never had free room of half what it held; then it said 'timed out' (TimeoutError). What will C3's send() say, under SO_SNDTIMEO?"
+note "A try takes what room has come free; the last found none: Python's time-out waited half a second for the socket to turn writable, and poll() never said so, for C2's buffer never had free room of half what it held; then it said 'timed out' (TimeoutError). What will C3's send() say, under SO_SNDTIMEO?"
 pause
 select C3
 send C3 1m
@@ -105,7 +105,7 @@ send C3 1m
 wait C3
 expect C3 errno=EAGAIN
 expect C3 timed_out=true
-note "SO_SNDTIMEO: after half a second with no room, the kernel gave up with EAGAIN, an errno."
+note "SO_SNDTIMEO: C3's last send() waited half a second with no room, and the kernel gave up with EAGAIN, an errno."
 
 step "connect under both time-outs"
 note "A listen(0) with one connection already waiting drops further SYNs, so a handshake cannot finish."
