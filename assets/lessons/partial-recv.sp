@@ -34,12 +34,12 @@ note "recvall calls recv() until it has all the bytes it asked for, as the class
 send C1 "Hi there"
 expect A1 recvq=8
 recvall A1 16
-note "recvall is still in flight: its first recv() took the 8 bytes that were there (A1's recvq is 0 again), and it waits for the rest. The client now sends the other half: what will recvall return?"
+note "recvall is still in flight, and A1's recvq is 0 again: its first recv() took the 8 bytes that were there, and it waits for the rest. The client now sends the other half: what will recvall return?"
 pause
 send C1 ", server"
 wait A1
 expect A1 ret=16
-note "recvall returned 16: the 8 bytes that were there and the 8 that came later, each taken by a recv() of its loop. A program that reads a fixed-size message must loop like this."
+note "recvall returned 16: the 8 bytes that were there and the 8 that came later. Its loop called recv() again until it had them all: a program that reads a fixed-size message must loop like this."
 
 step "End of stream"
 note "The client shuts down its sending side. What will recv(16) return now?"
