@@ -16,17 +16,19 @@ expect C1 snd_wnd=0 within 5s
 expect A1 snd_wnd=0 within 5s
 show C1
 note "No. C1's snd_wnd is {C1.snd_wnd}: A1, which does not read, gives C1 a zero window. C1's sendall is in flight, blocked."
+note "The view's app sent is 0: it counts what send() calls have returned, and the one inside sendall is still blocked. What that send() has handed over so far is in C1's sendq ({C1.sendq}) or already in A1's recvq."
 note "The view's retrans {C1.retrans} are segments C1's kernel sent again when an acknowledgement was slow to come; dsack_dups {C1.dsack_dups} of them A1 reported it already had. None of this is the deadlock."
 
 step "Both wait"
 show A1
 note "The other way round the same: A1's snd_wnd is {A1.snd_wnd}, for C1's buffer is full. Both sendall calls wait for the other side to read; neither will. A deadlock, made by the buffers being finite."
-note "Can either side get out on its own? What would break it?"
 
-step "A reader breaks it"
+step "Getting out"
+note "Can either side get out on its own? What would break it?"
+pause
 select C1
-note "The server starts reading on a second thread (its receiving side), as a program with a reader thread would; slowly, so that C1's sendall can be seen moving."
 drain A1 on rate=256k/s
+note "Neither can: each waits for the other. A reader breaks it: the server now reads on a second thread (its receiving side), as a program with a reader thread would; slowly, so that C1's sendall can be seen moving."
 wait C1 15s
 expect C1 ret=1m
 expect A1 snd_wnd=0
