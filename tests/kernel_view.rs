@@ -449,7 +449,7 @@ fn a_client_in_syn_sent_counts_its_syns_as_ss_does() {
                     + proc_sys("net/ipv4/tcp_syn_retries")
                     + proc_sys("net/ipv4/tcp_syn_linear_timeouts");
                 let want = format!(
-                    "SYN sent {} times of at most {most}; L1's full accept queue drops each one",
+                    "SYN sent {} times (at most {most}); L1's full accept queue drops each one",
                     retrans.unwrap() + 1
                 );
                 if !c2.notes.iter().any(|n| n.starts_with(&want)) {

@@ -607,7 +607,7 @@ fn selected_rows(app: &mut App, w: u16, h: u16) -> Vec<String> {
 fn a_waiting_clients_note_comes_first_and_whole_or_with_an_ellipsis() {
     let mut app = app().0;
     let mut snap = full_queue();
-    let note = "SYN sent 7 times of at most 11; L1's full accept queue drops each one; next SYN in 4 s; at most 11 SYNs (1 + tcp_syn_retries 6 + tcp_syn_linear_timeouts 4), then connect() fails with ETIMEDOUT";
+    let note = "SYN sent 7 times (at most 11); L1's full accept queue drops each one; next SYN in 4 s; at most 11 SYNs (1 + tcp_syn_retries 6 + tcp_syn_linear_timeouts 4), then connect() fails with ETIMEDOUT";
     let waiting = snap
         .sockets
         .iter_mut()
@@ -621,7 +621,7 @@ fn a_waiting_clients_note_comes_first_and_whole_or_with_an_ellipsis() {
     let rows = selected_rows(&mut app, 80, 24);
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(
-        rows[0], "· SYN sent 7 times of at most 11; L1's full accept queue drops each one…",
+        rows[0], "· SYN sent 7 times (at most 11); L1's full accept queue drops each one…",
         "{rows:?}"
     );
     // At 100×30 the note first, over the rows it needs.

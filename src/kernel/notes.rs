@@ -334,7 +334,7 @@ pub fn syn_timer_words(v: &SockView, system: &System) -> Option<String> {
 }
 
 /// How many SYNs a client has sent, and how many it may send at most
-/// (`9 times of at most 11`): the count comes with the bound, so that a
+/// (`9 times (at most 11)`): the count comes with the bound, so that a
 /// row too narrow for the whole note still shows what it counts towards.
 fn syn_count_words(sent: u32, system: &System) -> String {
     let times = if sent == 1 {
@@ -343,7 +343,7 @@ fn syn_count_words(sent: u32, system: &System) -> String {
         format!("{sent} times")
     };
     match syn_most(system) {
-        Some(most) => format!("{times} of at most {most}"),
+        Some(most) => format!("{times} (at most {most})"),
         None => times,
     }
 }
@@ -449,8 +449,8 @@ mod tests {
             tcp_syn_linear_timeouts: Some(4),
             ..System::default()
         };
-        assert_eq!(syn_count_words(9, &system), "9 times of at most 11");
-        assert_eq!(syn_count_words(1, &system), "once of at most 11");
+        assert_eq!(syn_count_words(9, &system), "9 times (at most 11)");
+        assert_eq!(syn_count_words(1, &system), "once (at most 11)");
         assert_eq!(syn_count_words(3, &System::default()), "3 times");
     }
 }
