@@ -28,7 +28,7 @@ select C4
 note "One SYN, then tcp_syn_retries ({sysctl.tcp_syn_retries}) more, and tcp_syn_linear_timeouts ({sysctl.tcp_syn_linear_timeouts}) more again: the note on a waiting client, here C4, counts them."
 
 step "A dropped SYN"
-note "One more client connects now, while the queue is full, and L1 answers nothing. When will its kernel send the SYN again?"
+note "C4 to C6 have been waiting a while; each shows when its own next SYN goes. One more client connects now, while the queue is full, and L1 answers nothing. When will the newcomer's kernel send its SYN again?"
 pause
 connect L1
 select C7 wire
@@ -92,14 +92,17 @@ note "L4 took {L4.accept_queue} and C16 waits in SYN-SENT: B+1, where BSD would 
 note "Linux keeps half-open handshakes apart, in a SYN queue that on current Linux the backlog bounds too (B+1 again; past it SYN cookies answer, by default). The lesson two-queues shows it on the kernel."
 
 step "listen(1) beside listen(5)"
+note "The clients of the first steps may reach their last SYN meanwhile: a connect() that gives up then shows its failure among this step's results."
 note "Seven clients go to a listen(1). How many get in?"
 pause
 listen backlog=1
 connect L5 x7
 sleep 300ms
 expect L5 accept_queue=2
+expect C19 state=SYN-SENT
+expect C23 state=SYN-SENT
 select L5
-note "L5 let in {L5.accept_queue}: one more than its backlog. The rest wait in SYN-SENT."
+note "L5 let in {L5.accept_queue}: one more than its backlog. The other five wait in SYN-SENT."
 note "Seven more go to a listen(5): how many get in there?"
 pause
 listen backlog=5
