@@ -270,6 +270,7 @@ fn the_listeners_figures_read_whole_at_80x24() {
     let snap = overflowing(&app.lab);
     app.update(Msg::Snapshot(std::sync::Arc::new(snap)));
     let screen = render(&mut app, 80, 24);
+    // "all drops" where it fits; at 80 columns with these figures, "drops".
     assert!(screen.contains("overflows +21 · drops +21"), "{screen}");
     key(&mut app, KeyCode::Char('p'));
     let screen = render(&mut app, 80, 24);
@@ -319,17 +320,20 @@ fn the_syn_counters_and_their_scope_read_whole_in_a_narrow_listeners_pane() {
             })
             .collect();
         let text = pane.join("\n");
+        // ListenDrops counts every drop; the SYN queue's own is named for
+        // what the full queue did: no two counts read "drop".
         assert!(
-            text.contains("overflows +0 · drops +17"),
+            text.contains("overflows +0 · all drops +17"),
             "{w}×{h}:\n{text}"
         );
-        // At 80 columns the pane is 30 wide: each figure against its word.
+        // The pane is 30 to 32 wide: each figure against its word, under
+        // the SYN queue's gauge.
         assert!(
-            text.contains(if w == 80 {
-                "SYN cookie+5 back+2 drop+17"
-            } else {
-                "SYN cookie +5 back +2 drop +17"
-            }),
+            text.contains("cookie+5 back+2 full→drop+17"),
+            "{w}×{h}:\n{text}"
+        );
+        assert!(
+            !text.contains(" drop+17") && !text.contains("· drops +17"),
             "{w}×{h}:\n{text}"
         );
         assert!(text.contains("this lab, since start"), "{w}×{h}:\n{text}");
@@ -337,7 +341,7 @@ fn the_syn_counters_and_their_scope_read_whole_in_a_narrow_listeners_pane() {
     // Wide, the long words, and the scope all the same.
     let screen = render(&mut app, 160, 48);
     assert!(
-        screen.contains("cookies +5 back +2 · syn-q drops +17"),
+        screen.contains("cookies +5 back +2 · syn-q full→drops +17"),
         "{screen}"
     );
     assert!(screen.contains("this lab, since start"), "{screen}");

@@ -372,32 +372,37 @@ fn title(app: &App, width: u16, above: usize, below: usize) -> String {
     .unwrap_or_else(|| format!("Listeners{frozen}{short}"))
 }
 
-/// The accept queue's counters as separate fields (`overflows +21 ·
-/// drops +21`); the drops, which mostly repeat the overflows, give way when
-/// both do not fit in `width`.
+/// The accept queue's counters as separate fields (`overflows +21 · all
+/// drops +21`): ListenDrops counts every SYN a listener dropped, whatever
+/// the cause, so it is "all drops", apart from the SYN queue's own
+/// (`full→drop`, TCPReqQFullDrop) beside it; "drops" where that does not
+/// fit. The drops, which mostly repeat the overflows, give way when both
+/// do not fit in `width`.
 fn overflow_counts(c: &crate::kernel::Counters, width: u16) -> String {
-    let both = format!(
-        "overflows +{} · drops +{}",
-        c.listen_overflows, c.listen_drops
-    );
-    if both.chars().count() <= usize::from(width) {
-        both
-    } else {
-        format!("overflows +{}", c.listen_overflows)
-    }
+    let (o, d) = (c.listen_overflows, c.listen_drops);
+    [
+        format!("overflows +{o} · all drops +{d}"),
+        format!("overflows +{o} · drops +{d}"),
+    ]
+    .into_iter()
+    .find(|f| f.chars().count() <= usize::from(width))
+    .unwrap_or_else(|| format!("overflows +{o}"))
 }
 
 /// The counters of the SYN queue that moved, in the longest wording that
-/// fits `width`: `cookies +3 back +1 · syn-q drops +2 · defer +2`, or
-/// `SYN cookie +3 back +1 drop +2`, or `SYN cookie+3 back+1 drop+2`;
-/// `None` while none has.
+/// fits `width`: `cookies +3 back +1 · syn-q full→drops +2 · defer +2`, or
+/// `SYN cookie +3 back +1 full→drop +2`, or `SYN cookie+3 back+1
+/// full→drop+2`, or without `SYN`; `None` while none has. A SYN the full
+/// SYN queue dropped (TCPReqQFullDrop) is `full→drop`, as the gauge above
+/// writes what a full queue does, never a bare "drop" under the accept
+/// queue's "all drops".
 fn syn_counters(c: &crate::kernel::Counters, width: usize) -> Option<String> {
     // Each counter in a long and a short word; a counter still at 0 is left out.
     let fields: Vec<(&str, &str, u64)> = [
         ("cookies", "cookie", c.reqq_full_do_cookies),
         ("back", "back", c.syncookies_recv),
         ("bad", "bad", c.syncookies_failed),
-        ("syn-q drops", "drop", c.reqq_full_drop),
+        ("syn-q full→drops", "full→drop", c.reqq_full_drop),
         ("defer", "defer", c.defer_accept_drop),
     ]
     .into_iter()
@@ -436,11 +441,13 @@ fn syn_counters(c: &crate::kernel::Counters, width: usize) -> Option<String> {
             .collect::<Vec<_>>()
             .join(" ")
     );
+    // Narrowest: the row under the SYN queue's gauge says whose they are.
+    let bare = shorter.trim_start_matches("SYN ").to_string();
     Some(
-        [long, short, shorter.clone()]
+        [long, short, shorter, bare.clone()]
             .into_iter()
             .find(|f| f.chars().count() <= width)
-            .unwrap_or_else(|| super::format::shorten(&shorter, width)),
+            .unwrap_or_else(|| super::format::shorten(&bare, width)),
     )
 }
 
