@@ -276,6 +276,7 @@ fn a_selected_listener_shows_who_waits_and_why() {
         expires_ms: 1400,
         syn: Some(1),
         left_ms: Some(13_400),
+        left_crowded_ms: None,
     }));
     snap.sockets.insert(4, half);
     snap.sockets[0].set_syn_recv(Some(1));
@@ -629,5 +630,52 @@ fn a_waiting_clients_note_comes_first_and_whole_or_with_an_ellipsis() {
     assert!(
         rows.starts_with("· SYN sent 7 times") && rows.contains("at most 11"),
         "{rows}"
+    );
+}
+
+/// A half-open entry's time left is a bound only where it is one: while
+/// the SYN queue is crowded, the kernel cuts the resends only as long as
+/// the crowding lasts, so the cut time is said with its condition and
+/// never as "≤"; the bound itself rounds up, never to "0s" for an entry
+/// still there.
+#[test]
+fn a_half_open_entry_s_time_left_is_never_a_bound_it_outlives() {
+    let mut app = app().0;
+    let mut snap = full_queue();
+    let entry = |syn: u32, retrans: u32, expires: u32, left: u64, crowded: Option<u64>| {
+        let mut half = sock(
+            None,
+            ViewRole::SynRecv,
+            TcpState::SynReceived,
+            "127.0.0.1:40000",
+            Some(&format!("192.0.2.1:{}", 20_000 + syn)),
+        );
+        half.listener = Some(n("L1"));
+        half.half_open = Some(HalfOpen {
+            synack_retrans: retrans,
+            expires_ms: expires,
+            syn: Some(syn),
+            left_ms: Some(left),
+            left_crowded_ms: crowded,
+        });
+        half
+    };
+    snap.sockets
+        .insert(4, entry(1, 2, 3_300, 11_404_000, Some(3_300)));
+    snap.sockets.insert(5, entry(2, 1, 40, 40, None));
+    snap.sockets[0].syn_recv = Some(2);
+    snap.system.tcp_synack_retries = Some(100);
+    app.update(Msg::Snapshot(std::sync::Arc::new(snap)));
+    app.pane = Pane::Listeners;
+    app.sel_listener = Some(n("L1"));
+    let screen = render(&mut app, 160, 48).replace('\u{a0}', " ");
+    assert!(
+        screen.contains("syn1 SYN-ACK×2 next 3.3s 3.3s left if still this crowded"),
+        "{screen}"
+    );
+    assert!(!screen.contains("≤3.3s"), "{screen}");
+    assert!(
+        screen.contains("syn2 SYN-ACK×1 next 0.1s ≤0.1s left"),
+        "{screen}"
     );
 }

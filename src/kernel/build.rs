@@ -153,15 +153,19 @@ fn lab_view(s: &SocketInfo, e: Option<&DiagEntry>, phrases: &mut Phrases) -> Soc
 }
 
 /// How long each of a listener's SYN-RECV entries has at most, under
-/// `tcp_synack_retries` = `set` cut as the kernel cuts it when a timer
-/// fires with the SYN queue as it stands now (see [`HalfOpen::retries_now`]).
+/// `tcp_synack_retries` = `set`; and, while the kernel would cut the
+/// resends when a timer fires with the SYN queue as it stands now (see
+/// [`HalfOpen::retries_now`]), how long it has if the queue stays so: not
+/// a bound, for the cut goes when the queue thins.
 fn half_open_left(waiting: &mut [SockView], set: u64, backlog: u32) {
     let syn_recv = || waiting.iter().filter_map(|w| w.half_open());
     let qlen = syn_recv().count();
     let young = syn_recv().filter(|h| h.synack_retrans == 0).count();
     let retries = HalfOpen::retries_now(set, qlen, young, backlog);
     for h in waiting.iter_mut().filter_map(SockView::half_open_mut) {
-        h.left_ms = Some(HalfOpen::left(h.synack_retrans, h.expires_ms, retries));
+        h.left_ms = Some(HalfOpen::left(h.synack_retrans, h.expires_ms, set));
+        h.left_crowded_ms =
+            (retries < set).then(|| HalfOpen::left(h.synack_retrans, h.expires_ms, retries));
     }
 }
 
@@ -381,6 +385,7 @@ pub(super) fn waiting_view(
         expires_ms: e.expires_ms,
         syn: crate::lab::syn::number(e.peer),
         left_ms: None,
+        left_crowded_ms: None,
     }));
     v
 }

@@ -532,13 +532,20 @@ pub struct HalfOpen {
     pub syn: Option<u32>,
     /// At most how long, in ms, before the kernel lets the entry go if no
     /// ACK comes: the timer now, then a resend each 2, 4, 8… s (at most
-    /// 120) until `tcp_synack_retries`, cut as the kernel cuts it while the
-    /// SYN queue holds more than half of the larger of 8 and the backlog
-    /// and few of its entries are young ([`HalfOpen::retries_now`], the
-    /// queue as it stands now); absent under TCP_DEFER_ACCEPT, which keeps
-    /// its own.
+    /// 120) until `tcp_synack_retries`. A crowded queue lets it go sooner
+    /// ([`HalfOpen::left_crowded_ms`]), never later. Absent under
+    /// TCP_DEFER_ACCEPT, which keeps its own.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub left_ms: Option<u64>,
+    /// While the SYN queue is crowded (more than half of the larger of 8
+    /// and the backlog, few of its entries young), how long, in ms, before
+    /// the kernel lets the entry go if the queue stays as crowded as now:
+    /// each time a timer fires the kernel cuts the resends by the queue as
+    /// it stands then ([`HalfOpen::retries_now`]), so an entry outlives
+    /// this once the queue thins, and goes sooner if it grows more
+    /// crowded. Absent when nothing is cut now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left_crowded_ms: Option<u64>,
 }
 
 impl HalfOpen {

@@ -73,9 +73,21 @@ fn socket_lines(v: &SockView) -> Vec<String> {
                 _ => String::new(),
             };
             let timer = v.half_open().map_or_else(String::new, |h| {
-                let left = h.left_ms.map_or_else(String::new, |l| {
-                    format!(", gone within {:.1}s", l as f64 / 1000.0)
-                });
+                // A bound only where it is one: the crowded queue's cut
+                // holds while the crowding does.
+                let secs = |ms: u64| format!("{:.1}s", ms.div_ceil(100) as f64 / 10.0);
+                let left = match (h.left_crowded_ms, h.left_ms) {
+                    (Some(c), Some(l)) => format!(
+                        ", gone in {} if the queue stays this crowded (within {} if not)",
+                        secs(c),
+                        secs(l)
+                    ),
+                    (Some(c), None) => {
+                        format!(", gone in {} if the queue stays this crowded", secs(c))
+                    }
+                    (None, Some(l)) => format!(", gone within {}", secs(l)),
+                    (None, None) => String::new(),
+                };
                 format!(
                     "  SYN-ACK resent {}×, timer {:.1}s{left}",
                     h.synack_retrans,

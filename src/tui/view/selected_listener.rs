@@ -79,7 +79,9 @@ fn syn_queue_line(app: &App, l: &SockView) -> Option<String> {
         let backlog = l.accept_queue_max().unwrap_or(0);
         let now = HalfOpen::retries_now(set, half_open().count(), young, backlog);
         if now < set {
-            text.push_str(&format!("; crowded, resends cut to {now}"));
+            text.push_str(&format!(
+                "; crowded, resends cut to {now} while it stays so"
+            ));
         }
     }
     for w in half_open() {
@@ -89,13 +91,17 @@ fn syn_queue_line(app: &App, l: &SockView) -> Option<String> {
             _ => w.peer.map_or_else(|| "?".into(), |p| p.to_string()),
         };
         let timer = w.half_open().map_or_else(String::new, |h| {
-            let left = h
-                .left_ms
-                .map_or_else(String::new, |l| format!(" ≤{} left", seconds(l)));
+            // A bound only where it is one: while the queue is crowded the
+            // time left holds only as long as the crowding does.
+            let left = match (h.left_crowded_ms, h.left_ms) {
+                (Some(c), _) => format!(" {} left if still this crowded", seconds(c)),
+                (None, Some(l)) => format!(" ≤{} left", seconds(l)),
+                (None, None) => String::new(),
+            };
             format!(
-                " SYN-ACK×{} next {:.1}s{left}",
+                " SYN-ACK×{} next {}{left}",
                 h.synack_retrans,
-                f64::from(h.expires_ms) / 1000.0
+                seconds(u64::from(h.expires_ms))
             )
         });
         text.push_str(&format!(" · {}", phrase(&format!("{who}{timer}"))));
@@ -103,14 +109,15 @@ fn syn_queue_line(app: &App, l: &SockView) -> Option<String> {
     Some(text)
 }
 
-/// `ms` in seconds: tenths under ten seconds, so that a timer about to
-/// fire reads "0.1s", not "0s".
+/// `ms` in seconds, rounded up (a time left is never said short of what
+/// it is): tenths under ten seconds, so that a timer about to fire reads
+/// "0.1s", not "0s".
 fn seconds(ms: u64) -> String {
-    let s = ms as f64 / 1000.0;
     if ms < 10_000 {
-        format!("{s:.1}s")
+        let tenths = ms.div_ceil(100);
+        format!("{}.{}s", tenths / 10, tenths % 10)
     } else {
-        format!("{s:.0}s")
+        format!("{}s", ms.div_ceil(1000))
     }
 }
 
@@ -150,8 +157,16 @@ fn counters_line(app: &App) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::phrase;
+    use super::{phrase, seconds};
     use crate::tui::view::format::shorten;
+
+    #[test]
+    fn a_time_left_is_rounded_up() {
+        assert_eq!(seconds(40), "0.1s");
+        assert_eq!(seconds(3_300), "3.3s");
+        assert_eq!(seconds(3_301), "3.4s");
+        assert_eq!(seconds(11_403_200), "11404s");
+    }
 
     #[test]
     fn a_short_row_keeps_an_entry_whole_or_leaves_it_out() {
