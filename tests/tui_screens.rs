@@ -288,7 +288,7 @@ fn a_selected_listener_shows_who_waits_and_why() {
     for want in [
         "Selected · L1 · both queues",
         "accept queue (3): C1 C2 C3",
-        "SYN queue 1 of 3: past it, SYN cookies · syn1\u{a0}SYN-ACK×2\u{a0}next\u{a0}1.4s\u{a0}≤13s\u{a0}left",
+        "SYN queue 1 of 3: past it, SYN cookies · syn1\u{a0}SYN-ACK×2\u{a0}next\u{a0}1.4s\u{a0}≤14s\u{a0}left",
         "since start (system-wide): ListenOverflows +4 ListenDrops +4 SyncookiesSent +3",
         "syn q ████",
         "· holds 3 connections: Linux calls the queue full only when more than 2 wait",
