@@ -651,19 +651,19 @@ fn a_half_open_entry_s_time_left_is_never_a_bound_it_outlives() {
             Some(&format!("192.0.2.1:{}", 20_000 + syn)),
         );
         half.listener = Some(n("L1"));
-        half.half_open = Some(HalfOpen {
+        half.set_half_open(Some(HalfOpen {
             synack_retrans: retrans,
             expires_ms: expires,
             syn: Some(syn),
             left_ms: Some(left),
             left_crowded_ms: crowded,
-        });
+        }));
         half
     };
     snap.sockets
         .insert(4, entry(1, 2, 3_300, 11_404_000, Some(3_300)));
     snap.sockets.insert(5, entry(2, 1, 40, 40, None));
-    snap.sockets[0].syn_recv = Some(2);
+    snap.sockets[0].set_syn_recv(Some(2));
     snap.system.tcp_synack_retries = Some(100);
     app.update(Msg::Snapshot(std::sync::Arc::new(snap)));
     app.pane = Pane::Listeners;
