@@ -177,6 +177,12 @@ impl App {
     /// all shown beside it), going on is the next step, so that the reader
     /// does not press space once for nothing. Esc or q only close it.
     pub fn close_view_and_go_on(&mut self) {
+        // Space was pressed: the notes shown beside the view were read, so
+        // the view that opens next gets its own notes without another
+        // space (the previous view's notes above it would not match it).
+        if let Some(s) = &mut self.script {
+            s.read_to = s.player.position();
+        }
         let (paused, step_next) = self.script.as_ref().map_or((false, false), |s| {
             let lesson = s.lesson && s.more.is_none();
             let paused = lesson && s.paused.is_some();
