@@ -34,11 +34,13 @@ pub enum Part {
 }
 
 /// Settings a note may quote besides those `sysctl` may set: the caps on
-/// buffer sizes, and the congestion control new sockets get.
+/// buffer sizes, the congestion control new sockets get, and whether a
+/// receive window once offered may be taken back.
 const READABLE: &[&str] = &[
     "net.core.rmem_max",
     "net.core.wmem_max",
     "net.ipv4.tcp_congestion_control",
+    "net.ipv4.tcp_shrink_window",
 ];
 
 /// The settings a note may quote, by full name.
