@@ -17,7 +17,7 @@ note "recvall took {A1.elapsed}: the request was there."
 send A1 "OK\n"
 recv C1 3
 expect C1 ret=3
-note "The server replied at once, so its kernel now counts the connection as interactive: it delays each ACK a little, hoping to send it along with a reply. A reply slower than that delay ends the mode; in case the lab is that slow, quickack=off (TCP_QUICKACK 0) asks for it outright."
+note "The server replied at once, so its kernel now counts the connection as interactive: it delays each ACK a little, hoping to send it along with a reply. A reply slower than that delay ends the mode; TCP_QUICKACK 0 (quickack=off), which the server will set, turns it on outright."
 
 step "The same request in two writes"
 set A1 quickack=off
@@ -30,11 +30,11 @@ expect A1 ret=15
 expect A1 elapsed=20ms..300ms
 expect packet from=C1 to=A1 len=6
 expect packet from=C1 to=A1 len=9
-note "recvall took {A1.elapsed}. Nagle held the second piece: a small segment waits while an earlier one is unacknowledged. The server delayed that ACK, hoping to send it with a reply it cannot write before the whole request. Each waited for the other until the delayed-ACK timer fired."
+note "recvall took {A1.elapsed}. Nagle held the second piece: a small segment waits while an earlier one is unacknowledged. The server, its ACKs delayed, held that ACK, hoping to send it with a reply it cannot write before the whole request. Each waited for the other until the delayed-ACK timer fired."
 
 step "The stall on the wire"
 select C1 wire
-note "On the wire, newest last: C1's first piece (6 B) left at once; A1's ACK for it came only when the delayed-ACK timer fired, and C1's second piece (9 B) left right behind that ACK. The times at the left of the rows show the wait."
+note "On the wire, newest last: C1's first piece (6 B) left at once; A1's ACK for it came only when the delayed-ACK timer fired, and C1's second piece (9 B) left right behind that ACK. The times at the left of the rows show the wait; recvall began only after both writes, so its own time can read a little less."
 
 step "TCP_NODELAY"
 send A1 "OK\n"
@@ -48,15 +48,14 @@ send C1 "HTTP/1.0\n"
 recvall A1 15
 expect A1 ret=15
 expect A1 elapsed=0ms..19ms
-note "recvall took {A1.elapsed}: the second piece left at once, without waiting for an ACK. The server still delays its ACKs; nobody waits for them now."
+note "recvall took {A1.elapsed}: the second piece left at once, without waiting for an ACK."
 
 step "One write instead of two"
 send A1 "OK\n"
 recv C1 3
 set C1 nodelay=off
 expect C1 nodelay=off
-note "Nagle back on, but the client builds the request first and writes it once. How long?"
-pause
+note "Nagle back on, but the client builds the request first and writes it once, as in the first step."
 send C1 "GET / HTTP/1.0\n"
 recvall A1 15
 expect A1 elapsed=0ms..19ms
@@ -107,7 +106,7 @@ send C1 "HTTP/1.0\n"
 recvall A1 15
 expect A1 elapsed=0ms..19ms
 note "recvall took {A1.elapsed}: the first piece was acknowledged at once, so the second followed."
-note "TCP_QUICKACK does not stay, though: once replies follow requests again, Linux goes back to delaying ACKs, so a program sets it after every read. TCP_NODELAY on the writer, or one write per message, is the lasting fix."
+note "TCP_NODELAY on the writer, or one write per message, removes the stall where it starts: in the writer."
 
 step "Across a network, the stall grows"
 send A1 "OK\n"
