@@ -10,7 +10,7 @@ accept L1
 wait L1
 select A1 recv
 recv A1 100
-note "A1's recv() is blocked: nothing has come. Now the cable is pulled (link down) and the lab waits five seconds. What will the server's recv() learn, and when?"
+note "A1's recv() is blocked: nothing has come. Now the cable is pulled (link down), and five seconds pass. What will the server's recv() learn, and when?"
 pause
 link down
 sleep 5s
@@ -71,14 +71,15 @@ send C3 "GET / HTTP/1.0\n"
 expect C3 ret=15
 recv C3 100
 note "send() returned at once: its bytes were only queued in C3's send buffer, not delivered."
-
-step "The user timeout runs out"
 wait C3 10s
 expect C3 errno=ETIMEDOUT
 expect C3 elapsed=1s..5s
 note "The queued bytes were sent again and again into the pulled cable; once they had gone unacknowledged for the user timeout, the kernel gave the connection up: recv() failed with ETIMEDOUT after {C3.elapsed}."
+
+step "The server's ends"
 link up
-select A3
 expect A3 state=ESTABLISHED
+show A3
+note "The server's end, A3, still reads ESTABLISHED: C3's kernel gave up with the cable out, and A3, sending nothing, learned nothing."
 expect A1 state=CLOSE-WAIT
-note "And the server's ends? A3 still reads ESTABLISHED: C3's kernel gave up with the cable out, and A3, sending nothing, learned nothing. A1 is still in CLOSE-WAIT since the second step: its program never closed it."
+note "A1 is still in CLOSE-WAIT since the second step: its program never closed it."
