@@ -68,8 +68,8 @@ note "The client sends again. Same error?"
 pause
 send C2 10
 expect C2 errno=EPIPE
-note "No: the second send() failed with EPIPE, 'broken pipe': the connection is gone and the reset was already reported. sockplay sends with MSG_NOSIGNAL, which keeps it an error."
-note "Without it the kernel also raises SIGPIPE, which kills a C program that has not set it aside; Python ignores SIGPIPE from its start, so there send() raises BrokenPipeError instead."
+note "No: the second send() failed with EPIPE, 'broken pipe': the connection is gone and the reset was already reported."
+note "With EPIPE the kernel also raises the signal SIGPIPE, unless the send asks for none (MSG_NOSIGNAL, as these sends do). SIGPIPE kills a C program that has not set it aside; Python ignores SIGPIPE from its start, so there send() raises BrokenPipeError instead."
 
 step "close() with data unread"
 note "A new client sends 10 bytes, and the server does not read them."
