@@ -106,7 +106,7 @@ send C1 "HTTP/1.0\n"
 recvall A1 15
 expect A1 elapsed=0ms..19ms
 note "recvall took {A1.elapsed}: the first piece was acknowledged at once, so the second followed."
-note "TCP_NODELAY on the writer, or one write per message, removes the stall where it starts: in the writer."
+note "TCP_QUICKACK does not stay, though: once replies follow requests again, Linux goes back to delaying ACKs, so a program sets it after every read. TCP_NODELAY on the writer, or one write per message, is the lasting fix."
 
 step "Across a network, the stall grows"
 send A1 "OK\n"
