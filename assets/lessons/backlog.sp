@@ -52,7 +52,7 @@ expect C8 state=SYN-SENT
 accept L1
 wait L1
 expect A1 state=ESTABLISHED
-note "accept() took one connection out of the queue, C1's: A1 is the server's end of it."
+note "The server took one connection out of the queue, C1's: A1 is its end of it."
 expect L1 accept_queue=3 within 5s
 note "The first waiting client whose SYN came after that got in, and the queue is full again. The queue is a waiting room: only accepting empties it."
 note "Which client that is depends on when each one's kernel resends, not on how long it waited: the clients in SYN-SENT are no queue, each resends on its own clock. A client waits only as long as its SYNs last; then its connect() fails, and its result line says why."
