@@ -15,8 +15,7 @@ use super::notes;
 use super::phrases::{Phrase, Phrases};
 use super::proc::{Counters, System};
 use super::snapshot::{
-    CounterScope, HalfOpen, Held, HeldFields, PastLimit, Rare, Snapshot, SockView, SynQueue,
-    ViewRole,
+    CounterScope, HalfOpen, Held, HeldFields, PastLimit, Snapshot, SockView, SynQueue, ViewRole,
 };
 use super::state::TcpState;
 use crate::lab::{Role, SockName, SocketInfo};
@@ -87,16 +86,11 @@ fn lab_view(s: &SocketInfo, e: Option<&DiagEntry>, phrases: &mut Phrases) -> Soc
     let listening = s.role == Role::Listener;
     let mut v = SockView {
         id: Some(s.name),
-        role: role(s.role),
-        state: e.map_or(TcpState::Closed, |e| e.state),
         local: e.map(|e| e.local).or(m.local),
         peer: e.map(|e| e.peer).filter(|_| !listening).or(m.peer),
         closed: m.closed,
         pair: m.pair,
         listener: m.listener,
-        recvq: None,
-        sendq: None,
-        notsent: None,
         rcvbuf: e.and_then(|e| e.bufs).map(|b| b.0),
         sndbuf: e.and_then(|e| e.bufs).map(|b| b.1),
         rcv_mem: e.and_then(|e| e.mem).map(|m| m.0),
@@ -104,15 +98,11 @@ fn lab_view(s: &SocketInfo, e: Option<&DiagEntry>, phrases: &mut Phrases) -> Soc
         bytes_sent: Some(s.bytes_sent),
         bytes_received: Some(s.bytes_received),
         in_flight: in_flight(s, phrases),
-        notes: Vec::new(),
-        next_syn_ms: None,
         reuseaddr: (s.role != Role::Udp).then_some(m.reuseaddr),
         time_wait_ms: e
             .filter(|e| e.state == TcpState::TimeWait)
             .map(|e| e.expires_ms),
-        owner: None,
-        rare: Rare::default(),
-        held: Held::default(),
+        ..SockView::bare(role(s.role), e.map_or(TcpState::Closed, |e| e.state))
     };
     let held = HeldFields::new(
         m.tcp_opts.filter(|_| !m.closed).map(Into::into),
@@ -348,36 +338,23 @@ pub(super) fn waiting_view(
     client: Option<SockName>,
 ) -> SockView {
     let syn = e.state == TcpState::SynReceived;
+    let role = if syn {
+        ViewRole::SynRecv
+    } else {
+        ViewRole::Queued
+    };
     let mut v = SockView {
-        id: None,
-        role: if syn {
-            ViewRole::SynRecv
-        } else {
-            ViewRole::Queued
-        },
-        state: e.state,
         local: Some(e.local),
         peer: Some(e.peer),
-        closed: false,
         pair: client,
         listener: Some(listener),
         recvq: (!syn).then(|| recvq(e)),
         sendq: (!syn).then_some(e.wqueue),
-        notsent: None,
         rcvbuf: e.bufs.map(|b| b.0),
         sndbuf: e.bufs.map(|b| b.1),
         rcv_mem: e.mem.map(|m| m.0),
         snd_mem: e.mem.map(|m| m.1),
-        bytes_sent: None,
-        bytes_received: None,
-        in_flight: Vec::new(),
-        notes: Vec::new(),
-        next_syn_ms: None,
-        reuseaddr: None,
-        time_wait_ms: None,
-        owner: None,
-        rare: Rare::default(),
-        held: Held::default(),
+        ..SockView::bare(role, e.state)
     };
     v.set_tcp(if syn { None } else { e.info });
     v.set_half_open(syn.then(|| HalfOpen {

@@ -309,6 +309,38 @@ rare_fields! {
 }
 
 impl SockView {
+    /// A socket in `state` known by nothing else yet: no name, addresses,
+    /// queues, buffers or figures; each builder fills in what it reads.
+    pub fn bare(role: ViewRole, state: TcpState) -> SockView {
+        SockView {
+            id: None,
+            role,
+            state,
+            local: None,
+            peer: None,
+            closed: false,
+            pair: None,
+            listener: None,
+            recvq: None,
+            sendq: None,
+            notsent: None,
+            rcvbuf: None,
+            sndbuf: None,
+            rcv_mem: None,
+            snd_mem: None,
+            bytes_sent: None,
+            bytes_received: None,
+            in_flight: Vec::new(),
+            notes: Vec::new(),
+            next_syn_ms: None,
+            reuseaddr: None,
+            time_wait_ms: None,
+            owner: None,
+            rare: Rare::default(),
+            held: Held::default(),
+        }
+    }
+
     /// A SYN-RECV entry's timer, to change in place.
     pub fn half_open_mut(&mut self) -> Option<&mut HalfOpen> {
         self.rare.0.as_deref_mut()?.half_open.as_mut()
