@@ -4,29 +4,14 @@
 
 mod common;
 
-use common::tui::{app, render};
+use common::tui::{app, connection_rows, render};
 use common::views::{snapshot, sock};
 use sockplay::kernel::{Snapshot, TcpState, TcpView, ViewRole};
 use sockplay::lab::SockName;
-use sockplay::tui::app::{App, Msg, Pane};
+use sockplay::tui::app::{Msg, Pane};
 
 fn n(s: &str) -> SockName {
     s.parse().unwrap()
-}
-
-/// The connections pane's rows at `w`×`h`: the text between its borders.
-fn connection_rows(app: &mut App, w: u16, h: u16) -> Vec<String> {
-    app.update(Msg::Resize(w, h));
-    let screen = render(app, w, h);
-    let rows: Vec<String> = screen
-        .lines()
-        .filter_map(|l| {
-            let at = l.find("││")?;
-            Some(l[at + "││".len()..].trim_end_matches('│').to_string())
-        })
-        .collect();
-    assert!(!rows.is_empty(), "{screen}");
-    rows
 }
 
 /// Clients of one listener in `states` (each state, how many), named C1…

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 mod common;
 
-use common::tui::{app, key, render};
-use common::views::{snapshot, sock};
+use common::tui::{app, connection_rows, key, render};
+use common::views::{idle_tcp, snapshot, sock};
 use crossterm::event::KeyCode;
 use sockplay::kernel::{
     HalfOpen, PastLimit, Snapshot, SockView, SynQueue, TcpState, TcpView, ViewRole,
@@ -109,14 +109,7 @@ fn zero_window() -> Snapshot {
     c1.bytes_sent = Some(18_000);
     c1.set_tcp(Some(TcpView {
         snd_wnd: Some(0),
-        rcv_wnd: Some(65_536),
-        rcv_wscale: 7,
-        snd_wscale: 7,
-        rtt_us: 30,
-        cwnd: 10,
-        retrans: 0,
-        dsack_dups: Some(0),
-        ..TcpView::default()
+        ..idle_tcp()
     }));
     c1.in_flight = vec!["send(1.0m) 4.2s".into()];
     c1.notes = vec!["the peer advertises a zero window: its buffer is full, so nothing more is sent until it reads".into()];
@@ -520,21 +513,6 @@ fn a_filter_that_hides_every_connection_says_so() {
         screen.contains("no connection passes the filter /XYZ"),
         "{screen}"
     );
-}
-
-/// The connections pane's rows at `w`×`h`: the text between its borders.
-fn connection_rows(app: &mut App, w: u16, h: u16) -> Vec<String> {
-    app.update(Msg::Resize(w, h));
-    let screen = render(app, w, h);
-    let rows: Vec<String> = screen
-        .lines()
-        .filter_map(|l| {
-            let at = l.find("││")?;
-            Some(l[at + "││".len()..].trim_end_matches('│').to_string())
-        })
-        .collect();
-    assert!(!rows.is_empty(), "{screen}");
-    rows
 }
 
 /// At 80×24, as the time-outs lesson leaves them: the mode column stays,

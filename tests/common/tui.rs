@@ -159,3 +159,18 @@ pub fn render(app: &mut App, w: u16, h: u16) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// The connections pane's rows at `w`×`h`: the text between its borders.
+pub fn connection_rows(app: &mut App, w: u16, h: u16) -> Vec<String> {
+    app.update(Msg::Resize(w, h));
+    let screen = render(app, w, h);
+    let rows: Vec<String> = screen
+        .lines()
+        .filter_map(|l| {
+            let at = l.find("││")?;
+            Some(l[at + "││".len()..].trim_end_matches('│').to_string())
+        })
+        .collect();
+    assert!(!rows.is_empty(), "{screen}");
+    rows
+}

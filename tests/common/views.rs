@@ -23,13 +23,8 @@ pub fn sock(
 ) -> SockView {
     let mut v = SockView {
         id: id.map(n),
-        role,
-        state,
         local: Some(local.parse().unwrap()),
         peer: peer.map(|p| p.parse().unwrap()),
-        closed: false,
-        pair: None,
-        listener: None,
         recvq: Some(0),
         sendq: Some(0),
         notsent: Some(0),
@@ -39,17 +34,17 @@ pub fn sock(
         snd_mem: Some(0),
         bytes_sent: Some(0),
         bytes_received: Some(0),
-        in_flight: Vec::new(),
-        notes: Vec::new(),
-        next_syn_ms: None,
-        reuseaddr: None,
-        time_wait_ms: None,
-        owner: None,
-        rare: Default::default(),
-        held: Default::default(),
+        ..SockView::bare(role, state)
     };
     v.set_timeout(Some(TimeoutMode::Blocking));
-    v.set_tcp(Some(TcpView {
+    v.set_tcp(Some(idle_tcp()));
+    v
+}
+
+/// TCP_INFO of an idle loopback connection: windows of 64 KiB, scale 7,
+/// an RTT of 30 µs, nothing resent.
+pub fn idle_tcp() -> TcpView {
+    TcpView {
         snd_wnd: Some(65_536),
         rcv_wnd: Some(65_536),
         rcv_wscale: 7,
@@ -59,8 +54,7 @@ pub fn sock(
         retrans: 0,
         dsack_dups: Some(0),
         ..TcpView::default()
-    }));
-    v
+    }
 }
 
 /// A kernel view of `sockets` at 3 s, with `overflows` SYNs dropped by a
