@@ -250,8 +250,45 @@ fn close_rst_is_a_reset_for_the_peer() {
         expect C1 errno=ECONNRESET
         send C1 10
         expect C1 errno=EPIPE
+        recv C1 10
+        expect C1 ret=0
     ");
     r.assert_ok();
+    // The kernel reports the reset once; the recv after it reads 0, and
+    // its explanation names the reset, not a FIN.
+    let after = r.calls("C1", "recv")[1];
+    assert!(after.explain.contains("reset (RST)"), "{after:?}");
+}
+
+/// The side that shuts down first ends in TIME-WAIT, its socket's state
+/// reading CLOSE as after a reset; its recv of the peer's FIN is an
+/// orderly end of stream, and says so.
+#[test]
+fn a_fin_after_our_own_is_no_reset() {
+    let port = free_port();
+    let r = run(&format!(
+        "listen 127.0.0.1:{port}
+        connect L1
+        accept L1
+        shutdown C1 write
+        sleep 50ms
+        close A1
+        sleep 100ms
+        recv C1 10
+        expect C1 ret=0"
+    ));
+    r.assert_ok();
+    // The client's end (its peer the listener's port) waits in TIME-WAIT.
+    let waiting = common::ss("-Htan", port);
+    assert!(
+        waiting
+            .iter()
+            .any(|l| l.state == "TIME-WAIT" && l.peer.ends_with(&format!(":{port}"))),
+        "C1 is not in TIME-WAIT: {waiting:?}"
+    );
+    let recv = r.call("C1", "recv");
+    assert!(recv.explain.contains("(FIN)"), "{recv:?}");
+    assert!(!recv.explain.contains("reset"), "{recv:?}");
 }
 
 #[test]

@@ -136,7 +136,8 @@ impl Recorder {
     }
 
     /// Whether the socket's connection is gone (TCP state CLOSE while it is
-    /// still open here): what a reset leaves.
+    /// still open here): what a reset leaves under a blocked send (an
+    /// orderly close leaves it too, but not while this side still sends).
     fn was_reset(&self) -> bool {
         let Some(sock) = self.shared.get(self.sock) else {
             return false;
@@ -145,6 +146,18 @@ impl Recorder {
             return false;
         };
         super::options::tcp_state(&fd) == Some(TCP_CLOSE)
+    }
+
+    /// The error a call on this socket reported when its connection ended.
+    fn ended_by(&self) -> Option<i32> {
+        self.shared.get(self.sock)?.ended_by()
+    }
+
+    /// Keeps what ended the connection, for the calls after.
+    fn note_error(&self, errno: Errno) {
+        if let Some(sock) = self.shared.get(self.sock) {
+            sock.note_error(errno.0);
+        }
     }
 
     /// Why an established connection timed out, from its options: no
@@ -201,12 +214,17 @@ impl Recorder {
             };
             reading.sentence.clear();
         }
-        // recv() returns 0 after a FIN, and also, from then on, after a
-        // reset: the kernel's state tells which.
-        if reading.kind == Kind::EndOfStream && self.was_reset() {
-            reading.sentence =
-                "the connection was reset (RST) and is gone: from now on recv() returns 0, not an error"
-                    .into();
+        // recv() returns 0 after a FIN, and also after the error that
+        // ended the connection was reported once: a reset, or a time-out.
+        // The socket's state cannot tell (it reads CLOSE after an orderly
+        // close as after a reset); the error a call reported can.
+        if reading.kind == Kind::EndOfStream
+            && let Some(why) = self.ended_by().and_then(gone_because)
+        {
+            reading.sentence = why.into();
+        }
+        if let Some(errno) = outcome.errno() {
+            self.note_error(errno);
         }
         // A connection (not a connect: its SYNs are another story) ends in
         // ETIMEDOUT when one of three timers runs out: which one the
@@ -271,5 +289,18 @@ pub(crate) fn ret(r: libc::ssize_t) -> Result<u64, Errno> {
         Err(Errno::of(&std::io::Error::last_os_error()))
     } else {
         Ok(r as u64)
+    }
+}
+
+/// Why recv() returns 0 on a connection that `errno` ended.
+fn gone_because(errno: i32) -> Option<&'static str> {
+    match errno {
+        libc::ECONNRESET => Some(
+            "the connection was reset (RST) and is gone: from now on recv() returns 0, not an error",
+        ),
+        libc::ETIMEDOUT => {
+            Some("the connection timed out and is gone: from now on recv() returns 0, not an error")
+        }
+        _ => None,
     }
 }

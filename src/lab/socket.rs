@@ -1,7 +1,7 @@
 //! A lab socket: the kernel socket, its two lanes, and what the lab knows of it.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -81,6 +81,10 @@ pub(crate) struct LabSocket {
     /// A client's local address as the kernel gave it while its connect
     /// had not returned (read once: a port, once bound, stays).
     pub kernel_local: std::sync::OnceLock<SocketAddr>,
+    /// The error that ended the connection, once a call reported it
+    /// (ECONNRESET, ETIMEDOUT); 0 while none has. The kernel reports it
+    /// once, so a later recv's 0 is explained by it.
+    ended_by: AtomicI32,
 }
 
 impl LabSocket {
@@ -105,7 +109,23 @@ impl LabSocket {
             drain: AtomicU64::new(0),
             starting: AtomicBool::new(false),
             kernel_local: std::sync::OnceLock::new(),
+            ended_by: AtomicI32::new(0),
         }
+    }
+
+    /// Keeps `errno` as what ended the connection, if it is an error that
+    /// ends one and none was kept before.
+    pub fn note_error(&self, errno: i32) {
+        if matches!(errno, libc::ECONNRESET | libc::ETIMEDOUT) {
+            let _ = self
+                .ended_by
+                .compare_exchange(0, errno, Ordering::AcqRel, Ordering::Acquire);
+        }
+    }
+
+    /// The error a call reported when the connection ended, if one did.
+    pub fn ended_by(&self) -> Option<i32> {
+        Some(self.ended_by.load(Ordering::Acquire)).filter(|&e| e != 0)
     }
 
     /// The kernel socket, unless it was closed.
