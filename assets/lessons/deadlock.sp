@@ -28,14 +28,18 @@ note "Can either side get out on its own? What would break it?"
 pause
 select C1
 drain A1 on rate=256k/s
-note "Neither can: each waits for the other. A reader breaks it: the server now reads on a second thread (its receiving side), as a program with a reader thread would; slowly, so that C1's sendall can be seen moving."
+note "Neither can: each waits for the other. A reader breaks it: the server now reads on a second thread (its receiving side), as a program with a reader thread would."
 wait C1 15s
 expect C1 ret=1m
 expect A1 snd_wnd=0
+expect A1 bytes_received=1m within 10s
+drain A1 off
 select A1
-note "C1's sendall finished: {C1.ret} bytes. A1's sendall is still in flight: C1 reads nothing, so the window C1 gives A1 stays zero. What happens to A1's sendall once C1 reads too?"
+note "C1's sendall finished: {C1.ret} bytes, and once the server had read them all, its reader stopped. A1's sendall is still in flight: C1 reads nothing, so the window C1 gives A1 stays zero. What happens to A1's sendall once C1 reads too?"
 pause
 drain C1 on rate=256k/s
 wait A1 15s
 expect A1 ret=1m
-note "Once C1 reads too, A1's sendall finishes: {A1.ret} bytes. Reading on either side breaks the cycle. Programs avoid it by reading and writing at the same time (threads, or select/poll), or by a protocol that never has both sides send large amounts at once."
+expect C1 bytes_received=1m within 10s
+drain C1 off
+note "Once C1 reads too, A1's sendall finishes: {A1.ret} bytes, and C1 reads them all. Reading on either side breaks the cycle. Programs avoid it by reading and writing at the same time (threads, or select/poll), or by a protocol that never has both sides send large amounts at once."

@@ -3,10 +3,10 @@
 # needs: wire (the segments and their windows; capture needs root or a lab of its own)
 
 step "A receiver that does not read"
-note "The server asks for a receive buffer of 64 KiB and does not read. The client sends 160 KiB, slowly: 12 KiB a second. What happens once the server's buffer is full?"
+note "The server asks for a receive buffer of 64 KiB and does not read; the client, for a send buffer of 64 KiB. The client sends 160 KiB, slowly: 12 KiB a second. What happens once the server's buffer is full?"
 pause
 listen rcvbuf=64k
-connect L1
+connect L1 sndbuf=64k
 accept L1
 wait L1
 select C1
@@ -39,10 +39,11 @@ sendall C1 8m
 sleep 2s
 expect C1 snd_wnd=0
 expect C1 ret=160k
+expect C1 snd_mem=131072..
 show C1
-note "No: it blocks: the kernel view shows it still in flight. The memory C1's send buffer is charged (snd_mem) has reached its sndbuf, and the window is zero, so the kernel keeps the call waiting. The receiver stopped the sender without a word."
+note "No: it blocks: the kernel view shows it still in flight. The memory C1's send buffer is charged, snd_mem {C1.snd_mem}, has reached its sndbuf, {C1.sndbuf}, and the window is zero, so the kernel keeps the call waiting. The receiver stopped the sender without a word."
 note "C1's snd_mem counts memory, data plus bookkeeping, and may pass the sndbuf: the kernel checks for room before it takes each piece of a send, not after."
-note "C1's sndbuf is not fixed, though: the kernel grows it as the connection runs (autotuning), and the blocked sendall puts more into it as it grows, though the window stays zero: C1's sendq may grow in the next steps while nothing more leaves."
+note "C1's sndbuf is the 64 KiB it asked for, doubled, and it stays so: a send buffer nobody set, the kernel grows as the connection runs (autotuning)."
 
 step "A small read"
 note "The server reads 1000 bytes. Does the window open?"
@@ -57,15 +58,20 @@ note "Memory comes back only as whole packet buffers are read out, and the kerne
 note "And while less than half the buffer is free, Linux keeps the window at zero until a sixteenth of it is free, or a segment if that is more: not the one segment books give (silly-window avoidance)."
 
 step "Reading again"
-note "The server now reads everything, 1 MiB a second. What becomes of the window, and of C1's blocked sendall?"
+note "The server now reads 64 KiB, half its buffer. What becomes of the window?"
+pause
+recv A1 64k
+expect packet from=A1 to=C1 kernel=window-update within 5s
+expect C1 snd_wnd=0 within 5s
+note "It opens: A1 sent C1 a window update (Results checks it), the same acknowledgement with a window no longer zero, sent because the application read. C1 filled it at once: zero again."
+
+step "Reading on"
+note "The server now reads everything, 1 MiB a second. What becomes of C1's blocked sendall?"
 pause
 drain A1 on rate=1m/s
-expect packet from=A1 to=C1 kernel=window-update within 5s
-note "The first segment after the read was A1's window update (Results checks it): the same acknowledgement, a window no longer zero, sent because the application read. Stopping and restarting the sender takes no message but this."
 wait C1 30s
 expect C1 ret=8m
 expect A1 bytes_received=8352k within 30s
+expect C1 sndbuf=131072
 drain A1 off
-expect C1 sndbuf=138241..
-note "As the application read, the buffer emptied, the window opened, the bytes that waited in C1's send buffer moved on, and the blocked sendall returned. The window is how a receiver paces a sender: flow control."
-note "C1's sndbuf grows as the connection runs (autotuning): it is more than twice what it was in the first step."
+note "As the application read, the buffer emptied, the window opened, the bytes that waited in C1's send buffer moved on, and the blocked sendall returned, with no message but windows. The window is how a receiver paces a sender: flow control."

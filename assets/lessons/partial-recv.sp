@@ -30,16 +30,16 @@ expect A1 ret=8
 note "Two recv(16) calls, 8 bytes each: 'Hi there', then ', server'. TCP carries a stream of bytes, not messages: how bytes were grouped by send() is not kept. A message can arrive in as many pieces as the network and the timing make."
 
 step "Why recvall loops"
-note "recvall calls recv() until it has all the bytes it asked for, as the classic receive-all loop does. The first half is sent now, the second only after a question."
+note "recvall calls recv() until it has all it asked for. Half is sent now."
 send C1 "Hi there"
 expect A1 recvq=8
 recvall A1 16
-note "recvall is still in flight, and A1's recvq is 0 again: its first recv() took the 8 bytes that were there, and it waits for the rest. The client now sends the other half: what will recvall return?"
+note "recvall waits, and A1's recvq is 0 again: its first recv() took the 8 bytes. The client now sends the rest: what will recvall return?"
 pause
 send C1 ", server"
 wait A1
 expect A1 ret=16
-note "recvall returned 16: the 8 bytes that were there and the 8 that came later. Its loop called recv() again until it had them all: a program that reads a fixed-size message must loop like this."
+note "recvall returned 16, in 2 recv calls: the 8 bytes that were there, then the 8 that came later. A program that reads a fixed-size message must loop like this."
 
 step "End of stream"
 note "The client shuts down its sending side. What will recv(16) return now?"

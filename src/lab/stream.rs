@@ -300,10 +300,12 @@ pub(crate) fn recvall(
         let raw = fd.as_fd();
         let mut buf = vec![0u8; size as usize];
         let mut got = 0usize;
+        let mut calls = 0u64;
         let mut error = None;
         let mut timed_out = false;
         let gone = || sock.is_closed();
         while (got as u64) < size && !sock.is_closed() {
+            calls += 1;
             let step = shared.begin(sock.name, Call::Recv, Arg::Bytes(size - got as u64));
             let step_rec = Recorder::begin(shared, &step, Some(&fd)).part_of(parent);
             // The classic loop calls recv() again and again: each call has
@@ -346,6 +348,12 @@ pub(crate) fn recvall(
         }
         let (outcome, mut extra) = loop_outcome(got as u64, size, error, timed_out, "received");
         extra.data = Some(Preview::of(&buf[..got]));
+        // How many recv() calls the loop made, said on its own result: the
+        // lines of its steps give way first on a short screen.
+        if extra.note.is_none() {
+            let s = if calls == 1 { "" } else { "s" };
+            extra.note = Some(format!("in {calls} recv call{s}"));
+        }
         Some((outcome, extra))
     })
 }
