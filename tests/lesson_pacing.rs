@@ -58,7 +58,7 @@ fn a_note_after_a_blocked_call_appears_only_once_the_call_is_reported_and_drawn(
     let c1 = app
         .view("C1".parse().unwrap())
         .expect("the held note brought the kernel view up to date");
-    assert!(c1.sendq.unwrap_or(0) > 0, "{c1:?}");
+    assert!(c1.sendq().unwrap_or(0) > 0, "{c1:?}");
     app.update(Msg::Drawn);
     assert_eq!(notes_shown(&app), ["Before.", "C1's send is blocked."]);
     // In the log, too, the note comes after the call it talks about.

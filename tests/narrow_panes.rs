@@ -33,7 +33,7 @@ fn clients_in(states: &[(TcpState, usize)], give_up_ms: u32) -> Snapshot {
                 c.pair = Some(n(&format!("A{i}")));
             }
             if state == TcpState::SynSent {
-                c.in_flight = vec!["connect 80.0s".into()];
+                c.in_flight = vec!["connect 80.0s".into()].into();
                 c.next_syn_ms = Some(give_up_ms);
                 c.set_tcp(c.tcp().map(|t| TcpView { retrans: 10, ..t }));
             }

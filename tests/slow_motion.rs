@@ -45,7 +45,7 @@ fn a_paced_drain_reads_slowly_so_the_receive_queue_stays_full_for_a_while() {
         |runner| {
             let snap = runner.snapshot().unwrap();
             let a1 = snap.socket("A1".parse().unwrap()).unwrap();
-            a1.recvq.unwrap_or(0)
+            a1.recvq().unwrap_or(0)
         },
     );
     run.assert_ok();

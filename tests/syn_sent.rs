@@ -22,7 +22,7 @@ fn a_syn_sent_client_s_sendq_of_one_is_the_syn() {
         .iter()
         .find(|s| s.id.is_some_and(|n| n.to_string() == "C2"))
         .expect("C2 in the view");
-    assert_eq!(c2.sendq, Some(1), "{c2:?}");
+    assert_eq!(c2.sendq(), Some(1), "{c2:?}");
     assert!(
         c2.notes.iter().any(|n| n.contains("sendq 1 is the SYN")),
         "{:?}",

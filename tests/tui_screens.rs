@@ -54,7 +54,8 @@ fn full_queue() -> Snapshot {
     }));
     l1.set_tcp(None);
     l1.notes =
-        vec!["holds 3 connections: Linux calls the queue full only when more than 2 wait".into()];
+        vec!["holds 3 connections: Linux calls the queue full only when more than 2 wait".into()]
+            .into();
     let mut socks = vec![l1];
     for i in 1..=3 {
         let mut q = sock(
@@ -83,8 +84,8 @@ fn full_queue() -> Snapshot {
             Some(l),
         );
         if syn {
-            c.sendq = Some(1);
-            c.in_flight = vec!["connect 2.0s".into()];
+            c.set_sendq(Some(1));
+            c.in_flight = vec!["connect 2.0s".into()].into();
         }
         socks.push(c);
     }
@@ -101,18 +102,18 @@ fn zero_window() -> Snapshot {
         Some("127.0.0.1:40000"),
     );
     c1.pair = Some(n("A1"));
-    c1.sendq = Some(14_000);
-    c1.notsent = Some(9_000);
-    c1.sndbuf = Some(8_192);
-    c1.snd_mem = Some(8_192);
+    c1.set_sendq(Some(14_000));
+    c1.set_notsent(Some(9_000));
+    c1.set_sndbuf(Some(8_192));
+    c1.set_snd_mem(Some(8_192));
     c1.set_sndbuf_asked(Some(4_096));
-    c1.bytes_sent = Some(18_000);
+    c1.set_bytes_sent(Some(18_000));
     c1.set_tcp(Some(TcpView {
         snd_wnd: Some(0),
         ..idle_tcp()
     }));
-    c1.in_flight = vec!["send(1.0m) 4.2s".into()];
-    c1.notes = vec!["the peer advertises a zero window: its buffer is full, so nothing more is sent until it reads".into()];
+    c1.in_flight = vec!["send(1.0m) 4.2s".into()].into();
+    c1.notes = vec!["the peer advertises a zero window: its buffer is full, so nothing more is sent until it reads".into()].into();
     let mut a1 = sock(
         Some("A1"),
         ViewRole::Accepted,
@@ -122,11 +123,11 @@ fn zero_window() -> Snapshot {
     );
     a1.pair = Some(n("C1"));
     a1.listener = Some(n("L1"));
-    a1.recvq = Some(4_000);
-    a1.rcvbuf = Some(8_192);
-    a1.rcv_mem = Some(8_192);
+    a1.set_recvq(Some(4_000));
+    a1.set_rcvbuf(Some(8_192));
+    a1.set_rcv_mem(Some(8_192));
     a1.set_rcvbuf_asked(Some(4_096));
-    a1.bytes_received = Some(0);
+    a1.set_bytes_received(Some(0));
     let mut l1 = sock(
         Some("L1"),
         ViewRole::Listener,
@@ -177,11 +178,15 @@ fn a_blocked_sender_s_nearly_full_buffer_reads_full() {
     for s in snap.sockets.iter_mut() {
         match s.id.map(|n| n.to_string()).as_deref() {
             Some("C1") => {
-                (s.sendq, s.notsent) = (Some(4_062_066), Some(4_062_066));
-                (s.snd_mem, s.sndbuf) = (Some(4_135_282), Some(4_194_304));
+                s.set_sendq(Some(4_062_066));
+                s.set_notsent(Some(4_062_066));
+                s.set_snd_mem(Some(4_135_282));
+                s.set_sndbuf(Some(4_194_304));
             }
             Some("A1") => {
-                (s.recvq, s.rcv_mem, s.rcvbuf) = (Some(124_600), Some(120_000), Some(131_072));
+                s.set_recvq(Some(124_600));
+                s.set_rcv_mem(Some(120_000));
+                s.set_rcvbuf(Some(131_072));
             }
             _ => {}
         }
@@ -202,7 +207,7 @@ fn time_wait_client() -> SockView {
     );
     c1.closed = true;
     let note = "closed; TIME-WAIT (60 s on Linux): the side whose FIN went first waits so that late segments cannot confuse a new connection";
-    c1.notes = vec![note.into()];
+    c1.notes = vec![note.into()].into();
     c1
 }
 
@@ -535,10 +540,10 @@ fn the_mode_column_and_whole_words_at_80x24() {
         client("C4", TcpState::SynSent),
     );
     c1.set_timeout(Some(TimeoutMode::Timeout(Duration::from_secs(2))));
-    c1.in_flight = vec!["recv(1048576) 1.2s".into()];
+    c1.in_flight = vec!["recv(1048576) 1.2s".into()].into();
     c2.set_timeout(Some(TimeoutMode::NonBlocking));
     c3.set_rcvtimeo(Some(Duration::from_millis(500)));
-    c4.in_flight = vec!["connect(127.0.0.1:40000) 19.5s".into()];
+    c4.in_flight = vec!["connect(127.0.0.1:40000) 19.5s".into()].into();
     c4.next_syn_ms = Some(9_500);
     let snap = snapshot(vec![c1, c2, c3, c4], 0);
     app.update(Msg::Snapshot(std::sync::Arc::new(snap)));
@@ -550,7 +555,7 @@ fn the_mode_column_and_whole_words_at_80x24() {
     let mut c6 = c5.clone();
     c6.id = Some(n("C6"));
     c6.set_timeout(Some(TimeoutMode::Timeout(Duration::from_millis(1500))));
-    c6.in_flight = vec!["sendall(524288) 13.1s".into()];
+    c6.in_flight = vec!["sendall(524288) 13.1s".into()].into();
     let snap = snapshot(vec![c5, c6], 0);
     app.update(Msg::Snapshot(std::sync::Arc::new(snap)));
     let rows = connection_rows(&mut app, 80, 24);
@@ -591,7 +596,7 @@ fn a_waiting_clients_note_comes_first_and_whole_or_with_an_ellipsis() {
         .sockets
         .iter_mut()
         .filter(|s| s.state == TcpState::SynSent);
-    waiting.for_each(|s| s.notes = vec![note.into()]);
+    waiting.for_each(|s| s.notes = vec![note.into()].into());
     app.update(Msg::Snapshot(std::sync::Arc::new(snap)));
     app.sel_conn = Some(n("C4"));
     // In a lesson at 80×24 the pane has one row.

@@ -80,9 +80,9 @@ fn a_full_receive_buffer_drops_datagrams_as_ss_counts_them() {
                 return Err(format!("ss -uam: {ss:?}"));
             };
             let ours = (
-                u64::from(u2.recvq.unwrap()),
-                u64::from(u2.sendq.unwrap()),
-                u64::from(u2.rcvbuf.unwrap()),
+                u64::from(u2.recvq().unwrap()),
+                u64::from(u2.sendq().unwrap()),
+                u64::from(u2.rcvbuf().unwrap()),
                 u64::from(u2.drops().unwrap()),
             );
             if ours != (line.recv_q, line.send_q, line.rb, line.drops) {
@@ -96,7 +96,7 @@ fn a_full_receive_buffer_drops_datagrams_as_ss_counts_them() {
             if line.drops == 0 || s.counters.udp.rcvbuf_errors < line.drops {
                 return Err(format!("drops {line:?}, counters {:?}", s.counters));
             }
-            if u64::from(u2.drops().unwrap()) + u64::from(u2.recvq.unwrap() > 0) > 200 {
+            if u64::from(u2.drops().unwrap()) + u64::from(u2.recvq().unwrap() > 0) > 200 {
                 return Err("more drops than datagrams".into());
             }
             Ok(())

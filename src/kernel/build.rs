@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use super::diag::DiagEntry;
 use super::notes;
-use super::phrases::{Phrase, Phrases};
+use super::phrases::{Phrase, PhraseList, Phrases};
 use super::proc::{Counters, System};
 use super::snapshot::{
     CounterScope, HalfOpen, Held, HeldFields, PastLimit, Snapshot, SockView, SynQueue, ViewRole,
@@ -58,8 +58,9 @@ fn role(r: Role) -> ViewRole {
 }
 
 /// Calls in flight, short: `send(1.0m) 1.2s`, `connect 0.4s`.
-fn in_flight(s: &SocketInfo, phrases: &mut Phrases) -> Vec<Phrase> {
-    s.in_flight
+fn in_flight(s: &SocketInfo, phrases: &mut Phrases) -> PhraseList {
+    let calls: Vec<Phrase> = s
+        .in_flight
         .iter()
         .map(|f| {
             let call = match f.call.arg {
@@ -77,7 +78,8 @@ fn in_flight(s: &SocketInfo, phrases: &mut Phrases) -> Vec<Phrase> {
                 f.since.elapsed().as_secs_f64()
             ))
         })
-        .collect()
+        .collect();
+    phrases.list(&calls)
 }
 
 /// The view of a lab socket, with its kernel entry if the kernel holds one.
@@ -91,12 +93,6 @@ fn lab_view(s: &SocketInfo, e: Option<&DiagEntry>, phrases: &mut Phrases) -> Soc
         closed: m.closed,
         pair: m.pair,
         listener: m.listener,
-        rcvbuf: e.and_then(|e| e.bufs).map(|b| b.0),
-        sndbuf: e.and_then(|e| e.bufs).map(|b| b.1),
-        rcv_mem: e.and_then(|e| e.mem).map(|m| m.0),
-        snd_mem: e.and_then(|e| e.mem).map(|m| m.1),
-        bytes_sent: Some(s.bytes_sent),
-        bytes_received: Some(s.bytes_received),
         in_flight: in_flight(s, phrases),
         reuseaddr: (s.role != Role::Udp).then_some(m.reuseaddr),
         time_wait_ms: e
@@ -104,12 +100,18 @@ fn lab_view(s: &SocketInfo, e: Option<&DiagEntry>, phrases: &mut Phrases) -> Soc
             .map(|e| e.expires_ms),
         ..SockView::bare(role(s.role), e.map_or(TcpState::Closed, |e| e.state))
     };
-    let held = HeldFields::new(
+    let mut held = HeldFields::new(
         m.tcp_opts.filter(|_| !m.closed).map(Into::into),
         m.timeout.filter(|_| !m.closed),
         (!m.closed).then(|| m.rcvtimeo.unwrap_or_default()),
         (!m.closed).then(|| m.sndtimeo.unwrap_or_default()),
     );
+    held.rcvbuf = e.and_then(|e| e.bufs).map(|b| b.0);
+    held.sndbuf = e.and_then(|e| e.bufs).map(|b| b.1);
+    held.rcv_mem = e.and_then(|e| e.mem).map(|m| m.0);
+    held.snd_mem = e.and_then(|e| e.mem).map(|m| m.1);
+    held.bytes_sent = Some(s.bytes_sent);
+    held.bytes_received = Some(s.bytes_received);
     let mut tcp = None;
     v.set_backlog(m.backlog);
     v.set_rcvbuf_asked(m.rcvbuf.asked);
@@ -122,16 +124,16 @@ fn lab_view(s: &SocketInfo, e: Option<&DiagEntry>, phrases: &mut Phrases) -> Soc
                 v.state = TcpState::Unconnected;
                 v.peer = None;
             }
-            v.recvq = Some(e.rqueue);
-            v.sendq = Some(e.wqueue);
+            held.recvq = Some(e.rqueue);
+            held.sendq = Some(e.wqueue);
             v.set_drops(e.drops);
         } else if listening && e.state == TcpState::Listen {
             v.set_accept_queue(Some(e.rqueue));
             v.set_accept_queue_max(Some(e.wqueue));
         } else if !listening {
-            v.recvq = Some(recvq(e));
-            v.sendq = Some(e.wqueue);
-            v.notsent = e.info.and_then(|i| i.notsent);
+            held.recvq = Some(recvq(e));
+            held.sendq = Some(e.wqueue);
+            held.notsent = e.info.and_then(|i| i.notsent);
             tcp = e.info;
             if e.state == TcpState::SynSent {
                 v.next_syn_ms = Some(e.expires_ms);
@@ -348,15 +350,15 @@ pub(super) fn waiting_view(
         peer: Some(e.peer),
         pair: client,
         listener: Some(listener),
-        recvq: (!syn).then(|| recvq(e)),
-        sendq: (!syn).then_some(e.wqueue),
-        rcvbuf: e.bufs.map(|b| b.0),
-        sndbuf: e.bufs.map(|b| b.1),
-        rcv_mem: e.mem.map(|m| m.0),
-        snd_mem: e.mem.map(|m| m.1),
         ..SockView::bare(role, e.state)
     };
     v.set_tcp(if syn { None } else { e.info });
+    v.set_recvq((!syn).then(|| recvq(e)));
+    v.set_sendq((!syn).then_some(e.wqueue));
+    v.set_rcvbuf(e.bufs.map(|b| b.0));
+    v.set_sndbuf(e.bufs.map(|b| b.1));
+    v.set_rcv_mem(e.mem.map(|m| m.0));
+    v.set_snd_mem(e.mem.map(|m| m.1));
     v.set_half_open(syn.then(|| HalfOpen {
         synack_retrans: u32::from(e.retrans),
         expires_ms: e.expires_ms,
@@ -375,19 +377,19 @@ pub(super) fn entry_view(e: &DiagEntry, role: ViewRole) -> SockView {
     v.set_half_open(None);
     v.role = role;
     v.set_tcp(e.info);
-    v.notsent = e.info.and_then(|i| i.notsent);
+    v.set_notsent(e.info.and_then(|i| i.notsent));
     if e.udp {
         if e.state == TcpState::Closed {
             v.state = TcpState::Unconnected;
         }
-        v.recvq = Some(e.rqueue);
-        v.sendq = Some(e.wqueue);
+        v.set_recvq(Some(e.rqueue));
+        v.set_sendq(Some(e.wqueue));
         v.set_drops(e.drops);
         v.set_tcp(None);
-        v.notsent = None;
+        v.set_notsent(None);
     } else {
-        v.recvq = Some(recvq(e));
-        v.sendq = Some(e.wqueue);
+        v.set_recvq(Some(recvq(e)));
+        v.set_sendq(Some(e.wqueue));
     }
     if e.peer.ip().is_unspecified() && e.peer.port() == 0 {
         v.peer = None;

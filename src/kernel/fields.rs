@@ -89,37 +89,37 @@ pub const FIELDS: &[Field] = &[
     Field {
         name: "recvq",
         about: "bytes received, not yet read",
-        read: |v| text(v.recvq),
+        read: |v| text(v.recvq()),
     },
     Field {
         name: "sendq",
         about: "bytes sent, not yet acknowledged",
-        read: |v| text(v.sendq),
+        read: |v| text(v.sendq()),
     },
     Field {
         name: "notsent",
         about: "of sendq, bytes not yet sent at all",
-        read: |v| text(v.notsent),
+        read: |v| text(v.notsent()),
     },
     Field {
         name: "rcvbuf",
         about: "effective receive buffer (SO_RCVBUF)",
-        read: |v| text(v.rcvbuf),
+        read: |v| text(v.rcvbuf()),
     },
     Field {
         name: "sndbuf",
         about: "effective send buffer (SO_SNDBUF)",
-        read: |v| text(v.sndbuf),
+        read: |v| text(v.sndbuf()),
     },
     Field {
         name: "rcv_mem",
         about: "memory charged to the receive buffer: data plus the kernel's bookkeeping for each packet; full at rcvbuf",
-        read: |v| text(v.rcv_mem),
+        read: |v| text(v.rcv_mem()),
     },
     Field {
         name: "snd_mem",
         about: "memory charged to the send buffer: data plus the kernel's bookkeeping for each packet; full at sndbuf",
-        read: |v| text(v.snd_mem),
+        read: |v| text(v.snd_mem()),
     },
     Field {
         name: "rcvbuf_asked",
@@ -139,12 +139,12 @@ pub const FIELDS: &[Field] = &[
     Field {
         name: "bytes_sent",
         about: "bytes the application sent",
-        read: |v| text(v.bytes_sent),
+        read: |v| text(v.bytes_sent()),
     },
     Field {
         name: "bytes_received",
         about: "bytes the application received",
-        read: |v| text(v.bytes_received),
+        read: |v| text(v.bytes_received()),
     },
     Field {
         name: "snd_wnd",

@@ -63,7 +63,7 @@ pub(crate) fn annotate(
         if v.role == ViewRole::Udp {
             notes.extend(udp_notes(v));
         }
-        if let (Some(asked), Some(eff)) = (v.rcvbuf_asked(), v.rcvbuf) {
+        if let (Some(asked), Some(eff)) = (v.rcvbuf_asked(), v.rcvbuf()) {
             notes.extend(buffer_note(
                 "rcvbuf",
                 asked,
@@ -72,7 +72,7 @@ pub(crate) fn annotate(
                 "rmem_max",
             ));
         }
-        if let (Some(asked), Some(eff)) = (v.sndbuf_asked(), v.sndbuf) {
+        if let (Some(asked), Some(eff)) = (v.sndbuf_asked(), v.sndbuf()) {
             notes.extend(buffer_note(
                 "sndbuf",
                 asked,
@@ -87,7 +87,7 @@ pub(crate) fn annotate(
         }
         if v.role == ViewRole::Client && v.state == TcpState::SynSent && !v.closed {
             notes.push(syn_sent_note(v, &listeners, system));
-            if v.sendq == Some(1) {
+            if v.sendq() == Some(1) {
                 notes.push("sendq 1 is the SYN itself: it takes one sequence number, unacknowledged until a SYN-ACK comes".into());
             }
         }
@@ -95,7 +95,7 @@ pub(crate) fn annotate(
         if synchronized && v.tcp().and_then(|t| t.snd_wnd) == Some(0) {
             notes.push("the peer advertises a zero window: it takes nothing more for now (its buffer may still have memory free), so nothing more is sent until the peer reads and its window opens again".into());
         }
-        if let (Some(q), Some(buf)) = (v.sendq, v.sndbuf)
+        if let (Some(q), Some(buf)) = (v.sendq(), v.sndbuf())
             && q > buf
         {
             notes.push(format!("sendq {q} is more than sndbuf {buf}: the kernel checks for room before it takes each piece of a send, not after, so what it holds may go past the limit"));
@@ -419,7 +419,7 @@ fn closed_note(state: TcpState, reuseaddr: Option<bool>) -> String {
 /// The notes on a UDP socket's figures.
 fn udp_notes(v: &SockView) -> Vec<String> {
     let mut notes = Vec::new();
-    if let (Some(q), Some(buf)) = (v.recvq.filter(|q| *q > 0), v.rcvbuf) {
+    if let (Some(q), Some(buf)) = (v.recvq().filter(|q| *q > 0), v.rcvbuf()) {
         notes.push(format!(
             "recvq {q} of rcvbuf {buf}: memory the kernel charged for the queued datagrams, each with its overhead, not bytes of data"
         ));

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-pub use super::phrases::Phrase;
+pub use super::phrases::{Phrase, PhraseList};
 use super::proc::{Counters, System};
 use super::state::TcpState;
 use crate::lab::{SockName, TimeoutMode};
@@ -66,28 +66,10 @@ pub struct SockView {
     pub pair: Option<SockName>,
     /// The listener an accepted, queued or SYN-RECV socket came through.
     pub listener: Option<SockName>,
-    /// Bytes received, not yet read by the application (FIONREAD).
-    pub recvq: Option<u32>,
-    /// Bytes sent by the application, not yet acknowledged (TIOCOUTQ).
-    pub sendq: Option<u32>,
-    /// Of `sendq`, bytes not yet sent at all (SIOCOUTQNSD).
-    pub notsent: Option<u32>,
-    /// Effective receive buffer (SO_RCVBUF).
-    pub rcvbuf: Option<u32>,
-    /// Effective send buffer (SO_SNDBUF).
-    pub sndbuf: Option<u32>,
-    /// Memory charged to the receive buffer now (`rmem_alloc`): full at `rcvbuf`.
-    pub rcv_mem: Option<u32>,
-    /// Memory charged to the send buffer now (`wmem_queued`): full at `sndbuf`.
-    pub snd_mem: Option<u32>,
-    /// Bytes the application sent.
-    pub bytes_sent: Option<u64>,
-    /// Bytes the application received.
-    pub bytes_received: Option<u64>,
     /// Calls in flight (`send(1048576) 1.2 s`).
-    pub in_flight: Vec<Phrase>,
+    pub in_flight: PhraseList,
     /// Where the kernel surprises: short explanations of this socket's figures.
-    pub notes: Vec<Phrase>,
+    pub notes: PhraseList,
     /// SYN-SENT clients: when the kernel sends the SYN again, in ms
     /// (sock_diag's `idiag_expires`).
     pub next_syn_ms: Option<u32>,
@@ -104,22 +86,33 @@ pub struct SockView {
     /// with [`SockView::accept_queue`], [`SockView::set_accept_queue`] and
     /// the like).
     pub rare: Rare,
-    /// What many sockets of a view hold alike: TCP_INFO, the TCP options
-    /// and the time-outs (read and set with [`SockView::tcp`],
-    /// [`SockView::set_tcp`] and the like).
+    /// What many sockets of a view hold alike: the queues, the buffers and
+    /// their memory, the bytes moved, TCP_INFO, the TCP options and the
+    /// time-outs (read and set with [`SockView::recvq`],
+    /// [`SockView::set_recvq`], [`SockView::tcp`] and the like).
     pub held: Held,
 }
 
-/// TCP_INFO, the TCP options and the time-outs of a socket of the view,
-/// shared by every socket of the view that holds the same: twenty
-/// thousand clients waiting for a SYN-ACK hold a few hundred different
-/// ones, and each would carry 164 bytes of them in each of the two views
-/// alive at once. Equal when both hold the same, shared or not.
+/// The queues, buffers, bytes moved, TCP_INFO, TCP options and time-outs
+/// of a socket of the view, shared by every socket of the view that holds
+/// the same: twenty thousand clients waiting for a SYN-ACK hold a few
+/// hundred different ones, and each would carry 252 bytes of them in each
+/// of the two views alive at once. Equal when both hold the same, shared
+/// or not.
 #[derive(Debug, Clone, Default)]
 pub struct Held(Option<Arc<HeldFields>>);
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub(crate) struct HeldFields {
+    pub(crate) recvq: Option<u32>,
+    pub(crate) sendq: Option<u32>,
+    pub(crate) notsent: Option<u32>,
+    pub(crate) rcvbuf: Option<u32>,
+    pub(crate) sndbuf: Option<u32>,
+    pub(crate) rcv_mem: Option<u32>,
+    pub(crate) snd_mem: Option<u32>,
+    pub(crate) bytes_sent: Option<u64>,
+    pub(crate) bytes_received: Option<u64>,
     tcp: Option<TcpView>,
     options: Option<TcpOptions>,
     timeout: Option<TimeoutMode>,
@@ -128,6 +121,15 @@ pub(crate) struct HeldFields {
 }
 
 const NOTHING_HELD: HeldFields = HeldFields {
+    recvq: None,
+    sendq: None,
+    notsent: None,
+    rcvbuf: None,
+    sndbuf: None,
+    rcv_mem: None,
+    snd_mem: None,
+    bytes_sent: None,
+    bytes_received: None,
     tcp: None,
     options: None,
     timeout: None,
@@ -147,6 +149,17 @@ impl Held {
             return Held(None);
         }
         Held(Some(phrases.held(fields)))
+    }
+}
+
+#[cfg(test)]
+impl Held {
+    /// Whether both are the same shared copy (not merely equal).
+    pub(crate) fn shared_with(&self, other: &Held) -> bool {
+        match (&self.0, &other.0) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
     }
 }
 
@@ -180,6 +193,24 @@ macro_rules! held_fields {
 }
 
 held_fields! {
+    /// Bytes received, not yet read by the application (FIONREAD).
+    recvq, set_recvq: u32;
+    /// Bytes sent by the application, not yet acknowledged (TIOCOUTQ).
+    sendq, set_sendq: u32;
+    /// Of `sendq`, bytes not yet sent at all (SIOCOUTQNSD).
+    notsent, set_notsent: u32;
+    /// Effective receive buffer (SO_RCVBUF).
+    rcvbuf, set_rcvbuf: u32;
+    /// Effective send buffer (SO_SNDBUF).
+    sndbuf, set_sndbuf: u32;
+    /// Memory charged to the receive buffer now (`rmem_alloc`): full at `rcvbuf`.
+    rcv_mem, set_rcv_mem: u32;
+    /// Memory charged to the send buffer now (`wmem_queued`): full at `sndbuf`.
+    snd_mem, set_snd_mem: u32;
+    /// Bytes the application sent.
+    bytes_sent, set_bytes_sent: u64;
+    /// Bytes the application received.
+    bytes_received, set_bytes_received: u64;
     /// TCP_INFO figures.
     tcp, set_tcp: TcpView;
     /// TCP sockets the lab holds open: Nagle, cork, keepalive and
@@ -202,11 +233,11 @@ impl HeldFields {
         sndtimeo: Option<Duration>,
     ) -> HeldFields {
         HeldFields {
-            tcp: None,
             options,
             timeout,
             rcvtimeo,
             sndtimeo,
+            ..NOTHING_HELD
         }
     }
 
@@ -321,17 +352,8 @@ impl SockView {
             closed: false,
             pair: None,
             listener: None,
-            recvq: None,
-            sendq: None,
-            notsent: None,
-            rcvbuf: None,
-            sndbuf: None,
-            rcv_mem: None,
-            snd_mem: None,
-            bytes_sent: None,
-            bytes_received: None,
-            in_flight: Vec::new(),
-            notes: Vec::new(),
+            in_flight: PhraseList::default(),
+            notes: PhraseList::default(),
             next_syn_ms: None,
             reuseaddr: None,
             time_wait_ms: None,
@@ -446,20 +468,20 @@ impl Serialize for SockView {
             accept_queue_max: self.accept_queue_max(),
             backlog: self.backlog(),
             syn_recv: self.syn_recv(),
-            recvq: self.recvq,
-            sendq: self.sendq,
-            notsent: self.notsent,
-            rcvbuf: self.rcvbuf,
-            sndbuf: self.sndbuf,
-            rcv_mem: self.rcv_mem,
-            snd_mem: self.snd_mem,
+            recvq: self.recvq(),
+            sendq: self.sendq(),
+            notsent: self.notsent(),
+            rcvbuf: self.rcvbuf(),
+            sndbuf: self.sndbuf(),
+            rcv_mem: self.rcv_mem(),
+            snd_mem: self.snd_mem(),
             rcvbuf_asked: self.rcvbuf_asked(),
             sndbuf_asked: self.sndbuf_asked(),
             timeout: self.timeout(),
             rcvtimeo: self.rcvtimeo(),
             sndtimeo: self.sndtimeo(),
-            bytes_sent: self.bytes_sent,
-            bytes_received: self.bytes_received,
+            bytes_sent: self.bytes_sent(),
+            bytes_received: self.bytes_received(),
             tcp: self.tcp(),
             drops: self.drops(),
             in_flight: &self.in_flight,

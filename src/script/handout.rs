@@ -378,14 +378,14 @@ fn socket_lines(v: &SockView, names: &[(String, SockName)]) -> Vec<String> {
             let pair = v.pair.map_or_else(String::new, |p| format!(" → {p}"));
             format!(
                 "{name}{pair} {state}: recvq {}, sendq {}, drops {}, rcvbuf {}, sndbuf {}, {}, sent {}, received {}",
-                opt(v.recvq),
-                opt(v.sendq),
+                opt(v.recvq()),
+                opt(v.sendq()),
                 opt(v.drops()),
-                opt(v.rcvbuf),
-                opt(v.sndbuf),
+                opt(v.rcvbuf()),
+                opt(v.sndbuf()),
                 opt(v.timeout()),
-                opt(v.bytes_sent),
-                opt(v.bytes_received),
+                opt(v.bytes_sent()),
+                opt(v.bytes_received()),
             )
         }
         ViewRole::Listener => format!(
@@ -405,28 +405,28 @@ fn socket_lines(v: &SockView, names: &[(String, SockName)]) -> Vec<String> {
             let figure = |name: &str, v: Option<u64>| v.map(|v| format!("{name} {v}"));
             let tcp = v.tcp();
             let figures: Vec<String> = [
-                figure("recvq", v.recvq.map(u64::from)),
-                figure("sendq", v.sendq.map(u64::from)),
-                figure("notsent", v.notsent.map(u64::from)),
-                figure("rcvbuf", v.rcvbuf.map(u64::from)),
-                figure("sndbuf", v.sndbuf.map(u64::from)),
+                figure("recvq", v.recvq().map(u64::from)),
+                figure("sendq", v.sendq().map(u64::from)),
+                figure("notsent", v.notsent().map(u64::from)),
+                figure("rcvbuf", v.rcvbuf().map(u64::from)),
+                figure("sndbuf", v.sndbuf().map(u64::from)),
                 v.timeout().map(|t| t.to_string()),
-                figure("app sent", v.bytes_sent),
-                figure("app received", v.bytes_received),
+                figure("app sent", v.bytes_sent()),
+                figure("app received", v.bytes_received()),
                 figure("snd_wnd", tcp.and_then(|t| t.snd_wnd).map(u64::from)),
                 figure("rcv_wnd", tcp.and_then(|t| t.rcv_wnd).map(u64::from)),
                 figure("rcv_wscale", tcp.map(|t| u64::from(t.rcv_wscale))),
                 // The memory charged for what is queued, where something is.
                 figure(
                     "rcv_mem",
-                    v.rcv_mem
-                        .filter(|_| v.recvq.unwrap_or(0) > 0)
+                    v.rcv_mem()
+                        .filter(|_| v.recvq().unwrap_or(0) > 0)
                         .map(u64::from),
                 ),
                 figure(
                     "snd_mem",
-                    v.snd_mem
-                        .filter(|_| v.sendq.unwrap_or(0) > 0)
+                    v.snd_mem()
+                        .filter(|_| v.sendq().unwrap_or(0) > 0)
                         .map(u64::from),
                 ),
                 // Retransmissions and their backed-off timer, where there were any.

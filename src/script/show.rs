@@ -56,14 +56,14 @@ fn socket_lines(v: &SockView) -> Vec<String> {
                 "{name:<5} {state:<13} {:<21} → {:<21} {pair:<5}  recvq {}  sendq {}  drops {}  rcvbuf {}  sndbuf {}  {}  sent {}  received {}",
                 addr(v.local),
                 addr(v.peer),
-                opt(v.recvq),
-                opt(v.sendq),
+                opt(v.recvq()),
+                opt(v.sendq()),
                 opt(v.drops()),
-                buffer(v.rcvbuf, v.rcvbuf_asked()),
-                buffer(v.sndbuf, v.sndbuf_asked()),
+                buffer(v.rcvbuf(), v.rcvbuf_asked()),
+                buffer(v.sndbuf(), v.sndbuf_asked()),
                 opt(v.timeout()),
-                opt(v.bytes_sent),
-                opt(v.bytes_received),
+                opt(v.bytes_sent()),
+                opt(v.bytes_received()),
             )
         }
         ViewRole::Queued | ViewRole::SynRecv => {
@@ -124,15 +124,15 @@ fn socket_lines(v: &SockView) -> Vec<String> {
                 "{name:<5} {state:<13} {:<21} → {:<21} {pair:<5}  recvq {}  sendq {}  notsent {}  rcvbuf {}  sndbuf {}{}  {}  app sent {}  app received {}{tcp}",
                 addr(v.local),
                 addr(v.peer),
-                opt(v.recvq),
-                opt(v.sendq),
-                opt(v.notsent),
-                buffer(v.rcvbuf, v.rcvbuf_asked()),
-                buffer(v.sndbuf, v.sndbuf_asked()),
+                opt(v.recvq()),
+                opt(v.sendq()),
+                opt(v.notsent()),
+                buffer(v.rcvbuf(), v.rcvbuf_asked()),
+                buffer(v.sndbuf(), v.sndbuf_asked()),
                 memory(v),
                 mode_text(v),
-                opt(v.bytes_sent),
-                opt(v.bytes_received),
+                opt(v.bytes_sent()),
+                opt(v.bytes_received()),
             )
         }
     };
@@ -159,8 +159,8 @@ fn socket_lines(v: &SockView) -> Vec<String> {
 fn memory(v: &SockView) -> String {
     let mut text = String::new();
     for (name, queued, mem) in [
-        ("rcv_mem", v.recvq, v.rcv_mem),
-        ("snd_mem", v.sendq, v.snd_mem),
+        ("rcv_mem", v.recvq(), v.rcv_mem()),
+        ("snd_mem", v.sendq(), v.snd_mem()),
     ] {
         if let (Some(q), Some(m)) = (queued, mem)
             && q > 0

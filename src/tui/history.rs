@@ -78,8 +78,8 @@ impl History {
                     if self.recvq.len() >= MAX_SERIES && !self.recvq.contains_key(&id) {
                         continue;
                     }
-                    let r = u64::from(s.recvq.unwrap_or(0));
-                    let w = u64::from(s.sendq.unwrap_or(0));
+                    let r = u64::from(s.recvq().unwrap_or(0));
+                    let w = u64::from(s.sendq().unwrap_or(0));
                     self.recvq.entry(id).or_default().push(r);
                     self.sendq.entry(id).or_default().push(w);
                     if let Some(d) = s.drops() {

@@ -25,17 +25,17 @@ pub fn sock(
         id: id.map(n),
         local: Some(local.parse().unwrap()),
         peer: peer.map(|p| p.parse().unwrap()),
-        recvq: Some(0),
-        sendq: Some(0),
-        notsent: Some(0),
-        rcvbuf: Some(131_072),
-        sndbuf: Some(16_384),
-        rcv_mem: Some(0),
-        snd_mem: Some(0),
-        bytes_sent: Some(0),
-        bytes_received: Some(0),
         ..SockView::bare(role, state)
     };
+    v.set_recvq(Some(0));
+    v.set_sendq(Some(0));
+    v.set_notsent(Some(0));
+    v.set_rcvbuf(Some(131_072));
+    v.set_sndbuf(Some(16_384));
+    v.set_rcv_mem(Some(0));
+    v.set_snd_mem(Some(0));
+    v.set_bytes_sent(Some(0));
+    v.set_bytes_received(Some(0));
     v.set_timeout(Some(TimeoutMode::Blocking));
     v.set_tcp(Some(idle_tcp()));
     v

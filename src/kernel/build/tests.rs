@@ -185,10 +185,10 @@ fn matches_by_inode_then_by_address_and_finds_the_queue() {
         (queued.role, queued.pair.map(|p| p.to_string())),
         (ViewRole::Queued, Some("C1".into()))
     );
-    assert_eq!(queued.recvq, Some(5));
+    assert_eq!(queued.recvq(), Some(5));
     // A client that closed while still queued: CLOSE-WAIT, its FIN not counted.
     assert_eq!(
-        (snap.sockets[2].role, snap.sockets[2].recvq),
+        (snap.sockets[2].role, snap.sockets[2].recvq()),
         (ViewRole::Queued, Some(7))
     );
     // SYN-RECV entries come after the queue.
@@ -390,4 +390,55 @@ fn the_syn_queue_limit_follows_the_backlog_and_with_cookies_off_tcp_max_syn_back
     assert_eq!(q.defer_accept, Some(7));
     assert_eq!(syn_queue(4, None, &system(0, 128)).syn_queue_limit, 5);
     assert_eq!(syn_queue(4, None, &system(2, 128)).syn_queue_limit, 0);
+}
+
+#[test]
+fn clients_that_hold_the_same_share_one_copy_of_it_in_the_view() {
+    // Clients waiting for a SYN-ACK: the same queues, buffers, memory and
+    // notes, each on its own port.
+    let mut lab = vec![listener("L1", 5000, 1, 10)];
+    let mut entries = vec![entry(
+        TcpState::Listen,
+        "127.0.0.1:5000",
+        "0.0.0.0:0",
+        10,
+        1,
+        1,
+    )];
+    for i in 0..3u16 {
+        lab.push(client(
+            &format!("C{}", i + 1),
+            40000 + i,
+            5000,
+            20 + u64::from(i),
+            false,
+        ));
+        let mut e = entry(
+            TcpState::SynSent,
+            &format!("127.0.0.1:{}", 40000 + i),
+            "127.0.0.1:5000",
+            20 + u64::from(i),
+            0,
+            1,
+        );
+        e.mem = Some((0, 1280));
+        e.expires_ms = 1000;
+        entries.push(e);
+    }
+    // The third has sent a byte the others have not (as if).
+    lab[3].bytes_sent = 1;
+    let snap = snapshot(readings(&lab, &entries));
+    let c = |n: &str| snap.socket(n.parse().unwrap()).unwrap();
+    let (c1, c2, c3) = (c("C1"), c("C2"), c("C3"));
+    assert_eq!(
+        (c1.sendq(), c1.snd_mem(), c1.sndbuf()),
+        (Some(1), Some(1280), Some(16_384))
+    );
+    assert_ne!(c1.local, c2.local);
+    assert!(c1.held.shared_with(&c2.held), "the same facts, kept once");
+    assert!(!c1.held.shared_with(&c3.held), "C3 has sent a byte");
+    assert_eq!((c3.bytes_sent(), c3.sendq()), (Some(1), Some(1)));
+    assert!(!c1.notes.is_empty());
+    assert!(c1.notes.shared_with(&c2.notes), "the same notes, one list");
+    assert_eq!(c1.notes, c3.notes);
 }

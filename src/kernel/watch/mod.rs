@@ -414,7 +414,10 @@ impl Watch {
         for (n, e) in &listeners {
             let mut v = self.base_view(e, *n, ViewRole::Listener);
             // A listener's queues are its accept queue, shown as such.
-            (v.peer, v.recvq, v.sendq, v.notsent) = (None, None, None, None);
+            v.peer = None;
+            v.set_recvq(None);
+            v.set_sendq(None);
+            v.set_notsent(None);
             v.set_tcp(None);
             v.set_accept_queue(Some(e.rqueue));
             v.set_accept_queue_max(Some(e.wqueue));

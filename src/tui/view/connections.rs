@@ -264,15 +264,15 @@ fn cell(app: &App, v: &SockView, col: usize, merged: bool, call_room: usize) -> 
         }
         "mode" => Span::raw(mode(v)),
         "recvq" => {
-            let full = matches!((v.recvq, v.rcvbuf), (Some(q), Some(b)) if q > 0 && u64::from(q) * 2 >= u64::from(b));
-            Span::styled(opt_size(v.recvq), if full { t.alarm() } else { t.text() })
+            let full = matches!((v.recvq(), v.rcvbuf()), (Some(q), Some(b)) if q > 0 && u64::from(q) * 2 >= u64::from(b));
+            Span::styled(opt_size(v.recvq()), if full { t.alarm() } else { t.text() })
         }
-        "sendq" => Span::raw(opt_size(v.sendq)),
-        "notsent" => Span::raw(opt_size(v.notsent)),
-        "rcvbuf" => Span::raw(opt_size(v.rcvbuf)),
-        "sndbuf" => Span::raw(opt_size(v.sndbuf)),
-        "app in" => Span::raw(v.bytes_received.map_or_else(String::new, size)),
-        "app out" => Span::raw(v.bytes_sent.map_or_else(String::new, size)),
+        "sendq" => Span::raw(opt_size(v.sendq())),
+        "notsent" => Span::raw(opt_size(v.notsent())),
+        "rcvbuf" => Span::raw(opt_size(v.rcvbuf())),
+        "sndbuf" => Span::raw(opt_size(v.sndbuf())),
+        "app in" => Span::raw(v.bytes_received().map_or_else(String::new, size)),
+        "app out" => Span::raw(v.bytes_sent().map_or_else(String::new, size)),
         _ => match (v.in_flight.first(), v.time_wait_ms) {
             // A closed socket waiting out TIME-WAIT: how long is left.
             (None, Some(ms)) => {

@@ -143,7 +143,7 @@ fn path_spans(
 ) -> (Vec<Span<'static>>, Vec<Span<'static>>, usize) {
     let compact = room != Room::Whole;
     let lean = room == Room::Lean;
-    let send_fill = fill(from.sendq, from.snd_mem, from.sndbuf);
+    let send_fill = fill(from.sendq(), from.snd_mem(), from.sndbuf());
     let mut head = vec![
         Span::styled(format!("{:<3}", label(from)), t.strong()),
         Span::raw(if compact { " " } else { " app " }),
@@ -164,16 +164,16 @@ fn path_spans(
     head.push(Span::styled(bar(send_fill, bw), t.level(send_fill)));
     head.push(Span::raw(format!(
         " {}/{}{}{} ",
-        size(u64::from(from.sendq.unwrap_or(0))),
-        from.sndbuf
+        size(u64::from(from.sendq().unwrap_or(0))),
+        from.sndbuf()
             .map_or_else(|| "-".into(), |b| size(u64::from(b))),
-        from.notsent
+        from.notsent()
             .filter(|n| *n > 0 && !lean)
             .map_or_else(String::new, |n| format!(", {} unsent", size(u64::from(n)))),
         if lean {
             String::new()
         } else {
-            charged(from.sendq, from.snd_mem)
+            charged(from.sendq(), from.snd_mem())
         }
     )));
     // The kernel stops short of the last byte: a send waits once the next
@@ -209,17 +209,18 @@ fn path_spans(
     tail.push(Span::raw("▶ "));
     match to {
         Some(to) => {
-            let recv_fill = fill(to.recvq, to.rcv_mem, to.rcvbuf);
+            let recv_fill = fill(to.recvq(), to.rcv_mem(), to.rcvbuf());
             tail.push(Span::raw(format!("{} rcvbuf ", label(to))));
             tail.push(Span::styled(bar(recv_fill, bw), t.level(recv_fill)));
             tail.push(Span::raw(format!(
                 " {}/{}{} ",
-                size(u64::from(to.recvq.unwrap_or(0))),
-                to.rcvbuf.map_or_else(|| "-".into(), |b| size(u64::from(b))),
+                size(u64::from(to.recvq().unwrap_or(0))),
+                to.rcvbuf()
+                    .map_or_else(|| "-".into(), |b| size(u64::from(b))),
                 if lean {
                     String::new()
                 } else {
-                    charged(to.recvq, to.rcv_mem)
+                    charged(to.recvq(), to.rcv_mem())
                 }
             )));
             // Likewise a receiver closes its window before the last byte.

@@ -14,7 +14,7 @@ use crate::tui::app::App;
 
 /// How full the receive buffer is: memory charged against its size.
 fn fill(v: &SockView) -> f64 {
-    match (v.recvq, v.rcvbuf.filter(|b| *b > 0)) {
+    match (v.recvq(), v.rcvbuf().filter(|b| *b > 0)) {
         (Some(q), Some(b)) => f64::from(q) / f64::from(b),
         _ => 0.0,
     }
@@ -62,8 +62,9 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect, u: &SockView) {
             Span::styled(bar(share, bw), t.level(share)),
             Span::raw(format!(
                 " {}/{} ",
-                size(u64::from(u.recvq.unwrap_or(0))),
-                u.rcvbuf.map_or_else(|| "-".into(), |b| size(u64::from(b)))
+                size(u64::from(u.recvq().unwrap_or(0))),
+                u.rcvbuf()
+                    .map_or_else(|| "-".into(), |b| size(u64::from(b)))
             )),
         ];
         if dropping {
