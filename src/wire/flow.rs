@@ -92,7 +92,11 @@ impl Key {
 /// The connections the wire follows: those open, and the last ended ones.
 #[derive(Default)]
 pub struct Flows {
-    conns: FxHashMap<Key, Conn>,
+    /// Each connection apart from its slot of the table: a slot is 48
+    /// bytes rather than 144, and the table, which keeps up to twice the
+    /// slots it uses and has both its old and new slots while it grows,
+    /// is 1.5 MiB rather than 4.7 at twenty thousand connections.
+    conns: FxHashMap<Key, Box<Conn>>,
     next_id: u32,
     /// Each connection by its id, in the order they began: the oldest is
     /// the first forgotten. An entry whose 4-tuple began another
@@ -157,10 +161,10 @@ impl Flows {
         self.next_id += 1;
         self.conns.insert(
             k,
-            Conn {
+            Box::new(Conn {
                 id: self.next_id,
                 ..Conn::default()
-            },
+            }),
         );
         self.order.push_back((k, self.next_id));
         // Entries of connections forgotten or begun again are dropped now
@@ -336,7 +340,6 @@ fn classify(
         flags: h.flags,
         seq: rel_seq,
         ack: if has_ack { rel_ack } else { 0 },
-        raw_seq: (h.seq, h.ack),
         len: h.len,
         win,
         win_raw: h.win_raw,

@@ -184,7 +184,6 @@ mod tests {
             flags,
             seq: 1,
             ack: 1,
-            raw_seq: (0, 0),
             len,
             win,
             win_raw: 0,

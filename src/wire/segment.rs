@@ -125,8 +125,6 @@ pub struct Segment {
     pub seq: u32,
     /// Acknowledgment number relative to the receiver's initial one.
     pub ack: u32,
-    /// Sequence and acknowledgment numbers as on the wire.
-    pub raw_seq: (u32, u32),
     /// Payload bytes.
     pub len: u32,
     /// The window in bytes, after the window scale.
