@@ -151,3 +151,40 @@ fn a_connect_waiting_without_its_thread_is_told_blocked_before_its_syn_is_resent
         "told blocked only after the kernel resent its SYN (ss: {resends:?})"
     );
 }
+
+/// The clients of one `connect … xN` share what the lab knows of them
+/// until theirs changes: those still waiting in SYN-SENT (ss) hold one
+/// copy, one that got in holds its own (its local address), and closing
+/// one changes that one alone.
+#[test]
+fn clients_that_wait_alike_share_what_the_lab_knows_of_them() {
+    let port = common::free_port();
+    let script = format!("listen 127.0.0.1:{port} backlog=1\nconnect L1 x8\n");
+    let (run, ()) = common::live(&script, |r| {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while syn_sent_to(port) < 5 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(syn_sent_to(port) >= 5, "clients wait in SYN-SENT (ss)");
+        let info = |r: &sockplay::script::Runner<'_>, n: &str| {
+            r.lab()
+                .socket(common::name(n))
+                .expect("a client of the line")
+        };
+        let (c1, c7, c8) = (info(r, "C1"), info(r, "C7"), info(r, "C8"));
+        assert!(
+            std::sync::Arc::ptr_eq(&c7.meta, &c8.meta),
+            "two clients waiting alike hold one copy"
+        );
+        assert_ne!(c7.inode, c8.inode, "each its own socket");
+        assert!(c1.meta.local.is_some(), "C1 got in: {:?}", c1.meta);
+        assert!(!std::sync::Arc::ptr_eq(&c1.meta, &c8.meta));
+        assert_eq!(c8.meta.local, None);
+        let line = &sockplay::script::parse_script("close C8").unwrap()[0];
+        assert!(r.run_line(line));
+        let (c7, c8) = (info(r, "C7"), info(r, "C8"));
+        assert!(c8.meta.closed, "C8 is closed");
+        assert!(!c7.meta.closed, "closing C8 left C7 as it was");
+    });
+    run.assert_ok();
+}

@@ -126,7 +126,7 @@ fn queues_of_a_stalled_sender_agree_with_ss_and_the_ioctls() {
     ";
     let (run, accepted) = live(script, |r| {
         r.idle(Duration::from_millis(300));
-        let inode = |r: &Runner<'_>, n: &str| r.lab().socket(name(n)).unwrap().meta.inode;
+        let inode = |r: &Runner<'_>, n: &str| r.lab().socket(name(n)).unwrap().inode;
         let fd_a1 = fd_of_inode(inode(r, "A1")).expect("A1's descriptor");
         let fd_c1 = fd_of_inode(inode(r, "C1")).expect("C1's descriptor");
         let mut accepted = 0;
@@ -177,7 +177,7 @@ fn buffer_sizes_asked_and_effective_agree_with_getsockopt_and_ss() {
             let system = s.system.clone();
             for n in ["L1", "C1", "A1"] {
                 let v = s.socket(name(n)).unwrap();
-                let fd = fd_of_inode(r.lab().socket(name(n)).unwrap().meta.inode).unwrap();
+                let fd = fd_of_inode(r.lab().socket(name(n)).unwrap().inode).unwrap();
                 let rcv = sockopt_int(fd, libc::SOL_SOCKET, libc::SO_RCVBUF) as u32;
                 let snd = sockopt_int(fd, libc::SOL_SOCKET, libc::SO_SNDBUF) as u32;
                 assert_eq!((v.rcvbuf(), v.sndbuf()), (Some(rcv), Some(snd)), "{n}");
@@ -482,7 +482,7 @@ fn the_congestion_control_of_each_end_agrees_with_ss_and_the_default() {
         .to_string();
     let (run, ()) = live("listen\nconnect L1\naccept L1\n", |r| {
         r.idle(Duration::from_millis(100));
-        let inode = r.lab().socket(name("C1")).unwrap().meta.inode;
+        let inode = r.lab().socket(name("C1")).unwrap().inode;
         let fd = fd_of_inode(inode).expect("C1's descriptor");
         let reno = b"reno";
         // SAFETY: a valid descriptor of this process, and a buffer of the

@@ -133,8 +133,8 @@ fn lab_view(s: &SocketInfo, e: Option<&DiagEntry>, phrases: &mut Phrases) -> Soc
         } else if !listening {
             held.recvq = Some(recvq(e));
             held.sendq = Some(e.wqueue);
-            held.notsent = e.info.and_then(|i| i.notsent);
-            tcp = e.info;
+            held.notsent = e.info.as_ref().and_then(|i| i.notsent);
+            tcp = e.info.as_deref().copied();
             if e.state == TcpState::SynSent {
                 v.next_syn_ms = Some(e.expires_ms);
             }
@@ -220,7 +220,7 @@ pub fn snapshot_into(r: Readings<'_>, mut sockets: Vec<SockView>) -> Snapshot {
         let found = if m.closed {
             by_addr()
         } else {
-            by_inode.get(&m.inode).copied().or_else(by_addr)
+            by_inode.get(&s.inode).copied().or_else(by_addr)
         };
         // The kernel has let it go. A closed listener stays, CLOSED, so
         // that the listeners it had are still told apart from new ones.
@@ -352,7 +352,11 @@ pub(super) fn waiting_view(
         listener: Some(listener),
         ..SockView::bare(role, e.state)
     };
-    v.set_tcp(if syn { None } else { e.info });
+    v.set_tcp(if syn {
+        None
+    } else {
+        e.info.as_deref().copied()
+    });
     v.set_recvq((!syn).then(|| recvq(e)));
     v.set_sendq((!syn).then_some(e.wqueue));
     v.set_rcvbuf(e.bufs.map(|b| b.0));
@@ -376,8 +380,8 @@ pub(super) fn entry_view(e: &DiagEntry, role: ViewRole) -> SockView {
     v.listener = None;
     v.set_half_open(None);
     v.role = role;
-    v.set_tcp(e.info);
-    v.set_notsent(e.info.and_then(|i| i.notsent));
+    v.set_tcp(e.info.as_deref().copied());
+    v.set_notsent(e.info.as_ref().and_then(|i| i.notsent));
     if e.udp {
         if e.state == TcpState::Closed {
             v.state = TcpState::Unconnected;

@@ -12,6 +12,7 @@
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::OwnedFd;
+use std::sync::Arc;
 
 use super::bytecode;
 use super::state::TcpState;
@@ -56,8 +57,10 @@ pub struct DiagEntry {
     /// The socket's inode; 0 for connections not yet accepted and for
     /// sockets the application has closed.
     pub inode: u64,
-    /// TCP_INFO, when the kernel sent it.
-    pub info: Option<TcpInfo>,
+    /// TCP_INFO, when the kernel sent it: one copy for the entries of a
+    /// dump that hold the same (twenty thousand clients waiting for a
+    /// SYN-ACK hold a few hundred different ones).
+    pub info: Option<Arc<TcpInfo>>,
     /// SO_RCVBUF and SO_SNDBUF as the kernel holds them (`sk_rcvbuf`, `sk_sndbuf`).
     pub bufs: Option<(u32, u32)>,
     /// Memory charged against them now: receive (`rmem_alloc`) and send
@@ -226,8 +229,16 @@ fn addr(family: u8, b: &[u8], port_at: usize, addr_at: usize) -> SocketAddr {
     SocketAddr::new(ip, port)
 }
 
+/// The TCP_INFO of the entries of one dump, once each.
+type Infos = rustc_hash::FxHashSet<Arc<TcpInfo>>;
+
 /// Parses an `inet_diag_msg` and its attributes.
 pub fn parse_msg(b: &[u8]) -> Option<DiagEntry> {
+    parse_msg_in(b, &mut Infos::default())
+}
+
+/// [`parse_msg`], sharing the TCP_INFO held in `infos`.
+fn parse_msg_in(b: &[u8], infos: &mut Infos) -> Option<DiagEntry> {
     if b.len() < MSG_LEN {
         return None;
     }
@@ -253,9 +264,10 @@ pub fn parse_msg(b: &[u8]) -> Option<DiagEntry> {
         udp: false,
     };
     let mut congestion = None;
+    let mut info = None;
     for (kind, payload) in netlink::attrs(&b[MSG_LEN..]) {
         match kind {
-            INET_DIAG_INFO => entry.info = Some(TcpInfo::parse(payload)),
+            INET_DIAG_INFO => info = Some(TcpInfo::parse(payload)),
             INET_DIAG_CONG => congestion = Congestion::parse(payload),
             INET_DIAG_SKMEMINFO if payload.len() >= 4 * (SK_MEMINFO_SNDBUF + 1) => {
                 entry.bufs = Some((
@@ -275,21 +287,34 @@ pub fn parse_msg(b: &[u8]) -> Option<DiagEntry> {
             _ => {}
         }
     }
-    if let Some(info) = &mut entry.info {
+    entry.info = info.map(|mut info| {
         info.congestion = congestion;
-    }
+        match infos.get(&info) {
+            Some(shared) => Arc::clone(shared),
+            None => {
+                let shared = Arc::new(info);
+                infos.insert(Arc::clone(&shared));
+                shared
+            }
+        }
+    });
     Some(entry)
 }
 
 /// What one received buffer held: entries, and whether the dump is done.
 pub fn parse_messages(buf: &[u8], out: &mut Vec<DiagEntry>) -> io::Result<bool> {
+    parse_messages_in(buf, out, &mut Infos::default())
+}
+
+/// [`parse_messages`], sharing the TCP_INFO held in `infos`.
+fn parse_messages_in(buf: &[u8], out: &mut Vec<DiagEntry>, infos: &mut Infos) -> io::Result<bool> {
     for message in netlink::messages(buf) {
         let message = message?;
         match message.kind {
             netlink::DONE => return Ok(true),
             netlink::ERROR => netlink::acknowledged(message.body)?,
             // The answer to the older request carries its type.
-            SOCK_DIAG_BY_FAMILY | TCPDIAG_GETSOCK => out.extend(parse_msg(message.body)),
+            SOCK_DIAG_BY_FAMILY | TCPDIAG_GETSOCK => out.extend(parse_msg_in(message.body, infos)),
             _ => {}
         }
     }
@@ -301,6 +326,8 @@ pub struct DiagSocket {
     fd: OwnedFd,
     seq: u32,
     buf: Vec<u8>,
+    /// The TCP_INFO of the dump being read, once each.
+    infos: Infos,
 }
 
 impl DiagSocket {
@@ -317,6 +344,7 @@ impl DiagSocket {
             fd,
             seq: 0,
             buf: vec![0u8; 64 * 1024],
+            infos: Infos::default(),
         })
     }
 
@@ -464,10 +492,15 @@ impl DiagSocket {
     /// a request of one socket, its one message (or error).
     fn exchange(&mut self, req: &[u8], out: &mut Vec<DiagEntry>) -> io::Result<()> {
         let single = u16_ne(req, 6) & netlink::F_DUMP == 0;
-        self.round_trip(req, |b| {
+        let mut infos = std::mem::take(&mut self.infos);
+        let read = self.round_trip(req, |b| {
             let before = out.len();
-            Ok(parse_messages(b, out)? || (single && out.len() > before))
-        })
+            Ok(parse_messages_in(b, out, &mut infos)? || (single && out.len() > before))
+        });
+        // The entries keep what they share; the next dump starts afresh.
+        infos.clear();
+        self.infos = infos;
+        read
     }
 
     /// Sends `req` (one request or several) to the kernel and hands each
@@ -570,6 +603,24 @@ mod tests {
         let e = parse_messages(&err, &mut out).unwrap_err();
         assert_eq!(e.raw_os_error(), Some(libc::EINVAL));
         assert!(parse_messages(&[1, 2, 3], &mut out).is_ok());
+    }
+
+    #[test]
+    fn entries_of_one_dump_that_hold_the_same_tcp_info_share_one_copy() {
+        let mut other = recorded();
+        // Another snd_wnd (offset 228 of TCP_INFO, after its attribute's header).
+        let at = MSG_LEN + 4 + 228;
+        other[at..at + 4].copy_from_slice(&1000u32.to_ne_bytes());
+        let mut buf = wrap(SOCK_DIAG_BY_FAMILY, &recorded());
+        buf.extend(wrap(SOCK_DIAG_BY_FAMILY, &other));
+        buf.extend(wrap(SOCK_DIAG_BY_FAMILY, &recorded()));
+        let (mut out, mut infos) = (Vec::new(), Infos::default());
+        parse_messages_in(&buf, &mut out, &mut infos).unwrap();
+        let info = |i: usize| out[i].info.clone().expect("TCP_INFO");
+        assert!(Arc::ptr_eq(&info(0), &info(2)), "the same, kept once");
+        assert_eq!(info(1).snd_wnd, Some(1000));
+        assert!(!Arc::ptr_eq(&info(0), &info(1)));
+        assert_eq!(infos.len(), 2);
     }
 
     #[test]

@@ -244,7 +244,7 @@ fn describe_opts(opts: &SockOpts) -> String {
 
 /// `set`: setsockopt at once, then read back what the kernel made of it.
 pub(crate) fn set(shared: &Arc<Shared>, sock: &LabSocket, opts: &SockOpts) -> Vec<Started> {
-    let call = shared.begin(sock.name, Call::Set, Arg::Text(describe_opts(opts)));
+    let call = shared.begin(sock.name, Call::Set, Arg::Text(describe_opts(opts).into()));
     let fd = sock.fd();
     let rec = Recorder::begin(shared, &call, fd.as_deref());
     let Some(fd) = fd else {

@@ -46,7 +46,7 @@ pub(crate) fn udp(
         Some(a) => (a.name, Some(a.report)),
         None => (shared.next_name(Role::Udp), None),
     };
-    let call = shared.begin(name, Call::Udp, Arg::Text(addr.to_string()));
+    let call = shared.begin(name, Call::Udp, Arg::Text(addr.to_string().into()));
     let rec = Recorder::begin(shared, &call, None).addr(addr);
     let made = (|| {
         let sock = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
@@ -393,7 +393,11 @@ pub(crate) fn recv(
 /// `connect()` on a UDP socket, at once: no handshake, nothing sent; the
 /// socket gets a default peer and takes datagrams from it alone.
 pub(crate) fn connect(shared: &Arc<Shared>, sock: &LabSocket, to: Peer) -> Vec<Started> {
-    let call = shared.begin(sock.name, Call::Connect, Arg::Text(to.addr.to_string()));
+    let call = shared.begin(
+        sock.name,
+        Call::Connect,
+        Arg::Text(to.addr.to_string().into()),
+    );
     connect_as(shared, sock, to, &call);
     vec![call]
 }
@@ -401,7 +405,11 @@ pub(crate) fn connect(shared: &Arc<Shared>, sock: &LabSocket, to: Peer) -> Vec<S
 /// [`connect`] as a job of the socket's sending lane, after a name lookup
 /// there: it acts at once when its turn comes.
 pub(crate) fn connect_job(shared: &Arc<Shared>, sock: &Arc<LabSocket>, to: Peer) -> Job {
-    let call = shared.begin(sock.name, Call::Connect, Arg::Text(to.addr.to_string()));
+    let call = shared.begin(
+        sock.name,
+        Call::Connect,
+        Arg::Text(to.addr.to_string().into()),
+    );
     let (shared, sock, started) = (Arc::clone(shared), Arc::clone(sock), call.clone());
     Job {
         started,
@@ -449,7 +457,11 @@ fn connect_as(shared: &Arc<Shared>, sock: &LabSocket, to: Peer, call: &Started) 
 /// `listen()` on an existing socket, at once: the kernel's answer for a UDP
 /// socket is EOPNOTSUPP.
 pub(crate) fn listen(shared: &Arc<Shared>, sock: &LabSocket, backlog: i32) -> Vec<Started> {
-    let call = shared.begin(sock.name, Call::Listen, Arg::Text(backlog.to_string()));
+    let call = shared.begin(
+        sock.name,
+        Call::Listen,
+        Arg::Text(backlog.to_string().into()),
+    );
     let fd = sock.fd();
     let rec = Recorder::begin(shared, &call, fd.as_deref());
     let result = match &fd {

@@ -116,7 +116,7 @@ fn identify(shared: &Arc<Shared>, entry: Entry) -> Holder {
     let found = shared.all().into_iter().find(|s| {
         let m = s.meta();
         if entry.inode != 0 {
-            m.inode == entry.inode
+            s.inode == entry.inode
         } else {
             m.local == Some(entry.local) && m.peer == Some(entry.peer)
         }

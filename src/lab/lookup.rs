@@ -268,7 +268,7 @@ pub(crate) fn resolve_then(
     then: impl FnOnce(&Arc<Shared>, SocketAddr, AfterLookup<'_>) + Send + 'static,
 ) -> Result<Vec<Started>, LabError> {
     let name = shared.next_name(role);
-    let call = shared.begin(name, Call::Lookup, Arg::Text(ep.host.clone()));
+    let call = shared.begin(name, Call::Lookup, Arg::Text(ep.host.clone().into()));
     let hints = Hints::for_socket(role, None);
     let resolver = shared.lookups.resolver(hints);
     shared.lookups.begin(&call, false);
@@ -327,7 +327,7 @@ pub(crate) fn resolve_on_lane(
     ep: &Endpoint,
     then: Then,
 ) -> Result<Vec<Started>, LabError> {
-    let call = shared.begin(sock.name, Call::Lookup, Arg::Text(ep.host.clone()));
+    let call = shared.begin(sock.name, Call::Lookup, Arg::Text(ep.host.clone().into()));
     let hints = Hints::for_socket(sock.name.role, sock.meta().local);
     let resolver = shared.lookups.resolver(hints);
     shared.lookups.begin(&call, true);

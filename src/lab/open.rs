@@ -126,7 +126,7 @@ pub(crate) fn listen(
     // TCP_DEFER_ACCEPT takes whole seconds; a part of one counts as one.
     let defer_secs = defer_accept.map(|d| d.as_secs() + u64::from(d.subsec_nanos() > 0));
     let name = name.unwrap_or_else(|| shared.next_name(Role::Listener));
-    let call = shared.begin(name, Call::Listen, Arg::Text(addr.to_string()));
+    let call = shared.begin(name, Call::Listen, Arg::Text(addr.to_string().into()));
     let rec = Recorder::begin(shared, &call, None).addr(addr);
     let made = (|| -> Result<Socket, Errno> {
         let sock = new_tcp(&addr)?;
@@ -264,12 +264,16 @@ pub(crate) fn connect(
     };
     let mut begun = Vec::new();
     let mut made: Vec<(Arc<LabSocket>, Job, Arc<Latch>)> = Vec::new();
+    // Twenty thousand clients of one line share its target's words, and
+    // what the lab knows of them until it differs.
+    let target: Arc<str> = addr.to_string().into();
+    let mut like: Option<Arc<Meta>> = None;
     for i in 0..count {
         let name = match first {
             Some(name) if i == 0 => name,
             _ => shared.next_name(Role::Client),
         };
-        let call = shared.begin(name, Call::Connect, Arg::Text(addr.to_string()));
+        let call = shared.begin(name, Call::Connect, Arg::Text(Arc::clone(&target)));
         let sock = new_client(&addr).and_then(|sock| {
             apply_buffers(&sock, opts)
                 .and_then(|()| apply_mode(&sock, opts))
@@ -298,7 +302,14 @@ pub(crate) fn connect(
             timeout_asked: opts.timeout,
             ..Meta::default()
         };
-        let lab_sock = Arc::new(LabSocket::new(name, sock, meta, Latch::default()));
+        let lab_sock = Arc::new(LabSocket::new_like(
+            name,
+            sock,
+            meta,
+            Latch::default(),
+            like.as_ref(),
+        ));
+        like = Some(lab_sock.meta_shared());
         let told = super::tcp_opts::describe(opts, lab_sock.meta().tcp_opts.as_ref());
         lab_sock.starting.store(true, Ordering::Release);
         shared.register(Arc::clone(&lab_sock));
@@ -365,7 +376,7 @@ fn run_connect(
     told: String,
 ) {
     let fd = sock.fd().filter(|_| !cancelled);
-    let rec = Recorder::begin(shared, call, fd.as_deref()).addr(addr);
+    let rec = Recorder::begin(shared, call, fd.as_deref()).addr_of_call(addr);
     let Some(fd) = fd else {
         rec.finish(Err(Errno(libc::EBADF)), Extra::default());
         sock.ready.set();

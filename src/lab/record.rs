@@ -30,7 +30,7 @@ pub(crate) struct Recorder {
     stopped: Cell<Option<Duration>>,
     mode: TimeoutMode,
     kernel_timeout: Option<Duration>,
-    addr: Option<String>,
+    addr: Option<Arc<str>>,
     epoch: u64,
 }
 
@@ -102,7 +102,17 @@ impl Recorder {
 
     /// The address to name in the sentence (connect's target, listen's address).
     pub fn addr(mut self, addr: impl ToString) -> Self {
-        self.addr = Some(addr.to_string());
+        self.addr = Some(addr.to_string().into());
+        self
+    }
+
+    /// [`Recorder::addr`], as the call's own words say it (`connect`'s
+    /// target, shared by the clients of one line that wait for it).
+    pub fn addr_of_call(mut self, addr: impl ToString) -> Self {
+        self.addr = Some(match &self.arg {
+            Arg::Text(words) => Arc::clone(words),
+            _ => addr.to_string().into(),
+        });
         self
     }
 

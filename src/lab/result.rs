@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::errno::Errno;
@@ -90,8 +91,10 @@ pub enum Arg {
     None,
     /// A byte count (`send`, `recv`).
     Bytes(u64),
-    /// Words (`connect 127.0.0.1:80`, `shutdown write`).
-    Text(String),
+    /// Words (`connect 127.0.0.1:80`, `shutdown write`): shared by the
+    /// copies of a call (its lane, its record, the log, the calls shown
+    /// blocked) and by the calls of one line (`connect L1 x20000`).
+    Text(Arc<str>),
 }
 
 impl fmt::Display for Arg {
@@ -292,7 +295,7 @@ impl Started {
     /// until it is turned off, so it is not stuck, it is draining.
     pub fn still_running(&self) -> &'static str {
         match (&self.call, &self.arg) {
-            (Call::Drain, Arg::Text(t)) if t == "on" => {
+            (Call::Drain, Arg::Text(t)) if &**t == "on" => {
                 "[draining] reads all that arrives until drain off or end of stream"
             }
             (Call::Lookup, _) => "[looking up] the resolver has not answered yet",

@@ -13,8 +13,10 @@ pub(crate) use super::latch::Latch;
 use super::name::{Role, SockName};
 use super::options::BufSize;
 
-/// What the lab knows of a socket besides the kernel's own state.
-#[derive(Debug, Clone, Default)]
+/// What the lab knows of a socket besides the kernel's own state. The
+/// clients of one `connect … xN` share one until theirs changes: twenty
+/// thousand waiting for a SYN-ACK know the same of themselves.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Meta {
     /// Local address, once bound.
     pub local: Option<SocketAddr>,
@@ -46,8 +48,6 @@ pub struct Meta {
     /// SO_REUSEADDR as the kernel holds it (an accepted socket inherits
     /// its listener's; a TIME-WAIT entry keeps it).
     pub reuseaddr: bool,
-    /// The socket's inode (sock_diag names sockets by it).
-    pub inode: u64,
     /// `close` was called; the name stays while the kernel holds a trace.
     pub closed: bool,
     /// When `close` was called.
@@ -85,31 +85,50 @@ pub(crate) struct LabSocket {
     /// (ECONNRESET, ETIMEDOUT); 0 while none has. The kernel reports it
     /// once, so a later recv's 0 is explained by it.
     ended_by: AtomicI32,
+    /// The socket's inode (sock_diag names sockets by it).
+    pub inode: u64,
 }
 
 impl LabSocket {
     /// A new lab socket around a kernel socket.
-    pub fn new(name: SockName, sock: Socket, mut meta: Meta, ready: Latch) -> Self {
-        meta.inode = super::options::inode(&sock);
+    pub fn new(name: SockName, sock: Socket, meta: Meta, ready: Latch) -> Self {
+        Self::new_like(name, sock, meta, ready, None)
+    }
+
+    /// A new lab socket, sharing `like`'s [`Meta`] when the lab knows the
+    /// same of both (the clients of one `connect … xN`).
+    pub fn new_like(
+        name: SockName,
+        sock: Socket,
+        mut meta: Meta,
+        ready: Latch,
+        like: Option<&Arc<Meta>>,
+    ) -> Self {
+        let inode = super::options::inode(&sock);
         meta.timeout = super::options::read_timeout_mode(&sock, meta.timeout_asked).ok();
         (meta.rcvtimeo, meta.sndtimeo) = super::options::read_kernel_timeouts(&sock);
         if name.role != Role::Udp {
             meta.tcp_opts = super::tcp_opts::read(&sock);
         }
         meta.reuseaddr = sock.reuse_address().unwrap_or(false);
+        let meta = match like {
+            Some(like) if **like == meta => Arc::clone(like),
+            _ => Arc::new(meta),
+        };
         LabSocket {
             name,
             fd: Mutex::new(Some(Arc::new(sock))),
             send: Lane::default(),
             recv: Lane::default(),
             ready,
-            meta: Mutex::new(Arc::new(meta)),
+            meta: Mutex::new(meta),
             bytes_sent: AtomicU64::new(0),
             bytes_received: AtomicU64::new(0),
             drain: AtomicU64::new(0),
             starting: AtomicBool::new(false),
             kernel_local: std::sync::OnceLock::new(),
             ended_by: AtomicI32::new(0),
+            inode,
         }
     }
 
@@ -126,6 +145,11 @@ impl LabSocket {
     /// The error a call reported when the connection ended, if one did.
     pub fn ended_by(&self) -> Option<i32> {
         Some(self.ended_by.load(Ordering::Acquire)).filter(|&e| e != 0)
+    }
+
+    /// What the lab knows of the socket, shared (to share with another).
+    pub fn meta_shared(&self) -> Arc<Meta> {
+        Arc::clone(&self.meta().0)
     }
 
     /// The kernel socket, unless it was closed.
@@ -163,7 +187,8 @@ impl LabSocket {
         SocketInfo {
             name: self.name,
             role: self.name.role,
-            meta: Arc::clone(&self.meta().0),
+            meta: self.meta_shared(),
+            inode: self.inode,
             bytes_sent: self.bytes_sent.load(Ordering::Relaxed),
             bytes_received: self.bytes_received.load(Ordering::Relaxed),
             in_flight: send_call.into_iter().chain(recv_call).collect(),
@@ -198,6 +223,8 @@ pub struct SocketInfo {
     pub role: Role,
     /// Addresses, pair, options asked and effective.
     pub meta: Arc<Meta>,
+    /// The socket's inode (sock_diag names sockets by it).
+    pub inode: u64,
     /// Bytes the application sent.
     pub bytes_sent: u64,
     /// Bytes the application received.

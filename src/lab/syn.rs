@@ -67,7 +67,11 @@ pub(crate) fn flood(
         _ => return Err(LabError::SynNotIpv4(listener.name)),
     };
     let first = shared.syns.fetch_add(count, Ordering::Relaxed);
-    let call = shared.begin(listener.name, Call::Syn, Arg::Text(format!("x{count}")));
+    let call = shared.begin(
+        listener.name,
+        Call::Syn,
+        Arg::Text(format!("x{count}").into()),
+    );
     let rec = Recorder::begin(shared, &call, None).addr(target);
     let sent = route_test_net_to_lo()
         .and_then(|()| send_syns(target, first, count))

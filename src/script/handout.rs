@@ -154,7 +154,7 @@ pub fn listen_line(r: &CallResult, chosen: &[u16]) -> Vec<String> {
     };
     let mut r = r.clone();
     if let crate::lab::Arg::Text(t) = &r.arg {
-        r.arg = crate::lab::Arg::Text(keep(t));
+        r.arg = crate::lab::Arg::Text(keep(t).into());
     }
     r.explain = keep(&r.explain);
     result_line(&r, &[])
@@ -191,7 +191,7 @@ pub fn blocked_run_line(
 /// replaces it; on paper the line stays, so it says when it was true.
 fn still_running(call: &Started) -> &'static str {
     match (&call.call, &call.arg) {
-        (Call::Drain, crate::lab::Arg::Text(t)) if t == "on" => {
+        (Call::Drain, crate::lab::Arg::Text(t)) if &**t == "on" => {
             "draining: reads all that arrives until drain off or end of stream"
         }
         (Call::Lookup, _) => "looking up: the resolver had not answered when the lesson went on",

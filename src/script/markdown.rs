@@ -349,9 +349,9 @@ impl<W: Write> Sink for Markdown<W> {
     fn op(&mut self, r: &CallResult) {
         if r.call == Call::Connect
             && let (Some(l), Arg::Text(addr)) = (self.connect_to, &r.arg)
-            && !self.names.iter().any(|(a, _)| a == addr)
+            && !self.names.iter().any(|(a, _)| **a == **addr)
         {
-            self.names.push((addr.clone(), l));
+            self.names.push((addr.to_string(), l));
         }
         // A listener's address, as its result says it, stands for its name.
         if r.call == Call::Listen

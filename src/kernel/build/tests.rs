@@ -26,12 +26,13 @@ fn entry(state: TcpState, local: &str, peer: &str, inode: u64, rq: u32, wq: u32)
     }
 }
 
-fn sock(name: &str, meta: Meta) -> SocketInfo {
+fn sock(name: &str, meta: Meta, inode: u64) -> SocketInfo {
     let name: SockName = name.parse().unwrap();
     SocketInfo {
         name,
         role: name.role,
         meta: meta.into(),
+        inode,
         bytes_sent: 0,
         bytes_received: 0,
         in_flight: Vec::new(),
@@ -43,21 +44,19 @@ fn listener(name: &str, port: u16, backlog: i32, inode: u64) -> SocketInfo {
     let meta = Meta {
         local: Some(a(&format!("127.0.0.1:{port}"))),
         backlog: Some(backlog),
-        inode,
         ..Meta::default()
     };
-    sock(name, meta)
+    sock(name, meta, inode)
 }
 
 fn client(name: &str, port: u16, to: u16, inode: u64, closed: bool) -> SocketInfo {
     let meta = Meta {
         local: Some(a(&format!("127.0.0.1:{port}"))),
         peer: Some(a(&format!("127.0.0.1:{to}"))),
-        inode,
         closed,
         ..Meta::default()
     };
-    sock(name, meta)
+    sock(name, meta, inode)
 }
 
 fn readings<'a>(lab: &'a [SocketInfo], entries: &'a [DiagEntry]) -> Readings<'a> {
@@ -76,13 +75,12 @@ fn each_listener_finds_the_queue_on_its_own_port_and_address() {
     let wildcard = Meta {
         local: Some(a("0.0.0.0:6000")),
         backlog: Some(5),
-        inode: 30,
         ..Meta::default()
     };
     let lab = vec![
         listener("L1", 5000, 5, 10),
         listener("L2", 5001, 5, 20),
-        sock("L3", wildcard),
+        sock("L3", wildcard, 30),
     ];
     let queued = |local: &str, peer: &str| entry(TcpState::Established, local, peer, 0, 0, 0);
     let entries = vec![

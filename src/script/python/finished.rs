@@ -13,7 +13,7 @@ pub fn result(r: &CallResult, backlog: Option<i32>) -> String {
         _ => 0,
     };
     let text = match &r.arg {
-        Arg::Text(t) => t.as_str(),
+        Arg::Text(t) => t,
         _ => "",
     };
     let peek = r.explain.starts_with("peeked");
