@@ -21,7 +21,7 @@ use sockplay::tui::log::Entry;
 
 fn op_of(app: &App, call: Call) -> Option<sockplay::lab::CallResult> {
     app.log.entries().iter().find_map(|e| match e {
-        Entry::Op(r) if r.call == call => Some(r.clone()),
+        Entry::Op(r) if r.call == call => Some((**r).clone()),
         _ => None,
     })
 }
@@ -159,7 +159,7 @@ fn ops_of(app: &App, call: Call) -> Vec<CallResult> {
         .entries()
         .iter()
         .filter_map(|e| match e {
-            Entry::Op(r) if r.call == call => Some(r.clone()),
+            Entry::Op(r) if r.call == call => Some((**r).clone()),
             _ => None,
         })
         .collect()

@@ -298,7 +298,7 @@ impl App {
                     }
                     s.player.finished(r.seq);
                 }
-                self.log.push(Entry::Op(r.clone()));
+                self.log.push(Entry::Op(Box::new(r.clone())));
                 // A new listener is the one to watch (and for a, c to act on).
                 if let Some(l) = r.created.iter().find(|n| n.role == Role::Listener) {
                     self.new_listener = Some(*l);

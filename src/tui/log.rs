@@ -32,8 +32,10 @@ pub enum Source {
 pub enum Entry {
     /// A command as it was run.
     Command(String, Source),
-    /// A finished call.
-    Op(CallResult),
+    /// A finished call: apart, as a result is three times the size of
+    /// the other entries, and a storm of connects fills the log with
+    /// calls told blocked.
+    Op(Box<CallResult>),
     /// A call still in the kernel after the settling time.
     Blocked(Started),
     /// An `expect`.
@@ -233,7 +235,7 @@ impl Sink for LogSink<'_> {
     }
 
     fn op(&mut self, result: &CallResult) {
-        self.log.push(Entry::Op(result.clone()));
+        self.log.push(Entry::Op(Box::new(result.clone())));
     }
 
     fn blocked(&mut self, call: &Started, _t: Duration) {
