@@ -105,7 +105,9 @@ fn expect_follows_its_result(tail: &str, started: usize) {
     let entries: Vec<&Entry> = app.log.entries().iter().collect();
     let op = entries
         .iter()
-        .position(|e| matches!(e, Entry::Op(r) if is_second_recv(&LabEvent::Finished((**r).clone()))))
+        .position(
+            |e| matches!(e, Entry::Op(r) if is_second_recv(&LabEvent::Finished((**r).clone()))),
+        )
         .expect("the second recv's result");
     let expect = entries
         .iter()

@@ -13,6 +13,7 @@ mod build;
 pub mod bytecode;
 pub mod diag;
 pub mod fields;
+mod held;
 mod notes;
 pub mod phrases;
 pub mod proc;
