@@ -295,6 +295,34 @@ fn a_selected_listener_shows_who_waits_and_why() {
     }
 }
 
+/// At 80×24, where a lesson's narration leaves the selected pane one row,
+/// a listener's pane still shows both queues its title names, the SYN
+/// queue after the accept queue on that row.
+#[test]
+fn a_one_row_selected_listener_shows_both_queues() {
+    let mut app = app().0;
+    let lesson = sockplay::script::parse_script(
+        "step \"Both\"\nnote \"A listening socket never carries data: it only collects connections, and its two queues hold them until they are taken by accept(), one at a time, in order.\"\n",
+    )
+    .unwrap();
+    app.play("Queues", lesson, true);
+    app.update(Msg::Snapshot(std::sync::Arc::new(full_queue())));
+    app.pane = Pane::Listeners;
+    app.sel_listener = Some(n("L1"));
+    app.update(Msg::Resize(80, 24));
+    let screen = render(&mut app, 80, 24);
+    let lines: Vec<&str> = screen.lines().collect();
+    let title = lines
+        .iter()
+        .position(|l| l.contains("Selected · L1 · both queues"))
+        .unwrap_or_else(|| panic!("{screen}"));
+    let first = lines[title + 1];
+    assert!(
+        first.contains("accept queue (3): C1 C2 C3 · SYN queue 0 of 3"),
+        "{screen}"
+    );
+}
+
 /// Handshakes that race past the kernel's unlocked full check leave B+2
 /// waiting: the gauge says so instead of claiming a plain FULL.
 #[test]

@@ -330,6 +330,14 @@ fn cell(app: &App, v: &SockView, col: usize, merged: bool, call_room: usize) -> 
                         forms.extend(shorter);
                         first_fit(&forms, call_room)
                     }
+                    // Nothing runs on a socket with no connection: the
+                    // row says so, as the title counts it apart.
+                    None if call.is_empty() && v.state == TcpState::Closed && !v.closed => {
+                        return Span::styled(
+                            first_fit(&["no connection".into()], call_room),
+                            t.dim(),
+                        );
+                    }
                     None => fit_call(call, call_room),
                 };
                 let style = if text.is_empty() { t.text() } else { t.alarm() };
@@ -389,7 +397,28 @@ fn title(app: &App, total: usize, room: usize) -> String {
             if filtering { "▏" } else { "" }
         )
     };
-    tally("Connections", total, &filter, &app.state_counts(), room)
+    let mut parts = app.state_counts();
+    // A socket in CLOSED holds no connection (its connect failed, or a
+    // reset ended it): its row stays, to be selected and read, but the
+    // count is of connections, so it is told apart after it.
+    let Some(at) = parts.iter().position(|(s, _)| *s == "CLOSED") else {
+        return tally("Connections", total, &filter, &parts, room);
+    };
+    let (_, closed) = parts.remove(at);
+    let width = |s: &str| s.chars().count();
+    let long = format!(" · and {closed} CLOSED: no connection");
+    let short = format!(" · +{closed} CLOSED");
+    // The pane's name kept before the longer words; the count whole always.
+    for (after, named) in [(&long, true), (&short, true), (&short, false)] {
+        let room = room.saturating_sub(width(after));
+        let counted = tally("Connections", total - closed, &filter, &parts, room);
+        let whole = !counted.ends_with('…') && width(&counted) <= room;
+        if whole && (!named || counted.starts_with("Connections")) {
+            return counted + after;
+        }
+    }
+    parts.push(("CLOSED", closed));
+    tally("Connections", total, &filter, &parts, room)
 }
 
 /// Draws the pane.

@@ -173,9 +173,10 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
             let rows = bottom
                 .saturating_sub(y + 1)
                 .min(ROWS_PER_LISTENER as u16 - 1);
-            // Whole where it fits, else after whole clauses with "…".
+            // The longest telling that fits whole: a short pane (80×24)
+            // drops the queue's clause, never the reset that answers.
             let said = Line::styled(
-                "closed: its accept queue is gone; a connect to its port is refused (RST)",
+                closed_words(usize::from(rows), usize::from(inner.width)),
                 t.dim(),
             );
             frame.render_widget(
@@ -539,9 +540,40 @@ fn fit_names(label: &str, names: &[String], width: usize) -> String {
     format!("{label} {}", names.len())
 }
 
+/// What a closed listener's rows say, in `rows` rows of `width`: the
+/// longest of its tellings that [`super::format::wrap`] fits whole.
+fn closed_words(rows: usize, width: usize) -> &'static str {
+    const TELLINGS: [&str; 3] = [
+        "closed: its accept queue is gone; a connect to its port is refused (RST)",
+        "closed: a connect to its port is refused (RST)",
+        "closed: connects refused (RST)",
+    ];
+    TELLINGS
+        .into_iter()
+        .find(|t| super::format::wrap(Line::raw(*t), width).len() <= rows)
+        .unwrap_or(TELLINGS[2])
+}
+
 #[cfg(test)]
 mod tests {
-    use super::fit_names;
+    use super::{closed_words, fit_names};
+
+    /// A closed listener's words end with the reset that answers a
+    /// connect, whole, in the Listeners pane of 80×24 (26 cells, 3 rows)
+    /// as of 100×30.
+    #[test]
+    fn a_closed_listener_says_the_reset_whole() {
+        for (rows, width) in [(3, 26), (4, 26), (3, 36), (4, 46), (2, 26)] {
+            let said = closed_words(rows, width);
+            let wrapped = crate::tui::view::format::wrap(ratatui::text::Line::raw(said), width);
+            assert!(wrapped.len() <= rows, "{rows}x{width}: {wrapped:?}");
+            assert!(said.ends_with("refused (RST)"), "{said}");
+        }
+        assert_eq!(
+            closed_words(4, 46),
+            "closed: its accept queue is gone; a connect to its port is refused (RST)"
+        );
+    }
 
     #[test]
     fn names_that_do_not_fit_are_counted_not_cut() {

@@ -30,9 +30,18 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect, l: &SockView) {
     } else {
         format!("accept queue ({}): {}", waiting.len(), waiting.join(" "))
     };
-    let mut lines = vec![Line::styled(who, t.text())];
-    if let Some(syn) = syn_queue_line(app, l) {
-        lines.push(Line::styled(syn, t.text()));
+    let mut lines = Vec::new();
+    match syn_queue_line(app, l) {
+        // A pane of one row (80×24) still shows both queues its title
+        // names: the SYN queue follows the accept queue on that row.
+        Some(syn) if inner.height <= 1 => {
+            lines.push(Line::styled(format!("{who} · {syn}"), t.text()));
+        }
+        Some(syn) => {
+            lines.push(Line::styled(who, t.text()));
+            lines.push(Line::styled(syn, t.text()));
+        }
+        None => lines.push(Line::styled(who, t.text())),
     }
     if let Some(counts) = counters_line(app) {
         lines.push(Line::styled(counts, t.dim()));

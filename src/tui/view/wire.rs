@@ -387,21 +387,103 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     if scroll > 0 {
         title.push_str(&format!(" · ↑{scroll} (End: newest)"));
     }
-    let legend = legend(usize::from(left.width.saturating_sub(4)));
+    // The flags of the rows in sight, each explained as it is written.
+    let mut in_sight: Vec<String> = Vec::new();
+    for row in ladder.rows.iter().skip(start).take(rows) {
+        if let Row::One(i) = row {
+            let f = ladder.segments[*i].flags_short();
+            if !in_sight.contains(&f) {
+                in_sight.push(f);
+            }
+        }
+    }
+    let legend = legend(&in_sight, usize::from(left.width.saturating_sub(4)));
     let b = block(app, title, None).title_bottom(Line::styled(legend, app.theme.dim()));
     frame.render_widget(Paragraph::new(shown).block(b), left);
     draw_graph(frame, app, &ladder, right);
 }
 
-/// What the flags' letters mean (tcpdump's), as long as fits `width`.
-fn legend(width: usize) -> &'static str {
+/// What the flags in sight mean, each written as the rows write it
+/// (`R. RST+ACK`), as long as fits `width`; where they do not fit, what
+/// each letter means, which every combination is made of.
+fn legend(in_sight: &[String], width: usize) -> String {
+    let mut flags: Vec<&String> = in_sight.iter().collect();
+    // In the order a connection sends them: handshake, ACK, data, FIN, RST.
+    flags.sort_by_key(|f| match f.as_str() {
+        "S" => 0,
+        "S." => 1,
+        "." => 2,
+        f if f.contains('R') => 5,
+        f if f.contains('F') => 4,
+        _ => 3,
+    });
+    let each = flags
+        .iter()
+        .map(|f| format!("{f} {}", flags_meaning(f)))
+        .collect::<Vec<_>>()
+        .join(" · ");
     [
-        "S SYN · S. SYN-ACK · . ACK · P. data · F FIN · R RST",
-        "S SYN · S. SYN-ACK · . ACK · F FIN · R RST",
-        "S SYN · . ACK · F FIN · R RST",
-        "",
+        each,
+        "S SYN · F FIN · R RST · P data · . ACK, as in S. R.".to_string(),
+        "S SYN · F FIN · R RST · P data · . ACK".to_string(),
+        String::new(),
     ]
     .into_iter()
-    .find(|l| l.chars().count() <= width)
-    .unwrap_or("")
+    .find(|l| !l.is_empty() && l.chars().count() <= width)
+    .unwrap_or_default()
+}
+
+/// What tcpdump's flags `f` mean: `S.` a SYN-ACK, `P.` data, else the
+/// flags' names joined (`R.` RST+ACK, `F.` FIN+ACK).
+fn flags_meaning(f: &str) -> String {
+    match f {
+        "S." => return "SYN-ACK".into(),
+        "P." => return "data".into(),
+        _ => {}
+    }
+    f.chars()
+        .map(|c| match c {
+            'S' => "SYN",
+            'F' => "FIN",
+            'P' => "data",
+            'R' => "RST",
+            'U' => "URG",
+            'E' => "ECE",
+            'W' => "CWR",
+            '.' => "ACK",
+            _ => "?",
+        })
+        .collect::<Vec<_>>()
+        .join("+")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::legend;
+
+    fn flags(f: &[&str]) -> Vec<String> {
+        f.iter().map(ToString::to_string).collect()
+    }
+
+    /// A reset written `R.` is explained as written, beside the SYN it
+    /// answers: a legend of `R RST` alone leaves `R.` unsaid.
+    #[test]
+    fn the_legend_explains_each_flag_as_the_rows_write_it() {
+        assert_eq!(legend(&flags(&["S", "R."]), 58), "S SYN · R. RST+ACK");
+        assert_eq!(
+            legend(&flags(&["F.", ".", "P.", "S.", "S"]), 58),
+            "S SYN · S. SYN-ACK · . ACK · P. data · F. FIN+ACK"
+        );
+    }
+
+    /// Where the flags in sight do not fit, each letter is said, so that
+    /// every combination can be read from them; nothing is cut.
+    #[test]
+    fn a_narrow_legend_says_the_letters() {
+        let many = flags(&["S", "S.", ".", "P.", "F.", "FP.", "R.", "R"]);
+        let l = legend(&many, 58);
+        assert_eq!(l, "S SYN · F FIN · R RST · P data · . ACK, as in S. R.");
+        assert_eq!(legend(&many, 40), "S SYN · F FIN · R RST · P data · . ACK");
+        assert_eq!(legend(&many, 10), "");
+    }
 }
