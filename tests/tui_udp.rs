@@ -65,7 +65,8 @@ fn a_udp_socket_shows_its_buffer_filling_and_its_drops() {
         assert!(screen.contains("U2 rcvbuf"), "{screen}");
         // No "listener yet" to wait for: UDP has none to have.
         assert!(!screen.contains("no listener yet"), "{screen}");
-        assert!(screen.contains("UDP has no"), "{screen}");
+        assert!(screen.contains("no listener: a UDP socket"), "{screen}");
+        assert!(screen.contains("no accept()"), "{screen}");
     }
     // A TCP listener takes the pane as usual.
     command(&mut app, "listen");

@@ -58,30 +58,34 @@ udp rcvbuf=4k
 expect U3 rcvbuf=8192
 select U3
 udp
-note "U3 has a small receive buffer, {U3.rcvbuf} bytes, and does not read. U4 sends it 200 datagrams of 1000 bytes. How many will U3 hold, and how many of U4's sendto() calls will fail?"
+note "U3 has a small receive buffer, {U3.rcvbuf} bytes, and does not read. U4 sends it 200 datagrams of 1024 bytes, a k each as the panes count. How many of U4's sendto() calls will fail, and will U3 keep every datagram?"
 pause
-sendto U4 U3 1000 x200
+sendto U4 U3 1024 x200
 expect U4 errno=null
-expect U4 bytes_sent=200000
+expect U4 bytes_sent=204800
 expect U3 drops=197
 expect U3 recvq=6912
-note "None of U4's sendto() calls failed: each handed its datagram to the kernel. U3 dropped {U3.drops} of them and holds the other three, and no one told U4. A protocol on UDP that must not lose messages has to notice and resend."
+note "None of U4's sendto() calls failed: each handed its datagram to the kernel. U3 kept few of them: it dropped {U3.drops}, and no one told U4. A protocol on UDP that must not lose messages has to notice and resend."
 
 step "Counted, not told"
 show U3
 note "U3's drops are counted twice: on U3, and in the kernel's UdpRcvbufErrors, {U3.udp_rcvbuf_errors}, a count for this network namespace alone."
 
 step "What the buffer kept"
-note "U3's recvq is {U3.recvq}: the memory the kernel charged for the datagrams it kept, each with its overhead, not their bytes. U3 now reads without waiting (timeout=0), four times, with room for 2000 bytes each: what will each call return?"
+note "U3's recvq is {U3.recvq}: the memory the kernel charged for the datagrams it kept, each with its overhead, not their bytes. U3 now reads without waiting (timeout=0), four times, with room for 2048 bytes, two datagrams, each time: what will each call return?"
 pause
 set U3 timeout=0
-recvfrom U3 2000
-recvfrom U3 2000
-recvfrom U3 2000
-expect U3 ret=1000
-recvfrom U3 2000
+recvfrom U3 2048
+expect U3 ret=1024
+note "The first: 1024, one datagram, though there was room for two."
+recvfrom U3 2048
+expect U3 ret=1024
+recvfrom U3 2048
+expect U3 ret=1024
+note "The second and the third: 1024 each, one datagram a call."
+recvfrom U3 2048
 expect U3 errno=EAGAIN
-note "1000, 1000 and 1000: one datagram a call, though 2000 bytes had room for two. Then EAGAIN, 'would block': the queue was empty, and a call that may not wait says so at once."
+note "The fourth: EAGAIN, 'would block'. U3 had kept three datagrams (drops counts the rest), and its queue was empty: a call that may not wait says so at once."
 
 step "Sending to a closed port"
 note "U5 will be made and closed at once, so that nothing is bound at its port any more. Then U2 sends it two datagrams with sendto(). Will sendto() fail?"
@@ -128,4 +132,8 @@ pause
 send U2 "once more"
 expect U2 ret=9
 expect U2 udp_no_ports=4
-note "No: 9. The error was told once, to one call. Of U2's two ways of sending, only the connected one learned of the ICMP error."
+note "No: 9. An ICMP error is told once, to the next call, and then it is cleared. Yet this datagram went to the closed port too, and drew an ICMP error of its own, which waits for U2's next call."
+sleep 200ms
+send U2 "and again"
+expect U2 errno=ECONNREFUSED
+note "The fourth send: ECONNREFUSED again. A connected UDP socket hears of each refusal one call late, each told once; the unconnected sendto() heard of none."

@@ -103,10 +103,12 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
             .iter()
             .any(|s| s.role == crate::lab::Role::Udp);
         let text = if udp {
-            vec![
-                Line::styled("no listener: UDP has no", t.dim()),
-                Line::styled("connections, so no accept queue", t.dim()),
-            ]
+            // A connected UDP socket is ESTAB in Connections, as ss says:
+            // what UDP lacks is listen() and accept(), not a peer.
+            vec![Line::styled(
+                "no listener: a UDP socket takes datagrams with no listen() and no accept()",
+                t.dim(),
+            )]
         } else {
             vec![
                 Line::styled("no listener yet", t.dim()),
