@@ -35,6 +35,7 @@ fn pane(name: &str, step: &narration::Step, w: u16, h: u16) -> String {
     narration::paragraph(step.title.clone(), notes, Style::default())
         .block(Block::default().borders(Borders::ALL).title(heading))
         .render(Rect::new(0, 0, w, area.height), &mut buf);
+    narration::blank_no_breaks(&mut buf, Rect::new(0, 0, w, area.height));
     let shown: Vec<String> = (0..area.height)
         .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>())
         .collect();

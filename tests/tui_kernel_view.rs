@@ -454,3 +454,32 @@ fn q_closes_the_kernel_view_as_the_status_line_says() {
     key(&mut app, KeyCode::Char('q'));
     assert!(app.quit || matches!(app.mode, Mode::ConfirmQuit));
 }
+
+/// A lesson that ends at a kernel view: with nothing to go on to, its
+/// keys say that space closes it, not "close and go on", in the heading
+/// as in the footer.
+#[test]
+fn a_view_at_the_end_of_a_lesson_says_space_only_closes_it() {
+    let (mut app, rx) = app();
+    app.update(Msg::Resize(100, 30));
+    let lines = sockplay::script::parse_script(
+        "# lesson: Shown\nstep \"Last\"\nlisten backlog=1\nshow L1\nnote \"about the view\"\n",
+    )
+    .unwrap();
+    app.play("Shown", lines, true);
+    key(&mut app, KeyCode::Char(' '));
+    assert!(
+        pump_drawn(&mut app, &rx, |a| matches!(a.mode, Mode::Show)
+            && a.script.as_ref().is_some_and(|s| s.done)),
+        "timed out waiting"
+    );
+    let screen = render(&mut app, 100, 30);
+    assert!(!screen.contains("go on"), "{screen}");
+    assert!(screen.contains("q/Esc/space close"), "{screen}");
+    assert!(
+        screen.contains("the end: space or q closes the kernel view"),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Char(' '));
+    assert!(matches!(app.mode, Mode::Normal), "{:?}", app.mode);
+}

@@ -28,14 +28,14 @@ select C4
 note "One SYN, then tcp_syn_retries ({sysctl.tcp_syn_retries}) more, and tcp_syn_linear_timeouts ({sysctl.tcp_syn_linear_timeouts}) more again: the note on a waiting client, here C4, counts them."
 
 step "A dropped SYN"
-note "C4 to C6 have been waiting a while; each shows when its own next SYN goes. One more client connects now, while the queue is full, and L1 answers nothing. When will the newcomer's kernel send its SYN again?"
+note "C4 to C6 have been waiting a while: Connections shows their next SYNs seconds away, for their gaps have grown. One more client connects now, while the queue is full, and L1 answers nothing. Will the newcomer's kernel wait as long before it sends its SYN again?"
 pause
 connect L1
 select C7 wire
 expect C7 state=SYN-SENT
 expect packet from=C7 to=L1 flags=SYN kernel=SYN-retransmission within 3s
 expect no packet from=L1 to=C7 within 500ms
-note "A second later. The wire shows C7's SYN, then the same SYN a second after it, and no SYN-ACK after either: L1's kernel dropped each without a word, and C7's kernel sends it again on its own."
+note "No: a second later. The wire shows C7's SYN, then the same SYN a second after it, and no SYN-ACK after either: L1's kernel dropped each without a word, and C7's kernel sends it again on its own."
 note "A waiting client sends its SYN again a second later, a few more times a second apart (the settings in step one say how many), then at doubling gaps. Each is dropped while the queue is full, until connect() gives up."
 
 step "The overflow counters"

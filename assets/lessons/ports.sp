@@ -3,7 +3,7 @@
 # netns: own
 
 step "One port, three clients"
-note "A common belief: a server needs a new port for each client. This lab has a namespace of its own, so port 8080 is free. A listener there takes three clients."
+note "A common belief: a server needs a new port for each client. A listener on port 8080 takes three clients."
 listen 8080
 connect L1 x3
 accept L1 x3
@@ -17,8 +17,10 @@ show A1 A2 A3
 note "The accepted sockets all use port 8080, the listener's own. What tells them apart is the other end: each client's own port ({C1.local_port} for C1). A connection is named by four parts: both addresses and both ports."
 
 step "Where client ports come from"
+show C1 C2 C3
+note "C1, C2 and C3 are on ports {C1.local_port}, {C2.local_port} and {C3.local_port}. Connections to the same server address and port need client ports of their own, for their four parts must differ somewhere."
 sysctl ip_local_port_range
-note "A client that does not bind gets its port from the ephemeral range, ip_local_port_range: here {sysctl.ip_local_port_range}. Connections to the same server address and port need client ports of their own, for their four parts must differ somewhere."
+note "A client that does not bind gets its port from the ephemeral range, ip_local_port_range: here {sysctl.ip_local_port_range}."
 
 step "A narrow range"
 listen 8081

@@ -34,7 +34,7 @@ show L2
 note "Both read ESTABLISHED, yet L2 took only C3, which sent data, into its accept queue; C4 is still a SYN-RECV entry."
 note "L2 keeps that entry for {L2.defer_accept}s: the kernel counts the time in rounds of the entry's SYN-ACK timer, one, two, four, eight, then sixteen seconds apart, and keeps the first total that reaches the time asked for."
 show L2 counters
-note "L2 dropped both clients' last ACKs, bare as they were: TCPDeferAcceptDrop ({L2.defer_accept_drop}) counts each. C3's data finished its handshake. C4 has sent nothing: L2 keeps its entry until that time runs out."
+note "L2 dropped both clients' last ACKs, bare as they were: TCPDeferAcceptDrop ({L2.defer_accept_drop}) counts each. C3's data finished its handshake; a client that sends nothing waits until that time runs out."
 expect L2 accept_queue=2 within 40s
 expect L2 syn_recv=0
 show L2
@@ -132,7 +132,7 @@ expect L7 backlog=100
 expect L7 accept_queue_max=8
 expect L7 syn_queue_limit=9
 show L7
-note "net.core.somaxconn, now 8, capped listen(100): L7's backlog is kept as {L7.accept_queue_max}, so its accept queue holds 9, and so does its SYN queue. These settings belong to this lab's namespace; the machine's did not change."
+note "net.core.somaxconn, now 8, capped listen(100): L7's backlog is kept as {L7.accept_queue_max}, so its accept queue holds 9, and so does its SYN queue."
 
 step "How long half-open entries last"
 note "An entry waits while its SYN-ACK is resent, one, two, four, eight… seconds apart, up to a set number of times (set high at the start). L7 gets 20 bare SYNs. How many entries will it hold five seconds on, and ten seconds on?"

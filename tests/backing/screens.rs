@@ -202,6 +202,7 @@ fn narration_as_written(app: &App, inner: Rect) -> Buffer {
     };
     let mut buf = Buffer::empty(inner);
     narration::paragraph(step.title, notes, Style::default()).render(inner, &mut buf);
+    narration::blank_no_breaks(&mut buf, inner);
     buf
 }
 

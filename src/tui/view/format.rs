@@ -98,6 +98,30 @@ fn breaks(text: &str) -> Vec<usize> {
         .collect()
 }
 
+/// `text` with a no-break space between each figure and its unit
+/// (`30\u{a0}s`), so that a wrapping paragraph keeps them on one row;
+/// [`blank_no_breaks`] draws those spaces as plain ones.
+pub fn keep_units(text: &str) -> String {
+    words(text)
+        .iter()
+        .map(|w| w.replace(' ', "\u{a0}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Draws the no-break spaces [`keep_units`] put in `area` as plain spaces.
+pub fn blank_no_breaks(buf: &mut ratatui::buffer::Buffer, area: ratatui::layout::Rect) {
+    for y in area.top()..area.bottom() {
+        for x in area.left()..area.right() {
+            if let Some(cell) = buf.cell_mut((x, y))
+                && cell.symbol() == "\u{a0}"
+            {
+                cell.set_symbol(" ");
+            }
+        }
+    }
+}
+
 /// `text`'s words, a figure and its unit kept as one (`0.08 ms`).
 pub fn words(text: &str) -> Vec<&str> {
     let mut out = Vec::new();

@@ -5,6 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
+pub use super::format::blank_no_breaks;
 use super::overlay::boxed;
 use crate::lab::preview::escape_text;
 use crate::tui::app::{App, Mode, Stop};
@@ -71,7 +72,10 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     // A kernel view the lesson opened holds it until the reader closes it.
     let viewing = matches!(app.mode, Mode::Show);
     let status = match (s.stop(), s.done) {
-        (_, true) if viewing => ("the end: q closes the kernel view, then q quits", "the end"),
+        (_, true) if viewing => (
+            "the end: space or q closes the kernel view, then q quits",
+            "the end",
+        ),
         (_, true) => ("the end: q quits, : to keep exploring", "the end"),
         (Some(Stop::Pause(_)), _) => ("paused: predict, then press space", "predict, then space"),
         (Some(Stop::More(_)), _) => ("press space for more", "space: more"),
@@ -96,6 +100,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         let head = heading(&escape_text(&s.name), &step, status, more, area.width);
         let text = paragraph(step.title.clone(), notes, app.theme.strong());
         frame.render_widget(text.block(boxed(app, &head)), area);
+        super::format::blank_no_breaks(frame.buffer_mut(), area);
         return;
     }
     let text = paragraph(step.title.clone(), step.notes.clone(), app.theme.strong());
@@ -115,4 +120,5 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
             .block(boxed(app, &head)),
         area,
     );
+    super::format::blank_no_breaks(frame.buffer_mut(), area);
 }

@@ -79,6 +79,10 @@ fn keys_now(app: &App) -> Vec<&'static str> {
             "q/Esc close",
             "↑↓ PgUp PgDn scroll",
         ],
+        // At the end there is nothing to go on to: space only closes.
+        Mode::Show if app.script.as_ref().is_some_and(|s| s.lesson && s.done) => {
+            vec!["KERNEL VIEW: q/Esc/space close", "↑↓ PgUp PgDn scroll"]
+        }
         Mode::Show if app.script.as_ref().is_some_and(|s| s.lesson) => vec![
             "KERNEL VIEW: q/Esc close",
             "space close and go on",
