@@ -619,7 +619,7 @@ fn selected_rows(app: &mut App, w: u16, h: u16) -> Vec<String> {
 fn a_waiting_clients_note_comes_first_and_whole_or_with_an_ellipsis() {
     let mut app = app().0;
     let mut snap = full_queue();
-    let note = "SYN sent 7 times (at most 11); L1's full accept queue drops each one; next SYN in 4 s; at most 11 SYNs (1 + tcp_syn_retries 6 + tcp_syn_linear_timeouts 4), then connect() fails with ETIMEDOUT";
+    let note = "SYN sent 7 times (at most 11); L1's full accept queue drops each one; next SYN in 4 s; 11 = 1 + tcp_syn_retries 6 + tcp_syn_linear_timeouts 4, then connect() fails with ETIMEDOUT";
     let waiting = snap
         .sockets
         .iter_mut()
@@ -642,6 +642,8 @@ fn a_waiting_clients_note_comes_first_and_whole_or_with_an_ellipsis() {
         rows.starts_with("· SYN sent 7 times") && rows.contains("at most 11"),
         "{rows}"
     );
+    // Whole at 100×30, to the error connect() will give.
+    assert!(rows.contains("fails with ETIMEDOUT"), "{rows}");
 }
 
 /// A half-open entry's time left is a bound only where it is one: while

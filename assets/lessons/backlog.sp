@@ -28,7 +28,8 @@ select C4
 note "One SYN, then tcp_syn_retries ({sysctl.tcp_syn_retries}) more, and tcp_syn_linear_timeouts ({sysctl.tcp_syn_linear_timeouts}) more again: the note on a waiting client, here C4, counts them."
 
 step "A dropped SYN"
-note "C4 to C6 have been waiting a while: Connections shows their next SYNs seconds away, for their gaps have grown. One more client connects now, while the queue is full, and L1 answers nothing. Will the newcomer's kernel wait as long before it sends its SYN again?"
+expect C4 retrans=5.. within 30s
+note "C4 to C6 have waited a while, and the gaps between their SYNs have grown: Connections shows when each sends its next. One more client connects now, while the queue is full, and L1 answers nothing. Will the newcomer's kernel wait as long before it sends its SYN again?"
 pause
 connect L1
 select C7 wire

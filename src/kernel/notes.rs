@@ -364,11 +364,11 @@ pub fn syn_limit_words(system: &System) -> Option<String> {
     let retries = system.tcp_syn_retries?;
     Some(match system.tcp_syn_linear_timeouts {
         Some(linear) => format!(
-            "at most {} SYNs (1 + tcp_syn_retries {retries} + tcp_syn_linear_timeouts {linear}), then connect() fails with ETIMEDOUT",
+            "{} = 1 + tcp_syn_retries {retries} + tcp_syn_linear_timeouts {linear}, then connect() fails with ETIMEDOUT",
             1 + retries + linear
         ),
         None => format!(
-            "at most {} SYNs (1 + tcp_syn_retries {retries}), then connect() fails with ETIMEDOUT",
+            "{} = 1 + tcp_syn_retries {retries}, then connect() fails with ETIMEDOUT",
             1 + retries
         ),
     })

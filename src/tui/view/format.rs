@@ -109,7 +109,7 @@ pub fn keep_units(text: &str) -> String {
         .join(" ")
 }
 
-/// Draws the no-break spaces [`keep_units`] put in `area` as plain spaces.
+/// Draws the no-break spaces `keep_units` put in `area` as plain spaces.
 pub fn blank_no_breaks(buf: &mut ratatui::buffer::Buffer, area: ratatui::layout::Rect) {
     for y in area.top()..area.bottom() {
         for x in area.left()..area.right() {
