@@ -482,7 +482,8 @@ mod needs_root {
         let c2 = common::netns::socket(snap, "C2");
         let notes = c2["notes"].to_string();
         assert!(
-            notes.contains("at most 4 SYNs (1 + tcp_syn_retries 2 + tcp_syn_linear_timeouts 1)"),
+            notes.contains("SYN sent 2 times (at most 4)")
+                && notes.contains("4 = 1 + tcp_syn_retries 2 + tcp_syn_linear_timeouts 1"),
             "{notes}"
         );
         assert!(notes.contains("SYN sent 2 times"), "{notes}");

@@ -78,6 +78,8 @@ set U3 timeout=0
 recvfrom U3 2048
 expect U3 ret=1024
 note "The first: 1024, one datagram, though there was room for two."
+
+step "One datagram a call"
 recvfrom U3 2048
 expect U3 ret=1024
 recvfrom U3 2048
@@ -132,8 +134,9 @@ pause
 send U2 "once more"
 expect U2 ret=9
 expect U2 udp_no_ports=4
-note "No: 9. An ICMP error is told once, to the next call, and then it is cleared. Yet this datagram went to the closed port too, and drew an ICMP error of its own, which waits for U2's next call."
+note "No: 9. An ICMP error is told once, to the next call, and then it is cleared. Yet this datagram went to the closed port too. Will U2's next send fail?"
+pause
 sleep 200ms
 send U2 "and again"
 expect U2 errno=ECONNREFUSED
-note "The fourth send: ECONNREFUSED again. A connected UDP socket hears of each refusal one call late, each told once; the unconnected sendto() heard of none."
+note "Yes: ECONNREFUSED again. The third datagram drew an ICMP error of its own, told to the next call. A connected UDP socket hears of each refusal one call late, each told once; the unconnected sendto() heard of none."

@@ -28,6 +28,7 @@ pub mod theme;
 pub mod view;
 pub mod watching;
 pub mod wire_pane;
+pub mod words;
 
 use std::time::{Duration, Instant};
 

@@ -9,7 +9,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::view::keep_units;
+use super::words::keep_units;
 
 use crate::lab::preview::escape_text;
 use crate::script::{Line as ScriptLine, Statement};
@@ -122,30 +122,4 @@ pub fn newest_that_fit(notes: &[String], width: u16, room: usize) -> (Vec<String
         first -= 1;
     }
     (notes[first..].to_vec(), first)
-}
-
-#[cfg(test)]
-mod tests {
-    use ratatui::buffer::Buffer;
-    use ratatui::layout::Rect;
-    use ratatui::style::Style;
-    use ratatui::widgets::Widget;
-
-    /// The narration never ends a row between a figure and its unit
-    /// (`30 │ s.` at 100×30 once): the unit goes down with its figure, and
-    /// the no-break space between them is drawn as a space.
-    #[test]
-    fn a_figure_and_its_unit_share_a_row() {
-        let note = "L2 will set its time to 30 s. Two clients connect.".to_string();
-        let area = Rect::new(0, 0, 26, 4);
-        let mut buf = Buffer::empty(area);
-        super::paragraph("T".into(), vec![note], Style::default()).render(area, &mut buf);
-        crate::tui::view::narration::blank_no_breaks(&mut buf, area);
-        let rows: Vec<String> = (0..4)
-            .map(|y| (0..26).map(|x| buf[(x, y)].symbol()).collect::<String>())
-            .collect();
-        assert_eq!(rows[1].trim_end(), "L2 will set its time to", "{rows:?}");
-        assert!(rows[2].starts_with("30 s. Two clients"), "{rows:?}");
-        assert!(rows.iter().all(|r| !r.contains('\u{a0}')), "{rows:?}");
-    }
 }

@@ -5,7 +5,6 @@ mod format;
 mod graph_axes;
 pub mod kernel_view;
 pub use super::layout;
-pub(crate) use format::keep_units;
 pub mod listeners;
 pub mod narration;
 mod overlay;

@@ -235,7 +235,7 @@ fn bounds(points: &[&[(f64, f64)]]) -> ([f64; 2], [f64; 2]) {
 fn draw_graph(frame: &mut Frame<'_>, app: &App, ladder: &Ladder, area: Rect) {
     let Some((data, acks, edge, title)) = graph_points(&ladder.segments) else {
         let p = Paragraph::new(
-            "no data yet: the graph shows sequence numbers over time once bytes flow",
+            "no data on this connection yet: the graph shows sequence numbers over time once bytes flow",
         )
         .style(app.theme.dim())
         .wrap(Wrap { trim: true })
@@ -404,8 +404,9 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
 }
 
 /// What the flags in sight mean, each written as the rows write it
-/// (`R. RST+ACK`), as long as fits `width`; where they do not fit, what
-/// each letter means, which every combination is made of.
+/// (`R. RST+ACK`), and what the rows' times count where room is left, as
+/// long as fits `width`; where the flags do not fit, what each letter
+/// means, which every combination is made of.
 fn legend(in_sight: &[String], width: usize) -> String {
     let mut flags: Vec<&String> = in_sight.iter().collect();
     // In the order a connection sends them: handshake, ACK, data, FIN, RST.
@@ -423,6 +424,12 @@ fn legend(in_sight: &[String], width: usize) -> String {
         .collect::<Vec<_>>()
         .join(" · ");
     [
+        // The times at the left of the rows: where room is left, their unit.
+        if each.is_empty() {
+            String::new()
+        } else {
+            format!("{each} · times: s since the lab began")
+        },
         each,
         "S SYN · F FIN · R RST · P data · . ACK, as in S. R.".to_string(),
         "S SYN · F FIN · R RST · P data · . ACK".to_string(),
@@ -469,7 +476,11 @@ mod tests {
     /// answers: a legend of `R RST` alone leaves `R.` unsaid.
     #[test]
     fn the_legend_explains_each_flag_as_the_rows_write_it() {
-        assert_eq!(legend(&flags(&["S", "R."]), 58), "S SYN · R. RST+ACK");
+        assert_eq!(
+            legend(&flags(&["S", "R."]), 58),
+            "S SYN · R. RST+ACK · times: s since the lab began"
+        );
+        assert_eq!(legend(&flags(&["S", "R."]), 30), "S SYN · R. RST+ACK");
         assert_eq!(
             legend(&flags(&["F.", ".", "P.", "S.", "S"]), 58),
             "S SYN · S. SYN-ACK · . ACK · P. data · F. FIN+ACK"
