@@ -90,6 +90,37 @@ mod needs_root {
         lab.stop();
     }
 
+    /// The first listener's result says where the lab's listeners are;
+    /// the next ones, in the same namespace, do not repeat it.
+    #[cfg_attr(not(ci), ignore = "needs root: makes a network namespace")]
+    #[test]
+    fn only_the_first_listener_says_it_is_in_the_lab_s_namespace() {
+        common::require_root("making the lab's namespace");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sockplay"))
+            .args(["--netns", "run", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"listen\nlisten\nlisten\n")
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{stdout}");
+        let said: Vec<&str> = stdout
+            .lines()
+            .filter(|l| l.contains("own network namespace"))
+            .collect();
+        assert_eq!(said.len(), 1, "{stdout}");
+        assert!(said[0].contains("L1 listening"), "{stdout}");
+    }
+
     /// A lesson written for the machine's loopback keeps it under `--netns`:
     /// in 1448-byte segments, partial-send's third send took 1448 bytes
     /// instead of failing with EAGAIN, so the lesson failed its own check.

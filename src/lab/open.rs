@@ -201,7 +201,9 @@ pub(crate) fn listen(
         && local.is_some_and(|a| a.ip() == IpAddr::V4(super::sides::SERVER_IP))
     {
         sentence.push_str(" (on the server side of the lab's link)");
-    } else if super::netns::is_own() {
+    } else if super::netns::is_own() && name.number == 1 {
+        // Said of the first listener: the rest are in the same namespace,
+        // and a lesson's results would repeat it at every listen.
         sentence.push_str(" (in sockplay's own network namespace: reachable only from the lab)");
     } else if !addr.ip().to_canonical().is_loopback() {
         sentence
