@@ -16,7 +16,7 @@ use super::parse::{Line, Statement};
 use super::quote;
 use super::sink::{ExpectReport, Sink};
 use crate::kernel::{KernelReader, Snapshot, sysctl};
-use crate::lab::{CallResult, Lab, LabError, SockName, Started};
+use crate::lab::{Arg, Call, CallResult, Lab, LabError, SockName, Started};
 
 mod bounds;
 
@@ -180,8 +180,10 @@ pub struct Player {
     pacing: bool,
     /// Something ran since the last narration that the screen must show first.
     unshown: bool,
-    /// Calls reported blocked whose results have not come yet.
-    blocked: BTreeMap<u64, Started>,
+    /// Calls reported blocked whose results have not come yet: their
+    /// socket and what they are, not the whole call (twenty thousand
+    /// connects told blocked kept 115 bytes each as whole calls).
+    blocked: BTreeMap<u64, (SockName, Call, Arg)>,
     /// When the current step began (lab time): `expect packet` looks at
     /// the segments since then.
     step_began: Duration,
@@ -414,7 +416,7 @@ impl Player {
                 let t = host.lab.elapsed();
                 for (seq, call) in calls {
                     host.sink.blocked(&call, t);
-                    self.blocked.insert(seq, call);
+                    self.blocked.insert(seq, (call.sock, call.call, call.arg));
                 }
                 None
             }
@@ -433,7 +435,7 @@ impl Player {
                 // not yet received is still pending here: what follows the
                 // wait (an `expect` on the result) must read that result,
                 // and show after it.
-                let undelivered = self.blocked.values().filter(|c| c.sock == sock).count();
+                let undelivered = self.blocked.values().filter(|b| b.0 == sock).count();
                 let n = host.lab.pending(sock).max(undelivered);
                 if n == 0 {
                     return None;
@@ -463,7 +465,7 @@ impl Player {
                 // A result the lab has but the host has not received yet
                 // would make the last result read here an older one.
                 let behind = e.on_result()
-                    && self.blocked.values().filter(|c| c.sock == e.sock).count()
+                    && self.blocked.values().filter(|b| b.0 == e.sock).count()
                         > host.lab.pending(e.sock);
                 let got = host.read(&e);
                 let ok = !behind && got.as_deref().is_some_and(|g| expect::matches(&e.want, g));

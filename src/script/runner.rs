@@ -226,13 +226,8 @@ impl<'s> Runner<'s> {
         let calls: Vec<String> = self
             .player
             .blocked()
-            .map(|c| {
-                format!(
-                    "#{} {} {}",
-                    c.seq,
-                    c.sock,
-                    crate::lab::call_text(c.call, &c.arg)
-                )
+            .map(|(seq, sock, call, arg)| {
+                format!("#{seq} {sock} {}", crate::lab::call_text(call, arg))
             })
             .collect();
         if !calls.is_empty() {

@@ -2,7 +2,7 @@
 //! and the calls it reported blocked, looked up by number.
 
 use super::Player;
-use crate::lab::Started;
+use crate::lab::{Arg, Call, SockName};
 
 impl Player {
     /// Forgets lines played long ago, all but the last `keep` before the
@@ -24,9 +24,12 @@ impl Player {
             .collect();
     }
 
-    /// Calls reported blocked whose results have not come.
-    pub fn blocked(&self) -> impl Iterator<Item = &Started> {
-        self.blocked.values()
+    /// Calls reported blocked whose results have not come: each call's
+    /// number, socket, call and argument.
+    pub fn blocked(&self) -> impl Iterator<Item = (u64, SockName, Call, &Arg)> {
+        self.blocked
+            .iter()
+            .map(|(seq, (sock, call, arg))| (*seq, *sock, *call, arg))
     }
 
     /// Whether call `seq` was reported blocked and has not finished.
