@@ -24,6 +24,7 @@ mod interrupt;
 mod lane;
 pub(crate) mod latch;
 pub mod limits;
+mod listen_words;
 mod lookup;
 pub mod name;
 pub mod netns;

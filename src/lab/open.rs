@@ -152,7 +152,7 @@ pub(crate) fn listen(
             }
             let note = match e.0 {
                 libc::EADDRINUSE => super::holder::explain(shared, addr, reuseaddr == Some(true)),
-                libc::EACCES => low_port_hint(port_alone, addr.port()),
+                libc::EACCES => super::listen_words::low_port_hint(port_alone, addr.port()),
                 _ => None,
             };
             rec.finish(
@@ -182,7 +182,7 @@ pub(crate) fn listen(
         local.map_or_else(|| "?".into(), |a| a.to_string()),
         describe_buffers(rcvbuf, sndbuf)
     );
-    if let Some(hint) = low_port_hint(port_alone, addr.port()) {
+    if let Some(hint) = super::listen_words::low_port_hint(port_alone, addr.port()) {
         sentence.push_str(&format!("; {hint}"));
     }
     let (rcvtimeo, sndtimeo) = super::options::read_kernel_timeouts(&sock);
@@ -197,32 +197,10 @@ pub(crate) fn listen(
     if let Some((asked, held)) = defer {
         sentence.push_str(&super::defer::describe(asked, held));
     }
-    if super::sides::get().is_some()
-        && local.is_some_and(|a| a.ip() == IpAddr::V4(super::sides::SERVER_IP))
-    {
-        sentence.push_str(" (on the server side of the lab's link)");
-    } else if super::netns::is_own() && name.number == 1 {
-        // Said of the first listener: the rest are in the same namespace,
-        // and a lesson's results would repeat it at every listen.
-        sentence.push_str(" (in sockplay's own network namespace: reachable only from the lab)");
-    } else if !addr.ip().to_canonical().is_loopback() {
-        sentence
-            .push_str("; NOTE: not a loopback address, so the port is reachable from the network");
-    }
+    sentence.push_str(&super::listen_words::whereabouts(name, local, addr));
     let made = LabSocket::new(name, sock, meta, Latch::set_now());
     enlist(shared, rec, made, report, sentence);
     vec![call]
-}
-
-/// What to say when a listener's address was a port alone below 1024:
-/// `listen 5` binds port 5, which is almost never meant; the backlog is
-/// `backlog=5`.
-fn low_port_hint(port_alone: bool, port: u16) -> Option<String> {
-    (port_alone && (1..1024).contains(&port)).then(|| {
-        format!(
-            "{port} was taken as a port (below 1024, where well-known services live): for a queue of {port}, write listen backlog={port}"
-        )
-    })
 }
 
 /// Puts a socket just made (a listener, a UDP socket) in the lab, finishes
