@@ -160,4 +160,143 @@ mod needs_root {
         );
         assert!(!c4.iter().any(|f| f.contains('R')), "{c4:?}");
     }
+
+    /// Closing a client whose connect waits in SYN-SENT ends that connect
+    /// with ECONNRESET, and no reset came from anywhere: tcpdump sees the
+    /// client's SYNs and no RST at all. The sentence says this side did it.
+    #[cfg_attr(not(ci), ignore = "needs root: tcpdump captures packets (CAP_NET_RAW)")]
+    #[test]
+    fn closing_a_syn_sent_client_is_no_reset_from_the_peer() {
+        common::require_root("tcpdump's capture");
+        let dir = std::env::temp_dir().join(format!("sockplay-synclose-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("synclose.pcap");
+        let port = common::free_port();
+        let dump = Tcpdump::start(port, &file);
+        // Backlog 0 holds one connection: C2's SYNs are dropped unanswered.
+        let run = common::run(&format!(
+            "listen 127.0.0.1:{port} backlog=0\n\
+             connect L1 x2\n\
+             expect C2 state=SYN_SENT within 5s\n\
+             sleep 1500ms\n\
+             close C2\n\
+             sleep 300ms\n"
+        ));
+        run.assert_ok();
+        std::thread::sleep(Duration::from_millis(300));
+        dump.stop();
+        let lines = tcpdump::read(&file, &[]);
+        let _ = std::fs::remove_dir_all(&dir);
+
+        let connect = &run.calls("C2", "connect")[0];
+        assert_eq!(
+            common::errno(connect).as_deref(),
+            Some("ECONNRESET"),
+            "{connect:?}"
+        );
+        assert!(
+            connect.explain.starts_with("no reset came from a peer")
+                && connect.explain.contains("close() on this side"),
+            "{}",
+            connect.explain
+        );
+        assert!(
+            !connect.explain.contains("the peer reset"),
+            "{}",
+            connect.explain
+        );
+        // C2's SYNs went out (the first and at least one resent), and no
+        // segment to or from C2's port carries a reset. (The lab's end
+        // resets C1, still in the closed listener's queue.)
+        let c1 = client_port(&run, "C1");
+        let syn = format!("> 127.0.0.1.{port}: Flags [S]");
+        let ports: Vec<u16> = lines
+            .iter()
+            .filter(|l| l.contains(&syn))
+            .filter_map(|l| l.split(" > ").next()?.rsplit('.').next()?.parse().ok())
+            .filter(|p| *p != c1)
+            .collect();
+        assert!(ports.len() >= 2, "C2's SYN, sent again: {lines:#?}");
+        let c2 = ports[0];
+        assert!(ports.iter().all(|p| *p == c2), "{lines:#?}");
+        let on_c2 = |l: &&String| {
+            l.contains(&format!("127.0.0.1.{c2} >")) || l.contains(&format!("> 127.0.0.1.{c2}:"))
+        };
+        assert!(
+            !lines.iter().filter(on_c2).any(|l| l.contains("Flags [R")),
+            "no RST to or from C2: {lines:#?}"
+        );
+    }
+}
+
+/// A recv that this side's own shutdown ended is told as that, not as the
+/// peer's FIN: ss reads both ends still ESTABLISHED when it has returned 0
+/// (a FIN from A1 would have left C1 in CLOSE-WAIT).
+#[test]
+fn a_recv_ended_by_this_side_is_not_blamed_on_the_peer() {
+    let (run, lines) = common::live(
+        "listen\n\
+         connect L1\n\
+         accept L1\n\
+         recv C1 10\n\
+         sleep 200ms\n\
+         shutdown C1 read\n\
+         sleep 100ms\n",
+        |runner| {
+            let port = runner.lab().sockets()[0].meta.local.unwrap().port();
+            common::ss("-Htan", port)
+        },
+    );
+    run.assert_ok();
+    let recv = run.call("C1", "recv");
+    assert_eq!(recv.outcome.ret(), Some(0), "{recv:?}");
+    assert!(
+        recv.explain.contains("shut the socket down for reading")
+            && recv.explain.contains("not a FIN from the peer"),
+        "{}",
+        recv.explain
+    );
+    let states: Vec<&str> = lines.iter().map(|l| l.state.as_str()).collect();
+    assert_eq!(
+        states.iter().filter(|s| **s == "ESTAB").count(),
+        2,
+        "C1 and A1 both established: {lines:?}"
+    );
+}
+
+/// A send after this side's shutdown(write) and an accept woken by this
+/// side's close say whose doing their error is.
+#[test]
+fn errors_this_side_caused_say_so() {
+    let run = common::run(
+        "listen\n\
+         connect L1\n\
+         accept L1\n\
+         shutdown C1 write\n\
+         send C1 3\n\
+         accept L1\n\
+         sleep 200ms\n\
+         close L1\n\
+         sleep 200ms\n",
+    );
+    run.assert_ok();
+    let send = run.call("C1", "send");
+    assert_eq!(common::errno(send).as_deref(), Some("EPIPE"), "{send:?}");
+    assert!(
+        send.explain
+            .contains("this side shut the socket down for writing"),
+        "{}",
+        send.explain
+    );
+    let accept = run.calls("L1", "accept")[1];
+    assert_eq!(
+        common::errno(accept).as_deref(),
+        Some("EINVAL"),
+        "{accept:?}"
+    );
+    assert!(
+        accept.explain.starts_with("close() on this side woke it"),
+        "{}",
+        accept.explain
+    );
 }

@@ -46,6 +46,12 @@ pub(crate) fn shutdown(shared: &Arc<Shared>, sock: &LabSocket, which: ShutdownHo
         _ => ending_of(sock, fd.as_deref()).map_or_else(String::new, |e| e.shutdown(which)),
     };
     rec.start_clock();
+    // Marked first: a call the shutdown wakes is told it was this side's doing.
+    {
+        let mut m = sock.meta();
+        m.shut_read |= which != ShutdownHow::Write;
+        m.shut_write |= which != ShutdownHow::Read;
+    }
     let result = match &fd {
         Some(fd) => fd
             .shutdown(how(which))

@@ -31,6 +31,19 @@ pub(crate) struct Facts<'a> {
     pub on_listener: bool,
     /// The socket is a UDP socket.
     pub udp: bool,
+    /// What this side had done to the socket when the call ended: an
+    /// error or a 0 that this side's own close or shutdown caused is not
+    /// the peer's doing.
+    pub here: Option<Here>,
+}
+
+/// A call this side made on the socket that ends calls still waiting on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Here {
+    /// `close()`: the lab shuts the socket down to wake what waits on it.
+    Closed,
+    /// `shutdown()`, for reading, for writing or both.
+    ShutDown { read: bool, write: bool },
 }
 
 /// How a result reads: its kind, whether a time-out ended it, and a sentence.
@@ -70,11 +83,72 @@ fn kernel_option(call: Call) -> &'static str {
 
 /// Explains a result.
 pub(crate) fn read(f: &Facts<'_>) -> Reading {
+    if let Some(reading) = read_undone_here(f) {
+        return reading;
+    }
     match f.outcome {
         Outcome::Ret(n) => read_ret(f, n),
         Outcome::Err(e) => read_err(f, e),
         Outcome::TimedOut => read_timed_out(f),
     }
+}
+
+/// A result that this side's own close or shutdown caused, told as that and
+/// not as the peer's doing; `None` for any other.
+fn read_undone_here(f: &Facts<'_>) -> Option<Reading> {
+    let here = f.here?;
+    if f.udp {
+        // UDP's sentences already say the socket was shut down here.
+        return None;
+    }
+    let (read, write) = match here {
+        Here::Closed => (true, true),
+        Here::ShutDown { read, write } => (read, write),
+    };
+    let woke = "close() on this side woke it: the lab shuts the socket down first, and";
+    let receiving = matches!(f.call, Call::Recv | Call::RecvAll | Call::Drain);
+    let (kind, sentence) = match (f.outcome, f.call, here) {
+        // tcp_disconnect() ends a connect still in SYN-SENT with ECONNRESET:
+        // the handshake was dropped here, and no peer ever answered.
+        (Outcome::Err(Errno(libc::ECONNRESET)), Call::Connect, _) => (
+            Kind::Error,
+            format!(
+                "no reset came from a peer: {} on this side abandoned the handshake while connect() waited in SYN-SENT, and the kernel ends such a connect with ECONNRESET",
+                if here == Here::Closed { "close()" } else { "shutdown()" }
+            ),
+        ),
+        (Outcome::Ret(0), _, Here::Closed) if receiving && f.asked.unwrap_or(0) > 0 => (
+            Kind::EndOfStream,
+            format!("{woke} recv() on a socket shut down for reading returns 0: not a FIN from the peer"),
+        ),
+        (Outcome::Ret(0), _, _) if read && receiving && f.asked.unwrap_or(0) > 0 => (
+            Kind::EndOfStream,
+            "this side shut the socket down for reading (shutdown()), so recv() returns 0: not a FIN from the peer".into(),
+        ),
+        (Outcome::Err(Errno(libc::EINVAL)), Call::Accept, Here::Closed) => (
+            Kind::Error,
+            format!("{woke} a listener shut down stops listening, so accept() fails with EINVAL"),
+        ),
+        (Outcome::Err(Errno(libc::EINVAL)), Call::Accept, _) if read => (
+            Kind::Error,
+            "shutdown() on this side stopped the listener listening, so accept() fails with EINVAL".into(),
+        ),
+        (Outcome::Err(Errno(libc::EPIPE)), _, Here::Closed) => (
+            Kind::Error,
+            format!("{woke} a send on a socket shut down for writing fails with EPIPE"),
+        ),
+        (Outcome::Err(Errno(libc::EPIPE)), _, _) if write => (
+            Kind::Error,
+            "this side shut the socket down for writing (shutdown()), so a send fails with EPIPE".into(),
+        ),
+        _ => return None,
+    };
+    Some(Reading {
+        kind,
+        timed_out: false,
+        partial: false,
+        sentence,
+    })
 }
 
 /// Nothing was ready within Python's time-out.
@@ -328,6 +402,7 @@ mod tests {
             addr: Some("127.0.0.1:9"),
             on_listener: false,
             udp: false,
+            here: None,
         }
     }
 

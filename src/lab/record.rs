@@ -170,6 +170,23 @@ impl Recorder {
         }
     }
 
+    /// What this side has done to the socket that ends waiting calls:
+    /// closed it (the lab marks it before waking them) or shut it down.
+    fn undone_here(&self) -> Option<explain::Here> {
+        let sock = self.shared.get(self.sock)?;
+        let m = sock.meta();
+        if m.closed {
+            Some(explain::Here::Closed)
+        } else if m.shut_read || m.shut_write {
+            Some(explain::Here::ShutDown {
+                read: m.shut_read,
+                write: m.shut_write,
+            })
+        } else {
+            None
+        }
+    }
+
     /// Why an established connection timed out, from its options: no
     /// keepalive probe answered, data unacknowledged past TCP_USER_TIMEOUT,
     /// or retransmissions given up (tcp_retries2).
@@ -212,6 +229,7 @@ impl Recorder {
             addr: self.addr.as_deref(),
             on_listener: self.sock.role == Role::Listener,
             udp: self.sock.role == Role::Udp,
+            here: self.undone_here(),
         });
         // A datagram is moved whole or cut short, never in part: a short
         // count is the datagram's length, and 0 an empty datagram.

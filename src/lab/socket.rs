@@ -52,6 +52,10 @@ pub struct Meta {
     pub closed: bool,
     /// When `close` was called.
     pub closed_at: Option<std::time::Instant>,
+    /// `shutdown` was called on it for reading (`read` or `both`).
+    pub shut_read: bool,
+    /// `shutdown` was called on it for writing (`write` or `both`).
+    pub shut_write: bool,
 }
 
 /// A socket of the lab.
