@@ -692,3 +692,45 @@ fn a_half_open_entry_s_time_left_is_never_a_bound_it_outlives() {
         "{screen}"
     );
 }
+
+/// The kernel view rounds a pending SYN-ACK timer's time left up, as the
+/// Selected pane does: 40 ms left, or 0 (due, not fired yet), is 0.1s on
+/// the screen, never "timer 0.0s", which would say it had gone off.
+#[test]
+fn the_kernel_view_never_says_a_pending_timer_is_at_zero() {
+    let mut app = app().0;
+    let mut snap = full_queue();
+    for (i, expires) in [40u32, 0, 1_449].into_iter().enumerate() {
+        let mut half = sock(
+            None,
+            ViewRole::SynRecv,
+            TcpState::SynReceived,
+            "127.0.0.1:40000",
+            Some(&format!("192.0.2.1:{}", 20_001 + i)),
+        );
+        half.listener = Some(n("L1"));
+        half.set_half_open(Some(HalfOpen {
+            synack_retrans: 1,
+            expires_ms: expires,
+            syn: Some(i as u32 + 1),
+            left_ms: Some(u64::from(expires)),
+            left_crowded_ms: None,
+        }));
+        snap.sockets.insert(4 + i, half);
+    }
+    snap.sockets[0].set_syn_recv(Some(3));
+    app.kernel_view = sockplay::script::show::table(&snap, &[]);
+    app.update(Msg::Snapshot(std::sync::Arc::new(snap)));
+    app.mode = Mode::Show;
+    let screen = render(&mut app, 160, 48);
+    assert!(!screen.contains("0.0s"), "{screen}");
+    assert_eq!(
+        screen
+            .matches("SYN-ACK resent 1×, timer 0.1s, gone within 0.1s")
+            .count(),
+        2,
+        "{screen}"
+    );
+    // Rounded up, not to the nearest: 1449 ms left is 1.5s.
+    assert!(screen.contains("timer 1.5s, gone within 1.5s"), "{screen}");
+}

@@ -308,6 +308,15 @@ pub fn next_syn_words(ms: u32) -> String {
     format!("next SYN in {}", seconds_words(ms))
 }
 
+/// `0.1s`, `3.3s`: a pending timer's time left in tenths of a second,
+/// rounded up, so that it is never said short of what it is. The kernel
+/// gives 0 for a timer that is due but has not fired yet: that reads
+/// `0.1s` too, never `0.0s`, which would say it had gone off.
+pub fn tenths_left(ms: u64) -> String {
+    let tenths = ms.max(1).div_ceil(100);
+    format!("{}.{}s", tenths / 10, tenths % 10)
+}
+
 /// `<1 s`, `12 s`: a timer's time left, rounded up.
 fn seconds_words(ms: u32) -> String {
     if ms < 1000 {

@@ -75,7 +75,7 @@ fn socket_lines(v: &SockView) -> Vec<String> {
             let timer = v.half_open().map_or_else(String::new, |h| {
                 // A bound only where it is one: the crowded queue's cut
                 // holds while the crowding does.
-                let secs = |ms: u64| format!("{:.1}s", ms.div_ceil(100) as f64 / 10.0);
+                let secs = crate::kernel::tenths_left;
                 let left = match (h.left_crowded_ms, h.left_ms) {
                     (Some(c), Some(l)) => format!(
                         ", gone in {} if the queue stays this crowded (within {} if not)",
@@ -89,9 +89,9 @@ fn socket_lines(v: &SockView) -> Vec<String> {
                     (None, None) => String::new(),
                 };
                 format!(
-                    "  SYN-ACK resent {}×, timer {:.1}s{left}",
+                    "  SYN-ACK resent {}×, timer {}{left}",
                     h.synack_retrans,
-                    f64::from(h.expires_ms) / 1000.0
+                    secs(u64::from(h.expires_ms))
                 )
             });
             // A queued connection is one not yet accepted, not a buffer.

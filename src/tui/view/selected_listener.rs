@@ -123,8 +123,7 @@ fn syn_queue_line(app: &App, l: &SockView) -> Option<String> {
 /// "0.1s", not "0s".
 fn seconds(ms: u64) -> String {
     if ms < 10_000 {
-        let tenths = ms.div_ceil(100);
-        format!("{}.{}s", tenths / 10, tenths % 10)
+        crate::kernel::tenths_left(ms)
     } else {
         format!("{}s", ms.div_ceil(1000))
     }
