@@ -3,7 +3,7 @@
 //! (`▸` towards the server, `◂` back, `◆` both), the bytes in flight each
 //! way against the pipe's size (the bandwidth-delay product), the queue at
 //! its entry, and its drops; the cable's state. A narrow screen leaves out
-//! whole fields, the least telling first, and shortens with "…".
+//! whole fields, the least telling first, and never cuts a figure.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -135,9 +135,10 @@ fn fields(l: &LinkView) -> Vec<Field> {
         .filter(|(_, n)| *n > 0)
         .map(|(w, n)| format!("{w} {n}"))
         .collect();
+        // Narrow, the count alone: whole, never cut inside it.
         out.push(Field {
             warn: true,
-            short: Some(format!("dropped {}…", both.dropped())),
+            short: Some(format!("dropped {}", both.dropped())),
             ..field(
                 Kind::Dropped,
                 format!("dropped {} ({})", both.dropped(), why.join(", ")),
@@ -173,20 +174,21 @@ fn shorten(text: &str, room: usize) -> String {
 }
 
 /// The row's fields for `cols` columns: all of them when they fit; else
-/// without the way back, the dropped count's causes, the queue, the way
-/// out's figure and the cable, in that order, until they do (with the
-/// cable pulled the causes go last, the empty cable first and "DOWN" says
-/// no more: what was dropped, and why, is then the news); the settings
-/// shortened last.
+/// without the way back, the queue, the way out's figure and the cable, in
+/// that order, until they do: the drops, their count and why, are the
+/// row's news and go last, their causes first (with the cable pulled the
+/// empty cable goes before the queue, and "DOWN" says no more); the
+/// settings shortened last. A figure is never cut: a field goes whole or
+/// gives way to its shorter form.
 fn fit(l: &LinkView, cols: usize) -> Vec<Field> {
     let mut fs = fields(l);
     let order: &[Kind] = if l.up {
         &[
             Kind::ToClient,
-            Kind::Dropped,
             Kind::Queued,
             Kind::ToServer,
             Kind::Cable,
+            Kind::Dropped,
         ]
     } else {
         &[
@@ -198,7 +200,7 @@ fn fit(l: &LinkView, cols: usize) -> Vec<Field> {
             Kind::Dropped,
         ]
     };
-    // Each step leaves out (or shortens) one kind of field.
+    // Each step shortens one kind of field, or leaves it out.
     for &kind in order {
         if width(&fs) <= cols {
             return fs;
@@ -331,5 +333,52 @@ mod tests {
             shorten("link 50ms/way 4mbit loss 20%", 22),
             "link 50ms/way 4mbit…"
         );
+    }
+
+    #[test]
+    fn the_drops_stay_whole_with_their_causes_at_80_columns() {
+        // distance at 80×24: 40 Mbit/s, 5% loss, the cable back in after
+        // it was pulled, segments crossing both ways.
+        let mut l = link();
+        l.up = true;
+        l.rate_bps = Some(40_000_000);
+        l.loss_percent = 5.0;
+        l.to_server.in_flight_bytes = 300_000;
+        l.to_client.in_flight_bytes = 2_000;
+        l.to_server.dropped_loss = 17;
+        l.to_client.dropped_down = 8;
+        l.track[1][3] = 1;
+        let r = row(&l, 80);
+        assert!(r.chars().count() <= 80, "{r}");
+        assert!(r.starts_with("link 50ms/way 40mbit loss 5%"), "{r}");
+        // The cable gives way to the drops and their causes.
+        assert_eq!(
+            r,
+            "link 50ms/way 40mbit loss 5% · dropped 25 (loss 17, down 8)"
+        );
+        assert!(
+            row(&l, 100).contains("client▕")
+                && row(&l, 100).contains("dropped 25 (loss 17, down 8)"),
+            "{}",
+            row(&l, 100)
+        );
+        // Narrower still, the count stays whole: the causes go, and no
+        // figure is cut ("dropped 2…").
+        for cols in 20..=120 {
+            let r = row(&l, cols);
+            assert!(!r.contains("dropped 2…"), "{cols}: {r}");
+            if r.contains("dropped") {
+                assert!(
+                    r.contains("dropped 25 (loss 17, down 8)") || r.ends_with("dropped 25"),
+                    "{cols}: {r}"
+                );
+            }
+        }
+        assert!(
+            row(&l, 60).contains("dropped 25 (loss 17, down 8)"),
+            "{}",
+            row(&l, 60)
+        );
+        assert!(row(&l, 50).ends_with("dropped 25"), "{}", row(&l, 50));
     }
 }
