@@ -25,6 +25,7 @@ expect C1 link_in_flight=1.. within 2s
 expect C1 link_queued=1.. within 3s
 show C1
 note "No: C1 may have only cwnd segments sent and not yet acknowledged; the rest waits in its send buffer (notsent), or in sendall itself. Of what it sent, some is on the link (in flight) and some waits at its entry for its turn at the rate (queued): the kernel view shows both, each way."
+note "The view's app sent is 0: it counts what send() calls have returned, and the one inside sendall has not returned yet. What it handed over so far is in C1's sendq, {C1.sendq}."
 wait A1 15s
 expect A1 ret=1m
 expect A1 elapsed=2s..
@@ -71,6 +72,7 @@ expect C2 link_dropped_loss=1..
 expect C2 retrans=1..
 show C2
 note "Yes: recvall got all 256 KiB, though the link dropped some of its packets on the way (dropped: loss). No message said 'lost': the server's acknowledgements kept naming the next byte it was missing, and from them C2's kernel learned what to send again: retrans {C2.retrans}."
+note "The view counts the link's drops each way. Those on the way to the client were acknowledgements, and a lost acknowledgement needs no resend: the next one names the next byte missing, as the lost one would have."
 
 step "The cable pulled"
 link loss=0%
@@ -83,11 +85,13 @@ sleep 3s
 expect A1 recvq=0
 expect C1 backoff=2..
 note "No message says stop, and none comes back: the sender only hears nothing. Its kernel sends the bytes again and again, waiting twice as long each time: C1's backoff counts the doublings."
+note "The link's count of drops while down is two more than backoff: the first send, and one early resend (a tail-loss probe: Linux sends the last segment again once before its timer fires), then one resend per doubling."
 note "The cable goes back in, and the server calls recv(). Do the bytes arrive at once?"
 pause
 link up
 expect A1 recvq=0
 recv A1 5
+note "recv() gets the bytes only when C1's kernel next tries: nothing tells it the cable is back, and the wait between its tries has doubled with each one (C1's backoff)."
 wait A1 130s
 expect A1 ret=5
-note "No: recv() waited {A1.elapsed} with the cable back. The bytes crossed only when C1's kernel next tried, and each gap is twice the last, so the longer the cable was out, the longer that wait. Nothing said the link was down, and nothing said it was back: the sender found out by trying."
+note "No: recv() waited {A1.elapsed} with the cable back. Each gap is twice the last, so that wait can be as long as the last gap: the longer the cable was out (here, as long as the question was discussed), the longer it can be. Nothing said the link was down, and nothing said it was back: the sender found out by trying."
