@@ -61,6 +61,42 @@ except BlockingIOError as e:
     ));
 }
 
+/// timeouts: Python's settimeout does not ask the kernel to time out: it
+/// makes the socket non-blocking and waits in poll() (ppoll) for it to be
+/// ready, where a blocking recv waits in recvfrom itself (the waiting
+/// thread's system call, read from /proc).
+#[test]
+fn pythons_time_out_makes_the_socket_non_blocking_and_waits_in_poll() {
+    let got = python(
+        r#"
+import socket, threading, time, fcntl, os
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+c = socket.create_connection(srv.getsockname()); a, _ = srv.accept()
+def waiting_in(timeout):
+    a.settimeout(timeout)
+    box = {}
+    def run():
+        box["tid"] = threading.get_native_id()
+        box["got"] = a.recv(100)
+    t = threading.Thread(target=run); t.start()
+    time.sleep(0.3)
+    with open("/proc/self/task/%d/syscall" % box["tid"]) as f:
+        n = int(f.read().split()[0])
+    c.send(b"x")
+    t.join()
+    return n, bool(fcntl.fcntl(a.fileno(), fcntl.F_GETFL) & os.O_NONBLOCK), box["got"]
+blocking = waiting_in(None)
+timed = waiting_in(2.0)
+# poll is 7 and ppoll 271 on x86_64, ppoll 73 on aarch64.
+print(blocking[1], timed[1], timed[0] != blocking[0], timed[0] in (7, 271, 73), timed[2])
+"#,
+    );
+    assert_eq!(got, "False True True True b'x'");
+    assert!(lesson("timeouts").contains(
+        "Python makes the socket non-blocking, waits with poll() up to the time-out until it is ready"
+    ));
+}
+
 /// Runs a script in a lab of its own (`--netns --wire --json`) and returns
 /// its JSON lines. Needs root, as in CI.
 fn netns_json(script: &str) -> Vec<serde_json::Value> {

@@ -34,6 +34,7 @@ expect L1 timed_out=false
 note "Non-blocking, accept() returned EAGAIN at once (Python: BlockingIOError): nothing to accept, and it will not wait."
 
 step "how Python waits: poll, then one non-blocking call"
+select A1
 note "settimeout() does not ask the kernel to time out. Python makes the socket non-blocking, waits with poll() up to the time-out until it is ready, then makes one non-blocking call."
 set A1 timeout=500ms
 expect A1 timeout="timeout 500ms"
@@ -73,14 +74,14 @@ note "C2 has Python's time-out; C3 is blocking with SO_SNDTIMEO. Each sends 1 Mi
 send C2 1m
 expect C2 partial=true
 expect C2 timed_out=false
-note "Python's time-out: send() returned at once with what fitted in the send buffer. It did not wait for the rest, and it did not time out. C3 sends 1 MiB too, under SO_SNDTIMEO: when will its send() return, and with what?"
+note "Python's time-out: send() returned at once with what the buffers took, A2's receive buffer and C2's own send buffer. It did not wait for the rest, and it did not time out. C3 sends 1 MiB too, under SO_SNDTIMEO: when will its send() return, and with what?"
 pause
 select C3
 send C3 1m
 wait C3
 expect C3 partial=true
 expect C3 timed_out=true
-note "SO_SNDTIMEO: send() stayed in the kernel for the half second, taking what room C3's own send buffer had or came to have, and only then returned its partial count."
+note "SO_SNDTIMEO: send() stayed in the kernel for the half second, taking what room the buffers had or came to have, and only then returned its partial count."
 
 step "when nothing fits"
 select C2
@@ -117,16 +118,21 @@ wait C5
 expect C5 errno=null
 expect C5 timed_out=true
 expect C5 state=SYN-SENT
-note "Python's time-out: connect() timed out (TimeoutError) while the kernel goes on sending SYNs: C5 is still SYN-SENT. What will a blocking connect() bounded by SO_SNDTIMEO report?"
+expect C5 sendq=1
+select C5
+note "Python's time-out: connect() timed out (TimeoutError) while the kernel goes on sending SYNs: C5 is still SYN-SENT."
+note "C5's sendq reads 1 though it sent no data: its SYN takes one sequence number, and waits, unacknowledged, like a byte. What will a blocking connect() bounded by SO_SNDTIMEO report?"
 pause
 connect L3 sndtimeo=500ms
 wait C6
 expect C6 errno=EINPROGRESS
 expect C6 timed_out=true
+select C6
 note "A blocking connect() bounded by SO_SNDTIMEO reports EINPROGRESS instead: the handshake goes on in the kernel. And a non-blocking connect()?"
 pause
 connect L3 timeout=0
 expect C7 errno=EINPROGRESS
 expect C7 timed_out=false
 expect C7 state=SYN-SENT
+select C7
 note "Non-blocking, connect() returned EINPROGRESS at once: the handshake had begun, not finished. C7 stays in SYN-SENT while L3 is full; its kernel sends the SYN again on its own, and the program learns how it ended later, when the socket turns writable (SO_ERROR says how)."
