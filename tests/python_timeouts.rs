@@ -225,3 +225,55 @@ fn connect_to_a_full_queue_under_each_time_out() {
     let r = run("listen backlog=0\nconnect L1\nwait C1\nconnect L1 timeout=0\n");
     assert_eq!(seen(r.call("C2", "connect")), theirs[1]);
 }
+
+/// What python3 printed running `program`.
+fn python3(program: &str) -> String {
+    let out = Command::new("python3")
+        .args(["-c", program])
+        .output()
+        .expect("python3 runs (.ci/run installs it)");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn timeouts_lesson() -> String {
+    sockplay::script::lessons::find("timeouts")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text
+}
+
+/// timeouts: Python's settimeout does not ask the kernel to time out: it
+/// makes the socket non-blocking and waits in poll() (ppoll) for it to be
+/// ready, where a blocking recv waits in recvfrom itself (the waiting
+/// thread's system call, read from /proc).
+#[test]
+fn pythons_time_out_makes_the_socket_non_blocking_and_waits_in_poll() {
+    let got = python3(
+        r#"
+import socket, threading, time, fcntl, os
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+c = socket.create_connection(srv.getsockname()); a, _ = srv.accept()
+def waiting_in(timeout):
+    a.settimeout(timeout)
+    box = {}
+    def run():
+        box["tid"] = threading.get_native_id()
+        box["got"] = a.recv(100)
+    t = threading.Thread(target=run); t.start()
+    time.sleep(0.3)
+    with open("/proc/self/task/%d/syscall" % box["tid"]) as f:
+        n = int(f.read().split()[0])
+    c.send(b"x")
+    t.join()
+    return n, bool(fcntl.fcntl(a.fileno(), fcntl.F_GETFL) & os.O_NONBLOCK), box["got"]
+blocking = waiting_in(None)
+timed = waiting_in(2.0)
+# poll is 7 and ppoll 271 on x86_64, ppoll 73 on aarch64.
+print(blocking[1], timed[1], timed[0] != blocking[0], timed[0] in (7, 271, 73), timed[2])
+"#,
+    );
+    assert_eq!(got, "False True True True b'x'");
+    assert!(timeouts_lesson().contains(
+        "Python makes the socket non-blocking, waits with poll() up to the time-out until it is ready"
+    ));
+}

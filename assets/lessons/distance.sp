@@ -94,4 +94,4 @@ recv A1 5
 note "recv() gets the bytes only when C1's kernel next tries: nothing tells it the cable is back, and the wait between its tries has doubled with each one (C1's backoff)."
 wait A1 130s
 expect A1 ret=5
-note "No: recv() waited {A1.elapsed} with the cable back. Each gap is twice the last, so that wait can be as long as the last gap: the longer the cable was out (here, as long as the question was discussed), the longer it can be. Nothing said the link was down, and nothing said it was back: the sender found out by trying."
+note "No: recv() waited {A1.elapsed} with the cable back. Each gap is twice the last, so the longer the cable was out (here, while the question was discussed), the longer that wait can be. Nothing said the link was down or back: the sender found out by trying."
