@@ -85,6 +85,8 @@ expect U3 ret=1024
 recvfrom U3 2048
 expect U3 ret=1024
 note "The second and the third: 1024 each, one datagram a call."
+
+step "An empty queue"
 recvfrom U3 2048
 expect U3 errno=EAGAIN
 note "The fourth: EAGAIN, 'would block'. U3 had kept three datagrams (drops counts the rest), and its queue was empty: a call that may not wait says so at once."
