@@ -267,8 +267,17 @@ fn draw_graph(frame: &mut Frame<'_>, app: &App, ladder: &Ladder, area: Rect) {
     // Labels that show whole in the graph's width, inside its border.
     let axes = graph_axes::fit(area.width.saturating_sub(2), x, y);
     let dim = |l: &String| Span::styled(l.clone(), app.theme.dim());
+    // The connection's name where the title has room for it whole; a
+    // name cut to its first letter (`time-sequence C`) says nothing.
+    let named = format!("time-sequence {title}");
+    let room = usize::from(area.width.saturating_sub(4));
+    let heading = if named.chars().count() <= room {
+        named
+    } else {
+        "time-sequence".into()
+    };
     let chart = Chart::new(datasets)
-        .block(block(app, format!("time-sequence {title}"), None))
+        .block(block(app, heading, None))
         .x_axis(
             Axis::default()
                 .bounds(axes.x)
@@ -364,13 +373,20 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     if lost > 0 {
         title.push_str(&format!(" · {lost} dropped"));
     }
-    if let Some(note) = &pane.note {
-        title.push_str(&format!(" · {note}"));
+    let [left, right] = halves(area);
+    // What a lab of its own did to its loopback: only about segments that
+    // cross that loopback (not the lab's link), and only where it shows
+    // whole beside the rest of the title.
+    let crossed_link = ladder.segments.iter().any(|s| s.link.is_some());
+    if let Some(note) = pane.note.as_ref().filter(|_| !crossed_link) {
+        let with = format!("{title} · {note}");
+        if with.chars().count() + 4 <= usize::from(left.width) {
+            title = with;
+        }
     }
     if pane.frozen_at.is_some() {
         title.push_str(" · FROZEN");
     }
-    let [left, right] = halves(area);
     let lines = ladder_lines(app, &ladder);
     let rows = left.height.saturating_sub(2) as usize;
     // The App keeps its offset within the ladder (see [`scroll_max`]).
