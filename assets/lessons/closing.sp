@@ -61,14 +61,14 @@ note "C2 got the reset. Now the client sends: what will send() say?"
 pause
 send C2 10
 expect C2 errno=ECONNRESET
-note "send() failed with ECONNRESET: the kernel reports the reset it received, once."
+note "send() failed with ECONNRESET: the kernel reports the reset it received."
 
 step "Writing to a reset connection"
 note "The client sends again. Same error?"
 pause
 send C2 10
 expect C2 errno=EPIPE
-note "No: the second send() failed with EPIPE, 'broken pipe': the connection is gone and the reset was already reported."
+note "No: the second send() failed with EPIPE, 'broken pipe'. The reset is reported once, to the first call after it; from then on the connection is simply gone."
 note "With EPIPE the kernel also raises the signal SIGPIPE, unless the send asks for none (MSG_NOSIGNAL, as these sends do). SIGPIPE kills a C program that has not set it aside; Python ignores SIGPIPE from its start, so there send() raises BrokenPipeError instead."
 
 step "close() with data unread"
