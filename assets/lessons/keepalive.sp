@@ -1,6 +1,7 @@
 # lesson: Keepalive and a dead peer
 # summary: a pulled cable goes unnoticed by a blocked recv; keepalive probes find the dead peer in idle + interval × count (2 hours by default); TCP_USER_TIMEOUT for unacknowledged data
 # link: delay=5ms
+# needs: wire (the probes and the reset the pulled cable drops)
 
 step "A quiet connection, and the cable pulled"
 note "The client and the server are on the lab's link now. The server waits in recv() for the client's request."
@@ -45,7 +46,14 @@ wait A2 10s
 expect A2 errno=ETIMEDOUT
 expect A2 elapsed=2s..6s
 expect A2 state=CLOSED
+expect packet from=A2 to=C2 kernel=keepalive
+expect packet from=A2 to=C2 flags=RST+ACK
 note "recv() failed with ETIMEDOUT after {A2.elapsed}: a second idle after the message, then two probes a second apart into the pulled cable, none answered, and the kernel gave the connection up. A program blocked in recv() learns of a dead peer only this way, or by a timeout of its own."
+
+step "The probes on the wire"
+select A2 wire
+expect C2 state=ESTABLISHED
+note "On the wire, newest last: C2's message and A2's ACK of it, then A2's two probes a second apart, then the reset (R.) A2's kernel sent as it gave up, to tell the peer. The pulled cable dropped all three (✕): C2, which the reset never reached, still reads ESTAB."
 
 step "Why people wait two hours"
 note "A socket that asks for nothing gets the system's defaults, read from three settings:"
