@@ -105,7 +105,7 @@ pub(crate) fn annotate(
         } else if v.closed {
             notes.push(closed_note(v.state, v.reuseaddr));
         } else if v.state == TcpState::Closed && v.id.is_some() {
-            notes.push("no connection: it was reset, it failed, or it never connected".into());
+            notes.push("no connection: it was reset or timed out, or it never connected".into());
         }
         v.notes = phrases.all(&notes);
     }
