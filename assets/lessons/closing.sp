@@ -20,7 +20,7 @@ note "shutdown(write) sent a FIN after the data: the server read 'last words', t
 
 step "FIN-WAIT-2 and CLOSE-WAIT"
 select C1 wire
-note "On the wire, newest last: C1's 10 bytes (P.), then its FIN (F.), and A1's kernel acknowledging them (.)."
+note "On the wire, newest last: C1's 10 bytes (P.), then its FIN (F.), each acknowledged by A1's kernel (.)."
 expect C1 state=FIN-WAIT-2
 expect A1 state=CLOSE-WAIT
 note "C1 sent its FIN and had it acknowledged: FIN-WAIT-2, waiting for the server's FIN. A1 received a FIN its application has not answered: CLOSE-WAIT. A socket stuck in CLOSE-WAIT is a program that forgot to close."
