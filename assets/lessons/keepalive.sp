@@ -50,7 +50,9 @@ expect packet from=A2 to=C2 kernel=keepalive
 expect packet from=A2 to=C2 flags=RST+ACK
 note "recv() failed with ETIMEDOUT after {A2.elapsed}: a second idle after the message, then two probes a second apart into the pulled cable, none answered, and the kernel gave the connection up. A program blocked in recv() learns of a dead peer only this way, or by a timeout of its own."
 
-step "The probes on the wire"
+step "A2's keepalive, on the wire"
+show A2
+note "A2's kernel view still lists what it asked for: keepalive 1s+1s×2, a probe after 1s idle, then one every 1s, giving up after 2 unanswered."
 select A2 wire
 expect C2 state=ESTABLISHED
 note "On the wire, newest last: C2's message and A2's ACK of it, then A2's two probes a second apart, then the reset (R.) A2's kernel sent as it gave up, to tell the peer. The pulled cable dropped all three (✕): C2, which the reset never reached, still reads ESTAB."
@@ -70,7 +72,7 @@ accept L1
 wait L1
 select C3 send
 sysctl tcp_retries2
-note "Keepalive probes an idle connection. A connection with data in flight retransmits instead: by default {sysctl.tcp_retries2} times (tcp_retries2), at growing gaps, many minutes in all."
+note "Keepalive probes an idle connection. A connection with data in flight retransmits instead, at doubling gaps, until a time runs out that Linux works out from tcp_retries2 ({sysctl.tcp_retries2}): as long as that many retransmissions would take from the shortest gap, many minutes."
 set C3 user_timeout=2s
 note "C3 sets TCP_USER_TIMEOUT (user_timeout=2s): how long data may stay unacknowledged, here two seconds. The cable is pulled; C3 sends its request and waits in recv() for the reply. What will send() return, and when will recv() learn that the connection is dead?"
 pause
