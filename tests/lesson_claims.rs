@@ -310,6 +310,9 @@ print(f"{stalled:.1f} {quick:.1f} {again:.1f} {nodelay:.1f} {whole:.1f}")
         if ms[0] >= 30.0 && ms[1] < 20.0 && ms[2] >= 30.0 && ms[3] < 20.0 && ms[4] < 20.0 {
             let text = lesson("nagle");
             assert!(text.contains("Nagle held the second piece"));
+            // The stall above came with no TCP_QUICKACK set: a prompt
+            // reply alone puts the server's ACKs in delayed mode.
+            assert!(text.contains("A program gets this without asking"));
             assert!(text.contains("TCP_QUICKACK does not stay"));
             return;
         }

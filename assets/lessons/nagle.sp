@@ -13,11 +13,11 @@ send C1 "GET / HTTP/1.0\n"
 recvall A1 15
 expect A1 ret=15
 expect A1 elapsed=0ms..19ms
-note "recvall took {A1.elapsed}: the request was there."
 send A1 "OK\n"
 recv C1 3
 expect C1 ret=3
-note "The server replied at once, so its kernel now counts the connection as interactive: it delays each ACK a little, hoping to send it along with a reply. A reply slower than that delay ends the mode; TCP_QUICKACK 0 (quickack=off), which the server will set, turns it on outright."
+note "recvall returned at once: the request was there. The server replied at once too."
+note "Replying at once made the server's kernel count the connection as interactive: it now delays each ACK a little, hoping to send it with a reply. A program gets this without asking; a slower reply ends it. The server will also set TCP_QUICKACK 0 (quickack=off), which turns it on outright."
 
 step "The same request in two writes"
 set A1 quickack=off
@@ -98,9 +98,9 @@ note "recvall took {A1.elapsed}: uncorked, the 15 bytes left at once and togethe
 step "TCP_QUICKACK on the server"
 send A1 "OK\n"
 recv C1 3
-set A1 quickack=on
-note "Nagle on, no cork. The server asks for quick ACKs instead (TCP_QUICKACK). Two writes again: how long?"
+note "Nagle on, no cork. The server will ask for quick ACKs instead (TCP_QUICKACK). Two writes again: how long?"
 pause
+set A1 quickack=on
 send C1 "GET / "
 send C1 "HTTP/1.0\n"
 recvall A1 15
