@@ -175,10 +175,17 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
             let rows = bottom
                 .saturating_sub(y + 1)
                 .min(ROWS_PER_LISTENER as u16 - 1);
-            // The longest telling that fits whole: a short pane (80×24)
-            // drops the queue's clause, never the reset that answers.
+            // What a connect to its port meets now: another listener of
+            // the lab on the same address (a restart with SO_REUSEADDR),
+            // or a reset; the longest telling that fits whole: a short
+            // pane (80×24) drops the queue's clause, never the answer.
+            let heir = listeners
+                .iter()
+                .find(|o| !o.closed && o.id.is_some() && o.id != l.id && o.local == l.local)
+                .and_then(|o| o.id)
+                .map(|h| h.to_string());
             let said = Line::styled(
-                closed_words(usize::from(rows), usize::from(inner.width)),
+                closed_words(heir.as_deref(), usize::from(rows), usize::from(inner.width)),
                 t.dim(),
             );
             frame.render_widget(
@@ -543,17 +550,27 @@ fn fit_names(label: &str, names: &[String], width: usize) -> String {
 }
 
 /// What a closed listener's rows say, in `rows` rows of `width`: the
-/// longest of its tellings that [`super::format::wrap`] fits whole.
-fn closed_words(rows: usize, width: usize) -> &'static str {
-    const TELLINGS: [&str; 3] = [
-        "closed: its accept queue is gone; a connect to its port is refused (RST)",
-        "closed: a connect to its port is refused (RST)",
-        "closed: connects refused (RST)",
-    ];
-    TELLINGS
+/// longest of its tellings that [`super::format::wrap`] fits whole. With
+/// `heir`, the listener that took its port since, a connect meets that
+/// listener, not a reset.
+fn closed_words(heir: Option<&str>, rows: usize, width: usize) -> String {
+    let tellings: Vec<String> = match heir {
+        Some(h) => vec![
+            format!("closed: its accept queue is gone; {h} listens on its port now"),
+            format!("closed: {h} listens on its port now"),
+            format!("closed: {h} has its port now"),
+        ],
+        None => vec![
+            "closed: its accept queue is gone; a connect to its port is refused (RST)".into(),
+            "closed: a connect to its port is refused (RST)".into(),
+            "closed: connects refused (RST)".into(),
+        ],
+    };
+    let last = tellings[2].clone();
+    tellings
         .into_iter()
-        .find(|t| super::format::wrap(Line::raw(*t), width).len() <= rows)
-        .unwrap_or(TELLINGS[2])
+        .find(|t| super::format::wrap(Line::raw(t.as_str()), width).len() <= rows)
+        .unwrap_or(last)
 }
 
 #[cfg(test)]
@@ -566,15 +583,31 @@ mod tests {
     #[test]
     fn a_closed_listener_says_the_reset_whole() {
         for (rows, width) in [(3, 26), (4, 26), (3, 36), (4, 46), (2, 26)] {
-            let said = closed_words(rows, width);
-            let wrapped = crate::tui::view::format::wrap(ratatui::text::Line::raw(said), width);
+            let said = closed_words(None, rows, width);
+            let wrapped =
+                crate::tui::view::format::wrap(ratatui::text::Line::raw(said.as_str()), width);
             assert!(wrapped.len() <= rows, "{rows}x{width}: {wrapped:?}");
             assert!(said.ends_with("refused (RST)"), "{said}");
         }
         assert_eq!(
-            closed_words(4, 46),
+            closed_words(None, 4, 46),
             "closed: its accept queue is gone; a connect to its port is refused (RST)"
         );
+    }
+
+    /// After a restart on the same address (SO_REUSEADDR), a connect to
+    /// the port meets the new listener: the closed one names it, whole,
+    /// and never says refused.
+    #[test]
+    fn a_closed_listener_names_the_one_that_took_its_port() {
+        for (rows, width) in [(3, 26), (4, 26), (3, 36), (4, 46), (2, 26)] {
+            let said = closed_words(Some("L6"), rows, width);
+            let wrapped =
+                crate::tui::view::format::wrap(ratatui::text::Line::raw(said.as_str()), width);
+            assert!(wrapped.len() <= rows, "{rows}x{width}: {wrapped:?}");
+            assert!(said.contains("L6"), "{said}");
+            assert!(!said.contains("refused"), "{said}");
+        }
     }
 
     #[test]
