@@ -79,7 +79,7 @@ fn ladder_word(k: Kernel) -> &'static str {
     }
 }
 
-fn segment_line<'a>(app: &App, s: &Segment, left: Option<SockName>) -> Line<'a> {
+fn segment_line<'a>(app: &App, s: &Segment, left: Option<SockName>, tw: usize) -> Line<'a> {
     let t = app.theme;
     let (l, a, r) = arrow(s, left, false);
     let seq = if s.len > 0 {
@@ -126,7 +126,7 @@ fn segment_line<'a>(app: &App, s: &Segment, left: Option<SockName>) -> Line<'a> 
         " ".repeat(8)
     };
     let mut spans = vec![
-        Span::styled(format!("{:>6.3} ", s.t.as_secs_f64()), t.dim()),
+        Span::styled(format!("{:>tw$.3} ", s.t.as_secs_f64()), t.dim()),
         Span::raw(format!("{l:>3} {a} {r:<3} ")),
         Span::styled(format!("{:<3} ", s.flags_short()), t.strong()),
         Span::raw(len),
@@ -154,18 +154,29 @@ fn segment_line<'a>(app: &App, s: &Segment, left: Option<SockName>) -> Line<'a> 
 fn ladder_lines<'a>(app: &App, ladder: &Ladder) -> Vec<Line<'a>> {
     let segs = &ladder.segments;
     let left = left_end(segs);
+    // One width for every row's time, so that the arrows stay in one
+    // column when the times pass 100 s.
+    let tw = segs
+        .iter()
+        .map(|s| format!("{:.3}", s.t.as_secs_f64()).len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
     ladder
         .rows
         .iter()
         .map(|row| match row {
-            Row::One(i) => segment_line(app, &segs[*i], left),
+            Row::One(i) => segment_line(app, &segs[*i], left, tw),
             Row::Bulk(b) => {
                 let first = &segs[b.first];
                 let (l, a, r) = arrow(first, left, true);
                 let closed = b.window.is_some_and(|(_, w)| w == 0);
                 let cause = b.cause.map(|c| format!("  {c}")).unwrap_or_default();
                 Line::from(vec![
-                    Span::styled(format!("{:>6.3} ", first.t.as_secs_f64()), app.theme.dim()),
+                    Span::styled(
+                        format!("{:>tw$.3} ", first.t.as_secs_f64()),
+                        app.theme.dim(),
+                    ),
                     Span::raw(format!("{l:>3} {a} {r:<3} ")),
                     Span::styled(
                         b.text(),
@@ -374,16 +385,6 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         title.push_str(&format!(" · {lost} dropped"));
     }
     let [left, right] = halves(area);
-    // What a lab of its own did to its loopback: only about segments that
-    // cross that loopback (not the lab's link), and only where it shows
-    // whole beside the rest of the title.
-    let crossed_link = ladder.segments.iter().any(|s| s.link.is_some());
-    if let Some(note) = pane.note.as_ref().filter(|_| !crossed_link) {
-        let with = format!("{title} · {note}");
-        if with.chars().count() + 4 <= usize::from(left.width) {
-            title = with;
-        }
-    }
     if pane.frozen_at.is_some() {
         title.push_str(" · FROZEN");
     }
@@ -402,6 +403,16 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     };
     if scroll > 0 {
         title.push_str(&format!(" · ↑{scroll} (End: newest)"));
+    }
+    // What a lab of its own did to its loopback, last: only about segments
+    // that cross that loopback (not the lab's link), and only where it
+    // shows whole after the rest of the title.
+    let crossed_link = ladder.segments.iter().any(|s| s.link.is_some());
+    if let Some(note) = pane.note.as_ref().filter(|_| !crossed_link) {
+        let with = format!("{title} · {note}");
+        if with.chars().count() + 4 <= usize::from(left.width) {
+            title = with;
+        }
     }
     // The flags of the rows in sight, each explained as it is written.
     let mut in_sight: Vec<String> = Vec::new();
