@@ -1,8 +1,9 @@
 //! Every step of every lesson on a projector (100×30) and at 80×24: the
 //! narration pane as the lesson shows it at the step's end, drawn by the
 //! lab's own narration code: the step's title on the first row, then the
-//! newest notes that fit whole (all of them when they fit). The heading
-//! is whole at both sizes.
+//! newest notes that fit whole (all of them when they fit), under the
+//! question they answer when its note went above. The heading is whole at
+//! both sizes.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -23,17 +24,15 @@ fn pane(name: &str, step: &narration::Step, w: u16, h: u16) -> String {
         "{name}: the results keep four rows of text"
     );
     let inner = usize::from(area.height - 2);
-    let title_rows =
-        narration::paragraph(step.title.clone(), Vec::new(), Style::default()).line_count(w - 2);
-    let notes = if rows > inner {
-        narration::newest_that_fit(&step.notes, w - 2, inner - title_rows).0
+    let text = if rows > inner {
+        let arranged = narration::arrange(step, w - 2, inner);
+        narration::arranged_paragraph(&step.title, &arranged, Style::default())
     } else {
-        step.notes.clone()
+        narration::paragraph(step.title.clone(), step.notes.clone(), Style::default())
     };
     let mut buf = Buffer::empty(Rect::new(0, 0, w, area.height));
     let heading = format!(" {name} · step {}/{} ", step.number, step.of);
-    narration::paragraph(step.title.clone(), notes, Style::default())
-        .block(Block::default().borders(Borders::ALL).title(heading))
+    text.block(Block::default().borders(Borders::ALL).title(heading))
         .render(Rect::new(0, 0, w, area.height), &mut buf);
     narration::blank_no_breaks(&mut buf, Rect::new(0, 0, w, area.height));
     let shown: Vec<String> = (0..area.height)

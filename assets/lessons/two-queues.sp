@@ -102,7 +102,7 @@ step "When tcp_max_syn_backlog matters"
 note "tcp_max_syn_backlog is often said to size the SYN queue. With cookies off, it does bound it: the kernel keeps the last quarter of it for peers it has seen alive, and drops a stranger's SYN when less than that is free."
 sysctl tcp_syncookies=0
 sysctl tcp_max_syn_backlog=8
-note "With cookies off and tcp_max_syn_backlog at 8, a listen(100) gets 20 bare SYNs: how many SYN-RECV entries will it keep, and which counter will count the rest?"
+note "With cookies off and tcp_max_syn_backlog at 8, a listen(100) gets 20 bare SYNs. How many SYN-RECV entries will it keep, and which counter counts the rest?"
 pause
 listen backlog=100
 syn L5 x20

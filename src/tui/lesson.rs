@@ -305,8 +305,9 @@ impl App {
 
 /// Whether note `i` would push a note the reader has not yet read (one
 /// shown since the last space) out of the narration pane of a `size`
-/// screen: the notes of the step since then and it do not fit under the
-/// step's title.
+/// screen: the notes of the step since then and it do not all show whole
+/// as the pane arranges the step (under its title, and under the question
+/// they answer).
 fn crowded(size: &(u16, u16), s: &Script, i: usize) -> bool {
     let lines = s.player.lines();
     let step_from = lines[..i]
@@ -314,29 +315,20 @@ fn crowded(size: &(u16, u16), s: &Script, i: usize) -> bool {
         .rposition(|l| matches!(l.statement, Statement::Step(_)))
         .map_or(0, |k| k + 1);
     let from = s.read_to.max(step_from);
-    let unread: Vec<String> = (from..i)
-        .filter_map(|k| match &lines[k].statement {
-            Statement::Note(n) => Some(s.player.filled().get(&k).unwrap_or(n).clone()),
-            _ => None,
-        })
-        .collect();
-    if unread.is_empty() {
+    let unread = (from..i)
+        .filter(|&k| matches!(lines[k].statement, Statement::Note(_)))
+        .count();
+    if unread == 0 || !matches!(lines[i].statement, Statement::Note(_)) {
         return false;
     }
-    let Statement::Note(next) = &lines[i].statement else {
-        return false;
-    };
     let (w, h) = *size;
-    let step = super::narration::step_at(lines, i, &s.name);
-    let title = step.title;
+    // The step as it will be with note `i` shown.
+    let step = super::narration::step_filled(lines, i, i + 1, &s.name, s.player.filled());
     // The tallest the narration gets on this screen, borders off.
     let command = u16::from(h >= 30);
     let areas = super::layout::Areas::with_narration(w, h, Some(u16::MAX), command);
     let inner_h = usize::from(areas.narration.map_or(0, |n| n.height.saturating_sub(2)));
     let width = w.saturating_sub(2);
-    let mut all = unread;
-    all.push(next.clone());
-    let rows =
-        super::narration::paragraph(title, all, ratatui::style::Style::default()).line_count(width);
-    rows > inner_h
+    let first_unread = step.notes.len().saturating_sub(1 + unread);
+    super::narration::arrange(&step, width, inner_h).first > first_unread
 }

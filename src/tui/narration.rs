@@ -25,6 +25,9 @@ pub struct Step {
     pub title: String,
     /// Its notes, in order.
     pub notes: Vec<String>,
+    /// Those that ask a prediction (notes the lesson pauses after): their
+    /// indices in `notes`. The notes after one, up to the next, answer it.
+    pub questions: Vec<usize>,
 }
 
 /// The step being shown at `pos` in a lesson's lines, with all its notes;
@@ -68,31 +71,52 @@ pub fn step_filled(
         .find(|&&i| i >= body_from)
         .copied()
         .unwrap_or(lines.len());
-    let notes = lines[body_from..body_to.min(shown_to).max(body_from)]
+    let mut notes = Vec::new();
+    let mut questions = Vec::new();
+    for (k, l) in lines[body_from..body_to.min(shown_to).max(body_from)]
         .iter()
         .enumerate()
-        .filter_map(|(k, l)| match &l.statement {
-            Statement::Note(n) => Some(filled.get(&(body_from + k)).unwrap_or(n).clone()),
-            _ => None,
-        })
-        .collect();
+    {
+        if let Statement::Note(n) = &l.statement {
+            let at = body_from + k;
+            if lines
+                .get(at + 1)
+                .is_some_and(|next| matches!(next.statement, Statement::Pause))
+            {
+                questions.push(notes.len());
+            }
+            notes.push(filled.get(&at).unwrap_or(n).clone());
+        }
+    }
     Step {
         number: current.map_or(0, |k| k + 1),
         of: steps.len(),
         title,
         notes,
+        questions,
     }
 }
 
 /// The narration as it is drawn, without its box: the title underlined,
 /// then the notes, wrapped at spaces.
 pub fn paragraph<'a>(title: String, notes: Vec<String>, title_style: Style) -> Paragraph<'a> {
+    lines_of(Some(title), notes, title_style)
+}
+
+/// The narration's text: the title underlined (unless there is none),
+/// then the notes, wrapped at spaces.
+fn lines_of<'a>(title: Option<String>, notes: Vec<String>, title_style: Style) -> Paragraph<'a> {
     // A lesson's words reach the screen as the transcript prints them:
     // controls and bidirectional marks escaped, never acted on or dropped.
-    let mut text = vec![Line::styled(
-        escape_text(&title).into_owned(),
-        title_style.add_modifier(Modifier::UNDERLINED),
-    )];
+    let mut text: Vec<Line<'a>> = title
+        .map(|t| {
+            Line::styled(
+                escape_text(&t).into_owned(),
+                title_style.add_modifier(Modifier::UNDERLINED),
+            )
+        })
+        .into_iter()
+        .collect();
     text.extend(
         notes
             .iter()
@@ -122,4 +146,279 @@ pub fn newest_that_fit(notes: &[String], width: u16, room: usize) -> (Vec<String
         first -= 1;
     }
     (notes[first..].to_vec(), first)
+}
+
+/// The rows `text` takes wrapped at `width` columns.
+fn rows(text: &str, width: u16) -> usize {
+    Paragraph::new(keep_units(text))
+        .wrap(Wrap { trim: true })
+        .line_count(width)
+}
+
+/// The question a prediction note asks: from the sentence that holds its
+/// first question mark to its end, without what leads up to it ("C1 now
+/// sends 8 MiB more, at full speed. Does this sendall return?" asks "Does
+/// this sendall return?"). The whole note when it asks nothing.
+pub fn question_of(note: &str) -> &str {
+    let Some(mark) = note.find('?') else {
+        return note;
+    };
+    let before = &note[..mark];
+    let start = [". ", "! ", "? "]
+        .iter()
+        .filter_map(|end| before.rfind(end).map(|at| at + end.len()))
+        .max()
+        .unwrap_or(0);
+    note[start..].trim_start()
+}
+
+/// What the narration pane shows of a step that is taller than the pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arranged {
+    /// The step's title on the first row (left off only where the
+    /// question and its newest answer need that row).
+    pub title: bool,
+    /// The question the shown notes answer, kept under the title when its
+    /// own note has gone above: the whole note, or its question alone.
+    pub question: Option<String>,
+    /// The notes shown whole, oldest first.
+    pub notes: Vec<String>,
+    /// The index in the step's notes of the first of them.
+    pub first: usize,
+    /// Some of the step's text is not shown (notes above, or what leads
+    /// up to the question kept).
+    pub more_above: bool,
+}
+
+/// What the narration shows of `step` in a pane of `room` rows of text,
+/// `width` wide: the whole step when it fits; else the title and the
+/// newest notes that fit whole. When the first of those comes after a
+/// question that has gone above (its answer, or the next question, which
+/// often begins with that answer), the question stays under the title, so
+/// that a class never reads an answer without what it answers: the whole
+/// question note where it fits beside the notes shown, else the question
+/// alone (older notes give way to it; where even then it would not fit,
+/// the title does). Answers that no longer fit under their question at all
+/// give way to the next question and what follows it.
+pub fn arrange(step: &Step, width: u16, room: usize) -> Arranged {
+    arrange_from(step, 0, width, room)
+}
+
+/// [`arrange`] for the step's notes from index `from` on.
+fn arrange_from(step: &Step, from: usize, width: u16, room: usize) -> Arranged {
+    let notes = &step.notes[from..];
+    let title_rows = rows(&step.title, width);
+    let all_rows: usize = notes.iter().map(|n| rows(n, width)).sum();
+    if title_rows + all_rows <= room {
+        return Arranged {
+            title: true,
+            question: None,
+            notes: notes.to_vec(),
+            first: from,
+            more_above: from > 0,
+        };
+    }
+    let (shown, k) = newest_that_fit(notes, width, room.saturating_sub(title_rows));
+    let plain = Arranged {
+        title: true,
+        question: None,
+        notes: shown,
+        first: from + k,
+        more_above: from + k > 0,
+    };
+    // The question the first note shown answers, gone above. A note that
+    // asks the next question often answers the one before it first ("…
+    // reports EINPROGRESS instead. And a non-blocking connect()?"): it
+    // keeps that one above it too.
+    let first = from + k;
+    let Some(q) = step
+        .questions
+        .iter()
+        .copied()
+        .filter(|&q| q >= from && q < first)
+        .max()
+    else {
+        return plain;
+    };
+    let whole = &step.notes[q];
+    let asked = question_of(whole);
+    let asked_rows = rows(asked, width);
+    let newest = notes.last().map_or(0, |n| rows(n, width));
+    let title = if title_rows + asked_rows + newest <= room {
+        true
+    } else if asked_rows + newest <= room {
+        false
+    } else {
+        // Not even the question alone fits beside the newest note.
+        return plain;
+    };
+    let left = room.saturating_sub(if title { title_rows } else { 0 });
+    let (shown, k) = newest_that_fit(&step.notes[q + 1..], width, left.saturating_sub(asked_rows));
+    let first = q + 1 + k;
+    // Kept under its question, not even the note that asks the next one
+    // fits any more: that next question and what follows it show as a
+    // step of their own.
+    if let Some(next) = step.questions.iter().copied().find(|&n| n > q)
+        && first > next
+    {
+        return arrange_from(step, next, width, room);
+    }
+    let used: usize = shown.iter().map(|n| rows(n, width)).sum();
+    // The whole question note where the answers shown leave it room.
+    let whole_fits = title && used + rows(whole, width) <= left;
+    let question = if whole_fits { whole } else { asked };
+    Arranged {
+        title,
+        question: Some(question.to_string()),
+        notes: shown,
+        first,
+        more_above: q > 0 || !whole_fits,
+    }
+}
+
+/// The narration's text as `arrange` lays it out, without its box.
+pub fn arranged_paragraph<'a>(
+    title: &str,
+    arranged: &Arranged,
+    title_style: Style,
+) -> Paragraph<'a> {
+    let mut notes: Vec<String> = arranged.question.iter().cloned().collect();
+    notes.extend(arranged.notes.iter().cloned());
+    lines_of(
+        arranged.title.then(|| title.to_string()),
+        notes,
+        title_style,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(notes: &[&str], questions: &[usize]) -> Step {
+        Step {
+            number: 1,
+            of: 1,
+            title: "A step".into(),
+            notes: notes.iter().map(|n| n.to_string()).collect(),
+            questions: questions.to_vec(),
+        }
+    }
+
+    #[test]
+    fn the_question_is_the_sentence_that_asks_to_the_end() {
+        assert_eq!(
+            question_of("C1 now sends 8 MiB more, at full speed. Does this sendall return?"),
+            "Does this sendall return?"
+        );
+        assert_eq!(
+            question_of("Can either side get out on its own? What would break it?"),
+            "Can either side get out on its own? What would break it?"
+        );
+        assert_eq!(
+            question_of("Seven more go to a listen(5): how many get in there?"),
+            "Seven more go to a listen(5): how many get in there?"
+        );
+        assert_eq!(question_of("No question."), "No question.");
+    }
+
+    #[test]
+    fn an_answer_keeps_its_question_under_the_title() {
+        // 20 columns: each sentence of 19 or fewer characters is one row.
+        let s = step(
+            &[
+                "Some context here.",
+                "More context here. What happens?",
+                "First answer.",
+                "Second answer.",
+            ],
+            &[1],
+        );
+        // Whole: title + 1 + 2 + 1 + 1 = 6 rows.
+        let all = arrange(&s, 20, 6);
+        assert_eq!((all.question, all.first, all.more_above), (None, 0, false));
+        // Five rows: the question's note shows whole among the newest.
+        let five = arrange(&s, 20, 5);
+        assert_eq!((five.question, five.first), (None, 1));
+        // Four rows: the question alone, then both answers.
+        let four = arrange(&s, 20, 4);
+        assert!(four.title && four.more_above);
+        assert_eq!(four.question.as_deref(), Some("What happens?"));
+        assert_eq!(four.notes, ["First answer.", "Second answer."]);
+        assert_eq!(four.first, 2);
+        // Three: the older answer gives way to the question.
+        let three = arrange(&s, 20, 3);
+        assert_eq!(three.question.as_deref(), Some("What happens?"));
+        assert_eq!((three.first, three.title), (3, true));
+        // Two: the title gives way; one: the answer alone.
+        let two = arrange(&s, 20, 2);
+        assert_eq!(
+            (two.title, two.question.as_deref(), two.first),
+            (false, Some("What happens?"), 3)
+        );
+        let one = arrange(&s, 20, 1);
+        assert_eq!((one.title, one.question, one.first), (true, None, 3));
+    }
+
+    #[test]
+    fn the_whole_question_note_where_the_answers_leave_room() {
+        let s = step(
+            &[
+                "Some context here.",
+                "More context here. What happens?",
+                "A first answer of two rows here.",
+                "A second answer of two rows.",
+            ],
+            &[1],
+        );
+        let five = arrange(&s, 20, 5);
+        assert!(five.title && five.more_above);
+        assert_eq!(
+            five.question.as_deref(),
+            Some("More context here. What happens?")
+        );
+        assert_eq!(five.notes, ["A second answer of two rows."]);
+        assert_eq!(five.first, 3);
+    }
+
+    #[test]
+    fn a_question_in_sight_or_still_open_is_not_kept_twice() {
+        // The question is the newest note: nothing answers it yet.
+        let s = step(&["Some context here.", "More context. What happens?"], &[1]);
+        assert_eq!(arrange(&s, 20, 3).question, None);
+        // No prediction in the step.
+        let s = step(&["One.", "Two.", "Three.", "Four."], &[]);
+        assert_eq!(arrange(&s, 20, 3).question, None);
+    }
+
+    #[test]
+    fn answers_beside_the_next_question_keep_theirs_or_give_way() {
+        let s = step(
+            &[
+                "First question?",
+                "Its answer.",
+                "More of the answer.",
+                "Second question?",
+            ],
+            &[0, 3],
+        );
+        // Four rows: the first question kept above its answers, with the
+        // second question under them.
+        let four = arrange(&s, 20, 4);
+        assert_eq!(four.question.as_deref(), Some("First question?"));
+        assert_eq!(four.notes, ["More of the answer.", "Second question?"]);
+        assert!(four.title);
+        // Two: no answer fits under its question, but the next question,
+        // which may begin with its answer, keeps it above.
+        let two = arrange(&s, 20, 2);
+        assert_eq!(two.question.as_deref(), Some("First question?"));
+        assert_eq!((two.title, two.first), (false, 3));
+        // A third question after the second: the first gives way.
+        let mut s = s;
+        s.notes.push("Third question?".into());
+        s.questions.push(4);
+        let two = arrange(&s, 20, 2);
+        assert_eq!(two.question.as_deref(), Some("Second question?"));
+        assert_eq!(two.notes, ["Third question?"]);
+    }
 }

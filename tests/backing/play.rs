@@ -290,6 +290,48 @@ fn note_text(app: &App, i: usize) -> String {
     script.player.filled().get(&i).unwrap_or(raw).clone()
 }
 
+/// The question that note `i` answers: the last note of its step before
+/// it that the lesson paused after (a note that asks the next question
+/// often begins with the answer to that one). Its line index.
+fn question_answered(lines: &[Line], i: usize) -> Option<usize> {
+    let pauses_after = |k: usize| {
+        lines
+            .get(k + 1)
+            .is_some_and(|l| matches!(l.statement, Statement::Pause))
+    };
+    (0..i)
+        .rev()
+        .take_while(|&k| !matches!(lines[k].statement, Statement::Step(_)))
+        .find(|&k| matches!(lines[k].statement, Statement::Note(_)) && pauses_after(k))
+}
+
+/// The last sentence of a question note, words joined by single spaces:
+/// what it asks ("… at full speed. Does this sendall return?" asks "Does
+/// this sendall return?").
+fn last_sentence(note: &str) -> String {
+    let note = note.trim_end();
+    let body = &note[..note.len().saturating_sub(1)];
+    let start = [". ", "? ", "! "]
+        .iter()
+        .filter_map(|end| body.rfind(end).map(|at| at + end.len()))
+        .max()
+        .unwrap_or(0);
+    note[start..]
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// What note `i` misses when it answers a prediction and the narration
+/// does not show what was asked: a class reads question, then answer.
+fn question_missing(app: &App, i: usize, narration: &str) -> Option<String> {
+    let lines = app.script.as_ref().unwrap().player.lines();
+    let q = question_answered(lines, i)?;
+    let asked = last_sentence(&note_text(app, q));
+    (!narration.contains(&asked))
+        .then(|| format!("the question it answers (\"{asked}\"), in the narration with it"))
+}
+
 /// What the checks keep between one look at the screen and the next.
 #[derive(Default)]
 struct Reading {
@@ -331,6 +373,7 @@ fn read_fresh(app: &App, (w, h): (u16, u16), reading: &mut Reading, played: &mut
         if !narration.contains(&words) {
             missing.push("the note itself, whole in the narration".into());
         }
+        missing.extend(question_missing(app, i, &narration));
         if !missing.is_empty() {
             if std::env::var_os("BACKING_DEBUG").is_some() {
                 eprintln!("{}\n---- {missing:?}", screen(app, w, h).0);
@@ -372,6 +415,10 @@ fn read_stop(app: &App, (w, h): (u16, u16), reading: &mut Reading, played: &mut 
             missing
                 .push("the note itself: gone from the narration before space was pressed".into());
         }
+        missing.extend(
+            question_missing(app, i, &narration)
+                .map(|m| format!("{m}, when the lesson stopped for space")),
+        );
         if !missing.is_empty() {
             played.misses.push(Miss {
                 step: step_title(lines, i),

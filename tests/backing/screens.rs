@@ -190,18 +190,16 @@ fn narration_as_written(app: &App, inner: Rect) -> Buffer {
         script.shown_to(),
         &script.name,
     );
-    let title_rows = narration::paragraph(step.title.clone(), Vec::new(), Style::default())
-        .line_count(inner.width);
     let whole = narration::paragraph(step.title.clone(), step.notes.clone(), Style::default())
         .line_count(inner.width);
-    let notes = if whole > usize::from(inner.height) {
-        let room = usize::from(inner.height).saturating_sub(title_rows);
-        narration::newest_that_fit(&step.notes, inner.width, room).0
-    } else {
-        step.notes
-    };
     let mut buf = Buffer::empty(inner);
-    narration::paragraph(step.title, notes, Style::default()).render(inner, &mut buf);
+    if whole > usize::from(inner.height) {
+        let arranged = narration::arrange(&step, inner.width, usize::from(inner.height));
+        narration::arranged_paragraph(&step.title, &arranged, Style::default())
+            .render(inner, &mut buf);
+    } else {
+        narration::paragraph(step.title, step.notes, Style::default()).render(inner, &mut buf);
+    }
     narration::blank_no_breaks(&mut buf, inner);
     buf
 }

@@ -10,7 +10,8 @@ use super::overlay::boxed;
 use crate::lab::preview::escape_text;
 use crate::tui::app::{App, Mode, Stop};
 pub use crate::tui::narration::{
-    Step, newest_that_fit, paragraph, step_at, step_filled, step_shown,
+    Arranged, Step, arrange, arranged_paragraph, newest_that_fit, paragraph, question_of, step_at,
+    step_filled, step_shown,
 };
 
 /// The step the narration shows now: the notes that have run.
@@ -65,7 +66,8 @@ pub fn hidden_rows(app: &App, area: Rect) -> usize {
 
 /// Draws the narration pane. The step's title stays on its first row; when
 /// the notes are longer than the pane, the newest ones show whole under
-/// it (the reader scrolls back through all of it with Shift-↑).
+/// it, below the question they answer (see [`arrange`]); the reader
+/// scrolls back through all of it with Shift-↑.
 pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let Some(s) = &app.script else { return };
     let Some(step) = shown(app) else { return };
@@ -88,17 +90,15 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let inner_h = usize::from(area.height.saturating_sub(2));
     let whole =
         paragraph(step.title.clone(), step.notes.clone(), Style::default()).line_count(width);
-    let title_rows = paragraph(step.title.clone(), Vec::new(), Style::default()).line_count(width);
     if whole > inner_h && app.narration_back.offset() == 0 {
-        let room = inner_h.saturating_sub(title_rows);
-        let (notes, left_out) = newest_that_fit(&step.notes, width, room);
-        let more = if left_out > 0 {
+        let arranged = arrange(&step, width, inner_h);
+        let more = if arranged.more_above {
             (" · ↑ more above (Shift-↑)", " · ↑ Shift-↑")
         } else {
             ("", "")
         };
         let head = heading(&escape_text(&s.name), &step, status, more, area.width);
-        let text = paragraph(step.title.clone(), notes, app.theme.strong());
+        let text = arranged_paragraph(&step.title, &arranged, app.theme.strong());
         frame.render_widget(text.block(boxed(app, &head)), area);
         super::format::blank_no_breaks(frame.buffer_mut(), area);
         return;

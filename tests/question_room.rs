@@ -1,0 +1,65 @@
+//! A class reads a prediction's answer under its question: in every
+//! lesson, each note that answers a question fits in the narration pane
+//! together with the question's sentence, at 100×30 and at 80×24 (in the
+//! tallest pane each size gives the narration), so that the pane can keep
+//! the question in sight above it. A note written too long for that fails
+//! here at once, before a lesson is played (tests/lesson_backing.rs plays
+//! them all and reads the screen).
+
+use ratatui::widgets::{Paragraph, Wrap};
+use sockplay::script::{Statement, parse_script};
+use sockplay::tui::view::{layout::Areas, narration};
+
+/// The rows `text` takes at `width` columns, wrapped as the pane wraps it.
+fn rows(text: &str, width: u16) -> usize {
+    Paragraph::new(text.to_string())
+        .wrap(Wrap { trim: true })
+        .line_count(width)
+}
+
+#[test]
+fn every_answer_fits_under_its_question_at_100x30_and_80x24() {
+    let mut too_long = Vec::new();
+    let mut answers = 0;
+    for (sw, sh) in [(100, 30), (80, 24)] {
+        let command = u16::from(sh >= 30);
+        let pane = Areas::with_narration(sw, sh, Some(u16::MAX), command)
+            .narration
+            .unwrap();
+        let (w, h) = (pane.width - 2, usize::from(pane.height - 2));
+        for lesson in sockplay::script::lessons::all() {
+            let lines = parse_script(&lesson.text).unwrap();
+            let starts = lines
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| matches!(l.statement, Statement::Step(_)));
+            for (at, _) in starts {
+                let step = narration::step_at(&lines, at + 1, &lesson.name);
+                // Every note after a question answers it (a note that asks
+                // the next question often begins with that answer).
+                for (i, note) in step.notes.iter().enumerate() {
+                    let Some(q) = step.questions.iter().copied().filter(|&q| q < i).max() else {
+                        continue;
+                    };
+                    answers += 1;
+                    let asked = narration::question_of(&step.notes[q]);
+                    if rows(asked, w) + rows(note, w) > h {
+                        too_long.push(format!(
+                            "{sw}×{sh}: {} step {} \"{}\": \"{asked}\" ({} rows) and \"{note}\" ({} rows) in {h} rows",
+                            lesson.name,
+                            step.number,
+                            step.title,
+                            rows(asked, w),
+                            rows(note, w)
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(answers > 100, "only {answers} answers found");
+    assert!(
+        too_long.is_empty(),
+        "an answer does not fit under its question: {too_long:#?}"
+    );
+}
