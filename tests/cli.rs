@@ -3,30 +3,10 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn sockplay(args: &[&str], script: &str) -> Output {
-    let dir = std::env::temp_dir().join(format!("sockplay-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("{:x}.sp", fxhash(script)));
-    std::fs::File::create(&path)
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_sockplay"))
-        .args(args)
-        .arg(&path)
-        .output()
-        .unwrap();
-    let _ = std::fs::remove_file(&path);
-    out
-}
-
-fn fxhash(s: &str) -> u64 {
-    s.bytes().fold(0xcbf29ce484222325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
-    })
+    common::run_file(args, "cli", script)
 }
 
 fn json_lines(out: &Output) -> Vec<serde_json::Value> {

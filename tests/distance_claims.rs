@@ -4,11 +4,7 @@
 
 mod common;
 
-fn lesson(name: &str) -> String {
-    sockplay::script::lessons::find(name)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .text
-}
+use common::claims::lesson;
 
 mod needs_root {
     use super::*;

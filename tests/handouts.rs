@@ -2,6 +2,8 @@
 //! columns, without timings, descriptors or port numbers, pauses as
 //! questions, no closing word on calls blocked as the lab closes.
 
+mod common;
+
 use std::io::Write;
 use std::process::Command;
 
@@ -21,22 +23,9 @@ fn handout_settling(lesson: &str, settle_ms: &str) -> String {
 
 /// The handout of a script written here, run as a file.
 fn handout_of(name: &str, script: &str, args: &[&str]) -> String {
-    let dir = std::env::temp_dir().join(format!("sockplay-handouts-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("{name}.sp"));
-    std::fs::File::create(&path)
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_sockplay"))
-        .args(["run", "--markdown"])
-        .args(args)
-        .arg(&path)
-        .output()
-        .unwrap();
-    let _ = std::fs::remove_file(&path);
-    // The last test out removes the directory they share.
-    let _ = std::fs::remove_dir(&dir);
+    let mut all = vec!["run", "--markdown"];
+    all.extend_from_slice(args);
+    let out = common::run_file(&all, name, script);
     assert_eq!(out.status.code(), Some(0), "{name}: {out:?}");
     String::from_utf8(out.stdout).unwrap()
 }

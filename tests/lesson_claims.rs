@@ -5,43 +5,13 @@ use std::process::Command;
 
 mod common;
 
-fn python(program: &str) -> String {
-    let out = Command::new("python3")
-        .args(["-c", program])
-        .output()
-        .expect("python3 runs (.ci/run installs it)");
-    assert!(out.status.success(), "{out:?}");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-/// What python3 printed running `program` in a network namespace of its
-/// own whose loopback has a network's MTU (1500). Needs root.
-fn python_in_own_netns(program: &str) -> String {
-    let out = Command::new("unshare")
-        .args([
-            "-n",
-            "sh",
-            "-c",
-            "ip link set lo mtu 1500 up && python3 -c \"$0\"",
-        ])
-        .arg(program)
-        .output()
-        .expect("unshare (util-linux) and ip (iproute2) run");
-    assert!(out.status.success(), "{out:?}");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn lesson(name: &str) -> String {
-    sockplay::script::lessons::find(name)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .text
-}
+use common::claims::{lesson, python3, python3_in_own_netns};
 
 /// partial-send: Python's sendall on a non-blocking socket raises
 /// BlockingIOError once the buffers are full; it does not loop.
 #[test]
 fn pythons_sendall_on_a_non_blocking_socket_raises_blocking_io_error() {
-    let got = python(
+    let got = python3(
         r#"
 import socket
 srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
@@ -91,7 +61,7 @@ for _ in range(2):
 sys.stdout.flush()
 "#;
     assert_eq!(
-        python(program),
+        python3(program),
         "True\nConnectionResetError\nBrokenPipeError"
     );
     // With SIGPIPE's default action back, the second send kills it.
@@ -110,7 +80,7 @@ sys.stdout.flush()
 /// on Linux; `ss -o` reads its timer.
 #[test]
 fn time_wait_lasts_sixty_seconds() {
-    let port = python(
+    let port = python3(
         r#"
 import socket, time
 srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
@@ -145,7 +115,7 @@ def q(s):
     return out.split()[2]
 print(q(a), q(b), min(socket.SOMAXCONN, 128))
 "#;
-    assert_eq!(python(program), "128 0 128");
+    assert_eq!(python3(program), "128 0 128");
     let text = lesson("backlog");
     assert!(text.contains(
         "Python's listen() with no argument asks the kernel for 128: the smaller of 128 and socket.SOMAXCONN"
@@ -159,7 +129,7 @@ print(q(a), q(b), min(socket.SOMAXCONN, 128))
 /// Setting it after connect() keeps the scale.
 #[test]
 fn the_window_scale_comes_from_tcp_rmem_max_and_stays_after_a_late_buffer() {
-    let got = python(
+    let got = python3(
         r#"
 import socket, subprocess, time, re
 srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(5)
@@ -204,7 +174,7 @@ print(info(c1)[0], before[0], want, after[0])
 /// and stays SYN-SENT; the socket is not writable until the handshake is over.
 #[test]
 fn a_non_blocking_connect_to_a_full_listener_stays_unwritable() {
-    let got = python(
+    let got = python3(
         r#"
 import socket, select, errno
 srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(0)
@@ -227,7 +197,7 @@ print(len(w), c.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR))
 /// and the same memory charged (skmem r).
 #[test]
 fn a_small_read_gives_no_memory_back() {
-    let got = python(
+    let got = python3(
         r#"
 import socket, subprocess, time, re
 srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
@@ -305,7 +275,7 @@ print(f"{stalled:.1f} {quick:.1f} {again:.1f} {nodelay:.1f} {whole:.1f}")
 "#;
     let mut seen = Vec::new();
     for _ in 0..3 {
-        let got = python(program);
+        let got = python3(program);
         let ms: Vec<f64> = got.split_whitespace().map(|w| w.parse().unwrap()).collect();
         if ms[0] >= 30.0 && ms[1] < 20.0 && ms[2] >= 30.0 && ms[3] < 20.0 && ms[4] < 20.0 {
             let text = lesson("nagle");
@@ -344,7 +314,7 @@ print(f"{held:.1f} {got} {uncorked:.1f} {len(a.recv(100))}")
 "#;
     let mut seen = Vec::new();
     for _ in 0..3 {
-        let got = python(program);
+        let got = python3(program);
         let v: Vec<f64> = got.split_whitespace().map(|w| w.parse().unwrap()).collect();
         if (180.0..400.0).contains(&v[0]) && v[1] == 15.0 && v[2] < 50.0 && v[3] == 15.0 {
             assert!(lesson("nagle").contains("TCP_CORK's ceiling, a fifth of a second"));
@@ -538,8 +508,8 @@ t = threading.Thread(target=reader); t.start()
 c.sendall(b"x" * (8 << 20)); t.join()
 print(c.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) > first)
 "#;
-        assert_eq!(python_in_own_netns(grows), "True");
-        let passes = python(
+        assert_eq!(python3_in_own_netns(grows), "True");
+        let passes = python3(
             r#"
 import socket, subprocess, re, time
 srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(2)
@@ -685,7 +655,7 @@ for _ in range(3):
 else:
     print("no state with a segment free and a zero window")
 "#;
-        assert_eq!(python_in_own_netns(program), "True True True");
+        assert_eq!(python3_in_own_netns(program), "True True True");
         let text = lesson("flow-control");
         assert!(text.contains("the kernel merges arriving segments into buffers of many"));
         assert!(text.contains(

@@ -4,8 +4,7 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::tui::{app, key, pump_drawn, render, snapshot};
 use crossterm::event::KeyCode;
@@ -14,20 +13,7 @@ use sockplay::script::parse_script;
 const SCRIPT: &str = "listen rcvbuf=4k\nconnect L1\naccept L1\nsend C1 \"Hi there\"\nexpect A1 recvq=8\nnote \"A1 holds {A1.recvq} bytes of {L1.rcvbuf}; send gave {C1.ret}; C1 is {C1.state}; somaxconn {sysctl.somaxconn} {{as set}}.\"\n";
 
 fn sockplay(args: &[&str], script: &str, name: &str) -> Output {
-    let dir = std::env::temp_dir().join(format!("sockplay-quotes-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("{name}.sp"));
-    std::fs::File::create(&path)
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_sockplay"))
-        .args(args)
-        .arg(&path)
-        .output()
-        .unwrap();
-    let _ = std::fs::remove_file(&path);
-    out
+    common::run_file(args, name, script)
 }
 
 /// The setting as the kernel holds it, read here independently.

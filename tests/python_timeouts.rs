@@ -7,6 +7,7 @@ mod common;
 use std::process::Command;
 use std::time::Duration;
 
+use common::claims::{lesson, python3};
 use common::run;
 use serde_json::Value;
 use sockplay::lab::{CallResult, Outcome};
@@ -226,22 +227,6 @@ fn connect_to_a_full_queue_under_each_time_out() {
     assert_eq!(seen(r.call("C2", "connect")), theirs[1]);
 }
 
-/// What python3 printed running `program`.
-fn python3(program: &str) -> String {
-    let out = Command::new("python3")
-        .args(["-c", program])
-        .output()
-        .expect("python3 runs (.ci/run installs it)");
-    assert!(out.status.success(), "{out:?}");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn timeouts_lesson() -> String {
-    sockplay::script::lessons::find("timeouts")
-        .unwrap_or_else(|e| panic!("{e}"))
-        .text
-}
-
 /// timeouts: Python's settimeout does not ask the kernel to time out: it
 /// makes the socket non-blocking and waits in poll() (ppoll) for it to be
 /// ready, where a blocking recv waits in recvfrom itself (the waiting
@@ -273,7 +258,7 @@ print(blocking[1], timed[1], timed[0] != blocking[0], timed[0] in (7, 271, 73), 
 "#,
     );
     assert_eq!(got, "False True True True b'x'");
-    assert!(timeouts_lesson().contains(
+    assert!(lesson("timeouts").contains(
         "Python makes the socket non-blocking, waits with poll() up to the time-out until it is ready"
     ));
 }

@@ -1,6 +1,7 @@
 //! Test harness: run a script on a real lab and look at what it reported.
 #![allow(dead_code)]
 
+pub mod claims;
 pub mod link;
 pub mod netns;
 pub mod pty;
@@ -402,4 +403,30 @@ pub fn json_lines(text: &[u8]) -> Vec<serde_json::Value> {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect()
+}
+
+/// `sockplay ARGS… FILE` on `script` written to a file of its own (named
+/// after `name` and the script, so tests running at once never share one),
+/// removed after the run.
+pub fn run_file(args: &[&str], name: &str, script: &str) -> std::process::Output {
+    use std::io::Write;
+    let dir = std::env::temp_dir().join(format!("sockplay-scripts-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let hash = script.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let path = dir.join(format!("{name}-{hash:x}.sp"));
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sockplay"))
+        .args(args)
+        .arg(&path)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&path);
+    // The last run out removes the directory the runs share.
+    let _ = std::fs::remove_dir(&dir);
+    out
 }
