@@ -152,8 +152,10 @@ impl Ending {
     pub fn shutdown(&self, how: ShutdownHow) -> String {
         let reads = "recv here now returns 0 once the queue is empty";
         match (self.at, how) {
-            (_, ShutdownHow::Read) => format!("{reads}; nothing is sent"),
+            // inet_shutdown() disconnects a SYN-SENT socket whichever way
+            // it is shut down: connect() fails with ECONNRESET.
             (At::SynSent, _) => "the handshake in progress is abandoned; nothing sent".into(),
+            (_, ShutdownHow::Read) => format!("{reads}; nothing is sent"),
             (At::Closed, _) => self.over().into(),
             (At::FinSent, ShutdownHow::Write) => {
                 "nothing sent: this side's FIN was already sent".into()
