@@ -227,6 +227,120 @@ mod needs_root {
             "no RST to or from C2: {lines:#?}"
         );
     }
+
+    /// A shutdown while connect waits in SYN-SENT drops the handshake, and
+    /// nothing after it is a reset: tcpdump sees the clients' SYNs and no
+    /// RST on their ports. C2's blocked connect gets ECONNRESET; a second
+    /// shutdown, for reading, then makes recv return 0. C3's connect did
+    /// not wait (timeout=0), so its recv is the call that gets ECONNRESET;
+    /// C3 is shut down for reading only, which drops the handshake too.
+    /// The results, the kernel view's note and its JSON say this side did
+    /// it.
+    #[cfg_attr(not(ci), ignore = "needs root: tcpdump captures packets (CAP_NET_RAW)")]
+    #[test]
+    fn a_shutdown_in_syn_sent_is_no_reset_later_either() {
+        common::require_root("tcpdump's capture");
+        let dir = std::env::temp_dir().join(format!("sockplay-synshut-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("synshut.pcap");
+        let port = common::free_port();
+        let dump = Tcpdump::start(port, &file);
+        // Backlog 0 holds one connection: C2's and C3's SYNs go unanswered.
+        let (run, c2) = common::live(
+            &format!(
+                "listen 127.0.0.1:{port} backlog=0\n\
+                 connect L1 x2\n\
+                 connect L1 timeout=0\n\
+                 expect C2 state=SYN_SENT within 5s\n\
+                 expect C3 state=SYN_SENT\n\
+                 sleep 1500ms\n\
+                 shutdown C2 write\n\
+                 shutdown C3 read\n\
+                 sleep 300ms\n\
+                 shutdown C2 read\n\
+                 recv C2 10\n\
+                 recv C3 10\n\
+                 sleep 200ms\n"
+            ),
+            |runner| {
+                let s = runner.snapshot().expect("the kernel view can be read");
+                s.socket(common::name("C2"))
+                    .cloned()
+                    .expect("C2 in the view")
+            },
+        );
+        run.assert_ok();
+        std::thread::sleep(Duration::from_millis(300));
+        dump.stop();
+        let lines = tcpdump::read(&file, &[]);
+        let _ = std::fs::remove_dir_all(&dir);
+
+        let connect = &run.calls("C2", "connect")[0];
+        assert_eq!(common::errno(connect).as_deref(), Some("ECONNRESET"));
+        assert!(
+            connect.explain.starts_with("no reset came from a peer"),
+            "{}",
+            connect.explain
+        );
+        let recv = run.call("C2", "recv");
+        assert_eq!(recv.outcome.ret(), Some(0), "{recv:?}");
+        assert!(
+            recv.explain.contains("not a FIN from the peer") && !recv.explain.contains("RST"),
+            "{}",
+            recv.explain
+        );
+        let shut3 = run.call("C3", "shutdown");
+        assert!(
+            shut3
+                .explain
+                .starts_with("the handshake in progress is abandoned"),
+            "{}",
+            shut3.explain
+        );
+        let recv3 = run.call("C3", "recv");
+        assert_eq!(common::errno(recv3).as_deref(), Some("ECONNRESET"));
+        assert!(
+            recv3.explain.starts_with("no reset came from a peer")
+                && recv3.explain.contains("shutdown()"),
+            "{}",
+            recv3.explain
+        );
+        assert!(
+            c2.notes
+                .iter()
+                .any(|n| n.contains("shutdown() here dropped its handshake")),
+            "{:?}",
+            c2.notes
+        );
+        let json = serde_json::to_value(&c2).unwrap();
+        assert_eq!(
+            json["ended"],
+            serde_json::json!({"by": "shutdown", "how": "both", "handshake": true}),
+            "{json}"
+        );
+        // The clients' SYNs went out, and no segment to or from their
+        // ports carries a reset (the lab's end resets C1, still queued).
+        let c1 = client_port(&run, "C1");
+        let syn = format!("> 127.0.0.1.{port}: Flags [S]");
+        let mut ports: Vec<u16> = lines
+            .iter()
+            .filter(|l| l.contains(&syn))
+            .filter_map(|l| l.split(" > ").next()?.rsplit('.').next()?.parse().ok())
+            .filter(|p| *p != c1)
+            .collect();
+        ports.sort_unstable();
+        ports.dedup();
+        assert!(ports.len() >= 2, "C2's and C3's SYNs: {lines:#?}");
+        for p in ports {
+            let on = |l: &&String| {
+                l.contains(&format!("127.0.0.1.{p} >")) || l.contains(&format!("> 127.0.0.1.{p}:"))
+            };
+            assert!(
+                !lines.iter().filter(on).any(|l| l.contains("Flags [R")),
+                "no RST to or from port {p}: {lines:#?}"
+            );
+        }
+    }
 }
 
 /// A recv that this side's own shutdown ended is told as that, not as the

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::snapshot::{HalfOpen, SockView, SynQueue, TcpOptions, TcpView};
-use crate::lab::TimeoutMode;
+use crate::lab::{Ended, TimeoutMode};
 
 /// The queues, buffers, bytes moved, TCP_INFO, TCP options and time-outs
 /// of a socket of the view, shared by every socket of the view that holds
@@ -181,6 +181,7 @@ struct RareFields {
     drops: Option<u32>,
     syn_queue: Option<SynQueue>,
     half_open: Option<HalfOpen>,
+    ended: Option<Ended>,
 }
 
 const NO_RARE: RareFields = RareFields {
@@ -193,6 +194,7 @@ const NO_RARE: RareFields = RareFields {
     drops: None,
     rcvbuf_asked: None,
     sndbuf_asked: None,
+    ended: None,
 };
 
 impl Rare {
@@ -253,6 +255,9 @@ rare_fields! {
     syn_queue, set_syn_queue: SynQueue;
     /// SYN-RECV entries: the SYN-ACK's retransmits and timer.
     half_open, set_half_open: HalfOpen;
+    /// Lab sockets: how the connection ended, as the lab saw it (this
+    /// side's close or shutdown, or an error a call reported).
+    ended, set_ended: Ended;
 }
 
 impl SockView {

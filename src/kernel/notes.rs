@@ -7,7 +7,7 @@ use super::phrases::Phrases;
 use super::proc::{Counters, System};
 use super::snapshot::{PastLimit, SockView, SynQueue, ViewRole};
 use super::state::TcpState;
-use crate::lab::SockName;
+use crate::lab::{Ended, Errno, SockName};
 
 /// The state of the dumped socket with this (local, peer) address, among
 /// those with no inode (connections not accepted, SYN-RECV entries).
@@ -105,7 +105,7 @@ pub(crate) fn annotate(
         } else if v.closed {
             notes.push(closed_note(v.state, v.reuseaddr));
         } else if v.state == TcpState::Closed && v.id.is_some() {
-            notes.push("no connection: it was reset or timed out, or it never connected".into());
+            notes.push(gone_note(v.ended()).into());
         }
         v.notes = phrases.all(&notes);
     }
@@ -422,6 +422,24 @@ fn closed_note(state: TcpState, reuseaddr: Option<bool>) -> String {
         TcpState::FinWait1 => "closed; FIN-WAIT-1: our FIN is not yet acknowledged".into(),
         TcpState::LastAck => "closed after the peer; LAST-ACK: waiting for the ACK of our FIN".into(),
         other => format!("closed; the kernel still holds it in {other}"),
+    }
+}
+
+/// Why a lab socket still open has no connection, from how the lab saw it
+/// end; what no call has reported (a reset, the end after a half-close)
+/// the kernel's CLOSE alone cannot tell apart.
+fn gone_note(ended: Option<Ended>) -> &'static str {
+    match ended {
+        Some(Ended::Error(Errno(libc::ECONNRESET))) => {
+            "no connection: it was reset (a call here reported ECONNRESET)"
+        }
+        Some(Ended::Error(Errno(libc::ETIMEDOUT))) => {
+            "no connection: it timed out (a call here reported ETIMEDOUT)"
+        }
+        Some(Ended::Shutdown {
+            handshake: true, ..
+        }) => "no connection: shutdown() here dropped its handshake in SYN-SENT; no reset came",
+        _ => "no connection: it was reset or timed out, or it never connected",
     }
 }
 

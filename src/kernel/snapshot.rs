@@ -197,6 +197,8 @@ struct ViewJson<'a> {
     time_wait_ms: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     owner: Option<&'a super::watch::owners::Owner>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ended: Option<crate::lab::Ended>,
 }
 
 fn said_nothing(p: &&[Phrase]) -> bool {
@@ -243,6 +245,7 @@ impl Serialize for SockView {
             reuseaddr: self.reuseaddr,
             time_wait_ms: self.time_wait_ms,
             owner: self.owner.as_ref(),
+            ended: self.ended(),
         }
         .serialize(s)
     }

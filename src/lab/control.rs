@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use super::Shared;
 use super::command::{ShutdownHow, SockOpts, format_duration};
-use super::ending::Ending;
+use super::ended::Ended;
+use super::ending::{At, Ending};
 use super::errno::Errno;
 use super::name::Role;
 use super::open::describe_buffers;
@@ -36,6 +37,9 @@ pub(crate) fn shutdown(shared: &Arc<Shared>, sock: &LabSocket, which: ShutdownHo
     let fd = sock.fd();
     let rec = Recorder::begin(shared, &call, fd.as_deref());
     // Told from the state before the call changes it.
+    let ending = ending_of(sock, fd.as_deref());
+    // In SYN-SENT, any shutdown drops the handshake (tcp_disconnect).
+    let handshake = ending.as_ref().is_some_and(|e| e.at == At::SynSent);
     let sentence = match which {
         ShutdownHow::Write if sock.name.role == Role::Udp => {
             "no more sends from here (they get EPIPE); UDP tells the peer nothing".to_string()
@@ -43,15 +47,17 @@ pub(crate) fn shutdown(shared: &Arc<Shared>, sock: &LabSocket, which: ShutdownHo
         _ if sock.name.role == Role::Udp => {
             "marked shut for reading; UDP tells the peer nothing".to_string()
         }
-        _ => ending_of(sock, fd.as_deref()).map_or_else(String::new, |e| e.shutdown(which)),
+        _ => ending.map_or_else(String::new, |e| e.shutdown(which)),
     };
     rec.start_clock();
-    // Marked first: a call the shutdown wakes is told it was this side's doing.
-    {
-        let mut m = sock.meta();
-        m.shut_read |= which != ShutdownHow::Write;
-        m.shut_write |= which != ShutdownHow::Read;
-    }
+    // Kept first: a call the shutdown wakes is told it was this side's
+    // doing. Kept also when the call fails: on a socket with no
+    // connection (ENOTCONN) the kernel still marks it shut down.
+    sock.ended(Ended::Shutdown {
+        read: which != ShutdownHow::Write,
+        write: which != ShutdownHow::Read,
+        handshake,
+    });
     let result = match &fd {
         Some(fd) => fd
             .shutdown(how(which))
@@ -105,6 +111,7 @@ fn retire(sock: &LabSocket) {
         let mut m = sock.meta();
         m.closed = true;
         m.closed_at = Some(Instant::now());
+        m.ended = Some(Ended::then(m.ended, Ended::Close));
     }
     sock.drain.store(0, Ordering::Release);
     sock.ready.set();

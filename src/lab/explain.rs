@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use super::command::TimeoutMode;
+use super::ended::Ended;
 use super::errno::Errno;
 use super::result::{Call, Kind, Outcome};
 
@@ -31,19 +32,10 @@ pub(crate) struct Facts<'a> {
     pub on_listener: bool,
     /// The socket is a UDP socket.
     pub udp: bool,
-    /// What this side had done to the socket when the call ended: an
-    /// error or a 0 that this side's own close or shutdown caused is not
-    /// the peer's doing.
-    pub here: Option<Here>,
-}
-
-/// A call this side made on the socket that ends calls still waiting on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Here {
-    /// `close()`: the lab shuts the socket down to wake what waits on it.
-    Closed,
-    /// `shutdown()`, for reading, for writing or both.
-    ShutDown { read: bool, write: bool },
+    /// How the socket's connection had ended when the call did: an error
+    /// or a 0 that this side's own close or shutdown caused is not the
+    /// peer's doing.
+    pub ended: Option<Ended>,
 }
 
 /// How a result reads: its kind, whether a time-out ended it, and a sentence.
@@ -96,14 +88,18 @@ pub(crate) fn read(f: &Facts<'_>) -> Reading {
 /// A result that this side's own close or shutdown caused, told as that and
 /// not as the peer's doing; `None` for any other.
 fn read_undone_here(f: &Facts<'_>) -> Option<Reading> {
-    let here = f.here?;
+    let here = f.ended.filter(|e| e.here())?;
     if f.udp {
         // UDP's sentences already say the socket was shut down here.
         return None;
     }
-    let (read, write) = match here {
-        Here::Closed => (true, true),
-        Here::ShutDown { read, write } => (read, write),
+    let (read, write, handshake) = match here {
+        Ended::Shutdown {
+            read,
+            write,
+            handshake,
+        } => (read, write, handshake),
+        _ => (true, true, false),
     };
     let woke = "close() on this side woke it: the lab shuts the socket down first, and";
     let receiving = matches!(f.call, Call::Recv | Call::RecvAll | Call::Drain);
@@ -114,10 +110,20 @@ fn read_undone_here(f: &Facts<'_>) -> Option<Reading> {
             Kind::Error,
             format!(
                 "no reset came from a peer: {} on this side abandoned the handshake while connect() waited in SYN-SENT, and the kernel ends such a connect with ECONNRESET",
-                if here == Here::Closed { "close()" } else { "shutdown()" }
+                if here == Ended::Close { "close()" } else { "shutdown()" }
             ),
         ),
-        (Outcome::Ret(0), _, Here::Closed) if receiving && f.asked.unwrap_or(0) > 0 => (
+        // A connect that did not wait (non-blocking) leaves the error to
+        // the next call, which the kernel tells once.
+        (Outcome::Err(Errno(libc::ECONNRESET)), _, _) if handshake => (
+            Kind::Error,
+            "no reset came from a peer: shutdown() on this side abandoned the handshake in SYN-SENT, and the kernel reports that once, as ECONNRESET".into(),
+        ),
+        (Outcome::Err(Errno(libc::ENOTCONN)), _, _) if handshake => (
+            Kind::Error,
+            "the socket is not connected: shutdown() on this side abandoned its handshake in SYN-SENT".into(),
+        ),
+        (Outcome::Ret(0), _, Ended::Close) if receiving && f.asked.unwrap_or(0) > 0 => (
             Kind::EndOfStream,
             format!("{woke} recv() on a socket shut down for reading returns 0: not a FIN from the peer"),
         ),
@@ -125,7 +131,7 @@ fn read_undone_here(f: &Facts<'_>) -> Option<Reading> {
             Kind::EndOfStream,
             "this side shut the socket down for reading (shutdown()), so recv() returns 0: not a FIN from the peer".into(),
         ),
-        (Outcome::Err(Errno(libc::EINVAL)), Call::Accept, Here::Closed) => (
+        (Outcome::Err(Errno(libc::EINVAL)), Call::Accept, Ended::Close) => (
             Kind::Error,
             format!("{woke} a listener shut down stops listening, so accept() fails with EINVAL"),
         ),
@@ -133,7 +139,7 @@ fn read_undone_here(f: &Facts<'_>) -> Option<Reading> {
             Kind::Error,
             "shutdown() on this side stopped the listener listening, so accept() fails with EINVAL".into(),
         ),
-        (Outcome::Err(Errno(libc::EPIPE)), _, Here::Closed) => (
+        (Outcome::Err(Errno(libc::EPIPE)), _, Ended::Close) => (
             Kind::Error,
             format!("{woke} a send on a socket shut down for writing fails with EPIPE"),
         ),
@@ -402,7 +408,7 @@ mod tests {
             addr: Some("127.0.0.1:9"),
             on_listener: false,
             udp: false,
-            here: None,
+            ended: None,
         }
     }
 

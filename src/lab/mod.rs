@@ -16,6 +16,7 @@ mod connecting;
 mod control;
 mod datagram;
 mod defer;
+mod ended;
 mod ending;
 pub mod errno;
 mod explain;
@@ -55,6 +56,7 @@ pub use command::{
     AcceptCount, Command, DrainMode, Endpoint, Payload, ShutdownHow, SockOpts, Target, TimeoutMode,
 };
 pub use congestion::Congestion;
+pub use ended::Ended;
 pub use errno::Errno;
 pub use lane::InFlight;
 pub use lookup::{Hints, Resolver, getaddrinfo, getaddrinfo_with};

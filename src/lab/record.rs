@@ -8,6 +8,7 @@ use socket2::Socket;
 
 use super::Shared;
 use super::command::TimeoutMode;
+use super::ended::Ended;
 use super::errno::Errno;
 use super::explain::{self, Facts};
 use super::name::{Role, SockName};
@@ -158,33 +159,11 @@ impl Recorder {
         super::options::tcp_state(&fd) == Some(TCP_CLOSE)
     }
 
-    /// The error a call on this socket reported when its connection ended.
-    fn ended_by(&self) -> Option<i32> {
-        self.shared.get(self.sock)?.ended_by()
-    }
-
-    /// Keeps what ended the connection, for the calls after.
-    fn note_error(&self, errno: Errno) {
-        if let Some(sock) = self.shared.get(self.sock) {
-            sock.note_error(errno.0);
-        }
-    }
-
-    /// What this side has done to the socket that ends waiting calls:
-    /// closed it (the lab marks it before waking them) or shut it down.
-    fn undone_here(&self) -> Option<explain::Here> {
-        let sock = self.shared.get(self.sock)?;
-        let m = sock.meta();
-        if m.closed {
-            Some(explain::Here::Closed)
-        } else if m.shut_read || m.shut_write {
-            Some(explain::Here::ShutDown {
-                read: m.shut_read,
-                write: m.shut_write,
-            })
-        } else {
-            None
-        }
+    /// How the socket's connection ended, as far as the lab has seen:
+    /// this side's close or shutdown (kept before they wake a call), or
+    /// an error a call reported before this one.
+    fn ended(&self) -> Option<Ended> {
+        self.shared.get(self.sock)?.meta().ended
     }
 
     /// Why an established connection timed out, from its options: no
@@ -219,6 +198,7 @@ impl Recorder {
             (Arg::Bytes(n), true) => Some(*n),
             _ => None,
         };
+        let ended = self.ended();
         let mut reading = explain::read(&Facts {
             call: self.call,
             outcome,
@@ -229,7 +209,7 @@ impl Recorder {
             addr: self.addr.as_deref(),
             on_listener: self.sock.role == Role::Listener,
             udp: self.sock.role == Role::Udp,
-            here: self.undone_here(),
+            ended,
         });
         // A datagram is moved whole or cut short, never in part: a short
         // count is the datagram's length, and 0 an empty datagram.
@@ -247,12 +227,15 @@ impl Recorder {
         // The socket's state cannot tell (it reads CLOSE after an orderly
         // close as after a reset); the error a call reported can.
         if reading.kind == Kind::EndOfStream
-            && let Some(why) = self.ended_by().and_then(gone_because)
+            && let Some(Ended::Error(e)) = ended
+            && let Some(why) = gone_because(e)
         {
             reading.sentence = why.into();
         }
-        if let Some(errno) = outcome.errno() {
-            self.note_error(errno);
+        if let Some(errno) = outcome.errno().filter(|e| Ended::ends_connection(*e))
+            && let Some(sock) = self.shared.get(self.sock)
+        {
+            sock.ended(Ended::Error(errno));
         }
         // A connection (not a connect: its SYNs are another story) ends in
         // ETIMEDOUT when one of three timers runs out: which one the
@@ -321,8 +304,8 @@ pub(crate) fn ret(r: libc::ssize_t) -> Result<u64, Errno> {
 }
 
 /// Why recv() returns 0 on a connection that `errno` ended.
-fn gone_because(errno: i32) -> Option<&'static str> {
-    match errno {
+fn gone_because(errno: Errno) -> Option<&'static str> {
+    match errno.0 {
         libc::ECONNRESET => Some(
             "the connection was reset (RST) and is gone: from now on recv() returns 0, not an error",
         ),

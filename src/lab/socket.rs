@@ -1,13 +1,14 @@
 //! A lab socket: the kernel socket, its two lanes, and what the lab knows of it.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use socket2::Socket;
 
 use super::command::TimeoutMode;
+use super::ended::Ended;
 use super::lane::{InFlight, Lane};
 pub(crate) use super::latch::Latch;
 use super::name::{Role, SockName};
@@ -52,10 +53,11 @@ pub struct Meta {
     pub closed: bool,
     /// When `close` was called.
     pub closed_at: Option<std::time::Instant>,
-    /// `shutdown` was called on it for reading (`read` or `both`).
-    pub shut_read: bool,
-    /// `shutdown` was called on it for writing (`write` or `both`).
-    pub shut_write: bool,
+    /// How its connection ended, as the lab saw it: this side's close or
+    /// shutdown, or the error a call reported; `None` while nothing has.
+    /// (`closed` says whether the socket is closed, `ended` why the
+    /// connection is over: a reset connection closed after stays a reset.)
+    pub ended: Option<Ended>,
 }
 
 /// A socket of the lab.
@@ -85,10 +87,6 @@ pub(crate) struct LabSocket {
     /// A client's local address as the kernel gave it while its connect
     /// had not returned (read once: a port, once bound, stays).
     pub kernel_local: std::sync::OnceLock<SocketAddr>,
-    /// The error that ended the connection, once a call reported it
-    /// (ECONNRESET, ETIMEDOUT); 0 while none has. The kernel reports it
-    /// once, so a later recv's 0 is explained by it.
-    ended_by: AtomicI32,
     /// The socket's inode (sock_diag names sockets by it).
     pub inode: u64,
 }
@@ -131,24 +129,19 @@ impl LabSocket {
             drain: AtomicU64::new(0),
             starting: AtomicBool::new(false),
             kernel_local: std::sync::OnceLock::new(),
-            ended_by: AtomicI32::new(0),
             inode,
         }
     }
 
-    /// Keeps `errno` as what ended the connection, if it is an error that
-    /// ends one and none was kept before.
-    pub fn note_error(&self, errno: i32) {
-        if matches!(errno, libc::ECONNRESET | libc::ETIMEDOUT) {
-            let _ = self
-                .ended_by
-                .compare_exchange(0, errno, Ordering::AcqRel, Ordering::Acquire);
+    /// Keeps `what` in the record of how the connection ended (see
+    /// [`Ended::then`] for which stays).
+    pub fn ended(&self, what: Ended) {
+        let mut m = self.meta();
+        let next = Some(Ended::then(m.ended, what));
+        // Read first: writing copies a Meta the clients of an xN share.
+        if m.ended != next {
+            m.ended = next;
         }
-    }
-
-    /// The error a call reported when the connection ended, if one did.
-    pub fn ended_by(&self) -> Option<i32> {
-        Some(self.ended_by.load(Ordering::Acquire)).filter(|&e| e != 0)
     }
 
     /// What the lab knows of the socket, shared (to share with another).
