@@ -1,6 +1,7 @@
 # lesson: Backlog
 # summary: what listen(N) means on Linux: a queue of completed connections holding N+1, clients waiting in SYN-SENT, overflows, somaxconn
 # needs: wire (the dropped SYNs and their retries; capture needs root or a lab of its own)
+# netns: own
 
 step "Six clients, backlog 2"
 note "listen(2) is often read as 'two clients'. Six clients connect while the server does not accept: three at once, then three more one at a time, a tenth of a second apart. How many get in?"
@@ -28,6 +29,8 @@ select C4
 note "One SYN, then tcp_syn_retries ({sysctl.tcp_syn_retries}) more, and tcp_syn_linear_timeouts ({sysctl.tcp_syn_linear_timeouts}) more again: the note on a waiting client, here C4, counts them."
 
 step "A dropped SYN"
+sysctl tcp_syn_retries=127
+note "So that no client of this lesson gives up before its end, tcp_syn_retries is raised to {sysctl.tcp_syn_retries} in this lab: a waiting client now sends its SYN many more times, as the note on C4 counts."
 expect C4 retrans=5.. within 30s
 note "C4 to C6 have waited a while, and the gaps between their SYNs have grown: Connections shows when each sends its next. One more client connects now, while the queue is full, and L1 answers nothing. Will the newcomer's kernel wait as long before it sends its SYN again?"
 pause
@@ -37,7 +40,7 @@ expect C7 state=SYN-SENT
 expect packet from=C7 to=L1 flags=SYN kernel=SYN-retransmission within 3s
 expect no packet from=L1 to=C7 within 500ms
 note "No: a second later. The wire shows C7's SYN, then the same SYN a second after it, and no SYN-ACK after either: L1's kernel dropped each without a word, and C7's kernel sends it again on its own."
-note "A waiting client sends its SYN again a second later, a few more times a second apart (the settings in step one say how many), then at doubling gaps. Each is dropped while the queue is full, until connect() gives up."
+note "A waiting client sends its SYN again a second later, a few more times a second apart, then at doubling gaps. Each is dropped while the queue is full, until connect() gives up."
 
 step "The overflow counters"
 show L1 counters
@@ -67,7 +70,7 @@ sleep 300ms
 expect L2 accept_queue=1
 expect C10 state=SYN-SENT
 note "listen(0) still lets one connection wait: B+1 is 1."
-note "C10 waits in SYN-SENT, and so do the clients of the steps before, each resending its SYN: each one dropped still adds to the overflow counters. When one gives up, its connect() fails, and the failure comes among the results of whatever step is then on screen."
+note "C10 waits in SYN-SENT, and so do the clients of the steps before, each resending its SYN: each one dropped still adds to the overflow counters."
 
 step "A backlog above somaxconn"
 listen backlog=100000
@@ -93,7 +96,6 @@ note "L4 took {L4.accept_queue} and C16 waits in SYN-SENT: B+1, where BSD would 
 note "Linux keeps half-open handshakes apart, in a SYN queue that on current Linux the backlog bounds too (B+1 again; past it SYN cookies answer, by default). The lesson two-queues shows it on the kernel."
 
 step "listen(1) beside listen(5)"
-note "The clients of the first steps may reach their last SYN meanwhile: a connect() that gives up then shows its failure among this step's results."
 note "Seven clients go to a listen(1). How many get in?"
 pause
 listen backlog=1

@@ -187,7 +187,8 @@ mod tests {
         let lessons = all();
         assert_eq!(lessons.len(), BUILT_IN.len());
         assert!(find("two-queues").unwrap().needs_own_netns());
-        assert!(!find("backlog").unwrap().needs_own_netns());
+        assert!(find("backlog").unwrap().needs_own_netns());
+        assert!(!find("first-connection").unwrap().needs_own_netns());
         assert!(find("partial-recv").unwrap().wants_own_netns());
         assert!(!find("partial-recv").unwrap().needs_own_netns());
         for l in &lessons {
