@@ -66,6 +66,8 @@ select C5
 note "Yes: C5 got in. Its SYN met the full SYN queue and got a cookie, its ACK brought the cookie back, and the kernel made the connection from it. L3 counts {L3.syncookies_sent} cookies sent, {L3.syncookies_recv} back."
 
 step "Cookies off: drops"
+note "Now SYN cookies go off, and L4, a listen(3) as L3 was, gets the same 8 bare SYNs. What becomes of the SYNs past its SYN queue?"
+pause
 sysctl tcp_syncookies=0
 listen backlog=3
 syn L4 x8
@@ -76,7 +78,7 @@ expect L4 reqq_full_drop=4
 expect L4 listen_drops=4
 expect L4 listen_overflows=0
 show L4 counters
-note "With SYN cookies off, the SYNs past the SYN queue were dropped: TCPReqQFullDrop ({L4.reqq_full_drop}) and ListenDrops ({L4.listen_drops}) count them; ListenOverflows ({L4.listen_overflows}) counts a full accept queue."
+note "They were dropped: with SYN cookies off, a SYN past the full SYN queue gets no answer at all. TCPReqQFullDrop ({L4.reqq_full_drop}) and ListenDrops ({L4.listen_drops}) count them; ListenOverflows ({L4.listen_overflows}) counts a full accept queue."
 note "A real client connects to L4: what will its connect() do while the SYN queue stays full?"
 pause
 connect L4

@@ -58,7 +58,7 @@ udp rcvbuf=4k
 expect U3 rcvbuf=8192
 select U3
 udp
-note "U3 has a small receive buffer, {U3.rcvbuf} bytes, and does not read. U4 sends it 200 datagrams of 1024 bytes, a k each as the panes count. How many of U4's sendto() calls will fail, and will U3 keep every datagram?"
+note "U3 has a small receive buffer, {U3.rcvbuf} bytes, and does not read. U4 sends it 200 datagrams of 1024 bytes. How many of U4's sendto() calls will fail, and will U3 keep every datagram?"
 pause
 sendto U4 U3 1024 x200
 expect U4 errno=null
@@ -109,6 +109,7 @@ show U2 counters
 note "Neither arrived: UdpNoPorts, the datagrams that came to a port no socket holds, is {U2.udp_no_ports}. The kernel answers each with an ICMP port unreachable; an unconnected socket never hears of it."
 
 step "Connected UDP"
+note "U2 now calls connect() on that closed port, where nothing is bound."
 connect U2 U5
 expect U2 ret=0
 expect U2 state=ESTABLISHED
