@@ -317,6 +317,42 @@ pub fn tenths_left(ms: u64) -> String {
     format!("{}.{}s", tenths / 10, tenths % 10)
 }
 
+#[cfg(test)]
+mod time_left_tests {
+    use super::time_left;
+
+    #[test]
+    fn a_long_bound_is_said_in_minutes_and_hours_rounded_up() {
+        assert_eq!(time_left(40), "0.1s");
+        assert_eq!(time_left(9_950), "10.0s");
+        assert_eq!(time_left(10_001), "11s");
+        assert_eq!(time_left(599_000), "599s");
+        assert_eq!(time_left(600_000), "10 min");
+        assert_eq!(time_left(600_001), "11 min");
+        assert_eq!(time_left(3_600_000), "1 h");
+        assert_eq!(time_left(11_357_000), "3 h 10 min");
+    }
+}
+
+/// `0.1s`, `3.3s`, `47s`, `12 min`, `3 h 10 min`: a bound on the time
+/// left, rounded up: tenths under ten seconds, whole seconds under ten
+/// minutes, then minutes (a half-open entry allowed 100 SYN-ACK resends
+/// lasts hours: `11357s` said nothing a class could read).
+pub fn time_left(ms: u64) -> String {
+    if ms < 10_000 {
+        return tenths_left(ms);
+    }
+    if ms < 600_000 {
+        return format!("{}s", ms.div_ceil(1000));
+    }
+    let minutes = ms.div_ceil(60_000);
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
 /// `<1 s`, `12 s`: a timer's time left, rounded up.
 fn seconds_words(ms: u32) -> String {
     if ms < 1000 {

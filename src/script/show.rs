@@ -80,12 +80,12 @@ fn socket_lines(v: &SockView) -> Vec<String> {
                     (Some(c), Some(l)) => format!(
                         ", gone in {} if the queue stays this crowded (within {} if not)",
                         secs(c),
-                        secs(l)
+                        crate::kernel::time_left(l)
                     ),
                     (Some(c), None) => {
                         format!(", gone in {} if the queue stays this crowded", secs(c))
                     }
-                    (None, Some(l)) => format!(", gone within {}", secs(l)),
+                    (None, Some(l)) => format!(", gone within {}", crate::kernel::time_left(l)),
                     (None, None) => String::new(),
                 };
                 format!(

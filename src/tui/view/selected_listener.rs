@@ -12,7 +12,7 @@ use ratatui::widgets::Paragraph;
 use super::block;
 use super::format::notes_in;
 use super::listeners::waiting_in;
-use crate::kernel::{HalfOpen, PastLimit, SockView};
+use crate::kernel::{HalfOpen, PastLimit, SockView, time_left};
 use crate::tui::app::App;
 
 /// Draws the pane for listener `l`.
@@ -103,8 +103,8 @@ fn syn_queue_line(app: &App, l: &SockView) -> Option<String> {
             // A bound only where it is one: while the queue is crowded the
             // time left holds only as long as the crowding does.
             let left = match (h.left_crowded_ms, h.left_ms) {
-                (Some(c), _) => format!(" {} left if still this crowded", seconds(c)),
-                (None, Some(l)) => format!(" ≤{} left", seconds(l)),
+                (Some(c), _) => format!(" {} left if still this crowded", time_left(c)),
+                (None, Some(l)) => format!(" ≤{} left", time_left(l)),
                 (None, None) => String::new(),
             };
             format!(
@@ -165,7 +165,7 @@ fn counters_line(app: &App) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{phrase, seconds};
+    use super::{phrase, seconds, time_left};
     use crate::tui::view::format::shorten;
 
     #[test]
@@ -174,6 +174,7 @@ mod tests {
         assert_eq!(seconds(3_300), "3.3s");
         assert_eq!(seconds(3_301), "3.4s");
         assert_eq!(seconds(11_403_200), "11404s");
+        assert_eq!(time_left(11_403_200), "3 h 11 min");
     }
 
     #[test]
