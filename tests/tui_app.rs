@@ -527,3 +527,28 @@ fn panes_that_hide_rows_at_80x24_say_how_many() {
         .expect("the listeners pane");
     assert!(title.contains("more"), "{}", screen.join("\n"));
 }
+
+/// While a class predicts, the empty panes say what the lab holds, not
+/// which keys free play would press; in free play they offer the keys.
+#[test]
+fn a_lessons_empty_panes_carry_no_free_play_keys() {
+    let hints = ["press n", "press c", ":connect L1 x3", "↑/↓ in Connections"];
+    let (mut free_play, _rx) = app();
+    let free = common::tui::render(&mut free_play, 100, 30);
+    for h in hints {
+        assert!(free.contains(h), "free play offers {h:?}:\n{free}");
+    }
+    let (mut playing, _rx2) = app();
+    playing.play("Tiny", lesson_lines(), true);
+    let lesson = common::tui::render(&mut playing, 100, 30);
+    for h in hints {
+        assert!(!lesson.contains(h), "a lesson shows {h:?}:\n{lesson}");
+    }
+    for fact in [
+        "no listener yet",
+        "no connections yet",
+        "no connection selected",
+    ] {
+        assert!(lesson.contains(fact), "a lesson says {fact:?}:\n{lesson}");
+    }
+}

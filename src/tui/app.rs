@@ -243,6 +243,12 @@ impl App {
         }
     }
 
+    /// Whether a lesson is playing: the panes then show the lab's facts
+    /// without the keys free play would press.
+    pub fn in_lesson(&self) -> bool {
+        self.script.as_ref().is_some_and(|s| s.lesson)
+    }
+
     /// When the loop should wake the App next, if before the next tick.
     pub fn wake_at(&self) -> Option<Instant> {
         self.wake

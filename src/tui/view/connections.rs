@@ -543,6 +543,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
                 _ => "on",
             };
             format!("no connections {of} {} yet", w.target)
+        } else if app.in_lesson() {
+            "no connections yet".to_string()
         } else {
             "no connections yet: press c, or :connect L1 x3".to_string()
         };

@@ -109,6 +109,9 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
                 "no listener: a UDP socket takes datagrams with no listen() and no accept()",
                 t.dim(),
             )]
+        } else if app.in_lesson() {
+            // A class predicting reads the lab's state, not free play's keys.
+            vec![Line::styled("no listener yet", t.dim())]
         } else {
             vec![
                 Line::styled("no listener yet", t.dim()),

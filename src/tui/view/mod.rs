@@ -48,7 +48,7 @@ pub(crate) fn block<'a>(app: &App, title: String, pane: Option<Pane>) -> Block<'
 /// The areas of a `w`×`h` screen for this App, for drawing and for the
 /// mouse alike: the command line grows to show an error whole.
 pub fn areas(app: &App, w: u16, h: u16) -> Areas {
-    let lesson = app.script.as_ref().is_some_and(|s| s.lesson);
+    let lesson = app.in_lesson();
     // The narration's box takes two columns.
     let text_rows = lesson.then(|| narration::text_rows(app, w.saturating_sub(2)));
     let areas = Areas::with_narration(w, h, text_rows, status::command_rows(app, w, h));

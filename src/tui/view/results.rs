@@ -100,7 +100,7 @@ fn lines_of<'a>(app: &App, e: &'a Entry) -> Vec<Line<'a>> {
         }
         // A lesson's narration has a pane of its own: here it would only
         // push the results of its commands out of sight.
-        Entry::Note(_) if app.script.as_ref().is_some_and(|s| s.lesson) => Vec::new(),
+        Entry::Note(_) if app.in_lesson() => Vec::new(),
         Entry::Note(n) => n
             .lines()
             .map(|l| Line::styled(format!("» {l}"), t.note()))
@@ -116,7 +116,7 @@ fn lines_of<'a>(app: &App, e: &'a Entry) -> Vec<Line<'a>> {
 
 fn welcome(app: &App) -> Vec<Line<'static>> {
     let t = app.theme;
-    if app.script.as_ref().is_some_and(|s| s.lesson) {
+    if app.in_lesson() {
         return vec![Line::styled(
             "The lesson's calls and their results appear here, newest last.",
             t.dim(),
@@ -220,7 +220,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     }
     let h = inner.height as usize;
     let width = inner.width as usize;
-    if scroll == 0 && app.script.as_ref().is_some_and(|s| s.lesson) {
+    if scroll == 0 && app.in_lesson() {
         let (lines, left_out) = results_fit::fit(app, |e| lines_of(app, e), width, h);
         frame.render_widget(Paragraph::new(lines), inner);
         if left_out {

@@ -302,13 +302,12 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let inner = b.inner(area);
     frame.render_widget(b, area);
     let Some(v) = v else {
-        frame.render_widget(
-            Paragraph::new(Line::styled(
-                "select a connection (↑/↓ in Connections)",
-                t.dim(),
-            )),
-            inner,
-        );
+        let words = if app.in_lesson() {
+            "no connection selected"
+        } else {
+            "select a connection (↑/↓ in Connections)"
+        };
+        frame.render_widget(Paragraph::new(Line::styled(words, t.dim())), inner);
         return;
     };
     let peer = peer_of(app, v);
