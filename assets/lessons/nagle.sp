@@ -61,7 +61,7 @@ recvall A1 15
 expect A1 elapsed=0ms..19ms
 note "recvall took {A1.elapsed}: one write, one segment, nothing held back. Nagle delays only a small write that follows an unacknowledged one."
 
-step "TCP_CORK: held, but not for ever"
+step "TCP_CORK"
 send A1 "OK\n"
 recv C1 3
 note "TCP_CORK asks the kernel to hold partial segments until the program uncorks. The client corks, writes the two pieces, and then does nothing more. When will the server's recvall return?"
@@ -75,7 +75,7 @@ expect A1 ret=15
 expect A1 elapsed=150ms..400ms
 expect packet from=C1 to=A1 len=15
 expect no packet from=C1 to=A1 len=6
-note "recvall waited {A1.elapsed}. The kernel held both pieces until TCP_CORK's ceiling, a fifth of a second after the first write, then sent what waited as one segment."
+note "recvall waited {A1.elapsed}, from its start, just after the writes. The kernel held both pieces until TCP_CORK's ceiling, a fifth of a second after the first write, then sent what waited as one segment."
 
 step "The corked request on the wire"
 select C1 wire
@@ -84,7 +84,8 @@ note "On the wire, newest last: the two corked pieces left together, as one segm
 step "Uncork when the message is whole"
 send A1 "OK\n"
 recv C1 3
-note "The client is still corked. It writes the two pieces again and uncorks at once, as a program does when its message is complete. How long now?"
+expect C1 cork=on
+note "The client is still corked (cork=on). It writes the two pieces again and uncorks at once, as a program does when its message is complete. How long now?"
 pause
 send C1 "GET / "
 send C1 "HTTP/1.0\n"
@@ -98,7 +99,8 @@ note "recvall took {A1.elapsed}: uncorked, the 15 bytes left at once and togethe
 step "TCP_QUICKACK on the server"
 send A1 "OK\n"
 recv C1 3
-note "Nagle on, no cork. The server will ask for quick ACKs instead (TCP_QUICKACK). Two writes again: how long?"
+set A1 quickack=off
+note "Nagle on, no cork, the server's ACKs delayed again (quickack=off) as in the second step. Now it asks for quick ACKs (TCP_QUICKACK). Two writes: how long?"
 pause
 set A1 quickack=on
 send C1 "GET / "
@@ -106,7 +108,7 @@ send C1 "HTTP/1.0\n"
 recvall A1 15
 expect A1 elapsed=0ms..19ms
 note "recvall took {A1.elapsed}: the first piece was acknowledged at once, so the second followed."
-note "TCP_QUICKACK does not stay, though: once replies follow requests again, Linux goes back to delaying ACKs, so a program sets it after every read. TCP_NODELAY on the writer, or one write per message, is the lasting fix."
+note "That took the server's help. The writer can end the stall on its own: TCP_NODELAY, or one write per message."
 
 step "Across a network, the stall grows"
 send A1 "OK\n"
@@ -131,7 +133,7 @@ send C2 "HTTP/1.0\n"
 recvall A2 15
 expect A2 ret=15
 expect A2 elapsed=70ms..500ms
-note "recvall took {A2.elapsed}: the first piece crossed the link, the server delayed its ACK, the ACK crossed back, and only then did the second piece leave and cross. Nagle adds every round trip of the network to the stall."
+note "recvall took {A2.elapsed}, from its start, just after the writes: the first piece crossed the link, the server delayed its ACK, the ACK crossed back, and only then did the second piece leave and cross. Nagle adds every round trip of the network to the stall."
 
 step "TCP_NODELAY across the network"
 send A2 "OK\n"
