@@ -49,10 +49,17 @@ pub struct Script {
     /// The step opened the wire pane (`select S wire`): the next step
     /// closes it.
     pub wire_opened: bool,
+    /// The congestion window shows in the selected pane: always in the
+    /// open lab, in a lesson only where the lesson talks of it (BBR's
+    /// window moves with no call made, 13 to 4 while it re-measures the
+    /// round trip, and a lesson about something else would leave that
+    /// unsaid).
+    pub shows_cwnd: bool,
 }
 
 impl Script {
     fn new(name: String, lines: Vec<Line>, lesson: bool, replay_to: Option<usize>) -> Script {
+        let shows_cwnd = !lesson || lines.iter().any(|l| l.text.contains("cwnd"));
         let mut player = Player::new(lines).pacing_notes().holding_every_note();
         if lesson {
             player = player.stopping_at_steps();
@@ -69,6 +76,7 @@ impl Script {
             more: None,
             read_to: 0,
             wire_opened: false,
+            shows_cwnd,
         }
     }
 

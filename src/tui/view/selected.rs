@@ -75,6 +75,7 @@ fn label(v: &SockView) -> String {
 /// …`), else without the receiver's half; else two lines.
 fn path_lines(
     t: Theme,
+    cwnd: bool,
     from: &SockView,
     to: Option<&SockView>,
     width: usize,
@@ -85,8 +86,8 @@ fn path_lines(
         // The window and the receiver are what a full buffer is about:
         // they stay in the one row, the applications give way.
         if two && rows < 2 && to.is_some() {
-            let (head, tail, receiver) = path_spans(t, from, to, 1, Room::Compact);
-            let (lean_head, lean_tail, _) = path_spans(t, from, to, 1, Room::Lean);
+            let (head, tail, receiver) = path_spans(t, cwnd, from, to, 1, Room::Compact);
+            let (lean_head, lean_tail, _) = path_spans(t, cwnd, from, to, 1, Room::Lean);
             let more = Span::styled("…", t.dim());
             let whole = [head.clone(), tail.clone(), vec![more.clone()]].concat();
             let lean = [lean_head, lean_tail, vec![more.clone()]].concat();
@@ -98,7 +99,7 @@ fn path_lines(
             }
         }
         for bw in (3..=24).rev() {
-            let (head, tail, _) = path_spans(t, from, to, bw, Room::Whole);
+            let (head, tail, _) = path_spans(t, cwnd, from, to, bw, Room::Whole);
             let (h, tl) = (
                 Line::from(head.clone()).width(),
                 Line::from(tail.clone()).width(),
@@ -114,7 +115,7 @@ fn path_lines(
             }
         }
     }
-    let (head, tail, _) = path_spans(t, from, to, 3, Room::Whole);
+    let (head, tail, _) = path_spans(t, cwnd, from, to, 3, Room::Whole);
     let mut lines = super::format::fit_spans(Line::from(head), width);
     lines.extend(super::format::fit_spans(Line::from(tail), width));
     lines
@@ -136,6 +137,7 @@ enum Room {
 /// `room` allows.
 fn path_spans(
     t: Theme,
+    cwnd: bool,
     from: &SockView,
     to: Option<&SockView>,
     bw: usize,
@@ -195,12 +197,15 @@ fn path_spans(
     // sender (on the loopback it is never the limit): beside the window,
     // with the round trip the kernel measures, and while its
     // retransmission timer backs off, how often it has doubled.
+    // In a lesson, the window and round trip only where it talks of them.
     if let Some(x) = from.tcp().filter(|_| crosses(from) && !handshaking) {
-        tail.push(Span::raw(format!(
-            "cwnd {} rtt {} ",
-            x.cwnd,
-            crate::kernel::rtt_text(x.rtt_us)
-        )));
+        if cwnd {
+            tail.push(Span::raw(format!(
+                "cwnd {} rtt {} ",
+                x.cwnd,
+                crate::kernel::rtt_text(x.rtt_us)
+            )));
+        }
         if x.backoff > 0 {
             tail.push(Span::styled(format!("backoff {} ", x.backoff), t.alarm()));
         }
@@ -311,6 +316,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         return;
     };
     let peer = peer_of(app, v);
+    // In a lesson, the congestion window only where the lesson talks of it.
+    let cwnd = app.script.as_ref().is_none_or(|s| s.shows_cwnd);
     let width = inner.width as usize;
     let rows = inner.height as usize;
     let notes: Vec<Line<'static>> = v
@@ -324,7 +331,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     if matches!(v.state, TcpState::SynSent) && !notes.is_empty() {
         let mut lines = notes_in(&notes, rows, width);
         if lines.len() < rows {
-            lines.extend(path_lines(t, v, peer, width, rows - lines.len()));
+            lines.extend(path_lines(t, cwnd, v, peer, width, rows - lines.len()));
         }
         lines.truncate(rows);
         frame.render_widget(Paragraph::new(lines), inner);
@@ -336,8 +343,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let receiving = app.facing == crate::script::Facing::Receiving;
     let mut lines = match (v.closed, peer) {
         (true, _) => Vec::new(),
-        (false, Some(p)) if receiving => path_lines(t, p, Some(v), width, rows),
-        (false, _) => path_lines(t, v, peer, width, rows),
+        (false, Some(p)) if receiving => path_lines(t, cwnd, p, Some(v), width, rows),
+        (false, _) => path_lines(t, cwnd, v, peer, width, rows),
     };
     // One row for a path of two: the sender's half, and "…" for the rest.
     if lines.len() > rows {
@@ -354,9 +361,9 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     if let Some(p) = peer.filter(|_| !v.closed) {
         let left = rows.saturating_sub(lines.len());
         let back = if receiving {
-            path_lines(t, v, Some(p), width, left)
+            path_lines(t, cwnd, v, Some(p), width, left)
         } else {
-            path_lines(t, p, Some(v), width, left)
+            path_lines(t, cwnd, p, Some(v), width, left)
         };
         // The way back only when there is room left for a note or a chart.
         if lines.len() + back.len() < rows {
