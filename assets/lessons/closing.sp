@@ -57,7 +57,7 @@ note "On the wire, newest last: the handshake, then A2's reset (R.), and nothing
 
 step "Sending after a reset"
 select C2
-note "C2 got the reset. Now the client sends: what will send() say?"
+note "C2 got the reset; its program has made no call since. Now it sends 10 bytes: what will send() say?"
 pause
 send C2 10
 expect C2 errno=ECONNRESET

@@ -111,7 +111,7 @@ impl Ending {
         let live = matches!(self.at, At::Established | At::CloseWait | At::FinSent);
         if live && self.unread > 0 {
             return format!(
-                "{} received bytes were never read: the kernel sent a reset (RST), not a FIN; the peer's next call fails with ECONNRESET",
+                "{} received bytes were never read: a reset (RST) went out, not a FIN",
                 self.unread
             );
         }

@@ -308,8 +308,7 @@ fn read_err(f: &Facts<'_>, e: Errno) -> Reading {
     reading.sentence = match e.0 {
         libc::ECONNREFUSED => format!("no listener on {addr}: the SYN was answered with a reset"),
         libc::ECONNRESET => {
-            "the peer reset the connection (RST): it is gone, and nothing more will arrive on it"
-                .into()
+            "the peer reset the connection (RST): nothing more will arrive on it".into()
         }
         libc::ECONNABORTED => "the connection was aborted before it was accepted".into(),
         libc::EPIPE => {
