@@ -447,11 +447,12 @@ fn half_open_note(v: &SockView, listeners: &[Listening], entries: &ByPair<'_>) -
 fn closed_note(state: TcpState, reuseaddr: Option<bool>) -> String {
     match state {
         TcpState::TimeWait => match reuseaddr {
-            // How long first: a row too narrow for the note keeps it.
-            Some(true) => "closed; TIME-WAIT (60 s on Linux), SO_REUSEADDR on: a new socket that sets it too may bind this port; it waits so that late segments cannot confuse a new connection".into(),
+            // Short enough that one row of 80×24 keeps the flag and what
+            // it allows (the countdown is in the connection's row).
+            Some(true) => "closed; TIME-WAIT, SO_REUSEADDR on: a socket that sets it too may bind here; it waits so that late segments cannot confuse a new connection".into(),
             // What holds the port and its flag, not the rule: a lesson
             // asks next whether the flag on a new socket alone would do.
-            Some(false) => "closed; TIME-WAIT (60 s on Linux), SO_REUSEADDR off: it holds this port so that late segments cannot confuse a new connection".into(),
+            Some(false) => "closed; TIME-WAIT, SO_REUSEADDR off: holds the port against late segments".into(),
             None => "closed; TIME-WAIT (60 s on Linux): the side whose FIN went first waits so that late segments cannot confuse a new connection".into(),
         },
         TcpState::FinWait2 => "closed; FIN-WAIT-2: our FIN was acknowledged, the peer has not closed yet".into(),
