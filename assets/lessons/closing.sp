@@ -62,8 +62,6 @@ pause
 send C2 10
 expect C2 errno=ECONNRESET
 note "send() failed with ECONNRESET: the kernel reports the reset it received."
-
-step "Writing to a reset connection"
 note "The client sends again. Same error?"
 pause
 send C2 10
