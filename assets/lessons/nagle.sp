@@ -16,8 +16,8 @@ expect A1 elapsed=0ms..19ms
 send A1 "OK\n"
 recv C1 3
 expect C1 ret=3
-note "recvall returned at once: the request was there. The server replied at once too."
-note "Replying at once made the server's kernel count the connection as interactive: it now delays each ACK a little, hoping to send it with a reply. A program gets this without asking; a slower reply ends it. The server will also set TCP_QUICKACK 0 (quickack=off), which turns it on outright."
+note "recvall returned at once: the request was there. The server replied as soon as it had read it."
+note "Replying that soon made the server's kernel count the connection as interactive: it now delays each ACK a little, hoping to send it with a reply. A program gets this without asking; a slower reply ends it. The server will also set TCP_QUICKACK 0 (quickack=off), which turns it on outright."
 
 step "The same request in two writes"
 set A1 quickack=off
