@@ -37,9 +37,17 @@ fn lines_of<'a>(app: &App, e: &'a Entry) -> Vec<Line<'a>> {
     let t = app.theme;
     match e {
         Entry::Command(text, source) => {
+            let lesson = app.script.as_ref().is_some_and(|s| s.lesson);
+            // In a lesson every line is the lesson's: no "(script)" on each.
+            // Its own waits (`sleep`, `wait`) call nothing: the class sees
+            // the calls and their results, not the lesson's timing.
+            if lesson && *source == Source::Script && script_only(text) {
+                return Vec::new();
+            }
             let from = match source {
                 Source::Typed => "",
                 Source::Key => "  (key)",
+                Source::Script if lesson => "",
                 Source::Script => "  (script)",
             };
             vec![Line::from(vec![
@@ -112,6 +120,12 @@ fn lines_of<'a>(app: &App, e: &'a Entry) -> Vec<Line<'a>> {
             .map(|l| Line::styled(l.to_string(), t.dim()))
             .collect(),
     }
+}
+
+/// A script's own line that calls nothing in the kernel: a `sleep`, or a
+/// `wait` for a call already made (its result is the call's own line).
+fn script_only(text: &str) -> bool {
+    matches!(text.split_whitespace().next(), Some("sleep" | "wait"))
 }
 
 fn welcome(app: &App) -> Vec<Line<'static>> {
