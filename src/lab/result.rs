@@ -302,6 +302,9 @@ impl Started {
             (Call::SendAll, _) if self.paced => {
                 "[paced] sends at its rate, a step at a time; a step waits only while the buffers are full"
             }
+            // A loop is no kernel call: the step it is at is.
+            (Call::RecvAll, _) => "[blocked] its recv() waits in the kernel",
+            (Call::SendAll, _) => "[blocked] its send() waits in the kernel",
             _ => "[blocked] still in the kernel",
         }
     }
