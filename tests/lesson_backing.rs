@@ -95,12 +95,18 @@ fn main() -> ExitCode {
             let child = Command::new(&exe)
                 .args(["--child", &lesson, &size])
                 .stdout(std::process::Stdio::piped())
-                // The screens a dump asks for go straight through.
-                .stderr(if std::env::var_os("BACKING_DUMP").is_some() {
-                    std::process::Stdio::inherit()
-                } else {
-                    std::process::Stdio::piped()
-                })
+                // The screens a dump asks for, and the checks at each
+                // pause, go straight through.
+                .stderr(
+                    if ["BACKING_DUMP", "BACKING_PAUSES"]
+                        .iter()
+                        .any(|v| std::env::var_os(v).is_some())
+                    {
+                        std::process::Stdio::inherit()
+                    } else {
+                        std::process::Stdio::piped()
+                    },
+                )
                 .spawn()
                 .unwrap();
             let tx = done_tx.clone();
