@@ -86,8 +86,10 @@ expect C4 state=TIME-WAIT
 listen 8083
 expect L8 state=LISTEN
 note "L8 listens: nothing holds 8083. A4, which closed second, keeps no TIME-WAIT: it has no row of its own left in Connections."
+
+step "The TIME-WAIT is the client's"
 show L8 C4
-note "The TIME-WAIT is C4's, on the client's own port, {C4.local_port}: the side that sends the first FIN keeps it."
+note "L8 listens on 8083. The TIME-WAIT is C4's, on the client's own port, {C4.local_port}: the side that sends the first FIN keeps it."
 
 step "SO_LINGER 0: no TIME-WAIT, at a price"
 note "A server on 8084 sends a client its reply."
