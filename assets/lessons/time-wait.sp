@@ -111,4 +111,4 @@ expect C5 ret=5
 recv C5 100
 expect C5 errno=ECONNRESET
 note "The port was free at once: L10 listens on 8084 without SO_REUSEADDR, for a reset leaves no TIME-WAIT."
-note "The client read the reply, then ECONNRESET, not 0: it cannot tell a finished reply from a crashed server. And with no TIME-WAIT, nothing guards a new connection on these ports against this one's late segments. Prefer SO_REUSEADDR."
+note "The client read the reply, then ECONNRESET, not 0: it cannot tell a finished reply from an aborted one. And with no TIME-WAIT, nothing guards a new connection on these ports against this one's late segments. Prefer SO_REUSEADDR."
