@@ -296,8 +296,18 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         super::selected_udp::draw(frame, app, area, u);
         return;
     }
+    // The path shown first runs from the peer when the lesson talks about
+    // the bytes coming in (`select A1 recv`): the title says so, for its
+    // row then begins at the peer, not at the socket the title names.
+    let receiving = app.facing == crate::script::Facing::Receiving;
+    let peer = v.and_then(|v| peer_of(app, v));
     let title = match v {
         Some(v) => match v.pair {
+            Some(p) if receiving && peer.is_some() && !v.closed => format!(
+                "Selected · {} ⇄ {p} · the path of a byte from {p} to {}",
+                label(v),
+                label(v)
+            ),
             Some(p) => format!("Selected · {} ⇄ {p} · the path of a byte", label(v)),
             None => format!("Selected · {} · the path of a byte", label(v)),
         },
@@ -315,7 +325,6 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         frame.render_widget(Paragraph::new(Line::styled(words, t.dim())), inner);
         return;
     };
-    let peer = peer_of(app, v);
     // In a lesson, the congestion window only where the lesson talks of it.
     let cwnd = app.script.as_ref().is_none_or(|s| s.shows_cwnd);
     let width = inner.width as usize;
@@ -340,7 +349,6 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     // A closed socket carries no more bytes: its notes say where it is.
     // The way the lesson talks about first (`select A1 recv`: the bytes
     // coming into A1), the way back under it when there is room.
-    let receiving = app.facing == crate::script::Facing::Receiving;
     let mut lines = match (v.closed, peer) {
         (true, _) => Vec::new(),
         (false, Some(p)) if receiving => path_lines(t, cwnd, p, Some(v), width, rows),
