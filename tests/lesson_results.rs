@@ -107,6 +107,36 @@ fn results_in_sight(name: &str) {
                 _ => None,
             })
             .collect();
+        // The runs of alike results since the last stop (the same command,
+        // the same call on the same socket returning the same, with only
+        // commands between): each run's newest stands for it, the rest
+        // counted above it (`sleep`, then `send C1 100k`, five times over).
+        let mut runs: Vec<(u64, String)> = Vec::new();
+        let mut command = String::new();
+        let mut open = false;
+        for e in app.log.entries().iter().skip(seen) {
+            match e {
+                Entry::Command(c, _) if !c.starts_with("sleep ") => command = c.clone(),
+                Entry::Command(..) | Entry::Note(_) => {}
+                Entry::Op(r) if r.part_of.is_none() => {
+                    let key = format!(
+                        "{command} {} {:?} {:?} {:?} {:?}",
+                        r.sock, r.call, r.arg, r.outcome, r.kind
+                    );
+                    match runs.last_mut() {
+                        Some((seq, k)) if open && *k == key => *seq = r.seq,
+                        _ => runs.push((r.seq, key)),
+                    }
+                    open = true;
+                    continue;
+                }
+                Entry::Blocked(c) => runs.push((c.seq, String::new())),
+                _ => {}
+            }
+            if !matches!(e, Entry::Command(..) | Entry::Note(_)) {
+                open = false;
+            }
+        }
         seen = app.log.len();
         // A `show` covers the screen with the kernel view; the reader
         // closes it (Esc) to see the panes.
@@ -150,6 +180,20 @@ fn results_in_sight(name: &str) {
                     ops.len(),
                     rows.join("\n")
                 );
+            }
+            // Each run of alike results shows its newest, when the pane
+            // has two rows for each run (the count takes the older ones' room
+            // as they give way to their first row): a note that
+            // talks of the first retry and of the five after it has both
+            // on screen.
+            if runs.len() * 2 <= rows.len() {
+                for (seq, _) in &runs {
+                    assert!(
+                        shown(seq),
+                        "{name} at {at:?}, {w}×{h}: #{seq} (the newest of its run) is not on screen:\n{}",
+                        rows.join("\n")
+                    );
+                }
             }
             if ops.len() * 2 <= rows.len() {
                 for seq in &ops {
@@ -230,4 +274,9 @@ fn closing_keeps_its_results_in_sight() {
 #[test]
 fn udp_keeps_its_results_in_sight() {
     results_in_sight("udp");
+}
+
+#[test]
+fn partial_send_keeps_the_first_retry_beside_the_ones_that_failed() {
+    results_in_sight("partial-send");
 }

@@ -7,6 +7,8 @@
 //! call), then the folded checks. The calls' results, failed checks and
 //! errors go last, newest kept. Scrolling up shows every line as it was.
 
+use std::collections::VecDeque;
+
 use ratatui::text::Line;
 
 use super::format::wrap;
@@ -115,6 +117,8 @@ fn fit_with<'a>(
     // older ones goes with it (above it), and gives way with it, so that
     // the pane never shows a count without the result it counts.
     let mut alike_at = 0;
+    // Where the newest of the run is in the log.
+    let mut alike_idx = 0;
     let said = |n: usize, at: usize, blocks: &mut Vec<Block<'a>>| {
         if n > 0
             && let Some(b) = blocks.get_mut(at)
@@ -130,12 +134,23 @@ fn fit_with<'a>(
     let mut running = true;
     // The calls whose results came: their "blocked" lines are history.
     let mut finished: Vec<u64> = Vec::new();
-    for e in app.log.entries().iter().rev() {
+    let entries = app.log.entries();
+    for (i, e) in entries.iter().enumerate().rev() {
         let now_running = running && matches!(e, Entry::Command(..));
         // A check or a note the script went on to says the command before
         // it has finished (a `wait` logs no result of its own).
         if !matches!(e, Entry::Command(..)) {
             running = false;
+        }
+        // The commands between results alike (`sleep 100ms`, `send C1
+        // 100k`, five times over) go with the results they fold into:
+        // they would part the run, and a lesson's retries would each take
+        // their rows and push out the result before them that its note
+        // talks about.
+        if let Some((newer, _)) = &alike
+            && between_alike(entries, i, newer, alike_idx)
+        {
+            continue;
         }
         if let Entry::Op(r) = e
             && let Some((newer, n)) = &mut alike
@@ -150,6 +165,7 @@ fn fit_with<'a>(
         if let Entry::Op(r) = e {
             finished.push(r.seq);
             alike = Some((r, 0));
+            alike_idx = i;
             // Not drawn (yet): no block to count in.
             alike_at = usize::MAX;
         }
@@ -224,13 +240,23 @@ fn fit_with<'a>(
     }
     // Still too many: the older results keep their first row (the call and
     // what it returned), oldest first, so that more of them stay in sight.
-    for b in blocks.iter_mut().filter(|b| b.lines.len() > 1) {
+    // A result with a count of alike ones above it keeps the count too.
+    for b in blocks.iter_mut() {
+        let counted = b
+            .lines
+            .first()
+            .is_some_and(|l| l.to_string().trim_start().starts_with("⋮ "));
+        let keep = if counted { 2 } else { 1 };
         if rows <= h {
             break;
         }
-        rows -= b.lines.len() - 1;
-        let first = b.lines.remove(0);
-        b.lines = vec![ellipsis(first, width)];
+        if b.lines.len() <= keep {
+            continue;
+        }
+        rows -= b.lines.len() - keep;
+        let first = b.lines.remove(keep - 1);
+        b.lines.truncate(keep - 1);
+        b.lines.push(ellipsis(first, width));
         left_out = true;
     }
     // Still too many: the newest blocks that fit whole, and when not even
@@ -294,6 +320,44 @@ fn ellipsis(line: Line<'_>, width: usize) -> Line<'_> {
         super::format::shorten(body, room.saturating_sub(1))
     };
     Line::styled(format!("{}{short}", &text[..indent]), style)
+}
+
+/// Whether entry `i` is a command (or a lesson's note, which draws
+/// nothing here) with only such entries between it and an older result
+/// alike to `newer` (entry `newer_at`), made by a command written the
+/// same: `send C1 100k` again, not a `sendto` of other bytes.
+fn between_alike(entries: &VecDeque<Entry>, i: usize, newer: &CallResult, newer_at: usize) -> bool {
+    if !quiet(&entries[i]) {
+        return false;
+    }
+    let Some(older_at) = (0..i).rev().find(|j| !quiet(&entries[*j])) else {
+        return false;
+    };
+    match &entries[older_at] {
+        Entry::Op(r) if same(newer, r) => {
+            let made = command_before(entries, newer_at);
+            made.is_some() && made == command_before(entries, older_at)
+        }
+        _ => false,
+    }
+}
+
+/// A command, or a lesson's note: entries that draw no result.
+fn quiet(e: &Entry) -> bool {
+    matches!(e, Entry::Command(..) | Entry::Note(_))
+}
+
+/// The command that made the result at `at`: the nearest command before
+/// it, past notes and `sleep`s.
+fn command_before(entries: &VecDeque<Entry>, at: usize) -> Option<&str> {
+    entries
+        .range(..at)
+        .rev()
+        .take_while(|e| quiet(e))
+        .find_map(|e| match e {
+            Entry::Command(c, _) if !c.starts_with("sleep ") => Some(c.as_str()),
+            _ => None,
+        })
 }
 
 /// Two results alike: the same call on the same socket, with the same
