@@ -224,13 +224,22 @@ fn main() -> ExitCode {
             }
             return ExitCode::from(2);
         }
+        if cli.netns {
+            sockplay::lab::netns::mark_asked();
+        }
         match setup::own_lab_lesson(&cli) {
             // A lesson written for the machine's loopback (its sends fill
             // buffers 64 KiB at a time) keeps it under --netns as well: cut
             // into 1448-byte segments, its calls would return other counts.
-            Some((name, false)) if lesson_netns.is_none() && link.now.is_none() => eprintln!(
-                "sockplay: {name} runs in the lab's own namespace; its loopback stays as the machine's (MTU 65536, TSO/GSO on), so that its calls return what they would outside"
-            ),
+            Some((name, false))
+                if lesson_netns.is_none()
+                    && link.now.is_none()
+                    && !setup::shapes_loopback(&cli) =>
+            {
+                eprintln!(
+                    "sockplay: {name} runs in the lab's own namespace; its loopback stays as the machine's (MTU 65536, TSO/GSO on), so that its calls return what they would outside"
+                )
+            }
             _ => own_loopback(),
         }
     } else if let Some((name, wire)) = setup::own_lab_lesson(&cli) {
@@ -248,6 +257,17 @@ fn main() -> ExitCode {
                 if say {
                     eprintln!(
                         "sockplay: {name} shows the wire: it runs in a lab of its own (a network namespace; its loopback has MTU {mtu}, TSO/GSO off, so segments look like a real network's)"
+                    );
+                }
+            }
+            // One whose figures should read as in the lessons that show
+            // the wire has its loopback shaped the same way.
+            Ok(()) if setup::shapes_loopback(&cli) => {
+                own_loopback();
+                if say {
+                    let mtu = sockplay::wire::loopback::mtu().unwrap_or(0);
+                    eprintln!(
+                        "sockplay: {name} runs in a lab of its own (a network namespace; its loopback has MTU {mtu}, TSO/GSO off, as in the lessons that show the wire)"
                     );
                 }
             }

@@ -26,10 +26,11 @@ pub fn python_program(file: &std::path::Path) -> anyhow::Result<u8> {
         }
     };
     let name = file.display().to_string();
-    // Where the lesson's lab runs in a namespace of its own, so does its program.
+    // Where the lesson's lab runs in a namespace of its own, its loopback
+    // shaped like a network (MTU 1500), so does its program.
     // A lesson on a link runs there too: its pulled cable is the loopback
     // of the program's own namespace taken down.
-    let own = lesson.needs_own_netns() || lesson.needs_wire() || lesson.uses_link();
+    let own = lesson.shapes_loopback();
     let link = lesson.link_header();
     print!(
         "{}",

@@ -26,6 +26,17 @@ pub(crate) fn own_lab_lesson(cli: &Cli) -> Option<(String, bool)> {
     lesson.wants_own_netns().then_some((lesson.name, wire))
 }
 
+/// Whether the lesson about to run has its lab's loopback shaped like a
+/// network (MTU 1500, TSO/GSO off) when it gets a lab of its own.
+pub(crate) fn shapes_loopback(cli: &Cli) -> bool {
+    let file = match &cli.mode {
+        Some(Mode::Run { file, .. }) => file.clone(),
+        Some(Mode::Lesson { name }) => PathBuf::from(name),
+        _ => return false,
+    };
+    file.as_os_str() != "-" && script_or_lesson(&file).is_ok_and(|l| l.shapes_loopback())
+}
+
 /// `--link SETTINGS`, else the header of the lesson or script about to
 /// run; a bad setting is one line.
 pub(crate) fn link_plan(cli: &Cli) -> Result<sockplay::script::parse::link::Plan, String> {

@@ -166,7 +166,7 @@ fn child(name: &str, size: &str) -> ExitCode {
                 println!("no lab of its own: {e}");
                 return ExitCode::FAILURE;
             }
-        } else if lesson.needs_own_netns() || lesson.needs_wire() || lesson.uses_link() {
+        } else if lesson.shapes_loopback() {
             // A lesson that asks for a lab of its own only for its counters
             // keeps the machine's loopback, as `sockplay lesson` does.
             let _ = sockplay::wire::loopback::like_a_network();

@@ -1,6 +1,7 @@
 # lesson: Partial recv
 # summary: recv(16) returning less than 16; a message arriving in pieces; why recvall loops; recv → 0 at end of stream
 # netns: own where possible
+# loopback: like a network
 
 step "recv returns what is there"
 listen

@@ -19,15 +19,16 @@ pub(crate) fn low_port_hint(port_alone: bool, port: u16) -> Option<String> {
 /// Where listener `name`, bound to `local` (asked as `addr`), can be
 /// reached from, when that is not the machine's loopback: the server side
 /// of the lab's link, the lab's own namespace (said of the first listener
-/// only: the rest are in the same one, and a lesson would repeat it at
-/// every listen), or the network.
+/// only, the rest being in the same one, and only when the user asked for
+/// it with `--netns`: a lesson that brings its own namespace is not told
+/// of it in the middle of its calls), or the network.
 pub(crate) fn whereabouts(name: SockName, local: Option<SocketAddr>, addr: SocketAddr) -> String {
     if super::sides::get().is_some()
         && local.is_some_and(|a| a.ip() == IpAddr::V4(super::sides::SERVER_IP))
     {
         " (on the server side of the lab's link)".into()
     } else if super::netns::is_own() {
-        if name.number == 1 {
+        if name.number == 1 && super::netns::was_asked() {
             " (in sockplay's own network namespace: reachable only from the lab)".into()
         } else {
             String::new()

@@ -16,6 +16,21 @@ pub fn is_own() -> bool {
     OWN.load(Ordering::Relaxed)
 }
 
+static ASKED: AtomicBool = AtomicBool::new(false);
+
+/// Records that the user asked for the lab's own namespace (`--netns`),
+/// rather than a lesson bringing it: only then does a listen's result say
+/// where the listener can be reached from (a lesson's class connects from
+/// nowhere else, and the sentence would be talk about the tool).
+pub fn mark_asked() {
+    ASKED.store(true, Ordering::Relaxed);
+}
+
+/// Whether the user asked for the lab's own namespace (`--netns`).
+pub fn was_asked() -> bool {
+    ASKED.load(Ordering::Relaxed)
+}
+
 /// Moves the process into a new network namespace and brings its loopback
 /// up. With CAP_SYS_ADMIN (root) the namespace is made directly; without
 /// it, inside a new user namespace, where unprivileged users may make one.

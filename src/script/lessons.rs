@@ -137,6 +137,28 @@ impl Lesson {
                 })
     }
 
+    /// Whether the lesson's lab of its own has its loopback shaped like a
+    /// network (MTU 1500, TSO/GSO off): one that shows the wire, runs in a
+    /// namespace of its own (`# netns: own`) or on a link, or whose header
+    /// says `# loopback: like a network` (its figures then read as in the
+    /// lessons that show the wire: a send buffer nobody set, say, is sized
+    /// by the kernel from the segment size, 64 KiB ones on the machine's
+    /// loopback).
+    pub fn shapes_loopback(&self) -> bool {
+        self.needs_own_netns()
+            || self.needs_wire()
+            || self.uses_link()
+            || self
+                .text
+                .lines()
+                .take_while(|l| l.trim_start().starts_with('#') || l.trim().is_empty())
+                .any(|l| {
+                    let l = l.trim_start().trim_start_matches('#').trim();
+                    l.strip_prefix("loopback:")
+                        .is_some_and(|v| v.trim() == "like a network")
+                })
+    }
+
     /// Whether the lesson runs in a lab of its own (`# netns: own`): it
     /// floods a listener or changes a setting, which only a network
     /// namespace of the lab's own keeps from the machine.
@@ -190,6 +212,8 @@ mod tests {
         assert!(find("backlog").unwrap().needs_own_netns());
         assert!(!find("first-connection").unwrap().needs_own_netns());
         assert!(find("partial-recv").unwrap().wants_own_netns());
+        assert!(find("partial-recv").unwrap().shapes_loopback());
+        assert!(!find("partial-send").unwrap().shapes_loopback());
         assert!(!find("partial-recv").unwrap().needs_own_netns());
         for l in &lessons {
             assert!(!l.summary.is_empty(), "{}", l.name);
