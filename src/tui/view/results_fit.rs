@@ -254,9 +254,10 @@ fn fit_with<'a>(
             continue;
         }
         rows -= b.lines.len() - keep;
+        let time = time_of(&b.lines[keep - 1..]);
         let first = b.lines.remove(keep - 1);
         b.lines.truncate(keep - 1);
-        b.lines.push(ellipsis(first, width));
+        b.lines.push(ellipsis_timed(first, time, width));
         left_out = true;
     }
     // Still too many: the newest blocks that fit whole, and when not even
@@ -287,9 +288,11 @@ fn fit_with<'a>(
                     .chars()
                     .take_while(|c| *c == ' ')
                     .collect();
+                let time = time_of(&b.lines[room - 1..]);
                 b.lines.truncate(room - 1);
-                b.lines.push(ellipsis(
+                b.lines.push(ellipsis_timed(
                     Line::styled(format!("{indent}{}", rest.join(" ")), style),
+                    time,
                     width,
                 ));
                 shown.push(b);
@@ -299,6 +302,40 @@ fn fit_with<'a>(
     }
     let lines = shown.into_iter().rev().flat_map(|b| b.lines).collect();
     (lines, left_out)
+}
+
+/// How long a call took, as its result's lines end (`(2.14 s)`, before
+/// any `· ended after #14`): a figure a note often quotes ("recvall took
+/// 2.14 s"), kept when the rest of the result is cut.
+fn time_of(lines: &[Line<'_>]) -> Option<String> {
+    let text: String = lines
+        .iter()
+        .map(|l| l.to_string().trim().to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let at = text.rfind(" (")?;
+    let end = at + text[at..].find(')')?;
+    let inside = &text[at + 2..end];
+    let (n, unit) = inside.split_once(' ')?;
+    let figure = n.parse::<f64>().is_ok() && matches!(unit, "s" | "ms" | "µs");
+    figure.then(|| format!("({inside})"))
+}
+
+/// A line cut short to one row of `width` as `ellipsis` does, with the
+/// call's time after the `…` when the cut took it away.
+fn ellipsis_timed(line: Line<'_>, time: Option<String>, width: usize) -> Line<'_> {
+    let text = line.to_string();
+    match time {
+        Some(t) if !text.contains(&t) => {
+            let style = line.spans.first().map(|s| s.style).unwrap_or_default();
+            // Two spaces: the time is a field of its own, as in the
+            // whole result.
+            let room = width.saturating_sub(t.chars().count() + 2);
+            let short = ellipsis(line, room).to_string();
+            Line::styled(format!("{short}  {t}"), style)
+        }
+        _ => ellipsis(line, width),
+    }
 }
 
 /// A line cut short to one row of `width` after whole words, ending in
