@@ -186,8 +186,8 @@ fn transcript_of_the_example() {
         (r"127\.0\.0\.1:\d+", "127.0.0.1:[port]"),
         (r"fd \d+", "fd [n]"),
         // How much a small buffer takes depends on the kernel's accounting.
-        (r"→ \d+ +\[partial \d+%\]  the send buffer had room for \d+", "→ [n] [partial]  the send buffer had room for [n]"),
-        (r"→ \d+ +\[partial <1%\]  the send buffer had room for \d+", "→ [n] [partial]  the send buffer had room for [n]"),
+        (r"→ \d+ +\[partial \d+%\]  took \d+", "→ [n] [partial]  took [n]"),
+        (r"→ \d+ +\[partial <1%\]  took \d+", "→ [n] [partial]  took [n]"),
         // Whether the second send still fits a little is the kernel's timing.
         (r"(?m)^#8 .*$", "#8   [the second send: partial or EAGAIN]"),
         (r#"→ \d+ +"[a-z…]+"  read \d+ bytes in \d+ recv calls"#, "→ [n] [bytes]  read [n] bytes in [k] recv calls"),

@@ -228,9 +228,15 @@ fn read_ret(f: &Facts<'_>, n: u64) -> Reading {
             )
         }
         (Call::Send, None) if f.mode != TimeoutMode::Blocking => {
-            format!("the send buffer had room for {n} of {asked} bytes: sent at once")
+            format!(
+                "took {n} of {asked} bytes at once, on to the peer or into the send buffer: no room for more"
+            )
         }
-        (Call::Send, None) => format!("the send buffer had room for {n} of {asked} bytes"),
+        (Call::Send, None) => {
+            format!(
+                "took {n} of {asked} bytes, on to the peer or into the send buffer: no room for more"
+            )
+        }
         (Call::SendAll, None) => format!("stopped after {n} of {asked} bytes"),
         (Call::RecvAll, _) => format!("the stream ended after {n} of {asked} bytes"),
         _ => String::new(),
