@@ -287,8 +287,24 @@ fn syn_sent_note(v: &SockView, listeners: &[Listening], system: &System) -> Stri
     let next = syn_timer_words(v, system)
         .map(|w| format!("; {w}"))
         .unwrap_or_default();
+    // A connect() still waiting fails; one that returned (a time-out,
+    // EINPROGRESS) left the handshake to the kernel, and the program
+    // learns its end from SO_ERROR.
+    let waiting = v.in_flight.iter().any(|c| c.starts_with("connect"));
     let limit = syn_limit_words(system)
-        .map(|w| format!("; {w}"))
+        .map(|w| {
+            if waiting {
+                format!("; {w}")
+            } else {
+                format!(
+                    "; {}",
+                    w.replace(
+                        "then connect() fails with ETIMEDOUT",
+                        "then the handshake fails: SO_ERROR gives ETIMEDOUT"
+                    )
+                )
+            }
+        })
         .unwrap_or_default();
     match v.peer.and_then(|p| listener_of(p, listeners)) {
         Some(l) if l.full => format!(
