@@ -262,3 +262,49 @@ print(blocking[1], timed[1], timed[0] != blocking[0], timed[0] in (7, 271, 73), 
         "Python makes the socket non-blocking, waits with poll() up to the time-out until it is ready"
     ));
 }
+
+/// timeouts: the exceptions Python raises where the lesson names them:
+/// TimeoutError('timed out') for its own time-out (accept, recv, send,
+/// connect), BlockingIOError for EAGAIN (non-blocking accept, and recv
+/// under the kernel's SO_RCVTIMEO, which Python does not know of).
+#[test]
+fn pythons_time_outs_raise_what_the_timeouts_lesson_says() {
+    let got = python3(
+        r#"
+import socket, struct
+def raised(f):
+    try:
+        f()
+        return "returned"
+    except OSError as e:
+        return "%s(%r)" % (type(e).__name__, str(e) if isinstance(e, TimeoutError) else e.errno)
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(0)
+l.settimeout(0.5); print(raised(l.accept))
+l.settimeout(0); print(raised(l.accept) == "BlockingIOError(11)")
+l.settimeout(None)
+c = socket.create_connection(l.getsockname()); a, _ = l.accept()
+a.settimeout(0.5); print(raised(lambda: a.recv(100)))
+a.settimeout(None)
+a.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", 0, 500000))
+print(raised(lambda: a.recv(100)) == "BlockingIOError(11)")
+full = socket.socket(); full.bind(("127.0.0.1", 0)); full.listen(0)
+first = socket.create_connection(full.getsockname())
+late = socket.socket(); late.settimeout(0.5)
+print(raised(lambda: late.connect(full.getsockname())))
+"#,
+    );
+    assert_eq!(
+        got,
+        "TimeoutError('timed out')\nTrue\nTimeoutError('timed out')\nTrue\nTimeoutError('timed out')"
+    );
+    let text = lesson("timeouts");
+    for said in [
+        "Python raises TimeoutError('timed out')",
+        "(Python: BlockingIOError)",
+        "(Python would raise BlockingIOError here)",
+        "connect() timed out (TimeoutError)",
+        "then it said 'timed out' (TimeoutError)",
+    ] {
+        assert!(text.contains(said), "{said}");
+    }
+}

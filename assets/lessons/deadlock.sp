@@ -14,14 +14,16 @@ sendall C1 1m
 sendall A1 1m
 expect C1 snd_wnd=0 within 5s
 expect A1 snd_wnd=0 within 5s
+sleep 3s
+expect C1 snd_wnd=0
 show C1
 note "No. C1's snd_wnd is {C1.snd_wnd}: A1, which does not read, gives C1 a zero window. C1's sendall is in flight, blocked."
-note "The view's app sent is 0: it counts what send() calls have returned, and the one inside sendall is still blocked. What that send() has handed over so far is in C1's sendq ({C1.sendq}) or already in A1's recvq."
+note "The view's app sent is 0: it counts what send() calls have returned, and the one inside sendall is still blocked. What that send() has handed over so far is in C1's sendq ({C1.sendq}), or has already reached A1."
 note "The view's retrans {C1.retrans} are segments C1's kernel sent again when an acknowledgement was slow to come; dsack_dups {C1.dsack_dups} of them A1 reported it already had. None of this is the deadlock."
 
 step "Both wait"
 show A1
-note "The other way round the same: A1's snd_wnd is {A1.snd_wnd}, for C1's buffer is full. Both sendall calls wait for the other side to read; neither will. A deadlock, made by the buffers being finite."
+note "The other way round the same: A1's snd_wnd is {A1.snd_wnd}, for C1 does not read either. Both sendall calls wait for the other side to read; neither will. A deadlock, made by the buffers being finite."
 
 step "Getting out"
 note "Can either side get out on its own? What would break it?"

@@ -70,8 +70,9 @@ expect A2 ret=256k
 expect C2 sendq=0 within 10s
 expect C2 link_dropped_loss=1..
 expect C2 retrans=1..
+note "Yes: recvall got all 256 KiB, though the link lost some of C2's packets on the way."
 show C2
-note "Yes: recvall got all 256 KiB, though the link dropped some of its packets on the way (dropped: loss). No message said 'lost': the server's acknowledgements kept naming the next byte it was missing, and from them C2's kernel learned what to send again: retrans {C2.retrans}."
+note "The view counts them (dropped: loss). No message said 'lost': the server's acknowledgements kept naming the next byte it was missing, and from them C2's kernel learned what to send again: retrans {C2.retrans}."
 note "The view counts the link's drops each way. Those on the way to the client were acknowledgements, and a lost acknowledgement needs no resend: the next one names the next byte missing, as the lost one would have."
 
 step "The cable pulled"

@@ -23,14 +23,15 @@ expect packet from=A1 to=C1 win=0 kernel=zero-window-probe-ack within 5s
 show C1
 note "A1's buffer is full and its window is zero: C1's snd_wnd is {C1.snd_wnd}. C1's sendall still returned: the bytes A1 had no room for, {C1.notsent} of them, wait unsent in C1's own send buffer."
 note "The kernel view also shows retrans {C1.retrans}, segments C1's kernel sent again when an acknowledgement was slow to come, and dsack_dups {C1.dsack_dups}, those A1 reported it had already got (a D-SACK): resent for nothing. This lesson needs neither them nor rtt and cwnd."
+
+step "The receiver's side"
 show A1
 note "A1 holds {A1.recvq} bytes, more than the 65536 it asked for: its rcvbuf is {A1.rcvbuf}, as the kernel doubles what is asked, for its bookkeeping."
 
 step "No message says stop"
 note "The receiver never sent 'stop'. Each acknowledgement it sent carried a smaller window, and the sender may only have that many bytes unacknowledged. At zero, the sender waits and now and then probes the window."
 select C1 wire
-note "On the wire, the newest segments: C1's kernel probing the window with a segment that carries nothing, further apart each time, and A1 answering with its zero window. No call made these: the kernel did."
-note "Not every probe gets an answer: Linux answers segments outside the window at most twice a second, so a probe within half a second of A1's last answer gets none."
+note "On the wire, the newest segments: C1's kernel probing the window with an empty segment, further apart each time, and A1 answering with its zero window, though at most twice a second. No call made these: the kernel did."
 
 step "A sender at full speed"
 note "C1 now sends 8 MiB more, at full speed. Does this sendall return?"
@@ -64,6 +65,10 @@ recv A1 64k
 expect packet from=A1 to=C1 kernel=window-update within 5s
 expect C1 snd_wnd=0 within 5s
 note "It opens: A1 sent C1 a window update (Results checks it), the same acknowledgement with a window no longer zero, sent because the application read. C1 filled it at once: zero again."
+expect C1 ret=160k
+expect C1 snd_mem=87382..
+show C1
+note "C1's sendall is still in flight, though its send buffer is no longer full: the kernel wakes a sender that waits for room only once the free room is at least half what the buffer holds, and snd_mem {C1.snd_mem} of sndbuf {C1.sndbuf} leaves less."
 
 step "Reading on"
 note "The server now reads everything, 1 MiB a second. What becomes of C1's blocked sendall?"

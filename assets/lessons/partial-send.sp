@@ -42,6 +42,8 @@ note "The five tries after it took nothing: a non-blocking send() fails with EAG
 pause
 show C1
 note "The buffer counts memory, not data: C1's {C1.sendq} bytes are charged snd_mem {C1.snd_mem}, past its {C1.sndbuf}, for the kernel checks for room before it takes each piece, and the last piece may pass the size."
+
+step "The receiver's window"
 show A1
 note "A1 holds recvq {A1.recvq}, charged rcv_mem {A1.rcv_mem} of its {A1.rcvbuf}: its buffer is not full, yet its rcv_wnd is {A1.rcv_wnd}. A1 stopped offering a window before all its memory was charged."
 
@@ -54,7 +56,7 @@ wait C1 15s
 expect C1 ret=64k
 drain A1 off
 note "sendall returned {C1.ret} after {C1.elapsed}, as fast as the receiver read: between its send() calls it waited for room, as an event loop would."
-note "Python's socket.sendall does not: on a non-blocking socket it raises BlockingIOError as soon as the buffer is full, and the program cannot tell how much was sent."
+note "Python's socket.sendall does not wait for room: on a non-blocking socket it raises BlockingIOError as soon as the buffer is full, and the program cannot tell how much was sent."
 
 step "A blocking send instead"
 note "C1 becomes blocking; the receiver does not read."
