@@ -88,9 +88,9 @@ fn flow_control_gets_ladders_and_time_sequence_graphs_its_handout_links() {
     let (md, err) = handout("flow-control", &dir);
     let links = links(&md);
     let files: Vec<&str> = links.iter().map(|(_, p)| p.as_str()).collect();
-    // The handshake in the first step, the window opening in the fifth;
+    // The handshake in the first step, the window opening in the sixth;
     // what lands in the steps between depends on when the kernel probes.
-    for n in [1, 5] {
+    for n in [1, 6] {
         let ladder = format!("{}/0{n}-ladder.svg", dir.display());
         assert!(
             files.contains(&ladder.as_str()),
