@@ -67,8 +67,7 @@ expect C1 snd_wnd=0 within 5s
 note "It opens: A1 sent C1 a window update (Results checks it), the same acknowledgement with a window no longer zero, sent because the application read. C1 filled it at once: zero again."
 expect C1 ret=160k
 expect C1 snd_mem=87382..
-show C1
-note "C1's sendall is still in flight, though its send buffer is no longer full: the kernel wakes a sender that waits for room only once the free room is at least half what the buffer holds, and snd_mem {C1.snd_mem} of sndbuf {C1.sndbuf} leaves less."
+note "C1's sendall is still blocked, though its send buffer is no longer full (its path shows no FULL): the kernel wakes a sender that waits for room only once the free room is at least half what the buffer holds, which C1's is not."
 
 step "Reading on"
 note "The server now reads everything, 1 MiB a second. What becomes of C1's blocked sendall?"

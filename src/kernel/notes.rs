@@ -300,7 +300,7 @@ fn syn_sent_note(v: &SockView, listeners: &[Listening], system: &System) -> Stri
                     "; {}",
                     w.replace(
                         "then connect() fails with ETIMEDOUT",
-                        "then the handshake fails: SO_ERROR gives ETIMEDOUT"
+                        "then SO_ERROR gives ETIMEDOUT"
                     )
                 )
             }

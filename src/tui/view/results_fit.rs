@@ -379,9 +379,10 @@ fn between_alike(entries: &VecDeque<Entry>, i: usize, newer: &CallResult, newer_
     }
 }
 
-/// A command, or a lesson's note: entries that draw no result.
+/// A command, a lesson's note, or a call told blocked before its result
+/// came (a send that waited half a second): entries that draw no result.
 fn quiet(e: &Entry) -> bool {
-    matches!(e, Entry::Command(..) | Entry::Note(_))
+    matches!(e, Entry::Command(..) | Entry::Note(_) | Entry::Blocked(_))
 }
 
 /// The command that made the result at `at`: the nearest command before
