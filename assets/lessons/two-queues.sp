@@ -14,7 +14,7 @@ note "A handshake is given up after a few resends of the SYN-ACK, or of the clie
 sysctl tcp_syn_retries=127
 sysctl tcp_syn_linear_timeouts=127
 sysctl tcp_synack_retries=100
-note "A half-open entry may now wait through {sysctl.tcp_synack_retries} SYN-ACK resends, not 5; a client whose SYN goes unanswered sends it again each second, {sysctl.tcp_syn_linear_timeouts} times, before it backs off. The last step lowers the SYN-ACK resends and shows the entries go."
+note "A half-open entry may now wait through {sysctl.tcp_synack_retries} SYN-ACK resends, not 5; a client whose SYN goes unanswered sends it again each second, {sysctl.tcp_syn_linear_timeouts} times and once more, before it backs off. The last step lowers the SYN-ACK resends and shows the entries go."
 
 step "Half-open without privilege: defer_accept"
 note "TCP_DEFER_ACCEPT asks the server to finish a handshake only when data comes. L2 will set it to 30 s. Two clients connect to L2: the first sends data at once, the second sends nothing. What state will each client read, where will L2 keep each one, and will the silent one ever get in?"
