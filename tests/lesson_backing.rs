@@ -5,7 +5,10 @@
 //! narration pane, written the same way (a note that ends with a question
 //! may cite the arguments of the command that comes next). On each of
 //! those screens, and at each stop, no pane may cut a word or a figure
-//! (each pane is held against itself drawn far wider).
+//! (each pane is held against itself drawn far wider). At a pause that
+//! asks a question, the results show no `✓ expect` row of an earlier step:
+//! beside the question, a check the lesson made before could give its
+//! answer away or muddle it with a figure of another run.
 //!
 //! Each lesson plays in a process of its own (this file's `main`), so
 //! that a lesson that needs a lab of its own enters a network namespace
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
         failed.extend(backing::cite::self_test());
         failed.extend(backing::screens::self_test());
         failed.extend(backing::cuts::self_test());
+        failed.extend(backing::pauses::self_test());
         failed.extend(backing::synthetic::check());
     }
     let lessons: Vec<String> = sockplay::script::lessons::all()

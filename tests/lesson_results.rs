@@ -280,3 +280,70 @@ fn udp_keeps_its_results_in_sight() {
 fn partial_send_keeps_the_first_retry_beside_the_ones_that_failed() {
     results_in_sight("partial-send");
 }
+
+/// The `✓ expect` rows of the results pane at `sizes`.
+fn checks_drawn(app: &mut App, sizes: &[(u16, u16)]) -> Vec<String> {
+    sizes
+        .iter()
+        .flat_map(|&(w, h)| rows_in(app, w, h, |a| a.results))
+        .filter(|r| r.contains("✓ expect"))
+        .map(|r| r.trim_end().to_string())
+        .collect()
+}
+
+/// Two steps: the first checks a listener, the second asks a question
+/// about it.
+const TWO_STEPS: &str = "step \"One\"\nlisten\nexpect L1 state=LISTEN\n\
+                         step \"Two\"\nnote \"A client connects. What becomes of L1's accept queue?\"\n\
+                         pause\nconnect L1\nexpect L1 accept_queue=1\n";
+
+/// A step's checks show with the step, at 100×30 and at 80×24; at the
+/// next step's question they are gone (beside it, an earlier step's
+/// figures could give the answer away).
+#[test]
+fn an_earlier_steps_checks_do_not_stand_beside_the_next_question() {
+    let sizes = [(100, 30), (80, 24)];
+    let (mut app, rx) = app();
+    app.play("two steps", parse_script(TWO_STEPS).unwrap(), true);
+    // Space until the question, the rows kept at each stop before it.
+    let mut stops = Vec::new();
+    for _ in 0..5 {
+        run_to_stop(&mut app, &rx);
+        let stop = app.script.as_ref().unwrap().stop();
+        stops.push(checks_drawn(&mut app, &sizes));
+        if matches!(stop, Some(sockplay::tui::lesson::Stop::Pause(_))) {
+            break;
+        }
+        key(&mut app, KeyCode::Char(' '));
+    }
+    app.lab.shutdown(Duration::from_secs(1));
+    let asked = stops.pop().unwrap();
+    let first = stops.pop().unwrap_or_default();
+    assert_eq!(
+        first,
+        vec!["✓ expect L1 state=LISTEN"; 2],
+        "the step's own check, at both sizes"
+    );
+    assert!(asked.is_empty(), "at the next step's question: {asked:?}");
+}
+
+/// The same lines as a script that is no lesson: its results keep every
+/// line, the first step's check too.
+#[test]
+fn a_script_keeps_every_check() {
+    let (mut app, rx) = app();
+    app.play("two steps", parse_script(TWO_STEPS).unwrap(), false);
+    for _ in 0..5 {
+        run_to_stop(&mut app, &rx);
+        if app.script.as_ref().unwrap().done {
+            break;
+        }
+        key(&mut app, KeyCode::Char(' '));
+    }
+    let drawn = checks_drawn(&mut app, &[(100, 30)]);
+    app.lab.shutdown(Duration::from_secs(1));
+    assert_eq!(
+        drawn,
+        vec!["✓ expect L1 state=LISTEN", "✓ expect L1 accept_queue=1"]
+    );
+}

@@ -19,6 +19,7 @@ use sockplay::tui::view;
 use super::cite::{Cite, backed, cites};
 use super::label::{pair_backed, pairs};
 use super::names::{call_shown, calls, names};
+use super::pauses::{earlier_at_question, list_pause_checks};
 
 /// How often the kernel view comes, as the lab's sampler sends it.
 const SAMPLE_EVERY: Duration = Duration::from_millis(200);
@@ -134,7 +135,7 @@ pub fn drawn(app: &App, w: u16, h: u16) -> Drawn {
 }
 
 /// The title of the step the lesson is in at line index `at`, numbered.
-fn step_title(lines: &[Line], at: usize) -> String {
+pub fn step_title(lines: &[Line], at: usize) -> String {
     let mut n = 0;
     let mut title = "(before the first step)".to_string();
     for l in &lines[..at.min(lines.len())] {
@@ -282,7 +283,7 @@ fn backed_name(screen: &str, name: &Cite) -> bool {
 }
 
 /// The note at line `i` as it appeared (its quotes filled).
-fn note_text(app: &App, i: usize) -> String {
+pub fn note_text(app: &App, i: usize) -> String {
     let script = app.script.as_ref().unwrap();
     let Statement::Note(raw) = &script.player.lines()[i].statement else {
         return String::new();
@@ -467,58 +468,12 @@ fn read_stop(app: &App, (w, h): (u16, u16), reading: &mut Reading, played: &mut 
     }
     if let Some(Stop::Pause(p)) = script.stop() {
         list_pause_checks(app, lines, p, &drawn.log);
+        played
+            .misses
+            .extend(earlier_at_question(app, lines, p, &drawn.log));
         reading.asked = Some((p, drawn.outside));
     }
     reading.since_stop.clear();
-}
-
-/// The checks that held, as the results drawn at a stop show them: each
-/// `✓ expect` row's checks (`C1 state=ESTABLISHED`), folded ones apart,
-/// without the `+2 more` of a folded row or a check cut short.
-pub fn checks_shown(log: &str) -> Vec<String> {
-    log.lines()
-        .filter_map(|row| row.split_once("✓ expect ").map(|(_, rest)| rest))
-        .flat_map(|rest| rest.trim_end_matches(['│', ' ']).split(" · "))
-        .filter(|c| !c.starts_with('+') && !c.ends_with('…'))
-        .map(str::to_string)
-        .collect()
-}
-
-/// The checks a lesson makes after the pause at line `pause`, up to the
-/// note that answers it: the question's answer, as the lesson proves it.
-pub fn checks_after(lines: &[Line], pause: usize) -> Vec<String> {
-    lines[pause + 1..]
-        .iter()
-        .take_while(|l| !matches!(l.statement, Statement::Note(_) | Statement::Step(_)))
-        .filter_map(|l| match &l.statement {
-            Statement::Expect(e) => Some(e.text()),
-            _ => None,
-        })
-        .collect()
-}
-
-/// With `BACKING_PAUSES` set, lists at each pause the question, the
-/// checks that held as the results show them, the checks the lesson makes
-/// after the pause (its answer's proof), and those shown already: a check
-/// on screen at a pause must not give the answer the class is asked to
-/// predict. A reader judges each: a check made again for a state that
-/// stays (`L3 syn_recv=4` while a client connects) is no answer.
-fn list_pause_checks(app: &App, lines: &[Line], pause: usize, log: &str) {
-    if std::env::var_os("BACKING_PAUSES").is_none() {
-        return;
-    }
-    let shown = checks_shown(log);
-    let coming = checks_after(lines, pause);
-    let question = (0..pause)
-        .rev()
-        .find(|&i| matches!(lines[i].statement, Statement::Note(_)))
-        .map(|i| note_text(app, i))
-        .unwrap_or_default();
-    let again: Vec<&String> = coming.iter().filter(|c| shown.contains(c)).collect();
-    eprintln!(
-        "PAUSE {} · {question}\n  shown: {shown:?}\n  coming: {coming:?}\n  shown again: {again:?}",
-        step_title(lines, pause)
-    );
 }
 
 /// Records the words or figures cut on the screen as it is now.

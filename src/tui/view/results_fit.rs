@@ -1,11 +1,13 @@
 //! A lesson's results in few rows: on a projector the narration leaves the
 //! results pane short, and the calls a note talks about must stay in sight.
-//! The checks that held fold into one line; when the step's lines still do
-//! not fit, what the narration does not talk about gives way first: lines
-//! of earlier steps, the step's title (the narration shows it), `show`
-//! tables and notices, the commands as written (the result line names the
-//! call), then the folded checks. The calls' results, failed checks and
-//! errors go last, newest kept. Scrolling up shows every line as it was.
+//! Only the step's own checks show (an earlier step's would stand beside
+//! the next question), and those that held fold into one line; when the
+//! step's lines still do not fit, what the narration does not talk about
+//! gives way first: lines of earlier steps, the step's title (the
+//! narration shows it), `show` tables and notices, the commands as written
+//! (the result line names the call), then the folded checks. The calls'
+//! results, failed checks and errors go last, newest kept. Scrolling up
+//! shows every line as it was.
 
 use std::collections::VecDeque;
 
@@ -171,6 +173,15 @@ fn fit_with<'a>(
         }
         if kept_rows >= h || earlier_rows >= h {
             break;
+        }
+        // An earlier step's checks that held belong to that step: beside
+        // the question of the step after, they would give its answer away
+        // or muddle it with a figure of another run.
+        if let Entry::Expect(r) = e
+            && r.ok
+            && !in_step
+        {
+            continue;
         }
         if let Entry::Expect(r) = e
             && r.ok
