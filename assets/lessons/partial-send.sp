@@ -3,7 +3,7 @@
 # netns: own where possible
 
 step "Small buffers"
-note "Both ends get small buffers, set before connecting; the client is non-blocking (timeout=0). The receiver will not read."
+note "The server gets a small receive buffer and the client a small send buffer, both set before connecting; the client is non-blocking (timeout=0). The receiver will not read."
 listen rcvbuf=4k
 connect L1 sndbuf=4k timeout=0
 wait C1
@@ -18,14 +18,14 @@ note "C1's send buffer is {C1.sndbuf} bytes and A1's receive buffer {A1.rcvbuf},
 pause
 send C1 100k
 expect C1 partial=true
-note "send() returned {C1.ret}, less than 100 KiB: what the receiver's buffer took and what fitted in the send buffer. A non-blocking send never waits; it says how much it took."
+note "send() returned {C1.ret}, less than 100 KiB: all that fitted. Bytes sent on to A1 still counted against C1's buffer until acknowledged, and that came after the call. A non-blocking send never waits; it says how much it took."
 
 step "Then EAGAIN"
 note "C1 tries again, six times, while nobody reads."
 sleep 100ms
 send C1 100k
 expect C1 partial=true
-note "The first try still took some: since the first send(), A1 acknowledged what it took, and the memory C1 was charged for those bytes came free."
+note "The first try still took some: the room that acknowledgement freed."
 sleep 100ms
 send C1 100k
 sleep 100ms
@@ -56,7 +56,7 @@ wait C1 15s
 expect C1 ret=64k
 drain A1 off
 note "sendall returned {C1.ret} after {C1.elapsed}, as fast as the receiver read: between its send() calls it waited for room, as an event loop would."
-note "Python's socket.sendall does not wait for room: on a non-blocking socket it raises BlockingIOError as soon as the buffer is full, and the program cannot tell how much was sent."
+note "About Python, not shown here: the lab's sendall is its own loop of send() calls. Python's socket.sendall does not wait for room: on a non-blocking socket it raises BlockingIOError as soon as the buffer is full, after sending part, and the error does not say how much."
 
 step "A blocking send instead"
 note "C1 becomes blocking; the receiver does not read."
