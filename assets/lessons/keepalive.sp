@@ -49,6 +49,8 @@ expect A2 state=CLOSED
 expect packet from=A2 to=C2 kernel=keepalive
 expect packet from=A2 to=C2 flags=RST+ACK
 note "recv() failed with ETIMEDOUT after {A2.elapsed}: a second idle after the message, then two probes a second apart into the pulled cable, none answered, and the kernel gave the connection up. A program blocked in recv() learns of a dead peer only this way, or by a timeout of its own."
+expect A2 link_dropped_down=3
+note "The link bar counts 3 segments dropped: the two probes, and a third that the wire shows next."
 
 step "A2's keepalive: its settings, then the wire"
 show A2
@@ -84,8 +86,14 @@ note "send() returned at once: its bytes were only queued in C3's send buffer, n
 wait C3 10s
 expect C3 errno=ETIMEDOUT
 expect C3 elapsed=2s..5s
-note "The queued bytes were sent again and again into the pulled cable; once they had gone unacknowledged for the user timeout, the kernel gave the connection up: recv() failed with ETIMEDOUT after {C3.elapsed}."
+expect packet from=C3 to=A3 len=15 kernel=retransmission
+expect no packet from=C3 to=A3 flags=RST+ACK
+note "Once the bytes had gone unacknowledged for the user timeout, the kernel gave the connection up: recv() failed with ETIMEDOUT after {C3.elapsed}."
 note "That is a little more than the two seconds asked: the user timeout is the least the kernel waits, not an exact time."
+
+step "C3's request, on the wire"
+select C3 wire
+note "On the wire, newest last: C3's 15 bytes left once, then the kernel sent them again and again (its retransmissions), and the pulled cable dropped every one (✕). No ACK came back, and C3's kernel gave up without a reset: nothing more went out."
 
 step "The server's ends"
 link up

@@ -19,16 +19,16 @@ expect A1 ret=8
 note "recv(16) returned 8 at once. The 16 is the size of the buffer, the most it may return; with no flags, recv() never waits to fill it."
 
 step "A message in pieces"
-note "Now one message is sent as two pieces, and read after each."
+note "Now one message is sent as two pieces, 8 bytes each, before the server reads."
 send C1 "Hi there"
-expect A1 recvq=8
-recv A1 16
-expect A1 ret=8
 send C1 ", server"
-expect A1 recvq=8
+expect A1 recvq=16
+note "A1's recvq holds 16 bytes, from two sends. What will recv(16) return: the first send's 8 bytes, or all 16?"
+pause
 recv A1 16
-expect A1 ret=8
-note "Two recv(16) calls, 8 bytes each: 'Hi there', then ', server'. TCP carries a stream of bytes, not messages: how bytes were grouped by send() is not kept. A message can arrive in as many pieces as the network and the timing make."
+expect A1 ret=16
+note "recv(16) returned all 16, 'Hi there, server', in one piece: nothing in the stream marks where the first send ended."
+note "TCP carries a stream of bytes, not messages: how bytes were grouped by send() is not kept. A message can arrive in as many pieces as the network and the timing make, and two sends as one read."
 
 step "Why recvall loops"
 note "recvall calls recv() until it has all it asked for. Half is sent now."

@@ -16,11 +16,16 @@ select C1
 show A1 A2 A3
 note "The accepted sockets all use port 8080, the listener's own. What tells them apart is the other end: each client's own port ({C1.local_port} for C1). A connection is named by four parts: both addresses and both ports."
 
-step "Where client ports come from"
+step "Each client, a port of its own"
 show C1 C2 C3
 note "C1, C2 and C3 are on ports {C1.local_port}, {C2.local_port} and {C3.local_port}. Connections to the same server address and port need client ports of their own, for their four parts must differ somewhere."
+
+step "The range of client ports"
 sysctl ip_local_port_range
-note "A client that does not bind gets its port from the ephemeral range, ip_local_port_range: here {sysctl.ip_local_port_range}."
+expect C1 local_port=32768..60999
+expect C2 local_port=32768..60999
+expect C3 local_port=32768..60999
+note "A client that does not bind gets its port from the ephemeral range, ip_local_port_range: here {sysctl.ip_local_port_range}, which holds the ports C1, C2 and C3 were given."
 
 step "A narrow range"
 listen 8081

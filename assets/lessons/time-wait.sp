@@ -57,7 +57,7 @@ recv A3 100
 select A3
 expect A3 reuseaddr=on
 show A3
-note "The kernel view lists SO_REUSEADDR among A3's options: an accepted socket inherits it from its listener. Again the server closes first, then restarts at once with reuseaddr=on. Will listen succeed?"
+note "A3 has SO_REUSEADDR too, though only L5 asked for it: an accepted socket inherits it from its listener. Again the server closes first, then restarts at once with reuseaddr=on. Will listen succeed?"
 pause
 close A3
 close L5
@@ -85,7 +85,7 @@ close L7
 expect C4 state=TIME-WAIT
 listen 8083
 expect L8 state=LISTEN
-note "L8 listens: nothing holds 8083. A4, which closed second, keeps no TIME-WAIT: it has no row of its own left in Connections."
+note "L8 listens: no TIME-WAIT holds 8083. This connection's is C4's, on the client's own port; A4, which closed second, keeps none: it has no row left in Connections."
 
 step "The TIME-WAIT is the client's"
 show L8 C4
