@@ -2,8 +2,8 @@
 # summary: Python's settimeout beside the kernel's SO_RCVTIMEO/SO_SNDTIMEO: the same calls, different answers
 # netns: own where possible
 
-step "accept in Python's three modes"
-note "Python's settimeout has three modes: blocking (timeout=none, the default), a time-out (timeout=, a duration) and non-blocking (timeout=0)."
+step "Accept in Python's three modes"
+note "Python's settimeout has three modes: blocking (settimeout(None), the default), a time-out (a number of seconds) and non-blocking (settimeout(0))."
 listen
 accept L1
 note "A blocking accept() on an empty queue waits, here without end: it is shown as blocked. A client connects now: what does the blocked accept() do?"
@@ -15,7 +15,7 @@ expect L1 timed_out=false
 select A1
 note "The blocked accept() returned as soon as C1's connection was in the queue, with a new socket, A1: it waited for a client, not for a time."
 
-step "accept with a time-out, and non-blocking"
+step "Accept with a time-out, and non-blocking"
 select L1
 note "With a time-out of half a second (timeout=500ms), accept() on the empty queue: what does it do?"
 pause
@@ -33,7 +33,7 @@ expect L1 errno=EAGAIN
 expect L1 timed_out=false
 note "Non-blocking, accept() returned EAGAIN at once (Python: BlockingIOError): nothing to accept, and it will not wait."
 
-step "how Python waits: poll, then one non-blocking call"
+step "How Python waits: poll, then one non-blocking call"
 select A1
 note "settimeout() does not ask the kernel to time out. Python makes the socket non-blocking, waits with poll() up to the time-out until it is ready, then makes one non-blocking call."
 set A1 timeout=500ms
@@ -43,17 +43,17 @@ expect A1 recvq=8
 recv A1 100
 expect A1 ret=8
 expect A1 timed_out=false
-note "A1's mode reads tmo 500ms: Python's time-out. Data was queued, so poll() said ready at once and recv(100) returned the 8 bytes there: no waiting. Nothing is queued now: what will the same recv(100) do?"
+note "A1's mode reads tmo 500ms: Python's time-out. Data was queued, so recv(100) returned the 8 bytes there without waiting. Nothing is queued now: what will the same recv(100) do?"
 pause
 recv A1 100
 wait A1
 expect A1 ret=null
 expect A1 errno=null
 expect A1 timed_out=true
-note "Nothing queued: poll() waited the whole half second, and recv() timed out."
+note "Nothing queued: poll() waited the whole half second, nothing arrived, and recv() timed out."
 
-step "the kernel's own time-out: SO_RCVTIMEO"
-note "The kernel has time-outs of its own, SO_RCVTIMEO and SO_SNDTIMEO (rcvtimeo=, sndtimeo=). They bound a blocking call inside the kernel."
+step "The kernel's own time-out: SO_RCVTIMEO"
+note "The kernel has time-outs of its own, SO_RCVTIMEO and SO_SNDTIMEO, set with setsockopt(). They bound a blocking call inside the kernel."
 set A1 timeout=none rcvtimeo=500ms
 expect A1 timeout=blocking
 expect A1 rcvtimeo=500ms
@@ -63,7 +63,7 @@ expect A1 errno=EAGAIN
 expect A1 timed_out=true
 note "A1's mode now reads so 500ms: a kernel time-out (the column writes SO_RCVTIMEO and SO_SNDTIMEO alike). The same recv() under SO_RCVTIMEO: after half a second the kernel gives up with EAGAIN, an errno, where Python's time-out has none (Python would raise BlockingIOError here)."
 
-step "the same send under both time-outs"
+step "The same send under both time-outs"
 note "Two connections with small buffers, whose receivers do not read."
 listen rcvbuf=4k
 connect L2 sndbuf=4k timeout=500ms
@@ -83,7 +83,7 @@ expect C3 partial=true
 expect C3 timed_out=true
 note "SO_SNDTIMEO: send() stayed in the kernel for the half second, taking what room the buffers had or came to have, and only then returned its partial count."
 
-step "when nothing fits"
+step "When nothing fits"
 select C2
 note "Each sends again, until nothing more fits. C2 first."
 send C2 1m
@@ -108,7 +108,7 @@ expect C3 errno=EAGAIN
 expect C3 timed_out=true
 note "SO_SNDTIMEO: C3's last send() waited half a second with no room, and the kernel gave up with EAGAIN, an errno."
 
-step "connect under both time-outs"
+step "Connect under both time-outs"
 note "A listen(0) with one connection already waiting drops further SYNs, so a handshake cannot finish."
 listen backlog=0
 connect L3

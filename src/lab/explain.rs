@@ -163,15 +163,23 @@ fn read_timed_out(f: &Facts<'_>) -> Reading {
         TimeoutMode::Timeout(t) => format!(" within {}", secs(t)),
         _ => String::new(),
     };
+    // The wait was the program's own poll(), as Python's is: said so, for
+    // it is what sets this time-out apart from SO_RCVTIMEO's.
+    let polled = match f.mode {
+        TimeoutMode::Timeout(t) => format!("poll() waited {} and ", secs(t)),
+        _ => String::new(),
+    };
     let what = match f.call {
-        Call::Accept => format!("no connection came{within}"),
-        Call::Connect => format!("the handshake did not finish{within}; it goes on in the kernel"),
+        Call::Accept => format!("{polled}no connection came"),
+        Call::Connect => {
+            format!("{polled}the handshake did not finish; it goes on in the kernel")
+        }
         // poll() calls a TCP socket writable only while its free room is
         // at least half of what it holds: a buffer a third full is not.
         Call::Send | Call::SendAll => format!(
             "the send buffer did not become writable{within} (poll() wants free room of at least half what it holds)"
         ),
-        _ => format!("nothing arrived{within}"),
+        _ => format!("{polled}nothing arrived"),
     };
     Reading {
         kind: Kind::TimedOut,
@@ -439,7 +447,8 @@ mod tests {
         let r = read(&facts(Call::Accept, Outcome::TimedOut, two, 2001));
         assert_eq!((r.kind, r.timed_out), (Kind::TimedOut, true));
         assert!(
-            r.sentence.starts_with("no connection came within 2.00 s"),
+            r.sentence
+                .starts_with("poll() waited 2.00 s and no connection came"),
             "{}",
             r.sentence
         );

@@ -459,6 +459,7 @@ mod tests {
             arg: Arg::None,
             t: Duration::ZERO,
             paced: false,
+            polls: false,
         }
     }
 

@@ -191,6 +191,7 @@ impl Shared {
             arg,
             t: self.now(),
             paced: false,
+            polls: false,
         }
     }
 
@@ -203,6 +204,7 @@ impl Shared {
             arg,
             t: self.now(),
             paced: false,
+            polls: false,
         }
     }
 
@@ -539,6 +541,18 @@ impl Lab {
     /// One socket's information.
     pub fn socket(&self, name: SockName) -> Option<SocketInfo> {
         self.shared.get(name).map(|s| s.info())
+    }
+
+    /// A call about to be told blocked, saying where it waits: under
+    /// Python's time-out, in the program's own `poll()`, not in the kernel.
+    pub fn as_blocked(&self, call: &Started) -> Started {
+        let polls = self
+            .socket(call.sock)
+            .is_some_and(|s| matches!(s.meta.timeout, Some(TimeoutMode::Timeout(_))));
+        Started {
+            polls,
+            ..call.clone()
+        }
     }
 
     /// Calls queued or running on a socket (0 for unknown names).

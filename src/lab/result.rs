@@ -288,6 +288,9 @@ pub struct Started {
     /// It keeps to a rate (`sendall … rate=`): between its steps it waits
     /// by choice, not for the kernel.
     pub paced: bool,
+    /// Its socket has Python's time-out: it waits in the program's own
+    /// `poll()` for the socket to be ready, not in the call in the kernel.
+    pub polls: bool,
 }
 
 impl Started {
@@ -303,8 +306,15 @@ impl Started {
                 "[paced] sends at its rate, a step at a time; a step waits only while the buffers are full"
             }
             // A loop is no kernel call: the step it is at is.
+            (Call::RecvAll, _) if self.polls => {
+                "[blocked] its recv() waits in poll(), up to the time-out"
+            }
+            (Call::SendAll, _) if self.polls => {
+                "[blocked] its send() waits in poll(), up to the time-out"
+            }
             (Call::RecvAll, _) => "[blocked] its recv() waits in the kernel",
             (Call::SendAll, _) => "[blocked] its send() waits in the kernel",
+            _ if self.polls => "[blocked] in poll(), until the socket is ready or the time-out",
             _ => "[blocked] still in the kernel",
         }
     }

@@ -407,6 +407,7 @@ pub(crate) fn drain(
             arg: Arg::Text("on".into()),
             t: shared.now(),
             paced: false,
+            polls: false,
         }]);
     }
     let on = mode == DrainMode::On;

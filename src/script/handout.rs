@@ -195,6 +195,9 @@ fn still_running(call: &Started) -> &'static str {
             "draining: reads all that arrives until drain off or end of stream"
         }
         (Call::Lookup, _) => "looking up: the resolver had not answered when the lesson went on",
+        _ if call.polls => {
+            "blocked: still waiting in poll(), up to its time-out, when the lesson went on"
+        }
         _ => "blocked: still waiting in the kernel when the lesson went on",
     }
 }

@@ -415,7 +415,7 @@ impl Player {
                 }
                 let t = host.lab.elapsed();
                 for (seq, call) in calls {
-                    host.sink.blocked(&call, t);
+                    host.sink.blocked(&host.lab.as_blocked(&call), t);
                     self.blocked.insert(seq, (call.sock, call.call, call.arg));
                 }
                 None
