@@ -25,7 +25,7 @@ expect C1 link_in_flight=1.. within 2s
 expect C1 link_queued=1.. within 3s
 show C1
 note "No: C1 may have only cwnd segments sent and not yet acknowledged; the rest waits in its send buffer (notsent), or in sendall itself. Of what it sent, some is on the link (in flight) and some waits at its entry for its turn at the rate (queued): the kernel view shows both, each way."
-note "The view's app sent is 0: it counts what send() calls have returned, and the one inside sendall has not returned yet. What it handed over so far is in C1's sendq, {C1.sendq}."
+note "The view's app sent is 0: it counts what send() calls have returned, and the one inside sendall has not returned yet. What sendall had handed over when the view was taken was in C1's sendq."
 wait A1 15s
 expect A1 ret=1m
 expect A1 elapsed=2s..
@@ -50,9 +50,9 @@ pause
 send C2 101360
 expect C2 ret=101360
 expect C2 cwnd=20 within 3s
-note "No: ten left; a round trip later, ten ACKed, and cwnd had doubled."
+note "No: ten left. A round trip later those ten were ACKed, and cwnd, one larger for each segment ACKed, had doubled."
 expect C2 cwnd=40 within 1500ms
-note "Another round trip: twenty sent and ACKed, one more each: doubled again."
+note "Another round trip: twenty sent and ACKed, and cwnd doubled again."
 expect C2 cwnd=80 within 1500ms
 expect C2 sendq=0
 expect A2 bytes_received=101360
@@ -71,8 +71,10 @@ expect C2 sendq=0 within 10s
 expect C2 link_dropped_loss=1..
 expect C2 retrans=1..
 note "Yes: recvall got all 256 KiB, though the link lost some of C2's packets on the way."
+
+step "What was lost"
 show C2
-note "The view counts them (dropped: loss). No message said 'lost': the server's acknowledgements kept naming the next byte it was missing, and from them C2's kernel learned what to send again: retrans {C2.retrans}."
+note "The view counts the packets the link lost (dropped: loss). No message said 'lost': the server's acknowledgements kept naming the next byte it was missing, and from them C2's kernel learned what to send again: retrans {C2.retrans}."
 note "The view counts the link's drops each way. Those on the way to the client were acknowledgements, and a lost acknowledgement needs no resend: the next one names the next byte missing, as the lost one would have."
 
 step "The cable pulled"
@@ -92,7 +94,6 @@ pause
 link up
 expect A1 recvq=0
 recv A1 5
-note "recv() gets the bytes only when C1's kernel next tries: nothing tells it the cable is back, and the wait between its tries has doubled with each one (C1's backoff)."
 wait A1 130s
 expect A1 ret=5
-note "No: recv() waited {A1.elapsed} with the cable back. Each gap is twice the last, so the longer the cable was out (here, while the question was discussed), the longer that wait can be. Nothing said the link was down or back: the sender found out by trying."
+note "No: recv() waited {A1.elapsed} with the cable back. The bytes came when C1's kernel next tried: nothing told it the cable was back, and its waits had doubled (C1's backoff), so the longer the cable was out, the longer this wait can be."
