@@ -72,24 +72,17 @@ show U3
 note "U3's drops are counted twice: on U3, and in the kernel's UdpRcvbufErrors, {U3.udp_rcvbuf_errors}, a count for this network namespace alone."
 
 step "What the buffer kept"
-note "U3's recvq is {U3.recvq}: the memory the kernel charged for the datagrams it kept, each with its overhead, not their bytes. U3 now reads without waiting (timeout=0), four times, with room for 2048 bytes, two datagrams, each time: what will each call return?"
+note "U3's recvq is {U3.recvq}: the memory the kernel charged for the datagrams it kept, each with its overhead, not their bytes. U3 now reads without waiting (timeout=0), with room for 2048 bytes, two datagrams, each time. Four such calls: what will each return?"
 pause
 set U3 timeout=0
 recvfrom U3 2048
-expect U3 ret=1024
-note "The first: 1024, one datagram, though there was room for two."
-
-step "One datagram a call"
+recvfrom U3 2048
 recvfrom U3 2048
 expect U3 ret=1024
-recvfrom U3 2048
-expect U3 ret=1024
-note "The second and the third: 1024 each, one datagram a call."
-
-step "An empty queue"
+expect U3 bytes_received=3072
 recvfrom U3 2048
 expect U3 errno=EAGAIN
-note "The fourth: EAGAIN, 'would block'. U3 had kept three datagrams (drops counts the rest), and its queue was empty: a call that may not wait says so at once."
+note "1024, 1024, 1024: one datagram a call, though there was room for two. Then EAGAIN, 'would block': U3 had kept three (drops counts the rest), and a call that may not wait says so at once."
 
 step "Sending to a closed port"
 note "U5 will be made and closed at once, so that nothing is bound at its port any more. Then U2 sends it two datagrams with sendto(). Will sendto() fail?"
