@@ -148,8 +148,9 @@ show L7
 note "Five seconds on, L7 still held 9; by ten, it had let entries go until {L7.syn_recv} were left: it did not keep them."
 note "When an entry's timer finds the SYN queue more than half full (of the larger of eight and the backlog) and few entries young (not yet resent), the kernel cuts its resends to two: it goes seven seconds after its SYN. At half of eight, L7 cut no more."
 expect L6 syn_recv=20
+show L6
+note "L6, with {L6.syn_recv} entries of 101, holds less than half of its backlog: nothing cuts their resends. Each is resent up to tcp_synack_retries ({sysctl.tcp_synack_retries}) times, so it is gone only within hours, and L6 keeps them all."
 select L6
-note "L6, with {L6.syn_recv} entries of 101, holds less than half of its backlog: nothing cuts their resends, and it keeps them all."
 note "Now the SYN-ACK resends go down to one, and L8 gets 4 bare SYNs: how long will they last?"
 pause
 sysctl tcp_synack_retries=1

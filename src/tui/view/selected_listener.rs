@@ -76,8 +76,10 @@ fn syn_queue_line(app: &App, l: &SockView) -> Option<String> {
         snap.waiting(id)
             .filter(|w| w.role == crate::kernel::ViewRole::SynRecv)
     };
-    // A crowded queue lets its old entries go sooner: say so where the
-    // timers below count with it.
+    // A crowded queue lets its old entries go sooner: said once an entry
+    // has been resent as often as the cut allows, so that its next timer
+    // lets it go where it would have been resent (before that the cut
+    // has changed nothing, and saying it would claim what has not been).
     if let (Some(set), None) = (
         snap.system.tcp_synack_retries,
         q.defer_accept.filter(|&d| d > 0),
@@ -87,9 +89,13 @@ fn syn_queue_line(app: &App, l: &SockView) -> Option<String> {
             .count();
         let backlog = l.accept_queue_max().unwrap_or(0);
         let now = HalfOpen::retries_now(set, half_open().count(), young, backlog);
-        if now < set {
+        let reached = half_open().any(|w| {
+            w.half_open()
+                .is_some_and(|h| u64::from(h.synack_retrans) >= now)
+        });
+        if now < set && reached {
             text.push_str(&format!(
-                "; crowded, resends cut to {now} while it stays so"
+                "; while crowded, an entry resent {now}× is let go next"
             ));
         }
     }
