@@ -1,6 +1,7 @@
 //! Every step of every lesson on a projector (100×30) and at 80×24: the
 //! narration pane as the lesson shows it at the step's end, drawn by the
-//! lab's own narration code: the step's title on the first row, then the
+//! lab's own narration code: the step's title on the first row (in the
+//! heading where the question and its answer need that row), then the
 //! newest notes that fit whole (all of them when they fit), under the
 //! question they answer when its note went above. The heading is whole at
 //! both sizes.
@@ -24,14 +25,18 @@ fn pane(name: &str, step: &narration::Step, w: u16, h: u16) -> String {
         "{name}: the results keep four rows of text"
     );
     let inner = usize::from(area.height - 2);
+    let mut heading = format!(" {name} · step {}/{} ", step.number, step.of);
     let text = if rows > inner {
         let arranged = narration::arrange(step, w - 2, inner);
+        // A page with no row for the title: the heading names the step.
+        if !arranged.title {
+            heading = format!(" step {}/{}: {} ", step.number, step.of, step.title);
+        }
         narration::arranged_paragraph(&step.title, &arranged, Style::default())
     } else {
         narration::paragraph(step.title.clone(), step.notes.clone(), Style::default())
     };
     let mut buf = Buffer::empty(Rect::new(0, 0, w, area.height));
-    let heading = format!(" {name} · step {}/{} ", step.number, step.of);
     text.block(Block::default().borders(Borders::ALL).title(heading))
         .render(Rect::new(0, 0, w, area.height), &mut buf);
     narration::blank_no_breaks(&mut buf, Rect::new(0, 0, w, area.height));

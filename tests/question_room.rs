@@ -63,3 +63,62 @@ fn every_answer_fits_under_its_question_at_100x30_and_80x24() {
         "an answer does not fit under its question: {too_long:#?}"
     );
 }
+
+/// Paging through a step, the question the pane keeps above what answers
+/// it is always the open one: the last question asked whose answer has
+/// begun to appear. An earlier one, already answered, kept above the next
+/// question and its answer would muddle which question is open. Each
+/// step is arranged as it stands after each of its notes, at 100×30 and
+/// at 80×24.
+#[test]
+fn a_kept_question_is_the_open_one() {
+    let mut stale = Vec::new();
+    let mut kept = 0;
+    for (sw, sh) in [(100, 30), (80, 24)] {
+        let command = u16::from(sh >= 30);
+        let pane = Areas::with_narration(sw, sh, Some(u16::MAX), command)
+            .narration
+            .unwrap();
+        let (w, h) = (pane.width - 2, usize::from(pane.height - 2));
+        for lesson in sockplay::script::lessons::all() {
+            let lines = parse_script(&lesson.text).unwrap();
+            let starts = lines
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| matches!(l.statement, Statement::Step(_)));
+            for (at, _) in starts {
+                let whole = narration::step_at(&lines, at + 1, &lesson.name);
+                for n in 1..=whole.notes.len() {
+                    let step = narration::Step {
+                        notes: whole.notes[..n].to_vec(),
+                        questions: whole.questions.iter().copied().filter(|&q| q < n).collect(),
+                        ..whole.clone()
+                    };
+                    let Some(question) = narration::arrange(&step, w, h).question else {
+                        continue;
+                    };
+                    kept += 1;
+                    let open = step.questions.iter().copied().filter(|&q| q < n - 1).max();
+                    let is_open = open.is_some_and(|o| {
+                        question == step.notes[o]
+                            || question == narration::question_of(&step.notes[o])
+                    });
+                    if !is_open {
+                        stale.push(format!(
+                            "{sw}×{sh}: {} step {} \"{}\", after note {n}: keeps \"{question}\", open: {:?}",
+                            lesson.name,
+                            step.number,
+                            step.title,
+                            open.map(|o| narration::question_of(&step.notes[o]))
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(kept > 10, "only {kept} questions kept");
+    assert!(
+        stale.is_empty(),
+        "a question kept that is not the open one: {stale:#?}"
+    );
+}

@@ -176,7 +176,8 @@ pub fn question_of(note: &str) -> &str {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Arranged {
     /// The step's title on the first row (left off only where the
-    /// question and its newest answer need that row).
+    /// question and its newest answer need that row: the pane's heading
+    /// carries the title then).
     pub title: bool,
     /// The question the shown notes answer, kept under the title when its
     /// own note has gone above: the whole note, or its question alone.
@@ -192,14 +193,16 @@ pub struct Arranged {
 
 /// What the narration shows of `step` in a pane of `room` rows of text,
 /// `width` wide: the whole step when it fits; else the title and the
-/// newest notes that fit whole. When the first of those comes after a
-/// question that has gone above (its answer, or the next question, which
-/// often begins with that answer), the question stays under the title, so
-/// that a class never reads an answer without what it answers: the whole
+/// newest notes that fit whole. When the first of those comes after the
+/// open question (the last one asked whose answer has begun to appear)
+/// and that question has gone above, it stays under the title, so that a
+/// class never reads an answer without what it answers: the whole
 /// question note where it fits beside the notes shown, else the question
 /// alone (older notes give way to it; where even then it would not fit,
-/// the title does). Answers that no longer fit under their question at all
-/// give way to the next question and what follows it.
+/// the title does, and the heading carries it). A question already
+/// answered is never kept: where the open question shows among the
+/// newest notes, it and what follows it show as a step of their own, not
+/// below answers whose question has gone.
 pub fn arrange(step: &Step, width: u16, room: usize) -> Arranged {
     arrange_from(step, 0, width, room)
 }
@@ -226,20 +229,39 @@ fn arrange_from(step: &Step, from: usize, width: u16, room: usize) -> Arranged {
         first: from + k,
         more_above: from + k > 0,
     };
-    // The question the first note shown answers, gone above. A note that
-    // asks the next question often answers the one before it first ("…
-    // reports EINPROGRESS instead. And a non-blocking connect()?"): it
-    // keeps that one above it too.
+    // The open question: the last one asked whose answer has begun to
+    // appear (a note that asks the next question often answers the one
+    // before it first, so that one stays open until the next answer).
     let first = from + k;
+    let last = step.notes.len().saturating_sub(1);
     let Some(q) = step
         .questions
         .iter()
         .copied()
-        .filter(|&q| q >= from && q < first)
+        .filter(|&q| q >= from && q < last)
         .max()
     else {
         return plain;
     };
+    if q >= first {
+        // It shows among the newest notes. Answers to an earlier question
+        // gone above would show without theirs, and that one is answered:
+        // the first question shown and what follows it (the open one
+        // among them) show as a step of their own.
+        let earlier = step.questions.iter().any(|&p| p >= from && p < first);
+        let shown_first = step
+            .questions
+            .iter()
+            .copied()
+            .filter(|&p| p >= first)
+            .min()
+            .unwrap_or(q);
+        return if earlier {
+            arrange_from(step, shown_first, width, room)
+        } else {
+            plain
+        };
+    }
     let whole = &step.notes[q];
     let asked = question_of(whole);
     let asked_rows = rows(asked, width);
@@ -255,14 +277,6 @@ fn arrange_from(step: &Step, from: usize, width: u16, room: usize) -> Arranged {
     let left = room.saturating_sub(if title { title_rows } else { 0 });
     let (shown, k) = newest_that_fit(&step.notes[q + 1..], width, left.saturating_sub(asked_rows));
     let first = q + 1 + k;
-    // Kept under its question, not even the note that asks the next one
-    // fits any more: that next question and what follows it show as a
-    // step of their own.
-    if let Some(next) = step.questions.iter().copied().find(|&n| n > q)
-        && first > next
-    {
-        return arrange_from(step, next, width, room);
-    }
     let used: usize = shown.iter().map(|n| rows(n, width)).sum();
     // The whole question note where the answers shown leave it room.
     let whole_fits = title && used + rows(whole, width) <= left;
@@ -420,5 +434,33 @@ mod tests {
         let two = arrange(&s, 20, 2);
         assert_eq!(two.question.as_deref(), Some("Second question?"));
         assert_eq!(two.notes, ["Third question?"]);
+    }
+
+    #[test]
+    fn an_answered_question_gives_way_to_the_open_one() {
+        let s = step(
+            &[
+                "First question?",
+                "Its answer.",
+                "Second question?",
+                "An answer of two rows here.",
+            ],
+            &[0, 2],
+        );
+        // Four rows: the second question is open and shows with its
+        // answer; the first, answered, is not kept above them, nor is its
+        // answer left without it.
+        let four = arrange(&s, 20, 4);
+        assert_eq!(four.question, None);
+        assert_eq!(
+            four.notes,
+            ["Second question?", "An answer of two rows here."]
+        );
+        assert!(four.title && four.more_above);
+        // Three: the open question kept above its answer, the title in
+        // the heading.
+        let three = arrange(&s, 20, 3);
+        assert_eq!(three.question.as_deref(), Some("Second question?"));
+        assert_eq!((three.title, three.first), (false, 3));
     }
 }

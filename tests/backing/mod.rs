@@ -6,6 +6,7 @@ pub mod cite;
 pub mod cuts;
 pub mod label;
 pub mod names;
+pub mod pages;
 pub mod pauses;
 pub mod play;
 pub mod screens;

@@ -19,6 +19,7 @@ use sockplay::tui::view;
 use super::cite::{Cite, backed, cites};
 use super::label::{pair_backed, pairs};
 use super::names::{call_shown, calls, names};
+use super::pages::page_misses;
 use super::pauses::{earlier_at_question, list_pause_checks};
 
 /// How often the kernel view comes, as the lab's sampler sends it.
@@ -309,7 +310,7 @@ fn question_answered(lines: &[Line], i: usize) -> Option<usize> {
 /// The last sentence of a question note, words joined by single spaces:
 /// what it asks ("… at full speed. Does this sendall return?" asks "Does
 /// this sendall return?").
-fn last_sentence(note: &str) -> String {
+pub fn last_sentence(note: &str) -> String {
     let note = note.trim_end();
     let body = &note[..note.len().saturating_sub(1)];
     let start = [". ", "? ", "! "]
@@ -359,6 +360,9 @@ fn read_fresh(app: &App, (w, h): (u16, u16), reading: &mut Reading, played: &mut
     let drawn = drawn(app, w, h);
     let narration = narration_text(app, w, h);
     look_for_cuts(app, (w, h), played);
+    played
+        .misses
+        .extend(page_misses(app, (w, h), &narration, ""));
     for i in fresh {
         reading.since_stop.push(i);
         let note = note_text(app, i);
@@ -399,6 +403,12 @@ fn read_stop(app: &App, (w, h): (u16, u16), reading: &mut Reading, played: &mut 
     let lines = script.player.lines();
     let drawn = drawn(app, w, h);
     let narration = narration_text(app, w, h);
+    played.misses.extend(page_misses(
+        app,
+        (w, h),
+        &narration,
+        ", when the lesson stopped for space",
+    ));
     for &i in &reading.since_stop {
         let note = note_text(app, i);
         let question = note.trim_end().ends_with('?');

@@ -36,25 +36,70 @@ pub fn text_rows(app: &App, width: u16) -> u16 {
 
 /// The heading of the narration pane, as long as the width allows: the
 /// lesson, the step, what space does, and whether there is more to read.
+/// With `title` (the step's, when the pane's text has no row for it), the
+/// heading names the step too: after the lesson where there is room, else
+/// in its place, shortened after whole words ("…") where it must be.
 fn heading(
     name: &str,
     step: &Step,
     status: (&str, &str),
     more: (&str, &str),
     width: u16,
+    title: Option<&str>,
 ) -> String {
-    let long = format!(
-        "{name} · step {} of {} · {}{}",
-        step.number, step.of, status.0, more.0
-    );
     // The border's corners and the spaces around the title.
-    if long.chars().count() + 4 <= usize::from(width) {
-        return long;
+    let fits = |h: &String| h.chars().count() + 4 <= usize::from(width);
+    let Some(title) = title else {
+        let long = format!(
+            "{name} · step {} of {} · {}{}",
+            step.number, step.of, status.0, more.0
+        );
+        if fits(&long) {
+            return long;
+        }
+        return format!(
+            "{name} · step {}/{} · {}{}",
+            step.number, step.of, status.1, more.1
+        );
+    };
+    let title = escape_text(title);
+    let titled = |name: &str, title: &str| {
+        let lead = if name.is_empty() {
+            String::new()
+        } else {
+            format!("{name} · ")
+        };
+        format!(
+            "{lead}step {}/{}: {title} · {}{}",
+            step.number, step.of, status.1, more.1
+        )
+    };
+    for lead in [name, ""] {
+        let h = titled(lead, &title);
+        if fits(&h) {
+            return h;
+        }
     }
-    format!(
-        "{name} · step {}/{} · {}{}",
-        step.number, step.of, status.1, more.1
-    )
+    // The title shortened after whole words, at least its first, without
+    // a word that only joins ("time-out, and…") or the stop that ended the
+    // last word kept ("privilege:…" reads badly).
+    let words: Vec<&str> = title.split_whitespace().collect();
+    let joining = [
+        "and", "or", "a", "an", "the", "of", "on", "in", "to", "with", "at",
+    ];
+    let cut = |k: usize| {
+        let mut k = k;
+        while k > 1 && joining.contains(&words[k - 1]) {
+            k -= 1;
+        }
+        let kept = words[..k].join(" ");
+        titled("", &format!("{}…", kept.trim_end_matches([',', ':', ';'])))
+    };
+    (1..words.len())
+        .rev()
+        .map(cut)
+        .find(fits)
+        .unwrap_or_else(|| cut(1.min(words.len())))
 }
 
 /// The rows of the narration's text that the pane drawn at `area` cannot
@@ -97,7 +142,16 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         } else {
             ("", "")
         };
-        let head = heading(&escape_text(&s.name), &step, status, more, area.width);
+        // A page with no row for the step's title names the step above.
+        let title = (!arranged.title).then_some(step.title.as_str());
+        let head = heading(
+            &escape_text(&s.name),
+            &step,
+            status,
+            more,
+            area.width,
+            title,
+        );
         let text = arranged_paragraph(&step.title, &arranged, app.theme.strong());
         frame.render_widget(text.block(boxed(app, &head)), area);
         super::format::blank_no_breaks(frame.buffer_mut(), area);
@@ -114,7 +168,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         (false, true) => (" · ↓ more below (Shift-↓)", " · ↓ Shift-↓"),
         (false, false) => ("", ""),
     };
-    let head = heading(&escape_text(&s.name), &step, status, more, area.width);
+    let head = heading(&escape_text(&s.name), &step, status, more, area.width, None);
     frame.render_widget(
         text.scroll((u16::try_from(top).unwrap_or(u16::MAX), 0))
             .block(boxed(app, &head)),
@@ -147,5 +201,41 @@ mod tests {
         assert_eq!(rows[1].trim_end(), "L2 will set its time to", "{rows:?}");
         assert!(rows[2].starts_with("30 s. Two clients"), "{rows:?}");
         assert!(rows.iter().all(|r| !r.contains('\u{a0}')), "{rows:?}");
+    }
+
+    /// A page with no row for the step's title names the step in its
+    /// heading: after the lesson where there is room, else in its place,
+    /// shortened after whole words.
+    #[test]
+    fn a_heading_names_the_step_when_the_text_cannot() {
+        let step = super::Step {
+            number: 10,
+            of: 11,
+            title: "how Python waits: poll, then one non-blocking call".into(),
+            notes: vec![],
+            questions: vec![],
+        };
+        let status = ("press space for more", "space: more");
+        let more = (" · ↑ more above (Shift-↑)", " · ↑ Shift-↑");
+        let plain = super::heading("Backlog", &step, status, more, 80, None);
+        assert_eq!(
+            plain,
+            "Backlog · step 10 of 11 · press space for more · ↑ more above (Shift-↑)"
+        );
+        let short = super::Step {
+            title: "Six clients".into(),
+            ..step.clone()
+        };
+        let named = super::heading("Backlog", &short, status, more, 80, Some("Six clients"));
+        assert_eq!(
+            named,
+            "Backlog · step 10/11: Six clients · space: more · ↑ Shift-↑"
+        );
+        let long = super::heading("Backlog", &step, status, more, 80, Some(&step.title));
+        assert_eq!(
+            long,
+            "step 10/11: how Python waits: poll, then one… · space: more · ↑ Shift-↑"
+        );
+        assert!(long.chars().count() + 4 <= 80);
     }
 }
