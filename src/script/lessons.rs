@@ -67,30 +67,16 @@ impl Lesson {
     /// Whether its header says `# needs: wire`: it shows segments and
     /// checks them with `expect packet`, so it needs a capture.
     pub fn needs_wire(&self) -> bool {
-        self.text
-            .lines()
-            .take_while(|l| l.trim_start().starts_with('#') || l.trim().is_empty())
-            .any(|l| {
-                let l = l.trim_start().trim_start_matches('#').trim();
-                l.strip_prefix("needs:")
-                    .is_some_and(|v| v.split([',', ' ']).any(|w| w.trim() == "wire"))
-            })
+        header_fields(&self.text)
+            .any(|(k, v)| k == "needs" && v.split([',', ' ']).any(|w| w.trim() == "wire"))
     }
 
     /// A lesson from a script's text, reading its header.
     pub fn from_text(name: &str, text: &str) -> Lesson {
-        let header = |key: &str| {
-            text.lines()
-                .take_while(|l| l.trim_start().starts_with('#') || l.trim().is_empty())
-                .find_map(|l| {
-                    let l = l.trim_start().trim_start_matches('#').trim();
-                    l.strip_prefix(key).map(|v| v.trim().to_string())
-                })
-        };
         Lesson {
             name: name.to_string(),
-            title: header("lesson:").unwrap_or_else(|| name.to_string()),
-            summary: header("summary:").unwrap_or_default(),
+            title: header(text, "lesson").unwrap_or(name).to_string(),
+            summary: header(text, "summary").unwrap_or_default().to_string(),
             text: text.to_string(),
         }
     }
@@ -100,13 +86,7 @@ impl Lesson {
     /// The lesson's link, from its header (`# link: delay=50ms,rate=2mbit`):
     /// the lab is on it from the first line.
     pub fn link_header(&self) -> Option<String> {
-        self.text
-            .lines()
-            .take_while(|l| l.trim_start().starts_with('#') || l.trim().is_empty())
-            .find_map(|l| {
-                let l = l.trim_start().trim_start_matches('#').trim();
-                l.strip_prefix("link:").map(|v| v.trim().to_string())
-            })
+        header(&self.text, "link").map(str::to_string)
     }
 
     /// Whether the lesson puts the lab on a link: a `# link:` header or a
@@ -125,16 +105,7 @@ impl Lesson {
     /// needs: wire`), or its header says `# netns: own where possible`, so
     /// that the counters it shows are its own, not the machine's.
     pub fn wants_own_netns(&self) -> bool {
-        self.needs_wire()
-            || self
-                .text
-                .lines()
-                .take_while(|l| l.trim_start().starts_with('#') || l.trim().is_empty())
-                .any(|l| {
-                    let l = l.trim_start().trim_start_matches('#').trim();
-                    l.strip_prefix("netns:")
-                        .is_some_and(|v| v.trim() == "own where possible")
-                })
+        self.needs_wire() || header_says(&self.text, "netns", "own where possible")
     }
 
     /// Whether the lesson's lab of its own has its loopback shaped like a
@@ -148,29 +119,43 @@ impl Lesson {
         self.needs_own_netns()
             || self.needs_wire()
             || self.uses_link()
-            || self
-                .text
-                .lines()
-                .take_while(|l| l.trim_start().starts_with('#') || l.trim().is_empty())
-                .any(|l| {
-                    let l = l.trim_start().trim_start_matches('#').trim();
-                    l.strip_prefix("loopback:")
-                        .is_some_and(|v| v.trim() == "like a network")
-                })
+            || header_says(&self.text, "loopback", "like a network")
     }
 
     /// Whether the lesson runs in a lab of its own (`# netns: own`): it
     /// floods a listener or changes a setting, which only a network
     /// namespace of the lab's own keeps from the machine.
     pub fn needs_own_netns(&self) -> bool {
-        self.text
-            .lines()
-            .take_while(|l| l.trim_start().starts_with('#') || l.trim().is_empty())
-            .any(|l| {
-                let l = l.trim_start().trim_start_matches('#').trim();
-                l.strip_prefix("netns:").is_some_and(|v| v.trim() == "own")
-            })
+        header_says(&self.text, "netns", "own")
     }
+}
+
+/// The fields of a lesson's header: of its first lines, those that are
+/// comments or blank, each comment with a colon as its key (what comes
+/// before the first colon, `#` and spaces before it left off) and its
+/// value (what follows the colon, trimmed). `# needs: wire` is `("needs",
+/// "wire")`; the first line that is neither ends the header.
+fn header_fields(text: &str) -> impl Iterator<Item = (&str, &str)> {
+    text.lines()
+        .take_while(|l| l.trim_start().starts_with('#') || l.trim().is_empty())
+        .filter_map(|l| {
+            let (key, value) = l
+                .trim_start()
+                .trim_start_matches('#')
+                .trim()
+                .split_once(':')?;
+            Some((key, value.trim()))
+        })
+}
+
+/// The value of the header's first `key` field.
+fn header<'a>(text: &'a str, key: &str) -> Option<&'a str> {
+    header_fields(text).find(|(k, _)| *k == key).map(|(_, v)| v)
+}
+
+/// Whether a `key` field of the header says `value`.
+fn header_says(text: &str, key: &str, value: &str) -> bool {
+    header_fields(text).any(|(k, v)| k == key && v == value)
 }
 
 /// The built-in lessons, in teaching order.
@@ -221,10 +206,35 @@ mod tests {
             crate::script::parse_script(&l.text).unwrap_or_else(|e| panic!("{}: {e}", l.name));
         }
         assert_eq!(find("backlog").unwrap().title, "Backlog");
+        assert_eq!(
+            find("keepalive").unwrap().link_header().as_deref(),
+            Some("delay=5ms")
+        );
+        assert_eq!(find("distance").unwrap().link_header(), None);
+        assert!(find("distance").unwrap().uses_link());
         assert!(
             find("no-such-lesson")
                 .unwrap_err()
                 .contains("first-connection")
         );
+    }
+
+    #[test]
+    fn the_header_is_its_first_comment_and_blank_lines() {
+        let text = "# lesson: A title: with a colon\n\n#needs:wire, pcap\n# netns : own\n# netns: own\nnote \"x\"\n# link: delay=1ms\n";
+        let fields: Vec<_> = header_fields(text).collect();
+        assert_eq!(
+            fields,
+            [
+                ("lesson", "A title: with a colon"),
+                ("needs", "wire, pcap"),
+                ("netns ", "own"),
+                ("netns", "own"),
+            ]
+        );
+        let l = Lesson::from_text("x", text);
+        assert_eq!(l.title, "A title: with a colon");
+        assert_eq!((l.summary.as_str(), l.link_header()), ("", None));
+        assert!(l.needs_wire() && l.needs_own_netns());
     }
 }
