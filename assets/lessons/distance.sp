@@ -16,7 +16,7 @@ expect C1 elapsed=95ms..400ms
 expect C1 rtt=95ms..400ms within 3s
 note "One round trip: connect returned only once the SYN had crossed the link and the SYN-ACK had come back. The kernel measured that round trip: C1's rtt, {C1.rtt}."
 
-step "A full pipe"
+step "A megabyte over the link"
 note "The client sends a megabyte and the server reads it all. Does the whole megabyte leave the client at once?"
 pause
 sendall C1 1m
@@ -31,7 +31,7 @@ expect A1 ret=1m
 expect A1 elapsed=2s..
 note "recvall took {A1.elapsed}: at 4mbit a megabyte cannot cross in less than two seconds. The acknowledgements coming back are what let the sender send more."
 
-step "Slow start"
+step "Seventy segments on a new path"
 link delay=500ms rate=40mbit
 sysctl tcp_congestion_control
 connect L1 congestion=reno

@@ -67,4 +67,4 @@ note "With nobody listening, the kernel answers the SYN with a reset, and connec
 
 step "The reset on the wire"
 select C2 wire
-note "On the wire, newest last: C2's SYN (S), and the reset (R.) the kernel sent back in L1's place."
+note "On the wire, newest last: C2's SYN (S) to L1's port (Listeners writes it after L1's address), and the reset (R.) the kernel sent back from that port, with nobody listening there."

@@ -110,7 +110,7 @@ expect A1 elapsed=0ms..19ms
 note "recvall took {A1.elapsed}: the first piece was acknowledged at once, so the second followed."
 note "That took the server's help. The writer can end the stall on its own: TCP_NODELAY, or one write per message."
 
-step "Across a network, the stall grows"
+step "Across a network"
 send A1 "OK\n"
 recv C1 3
 note "So far the lab was one machine's loopback, where a round trip takes microseconds. Now a link with a delay each way goes between a new client and a new server, as across a city."

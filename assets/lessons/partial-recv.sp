@@ -3,7 +3,7 @@
 # netns: own where possible
 # loopback: like a network
 
-step "recv returns what is there"
+step "recv(16) with 8 bytes queued"
 listen
 connect L1
 accept L1
@@ -42,7 +42,7 @@ wait A1
 expect A1 ret=16
 note "recvall returned 16, in 2 recv calls: the 8 bytes that were there, then the 8 that came later. A program that reads a fixed-size message must loop like this."
 
-step "End of stream"
+step "The client shuts down its side"
 note "The client shuts down its sending side. What will recv(16) return now?"
 pause
 shutdown C1 write

@@ -13,14 +13,14 @@ select C1
 expect C1 sndbuf=8192
 note "C1's sndbuf reads 8192: the kernel doubled the 4 KiB that was asked, to leave room for its own bookkeeping."
 
-step "send() takes part of it"
+step "A 100 KiB send()"
 note "C1's send buffer is {C1.sndbuf} bytes and A1's receive buffer {A1.rcvbuf}, but both count memory, not data: each packet costs its bytes plus the kernel's bookkeeping. C1 asks send() to send 100 KiB. What will send() return?"
 pause
 send C1 100k
 expect C1 partial=true
 note "send() returned {C1.ret}, less than 100 KiB: all that fitted. Bytes sent on to A1 still counted against C1's buffer until acknowledged, and that came after the call. A non-blocking send never waits; it says how much it took."
 
-step "Then EAGAIN"
+step "Trying again"
 note "C1 tries again, six times, while nobody reads."
 sleep 100ms
 send C1 100k

@@ -44,7 +44,7 @@ expect C6 errno=EADDRNOTAVAIL
 expect L2 accept_queue=2
 note "EADDRNOTAVAIL: no local port is free toward 8081, though L2's queue has room ({L2.accept_queue} wait, of the six it holds): the limit is on the client's side."
 
-step "The same ports toward another server"
+step "Another server"
 listen 8082
 note "Another server, on 8082. The range is still the two ports C4 and C5 hold. Will two clients reach 8082?"
 pause

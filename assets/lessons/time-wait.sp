@@ -91,7 +91,7 @@ step "The TIME-WAIT is the client's"
 show L8 C4
 note "L8 listens on 8083. The TIME-WAIT is C4's, on the client's own port, {C4.local_port}: the side that sends the first FIN keeps it."
 
-step "SO_LINGER 0: no TIME-WAIT, at a price"
+step "SO_LINGER 0"
 note "A server on 8084 sends a client its reply."
 listen 8084
 connect L9

@@ -22,7 +22,7 @@ expect U1 from=U2
 note "U1 got it, though it never listened and accepted nothing: a bound UDP socket takes datagrams from anyone. recvfrom() says who sent each one (U2). U1's one queue is its receive buffer, shared by every sender."
 note "The Connections pane lists UDP sockets too, in ss's words: UNCONN, 'unconnected', is a UDP socket with no peer of its own. There is no connection behind it."
 
-step "Boundaries are kept"
+step "Two short datagrams"
 note "U2 sends two short datagrams. U1 then asks recvfrom() for up to 100 bytes, room for both: what will it return?"
 pause
 sendto U2 U1 "Hi there"
@@ -34,7 +34,7 @@ recvfrom U1 100
 expect U1 ret=8
 note "Each recvfrom() returned one datagram, as it was sent, though there was room for more. TCP carries a stream and keeps no boundaries (see the partial-recv lesson); UDP carries messages and keeps each one whole."
 
-step "A datagram cut short"
+step "A 16-byte buffer"
 note "U2 sends one datagram of 100 bytes."
 sendto U2 U1 100
 select U1
@@ -53,7 +53,7 @@ recvfrom U1 100
 expect U1 ret=4
 note "U2 sent another datagram, and U1's next recvfrom got it, 4 bytes, not the rest of the first. With TCP the rest would have waited for the next recv."
 
-step "Dropped without a word"
+step "Two hundred datagrams"
 udp rcvbuf=4k
 expect U3 rcvbuf=8192
 select U3
@@ -109,7 +109,7 @@ expect U2 state=ESTABLISHED
 note "connect() returned at once, though nothing is there to answer: it asks the peer nothing. It sets a default peer and a filter: U2 now takes datagrams from U5's address and port alone."
 note "The Connections pane shows U2 as ESTAB, as ss does: UDP itself has no states, but ss prints ESTAB for a UDP socket with a peer set by connect(), and UNCONN for one without."
 
-step "The error comes late"
+step "send() on the connected socket"
 note "U2 sends U5 two datagrams with send(). Will either fail?"
 pause
 send U2 "hello?"
@@ -124,7 +124,7 @@ expect U2 udp_no_ports=3
 show U2 counters
 note "UdpNoPorts is {U2.udp_no_ports}: the two datagrams sendto() sent, and the first send(). The refused second sent nothing."
 
-step "Told once"
+step "A third send"
 note "U2 sends a third. Will it fail too?"
 pause
 send U2 "once more"
