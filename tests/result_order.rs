@@ -191,7 +191,8 @@ fn a_loop_that_ends_at_once_is_listed_before_its_steps() {
 fn a_call_listed_after_a_later_one_says_so() {
     // recvall waits for 4 bytes; 2 come, then a listen is made and ends,
     // then the other 2: the loop ends after the listen, numbered after it,
-    // and its line says so (its own steps do not count).
+    // and its line says it finished later (its own steps do not
+    // count).
     let (mut app, rx) = app();
     let script = "listen\nconnect L1\naccept L1\nwait L1\nrecvall A1 4\nsend C1 \"ab\"\nsleep 300ms\nlisten\nsleep 300ms\nsend C1 \"cd\"\nwait A1\nsleep 300ms\n";
     app.play("overtaken", parse_script(script).unwrap(), false);
@@ -222,8 +223,42 @@ fn a_call_listed_after_a_later_one_says_so() {
         "{after:?}, listen #{listen}"
     );
     let screen = common::tui::render(&mut app, 120, 40);
+    assert!(screen.contains("· finished later"), "{screen}");
+}
+
+#[test]
+fn a_call_told_blocked_no_longer_says_so_once_it_has_ended() {
+    // recv waits for bytes that come only after it was told blocked: while
+    // it waits its line says it is in the kernel; once it has returned,
+    // that line says it ended since, and its result is listed below.
+    let (mut app, rx) = app();
+    let script = "listen\nconnect L1\naccept L1\nwait L1\nrecv A1 4\nsleep 500ms\n";
+    app.play("blocked", parse_script(script).unwrap(), false);
+    pump(
+        &mut app,
+        &rx,
+        |_| false,
+        |a| a.script.as_ref().unwrap().done,
+    );
+    let screen = common::tui::render(&mut app, 120, 40);
+    assert!(screen.contains("[blocked] still in the kernel"), "{screen}");
+    let script = "send C1 \"ab\"\nwait A1\nsleep 300ms\n";
+    app.play("ended", parse_script(script).unwrap(), false);
+    pump(
+        &mut app,
+        &rx,
+        |_| false,
+        |a| a.script.as_ref().unwrap().done,
+    );
+    let recv = app.log.entries().iter().find_map(|e| match e {
+        Entry::Op(r) if r.call == Call::Recv => Some(r.seq),
+        _ => None,
+    });
+    assert!(recv.is_some_and(|s| app.log.has_ended(s)), "{recv:?}");
+    let screen = common::tui::render(&mut app, 120, 40);
+    assert!(!screen.contains("still in the kernel"), "{screen}");
     assert!(
-        screen.contains(&format!("ended after #{}", after.unwrap())),
+        screen.contains("[blocked] at first; ended since, its result further down"),
         "{screen}"
     );
 }

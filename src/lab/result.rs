@@ -318,6 +318,19 @@ impl Started {
             _ => "[blocked] still in the kernel",
         }
     }
+
+    /// How a call told blocked is told once it has ended: its line stays
+    /// where it was told, and its result is listed further down.
+    pub fn ended_since(&self) -> &'static str {
+        match (&self.call, &self.arg) {
+            (Call::Drain, Arg::Text(t)) if &**t == "on" => {
+                "[draining] until drain off; its result is further down"
+            }
+            (Call::Lookup, _) => "[looking up] at first; answered since, further down",
+            (Call::SendAll, _) if self.paced => "[paced] at first; ended since, further down",
+            _ => "[blocked] at first; ended since, its result further down",
+        }
+    }
 }
 
 /// What the lab tells its front end.

@@ -60,6 +60,11 @@ pub struct Log {
     /// (a call is numbered when it is made and listed when it ends): each
     /// with the highest such number (`#11 recvall` after `#14 send`).
     overtaken: std::collections::BTreeMap<u64, u64>,
+    /// The calls told blocked that have ended since: their blocked line
+    /// no longer says they are still in the kernel.
+    ended_blocked: std::collections::BTreeSet<u64>,
+    /// The calls told blocked that have not ended yet.
+    still_blocked: std::collections::BTreeSet<u64>,
 }
 
 impl Log {
@@ -87,6 +92,12 @@ impl Log {
                 self.insert(i, e);
                 return;
             }
+            if self.still_blocked.remove(&r.seq) {
+                self.ended_blocked.insert(r.seq);
+                if self.ended_blocked.len() > LOG_LIMIT {
+                    self.ended_blocked.pop_first();
+                }
+            }
             // Any other call listed after one numbered after it says so.
             if let Some(a) = after {
                 self.overtaken.insert(r.seq, a);
@@ -107,6 +118,10 @@ impl Log {
     /// before the loop is told blocked, and a loop's line comes before its
     /// steps (`#11 recvall … [blocked]`, then `#12 ↳ recv → 8`).
     pub fn push_blocked(&mut self, call: Started) {
+        self.still_blocked.insert(call.seq);
+        if self.still_blocked.len() > LOG_LIMIT {
+            self.still_blocked.pop_first();
+        }
         if self.entries.len() == LOG_LIMIT {
             self.entries.pop_front();
             self.dropped += 1;
@@ -146,10 +161,17 @@ impl Log {
         self.overtaken.get(&seq).copied()
     }
 
+    /// Whether call `seq`, told blocked, has ended since.
+    pub fn has_ended(&self, seq: u64) -> bool {
+        self.ended_blocked.contains(&seq)
+    }
+
     /// The lab's calls are numbered from 1 again (a fresh lab): what was
     /// said of the old numbers is forgotten.
     pub fn numbering_restarts(&mut self) {
         self.overtaken.clear();
+        self.ended_blocked.clear();
+        self.still_blocked.clear();
     }
 
     /// The entries, oldest first.

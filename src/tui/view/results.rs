@@ -63,9 +63,10 @@ fn lines_of<'a>(app: &App, e: &'a Entry) -> Vec<Line<'a>> {
             };
             let mut line = result_line(r);
             // Numbered when called, listed when it ended: said where the
-            // numbers go out of order.
-            if let Some(after) = app.log.overtaken_by(r.seq) {
-                line.push_str(&format!(" · ended after #{after}"));
+            // numbers go out of order, without naming a call the pane may
+            // no longer show.
+            if app.log.overtaken_by(r.seq).is_some() {
+                line.push_str(" · finished later");
             }
             let mut lines = vec![Line::styled(line, style)];
             if app.python {
@@ -83,14 +84,20 @@ fn lines_of<'a>(app: &App, e: &'a Entry) -> Vec<Line<'a>> {
             } else {
                 String::new()
             };
+            // Once it has ended, its line only says where it was.
+            let ended = app.log.has_ended(b.seq);
             vec![Line::styled(
                 format!(
                     "{}{:<18} … {}{waiting}",
                     head(b.seq, b.sock),
                     call_text(b.call, &b.arg),
-                    b.still_running()
+                    if ended {
+                        b.ended_since()
+                    } else {
+                        b.still_running()
+                    }
                 ),
-                t.alarm(),
+                if ended { t.dim() } else { t.alarm() },
             )]
         }
         Entry::Expect(r) => {
