@@ -180,6 +180,32 @@ fn unmask_optional(row: &str) -> String {
     row.replace(" pair ", " ").replace("call in flight", "call")
 }
 
+/// The narration's heading from its step number on, without the step's
+/// title: a page names its step in the heading only when the notes leave
+/// no row for the title, and how the notes wrap on screen follows the
+/// width of the figures the kernel decides (`{A1.elapsed}` is `3.1 s` in
+/// one play, `22.58 s` in the next), while the rows kept here are the
+/// notes as written. That every page names its step is checked on the
+/// screen as drawn (`pages.rs`).
+fn heading_without_title(row: &str) -> String {
+    let Some(at) = row.find("step ") else {
+        return row.to_string();
+    };
+    let Some(open) = row[..at].rfind('┌') else {
+        return row.to_string();
+    };
+    let rest = &row[at..];
+    let end = 5 + rest[5..]
+        .find(|c: char| !(c.is_ascii_digit() || c == '/'))
+        .unwrap_or(rest.len() - 5);
+    let (number, after) = rest.split_at(end);
+    let after = match after.strip_prefix(": ") {
+        Some(title) => title.find(" · ").map_or(after, |dot| &title[dot..]),
+        None => after,
+    };
+    format!("{}┌ {number}{after}", &row[..open])
+}
+
 /// The narration's rows of text as the lab's narration code draws the
 /// notes as the lesson wrote them (a quote as `{C1.snd_wnd}`), in `inner`.
 fn narration_as_written(app: &App, inner: Rect) -> Buffer {
@@ -272,9 +298,15 @@ pub fn normalised(app: &App, w: u16, h: u16) -> String {
     }
     let mut verbatim = BTreeSet::new();
     if let Some(n) = areas.narration {
-        // The heading is the lesson's: its step numbers are kept.
+        // The heading is the lesson's: its step numbers are kept, not
+        // whether it also names the step (see `heading_without_title`).
         if !covered(n.y) {
             verbatim.insert(n.y);
+            let row: String = (0..w).map(|x| buf[(x, n.y)].symbol()).collect();
+            let kept = heading_without_title(&row);
+            for (x, c) in (0..w).zip(kept.chars().chain(std::iter::repeat(' '))) {
+                buf[(x, n.y)].set_char(c);
+            }
         }
         let inner = Rect::new(n.x + 1, n.y + 1, n.width - 2, n.height.saturating_sub(2));
         let written = narration_as_written(app, inner);
