@@ -1,6 +1,8 @@
 //! `expect packet FIELD=VALUE … [within D]`: a segment on the wire, seen
 //! since the current step began, that matches every field; and `expect no
 //! packet …`: none such, from the step's beginning until D has passed.
+//! `gap=LOW..HIGH` times a segment against the one before it in the same
+//! direction of its connection: how long the sender held it back.
 
 use std::time::Duration;
 
@@ -8,7 +10,7 @@ use crate::wire::Segment;
 
 /// The fields `expect packet` may check.
 pub const PACKET_FIELDS: &[&str] = &[
-    "from", "to", "flags", "win", "len", "kernel", "cause", "seq", "ack",
+    "from", "to", "flags", "win", "len", "kernel", "cause", "seq", "ack", "gap",
 ];
 
 /// What an `expect packet` looks for.
@@ -84,8 +86,35 @@ pub fn check_value(field: &str, value: &str) -> Result<(), String> {
         "win" | "len" | "seq" | "ack" if super::units::size(value).is_err() => {
             Err(format!("{field}={value}: expected a number of bytes"))
         }
+        "gap" if !is_durations(value) => Err(format!(
+            "gap={value}: expected a duration or a range of them (35ms..300ms)"
+        )),
         _ => Ok(()),
     }
+}
+
+/// A duration, or a range of them with either end left open.
+fn is_durations(value: &str) -> bool {
+    let one = |s: &str| super::units::duration(s).is_ok();
+    match value.split_once("..") {
+        Some((lo, hi)) => {
+            (lo.is_empty() || one(lo))
+                && (hi.is_empty() || one(hi))
+                && !(lo.is_empty() && hi.is_empty())
+        }
+        None => one(value),
+    }
+}
+
+/// The time from the segment before `segs[at]` in the same direction of
+/// its connection to it: `None` for the first one seen.
+pub fn gap_before(segs: &std::collections::VecDeque<Segment>, at: usize) -> Option<Duration> {
+    let seg = segs.get(at)?;
+    segs.iter()
+        .take(at)
+        .rev()
+        .find(|s| s.conn == seg.conn && s.src_end == seg.src_end)
+        .map(|s| seg.t.saturating_sub(s.t))
 }
 
 fn name_matches(want: &str, got: Option<crate::lab::SockName>) -> bool {
@@ -96,8 +125,9 @@ fn name_matches(want: &str, got: Option<crate::lab::SockName>) -> bool {
 }
 
 impl PacketExpect {
-    /// Whether a segment has every field wanted.
-    pub fn matches(&self, seg: &Segment) -> bool {
+    /// Whether a segment has every field wanted; `gap` is the time since
+    /// the segment before it in the same direction ([`gap_before`]).
+    pub fn matches(&self, seg: &Segment, gap: Option<Duration>) -> bool {
         self.fields.iter().all(|(field, want)| {
             let number = |got: u32| super::units::size(want).is_ok_and(|w| w == u64::from(got));
             match field.as_str() {
@@ -108,6 +138,9 @@ impl PacketExpect {
                 "len" => number(seg.len),
                 "seq" => number(seg.seq),
                 "ack" => number(seg.ack),
+                "gap" => gap.is_some_and(|g| {
+                    super::expect::matches(want, &format!("{:.6}s", g.as_secs_f64()))
+                }),
                 "kernel" => match seg.kernel {
                     Some(k) => words(k.word()) == words(want),
                     None => matches!(want.to_ascii_lowercase().as_str(), "none" | "null" | "-"),
@@ -165,5 +198,64 @@ mod tests {
         assert_eq!(flag_set("SYNACK"), None);
         assert!(check_value("win", "64k").is_ok());
         assert!(check_value("win", "wide").is_err());
+    }
+
+    fn seg(t_ms: u64, from_client: bool, len: u32) -> Segment {
+        use crate::lab::{Role, SockName};
+        let c1 = SockName::new(Role::Client, 1);
+        let a1 = SockName::new(Role::Accepted, 1);
+        let (c, a): (std::net::SocketAddr, std::net::SocketAddr) = (
+            "127.0.0.1:1000".parse().unwrap(),
+            "127.0.0.1:2000".parse().unwrap(),
+        );
+        let (from, to, src, dst) = if from_client {
+            (c1, a1, c, a)
+        } else {
+            (a1, c1, a, c)
+        };
+        Segment {
+            t: Duration::from_millis(t_ms),
+            conn: 1,
+            from: Some(from),
+            to: Some(to),
+            src_end: src.into(),
+            dst_end: dst.into(),
+            flags: crate::wire::parse::flag::ACK,
+            seq: 1,
+            ack: 1,
+            len,
+            win: 65535,
+            win_raw: 0,
+            wscale: None,
+            cause: None,
+            kernel: None,
+            after: None,
+            link: None,
+        }
+    }
+
+    #[test]
+    fn a_gap_is_timed_from_the_segment_before_in_the_same_direction() {
+        // A held piece: 6 B, the peer's ACK 41 ms later, then 9 B.
+        let segs: std::collections::VecDeque<Segment> =
+            [seg(100, true, 6), seg(141, false, 0), seg(141, true, 9)].into();
+        assert_eq!(gap_before(&segs, 0), None);
+        assert_eq!(gap_before(&segs, 1), None);
+        assert_eq!(gap_before(&segs, 2), Some(Duration::from_millis(41)));
+        let want = |v: &str| PacketExpect {
+            fields: vec![("len".into(), "9".into()), ("gap".into(), v.into())],
+            within: Duration::ZERO,
+            absent: false,
+        };
+        let gap = gap_before(&segs, 2);
+        assert!(want("35ms..300ms").matches(&segs[2], gap));
+        assert!(!want("50ms..").matches(&segs[2], gap));
+        assert!(!want("..20ms").matches(&segs[2], gap));
+        // The first of its direction has no gap to time.
+        assert!(!want("0ms..").matches(&segs[0], None));
+        assert!(check_value("gap", "35ms..300ms").is_ok());
+        assert!(check_value("gap", "..1s").is_ok());
+        assert!(check_value("gap", "40").is_err());
+        assert!(check_value("gap", "..").is_err());
     }
 }

@@ -499,13 +499,27 @@ impl Player {
                 let since = self.step_began;
                 let (found, seen) = host.wire.map_or((None, 0), |w| {
                     w.with_recent(|segs| {
-                        let recent = segs.iter().rev().take_while(|s| s.t >= since);
+                        let recent = segs
+                            .iter()
+                            .enumerate()
+                            .rev()
+                            .take_while(|(_, s)| s.t >= since);
                         let mut seen = 0;
                         let mut found = None;
-                        for s in recent {
+                        for (at, s) in recent {
                             seen += 1;
-                            if e.matches(s) {
-                                found = Some(s.line());
+                            let gap = crate::script::packet_expect::gap_before(segs, at);
+                            if e.matches(s, gap) {
+                                found = Some(match gap {
+                                    Some(g) if e.fields.iter().any(|(f, _)| f == "gap") => {
+                                        format!(
+                                            "{} (gap {})",
+                                            s.line(),
+                                            super::transcript::elapsed_text(g)
+                                        )
+                                    }
+                                    _ => s.line(),
+                                });
                             }
                         }
                         (found, seen)
