@@ -4,6 +4,7 @@
 //! `gap=LOW..HIGH` times a segment against the one before it in the same
 //! direction of its connection: how long the sender held it back.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use crate::wire::Segment;
@@ -108,13 +109,32 @@ fn is_durations(value: &str) -> bool {
 
 /// The time from the segment before `segs[at]` in the same direction of
 /// its connection to it: `None` for the first one seen.
-pub fn gap_before(segs: &std::collections::VecDeque<Segment>, at: usize) -> Option<Duration> {
+pub fn gap_before(segs: &VecDeque<Segment>, at: usize) -> Option<Duration> {
     let seg = segs.get(at)?;
     segs.iter()
         .take(at)
         .rev()
         .find(|s| s.conn == seg.conn && s.src_end == seg.src_end)
         .map(|s| seg.t.saturating_sub(s.t))
+}
+
+/// What a segment found reports: its line, and the gap read where the
+/// check times one (`… #11 send (gap 43.1 ms)`).
+pub fn found_text(seg: &Segment, gap: Option<Duration>, timed: bool) -> String {
+    match gap {
+        Some(g) if timed => format!(
+            "{} (gap {})",
+            seg.line(),
+            super::transcript::elapsed_text(g)
+        ),
+        _ => seg.line(),
+    }
+}
+
+/// The gap a report of [`found_text`] read (`43.1 ms`), if it timed one.
+pub fn gap_read(got: &str) -> Option<&str> {
+    got.rsplit_once(" (gap ")
+        .and_then(|(_, g)| g.strip_suffix(')'))
 }
 
 fn name_matches(want: &str, got: Option<crate::lab::SockName>) -> bool {
@@ -155,6 +175,32 @@ impl PacketExpect {
                 _ => false,
             }
         })
+    }
+
+    /// Looks through the segments seen since `since` (oldest first): the
+    /// earliest that matches, as [`found_text`] reports it, and how many
+    /// were looked at.
+    pub fn look(&self, segs: &VecDeque<Segment>, since: Duration) -> (Option<String>, usize) {
+        let recent = segs
+            .iter()
+            .enumerate()
+            .rev()
+            .take_while(|(_, s)| s.t >= since);
+        let mut seen = 0;
+        let mut found = None;
+        for (at, s) in recent {
+            seen += 1;
+            let gap = gap_before(segs, at);
+            if self.matches(s, gap) {
+                found = Some(found_text(s, gap, self.timed()));
+            }
+        }
+        (found, seen)
+    }
+
+    /// Whether it times a gap (`gap=…`).
+    pub fn timed(&self) -> bool {
+        self.fields.iter().any(|(f, _)| f == "gap")
     }
 
     /// The lab socket it is about: its `from`, or else its `to`.
@@ -237,7 +283,7 @@ mod tests {
     #[test]
     fn a_gap_is_timed_from_the_segment_before_in_the_same_direction() {
         // A held piece: 6 B, the peer's ACK 41 ms later, then 9 B.
-        let segs: std::collections::VecDeque<Segment> =
+        let segs: VecDeque<Segment> =
             [seg(100, true, 6), seg(141, false, 0), seg(141, true, 9)].into();
         assert_eq!(gap_before(&segs, 0), None);
         assert_eq!(gap_before(&segs, 1), None);
@@ -253,6 +299,9 @@ mod tests {
         assert!(!want("..20ms").matches(&segs[2], gap));
         // The first of its direction has no gap to time.
         assert!(!want("0ms..").matches(&segs[0], None));
+        let got = found_text(&segs[2], gap, true);
+        assert_eq!(gap_read(&got), Some("41.0 ms"), "{got}");
+        assert_eq!(gap_read(&found_text(&segs[2], gap, false)), None);
         assert!(check_value("gap", "35ms..300ms").is_ok());
         assert!(check_value("gap", "..1s").is_ok());
         assert!(check_value("gap", "40").is_err());

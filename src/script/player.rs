@@ -497,34 +497,9 @@ impl Player {
                 until,
             } => {
                 let since = self.step_began;
-                let (found, seen) = host.wire.map_or((None, 0), |w| {
-                    w.with_recent(|segs| {
-                        let recent = segs
-                            .iter()
-                            .enumerate()
-                            .rev()
-                            .take_while(|(_, s)| s.t >= since);
-                        let mut seen = 0;
-                        let mut found = None;
-                        for (at, s) in recent {
-                            seen += 1;
-                            let gap = crate::script::packet_expect::gap_before(segs, at);
-                            if e.matches(s, gap) {
-                                found = Some(match gap {
-                                    Some(g) if e.fields.iter().any(|(f, _)| f == "gap") => {
-                                        format!(
-                                            "{} (gap {})",
-                                            s.line(),
-                                            super::transcript::elapsed_text(g)
-                                        )
-                                    }
-                                    _ => s.line(),
-                                });
-                            }
-                        }
-                        (found, seen)
-                    })
-                });
+                let (found, seen) = host
+                    .wire
+                    .map_or((None, 0), |w| w.with_recent(|segs| e.look(segs, since)));
                 // A segment wanted is looked for until it comes; a segment
                 // not wanted is watched for until the time is up.
                 let decided = found.is_some() || now >= until;
