@@ -263,6 +263,39 @@ fn every_handout_is_printable() {
                 lesson.name
             );
         }
+        // The held piece of a request, on paper: its wait read on the
+        // wire, and the segments themselves rather than a fold.
+        if lesson.name == "nagle" {
+            let joined = md.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(
+                joined.contains("expect packet from=C1 to=A1 len=9 gap=35ms..300ms (read "),
+                "{}",
+                lesson.name
+            );
+            assert!(
+                md.lines()
+                    .any(|l| l.starts_with("~ C1 → A1 [P.]") && l.contains(" len 9 ")),
+                "{}",
+                lesson.name
+            );
+        }
+        // The options a note says the kernel view lists are printed in it.
+        if lesson.name == "keepalive" {
+            assert!(
+                md.contains("CLOSED: blocking, keepalive 1s+1s×2,"),
+                "{}",
+                lesson.name
+            );
+        }
+        if lesson.name == "time-wait" {
+            let joined = md.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(
+                joined.contains("A3 ⇄ C3 ESTABLISHED: recvq 0, sendq 0, notsent 0, rcvbuf")
+                    && joined.contains("blocking, SO_REUSEADDR, app sent"),
+                "{}",
+                lesson.name
+            );
+        }
         if lesson.name == "backlog" {
             assert!(md.contains("counters since start"), "{}", lesson.name);
         }

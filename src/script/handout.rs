@@ -413,7 +413,10 @@ fn socket_lines(v: &SockView, names: &[(String, SockName)]) -> Vec<String> {
                 figure("notsent", v.notsent().map(u64::from)),
                 figure("rcvbuf", v.rcvbuf().map(u64::from)),
                 figure("sndbuf", v.sndbuf().map(u64::from)),
-                v.timeout().map(|t| t.to_string()),
+                // With the options the socket set, as the screen's
+                // kernel view lists them (nodelay, keepalive 1s+1s×2,
+                // SO_REUSEADDR): a note that cites one finds it on paper.
+                v.timeout().map(|_| show::mode_text(v)),
                 figure("app sent", v.bytes_sent()),
                 figure("app received", v.bytes_received()),
                 figure("snd_wnd", tcp.and_then(|t| t.snd_wnd).map(u64::from)),

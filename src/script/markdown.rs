@@ -425,8 +425,21 @@ impl<W: Write> Sink for Markdown<W> {
     fn expect(&mut self, r: &ExpectReport, _t: Duration) {
         let e = &r.expectation;
         // Segments are checked where they can be captured; a handout made
-        // without capture has none to show.
+        // without capture has none to show. A gap that held is printed
+        // with what was read: paper gives the segments no times, and a
+        // held piece's wait is the figure its note leans on.
         if e.is_packet() {
+            if let Some(read) = r
+                .got
+                .as_deref()
+                .filter(|_| r.ok)
+                .and_then(super::packet_expect::gap_read)
+            {
+                let line = format!("✓ expect {}  (read {read})", e.text());
+                for l in wrap(&line, WIDTH, "      ") {
+                    self.code(&l);
+                }
+            }
             return;
         }
         if let Some(f) = &mut self.figures {

@@ -9,6 +9,11 @@ use crate::wire::parse::flag;
 /// Segments of a bulk run printed one by one before the run is folded.
 const RUN_SHOWN: usize = 3;
 
+/// Segments of a run printed one by one where no way carries a bulk
+/// transfer's data (a request in pieces, its reply, their ACKs): each is
+/// worth reading, as the held piece of a request is.
+const EXCHANGE_SHOWN: usize = 10;
+
 /// Lines of segments a step prints before it only counts them.
 const STEP_LINES: usize = 24;
 
@@ -38,7 +43,7 @@ impl Run {
     }
 
     fn add(&mut self, seg: &Segment, line: String) {
-        if self.lines.len() <= RUN_SHOWN {
+        if self.lines.len() < EXCHANGE_SHOWN {
             self.lines.push(line);
         }
         let (from, to) = (seg.from_text(), seg.to_text());
@@ -68,9 +73,14 @@ impl Run {
         }
     }
 
-    /// The run as lines: each segment while it is short, else one line.
+    /// The run as lines: each segment while it is short, or while it is
+    /// an exchange of a few pieces each way; else one line.
     fn lines(self) -> Vec<String> {
-        if self.count() <= RUN_SHOWN {
+        let bulk = self
+            .ways
+            .iter()
+            .any(|w| w.data >= crate::wire::fold::FOLD_AT);
+        if self.count() <= RUN_SHOWN || (!bulk && self.count() <= EXCHANGE_SHOWN) {
             return self.lines;
         }
         let ways: Vec<String> = self
@@ -172,5 +182,80 @@ impl TextLadder {
         self.printed = 0;
         self.left_out = 0;
         lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::{Role, SockName};
+    use std::time::Duration;
+
+    fn seg(from_client: bool, len: u32, seq: u32) -> Segment {
+        let c1 = SockName::new(Role::Client, 1);
+        let a1 = SockName::new(Role::Accepted, 1);
+        let (c, a): (std::net::SocketAddr, std::net::SocketAddr) = (
+            "127.0.0.1:1000".parse().unwrap(),
+            "127.0.0.1:2000".parse().unwrap(),
+        );
+        let (from, to, src, dst) = if from_client {
+            (c1, a1, c, a)
+        } else {
+            (a1, c1, a, c)
+        };
+        Segment {
+            t: Duration::ZERO,
+            conn: 1,
+            from: Some(from),
+            to: Some(to),
+            src_end: src.into(),
+            dst_end: dst.into(),
+            flags: if len > 0 {
+                flag::ACK | flag::PSH
+            } else {
+                flag::ACK
+            },
+            seq,
+            ack: 1,
+            len,
+            win: 65535,
+            win_raw: 0,
+            wscale: None,
+            cause: None,
+            kernel: None,
+            after: None,
+            link: None,
+        }
+    }
+
+    #[test]
+    fn a_request_in_pieces_is_printed_whole_and_a_bulk_transfer_folded() {
+        // A reply and its ACK, a request in two pieces and their ACKs.
+        let mut ladder = TextLadder::default();
+        for s in [
+            seg(false, 3, 1),
+            seg(true, 0, 1),
+            seg(true, 6, 1),
+            seg(false, 0, 4),
+            seg(true, 9, 7),
+            seg(false, 0, 4),
+        ] {
+            ladder.push(&s);
+        }
+        let lines = ladder.step_end();
+        assert_eq!(lines.len(), 6, "{lines:?}");
+        assert!(lines[4].contains("len 9"), "{lines:?}");
+        // Eight data segments one way: one line.
+        let mut ladder = TextLadder::default();
+        for i in 0..8 {
+            ladder.push(&seg(true, 1000, 1 + i * 1000));
+            ladder.push(&seg(false, 0, 1));
+        }
+        let lines = ladder.step_end();
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(
+            lines[0].contains("8 data segments, 8000 bytes"),
+            "{lines:?}"
+        );
     }
 }
