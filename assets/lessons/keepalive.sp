@@ -57,7 +57,7 @@ show A2
 note "A2's kernel view still lists what it asked for: keepalive 1s+1s×2, a probe after 1s idle, then one every 1s, giving up after 2 unanswered."
 select A2 wire
 expect C2 state=ESTABLISHED
-note "On the wire, newest last: C2's message and A2's ACK of it, then A2's two probes a second apart, then the reset (R.) A2's kernel sent as it gave up, to tell the peer. The pulled cable dropped all three (✕): C2, which the reset never reached, still reads ESTAB."
+note "On the wire, newest last: C2's message and A2's ACK of it, then A2's two probes a second apart, then the reset (R.) A2's kernel sent as it gave up, to tell the peer. The pulled cable dropped all three: C2, which the reset never reached, still reads ESTABLISHED."
 
 step "Why people wait two hours"
 note "A socket that asks for nothing gets the system's defaults, read from three settings:"
