@@ -93,7 +93,7 @@ note "That is a little more than the two seconds asked: the user timeout is the 
 
 step "C3's request, on the wire"
 select C3 wire
-note "On the wire, newest last: C3's 15 bytes left once, then the kernel sent them again and again (its retransmissions), and the pulled cable dropped every one (✕). No ACK came back, and C3's kernel gave up without a reset: nothing more went out."
+note "On the wire, newest last: C3's 15 bytes left once, then the kernel sent them again and again (its retransmissions), and the pulled cable dropped every one. No ACK came back, and C3's kernel gave up without a reset: nothing more went out."
 
 step "The server's ends"
 link up
