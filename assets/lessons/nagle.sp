@@ -17,38 +17,46 @@ send A1 "OK\n"
 recv C1 3
 expect C1 ret=3
 note "recvall returned at once: the request was there. The server replied as soon as it had read it."
-note "Replying that soon made the server's kernel count the connection as interactive: it now delays each ACK a little, hoping to send it with a reply. A program gets this without asking; a slower reply ends it. The server will also set TCP_QUICKACK 0 (quickack=off), which turns it on outright."
 
 step "The same request in two writes"
 set A1 quickack=off
-note "Now the client writes the same request in two pieces, as programs often do (a header, then the rest). How long will the server's recvall take?"
+note "The server sets TCP_QUICKACK 0 (quickack=off): its kernel delays its ACKs, hoping to send each with a reply. Now the client writes the same request in two pieces, as programs often do (a header, then the rest). How long will the server's recvall take?"
 pause
 send C1 "GET / "
 send C1 "HTTP/1.0\n"
 recvall A1 15
 expect A1 ret=15
 expect packet from=C1 to=A1 len=6
+expect packet from=A1 to=C1 acked=6
 expect packet from=C1 to=A1 len=9 gap=35ms..300ms
-note "recvall took {A1.elapsed}, counted from its start, after both writes. The wait began earlier, at the first write: the wire times it from there."
+note "recvall took {A1.elapsed}, from its start. The lab began it only after both writes had returned, some ms after the first write; the stall began at that first write, and the wire times it from there."
 note "Nagle held the second piece: a small segment waits while an earlier one is unacknowledged. The server, its ACKs delayed, held that ACK, hoping to send it with a reply it cannot write before the whole request. Each waited for the other until the delayed-ACK timer fired."
 
 step "The stall on the wire"
 select C1 wire
-note "On the wire, newest last: C1's first piece (6 B) left at once; A1's ACK for it came only when the delayed-ACK timer fired, and C1's second piece (9 B) left right behind that ACK. The stall began with the first write, before recvall began."
+note "On the wire, newest last: C1's first piece (6 B) left at once; A1's ACK for it came only when the delayed-ACK timer fired, and C1's second piece (9 B) left right behind that ACK. From the 6 B to the 9 B is the whole stall: a little more than recvall's time, which began after the writes."
 
 step "TCP_NODELAY"
 send A1 "OK\n"
 recv C1 3
 set C1 nodelay=on
 expect C1 nodelay=on
-note "The network took no part: the same request in one write was read at once on this loopback. The whole stall was the delayed-ACK timer (across a network, add a round trip). Now the client turns Nagle off with TCP_NODELAY (nodelay=on). The same two writes: how long now?"
+note "Now the client turns Nagle off with TCP_NODELAY (nodelay=on). Just before the writes the server sets quickack=off again, as in the second step, so that only the client has changed. The same two writes: how long now?"
 pause
+set A1 quickack=off
 send C1 "GET / "
 send C1 "HTTP/1.0\n"
 recvall A1 15
 expect A1 ret=15
 expect A1 elapsed=0ms..35ms
-note "recvall took {A1.elapsed}: the second piece left at once, without waiting for an ACK."
+expect packet from=C1 to=A1 len=9 gap=..35ms
+expect packet from=A1 to=C1 acked=15
+expect no packet from=A1 to=C1 acked=6
+note "recvall took {A1.elapsed}: the second piece did not wait for an ACK."
+
+step "TCP_NODELAY on the wire"
+select C1 wire
+note "On the wire, newest last: C1's 9 B piece left with no ACK before it, and A1's one ACK came only after both pieces. The server still delayed its ACKs, as in the second step; the client no longer waited for one."
 
 step "One write instead of two"
 send A1 "OK\n"

@@ -3,6 +3,9 @@
 //! packet …`: none such, from the step's beginning until D has passed.
 //! `gap=LOW..HIGH` times a segment against the one before it in the same
 //! direction of its connection: how long the sender held it back.
+//! `acked=N` is what a segment newly acknowledges: how far its ACK moved
+//! on from the one its end sent before (an ACK that covers two pieces at
+//! once shows that no ACK came between them).
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -11,7 +14,7 @@ use crate::wire::Segment;
 
 /// The fields `expect packet` may check.
 pub const PACKET_FIELDS: &[&str] = &[
-    "from", "to", "flags", "win", "len", "kernel", "cause", "seq", "ack", "gap",
+    "from", "to", "flags", "win", "len", "kernel", "cause", "seq", "ack", "gap", "acked",
 ];
 
 /// What an `expect packet` looks for.
@@ -84,7 +87,7 @@ pub fn check_value(field: &str, value: &str) -> Result<(), String> {
         "flags" if flag_set(value).is_none() => Err(format!(
             "flags={value}: expected flag names joined by + (SYN+ACK, FIN+ACK, RST) or none"
         )),
-        "win" | "len" | "seq" | "ack" if super::units::size(value).is_err() => {
+        "win" | "len" | "seq" | "ack" | "acked" if super::units::size(value).is_err() => {
             Err(format!("{field}={value}: expected a number of bytes"))
         }
         "gap" if !is_durations(value) => Err(format!(
@@ -118,6 +121,22 @@ pub fn gap_before(segs: &VecDeque<Segment>, at: usize) -> Option<Duration> {
         .map(|s| seg.t.saturating_sub(s.t))
 }
 
+/// How many bytes `segs[at]` newly acknowledges: its ACK number less that
+/// of the segment before it from the same end of its connection; `None`
+/// for a segment without ACK, and for the first ACK of its end seen.
+pub fn acked_before(segs: &VecDeque<Segment>, at: usize) -> Option<u32> {
+    use crate::wire::parse::flag;
+    let seg = segs.get(at)?;
+    if !seg.has(flag::ACK) {
+        return None;
+    }
+    segs.iter()
+        .take(at)
+        .rev()
+        .find(|s| s.conn == seg.conn && s.src_end == seg.src_end && s.has(flag::ACK))
+        .map(|s| seg.ack.wrapping_sub(s.ack))
+}
+
 /// What a segment found reports: its line, and the gap read where the
 /// check times one (`… #11 send (gap 43.1 ms)`).
 pub fn found_text(seg: &Segment, gap: Option<Duration>, timed: bool) -> String {
@@ -146,8 +165,9 @@ fn name_matches(want: &str, got: Option<crate::lab::SockName>) -> bool {
 
 impl PacketExpect {
     /// Whether a segment has every field wanted; `gap` is the time since
-    /// the segment before it in the same direction ([`gap_before`]).
-    pub fn matches(&self, seg: &Segment, gap: Option<Duration>) -> bool {
+    /// the segment before it in the same direction ([`gap_before`]),
+    /// `acked` what it newly acknowledges ([`acked_before`]).
+    pub fn matches(&self, seg: &Segment, gap: Option<Duration>, acked: Option<u32>) -> bool {
         self.fields.iter().all(|(field, want)| {
             let number = |got: u32| super::units::size(want).is_ok_and(|w| w == u64::from(got));
             match field.as_str() {
@@ -158,6 +178,7 @@ impl PacketExpect {
                 "len" => number(seg.len),
                 "seq" => number(seg.seq),
                 "ack" => number(seg.ack),
+                "acked" => acked.is_some_and(number),
                 "gap" => gap.is_some_and(|g| {
                     super::expect::matches(want, &format!("{:.6}s", g.as_secs_f64()))
                 }),
@@ -191,7 +212,7 @@ impl PacketExpect {
         for (at, s) in recent {
             seen += 1;
             let gap = gap_before(segs, at);
-            if self.matches(s, gap) {
+            if self.matches(s, gap, acked_before(segs, at)) {
                 found = Some(found_text(s, gap, self.timed()));
             }
         }
@@ -294,11 +315,11 @@ mod tests {
             absent: false,
         };
         let gap = gap_before(&segs, 2);
-        assert!(want("35ms..300ms").matches(&segs[2], gap));
-        assert!(!want("50ms..").matches(&segs[2], gap));
-        assert!(!want("..20ms").matches(&segs[2], gap));
+        assert!(want("35ms..300ms").matches(&segs[2], gap, None));
+        assert!(!want("50ms..").matches(&segs[2], gap, None));
+        assert!(!want("..20ms").matches(&segs[2], gap, None));
         // The first of its direction has no gap to time.
-        assert!(!want("0ms..").matches(&segs[0], None));
+        assert!(!want("0ms..").matches(&segs[0], None, None));
         let got = found_text(&segs[2], gap, true);
         assert_eq!(gap_read(&got), Some("41.0 ms"), "{got}");
         assert_eq!(gap_read(&found_text(&segs[2], gap, false)), None);
@@ -306,5 +327,45 @@ mod tests {
         assert!(check_value("gap", "..1s").is_ok());
         assert!(check_value("gap", "40").is_err());
         assert!(check_value("gap", "..").is_err());
+    }
+
+    #[test]
+    fn acked_is_how_far_an_ack_moved_on_from_the_one_its_end_sent_before() {
+        // C sends 6 B then 9 B (seq 1..7..16); A's ACK before them acked 1.
+        let with_ack = |mut s: Segment, ack: u32| {
+            s.ack = ack;
+            s
+        };
+        let want = |v: &str| PacketExpect {
+            fields: vec![("from".into(), "A1".into()), ("acked".into(), v.into())],
+            within: Duration::ZERO,
+            absent: false,
+        };
+        // Held: A acknowledges the 6 B on its own, then the 9 B.
+        let held: VecDeque<Segment> = [
+            with_ack(seg(0, false, 0), 1),
+            seg(100, true, 6),
+            with_ack(seg(141, false, 0), 7),
+            seg(141, true, 9),
+            with_ack(seg(141, false, 0), 16),
+        ]
+        .into();
+        assert_eq!(acked_before(&held, 0), None);
+        assert_eq!(acked_before(&held, 2), Some(6));
+        assert_eq!(acked_before(&held, 4), Some(9));
+        assert!(want("6").look(&held, Duration::ZERO).0.is_some());
+        // Not held: both pieces left before A's one ACK, which covers both.
+        let sent: VecDeque<Segment> = [
+            with_ack(seg(0, false, 0), 1),
+            seg(100, true, 6),
+            seg(101, true, 9),
+            with_ack(seg(102, false, 0), 16),
+        ]
+        .into();
+        assert_eq!(acked_before(&sent, 3), Some(15));
+        assert!(want("15").look(&sent, Duration::ZERO).0.is_some());
+        assert!(want("6").look(&sent, Duration::ZERO).0.is_none());
+        assert!(check_value("acked", "15").is_ok());
+        assert!(check_value("acked", "both").is_err());
     }
 }
