@@ -40,6 +40,15 @@ pub(crate) fn annotate(
     // Most listeners of a large lab share a backlog, and so the words of
     // their notes: each is written once per snapshot.
     let mut backlog_said: rustc_hash::FxHashMap<BacklogKey, Vec<String>> = Default::default();
+    // How long a listener's entries from `syn` last is said once, on the
+    // first of them: twenty entries saying it each filled the view.
+    let mut syn_entries: rustc_hash::FxHashMap<Option<SocketAddr>, usize> = Default::default();
+    for v in sockets.iter() {
+        if v.role == ViewRole::SynRecv && v.half_open().is_some_and(|h| h.syn.is_some()) {
+            *syn_entries.entry(v.local).or_default() += 1;
+        }
+    }
+    let mut syn_said: rustc_hash::FxHashSet<Option<SocketAddr>> = Default::default();
     for v in sockets.iter_mut() {
         let mut notes = Vec::new();
         if v.role == ViewRole::Listener {
@@ -58,7 +67,11 @@ pub(crate) fn annotate(
             }
         }
         if v.role == ViewRole::SynRecv {
-            notes.extend(syn_recv_note(v, &listeners, system));
+            let first = v.half_open().is_none_or(|h| h.syn.is_none()) || syn_said.insert(v.local);
+            if first {
+                let others = syn_entries.get(&v.local).is_some_and(|n| *n > 1);
+                notes.extend(syn_recv_note(v, others, &listeners, system));
+            }
         }
         if v.role == ViewRole::Udp {
             notes.extend(udp_notes(v));
@@ -234,17 +247,40 @@ fn syn_queue_notes(
     notes
 }
 
-/// A half-open entry: whose, and how long the kernel keeps it.
-fn syn_recv_note(v: &SockView, listeners: &[Listening], system: &System) -> Option<String> {
+/// A half-open entry: whose, and how long the kernel keeps it (for an
+/// entry from `syn`, said for all of its listener's).
+fn syn_recv_note(
+    v: &SockView,
+    others: bool,
+    listeners: &[Listening],
+    system: &System,
+) -> Option<String> {
     let h = v.half_open()?;
     if let Some(n) = h.syn {
         let limit = system
             .tcp_synack_retries
-            .map(|r| format!(" up to tcp_synack_retries ({r}) times (fewer, never below 2, when its timer finds the SYN queue holding more than half of the larger of 8 and the backlog: one fewer for each of ½, ¼, ⅛… of the queue that its young entries, not yet resent, do not exceed)"))
+            .map(|r| {
+                // The crowded queue's cut goes no lower than 2: it
+                // shortens only a limit above that.
+                let fewer = if r > 2 {
+                    " (fewer, never below 2, when its timer finds the SYN queue holding more than half of the larger of 8 and the backlog: one fewer for each of ½, ¼, ⅛… of the queue that its young entries, not yet resent, do not exceed)"
+                } else {
+                    ""
+                };
+                if r == 1 {
+                    " at most once (tcp_synack_retries 1)".to_string()
+                } else {
+                    format!(" up to tcp_synack_retries ({r}) times{fewer}")
+                }
+            })
             .unwrap_or_default();
+        let all = if others {
+            ", as are the other entries from syn here"
+        } else {
+            ""
+        };
         return Some(format!(
-            "half-open from syn {n}: no ACK will come; the SYN-ACK was resent {} times so far, and is resent{limit}, then the entry goes",
-            h.synack_retrans
+            "half-open from syn {n}{all}: no ACK will come; the SYN-ACK is resent{limit}, then the entry goes"
         ));
     }
     let listener = v
@@ -510,10 +546,14 @@ fn udp_notes(v: &SockView) -> Vec<String> {
             "{d} {datagrams} dropped: they arrived while the receive buffer was full, and their senders were told nothing"
         ));
     }
+    // The ICMP errors are said of a socket that sent: on one that only
+    // receives they answer a question no one asked yet.
     if v.peer.is_none() && !v.closed {
-        notes.push(
-            "unconnected: takes datagrams from anyone, and never hears of an ICMP error".into(),
-        );
+        notes.push(if v.bytes_sent().is_some_and(|b| b > 0) {
+            "unconnected: takes datagrams from anyone, and never hears of an ICMP error its datagrams draw".into()
+        } else {
+            "unconnected: takes datagrams from anyone".into()
+        });
     }
     notes
 }
