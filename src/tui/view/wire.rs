@@ -69,12 +69,16 @@ fn arrow(s: &Segment, left: Option<SockName>, heavy: bool) -> (String, String, S
     (l, a.to_string(), r)
 }
 
-/// What the kernel sent, in at most 18 columns: the ladder's room for it
-/// at 100 columns. The arrow already says which way a probe's answer went.
+/// What the kernel sent, in at most 17 columns: the ladder's room for it
+/// at 80 and 100 columns once the rows' times pass 100 s ("SYN
+/// retransmission" was cut to "SYN retransmissio"). A handshake's resends
+/// are said as the kernel view says them ("SYN-ACK resent 2×"). The arrow
+/// already says which way a probe's answer went.
 fn ladder_word(k: Kernel) -> &'static str {
     match k {
         Kernel::ProbeAck => "probe ACK",
-        Kernel::SynAckRetransmission => "SYN-ACK retransmit",
+        Kernel::SynRetransmission => "SYN resent",
+        Kernel::SynAckRetransmission => "SYN-ACK resent",
         other => other.word(),
     }
 }
