@@ -210,3 +210,157 @@ fn no_prediction_tells_its_answer_before_it_asks() {
     let asked = told.replace("A full queue drops new SYNs. ", "");
     assert!(told_answers("asked", &parse_script(&asked).unwrap()).is_empty());
 }
+
+/// A word's stem, as far as a title and an answer share it: `dropped`,
+/// `drops` and `drop` are one word here.
+fn stem(word: &str) -> String {
+    let w = word.to_lowercase();
+    let w = w.trim_end_matches("'s");
+    let mut s = w.to_string();
+    for suffix in ["ing", "ed", "es", "s"] {
+        if s.len() > suffix.len() + 2 && s.ends_with(suffix) {
+            s.truncate(s.len() - suffix.len());
+            break;
+        }
+    }
+    // `dropp` (from `dropped`) is `drop`.
+    let b = s.as_bytes();
+    if b.len() > 2 && b[b.len() - 1] == b[b.len() - 2] && !b[b.len() - 1].is_ascii_digit() {
+        s.pop();
+    }
+    s
+}
+
+/// The stems of a text's words, without small words, socket names and
+/// numbers, and without what quotes a field (`{L1.syn_recv}`).
+fn stems(text: &str) -> std::collections::HashSet<String> {
+    const SMALL: &[&str] = &[
+        "a", "an", "the", "of", "to", "and", "or", "in", "on", "at", "is", "it", "its", "as", "by",
+        "for", "be", "with", "from", "one", "two", "what", "how", "will", "this", "that", "then",
+    ];
+    let mut plain = String::new();
+    let mut quoted = false;
+    for c in text.chars() {
+        match c {
+            '{' => quoted = true,
+            '}' => quoted = false,
+            c if !quoted => plain.push(c),
+            _ => {}
+        }
+    }
+    plain
+        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '\''))
+        .filter(|w| !w.is_empty())
+        .filter(|w| !w.chars().all(|c| c.is_ascii_digit()))
+        .filter(|w| {
+            let mut c = w.chars();
+            !(c.next().is_some_and(|c| c.is_ascii_uppercase()) && c.all(|c| c.is_ascii_digit()))
+        })
+        .filter(|w| !SMALL.contains(&w.to_lowercase().as_str()))
+        .map(stem)
+        .collect()
+}
+
+/// The lead of an answer: what it says first, up to its first colon,
+/// semicolon, comma or full stop; after a bare yes or no, what follows
+/// it, and when that is a figure or two ("No: 9."), the next sentence's
+/// lead too.
+fn lead(answer: &str) -> String {
+    fn clause(text: &str) -> &str {
+        let end = text
+            .char_indices()
+            .find(|&(i, c)| {
+                matches!(c, ':' | ';' | ',') || c == '.' && text[i + 1..].starts_with(' ')
+            })
+            .map_or(text.len(), |(i, _)| i);
+        &text[..end]
+    }
+    let text = answer.trim();
+    let rest = ["Yes", "No"]
+        .iter()
+        .find_map(|w| {
+            text.strip_prefix(w)
+                .filter(|r| !r.starts_with(char::is_alphanumeric))
+        })
+        .map(|r| r.trim_start_matches([':', ',', '.', ' ']));
+    let Some(rest) = rest else {
+        return clause(text).to_string();
+    };
+    let first = clause(rest);
+    if stems(first).len() >= 3 {
+        return first.to_string();
+    }
+    let next = rest.split_once(". ").map_or("", |(_, n)| clause(n));
+    format!("{first} {next}")
+}
+
+/// Step titles that answer their step's question: the title sits above
+/// the question while the class predicts, so a word that leads the answer
+/// and that neither the question nor the step's notes before it say must
+/// not be in it ('Cookies off: drops' above "What becomes of the SYNs
+/// past its SYN queue?", answered "They were dropped").
+fn titles_that_answer(name: &str, lines: &[Line]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut title = String::new();
+    let mut told = std::collections::HashSet::new();
+    for (i, l) in lines.iter().enumerate() {
+        match &l.statement {
+            Statement::Step(t) => {
+                title = t.clone();
+                told.clear();
+            }
+            Statement::Note(n) => told.extend(stems(n)),
+            _ => {}
+        }
+        if !matches!(l.statement, Statement::Pause) || i == 0 {
+            continue;
+        }
+        if !matches!(lines[i - 1].statement, Statement::Note(_)) {
+            continue;
+        }
+        let answer = lines[i + 1..]
+            .iter()
+            .take_while(|l| !matches!(l.statement, Statement::Step(_)))
+            .find_map(|l| match &l.statement {
+                Statement::Note(n) => Some(n),
+                _ => None,
+            });
+        let Some(answer) = answer else { continue };
+        let said = lead(answer);
+        let mut given: Vec<String> = stems(&title)
+            .intersection(&stems(&said))
+            .filter(|s| !told.contains(*s))
+            .cloned()
+            .collect();
+        given.sort();
+        if !given.is_empty() {
+            out.push(format!(
+                "{name} line {}: the step's title \"{title}\" says what the answer then says ({given:?}): \"{said}\"",
+                lines[i - 1].number
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn no_step_title_answers_its_question() {
+    let mut all = Vec::new();
+    for lesson in sockplay::script::lessons::all() {
+        let lines = parse_script(&lesson.text).unwrap();
+        all.extend(titles_that_answer(&lesson.name, &lines));
+    }
+    assert!(all.is_empty(), "\n{}", all.join("\n"));
+    let told = "step \"Cookies off: drops\"\nnote \"Cookies go off. What becomes of the SYNs past the queue?\"\npause\nlisten backlog=1\nnote \"They were dropped: no answer at all.\"\n";
+    assert_eq!(
+        titles_that_answer("told", &parse_script(told).unwrap()).len(),
+        1
+    );
+    let named = told.replace("Cookies off: drops", "Cookies off");
+    assert!(titles_that_answer("named", &parse_script(&named).unwrap()).is_empty());
+    let yes = "step \"Told once\"\nnote \"U2 sends again. Will it fail?\"\npause\nlisten\nnote \"No: 9. An error is told once.\"\n";
+    assert_eq!(
+        titles_that_answer("yes", &parse_script(yes).unwrap()).len(),
+        1
+    );
+}

@@ -417,6 +417,9 @@ pub fn cuts(app: &App, w: u16, h: u16) -> Vec<String> {
         }
         for phrase in phrases(&narrow) {
             if let Some(parted) = parted(&phrase, &wide) {
+                if std::env::var_os("CUTS_DEBUG").is_some() {
+                    eprintln!("---- {part:?} parted, narrow:\n{rows_drawn}");
+                }
                 out.push(format!(
                     "{part:?}: a figure parted from its unit: \"{parted}\""
                 ));
