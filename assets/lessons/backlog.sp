@@ -24,7 +24,7 @@ expect C6 state=SYN-SENT
 sysctl tcp_syn_linear_timeouts
 sysctl tcp_syn_retries=127
 note "Three connections wait in the accept queue, not two: Linux calls a queue of backlog B full only when more than B wait, so it holds B+1."
-note "C4, C5 and C6 are still in SYN-SENT: L1's kernel dropped their SYNs, because the queue was full, and answered nothing. Their connect() calls are blocked while their kernels send the SYN again; if no SYN is ever answered, connect() gives up after a number of SYNs two settings decide:"
+note "C4, C5 and C6 are still in SYN-SENT: L1's kernel dropped their SYNs, because the queue was full, and answered nothing. Their connect() calls are blocked while their kernels send the SYN again; if no SYN is ever answered, connect() gives up after a number of SYNs that two settings decide."
 select C4
 note "One SYN, then tcp_syn_retries more, then tcp_syn_linear_timeouts more. The lab has just raised tcp_syn_retries from 6, the default, to {sysctl.tcp_syn_retries}, so that no client gives up during the lesson: the note on C4 counts its SYNs."
 
@@ -43,7 +43,7 @@ note "A waiting client sends its SYN again a second later, a few more times a se
 step "The overflow counters"
 show L1 counters
 note "Each dropped SYN adds one to ListenOverflows and to ListenDrops: {L1.listen_overflows} and {L1.listen_drops} when this view was read, and counting."
-note "They count for a whole network namespace, every listener in it, not for one socket: the kernel view says whose count it read."
+note "They count for every listener of the lab together, not for one socket: the kernel view heads them 'counters since start (this lab)'."
 
 step "accept() frees a slot"
 note "A new listener with backlog 1 gets two clients, which fill its queue. A third connects and waits in SYN-SENT; eight seconds later, a fourth. Then the server accepts one connection, and a slot is free. Which of the two waiting clients gets in?"
@@ -83,7 +83,7 @@ listen backlog=100000
 select L4
 expect L4 backlog=100000
 show L4
-note "The kernel caps the backlog at net.core.somaxconn, {sysctl.somaxconn} here: L4's backlog 100000 is kept as {L4.accept_queue_max}, and like every accept queue it holds one more than that. The note on L4 says so."
+note "The kernel caps the backlog at net.core.somaxconn, {sysctl.somaxconn} here: L4's backlog 100000 is kept as {L4.accept_queue_max}, and like every accept queue it holds one more than that. The kernel view says so under L4."
 
 step "A rule from the books"
 note "Books drawn from BSD's code (Stevens, Unix Network Programming, figure 4.10) say a backlog of B admits three halves of B, rounded down, plus one: four for a backlog of two, where Linux took three."

@@ -10,13 +10,14 @@ expect L1 accept_queue=2
 expect L1 syn_recv=0
 expect C1 state=ESTABLISHED
 note "Two clients connected: their handshakes finished, so they wait in L1's accept queue. Its SYN queue is empty."
-note "A handshake is given up after a few resends of the SYN-ACK, or of the client's SYN. For this lesson both counts are raised, so that no handshake gives up before it is looked at:"
-sysctl tcp_syn_retries=127
-sysctl tcp_syn_linear_timeouts=127
+note "A handshake is given up after a few resends: of the SYN-ACK by the server, of the SYN by the client. For this lesson the lab raises the three settings that count them, so that no handshake gives up before it is looked at."
 sysctl tcp_synack_retries=100
-note "A half-open entry may now wait through {sysctl.tcp_synack_retries} SYN-ACK resends, not 5; a client whose SYN goes unanswered sends it again each second, {sysctl.tcp_syn_linear_timeouts} times and once more, before it backs off. The last step lowers the SYN-ACK resends and shows the entries go."
+sysctl tcp_syn_linear_timeouts=127
+sysctl tcp_syn_retries=127
+note "A half-open entry may now wait through {sysctl.tcp_synack_retries} SYN-ACK resends (tcp_synack_retries), not 5; the last step lowers them and shows the entries go."
+note "A client whose SYN goes unanswered sends it again each second, {sysctl.tcp_syn_linear_timeouts} times and once more, then at doubling gaps: tcp_syn_linear_timeouts and tcp_syn_retries count those resends."
 
-step "Half-open without privilege: defer_accept"
+step "TCP_DEFER_ACCEPT"
 note "TCP_DEFER_ACCEPT asks the server to finish a handshake only when data comes. L2 will set it to 30 s. Two clients connect to L2: the first sends data at once, the second sends nothing. What state will each client read, where will L2 keep each one, and will the silent one ever get in?"
 pause
 listen backlog=4 defer_accept=30s
@@ -40,8 +41,8 @@ expect L2 syn_recv=0
 show L2
 note "C4 got in. Once the {L2.defer_accept}s ran out, its next bare ACK got it in without a byte sent: TCP_DEFER_ACCEPT delays a silent client, not keeps it out."
 
-step "Fill the SYN queue"
-note "syn sends bare SYNs from addresses with no way back: no ACK comes, so each entry stays while the kernel resends its SYN-ACK. L3, a listen(3), gets 8 of them: how many SYN-RECV entries will it keep?"
+step "Eight bare SYNs"
+note "The lab will now send bare SYNs, each from an address with no way back, so no ACK comes and each entry stays while the kernel resends its SYN-ACK. Results lists them under the listener they go to. L3, a listen(3), gets 8 of them: how many SYN-RECV entries will it keep?"
 pause
 listen backlog=3
 syn L3 x8
@@ -65,7 +66,7 @@ expect L3 syncookies_recv=1
 select C5
 note "Yes: C5 got in. Its SYN met the full SYN queue and got a cookie, its ACK brought the cookie back, and the kernel made the connection from it. L3 counts {L3.syncookies_sent} cookies sent, {L3.syncookies_recv} back."
 
-step "Cookies off: drops"
+step "SYN cookies off"
 note "Now SYN cookies go off, and L4, a listen(3) as L3 was, gets the same 8 bare SYNs. What becomes of the SYNs past its SYN queue?"
 pause
 sysctl tcp_syncookies=0
@@ -77,8 +78,8 @@ expect L4 syn_queue_past_limit=drop
 expect L4 reqq_full_drop=4
 expect L4 listen_drops=4
 expect L4 listen_overflows=0
-show L4 counters
-note "They were dropped: with SYN cookies off, a SYN past the full SYN queue gets no answer at all. TCPReqQFullDrop ({L4.reqq_full_drop}) and ListenDrops ({L4.listen_drops}) count them; ListenOverflows ({L4.listen_overflows}) counts a full accept queue."
+show L4
+note "They were dropped: with SYN cookies off, a SYN past the full SYN queue gets no answer at all. The kernel view says so under L4: TCPReqQFullDrop ({L4.reqq_full_drop}) and ListenDrops ({L4.listen_drops}) count them; ListenOverflows, which counts a full accept queue, does not."
 note "A real client connects to L4: what will its connect() do while the SYN queue stays full?"
 pause
 connect L4
@@ -137,26 +138,30 @@ show L7
 note "net.core.somaxconn, now 8, capped listen(100): L7's backlog is kept as {L7.accept_queue_max}, so its accept queue holds 9, and so does its SYN queue."
 
 step "How long half-open entries last"
-note "An entry waits while its SYN-ACK is resent, one, two, four, eight… seconds apart, up to a set number of times (set high at the start). L7 gets 20 bare SYNs. How many entries will it hold five seconds on, and ten seconds on?"
+note "An entry waits while its SYN-ACK is resent, one, two, four, eight… seconds apart, up to a set number of times (set high at the start). L7 gets 20 bare SYNs. How many entries will it hold five seconds on, and will it keep them?"
 pause
 syn L7 x20
 expect L7 syn_recv=9
 sleep 5s
 expect L7 syn_recv=9
+show L7
+note "Five seconds on, L7 holds {L7.syn_recv}, its SYN queue full. Yet the kernel view gives each entry about two seconds more if the queue stays this crowded."
 expect L7 syn_recv=4 within 5s
 show L7
-note "Five seconds on, L7 still held 9; by ten, it had let entries go until {L7.syn_recv} were left: it did not keep them."
+note "It did not keep them: L7 let entries go until {L7.syn_recv} were left."
 note "When an entry's timer finds the SYN queue more than half full (of the larger of eight and the backlog) and few entries young (not yet resent), the kernel cuts its resends to two: it goes seven seconds after its SYN. At half of eight, L7 cut no more."
 expect L6 syn_recv=20
 show L6
 note "L6, with {L6.syn_recv} entries of 101, holds less than half of its backlog: nothing cuts their resends. Each is resent up to tcp_synack_retries ({sysctl.tcp_synack_retries}) times, so it is gone only within hours, and L6 keeps them all."
 select L6
-note "Now the SYN-ACK resends go down to one, and L8 gets 4 bare SYNs: how long will they last?"
-pause
 sysctl tcp_synack_retries=1
+note "The SYN-ACK resends are now down to {sysctl.tcp_synack_retries}, as Results shows, and L8 gets 4 bare SYNs: how long will they last?"
+pause
 listen backlog=8
 syn L8 x4
 select L8
 expect L8 syn_recv=4
+show L8
+note "The kernel view gives each entry three seconds at most: one SYN-ACK resend, a second after the first, then two seconds more."
 expect L8 syn_recv=0 within 5s
-note "L8's entries were gone within five seconds. A flood holds the SYN queue only as long as the SYN-ACK resends last."
+note "L8's SYN queue is empty again: {L8.syn_recv} of 9. A flood holds the SYN queue only as long as the SYN-ACK resends last."
