@@ -268,37 +268,7 @@ mod tests {
     }
 
     fn seg(t_ms: u64, from_client: bool, len: u32) -> Segment {
-        use crate::lab::{Role, SockName};
-        let c1 = SockName::new(Role::Client, 1);
-        let a1 = SockName::new(Role::Accepted, 1);
-        let (c, a): (std::net::SocketAddr, std::net::SocketAddr) = (
-            "127.0.0.1:1000".parse().unwrap(),
-            "127.0.0.1:2000".parse().unwrap(),
-        );
-        let (from, to, src, dst) = if from_client {
-            (c1, a1, c, a)
-        } else {
-            (a1, c1, a, c)
-        };
-        Segment {
-            t: Duration::from_millis(t_ms),
-            conn: 1,
-            from: Some(from),
-            to: Some(to),
-            src_end: src.into(),
-            dst_end: dst.into(),
-            flags: crate::wire::parse::flag::ACK,
-            seq: 1,
-            ack: 1,
-            len,
-            win: 65535,
-            win_raw: 0,
-            wscale: None,
-            cause: None,
-            kernel: None,
-            after: None,
-            link: None,
-        }
+        crate::wire::segment::c1_a1(t_ms, from_client, len, 1)
     }
 
     #[test]

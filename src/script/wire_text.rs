@@ -188,44 +188,9 @@ impl TextLadder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lab::{Role, SockName};
-    use std::time::Duration;
 
     fn seg(from_client: bool, len: u32, seq: u32) -> Segment {
-        let c1 = SockName::new(Role::Client, 1);
-        let a1 = SockName::new(Role::Accepted, 1);
-        let (c, a): (std::net::SocketAddr, std::net::SocketAddr) = (
-            "127.0.0.1:1000".parse().unwrap(),
-            "127.0.0.1:2000".parse().unwrap(),
-        );
-        let (from, to, src, dst) = if from_client {
-            (c1, a1, c, a)
-        } else {
-            (a1, c1, a, c)
-        };
-        Segment {
-            t: Duration::ZERO,
-            conn: 1,
-            from: Some(from),
-            to: Some(to),
-            src_end: src.into(),
-            dst_end: dst.into(),
-            flags: if len > 0 {
-                flag::ACK | flag::PSH
-            } else {
-                flag::ACK
-            },
-            seq,
-            ack: 1,
-            len,
-            win: 65535,
-            win_raw: 0,
-            wscale: None,
-            cause: None,
-            kernel: None,
-            after: None,
-            link: None,
-        }
+        crate::wire::segment::c1_a1(0, from_client, len, seq)
     }
 
     #[test]
