@@ -49,7 +49,7 @@ fn the_panes_show_the_port_the_process_and_the_full_queue() {
     let mut pty = Pty::spawn(&["watch", &port.to_string()], 100, 30);
     // At 100 columns the listeners pane gives the process room before the host.
     pty.wait_for_all(
-        &["S1 ", &format!(":{port} "), &who, "waiting: none"],
+        &["S1 ", &format!(":{port} "), &who, "no connection queued"],
         Duration::from_secs(15),
     );
     // The class knocks from the lab's own command line: eight clients.

@@ -246,7 +246,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         let syn_gauge = syn_queue_gauge(app, l, usize::from(inner.width));
         let waiting = waiting_names(app, l);
         let waiting_text = if waiting.is_empty() {
-            "waiting: none".to_string()
+            "no connection queued".to_string()
         } else {
             fit_names("waiting:", &waiting, usize::from(inner.width))
         };
