@@ -6,7 +6,7 @@
 //! may cite the arguments of the command that comes next). On each of
 //! those screens, and at each stop, no pane may cut a word or a figure
 //! (each pane is held against itself drawn far wider). At a pause that
-//! asks a question, the results show no `✓ expect` row of an earlier step:
+//! asks a question, the results show no `✓` check of an earlier step:
 //! beside the question, a check the lesson made before could give its
 //! answer away or muddle it with a figure of another run.
 //!

@@ -175,7 +175,8 @@ fn results_in_sight(name: &str) {
             // A long run of results (sendto x200) is counted, not lost.
             if ops.len() > 20 {
                 assert!(
-                    rows.iter().any(|r| r.contains("more alike before it")),
+                    rows.iter()
+                        .any(|r| r.contains("⋮ ") && r.contains(": the same call and result")),
                     "{name} at {at:?}, {w}×{h}: {} results, none counted:\n{}",
                     ops.len(),
                     rows.join("\n")
@@ -281,12 +282,12 @@ fn partial_send_keeps_the_first_retry_beside_the_ones_that_failed() {
     results_in_sight("partial-send");
 }
 
-/// The `✓ expect` rows of the results pane at `sizes`.
+/// The `✓` rows of the results pane at `sizes`: checks that held.
 fn checks_drawn(app: &mut App, sizes: &[(u16, u16)]) -> Vec<String> {
     sizes
         .iter()
         .flat_map(|&(w, h)| rows_in(app, w, h, |a| a.results))
-        .filter(|r| r.contains("✓ expect"))
+        .filter(|r| r.starts_with("✓ "))
         .map(|r| r.trim_end().to_string())
         .collect()
 }
@@ -321,8 +322,8 @@ fn an_earlier_steps_checks_do_not_stand_beside_the_next_question() {
     let first = stops.pop().unwrap_or_default();
     assert_eq!(
         first,
-        vec!["✓ expect L1 state=LISTEN"; 2],
-        "the step's own check, at both sizes"
+        vec!["✓ L1 is LISTEN"; 2],
+        "the step's own check, at both sizes, as a statement"
     );
     assert!(asked.is_empty(), "at the next step's question: {asked:?}");
 }
@@ -346,4 +347,38 @@ fn a_script_keeps_every_check() {
         drawn,
         vec!["✓ expect L1 state=LISTEN", "✓ expect L1 accept_queue=1"]
     );
+}
+
+/// A step that checks, then asks: at the question its check that held is
+/// out of sight (beside a question a check could give the answer away),
+/// and once space is pressed it is back, with the answer's.
+const ASKING: &str = "step \"One\"\nlisten\nexpect L1 state=LISTEN\n\
+                      note \"A client connects. What becomes of L1's accept queue?\"\n\
+                      pause\nconnect L1\nexpect L1 accept_queue=1\n";
+
+#[test]
+fn a_question_stands_without_the_checks_beside_it() {
+    let sizes = [(100, 30), (80, 24)];
+    let (mut app, rx) = app();
+    app.play("asking", parse_script(ASKING).unwrap(), true);
+    let mut asked = None;
+    for _ in 0..5 {
+        run_to_stop(&mut app, &rx);
+        let s = app.script.as_ref().unwrap();
+        let (pause, done) = (
+            matches!(s.stop(), Some(sockplay::tui::lesson::Stop::Pause(_))),
+            s.done,
+        );
+        if pause {
+            asked = Some(checks_drawn(&mut app, &sizes));
+        }
+        if done {
+            break;
+        }
+        key(&mut app, KeyCode::Char(' '));
+    }
+    let answered = checks_drawn(&mut app, &[(100, 30)]);
+    app.lab.shutdown(Duration::from_secs(1));
+    assert_eq!(asked, Some(Vec::new()), "at the question");
+    assert_eq!(answered, vec!["✓ L1 is LISTEN", "✓ L1 accept queue 1"]);
 }

@@ -29,6 +29,7 @@ pub mod repeats;
 pub mod runner;
 pub mod show;
 pub mod sink;
+pub mod stated;
 pub mod transcript;
 pub mod watch;
 pub mod wire_text;

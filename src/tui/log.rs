@@ -8,6 +8,7 @@ use crate::kernel::Snapshot;
 use crate::lab::preview::{escape_lines, escape_text};
 use crate::lab::{CallResult, SockName, Started};
 use crate::script::sink::{ExpectReport, Sink};
+use crate::script::stated::{Stated, stated};
 use crate::script::{Line, show};
 
 /// How many entries the log keeps.
@@ -177,6 +178,33 @@ impl Log {
     /// The entries, oldest first.
     pub fn entries(&self) -> &VecDeque<Entry> {
         &self.entries
+    }
+
+    /// Where `entry` (a reference into [`Log::entries`]) is in the log.
+    pub fn index_of(&self, entry: &Entry) -> Option<usize> {
+        self.entries.iter().rposition(|e| std::ptr::eq(e, entry))
+    }
+
+    /// The check at `at` in words (`A1 recvq 8`, `L1 accept timed out`):
+    /// a check of a result names the call it read, the socket's last
+    /// before the check.
+    pub fn stated(&self, at: usize) -> Option<Stated> {
+        let Some(Entry::Expect(r)) = self.entries.get(at) else {
+            return None;
+        };
+        let e = &r.expectation;
+        let call = e
+            .on_result()
+            .then(|| {
+                self.entries.range(..at).rev().find_map(|x| match x {
+                    Entry::Op(op) if op.sock == e.sock && op.part_of.is_none() => {
+                        Some(op.call.name())
+                    }
+                    _ => None,
+                })
+            })
+            .flatten();
+        Some(stated(e, r.got.as_deref(), call, r.ok))
     }
 
     /// How many entries there are.

@@ -1,20 +1,30 @@
 //! What the results show when a lesson stops at a question: a check of an
-//! earlier step (`✓ expect A1 elapsed=0ms..19ms`) drawn beside a question
+//! earlier step (`✓ A1 recvall took ≤ 19 ms`) drawn beside a question
 //! can give its answer away, or muddle it with a figure of another run.
 //! The results show the checks of the step the lesson is in, none older.
+//! A check reads in a lesson as a statement after `✓ `; several in one
+//! row are parted by ` · `, a subject said once for a run of them
+//! (`L1 accept timed out · gave no errno`).
 
+use sockplay::script::stated::stated;
 use sockplay::script::{Line, Statement};
 use sockplay::tui::app::App;
 use sockplay::tui::log::Entry;
 
 use super::play::{Miss, note_text, step_title};
 
+/// The checks of a `✓ ` row of the results drawn (`│✓ A1 recvq 8 │`), as
+/// the row writes them after the mark.
+fn check_row(row: &str) -> Option<&str> {
+    row.trim_start_matches(['│', ' ']).strip_prefix("✓ ")
+}
+
 /// The checks that held, as the results drawn at a stop show them: each
-/// `✓ expect` row's checks (`C1 state=ESTABLISHED`), folded ones apart,
-/// without the `+2 more` of a folded row or a check cut short.
+/// `✓ ` row's checks (`C1 is ESTABLISHED`), folded ones apart, without
+/// the `+2 more` of a folded row or a check cut short.
 pub fn checks_shown(log: &str) -> Vec<String> {
     log.lines()
-        .filter_map(|row| row.split_once("✓ expect ").map(|(_, rest)| rest))
+        .filter_map(check_row)
         .flat_map(|rest| rest.trim_end_matches(['│', ' ']).split(" · "))
         .filter(|c| !c.starts_with('+') && !c.ends_with('…'))
         .map(str::to_string)
@@ -28,7 +38,7 @@ pub fn checks_after(lines: &[Line], pause: usize) -> Vec<String> {
         .iter()
         .take_while(|l| !matches!(l.statement, Statement::Note(_) | Statement::Step(_)))
         .filter_map(|l| match &l.statement {
-            Statement::Expect(e) => Some(e.text()),
+            Statement::Expect(e) => Some(stated(e, None, None, true).text()),
             _ => None,
         })
         .collect()
@@ -37,26 +47,28 @@ pub fn checks_after(lines: &[Line], pause: usize) -> Vec<String> {
 /// The checks that held in the step the lesson is in, as its log has
 /// them: every check since the step's title.
 pub fn own_checks(app: &App) -> Vec<String> {
-    app.log
-        .entries()
-        .iter()
+    let entries = app.log.entries();
+    (0..entries.len())
         .rev()
-        .take_while(|e| !matches!(e, Entry::Step(_)))
-        .filter_map(|e| match e {
-            Entry::Expect(r) if r.ok => Some(r.expectation.text()),
+        .take_while(|&i| !matches!(entries[i], Entry::Step(_)))
+        .filter_map(|i| match &entries[i] {
+            Entry::Expect(r) if r.ok => app.log.stated(i).map(|s| s.text()),
             _ => None,
         })
         .collect()
 }
 
-/// The checks drawn in `log` (the results' rows) as `✓ expect` that are
-/// none of `own`: checks of an earlier step. A row's last check may be
-/// cut short (`C1 state=EST…`, or at the pane's edge): it is one of
-/// `own` when one of them begins with what is left of it.
+/// The checks drawn in `log` (the results' rows) after `✓ ` that are
+/// none of `own`: checks of an earlier step. A check after the first of
+/// a row may leave out a subject the one before it named (`gave no
+/// errno` after `L1 accept timed out`): it is one of `own` when one of
+/// them ends with it. A row's last check may be cut short (`C1 is EST…`,
+/// or at the pane's edge): it is one of `own` when one of them holds
+/// what is left of it.
 pub fn earlier_shown(log: &str, own: &[String]) -> Vec<String> {
     let mut earlier = Vec::new();
     for row in log.lines() {
-        let Some((_, rest)) = row.split_once("✓ expect ") else {
+        let Some(rest) = check_row(row) else {
             continue;
         };
         let checks: Vec<&str> = rest.trim_end_matches(['│', ' ']).split(" · ").collect();
@@ -66,9 +78,11 @@ pub fn earlier_shown(log: &str, own: &[String]) -> Vec<String> {
             }
             let last = k + 1 == checks.len();
             let stem = c.trim_end_matches('…');
-            let mine = own
-                .iter()
-                .any(|o| o == c || (last && !stem.is_empty() && o.starts_with(stem)));
+            let mine = own.iter().any(|o| {
+                o == c
+                    || (k > 0 && o.ends_with(&format!(" {c}")))
+                    || (last && !stem.is_empty() && o.contains(stem))
+            });
             if !mine {
                 earlier.push(c.to_string());
             }
@@ -98,7 +112,7 @@ pub fn earlier_at_question(app: &App, lines: &[Line], pause: usize, log: &str) -
         note: question,
         missing: earlier
             .into_iter()
-            .map(|c| format!("✓ expect {c} drawn beside the question: a check of an earlier step"))
+            .map(|c| format!("✓ {c} drawn beside the question: a check of an earlier step"))
             .collect(),
     })
 }
@@ -130,18 +144,22 @@ pub fn list_pause_checks(app: &App, lines: &[Line], pause: usize, log: &str) {
 /// The rule finds what it must: a check of an earlier step, whole or cut,
 /// beside a question, and lets the step's own pass. Failures, described.
 pub fn self_test() -> Vec<String> {
-    let own = vec!["C1 cork=on".to_string(), "A1 ret=15".to_string()];
-    let log = "│✓ expect C1 cork=on · A1 ret=15                 │\n\
+    let own = vec![
+        "C1 TCP_CORK on".to_string(),
+        "A1 recvall returned 15".to_string(),
+        "A1 recvall gave no errno".to_string(),
+    ];
+    let log = "│✓ C1 TCP_CORK on · A1 recvall returned 15 · gave no errno │\n\
                │#12 A1 recvall(15) → 15 (0.2 s)                  │";
     let mut failed = Vec::new();
     if !earlier_shown(log, &own).is_empty() {
         failed.push("pauses: the step's own checks taken for an earlier step's".to_string());
     }
-    let log = "│✓ expect A1 elapsed=0ms..19ms · C1 cork=…        │";
-    if earlier_shown(log, &own) != vec!["A1 elapsed=0ms..19ms".to_string()] {
+    let log = "│✓ A1 recvall took ≤ 19 ms · C1 TCP_CO…        │";
+    if earlier_shown(log, &own) != vec!["A1 recvall took ≤ 19 ms".to_string()] {
         failed.push("pauses: an earlier step's check beside the question not found".to_string());
     }
-    let log = "│✓ expect A1 elapsed=0ms..19ms · +2 more          │";
+    let log = "│✓ A1 recvall took ≤ 19 ms · +2 more          │";
     if earlier_shown(log, &[]).len() != 1 {
         failed.push("pauses: a folded earlier check not found".to_string());
     }

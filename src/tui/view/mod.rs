@@ -1,5 +1,6 @@
 //! Drawing: `draw(frame, &App)` only reads the App.
 
+mod class_words;
 pub mod connections;
 mod format;
 mod graph_axes;

@@ -8,9 +8,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::block;
+use super::class_words::plain;
 use super::format::wrap;
 use super::results_fit;
 use crate::lab::{Call, Kind};
+use crate::script::stated::{not_held, stated};
 use crate::script::transcript::{call_text, head, result_line};
 use crate::tui::app::{App, Pane};
 use crate::tui::log::{Entry, Source};
@@ -62,6 +64,9 @@ fn lines_of<'a>(app: &App, e: &'a Entry) -> Vec<Line<'a>> {
                 t.kind(r.kind)
             };
             let mut line = result_line(r);
+            if app.in_lesson() {
+                line = plain(&line).into_owned();
+            }
             // Numbered when called, listed when it ended: said where the
             // numbers go out of order, without naming a call the pane may
             // no longer show.
@@ -86,19 +91,36 @@ fn lines_of<'a>(app: &App, e: &'a Entry) -> Vec<Line<'a>> {
             };
             // Once it has ended, its line only says where it was.
             let ended = app.log.has_ended(b.seq);
-            vec![Line::styled(
-                format!(
-                    "{}{:<18} … {}{waiting}",
-                    head(b.seq, b.sock),
-                    call_text(b.call, &b.arg),
-                    if ended {
-                        b.ended_since()
-                    } else {
-                        b.still_running()
-                    }
-                ),
-                if ended { t.dim() } else { t.alarm() },
-            )]
+            let line = format!(
+                "{}{:<18} … {}{waiting}",
+                head(b.seq, b.sock),
+                call_text(b.call, &b.arg),
+                if ended {
+                    b.ended_since()
+                } else {
+                    b.still_running()
+                }
+            );
+            let line = if app.in_lesson() {
+                plain(&line).into_owned()
+            } else {
+                line
+            };
+            vec![Line::styled(line, if ended { t.dim() } else { t.alarm() })]
+        }
+        // In a lesson, a check reads as what it found (`✓ A1 recvq 8`).
+        Entry::Expect(r) if app.in_lesson() => {
+            let said = app
+                .log
+                .index_of(e)
+                .and_then(|i| app.log.stated(i))
+                .unwrap_or_else(|| stated(&r.expectation, r.got.as_deref(), None, r.ok));
+            let text = if r.ok {
+                format!("✓ {}", said.text())
+            } else {
+                not_held(&said, r.got.as_deref())
+            };
+            vec![Line::styled(text, if r.ok { t.ok() } else { t.alarm() })]
         }
         Entry::Expect(r) => {
             let e = &r.expectation;
@@ -122,6 +144,10 @@ fn lines_of<'a>(app: &App, e: &'a Entry) -> Vec<Line<'a>> {
             .collect(),
         Entry::Step(s) => vec![Line::styled(format!("━━ {s} ━━"), t.strong())],
         Entry::Error(m) => vec![Line::styled(format!("error: {m}"), t.alarm())],
+        Entry::Info(i) if app.in_lesson() => i
+            .lines()
+            .map(|l| Line::styled(plain(l).into_owned(), t.dim()))
+            .collect(),
         Entry::Info(i) => i
             .lines()
             .map(|l| Line::styled(l.to_string(), t.dim()))

@@ -1,7 +1,9 @@
 //! A lesson's results in few rows: on a projector the narration leaves the
 //! results pane short, and the calls a note talks about must stay in sight.
 //! Only the step's own checks show (an earlier step's would stand beside
-//! the next question), and those that held fold into one line; when the
+//! the next question), none that held while the lesson waits at a
+//! question (it could give the answer away), and those that held fold
+//! into one line; when the
 //! step's lines still do not fit, what the narration does not talk about
 //! gives way first: lines of earlier steps, the step's title (the
 //! narration shows it), `show` tables and notices, the commands as written
@@ -15,7 +17,9 @@ use ratatui::text::Line;
 
 use super::format::wrap;
 use crate::lab::CallResult;
+use crate::script::stated::{Stated, joined};
 use crate::tui::app::App;
+use crate::tui::lesson::Stop;
 use crate::tui::log::Entry;
 
 /// How readily a block of lines gives way, first to go first.
@@ -44,10 +48,11 @@ struct Block<'a> {
     weight: Weight,
 }
 
-/// `✓ expect C1 state=ESTABLISHED · L1 accept_queue=1 · +2 more`: checks
-/// that held, in one row of `width`.
-fn folded(app: &App, checks: &[String], width: usize) -> Line<'static> {
-    let mut text = String::from("✓ expect ");
+/// `✓ C1 is ESTABLISHED · L1 accept queue 1 · +2 more`: checks that
+/// held, in one row of `width`.
+fn folded(app: &App, checks: &[Stated], width: usize) -> Line<'static> {
+    let checks = joined(checks);
+    let mut text = String::from("✓ ");
     for (i, c) in checks.iter().enumerate() {
         let sep = if i == 0 { "" } else { " · " };
         let left = checks.len() - i - 1;
@@ -92,12 +97,19 @@ fn fit_with<'a>(
     fold: bool,
 ) -> (Vec<Line<'a>>, bool) {
     let mut blocks: Vec<Block<'a>> = Vec::new();
-    let mut checks: Vec<String> = Vec::new();
+    let mut checks: Vec<Stated> = Vec::new();
     let mut in_step = true;
+    // Stopped at a question: the checks that held stay out of sight until
+    // the class has answered (one could give the answer away); the results
+    // and any check that failed stay.
+    let asking = app
+        .script
+        .as_ref()
+        .is_some_and(|s| matches!(s.stop(), Some(Stop::Pause(_))));
     // Rows of the step's own results, and of earlier steps: past `h` of
     // either, nothing older can show.
     let (mut kept_rows, mut earlier_rows) = (0, 0);
-    let flush = |checks: &mut Vec<String>, blocks: &mut Vec<Block<'a>>, in_step: bool| {
+    let flush = |checks: &mut Vec<Stated>, blocks: &mut Vec<Block<'a>>, in_step: bool| {
         if !checks.is_empty() {
             checks.reverse();
             let weight = if in_step {
@@ -112,30 +124,32 @@ fn fit_with<'a>(
             checks.clear();
         }
     };
-    // The newest result of a run of alike ones (`sendto … x200`), and how
-    // many older ones like it were passed over.
-    let mut alike: Option<(&CallResult, usize)> = None;
+    // The newest result of a run of alike ones (`sendto … x200`), and the
+    // numbers of the older ones like it that were passed over.
+    let mut alike: Option<(&CallResult, Vec<u64>)> = None;
     // Where the newest of the run is among the blocks: the count of the
     // older ones goes with it (above it), and gives way with it, so that
     // the pane never shows a count without the result it counts.
     let mut alike_at = 0;
     // Where the newest of the run is in the log.
     let mut alike_idx = 0;
-    let said = |n: usize, at: usize, blocks: &mut Vec<Block<'a>>| {
-        if n > 0
+    let said = |seqs: &[u64], at: usize, blocks: &mut Vec<Block<'a>>| {
+        if !seqs.is_empty()
             && let Some(b) = blocks.get_mut(at)
             && !b.lines.is_empty()
         {
-            b.lines.insert(
-                0,
-                Line::styled(format!("      ⋮ {n} more alike before it"), app.theme.dim()),
-            );
+            b.lines
+                .insert(0, Line::styled(alike_text(seqs), app.theme.dim()));
         }
     };
     // Commands newer than every result are what runs now: they stay.
     let mut running = true;
     // The calls whose results came: their "blocked" lines are history.
     let mut finished: Vec<u64> = Vec::new();
+    // The calls whose results were counted with a run of alike ones:
+    // their "blocked" lines would promise a result the pane does not
+    // show; the count names them instead.
+    let mut counted: Vec<u64> = Vec::new();
     let entries = app.log.entries();
     for (i, e) in entries.iter().enumerate().rev() {
         let now_running = running && matches!(e, Entry::Command(..));
@@ -155,18 +169,25 @@ fn fit_with<'a>(
             continue;
         }
         if let Entry::Op(r) = e
-            && let Some((newer, n)) = &mut alike
+            && let Some((newer, seqs)) = &mut alike
             && same(newer, r)
         {
-            *n += 1;
+            seqs.push(r.seq);
+            finished.push(r.seq);
+            counted.push(r.seq);
             continue;
         }
-        if let Some((_, n)) = alike.take() {
-            said(n, alike_at, &mut blocks);
+        if let Some((_, seqs)) = alike.take() {
+            said(&seqs, alike_at, &mut blocks);
+        }
+        if let Entry::Blocked(b) = e
+            && counted.contains(&b.seq)
+        {
+            continue;
         }
         if let Entry::Op(r) = e {
             finished.push(r.seq);
-            alike = Some((r, 0));
+            alike = Some((r, Vec::new()));
             alike_idx = i;
             // Not drawn (yet): no block to count in.
             alike_at = usize::MAX;
@@ -179,15 +200,16 @@ fn fit_with<'a>(
         // or muddle it with a figure of another run.
         if let Entry::Expect(r) = e
             && r.ok
-            && !in_step
+            && (!in_step || asking)
         {
             continue;
         }
         if let Entry::Expect(r) = e
             && r.ok
             && fold
+            && let Some(said) = app.log.stated(i)
         {
-            checks.push(r.expectation.text());
+            checks.push(said);
             continue;
         }
         flush(&mut checks, &mut blocks, in_step);
@@ -224,8 +246,8 @@ fn fit_with<'a>(
             in_step = false;
         }
     }
-    if let Some((_, n)) = alike {
-        said(n, alike_at, &mut blocks);
+    if let Some((_, seqs)) = alike {
+        said(&seqs, alike_at, &mut blocks);
     }
     flush(&mut checks, &mut blocks, in_step);
     blocks.reverse();
@@ -313,6 +335,17 @@ fn fit_with<'a>(
     }
     let lines = shown.into_iter().rev().flat_map(|b| b.lines).collect();
     (lines, left_out)
+}
+
+/// `⋮ #22 before it: the same call and result`: the calls of a run of
+/// alike results that only the newest of them stands for, by number.
+fn alike_text(seqs: &[u64]) -> String {
+    let lo = seqs.iter().min().copied().unwrap_or_default();
+    let hi = seqs.iter().max().copied().unwrap_or_default();
+    match seqs.len() {
+        1 => format!("      ⋮ #{lo} before it: the same call and result"),
+        n => format!("      ⋮ {n} calls before it, #{lo} to #{hi}: the same call and result"),
+    }
 }
 
 /// How long a call took, as its result's lines end (`(2.14 s)`, before
