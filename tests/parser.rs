@@ -124,7 +124,16 @@ fn the_socket_calls() {
         lab("send C1 64k"),
         Command::Send {
             sock: name("C1"),
-            payload: Payload::Pattern(65536)
+            payload: Payload::Pattern(65536),
+            more: vec![]
+        }
+    );
+    assert_eq!(
+        lab(r#"send C1 "GET / " 9"#),
+        Command::Send {
+            sock: name("C1"),
+            payload: Payload::Text(b"GET / ".to_vec()),
+            more: vec![Payload::Pattern(9)]
         }
     );
     assert_eq!(

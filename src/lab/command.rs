@@ -228,12 +228,16 @@ pub enum Command {
         /// How many times.
         count: AcceptCount,
     },
-    /// One `send()` call.
+    /// One `send()` call, or one per piece (`send C1 "GET / " "HTTP/1.0\n"`),
+    /// each made as soon as the one before returns.
     Send {
         /// The sending socket.
         sock: SockName,
         /// What to send.
         payload: Payload,
+        /// Further pieces, each its own `send()` right after the one before:
+        /// a program writing a message in parts, with no pause between.
+        more: Vec<Payload>,
     },
     /// `send()` until all is sent.
     SendAll {

@@ -319,11 +319,22 @@ impl Lab {
                 };
                 open::accept(shared, &self.open_socket(*listener)?, count)
             }
-            Command::Send { sock, payload } if sock.role == Role::Udp => {
+            Command::Send { sock, payload, .. } if sock.role == Role::Udp => {
                 datagram::send(shared, &self.open_socket(*sock)?, None, payload, 1)
             }
-            Command::Send { sock, payload } => {
-                stream::send(shared, &self.open_socket(*sock)?, payload.clone())
+            Command::Send {
+                sock,
+                payload,
+                more,
+            } => {
+                // Queued together on the socket's lane: each send() runs as
+                // soon as the one before returns, with no pause between.
+                let socket = self.open_socket(*sock)?;
+                let mut started = stream::send(shared, &socket, payload.clone())?;
+                for piece in more {
+                    started.extend(stream::send(shared, &socket, piece.clone())?);
+                }
+                Ok(started)
             }
             Command::SendAll {
                 sock,

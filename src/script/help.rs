@@ -30,8 +30,8 @@ pub const COMMANDS: &[Usage] = &[
     },
     Usage {
         name: "send",
-        usage: "send S SIZE|\"TEXT\"",
-        about: "one send() call: SIZE bytes of the pattern abc…z, or the text",
+        usage: "send S SIZE|\"TEXT\" [SIZE|\"TEXT\"…]",
+        about: "one send() call: SIZE bytes of the pattern abc…z, or the text; more pieces: one send() each, made as soon as the one before returns (a message written in parts)",
     },
     Usage {
         name: "sendall",

@@ -8,38 +8,57 @@ use crate::lab::{Command, DrainMode, MAX_CALL_BYTES, Payload};
 use crate::script::error::ParseError;
 use crate::script::units;
 
-/// `send S SIZE|"TEXT"` or `sendall S SIZE|"TEXT" [rate=SIZE/s]`.
+/// `send S SIZE|"TEXT" [SIZE|"TEXT"…]` (one `send()` per piece, back to
+/// back) or `sendall S SIZE|"TEXT" [rate=SIZE/s]`.
 pub(super) fn send(args: &Args<'_>) -> Result<Statement, ParseError> {
     let sock = args.sock(0)?;
     let all = args.cmd == "sendall";
-    let t = args.get(1, "a SIZE or a quoted \"TEXT\"")?;
-    let payload = if t.quoted {
-        Payload::Text(t.bytes.clone())
-    } else {
-        let max = if all { MAX_SENDALL } else { MAX_CALL_BYTES };
-        let n = units::size(&t.text).map_err(|e| args.err(t, e))?;
-        if n > max && !all {
-            return Err(args.err(
-                t,
-                format!(
-                    "send takes at most {} in one call; sendall sends more",
-                    human(max)
-                ),
-            ));
-        }
-        Payload::Pattern(in_range(t, "size", n, 0, max)?)
-    };
-    let rate = if all { args.rate(2)? } else { None };
-    args.done(if rate.is_some() { 3 } else { 2 })?;
-    Ok(Statement::Lab(if all {
-        Command::SendAll {
+    let payload = piece(args, 1, all)?;
+    if all {
+        let rate = args.rate(2)?;
+        args.done(if rate.is_some() { 3 } else { 2 })?;
+        return Ok(Statement::Lab(Command::SendAll {
             sock,
             payload,
             rate,
+        }));
+    }
+    let mut more = Vec::new();
+    for i in 2..args.tokens.len() {
+        // A datagram socket sends one datagram per command; an option
+        // (`rate=`) is sendall's, not a piece.
+        if sock.role == crate::lab::Role::Udp
+            || (!args.tokens[i].quoted && args.tokens[i].text.contains('='))
+        {
+            args.done(i)?;
         }
-    } else {
-        Command::Send { sock, payload }
+        more.push(piece(args, i, false)?);
+    }
+    Ok(Statement::Lab(Command::Send {
+        sock,
+        payload,
+        more,
     }))
+}
+
+/// The bytes at token `i`: a quoted text, or a SIZE of the pattern.
+fn piece(args: &Args<'_>, i: usize, all: bool) -> Result<Payload, ParseError> {
+    let t = args.get(i, "a SIZE or a quoted \"TEXT\"")?;
+    if t.quoted {
+        return Ok(Payload::Text(t.bytes.clone()));
+    }
+    let max = if all { MAX_SENDALL } else { MAX_CALL_BYTES };
+    let n = units::size(&t.text).map_err(|e| args.err(t, e))?;
+    if n > max && !all {
+        return Err(args.err(
+            t,
+            format!(
+                "send takes at most {} in one call; sendall sends more",
+                human(max)
+            ),
+        ));
+    }
+    Ok(Payload::Pattern(in_range(t, "size", n, 0, max)?))
 }
 
 /// `recv S N [peek]`.

@@ -302,9 +302,12 @@ fn call(c: &PyCall) -> String {
 /// Keeps the size of each socket's last send or receive, for `partial=`.
 fn follow_sizes(cmd: &Command, sizes: &mut std::collections::HashMap<SockName, u64>) {
     let (sock, n) = match cmd {
-        Command::Send { sock, payload } | Command::SendAll { sock, payload, .. } => {
-            (*sock, payload.len())
-        }
+        Command::Send {
+            sock,
+            payload,
+            more,
+        } => (*sock, more.last().unwrap_or(payload).len()),
+        Command::SendAll { sock, payload, .. } => (*sock, payload.len()),
         Command::RecvAll { sock, size } => (*sock, *size),
         // A short recv is no partial result: only what leaves bytes to do is.
         Command::Recv { sock, .. } => {

@@ -253,11 +253,22 @@ fn command(cmd: &Command, namer: &mut Namer) -> Py {
                 ),
             }
         }
-        Command::Send { sock, payload: p } => one(
-            *sock,
-            Side::Send,
-            format!("send({})", p.len()),
-            format!("{}.send({})", var(*sock), payload(p)),
+        Command::Send {
+            sock,
+            payload: p,
+            more,
+        } => Py::Calls(
+            std::iter::once(p)
+                .chain(more)
+                .map(|p| {
+                    PyCall::new(
+                        *sock,
+                        Side::Send,
+                        format!("send({})", p.len()),
+                        format!("{}.send({})", var(*sock), payload(p)),
+                    )
+                })
+                .collect(),
         ),
         Command::SendAll {
             sock,
