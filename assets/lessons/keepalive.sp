@@ -18,7 +18,7 @@ sleep 5s
 expect A1 state=ESTABLISHED
 expect C1 state=ESTABLISHED
 expect A1 link_up=false
-note "Nothing. Both ends are still ESTABLISHED and A1's recv() is still blocked: with nothing to send, neither kernel sent a segment, so neither learned anything. TCP finds a dead peer only by sending to it."
+note "Nothing. Both ends still read ESTAB (established) and A1's recv() is still blocked: with nothing to send, neither kernel sent a segment, so neither learned anything. TCP finds a dead peer only by sending to it."
 
 step "The cable plugged back"
 link up
@@ -57,7 +57,7 @@ show A2
 note "A2's kernel view still lists what it asked for: keepalive 1s+1s×2, a probe after 1s idle, then one every 1s, giving up after 2 unanswered."
 select A2 wire
 expect C2 state=ESTABLISHED
-note "On the wire, newest last: C2's message and A2's ACK of it, then A2's two probes a second apart, then the reset (R.) A2's kernel sent as it gave up, to tell the peer. The pulled cable dropped all three: C2, which the reset never reached, still reads ESTABLISHED."
+note "On the wire, newest last: C2's message and A2's ACK of it, then A2's two probes a second apart, then the reset (R.) A2's kernel sent as it gave up, to tell the peer. The pulled cable dropped all three: C2, which the reset never reached, still reads ESTAB."
 
 step "Why people wait two hours"
 note "A socket that asks for nothing gets the system's defaults, read from three settings:"
@@ -74,7 +74,7 @@ accept L1
 wait L1
 select C3 send
 sysctl tcp_retries2
-note "Keepalive probes an idle connection. A connection with data in flight retransmits instead, at doubling gaps, until a time runs out that Linux works out from tcp_retries2 ({sysctl.tcp_retries2}): as long as that many retransmissions would take from the shortest gap, many minutes."
+note "Keepalive probes an idle connection. A connection with data in flight sends it again instead (it retransmits), waiting longer each time, until a time runs out that Linux works out from tcp_retries2 ({sysctl.tcp_retries2}): as long as that many retransmissions would take from the shortest gap, many minutes."
 set C3 user_timeout=2s
 note "C3 sets TCP_USER_TIMEOUT (user_timeout=2s): how long data may stay unacknowledged, here two seconds. The cable will be pulled; C3 will send its request and wait in recv() for the reply. What will send() return, and when will recv() learn that the connection is dead?"
 pause
@@ -86,19 +86,21 @@ note "send() returned at once: its bytes were only queued in C3's send buffer, n
 wait C3 10s
 expect C3 errno=ETIMEDOUT
 expect C3 elapsed=2s..5s
-expect packet from=C3 to=A3 len=15 kernel=retransmission
+expect packet from=C3 to=A3 len=15 kernel=retransmission gap=150ms..300ms
+expect packet from=C3 to=A3 len=15 kernel=retransmission gap=350ms..600ms
+expect packet from=C3 to=A3 len=15 kernel=retransmission gap=700ms..1200ms
 expect no packet from=C3 to=A3 flags=RST+ACK
 note "Once the bytes had gone unacknowledged for the user timeout, the kernel gave the connection up: recv() failed with ETIMEDOUT after {C3.elapsed}."
 note "That is a little more than the two seconds asked: the user timeout is the least the kernel waits, not an exact time."
 
 step "C3's request, on the wire"
 select C3 wire
-note "On the wire, newest last: C3's 15 bytes left once, then the kernel sent them again and again (its retransmissions), and the pulled cable dropped every one. No ACK came back, and C3's kernel gave up without a reset: nothing more went out."
+note "On the wire, newest last: C3's 15 bytes left once, then again and again (its retransmissions). The first two resends came the same time apart: the first is an early one (a tail-loss probe: Linux sends the last segment again once before its timer fires). After that, each gap doubled. The pulled cable dropped every one. No ACK came back, and C3's kernel gave up without a reset: nothing more went out."
 
 step "The server's ends"
 link up
 expect A3 state=ESTABLISHED
 show A3
-note "The server's end, A3, still reads ESTABLISHED: C3's kernel gave up with the cable out, and A3, sending nothing, learned nothing."
+note "The server's end, A3, is still established (ESTAB in Connections, ESTABLISHED in the kernel view): C3's kernel gave up with the cable out, and A3, sending nothing, learned nothing."
 expect A1 state=CLOSE-WAIT
 note "A1 is still in CLOSE-WAIT since the second step: its program never closed it."
