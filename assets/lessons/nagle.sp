@@ -22,8 +22,7 @@ step "The same request in two writes"
 set A1 quickack=off
 note "The server sets TCP_QUICKACK 0 (quickack=off): its kernel delays its ACKs, hoping to send each with a reply. Now the client writes the same request in two pieces, as programs often do (a header, then the rest). How long will the server's recvall take?"
 pause
-send C1 "GET / "
-send C1 "HTTP/1.0\n"
+send C1 "GET / " "HTTP/1.0\n"
 recvall A1 15
 expect A1 ret=15
 expect packet from=C1 to=A1 len=6
@@ -44,8 +43,7 @@ expect C1 nodelay=on
 note "Now the client turns Nagle off with TCP_NODELAY (nodelay=on). Just before the writes the server sets quickack=off again, as in the second step, so that only the client has changed. The same two writes: how long now?"
 pause
 set A1 quickack=off
-send C1 "GET / "
-send C1 "HTTP/1.0\n"
+send C1 "GET / " "HTTP/1.0\n"
 recvall A1 15
 expect A1 ret=15
 expect A1 elapsed=0ms..35ms
@@ -67,7 +65,9 @@ note "Nagle back on, but the client builds the request first and writes it once,
 send C1 "GET / HTTP/1.0\n"
 recvall A1 15
 expect A1 elapsed=0ms..35ms
-note "recvall took {A1.elapsed}: one write, one segment, nothing held back. Nagle delays only a small write that follows an unacknowledged one."
+expect packet from=C1 to=A1 len=15
+expect no packet from=C1 to=A1 len=6
+note "recvall took {A1.elapsed}: the request was written whole, so nothing was held back. Nagle delays only a small write that follows an unacknowledged one."
 
 step "TCP_CORK"
 send A1 "OK\n"
@@ -76,14 +76,13 @@ note "TCP_CORK asks the kernel to hold partial segments until the program uncork
 pause
 set C1 cork=on
 expect C1 cork=on
-send C1 "GET / "
-send C1 "HTTP/1.0\n"
+send C1 "GET / " "HTTP/1.0\n"
 recvall A1 15
 expect A1 ret=15
 expect A1 elapsed=100ms..400ms
 expect packet from=C1 to=A1 len=15
 expect no packet from=C1 to=A1 len=6
-note "recvall waited {A1.elapsed}, from its start, just after the writes. The kernel held both pieces until TCP_CORK's ceiling, a fifth of a second after the first write, then sent what waited as one segment."
+note "recvall waited {A1.elapsed}, from its start, after the writes. The kernel held both pieces until a timer it set at the first write ran out: at least a fifth of a second (TCP_CORK's ceiling), often a few ms more. Then it sent what waited as one segment."
 
 step "The corked request on the wire"
 select C1 wire
@@ -95,8 +94,7 @@ recv C1 3
 expect C1 cork=on
 note "The client is still corked (cork=on). It writes the two pieces again and uncorks at once, as a program does when its message is complete. How long now?"
 pause
-send C1 "GET / "
-send C1 "HTTP/1.0\n"
+send C1 "GET / " "HTTP/1.0\n"
 set C1 cork=off
 recvall A1 15
 expect A1 elapsed=0ms..35ms
@@ -111,11 +109,16 @@ set A1 quickack=off
 note "Nagle on, no cork, the server's ACKs delayed again (quickack=off) as in the second step. Now it asks for quick ACKs (TCP_QUICKACK). Two writes: how long?"
 pause
 set A1 quickack=on
-send C1 "GET / "
-send C1 "HTTP/1.0\n"
+send C1 "GET / " "HTTP/1.0\n"
 recvall A1 15
 expect A1 elapsed=0ms..35ms
-note "recvall took {A1.elapsed}: the first piece was acknowledged at once, so the second followed."
+expect packet from=A1 to=C1 acked=6
+expect packet from=C1 to=A1 len=9 gap=..35ms
+note "recvall took {A1.elapsed}: the second piece was not held. The next step shows why, on the wire."
+
+step "Quick ACKs on the wire"
+select C1 wire
+note "On the wire, newest last: A1 acknowledged the 6 B piece in the same ms, so the 9 B piece found nothing unacknowledged and was not held."
 note "That took the server's help. The writer can end the stall on its own: TCP_NODELAY, or one write per message."
 
 step "Across a network"
@@ -136,22 +139,26 @@ expect C2 ret=3
 set A2 quickack=off
 note "The client writes its request in two pieces again, Nagle on. On loopback the stall was the delayed-ACK timer alone. How long will the server's recvall take across the link?"
 pause
-send C2 "GET / "
-send C2 "HTTP/1.0\n"
+send C2 "GET / " "HTTP/1.0\n"
 recvall A2 15
 expect A2 ret=15
+expect packet from=A2 to=C2 acked=6
 expect packet from=C2 to=A2 len=9 gap=70ms..500ms
-note "recvall took {A2.elapsed}, from its start, just after the writes: the first piece crossed the link, the server delayed its ACK, the ACK crossed back, and only then did the second piece leave and cross. Nagle adds every round trip of the network to the stall."
+note "recvall took {A2.elapsed}, from its start, after the writes. The next step shows the wire."
+
+step "The stall across the link, on the wire"
+select C2 wire
+note "On the wire, newest last, each row timed as it left: C2's 6 B piece; A2's ACK for it, sent after the piece had crossed the link and the delayed-ACK timer had run; then, once that ACK had crossed back, the 9 B piece. Nagle adds every round trip of the network to the stall."
 
 step "TCP_NODELAY across the network"
 send A2 "OK\n"
 recv C2 3
 set C2 nodelay=on
 expect C2 nodelay=on
-note "The client turns Nagle off (TCP_NODELAY). The same two writes across the link: how long now?"
+note "The client turns Nagle off (TCP_NODELAY); just before the writes the server sets quickack=off again, as in the step before. The same two writes across the link: how long now?"
 pause
-send C2 "GET / "
-send C2 "HTTP/1.0\n"
+set A2 quickack=off
+send C2 "GET / " "HTTP/1.0\n"
 recvall A2 15
 expect A2 ret=15
 expect A2 elapsed=0ms..69ms
