@@ -22,8 +22,10 @@
 //! (`L1`, `C2`); runs of blanks become one; a titled border's dashes
 //! become two (a title's figures change its length); the per-state counts
 //! in the connections' title (`· ESTAB 2`, in any of its forms down to
-//! `# = ESTAB 2 + others 1`, which the pane words for its width) and the results' "in short"
-//! hint, which follow the kernel's states and the results that fit.
+//! `# = ESTAB 2 + others 1`, which the pane words for its width), the results' "in short"
+//! hint, and the connections' lower border (rows out of sight, what `✝`
+//! means), which follow the kernel's states, the rows it keeps and the
+//! results that fit.
 //!
 //! `SCREENS_DUMP=DIR` writes them, a file per lesson and size, to compare
 //! two plays or two versions by eye or with diff.
@@ -282,9 +284,13 @@ pub fn normalised(app: &App, w: u16, h: u16) -> String {
                     blank(&mut buf, x, y);
                 }
             }
-            // The "in short" hint on the results' lower border.
+            // The "in short" hint on the results' lower border, and the
+            // connections' one: how many rows are out of sight and what ✝
+            // means where a row shows it, which follow the rows the
+            // kernel keeps (a TIME-WAIT row leaves after a minute, at one
+            // stop or another as the machine is slow or quick).
             let bottom = r.y + r.height - 1;
-            if r == areas.results && !covered(bottom) {
+            if (r == areas.results || r == areas.connections) && !covered(bottom) {
                 for x in r.x + 1..(r.x + r.width).saturating_sub(1) {
                     buf[(x, bottom)].set_symbol("─");
                 }
