@@ -95,7 +95,8 @@ note "That is a little more than the two seconds asked: the user timeout is the 
 
 step "C3's request, on the wire"
 select C3 wire
-note "On the wire, newest last: C3's 15 bytes left once, then again and again (its retransmissions). The first two resends came the same time apart: the first is an early one (a tail-loss probe: Linux sends the last segment again once before its timer fires). After that, each gap doubled. The pulled cable dropped every one. No ACK came back, and C3's kernel gave up without a reset: nothing more went out."
+note "On the wire, newest last: C3's 15 bytes left once, then again and again (its retransmissions). The first two resends came the same time apart; after that, each gap doubled."
+note "The first resend is an early one (a tail-loss probe: Linux sends the last segment again once before its timer fires). The pulled cable dropped every one; no ACK came back, and C3's kernel gave up without a reset: nothing more went out."
 
 step "The server's ends"
 link up
