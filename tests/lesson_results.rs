@@ -382,3 +382,56 @@ fn a_question_stands_without_the_checks_beside_it() {
     assert_eq!(asked, Some(Vec::new()), "at the question");
     assert_eq!(answered, vec!["✓ L1 is LISTEN", "✓ L1 accept queue 1"]);
 }
+
+/// A send that blocks, then times out, three times over: the results
+/// count the older ones with the newest, by number.
+const TIMED_OUT_SENDS: &str = "step \"One\"\nlisten rcvbuf=4k\n\
+                               connect L1 sndbuf=4k timeout=500ms\naccept L1\n\
+                               send C1 1m\nsend C1 1m\nwait C1\nsend C1 1m\nwait C1\n\
+                               send C1 1m\nwait C1\n";
+
+/// A call told blocked that has ended says its result is further down:
+/// there it must be, on its own row, or named by the row that counts a
+/// run of alike results (`⋮ #6 before it: the same call and result`),
+/// never counted away as a bare number.
+#[test]
+fn a_blocked_line_promises_only_a_result_on_screen() {
+    let (mut app, rx) = app();
+    app.play(
+        "timed out sends",
+        parse_script(TIMED_OUT_SENDS).unwrap(),
+        true,
+    );
+    for _ in 0..5 {
+        run_to_stop(&mut app, &rx);
+        if app.script.as_ref().unwrap().done {
+            break;
+        }
+        key(&mut app, KeyCode::Char(' '));
+    }
+    for (w, h) in [(100, 30), (80, 24)] {
+        let rows = rows_in(&mut app, w, h, |a| a.results);
+        assert!(
+            rows.iter()
+                .any(|r| r.contains("⋮ ") && r.contains(": the same call and result")),
+            "{w}×{h}: no run counted:\n{}",
+            rows.join("\n")
+        );
+        for (i, row) in rows.iter().enumerate() {
+            if !row.contains("further down") {
+                continue;
+            }
+            let seq = row.split_whitespace().next().unwrap();
+            let named = rows[i + 1..].iter().any(|r| {
+                (r.starts_with(&format!("{seq} ")) && r.contains('→'))
+                    || (r.contains("⋮ ") && r.contains(&format!("{seq} ")))
+            });
+            assert!(
+                named,
+                "{w}×{h}: {seq} promises a result further down:\n{}",
+                rows.join("\n")
+            );
+        }
+    }
+    app.lab.shutdown(Duration::from_secs(1));
+}

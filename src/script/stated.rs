@@ -250,6 +250,9 @@ fn packet(e: &Expectation, gap_read: Option<&str>) -> Stated {
             what.push(format!("{word} {v}"));
         }
     }
+    if let Some(v) = get("acked") {
+        what.push(format!("acknowledging {} new bytes", spaced(v)));
+    }
     let mut said = what.join(" ");
     let kernel =
         get("kernel").filter(|k| !matches!(k.to_ascii_lowercase().as_str(), "none" | "null" | "-"));
@@ -429,8 +432,29 @@ mod tests {
             "on the wire: C1 → L1 SYN, sent by connect"
         );
         assert_eq!(
+            said("expect packet from=A1 to=C1 acked=15", None, None),
+            "on the wire: A1 → C1 acknowledging 15 new bytes"
+        );
+        assert_eq!(
             said("expect no packet from=C1 to=A1 len=6", None, None),
             "not on the wire: C1 → A1 6 bytes"
+        );
+    }
+
+    #[test]
+    fn a_check_that_failed_says_so_with_what_was_read() {
+        let e = match parse_line("expect L1 accept_queue=3").unwrap().unwrap() {
+            Statement::Expect(e) => e,
+            other => panic!("{other:?}"),
+        };
+        let s = stated(&e, Some("4"), None, false);
+        assert_eq!(
+            not_held(&s, Some("4")),
+            "✗ Did not hold this time: L1 accept queue 3 (read 4)"
+        );
+        assert_eq!(
+            not_held(&s, None),
+            "✗ Did not hold this time: L1 accept queue 3 (nothing read)"
         );
     }
 

@@ -42,8 +42,10 @@ fn lines_of<'a>(app: &App, e: &'a Entry) -> Vec<Line<'a>> {
             let lesson = app.script.as_ref().is_some_and(|s| s.lesson);
             // In a lesson every line is the lesson's: no "(script)" on each.
             // Its own waits (`sleep`, `wait`) call nothing: the class sees
-            // the calls and their results, not the lesson's timing.
-            if lesson && *source == Source::Script && script_only(text) {
+            // the calls and their results, not the lesson's timing; and a
+            // command that says what it did in a line of its own (`sysctl`,
+            // `link`) or on the screen (`show`) is that line or that view.
+            if lesson && *source == Source::Script && (script_only(text) || says_itself(text)) {
                 return Vec::new();
             }
             let from = match source {
@@ -159,6 +161,17 @@ fn lines_of<'a>(app: &App, e: &'a Entry) -> Vec<Line<'a>> {
 /// `wait` for a call already made (its result is the call's own line).
 fn script_only(text: &str) -> bool {
     matches!(text.split_whitespace().next(), Some("sleep" | "wait"))
+}
+
+/// A lesson's line whose doing the screen says without it: `sysctl` and
+/// `link` (their notices, `sysctl net.ipv4.tcp_syn_retries = 127 (was
+/// 6…)`, `link down: nothing passes…`), and `show` (the kernel view it
+/// opens).
+fn says_itself(text: &str) -> bool {
+    matches!(
+        text.split_whitespace().next(),
+        Some("sysctl" | "link" | "show")
+    )
 }
 
 fn welcome(app: &App) -> Vec<Line<'static>> {
