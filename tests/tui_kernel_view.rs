@@ -338,10 +338,30 @@ fn the_syn_counters_and_their_scope_read_whole_in_a_narrow_listeners_pane() {
         );
         assert!(text.contains("this lab, since start"), "{w}×{h}:\n{text}");
     }
+    // With defer_accept's drops too they no longer fit one row: on two,
+    // every counter whole, under the listener's three rows.
+    snap.counters.defer_accept_drop = 2;
+    snap.counters.reqq_full_do_cookies = 17;
+    snap.t += std::time::Duration::from_millis(1);
+    app.update(Msg::Snapshot(std::sync::Arc::new(snap.clone())));
+    let pane = |screen: &str| -> String {
+        screen
+            .lines()
+            .map(|l| l.chars().take(32).collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    for (w, h) in [(80, 24), (100, 30)] {
+        app.update(Msg::Resize(w, h));
+        let text = pane(&render(&mut app, w, h));
+        assert!(text.contains("cookies +17 back +2"), "{w}×{h}:\n{text}");
+        assert!(text.contains("full→drop +17 defer +2"), "{w}×{h}:\n{text}");
+        assert!(text.contains("syn q"), "{w}×{h}:\n{text}");
+    }
     // Wide, the long words, and the scope all the same.
     let screen = render(&mut app, 160, 48);
     assert!(
-        screen.contains("cookies +5 back +2 · syn-q full→drops +17"),
+        screen.contains("cookies +17 back +2 · syn-q full→drops +17 · defer +2"),
         "{screen}"
     );
     assert!(screen.contains("this lab, since start"), "{screen}");

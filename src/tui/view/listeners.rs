@@ -15,9 +15,17 @@ use crate::tui::app::{App, Pane};
 
 pub use crate::tui::layout::ROWS_PER_LISTENER;
 
+use super::listener_counters::{overflow_counts, syn_counter_halves, syn_counters};
+
+/// The rows a listener keeps above the counters however short the pane:
+/// its name, its accept queue and its SYN queue.
+const LISTENER_ROWS_KEPT: u16 = 3;
+
 /// Rows under the listeners for the counters: the accept queue's, and the
-/// SYN queue's once one of them moved, on a row of their own when narrow.
-fn counter_rows(app: &App, inner_width: u16) -> u16 {
+/// SYN queue's once one of them moved, on a row of their own when narrow,
+/// and on two when they do not fit one and the pane is tall enough to
+/// keep a listener's three rows above them.
+fn counter_rows(app: &App, inner_width: u16, inner_height: u16) -> u16 {
     let Some(snap) = app.snapshot.as_deref() else {
         return 1;
     };
@@ -27,6 +35,8 @@ fn counter_rows(app: &App, inner_width: u16) -> u16 {
             let one = overflow_counts(&snap.counters, inner_width).chars().count() + 3;
             if one + syn.chars().count() <= width {
                 1
+            } else if syn.ends_with('…') && inner_height >= LISTENER_ROWS_KEPT + 3 {
+                3
             } else {
                 2
             }
@@ -39,7 +49,8 @@ fn counter_rows(app: &App, inner_width: u16) -> u16 {
 pub fn visible_listeners(app: &App, area: Rect) -> usize {
     let inner_w = area.width.saturating_sub(2);
     let inner_h = area.height.saturating_sub(2);
-    (inner_h.saturating_sub(counter_rows(app, inner_w)) as usize / ROWS_PER_LISTENER).max(1)
+    (inner_h.saturating_sub(counter_rows(app, inner_w, inner_h)) as usize / ROWS_PER_LISTENER)
+        .max(1)
 }
 
 /// Where the counters are counted, on the pane's lower border: the
@@ -127,7 +138,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let snap = app.snapshot.as_deref();
     // The counters at the bottom (two lines when narrow); listeners above,
     // the selected one in view.
-    let counter_rows = counter_rows(app, inner.width);
+    let counter_rows = counter_rows(app, inner.width, inner.height);
     let mut y = inner.y;
     for l in listeners.iter().skip(first).take(fit) {
         let Some(id) = l.id else { continue };
@@ -308,6 +319,15 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         // The SYN queue's counters, once one of them moved: on their own
         // row when narrow, beside the accept queue's when there is room.
         let lines = match syn_counters(&s.counters, width) {
+            Some(_) if counter_rows == 3 => {
+                let mut lines = vec![Line::styled(counts, style)];
+                lines.extend(
+                    syn_counter_halves(&s.counters, width)
+                        .into_iter()
+                        .map(|l| Line::styled(l, t.warn())),
+                );
+                lines
+            }
             Some(syn) if counter_rows == 2 => {
                 vec![Line::styled(counts, style), Line::styled(syn, t.warn())]
             }
@@ -383,85 +403,6 @@ fn title(app: &App, width: u16, above: usize, below: usize) -> String {
     .into_iter()
     .find(|t| t.chars().count() + 6 <= usize::from(width))
     .unwrap_or_else(|| format!("Listeners{frozen}{short}"))
-}
-
-/// The accept queue's counters as separate fields (`overflows +21 · all
-/// drops +21`): ListenDrops counts every SYN a listener dropped, whatever
-/// the cause, so it is "all drops", apart from the SYN queue's own
-/// (`full→drop`, TCPReqQFullDrop) beside it; "drops" where that does not
-/// fit. The drops, which mostly repeat the overflows, give way when both
-/// do not fit in `width`.
-fn overflow_counts(c: &crate::kernel::Counters, width: u16) -> String {
-    let (o, d) = (c.listen_overflows, c.listen_drops);
-    [
-        format!("overflows +{o} · all drops +{d}"),
-        format!("overflows +{o} · drops +{d}"),
-    ]
-    .into_iter()
-    .find(|f| f.chars().count() <= usize::from(width))
-    .unwrap_or_else(|| format!("overflows +{o}"))
-}
-
-/// The counters of the SYN queue that moved, in the longest wording that
-/// fits `width`: `cookies +3 back +1 · syn-q full→drops +2 · defer +2`, or
-/// `SYN cookie +3 back +1 full→drop +2`, or `SYN cookie+3 back+1
-/// full→drop+2`, or without `SYN`; `None` while none has. A SYN the full
-/// SYN queue dropped (TCPReqQFullDrop) is `full→drop`, as the gauge above
-/// writes what a full queue does, never a bare "drop" under the accept
-/// queue's "all drops".
-fn syn_counters(c: &crate::kernel::Counters, width: usize) -> Option<String> {
-    // Each counter in a long and a short word; a counter still at 0 is left out.
-    let fields: Vec<(&str, &str, u64)> = [
-        ("cookies", "cookie", c.reqq_full_do_cookies),
-        ("back", "back", c.syncookies_recv),
-        ("bad", "bad", c.syncookies_failed),
-        ("syn-q full→drops", "full→drop", c.reqq_full_drop),
-        ("defer", "defer", c.defer_accept_drop),
-    ]
-    .into_iter()
-    .enumerate()
-    // Cookies sent and come back go together: "cookies +3 back +0".
-    .filter(|(i, (_, _, n))| *n > 0 || (*i < 2 && c.reqq_full_do_cookies + c.syncookies_recv > 0))
-    .map(|(_, f)| f)
-    .collect();
-    if fields.is_empty() {
-        return None;
-    }
-    // Long: the cookies' pair together, the others apart.
-    let mut long = String::new();
-    for (i, (w, _, n)) in fields.iter().enumerate() {
-        let sep = match (i, *w) {
-            (0, _) => "",
-            (_, "back") => " ",
-            _ => " · ",
-        };
-        long.push_str(&format!("{sep}{w} +{n}"));
-    }
-    let short = format!(
-        "SYN {}",
-        fields
-            .iter()
-            .map(|(_, w, n)| format!("{w} +{n}"))
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
-    // Narrower still (80 columns): each figure against its word.
-    let shorter = format!(
-        "SYN {}",
-        fields
-            .iter()
-            .map(|(_, w, n)| format!("{w}+{n}"))
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
-    // Narrowest: the row under the SYN queue's gauge says whose they are.
-    let bare = shorter.trim_start_matches("SYN ").to_string();
-    Some(
-        [long, short, shorter, bare.clone()]
-            .into_iter()
-            .find(|f| f.chars().count() <= width)
-            .unwrap_or_else(|| super::format::shorten(&bare, width)),
-    )
 }
 
 /// The SYN queue against the limit the kernel applies, and what a SYN

@@ -6,6 +6,7 @@ mod format;
 mod graph_axes;
 pub mod kernel_view;
 pub use super::layout;
+mod listener_counters;
 pub mod listeners;
 pub mod narration;
 mod overlay;
