@@ -199,7 +199,7 @@ fn syn_queue_notes(
     let mut notes = Vec::new();
     if let Some(secs) = q.defer_accept {
         notes.push(format!(
-            "defer_accept holds the handshake until data comes: the client's bare last ACK is dropped (TCPDeferAcceptDrop) and the entry stays SYN-RECV while the client reads ESTABLISHED; after {secs}s of SYN-ACK retransmits, the client's next ACK gets it in without data"
+            "defer_accept holds the handshake until data comes: the client's bare last ACK is dropped (TCPDeferAcceptDrop) and the entry stays SYN-RECV while the client reads ESTABLISHED; after {secs}s, counted in rounds of the entry's SYN-ACK timer, the client's next ACK gets it in without data"
         ));
     }
     let limit = q.syn_queue_limit;
