@@ -252,22 +252,31 @@ fn the_script_commands() {
     ] {
         assert!(parse_line(bad).is_err(), "{bad} is refused");
     }
-    assert_eq!(
-        one("select A1 recv"),
-        Statement::Select(name("A1"), sockplay::script::Facing::Receiving, false)
-    );
-    assert_eq!(
-        one("select A1"),
-        Statement::Select(name("A1"), sockplay::script::Facing::Sending, false)
-    );
-    assert_eq!(
-        one("select C1 wire"),
-        Statement::Select(name("C1"), sockplay::script::Facing::Sending, true)
-    );
-    assert_eq!(
-        one("select A1 recv wire"),
-        Statement::Select(name("A1"), sockplay::script::Facing::Receiving, true)
-    );
+    use sockplay::script::Facing::{Receiving, Sending};
+    use sockplay::script::WireView::{Held, Live, Unchanged};
+    for (line, facing, wire) in [
+        ("select A1 recv", Receiving, Unchanged),
+        ("select A1", Sending, Unchanged),
+        ("select C1 wire", Sending, Live),
+        ("select A1 recv wire", Receiving, Live),
+        ("select C1 wire held", Sending, Held),
+        ("select A1 recv wire held", Receiving, Held),
+    ] {
+        assert_eq!(
+            one(line),
+            Statement::Select(name(&line[7..9]), facing, wire),
+            "{line}"
+        );
+    }
+    for bad in [
+        "select C1 held",
+        "select C1 held wire",
+        "select C1 wire recv",
+        "select C1 wire held held",
+        "select C1 wire wire",
+    ] {
+        assert!(parse_line(bad).is_err(), "{bad} is refused");
+    }
     assert_eq!(
         one("sleep 1.5s"),
         Statement::Sleep(Duration::from_millis(1500))

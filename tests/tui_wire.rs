@@ -159,6 +159,62 @@ mod needs_root {
         app.lab.shutdown(Duration::from_secs(1));
     }
 
+    /// A lesson's `select S wire held` keeps the ladder as it was at the
+    /// select while the step's notes are read; a later segment shows when
+    /// the next step begins.
+    #[cfg_attr(not(ci), ignore = "needs root: captures packets (CAP_NET_RAW)")]
+    #[test]
+    fn a_lesson_holds_the_wire_at_its_select_until_the_step_ends() {
+        common::require_root("capturing packets");
+        let (mut app, rx) = app_with_wire();
+        let lines = sockplay::script::parse_script(
+            "step \"One\"\nlisten\nconnect L1\naccept L1\nwait L1\nselect C1 wire held\nnote \"Held.\"\nsend C1 \"later\"\nnote \"Sent.\"\nstep \"Two\"\nnote \"After.\"\n",
+        )
+        .unwrap();
+        app.play("Held", lines, true);
+        key(&mut app, KeyCode::Char(' '));
+        let c1 = "C1".parse::<SockName>().unwrap();
+        assert!(common::tui::pump_drawn(&mut app, &rx, |a| a
+            .last
+            .get(&c1)
+            .is_some_and(|r| r.call.name() == "send")));
+        let held = app.wire.held_at.expect("the select held the pane");
+        // The 5 bytes went out (captured), after the hold.
+        let sent = |app: &App| {
+            app.wire.wire.as_ref().is_some_and(|w| {
+                w.with_recent(|ring| ring.iter().any(|s| s.len == 5 && s.t > held))
+            })
+        };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !sent(&app) && Instant::now() < deadline {
+            app.update(Msg::Tick(Instant::now()));
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(sent(&app), "the send's segment was captured");
+        let ladder = app.wire.ladder(Some(c1));
+        assert!(!ladder.segments.is_empty(), "the handshake is in sight");
+        assert!(
+            ladder.segments.iter().all(|s| s.t <= held && s.len != 5),
+            "held: nothing after the select"
+        );
+        let screen = render(&mut app, 100, 30);
+        assert!(screen.contains("held at"), "{screen}");
+        key(&mut app, KeyCode::Char(' '));
+        assert!(common::tui::pump_drawn(&mut app, &rx, |a| a
+            .wire
+            .held_at
+            .is_none()));
+        assert!(
+            app.wire
+                .ladder(Some(c1))
+                .segments
+                .iter()
+                .any(|s| s.len == 5),
+            "the next step lets the newer segments in"
+        );
+        app.lab.shutdown(Duration::from_secs(1));
+    }
+
     #[cfg_attr(not(ci), ignore = "needs root: captures packets (CAP_NET_RAW)")]
     #[test]
     fn a_command_typed_while_the_capture_opens_is_captured_from_its_first_segment() {

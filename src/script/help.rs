@@ -110,8 +110,8 @@ pub const COMMANDS: &[Usage] = &[
     },
     Usage {
         name: "select",
-        usage: "select S [send|recv] [wire]",
-        about: "put S in the selected pane, the bytes it sends or receives first (a lesson points at what it talks about); wire: open the wire pane on its connection until the step ends",
+        usage: "select S [send|recv] [wire [held]]",
+        about: "put S in the selected pane, the bytes it sends or receives first (a lesson points at what it talks about); wire: open the wire pane on its connection until the step ends; held: as it is now, later segments at the next step",
     },
     Usage {
         name: "syn",

@@ -18,7 +18,7 @@ pub mod units;
 
 pub use error::{ParseError, ScriptError};
 pub use expect::Expectation;
-pub use parse::{Facing, Line, ShowAt, Statement, parse_line, parse_script};
+pub use parse::{Facing, Line, ShowAt, Statement, WireView, parse_line, parse_script};
 pub mod commonmark;
 pub mod handout;
 pub mod json;

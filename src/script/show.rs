@@ -41,8 +41,14 @@ fn socket_lines(v: &SockView) -> Vec<String> {
                 Some(q) => syn_queue_text(v.syn_recv().unwrap_or(0), q),
                 None => format!("syn-recv {}", opt(v.syn_recv())),
             };
+            // What its accepted sockets inherit, and a restart depends on.
+            let reuse = if v.reuseaddr == Some(true) {
+                "  SO_REUSEADDR"
+            } else {
+                ""
+            };
             format!(
-                "{name:<5} {state:<13} {:<21}   accept queue {} of {} (backlog {}, kept as {}){full}  {syn}",
+                "{name:<5} {state:<13} {:<21}   accept queue {} of {} (backlog {}, kept as {}){full}  {syn}{reuse}",
                 addr(v.local),
                 opt(v.accept_queue()),
                 opt(holds),

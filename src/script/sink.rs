@@ -53,7 +53,13 @@ pub trait Sink {
     /// A `select S`: the socket a lesson talks about, the way of its bytes
     /// it shows first, and whether the wire pane opens on it (headless,
     /// nothing).
-    fn select(&mut self, _sock: SockName, _facing: super::parse::Facing, _wire: bool) {}
+    fn select(
+        &mut self,
+        _sock: SockName,
+        _facing: super::parse::Facing,
+        _wire: super::parse::WireView,
+    ) {
+    }
     /// Whether a `select` should bring the selected socket's kernel view
     /// ([`Sink::selected`]); a screen draws it itself.
     fn prints_selected(&self) -> bool {
@@ -118,7 +124,7 @@ impl super::player::Host<'_> {
         line: usize,
         sock: SockName,
         facing: super::parse::Facing,
-        wire: bool,
+        wire: super::parse::WireView,
     ) {
         self.sink.select(sock, facing, wire);
         if self.sink.prints_selected()

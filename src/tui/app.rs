@@ -554,10 +554,14 @@ impl App {
             self.facing = facing;
             // A lesson's notes are about the segments: the wire shows
             // them until the step ends (a typed `select S wire` keeps it).
-            if wire {
+            if wire.opens() {
                 self.wire.show();
                 if let (Source::Script, Some(s)) = (source, &mut self.script) {
                     s.wire_opened = true;
+                    // Held: the segments a note cites stay in sight; later
+                    // ones come when the step ends (typed, `p` freezes).
+                    self.wire.held_at =
+                        (wire == crate::script::WireView::Held).then(|| self.lab.elapsed());
                 }
             }
         }

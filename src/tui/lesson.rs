@@ -133,6 +133,7 @@ impl App {
         // A wire pane the lesson opened closes with it.
         if self.script.as_ref().is_some_and(|s| s.wire_opened) {
             self.wire.shown = false;
+            self.wire.held_at = None;
         }
         self.script = Some(Script::new(name, lines, lesson, replay_to));
         self.advance(Instant::now());
@@ -161,6 +162,7 @@ impl App {
             s.player.resume();
             if std::mem::take(&mut s.wire_opened) {
                 self.wire.shown = false;
+                self.wire.held_at = None;
             }
             let Some(s) = &mut self.script else { return };
             // The step's own line is shown as the step begins.

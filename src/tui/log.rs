@@ -237,7 +237,7 @@ pub struct LogSink<'a> {
     pub error: &'a mut Option<String>,
     /// The socket a `select` asked for, for the App to select, and the
     /// way of its bytes to show first, and whether the wire opens on it.
-    pub selected: &'a mut Option<(SockName, crate::script::Facing, bool)>,
+    pub selected: &'a mut Option<(SockName, crate::script::Facing, crate::script::WireView)>,
     /// The kernel view a `show` printed, for the App to show over the
     /// panes, and where to open it.
     pub shown: &'a mut Option<(String, crate::script::ShowAt)>,
@@ -326,7 +326,12 @@ impl Sink for LogSink<'_> {
         self.log.push(Entry::Info(escape_lines(text).into_owned()));
     }
 
-    fn select(&mut self, sock: SockName, facing: crate::script::Facing, wire: bool) {
+    fn select(
+        &mut self,
+        sock: SockName,
+        facing: crate::script::Facing,
+        wire: crate::script::WireView,
+    ) {
         *self.selected = Some((sock, facing, wire));
     }
 }

@@ -29,6 +29,9 @@ pub struct WirePane {
     pub scroll: super::scroll::Scroll,
     /// Frozen (`p`): the lab time the pane stands still at.
     pub frozen_at: Option<Duration>,
+    /// Held by a lesson (`select S wire held`) at this lab time until its
+    /// step ends: the segments its note cites stay in sight.
+    pub held_at: Option<Duration>,
     /// Segments counted at the last look, to redraw when more came.
     seen: u64,
     /// The capture being opened on a thread of its own: the kernel takes
@@ -169,6 +172,14 @@ impl WirePane {
         }
     }
 
+    /// The lab time the pane stands still at, frozen or held: the earlier.
+    pub fn until(&self) -> Option<Duration> {
+        match (self.frozen_at, self.held_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
     /// Scrolls the ladder by `lines` (up is positive).
     pub fn scroll_by(&mut self, lines: isize) {
         self.scroll.by(lines);
@@ -180,7 +191,7 @@ impl WirePane {
         let n = w.stats().segments;
         let changed = n != self.seen;
         self.seen = n;
-        changed && self.shown && self.frozen_at.is_none()
+        changed && self.shown && self.until().is_none()
     }
 
     /// The newest segments (at most [`LADDER_MAX`]) of the connections
@@ -205,7 +216,7 @@ impl WirePane {
                 rows: Vec::new(),
             };
         };
-        let until = self.frozen_at;
+        let until = self.until();
         let mut segments = w.with_recent(|ring| {
             let mut conns: Vec<u32> = Vec::new();
             let mut picked = Vec::new();

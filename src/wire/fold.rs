@@ -135,13 +135,19 @@ pub fn bytes_text(n: u64) -> String {
 impl Bulk {
     /// "120 data segments, 1.5 MB, window 64 KB → 0".
     pub fn text(&self) -> String {
-        let mut s = format!("{} data segments, {}", self.data, bytes_text(self.bytes));
+        self.text_with(bytes_text)
+    }
+
+    /// As [`Bulk::text`], with sizes written by `size`: a screen writes
+    /// them as its panes do ("48k").
+    pub fn text_with(&self, size: fn(u64) -> String) -> String {
+        let mut s = format!("{} data segments, {}", self.data, size(self.bytes));
         if let Some((a, b)) = self.window {
             let w = |x: u32| {
                 if x == 0 {
                     "0".to_string()
                 } else {
-                    bytes_text(u64::from(x))
+                    size(u64::from(x))
                 }
             };
             if a == b {

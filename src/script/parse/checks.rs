@@ -3,7 +3,7 @@
 //! `help`, `pause` and `select`.
 
 use super::args::Args;
-use super::{DEFAULT_WAIT, Facing, ShowAt, Statement};
+use super::{DEFAULT_WAIT, Facing, ShowAt, Statement, WireView};
 use crate::kernel::{Counters, fields};
 use crate::script::error::ParseError;
 use crate::script::expect::{DEFAULT_WITHIN, Expectation, RESULT_FIELDS};
@@ -216,23 +216,26 @@ pub(super) fn pause(args: &Args<'_>) -> Result<Statement, ParseError> {
     Ok(Statement::Pause)
 }
 
-/// `select S [send|recv] [wire]`.
+/// `select S [send|recv] [wire [held]]`.
 pub(super) fn select(args: &Args<'_>) -> Result<Statement, ParseError> {
     let sock = args.sock(0)?;
-    let (mut facing, mut wire) = (None, false);
-    for t in args.tokens.iter().skip(1).take(2) {
+    let (mut facing, mut wire) = (None, WireView::Unchanged);
+    for t in args.tokens.iter().skip(1).take(3) {
         match t.text.to_ascii_lowercase().as_str() {
-            "send" if facing.is_none() => facing = Some(Facing::Sending),
-            "recv" if facing.is_none() => facing = Some(Facing::Receiving),
-            "wire" if !wire => wire = true,
+            "send" if facing.is_none() && !wire.opens() => facing = Some(Facing::Sending),
+            "recv" if facing.is_none() && !wire.opens() => facing = Some(Facing::Receiving),
+            "wire" if !wire.opens() => wire = WireView::Live,
+            "held" if wire == WireView::Live => wire = WireView::Held,
             _ => {
-                return Err(args.err(
-                    t,
-                    format!("expected send, recv or wire, found '{}'", t.text),
-                ));
+                let expected = match wire {
+                    WireView::Unchanged => "send, recv or wire",
+                    WireView::Live => "held",
+                    WireView::Held => "nothing",
+                };
+                return Err(args.err(t, format!("expected {expected}, found '{}'", t.text)));
             }
         }
     }
-    args.done(3)?;
+    args.done(4)?;
     Ok(Statement::Select(sock, facing.unwrap_or_default(), wire))
 }

@@ -79,10 +79,10 @@ pub enum Statement {
     /// A lesson stops here until the reader presses space (predict, then see).
     Pause,
     /// Put a socket in the selected pane (lessons point at what they talk
-    /// about), showing first the way its bytes go that the step is about;
-    /// with `wire` (true), open the wire pane on its connection until the
-    /// step ends, for notes about its segments.
-    Select(SockName, Facing, bool),
+    /// about), showing first the way its bytes go that the step is about,
+    /// and whether the wire pane opens on its connection until the step
+    /// ends, for notes about its segments.
+    Select(SockName, Facing, WireView),
     /// Check that a segment went by on the wire.
     ExpectPacket(super::packet_expect::PacketExpect),
     /// Read a kernel setting, or change it in a lab of its own.
@@ -114,6 +114,28 @@ pub enum Facing {
     Sending,
     /// The bytes S receives (`select S recv`).
     Receiving,
+}
+
+/// What a `select` does with the wire pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WireView {
+    /// Leaves it as it is (`select S`).
+    #[default]
+    Unchanged,
+    /// Opens it on S's connection, following the newest segments
+    /// (`select S wire`).
+    Live,
+    /// Opens it on S's connection as it is at the `select`: segments that
+    /// come later wait until the step ends (`select S wire held`), so the
+    /// ones a note cites stay in sight while it is read.
+    Held,
+}
+
+impl WireView {
+    /// Whether the wire pane opens.
+    pub fn opens(self) -> bool {
+        self != WireView::Unchanged
+    }
 }
 
 /// A parsed line of a script.

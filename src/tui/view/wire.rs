@@ -183,7 +183,8 @@ fn ladder_lines<'a>(app: &App, ladder: &Ladder) -> Vec<Line<'a>> {
                     ),
                     Span::raw(format!("{l:>3} {a} {r:<3} ")),
                     Span::styled(
-                        b.text(),
+                        // Sizes as the panes write them ("48k", not "48 KB").
+                        b.text_with(super::format::size),
                         if closed {
                             app.theme.alarm()
                         } else {
@@ -391,6 +392,10 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let [left, right] = halves(area);
     if pane.frozen_at.is_some() {
         title.push_str(" · FROZEN");
+    } else if let Some(t) = pane.held_at {
+        // A lesson holds it still while its note is read: said, so that
+        // nobody waits for newer segments.
+        title.push_str(&format!(" · held at {:.1} s", t.as_secs_f64()));
     }
     let lines = ladder_lines(app, &ladder);
     let rows = left.height.saturating_sub(2) as usize;
@@ -407,6 +412,10 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     };
     if scroll > 0 {
         title.push_str(&format!(" · ↑{scroll} (End: newest)"));
+    } else if start > 0 {
+        // Following the newest, the oldest rows are above: say so, or the
+        // title's count and the rows one can count disagree.
+        title.push_str(&format!(" · {start} older above (PgUp)"));
     }
     // What a lab of its own did to its loopback, last: only about segments
     // that cross that loopback (not the lab's link), and only where it
