@@ -50,7 +50,7 @@ expect C1 recvq=16
 recv C1 16
 expect C1 ret=16
 expect packet from=A1 to=C1 len=16 cause=send
-note "C1 received 'Farewell, client': data goes both ways on one connection. The listening socket L1 never saw any of it."
+note "C1 received \"Farewell, client\": data goes both ways on one connection. The listening socket L1 never saw any of it."
 
 step "Nobody listening"
 note "The server will close the listener L1, and then a client will try its address. What will connect() say?"

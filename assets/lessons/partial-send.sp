@@ -25,7 +25,7 @@ note "C1 tries again, six times, while nobody reads."
 sleep 100ms
 send C1 100k
 expect C1 partial=true
-note "The first try still took some: the room that acknowledgement freed."
+note "The first try still took some: once A1 acknowledged the bytes the first send() passed on, C1 no longer had to keep them, and that freed room."
 sleep 100ms
 send C1 100k
 sleep 100ms
