@@ -414,8 +414,16 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         title.push_str(&format!(" · ↑{scroll} (End: newest)"));
     } else if start > 0 {
         // Following the newest, the oldest rows are above: say so, or the
-        // title's count and the rows one can count disagree.
-        title.push_str(&format!(" · {start} older above (PgUp)"));
+        // title's count and the rows one can count disagree. Whole, or
+        // short where the pane is narrow, never cut.
+        let fits = |t: &str| t.chars().count() + 4 <= usize::from(left.width);
+        let long = format!("{title} · {start} older above (PgUp)");
+        let short = format!("{title} · ↑{start} older");
+        if fits(&long) {
+            title = long;
+        } else if fits(&short) {
+            title = short;
+        }
     }
     // What a lab of its own did to its loopback, last: only about segments
     // that cross that loopback (not the lab's link), and only where it
