@@ -51,8 +51,7 @@ print(disagree, agree > 20, yes > 0, no > 0)
     );
     assert_eq!(got, "0 True True True");
     assert!(lesson("timeouts").contains("free room of half what it held"));
-    assert!(
-        lesson("flow-control")
-            .contains("only once the free room is at least half what the buffer holds")
-    );
+    assert!(lesson("flow-control").contains(
+        "only once the room free in its buffer is at least half of what the buffer still holds"
+    ));
 }
