@@ -76,13 +76,17 @@ fn faults(name: &str, lines: &[Line]) -> Vec<String> {
     out
 }
 
+/// What `check` finds in each shipped lesson, all together.
+fn in_every_lesson(check: fn(&str, &[Line]) -> Vec<String>) -> Vec<String> {
+    sockplay::script::lessons::all()
+        .iter()
+        .flat_map(|lesson| check(&lesson.name, &parse_script(&lesson.text).unwrap()))
+        .collect()
+}
+
 #[test]
 fn every_lesson_asks_before_it_shows() {
-    let mut all = Vec::new();
-    for lesson in sockplay::script::lessons::all() {
-        let lines = parse_script(&lesson.text).unwrap();
-        all.extend(faults(&lesson.name, &lines));
-    }
+    let all = in_every_lesson(faults);
     assert!(all.is_empty(), "\n{}", all.join("\n"));
 }
 
@@ -199,11 +203,7 @@ fn told_answers(name: &str, lines: &[Line]) -> Vec<String> {
 
 #[test]
 fn no_prediction_tells_its_answer_before_it_asks() {
-    let mut all = Vec::new();
-    for lesson in sockplay::script::lessons::all() {
-        let lines = parse_script(&lesson.text).unwrap();
-        all.extend(told_answers(&lesson.name, &lines));
-    }
+    let all = in_every_lesson(told_answers);
     assert!(all.is_empty(), "\n{}", all.join("\n"));
     let told = "step \"One\"\nlisten backlog=1\nnote \"A full queue drops new SYNs. L1 is full: will C2 get in?\"\npause\nconnect L1\nnote \"No: L1 drops new SYNs.\"\n";
     assert_eq!(told_answers("told", &parse_script(told).unwrap()).len(), 1);
@@ -345,11 +345,7 @@ fn titles_that_answer(name: &str, lines: &[Line]) -> Vec<String> {
 
 #[test]
 fn no_step_title_answers_its_question() {
-    let mut all = Vec::new();
-    for lesson in sockplay::script::lessons::all() {
-        let lines = parse_script(&lesson.text).unwrap();
-        all.extend(titles_that_answer(&lesson.name, &lines));
-    }
+    let all = in_every_lesson(titles_that_answer);
     assert!(all.is_empty(), "\n{}", all.join("\n"));
     let told = "step \"Cookies off: drops\"\nnote \"Cookies go off. What becomes of the SYNs past the queue?\"\npause\nlisten backlog=1\nnote \"They were dropped: no answer at all.\"\n";
     assert_eq!(
