@@ -503,3 +503,36 @@ fn a_view_at_the_end_of_a_lesson_says_space_only_closes_it() {
     key(&mut app, KeyCode::Char(' '));
     assert!(matches!(app.mode, Mode::Normal), "{:?}", app.mode);
 }
+
+/// At 80×24 a kernel view one row taller than its pane ended on "…the
+/// kernel checks for room before it takes each piece of a send, not after,
+/// so what it holds may go", the note's last words below the pane. A line
+/// of the view the pane cannot show whole is left for the reader to scroll
+/// to, and the heading says there is more below.
+#[test]
+fn the_kernel_view_never_ends_its_page_inside_a_sentence() {
+    let (mut app, _rx) = app();
+    app.update(Msg::Resize(80, 24));
+    let mut text = String::from("kernel view at 1.000 s\n");
+    for k in 0..17 {
+        text.push_str(&format!("      field{k} {k}\n"));
+    }
+    text.push_str(
+        "      · sendq 156384 is more than sndbuf 131072: the kernel checks for room \
+         before it takes each piece of a send, not after, so what it holds may go past the limit\n",
+    );
+    app.kernel_view = text;
+    app.mode = Mode::Show;
+    let screen = render(&mut app, 80, 24);
+    // 18 one-row lines and a note of three rows, in a pane of 21 rows at
+    // 80×24 without a lesson: all of it; two rows more above, and the
+    // note would be cut after its first row.
+    assert!(screen.contains("past the limit"), "{screen}");
+    app.kernel_view
+        .insert_str(0, "      one more\n      and another\n");
+    let screen = render(&mut app, 80, 24);
+    // Its first row would fit, the rest not: none of it shows.
+    assert!(!screen.contains("sendq 156384"), "{screen}");
+    assert!(screen.contains("field16 16"), "{screen}");
+    assert!(screen.contains("lines 1–20 of 23 · ↓ more"), "{screen}");
+}

@@ -182,12 +182,18 @@ pub struct Arranged {
     /// The question the shown notes answer, kept under the title when its
     /// own note has gone above: the whole note, or its question alone.
     pub question: Option<String>,
+    /// The note that first answers the kept question (the one right after
+    /// it), kept under it where the notes between it and the newest have
+    /// gone above: a class that reads a question on the page reads its
+    /// answer ("No: …") too, not only what came later.
+    pub answer: Option<String>,
     /// The notes shown whole, oldest first.
     pub notes: Vec<String>,
     /// The index in the step's notes of the first of them.
     pub first: usize,
-    /// Some of the step's text is not shown (notes above, or what leads
-    /// up to the question kept).
+    /// Some of the step's text is not shown (notes above, notes between
+    /// the question kept and those shown, or what leads up to the
+    /// question kept): the heading then says there is more above.
     pub more_above: bool,
 }
 
@@ -199,7 +205,9 @@ pub struct Arranged {
 /// class never reads an answer without what it answers: the whole
 /// question note where it fits beside the notes shown, else the question
 /// alone (older notes give way to it; where even then it would not fit,
-/// the title does, and the heading carries it). A question already
+/// the title does, and the heading carries it), and under it its first
+/// answer where that fits beside the newest note (the notes between give
+/// way: a question on the page is read with its "No: …"). A question already
 /// answered is never kept: where the open question shows among the
 /// newest notes, it and what follows it show as a step of their own, not
 /// below answers whose question has gone.
@@ -216,6 +224,7 @@ fn arrange_from(step: &Step, from: usize, width: u16, room: usize) -> Arranged {
         return Arranged {
             title: true,
             question: None,
+            answer: None,
             notes: notes.to_vec(),
             first: from,
             more_above: from > 0,
@@ -225,6 +234,7 @@ fn arrange_from(step: &Step, from: usize, width: u16, room: usize) -> Arranged {
     let plain = Arranged {
         title: true,
         question: None,
+        answer: None,
         notes: shown,
         first: from + k,
         more_above: from + k > 0,
@@ -275,18 +285,37 @@ fn arrange_from(step: &Step, from: usize, width: u16, room: usize) -> Arranged {
         return plain;
     };
     let left = room.saturating_sub(if title { title_rows } else { 0 });
-    let (shown, k) = newest_that_fit(&step.notes[q + 1..], width, left.saturating_sub(asked_rows));
-    let first = q + 1 + k;
-    let used: usize = shown.iter().map(|n| rows(n, width)).sum();
+    let (mut shown, k) =
+        newest_that_fit(&step.notes[q + 1..], width, left.saturating_sub(asked_rows));
+    let mut first = q + 1 + k;
+    // The question's first answer, where it has gone above and fits
+    // between the question and the newest note: the notes between give way.
+    let mut answer = None;
+    if first > q + 1 {
+        let direct = &step.notes[q + 1];
+        let beside = left.saturating_sub(asked_rows + rows(direct, width));
+        if asked_rows + rows(direct, width) + newest <= left {
+            let (after, k) = newest_that_fit(&step.notes[q + 2..], width, beside);
+            shown = after;
+            first = q + 2 + k;
+            answer = Some(direct.clone());
+        }
+    }
+    let used: usize = shown.iter().map(|n| rows(n, width)).sum::<usize>()
+        + answer.as_ref().map_or(0, |a| rows(a, width));
     // The whole question note where the answers shown leave it room.
     let whole_fits = title && used + rows(whole, width) <= left;
     let question = if whole_fits { whole } else { asked };
+    // Hidden: notes before the question, its lead-in, or notes between
+    // it (or its answer) and those shown.
+    let shown_to = if answer.is_some() { q + 2 } else { q + 1 };
     Arranged {
         title,
         question: Some(question.to_string()),
+        answer,
         notes: shown,
         first,
-        more_above: q > 0 || !whole_fits,
+        more_above: q > 0 || !whole_fits || first > shown_to,
     }
 }
 
@@ -297,6 +326,7 @@ pub fn arranged_paragraph<'a>(
     title_style: Style,
 ) -> Paragraph<'a> {
     let mut notes: Vec<String> = arranged.question.iter().cloned().collect();
+    notes.extend(arranged.answer.iter().cloned());
     notes.extend(arranged.notes.iter().cloned());
     lines_of(
         arranged.title.then(|| title.to_string()),
@@ -416,12 +446,13 @@ mod tests {
             ],
             &[0, 3],
         );
-        // Four rows: the first question kept above its answers, with the
-        // second question under them.
+        // Four rows: the first question kept above its first answer, with
+        // the second question under them (what came between gives way).
         let four = arrange(&s, 20, 4);
         assert_eq!(four.question.as_deref(), Some("First question?"));
-        assert_eq!(four.notes, ["More of the answer.", "Second question?"]);
-        assert!(four.title);
+        assert_eq!(four.answer.as_deref(), Some("Its answer."));
+        assert_eq!(four.notes, ["Second question?"]);
+        assert!(four.title && four.more_above);
         // Two: no answer fits under its question, but the next question,
         // which may begin with its answer, keeps it above.
         let two = arrange(&s, 20, 2);
@@ -462,5 +493,45 @@ mod tests {
         let three = arrange(&s, 20, 3);
         assert_eq!(three.question.as_deref(), Some("Second question?"));
         assert_eq!((three.title, three.first), (false, 3));
+    }
+
+    /// At 100×30 distance's step 2 showed its question, then two later
+    /// notes, with the answer ("No: …") between them hidden and no "more
+    /// above" in the heading. A question on the page keeps its first
+    /// answer under it where the newest note leaves room; where it does
+    /// not, the heading says there is more above.
+    #[test]
+    fn a_question_in_sight_keeps_its_first_answer_or_says_more_above() {
+        let s = step(
+            &[
+                "Does it leave?",
+                "No: an answer of two rows.",
+                "A note between here.",
+                "The newest note.",
+            ],
+            &[0],
+        );
+        // Whole: title + 1 + 2 + 1 + 1 = 6 rows.
+        assert!(!arrange(&s, 20, 6).more_above);
+        // Five: the answer stays under its question; the note between
+        // gives way, and the heading says so.
+        let five = arrange(&s, 20, 5);
+        assert_eq!(five.question.as_deref(), Some("Does it leave?"));
+        assert_eq!(five.answer.as_deref(), Some("No: an answer of two rows."));
+        assert_eq!(
+            (five.notes.clone(), five.first),
+            (vec!["The newest note.".to_string()], 3)
+        );
+        assert!(five.title && five.more_above);
+        // Four: no room for the answer beside the newest note; the
+        // question shows whole, and the heading says more is above.
+        let four = arrange(&s, 20, 4);
+        assert_eq!(four.question.as_deref(), Some("Does it leave?"));
+        assert_eq!(four.answer, None);
+        assert_eq!(four.notes, ["A note between here.", "The newest note."]);
+        assert!(four.more_above, "{four:?}");
+        let three = arrange(&s, 20, 3);
+        assert_eq!(three.notes, ["The newest note."]);
+        assert!(three.more_above, "{three:?}");
     }
 }

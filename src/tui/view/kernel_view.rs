@@ -27,16 +27,28 @@ pub fn area(app: &App, screen: Rect) -> Rect {
 /// long goes on below, indented, so that no figure is lost off the right
 /// edge.
 pub fn wrapped(text: &str, width: u16) -> Vec<String> {
+    wrapped_whole(text, width)
+        .into_iter()
+        .map(|(l, _)| l)
+        .collect()
+}
+
+/// As [`wrapped`], each row told whether it begins a line of the text
+/// (`true`) or goes on with the one above (`false`).
+fn wrapped_whole(text: &str, width: u16) -> Vec<(String, bool)> {
     const INDENT: &str = "      ";
     let width = usize::from(width).max(INDENT.len() + 8);
-    let mut out = Vec::new();
+    let mut out: Vec<(String, bool)> = Vec::new();
     for line in text.lines() {
         let mut rest: Vec<char> = line.trim_end().chars().collect();
         let mut room = width;
         let mut prefix = "";
         loop {
             if rest.len() <= room {
-                out.push(format!("{prefix}{}", rest.iter().collect::<String>()));
+                out.push((
+                    format!("{prefix}{}", rest.iter().collect::<String>()),
+                    prefix.is_empty(),
+                ));
                 break;
             }
             // Between fields (two spaces) if one is in the second half of
@@ -64,7 +76,7 @@ pub fn wrapped(text: &str, width: u16) -> Vec<String> {
                 .or_else(|| (1..=room).rev().find(space))
                 .unwrap_or(room);
             let piece: String = rest[..cut].iter().collect();
-            out.push(format!("{prefix}{}", piece.trim_end()));
+            out.push((format!("{prefix}{}", piece.trim_end()), prefix.is_empty()));
             let next = rest[cut..].iter().position(|c| *c != ' ').unwrap_or(0);
             rest.drain(..cut + next);
             if rest.is_empty() {
@@ -102,26 +114,81 @@ pub fn top(app: &App, lines: &[String], rows: usize) -> usize {
     top.min(last_top)
 }
 
+/// Where the rows drawn from `top` in `rows` rows end: at `top + rows`,
+/// or, where that would cut a note (`· …`, a sentence) that began below
+/// `top`, before that note: the reader scrolls down to it whole rather
+/// than read it stopped mid-sentence ("…so what it holds may go"). A
+/// line of fields (a socket's, the counters) may end a page between
+/// two of them.
+fn end_of_page(lines: &[(String, bool)], top: usize, rows: usize) -> usize {
+    let end = (top + rows).min(lines.len());
+    if lines.get(end).is_none_or(|(_, starts)| *starts) {
+        return end;
+    }
+    // The row `end` goes on with a line: back to where that line began.
+    let begins = lines[..end].iter().rposition(|(_, starts)| *starts);
+    match begins {
+        Some(b) if b > top && lines[b].0.trim_start().starts_with('·') => b,
+        _ => end,
+    }
+}
+
 /// Draws the kernel view from the App's scroll offset.
 pub fn draw(frame: &mut Frame<'_>, app: &App, screen: Rect) {
     let r = area(app, screen);
     frame.render_widget(Clear, r);
-    let lines = wrapped(&app.kernel_view, r.width.saturating_sub(2));
+    let whole = wrapped_whole(&app.kernel_view, r.width.saturating_sub(2));
+    let lines: Vec<String> = whole.iter().map(|(l, _)| l.clone()).collect();
     let rows = usize::from(r.height.saturating_sub(2));
     let top = top(app, &lines, rows);
+    let end = end_of_page(&whole, top, rows);
     let mut title = "kernel view (show)".to_string();
     if lines.len() > rows {
-        let last = (top + rows).min(lines.len());
-        title.push_str(&format!(" · lines {}–{last} of {}", top + 1, lines.len()));
+        title.push_str(&format!(" · lines {}–{end} of {}", top + 1, lines.len()));
+        if end < lines.len() {
+            title.push_str(" · ↓ more");
+        }
     }
-    let shown: Vec<Line<'_>> = lines
+    let shown: Vec<Line<'_>> = lines[top..end]
         .iter()
-        .skip(top)
-        .take(rows)
         .map(|l| Line::styled(l.as_str(), app.theme.text()))
         .collect();
     frame.render_widget(
         Paragraph::new(shown).block(super::overlay::boxed(app, &title)),
         r,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{end_of_page, wrapped_whole};
+
+    /// At 80×24 flow-control's view ended on "…the kernel checks for room
+    /// before it takes each piece of a send, not after, so what it holds
+    /// may go", its last words a row below the pane: a line of the text
+    /// the pane cannot show whole is left below, for the reader to scroll
+    /// to, not cut mid-sentence.
+    #[test]
+    fn a_page_ends_between_lines_of_the_text_not_inside_one() {
+        let text = "C1    ESTABLISHED\n      recvq 0  sendq 156384\n      · sendq 156384 is more than sndbuf 131072: the kernel checks for room before it takes each piece of a send, not after, so what it holds may go past the limit\nlink up";
+        let lines = wrapped_whole(text, 40);
+        assert!(lines.len() >= 6, "{lines:?}");
+        assert!(lines[2].1 && !lines[3].1, "{lines:?}");
+        // Three rows: the note would start on the third and go on below.
+        assert_eq!(end_of_page(&lines, 0, 3), 2);
+        // A line of fields may be cut between two of them.
+        assert_eq!(end_of_page(&lines, 0, 2), 2);
+        let fields = wrapped_whole(
+            "a\n      f0 0  f1 1  f2 2  f3 3  f4 4  f5 5  f6 6  f7 7  f8 8",
+            20,
+        );
+        assert!(!fields[2].1, "{fields:?}");
+        assert_eq!(end_of_page(&fields, 0, 2), 2);
+        // Room for all of it, or a note longer than the page from its top.
+        assert_eq!(end_of_page(&lines, 0, lines.len()), lines.len());
+        assert_eq!(end_of_page(&lines, 2, 2), 4);
+        // A page ending where a line ends is drawn full.
+        let last_of_note = lines.len() - 1;
+        assert_eq!(end_of_page(&lines, 0, last_of_note), last_of_note);
+    }
 }
