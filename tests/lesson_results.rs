@@ -435,3 +435,46 @@ fn a_blocked_line_promises_only_a_result_on_screen() {
     }
     app.lab.shutdown(Duration::from_secs(1));
 }
+
+/// partial-recv at 100×30 asked "What will recv(16) return: the first
+/// send's 8 bytes, or all 16?" beside step 1's "recv(16) → 8 … recv
+/// returns what is there, at most the 16 asked": the rule that answers
+/// it. At a question, the results show nothing of an earlier step; once
+/// the question is answered, they may again.
+#[test]
+fn an_earlier_steps_results_do_not_stand_beside_the_next_question() {
+    let script = "step \"One\"\nlisten\nconnect L1\naccept L1\nwait L1\n\
+                  send C1 \"Hi there\"\nexpect A1 recvq=8\nrecv A1 16\n\
+                  step \"Two\"\nnote \"C1 sends 8 bytes more. What will recv(16) return?\"\n\
+                  pause\nsend C1 \", server\"\nexpect A1 recvq=8\nrecv A1 16\n";
+    let sizes = [(100, 30), (80, 24)];
+    let (mut app, rx) = app();
+    app.play("two steps", parse_script(script).unwrap(), true);
+    let drawn = |app: &mut App| -> Vec<String> {
+        sizes
+            .iter()
+            .flat_map(|&(w, h)| rows_in(app, w, h, |a| a.results))
+            .map(|r| r.trim_end().to_string())
+            .collect()
+    };
+    let mut asked = Vec::new();
+    let mut first = Vec::new();
+    for _ in 0..5 {
+        run_to_stop(&mut app, &rx);
+        let stop = app.script.as_ref().unwrap().stop();
+        if matches!(stop, Some(sockplay::tui::lesson::Stop::Pause(_))) {
+            asked = drawn(&mut app);
+            break;
+        }
+        first = drawn(&mut app);
+        key(&mut app, KeyCode::Char(' '));
+    }
+    app.lab.shutdown(Duration::from_secs(1));
+    let recv = |rows: &[String]| rows.iter().any(|r| r.contains("recv(16)"));
+    assert!(recv(&first), "step one's recv, at its end: {first:?}");
+    assert!(
+        !asked.is_empty() && !recv(&asked),
+        "at step two's question: {asked:?}"
+    );
+    assert!(asked.iter().any(|r| r.contains("Two")), "{asked:?}");
+}

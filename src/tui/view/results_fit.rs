@@ -2,8 +2,8 @@
 //! results pane short, and the calls a note talks about must stay in sight.
 //! Only the step's own checks show (an earlier step's would stand beside
 //! the next question), none that held while the lesson waits at a
-//! question (it could give the answer away), and those that held fold
-//! into one line; when the
+//! question (it could give the answer away), nothing of an earlier step
+//! at a question, and those that held fold into one line; when the
 //! step's lines still do not fit, what the narration does not talk about
 //! gives way first: lines of earlier steps, the step's title (the
 //! narration shows it), `show` tables and notices, the commands as written
@@ -192,7 +192,10 @@ fn fit_with<'a>(
             // Not drawn (yet): no block to count in.
             alike_at = usize::MAX;
         }
-        if kept_rows >= h || earlier_rows >= h {
+        // At a question, nothing of an earlier step: a result explained
+        // there ("8 bytes were queued: recv returns what is there, at most
+        // the 16 asked") can state the rule that answers the question.
+        if kept_rows >= h || earlier_rows >= h || (asking && !in_step) {
             break;
         }
         // An earlier step's checks that held belong to that step: beside
