@@ -208,9 +208,11 @@ fn name_and_pair(v: &SockView) -> String {
     }
 }
 
-/// A call in flight in `room` cells: whole when it fits, else without its
-/// arguments, so that its time stays (`sendall(…) 13.1s`), else its first
-/// words and "…": never a word or figure cut.
+/// A call in flight in `room` cells: whole when it fits, else with its
+/// time in whole seconds from 1 s on (`recvall(16) 12s`: the size a
+/// question may ask about stays), else without its arguments, so that its
+/// time stays (`sendall(…) 13.1s`), else its first words and "…": never a
+/// word or figure cut.
 fn fit_call(text: &str, room: usize) -> String {
     if text.chars().count() <= room {
         return text.to_string();
@@ -219,10 +221,14 @@ fn fit_call(text: &str, room: usize) -> String {
         && open < close
     {
         let (name, time) = (&text[..open], &text[close + 1..]);
-        return first_fit(
-            &[format!("{name}(…){time}"), format!("{name}…{time}")],
-            room,
-        );
+        let whole_seconds = time
+            .strip_suffix('s')
+            .and_then(|t| t.trim().parse::<f64>().ok())
+            .filter(|t| *t >= 1.0)
+            .map(|t| format!("{} {}s", &text[..=close], t.floor()));
+        let mut forms: Vec<String> = whole_seconds.into_iter().collect();
+        forms.extend([format!("{name}(…){time}"), format!("{name}…{time}")]);
+        return first_fit(&forms, room);
     }
     shorten(text, room)
 }
@@ -617,9 +623,14 @@ mod tests {
             fit_call("sendall(512.0k) 13.1s", 30),
             "sendall(512.0k) 13.1s"
         );
-        assert_eq!(fit_call("sendall(512.0k) 13.1s", 20), "sendall(…) 13.1s");
+        assert_eq!(fit_call("sendall(512.0k) 13.1s", 20), "sendall(512.0k) 13s");
+        assert_eq!(fit_call("sendall(512.0k) 13.1s", 18), "sendall(…) 13.1s");
         assert_eq!(fit_call("sendall(512.0k) 13.1s", 14), "sendall… 13.1s");
         assert_eq!(fit_call("sendall(512.0k) 13.1s", 10), "sendall…");
         assert_eq!(fit_call("connect 2.8s", 10), "connect…");
+        // partial-recv at 80×24: "recvall(…) 12.1s" hid the 16 its
+        // question is about; in whole seconds the size fits.
+        assert_eq!(fit_call("recvall(16) 12.1s", 16), "recvall(16) 12s");
+        assert_eq!(fit_call("recvall(16) 0.4s", 15), "recvall(…) 0.4s");
     }
 }
