@@ -8,6 +8,11 @@ use super::segment::{CallRef, Segment};
 /// The fewest data segments a run needs to be folded.
 pub const FOLD_AT: usize = 4;
 
+/// On the lab's link, a pause this long in a run's data ends the run: the
+/// next data is a burst of its own (slow start's 10, 20, 40 segments, one
+/// a round trip), not folded with the one before.
+pub const BURST_GAP: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// One line of the ladder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Row {
@@ -84,9 +89,18 @@ pub fn fold(segs: &[Segment]) -> Vec<Row> {
             cause: s.cause,
             in_flight: 0,
         };
+        let mut last_data = s.t;
         while j < segs.len() && segs[j].conn == s.conn {
             match foldable(&segs[j], dir) {
+                Some(true)
+                    if j > i
+                        && segs[j].link.is_some()
+                        && segs[j].t.saturating_sub(last_data) >= BURST_GAP =>
+                {
+                    break;
+                }
                 Some(true) => {
+                    last_data = segs[j].t;
                     bulk.data += 1;
                     bulk.bytes += u64::from(segs[j].len);
                     if segs[j].cause != bulk.cause {
@@ -228,6 +242,55 @@ mod tests {
         assert_eq!(b.cause.map(|c| c.seq), Some(7));
         assert_eq!(b.text(), "6 data segments, 8 KB, window 64 KB → 0");
         assert_eq!(rows[2], Row::One(13));
+    }
+
+    /// Slow start on the lab's link: ten segments, a round trip of
+    /// silence, then twenty (the ACKs of the ten among them): two lines,
+    /// one a burst, so the ladder shows what each round trip sent. On the
+    /// loopback a pause does not split a run.
+    #[test]
+    fn a_burst_a_round_trip_later_is_a_line_of_its_own_on_the_link() {
+        let c1 = SockName::new(Role::Client, 1);
+        let a1 = SockName::new(Role::Accepted, 1);
+        let at = |mut s: Segment, ms: u64, link: bool| {
+            s.t = Duration::from_millis(ms);
+            if link {
+                s.link = Some(Box::new(crate::wire::segment::Crossing {
+                    id: 0,
+                    to_server: s.from == Some(c1),
+                    arrived: Some(s.t),
+                    dropped: None,
+                }));
+            }
+            s
+        };
+        let burst = |link: bool| {
+            let mut segs: Vec<Segment> = (0..10)
+                .map(|_| at(seg(c1, a1, flag::ACK, 1448, 65536), 0, link))
+                .collect();
+            for k in 0..10 {
+                segs.push(at(seg(a1, c1, flag::ACK, 0, 65536), 1000, link));
+                for _ in 0..2 {
+                    segs.push(at(seg(c1, a1, flag::ACK, 1448, 65536), 1000 + k, link));
+                }
+            }
+            segs
+        };
+        let rows = fold(&burst(true));
+        let data: Vec<usize> = rows
+            .iter()
+            .map(|r| match r {
+                Row::Bulk(b) => b.data,
+                Row::One(_) => 1,
+            })
+            .collect();
+        assert_eq!(data, [10, 20], "{rows:?}");
+        let Row::Bulk(first) = &rows[0] else {
+            panic!("{rows:?}")
+        };
+        assert_eq!(first.text(), "10 data segments, 14 KB, window 64 KB");
+        let rows = fold(&burst(false));
+        assert_eq!(rows.len(), 1, "{rows:?}");
     }
 
     #[test]

@@ -155,7 +155,10 @@ fn segment_line<'a>(app: &App, s: &Segment, left: Option<SockName>, tw: usize) -
     Line::from(spans)
 }
 
-fn ladder_lines<'a>(app: &App, ladder: &Ladder) -> Vec<Line<'a>> {
+/// The ladder's rows, `width` cells at most where a folded run can give
+/// way: its window and the call that sent it go before the row is cut
+/// ("window 67 KB → 9" was a figure cut in half).
+fn ladder_lines<'a>(app: &App, ladder: &Ladder, width: usize) -> Vec<Line<'a>> {
     let segs = &ladder.segments;
     let left = left_end(segs);
     // One width for every row's time, so that the arrows stay in one
@@ -176,23 +179,37 @@ fn ladder_lines<'a>(app: &App, ladder: &Ladder) -> Vec<Line<'a>> {
                 let (l, a, r) = arrow(first, left, true);
                 let closed = b.window.is_some_and(|(_, w)| w == 0);
                 let cause = b.cause.map(|c| format!("  {c}")).unwrap_or_default();
-                Line::from(vec![
-                    Span::styled(
-                        format!("{:>tw$.3} ", first.t.as_secs_f64()),
-                        app.theme.dim(),
-                    ),
-                    Span::raw(format!("{l:>3} {a} {r:<3} ")),
-                    Span::styled(
-                        // Sizes as the panes write them ("48k", not "48 KB").
-                        b.text_with(super::format::size),
-                        if closed {
-                            app.theme.alarm()
-                        } else {
-                            app.theme.strong()
-                        },
-                    ),
-                    Span::styled(cause, app.theme.command()),
-                ])
+                let line = |text: String, cause: String| {
+                    Line::from(vec![
+                        Span::styled(
+                            format!("{:>tw$.3} ", first.t.as_secs_f64()),
+                            app.theme.dim(),
+                        ),
+                        Span::raw(format!("{l:>3} {a} {r:<3} ")),
+                        Span::styled(
+                            text,
+                            if closed {
+                                app.theme.alarm()
+                            } else {
+                                app.theme.strong()
+                            },
+                        ),
+                        Span::styled(cause, app.theme.command()),
+                    ])
+                };
+                // Sizes as the panes write them ("48k", not "48 KB").
+                let bare = crate::wire::fold::Bulk {
+                    window: None,
+                    ..b.clone()
+                };
+                [
+                    line(b.text_with(super::format::size), cause.clone()),
+                    line(b.text_with(super::format::size), String::new()),
+                    line(bare.text_with(super::format::size), String::new()),
+                ]
+                .into_iter()
+                .find(|l| l.width() <= width)
+                .unwrap_or_else(|| line(bare.text_with(super::format::size), String::new()))
             }
         })
         .collect()
@@ -397,7 +414,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         // nobody waits for newer segments.
         title.push_str(&format!(" · held at {:.1} s", t.as_secs_f64()));
     }
-    let lines = ladder_lines(app, &ladder);
+    let lines = ladder_lines(app, &ladder, usize::from(left.width.saturating_sub(2)));
     let rows = left.height.saturating_sub(2) as usize;
     // The App keeps its offset within the ladder (see [`scroll_max`]).
     let scroll = pane.scroll.offset().min(lines.len().saturating_sub(rows));
@@ -515,6 +532,73 @@ fn flags_meaning(f: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::legend;
+
+    /// A folded run on the lab's link at 100×30 read "10 data segments,
+    /// 14 KB, window 67 KB → 9", its last figure cut by the pane's edge:
+    /// where the row does not fit, the window gives way, never a figure.
+    #[test]
+    fn a_folded_run_gives_up_its_window_rather_than_be_cut() {
+        use crate::lab::{Role, SockName};
+        use crate::wire::Segment;
+        use crate::wire::fold::{Bulk, Row};
+        use std::time::Duration;
+        let c2 = SockName::new(Role::Client, 2);
+        let a2 = SockName::new(Role::Accepted, 2);
+        let (src, dst): (std::net::SocketAddr, std::net::SocketAddr) = (
+            "198.51.100.1:40000".parse().unwrap(),
+            "198.51.100.2:50000".parse().unwrap(),
+        );
+        let seg = Segment {
+            t: Duration::from_millis(30_364),
+            conn: 1,
+            from: Some(c2),
+            to: Some(a2),
+            src_end: src.into(),
+            dst_end: dst.into(),
+            flags: crate::wire::parse::flag::ACK,
+            seq: 1,
+            ack: 1,
+            len: 1448,
+            win: 65536,
+            win_raw: 0,
+            wscale: None,
+            cause: None,
+            kernel: None,
+            after: None,
+            link: None,
+        };
+        let ladder = crate::tui::wire_pane::Ladder {
+            segments: vec![seg],
+            rows: vec![Row::Bulk(Bulk {
+                first: 0,
+                last: 0,
+                data: 10,
+                acks: 1,
+                bytes: 14480,
+                window: Some((68608, 97280)),
+                cause: None,
+                in_flight: 0,
+            })],
+        };
+        let (lab, _rx) = crate::lab::Lab::new();
+        let app = crate::tui::app::App::new(
+            lab,
+            crate::tui::theme::Theme::new(false),
+            crate::kernel::KernelReader::live(),
+        );
+        let text = |w: usize| -> String {
+            super::ladder_lines(&app, &ladder, w)[0]
+                .spans
+                .iter()
+                .map(|s| s.content.to_string())
+                .collect()
+        };
+        let wide = text(80);
+        assert!(wide.ends_with("window 67 KB → 95 KB"), "{wide}");
+        let narrow = text(58);
+        assert!(narrow.ends_with("10 data segments, 14 KB"), "{narrow}");
+        assert!(narrow.chars().count() <= 58, "{narrow}");
+    }
 
     fn flags(f: &[&str]) -> Vec<String> {
         f.iter().map(ToString::to_string).collect()
