@@ -200,8 +200,11 @@ fn path_spans(
     // In a lesson, the window and round trip only where it talks of them.
     if let Some(x) = from.tcp().filter(|_| crosses(from) && !handshaking) {
         if cwnd {
+            // The algorithm that moves it, as the kernel view names it
+            // (`cwnd 10 (reno)`): a lesson that sets one shows it here.
+            let algorithm = x.congestion.map_or_else(String::new, |c| format!(" ({c})"));
             tail.push(Span::raw(format!(
-                "cwnd {} rtt {} ",
+                "cwnd {}{algorithm} rtt {} ",
                 x.cwnd,
                 crate::kernel::rtt_text(x.rtt_us)
             )));
