@@ -1,6 +1,7 @@
 # lesson: A network with distance
 # summary: the lab's own link, a delay each way and a few Mbit/s: a handshake that takes a round trip, a pipe that fills, slow start doubling the congestion window each round trip, a lost segment sent again, a pulled cable and the retransmissions that wait for it
 # netns: own
+# needs: wire (slow start's bursts, one a round trip)
 
 step "A link between client and server"
 link delay=50ms rate=4mbit
@@ -43,21 +44,25 @@ select C2
 drain A2 on
 expect C2 congestion=reno
 expect C2 cwnd=10
-note "The link now holds each packet half a second each way, so a round trip takes a second: long enough to watch. This lab's sockets use the machine's congestion control, {sysctl.tcp_congestion_control}; a second client, C2, asks for reno, TCP's classic one (congestion=reno)."
+note "The link now holds each packet half a second each way, so a round trip takes a second: long enough to watch. This lab's sockets use the machine's congestion control, {sysctl.tcp_congestion_control}; a second client, C2, asks for reno, TCP's classic one: the path of a byte names it beside C2's cwnd."
 note "A2 reads whatever comes, into a receive buffer set large, and C2's send buffer is large too: neither holds C2 back, only its congestion window (cwnd)."
-note "cwnd is {C2.cwnd} segments: how many C2 may have sent and not yet acknowledged, on a path it knows nothing of yet. C2 sends seventy segments' worth of bytes. Do they all leave at once?"
+note "cwnd is {C2.cwnd} segments: how many C2 may have sent and not yet acknowledged, on a path it knows nothing of yet. C2 sends seventy segments' worth of bytes. How many round trips until all seventy are acknowledged?"
 pause
 send C2 101360
 expect C2 ret=101360
 expect C2 cwnd=20 within 3s
-note "No: ten left. A round trip later those ten were ACKed, and cwnd, one larger for each segment ACKed, had doubled."
+note "Not one: only ten left at first. A round trip later those ten were ACKed, and cwnd, one larger for each segment ACKed, had doubled."
 expect C2 cwnd=40 within 1500ms
 note "Another round trip: twenty sent and ACKed, and cwnd doubled again."
 expect C2 cwnd=80 within 1500ms
 expect C2 sendq=0
 expect A2 bytes_received=101360
-note "All seventy ACKed in three round trips (ten, twenty, forty): cwnd is {C2.cwnd}, doubled each round trip. That is slow start."
+note "Three: all seventy ACKed in three round trips (ten, twenty, forty), and cwnd is {C2.cwnd}, doubled each round trip. That is slow start."
 drain A2 off
+
+step "Slow start on the wire"
+select C2 wire
+note "On the wire, newest last: after the handshake, C2's data left in bursts a round trip apart, 10 data segments, then 20, then 40: each burst left as the ACKs of the one before came back."
 
 step "A lost segment"
 link delay=50ms loss=5%
@@ -96,4 +101,4 @@ expect A1 recvq=0
 recv A1 5
 wait A1 130s
 expect A1 ret=5
-note "No: recv() waited {A1.elapsed} with the cable back. The bytes came when C1's kernel next tried: nothing told it the cable was back, and its waits had doubled (C1's backoff), so the longer the cable was out, the longer this wait can be."
+note "No: recv() waited {A1.elapsed} with the cable back. The bytes came when C1's kernel next tried: nothing told it the cable was back, and its waits had doubled while the cable was out, so the longer the cable was out, the longer this wait can be."

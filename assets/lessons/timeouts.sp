@@ -15,7 +15,7 @@ expect L1 timed_out=false
 select A1
 note "The blocked accept() returned as soon as C1's connection was in the queue, with a new socket, A1: it waited for a client, not for a time."
 
-step "Accept with a time-out, and non-blocking"
+step "Accept: time-out, non-blocking"
 select L1
 note "With a time-out of half a second (timeout=500ms), accept() on the empty queue: what does it do?"
 pause
@@ -25,7 +25,8 @@ wait L1
 expect L1 ret=null
 expect L1 errno=null
 expect L1 timed_out=true
-note "accept() waited half a second for a connection, then gave up: 'timed out', no errno. Python raises TimeoutError('timed out'). Non-blocking now (timeout=0): what will accept() on the empty queue say?"
+note "accept() waited half a second for a connection, in poll() (the next step shows how Python waits), then gave up: 'timed out', no errno. Python raises TimeoutError('timed out')."
+note "Non-blocking now (timeout=0): what will accept() on the empty queue say?"
 pause
 set L1 timeout=0
 accept L1
