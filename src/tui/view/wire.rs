@@ -594,9 +594,9 @@ mod tests {
                 .collect()
         };
         let wide = text(80);
-        assert!(wide.ends_with("window 67 KB → 95 KB"), "{wide}");
+        assert!(wide.ends_with("window 67k → 95k"), "{wide}");
         let narrow = text(58);
-        assert!(narrow.ends_with("10 data segments, 14 KB"), "{narrow}");
+        assert!(narrow.ends_with("10 data segments, 14.1k"), "{narrow}");
         assert!(narrow.chars().count() <= 58, "{narrow}");
     }
 
