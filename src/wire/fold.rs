@@ -1,6 +1,7 @@
 //! Folding bulk data for the ladder: a run of data segments one way and
 //! the plain ACKs that answer them becomes one line ("120 data segments,
-//! 1.5 MB, window 64 KB → 0"), so the segments worth reading (the
+//! 1.5 MB, win 64 KB → 0", the window written "win" as a single segment's
+//! row writes it), so the segments worth reading (the
 //! handshake, probes, window updates, FINs) stay in view.
 
 use super::segment::{CallRef, Segment};
@@ -147,7 +148,7 @@ pub fn bytes_text(n: u64) -> String {
 }
 
 impl Bulk {
-    /// "120 data segments, 1.5 MB, window 64 KB → 0".
+    /// "120 data segments, 1.5 MB, win 64 KB → 0".
     pub fn text(&self) -> String {
         self.text_with(bytes_text)
     }
@@ -165,9 +166,9 @@ impl Bulk {
                 }
             };
             if a == b {
-                s.push_str(&format!(", window {}", w(a)));
+                s.push_str(&format!(", win {}", w(a)));
             } else {
-                s.push_str(&format!(", window {} → {}", w(a), w(b)));
+                s.push_str(&format!(", win {} → {}", w(a), w(b)));
             }
         }
         if self.in_flight > 0 {
@@ -240,7 +241,7 @@ mod tests {
         assert_eq!((b.data, b.acks, b.bytes), (6, 6, 6 * 1448));
         assert_eq!(b.window, Some((65536, 0)));
         assert_eq!(b.cause.map(|c| c.seq), Some(7));
-        assert_eq!(b.text(), "6 data segments, 8 KB, window 64 KB → 0");
+        assert_eq!(b.text(), "6 data segments, 8 KB, win 64 KB → 0");
         assert_eq!(rows[2], Row::One(13));
     }
 
@@ -288,7 +289,7 @@ mod tests {
         let Row::Bulk(first) = &rows[0] else {
             panic!("{rows:?}")
         };
-        assert_eq!(first.text(), "10 data segments, 14 KB, window 64 KB");
+        assert_eq!(first.text(), "10 data segments, 14 KB, win 64 KB");
         let rows = fold(&burst(false));
         assert_eq!(rows.len(), 1, "{rows:?}");
     }

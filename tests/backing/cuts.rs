@@ -316,9 +316,16 @@ pub fn cuts(app: &App, w: u16, h: u16) -> Vec<String> {
             Part::KernelView,
             view::kernel_view::area(app, Rect::new(0, 0, w, h)),
         )],
+        // The wire's ladder, its left half: a row cut by the pane's edge
+        // read "←#6" for call #62. (The graph beside it is drawn to its
+        // width, its labels chosen to fit.)
         _ if app.wire.shown => vec![
             (Part::Listeners, areas.listeners),
             (Part::Connections, areas.connections),
+            (
+                Part::Ladder,
+                view::wire::ladder_area(areas.selected.union(areas.results)),
+            ),
         ],
         _ => vec![
             (Part::Listeners, areas.listeners),

@@ -5,6 +5,7 @@ pub mod connections;
 mod format;
 mod graph_axes;
 pub mod kernel_view;
+mod ladder_fit;
 pub use super::layout;
 mod listener_counters;
 pub mod listeners;
@@ -17,7 +18,7 @@ mod selected;
 mod selected_listener;
 mod selected_udp;
 mod status;
-mod wire;
+pub mod wire;
 
 use ratatui::Frame;
 use ratatui::layout::Alignment;
@@ -160,6 +161,9 @@ pub enum Part {
     KernelView,
     /// The lab's own link, one row without a border.
     Pipe,
+    /// The wire pane's ladder, its rows of segments (the pane's left half;
+    /// the graph beside it is drawn to its width).
+    Ladder,
 }
 
 /// Draws one pane into `area` as the whole screen would: a pane drawn
@@ -173,6 +177,7 @@ pub fn draw_part(frame: &mut Frame<'_>, app: &App, part: Part, area: ratatui::la
         Part::Results => results::draw(frame, app, area),
         Part::KernelView => kernel_view::draw(frame, app, area),
         Part::Pipe => pipe::draw(frame, app, area),
+        Part::Ladder => wire::draw_ladder(frame, app, area),
     }
 }
 

@@ -10,6 +10,7 @@ use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Wrap};
 
+use super::ladder_fit::{self, Cell};
 use super::{block, graph_axes};
 use crate::lab::{Role, SockName};
 use crate::tui::app::App;
@@ -83,9 +84,46 @@ fn ladder_word(k: Kernel) -> &'static str {
     }
 }
 
-fn segment_line<'a>(app: &App, s: &Segment, left: Option<SockName>, tw: usize) -> Line<'a> {
+/// The blanks a single segment's row gives up, in this order, where it
+/// does not fit: those after the window, after the length, after the
+/// flags, then the time's and the ends' alignment.
+const ONE_GIVES: [usize; 5] = [4, 3, 2, 0, 1];
+
+/// The blanks a folded run's row gives up: the time's and the ends'.
+const BULK_GIVES: [usize; 2] = [0, 1];
+
+/// The time and the two ends with the arrow between them, aligned in
+/// columns: times right-aligned in `tw`, names in three.
+fn time_and_ends(
+    app: &App,
+    s: &Segment,
+    left: Option<SockName>,
+    tw: usize,
+    heavy: bool,
+) -> [Cell; 2] {
+    let (l, a, r) = arrow(s, left, heavy);
+    let mut ends = Cell::left(
+        format!("{l} {a} {r}"),
+        Style::default(),
+        0,
+        3usize.saturating_sub(r.chars().count()) + 1,
+        1,
+    );
+    ends.lead = 3usize.saturating_sub(l.chars().count());
+    [
+        Cell::right(format!("{:.3}", s.t.as_secs_f64()), app.theme.dim(), tw, 1),
+        ends,
+    ]
+}
+
+fn segment_line<'a>(
+    app: &App,
+    s: &Segment,
+    left: Option<SockName>,
+    tw: usize,
+    width: usize,
+) -> Line<'a> {
     let t = app.theme;
-    let (l, a, r) = arrow(s, left, false);
     let seq = if s.len > 0 {
         format!("{}:{}", s.seq, s.seq.wrapping_add(s.len))
     } else {
@@ -100,12 +138,13 @@ fn segment_line<'a>(app: &App, s: &Segment, left: Option<SockName>, tw: usize) -
     // What sent it comes first, so that a narrow pane still shows it; on
     // the link, a drop says so there.
     let drop = s.link.as_deref().and_then(|c| c.dropped);
-    let (why, style) = match (s.cause, s.kernel) {
+    let (why, after, style) = match (s.cause, s.kernel) {
         _ if drop.is_some() => (
             format!("DROPPED ({})", drop.map_or("", |d| d.word())),
+            None,
             t.alarm(),
         ),
-        (Some(c), _) => (c.to_string(), t.command()),
+        (Some(c), _) => (c.to_string(), None, t.command()),
         (None, Some(k)) => {
             let style = match k {
                 Kernel::WindowUpdate => t.ok(),
@@ -116,48 +155,69 @@ fn segment_line<'a>(app: &App, s: &Segment, left: Option<SockName>, tw: usize) -
                 | Kernel::Reset => t.alarm(),
                 _ => t.note(),
             };
-            let after = s.after.map(|a| format!(" ←#{}", a.seq)).unwrap_or_default();
-            (format!("{}{after}", ladder_word(k)), style)
+            let after = s.after.map(|a| format!("←#{}", a.seq));
+            (ladder_word(k).to_string(), after, style)
         }
-        (None, None) => ("not the lab's".to_string(), t.dim()),
+        (None, None) => ("not the lab's".to_string(), None, t.dim()),
     };
     // The data's length, the window and what sent the segment come first:
     // a narrow pane (100 columns and less) still shows them; the sequence
-    // numbers follow where there is room.
+    // numbers follow where they fit whole.
     let len = if s.len > 0 {
-        format!("{:<8}", format!("{} B", s.len))
+        format!("{} B", s.len)
     } else {
-        " ".repeat(8)
+        String::new()
     };
-    let mut spans = vec![
-        Span::styled(format!("{:>tw$.3} ", s.t.as_secs_f64()), t.dim()),
-        Span::raw(format!("{l:>3} {a} {r:<3} ")),
-        Span::styled(format!("{:<3} ", s.flags_short()), t.strong()),
-        Span::raw(len),
-        Span::styled(
-            if zero {
-                "win 0 ZERO ".to_string()
-            } else {
-                // Written as the path of a byte writes a window.
-                format!("win {:<7}", super::format::size(u64::from(s.win)))
-            },
-            if zero { t.alarm() } else { t.text() },
-        ),
-        Span::styled(format!("{why:<22} "), style),
-        Span::raw(format!(" seq {seq}{ack}")),
+    let win = if zero {
+        "win 0 ZERO".to_string()
+    } else {
+        // Written as the path of a byte writes a window.
+        format!("win {}", super::format::size(u64::from(s.win)))
+    };
+    let [time, ends] = time_and_ends(app, s, left, tw, false);
+    let mut cells = vec![
+        time,
+        ends,
+        Cell::left(s.flags_short(), t.strong(), 3, 1, 1),
+        Cell::left(len, Style::default(), 8, 0, 1),
+        Cell::left(win, if zero { t.alarm() } else { t.text() }, 11, 0, 1),
     ];
-    if s.wscale.is_some() && s.has(flag::SYN) {
-        spans.push(Span::styled(
-            format!("  wscale {}", s.wscale.unwrap_or(0)),
-            t.dim(),
-        ));
+    // The cause column is 22 wide, the call a kernel segment follows
+    // ("←#62") in it after a blank.
+    match after {
+        Some(after) => {
+            let room = 22usize.saturating_sub(why.chars().count() + 1);
+            cells.push(Cell::left(why, style, 0, 1, 1));
+            cells.push(Cell::left(after, style, room, 2, 2));
+        }
+        None => cells.push(Cell::left(why, style, 22, 2, 2)),
     }
-    Line::from(spans)
+    let mut seqs = cells.clone();
+    seqs.push(Cell::left(
+        format!("seq {seq}{ack}"),
+        Style::default(),
+        0,
+        2,
+        2,
+    ));
+    let mut scaled = seqs.clone();
+    if let Some(w) = s.wscale.filter(|_| s.has(flag::SYN)) {
+        scaled.push(Cell::left(format!("wscale {w}"), t.dim(), 0, 0, 0));
+    }
+    // The sequence numbers and the window scale only where they fit as
+    // they are; what the row cannot spare gives up its blanks.
+    for more in [scaled, seqs] {
+        if let Some(c) = ladder_fit::squeeze(more, &[], width) {
+            return ladder_fit::first_fit(vec![c], &[], width);
+        }
+    }
+    ladder_fit::first_fit(vec![cells], &ONE_GIVES, width)
 }
 
-/// The ladder's rows, `width` cells at most where a folded run can give
-/// way: its window and the call that sent it go before the row is cut
-/// ("window 67 KB → 9" was a figure cut in half).
+/// The ladder's rows, each in `width` cells at most and never cut: a row
+/// too wide gives up its aligning blanks, then what it can spare (a
+/// folded run's call, then its window), whole ("window 67 KB → 9" was a
+/// figure cut in half, "←#6" another call's number).
 fn ladder_lines<'a>(app: &App, ladder: &Ladder, width: usize) -> Vec<Line<'a>> {
     let segs = &ladder.segments;
     let left = left_end(segs);
@@ -173,43 +233,37 @@ fn ladder_lines<'a>(app: &App, ladder: &Ladder, width: usize) -> Vec<Line<'a>> {
         .rows
         .iter()
         .map(|row| match row {
-            Row::One(i) => segment_line(app, &segs[*i], left, tw),
+            Row::One(i) => segment_line(app, &segs[*i], left, tw, width),
             Row::Bulk(b) => {
-                let first = &segs[b.first];
-                let (l, a, r) = arrow(first, left, true);
                 let closed = b.window.is_some_and(|(_, w)| w == 0);
-                let cause = b.cause.map(|c| format!("  {c}")).unwrap_or_default();
-                let line = |text: String, cause: String| {
-                    Line::from(vec![
-                        Span::styled(
-                            format!("{:>tw$.3} ", first.t.as_secs_f64()),
-                            app.theme.dim(),
-                        ),
-                        Span::raw(format!("{l:>3} {a} {r:<3} ")),
-                        Span::styled(
-                            text,
-                            if closed {
-                                app.theme.alarm()
-                            } else {
-                                app.theme.strong()
-                            },
-                        ),
-                        Span::styled(cause, app.theme.command()),
-                    ])
+                let style = if closed {
+                    app.theme.alarm()
+                } else {
+                    app.theme.strong()
+                };
+                let row = |text: String, cause: bool| {
+                    let [time, ends] = time_and_ends(app, &segs[b.first], left, tw, true);
+                    let mut cells = vec![time, ends, Cell::left(text, style, 0, 2, 2)];
+                    if let Some(c) = b.cause.filter(|_| cause) {
+                        cells.push(Cell::left(c.to_string(), app.theme.command(), 0, 0, 0));
+                    }
+                    cells
                 };
                 // Sizes as the panes write them ("48k", not "48 KB").
                 let bare = crate::wire::fold::Bulk {
                     window: None,
                     ..b.clone()
                 };
-                [
-                    line(b.text_with(super::format::size), cause.clone()),
-                    line(b.text_with(super::format::size), String::new()),
-                    line(bare.text_with(super::format::size), String::new()),
-                ]
-                .into_iter()
-                .find(|l| l.width() <= width)
-                .unwrap_or_else(|| line(bare.text_with(super::format::size), String::new()))
+                let text = b.text_with(super::format::size);
+                ladder_fit::first_fit(
+                    vec![
+                        row(text.clone(), true),
+                        row(text, false),
+                        row(bare.text_with(super::format::size), false),
+                    ],
+                    &BULK_GIVES,
+                    width,
+                )
             }
         })
         .collect()
@@ -361,8 +415,29 @@ pub fn scroll_max(app: &App, area: Rect) -> usize {
     ladder_shown(app).rows.len().saturating_sub(rows)
 }
 
+/// Where the ladder is drawn in the wire pane's `area`: its left half.
+pub fn ladder_area(area: Rect) -> Rect {
+    halves(area)[0]
+}
+
 /// Draws the wire pane in `area`.
 pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    if app.wire.wire.is_none() {
+        draw_ladder(frame, app, area);
+        return;
+    }
+    let [left, right] = halves(area);
+    let ladder = ladder_shown(app);
+    ladder_in(frame, app, &ladder, left);
+    draw_graph(frame, app, &ladder, right);
+}
+
+/// Draws the ladder alone in `area` (or, without a capture, why not).
+pub fn draw_ladder(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    ladder_in(frame, app, &ladder_shown(app), area);
+}
+
+fn ladder_in(frame: &mut Frame<'_>, app: &App, ladder: &Ladder, area: Rect) {
     let pane = &app.wire;
     let Some(wire) = &pane.wire else {
         let why = match &pane.off {
@@ -377,7 +452,6 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         frame.render_widget(p, area);
         return;
     };
-    let ladder = ladder_shown(app);
     let stats = wire.stats();
     let mut title = match app.sel_conn {
         Some(n) => format!("wire · {n} · {} segments", ladder.segments.len()),
@@ -406,7 +480,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     if lost > 0 {
         title.push_str(&format!(" · {lost} dropped"));
     }
-    let [left, right] = halves(area);
+    let left = area;
     if pane.frozen_at.is_some() {
         title.push_str(" · FROZEN");
     } else if let Some(t) = pane.held_at {
@@ -414,7 +488,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         // nobody waits for newer segments.
         title.push_str(&format!(" · held at {:.1} s", t.as_secs_f64()));
     }
-    let lines = ladder_lines(app, &ladder, usize::from(left.width.saturating_sub(2)));
+    let lines = ladder_lines(app, ladder, usize::from(left.width.saturating_sub(2)));
     let rows = left.height.saturating_sub(2) as usize;
     // The App keeps its offset within the ladder (see [`scroll_max`]).
     let scroll = pane.scroll.offset().min(lines.len().saturating_sub(rows));
@@ -465,7 +539,6 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let legend = legend(&in_sight, usize::from(left.width.saturating_sub(4)));
     let b = block(app, title, None).title_bottom(Line::styled(legend, app.theme.dim()));
     frame.render_widget(Paragraph::new(shown).block(b), left);
-    draw_graph(frame, app, &ladder, right);
 }
 
 /// What the flags in sight mean, each written as the rows write it
@@ -530,103 +603,5 @@ fn flags_meaning(f: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::legend;
-
-    /// A folded run on the lab's link at 100×30 read "10 data segments,
-    /// 14 KB, window 67 KB → 9", its last figure cut by the pane's edge:
-    /// where the row does not fit, the window gives way, never a figure.
-    #[test]
-    fn a_folded_run_gives_up_its_window_rather_than_be_cut() {
-        use crate::lab::{Role, SockName};
-        use crate::wire::Segment;
-        use crate::wire::fold::{Bulk, Row};
-        use std::time::Duration;
-        let c2 = SockName::new(Role::Client, 2);
-        let a2 = SockName::new(Role::Accepted, 2);
-        let (src, dst): (std::net::SocketAddr, std::net::SocketAddr) = (
-            "198.51.100.1:40000".parse().unwrap(),
-            "198.51.100.2:50000".parse().unwrap(),
-        );
-        let seg = Segment {
-            t: Duration::from_millis(30_364),
-            conn: 1,
-            from: Some(c2),
-            to: Some(a2),
-            src_end: src.into(),
-            dst_end: dst.into(),
-            flags: crate::wire::parse::flag::ACK,
-            seq: 1,
-            ack: 1,
-            len: 1448,
-            win: 65536,
-            win_raw: 0,
-            wscale: None,
-            cause: None,
-            kernel: None,
-            after: None,
-            link: None,
-        };
-        let ladder = crate::tui::wire_pane::Ladder {
-            segments: vec![seg],
-            rows: vec![Row::Bulk(Bulk {
-                first: 0,
-                last: 0,
-                data: 10,
-                acks: 1,
-                bytes: 14480,
-                window: Some((68608, 97280)),
-                cause: None,
-                in_flight: 0,
-            })],
-        };
-        let (lab, _rx) = crate::lab::Lab::new();
-        let app = crate::tui::app::App::new(
-            lab,
-            crate::tui::theme::Theme::new(false),
-            crate::kernel::KernelReader::live(),
-        );
-        let text = |w: usize| -> String {
-            super::ladder_lines(&app, &ladder, w)[0]
-                .spans
-                .iter()
-                .map(|s| s.content.to_string())
-                .collect()
-        };
-        let wide = text(80);
-        assert!(wide.ends_with("window 67k → 95k"), "{wide}");
-        let narrow = text(58);
-        assert!(narrow.ends_with("10 data segments, 14.1k"), "{narrow}");
-        assert!(narrow.chars().count() <= 58, "{narrow}");
-    }
-
-    fn flags(f: &[&str]) -> Vec<String> {
-        f.iter().map(ToString::to_string).collect()
-    }
-
-    /// A reset written `R.` is explained as written, beside the SYN it
-    /// answers: a legend of `R RST` alone leaves `R.` unsaid.
-    #[test]
-    fn the_legend_explains_each_flag_as_the_rows_write_it() {
-        assert_eq!(
-            legend(&flags(&["S", "R."]), 58),
-            "S SYN · R. RST+ACK · times: s since the lab began"
-        );
-        assert_eq!(legend(&flags(&["S", "R."]), 30), "S SYN · R. RST+ACK");
-        assert_eq!(
-            legend(&flags(&["F.", ".", "P.", "S.", "S"]), 58),
-            "S SYN · S. SYN-ACK · . ACK · P. data · F. FIN+ACK"
-        );
-    }
-
-    /// Where the flags in sight do not fit, each letter is said, so that
-    /// every combination can be read from them; nothing is cut.
-    #[test]
-    fn a_narrow_legend_says_the_letters() {
-        let many = flags(&["S", "S.", ".", "P.", "F.", "FP.", "R.", "R"]);
-        let l = legend(&many, 58);
-        assert_eq!(l, "S SYN · F FIN · R RST · P data · . ACK, as in S. R.");
-        assert_eq!(legend(&many, 40), "S SYN · F FIN · R RST · P data · . ACK");
-        assert_eq!(legend(&many, 10), "");
-    }
-}
+#[path = "wire_tests.rs"]
+mod tests;
