@@ -170,13 +170,24 @@ fn results_in_sight(name: &str) {
                     rows.join("\n")
                 );
             }
+            // A count of alike results sits right above the result it
+            // names: under another call's result it read as its repeats.
+            for (i, r) in rows.iter().enumerate() {
+                if let Some(newest) = counted_into(r) {
+                    assert!(
+                        rows.get(i + 1)
+                            .is_some_and(|next| next.starts_with(&format!("{newest} "))),
+                        "{name} at {at:?}, {w}×{h}: \"{r}\" is not above {newest}:\n{}",
+                        rows.join("\n")
+                    );
+                }
+            }
             // The ops since the last stop, one or two rows each: all show
             // when the pane has room for two rows each.
             // A long run of results (sendto x200) is counted, not lost.
             if ops.len() > 20 {
                 assert!(
-                    rows.iter()
-                        .any(|r| r.contains("⋮ ") && r.contains(": the same call and result")),
+                    rows.iter().any(|r| counted_into(r).is_some()),
                     "{name} at {at:?}, {w}×{h}: {} results, none counted:\n{}",
                     ops.len(),
                     rows.join("\n")
@@ -383,6 +394,16 @@ fn a_question_stands_without_the_checks_beside_it() {
     assert_eq!(answered, vec!["✓ L1 is LISTEN", "✓ L1 accept queue 1"]);
 }
 
+/// The call a row that counts a run of alike results names as the one
+/// they are like (`#10` of `⋮ #6 to #9 are 4 more like #10 below: same
+/// call, same result`); `None` for any other row.
+fn counted_into(row: &str) -> Option<&str> {
+    let (_, rest) = row.split_once("⋮ ")?;
+    let (_, like) = rest.split_once(" more like ")?;
+    let (newest, tail) = like.split_once(" below: ")?;
+    (tail.trim_end() == "same call, same result").then_some(newest)
+}
+
 /// A send that blocks, then times out, three times over: the results
 /// count the older ones with the newest, by number.
 const TIMED_OUT_SENDS: &str = "step \"One\"\nlisten rcvbuf=4k\n\
@@ -392,7 +413,8 @@ const TIMED_OUT_SENDS: &str = "step \"One\"\nlisten rcvbuf=4k\n\
 
 /// A call told blocked that has ended says its result is further down:
 /// there it must be, on its own row, or named by the row that counts a
-/// run of alike results (`⋮ #6 before it: the same call and result`),
+/// run of alike results (`⋮ #6 is one more like #7 below: same call, same
+/// result`),
 /// never counted away as a bare number.
 #[test]
 fn a_blocked_line_promises_only_a_result_on_screen() {
@@ -412,8 +434,7 @@ fn a_blocked_line_promises_only_a_result_on_screen() {
     for (w, h) in [(100, 30), (80, 24)] {
         let rows = rows_in(&mut app, w, h, |a| a.results);
         assert!(
-            rows.iter()
-                .any(|r| r.contains("⋮ ") && r.contains(": the same call and result")),
+            rows.iter().any(|r| counted_into(r).is_some()),
             "{w}×{h}: no run counted:\n{}",
             rows.join("\n")
         );

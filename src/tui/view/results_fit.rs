@@ -133,13 +133,13 @@ fn fit_with<'a>(
     let mut alike_at = 0;
     // Where the newest of the run is in the log.
     let mut alike_idx = 0;
-    let said = |seqs: &[u64], at: usize, blocks: &mut Vec<Block<'a>>| {
+    let said = |newest: u64, seqs: &[u64], at: usize, blocks: &mut Vec<Block<'a>>| {
         if !seqs.is_empty()
             && let Some(b) = blocks.get_mut(at)
             && !b.lines.is_empty()
         {
             b.lines
-                .insert(0, Line::styled(alike_text(seqs), app.theme.dim()));
+                .insert(0, Line::styled(alike_text(newest, seqs), app.theme.dim()));
         }
     };
     // Commands newer than every result are what runs now: they stay.
@@ -177,8 +177,8 @@ fn fit_with<'a>(
             counted.push(r.seq);
             continue;
         }
-        if let Some((_, seqs)) = alike.take() {
-            said(&seqs, alike_at, &mut blocks);
+        if let Some((newest, seqs)) = alike.take() {
+            said(newest.seq, &seqs, alike_at, &mut blocks);
         }
         if let Entry::Blocked(b) = e
             && counted.contains(&b.seq)
@@ -249,8 +249,8 @@ fn fit_with<'a>(
             in_step = false;
         }
     }
-    if let Some((_, seqs)) = alike {
-        said(&seqs, alike_at, &mut blocks);
+    if let Some((newest, seqs)) = alike {
+        said(newest.seq, &seqs, alike_at, &mut blocks);
     }
     flush(&mut checks, &mut blocks, in_step);
     blocks.reverse();
@@ -340,14 +340,19 @@ fn fit_with<'a>(
     (lines, left_out)
 }
 
-/// `⋮ #22 before it: the same call and result`: the calls of a run of
-/// alike results that only the newest of them stands for, by number.
-fn alike_text(seqs: &[u64]) -> String {
+/// `⋮ #6 to #9 are 4 more like #10 below: same call, same result`: the
+/// calls of a run of alike results that only the newest of them, `newest`,
+/// stands for, by number, on the row right above it. It names the newest:
+/// under a result of another call ("#5 send → 6144"), a count "before it"
+/// read as repeats of that one.
+fn alike_text(newest: u64, seqs: &[u64]) -> String {
     let lo = seqs.iter().min().copied().unwrap_or_default();
     let hi = seqs.iter().max().copied().unwrap_or_default();
     match seqs.len() {
-        1 => format!("      ⋮ #{lo} before it: the same call and result"),
-        n => format!("      ⋮ {n} calls before it, #{lo} to #{hi}: the same call and result"),
+        1 => format!("      ⋮ #{lo} is one more like #{newest} below: same call, same result"),
+        n => format!(
+            "      ⋮ #{lo} to #{hi} are {n} more like #{newest} below: same call, same result"
+        ),
     }
 }
 
