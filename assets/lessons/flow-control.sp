@@ -29,7 +29,7 @@ note "A1 holds recvq {A1.recvq} bytes, more than the 65536 it asked for: its rcv
 step "No message says stop"
 note "The receiver never sent 'stop'. Each acknowledgement it sent carried a smaller window, and the sender may only have that many bytes unacknowledged. At zero, the sender waits and now and then probes the window."
 select C1 wire
-note "On the wire, the newest segments: C1's kernel probing the window with an empty segment, further apart each time, and A1 answering with its zero window (the win on C1's own segments is the window C1 offers A1). No call made these: the kernel did."
+note "On the wire, the newest segments: C1's kernel probing the window with an empty segment, further apart each time, and A1's answers (probe ACK) carrying its zero window (the win on C1's own segments is the window C1 offers A1). No call made these: the kernel did."
 
 step "A sender at full speed"
 note "C1 now sends 8 MiB more, at full speed. Does this sendall return?"
@@ -64,7 +64,7 @@ recv A1 64k
 expect packet from=A1 to=C1 kernel=window-update within 5s
 expect C1 snd_wnd=0 within 5s
 select C1 wire held
-note "It opens: on the wire, A1 sent C1 a window update, the same acknowledgement with a window no longer zero, sent because the application read. C1 filled it at once: zero again."
+note "It opens: on the wire, A1 sent C1 a window update, the same acknowledgement with a window no longer zero, sent because the application read. C1 filled it at once: the row below it, C1's data, ends with the window back at 0 (→ 0)."
 
 step "Reading on"
 expect C1 bytes_sent=160k
