@@ -20,7 +20,7 @@ recvfrom U1 100
 expect U1 ret=9
 expect U1 from=U2
 note "U1 got it, though it never listened and accepted nothing: a bound UDP socket takes datagrams from anyone. recvfrom() says who sent each one (U2). U1's one queue is its receive buffer, shared by every sender."
-note "The Connections pane lists UDP sockets too, in ss's words: UNCONN, 'unconnected', is a UDP socket with no peer of its own. There is no connection behind it."
+note "The Connections pane lists UDP sockets too: UNCONN, 'unconnected', is a UDP socket with no peer of its own. There is no connection behind it."
 
 step "Two short datagrams"
 note "U2 sends two short datagrams. U1 then asks recvfrom() for up to 100 bytes, room for both: what will it return?"
@@ -38,7 +38,7 @@ step "A 16-byte buffer"
 note "U2 sends one datagram of 100 bytes."
 sendto U2 U1 100
 select U1
-note "U1's recvq is {U1.recvq}, not 100: for UDP it counts the memory the kernel charged for the queued datagram, its bookkeeping with it, as ss's Recv-Q does."
+note "U1's recvq is {U1.recvq}, not 100: for UDP it counts the memory the kernel charged for the queued datagram, its bookkeeping with it."
 note "U1 will read it with a 16-byte buffer. What becomes of the rest of the datagram?"
 pause
 recvfrom U1 16
@@ -69,7 +69,7 @@ note "None of U4's sendto() calls failed: each handed its datagram to the kernel
 
 step "Counted, not told"
 show U3
-note "U3's drops are counted twice: on U3, and in the kernel's UdpRcvbufErrors, {U3.udp_rcvbuf_errors}, a count for this network namespace alone."
+note "U3's drops are counted twice: on U3, and in the kernel's UdpRcvbufErrors, {U3.udp_rcvbuf_errors}, a count for this lab alone."
 
 step "What the buffer kept"
 note "U3's recvq is {U3.recvq}: the memory the kernel charged for the datagrams it kept, each with its overhead, not their bytes. U3 now reads without waiting (timeout=0), with room for 2048 bytes, two datagrams, each time. Four such calls: what will each return?"
@@ -107,7 +107,7 @@ connect U2 U5
 expect U2 ret=0
 expect U2 state=ESTABLISHED
 note "connect() returned at once, though nothing is there to answer: it asks the peer nothing. It sets a default peer and a filter: U2 now takes datagrams from U5's address and port alone."
-note "The Connections pane shows U2 as ESTAB, as ss does: UDP itself has no states, but ss prints ESTAB for a UDP socket with a peer set by connect(), and UNCONN for one without."
+note "The Connections pane shows U2 as ESTAB: UDP itself has no states, but the kernel marks a UDP socket with a peer set by connect() as established, and the pane writes UNCONN for one without."
 
 step "send() on the connected socket"
 note "U2 sends U5 two datagrams with send(). Will either fail?"
