@@ -28,12 +28,12 @@ expect A1 ret=15
 expect packet from=C1 to=A1 len=6
 expect packet from=A1 to=C1 acked=6
 expect packet from=C1 to=A1 len=9 gap=35ms..300ms
-note "recvall took {A1.elapsed}, from its start. The lab began it only after both writes had returned, some ms after the first write; the stall began at that first write, and the wire times it from there."
+note "recvall took {A1.elapsed}, timed from its start, after both writes had returned. The stall began at the first write: the next step times it on the wire."
 note "Nagle held the second piece: a small segment waits while an earlier one is unacknowledged. The server, its ACKs delayed, held that ACK, hoping to send it with a reply it cannot write before the whole request. Each waited for the other until the delayed-ACK timer fired."
 
 step "The stall on the wire"
 select C1 wire
-note "On the wire, newest last: C1's first piece (6 B) left at once; A1's ACK for it came only when the delayed-ACK timer fired, and C1's second piece (9 B) left right behind that ACK. From the 6 B to the 9 B is the whole stall: a little more than recvall's time, which began after the writes."
+note "On the wire, newest last: C1's first piece (6 B) left at once; A1's ACK for it came only when the delayed-ACK timer fired, and C1's second piece (9 B) left right behind that ACK. From the 6 B to the 9 B is the whole stall, timed from the first write."
 
 step "TCP_NODELAY"
 send A1 "OK\n"
@@ -91,8 +91,9 @@ note "On the wire, newest last: the two corked pieces left together, as one segm
 step "Uncork when the message is whole"
 send A1 "OK\n"
 recv C1 3
+set C1 cork=on
 expect C1 cork=on
-note "The client is still corked (cork=on). It writes the two pieces again and uncorks at once, as a program does when its message is complete. How long now?"
+note "The client corks as before (cork=on), writes the two pieces again and uncorks at once, as a program does when its message is complete. How long now?"
 pause
 send C1 "GET / " "HTTP/1.0\n"
 set C1 cork=off
@@ -155,7 +156,7 @@ send A2 "OK\n"
 recv C2 3
 set C2 nodelay=on
 expect C2 nodelay=on
-note "The client turns Nagle off (TCP_NODELAY); just before the writes the server sets quickack=off again, as in the step before. The same two writes across the link: how long now?"
+note "The client turns Nagle off (TCP_NODELAY); just before the writes the server sets quickack=off again, as it did before the first two writes across the link. The same two writes across the link: how long now?"
 pause
 set A2 quickack=off
 send C2 "GET / " "HTTP/1.0\n"
