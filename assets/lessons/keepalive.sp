@@ -102,6 +102,6 @@ step "The server's ends"
 link up
 expect A3 state=ESTABLISHED
 show A3
-note "The server's end, A3, is still established (ESTAB in Connections, ESTABLISHED in the kernel view): C3's kernel gave up with the cable out, and A3, sending nothing, learned nothing."
+note "The server's end, A3, is still established (ESTABLISHED in the kernel view): C3's kernel gave up with the cable out, and A3, sending nothing, learned nothing."
 expect A1 state=CLOSE-WAIT
-note "A1 is still in CLOSE-WAIT since the second step: its program never closed it."
+note "In Connections, A3 is still ESTAB, and A1 still in CLOSE-WAIT since the second step: its program never closed it."
