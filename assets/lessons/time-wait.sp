@@ -2,7 +2,7 @@
 # summary: restarting a server: EADDRINUSE from TIME-WAIT; SO_REUSEADDR on both sockets, from the first start; who closes first; SO_LINGER 0 and its price
 # netns: own
 
-step "The server closes first, then restarts"
+step "The server closes first"
 note "A server is often stopped and started again at once, after an upgrade or a crash. Its new listening socket must then bind the port the old one had."
 note "A server on port 8080 serves one client, then is stopped: it closes the connection first, then its listener. At once it starts again on 8080, as before, without SO_REUSEADDR. Will its listen succeed?"
 pause
@@ -25,7 +25,7 @@ expect A1 time_wait=50s..60s
 note "EADDRINUSE, 'Address already in use', though nothing listens on 8080. The result names the holder: A1's connection, in TIME-WAIT, its SO_REUSEADDR off."
 note "A1 sent the first FIN, so its side of the connection waits in TIME-WAIT, a minute on Linux, so that late segments of this connection cannot land in a new one. The ✝ beside A1's state says its program has closed it: the kernel alone holds port 8080 now."
 
-step "SO_REUSEADDR on the new socket only"
+step "A restart with SO_REUSEADDR"
 note "Another server, on port 8081, made without SO_REUSEADDR as the first was, serves a client."
 listen 8081
 connect L3
@@ -46,7 +46,7 @@ expect L4 errno=EADDRINUSE
 expect A2 reuseaddr=off
 note "Still EADDRINUSE. On Linux a new socket may share a port with a connection only when both sockets set SO_REUSEADDR, and A2's entry keeps the flag its socket had: {A2.reuseaddr}, inherited from L3. The usual advice, set on the restart alone, does not work."
 
-step "SO_REUSEADDR from the first start"
+step "A server with SO_REUSEADDR"
 note "A third server, on port 8082, sets SO_REUSEADDR from its first start, and serves a client."
 listen 8082 reuseaddr=on
 connect L5
