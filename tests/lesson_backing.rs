@@ -3,7 +3,11 @@
 //! and at 80×24, and at the moment each note first appears, every lab
 //! socket it names and every figure it writes must be drawn outside the
 //! narration pane, written the same way (a note that ends with a question
-//! may cite the arguments of the command that comes next). On each of
+//! may cite the arguments of the command that comes next, but a socket
+//! among them only while the lab has not made it: one made is drawn, or
+//! hidden, now), and every pane it names (Connections, Listeners,
+//! Selected, Results, the kernel view) must be drawn, not covered by an
+//! overlay nor replaced by the wire. On each of
 //! those screens, and at each stop, no pane may cut a word or a figure
 //! (each pane is held against itself drawn far wider). At a pause that
 //! asks a question, the results show no `✓` check of an earlier step:
@@ -67,6 +71,7 @@ fn main() -> ExitCode {
         failed.extend(backing::cite::self_test());
         failed.extend(backing::screens::self_test());
         failed.extend(backing::cuts::self_test());
+        failed.extend(backing::panes::self_test());
         failed.extend(backing::pauses::self_test());
         failed.extend(backing::synthetic::check());
     }

@@ -7,6 +7,7 @@ pub mod cuts;
 pub mod label;
 pub mod names;
 pub mod pages;
+pub mod panes;
 pub mod pauses;
 pub mod play;
 pub mod screens;

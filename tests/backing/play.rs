@@ -213,19 +213,28 @@ fn space(app: &mut App) {
 
 /// What a note cites that `outside` (the screen outside the narration)
 /// does not show: lab sockets and figures (or, after a question, the next
-/// command's arguments), errno and kernel names, and figures beside the
-/// label the note gives them.
-fn unbacked(lesson: &str, note: &str, screen: &Drawn, next: &str) -> Vec<String> {
+/// command's arguments: a socket among them only if the lab has not made
+/// it yet, for one it has made is drawn or hidden now), errno and kernel
+/// names, and figures beside the label the note gives them.
+fn unbacked(
+    lesson: &str,
+    note: &str,
+    screen: &Drawn,
+    next: &str,
+    made: &dyn Fn(&str) -> bool,
+) -> Vec<String> {
     let outside = screen.outside.as_str();
     let mut missing: Vec<String> = cites(note)
         .into_iter()
         .filter(|c| {
-            let shown = if is_socket(&c.text) {
+            let socket = is_socket(&c.text);
+            let shown = if socket {
                 backed(&screen.state, c) || closed(&screen.log, &c.text)
             } else {
                 backed(outside, c)
             };
-            !(shown || backed(next, c) || told(lesson, &c.text))
+            let to_come = backed(next, c) && !(socket && made(&c.text));
+            !(shown || to_come || told(lesson, &c.text))
         })
         .map(|c| {
             if is_socket(&c.text) {
@@ -270,6 +279,15 @@ fn closed(log: &str, sock: &str) -> bool {
             && w.next() == Some(sock)
             && w.next().is_some_and(|c| c.starts_with("close"))
     })
+}
+
+/// Whether the lab has made the socket a name names: one listed now, or
+/// closed since.
+fn made(app: &App) -> impl Fn(&str) -> bool + '_ {
+    |name: &str| {
+        name.parse::<sockplay::lab::SockName>()
+            .is_ok_and(|n| app.lab.knows(n))
+    }
 }
 
 /// Whether a cite is a lab socket's name (`L1`, `C12`).
@@ -373,7 +391,8 @@ fn read_fresh(app: &App, (w, h): (u16, u16), reading: &mut Reading, played: &mut
         } else {
             String::new()
         };
-        let mut missing = unbacked(&script.name, &note, &drawn, &next);
+        let mut missing = unbacked(&script.name, &note, &drawn, &next, &made(app));
+        missing.extend(super::panes::hidden(app, (w, h), &note));
         let words = note.split_whitespace().collect::<Vec<_>>().join(" ");
         if !narration.contains(&words) {
             missing.push("the note itself, whole in the narration".into());
@@ -417,8 +436,9 @@ fn read_stop(app: &App, (w, h): (u16, u16), reading: &mut Reading, played: &mut 
         } else {
             String::new()
         };
-        let mut missing: Vec<String> = unbacked(&script.name, &note, &drawn, &next)
+        let mut missing: Vec<String> = unbacked(&script.name, &note, &drawn, &next, &made(app))
             .into_iter()
+            .chain(super::panes::hidden(app, (w, h), &note))
             .map(|m| format!("{m}, when the lesson stopped for space"))
             .collect();
         let words = note.split_whitespace().collect::<Vec<_>>().join(" ");
