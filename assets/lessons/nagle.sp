@@ -162,5 +162,5 @@ set A2 quickack=off
 send C2 "GET / " "HTTP/1.0\n"
 recvall A2 15
 expect A2 ret=15
-expect A2 elapsed=0ms..69ms
+expect A2 elapsed=0ms..35ms
 note "recvall took {A2.elapsed}: at most one crossing of the link (some of it may pass before recvall begins), as for a single write. Across a network the difference is round trips, which is why interactive protocols set TCP_NODELAY."
