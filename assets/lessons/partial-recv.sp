@@ -30,17 +30,20 @@ expect A1 ret=16
 note "recv(16) returned all 16, 'Hi there, server', in one piece: nothing in the stream marks where the first send ended."
 note "TCP carries a stream of bytes, not messages: how bytes were grouped by send() is not kept. A message can arrive in as many pieces as the network and the timing make, and two sends as one read."
 
-step "Why recvall loops"
-note "recvall calls recv() until it has all it asked for. Half is sent now."
+step "Half a message"
+note "The client sends only the first half of a message now."
 send C1 "Hi there"
 expect A1 recvq=8
+note "A1's recvq holds 8. recv(16) would return them at once. What will recvall(16) do: return the 8 too, or wait for all 16?"
+pause
 recvall A1 16
-note "recvall waits, and A1's recvq is 0 again: its first recv() took the 8 bytes. The client now sends the rest: what will recvall return?"
+note "It waits: its first recv() took the 8 bytes (A1's recvq is 0 again), and it did not return."
+note "The rest is sent now: what will recvall return, after how many recv() calls?"
 pause
 send C1 ", server"
 wait A1
 expect A1 ret=16
-note "recvall returned 16, in 2 recv calls: the 8 bytes that were there, then the 8 that came later. A program that reads a fixed-size message must loop like this."
+note "recvall returned 16, in 2 recv calls: the 8 bytes that were there, then the 8 that came later. It loops until it has all it asked for, as a program reading a fixed-size message must."
 
 step "The client shuts down its side"
 note "The client shuts down its sending side. What will recv(16) return now?"
