@@ -51,7 +51,7 @@ pause
 send C2 101360
 expect C2 ret=101360
 expect C2 cwnd=20 within 3s
-note "Not one: only ten left at first. A round trip later those ten were ACKed, and cwnd, one larger for each segment ACKed, had doubled."
+note "Not one: only ten went out at first. A round trip later those ten were ACKed, and cwnd, one larger for each segment ACKed, had doubled."
 expect C2 cwnd=40 within 1500ms
 note "Another round trip: twenty sent and ACKed, and cwnd doubled again."
 expect C2 cwnd=80 within 1500ms
@@ -80,6 +80,7 @@ note "Yes: recvall got all 256 KiB, though the link lost some of C2's packets on
 step "What was lost"
 show C2
 note "The view counts the packets the link lost (dropped: loss). No message said 'lost': the server's acknowledgements kept naming the next byte it was missing, and from them C2's kernel learned what to send again: retrans {C2.retrans}."
+note "A resend may not be needed: its segment had arrived after all. dsack_dups {C2.dsack_dups} counts the resends the server said it already had, so retrans can exceed the link's losses to the server."
 note "The view counts the link's drops each way. Those on the way to the client were acknowledgements, and a lost acknowledgement needs no resend: the next one names the next byte missing, as the lost one would have."
 
 step "The cable pulled"

@@ -12,7 +12,7 @@ connect L1
 wait L1
 expect L1 errno=null
 expect L1 timed_out=false
-select A1
+select A1 recv
 note "The blocked accept() returned as soon as C1's connection was in the queue, with a new socket, A1: it waited for a client, not for a time."
 
 step "Accept: time-out, non-blocking"
@@ -35,7 +35,7 @@ expect L1 timed_out=false
 note "Non-blocking, accept() returned EAGAIN at once (Python: BlockingIOError): nothing to accept, and it will not wait."
 
 step "How Python waits: poll, then one non-blocking call"
-select A1
+select A1 recv
 note "settimeout() does not ask the kernel to time out. Python makes the socket non-blocking, waits with poll() up to the time-out until it is ready, then makes one non-blocking call."
 set A1 timeout=500ms
 expect A1 timeout="timeout 500ms"
