@@ -137,3 +137,39 @@ fn a_paced_sendall_is_told_as_paced_not_blocked() {
         "{text}"
     );
 }
+
+/// A recv loop that runs on after the bytes have come says when the last
+/// came: its own time is how long it ran until it was stopped, which a
+/// class would read as the transfer's.
+#[test]
+fn a_recv_loop_says_when_its_last_bytes_came_not_only_when_it_stopped() {
+    let run = common::run(
+        "listen\nconnect L1\naccept L1\ndrain A1 on\nsend C1 8k\nexpect A1 bytes_received=8192 within 2s\nsleep 1s\ndrain A1 off\nwait A1\n",
+    );
+    run.assert_ok();
+    let drain = run.call("A1", "drain");
+    assert!(drain.elapsed >= Duration::from_secs(1), "{drain:?}");
+    let (_, after) = drain
+        .explain
+        .split_once(", the last at ")
+        .unwrap_or_else(|| panic!("no last read told: {}", drain.explain));
+    let (time, rest) = after.split_once(';').unwrap();
+    assert_eq!(rest, " drain off", "{}", drain.explain);
+    let last = match time.split_once(' ') {
+        Some((v, "ms")) => v.parse::<f64>().unwrap() / 1000.0,
+        Some((v, "s")) => v.parse::<f64>().unwrap(),
+        _ => panic!("{time}"),
+    };
+    // The bytes came at once; the loop ran on for the second slept.
+    assert!(
+        last + 0.8 < drain.elapsed.as_secs_f64(),
+        "last at {last} s, ran {:?}: {}",
+        drain.elapsed,
+        drain.explain
+    );
+    assert!(
+        drain.explain.starts_with("read 8192 bytes in "),
+        "{}",
+        drain.explain
+    );
+}

@@ -75,6 +75,17 @@ pub fn format_duration(d: Duration) -> String {
     }
 }
 
+/// `0.10 ms`, `43.0 ms`, `2.00 s`: how long a call took, as result lines write it.
+pub fn elapsed_text(d: Duration) -> String {
+    if d < Duration::from_millis(1) {
+        format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+    } else if d < Duration::from_secs(1) {
+        format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+    } else {
+        format!("{:.2} s", d.as_secs_f64())
+    }
+}
+
 /// 1536 → "1.5k", 3145728 → "3.0m": a byte count, short.
 pub fn format_size(n: u64) -> String {
     const K: f64 = 1024.0;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use super::command::{DrainMode, Payload, TimeoutMode};
+use super::command::{DrainMode, Payload, TimeoutMode, elapsed_text};
 use super::errno::Errno;
 use super::lane::Job;
 use super::pace::Pace;
@@ -430,6 +430,10 @@ pub(crate) fn drain(
         let chunk = pace.map_or(DRAIN_CHUNK, |p| p.chunk().min(DRAIN_CHUNK as u64) as usize);
         let mut buf = vec![0u8; chunk];
         rec.start_clock();
+        let began = Instant::now();
+        // When the loop last got bytes: a loop that runs on (`drain on`)
+        // may stop long after the transfer it read had ended.
+        let mut last_read = None;
         let mut preview = Vec::new();
         let (mut total, mut calls) = (0u64, 0u64);
         let mut stop = "nothing more queued";
@@ -445,6 +449,9 @@ pub(crate) fn drain(
             let (n, c, e, eof) = drain_now(sock, raw, &mut buf, &mut preview, pace.is_some());
             total += n;
             calls += c;
+            if n > 0 {
+                last_read = Some(began.elapsed());
+            }
             if eof {
                 stop = "end of stream";
                 break;
@@ -473,10 +480,16 @@ pub(crate) fn drain(
             _ => Ok(total),
         };
         let stopped = error.map_or_else(|| stop.to_string(), |e| format!("stopped by {e}"));
+        // Only a loop that ran on has a last read worth telling apart
+        // from its end: one pass over what was queued ends with it.
+        let last = match last_read {
+            Some(t) if on => format!(", the last at {}", elapsed_text(t)),
+            _ => String::new(),
+        };
         let extra = Extra {
             data: Some(Preview::of_prefix(&preview, total)),
             sentence: Some(format!(
-                "read {total} bytes in {calls} recv calls; {stopped}"
+                "read {total} bytes in {calls} recv calls{last}; {stopped}"
             )),
             ..Extra::default()
         };

@@ -92,16 +92,8 @@ pub fn kind_text(result: &CallResult) -> String {
     }
 }
 
-/// `0.1 ms`, `2.00 s`.
-pub fn elapsed_text(d: Duration) -> String {
-    if d < Duration::from_millis(1) {
-        format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-    } else if d < Duration::from_secs(1) {
-        format!("{:.1} ms", d.as_secs_f64() * 1000.0)
-    } else {
-        format!("{:.2} s", d.as_secs_f64())
-    }
-}
+/// `0.1 ms`, `2.00 s`: written as the lab writes times in its sentences.
+pub use crate::lab::command::elapsed_text;
 
 /// The columns a result line begins with, `#12  C1  `: the call's number
 /// and its socket, each followed by at least one space however long.

@@ -23,12 +23,38 @@ const PLAIN: &[(&str, &str)] = &[
     ("until `link up`", "until the link is up again"),
 ];
 
+/// A recv loop turned off, and the time its result line gives it.
+const STOPPED: &str = "; drain off  (";
+
+/// A call in flight as the connections pane writes it (`drain 74.2s`),
+/// in the words the results use for it in a lesson: `recv loop 74.2s`.
+pub fn call_in_flight(text: &str) -> Cow<'_, str> {
+    match text.strip_prefix("drain ") {
+        Some(rest) => Cow::Owned(format!("recv loop {rest}")),
+        None => Cow::Borrowed(text),
+    }
+}
+
 /// `text` (a result, a call told blocked, a notice) with the lab's words
 /// a class would stumble on said plainly: `drain(on)` as `recv loop`,
 /// `set(timeout=0)` as Python's `settimeout(0)`, the columns after the
 /// call kept where they were.
 pub fn plain(text: &str) -> Cow<'_, str> {
     let mut out = Cow::Borrowed(text);
+    // A recv loop's time is how long it ran until the lesson stopped it,
+    // not how long its bytes took (the sentence says when the last came):
+    // it is said as when it stopped.
+    if let Some(at) = out.find(STOPPED)
+        && let Some(len) = out[at + STOPPED.len()..].find(')')
+    {
+        let from = at + STOPPED.len();
+        let time = &out[from..from + len];
+        out = Cow::Owned(format!(
+            "{}; stopped at {time}{}",
+            &out[..at],
+            &out[from + len + 1..]
+        ));
+    }
     for (lab, class) in PLAIN {
         if out.contains(lab) {
             out = Cow::Owned(out.replace(lab, class));
@@ -36,6 +62,20 @@ pub fn plain(text: &str) -> Cow<'_, str> {
     }
     if out.contains("drain(on)") {
         out = Cow::Owned(in_column(&out, "drain(on)", "recv loop"));
+        // `→ 65536` says the count already: the sentence keeps the calls
+        // and the times, a row shorter on a small screen.
+        if let Some(at) = out.find("  read ")
+            && let Some(len) = out[at..].find(" bytes in ")
+            && out[at + "  read ".len()..at + len]
+                .chars()
+                .all(|c| c.is_ascii_digit())
+        {
+            out = Cow::Owned(format!(
+                "{}  in {}",
+                &out[..at],
+                &out[at + len + " bytes in ".len()..]
+            ));
+        }
     }
     if let Some(at) = out.find("set(timeout=")
         && let Some(len) = out[at..].find(')')
@@ -93,8 +133,16 @@ mod tests {
             plain(
                 "#63  A1  drain(on)          → 8485912  read 8485912 bytes in 80 recv calls; drain off  (8.34 s)"
             ),
-            "#63  A1  recv loop          → 8485912  read 8485912 bytes in 80 recv calls; stopped  (8.34 s)"
+            "#63  A1  recv loop          → 8485912  in 80 recv calls; stopped at 8.34 s"
         );
+        assert_eq!(
+            plain(
+                "#682 A2  drain(on)          → 101360   read 101360 bytes in 121 recv calls, the last at 3.10 s; drain off  (124.10 s)"
+            ),
+            "#682 A2  recv loop          → 101360   in 121 recv calls, the last at 3.10 s; stopped at 124.10 s"
+        );
+        assert_eq!(call_in_flight("drain 74.2s"), "recv loop 74.2s");
+        assert_eq!(call_in_flight("recvall(16) 2.9s"), "recvall(16) 2.9s");
         assert_eq!(
             plain("#6   L1  set(timeout=0)     → 0         now non-blocking  (0.06 ms)"),
             "#6   L1  settimeout(0)      → 0         now non-blocking  (0.06 ms)"

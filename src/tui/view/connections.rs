@@ -211,8 +211,9 @@ fn name_and_pair(v: &SockView) -> String {
 /// A call in flight in `room` cells: whole when it fits, else with its
 /// time in whole seconds from 1 s on (`recvall(16) 12s`: the size a
 /// question may ask about stays), else without its arguments, so that its
-/// time stays (`sendall(…) 13.1s`), else its first words and "…": never a
-/// word or figure cut.
+/// time stays (`sendall(…) 13.1s`), else its first words and "…"; one
+/// with no arguments (`recv loop 74.2s`) gives up its tenths, then its
+/// time: never a word or figure cut.
 fn fit_call(text: &str, room: usize) -> String {
     if text.chars().count() <= room {
         return text.to_string();
@@ -228,6 +229,15 @@ fn fit_call(text: &str, room: usize) -> String {
             .map(|t| format!("{} {}s", &text[..=close], t.floor()));
         let mut forms: Vec<String> = whole_seconds.into_iter().collect();
         forms.extend([format!("{name}(…){time}"), format!("{name}…{time}")]);
+        return first_fit(&forms, room);
+    }
+    // A call with no arguments (`recv loop 74.2s`): its time in whole
+    // seconds, else its name alone.
+    if let Some((name, time)) = text.rsplit_once(' ')
+        && let Some(secs) = time.strip_suffix('s').and_then(|t| t.parse::<f64>().ok())
+    {
+        let whole = (secs >= 1.0).then(|| format!("{name} {}s", secs.floor()));
+        let forms: Vec<String> = whole.into_iter().chain([name.to_string()]).collect();
         return first_fit(&forms, room);
     }
     shorten(text, room)
@@ -302,6 +312,13 @@ fn cell(app: &App, v: &SockView, col: usize, merged: bool, call_room: usize) -> 
             }
             (call, _) => {
                 let call = call.map_or("", |c| &**c);
+                // In a lesson, named as its result will name it.
+                let plain = if app.in_lesson() {
+                    super::class_words::call_in_flight(call)
+                } else {
+                    call.into()
+                };
+                let call = &*plain;
                 // A waiting client's next try, so that a late arrival is expected.
                 let system = app.snapshot.as_deref().map(|s| &s.system);
                 let timer = system.and_then(|sys| crate::kernel::syn_timer_words(v, sys));
@@ -627,7 +644,11 @@ mod tests {
         assert_eq!(fit_call("sendall(512.0k) 13.1s", 18), "sendall(…) 13.1s");
         assert_eq!(fit_call("sendall(512.0k) 13.1s", 14), "sendall… 13.1s");
         assert_eq!(fit_call("sendall(512.0k) 13.1s", 10), "sendall…");
-        assert_eq!(fit_call("connect 2.8s", 10), "connect…");
+        assert_eq!(fit_call("connect 2.8s", 10), "connect 2s");
+        assert_eq!(fit_call("connect 2.8s", 9), "connect");
+        // distance at 80×24: the recv loop's time gives way before its name.
+        assert_eq!(fit_call("recv loop 51.0s", 13), "recv loop 51s");
+        assert_eq!(fit_call("recv loop 51.0s", 11), "recv loop");
         // partial-recv at 80×24: "recvall(…) 12.1s" hid the 16 its
         // question is about; in whole seconds the size fits.
         assert_eq!(fit_call("recvall(16) 12.1s", 16), "recvall(16) 12s");
