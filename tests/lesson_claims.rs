@@ -485,7 +485,7 @@ mod needs_root {
         let notes = c2["notes"].to_string();
         assert!(
             notes.contains("SYN sent 2 times (at most 4)")
-                && notes.contains("4 = 1 + tcp_syn_retries 2 + tcp_syn_linear_timeouts 1"),
+                && notes.contains("4 = 1 + 1 a second apart + 2 at doubling gaps"),
             "{notes}"
         );
         assert!(notes.contains("SYN sent 2 times"), "{notes}");

@@ -453,21 +453,20 @@ fn syn_most(system: &System) -> Option<u64> {
 }
 
 /// How many SYNs a client sends before connect() fails, from the settings
-/// that decide it: the first, `tcp_syn_retries` more, and on kernels that
-/// have it `tcp_syn_linear_timeouts` more still (1 s apart, before the
-/// gaps start doubling).
+/// that decide it, said in words a class follows (`11 = 1 + 4 a second
+/// apart + 6 at doubling gaps`): the first, `tcp_syn_linear_timeouts`
+/// resends 1 s apart on kernels that have it, then `tcp_syn_retries`
+/// more, the gap before each twice the one before (1, 2, 4 s…).
 pub fn syn_limit_words(system: &System) -> Option<String> {
-    syn_most(system)?;
+    let most = syn_most(system)?;
     let retries = system.tcp_syn_retries?;
-    Some(match system.tcp_syn_linear_timeouts {
+    Some(match system.tcp_syn_linear_timeouts.filter(|l| *l > 0) {
         Some(linear) => format!(
-            "{} = 1 + tcp_syn_retries {retries} + tcp_syn_linear_timeouts {linear}, then connect() fails with ETIMEDOUT",
-            1 + retries + linear
+            "{most} = 1 + {linear} a second apart + {retries} at doubling gaps, then connect() fails with ETIMEDOUT"
         ),
-        None => format!(
-            "{} = 1 + tcp_syn_retries {retries}, then connect() fails with ETIMEDOUT",
-            1 + retries
-        ),
+        None => {
+            format!("{most} = 1 + {retries} at doubling gaps, then connect() fails with ETIMEDOUT")
+        }
     })
 }
 
@@ -572,5 +571,25 @@ mod tests {
         assert_eq!(syn_count_words(9, &system), "9 times (at most 11)");
         assert_eq!(syn_count_words(1, &system), "once (at most 11)");
         assert_eq!(syn_count_words(3, &System::default()), "3 times");
+    }
+
+    #[test]
+    fn the_syn_limit_is_said_in_words_with_its_sum() {
+        let mut system = System {
+            tcp_syn_retries: Some(6),
+            tcp_syn_linear_timeouts: Some(4),
+            ..System::default()
+        };
+        assert_eq!(
+            syn_limit_words(&system).unwrap(),
+            "11 = 1 + 4 a second apart + 6 at doubling gaps, then connect() fails with ETIMEDOUT"
+        );
+        system.tcp_syn_linear_timeouts = None;
+        assert_eq!(
+            syn_limit_words(&system).unwrap(),
+            "7 = 1 + 6 at doubling gaps, then connect() fails with ETIMEDOUT"
+        );
+        system.tcp_syn_retries = None;
+        assert_eq!(syn_limit_words(&system), None);
     }
 }
