@@ -138,37 +138,59 @@ fn a_paced_sendall_is_told_as_paced_not_blocked() {
     );
 }
 
-/// A recv loop that runs on after the bytes have come says when the last
-/// came: its own time is how long it ran until it was stopped, which a
-/// class would read as the transfer's.
+/// A recv loop that runs on before and after the bytes come says when
+/// they came: its own time is how long it ran until it was stopped, which
+/// a class would read as the transfer's.
 #[test]
-fn a_recv_loop_says_when_its_last_bytes_came_not_only_when_it_stopped() {
+fn a_recv_loop_says_when_its_bytes_came_not_only_when_it_stopped() {
     let run = common::run(
-        "listen\nconnect L1\naccept L1\ndrain A1 on\nsend C1 8k\nexpect A1 bytes_received=8192 within 2s\nsleep 1s\ndrain A1 off\nwait A1\n",
+        "listen\nconnect L1\naccept L1\ndrain A1 on\nsleep 500ms\nsend C1 8k\nexpect A1 bytes_received=8192 within 2s\nsleep 1s\ndrain A1 off\nwait A1\n",
     );
     run.assert_ok();
     let drain = run.call("A1", "drain");
-    assert!(drain.elapsed >= Duration::from_secs(1), "{drain:?}");
-    let (_, after) = drain
-        .explain
-        .split_once(", the last at ")
-        .unwrap_or_else(|| panic!("no last read told: {}", drain.explain));
-    let (time, rest) = after.split_once(';').unwrap();
-    assert_eq!(rest, " drain off", "{}", drain.explain);
-    let last = match time.split_once(' ') {
+    assert!(drain.elapsed >= Duration::from_millis(1500), "{drain:?}");
+    let seconds = |t: &str| match t.split_once(' ') {
         Some((v, "ms")) => v.parse::<f64>().unwrap() / 1000.0,
         Some((v, "s")) => v.parse::<f64>().unwrap(),
-        _ => panic!("{time}"),
+        _ => panic!("{t}: {}", drain.explain),
     };
-    // The bytes came at once; the loop ran on for the second slept.
+    let (head, after) = drain
+        .explain
+        .split_once(", bytes from ")
+        .unwrap_or_else(|| panic!("no time of the bytes told: {}", drain.explain));
+    assert!(head.starts_with("read 8192 bytes in "), "{}", drain.explain);
+    let (times, rest) = after.split_once(';').unwrap();
+    assert_eq!(rest, " drain off", "{}", drain.explain);
+    let (first, last) = times.split_once(" to ").unwrap();
+    let (first, last) = (seconds(first), seconds(last));
+    // The bytes came half a second in, at once; the loop ran on for the
+    // second slept after them.
+    let ran = drain.elapsed.as_secs_f64();
     assert!(
-        last + 0.8 < drain.elapsed.as_secs_f64(),
-        "last at {last} s, ran {:?}: {}",
-        drain.elapsed,
+        (0.45..1.2).contains(&first),
+        "first {first}: {}",
         drain.explain
     );
+    assert!(first <= last && last - first < 0.5, "{}", drain.explain);
     assert!(
-        drain.explain.starts_with("read 8192 bytes in "),
+        last + 0.8 < ran,
+        "last {last}, ran {ran}: {}",
+        drain.explain
+    );
+}
+
+/// Bytes queued before the loop starts need only the time of the last.
+#[test]
+fn a_recv_loop_over_bytes_already_queued_says_when_the_last_came() {
+    let run = common::run(
+        "listen\nconnect L1\naccept L1\nsend C1 8k\nexpect A1 recvq=8192\ndrain A1 on\nsleep 1s\ndrain A1 off\nwait A1\n",
+    );
+    run.assert_ok();
+    let drain = run.call("A1", "drain");
+    assert!(
+        drain.explain.starts_with("read 8192 bytes in ")
+            && drain.explain.contains(" recv calls, the last at ")
+            && drain.explain.ends_with("; drain off"),
         "{}",
         drain.explain
     );

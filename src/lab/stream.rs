@@ -3,7 +3,7 @@
 use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::command::{DrainMode, Payload, TimeoutMode, elapsed_text};
 use super::errno::Errno;
@@ -431,8 +431,10 @@ pub(crate) fn drain(
         let mut buf = vec![0u8; chunk];
         rec.start_clock();
         let began = Instant::now();
-        // When the loop last got bytes: a loop that runs on (`drain on`)
-        // may stop long after the transfer it read had ended.
+        // When the loop first and last got bytes: a loop that runs on
+        // (`drain on`) may start long before the transfer it reads and
+        // stop long after it.
+        let mut first_read = None;
         let mut last_read = None;
         let mut preview = Vec::new();
         let (mut total, mut calls) = (0u64, 0u64);
@@ -450,7 +452,9 @@ pub(crate) fn drain(
             total += n;
             calls += c;
             if n > 0 {
-                last_read = Some(began.elapsed());
+                let now = began.elapsed();
+                first_read.get_or_insert(now);
+                last_read = Some(now);
             }
             if eof {
                 stop = "end of stream";
@@ -480,10 +484,20 @@ pub(crate) fn drain(
             _ => Ok(total),
         };
         let stopped = error.map_or_else(|| stop.to_string(), |e| format!("stopped by {e}"));
-        // Only a loop that ran on has a last read worth telling apart
-        // from its end: one pass over what was queued ends with it.
-        let last = match last_read {
-            Some(t) if on => format!(", the last at {}", elapsed_text(t)),
+        // Only a loop that ran on has reads worth telling apart from its
+        // own time: one pass over what was queued ends with them. Bytes
+        // that came from near its start (in its first tenth of a second,
+        // or of the time to the last) need only their end, a row shorter.
+        let late = |first: Duration, last: Duration| {
+            first >= Duration::from_millis(100) && first * 10 > last
+        };
+        let last = match (first_read, last_read) {
+            (Some(first), Some(last)) if on && late(first, last) => format!(
+                ", bytes from {} to {}",
+                elapsed_text(first),
+                elapsed_text(last)
+            ),
+            (Some(_), Some(last)) if on => format!(", the last at {}", elapsed_text(last)),
             _ => String::new(),
         };
         let extra = Extra {

@@ -42,8 +42,8 @@ pub fn call_in_flight(text: &str) -> Cow<'_, str> {
 pub fn plain(text: &str) -> Cow<'_, str> {
     let mut out = Cow::Borrowed(text);
     // A recv loop's time is how long it ran until the lesson stopped it,
-    // not how long its bytes took (the sentence says when the last came):
-    // it is said as when it stopped.
+    // not how long its bytes took (the sentence says when they came): it
+    // is said as when it stopped.
     if let Some(at) = out.find(STOPPED)
         && let Some(len) = out[at + STOPPED.len()..].find(')')
     {
@@ -137,9 +137,15 @@ mod tests {
         );
         assert_eq!(
             plain(
-                "#682 A2  drain(on)          → 101360   read 101360 bytes in 121 recv calls, the last at 3.10 s; drain off  (124.10 s)"
+                "#682 A2  drain(on)          → 101360   read 101360 bytes in 121 recv calls, bytes from 75.02 s to 78.12 s; drain off  (124.10 s)"
             ),
-            "#682 A2  recv loop          → 101360   in 121 recv calls, the last at 3.10 s; stopped at 124.10 s"
+            "#682 A2  recv loop          → 101360   in 121 recv calls, bytes from 75.02 s to 78.12 s; stopped at 124.10 s"
+        );
+        assert_eq!(
+            plain(
+                "#8   A1  drain(on)          → 1048576  read 1048576 bytes in 23 recv calls, the last at 4.25 s; drain off  (4.35 s)"
+            ),
+            "#8   A1  recv loop          → 1048576  in 23 recv calls, the last at 4.25 s; stopped at 4.35 s"
         );
         assert_eq!(call_in_flight("drain 74.2s"), "recv loop 74.2s");
         assert_eq!(call_in_flight("recvall(16) 2.9s"), "recvall(16) 2.9s");
