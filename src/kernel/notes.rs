@@ -224,7 +224,7 @@ fn syn_queue_notes(
                 u64::from(limit) == msb - msb / 4 + 1
                     && backlog.is_none_or(|b| u64::from(limit) < u64::from(b) + 1)
             });
-            let whole = "for every listener of this network namespace together";
+            let whole = "counted for all listeners together";
             if let Some(msb) = by_msb {
                 notes.push(format!(
                     "cookies off: tcp_max_syn_backlog {msb} keeps its last quarter for peers proven alive, so SYNs from others are dropped once {limit} wait"

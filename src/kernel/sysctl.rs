@@ -44,7 +44,7 @@ impl std::fmt::Display for SysctlReport {
         match &self.was {
             Some(was) => write!(
                 f,
-                "sysctl {} = {} (was {was}; in this lab's namespace only)",
+                "sysctl {} = {} (was {was}; for this lab only)",
                 self.name, self.value
             ),
             None => write!(f, "sysctl {} = {}", self.name, self.value),
