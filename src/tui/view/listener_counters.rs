@@ -6,14 +6,18 @@
 /// The accept queue's counters as separate fields (`overflows +21 · all
 /// drops +21`): ListenDrops counts every SYN a listener dropped, whatever
 /// the cause, so it is "all drops", apart from the SYN queue's own
-/// (`full→drop`, TCPReqQFullDrop) beside it; "drops" where that does not
-/// fit. The drops, which mostly repeat the overflows, give way when both
-/// do not fit in `width`.
+/// (`full→drop`, TCPReqQFullDrop) beside it. As the figures grow, each
+/// moves against its word (`overflows+120 · all drops+120`) before the
+/// label would lose its "all" (a bare "drops" takes as many columns), so
+/// that a lesson's counter keeps its name while it counts. The drops,
+/// which mostly repeat the overflows, give way when both do not fit in
+/// `width`.
 pub(super) fn overflow_counts(c: &crate::kernel::Counters, width: u16) -> String {
     let (o, d) = (c.listen_overflows, c.listen_drops);
     [
         format!("overflows +{o} · all drops +{d}"),
-        format!("overflows +{o} · drops +{d}"),
+        format!("overflows+{o} · all drops+{d}"),
+        format!("overflows+{o} all drops+{d}"),
     ]
     .into_iter()
     .find(|f| f.chars().count() <= usize::from(width))
@@ -130,7 +134,26 @@ fn fields_in(fields: &[(&str, &str, u64)], width: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{syn_counter_halves, syn_counters};
+    use super::{overflow_counts, syn_counter_halves, syn_counters};
+
+    #[test]
+    fn the_drops_keep_their_label_as_the_figures_grow() {
+        let c = |n| crate::kernel::Counters {
+            listen_overflows: n,
+            listen_drops: n,
+            ..Default::default()
+        };
+        // The listeners pane of a lesson at 100×30 (30 columns) and at
+        // 80×24 (28): backlog counts from 24 to 120 and more.
+        assert_eq!(overflow_counts(&c(24), 30), "overflows +24 · all drops +24");
+        assert_eq!(
+            overflow_counts(&c(120), 30),
+            "overflows+120 · all drops+120"
+        );
+        assert_eq!(overflow_counts(&c(24), 28), "overflows+24 · all drops+24");
+        assert_eq!(overflow_counts(&c(120), 28), "overflows+120 all drops+120");
+        assert_eq!(overflow_counts(&c(12000), 28), "overflows +12000");
+    }
 
     #[test]
     fn syn_counters_that_do_not_fit_keep_the_full_queue_s_first() {
