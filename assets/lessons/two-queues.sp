@@ -102,7 +102,7 @@ show L4 counters
 note "The counters kept it all, for this lab since it began: SyncookiesRecv ({L4.syncookies_recv}) counts the cookies that came back, one for each of the two real clients let in past a full SYN queue; TCPReqQFullDrop ({L4.reqq_full_drop}) the SYNs dropped while cookies were off, bare or real."
 
 step "When tcp_max_syn_backlog matters"
-note "tcp_max_syn_backlog is often said to size the SYN queue. With cookies off, it does bound it: the kernel keeps the last quarter of it for peers it has seen alive, and drops a stranger's SYN when less than that is free."
+note "tcp_max_syn_backlog is often said to size the SYN queue. It can bound it: the kernel keeps the last quarter of it for peers it has seen alive, and drops a stranger's SYN when less than that is free."
 sysctl tcp_syncookies=0
 sysctl tcp_max_syn_backlog=8
 note "With cookies off and tcp_max_syn_backlog at 8, a listen(100) gets 20 bare SYNs. How many SYN-RECV entries will it keep, and which counter counts the rest?"
@@ -116,7 +116,7 @@ expect L5 accept_queue_max=100
 show L5
 note "L5 kept {L5.syn_recv}. A quarter of 8 is two, and a stranger's SYN is dropped when fewer than two of the 8 places are free: the seventh SYN found two free and was kept, the eighth found one."
 note "So the kernel view calls the SYN queue full at 7, though L5's backlog would hold 101. The rest were dropped by the tcp_max_syn_backlog check, not by a queue full to its backlog: ListenDrops counts such a drop (now {L5.listen_drops}), TCPReqQFullDrop does not (still {L5.reqq_full_drop})."
-note "Cookies go back on: will the same setting still bound the SYN queue?"
+note "Cookies go back on, and L6, a listen(100) as L5 was, gets the same 20 bare SYNs: how many SYN-RECV entries will it keep?"
 pause
 sysctl tcp_syncookies=1
 listen backlog=100
@@ -152,16 +152,20 @@ note "It did not keep them: L7 let entries go until {L7.syn_recv} were left."
 note "When an entry's timer finds the SYN queue more than half full (of the larger of eight and the backlog) and few entries young (not yet resent), the kernel cuts its resends to two: it goes seven seconds after its SYN. At half of eight, L7 cut no more."
 expect L6 syn_recv=20
 show L6
-note "L6, with {L6.syn_recv} entries of 101, holds less than half of its backlog: nothing cuts their resends. Each is resent up to tcp_synack_retries ({sysctl.tcp_synack_retries}) times, so it is gone only within hours, and L6 keeps them all."
+note "L6, with {L6.syn_recv} entries of 101, holds less than half of its backlog: nothing cuts their resends. Each is resent up to tcp_synack_retries ({sysctl.tcp_synack_retries}) times, so at that setting it goes only within hours."
 select L6
-sysctl tcp_synack_retries=1
-note "The SYN-ACK resends are now down to {sysctl.tcp_synack_retries}, as Results shows, and L8 gets 4 bare SYNs: how long will they last?"
+note "The lab now lowers the SYN-ACK resends to 1, and L8 gets 4 bare SYNs: how long will L8's entries last, and what becomes of L6's?"
 pause
+sysctl tcp_synack_retries=1
 listen backlog=8
 syn L8 x4
 select L8
 expect L8 syn_recv=4
 show L8
 note "The kernel view gives each entry three seconds at most: one SYN-ACK resend, a second after the first, then two seconds more."
+select L6
 expect L8 syn_recv=0 within 5s
+expect L6 syn_recv=0 within 40s
+show L8 L6
 note "L8's SYN queue is empty again: {L8.syn_recv} of 9. A flood holds the SYN queue only as long as the SYN-ACK resends last."
+note "L6's is empty too: {L6.syn_recv} of 101. The lowered setting counts for the entries already waiting: each had been resent more than once, so each went when its timer next fired."
