@@ -32,9 +32,11 @@ expect C1 rcvbuf=8192
 expect C2 rcvbuf=8192
 expect C1 rcv_wscale=0
 show C1 C2
-note "C1 set its buffer before connecting, so the kernel scaled its window for that buffer: scale {C1.rcv_wscale}."
-note "A socket that has not set its buffer is scaled for the most it may grow to, the maximum of net.ipv4.tcp_rmem: C2 connected so, with scale {C2.rcv_wscale}, and keeps that scale after its rcvbuf became {C2.rcvbuf}. Not the same, then."
-note "C2's rcv_wnd, {C2.rcv_wnd}, is the window it offered as it connected, before it set its buffer. Linux does not take back a window once offered (net.ipv4.tcp_shrink_window is {sysctl.tcp_shrink_window}): C2 set its buffer too late for its window as well."
+note "C1 set its buffer before connecting, so the kernel scaled its window for that buffer: rcv_wscale {C1.rcv_wscale}."
+note "A socket that has not set its buffer is scaled for the most it may grow to, the maximum of net.ipv4.tcp_rmem: C2 connected so, with rcv_wscale {C2.rcv_wscale}, and keeps that scale after its rcvbuf became {C2.rcvbuf}. Not the same, then."
+note "C2's rcv_wnd, {C2.rcv_wnd}, is the window it offered as it connected, before it set its buffer; by default, Linux does not take back a window once offered. C2 set its buffer too late for its window as well."
 note "C1 set no send buffer, so sndbuf {C1.sndbuf} is Linux's own choice for it, not a request doubled as in the first step."
+
+step "Shaping the window"
 select L1
 note "To shape the window, set SO_RCVBUF before connect() (or, on a server, before listen(): accepted sockets take it from the listener)."
