@@ -41,7 +41,7 @@ expect no packet from=C1 to=A1 flags=FIN+ACK cause=close within 500ms
 expect C1 time_wait=50s..60s
 select C1 wire
 note "The side that shut down first (C1) ends in TIME-WAIT, a minute on Linux, so that stray segments of this connection cannot be taken for a new one. The name C1 stays while the kernel holds it."
-note "On the wire, newest last: A1's FIN (F.) and C1's ACK (.) of it. Between the two, A1 waited for that ACK (LAST-ACK); it came at once, and A1 is gone: Connections no longer lists it."
+note "On the wire, newest last: A1's FIN (F.) and C1's ACK (.) of it. Between the two, A1 waited for that ACK (LAST-ACK); it came at once, and A1 is gone: Connections has no row of its own for it any more."
 note "C1 was already in TIME-WAIT when its program called close(): the connection had ended, so close() sent nothing (no segment after C1's ACK). It only freed the descriptor."
 
 step "A reset"
