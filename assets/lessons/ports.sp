@@ -18,7 +18,7 @@ note "The accepted sockets all use port 8080, the listener's own. What tells the
 
 step "Each client, a port of its own"
 show C1 C2 C3
-note "C1, C2 and C3 are on ports {C1.local_port}, {C2.local_port} and {C3.local_port}. Connections to the same server address and port need client ports of their own, for their four parts must differ somewhere."
+note "C1, C2 and C3 are on ports {C1.local_port}, {C2.local_port} and {C3.local_port}. From one client address to one server address and port, each connection needs a port of its own: the four parts must differ somewhere."
 
 step "The range of client ports"
 sysctl ip_local_port_range
@@ -30,7 +30,7 @@ note "A client that does not bind gets its port from the ephemeral range, ip_loc
 step "A narrow range"
 listen 8081
 sysctl ip_local_port_range=40000,40001
-note "A server on 8081, and the range narrowed to two ports, 40000 and 40001 (in this lab's namespace only). Two clients connect."
+note "A server on 8081, and the range narrowed to two ports, 40000 and 40001 (for this lab only, not for the machine). Two clients connect."
 connect L2 x2
 expect C4 state=ESTABLISHED
 expect C5 state=ESTABLISHED
