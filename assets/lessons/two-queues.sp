@@ -168,4 +168,4 @@ expect L8 syn_recv=0 within 5s
 expect L6 syn_recv=0 within 40s
 show L8 L6
 note "L8's SYN queue is empty again: {L8.syn_recv} of 9. A flood holds the SYN queue only as long as the SYN-ACK resends last."
-note "L6's is empty too: {L6.syn_recv} of 101. The lowered setting counts for the entries already waiting: each had been resent more than once, so each went when its timer next fired."
+note "L6's SYN queue is empty too: {L6.syn_recv} of 101. The lowered setting counts for the entries already waiting: each had been resent more than once, so each went when its timer next fired."
