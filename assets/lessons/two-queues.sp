@@ -162,7 +162,7 @@ syn L8 x4
 select L8
 expect L8 syn_recv=4
 show L8
-note "The kernel view gives each entry three seconds at most: one SYN-ACK resend, a second after the first, then two seconds more."
+note "The kernel view gave each entry three seconds at most: one SYN-ACK resend, a second after the first, then two seconds more."
 select L6
 expect L8 syn_recv=0 within 5s
 expect L6 syn_recv=0 within 40s
