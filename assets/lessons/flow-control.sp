@@ -64,7 +64,7 @@ recv A1 64k
 expect packet from=A1 to=C1 kernel=window-update within 5s
 expect C1 snd_wnd=0 within 5s
 select C1 wire held
-note "It opens: on the wire, A1 sent C1 a window update, the same acknowledgement with a window no longer zero, sent because the application read. C1 filled it at once: the row below it, C1's data, ends with the window back at 0 (→ 0)."
+note "It opens: on the wire, A1 sent C1 a window update, its window no longer zero, sent because the application read. C1 filled it at once, and more: the data row below folds in A1's acknowledgements, each letting C1 send on, until A1's window was 0 again (A1 win … → 0)."
 
 step "Reading on"
 expect C1 bytes_sent=160k

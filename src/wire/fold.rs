@@ -1,7 +1,8 @@
 //! Folding bulk data for the ladder: a run of data segments one way and
 //! the plain ACKs that answer them becomes one line ("120 data segments,
-//! 1.5 MB, win 64 KB → 0", the window written "win" as a single segment's
-//! row writes it), so the segments worth reading (the
+//! 1.5 MB, A1 win 64 KB → 0", the window written "win" as a single
+//! segment's row writes it, after the name of the end that offered it:
+//! the receiver, whose ACKs carried it), so the segments worth reading (the
 //! handshake, probes, window updates, FINs) stay in view.
 
 use super::segment::{CallRef, Segment};
@@ -148,14 +149,22 @@ pub fn bytes_text(n: u64) -> String {
 }
 
 impl Bulk {
-    /// "120 data segments, 1.5 MB, win 64 KB → 0".
-    pub fn text(&self) -> String {
-        self.text_with(bytes_text)
+    /// "120 data segments, 1.5 MB, A1 win 64 KB → 0", where `receiver`
+    /// ("A1") names the end whose ACKs offered the window. On a data
+    /// segment's own row "win" is the window its sender offers; here the
+    /// window is the other end's, so it is named.
+    pub fn text(&self, receiver: &str) -> String {
+        self.text_with(bytes_text, receiver)
     }
 
     /// As [`Bulk::text`], with sizes written by `size`: a screen writes
     /// them as its panes do ("48k").
-    pub fn text_with(&self, size: fn(u64) -> String) -> String {
+    pub fn text_with(&self, size: fn(u64) -> String, receiver: &str) -> String {
+        let win = if receiver.is_empty() {
+            "win".to_string()
+        } else {
+            format!("{receiver} win")
+        };
         let mut s = format!("{} data segments, {}", self.data, size(self.bytes));
         if let Some((a, b)) = self.window {
             let w = |x: u32| {
@@ -166,9 +175,9 @@ impl Bulk {
                 }
             };
             if a == b {
-                s.push_str(&format!(", win {}", w(a)));
+                s.push_str(&format!(", {win} {}", w(a)));
             } else {
-                s.push_str(&format!(", win {} → {}", w(a), w(b)));
+                s.push_str(&format!(", {win} {} → {}", w(a), w(b)));
             }
         }
         if self.in_flight > 0 {
@@ -241,7 +250,7 @@ mod tests {
         assert_eq!((b.data, b.acks, b.bytes), (6, 6, 6 * 1448));
         assert_eq!(b.window, Some((65536, 0)));
         assert_eq!(b.cause.map(|c| c.seq), Some(7));
-        assert_eq!(b.text(), "6 data segments, 8 KB, win 64 KB → 0");
+        assert_eq!(b.text("A1"), "6 data segments, 8 KB, A1 win 64 KB → 0");
         assert_eq!(rows[2], Row::One(13));
     }
 
@@ -289,7 +298,7 @@ mod tests {
         let Row::Bulk(first) = &rows[0] else {
             panic!("{rows:?}")
         };
-        assert_eq!(first.text(), "10 data segments, 14 KB, win 64 KB");
+        assert_eq!(first.text(""), "10 data segments, 14 KB, win 64 KB");
         let rows = fold(&burst(false));
         assert_eq!(rows.len(), 1, "{rows:?}");
     }

@@ -72,7 +72,12 @@ pub fn ladder(segs: &[Segment], title: &str, start: f64) -> Option<String> {
                 let why = b
                     .cause
                     .map_or_else(|| "several calls".to_string(), |c| c.to_string());
-                (s, b.text(), why, true)
+                (
+                    s,
+                    b.text(&s.to.map(|n| n.to_string()).unwrap_or_default()),
+                    why,
+                    true,
+                )
             }
         };
         let (x1, x2) = (x_of(&seg.from_text()), x_of(&seg.to_text()));

@@ -254,12 +254,13 @@ fn ladder_lines<'a>(app: &App, ladder: &Ladder, width: usize) -> Vec<Line<'a>> {
                     window: None,
                     ..b.clone()
                 };
-                let text = b.text_with(super::format::size);
+                let receiver = segs[b.first].to.map(|n| n.to_string()).unwrap_or_default();
+                let text = b.text_with(super::format::size, &receiver);
                 ladder_fit::first_fit(
                     vec![
                         row(text.clone(), true),
                         row(text, false),
-                        row(bare.text_with(super::format::size), false),
+                        row(bare.text_with(super::format::size, &receiver), false),
                     ],
                     &BULK_GIVES,
                     width,

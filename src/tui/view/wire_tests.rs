@@ -91,7 +91,7 @@ fn a_folded_run_gives_up_its_call_then_its_window_rather_than_be_cut() {
     assert!(wide.ends_with("win 67k → 95k  #59 sendall"), "{wide}");
     let narrow = &rows(&ladder, 58)[0];
     assert!(
-        narrow.ends_with("10 data segments, 14.1k, win 67k → 95k"),
+        narrow.ends_with("10 data segments, 14.1k, A2 win 67k → 95k"),
         "{narrow}"
     );
     let narrower = &rows(&ladder, 50)[0];
@@ -132,7 +132,7 @@ fn a_row_past_100_s_shows_its_figures_whole_or_not_at_all() {
     assert!(at_60[0].starts_with(" 30.288  C1 ──▶ A1"), "{at_60:#?}");
     assert!(at_60[1].ends_with("window update ←#62"), "{at_60:#?}");
     assert!(
-        at_60[2].ends_with("34 data segments, 47k, win 11.9k → 0"),
+        at_60[2].ends_with("34 data segments, 47k, A1 win 11.9k → 0"),
         "{at_60:#?}"
     );
     let words = |r: &str| -> Vec<String> { r.split_whitespace().map(String::from).collect() };
