@@ -485,7 +485,7 @@ mod needs_root {
         let notes = c2["notes"].to_string();
         assert!(
             notes.contains("SYN sent 2 times (at most 4)")
-                && notes.contains("4 = 1 + 1 a second apart + 2 at doubling gaps"),
+                && notes.contains("4 = 1 + 2 a second apart + 1 at doubling gaps"),
             "{notes}"
         );
         assert!(notes.contains("SYN sent 2 times"), "{notes}");

@@ -619,7 +619,7 @@ fn selected_rows(app: &mut App, w: u16, h: u16) -> Vec<String> {
 fn a_waiting_clients_note_comes_first_and_whole_or_with_an_ellipsis() {
     let mut app = app().0;
     let mut snap = full_queue();
-    let note = "SYN sent 7 times (at most 11); L1's full accept queue drops each one; next SYN in 4 s; 11 = 1 + 4 a second apart + 6 at doubling gaps, then connect() fails with ETIMEDOUT";
+    let note = "SYN sent 7 times (at most 11); L1's full accept queue drops each one; next SYN in 4 s; 11 = 1 + 5 a second apart + 5 at doubling gaps, then connect() fails with ETIMEDOUT";
     let waiting = snap
         .sockets
         .iter_mut()

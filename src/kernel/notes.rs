@@ -453,17 +453,29 @@ fn syn_most(system: &System) -> Option<u64> {
 }
 
 /// How many SYNs a client sends before connect() fails, from the settings
-/// that decide it, said in words a class follows (`11 = 1 + 4 a second
-/// apart + 6 at doubling gaps`): the first, `tcp_syn_linear_timeouts`
-/// resends 1 s apart on kernels that have it, then `tcp_syn_retries`
-/// more, the gap before each twice the one before (1, 2, 4 s…).
+/// that decide it, said in words a class follows (`11 = 1 + 5 a second
+/// apart + 5 at doubling gaps`). The kernel resends `tcp_syn_retries` +
+/// `tcp_syn_linear_timeouts` times. The first resend waits the initial
+/// 1 s; the gap stays 1 s until `tcp_syn_linear_timeouts` resends have
+/// gone, so that many and one more go a second apart, and the rest each
+/// wait twice the gap before (2, 4, 8 s…). Measured here with
+/// tcp_syn_retries 3: connect() failed after 19.4 s = 5 × 1 + 2 + 4 + 8.
 pub fn syn_limit_words(system: &System) -> Option<String> {
     let most = syn_most(system)?;
     let retries = system.tcp_syn_retries?;
     Some(match system.tcp_syn_linear_timeouts.filter(|l| *l > 0) {
-        Some(linear) => format!(
-            "{most} = 1 + {linear} a second apart + {retries} at doubling gaps, then connect() fails with ETIMEDOUT"
-        ),
+        Some(linear) => {
+            let resends = linear + retries;
+            let second_apart = (linear + 1).min(resends);
+            match resends - second_apart {
+                0 => format!(
+                    "{most} = 1 + {second_apart} a second apart, then connect() fails with ETIMEDOUT"
+                ),
+                doubling => format!(
+                    "{most} = 1 + {second_apart} a second apart + {doubling} at doubling gaps, then connect() fails with ETIMEDOUT"
+                ),
+            }
+        }
         None => {
             format!("{most} = 1 + {retries} at doubling gaps, then connect() fails with ETIMEDOUT")
         }
@@ -582,8 +594,14 @@ mod tests {
         };
         assert_eq!(
             syn_limit_words(&system).unwrap(),
-            "11 = 1 + 4 a second apart + 6 at doubling gaps, then connect() fails with ETIMEDOUT"
+            "11 = 1 + 5 a second apart + 5 at doubling gaps, then connect() fails with ETIMEDOUT"
         );
+        system.tcp_syn_retries = Some(0);
+        assert_eq!(
+            syn_limit_words(&system).unwrap(),
+            "5 = 1 + 4 a second apart, then connect() fails with ETIMEDOUT"
+        );
+        system.tcp_syn_retries = Some(6);
         system.tcp_syn_linear_timeouts = None;
         assert_eq!(
             syn_limit_words(&system).unwrap(),
