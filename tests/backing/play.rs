@@ -506,11 +506,22 @@ fn read_stop(app: &App, (w, h): (u16, u16), reading: &mut Reading, played: &mut 
     reading.since_stop.clear();
 }
 
-/// Records the words or figures cut on the screen as it is now.
+/// Records the words or figures cut on the screen as it is now. The wire's
+/// ladder reads the capture as it draws, so a segment that arrives between
+/// the screen's drawing and the wide one it is compared with moves the
+/// rows: only a cut seen on each of three drawings is one.
 fn look_for_cuts(app: &App, (w, h): (u16, u16), played: &mut Played) {
     let script = app.script.as_ref().unwrap();
     let title = step_title(script.player.lines(), script.player.position());
-    for cut in super::cuts::cuts(app, w, h) {
+    let mut found = super::cuts::cuts(app, w, h);
+    for _ in 0..2 {
+        if found.is_empty() {
+            break;
+        }
+        let again = super::cuts::cuts(app, w, h);
+        found.retain(|cut| again.contains(cut));
+    }
+    for cut in found {
         played.cuts.insert((title.clone(), cut));
     }
 }
