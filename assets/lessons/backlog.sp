@@ -26,7 +26,7 @@ sysctl tcp_syn_retries=127
 note "Three connections wait in the accept queue, not two: Linux calls a queue of backlog B full only when more than B wait, so it holds B+1."
 note "C4, C5 and C6 are still in SYN-SENT: L1's kernel dropped their SYNs, because the queue was full, and answered nothing. Their connect() calls are blocked while their kernels send the SYN again; if no SYN is ever answered, connect() gives up after a number of SYNs that two settings decide."
 select C4
-note "One SYN, then tcp_syn_linear_timeouts ({sysctl.tcp_syn_linear_timeouts}) more, then tcp_syn_retries more. The lab has just raised tcp_syn_retries from 6, the default, to {sysctl.tcp_syn_retries}, so that no client gives up during the lesson: the note on C4 counts its SYNs."
+note "One SYN, then {sysctl.tcp_syn_linear_timeouts} resends and one more a second apart, the rest at doubling gaps: tcp_syn_linear_timeouts + tcp_syn_retries in all. The lab raised tcp_syn_retries from 6, the default, to {sysctl.tcp_syn_retries} so no client gives up: C4's note counts its SYNs."
 
 step "A dropped SYN"
 expect C4 retrans=6.. within 30s
