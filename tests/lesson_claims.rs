@@ -473,7 +473,7 @@ mod needs_root {
         let explain = failed["explain"].as_str().unwrap_or_default();
         assert!(
             explain.contains(
-                "the SYN was never answered: the kernel sent 4 SYNs (1 + tcp_syn_retries 2 + tcp_syn_linear_timeouts 1)"
+                "the SYN was never answered: the kernel sent 4 SYNs (1 + 2 a second apart + 1 at doubling gaps), then gave up"
             ) && !explain.contains("stopped answering"),
             "{failed}"
         );
@@ -509,6 +509,12 @@ mod needs_root {
             "{notes}"
         );
         assert!(!notes.contains("next SYN"), "{notes}");
+        // ETIMEDOUT is said once, by the timer: the limit is then the sum.
+        assert_eq!(notes.matches("ETIMEDOUT").count(), 1, "{notes}");
+        assert!(
+            notes.contains("; 4 = 1 + 2 a second apart + 1 at doubling gaps"),
+            "{notes}"
+        );
     }
 
     /// flow-control and partial-send: the send buffer's size grows as a

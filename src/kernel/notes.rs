@@ -7,6 +7,7 @@ use super::phrases::Phrases;
 use super::proc::{Counters, System};
 use super::snapshot::{PastLimit, SockView, SynQueue, ViewRole};
 use super::state::TcpState;
+use crate::lab::syn_limit::SynLimit;
 use crate::lab::{Ended, Errno, SockName};
 
 /// The state of the dumped socket with this (local, peer) address, among
@@ -327,19 +328,14 @@ fn syn_sent_note(v: &SockView, listeners: &[Listening], system: &System) -> Stri
     // EINPROGRESS) left the handshake to the kernel, and the program
     // learns its end from SO_ERROR.
     let waiting = v.in_flight.iter().any(|c| c.starts_with("connect"));
-    let limit = syn_limit_words(system)
-        .map(|w| {
-            if waiting {
-                format!("; {w}")
-            } else {
-                format!(
-                    "; {}",
-                    w.replace(
-                        "then connect() fails with ETIMEDOUT",
-                        "then SO_ERROR gives ETIMEDOUT"
-                    )
-                )
-            }
+    // Once its last SYN has gone, the timer's words already say
+    // ETIMEDOUT is next: the limit is then only the sum.
+    let last_sent = next.contains("gives up");
+    let limit = syn_limit(system)
+        .map(|l| match (last_sent, waiting) {
+            (true, _) => format!("; {l}"),
+            (false, true) => format!("; {l}, then connect() fails with ETIMEDOUT"),
+            (false, false) => format!("; {l}, then SO_ERROR gives ETIMEDOUT"),
         })
         .unwrap_or_default();
     match v.peer.and_then(|p| listener_of(p, listeners)) {
@@ -420,9 +416,7 @@ fn seconds_words(ms: u32) -> String {
 pub fn syn_timer_words(v: &SockView, system: &System) -> Option<String> {
     let ms = v.next_syn_ms.filter(|_| v.state == TcpState::SynSent)?;
     let sent = v.tcp().map_or(0, |t| t.retrans) + 1;
-    let most = system
-        .tcp_syn_retries
-        .map(|r| 1 + r + system.tcp_syn_linear_timeouts.unwrap_or(0));
+    let most = syn_most(system);
     Some(if most.is_some_and(|m| u64::from(sent) >= m) {
         format!("gives up in {}: ETIMEDOUT", seconds_words(ms))
     } else {
@@ -448,38 +442,25 @@ fn syn_count_words(sent: u32, system: &System) -> String {
 /// How many SYNs a client sends at most: the first, `tcp_syn_retries`
 /// more, and `tcp_syn_linear_timeouts` more where the kernel has it.
 fn syn_most(system: &System) -> Option<u64> {
-    let retries = system.tcp_syn_retries?;
-    Some(1 + retries + system.tcp_syn_linear_timeouts.unwrap_or(0))
+    syn_limit(system).map(|l| l.total)
 }
 
 /// How many SYNs a client sends before connect() fails, from the settings
 /// that decide it, said in words a class follows (`11 = 1 + 5 a second
-/// apart + 5 at doubling gaps`). The kernel resends `tcp_syn_retries` +
-/// `tcp_syn_linear_timeouts` times. The first resend waits the initial
-/// 1 s; the gap stays 1 s until `tcp_syn_linear_timeouts` resends have
-/// gone, so that many and one more go a second apart, and the rest each
-/// wait twice the gap before (2, 4, 8 s…). Measured here with
-/// tcp_syn_retries 3: connect() failed after 19.4 s = 5 × 1 + 2 + 4 + 8.
+/// apart + 5 at doubling gaps, then connect() fails with ETIMEDOUT`).
 pub fn syn_limit_words(system: &System) -> Option<String> {
-    let most = syn_most(system)?;
-    let retries = system.tcp_syn_retries?;
-    Some(match system.tcp_syn_linear_timeouts.filter(|l| *l > 0) {
-        Some(linear) => {
-            let resends = linear + retries;
-            let second_apart = (linear + 1).min(resends);
-            match resends - second_apart {
-                0 => format!(
-                    "{most} = 1 + {second_apart} a second apart, then connect() fails with ETIMEDOUT"
-                ),
-                doubling => format!(
-                    "{most} = 1 + {second_apart} a second apart + {doubling} at doubling gaps, then connect() fails with ETIMEDOUT"
-                ),
-            }
-        }
-        None => {
-            format!("{most} = 1 + {retries} at doubling gaps, then connect() fails with ETIMEDOUT")
-        }
-    })
+    Some(format!(
+        "{}, then connect() fails with ETIMEDOUT",
+        syn_limit(system)?
+    ))
+}
+
+/// The SYN limit the settings give, when the kernel says them.
+fn syn_limit(system: &System) -> Option<SynLimit> {
+    Some(SynLimit::new(
+        system.tcp_syn_retries?,
+        system.tcp_syn_linear_timeouts,
+    ))
 }
 
 /// A client ESTABLISHED at a lab listener whose server side is only SYN-RECV, or absent.

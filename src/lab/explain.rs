@@ -9,6 +9,7 @@ use super::command::TimeoutMode;
 use super::ended::Ended;
 use super::errno::Errno;
 use super::result::{Call, Kind, Outcome};
+use super::syn_limit::SynLimit;
 
 /// What is known about a finished call when it is explained.
 #[derive(Debug, Clone)]
@@ -378,24 +379,18 @@ fn read_err(f: &Facts<'_>, e: Errno) -> Reading {
 }
 
 /// How many SYNs a connect() sends before it fails, as the settings that
-/// decide it say: the first, `tcp_syn_retries` more, and on kernels that
-/// have it `tcp_syn_linear_timeouts` more still.
+/// decide it say, in the words the kernel view's note on a waiting client
+/// uses (`11 SYNs (1 + 5 a second apart + 5 at doubling gaps)`).
 fn syn_tries() -> Option<String> {
-    let read = |name: &str| -> Option<u32> {
+    let read = |name: &str| -> Option<u64> {
         std::fs::read_to_string(format!("/proc/sys/net/ipv4/{name}"))
             .ok()?
             .trim()
             .parse()
             .ok()
     };
-    let retries = read("tcp_syn_retries")?;
-    Some(match read("tcp_syn_linear_timeouts") {
-        Some(linear) => format!(
-            "{} SYNs (1 + tcp_syn_retries {retries} + tcp_syn_linear_timeouts {linear})",
-            1 + retries + linear
-        ),
-        None => format!("{} SYNs (1 + tcp_syn_retries {retries})", 1 + retries),
-    })
+    let limit = SynLimit::new(read("tcp_syn_retries")?, read("tcp_syn_linear_timeouts"));
+    Some(format!("{} SYNs ({})", limit.total, limit.parts()))
 }
 
 /// `net.ipv4.ip_local_port_range`: the ports the kernel picks from for a

@@ -43,6 +43,7 @@ pub mod sides;
 mod socket;
 mod stream;
 pub mod syn;
+pub mod syn_limit;
 pub mod tcp_opts;
 mod turns;
 
