@@ -195,36 +195,13 @@ mod tests {
     use std::time::Duration;
 
     fn seg(from: SockName, to: SockName, flags: u8, len: u32, win: u32) -> Segment {
-        let (a, b): (std::net::SocketAddr, std::net::SocketAddr) = (
-            "127.0.0.1:1000".parse().unwrap(),
-            "127.0.0.1:2000".parse().unwrap(),
-        );
-        let (src, dst) = if from.role == Role::Client {
-            (a, b)
-        } else {
-            (b, a)
-        };
         Segment {
-            t: Duration::ZERO,
-            conn: 1,
-            from: Some(from),
-            to: Some(to),
-            src_end: src.into(),
-            dst_end: dst.into(),
             flags,
-            seq: 1,
-            ack: 1,
-            len,
-            win,
-            win_raw: 0,
-            wscale: None,
             cause: Some(CallRef {
                 seq: 7,
                 call: Call::Send,
             }),
-            kernel: None,
-            after: None,
-            link: None,
+            ..crate::wire::segment::between(0, from, to, len, win)
         }
     }
 

@@ -269,22 +269,25 @@ impl Segment {
     }
 }
 
-/// A segment between C1 (127.0.0.1:1000) and A1 (127.0.0.1:2000) for the
-/// unit tests: `len` bytes at `seq`, `t_ms` into the lab, from C1 when
-/// `from_client`; data carries PSH, as the kernel sends it.
+/// A bare ACK from `from` to `to` for the unit tests: `len` bytes
+/// advertising `win`, `t_ms` into the lab; the client's end is
+/// 127.0.0.1:1000, the other 127.0.0.1:2000.
 #[cfg(test)]
-pub(crate) fn c1_a1(t_ms: u64, from_client: bool, len: u32, seq: u32) -> Segment {
-    use crate::lab::{Role, SockName};
-    let c1 = SockName::new(Role::Client, 1);
-    let a1 = SockName::new(Role::Accepted, 1);
+pub(crate) fn between(
+    t_ms: u64,
+    from: crate::lab::SockName,
+    to: crate::lab::SockName,
+    len: u32,
+    win: u32,
+) -> Segment {
     let (c, a): (std::net::SocketAddr, std::net::SocketAddr) = (
         "127.0.0.1:1000".parse().unwrap(),
         "127.0.0.1:2000".parse().unwrap(),
     );
-    let (from, to, src, dst) = if from_client {
-        (c1, a1, c, a)
+    let (src, dst) = if from.role == crate::lab::Role::Client {
+        (c, a)
     } else {
-        (a1, c1, a, c)
+        (a, c)
     };
     Segment {
         t: std::time::Duration::from_millis(t_ms),
@@ -293,15 +296,11 @@ pub(crate) fn c1_a1(t_ms: u64, from_client: bool, len: u32, seq: u32) -> Segment
         to: Some(to),
         src_end: src.into(),
         dst_end: dst.into(),
-        flags: if len > 0 {
-            flag::ACK | flag::PSH
-        } else {
-            flag::ACK
-        },
-        seq,
+        flags: flag::ACK,
+        seq: 1,
         ack: 1,
         len,
-        win: 65535,
+        win,
         win_raw: 0,
         wscale: None,
         cause: None,
@@ -309,4 +308,21 @@ pub(crate) fn c1_a1(t_ms: u64, from_client: bool, len: u32, seq: u32) -> Segment
         after: None,
         link: None,
     }
+}
+
+/// A segment between C1 and A1 for the unit tests: `len` bytes at `seq`,
+/// `t_ms` into the lab, from C1 when `from_client`; data carries PSH, as
+/// the kernel sends it.
+#[cfg(test)]
+pub(crate) fn c1_a1(t_ms: u64, from_client: bool, len: u32, seq: u32) -> Segment {
+    use crate::lab::{Role, SockName};
+    let c1 = SockName::new(Role::Client, 1);
+    let a1 = SockName::new(Role::Accepted, 1);
+    let (from, to) = if from_client { (c1, a1) } else { (a1, c1) };
+    let mut s = between(t_ms, from, to, len, 65535);
+    if len > 0 {
+        s.flags |= flag::PSH;
+    }
+    s.seq = seq;
+    s
 }

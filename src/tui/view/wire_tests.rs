@@ -7,38 +7,10 @@ use crate::tui::wire_pane::Ladder;
 use crate::wire::Segment;
 use crate::wire::fold::{Bulk, Row};
 use crate::wire::segment::CallRef;
-use std::time::Duration;
 
 /// A segment from `from` to `to` at `ms` since the lab began.
 fn seg(ms: u64, from: SockName, to: SockName, len: u32, win: u32) -> Segment {
-    let (a, b): (std::net::SocketAddr, std::net::SocketAddr) = (
-        "198.51.100.1:40000".parse().unwrap(),
-        "198.51.100.2:50000".parse().unwrap(),
-    );
-    let (src, dst) = if from.role == Role::Client {
-        (a, b)
-    } else {
-        (b, a)
-    };
-    Segment {
-        t: Duration::from_millis(ms),
-        conn: 1,
-        from: Some(from),
-        to: Some(to),
-        src_end: src.into(),
-        dst_end: dst.into(),
-        flags: crate::wire::parse::flag::ACK,
-        seq: 1,
-        ack: 1,
-        len,
-        win,
-        win_raw: 0,
-        wscale: None,
-        cause: None,
-        kernel: None,
-        after: None,
-        link: None,
-    }
+    crate::wire::segment::between(ms, from, to, len, win)
 }
 
 /// The ladder's rows as text, drawn `w` columns wide.
