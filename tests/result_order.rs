@@ -191,7 +191,7 @@ fn a_loop_that_ends_at_once_is_listed_before_its_steps() {
 fn a_call_listed_after_a_later_one_says_so() {
     // recvall waits for 4 bytes; 2 come, then a listen is made and ends,
     // then the other 2: the loop ends after the listen, numbered after it,
-    // and its line says it finished later (its own steps do not
+    // and its line says it ended after later calls (its own steps do not
     // count).
     let (mut app, rx) = app();
     let script = "listen\nconnect L1\naccept L1\nwait L1\nrecvall A1 4\nsend C1 \"ab\"\nsleep 300ms\nlisten\nsleep 300ms\nsend C1 \"cd\"\nwait A1\nsleep 300ms\n";
@@ -223,7 +223,7 @@ fn a_call_listed_after_a_later_one_says_so() {
         "{after:?}, listen #{listen}"
     );
     let screen = common::tui::render(&mut app, 120, 40);
-    assert!(screen.contains("· finished later"), "{screen}");
+    assert!(screen.contains("· ended after later calls"), "{screen}");
 }
 
 #[test]
@@ -261,4 +261,31 @@ fn a_call_told_blocked_no_longer_says_so_once_it_has_ended() {
         screen.contains("[blocked] at first; ended since, its result further down"),
         "{screen}"
     );
+}
+
+#[test]
+fn a_blocked_call_whose_result_comes_next_is_one_line() {
+    // In a lesson, whose waits draw nothing, a recv with a time-out
+    // blocks, then times out with nothing drawn between: its result right
+    // under "[blocked] at first" would say it twice.
+    let (mut app, rx) = app();
+    let script = "listen\nconnect L1\naccept L1\nwait L1\nset A1 timeout=500ms\nrecv A1 4\nwait A1\nsleep 300ms\n";
+    app.play("timed out", parse_script(script).unwrap(), true);
+    pump(
+        &mut app,
+        &rx,
+        |_| false,
+        |a| a.script.as_ref().unwrap().done,
+    );
+    let told = app
+        .log
+        .entries()
+        .iter()
+        .any(|e| matches!(e, Entry::Blocked(b) if b.call == Call::Recv));
+    assert!(told, "the recv was told blocked: {:?}", app.log.entries());
+    let screen = common::tui::render(&mut app, 120, 40);
+    assert!(!screen.contains("ended since"), "{screen}");
+    let lines = screen.lines().filter(|l| l.contains("A1  recv(4)")).count();
+    assert_eq!(lines, 1, "{screen}");
+    assert!(screen.contains("timed out"), "{screen}");
 }

@@ -73,7 +73,7 @@ fn lines_of<'a>(app: &App, e: &'a Entry) -> Vec<Line<'a>> {
             // numbers go out of order, without naming a call the pane may
             // no longer show.
             if app.log.overtaken_by(r.seq).is_some() {
-                line.push_str(" · finished later");
+                line.push_str(" · ended after later calls");
             }
             let mut lines = vec![Line::styled(line, style)];
             if app.python {
@@ -91,8 +91,12 @@ fn lines_of<'a>(app: &App, e: &'a Entry) -> Vec<Line<'a>> {
             } else {
                 String::new()
             };
-            // Once it has ended, its line only says where it was.
+            // Once it has ended, its line only says where it was; right
+            // above its result it would say nothing the result does not.
             let ended = app.log.has_ended(b.seq);
+            if ended && result_follows(app, e, b.seq) {
+                return Vec::new();
+            }
             let line = format!(
                 "{}{:<18} … {}{waiting}",
                 head(b.seq, b.sock),
@@ -155,6 +159,24 @@ fn lines_of<'a>(app: &App, e: &'a Entry) -> Vec<Line<'a>> {
             .map(|l| Line::styled(l.to_string(), t.dim()))
             .collect(),
     }
+}
+
+/// How many entries past a blocked call's line its result is looked for
+/// among those that draw nothing (a lesson's notes and waits).
+const RESULT_LOOKAHEAD: usize = 8;
+
+/// The next entry drawn after `e` is the result of call `seq`.
+fn result_follows(app: &App, e: &Entry, seq: u64) -> bool {
+    let Some(i) = app.log.index_of(e) else {
+        return false;
+    };
+    app.log
+        .entries()
+        .iter()
+        .skip(i + 1)
+        .take(RESULT_LOOKAHEAD)
+        .find(|n| matches!(n, Entry::Blocked(_)) || !lines_of(app, n).is_empty())
+        .is_some_and(|n| matches!(n, Entry::Op(r) if r.seq == seq))
 }
 
 /// A script's own line that calls nothing in the kernel: a `sleep`, or a
