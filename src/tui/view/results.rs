@@ -71,8 +71,9 @@ fn lines_of<'a>(app: &App, e: &'a Entry) -> Vec<Line<'a>> {
             }
             // Numbered when called, listed when it ended: said where the
             // numbers go out of order, without naming a call the pane may
-            // no longer show.
-            if app.log.overtaken_by(r.seq).is_some() {
+            // no longer show. Not in a lesson, whose few rows keep the
+            // figures its narration cites.
+            if !app.in_lesson() && app.log.overtaken_by(r.seq).is_some() {
                 line.push_str(" · ended after later calls");
             }
             let mut lines = vec![Line::styled(line, style)];
