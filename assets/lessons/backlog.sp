@@ -25,8 +25,7 @@ sysctl tcp_syn_linear_timeouts
 sysctl tcp_syn_retries=127
 note "Three connections wait in the accept queue, not two: Linux calls a queue of backlog B full only when more than B wait, so it holds B+1."
 note "C4, C5 and C6 are still in SYN-SENT: L1's kernel dropped their SYNs, because the queue was full, and answered nothing. Their connect() calls are blocked while their kernels send the SYN again; if no SYN is ever answered, connect() gives up after a number of SYNs that two settings decide."
-select C4
-note "One SYN, then {sysctl.tcp_syn_linear_timeouts} resends and one more a second apart, the rest at doubling gaps: tcp_syn_linear_timeouts + tcp_syn_retries in all. The lab raised tcp_syn_retries from 6, the default, to {sysctl.tcp_syn_retries} so no client gives up: C4's note counts its SYNs."
+note "After the first SYN, a client resends it up to tcp_syn_linear_timeouts + tcp_syn_retries times. The lab raised tcp_syn_retries from 6, the default, to {sysctl.tcp_syn_retries}, so that no client here gives up."
 
 step "A dropped SYN"
 expect C4 retrans=6.. within 30s
@@ -38,7 +37,8 @@ expect C7 state=SYN-SENT
 expect packet from=C7 to=L1 flags=SYN kernel=SYN-retransmission within 3s
 expect no packet from=L1 to=C7 within 500ms
 note "No: a second later. On the wire, C7's SYN goes again a second after the one before, and nothing comes back from L1: its kernel drops each SYN without a word, and C7's kernel sends it again on its own."
-note "A waiting client sends its SYN again a second later, a few more times a second apart, then at doubling gaps. Each is dropped while the queue is full, until connect() gives up."
+select C7
+note "Each waiting client keeps a clock of its own: a second after its first SYN it sends again, a few more times a second apart, then at doubling gaps. Each is dropped while the queue is full, until connect() gives up. C7's note counts its SYNs."
 
 step "The overflow counters"
 show L1 counters
