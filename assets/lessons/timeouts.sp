@@ -135,4 +135,4 @@ expect C7 errno=EINPROGRESS
 expect C7 timed_out=false
 expect C7 state=SYN-SENT
 select C7
-note "Non-blocking, connect() returned EINPROGRESS at once: the handshake had begun, not finished. C7 stays in SYN-SENT while L3 is full; its kernel sends the SYN again on its own, and the program learns how it ended later, when the socket turns writable (SO_ERROR says how)."
+note "Non-blocking, connect() returned EINPROGRESS at once: the handshake had begun, not finished. While L3 is full, C7's kernel sends the SYN again on its own, as often as the settings allow, then gives up; the program learns the outcome from SO_ERROR once the socket turns writable."
