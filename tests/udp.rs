@@ -276,6 +276,10 @@ mod needs_root {
         assert!(drops > 0, "{u2}");
         assert_eq!(c["UdpRcvbufErrors"].as_u64(), Some(drops), "{c}");
         assert_eq!(c["UdpNoPorts"].as_u64(), Some(3), "{c}");
+        // A datagram dropped for want of room counts in UdpInErrors too,
+        // the count of every datagram dropped on receipt (the udp lesson
+        // says so beside both).
+        assert_eq!(c["UdpInErrors"].as_u64(), Some(drops), "{c}");
         // Inside: the namespace is new, so its absolute counters are the lab's.
         let names = [
             "UdpRcvbufErrors",
@@ -293,4 +297,42 @@ mod needs_root {
         assert_eq!(Some(ss[0].recv_q), u2["recvq"].as_u64());
         lab.stop();
     }
+}
+
+#[test]
+fn a_view_of_udp_sockets_alone_leaves_tcp_s_counters_and_settings_out() {
+    let dir = std::env::temp_dir().join(format!("sockplay-udp-view-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("view.sp");
+    std::fs::write(
+        &script,
+        "udp\nudp\nlisten\nshow U2 counters\nshow L1\nshow\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_sockplay"))
+        .args(["run", script.to_str().unwrap()])
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    let views: Vec<&str> = text.split("kernel view at").skip(1).collect();
+    assert_eq!(views.len(), 3, "{text}");
+    // U2 alone: UDP's counters and what caps its buffers, nothing of TCP.
+    assert!(
+        views[0].contains("udp counters since start"),
+        "{}",
+        views[0]
+    );
+    assert!(views[0].contains("system: rmem_max"), "{}", views[0]);
+    for tcp in ["ListenOverflows", "tcp_syn_retries", "somaxconn"] {
+        assert!(!views[0].contains(tcp), "{tcp}: {}", views[0]);
+    }
+    // L1: TCP's, nothing of UDP.
+    assert!(views[1].contains("ListenOverflows"), "{}", views[1]);
+    assert!(views[1].contains("tcp_syn_retries"), "{}", views[1]);
+    assert!(!views[1].contains("UdpRcvbufErrors"), "{}", views[1]);
+    // Everything: both.
+    assert!(views[2].contains("ListenOverflows"), "{}", views[2]);
+    assert!(views[2].contains("UdpRcvbufErrors"), "{}", views[2]);
 }

@@ -279,11 +279,12 @@ pub fn table(snap: &Snapshot, only: &[SockName]) -> String {
         lines.extend(link_lines(link));
     }
     // The counters are a listener's too, what its overflows added to; and
-    // a UDP socket's, what its drops added to.
-    let counted = only
-        .iter()
-        .any(|n| matches!(n.role, crate::lab::Role::Listener | crate::lab::Role::Udp));
-    if only.is_empty() || counted {
+    // a UDP socket's, what its drops added to. A view of UDP sockets alone
+    // leaves out TCP's counters and settings: they say nothing of them.
+    let asked = |role: crate::lab::Role| only.is_empty() || only.iter().any(|n| n.role == role);
+    let tcp = asked(crate::lab::Role::Listener);
+    let udp = asked(crate::lab::Role::Udp) && snap.sockets.iter().any(|v| v.role == ViewRole::Udp);
+    if tcp || udp {
         let c = &snap.counters;
         let scope = match snap.counters_scope {
             crate::kernel::CounterScope::SystemWide => "system-wide",
@@ -291,18 +292,20 @@ pub fn table(snap: &Snapshot, only: &[SockName]) -> String {
             crate::kernel::CounterScope::ThisLab if snap.link.is_some() => "this lab, server side",
             crate::kernel::CounterScope::ThisLab => "this lab",
         };
-        lines.push(format!(
-            "counters since start ({scope}): ListenOverflows {}  ListenDrops {}  TCPReqQFullDoCookies {}  TCPReqQFullDrop {}  SyncookiesSent {}  SyncookiesRecv {}  SyncookiesFailed {}  TCPDeferAcceptDrop {}",
-            c.listen_overflows,
-            c.listen_drops,
-            c.reqq_full_do_cookies,
-            c.reqq_full_drop,
-            c.syncookies_sent,
-            c.syncookies_recv,
-            c.syncookies_failed,
-            c.defer_accept_drop,
-        ));
-        if snap.sockets.iter().any(|v| v.role == ViewRole::Udp) {
+        if tcp {
+            lines.push(format!(
+                "counters since start ({scope}): ListenOverflows {}  ListenDrops {}  TCPReqQFullDoCookies {}  TCPReqQFullDrop {}  SyncookiesSent {}  SyncookiesRecv {}  SyncookiesFailed {}  TCPDeferAcceptDrop {}",
+                c.listen_overflows,
+                c.listen_drops,
+                c.reqq_full_do_cookies,
+                c.reqq_full_drop,
+                c.syncookies_sent,
+                c.syncookies_recv,
+                c.syncookies_failed,
+                c.defer_accept_drop,
+            ));
+        }
+        if udp {
             let u = &c.udp;
             lines.push(format!(
                 "udp counters since start ({scope}): UdpRcvbufErrors {}  UdpInErrors {}  UdpNoPorts {}  UdpSndbufErrors {}",
@@ -313,20 +316,29 @@ pub fn table(snap: &Snapshot, only: &[SockName]) -> String {
         let three = |v: Option<[u64; 3]>| {
             v.map_or_else(|| "-".into(), |v| format!("{} {} {}", v[0], v[1], v[2]))
         };
-        lines.push(format!(
-            "system: somaxconn {}  tcp_max_syn_backlog {}  tcp_rmem {}  tcp_wmem {}  rmem_max {}  wmem_max {}  tcp_syncookies {}  tcp_abort_on_overflow {}  tcp_syn_retries {}  tcp_syn_linear_timeouts {}  tcp_synack_retries {}",
-            opt(s.somaxconn),
-            opt(s.tcp_max_syn_backlog),
-            three(s.tcp_rmem),
-            three(s.tcp_wmem),
-            opt(s.rmem_max),
-            opt(s.wmem_max),
-            opt(s.tcp_syncookies),
-            opt(s.tcp_abort_on_overflow),
-            opt(s.tcp_syn_retries),
-            opt(s.tcp_syn_linear_timeouts),
-            opt(s.tcp_synack_retries),
-        ));
+        lines.push(if tcp {
+            format!(
+                "system: somaxconn {}  tcp_max_syn_backlog {}  tcp_rmem {}  tcp_wmem {}  rmem_max {}  wmem_max {}  tcp_syncookies {}  tcp_abort_on_overflow {}  tcp_syn_retries {}  tcp_syn_linear_timeouts {}  tcp_synack_retries {}",
+                opt(s.somaxconn),
+                opt(s.tcp_max_syn_backlog),
+                three(s.tcp_rmem),
+                three(s.tcp_wmem),
+                opt(s.rmem_max),
+                opt(s.wmem_max),
+                opt(s.tcp_syncookies),
+                opt(s.tcp_abort_on_overflow),
+                opt(s.tcp_syn_retries),
+                opt(s.tcp_syn_linear_timeouts),
+                opt(s.tcp_synack_retries),
+            )
+        } else {
+            // What caps a UDP socket's SO_RCVBUF and SO_SNDBUF.
+            format!(
+                "system: rmem_max {}  wmem_max {}",
+                opt(s.rmem_max),
+                opt(s.wmem_max)
+            )
+        });
     }
     lines.join("\n")
 }

@@ -96,9 +96,9 @@ fn cited(app: &App, lines: &[String]) -> Option<(usize, usize)> {
     if app.kernel_view_at != ShowAt::Counters {
         return None;
     }
-    let first = lines
-        .iter()
-        .position(|l| l.starts_with("counters since start"))?;
+    let first = lines.iter().position(|l| {
+        l.starts_with("counters since start") || l.starts_with("udp counters since start")
+    })?;
     Some((first, lines.len()))
 }
 
