@@ -69,7 +69,7 @@ note "None of U4's sendto() calls failed: each handed its datagram to the kernel
 
 step "Counted, not told"
 show U3
-note "U3's drops are counted twice: on U3, and in the kernel's UdpRcvbufErrors, {U3.udp_rcvbuf_errors}, a count for this lab alone."
+note "U3's drops are counted on U3 and by the kernel, for this lab alone: UdpRcvbufErrors {U3.udp_rcvbuf_errors}, those dropped for want of room, and UdpInErrors {U3.udp_in_errors}, all dropped on receipt, for any reason."
 
 step "What the buffer kept"
 note "U3's recvq is {U3.recvq}: the memory the kernel charged for the datagrams it kept, each with its overhead, not their bytes. U3 now reads without waiting (timeout=0), with room for 2048 bytes, two datagrams, each time. Four such calls: what will each return?"
