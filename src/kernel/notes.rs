@@ -117,7 +117,7 @@ pub(crate) fn annotate(
         if v.closed && v.role == ViewRole::Listener {
             notes.push("closed: the kernel holds nothing for it any more, and a connect to its port is refused (RST), unless another socket listens there".into());
         } else if v.closed {
-            notes.push(closed_note(v.state, v.reuseaddr));
+            notes.push(closed_note(v.state, v.reuseaddr, v.id));
         } else if v.state == TcpState::Closed && v.id.is_some() {
             notes.push(gone_note(v.ended()).into());
         }
@@ -488,7 +488,10 @@ fn half_open_note(v: &SockView, listeners: &[Listening], entries: &ByPair<'_>) -
     }
 }
 
-fn closed_note(state: TcpState, reuseaddr: Option<bool>) -> String {
+/// A closed socket the kernel still holds, and why; `name` says whose FIN
+/// (a pane titled `A1 ⇄ C1` would read "our" as either).
+fn closed_note(state: TcpState, reuseaddr: Option<bool>, name: Option<SockName>) -> String {
+    let fin = name.map_or_else(|| "its FIN".to_string(), |n| format!("{n}'s FIN"));
     match state {
         TcpState::TimeWait => match reuseaddr {
             // Short enough that one row of 80×24 keeps the flag and what
@@ -499,9 +502,13 @@ fn closed_note(state: TcpState, reuseaddr: Option<bool>) -> String {
             Some(false) => "closed; TIME-WAIT, SO_REUSEADDR off: holds the port against late segments".into(),
             None => "closed; TIME-WAIT (60 s on Linux): the side whose FIN went first waits so that late segments cannot confuse a new connection".into(),
         },
-        TcpState::FinWait2 => "closed; FIN-WAIT-2: our FIN was acknowledged, the peer has not closed yet".into(),
-        TcpState::FinWait1 => "closed; FIN-WAIT-1: our FIN is not yet acknowledged".into(),
-        TcpState::LastAck => "closed after the peer; LAST-ACK: waiting for the ACK of our FIN".into(),
+        TcpState::FinWait2 => {
+            format!("closed; FIN-WAIT-2: {fin} was acknowledged, the peer has not closed yet")
+        }
+        TcpState::FinWait1 => format!("closed; FIN-WAIT-1: {fin} is not yet acknowledged"),
+        TcpState::LastAck => {
+            format!("closed after the peer; LAST-ACK: waiting for the ACK of {fin}")
+        }
         other => format!("closed; the kernel still holds it in {other}"),
     }
 }
