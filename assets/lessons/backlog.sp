@@ -37,8 +37,7 @@ expect C7 state=SYN-SENT
 expect packet from=C7 to=L1 flags=SYN kernel=SYN-retransmission within 3s
 expect no packet from=L1 to=C7 within 500ms
 note "No: a second later. On the wire, C7's SYN goes again a second after the one before, and nothing comes back from L1: its kernel drops each SYN without a word, and C7's kernel sends it again on its own."
-select C7
-note "Each waiting client keeps a clock of its own: a second after its first SYN it sends again, a few more times a second apart, then at doubling gaps. Each is dropped while the queue is full, until connect() gives up. C7's note counts its SYNs."
+note "Each waiting client keeps a clock of its own: a second after its first SYN it sends again, a few more times a second apart, then at doubling gaps. Each is dropped while the queue is full, until connect() gives up."
 
 step "The overflow counters"
 show L1 counters
