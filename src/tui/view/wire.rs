@@ -8,7 +8,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Wrap};
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType, LegendPosition, Paragraph, Wrap};
 
 use super::ladder_fit::{self, Cell};
 use super::{block, graph_axes};
@@ -323,7 +323,7 @@ fn bounds(points: &[&[(f64, f64)]]) -> ([f64; 2], [f64; 2]) {
 fn draw_graph(frame: &mut Frame<'_>, app: &App, ladder: &Ladder, area: Rect) {
     let Some((data, acks, edge, title)) = graph_points(&ladder.segments) else {
         let p = Paragraph::new(
-            "no data on this connection yet: the graph shows sequence numbers over time once bytes flow",
+            "no data on this connection: the graph shows sequence numbers over time once bytes flow",
         )
         .style(app.theme.dim())
         .wrap(Wrap { trim: true })
@@ -376,7 +376,12 @@ fn draw_graph(frame: &mut Frame<'_>, app: &App, ladder: &Ladder, area: Rect) {
                 .bounds(axes.y)
                 .labels(axes.y_labels.iter().map(dim).collect::<Vec<_>>()),
         )
-        .style(Style::default());
+        .style(Style::default())
+        // Which line is which, where the graph has room for it: top left,
+        // which a sequence rising with time leaves empty. Without it the
+        // window edge's top label (361k beside 99k sent) read as bytes sent.
+        .legend_position(Some(LegendPosition::TopLeft))
+        .hidden_legend_constraints((Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)));
     frame.render_widget(chart, area);
 }
 
