@@ -99,7 +99,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect, u: &SockView) {
     let mut lines = super::format::fit_spans(path, width);
     let (text, style) = if drops == 0 {
         (
-            "drops 0 · every datagram that came fitted".to_string(),
+            "drops 0 · every datagram that came found room in the buffer".to_string(),
             t.dim(),
         )
     } else {
