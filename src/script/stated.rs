@@ -219,7 +219,7 @@ fn link(field: &str, value: &str, want: &str) -> Option<String> {
 }
 
 /// `expect packet from=A1 to=C1 kernel=window-update` as `on the wire:
-/// A1 → C1 window update`; `expect no packet …` as `not on the wire: …`.
+/// A1 → C1 window update`; `expect no packet …` as `no segment on the wire: …`.
 /// `gap_read` is the gap the segment found came after, where one was
 /// timed.
 fn packet(e: &Expectation, gap_read: Option<&str>) -> Stated {
@@ -277,7 +277,7 @@ fn packet(e: &Expectation, gap_read: Option<&str>) -> Stated {
         None => {}
     }
     let subject = if e.field == "no packet" {
-        "not on the wire:"
+        "no segment on the wire:"
     } else {
         "on the wire:"
     };
@@ -437,7 +437,7 @@ mod tests {
         );
         assert_eq!(
             said("expect no packet from=C1 to=A1 len=6", None, None),
-            "not on the wire: C1 → A1 6 bytes"
+            "no segment on the wire: C1 → A1 6 bytes"
         );
     }
 
