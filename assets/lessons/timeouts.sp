@@ -107,7 +107,7 @@ send C3 1m
 wait C3
 expect C3 errno=EAGAIN
 expect C3 timed_out=true
-note "SO_SNDTIMEO: C3's last send() waited half a second with no room, and the kernel gave up with EAGAIN, an errno."
+note "SO_SNDTIMEO: with no room, C3's send() waited half a second, and the kernel gave up with EAGAIN, an errno."
 
 step "Connect under both time-outs"
 note "A listen(0) with one connection already waiting drops further SYNs, so a handshake cannot finish."
