@@ -48,7 +48,7 @@ expect A2 elapsed=2s..6s
 expect A2 state=CLOSED
 expect packet from=A2 to=C2 kernel=keepalive
 expect packet from=A2 to=C2 flags=RST+ACK
-note "recv() failed with ETIMEDOUT after {A2.elapsed}: a second idle after the message, a probe, another a second later, both into the pulled cable; a second after that, neither answered, the kernel gave the connection up."
+note "recv() failed with ETIMEDOUT after {A2.elapsed}: a second idle after the message, a probe, another a second later, both into the pulled cable; a second after that, with neither answered, the kernel gave the connection up."
 note "A program blocked in recv() learns of a dead peer only this way, or by a timeout of its own."
 expect A2 link_dropped_down=3
 note "The link bar counts 3 segments dropped: the two probes, and a third that the wire shows next."
@@ -103,6 +103,6 @@ step "The server's ends"
 link up
 expect A3 state=ESTABLISHED
 show A3
-note "The cable is back in (the link bar). The server's end, A3, is still established (ESTABLISHED in the kernel view): C3's kernel gave up with the cable out, and A3, sending nothing, learned nothing."
+note "The cable is back in (link up, in the kernel view). The server's end, A3, is still established (ESTABLISHED in the kernel view): C3's kernel gave up with the cable out, and A3, sending nothing, learned nothing."
 expect A1 state=CLOSE-WAIT
 note "In Connections, A3 is still ESTAB, and A1 still in CLOSE-WAIT since the second step: its program never closed it."
