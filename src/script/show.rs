@@ -59,7 +59,7 @@ fn socket_lines(v: &SockView) -> Vec<String> {
         ViewRole::Udp => {
             let pair = v.pair.map_or_else(String::new, |p| format!("→ {p}"));
             format!(
-                "{name:<5} {state:<13} {:<21} → {:<21} {pair:<5}  recvq {}  sendq {}  drops {}  rcvbuf {}  sndbuf {}  {}  sent {}  received {}",
+                "{name:<5} {state:<13} {:<21} → {:<21} {pair:<5}  recvq {}  sendq {}  drops {}  rcvbuf {}  sndbuf {}  {}  app sent {}  app received {}",
                 addr(v.local),
                 addr(v.peer),
                 opt(v.recvq()),
