@@ -42,16 +42,46 @@ impl SynLimit {
     }
 
     /// `1 + 5 a second apart + 5 at doubling gaps`: the parts of the total.
+    /// Where the gaps would pass the kernel's cap on them
+    /// (`tcp_rto_max_ms`, 120 s unless set), the words say so (`+ 126 at
+    /// gaps doubling up to 120 s`): measured here, a client with 132 SYNs
+    /// allowed had sent 14 about 378 s after its first, as the cap gives.
     pub fn parts(&self) -> String {
+        self.parts_capped(rto_max_secs())
+    }
+
+    /// [`SynLimit::parts`] with the cap on a gap, in seconds, given.
+    pub fn parts_capped(&self, cap_secs: u64) -> String {
         let mut out = String::from("1");
         if self.second_apart > 0 {
             out.push_str(&format!(" + {} a second apart", self.second_apart));
         }
         if self.doubling > 0 {
-            out.push_str(&format!(" + {} at doubling gaps", self.doubling));
+            // The doubling gaps are 2, 4, 8… s: the last is 2^doubling.
+            let last = 1u64
+                .checked_shl(self.doubling.min(63) as u32)
+                .unwrap_or(u64::MAX);
+            if self.doubling >= 63 || last > cap_secs {
+                out.push_str(&format!(
+                    " + {} at gaps doubling up to {cap_secs} s",
+                    self.doubling
+                ));
+            } else {
+                out.push_str(&format!(" + {} at doubling gaps", self.doubling));
+            }
         }
         out
     }
+}
+
+/// The longest the kernel waits between two SYNs, in seconds:
+/// `net.ipv4.tcp_rto_max_ms` where the kernel has it, else 120 s, the
+/// fixed TCP_RTO_MAX of older kernels.
+fn rto_max_secs() -> u64 {
+    std::fs::read_to_string("/proc/sys/net/ipv4/tcp_rto_max_ms")
+        .ok()
+        .and_then(|t| t.trim().parse::<u64>().ok())
+        .map_or(120, |ms| ms / 1000)
 }
 
 impl std::fmt::Display for SynLimit {
@@ -82,6 +112,23 @@ mod tests {
         assert_eq!(
             SynLimit::new(0, Some(4)).to_string(),
             "5 = 1 + 4 a second apart"
+        );
+    }
+
+    #[test]
+    fn gaps_that_would_pass_the_cap_are_said_to_stop_there() {
+        // 2, 4 … 64 s stay under 120 s; a seventh would be 128 s.
+        assert_eq!(
+            SynLimit::new(10, Some(4)).parts_capped(120),
+            "1 + 5 a second apart + 9 at gaps doubling up to 120 s"
+        );
+        assert_eq!(
+            SynLimit::new(7, Some(4)).parts_capped(120),
+            "1 + 5 a second apart + 6 at doubling gaps"
+        );
+        assert_eq!(
+            SynLimit::new(127, Some(4)).parts_capped(120),
+            "1 + 5 a second apart + 126 at gaps doubling up to 120 s"
         );
     }
 
