@@ -460,6 +460,7 @@ fn syn_limit(system: &System) -> Option<SynLimit> {
     Some(SynLimit::new(
         system.tcp_syn_retries?,
         system.tcp_syn_linear_timeouts,
+        system.tcp_rto_max_ms,
     ))
 }
 

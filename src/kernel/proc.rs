@@ -31,6 +31,10 @@ pub struct System {
     /// `net.ipv4.tcp_synack_retries`: how often a listener resends a
     /// SYN-ACK before it lets a SYN-RECV entry go.
     pub tcp_synack_retries: Option<u64>,
+    /// `net.ipv4.tcp_rto_max_ms` (recent kernels): the longest gap between
+    /// two resends, a SYN's included. Not in the JSON.
+    #[serde(skip)]
+    pub tcp_rto_max_ms: Option<u64>,
 }
 
 fn read(root: &Path, path: &str) -> Option<String> {
@@ -65,6 +69,7 @@ impl System {
             tcp_syn_retries: one(root, "net/ipv4/tcp_syn_retries"),
             tcp_syn_linear_timeouts: one(root, "net/ipv4/tcp_syn_linear_timeouts"),
             tcp_synack_retries: one(root, "net/ipv4/tcp_synack_retries"),
+            tcp_rto_max_ms: one(root, "net/ipv4/tcp_rto_max_ms"),
         }
     }
 

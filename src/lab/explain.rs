@@ -389,7 +389,11 @@ fn syn_tries() -> Option<String> {
             .parse()
             .ok()
     };
-    let limit = SynLimit::new(read("tcp_syn_retries")?, read("tcp_syn_linear_timeouts"));
+    let limit = SynLimit::new(
+        read("tcp_syn_retries")?,
+        read("tcp_syn_linear_timeouts"),
+        read("tcp_rto_max_ms"),
+    );
     Some(format!("{} SYNs ({})", limit.total, limit.parts()))
 }
 

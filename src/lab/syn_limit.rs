@@ -22,11 +22,19 @@ pub struct SynLimit {
     pub second_apart: u64,
     /// Resends after those, each gap twice the one before.
     pub doubling: u64,
+    /// The longest gap, in seconds: `tcp_rto_max_ms`.
+    pub cap_secs: u64,
 }
 
 impl SynLimit {
-    /// The limit the two settings give.
-    pub fn new(syn_retries: u64, linear_timeouts: Option<u64>) -> SynLimit {
+    /// The limit the two settings give, with the cap on a gap
+    /// (`tcp_rto_max_ms`; 120 s, the fixed TCP_RTO_MAX, on kernels
+    /// without it).
+    pub fn new(
+        syn_retries: u64,
+        linear_timeouts: Option<u64>,
+        rto_max_ms: Option<u64>,
+    ) -> SynLimit {
         let linear = linear_timeouts.unwrap_or(0);
         let resends = syn_retries + linear;
         let second_apart = if linear == 0 {
@@ -38,30 +46,23 @@ impl SynLimit {
             total: 1 + resends,
             second_apart,
             doubling: resends - second_apart,
+            cap_secs: rto_max_ms.map_or(120, |ms| ms / 1000),
         }
     }
 
     /// `1 + 5 a second apart + 5 at doubling gaps`: the parts of the total.
-    /// Where the gaps would pass the kernel's cap on them
-    /// (`tcp_rto_max_ms`, 120 s unless set), the words say so (`+ 126 at
-    /// gaps doubling up to 120 s`): measured here, a client with 132 SYNs
+    /// Where the gaps would pass the cap, the words say so (`+ 126 at gaps
+    /// doubling up to 120 s`): measured here, a client with 132 SYNs
     /// allowed had sent 14 about 378 s after its first, as the cap gives.
     pub fn parts(&self) -> String {
-        self.parts_capped(rto_max_secs())
-    }
-
-    /// [`SynLimit::parts`] with the cap on a gap, in seconds, given.
-    pub fn parts_capped(&self, cap_secs: u64) -> String {
+        let cap_secs = self.cap_secs;
         let mut out = String::from("1");
         if self.second_apart > 0 {
             out.push_str(&format!(" + {} a second apart", self.second_apart));
         }
         if self.doubling > 0 {
             // The doubling gaps are 2, 4, 8… s: the last is 2^doubling.
-            let last = 1u64
-                .checked_shl(self.doubling.min(63) as u32)
-                .unwrap_or(u64::MAX);
-            if self.doubling >= 63 || last > cap_secs {
+            if self.doubling >= 63 || 1u64 << self.doubling > cap_secs {
                 out.push_str(&format!(
                     " + {} at gaps doubling up to {cap_secs} s",
                     self.doubling
@@ -72,16 +73,6 @@ impl SynLimit {
         }
         out
     }
-}
-
-/// The longest the kernel waits between two SYNs, in seconds:
-/// `net.ipv4.tcp_rto_max_ms` where the kernel has it, else 120 s, the
-/// fixed TCP_RTO_MAX of older kernels.
-fn rto_max_secs() -> u64 {
-    std::fs::read_to_string("/proc/sys/net/ipv4/tcp_rto_max_ms")
-        .ok()
-        .and_then(|t| t.trim().parse::<u64>().ok())
-        .map_or(120, |ms| ms / 1000)
 }
 
 impl std::fmt::Display for SynLimit {
@@ -98,11 +89,11 @@ mod tests {
     #[test]
     fn the_linear_resends_and_one_more_go_a_second_apart() {
         assert_eq!(
-            SynLimit::new(6, Some(4)).to_string(),
+            SynLimit::new(6, Some(4), Some(120_000)).to_string(),
             "11 = 1 + 5 a second apart + 5 at doubling gaps"
         );
         assert_eq!(
-            SynLimit::new(3, Some(4)).to_string(),
+            SynLimit::new(3, Some(4), Some(120_000)).to_string(),
             "8 = 1 + 5 a second apart + 2 at doubling gaps"
         );
     }
@@ -110,7 +101,7 @@ mod tests {
     #[test]
     fn without_retries_every_resend_is_a_second_apart() {
         assert_eq!(
-            SynLimit::new(0, Some(4)).to_string(),
+            SynLimit::new(0, Some(4), Some(120_000)).to_string(),
             "5 = 1 + 4 a second apart"
         );
     }
@@ -119,15 +110,15 @@ mod tests {
     fn gaps_that_would_pass_the_cap_are_said_to_stop_there() {
         // 2, 4 … 64 s stay under 120 s; a seventh would be 128 s.
         assert_eq!(
-            SynLimit::new(10, Some(4)).parts_capped(120),
+            SynLimit::new(10, Some(4), Some(120_000)).parts(),
             "1 + 5 a second apart + 9 at gaps doubling up to 120 s"
         );
         assert_eq!(
-            SynLimit::new(7, Some(4)).parts_capped(120),
+            SynLimit::new(7, Some(4), Some(120_000)).parts(),
             "1 + 5 a second apart + 6 at doubling gaps"
         );
         assert_eq!(
-            SynLimit::new(127, Some(4)).parts_capped(120),
+            SynLimit::new(127, Some(4), Some(120_000)).parts(),
             "1 + 5 a second apart + 126 at gaps doubling up to 120 s"
         );
     }
@@ -135,13 +126,13 @@ mod tests {
     #[test]
     fn without_linear_timeouts_every_gap_doubles() {
         assert_eq!(
-            SynLimit::new(6, None).to_string(),
+            SynLimit::new(6, None, Some(120_000)).to_string(),
             "7 = 1 + 6 at doubling gaps"
         );
         assert_eq!(
-            SynLimit::new(6, Some(0)).to_string(),
+            SynLimit::new(6, Some(0), Some(120_000)).to_string(),
             "7 = 1 + 6 at doubling gaps"
         );
-        assert_eq!(SynLimit::new(0, None).to_string(), "1 = 1");
+        assert_eq!(SynLimit::new(0, None, Some(120_000)).to_string(), "1 = 1");
     }
 }
