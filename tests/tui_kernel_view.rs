@@ -154,6 +154,59 @@ fn a_lesson_reads_its_notes_beside_the_kernel_view_and_runs_calls_once_it_closes
     );
 }
 
+/// The notes read beside a kernel view talk about it: once it closes they
+/// go above the narration's page, which says there is more above, and
+/// Shift-↑ brings them back. An open question stays on the page with the
+/// notes that answer it.
+#[test]
+fn the_notes_read_beside_a_closed_view_go_above_the_page() {
+    let (mut app, rx) = app();
+    app.update(Msg::Resize(100, 30));
+    let lines = sockplay::script::parse_script(
+        "# lesson: Paged\nstep \"One\"\nnote \"Will a second listen work?\"\npause\nlisten backlog=1\nshow L1\nnote \"beside the view\"\nlisten backlog=2\nnote \"after the view\"\nstep \"Two\"\n",
+    )
+    .unwrap();
+    app.play("Paged", lines, true);
+    let noted = |a: &App, text: &str| {
+        a.log
+            .entries()
+            .iter()
+            .any(|e| matches!(e, Entry::Note(n) if n.contains(text)))
+    };
+    key(&mut app, KeyCode::Char(' '));
+    assert!(
+        pump_drawn(&mut app, &rx, |a| a
+            .script
+            .as_ref()
+            .is_some_and(|s| s.paused.is_some())),
+        "the question never came"
+    );
+    key(&mut app, KeyCode::Char(' '));
+    assert!(
+        pump_drawn(&mut app, &rx, |a| matches!(a.mode, Mode::Show)
+            && noted(a, "beside the view")),
+        "the view and its note never came"
+    );
+    let screen = render(&mut app, 100, 30);
+    assert!(screen.contains("beside the view"), "{screen}");
+    key(&mut app, KeyCode::Char(' '));
+    assert!(
+        pump_drawn(&mut app, &rx, |a| noted(a, "after the view")),
+        "the note after the view never came"
+    );
+    let screen = render(&mut app, 100, 30);
+    assert!(!screen.contains("beside the view"), "{screen}");
+    assert!(screen.contains("after the view"), "{screen}");
+    assert!(screen.contains("Will a second listen work?"), "{screen}");
+    assert!(screen.contains("more above"), "{screen}");
+    app.update(Msg::Key(crossterm::event::KeyEvent::new(
+        KeyCode::Up,
+        crossterm::event::KeyModifiers::SHIFT,
+    )));
+    let screen = render(&mut app, 100, 30);
+    assert!(screen.contains("beside the view"), "{screen}");
+}
+
 /// A step that ends at its kernel view: the space that closes the view
 /// begins the next step, so a teacher pressing only space never presses
 /// once for nothing.

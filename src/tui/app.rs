@@ -566,6 +566,17 @@ impl App {
             }
         }
         if let Some((text, at)) = shown {
+            if let (Source::Script, Some(s)) = (source, &mut self.script) {
+                // From the `show` that opened it: its notes come after.
+                let pos = s.player.position();
+                let lines = s.player.lines();
+                s.viewing_from = Some(
+                    lines[..pos.min(lines.len())]
+                        .iter()
+                        .rposition(|l| matches!(l.statement, crate::script::Statement::Show(..)))
+                        .unwrap_or(pos),
+                );
+            }
             self.open_kernel_view(text, at);
         }
         out

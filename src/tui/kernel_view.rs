@@ -24,6 +24,9 @@ impl App {
     pub fn close_kernel_view(&mut self) {
         if matches!(self.mode, Mode::Show) {
             self.mode = Mode::Normal;
+            if let Some(s) = &mut self.script {
+                s.view_closed();
+            }
             self.dirty = true;
             self.advance(std::time::Instant::now());
         }

@@ -55,6 +55,13 @@ pub struct Script {
     /// round trip, and a lesson about something else would leave that
     /// unsaid).
     pub shows_cwnd: bool,
+    /// Where the kernel view the lesson opened was opened (a line index),
+    /// while it is open.
+    pub viewing_from: Option<usize>,
+    /// Where the narration may turn its page (line indices, in order):
+    /// where kernel views the lesson opened closed after notes were read
+    /// beside them, for those notes talk about what is no longer drawn.
+    pub page_breaks: Vec<usize>,
 }
 
 impl Script {
@@ -77,7 +84,62 @@ impl Script {
             read_to: 0,
             wire_opened: false,
             shows_cwnd,
+            viewing_from: None,
+            page_breaks: Vec::new(),
         }
+    }
+
+    /// The view the lesson opened has closed: the notes read beside it,
+    /// if any, go above the page (Shift-↑ brings them back).
+    pub fn view_closed(&mut self) {
+        let Some(from) = self.viewing_from.take() else {
+            return;
+        };
+        let to = self.player.position();
+
+        let lines = self.player.lines();
+        if lines[from.min(to)..to.min(lines.len())]
+            .iter()
+            .any(|l| matches!(l.statement, Statement::Note(_)))
+        {
+            self.page_breaks.push(to);
+        }
+    }
+
+    /// Where the narration's page begins (a line index): the last place
+    /// it may turn after which a note has come (until one comes, the notes
+    /// before stay: the calls after the view run, or the lesson ends).
+    pub fn page_from(&self) -> usize {
+        self.page_from_at(self.shown_to())
+    }
+
+    /// [`Script::page_from`] with the lines before `to` shown.
+    fn page_from_at(&self, to: usize) -> usize {
+        let lines = self.player.lines();
+        let to = to.min(lines.len());
+        self.page_breaks
+            .iter()
+            .rev()
+            .copied()
+            .find(|&b| {
+                lines[b.min(to)..to]
+                    .iter()
+                    .any(|l| matches!(l.statement, Statement::Note(_)))
+            })
+            .unwrap_or(0)
+    }
+
+    /// The step the narration shows now, as its page holds it; and whether
+    /// notes of the step went above the page.
+    pub fn page(&self) -> (super::narration::Step, bool) {
+        super::narration::step_paged(
+            self.player.lines(),
+            self.player.position(),
+            self.shown_to(),
+            &self.name,
+            self.player.filled(),
+            self.page_from(),
+        )
     }
 
     /// Where the lesson waits for the reader, if it does.
@@ -333,7 +395,14 @@ fn crowded(size: &(u16, u16), s: &Script, i: usize) -> bool {
     }
     let (w, h) = *size;
     // The step as it will be with note `i` shown.
-    let step = super::narration::step_filled(lines, i, i + 1, &s.name, s.player.filled());
+    let (step, _) = super::narration::step_paged(
+        lines,
+        i,
+        i + 1,
+        &s.name,
+        s.player.filled(),
+        s.page_from_at(i + 1),
+    );
     // The tallest the narration gets on this screen, borders off.
     let command = u16::from(h >= 30);
     let areas = super::layout::Areas::with_narration(w, h, Some(u16::MAX), command);

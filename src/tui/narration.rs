@@ -97,6 +97,70 @@ pub fn step_filled(
     }
 }
 
+/// As [`step_filled`], as the narration's page holds it when the lesson
+/// turned the page at line `page` (a kernel view it opened has closed, and
+/// the notes read beside it talk about what is no longer drawn): only the
+/// step's notes from that line on, under the question they answer where
+/// it was asked before the page began and none is asked on it first. The
+/// page turns only once a note of its own has come. With whether any of
+/// the step's notes went above the page.
+pub fn step_paged(
+    lines: &[ScriptLine],
+    pos: usize,
+    shown_to: usize,
+    fallback: &str,
+    filled: &HashMap<usize, String>,
+    page: usize,
+) -> (Step, bool) {
+    let step = step_filled(lines, pos, shown_to, fallback, filled);
+    // The step's notes before the page: those among the lines from the
+    // step's start to `page`.
+    let start = lines[..pos.min(lines.len())]
+        .iter()
+        .rposition(|l| matches!(l.statement, Statement::Step(_)))
+        .map_or(0, |k| k + 1);
+    let end = page.min(shown_to).min(lines.len()).max(start);
+    let above = lines[start.min(end)..end]
+        .iter()
+        .filter(|l| matches!(l.statement, Statement::Note(_)))
+        .count()
+        .min(step.notes.len());
+    // The page turns when a note comes after it: until then (the calls
+    // after the view run, or the lesson ends there) the notes stay.
+    if above == 0 || above == step.notes.len() {
+        return (step, false);
+    }
+    let asks_first = step.questions.contains(&above);
+    let open = step
+        .questions
+        .iter()
+        .copied()
+        .filter(|&q| q < above)
+        .max()
+        .filter(|_| !asks_first);
+    let mut notes: Vec<String> = open.map(|q| step.notes[q].clone()).into_iter().collect();
+    let kept = notes.len();
+    notes.extend(step.notes[above..].iter().cloned());
+    let questions = open
+        .map(|_| 0)
+        .into_iter()
+        .chain(
+            step.questions
+                .iter()
+                .filter(|&&q| q >= above)
+                .map(|&q| q - above + kept),
+        )
+        .collect();
+    (
+        Step {
+            notes,
+            questions,
+            ..step
+        },
+        true,
+    )
+}
+
 /// The narration as it is drawn, without its box: the title underlined,
 /// then the notes, wrapped at spaces.
 pub fn paragraph<'a>(title: String, notes: Vec<String>, title_style: Style) -> Paragraph<'a> {
@@ -347,6 +411,39 @@ mod tests {
             notes: notes.iter().map(|n| n.to_string()).collect(),
             questions: questions.to_vec(),
         }
+    }
+
+    /// The notes read beside a kernel view go above the page once a note
+    /// comes after it closed; the question they were asked under stays,
+    /// unless the page asks one of its own first.
+    #[test]
+    fn a_page_keeps_its_notes_and_the_open_question() {
+        let lines = crate::script::parse_script(
+            "step \"One\"\nnote \"Asked?\"\npause\nshow\nnote \"Beside.\"\nnote \"After.\"\nnote \"Next?\"\npause\nnote \"Answer.\"\n",
+        )
+        .unwrap();
+        let filled = HashMap::new();
+        let at = |text: &str| lines.iter().position(|l| l.text.contains(text)).unwrap();
+        let page = at("After.");
+        // Before a note comes on it, the page has not turned.
+        let (before, paged) = step_paged(&lines, page, page, "", &filled, page);
+        assert!(!paged);
+        assert_eq!(before.notes, ["Asked?", "Beside."]);
+        let (step, paged) = step_paged(&lines, page + 1, page + 1, "", &filled, page);
+        assert!(paged);
+        assert_eq!(step.notes, ["Asked?", "After."]);
+        assert_eq!(step.questions, [0]);
+        // A page that opens with a question of its own keeps no other.
+        let page = at("Next?");
+        let end = lines.len();
+        let (step, paged) = step_paged(&lines, end, end, "", &filled, page);
+        assert!(paged);
+        assert_eq!(step.notes, ["Next?", "Answer."]);
+        assert_eq!(step.questions, [0]);
+        // A page that began in an earlier step leaves this one whole.
+        let (step, paged) = step_paged(&lines, end, end, "", &filled, 0);
+        assert!(!paged);
+        assert_eq!(step.notes.len(), 5);
     }
 
     #[test]

@@ -345,8 +345,20 @@ pub fn last_sentence(note: &str) -> String {
 /// What note `i` misses when it answers a prediction and the narration
 /// does not show what was asked: a class reads question, then answer.
 fn question_missing(app: &App, i: usize, narration: &str) -> Option<String> {
-    let lines = app.script.as_ref().unwrap().player.lines();
+    let script = app.script.as_ref().unwrap();
+    let lines = script.player.lines();
     let q = question_answered(lines, i)?;
+    // A question that opens a page (the notes before it went above with
+    // the kernel view they were read beside) asks anew: it answers none.
+    let page = script.page_from();
+    let opens_page = q < page
+        && !(page..i).any(|k| matches!(lines[k].statement, Statement::Note(_)))
+        && lines
+            .get(i + 1)
+            .is_some_and(|l| matches!(l.statement, Statement::Pause));
+    if opens_page {
+        return None;
+    }
     let asked = last_sentence(&note_text(app, q));
     (!narration.contains(&asked))
         .then(|| format!("the question it answers (\"{asked}\"), in the narration with it"))
@@ -428,7 +440,29 @@ fn read_stop(app: &App, (w, h): (u16, u16), reading: &mut Reading, played: &mut 
         &narration,
         ", when the lesson stopped for space",
     ));
-    for &i in &reading.since_stop {
+    // Every note on the page now: those that appeared since the last
+    // space, and earlier ones of the step still whole in the narration (a
+    // class reads them again beside what the screen shows now: a kernel
+    // view closed since, or a pane changed, leaves them citing what is
+    // gone).
+    let earlier: Vec<usize> = (0..script.shown_to().min(lines.len()))
+        .filter(|i| !reading.since_stop.contains(i))
+        .filter(|&i| matches!(lines[i].statement, Statement::Note(_)))
+        .filter(|&i| {
+            let words = note_text(app, i)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            !words.is_empty() && narration.contains(&words)
+        })
+        .collect();
+    for &i in reading.since_stop.iter().chain(&earlier) {
+        let again = !reading.since_stop.contains(&i);
+        let when = if again {
+            ", when the lesson stopped for space again with the note still on the page"
+        } else {
+            ", when the lesson stopped for space"
+        };
         let note = note_text(app, i);
         let question = note.trim_end().ends_with('?');
         let next = if question {
@@ -436,20 +470,27 @@ fn read_stop(app: &App, (w, h): (u16, u16), reading: &mut Reading, played: &mut 
         } else {
             String::new()
         };
-        let mut missing: Vec<String> = unbacked(&script.name, &note, &drawn, &next, &made(app))
+        // A note read again names a pane to look at: that pane must still
+        // be drawn (what it cites there may have moved on since, as a
+        // story's earlier sentences do).
+        let cited = if again {
+            Vec::new()
+        } else {
+            unbacked(&script.name, &note, &drawn, &next, &made(app))
+        };
+        let mut missing: Vec<String> = cited
             .into_iter()
             .chain(super::panes::hidden(app, (w, h), &note))
-            .map(|m| format!("{m}, when the lesson stopped for space"))
+            .map(|m| format!("{m}{when}"))
             .collect();
         let words = note.split_whitespace().collect::<Vec<_>>().join(" ");
-        if !narration.contains(&words) {
+        if !again && !narration.contains(&words) {
             missing
                 .push("the note itself: gone from the narration before space was pressed".into());
         }
-        missing.extend(
-            question_missing(app, i, &narration)
-                .map(|m| format!("{m}, when the lesson stopped for space")),
-        );
+        if !again {
+            missing.extend(question_missing(app, i, &narration).map(|m| format!("{m}{when}")));
+        }
         if !missing.is_empty() {
             played.misses.push(Miss {
                 step: step_title(lines, i),

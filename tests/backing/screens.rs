@@ -212,16 +212,18 @@ fn heading_without_title(row: &str) -> String {
 /// notes as the lesson wrote them (a quote as `{C1.snd_wnd}`), in `inner`.
 fn narration_as_written(app: &App, inner: Rect) -> Buffer {
     let script = app.script.as_ref().unwrap();
-    let step = narration::step_shown(
+    let (step, paged) = narration::step_paged(
         script.player.lines(),
         script.player.position(),
         script.shown_to(),
         &script.name,
+        &std::collections::HashMap::new(),
+        script.page_from(),
     );
     let whole = narration::paragraph(step.title.clone(), step.notes.clone(), Style::default())
         .line_count(inner.width);
     let mut buf = Buffer::empty(inner);
-    if whole > usize::from(inner.height) {
+    if paged || whole > usize::from(inner.height) {
         let arranged = narration::arrange(&step, inner.width, usize::from(inner.height));
         narration::arranged_paragraph(&step.title, &arranged, Style::default())
             .render(inner, &mut buf);

@@ -74,5 +74,17 @@ pub fn check() -> Vec<String> {
             "synthetic: a socket not on screen passed: {named:?}"
         ));
     }
+    // A note that sends the class to a pane, still on the page after the
+    // wire has taken that pane's place.
+    let moved = "step \"One\"\nlisten\nconnect L1\naccept L1\nselect A1\nnote \"Selected shows A1.\"\npause\nselect A1 wire\nnote \"On the wire.\"\n";
+    let gone = misses(moved);
+    if !gone
+        .iter()
+        .any(|m| m.starts_with("the Selected pane it names") && m.contains("again"))
+    {
+        failures.push(format!(
+            "synthetic: a note left on the page after its pane went passed: {gone:?}"
+        ));
+    }
     failures
 }

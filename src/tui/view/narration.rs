@@ -11,7 +11,7 @@ use crate::lab::preview::escape_text;
 use crate::tui::app::{App, Mode, Stop};
 pub use crate::tui::narration::{
     Arranged, Step, arrange, arranged_paragraph, newest_that_fit, paragraph, question_of, step_at,
-    step_filled, step_shown,
+    step_filled, step_paged, step_shown,
 };
 
 /// The step the narration shows now: the notes that have run.
@@ -26,12 +26,28 @@ fn shown(app: &App) -> Option<Step> {
     ))
 }
 
-/// How many rows the narration's text takes at `width` columns.
+/// The rows `step`'s text takes at `width` columns.
+fn rows_of(step: Step, width: u16) -> usize {
+    paragraph(step.title, step.notes, Style::default()).line_count(width)
+}
+
+/// How many rows the narration's page takes at `width` columns: the pane
+/// is sized to it (the notes gone above it come back with Shift-↑).
 pub fn text_rows(app: &App, width: u16) -> u16 {
-    shown(app).map_or(1, |step| {
-        let rows = paragraph(step.title, step.notes, Style::default()).line_count(width);
-        u16::try_from(rows).unwrap_or(u16::MAX)
+    app.script.as_ref().map_or(1, |s| {
+        u16::try_from(rows_of(s.page().0, width)).unwrap_or(u16::MAX)
     })
+}
+
+/// How far the narration scrolls back in a pane `inner_h` rows high,
+/// `width` wide: to the step's first row. A page that left notes above it
+/// scrolls back at least one row, to the whole step.
+fn scroll_rows(app: &App, width: u16, inner_h: usize) -> usize {
+    let (Some(s), Some(step)) = (&app.script, shown(app)) else {
+        return 0;
+    };
+    let hidden = rows_of(step, width).saturating_sub(inner_h);
+    if s.page().1 { hidden.max(1) } else { hidden }
 }
 
 /// The heading of the narration pane, as long as the width allows: the
@@ -106,7 +122,7 @@ fn heading(
 /// show: how far it scrolls back.
 pub fn hidden_rows(app: &App, area: Rect) -> usize {
     let inner_h = usize::from(area.height.saturating_sub(2));
-    usize::from(text_rows(app, area.width.saturating_sub(2))).saturating_sub(inner_h)
+    scroll_rows(app, area.width.saturating_sub(2), inner_h)
 }
 
 /// Draws the narration pane. The step's title stays on its first row; when
@@ -133,11 +149,11 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     };
     let width = area.width.saturating_sub(2);
     let inner_h = usize::from(area.height.saturating_sub(2));
-    let whole =
-        paragraph(step.title.clone(), step.notes.clone(), Style::default()).line_count(width);
-    if whole > inner_h && app.narration_back.offset() == 0 {
-        let arranged = arrange(&step, width, inner_h);
-        let more = if arranged.more_above {
+    let (page, paged) = s.page();
+    let whole = rows_of(page.clone(), width);
+    if (paged || whole > inner_h) && app.narration_back.offset() == 0 {
+        let arranged = arrange(&page, width, inner_h);
+        let more = if arranged.more_above || paged {
             (" · ↑ more above (Shift-↑)", " · ↑ Shift-↑")
         } else {
             ("", "")
@@ -158,8 +174,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         return;
     }
     let text = paragraph(step.title.clone(), step.notes.clone(), app.theme.strong());
-    let rows = text.line_count(width);
-    let hidden = rows.saturating_sub(inner_h);
+    let hidden = scroll_rows(app, width, inner_h);
     let back = app.narration_back.offset().min(hidden);
     let top = hidden - back;
     let more = match (top > 0, back > 0) {
