@@ -86,23 +86,18 @@ note "SO_SNDTIMEO: send() stayed in the kernel for the half second, taking what 
 
 step "When nothing fits"
 select C2
-note "Each sends again, until nothing more fits. C2 first."
+note "Each sends again, until a try finds no room. C2 first, twice."
 send C2 1m
 wait C2
-send C2 1m
-wait C2
+expect C2 ret=1..
 send C2 1m
 wait C2
 expect C2 ret=null
 expect C2 errno=null
 expect C2 timed_out=true
-note "A try takes what room has come free; the last found none: Python's time-out waited half a second for the socket to turn writable, and poll() never said so, for C2's buffer never had free room of half what it held; then it said 'timed out' (TimeoutError). What will C3's send() say, under SO_SNDTIMEO?"
+note "The first try took what room had come free; the second found none: Python's time-out waited half a second for the socket to turn writable (C2's buffer never had free room of half what it held), then said 'timed out' (TimeoutError). What will C3's send() say, under SO_SNDTIMEO?"
 pause
 select C3
-send C3 1m
-wait C3
-send C3 1m
-wait C3
 send C3 1m
 wait C3
 expect C3 errno=EAGAIN
