@@ -7,7 +7,9 @@
 //! among them only while the lab has not made it: one made is drawn, or
 //! hidden, now), and every pane it names (Connections, Listeners,
 //! Selected, Results, the kernel view) must be drawn, not covered by an
-//! overlay nor replaced by the wire. On each of
+//! overlay nor replaced by the wire; and at every stop after, while the
+//! note is still whole on the narration's page, every pane it names must
+//! still be drawn (a view closed since leaves it pointing at nothing). On each of
 //! those screens, and at each stop, no pane may cut a word or a figure
 //! (each pane is held against itself drawn far wider). At a pause that
 //! asks a question, the results show no `✓` check of an earlier step:
