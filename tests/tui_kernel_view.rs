@@ -23,6 +23,26 @@ fn last_info(app: &App) -> String {
         .expect("an info entry")
 }
 
+/// A lesson of `text` playing in a fresh lab on a `w`×`h` screen.
+fn playing(
+    text: &str,
+    (w, h): (u16, u16),
+) -> (App, std::sync::mpsc::Receiver<sockplay::lab::LabEvent>) {
+    let (mut app, rx) = app();
+    app.update(Msg::Resize(w, h));
+    let lines = sockplay::script::parse_script(text).unwrap();
+    app.play("Shown", lines, true);
+    (app, rx)
+}
+
+/// Whether a note holding `text` has been shown.
+fn noted(a: &App, text: &str) -> bool {
+    a.log
+        .entries()
+        .iter()
+        .any(|e| matches!(e, Entry::Note(n) if n.contains(text)))
+}
+
 #[test]
 fn show_covers_the_screen_with_the_kernel_view_and_esc_closes_it() {
     let (mut app, rx) = app();
@@ -92,25 +112,16 @@ fn show_covers_the_screen_with_the_kernel_view_and_esc_closes_it() {
 
 #[test]
 fn a_lesson_reads_its_notes_beside_the_kernel_view_and_runs_calls_once_it_closes() {
-    let (mut app, rx) = app();
-    app.update(Msg::Resize(100, 30));
-    let lines = sockplay::script::parse_script(
+    let (mut app, rx) = playing(
         "# lesson: Shown\nstep \"One\"\nlisten backlog=1\nshow L1 counters\nnote \"about the view\"\nlisten backlog=2\nnote \"after the view\"\nstep \"Two\"\nnote \"in step two\"\n",
-    )
-    .unwrap();
-    app.play("Shown", lines, true);
+        (100, 30),
+    );
     key(&mut app, KeyCode::Char(' '));
     assert!(
         pump(&mut app, &rx, |a| matches!(a.mode, Mode::Show)),
         "timed out waiting"
     );
     assert!(matches!(app.mode, Mode::Show), "{:?}", app.mode);
-    let noted = |a: &sockplay::tui::app::App, text: &str| {
-        a.log
-            .entries()
-            .iter()
-            .any(|e| matches!(e, Entry::Note(n) if n.contains(text)))
-    };
     // The note about the view comes beside it: the narration stays above
     // the view, and the view opened at the part the lesson cites.
     assert!(
@@ -160,19 +171,10 @@ fn a_lesson_reads_its_notes_beside_the_kernel_view_and_runs_calls_once_it_closes
 /// notes that answer it.
 #[test]
 fn the_notes_read_beside_a_closed_view_go_above_the_page() {
-    let (mut app, rx) = app();
-    app.update(Msg::Resize(100, 30));
-    let lines = sockplay::script::parse_script(
+    let (mut app, rx) = playing(
         "# lesson: Paged\nstep \"One\"\nnote \"Will a second listen work?\"\npause\nlisten backlog=1\nshow L1\nnote \"beside the view\"\nlisten backlog=2\nnote \"after the view\"\nstep \"Two\"\n",
-    )
-    .unwrap();
-    app.play("Paged", lines, true);
-    let noted = |a: &App, text: &str| {
-        a.log
-            .entries()
-            .iter()
-            .any(|e| matches!(e, Entry::Note(n) if n.contains(text)))
-    };
+        (100, 30),
+    );
     key(&mut app, KeyCode::Char(' '));
     assert!(
         pump_drawn(&mut app, &rx, |a| a
@@ -212,19 +214,10 @@ fn the_notes_read_beside_a_closed_view_go_above_the_page() {
 /// once for nothing.
 #[test]
 fn one_space_closes_a_view_that_ends_its_step_and_begins_the_next() {
-    let (mut app, rx) = app();
-    app.update(Msg::Resize(80, 24));
-    let lines = sockplay::script::parse_script(
+    let (mut app, rx) = playing(
         "# lesson: Shown\nstep \"One\"\nlisten backlog=1\nshow L1 counters\nnote \"about the view\"\nstep \"Two\"\nnote \"in step two\"\n",
-    )
-    .unwrap();
-    app.play("Shown", lines, true);
-    let noted = |a: &sockplay::tui::app::App, text: &str| {
-        a.log
-            .entries()
-            .iter()
-            .any(|e| matches!(e, Entry::Note(n) if n.contains(text)))
-    };
+        (80, 24),
+    );
     key(&mut app, KeyCode::Char(' '));
     assert!(
         pump_drawn(&mut app, &rx, |a| matches!(a.mode, Mode::Show)
@@ -245,19 +238,10 @@ fn one_space_closes_a_view_that_ends_its_step_and_begins_the_next() {
 #[test]
 fn one_space_closes_a_view_opened_at_a_question_and_shows_the_answer() {
     for (close, answers) in [(KeyCode::Char(' '), true), (KeyCode::Esc, false)] {
-        let (mut app, rx) = app();
-        app.update(Msg::Resize(100, 30));
-        let lines = sockplay::script::parse_script(
+        let (mut app, rx) = playing(
             "# lesson: Asked\nstep \"One\"\nlisten backlog=1\nshow L1\nnote \"What will listen do?\"\npause\nlisten backlog=2\nnote \"the answer\"\n",
-        )
-        .unwrap();
-        app.play("Asked", lines, true);
-        let noted = |a: &App, text: &str| {
-            a.log
-                .entries()
-                .iter()
-                .any(|e| matches!(e, Entry::Note(n) if n.contains(text)))
-        };
+            (100, 30),
+        );
         key(&mut app, KeyCode::Char(' '));
         assert!(
             pump_drawn(&mut app, &rx, |a| matches!(a.mode, Mode::Show)
