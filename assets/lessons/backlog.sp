@@ -100,7 +100,7 @@ expect C19 state=SYN-SENT
 note "L5 took {L5.accept_queue} and C19 waits in SYN-SENT: B+1, where BSD would have let in all six. The three-halves fudge factor is BSD's code, not Linux's: a book's number for the backlog is only as good as the system it was measured on."
 note "Linux keeps half-open handshakes apart, in a SYN queue that on current Linux the backlog bounds too (B+1 again; past it SYN cookies answer, by default). The lesson two-queues shows it on the kernel."
 
-step "listen(1) beside listen(5)"
+step "listen(1)"
 note "Seven clients go to a listen(1). How many get in?"
 pause
 listen backlog=1
@@ -111,14 +111,16 @@ expect C22 state=SYN-SENT
 expect C26 state=SYN-SENT
 select L6
 note "L6 let in {L6.accept_queue}: one more than its backlog. The other five wait in SYN-SENT."
-note "Seven more go to a listen(5): how many get in there?"
+
+step "listen(5) beside it"
+note "Seven more clients go to a listen(5): how many get in there?"
 pause
 listen backlog=5
 connect L7 x7
 sleep 300ms
 expect L7 accept_queue=6
 select L7
-note "L7 let in {L7.accept_queue}, one more than its backlog too. The backlog is not a number of clients; it is how many finished handshakes may wait for accept()."
+note "L7 let in {L7.accept_queue}: one more than its backlog, as before. The backlog is not a number of clients; it is how many finished handshakes may wait for accept()."
 
 step "What programs ask for"
 note "Python's listen() with no argument asks the kernel for 128: the smaller of 128 and socket.SOMAXCONN, a constant of the C headers Python was built with, not the kernel's net.core.somaxconn. A listener asks for the same here:"

@@ -70,6 +70,8 @@ step "Reading on"
 expect C1 bytes_sent=160k
 expect C1 snd_mem=87382..
 note "C1's sendall is still blocked, though its send buffer is no longer full (its sndbuf bar no longer reads FULL): the kernel wakes a sender that waits for room only once the room free in its buffer is at least half of what the buffer still holds, and C1's bar shows it holding more than twice its free room."
+
+step "Reading everything"
 note "The server now reads everything, 1 MiB a second. What becomes of C1's blocked sendall?"
 pause
 drain A1 on rate=1m/s

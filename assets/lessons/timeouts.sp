@@ -86,7 +86,7 @@ note "SO_SNDTIMEO: send() stayed in the kernel for the half second, taking what 
 
 step "When nothing fits"
 select C2
-note "Each sends again, until a try finds no room. C2 first, twice."
+note "Each sends twice more. C2 first."
 send C2 1m
 wait C2
 expect C2 ret=1..
@@ -95,14 +95,16 @@ wait C2
 expect C2 ret=null
 expect C2 errno=null
 expect C2 timed_out=true
-note "The first try took what room had come free; the second found none: Python's time-out waited half a second for the socket to turn writable (C2's buffer never had free room of half what it held), then said 'timed out' (TimeoutError). What will C3's send() say, under SO_SNDTIMEO?"
+note "The first took what room had come free; the second found none: Python's time-out waited half a second for the socket to turn writable (C2's buffer never had free room of half what it held), then it said 'timed out' (TimeoutError). What will C3's second send() say?"
 pause
 select C3
 send C3 1m
 wait C3
+send C3 1m
+wait C3
 expect C3 errno=EAGAIN
 expect C3 timed_out=true
-note "SO_SNDTIMEO: with no room, C3's send() waited half a second, and the kernel gave up with EAGAIN, an errno."
+note "SO_SNDTIMEO: C3's second send() found no room; it waited half a second, and the kernel gave up with EAGAIN, an errno."
 
 step "Connect under both time-outs"
 note "A listen(0) with one connection already waiting drops further SYNs, so a handshake cannot finish."

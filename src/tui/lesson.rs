@@ -107,8 +107,8 @@ impl Script {
     }
 
     /// Where the narration's page begins (a line index): the last place
-    /// it may turn after which a note has come (until one comes, the notes
-    /// before stay: the calls after the view run, or the lesson ends).
+    /// it turned with a note of its step still to come (where none is, the
+    /// step's notes stay: the lesson ends there, or the next step begins).
     pub fn page_from(&self) -> usize {
         self.page_from_at(self.shown_to())
     }
@@ -116,14 +116,15 @@ impl Script {
     /// [`Script::page_from`] with the lines before `to` shown.
     fn page_from_at(&self, to: usize) -> usize {
         let lines = self.player.lines();
-        let to = to.min(lines.len());
         self.page_breaks
             .iter()
             .rev()
             .copied()
+            .filter(|&b| b <= to)
             .find(|&b| {
-                lines[b.min(to)..to]
+                lines[b.min(lines.len())..]
                     .iter()
+                    .take_while(|l| !matches!(l.statement, Statement::Step(_)))
                     .any(|l| matches!(l.statement, Statement::Note(_)))
             })
             .unwrap_or(0)

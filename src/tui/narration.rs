@@ -101,9 +101,8 @@ pub fn step_filled(
 /// turned the page at line `page` (a kernel view it opened has closed, and
 /// the notes read beside it talk about what is no longer drawn): only the
 /// step's notes from that line on, under the question they answer where
-/// it was asked before the page began and none is asked on it first. The
-/// page turns only once a note of its own has come. With whether any of
-/// the step's notes went above the page.
+/// it was asked before the page began and none is asked on it first. With
+/// whether any of the step's notes went above the page.
 pub fn step_paged(
     lines: &[ScriptLine],
     pos: usize,
@@ -125,9 +124,7 @@ pub fn step_paged(
         .filter(|l| matches!(l.statement, Statement::Note(_)))
         .count()
         .min(step.notes.len());
-    // The page turns when a note comes after it: until then (the calls
-    // after the view run, or the lesson ends there) the notes stay.
-    if above == 0 || above == step.notes.len() {
+    if above == 0 {
         return (step, false);
     }
     let asks_first = step.questions.contains(&above);
@@ -425,10 +422,10 @@ mod tests {
         let filled = HashMap::new();
         let at = |text: &str| lines.iter().position(|l| l.text.contains(text)).unwrap();
         let page = at("After.");
-        // Before a note comes on it, the page has not turned.
+        // Before a note comes on it, the page holds the question alone.
         let (before, paged) = step_paged(&lines, page, page, "", &filled, page);
-        assert!(!paged);
-        assert_eq!(before.notes, ["Asked?", "Beside."]);
+        assert!(paged);
+        assert_eq!(before.notes, ["Asked?"]);
         let (step, paged) = step_paged(&lines, page + 1, page + 1, "", &filled, page);
         assert!(paged);
         assert_eq!(step.notes, ["Asked?", "After."]);
