@@ -96,7 +96,6 @@ impl Script {
             return;
         };
         let to = self.player.position();
-
         let lines = self.player.lines();
         if lines[from.min(to)..to.min(lines.len())]
             .iter()
