@@ -362,6 +362,13 @@ fn arrange_from(step: &Step, from: usize, width: u16, room: usize) -> Arranged {
             answer = Some(direct.clone());
         }
     }
+    if answer.is_none() && q + 1 < last && step.questions.contains(&last) && first == last {
+        // The newest note asks the next question, and notes of their own
+        // answered this one, with no room for them here: shown alone
+        // above the new question, this one would read as open too. The
+        // new one shows as a step of its own.
+        return arrange_from(step, last, width, room);
+    }
     let used: usize = shown.iter().map(|n| rows(n, width)).sum::<usize>()
         + answer.as_ref().map_or(0, |a| rows(a, width));
     // The whole question note where the answers shown leave it room.
@@ -547,11 +554,22 @@ mod tests {
         assert_eq!(four.answer.as_deref(), Some("Its answer."));
         assert_eq!(four.notes, ["Second question?"]);
         assert!(four.title && four.more_above);
-        // Two: no answer fits under its question, but the next question,
-        // which may begin with its answer, keeps it above.
+        // Two: no answer fits under its question, and notes of their own
+        // answered it: it gives way, and the second question shows alone,
+        // under the title, not as a second open question below the first.
         let two = arrange(&s, 20, 2);
-        assert_eq!(two.question.as_deref(), Some("First question?"));
-        assert_eq!((two.title, two.first), (false, 3));
+        assert_eq!(two.question, None);
+        assert_eq!((two.title, two.first), (true, 3));
+        assert_eq!(two.notes, ["Second question?"]);
+        assert!(two.more_above);
+        // Where the next question follows the first at once, its note may
+        // begin with the answer: the first stays above it.
+        let s = step(
+            &["First question?", "No. Second question?", "Its answer."],
+            &[0, 1],
+        );
+        let two = arrange(&s, 20, 2);
+        assert_eq!(two.question.as_deref(), Some("Second question?"));
         // A third question after the second: the first gives way.
         let mut s = s;
         s.notes.push("Third question?".into());

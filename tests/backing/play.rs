@@ -359,6 +359,15 @@ fn question_missing(app: &App, i: usize, narration: &str) -> Option<String> {
     if opens_page {
         return None;
     }
+    // A question asked after notes of their own answered the one before
+    // asks anew too: the narration may show it alone.
+    let is_note = |k: usize| matches!(lines[k].statement, Statement::Note(_));
+    let asks = lines
+        .get(i + 1)
+        .is_some_and(|l| matches!(l.statement, Statement::Pause));
+    if asks && (q + 1..i).any(is_note) {
+        return None;
+    }
     let asked = last_sentence(&note_text(app, q));
     (!narration.contains(&asked))
         .then(|| format!("the question it answers (\"{asked}\"), in the narration with it"))
