@@ -18,7 +18,7 @@ note "A half-open entry may now wait through {sysctl.tcp_synack_retries} SYN-ACK
 note "A client whose SYN goes unanswered sends it again each second, {sysctl.tcp_syn_linear_timeouts} times and once more, then at doubling gaps: tcp_syn_linear_timeouts and tcp_syn_retries count those resends."
 
 step "TCP_DEFER_ACCEPT"
-note "TCP_DEFER_ACCEPT asks the server to finish a handshake only when data comes. L2 will set it to 30 s. Two clients connect to L2: the first sends data at once, the second sends nothing. What state will each client read, where will L2 keep each one, and will the silent one ever get in?"
+note "TCP_DEFER_ACCEPT asks the server to finish a handshake only when data comes. L2 will set it to 30 s. Two clients connect to L2: the first sends data at once, the second sends nothing. What state will each client read, and where will L2 keep each one?"
 pause
 listen backlog=4 defer_accept=30s
 select L2

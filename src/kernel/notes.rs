@@ -290,7 +290,7 @@ fn syn_recv_note(
         .filter(|l| l.defer.is_some());
     match (v.pair, listener) {
         (Some(c), Some(l)) => Some(format!(
-            "{c} is ESTABLISHED; {} keeps this entry until {c} sends data: defer_accept holds the handshake until data comes",
+            "{c} is ESTABLISHED; {} keeps this entry until {c} sends data or the defer time runs out",
             l.name
         )),
         _ => None,
@@ -471,7 +471,7 @@ fn half_open_note(v: &SockView, listeners: &[Listening], entries: &ByPair<'_>) -
     let name = &l.name;
     match entries((peer, local)) {
         Some(TcpState::SynReceived) if l.defer.is_some() => Some(format!(
-            "ESTABLISHED here, but {name} holds only a SYN-RECV entry: defer_accept holds the handshake until data comes, so send something and it moves to the accept queue"
+            "ESTABLISHED here, but {name} holds only a SYN-RECV entry: defer_accept holds the handshake until data comes or its time runs out, so send something and it moves to the accept queue"
         )),
         Some(TcpState::SynReceived) if l.full => Some(format!(
             "ESTABLISHED here, but {name} holds only a SYN-RECV entry: its accept queue was full when the last ACK came, so the kernel dropped that ACK and will resend the SYN-ACK"
