@@ -30,10 +30,12 @@ note "The view's app sent is 0: it counts what send() calls have returned, and t
 wait A1 15s
 expect A1 ret=1m
 expect A1 elapsed=2s..
-note "recvall took {A1.elapsed}: at 4mbit a megabyte cannot cross in less than two seconds. The acknowledgements coming back are what let the sender send more."
+note "Not at once: recvall took {A1.elapsed}, and at 4mbit a megabyte cannot cross in less than two seconds. The acknowledgements coming back are what let the sender send more."
 
 step "Seventy segments on a new path"
-link delay=500ms rate=40mbit
+# A round trip under one second: a server resends its SYN-ACK after one
+# second unanswered, and at exactly one the handshake raced that timer.
+link delay=400ms rate=40mbit
 sysctl tcp_congestion_control
 connect L1 congestion=reno
 accept L1
@@ -44,7 +46,7 @@ select C2
 drain A2 on
 expect C2 congestion=reno
 expect C2 cwnd=10
-note "The link now holds each packet half a second each way, so a round trip takes a second: long enough to watch. This lab's sockets use the machine's congestion control, {sysctl.tcp_congestion_control}; a second client, C2, asks for reno, TCP's classic one: the path of a byte names it beside C2's cwnd."
+note "The link now holds each packet 400ms each way, so a round trip takes most of a second: long enough to watch. This lab's sockets use the machine's congestion control, {sysctl.tcp_congestion_control}; a second client, C2, asks for reno, TCP's classic one: the path of a byte names it beside C2's cwnd."
 note "A2 reads whatever comes, into a receive buffer set large, and C2's send buffer is large too: neither holds C2 back, only its congestion window (cwnd)."
 note "cwnd is {C2.cwnd} segments: how many C2 may have sent and not yet acknowledged, on a path it knows nothing of yet. C2 sends seventy segments' worth of bytes. How many round trips until all seventy are acknowledged?"
 pause
