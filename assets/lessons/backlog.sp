@@ -98,7 +98,7 @@ expect L5 accept_queue=5
 expect C18 state=ESTABLISHED
 expect C19 state=SYN-SENT
 note "L5 took {L5.accept_queue} and C19 waits in SYN-SENT: B+1, where BSD would have let in all six. The three-halves fudge factor is BSD's code, not Linux's: a book's number for the backlog is only as good as the system it was measured on."
-note "Linux keeps half-open handshakes apart, in a SYN queue that on current Linux the backlog bounds too (B+1 again; past it SYN cookies answer, by default). The lesson two-queues shows it on the kernel."
+note "Linux keeps half-open handshakes apart, in a SYN queue that on current Linux the backlog bounds too (B+1 again; past it SYN cookies answer, by default). The lesson two-queues shows that queue at work."
 
 step "listen(1)"
 note "Seven clients go to a listen(1). How many get in?"

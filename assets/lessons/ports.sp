@@ -57,4 +57,4 @@ select C8
 show C4 C5 C7 C8
 note "Both did, on ports {C7.local_port} and {C8.local_port} again: toward another server port, the same client ports make new four-part names."
 select C8
-note "What must be unique is the four-part name: the range limits the connections from one client address to each server address and port, not the connections of the machine."
+note "Both got in, so what must be unique is the four-part name: the range limits the connections from one client address to each server address and port, not the connections of the machine."

@@ -57,7 +57,8 @@ recv A3 100
 select A3
 expect A3 reuseaddr=on
 show L5 A3
-note "A3 has SO_REUSEADDR too, though only L5 asked for it: an accepted socket inherits it from its listener. Again the server closes first, then restarts at once with reuseaddr=on. Will listen succeed?"
+note "A3 has SO_REUSEADDR too, though only L5 asked for it: an accepted socket inherits it from its listener."
+note "Again the server closes first, then restarts at once with reuseaddr=on. Will listen succeed?"
 pause
 close A3
 close L5

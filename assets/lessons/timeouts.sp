@@ -95,7 +95,7 @@ wait C2
 expect C2 ret=null
 expect C2 errno=null
 expect C2 timed_out=true
-note "The first took what room had come free; the second found none: Python's time-out waited half a second for the socket to turn writable (C2's buffer never had free room of half what it held), then it said 'timed out' (TimeoutError). What will C3's second send() say?"
+note "The first took what room had come free; the second found none: Python's time-out waited half a second for the socket to turn writable (C2's buffer never had free room of half what it held), then it said 'timed out' (TimeoutError). What will C3's last send() say?"
 pause
 select C3
 send C3 1m
@@ -104,7 +104,7 @@ send C3 1m
 wait C3
 expect C3 errno=EAGAIN
 expect C3 timed_out=true
-note "SO_SNDTIMEO: C3's second send() found no room; it waited half a second, and the kernel gave up with EAGAIN, an errno."
+note "SO_SNDTIMEO: C3's last send() found no room; it waited half a second, and the kernel gave up with EAGAIN, an errno."
 
 step "Connect under both time-outs"
 note "A listen(0) with one connection already waiting drops further SYNs, so a handshake cannot finish."
@@ -125,7 +125,7 @@ wait C6
 expect C6 errno=EINPROGRESS
 expect C6 timed_out=true
 select C6
-note "A blocking connect() bounded by SO_SNDTIMEO reports EINPROGRESS instead: the handshake goes on in the kernel. And a non-blocking connect()?"
+note "A blocking connect() bounded by SO_SNDTIMEO also gives up when its time runs out, but reports EINPROGRESS, not TimeoutError: the handshake goes on in the kernel. And a non-blocking connect()?"
 pause
 connect L3 timeout=0
 expect C7 errno=EINPROGRESS
