@@ -142,7 +142,7 @@ impl WirePane {
         if crate::lab::netns::is_own() {
             let mtu = crate::wire::loopback::mtu().unwrap_or(0);
             pane.note = Some(if mtu == crate::wire::loopback::MTU {
-                format!("own lo: MTU {mtu}, no TSO/GSO")
+                format!("own lo: MTU {mtu}, no bigger segments")
             } else {
                 format!("own lo: MTU {mtu}")
             });
