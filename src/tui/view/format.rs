@@ -27,15 +27,25 @@ pub fn opt_size(n: Option<u32>) -> String {
     n.map_or_else(|| "-".into(), |n| size(u64::from(n)))
 }
 
-/// A bar of `width` cells filled to `share` (0..=1).
+/// A bar of `width` cells filled to `share` (0..=1), in eighths of a cell:
+/// a bar of one or two cells (the path of a byte at 80 columns) must
+/// still tell 40k of 128k from empty and 105k of 128k from full. Anything
+/// above nothing shows at least an eighth, and anything below all leaves
+/// at least an eighth unfilled.
 pub fn bar(share: f64, width: usize) -> String {
+    const EIGHTHS: [&str; 8] = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
     let share = share.clamp(0.0, 1.0);
-    let full = (share * width as f64).round() as usize;
-    format!(
-        "{}{}",
-        "█".repeat(full),
-        "░".repeat(width.saturating_sub(full))
-    )
+    let cells = width * 8;
+    let mut filled = (share * cells as f64).round() as usize;
+    if share > 0.0 {
+        filled = filled.max(1);
+    }
+    if share < 1.0 {
+        filled = filled.min(cells.saturating_sub(1));
+    }
+    let (full, part) = (filled / 8, filled % 8);
+    let empty = width - full - usize::from(part > 0);
+    format!("{}{}{}", "█".repeat(full), EIGHTHS[part], "░".repeat(empty))
 }
 
 /// Draws the no-break spaces `keep_units` put in `area` as plain spaces.
@@ -261,6 +271,13 @@ mod tests {
         assert_eq!(size((3 << 20) + 5000), "3.0m");
         assert_eq!(bar(0.5, 4), "██░░");
         assert_eq!(bar(2.0, 3), "███");
+        // One cell: 40.7k of 128k is not empty, 105.7k of 128k not full.
+        assert_eq!(bar(40.7 / 128.0, 1), "▍");
+        assert_eq!(bar(105.7 / 128.0, 1), "▉");
+        assert_eq!(bar(0.0, 1), "░");
+        assert_eq!(bar(1.0, 1), "█");
+        assert_eq!(bar(0.0001, 3), "▏░░");
+        assert_eq!(bar(0.9999, 3), "██▉");
     }
 
     #[test]
