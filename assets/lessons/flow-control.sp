@@ -20,7 +20,7 @@ wait C1 20s
 expect C1 ret=160k
 expect packet from=C1 to=A1 kernel=zero-window-probe within 5s
 expect packet from=A1 to=C1 win=0 kernel=zero-window-probe-ack within 5s
-note "A1's buffer is full (FULL) and the window it offers is zero (wnd 0 ZERO), yet C1's sendall returned {C1.ret}: the bytes A1 had no room for wait in C1's own send buffer (its sndbuf bar), not yet sent."
+note "A1's buffer is full (FULL) and the window it offers is zero (wnd 0 ZERO), yet C1's sendall returned {C1.ret}: the bytes A1 had no room for wait in C1's own send buffer (its sndbuf), not yet sent."
 
 step "The receiver's side"
 show A1
@@ -69,7 +69,7 @@ note "It opens: on the wire, A1 sent C1 a window update, its window no longer ze
 step "Reading on"
 expect C1 bytes_sent=160k
 expect C1 snd_mem=87382..
-note "C1's sendall is still blocked, though its send buffer is no longer full (its sndbuf bar no longer reads FULL): the kernel wakes a sender that waits for room only once the room free in its buffer is at least half of what the buffer still holds, and C1's bar shows it holding more than twice its free room."
+note "C1's sendall is still blocked, though its send buffer is no longer full (its sndbuf no longer reads FULL): the kernel wakes a sender that waits for room only once the room free in its buffer is at least half of what the buffer still holds, and C1's sndbuf shows it holding more than twice its free room."
 
 step "Reading everything"
 note "The server now reads everything, 1 MiB a second. What becomes of C1's blocked sendall?"
