@@ -42,7 +42,7 @@ show L2
 note "C4 got in. Once the {L2.defer_accept}s ran out, its next bare ACK got it in without a byte sent: TCP_DEFER_ACCEPT delays a silent client, not keeps it out."
 
 step "Eight bare SYNs"
-note "The lab will now send bare SYNs, each from an address with no way back, so no ACK comes and each entry stays while the kernel resends its SYN-ACK. Results lists them under the listener they go to. L3, a listen(3), gets 8 of them: how many SYN-RECV entries will it keep?"
+note "The lab will now send bare SYNs, each from an address with no way back, so no ACK comes and each entry stays while the kernel resends its SYN-ACK. L2, a listen(4), shows a SYN queue of 5. L3, a listen(3), gets 8 bare SYNs: how many SYN-RECV entries will it keep?"
 pause
 listen backlog=3
 syn L3 x8
