@@ -314,15 +314,22 @@ pub fn note_text(app: &App, i: usize) -> String {
 /// it that the lesson paused after (a note that asks the next question
 /// often begins with the answer to that one). Its line index.
 fn question_answered(lines: &[Line], i: usize) -> Option<usize> {
-    let pauses_after = |k: usize| {
-        lines
-            .get(k + 1)
-            .is_some_and(|l| matches!(l.statement, Statement::Pause))
-    };
     (0..i)
         .rev()
         .take_while(|&k| !matches!(lines[k].statement, Statement::Step(_)))
-        .find(|&k| matches!(lines[k].statement, Statement::Note(_)) && pauses_after(k))
+        .find(|&k| is_note(lines, k) && pauses_after(lines, k))
+}
+
+/// Whether line `k` is a note.
+fn is_note(lines: &[Line], k: usize) -> bool {
+    matches!(lines[k].statement, Statement::Note(_))
+}
+
+/// Whether the lesson pauses right after line `k` (a note that asks).
+fn pauses_after(lines: &[Line], k: usize) -> bool {
+    lines
+        .get(k + 1)
+        .is_some_and(|l| matches!(l.statement, Statement::Pause))
 }
 
 /// The last sentence of a question note, words joined by single spaces:
@@ -351,21 +358,12 @@ fn question_missing(app: &App, i: usize, narration: &str) -> Option<String> {
     // A question that opens a page (the notes before it went above with
     // the kernel view they were read beside) asks anew: it answers none.
     let page = script.page_from();
-    let opens_page = q < page
-        && !(page..i).any(|k| matches!(lines[k].statement, Statement::Note(_)))
-        && lines
-            .get(i + 1)
-            .is_some_and(|l| matches!(l.statement, Statement::Pause));
-    if opens_page {
-        return None;
-    }
+    let asks = pauses_after(lines, i);
+    let opens_page = q < page && !(page..i).any(|k| is_note(lines, k)) && asks;
     // A question asked after notes of their own answered the one before
     // asks anew too: the narration may show it alone.
-    let is_note = |k: usize| matches!(lines[k].statement, Statement::Note(_));
-    let asks = lines
-        .get(i + 1)
-        .is_some_and(|l| matches!(l.statement, Statement::Pause));
-    if asks && (q + 1..i).any(is_note) {
+    let after_answers = asks && (q + 1..i).any(|k| is_note(lines, k));
+    if opens_page || after_answers {
         return None;
     }
     let asked = last_sentence(&note_text(app, q));
