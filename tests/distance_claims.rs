@@ -60,12 +60,13 @@ mod needs_root {
     #[test]
     fn a_lost_acknowledgement_is_not_sent_again() {
         common::require_root("a link of its own");
+        // The loss starts after the handshake: a lost SYN-ACK is sent
+        // again, and on a lossy handshake `wait L1` could give up before
+        // the accept returns (this test once failed that way).
         let mut lab = LinkLab::start(
-            "delay=10ms loss=20%",
-            "listen\nconnect L1\naccept L1\nwait L1\nshow\nsendall C1 256k\nrecvall A1 256k\nwait A1 60s\nexpect A1 ret=256k\nexpect C1 sendq=0 within 20s\nshow\n",
+            "delay=10ms",
+            "listen\nconnect L1\naccept L1\nwait L1\nlink loss=20%\nshow\nsendall C1 256k\nrecvall A1 256k\nwait A1 60s\nexpect A1 ret=256k\nexpect C1 sendq=0 within 20s\nshow\n",
         );
-        // What the handshake resent (a lost SYN-ACK is sent again) is
-        // counted before the data moves.
         let before = lab.snapshot();
         let snap = lab.snapshot();
         lab.stop();

@@ -179,6 +179,14 @@ fn unmask_optional(row: &str) -> String {
             .replace("Connections · # ┐", "Connections · # ──┐")
             .replace("Connections · # ─┐", "Connections · # ──┐");
     }
+    // How many lines the kernel view runs to depends on what the kernel
+    // held when it was taken (a call in flight, a SYN-RECV entry): whether
+    // it scrolls, and where, is left out.
+    if row.contains("kernel view (show) · lines #–# of #") {
+        row = row
+            .replace(" · lines #–# of #", "")
+            .replace(" · ↓ more", "");
+    }
     row.replace(" pair ", " ").replace("call in flight", "call")
 }
 
@@ -362,6 +370,10 @@ pub fn self_test() -> Vec<String> {
             "┌ ▶ Connections · # ──┐",
         ),
         ("┌ ▶ Connections · 2 · … ─┐", "┌ ▶ Connections · # ──┐"),
+        (
+            "┌ kernel view (show) · lines 1–14 of 17 · ↓ more ───┐",
+            "┌ kernel view (show) ──┐",
+        ),
         (
             "┌ ▶ Connections · 2: CLOSE-WAIT 1, FIN-WAIT-2 1 ┐",
             "┌ ▶ Connections · # ──┐",
