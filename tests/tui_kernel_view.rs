@@ -232,6 +232,36 @@ fn one_space_closes_a_view_that_ends_its_step_and_begins_the_next() {
     );
 }
 
+/// A space pressed as the lesson's view opens, before the note about it
+/// has come (it waits for the frame that draws the view, and a step that
+/// waited on the kernel opens its view at no moment the reader chose): the
+/// view stays until the note is there to read beside it.
+#[test]
+fn a_space_before_the_views_note_waits_for_it() {
+    let (mut app, rx) = playing(
+        "# lesson: Shown\nstep \"One\"\nlisten backlog=1\nshow L1\nnote \"beside the view\"\nstep \"Two\"\nnote \"in step two\"\n",
+        (100, 30),
+    );
+    key(&mut app, KeyCode::Char(' '));
+    assert!(
+        pump(&mut app, &rx, |a| matches!(a.mode, Mode::Show)),
+        "the view never opened"
+    );
+    assert!(!noted(&app, "beside the view"), "the note came before its frame");
+    key(&mut app, KeyCode::Char(' '));
+    assert!(matches!(app.mode, Mode::Show), "{:?}", app.mode);
+    assert!(
+        pump_drawn(&mut app, &rx, |a| noted(a, "beside the view")),
+        "the note never came"
+    );
+    assert!(matches!(app.mode, Mode::Show), "{:?}", app.mode);
+    key(&mut app, KeyCode::Char(' '));
+    assert!(
+        pump_drawn(&mut app, &rx, |a| noted(a, "in step two")),
+        "the space after the note did not close the view and go on"
+    );
+}
+
 /// A question asked beside the kernel view: the space that closes the view
 /// also shows what happens, as space does at every other pause; Esc only
 /// closes it.

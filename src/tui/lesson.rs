@@ -249,6 +249,12 @@ impl App {
     /// all shown beside it), going on is the next step, so that the reader
     /// does not press space once for nothing. Esc or q only close it.
     pub fn close_view_and_go_on(&mut self) {
+        // A note the lesson wrote for the view is on its way (it waits for
+        // the frame that draws the view): space waits for it, rather than
+        // close the view before the note about it was read beside it.
+        if self.note_due_beside_view() {
+            return;
+        }
         // Space was pressed: the notes shown beside the view were read, so
         // the view that opens next gets its own notes without another
         // space (the previous view's notes above it would not match it).
@@ -273,6 +279,20 @@ impl App {
         if paused || (step_next && at_step_end) {
             self.next_step();
         }
+    }
+
+    /// Whether the lesson is about to show a note beside the kernel view
+    /// it opened: it waits at no stop, and its next line is that note.
+    fn note_due_beside_view(&self) -> bool {
+        let Some(s) = &self.script else { return false };
+        s.lesson
+            && !s.done
+            && s.stop().is_none()
+            && s.viewing_from.is_some()
+            && s.player
+                .lines()
+                .get(s.player.position())
+                .is_some_and(|l| matches!(l.statement, Statement::Note(_)))
     }
 
     /// A frame was drawn: a note that waited for it may appear.
