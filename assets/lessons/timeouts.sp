@@ -132,4 +132,4 @@ expect C7 errno=EINPROGRESS
 expect C7 timed_out=false
 expect C7 state=SYN-SENT
 select C7
-note "Non-blocking, connect() returned EINPROGRESS at once: the handshake had begun, not finished. While L3 is full, C7's kernel sends the SYN again on its own, as often as the settings allow, then gives up; the program learns the outcome from SO_ERROR once the socket turns writable."
+note "Non-blocking, connect() returned EINPROGRESS at once: the handshake had begun, not finished. While L3 is full, C5's, C6's and C7's kernels resend the SYN as often as the settings allow (Selected counts them), then give up: SO_ERROR tells the program."
