@@ -153,6 +153,19 @@ fn real_names_resolve_as_python_resolves_them_and_the_socket_follows() {
     assert_eq!(run.call("L1", "listen").outcome.ret(), Some(0));
 }
 
+/// A script that ends on `listen localhost:0` reports the listen too: it is
+/// told from the lookup's thread just after the lookup, and the script's end
+/// must not close the lab in between (it did, once in a loaded test run).
+#[test]
+fn a_script_that_ends_on_a_named_listen_reports_the_listen() {
+    for i in 0..100 {
+        let run = common::run("listen localhost:0\n");
+        run.assert_ok();
+        assert_eq!(run.calls("L1", "getaddrinfo").len(), 1, "run {i}");
+        assert_eq!(run.calls("L1", "listen").len(), 1, "run {i}");
+    }
+}
+
 /// Finished calls of one kind, in the order they were reported.
 fn ops_of(app: &App, call: Call) -> Vec<CallResult> {
     app.log

@@ -247,7 +247,10 @@ fn a_space_before_the_views_note_waits_for_it() {
         pump(&mut app, &rx, |a| matches!(a.mode, Mode::Show)),
         "the view never opened"
     );
-    assert!(!noted(&app, "beside the view"), "the note came before its frame");
+    assert!(
+        !noted(&app, "beside the view"),
+        "the note came before its frame"
+    );
     key(&mut app, KeyCode::Char(' '));
     assert!(matches!(app.mode, Mode::Show), "{:?}", app.mode);
     assert!(

@@ -290,6 +290,8 @@ pub(crate) fn resolve_then(
             if shared2.epoch() != epoch {
                 return;
             }
+            // The lookup and the calls it leads to are told as one.
+            let _told = shared2.telling();
             match found.addr {
                 // The lookup is reported once its socket is in the lab, so
                 // that the line after it finds the socket there.

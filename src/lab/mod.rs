@@ -158,6 +158,9 @@ pub(crate) struct Shared {
     /// Counts the changes to who is where: a socket joined, a connect
     /// learned its local address.
     generation: AtomicU64,
+    /// Held while a name lookup's result and the calls it led to are told
+    /// (see [`Lab::told`]).
+    telling: Mutex<()>,
 }
 
 /// A function told of each socket that joins the lab: its name, local and
@@ -166,6 +169,12 @@ pub type RegisterHook =
     Arc<dyn Fn(SockName, Option<std::net::SocketAddr>, Option<std::net::SocketAddr>) + Send + Sync>;
 
 impl Shared {
+    /// Held while a lookup's result and the calls it led to are told, so
+    /// that they are told as one.
+    pub(crate) fn telling(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.telling.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     pub(crate) fn call_log(&self) -> std::sync::MutexGuard<'_, calls::CallLog> {
         self.calls.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -253,6 +262,7 @@ impl Lab {
             on_register: Mutex::new(None),
             lookups: lookup::Lookups::default(),
             generation: AtomicU64::new(0),
+            telling: Mutex::new(()),
         };
         (
             Lab {
@@ -598,6 +608,14 @@ impl Lab {
                 .or_else(|| s.recv.settled(call.seq))
                 .unwrap_or(false)
         })
+    }
+
+    /// Returns once what a name lookup led to has been told with it: a
+    /// `listen HOST:PORT` tells its `getaddrinfo`, then its `listen`, from
+    /// the lookup's thread, and a script that ends as soon as the first is
+    /// told would otherwise close the lab before the second.
+    pub fn told(&self) {
+        drop(self.shared.telling());
     }
 
     /// The name lookups not answered yet, each with its call.

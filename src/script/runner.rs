@@ -218,6 +218,9 @@ impl<'s> Runner<'s> {
 
     /// Reports calls still blocked at the end, then closes the lab.
     fn finish(&mut self) {
+        // A lookup's socket call is told just after the lookup: wait for
+        // it, so that the last line's results are all here.
+        self.lab.told();
         self.pump_until(Instant::now());
         if let Some(wire) = &self.wire {
             wire.settle(Duration::from_millis(500));
