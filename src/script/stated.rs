@@ -30,7 +30,7 @@ impl Stated {
 }
 
 /// Statements in a row, each subject said once where the one before it
-/// has the same: `L1 accept returned nothing · gave no errno · timed
+/// has the same: `L1 accept had no result · gave no errno · timed
 /// out`.
 pub fn joined(stated: &[Stated]) -> Vec<String> {
     stated
@@ -75,7 +75,7 @@ pub fn stated(e: &Expectation, got: Option<&str>, call: Option<&str>, ok: bool) 
             None => format!("{sock}'s last call"),
         };
         let rest = match field {
-            "ret" if none => "returned nothing".to_string(),
+            "ret" if none => "had no result".to_string(),
             "ret" => format!("returned {value}"),
             "errno" if none => "gave no errno".to_string(),
             "errno" => format!("failed with {value}"),
@@ -465,17 +465,13 @@ mod tests {
             rest: rest.into(),
         };
         let row = joined(&[
-            s("L1 accept", "returned nothing"),
+            s("L1 accept", "had no result"),
             s("L1 accept", "gave no errno"),
             s("L1", "is LISTEN"),
         ]);
         assert_eq!(
             row,
-            vec![
-                "L1 accept returned nothing",
-                "gave no errno",
-                "L1 is LISTEN"
-            ]
+            vec!["L1 accept had no result", "gave no errno", "L1 is LISTEN"]
         );
     }
 }
