@@ -209,7 +209,7 @@ fn syn_queue_notes(
             "tcp_syncookies=2: every SYN is answered with a SYN cookie, so no SYN-RECV entry is kept".into(),
         ),
         PastLimit::Cookies if c.syncookies_sent > 0 && len >= limit => notes.push(format!(
-            "cookies sent: the SYN queue was full ({len} of {limit}), so further SYNs got a SYN cookie and left no entry (SyncookiesSent {})",
+            "cookies sent: the SYN queue was full ({len} of {limit}), so further SYNs got a SYN cookie and left no entry (so far SyncookiesSent {}, counted for all listeners together)",
             c.syncookies_sent
         )),
         PastLimit::Cookies if len >= limit => notes.push(format!(
