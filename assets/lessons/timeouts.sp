@@ -117,8 +117,8 @@ expect C5 errno=null
 expect C5 timed_out=true
 expect C5 state=SYN-SENT
 select C5
-note "Python's time-out: connect() timed out (TimeoutError) while the kernel goes on sending SYNs: C5 is still SYN-SENT."
-note "C5's sendq reads {C5.sendq} though it sent no data: its SYN takes one sequence number, and waits, unacknowledged, like a byte. What will a blocking connect() bounded by SO_SNDTIMEO report?"
+note "Python's time-out: connect() timed out (TimeoutError) while the kernel went on sending SYNs: C5 was still SYN-SENT."
+note "C5's sendq read {C5.sendq} then, though it sent no data: while the handshake goes on, its SYN takes one sequence number, and waits, unacknowledged, like a byte. What will a blocking connect() bounded by SO_SNDTIMEO report?"
 pause
 connect L3 sndtimeo=500ms
 wait C6
@@ -132,4 +132,4 @@ expect C7 errno=EINPROGRESS
 expect C7 timed_out=false
 expect C7 state=SYN-SENT
 select C7
-note "Non-blocking, connect() returned EINPROGRESS at once: the handshake had begun, not finished. While L3 is full, C5's, C6's and C7's kernels resend the SYN as often as the settings allow (Selected counts them), then give up: SO_ERROR tells the program."
+note "Non-blocking, connect() returned EINPROGRESS at once: the handshake had begun, not finished. While L3 is full, C5's, C6's and C7's kernels resend the SYN as often as the settings allow (Selected counts them), then give up, and the rows read CLOSED; SO_ERROR tells a program why."

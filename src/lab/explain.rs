@@ -238,12 +238,12 @@ fn read_ret(f: &Facts<'_>, n: u64) -> Reading {
         }
         (Call::Send, None) if f.mode != TimeoutMode::Blocking => {
             format!(
-                "took {n} of {asked} bytes at once, on to the peer or into the send buffer: no room for more"
+                "took {n} of {asked} bytes at once, on to the peer or into the send buffer: no room for more at that moment"
             )
         }
         (Call::Send, None) => {
             format!(
-                "took {n} of {asked} bytes, on to the peer or into the send buffer: no room for more"
+                "took {n} of {asked} bytes, on to the peer or into the send buffer: no room for more at that moment"
             )
         }
         (Call::SendAll, None) => format!("stopped after {n} of {asked} bytes"),

@@ -243,6 +243,11 @@ fn path_spans(
             }
         }
         None if handshaking => tail.push(Span::styled("no connection yet", t.dim())),
+        // A client whose handshake never finished (its kernel gave up on
+        // the SYNs, or was refused) had no peer to speak of.
+        None if from.state == TcpState::Closed && from.pair.is_none() => {
+            tail.push(Span::styled("no connection", t.dim()));
+        }
         // The lab's own peer, gone from the kernel: it was closed.
         None => match from.pair {
             Some(peer) => tail.push(Span::styled(format!("{peer} is closed"), t.dim())),
