@@ -15,7 +15,7 @@ sysctl tcp_synack_retries=100
 sysctl tcp_syn_linear_timeouts=127
 sysctl tcp_syn_retries=127
 note "A half-open entry may now wait through {sysctl.tcp_synack_retries} SYN-ACK resends (tcp_synack_retries), not 5; the last step lowers them and shows the entries go."
-note "A client whose SYN goes unanswered sends it again, first each second, then at doubling gaps: tcp_syn_linear_timeouts ({sysctl.tcp_syn_linear_timeouts} now) sets how long the one-second gaps go on, and with tcp_syn_retries ({sysctl.tcp_syn_retries} now) how many resends in all."
+note "A client whose SYN goes unanswered sends it again, first each second, then at doubling gaps: tcp_syn_linear_timeouts ({sysctl.tcp_syn_linear_timeouts} now) decides how long the one-second gaps go on, and adding tcp_syn_retries ({sysctl.tcp_syn_retries} now) to it gives the number of resends in all."
 
 step "TCP_DEFER_ACCEPT"
 note "TCP_DEFER_ACCEPT asks the server to finish a handshake only when data comes. L2 will set it to 30 s. Two clients connect to L2: the first sends data at once, the second sends nothing. What state will each client read, and where will L2 keep each one?"
