@@ -37,11 +37,11 @@ note "L2 keeps C4's entry for {L2.defer_accept}s: the kernel counts the time in 
 show L2 counters
 note "L2 dropped both clients' last ACKs, bare as they were: TCPDeferAcceptDrop ({L2.defer_accept_drop}) counts each. C3's data then finished its handshake."
 select L2
-note "C4 sends nothing more. The lab now waits until L2's defer time runs out for it."
+note "C4 sends nothing: the lab waits for L2's defer time to run out."
 expect L2 accept_queue=2 within 40s
 expect L2 syn_recv=0
 show L2
-note "C4 got in. Once the {L2.defer_accept}s ran out, its next bare ACK got it in without a byte sent: TCP_DEFER_ACCEPT delays a silent client, not keeps it out."
+note "C4 got in once the {L2.defer_accept}s ran out, with its next bare ACK and no byte sent: TCP_DEFER_ACCEPT delays a silent client, not keeps it out."
 
 step "Eight bare SYNs"
 note "The lab will now send bare SYNs, each from an address with no way back, so no ACK comes and each entry stays while the kernel resends its SYN-ACK. L2's pane shows both its queues holding 5 (2/5, 0/5). L3, a listen(3), gets 8 bare SYNs: how many SYN-RECV entries will it keep?"
