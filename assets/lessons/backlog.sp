@@ -120,7 +120,7 @@ connect L7 x7
 sleep 300ms
 expect L7 accept_queue=6
 select L7
-note "L7 let in {L7.accept_queue}: one more than its backlog, as before. The backlog is not a number of clients; it bounds how many finished handshakes may wait for accept(): on Linux, one more than the backlog."
+note "L7 let in {L7.accept_queue}: one more than its backlog, as before. The backlog is not a number of clients; it bounds the queues: on Linux, one more than the backlog may wait for accept(), and the SYN queue holds as many half-open ones."
 
 step "What programs ask for"
 note "Python's listen() with no argument asks the kernel for 128: the smaller of 128 and socket.SOMAXCONN, a constant of the C headers Python was built with, not the kernel's net.core.somaxconn. A listener asks for the same here:"
