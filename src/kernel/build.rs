@@ -107,6 +107,7 @@ fn lab_view(s: &SocketInfo, e: Option<&DiagEntry>, phrases: &mut Phrases) -> Soc
         (!m.closed).then(|| m.sndtimeo.unwrap_or_default()),
     );
     v.set_ended(m.ended);
+    v.set_syns_unanswered(m.syns_unanswered);
     held.rcvbuf = e.and_then(|e| e.bufs).map(|b| b.0);
     held.sndbuf = e.and_then(|e| e.bufs).map(|b| b.1);
     held.rcv_mem = e.and_then(|e| e.mem).map(|m| m.0);

@@ -182,6 +182,7 @@ struct RareFields {
     syn_queue: Option<SynQueue>,
     half_open: Option<HalfOpen>,
     ended: Option<Ended>,
+    syns_unanswered: Option<u32>,
 }
 
 const NO_RARE: RareFields = RareFields {
@@ -195,6 +196,7 @@ const NO_RARE: RareFields = RareFields {
     rcvbuf_asked: None,
     sndbuf_asked: None,
     ended: None,
+    syns_unanswered: None,
 };
 
 impl Rare {
@@ -258,6 +260,9 @@ rare_fields! {
     /// Lab sockets: how the connection ended, as the lab saw it (this
     /// side's close or shutdown, or an error a call reported).
     ended, set_ended: Ended;
+    /// Lab clients whose handshake the kernel gave up, nothing having
+    /// answered it: the SYNs they sent.
+    syns_unanswered, set_syns_unanswered: u32;
 }
 
 impl SockView {

@@ -197,7 +197,14 @@ impl Snapshotter {
         let mut sockets = std::mem::take(&mut self.lab);
         lab.sockets_into(&mut sockets);
         let t = lab.elapsed();
-        let snap = self.take_of(&sockets, t);
+        let mut snap = self.take_of(&sockets, t);
+        if let Ok(s) = &snap
+            && settle_handshakes(lab, &sockets, s)
+        {
+            // What the lab learned belongs in this view, not the next.
+            lab.sockets_into(&mut sockets);
+            snap = self.take_of(&sockets, t);
+        }
         if let Ok(snap) = &snap {
             retire_let_go(lab, &sockets, snap);
         }
@@ -289,6 +296,28 @@ impl Snapshotter {
             std::mem::take(&mut self.spare),
         )
     }
+}
+
+/// Clients the kernel has let go of that the lab knows no end of (no
+/// close, shutdown or error a call reported): how their handshake went is
+/// read from the kernel once. Returns whether the lab learned something.
+fn settle_handshakes(lab: &Observer, sockets: &[SocketInfo], snap: &Snapshot) -> bool {
+    // The lab lists its sockets in name order.
+    let unread = |n: SockName| {
+        sockets
+            .binary_search_by_key(&n, |s| s.name)
+            .ok()
+            .map(|i| &sockets[i])
+            .is_some_and(|s| !s.handshake_read && !s.meta.closed && s.meta.ended.is_none())
+    };
+    let ended: Vec<SockName> = snap
+        .sockets
+        .iter()
+        .filter(|v| v.state == TcpState::Closed && v.role == ViewRole::Client)
+        .filter_map(|v| v.id)
+        .filter(|n| unread(*n))
+        .collect();
+    !ended.is_empty() && lab.settle_handshakes(&ended)
 }
 
 /// Closed connection ends the snapshot found no kernel trace of (the

@@ -119,7 +119,7 @@ pub(crate) fn annotate(
         } else if v.closed {
             notes.push(closed_note(v.state, v.reuseaddr, v.id));
         } else if v.state == TcpState::Closed && v.id.is_some() {
-            notes.push(gone_note(v.ended()).into());
+            notes.push(gone_note(v.ended(), v.syns_unanswered()));
         }
         v.notes = phrases.all(&notes);
     }
@@ -516,9 +516,20 @@ fn closed_note(state: TcpState, reuseaddr: Option<bool>, name: Option<SockName>)
 
 /// Why a lab socket still open has no connection, from how the lab saw it
 /// end; what no call has reported (a reset, the end after a half-close)
-/// the kernel's CLOSE alone cannot tell apart.
-fn gone_note(ended: Option<Ended>) -> &'static str {
-    match ended {
+/// the kernel's CLOSE alone cannot tell apart, but for a handshake nothing
+/// ever answered.
+fn gone_note(ended: Option<Ended>, syns_unanswered: Option<u32>) -> String {
+    if let Some(syns) = syns_unanswered {
+        let told = if ended == Some(Ended::Error(Errno(libc::ETIMEDOUT))) {
+            "a call here reported it"
+        } else {
+            "SO_ERROR holds it for the next call to report"
+        };
+        return format!(
+            "no connection: nothing answered its {syns} SYNs, so the kernel gave up the handshake with ETIMEDOUT ({told})"
+        );
+    }
+    let said = match ended {
         Some(Ended::Error(Errno(libc::ECONNRESET))) => {
             "no connection: it was reset (a call here reported ECONNRESET)"
         }
@@ -529,7 +540,8 @@ fn gone_note(ended: Option<Ended>) -> &'static str {
             handshake: true, ..
         }) => "no connection: shutdown() here dropped its handshake in SYN-SENT; no reset came",
         _ => "no connection: it was reset or timed out, or it never connected",
-    }
+    };
+    said.into()
 }
 
 /// The notes on a UDP socket's figures.

@@ -199,6 +199,8 @@ struct ViewJson<'a> {
     owner: Option<&'a super::watch::owners::Owner>,
     #[serde(skip_serializing_if = "Option::is_none")]
     ended: Option<crate::lab::Ended>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    syns_unanswered: Option<u32>,
 }
 
 fn said_nothing(p: &&[Phrase]) -> bool {
@@ -246,6 +248,7 @@ impl Serialize for SockView {
             time_wait_ms: self.time_wait_ms,
             owner: self.owner.as_ref(),
             ended: self.ended(),
+            syns_unanswered: self.syns_unanswered(),
         }
         .serialize(s)
     }

@@ -49,6 +49,21 @@ impl Observer {
         left
     }
 
+    /// Reads the handshakes of clients the kernel has let go of (a reader
+    /// found them CLOSE, with nothing in their record of how they ended),
+    /// and keeps the SYNs of those nothing answered (see
+    /// [`SocketInfo::meta`]'s `syns_unanswered`). Returns whether any record
+    /// changed.
+    pub fn settle_handshakes(&self, names: &[SockName]) -> bool {
+        let mut changed = false;
+        for name in names {
+            if let Some(s) = self.shared.get(*name) {
+                changed |= s.settle_handshake();
+            }
+        }
+        changed
+    }
+
     /// Bytes `sock`'s sends put in its stream that the call log no longer
     /// keeps (it keeps the newest calls only).
     pub fn sent_gone(&self, sock: SockName) -> u64 {

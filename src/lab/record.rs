@@ -17,7 +17,7 @@ use super::preview::Preview;
 use super::result::{Arg, Call, CallResult, Datagram, Kind, LabEvent, Outcome, Started};
 
 /// TCP_CLOSE in `linux/tcp_states.h`: no connection any more.
-const TCP_CLOSE: u8 = 7;
+pub(super) const TCP_CLOSE: u8 = 7;
 
 /// A call being made: what it is and when it began. `finish` makes the record.
 pub(crate) struct Recorder {

@@ -58,6 +58,10 @@ pub struct Meta {
     /// (`closed` says whether the socket is closed, `ended` why the
     /// connection is over: a reset connection closed after stays a reset.)
     pub ended: Option<Ended>,
+    /// A client whose handshake the kernel gave up with no segment ever
+    /// answering it: the SYNs it sent (TCP_INFO's `tcpi_segs_out`). The
+    /// kernel keeps ETIMEDOUT in SO_ERROR for the next call to report.
+    pub syns_unanswered: Option<u32>,
 }
 
 /// A socket of the lab.
@@ -89,6 +93,8 @@ pub(crate) struct LabSocket {
     pub kernel_local: std::sync::OnceLock<SocketAddr>,
     /// The socket's inode (sock_diag names sockets by it).
     pub inode: u64,
+    /// Its handshake is over and was read ([`LabSocket::settle_handshake`]).
+    handshake_read: AtomicBool,
 }
 
 impl LabSocket {
@@ -130,6 +136,7 @@ impl LabSocket {
             starting: AtomicBool::new(false),
             kernel_local: std::sync::OnceLock::new(),
             inode,
+            handshake_read: AtomicBool::new(false),
         }
     }
 
@@ -142,6 +149,32 @@ impl LabSocket {
         if m.ended != next {
             m.ended = next;
         }
+    }
+
+    /// Once the kernel has let go of a client's handshake unanswered,
+    /// keeps how many SYNs it sent in [`Meta::syns_unanswered`]: TCP_INFO
+    /// reads CLOSE, segments went out and none at all came in (a refusal
+    /// is a reset, which counts). Read once: a client connects once, and
+    /// CLOSE is where it stays. Returns whether the record changed.
+    pub fn settle_handshake(&self) -> bool {
+        if self.handshake_read.load(Ordering::Acquire) {
+            return false;
+        }
+        let Some(fd) = self.fd() else {
+            return false;
+        };
+        let Ok(counts) = crate::sys::sockopt::tcp_counts(std::os::fd::AsFd::as_fd(&*fd)) else {
+            return false;
+        };
+        if counts.state != super::record::TCP_CLOSE || counts.segs_out == 0 {
+            return false;
+        }
+        self.handshake_read.store(true, Ordering::Release);
+        if counts.segs_in > 0 || counts.retrans == 0 {
+            return false;
+        }
+        self.meta().syns_unanswered = Some(counts.segs_out);
+        true
     }
 
     /// What the lab knows of the socket, shared (to share with another).
@@ -190,6 +223,7 @@ impl LabSocket {
             bytes_received: self.bytes_received.load(Ordering::Relaxed),
             in_flight: send_call.into_iter().chain(recv_call).collect(),
             pending: sending + receiving + starting,
+            handshake_read: self.handshake_read.load(Ordering::Acquire),
         }
     }
 }
@@ -230,4 +264,6 @@ pub struct SocketInfo {
     pub in_flight: Vec<InFlight>,
     /// Calls queued or running.
     pub pending: usize,
+    /// Its handshake is over and was read: nothing more to learn of it.
+    pub handshake_read: bool,
 }

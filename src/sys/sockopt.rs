@@ -50,10 +50,13 @@ pub fn set_int(
     Ok(())
 }
 
-/// The TCP state (`tcpi_state`, the kernel's `TCP_ESTABLISHED` … numbering,
-/// the first byte of TCP_INFO).
-pub fn tcp_state(fd: BorrowedFd<'_>) -> io::Result<u8> {
-    let mut info = [0u8; std::mem::size_of::<libc::tcp_info>()];
+/// Room for `struct tcp_info` as this kernel or a newer one writes it
+/// (the kernel writes no more than it is given).
+const TCP_INFO_ROOM: usize = 256;
+
+/// `struct tcp_info` as the kernel wrote it, and how many bytes it wrote.
+fn tcp_info(fd: BorrowedFd<'_>) -> io::Result<([u8; TCP_INFO_ROOM], usize)> {
+    let mut info = [0u8; TCP_INFO_ROOM];
     let mut len = info.len() as libc::socklen_t;
     // SAFETY: getsockopt writes at most `len` bytes into `info`, which is
     // that long, and stores the length it wrote in `len`; both live for
@@ -73,7 +76,49 @@ pub fn tcp_state(fd: BorrowedFd<'_>) -> io::Result<u8> {
     if len == 0 {
         return Err(io::Error::other("TCP_INFO came back empty"));
     }
-    Ok(info[0])
+    Ok((info, len as usize))
+}
+
+/// The TCP state (`tcpi_state`, the kernel's `TCP_ESTABLISHED` … numbering,
+/// the first byte of TCP_INFO).
+pub fn tcp_state(fd: BorrowedFd<'_>) -> io::Result<u8> {
+    tcp_info(fd).map(|(info, _)| info[0])
+}
+
+/// What TCP_INFO counts of the segments a socket sent and received.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TcpCounts {
+    /// `tcpi_state`.
+    pub state: u8,
+    /// `tcpi_total_retrans`: segments sent again.
+    pub retrans: u32,
+    /// `tcpi_segs_out`: segments sent, the ones sent again included.
+    pub segs_out: u32,
+    /// `tcpi_segs_in`: segments received, a reset included.
+    pub segs_in: u32,
+}
+
+/// Where `struct tcp_info` keeps `tcpi_total_retrans`.
+const TOTAL_RETRANS: usize = 100;
+/// Where it keeps `tcpi_segs_out` (Linux 4.2 and later), then `tcpi_segs_in`.
+const SEGS_OUT: usize = 136;
+const SEGS_IN: usize = 140;
+
+/// The segments a TCP socket sent and received, from TCP_INFO; an error
+/// on a kernel too old to count them.
+pub fn tcp_counts(fd: BorrowedFd<'_>) -> io::Result<TcpCounts> {
+    let (info, len) = tcp_info(fd)?;
+    let at = |i: usize| {
+        (i + 4 <= len)
+            .then(|| u32::from_ne_bytes([info[i], info[i + 1], info[i + 2], info[i + 3]]))
+            .ok_or_else(|| io::Error::other("this kernel's TCP_INFO counts no segments"))
+    };
+    Ok(TcpCounts {
+        state: info[0],
+        retrans: at(TOTAL_RETRANS)?,
+        segs_out: at(SEGS_OUT)?,
+        segs_in: at(SEGS_IN)?,
+    })
 }
 
 /// The bytes in a TCP socket's send queue, sent or not, that its peer has
@@ -87,4 +132,31 @@ pub fn outq(fd: BorrowedFd<'_>) -> io::Result<u32> {
         return Err(io::Error::last_os_error());
     }
     Ok(u32::try_from(value).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_counts_are_where_libc_puts_them() {
+        use std::mem::offset_of;
+        assert_eq!(
+            TOTAL_RETRANS,
+            offset_of!(libc::tcp_info, tcpi_total_retrans)
+        );
+        assert_eq!(SEGS_OUT, offset_of!(libc::tcp_info, tcpi_segs_out));
+        assert_eq!(SEGS_IN, offset_of!(libc::tcp_info, tcpi_segs_in));
+    }
+
+    #[test]
+    fn a_connection_on_loopback_counts_its_handshake() {
+        use std::os::fd::AsFd;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let counts = tcp_counts(client.as_fd()).unwrap();
+        // ESTABLISHED (1): the SYN and the ACK out, the SYN-ACK in.
+        assert_eq!(counts.state, 1);
+        assert_eq!((counts.segs_out, counts.segs_in, counts.retrans), (2, 1, 0));
+    }
 }

@@ -37,6 +37,7 @@ fn sock(name: &str, meta: Meta, inode: u64) -> SocketInfo {
         bytes_received: 0,
         in_flight: Vec::new(),
         pending: 0,
+        handshake_read: false,
     }
 }
 

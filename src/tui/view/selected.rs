@@ -246,7 +246,11 @@ fn path_spans(
         // A client whose handshake never finished (its kernel gave up on
         // the SYNs, or was refused) had no peer to speak of.
         None if from.state == TcpState::Closed && from.pair.is_none() => {
-            tail.push(Span::styled("no connection", t.dim()));
+            let why = match from.syns_unanswered() {
+                Some(syns) => format!("no connection: {syns} SYNs, none answered"),
+                None => "no connection".into(),
+            };
+            tail.push(Span::styled(why, t.dim()));
         }
         // The lab's own peer, gone from the kernel: it was closed.
         None => match from.pair {
