@@ -35,7 +35,7 @@ wait L3
 send C2 "GET /\n"
 recv A2 100
 select A2
-note "The usual advice for a restart is to set SO_REUSEADDR. This server will close first like the other, then restart at once with reuseaddr=on on the new socket. Will listen succeed now?"
+note "The usual advice for a restart is to set SO_REUSEADDR. This server will close first like the other, then restart at once with SO_REUSEADDR set on the new socket. Will listen succeed now?"
 pause
 close A2
 close L3
@@ -59,7 +59,7 @@ select A3
 expect A3 reuseaddr=on
 show L5 A3
 note "A3 has SO_REUSEADDR too, though only L5 asked for it: an accepted socket inherits it from its listener."
-note "Again the server closes first, then restarts at once with reuseaddr=on. Will listen succeed?"
+note "Again the server closes first, then restarts at once, the new socket with SO_REUSEADDR set as well. Will listen succeed?"
 pause
 close A3
 close L5

@@ -14,7 +14,7 @@ note "A handshake is given up after a few resends: of the SYN-ACK by the server,
 sysctl tcp_synack_retries=100
 sysctl tcp_syn_linear_timeouts=127
 sysctl tcp_syn_retries=127
-note "A half-open entry may now wait through {sysctl.tcp_synack_retries} SYN-ACK resends (tcp_synack_retries), not 5; the last step lowers them and shows the entries go."
+note "A half-open entry may now wait through {sysctl.tcp_synack_retries} SYN-ACK resends (tcp_synack_retries), not 5; the last step lowers them again."
 note "A client whose SYN goes unanswered sends it again, first each second, then at doubling gaps: tcp_syn_linear_timeouts ({sysctl.tcp_syn_linear_timeouts} now) decides how long the one-second gaps go on, and adding tcp_syn_retries ({sysctl.tcp_syn_retries} now) to it gives the number of resends in all."
 
 step "TCP_DEFER_ACCEPT"
@@ -68,7 +68,7 @@ select C5
 note "Yes: C5 got in. Its SYN met the full SYN queue and got a cookie, its ACK brought the cookie back, and the kernel made the connection from it. L3 counts {L3.syncookies_sent} cookies sent, {L3.syncookies_recv} back."
 
 step "SYN cookies off"
-note "Now SYN cookies go off, and L4, a listen(3) as L3 was, gets the same 8 bare SYNs. What becomes of the SYNs past its SYN queue?"
+note "Now SYN cookies go off, and L4, a listen(3) as L3 was, gets 8 bare SYNs, as L3 did. What becomes of the SYNs past its SYN queue?"
 pause
 sysctl tcp_syncookies=0
 listen backlog=3
