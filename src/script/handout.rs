@@ -473,6 +473,7 @@ pub fn kernel_view(
     if shown.is_empty() {
         return vec![show::nothing_to_show(only)];
     }
+    let gone = show::not_held(&shown, only);
     // The overflow counters belong with the whole view, and with a
     // listener's; the UDP counters with a UDP socket's.
     let counters = only.is_empty() || shown.iter().any(|v| v.role == ViewRole::Listener);
@@ -508,6 +509,9 @@ pub fn kernel_view(
         && n > 0
     {
         lines.push(format!("  └ … {n} more alike: syn-recv entries"));
+    }
+    if !gone.is_empty() {
+        lines.push(show::nothing_to_show(&gone));
     }
     // On a link, what is queued at its entry and what crosses it, each
     // way, as `show` prints it.

@@ -250,6 +250,16 @@ pub fn selected<'a>(snap: &'a Snapshot, only: &[SockName]) -> Vec<&'a SockView> 
         .collect()
 }
 
+/// The names of `show S…` that none of the views `shown` is: sockets the
+/// kernel no longer holds. The view says so, not leaves them out: a class
+/// looks for them.
+pub fn not_held(shown: &[&SockView], only: &[SockName]) -> Vec<SockName> {
+    only.iter()
+        .copied()
+        .filter(|n| !shown.iter().any(|v| v.id == Some(*n)))
+        .collect()
+}
+
 /// What the view says when it has nothing to show for `show [S…]`.
 pub fn nothing_to_show(only: &[SockName]) -> String {
     match only {
@@ -269,11 +279,12 @@ pub fn nothing_to_show(only: &[SockName]) -> String {
 pub fn table(snap: &Snapshot, only: &[SockName]) -> String {
     let mut lines = vec![format!("kernel view at {:.3} s", snap.t.as_secs_f64())];
     let shown = selected(snap, only);
-    if shown.is_empty() {
-        lines.push(nothing_to_show(only));
-    }
+    let gone = not_held(&shown, only);
     for v in shown {
         lines.extend(socket_lines(v));
+    }
+    if !gone.is_empty() || only.is_empty() && lines.len() == 1 {
+        lines.push(nothing_to_show(&gone));
     }
     if let Some(link) = &snap.link {
         lines.extend(link_lines(link));
