@@ -169,6 +169,11 @@ pub struct App {
     /// The part of the kernel view a lesson's `show` cites, kept in sight
     /// until the reader scrolls (the narration beside it may grow).
     pub kernel_view_at: crate::script::ShowAt,
+    /// When the kernel view was taken, in the lab's time: it stands
+    /// still while the kernel goes on, and its title says how long ago.
+    pub kernel_view_taken: Duration,
+    /// The whole seconds of that age the screen last showed.
+    kernel_view_age: u64,
     /// Which way of the selected connection the path of a byte shows
     /// first: the one a lesson's `select S recv` talks about.
     pub facing: crate::script::Facing,
@@ -231,6 +236,8 @@ impl App {
             kernel_view: String::new(),
             kernel_view_top: Scroll::default(),
             kernel_view_at: crate::script::ShowAt::Top,
+            kernel_view_taken: Duration::ZERO,
+            kernel_view_age: 0,
             mode: Mode::Normal,
             frozen: None,
             size: (80, 24),
@@ -335,6 +342,14 @@ impl App {
                 if opened {
                     // The watched ports the view already shows.
                     self.wire_follows();
+                }
+                // The kernel view's title tells its age, second by second.
+                if matches!(self.mode, Mode::Show) {
+                    let age = self.kernel_view_age_now().as_secs();
+                    if age != self.kernel_view_age {
+                        self.kernel_view_age = age;
+                        self.dirty = true;
+                    }
                 }
                 if self.calls_in_flight() || self.wire.changed() || opened {
                     self.dirty = true;

@@ -14,10 +14,16 @@ impl App {
         self.kernel_view = text;
         self.kernel_view_top.reset();
         self.kernel_view_at = at;
+        self.kernel_view_taken = self.lab.elapsed();
         if matches!(self.mode, Mode::Normal | Mode::Show) {
             self.mode = Mode::Show;
         }
         self.dirty = true;
+    }
+
+    /// How long ago the kernel view was taken.
+    pub fn kernel_view_age_now(&self) -> std::time::Duration {
+        self.lab.elapsed().saturating_sub(self.kernel_view_taken)
     }
 
     /// Closes the kernel view; a lesson held under it goes on.

@@ -133,6 +133,21 @@ fn end_of_page(lines: &[(String, bool)], top: usize, rows: usize) -> usize {
     }
 }
 
+/// How long ago the view was taken, for its title, once that is long
+/// enough for the kernel to have moved on (` · taken 46 s ago`): the view
+/// stands still while the panes under it go on.
+fn age_words(age: std::time::Duration) -> String {
+    let secs = age.as_secs();
+    match secs {
+        0..AGE_SHOWN => String::new(),
+        AGE_SHOWN..120 => format!(" · taken {secs} s ago"),
+        _ => format!(" · taken {} min ago", secs / 60),
+    }
+}
+
+/// From how many seconds on the view's title says its age.
+const AGE_SHOWN: u64 = 5;
+
 /// Draws the kernel view from the App's scroll offset.
 pub fn draw(frame: &mut Frame<'_>, app: &App, screen: Rect) {
     let r = area(app, screen);
@@ -143,6 +158,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, screen: Rect) {
     let top = top(app, &lines, rows);
     let end = end_of_page(&whole, top, rows);
     let mut title = "kernel view (show)".to_string();
+    title.push_str(&age_words(app.kernel_view_age_now()));
     if lines.len() > rows {
         title.push_str(&format!(" · lines {}–{end} of {}", top + 1, lines.len()));
         if end < lines.len() {
@@ -161,7 +177,16 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, screen: Rect) {
 
 #[cfg(test)]
 mod tests {
-    use super::{end_of_page, wrapped_whole};
+    use super::{age_words, end_of_page, wrapped_whole};
+
+    #[test]
+    fn the_title_tells_a_view_that_has_stood_a_while_its_age() {
+        let s = std::time::Duration::from_secs;
+        assert_eq!(age_words(s(4)), "");
+        assert_eq!(age_words(s(5)), " · taken 5 s ago");
+        assert_eq!(age_words(s(119)), " · taken 119 s ago");
+        assert_eq!(age_words(s(185)), " · taken 3 min ago");
+    }
 
     /// At 80×24 flow-control's view ended on "…the kernel checks for room
     /// before it takes each piece of a send, not after, so what it holds
