@@ -9,6 +9,7 @@ use ratatui::widgets::{Cell, Row, Table, TableState};
 use super::block;
 use super::format::{opt_size, shorten, size, tally};
 use crate::kernel::{SockView, TcpState};
+use crate::lab::{Role, SockName};
 use crate::tui::app::{App, Pane};
 
 /// A column: its header, the widest its cells are drawn, and how
@@ -566,6 +567,11 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
                 _ => "on",
             };
             format!("no connections {of} {} yet", w.target)
+        } else if app.lab.knows(SockName::new(Role::Client, 1))
+            || app.lab.knows(SockName::new(Role::Accepted, 1))
+        {
+            // Connections came and went: none is left, not none yet.
+            "no connections now".to_string()
         } else if app.in_lesson() {
             "no connections yet".to_string()
         } else {
