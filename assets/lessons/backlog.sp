@@ -135,7 +135,7 @@ listen backlog=-1
 expect L9 backlog=-1
 show L9
 note "L9's backlog -1 is kept as {L9.accept_queue_max}: net.core.somaxconn ({sysctl.somaxconn})."
-note "Real servers ask for more than the textbooks' listen(5): nginx's listen directive uses backlog 511 on Linux unless told otherwise (nginx's documentation, 'listen'), and Linux 5.4 raised somaxconn's default from 128 to 4096 (the change 'net: increase SOMAXCONN to 4096'), so such a backlog is no longer cut to 128."
+note "Real servers ask for far more than textbook examples do: nginx uses backlog 511 on Linux unless told otherwise (its documentation, 'listen'), and Linux 5.4 raised somaxconn's default from 128 to 4096 ('net: increase SOMAXCONN to 4096'), so such a backlog is no longer cut to 128."
 
 step "Still waiting"
 select C4

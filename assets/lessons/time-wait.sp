@@ -87,11 +87,9 @@ close L7
 expect C4 state=TIME-WAIT
 listen 8083
 expect L8 state=LISTEN
-note "L8 listens: no TIME-WAIT holds 8083. This connection's is C4's, on the client's own port; A4, which closed second, keeps none: it has no row left in Connections."
-
-step "The TIME-WAIT is the client's"
-show L8 C4
-note "L8 listens on 8083. The TIME-WAIT is C4's, on the client's own port, {C4.local_port}: the side that sends the first FIN keeps it."
+show L8 C4 A4
+note "L8 listens: no TIME-WAIT held 8083. This connection's TIME-WAIT went to C4, on the client's own port, {C4.local_port}: the side that sends the first FIN keeps it."
+note "A4, which closed second, keeps none: the kernel holds nothing for it any more."
 
 step "SO_LINGER 0"
 note "A server on 8084 sends a client its reply."

@@ -10,7 +10,7 @@ expect L1 accept_queue=2
 expect L1 syn_recv=0
 expect C1 state=ESTABLISHED
 note "Two clients connected: their handshakes finished, so they wait in L1's accept queue. Its SYN queue is empty."
-note "A handshake is given up after a few resends: of the SYN-ACK by the server, of the SYN by the client. For this lesson the lab raises the three settings that count them, so that no handshake gives up before it is looked at."
+note "A handshake is given up after a few resends: of the SYN-ACK by the server, of the SYN by the client. For this lesson the lab raises the three settings that decide how many resends there are, so that no handshake gives up before it is looked at."
 sysctl tcp_synack_retries=100
 sysctl tcp_syn_linear_timeouts=127
 sysctl tcp_syn_retries=127
@@ -32,11 +32,11 @@ expect L2 syn_recv=1
 expect L2 defer_accept=31
 expect L2 defer_accept_drop=2
 show L2
-note "Both read ESTABLISHED, yet L2 took only C3, which sent data, into its accept queue; C4 is still a SYN-RECV entry."
+note "The view, taken as the calls returned: both read ESTABLISHED, yet L2 had taken only C3, which sent data, into its accept queue; C4 was a SYN-RECV entry."
 note "L2 dropped both clients' last ACKs, bare as they were, and counted each in TCPDeferAcceptDrop; C3's data then finished its handshake."
 note "L2 keeps C4's entry for {L2.defer_accept}s: the kernel counts the time in rounds of the entry's SYN-ACK timer, one, two, four, eight, then sixteen seconds apart, and keeps the first total that reaches the time asked for."
 select L2
-note "C4 sends nothing: the lab waits for L2's defer time to run out."
+note "C4 sends nothing, so L2 lets it in only once the defer time has run out."
 expect L2 accept_queue=2 within 40s
 expect L2 syn_recv=0
 show L2
@@ -88,7 +88,7 @@ expect C6 state=SYN-SENT
 expect L4 syn_recv=4
 expect C6 retrans=3 within 5s
 show C6
-note "A real client meets the same wall: its SYN was dropped too, and C6 stays in SYN-SENT, sending it again each second, each dropped in turn: the kernel view on C6 counts 4 SYNs sent so far (retrans {C6.retrans})."
+note "A real client meets the same wall: its SYN was dropped too, and C6 stays in SYN-SENT, sending it again each second, each dropped in turn: the kernel view on C6 counted 4 SYNs sent when it was taken (retrans {C6.retrans})."
 note "Cookies go back on: will C6's next SYN get in?"
 pause
 sysctl tcp_syncookies=1
@@ -96,7 +96,7 @@ expect C6 state=ESTABLISHED within 125s
 expect L4 syn_recv=4
 expect L4 syncookies_recv=2
 select C6
-note "Yes: C6's next SYN met the same full SYN queue, got a cookie instead of a drop, and C6 is in."
+note "Yes: C6's next SYN met the same full SYN queue, got a cookie instead of a drop, and C6 is in. Until then it had sent a SYN each second, each dropped: L4's drop counters count them all."
 
 step "What the counters kept"
 show L4 counters
