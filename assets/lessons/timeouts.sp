@@ -75,7 +75,8 @@ note "C2 has Python's time-out; C3 is blocking with SO_SNDTIMEO. Each sends 1 Mi
 send C2 1m
 expect C2 partial=true
 expect C2 timed_out=false
-note "Python's time-out: send() returned at once with what the buffers took, A2's receive buffer and C2's own send buffer. It did not wait for the rest, and it did not time out. C3 sends 1 MiB too, under SO_SNDTIMEO: when will its send() return, and with what?"
+note "Python's time-out: send() returned at once with what the buffers had room for at that moment: A2's receive buffer, and C2's own send buffer, which also held the bytes sent until A2's kernel acknowledged them. It did not wait for the rest, and it did not time out."
+note "C3 sends 1 MiB too, under SO_SNDTIMEO: when will its send() return, and with what?"
 pause
 select C3
 send C3 1m
