@@ -57,9 +57,9 @@ expect C2 cwnd=40 within 1500ms
 expect C2 cwnd=80 within 1500ms
 expect C2 sendq=0
 expect A2 bytes_received=101360
-note "Not one: only ten went out at first. A round trip later those ten were ACKed, and cwnd, one larger for each segment ACKed, had doubled; another round trip, twenty sent and ACKed, and it doubled again."
-note "Three: all seventy ACKed in three round trips (ten, twenty, forty), and cwnd is {C2.cwnd}, doubled each round trip. That is slow start."
 drain A2 off
+note "Not one: only ten went out at first. A round trip later those ten were ACKed, and cwnd, one larger for each segment ACKed, had doubled; another round trip, twenty sent and ACKed, and it doubled again."
+note "Three: all seventy ACKed in three round trips (ten, twenty, forty), and cwnd is {C2.cwnd}, doubled each round trip. A2's recv loop in Results shows it: its bytes came in from first to last over two round trips. That is slow start."
 
 step "Slow start on the wire"
 select C2 wire

@@ -146,7 +146,7 @@ expect L7 syn_recv=9
 sleep 5s
 expect L7 syn_recv=9
 show L7
-note "Five seconds on, L7 holds {L7.syn_recv}, its SYN queue full. Yet the kernel view gives each entry about two seconds more if the queue stays this crowded."
+note "Five seconds on, L7 held {L7.syn_recv}, its SYN queue full. Yet the view, taken then, gave each entry about two seconds more if the queue stayed that crowded."
 expect L7 syn_recv=4 within 5s
 show L7
 note "It did not keep them: L7 let entries go until {L7.syn_recv} were left."
