@@ -168,7 +168,7 @@ expect L8 syn_recv=0 within 5s
 show L8
 note "L8's SYN queue is empty again: {L8.syn_recv} of 9. A flood holds the SYN queue only as long as the SYN-ACK resends last."
 select L6
-note "The lowered setting counts for L6's entries too: each has been resent more than once, so each goes when its timer next fires. The lab waits until all have gone."
+note "The lowered setting counts for L6's entries too: each has been resent more than once, so each goes when its timer next fires."
 expect L6 syn_recv=0 within 130s
 show L6
 note "L6's SYN queue is empty too: {L6.syn_recv} of 101."
