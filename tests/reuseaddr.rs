@@ -9,7 +9,8 @@ use std::process::Command;
 
 /// What python3 gets binding a listener to a port left in TIME-WAIT by a
 /// server that closed first, for each of (old listener's SO_REUSEADDR,
-/// new listener's): `bound` or `EADDRINUSE`.
+/// new listener's): `bound`, or the error and the call that raised it
+/// (`EADDRINUSE bind`).
 fn python_rule() -> Vec<(bool, bool, String)> {
     let program = r#"
 import socket, errno
@@ -24,10 +25,11 @@ for old, new in [(0, 0), (0, 1), (1, 0), (1, 1)]:
     port = time_wait(old)
     s = socket.socket()
     if new: s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    call = "bind"
     try:
-        s.bind(("127.0.0.1", port)); s.listen(); r = "bound"
+        s.bind(("127.0.0.1", port)); call = "listen"; s.listen(); r = "bound"
     except OSError as e:
-        r = errno.errorcode[e.errno]
+        r = errno.errorcode[e.errno] + " " + call
     print(old, new, r)
 "#;
     let out = Command::new("python3")
@@ -39,7 +41,7 @@ for old, new in [(0, 0), (0, 1), (1, 0), (1, 1)]:
         .lines()
         .map(|l| {
             let w: Vec<&str> = l.split_whitespace().collect();
-            (w[0] == "1", w[1] == "1", w[2].to_string())
+            (w[0] == "1", w[1] == "1", w[2..].join(" "))
         })
         .collect()
 }
@@ -73,11 +75,22 @@ fn both_sockets_need_so_reuseaddr_in_python_and_in_sockplay() {
     let python = python_rule();
     assert_eq!(python.len(), 4);
     for (old, new, py) in python {
-        let want = if old && new { "bound" } else { "EADDRINUSE" };
+        // bind() is the call that fails, not listen(): a class that writes
+        // the program sees it raised there.
+        let want = if old && new {
+            "bound"
+        } else {
+            "EADDRINUSE bind"
+        };
         assert_eq!(py, want, "python3, old {old}, new {new}");
         let (got, explain) = sockplay_rule(old, new);
-        assert_eq!(got, py, "sockplay, old {old}, new {new}: {explain}");
+        let py_errno = py.split_whitespace().next().unwrap();
+        assert_eq!(got, py_errno, "sockplay, old {old}, new {new}: {explain}");
         if got == "EADDRINUSE" {
+            assert!(
+                explain.contains("bind() failed, before listen()"),
+                "{explain}"
+            );
             assert!(
                 explain.contains("A1's connection holds it in TIME-WAIT"),
                 "{explain}"

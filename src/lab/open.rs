@@ -128,6 +128,9 @@ pub(crate) fn listen(
     let name = name.unwrap_or_else(|| shared.next_name(Role::Listener));
     let call = shared.begin(name, Call::Listen, Arg::Text(addr.to_string().into()));
     let rec = Recorder::begin(shared, &call, None).addr(addr);
+    // Which of the calls failed: EADDRINUSE comes from bind() as a rule
+    // (listen() too, where two sockets bound one port with SO_REUSEADDR).
+    let mut failed_in = "";
     let made = (|| -> Result<Socket, Errno> {
         let sock = new_tcp(&addr)?;
         let io = |r: std::io::Result<()>| r.map_err(|e| Errno::of(&e));
@@ -135,8 +138,11 @@ pub(crate) fn listen(
             io(sock.set_reuse_address(on))?;
         }
         io(apply_buffers(&sock, opts))?;
+        failed_in = "bind";
         io(sock.bind(&SockAddr::from(addr)))?;
+        failed_in = "listen";
         io(sock.listen(backlog))?;
+        failed_in = "";
         if let Some(secs) = defer_secs {
             io(super::defer::set(&sock, secs))?;
         }
@@ -151,7 +157,19 @@ pub(crate) fn listen(
                 r();
             }
             let note = match e.0 {
-                libc::EADDRINUSE => super::holder::explain(shared, addr, reuseaddr == Some(true)),
+                libc::EADDRINUSE => {
+                    let step = match failed_in {
+                        "bind" => "bind() failed, before listen()",
+                        "listen" => "listen() failed, after bind()",
+                        _ => "",
+                    };
+                    let holder = super::holder::explain(shared, addr, reuseaddr == Some(true));
+                    match (step, holder) {
+                        ("", holder) => holder,
+                        (step, None) => Some(step.to_string()),
+                        (step, Some(h)) => Some(format!("{step}; {h}")),
+                    }
+                }
                 libc::EACCES => super::listen_words::low_port_hint(port_alone, addr.port()),
                 _ => None,
             };
