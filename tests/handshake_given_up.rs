@@ -6,25 +6,8 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-use common::tcpdump::Tcpdump;
+use common::netns::socket;
 use serde_json::Value;
-
-/// Waits until process `pid` has a network namespace other than ours.
-fn own_netns(pid: u32) {
-    let mine = std::fs::read_link("/proc/self/ns/net").unwrap();
-    let began = Instant::now();
-    while std::fs::read_link(format!("/proc/{pid}/ns/net")).ok() == Some(mine.clone()) {
-        assert!(
-            began.elapsed() < Duration::from_secs(5),
-            "the lab made no namespace"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
 
 mod needs_root {
     use super::*;
@@ -50,27 +33,7 @@ mod needs_root {
              expect C2 state=CLOSED within 20s\n\
              expect C3 state=CLOSED within 5s\n\
              show C2 C3\n";
-        let mut lab = Command::new(env!("CARGO_BIN_EXE_sockplay"))
-            .args(["--netns", "run", "--json", "-"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        own_netns(lab.id());
-        let ns = format!("/proc/{}/ns/net", lab.id());
-        let dump = Tcpdump::start_in(Some(&ns), "lo", "tcp", &[], &file);
-        lab.stdin
-            .take()
-            .unwrap()
-            .write_all(script.as_bytes())
-            .unwrap();
-        let out = lab.wait_with_output().unwrap();
-        dump.stop();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        common::require_netns(out.status.code(), &stderr);
-        let text = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "{stderr}\n{text}");
+        let text = common::netns::run_captured(&["run", "--json", "-"], script, "tcp", &file);
         let lines = common::tcpdump::read(&file, &[]);
         let _ = std::fs::remove_dir_all(&dir);
 
@@ -79,16 +42,7 @@ mod needs_root {
             .map(|l| serde_json::from_str::<Value>(l).unwrap())
             .find(|r| r["type"] == "snapshot")
             .unwrap_or_else(|| panic!("no snapshot: {text}"));
-        let sock = |id: &str| {
-            snapshot["sockets"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|s| s["id"] == id)
-                .unwrap_or_else(|| panic!("no {id} in {snapshot}"))
-                .clone()
-        };
-        let (c2, c3) = (sock("C2"), sock("C3"));
+        let (c2, c3) = (socket(&snapshot, "C2"), socket(&snapshot, "C3"));
         let port = c2["local"].as_str().unwrap().rsplit(':').next().unwrap();
         // tcpdump: what C2's port sent, and what came to it.
         let from = format!("127.0.0.1.{port} > ");

@@ -9,27 +9,10 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
-use common::tcpdump::Tcpdump;
 use serde_json::Value;
 
 const ROUNDS: usize = 24;
-
-/// Waits until process `pid` has a network namespace other than ours.
-fn own_netns(pid: u32) {
-    let mine = std::fs::read_link("/proc/self/ns/net").unwrap();
-    let began = Instant::now();
-    while std::fs::read_link(format!("/proc/{pid}/ns/net")).ok() == Some(mine.clone()) {
-        assert!(
-            began.elapsed() < Duration::from_secs(5),
-            "the lab made no namespace"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
 
 /// One segment as tcpdump read it: source port, destination port, flags.
 struct Seen {
@@ -83,28 +66,12 @@ mod needs_root {
             ));
         }
         script.push_str("sleep 300ms\n");
-        let mut lab = Command::new(env!("CARGO_BIN_EXE_sockplay"))
-            .args(["--netns", "run", "--json", "--wire", "-"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        own_netns(lab.id());
-        let ns = format!("/proc/{}/ns/net", lab.id());
-        let dump = Tcpdump::start_in(Some(&ns), "lo", "tcp port 8080", &[], &file);
-        lab.stdin
-            .take()
-            .unwrap()
-            .write_all(script.as_bytes())
-            .unwrap();
-        let out = lab.wait_with_output().unwrap();
-        std::thread::sleep(Duration::from_millis(300));
-        dump.stop();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        common::require_netns(out.status.code(), &stderr);
-        let text = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "{stderr}\n{text}");
+        let text = common::netns::run_captured(
+            &["run", "--json", "--wire", "-"],
+            &script,
+            "tcp port 8080",
+            &file,
+        );
         let seen = read_dump(&file);
         let _ = std::fs::remove_dir_all(&dir);
 

@@ -213,3 +213,48 @@ impl Drop for NetnsLab {
         }
     }
 }
+
+/// Waits until process `pid` has a network namespace other than ours.
+pub fn own_netns(pid: u32) {
+    let mine = std::fs::read_link("/proc/self/ns/net").unwrap();
+    let began = Instant::now();
+    while std::fs::read_link(format!("/proc/{pid}/ns/net")).ok() == Some(mine.clone()) {
+        assert!(
+            began.elapsed() < Duration::from_secs(5),
+            "the lab made no namespace"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// `sockplay --netns ARGS…` (`run --json -` among them) on `script`, with
+/// tcpdump in the lab's own namespace capturing `filter` on `lo` into
+/// `file` from before the script is fed until a moment after the run
+/// ends: what the run printed. A run that could not make its namespace
+/// fails the test ([`super::require_netns`]), as does any failed run.
+pub fn run_captured(args: &[&str], script: &str, filter: &str, file: &std::path::Path) -> String {
+    let mut lab = Command::new(env!("CARGO_BIN_EXE_sockplay"))
+        .arg("--netns")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    own_netns(lab.id());
+    let ns = format!("/proc/{}/ns/net", lab.id());
+    let dump = super::tcpdump::Tcpdump::start_in(Some(&ns), "lo", filter, &[], file);
+    lab.stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let out = lab.wait_with_output().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    dump.stop();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    super::require_netns(out.status.code(), &stderr);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{stderr}\n{text}");
+    text
+}
