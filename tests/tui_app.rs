@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::tui::{app, command, key, pump, snapshot, snapshot_until, typed};
+use common::tui::{app, command, key, pump, pump_drawn, snapshot, snapshot_until, typed};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use sockplay::kernel::Snapshotter;
 use sockplay::lab::{LabEvent, Role};
@@ -176,6 +176,35 @@ fn freezing_holds_results_and_snapshots_until_thawed() {
     assert!(app.frozen.is_none());
     assert_eq!(ops(&app), before + 1);
     assert!(app.snapshot.is_some());
+}
+
+/// At a lesson's end, whose footer says "q quit", q quits at once, though
+/// a call the lesson made is still blocked (a recv with nothing coming).
+#[test]
+fn q_quits_at_a_lessons_end_though_its_calls_are_blocked() {
+    let (mut app, rx) = app();
+    let lines = sockplay::script::parse_script(
+        "# lesson: Left waiting\nstep \"Last\"\nlisten\nconnect L1\nrecv C1 10\nnote \"C1 waits\"\n",
+    )
+    .unwrap();
+    app.play("Left waiting", lines, true);
+    // Space until the end: the step, then its note once the calls ran.
+    let done = |a: &App| a.lab.pending_all() == 1 && a.script.as_ref().is_some_and(|s| s.done);
+    for _ in 0..5 {
+        key(&mut app, KeyCode::Char(' '));
+        if pump_drawn(&mut app, &rx, done) {
+            break;
+        }
+    }
+    assert!(
+        done(&app),
+        "the lesson did not end with C1's recv blocked: pending {}, done {:?}",
+        app.lab.pending_all(),
+        app.script.as_ref().map(|s| s.done)
+    );
+    key(&mut app, KeyCode::Char('q'));
+    assert!(app.quit, "{:?}", app.mode);
+    app.lab.shutdown(Duration::from_secs(1));
 }
 
 #[test]

@@ -162,7 +162,10 @@ fn on_pane_key(app: &mut App, key: KeyEvent) {
             app.pane = Pane::Connections;
         }
         KeyCode::Char('q') => {
-            if app.calls_in_flight() {
+            // At a lesson's end its calls still blocked are its own (a
+            // client left waiting in SYN-SENT): the end says q quits.
+            let lesson_over = app.script.as_ref().is_some_and(|s| s.lesson && s.done);
+            if app.calls_in_flight() && !lesson_over {
                 app.mode = Mode::ConfirmQuit;
             } else {
                 app.quit = true;
