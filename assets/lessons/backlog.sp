@@ -37,7 +37,7 @@ expect C7 state=SYN-SENT
 expect packet from=C7 to=L1 flags=SYN kernel=SYN-retransmission within 3s
 expect no packet from=L1 to=C7 within 500ms
 note "No: a second later. On the wire, C7's SYN goes again a second after the one before, and nothing comes back from L1: its kernel drops each SYN without a word, and C7's kernel sends it again on its own."
-note "Each waiting client keeps a clock of its own: a second after its first SYN it sends again, a few more times a second apart, then at doubling gaps. Each is dropped while the queue is full, until connect() gives up."
+note "Each waiting client keeps a clock of its own: a second after its first SYN it sends again, a few more times a second apart, then at doubling gaps. Each is dropped while the queue is full: here, with the resends raised, for as long as it stays full."
 
 step "The overflow counters"
 show L1 counters
@@ -139,4 +139,4 @@ note "Real servers ask for far more than textbook examples do: nginx uses backlo
 
 step "Still waiting"
 select C4
-note "C4 and the other clients still in SYN-SENT go on resending their SYNs: the note on C4 counts its own. Each one dropped adds to the overflow counters, until its connect() gives up."
+note "C4 and the other clients still in SYN-SENT go on resending their SYNs: the Selected pane counts C4's. Each one dropped adds to the overflow counters while the queue stays full."
