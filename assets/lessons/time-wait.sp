@@ -22,9 +22,8 @@ listen 8080
 expect L2 errno=EADDRINUSE
 select A1
 expect A1 time_wait=50s..60s
-note "EADDRINUSE, 'Address already in use', from bind(), before listen() (in Python, s.bind raises it), though nothing listens on 8080. The result names the holder: A1's connection, in TIME-WAIT, its SO_REUSEADDR off."
+note "EADDRINUSE, 'Address already in use', from bind(), though nothing listens on 8080. The result names the holder: A1's connection, in TIME-WAIT, its SO_REUSEADDR off; the ✝ by its state says its program closed it: the kernel alone holds the port."
 note "A1 sent the first FIN, so its side of the connection waits in TIME-WAIT, a minute on Linux, so that late segments of this connection cannot land in a new one; then the kernel lets the port go, and A1's row goes."
-note "While A1's row is there, the ✝ beside its state says its program has closed it: the kernel alone holds the port."
 
 step "A restart with SO_REUSEADDR"
 note "Another server, on port 8081, made without SO_REUSEADDR as the first was, serves a client."
