@@ -68,7 +68,7 @@ expect A3 state=TIME-WAIT
 listen 8082 reuseaddr=on
 expect L6 state=LISTEN
 expect A3 state=TIME-WAIT
-note "L6 listens while A3 still waits in TIME-WAIT: both had SO_REUSEADDR. So a server sets it always, from its first start, not after a restart fails."
+note "L6 listened at once, while A3 was in TIME-WAIT: both had SO_REUSEADDR. So a server sets it always, from its first start, not after a restart fails."
 
 step "The client closes first"
 note "A server on port 8083, without SO_REUSEADDR, serves a client."

@@ -96,7 +96,7 @@ expect C6 state=ESTABLISHED within 125s
 expect L4 syn_recv=4
 expect L4 syncookies_recv=2
 select C6
-note "Yes: C6's next SYN met the same full SYN queue, got a cookie instead of a drop, and C6 is in. Until then it had sent a SYN each second, each dropped: L4's drop counters count them all."
+note "Yes: C6's next SYN met the same full SYN queue, got a cookie instead of a drop, and C6 is in. Until then it had kept resending its SYN, each one dropped: L4's drop counters count them all."
 
 step "What the counters kept"
 show L4 counters

@@ -182,8 +182,8 @@ fn unmask_optional(row: &str) -> String {
     // How long a view has stood depends on how long the play took to
     // reach the next frame: its age is left out.
     row = row
-        .replace(" · taken # ago", "")
-        .replace(" · taken # min ago", "");
+        .replace(" · as it was # ago", "")
+        .replace(" · as it was # min ago", "");
     // How many lines the kernel view runs to depends on what the kernel
     // held when it was taken (a call in flight, a SYN-RECV entry): whether
     // it scrolls, and where, is left out.
@@ -380,11 +380,11 @@ pub fn self_test() -> Vec<String> {
             "┌ kernel view (show) ──┐",
         ),
         (
-            "┌ kernel view (show) · taken 7 s ago · lines 1–14 of 17 · ↓ more ───┐",
+            "┌ kernel view (show) · as it was 7 s ago · lines 1–14 of 17 · ↓ more ───┐",
             "┌ kernel view (show) ──┐",
         ),
         (
-            "┌ kernel view (show) · taken 3 min ago ───┐",
+            "┌ kernel view (show) · as it was 3 min ago ───┐",
             "┌ kernel view (show) ──┐",
         ),
         (

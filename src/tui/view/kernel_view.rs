@@ -134,14 +134,14 @@ fn end_of_page(lines: &[(String, bool)], top: usize, rows: usize) -> usize {
 }
 
 /// How long ago the view was taken, for its title, once that is long
-/// enough for the kernel to have moved on (` · taken 46 s ago`): the view
+/// enough for the kernel to have moved on (` · as it was 46 s ago`: its timers count from then): the view
 /// stands still while the panes under it go on.
 fn age_words(age: std::time::Duration) -> String {
     let secs = age.as_secs();
     match secs {
         0..AGE_SHOWN => String::new(),
-        AGE_SHOWN..120 => format!(" · taken {secs} s ago"),
-        _ => format!(" · taken {} min ago", secs / 60),
+        AGE_SHOWN..120 => format!(" · as it was {secs} s ago"),
+        _ => format!(" · as it was {} min ago", secs / 60),
     }
 }
 
@@ -183,9 +183,9 @@ mod tests {
     fn the_title_tells_a_view_that_has_stood_a_while_its_age() {
         let s = std::time::Duration::from_secs;
         assert_eq!(age_words(s(4)), "");
-        assert_eq!(age_words(s(5)), " · taken 5 s ago");
-        assert_eq!(age_words(s(119)), " · taken 119 s ago");
-        assert_eq!(age_words(s(185)), " · taken 3 min ago");
+        assert_eq!(age_words(s(5)), " · as it was 5 s ago");
+        assert_eq!(age_words(s(119)), " · as it was 119 s ago");
+        assert_eq!(age_words(s(185)), " · as it was 3 min ago");
     }
 
     /// At 80×24 flow-control's view ended on "…the kernel checks for room
