@@ -523,10 +523,10 @@ fn gone_note(ended: Option<Ended>, syns_unanswered: Option<u32>) -> String {
         let told = if ended == Some(Ended::Error(Errno(libc::ETIMEDOUT))) {
             "a call here reported it"
         } else {
-            "SO_ERROR holds it for the next call to report"
+            "in SO_ERROR, for the next call"
         };
         return format!(
-            "no connection: nothing answered its {syns} SYNs, so the kernel gave up the handshake with ETIMEDOUT ({told})"
+            "no connection: nothing answered its {syns} SYNs, so the kernel gave up with ETIMEDOUT ({told})"
         );
     }
     let said = match ended {
