@@ -14,7 +14,7 @@ note "A handshake is given up after a few resends: of the SYN-ACK by the server,
 sysctl tcp_synack_retries=100
 sysctl tcp_syn_linear_timeouts=127
 sysctl tcp_syn_retries=127
-note "A half-open entry may now wait through {sysctl.tcp_synack_retries} SYN-ACK resends (tcp_synack_retries), not 5; the last step lowers them again."
+note "A half-open entry may now wait through {sysctl.tcp_synack_retries} SYN-ACK resends (tcp_synack_retries), not 5; the last step lowers it."
 note "A client whose SYN goes unanswered sends it again, first each second, then at doubling gaps: tcp_syn_linear_timeouts ({sysctl.tcp_syn_linear_timeouts} now) decides how long the one-second gaps go on, and adding tcp_syn_retries ({sysctl.tcp_syn_retries} now) to it gives the number of resends in all."
 
 step "TCP_DEFER_ACCEPT"
@@ -43,7 +43,7 @@ show L2
 note "C4 got in once the {L2.defer_accept}s ran out, with its next bare ACK and no byte sent: TCP_DEFER_ACCEPT delays a silent client, not keeps it out."
 
 step "Eight bare SYNs"
-note "The lab will now send bare SYNs, each from an address with no way back, so no ACK comes and each entry stays while the kernel resends its SYN-ACK. L2's pane shows both its queues holding 5 (2/5, 0/5). L3, a listen(3), gets 8 bare SYNs: how many SYN-RECV entries will it keep?"
+note "The lab will now send bare SYNs, each from an address with no way back, so no ACK comes and each entry stays while the kernel resends its SYN-ACK. L2's pane shows both its queues with room for 5 (2/5, 0/5). L3, a listen(3), gets 8 bare SYNs: how many SYN-RECV entries will it keep?"
 pause
 listen backlog=3
 syn L3 x8
@@ -96,7 +96,7 @@ expect C6 state=ESTABLISHED within 125s
 expect L4 syn_recv=4
 expect L4 syncookies_recv=2
 select C6
-note "Yes: C6's next SYN met the same full SYN queue, got a cookie instead of a drop, and C6 is in. Until then it had kept resending its SYN, each one dropped: L4's drop counters count them all."
+note "Yes: C6's next SYN met the same full SYN queue, got a cookie instead of a drop, and C6 is in. Until then it had kept resending its SYN, each one dropped: the lab's drop counters count them all."
 
 step "What the counters kept"
 show L4 counters
