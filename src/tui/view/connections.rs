@@ -294,13 +294,13 @@ fn cell(app: &App, v: &SockView, col: usize, merged: bool, call_room: usize) -> 
             // A closed socket waiting out TIME-WAIT: how long is left.
             (None, Some(ms)) => {
                 let left = ms.div_ceil(1000);
-                Span::styled(
-                    first_fit(
-                        &[format!("TIME-WAIT {left}s left"), format!("{left}s left")],
-                        call_room,
-                    ),
-                    t.dim(),
-                )
+                // Its timer is due: the kernel lets it go at its next tick.
+                let words = if left == 0 {
+                    ["TIME-WAIT ending".to_string(), "ending".to_string()]
+                } else {
+                    [format!("TIME-WAIT {left}s left"), format!("{left}s left")]
+                };
+                Span::styled(first_fit(&words, call_room), t.dim())
             }
             // A watched socket: its process, where the lab shows its calls.
             (None, None) if v.owner.is_some() => {
