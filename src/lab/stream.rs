@@ -493,11 +493,13 @@ pub(crate) fn drain(
         };
         let last = match (first_read, last_read) {
             (Some(first), Some(last)) if on && late(first, last) => format!(
-                ", bytes from {} to {}",
+                ", bytes from {} to {} after the loop began",
                 elapsed_text(first),
                 elapsed_text(last)
             ),
-            (Some(_), Some(last)) if on => format!(", the last at {}", elapsed_text(last)),
+            (Some(_), Some(last)) if on => {
+                format!(", the last at {}", elapsed_text(last))
+            }
             _ => String::new(),
         };
         let extra = Extra {

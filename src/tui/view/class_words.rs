@@ -137,9 +137,9 @@ mod tests {
         );
         assert_eq!(
             plain(
-                "#682 A2  drain(on)          → 101360   read 101360 bytes in 121 recv calls, bytes from 75.02 s to 78.12 s; drain off  (124.10 s)"
+                "#682 A2  drain(on)          → 101360   read 101360 bytes in 121 recv calls, bytes from 75.02 s to 78.12 s after the loop began; drain off  (124.10 s)"
             ),
-            "#682 A2  recv loop          → 101360   in 121 recv calls, bytes from 75.02 s to 78.12 s; stopped at 124.10 s"
+            "#682 A2  recv loop          → 101360   in 121 recv calls, bytes from 75.02 s to 78.12 s after the loop began; stopped at 124.10 s"
         );
         assert_eq!(
             plain(
