@@ -80,7 +80,7 @@ pub(crate) fn flood(
     let extra = match sent {
         Ok(n) => Extra {
             sentence: Some(format!(
-                "{n} bare SYNs sent to {target} from {}:{}…{}:{}; an answer has no way back, so each SYN {}'s SYN queue takes stays half-open there while the kernel resends its SYN-ACK, and one past the queue gets a SYN cookie or is dropped",
+                "{n} bare SYNs sent to {target} from {}:{}…{}:{}; an answer has no way back, so each SYN {}'s SYN queue takes stays half-open there while the kernel resends its SYN-ACK, and each one past the queue gets a SYN cookie or is dropped",
                 from.ip(),
                 from.port(),
                 to.ip(),
