@@ -22,7 +22,7 @@ listen 8080
 expect L2 errno=EADDRINUSE
 select A1
 expect A1 time_wait=50s..60s
-note "EADDRINUSE, 'Address already in use', from bind(), though nothing listens on 8080. The result names the holder: A1's connection, in TIME-WAIT, its SO_REUSEADDR off; the ✝ by its state says its program closed it: the kernel alone holds the port."
+note "EADDRINUSE, 'Address already in use', from bind(), though nothing listens on 8080. The result names the holder: A1's connection, in TIME-WAIT, its SO_REUSEADDR off; the ✝ by A1's state said its program had closed it: the kernel alone held the port."
 note "A1 sent the first FIN, so its side of the connection waits in TIME-WAIT, a minute on Linux, so that late segments of this connection cannot land in a new one; then the kernel lets the port go, and A1's row goes."
 
 step "A restart with SO_REUSEADDR"
@@ -44,7 +44,7 @@ expect A2 state=TIME-WAIT
 listen 8081 reuseaddr=on
 expect L4 errno=EADDRINUSE
 expect A2 reuseaddr=off
-note "Still EADDRINUSE. On Linux a new socket may share a port with a connection only when both sockets set SO_REUSEADDR, and A2's entry keeps the flag its socket had: {A2.reuseaddr}, inherited from L3. The usual advice, set on the restart alone, does not work."
+note "Still EADDRINUSE. On Linux a new socket may share a port with a connection only when both sockets set SO_REUSEADDR, and A2's entry kept the flag its socket had: {A2.reuseaddr}, inherited from L3. The usual advice, set on the restart alone, does not work."
 
 step "A server with SO_REUSEADDR"
 note "A third server, on port 8082, sets SO_REUSEADDR from its first start, and serves a client."
