@@ -207,6 +207,59 @@ fn q_quits_at_a_lessons_end_though_its_calls_are_blocked() {
     app.lab.shutdown(Duration::from_secs(1));
 }
 
+/// A lesson's newest result longer than the results pane keeps the pane's
+/// rows, not one: at 80×24 a restart's EADDRINUSE was cut to its first row
+/// with three rows free below it, and the reason a note cited (whose
+/// SO_REUSEADDR is off) was not on screen.
+#[test]
+fn a_long_newest_result_keeps_the_results_panes_rows_in_a_lesson() {
+    let port = common::unused_port();
+    let (mut app, rx) = app();
+    app.update(Msg::Resize(80, 24));
+    // The server closes first, so its side keeps the port in TIME-WAIT;
+    // the restart sets SO_REUSEADDR on the new socket alone.
+    // A note of four rows, as a lesson's: the results pane keeps four.
+    let note = "Refused, and the result says why. ".repeat(8);
+    let text = format!(
+        "# lesson: Restart\nstep \"Restart\"\nlisten {port}\nconnect L1\naccept L1\nclose A1\nclose L1\nclose C1\nexpect A1 state=TIME-WAIT within 5s\nlisten {port} reuseaddr=on\nexpect L2 errno=EADDRINUSE\nnote \"{note}\"\n"
+    );
+    let lines = sockplay::script::parse_script(&text).unwrap();
+    app.play("Restart", lines, true);
+    let done = |a: &App| a.script.as_ref().is_some_and(|s| s.done);
+    for _ in 0..5 {
+        key(&mut app, KeyCode::Char(' '));
+        if pump_drawn(&mut app, &rx, done) {
+            break;
+        }
+    }
+    assert!(done(&app), "the lesson did not end");
+    let screen = common::tui::rows(&mut app, 80, 24);
+    let top = screen
+        .iter()
+        .position(|r| r.contains("Results"))
+        .unwrap_or_else(|| panic!("no results pane:\n{}", screen.join("\n")));
+    let pane: Vec<&String> = screen[top + 1..]
+        .iter()
+        .take_while(|r| !r.starts_with('└'))
+        .collect();
+    let text: String = pane
+        .iter()
+        .map(|r| r.trim_matches(|c| c == '│' || c == ' '))
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.contains("EADDRINUSE") && text.contains("its SO_REUSEADDR is off"),
+        "the reason is cut:\n{}",
+        screen.join("\n")
+    );
+    let filled = pane
+        .iter()
+        .filter(|r| !r.trim_matches(|c| c == '│' || c == ' ').is_empty())
+        .count();
+    assert_eq!(filled, pane.len(), "rows left free:\n{}", screen.join("\n"));
+    app.lab.shutdown(Duration::from_secs(1));
+}
+
 #[test]
 fn quit_asks_first_while_calls_are_blocked() {
     let (mut app, rx) = app();

@@ -277,16 +277,16 @@ fn fit_with<'a>(
     // Still too many: the older results keep their first row (the call and
     // what it returned), oldest first, so that more of them stay in sight.
     // A result with a count of alike ones above it keeps the count too.
-    for b in blocks.iter_mut() {
-        let counted = b
-            .lines
-            .first()
-            .is_some_and(|l| l.to_string().trim_start().starts_with("⋮ "));
-        let keep = if counted { 2 } else { 1 };
+    // The newest keeps what rows are left then: it is the one the note
+    // beside it talks about, and one row of it can cut the reason it gives
+    // ("EADDRINUSE …") with rows free below.
+    let newest = blocks.iter().rposition(|b| !b.lines.is_empty());
+    for (i, b) in blocks.iter_mut().enumerate() {
         if rows <= h {
             break;
         }
-        if b.lines.len() <= keep {
+        let keep = first_kept(b);
+        if Some(i) == newest || b.lines.len() <= keep {
             continue;
         }
         rows -= b.lines.len() - keep;
@@ -295,6 +295,17 @@ fn fit_with<'a>(
         b.lines.truncate(keep - 1);
         b.lines.push(ellipsis_timed(first, time, width));
         left_out = true;
+    }
+    if let Some(i) = newest
+        && rows > h
+    {
+        let b = &mut blocks[i];
+        let others = rows - b.lines.len();
+        let keep = h.saturating_sub(others).max(first_kept(b));
+        if keep < b.lines.len() {
+            cut_to(b, keep, width);
+            left_out = true;
+        }
     }
     // Still too many: the newest blocks that fit whole, and when not even
     // the newest does, its first rows (the call and what it returned).
@@ -307,30 +318,8 @@ fn fit_with<'a>(
         } else {
             left_out = true;
             if shown.is_empty() && room > 0 {
-                // Its first rows, the last of them ending in "…" after
-                // whole words: what it goes on to say is left out whole.
                 let mut b = b;
-                let rest: Vec<String> = b.lines[room - 1..]
-                    .iter()
-                    .map(|l| l.to_string().trim().to_string())
-                    .collect();
-                let style = b.lines[room - 1]
-                    .spans
-                    .first()
-                    .map(|s| s.style)
-                    .unwrap_or_default();
-                let indent: String = b.lines[room - 1]
-                    .to_string()
-                    .chars()
-                    .take_while(|c| *c == ' ')
-                    .collect();
-                let time = time_of(&b.lines[room - 1..]);
-                b.lines.truncate(room - 1);
-                b.lines.push(ellipsis_timed(
-                    Line::styled(format!("{indent}{}", rest.join(" ")), style),
-                    time,
-                    width,
-                ));
+                cut_to(&mut b, room, width);
                 shown.push(b);
             }
             break;
@@ -338,6 +327,47 @@ fn fit_with<'a>(
     }
     let lines = shown.into_iter().rev().flat_map(|b| b.lines).collect();
     (lines, left_out)
+}
+
+/// The rows a result keeps at least: its first (the call and what it
+/// returned), and the count of alike ones above it when there is one.
+fn first_kept(b: &Block<'_>) -> usize {
+    let counted = b
+        .lines
+        .first()
+        .is_some_and(|l| l.to_string().trim_start().starts_with("⋮ "));
+    if counted { 2 } else { 1 }
+}
+
+/// Cuts a block to its first `n` rows (at least one), the last of them
+/// ending in "…" after whole words, with the call's time: what the block
+/// goes on to say is left out whole.
+fn cut_to(b: &mut Block<'_>, n: usize, width: usize) {
+    let n = n.max(1);
+    if b.lines.len() <= n {
+        return;
+    }
+    let rest: Vec<String> = b.lines[n - 1..]
+        .iter()
+        .map(|l| l.to_string().trim().to_string())
+        .collect();
+    let style = b.lines[n - 1]
+        .spans
+        .first()
+        .map(|s| s.style)
+        .unwrap_or_default();
+    let indent: String = b.lines[n - 1]
+        .to_string()
+        .chars()
+        .take_while(|c| *c == ' ')
+        .collect();
+    let time = time_of(&b.lines[n - 1..]);
+    b.lines.truncate(n - 1);
+    b.lines.push(ellipsis_timed(
+        Line::styled(format!("{indent}{}", rest.join(" ")), style),
+        time,
+        width,
+    ));
 }
 
 /// `⋮ #6 to #9 are 4 more like #10 below: same call, same result`: the
@@ -376,9 +406,9 @@ fn time_of(lines: &[Line<'_>]) -> Option<String> {
 /// A line cut short to one row of `width` as `ellipsis` does, with the
 /// call's time after the `…` when the cut took it away.
 fn ellipsis_timed(line: Line<'_>, time: Option<String>, width: usize) -> Line<'_> {
-    let text = line.to_string();
+    let whole = ellipsis(line.clone(), width);
     match time {
-        Some(t) if !text.contains(&t) => {
+        Some(t) if !whole.to_string().contains(&t) => {
             let style = line.spans.first().map(|s| s.style).unwrap_or_default();
             // Two spaces: the time is a field of its own, as in the
             // whole result.
@@ -386,7 +416,7 @@ fn ellipsis_timed(line: Line<'_>, time: Option<String>, width: usize) -> Line<'_
             let short = ellipsis(line, room).to_string();
             Line::styled(format!("{short}  {t}"), style)
         }
-        _ => ellipsis(line, width),
+        _ => whole,
     }
 }
 
