@@ -106,7 +106,7 @@ fn both_sockets_need_so_reuseaddr_in_python_and_in_sockplay() {
             // With neither flag set, the rule is not told: a restart with
             // the flag on the new socket alone is what the reader is asked
             // about next, with this result on screen.
-            let rule = "only when both sockets set SO_REUSEADDR";
+            let rule = "SO_REUSEADDR shares a port only when both sockets set it";
             assert_eq!(explain.contains(rule), old || new, "{explain}");
         }
     }

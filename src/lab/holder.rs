@@ -165,11 +165,11 @@ pub(crate) fn explain(shared: &Arc<Shared>, addr: SocketAddr, reuse: bool) -> Op
             // socket alone would do is what a restart asks next, and the
             // result is on screen while it is asked.
             (Some(false), false) => "its SO_REUSEADDR is off, and so is this socket's".to_string(),
-            (Some(false), true) => "its SO_REUSEADDR is off, and this socket's being on is not enough: Linux shares the port only when both sockets set SO_REUSEADDR".to_string(),
-            (Some(true), false) => "its SO_REUSEADDR is on, but this socket's is off: Linux shares the port only when both sockets set SO_REUSEADDR".to_string(),
+            (Some(false), true) => "its SO_REUSEADDR is off, and this socket's being on is not enough: SO_REUSEADDR shares a port only when both sockets set it".to_string(),
+            (Some(true), false) => "its SO_REUSEADDR is on, but this socket's is off: SO_REUSEADDR shares a port only when both sockets set it".to_string(),
             (Some(true), true) => "both have SO_REUSEADDR on, yet the kernel refused".to_string(),
             (None, _) => format!(
-                "its SO_REUSEADDR cannot be read from outside; this socket's is {}: Linux shares the port only when both set it",
+                "its SO_REUSEADDR cannot be read from outside; this socket's is {}: SO_REUSEADDR shares a port only when both set it",
                 flag(reuse)
             ),
         };
