@@ -104,6 +104,27 @@ pub(crate) struct AfterLookup<'a> {
     pub report: Box<dyn FnOnce() + 'a>,
 }
 
+/// Which of a listener's calls failed: EADDRINUSE comes from bind() as a
+/// rule, from listen() where two sockets bound one port with SO_REUSEADDR.
+#[derive(Debug, Clone, Copy)]
+enum Stage {
+    /// Making or setting up the socket, before bind() or after listen().
+    Setup,
+    Bind,
+    Listen,
+}
+
+impl Stage {
+    /// What the result says of it, where it is one of the two.
+    fn words(self) -> Option<&'static str> {
+        match self {
+            Stage::Setup => None,
+            Stage::Bind => Some("bind() failed, before listen()"),
+            Stage::Listen => Some("listen() failed, after bind()"),
+        }
+    }
+}
+
 /// socket + setsockopt + bind + listen, at once (none of them blocks), as
 /// the next listener or the one a lookup kept the name of.
 pub(crate) fn listen(
@@ -128,9 +149,7 @@ pub(crate) fn listen(
     let name = name.unwrap_or_else(|| shared.next_name(Role::Listener));
     let call = shared.begin(name, Call::Listen, Arg::Text(addr.to_string().into()));
     let rec = Recorder::begin(shared, &call, None).addr(addr);
-    // Which of the calls failed: EADDRINUSE comes from bind() as a rule
-    // (listen() too, where two sockets bound one port with SO_REUSEADDR).
-    let mut failed_in = "";
+    let mut failed_in = Stage::Setup;
     let made = (|| -> Result<Socket, Errno> {
         let sock = new_tcp(&addr)?;
         let io = |r: std::io::Result<()>| r.map_err(|e| Errno::of(&e));
@@ -138,11 +157,11 @@ pub(crate) fn listen(
             io(sock.set_reuse_address(on))?;
         }
         io(apply_buffers(&sock, opts))?;
-        failed_in = "bind";
+        failed_in = Stage::Bind;
         io(sock.bind(&SockAddr::from(addr)))?;
-        failed_in = "listen";
+        failed_in = Stage::Listen;
         io(sock.listen(backlog))?;
-        failed_in = "";
+        failed_in = Stage::Setup;
         if let Some(secs) = defer_secs {
             io(super::defer::set(&sock, secs))?;
         }
@@ -158,16 +177,11 @@ pub(crate) fn listen(
             }
             let note = match e.0 {
                 libc::EADDRINUSE => {
-                    let step = match failed_in {
-                        "bind" => "bind() failed, before listen()",
-                        "listen" => "listen() failed, after bind()",
-                        _ => "",
-                    };
                     let holder = super::holder::explain(shared, addr, reuseaddr == Some(true));
-                    match (step, holder) {
-                        ("", holder) => holder,
-                        (step, None) => Some(step.to_string()),
-                        (step, Some(h)) => Some(format!("{step}; {h}")),
+                    match (failed_in.words(), holder) {
+                        (None, holder) => holder,
+                        (Some(step), None) => Some(step.to_string()),
+                        (Some(step), Some(h)) => Some(format!("{step}; {h}")),
                     }
                 }
                 libc::EACCES => super::listen_words::low_port_hint(port_alone, addr.port()),
