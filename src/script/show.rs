@@ -374,12 +374,12 @@ pub fn link_lines(l: &crate::lab::sides::LinkView) -> Vec<String> {
     )];
     for (way, w) in [("→ server", &l.to_server), ("→ client", &l.to_client)] {
         lines.push(format!(
-            "  {way}: queued {} B ({} packets)  in flight {} B ({} packets)  delivered {} packets ({} B)  dropped: loss {}, queue {}, down {}",
+            "  {way}: queued {} B ({})  in flight {} B ({})  delivered {} ({} B)  dropped: loss {}, queue {}, down {}",
             w.queued_bytes,
-            w.queued_packets,
+            packets(w.queued_packets),
             w.in_flight_bytes,
-            w.in_flight_packets,
-            w.delivered_packets,
+            packets(w.in_flight_packets),
+            packets(w.delivered_packets),
             w.delivered_bytes,
             w.dropped_loss,
             w.dropped_queue,
@@ -390,4 +390,13 @@ pub fn link_lines(l: &crate::lab::sides::LinkView) -> Vec<String> {
         lines.push(format!("  malformed packets dropped: {}", l.malformed));
     }
     lines
+}
+
+/// `1 packet`, `3 packets`.
+fn packets(n: u64) -> String {
+    if n == 1 {
+        "1 packet".into()
+    } else {
+        format!("{n} packets")
+    }
 }
