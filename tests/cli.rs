@@ -241,3 +241,40 @@ mod needs_root {
         assert!(!text.contains("packet=from"), "{text}");
     }
 }
+
+/// `show` names a socket the kernel no longer holds, where it was left
+/// out of the view: the client closed first, so C1 keeps TIME-WAIT and
+/// A1, closed second, is gone once its last ACK came. `ss` agrees: C1's
+/// ends of the connection are held, A1's are not.
+#[test]
+fn show_names_a_socket_the_kernel_no_longer_holds() {
+    let out = sockplay(
+        &["run"],
+        "listen\nconnect L1\naccept L1\nclose C1\nexpect A1 state=CLOSE-WAIT within 2s\nclose A1\nexpect C1 state=TIME-WAIT within 2s\nshow L1 C1 A1\n",
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("A1: the kernel holds nothing for it any more"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("C1: the kernel holds nothing"), "{stdout}");
+    // `C1 connected: 127.0.0.1:33776 → 127.0.0.1:45885`
+    let (client, server) = stdout
+        .split("C1 connected: ")
+        .nth(1)
+        .and_then(|r| r.split("  (").next())
+        .and_then(|r| r.split_once(" → "))
+        .unwrap_or_else(|| panic!("no connect result: {stdout}"));
+    let port: u16 = server.rsplit(':').next().unwrap().parse().unwrap();
+    let held = common::ss("-Htan", port);
+    assert!(
+        held.iter()
+            .any(|l| l.state == "TIME-WAIT" && l.local == client && l.peer == server),
+        "ss shows C1's TIME-WAIT: {held:?}"
+    );
+    assert!(
+        !held.iter().any(|l| l.local == server && l.peer == client),
+        "ss shows nothing of A1: {held:?}"
+    );
+}

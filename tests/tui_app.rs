@@ -634,3 +634,37 @@ fn a_lessons_empty_panes_carry_no_free_play_keys() {
         assert!(lesson.contains(fact), "a lesson says {fact:?}:\n{lesson}");
     }
 }
+
+/// Once the lab's connections have come and gone, the empty pane says
+/// "no connections now", not "yet": a reset leaves no TIME-WAIT, and `ss`
+/// shows nothing left of them but the listener.
+#[test]
+fn connections_that_came_and_went_leave_no_connections_now() {
+    let port = common::unused_port();
+    let (mut app, rx) = app();
+    common::tui::submit(&mut app, &rx, &format!("listen {port}"), |a| {
+        a.lab.socket_count() == 1
+    });
+    common::tui::submit(&mut app, &rx, "connect L1", |a| {
+        a.lab.socket_count() == 2 && !a.calls_in_flight()
+    });
+    common::tui::submit(&mut app, &rx, "accept L1", |a| {
+        a.lab.socket_count() == 3 && !a.calls_in_flight()
+    });
+    assert!(snapshot_until(&mut app, |a| !a.connections().is_empty()));
+    let before = common::tui::render(&mut app, 100, 30);
+    assert!(!before.contains("no connections"), "{before}");
+    common::tui::submit(&mut app, &rx, "close C1 rst", |a| ops(a) == 4);
+    common::tui::submit(&mut app, &rx, "close A1", |a| ops(a) == 5);
+    let gone = snapshot_until(&mut app, |a| a.connections().is_empty());
+    assert!(gone, "{}", common::tui::render(&mut app, 100, 30));
+    let after = common::tui::render(&mut app, 100, 30);
+    assert!(after.contains("no connections now"), "{after}");
+    assert!(!after.contains("no connections yet"), "{after}");
+    let left: Vec<String> = common::ss("-Htan", port)
+        .into_iter()
+        .map(|l| l.state)
+        .collect();
+    assert_eq!(left, ["LISTEN"], "ss on port {port}");
+    app.lab.shutdown(std::time::Duration::from_secs(1));
+}

@@ -246,6 +246,17 @@ fn fit_call(text: &str, room: usize) -> String {
 
 /// The first of `forms` (the longest first) that fits `room`, else the
 /// last shortened: `next SYN in 10 s`, `SYN in 10 s`.
+/// What is left of a TIME-WAIT whose timer reads `ms`, long and short:
+/// `TIME-WAIT 59s left`, whole seconds rounded up. A timer that is due
+/// reads "ending", not "0s left": the kernel lets the socket go at its
+/// next tick, and a row that says nothing is left would be gone.
+fn time_wait_left(ms: u32) -> [String; 2] {
+    match ms.div_ceil(1000) {
+        0 => ["TIME-WAIT ending".to_string(), "ending".to_string()],
+        left => [format!("TIME-WAIT {left}s left"), format!("{left}s left")],
+    }
+}
+
 fn first_fit(forms: &[String], room: usize) -> String {
     forms
         .iter()
@@ -292,16 +303,7 @@ fn cell(app: &App, v: &SockView, col: usize, merged: bool, call_room: usize) -> 
         "app out" => Span::raw(v.bytes_sent().map_or_else(String::new, size)),
         _ => match (v.in_flight.first(), v.time_wait_ms) {
             // A closed socket waiting out TIME-WAIT: how long is left.
-            (None, Some(ms)) => {
-                let left = ms.div_ceil(1000);
-                // Its timer is due: the kernel lets it go at its next tick.
-                let words = if left == 0 {
-                    ["TIME-WAIT ending".to_string(), "ending".to_string()]
-                } else {
-                    [format!("TIME-WAIT {left}s left"), format!("{left}s left")]
-                };
-                Span::styled(first_fit(&words, call_room), t.dim())
-            }
+            (None, Some(ms)) => Span::styled(first_fit(&time_wait_left(ms), call_room), t.dim()),
             // A watched socket: its process, where the lab shows its calls.
             (None, None) if v.owner.is_some() => {
                 let o = v
@@ -638,6 +640,13 @@ mod tests {
             assert!(narrow.contains(&keep), "{narrow:?}");
         }
         assert!(!narrow.contains(&"rcvbuf"), "{narrow:?}");
+    }
+
+    #[test]
+    fn a_due_time_wait_is_ending_not_nothing_left() {
+        assert_eq!(time_wait_left(59_001), ["TIME-WAIT 60s left", "60s left"]);
+        assert_eq!(time_wait_left(1), ["TIME-WAIT 1s left", "1s left"]);
+        assert_eq!(time_wait_left(0), ["TIME-WAIT ending", "ending"]);
     }
 
     #[test]
