@@ -668,3 +668,47 @@ fn connections_that_came_and_went_leave_no_connections_now() {
     assert_eq!(left, ["LISTEN"], "ss on port {port}");
     app.lab.shutdown(std::time::Duration::from_secs(1));
 }
+
+/// A note shown beside the panes is read before a kernel view covers
+/// them: the lesson stops before the `show` until space, then opens the
+/// view beside the next note. A `show` with no note before it opens at once.
+#[test]
+fn a_kernel_view_waits_for_the_note_beside_the_panes() {
+    use sockplay::tui::lesson::Stop;
+    let (mut app, rx) = app();
+    let lines = sockplay::script::parse_script(
+        "# lesson: Views\nstep \"One\"\nlisten\nconnect L1\nnote \"C1 is in L1's queue.\"\nshow L1\nnote \"The view.\"\nstep \"Two\"\nshow L1\nnote \"At once.\"\n",
+    )
+    .unwrap();
+    app.play("Views", lines, true);
+    let stop = |a: &App| a.script.as_ref().and_then(|s| s.stop());
+    key(&mut app, KeyCode::Char(' '));
+    assert!(
+        pump_drawn(&mut app, &rx, |a| matches!(stop(a), Some(Stop::View(_)))),
+        "no stop before the view: {:?}",
+        stop(&app)
+    );
+    assert!(
+        matches!(app.mode, Mode::Normal),
+        "the view opened over the note"
+    );
+    key(&mut app, KeyCode::Char(' '));
+    assert!(
+        pump_drawn(&mut app, &rx, |a| matches!(a.mode, Mode::Show)),
+        "space did not open the view: {:?}",
+        stop(&app)
+    );
+    // Space closes it and goes on to step two, whose view opens at once.
+    key(&mut app, KeyCode::Char(' '));
+    assert!(pump_drawn(&mut app, &rx, |a| matches!(
+        stop(a),
+        Some(Stop::Step(_))
+    )));
+    key(&mut app, KeyCode::Char(' '));
+    assert!(
+        pump_drawn(&mut app, &rx, |a| matches!(a.mode, Mode::Show)),
+        "{:?}",
+        stop(&app)
+    );
+    app.lab.shutdown(Duration::from_secs(1));
+}

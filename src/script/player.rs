@@ -74,6 +74,8 @@ pub enum Progress {
     /// A `note` line is next (index into the lines) and calls ran since the
     /// last narration: the host shows their results and the kernel view as
     /// they are now, then calls [`Player::shown`] to let the note appear.
+    /// Also a `select` or a `show` right after a note: the host lets it run
+    /// once the note was read beside what it talks about.
     Show(usize),
     /// No lines are left.
     Done(RunStatus),
@@ -376,7 +378,10 @@ impl Player {
             // after a note: the note is read beside what it talks about
             // before the panes move on.
             let is_note = matches!(line.statement, Statement::Note(_));
-            let moves_on = matches!(line.statement, Statement::Select(..)) && self.noted;
+            // And a `show` after a note: the host decides whether the
+            // kernel view may cover the panes the note talks about yet.
+            let moves_on =
+                matches!(line.statement, Statement::Select(..) | Statement::Show(..)) && self.noted;
             let held = self.unshown || (self.every_note && self.released != Some(self.next));
             if self.pacing && held && (is_note || (self.every_note && moves_on)) {
                 return Progress::Show(self.next);

@@ -20,6 +20,9 @@ pub enum Stop {
     /// Before a note (index into the lines) that would push notes not yet
     /// read out of the narration pane: space shows it.
     More(usize),
+    /// Before a `show` (index into the lines) that would cover the panes
+    /// the notes not yet read talk about: space opens the kernel view.
+    View(usize),
 }
 
 /// A script playing into the live lab (`--run`, a lesson).
@@ -43,6 +46,9 @@ pub struct Script {
     pub holding: bool,
     /// Waiting for space before a note there is no room for yet (its index).
     pub more: Option<usize>,
+    /// Waiting for space before a `show` (its index): the notes shown
+    /// beside the panes are read before the kernel view covers them.
+    pub view_due: Option<usize>,
     /// Where the reader last pressed space (a line index): the notes since
     /// then are the ones not yet read.
     pub read_to: usize,
@@ -81,6 +87,7 @@ impl Script {
             replay_to,
             holding: false,
             more: None,
+            view_due: None,
             read_to: 0,
             wire_opened: false,
             shows_cwnd,
@@ -144,11 +151,12 @@ impl Script {
 
     /// Where the lesson waits for the reader, if it does.
     pub fn stop(&self) -> Option<Stop> {
-        match (self.at_step, self.paused, self.more) {
-            (Some(i), _, _) => Some(Stop::Step(i)),
-            (None, Some(i), _) => Some(Stop::Pause(i)),
-            (None, None, Some(i)) => Some(Stop::More(i)),
-            (None, None, None) => None,
+        match (self.at_step, self.paused, self.more, self.view_due) {
+            (Some(i), ..) => Some(Stop::Step(i)),
+            (None, Some(i), ..) => Some(Stop::Pause(i)),
+            (None, None, Some(i), _) => Some(Stop::More(i)),
+            (None, None, None, Some(i)) => Some(Stop::View(i)),
+            (None, None, None, None) => None,
         }
     }
 
@@ -217,6 +225,11 @@ impl App {
         }
         if s.paused.take().is_some() {
             s.player.resume();
+            self.advance(Instant::now());
+            return;
+        }
+        if s.view_due.take().is_some() {
+            s.player.shown();
             self.advance(Instant::now());
             return;
         }
@@ -367,6 +380,16 @@ impl App {
                     }
                     Progress::Step(i) => s.at_step = Some(i),
                     Progress::Pause(i) => s.paused = Some(i),
+                    // A `show` after a note: the kernel view would cover
+                    // the panes the note talks about.
+                    Progress::Show(i) if is_show(s, i) => {
+                        if s.lesson && !replaying(i) && covers_unread(s, i) {
+                            s.view_due = Some(i);
+                        } else {
+                            s.player.shown();
+                            continue;
+                        }
+                    }
                     Progress::Show(i) => {
                         if s.more.is_none() && !s.holding {
                             if crowded(&size, s, i) {
@@ -393,6 +416,34 @@ impl App {
         }
         wake
     }
+}
+
+/// Whether line `i` is a `show`.
+fn is_show(s: &Script, i: usize) -> bool {
+    s.player
+        .lines()
+        .get(i)
+        .is_some_and(|l| matches!(l.statement, Statement::Show(..)))
+}
+
+/// Whether line `i` is a `show` that would open the kernel view over the
+/// panes while notes shown beside them since the last space are unread:
+/// a note about the panes ("both clients read ESTABLISHED") is read
+/// against them before the view hides them, as notes beside a view are
+/// read before it closes.
+fn covers_unread(s: &Script, i: usize) -> bool {
+    let lines = s.player.lines();
+    if !is_show(s, i) {
+        return false;
+    }
+    let step_from = lines[..i]
+        .iter()
+        .rposition(|l| matches!(l.statement, Statement::Step(_)))
+        .map_or(0, |k| k + 1);
+    let from = s.read_to.max(step_from);
+    lines[from.min(i)..i]
+        .iter()
+        .any(|l| matches!(l.statement, Statement::Note(_)))
 }
 
 /// Whether note `i` would push a note the reader has not yet read (one

@@ -142,6 +142,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         (_, true) => ("the end: q quits, : to keep exploring", "the end"),
         (Some(Stop::Pause(_)), _) => ("paused: predict, then press space", "predict, then space"),
         (Some(Stop::More(_)), _) => ("press space for more", "space: more"),
+        (Some(Stop::View(_)), _) => ("press space for the kernel view", "space: view"),
         (Some(Stop::Step(_)), _) if step.number == 0 => ("press space to begin", "space: begin"),
         (Some(Stop::Step(_)), _) => ("press space for the next step", "space: next step"),
         (None, _) if viewing => ("space closes the kernel view and goes on", "space: go on"),

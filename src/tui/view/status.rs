@@ -104,6 +104,12 @@ fn keys_now(app: &App) -> Vec<&'static str> {
             "? help",
             "q quit",
         ],
+        Mode::Normal if app.script.as_ref().is_some_and(|s| s.view_due.is_some()) => vec![
+            "MORE: space opens the kernel view",
+            ": command",
+            "? help",
+            "q quit",
+        ],
         // Help and quit come before the keys that start again, so that
         // they stay on a narrow screen.
         Mode::Normal if app.script.as_ref().is_some_and(|s| s.paused.is_some()) => vec![
