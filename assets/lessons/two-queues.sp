@@ -32,12 +32,12 @@ expect L2 syn_recv=1
 expect L2 defer_accept=31
 expect L2 defer_accept_drop=2
 show L2
-note "The view, taken as the calls returned: both read ESTABLISHED, yet L2 had taken only C3, which sent data, into its accept queue; C4 was a SYN-RECV entry."
+note "The view, taken as the calls returned: both clients read ESTABLISHED, yet L2 had taken only C3, which sent data, into its accept queue; C4 was a SYN-RECV entry."
 note "L2 keeps a silent client's entry, as C4's, for {L2.defer_accept}s: the kernel counts the time in rounds of the entry's SYN-ACK timer, one, two, four, eight, then sixteen seconds apart, and keeps the first total that reaches the time asked for."
 show L2 counters
 note "L2 dropped both clients' last ACKs, bare as they were, and counted each in TCPDeferAcceptDrop ({L2.defer_accept_drop}); C3's data then finished its handshake."
 select L2
-note "C4 sends nothing, so L2 lets it in only once the defer time has run out."
+note "A client reads ESTABLISHED once it has sent the last ACK of its handshake, the one L2 dropped. C4 sent nothing after it, and a silent client gets in only once the defer time has run out."
 expect L2 accept_queue=2 within 40s
 expect L2 syn_recv=0
 show L2
