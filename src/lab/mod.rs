@@ -9,6 +9,7 @@
 //! This module knows nothing of terminals: the TUI and `sockplay run` are two
 //! front ends on it.
 
+mod accept;
 mod calls;
 pub mod command;
 pub mod congestion;
@@ -328,7 +329,7 @@ impl Lab {
                     Role::Udp => AcceptCount::Times(1),
                     _ => *count,
                 };
-                open::accept(shared, &self.open_socket(*listener)?, count)
+                accept::accept(shared, &self.open_socket(*listener)?, count)
             }
             Command::Send { sock, payload, .. } if sock.role == Role::Udp => {
                 datagram::send(shared, &self.open_socket(*sock)?, None, payload, 1)
