@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::tui::{app, command, key, pump, pump_drawn, snapshot, snapshot_until, typed};
+use common::tui::{app, command, key, pump, snapshot, snapshot_until, typed};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use sockplay::kernel::Snapshotter;
 use sockplay::lab::{LabEvent, Role};
@@ -178,88 +178,6 @@ fn freezing_holds_results_and_snapshots_until_thawed() {
     assert!(app.snapshot.is_some());
 }
 
-/// At a lesson's end, whose footer says "q quit", q quits at once, though
-/// a call the lesson made is still blocked (a recv with nothing coming).
-#[test]
-fn q_quits_at_a_lessons_end_though_its_calls_are_blocked() {
-    let (mut app, rx) = app();
-    let lines = sockplay::script::parse_script(
-        "# lesson: Left waiting\nstep \"Last\"\nlisten\nconnect L1\nrecv C1 10\nnote \"C1 waits\"\n",
-    )
-    .unwrap();
-    app.play("Left waiting", lines, true);
-    // Space until the end: the step, then its note once the calls ran.
-    let done = |a: &App| a.lab.pending_all() == 1 && a.script.as_ref().is_some_and(|s| s.done);
-    for _ in 0..5 {
-        key(&mut app, KeyCode::Char(' '));
-        if pump_drawn(&mut app, &rx, done) {
-            break;
-        }
-    }
-    assert!(
-        done(&app),
-        "the lesson did not end with C1's recv blocked: pending {}, done {:?}",
-        app.lab.pending_all(),
-        app.script.as_ref().map(|s| s.done)
-    );
-    key(&mut app, KeyCode::Char('q'));
-    assert!(app.quit, "{:?}", app.mode);
-    app.lab.shutdown(Duration::from_secs(1));
-}
-
-/// A lesson's newest result longer than the results pane keeps the pane's
-/// rows, not one: at 80×24 a restart's EADDRINUSE was cut to its first row
-/// with three rows free below it, and the reason a note cited (whose
-/// SO_REUSEADDR is off) was not on screen.
-#[test]
-fn a_long_newest_result_keeps_the_results_panes_rows_in_a_lesson() {
-    let port = common::unused_port();
-    let (mut app, rx) = app();
-    app.update(Msg::Resize(80, 24));
-    // The server closes first, so its side keeps the port in TIME-WAIT;
-    // the restart sets SO_REUSEADDR on the new socket alone.
-    // A note of four rows, as a lesson's: the results pane keeps four.
-    let note = "Refused, and the result says why. ".repeat(8);
-    let text = format!(
-        "# lesson: Restart\nstep \"Restart\"\nlisten {port}\nconnect L1\naccept L1\nclose A1\nclose L1\nclose C1\nexpect A1 state=TIME-WAIT within 5s\nlisten {port} reuseaddr=on\nexpect L2 errno=EADDRINUSE\nnote \"{note}\"\n"
-    );
-    let lines = sockplay::script::parse_script(&text).unwrap();
-    app.play("Restart", lines, true);
-    let done = |a: &App| a.script.as_ref().is_some_and(|s| s.done);
-    for _ in 0..5 {
-        key(&mut app, KeyCode::Char(' '));
-        if pump_drawn(&mut app, &rx, done) {
-            break;
-        }
-    }
-    assert!(done(&app), "the lesson did not end");
-    let screen = common::tui::rows(&mut app, 80, 24);
-    let top = screen
-        .iter()
-        .position(|r| r.contains("Results"))
-        .unwrap_or_else(|| panic!("no results pane:\n{}", screen.join("\n")));
-    let pane: Vec<&String> = screen[top + 1..]
-        .iter()
-        .take_while(|r| !r.starts_with('└'))
-        .collect();
-    let text: String = pane
-        .iter()
-        .map(|r| r.trim_matches(|c| c == '│' || c == ' '))
-        .collect::<Vec<_>>()
-        .join(" ");
-    assert!(
-        text.contains("EADDRINUSE") && text.contains("its SO_REUSEADDR is off"),
-        "the reason is cut:\n{}",
-        screen.join("\n")
-    );
-    let filled = pane
-        .iter()
-        .filter(|r| !r.trim_matches(|c| c == '│' || c == ' ').is_empty())
-        .count();
-    assert_eq!(filled, pane.len(), "rows left free:\n{}", screen.join("\n"));
-    app.lab.shutdown(Duration::from_secs(1));
-}
-
 #[test]
 fn quit_asks_first_while_calls_are_blocked() {
     let (mut app, rx) = app();
@@ -364,62 +282,6 @@ fn the_mouse_selects_panes_and_rows() {
         app.sel_listener.map(|s| s.to_string()).as_deref(),
         Some("L1")
     );
-}
-
-fn lesson_lines() -> Vec<sockplay::script::Line> {
-    sockplay::script::parse_script(
-        "# lesson: Tiny\nstep \"One\"\nnote \"A listener.\"\nlisten\nstep \"Two\"\nnote \"A client.\"\nconnect L1\nstep \"Three\"\nnote \"The end.\"\n",
-    )
-    .unwrap()
-}
-
-#[test]
-fn a_lesson_steps_on_space_reruns_and_restarts() {
-    let (mut app, rx) = app();
-    app.play("Tiny", lesson_lines(), true);
-    let at = |app: &App| app.script.as_ref().unwrap().at_step;
-    assert_eq!(at(&app), Some(0), "paused before the first step");
-    assert!(app.lab.sockets().is_empty());
-    key(&mut app, KeyCode::Char(' '));
-    assert!(
-        pump(&mut app, &rx, |a| at(a) == Some(3)),
-        "timed out waiting"
-    );
-    assert_eq!(app.lab.sockets().len(), 1, "step one ran: L1");
-    key(&mut app, KeyCode::Char(' '));
-    assert!(
-        pump(&mut app, &rx, |a| {
-            at(a) == Some(6) && a.lab.pending_all() == 0
-        }),
-        "timed out waiting"
-    );
-    assert_eq!(app.lab.sockets().len(), 2, "step two ran: C1");
-    // ⌫ runs this step again in a fresh lab: the same sockets, named as before.
-    key(&mut app, KeyCode::Backspace);
-    assert!(
-        pump(&mut app, &rx, |a| {
-            at(a) == Some(6) && a.lab.sockets().len() == 2 && a.lab.pending_all() == 0
-        }),
-        "timed out waiting"
-    );
-    let names: Vec<String> = app
-        .lab
-        .sockets()
-        .iter()
-        .map(|s| s.name.to_string())
-        .collect();
-    assert_eq!(names, ["L1", "C1"]);
-    // Home goes back to the start: an empty lab, before the first step.
-    key(&mut app, KeyCode::Home);
-    assert_eq!(at(&app), Some(0));
-    assert!(app.lab.sockets().is_empty());
-    let restarts = app
-        .log
-        .entries()
-        .iter()
-        .filter(|e| matches!(e, Entry::Info(t) if t.contains("starts again")))
-        .count();
-    assert_eq!(restarts, 2);
 }
 
 #[test]
@@ -610,31 +472,6 @@ fn panes_that_hide_rows_at_80x24_say_how_many() {
     assert!(title.contains("more"), "{}", screen.join("\n"));
 }
 
-/// While a class predicts, the empty panes say what the lab holds, not
-/// which keys free play would press; in free play they offer the keys.
-#[test]
-fn a_lessons_empty_panes_carry_no_free_play_keys() {
-    let hints = ["press n", "press c", ":connect L1 x3", "↑/↓ in Connections"];
-    let (mut free_play, _rx) = app();
-    let free = common::tui::render(&mut free_play, 100, 30);
-    for h in hints {
-        assert!(free.contains(h), "free play offers {h:?}:\n{free}");
-    }
-    let (mut playing, _rx2) = app();
-    playing.play("Tiny", lesson_lines(), true);
-    let lesson = common::tui::render(&mut playing, 100, 30);
-    for h in hints {
-        assert!(!lesson.contains(h), "a lesson shows {h:?}:\n{lesson}");
-    }
-    for fact in [
-        "no listener yet",
-        "no connections yet",
-        "no connection selected",
-    ] {
-        assert!(lesson.contains(fact), "a lesson says {fact:?}:\n{lesson}");
-    }
-}
-
 /// Once the lab's connections have come and gone, the empty pane says
 /// "no connections now", not "yet": a reset leaves no TIME-WAIT, and `ss`
 /// shows nothing left of them but the listener.
@@ -667,48 +504,4 @@ fn connections_that_came_and_went_leave_no_connections_now() {
         .collect();
     assert_eq!(left, ["LISTEN"], "ss on port {port}");
     app.lab.shutdown(std::time::Duration::from_secs(1));
-}
-
-/// A note shown beside the panes is read before a kernel view covers
-/// them: the lesson stops before the `show` until space, then opens the
-/// view beside the next note. A `show` with no note before it opens at once.
-#[test]
-fn a_kernel_view_waits_for_the_note_beside_the_panes() {
-    use sockplay::tui::lesson::Stop;
-    let (mut app, rx) = app();
-    let lines = sockplay::script::parse_script(
-        "# lesson: Views\nstep \"One\"\nlisten\nconnect L1\nnote \"C1 is in L1's queue.\"\nshow L1\nnote \"The view.\"\nstep \"Two\"\nshow L1\nnote \"At once.\"\n",
-    )
-    .unwrap();
-    app.play("Views", lines, true);
-    let stop = |a: &App| a.script.as_ref().and_then(|s| s.stop());
-    key(&mut app, KeyCode::Char(' '));
-    assert!(
-        pump_drawn(&mut app, &rx, |a| matches!(stop(a), Some(Stop::View(_)))),
-        "no stop before the view: {:?}",
-        stop(&app)
-    );
-    assert!(
-        matches!(app.mode, Mode::Normal),
-        "the view opened over the note"
-    );
-    key(&mut app, KeyCode::Char(' '));
-    assert!(
-        pump_drawn(&mut app, &rx, |a| matches!(a.mode, Mode::Show)),
-        "space did not open the view: {:?}",
-        stop(&app)
-    );
-    // Space closes it and goes on to step two, whose view opens at once.
-    key(&mut app, KeyCode::Char(' '));
-    assert!(pump_drawn(&mut app, &rx, |a| matches!(
-        stop(a),
-        Some(Stop::Step(_))
-    )));
-    key(&mut app, KeyCode::Char(' '));
-    assert!(
-        pump_drawn(&mut app, &rx, |a| matches!(a.mode, Mode::Show)),
-        "{:?}",
-        stop(&app)
-    );
-    app.lab.shutdown(Duration::from_secs(1));
 }
