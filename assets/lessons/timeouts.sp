@@ -83,7 +83,7 @@ send C3 1m
 wait C3
 expect C3 partial=true
 expect C3 timed_out=true
-note "SO_SNDTIMEO: send() stayed in the kernel for the half second, taking what room the buffers had or came to have, and only then returned its partial count."
+note "SO_SNDTIMEO: send() stayed in the kernel for the half second, taking room each time the kernel woke it as room came, and only then returned its partial count."
 
 step "When nothing fits"
 select C2
