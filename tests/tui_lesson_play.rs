@@ -157,7 +157,7 @@ fn a_kernel_view_waits_for_the_note_beside_the_panes() {
     use sockplay::tui::lesson::Stop;
     let (mut app, rx) = app();
     let lines = sockplay::script::parse_script(
-        "# lesson: Views\nstep \"One\"\nlisten\nconnect L1\nnote \"C1 is in L1's queue.\"\nshow L1\nnote \"The view.\"\nstep \"Two\"\nshow L1\nnote \"At once.\"\n",
+        "# lesson: Views\nstep \"One\"\nlisten\nconnect L1\nnote \"C1 is in L1's queue.\"\nshow L1\nnote \"The view.\"\nstep \"Two\"\nshow L1\nnote \"At once.\"\nnote \"Beside it too.\"\nshow L1 counters\nnote \"The counters.\"\n",
     )
     .unwrap();
     app.play("Views", lines, true);
@@ -185,9 +185,31 @@ fn a_kernel_view_waits_for_the_note_beside_the_panes() {
         Some(Stop::Step(_))
     )));
     key(&mut app, KeyCode::Char(' '));
+    let both_notes = |a: &App| {
+        matches!(a.mode, Mode::Show)
+            && a.log
+                .entries()
+                .iter()
+                .any(|e| matches!(e, Entry::Note(n) if n.contains("Beside it too")))
+    };
+    assert!(pump_drawn(&mut app, &rx, both_notes), "{:?}", stop(&app));
+    // Notes beside a view are read before it closes: the next view waits
+    // for that view to close, not for a stop of its own.
     assert!(
-        pump_drawn(&mut app, &rx, |a| matches!(a.mode, Mode::Show)),
-        "{:?}",
+        !matches!(stop(&app), Some(Stop::View(_))),
+        "a stop for a view under a view"
+    );
+    key(&mut app, KeyCode::Char(' '));
+    let counters = |a: &App| {
+        matches!(a.mode, Mode::Show)
+            && a.log
+                .entries()
+                .iter()
+                .any(|e| matches!(e, Entry::Note(n) if n.contains("The counters")))
+    };
+    assert!(
+        pump_drawn(&mut app, &rx, counters),
+        "space did not go on to the counters' view: {:?}",
         stop(&app)
     );
     app.lab.shutdown(Duration::from_secs(1));

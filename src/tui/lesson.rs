@@ -381,9 +381,10 @@ impl App {
                     Progress::Step(i) => s.at_step = Some(i),
                     Progress::Pause(i) => s.paused = Some(i),
                     // A `show` after a note: the kernel view would cover
-                    // the panes the note talks about.
+                    // the panes the note talks about. (Under a view it
+                    // waits for that view to close, as every call does.)
                     Progress::Show(i) if is_show(s, i) => {
-                        if s.lesson && !replaying(i) && covers_unread(s, i) {
+                        if s.lesson && !under_view && !replaying(i) && covers_unread(s, i) {
                             s.view_due = Some(i);
                         } else {
                             s.player.shown();
