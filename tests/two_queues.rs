@@ -76,6 +76,15 @@ fn defer_accept_holds_syn_recv_while_the_client_is_established_as_ss_sees() {
         .collect();
     peers.sort();
     assert_eq!(peers, ours, "ss: {syn_recv:?}");
+    // The view says so on each entry: half-open at L1, ESTABLISHED at C1.
+    let view = sockplay::script::show::table(&snap, &[]);
+    for c in ["C1", "C2"] {
+        assert!(
+            view.lines()
+                .any(|l| l.contains("└ syn-recv") && l.contains(&format!("({c} is ESTABLISHED)"))),
+            "{view}"
+        );
+    }
 }
 
 #[test]

@@ -20,7 +20,9 @@ fn opt<T: ToString>(v: Option<T>) -> String {
     v.map_or_else(|| "-".into(), |v| v.to_string())
 }
 
-fn socket_lines(v: &SockView) -> Vec<String> {
+/// `v`'s lines in the view; `snap` holds the lab's other sockets, for an
+/// entry of a listener's queues to say what its client reads at its end.
+fn socket_lines(v: &SockView, snap: &Snapshot) -> Vec<String> {
     let name = v.id.map_or_else(String::new, |n| n.to_string());
     let state = if v.closed {
         format!("{} (closed)", v.state)
@@ -73,8 +75,19 @@ fn socket_lines(v: &SockView) -> Vec<String> {
             )
         }
         ViewRole::Queued | ViewRole::SynRecv => {
+            // The client's own state beside the entry's: under
+            // defer_accept C4 reads ESTABLISHED while L2 keeps it half-open.
+            let client_state = |c: SockName| {
+                snap.sockets
+                    .iter()
+                    .find(|s| s.id == Some(c) && !s.closed)
+                    .map(|s| s.state)
+            };
             let who = match (v.pair, v.half_open().and_then(|h| h.syn)) {
-                (Some(c), _) => format!(" ({c})"),
+                (Some(c), _) => match client_state(c) {
+                    Some(st) => format!(" ({c} is {st})"),
+                    None => format!(" ({c})"),
+                },
                 (None, Some(n)) => format!(" (syn {n})"),
                 _ => String::new(),
             };
@@ -281,7 +294,7 @@ pub fn table(snap: &Snapshot, only: &[SockName]) -> String {
     let shown = selected(snap, only);
     let gone = not_held(&shown, only);
     for v in shown {
-        lines.extend(socket_lines(v));
+        lines.extend(socket_lines(v, snap));
     }
     if !gone.is_empty() || only.is_empty() && lines.len() == 1 {
         lines.push(nothing_to_show(&gone));
