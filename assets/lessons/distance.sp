@@ -26,7 +26,7 @@ expect C1 link_in_flight=1.. within 2s
 expect C1 link_queued=1.. within 3s
 show C1
 note "No: C1 may have only cwnd segments sent and not yet acknowledged; the rest waits in its send buffer (notsent), or in sendall itself. Of what it sent, some is on the link, some waits at its entry for its turn at the rate: the link's rows show both (in flight, queued)."
-note "The view's app sent is 0: it counts what send() calls have returned, and the one inside sendall has not returned yet. What sendall had handed over when the view was taken is in C1's sendq, or has crossed the link already (delivered)."
+note "The view's app sent is 0: it counts what send() calls have returned, and the one inside sendall has not returned yet. What sendall had handed over stays in C1's sendq until A1's kernel acknowledges it: not yet sent (notsent), or sent and unacknowledged."
 wait A1 15s
 expect A1 ret=1m
 expect A1 elapsed=2s..

@@ -44,7 +44,7 @@ expect A2 state=TIME-WAIT
 listen 8081 reuseaddr=on
 expect L4 errno=EADDRINUSE
 expect A2 reuseaddr=off
-note "Still EADDRINUSE, and the result says why. SO_REUSEADDR lets a new socket share a port with a connection only when both sockets set it, and A2's entry kept the flag its socket had: {A2.reuseaddr}, inherited from L3. The usual advice, set on the restart alone, does not work."
+note "Still EADDRINUSE, and the result says why: SO_REUSEADDR shares a port with a connection only when both sockets set it, and A2's entry kept its socket's flag, {A2.reuseaddr}, from L3, for the minute its TIME-WAIT lasts. The usual advice, set on the restart alone, does not work."
 
 step "A server with SO_REUSEADDR"
 note "A third server, on port 8082, sets SO_REUSEADDR from its first start, and serves a client."
