@@ -37,6 +37,8 @@ mod needs_root {
                 .unwrap()
         };
         let c1 = common::netns::socket(&snap, "C1");
+        // ss reads the same timer a moment after the view: C1's next try.
+        let timers = lab.client_side(&["ss", "-Htno", "state", "established"]);
         let backoff = c1["tcp"]["backoff"].as_u64().unwrap();
         let retrans = c1["tcp"]["retrans"].as_u64().unwrap();
         let link = &snap["link"];
@@ -48,9 +50,45 @@ mod needs_root {
         assert_eq!(count("TcpExtTCPTimeouts"), backoff, "{counters} {c1}");
         assert_eq!(retrans, backoff + 1, "{c1}");
         assert_eq!(down, backoff + 2, "{link}");
+        // The view says when C1 tries next (`backoff 3 · next try in 2 s`);
+        // ss, read just after it, has the same timer a little further on.
+        let ours = c1["next_resend_ms"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no next_resend_ms: {c1}"));
+        let theirs = timers
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("timer:(on,"))
+            .and_then(|t| t.split(',').next())
+            .map(ss_ms)
+            .unwrap_or_else(|| panic!("no running timer in ss: {timers}"));
+        assert!(
+            theirs <= ours + 50 && ours - theirs.min(ours) < 1500,
+            "ours {ours} ms, ss {theirs} ms: {timers}"
+        );
         assert!(lesson("distance").contains(
             "two more than backoff: the first send, and one early resend (a tail-loss probe"
         ));
+    }
+
+    /// A timer as ss prints it (`print_ms_timer`): `2min30sec`, `12sec`,
+    /// `1.808ms` (one second and 808 ms), `500ms`; in ms.
+    fn ss_ms(t: &str) -> u64 {
+        let (minutes, rest) = match t.split_once("min") {
+            Some((m, rest)) => (m.parse::<u64>().unwrap(), rest),
+            None => (0, t),
+        };
+        let rest_ms = if let Some(secs) = rest.strip_suffix("sec") {
+            secs.parse::<u64>().unwrap() * 1000
+        } else if let Some(ms) = rest.strip_suffix("ms") {
+            match ms.split_once('.') {
+                Some((s, ms)) => s.parse::<u64>().unwrap() * 1000 + ms.parse::<u64>().unwrap(),
+                None => ms.parse().unwrap(),
+            }
+        } else {
+            assert!(rest.is_empty(), "a timer ss printed as {t}");
+            0
+        };
+        minutes * 60_000 + rest_ms
     }
 
     /// distance: a lost acknowledgement needs no resend: on a lossy link the

@@ -20,6 +20,9 @@ use super::snapshot::{
 use super::state::TcpState;
 use crate::lab::{Role, SockName, SocketInfo};
 
+/// `idiag_timer` of a socket whose retransmission timer runs.
+const RETRANSMIT_TIMER: u8 = 1;
+
 /// Everything a snapshot is made of, read at one moment.
 pub struct Readings<'a> {
     /// The lab's sockets.
@@ -139,6 +142,10 @@ fn lab_view(s: &SocketInfo, e: Option<&DiagEntry>, phrases: &mut Phrases) -> Soc
             tcp = e.info.as_deref().copied();
             if e.state == TcpState::SynSent {
                 v.next_syn_ms = Some(e.expires_ms);
+            } else if e.timer == RETRANSMIT_TIMER && tcp.is_some_and(|t| t.backoff > 0) {
+                // Resending into silence: every send has this timer
+                // running, but only a backed-off one waits long.
+                v.next_resend_ms = Some(e.expires_ms);
             }
         }
     }

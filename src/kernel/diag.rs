@@ -69,6 +69,10 @@ pub struct DiagEntry {
     /// Timer retransmits (`idiag_retrans`): for a SYN-RECV entry, how many
     /// times the SYN-ACK was sent again.
     pub retrans: u8,
+    /// Which timer runs (`idiag_timer`): 1 the retransmission timer (a
+    /// resend, or the probe before one), 2 keepalive, 3 TIME-WAIT, 4 the
+    /// zero-window probe; 0 none.
+    pub timer: u8,
     /// When the running timer fires, in ms (`idiag_expires`); for a SYN-RECV
     /// entry, the next SYN-ACK retransmit, or its end.
     pub expires_ms: u32,
@@ -258,6 +262,7 @@ fn parse_msg_in(b: &[u8], infos: &mut Infos) -> Option<DiagEntry> {
         bufs: None,
         mem: None,
         retrans: b[3],
+        timer: b[2],
         expires_ms: u32_ne(b, 52),
         drops: None,
         cookie: u64::from(u32_ne(b, 44)) | (u64::from(u32_ne(b, 48)) << 32),

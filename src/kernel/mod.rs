@@ -29,7 +29,9 @@ pub mod watch;
 use std::io;
 
 pub use build::Readings;
-pub use notes::{next_syn_words, syn_limit_words, syn_timer_words, tenths_left, time_left};
+pub use notes::{
+    next_resend_words, next_syn_words, syn_limit_words, syn_timer_words, tenths_left, time_left,
+};
 pub use proc::{Counters, System};
 pub use reader::KernelReader;
 pub use sampler::Sampler;

@@ -356,6 +356,12 @@ pub fn next_syn_words(ms: u32) -> String {
     format!("next SYN in {}", seconds_words(ms))
 }
 
+/// When a connection resending into silence sends again (`next try in
+/// 95 s`).
+pub fn next_resend_words(ms: u32) -> String {
+    format!("next try in {}", seconds_words(ms))
+}
+
 /// `0.1s`, `3.3s`: a pending timer's time left in tenths of a second,
 /// rounded up, so that it is never said short of what it is. The kernel
 /// gives 0 for a timer that is due but has not fired yet: that reads

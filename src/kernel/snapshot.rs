@@ -74,6 +74,9 @@ pub struct SockView {
     /// SYN-SENT clients: when the kernel sends the SYN again, in ms
     /// (sock_diag's `idiag_expires`).
     pub next_syn_ms: Option<u32>,
+    /// A connection resending into silence (its retransmission timer has
+    /// backed off): when the kernel sends again, in ms (`idiag_expires`).
+    pub next_resend_ms: Option<u32>,
     /// SO_REUSEADDR as the kernel holds it (kept by a closed socket's
     /// TIME-WAIT entry); absent for entries that are not lab sockets.
     pub reuseaddr: Option<bool>,
@@ -110,6 +113,7 @@ impl SockView {
             in_flight: PhraseList::default(),
             notes: PhraseList::default(),
             next_syn_ms: None,
+            next_resend_ms: None,
             reuseaddr: None,
             time_wait_ms: None,
             owner: None,
@@ -187,6 +191,8 @@ struct ViewJson<'a> {
     syn_queue: Option<SynQueue>,
     #[serde(skip_serializing_if = "Option::is_none")]
     next_syn_ms: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_resend_ms: Option<u32>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     half_open: Option<HalfOpen>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
@@ -242,6 +248,7 @@ impl Serialize for SockView {
             notes: &self.notes,
             syn_queue: self.syn_queue(),
             next_syn_ms: self.next_syn_ms,
+            next_resend_ms: self.next_resend_ms,
             half_open: self.half_open(),
             options: self.options(),
             reuseaddr: self.reuseaddr,

@@ -19,6 +19,7 @@ fn entry(state: TcpState, local: &str, peer: &str, inode: u64, rq: u32, wq: u32)
         bufs: Some((131_072, 16_384)),
         mem: None,
         retrans: 0,
+        timer: 0,
         expires_ms: 0,
         drops: None,
         cookie: 0,

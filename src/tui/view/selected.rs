@@ -210,7 +210,15 @@ fn path_spans(
             )));
         }
         if x.backoff > 0 {
-            tail.push(Span::styled(format!("backoff {} ", x.backoff), t.alarm()));
+            // And when it tries next: nothing tells a sender the path is
+            // back, so the bytes wait for that try.
+            let next = from.next_resend_ms.map_or_else(String::new, |ms| {
+                format!("· {} ", crate::kernel::next_resend_words(ms))
+            });
+            tail.push(Span::styled(
+                format!("backoff {} {next}", x.backoff),
+                t.alarm(),
+            ));
         }
     }
     let receiver = tail.len();
