@@ -31,10 +31,8 @@ expect L2 accept_queue=1
 expect L2 syn_recv=1
 expect L2 defer_accept=31
 expect L2 defer_accept_drop=2
-show L2
-note "The view, taken as the calls returned: both clients read ESTABLISHED, yet L2 had taken only C3, which sent data, into its accept queue; C4 was a SYN-RECV entry."
-note "L2 keeps a silent client's entry, as C4's, for {L2.defer_accept}s: the kernel counts the time in rounds of the entry's SYN-ACK timer, one, two, four, eight, then sixteen seconds apart, and keeps the first total that reaches the time asked for."
 show L2 counters
+note "The view, taken as the calls returned: both clients read ESTABLISHED, yet L2 had taken only C3, which sent data, into its accept queue; C4 was a SYN-RECV entry."
 note "L2 dropped both clients' last ACKs, bare as they were, and counted each in TCPDeferAcceptDrop ({L2.defer_accept_drop}); C3's data then finished its handshake."
 select L2
 note "A client reads ESTABLISHED once it has sent the last ACK of its handshake, the one L2 dropped. C4 sent nothing after it, and a silent client gets in only once the defer time has run out."
@@ -42,9 +40,10 @@ expect L2 accept_queue=2 within 40s
 expect L2 syn_recv=0
 show L2
 note "C4 got in once the {L2.defer_accept}s ran out, with its next bare ACK and no byte sent: TCP_DEFER_ACCEPT delays a silent client, not keeps it out."
+note "It was {L2.defer_accept}s, not the thirty asked: the kernel counts the time in rounds of the entry's SYN-ACK timer, one, two, four, eight, then sixteen seconds apart, and keeps the first total that reaches the time asked for."
 
 step "Eight bare SYNs"
-note "The lab will now send bare SYNs, each from an address with no way back, so no ACK comes and each entry stays while the kernel resends its SYN-ACK. L2's pane shows both its queues with room for 5 (2/5, 0/5). L3, a listen(3), gets 8 bare SYNs: how many SYN-RECV entries will it keep?"
+note "The lab will now send bare SYNs, each from an address with no way back, so no ACK comes and each entry stays while the kernel resends its SYN-ACK. L3, a listen(3), gets 8 bare SYNs: how many SYN-RECV entries will it keep?"
 pause
 listen backlog=3
 syn L3 x8
