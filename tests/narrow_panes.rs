@@ -157,3 +157,56 @@ fn a_waiting_clients_time_keeps_its_unit_at_80x24() {
     );
     assert!(!rows.contains("54…"), "{rows}");
 }
+
+/// A connection resending into silence across the lab's link keeps its
+/// backoff and its next try in the selected pane's one row at 80×24, with
+/// a large send buffer and the congestion window that a lesson about
+/// distance shows: the window gives way first.
+#[test]
+fn a_backed_off_sender_keeps_its_next_try_in_one_row() {
+    let mut c1 = sock(
+        Some("C1"),
+        ViewRole::Client,
+        TcpState::Established,
+        "198.51.100.1:40001",
+        Some("198.51.100.2:8080"),
+    );
+    c1.pair = Some(n("A1"));
+    c1.set_sndbuf(Some(774_144));
+    c1.set_sendq(Some(5));
+    c1.set_tcp(c1.tcp().map(|t| TcpView {
+        backoff: 7,
+        rtt_us: 100_000,
+        ..t
+    }));
+    c1.next_resend_ms = Some(10_000);
+    let mut a1 = sock(
+        Some("A1"),
+        ViewRole::Accepted,
+        TcpState::Established,
+        "198.51.100.2:8080",
+        Some("198.51.100.1:40001"),
+    );
+    a1.pair = Some(n("C1"));
+    a1.in_flight = vec!["recv(5) 3.0s".into()].into();
+    let mut app = app().0;
+    app.update(Msg::Snapshot(std::sync::Arc::new(snapshot(
+        vec![c1, a1],
+        0,
+    ))));
+    // A lesson that talks of cwnd shows it in the path row.
+    let lesson = sockplay::script::parse_script(
+        "# lesson: Cable\nstep \"One\"\nnote \"cwnd and the timer.\"\n",
+    )
+    .unwrap();
+    app.play("Cable", lesson, true);
+    app.sel_conn = Some(n("C1"));
+    for (w, h) in [(80, 24), (100, 30)] {
+        app.update(Msg::Resize(w, h));
+        let screen = render(&mut app, w, h);
+        assert!(
+            screen.contains("backoff 7 · next try in 10 s"),
+            "{w}×{h}:\n{screen}"
+        );
+    }
+}

@@ -91,8 +91,22 @@ fn path_lines(
             let more = Span::styled("…", t.dim());
             let whole = [head.clone(), tail.clone(), vec![more.clone()]].concat();
             let lean = [lean_head, lean_tail, vec![more.clone()]].concat();
-            let sender = [head, tail[..receiver].to_vec(), vec![more]].concat();
-            for line in [Line::from(whole), Line::from(lean), Line::from(sender)] {
+            let sender = [head.clone(), tail[..receiver].to_vec(), vec![more.clone()]].concat();
+            // Narrower still: the sender without its congestion window,
+            // so that a backoff and its next try stay (a pulled cable at
+            // 80×24 left only the send buffer).
+            let without_cwnd: Vec<Span<'static>> = tail[..receiver]
+                .iter()
+                .filter(|s| !s.content.starts_with(" cwnd "))
+                .cloned()
+                .collect();
+            let bare = [head.clone(), without_cwnd, vec![more]].concat();
+            for line in [
+                Line::from(whole),
+                Line::from(lean),
+                Line::from(sender),
+                Line::from(bare),
+            ] {
                 if line.width() <= width {
                     return vec![line];
                 }
@@ -203,8 +217,10 @@ fn path_spans(
             // The algorithm that moves it, as the kernel view names it
             // (`cwnd 10 (reno)`): a lesson that sets one shows it here.
             let algorithm = x.congestion.map_or_else(String::new, |c| format!(" ({c})"));
+            // Apart from the window by a wider gap: a row too narrow
+            // for it leaves it out whole (what follows still reads).
             tail.push(Span::raw(format!(
-                "cwnd {}{algorithm} rtt {} ",
+                " cwnd {}{algorithm} rtt {} ",
                 x.cwnd,
                 crate::kernel::rtt_text(x.rtt_us)
             )));
@@ -215,6 +231,7 @@ fn path_spans(
             let next = from.next_resend_ms.map_or_else(String::new, |ms| {
                 format!("· {} ", crate::kernel::next_resend_words(ms))
             });
+            tail.push(Span::raw(" "));
             tail.push(Span::styled(
                 format!("backoff {} {next}", x.backoff),
                 t.alarm(),
