@@ -32,7 +32,7 @@ expect L2 syn_recv=1
 expect L2 defer_accept=31
 expect L2 defer_accept_drop=2
 show L2 counters
-note "The view, taken as the calls returned: both clients read ESTABLISHED, yet L2 had taken only C3, which sent data, into its accept queue; C4 was a SYN-RECV entry."
+note "The view, taken as the calls returned: both clients read ESTABLISHED, yet L2 held only C3, which sent data, as a connection not yet accepted (its accept queue); C4 was a syn-recv entry, half-open."
 note "L2 dropped both clients' last ACKs, bare as they were, and counted each in TCPDeferAcceptDrop ({L2.defer_accept_drop}); C3's data then finished its handshake."
 select L2
 note "A client reads ESTABLISHED once it has sent the last ACK of its handshake, the one L2 dropped. C4 sent nothing after it, and a silent client gets in only once the defer time has run out."
