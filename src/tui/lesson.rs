@@ -427,6 +427,17 @@ fn is_show(s: &Script, i: usize) -> bool {
         .is_some_and(|l| matches!(l.statement, Statement::Show(..)))
 }
 
+/// The first line before line `i` the reader has not yet read: the
+/// first shown since the last space, or since the step began if that
+/// was later.
+fn unread_from(s: &Script, i: usize) -> usize {
+    let step_from = s.player.lines()[..i]
+        .iter()
+        .rposition(|l| matches!(l.statement, Statement::Step(_)))
+        .map_or(0, |k| k + 1);
+    s.read_to.max(step_from)
+}
+
 /// Whether line `i` is a `show` that would open the kernel view over the
 /// panes while notes shown beside them since the last space are unread:
 /// a note about the panes ("both clients read ESTABLISHED") is read
@@ -437,12 +448,7 @@ fn covers_unread(s: &Script, i: usize) -> bool {
     if !is_show(s, i) {
         return false;
     }
-    let step_from = lines[..i]
-        .iter()
-        .rposition(|l| matches!(l.statement, Statement::Step(_)))
-        .map_or(0, |k| k + 1);
-    let from = s.read_to.max(step_from);
-    lines[from.min(i)..i]
+    lines[unread_from(s, i).min(i)..i]
         .iter()
         .any(|l| matches!(l.statement, Statement::Note(_)))
 }
@@ -454,12 +460,7 @@ fn covers_unread(s: &Script, i: usize) -> bool {
 /// they answer).
 fn crowded(size: &(u16, u16), s: &Script, i: usize) -> bool {
     let lines = s.player.lines();
-    let step_from = lines[..i]
-        .iter()
-        .rposition(|l| matches!(l.statement, Statement::Step(_)))
-        .map_or(0, |k| k + 1);
-    let from = s.read_to.max(step_from);
-    let unread = (from..i)
+    let unread = (unread_from(s, i)..i)
         .filter(|&k| matches!(lines[k].statement, Statement::Note(_)))
         .count();
     if unread == 0 || !matches!(lines[i].statement, Statement::Note(_)) {

@@ -86,7 +86,8 @@ fn path_lines(
         // The window and the receiver are what a full buffer is about:
         // they stay in the one row, the applications give way.
         if two && rows < 2 && to.is_some() {
-            let (head, tail, receiver) = path_spans(t, cwnd, from, to, 1, Room::Compact);
+            let (head, tail, Parts { receiver, cwnd_at }) =
+                path_spans(t, cwnd, from, to, 1, Room::Compact);
             let (lean_head, lean_tail, _) = path_spans(t, cwnd, from, to, 1, Room::Lean);
             let more = Span::styled("…", t.dim());
             let whole = [head.clone(), tail.clone(), vec![more.clone()]].concat();
@@ -97,8 +98,9 @@ fn path_lines(
             // 80×24 left only the send buffer).
             let without_cwnd: Vec<Span<'static>> = tail[..receiver]
                 .iter()
-                .filter(|s| !s.content.starts_with(" cwnd "))
-                .cloned()
+                .enumerate()
+                .filter(|(k, _)| Some(*k) != cwnd_at)
+                .map(|(_, s)| s.clone())
                 .collect();
             let bare = [head.clone(), without_cwnd, vec![more]].concat();
             for line in [
@@ -146,9 +148,17 @@ enum Room {
     Lean,
 }
 
+/// Where the parts a narrow row may leave out sit in a path's second half.
+struct Parts {
+    /// The first span of the receiver's part.
+    receiver: usize,
+    /// The congestion window's span, when it is drawn.
+    cwnd_at: Option<usize>,
+}
+
 /// The sender's half and the receiver's half of a path, with bars `bw`
-/// wide, and where in the second the receiver's part begins, as much as
-/// `room` allows.
+/// wide, and where in the second its parts sit, as much as `room`
+/// allows.
 fn path_spans(
     t: Theme,
     cwnd: bool,
@@ -156,7 +166,7 @@ fn path_spans(
     to: Option<&SockView>,
     bw: usize,
     room: Room,
-) -> (Vec<Span<'static>>, Vec<Span<'static>>, usize) {
+) -> (Vec<Span<'static>>, Vec<Span<'static>>, Parts) {
     let compact = room != Room::Whole;
     let lean = room == Room::Lean;
     let send_fill = fill(from.sendq(), from.snd_mem(), from.sndbuf());
@@ -199,6 +209,7 @@ fn path_spans(
         head.push(Span::styled("FULL ", t.alarm()));
     }
     let mut tail = vec![Span::raw("▶ wnd ")];
+    let mut cwnd_at = None;
     // Before the handshake ends there is no window: 0 would be no alarm.
     let handshaking = matches!(from.state, TcpState::SynSent | TcpState::SynReceived);
     let window = from.tcp().and_then(|x| x.snd_wnd).filter(|_| !handshaking);
@@ -217,6 +228,7 @@ fn path_spans(
             // The algorithm that moves it, as the kernel view names it
             // (`cwnd 10 (reno)`): a lesson that sets one shows it here.
             let algorithm = x.congestion.map_or_else(String::new, |c| format!(" ({c})"));
+            cwnd_at = Some(tail.len());
             // Apart from the window by a wider gap: a row too narrow
             // for it leaves it out whole (what follows still reads).
             tail.push(Span::raw(format!(
@@ -283,7 +295,7 @@ fn path_spans(
             None => tail.push(Span::styled("peer not in the lab", t.dim())),
         },
     }
-    (head, tail, receiver)
+    (head, tail, Parts { receiver, cwnd_at })
 }
 
 pub(super) fn chart(frame: &mut Frame<'_>, app: &App, area: Rect, name: SockName, what: &str) {
