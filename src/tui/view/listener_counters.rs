@@ -7,7 +7,9 @@
 /// drops +21`): ListenDrops counts every SYN a listener dropped, whatever
 /// the cause, so it is "all drops", apart from the SYN queue's own
 /// (`full→drop`, TCPReqQFullDrop) beside it. As the figures grow, each
-/// moves against its word (`overflows+120 · all drops+120`) before the
+/// moves against its word (`overflows+120 · all drops+120`, then two
+/// spaces between them, never a lone space that runs the two together)
+/// before the
 /// label would lose its "all" (a bare "drops" takes as many columns), so
 /// that a lesson's counter keeps its name while it counts. The drops,
 /// which mostly repeat the overflows, give way when both do not fit in
@@ -17,7 +19,7 @@ pub(super) fn overflow_counts(c: &crate::kernel::Counters, width: u16) -> String
     [
         format!("overflows +{o} · all drops +{d}"),
         format!("overflows+{o} · all drops+{d}"),
-        format!("overflows+{o} all drops+{d}"),
+        format!("overflows+{o}  all drops+{d}"),
     ]
     .into_iter()
     .find(|f| f.chars().count() <= usize::from(width))
@@ -151,7 +153,8 @@ mod tests {
             "overflows+120 · all drops+120"
         );
         assert_eq!(overflow_counts(&c(24), 28), "overflows+24 · all drops+24");
-        assert_eq!(overflow_counts(&c(120), 28), "overflows+120 all drops+120");
+        assert_eq!(overflow_counts(&c(120), 28), "overflows+120  all drops+120");
+        assert_eq!(overflow_counts(&c(120), 27), "overflows +120");
         assert_eq!(overflow_counts(&c(12000), 28), "overflows +12000");
     }
 
