@@ -492,26 +492,51 @@ fn a_lessons_kernel_view_opens_at_its_top_when_the_cited_counters_fit() {
 #[test]
 fn a_lessons_kernel_view_scrolls_just_enough_to_show_the_counters_it_cites() {
     // Nine connections in L1's queue push the counters below the fold: the
-    // view scrolls just enough to show them and the settings under them.
+    // view scrolls just enough to show them, from the first row of a line
+    // (a view that opened on "entry's SYN-ACK timer, the client's next ACK
+    // …" began mid-sentence), and not for the settings under them, which
+    // at 80×24 took the rows of the listener's own lines.
     let (app, screen) = shown_at_80x24(
         "# lesson: Shown\nstep \"One\"\nlisten backlog=8\nconnect L1 x9\nwait L1\nsleep 300ms\nshow L1 counters\nnote \"A note beside the view.\"\n",
     );
-    let lines = sockplay::tui::view::kernel_view::wrapped(&app.kernel_view, 78);
-    let first = lines
+    let rows = sockplay::tui::view::kernel_view::wrapped_whole(&app.kernel_view, 78);
+    let first = rows
         .iter()
-        .position(|l| l.starts_with("counters since start"))
+        .position(|(l, _)| l.starts_with("counters since start"))
         .expect("the counters in the view");
-    // The counters and the settings under them, to the view's end.
-    let end = lines.len();
-    for l in &lines[first..end] {
+    let end = rows
+        .iter()
+        .position(|(l, _)| l.starts_with("system: "))
+        .expect("the settings under the counters");
+    for (l, _) in &rows[first..end] {
         assert!(screen.contains(l.trim()), "{l} not drawn:\n{screen}");
     }
     let title = view_title(&screen);
-    assert!(
-        title.contains(&format!("–{end} of {}", lines.len())),
-        "not just enough: {title}\n{screen}"
-    );
-    assert!(!title.contains("lines 1–"), "{title}\n{screen}");
+    let top = title
+        .split("lines ")
+        .nth(1)
+        .and_then(|t| t.split('–').next())
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or_else(|| panic!("not scrolled: {title}\n{screen}"))
+        - 1;
+    assert!(top > 0, "{title}\n{screen}");
+    assert!(rows[top].1, "opened mid-line: {:?}\n{screen}", rows[top].0);
+    // Just enough: the first row of a line at or after the one that
+    // leaves the counters' last row at the bottom.
+    let drawn: Vec<&str> = screen.lines().collect();
+    let head = drawn
+        .iter()
+        .position(|l| l.contains("kernel view (show)"))
+        .unwrap();
+    let foot = head
+        + drawn[head..]
+            .iter()
+            .position(|l| l.starts_with('└'))
+            .unwrap();
+    let height = foot - head - 1;
+    let least = end - height;
+    let expected = (least..=first).find(|&k| rows[k].1).unwrap();
+    assert_eq!(top, expected, "{title}\n{screen}");
     // The reader scrolls from there, and goes back to the top with Home.
     let mut app = app;
     key(&mut app, KeyCode::Home);

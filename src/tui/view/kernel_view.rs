@@ -35,7 +35,7 @@ pub fn wrapped(text: &str, width: u16) -> Vec<String> {
 
 /// As [`wrapped`], each row told whether it begins a line of the text
 /// (`true`) or goes on with the one above (`false`).
-fn wrapped_whole(text: &str, width: u16) -> Vec<(String, bool)> {
+pub fn wrapped_whole(text: &str, width: u16) -> Vec<(String, bool)> {
     const INDENT: &str = "      ";
     let width = usize::from(width).max(INDENT.len() + 8);
     let mut out: Vec<(String, bool)> = Vec::new();
@@ -89,26 +89,36 @@ fn wrapped_whole(text: &str, width: u16) -> Vec<(String, bool)> {
     out
 }
 
-/// The lines `[first, end)` of the part of the kernel view a lesson's
-/// `show` cites: from the counters line to the end, the settings that
-/// decide them (`tcp_syn_retries`, `somaxconn`) included.
-fn cited(app: &App, lines: &[String]) -> Option<(usize, usize)> {
+/// The rows `[first, end)` of the part of the kernel view a lesson's
+/// `show` cites: the counters, from their line to the settings under
+/// them (`system: somaxconn …`), which no lesson cites from the view and
+/// which at 80×24 took the rows of the listener's own lines.
+fn cited(app: &App, lines: &[(String, bool)]) -> Option<(usize, usize)> {
     if app.kernel_view_at != ShowAt::Counters {
         return None;
     }
-    let first = lines.iter().position(|l| {
+    let first = lines.iter().position(|(l, _)| {
         l.starts_with("counters since start") || l.starts_with("udp counters since start")
     })?;
-    Some((first, lines.len()))
+    let end = lines[first..]
+        .iter()
+        .position(|(l, _)| l.starts_with("system: "))
+        .map_or(lines.len(), |k| first + k);
+    Some((first, end))
 }
 
-/// The first line of the kernel view drawn in `rows` rows: the reader's
+/// The first row of the kernel view drawn in `rows` rows: the reader's
 /// offset, or, until the reader scrolls, the top when the part a lesson
-/// cites fits under it, else the least scroll that shows that part whole.
-pub fn top(app: &App, lines: &[String], rows: usize) -> usize {
+/// cites fits under it, else the least scroll that shows that part whole,
+/// from the first row of a line of the text (a view that opened on
+/// "entry's SYN-ACK timer, the client's next ACK…" began mid-sentence).
+pub fn top(app: &App, lines: &[(String, bool)], rows: usize) -> usize {
     let last_top = lines.len().saturating_sub(rows);
     let top = match cited(app, lines) {
-        Some((first, end)) => end.saturating_sub(rows).min(first),
+        Some((first, end)) => {
+            let least = end.saturating_sub(rows).min(first);
+            (least..=first).find(|&k| lines[k].1).unwrap_or(least)
+        }
         None => app.kernel_view_top.offset(),
     };
     top.min(last_top)
@@ -155,7 +165,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, screen: Rect) {
     let whole = wrapped_whole(&app.kernel_view, r.width.saturating_sub(2));
     let lines: Vec<String> = whole.iter().map(|(l, _)| l.clone()).collect();
     let rows = usize::from(r.height.saturating_sub(2));
-    let top = top(app, &lines, rows);
+    let top = top(app, &whole, rows);
     let end = end_of_page(&whole, top, rows);
     let mut title = "kernel view (show)".to_string();
     title.push_str(&age_words(app.kernel_view_age_now()));

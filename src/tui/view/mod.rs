@@ -73,7 +73,7 @@ pub fn measure(app: &App) -> Geometry {
     let showing = matches!(app.mode, super::app::Mode::Show);
     // What is not on screen is not measured: its offset rests at 0.
     let kv_lines = if showing {
-        kernel_view::wrapped(&app.kernel_view, shown.width.saturating_sub(2))
+        kernel_view::wrapped_whole(&app.kernel_view, shown.width.saturating_sub(2))
     } else {
         Vec::new()
     };
