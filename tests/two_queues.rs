@@ -102,6 +102,36 @@ fn data_moves_a_deferred_handshake_into_the_accept_queue() {
     assert_eq!(&fields[1..3], &["0", "5"], "{listening:?}");
 }
 
+#[test]
+fn a_queued_connection_holds_what_its_client_sent_as_ss_sees() {
+    let script = "listen\nconnect L1 x2\nsend C1 \"hello\"\nexpect L1 accept_queue=2\n";
+    let (run, (snap, queued)) = common::live(script, |runner| {
+        let snap = runner.snapshot().unwrap();
+        let at = snap.socket("L1".parse().unwrap()).unwrap().local.unwrap();
+        // The server's side of each connection not yet accepted.
+        let queued = ss(
+            None,
+            &["-Htn", "state", "established", "src", &at.to_string()],
+        );
+        (snap, queued)
+    });
+    run.assert_ok();
+    assert_eq!(queued.len(), 2, "ss: {queued:?}");
+    // `Recv-Q Send-Q Local Peer` without the state column: the entry from
+    // each peer says what ss says waits in it.
+    let view = sockplay::script::show::table(&snap, &[]);
+    for line in &queued {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let (recvq, peer) = (f[0], f[3]);
+        assert!(
+            view.lines().any(|l| l.contains("└ not yet accepted")
+                && l.contains(&format!("from {peer}, recvq {recvq} "))),
+            "ss: {line}\n{view}"
+        );
+    }
+    assert!(queued.iter().any(|l| l.starts_with("5 ")), "ss: {queued:?}");
+}
+
 fn listener<'a>(snap: &'a Value, name: &str) -> &'a Value {
     snap["sockets"]
         .as_array()

@@ -113,13 +113,19 @@ fn socket_lines(v: &SockView, snap: &Snapshot) -> Vec<String> {
                     secs(u64::from(h.expires_ms))
                 )
             });
-            // A queued connection is one not yet accepted, not a buffer.
-            let role = match v.role {
-                ViewRole::Queued => "not yet accepted",
-                _ => v.role.word(),
+            // A queued connection is one not yet accepted, not a buffer,
+            // though what its client sent already waits in it (under
+            // defer_accept, the data that let it in).
+            let (role, bytes) = match v.role {
+                ViewRole::Queued => (
+                    "not yet accepted",
+                    v.recvq()
+                        .map_or_else(String::new, |n| format!(", recvq {n}")),
+                ),
+                _ => (v.role.word(), String::new()),
             };
             format!(
-                "  └ {role:<16} {state:<13} from {}{who}{timer}",
+                "  └ {role:<16} {state:<13} from {}{bytes}{who}{timer}",
                 addr(v.peer)
             )
         }
