@@ -238,6 +238,7 @@ fn every_handout_is_printable() {
         // exported program.
         for screen_only in [
             "[blocked]",
+            "[waiting]",
             "[draining]",
             "still in the kernel",
             "(press ",

@@ -448,7 +448,7 @@ impl Lane {
 mod tests {
     use super::*;
     use crate::lab::name::{Role, SockName};
-    use crate::lab::result::{Arg, Call};
+    use crate::lab::result::{Arg, Call, WaitsIn};
     use std::sync::mpsc;
 
     fn started(seq: u64) -> Started {
@@ -459,7 +459,7 @@ mod tests {
             arg: Arg::None,
             t: Duration::ZERO,
             paced: false,
-            polls: false,
+            waits: WaitsIn::Kernel,
         }
     }
 

@@ -66,7 +66,9 @@ pub use name::{Role, SockName};
 pub use observer::Observer;
 pub use options::BufSize;
 pub use preview::Preview;
-pub use result::{Arg, Call, CallResult, Datagram, Kind, LabEvent, Outcome, Started, call_text};
+pub use result::{
+    Arg, Call, CallResult, Datagram, Kind, LabEvent, Outcome, Started, WaitsIn, call_text,
+};
 pub use socket::{Meta, SocketInfo};
 pub use tcp_opts::TcpOpts;
 
@@ -202,7 +204,7 @@ impl Shared {
             arg,
             t: self.now(),
             paced: false,
-            polls: false,
+            waits: WaitsIn::Kernel,
         }
     }
 
@@ -215,7 +217,7 @@ impl Shared {
             arg,
             t: self.now(),
             paced: false,
-            polls: false,
+            waits: WaitsIn::Kernel,
         }
     }
 
@@ -567,13 +569,16 @@ impl Lab {
     }
 
     /// A call about to be told blocked, saying where it waits: under
-    /// Python's time-out, in the program's own `poll()`, not in the kernel.
+    /// Python's time-out, in the program's own `poll()`, not in the kernel;
+    /// on a non-blocking socket, in its loop between calls.
     pub fn as_blocked(&self, call: &Started) -> Started {
-        let polls = self
-            .socket(call.sock)
-            .is_some_and(|s| matches!(s.meta.timeout, Some(TimeoutMode::Timeout(_))));
+        let waits = match self.socket(call.sock).and_then(|s| s.meta.timeout) {
+            Some(TimeoutMode::Timeout(_)) => WaitsIn::Poll,
+            Some(TimeoutMode::NonBlocking) => WaitsIn::Loop,
+            _ => WaitsIn::Kernel,
+        };
         Started {
-            polls,
+            waits,
             ..call.clone()
         }
     }

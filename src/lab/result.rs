@@ -288,9 +288,23 @@ pub struct Started {
     /// It keeps to a rate (`sendall … rate=`): between its steps it waits
     /// by choice, not for the kernel.
     pub paced: bool,
-    /// Its socket has Python's time-out: it waits in the program's own
-    /// `poll()` for the socket to be ready, not in the call in the kernel.
-    pub polls: bool,
+    /// Where it waits while it has not returned.
+    pub waits: WaitsIn,
+}
+
+/// Where a call that has not returned waits, as its socket's mode decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WaitsIn {
+    /// In the call, in the kernel: a blocking socket.
+    #[default]
+    Kernel,
+    /// In the program's own `poll()` for the socket to be ready, up to
+    /// Python's time-out, not in the call in the kernel.
+    Poll,
+    /// Between calls: on a non-blocking socket each call returns at once
+    /// (EAGAIN), and a loop (`sendall`, `recvall`) waits in `poll()` for
+    /// the socket to be ready before it calls again, as an event loop does.
+    Loop,
 }
 
 impl Started {
@@ -306,15 +320,23 @@ impl Started {
                 "[paced] sends at its rate, a step at a time; a step waits only while the buffers are full"
             }
             // A loop is no kernel call: the step it is at is.
-            (Call::RecvAll, _) if self.polls => {
+            (Call::RecvAll, _) if self.waits == WaitsIn::Poll => {
                 "[blocked] its recv() waits in poll(), up to the time-out"
             }
-            (Call::SendAll, _) if self.polls => {
+            (Call::SendAll, _) if self.waits == WaitsIn::Poll => {
                 "[blocked] its send() waits in poll(), up to the time-out"
+            }
+            (Call::RecvAll, _) if self.waits == WaitsIn::Loop => {
+                "[waiting] each recv() returns at once; the loop waits in poll() for data"
+            }
+            (Call::SendAll, _) if self.waits == WaitsIn::Loop => {
+                "[waiting] each send() returns at once; the loop waits in poll() for room"
             }
             (Call::RecvAll, _) => "[blocked] its recv() waits in the kernel",
             (Call::SendAll, _) => "[blocked] its send() waits in the kernel",
-            _ if self.polls => "[blocked] in poll(), until the socket is ready or the time-out",
+            _ if self.waits == WaitsIn::Poll => {
+                "[blocked] in poll(), until the socket is ready or the time-out"
+            }
             _ => "[blocked] still in the kernel",
         }
     }

@@ -12,7 +12,7 @@ use super::pace::Pace;
 use super::pattern;
 use super::preview::{PREVIEW_BYTES, Preview};
 use super::record::{Extra, Recorder};
-use super::result::{Arg, Call, Outcome, Started};
+use super::result::{Arg, Call, Outcome, Started, WaitsIn};
 use super::settimeout;
 use super::socket::LabSocket;
 use super::{LabError, MAX_CALL_BYTES, Shared};
@@ -407,7 +407,7 @@ pub(crate) fn drain(
             arg: Arg::Text("on".into()),
             t: shared.now(),
             paced: false,
-            polls: false,
+            waits: WaitsIn::Kernel,
         }]);
     }
     let on = mode == DrainMode::On;

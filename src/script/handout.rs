@@ -195,8 +195,11 @@ fn still_running(call: &Started) -> &'static str {
             "draining: reads all that arrives until drain off or end of stream"
         }
         (Call::Lookup, _) => "looking up: the resolver had not answered when the lesson went on",
-        _ if call.polls => {
+        _ if call.waits == crate::lab::WaitsIn::Poll => {
             "blocked: still waiting in poll(), up to its time-out, when the lesson went on"
+        }
+        _ if call.waits == crate::lab::WaitsIn::Loop => {
+            "waiting: its loop was still waiting in poll() between calls when the lesson went on"
         }
         _ => "blocked: still waiting in the kernel when the lesson went on",
     }
