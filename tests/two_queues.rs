@@ -417,6 +417,36 @@ mod needs_root {
         assert_eq!(lab.sysctl("net.core.somaxconn"), "8");
     }
 
+    /// two-queues: a silent client gets in when the defer time runs out
+    /// because the listener resends its SYN-ACK then, and the client's
+    /// bare ACK in reply is let in: the namespace's counters hold one
+    /// dropped ACK before, and exactly one SYN-ACK resent by the time the
+    /// client is in the accept queue.
+    #[cfg_attr(
+        not(ci),
+        ignore = "needs root: reads the lab's own namespace through nsenter"
+    )]
+    #[test]
+    fn a_silent_client_gets_in_by_answering_the_syn_ack_resent_at_the_defer_times_end() {
+        common::require_root("entering the lab's namespace");
+        let mut lab = NetnsLab::start(
+            "listen defer_accept=1s\nconnect L1\nexpect L1 syn_recv=1\nshow L1\n\
+             expect L1 accept_queue=1 within 10s\nshow L1\n",
+        );
+        let before = lab.next("snapshot");
+        assert_eq!(listener(&before, "L1")["syn_recv"], 1, "{before}");
+        let resent_before = lab.nstat(&["TcpExtTCPSynRetrans", "TcpExtTCPDeferAcceptDrop"]);
+        let after = lab.next("snapshot");
+        assert_eq!(listener(&after, "L1")["accept_queue"], 1, "{after}");
+        let resent_after = lab.nstat(&["TcpExtTCPSynRetrans", "TcpExtTCPDeferAcceptDrop"]);
+        // Before: the client's bare ACK dropped, nothing resent yet (the
+        // defer time, 1 s, is one round of the SYN-ACK timer).
+        assert_eq!(resent_before, vec![0, 1], "before it got in");
+        // After: one SYN-ACK resent, and the ACK that answered it let in.
+        assert_eq!(resent_after, vec![1, 1], "once it got in");
+        lab.stop();
+    }
+
     #[cfg_attr(
         not(ci),
         ignore = "needs root: drops CAP_NET_RAW alone, keeping CAP_SYS_ADMIN"

@@ -32,14 +32,13 @@ expect L2 syn_recv=1
 expect L2 defer_accept=31
 expect L2 defer_accept_drop=2
 show L2 counters
-note "The view, taken as the calls returned: both clients read ESTABLISHED, yet L2 held only C3, which sent data, as a connection not yet accepted (its accept queue); C4 was a syn-recv entry, half-open."
-note "L2 dropped both clients' last ACKs, bare as they were, and counted each in TCPDeferAcceptDrop ({L2.defer_accept_drop}); C3's data then finished its handshake."
+note "The view, taken as the calls returned: both clients read ESTABLISHED, yet L2 held only C3, with the data it sent (recvq 5), as a connection not yet accepted (its accept queue); C4 was a syn-recv entry, half-open."
+note "A client reads ESTABLISHED once it has sent the last ACK of its handshake. L2 dropped both clients' last ACKs, bare as they were, and counted each in TCPDeferAcceptDrop ({L2.defer_accept_drop}); C3's data then finished its handshake."
 select L2
-note "A client reads ESTABLISHED once it has sent the last ACK of its handshake, the one L2 dropped. C4 sent nothing after it, and a silent client gets in only once the defer time has run out."
 expect L2 accept_queue=2 within 40s
 expect L2 syn_recv=0
 show L2
-note "C4 got in once the {L2.defer_accept}s ran out, with its next bare ACK and no byte sent: TCP_DEFER_ACCEPT delays a silent client, not keeps it out."
+note "C4 got in once the {L2.defer_accept}s ran out, with no byte sent (recvq 0): L2 resent its SYN-ACK then, and let in the bare ACK C4 answered with. TCP_DEFER_ACCEPT delays a silent client, not keeps it out."
 note "It was {L2.defer_accept}s, not the thirty asked: the kernel counts the time in rounds of the entry's SYN-ACK timer, one, two, four, eight, then sixteen seconds apart, and keeps the first total that reaches the time asked for."
 
 step "Eight bare SYNs"
