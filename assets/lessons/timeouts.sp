@@ -75,7 +75,7 @@ note "C2 has Python's time-out; C3 is blocking with SO_SNDTIMEO. Each sends 1 Mi
 send C2 1m
 expect C2 partial=true
 expect C2 timed_out=false
-note "Python's time-out: send() returned at once with what the buffers had room for at that moment: A2's receive buffer, and C2's own send buffer, which also held the bytes sent until A2's kernel acknowledged them. It did not wait for the rest, and it did not time out."
+note "Python's time-out: send() returned at once with {C2.ret} bytes, all the buffers took then: they count memory, not bytes, so A2's window is 0 with its buffer part full. It did not wait for the rest, and it did not time out."
 note "C3 sends 1 MiB too, under SO_SNDTIMEO: when will its send() return, and with what?"
 pause
 select C3
@@ -118,7 +118,7 @@ expect C5 errno=null
 expect C5 timed_out=true
 expect C5 state=SYN-SENT
 select C5
-note "Python's time-out: connect() timed out (TimeoutError) while the kernel went on sending SYNs: C5 was still SYN-SENT."
+note "Python's time-out: connect() timed out (TimeoutError) while the kernel went on sending SYNs: C5 was still SYN-SENT, as it stays until its last SYN goes unanswered; then it reads CLOSED."
 note "C5's sendq read {C5.sendq} then, though it sent no data: while the handshake goes on, its SYN takes one sequence number, and waits, unacknowledged, like a byte. What will a blocking connect() bounded by SO_SNDTIMEO report?"
 pause
 connect L3 sndtimeo=500ms
