@@ -49,7 +49,7 @@ expect A2 state=CLOSED
 expect packet from=A2 to=C2 kernel=keepalive
 expect packet from=A2 to=C2 flags=RST+ACK
 note "recv() failed with ETIMEDOUT after {A2.elapsed}: a second idle after the message, a probe, another a second later, both into the pulled cable; a second after that, with neither answered, the kernel gave the connection up."
-note "A program blocked in recv() learns of a dead peer only this way, or by a timeout of its own."
+note "A program blocked in recv() with nothing of its own unacknowledged, as here, learns of a dead peer only this way, or by a timeout of its own."
 expect A2 link_dropped_down=3
 note "The link bar counts 3 segments dropped: the two probes, and a third that the wire shows next."
 
@@ -83,7 +83,6 @@ link down
 send C3 "GET / HTTP/1.0\n"
 expect C3 ret=15
 recv C3 100
-note "send() returned at once: its bytes were only queued in C3's send buffer, not delivered."
 wait C3 10s
 expect C3 errno=ETIMEDOUT
 expect C3 elapsed=2s..5s
@@ -91,12 +90,12 @@ expect packet from=C3 to=A3 len=15 kernel=retransmission gap=150ms..300ms
 expect packet from=C3 to=A3 len=15 kernel=retransmission gap=350ms..600ms
 expect packet from=C3 to=A3 len=15 kernel=retransmission gap=700ms..1200ms
 expect no packet from=C3 to=A3 flags=RST+ACK
-note "Once the bytes had gone unacknowledged for the user timeout, the kernel gave the connection up: recv() failed with ETIMEDOUT after {C3.elapsed}."
-note "That is a little more than the two seconds asked: the user timeout is the least the kernel waits, not an exact time."
+note "send() had returned at once, its bytes only queued in C3's send buffer. Once they had gone unacknowledged for the user timeout, the kernel gave up: recv() failed with ETIMEDOUT after {C3.elapsed}."
+note "That is more than the two seconds asked: Linux starts the user timeout's clock at the first resend its retransmission timer makes, not at send(). The next step shows the resends on the wire."
 
 step "C3's request, on the wire"
 select C3 wire
-note "On the wire, newest last: C3's 15 bytes left once, then again and again (its retransmissions). The first two resends came the same time apart; after that, each gap doubled."
+note "On the wire, newest last: C3's 15 bytes left once, then again and again (its retransmissions). The first two resends each came about as long after the segment before them; after that, each gap doubled."
 note "The first resend is an early one (a tail-loss probe: Linux sends the last segment again once before its timer fires). The pulled cable dropped every one; no ACK came back, and C3's kernel gave up without a reset: nothing more went out."
 
 step "The server's ends"
