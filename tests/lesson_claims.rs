@@ -339,7 +339,7 @@ print(f"{held:.1f} {got} {uncorked:.1f} {len(a.recv(100))}")
         let v: Vec<f64> = got.split_whitespace().map(|w| w.parse().unwrap()).collect();
         if (195.0..400.0).contains(&v[0]) && v[1] == 15.0 && v[2] < 50.0 && v[3] == 15.0 {
             assert!(lesson("nagle").contains(
-                "a timer it set at the first write ran out: at least a fifth of a second (TCP_CORK's ceiling)"
+                "a timer it set at the first write ran out: a fifth of a second, TCP_CORK's limit on how long it holds data, counted from then, so the wait is that or a little more"
             ));
             return;
         }

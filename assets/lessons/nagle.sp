@@ -50,11 +50,12 @@ expect A1 elapsed=0ms..35ms
 expect packet from=C1 to=A1 len=9 gap=..35ms
 expect packet from=A1 to=C1 acked=15
 expect no packet from=A1 to=C1 acked=6
+expect packet from=A1 to=C1 acked=15 gap=..35ms
 note "recvall took {A1.elapsed}: the second piece did not wait for an ACK."
 
 step "TCP_NODELAY on the wire"
 select C1 wire
-note "On the wire, newest last: C1's 9 B piece left with no ACK before it, and A1's one ACK came only after both pieces. The server still delayed its ACKs, as in the second step; the client no longer waited for one."
+note "On the wire, newest last: C1's 9 B piece left with no ACK before it: the client no longer waited for one. A1's one ACK, for both pieces, left as soon as recvall had read them: quickack off delays a lone ACK, but after two small pushed pieces Linux acknowledges a read that empties the buffer at once."
 
 step "One write instead of two"
 send A1 "OK\n"
@@ -82,7 +83,7 @@ expect A1 ret=15
 expect A1 elapsed=100ms..400ms
 expect packet from=C1 to=A1 len=15
 expect no packet from=C1 to=A1 len=6
-note "recvall waited {A1.elapsed}, from its start, after the writes. The kernel held both pieces until a timer it set at the first write ran out: at least a fifth of a second (TCP_CORK's ceiling), often a few ms more. Then it sent what waited as one segment."
+note "recvall waited {A1.elapsed}, from its start, after the writes. The kernel held both pieces until a timer it set at the first write ran out: a fifth of a second, TCP_CORK's limit on how long it holds data, counted from then, so the wait is that or a little more. Then it sent what waited as one segment."
 
 step "The corked request on the wire"
 select C1 wire
@@ -125,7 +126,7 @@ note "That took the server's help. The writer can end the stall on its own: TCP_
 step "Across a network"
 send A1 "OK\n"
 recv C1 3
-note "So far the lab was one machine's loopback, where a round trip takes microseconds. Now a link with a delay each way goes between a new client and a new server, as across a city."
+note "So far the lab was one machine's loopback, where a round trip takes microseconds. Now a link with a delay each way goes between a new client and a new server, as across a continent: thousands of kilometres of fibre."
 link delay=20ms
 listen
 connect L2
@@ -149,7 +150,7 @@ note "recvall took {A2.elapsed}, from its start, after the writes. The next step
 
 step "The stall across the link, on the wire"
 select C2 wire
-note "On the wire, newest last, each row timed as it left: C2's 6 B piece; A2's ACK for it, sent after the piece had crossed the link and the delayed-ACK timer had run; then, once that ACK had crossed back, the 9 B piece. Nagle adds every round trip of the network to the stall."
+note "On the wire, newest last, each row timed as it left: C2's 6 B piece; A2's ACK for it, sent after the piece had crossed the link and the delayed-ACK timer had run; then, once that ACK had crossed back, the 9 B piece. Nagle adds the network's round trip to the stall, on top of the delayed-ACK timer."
 
 step "TCP_NODELAY across the network"
 send A2 "OK\n"
