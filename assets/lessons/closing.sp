@@ -40,9 +40,9 @@ expect C1 state=TIME-WAIT
 expect no packet from=C1 to=A1 flags=FIN+ACK cause=close within 500ms
 expect C1 time_wait=50s..60s
 select C1 wire
-note "The side that shut down first (C1) ends in TIME-WAIT, a minute on Linux, so that stray segments of this connection cannot be taken for a new one. The name C1 stays while the kernel holds it."
-note "On the wire, newest last: A1's FIN (F.) and C1's ACK (.) of it. Between the two, A1 waited for that ACK (LAST-ACK); it came at once, and A1 is gone: Connections has no row of its own for it any more."
-note "C1 was already in TIME-WAIT when its program called close(): the connection had ended, so close() sent nothing (no segment after C1's ACK). It only freed the descriptor."
+note "The side that shut down first (C1) ends in TIME-WAIT, a minute on Linux, so that it can answer the peer's FIN again if its last ACK was lost, and stray segments of this connection cannot be taken for a new one. The name C1 stays while the kernel holds it, and goes when the kernel lets it go."
+note "C1 was already in TIME-WAIT when its program called close(): the connection had ended, so close() sent nothing (the wire has no segment after C1's ACK). It only freed the descriptor."
+note "On the wire, newest last: A1's FIN (F.) and C1's ACK (.) of it. Between the two, A1 waited for that ACK (LAST-ACK); it came at once, and A1 was gone from the kernel at once, while C1 waited out its minute."
 
 step "A reset"
 note "A new connection; the server closes it with SO_LINGER set to zero, which sends a reset (RST) instead of a FIN."
@@ -77,7 +77,7 @@ wait L1
 select C3
 send C3 10
 expect A3 recvq=10
-note "The server's program now closes A3 with a plain close(), no SO_LINGER, the 10 bytes still unread. What will C3's next recv() return: 0, end of stream, as after a FIN?"
+note "The server's program will now close A3 with a plain close(), no SO_LINGER, the 10 bytes still unread. What will C3's next recv() return: 0, end of stream, as after a FIN?"
 pause
 close A3
 expect packet from=A3 to=C3 flags=RST+ACK cause=close
