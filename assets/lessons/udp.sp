@@ -45,7 +45,7 @@ recvfrom U1 16
 expect U1 ret=16
 expect U1 truncated=true
 expect U1 datagram_len=100
-note "recvfrom(16) returned 16 and the kernel flagged the datagram as truncated (MSG_TRUNC): it had 100 bytes, and the other 84 are gone."
+note "recvfrom(16) returned 16: the datagram had 100 bytes, and the other 84 are gone. A plain recvfrom() does not say so; the lab passes the MSG_TRUNC flag, for which Linux returns the datagram's whole length, 100, and so could tell."
 
 step "The next datagram"
 sendto U2 U1 "next"
@@ -69,7 +69,7 @@ note "None of U4's sendto() calls failed: each handed its datagram to the kernel
 
 step "Counted, not told"
 show U3
-note "U3's drops are counted on U3 and by the kernel, for this lab alone: UdpRcvbufErrors {U3.udp_rcvbuf_errors}, those dropped for want of room, and UdpInErrors {U3.udp_in_errors}, all dropped on receipt, for any reason."
+note "U3's drops are counted on U3 and by the kernel, for this lab alone: UdpRcvbufErrors {U3.udp_rcvbuf_errors}, for want of room, and UdpInErrors {U3.udp_in_errors}, all that came for a socket but could not be delivered (UdpNoPorts counts those for a port no socket holds)."
 
 step "What the buffer kept"
 note "U3's recvq is {U3.recvq}: the memory the kernel charged for the datagrams it kept, each with its overhead, not their bytes. U3 now reads without waiting (timeout=0), with room for 2048 bytes, two datagrams, each time. Four such calls: what will each return?"
@@ -99,7 +99,7 @@ note "Neither failed: sendto() returned 13, then 6."
 step "Where they went"
 expect U2 udp_no_ports=2
 show U2 counters
-note "Neither arrived: UdpNoPorts, the datagrams that came to a port no socket holds, is {U2.udp_no_ports}. The kernel answers each with an ICMP port unreachable; an unconnected socket never hears of it."
+note "Neither arrived: UdpNoPorts, the datagrams that came to a port no socket holds, is {U2.udp_no_ports}. The kernel answers each with an ICMP port unreachable; an unconnected socket never hears of it, unless it asks for such errors with IP_RECVERR."
 
 step "Connected UDP"
 note "U2 now calls connect() on that closed port, where nothing is bound."
