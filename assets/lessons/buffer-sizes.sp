@@ -22,7 +22,7 @@ note "Values above net.core.rmem_max and wmem_max are capped: you get twice the 
 
 step "Before or after connecting"
 select L1
-note "Two clients of L1 will ask for the same 4 KiB receive buffer: C1 before connect(), C2 after. The window scale is agreed in the handshake. Will they advertise the same window scale?"
+note "Two clients of L1 will ask for the same 4 KiB receive buffer: C1 before connect(), C2 after. Each side announces its window scale once, in its SYN or SYN-ACK. Will they advertise the same window scale?"
 pause
 connect L1 rcvbuf=4k
 connect L1

@@ -27,7 +27,7 @@ show A1
 note "A1 holds recvq {A1.recvq} bytes, more than the 65536 it asked for: its rcvbuf is {A1.rcvbuf}, as the kernel doubles what is asked, for its bookkeeping. Its rcv_wnd, the window it advertises to C1, is {A1.rcv_wnd}."
 
 step "No message says stop"
-note "The receiver never sent 'stop'. Each acknowledgement it sent carried a smaller window, and the sender may only have that many bytes unacknowledged. At zero, the sender waits and now and then probes the window."
+note "The receiver never sent 'stop'. Once its buffer began to fill, each acknowledgement it sent carried a smaller window, and the sender may only have that many bytes unacknowledged. At zero, the sender waits and now and then probes the window."
 select C1 wire
 note "On the wire, the newest segments: C1's kernel probing the window with an empty segment, further apart each time, and A1's answers (probe ACK) carrying its zero window (the win on C1's own segments is the window C1 offers A1). No call made these: the kernel did."
 

@@ -16,7 +16,7 @@ note "A1's recvq holds 8 bytes. What will recv(16) return: 16 bytes after a wait
 pause
 recv A1 16
 expect A1 ret=8
-note "recv(16) returned 8 at once. The 16 is the size of the buffer, the most it may return; with no flags, recv() never waits to fill it."
+note "recv(16) returned 8 at once. The 16 is the size of the buffer, the most it may return; with no flags and the default SO_RCVLOWAT of one byte, recv() never waits to fill it."
 
 step "A message in pieces"
 note "Now one message is sent as two pieces, 8 bytes each, before the server reads."
