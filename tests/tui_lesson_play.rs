@@ -239,3 +239,53 @@ fn a_lessons_empty_panes_carry_no_free_play_keys() {
         assert!(lesson.contains(fact), "a lesson says {fact:?}:\n{lesson}");
     }
 }
+
+/// A non-blocking sendall at 80×24 keeps its newest send() in the results
+/// pane while it waits: the calls a note describes ("sendall calls send(),
+/// takes what fits, waits for room … and calls send() again") were left
+/// out whole, a count of alike ones with them, and a row stood blank.
+#[test]
+fn a_waiting_sendall_keeps_its_newest_send_in_sight_at_80x24() {
+    let (mut app, rx) = app();
+    app.update(Msg::Resize(80, 24));
+    let lines = sockplay::script::parse_script(
+        "# lesson: Loop\nstep \"Loop\"\nlisten rcvbuf=4k\nconnect L1 sndbuf=4k timeout=0\nwait C1\n\
+         accept L1\nwait L1\ndrain A1 on rate=16k/s\nsendall C1 64k\nnote \"C1's sendall loops.\"\n",
+    )
+    .unwrap();
+    app.play("Loop", lines, true);
+    key(&mut app, KeyCode::Char(' '));
+    // Three or more steps of the loop: the older ones fold into a count.
+    let parts = |a: &App| {
+        a.log
+            .entries()
+            .iter()
+            .filter(|e| matches!(e, Entry::Op(r) if r.part_of.is_some()))
+            .count()
+    };
+    let noted = |a: &App| {
+        a.log
+            .entries()
+            .iter()
+            .any(|e| matches!(e, Entry::Note(n) if n.contains("loops")))
+    };
+    assert!(
+        pump_drawn(&mut app, &rx, |a| noted(a) && parts(a) >= 4),
+        "the loop never made four calls beside its note: {}",
+        parts(&app)
+    );
+    let screen = common::tui::rows(&mut app, 80, 24);
+    let top = screen.iter().position(|r| r.contains("Results")).unwrap();
+    let pane: Vec<&String> = screen[top + 1..]
+        .iter()
+        .take_while(|r| !r.starts_with('└'))
+        .collect();
+    let text = pane
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(text.contains("[waiting] in poll() for room"), "{text}");
+    assert!(text.contains("↳ send("), "no send() in sight:\n{text}");
+    app.lab.shutdown(Duration::from_secs(1));
+}

@@ -326,11 +326,13 @@ impl Started {
             (Call::SendAll, _) if self.waits == WaitsIn::Poll => {
                 "[blocked] its send() waits in poll(), up to the time-out"
             }
+            // Short enough for one row of an 80-column results pane:
+            // the send() calls below it say they return at once.
             (Call::RecvAll, _) if self.waits == WaitsIn::Loop => {
-                "[waiting] each recv() returns at once; the loop waits in poll() for data"
+                "[waiting] in poll() for data between recv()s"
             }
             (Call::SendAll, _) if self.waits == WaitsIn::Loop => {
-                "[waiting] each send() returns at once; the loop waits in poll() for room"
+                "[waiting] in poll() for room between send()s"
             }
             (Call::RecvAll, _) => "[blocked] its recv() waits in the kernel",
             (Call::SendAll, _) => "[blocked] its send() waits in the kernel",

@@ -150,6 +150,8 @@ fn fit_with<'a>(
     // their "blocked" lines would promise a result the pane does not
     // show; the count names them instead.
     let mut counted: Vec<u64> = Vec::new();
+    // Whether the newest step of a loop still running is kept already.
+    let mut running_step_kept = false;
     let entries = app.log.entries();
     for (i, e) in entries.iter().enumerate().rev() {
         let now_running = running && matches!(e, Entry::Command(..));
@@ -226,6 +228,15 @@ fn fit_with<'a>(
             Entry::Command(..) if now_running => Weight::Kept,
             Entry::Command(..) => Weight::Command,
             Entry::Expect(r) if r.ok => Weight::Checks,
+            // The newest step of a loop still running is where it stands
+            // now ("sendall calls send() … and calls send() again"): it
+            // stays as a result does; the older steps give way.
+            Entry::Op(r)
+                if r.part_of.is_some_and(|p| !finished.contains(&p))
+                    && !std::mem::replace(&mut running_step_kept, true) =>
+            {
+                Weight::Kept
+            }
             Entry::Op(r) if r.part_of.is_some() => Weight::Part,
             _ => Weight::Kept,
         };
