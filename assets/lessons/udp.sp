@@ -32,13 +32,13 @@ expect U1 ret=8
 expect U1 datagram_len=8
 recvfrom U1 100
 expect U1 ret=8
-note "Each recvfrom() returned one datagram, as it was sent, though there was room for more. TCP carries a stream and keeps no boundaries (see the partial-recv lesson); UDP carries messages and keeps each one whole."
+note "Each recvfrom() returned one datagram of 8 bytes, as U2 sent it (\"Hi there\", then \", server\"), though there was room for more: UDP keeps each message whole, while a TCP stream keeps no boundaries (the partial-recv lesson)."
 
 step "A 16-byte buffer"
 note "U2 sends one datagram of 100 bytes."
 sendto U2 U1 100
 select U1
-note "U1's recvq is {U1.recvq}, not 100: for UDP it counts the memory the kernel charged for the queued datagram, its bookkeeping with it."
+note "Before any read, U1's recvq is {U1.recvq}, not 100: for UDP it counts the memory the kernel charged for the queued datagram, its bookkeeping with it."
 note "U1 will read it with a 16-byte buffer. What becomes of the rest of the datagram?"
 pause
 recvfrom U1 16
@@ -72,7 +72,7 @@ show U3
 note "U3's drops are counted on U3 and by the kernel, for this lab alone: UdpRcvbufErrors {U3.udp_rcvbuf_errors}, for want of room, and UdpInErrors {U3.udp_in_errors}, all that came for a socket but could not be delivered (UdpNoPorts counts those for a port no socket holds)."
 
 step "What the buffer kept"
-note "U3's recvq is {U3.recvq}: the memory the kernel charged for the datagrams it kept, each with its overhead, not their bytes. U3 now reads without waiting (timeout=0), with room for 2048 bytes, two datagrams, each time. Four such calls: what will each return?"
+note "Before it reads, U3's recvq is {U3.recvq}: the memory the kernel charged for the datagrams it kept, each with its overhead, not their bytes. U3 now reads without waiting (timeout=0), with room for 2048 bytes, two datagrams, each time. Four such calls: what will each return?"
 pause
 set U3 timeout=0
 recvfrom U3 2048
