@@ -44,7 +44,11 @@ mod needs_root {
         let link = &snap["link"];
         let down = link["to_server"]["dropped_down"].as_u64().unwrap()
             + link["to_client"]["dropped_down"].as_u64().unwrap();
+        // The waits double up to the client side's cap: two minutes.
+        let cap = lab.client_side(&["cat", "/proc/sys/net/ipv4/tcp_rto_max_ms"]);
         lab.stop();
+        assert_eq!(cap.trim(), "120000", "tcp_rto_max_ms");
+        assert!(lesson("distance").contains("waiting twice as long each time, up to two minutes"));
         assert!(backoff >= 2, "{c1}");
         assert_eq!(count("TcpExtTCPLossProbes"), 1, "{counters}");
         assert_eq!(count("TcpExtTCPTimeouts"), backoff, "{counters} {c1}");

@@ -94,8 +94,8 @@ send C1 "hello"
 sleep 3s
 expect A1 recvq=0
 expect C1 backoff=2..
-note "No message says stop, and none comes back: the sender only hears nothing. Its kernel sends the bytes again and again, waiting twice as long each time: C1's backoff counts the doublings."
-note "The link's count of drops while down is two more than backoff: the first send, and one early resend (a tail-loss probe: Linux sends the last segment again once before its timer fires), then one resend per doubling."
+note "No message says stop, and none comes back: the sender only hears nothing. Its kernel sends the bytes again and again, waiting twice as long each time, up to two minutes: C1's backoff counts the resends."
+note "The link's count of drops while down is two more than backoff: the first send, and one early resend (a tail-loss probe: Linux sends the last segment again once before its timer fires), then one resend each time its timer runs out."
 note "The cable goes back in, and the server calls recv(). Do the bytes arrive at once?"
 pause
 link up
@@ -104,4 +104,4 @@ recv A1 5
 note "The cable is back, but nothing tells C1's kernel so: it sends the bytes again only when its timer runs out, and its path row says when that is."
 wait A1 130s
 expect A1 ret=5
-note "No: recv() waited {A1.elapsed} with the cable back. The bytes came when C1's kernel next tried: nothing told it the cable was back, and its waits had doubled while the cable was out, so the longer the cable was out, the longer this wait can be."
+note "No: recv() waited {A1.elapsed} with the cable back. The bytes came when C1's kernel next tried: nothing told it the cable was back, and its waits had grown while the cable was out, doubling up to two minutes, so the longer the cable was out, the longer this wait can be, up to two minutes."
