@@ -35,6 +35,7 @@ show L2 counters
 note "The view, taken as the calls returned: both clients read ESTABLISHED, yet L2 held only C3, with the data it sent (recvq 5), as a connection not yet accepted (its accept queue); C4 was a syn-recv entry, half-open."
 note "A client reads ESTABLISHED once it has sent the last ACK of its handshake. L2 dropped both clients' last ACKs, bare as they were, and counted each in TCPDeferAcceptDrop ({L2.defer_accept_drop}); C3's data then finished its handshake."
 select L2
+note "The lab now waits for C4 to be in L2's accept queue too, if it is not there already."
 expect L2 accept_queue=2 within 40s
 expect L2 syn_recv=0
 show L2
