@@ -55,7 +55,8 @@ note "C1 calls sendall with 64 KiB. sendall calls send(), takes what fits, waits
 wait C1 15s
 expect C1 ret=64k
 drain A1 off
-note "sendall returned {C1.ret} after {C1.elapsed}, as fast as the receiver read: between its send() calls it waited for room, as an event loop would."
+expect C1 sendq=1..
+note "sendall returned {C1.ret} after {C1.elapsed}, as fast as the receiver read: between its send() calls it waited for room, as an event loop would. Returned means C1's kernel took every byte, not that A1 read them all: C1's sendq still holds {C1.sendq}."
 note "About Python, not shown here: the lab's sendall is its own loop of send() calls. Python's socket.sendall does not wait for room: on a non-blocking socket it raises BlockingIOError as soon as the buffer is full, after sending part, and the error does not say how much."
 
 step "A blocking send instead"
