@@ -244,6 +244,9 @@ fn a_lessons_empty_panes_carry_no_free_play_keys() {
 /// pane while it waits: the calls a note describes ("sendall calls send(),
 /// takes what fits, waits for room … and calls send() again") were left
 /// out whole, a count of alike ones with them, and a row stood blank.
+/// Then only the newest `send → EAGAIN` showed, its number jumping by four
+/// with nothing to say why: a send() that took bytes stays beside it, and
+/// the calls passed over are counted.
 #[test]
 fn a_waiting_sendall_keeps_its_newest_send_in_sight_at_80x24() {
     let (mut app, rx) = app();
@@ -255,7 +258,7 @@ fn a_waiting_sendall_keeps_its_newest_send_in_sight_at_80x24() {
     .unwrap();
     app.play("Loop", lines, true);
     key(&mut app, KeyCode::Char(' '));
-    // Three or more steps of the loop: the older ones fold into a count.
+    // Six or more steps of the loop: the older ones fold into a count.
     let parts = |a: &App| {
         a.log
             .entries()
@@ -270,8 +273,8 @@ fn a_waiting_sendall_keeps_its_newest_send_in_sight_at_80x24() {
             .any(|e| matches!(e, Entry::Note(n) if n.contains("loops")))
     };
     assert!(
-        pump_drawn(&mut app, &rx, |a| noted(a) && parts(a) >= 4),
-        "the loop never made four calls beside its note: {}",
+        pump_drawn(&mut app, &rx, |a| noted(a) && parts(a) >= 6),
+        "the loop never made six calls beside its note: {}",
         parts(&app)
     );
     let screen = common::tui::rows(&mut app, 80, 24);
@@ -287,5 +290,18 @@ fn a_waiting_sendall_keeps_its_newest_send_in_sight_at_80x24() {
         .join("\n");
     assert!(text.contains("[waiting] in poll() for room"), "{text}");
     assert!(text.contains("↳ send("), "no send() in sight:\n{text}");
+    // A send() that took bytes stays beside the newest, and the calls
+    // passed over are counted: the numbers do not jump unsaid.
+    let took = pane.iter().any(|r| {
+        r.contains("↳ send(")
+            && r.split("→ ")
+                .nth(1)
+                .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+    });
+    assert!(took, "no send() that took bytes in sight:\n{text}");
+    assert!(
+        text.contains("send() calls of #") && text.contains("not shown, moving"),
+        "the calls passed over are not counted:\n{text}"
+    );
     app.lab.shutdown(Duration::from_secs(1));
 }

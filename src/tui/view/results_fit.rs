@@ -16,7 +16,7 @@ use std::collections::VecDeque;
 use ratatui::text::Line;
 
 use super::format::wrap;
-use crate::lab::CallResult;
+use crate::lab::{CallResult, Outcome};
 use crate::script::stated::{Stated, joined};
 use crate::tui::app::App;
 use crate::tui::lesson::Stop;
@@ -46,6 +46,23 @@ enum Weight {
 struct Block<'a> {
     lines: Vec<Line<'a>>,
     weight: Weight,
+    /// For one step of a loop still running: which loop, the calls the
+    /// block stands for and the bytes they moved. When such steps give
+    /// way, a count of them stays in their place.
+    step: Option<Step>,
+}
+
+/// The calls of a running loop that one block stands for.
+#[derive(Debug, Clone, Default)]
+struct Step {
+    /// The loop's own number (`#12 sendall`).
+    of: u64,
+    /// The call the step made (`send()`).
+    call: String,
+    /// The block's call and the alike ones counted with it.
+    seqs: Vec<u64>,
+    /// The bytes they moved together.
+    bytes: u64,
 }
 
 /// `✓ C1 is ESTABLISHED · L1 accept queue 1 · +2 more`: checks that
@@ -120,6 +137,7 @@ fn fit_with<'a>(
             blocks.push(Block {
                 lines: vec![folded(app, checks, width)],
                 weight,
+                step: None,
             });
             checks.clear();
         }
@@ -133,13 +151,19 @@ fn fit_with<'a>(
     let mut alike_at = 0;
     // Where the newest of the run is in the log.
     let mut alike_idx = 0;
-    let said = |newest: u64, seqs: &[u64], at: usize, blocks: &mut Vec<Block<'a>>| {
+    let said = |newest: &CallResult, seqs: &[u64], at: usize, blocks: &mut Vec<Block<'a>>| {
         if !seqs.is_empty()
             && let Some(b) = blocks.get_mut(at)
             && !b.lines.is_empty()
         {
-            b.lines
-                .insert(0, Line::styled(alike_text(newest, seqs), app.theme.dim()));
+            b.lines.insert(
+                0,
+                Line::styled(alike_text(newest.seq, seqs), app.theme.dim()),
+            );
+            if let Some(step) = &mut b.step {
+                step.seqs.extend_from_slice(seqs);
+                step.bytes += moved(newest) * seqs.len() as u64;
+            }
         }
     };
     // Commands newer than every result are what runs now: they stay.
@@ -150,8 +174,9 @@ fn fit_with<'a>(
     // their "blocked" lines would promise a result the pane does not
     // show; the count names them instead.
     let mut counted: Vec<u64> = Vec::new();
-    // Whether the newest step of a loop still running is kept already.
-    let mut running_step_kept = false;
+    // Whether the newest step of a loop still running is kept already,
+    // and the newest that moved bytes.
+    let (mut running_step_kept, mut running_moved_kept) = (false, false);
     let entries = app.log.entries();
     for (i, e) in entries.iter().enumerate().rev() {
         let now_running = running && matches!(e, Entry::Command(..));
@@ -180,7 +205,7 @@ fn fit_with<'a>(
             continue;
         }
         if let Some((newest, seqs)) = alike.take() {
-            said(newest.seq, &seqs, alike_at, &mut blocks);
+            said(newest, &seqs, alike_at, &mut blocks);
         }
         if let Entry::Blocked(b) = e
             && counted.contains(&b.seq)
@@ -218,6 +243,16 @@ fn fit_with<'a>(
             continue;
         }
         flush(&mut checks, &mut blocks, in_step);
+        // One step of a loop still running.
+        let step = match e {
+            Entry::Op(r) if in_step => r.part_of.filter(|p| !finished.contains(p)).map(|of| Step {
+                of,
+                call: format!("{}()", r.call),
+                seqs: vec![r.seq],
+                bytes: moved(r),
+            }),
+            _ => None,
+        };
         let weight = match e {
             _ if !in_step => Weight::Earlier,
             Entry::Step(_) => Weight::Title,
@@ -229,22 +264,34 @@ fn fit_with<'a>(
             Entry::Command(..) => Weight::Command,
             Entry::Expect(r) if r.ok => Weight::Checks,
             // The newest step of a loop still running is where it stands
-            // now ("sendall calls send() … and calls send() again"): it
-            // stays as a result does; the older steps give way.
-            Entry::Op(r)
-                if r.part_of.is_some_and(|p| !finished.contains(&p))
-                    && !std::mem::replace(&mut running_step_kept, true) =>
+            // now ("sendall calls send() … and calls send() again"), and
+            // the newest that moved bytes shows it moving ("send(8192) →
+            // 4096" above "send(4096) → EAGAIN"): they stay as results
+            // do; the older steps give way to a count.
+            Entry::Op(_)
+                if step.as_ref().is_some_and(|s| {
+                    !running_step_kept || (s.bytes > 0 && !running_moved_kept)
+                }) =>
             {
                 Weight::Kept
             }
             Entry::Op(r) if r.part_of.is_some() => Weight::Part,
             _ => Weight::Kept,
         };
+        if let Some(s) = &step
+            && weight == Weight::Kept
+        {
+            running_step_kept = true;
+            running_moved_kept |= s.bytes > 0;
+        }
         let lines: Vec<Line<'a>> = lines_of(e)
             .into_iter()
             .flat_map(|l| wrap(l, width))
             .collect();
         match weight {
+            // A running loop's step kept gives way to its first row
+            // before anything older goes.
+            Weight::Kept if step.is_some() => kept_rows += lines.len().min(1),
             Weight::Kept => kept_rows += lines.len(),
             Weight::Earlier => earlier_rows += lines.len(),
             _ => {}
@@ -254,20 +301,26 @@ fn fit_with<'a>(
             if matches!(e, Entry::Op(_)) {
                 alike_at = blocks.len();
             }
-            blocks.push(Block { lines, weight });
+            blocks.push(Block {
+                lines,
+                weight,
+                step,
+            });
         }
         if matches!(e, Entry::Step(_)) {
             in_step = false;
         }
     }
     if let Some((newest, seqs)) = alike {
-        said(newest.seq, &seqs, alike_at, &mut blocks);
+        said(newest, &seqs, alike_at, &mut blocks);
     }
     flush(&mut checks, &mut blocks, in_step);
     blocks.reverse();
-    // What gives way first goes first; of equals, the oldest.
+    // What gives way first goes first; of equals, the oldest. The steps
+    // of a running loop that give way leave one row counting them.
     let mut rows: usize = blocks.iter().map(|b| b.lines.len()).sum();
     let mut left_out = false;
+    let mut count_rows = 0;
     for weight in [
         Weight::Earlier,
         Weight::Title,
@@ -276,15 +329,22 @@ fn fit_with<'a>(
         Weight::Part,
         Weight::Checks,
     ] {
-        for b in blocks.iter_mut().filter(|b| b.weight == weight) {
-            if rows <= h {
+        for b in blocks
+            .iter_mut()
+            .filter(|b| b.weight == weight && !b.lines.is_empty())
+        {
+            if rows + count_rows <= h {
                 break;
             }
             rows -= b.lines.len();
             b.lines.clear();
             left_out = true;
+            if b.step.is_some() {
+                count_rows = 1;
+            }
         }
     }
+    rows += counted_steps(app, &mut blocks);
     // Still too many: the older results keep their first row (the call and
     // what it returned), oldest first, so that more of them stay in sight.
     // A result with a count of alike ones above it keeps the count too.
@@ -341,13 +401,66 @@ fn fit_with<'a>(
 }
 
 /// The rows a result keeps at least: its first (the call and what it
-/// returned), and the count of alike ones above it when there is one.
+/// returned), and the counts above it when there are any.
 fn first_kept(b: &Block<'_>) -> usize {
-    let counted = b
+    let counts = b
         .lines
-        .first()
-        .is_some_and(|l| l.to_string().trim_start().starts_with("⋮ "));
-    if counted { 2 } else { 1 }
+        .iter()
+        .take_while(|l| l.to_string().trim_start().starts_with("⋮ "))
+        .count();
+    counts + 1
+}
+
+/// For each running loop whose steps gave way, a row above the next step
+/// of it still shown: `⋮ #13 to #31: 19 send() calls of #12 not shown,
+/// moving 24576 bytes`. The steps drawn then read as a loop that goes on,
+/// not as calls whose numbers jump. The rows it added.
+fn counted_steps(app: &App, blocks: &mut [Block<'_>]) -> usize {
+    let mut added = 0;
+    let mut gone: Vec<Step> = Vec::new();
+    for b in blocks.iter_mut() {
+        let Some(step) = &b.step else { continue };
+        let at = gone.iter().position(|g| g.of == step.of);
+        if b.lines.is_empty() {
+            match at {
+                Some(at) => {
+                    gone[at].seqs.extend_from_slice(&step.seqs);
+                    gone[at].bytes += step.bytes;
+                }
+                None => gone.push(step.clone()),
+            }
+        } else if let Some(at) = at {
+            let g = gone.remove(at);
+            b.lines
+                .insert(0, Line::styled(steps_text(&g), app.theme.dim()));
+            added += 1;
+        }
+    }
+    added
+}
+
+/// `⋮ #13 to #31: 19 send() calls of #12 not shown, moving 24576 bytes`.
+fn steps_text(g: &Step) -> String {
+    let lo = g.seqs.iter().min().copied().unwrap_or_default();
+    let hi = g.seqs.iter().max().copied().unwrap_or_default();
+    let (of, call, bytes) = (g.of, &g.call, g.bytes);
+    let moving = match bytes {
+        0 => "moving nothing".to_string(),
+        1 => "moving 1 byte".to_string(),
+        n => format!("moving {n} bytes"),
+    };
+    match g.seqs.len() {
+        1 => format!("      ⋮ #{lo}: one {call} call of #{of} not shown, {moving}"),
+        n => format!("      ⋮ #{lo} to #{hi}: {n} {call} calls of #{of} not shown, {moving}"),
+    }
+}
+
+/// The bytes a call moved: what it returned, for a call that succeeded.
+fn moved(r: &CallResult) -> u64 {
+    match r.outcome {
+        Outcome::Ret(n) => n,
+        _ => 0,
+    }
 }
 
 /// Cuts a block to its first `n` rows (at least one), the last of them
