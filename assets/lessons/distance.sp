@@ -67,7 +67,7 @@ note "On the wire, newest last: after the handshake, C2's data left in bursts a 
 
 step "A lost segment"
 link delay=50ms loss=5%
-note "The link is back to 50ms each way, a round trip of a tenth of a second (C2's rtt read {C2.rtt} then, the last it had measured), and it now loses one packet in twenty, at random. C2 sends 256 KiB. Does the server get them all?"
+note "The link is back to 50ms each way, a round trip of a tenth of a second (C2's rtt shows what it last measured until its next data is acknowledged), and it now loses one packet in twenty, at random. C2 sends 256 KiB. Does the server get them all?"
 pause
 sendall C2 256k
 recvall A2 256k
