@@ -56,7 +56,9 @@ expect L3 syncookies_sent=4
 show L3
 note "listen(3) took {L3.syn_recv} SYN-RECV entries, not 3: on current Linux the backlog bounds the SYN queue too, and like the accept queue it holds one more than the backlog. (A later step shows when a system-wide setting also limits each SYN queue.)"
 note "The other {L3.syncookies_sent} SYNs got SYN cookies, which are on by default: the kernel keeps no entry for them (the SYN queue stayed at {L3.syn_recv} of {L3.syn_queue_limit})."
-note "A real client connects to L3: will it get in?"
+
+step "A real client for L3"
+note "A real client connects to L3: will it get in, and with an entry of its own?"
 pause
 connect L3
 expect C5 state=ESTABLISHED
@@ -65,7 +67,7 @@ expect L3 syn_recv=4
 expect L3 syncookies_sent=5
 expect L3 syncookies_recv=1
 select C5
-note "Yes: C5 got in. Its SYN met the full SYN queue and got a cookie, its ACK brought the cookie back, and the kernel made the connection from it. The counters read {L3.syncookies_sent} cookies sent, {L3.syncookies_recv} back: all L3's, the only listener whose SYN queue has filled."
+note "Yes, with no entry: L3 still holds {L3.syn_recv} SYN-RECV entries. C5's SYN got a cookie, its ACK brought it back, and the kernel made the connection from it: {L3.syncookies_sent} cookies sent, {L3.syncookies_recv} back."
 
 step "SYN cookies off"
 note "Now SYN cookies go off, and L4, a listen(3) as L3 was, gets 8 bare SYNs, as L3 did. What becomes of the SYNs past its SYN queue?"
