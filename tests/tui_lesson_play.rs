@@ -299,9 +299,26 @@ fn a_waiting_sendall_keeps_its_newest_send_in_sight_at_80x24() {
                 .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
     });
     assert!(took, "no send() that took bytes in sight:\n{text}");
+    let count = pane
+        .iter()
+        .position(|r| r.contains("send() calls of #") && r.contains("not shown, moving"))
+        .unwrap_or_else(|| panic!("the calls passed over are not counted:\n{text}"));
+    // The count adds up: what the calls passed over moved is what the
+    // loop had sent before the next call shown, 64 KiB less its argument.
+    let number = |r: &str, after: &str| -> u64 {
+        let rest = &r[r.find(after).unwrap() + after.len()..];
+        rest.chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse()
+            .unwrap()
+    };
+    let moved = number(pane[count], "moving ");
+    let next = pane[count + 1];
     assert!(
-        text.contains("send() calls of #") && text.contains("not shown, moving"),
-        "the calls passed over are not counted:\n{text}"
+        next.contains("↳ send("),
+        "no send() under the count:\n{text}"
     );
+    assert_eq!(moved, 65536 - number(next, "send("), "{text}");
     app.lab.shutdown(Duration::from_secs(1));
 }

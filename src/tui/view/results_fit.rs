@@ -59,7 +59,7 @@ struct Step {
     of: u64,
     /// The call the step made (`send()`).
     call: String,
-    /// The block's call and the alike ones counted with it.
+    /// The block's call first, then the alike ones counted with it.
     seqs: Vec<u64>,
     /// The bytes they moved together.
     bytes: u64,
@@ -430,10 +430,21 @@ fn counted_steps(app: &App, blocks: &mut [Block<'_>]) -> usize {
                 None => gone.push(step.clone()),
             }
         } else if let Some(at) = at {
-            let g = gone.remove(at);
+            let mut g = gone.remove(at);
+            // The alike ones counted above this step were passed over too:
+            // one count says both.
+            let line = if step.seqs.len() > 1 {
+                let each = step.bytes / step.seqs.len() as u64;
+                g.seqs.extend_from_slice(&step.seqs[1..]);
+                g.bytes += step.bytes - each;
+                b.lines.remove(0);
+                0
+            } else {
+                1
+            };
             b.lines
                 .insert(0, Line::styled(steps_text(&g), app.theme.dim()));
-            added += 1;
+            added += line;
         }
     }
     added
