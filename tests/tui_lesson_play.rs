@@ -93,6 +93,48 @@ fn a_long_newest_result_keeps_the_results_panes_rows_in_a_lesson() {
     app.lab.shutdown(Duration::from_secs(1));
 }
 
+/// A step's older results give way to their first rows before one of
+/// them is left out whole: at 80×24, partial-send's first step showed its
+/// connect and accept with a row free below them, and not its listen.
+#[test]
+fn older_results_keep_a_row_each_before_one_is_left_out() {
+    let (mut app, rx) = app();
+    app.update(Msg::Resize(80, 24));
+    let note = "A note of two rows, as a lesson's. ".repeat(3);
+    let text = format!(
+        "# lesson: Three\nstep \"Three\"\nlisten rcvbuf=4k\nconnect L1 sndbuf=4k timeout=0\nwait C1\naccept L1\nwait L1\nexpect C1 sndbuf=8192\nnote \"{note}\"\n"
+    );
+    let lines = sockplay::script::parse_script(&text).unwrap();
+    app.play("Three", lines, true);
+    let done = |a: &App| a.script.as_ref().is_some_and(|s| s.done);
+    for _ in 0..5 {
+        key(&mut app, KeyCode::Char(' '));
+        if pump_drawn(&mut app, &rx, done) {
+            break;
+        }
+    }
+    assert!(done(&app), "the lesson did not end");
+    let screen = common::tui::rows(&mut app, 80, 24);
+    let top = screen.iter().position(|r| r.contains("Results")).unwrap();
+    let pane: Vec<&String> = screen[top + 1..]
+        .iter()
+        .take_while(|r| !r.starts_with('└'))
+        .collect();
+    let text = screen.join("\n");
+    for call in ["#1 ", "#2 ", "#3 "] {
+        assert!(
+            pane.iter().any(|r| r.contains(call)),
+            "{call}left out:\n{text}"
+        );
+    }
+    let free = pane
+        .iter()
+        .filter(|r| r.trim_matches(|c| c == '│' || c == ' ').is_empty())
+        .count();
+    assert_eq!(free, 0, "rows left free:\n{text}");
+    app.lab.shutdown(Duration::from_secs(1));
+}
+
 fn lesson_lines() -> Vec<sockplay::script::Line> {
     sockplay::script::parse_script(
         "# lesson: Tiny\nstep \"One\"\nnote \"A listener.\"\nlisten\nstep \"Two\"\nnote \"A client.\"\nconnect L1\nstep \"Three\"\nnote \"The end.\"\n",

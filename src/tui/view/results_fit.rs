@@ -126,6 +126,7 @@ fn fit_with<'a>(
     // Rows of the step's own results, and of earlier steps: past `h` of
     // either, nothing older can show.
     let (mut kept_rows, mut earlier_rows) = (0, 0);
+    let mut newest_kept = false;
     let flush = |checks: &mut Vec<Stated>, blocks: &mut Vec<Block<'a>>, in_step: bool| {
         if !checks.is_empty() {
             checks.reverse();
@@ -289,10 +290,13 @@ fn fit_with<'a>(
             .flat_map(|l| wrap(l, width))
             .collect();
         match weight {
-            // A running loop's step kept gives way to its first row
-            // before anything older goes.
-            Weight::Kept if step.is_some() => kept_rows += lines.len().min(1),
-            Weight::Kept => kept_rows += lines.len(),
+            // The newest result keeps its rows; an older one gives way
+            // to its first row before anything older goes.
+            Weight::Kept if newest_kept => kept_rows += lines.len().min(1),
+            Weight::Kept => {
+                kept_rows += lines.len();
+                newest_kept = !lines.is_empty();
+            }
             Weight::Earlier => earlier_rows += lines.len(),
             _ => {}
         }
@@ -345,8 +349,9 @@ fn fit_with<'a>(
         }
     }
     rows += counted_steps(app, &mut blocks);
-    // Still too many: the older results keep their first row (the call and
-    // what it returned), oldest first, so that more of them stay in sight.
+    // Still too many: the older results give way down to their first row
+    // (the call and what it returned), oldest first, so that more of them
+    // stay in sight.
     // A result with a count of alike ones above it keeps the count too.
     // The newest keeps what rows are left then: it is the one the note
     // beside it talks about, and one row of it can cut the reason it gives
@@ -356,15 +361,22 @@ fn fit_with<'a>(
         if rows <= h {
             break;
         }
-        let keep = first_kept(b);
+        // No more than the rows past the pane's: a row left free below
+        // would have shown more of it.
+        let keep = first_kept(b).max(b.lines.len().saturating_sub(rows - h));
         if Some(i) == newest || b.lines.len() <= keep {
             continue;
         }
         rows -= b.lines.len() - keep;
-        let time = time_of(&b.lines[keep - 1..]);
-        let first = b.lines.remove(keep - 1);
-        b.lines.truncate(keep - 1);
-        b.lines.push(ellipsis_timed(first, time, width));
+        if keep > first_kept(b) {
+            cut_to(b, keep, width);
+        } else {
+            // The call and what it returned, as its first row has them.
+            let time = time_of(&b.lines[keep - 1..]);
+            let first = b.lines.remove(keep - 1);
+            b.lines.truncate(keep - 1);
+            b.lines.push(ellipsis_timed(first, time, width));
+        }
         left_out = true;
     }
     if let Some(i) = newest
