@@ -3,7 +3,7 @@
 # netns: own where possible
 
 step "Small buffers"
-note "The server gets a small receive buffer and the client a small send buffer, both set before connecting; the client is non-blocking (its mode reads nonblock). The receiver will not read."
+note "The server gets a small receive buffer and the client a small send buffer, four KiB each, both set before connecting; the client is non-blocking (its mode reads nonblock). The receiver will not read."
 listen rcvbuf=4k
 connect L1 sndbuf=4k timeout=0
 wait C1
@@ -11,7 +11,7 @@ accept L1
 wait L1
 select C1
 expect C1 sndbuf=8192
-note "C1's sndbuf reads 8192 on its path (0/8192): twice the size that was asked, as the kernel doubles it to leave room for its own bookkeeping."
+note "C1's sndbuf reads 8192 on its path (0/8192): twice the four KiB that was asked, as the kernel doubles it to leave room for its own bookkeeping."
 
 step "A 100 KiB send()"
 note "C1's send buffer is {C1.sndbuf} bytes and A1's receive buffer {A1.rcvbuf}, but both count memory, not data: each packet costs its bytes plus the kernel's bookkeeping. C1 asks send() to send 100 KiB. What will send() return?"
