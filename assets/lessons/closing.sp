@@ -41,8 +41,7 @@ expect no packet from=C1 to=A1 flags=FIN+ACK cause=close within 500ms
 expect C1 time_wait=50s..60s
 select C1 wire
 note "The side that shut down first (C1) ends in TIME-WAIT, a minute on Linux, so that it can answer the peer's FIN again if its last ACK was lost, and stray segments of this connection cannot be taken for a new one. The name C1 stays while the kernel holds it, and goes when the kernel lets it go."
-note "C1 was already in TIME-WAIT when its program called close(): the connection had ended, so close() sent nothing (the wire has no segment after C1's ACK). It only freed the descriptor."
-note "On the wire, newest last: A1's FIN (F.) and C1's ACK (.) of it. Between the two, A1 waited for that ACK (LAST-ACK); it came at once, and A1 was gone from the kernel at once, while C1 waited out its minute."
+note "C1 was in TIME-WAIT when its program called close(): the connection had ended, so close() sent nothing and only freed the descriptor. On the wire, newest last: A1's FIN (F.), then C1's ACK (.) of it, for which A1 waited in LAST-ACK; it came at once, and A1 left the kernel then."
 
 step "A reset"
 note "A new connection; the server closes it with SO_LINGER set to zero, which sends a reset (RST) instead of a FIN."
