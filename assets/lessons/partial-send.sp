@@ -56,7 +56,9 @@ wait C1 15s
 expect C1 ret=64k
 drain A1 off
 expect C1 sendq=1..
-note "sendall returned {C1.ret} after {C1.elapsed}, as fast as the receiver read: between its send() calls it waited for room, as an event loop would. Returned means C1's kernel took every byte, not that A1 read them all: C1's sendq still holds {C1.sendq}."
+expect A1 recvq=1..
+note "sendall returned {C1.ret} after {C1.elapsed}, as fast as the receiver read: between its send() calls it waited for room, as an event loop would."
+note "Returned means C1's kernel took every byte, not that A1 read them all: C1's sendq holds {C1.sendq} and A1's recvq {A1.recvq}. A1's recv loop read {A1.ret} all the same, for it began with the bytes the steps before had left queued."
 note "About Python, not shown here: the lab's sendall is its own loop of send() calls. Python's socket.sendall does not wait for room: on a non-blocking socket it raises BlockingIOError as soon as the buffer is full, after sending part, and the error does not say how much."
 
 step "A blocking send instead"
