@@ -104,4 +104,4 @@ recv A1 5
 note "The cable is back, but nothing tells C1's kernel so: it sends the bytes again only when its timer runs out, and its path row says when that is."
 wait A1 130s
 expect A1 ret=5
-note "No: recv() waited {A1.elapsed} with the cable back. The bytes came when C1's kernel next tried: nothing told it the cable was back, and its waits had grown while the cable was out, doubling up to two minutes, so the longer the cable was out, the longer this wait can be, up to two minutes."
+note "No: recv() waited {A1.elapsed} with the cable back. The bytes came when C1's kernel next tried: nothing told it the cable was back, and its waits had doubled while the cable was out, so the longer the cable was out, the longer this wait can be, up to two minutes."
