@@ -410,12 +410,15 @@ pub fn json_lines(text: &[u8]) -> Vec<serde_json::Value> {
 /// removed after the run.
 pub fn run_file(args: &[&str], name: &str, script: &str) -> std::process::Output {
     use std::io::Write;
-    let dir = std::env::temp_dir().join(format!("sockplay-scripts-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
     let hash = script.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     });
-    let path = dir.join(format!("{name}-{hash:x}.sp"));
+    // In the temporary directory itself: a directory the runs shared was
+    // removed by the last run out while another was about to write in it.
+    let path = std::env::temp_dir().join(format!(
+        "sockplay-script-{}-{name}-{hash:x}.sp",
+        std::process::id()
+    ));
     std::fs::File::create(&path)
         .unwrap()
         .write_all(script.as_bytes())
@@ -426,7 +429,5 @@ pub fn run_file(args: &[&str], name: &str, script: &str) -> std::process::Output
         .output()
         .unwrap();
     let _ = std::fs::remove_file(&path);
-    // The last run out removes the directory the runs share.
-    let _ = std::fs::remove_dir(&dir);
     out
 }
