@@ -362,5 +362,10 @@ fn a_waiting_sendall_keeps_its_newest_send_in_sight_at_80x24() {
         "no send() under the count:\n{text}"
     );
     assert_eq!(moved, 65536 - number(next, "send("), "{text}");
+    // The path, wide enough to name the call, says it waits, not that it
+    // is blocked: the socket may not block.
+    let wide = common::tui::rows(&mut app, 100, 30).join("\n");
+    assert!(wide.contains("waiting ▶ sndbuf"), "{wide}");
+    assert!(!wide.contains("blocked ▶ sndbuf"), "{wide}");
     app.lab.shutdown(Duration::from_secs(1));
 }

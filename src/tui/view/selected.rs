@@ -12,7 +12,7 @@ use ratatui::widgets::{Paragraph, Sparkline};
 use super::block;
 use super::format::{bar, notes_in, size};
 use crate::kernel::{SockView, TcpState, ViewRole};
-use crate::lab::SockName;
+use crate::lab::{SockName, TimeoutMode};
 use crate::tui::app::{App, Pane};
 use crate::tui::theme::Theme;
 
@@ -181,7 +181,13 @@ fn path_spans(
     if compact {
         // The call waiting in the application is in Connections' row.
     } else if let Some(call) = blocked_send {
-        head.push(Span::styled(format!("⏸ {call} blocked "), t.alarm()));
+        // A loop on a socket that may not block waits in poll() between
+        // its calls, not in a call: "blocked" would say the opposite.
+        let how = match from.timeout() {
+            Some(TimeoutMode::NonBlocking | TimeoutMode::Timeout(_)) => "waiting",
+            _ => "blocked",
+        };
+        head.push(Span::styled(format!("⏸ {call} {how} "), t.alarm()));
     } else if let Some(call) = from.in_flight.iter().find(|c| c.starts_with("send")) {
         // A paced loop between its steps: it waits for its rate, not for room.
         head.push(Span::styled(format!("{call} "), t.text()));
