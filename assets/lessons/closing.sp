@@ -66,7 +66,7 @@ pause
 send C2 10
 expect C2 errno=EPIPE
 note "No: the second send() failed with EPIPE, 'broken pipe'. The reset is reported once, to the first call after it; from then on the connection is simply gone."
-note "With EPIPE the kernel also raises the signal SIGPIPE, unless the send asks for none (MSG_NOSIGNAL, as these sends do). SIGPIPE kills a C program that has not set it aside; Python ignores SIGPIPE from its start, so there send() raises BrokenPipeError instead."
+note "Not the same: EPIPE. With it the kernel also raises the signal SIGPIPE, unless the send asks for none (MSG_NOSIGNAL, as these sends do). SIGPIPE kills a C program that has not set it aside; Python ignores SIGPIPE from its start, so there send() raises BrokenPipeError instead."
 
 step "close() with data unread"
 note "A new client sends 10 bytes, and the server does not read them."
