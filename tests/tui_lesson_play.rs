@@ -56,25 +56,9 @@ fn a_long_newest_result_keeps_the_results_panes_rows_in_a_lesson() {
     let text = format!(
         "# lesson: Restart\nstep \"Restart\"\nlisten {port}\nconnect L1\naccept L1\nclose A1\nclose L1\nclose C1\nexpect A1 state=TIME-WAIT within 5s\nlisten {port} reuseaddr=on\nexpect L2 errno=EADDRINUSE\nnote \"{note}\"\n"
     );
-    let lines = sockplay::script::parse_script(&text).unwrap();
-    app.play("Restart", lines, true);
-    let done = |a: &App| a.script.as_ref().is_some_and(|s| s.done);
-    for _ in 0..5 {
-        key(&mut app, KeyCode::Char(' '));
-        if pump_drawn(&mut app, &rx, done) {
-            break;
-        }
-    }
-    assert!(done(&app), "the lesson did not end");
+    play_to_the_end(&mut app, &rx, "Restart", &text);
     let screen = common::tui::rows(&mut app, 80, 24);
-    let top = screen
-        .iter()
-        .position(|r| r.contains("Results"))
-        .unwrap_or_else(|| panic!("no results pane:\n{}", screen.join("\n")));
-    let pane: Vec<&String> = screen[top + 1..]
-        .iter()
-        .take_while(|r| !r.starts_with('└'))
-        .collect();
+    let pane = results_pane(&screen);
     let text: String = pane
         .iter()
         .map(|r| r.trim_matches(|c| c == '│' || c == ' '))
@@ -104,22 +88,9 @@ fn older_results_keep_a_row_each_before_one_is_left_out() {
     let text = format!(
         "# lesson: Three\nstep \"Three\"\nlisten rcvbuf=4k\nconnect L1 sndbuf=4k timeout=0\nwait C1\naccept L1\nwait L1\nexpect C1 sndbuf=8192\nnote \"{note}\"\n"
     );
-    let lines = sockplay::script::parse_script(&text).unwrap();
-    app.play("Three", lines, true);
-    let done = |a: &App| a.script.as_ref().is_some_and(|s| s.done);
-    for _ in 0..5 {
-        key(&mut app, KeyCode::Char(' '));
-        if pump_drawn(&mut app, &rx, done) {
-            break;
-        }
-    }
-    assert!(done(&app), "the lesson did not end");
+    play_to_the_end(&mut app, &rx, "Three", &text);
     let screen = common::tui::rows(&mut app, 80, 24);
-    let top = screen.iter().position(|r| r.contains("Results")).unwrap();
-    let pane: Vec<&String> = screen[top + 1..]
-        .iter()
-        .take_while(|r| !r.starts_with('└'))
-        .collect();
+    let pane = results_pane(&screen);
     let text = screen.join("\n");
     for call in ["#1 ", "#2 ", "#3 "] {
         assert!(
@@ -320,11 +291,7 @@ fn a_waiting_sendall_keeps_its_newest_send_in_sight_at_80x24() {
         parts(&app)
     );
     let screen = common::tui::rows(&mut app, 80, 24);
-    let top = screen.iter().position(|r| r.contains("Results")).unwrap();
-    let pane: Vec<&String> = screen[top + 1..]
-        .iter()
-        .take_while(|r| !r.starts_with('└'))
-        .collect();
+    let pane = results_pane(&screen);
     let text = pane
         .iter()
         .map(|r| r.as_str())
@@ -368,4 +335,35 @@ fn a_waiting_sendall_keeps_its_newest_send_in_sight_at_80x24() {
     assert!(wide.contains("waiting ▶ sndbuf"), "{wide}");
     assert!(!wide.contains("blocked ▶ sndbuf"), "{wide}");
     app.lab.shutdown(Duration::from_secs(1));
+}
+
+/// Plays the one-step lesson `text` to its end, space by space.
+fn play_to_the_end(
+    app: &mut App,
+    rx: &std::sync::mpsc::Receiver<sockplay::lab::LabEvent>,
+    name: &str,
+    text: &str,
+) {
+    let lines = sockplay::script::parse_script(text).unwrap();
+    app.play(name, lines, true);
+    let done = |a: &App| a.script.as_ref().is_some_and(|s| s.done);
+    for _ in 0..5 {
+        key(app, KeyCode::Char(' '));
+        if pump_drawn(app, rx, done) {
+            break;
+        }
+    }
+    assert!(done(app), "the lesson did not end");
+}
+
+/// The rows inside the Results pane of a drawn `screen`.
+fn results_pane(screen: &[String]) -> Vec<&String> {
+    let top = screen
+        .iter()
+        .position(|r| r.contains("Results"))
+        .unwrap_or_else(|| panic!("no results pane:\n{}", screen.join("\n")));
+    screen[top + 1..]
+        .iter()
+        .take_while(|r| !r.starts_with('└'))
+        .collect()
 }
